@@ -1,0 +1,41 @@
+// Builds the commander program: global options, and every command registered from
+// src/commands/. It does not parse; src/index.ts does. Nothing heavy is imported here.
+import { Command, Option } from "commander";
+import { createRequire } from "node:module";
+import { registerLoad } from "./commands/load.js";
+import { registerInspect } from "./commands/inspect.js";
+import { registerExport } from "./commands/export.js";
+import { collect } from "./commands/shared.js";
+
+const require = createRequire(import.meta.url);
+export const VERSION: string = (require("../package.json") as { version: string }).version;
+
+export function buildProgram(): Command {
+  const program = new Command("adtrace")
+    .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
+    .version(VERSION, "-V, --version")
+    .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
+    .addOption(new Option("--format <format>", "output format (default: table on a terminal, csv when piped)").choices(["table", "csv", "json", "md"]))
+    .option("--out <file>", "write the output to FILE (atomically) instead of stdout")
+    .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
+    .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
+    .option("--map <canonical=column>", "map a flat-table column onto a canonical one (repeatable), e.g. --map start_ms=ts", collect)
+    .option("--strict", "treat records that are not spans as errors instead of skipping them")
+    .option("--raw-csv", "do not guard CSV cells that start with = + - @ against spreadsheet formulas")
+    .option("-q, --quiet", "no progress or notes on stderr")
+    .option("--debug", "show stack traces for errors")
+    .showHelpAfterError("(run adtrace --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith("error:") ? `adtrace: ${text}` : text) })
+    .addHelpText("after", `
+Examples:
+  $ adtrace cost breakdown fixtures/auction/otlp.jsonl
+  $ adtrace load exports/*.jsonl.gz --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
+  $ adtrace inspect fixtures/auction/zipkin.json --format json
+
+Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or bad input, 130 interrupted.`);
+  registerLoad(program);
+  registerInspect(program);
+  registerExport(program);
+  return program;
+}

@@ -1,0 +1,22 @@
+// adtrace inspect: what a span source holds.
+import type { Command } from "commander";
+import { globals, print, spanSource } from "./shared.js";
+
+export function registerInspect(program: Command): void {
+  program
+    .command("inspect")
+    .description("what was loaded: spans, traces, roots, orphans, services, time range, duplicates, skipped records")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .addHelpText("after", `
+Examples:
+  $ adtrace inspect fixtures/auction/otlp.jsonl
+  $ adtrace inspect --db pipeline.duckdb --format json`)
+    .action(async (inputs: string[], _opts: unknown, command: Command) => {
+      const options = globals(command);
+      const { withSpans } = await import("../core/inputs.js");
+      const { inspectSpans } = await import("../core/inspect.js");
+      const { inspectView } = await import("../output/views.js");
+      const result = await withSpans(spanSource(inputs, options), ({ db, load }) => inspectSpans(db, load));
+      print(inspectView(result), options);
+    });
+}

@@ -1,0 +1,28 @@
+// adtrace load: ingest span files into a DuckDB database file.
+import type { Command } from "commander";
+import { globals, note, print, spanSource } from "./shared.js";
+
+export function registerLoad(program: Command): void {
+  program
+    .command("load")
+    .description("load span files into a DuckDB database (one transaction; spans already there are skipped)")
+    .argument("<inputs...>", "files, directories (recursive), globs, or - for stdin")
+    .addHelpText("after", `
+Formats are detected from the content (gzip too): OTLP JSON or JSON Lines, Jaeger JSON,
+Zipkin v2 JSON, Parquet, CSV, NDJSON. Re-loading a file adds nothing.
+
+Examples:
+  $ adtrace load fixtures/auction/otlp.jsonl
+  $ adtrace load exports/ --db pipeline.duckdb
+  $ adtrace load 'exports/**/*.json.gz' --db pipeline.duckdb
+  $ otelcol-export | adtrace load - --db pipeline.duckdb
+  $ adtrace load spans.csv --map start_ms=ts --map name=span`)
+    .action(async (inputs: string[], _opts: unknown, command: Command) => {
+      const options = globals(command);
+      const { loadIntoDatabase } = await import("../core/load-db.js");
+      const { loadSummary } = await import("../output/views.js");
+      const result = await loadIntoDatabase({ ...spanSource(inputs, options), db: options.db });
+      for (const warning of result.load.warnings) note(options, `warning: ${warning.message} (${warning.count})`);
+      print(loadSummary(result), options);
+    });
+}

@@ -1,0 +1,201 @@
+// The one DuckDB module. Opens an in-memory or file database, runs SQL with bound named
+// parameters (plain text or a named query from queries/), converts DuckDB values to plain JS at
+// the boundary (bigint → number when exact, else decimal string; timestamps → ISO strings; MAPs →
+// objects), and closes in `finally` through withDb.
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppender } from "@duckdb/node-api";
+import { InputError } from "../errors.js";
+import { getQuery } from "./queries.js";
+
+export type SqlValue = string | number | boolean | bigint | null;
+export type Params = Record<string, SqlValue | SqlValue[]>;
+export type Row = Record<string, unknown>;
+
+export interface OpenOptions {
+  /** A file path, or undefined / ":memory:" for an in-memory database. */
+  path?: string;
+  readOnly?: boolean;
+  /** DuckDB memory limit, e.g. "1GB". Loads set it so staging spills to disk instead of growing RSS. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export class Db {
+  readonly path: string;
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    path: string,
+  ) {
+    this.path = path;
+  }
+
+  static async open(options: OpenOptions = {}): Promise<Db> {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const path = options.path ?? ":memory:";
+    const config: Record<string, string> = {};
+    if (options.readOnly) config.access_mode = "READ_ONLY";
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.threads) config.threads = String(options.threads);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (error) {
+      throw describeOpenError(path, error);
+    }
+    const connection = await instance.connect();
+    return new Db(instance, connection, path);
+  }
+
+  get isMemory(): boolean {
+    return this.path === ":memory:";
+  }
+
+  /** Run SQL and return converted row objects. */
+  async all(sql: string, params?: Params): Promise<Row[]> {
+    const { values, types } = await toDuckParams(params);
+    const reader = await this.connection.runAndReadAll(sql, values, types);
+    return readerRows(reader);
+  }
+
+  /** Run a named query from queries/ (`area.name`), checking its declared parameters. */
+  async query(name: string, params: Params = {}): Promise<Row[]> {
+    const query = getQuery(name);
+    query.checkParams(params);
+    return this.all(query.sql, pickParams(params, query.params));
+  }
+
+  async exec(sql: string, params?: Params): Promise<void> {
+    const { values, types } = await toDuckParams(params);
+    await this.connection.run(sql, values, types);
+  }
+
+  async run(name: string, params: Params = {}): Promise<void> {
+    const query = getQuery(name);
+    query.checkParams(params);
+    await this.exec(query.sql, pickParams(params, query.params));
+  }
+
+  async scalar<T = unknown>(sql: string, params?: Params): Promise<T> {
+    const rows = await this.all(sql, params);
+    const first = rows[0];
+    return (first ? Object.values(first)[0] : undefined) as T;
+  }
+
+  async appender(table: string): Promise<DuckDBAppender> {
+    return this.connection.createAppender(table);
+  }
+
+  /** Run fn inside one transaction; roll back on any error. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.connection.run("BEGIN TRANSACTION");
+    try {
+      const result = await fn();
+      await this.connection.run("COMMIT");
+      return result;
+    } catch (error) {
+      await this.connection.run("ROLLBACK").catch(() => undefined /* the original error matters more */);
+      throw error;
+    }
+  }
+
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Open a database, run fn, and always close it. */
+export async function withDb<T>(options: OpenOptions, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await Db.open(options);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function describeOpenError(path: string, error: unknown): InputError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/lock/i.test(message)) {
+    return new InputError(path, "database is in use by another adtrace or DuckDB process (could not lock it); wait for it to finish", { cause: error });
+  }
+  if (/read-only|Permission denied|cannot open file|No such file/i.test(message)) {
+    return new InputError(path, `cannot open database (${firstLine(message)})`, { cause: error });
+  }
+  if (/not a valid DuckDB database|Corrupt|checksum|serializ|IO Error/i.test(message)) {
+    return new InputError(path, `not a readable DuckDB database (${firstLine(message)})`, { cause: error });
+  }
+  return new InputError(path, `cannot open database: ${firstLine(message)}`, { cause: error });
+}
+
+export function firstLine(text: string): string {
+  return text.split("\n")[0]!.trim();
+}
+
+function pickParams(params: Params, names: readonly string[]): Params {
+  const picked: Params = {};
+  for (const name of names) picked[name] = params[name]!;
+  return picked;
+}
+
+type DuckValues = Record<string, never>;
+
+/** Bind values: scalars as they are (the client infers their type), arrays as typed LISTs. */
+async function toDuckParams(params?: Params): Promise<{ values?: DuckValues; types?: Record<string, never> }> {
+  if (!params) return {};
+  if (!Object.values(params).some(Array.isArray)) return { values: params as unknown as DuckValues };
+  const { listValue, LIST, VARCHAR, DOUBLE } = await import("@duckdb/node-api");
+  const values: Record<string, unknown> = {};
+  const types: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (Array.isArray(value)) {
+      const numeric = value.length > 0 && value.every((v) => typeof v === "number");
+      values[key] = listValue(value as never[]);
+      types[key] = LIST(numeric ? DOUBLE : VARCHAR);
+    } else values[key] = value;
+  }
+  return { values: values as DuckValues, types: types as Record<string, never> };
+}
+
+// DuckDBTypeId values we convert specially (see @duckdb/node-api DuckDBTypeId).
+const TYPE_MAP = 26;
+
+function readerRows(reader: DuckDBResultReader): Row[] {
+  const names = reader.deduplicatedColumnNames();
+  const columns = reader.getColumnsJS();
+  const typeIds = names.map((_, i) => reader.columnTypeId(i) as number);
+  const rowCount = reader.currentRowCount;
+  const rows: Row[] = new Array(rowCount);
+  for (let r = 0; r < rowCount; r++) {
+    const row: Row = {};
+    for (let c = 0; c < names.length; c++) {
+      row[names[c]!] = convert(columns[c]![r], typeIds[c] === TYPE_MAP);
+    }
+    rows[r] = row;
+  }
+  return rows;
+}
+
+function convert(value: unknown, isMap = false): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "bigint") {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (isMap && Array.isArray(value)) {
+    const out: Record<string, unknown> = {};
+    for (const entry of value as { key: unknown; value: unknown }[]) out[String(entry.key)] = convert(entry.value);
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => convert(v));
+  if (typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = convert(v);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,91 @@
+// The one place where an analysis command gets its spans: files given on the command line are
+// loaded into an in-memory database (canonical Parquet, as `adtrace export` writes it, is read
+// in place without copying), or `--db FILE` opens a database that `adtrace load` filled.
+import { existsSync } from "node:fs";
+import { Db } from "./db.js";
+import { InputError, UsageError } from "../errors.js";
+import { ensureSchema, loadInputs, type LoadOptions, type LoadResult } from "../ingest/load.js";
+import { expandInputs } from "../ingest/files.js";
+import { readContentHead } from "../ingest/files.js";
+import { sniff } from "../ingest/sniff.js";
+
+export const DEFAULT_DB = "adtrace.duckdb";
+
+export interface SpanSourceOptions extends Omit<LoadOptions, "inputs"> {
+  inputs: readonly string[];
+  /** A database file filled by `adtrace load`. */
+  db?: string;
+}
+
+export interface SpanSource {
+  db: Db;
+  /** What was loaded, when the spans came from files. */
+  load?: LoadResult;
+  /** A description for headers and reports: the files, or the database path. */
+  label: string;
+}
+
+export async function withSpans<T>(options: SpanSourceOptions, fn: (source: SpanSource) => Promise<T>): Promise<T> {
+  const source = await openSpans(options);
+  try {
+    return await fn(source);
+  } finally {
+    source.db.close();
+  }
+}
+
+export async function openSpans(options: SpanSourceOptions): Promise<SpanSource> {
+  if (options.inputs.length > 0 && options.db) {
+    throw new UsageError("give span files or --db, not both (to add files to a database, run adtrace load --db FILE first)");
+  }
+  if (options.inputs.length === 0) {
+    const path = options.db ?? (existsSync(DEFAULT_DB) ? DEFAULT_DB : undefined);
+    if (!path) throw new UsageError(`no spans: give span files (e.g. adtrace cost breakdown spans.jsonl) or --db FILE (no ./${DEFAULT_DB} here)`);
+    if (!existsSync(path)) throw new InputError(path, "no such database (create it with adtrace load --db FILE)");
+    const db = await Db.open({ path, readOnly: true });
+    try {
+      const hasSpans = await db.scalar<number>("SELECT count(*) FROM information_schema.tables WHERE table_name = 'spans'");
+      if (!hasSpans) throw new InputError(path, "database holds no spans table (was it written by adtrace load?)");
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return { db, label: path };
+  }
+  const db = await Db.open();
+  try {
+    const parquet = await canonicalParquet(db, options);
+    if (parquet) {
+      await db.exec("SET VARIABLE adtrace_files = $files", { files: parquet });
+      await db.exec("CREATE VIEW spans AS SELECT * FROM read_parquet(getvariable('adtrace_files'))");
+      await ensureSchema(db, { spansTable: false });
+      return { db, label: options.inputs.join(", ") };
+    }
+    const load = await loadInputs(db, options);
+    return { db, load, label: options.inputs.join(", ") };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+const CANONICAL_COLUMNS = [
+  "trace_id VARCHAR", "span_id VARCHAR", "parent_span_id VARCHAR", "name VARCHAR", "service VARCHAR", "kind VARCHAR",
+  "status VARCHAR", "start_ns BIGINT", "duration_ns BIGINT", "attributes MAP(VARCHAR, VARCHAR)",
+  "resource_attributes MAP(VARCHAR, VARCHAR)", "trace_state VARCHAR", "source VARCHAR",
+].join(", ");
+
+/** The input files when every one is Parquet in exactly the canonical schema, else undefined. */
+async function canonicalParquet(db: Db, options: SpanSourceOptions): Promise<string[] | undefined> {
+  if (options.inputFormat && options.inputFormat !== "parquet") return undefined;
+  if (options.map && Object.keys(options.map).length) return undefined;
+  if (options.inputs.includes("-")) return undefined;
+  const files = await expandInputs(options.inputs);
+  for (const file of files) {
+    const { head } = await readContentHead(file.path, 8);
+    if (sniff(head)?.format !== "parquet") return undefined;
+    const columns = await db.all("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))", { path: file.path });
+    if (columns.map((c) => `${c.column_name} ${c.column_type}`).join(", ") !== CANONICAL_COLUMNS) return undefined;
+  }
+  return files.map((f) => f.path);
+}

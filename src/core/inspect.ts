@@ -1,0 +1,48 @@
+// What a span source holds: counts, time range, formats read, duplicates and skipped records.
+import type { Db } from "./db.js";
+import type { LoadResult } from "../ingest/load.js";
+
+export interface InspectResult {
+  spans: number;
+  traces: number;
+  roots: number;
+  orphans: number;
+  services: number;
+  names: number;
+  duplicates: number;
+  conflicts: number;
+  skipped: number;
+  start: string | null;
+  end: string | null;
+  formats: { format: string; files: number; spans_read: number; duplicates: number; skipped: number }[];
+  top_services: { service: string; spans: number; traces: number }[];
+  warnings: { message: string; count: number }[];
+  skipped_examples: string[];
+}
+
+export async function inspectSpans(db: Db, load?: LoadResult): Promise<InspectResult> {
+  const [summary] = await db.query("inspect.summary");
+  const formats = await db.query("inspect.loads");
+  const services = await db.query("inspect.services", { limit: 10 });
+  const total = (key: string) => formats.reduce((n, f) => n + Number(f[key] ?? 0), 0);
+  return {
+    spans: Number(summary!.spans),
+    traces: Number(summary!.traces),
+    roots: Number(summary!.roots),
+    orphans: Number(summary!.orphans),
+    services: Number(summary!.services),
+    names: Number(summary!.names),
+    duplicates: total("duplicates"),
+    conflicts: total("conflicts"),
+    skipped: total("skipped"),
+    start: (summary!.start as string | null) ?? null,
+    end: (summary!.end as string | null) ?? null,
+    formats: formats.map((f) => ({
+      format: String(f.format), files: Number(f.files), spans_read: Number(f.spans_read),
+      duplicates: Number(f.duplicates), skipped: Number(f.skipped),
+    })),
+    top_services: services.map((s) => ({ service: String(s.service), spans: Number(s.spans), traces: Number(s.traces) })),
+    warnings: load?.warnings ?? [],
+    skipped_examples: load?.skippedExamples ?? [],
+  };
+}

@@ -1,0 +1,105 @@
+// Jaeger JSON as the query service returns it: `{"data":[trace…]}` (UI download,
+// /api/traces/{id}), a bare trace `{"traceID","spans","processes"}`, or an array of traces.
+// Times are microseconds. The parent is the first CHILD_OF reference (else FOLLOWS_FROM, else
+// the legacy parentSpanID); the service comes from `processes[processID]` or an embedded
+// `process`. The tags `span.kind`, `otel.status_code` and `w3c.tracestate` become the canonical
+// kind, status and trace_state instead of attributes.
+import { asArray, field, isObject, WrongShape, type RecordContext } from "./adapter.js";
+import { epochNs, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, toBigInt, TRACE_ID_LENGTHS, warn, attributeText } from "./span.js";
+
+export function isJaegerTrace(value: unknown): boolean {
+  return isObject(value) && Array.isArray(value.spans) && ("traceID" in value || "processes" in value);
+}
+
+export function isJaegerRecord(record: unknown): boolean {
+  if (isObject(record) && Array.isArray(record.data)) return record.data.length === 0 || isJaegerTrace(record.data[0]);
+  if (Array.isArray(record)) return record.length > 0 && isJaegerTrace(record[0]);
+  return isJaegerTrace(record);
+}
+
+export function readJaegerRecord(record: unknown, ctx: RecordContext): void {
+  if (isObject(record) && Array.isArray(record.data)) {
+    for (const trace of record.data) readJaegerTrace(trace, ctx);
+  } else if (Array.isArray(record)) {
+    for (const trace of record) readJaegerTrace(trace, ctx);
+  } else if (isJaegerTrace(record)) {
+    readJaegerTrace(record, ctx);
+  } else {
+    throw new WrongShape('expected Jaeger JSON: {"data":[trace…]}, a trace with "spans", or an array of traces');
+  }
+}
+
+interface Process {
+  service: string;
+  attributes: Record<string, string>;
+}
+
+export function readJaegerTrace(trace: unknown, ctx: RecordContext): void {
+  if (!isObject(trace)) return ctx.skip("trace is not an object");
+  const processes = new Map<string, Process>();
+  const rawProcesses = trace.processes;
+  if (isObject(rawProcesses)) {
+    for (const [id, process] of Object.entries(rawProcesses)) processes.set(id, toProcess(process));
+  }
+  for (const span of asArray(trace.spans)) readJaegerSpan(span, processes, ctx);
+}
+
+function toProcess(process: unknown): Process {
+  if (!isObject(process)) return { service: "", attributes: {} };
+  const service = String(field(process, "serviceName", "service_name") ?? "");
+  const attributes: Record<string, string> = { "service.name": service };
+  Object.assign(attributes, tagsOf(process.tags));
+  return { service, attributes };
+}
+
+function tagsOf(tags: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tag of asArray(tags)) {
+    if (isObject(tag) && typeof tag.key === "string") out[tag.key] = attributeText(tag.value);
+  }
+  return out;
+}
+
+function readJaegerSpan(span: unknown, processes: Map<string, Process>, ctx: RecordContext): void {
+  if (!isObject(span)) return ctx.skip("span is not an object");
+  const traceId = normalizeId(field(span, "traceID", "traceId"), TRACE_ID_LENGTHS);
+  const spanId = normalizeId(field(span, "spanID", "spanId"), SPAN_ID_LENGTHS);
+  if (!traceId) return ctx.skip("span without a valid traceID");
+  if (!spanId) return ctx.skip("span without a valid spanID");
+  const references = asArray(span.references).filter(isObject);
+  const parentRef = references.find((r) => r.refType === "CHILD_OF") ?? references.find((r) => r.refType === "FOLLOWS_FROM");
+  const rawParent = parentRef ? field(parentRef, "spanID", "spanId") : field(span, "parentSpanID", "parentSpanId");
+  const parentSpanId = rawParent ? normalizeId(rawParent, SPAN_ID_LENGTHS) ?? null : null;
+  const startUs = toBigInt(field(span, "startTime", "start_time"));
+  if (startUs === undefined) return ctx.skip(`span ${spanId} has no startTime`);
+  const start = epochNs(startUs * 1000n);
+  if (start.unit !== "ns") warn(ctx.stats, `Jaeger startTime values that looked like ${start.unit === "us" ? "ms" : "s"} rather than µs were scaled`);
+  let durationNs = (toBigInt(span.duration) ?? 0n) * 1000n;
+  if (durationNs < 0n) {
+    warn(ctx.stats, "spans with a negative duration were given duration 0");
+    durationNs = 0n;
+  }
+  const process = isObject(span.process) ? toProcess(span.process) : processes.get(String(span.processID ?? "")) ?? { service: "", attributes: {} };
+  const attributes = tagsOf(span.tags);
+  const kind = normalizeKind(attributes["span.kind"]);
+  let status = normalizeStatus(attributes["otel.status_code"]);
+  if (status === "UNSET" && attributes.error === "true") status = "ERROR";
+  const traceState = attributes["w3c.tracestate"] ?? null;
+  delete attributes["span.kind"];
+  delete attributes["otel.status_code"];
+  delete attributes["w3c.tracestate"];
+  ctx.emit({
+    traceId,
+    spanId,
+    parentSpanId,
+    name: String(field(span, "operationName", "operation_name") ?? ""),
+    service: process.service,
+    kind,
+    status,
+    startNs: start.ns,
+    durationNs,
+    attributes,
+    resourceAttributes: process.attributes,
+    traceState,
+  });
+}

@@ -1,0 +1,138 @@
+// OTLP JSON (the OpenTelemetry protocol's JSON encoding): a `{"resourceSpans":[…]}` request,
+// the Jaeger /api/v3 wrapper `{"result":{"resourceSpans":…}}`, lowerCamelCase or snake_case
+// keys, the legacy `instrumentationLibrarySpans`, ids in any hex case (or base64), 64-bit numbers
+// as strings or numbers, and enums as integers or names.
+import { asArray, field, isObject, WrongShape, type RecordContext } from "./adapter.js";
+import {
+  epochNs, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, toBigInt, TRACE_ID_LENGTHS, warn,
+} from "./span.js";
+
+const MAX_DEPTH = 32;
+
+/** The resourceSpans array of a record, or undefined when the record is not OTLP. */
+export function otlpResourceSpans(record: unknown): unknown[] | undefined {
+  if (!isObject(record)) return undefined;
+  const direct = field(record, "resourceSpans", "resource_spans");
+  if (direct !== undefined) return asArray(direct);
+  const result = record.result;
+  if (isObject(result)) {
+    const inner = field(result, "resourceSpans", "resource_spans");
+    if (inner !== undefined) return asArray(inner);
+  }
+  return undefined;
+}
+
+export function readOtlpRecord(record: unknown, ctx: RecordContext): void {
+  const resourceSpans = otlpResourceSpans(record);
+  if (!resourceSpans) throw new WrongShape("expected an OTLP object with resourceSpans");
+  for (const rs of resourceSpans) readResourceSpans(rs, ctx);
+}
+
+/** One element of resourceSpans (what the large-document reader hands over one at a time). */
+export function readResourceSpans(rs: unknown, ctx: RecordContext): void {
+  if (!isObject(rs)) {
+    ctx.skip("resourceSpans entry is not an object");
+    return;
+  }
+  const resource = field(rs, "resource");
+  const resourceAttributes = isObject(resource) ? attributesOf(field(resource, "attributes"), ctx) : {};
+  const service = resourceAttributes["service.name"] ?? "";
+  const scopes = [
+    ...asArray(field(rs, "scopeSpans", "scope_spans")),
+    ...asArray(field(rs, "instrumentationLibrarySpans", "instrumentation_library_spans")),
+  ];
+  for (const scope of scopes) {
+    if (!isObject(scope)) continue;
+    for (const span of asArray(scope.spans)) readSpan(span, service, resourceAttributes, ctx);
+  }
+}
+
+function readSpan(span: unknown, service: string, resourceAttributes: Record<string, string>, ctx: RecordContext): void {
+  if (!isObject(span)) return ctx.skip("span is not an object");
+  const traceId = normalizeId(field(span, "traceId", "trace_id"), TRACE_ID_LENGTHS);
+  const spanId = normalizeId(field(span, "spanId", "span_id"), SPAN_ID_LENGTHS);
+  if (!traceId) return ctx.skip(`span without a valid traceId (${describe(field(span, "traceId", "trace_id"))})`);
+  if (!spanId) return ctx.skip(`span without a valid spanId (${describe(field(span, "spanId", "span_id"))})`);
+  const rawParent = field(span, "parentSpanId", "parent_span_id");
+  const parentSpanId = rawParent === undefined || rawParent === "" ? null : normalizeId(rawParent, SPAN_ID_LENGTHS) ?? null;
+  if (rawParent && parentSpanId === null) warn(ctx.stats, "parent span ids that are not 16 hex digits were dropped (span kept as a root)");
+  const start = toBigInt(field(span, "startTimeUnixNano", "start_time_unix_nano"));
+  const end = toBigInt(field(span, "endTimeUnixNano", "end_time_unix_nano"));
+  if (start === undefined) return ctx.skip(`span ${spanId} has no startTimeUnixNano`);
+  const startNs = epochNs(start);
+  if (startNs.unit !== "ns") warn(ctx.stats, `timestamps that looked like ${startNs.unit} rather than ns were scaled to ns`);
+  let durationNs = 0n;
+  if (end === undefined) warn(ctx.stats, "spans without an end time were given duration 0");
+  else {
+    const endNs = startNs.unit === "ns" ? end : epochNs(end).ns;
+    durationNs = endNs - startNs.ns;
+    if (durationNs < 0n) {
+      warn(ctx.stats, "spans that end before they start were given duration 0");
+      durationNs = 0n;
+    }
+  }
+  const status = field(span, "status");
+  const traceState = field(span, "traceState", "trace_state");
+  ctx.emit({
+    traceId,
+    spanId,
+    parentSpanId,
+    name: String(field(span, "name") ?? ""),
+    service,
+    kind: normalizeKind(field(span, "kind")),
+    status: normalizeStatus(isObject(status) ? field(status, "code") : undefined),
+    startNs: startNs.ns,
+    durationNs,
+    attributes: attributesOf(field(span, "attributes"), ctx),
+    resourceAttributes,
+    traceState: typeof traceState === "string" && traceState !== "" ? traceState : null,
+  });
+}
+
+/** OTLP KeyValue list → text map. Arrays and kvlists are stored as JSON text. */
+export function attributesOf(list: unknown, ctx: RecordContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of asArray(list)) {
+    if (!isObject(kv) || typeof kv.key !== "string") continue;
+    const value = anyValue(kv.value, 0, ctx);
+    out[kv.key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
+
+function anyValue(value: unknown, depth: number, ctx: RecordContext): Plain {
+  if (!isObject(value)) return null;
+  if (depth > MAX_DEPTH) {
+    warn(ctx.stats, `attribute values nested deeper than ${MAX_DEPTH} levels were cut`);
+    return "…";
+  }
+  const s = field(value, "stringValue", "string_value");
+  if (s !== undefined) return String(s);
+  const b = field(value, "boolValue", "bool_value");
+  if (b !== undefined) return b === true || b === "true";
+  const i = field(value, "intValue", "int_value");
+  if (i !== undefined) return String(i);
+  const d = field(value, "doubleValue", "double_value");
+  if (d !== undefined) return typeof d === "number" ? d : Number(d);
+  const bytes = field(value, "bytesValue", "bytes_value");
+  if (bytes !== undefined) return String(bytes);
+  const arr = field(value, "arrayValue", "array_value");
+  if (isObject(arr)) return asArray(arr.values).map((v) => anyValue(v, depth + 1, ctx));
+  const kv = field(value, "kvlistValue", "kvlist_value");
+  if (isObject(kv)) {
+    const obj: { [key: string]: Plain } = {};
+    for (const entry of asArray(kv.values)) {
+      if (isObject(entry) && typeof entry.key === "string") obj[entry.key] = anyValue(entry.value, depth + 1, ctx);
+    }
+    return obj;
+  }
+  return null;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "missing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? text.slice(0, 40) + "…" : text;
+}

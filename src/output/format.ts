@@ -1,0 +1,241 @@
+// The output layer: every command's result goes through one of these pure formatters, keyed by
+// `--format`, and printResult writes data to stdout (or --out, atomically) and notes to stderr.
+import Table from "cli-table3";
+import type { ChalkInstance } from "chalk";
+import { writeFileSync, renameSync, unlinkSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
+import { colorsFor } from "./colors.js";
+import type { Column, Row, TableResult } from "./result.js";
+import { formatBytes, formatCount, formatMs, formatShare, formatUsd, shareBar } from "./units.js";
+import { stripControl, truncate } from "./text.js";
+import { UsageError } from "../errors.js";
+
+export const FORMATS = ["table", "csv", "json", "md"] as const;
+export type FormatName = (typeof FORMATS)[number];
+
+export interface FormatContext {
+  colors: ChalkInstance;
+  /** Leave CSV cells that start with = + - @ as they are (no spreadsheet-formula guard). */
+  rawCsv?: boolean;
+}
+
+type Formatter = (result: TableResult, ctx: FormatContext) => string;
+
+export const formatters: Record<FormatName, Formatter> = {
+  table: formatTable,
+  csv: formatCsv,
+  json: formatJson,
+  md: formatMarkdown,
+};
+
+export function parseFormat(value: string | undefined): FormatName | undefined {
+  if (value === undefined) return undefined;
+  if ((FORMATS as readonly string[]).includes(value)) return value as FormatName;
+  throw new UsageError(`unknown --format '${value}' (expected one of ${FORMATS.join(", ")})`);
+}
+
+/** The format when none is given: a table for a person, CSV when piped or written to a file. */
+export function defaultFormat(isTTY: boolean | undefined, out: string | undefined): FormatName {
+  if (out) return formatFromExtension(out) ?? "csv";
+  return isTTY ? "table" : "csv";
+}
+
+function formatFromExtension(path: string): FormatName | undefined {
+  if (/\.csv$/i.test(path)) return "csv";
+  if (/\.json$/i.test(path)) return "json";
+  if (/\.(md|markdown)$/i.test(path)) return "md";
+  if (/\.txt$/i.test(path)) return "table";
+  return undefined;
+}
+
+export interface PrintOptions {
+  format?: FormatName;
+  out?: string;
+  quiet?: boolean;
+  rawCsv?: boolean;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  env?: NodeJS.ProcessEnv;
+}
+
+export function printResult(result: TableResult, options: PrintOptions = {}): void {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const format = options.format ?? defaultFormat(stdout.isTTY, options.out);
+  const colors = colorsFor(options.out ? {} : stdout, options.env ?? process.env);
+  const text = formatters[format](result, { colors, rawCsv: options.rawCsv });
+  if (options.out) writeFileAtomic(options.out, text);
+  else stdout.write(text);
+  const isMachine = format === "csv" || format === "json";
+  if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
+    const dim = colorsFor(stderr, options.env ?? process.env);
+    for (const note of result.notes) stderr.write(dim.dim(`note: ${note}`) + "\n");
+  }
+}
+
+/** Write via a temporary file in the same directory and rename, so readers never see half a file. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temporary file was never created; the original error says why
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------- human formats
+
+function humanColumns(result: TableResult): Column[] {
+  return result.columns.filter((c) => !c.machineOnly);
+}
+
+function machineColumns(result: TableResult): Column[] {
+  return result.columns.filter((c) => !c.humanOnly);
+}
+
+export function humanCell(column: Column, value: unknown, withBar: boolean): string {
+  if (value === null || value === undefined || value === "") return column.kind === "text" ? "" : "–";
+  const n = typeof value === "number" ? value : Number(value);
+  switch (column.kind) {
+    case "usd":
+      return formatUsd(n);
+    case "share":
+      return withBar && column.bar ? `${formatShare(n).padStart(6)} ${shareBar(n, 10)}` : formatShare(n);
+    case "ms":
+      return formatMs(n);
+    case "int":
+    case "number":
+      return formatCount(n);
+    case "bytes":
+      return formatBytes(n);
+    default: {
+      const text = stripControl(String(value));
+      return column.maxWidth ? truncate(text, column.maxWidth) : text;
+    }
+  }
+}
+
+function isRightAligned(column: Column): boolean {
+  return column.align ? column.align === "right" : column.kind !== "text" && column.kind !== "time";
+}
+
+function formatTable(result: TableResult, { colors }: FormatContext): string {
+  const columns = humanColumns(result);
+  const lines: string[] = [];
+  for (const line of result.heading ?? []) lines.push(stripControl(line));
+  if (result.heading?.length) lines.push("");
+  if (columns.length === 0 || (result.rows.length === 0 && !result.total)) {
+    lines.push(colors.dim("(no rows)"));
+  } else {
+    const table = new Table({
+      head: columns.map((c) => colors.bold(c.title ?? c.key)),
+      colAligns: columns.map((c) => (isRightAligned(c) ? "right" : "left")),
+      style: { head: [], border: [], compact: true, "padding-left": 1, "padding-right": 1 },
+      chars: {
+        top: "", "top-mid": "", "top-left": "", "top-right": "",
+        bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: " ",
+      },
+    });
+    for (const row of result.rows) table.push(columns.map((c) => humanCell(c, row[c.key], true)));
+    if (result.total) {
+      table.push(columns.map((c) => colors.bold(humanCell(c, result.total![c.key], true))));
+    }
+    const rendered = table.toString().split("\n");
+    // A rule under the header, and one above the total row.
+    const width = Math.max(...rendered.map((l) => visibleLength(l)));
+    lines.push(rendered[0]!, colors.dim("─".repeat(width)));
+    const body = rendered.slice(1);
+    if (result.total) {
+      lines.push(...body.slice(0, -1), colors.dim("─".repeat(width)), body[body.length - 1]!);
+    } else lines.push(...body);
+  }
+  if (result.notes?.length) {
+    lines.push("");
+    for (const note of result.notes) lines.push(colors.dim(stripControl(note)));
+  }
+  return lines.join("\n") + "\n";
+}
+
+function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, "").length;
+}
+
+function formatMarkdown(result: TableResult): string {
+  const columns = humanColumns(result);
+  const lines: string[] = [];
+  for (const line of result.heading ?? []) lines.push(mdText(line) + "  ");
+  if (result.heading?.length) lines.push("");
+  const cell = (c: Column, v: unknown) => mdText(humanCell({ ...c, maxWidth: undefined }, v, false));
+  lines.push(`| ${columns.map((c) => mdText(c.title ?? c.key)).join(" | ")} |`);
+  lines.push(`|${columns.map((c) => (isRightAligned(c) ? "---:" : ":---")).join("|")}|`);
+  for (const row of result.rows) lines.push(`| ${columns.map((c) => cell(c, row[c.key])).join(" | ")} |`);
+  if (result.total) lines.push(`| ${columns.map((c) => `**${cell(c, result.total![c.key])}**`.replace(/^\*\*\*\*$/, "")).join(" | ")} |`);
+  if (result.notes?.length) {
+    lines.push("");
+    for (const note of result.notes) lines.push(`<sub>${mdText(note)}</sub>  `);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Markdown-safe text: no control characters, pipes and HTML escaped, one line. */
+export function mdText(text: string): string {
+  return stripControl(text)
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/`/g, "\\`");
+}
+
+// ---------------------------------------------------------------- machine formats
+
+function formatJson(result: TableResult): string {
+  const columns = machineColumns(result);
+  const doc = result.json ?? result.rows.map((row) => pick(row, columns));
+  return JSON.stringify(doc, jsonReplacer, 2) + "\n";
+}
+
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "number" && !Number.isFinite(value)) return null;
+  return value;
+}
+
+function pick(row: Row, columns: Column[]): Row {
+  const out: Row = {};
+  for (const c of columns) out[c.key] = row[c.key] ?? null;
+  return out;
+}
+
+function formatCsv(result: TableResult, { rawCsv }: FormatContext): string {
+  const columns = machineColumns(result);
+  const lines = [columns.map((c) => csvField(c.key, false)).join(",")];
+  for (const row of result.rows) {
+    lines.push(columns.map((c) => csvField(csvValue(row[c.key]), !rawCsv && c.kind === "text")).join(","));
+  }
+  return lines.map((l) => l + "\r\n").join("");
+}
+
+function csvValue(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  if (typeof value === "object") return JSON.stringify(value, jsonReplacer);
+  return String(value);
+}
+
+// Cells a spreadsheet would run as a formula (OWASP "CSV injection").
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** One RFC 4180 field; text cells that a spreadsheet would evaluate get a leading apostrophe. */
+export function csvField(text: string, guardFormula: boolean): string {
+  const safe = guardFormula && FORMULA_START.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

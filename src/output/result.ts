@@ -1,0 +1,34 @@
+// What the core hands to the output layer: columns with a kind (which says how a person reads
+// the value), rows of plain values, and optional heading lines, a total row and notes.
+export type ColumnKind = "text" | "int" | "number" | "usd" | "share" | "ms" | "bytes" | "time";
+
+export interface Column {
+  key: string;
+  /** Header in table and Markdown output; CSV and JSON always use `key`. */
+  title?: string;
+  kind: ColumnKind;
+  /** Draw a bar next to a share in the table. */
+  bar?: boolean;
+  /** Only in machine formats (CSV/JSON), e.g. full query text or raw keys. */
+  machineOnly?: boolean;
+  /** Only in human formats (table/md). */
+  humanOnly?: boolean;
+  /** Truncate text to this many characters in the table. */
+  maxWidth?: number;
+  align?: "left" | "right";
+}
+
+export type Row = Record<string, unknown>;
+
+export interface TableResult {
+  columns: Column[];
+  rows: Row[];
+  /** A last row set apart in human output (a total). */
+  total?: Row;
+  /** Lines above the table in human formats. */
+  heading?: string[];
+  /** Footnotes: dim under the table; on stderr for machine formats. */
+  notes?: string[];
+  /** The JSON document for --format json; defaults to the rows. */
+  json?: unknown;
+}

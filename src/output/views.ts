@@ -1,0 +1,69 @@
+// Presenters: turn a core result into a TableResult (columns with kinds, rows, heading, notes)
+// that every format can render. No computing here beyond arranging what the core returned.
+import type { InspectResult } from "../core/inspect.js";
+import type { LoadDbResult } from "../core/load-db.js";
+import type { TableResult } from "./result.js";
+import { formatCount } from "./units.js";
+
+export function inspectView(result: InspectResult): TableResult {
+  const rows = [
+    { key: "spans", value: result.spans },
+    { key: "traces", value: result.traces },
+    { key: "roots", value: result.roots },
+    { key: "orphans", value: result.orphans },
+    { key: "services", value: result.services },
+    { key: "span names", value: result.names },
+    { key: "duplicates", value: result.duplicates },
+    { key: "conflicting duplicates", value: result.conflicts },
+    { key: "skipped records", value: result.skipped },
+    { key: "start", value: result.start ?? "" },
+    { key: "end", value: result.end ?? "" },
+    { key: "formats", value: result.formats.map((f) => `${f.format} (${f.files} file${f.files === 1 ? "" : "s"})`).join(", ") },
+    { key: "top services", value: result.top_services.map((s) => `${s.service || "(none)"} ${formatCount(s.spans)}`).join(", ") },
+  ].map((r) => ({ ...r, value: typeof r.value === "number" ? formatCount(r.value) : r.value }));
+  const notes = [
+    ...result.warnings.map((w) => `warning: ${w.message} (${w.count})`),
+    ...result.skipped_examples.map((e) => `skipped: ${e}`),
+  ];
+  return {
+    columns: [
+      { key: "key", title: "", kind: "text" },
+      { key: "value", title: "", kind: "text" },
+    ],
+    rows,
+    notes,
+    json: result,
+  };
+}
+
+export function loadSummary(result: LoadDbResult): TableResult {
+  const { load } = result;
+  const heading = [
+    load.spansAdded === 0 && load.spansRead > 0
+      ? `Nothing new: all ${formatCount(load.spansRead)} spans were already in ${result.db}.`
+      : `Loaded ${formatCount(load.spansAdded)} new spans into ${result.db} (now ${formatCount(result.totalSpans)}).`,
+  ];
+  const notes: string[] = [];
+  if (load.duplicates) notes.push(`${formatCount(load.duplicates)} duplicate spans skipped (same trace_id and span_id; the first copy is kept)${load.conflicts ? `, ${formatCount(load.conflicts)} of them with different content` : ""}.`);
+  if (load.skipped) notes.push(`${formatCount(load.skipped)} records skipped as not spans: ${load.skippedExamples.join("; ")}`);
+  if (load.ignoredFiles.length) notes.push(`ignored ${load.ignoredFiles.length} file(s) that hold no span format: ${load.ignoredFiles.slice(0, 5).join(", ")}${load.ignoredFiles.length > 5 ? ", …" : ""}`);
+  return {
+    heading,
+    columns: [
+      { key: "source", kind: "text", maxWidth: 48 },
+      { key: "format", kind: "text" },
+      { key: "bytes", kind: "bytes" },
+      { key: "spans_read", title: "read", kind: "int" },
+      { key: "spans_added", title: "added", kind: "int" },
+      { key: "duplicates", kind: "int" },
+      { key: "skipped", kind: "int" },
+      { key: "sha256", kind: "text", machineOnly: true },
+    ],
+    rows: load.files.map((f) => ({
+      source: f.source, format: f.format, bytes: f.bytes, spans_read: f.spansRead, spans_added: f.spansAdded,
+      duplicates: f.duplicates, skipped: f.skipped, sha256: f.sha256,
+    })),
+    notes,
+    json: { db: result.db, total_spans: result.totalSpans, ...load },
+  };
+}

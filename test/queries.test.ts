@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { loadQueries, parseQueryFile, QUERIES_DIR } from "../src/core/queries.js";
+
+describe("query loader", () => {
+  it("loads every file in queries/ without error", () => {
+    const queries = loadQueries(QUERIES_DIR);
+    expect(queries.size).toBeGreaterThan(5);
+    for (const query of queries.values()) {
+      expect(query.doc.length).toBeGreaterThan(0);
+      expect(query.sql.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("fails with file:line on a parameter used but not declared", () => {
+    const text = "-- name: a\n-- Doc.\nSELECT 1;\n\n-- name: b\n-- Doc.\nSELECT $x;\n";
+    expect(() => parseQueryFile("/q/area.sql", text)).toThrow(/\/q\/area\.sql:5: query b uses \$x but does not declare it/);
+  });
+
+  it("fails on a parameter declared but unused", () => {
+    expect(() => parseQueryFile("f.sql", "-- name: a\n-- Doc.\n-- params: $x\nSELECT 1;\n")).toThrow(/f\.sql:1: query a declares \$x but never uses it/);
+  });
+
+  it("fails on an empty query and on a missing doc line", () => {
+    expect(() => parseQueryFile("f.sql", "-- name: a\n-- Doc.\n\n")).toThrow(/f\.sql:1: query a is empty/);
+    expect(() => parseQueryFile("f.sql", "-- name: a\nSELECT 1;\n")).toThrow(/no one-line doc comment/);
+  });
+
+  it("ignores $ inside string literals and comments", () => {
+    const [q] = parseQueryFile("f.sql", "-- name: a\n-- Doc.\n-- params: $y\nSELECT '$x', $y -- $z\n");
+    expect(q!.params).toEqual(["y"]);
+  });
+
+  it("fails on duplicate names across a directory", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "q-"));
+    writeFileSync(join(dir, "a.sql"), "-- name: x\n-- Doc.\nSELECT 1;\n-- name: x\n-- Doc.\nSELECT 2;\n");
+    expect(() => loadQueries(dir)).toThrow(/a\.sql:4: duplicate query name a\.x \(first at .*a\.sql:1\)/);
+  });
+});
