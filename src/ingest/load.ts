@@ -80,17 +80,46 @@ export async function ensureSchema(db: Db, options: { spansTable?: boolean } = {
 export async function loadInputs(db: Db, options: LoadOptions): Promise<LoadResult> {
   if (options.inputs.length === 0) throw new UsageError("no inputs: give span files, directories, globs or - for stdin");
   const files = await expandInputs(options.inputs);
+  return withLoadSession(db, options, async (session) => {
+    for (const file of files) {
+      const load = await loadFile(db, file, options, session.stats);
+      if (load) session.record(load);
+      else session.ignore(file.name);
+    }
+  });
+}
+
+/** What a source of spans (files, a warehouse pull) does inside one load transaction. */
+export interface LoadSession {
+  stats: IngestStats;
+  /** Count a source's staged rows under `load.source` once staging is done. */
+  record(load: FileLoad): void;
+  /** A file found in a directory that holds no span format. */
+  ignore(name: string): void;
+  /** Stage the rows of a flat relation (a DuckDB table function or table) through the column mapping. */
+  stageFlat(relation: string, params: Params, source: string, format: string): Promise<void>;
+}
+
+/**
+ * One load as one transaction: `stage` appends rows to `_stage` through the session; then rows
+ * are de-duplicated, moved into `spans`, and every source is recorded in `loads`. Any error rolls
+ * everything back, leaving the database as it was.
+ */
+export async function withLoadSession(
+  db: Db, options: Pick<LoadOptions, "strict" | "map">, stage: (session: LoadSession) => Promise<void>,
+): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
     await db.run("spans.create_stage");
     const stats = newStats();
     const loads: FileLoad[] = [];
     const ignoredFiles: string[] = [];
-    for (const file of files) {
-      const load = await loadFile(db, file, options, stats);
-      if (load) loads.push(load);
-      else ignoredFiles.push(file.name);
-    }
+    await stage({
+      stats,
+      record: (load) => loads.push(load),
+      ignore: (name) => ignoredFiles.push(name),
+      stageFlat: (relation, params, source, format) => stageFlatRelation(db, relation, params, source, format, options, stats),
+    });
     const counts = new Map((await db.query("spans.stage_counts")).map((r) => [String(r.source), r]));
     await db.run("spans.insert_stage");
     for (const load of loads) {
@@ -306,30 +335,40 @@ const RELATIONS: Record<"parquet" | "csv" | "ndjson", string> = {
 const VALID_ROW = "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL";
 
 async function loadFlat(db: Db, file: InputFile, format: "parquet" | "csv" | "ndjson", gzip: boolean, options: LoadOptions, stats: IngestStats): Promise<void> {
-  const relation = RELATIONS[format];
   const params: Params = format === "parquet" ? { path: file.path } : { path: file.path, compression: gzip ? "gzip" : "none" };
+  await stageFlatRelation(db, RELATIONS[format], params, file.name, format, options, stats);
+}
+
+/**
+ * Stage the rows of a flat relation (`read_parquet($path)`, a temp table…) through the column
+ * mapping. Rows without a usable trace id, span id or start time are skipped and counted.
+ */
+async function stageFlatRelation(
+  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map">, stats: IngestStats,
+): Promise<void> {
   try {
     const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params);
     const columns: ColumnInfo[] = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const mapping = planMapping(columns, options.map, file.name);
+    const mapping = planMapping(columns, options.map, source);
     const select = `SELECT ${mappingSelect(columns, mapping)} FROM ${relation}`;
     const total = Number(await db.scalar(`SELECT count(*) FROM ${relation}`, params));
+    const before = Number(await db.scalar("SELECT count(*) FROM _stage WHERE source = $source", { source }));
     await db.exec(
       `INSERT INTO _stage SELECT trace_id, span_id,
          CASE WHEN regexp_full_match(parent_span_id, '[0-9a-f]{16}') AND parent_span_id <> '0000000000000000' THEN parent_span_id END,
          name, service, kind, status, start_ns, greatest(COALESCE(duration_ns, 0), 0), attributes, resource_attributes, trace_state, source
        FROM (${select}) WHERE ${VALID_ROW}`,
-      { ...params, source: file.name },
+      { ...params, source },
     );
-    const staged = Number(await db.scalar("SELECT count(*) FROM _stage WHERE source = $source", { source: file.name }));
+    const staged = Number(await db.scalar("SELECT count(*) FROM _stage WHERE source = $source", { source })) - before;
     const bad = total - staged;
     if (bad > 0) {
-      if (options.strict) throw new InputError(file.name, `${bad} row(s) without a valid trace id, span id or start time (--strict)`);
+      if (options.strict) throw new InputError(source, `${bad} row(s) without a valid trace id, span id or start time (--strict)`);
       stats.skipped += bad;
-      if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${file.name}: ${bad} row(s) without a valid trace id, span id or start time`);
+      if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${source}: ${bad} row(s) without a valid trace id, span id or start time`);
     }
   } catch (error) {
     if (error instanceof InputError || error instanceof UsageError) throw error;
-    throw new InputError(file.name, `cannot read as ${format}: ${firstLine((error as Error).message)}`);
+    throw new InputError(source, `cannot read as ${format}: ${firstLine((error as Error).message)}`);
   }
 }
