@@ -36,7 +36,8 @@ export interface LoadProgress {
 
 export interface FileLoad {
   source: string;
-  format: InputFormat | "skipped";
+  /** otlp, jaeger, zipkin, parquet, csv, ndjson, or the warehouse a pull read from. */
+  format: string;
   bytes: number;
   sha256: string;
   spansRead: number;
