@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { registerLoad } from "./commands/load.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerExport } from "./commands/export.js";
+import { registerCost } from "./commands/cost.js";
 import { collect } from "./commands/shared.js";
 
 const require = createRequire(import.meta.url);
@@ -37,5 +38,6 @@ Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or 
   registerLoad(program);
   registerInspect(program);
   registerExport(program);
+  registerCost(program);
   return program;
 }

@@ -106,7 +106,7 @@ export function humanCell(column: Column, value: unknown, withBar: boolean): str
     case "usd":
       return formatUsd(n);
     case "share":
-      return withBar && column.bar ? `${formatShare(n).padStart(6)} ${shareBar(n, 10)}` : formatShare(n);
+      return withBar && column.bar ? `${formatShare(n).padStart(6)} ${shareBar(n, 10).padEnd(10)}` : formatShare(n);
     case "ms":
       return formatMs(n);
     case "int":

@@ -1,0 +1,101 @@
+-- name: breakdown
+-- Cost and latency per group (up to three keys: stage, name, service or an attribute), over all events.
+-- params: $k1, $a1, $k2, $a2, $k3, $a3
+WITH c AS (
+  SELECT *,
+    CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
+    CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
+    CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3
+  FROM costed_spans
+),
+per_trace AS (
+  SELECT g1, g2, g3, trace_id, max(weight) AS w FROM c GROUP BY g1, g2, g3, trace_id
+),
+group_events AS (
+  SELECT g1, g2, g3, sum(w) AS events FROM per_trace GROUP BY g1, g2, g3
+),
+all_events AS (
+  SELECT sum(w) AS n FROM (SELECT trace_id, max(weight) AS w FROM c GROUP BY trace_id)
+),
+per_group AS (
+  SELECT g1, g2, g3,
+         sum(weight) AS spans,
+         sum(cost_usd * weight) AS cost_usd,
+         sum(compute_usd * weight) AS compute_usd,
+         sum(query_usd * weight) AS query_usd,
+         quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS dq,
+         quantile_cont(self_ns, [0.5, 0.95]) AS sq,
+         string_agg(DISTINCT warehouse, ',' ORDER BY warehouse) AS warehouse,
+         count(*) FILTER (WHERE is_unpriced) AS unpriced_spans
+  FROM c GROUP BY g1, g2, g3
+),
+total AS (SELECT sum(cost_usd) AS cost_usd FROM per_group)
+SELECT g.g1, g.g2, g.g3,
+       g.spans,
+       e.events,
+       g.cost_usd / a.n AS cost_per_event_usd,
+       CASE WHEN t.cost_usd > 0 THEN g.cost_usd / t.cost_usd ELSE 0 END AS cost_share,
+       g.compute_usd / a.n AS compute_per_event_usd,
+       g.query_usd / a.n AS query_per_event_usd,
+       g.dq[1] / 1e6 AS p50_ms, g.dq[2] / 1e6 AS p95_ms, g.dq[3] / 1e6 AS p99_ms,
+       g.sq[1] / 1e6 AS self_p50_ms, g.sq[2] / 1e6 AS self_p95_ms,
+       g.warehouse,
+       g.cost_usd AS total_cost_usd,
+       g.unpriced_spans
+FROM per_group g
+JOIN group_events e ON e.g1 IS NOT DISTINCT FROM g.g1 AND e.g2 IS NOT DISTINCT FROM g.g2 AND e.g3 IS NOT DISTINCT FROM g.g3
+CROSS JOIN all_events a CROSS JOIN total t
+ORDER BY g.cost_usd DESC, g.g1, g.g2, g.g3;
+
+-- name: totals
+-- Whole-input figures: events, spans, cost per event, end-to-end event latency, time range, unpriced spans.
+WITH per_trace AS (
+  SELECT trace_id, max(weight) AS w, sum(cost_usd * weight) AS cost_usd,
+         sum(compute_usd * weight) AS compute_usd, sum(query_usd * weight) AS query_usd,
+         max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
+  FROM costed_spans GROUP BY trace_id
+)
+SELECT sum(w) AS events,
+       (SELECT sum(weight) FROM costed_spans) AS spans,
+       (SELECT count(*) FROM costed_spans) AS stored_spans,
+       count(*) AS stored_traces,
+       sum(cost_usd) AS total_cost_usd,
+       sum(cost_usd) / sum(w) AS cost_per_event_usd,
+       sum(compute_usd) / sum(w) AS compute_per_event_usd,
+       sum(query_usd) / sum(w) AS query_per_event_usd,
+       quantile_cont(e2e_ns, 0.5) / 1e6 AS e2e_p50_ms,
+       quantile_cont(e2e_ns, 0.95) / 1e6 AS e2e_p95_ms,
+       quantile_cont(e2e_ns, 0.99) / 1e6 AS e2e_p99_ms,
+       (SELECT count(*) FROM costed_spans WHERE is_unpriced) AS unpriced_spans,
+       (SELECT strftime(make_timestamp(min(start_ns) // 1000), '%Y-%m-%dT%H:%M:%SZ') FROM costed_spans) AS start,
+       (SELECT strftime(make_timestamp(max(start_ns + duration_ns) // 1000), '%Y-%m-%dT%H:%M:%SZ') FROM costed_spans) AS "end"
+FROM per_trace;
+
+-- name: queries
+-- Warehouse queries by fingerprint (and warehouse, stage): calls, cost and latency.
+WITH all_events AS (SELECT sum(w) AS n FROM (SELECT trace_id, max(weight) AS w FROM costed_spans GROUP BY trace_id)),
+total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
+q AS (
+  SELECT query_fingerprint, warehouse, stage,
+         sum(weight) AS calls,
+         count(DISTINCT trace_id) AS stored_events,
+         sum(cost_usd * weight) AS total_cost_usd,
+         avg(bytes_scanned) AS bytes_scanned_per_call,
+         quantile_cont(duration_ns, 0.5) / 1e6 AS p50_ms,
+         quantile_cont(duration_ns, 0.95) / 1e6 AS p95_ms
+  FROM costed_spans
+  WHERE warehouse IS NOT NULL
+  GROUP BY query_fingerprint, warehouse, stage
+)
+SELECT q.stage, q.warehouse, q.calls,
+       (SELECT sum(w) FROM (SELECT c.trace_id, max(c.weight) AS w FROM costed_spans c
+          WHERE c.warehouse = q.warehouse AND c.stage = q.stage AND c.query_fingerprint IS NOT DISTINCT FROM q.query_fingerprint
+          GROUP BY c.trace_id)) AS events,
+       q.total_cost_usd / a.n AS cost_per_event_usd,
+       CASE WHEN t.cost_usd > 0 THEN q.total_cost_usd / t.cost_usd ELSE 0 END AS cost_share,
+       q.total_cost_usd,
+       q.bytes_scanned_per_call,
+       q.p50_ms, q.p95_ms,
+       COALESCE(q.query_fingerprint, '(no query text)') AS query
+FROM q CROSS JOIN all_events a CROSS JOIN total t
+ORDER BY q.total_cost_usd DESC, q.stage, q.query_fingerprint;

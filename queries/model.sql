@@ -1,0 +1,160 @@
+-- name: create_rule_tables
+-- Temporary tables the cost model's rules and prices are loaded into as rows.
+CREATE OR REPLACE TEMP TABLE stage_rules (priority INTEGER, stage VARCHAR, name_glob VARCHAR, service_glob VARCHAR, n_attrs INTEGER);
+CREATE OR REPLACE TEMP TABLE stage_rule_attrs (priority INTEGER, attr_key VARCHAR, attr_glob VARCHAR);
+CREATE OR REPLACE TEMP TABLE compute_prices (effective_from_ns BIGINT, vcpu_hour_usd DOUBLE, vcpus DOUBLE);
+CREATE OR REPLACE TEMP TABLE warehouse_prices (
+  system VARCHAR, effective_from_ns BIGINT, credit_usd DOUBLE, credits_per_hour MAP(VARCHAR, DOUBLE), default_size VARCHAR,
+  tib_usd DOUBLE, min_bytes DOUBLE, rpu_hour_usd DOUBLE, rpus DOUBLE, hour_usd DOUBLE
+);
+
+-- name: insert_stage_rule
+-- One stage rule (first match wins: lowest priority).
+-- params: $priority, $stage, $name_glob, $service_glob, $n_attrs
+INSERT INTO stage_rules VALUES ($priority, $stage, $name_glob, $service_glob, $n_attrs);
+
+-- name: insert_stage_rule_attr
+-- One attribute condition of a stage rule.
+-- params: $priority, $key, $glob
+INSERT INTO stage_rule_attrs VALUES ($priority, $key, $glob);
+
+-- name: insert_compute_price
+-- The compute rate in force from a date.
+-- params: $from_ns, $vcpu_hour_usd, $vcpus
+INSERT INTO compute_prices VALUES ($from_ns, $vcpu_hour_usd, $vcpus);
+
+-- name: insert_warehouse_price
+-- One warehouse's rates in force from a date.
+-- params: $system, $from_ns, $credit_usd, $sizes, $credits, $default_size, $tib_usd, $min_bytes, $rpu_hour_usd, $rpus, $hour_usd
+INSERT INTO warehouse_prices VALUES (
+  $system, $from_ns, $credit_usd, map($sizes, $credits), $default_size, $tib_usd, $min_bytes, $rpu_hour_usd, $rpus, $hour_usd
+);
+
+-- name: set_attribute_lists
+-- The attribute-name lists and the warehouse list, as session variables the view reads.
+-- params: $cost_attrs, $system_attrs, $statement_attrs, $bytes_attrs, $credits_attrs, $size_attrs, $rpu_attrs, $vcpu_attrs, $warehouses
+SET VARIABLE adtrace_lists = {
+  'cost': $cost_attrs, 'system': $system_attrs, 'statement': $statement_attrs, 'bytes': $bytes_attrs,
+  'credits': $credits_attrs, 'size': $size_attrs, 'rpu': $rpu_attrs, 'vcpu': $vcpu_attrs, 'warehouses': $warehouses
+};
+
+-- name: costed_spans
+-- The spans with stage, self time, weight and cost: the view every analysis reads (DESIGN.md, "Cost model").
+CREATE OR REPLACE TEMP VIEW costed_spans AS
+WITH
+keys AS (SELECT DISTINCT name, service FROM spans),
+key_rules AS (
+  SELECT k.name, k.service, r.priority, r.stage, r.n_attrs
+  FROM keys k JOIN stage_rules r
+    ON (r.name_glob IS NULL OR k.name GLOB r.name_glob) AND (r.service_glob IS NULL OR k.service GLOB r.service_glob)
+),
+key_stage AS (
+  SELECT name, service,
+         arg_min(stage, priority) FILTER (WHERE n_attrs = 0) AS base_stage,
+         min(priority) FILTER (WHERE n_attrs = 0) AS base_priority
+  FROM key_rules GROUP BY name, service
+),
+attr_rules AS (
+  SELECT r.* FROM key_rules r JOIN key_stage k ON k.name = r.name AND k.service = r.service
+  WHERE r.n_attrs > 0 AND (k.base_priority IS NULL OR r.priority < k.base_priority)
+),
+attr_stage AS (
+  SELECT s.trace_id, s.span_id, arg_min(r.stage, r.priority) AS stage
+  FROM spans s JOIN attr_rules r ON r.name = s.name AND r.service = s.service
+  WHERE r.n_attrs = (SELECT count(*) FROM stage_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
+  GROUP BY s.trace_id, s.span_id
+),
+child_iv AS (
+  SELECT c.trace_id, c.parent_span_id AS span_id,
+         greatest(c.start_ns, p.start_ns) AS s_ns,
+         least(c.start_ns + c.duration_ns, p.start_ns + p.duration_ns) AS e_ns
+  FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+  WHERE c.span_id <> c.parent_span_id
+),
+child_ordered AS (
+  SELECT trace_id, span_id, s_ns, e_ns,
+         max(e_ns) OVER (PARTITION BY trace_id, span_id ORDER BY s_ns, e_ns ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+  FROM child_iv WHERE e_ns > s_ns
+),
+covered AS (
+  -- The union of the children's clipped intervals: each adds only what lies past every earlier end.
+  SELECT trace_id, span_id, sum(greatest(0, e_ns - greatest(s_ns, COALESCE(prev_end, s_ns)))) AS covered_ns
+  FROM child_ordered GROUP BY trace_id, span_id
+),
+enriched AS (
+  SELECT s.*,
+         COALESCE(a.stage, k.base_stage, 'other') AS stage,
+         greatest(0, s.duration_ns - COALESCE(cv.covered_ns, 0)) AS self_ns,
+         lower(list_filter(list_transform(getvariable('adtrace_lists').system, x -> s.attributes[x]), v -> v IS NOT NULL)[1]) AS db_system,
+         list_filter(list_transform(getvariable('adtrace_lists').cost, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND isfinite(v) AND v >= 0)[1] AS explicit_usd,
+         TRY_CAST(s.attributes['cost.compute_usd'] AS DOUBLE) AS split_compute_usd,
+         TRY_CAST(s.attributes['cost.query_usd'] AS DOUBLE) AS split_query_usd,
+         list_filter(list_transform(getvariable('adtrace_lists').statement, x -> s.attributes[x]), v -> v IS NOT NULL)[1] AS statement,
+         list_filter(list_transform(getvariable('adtrace_lists').bytes, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS bytes_attr,
+         list_filter(list_transform(getvariable('adtrace_lists').credits, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS credits_attr,
+         upper(list_filter(list_transform(getvariable('adtrace_lists').size, x -> s.attributes[x]), v -> v IS NOT NULL)[1]) AS size_attr,
+         list_filter(list_transform(getvariable('adtrace_lists').rpu, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS rpu_seconds_attr,
+         list_filter(list_transform(getvariable('adtrace_lists').vcpu, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v > 0)[1] AS vcpus_attr
+  FROM spans s
+  LEFT JOIN key_stage k ON k.name = s.name AND k.service = s.service
+  LEFT JOIN attr_stage a ON a.trace_id = s.trace_id AND a.span_id = s.span_id
+  LEFT JOIN covered cv ON cv.trace_id = s.trace_id AND cv.span_id = s.span_id
+),
+flagged AS (
+  SELECT e.*, CASE WHEN list_contains(getvariable('adtrace_lists').warehouses, e.db_system) THEN e.db_system END AS warehouse
+  FROM enriched e
+),
+priced AS (
+  SELECT f.*,
+         f.self_ns / 3.6e12 * COALESCE(f.vcpus_attr, cp.vcpus) * cp.vcpu_hour_usd AS derived_compute_usd,
+         CASE
+           WHEN f.warehouse IS NULL OR wp.system IS NULL THEN NULL
+           WHEN wp.credit_usd IS NOT NULL THEN
+             COALESCE(f.credits_attr, wp.credits_per_hour[COALESCE(f.size_attr, wp.default_size)] * f.duration_ns / 3.6e12) * wp.credit_usd
+           WHEN wp.tib_usd IS NOT NULL THEN greatest(f.bytes_attr, COALESCE(wp.min_bytes, 0)) / 1099511627776.0 * wp.tib_usd
+           WHEN wp.rpu_hour_usd IS NOT NULL THEN COALESCE(f.rpu_seconds_attr, wp.rpus * f.duration_ns / 1e9) / 3600.0 * wp.rpu_hour_usd
+           WHEN wp.hour_usd IS NOT NULL THEN f.duration_ns / 3.6e12 * wp.hour_usd
+         END AS derived_query_usd
+  FROM flagged f
+  ASOF LEFT JOIN compute_prices cp ON f.start_ns >= cp.effective_from_ns
+  ASOF LEFT JOIN warehouse_prices wp ON f.warehouse = wp.system AND f.start_ns >= wp.effective_from_ns
+),
+costed AS (
+  SELECT p.*,
+         CASE
+           WHEN explicit_usd IS NOT NULL THEN 'explicit'
+           WHEN split_compute_usd IS NOT NULL OR split_query_usd IS NOT NULL THEN 'split'
+           WHEN derived_compute_usd IS NULL THEN 'none'
+           WHEN warehouse IS NOT NULL AND derived_query_usd IS NULL THEN 'partial'
+           ELSE 'derived'
+         END AS cost_source
+  FROM priced p
+)
+SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_ns, duration_ns, attributes,
+       resource_attributes, trace_state, source, stage, self_ns,
+       1.0::DOUBLE AS weight,
+       CASE cost_source
+         WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN explicit_usd ELSE 0 END
+         WHEN 'split' THEN COALESCE(split_compute_usd, 0)
+         ELSE COALESCE(derived_compute_usd, 0)
+       END AS compute_usd,
+       CASE cost_source
+         WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN 0 ELSE explicit_usd END
+         WHEN 'split' THEN COALESCE(split_query_usd, 0)
+         ELSE COALESCE(derived_query_usd, 0)
+       END AS query_usd,
+       compute_usd + query_usd AS cost_usd,
+       warehouse,
+       CAST(bytes_attr AS BIGINT) AS bytes_scanned,
+       CASE WHEN statement IS NOT NULL THEN
+         trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+           statement,
+           '''(?:[^'']|'''')*''', '?', 'g'),                           -- string literals
+           '(^|[^A-Za-z0-9_."])-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?', '\1?', 'g'),  -- numbers not inside identifiers
+           '\s+', ' ', 'g'),                                             -- whitespace
+           '(?i)\bIN\s*\(\s*\?(\s*,\s*\?)*\s*\)', 'IN (?)', 'g'),        -- IN (?, ?, …)
+           '(?i)\bVALUES\s*(\(\s*\?(\s*,\s*\?)*\s*\)\s*,?\s*)+', 'VALUES (…)', 'g'))
+       END AS query_fingerprint,
+       cost_source,
+       cost_source IN ('none', 'partial') AS is_unpriced
+FROM costed;

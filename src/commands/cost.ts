@@ -1,0 +1,72 @@
+// adtrace cost breakdown | queries: where the money goes per ad event.
+import type { Command } from "commander";
+import { globals, print, spanSource } from "./shared.js";
+import { UsageError } from "../errors.js";
+
+export function registerCost(program: Command): Command {
+  const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags");
+
+  cost
+    .command("breakdown")
+    .description("cost and latency per ad event, split by stage (or name, service, attribute)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
+    .option("--top <n>", "show the N most expensive groups (the rest are summed in a footnote)")
+    .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)")
+    .addHelpText("after", `
+Definitions: an event is a trace. cost_per_event_usd = the group's cost ÷ ALL events, so the
+groups add up to the total; cost_share = the group's cost ÷ total cost. p50/p95/p99 are span
+durations (linear interpolation); self time is a span's duration minus the union of its
+children's intervals. The total row's percentiles are end-to-end event latency.
+
+Examples:
+  $ adtrace cost breakdown fixtures/auction/otlp.jsonl
+  $ adtrace cost breakdown --db pipeline.duckdb --by stage,attr:user_locale --top 10
+  $ adtrace cost breakdown spans.parquet --format csv > breakdown.csv`)
+    .action(async (inputs: string[], opts: { by: string; top?: string; minShare?: string }, command: Command) => {
+      const options = globals(command);
+      const { parseGroupKeys, breakdown } = await import("../core/breakdown.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { breakdownView } = await import("../output/cost-views.js");
+      const { parseShare } = await import("../model/numbers.js");
+      const by = parseGroupKeys(opts.by);
+      const top = parsePositiveInt(opts.top, "--top");
+      const minShare = opts.minShare === undefined ? undefined : parseShare(opts.minShare);
+      if (minShare !== undefined && !(minShare >= 0 && minShare <= 1)) throw new UsageError(`--min-share expects a share like 0.05 or 5%, got '${opts.minShare}'`);
+      const result = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, async (a) => ({
+        result: await breakdown(a.db, { by, top, minShare }),
+        config: a.config.source,
+        label: a.label,
+      }));
+      print(breakdownView(result.result, { config: result.config, label: result.label }), options);
+    });
+
+  cost
+    .command("queries")
+    .description("the warehouse queries behind the cost, by fingerprint (literals removed)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--top <n>", "show the N most expensive queries")
+    .addHelpText("after", `
+Query texts are fingerprints: string and number literals become ?, IN (…) lists and VALUES rows
+collapse, whitespace is squeezed, so user ids and other values never reach a report.
+
+Examples:
+  $ adtrace cost queries fixtures/auction/otlp.jsonl
+  $ adtrace cost queries --db pipeline.duckdb --top 5 --format json`)
+    .action(async (inputs: string[], opts: { top?: string }, command: Command) => {
+      const options = globals(command);
+      const { warehouseQueries } = await import("../core/breakdown.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { queriesView } = await import("../output/cost-views.js");
+      const top = parsePositiveInt(opts.top, "--top");
+      const result = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, (a) => warehouseQueries(a.db, { top }));
+      print(queriesView(result), options);
+    });
+  return cost;
+}
+
+export function parsePositiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} expects a whole number ≥ 1, got '${value}'`);
+  return Number(value);
+}

@@ -1,0 +1,163 @@
+// `cost breakdown` and `cost queries`: per-group cost per event, shares and latency, and the
+// warehouse queries behind the cost. Definitions (issue 3): an event is a trace; a group's
+// cost_per_event_usd is its total cost ÷ ALL events, so groups add up to the total.
+import type { Db, Row } from "./db.js";
+import { UsageError } from "../errors.js";
+
+export type GroupKey = { kind: "stage" | "name" | "service" } | { kind: "attr"; key: string };
+
+export interface BreakdownOptions {
+  by?: GroupKey[];
+  top?: number;
+  minShare?: number;
+}
+
+export interface BreakdownGroup {
+  keys: Record<string, string>;
+  spans: number;
+  events: number;
+  cost_per_event_usd: number;
+  cost_share: number;
+  compute_per_event_usd: number;
+  query_per_event_usd: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  self_p50_ms: number | null;
+  self_p95_ms: number | null;
+  warehouse: string | null;
+  total_cost_usd: number;
+  unpriced_spans: number;
+}
+
+export interface Totals {
+  events: number;
+  spans: number;
+  stored_spans: number;
+  stored_traces: number;
+  total_cost_usd: number;
+  cost_per_event_usd: number;
+  compute_per_event_usd: number;
+  query_per_event_usd: number;
+  e2e_p50_ms: number | null;
+  e2e_p95_ms: number | null;
+  e2e_p99_ms: number | null;
+  unpriced_spans: number;
+  start: string | null;
+  end: string | null;
+}
+
+export interface BreakdownResult {
+  by: GroupKey[];
+  groups: BreakdownGroup[];
+  /** Groups left out by --top / --min-share, folded into one. */
+  omitted: { groups: number; cost_per_event_usd: number; cost_share: number } | null;
+  totals: Totals;
+}
+
+const MAX_KEYS = 3;
+
+/** Parse `--by stage,attr:user_locale`. */
+export function parseGroupKeys(text: string | undefined): GroupKey[] {
+  if (!text) return [{ kind: "stage" }];
+  const keys = text.split(",").map((part) => part.trim()).filter(Boolean).map((part): GroupKey => {
+    if (part === "stage" || part === "name" || part === "service") return { kind: part };
+    if (part.startsWith("attr:") && part.length > 5) return { kind: "attr", key: part.slice(5) };
+    throw new UsageError(`--by: unknown key '${part}' (expected stage, name, service or attr:KEY)`);
+  });
+  if (keys.length === 0) throw new UsageError("--by needs at least one key");
+  if (keys.length > MAX_KEYS) throw new UsageError(`--by takes at most ${MAX_KEYS} keys`);
+  return keys;
+}
+
+export function keyName(key: GroupKey): string {
+  return key.kind === "attr" ? key.key : key.kind;
+}
+
+export async function totals(db: Db): Promise<Totals> {
+  const [row] = await db.query("cost.totals");
+  const r = row!;
+  const n = (k: string) => Number(r[k] ?? 0);
+  const m = (k: string) => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
+  return {
+    events: n("events"), spans: n("spans"), stored_spans: n("stored_spans"), stored_traces: n("stored_traces"),
+    total_cost_usd: n("total_cost_usd"), cost_per_event_usd: n("cost_per_event_usd"),
+    compute_per_event_usd: n("compute_per_event_usd"), query_per_event_usd: n("query_per_event_usd"),
+    e2e_p50_ms: m("e2e_p50_ms"), e2e_p95_ms: m("e2e_p95_ms"), e2e_p99_ms: m("e2e_p99_ms"),
+    unpriced_spans: n("unpriced_spans"), start: (r.start as string) ?? null, end: (r.end as string) ?? null,
+  };
+}
+
+export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise<BreakdownResult> {
+  const by = options.by ?? [{ kind: "stage" }];
+  const params: Record<string, string | null> = {};
+  for (let i = 0; i < MAX_KEYS; i++) {
+    const key = by[i];
+    params[`k${i + 1}`] = key?.kind ?? null;
+    params[`a${i + 1}`] = key?.kind === "attr" ? key.key : null;
+  }
+  const rows = await db.query("cost.breakdown", params);
+  const all = rows.map((row) => toGroup(row, by));
+  let groups = all;
+  if (options.minShare !== undefined) groups = groups.filter((g) => g.cost_share >= options.minShare!);
+  if (options.top !== undefined) groups = groups.slice(0, options.top);
+  const left = all.filter((g) => !groups.includes(g));
+  const omitted = left.length
+    ? {
+        groups: left.length,
+        cost_per_event_usd: left.reduce((s, g) => s + g.cost_per_event_usd, 0),
+        cost_share: left.reduce((s, g) => s + g.cost_share, 0),
+      }
+    : null;
+  return { by, groups, omitted, totals: await totals(db) };
+}
+
+function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
+  const keys: Record<string, string> = {};
+  by.forEach((key, i) => (keys[keyName(key)] = String(row[`g${i + 1}`] ?? "")));
+  const num = (k: string) => Number(row[k] ?? 0);
+  const opt = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
+  return {
+    keys,
+    spans: num("spans"),
+    events: num("events"),
+    cost_per_event_usd: num("cost_per_event_usd"),
+    cost_share: num("cost_share"),
+    compute_per_event_usd: num("compute_per_event_usd"),
+    query_per_event_usd: num("query_per_event_usd"),
+    p50_ms: opt("p50_ms"),
+    p95_ms: opt("p95_ms"),
+    p99_ms: opt("p99_ms"),
+    self_p50_ms: opt("self_p50_ms"),
+    self_p95_ms: opt("self_p95_ms"),
+    warehouse: (row.warehouse as string | null) ?? null,
+    total_cost_usd: num("total_cost_usd"),
+    unpriced_spans: num("unpriced_spans"),
+  };
+}
+
+export interface QueryRow {
+  stage: string;
+  warehouse: string;
+  calls: number;
+  events: number;
+  cost_per_event_usd: number;
+  cost_share: number;
+  total_cost_usd: number;
+  bytes_scanned_per_call: number | null;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  query: string;
+}
+
+export async function warehouseQueries(db: Db, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals }> {
+  const rows = await db.query("cost.queries");
+  const queries = rows.map((r) => ({
+    stage: String(r.stage), warehouse: String(r.warehouse), calls: Number(r.calls), events: Number(r.events),
+    cost_per_event_usd: Number(r.cost_per_event_usd), cost_share: Number(r.cost_share), total_cost_usd: Number(r.total_cost_usd),
+    bytes_scanned_per_call: r.bytes_scanned_per_call === null ? null : Number(r.bytes_scanned_per_call),
+    p50_ms: r.p50_ms === null ? null : Number(r.p50_ms), p95_ms: r.p95_ms === null ? null : Number(r.p95_ms),
+    query: String(r.query),
+  }));
+  return { queries: options.top !== undefined ? queries.slice(0, options.top) : queries, totals: await totals(db) };
+}

@@ -1,0 +1,241 @@
+// The config: adtrace.config.yaml in the working directory, or --config FILE. Every key is
+// optional; what is missing comes from src/model/defaults.ts. Unknown keys and wrong types are
+// errors naming the file, line and key path.
+import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from "yaml";
+import { InputError } from "../errors.js";
+import {
+  DEFAULT_CACHE, DEFAULT_COST_ATTRIBUTES, DEFAULT_EVENTS_PER_DAY, DEFAULT_FLAGS, DEFAULT_PREAGGREGATE,
+  DEFAULT_PRICE_BOOK, DEFAULT_STAGE_RULES, DEFAULT_WAREHOUSES, DEFAULT_BYTES_ATTRIBUTES,
+  type PriceBook, type StageRule, type StageMatch,
+} from "./defaults.js";
+import { parseCount } from "./numbers.js";
+
+export const CONFIG_FILE = "adtrace.config.yaml";
+
+export interface SamplingRule {
+  match: StageMatch;
+  /** Probability a span matching this was kept (0 < rate ≤ 1). */
+  rate: number;
+}
+
+export interface Config {
+  events_per_day: number;
+  cost_attributes: string[];
+  bytes_attributes: string[];
+  stages: StageRule[];
+  /** Dated price books, oldest first; each overrides the ones before it from its date on. */
+  prices: PriceBook[];
+  warehouses: string[];
+  flags: typeof DEFAULT_FLAGS;
+  cache: typeof DEFAULT_CACHE;
+  preaggregate: typeof DEFAULT_PREAGGREGATE;
+  sampling: SamplingRule[];
+  /** Where it came from: a path, or "built-in defaults". */
+  source: string;
+}
+
+export function defaultConfig(): Config {
+  return {
+    events_per_day: DEFAULT_EVENTS_PER_DAY,
+    cost_attributes: [...DEFAULT_COST_ATTRIBUTES],
+    bytes_attributes: [...DEFAULT_BYTES_ATTRIBUTES],
+    stages: DEFAULT_STAGE_RULES.map((r) => ({ stage: r.stage, match: { ...r.match } })),
+    prices: [structuredClone(DEFAULT_PRICE_BOOK)],
+    warehouses: [...DEFAULT_WAREHOUSES],
+    flags: { ...DEFAULT_FLAGS },
+    cache: { ...DEFAULT_CACHE },
+    preaggregate: { ...DEFAULT_PREAGGREGATE },
+    sampling: [],
+    source: "built-in defaults",
+  };
+}
+
+/** Load --config FILE, else ./adtrace.config.yaml if present, else the defaults. */
+export function loadConfig(path?: string): Config {
+  const file = path ?? (existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
+  if (!file) return defaultConfig();
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InputError(file, `cannot read config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return parseConfig(text, file);
+}
+
+/** A digest of the effective config, for reports: same model → same digest. */
+export function configDigest(config: Config): string {
+  const { source: _source, ...model } = config;
+  return createHash("sha256").update(JSON.stringify(model)).digest("hex").slice(0, 16);
+}
+
+// ------------------------------------------------------------------ validation
+
+type Shape =
+  | { type: "number"; min?: number; max?: number; count?: boolean }
+  | { type: "string" }
+  | { type: "date" }
+  | { type: "list"; of: Shape }
+  | { type: "object"; fields: Record<string, Shape>; required?: string[] }
+  | { type: "map"; of: Shape };
+
+const num = (min?: number, max?: number): Shape => ({ type: "number", min, max });
+const str: Shape = { type: "string" };
+const strList: Shape = { type: "list", of: str };
+const matchShape: Shape = { type: "object", fields: { name: str, service: str, attribute: { type: "map", of: str } } };
+const warehousePrice: Shape = {
+  type: "object",
+  fields: {
+    credit_usd: num(0), credits_per_hour: { type: "map", of: num(0) }, default_size: str,
+    tib_usd: num(0), min_bytes: num(0), rpu_hour_usd: num(0), rpus: num(0), hour_usd: num(0),
+  },
+};
+const priceBook: Shape = {
+  type: "object",
+  fields: {
+    effective_from: { type: "date" },
+    compute: { type: "object", fields: { vcpu_hour_usd: num(0), vcpus: num(0) } },
+    warehouses: { type: "map", of: warehousePrice },
+  },
+};
+
+const CONFIG_SHAPE: Shape = {
+  type: "object",
+  fields: {
+    events_per_day: { type: "number", min: 1, count: true },
+    cost_attributes: strList,
+    bytes_attributes: strList,
+    stages: { type: "list", of: { type: "object", fields: { stage: str, match: matchShape }, required: ["stage", "match"] } },
+    prices: { type: "list", of: priceBook },
+    warehouses: strList,
+    flags: { type: "object", fields: { min_cost_share: num(0, 1), min_warehouse_share: num(0, 1), top_query_share: num(0, 1), bytes_ratio: num(1) } },
+    cache: { type: "object", fields: { hit_latency_ms: num(0) } },
+    preaggregate: { type: "object", fields: { refresh_cost_usd: num(0), refreshes_per_day: num(0) } },
+    sampling: { type: "list", of: { type: "object", fields: { match: matchShape, rate: num(0, 1) }, required: ["match", "rate"] } },
+  },
+};
+
+export function parseConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const error = doc.errors[0]!;
+    const line = lineCounter.linePos(error.pos[0]).line;
+    throw new InputError(`${file}:${line}`, `invalid YAML (${error.message.split("\n")[0]})`);
+  }
+  const config = defaultConfig();
+  config.source = file;
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return config;
+  const at = (node: Node | null | undefined) => `${file}:${node?.range ? lineCounter.linePos(node.range[0]).line : 1}`;
+  // prices may be one book or a list of dated books
+  const root = doc.contents as Node;
+  if (isMap(root)) {
+    const prices = root.get("prices", true) as Node | undefined;
+    if (prices && isMap(prices)) root.set("prices", doc.createNode([prices.toJSON()]));
+  }
+  const value = validate(doc.contents as Node, CONFIG_SHAPE, "", at, doc);
+  const user = value as Partial<Config> & { prices?: PriceBook[]; events_per_day?: number };
+  if (user.events_per_day !== undefined) config.events_per_day = user.events_per_day;
+  if (user.cost_attributes) config.cost_attributes = user.cost_attributes;
+  if (user.bytes_attributes) config.bytes_attributes = user.bytes_attributes;
+  if (user.stages) config.stages = user.stages;
+  if (user.prices) config.prices = [config.prices[0]!, ...user.prices.sort((a, b) => (a.effective_from ?? "").localeCompare(b.effective_from ?? ""))];
+  if (user.warehouses) config.warehouses = user.warehouses;
+  if (user.flags) config.flags = { ...config.flags, ...user.flags };
+  if (user.cache) config.cache = { ...config.cache, ...user.cache };
+  if (user.preaggregate) config.preaggregate = { ...config.preaggregate, ...user.preaggregate };
+  if (user.sampling) config.sampling = user.sampling;
+  return config;
+}
+
+function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | undefined) => string, doc: unknown): unknown {
+  const fail = (expected: string): never => {
+    throw new InputError(at(node), `${path || "config"}: expected ${expected}`);
+  };
+  switch (shape.type) {
+    case "number": {
+      if (!isScalar(node)) return fail("a number");
+      const raw = node.value;
+      const value = typeof raw === "number" ? raw : shape.count && typeof raw === "string" ? parseCount(raw) : NaN;
+      if (typeof value !== "number" || !Number.isFinite(value)) return fail(shape.count ? "a number such as 2000000000, 2e9, 2B or 500M" : "a number");
+      if (shape.min !== undefined && value < shape.min) return fail(`a number ≥ ${shape.min}`);
+      if (shape.max !== undefined && value > shape.max) return fail(`a number ≤ ${shape.max}`);
+      return value;
+    }
+    case "string":
+      if (!isScalar(node) || node.value === null || typeof node.value === "object") return fail("a string");
+      return String(node.value);
+    case "date": {
+      if (!isScalar(node)) return fail("a date (YYYY-MM-DD or ISO 8601)");
+      const text = node.value instanceof Date ? node.value.toISOString() : String(node.value);
+      if (Number.isNaN(Date.parse(text))) return fail("a date (YYYY-MM-DD or ISO 8601)");
+      return new Date(Date.parse(text)).toISOString();
+    }
+    case "list":
+      if (!isSeq(node)) return fail("a list");
+      return node.items.map((item, i) => validate(item as Node, shape.of, `${path}[${i}]`, at, doc));
+    case "map": {
+      if (!isMap(node)) return fail("a mapping of key: value");
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
+        out[key] = validate(pair.value as Node, shape.of, path ? `${path}.${key}` : key, at, doc);
+      }
+      return out;
+    }
+    case "object": {
+      if (!isMap(node)) return fail("a mapping of key: value");
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node;
+        const key = String((keyNode as { value?: unknown })?.value ?? keyNode);
+        const fieldShape = shape.fields[key];
+        const keyPath = path ? `${path}.${key}` : key;
+        if (!fieldShape) {
+          const known = Object.keys(shape.fields);
+          throw new InputError(at(keyNode), `unknown key '${keyPath}'${suggest(key, known)} (known here: ${known.join(", ")})`);
+        }
+        out[key] = validate(pair.value as Node, fieldShape, keyPath, at, doc);
+      }
+      for (const required of shape.required ?? []) {
+        if (!(required in out)) fail(`a '${required}' key`);
+      }
+      return out;
+    }
+  }
+}
+
+/** " (did you mean 'x'?)" for the closest known name, when it is close. */
+export function suggest(word: string, known: readonly string[]): string {
+  const best = closest(word, known);
+  return best ? ` (did you mean '${best}'?)` : "";
+}
+
+export function closest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,81 @@
+// Installs the cost model into a database session: the config's stage rules, prices and
+// attribute lists are loaded as rows (never SQL text), then the `costed_spans` view is created.
+import type { Db } from "../core/db.js";
+import type { Config } from "./config.js";
+import {
+  DEFAULT_CREDITS_ATTRIBUTES, DEFAULT_RPU_SECONDS_ATTRIBUTES, DEFAULT_SIZE_ATTRIBUTES, DEFAULT_VCPU_ATTRIBUTES,
+  STATEMENT_ATTRIBUTES, SYSTEM_ATTRIBUTES, type PriceBook, type WarehousePrice,
+} from "./defaults.js";
+
+// The earliest book applies from the beginning of time.
+const BEGINNING_NS = -(2n ** 62n);
+
+export async function installModel(db: Db, config: Config): Promise<void> {
+  await db.run("model.create_rule_tables");
+  for (const [i, rule] of config.stages.entries()) {
+    const attributes = Object.entries(rule.match.attribute ?? {});
+    await db.run("model.insert_stage_rule", {
+      priority: i, stage: rule.stage, name_glob: rule.match.name ?? null, service_glob: rule.match.service ?? null, n_attrs: attributes.length,
+    });
+    for (const [key, glob] of attributes) await db.run("model.insert_stage_rule_attr", { priority: i, key, glob });
+  }
+  for (const { fromNs, book } of effectiveBooks(config.prices)) {
+    await db.run("model.insert_compute_price", {
+      from_ns: fromNs, vcpu_hour_usd: book.compute?.vcpu_hour_usd ?? null, vcpus: book.compute?.vcpus ?? 1,
+    });
+    for (const [system, price] of Object.entries(book.warehouses ?? {})) {
+      await db.run("model.insert_warehouse_price", warehouseRow(system.toLowerCase(), fromNs, price));
+    }
+  }
+  await db.run("model.set_attribute_lists", {
+    cost_attrs: config.cost_attributes,
+    system_attrs: SYSTEM_ATTRIBUTES,
+    statement_attrs: STATEMENT_ATTRIBUTES,
+    bytes_attrs: config.bytes_attributes,
+    credits_attrs: DEFAULT_CREDITS_ATTRIBUTES,
+    size_attrs: DEFAULT_SIZE_ATTRIBUTES,
+    rpu_attrs: DEFAULT_RPU_SECONDS_ATTRIBUTES,
+    vcpu_attrs: DEFAULT_VCPU_ATTRIBUTES,
+    warehouses: config.warehouses.map((w) => w.toLowerCase()),
+  });
+  await db.run("model.costed_spans");
+}
+
+/**
+ * Dated books → the full book in force from each date: a later book overrides only the keys it
+ * gives, so `prices: [{effective_from: 2025-06-01, warehouses: {snowflake: {credit_usd: 2.5}}}]`
+ * changes one rate and keeps the rest.
+ */
+export function effectiveBooks(books: PriceBook[]): { fromNs: bigint; book: PriceBook }[] {
+  const out: { fromNs: bigint; book: PriceBook }[] = [];
+  let current: PriceBook = { compute: {}, warehouses: {} };
+  for (const book of books) {
+    const warehouses: Record<string, WarehousePrice> = { ...current.warehouses };
+    for (const [system, price] of Object.entries(book.warehouses ?? {})) warehouses[system] = { ...warehouses[system], ...price };
+    current = { compute: { ...current.compute, ...book.compute }, warehouses };
+    const fromNs = book.effective_from ? BigInt(Date.parse(book.effective_from)) * 1_000_000n : BEGINNING_NS;
+    const previous = out[out.length - 1];
+    if (previous && previous.fromNs === fromNs) previous.book = current;
+    else out.push({ fromNs, book: current });
+  }
+  return out;
+}
+
+function warehouseRow(system: string, fromNs: bigint, price: WarehousePrice) {
+  // One pricing unit per warehouse row, in the order the view tries them.
+  const credits = price.credit_usd !== undefined;
+  const sizes = Object.entries(price.credits_per_hour ?? {});
+  return {
+    system,
+    from_ns: fromNs,
+    credit_usd: price.credit_usd ?? null,
+    sizes: sizes.map(([size]) => size.toUpperCase()),
+    credits: sizes.map(([, perHour]) => perHour),
+    default_size: (price.default_size ?? "XSMALL").toUpperCase(),
+    tib_usd: credits ? null : price.tib_usd ?? null,
+    min_bytes: price.min_bytes ?? 0,
+    rpu_hour_usd: credits || price.tib_usd !== undefined ? null : price.rpu_hour_usd ?? null,
+    rpus: price.rpus ?? 8,
+    hour_usd: price.hour_usd ?? null,
+  };
+}

@@ -1,0 +1,92 @@
+// Presenters for cost results: breakdown and warehouse queries.
+import type { BreakdownResult, QueryRow, Totals } from "../core/breakdown.js";
+import { keyName } from "../core/breakdown.js";
+import type { Column, TableResult } from "./result.js";
+import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
+
+export function headline(totals: Totals): string {
+  const range = totals.start ? `, ${totals.start} → ${totals.end}` : "";
+  return `${formatCount(totals.events)} events, ${formatCount(totals.spans)} spans${range}`;
+}
+
+export function breakdownView(result: BreakdownResult, meta: { config: string; label: string }): TableResult {
+  const { totals } = result;
+  const keyColumns: Column[] = result.by.map((key) => ({ key: keyName(key), kind: "text", maxWidth: 28 }));
+  const columns: Column[] = [
+    ...keyColumns,
+    { key: "spans", kind: "int" },
+    { key: "events", kind: "int" },
+    { key: "cost_per_event_usd", title: "$/event", kind: "usd" },
+    { key: "cost_share", title: "share", kind: "share", bar: true },
+    { key: "compute_per_event_usd", title: "compute", kind: "usd", machineOnly: true },
+    { key: "query_per_event_usd", title: "query", kind: "usd" },
+    { key: "p50_ms", title: "p50", kind: "ms", machineOnly: true },
+    { key: "p95_ms", title: "p95", kind: "ms" },
+    { key: "p99_ms", title: "p99", kind: "ms", machineOnly: true },
+    { key: "self_p50_ms", title: "self p50", kind: "ms", machineOnly: true },
+    { key: "self_p95_ms", title: "self p95", kind: "ms" },
+    { key: "warehouse", title: "warehouse", kind: "text" },
+  ];
+  const rows = result.groups.map((g) => ({ ...g.keys, ...g, warehouse: g.warehouse }));
+  const firstKey = keyName(result.by[0]!);
+  const total = {
+    [firstKey]: "total",
+    spans: totals.spans,
+    events: totals.events,
+    cost_per_event_usd: totals.cost_per_event_usd,
+    cost_share: totals.total_cost_usd > 0 ? 1 : 0,
+    compute_per_event_usd: totals.compute_per_event_usd,
+    query_per_event_usd: totals.query_per_event_usd,
+    p95_ms: totals.e2e_p95_ms,
+    warehouse: "",
+  };
+  const notes: string[] = [];
+  if (result.omitted) notes.push(`${result.omitted.groups} more group(s) not shown: ${formatUsd(result.omitted.cost_per_event_usd)}/event, ${formatShare(result.omitted.cost_share)} of cost.`);
+  notes.push(totals.unpriced_spans
+    ? `${formatCount(totals.unpriced_spans)} unpriced span(s): no cost attribute and nothing to price them by (counted as $0). See README "Cost model".`
+    : "every span priced.");
+  notes.push(`total p95 is end-to-end event latency (${formatMs(totals.e2e_p95_ms)}); config: ${meta.config}.`);
+  return {
+    heading: [
+      `Cost per event by ${result.by.map(keyName).join(", ")} — ${meta.label}`,
+      `${headline(totals)}; ${formatUsd(totals.cost_per_event_usd)} per event (${formatUsd(totals.query_per_event_usd)} warehouse queries, ${formatUsd(totals.compute_per_event_usd)} compute).`,
+    ],
+    columns,
+    rows,
+    total,
+    notes,
+    json: {
+      groups: result.groups.map((g) => {
+        const { keys, total_cost_usd: _t, unpriced_spans: _u, ...rest } = g;
+        return { ...keys, ...rest };
+      }),
+      total: { ...totals },
+      events: totals.events,
+      unpriced_spans: totals.unpriced_spans,
+      omitted: result.omitted,
+    },
+  };
+}
+
+export function queriesView(result: { queries: QueryRow[]; totals: Totals }): TableResult {
+  const columns: Column[] = [
+    { key: "stage", kind: "text" },
+    { key: "warehouse", kind: "text" },
+    { key: "calls", kind: "int" },
+    { key: "events", kind: "int" },
+    { key: "cost_per_event_usd", title: "$/event", kind: "usd" },
+    { key: "cost_share", title: "share", kind: "share", bar: true },
+    { key: "total_cost_usd", title: "total", kind: "usd" },
+    { key: "bytes_scanned_per_call", title: "bytes/call", kind: "bytes" },
+    { key: "p50_ms", title: "p50", kind: "ms", machineOnly: true },
+    { key: "p95_ms", title: "p95", kind: "ms" },
+    { key: "query", kind: "text", maxWidth: 48 },
+  ];
+  return {
+    heading: [`Warehouse queries by fingerprint — ${headline(result.totals)}`],
+    columns,
+    rows: result.queries.map((q) => ({ ...q })),
+    notes: result.queries.length ? [] : ["no warehouse spans (db.system in the warehouse list) in this input."],
+    json: { queries: result.queries, events: result.totals.events },
+  };
+}
