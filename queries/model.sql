@@ -111,7 +111,7 @@ priced AS (
            WHEN f.warehouse IS NULL OR wp.system IS NULL THEN NULL
            WHEN wp.credit_usd IS NOT NULL THEN
              COALESCE(f.credits_attr, wp.credits_per_hour[COALESCE(f.size_attr, wp.default_size)] * f.duration_ns / 3.6e12) * wp.credit_usd
-           WHEN wp.tib_usd IS NOT NULL THEN greatest(f.bytes_attr, COALESCE(wp.min_bytes, 0)) / 1099511627776.0 * wp.tib_usd
+           WHEN wp.tib_usd IS NOT NULL THEN CASE WHEN f.bytes_attr IS NOT NULL THEN greatest(f.bytes_attr, COALESCE(wp.min_bytes, 0)) / 1099511627776.0 * wp.tib_usd END
            WHEN wp.rpu_hour_usd IS NOT NULL THEN COALESCE(f.rpu_seconds_attr, wp.rpus * f.duration_ns / 1e9) / 3600.0 * wp.rpu_hour_usd
            WHEN wp.hour_usd IS NOT NULL THEN f.duration_ns / 3.6e12 * wp.hour_usd
          END AS derived_query_usd

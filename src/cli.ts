@@ -6,6 +6,7 @@ import { registerLoad } from "./commands/load.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerExport } from "./commands/export.js";
 import { registerCost } from "./commands/cost.js";
+import { registerInit } from "./commands/init.js";
 import { collect } from "./commands/shared.js";
 
 const require = createRequire(import.meta.url);
@@ -39,5 +40,6 @@ Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or 
   registerInspect(program);
   registerExport(program);
   registerCost(program);
+  registerInit(program);
   return program;
 }

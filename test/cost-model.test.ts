@@ -1,0 +1,250 @@
+// The cost model against hand-worked numbers: self time, derived warehouse prices, dated price
+// books, explicit-cost precedence, stage rules, fingerprints.
+import { describe, expect, it } from "vitest";
+import { withModelDb } from "./helpers/analysis.js";
+import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
+import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+
+const T = traceId(1);
+
+async function span(db: import("../src/core/db.js").Db, id: string) {
+  const rows = await db.all("SELECT * FROM costed_spans WHERE span_id = $id", { id });
+  return rows[0]!;
+}
+
+describe("self time", () => {
+  it("subtracts the union of direct children's intervals, clipped to the span", async () => {
+    // parent 0–100 ms; children 10–30 and 20–50 overlap (union 10–50 = 40 ms), a grandchild
+    // inside a child must not count, and a child running past the parent's end (90–120) counts
+    // only 90–100. Self = 100 − 40 − 10 = 50 ms.
+    const spans: TestSpan[] = [
+      { trace: T, id: spanId(1), name: "p", startMs: 0, durationMs: 100 },
+      { trace: T, id: spanId(2), parent: spanId(1), name: "c1", startMs: 10, durationMs: 20 },
+      { trace: T, id: spanId(3), parent: spanId(1), name: "c2", startMs: 20, durationMs: 30 },
+      { trace: T, id: spanId(4), parent: spanId(2), name: "g", startMs: 12, durationMs: 5 },
+      { trace: T, id: spanId(5), parent: spanId(1), name: "c3", startMs: 90, durationMs: 30 },
+    ];
+    await withModelDb(spans, async (db) => {
+      expect(Number((await span(db, spanId(1))).self_ns)).toBe(50_000_000);
+      expect(Number((await span(db, spanId(2))).self_ns)).toBe(15_000_000); // 20 − 5
+      expect(Number((await span(db, spanId(3))).self_ns)).toBe(30_000_000);
+      expect(Number((await span(db, spanId(5))).self_ns)).toBe(30_000_000);
+    });
+  });
+
+  it("terminates on a span that is its own parent and on a parent cycle", async () => {
+    const spans: TestSpan[] = [
+      { trace: T, id: spanId(1), parent: spanId(1), name: "self", startMs: 0, durationMs: 10 },
+      { trace: T, id: spanId(2), parent: spanId(3), name: "a", startMs: 0, durationMs: 10 },
+      { trace: T, id: spanId(3), parent: spanId(2), name: "b", startMs: 2, durationMs: 4 },
+    ];
+    await withModelDb(spans, async (db) => {
+      expect(Number((await span(db, spanId(1))).self_ns)).toBe(10_000_000);
+      expect(Number((await span(db, spanId(2))).self_ns)).toBe(6_000_000);
+      expect(Number((await span(db, spanId(3))).self_ns)).toBe(0);
+    });
+  });
+});
+
+describe("derived prices", () => {
+  const warehouse = (id: number, system: string, durationMs: number, attrs: Record<string, string | number>): TestSpan => ({
+    trace: T, id: spanId(id), name: `${system}.query`, startMs: 0, durationMs, attrs: { "db.system": system, ...attrs },
+  });
+
+  it("prices Snowflake by credits/hour of the size × seconds × $/credit", async () => {
+    // MEDIUM = 4 credits/hour; 90 s → 4 × 90/3600 = 0.1 credits × $3.00 = $0.30 query cost.
+    // Compute: 90 s self × 1 vCPU × $0.0425/h = $0.0010625.
+    await withModelDb([warehouse(1, "snowflake", 90_000, { "snowflake.warehouse.size": "medium" })], async (db) => {
+      const s = await span(db, spanId(1));
+      expect(s.warehouse).toBe("snowflake");
+      expect(Number(s.query_usd)).toBeCloseTo(0.3, 12);
+      expect(Number(s.compute_usd)).toBeCloseTo(0.0010625, 12);
+      expect(s.cost_source).toBe("derived");
+    });
+  });
+
+  it("prices BigQuery by TiB billed with the 10 MiB minimum", async () => {
+    // 2 TiB × $6.25 = $12.50; 1 KiB is billed as 10 MiB = 10/1048576 TiB × 6.25.
+    const spans = [
+      warehouse(1, "bigquery", 1000, { "db.bytes_scanned": 2 * 2 ** 40 }),
+      warehouse(2, "bigquery", 1000, { "db.bytes_scanned": 1024 }),
+      warehouse(3, "bigquery", 1000, {}),
+    ];
+    await withModelDb(spans, async (db) => {
+      expect(Number((await span(db, spanId(1))).query_usd)).toBeCloseTo(12.5, 12);
+      expect(Number((await span(db, spanId(2))).query_usd)).toBeCloseTo((10 / 1048576) * 6.25, 15);
+      const unknown = await span(db, spanId(3));
+      expect(unknown.cost_source).toBe("partial");
+      expect(unknown.is_unpriced).toBe(true);
+    });
+  });
+
+  it("prices Redshift by RPU-seconds, reported or from duration × base RPUs", async () => {
+    // Reported 720 RPU-s → 0.2 RPU-h × $0.375 = $0.075; else 8 RPU × 30 s = 240 RPU-s → $0.025.
+    const spans = [warehouse(1, "redshift", 5000, { "redshift.rpu_seconds": 720 }), warehouse(2, "redshift", 30_000, {})];
+    await withModelDb(spans, async (db) => {
+      expect(Number((await span(db, spanId(1))).query_usd)).toBeCloseTo(0.075, 12);
+      expect(Number((await span(db, spanId(2))).query_usd)).toBeCloseTo(0.025, 12);
+    });
+  });
+
+  it("applies the price book in force at each span's start (effective_from)", async () => {
+    // Spans start at 2023-11-14 (epoch 1.7e9 s). A book from 2023-01-01 sets $2/credit, one from
+    // 2030 sets $9 (not yet in force); XSMALL = 1 credit/hour; 3600 s → 1 credit.
+    const config = `
+prices:
+  - effective_from: 2023-01-01
+    warehouses: { snowflake: { credit_usd: 2.0 } }
+  - effective_from: 2030-01-01
+    warehouses: { snowflake: { credit_usd: 9.0 } }
+`;
+    await withModelDb([warehouse(1, "snowflake", 3_600_000, {})], async (db) => {
+      expect(Number((await span(db, spanId(1))).query_usd)).toBeCloseTo(2.0, 12);
+    }, config);
+    const later = `
+prices:
+  - effective_from: 2023-11-01
+    warehouses: { snowflake: { credit_usd: 5.0 } }
+`;
+    await withModelDb([warehouse(1, "snowflake", 3_600_000, {})], async (db) => {
+      expect(Number((await span(db, spanId(1))).query_usd)).toBeCloseTo(5.0, 12);
+    }, later);
+  });
+});
+
+describe("explicit costs", () => {
+  it("takes cost.usd first (query cost on warehouse spans), then the split attributes, and ignores negative or NaN", async () => {
+    const spans: TestSpan[] = [
+      { trace: T, id: spanId(1), name: "a", startMs: 0, durationMs: 1, attrs: { "cost.usd": "0.25" } },
+      { trace: T, id: spanId(2), name: "b", startMs: 0, durationMs: 1, attrs: { "cost.usd": "0.5", "db.system": "snowflake" } },
+      { trace: T, id: spanId(3), name: "c", startMs: 0, durationMs: 1, attrs: { "cost.compute_usd": "0.1", "cost.query_usd": "0.2" } },
+      { trace: T, id: spanId(4), name: "d", startMs: 0, durationMs: 3_600_000, attrs: { "cost.usd": "-1" } },
+      { trace: T, id: spanId(5), name: "e", startMs: 0, durationMs: 3_600_000, attrs: { "cost.usd": "NaN" } },
+    ];
+    await withModelDb(spans, async (db) => {
+      const a = await span(db, spanId(1));
+      expect([Number(a.compute_usd), Number(a.query_usd), a.cost_source]).toEqual([0.25, 0, "explicit"]);
+      const b = await span(db, spanId(2));
+      expect([Number(b.compute_usd), Number(b.query_usd)]).toEqual([0, 0.5]);
+      const c = await span(db, spanId(3));
+      expect([Number(c.compute_usd), Number(c.query_usd), c.cost_source]).toEqual([0.1, 0.2, "split"]);
+      // Invalid explicit costs fall through to derivation: 1 h × 1 vCPU × $0.0425.
+      expect(Number((await span(db, spanId(4))).cost_usd)).toBeCloseTo(0.0425, 12);
+      expect(Number((await span(db, spanId(5))).cost_usd)).toBeCloseTo(0.0425, 12);
+    });
+  });
+
+  it("reads the attribute names the config lists, in order", async () => {
+    const spans: TestSpan[] = [{ trace: T, id: spanId(1), name: "a", startMs: 0, durationMs: 1, attrs: { "my.cost": "0.7", "cost.usd": "0.1" } }];
+    await withModelDb(spans, async (db) => {
+      expect(Number((await span(db, spanId(1))).cost_usd)).toBe(0.7);
+    }, "cost_attributes: [my.cost, cost.usd]\n");
+  });
+});
+
+describe("stage rules", () => {
+  it("matches first rule wins, with name, service and attribute globs that must all hold", async () => {
+    const config = `
+stages:
+  - stage: special
+    match: { name: "x.*", attribute: { "ad.stage": "auc*", tier: "gold" } }
+  - stage: auction
+    match: { attribute: { "ad.stage": "auction" } }
+  - stage: byname
+    match: { name: "x.*" }
+  - stage: byservice
+    match: { service: "svc-[ab]" }
+`;
+    const spans: TestSpan[] = [
+      { trace: T, id: spanId(1), name: "x.1", startMs: 0, durationMs: 1, attrs: { "ad.stage": "auction", tier: "gold" } },
+      { trace: T, id: spanId(2), name: "x.2", startMs: 0, durationMs: 1, attrs: { "ad.stage": "auction" } },
+      { trace: T, id: spanId(3), name: "x.3", startMs: 0, durationMs: 1 },
+      { trace: T, id: spanId(4), name: "y", service: "svc-b", startMs: 0, durationMs: 1 },
+      { trace: T, id: spanId(5), name: "y", service: "svc-c", startMs: 0, durationMs: 1 },
+    ];
+    await withModelDb(spans, async (db) => {
+      const stages = await db.all("SELECT span_id, stage FROM costed_spans ORDER BY span_id");
+      expect(stages.map((r) => r.stage)).toEqual(["special", "auction", "byname", "byservice", "other"]);
+    }, config);
+  });
+
+  it("maps the usual ad-tech names onto the default stages", async () => {
+    const names: [string, string, string][] = [
+      ["adserver.request.handle", "adserver", "request"],
+      ["profile.user.lookup", "profile-svc", "profiling"],
+      ["inventory.ann.search", "inventory", "inventory_lookup"],
+      ["auction.rtb.run", "auction", "auction"],
+      ["delivery.creative.render", "delivery", "delivery"],
+      ["tracker.events.write", "tracker", "tracking"],
+      ["tracker.warehouse.insert", "tracker", "tracking"],
+      ["aggregator.rollup.compute", "aggregator", "aggregation"],
+      ["aggregator.warehouse.query", "aggregator", "aggregation"],
+      ["healthcheck", "misc", "other"],
+    ];
+    const spans = names.map(([name, service], i): TestSpan => ({ trace: T, id: spanId(i + 1), name, service, startMs: 0, durationMs: 1 }));
+    await withModelDb(spans, async (db) => {
+      const rows = await db.all("SELECT name, stage FROM costed_spans");
+      const got = Object.fromEntries(rows.map((r) => [r.name, r.stage]));
+      for (const [name, , stage] of names) expect(got[name]).toBe(stage);
+    });
+  });
+});
+
+describe("query fingerprints", () => {
+  it("strips string and number literals, collapses IN lists and whitespace, keeps identifiers", async () => {
+    const statements: [string, string][] = [
+      ["SELECT * FROM events WHERE user_id = 'u-123@example.com' AND day = '2024-01-01'", "SELECT * FROM events WHERE user_id = ? AND day = ?"],
+      ["select  count(*)\n from t1 where id in (1, 2,3) and x > -4.5e3", "select count(*) from t1 where id IN (?) and x > ?"],
+      ["INSERT INTO imp_2024 (a, b) VALUES ('it''s', 42), ('x', 7)", "INSERT INTO imp_2024 (a, b) VALUES (…)"],
+      // Digits inside identifiers stay; a number inside a quoted identifier after a space would be
+      // stripped too (over-stripping never leaks a value).
+      ["SELECT \"col_1\", t2.x3 FROM s.t WHERE c = 10", "SELECT \"col_1\", t2.x3 FROM s.t WHERE c = ?"],
+    ];
+    const spans = statements.map(([sql], i): TestSpan => ({
+      trace: T, id: spanId(i + 1), name: "q", startMs: 0, durationMs: 1, attrs: { "db.system": "snowflake", "db.statement": sql },
+    }));
+    await withModelDb(spans, async (db) => {
+      for (const [i, [, expected]] of statements.entries()) {
+        expect((await span(db, spanId(i + 1))).query_fingerprint).toBe(expected);
+      }
+    });
+  });
+});
+
+describe("breakdown arithmetic", () => {
+  // Two events. Event 1: a ($0.10, stage request), b ($0.30, tracking). Event 2: a ($0.20).
+  // Total $0.60 over 2 events = $0.30/event; request = $0.30/2 = $0.15/event (share 0.5),
+  // tracking = $0.30/2 = $0.15/event (share 0.5, in 1 event).
+  const spans: TestSpan[] = [
+    { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": "0.10", user_locale: "de-DE" } },
+    { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "tracker.events.write", startMs: 1, durationMs: 4, attrs: { "cost.usd": "0.30" } },
+    { trace: traceId(2), id: spanId(3), name: "adserver.request.handle", startMs: 0, durationMs: 20, attrs: { "cost.usd": "0.20", user_locale: "fr-FR" } },
+  ];
+
+  it("divides each group's cost by ALL events and shares by the total", async () => {
+    await withModelDb(spans, async (db) => {
+      const result = await breakdown(db, { by: parseGroupKeys("stage") });
+      const byStage = Object.fromEntries(result.groups.map((g) => [g.keys.stage, g]));
+      expect(result.totals.events).toBe(2);
+      expect(result.totals.cost_per_event_usd).toBeCloseTo(0.3, 12);
+      expect(byStage.request!.cost_per_event_usd).toBeCloseTo(0.15, 12);
+      expect(byStage.request!.events).toBe(2);
+      expect(byStage.tracking!.cost_per_event_usd).toBeCloseTo(0.15, 12);
+      expect(byStage.tracking!.events).toBe(1);
+      expect(byStage.tracking!.cost_share).toBeCloseTo(0.5, 12);
+      // p50 of request durations 10 and 20 ms, linear interpolation = 15; p95 = 10 + 0.95 × 10.
+      expect(byStage.request!.p50_ms).toBeCloseTo(15, 9);
+      expect(byStage.request!.p95_ms).toBeCloseTo(19.5, 9);
+    });
+  });
+
+  it("groups by attribute, with spans lacking it under (none)", async () => {
+    await withModelDb(spans, async (db) => {
+      const result = await breakdown(db, { by: parseGroupKeys("attr:user_locale") });
+      const got = Object.fromEntries(result.groups.map((g) => [g.keys.user_locale, g.cost_per_event_usd]));
+      expect(got["(none)"]).toBeCloseTo(0.15, 12);
+      expect(got["de-DE"]).toBeCloseTo(0.05, 12);
+      expect(got["fr-FR"]).toBeCloseTo(0.1, 12);
+    });
+  });
+});
