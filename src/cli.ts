@@ -7,6 +7,7 @@ import { registerInspect } from "./commands/inspect.js";
 import { registerExport } from "./commands/export.js";
 import { registerCost } from "./commands/cost.js";
 import { registerInit } from "./commands/init.js";
+import { registerSavings } from "./commands/savings.js";
 import { collect } from "./commands/shared.js";
 
 const require = createRequire(import.meta.url);
@@ -40,6 +41,7 @@ Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or 
   registerInspect(program);
   registerExport(program);
   registerCost(program);
+  registerSavings(program);
   registerInit(program);
   return program;
 }

@@ -62,6 +62,37 @@ Examples:
       const result = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, (a) => warehouseQueries(a.db, { top }));
       print(queriesView(result), options);
     });
+  cost
+    .command("flags")
+    .description("the warehouse-heavy stages: why each is flagged and the lever that fits")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--fail-on-flag", "exit with code 1 when any stage is flagged (for CI)")
+    .addHelpText("after", `
+A stage is flagged when it carries ≥ flags.min_cost_share (0.25) of per-event cost and most of
+that (≥ flags.min_warehouse_share, 0.5) is warehouse query cost; or when one query fingerprint
+carries ≥ flags.top_query_share (0.6) of a warehouse stage's cost; or when it scans ≥
+flags.bytes_ratio (10)× the median warehouse stage's bytes per event. The lever comes from the
+costliest query's shape: aggregates → preaggregate, repeated reads → cache, row-by-row writes →
+tune. est_savings_per_event_usd assumes 50% cache hits, −60% query cost from pre-aggregation,
+−20% from tuning.
+
+Examples:
+  $ adtrace cost flags fixtures/auction/otlp.jsonl
+  $ adtrace cost flags --db pipeline.duckdb --fail-on-flag --format md >> "$GITHUB_STEP_SUMMARY"`)
+    .action(async (inputs: string[], opts: { failOnFlag?: boolean }, command: Command) => {
+      const options = globals(command);
+      const { costFlags } = await import("../core/flags.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { flagsView } = await import("../output/decision-views.js");
+      const { CheckFailed } = await import("../errors.js");
+      const { result, label, eventsPerDay } = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, async (a) => ({
+        result: await costFlags(a.db, a.config), label: a.label, eventsPerDay: a.config.events_per_day,
+      }));
+      print(flagsView(result, { label, eventsPerDay }), options);
+      if (opts.failOnFlag && result.flags.length) {
+        throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
+      }
+    });
   return cost;
 }
 

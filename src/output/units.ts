@@ -1,12 +1,13 @@
 // Human units for tables and Markdown: money, durations, shares, counts, bytes. Machine formats
 // (CSV, JSON) never use these; they print full-precision numbers.
 
-/** Dollars with three significant digits below $1 ("$0.00160"), cents above ("$1,234.56"). */
+/** Dollars: three significant digits below $1 ("$0.00160"), cents to $10k ("$1,234.56"), then compact ("$692k", "$253M"). */
 export function formatUsd(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || Number.isNaN(usd)) return "–";
   if (usd === 0) return "$0";
   const sign = usd < 0 ? "-" : "";
   const abs = Math.abs(usd);
+  if (abs >= 10_000) return `${sign}$${compact(abs)}`;
   if (abs >= 1) return `${sign}$${abs.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   if (abs < 1e-9) return `${sign}$${abs.toExponential(2)}`;
   const digits = Math.min(20, Math.max(2, 2 - Math.floor(Math.log10(abs))));
@@ -51,6 +52,13 @@ export function shareBar(share: number, width = 12): string {
   const full = Math.floor(eighths / 8);
   const rest = eighths % 8;
   return "█".repeat(full) + (rest ? "▏▎▍▌▋▊▉"[rest - 1] : "");
+}
+
+/** 692000 → "692k", 252580000 → "253M", 1.234e9 → "1.23B". */
+function compact(value: number): string {
+  const units: [number, string][] = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]];
+  for (const [size, suffix] of units) if (value >= size) return `${trim3(value / size)}${suffix}`;
+  return trim3(value);
 }
 
 function trim3(value: number): string {

@@ -1,0 +1,35 @@
+-- name: stage_profile
+-- Per stage: cost share, warehouse query share, bytes and warehouse calls per event, and its costliest query fingerprint.
+WITH all_events AS (SELECT sum(w) AS n FROM (SELECT trace_id, max(weight) AS w FROM costed_spans GROUP BY trace_id)),
+total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
+st AS (
+  SELECT stage,
+         sum(cost_usd * weight) AS cost_usd,
+         sum(query_usd * weight) AS query_usd,
+         sum(COALESCE(bytes_scanned, 0) * weight) AS bytes,
+         string_agg(DISTINCT warehouse, ',' ORDER BY warehouse) AS warehouse
+  FROM costed_spans GROUP BY stage
+),
+fq AS (
+  SELECT stage, COALESCE(query_fingerprint, '(no query text)') AS fingerprint,
+         sum(cost_usd * weight) AS cost_usd, sum(weight) AS calls, count(DISTINCT trace_id) AS traces
+  FROM costed_spans WHERE warehouse IS NOT NULL GROUP BY ALL
+),
+tq AS (
+  SELECT stage, arg_max(fingerprint, cost_usd) AS top_query, max(cost_usd) AS top_cost_usd,
+         count(*) AS fingerprints, sum(calls) AS calls
+  FROM fq GROUP BY stage
+)
+SELECT st.stage,
+       CASE WHEN t.cost_usd > 0 THEN st.cost_usd / t.cost_usd ELSE 0 END AS cost_share,
+       st.cost_usd / a.n AS cost_per_event_usd,
+       st.query_usd / a.n AS query_per_event_usd,
+       CASE WHEN st.cost_usd > 0 THEN st.query_usd / st.cost_usd ELSE 0 END AS warehouse_cost_share,
+       st.warehouse,
+       tq.top_query,
+       CASE WHEN st.cost_usd > 0 THEN tq.top_cost_usd / st.cost_usd END AS top_query_cost_share,
+       st.bytes / a.n AS bytes_per_event,
+       COALESCE(tq.calls, 0) / a.n AS warehouse_calls_per_event,
+       COALESCE(tq.fingerprints, 0) AS fingerprints
+FROM st LEFT JOIN tq ON tq.stage = st.stage CROSS JOIN all_events a CROSS JOIN total t
+ORDER BY st.cost_usd DESC, st.stage;

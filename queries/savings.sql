@@ -1,0 +1,19 @@
+-- name: event_stage_costs
+-- Per event (trace) and stage: compute and query cost, with the event's weight; every event appears at least once.
+SELECT trace_id, stage, max(weight) AS w, sum(compute_usd * weight) / max(weight) AS compute_usd, sum(query_usd * weight) / max(weight) AS query_usd
+FROM costed_spans GROUP BY trace_id, stage
+ORDER BY trace_id, stage;
+
+-- name: latency_spans
+-- The spans of up to $limit events (a deterministic hash-ordered choice), for critical-path latency.
+-- params: $limit
+WITH chosen AS (
+  SELECT trace_id FROM (SELECT DISTINCT trace_id FROM costed_spans) ORDER BY hash(trace_id), trace_id LIMIT $limit
+)
+SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, s.start_ns, s.duration_ns, s.weight
+FROM costed_spans s JOIN chosen USING (trace_id)
+ORDER BY s.trace_id, s.start_ns, s.span_id;
+
+-- name: stages
+-- The stages present, for validating lever targets.
+SELECT DISTINCT stage FROM costed_spans ORDER BY stage;

@@ -1,0 +1,159 @@
+// `cost flags`: which stages make per-event cost warehouse-heavy, why, and the lever that fits.
+//
+// Rules (thresholds from the config's `flags:`):
+//  heavy        the stage carries ≥ min_cost_share of cost and ≥ min_warehouse_share of that is
+//               warehouse query cost;
+//  concentrated a warehouse stage with ≥ 5% of cost where one query fingerprint carries
+//               ≥ top_query_share of the stage's cost (one query to fix);
+//  bytes        a warehouse stage scanning ≥ bytes_ratio × the median warehouse stage's bytes per
+//               event (and ≥ 5% of cost).
+// Lever, from the costliest query's shape, else the stage: aggregates (SUM/COUNT/AVG…, GROUP BY)
+// → preaggregate; plain reads repeated across events → cache; writes (INSERT/MERGE/COPY/UPDATE)
+// → tune (batch them); otherwise aggregation → preaggregate, tracking/profiling/inventory → cache,
+// else tune. Savings use the stated default assumptions (LEVER_ASSUMPTIONS).
+import type { Db, Row } from "./db.js";
+import type { Config } from "../model/config.js";
+
+export type Lever = "cache" | "preaggregate" | "tune";
+
+/** Conservative defaults for estimates and `savings --suggest`. */
+export const LEVER_ASSUMPTIONS = {
+  cache: { hit_rate: 0.5, hit_cost_usd: 0 },
+  preaggregate: { reduction: 0.6 },
+  tune: { reduction: 0.2 },
+} as const;
+
+export interface StageProfile {
+  stage: string;
+  cost_share: number;
+  cost_per_event_usd: number;
+  query_per_event_usd: number;
+  warehouse_cost_share: number;
+  warehouse: string | null;
+  top_query: string | null;
+  top_query_cost_share: number | null;
+  bytes_per_event: number;
+  warehouse_calls_per_event: number;
+}
+
+export interface Flag {
+  stage: string;
+  cost_share: number;
+  cost_per_event_usd: number;
+  warehouse_cost_share: number;
+  warehouse: string | null;
+  top_query: string | null;
+  top_query_cost_share: number | null;
+  reason: string;
+  lever: Lever;
+  est_savings_per_event_usd: number;
+}
+
+export interface FlagsResult {
+  flags: Flag[];
+  profiles: StageProfile[];
+  events: number;
+  cost_per_event_usd: number;
+  thresholds: Config["flags"];
+}
+
+export async function stageProfiles(db: Db): Promise<StageProfile[]> {
+  return (await db.query("flags.stage_profile")).map(toProfile);
+}
+
+function toProfile(r: Row): StageProfile {
+  const n = (k: string) => Number(r[k] ?? 0);
+  return {
+    stage: String(r.stage),
+    cost_share: n("cost_share"),
+    cost_per_event_usd: n("cost_per_event_usd"),
+    query_per_event_usd: n("query_per_event_usd"),
+    warehouse_cost_share: n("warehouse_cost_share"),
+    warehouse: (r.warehouse as string | null) ?? null,
+    top_query: (r.top_query as string | null) ?? null,
+    top_query_cost_share: r.top_query_cost_share === null ? null : n("top_query_cost_share"),
+    bytes_per_event: n("bytes_per_event"),
+    warehouse_calls_per_event: n("warehouse_calls_per_event"),
+  };
+}
+
+export function flagStages(profiles: StageProfile[], thresholds: Config["flags"], refreshPerEventUsd = 0): Flag[] {
+  const warehouseStages = profiles.filter((p) => p.warehouse !== null && p.bytes_per_event > 0);
+  const medianBytes = median(warehouseStages.map((p) => p.bytes_per_event));
+  const flags: Flag[] = [];
+  for (const p of profiles) {
+    const reasons: string[] = [];
+    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+    if (p.cost_share >= thresholds.min_cost_share && p.warehouse_cost_share >= thresholds.min_warehouse_share) {
+      reasons.push(`${pct(p.cost_share)} of per-event cost, ${pct(p.warehouse_cost_share)} of it warehouse queries (${p.warehouse})`);
+    }
+    if (p.warehouse && p.cost_share >= 0.05 && (p.top_query_cost_share ?? 0) >= thresholds.top_query_share) {
+      reasons.push(`one query carries ${pct(p.top_query_cost_share!)} of the stage's cost`);
+    }
+    if (p.warehouse && p.cost_share >= 0.05 && warehouseStages.length >= 2 && medianBytes > 0 && p.bytes_per_event >= thresholds.bytes_ratio * medianBytes) {
+      reasons.push(`scans ${(p.bytes_per_event / medianBytes).toFixed(0)}× the median warehouse stage's bytes per event`);
+    }
+    if (reasons.length === 0) continue;
+    const { lever, why } = chooseLever(p);
+    flags.push({
+      stage: p.stage,
+      cost_share: p.cost_share,
+      cost_per_event_usd: p.cost_per_event_usd,
+      warehouse_cost_share: p.warehouse_cost_share,
+      warehouse: p.warehouse,
+      top_query: p.top_query,
+      top_query_cost_share: p.top_query_cost_share,
+      reason: `${reasons.join("; ")}; ${why}`,
+      lever,
+      est_savings_per_event_usd: estimateSaving(p, lever, refreshPerEventUsd),
+    });
+  }
+  return flags;
+}
+
+const AGGREGATE = /\b(sum|count|avg|min|max|approx_count_distinct|percentile_cont)\s*\(|\bgroup\s+by\b/i;
+const WRITE = /^\s*(insert|merge|copy|update|upsert|delete)\b/i;
+const READ = /^\s*(select|with)\b/i;
+
+export function chooseLever(p: Pick<StageProfile, "stage" | "top_query" | "warehouse_calls_per_event">): { lever: Lever; why: string } {
+  const q = p.top_query ?? "";
+  if (AGGREGATE.test(q)) return { lever: "preaggregate", why: "its top query aggregates raw rows on every event: pre-aggregate into a rollup and read that" };
+  if (WRITE.test(q)) return { lever: "tune", why: "its top query writes row by row on every event: batch the writes (tune)" };
+  if (READ.test(q)) {
+    return { lever: "cache", why: `the same lookup repeats across events (${p.warehouse_calls_per_event.toFixed(2)} calls per event): cache its result` };
+  }
+  if (/aggregat|rollup|report/i.test(p.stage)) return { lever: "preaggregate", why: "aggregation recomputed per event: pre-aggregate" };
+  if (/track|profil|inventory/i.test(p.stage)) return { lever: "cache", why: "the same lookups repeat across events: cache them" };
+  return { lever: "tune", why: "no query shape to go by: tune the queries" };
+}
+
+export function estimateSaving(p: Pick<StageProfile, "cost_per_event_usd" | "query_per_event_usd">, lever: Lever, refreshPerEventUsd = 0): number {
+  switch (lever) {
+    case "cache":
+      return LEVER_ASSUMPTIONS.cache.hit_rate * (p.cost_per_event_usd - LEVER_ASSUMPTIONS.cache.hit_cost_usd);
+    case "preaggregate":
+      return LEVER_ASSUMPTIONS.preaggregate.reduction * p.query_per_event_usd - refreshPerEventUsd;
+    case "tune":
+      return LEVER_ASSUMPTIONS.tune.reduction * p.cost_per_event_usd;
+  }
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
+  const profiles = await stageProfiles(db);
+  const [t] = await db.query("cost.totals");
+  const refreshPerEvent = (config.preaggregate.refresh_cost_usd * config.preaggregate.refreshes_per_day) / config.events_per_day;
+  return {
+    flags: flagStages(profiles, config.flags, refreshPerEvent),
+    profiles,
+    events: Number(t!.events),
+    cost_per_event_usd: Number(t!.cost_per_event_usd),
+    thresholds: config.flags,
+  };
+}

@@ -1,0 +1,414 @@
+// `adtrace savings`: what a lever would save, projected to the user's daily volume.
+//
+// Per stage s with per-event compute cost Cc and warehouse query cost Cq (C = Cc + Cq):
+//   cache  h[:c]  C → (1−h)·C + h·c        (a hit costs c, default 0, and takes cache.hit_latency_ms)
+//   preagg r      C → C − r·Cq + R/E        (R = refresh_cost_usd × refreshes_per_day, E = events/day)
+//   tune   r      C → (1−r)·C
+// Levers on one stage compose in the order given. Every map is affine in (Cc, Cq), so each
+// event's saving is exact for that event; the 95% interval on the daily saving is the normal
+// approximation over per-event savings (mean ± 1.96·sd/√n, weighted), scaled to events/day.
+// End-to-end latency: a cache hit cuts the stage's top spans to the hit latency, and the event
+// gets shorter only by what those spans had on its critical path (see critical-path.ts).
+// Preaggregate and tune are taken as latency-neutral. Hits are drawn per event from a fixed
+// hash of the trace id, so results are reproducible.
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import type { Db } from "./db.js";
+import { InputError, UsageError } from "../errors.js";
+import { closest, type Config } from "../model/config.js";
+import { criticalPath } from "./critical-path.js";
+import { parseCount, parseShare } from "../model/numbers.js";
+import { costFlags, LEVER_ASSUMPTIONS } from "./flags.js";
+
+export type LeverKind = "cache" | "preagg" | "tune";
+
+export interface LeverSpec {
+  kind: LeverKind;
+  stage: string;
+  /** Hit rate (cache) or reduction (preagg, tune), 0..1. */
+  value: number;
+  /** Cost of one cache hit, USD. */
+  hitCostUsd: number;
+}
+
+export interface Scenario {
+  name: string;
+  levers: LeverSpec[];
+  /** Assumptions a person should read next to the numbers. */
+  assumptions?: string[];
+}
+
+export interface SavingsOptions {
+  scenarios: Scenario[];
+  eventsPerDay: number;
+  config: Config;
+  /** Events used for the latency model (a deterministic subset when there are more). */
+  latencyEvents?: number;
+}
+
+export interface SavingsRow {
+  scenario: string;
+  lever: string;
+  stage: string;
+  cost_per_event_before_usd: number;
+  cost_per_event_after_usd: number;
+  savings_per_event_usd: number;
+  savings_pct_of_total: number;
+  savings_per_day_usd: number;
+  savings_per_year_usd: number;
+  ci95_low_per_day_usd: number;
+  ci95_high_per_day_usd: number;
+  e2e_p95_ms_before: number | null;
+  e2e_p95_ms_after: number | null;
+}
+
+export interface SavingsResult {
+  rows: SavingsRow[];
+  scenarios: Scenario[];
+  events: number;
+  events_per_day: number;
+  cost_per_event_usd: number;
+  latency_events: number;
+  interval_method: string;
+}
+
+const LEVER_LABEL: Record<LeverKind, string> = { cache: "cache", preagg: "preaggregate", tune: "tune" };
+
+/** `STAGE=VALUE` (and for cache an optional `:HIT_COST_USD`). */
+export function parseLever(kind: LeverKind, text: string): LeverSpec {
+  const flag = `--${kind}`;
+  const eq = text.lastIndexOf("=");
+  if (eq <= 0) throw new UsageError(`${flag} expects STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, got '${text}'`);
+  const stage = text.slice(0, eq).trim();
+  const [rawValue, rawCost] = text.slice(eq + 1).split(":");
+  const value = parseShare(rawValue ?? "");
+  const what = kind === "cache" ? "hit rate" : "reduction";
+  if (!(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${text}: ${what} must be between 0 and 1 (or 0%..100%), got '${rawValue}'`);
+  let hitCostUsd = 0;
+  if (rawCost !== undefined) {
+    if (kind !== "cache") throw new UsageError(`${flag} ${text}: only --cache takes a :HIT_COST_USD`);
+    hitCostUsd = Number(rawCost);
+    if (!Number.isFinite(hitCostUsd) || hitCostUsd < 0) throw new UsageError(`${flag} ${text}: hit cost must be a non-negative number of USD, got '${rawCost}'`);
+  }
+  return { kind, stage, value, hitCostUsd };
+}
+
+export function parseEventsPerDay(text: string): number {
+  const value = parseCount(text);
+  if (!(value >= 1)) throw new UsageError(`--events-per-day expects a count like 2000000000, 2e9, 2B or 500M, got '${text}'`);
+  return value;
+}
+
+/**
+ * A scenario file:
+ *   scenarios:
+ *     cache-tracking: [ { cache: "tracking=0.6" } ]
+ *     both: [ { cache: "tracking=0.6:0.000001" }, { preagg: "aggregation=0.7" }, { tune: "auction=0.1" } ]
+ */
+export function loadScenarioFile(path: string): Scenario[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new InputError(path, `cannot read scenario file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new InputError(path, `invalid YAML (${doc.errors[0]!.message.split("\n")[0]})`);
+  const data = doc.toJSON() as unknown;
+  const scenarios = (data as { scenarios?: unknown })?.scenarios;
+  if (!scenarios || typeof scenarios !== "object" || Array.isArray(scenarios)) {
+    throw new InputError(path, "expected a 'scenarios:' mapping of name → list of levers ({cache: STAGE=H}, {preagg: STAGE=R}, {tune: STAGE=R})");
+  }
+  return Object.entries(scenarios as Record<string, unknown>).map(([name, levers]) => {
+    if (!Array.isArray(levers) || levers.length === 0) throw new InputError(path, `scenario '${name}': expected a non-empty list of levers`);
+    return {
+      name,
+      levers: levers.map((item, i) => {
+        const entries = item && typeof item === "object" ? Object.entries(item as Record<string, unknown>) : [];
+        const [kind, spec] = entries[0] ?? [];
+        if (entries.length !== 1 || !["cache", "preagg", "tune"].includes(String(kind)) || typeof spec !== "string") {
+          throw new InputError(path, `scenario '${name}' lever ${i + 1}: expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}`);
+        }
+        try {
+          return parseLever(kind as LeverKind, spec);
+        } catch (error) {
+          throw new InputError(path, `scenario '${name}': ${(error as Error).message}`);
+        }
+      }),
+    };
+  });
+}
+
+/** One scenario from `cost flags`, with the conservative default assumptions. */
+export async function suggestedScenario(db: Db, config: Config): Promise<Scenario> {
+  const { flags } = await costFlags(db, config);
+  const levers: LeverSpec[] = flags.map((f) =>
+    f.lever === "cache"
+      ? { kind: "cache", stage: f.stage, value: LEVER_ASSUMPTIONS.cache.hit_rate, hitCostUsd: LEVER_ASSUMPTIONS.cache.hit_cost_usd }
+      : f.lever === "preaggregate"
+        ? { kind: "preagg", stage: f.stage, value: LEVER_ASSUMPTIONS.preaggregate.reduction, hitCostUsd: 0 }
+        : { kind: "tune", stage: f.stage, value: LEVER_ASSUMPTIONS.tune.reduction, hitCostUsd: 0 },
+  );
+  return {
+    name: "suggested",
+    levers,
+    assumptions: [
+      `suggested from cost flags with conservative assumptions: cache hit rate ${LEVER_ASSUMPTIONS.cache.hit_rate}, ` +
+        `pre-aggregation removes ${LEVER_ASSUMPTIONS.preaggregate.reduction * 100}% of query cost, tuning removes ${LEVER_ASSUMPTIONS.tune.reduction * 100}% of cost`,
+    ],
+  };
+}
+
+interface EventCosts {
+  weight: number;
+  /** stage → [compute, query] per event. */
+  stages: Map<string, [number, number]>;
+}
+
+/** Affine state of one stage: compute' = a·Cc + k(+hit cost where present), query' = b·Cq. */
+interface StageMap {
+  a: number;
+  b: number;
+  /** Added per event where the stage occurs (cache hit costs). */
+  kPresent: number;
+  /** Added to every event (rollup refresh). */
+  kAll: number;
+}
+
+const identity = (): StageMap => ({ a: 1, b: 1, kPresent: 0, kAll: 0 });
+
+function applyLever(m: StageMap, lever: LeverSpec, refreshPerEventUsd: number): StageMap {
+  const v = lever.value;
+  switch (lever.kind) {
+    case "cache":
+      return { a: (1 - v) * m.a, b: (1 - v) * m.b, kPresent: (1 - v) * m.kPresent + v * lever.hitCostUsd, kAll: (1 - v) * m.kAll };
+    case "preagg":
+      return { a: m.a, b: (1 - v) * m.b, kPresent: m.kPresent, kAll: m.kAll + refreshPerEventUsd };
+    case "tune":
+      return { a: (1 - v) * m.a, b: (1 - v) * m.b, kPresent: (1 - v) * m.kPresent, kAll: (1 - v) * m.kAll };
+  }
+}
+
+function stageCost(m: StageMap, cost: [number, number] | undefined): number {
+  if (!cost) return m.kAll;
+  return m.a * cost[0] + m.b * cost[1] + m.kPresent + m.kAll;
+}
+
+export async function savings(db: Db, options: SavingsOptions): Promise<SavingsResult> {
+  const stages = (await db.query("savings.stages")).map((r) => String(r.stage));
+  for (const scenario of options.scenarios) {
+    for (const lever of scenario.levers) {
+      if (!stages.includes(lever.stage)) {
+        const hint = closest(lever.stage, stages);
+        throw new UsageError(`--${lever.kind} ${lever.stage}: no stage '${lever.stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${stages.join(", ")}`);
+      }
+    }
+  }
+  const events = await eventCosts(db);
+  const totalWeight = events.reduce((s, e) => s + e.weight, 0);
+  const mean = (f: (e: EventCosts) => number) => events.reduce((s, e) => s + e.weight * f(e), 0) / totalWeight;
+  const totalPerEvent = mean((e) => [...e.stages.values()].reduce((s, [c, q]) => s + c + q, 0));
+  const refreshPerEventUsd = (options.config.preaggregate.refresh_cost_usd * options.config.preaggregate.refreshes_per_day) / options.eventsPerDay;
+  const latency = await latencyModel(db, options.latencyEvents ?? 100_000);
+  const hitLatencyNs = options.config.cache.hit_latency_ms * 1e6;
+  const perDay = options.eventsPerDay;
+  const rows: SavingsRow[] = [];
+
+  for (const scenario of options.scenarios) {
+    const maps = new Map<string, StageMap>();
+    const cumulative = new Float64Array(events.length);
+    const hitSets: { stage: string; hitRate: number; salt: number }[] = [];
+    const p95Before = latency.p95([]);
+    let p95Current = p95Before;
+    scenario.levers.forEach((lever, step) => {
+      const before = maps.get(lever.stage) ?? identity();
+      const after = applyLever(before, lever, refreshPerEventUsd);
+      maps.set(lever.stage, after);
+      const perEvent = events.map((e) => {
+        const cost = e.stages.get(lever.stage);
+        return stageCost(before, cost) - stageCost(after, cost);
+      });
+      perEvent.forEach((s, i) => (cumulative[i]! += s));
+      const stageBefore = mean((e) => stageCost(before, e.stages.get(lever.stage)));
+      const stageAfter = mean((e) => stageCost(after, e.stages.get(lever.stage)));
+      const interval = meanInterval(perEvent, events);
+      if (lever.kind === "cache") hitSets.push({ stage: lever.stage, hitRate: lever.value, salt: step + 1 });
+      const p95After = lever.kind === "cache" ? latency.p95(hitSets, hitLatencyNs) : p95Current;
+      rows.push(row(scenario.name, `${LEVER_LABEL[lever.kind]} ${formatLeverValue(lever)}`, lever.stage, stageBefore, stageAfter, interval, totalPerEvent, perDay, p95Current, p95After));
+      p95Current = p95After;
+    });
+    const totalAfter = totalPerEvent - weightedMean([...cumulative], events);
+    rows.push(row(scenario.name, "total", "", totalPerEvent, totalAfter, meanInterval([...cumulative], events), totalPerEvent, perDay, p95Before, p95Current));
+  }
+  return {
+    rows,
+    scenarios: options.scenarios,
+    events: totalWeight,
+    events_per_day: perDay,
+    cost_per_event_usd: totalPerEvent,
+    latency_events: latency.events,
+    interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
+  };
+}
+
+function formatLeverValue(lever: LeverSpec): string {
+  const pct = `${+(lever.value * 100).toFixed(2)}%`;
+  if (lever.kind === "cache") return `${pct} hits${lever.hitCostUsd ? ` at $${lever.hitCostUsd}` : ""}`;
+  return `−${pct}`;
+}
+
+function row(
+  scenario: string, lever: string, stage: string, before: number, after: number,
+  interval: { mean: number; low: number; high: number }, totalPerEvent: number, perDay: number,
+  p95Before: number | null, p95After: number | null,
+): SavingsRow {
+  const saving = before - after;
+  return {
+    scenario,
+    lever,
+    stage,
+    cost_per_event_before_usd: before,
+    cost_per_event_after_usd: after,
+    savings_per_event_usd: saving,
+    savings_pct_of_total: totalPerEvent > 0 ? saving / totalPerEvent : 0,
+    savings_per_day_usd: saving * perDay,
+    savings_per_year_usd: saving * perDay * 365,
+    ci95_low_per_day_usd: interval.low * perDay,
+    ci95_high_per_day_usd: interval.high * perDay,
+    e2e_p95_ms_before: p95Before,
+    e2e_p95_ms_after: p95After,
+  };
+}
+
+function weightedMean(values: number[], events: EventCosts[]): number {
+  let sw = 0;
+  let s = 0;
+  values.forEach((v, i) => {
+    sw += events[i]!.weight;
+    s += events[i]!.weight * v;
+  });
+  return sw ? s / sw : 0;
+}
+
+/** Weighted mean with a normal-approximation 95% interval (effective n = (Σw)²/Σw²). */
+export function meanInterval(values: number[], events: { weight: number }[]): { mean: number; low: number; high: number } {
+  let sw = 0;
+  let sw2 = 0;
+  let s = 0;
+  values.forEach((v, i) => {
+    const w = events[i]!.weight;
+    sw += w;
+    sw2 += w * w;
+    s += w * v;
+  });
+  if (sw === 0) return { mean: 0, low: 0, high: 0 };
+  const mean = s / sw;
+  let ss = 0;
+  values.forEach((v, i) => (ss += events[i]!.weight * (v - mean) ** 2));
+  const nEff = (sw * sw) / sw2;
+  const variance = nEff > 1 ? (ss / sw) * (nEff / (nEff - 1)) : 0;
+  const half = 1.96 * Math.sqrt(variance / nEff);
+  return { mean, low: mean - half, high: mean + half };
+}
+
+async function eventCosts(db: Db): Promise<EventCosts[]> {
+  const rows = await db.query("savings.event_stage_costs");
+  const events: EventCosts[] = [];
+  let current: EventCosts | undefined;
+  let currentId: unknown;
+  for (const r of rows) {
+    if (r.trace_id !== currentId) {
+      currentId = r.trace_id;
+      current = { weight: Number(r.w), stages: new Map() };
+      events.push(current);
+    }
+    current!.stages.set(String(r.stage), [Number(r.compute_usd), Number(r.query_usd)]);
+  }
+  return events;
+}
+
+interface LatencyEvent {
+  id: string;
+  weight: number;
+  e2eNs: number;
+  /** stage → nanoseconds of that stage's top spans on the critical path, and their count. */
+  critical: Map<string, { ns: number; spans: number }>;
+}
+
+/** Per-event end-to-end duration and, per stage, how much of its top spans lie on the critical path. */
+async function latencyModel(db: Db, limit: number) {
+  const rows = await db.query("savings.latency_spans", { limit });
+  const events: LatencyEvent[] = [];
+  for (let i = 0; i < rows.length; ) {
+    const traceId = rows[i]!.trace_id;
+    const spans: { id: string; parent: string | null; start: number; end: number; stage: string; weight: number }[] = [];
+    for (; i < rows.length && rows[i]!.trace_id === traceId; i++) {
+      const r = rows[i]!;
+      const start = Number(r.start_ns);
+      spans.push({ id: String(r.span_id), parent: (r.parent_span_id as string | null) ?? null, start, end: start + Number(r.duration_ns), stage: String(r.stage), weight: Number(r.weight) });
+    }
+    const path = criticalPath(spans);
+    const byId = new Map(spans.map((s) => [s.id, s]));
+    const critical = new Map<string, { ns: number; spans: number }>();
+    for (const span of spans) {
+      const parent = span.parent ? byId.get(span.parent) : undefined;
+      const isTop = !parent || parent.stage !== span.stage;
+      if (!isTop || !path.has(span.id)) continue;
+      const entry = critical.get(span.stage) ?? { ns: 0, spans: 0 };
+      entry.ns += span.end - span.start;
+      entry.spans++;
+      critical.set(span.stage, entry);
+    }
+    const start = Math.min(...spans.map((s) => s.start));
+    const end = Math.max(...spans.map((s) => s.end));
+    events.push({ id: String(traceId), weight: Math.max(...spans.map((s) => s.weight)), e2eNs: end - start, critical });
+  }
+  return {
+    events: events.length,
+    /** p95 of e2e latency in ms, with cache hits applied for the given stages. */
+    p95(hits: { stage: string; hitRate: number; salt: number }[], hitLatencyNs = 0): number | null {
+      if (events.length === 0) return null;
+      const values = events.map((e) => {
+        let cut = 0;
+        for (const hit of hits) {
+          const c = e.critical.get(hit.stage);
+          if (c && unitHash(e.id, hit.salt) < hit.hitRate) cut += Math.max(0, c.ns - c.spans * hitLatencyNs);
+        }
+        return { value: Math.max(0, e.e2eNs - cut) / 1e6, weight: e.weight };
+      });
+      return weightedQuantile(values, 0.95);
+    },
+  };
+}
+
+/**
+ * Quantile of weighted values. With equal weights it is linear interpolation between order
+ * statistics (DuckDB's quantile_cont, R type 7); otherwise the smallest value whose cumulative
+ * weight reaches q of the total.
+ */
+export function weightedQuantile(values: { value: number; weight: number }[], q: number): number {
+  const sorted = [...values].sort((a, b) => a.value - b.value);
+  if (sorted.every((v) => v.weight === sorted[0]!.weight)) {
+    const pos = q * (sorted.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, sorted.length - 1);
+    return sorted[lo]!.value + (pos - lo) * (sorted[hi]!.value - sorted[lo]!.value);
+  }
+  const total = sorted.reduce((s, v) => s + v.weight, 0);
+  let cumulative = 0;
+  for (const v of sorted) {
+    cumulative += v.weight;
+    if (cumulative >= q * total) return v.value;
+  }
+  return sorted[sorted.length - 1]!.value;
+}
+
+/** A stable number in [0, 1) from a trace id and a salt (FNV-1a), for reproducible cache hits. */
+export function unitHash(id: string, salt: number): number {
+  let h = 0x811c9dc5 ^ salt;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
+}

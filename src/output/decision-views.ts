@@ -1,0 +1,83 @@
+// Presenters for the decision commands: cost flags and savings.
+import type { FlagsResult } from "../core/flags.js";
+import type { SavingsResult } from "../core/savings.js";
+import type { Column, TableResult } from "./result.js";
+import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
+
+export function flagsView(result: FlagsResult, meta: { label: string; eventsPerDay: number }): TableResult {
+  const columns: Column[] = [
+    { key: "stage", kind: "text" },
+    { key: "cost_share", title: "share", kind: "share", bar: true },
+    { key: "cost_per_event_usd", title: "$/event", kind: "usd" },
+    { key: "warehouse_cost_share", title: "warehouse", kind: "share" },
+    { key: "warehouse", title: "system", kind: "text" },
+    { key: "top_query", kind: "text", machineOnly: true },
+    { key: "top_query_cost_share", title: "top query", kind: "share" },
+    { key: "reason", kind: "text", machineOnly: true },
+    { key: "lever", kind: "text" },
+    { key: "est_savings_per_event_usd", title: "est. saving/event", kind: "usd" },
+  ];
+  const t = result.thresholds;
+  const notes = result.flags.map((f) => `${f.stage}: ${f.reason}.${f.top_query ? ` Top query: ${f.top_query.length > 120 ? f.top_query.slice(0, 119) + "…" : f.top_query}` : ""}`);
+  const totalSaving = result.flags.reduce((s, f) => s + f.est_savings_per_event_usd, 0);
+  if (result.flags.length) {
+    notes.push(`Estimated with cache 50% hits, pre-aggregation −60% of query cost, tuning −20%: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * meta.eventsPerDay)}/day at ${formatCount(meta.eventsPerDay)} events/day. Model yours with adtrace savings.`);
+  }
+  notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with ≥${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
+  return {
+    heading: [
+      result.flags.length
+        ? `${result.flags.length} warehouse-heavy stage(s) of ${result.profiles.length} — ${meta.label}`
+        : `No warehouse-heavy stage among ${result.profiles.length} — ${meta.label}`,
+      `${formatCount(result.events)} events, ${formatUsd(result.cost_per_event_usd)} per event.`,
+    ],
+    columns,
+    rows: result.flags.map((f) => ({ ...f })),
+    notes,
+    json: { flags: result.flags, thresholds: result.thresholds, events: result.events, cost_per_event_usd: result.cost_per_event_usd },
+  };
+}
+
+export function savingsView(result: SavingsResult): TableResult {
+  const columns: Column[] = [
+    { key: "scenario", kind: "text", maxWidth: 16 },
+    { key: "lever", kind: "text", maxWidth: 22 },
+    { key: "stage", kind: "text" },
+    { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
+    { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
+    { key: "savings_per_event_usd", title: "saving/event", kind: "usd", machineOnly: true },
+    { key: "savings_pct_of_total", title: "of total", kind: "share" },
+    { key: "savings_per_day_usd", title: "saving/day", kind: "usd" },
+    { key: "interval", title: "95% interval/day", kind: "text", humanOnly: true },
+    { key: "savings_per_year_usd", title: "saving/year", kind: "usd" },
+    { key: "ci95_low_per_day_usd", kind: "usd", machineOnly: true },
+    { key: "ci95_high_per_day_usd", kind: "usd", machineOnly: true },
+    { key: "e2e_p95_ms_before", kind: "ms", machineOnly: true },
+    { key: "e2e_p95_ms_after", kind: "ms", machineOnly: true },
+    { key: "p95", title: "e2e p95", kind: "text", humanOnly: true },
+  ];
+  const rows = result.rows.map((r) => ({
+    ...r,
+    interval: `${formatUsd(r.ci95_low_per_day_usd)} … ${formatUsd(r.ci95_high_per_day_usd)}`,
+    p95: r.e2e_p95_ms_before === r.e2e_p95_ms_after ? formatMs(r.e2e_p95_ms_before) : `${formatMs(r.e2e_p95_ms_before)} → ${formatMs(r.e2e_p95_ms_after)}`,
+  }));
+  const heading = [`Savings at ${formatCount(result.events_per_day)} events/day (${formatCount(result.events)} events measured, ${formatUsd(result.cost_per_event_usd)} per event now)`];
+  for (const scenario of result.scenarios) {
+    const total = result.rows.find((r) => r.scenario === scenario.name && r.lever === "total");
+    if (total) {
+      heading.push(`${scenario.name}: ${formatUsd(total.cost_per_event_before_usd)} → ${formatUsd(total.cost_per_event_after_usd)} per event, ${formatShare(total.savings_pct_of_total)} less: ${formatUsd(total.savings_per_day_usd)}/day, ${formatUsd(total.savings_per_year_usd)}/year (95%: ${formatUsd(total.ci95_low_per_day_usd)} … ${formatUsd(total.ci95_high_per_day_usd)}/day).`);
+    }
+  }
+  const notes = [
+    ...result.scenarios.flatMap((s) => s.assumptions ?? []),
+    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events; only cache hits on the critical path shorten an event.`,
+    "Model: cache C→(1−h)C+h·c_hit; preagg C→C−r·C_query+refresh/event; tune C→(1−r)C; levers on a stage compose in order.",
+  ];
+  return {
+    heading,
+    columns,
+    rows,
+    notes,
+    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, scenarios: result.scenarios },
+  };
+}
