@@ -10,7 +10,9 @@ ORDER BY trace_id, stage;
 WITH chosen AS (
   SELECT trace_id FROM (SELECT DISTINCT trace_id FROM costed_spans) ORDER BY hash(trace_id), trace_id LIMIT $limit
 )
-SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, s.start_ns, s.duration_ns, s.weight
+-- Start times relative to the event's first span, so they stay exact as JS numbers.
+SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage,
+       s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS start_ns, s.duration_ns, s.weight
 FROM costed_spans s JOIN chosen USING (trace_id)
 ORDER BY s.trace_id, s.start_ns, s.span_id;
 
