@@ -8,6 +8,7 @@ import { registerExport } from "./commands/export.js";
 import { registerCost } from "./commands/cost.js";
 import { registerInit } from "./commands/init.js";
 import { registerSavings } from "./commands/savings.js";
+import { registerReport } from "./commands/report.js";
 import { collect } from "./commands/shared.js";
 
 const require = createRequire(import.meta.url);
@@ -42,6 +43,7 @@ Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or 
   registerExport(program);
   registerCost(program);
   registerSavings(program);
+  registerReport(program);
   registerInit(program);
   return program;
 }

@@ -1,0 +1,38 @@
+// adtrace report: the CSV + JSON + Markdown bundle for CI.
+import type { Command } from "commander";
+import { globals, note, spanSource } from "./shared.js";
+import { UsageError } from "../errors.js";
+import { VERSION } from "../cli.js";
+
+export function registerReport(program: Command): void {
+  program
+    .command("report")
+    .description("write breakdown, queries, flags and savings as CSV, report.json and summary.md (for CI)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .requiredOption("--out-dir <dir>", "directory to write the bundle into (replaced atomically)")
+    .option("--scenario <file>", "savings scenarios (default: the --suggest scenario)")
+    .option("--events-per-day <n>", "daily volume for projections (default: config events_per_day)")
+    .option("--no-timestamp", "leave generated_at out, for byte-stable golden files")
+    .addHelpText("after", `
+Files: breakdown.csv, queries.csv, flags.csv, savings.csv (same columns as the commands' CSV),
+report.json (all of it plus inputs with sizes and sha256, config digest, events, time range),
+summary.md (for $GITHUB_STEP_SUMMARY or a PR comment).
+
+Examples:
+  $ adtrace report fixtures/auction/otlp.jsonl --out-dir report/
+  $ adtrace report --db pipeline.duckdb --out-dir report/ && cat report/summary.md >> "$GITHUB_STEP_SUMMARY"`)
+    .action(async (inputs: string[], opts: { outDir: string; scenario?: string; eventsPerDay?: string; timestamp: boolean }, command: Command) => {
+      const options = globals(command);
+      if (options.out) throw new UsageError("report writes a directory: use --out-dir, not --out");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { collectReport, writeBundle } = await import("../core/report.js");
+      const { renderBundle } = await import("../output/report-files.js");
+      const { parseEventsPerDay } = await import("../core/savings.js");
+      const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
+      const data = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, (a) =>
+        collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, eventsPerDay, timestamp: opts.timestamp, version: VERSION }),
+      );
+      writeBundle(opts.outDir, renderBundle(data));
+      note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, report.json, summary.md)`);
+    });
+}

@@ -1,0 +1,95 @@
+// The files of a report bundle, rendered from ReportData with the same presenters and
+// formatters the commands use, so each CSV has exactly the command's columns. Numbers in the
+// bundle are rounded to 12 significant digits: parallel floating-point sums may differ in the
+// last bits from run to run, and a report must be byte-stable.
+import type { ReportData } from "../core/report.js";
+import { breakdownView, queriesView } from "./cost-views.js";
+import { flagsView, savingsView } from "./decision-views.js";
+import { formatters, jsonReplacer, mdText } from "./format.js";
+import type { TableResult } from "./result.js";
+import { formatCount, formatShare, formatUsd } from "./units.js";
+import { Chalk } from "chalk";
+
+const plain = { colors: new Chalk({ level: 0 }) };
+
+export function round12(value: unknown): unknown {
+  if (typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value)) return Number(value.toPrecision(12));
+  if (Array.isArray(value)) return value.map(round12);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = round12(v);
+    return out;
+  }
+  return value;
+}
+
+function rounded(result: TableResult): TableResult {
+  return { ...result, rows: result.rows.map((r) => round12(r) as Record<string, unknown>), total: result.total ? (round12(result.total) as Record<string, unknown>) : undefined };
+}
+
+export function reportViews(data: ReportData) {
+  const label = data.inputs.map((i) => i.path).join(", ");
+  return {
+    breakdown: rounded(breakdownView(data.breakdown, { config: data.config.source, label })),
+    queries: rounded(queriesView({ queries: data.queries, totals: data.breakdown.totals })),
+    flags: rounded(flagsView(data.flags, { label, eventsPerDay: data.events_per_day })),
+    savings: rounded(savingsView(data.savings)),
+  };
+}
+
+export function reportJson(data: ReportData): unknown {
+  const views = reportViews(data);
+  const { breakdown: _b, queries: _q, flags: _f, savings: _s, ...meta } = data;
+  return round12({
+    ...meta,
+    breakdown: views.breakdown.json,
+    queries: data.queries,
+    flags: data.flags.flags,
+    savings: { rows: data.savings.rows, scenarios: data.savings.scenarios, interval_method: data.savings.interval_method },
+  });
+}
+
+export function renderBundle(data: ReportData): Record<string, string> {
+  const views = reportViews(data);
+  return {
+    "breakdown.csv": formatters.csv(views.breakdown, plain),
+    "queries.csv": formatters.csv(views.queries, plain),
+    "flags.csv": formatters.csv(views.flags, plain),
+    "savings.csv": formatters.csv(views.savings, plain),
+    "report.json": JSON.stringify(reportJson(data), jsonReplacer, 2) + "\n",
+    "summary.md": summaryMarkdown(data, views),
+  };
+}
+
+function summaryMarkdown(data: ReportData, views: ReturnType<typeof reportViews>): string {
+  const h = data.headline;
+  const top = h.top_saving;
+  const lines = [
+    "## adtrace cost report",
+    "",
+    `**${formatUsd(h.cost_per_event_usd)} per ad event** · ${formatUsd(h.cost_per_day_usd)}/day at ${formatCount(data.events_per_day)} events/day · ` +
+      `${h.flagged_stages.length ? `warehouse-heavy: **${h.flagged_stages.map(mdText).join(", ")}**` : "no warehouse-heavy stage"}` +
+      (top ? ` · top saving: ${mdText(top.lever)} on ${mdText(top.stage)} ≈ **${formatUsd(top.savings_per_day_usd)}/day**` : ""),
+    "",
+    `<sub>${formatCount(data.events)} events, ${formatCount(data.spans)} spans${data.start ? `, ${data.start} → ${data.end}` : ""}; config ${mdText(data.config.source)} (${data.config.digest}); adtrace ${data.adtrace_version}</sub>`,
+    "",
+    "### Cost per event by stage",
+    "",
+    formatters.md({ ...views.breakdown, heading: [] }, plain).trimEnd(),
+    "",
+    "### Warehouse-heavy stages",
+    "",
+    views.flags.rows.length ? formatters.md({ ...views.flags, heading: [], notes: views.flags.notes }, plain).trimEnd() : "_None flagged._",
+    "",
+    "### Savings",
+    "",
+    formatters.md({ ...views.savings, heading: views.savings.heading?.slice(1) }, plain).trimEnd(),
+    "",
+    "### Top warehouse queries",
+    "",
+    views.queries.rows.length ? formatters.md({ ...views.queries, rows: views.queries.rows.slice(0, 10), heading: [], notes: [] }, plain).trimEnd() : "_No warehouse queries._",
+    "",
+  ];
+  void formatShare;
+  return lines.join("\n");
+}
