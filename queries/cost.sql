@@ -99,3 +99,15 @@ SELECT q.stage, q.warehouse, q.calls,
        COALESCE(q.query_fingerprint, '(no query text)') AS query
 FROM q CROSS JOIN all_events a CROSS JOIN total t
 ORDER BY q.total_cost_usd DESC, q.stage, q.query_fingerprint;
+
+-- name: event_group_costs
+-- Per event (trace): its weight and its cost in each group of the breakdown keys, for significance tests.
+-- params: $k1, $a1, $k2, $a2, $k3, $a3
+SELECT trace_id, max(weight) AS w,
+       CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
+       CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
+       CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3,
+       sum(cost_usd * weight) / max(weight) AS cost_usd
+FROM costed_spans
+GROUP BY ALL
+ORDER BY trace_id, g1, g2, g3;

@@ -9,6 +9,7 @@ import { registerCost } from "./commands/cost.js";
 import { registerInit } from "./commands/init.js";
 import { registerSavings } from "./commands/savings.js";
 import { registerReport } from "./commands/report.js";
+import { registerDiff } from "./commands/diff.js";
 import { collect } from "./commands/shared.js";
 
 const require = createRequire(import.meta.url);
@@ -44,6 +45,7 @@ Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or 
   registerCost(program);
   registerSavings(program);
   registerReport(program);
+  registerDiff(program);
   registerInit(program);
   return program;
 }

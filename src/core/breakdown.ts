@@ -70,6 +70,22 @@ export function parseGroupKeys(text: string | undefined): GroupKey[] {
   return keys;
 }
 
+/** The $k1/$a1… parameters the grouping queries take. */
+export function keyParams(by: GroupKey[]): Record<string, string | null> {
+  const params: Record<string, string | null> = {};
+  for (let i = 0; i < MAX_KEYS; i++) {
+    const key = by[i];
+    params[`k${i + 1}`] = key?.kind ?? null;
+    params[`a${i + 1}`] = key?.kind === "attr" ? key.key : null;
+  }
+  return params;
+}
+
+/** Group keys as one string, for matching groups across two inputs. */
+export function groupId(keys: Record<string, string>): string {
+  return JSON.stringify(Object.values(keys));
+}
+
 export function keyName(key: GroupKey): string {
   return key.kind === "attr" ? key.key : key.kind;
 }
@@ -90,13 +106,7 @@ export async function totals(db: Db): Promise<Totals> {
 
 export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise<BreakdownResult> {
   const by = options.by ?? [{ kind: "stage" }];
-  const params: Record<string, string | null> = {};
-  for (let i = 0; i < MAX_KEYS; i++) {
-    const key = by[i];
-    params[`k${i + 1}`] = key?.kind ?? null;
-    params[`a${i + 1}`] = key?.kind === "attr" ? key.key : null;
-  }
-  const rows = await db.query("cost.breakdown", params);
+  const rows = await db.query("cost.breakdown", keyParams(by));
   const all = rows.map((row) => toGroup(row, by));
   let groups = all;
   if (options.minShare !== undefined) groups = groups.filter((g) => g.cost_share >= options.minShare!);

@@ -1,0 +1,56 @@
+// adtrace diff: the change between a baseline and a current run, with CI gates.
+import type { Command } from "commander";
+import { globals, print } from "./shared.js";
+import { CheckFailed, UsageError } from "../errors.js";
+
+export function registerDiff(program: Command): void {
+  program
+    .command("diff")
+    .description("per-stage change between a baseline and a current run; exit 1 past a gate")
+    .argument("<baseline>", "span file/dir/glob, a .duckdb database, a report directory or report.json")
+    .argument("<current>", "the same kinds as baseline")
+    .option("--by <keys>", "group by stage, name, service or attr:KEY (reports hold stage only)", "stage")
+    .option("--max-cost-increase <pct>", "fail when total cost per event rises more than this (5% or 0.05)")
+    .option("--max-stage-increase <pct>", "fail when any group's cost per event rises more than this (a new group with ≥1% of cost also fails)")
+    .option("--max-p95-increase <pct>", "fail when a p95 rises more than this (end-to-end for the total)")
+    .option("--significant-only", "ignore cost changes within noise (95% interval includes 0)")
+    .addHelpText("after", `
+Significance (span data on both sides): a bootstrap 95% interval of the change in mean cost per
+event (≤ 5000 events a side, fixed seed), else Welch's normal approximation. With a report on
+either side it is "unknown", and unknown changes count against gates.
+
+Examples:
+  $ adtrace diff baseline.jsonl current.jsonl --max-cost-increase 5%
+  $ adtrace diff report-main/ report-pr/ --max-stage-increase 10% --format md >> "$GITHUB_STEP_SUMMARY"
+  $ adtrace diff nightly.duckdb today.parquet --significant-only --max-cost-increase 5%`)
+    .action(async (baseline: string, current: string, opts: { by: string; maxCostIncrease?: string; maxStageIncrease?: string; maxP95Increase?: string; significantOnly?: boolean }, command: Command) => {
+      const options = globals(command);
+      if (options.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
+      const { diff } = await import("../core/diff.js");
+      const { parseGroupKeys } = await import("../core/breakdown.js");
+      const { parseShare } = await import("../model/numbers.js");
+      const { diffView } = await import("../output/diff-view.js");
+      const pct = (value: string | undefined, flag: string) => {
+        if (value === undefined) return undefined;
+        const share = parseShare(value);
+        if (!Number.isFinite(share) || share < 0) throw new UsageError(`${flag} expects a percentage like 5% or 0.05, got '${value}'`);
+        return share;
+      };
+      const result = await diff(baseline, current, {
+        inputFormat: undefined, strict: options.strict, config: options.config,
+        onProgress: undefined,
+      }, {
+        by: parseGroupKeys(opts.by),
+        significantOnly: opts.significantOnly,
+        gates: {
+          maxCostIncrease: pct(opts.maxCostIncrease, "--max-cost-increase"),
+          maxStageIncrease: pct(opts.maxStageIncrease, "--max-stage-increase"),
+          maxP95Increase: pct(opts.maxP95Increase, "--max-p95-increase"),
+        },
+      });
+      print(diffView(result), options);
+      if (result.breaches.length) {
+        throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
+      }
+    });
+}

@@ -1,0 +1,320 @@
+// `adtrace diff BASELINE CURRENT`: per-group change in cost per event, share and p95, whether
+// the change is beyond noise, and gates that fail a CI job.
+//
+// Each side is span data (files, or a .duckdb database) or an adtrace report (a report
+// directory or report.json). Significance needs per-event values, so it is computed only when
+// both sides are span data: a bootstrap 95% interval of the difference in mean per-event cost
+// (2000 resamples of events, fixed seed) when both sides have ≤ 5000 events, else Welch's
+// normal approximation. With a report on either side it is "unknown".
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Db } from "./db.js";
+import { withAnalysis, type AnalysisOptions } from "./analysis.js";
+import { breakdown, groupId, keyName, keyParams, type GroupKey } from "./breakdown.js";
+import { InputError, UsageError } from "../errors.js";
+import { readHead } from "../ingest/files.js";
+
+export interface DiffOptions {
+  by: GroupKey[];
+  gates: Gates;
+  significantOnly?: boolean;
+}
+
+export interface Gates {
+  /** Relative increase of the total cost per event, e.g. 0.05. */
+  maxCostIncrease?: number;
+  /** Relative increase of any group's cost per event. */
+  maxStageIncrease?: number;
+  /** Relative increase of p95 (end-to-end for the total, span p95 per group). */
+  maxP95Increase?: number;
+}
+
+export type Significance = "yes" | "no" | "unknown";
+
+export interface DiffRow {
+  keys: Record<string, string>;
+  status: "changed" | "new" | "vanished" | "total";
+  cost_per_event_before_usd: number | null;
+  cost_per_event_after_usd: number | null;
+  change_usd: number;
+  change_pct: number | null;
+  share_before: number | null;
+  share_after: number | null;
+  p95_ms_before: number | null;
+  p95_ms_after: number | null;
+  significant: Significance;
+  ci95_low_usd: number | null;
+  ci95_high_usd: number | null;
+}
+
+export interface Breach {
+  gate: string;
+  row: string;
+  detail: string;
+}
+
+export interface DiffResult {
+  by: GroupKey[];
+  rows: DiffRow[];
+  breaches: Breach[];
+  baseline: SideSummary;
+  current: SideSummary;
+  method: string;
+}
+
+interface SideSummary {
+  label: string;
+  kind: "spans" | "report";
+  events: number;
+}
+
+interface Side extends SideSummary {
+  groups: Map<string, { keys: Record<string, string>; cost: number; share: number; p95: number | null }>;
+  total: { cost: number; p95: number | null };
+  /** Per event: weight and cost per group id (span data only). */
+  perEvent?: { w: number; costs: Map<string, number> }[];
+}
+
+const TOTAL = "__total__";
+
+export async function diff(baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: DiffOptions): Promise<DiffResult> {
+  const before = await readSide(baseline, analysis, options.by);
+  const after = await readSide(current, analysis, options.by);
+  const testable = before.perEvent && after.perEvent;
+  const bootstrap = testable && before.perEvent!.length <= 5000 && after.perEvent!.length <= 5000;
+  const ids = new Set([...before.groups.keys(), ...after.groups.keys()]);
+  const rows: DiffRow[] = [];
+  for (const id of ids) {
+    const b = before.groups.get(id);
+    const a = after.groups.get(id);
+    const keys = (a ?? b)!.keys;
+    rows.push(makeRow(keys, b ? "changed" : "new", b, a, testable ? test(before, after, id, Boolean(bootstrap)) : undefined));
+    if (!a) rows[rows.length - 1]!.status = "vanished";
+  }
+  rows.sort((x, y) => Math.abs(y.change_usd) - Math.abs(x.change_usd) || groupId(x.keys).localeCompare(groupId(y.keys)));
+  const firstKey = keyName(options.by[0]!);
+  const totalRow = makeRow({ [firstKey]: "total" }, "total",
+    { cost: before.total.cost, share: 1, p95: before.total.p95 }, { cost: after.total.cost, share: 1, p95: after.total.p95 },
+    testable ? test(before, after, TOTAL, Boolean(bootstrap)) : undefined);
+  rows.push(totalRow);
+  return {
+    by: options.by,
+    rows,
+    breaches: gate(rows, options.gates, Boolean(options.significantOnly)),
+    baseline: { label: before.label, kind: before.kind, events: before.events },
+    current: { label: after.label, kind: after.kind, events: after.events },
+    method: !testable
+      ? "significance unknown: a report on either side has no per-event values"
+      : bootstrap
+        ? "bootstrap 95% interval of the change in mean cost per event (2000 resamples, fixed seed)"
+        : "Welch normal approximation, 95% interval of the change in mean cost per event",
+  };
+}
+
+function makeRow(
+  keys: Record<string, string>, status: DiffRow["status"],
+  b: { cost: number; share: number; p95: number | null } | undefined,
+  a: { cost: number; share: number; p95: number | null } | undefined,
+  t: { significant: Significance; low: number; high: number } | undefined,
+): DiffRow {
+  const before = b?.cost ?? 0;
+  // Differences in the last digits (a rounded report against span data) are no change.
+  const after = Math.abs((a?.cost ?? 0) - before) <= 1e-9 * Math.max(Math.abs(before), Math.abs(a?.cost ?? 0)) ? before : a?.cost ?? 0;
+  return {
+    keys,
+    status,
+    cost_per_event_before_usd: b ? b.cost : null,
+    cost_per_event_after_usd: a ? after : null,
+    change_usd: after - before,
+    change_pct: b && b.cost > 0 ? (after - before) / before : null,
+    share_before: b ? b.share : null,
+    share_after: a ? a.share : null,
+    p95_ms_before: b?.p95 ?? null,
+    p95_ms_after: a?.p95 ?? null,
+    significant: t?.significant ?? "unknown",
+    ci95_low_usd: t ? t.low : null,
+    ci95_high_usd: t ? t.high : null,
+  };
+}
+
+function gate(rows: DiffRow[], gates: Gates, significantOnly: boolean): Breach[] {
+  const breaches: Breach[] = [];
+  const counts = (r: DiffRow) => !significantOnly || r.significant !== "no";
+  const name = (r: DiffRow) => Object.values(r.keys).join(" / ");
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  for (const r of rows) {
+    const isTotal = r.status === "total";
+    const limit = isTotal ? gates.maxCostIncrease : gates.maxStageIncrease;
+    const gateName = isTotal ? "--max-cost-increase" : "--max-stage-increase";
+    if (limit !== undefined && counts(r)) {
+      if (r.change_pct !== null && r.change_pct > limit) {
+        breaches.push({ gate: gateName, row: name(r), detail: `cost per event ${pct(r.change_pct)} up (limit ${pct(limit)}), significant: ${r.significant}` });
+      } else if (r.status === "new" && (r.share_after ?? 0) >= 0.01) {
+        breaches.push({ gate: gateName, row: name(r), detail: `new, ${pct(r.share_after!)} of cost` });
+      }
+    }
+    if (gates.maxP95Increase !== undefined && r.p95_ms_before && r.p95_ms_after !== null) {
+      const change = (r.p95_ms_after - r.p95_ms_before) / r.p95_ms_before;
+      if (change > gates.maxP95Increase) {
+        breaches.push({ gate: "--max-p95-increase", row: name(r), detail: `p95 ${r.p95_ms_before.toFixed(2)} → ${r.p95_ms_after.toFixed(2)} ms, ${pct(change)} up (limit ${pct(gates.maxP95Increase)})` });
+      }
+    }
+  }
+  return breaches;
+}
+
+// ------------------------------------------------------------------ sides
+
+async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, by: GroupKey[]): Promise<Side> {
+  const report = await reportPath(spec);
+  if (report) return reportSide(report, spec, by);
+  const isDb = await isDuckDbFile(spec);
+  return withAnalysis({ ...analysis, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, async (a) => spanSide(a.db, spec, by));
+}
+
+async function reportPath(spec: string): Promise<string | undefined> {
+  if (existsSync(spec) && statSync(spec).isDirectory()) {
+    const candidate = join(spec, "report.json");
+    return existsSync(candidate) ? candidate : undefined;
+  }
+  if (!existsSync(spec) || !statSync(spec).isFile()) return undefined;
+  const head = (await readHead(spec, 4096)).toString("utf8");
+  return /"adtrace_version"\s*:/.test(head) ? spec : undefined;
+}
+
+async function isDuckDbFile(spec: string): Promise<boolean> {
+  if (!existsSync(spec) || !statSync(spec).isFile()) return false;
+  const head = await readHead(spec, 16);
+  return head.subarray(8, 12).toString("latin1") === "DUCK";
+}
+
+function reportSide(path: string, label: string, by: GroupKey[]): Side {
+  let data: { breakdown?: { groups?: Record<string, unknown>[]; total?: Record<string, unknown> }; events?: number };
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new InputError(path, `not a readable report.json (${(error as Error).message})`);
+  }
+  if (!data.breakdown?.groups || !data.breakdown.total) throw new InputError(path, "report.json has no breakdown");
+  if (by.length !== 1 || by[0]!.kind !== "stage") throw new UsageError(`${label} is a report, which holds the breakdown by stage only; diff it with --by stage`);
+  const groups: Side["groups"] = new Map();
+  for (const g of data.breakdown.groups) {
+    const keys = { stage: String(g.stage) };
+    groups.set(groupId(keys), { keys, cost: Number(g.cost_per_event_usd), share: Number(g.cost_share), p95: g.p95_ms === null ? null : Number(g.p95_ms) });
+  }
+  const t = data.breakdown.total;
+  return {
+    label, kind: "report", events: Number(data.events ?? t.events ?? 0), groups,
+    total: { cost: Number(t.cost_per_event_usd), p95: t.e2e_p95_ms === null || t.e2e_p95_ms === undefined ? null : Number(t.e2e_p95_ms) },
+  };
+}
+
+async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<Side> {
+  const result = await breakdown(db, { by });
+  const groups: Side["groups"] = new Map();
+  for (const g of result.groups) groups.set(groupId(g.keys), { keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms });
+  const rows = await db.query("cost.event_group_costs", keyParams(by));
+  const perEvent: { w: number; costs: Map<string, number> }[] = [];
+  let currentTrace: unknown;
+  for (const r of rows) {
+    if (r.trace_id !== currentTrace) {
+      currentTrace = r.trace_id;
+      perEvent.push({ w: Number(r.w), costs: new Map() });
+    }
+    const keys: Record<string, string> = {};
+    by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
+    const event = perEvent[perEvent.length - 1]!;
+    const cost = Number(r.cost_usd);
+    event.costs.set(groupId(keys), cost);
+    event.costs.set(TOTAL, (event.costs.get(TOTAL) ?? 0) + cost);
+  }
+  return {
+    label, kind: "spans", events: result.totals.events, groups, perEvent,
+    total: { cost: result.totals.cost_per_event_usd, p95: result.totals.e2e_p95_ms },
+  };
+}
+
+// ------------------------------------------------------------------ significance
+
+function values(side: Side, id: string): { x: Float64Array; w: Float64Array } {
+  const events = side.perEvent!;
+  const x = new Float64Array(events.length);
+  const w = new Float64Array(events.length);
+  events.forEach((e, i) => {
+    x[i] = e.costs.get(id) ?? 0;
+    w[i] = e.w;
+  });
+  return { x, w };
+}
+
+function weightedMean(x: Float64Array, w: Float64Array): number {
+  let s = 0;
+  let sw = 0;
+  for (let i = 0; i < x.length; i++) {
+    s += x[i]! * w[i]!;
+    sw += w[i]!;
+  }
+  return sw ? s / sw : 0;
+}
+
+function test(before: Side, after: Side, id: string, bootstrap: boolean): { significant: Significance; low: number; high: number } {
+  const b = values(before, id);
+  const a = values(after, id);
+  const observed = weightedMean(a.x, a.w) - weightedMean(b.x, b.w);
+  let low: number;
+  let high: number;
+  if (bootstrap) {
+    const random = mulberry32(0xad7ace5);
+    const diffs = new Float64Array(2000);
+    for (let r = 0; r < diffs.length; r++) diffs[r] = resampledMean(a, random) - resampledMean(b, random);
+    diffs.sort();
+    low = diffs[Math.floor(0.025 * (diffs.length - 1))]!;
+    high = diffs[Math.ceil(0.975 * (diffs.length - 1))]!;
+  } else {
+    const se = Math.sqrt(meanVariance(a) + meanVariance(b));
+    low = observed - 1.96 * se;
+    high = observed + 1.96 * se;
+  }
+  const significant: Significance = low > 0 || high < 0 ? "yes" : "no";
+  return { significant, low, high };
+}
+
+function resampledMean(v: { x: Float64Array; w: Float64Array }, random: () => number): number {
+  let s = 0;
+  let sw = 0;
+  const n = v.x.length;
+  for (let i = 0; i < n; i++) {
+    const j = Math.floor(random() * n);
+    s += v.x[j]! * v.w[j]!;
+    sw += v.w[j]!;
+  }
+  return sw ? s / sw : 0;
+}
+
+/** Variance of the weighted mean (effective n = (Σw)²/Σw²). */
+function meanVariance(v: { x: Float64Array; w: Float64Array }): number {
+  const mean = weightedMean(v.x, v.w);
+  let sw = 0;
+  let sw2 = 0;
+  let ss = 0;
+  for (let i = 0; i < v.x.length; i++) {
+    sw += v.w[i]!;
+    sw2 += v.w[i]! ** 2;
+    ss += v.w[i]! * (v.x[i]! - mean) ** 2;
+  }
+  const nEff = (sw * sw) / sw2;
+  if (!(nEff > 1)) return 0;
+  return ((ss / sw) * (nEff / (nEff - 1))) / nEff;
+}
+
+/** A small seeded PRNG (mulberry32), so the bootstrap gives the same answer every run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

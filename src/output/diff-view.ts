@@ -1,0 +1,58 @@
+// Presenter for adtrace diff: before → after per group, with ▲/▼ markers for people.
+import type { DiffResult } from "../core/diff.js";
+import { keyName } from "../core/breakdown.js";
+import type { Column, TableResult } from "./result.js";
+import { formatMs, formatShare, formatUsd } from "./units.js";
+
+export function diffView(result: DiffResult): TableResult {
+  const keyColumns: Column[] = result.by.map((k) => ({ key: keyName(k), kind: "text", maxWidth: 28 }));
+  const columns: Column[] = [
+    ...keyColumns,
+    { key: "status", kind: "text", machineOnly: true },
+    { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
+    { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
+    { key: "change", title: "change", kind: "text", humanOnly: true, align: "right" },
+    { key: "change_usd", kind: "usd", machineOnly: true },
+    { key: "change_pct", kind: "share", machineOnly: true },
+    { key: "share_before", kind: "share", machineOnly: true },
+    { key: "share_after", kind: "share", machineOnly: true },
+    { key: "share", title: "share", kind: "text", humanOnly: true },
+    { key: "p95_ms_before", kind: "ms", machineOnly: true },
+    { key: "p95_ms_after", kind: "ms", machineOnly: true },
+    { key: "p95", title: "p95", kind: "text", humanOnly: true },
+    { key: "significant", title: "significant", kind: "text" },
+    { key: "ci95_low_usd", kind: "usd", machineOnly: true },
+    { key: "ci95_high_usd", kind: "usd", machineOnly: true },
+  ];
+  const rows = result.rows.map((r) => {
+    const marker = r.change_usd > 0 ? "▲" : r.change_usd < 0 ? "▼" : "·";
+    const change =
+      r.status === "new" ? `▲ new` : r.status === "vanished" ? `▼ gone` : `${marker} ${r.change_pct === null ? formatUsd(r.change_usd) : `${r.change_pct >= 0 ? "+" : ""}${formatShare(r.change_pct)}`}`;
+    return {
+      ...r.keys,
+      ...r,
+      change,
+      share: `${formatShare(r.share_before)} → ${formatShare(r.share_after)}`,
+      p95: `${formatMs(r.p95_ms_before)} → ${formatMs(r.p95_ms_after)}`,
+    };
+  });
+  const total = rows.pop();
+  const notes = [`significance: ${result.method}.`];
+  if (result.breaches.length) notes.push(`${result.breaches.length} gate(s) breached: ${result.breaches.map((b) => `${b.row} (${b.gate})`).join(", ")}.`);
+  return {
+    heading: [
+      `Cost per event: ${result.baseline.label} (${result.baseline.kind}, ${result.baseline.events} events) → ${result.current.label} (${result.current.kind}, ${result.current.events} events)`,
+    ],
+    columns,
+    rows,
+    total,
+    notes,
+    json: {
+      rows: result.rows.map(({ keys, ...rest }) => ({ ...keys, ...rest })),
+      breaches: result.breaches,
+      baseline: result.baseline,
+      current: result.current,
+      method: result.method,
+    },
+  };
+}
