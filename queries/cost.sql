@@ -9,14 +9,12 @@ WITH c AS (
   FROM costed_spans
 ),
 per_trace AS (
-  SELECT g1, g2, g3, trace_id, max(weight) AS w FROM c GROUP BY g1, g2, g3, trace_id
+  SELECT DISTINCT c.g1, c.g2, c.g3, c.trace_id, ew.w FROM c JOIN event_weights ew ON ew.trace_id = c.trace_id
 ),
 group_events AS (
   SELECT g1, g2, g3, sum(w) AS events FROM per_trace GROUP BY g1, g2, g3
 ),
-all_events AS (
-  SELECT sum(w) AS n FROM (SELECT trace_id, max(weight) AS w FROM c GROUP BY trace_id)
-),
+all_events AS (SELECT sum(w) AS n FROM event_weights),
 per_group AS (
   SELECT g1, g2, g3,
          sum(weight) AS spans,
@@ -50,10 +48,10 @@ ORDER BY g.cost_usd DESC, g.g1, g.g2, g.g3;
 -- name: totals
 -- Whole-input figures: events, spans, cost per event, end-to-end event latency, time range, unpriced spans.
 WITH per_trace AS (
-  SELECT trace_id, max(weight) AS w, sum(cost_usd * weight) AS cost_usd,
+  SELECT c.trace_id, any_value(ew.w) AS w, sum(cost_usd * weight) AS cost_usd,
          sum(compute_usd * weight) AS compute_usd, sum(query_usd * weight) AS query_usd,
          max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
-  FROM costed_spans GROUP BY trace_id
+  FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id GROUP BY c.trace_id
 )
 SELECT sum(w) AS events,
        (SELECT sum(weight) FROM costed_spans) AS spans,
@@ -73,7 +71,7 @@ FROM per_trace;
 
 -- name: queries
 -- Warehouse queries by fingerprint (and warehouse, stage): calls, cost and latency.
-WITH all_events AS (SELECT sum(w) AS n FROM (SELECT trace_id, max(weight) AS w FROM costed_spans GROUP BY trace_id)),
+WITH all_events AS (SELECT sum(w) AS n FROM event_weights),
 total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
 q AS (
   SELECT query_fingerprint, warehouse, stage,
@@ -88,9 +86,8 @@ q AS (
   GROUP BY query_fingerprint, warehouse, stage
 )
 SELECT q.stage, q.warehouse, q.calls,
-       (SELECT sum(w) FROM (SELECT c.trace_id, max(c.weight) AS w FROM costed_spans c
-          WHERE c.warehouse = q.warehouse AND c.stage = q.stage AND c.query_fingerprint IS NOT DISTINCT FROM q.query_fingerprint
-          GROUP BY c.trace_id)) AS events,
+       (SELECT sum(ew.w) FROM event_weights ew WHERE ew.trace_id IN (SELECT c.trace_id FROM costed_spans c
+          WHERE c.warehouse = q.warehouse AND c.stage = q.stage AND c.query_fingerprint IS NOT DISTINCT FROM q.query_fingerprint)) AS events,
        q.total_cost_usd / a.n AS cost_per_event_usd,
        CASE WHEN t.cost_usd > 0 THEN q.total_cost_usd / t.cost_usd ELSE 0 END AS cost_share,
        q.total_cost_usd,
@@ -103,11 +100,61 @@ ORDER BY q.total_cost_usd DESC, q.stage, q.query_fingerprint;
 -- name: event_group_costs
 -- Per event (trace): its weight and its cost in each group of the breakdown keys, for significance tests.
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
-SELECT trace_id, max(weight) AS w,
+SELECT c.trace_id, any_value(ew.w) AS w,
        CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
        CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
        CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3,
-       sum(cost_usd * weight) / max(weight) AS cost_usd
-FROM costed_spans
-GROUP BY ALL
-ORDER BY trace_id, g1, g2, g3;
+       sum(cost_usd * weight) / any_value(ew.w) AS cost_usd
+FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
+GROUP BY c.trace_id, g1, g2, g3
+ORDER BY c.trace_id, g1, g2, g3;
+
+-- name: weighted_percentiles
+-- Weighted quantiles of span and self durations per group: the smallest value whose cumulative weight reaches q of the group's.
+-- params: $k1, $a1, $k2, $a2, $k3, $a3
+WITH c AS (
+  SELECT duration_ns, self_ns, weight,
+    CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
+    CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
+    CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3
+  FROM costed_spans
+),
+d AS (
+  SELECT g1, g2, g3, duration_ns AS v,
+         sum(weight) OVER (PARTITION BY g1, g2, g3 ORDER BY duration_ns ROWS UNBOUNDED PRECEDING) AS cw,
+         sum(weight) OVER (PARTITION BY g1, g2, g3) AS tw
+  FROM c
+),
+s AS (
+  SELECT g1, g2, g3, self_ns AS v,
+         sum(weight) OVER (PARTITION BY g1, g2, g3 ORDER BY self_ns ROWS UNBOUNDED PRECEDING) AS cw,
+         sum(weight) OVER (PARTITION BY g1, g2, g3) AS tw
+  FROM c
+),
+dq AS (
+  SELECT g1, g2, g3,
+         min(v) FILTER (WHERE cw >= 0.5 * tw) / 1e6 AS p50_ms,
+         min(v) FILTER (WHERE cw >= 0.95 * tw) / 1e6 AS p95_ms,
+         min(v) FILTER (WHERE cw >= 0.99 * tw) / 1e6 AS p99_ms
+  FROM d GROUP BY g1, g2, g3
+),
+sq AS (
+  SELECT g1, g2, g3,
+         min(v) FILTER (WHERE cw >= 0.5 * tw) / 1e6 AS self_p50_ms,
+         min(v) FILTER (WHERE cw >= 0.95 * tw) / 1e6 AS self_p95_ms
+  FROM s GROUP BY g1, g2, g3
+)
+SELECT dq.*, sq.self_p50_ms, sq.self_p95_ms
+FROM dq JOIN sq ON dq.g1 IS NOT DISTINCT FROM sq.g1 AND dq.g2 IS NOT DISTINCT FROM sq.g2 AND dq.g3 IS NOT DISTINCT FROM sq.g3;
+
+-- name: weight_summary
+-- Sampling weights: stored traces and spans, estimated events and spans, unknown and disagreeing weights.
+SELECT (SELECT count(*) FROM event_weights) AS stored_traces,
+       (SELECT sum(w) FROM event_weights) AS estimated_events,
+       count(*) AS stored_spans,
+       sum(weight) AS estimated_spans,
+       min(weight) AS min_weight,
+       max(weight) AS max_weight,
+       count(*) FILTER (WHERE unknown_weight) AS unknown_weight_spans,
+       count(DISTINCT trace_id) FILTER (WHERE trace_weights_disagree) AS disagreeing_traces
+FROM costed_spans;

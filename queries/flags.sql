@@ -1,6 +1,6 @@
 -- name: stage_profile
 -- Per stage: cost share, warehouse query share, bytes and warehouse calls per event, and its costliest query fingerprint.
-WITH all_events AS (SELECT sum(w) AS n FROM (SELECT trace_id, max(weight) AS w FROM costed_spans GROUP BY trace_id)),
+WITH all_events AS (SELECT sum(w) AS n FROM event_weights),
 total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
 st AS (
   SELECT stage,

@@ -2,6 +2,8 @@
 -- Temporary tables the cost model's rules and prices are loaded into as rows.
 CREATE OR REPLACE TEMP TABLE stage_rules (priority INTEGER, stage VARCHAR, name_glob VARCHAR, service_glob VARCHAR, n_attrs INTEGER);
 CREATE OR REPLACE TEMP TABLE stage_rule_attrs (priority INTEGER, attr_key VARCHAR, attr_glob VARCHAR);
+CREATE OR REPLACE TEMP TABLE sampling_rules (priority INTEGER, name_glob VARCHAR, service_glob VARCHAR, n_attrs INTEGER, rate DOUBLE);
+CREATE OR REPLACE TEMP TABLE sampling_rule_attrs (priority INTEGER, attr_key VARCHAR, attr_glob VARCHAR);
 CREATE OR REPLACE TEMP TABLE compute_prices (effective_from_ns BIGINT, vcpu_hour_usd DOUBLE, vcpus DOUBLE);
 CREATE OR REPLACE TEMP TABLE warehouse_prices (
   system VARCHAR, effective_from_ns BIGINT, credit_usd DOUBLE, credits_per_hour MAP(VARCHAR, DOUBLE), default_size VARCHAR,
@@ -18,6 +20,16 @@ INSERT INTO stage_rules VALUES ($priority, $stage, $name_glob, $service_glob, $n
 -- params: $priority, $key, $glob
 INSERT INTO stage_rule_attrs VALUES ($priority, $key, $glob);
 
+-- name: insert_sampling_rule
+-- One sampling rule (first match wins): spans it matches were kept with probability $rate.
+-- params: $priority, $name_glob, $service_glob, $n_attrs, $rate
+INSERT INTO sampling_rules VALUES ($priority, $name_glob, $service_glob, $n_attrs, $rate);
+
+-- name: insert_sampling_rule_attr
+-- One attribute condition of a sampling rule.
+-- params: $priority, $key, $glob
+INSERT INTO sampling_rule_attrs VALUES ($priority, $key, $glob);
+
 -- name: insert_compute_price
 -- The compute rate in force from a date.
 -- params: $from_ns, $vcpu_hour_usd, $vcpus
@@ -32,10 +44,11 @@ INSERT INTO warehouse_prices VALUES (
 
 -- name: set_attribute_lists
 -- The attribute-name lists and the warehouse list, as session variables the view reads.
--- params: $cost_attrs, $system_attrs, $statement_attrs, $bytes_attrs, $credits_attrs, $size_attrs, $rpu_attrs, $vcpu_attrs, $warehouses
+-- params: $cost_attrs, $system_attrs, $statement_attrs, $bytes_attrs, $credits_attrs, $size_attrs, $rpu_attrs, $vcpu_attrs, $warehouses, $weighted, $assume_weight
 SET VARIABLE adtrace_lists = {
   'cost': $cost_attrs, 'system': $system_attrs, 'statement': $statement_attrs, 'bytes': $bytes_attrs,
-  'credits': $credits_attrs, 'size': $size_attrs, 'rpu': $rpu_attrs, 'vcpu': $vcpu_attrs, 'warehouses': $warehouses
+  'credits': $credits_attrs, 'size': $size_attrs, 'rpu': $rpu_attrs, 'vcpu': $vcpu_attrs, 'warehouses': $warehouses,
+  'weighted': $weighted, 'assume_weight': $assume_weight
 };
 
 -- name: costed_spans
@@ -81,8 +94,63 @@ covered AS (
   SELECT trace_id, span_id, sum(greatest(0, e_ns - greatest(s_ns, COALESCE(prev_end, s_ns)))) AS covered_ns
   FROM child_ordered GROUP BY trace_id, span_id
 ),
+sampled AS (
+  -- Sampling information each span carries: OpenTelemetry tracestate (ot=th:HEX threshold, or
+  -- the legacy ot=p:N), or sampler attributes. weight_raw is the adjusted count; unknown_weight
+  -- marks a span that says it was sampled but gives no usable rate.
+  SELECT s.trace_id, s.span_id,
+         regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
+         regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
+         regexp_extract(ot, '(?:^|;)p:([^;]*)', 1) AS p,
+         COALESCE(TRY_CAST(s.attributes['sampleRate'] AS DOUBLE), TRY_CAST(s.attributes['SampleRate'] AS DOUBLE)) AS one_in_n,
+         TRY_CAST(s.attributes['_sample_rate'] AS DOUBLE) AS dd_rate,
+         CASE WHEN s.attributes['sampler.type'] = 'probabilistic' THEN TRY_CAST(s.attributes['sampler.param'] AS DOUBLE) END AS jaeger_rate,
+         CASE
+           WHEN th <> '' AND regexp_full_match(th, '[0-9a-f]{1,14}') THEN 72057594037927936.0 / (72057594037927936.0 - CAST(('0x' || rpad(th, 14, '0')) AS UBIGINT))
+           WHEN p <> '' AND regexp_full_match(p, '[0-9]{1,2}') AND CAST(p AS INTEGER) <= 62 THEN pow(2, CAST(p AS INTEGER))
+           WHEN one_in_n >= 1 THEN one_in_n
+           WHEN dd_rate > 0 AND dd_rate <= 1 THEN 1 / dd_rate
+           WHEN jaeger_rate > 0 AND jaeger_rate <= 1 THEN 1 / jaeger_rate
+         END AS weight_raw,
+         (th <> '' OR p <> '' OR s.attributes['sampleRate'] IS NOT NULL OR s.attributes['SampleRate'] IS NOT NULL
+           OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic') AS says_sampled
+  FROM spans s
+  WHERE s.trace_state IS NOT NULL OR cardinality(s.attributes) > 0
+),
+rule_weight AS (
+  SELECT s.trace_id, s.span_id, 1.0 / arg_min(r.rate, r.priority) AS weight
+  FROM spans s JOIN sampling_rules r
+    ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
+  WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
+  GROUP BY s.trace_id, s.span_id
+),
+span_weight AS (
+  SELECT s.trace_id, s.span_id, s.parent_span_id, sm.weight_raw AS carried, rw.weight AS ruled,
+         COALESCE(sm.says_sampled AND sm.weight_raw IS NULL, FALSE) AS unknown_weight
+  FROM spans s
+  LEFT JOIN sampled sm ON sm.trace_id = s.trace_id AND sm.span_id = s.span_id
+  LEFT JOIN rule_weight rw ON rw.trace_id = s.trace_id AND rw.span_id = s.span_id
+),
+trace_weight AS (
+  -- Head sampling decides per trace: a span that carries no rate of its own takes the one its
+  -- trace carries (the root's, else the largest any span carries). Config rules apply only to
+  -- spans whose trace carries nothing: they describe per-span sampling policies.
+  SELECT trace_id,
+         COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight,
+         count(DISTINCT carried) > 1 AS disagrees
+  FROM span_weight GROUP BY trace_id
+),
+weights AS (
+  SELECT sw.trace_id, sw.span_id,
+         CASE WHEN NOT getvariable('adtrace_lists').weighted THEN 1.0
+              WHEN sw.unknown_weight AND tw.weight IS NULL AND sw.ruled IS NULL THEN getvariable('adtrace_lists').assume_weight
+              ELSE COALESCE(sw.carried, tw.weight, sw.ruled, 1.0) END AS weight,
+         sw.unknown_weight AND tw.weight IS NULL AND sw.ruled IS NULL AS unknown_weight,
+         tw.disagrees AS trace_weights_disagree
+  FROM span_weight sw JOIN trace_weight tw ON tw.trace_id = sw.trace_id
+),
 enriched AS (
-  SELECT s.*,
+  SELECT s.*, wt.weight, wt.unknown_weight, wt.trace_weights_disagree,
          COALESCE(a.stage, k.base_stage, 'other') AS stage,
          greatest(0, s.duration_ns - COALESCE(cv.covered_ns, 0)) AS self_ns,
          lower(list_filter(list_transform(getvariable('adtrace_lists').system, x -> s.attributes[x]), v -> v IS NOT NULL)[1]) AS db_system,
@@ -99,6 +167,7 @@ enriched AS (
   LEFT JOIN key_stage k ON k.name = s.name AND k.service = s.service
   LEFT JOIN attr_stage a ON a.trace_id = s.trace_id AND a.span_id = s.span_id
   LEFT JOIN covered cv ON cv.trace_id = s.trace_id AND cv.span_id = s.span_id
+  LEFT JOIN weights wt ON wt.trace_id = s.trace_id AND wt.span_id = s.span_id
 ),
 flagged AS (
   SELECT e.*, CASE WHEN list_contains(getvariable('adtrace_lists').warehouses, e.db_system) THEN e.db_system END AS warehouse
@@ -132,7 +201,7 @@ costed AS (
 )
 SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_ns, duration_ns, attributes,
        resource_attributes, trace_state, source, stage, self_ns,
-       1.0::DOUBLE AS weight,
+       CAST(weight AS DOUBLE) AS weight, unknown_weight, trace_weights_disagree,
        CASE cost_source
          WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN explicit_usd ELSE 0 END
          WHEN 'split' THEN COALESCE(split_compute_usd, 0)
@@ -158,3 +227,9 @@ SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_ns,
        cost_source,
        cost_source IN ('none', 'partial') AS is_unpriced
 FROM costed;
+
+-- name: event_weights
+-- Each event's (trace's) weight: its root span's, else the largest of its spans'. Events = Σ these.
+CREATE OR REPLACE TEMP VIEW event_weights AS
+SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w
+FROM costed_spans GROUP BY trace_id;

@@ -33,7 +33,7 @@ Examples:
       const top = parsePositiveInt(opts.top, "--top");
       const minShare = opts.minShare === undefined ? undefined : parseShare(opts.minShare);
       if (minShare !== undefined && !(minShare >= 0 && minShare <= 1)) throw new UsageError(`--min-share expects a share like 0.05 or 5%, got '${opts.minShare}'`);
-      const result = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, async (a) => ({
+      const result = await withAnalysis(spanSource(inputs, options), async (a) => ({
         result: await breakdown(a.db, { by, top, minShare }),
         config: a.config.source,
         label: a.label,
@@ -59,7 +59,7 @@ Examples:
       const { withAnalysis } = await import("../core/analysis.js");
       const { queriesView } = await import("../output/cost-views.js");
       const top = parsePositiveInt(opts.top, "--top");
-      const result = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, (a) => warehouseQueries(a.db, { top }));
+      const result = await withAnalysis(spanSource(inputs, options), (a) => warehouseQueries(a.db, { top }));
       print(queriesView(result), options);
     });
   cost
@@ -85,7 +85,7 @@ Examples:
       const { withAnalysis } = await import("../core/analysis.js");
       const { flagsView } = await import("../output/decision-views.js");
       const { CheckFailed } = await import("../errors.js");
-      const { result, label, eventsPerDay } = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, async (a) => ({
+      const { result, label, eventsPerDay } = await withAnalysis(spanSource(inputs, options), async (a) => ({
         result: await costFlags(a.db, a.config), label: a.label, eventsPerDay: a.config.events_per_day,
       }));
       print(flagsView(result, { label, eventsPerDay }), options);

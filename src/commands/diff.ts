@@ -1,6 +1,6 @@
 // adtrace diff: the change between a baseline and a current run, with CI gates.
 import type { Command } from "commander";
-import { globals, print } from "./shared.js";
+import { globals, print, spanSource } from "./shared.js";
 import { CheckFailed, UsageError } from "../errors.js";
 
 export function registerDiff(program: Command): void {
@@ -36,10 +36,8 @@ Examples:
         if (!Number.isFinite(share) || share < 0) throw new UsageError(`${flag} expects a percentage like 5% or 0.05, got '${value}'`);
         return share;
       };
-      const result = await diff(baseline, current, {
-        inputFormat: undefined, strict: options.strict, config: options.config,
-        onProgress: undefined,
-      }, {
+      const { inputs: _inputs, db: _db, ...analysis } = spanSource([], options);
+      const result = await diff(baseline, current, analysis, {
         by: parseGroupKeys(opts.by),
         significantOnly: opts.significantOnly,
         gates: {

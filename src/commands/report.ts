@@ -29,7 +29,7 @@ Examples:
       const { renderBundle } = await import("../output/report-files.js");
       const { parseEventsPerDay } = await import("../core/savings.js");
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
-      const data = await withAnalysis({ ...spanSource(inputs, options), config: options.config }, (a) =>
+      const data = await withAnalysis(spanSource(inputs, options), (a) =>
         collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, eventsPerDay, timestamp: opts.timestamp, version: VERSION }),
       );
       writeBundle(opts.outDir, renderBundle(data));

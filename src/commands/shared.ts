@@ -1,7 +1,9 @@
 // What every command shares: the global options, turning them into core options, progress on
 // stderr, and printing a result through the one output layer. No DuckDB here.
 import type { Command } from "commander";
-import type { SpanSourceOptions } from "../core/inputs.js";
+import type { AnalysisOptions } from "../core/analysis.js";
+import { UsageError } from "../errors.js";
+import type { SamplingRule } from "../model/config.js";
 import { parseFormat, printResult, type FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
 import { parseInputFormat, type LoadProgress } from "../ingest/load.js";
@@ -19,6 +21,9 @@ export interface GlobalOptions {
   strict?: boolean;
   map?: string[];
   rawCsv?: boolean;
+  unweighted?: boolean;
+  assumeWeight?: string;
+  sampleRate?: string[];
 }
 
 export function globals(command: Command): GlobalOptions {
@@ -29,7 +34,8 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function spanSource(inputs: string[], options: GlobalOptions): SpanSourceOptions {
+/** Where the spans come from and how to model them: everything an analysis command needs. */
+export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOptions {
   return {
     inputs,
     db: options.db,
@@ -37,7 +43,36 @@ export function spanSource(inputs: string[], options: GlobalOptions): SpanSource
     strict: options.strict,
     map: parseMapOptions(options.map),
     onProgress: options.quiet ? undefined : progressReporter(),
+    config: options.config,
+    model: {
+      unweighted: options.unweighted,
+      assumeWeight: parseAssumeWeight(options.assumeWeight),
+      sampleRates: (options.sampleRate ?? []).map(parseSampleRate),
+    },
   };
+}
+
+function parseAssumeWeight(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const weight = Number(value);
+  if (!(weight >= 1) || !Number.isFinite(weight)) throw new UsageError(`--assume-weight expects a number ≥ 1, got '${value}'`);
+  return weight;
+}
+
+/** `--sample-rate PATTERN=RATE`: PATTERN globs the span name, or `service:GLOB`, or `attr:KEY=GLOB`. */
+export function parseSampleRate(text: string): SamplingRule {
+  const eq = text.lastIndexOf("=");
+  const rate = Number(text.slice(eq + 1));
+  if (eq <= 0 || !(rate > 0 && rate <= 1)) throw new UsageError(`--sample-rate expects PATTERN=RATE with 0 < RATE ≤ 1, e.g. 'db.*=0.1', got '${text}'`);
+  const pattern = text.slice(0, eq);
+  if (pattern.startsWith("service:")) return { match: { service: pattern.slice(8) }, rate };
+  if (pattern.startsWith("attr:")) {
+    const inner = pattern.slice(5);
+    const sep = inner.indexOf("=");
+    if (sep <= 0) throw new UsageError(`--sample-rate attr:KEY=GLOB=RATE, got '${text}'`);
+    return { match: { attribute: { [inner.slice(0, sep)]: inner.slice(sep + 1) } }, rate };
+  }
+  return { match: { name: pattern }, rate };
 }
 
 /** Progress on stderr once a load has taken more than a second: bytes/s and spans so far. */

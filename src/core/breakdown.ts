@@ -53,6 +53,7 @@ export interface BreakdownResult {
   /** Groups left out by --top / --min-share, folded into one. */
   omitted: { groups: number; cost_per_event_usd: number; cost_share: number } | null;
   totals: Totals;
+  weights: WeightSummary;
 }
 
 const MAX_KEYS = 3;
@@ -108,6 +109,16 @@ export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise
   const by = options.by ?? [{ kind: "stage" }];
   const rows = await db.query("cost.breakdown", keyParams(by));
   const all = rows.map((row) => toGroup(row, by));
+  const weights = await weightSummary(db);
+  if (weights.min_weight !== weights.max_weight) {
+    // Sampled data: percentiles must be weighted too (quantile_cont counts every stored span once).
+    const weighted = new Map((await db.query("cost.weighted_percentiles", keyParams(by))).map((r) => [groupId(keysOf(r, by)), r]));
+    for (const group of all) {
+      const w = weighted.get(groupId(group.keys));
+      if (!w) continue;
+      for (const k of ["p50_ms", "p95_ms", "p99_ms", "self_p50_ms", "self_p95_ms"] as const) group[k] = w[k] === null ? null : Number(w[k]);
+    }
+  }
   let groups = all;
   if (options.minShare !== undefined) groups = groups.filter((g) => g.cost_share >= options.minShare!);
   if (options.top !== undefined) groups = groups.slice(0, options.top);
@@ -119,12 +130,38 @@ export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise
         cost_share: left.reduce((s, g) => s + g.cost_share, 0),
       }
     : null;
-  return { by, groups, omitted, totals: await totals(db) };
+  return { by, groups, omitted, totals: await totals(db), weights };
+}
+
+function keysOf(row: Row, by: GroupKey[]): Record<string, string> {
+  const keys: Record<string, string> = {};
+  by.forEach((key, i) => (keys[keyName(key)] = String(row[`g${i + 1}`] ?? "")));
+  return keys;
+}
+
+export interface WeightSummary {
+  stored_traces: number;
+  estimated_events: number;
+  stored_spans: number;
+  estimated_spans: number;
+  min_weight: number;
+  max_weight: number;
+  unknown_weight_spans: number;
+  disagreeing_traces: number;
+}
+
+export async function weightSummary(db: Db): Promise<WeightSummary> {
+  const [r] = await db.query("cost.weight_summary");
+  const n = (k: string) => Number(r![k] ?? 0);
+  return {
+    stored_traces: n("stored_traces"), estimated_events: n("estimated_events"), stored_spans: n("stored_spans"),
+    estimated_spans: n("estimated_spans"), min_weight: n("min_weight"), max_weight: n("max_weight"),
+    unknown_weight_spans: n("unknown_weight_spans"), disagreeing_traces: n("disagreeing_traces"),
+  };
 }
 
 function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
-  const keys: Record<string, string> = {};
-  by.forEach((key, i) => (keys[keyName(key)] = String(row[`g${i + 1}`] ?? "")));
+  const keys = keysOf(row, by);
   const num = (k: string) => Number(row[k] ?? 0);
   const opt = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
   return {

@@ -341,11 +341,12 @@ async function latencyModel(db: Db, limit: number) {
   const events: LatencyEvent[] = [];
   for (let i = 0; i < rows.length; ) {
     const traceId = rows[i]!.trace_id;
-    const spans: { id: string; parent: string | null; start: number; end: number; stage: string; weight: number }[] = [];
+    const spans: { id: string; parent: string | null; start: number; end: number; stage: string }[] = [];
+    const weight = Number(rows[i]!.event_weight);
     for (; i < rows.length && rows[i]!.trace_id === traceId; i++) {
       const r = rows[i]!;
       const start = Number(r.start_ns);
-      spans.push({ id: String(r.span_id), parent: (r.parent_span_id as string | null) ?? null, start, end: start + Number(r.duration_ns), stage: String(r.stage), weight: Number(r.weight) });
+      spans.push({ id: String(r.span_id), parent: (r.parent_span_id as string | null) ?? null, start, end: start + Number(r.duration_ns), stage: String(r.stage) });
     }
     const path = criticalPath(spans);
     const byId = new Map(spans.map((s) => [s.id, s]));
@@ -361,7 +362,7 @@ async function latencyModel(db: Db, limit: number) {
     }
     const start = Math.min(...spans.map((s) => s.start));
     const end = Math.max(...spans.map((s) => s.end));
-    events.push({ id: String(traceId), weight: Math.max(...spans.map((s) => s.weight)), e2eNs: end - start, critical });
+    events.push({ id: String(traceId), weight, e2eNs: end - start, critical });
   }
   return {
     events: events.length,

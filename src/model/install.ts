@@ -1,7 +1,7 @@
 // Installs the cost model into a database session: the config's stage rules, prices and
 // attribute lists are loaded as rows (never SQL text), then the `costed_spans` view is created.
 import type { Db } from "../core/db.js";
-import type { Config } from "./config.js";
+import type { Config, SamplingRule } from "./config.js";
 import {
   DEFAULT_CREDITS_ATTRIBUTES, DEFAULT_RPU_SECONDS_ATTRIBUTES, DEFAULT_SIZE_ATTRIBUTES, DEFAULT_VCPU_ATTRIBUTES,
   STATEMENT_ATTRIBUTES, SYSTEM_ATTRIBUTES, type PriceBook, type WarehousePrice,
@@ -10,7 +10,16 @@ import {
 // The earliest book applies from the beginning of time.
 const BEGINNING_NS = -(2n ** 62n);
 
-export async function installModel(db: Db, config: Config): Promise<void> {
+export interface ModelOptions {
+  /** Ignore sampling weights (every span counts once). */
+  unweighted?: boolean;
+  /** Weight for spans marked sampled without a usable rate (default 1, and they are reported). */
+  assumeWeight?: number;
+  /** `--sample-rate PATTERN=RATE` rules, tried before the config's `sampling:` rules. */
+  sampleRates?: SamplingRule[];
+}
+
+export async function installModel(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
   await db.run("model.create_rule_tables");
   for (const [i, rule] of config.stages.entries()) {
     const attributes = Object.entries(rule.match.attribute ?? {});
@@ -18,6 +27,13 @@ export async function installModel(db: Db, config: Config): Promise<void> {
       priority: i, stage: rule.stage, name_glob: rule.match.name ?? null, service_glob: rule.match.service ?? null, n_attrs: attributes.length,
     });
     for (const [key, glob] of attributes) await db.run("model.insert_stage_rule_attr", { priority: i, key, glob });
+  }
+  for (const [i, rule] of [...(options.sampleRates ?? []), ...config.sampling].entries()) {
+    const attributes = Object.entries(rule.match.attribute ?? {});
+    await db.run("model.insert_sampling_rule", {
+      priority: i, name_glob: rule.match.name ?? null, service_glob: rule.match.service ?? null, n_attrs: attributes.length, rate: rule.rate,
+    });
+    for (const [key, glob] of attributes) await db.run("model.insert_sampling_rule_attr", { priority: i, key, glob });
   }
   for (const { fromNs, book } of effectiveBooks(config.prices)) {
     await db.run("model.insert_compute_price", {
@@ -37,8 +53,11 @@ export async function installModel(db: Db, config: Config): Promise<void> {
     rpu_attrs: DEFAULT_RPU_SECONDS_ATTRIBUTES,
     vcpu_attrs: DEFAULT_VCPU_ATTRIBUTES,
     warehouses: config.warehouses.map((w) => w.toLowerCase()),
+    weighted: !options.unweighted,
+    assume_weight: options.assumeWeight ?? 1,
   });
   await db.run("model.costed_spans");
+  await db.run("model.event_weights");
 }
 
 /**
