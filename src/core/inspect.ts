@@ -1,6 +1,7 @@
 // What a span source holds: counts, time range, formats read, duplicates and skipped records.
 import type { Db } from "./db.js";
 import type { LoadResult } from "../ingest/load.js";
+import { weightSummary, totals } from "./breakdown.js";
 
 export interface InspectResult {
   spans: number;
@@ -16,11 +17,20 @@ export interface InspectResult {
   end: string | null;
   formats: { format: string; files: number; spans_read: number; duplicates: number; skipped: number }[];
   top_services: { service: string; spans: number; traces: number }[];
+  /** Σ event weights: the real number of events the stored traces stand for. */
+  estimated_events: number;
+  estimated_spans: number;
+  unknown_weight_spans: number;
+  disagreeing_weight_traces: number;
+  unpriced_spans: number;
   warnings: { message: string; count: number }[];
   skipped_examples: string[];
 }
 
+/** Needs the cost model installed (costed_spans), for weights and unpriced spans. */
 export async function inspectSpans(db: Db, load?: LoadResult): Promise<InspectResult> {
+  const weights = await weightSummary(db);
+  const t = await totals(db);
   const [summary] = await db.query("inspect.summary");
   const formats = await db.query("inspect.loads");
   const services = await db.query("inspect.services", { limit: 10 });
@@ -42,6 +52,11 @@ export async function inspectSpans(db: Db, load?: LoadResult): Promise<InspectRe
       duplicates: Number(f.duplicates), skipped: Number(f.skipped),
     })),
     top_services: services.map((s) => ({ service: String(s.service), spans: Number(s.spans), traces: Number(s.traces) })),
+    estimated_events: weights.estimated_events,
+    estimated_spans: weights.estimated_spans,
+    unknown_weight_spans: weights.unknown_weight_spans,
+    disagreeing_weight_traces: weights.disagreeing_traces,
+    unpriced_spans: t.unpriced_spans,
     warnings: load?.warnings ?? [],
     skipped_examples: load?.skippedExamples ?? [],
   };

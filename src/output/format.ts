@@ -133,8 +133,9 @@ function formatTable(result: TableResult, { colors }: FormatContext): string {
   if (columns.length === 0 || (result.rows.length === 0 && !result.total)) {
     lines.push(colors.dim("(no rows)"));
   } else {
+    const hasHeader = columns.some((c) => (c.title ?? c.key) !== "");
     const table = new Table({
-      head: columns.map((c) => colors.bold(c.title ?? c.key)),
+      head: hasHeader ? columns.map((c) => colors.bold(c.title ?? c.key)) : [],
       colAligns: columns.map((c) => (isRightAligned(c) ? "right" : "left")),
       style: { head: [], border: [], compact: true, "padding-left": 1, "padding-right": 1 },
       chars: {
@@ -150,8 +151,8 @@ function formatTable(result: TableResult, { colors }: FormatContext): string {
     const rendered = table.toString().split("\n");
     // A rule under the header, and one above the total row.
     const width = Math.max(...rendered.map((l) => visibleLength(l)));
-    lines.push(rendered[0]!, colors.dim("─".repeat(width)));
-    const body = rendered.slice(1);
+    if (hasHeader) lines.push(rendered[0]!, colors.dim("─".repeat(width)));
+    const body = hasHeader ? rendered.slice(1) : rendered;
     if (result.total) {
       lines.push(...body.slice(0, -1), colors.dim("─".repeat(width)), body[body.length - 1]!);
     } else lines.push(...body);

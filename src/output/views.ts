@@ -9,6 +9,7 @@ export function inspectView(result: InspectResult): TableResult {
   const rows = [
     { key: "spans", value: result.spans },
     { key: "traces", value: result.traces },
+    { key: "estimated events", value: result.estimated_events },
     { key: "roots", value: result.roots },
     { key: "orphans", value: result.orphans },
     { key: "services", value: result.services },
@@ -16,12 +17,16 @@ export function inspectView(result: InspectResult): TableResult {
     { key: "duplicates", value: result.duplicates },
     { key: "conflicting duplicates", value: result.conflicts },
     { key: "skipped records", value: result.skipped },
+    { key: "unpriced spans", value: result.unpriced_spans },
+    { key: "unknown sampling weight", value: result.unknown_weight_spans },
     { key: "start", value: result.start ?? "" },
     { key: "end", value: result.end ?? "" },
     { key: "formats", value: result.formats.map((f) => `${f.format} (${f.files} file${f.files === 1 ? "" : "s"})`).join(", ") },
     { key: "top services", value: result.top_services.map((s) => `${s.service || "(none)"} ${formatCount(s.spans)}`).join(", ") },
   ].map((r) => ({ ...r, value: typeof r.value === "number" ? formatCount(r.value) : r.value }));
   const notes = [
+    ...(result.estimated_events !== result.traces ? [`sampled data: ${formatCount(result.traces)} stored traces stand for ~${formatCount(result.estimated_events)} events (sampling weights).`] : []),
+    ...(result.disagreeing_weight_traces ? [`${formatCount(result.disagreeing_weight_traces)} trace(s) whose spans carry different sampling rates: each span keeps its own; the trace counts with its root's.`] : []),
     ...result.warnings.map((w) => `warning: ${w.message} (${w.count})`),
     ...result.skipped_examples.map((e) => `skipped: ${e}`),
   ];
