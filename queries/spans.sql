@@ -31,66 +31,60 @@ CREATE TABLE IF NOT EXISTS loads (
   loaded_at TIMESTAMP NOT NULL
 );
 
--- name: create_stage
--- A temporary staging table that one load appends to before its rows join `spans`.
-CREATE OR REPLACE TEMP TABLE _stage (
-  trace_id VARCHAR,
-  span_id VARCHAR,
-  parent_span_id VARCHAR,
-  name VARCHAR,
-  service VARCHAR,
-  kind VARCHAR,
-  status VARCHAR,
-  start_ns BIGINT,
-  duration_ns BIGINT,
-  attributes VARCHAR,
-  resource_attributes VARCHAR,
-  trace_state VARCHAR,
-  source VARCHAR
-);
+-- name: next_rowid
+-- The first rowid a load's new rows will get: rows at or past it are this load's.
+SELECT COALESCE(max(rowid) + 1, 0) AS base FROM spans;
 
--- name: stage_counts
--- Rows staged per source, and how many are new, exact duplicates, or the same ids with other content.
-WITH ranked AS (
-  SELECT s.source, s.trace_id, s.span_id,
-         row_number() OVER (PARTITION BY s.trace_id, s.span_id ORDER BY s.rowid) AS rn,
-         hash(s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns) AS h,
-         first(hash(s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns)) OVER (PARTITION BY s.trace_id, s.span_id ORDER BY s.rowid) AS first_h
-  FROM _stage s
-),
-existing AS (
-  SELECT r.source, r.rn, r.h, r.first_h,
-         x.trace_id IS NOT NULL AS in_db,
-         hash(x.parent_span_id, x.name, x.service, x.start_ns, x.duration_ns) AS db_h
-  FROM ranked r LEFT JOIN spans x ON x.trace_id = r.trace_id AND x.span_id = r.span_id
-)
-SELECT source,
-       count(*) AS spans_read,
-       count(*) FILTER (WHERE rn = 1 AND NOT in_db) AS spans_added,
-       count(*) FILTER (WHERE rn > 1 OR in_db) AS duplicates,
-       count(*) FILTER (WHERE (in_db AND h <> db_h) OR (NOT in_db AND rn > 1 AND h <> first_h)) AS conflicts
-FROM existing
-GROUP BY source;
-
--- name: insert_stage
--- Moves staged rows into spans: the first copy of each (trace_id, span_id) wins, ids already stored are kept as they are.
+-- name: stage_spool
+-- Reads spool files (canonical NDJSON written by the JSON adapters) straight into spans.
+-- params: $files, $source
 INSERT INTO spans
 SELECT trace_id, span_id, parent_span_id, name,
-       COALESCE(NULLIF(service, ''), json_extract_string(resource_attributes, '$."service.name"'), '') AS service,
-       kind, status, start_ns, duration_ns,
-       CAST(CAST(attributes AS JSON) AS MAP(VARCHAR, VARCHAR)),
-       CAST(CAST(resource_attributes AS JSON) AS MAP(VARCHAR, VARCHAR)),
-       trace_state, source
-FROM (
-  SELECT s.*, row_number() OVER (PARTITION BY s.trace_id, s.span_id ORDER BY s.rowid) AS rn
-  FROM _stage s
-) s
-WHERE rn = 1
-  AND NOT EXISTS (SELECT 1 FROM spans x WHERE x.trace_id = s.trace_id AND x.span_id = s.span_id);
+       COALESCE(NULLIF(service, ''), resource_attributes['service.name'], '') AS service,
+       kind, status, start_ns, duration_ns, attributes, resource_attributes, trace_state, $source
+FROM read_json($files, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
+  trace_id: 'VARCHAR', span_id: 'VARCHAR', parent_span_id: 'VARCHAR', name: 'VARCHAR', service: 'VARCHAR',
+  kind: 'VARCHAR', status: 'VARCHAR', start_ns: 'BIGINT', duration_ns: 'BIGINT',
+  attributes: 'MAP(VARCHAR, VARCHAR)', resource_attributes: 'MAP(VARCHAR, VARCHAR)', trace_state: 'VARCHAR'
+});
 
--- name: drop_stage
--- Drops the staging table.
-DROP TABLE IF EXISTS _stage;
+-- name: count_source
+-- Rows this load has added for one source so far.
+-- params: $base, $source
+SELECT count(*) AS n FROM spans WHERE rowid >= $base AND source = $source;
+
+-- name: find_duplicates
+-- Every later copy of a (trace_id, span_id) that this load touched; the first copy (lowest rowid, so a stored span) wins.
+-- params: $base
+CREATE OR REPLACE TEMP TABLE _duplicates AS
+WITH touched AS (
+  SELECT trace_id, span_id FROM spans GROUP BY trace_id, span_id HAVING count(*) > 1 AND max(rowid) >= $base
+),
+copies AS (
+  SELECT s.rowid AS rid, s.source,
+         row_number() OVER w AS rn,
+         hash(s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns, s.attributes) AS h,
+         first(hash(s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns, s.attributes)) OVER w AS first_h
+  FROM spans s SEMI JOIN touched t ON t.trace_id = s.trace_id AND t.span_id = s.span_id
+  WINDOW w AS (PARTITION BY s.trace_id, s.span_id ORDER BY s.rowid)
+)
+SELECT rid, source, h <> first_h AS conflict FROM copies WHERE rn > 1;
+
+-- name: delete_duplicates
+-- Removes the later copies found by find_duplicates.
+DELETE FROM spans WHERE rowid IN (SELECT rid FROM _duplicates);
+
+-- name: load_counts
+-- Per source of this load: rows read, duplicates and conflicting duplicates (before duplicates are removed).
+-- params: $base
+SELECT r.source, r.n AS spans_read, COALESCE(d.duplicates, 0) AS duplicates, COALESCE(d.conflicts, 0) AS conflicts
+FROM (SELECT source, count(*) AS n FROM spans WHERE rowid >= $base GROUP BY source) r
+LEFT JOIN (SELECT source, count(*) AS duplicates, count(*) FILTER (WHERE conflict) AS conflicts FROM _duplicates GROUP BY source) d
+  ON d.source = r.source;
+
+-- name: drop_duplicates
+-- Drops the temporary duplicates table.
+DROP TABLE IF EXISTS _duplicates;
 
 -- name: record_load
 -- One row per input file read by a load.

@@ -12,7 +12,7 @@ export interface LoadDbResult {
 export async function loadIntoDatabase(options: SpanSourceOptions): Promise<LoadDbResult> {
   const path = options.db ?? DEFAULT_DB;
   // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
-  const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "1GB" });
+  const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB" });
   try {
     const load = await loadInputs(db, options);
     const totalSpans = Number(await db.scalar("SELECT count(*) FROM spans"));

@@ -6,14 +6,19 @@ import { statSync } from "node:fs";
 import type { DuckDBAppender } from "@duckdb/node-api";
 import { firstLine, type Db, type Params } from "../core/db.js";
 import { InputError, UsageError } from "../errors.js";
-import { WrongShape, isObject, type JsonAdapter, type RecordContext } from "./adapter.js";
+import { WrongShape, isObject, type RecordContext } from "./adapter.js";
 import { expandInputs, openBytes, readContentHead, type InputFile } from "./files.js";
-import { documentElements, jsonLines, LARGE_DOCUMENT_BYTES, parseJson, readWholeDocument } from "./json-reader.js";
-import { readJaegerRecord, readJaegerTrace } from "./jaeger.js";
+import { documentElements, LARGE_DOCUMENT_BYTES, readWholeDocument } from "./json-reader.js";
+import { readJaegerTrace } from "./jaeger.js";
 import { mappingSelect, planMapping, type ColumnInfo } from "./mapping.js";
-import { readOtlpRecord, readResourceSpans } from "./otlp.js";
+import { readResourceSpans } from "./otlp.js";
 import { INPUT_FORMATS, sniff, type InputFormat } from "./sniff.js";
-import { newStats, type IngestStats, type SpanRecord } from "./span.js";
+import { newStats, type IngestStats } from "./span.js";
+import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
+import { spoolJsonLines } from "./parallel.js";
+import { SpoolDir, SpoolWriter } from "./spool.js";
+import { onInterrupt } from "../core/interrupt.js";
+import { createGunzip } from "node:zlib";
 import { readZipkinRecord } from "./zipkin.js";
 
 export interface LoadOptions {
@@ -67,11 +72,6 @@ export function parseInputFormat(value: string | undefined): InputFormat | undef
   throw new UsageError(`unknown --input-format '${value}' (expected one of ${INPUT_FORMATS.join(", ")})`);
 }
 
-const JSON_ADAPTERS: Record<"otlp" | "jaeger" | "zipkin", JsonAdapter> = {
-  otlp: readOtlpRecord,
-  jaeger: readJaegerRecord,
-  zipkin: readZipkinRecord,
-};
 
 export async function ensureSchema(db: Db, options: { spansTable?: boolean } = {}): Promise<void> {
   if (options.spansTable !== false) await db.run("spans.create_spans");
@@ -83,7 +83,7 @@ export async function loadInputs(db: Db, options: LoadOptions): Promise<LoadResu
   const files = await expandInputs(options.inputs);
   return withLoadSession(db, options, async (session) => {
     for (const file of files) {
-      const load = await loadFile(db, file, options, session.stats);
+      const load = await loadFile(db, file, options, session);
       if (load) session.record(load);
       else session.ignore(file.name);
     }
@@ -93,6 +93,8 @@ export async function loadInputs(db: Db, options: LoadOptions): Promise<LoadResu
 /** What a source of spans (files, a warehouse pull) does inside one load transaction. */
 export interface LoadSession {
   stats: IngestStats;
+  /** Where JSON adapters write canonical NDJSON for DuckDB to read. */
+  spool: SpoolDir;
   /** Count a source's staged rows under `load.source` once staging is done. */
   record(load: FileLoad): void;
   /** A file found in a directory that holds no span format. */
@@ -102,8 +104,8 @@ export interface LoadSession {
 }
 
 /**
- * One load as one transaction: `stage` appends rows to `_stage` through the session; then rows
- * are de-duplicated, moved into `spans`, and every source is recorded in `loads`. Any error rolls
+ * One load as one transaction: `stage` inserts rows into `spans` through the session; then rows
+ * are de-duplicated (later copies of a (trace_id, span_id) removed) and every source is recorded in `loads`. Any error rolls
  * everything back, leaving the database as it was.
  */
 export async function withLoadSession(
@@ -111,23 +113,34 @@ export async function withLoadSession(
 ): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
-    await db.run("spans.create_stage");
+    const base = Number(await db.scalar("SELECT COALESCE(max(rowid) + 1, 0) FROM spans"));
     const stats = newStats();
     const loads: FileLoad[] = [];
     const ignoredFiles: string[] = [];
-    await stage({
-      stats,
-      record: (load) => loads.push(load),
-      ignore: (name) => ignoredFiles.push(name),
-      stageFlat: (relation, params, source, format) => stageFlatRelation(db, relation, params, source, format, options, stats),
-    });
-    const counts = new Map((await db.query("spans.stage_counts")).map((r) => [String(r.source), r]));
-    await db.run("spans.insert_stage");
+    const spool = new SpoolDir();
+    const release = onInterrupt(() => spool.remove());
+    try {
+      await stage({
+        stats,
+        spool,
+        record: (load) => loads.push(load),
+        ignore: (name) => ignoredFiles.push(name),
+        stageFlat: (relation, params, source, format) => stageFlatRelation(db, relation, params, source, format, options, stats, base),
+      });
+    } finally {
+      spool.remove();
+      release();
+    }
+    // Rows went straight into spans; now the later copies of any (trace_id, span_id) go.
+    await db.run("spans.find_duplicates", { base });
+    const counts = new Map((await db.query("spans.load_counts", { base })).map((r) => [String(r.source), r]));
+    await db.run("spans.delete_duplicates");
+    await db.run("spans.drop_duplicates");
     for (const load of loads) {
       const c = counts.get(load.source);
       load.spansRead = Number(c?.spans_read ?? 0);
-      load.spansAdded = Number(c?.spans_added ?? 0);
       load.duplicates = Number(c?.duplicates ?? 0);
+      load.spansAdded = load.spansRead - load.duplicates;
       load.conflicts = Number(c?.conflicts ?? 0);
       await db.run("spans.record_load", {
         source: load.source, format: load.format, bytes: load.bytes, sha256: load.sha256,
@@ -135,7 +148,6 @@ export async function withLoadSession(
         conflicts: load.conflicts, skipped: load.skipped,
       });
     }
-    await db.run("spans.drop_stage");
     const sum = (key: "spansRead" | "spansAdded" | "duplicates" | "conflicts" | "skipped") => loads.reduce((n, l) => n + l[key], 0);
     return {
       files: loads,
@@ -151,7 +163,8 @@ export async function withLoadSession(
   });
 }
 
-async function loadFile(db: Db, file: InputFile, options: LoadOptions, stats: IngestStats): Promise<FileLoad | undefined> {
+async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: LoadSession): Promise<FileLoad | undefined> {
+  const stats = session.stats;
   let bytes: number;
   try {
     bytes = statSync(file.path).size;
@@ -178,11 +191,11 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, stats: In
   const hash = createHash("sha256");
   const progress = (done: number, spans: number) => options.onProgress?.({ file: file.name, bytesDone: done, bytesTotal: bytes, spans });
   if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
-    await loadFlat(db, file, sniffed.format, gzip, options, stats);
+    await loadFlat(file, sniffed.format, gzip, session);
     load.sha256 = await hashFile(file.path, hash);
   } else {
     const jsonLines = sniffed.jsonLines ?? /^\s*[{[][^\n]*\n\s*[{[]/.test(head.toString("utf8"));
-    await loadJson(db, file, sniffed.format, gzip, jsonLines, bytes, options, stats, hash, progress);
+    await loadJson(db, file, sniffed.format, gzip, jsonLines, bytes, options, session, hash, progress);
     load.sha256 = hash.digest("hex");
   }
   load.skipped = stats.skipped - skippedBefore;
@@ -196,63 +209,13 @@ async function hashFile(path: string, hash: ReturnType<typeof createHash>): Prom
 
 // ------------------------------------------------------------------ JSON span formats
 
-class StageWriter {
-  rows = 0;
-  constructor(private readonly appender: DuckDBAppender, private readonly source: string) {}
-
-  static async open(db: Db, source: string): Promise<StageWriter> {
-    return new StageWriter(await db.connection.createAppender("_stage", "main", "temp"), source);
-  }
-
-  write(span: SpanRecord): void {
-    const a = this.appender;
-    a.appendVarchar(span.traceId);
-    a.appendVarchar(span.spanId);
-    if (span.parentSpanId === null) a.appendNull();
-    else a.appendVarchar(span.parentSpanId);
-    a.appendVarchar(span.name);
-    a.appendVarchar(span.service);
-    a.appendVarchar(span.kind);
-    a.appendVarchar(span.status);
-    a.appendBigInt(span.startNs);
-    a.appendBigInt(span.durationNs);
-    a.appendVarchar(JSON.stringify(span.attributes));
-    a.appendVarchar(JSON.stringify(span.resourceAttributes));
-    if (span.traceState === null) a.appendNull();
-    else a.appendVarchar(span.traceState);
-    a.appendVarchar(this.source);
-    a.endRow();
-    this.rows++;
-  }
-
-  close(): void {
-    this.appender.flushSync();
-    this.appender.closeSync();
-  }
-}
-
-const MAX_SKIP_EXAMPLES = 5;
-
-function recordContext(where: string, stats: IngestStats, strict: boolean | undefined, writer: StageWriter): RecordContext {
-  return {
-    where,
-    stats,
-    emit: (span) => writer.write(span),
-    skip(reason) {
-      if (strict) throw new InputError(where, `${reason} (--strict)`);
-      stats.skipped++;
-      if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${where}: ${reason}`);
-    },
-  };
-}
-
 async function loadJson(
-  db: Db, file: InputFile, format: "otlp" | "jaeger" | "zipkin", gzip: boolean, isJsonLines: boolean, bytes: number,
-  options: LoadOptions, stats: IngestStats, hash: ReturnType<typeof createHash>, progress: (done: number, spans: number) => void,
+  db: Db, file: InputFile, format: JsonFormat, gzip: boolean, isJsonLines: boolean, bytes: number,
+  options: LoadOptions, session: LoadSession, hash: ReturnType<typeof createHash>, progress: (done: number, spans: number) => void,
 ): Promise<void> {
-  const adapter = JSON_ADAPTERS[format];
-  const writer = await StageWriter.open(db, file.name);
+  const { stats, spool } = session;
   let done = 0;
+  let spans = 0;
   let lastReport = Date.now();
   const raw = openBytes(file.path, false);
   raw.on("data", (chunk: Buffer) => {
@@ -261,47 +224,40 @@ async function loadJson(
     const now = Date.now();
     if (now - lastReport > 250) {
       lastReport = now;
-      progress(done, writer.rows);
+      progress(done, spans);
     }
   });
-  const content = gzip ? raw.pipe((await import("node:zlib")).createGunzip()) : raw;
+  const content = gzip ? raw.pipe(createGunzip()) : raw;
   raw.on("error", (error) => content.destroy(error));
+  let files: string[] = [];
   try {
     if (isJsonLines) {
-      for await (const line of jsonLines(content)) {
-        const where = `${file.name}:${line.line}`;
-        const ctx = recordContext(where, stats, options.strict, writer);
-        if (line.invalidUtf8) {
-          ctx.skip("line is not valid UTF-8");
-          continue;
-        }
-        let record: unknown;
-        try {
-          record = parseJson(line.text, where);
-        } catch (error) {
-          ctx.skip(error instanceof InputError ? error.message.slice(where.length + 2) : "invalid JSON");
-          continue;
-        }
-        try {
-          adapter(record, ctx);
-        } catch (error) {
-          if (!(error instanceof WrongShape)) throw error;
-          ctx.skip(`not a ${format} record: ${error.message}`);
-        }
-      }
-    } else if (bytes > LARGE_DOCUMENT_BYTES) {
-      for await (const element of documentElements(content, file.name)) {
-        const ctx = recordContext(`${file.name}:record ${element.index + 1}`, stats, options.strict, writer);
-        readDocumentElement(format, element.path, element.value, ctx);
-      }
+      const result = await spoolJsonLines(content, {
+        format, source: file.name, strict: options.strict, spool, stats, sizeHint: gzip ? bytes * 8 : bytes, onRows: (n) => (spans = n),
+      });
+      files = result.files;
     } else {
-      const doc = await readWholeDocument(content, file.name);
-      const ctx = recordContext(file.name, stats, options.strict, writer);
+      const writer = new SpoolWriter(spool.file());
+      files = [writer.path];
       try {
-        adapter(doc, ctx);
-      } catch (error) {
-        if (error instanceof WrongShape) throw new InputError(file.name, `JSON document of the wrong shape: ${error.message}`);
-        throw error;
+        if (bytes > LARGE_DOCUMENT_BYTES) {
+          for await (const element of documentElements(content, file.name)) {
+            const ctx = recordContext(`${file.name}:record ${element.index + 1}`, stats, options.strict, (span) => writer.write(span));
+            readDocumentElement(format, element.path, element.value, ctx);
+            spans = writer.rows;
+          }
+        } else {
+          const doc = await readWholeDocument(content, file.name);
+          const ctx = recordContext(file.name, stats, options.strict, (span) => writer.write(span));
+          try {
+            JSON_ADAPTERS[format](doc, ctx);
+          } catch (error) {
+            if (error instanceof WrongShape) throw new InputError(file.name, `JSON document of the wrong shape: ${error.message}`);
+            throw error;
+          }
+        }
+      } finally {
+        writer.close();
       }
     }
   } catch (error) {
@@ -311,10 +267,13 @@ async function loadJson(
       throw new InputError(file.name, "truncated or corrupt gzip data");
     }
     throw error;
-  } finally {
-    writer.close();
   }
-  progress(done, writer.rows);
+  progress(done, spans);
+  try {
+    await db.run("spans.stage_spool", { files, source: file.name });
+  } catch (error) {
+    throw new InputError(file.name, `could not stage the parsed spans: ${firstLine((error as Error).message)}`);
+  }
 }
 
 function readDocumentElement(format: "otlp" | "jaeger" | "zipkin", path: string[], value: unknown, ctx: RecordContext): void {
@@ -335,17 +294,19 @@ const RELATIONS: Record<"parquet" | "csv" | "ndjson", string> = {
 
 const VALID_ROW = "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL";
 
-async function loadFlat(db: Db, file: InputFile, format: "parquet" | "csv" | "ndjson", gzip: boolean, options: LoadOptions, stats: IngestStats): Promise<void> {
+async function loadFlat(file: InputFile, format: "parquet" | "csv" | "ndjson", gzip: boolean, session: LoadSession): Promise<void> {
   const params: Params = format === "parquet" ? { path: file.path } : { path: file.path, compression: gzip ? "gzip" : "none" };
-  await stageFlatRelation(db, RELATIONS[format], params, file.name, format, options, stats);
+  await session.stageFlat(RELATIONS[format], params, file.name, format);
 }
 
 /**
  * Stage the rows of a flat relation (`read_parquet($path)`, a temp table…) through the column
  * mapping. Rows without a usable trace id, span id or start time are skipped and counted.
  */
+const MAX_SKIP_EXAMPLES = 5;
+
 async function stageFlatRelation(
-  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map">, stats: IngestStats,
+  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map">, stats: IngestStats, base: number,
 ): Promise<void> {
   try {
     const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params);
@@ -353,15 +314,18 @@ async function stageFlatRelation(
     const mapping = planMapping(columns, options.map, source);
     const select = `SELECT ${mappingSelect(columns, mapping)} FROM ${relation}`;
     const total = Number(await db.scalar(`SELECT count(*) FROM ${relation}`, params));
-    const before = Number(await db.scalar("SELECT count(*) FROM _stage WHERE source = $source", { source }));
+    const before = Number((await db.query("spans.count_source", { base, source }))[0]!.n);
     await db.exec(
-      `INSERT INTO _stage SELECT trace_id, span_id,
+      `INSERT INTO spans SELECT trace_id, span_id,
          CASE WHEN regexp_full_match(parent_span_id, '[0-9a-f]{16}') AND parent_span_id <> '0000000000000000' THEN parent_span_id END,
-         name, service, kind, status, start_ns, greatest(COALESCE(duration_ns, 0), 0), attributes, resource_attributes, trace_state, source
+         name, COALESCE(NULLIF(service, ''), json_extract_string(resource_attributes, '$."service.name"'), ''),
+         kind, status, start_ns, greatest(COALESCE(duration_ns, 0), 0),
+         CAST(CAST(attributes AS JSON) AS MAP(VARCHAR, VARCHAR)), CAST(CAST(resource_attributes AS JSON) AS MAP(VARCHAR, VARCHAR)),
+         trace_state, source
        FROM (${select}) WHERE ${VALID_ROW}`,
       { ...params, source },
     );
-    const staged = Number(await db.scalar("SELECT count(*) FROM _stage WHERE source = $source", { source })) - before;
+    const staged = Number((await db.query("spans.count_source", { base, source }))[0]!.n) - before;
     const bad = total - staged;
     if (bad > 0) {
       if (options.strict) throw new InputError(source, `${bad} row(s) without a valid trace id, span id or start time (--strict)`);

@@ -1,0 +1,44 @@
+// A parse worker: receives chunks of whole JSON Lines, parses them with the format's adapter and
+// appends the canonical spans to its own spool file. Posts its counts back for each chunk.
+import { parentPort, workerData } from "node:worker_threads";
+import { parseLines, type JsonFormat } from "./json-lines.js";
+import { SpoolWriter } from "./spool.js";
+import { newStats } from "./span.js";
+import { InputError } from "../errors.js";
+
+export interface WorkerInit {
+  format: JsonFormat;
+  spoolPath: string;
+  source: string;
+  strict?: boolean;
+}
+
+export type WorkerReply =
+  | { type: "chunk"; id: number; rows: number }
+  | { type: "end"; rows: number; skipped: number; skippedExamples: string[]; warnings: [string, number][] }
+  | { type: "error"; where?: string; message: string; isInput: boolean };
+
+const init = workerData as WorkerInit;
+const writer = new SpoolWriter(init.spoolPath);
+const stats = newStats();
+const port = parentPort!;
+
+port.on("message", (message: { type: "chunk"; id: number; bytes: Uint8Array; firstLine: number } | { type: "end" }) => {
+  try {
+    if (message.type === "chunk") {
+      const before = writer.rows;
+      parseLines(message.bytes, message.firstLine, init.format, init.source, stats, init.strict, (span) => writer.write(span));
+      port.postMessage({ type: "chunk", id: message.id, rows: writer.rows - before } satisfies WorkerReply);
+    } else {
+      writer.close();
+      port.postMessage({
+        type: "end", rows: writer.rows, skipped: stats.skipped, skippedExamples: stats.skippedExamples, warnings: [...stats.warnings],
+      } satisfies WorkerReply);
+    }
+  } catch (error) {
+    const isInput = error instanceof InputError;
+    port.postMessage({
+      type: "error", where: isInput ? error.where : undefined, message: (error as Error).message, isInput,
+    } satisfies WorkerReply);
+  }
+});

@@ -1,0 +1,65 @@
+// The spool: canonical spans written as NDJSON to temporary files, which DuckDB then reads in
+// parallel (read_json with typed columns, attributes straight into MAPs) into the staging table.
+// JS only parses the source format and writes one line per span; DuckDB does the rest.
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SpanRecord } from "./span.js";
+
+const FLUSH_BYTES = 1 << 20;
+
+/** One canonical span as an NDJSON line (64-bit integers written exactly, as JSON numbers). */
+export function spanLine(span: SpanRecord): string {
+  return (
+    `{"trace_id":"${span.traceId}","span_id":"${span.spanId}","parent_span_id":${span.parentSpanId === null ? "null" : `"${span.parentSpanId}"`},` +
+    `"name":${JSON.stringify(span.name)},"service":${JSON.stringify(span.service)},"kind":"${span.kind}","status":"${span.status}",` +
+    `"start_ns":${span.startNs},"duration_ns":${span.durationNs},"attributes":${JSON.stringify(span.attributes)},` +
+    `"resource_attributes":${JSON.stringify(span.resourceAttributes)},"trace_state":${span.traceState === null ? "null" : JSON.stringify(span.traceState)}}\n`
+  );
+}
+
+export class SpoolWriter {
+  rows = 0;
+  private fd: number;
+  private buffer = "";
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "a");
+  }
+
+  write(span: SpanRecord): void {
+    this.buffer += spanLine(span);
+    this.rows++;
+    if (this.buffer.length >= FLUSH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer) writeSync(this.fd, this.buffer);
+    this.buffer = "";
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+/** A temporary directory for one load's spool files, removed with `remove()`. */
+export class SpoolDir {
+  readonly path = mkdtempSync(join(tmpdir(), "adtrace-spool-"));
+  private count = 0;
+
+  file(): string {
+    return join(this.path, `part-${this.count++}.ndjson`);
+  }
+
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+/** The read_json column types of a spool file: the canonical schema. */
+export const SPOOL_COLUMNS =
+  "{trace_id: 'VARCHAR', span_id: 'VARCHAR', parent_span_id: 'VARCHAR', name: 'VARCHAR', service: 'VARCHAR', kind: 'VARCHAR', " +
+  "status: 'VARCHAR', start_ns: 'BIGINT', duration_ns: 'BIGINT', attributes: 'MAP(VARCHAR, VARCHAR)', " +
+  "resource_attributes: 'MAP(VARCHAR, VARCHAR)', trace_state: 'VARCHAR'}";
