@@ -182,6 +182,9 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
   if (!sniffed) {
     if (file.fromDirectory) return undefined;
     if (head.length === 0) throw new InputError(file.name, "empty file (expected spans in OTLP JSON, Jaeger JSON, Zipkin JSON, Parquet, CSV or NDJSON)");
+    if (/^\s*[{[]/.test(head.toString("utf8").replace(/^\uFEFF/, ""))) {
+      throw new InputError(file.name, 'JSON of the wrong shape: expected OTLP ({"resourceSpans":[…]}), Jaeger ({"data":[…]}) or Zipkin v2 ([{"traceId",…}]) spans (override with --input-format)');
+    }
     throw new InputError(file.name, "unknown format: expected OTLP JSON, Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON spans (override with --input-format)");
   }
   const load: FileLoad = {
