@@ -38,11 +38,11 @@ describe("cost flags", () => {
       expect(flags.aggregation!.warehouse_cost_share).toBeCloseTo(0.4 / 0.42, 12);
       expect(flags.aggregation!.lever).toBe("preaggregate");
       expect(flags.aggregation!.top_query).toBe("SELECT campaign, sum(spend) FROM events WHERE day = ? GROUP BY campaign");
-      // −60% of the $0.40 query cost.
-      expect(flags.aggregation!.est_savings_per_event_usd).toBeCloseTo(0.24, 12);
+      // −30% of the $0.40 query cost.
+      expect(flags.aggregation!.est_savings_per_event_usd).toBeCloseTo(0.12, 12);
       expect(flags.tracking!.lever).toBe("cache");
-      // 50% hits of the whole $0.32.
-      expect(flags.tracking!.est_savings_per_event_usd).toBeCloseTo(0.16, 12);
+      // 25% hits of the whole $0.32.
+      expect(flags.tracking!.est_savings_per_event_usd).toBeCloseTo(0.08, 12);
       expect(flags.tracking!.warehouse).toBe("snowflake");
     });
   });

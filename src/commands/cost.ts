@@ -73,8 +73,8 @@ that (≥ flags.min_warehouse_share, 0.5) is warehouse query cost; or when one q
 carries ≥ flags.top_query_share (0.6) of a warehouse stage's cost; or when it scans ≥
 flags.bytes_ratio (10)× the median warehouse stage's bytes per event. The lever comes from the
 costliest query's shape: aggregates → preaggregate, repeated reads → cache, row-by-row writes →
-tune. est_savings_per_event_usd assumes 50% cache hits, −60% query cost from pre-aggregation,
-−20% from tuning.
+tune. est_savings_per_event_usd assumes 25% cache hits, −30% query cost from pre-aggregation,
+−10% from tuning (conservative on purpose; model your own with adtrace savings).
 
 Examples:
   $ adtrace cost flags fixtures/auction/otlp.jsonl

@@ -18,10 +18,16 @@ export type Lever = "cache" | "preaggregate" | "tune";
 
 /** Conservative defaults for estimates and `savings --suggest`. */
 export const LEVER_ASSUMPTIONS = {
-  cache: { hit_rate: 0.5, hit_cost_usd: 0 },
-  preaggregate: { reduction: 0.6 },
-  tune: { reduction: 0.2 },
+  cache: { hit_rate: 0.25, hit_cost_usd: 0 },
+  preaggregate: { reduction: 0.3 },
+  tune: { reduction: 0.1 },
 } as const;
+
+/** The assumptions in words, for outputs that show an estimate. */
+export function assumptionsText(): string {
+  const a = LEVER_ASSUMPTIONS;
+  return `cache ${a.cache.hit_rate * 100}% hits, pre-aggregation −${a.preaggregate.reduction * 100}% of query cost, tuning −${a.tune.reduction * 100}% of cost`;
+}
 
 export interface StageProfile {
   stage: string;

@@ -18,7 +18,7 @@ import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
 import { criticalPath } from "./critical-path.js";
 import { parseCount, parseShare } from "../model/numbers.js";
-import { costFlags, LEVER_ASSUMPTIONS } from "./flags.js";
+import { assumptionsText, costFlags, LEVER_ASSUMPTIONS } from "./flags.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
 
@@ -153,8 +153,7 @@ export async function suggestedScenario(db: Db, config: Config): Promise<Scenari
     name: "suggested",
     levers,
     assumptions: [
-      `suggested from cost flags with conservative assumptions: cache hit rate ${LEVER_ASSUMPTIONS.cache.hit_rate}, ` +
-        `pre-aggregation removes ${LEVER_ASSUMPTIONS.preaggregate.reduction * 100}% of query cost, tuning removes ${LEVER_ASSUMPTIONS.tune.reduction * 100}% of cost`,
+      `suggested from cost flags with conservative assumptions: ${assumptionsText()}`,
     ],
   };
 }

@@ -1,5 +1,5 @@
 // Presenters for the decision commands: cost flags and savings.
-import type { FlagsResult } from "../core/flags.js";
+import { assumptionsText, type FlagsResult } from "../core/flags.js";
 import type { SavingsResult } from "../core/savings.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
@@ -21,7 +21,7 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
   const notes = result.flags.map((f) => `${f.stage}: ${f.reason}.${f.top_query ? ` Top query: ${f.top_query.length > 120 ? f.top_query.slice(0, 119) + "…" : f.top_query}` : ""}`);
   const totalSaving = result.flags.reduce((s, f) => s + f.est_savings_per_event_usd, 0);
   if (result.flags.length) {
-    notes.push(`Estimated with cache 50% hits, pre-aggregation −60% of query cost, tuning −20%: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * meta.eventsPerDay)}/day at ${formatCount(meta.eventsPerDay)} events/day. Model yours with adtrace savings.`);
+    notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * meta.eventsPerDay)}/day at ${formatCount(meta.eventsPerDay)} events/day. Model yours with adtrace savings.`);
   }
   notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with ≥${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
   return {

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Writes fixtures/auction/: 40 ad events (one trace each) in OTLP JSON Lines, Jaeger JSON,
+// Zipkin v2 JSON, Parquet and CSV — the same spans in every format. Deterministic: run it again
+// and the files come out byte-for-byte the same. The hand-checked totals are in
+// fixtures/auction/README.md. Usage: node scripts/make-fixture.mjs [out-dir]
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+
+const OUT = process.argv[2] ?? "fixtures/auction";
+const EVENTS = 40;
+const BASE_US = 1714564800n * 1_000_000n; // 2024-05-01T12:00:00Z
+const LOCALES = ["en-US", "de-DE", "fr-FR", "ja-JP"];
+const DEVICES = ["mobile", "desktop", "tablet"];
+const EXCHANGES = ["adx", "openx", "magnite"];
+
+const hex = (n, width) => n.toString(16).padStart(width, "0");
+
+/** All spans of event t (1-based), as plain canonical records. */
+function event(t) {
+  const traceId = hex(0xad000000 + t, 32);
+  let next = 1;
+  const id = () => hex(t * 256 + next++, 16);
+  const start = BASE_US + BigInt(t) * 1_500_000n;
+  const common = { "user_locale": LOCALES[t % 4], "ad.campaign_id": `c-${(t % 4) + 1}` };
+  const spans = [];
+  const add = (s) => {
+    spans.push({ traceId, kind: "SERVER", status: "UNSET", ...s, attributes: { ...common, ...s.attributes } });
+    return spans[spans.length - 1];
+  };
+  const root = add({
+    spanId: id(), parent: null, name: "adserver.request.handle", service: "adserver", startUs: start, durationUs: 0n,
+    attributes: {
+      "cost.usd": "0.00001", "ad.advertiser_id": `adv-${(t % 3) + 1}`, "device.type": DEVICES[t % 3],
+      "ad.exchange": EXCHANGES[t % 3], "ad.bid_price_usd": (0.5 + (t % 7) * 0.25).toFixed(2), "ad.relevance_score": ((t * 37) % 100 / 100).toFixed(2),
+    },
+  });
+  // Profiling and inventory lookup run side by side; the rest one after another.
+  const j = (k) => BigInt(((t * k) % 9) * 100); // deterministic jitter, µs
+  let cursor = start + 200n;
+  const stage = (name, service, durationUs, cost, attributes = {}) =>
+    add({ spanId: id(), parent: root.spanId, name, service, startUs: cursor, durationUs, attributes: { "cost.usd": cost, ...attributes } });
+  const profiling = stage("profile.user.lookup", "profile-svc", 3000n + j(3), "0.00003");
+  cursor += 1000n;
+  const inventory = stage("inventory.ann.search", "inventory", 8000n + j(5), "0.00007");
+  cursor = inventory.startUs + inventory.durationUs + 100n;
+  const auction = stage("auction.rtb.run", "auction", 12000n + j(7) + (t === 13 ? 40000n : 0n), "0.00006");
+  if (t === 7 || t === 23) auction.status = "ERROR";
+  cursor += auction.durationUs + 100n;
+  const delivery = stage("delivery.creative.render", "delivery", 4000n + j(2), "0.00004");
+  cursor += delivery.durationUs + 100n;
+  const tracking = stage("tracker.events.write", "tracker", 6000n + j(4), "0.00002");
+  const trackingQueries = t % 8 === 0 ? 2 : 1;
+  for (let q = 0; q < trackingQueries; q++) {
+    add({
+      spanId: id(), parent: tracking.spanId, name: "tracker.warehouse.insert", service: "tracker", kind: "CLIENT",
+      startUs: tracking.startUs + 200n + BigInt(q) * 2800n, durationUs: 2500n,
+      attributes: {
+        "cost.usd": "0.0003", "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": "SELECT",
+        "db.statement": `SELECT 1 FROM impressions_dedupe WHERE event_id = 'ev-${t}-${q}' AND day = '2024-05-01'`,
+      },
+    });
+  }
+  cursor += tracking.durationUs + 100n;
+  const aggregation = stage("aggregator.rollup.compute", "aggregator", 15000n + j(6), "0.00002");
+  const aggregationQueries = t % 10 === 0 ? 2 : 1;
+  for (let q = 0; q < aggregationQueries; q++) {
+    add({
+      spanId: id(), parent: aggregation.spanId, name: "aggregator.warehouse.query", service: "aggregator", kind: "CLIENT",
+      startUs: aggregation.startUs + 300n + BigInt(q) * 7000n, durationUs: 6500n,
+      attributes: {
+        "cost.usd": "0.00045", "db.system": "bigquery", "db.operation": "SELECT", "db.bytes_scanned": "2000000000",
+        "db.statement": `SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = 'c-${(t % 4) + 1}' AND ts >= '2024-05-01' GROUP BY campaign_id`,
+      },
+    });
+  }
+  cursor += aggregation.durationUs + 200n;
+  root.durationUs = cursor - start;
+  return spans;
+}
+
+const events = Array.from({ length: EVENTS }, (_, i) => event(i + 1));
+const all = events.flat();
+const ns = (us) => (us * 1000n).toString();
+
+// ---- OTLP JSON Lines: one ExportTraceServiceRequest per event
+const KIND = { SERVER: 2, CLIENT: 3 };
+const STATUS = { UNSET: 0, OK: 1, ERROR: 2 };
+const otlpLines = events.map((spans) => {
+  const services = [...new Set(spans.map((s) => s.service))];
+  return JSON.stringify({
+    resourceSpans: services.map((service) => ({
+      resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
+      scopeSpans: [{
+        scope: { name: "adtrace-fixture", version: "1" },
+        spans: spans.filter((s) => s.service === service).map((s) => ({
+          traceId: s.traceId, spanId: s.spanId, ...(s.parent ? { parentSpanId: s.parent } : {}), name: s.name, kind: KIND[s.kind],
+          startTimeUnixNano: ns(s.startUs), endTimeUnixNano: ns(s.startUs + s.durationUs),
+          attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: { stringValue: v } })),
+          status: s.status === "UNSET" ? {} : { code: STATUS[s.status] },
+        })),
+      }],
+    })),
+  });
+});
+
+// ---- Jaeger: {"data":[trace…]} with processes
+const jaeger = {
+  data: events.map((spans) => {
+    const services = [...new Set(spans.map((s) => s.service))];
+    return {
+      traceID: spans[0].traceId,
+      spans: spans.map((s) => ({
+        traceID: s.traceId, spanID: s.spanId, operationName: s.name,
+        references: s.parent ? [{ refType: "CHILD_OF", traceID: s.traceId, spanID: s.parent }] : [],
+        startTime: Number(s.startUs), duration: Number(s.durationUs),
+        tags: [
+          ...Object.entries(s.attributes).map(([key, value]) => ({ key, type: "string", value })),
+          { key: "span.kind", type: "string", value: s.kind.toLowerCase() },
+          ...(s.status === "UNSET" ? [] : [{ key: "otel.status_code", type: "string", value: s.status }]),
+        ],
+        processID: `p${services.indexOf(s.service) + 1}`,
+      })),
+      processes: Object.fromEntries(services.map((service, i) => [`p${i + 1}`, { serviceName: service, tags: [] }])),
+    };
+  }),
+};
+
+// ---- Zipkin v2: one array of spans
+const zipkin = all.map((s) => ({
+  traceId: s.traceId, ...(s.parent ? { parentId: s.parent } : {}), id: s.spanId, kind: s.kind, name: s.name,
+  timestamp: Number(s.startUs), duration: Number(s.durationUs), localEndpoint: { serviceName: s.service },
+  tags: { ...s.attributes, ...(s.status === "UNSET" ? {} : { "otel.status_code": s.status }) },
+}));
+
+mkdirSync(OUT, { recursive: true });
+writeFileSync(join(OUT, "otlp.jsonl"), otlpLines.join("\n") + "\n");
+writeFileSync(join(OUT, "jaeger.json"), JSON.stringify(jaeger, null, 1) + "\n");
+writeFileSync(join(OUT, "zipkin.json"), JSON.stringify(zipkin, null, 1) + "\n");
+
+// ---- Flat tables, named the way a warehouse export might name them
+const instance = await DuckDBInstance.create(":memory:");
+const db = await instance.connect();
+await db.run(`CREATE TABLE flat (traceId VARCHAR, span_id VARCHAR, parent_id VARCHAR, span_name VARCHAR, service_name VARCHAR,
+  kind VARCHAR, status_code VARCHAR, start_us BIGINT, duration_ms DOUBLE, attributes VARCHAR, resource_attributes VARCHAR)`);
+const appender = await db.createAppender("flat");
+for (const s of all) {
+  appender.appendVarchar(s.traceId); appender.appendVarchar(s.spanId);
+  if (s.parent) appender.appendVarchar(s.parent); else appender.appendNull();
+  appender.appendVarchar(s.name); appender.appendVarchar(s.service); appender.appendVarchar(s.kind); appender.appendVarchar(s.status);
+  appender.appendBigInt(s.startUs); appender.appendDouble(Number(s.durationUs) / 1000);
+  appender.appendVarchar(JSON.stringify(s.attributes)); appender.appendVarchar(JSON.stringify({ "service.name": s.service }));
+  appender.endRow();
+}
+appender.closeSync();
+for (const f of ["spans.parquet", "spans.csv"]) rmSync(join(OUT, f), { force: true });
+// Parquet: a real timestamp column and attributes as a MAP; CSV: ISO times and JSON text.
+await db.run(`COPY (SELECT traceId, span_id, parent_id, span_name, service_name, kind, status_code,
+    make_timestamp(start_us) AS start_time, duration_ms,
+    CAST(CAST(attributes AS JSON) AS MAP(VARCHAR, VARCHAR)) AS attributes, resource_attributes
+  FROM flat ORDER BY traceId, start_us, span_id) TO $path (FORMAT parquet)`, { path: join(OUT, "spans.parquet") });
+await db.run(`COPY (SELECT traceId, span_id, parent_id, span_name, service_name, kind, status_code,
+    strftime(make_timestamp(start_us), '%Y-%m-%dT%H:%M:%S.%fZ') AS start_time, duration_ms, attributes, resource_attributes
+  FROM flat ORDER BY traceId, start_us, span_id) TO $path (FORMAT csv, HEADER true)`, { path: join(OUT, "spans.csv") });
+db.closeSync();
+instance.closeSync();
+console.error(`wrote ${all.length} spans in ${EVENTS} events to ${OUT}/`);
