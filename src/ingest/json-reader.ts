@@ -66,7 +66,9 @@ export function parseJson(text: string, where: string): unknown {
     return JSON.parse(quoteBigNumbers(text));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const truncated = /Unexpected end|Unterminated/i.test(message);
+    // The parser stopped at the very end of the text: the file ends in the middle of a value.
+    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+    const truncated = /Unexpected end|Unterminated/i.test(message) || position >= text.trimEnd().length - 1;
     throw new InputError(where, truncated ? "truncated JSON (the file ends in the middle of a value)" : `invalid JSON (${message})`);
   }
 }
