@@ -10,6 +10,7 @@ import { registerInit } from "./commands/init.js";
 import { registerSavings } from "./commands/savings.js";
 import { registerReport } from "./commands/report.js";
 import { registerDiff } from "./commands/diff.js";
+import { registerGenerate } from "./commands/generate.js";
 import { collect } from "./commands/shared.js";
 
 const require = createRequire(import.meta.url);
@@ -49,6 +50,7 @@ Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or 
   registerSavings(program);
   registerReport(program);
   registerDiff(program);
+  registerGenerate(program);
   registerInit(program);
   return program;
 }

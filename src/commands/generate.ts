@@ -1,0 +1,51 @@
+// adtrace generate: synthetic ad-auction traces to try adtrace on, and to benchmark it.
+import type { Command } from "commander";
+import { collect, globals, note } from "./shared.js";
+import { UsageError } from "../errors.js";
+
+export function registerGenerate(program: Command): void {
+  program
+    .command("generate")
+    .description("write realistic synthetic ad-auction traces (one trace per ad event)")
+    .requiredOption("--events <n>", "number of ad events (traces): 1000, 1e6, 2M")
+    .option("--export-format <format>", "otlp (JSON Lines), jaeger, zipkin, parquet or csv (default: from --out, else otlp)")
+    .option("--seed <n>", "random seed; the same seed gives the same file", "1")
+    .option("--scenario <knob=value>", "scenario knob (repeatable): tracking_cache_hit_rate=0.6, slow_locale=de-DE, slow_factor=3, cost_regression=aggregation:1.3", collect)
+    .option("--sample-rate <p>", "head-sample whole traces with probability p, recorded as tracestate ot=th:…")
+    .option("--truth <file>", "write the ground truth (events, spans, cost per stage and name) as JSON")
+    .addHelpText("after", `
+Writes to --out (required). Costs are cost.usd attributes; warehouse spans carry db.system,
+db.statement (a handful of templates with varying literals) and db.bytes_scanned.
+
+Examples:
+  $ adtrace generate --events 10000 --out spans.jsonl
+  $ adtrace generate --events 1M --out spans.parquet --seed 7 --truth truth.json
+  $ adtrace generate --events 5000 --out sampled.jsonl --sample-rate 0.1
+  $ adtrace generate --events 5000 --out regress.jsonl --scenario cost_regression=aggregation:1.3`)
+    .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string }, command: Command) => {
+      const options = globals(command);
+      if (!options.out) throw new UsageError("generate needs --out FILE");
+      const { generate, GENERATE_FORMATS } = await import("../generate/generate.js");
+      const { parseCount } = await import("../model/numbers.js");
+      const events = parseCount(opts.events);
+      if (!Number.isInteger(events) || events < 1) throw new UsageError(`--events expects a whole number like 10000, 1e6 or 2M, got '${opts.events}'`);
+      if (opts.exportFormat && !(GENERATE_FORMATS as readonly string[]).includes(opts.exportFormat)) {
+        throw new UsageError(`--export-format must be one of ${GENERATE_FORMATS.join(", ")}, got '${opts.exportFormat}'`);
+      }
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed)) throw new UsageError(`--seed expects a whole number, got '${opts.seed}'`);
+      const scenario: Record<string, string> = {};
+      for (const knob of opts.scenario ?? []) {
+        const eq = knob.indexOf("=");
+        if (eq <= 0) throw new UsageError(`--scenario expects knob=value, got '${knob}'`);
+        scenario[knob.slice(0, eq)] = knob.slice(eq + 1);
+      }
+      const result = await generate({
+        events, out: options.out, format: opts.exportFormat as never, seed, scenario,
+        sampleRate: opts.sampleRate === undefined ? undefined : Number(opts.sampleRate), truth: opts.truth,
+        onProgress: options.quiet ? undefined : (n) => process.stderr.isTTY && process.stderr.write(`\radtrace: ${n} events…`),
+      });
+      if (process.stderr.isTTY && !options.quiet) process.stderr.write("\r\u001b[K");
+      note(options, `wrote ${result.spansWritten} spans in ${result.eventsWritten} events to ${result.path} (${result.format})`);
+    });
+}

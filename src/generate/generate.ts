@@ -1,0 +1,330 @@
+// `adtrace generate`: realistic synthetic ad-auction traces, one trace per ad event, streamed to
+// a file in any input format, with the ground truth computed while generating. Deterministic
+// for a seed; memory stays flat whatever the number of events.
+//
+// Each event: a root `adserver.request.handle` and the seven stages of DESIGN.md as children,
+// log-normal latencies with a long tail, and costs (cost.usd, whole nano-dollars) shaped like a
+// real pipeline: request nearly free; profiling, inventory lookup, auction and delivery small;
+// tracking (Snowflake lookups) and aggregation (BigQuery aggregates) carrying most of the spend.
+import { createWriteStream, rmSync } from "node:fs";
+import { once } from "node:events";
+import { writeFile } from "node:fs/promises";
+import type { SpanRecord } from "../ingest/span.js";
+import { UsageError } from "../errors.js";
+import { SpoolWriter, SPOOL_COLUMNS } from "../ingest/spool.js";
+import { jaegerTrace, otlpRequest, zipkinSpans } from "./writers.js";
+
+export const GENERATE_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv"] as const;
+export type GenerateFormat = (typeof GENERATE_FORMATS)[number];
+
+export interface GenerateOptions {
+  events: number;
+  out: string;
+  format?: GenerateFormat;
+  seed?: number;
+  /** Scenario knobs, see SCENARIO_KNOBS. */
+  scenario?: Record<string, string>;
+  /** Head-sample whole traces with this probability and record it as ot=th in tracestate. */
+  sampleRate?: number;
+  truth?: string;
+  onProgress?: (events: number) => void;
+}
+
+export const SCENARIO_KNOBS: Record<string, string> = {
+  tracking_cache_hit_rate: "0..1: a cache in front of tracking; a hit skips the warehouse lookup (1 ms, 1/50 of the cost)",
+  slow_locale: "a user_locale (e.g. de-DE) whose aggregation is slow_factor× slower and costlier",
+  slow_factor: "the factor for slow_locale (default 3)",
+  cost_regression: "STAGE:FACTOR, e.g. aggregation:1.3: that stage's costs × FACTOR",
+};
+
+export interface Truth {
+  seed: number;
+  events: number;
+  spans: number;
+  errors: number;
+  total_cost_usd: number;
+  cost_per_event_usd: number;
+  cost_by_stage_usd: Record<string, number>;
+  cost_by_name_usd: Record<string, number>;
+  spans_by_name: Record<string, number>;
+  /** What the file holds when --sample-rate dropped traces. */
+  sample?: { rate: number; threshold: string; events: number; spans: number; total_cost_usd: number; cost_by_stage_usd: Record<string, number> };
+}
+
+export interface GenerateResult {
+  path: string;
+  format: GenerateFormat;
+  eventsWritten: number;
+  spansWritten: number;
+  truth: Truth;
+}
+
+const LOCALES = ["en-US", "de-DE", "fr-FR", "ja-JP", "pt-BR", "es-ES", "en-GB", "hi-IN"];
+const DEVICES = ["mobile", "desktop", "tablet", "ctv"];
+const EXCHANGES = ["adx", "openx", "magnite", "pubmatic"];
+const BASE_US = 1717200000n * 1_000_000n; // 2024-06-01T00:00:00Z
+
+/** mulberry32: small, fast, seeded. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The OpenTelemetry rejection threshold for a sampling probability: T = (1 − p)·2^56, 14 hex digits, trailing zeros trimmed. */
+export function thresholdFor(rate: number): string {
+  if (rate >= 1) return "0";
+  const t = BigInt(Math.round((1 - rate) * 2 ** 56));
+  return t.toString(16).padStart(14, "0").replace(/0+$/, "") || "0";
+}
+
+function parseScenario(knobs: Record<string, string>) {
+  for (const key of Object.keys(knobs)) {
+    if (!(key in SCENARIO_KNOBS)) throw new UsageError(`--scenario: unknown knob '${key}' (known: ${Object.keys(SCENARIO_KNOBS).join(", ")})`);
+  }
+  const hit = knobs.tracking_cache_hit_rate === undefined ? 0 : Number(knobs.tracking_cache_hit_rate);
+  if (!(hit >= 0 && hit <= 1)) throw new UsageError(`--scenario tracking_cache_hit_rate must be between 0 and 1, got '${knobs.tracking_cache_hit_rate}'`);
+  const slowFactor = knobs.slow_factor === undefined ? 3 : Number(knobs.slow_factor);
+  if (!(slowFactor > 0)) throw new UsageError(`--scenario slow_factor must be a positive number, got '${knobs.slow_factor}'`);
+  const regression: Record<string, number> = {};
+  if (knobs.cost_regression) {
+    for (const part of knobs.cost_regression.split(",")) {
+      const [stage, factor] = part.split(":");
+      if (!stage || !(Number(factor) > 0)) throw new UsageError(`--scenario cost_regression expects STAGE:FACTOR, got '${part}'`);
+      regression[stage] = Number(factor);
+    }
+  }
+  return { hit, slowLocale: knobs.slow_locale, slowFactor, regression };
+}
+
+type Scenario = ReturnType<typeof parseScenario>;
+
+interface GenSpan extends SpanRecord {
+  stage: string;
+  costNano: number;
+}
+
+/** One ad event's spans. Draws from `random` in a fixed order, so a seed fixes everything. */
+function makeEvent(index: number, events: number, random: () => number, scenario: Scenario): GenSpan[] {
+  const hex = (digits: number) => {
+    let s = "";
+    while (s.length < digits) s += Math.floor(random() * 0x100000000).toString(16).padStart(8, "0");
+    return s.slice(0, digits);
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const lognormal = (medianMs: number, sigma: number) => Math.max(50, Math.round(medianMs * 1000 * Math.exp(sigma * gauss()))); // µs
+  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+  const traceId = hex(32);
+  const locale = pick(LOCALES);
+  const campaign = `c-${1 + Math.floor(random() * 20)}`;
+  const common = { user_locale: locale, "ad.campaign_id": campaign };
+  const startUs = BASE_US + (BigInt(index) * 86_400_000_000n) / BigInt(Math.max(events, 1));
+  const spans: GenSpan[] = [];
+  const add = (stage: string, name: string, service: string, parent: string | null, start: bigint, durUs: number, costNano: number, attributes: Record<string, string> = {}, kind = "SERVER") => {
+    const factor = scenario.regression[stage] ?? 1;
+    const span: GenSpan = {
+      traceId, spanId: hex(16), parentSpanId: parent, name, service, kind, status: "UNSET",
+      startNs: start * 1000n, durationNs: BigInt(durUs) * 1000n, attributes: {}, resourceAttributes: { "service.name": service }, traceState: null,
+      stage, costNano: Math.round(costNano * factor),
+    };
+    span.attributes = { ...common, ...attributes, "cost.usd": (span.costNano / 1e9).toFixed(9) };
+    spans.push(span);
+    return span;
+  };
+  const root = add("request", "adserver.request.handle", "adserver", null, startUs, 0, 8000 + Math.round(random() * 4000), {
+    "ad.advertiser_id": `adv-${1 + Math.floor(random() * 8)}`, "device.type": pick(DEVICES), "ad.exchange": pick(EXCHANGES),
+    "ad.bid_price_usd": (0.2 + random() * 4).toFixed(2), "ad.relevance_score": random().toFixed(3),
+  });
+  let cursor = startUs + 150n;
+  const child = (stage: string, name: string, service: string, medianMs: number, sigma: number, costNano: number, at = cursor) =>
+    add(stage, name, service, root.spanId, at, lognormal(medianMs, sigma), costNano);
+  const profiling = child("profiling", "profile.user.lookup", "profile-svc", 3, 0.4, 25000 + random() * 10000);
+  const inventory = child("inventory_lookup", "inventory.ann.search", "inventory", 8, 0.5, 60000 + random() * 20000, cursor + 500n);
+  const endOf = (s: GenSpan) => (s.startNs + s.durationNs) / 1000n;
+  cursor = (endOf(profiling) > endOf(inventory) ? endOf(profiling) : endOf(inventory)) + 100n;
+  const auction = child("auction", "auction.rtb.run", "auction", 12, 0.6, 50000 + random() * 20000);
+  if (random() < 0.01) auction.status = "ERROR";
+  cursor = auction.startNs / 1000n + auction.durationNs / 1000n + 100n;
+  const delivery = child("delivery", "delivery.creative.render", "delivery", 4, 0.3, 35000 + random() * 10000);
+  cursor = delivery.startNs / 1000n + delivery.durationNs / 1000n + 100n;
+  const hit = random() < scenario.hit;
+  const tracking = child("tracking", "tracker.events.write", "tracker", hit ? 1 : 6, 0.3, 18000 + random() * 4000);
+  if (hit) {
+    tracking.attributes["cache.hit"] = "true";
+    tracking.costNano += 6000;
+    tracking.attributes["cost.usd"] = (tracking.costNano / 1e9).toFixed(9);
+  } else {
+    const queries = random() < 0.05 ? 2 : 1;
+    let at = tracking.startNs / 1000n + 100n;
+    for (let q = 0; q < queries; q++) {
+      const isInsert = q === 1;
+      const statement = isInsert
+        ? `INSERT INTO impressions (event_id, campaign_id, ts) VALUES ('${hex(12)}', '${campaign}', '2024-06-01 ${String(index % 24).padStart(2, "0")}:00:00')`
+        : `SELECT 1 FROM impressions_dedupe WHERE event_id = '${hex(12)}' AND day = '2024-06-01'`;
+      const q1 = add("tracking", "tracker.warehouse.insert", "tracker", tracking.spanId, at, lognormal(2.5, 0.4), 280000 * Math.exp(0.3 * gauss()), {
+        "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": isInsert ? "INSERT" : "SELECT", "db.statement": statement,
+      }, "CLIENT");
+      at = q1.startNs / 1000n + q1.durationNs / 1000n + 50n;
+    }
+    const end = at + 100n;
+    if (end > tracking.startNs / 1000n + tracking.durationNs / 1000n) tracking.durationNs = (end - tracking.startNs / 1000n) * 1000n;
+  }
+  cursor = tracking.startNs / 1000n + tracking.durationNs / 1000n + 100n;
+  const slow = scenario.slowLocale === locale ? scenario.slowFactor : 1;
+  const aggregation = add("aggregation", "aggregator.rollup.compute", "aggregator", root.spanId, cursor, lognormal(2, 0.3) * slow, (18000 + random() * 4000) * slow);
+  const aggQueries = random() < 0.08 ? 2 : 1;
+  let at = aggregation.startNs / 1000n + 200n;
+  for (let q = 0; q < aggQueries; q++) {
+    const bytes = Math.round(2e9 * Math.exp(0.5 * gauss()));
+    const template = Math.floor(random() * 3);
+    const statement = [
+      `SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = '${campaign}' AND ts >= '2024-06-01' GROUP BY campaign_id`,
+      `SELECT advertiser_id, approx_count_distinct(user_id) FROM ad_events WHERE advertiser_id = 'adv-${1 + (index % 8)}' AND day = '2024-06-01' GROUP BY advertiser_id`,
+      `SELECT sum(clicks) / sum(impressions) FROM ad_stats WHERE campaign_id = '${campaign}' AND hour >= ${index % 24}`,
+    ][template]!;
+    const qs = add("aggregation", "aggregator.warehouse.query", "aggregator", aggregation.spanId, at, lognormal(7, 0.6) * slow, 420000 * (bytes / 2e9) * slow, {
+      "db.system": "bigquery", "db.operation": "SELECT", "db.bytes_scanned": String(bytes), "db.statement": statement,
+    }, "CLIENT");
+    at = qs.startNs / 1000n + qs.durationNs / 1000n + 50n;
+  }
+  const aggEnd = at + 100n;
+  if (aggEnd > aggregation.startNs / 1000n + aggregation.durationNs / 1000n) aggregation.durationNs = (aggEnd - aggregation.startNs / 1000n) * 1000n;
+  const end = aggregation.startNs / 1000n + aggregation.durationNs / 1000n + 200n;
+  root.durationNs = (end - startUs) * 1000n;
+  return spans;
+}
+
+interface Sink {
+  write(spans: SpanRecord[]): Promise<void>;
+  end(): Promise<void>;
+}
+
+async function streamSink(path: string, open: string, separator: string, close: string, render: (spans: SpanRecord[]) => string): Promise<Sink> {
+  const stream = createWriteStream(path);
+  let first = true;
+  const put = async (text: string) => {
+    if (!stream.write(text)) await once(stream, "drain");
+  };
+  await put(open);
+  return {
+    async write(spans) {
+      await put((first ? "" : separator) + render(spans));
+      first = false;
+    },
+    async end() {
+      await put(close);
+      stream.end();
+      await once(stream, "finish");
+    },
+  };
+}
+
+async function flatSink(path: string, format: "parquet" | "csv"): Promise<Sink> {
+  const spoolPath = `${path}.${process.pid}.ndjson`;
+  const writer = new SpoolWriter(spoolPath);
+  return {
+    async write(spans) {
+      for (const span of spans) writer.write(span);
+    },
+    async end() {
+      writer.close();
+      const { Db } = await import("../core/db.js");
+      const db = await Db.open({ memoryLimit: "512MB" });
+      try {
+        const select = `SELECT *, 'generated' AS source FROM read_json($spool, format = 'newline_delimited', maximum_object_size = 16777216, columns = ${SPOOL_COLUMNS})`;
+        const copy = format === "parquet"
+          ? `COPY (${select}) TO $out (FORMAT parquet, COMPRESSION zstd)`
+          : `COPY (SELECT * REPLACE (CAST(to_json(attributes) AS VARCHAR) AS attributes, CAST(to_json(resource_attributes) AS VARCHAR) AS resource_attributes) FROM (${select})) TO $out (FORMAT csv, HEADER true)`;
+        await db.exec(copy, { spool: spoolPath, out: path });
+      } finally {
+        db.close();
+        rmSync(spoolPath, { force: true });
+      }
+    },
+  };
+}
+
+async function openSink(path: string, format: GenerateFormat): Promise<Sink> {
+  switch (format) {
+    case "otlp":
+      return streamSink(path, "", "\n", "\n", (spans) => JSON.stringify(otlpRequest(spans)));
+    case "jaeger":
+      return streamSink(path, '{"data":[\n', ",\n", "\n]}\n", (spans) => JSON.stringify(jaegerTrace(spans)));
+    case "zipkin":
+      return streamSink(path, "[\n", ",\n", "\n]\n", (spans) => JSON.stringify(zipkinSpans(spans)).slice(1, -1));
+    default:
+      return flatSink(path, format);
+  }
+}
+
+export function formatFromPath(path: string): GenerateFormat | undefined {
+  if (/\.parquet$/i.test(path)) return "parquet";
+  if (/\.csv$/i.test(path)) return "csv";
+  if (/\.jsonl$/i.test(path)) return "otlp";
+  return undefined;
+}
+
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  if (!Number.isInteger(options.events) || options.events < 1) throw new UsageError(`--events must be a whole number ≥ 1, got '${options.events}'`);
+  const rate = options.sampleRate ?? 1;
+  if (!(rate > 0 && rate <= 1)) throw new UsageError(`--sample-rate must be in (0, 1], got '${options.sampleRate}'`);
+  const format = options.format ?? formatFromPath(options.out) ?? "otlp";
+  const seed = options.seed ?? 1;
+  const scenario = parseScenario(options.scenario ?? {});
+  const random = prng(seed);
+  const keep = prng(seed ^ 0x5eed5eed);
+  const threshold = thresholdFor(rate);
+  const traceState = rate < 1 ? `ot=th:${threshold}` : null;
+  const nano = { total: 0, byStage: new Map<string, number>(), byName: new Map<string, number>(), spansByName: new Map<string, number>() };
+  const kept = { events: 0, spans: 0, total: 0, byStage: new Map<string, number>() };
+  const bump = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
+  let spansTotal = 0;
+  let errors = 0;
+  const sink = await openSink(options.out, format);
+  try {
+    for (let i = 0; i < options.events; i++) {
+      const spans = makeEvent(i, options.events, random, scenario);
+      spansTotal += spans.length;
+      for (const s of spans) {
+        nano.total += s.costNano;
+        bump(nano.byStage, s.stage, s.costNano);
+        bump(nano.byName, s.name, s.costNano);
+        bump(nano.spansByName, s.name, 1);
+        if (s.status === "ERROR") errors++;
+      }
+      if (rate < 1 && keep() >= rate) continue;
+      kept.events++;
+      kept.spans += spans.length;
+      for (const s of spans) {
+        kept.total += s.costNano;
+        bump(kept.byStage, s.stage, s.costNano);
+        s.traceState = traceState;
+      }
+      await sink.write(spans);
+      if (i % 10000 === 0) options.onProgress?.(i);
+    }
+  } finally {
+    await sink.end();
+  }
+  const usd = (n: number) => n / 1e9;
+  const record = (map: Map<string, number>, f = usd) => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, f(v)]));
+  const truth: Truth = {
+    seed,
+    events: options.events,
+    spans: spansTotal,
+    errors,
+    total_cost_usd: usd(nano.total),
+    cost_per_event_usd: usd(nano.total) / options.events,
+    cost_by_stage_usd: record(nano.byStage),
+    cost_by_name_usd: record(nano.byName),
+    spans_by_name: record(nano.spansByName, (n) => n),
+    ...(rate < 1 ? { sample: { rate, threshold, events: kept.events, spans: kept.spans, total_cost_usd: usd(kept.total), cost_by_stage_usd: record(kept.byStage) } } : {}),
+  };
+  if (options.truth) await writeFile(options.truth, JSON.stringify(truth, null, 2) + "\n");
+  return { path: options.out, format, eventsWritten: kept.events, spansWritten: kept.spans, truth };
+}
