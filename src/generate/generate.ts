@@ -79,7 +79,8 @@ function prng(seed: number): () => number {
 /** The OpenTelemetry rejection threshold for a sampling probability: T = (1 − p)·2^56, 14 hex digits, trailing zeros trimmed. */
 export function thresholdFor(rate: number): string {
   if (rate >= 1) return "0";
-  const t = BigInt(Math.round((1 - rate) * 2 ** 56));
+  // 2^56 − p·2^56 in integers: p·2^56 is exact in a double, (1 − p)·2^56 is not.
+  const t = 2n ** 56n - BigInt(Math.round(rate * 2 ** 56));
   return t.toString(16).padStart(14, "0").replace(/0+$/, "") || "0";
 }
 

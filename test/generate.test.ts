@@ -1,0 +1,93 @@
+// adtrace generate against its own ground truth (computed while generating, in whole
+// nano-dollars): every format loads to the same counts and costs, a seed fixes the bytes,
+// sampling writes the right OpenTelemetry threshold, scenario knobs do what they say.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { adtrace } from "./helpers/cli.js";
+import { withModelDb } from "./helpers/analysis.js";
+import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+import { generate, thresholdFor } from "../src/generate/generate.js";
+
+const dir = mkdtempSync(join(tmpdir(), "adtrace-gen-"));
+const EVENTS = 2000;
+
+describe("generate", () => {
+  it("every format reproduces the truth: counts, and cost per name and stage", async () => {
+    for (const format of ["otlp", "jaeger", "zipkin", "parquet", "csv"] as const) {
+      const out = join(dir, `g.${format}`);
+      const { truth } = await generate({ events: EVENTS, out, format, seed: 42 });
+      await withModelDb([out], async (db) => {
+        const byName = await breakdown(db, { by: parseGroupKeys("name") });
+        expect(byName.totals.events, format).toBe(truth.events);
+        expect(byName.totals.spans, format).toBe(truth.spans);
+        expect(byName.totals.total_cost_usd, format).toBeCloseTo(truth.total_cost_usd, 9);
+        for (const g of byName.groups) {
+          expect(g.spans, `${format} ${g.keys.name}`).toBe(truth.spans_by_name[g.keys.name!]);
+          expect(g.cost_per_event_usd * truth.events, `${format} ${g.keys.name}`).toBeCloseTo(truth.cost_by_name_usd[g.keys.name!]!, 9);
+        }
+        const byStage = await breakdown(db, { by: parseGroupKeys("stage") });
+        for (const g of byStage.groups) expect(g.cost_per_event_usd * truth.events, `${format} ${g.keys.stage}`).toBeCloseTo(truth.cost_by_stage_usd[g.keys.stage!]!, 9);
+      });
+    }
+  });
+
+  it("is deterministic for a seed and differs for another", () => {
+    const a = join(dir, "a.jsonl");
+    const b = join(dir, "b.jsonl");
+    const c = join(dir, "c.jsonl");
+    expect(adtrace(["generate", "--events", "300", "--out", a, "--seed", "5", "-q"]).code).toBe(0);
+    adtrace(["generate", "--events", "300", "--out", b, "--seed", "5", "-q"]);
+    adtrace(["generate", "--events", "300", "--out", c, "--seed", "6", "-q"]);
+    expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
+    expect(readFileSync(a, "utf8")).not.toBe(readFileSync(c, "utf8"));
+  });
+
+  it("shapes cost like a real pipeline: aggregation near half, tracking next, request nearly free", async () => {
+    const { truth } = await generate({ events: EVENTS, out: join(dir, "shape.jsonl"), seed: 3 });
+    const share = (stage: string) => truth.cost_by_stage_usd[stage]! / truth.total_cost_usd;
+    expect(share("aggregation")).toBeGreaterThan(0.4);
+    expect(share("aggregation")).toBeLessThan(0.6);
+    expect(share("tracking")).toBeGreaterThan(0.2);
+    expect(share("request")).toBeLessThan(0.02);
+  });
+
+  it("head-samples whole traces and records the OpenTelemetry threshold", async () => {
+    // T = (1 − p)·2^56: p = 0.25 → 0.75·2^56 = 0xc0000000000000 → "c"; p = 0.5 → "8"; p = 1 → "0".
+    expect(thresholdFor(0.25)).toBe("c");
+    expect(thresholdFor(0.5)).toBe("8");
+    expect(thresholdFor(1)).toBe("0");
+    // p = 0.01: 2^56 − round(0.01·2^56) = 72057594037927936 − 720575940379279 = 71337018097548657
+    // = 0xfd70a3d70a3d71 (the spec's th:fd70a4 is the same threshold rounded to 6 digits).
+    expect(thresholdFor(0.01)).toBe("fd70a3d70a3d71");
+    const out = join(dir, "sampled.jsonl");
+    const { truth } = await generate({ events: EVENTS, out, seed: 9, sampleRate: 0.25 });
+    expect(truth.sample!.events).toBeGreaterThan(EVENTS * 0.25 - 4 * Math.sqrt(EVENTS * 0.25 * 0.75));
+    expect(truth.sample!.events).toBeLessThan(EVENTS * 0.25 + 4 * Math.sqrt(EVENTS * 0.25 * 0.75));
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(truth.sample!.events);
+    expect(lines.every((l) => l.includes('"traceState":"ot=th:c"'))).toBe(true);
+  });
+
+  it("scenario knobs: a 30% cost regression on aggregation, a slow locale, a cache in front of tracking", async () => {
+    const base = (await generate({ events: EVENTS, out: join(dir, "base.jsonl"), seed: 11 })).truth;
+    const reg = (await generate({ events: EVENTS, out: join(dir, "reg.jsonl"), seed: 11, scenario: { cost_regression: "aggregation:1.3" } })).truth;
+    expect(reg.cost_by_stage_usd.aggregation! / base.cost_by_stage_usd.aggregation!).toBeCloseTo(1.3, 4);
+    expect(reg.cost_by_stage_usd.tracking).toBe(base.cost_by_stage_usd.tracking);
+    const cached = (await generate({ events: EVENTS, out: join(dir, "cache.jsonl"), seed: 11, scenario: { tracking_cache_hit_rate: "0.6" } })).truth;
+    expect(cached.spans_by_name["tracker.warehouse.insert"]!).toBeLessThan(base.spans_by_name["tracker.warehouse.insert"]! * 0.5);
+    const slowOut = join(dir, "slow.jsonl");
+    await generate({ events: EVENTS, out: slowOut, seed: 11, scenario: { slow_locale: "de-DE", slow_factor: "3" } });
+    await withModelDb([slowOut], async (db) => {
+      const r = await breakdown(db, { by: parseGroupKeys("stage,attr:user_locale") });
+      const agg = (locale: string) => r.groups.find((g) => g.keys.stage === "aggregation" && g.keys.user_locale === locale)!;
+      expect(agg("de-DE").p50_ms! / agg("en-US").p50_ms!).toBeGreaterThan(2);
+    });
+  });
+
+  it("rejects bad options with exit 2", () => {
+    expect(adtrace(["generate", "--events", "0", "--out", join(dir, "x.jsonl")]).code).toBe(2);
+    expect(adtrace(["generate", "--events", "10", "--out", join(dir, "x.jsonl"), "--scenario", "bogus=1"]).stderr).toMatch(/unknown knob 'bogus'/);
+  });
+});
