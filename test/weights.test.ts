@@ -1,0 +1,122 @@
+// Sampling weights: the tracestate / attribute parsers against the OpenTelemetry spec's examples,
+// and a sampled population whose weighted estimates land near the full population's while the
+// unweighted ones are biased.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { withModelDb } from "./helpers/analysis.js";
+import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
+import { breakdown, parseGroupKeys, weightSummary } from "../src/core/breakdown.js";
+import { generate, thresholdFor } from "../src/generate/generate.js";
+import { Db } from "../src/core/db.js";
+import { loadInputs } from "../src/ingest/load.js";
+import { installModel } from "../src/model/install.js";
+import { defaultConfig } from "../src/model/config.js";
+
+const one = (n: number, extra: Partial<TestSpan>): TestSpan => ({ trace: traceId(n), id: spanId(n), name: `s${n}`, startMs: 0, durationMs: 1, ...extra });
+
+describe("weight parsers", () => {
+  // Adjusted count = 2^56 / (2^56 − T), T = th padded with zeros to 14 hex digits.
+  const cases: [string, Partial<TestSpan>, number | "unknown"][] = [
+    ["th:0 → 1", { traceState: "ot=th:0" }, 1],
+    ["th:8 → 2", { traceState: "ot=th:8" }, 2],
+    ["th:c → 4", { traceState: "ot=th:c;rv:1234567890abcd" }, 4],
+    ["th:fd70a4 ≈ 100", { traceState: "vendor=x,ot=th:fd70a4" }, 72057594037927936 / (72057594037927936 - 0xfd70a4 * 2 ** 32)],
+    ["legacy p:3 → 8", { traceState: "ot=p:3" }, 8],
+    ["sampleRate 1-in-10", { attrs: { sampleRate: "10" } }, 10],
+    ["SampleRate 1-in-20", { attrs: { SampleRate: 20 } }, 20],
+    ["_sample_rate probability", { attrs: { _sample_rate: "0.25" } }, 4],
+    ["Jaeger probabilistic sampler", { attrs: { "sampler.type": "probabilistic", "sampler.param": "0.1" } }, 10],
+    ["no sampling information → 1", {}, 1],
+    ["non-hex th is unknown", { traceState: "ot=th:zz" }, "unknown"],
+    ["th over 14 digits is unknown", { traceState: "ot=th:fffffffffffffff" }, "unknown"],
+    ["p out of range is unknown", { traceState: "ot=p:63" }, "unknown"],
+    ["probabilistic without a rate is unknown", { attrs: { "sampler.type": "probabilistic" } }, "unknown"],
+  ];
+  it.each(cases)("%s", async (_name, extra, expected) => {
+    await withModelDb([one(1, extra)], async (db) => {
+      const [row] = await db.all("SELECT weight, unknown_weight FROM costed_spans");
+      if (expected === "unknown") {
+        expect(row!.unknown_weight).toBe(true);
+        expect(row!.weight).toBe(1);
+      } else {
+        expect(row!.unknown_weight).toBe(false);
+        expect(Number(row!.weight)).toBeCloseTo(expected, 6);
+      }
+    });
+  });
+
+  it("--assume-weight applies to unknown weights; --unweighted ignores all", async () => {
+    const db = await Db.open();
+    try {
+      const { otlpDocument, writeTemp } = await import("./helpers/otlp.js");
+      await loadInputs(db, { inputs: [writeTemp("w.json", otlpDocument([one(1, { traceState: "ot=th:zz" }), one(2, { traceState: "ot=th:c" })]))] });
+      await installModel(db, defaultConfig(), { assumeWeight: 7 });
+      expect((await db.all("SELECT weight FROM costed_spans ORDER BY span_id")).map((r) => Number(r.weight))).toEqual([7, 4]);
+      await installModel(db, defaultConfig(), { unweighted: true });
+      expect((await db.all("SELECT weight FROM costed_spans ORDER BY span_id")).map((r) => Number(r.weight))).toEqual([1, 1]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("children without a rate take their trace's; rules cover spans whose trace carries none; disagreement is counted", async () => {
+    const t = traceId(5);
+    const spans: TestSpan[] = [
+      { trace: t, id: spanId(1), name: "root", startMs: 0, durationMs: 10, traceState: "ot=th:c" },
+      { trace: t, id: spanId(2), parent: spanId(1), name: "child", startMs: 1, durationMs: 2 },
+      { trace: t, id: spanId(3), parent: spanId(1), name: "other", startMs: 1, durationMs: 2, traceState: "ot=th:8" },
+      { trace: traceId(6), id: spanId(4), name: "db.query", startMs: 0, durationMs: 1 },
+      { trace: traceId(6), id: spanId(5), name: "plain", startMs: 0, durationMs: 1 },
+    ];
+    const db = await Db.open();
+    try {
+      const { otlpDocument, writeTemp } = await import("./helpers/otlp.js");
+      await loadInputs(db, { inputs: [writeTemp("t.json", otlpDocument(spans))] });
+      await installModel(db, defaultConfig(), { sampleRates: [{ match: { name: "db.*" }, rate: 0.1 }] });
+      const w = Object.fromEntries((await db.all("SELECT name, weight FROM costed_spans")).map((r) => [r.name, Number(r.weight)]));
+      expect(w).toEqual({ root: 4, child: 4, other: 2, "db.query": 10, plain: 1 });
+      const summary = await weightSummary(db);
+      expect(summary.disagreeing_traces).toBe(1);
+      // Events: trace 5 counts with its root's weight 4; trace 6 has two roots and counts with the larger, 10.
+      expect(summary.estimated_events).toBe(4 + 10);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("a sampled population", () => {
+  it("weighted per-event cost and shares land near the population's; unweighted ones are biased", async () => {
+    // Population: 6000 events, de-DE's aggregation 3× costlier. Sample: keep every de-DE event
+    // (th:0) and 10% of the rest (th for p = 0.1), like "keep 100% of the interesting traces".
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-pop-"));
+    const population = join(dir, "population.jsonl");
+    const { truth } = await generate({ events: 6000, out: population, seed: 2024, scenario: { slow_locale: "de-DE", slow_factor: "3" } });
+    const lines = readFileSync(population, "utf8").trim().split("\n");
+    let state = 12345;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const th = thresholdFor(0.1);
+    const kept = lines.flatMap((line) => {
+      if (line.includes('"user_locale","value":{"stringValue":"de-DE"}')) return [line.replace(/"traceId":/g, '"traceState":"ot=th:0","traceId":')];
+      return random() < 0.1 ? [line.replace(/"traceId":/g, `"traceState":"ot=th:${th}","traceId":`)] : [];
+    });
+    const sample = join(dir, "sample.jsonl");
+    writeFileSync(sample, kept.join("\n") + "\n");
+    const popShare = truth.cost_by_stage_usd.aggregation! / truth.total_cost_usd;
+    await withModelDb([sample], async (db) => {
+      const weighted = await breakdown(db, { by: parseGroupKeys("stage") });
+      // Stated tolerance: 5% relative on cost per event (≈ 3 standard errors here), 0.03 on a share.
+      expect(Math.abs(weighted.totals.events - 6000) / 6000).toBeLessThan(0.1);
+      expect(Math.abs(weighted.totals.cost_per_event_usd - truth.cost_per_event_usd) / truth.cost_per_event_usd).toBeLessThan(0.05);
+      const aggShare = weighted.groups.find((g) => g.keys.stage === "aggregation")!.cost_share;
+      expect(Math.abs(aggShare - popShare)).toBeLessThan(0.03);
+      await installModel(db, defaultConfig(), { unweighted: true });
+      const raw = await breakdown(db, { by: parseGroupKeys("stage") });
+      expect(raw.totals.events).toBe(kept.length);
+      expect((raw.totals.cost_per_event_usd - truth.cost_per_event_usd) / truth.cost_per_event_usd).toBeGreaterThan(0.2);
+      expect(raw.groups.find((g) => g.keys.stage === "aggregation")!.cost_share - popShare).toBeGreaterThan(0.05);
+    });
+  });
+});
