@@ -77,10 +77,15 @@ export function parseSampleRate(text: string): SamplingRule {
 
 /** Progress on stderr once a load has taken more than a second: bytes/s and spans so far. */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (p: LoadProgress) => void {
-  const started = Date.now();
+  let started = 0;
   let lastLine = 0;
+  let file = "";
   return (p) => {
     const now = Date.now();
+    if (p.file !== file) {
+      file = p.file;
+      started = now;
+    }
     const elapsed = (now - started) / 1000;
     if (elapsed < 1) return;
     if (!stream.isTTY && now - lastLine < 5000) return;

@@ -252,7 +252,7 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
 
 function formatLeverValue(lever: LeverSpec): string {
   const pct = `${+(lever.value * 100).toFixed(2)}%`;
-  if (lever.kind === "cache") return `${pct} hits${lever.hitCostUsd ? ` at $${lever.hitCostUsd}` : ""}`;
+  if (lever.kind === "cache") return lever.hitCostUsd ? `${pct}, $${lever.hitCostUsd}/hit` : `${pct} hits`;
   return `−${pct}`;
 }
 

@@ -41,7 +41,7 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
 export function savingsView(result: SavingsResult): TableResult {
   const columns: Column[] = [
     { key: "scenario", kind: "text", maxWidth: 16 },
-    { key: "lever", kind: "text", maxWidth: 22 },
+    { key: "lever", kind: "text", maxWidth: 26 },
     { key: "stage", kind: "text" },
     { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
     { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
