@@ -42,6 +42,13 @@ INSERT INTO warehouse_prices VALUES (
   $system, $from_ns, $credit_usd, map($sizes, $credits), $default_size, $tib_usd, $min_bytes, $rpu_hour_usd, $rpus, $hour_usd
 );
 
+-- name: price_ranges
+-- Each price book row with the end of its validity (the next book's start), for range joins.
+CREATE OR REPLACE TEMP TABLE compute_price_ranges AS
+SELECT *, lead(effective_from_ns, 1, 9223372036854775807) OVER (ORDER BY effective_from_ns) AS effective_to_ns FROM compute_prices;
+CREATE OR REPLACE TEMP TABLE warehouse_price_ranges AS
+SELECT *, lead(effective_from_ns, 1, 9223372036854775807) OVER (PARTITION BY system ORDER BY effective_from_ns) AS effective_to_ns FROM warehouse_prices;
+
 -- name: set_attribute_lists
 -- The attribute-name lists and the warehouse list, as session variables the view reads.
 -- params: $cost_attrs, $system_attrs, $statement_attrs, $bytes_attrs, $credits_attrs, $size_attrs, $rpu_attrs, $vcpu_attrs, $warehouses, $weighted, $assume_weight
@@ -52,8 +59,8 @@ SET VARIABLE adtrace_lists = {
 };
 
 -- name: costed_spans
--- The spans with stage, self time, weight and cost: the view every analysis reads (DESIGN.md, "Cost model").
-CREATE OR REPLACE TEMP VIEW costed_spans AS
+-- The spans with stage, self time, weight and cost, computed once per session: the table every analysis reads (DESIGN.md, "Cost model").
+CREATE OR REPLACE TEMP TABLE costed_spans AS
 WITH
 keys AS (SELECT DISTINCT name, service FROM spans),
 key_rules AS (
@@ -94,11 +101,10 @@ covered AS (
   SELECT trace_id, span_id, sum(greatest(0, e_ns - greatest(s_ns, COALESCE(prev_end, s_ns)))) AS covered_ns
   FROM child_ordered GROUP BY trace_id, span_id
 ),
-sampled AS (
-  -- Sampling information each span carries: OpenTelemetry tracestate (ot=th:HEX threshold, or
-  -- the legacy ot=p:N), or sampler attributes. weight_raw is the adjusted count; unknown_weight
-  -- marks a span that says it was sampled but gives no usable rate.
-  SELECT s.trace_id, s.span_id,
+-- Per-span columns in one pass over spans: sampling information (OpenTelemetry tracestate
+-- ot=th:HEX threshold or legacy ot=p:N; sampler attributes), and the attributes the cost model reads.
+base AS (
+  SELECT s.* EXCLUDE (resource_attributes),
          regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
          regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
          regexp_extract(ot, '(?:^|;)p:([^;]*)', 1) AS p,
@@ -111,48 +117,9 @@ sampled AS (
            WHEN one_in_n >= 1 THEN one_in_n
            WHEN dd_rate > 0 AND dd_rate <= 1 THEN 1 / dd_rate
            WHEN jaeger_rate > 0 AND jaeger_rate <= 1 THEN 1 / jaeger_rate
-         END AS weight_raw,
-         (th <> '' OR p <> '' OR s.attributes['sampleRate'] IS NOT NULL OR s.attributes['SampleRate'] IS NOT NULL
-           OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic') AS says_sampled
-  FROM spans s
-  WHERE s.trace_state IS NOT NULL OR cardinality(s.attributes) > 0
-),
-rule_weight AS (
-  SELECT s.trace_id, s.span_id, 1.0 / arg_min(r.rate, r.priority) AS weight
-  FROM spans s JOIN sampling_rules r
-    ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
-  WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
-  GROUP BY s.trace_id, s.span_id
-),
-span_weight AS (
-  SELECT s.trace_id, s.span_id, s.parent_span_id, sm.weight_raw AS carried, rw.weight AS ruled,
-         COALESCE(sm.says_sampled AND sm.weight_raw IS NULL, FALSE) AS unknown_weight
-  FROM spans s
-  LEFT JOIN sampled sm ON sm.trace_id = s.trace_id AND sm.span_id = s.span_id
-  LEFT JOIN rule_weight rw ON rw.trace_id = s.trace_id AND rw.span_id = s.span_id
-),
-trace_weight AS (
-  -- Head sampling decides per trace: a span that carries no rate of its own takes the one its
-  -- trace carries (the root's, else the largest any span carries). Config rules apply only to
-  -- spans whose trace carries nothing: they describe per-span sampling policies.
-  SELECT trace_id,
-         COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight,
-         count(DISTINCT carried) > 1 AS disagrees
-  FROM span_weight GROUP BY trace_id
-),
-weights AS (
-  SELECT sw.trace_id, sw.span_id,
-         CASE WHEN NOT getvariable('adtrace_lists').weighted THEN 1.0
-              WHEN sw.unknown_weight AND tw.weight IS NULL AND sw.ruled IS NULL THEN getvariable('adtrace_lists').assume_weight
-              ELSE COALESCE(sw.carried, tw.weight, sw.ruled, 1.0) END AS weight,
-         sw.unknown_weight AND tw.weight IS NULL AND sw.ruled IS NULL AS unknown_weight,
-         tw.disagrees AS trace_weights_disagree
-  FROM span_weight sw JOIN trace_weight tw ON tw.trace_id = sw.trace_id
-),
-enriched AS (
-  SELECT s.*, wt.weight, wt.unknown_weight, wt.trace_weights_disagree,
-         COALESCE(a.stage, k.base_stage, 'other') AS stage,
-         greatest(0, s.duration_ns - COALESCE(cv.covered_ns, 0)) AS self_ns,
+         END AS carried,
+         COALESCE(th <> '' OR p <> '' OR s.attributes['sampleRate'] IS NOT NULL OR s.attributes['SampleRate'] IS NOT NULL
+           OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic', FALSE) AND carried IS NULL AS says_sampled,
          lower(list_filter(list_transform(getvariable('adtrace_lists').system, x -> s.attributes[x]), v -> v IS NOT NULL)[1]) AS db_system,
          list_filter(list_transform(getvariable('adtrace_lists').cost, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND isfinite(v) AND v >= 0)[1] AS explicit_usd,
          TRY_CAST(s.attributes['cost.compute_usd'] AS DOUBLE) AS split_compute_usd,
@@ -164,16 +131,43 @@ enriched AS (
          list_filter(list_transform(getvariable('adtrace_lists').rpu, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS rpu_seconds_attr,
          list_filter(list_transform(getvariable('adtrace_lists').vcpu, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v > 0)[1] AS vcpus_attr
   FROM spans s
-  LEFT JOIN key_stage k ON k.name = s.name AND k.service = s.service
-  LEFT JOIN attr_stage a ON a.trace_id = s.trace_id AND a.span_id = s.span_id
-  LEFT JOIN covered cv ON cv.trace_id = s.trace_id AND cv.span_id = s.span_id
-  LEFT JOIN weights wt ON wt.trace_id = s.trace_id AND wt.span_id = s.span_id
 ),
-flagged AS (
-  SELECT e.*, CASE WHEN list_contains(getvariable('adtrace_lists').warehouses, e.db_system) THEN e.db_system END AS warehouse
-  FROM enriched e
+rule_weight AS (
+  -- Config and --sample-rate rules (rare): only spans they match.
+  SELECT s.trace_id, s.span_id, 1.0 / arg_min(r.rate, r.priority) AS weight
+  FROM spans s JOIN sampling_rules r
+    ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
+  WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
+  GROUP BY s.trace_id, s.span_id
+),
+trace_weight AS (
+  -- Head sampling decides per trace: a span that carries no rate of its own takes the one its
+  -- trace carries (the root's, else the largest any span carries). Config rules apply only to
+  -- spans whose trace carries nothing: they describe per-span sampling policies.
+  SELECT trace_id,
+         COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight,
+         count(DISTINCT carried) > 1 AS disagrees
+  FROM base WHERE carried IS NOT NULL GROUP BY trace_id
+),
+enriched AS (
+  SELECT b.*,
+         COALESCE(a.stage, k.base_stage, 'other') AS stage,
+         greatest(0, b.duration_ns - COALESCE(cv.covered_ns, 0)) AS self_ns,
+         b.says_sampled AND tw.weight IS NULL AND rw.weight IS NULL AS unknown_weight,
+         COALESCE(tw.disagrees, FALSE) AS trace_weights_disagree,
+         CASE WHEN NOT getvariable('adtrace_lists').weighted THEN 1.0
+              WHEN b.says_sampled AND tw.weight IS NULL AND rw.weight IS NULL THEN getvariable('adtrace_lists').assume_weight
+              ELSE COALESCE(b.carried, tw.weight, rw.weight, 1.0) END AS weight,
+         CASE WHEN list_contains(getvariable('adtrace_lists').warehouses, b.db_system) THEN b.db_system END AS warehouse
+  FROM base b
+  LEFT JOIN key_stage k ON k.name = b.name AND k.service = b.service
+  LEFT JOIN attr_stage a ON a.trace_id = b.trace_id AND a.span_id = b.span_id
+  LEFT JOIN covered cv ON cv.trace_id = b.trace_id AND cv.span_id = b.span_id
+  LEFT JOIN trace_weight tw ON tw.trace_id = b.trace_id
+  LEFT JOIN rule_weight rw ON rw.trace_id = b.trace_id AND rw.span_id = b.span_id
 ),
 priced AS (
+  -- Price books are few rows with a [from, to) validity range: a range join, not a sort.
   SELECT f.*,
          f.self_ns / 3.6e12 * COALESCE(f.vcpus_attr, cp.vcpus) * cp.vcpu_hour_usd AS derived_compute_usd,
          CASE
@@ -184,9 +178,9 @@ priced AS (
            WHEN wp.rpu_hour_usd IS NOT NULL THEN COALESCE(f.rpu_seconds_attr, wp.rpus * f.duration_ns / 1e9) / 3600.0 * wp.rpu_hour_usd
            WHEN wp.hour_usd IS NOT NULL THEN f.duration_ns / 3.6e12 * wp.hour_usd
          END AS derived_query_usd
-  FROM flagged f
-  ASOF LEFT JOIN compute_prices cp ON f.start_ns >= cp.effective_from_ns
-  ASOF LEFT JOIN warehouse_prices wp ON f.warehouse = wp.system AND f.start_ns >= wp.effective_from_ns
+  FROM enriched f
+  LEFT JOIN compute_price_ranges cp ON f.start_ns >= cp.effective_from_ns AND f.start_ns < cp.effective_to_ns
+  LEFT JOIN warehouse_price_ranges wp ON wp.system = f.warehouse AND f.start_ns >= wp.effective_from_ns AND f.start_ns < wp.effective_to_ns
 ),
 costed AS (
   SELECT p.*,
@@ -200,7 +194,7 @@ costed AS (
   FROM priced p
 )
 SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_ns, duration_ns, attributes,
-       resource_attributes, trace_state, source, stage, self_ns,
+       trace_state, source, stage, self_ns,
        CAST(weight AS DOUBLE) AS weight, unknown_weight, trace_weights_disagree,
        CASE cost_source
          WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN explicit_usd ELSE 0 END
@@ -230,6 +224,6 @@ FROM costed;
 
 -- name: event_weights
 -- Each event's (trace's) weight: its root span's, else the largest of its spans'. Events = Σ these.
-CREATE OR REPLACE TEMP VIEW event_weights AS
+CREATE OR REPLACE TEMP TABLE event_weights AS
 SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w
 FROM costed_spans GROUP BY trace_id;

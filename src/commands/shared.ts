@@ -93,7 +93,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (
     const pct = p.bytesTotal ? ` ${((100 * p.bytesDone) / p.bytesTotal).toFixed(0)}%` : "";
     const line = `adtrace: ${p.file}${pct} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans`;
     stream.write(stream.isTTY ? `\r${line}\u001b[K` : `${line}\n`);
-    if (stream.isTTY && p.bytesDone >= p.bytesTotal) stream.write("\n");
+    if (stream.isTTY && p.bytesTotal > 0 && p.bytesDone >= p.bytesTotal) stream.write("\n");
   };
 }
 

@@ -43,6 +43,7 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
       await db.run("model.insert_warehouse_price", warehouseRow(system.toLowerCase(), fromNs, price));
     }
   }
+  await db.run("model.price_ranges");
   await db.run("model.set_attribute_lists", {
     cost_attrs: config.cost_attributes,
     system_attrs: SYSTEM_ATTRIBUTES,
