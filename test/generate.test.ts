@@ -86,6 +86,15 @@ describe("generate", () => {
     });
   });
 
+  it("--sample-rate on the command line samples (it shares its name with the weighting option)", () => {
+    const out = join(dir, "cli-sampled.jsonl");
+    const truth = join(dir, "cli-truth.json");
+    expect(adtrace(["generate", "--events", "400", "--out", out, "--sample-rate", "0.25", "--truth", truth, "-q"]).code).toBe(0);
+    const t = JSON.parse(readFileSync(truth, "utf8"));
+    expect(t.sample.rate).toBe(0.25);
+    expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(t.sample.events);
+  });
+
   it("rejects bad options with exit 2", () => {
     expect(adtrace(["generate", "--events", "0", "--out", join(dir, "x.jsonl")]).code).toBe(2);
     expect(adtrace(["generate", "--events", "10", "--out", join(dir, "x.jsonl"), "--scenario", "bogus=1"]).stderr).toMatch(/unknown knob 'bogus'/);

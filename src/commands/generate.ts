@@ -40,9 +40,15 @@ Examples:
         if (eq <= 0) throw new UsageError(`--scenario expects knob=value, got '${knob}'`);
         scenario[knob.slice(0, eq)] = knob.slice(eq + 1);
       }
+      // The program-wide --sample-rate (PATTERN=RATE, for weighting) is parsed first and takes the
+      // value, so generate reads its probability from there when its own option is empty.
+      const sampleRate = opts.sampleRate ?? options.sampleRate?.[0];
+      if (sampleRate !== undefined && !(Number(sampleRate) > 0 && Number(sampleRate) <= 1)) {
+        throw new UsageError(`--sample-rate for generate is a probability in (0, 1], got '${sampleRate}'`);
+      }
       const result = await generate({
         events, out: options.out, format: opts.exportFormat as never, seed, scenario,
-        sampleRate: opts.sampleRate === undefined ? undefined : Number(opts.sampleRate), truth: opts.truth,
+        sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth,
         onProgress: options.quiet ? undefined : (n) => process.stderr.isTTY && process.stderr.write(`\radtrace: ${n} events…`),
       });
       if (process.stderr.isTTY && !options.quiet) process.stderr.write("\r\u001b[K");
