@@ -81,57 +81,16 @@ function event(t) {
 
 const events = Array.from({ length: EVENTS }, (_, i) => event(i + 1));
 const all = events.flat();
-const ns = (us) => (us * 1000n).toString();
 
-// ---- OTLP JSON Lines: one ExportTraceServiceRequest per event
-const KIND = { SERVER: 2, CLIENT: 3 };
-const STATUS = { UNSET: 0, OK: 1, ERROR: 2 };
-const otlpLines = events.map((spans) => {
-  const services = [...new Set(spans.map((s) => s.service))];
-  return JSON.stringify({
-    resourceSpans: services.map((service) => ({
-      resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
-      scopeSpans: [{
-        scope: { name: "adtrace-fixture", version: "1" },
-        spans: spans.filter((s) => s.service === service).map((s) => ({
-          traceId: s.traceId, spanId: s.spanId, ...(s.parent ? { parentSpanId: s.parent } : {}), name: s.name, kind: KIND[s.kind],
-          startTimeUnixNano: ns(s.startUs), endTimeUnixNano: ns(s.startUs + s.durationUs),
-          attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: { stringValue: v } })),
-          status: s.status === "UNSET" ? {} : { code: STATUS[s.status] },
-        })),
-      }],
-    })),
-  });
-});
-
-// ---- Jaeger: {"data":[trace…]} with processes
-const jaeger = {
-  data: events.map((spans) => {
-    const services = [...new Set(spans.map((s) => s.service))];
-    return {
-      traceID: spans[0].traceId,
-      spans: spans.map((s) => ({
-        traceID: s.traceId, spanID: s.spanId, operationName: s.name,
-        references: s.parent ? [{ refType: "CHILD_OF", traceID: s.traceId, spanID: s.parent }] : [],
-        startTime: Number(s.startUs), duration: Number(s.durationUs),
-        tags: [
-          ...Object.entries(s.attributes).map(([key, value]) => ({ key, type: "string", value })),
-          { key: "span.kind", type: "string", value: s.kind.toLowerCase() },
-          ...(s.status === "UNSET" ? [] : [{ key: "otel.status_code", type: "string", value: s.status }]),
-        ],
-        processID: `p${services.indexOf(s.service) + 1}`,
-      })),
-      processes: Object.fromEntries(services.map((service, i) => [`p${i + 1}`, { serviceName: service, tags: [] }])),
-    };
-  }),
-};
-
-// ---- Zipkin v2: one array of spans
-const zipkin = all.map((s) => ({
-  traceId: s.traceId, ...(s.parent ? { parentId: s.parent } : {}), id: s.spanId, kind: s.kind, name: s.name,
-  timestamp: Number(s.startUs), duration: Number(s.durationUs), localEndpoint: { serviceName: s.service },
-  tags: { ...s.attributes, ...(s.status === "UNSET" ? {} : { "otel.status_code": s.status }) },
+// ---- The JSON formats, through the same writers `adtrace generate` uses (needs the build: npm install).
+const { otlpRequest, jaegerTrace, zipkinSpans } = await import(new URL("../dist/generate/writers.js", import.meta.url).href);
+const records = (spans) => spans.map((s) => ({
+  traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parent, name: s.name, service: s.service, kind: s.kind, status: s.status,
+  startNs: s.startUs * 1000n, durationNs: s.durationUs * 1000n, attributes: s.attributes, resourceAttributes: { "service.name": s.service }, traceState: null,
 }));
+const otlpLines = events.map((spans) => JSON.stringify(otlpRequest(records(spans))));
+const jaeger = { data: events.map((spans) => jaegerTrace(records(spans))) };
+const zipkin = zipkinSpans(records(all));
 
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, "otlp.jsonl"), otlpLines.join("\n") + "\n");

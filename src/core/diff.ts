@@ -13,6 +13,7 @@ import { withAnalysis, type AnalysisOptions } from "./analysis.js";
 import { breakdown, groupId, keyName, keyParams, type GroupKey } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
+import { mulberry32 } from "./random.js";
 
 export interface DiffOptions {
   by: GroupKey[];
@@ -305,16 +306,4 @@ function meanVariance(v: { x: Float64Array; w: Float64Array }): number {
   const nEff = (sw * sw) / sw2;
   if (!(nEff > 1)) return 0;
   return ((ss / sw) * (nEff / (nEff - 1))) / nEff;
-}
-
-/** A small seeded PRNG (mulberry32), so the bootstrap gives the same answer every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

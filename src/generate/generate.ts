@@ -13,6 +13,7 @@ import type { SpanRecord } from "../ingest/span.js";
 import { UsageError } from "../errors.js";
 import { SpoolWriter, SPOOL_COLUMNS } from "../ingest/spool.js";
 import { jaegerTrace, otlpRequest, zipkinSpans } from "./writers.js";
+import { mulberry32 } from "../core/random.js";
 
 export const GENERATE_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv"] as const;
 export type GenerateFormat = (typeof GENERATE_FORMATS)[number];
@@ -63,18 +64,6 @@ const LOCALES = ["en-US", "de-DE", "fr-FR", "ja-JP", "pt-BR", "es-ES", "en-GB", 
 const DEVICES = ["mobile", "desktop", "tablet", "ctv"];
 const EXCHANGES = ["adx", "openx", "magnite", "pubmatic"];
 const BASE_US = 1717200000n * 1_000_000n; // 2024-06-01T00:00:00Z
-
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The OpenTelemetry rejection threshold for a sampling probability: T = (1 − p)·2^56, 14 hex digits, trailing zeros trimmed. */
 export function thresholdFor(rate: number): string {
@@ -277,8 +266,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const format = options.format ?? formatFromPath(options.out) ?? "otlp";
   const seed = options.seed ?? 1;
   const scenario = parseScenario(options.scenario ?? {});
-  const random = prng(seed);
-  const keep = prng(seed ^ 0x5eed5eed);
+  const random = mulberry32(seed);
+  const keep = mulberry32(seed ^ 0x5eed5eed);
   const threshold = thresholdFor(rate);
   const traceState = rate < 1 ? `ot=th:${threshold}` : null;
   const nano = { total: 0, byStage: new Map<string, number>(), byName: new Map<string, number>(), spansByName: new Map<string, number>() };
