@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import { createRequire } from "node:module";
 import { registerLoad } from "./commands/load.js";
+import { registerPull } from "./commands/pull.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerExport } from "./commands/export.js";
 import { registerCost } from "./commands/cost.js";
@@ -44,6 +45,7 @@ Examples:
 
 Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or bad input, 130 interrupted.`);
   registerLoad(program);
+  registerPull(program);
   registerInspect(program);
   registerExport(program);
   registerCost(program);

@@ -124,6 +124,8 @@ const isNumericType = (t: string) => /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|
 /** An epoch-ns BIGINT expression for a time column of any type. */
 function epochExpr(col: ColumnInfo, unit: Unit): string {
   const q = quoteIdent(col.name);
+  // An instant (TIMESTAMPTZ) directly: casting it to TIMESTAMP_NS would shift it by the machine's time zone.
+  if (/^(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)/.test(col.type)) return `epoch_ns(${q})`;
   if (isTimestampType(col.type)) return `epoch_ns(CAST(${q} AS TIMESTAMP_NS))`;
   const numeric = isNumericType(col.type) ? `CAST(${q} AS HUGEINT)` : `TRY_CAST(TRY_CAST(${q} AS DOUBLE) AS HUGEINT)`;
   const scaled = unit === "auto" ? autoEpoch(numeric) : `(${numeric} * ${FACTOR[unit]})`;

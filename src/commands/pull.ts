@@ -1,0 +1,53 @@
+// adtrace pull: copy spans from a PostgreSQL or Redshift table into a DuckDB database file.
+import type { Command } from "commander";
+import { UsageError } from "../errors.js";
+import { parseMapOptions } from "../ingest/mapping.js";
+import { globals, print, progressReporter } from "./shared.js";
+
+interface PullFlags {
+  table: string;
+  since?: string;
+  until?: string;
+  full?: boolean;
+  timeout?: string;
+}
+
+export function registerPull(program: Command): void {
+  program
+    .command("pull")
+    .description("pull spans from a PostgreSQL or Redshift table into a DuckDB database (incremental; one transaction)")
+    .argument("<url>", "postgres://USER@HOST[:PORT]/DATABASE (also postgresql://, and redshift:// with port 5439 by default)")
+    .requiredOption("--table <name>", "table or view holding one row per span: NAME or SCHEMA.NAME")
+    .option("--since <when>", "only spans starting at or after WHEN: 30m, 24h, 7d, 2w ago or an ISO-8601 time")
+    .option("--until <when>", "only spans starting before WHEN (same forms)")
+    .option("--full", "ignore the remembered high-water mark and pull everything again (stored spans are skipped)")
+    .option("--timeout <seconds>", "give up connecting, or on any one statement, after this many seconds (default: 30 to connect)")
+    .addHelpText("after", `
+The password comes from the URL, PGPASSWORD or ~/.pgpass (prefer the last two: a URL on the
+command line is visible to other users of the machine); it is never printed or stored. sslmode
+and other libpq parameters go in the URL. Columns are mapped onto the canonical span schema as
+for flat files (override with --map); attributes may be a JSON/JSONB column, and columns that
+map to nothing become attributes too. Each pull remembers, per URL and table, the latest span start it saw; the next pull
+asks only for rows from there on.
+
+Examples:
+  $ PGPASSWORD=… adtrace pull postgres://analyst@db.internal:5432/telemetry --table traces.spans --db pipeline.duckdb
+  $ adtrace pull 'postgres://analyst@db.internal/telemetry?sslmode=require' --table spans --since 24h
+  $ adtrace pull redshift://analyst@acme.abc123.eu-west-1.redshift.amazonaws.com/dev --table public.ad_spans --since 7d
+  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --map start=ts --map duration_ms=elapsed
+  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --full --until 2024-05-01`)
+    .action(async (url: string, flags: PullFlags, command: Command) => {
+      const options = globals(command);
+      const timeoutSeconds = flags.timeout === undefined ? undefined : Number(flags.timeout);
+      if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds))) {
+        throw new UsageError(`--timeout expects a number of seconds > 0, got '${flags.timeout}'`);
+      }
+      const { pullSpans } = await import("../ingest/pull.js");
+      const { pullSummary } = await import("../output/pull-view.js");
+      const result = await pullSpans({
+        url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds,
+        map: parseMapOptions(options.map), strict: options.strict, onProgress: options.quiet ? undefined : progressReporter(),
+      });
+      print(pullSummary(result), options);
+    });
+}

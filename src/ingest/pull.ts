@@ -1,0 +1,547 @@
+// Pulling spans from a PostgreSQL or Redshift table into the DuckDB `spans` table. The table's
+// columns are read from information_schema, mapped onto the canonical schema by mapping.ts (the
+// same automatic mapping and --map as flat files), and its rows are streamed through a
+// server-side cursor in batches into a DuckDB temp table, then staged by the load session: the
+// whole pull is one DuckDB transaction, so a failed or killed pull leaves the database as it was.
+// Incremental: per source URL (never with its password) and table, `pull_state` remembers the
+// highest span start pulled; the next pull asks only for rows from there on (bound parameters).
+// The core never prints; every error is an InputError/UsageError whose text holds no password.
+import { userInfo } from "node:os";
+import pg from "pg";
+import { intervalValue, timestampTZValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
+import { Db } from "../core/db.js";
+import { DEFAULT_DB } from "../core/inputs.js";
+import { InputError, UsageError } from "../errors.js";
+import { withLoadSession, type LoadOptions, type LoadProgress, type LoadResult } from "./load.js";
+import { mappingSelect, planMapping, quoteIdent, type ColumnInfo, type Mapping } from "./mapping.js";
+
+export interface PullOptions {
+  /** postgres://, postgresql:// or redshift:// URL. */
+  url: string;
+  /** `table` or `schema.table`. */
+  table: string;
+  /** DuckDB file to write (default ./adtrace.duckdb). */
+  db?: string;
+  /** `30m`, `24h`, `7d`, `2w` ago, or an ISO-8601 time: only spans starting at or after it. */
+  since?: string;
+  /** Same forms: only spans starting before it. */
+  until?: string;
+  /** Ignore the remembered high-water mark. */
+  full?: boolean;
+  /** Give up connecting, or on one statement, after this many seconds. */
+  timeoutSeconds?: number;
+  map?: LoadOptions["map"];
+  strict?: boolean;
+  /** Rows per FETCH (default 10,000). */
+  batchSize?: number;
+  /** The clock for relative --since/--until (tests). */
+  now?: Date;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface PullResult {
+  db: string;
+  /** What `spans.source` and `loads.source` hold: the URL without password, `#schema.table`. */
+  source: string;
+  table: string;
+  format: "postgres" | "redshift";
+  startColumn: string;
+  rowsFetched: number;
+  /** Whether a remembered high-water mark narrowed this pull. */
+  incremental: boolean;
+  /** The start-time window asked of the server (ISO 8601, UTC), after the high-water mark. */
+  from?: string;
+  until?: string;
+  /** The high-water mark before and after this pull. */
+  highWaterBefore?: string;
+  highWaterAfter?: string;
+  notes: string[];
+  load: LoadResult;
+  totalSpans: number;
+}
+
+const DEFAULT_BATCH = 10_000;
+const DEFAULT_CONNECT_TIMEOUT_S = 30;
+const REDSHIFT_PORT = "5439";
+const TEMP_TABLE = "_pull_rows";
+const CURSOR = "adtrace_pull";
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/;
+
+export async function pullSpans(options: PullOptions): Promise<PullResult> {
+  const target = parsePullUrl(options.url);
+  const tableName = parseTableName(options.table);
+  const now = options.now ?? new Date();
+  const since = parseTimeBound(options.since, "--since", now);
+  const until = parseTimeBound(options.until, "--until", now);
+  if (since !== undefined && until !== undefined && since >= until) throw new UsageError("--since must be before --until");
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`batch size must be a positive integer, got ${batchSize}`);
+  const timeout = options.timeoutSeconds;
+  if (timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) throw new UsageError(`--timeout expects a number of seconds > 0, got ${timeout}`);
+
+  const pgCall = <T>(where: string, fn: () => Promise<T>) => guardPg(where, target, timeout, fn);
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    connectionTimeoutMillis: Math.round(1000 * (timeout ?? target.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_S)),
+    application_name: "adtrace",
+  });
+  // A connection that dies between statements is reported by the next statement; don't crash.
+  client.on("error", () => undefined);
+  try {
+    await pgCall(target.url, async () => {
+      await client.connect();
+      await client.query("SET TIME ZONE 'UTC'");
+      await client.query("SET DateStyle = 'ISO, MDY'");
+      if (timeout !== undefined) await client.query("SELECT set_config('statement_timeout', $1, false)", [String(Math.round(timeout * 1000))]);
+    });
+    const table = await pgCall(target.url, () => resolveTable(client, tableName, target.url));
+    const source = `${target.url}#${table.schema}.${table.name}`;
+    const qualified = `${pg.escapeIdentifier(table.schema)}.${pg.escapeIdentifier(table.name)}`;
+    const columns = table.columns;
+    // Plan once here so an unmappable table fails before the DuckDB file is touched.
+    const mapping = planMapping(columns.map((c) => ({ name: c.name, type: DUCK_TYPE[c.kind] })), options.map, source);
+    const start = columns.find((c) => c.name === mapping.columns.start)!;
+    const bound = await pgCall(source, () => boundPlan(client, start, mapping, qualified));
+    const notes: string[] = [];
+    if (bound.kind === "none") {
+      if (since !== undefined || until !== undefined) {
+        throw new UsageError(`${source}: --since/--until need a timestamp or numeric start column; '${start.name}' is ${start.pgType}`);
+      }
+      notes.push(`start column '${start.name}' is ${start.pgType}: the server cannot filter on it, so every pull reads the whole table (spans already stored are skipped).`);
+    }
+
+    const path = options.db ?? DEFAULT_DB;
+    const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB" });
+    try {
+      let rowsFetched = 0;
+      let stored: bigint | undefined;
+      let lower: bigint | undefined;
+      let after: bigint | undefined;
+      let incremental = false;
+      const stateKey = { source: target.url, table_name: `${table.schema}.${table.name}` };
+      const load = await withLoadSession(db, options, async (session) => {
+        await db.run("pull.create_state");
+        const row = (await db.query("pull.watermark", stateKey))[0];
+        stored = row ? BigInt(String(row.max_start_ns)) : undefined;
+        incremental = bound.kind !== "none" && !options.full && stored !== undefined && (since === undefined || stored > since);
+        lower = incremental ? stored : since;
+
+        await db.exec(`CREATE TEMP TABLE ${TEMP_TABLE} (${columns.map((c) => `${quoteIdent(c.name)} ${DUCK_TYPE[c.kind]}`).join(", ")})`);
+        const appender = await db.connection.createAppender(TEMP_TABLE, "main", "temp");
+        let bytes = 0;
+        try {
+          const { text, values } = selectSql(columns, qualified, start, bound, lower, until);
+          await pgCall(source, async () => {
+            await client.query("BEGIN READ ONLY");
+            try {
+              await client.query(`DECLARE ${CURSOR} CURSOR FOR ${text}`, values);
+              const fetch = () => {
+                const next = client.query<unknown[]>({ text: `FETCH FORWARD ${batchSize} FROM ${CURSOR}`, rowMode: "array", types: RAW_TEXT });
+                // Awaited below; this only keeps a failure during an append from being "unhandled".
+                next.catch(() => undefined);
+                return next;
+              };
+              let pending: ReturnType<typeof fetch> | undefined = fetch();
+              while (pending) {
+                const batch: Awaited<ReturnType<typeof fetch>> = await pending;
+                // The server produces the next batch while this one is appended (at most two in memory).
+                pending = batch.rows.length === batchSize ? fetch() : undefined;
+                for (const values of batch.rows) {
+                  for (let i = 0; i < columns.length; i++) {
+                    const value = values[i] as string | null;
+                    if (value !== null) bytes += value.length;
+                    appendText(appender, columns[i]!.kind, value);
+                  }
+                  appender.endRow();
+                }
+                appender.flushSync();
+                rowsFetched += batch.rows.length;
+                options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: 0, spans: rowsFetched });
+              }
+              await client.query(`CLOSE ${CURSOR}`);
+              await client.query("COMMIT");
+            } catch (error) {
+              await client.query("ROLLBACK").catch(() => undefined /* the original error matters more */);
+              throw error;
+            }
+          });
+        } finally {
+          appender.closeSync();
+        }
+        options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: bytes, spans: rowsFetched });
+
+        const skippedBefore = session.stats.skipped;
+        await session.stageFlat(TEMP_TABLE, {}, source, target.format);
+        after = await maxStartNs(db, options.map, source);
+        if (after !== undefined && bound.kind !== "none") await db.run("pull.save_watermark", { ...stateKey, max_start_ns: after });
+        await db.exec(`DROP TABLE ${TEMP_TABLE}`);
+        session.record({
+          source, format: target.format, bytes, sha256: "", spansRead: 0, spansAdded: 0, duplicates: 0, conflicts: 0,
+          skipped: session.stats.skipped - skippedBefore,
+        });
+      });
+      const totalSpans = Number(await db.scalar("SELECT count(*) FROM spans"));
+      const highWaterAfter = bound.kind === "none" ? undefined : [stored, after].reduce<bigint | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
+      return {
+        db: path, source, table: `${table.schema}.${table.name}`, format: target.format, startColumn: start.name, rowsFetched,
+        incremental,
+        from: lower === undefined ? undefined : isoFromNs(lower),
+        until: until === undefined ? undefined : isoFromNs(until),
+        highWaterBefore: stored === undefined ? undefined : isoFromNs(stored),
+        highWaterAfter: highWaterAfter === undefined ? undefined : isoFromNs(highWaterAfter),
+        notes, load, totalSpans,
+      };
+    } finally {
+      db.close();
+    }
+  } finally {
+    await client.end().catch(() => undefined /* closing a broken connection can fail; nothing is left to do */);
+  }
+}
+
+/** The highest canonical start_ns among the pulled rows, through the same mapping the load used. */
+async function maxStartNs(db: Db, map: PullOptions["map"], source: string): Promise<bigint | undefined> {
+  const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${TEMP_TABLE})`);
+  const columns: ColumnInfo[] = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  const select = mappingSelect(columns, planMapping(columns, map, source));
+  const max = await db.scalar(`SELECT CAST(max(start_ns) AS VARCHAR) FROM (SELECT ${select} FROM ${TEMP_TABLE})`, { source });
+  return max === null || max === undefined ? undefined : BigInt(String(max));
+}
+
+// ------------------------------------------------------------------ the URL
+
+export interface PullTarget {
+  format: "postgres" | "redshift";
+  /** The URL without password, query or fragment: `postgres://user@host:port/database`. */
+  url: string;
+  /** What pg connects with (may hold the password: never shown). */
+  connectionString: string;
+  user: string;
+  host: string;
+  port: string;
+  database: string;
+  connectTimeoutSeconds?: number;
+  /** Secrets to scrub from any text that leaves this module. */
+  secrets: string[];
+}
+
+export function parsePullUrl(text: string, env: NodeJS.ProcessEnv = process.env): PullTarget {
+  const scheme = /^(postgres|postgresql|redshift):\/\//i.exec(text);
+  if (!scheme) throw new UsageError("expected a postgres://, postgresql:// or redshift:// URL, e.g. postgres://USER@HOST:5432/DATABASE");
+  const format = scheme[1]!.toLowerCase() === "redshift" ? "redshift" : "postgres";
+  let url: URL;
+  try {
+    url = new URL(`postgres://${text.slice(scheme[0].length)}`);
+  } catch {
+    // The URL may hold a password: say what is expected, never echo it.
+    throw new UsageError(`cannot parse the ${scheme[1]}:// URL (expected ${scheme[1]}://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require])`);
+  }
+  if (format === "redshift" && !url.port) url.port = REDSHIFT_PORT;
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new UsageError(`the ${scheme[1]}:// URL has a bad %-escape`);
+    }
+  };
+  const user = decode(url.username) || env.PGUSER || env.USER || userInfo().username;
+  const host = url.hostname || url.searchParams.get("host") || env.PGHOST || "localhost";
+  const port = url.port || env.PGPORT || "5432";
+  const database = decode(url.pathname.replace(/^\//, "")) || env.PGDATABASE || user;
+  const connectTimeout = url.searchParams.get("connect_timeout");
+  const connectTimeoutSeconds = connectTimeout !== null && Number(connectTimeout) > 0 ? Number(connectTimeout) : undefined;
+  const secrets = [decode(url.password), url.password, env.PGPASSWORD ?? "", url.searchParams.get("password") ?? ""].filter((s) => s.length >= 4);
+  return {
+    format,
+    url: `${format}://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(database)}`,
+    connectionString: url.toString(),
+    user, host, port, database, connectTimeoutSeconds, secrets,
+  };
+}
+
+export function parseTableName(text: string): { schema?: string; name: string } {
+  if (!TABLE_NAME.test(text)) {
+    throw new UsageError(`--table '${text}' is not a table name (expected table or schema.table: letters, digits, _ and $, not starting with a digit)`);
+  }
+  const dot = text.indexOf(".");
+  return dot < 0 ? { name: text } : { schema: text.slice(0, dot), name: text.slice(dot + 1) };
+}
+
+// ------------------------------------------------------------------ --since / --until
+
+const AGO_MS: Record<string, number> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `30m`, `24h`, `7d`, `2w` before `now`, or an ISO-8601 date or time (UTC unless it says otherwise), as epoch ns. */
+export function parseTimeBound(text: string | undefined, flag: string, now: Date): bigint | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  const ago = /^(\d+(?:\.\d+)?)(s|min|m|h|d|w)$/i.exec(t);
+  if (ago) return BigInt(now.getTime() - Math.round(Number(ago[1]) * AGO_MS[ago[2]!.toLowerCase()]!)) * 1_000_000n;
+  const iso = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(Z|[+-]\d\d(?::?\d\d)?)?)?$/i.exec(t);
+  const ms = iso ? Date.parse(`${iso[1]}T${iso[2] ?? "00:00:00"}${iso[3] ?? "Z"}`) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} expects a time ago (30m, 24h, 7d, 2w) or an ISO-8601 time (2024-05-01, 2024-05-01T12:00:00Z), got '${text}'`);
+  return BigInt(ms) * 1_000_000n;
+}
+
+// ------------------------------------------------------------------ the table and its columns
+
+type Kind = "varchar" | "bigint" | "hugeint" | "double" | "boolean" | "timestamptz" | "timestamp" | "interval";
+
+const DUCK_TYPE: Record<Kind, string> = {
+  varchar: "VARCHAR", bigint: "BIGINT", hugeint: "HUGEINT", double: "DOUBLE", boolean: "BOOLEAN",
+  timestamptz: "TIMESTAMPTZ", timestamp: "TIMESTAMP", interval: "INTERVAL",
+};
+
+export interface PgColumn {
+  name: string;
+  /** The Postgres type as information_schema names it. */
+  pgType: string;
+  kind: Kind;
+}
+
+/** How a Postgres column travels: json/jsonb/SUPER and anything unknown as text. */
+function kindOf(udt: string, precision: number | null, scale: number | null): Kind {
+  switch (udt) {
+    case "int2": case "int4": case "int8": return "bigint";
+    case "numeric": return scale === 0 && precision !== null ? (precision <= 18 ? "bigint" : precision <= 38 ? "hugeint" : "double") : "double";
+    case "float4": case "float8": return "double";
+    case "bool": return "boolean";
+    case "timestamptz": return "timestamptz";
+    case "timestamp": case "date": return "timestamp";
+    case "interval": return "interval";
+    default: return "varchar";
+  }
+}
+
+interface ResolvedTable {
+  schema: string;
+  name: string;
+  columns: PgColumn[];
+}
+
+async function resolveTable(client: pg.Client, wanted: { schema?: string; name: string }, where: string): Promise<ResolvedTable> {
+  // Unquoted names fold to lower case in Postgres: accept the exact name, else the folded one.
+  const found = await client.query<{ table_schema: string; table_name: string; in_path: boolean }>(
+    `SELECT table_schema, table_name, table_schema = current_schema() AS in_path
+     FROM information_schema.tables
+     WHERE table_name IN ($1, $2) AND ($3::text IS NULL OR table_schema IN ($3, $4))`,
+    [wanted.name, wanted.name.toLowerCase(), wanted.schema ?? null, wanted.schema?.toLowerCase() ?? null],
+  );
+  const score = (r: { table_schema: string; table_name: string; in_path: boolean }) =>
+    (r.table_name === wanted.name ? 0 : 1) + (wanted.schema === undefined ? (r.in_path ? 0 : 2) : r.table_schema === wanted.schema ? 0 : 2);
+  const candidates = [...found.rows].sort((a, b) => score(a) - score(b));
+  const best = candidates[0];
+  if (!best) {
+    const seen = await client.query<{ table_schema: string; table_name: string }>(
+      `SELECT table_schema, table_name FROM information_schema.tables
+       WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+       ORDER BY table_schema, table_name LIMIT 51`,
+    );
+    const names = seen.rows.slice(0, 50).map((r) => `${r.table_schema}.${r.table_name}`);
+    const listed = names.length ? `tables it can see: ${names.join(", ")}${seen.rows.length > 50 ? ", …" : ""}` : "it can see no tables: check the database name and the user's privileges";
+    throw new InputError(where, `no table or view '${wanted.schema ? `${wanted.schema}.` : ""}${wanted.name}' (${listed})`);
+  }
+  if (wanted.schema === undefined && !best.in_path && candidates.filter((c) => score(c) === score(best)).length > 1) {
+    throw new UsageError(`${where}: '${wanted.name}' is in several schemas (${candidates.map((c) => `${c.table_schema}.${c.table_name}`).join(", ")}); give --table schema.table`);
+  }
+  const described = await client.query<{ column_name: string; udt_name: string; data_type: string; numeric_precision: number | null; numeric_scale: number | null }>(
+    `SELECT column_name, udt_name, data_type, numeric_precision, numeric_scale
+     FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    [best.table_schema, best.table_name],
+  );
+  return {
+    schema: best.table_schema,
+    name: best.table_name,
+    columns: described.rows.map((r) => ({
+      name: r.column_name,
+      pgType: r.data_type,
+      kind: kindOf(r.udt_name, r.numeric_precision === null ? null : Number(r.numeric_precision), r.numeric_scale === null ? null : Number(r.numeric_scale)),
+    })),
+  };
+}
+
+// ------------------------------------------------------------------ the query
+
+/** How a start-time bound (epoch ns) is written as a bound parameter against the start column. */
+type BoundPlan = { kind: "time" } | { kind: "integer"; factor: bigint } | { kind: "decimal"; factor: bigint } | { kind: "none" };
+
+const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, ms: 1_000_000n, s: 1_000_000_000n };
+
+async function boundPlan(client: pg.Client, start: PgColumn, mapping: Mapping, qualified: string): Promise<BoundPlan> {
+  if (start.kind === "timestamptz" || start.kind === "timestamp") return { kind: "time" };
+  if (start.kind !== "bigint" && start.kind !== "hugeint" && start.kind !== "double") return { kind: "none" };
+  let unit = mapping.units.start ?? "auto";
+  if (unit === "auto") {
+    // The same magnitude rule as the mapping's: ns ≥ 1e17, µs ≥ 1e14, ms ≥ 1e11, else seconds.
+    const q = pg.escapeIdentifier(start.name);
+    const sample = await client.query({ text: `SELECT ${q} FROM ${qualified} WHERE ${q} IS NOT NULL LIMIT 1`, rowMode: "array", types: RAW_TEXT });
+    const v = Math.abs(Number(sample.rows[0]?.[0] ?? 0));
+    unit = v === 0 || v >= 1e17 ? "ns" : v >= 1e14 ? "us" : v >= 1e11 ? "ms" : "s";
+  }
+  const factor = UNIT_NS[unit]!;
+  return start.kind === "double" ? { kind: "decimal", factor } : { kind: "integer", factor };
+}
+
+function selectSql(columns: PgColumn[], qualified: string, start: PgColumn, bound: BoundPlan, lower: bigint | undefined, upper: bigint | undefined) {
+  const list = columns
+    .map((c) => (c.kind === "interval" ? `EXTRACT(EPOCH FROM ${pg.escapeIdentifier(c.name)}) AS ${pg.escapeIdentifier(c.name)}` : pg.escapeIdentifier(c.name)))
+    .join(", ");
+  const values: string[] = [];
+  const where: string[] = [];
+  const q = pg.escapeIdentifier(start.name);
+  if (bound.kind !== "none") {
+    if (lower !== undefined) {
+      values.push(boundValue(bound, lower));
+      where.push(`${q} >= $${values.length}`);
+    }
+    if (upper !== undefined) {
+      values.push(boundValue(bound, upper));
+      where.push(`${q} < $${values.length}`);
+    }
+  }
+  return { text: `SELECT ${list} FROM ${qualified}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`, values };
+}
+
+/**
+ * An epoch-ns bound in the start column's own terms. Integer columns (and timestamps, integer µs)
+ * round up: `col >= ceil(x)` and `col < ceil(x)` are exact for whole numbers. Rows at the
+ * high-water mark itself are asked for again, so rows that arrive later with the same start are
+ * not lost; they are skipped as duplicates when already stored.
+ */
+function boundValue(bound: BoundPlan, ns: bigint): string {
+  if (bound.kind === "time") return pgTimeText(ceilDiv(ns, 1000n));
+  if (bound.kind === "integer") return ceilDiv(ns, bound.factor).toString();
+  if (bound.kind === "decimal") return decimalDiv(ns, bound.factor);
+  throw new Error("no bound on a column the server cannot compare");
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a > 0n ? q + 1n : q;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n ? q - 1n : q;
+}
+
+function decimalDiv(ns: bigint, factor: bigint): string {
+  const negative = ns < 0n;
+  const abs = negative ? -ns : ns;
+  const digits = factor.toString().length - 1;
+  const fraction = digits ? (abs % factor).toString().padStart(digits, "0").replace(/0+$/, "") : "";
+  return `${negative ? "-" : ""}${abs / factor}${fraction ? `.${fraction}` : ""}`;
+}
+
+/** Epoch µs as Postgres timestamp text in UTC. */
+function pgTimeText(micros: bigint): string {
+  const seconds = floorDiv(micros, 1_000_000n);
+  const date = new Date(Number(seconds) * 1000).toISOString().slice(0, 19).replace("T", " ");
+  return `${date}.${(micros - seconds * 1_000_000n).toString().padStart(6, "0")}+00`;
+}
+
+export function isoFromNs(ns: bigint): string {
+  const micros = floorDiv(ns, 1000n);
+  const seconds = floorDiv(micros, 1_000_000n);
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${(micros - seconds * 1_000_000n).toString().padStart(6, "0")}Z`;
+}
+
+// ------------------------------------------------------------------ rows: Postgres text → DuckDB
+
+/** Every value arrives as the server's text (no JS Date: it would drop microseconds). */
+const RAW_TEXT = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+const PG_TIME = /^(\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6})\d*)?)?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
+
+/** Postgres timestamp/timestamptz/date text (ISO DateStyle) as epoch µs, or null (infinity, BC). */
+export function pgTimeMicros(text: string): bigint | null {
+  const m = PG_TIME.exec(text);
+  if (!m) return null;
+  const day = new Date(0);
+  day.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const offset = m[8] ? (m[8] === "-" ? -1 : 1) * (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0)) : 0;
+  const seconds = BigInt(day.getTime() / 1000) + BigInt(Number(m[4] ?? 0) * 3600 + Number(m[5] ?? 0) * 60 + Number(m[6] ?? 0) - offset);
+  return seconds * 1_000_000n + BigInt((m[7] ?? "").padEnd(6, "0"));
+}
+
+/** Decimal seconds (EXTRACT(EPOCH FROM interval)) as µs. */
+function secondsToMicros(text: string): bigint | null {
+  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) {
+    const n = Number(text);
+    return Number.isFinite(n) ? BigInt(Math.round(n * 1e6)) : null;
+  }
+  const micros = BigInt(m[2]!) * 1_000_000n + BigInt((m[3] ?? "").slice(0, 6).padEnd(6, "0"));
+  return m[1] ? -micros : micros;
+}
+
+function appendText(appender: DuckDBAppender, kind: Kind, text: string | null): void {
+  if (text === null) return appender.appendNull();
+  switch (kind) {
+    case "varchar": return appender.appendVarchar(text);
+    case "bigint": return appender.appendBigInt(BigInt(text));
+    case "hugeint": return appender.appendHugeInt(BigInt(text));
+    case "double": return appender.appendDouble(Number(text));
+    case "boolean": return appender.appendBoolean(text === "t" || text === "true");
+    case "timestamptz":
+    case "timestamp": {
+      const micros = pgTimeMicros(text);
+      if (micros === null) return appender.appendNull();
+      return kind === "timestamptz" ? appender.appendTimestampTZ(timestampTZValue(micros)) : appender.appendTimestamp(timestampValue(micros));
+    }
+    case "interval": {
+      const micros = secondsToMicros(text);
+      return micros === null ? appender.appendNull() : appender.appendInterval(intervalValue(0, 0, micros));
+    }
+  }
+}
+
+// ------------------------------------------------------------------ errors
+
+/** Run something against the server; turn what can go wrong there into one clear, password-free line. */
+async function guardPg<T>(where: string, target: PullTarget, timeout: number | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw describePgError(error, where, target, timeout);
+  }
+}
+
+function describePgError(error: unknown, where: string, target: PullTarget, timeout: number | undefined): unknown {
+  if (error instanceof InputError || error instanceof UsageError) return error;
+  const e = error as { code?: unknown; message?: unknown; errors?: { code?: unknown }[] };
+  const code = typeof e.code === "string" ? e.code : typeof e.errors?.[0]?.code === "string" ? (e.errors[0]!.code as string) : undefined;
+  const message = scrub(typeof e.message === "string" ? e.message.split("\n")[0]! : String(error), target);
+  const at = `${target.host}:${target.port}`;
+  const seconds = timeout ?? target.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_S;
+  const fail = (text: string) => new InputError(where, text);
+  if (error instanceof pg.DatabaseError) {
+    switch (code) {
+      case "28P01":
+      case "28000":
+        return fail(`authentication failed for user '${target.user}' (the password comes from the URL, PGPASSWORD or ~/.pgpass): ${message}`);
+      case "3D000":
+        return fail(`no database '${target.database}' on ${at}`);
+      case "57014":
+        return fail(`timed out: the server cancelled a statement after ${seconds}s (--timeout): ${message}`);
+      case "42501":
+        return fail(`permission denied: ${message}`);
+      default:
+        return fail(`the server said: ${message}${code ? ` (SQLSTATE ${code})` : ""}`);
+    }
+  }
+  if (code === "ECONNREFUSED") return fail(`connection refused by ${at} (is the server running and accepting TCP connections there?)`);
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return fail(`unknown host '${target.host}'`);
+  if (code === "ETIMEDOUT" || /timeout/i.test(message)) return fail(`timed out connecting to ${at} after ${seconds}s (--timeout, or connect_timeout in the URL)`);
+  if (/password must be a string|no password/i.test(message)) return fail(`the server asks for a password and none was given (put it in PGPASSWORD, ~/.pgpass or the URL)`);
+  if (/ssl|tls|certificate/i.test(message)) return fail(`TLS failed with ${at}: ${message} (see sslmode in the URL)`);
+  if (/Connection terminated|ECONNRESET|socket/i.test(message) || code === "ECONNRESET" || code === "EPIPE") return fail(`lost the connection to ${at}: ${message}`);
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) return fail(`cannot reach ${at}: ${message}`);
+  return error;
+}
+
+function scrub(text: string, target: PullTarget): string {
+  let out = text;
+  for (const secret of target.secrets) out = out.split(secret).join("***");
+  return out;
+}

@@ -1,0 +1,464 @@
+// adtrace pull against a real PostgreSQL server (test/helpers/postgres.ts starts a throw-away
+// one). The fixture's spans are loaded with adtrace's own file loader, inserted into tables
+// shaped the way warehouses hold spans (timestamptz starts, durations in ms or end times, JSONB
+// or plain attribute columns, other column names), pulled back, and compared column by column
+// with the file's canonical rows. Then: incremental pulls, --full, --since/--until, the error
+// cases (never showing the password), injection in --table, and a pull killed halfway.
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Db } from "../src/core/db.js";
+import { loadInputs } from "../src/ingest/load.js";
+import { isoFromNs, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
+import { adtrace, FIXTURE, startAdtrace } from "./helpers/cli.js";
+import { startPostgres, type PgServer } from "./helpers/postgres.js";
+
+interface CanonicalRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  service: string;
+  kind: string;
+  status: string;
+  start_ns: string;
+  duration_ns: string;
+  attributes: Record<string, string>;
+  resource_attributes: Record<string, string>;
+  trace_state: string | null;
+}
+
+const CANONICAL_SQL = `
+  SELECT trace_id, span_id, parent_span_id, name, service, kind, status,
+         CAST(start_ns AS VARCHAR) AS start_ns, CAST(duration_ns AS VARCHAR) AS duration_ns,
+         CAST(to_json(attributes) AS VARCHAR) AS attributes, CAST(to_json(resource_attributes) AS VARCHAR) AS resource_attributes,
+         trace_state
+  FROM spans ORDER BY trace_id, span_id`;
+
+const sortedObject = (json: unknown) =>
+  Object.fromEntries(Object.entries(JSON.parse(String(json)) as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+async function canonicalRows(db: Db, where = ""): Promise<CanonicalRow[]> {
+  const rows = await db.all(where ? CANONICAL_SQL.replace("FROM spans", `FROM spans WHERE ${where}`) : CANONICAL_SQL);
+  return rows.map((r) => ({ ...r, attributes: sortedObject(r.attributes), resource_attributes: sortedObject(r.resource_attributes) }) as CanonicalRow);
+}
+
+async function dbRows(path: string, where = ""): Promise<CanonicalRow[]> {
+  const db = await Db.open({ path, readOnly: true });
+  try {
+    return await canonicalRows(db, where);
+  } finally {
+    db.close();
+  }
+}
+
+/** Everything a database file holds that a pull could change, for before/after comparisons. */
+async function snapshot(path: string): Promise<unknown> {
+  const db = await Db.open({ path, readOnly: true });
+  try {
+    const tables = (await db.all("SELECT table_name FROM information_schema.tables ORDER BY table_name")).map((r) => String(r.table_name));
+    const content: Record<string, unknown> = { tables };
+    for (const table of tables) {
+      content[table] = await db.all(`SELECT count(*) AS n, CAST(sum(hash(t)) AS VARCHAR) AS h FROM "${table}" AS t`);
+    }
+    content.rows = await canonicalRows(db);
+    content.loads = await db.all("SELECT source, format, spans_read, spans_added FROM loads ORDER BY ALL");
+    return content;
+  } finally {
+    db.close();
+  }
+}
+
+let server: PgServer;
+let fileRows: CanonicalRow[];
+const tmp = mkdtempSync(join(tmpdir(), "adtrace-pull-"));
+let dbCounter = 0;
+const freshDb = () => join(tmp, `pull-${++dbCounter}.duckdb`);
+
+// The fixture's canonical rows as JSON for the server; times as text written by DuckDB, not by the code under test.
+async function fixtureForServer(): Promise<string> {
+  const db = await Db.open();
+  try {
+    await loadInputs(db, { inputs: [`${FIXTURE}/otlp.jsonl`] });
+    fileRows = await canonicalRows(db);
+    const rows = await db.all(`
+      SELECT trace_id, span_id, parent_span_id, name, service, kind, status, CAST(duration_ns AS VARCHAR) AS duration_ns,
+             CAST(to_json(attributes) AS VARCHAR) AS attributes, CAST(to_json(resource_attributes) AS VARCHAR) AS resource_attributes, trace_state,
+             strftime(make_timestamp(start_ns // 1000), '%Y-%m-%d %H:%M:%S.%f') || '+00' AS start_text,
+             strftime(make_timestamp((start_ns + duration_ns) // 1000), '%Y-%m-%d %H:%M:%S.%f') || '+00' AS end_text,
+             CAST(start_ns AS VARCHAR) AS start_ns_text, CAST(start_ns + duration_ns AS VARCHAR) AS end_ns_text
+      FROM spans ORDER BY trace_id, span_id`);
+    return JSON.stringify(rows);
+  } finally {
+    db.close();
+  }
+}
+
+const RECORDSET = `jsonb_to_recordset($1::jsonb) AS r(trace_id text, span_id text, parent_span_id text, name text, service text,
+  kind text, status text, duration_ns text, attributes text, resource_attributes text, trace_state text,
+  start_text text, end_text text, start_ns_text text, end_ns_text text)`;
+
+// A warehouse's span table: other column names, timestamptz start, duration in ms (numeric), JSONB attributes.
+const AD_SPANS_DDL = (table: string) => `CREATE TABLE ${table} (
+  trace text, spanid text, parent_id text, operation_name text, service_name text, span_kind text, status_code text,
+  start_time timestamptz, duration_ms numeric, span_attributes jsonb, resource jsonb, tracestate text)`;
+const AD_SPANS_INSERT = (table: string) => `INSERT INTO ${table}
+  SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_text::timestamptz, duration_ns::numeric / 1000000,
+         attributes::jsonb, resource_attributes::jsonb, trace_state FROM ${RECORDSET}`;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  const data = await fixtureForServer();
+  await server.query("CREATE SCHEMA analytics");
+  for (const table of ["analytics.ad_spans", "analytics.growing_spans"]) {
+    await server.query(AD_SPANS_DDL(table));
+    await server.query(AD_SPANS_INSERT(table), [data]);
+  }
+  // Another shape: end time instead of a duration, numeric kind/status, JSON (not JSONB), a service column --map must name.
+  await server.query(`CREATE TABLE public.spans_by_end (trace_id text, span_id text, parent_span_id text, name text, svc text,
+    kind smallint, status smallint, start_time timestamptz, end_time timestamptz, attributes json, resource_attributes json, trace_state text)`);
+  await server.query(`INSERT INTO public.spans_by_end
+    SELECT trace_id, span_id, parent_span_id, name, service,
+           array_position(ARRAY['UNSPECIFIED','INTERNAL','SERVER','CLIENT','PRODUCER','CONSUMER'], kind) - 1,
+           array_position(ARRAY['UNSET','OK','ERROR'], status) - 1,
+           start_text::timestamptz, end_text::timestamptz, attributes::json, resource_attributes::json, trace_state FROM ${RECORDSET}`, [data]);
+  // And epoch nanoseconds in int8 columns, with a plain column that must become an attribute.
+  await server.query(`CREATE TABLE public.spans_epoch (trace_id text, span_id text, parent_span_id text, name text, service text, kind text,
+    status text, start_time_unix_nano int8, end_time_unix_nano int8, attributes jsonb, resource_attributes jsonb, trace_state text, region text)`);
+  await server.query(`INSERT INTO public.spans_epoch
+    SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_ns_text::int8, end_ns_text::int8,
+           attributes::jsonb, resource_attributes::jsonb, trace_state, 'eu-west-1' FROM ${RECORDSET}`, [data]);
+  await server.query("CREATE TABLE public.metrics (metric text, value float8, recorded_at timestamptz)");
+}, 180_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const env = () => ({ PGPASSWORD: server.password, PGPASSFILE: "/nonexistent" });
+
+/** No output of a run may contain the password, whatever happened. */
+function expectNoPassword(r: { stdout: string; stderr: string }, ...passwords: string[]) {
+  for (const pw of [server.password, ...passwords]) {
+    expect(r.stdout).not.toContain(pw);
+    expect(r.stderr).not.toContain(pw);
+    expect(r.stderr).not.toContain(encodeURIComponent(pw));
+  }
+}
+
+function pullJson(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+  const r = adtrace(["pull", ...args, "--format", "json"], { env: options.env ?? env() });
+  expectNoPassword(r);
+  expect(r.stderr).not.toMatch(/error/);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe("adtrace pull from a warehouse-shaped table", () => {
+  it("pulls every span, and the canonical rows equal the file's (all columns but source)", async () => {
+    const db = freshDb();
+    // The password in the URL this time: it must not reach the output or the source column.
+    // A machine clock far from UTC must not shift the instants.
+    const r = adtrace(["pull", server.url(), "--table", "analytics.ad_spans", "--db", db, "--format", "json"], { env: { PGPASSFILE: "/nonexistent", TZ: "America/New_York" } });
+    expectNoPassword(r);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect([out.rows_fetched, out.spans_added, out.duplicates, out.skipped, out.total_spans]).toEqual([369, 369, 0, 0, 369]);
+    expect(out.source).toBe(`postgres://adtrace@127.0.0.1:${server.port}/postgres#analytics.ad_spans`);
+    expect(out.start_column).toBe("start_time");
+    expect(await dbRows(db)).toEqual(fileRows);
+    const d = await Db.open({ path: db, readOnly: true });
+    try {
+      const sources = await d.all("SELECT DISTINCT source FROM spans UNION ALL SELECT source || ' ' || format FROM loads UNION ALL SELECT source || ' ' || table_name FROM pull_state");
+      expect(sources.map((s) => s.source)).toEqual([out.source, `${out.source} postgres`, `postgres://adtrace@127.0.0.1:${server.port}/postgres analytics.ad_spans`]);
+      expect(JSON.stringify(await d.all("SELECT * FROM spans"))).not.toContain(server.password);
+    } finally {
+      d.close();
+    }
+  });
+
+  it("maps an end-time table with numeric kind/status, JSON attributes and --map service=svc", async () => {
+    const db = freshDb();
+    const result = await pullSpans({ url: server.url(), table: "spans_by_end", db, map: { service: "svc" } });
+    expect(result.table).toBe("public.spans_by_end");
+    expect(result.load.spansAdded).toBe(369);
+    expect(await dbRows(db)).toEqual(fileRows);
+  });
+
+  it("maps epoch-ns int8 columns, and a plain column becomes an attribute", async () => {
+    const db = freshDb();
+    const result = await pullSpans({ url: server.url(), table: "public.spans_epoch", db });
+    expect(result.load.spansAdded).toBe(369);
+    const expected = fileRows.map((row) => ({ ...row, attributes: sortedObject(JSON.stringify({ ...row.attributes, region: "eu-west-1" })) }));
+    expect(await dbRows(db)).toEqual(expected);
+  });
+
+  it("--since/--until ask the server for a window (timestamptz and epoch-ns start columns)", async () => {
+    const since = "2024-05-01T12:00:20Z";
+    const until = "2024-05-01T12:00:40.5Z";
+    const sinceNs = BigInt(Date.parse(since)) * 1_000_000n;
+    const untilNs = BigInt(Date.parse(until)) * 1_000_000n;
+    const expected = fileRows.filter((r) => BigInt(r.start_ns) >= sinceNs && BigInt(r.start_ns) < untilNs);
+    expect(expected.length).toBeGreaterThan(50);
+    expect(expected.length).toBeLessThan(369 - 50);
+    for (const table of ["analytics.ad_spans", "public.spans_epoch"]) {
+      const db = freshDb();
+      const result = await pullSpans({ url: server.url(), table, db, since, until });
+      expect(result.rowsFetched).toBe(expected.length);
+      expect((await dbRows(db)).map((r) => r.span_id + r.trace_id)).toEqual(expected.map((r) => r.span_id + r.trace_id));
+    }
+  });
+
+  it("pulls incrementally: the second pull asks only for rows from the high-water mark; --full re-reads everything", async () => {
+    const db = freshDb();
+    const first = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db]);
+    expect(first.spans_added).toBe(369);
+    expect(first.incremental).toBe(false);
+
+    // The high-water mark, computed by the server (EXTRACT(EPOCH) is exact numeric from PostgreSQL 14 on).
+    const maxNs = async () => String((await server.query("SELECT ((EXTRACT(EPOCH FROM max(start_time)) * 1000000)::int8 * 1000)::text AS ns FROM analytics.growing_spans")).rows[0].ns);
+    const watermark = async () => {
+      const d = await Db.open({ path: db, readOnly: true });
+      try {
+        return String(await d.scalar("SELECT CAST(max_start_ns AS VARCHAR) FROM pull_state WHERE table_name = 'analytics.growing_spans'"));
+      } finally {
+        d.close();
+      }
+    };
+    expect(await watermark()).toBe(await maxNs());
+    const atMark = Number((await server.query("SELECT count(*) AS n FROM analytics.growing_spans WHERE start_time = (SELECT max(start_time) FROM analytics.growing_spans)")).rows[0].n);
+
+    // Ten more events, an hour later, with new trace ids.
+    const inserted = await server.query(`INSERT INTO analytics.growing_spans
+      SELECT replace(trace, 'ad0000', 'be0000'), spanid, parent_id, operation_name, service_name, span_kind, status_code,
+             start_time + interval '1 hour', duration_ms, span_attributes, resource, tracestate
+      FROM analytics.growing_spans WHERE trace <= '000000000000000000000000ad000010'`);
+    expect(inserted.rowCount).toBeGreaterThan(90);
+
+    const second = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db]);
+    expect(second.incremental).toBe(true);
+    expect(second.rows_fetched).toBe(inserted.rowCount! + atMark);
+    expect(second.spans_added).toBe(inserted.rowCount);
+    expect(second.duplicates).toBe(atMark);
+    expect(second.total_spans).toBe(369 + inserted.rowCount!);
+    expect(await watermark()).toBe(await maxNs());
+    const newRows = await dbRows(db, "trace_id LIKE '%be0000%'");
+    expect(newRows.length).toBe(inserted.rowCount);
+    // Shifted by exactly one hour from the rows they copy.
+    const byKey = new Map(fileRows.map((r) => [r.trace_id.replace("ad0000", "be0000") + r.span_id, r]));
+    for (const row of newRows) expect(BigInt(row.start_ns) - BigInt(byKey.get(row.trace_id + row.span_id)!.start_ns)).toBe(3_600_000_000_000n);
+
+    const third = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db]);
+    expect([third.spans_added, third.rows_fetched]).toEqual([0, atMarkAfter(newRows)]);
+
+    const full = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--full"]);
+    expect(full.incremental).toBe(false);
+    expect([full.rows_fetched, full.spans_added, full.duplicates]).toEqual([369 + inserted.rowCount!, 0, 369 + inserted.rowCount!]);
+    expect(await watermark()).toBe(await maxNs());
+  });
+
+  it("redshift:// is the same protocol (port 5439 unless given) and is recorded as such", async () => {
+    const db = freshDb();
+    const out = pullJson([server.url({ password: null, scheme: "redshift" }), "--table", "analytics.ad_spans", "--db", db]);
+    expect(out.format).toBe("redshift");
+    expect(out.source).toBe(`redshift://adtrace@127.0.0.1:${server.port}/postgres#analytics.ad_spans`);
+    expect(parsePullUrl("redshift://me:pw@cluster.example.com/dev?sslmode=require").url).toBe("redshift://me@cluster.example.com:5439/dev");
+  });
+
+  it("takes the password from ~/.pgpass (PGPASSFILE)", () => {
+    const passfile = join(tmp, "pgpass");
+    writeFileSync(passfile, `127.0.0.1:${server.port}:postgres:adtrace:${server.password}\n`);
+    chmodSync(passfile, 0o600);
+    const out = pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", freshDb()], { env: { PGPASSFILE: passfile, PGPASSWORD: undefined } });
+    expect(out.spans_added).toBe(369);
+  });
+});
+
+describe("adtrace pull errors: one line, exit 2, never the password", () => {
+  const fails = (args: string[], pattern: RegExp, options: { env?: NodeJS.ProcessEnv; passwords?: string[] } = {}) => {
+    const r = adtrace(["pull", ...args, "--db", join(tmp, "errors.duckdb")], { env: options.env ?? env() });
+    expectNoPassword(r, ...(options.passwords ?? []));
+    expect(r.stdout).toBe("");
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/^adtrace: error: /);
+    expect(r.stderr).toMatch(pattern);
+    return r;
+  };
+
+  it("wrong password, also under --debug", () => {
+    const wrong = "Wrong-Pass-Secret-987";
+    fails([server.url({ password: wrong }), "--table", "analytics.ad_spans"], /authentication failed for user 'adtrace'/, { passwords: [wrong] });
+    const r = adtrace(["pull", server.url({ password: wrong }), "--table", "analytics.ad_spans", "--debug"], { env: { PGPASSWORD: server.password } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("at ");
+    expectNoPassword(r, wrong);
+  });
+
+  it("wrong password in-process: the error, its stack and its cause chain hold no password", async () => {
+    const wrong = "Other-Wrong-Secret-123";
+    const error = await pullSpans({ url: server.url({ password: wrong }), table: "analytics.ad_spans", db: freshDb() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    for (let e: unknown = error; e; e = (e as Error).cause) {
+      const text = `${(e as Error).message} ${(e as Error).stack} ${JSON.stringify(e)}`;
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(server.password);
+    }
+  });
+
+  it("no password at all", () => {
+    fails([server.url({ password: null }), "--table", "analytics.ad_spans"], /asks for a password and none was given/, { env: { PGPASSFILE: "/nonexistent", PGPASSWORD: undefined } });
+  });
+
+  it("connection refused", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    fails([`postgres://adtrace@127.0.0.1:${closed}/postgres`, "--table", "spans"], new RegExp(`connection refused by 127\\.0\\.0\\.1:${closed}`));
+  });
+
+  it("a server that never answers: connect timeout", async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    const port = await new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as { port: number }).port)));
+    try {
+      const r = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+        const child = startAdtrace(["pull", `postgres://adtrace@127.0.0.1:${port}/postgres`, "--table", "spans", "--timeout", "1", "--db", join(tmp, "t.duckdb")]);
+        let stderr = "";
+        let stdout = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        child.stdout.on("data", (d) => (stdout += d));
+        child.on("close", (code) => resolve({ code, stderr, stdout }));
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/timed out connecting to 127\.0\.0\.1:\d+ after 1s/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it("a statement slower than --timeout", async () => {
+    await server.query("CREATE VIEW analytics.slow_spans AS SELECT s.* FROM analytics.ad_spans s CROSS JOIN pg_sleep(5) AS z");
+    fails([server.url({ password: null }), "--table", "analytics.slow_spans", "--timeout", "1"], /timed out: the server cancelled a statement after 1s/);
+  });
+
+  it("unknown table: lists the tables it can see", () => {
+    const r = fails([server.url({ password: null }), "--table", "analytics.nope"], /no table or view 'analytics\.nope'/);
+    expect(r.stderr).toMatch(/tables it can see: .*analytics\.ad_spans.*public\.spans_by_end/);
+  });
+
+  it("a table without span columns", () => {
+    fails([server.url({ password: null }), "--table", "metrics"], /#public\.metrics: cannot find a column for trace_id, span_id, start \(columns: metric, value, recorded_at\)/);
+  });
+
+  it("--map naming a column the table lacks", () => {
+    fails([server.url({ password: null }), "--table", "spans_by_end", "--map", "service=nope"], /--map service=nope: no column 'nope'/);
+  });
+
+  it("SQL in --table is refused, and the table is still there", async () => {
+    for (const table of ["ad_spans; DROP TABLE analytics.ad_spans", 'analytics.ad_spans"; DROP TABLE analytics.ad_spans; --', "analytics.ad_spans --", "a.b.c"]) {
+      fails([server.url({ password: null }), "--table", table], /is not a table name/);
+    }
+    const n = await server.query("SELECT count(*) AS n FROM analytics.ad_spans");
+    expect(Number(n.rows[0].n)).toBe(369);
+  });
+
+  it("bad --since", () => {
+    fails([server.url({ password: null }), "--table", "analytics.ad_spans", "--since", "yesterday"], /--since expects a time ago/);
+  });
+});
+
+describe("a pull killed halfway", () => {
+  it("leaves the DuckDB file as it was", async () => {
+    // 100,000 rows behind a view that sleeps 50 ms every 1,000 rows: about 5 s to read.
+    await server.query(`CREATE TABLE analytics.big_spans AS
+      SELECT g AS seq, lpad(to_hex(g), 32, '0') AS trace_id, lpad(to_hex(g), 16, '0') AS span_id, 'bid.request.handle' AS name,
+             'adserver' AS service, timestamptz '2024-05-02 00:00:00+00' + g * interval '1 ms' AS start_time, 1.5 AS duration_ms
+      FROM generate_series(1, 100000) AS g`);
+    await server.query(`CREATE FUNCTION analytics.slowly(i int) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN IF i % 1000 = 0 THEN PERFORM pg_sleep(0.05); END IF; RETURN true; END $$`);
+    await server.query("CREATE VIEW analytics.slow_big AS SELECT * FROM analytics.big_spans WHERE analytics.slowly(seq)");
+
+    const db = freshDb();
+    pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db]);
+    const before = await snapshot(db);
+
+    // startAdtrace passes no extra environment, so the password goes in the URL here.
+    const child = startAdtrace(["pull", server.url(), "--table", "analytics.slow_big", "--db", db]);
+    const progress = await new Promise<string>((resolve, reject) => {
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        // The first progress line: rows have arrived and are being appended.
+        if (/ spans\n/.test(stderr)) {
+          child.kill("SIGKILL");
+          resolve(stderr);
+        }
+      });
+      child.on("close", (code, signal) => (signal === "SIGKILL" ? undefined : reject(new Error(`pull ended (${code}) before it could be killed: ${stderr}`))));
+    });
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.on("close", resolve)));
+    expect(progress).toMatch(/slow_big .*[1-9][\d,]* spans/);
+    expect(await snapshot(db)).toEqual(before);
+  }, 60_000);
+});
+
+describe("pull's parsers", () => {
+  it("--since/--until: times ago and ISO-8601 (UTC unless it says otherwise)", () => {
+    const now = new Date("2024-05-10T12:00:00Z");
+    const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
+    expect(parseTimeBound("24h", "--since", now)).toBe(ns("2024-05-09T12:00:00Z"));
+    expect(parseTimeBound("7d", "--since", now)).toBe(ns("2024-05-03T12:00:00Z"));
+    expect(parseTimeBound("30m", "--since", now)).toBe(ns("2024-05-10T11:30:00Z"));
+    expect(parseTimeBound("2w", "--since", now)).toBe(ns("2024-04-26T12:00:00Z"));
+    expect(parseTimeBound("2024-05-01", "--since", now)).toBe(ns("2024-05-01T00:00:00Z"));
+    expect(parseTimeBound("2024-05-01T10:00:00", "--since", now)).toBe(ns("2024-05-01T10:00:00Z"));
+    expect(parseTimeBound("2024-05-01T10:00:00+02:00", "--since", now)).toBe(ns("2024-05-01T08:00:00Z"));
+    expect(parseTimeBound(undefined, "--since", now)).toBeUndefined();
+    for (const bad of ["yesterday", "24", "2024-13-01", "7 days"]) expect(() => parseTimeBound(bad, "--since", now)).toThrow(/--since expects/);
+  });
+
+  it("Postgres timestamp text to epoch µs (worked by hand)", () => {
+    // 2024-05-01T12:00:01Z = 1714564801 s (19844 days × 86400 + 12 h + 1 s).
+    expect(19844 * 86400 + 12 * 3600 + 1).toBe(1714564801);
+    expect(pgTimeMicros("2024-05-01 12:00:01.5492+00")).toBe(1714564801_549200n);
+    expect(pgTimeMicros("2024-05-01 14:00:01.5492+02")).toBe(1714564801_549200n);
+    expect(pgTimeMicros("2024-05-01 06:30:01.000001-05:30")).toBe(1714564801_000001n);
+    expect(pgTimeMicros("2024-05-01 12:00:01")).toBe(1714564801_000000n);
+    expect(pgTimeMicros("2024-05-01")).toBe((1714564801n - 12n * 3600n - 1n) * 1_000_000n);
+    expect(pgTimeMicros("infinity")).toBeNull();
+    expect(isoFromNs(1714564801_549200_123n)).toBe("2024-05-01T12:00:01.549200Z");
+  });
+
+  it("URLs: the source never holds the password; postgresql:// is postgres://", () => {
+    const t = parsePullUrl("postgresql://ana:s3cr%40t-pass@db.internal/telemetry?sslmode=require", {});
+    expect(t.url).toBe("postgres://ana@db.internal:5432/telemetry");
+    expect(t.format).toBe("postgres");
+    expect(t.secrets).toContain("s3cr@t-pass");
+    expect(() => parsePullUrl("mysql://a@b/c", {})).toThrow(/postgres:\/\/, postgresql:\/\/ or redshift:\/\//);
+    expect(() => parsePullUrl("postgres://a:pa ss@[bad/c", {})).toThrow(/cannot parse/);
+    try {
+      parsePullUrl("postgres://a:Very-Secret-1@[bad/c", {});
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain("Very-Secret-1");
+    }
+  });
+
+  it("table names", () => {
+    expect(parseTableName("spans")).toEqual({ name: "spans" });
+    expect(parseTableName("analytics.Ad_Spans$1")).toEqual({ schema: "analytics", name: "Ad_Spans$1" });
+    for (const bad of ["1spans", "a.b.c", "spans;", "\"spans\"", "a .b", ""]) expect(() => parseTableName(bad)).toThrow(/is not a table name/);
+  });
+});
+
+/** Rows at the high-water mark are asked for again (and skipped as stored): count them among the rows just pulled. */
+function atMarkAfter(rows: CanonicalRow[]): number {
+  const max = rows.reduce((m, r) => (BigInt(r.start_ns) > m ? BigInt(r.start_ns) : m), 0n);
+  return rows.filter((r) => BigInt(r.start_ns) === max).length;
+}
