@@ -130,7 +130,13 @@ beforeAll(async () => {
   await server.query(`INSERT INTO public.spans_epoch
     SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_ns_text::int8, end_ns_text::int8,
            attributes::jsonb, resource_attributes::jsonb, trace_state, 'eu-west-1' FROM ${RECORDSET}`, [data]);
+  // Text start times (ISO 8601, which the server cannot compare as times) and an interval duration.
+  await server.query("CREATE TABLE public.spans_text (trace_id text, span_id text, parent_span_id text, name text, service text, kind text, status text, start_time text, duration interval, attributes jsonb, resource_attributes jsonb)");
+  await server.query(`INSERT INTO public.spans_text
+    SELECT trace_id, span_id, parent_span_id, name, service, kind, status, replace(replace(start_text, ' ', 'T'), '+00', 'Z'),
+           end_text::timestamptz - start_text::timestamptz, attributes::jsonb, resource_attributes::jsonb FROM ${RECORDSET}`, [data]);
   await server.query("CREATE TABLE public.metrics (metric text, value float8, recorded_at timestamptz)");
+  await server.query(`CREATE TABLE public.cased ("Trace_Id" text, trace_id text, span_id text, start_time timestamptz)`);
 }, 180_000);
 
 afterAll(async () => {
@@ -259,6 +265,16 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     expect(await watermark()).toBe(await maxNs());
   });
 
+  it("a text start column and an interval duration: no server-side filter, so each pull reads the whole table", async () => {
+    const db = freshDb();
+    const first = await pullSpans({ url: server.url(), table: "spans_text", db });
+    expect(await dbRows(db)).toEqual(fileRows);
+    expect(first.notes.join(" ")).toMatch(/start column 'start_time' is text: the server cannot filter on it/);
+    const second = await pullSpans({ url: server.url(), table: "spans_text", db });
+    expect([second.rowsFetched, second.load.spansAdded, second.load.duplicates, second.incremental]).toEqual([369, 0, 369, false]);
+    await expect(pullSpans({ url: server.url(), table: "spans_text", db, since: "2024-05-01" })).rejects.toThrow(/--since\/--until need a timestamp or numeric start column/);
+  });
+
   it("redshift:// is the same protocol (port 5439 unless given) and is recorded as such", async () => {
     const db = freshDb();
     const out = pullJson([server.url({ password: null, scheme: "redshift" }), "--table", "analytics.ad_spans", "--db", db]);
@@ -355,6 +371,10 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
 
   it("a table without span columns", () => {
     fails([server.url({ password: null }), "--table", "metrics"], /#public\.metrics: cannot find a column for trace_id, span_id, start \(columns: metric, value, recorded_at\)/);
+  });
+
+  it("columns whose names differ only in case", () => {
+    fails([server.url({ password: null }), "--table", "cased"], /columns 'Trace_Id' and 'trace_id' differ only in case/);
   });
 
   it("--map naming a column the table lacks", () => {

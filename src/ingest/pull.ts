@@ -8,7 +8,7 @@
 // The core never prints; every error is an InputError/UsageError whose text holds no password.
 import { userInfo } from "node:os";
 import pg from "pg";
-import { intervalValue, timestampTZValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
+import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
 import { Db } from "../core/db.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
@@ -98,6 +98,12 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
     const source = `${target.url}#${table.schema}.${table.name}`;
     const qualified = `${pg.escapeIdentifier(table.schema)}.${pg.escapeIdentifier(table.name)}`;
     const columns = table.columns;
+    const byFoldedName = new Map<string, string>();
+    for (const c of columns) {
+      const other = byFoldedName.get(c.name.toLowerCase());
+      if (other !== undefined) throw new InputError(source, `columns '${other}' and '${c.name}' differ only in case, which DuckDB cannot hold apart; pull from a view that renames one`);
+      byFoldedName.set(c.name.toLowerCase(), c.name);
+    }
     // Plan once here so an unmappable table fails before the DuckDB file is touched.
     const mapping = planMapping(columns.map((c) => ({ name: c.name, type: DUCK_TYPE[c.kind] })), options.map, source);
     const start = columns.find((c) => c.name === mapping.columns.start)!;
@@ -487,7 +493,9 @@ function appendText(appender: DuckDBAppender, kind: Kind, text: string | null): 
     case "timestamp": {
       const micros = pgTimeMicros(text);
       if (micros === null) return appender.appendNull();
-      return kind === "timestamptz" ? appender.appendTimestampTZ(timestampTZValue(micros)) : appender.appendTimestamp(timestampValue(micros));
+      // Both as a plain timestamp: the µs are already UTC, the appender stores them unchanged in a
+      // TIMESTAMPTZ column (no time-zone conversion), and this path is ~4x faster than appendTimestampTZ.
+      return appender.appendTimestamp(timestampValue(micros));
     }
     case "interval": {
       const micros = secondsToMicros(text);

@@ -8,7 +8,7 @@ export function pullSummary(result: PullResult): TableResult {
   const { load } = result;
   const heading = [
     load.spansAdded === 0 && result.rowsFetched > 0
-      ? `Nothing new: all ${formatCount(result.rowsFetched)} rows pulled from ${result.table} were already in ${result.db}.`
+      ? `Nothing new: the ${rows(result.rowsFetched)} read from ${result.table} ${result.rowsFetched === 1 ? "was" : "were"} already in ${result.db}.`
       : `Pulled ${formatCount(load.spansAdded)} new spans from ${result.table} into ${result.db} (now ${formatCount(result.totalSpans)}).`,
   ];
   const window = [result.from ? `start ≥ ${result.from}` : "", result.until ? `start < ${result.until}` : ""].filter(Boolean).join(" and ");
@@ -16,8 +16,11 @@ export function pullSummary(result: PullResult): TableResult {
   if (result.incremental) notes.push(`incremental: asked only for rows from the last pull's high-water mark (${result.highWaterBefore}); --full re-pulls everything.`);
   else if (window) notes.push(`asked for rows with ${window}.`);
   if (result.highWaterAfter) notes.push(`next pull starts at ${result.highWaterAfter} (start column '${result.startColumn}').`);
-  if (load.duplicates) notes.push(`${formatCount(load.duplicates)} rows were spans already stored (same trace_id and span_id), skipped${load.conflicts ? `; ${formatCount(load.conflicts)} of them with different content` : ""}.`);
-  if (load.skipped) notes.push(`${formatCount(load.skipped)} rows skipped: ${load.skippedExamples.join("; ")}`);
+  if (load.duplicates) {
+    notes.push(`${rows(load.duplicates)} already stored (same trace_id and span_id) skipped${load.conflicts ? `, ${formatCount(load.conflicts)} of them with different content` : ""}` +
+      `${result.incremental ? "; rows at the high-water mark are read again so that none arriving later with the same start is lost" : ""}.`);
+  }
+  if (load.skipped) notes.push(`${rows(load.skipped)} skipped: ${load.skippedExamples.join("; ")}`);
   notes.push(...result.notes);
   return {
     heading,
@@ -47,3 +50,5 @@ export function pullSummary(result: PullResult): TableResult {
     },
   };
 }
+
+const rows = (n: number) => `${formatCount(n)} row${n === 1 ? "" : "s"}`;
