@@ -51,39 +51,17 @@ SELECT *, lead(effective_from_ns, 1, 9223372036854775807) OVER (PARTITION BY sys
 
 -- name: set_attribute_lists
 -- The attribute-name lists and the warehouse list, as session variables the view reads.
--- params: $cost_attrs, $system_attrs, $statement_attrs, $bytes_attrs, $credits_attrs, $size_attrs, $rpu_attrs, $vcpu_attrs, $warehouses, $weighted, $assume_weight
+-- params: $cost_attrs, $bytes_attrs, $warehouses, $weighted, $assume_weight
 SET VARIABLE adtrace_lists = {
-  'cost': $cost_attrs, 'system': $system_attrs, 'statement': $statement_attrs, 'bytes': $bytes_attrs,
-  'credits': $credits_attrs, 'size': $size_attrs, 'rpu': $rpu_attrs, 'vcpu': $vcpu_attrs, 'warehouses': $warehouses,
+  'cost': $cost_attrs, 'bytes': $bytes_attrs, 'warehouses': $warehouses,
   'weighted': $weighted, 'assume_weight': $assume_weight
 };
 
 -- name: costed_spans
 -- The spans with stage, self time, weight and cost, computed once per session: the table every analysis reads (DESIGN.md, "Cost model").
-CREATE OR REPLACE TEMP TABLE costed_spans AS
+-- Self time first, as its own table: the optimizer then sees its real size when joining it.
+CREATE OR REPLACE TEMP TABLE _covered AS
 WITH
-keys AS (SELECT DISTINCT name, service FROM spans),
-key_rules AS (
-  SELECT k.name, k.service, r.priority, r.stage, r.n_attrs
-  FROM keys k JOIN stage_rules r
-    ON (r.name_glob IS NULL OR k.name GLOB r.name_glob) AND (r.service_glob IS NULL OR k.service GLOB r.service_glob)
-),
-key_stage AS (
-  SELECT name, service,
-         arg_min(stage, priority) FILTER (WHERE n_attrs = 0) AS base_stage,
-         min(priority) FILTER (WHERE n_attrs = 0) AS base_priority
-  FROM key_rules GROUP BY name, service
-),
-attr_rules AS (
-  SELECT r.* FROM key_rules r JOIN key_stage k ON k.name = r.name AND k.service = r.service
-  WHERE r.n_attrs > 0 AND (k.base_priority IS NULL OR r.priority < k.base_priority)
-),
-attr_stage AS (
-  SELECT s.trace_id, s.span_id, arg_min(r.stage, r.priority) AS stage
-  FROM spans s JOIN attr_rules r ON r.name = s.name AND r.service = s.service
-  WHERE r.n_attrs = (SELECT count(*) FROM stage_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
-  GROUP BY s.trace_id, s.span_id
-),
 child_iv AS (
   SELECT c.trace_id, c.parent_span_id AS span_id,
          greatest(c.start_ns, p.start_ns) AS s_ns,
@@ -96,14 +74,36 @@ child_ordered AS (
          max(e_ns) OVER (PARTITION BY trace_id, span_id ORDER BY s_ns, e_ns ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
   FROM child_iv WHERE e_ns > s_ns
 ),
-covered AS (
+covered_ns AS (
   -- The union of the children's clipped intervals: each adds only what lies past every earlier end.
   SELECT trace_id, span_id, sum(greatest(0, e_ns - greatest(s_ns, COALESCE(prev_end, s_ns)))) AS covered_ns
   FROM child_ordered GROUP BY trace_id, span_id
+)
+SELECT * FROM covered_ns;
+-- Stage rules are matched once per distinct (name, service), into small tables.
+CREATE OR REPLACE TEMP TABLE _key_rules AS
+SELECT k.name, k.service, r.priority, r.stage, r.n_attrs
+FROM (SELECT DISTINCT name, service FROM spans) k JOIN stage_rules r
+  ON (r.name_glob IS NULL OR k.name GLOB r.name_glob) AND (r.service_glob IS NULL OR k.service GLOB r.service_glob);
+CREATE OR REPLACE TEMP TABLE _key_stage AS
+SELECT name, service,
+       arg_min(stage, priority) FILTER (WHERE n_attrs = 0) AS base_stage,
+       min(priority) FILTER (WHERE n_attrs = 0) AS base_priority
+FROM _key_rules GROUP BY name, service;
+CREATE OR REPLACE TEMP TABLE _attr_rules AS
+SELECT r.* FROM _key_rules r JOIN _key_stage k ON k.name = r.name AND k.service = r.service
+WHERE r.n_attrs > 0 AND (k.base_priority IS NULL OR r.priority < k.base_priority);
+CREATE OR REPLACE TEMP TABLE costed_spans AS
+WITH
+attr_stage AS (
+  SELECT s.trace_id, s.span_id, arg_min(r.stage, r.priority) AS stage
+  FROM spans s JOIN _attr_rules r ON r.name = s.name AND r.service = s.service
+  WHERE r.n_attrs = (SELECT count(*) FROM stage_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
+  GROUP BY s.trace_id, s.span_id
 ),
 -- Per-span columns in one pass over spans: sampling information (OpenTelemetry tracestate
 -- ot=th:HEX threshold or legacy ot=p:N; sampler attributes), and the attributes the cost model reads.
-base AS (
+base AS NOT MATERIALIZED (
   SELECT s.* EXCLUDE (resource_attributes),
          regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
          regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
@@ -120,16 +120,20 @@ base AS (
          END AS carried,
          COALESCE(th <> '' OR p <> '' OR s.attributes['sampleRate'] IS NOT NULL OR s.attributes['SampleRate'] IS NOT NULL
            OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic', FALSE) AND carried IS NULL AS says_sampled,
-         lower(list_filter(list_transform(getvariable('adtrace_lists').system, x -> s.attributes[x]), v -> v IS NOT NULL)[1]) AS db_system,
+         -- The OpenTelemetry names below are ours, not user input; only config lists go through variables.
+         lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])) AS db_system,
          list_filter(list_transform(getvariable('adtrace_lists').cost, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND isfinite(v) AND v >= 0)[1] AS explicit_usd,
          TRY_CAST(s.attributes['cost.compute_usd'] AS DOUBLE) AS split_compute_usd,
          TRY_CAST(s.attributes['cost.query_usd'] AS DOUBLE) AS split_query_usd,
-         list_filter(list_transform(getvariable('adtrace_lists').statement, x -> s.attributes[x]), v -> v IS NOT NULL)[1] AS statement,
+         COALESCE(s.attributes['db.statement'], s.attributes['db.query.text']) AS statement,
          list_filter(list_transform(getvariable('adtrace_lists').bytes, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS bytes_attr,
-         list_filter(list_transform(getvariable('adtrace_lists').credits, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS credits_attr,
-         upper(list_filter(list_transform(getvariable('adtrace_lists').size, x -> s.attributes[x]), v -> v IS NOT NULL)[1]) AS size_attr,
-         list_filter(list_transform(getvariable('adtrace_lists').rpu, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS rpu_seconds_attr,
-         list_filter(list_transform(getvariable('adtrace_lists').vcpu, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v > 0)[1] AS vcpus_attr
+         CASE WHEN s.attributes['snowflake.credits_used'] IS NOT NULL OR s.attributes['db.credits_used'] IS NOT NULL THEN
+           list_filter([TRY_CAST(s.attributes['snowflake.credits_used'] AS DOUBLE), TRY_CAST(s.attributes['db.credits_used'] AS DOUBLE)], v -> v IS NOT NULL AND v >= 0)[1] END AS credits_attr,
+         upper(COALESCE(s.attributes['snowflake.warehouse.size'], s.attributes['db.warehouse.size'])) AS size_attr,
+         CASE WHEN s.attributes['redshift.rpu_seconds'] IS NOT NULL OR s.attributes['db.rpu_seconds'] IS NOT NULL THEN
+           list_filter([TRY_CAST(s.attributes['redshift.rpu_seconds'] AS DOUBLE), TRY_CAST(s.attributes['db.rpu_seconds'] AS DOUBLE)], v -> v IS NOT NULL AND v >= 0)[1] END AS rpu_seconds_attr,
+         CASE WHEN s.attributes['compute.vcpus'] IS NOT NULL OR s.attributes['host.cpu.count'] IS NOT NULL THEN
+           list_filter([TRY_CAST(s.attributes['compute.vcpus'] AS DOUBLE), TRY_CAST(s.attributes['host.cpu.count'] AS DOUBLE)], v -> v IS NOT NULL AND v > 0)[1] END AS vcpus_attr
   FROM spans s
 ),
 rule_weight AS (
@@ -160,9 +164,9 @@ enriched AS (
               ELSE COALESCE(b.carried, tw.weight, rw.weight, 1.0) END AS weight,
          CASE WHEN list_contains(getvariable('adtrace_lists').warehouses, b.db_system) THEN b.db_system END AS warehouse
   FROM base b
-  LEFT JOIN key_stage k ON k.name = b.name AND k.service = b.service
+  LEFT JOIN _key_stage k ON k.name = b.name AND k.service = b.service
   LEFT JOIN attr_stage a ON a.trace_id = b.trace_id AND a.span_id = b.span_id
-  LEFT JOIN covered cv ON cv.trace_id = b.trace_id AND cv.span_id = b.span_id
+  LEFT JOIN _covered cv ON cv.trace_id = b.trace_id AND cv.span_id = b.span_id
   LEFT JOIN trace_weight tw ON tw.trace_id = b.trace_id
   LEFT JOIN rule_weight rw ON rw.trace_id = b.trace_id AND rw.span_id = b.span_id
 ),

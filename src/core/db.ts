@@ -2,6 +2,7 @@
 // parameters (plain text or a named query from queries/), converts DuckDB values to plain JS at
 // the boundary (bigint → number when exact, else decimal string; timestamps → ISO strings; MAPs →
 // objects), and closes in `finally` through withDb.
+import { rmSync } from "node:fs";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppender } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
 import { getQuery } from "./queries.js";
@@ -16,11 +17,14 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** DuckDB memory limit, e.g. "1GB". Loads set it so staging spills to disk instead of growing RSS. */
   memoryLimit?: string;
+  /** Where DuckDB spills what does not fit in memoryLimit. */
+  tempDirectory?: string;
   threads?: number;
 }
 
 export class Db {
   readonly path: string;
+  private tempDirectory: string | undefined;
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
@@ -35,6 +39,7 @@ export class Db {
     const config: Record<string, string> = {};
     if (options.readOnly) config.access_mode = "READ_ONLY";
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     if (options.threads) config.threads = String(options.threads);
     let instance: DuckDBInstance;
     try {
@@ -43,7 +48,9 @@ export class Db {
       throw describeOpenError(path, error);
     }
     const connection = await instance.connect();
-    return new Db(instance, connection, path);
+    const db = new Db(instance, connection, path);
+    db.tempDirectory = options.tempDirectory;
+    return db;
   }
 
   get isMemory(): boolean {
@@ -105,6 +112,7 @@ export class Db {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.tempDirectory) rmSync(this.tempDirectory, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,8 @@
 // loaded into an in-memory database (canonical Parquet, as `adtrace export` writes it, is read
 // in place without copying), or `--db FILE` opens a database that `adtrace load` filled.
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Db } from "./db.js";
 import { InputError, UsageError } from "../errors.js";
 import { ensureSchema, loadInputs, type LoadOptions, type LoadResult } from "../ingest/load.js";
@@ -42,7 +44,7 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
     const path = options.db ?? (existsSync(DEFAULT_DB) ? DEFAULT_DB : undefined);
     if (!path) throw new UsageError(`no spans: give span files (e.g. adtrace cost breakdown spans.jsonl) or --db FILE (no ./${DEFAULT_DB} here)`);
     if (!existsSync(path)) throw new InputError(path, "no such database (create it with adtrace load --db FILE)");
-    const db = await Db.open({ path, readOnly: true });
+    const db = await Db.open({ path, readOnly: true, ...analysisMemory() });
     try {
       const hasSpans = await db.scalar<number>("SELECT count(*) FROM information_schema.tables WHERE table_name = 'spans'");
       if (!hasSpans) throw new InputError(path, "database holds no spans table (was it written by adtrace load?)");
@@ -52,7 +54,7 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
     }
     return { db, label: path };
   }
-  const db = await Db.open();
+  const db = await Db.open(analysisMemory());
   try {
     const parquet = await canonicalParquet(db, options);
     if (parquet) {
@@ -67,6 +69,18 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
     db.close();
     throw error;
   }
+}
+
+/**
+ * Analysis keeps its working tables (costed_spans) within a memory limit and spills the rest to
+ * a temporary directory, so 10M spans do not need 10M spans' worth of RAM.
+ * ADTRACE_MEMORY_LIMIT overrides the limit (DuckDB syntax: "4GB").
+ */
+export function analysisMemory(): { memoryLimit: string; tempDirectory: string } {
+  return {
+    memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "2GB",
+    tempDirectory: join(tmpdir(), `adtrace-duckdb-${process.pid}`),
+  };
 }
 
 const CANONICAL_COLUMNS = [

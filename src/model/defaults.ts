@@ -66,6 +66,7 @@ export const DEFAULT_BYTES_ATTRIBUTES = [
   "db.bytes_billed", "bigquery.total_bytes_billed", "db.bytes_scanned", "bigquery.total_bytes_processed",
   "snowflake.bytes_scanned", "redshift.bytes_scanned", "db.response.bytes_scanned",
 ];
+// The attribute names below are read in queries/model.sql (kept in step with these lists).
 /** Snowflake credits a query used, when the span carries them. */
 export const DEFAULT_CREDITS_ATTRIBUTES = ["snowflake.credits_used", "db.credits_used"];
 /** Snowflake warehouse size (XSMALL … 6XLARGE). */

@@ -2,10 +2,7 @@
 // attribute lists are loaded as rows (never SQL text), then the `costed_spans` view is created.
 import type { Db } from "../core/db.js";
 import type { Config, SamplingRule } from "./config.js";
-import {
-  DEFAULT_CREDITS_ATTRIBUTES, DEFAULT_RPU_SECONDS_ATTRIBUTES, DEFAULT_SIZE_ATTRIBUTES, DEFAULT_VCPU_ATTRIBUTES,
-  STATEMENT_ATTRIBUTES, SYSTEM_ATTRIBUTES, type PriceBook, type WarehousePrice,
-} from "./defaults.js";
+import type { PriceBook, WarehousePrice } from "./defaults.js";
 
 // The earliest book applies from the beginning of time.
 const BEGINNING_NS = -(2n ** 62n);
@@ -46,13 +43,7 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
   await db.run("model.price_ranges");
   await db.run("model.set_attribute_lists", {
     cost_attrs: config.cost_attributes,
-    system_attrs: SYSTEM_ATTRIBUTES,
-    statement_attrs: STATEMENT_ATTRIBUTES,
     bytes_attrs: config.bytes_attributes,
-    credits_attrs: DEFAULT_CREDITS_ATTRIBUTES,
-    size_attrs: DEFAULT_SIZE_ATTRIBUTES,
-    rpu_attrs: DEFAULT_RPU_SECONDS_ATTRIBUTES,
-    vcpu_attrs: DEFAULT_VCPU_ATTRIBUTES,
     warehouses: config.warehouses.map((w) => w.toLowerCase()),
     weighted: !options.unweighted,
     assume_weight: options.assumeWeight ?? 1,
