@@ -461,6 +461,9 @@ describe("pull's parsers", () => {
     expect(t.url).toBe("postgres://ana@db.internal:5432/telemetry");
     expect(t.format).toBe("postgres");
     expect(t.secrets).toContain("s3cr@t-pass");
+    // node-postgres checks the certificate for require too; say so instead of its multi-line warning.
+    expect(new URL(t.connectionString).searchParams.get("sslmode")).toBe("verify-full");
+    expect(new URL(parsePullUrl("postgres://a@b/c?sslmode=no-verify", {}).connectionString).searchParams.get("sslmode")).toBe("no-verify");
     expect(() => parsePullUrl("mysql://a@b/c", {})).toThrow(/postgres:\/\/, postgresql:\/\/ or redshift:\/\//);
     expect(() => parsePullUrl("postgres://a:pa ss@[bad/c", {})).toThrow(/cannot parse/);
     try {

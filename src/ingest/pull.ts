@@ -243,6 +243,10 @@ export function parsePullUrl(text: string, env: NodeJS.ProcessEnv = process.env)
     throw new UsageError(`cannot parse the ${scheme[1]}:// URL (expected ${scheme[1]}://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require])`);
   }
   if (format === "redshift" && !url.port) url.port = REDSHIFT_PORT;
+  // pg verifies the server's certificate for prefer/require/verify-ca too (stricter than libpq) and
+  // warns at length on stderr; say verify-full, which is what happens. no-verify skips the check.
+  const sslmode = url.searchParams.get("sslmode");
+  if ((sslmode === "prefer" || sslmode === "require" || sslmode === "verify-ca") && !url.searchParams.has("uselibpqcompat")) url.searchParams.set("sslmode", "verify-full");
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
