@@ -1,0 +1,49 @@
+// The CLI surface: --help and --version start without DuckDB, usage errors exit 2, every
+// command has help with examples.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { adtrace, FIXTURE } from "./helpers/cli.js";
+
+// A preload that reports every module whose name mentions duckdb as it is required.
+const probe = join(mkdtempSync(join(tmpdir(), "adtrace-probe-")), "probe.cjs");
+writeFileSync(probe, `const M = require("module"); const load = M._load;
+M._load = function (request) { if (/duckdb/i.test(request)) process.stderr.write("PROBE duckdb\\n"); return load.apply(this, arguments); };`);
+const withProbe = { env: { NODE_OPTIONS: `--require ${probe}` } };
+
+describe("cli", () => {
+  it("--help and --version do not load DuckDB; an analysis does", () => {
+    const help = adtrace(["--help"], withProbe);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: adtrace/);
+    expect(help.stderr).not.toMatch(/PROBE duckdb/);
+    expect(adtrace(["--version"], withProbe).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(adtrace(["inspect", `${FIXTURE}/otlp.jsonl`, "--format", "json"], withProbe).stderr).toMatch(/PROBE duckdb/);
+  });
+
+  it("every command's help has examples", () => {
+    for (const command of [["load"], ["pull"], ["inspect"], ["export"], ["cost", "breakdown"], ["cost", "queries"], ["cost", "flags"], ["savings"], ["report"], ["diff"], ["generate"], ["init"]]) {
+      const r = adtrace([...command, "--help"]);
+      expect(r.code, command.join(" ")).toBe(0);
+      expect(r.stdout, command.join(" ")).toMatch(/Examples:\n\s+\$ .*adtrace /);
+    }
+  });
+
+  it("usage errors exit 2 with one line and a hint", () => {
+    const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", "colour"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("adtrace: error: --by: unknown key 'colour' (expected stage, name, service or attr:KEY)\n");
+    expect(adtrace(["cost", "breakdown", "--nope"]).code).toBe(2);
+    expect(adtrace(["savings", `${FIXTURE}/otlp.jsonl`, "--cache", "tracking=2"]).stderr).toMatch(/between 0 and 1/);
+    expect(adtrace(["--format", "xml", "inspect"]).code).toBe(2);
+  });
+
+  it("stdout is data: CSV piped is clean, notes go to stderr", () => {
+    const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
+    expect(r.stdout.split("\r\n")[0]).toBe("stage,spans,events,cost_per_event_usd,cost_share,compute_per_event_usd,query_per_event_usd,p50_ms,p95_ms,p99_ms,self_p50_ms,self_p95_ms,warehouse");
+    expect(r.stderr).toMatch(/^note: /m);
+    expect(r.stdout).not.toMatch(/note:|\u001b/);
+  });
+});

@@ -1,0 +1,85 @@
+// Ingest paths and cases not covered elsewhere: large single documents read element by element,
+// duplicate spans with different content, Parquet with columns of the wrong type.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { documentElements } from "../src/ingest/json-reader.js";
+import { InputError } from "../src/errors.js";
+import { Db } from "../src/core/db.js";
+
+const dir = mkdtempSync(join(tmpdir(), "adtrace-edge-"));
+
+async function elements(text: string, chunk = 7) {
+  const chunks: Buffer[] = [];
+  const bytes = Buffer.from(text);
+  for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
+  const out: unknown[] = [];
+  for await (const e of documentElements(Readable.from(chunks), "doc.json")) out.push([e.path.join("."), e.value]);
+  return out;
+}
+
+describe("large documents, one element at a time", () => {
+  it("splits resourceSpans, Jaeger data, the result wrapper and root arrays, across chunk boundaries", async () => {
+    expect(await elements('{"resourceSpans": [{"a": "x,]}"}, {"b": [1, {"c": 2}]}]}')).toEqual([["resourceSpans", { a: "x,]}" }], ["resourceSpans", { b: [1, { c: 2 }] }]]);
+    expect(await elements('{"result": {"resourceSpans": [{"a": 1}]}}')).toEqual([["result.resourceSpans", { a: 1 }]]);
+    expect(await elements('\ufeff{"data": [{"traceID": "\\"q\\""}], "total": 1}')).toEqual([["data", { traceID: '"q"' }]]);
+    expect(await elements('[{"id": 1}, {"id": 2}]', 3)).toEqual([["", { id: 1 }], ["", { id: 2 }]]);
+  });
+
+  it("says a truncated document is truncated", async () => {
+    await expect(elements('{"resourceSpans": [{"a": 1}, {"b":')).rejects.toThrow(InputError);
+    await expect(elements('{"resourceSpans": [{"a": 1}, {"b":')).rejects.toThrow(/truncated/);
+  });
+
+  it("loads a document above the size threshold through the streaming reader, same as whole", () => {
+    const whole = JSON.parse(adtrace(["inspect", `${FIXTURE}/jaeger.json`, "--format", "json"]).stdout);
+    const streamed = adtrace(["inspect", `${FIXTURE}/jaeger.json`, "--format", "json"], { env: { ADTRACE_LARGE_JSON_BYTES: "1000" } });
+    expect(streamed.code, streamed.stderr).toBe(0);
+    const { formats: _a, ...a } = whole;
+    const { formats: _b, ...b } = JSON.parse(streamed.stdout);
+    expect(b).toEqual(a);
+    const zipkin = adtrace(["inspect", `${FIXTURE}/zipkin.json`, "--format", "json"], { env: { ADTRACE_LARGE_JSON_BYTES: "1000" } });
+    expect(JSON.parse(zipkin.stdout).spans).toBe(369);
+  });
+});
+
+describe("duplicates with different content", () => {
+  it("keep the first copy (a stored span wins) and count the conflict", () => {
+    const db = join(dir, "dup.duckdb");
+    const line = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").split("\n")[0]!;
+    const changed = line.replace('"name":"auction.rtb.run"', '"name":"auction.rtb.changed"');
+    expect(changed).not.toBe(line);
+    writeFileSync(join(dir, "a.jsonl"), line + "\n");
+    writeFileSync(join(dir, "b.jsonl"), changed + "\n");
+    adtrace(["load", join(dir, "a.jsonl"), "--db", db, "-q"]);
+    const second = JSON.parse(adtrace(["load", join(dir, "b.jsonl"), "--db", db, "--format", "json"]).stdout);
+    expect([second.spansAdded, second.duplicates, second.conflicts]).toEqual([0, 9, 1]);
+    const names = JSON.parse(adtrace(["cost", "breakdown", "--db", db, "--by", "name", "--format", "json"]).stdout).groups.map((g: { name: string }) => g.name);
+    expect(names).toContain("auction.rtb.run");
+    expect(names).not.toContain("auction.rtb.changed");
+  });
+});
+
+describe("Parquet with columns of the wrong type", () => {
+  it("maps text ids, text times and text durations, and skips rows it cannot use", async () => {
+    const path = join(dir, "typed.parquet");
+    const db = await Db.open();
+    try {
+      await db.exec(`COPY (SELECT * FROM (VALUES
+          ('0000000000000000000000000000abcd', '000000000000000a', 'op', 'svc', '1714564800123456', '2.5'),
+          ('0000000000000000000000000000abcd', '000000000000000b', 'op', 'svc', 'yesterday', '1'),
+          ('not-hex', '000000000000000c', 'op', 'svc', '1714564800123456', '1')
+        ) t(trace_id, span_id, name, service, start_us, duration_ms)) TO $path (FORMAT parquet)`, { path });
+    } finally {
+      db.close();
+    }
+    const r = JSON.parse(adtrace(["inspect", path, "--format", "json"]).stdout);
+    expect([r.spans, r.skipped]).toEqual([1, 2]);
+    expect(r.start).toBe("2024-05-01T12:00:00.123456Z");
+    const bd = JSON.parse(adtrace(["cost", "breakdown", path, "--by", "name", "--format", "json"]).stdout);
+    expect(bd.groups[0].p50_ms).toBe(2.5);
+  });
+});
