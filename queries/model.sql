@@ -93,14 +93,21 @@ FROM _key_rules GROUP BY name, service;
 CREATE OR REPLACE TEMP TABLE _attr_rules AS
 SELECT r.* FROM _key_rules r JOIN _key_stage k ON k.name = r.name AND k.service = r.service
 WHERE r.n_attrs > 0 AND (k.base_priority IS NULL OR r.priority < k.base_priority);
-CREATE OR REPLACE TEMP TABLE costed_spans AS
-WITH
-attr_stage AS (
+-- Attribute stage rules and sampling rules (usually none) as their own small tables.
+CREATE OR REPLACE TEMP TABLE _attr_stage AS
   SELECT s.trace_id, s.span_id, arg_min(r.stage, r.priority) AS stage
   FROM spans s JOIN _attr_rules r ON r.name = s.name AND r.service = s.service
   WHERE r.n_attrs = (SELECT count(*) FROM stage_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
-  GROUP BY s.trace_id, s.span_id
-),
+  GROUP BY s.trace_id, s.span_id;
+CREATE OR REPLACE TEMP TABLE _rule_weight AS
+  -- Config and --sample-rate rules (rare): only spans they match.
+  SELECT s.trace_id, s.span_id, 1.0 / arg_min(r.rate, r.priority) AS weight
+  FROM spans s JOIN sampling_rules r
+    ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
+  WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
+  GROUP BY s.trace_id, s.span_id;
+CREATE OR REPLACE TEMP TABLE costed_spans AS
+WITH
 -- Per-span columns in one pass over spans: sampling information (OpenTelemetry tracestate
 -- ot=th:HEX threshold or legacy ot=p:N; sampler attributes), and the attributes the cost model reads.
 base AS NOT MATERIALIZED (
@@ -136,14 +143,6 @@ base AS NOT MATERIALIZED (
            list_filter([TRY_CAST(s.attributes['compute.vcpus'] AS DOUBLE), TRY_CAST(s.attributes['host.cpu.count'] AS DOUBLE)], v -> v IS NOT NULL AND v > 0)[1] END AS vcpus_attr
   FROM spans s
 ),
-rule_weight AS (
-  -- Config and --sample-rate rules (rare): only spans they match.
-  SELECT s.trace_id, s.span_id, 1.0 / arg_min(r.rate, r.priority) AS weight
-  FROM spans s JOIN sampling_rules r
-    ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
-  WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
-  GROUP BY s.trace_id, s.span_id
-),
 trace_weight AS (
   -- Head sampling decides per trace: a span that carries no rate of its own takes the one its
   -- trace carries (the root's, else the largest any span carries). Config rules apply only to
@@ -165,10 +164,10 @@ enriched AS (
          CASE WHEN list_contains(getvariable('adtrace_lists').warehouses, b.db_system) THEN b.db_system END AS warehouse
   FROM base b
   LEFT JOIN _key_stage k ON k.name = b.name AND k.service = b.service
-  LEFT JOIN attr_stage a ON a.trace_id = b.trace_id AND a.span_id = b.span_id
+  LEFT JOIN _attr_stage a ON a.trace_id = b.trace_id AND a.span_id = b.span_id
   LEFT JOIN _covered cv ON cv.trace_id = b.trace_id AND cv.span_id = b.span_id
   LEFT JOIN trace_weight tw ON tw.trace_id = b.trace_id
-  LEFT JOIN rule_weight rw ON rw.trace_id = b.trace_id AND rw.span_id = b.span_id
+  LEFT JOIN _rule_weight rw ON rw.trace_id = b.trace_id AND rw.span_id = b.span_id
 ),
 priced AS (
   -- Price books are few rows with a [from, to) validity range: a range join, not a sort.
