@@ -49,7 +49,8 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
   return {
     heading: [
       `Cost per event by ${result.by.map(keyName).join(", ")} — ${meta.label}`,
-      `${headline(totals)}; ${formatUsd(totals.cost_per_event_usd)} per event (${formatUsd(totals.query_per_event_usd)} warehouse queries, ${formatUsd(totals.compute_per_event_usd)} compute).`,
+      `${headline(totals)}`,
+      `${formatUsd(totals.cost_per_event_usd)} per event: ${formatUsd(totals.query_per_event_usd)} warehouse queries + ${formatUsd(totals.compute_per_event_usd)} compute.`,
     ],
     columns,
     rows,

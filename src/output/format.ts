@@ -106,7 +106,7 @@ export function humanCell(column: Column, value: unknown, withBar: boolean): str
     case "usd":
       return formatUsd(n);
     case "share":
-      return withBar && column.bar ? `${formatShare(n).padStart(6)} ${shareBar(n, 10).padEnd(10)}` : formatShare(n);
+      return withBar && column.bar ? `${formatShare(n).padStart(6)} ${shareBar(n, 7).padEnd(7)}` : formatShare(n);
     case "ms":
       return formatMs(n);
     case "int":
@@ -137,11 +137,11 @@ function formatTable(result: TableResult, { colors }: FormatContext): string {
     const table = new Table({
       head: hasHeader ? columns.map((c) => colors.bold(c.title ?? c.key)) : [],
       colAligns: columns.map((c) => (isRightAligned(c) ? "right" : "left")),
-      style: { head: [], border: [], compact: true, "padding-left": 1, "padding-right": 1 },
+      style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 0 },
       chars: {
         top: "", "top-mid": "", "top-left": "", "top-right": "",
         bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: " ",
+        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "  ",
       },
     });
     for (const row of result.rows) table.push(columns.map((c) => humanCell(c, row[c.key], true)));
