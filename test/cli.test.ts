@@ -40,6 +40,17 @@ describe("cli", () => {
     expect(adtrace(["--format", "xml", "inspect"]).code).toBe(2);
   });
 
+  it("an input without spans: inspect says 0, analyses refuse with exit 2 instead of printing zeros", () => {
+    const empty = join(mkdtempSync(join(tmpdir(), "adtrace-empty-")), "empty.json");
+    writeFileSync(empty, '{"resourceSpans": []}');
+    expect(JSON.parse(adtrace(["inspect", empty, "--format", "json"]).stdout).spans).toBe(0);
+    for (const command of [["cost", "breakdown"], ["cost", "flags"], ["savings", "--suggest"]]) {
+      const r = adtrace([...command, empty]);
+      expect(r.code, command.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/holds no spans/);
+    }
+  });
+
   it("stdout is data: CSV piped is clean, notes go to stderr", () => {
     const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
     expect(r.stdout.split("\r\n")[0]).toBe("stage,spans,events,cost_per_event_usd,cost_share,compute_per_event_usd,query_per_event_usd,p50_ms,p95_ms,p99_ms,self_p50_ms,self_p95_ms,warehouse");

@@ -16,7 +16,7 @@ Examples:
       const { withAnalysis } = await import("../core/analysis.js");
       const { inspectSpans } = await import("../core/inspect.js");
       const { inspectView } = await import("../output/views.js");
-      const result = await withAnalysis(spanSource(inputs, options), ({ db, load }) => inspectSpans(db, load));
+      const result = await withAnalysis({ ...spanSource(inputs, options), allowEmpty: true }, ({ db, load }) => inspectSpans(db, load));
       print(inspectView(result), options);
     });
 }

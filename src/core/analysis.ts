@@ -3,11 +3,14 @@
 import { withSpans, type SpanSource, type SpanSourceOptions } from "./inputs.js";
 import { loadConfig, type Config } from "../model/config.js";
 import { installModel, type ModelOptions } from "../model/install.js";
+import { InputError } from "../errors.js";
 
 export interface AnalysisOptions extends SpanSourceOptions {
   /** --config FILE; else ./adtrace.config.yaml; else the built-in defaults. */
   config?: string;
   model?: ModelOptions;
+  /** Accept a source without spans (inspect); analyses refuse one rather than print zeros. */
+  allowEmpty?: boolean;
 }
 
 export interface Analysis extends SpanSource {
@@ -18,6 +21,9 @@ export async function withAnalysis<T>(options: AnalysisOptions, fn: (analysis: A
   const config = loadConfig(options.config);
   return withSpans(options, async (source) => {
     await installModel(source.db, config, options.model);
+    if (!options.allowEmpty && !Number(await source.db.scalar("SELECT count(*) FROM costed_spans"))) {
+      throw new InputError(source.label, "holds no spans: nothing to analyse (adtrace inspect shows what was read)");
+    }
     return fn({ ...source, config });
   });
 }
