@@ -8,8 +8,10 @@ import { readJaegerRecord } from "./jaeger.js";
 import { readOtlpRecord } from "./otlp.js";
 import { readZipkinRecord } from "./zipkin.js";
 import type { IngestStats, SpanRecord } from "./span.js";
+import type { JsonFormat } from "./sniff.js";
 
-export type JsonFormat = "otlp" | "jaeger" | "zipkin";
+export type { JsonFormat };
+
 
 export const JSON_ADAPTERS = { otlp: readOtlpRecord, jaeger: readJaegerRecord, zipkin: readZipkinRecord } as const;
 

@@ -1,62 +1,14 @@
-// Reading JSON span files with bounded memory: JSON Lines one line at a time, and a single
-// document either whole (small files) or, when large, one element of its top-level span array
-// at a time (resourceSpans entries, Jaeger traces, Zipkin spans), so a 400 MB document loads
-// without holding it as one string.
+// Reading JSON span documents with bounded memory: a single document either whole (small
+// files) or, when large, one element of its top-level span array at a time (resourceSpans
+// entries, Jaeger traces, Zipkin spans), so a 400 MB document loads without holding it as one
+// string. (JSON Lines are read by json-lines.ts and parallel.ts.)
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { InputError } from "../errors.js";
-import { quoteBigNumbers, stripBomText } from "./text.js";
-
-export interface JsonLine {
-  line: number;
-  text: string;
-  /** The line's bytes were not valid UTF-8. */
-  invalidUtf8: boolean;
-}
+import { stripBomText } from "./text.js";
+import { quoteBigNumbers } from "./span.js";
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Yields each non-empty line (CRLF tolerated, BOM removed), with its 1-based number. */
-export async function* jsonLines(stream: Readable, onBytes?: (n: number) => void): AsyncGenerator<JsonLine> {
-  let carry: Buffer | undefined;
-  let lineNo = 0;
-  const emit = (bytes: Buffer): JsonLine | undefined => {
-    lineNo++;
-    let end = bytes.length;
-    if (end > 0 && bytes[end - 1] === 0x0d) end--;
-    const slice = bytes.subarray(0, end);
-    let text = slice.toString("utf8");
-    let invalidUtf8 = false;
-    if (text.includes("\ufffd")) {
-      try {
-        fatalDecoder.decode(slice);
-      } catch {
-        invalidUtf8 = true;
-      }
-    }
-    if (lineNo === 1) text = stripBomText(text);
-    if (text.trim() === "") return undefined;
-    return { line: lineNo, text, invalidUtf8 };
-  };
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    onBytes?.(chunk.length);
-    let data = carry ? Buffer.concat([carry, chunk]) : chunk;
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf(0x0a, start);
-      if (nl < 0) break;
-      const line = emit(data.subarray(start, nl));
-      if (line) yield line;
-      start = nl + 1;
-    }
-    carry = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
-    data = Buffer.alloc(0);
-  }
-  if (carry && carry.length) {
-    const line = emit(carry);
-    if (line) yield line;
-  }
-}
 
 export const LARGE_DOCUMENT_BYTES = Number(process.env.ADTRACE_LARGE_JSON_BYTES ?? 128 * 1024 * 1024);
 

@@ -5,6 +5,7 @@ import { otlpResourceSpans } from "./otlp.js";
 import { isJaegerRecord } from "./jaeger.js";
 import { isZipkinRecord } from "./zipkin.js";
 import { findColumn } from "./mapping.js";
+import { stripBomText } from "./text.js";
 
 export const INPUT_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -14,10 +15,6 @@ export interface Sniffed {
   format: InputFormat;
   /** One JSON record per line (for otlp/jaeger/zipkin; ndjson always is). */
   jsonLines: boolean;
-}
-
-export function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** The JSON span format of one parsed record, if any. */
@@ -32,7 +29,7 @@ export function jsonFormatOf(record: unknown): JsonFormat | "ndjson" | undefined
 /** Sniff from the head of the decompressed content; undefined when it is no span format we know. */
 export function sniff(head: Buffer): Sniffed | undefined {
   if (head.length >= 4 && head.subarray(0, 4).toString("latin1") === "PAR1") return { format: "parquet", jsonLines: false };
-  const text = stripBom(head.toString("utf8"));
+  const text = stripBomText(head.toString("utf8"));
   const start = text.search(/\S/);
   if (start < 0) return undefined;
   const first = text[start];
