@@ -130,10 +130,12 @@ function epochExpr(col: ColumnInfo, unit: Unit): string {
   const numeric = isNumericType(col.type) ? `CAST(${q} AS HUGEINT)` : `TRY_CAST(TRY_CAST(${q} AS DOUBLE) AS HUGEINT)`;
   const scaled = unit === "auto" ? autoEpoch(numeric) : `(${numeric} * ${FACTOR[unit]})`;
   if (isNumericType(col.type)) return `TRY_CAST(${scaled} AS BIGINT)`;
-  // Text: a number (exact when it is an integer string), or an ISO 8601 timestamp.
+  // Text: a number (exact when it is an integer string), or an ISO 8601 timestamp. A timestamp
+  // without a zone is UTC (a TIMESTAMPTZ cast would read it in the machine's zone); TIMESTAMP_NS
+  // applies a Z or ±hh:mm offset and keeps nanoseconds; named zones fall through to TIMESTAMPTZ.
   const exact = `TRY_CAST(${q} AS HUGEINT)`;
   const exactScaled = unit === "auto" ? autoEpoch(exact) : `(${exact} * ${FACTOR[unit]})`;
-  return `COALESCE(TRY_CAST(${exactScaled} AS BIGINT), TRY_CAST(${scaled} AS BIGINT), epoch_ns(TRY_CAST(${q} AS TIMESTAMPTZ)))`;
+  return `COALESCE(TRY_CAST(${exactScaled} AS BIGINT), TRY_CAST(${scaled} AS BIGINT), epoch_ns(TRY_CAST(${q} AS TIMESTAMP_NS)), epoch_ns(TRY_CAST(${q} AS TIMESTAMPTZ)))`;
 }
 
 // Epoch magnitudes: ns ≥ 1e17, µs ≥ 1e14, ms ≥ 1e11, else seconds (see span.ts epochNs).

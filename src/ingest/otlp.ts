@@ -55,7 +55,8 @@ function readSpan(span: unknown, service: string, resourceAttributes: Record<str
   if (!spanId) return ctx.skip(`span without a valid spanId (${describe(field(span, "spanId", "span_id"))})`);
   const rawParent = field(span, "parentSpanId", "parent_span_id");
   const parentSpanId = rawParent === undefined || rawParent === "" ? null : normalizeId(rawParent, SPAN_ID_LENGTHS) ?? null;
-  if (rawParent && parentSpanId === null) warn(ctx.stats, "parent span ids that are not 16 hex digits were dropped (span kept as a root)");
+  // An all-zero parent is how some exporters write "no parent": a root, nothing to warn about.
+  if (rawParent && parentSpanId === null && !/^0+$/.test(String(rawParent))) warn(ctx.stats, "parent span ids that are not 16 hex digits were dropped (span kept as a root)");
   const start = toBigInt(field(span, "startTimeUnixNano", "start_time_unix_nano"));
   const end = toBigInt(field(span, "endTimeUnixNano", "end_time_unix_nano"));
   if (start === undefined) return ctx.skip(`span ${spanId} has no startTimeUnixNano`);
@@ -115,7 +116,8 @@ function anyValue(value: unknown, depth: number, ctx: RecordContext): Plain {
   const i = field(value, "intValue", "int_value");
   if (i !== undefined) return String(i);
   const d = field(value, "doubleValue", "double_value");
-  if (d !== undefined) return typeof d === "number" ? d : Number(d);
+  // Protobuf JSON writes NaN and the infinities as strings; keep those as text ("null" otherwise).
+  if (d !== undefined) return typeof d === "number" ? d : Number.isFinite(Number(d)) ? Number(d) : String(d);
   const bytes = field(value, "bytesValue", "bytes_value");
   if (bytes !== undefined) return String(bytes);
   const arr = field(value, "arrayValue", "array_value");

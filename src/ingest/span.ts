@@ -106,8 +106,12 @@ export function attributeText(value: unknown): string {
   return String(value);
 }
 
-/** Where JSON numbers for 64-bit fields exceed 2^53, quote them before JSON.parse so no precision is lost. */
-const BIG_NUMBER_FIELDS = /("(?:startTimeUnixNano|endTimeUnixNano|start_time_unix_nano|end_time_unix_nano|timeUnixNano|time_unix_nano|intValue|int_value)"\s*:\s*)(-?\d{16,})/g;
+/**
+ * Where JSON numbers for 64-bit fields exceed 2^53, quote them before JSON.parse so no precision
+ * is lost: OTLP times and intValue, and Jaeger's typed tag `value` (an int64 tag is a bare number).
+ * Only integers: a number with a fraction or exponent is left alone.
+ */
+const BIG_NUMBER_FIELDS = /("(?:startTimeUnixNano|endTimeUnixNano|start_time_unix_nano|end_time_unix_nano|timeUnixNano|time_unix_nano|intValue|int_value|value)"\s*:\s*)(-?\d{16,})(?![\d.eE])/g;
 
 export function quoteBigNumbers(text: string): string {
   return text.replace(BIG_NUMBER_FIELDS, '$1"$2"');

@@ -1,0 +1,255 @@
+// The JSON adapters one record at a time (OTLP, Jaeger, Zipkin), parsed the way the loader parses
+// them (parseJson, which keeps 64-bit integers exact), and the flat-table mapping's time columns.
+// Every expected value is written out from the input shown next to it.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { parseJson } from "../src/ingest/json-reader.js";
+import { recordContext } from "../src/ingest/json-lines.js";
+import { readOtlpRecord } from "../src/ingest/otlp.js";
+import { readJaegerRecord } from "../src/ingest/jaeger.js";
+import { readZipkinRecord } from "../src/ingest/zipkin.js";
+import { newStats, type SpanRecord } from "../src/ingest/span.js";
+import { Db } from "../src/core/db.js";
+import { loadInputs } from "../src/ingest/load.js";
+import { adtrace } from "./helpers/cli.js";
+
+type Adapter = typeof readOtlpRecord;
+
+/** Parse `text` as the loader does and run one adapter over it. */
+function read(adapter: Adapter, text: string) {
+  const stats = newStats();
+  const spans: SpanRecord[] = [];
+  adapter(parseJson(text, "t.json"), recordContext("t.json", stats, false, (s) => spans.push(s)));
+  return { spans, stats, warnings: [...stats.warnings.keys()] };
+}
+
+const otlp = (spans: string, resource = '{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]}') =>
+  `{"resourceSpans":[{"resource":${resource},"scopeSpans":[{"scope":{},"spans":[${spans}]}]}]}`;
+const T = "5b8efff798038103d269b633813fc60c";
+const S = "eee19b7ec3c1b174";
+const span = (extra: string) => `{"traceId":"${T}","spanId":"${S}","name":"n","startTimeUnixNano":"1714564800000000000","endTimeUnixNano":"1714564800000001000"${extra}}`;
+
+describe("OTLP JSON", () => {
+  it("ids in upper-case hex and in base64 come out as lowercase hex", () => {
+    const upper = read(readOtlpRecord, otlp(`{"traceId":"${T.toUpperCase()}","spanId":"${S.toUpperCase()}","parentSpanId":"EEE19B7EC3C1B173","name":"n","startTimeUnixNano":"1"}`));
+    expect(upper.spans[0]).toMatchObject({ traceId: T, spanId: S, parentSpanId: "eee19b7ec3c1b173" });
+    // base64 of the same bytes, as protobuf's generic JSON mapping writes `bytes`.
+    const b64 = (h: string) => Buffer.from(h, "hex").toString("base64");
+    expect(b64(T)).toBe("W47/95gDgQPSabYzgT/GDA==");
+    const based = read(readOtlpRecord, otlp(`{"traceId":"${b64(T)}","spanId":"${b64(S)}","parentSpanId":"${b64("eee19b7ec3c1b173")}","name":"n","startTimeUnixNano":"1"}`));
+    expect(based.spans[0]).toMatchObject({ traceId: T, spanId: S, parentSpanId: "eee19b7ec3c1b173" });
+  });
+
+  it("64-bit times and intValues given as JSON numbers above 2^53 stay exact", () => {
+    // 1714564800123456789 and 9007199254740993 (2^53 + 1) are not representable as doubles.
+    const { spans } = read(readOtlpRecord, otlp(
+      `{"traceId":"${T}","spanId":"${S}","name":"n","startTimeUnixNano":1714564800123456789,"endTimeUnixNano":1714564800123457790,` +
+      `"attributes":[{"key":"big","value":{"intValue":9007199254740993}},{"key":"neg","value":{"intValue":"-12345678901234567890"}},{"key":"small","value":{"intValue":42}}]}`,
+    ));
+    expect(spans[0]!.startNs).toBe(1714564800123456789n);
+    expect(spans[0]!.durationNs).toBe(1001n);
+    expect(spans[0]!.attributes).toEqual({ big: "9007199254740993", neg: "-12345678901234567890", small: "42" });
+  });
+
+  it("kind and status as integers, enum names or numeric strings", () => {
+    const kinds = [["1", "INTERNAL"], ["2", "SERVER"], ["3", "CLIENT"], ["4", "PRODUCER"], ["5", "CONSUMER"], ['"SPAN_KIND_CLIENT"', "CLIENT"],
+      ['"SPAN_KIND_SERVER"', "SERVER"], ['"CONSUMER"', "CONSUMER"], ['"3"', "CLIENT"], ["0", "UNSPECIFIED"], ["9", "UNSPECIFIED"]];
+    for (const [raw, want] of kinds) expect(read(readOtlpRecord, otlp(span(`,"kind":${raw}`))).spans[0]!.kind, raw).toBe(want);
+    expect(read(readOtlpRecord, otlp(span(""))).spans[0]!.kind).toBe("UNSPECIFIED");
+    const statuses = [['{"code":2}', "ERROR"], ['{"code":1}', "OK"], ['{"code":0}', "UNSET"], ['{"code":"STATUS_CODE_ERROR"}', "ERROR"],
+      ['{"code":"STATUS_CODE_OK","message":"fine"}', "OK"], ['{"code":"2"}', "ERROR"], ["{}", "UNSET"]];
+    for (const [raw, want] of statuses) expect(read(readOtlpRecord, otlp(span(`,"status":${raw}`))).spans[0]!.status, raw).toBe(want);
+  });
+
+  it("reads the legacy instrumentationLibrarySpans beside scopeSpans", () => {
+    const doc = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"old"}}]},
+      "instrumentationLibrarySpans":[{"instrumentationLibrary":{"name":"lib"},"spans":[${span("")}]}],
+      "scopeSpans":[{"scope":{},"spans":[${span("").replace(S, "eee19b7ec3c1b175")}]}]}]}`;
+    const { spans } = read(readOtlpRecord, doc);
+    expect(spans.map((s) => [s.spanId, s.service]).sort()).toEqual([[S, "old"], ["eee19b7ec3c1b175", "old"]]);
+  });
+
+  it("reads snake_case keys throughout", () => {
+    const doc = `{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"string_value":"snake"}}]},
+      "scope_spans":[{"spans":[{"trace_id":"${T}","span_id":"${S}","parent_span_id":"eee19b7ec3c1b173","name":"n","kind":"SPAN_KIND_CLIENT",
+      "start_time_unix_nano":"1714564800000000000","end_time_unix_nano":"1714564800000002000","trace_state":"ot=th:8",
+      "attributes":[{"key":"i","value":{"int_value":"7"}},{"key":"a","value":{"array_value":{"values":[{"string_value":"x"}]}}},
+      {"key":"k","value":{"kvlist_value":{"values":[{"key":"b","value":{"bool_value":true}}]}}}],"status":{"code":"STATUS_CODE_ERROR"}}]}]}]}`;
+    expect(read(readOtlpRecord, doc).spans[0]).toEqual({
+      traceId: T, spanId: S, parentSpanId: "eee19b7ec3c1b173", name: "n", service: "snake", kind: "CLIENT", status: "ERROR",
+      startNs: 1714564800000000000n, durationNs: 2000n, attributes: { i: "7", a: '["x"]', k: '{"b":true}' },
+      resourceAttributes: { "service.name": "snake" }, traceState: "ot=th:8",
+    });
+  });
+
+  it("every AnyValue type: scalars as text, arrays and kvlists as JSON text", () => {
+    const attrs = [
+      '{"key":"s","value":{"stringValue":"text"}}',
+      '{"key":"t","value":{"boolValue":true}}',
+      '{"key":"f","value":{"boolValue":false}}',
+      '{"key":"i","value":{"intValue":"-3"}}',
+      '{"key":"d","value":{"doubleValue":0.25}}',
+      '{"key":"nan","value":{"doubleValue":"NaN"}}',
+      '{"key":"inf","value":{"doubleValue":"-Infinity"}}',
+      '{"key":"bytes","value":{"bytesValue":"AQID"}}',
+      '{"key":"arr","value":{"arrayValue":{"values":[{"stringValue":"a"},{"intValue":"1"},{"boolValue":true},{"doubleValue":1.5}]}}}',
+      '{"key":"empty","value":{"arrayValue":{}}}',
+      '{"key":"kv","value":{"kvlistValue":{"values":[{"key":"x","value":{"stringValue":"y"}},{"key":"nested","value":{"arrayValue":{"values":[{"intValue":"2"}]}}}]}}}',
+    ];
+    const { spans } = read(readOtlpRecord, otlp(span(`,"attributes":[${attrs.join(",")}]`)));
+    expect(spans[0]!.attributes).toEqual({
+      s: "text", t: "true", f: "false", i: "-3", d: "0.25", nan: "NaN", inf: "-Infinity", bytes: "AQID",
+      // intValues stay decimal text inside JSON too, so 64-bit values are never rounded.
+      arr: '["a","1",true,1.5]', empty: "[]", kv: '{"x":"y","nested":["2"]}',
+    });
+  });
+
+  it("the Jaeger /api/v3 wrapper, resource attributes, and service.name as the service", () => {
+    const inner = otlp(span(""), '{"attributes":[{"key":"service.name","value":{"stringValue":"api"}},{"key":"host.name","value":{"stringValue":"h1"}}]}');
+    const { spans } = read(readOtlpRecord, `{"result":${inner}}`);
+    expect(spans[0]).toMatchObject({ service: "api", resourceAttributes: { "service.name": "api", "host.name": "h1" }, parentSpanId: null });
+  });
+
+  it("roots: an empty or all-zero parent is no parent, without a warning", () => {
+    for (const parent of ['"parentSpanId":""', '"parentSpanId":"0000000000000000"']) {
+      const r = read(readOtlpRecord, otlp(span(`,${parent}`)));
+      expect(r.spans[0]!.parentSpanId).toBeNull();
+      expect(r.warnings).toEqual([]);
+    }
+    const bad = read(readOtlpRecord, otlp(span(',"parentSpanId":"xyz"')));
+    expect(bad.spans[0]!.parentSpanId).toBeNull();
+    expect(bad.warnings.join()).toMatch(/parent span ids/);
+  });
+
+  it("spans without ids or a start are skipped and counted; a missing end is duration 0 with a warning", () => {
+    const r = read(readOtlpRecord, otlp([
+      `{"spanId":"${S}","name":"no trace","startTimeUnixNano":"1"}`,
+      `{"traceId":"${T}","spanId":"00000000000000000","name":"bad span id","startTimeUnixNano":"1"}`,
+      `{"traceId":"${T}","spanId":"${S}","name":"no start"}`,
+      `{"traceId":"${T}","spanId":"${S}","name":"no end","startTimeUnixNano":"1714564800000000000"}`,
+    ].join(",")));
+    expect(r.spans.map((s) => [s.name, s.durationNs])).toEqual([["no end", 0n]]);
+    expect(r.stats.skipped).toBe(3);
+    expect(r.stats.skippedExamples[0]).toMatch(/^t\.json: span without a valid traceId/);
+    expect(r.warnings.join()).toMatch(/without an end time/);
+  });
+
+  it("through the loader: 64-bit values reach the spans table exactly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-adapters-"));
+    const path = join(dir, "big.json");
+    writeFileSync(path, otlp(`{"traceId":"${T}","spanId":"${S}","name":"n","startTimeUnixNano":1714564800123456789,"endTimeUnixNano":1714564800123456790,` +
+      `"attributes":[{"key":"big","value":{"intValue":9007199254740993}}]}`));
+    const db = await Db.open();
+    try {
+      await loadInputs(db, { inputs: [path] });
+      const rows = await db.all("SELECT CAST(start_ns AS VARCHAR) AS start, duration_ns, attributes['big'] AS big FROM spans");
+      expect(rows).toEqual([{ start: "1714564800123456789", duration_ns: 1, big: "9007199254740993" }]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("Jaeger JSON", () => {
+  const jspan = (extra: string, id = S) =>
+    `{"traceID":"${T}","spanID":"${id}","operationName":"op","startTime":1714564800000123,"duration":250,"processID":"p1"${extra}}`;
+  const trace = (spans: string, processes = '{"p1":{"serviceName":"svc","tags":[{"key":"hostname","type":"string","value":"h1"}]}}') =>
+    `{"traceID":"${T}","spans":[${spans}],"processes":${processes}}`;
+
+  it('{"data":[…]}, a bare trace and an array of traces read the same; µs times', () => {
+    const t = trace(jspan(""));
+    for (const doc of [`{"data":[${t}],"total":0}`, t, `[${t}]`]) {
+      expect(read(readJaegerRecord, doc).spans).toEqual([{
+        traceId: T, spanId: S, parentSpanId: null, name: "op", service: "svc", kind: "UNSPECIFIED", status: "UNSET",
+        startNs: 1714564800000123000n, durationNs: 250000n, attributes: {}, resourceAttributes: { "service.name": "svc", hostname: "h1" }, traceState: null,
+      }]);
+    }
+  });
+
+  it("typed tags, with span.kind, otel.status_code and w3c.tracestate taken out", () => {
+    const tags = `,"tags":[{"key":"b","type":"bool","value":true},{"key":"i","type":"int64","value":9007199254740993},
+      {"key":"f","type":"float64","value":0.25},{"key":"bin","type":"binary","value":"AQID"},{"key":"s","type":"string","value":"x"},
+      {"key":"span.kind","type":"string","value":"client"},{"key":"otel.status_code","type":"string","value":"ERROR"},
+      {"key":"w3c.tracestate","type":"string","value":"ot=th:c"}]`;
+    expect(read(readJaegerRecord, trace(jspan(tags))).spans[0]).toMatchObject({
+      kind: "CLIENT", status: "ERROR", traceState: "ot=th:c", attributes: { b: "true", i: "9007199254740993", f: "0.25", bin: "AQID", s: "x" },
+    });
+    // The older `error=true` tag also means ERROR (and stays an attribute).
+    expect(read(readJaegerRecord, trace(jspan(',"tags":[{"key":"error","type":"bool","value":true}]'))).spans[0]).toMatchObject({ status: "ERROR", attributes: { error: "true" } });
+  });
+
+  it("parent: the first CHILD_OF, else FOLLOWS_FROM, else the legacy parentSpanID; ids in any case", () => {
+    const ref = (type: string, id: string) => `{"refType":"${type}","traceID":"${T}","spanID":"${id}"}`;
+    const cases: [string, string | null][] = [
+      [`,"references":[${ref("FOLLOWS_FROM", "000000000000000f")},${ref("CHILD_OF", "000000000000000C")}]`, "000000000000000c"],
+      [`,"references":[${ref("FOLLOWS_FROM", "000000000000000f")}]`, "000000000000000f"],
+      [',"references":[],"parentSpanID":"00000000000000AA"', "00000000000000aa"],
+      [',"references":[]', null],
+    ];
+    for (const [extra, parent] of cases) expect(read(readJaegerRecord, trace(jspan(extra))).spans[0]!.parentSpanId, extra).toBe(parent);
+    expect(read(readJaegerRecord, trace(jspan("", S.toUpperCase()))).spans[0]!.spanId).toBe(S);
+  });
+
+  it("service from an embedded process when there is no processes map", () => {
+    const t = `{"traceID":"${T}","spans":[${jspan(',"process":{"serviceName":"inline","tags":[]}').replace(',"processID":"p1"', "")}]}`;
+    expect(read(readJaegerRecord, t).spans[0]).toMatchObject({ service: "inline", resourceAttributes: { "service.name": "inline" } });
+  });
+
+  it("a span without startTime is skipped and counted", () => {
+    const r = read(readJaegerRecord, trace(jspan("").replace('"startTime":1714564800000123,', "")));
+    expect([r.spans.length, r.stats.skipped]).toEqual([0, 1]);
+  });
+});
+
+describe("Zipkin v2 JSON", () => {
+  const zspan = (id: string, extra = "") =>
+    `{"traceId":"${T.toUpperCase()}","id":"${id}","name":"get","timestamp":1714564800000123,"duration":40,"localEndpoint":{"serviceName":"web"}${extra}}`;
+
+  it("an array of spans and an array of traces; ids lowercased; µs times; tags", () => {
+    const one = `[${zspan("000000000000000A", ',"kind":"CLIENT","parentId":"000000000000000B","tags":{"http.method":"GET"}')}]`;
+    for (const doc of [one, `[${one}]`]) {
+      expect(read(readZipkinRecord, doc).spans).toEqual([{
+        traceId: T, spanId: "000000000000000a", parentSpanId: "000000000000000b", name: "get", service: "web", kind: "CLIENT", status: "UNSET",
+        startNs: 1714564800000123000n, durationNs: 40000n, attributes: { "http.method": "GET" }, resourceAttributes: { "service.name": "web" }, traceState: null,
+      }]);
+    }
+  });
+
+  it("status from otel.status_code or an error tag; 64-bit trace ids kept at 16 digits", () => {
+    const r = read(readZipkinRecord, `[${zspan("0000000000000001", ',"tags":{"otel.status_code":"ERROR"}')},${zspan("0000000000000002", ',"tags":{"error":""}')},` +
+      `{"traceId":"19F84F102048E047","id":"0000000000000003","timestamp":1714564800000000,"kind":"SERVER"}]`);
+    expect(r.spans.map((s) => [s.spanId, s.status, s.traceId, s.kind])).toEqual([
+      ["0000000000000001", "ERROR", T, "UNSPECIFIED"], ["0000000000000002", "ERROR", T, "UNSPECIFIED"], ["0000000000000003", "UNSET", "19f84f102048e047", "SERVER"],
+    ]);
+    expect(r.spans[0]!.attributes).toEqual({});
+    expect(r.spans[2]!.service).toBe("");
+  });
+
+  it("a span without a timestamp is skipped and counted, not a crash", () => {
+    const r = read(readZipkinRecord, `[${zspan("0000000000000001")},${zspan("0000000000000002").replace('"timestamp":1714564800000123,', "")}]`);
+    expect([r.spans.length, r.stats.skipped]).toEqual([1, 1]);
+    expect(r.stats.skippedExamples[0]).toMatch(/0000000000000002 has no timestamp/);
+  });
+});
+
+describe("flat tables: times", () => {
+  it("a timestamp without a zone is UTC whatever the machine's time zone; offsets are applied", () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-tz-"));
+    const csv = join(dir, "naive.csv");
+    writeFileSync(csv, [
+      "trace_id,span_id,name,start_time,end_time",
+      `${T},0000000000000001,naive,2024-05-01 12:00:00.5,2024-05-01 12:00:00.75`,
+      `${T},0000000000000002,offset,2024-05-01T14:00:01+02:00,2024-05-01T12:00:02Z`,
+    ].join("\n") + "\n");
+    for (const tz of ["UTC", "America/New_York", "Asia/Tokyo"]) {
+      const r = adtrace(["cost", "breakdown", csv, "--by", "name", "--format", "json"], { env: { TZ: tz } });
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(Object.fromEntries(out.groups.map((g: { name: string; p50_ms: number }) => [g.name, g.p50_ms])), tz).toEqual({ naive: 250, offset: 1000 });
+      const inspect = JSON.parse(adtrace(["inspect", csv, "--format", "json"], { env: { TZ: tz } }).stdout);
+      expect([inspect.start, inspect.end], tz).toEqual(["2024-05-01T12:00:00.500000Z", "2024-05-01T12:00:02.000000Z"]);
+    }
+  });
+});
