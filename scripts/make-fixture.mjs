@@ -56,7 +56,7 @@ function event(t) {
       spanId: id(), parent: tracking.spanId, name: "tracker.warehouse.insert", service: "tracker", kind: "CLIENT",
       startUs: tracking.startUs + 200n + BigInt(q) * 2800n, durationUs: 2500n,
       attributes: {
-        "cost.usd": "0.0003", "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": "SELECT",
+        "cost.usd": "0.0003", "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": "SELECT", "db.bytes_scanned": "50000000",
         "db.statement": `SELECT 1 FROM impressions_dedupe WHERE event_id = 'ev-${t}-${q}' AND day = '2024-05-01'`,
       },
     });
@@ -113,13 +113,19 @@ for (const s of all) {
 }
 appender.closeSync();
 for (const f of ["spans.parquet", "spans.csv"]) rmSync(join(OUT, f), { force: true });
-// Parquet: a real timestamp column and attributes as a MAP; CSV: ISO times and JSON text.
+// Parquet: snake_case names, a real timestamp column, a duration in ms and attributes as a MAP.
 await db.run(`COPY (SELECT traceId, span_id, parent_id, span_name, service_name, kind, status_code,
     make_timestamp(start_us) AS start_time, duration_ms,
     CAST(CAST(attributes AS JSON) AS MAP(VARCHAR, VARCHAR)) AS attributes, resource_attributes
   FROM flat ORDER BY traceId, start_us, span_id) TO $path (FORMAT parquet)`, { path: join(OUT, "spans.parquet") });
-await db.run(`COPY (SELECT traceId, span_id, parent_id, span_name, service_name, kind, status_code,
-    strftime(make_timestamp(start_us), '%Y-%m-%dT%H:%M:%S.%fZ') AS start_time, duration_ms, attributes, resource_attributes
+// CSV: PascalCase names as the ClickHouse OpenTelemetry exporter writes them, kind and status in
+// title case, start and end as epoch µs (no duration column), attributes as JSON text, and
+// user_locale as a column of its own (a column that maps to nothing becomes an attribute).
+await db.run(`COPY (SELECT traceId AS TraceId, span_id AS SpanId, parent_id AS ParentSpanId, span_name AS SpanName,
+    service_name AS ServiceName, concat(kind[1], lower(kind[2:])) AS SpanKind, concat(status_code[1], lower(status_code[2:])) AS StatusCode,
+    start_us AS Timestamp, start_us + CAST(round(duration_ms * 1000) AS BIGINT) AS EndTime,
+    json_extract_string(attributes, '$.user_locale') AS user_locale,
+    CAST(json_merge_patch(attributes, '{"user_locale": null}') AS VARCHAR) AS SpanAttributes, resource_attributes AS ResourceAttributes
   FROM flat ORDER BY traceId, start_us, span_id) TO $path (FORMAT csv, HEADER true)`, { path: join(OUT, "spans.csv") });
 db.closeSync();
 instance.closeSync();

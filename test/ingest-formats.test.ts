@@ -1,0 +1,177 @@
+// The bundled fixture's 40 ad events in all five formats read to the same canonical rows, whose
+// counts, durations, statuses and costs are the ones worked out by hand in
+// fixtures/auction/README.md; and the ways of giving inputs: gzip, a directory, stdin, a --db
+// re-load, duplicates.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, it } from "vitest";
+import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { Db, type Row } from "../src/core/db.js";
+
+const FORMATS = { "otlp.jsonl": "otlp", "jaeger.json": "jaeger", "zipkin.json": "zipkin", "spans.parquet": "parquet", "spans.csv": "csv" } as const;
+const FILES = Object.keys(FORMATS) as (keyof typeof FORMATS)[];
+const dir = mkdtempSync(join(tmpdir(), "adtrace-formats-"));
+
+// fixtures/auction/README.md, "Hand-checked totals".
+const HAND = {
+  spans: 369, traces: 40, roots: 40, orphans: 0, services: 7, names: 9, duplicates: 0, conflicts: 0, skipped: 0,
+  start: "2024-05-01T12:00:01.500000Z", end: "2024-05-01T12:01:00.049200Z",
+};
+// name → [spans, Σ duration µs, Σ cost.usd]
+const PER_NAME: Record<string, [number, number, string]> = {
+  "adserver.request.handle": [40, 1_989_100, "0.000400"],
+  "profile.user.lookup": [40, 132_000, "0.001200"],
+  "inventory.ann.search": [40, 335_800, "0.002800"],
+  "auction.rtb.run": [40, 536_000, "0.002400"],
+  "delivery.creative.render": [40, 176_400, "0.001600"],
+  "tracker.events.write": [40, 256_600, "0.000800"],
+  "tracker.warehouse.insert": [45, 112_500, "0.013500"],
+  "aggregator.rollup.compute": [40, 612_300, "0.000800"],
+  "aggregator.warehouse.query": [44, 286_000, "0.019800"],
+};
+
+function inspect(args: string[], input?: string | Buffer) {
+  const r = adtrace(["inspect", ...args, "--format", "json"], { input });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toBe("");
+  return JSON.parse(r.stdout);
+}
+
+/** The canonical rows of an input, through `adtrace export` to Parquet, read back by DuckDB. */
+async function exportedRows(input: string): Promise<Row[]> {
+  const out = join(dir, `${input.replace(/\W/g, "_")}.parquet`);
+  const r = adtrace(["export", input, "--out", out, "-q"]);
+  expect(r.code, r.stderr).toBe(0);
+  const db = await Db.open();
+  try {
+    const columns = (await db.all("SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($out))", { out })).map((c) => c.column_name);
+    expect(columns).toEqual(["trace_id", "span_id", "parent_span_id", "name", "service", "kind", "status", "start_ns", "duration_ns",
+      "attributes", "resource_attributes", "trace_state", "source"]);
+    return await db.all("SELECT * EXCLUDE (source) FROM read_parquet($out) ORDER BY trace_id, span_id", { out });
+  } finally {
+    db.close();
+  }
+}
+
+describe("the same traces in all five formats", () => {
+  const rows: Record<string, Row[]> = {};
+  beforeAll(async () => {
+    for (const f of FILES) rows[f] = await exportedRows(`${FIXTURE}/${f}`);
+  });
+
+  it("inspect gives the hand-checked counts and identical output, but for the formats list", () => {
+    const outs = FILES.map((f) => {
+      const { formats, ...rest } = inspect([`${FIXTURE}/${f}`]);
+      expect(formats, f).toEqual([{ format: FORMATS[f], files: 1, spans_read: 369, duplicates: 0, skipped: 0 }]);
+      expect(rest, f).toMatchObject(HAND);
+      return rest;
+    });
+    for (const out of outs.slice(1)) expect(out).toEqual(outs[0]);
+  });
+
+  it("export gives identical rows in every canonical column but source", () => {
+    expect(rows["otlp.jsonl"]).toHaveLength(369);
+    for (const f of FILES.slice(1)) expect(rows[f], f).toEqual(rows["otlp.jsonl"]);
+  });
+
+  it("the rows match the definition: spans, durations and costs per name, kinds, statuses, parents", async () => {
+    const db = await Db.open();
+    try {
+      const out = join(dir, `${`${FIXTURE}/otlp.jsonl`.replace(/\W/g, "_")}.parquet`);
+      const perName = await db.all(`SELECT name, count(*) AS spans, sum(duration_ns) // 1000 AS duration_us,
+          CAST(sum(CAST(attributes['cost.usd'] AS DECIMAL(18, 6))) AS VARCHAR) AS cost
+        FROM read_parquet($out) GROUP BY name`, { out });
+      expect(Object.fromEntries(perName.map((r) => [r.name, [r.spans, r.duration_us, r.cost]]))).toEqual(PER_NAME);
+      const [totals] = await db.all(`SELECT CAST(sum(CAST(attributes['cost.usd'] AS DECIMAL(18, 6))) AS VARCHAR) AS cost,
+          count(*) FILTER (WHERE status = 'ERROR') AS errors, count(*) FILTER (WHERE kind = 'CLIENT') AS client,
+          count(*) FILTER (WHERE kind = 'SERVER') AS server, count(DISTINCT attributes['db.statement']) AS statements,
+          list(DISTINCT name ORDER BY name) FILTER (WHERE status = 'ERROR') AS error_names,
+          count(*) FILTER (WHERE attributes['db.system'] IS NOT NULL AND attributes['db.bytes_scanned'] IS NOT NULL) AS warehouse_with_bytes
+        FROM read_parquet($out)`, { out });
+      expect(totals).toEqual({ cost: "0.043300", errors: 2, client: 89, server: 280, statements: 45 + 4, error_names: ["auction.rtb.run"], warehouse_with_bytes: 89 });
+      // Every warehouse span hangs off its stage span; every stage span off the root.
+      const parents = await db.all(`SELECT c.name AS child, p.name AS parent, count(*) AS n
+        FROM read_parquet($out) c JOIN read_parquet($out) p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+        GROUP BY ALL ORDER BY child`, { out });
+      expect(parents.map((r) => [r.child, r.parent, r.n])).toEqual([
+        ["aggregator.rollup.compute", "adserver.request.handle", 40],
+        ["aggregator.warehouse.query", "aggregator.rollup.compute", 44],
+        ["auction.rtb.run", "adserver.request.handle", 40],
+        ["delivery.creative.render", "adserver.request.handle", 40],
+        ["inventory.ann.search", "adserver.request.handle", 40],
+        ["profile.user.lookup", "adserver.request.handle", 40],
+        ["tracker.events.write", "adserver.request.handle", 40],
+        ["tracker.warehouse.insert", "tracker.events.write", 45],
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("CSV's own column becomes an attribute (user_locale), the same as the other formats carry it", () => {
+    expect(readFileSync(`${FIXTURE}/spans.csv`, "utf8").split("\n")[0]).toContain(",user_locale,");
+    expect(readFileSync(`${FIXTURE}/spans.csv`, "utf8")).not.toContain('""user_locale""');
+    expect(rows["spans.csv"]!.every((r) => typeof (r.attributes as Record<string, string>).user_locale === "string")).toBe(true);
+  });
+
+  it("export reads back losslessly through the flat adapter, as Parquet and as CSV", async () => {
+    for (const ext of ["parquet", "csv"]) {
+      const out = join(dir, `round-trip.${ext}`);
+      expect(adtrace(["export", `${FIXTURE}/otlp.jsonl`, "--out", out, "-q"]).code).toBe(0);
+      expect(await exportedRows(out), ext).toEqual(rows["otlp.jsonl"]);
+    }
+  });
+});
+
+describe("ways of giving inputs", () => {
+  it("gzip, whatever the name", () => {
+    for (const f of ["otlp.jsonl", "jaeger.json", "zipkin.json", "spans.csv"]) {
+      const gz = join(dir, `${f}.gz`);
+      writeFileSync(gz, gzipSync(readFileSync(`${FIXTURE}/${f}`)));
+      expect(inspect([gz]), f).toMatchObject(HAND);
+    }
+    const misnamed = join(dir, "spans.txt");
+    writeFileSync(misnamed, gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`)));
+    expect(inspect([misnamed])).toMatchObject(HAND);
+  });
+
+  it("a directory holding every format (and a file that is not spans): each span once, the rest duplicates", () => {
+    const all = join(dir, "all");
+    mkdirSync(join(all, "nested"), { recursive: true });
+    for (const f of FILES) copyFileSync(`${FIXTURE}/${f}`, join(all, f === "spans.csv" ? `nested/${f}` : f));
+    writeFileSync(join(all, "NOTES.txt"), "not spans\n");
+    const out = inspect([all]);
+    expect(out).toMatchObject({ ...HAND, duplicates: 369 * 4 });
+    expect(out.formats.map((f: { format: string }) => f.format).sort()).toEqual(Object.values(FORMATS).sort());
+  });
+
+  it("- reads standard input, in each format", () => {
+    for (const f of FILES) expect(inspect(["-"], readFileSync(`${FIXTURE}/${f}`)), f).toMatchObject(HAND);
+  });
+
+  it("re-loading into a --db adds nothing, from the same file or the same spans in another format", () => {
+    const db = join(dir, "reload.duckdb");
+    const first = adtrace(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "--format", "json"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ spansRead: 369, spansAdded: 369, duplicates: 0 });
+    const again = adtrace(["load", `${FIXTURE}/otlp.jsonl`, ...FILES.slice(1).map((f) => `${FIXTURE}/${f}`), "--db", db, "--format", "json"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ spansRead: 369 * 5, spansAdded: 0, duplicates: 369 * 5, conflicts: 0 });
+    const said = adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", db, "--format", "table"]);
+    expect(said.stdout).toMatch(/Nothing new: all 369 spans were already in/);
+    expect(inspect(["--db", db])).toMatchObject({ spans: 369, traces: 40, roots: 40, orphans: 0 });
+  });
+
+  it("duplicate spans within a file and across files are loaded once and counted", () => {
+    const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").trim().split("\n");
+    const twice = join(dir, "twice.jsonl");
+    writeFileSync(twice, [...lines, ...lines].join("\n") + "\n");
+    expect(inspect([twice])).toMatchObject({ ...HAND, duplicates: 369 });
+    // The first event (9 spans: one query each, t = 1) again in a second file.
+    const first = join(dir, "first-event.jsonl");
+    writeFileSync(first, lines[0] + "\n");
+    expect(inspect([`${FIXTURE}/jaeger.json`, first])).toMatchObject({ ...HAND, duplicates: 9 });
+  });
+});
