@@ -1,12 +1,13 @@
 // Bad input: one line on stderr naming the file, exit 2, empty stdout, no stack trace, and a
 // database left exactly as it was. Hostile files, interrupted and concurrent runs.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adtrace, FIXTURE, startAdtrace, BIN, ROOT } from "./helpers/cli.js";
+import { adtrace, FIXTURE, startAdtrace, BIN, ROOT, type CliOptions } from "./helpers/cli.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-bad-"));
@@ -24,8 +25,13 @@ function count(dbPath: string): number {
   return JSON.parse(r.stdout).spans;
 }
 
-function expectBadInput(args: string[], fileName: string) {
-  const r = adtrace(args);
+/** What must not change when a load fails: the spans a database holds and its bytes. */
+function snapshot(dbPath: string): { spans: number; sha256: string } {
+  return { spans: count(dbPath), sha256: createHash("sha256").update(readFileSync(dbPath)).digest("hex") };
+}
+
+function expectBadInput(args: string[], fileName: string, options: CliOptions = {}) {
+  const r = adtrace(args, options);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stdout).toBe("");
   const lines = r.stderr.trim().split("\n");
@@ -53,22 +59,88 @@ describe("bad files give one line, exit 2, and leave the database as it was", ()
     ["empty file", () => file("empty.json", ""), /empty file/],
     ["truncated gzip", () => file("cut.json.gz", gzipSync(full).subarray(0, 2000)), /truncated|corrupt|gzip/],
     ["invalid UTF-8 document", () => file("latin1.json", Buffer.concat([Buffer.from('{"data":[{"traceID":"'), Buffer.from([0xff, 0xfe]), Buffer.from('","spans":[]}]}')])), /UTF-8|invalid/],
+    ["an empty directory", () => { const d = join(dir, "empty-dir"); mkdirSync(d); return d; }, /directory holds no files/],
+    ["a directory without span files", () => { const d = join(dir, "notes-dir"); mkdirSync(d); writeFileSync(join(d, "README.md"), "# notes\n"); return d; }, /holds no span files/],
+    ["a path through a file", () => `${FIXTURE}/otlp.jsonl/spans.json`, /no such file/],
   ];
   for (const [name, make, message] of cases) {
     it(name, () => {
       const path = make();
-      const before = count(db);
+      const before = snapshot(db);
       const line = expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db], path);
       expect(line).toMatch(message);
-      expect(count(db)).toBe(before);
+      expect(snapshot(db)).toEqual(before);
       // Analysis commands say the same about the same file.
       expectBadInput(["cost", "breakdown", path], path);
     });
   }
 
-  it("a corrupt database file", () => {
+  it("a corrupt database file: refused, and left byte for byte as it was", () => {
     const bad = file("corrupt.duckdb", Buffer.alloc(20000, 7));
-    expectBadInput(["inspect", "--db", bad], bad);
+    const before = readFileSync(bad);
+    expect(expectBadInput(["inspect", "--db", bad], bad)).toMatch(/not a readable DuckDB database/);
+    expectBadInput(["cost", "breakdown", "--db", bad], bad);
+    expectBadInput(["load", `${FIXTURE}/otlp.jsonl`, "--db", bad], bad);
+    expect(readFileSync(bad).equals(before)).toBe(true);
+  });
+
+  it("a directory given as the database", () => {
+    const d = join(dir, "db-dir");
+    mkdirSync(d);
+    expectBadInput(["load", `${FIXTURE}/otlp.jsonl`, "--db", d], d);
+    expectBadInput(["inspect", "--db", d], d);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it("a database locked by another process that holds it open for writing", async () => {
+    const target = join(dir, "locked.duckdb");
+    copyFileSync(db, target);
+    const before = snapshot(target);
+    // Another DuckDB process opens the file read-write (taking its lock) and keeps it open until its stdin closes.
+    const holder = spawn(process.execPath, ["--input-type=module", "-e", `
+      import { DuckDBInstance } from "@duckdb/node-api";
+      const instance = await DuckDBInstance.create(process.argv[1]);
+      await instance.connect();
+      console.log("ready");
+      process.stdin.resume();
+      process.stdin.on("end", () => process.exit(0));`, target], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+        holder.on("exit", (code) => reject(new Error(`lock holder exited early (${code})`)));
+      });
+      for (const args of [["load", `${FIXTURE}/zipkin.json`, "--db", target], ["inspect", "--db", target], ["cost", "breakdown", "--db", target]]) {
+        expect(expectBadInput(args, target), args[0]).toMatch(/in use by another/);
+      }
+    } finally {
+      holder.stdin!.end();
+      await new Promise((r) => (holder.exitCode === null ? holder.on("exit", r) : r(null)));
+    }
+    expect(snapshot(target)).toEqual(before);
+  });
+
+  it("an unreadable file and an unreadable directory (as an unprivileged user)", () => {
+    // Root reads anything, so as root the CLI runs as nobody (65534); otherwise as ourselves.
+    const uid = process.getuid?.() === 0 ? 65534 : undefined;
+    const open = mkdtempSync(join(tmpdir(), "adtrace-perm-"));
+    chmodSync(open, 0o777);
+    const locked = join(open, "spans.jsonl");
+    copyFileSync(`${FIXTURE}/otlp.jsonl`, locked);
+    chmodSync(locked, 0o000);
+    const closed = join(open, "closed");
+    mkdirSync(closed);
+    copyFileSync(`${FIXTURE}/zipkin.json`, join(closed, "zipkin.json"));
+    chmodSync(closed, 0o000);
+    const target = join(open, "perm.duckdb");
+    copyFileSync(db, target);
+    if (uid !== undefined) chownSync(target, uid, uid);
+    const before = snapshot(target);
+    for (const [path, message] of [[locked, /cannot read \(EACCES/], [closed, /cannot read directory \(permission denied\)/]] as const) {
+      expect(expectBadInput(["inspect", path], path, { uid })).toMatch(message);
+      expectBadInput(["cost", "breakdown", path], path, { uid });
+      expectBadInput(["load", `${FIXTURE}/jaeger.json`, path, "--db", target], path, { uid });
+    }
+    expect(snapshot(target)).toEqual(before);
   });
 
   it("a missing database", () => {
@@ -88,6 +160,9 @@ describe("records that are not spans", () => {
     expect(out.skipped_examples[0]).toContain(`${path}:6`);
     const strict = expectBadInput(["inspect", path, "--strict"], `${path}:6`);
     expect(strict).toMatch(/--strict/);
+    const before = snapshot(db);
+    expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db, "--strict"], `${path}:6`);
+    expect(snapshot(db)).toEqual(before);
   });
 
   it("ids of the wrong length or not hex are skipped and counted", () => {

@@ -96,7 +96,8 @@ async function canonicalParquet(db: Db, options: SpanSourceOptions): Promise<str
   if (options.inputs.includes("-")) return undefined;
   const files = await expandInputs(options.inputs);
   for (const file of files) {
-    const { head } = await readContentHead(file.path, 8);
+    // A file that cannot be read is not canonical Parquet: the loader reads it and says why.
+    const head = await readContentHead(file.path, 8).then((r) => r.head, () => Buffer.alloc(0));
     if (sniff(head)?.format !== "parquet") return undefined;
     const columns = await db.all("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))", { path: file.path });
     if (columns.map((c) => `${c.column_name} ${c.column_type}`).join(", ") !== CANONICAL_COLUMNS) return undefined;

@@ -16,16 +16,18 @@ export interface InputFile {
   name: string;
   /** Found by walking a directory (unrelated files there are skipped, not fatal). */
   fromDirectory: boolean;
+  /** The directory given on the command line that this file was found in. */
+  directory?: string;
 }
 
 export async function expandInputs(specs: readonly string[]): Promise<InputFile[]> {
   const files: InputFile[] = [];
   const seen = new Set<string>();
-  const add = (path: string, name: string, fromDirectory: boolean) => {
+  const add = (path: string, name: string, directory: string | false) => {
     const key = resolve(path);
     if (seen.has(key)) return;
     seen.add(key);
-    files.push({ path, name, fromDirectory });
+    files.push(directory === false ? { path, name, fromDirectory: false } : { path, name, fromDirectory: true, directory });
   };
   for (const spec of specs) {
     if (spec === "-") {
@@ -37,7 +39,7 @@ export async function expandInputs(specs: readonly string[]): Promise<InputFile[
       if (stat.isDirectory()) {
         const found = walk(spec);
         if (found.length === 0) throw new InputError(spec, "directory holds no files");
-        for (const file of found) add(file, file, true);
+        for (const file of found) add(file, file, spec);
       } else add(spec, spec, false);
       continue;
     }
@@ -52,9 +54,19 @@ export async function expandInputs(specs: readonly string[]): Promise<InputFile[
   return files;
 }
 
+/** A directory's entries in name order; one that cannot be read is bad input, named. */
+function entries(dir: string) {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(dir, `cannot read directory (${code === "EACCES" ? "permission denied" : (error as Error).message.split("\n")[0]})`);
+  }
+}
+
 function walk(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries(dir)) {
     if (entry.name.startsWith(".")) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...walk(path));
@@ -79,7 +91,7 @@ export function glob(pattern: string): string[] {
 
 function walkAll(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries(dir)) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...walkAll(path));
     else if (entry.isFile()) out.push(path);

@@ -82,11 +82,17 @@ export async function loadInputs(db: Db, options: LoadOptions): Promise<LoadResu
   if (options.inputs.length === 0) throw new UsageError("no inputs: give span files, directories, globs or - for stdin");
   const files = await expandInputs(options.inputs);
   return withLoadSession(db, options, async (session) => {
+    const directoriesWithSpans = new Set<string | undefined>();
     for (const file of files) {
       const load = await loadFile(db, file, options, session);
-      if (load) session.record(load);
-      else session.ignore(file.name);
+      if (load) {
+        session.record(load);
+        directoriesWithSpans.add(file.directory);
+      } else session.ignore(file.name);
     }
+    // A directory named on the command line in which nothing is spans: the wrong directory.
+    const barren = files.find((f) => f.directory !== undefined && !directoriesWithSpans.has(f.directory));
+    if (barren) throw new InputError(barren.directory!, `holds no span files (e.g. ${barren.name} is no span format we know)`);
   });
 }
 

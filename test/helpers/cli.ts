@@ -12,10 +12,19 @@ export interface CliResult {
   stderr: string;
 }
 
-export function adtrace(args: string[], options: { cwd?: string; input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export interface CliOptions {
+  cwd?: string;
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user id (and group id), e.g. 65534 (nobody) when the tests run as root. */
+  uid?: number;
+}
+
+export function adtrace(args: string[], options: CliOptions = {}): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     input: options.input,
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
     maxBuffer: 64 << 20,
