@@ -1,7 +1,8 @@
 // The JSON adapters one record at a time (OTLP, Jaeger, Zipkin), parsed the way the loader parses
 // them (parseJson, which keeps 64-bit integers exact), and the flat-table mapping's time columns.
 // Every expected value is written out from the input shown next to it.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { readZipkinRecord } from "../src/ingest/zipkin.js";
 import { newStats, type SpanRecord } from "../src/ingest/span.js";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
+import { jsonLinesFromHead } from "../src/ingest/sniff.js";
 import { adtrace } from "./helpers/cli.js";
 
 type Adapter = typeof readOtlpRecord;
@@ -250,6 +252,55 @@ describe("flat tables: times", () => {
       expect(Object.fromEntries(out.groups.map((g: { name: string; p50_ms: number }) => [g.name, g.p50_ms])), tz).toEqual({ naive: 250, offset: 1000 });
       const inspect = JSON.parse(adtrace(["inspect", csv, "--format", "json"], { env: { TZ: tz } }).stdout);
       expect([inspect.start, inspect.end], tz).toEqual(["2024-05-01T12:00:00.500000Z", "2024-05-01T12:00:02.000000Z"]);
+    }
+  });
+});
+
+describe("JSON Lines or one document", () => {
+  it("is told from the first line, or left open when the first line runs past the head", () => {
+    expect(jsonLinesFromHead('{"a":1}\n{"a":2}\n', true)).toBe(true);
+    expect(jsonLinesFromHead('\ufeff{"a":1}\r\n[1]', true)).toBe(true);
+    expect(jsonLinesFromHead('{"a":1}\n', true)).toBe(false);
+    expect(jsonLinesFromHead('[\n {"traceId": "x"},\n {"traceId": "y"}\n]\n', true)).toBe(false); // pretty-printed
+    expect(jsonLinesFromHead('{\n "data": [\n', false)).toBe(false);
+    expect(jsonLinesFromHead('{"resourceSpans":[{"resource":', false)).toBeUndefined(); // a long first line
+    expect(jsonLinesFromHead('{"a":1}\n', false)).toBeUndefined(); // the head ends at the newline
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), "adtrace-lines-"));
+  const lines = readFileSync("fixtures/auction/otlp.jsonl", "utf8").trim().split("\n").map((l) => JSON.parse(l) as { resourceSpans: unknown[] });
+  /** One OTLP request holding all 40 fixture events `copies` times over, each copy under new trace ids. */
+  const bigRequest = (first: number, copies: number) => JSON.stringify({
+    resourceSpans: Array.from({ length: copies }, (_, c) => lines.flatMap((l) => l.resourceSpans).map((rs) =>
+      JSON.parse(JSON.stringify(rs).replace(/"traceId":"0{24}ad/g, `"traceId":"${(first + c).toString(16).padStart(24, "0")}ad`)))).flat(),
+  });
+
+  it("JSON Lines whose records are longer than the sniffed head (1 MiB), plain and gzipped", () => {
+    const text = [bigRequest(1, 8), bigRequest(9, 8), bigRequest(17, 8)].join("\n") + "\n";
+    expect(text.indexOf("\n")).toBeGreaterThan(1 << 20);
+    const path = join(dir, "big-lines.jsonl");
+    writeFileSync(path, text);
+    writeFileSync(path + ".gz", gzipSync(text));
+    for (const p of [path, path + ".gz"]) {
+      const r = adtrace(["inspect", p, "--format", "json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ spans: 3 * 8 * 369, traces: 3 * 8 * 40, roots: 3 * 8 * 40, orphans: 0, skipped: 0 });
+    }
+  });
+
+  it("one document on one long line is still one document", () => {
+    const path = join(dir, "one-line.json");
+    writeFileSync(path, bigRequest(1, 8) + "\n");
+    const r = adtrace(["inspect", path, "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ spans: 8 * 369, traces: 8 * 40, skipped: 0 });
+  });
+
+  it("--input-format reads pretty-printed documents and JSON Lines alike", () => {
+    for (const [format, file] of [["otlp", "otlp.jsonl"], ["jaeger", "jaeger.json"], ["zipkin", "zipkin.json"]]) {
+      const r = adtrace(["inspect", "--input-format", format!, `fixtures/auction/${file}`, "--format", "json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout), format).toMatchObject({ spans: 369, traces: 40, skipped: 0 });
     }
   });
 });

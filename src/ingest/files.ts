@@ -169,6 +169,39 @@ export function openBytes(path: string, gzip: boolean): Readable {
   return raw.pipe(gunzip);
 }
 
+/**
+ * Whether a JSON value starts on a line after the first: for a file whose first line is longer
+ * than the sniffed head (JSON Lines with multi-MB records, or one document on one line). Reads up
+ * to the first newline and the first non-blank byte after it.
+ */
+export async function laterLineStartsJson(path: string, gzip: boolean): Promise<boolean> {
+  const stream = openBytes(path, gzip);
+  let afterNewline = false;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let i = 0;
+      if (!afterNewline) {
+        const newline = chunk.indexOf(0x0a);
+        if (newline < 0) continue;
+        afterNewline = true;
+        i = newline + 1;
+      }
+      for (; i < chunk.length; i++) {
+        const c = chunk[i];
+        if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+        return c === 0x7b || c === 0x5b;
+      }
+    }
+    return false;
+  } catch (error) {
+    // Damaged gzip: read it as one document, whose full read reports the damage.
+    if ((error as NodeJS.ErrnoException).code?.startsWith("Z_")) return false;
+    throw error;
+  } finally {
+    stream.destroy();
+  }
+}
+
 /** The first `bytes` of the (decompressed) content. */
 export async function readContentHead(path: string, bytes: number): Promise<{ head: Buffer; gzip: boolean }> {
   const raw = await readHead(path, Math.min(bytes, 1 << 16));

@@ -7,12 +7,12 @@ import type { DuckDBAppender } from "@duckdb/node-api";
 import { firstLine, type Db, type Params } from "../core/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { WrongShape, isObject, type RecordContext } from "./adapter.js";
-import { expandInputs, openBytes, readContentHead, type InputFile } from "./files.js";
+import { expandInputs, laterLineStartsJson, openBytes, readContentHead, type InputFile } from "./files.js";
 import { documentElements, LARGE_DOCUMENT_BYTES, readWholeDocument } from "./json-reader.js";
 import { readJaegerTrace } from "./jaeger.js";
 import { mappingSelect, planMapping, type ColumnInfo } from "./mapping.js";
 import { readResourceSpans } from "./otlp.js";
-import { INPUT_FORMATS, sniff, type InputFormat } from "./sniff.js";
+import { INPUT_FORMATS, jsonLinesFromHead, sniff, type InputFormat } from "./sniff.js";
 import { newStats, type IngestStats } from "./span.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines } from "./parallel.js";
@@ -169,6 +169,9 @@ export async function withLoadSession(
   });
 }
 
+/** How much of a file's (decompressed) content is sniffed. */
+const HEAD_BYTES = 1 << 20;
+
 async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: LoadSession): Promise<FileLoad | undefined> {
   const stats = session.stats;
   let bytes: number;
@@ -180,11 +183,12 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
   let head: Buffer;
   let gzip: boolean;
   try {
-    ({ head, gzip } = await readContentHead(file.path, 1 << 20));
+    ({ head, gzip } = await readContentHead(file.path, HEAD_BYTES));
   } catch (error) {
     throw new InputError(file.name, `cannot read (${firstLine((error as Error).message)})`);
   }
-  const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head);
+  const isWholeFile = head.length < HEAD_BYTES;
+  const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head, isWholeFile);
   if (!sniffed) {
     if (file.fromDirectory) return undefined;
     if (head.length === 0) throw new InputError(file.name, "empty file (expected spans in OTLP JSON, Jaeger JSON, Zipkin JSON, Parquet, CSV or NDJSON)");
@@ -203,7 +207,7 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
     await loadFlat(file, sniffed.format, gzip, session);
     load.sha256 = await hashFile(file.path, hash);
   } else {
-    const jsonLines = sniffed.jsonLines ?? /^\s*[{[][^\n]*\n\s*[{[]/.test(head.toString("utf8"));
+    const jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWholeFile) ?? (await laterLineStartsJson(file.path, gzip));
     await loadJson(db, file, sniffed.format, gzip, jsonLines, bytes, options, session, hash, progress);
     load.sha256 = hash.digest("hex");
   }
