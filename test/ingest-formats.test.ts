@@ -116,6 +116,26 @@ describe("the same traces in all five formats", () => {
     expect(rows["spans.csv"]!.every((r) => typeof (r.attributes as Record<string, string>).user_locale === "string")).toBe(true);
   });
 
+  it("NDJSON (a flat object per line, attribute keys varying by row) reads to the same rows", async () => {
+    // Built from zipkin.json: the names a JSON export of a span table might use.
+    type Zipkin = { traceId: string; id: string; parentId?: string; name: string; kind: string; timestamp: number; duration: number; localEndpoint: { serviceName: string }; tags: Record<string, string> };
+    const spans = JSON.parse(readFileSync(`${FIXTURE}/zipkin.json`, "utf8")) as Zipkin[];
+    const lines = spans.map(({ traceId, id, parentId, name, kind, timestamp, duration, localEndpoint, tags }) => {
+      const { "otel.status_code": status, ...attributes } = tags;
+      return JSON.stringify({ traceId, id, parentId, name, service: localEndpoint.serviceName, kind, status: status ?? "UNSET",
+        timestamp, duration_us: duration, tags: attributes, resource: { "service.name": localEndpoint.serviceName } });
+    });
+    const path = join(dir, "spans.ndjson");
+    writeFileSync(path, lines.join("\n") + "\n");
+    writeFileSync(path + ".gz", gzipSync(lines.join("\n") + "\n"));
+    for (const p of [path, path + ".gz"]) {
+      const { formats, ...rest } = inspect([p]);
+      expect(rest, p).toMatchObject(HAND);
+      expect(formats[0].format).toBe("ndjson");
+      expect(await exportedRows(p), p).toEqual(rows["otlp.jsonl"]);
+    }
+  });
+
   it("export reads back losslessly through the flat adapter, as Parquet and as CSV", async () => {
     for (const ext of ["parquet", "csv"]) {
       const out = join(dir, `round-trip.${ext}`);

@@ -305,10 +305,17 @@ const RELATIONS: Record<"parquet" | "csv" | "ndjson", string> = {
   ndjson: "read_json($path, format = 'newline_delimited', compression = $compression)",
 };
 
+// JSON object text → MAP without the keys whose value is null: read_json unifies an NDJSON file's
+// attribute objects into one STRUCT (every row gets every key), and empty cells are NULL.
+const TEXT_MAP = (column: string) =>
+  `map_from_entries(list_filter(map_entries(CAST(CAST(${column} AS JSON) AS MAP(VARCHAR, VARCHAR))), e -> e.value IS NOT NULL))`;
+
 const VALID_ROW = "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL";
 
 async function loadFlat(file: InputFile, format: "parquet" | "csv" | "ndjson", gzip: boolean, session: LoadSession): Promise<void> {
-  const params: Params = format === "parquet" ? { path: file.path } : { path: file.path, compression: gzip ? "gzip" : "none" };
+  // read_json spells "no compression" 'uncompressed' (it refuses 'none', which read_csv takes).
+  const none = format === "ndjson" ? "uncompressed" : "none";
+  const params: Params = format === "parquet" ? { path: file.path } : { path: file.path, compression: gzip ? "gzip" : none };
   await session.stageFlat(RELATIONS[format], params, file.name, format);
 }
 
@@ -333,7 +340,7 @@ async function stageFlatRelation(
          CASE WHEN regexp_full_match(parent_span_id, '[0-9a-f]{16}') AND parent_span_id <> '0000000000000000' THEN parent_span_id END,
          name, COALESCE(NULLIF(service, ''), json_extract_string(resource_attributes, '$."service.name"'), ''),
          kind, status, start_ns, greatest(COALESCE(duration_ns, 0), 0),
-         CAST(CAST(attributes AS JSON) AS MAP(VARCHAR, VARCHAR)), CAST(CAST(resource_attributes AS JSON) AS MAP(VARCHAR, VARCHAR)),
+         ${TEXT_MAP("attributes")}, ${TEXT_MAP("resource_attributes")},
          trace_state, source
        FROM (${select}) WHERE ${VALID_ROW}`,
       { ...params, source },
