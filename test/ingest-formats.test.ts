@@ -167,8 +167,16 @@ describe("ways of giving inputs", () => {
     expect(out.formats.map((f: { format: string }) => f.format).sort()).toEqual(Object.values(FORMATS).sort());
   });
 
-  it("- reads standard input, in each format", () => {
+  it("- reads standard input, in each format, gzipped too", () => {
     for (const f of FILES) expect(inspect(["-"], readFileSync(`${FIXTURE}/${f}`)), f).toMatchObject(HAND);
+    expect(inspect(["-"], gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`)))).toMatchObject(HAND);
+  });
+
+  it("globs: *, ** and {a,b}", () => {
+    const json = inspect([`${FIXTURE}/*.json`]);
+    expect(json).toMatchObject({ ...HAND, duplicates: 369 });
+    expect(json.formats.map((f: { format: string }) => f.format)).toEqual(["jaeger", "zipkin"]);
+    expect(inspect(["fixtures/**/spans.{csv,parquet}"])).toMatchObject({ ...HAND, duplicates: 369 });
   });
 
   it("re-loading into a --db adds nothing, from the same file or the same spans in another format", () => {
