@@ -161,8 +161,14 @@ for (const [label, args, source] of [
   ["database", ["cost", "breakdown", "--db", bigDb, "--format", "csv"], { db: bigDb }],
 ]) {
   log(`breakdown over ${TEN}× spans from ${label}…`);
-  const direct = await directBreakdown(source);
-  const cli = await measure(process.execPath, [BIN, ...args]);
+  // Alternate the two, twice, and keep each one's best: a shared machine is noisy.
+  let direct = Infinity;
+  let cli = { wall: Infinity, rssMb: 0 };
+  for (let round = 0; round < 2; round++) {
+    direct = Math.min(direct, await directBreakdown(source));
+    const run = await measure(process.execPath, [BIN, ...args]);
+    if (run.wall < cli.wall) cli = run;
+  }
   results.breakdown[label] = { spans: spansIn * TEN, adtrace: cli.wall, rssMb: cli.rssMb, direct, ratio: cli.wall / direct };
 }
 
@@ -212,7 +218,8 @@ const lines = [
   ...Object.entries(results.breakdown).map(([label, r]) => `| ${label} | ${f(r.adtrace)} | ${f(r.direct)} | ${f(r.ratio)}× | ${f(r.rssMb, 0)} |`),
   "",
   "\"Same SQL directly\" opens DuckDB in the benchmark's own process, installs the same model rows",
-  "and runs the same two queries (breakdown, totals) without the CLI. Goal: ratio ≤ 1.2×.",
+  "and runs the same two queries (breakdown, totals) without the CLI; each side is the best of two",
+  "alternating runs. Goal: ratio ≤ 1.2×.",
   "",
   "## Scaling (breakdown from Parquet)",
   "",
