@@ -80,7 +80,7 @@ async function replicated(k) {
   const db = await Db.open();
   try {
     await db.exec(
-      `COPY (SELECT * REPLACE (printf('%02x', c.k) || substr(trace_id, 3) AS trace_id) FROM read_parquet($base), (SELECT range AS k FROM range($k)) c)
+      `COPY (SELECT b.* REPLACE (printf('%02x', c.k) || substr(trace_id, 3) AS trace_id) FROM read_parquet($base) b, (SELECT range AS k FROM range($k)) c)
        TO $out (FORMAT parquet, COMPRESSION zstd)`,
       { base: baseParquet, k, out },
     );
