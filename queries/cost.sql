@@ -8,8 +8,10 @@ WITH c AS (
     CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3
   FROM costed_spans
 ),
+-- A group's events: the traces it occurs in, each counted by the largest weight among the
+-- group's spans there (the trace's weight under head sampling; 1/rate under per-span rules).
 per_trace AS (
-  SELECT DISTINCT c.g1, c.g2, c.g3, c.trace_id, ew.w FROM c JOIN event_weights ew ON ew.trace_id = c.trace_id
+  SELECT g1, g2, g3, trace_id, max(weight) AS w FROM c GROUP BY g1, g2, g3, trace_id
 ),
 group_events AS (
   SELECT g1, g2, g3, sum(w) AS events FROM per_trace GROUP BY g1, g2, g3
@@ -65,37 +67,74 @@ SELECT sum(w) AS events,
        quantile_cont(e2e_ns, 0.95) / 1e6 AS e2e_p95_ms,
        quantile_cont(e2e_ns, 0.99) / 1e6 AS e2e_p99_ms,
        (SELECT count(*) FROM costed_spans WHERE is_unpriced) AS unpriced_spans,
+       (SELECT count(*) FROM costed_spans WHERE invalid_cost) AS invalid_cost_spans,
+       (SELECT min(w) <> max(w) FROM event_weights) AS weighted_events,
        (SELECT strftime(make_timestamp(min(start_ns) // 1000), '%Y-%m-%dT%H:%M:%SZ') FROM costed_spans) AS start,
        (SELECT strftime(make_timestamp(max(start_ns + duration_ns) // 1000), '%Y-%m-%dT%H:%M:%SZ') FROM costed_spans) AS "end"
 FROM per_trace;
 
+-- name: weighted_e2e
+-- Weighted end-to-end event latency: the smallest duration whose cumulative event weight reaches q of all events'.
+WITH per_trace AS (
+  SELECT c.trace_id, any_value(ew.w) AS w, max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
+  FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id GROUP BY c.trace_id
+),
+cum AS (
+  SELECT e2e_ns, sum(w) OVER (ORDER BY e2e_ns ROWS UNBOUNDED PRECEDING) AS cw, sum(w) OVER () AS tw FROM per_trace
+)
+SELECT min(e2e_ns) FILTER (WHERE cw >= 0.5 * tw) / 1e6 AS e2e_p50_ms,
+       min(e2e_ns) FILTER (WHERE cw >= 0.95 * tw) / 1e6 AS e2e_p95_ms,
+       min(e2e_ns) FILTER (WHERE cw >= 0.99 * tw) / 1e6 AS e2e_p99_ms
+FROM cum;
+
 -- name: queries
--- Warehouse queries by fingerprint (and warehouse, stage): calls, cost and latency.
+-- Warehouse queries by fingerprint (and warehouse, stage): calls, events, cost, bytes and latency, weighted by sampling.
 WITH all_events AS (SELECT sum(w) AS n FROM event_weights),
 total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
+-- Sampled data takes weighted percentiles (as the breakdown does); unsampled, linear interpolation.
+is_weighted AS (SELECT min(weight) <> max(weight) AS yes FROM costed_spans),
+-- Fingerprints are computed once, for warehouse spans only.
+w AS MATERIALIZED (
+  SELECT COALESCE(query_fingerprint, '(no query text)') AS query, warehouse, stage, trace_id, weight, cost_usd, bytes_scanned, duration_ns
+  FROM costed_spans WHERE warehouse IS NOT NULL
+),
+cum AS (
+  SELECT query, warehouse, stage, duration_ns,
+         sum(weight) OVER (PARTITION BY query, warehouse, stage ORDER BY duration_ns ROWS UNBOUNDED PRECEDING) AS cw,
+         sum(weight) OVER (PARTITION BY query, warehouse, stage) AS tw
+  FROM w
+),
+wq AS (
+  SELECT query, warehouse, stage,
+         min(duration_ns) FILTER (WHERE cw >= 0.5 * tw) AS p50_ns,
+         min(duration_ns) FILTER (WHERE cw >= 0.95 * tw) AS p95_ns
+  FROM cum GROUP BY ALL
+),
+-- A query's events, counted as the breakdown counts a group's.
+ev AS (
+  SELECT query, warehouse, stage, sum(tw) AS events
+  FROM (SELECT query, warehouse, stage, trace_id, max(weight) AS tw FROM w GROUP BY ALL) GROUP BY ALL
+),
 q AS (
-  SELECT query_fingerprint, warehouse, stage,
+  SELECT query, warehouse, stage,
          sum(weight) AS calls,
-         count(DISTINCT trace_id) AS stored_events,
          sum(cost_usd * weight) AS total_cost_usd,
-         avg(bytes_scanned) AS bytes_scanned_per_call,
-         quantile_cont(duration_ns, 0.5) / 1e6 AS p50_ms,
-         quantile_cont(duration_ns, 0.95) / 1e6 AS p95_ms
-  FROM costed_spans
-  WHERE warehouse IS NOT NULL
-  GROUP BY query_fingerprint, warehouse, stage
+         sum(bytes_scanned * weight) / sum(weight) FILTER (WHERE bytes_scanned IS NOT NULL) AS bytes_scanned_per_call,
+         quantile_cont(duration_ns, 0.5) AS p50_ns,
+         quantile_cont(duration_ns, 0.95) AS p95_ns
+  FROM w GROUP BY ALL
 )
-SELECT q.stage, q.warehouse, q.calls,
-       (SELECT sum(ew.w) FROM event_weights ew WHERE ew.trace_id IN (SELECT c.trace_id FROM costed_spans c
-          WHERE c.warehouse = q.warehouse AND c.stage = q.stage AND c.query_fingerprint IS NOT DISTINCT FROM q.query_fingerprint)) AS events,
+SELECT q.stage, q.warehouse, q.calls, ev.events,
        q.total_cost_usd / a.n AS cost_per_event_usd,
        CASE WHEN t.cost_usd > 0 THEN q.total_cost_usd / t.cost_usd ELSE 0 END AS cost_share,
        q.total_cost_usd,
        q.bytes_scanned_per_call,
-       q.p50_ms, q.p95_ms,
-       COALESCE(q.query_fingerprint, '(no query text)') AS query
-FROM q CROSS JOIN all_events a CROSS JOIN total t
-ORDER BY q.total_cost_usd DESC, q.stage, q.query_fingerprint;
+       CASE WHEN iw.yes THEN wq.p50_ns ELSE q.p50_ns END / 1e6 AS p50_ms,
+       CASE WHEN iw.yes THEN wq.p95_ns ELSE q.p95_ns END / 1e6 AS p95_ms,
+       q.query
+FROM q JOIN ev USING (query, warehouse, stage) JOIN wq USING (query, warehouse, stage)
+CROSS JOIN all_events a CROSS JOIN total t CROSS JOIN is_weighted iw
+ORDER BY q.total_cost_usd DESC, q.stage, q.query;
 
 -- name: event_group_costs
 -- Per event (trace): its weight and its cost in each group of the breakdown keys, for significance tests.

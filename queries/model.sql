@@ -10,6 +10,30 @@ CREATE OR REPLACE TEMP TABLE warehouse_prices (
   tib_usd DOUBLE, min_bytes DOUBLE, rpu_hour_usd DOUBLE, rpus DOUBLE, hour_usd DOUBLE
 );
 
+-- name: create_macros
+-- adtrace_fingerprint(statement, dialect): the statement without comments and literals (strings, numbers, IN lists, VALUES rows), whitespace squeezed, so no user value reaches a report.
+-- Strings first, keeping them whole while comments go (a '--' inside a string is not a comment),
+-- then the literals themselves. Double quotes delimit strings in BigQuery, MySQL and Spark SQL
+-- (identifiers elsewhere, where they stay). An unterminated string or comment (a statement the
+-- SDK cut short) runs to the end. Over-stripping is acceptable; leaking a value is not.
+CREATE OR REPLACE TEMP MACRO adtrace_fingerprint(statement, dialect) AS (
+  CASE WHEN statement IS NOT NULL THEN trim(
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+      CASE WHEN dialect IN ('bigquery', 'mysql', 'mariadb', 'databricks', 'spark', 'hive')
+        THEN regexp_replace(regexp_replace(statement,
+          '(''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$))|--[^\n]*|/\*(?s:.*?)(?:\*/|$)|#[^\n]*', '\1', 'g'),
+          '(?:\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$))', '?', 'g')
+        ELSE regexp_replace(regexp_replace(statement,
+          '(''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))|--[^\n]*|/\*(?s:.*?)(?:\*/|$)', '\1', 'g'),
+          '(?:\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))', '?', 'g')
+      END,
+      '(^|[^A-Za-z0-9_.\"$])(?:0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)', '\1?', 'g'),
+      '\s+', ' ', 'g'),
+      '(?i)\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)', 'IN (?)', 'g'),
+      '(?i)\bVALUES\s*(?:\(\s*\?(?:\s*,\s*\?)*\s*\)\s*,?\s*)+', 'VALUES (…)', 'g'))
+  END
+);
+
 -- name: insert_stage_rule
 -- One stage rule (first match wins: lowest priority).
 -- params: $priority, $stage, $name_glob, $service_glob, $n_attrs
@@ -51,14 +75,14 @@ SELECT *, lead(effective_from_ns, 1, 9223372036854775807) OVER (PARTITION BY sys
 
 -- name: set_attribute_lists
 -- The attribute-name lists and the warehouse list, as session variables the view reads.
--- params: $cost_attrs, $bytes_attrs, $warehouses, $weighted, $assume_weight
+-- params: $cost_attrs, $bytes_attrs, $warehouses, $weighted, $assume_weight, $group_attrs
 SET VARIABLE adtrace_lists = {
   'cost': $cost_attrs, 'bytes': $bytes_attrs, 'warehouses': $warehouses,
-  'weighted': $weighted, 'assume_weight': $assume_weight
+  'weighted': $weighted, 'assume_weight': $assume_weight, 'group_attrs': $group_attrs
 };
 
 -- name: costed_spans
--- The spans with stage, self time, weight and cost, computed once per session: the table every analysis reads (DESIGN.md, "Cost model").
+-- The spans with stage, self time, weight and cost, computed once per session into `_costed` (DESIGN.md, "Cost model"); `costed_spans` is the view every analysis reads.
 -- Self time first, as its own table: the optimizer then sees its real size when joining it.
 CREATE OR REPLACE TEMP TABLE _covered AS
 WITH
@@ -106,12 +130,17 @@ CREATE OR REPLACE TEMP TABLE _rule_weight AS
     ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
   WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
   GROUP BY s.trace_id, s.span_id;
-CREATE OR REPLACE TEMP TABLE costed_spans AS
+-- One row per span, only the columns analyses read: what a 10M-span session keeps in memory.
+CREATE OR REPLACE TEMP TABLE _costed AS
 WITH
 -- Per-span columns in one pass over spans: sampling information (OpenTelemetry tracestate
 -- ot=th:HEX threshold or legacy ot=p:N; sampler attributes), and the attributes the cost model reads.
 base AS NOT MATERIALIZED (
-  SELECT s.* EXCLUDE (resource_attributes),
+  SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns,
+         -- Only the attributes the session groups by (--by attr:KEY) are kept.
+         CASE WHEN len(getvariable('adtrace_lists').group_attrs) > 0 THEN
+           map_from_entries(list_filter(map_entries(s.attributes), e -> list_contains(getvariable('adtrace_lists').group_attrs, e.key)))
+         END AS attributes,
          regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
          regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
          regexp_extract(ot, '(?:^|;)p:([^;]*)', 1) AS p,
@@ -129,9 +158,14 @@ base AS NOT MATERIALIZED (
            OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic', FALSE) AND carried IS NULL AS says_sampled,
          -- The OpenTelemetry names below are ours, not user input; only config lists go through variables.
          lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])) AS db_system,
-         list_filter(list_transform(getvariable('adtrace_lists').cost, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND isfinite(v) AND v >= 0)[1] AS explicit_usd,
+         list_transform(getvariable('adtrace_lists').cost, x -> s.attributes[x]) AS cost_texts,
+         list_filter(list_transform(cost_texts, x -> TRY_CAST(x AS DOUBLE)), v -> v IS NOT NULL AND isfinite(v) AND v >= 0)[1] AS explicit_usd,
          TRY_CAST(s.attributes['cost.compute_usd'] AS DOUBLE) AS split_compute_usd,
          TRY_CAST(s.attributes['cost.query_usd'] AS DOUBLE) AS split_query_usd,
+         -- A cost attribute that is there but not a finite number ≥ 0 is ignored, and counted.
+         (explicit_usd IS NULL AND len(list_filter(cost_texts, x -> x IS NOT NULL)) > 0)
+           OR (s.attributes['cost.compute_usd'] IS NOT NULL AND NOT COALESCE(isfinite(split_compute_usd) AND split_compute_usd >= 0, FALSE))
+           OR (s.attributes['cost.query_usd'] IS NOT NULL AND NOT COALESCE(isfinite(split_query_usd) AND split_query_usd >= 0, FALSE)) AS invalid_cost,
          COALESCE(s.attributes['db.statement'], s.attributes['db.query.text']) AS statement,
          list_filter(list_transform(getvariable('adtrace_lists').bytes, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS bytes_attr,
          CASE WHEN s.attributes['snowflake.credits_used'] IS NOT NULL OR s.attributes['db.credits_used'] IS NOT NULL THEN
@@ -189,41 +223,41 @@ costed AS (
   SELECT p.*,
          CASE
            WHEN explicit_usd IS NOT NULL THEN 'explicit'
-           WHEN split_compute_usd IS NOT NULL OR split_query_usd IS NOT NULL THEN 'split'
+           WHEN isfinite(split_compute_usd) AND split_compute_usd >= 0 OR isfinite(split_query_usd) AND split_query_usd >= 0 THEN 'split'
            WHEN derived_compute_usd IS NULL THEN 'none'
            WHEN warehouse IS NOT NULL AND derived_query_usd IS NULL THEN 'partial'
            ELSE 'derived'
          END AS cost_source
   FROM priced p
 )
-SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_ns, duration_ns, attributes,
-       trace_state, source, stage, self_ns,
+SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, attributes,
+       stage, self_ns,
        CAST(weight AS DOUBLE) AS weight, unknown_weight, trace_weights_disagree,
        CASE cost_source
          WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN explicit_usd ELSE 0 END
-         WHEN 'split' THEN COALESCE(split_compute_usd, 0)
+         WHEN 'split' THEN CASE WHEN isfinite(split_compute_usd) AND split_compute_usd >= 0 THEN split_compute_usd ELSE 0 END
          ELSE COALESCE(derived_compute_usd, 0)
        END AS compute_usd,
        CASE cost_source
          WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN 0 ELSE explicit_usd END
-         WHEN 'split' THEN COALESCE(split_query_usd, 0)
+         WHEN 'split' THEN CASE WHEN isfinite(split_query_usd) AND split_query_usd >= 0 THEN split_query_usd ELSE 0 END
          ELSE COALESCE(derived_query_usd, 0)
        END AS query_usd,
        compute_usd + query_usd AS cost_usd,
        warehouse,
        CAST(bytes_attr AS BIGINT) AS bytes_scanned,
-       CASE WHEN statement IS NOT NULL THEN
-         trim(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-           statement,
-           '''(?:[^'']|'''')*''', '?', 'g'),                           -- string literals
-           '(^|[^A-Za-z0-9_."])-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?', '\1?', 'g'),  -- numbers not inside identifiers
-           '\s+', ' ', 'g'),                                             -- whitespace
-           '(?i)\bIN\s*\(\s*\?(\s*,\s*\?)*\s*\)', 'IN (?)', 'g'),        -- IN (?, ?, …)
-           '(?i)\bVALUES\s*(\(\s*\?(\s*,\s*\?)*\s*\)\s*,?\s*)+', 'VALUES (…)', 'g'))
-       END AS query_fingerprint,
+       -- The raw statement stays inside the session: only its fingerprint leaves (costed_spans).
+       CASE WHEN warehouse IS NOT NULL THEN statement END AS statement,
        cost_source,
-       cost_source IN ('none', 'partial') AS is_unpriced
+       cost_source IN ('none', 'partial') AS is_unpriced,
+       invalid_cost
 FROM costed;
+-- The view analyses read. The fingerprint is computed only by the queries that use it.
+CREATE OR REPLACE TEMP VIEW costed_spans AS
+SELECT * EXCLUDE (statement),
+       adtrace_fingerprint(statement, warehouse) AS query_fingerprint,
+       CASE WHEN statement IS NOT NULL THEN hash(statement) END AS statement_hash
+FROM _costed;
 
 -- name: event_weights
 -- Each event's (trace's) weight: its root span's, else the largest of its spans'. Events = Σ these.

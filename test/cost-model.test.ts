@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys, totals } from "../src/core/breakdown.js";
 
 const T = traceId(1);
 
@@ -194,7 +194,7 @@ describe("query fingerprints", () => {
   it("strips string and number literals, collapses IN lists and whitespace, keeps identifiers", async () => {
     const statements: [string, string][] = [
       ["SELECT * FROM events WHERE user_id = 'u-123@example.com' AND day = '2024-01-01'", "SELECT * FROM events WHERE user_id = ? AND day = ?"],
-      ["select  count(*)\n from t1 where id in (1, 2,3) and x > -4.5e3", "select count(*) from t1 where id IN (?) and x > ?"],
+      ["select  count(*)\n from t1 where id in (1, 2,3) and x > -4.5e3", "select count(*) from t1 where id IN (?) and x > -?"],
       ["INSERT INTO imp_2024 (a, b) VALUES ('it''s', 42), ('x', 7)", "INSERT INTO imp_2024 (a, b) VALUES (…)"],
       // Digits inside identifiers stay; a number inside a quoted identifier after a space would be
       // stripped too (over-stripping never leaks a value).
@@ -206,6 +206,62 @@ describe("query fingerprints", () => {
     await withModelDb(spans, async (db) => {
       for (const [i, [, expected]] of statements.entries()) {
         expect((await span(db, spanId(i + 1))).query_fingerprint).toBe(expected);
+      }
+    });
+  });
+});
+
+describe("invalid explicit costs", () => {
+  it("are ignored, priced from usage instead, and counted", async () => {
+    // 1 s of compute at the default $0.0425 per vCPU-hour = $0.0000118055… each.
+    const spans: TestSpan[] = [
+      { trace: T, id: spanId(1), name: "a", startMs: 0, durationMs: 1000, attrs: { "cost.usd": "-5" } },
+      { trace: T, id: spanId(2), name: "b", startMs: 0, durationMs: 1000, attrs: { "cost.usd": "abc" } },
+      { trace: T, id: spanId(3), name: "c", startMs: 0, durationMs: 1000, attrs: { "cost.compute_usd": "-1" } },
+      { trace: T, id: spanId(4), name: "d", startMs: 0, durationMs: 1000, attrs: { "cost.usd": "0.5" } },
+    ];
+    await withModelDb(spans, async (db) => {
+      for (const n of [1, 2, 3]) expect(Number((await span(db, spanId(n))).cost_usd)).toBeCloseTo(0.0425 / 3600, 15);
+      expect(Number((await span(db, spanId(4))).cost_usd)).toBe(0.5);
+      expect((await totals(db)).invalid_cost_spans).toBe(3);
+    });
+  });
+});
+
+describe("query fingerprints never carry a value", () => {
+  // [warehouse, statement, expected fingerprint]. The values to hide all contain "secret".
+  const cases: [string, string, string][] = [
+    // Double quotes delimit strings in BigQuery (and MySQL, Spark SQL) but identifiers in Snowflake.
+    ["bigquery", `SELECT * FROM t WHERE email = "secret@example.com"`, "SELECT * FROM t WHERE email = ?"],
+    ["snowflake", `SELECT "Email" FROM t WHERE email = 'secret@example.com'`, `SELECT "Email" FROM t WHERE email = ?`],
+    // Comments go, block and line, in any dialect; # starts one in BigQuery.
+    ["snowflake", "SELECT a /* user secret@example.com */ FROM t -- secret\nWHERE b = 1", "SELECT a FROM t WHERE b = ?"],
+    ["bigquery", "SELECT a FROM t # secret\nWHERE b = 2", "SELECT a FROM t WHERE b = ?"],
+    // A '--' inside a string is part of the string, not a comment.
+    ["snowflake", "SELECT a FROM t WHERE b = 'x -- secret' AND c = 3", "SELECT a FROM t WHERE b = ? AND c = ?"],
+    // Dollar-quoted strings (Snowflake, PostgreSQL), tagged or not.
+    ["snowflake", "SELECT $$secret token$$, $tag$secret$tag$ FROM t", "SELECT ?, ? FROM t"],
+    // Backslash escapes and doubled quotes inside strings; E'' and N'' prefixes.
+    ["bigquery", "SELECT 1 FROM t WHERE n = 'O\\'Brien secret' AND m = 'it''s secret'", "SELECT ? FROM t WHERE n = ? AND m = ?"],
+    ["redshift", "SELECT 1 FROM t WHERE n = E'secret\\n' OR n = N'secret'", "SELECT ? FROM t WHERE n = ? OR n = ?"],
+    // BigQuery triple-quoted and raw strings.
+    ["bigquery", `SELECT '''secret ' here''' , r"secret\d" FROM t`, "SELECT ? , ? FROM t"],
+    // A statement the SDK cut short in the middle of a string or a comment.
+    ["snowflake", "SELECT a FROM t WHERE note = 'truncated-by-sdk secret@exa", "SELECT a FROM t WHERE note = ?"],
+    ["snowflake", "SELECT a FROM t /* secret", "SELECT a FROM t"],
+    // Hex and decimal numbers; digits inside identifiers and $1 placeholders stay.
+    ["snowflake", "SELECT t2.c1 FROM t WHERE k = 0x1F2E AND v > .5 AND w = $1", "SELECT t2.c1 FROM t WHERE k = ? AND v > ? AND w = $1"],
+  ];
+
+  it("removes strings of every dialect's quoting, comments and numbers, keeping identifiers", async () => {
+    const spans = cases.map(([system, sql], i): TestSpan => ({
+      trace: T, id: spanId(i + 1), name: "q", startMs: 0, durationMs: 1, attrs: { "db.system": system, "db.statement": sql },
+    }));
+    await withModelDb(spans, async (db) => {
+      for (const [i, [system, sql, expected]] of cases.entries()) {
+        const fingerprint = String((await span(db, spanId(i + 1))).query_fingerprint);
+        expect(fingerprint, `${system}: ${sql}`).toBe(expected);
+        expect(fingerprint).not.toMatch(/secret/);
       }
     });
   });
@@ -245,6 +301,12 @@ describe("breakdown arithmetic", () => {
       expect(got["(none)"]).toBeCloseTo(0.15, 12);
       expect(got["de-DE"]).toBeCloseTo(0.05, 12);
       expect(got["fr-FR"]).toBeCloseTo(0.1, 12);
+    }, undefined, { attributeKeys: ["user_locale"] });
+  });
+
+  it("refuses to group by an attribute the model was installed without (it would all read (none))", async () => {
+    await withModelDb(spans, async (db) => {
+      await expect(breakdown(db, { by: parseGroupKeys("attr:user_locale") })).rejects.toThrow(/without attribute\(s\) user_locale/);
     });
   });
 });

@@ -83,7 +83,7 @@ describe("generate", () => {
       const r = await breakdown(db, { by: parseGroupKeys("stage,attr:user_locale") });
       const agg = (locale: string) => r.groups.find((g) => g.keys.stage === "aggregation" && g.keys.user_locale === locale)!;
       expect(agg("de-DE").p50_ms! / agg("en-US").p50_ms!).toBeGreaterThan(2);
-    });
+    }, undefined, { attributeKeys: ["user_locale"] });
   });
 
   it("--sample-rate on the command line samples (it shares its name with the weighting option)", () => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { breakdown, parseGroupKeys, weightSummary } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys, totals, warehouseQueries, weightSummary } from "../src/core/breakdown.js";
 import { generate, thresholdFor } from "../src/generate/generate.js";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
@@ -118,5 +118,53 @@ describe("a sampled population", () => {
       expect((raw.totals.cost_per_event_usd - truth.cost_per_event_usd) / truth.cost_per_event_usd).toBeGreaterThan(0.2);
       expect(raw.groups.find((g) => g.keys.stage === "aggregation")!.cost_share - popShare).toBeGreaterThan(0.05);
     });
+  });
+});
+
+describe("weighted percentiles and counts", () => {
+  // Three events of one root and one BigQuery query each: end-to-end 10, 20 and 30 ms, the last
+  // kept at 1 in 8 (ot=th:e → 2^56 / (2^56 − 0xe0000000000000) = 8). Weights 1, 1, 8: cumulative
+  // 1, 2, 10 of 10, so the weighted p50 and p95 are 30 ms; unweighted (linear) p50 is 20 ms.
+  // The queries take 2, 4 and 6 ms with 100, 200 and 300 bytes: weighted p50 6 ms, bytes per
+  // call (100 + 200 + 8·300) / 10 = 270; unweighted 4 ms and 200.
+  const event = (n: number, ms: number, traceState?: string): TestSpan[] => [
+    { trace: traceId(n), id: spanId(10 * n), name: "adserver.request.handle", startMs: 0, durationMs: ms, traceState },
+    { trace: traceId(n), id: spanId(10 * n + 1), parent: spanId(10 * n), name: "aggregator.query", startMs: 1, durationMs: 2 * n,
+      attrs: { "db.system": "bigquery", "db.statement": `SELECT ${n}`, "db.bytes_scanned": 100 * n }, traceState },
+  ];
+  const spans = [...event(1, 10), ...event(2, 20), ...event(3, 30, "ot=th:e")];
+
+  it("weights the total row's end-to-end percentiles and the queries' percentiles and bytes", async () => {
+    await withModelDb(spans, async (db) => {
+      const t = await totals(db);
+      expect(t.events).toBe(10);
+      expect(t.e2e_p50_ms).toBe(30);
+      expect(t.e2e_p95_ms).toBe(30);
+      const [q] = (await warehouseQueries(db)).queries;
+      expect(q!.calls).toBe(10);
+      expect(q!.events).toBe(10);
+      expect(q!.p50_ms).toBe(6);
+      expect(q!.bytes_scanned_per_call).toBeCloseTo(270, 9);
+      await installModel(db, defaultConfig(), { unweighted: true });
+      const raw = await totals(db);
+      expect(raw.e2e_p50_ms).toBe(20);
+      const [rq] = (await warehouseQueries(db)).queries;
+      expect(rq!.p50_ms).toBe(4);
+      expect(rq!.bytes_scanned_per_call).toBeCloseTo(200, 9);
+    });
+  });
+
+  it("counts a group's events by its own spans' weights under per-span sampling rules", async () => {
+    // Four events; the query spans were kept at 1 in 2 (a --sample-rate rule), so only events
+    // 1 and 2 still hold one. Each stands for 2: the query stage occurs in an estimated 4 events.
+    const four = [1, 2, 3, 4].flatMap((n) => event(n, 10)).filter((s) => s.name !== "aggregator.query" || Number.parseInt(s.trace, 16) <= 2);
+    await withModelDb(four, async (db) => {
+      const r = await breakdown(db, { by: parseGroupKeys("name") });
+      const byName = Object.fromEntries(r.groups.map((g) => [g.keys.name, g]));
+      expect(r.totals.events).toBe(4);
+      expect(byName["aggregator.query"]!.spans).toBe(4);
+      expect(byName["aggregator.query"]!.events).toBe(4);
+      expect(byName["adserver.request.handle"]!.events).toBe(4);
+    }, undefined, { sampleRates: [{ match: { name: "aggregator.*" }, rate: 0.5 }] });
   });
 });

@@ -25,7 +25,7 @@ Examples:
   $ adtrace cost breakdown spans.parquet --format csv > breakdown.csv`)
     .action(async (inputs: string[], opts: { by: string; top?: string; minShare?: string }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, breakdown } = await import("../core/breakdown.js");
+      const { parseGroupKeys, breakdown, attributeKeysOf } = await import("../core/breakdown.js");
       const { withAnalysis } = await import("../core/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
       const { parseShare } = await import("../model/numbers.js");
@@ -33,7 +33,9 @@ Examples:
       const top = parsePositiveInt(opts.top, "--top");
       const minShare = opts.minShare === undefined ? undefined : parseShare(opts.minShare);
       if (minShare !== undefined && !(minShare >= 0 && minShare <= 1)) throw new UsageError(`--min-share expects a share like 0.05 or 5%, got '${opts.minShare}'`);
-      const result = await withAnalysis(spanSource(inputs, options), async (a) => ({
+      const source = spanSource(inputs, options);
+      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
+      const result = await withAnalysis({ ...source, model }, async (a) => ({
         result: await breakdown(a.db, { by, top, minShare }),
         config: a.config.source,
         label: a.label,

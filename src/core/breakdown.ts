@@ -3,6 +3,7 @@
 // cost_per_event_usd is its total cost ÷ ALL events, so groups add up to the total.
 import type { Db, Row } from "./db.js";
 import { UsageError } from "../errors.js";
+import { assertAttributesKept } from "../model/install.js";
 
 export type GroupKey = { kind: "stage" | "name" | "service" } | { kind: "attr"; key: string };
 
@@ -43,6 +44,8 @@ export interface Totals {
   e2e_p95_ms: number | null;
   e2e_p99_ms: number | null;
   unpriced_spans: number;
+  /** Spans whose cost attribute is there but not a finite number ≥ 0: ignored and priced from usage. */
+  invalid_cost_spans: number;
   start: string | null;
   end: string | null;
 }
@@ -82,6 +85,11 @@ export function keyParams(by: GroupKey[]): Record<string, string | null> {
   return params;
 }
 
+/** The attribute keys a grouping reads: the cost model keeps only these (ModelOptions.attributeKeys). */
+export function attributeKeysOf(by: GroupKey[]): string[] {
+  return by.flatMap((key) => (key.kind === "attr" ? [key.key] : []));
+}
+
 /** Group keys as one string, for matching groups across two inputs. */
 export function groupId(keys: Record<string, string>): string {
   return JSON.stringify(Object.values(keys));
@@ -93,7 +101,8 @@ export function keyName(key: GroupKey): string {
 
 export async function totals(db: Db): Promise<Totals> {
   const [row] = await db.query("cost.totals");
-  const r = row!;
+  // Sampled events: end-to-end percentiles weighted too (quantile_cont counts each stored event once).
+  const r = row!.weighted_events ? { ...row!, ...(await db.query("cost.weighted_e2e"))[0] } : row!;
   const n = (k: string) => Number(r[k] ?? 0);
   const m = (k: string) => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
   return {
@@ -101,12 +110,13 @@ export async function totals(db: Db): Promise<Totals> {
     total_cost_usd: n("total_cost_usd"), cost_per_event_usd: n("cost_per_event_usd"),
     compute_per_event_usd: n("compute_per_event_usd"), query_per_event_usd: n("query_per_event_usd"),
     e2e_p50_ms: m("e2e_p50_ms"), e2e_p95_ms: m("e2e_p95_ms"), e2e_p99_ms: m("e2e_p99_ms"),
-    unpriced_spans: n("unpriced_spans"), start: (r.start as string) ?? null, end: (r.end as string) ?? null,
+    unpriced_spans: n("unpriced_spans"), invalid_cost_spans: n("invalid_cost_spans"), start: (r.start as string) ?? null, end: (r.end as string) ?? null,
   };
 }
 
 export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise<BreakdownResult> {
   const by = options.by ?? [{ kind: "stage" }];
+  await assertAttributesKept(db, attributeKeysOf(by));
   const rows = await db.query("cost.breakdown", keyParams(by));
   const all = rows.map((row) => toGroup(row, by));
   const weights = await weightSummary(db);

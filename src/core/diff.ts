@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "./db.js";
 import { withAnalysis, type AnalysisOptions } from "./analysis.js";
-import { breakdown, groupId, keyName, keyParams, type GroupKey } from "./breakdown.js";
+import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "./random.js";
@@ -170,7 +170,8 @@ async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" |
   const report = await reportPath(spec);
   if (report) return reportSide(report, spec, by);
   const isDb = await isDuckDbFile(spec);
-  return withAnalysis({ ...analysis, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, async (a) => spanSide(a.db, spec, by));
+  const model = { ...analysis.model, attributeKeys: attributeKeysOf(by) };
+  return withAnalysis({ ...analysis, model, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, async (a) => spanSide(a.db, spec, by));
 }
 
 async function reportPath(spec: string): Promise<string | undefined> {

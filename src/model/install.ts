@@ -1,5 +1,5 @@
 // Installs the cost model into a database session: the config's stage rules, prices and
-// attribute lists are loaded as rows (never SQL text), then the `costed_spans` view is created.
+// attribute lists are loaded as rows (never SQL text), then `costed_spans` is built.
 import type { Db } from "../core/db.js";
 import type { Config, SamplingRule } from "./config.js";
 import type { PriceBook, WarehousePrice } from "./defaults.js";
@@ -14,9 +14,15 @@ export interface ModelOptions {
   assumeWeight?: number;
   /** `--sample-rate PATTERN=RATE` rules, tried before the config's `sampling:` rules. */
   sampleRates?: SamplingRule[];
+  /**
+   * The attribute keys the session groups by (`--by attr:KEY`). Only these are kept in
+   * `costed_spans.attributes` (NULL when none): all of them would dominate a session's memory.
+   */
+  attributeKeys?: string[];
 }
 
 export async function installModel(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
+  await db.run("model.create_macros");
   await db.run("model.create_rule_tables");
   for (const [i, rule] of config.stages.entries()) {
     const attributes = Object.entries(rule.match.attribute ?? {});
@@ -47,9 +53,18 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
     warehouses: config.warehouses.map((w) => w.toLowerCase()),
     weighted: !options.unweighted,
     assume_weight: options.assumeWeight ?? 1,
+    group_attrs: [...new Set(options.attributeKeys ?? [])],
   });
   await db.run("model.costed_spans");
   await db.run("model.event_weights");
+}
+
+/** A grouping by attributes the model did not keep would put every span under (none): refuse it. */
+export async function assertAttributesKept(db: Db, keys: string[]): Promise<void> {
+  if (!keys.length) return;
+  const kept = await db.scalar<string[]>("SELECT getvariable('adtrace_lists').group_attrs");
+  const missing = keys.filter((key) => !kept?.includes(key));
+  if (missing.length) throw new Error(`the cost model was installed without attribute(s) ${missing.join(", ")}: pass them in ModelOptions.attributeKeys`);
 }
 
 /**

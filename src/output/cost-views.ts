@@ -45,6 +45,9 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
   notes.push(totals.unpriced_spans
     ? `${formatCount(totals.unpriced_spans)} unpriced span(s): no cost attribute and nothing to price them by (counted as $0). See README "Cost model".`
     : "every span priced.");
+  if (totals.invalid_cost_spans) {
+    notes.push(`${formatCount(totals.invalid_cost_spans)} span(s) carry a cost attribute that is not a number ≥ 0: ignored, priced from usage instead.`);
+  }
   notes.push(`total p95 is end-to-end event latency (${formatMs(totals.e2e_p95_ms)}); config: ${meta.config}.`);
   return {
     heading: [

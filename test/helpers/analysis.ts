@@ -1,16 +1,21 @@
 // Running the core in-process on test spans: load, install the cost model, query.
 import { Db } from "../../src/core/db.js";
 import { loadInputs } from "../../src/ingest/load.js";
-import { installModel } from "../../src/model/install.js";
+import { installModel, type ModelOptions } from "../../src/model/install.js";
 import { defaultConfig, parseConfig, type Config } from "../../src/model/config.js";
 import { otlpDocument, writeTemp, type TestSpan } from "./otlp.js";
 
-export async function withModelDb<T>(spans: TestSpan[] | string[], fn: (db: Db) => Promise<T>, config: Config | string = defaultConfig()): Promise<T> {
+export async function withModelDb<T>(
+  spans: TestSpan[] | string[],
+  fn: (db: Db) => Promise<T>,
+  config: Config | string = defaultConfig(),
+  model: ModelOptions = {},
+): Promise<T> {
   const inputs = typeof spans[0] === "string" ? (spans as string[]) : [writeTemp("spans.json", otlpDocument(spans as TestSpan[]))];
   const db = await Db.open();
   try {
     await loadInputs(db, { inputs });
-    await installModel(db, typeof config === "string" ? parseConfig(config, "test.yaml") : config);
+    await installModel(db, typeof config === "string" ? parseConfig(config, "test.yaml") : config, model);
     return await fn(db);
   } finally {
     db.close();
