@@ -41,7 +41,8 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
 export function savingsView(result: SavingsResult): TableResult {
   const columns: Column[] = [
     { key: "scenario", kind: "text", maxWidth: 16 },
-    { key: "lever", kind: "text", maxWidth: 26 },
+    { key: "lever", kind: "text", machineOnly: true },
+    { key: "lever_label", title: "lever", kind: "text", maxWidth: 26, humanOnly: true },
     { key: "stage", kind: "text" },
     { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
     { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
@@ -55,6 +56,8 @@ export function savingsView(result: SavingsResult): TableResult {
     { key: "e2e_p95_ms_before", kind: "ms", machineOnly: true },
     { key: "e2e_p95_ms_after", kind: "ms", machineOnly: true },
     { key: "p95", title: "e2e p95", kind: "text", humanOnly: true },
+    { key: "lever_value", kind: "share", machineOnly: true },
+    { key: "hit_cost_usd", kind: "usd", machineOnly: true },
   ];
   const rows = result.rows.map((r) => ({
     ...r,
@@ -70,7 +73,7 @@ export function savingsView(result: SavingsResult): TableResult {
   }
   const notes = [
     ...result.scenarios.flatMap((s) => s.assumptions ?? []),
-    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events; only cache hits on the critical path shorten an event.`,
+    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events, each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (README "Savings").`,
     "Model: cache C→(1−h)C+h·c_hit; preagg C→C−r·C_query+refresh/event; tune C→(1−r)C; levers on a stage compose in order.",
   ];
   return {
