@@ -28,13 +28,13 @@ Examples:
       if (options.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
       const { diff } = await import("../core/diff.js");
       const { parseGroupKeys } = await import("../core/breakdown.js");
-      const { parseShare } = await import("../model/numbers.js");
+      const { parseLimit } = await import("../model/numbers.js");
       const { diffView } = await import("../output/diff-view.js");
       const pct = (value: string | undefined, flag: string) => {
         if (value === undefined) return undefined;
-        const share = parseShare(value);
-        if (!Number.isFinite(share) || share < 0) throw new UsageError(`${flag} expects a percentage like 5% or 0.05, got '${value}'`);
-        return share;
+        const limit = parseLimit(value);
+        if ("error" in limit) throw new UsageError(`${flag} ${limit.error}`);
+        return limit.value;
       };
       const { inputs: _inputs, db: _db, ...analysis } = spanSource([], options);
       const result = await diff(baseline, current, analysis, {

@@ -68,8 +68,24 @@ export function parseGroupKeys(text: string | undefined): GroupKey[] {
   });
   if (keys.length === 0) throw new UsageError("--by needs at least one key");
   if (keys.length > MAX_KEYS) throw new UsageError(`--by takes at most ${MAX_KEYS} keys`);
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const name = keyName(key);
+    if (seen.has(name)) throw new UsageError(`--by: '${name}' is given twice; each key names a column and must be distinct`);
+    if (RESERVED_COLUMNS.has(name)) throw new UsageError(`--by: attribute key '${name}' would collide with the output column '${name}'; it cannot be a grouping key`);
+    seen.add(name);
+  }
   return keys;
 }
+
+/** Columns of the breakdown and diff outputs, which a grouping key's column must not shadow. */
+const RESERVED_COLUMNS = new Set([
+  "spans", "events", "cost_per_event_usd", "cost_share", "compute_per_event_usd", "query_per_event_usd",
+  "p50_ms", "p95_ms", "p99_ms", "self_p50_ms", "self_p95_ms", "warehouse", "total_cost_usd", "unpriced_spans",
+  "status", "cost_per_event_before_usd", "cost_per_event_after_usd", "change", "change_usd", "change_pct",
+  "share", "share_before", "share_after", "p95", "p95_ms_before", "p95_ms_after", "significant", "p95_significant",
+  "ci95_low_usd", "ci95_high_usd", "keys",
+]);
 
 /** The $k1/$a1… parameters the grouping queries take. */
 export function keyParams(by: GroupKey[]): Record<string, string | null> {

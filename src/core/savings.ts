@@ -90,14 +90,16 @@ export function parseLever(kind: LeverKind, text: string): LeverSpec {
   const eq = text.lastIndexOf("=");
   if (eq <= 0) throw new UsageError(`${flag} expects STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, got '${text}'`);
   const stage = text.slice(0, eq).trim();
-  const [rawValue, rawCost] = text.slice(eq + 1).split(":");
+  const parts = text.slice(eq + 1).split(":");
+  if (parts.length > 2) throw new UsageError(`${flag} ${text}: expected STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, with at most one ':'`);
+  const [rawValue, rawCost] = parts;
   const value = parseShare(rawValue ?? "");
   const what = kind === "cache" ? "hit rate" : "reduction";
   if (!(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${text}: ${what} must be between 0 and 1 (or 0%..100%), got '${rawValue}'`);
   let hitCostUsd = 0;
   if (rawCost !== undefined) {
     if (kind !== "cache") throw new UsageError(`${flag} ${text}: only --cache takes a :HIT_COST_USD`);
-    hitCostUsd = Number(rawCost);
+    hitCostUsd = /^\s*[0-9.eE+-]+\s*$/.test(rawCost) ? Number(rawCost) : NaN;
     if (!Number.isFinite(hitCostUsd) || hitCostUsd < 0) throw new UsageError(`${flag} ${text}: hit cost must be a non-negative number of USD, got '${rawCost}'`);
   }
   return { kind, stage, value, hitCostUsd };
