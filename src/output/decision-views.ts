@@ -23,7 +23,7 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
   if (result.flags.length) {
     notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * meta.eventsPerDay)}/day at ${formatCount(meta.eventsPerDay)} events/day. Model yours with adtrace savings.`);
   }
-  notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with ≥${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
+  notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with >${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
   return {
     heading: [
       result.flags.length
