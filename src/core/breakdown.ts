@@ -113,7 +113,7 @@ export async function totals(db: Db): Promise<Totals> {
   const n = (k: string) => Number(r[k] ?? 0);
   const m = (k: string) => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
   return {
-    events: n("events"), spans: n("spans"), stored_spans: n("stored_spans"), stored_traces: n("stored_traces"),
+    events: roundCount(n("events")), spans: roundCount(n("spans")), stored_spans: n("stored_spans"), stored_traces: n("stored_traces"),
     total_cost_usd: n("total_cost_usd"), cost_per_event_usd: n("cost_per_event_usd"),
     compute_per_event_usd: n("compute_per_event_usd"), query_per_event_usd: n("query_per_event_usd"),
     e2e_p50_ms: m("e2e_p50_ms"), e2e_p95_ms: m("e2e_p95_ms"), e2e_p99_ms: m("e2e_p99_ms"),
@@ -164,16 +164,31 @@ export interface WeightSummary {
   max_weight: number;
   unknown_weight_spans: number;
   disagreeing_traces: number;
+  /** False under --unweighted: every figure is raw (each stored span and trace counts once). */
+  weighted: boolean;
+  /** The weight given to spans marked sampled without a usable rate (--assume-weight, else 1). */
+  assumed_weight: number;
 }
 
 export async function weightSummary(db: Db): Promise<WeightSummary> {
   const [r] = await db.query("cost.weight_summary");
+  const [mode] = await db.query("weights.mode");
   const n = (k: string) => Number(r![k] ?? 0);
   return {
-    stored_traces: n("stored_traces"), estimated_events: n("estimated_events"), stored_spans: n("stored_spans"),
-    estimated_spans: n("estimated_spans"), min_weight: n("min_weight"), max_weight: n("max_weight"),
+    stored_traces: n("stored_traces"), estimated_events: roundCount(n("estimated_events")), stored_spans: n("stored_spans"),
+    estimated_spans: roundCount(n("estimated_spans")), min_weight: n("min_weight"), max_weight: n("max_weight"),
     unknown_weight_spans: n("unknown_weight_spans"), disagreeing_traces: n("disagreeing_traces"),
+    weighted: mode!.weighted !== false, assumed_weight: Number(mode!.assume_weight ?? 1),
   };
+}
+
+/**
+ * A weighted count (a sum of sampling weights) to 9 significant digits: the sum of 1/p over many
+ * spans picks up float noise (4062.0000000000005) that no reader should see, and an estimate
+ * has no tenth significant digit anyway.
+ */
+export function roundCount(value: number): number {
+  return Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(9)) : value;
 }
 
 function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
@@ -182,8 +197,8 @@ function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
   const opt = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
   return {
     keys,
-    spans: num("spans"),
-    events: num("events"),
+    spans: roundCount(num("spans")),
+    events: roundCount(num("events")),
     cost_per_event_usd: num("cost_per_event_usd"),
     cost_share: num("cost_share"),
     compute_per_event_usd: num("compute_per_event_usd"),
@@ -216,7 +231,7 @@ export interface QueryRow {
 export async function warehouseQueries(db: Db, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals }> {
   const rows = await db.query("cost.queries");
   const queries = rows.map((r) => ({
-    stage: String(r.stage), warehouse: String(r.warehouse), calls: Number(r.calls), events: Number(r.events),
+    stage: String(r.stage), warehouse: String(r.warehouse), calls: roundCount(Number(r.calls)), events: roundCount(Number(r.events)),
     cost_per_event_usd: Number(r.cost_per_event_usd), cost_share: Number(r.cost_share), total_cost_usd: Number(r.total_cost_usd),
     bytes_scanned_per_call: r.bytes_scanned_per_call === null ? null : Number(r.bytes_scanned_per_call),
     p50_ms: r.p50_ms === null ? null : Number(r.p50_ms), p95_ms: r.p95_ms === null ? null : Number(r.p95_ms),

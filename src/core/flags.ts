@@ -16,6 +16,7 @@
 // stated default assumptions (LEVER_ASSUMPTIONS).
 import type { Db, Row } from "./db.js";
 import type { Config } from "../model/config.js";
+import { roundCount, weightSummary, type WeightSummary } from "./breakdown.js";
 
 export type Lever = "cache" | "preaggregate" | "tune";
 
@@ -67,6 +68,7 @@ export interface FlagsResult {
   events: number;
   cost_per_event_usd: number;
   thresholds: Config["flags"];
+  weights: WeightSummary;
 }
 
 export async function stageProfiles(db: Db): Promise<StageProfile[]> {
@@ -180,8 +182,9 @@ export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
   return {
     flags: flagStages(profiles, config.flags, refreshPerEvent),
     profiles,
-    events: Number(t!.events),
+    events: roundCount(Number(t!.events)),
     cost_per_event_usd: Number(t!.cost_per_event_usd),
     thresholds: config.flags,
+    weights: await weightSummary(db),
   };
 }

@@ -13,13 +13,14 @@
 // in critical-path.ts): work that followed them within their parent moves up, work beside them
 // does not. Preaggregate and tune are taken as latency-neutral.
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { Db } from "./db.js";
 import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
 import { EventTimeline, type TimedSpan } from "./critical-path.js";
 import { parseCount, parseShare } from "../model/numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS } from "./flags.js";
+import { roundCount, weightSummary, type WeightSummary } from "./breakdown.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
 
@@ -30,6 +31,8 @@ export interface LeverSpec {
   value: number;
   /** Cost of one cache hit, USD. */
   hitCostUsd: number;
+  /** Where a lever from a scenario file was written (`file:line`), for error messages. */
+  origin?: string;
 }
 
 export interface Scenario {
@@ -78,6 +81,7 @@ export interface SavingsResult {
   cost_per_event_usd: number;
   latency_events: number;
   interval_method: string;
+  weights: WeightSummary;
 }
 
 export type LeverName = "cache" | "preaggregate" | "tune";
@@ -85,8 +89,7 @@ export type LeverName = "cache" | "preaggregate" | "tune";
 const LEVER_NAME: Record<LeverKind, LeverName> = { cache: "cache", preagg: "preaggregate", tune: "tune" };
 
 /** `STAGE=VALUE` (and for cache an optional `:HIT_COST_USD`). */
-export function parseLever(kind: LeverKind, text: string): LeverSpec {
-  const flag = `--${kind}`;
+export function parseLever(kind: LeverKind, text: string, flag = `--${kind}`): LeverSpec {
   const eq = text.lastIndexOf("=");
   if (eq <= 0) throw new UsageError(`${flag} expects STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, got '${text}'`);
   const stage = text.slice(0, eq).trim();
@@ -124,27 +127,33 @@ export function loadScenarioFile(path: string): Scenario[] {
   } catch (error) {
     throw new InputError(path, `cannot read scenario file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const doc = parseDocument(text);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length) throw new InputError(path, `invalid YAML (${doc.errors[0]!.message.split("\n")[0]})`);
+  const at = (...keys: (string | number)[]) => {
+    const node = doc.getIn(keys, true) as { range?: [number, number, number] } | undefined;
+    return node?.range ? `${path}:${lineCounter.linePos(node.range[0]).line}` : path;
+  };
   const data = doc.toJSON() as unknown;
   const scenarios = (data as { scenarios?: unknown })?.scenarios;
   if (!scenarios || typeof scenarios !== "object" || Array.isArray(scenarios)) {
     throw new InputError(path, "expected a 'scenarios:' mapping of name → list of levers ({cache: STAGE=H}, {preagg: STAGE=R}, {tune: STAGE=R})");
   }
   return Object.entries(scenarios as Record<string, unknown>).map(([name, levers]) => {
-    if (!Array.isArray(levers) || levers.length === 0) throw new InputError(path, `scenario '${name}': expected a non-empty list of levers`);
+    if (!Array.isArray(levers) || levers.length === 0) throw new InputError(at("scenarios", name), `scenario '${name}': expected a non-empty list of levers`);
     return {
       name,
       levers: levers.map((item, i) => {
         const entries = item && typeof item === "object" ? Object.entries(item as Record<string, unknown>) : [];
         const [kind, spec] = entries[0] ?? [];
+        const origin = at("scenarios", name, i);
         if (entries.length !== 1 || !["cache", "preagg", "tune"].includes(String(kind)) || typeof spec !== "string") {
-          throw new InputError(path, `scenario '${name}' lever ${i + 1}: expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}`);
+          throw new InputError(origin, `scenario '${name}' lever ${i + 1}: expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}`);
         }
         try {
-          return parseLever(kind as LeverKind, spec);
+          return { ...parseLever(kind as LeverKind, spec, `${kind}:`), origin };
         } catch (error) {
-          throw new InputError(path, `scenario '${name}': ${(error as Error).message}`);
+          throw new InputError(origin, `scenario '${name}': ${(error as Error).message}`);
         }
       }),
     };
@@ -211,7 +220,10 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
     for (const lever of scenario.levers) {
       if (!stages.includes(lever.stage)) {
         const hint = closest(lever.stage, stages);
-        throw new UsageError(`--${lever.kind} ${lever.stage}: no stage '${lever.stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${stages.join(", ")}`);
+        const what = `no stage '${lever.stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${stages.join(", ")}`;
+        // A lever from a scenario file names the file, line and scenario; one from the command line its option.
+        if (lever.origin) throw new InputError(lever.origin, `scenario '${scenario.name}': ${lever.kind}: ${what}`);
+        throw new UsageError(`--${lever.kind} ${lever.stage}: ${what}`);
       }
     }
   }
@@ -254,11 +266,12 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
   return {
     rows,
     scenarios: options.scenarios,
-    events: totalWeight,
+    events: roundCount(totalWeight),
     events_per_day: perDay,
     cost_per_event_usd: totalPerEvent,
     latency_events: latency.events,
     interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
+    weights: await weightSummary(db),
   };
 }
 
