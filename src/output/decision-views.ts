@@ -76,7 +76,7 @@ export function savingsView(result: SavingsResult): TableResult {
   const notes = [
     ...result.scenarios.flatMap((s) => s.assumptions ?? []),
     ...weightNotes(result.weights),
-    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events, each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (README "Savings").`,
+    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events, each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (savings --help).`,
     "Model: cache C→(1−h)C+h·c_hit; preagg C→C−r·C_query+refresh/event; tune C→(1−r)C; levers on a stage compose in order.",
   ];
   return {
