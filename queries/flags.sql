@@ -1,5 +1,5 @@
 -- name: stage_profile
--- Per stage: cost share, warehouse query share, bytes and warehouse calls per event, and its costliest query fingerprint.
+-- Per stage: cost share, warehouse query share, bytes and warehouse calls per event, its costliest query fingerprint with its stored calls and distinct raw statements.
 WITH all_events AS (SELECT sum(w) AS n FROM event_weights),
 total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
 st AS (
@@ -11,12 +11,16 @@ st AS (
   FROM costed_spans GROUP BY stage
 ),
 fq AS (
+  -- Stored calls and distinct raw statements per fingerprint tell a repeated lookup (a cache
+  -- hits) from one whose literals change per call (it does not).
   SELECT stage, COALESCE(query_fingerprint, '(no query text)') AS fingerprint,
-         sum(cost_usd * weight) AS cost_usd, sum(weight) AS calls, count(DISTINCT trace_id) AS traces
+         sum(cost_usd * weight) AS cost_usd, sum(weight) AS calls, count(*) AS stored_calls,
+         count(DISTINCT statement_hash) AS statements
   FROM costed_spans WHERE warehouse IS NOT NULL GROUP BY ALL
 ),
 tq AS (
   SELECT stage, arg_max(fingerprint, cost_usd) AS top_query, max(cost_usd) AS top_cost_usd,
+         arg_max(stored_calls, cost_usd) AS top_stored_calls, arg_max(statements, cost_usd) AS top_statements,
          count(*) AS fingerprints, sum(calls) AS calls
   FROM fq GROUP BY stage
 )
@@ -30,6 +34,8 @@ SELECT st.stage,
        CASE WHEN st.cost_usd > 0 THEN tq.top_cost_usd / st.cost_usd END AS top_query_cost_share,
        st.bytes / a.n AS bytes_per_event,
        COALESCE(tq.calls, 0) / a.n AS warehouse_calls_per_event,
-       COALESCE(tq.fingerprints, 0) AS fingerprints
+       COALESCE(tq.fingerprints, 0) AS fingerprints,
+       COALESCE(tq.top_stored_calls, 0) AS top_query_calls,
+       COALESCE(tq.top_statements, 0) AS top_query_statements
 FROM st LEFT JOIN tq ON tq.stage = st.stage CROSS JOIN all_events a CROSS JOIN total t
 ORDER BY st.cost_usd DESC, st.stage;

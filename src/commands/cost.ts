@@ -71,11 +71,12 @@ Examples:
     .option("--fail-on-flag", "exit with code 1 when any stage is flagged (for CI)")
     .addHelpText("after", `
 A stage is flagged when it carries ≥ flags.min_cost_share (0.25) of per-event cost and most of
-that (≥ flags.min_warehouse_share, 0.5) is warehouse query cost; or when one query fingerprint
+that (> flags.min_warehouse_share, 0.5) is warehouse query cost; or when one query fingerprint
 carries ≥ flags.top_query_share (0.6) of a warehouse stage's cost; or when it scans ≥
 flags.bytes_ratio (10)× the median warehouse stage's bytes per event. The lever comes from the
-costliest query's shape: aggregates → preaggregate, repeated reads → cache, row-by-row writes →
-tune. est_savings_per_event_usd assumes 25% cache hits, −30% query cost from pre-aggregation,
+costliest query's shape: aggregates → preaggregate, row-by-row writes → tune, reads → cache when
+at least 25% of its calls repeat an identical earlier statement (from the data: calls vs
+distinct raw statements), else tune (literals change per call, so a cache would rarely hit). est_savings_per_event_usd assumes 25% cache hits, −30% query cost from pre-aggregation,
 −10% from tuning (conservative on purpose; model your own with adtrace savings).
 
 Examples:

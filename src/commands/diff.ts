@@ -13,11 +13,13 @@ export function registerDiff(program: Command): void {
     .option("--max-cost-increase <pct>", "fail when total cost per event rises more than this (5% or 0.05)")
     .option("--max-stage-increase <pct>", "fail when any group's cost per event rises more than this (a new group with ≥1% of cost also fails)")
     .option("--max-p95-increase <pct>", "fail when a p95 rises more than this (end-to-end for the total)")
-    .option("--significant-only", "ignore cost changes within noise (95% interval includes 0)")
+    .option("--significant-only", "ignore changes within noise (95% interval includes 0); the p95 gate uses the p95 test")
     .addHelpText("after", `
-Significance (span data on both sides): a bootstrap 95% interval of the change in mean cost per
-event (≤ 5000 events a side, fixed seed), else Welch's normal approximation. With a report on
-either side it is "unknown", and unknown changes count against gates.
+Significance (span data on both sides): cost, a bootstrap 95% interval of the change in mean cost
+per event (≤ 5000 events a side, fixed seed), else Welch's normal approximation; p95
+(p95_significant), a bootstrap 95% interval of the change in p95 resampling events (≤ 5000 events
+a side, else unknown). With a report on either side both are "unknown", and unknown changes count
+against gates. Limits: 5% or 0.05; a bare number above 1 is refused.
 
 Examples:
   $ adtrace diff baseline.jsonl current.jsonl --max-cost-increase 5%
@@ -28,13 +30,13 @@ Examples:
       if (options.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
       const { diff } = await import("../core/diff.js");
       const { parseGroupKeys } = await import("../core/breakdown.js");
-      const { parseShare } = await import("../model/numbers.js");
+      const { parseLimit } = await import("../model/numbers.js");
       const { diffView } = await import("../output/diff-view.js");
       const pct = (value: string | undefined, flag: string) => {
         if (value === undefined) return undefined;
-        const share = parseShare(value);
-        if (!Number.isFinite(share) || share < 0) throw new UsageError(`${flag} expects a percentage like 5% or 0.05, got '${value}'`);
-        return share;
+        const limit = parseLimit(value);
+        if ("error" in limit) throw new UsageError(`${flag} ${limit.error}`);
+        return limit.value;
       };
       const { inputs: _inputs, db: _db, ...analysis } = spanSource([], options);
       const result = await diff(baseline, current, analysis, {

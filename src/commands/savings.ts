@@ -27,8 +27,16 @@ The model, per stage with per-event cost C = compute + query:
   preagg r       C → C − r·C_query + refresh_cost_usd × refreshes_per_day ÷ events_per_day
   tune   r       C → (1−r)·C
 Levers on the same stage compose in the order given. Savings per day = saving per event ×
-events per day; the 95% interval is the normal approximation over per-event savings. End-to-end
-p95 changes only when a cache hit shortens spans on an event's critical path.
+events per day; the 95% interval is the normal approximation over per-event savings.
+
+End-to-end p95: a cache lever hits round(h·n) of the n events that have the stage (ranked by a
+hash of the trace id: reproducible). In a hit event the stage's top spans take the hit latency
+and their children do not run; the event is then re-timed: a span that started after some of
+its siblings had ended waits for all of them and keeps its delay after the last; one that
+started before any sibling ended keeps its offset from its parent's start; a parent ends its
+original tail after the last child that ended within it. So work that followed a shortened span
+moves up, work beside it does not, and another branch may become critical. Preagg and tune
+leave latency as it is.
 
 Scenario file:
   scenarios:

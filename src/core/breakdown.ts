@@ -71,8 +71,24 @@ export function parseGroupKeys(text: string | undefined): GroupKey[] {
   });
   if (keys.length === 0) throw new UsageError("--by needs at least one key");
   if (keys.length > MAX_KEYS) throw new UsageError(`--by takes at most ${MAX_KEYS} keys`);
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const name = keyName(key);
+    if (seen.has(name)) throw new UsageError(`--by: '${name}' is given twice; each key names a column and must be distinct`);
+    if (RESERVED_COLUMNS.has(name)) throw new UsageError(`--by: attribute key '${name}' would collide with the output column '${name}'; it cannot be a grouping key`);
+    seen.add(name);
+  }
   return keys;
 }
+
+/** Columns of the breakdown and diff outputs, which a grouping key's column must not shadow. */
+const RESERVED_COLUMNS = new Set([
+  "spans", "events", "cost_per_event_usd", "cost_share", "compute_per_event_usd", "query_per_event_usd",
+  "p50_ms", "p95_ms", "p99_ms", "self_p50_ms", "self_p95_ms", "warehouse", "total_cost_usd", "unpriced_spans",
+  "status", "cost_per_event_before_usd", "cost_per_event_after_usd", "change", "change_usd", "change_pct",
+  "share", "share_before", "share_after", "p95", "p95_ms_before", "p95_ms_after", "significant", "p95_significant",
+  "ci95_low_usd", "ci95_high_usd", "keys",
+]);
 
 /** The $k1/$a1… parameters the grouping queries take. */
 export function keyParams(by: GroupKey[]): Record<string, string | null> {
@@ -106,7 +122,7 @@ export async function totals(db: Db): Promise<Totals> {
   const n = (k: string) => Number(r[k] ?? 0);
   const m = (k: string) => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
   return {
-    events: n("events"), spans: n("spans"), stored_spans: n("stored_spans"), stored_traces: n("stored_traces"),
+    events: roundCount(n("events")), spans: roundCount(n("spans")), stored_spans: n("stored_spans"), stored_traces: n("stored_traces"),
     total_cost_usd: n("total_cost_usd"), cost_per_event_usd: n("cost_per_event_usd"),
     compute_per_event_usd: n("compute_per_event_usd"), query_per_event_usd: n("query_per_event_usd"),
     e2e_p50_ms: m("e2e_p50_ms"), e2e_p95_ms: m("e2e_p95_ms"), e2e_p99_ms: m("e2e_p99_ms"),
@@ -158,16 +174,31 @@ export interface WeightSummary {
   max_weight: number;
   unknown_weight_spans: number;
   disagreeing_traces: number;
+  /** False under --unweighted: every figure is raw (each stored span and trace counts once). */
+  weighted: boolean;
+  /** The weight given to spans marked sampled without a usable rate (--assume-weight, else 1). */
+  assumed_weight: number;
 }
 
 export async function weightSummary(db: Db): Promise<WeightSummary> {
   const [r] = await db.query("cost.weight_summary");
+  const [mode] = await db.query("weights.mode");
   const n = (k: string) => Number(r![k] ?? 0);
   return {
-    stored_traces: n("stored_traces"), estimated_events: n("estimated_events"), stored_spans: n("stored_spans"),
-    estimated_spans: n("estimated_spans"), min_weight: n("min_weight"), max_weight: n("max_weight"),
+    stored_traces: n("stored_traces"), estimated_events: roundCount(n("estimated_events")), stored_spans: n("stored_spans"),
+    estimated_spans: roundCount(n("estimated_spans")), min_weight: n("min_weight"), max_weight: n("max_weight"),
     unknown_weight_spans: n("unknown_weight_spans"), disagreeing_traces: n("disagreeing_traces"),
+    weighted: mode!.weighted !== false, assumed_weight: Number(mode!.assume_weight ?? 1),
   };
+}
+
+/**
+ * A weighted count (a sum of sampling weights) to 9 significant digits: the sum of 1/p over many
+ * spans picks up float noise (4062.0000000000005) that no reader should see, and an estimate
+ * has no tenth significant digit anyway.
+ */
+export function roundCount(value: number): number {
+  return Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(9)) : value;
 }
 
 function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
@@ -176,8 +207,8 @@ function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
   const opt = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
   return {
     keys,
-    spans: num("spans"),
-    events: num("events"),
+    spans: roundCount(num("spans")),
+    events: roundCount(num("events")),
     cost_per_event_usd: num("cost_per_event_usd"),
     cost_share: num("cost_share"),
     compute_per_event_usd: num("compute_per_event_usd"),
@@ -210,7 +241,7 @@ export interface QueryRow {
 export async function warehouseQueries(db: Db, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals }> {
   const rows = await db.query("cost.queries");
   const queries = rows.map((r) => ({
-    stage: String(r.stage), warehouse: String(r.warehouse), calls: Number(r.calls), events: Number(r.events),
+    stage: String(r.stage), warehouse: String(r.warehouse), calls: roundCount(Number(r.calls)), events: roundCount(Number(r.events)),
     cost_per_event_usd: Number(r.cost_per_event_usd), cost_share: Number(r.cost_share), total_cost_usd: Number(r.total_cost_usd),
     bytes_scanned_per_call: r.bytes_scanned_per_call === null ? null : Number(r.bytes_scanned_per_call),
     p50_ms: r.p50_ms === null ? null : Number(r.p50_ms), p95_ms: r.p95_ms === null ? null : Number(r.p95_ms),

@@ -1,44 +1,131 @@
-// Critical path of one trace, walked backwards from the root's end as Jaeger does: the child
-// that finished last (at or before the current point) is on the path, the point moves to its
-// start, and so on; a child's own children are walked the same way within it. Spans off the path
-// ran in parallel with something longer, so shortening them does not shorten the event.
-// Cycles and self-parents are ignored (each span is visited once).
+// Re-timing one event (a trace) when some of its spans get shorter: what the savings latency
+// model runs for every event and lever. The spans form a tree by parent id; a span is given its
+// new duration (a cache hit: the hit latency, and its descendants do not run) and the work after
+// it moves only through these dependencies, each of which keeps the gap it had:
+//  - a child that started after some of its siblings had ended waits for all of them: it starts
+//    its original delay after the last of them ends (as re-timed);
+//  - a child that started before any sibling had ended keeps its offset from its parent's start;
+//  - a parent waits for the children that ended at or before its own end: it ends its original
+//    tail after the last of them (as re-timed); a childless or shortened span keeps (or takes)
+//    its duration; children that outlive their parent move nothing but themselves.
+// The event lasts from the earliest re-timed start to the latest re-timed end, so shortening a
+// span that ran beside a longer one changes nothing, and shortening one that was critical can
+// make another branch critical. With nothing shortened every span keeps its times exactly.
+// Roots (no parent, a parent not in the trace, or itself as parent) keep their start; spans in a
+// parent cycle, reachable from no root, keep their times. Each span is visited once, without
+// recursion, so a deep or malformed trace neither loops nor overflows the stack.
 
-export interface PathSpan {
+export interface TimedSpan {
   id: string;
   parent: string | null;
+  /** Nanoseconds, any common origin. */
   start: number;
   end: number;
 }
 
-export function criticalPath(spans: PathSpan[]): Set<string> {
-  const byId = new Map(spans.map((s) => [s.id, s]));
-  const children = new Map<string, PathSpan[]>();
-  const roots: PathSpan[] = [];
-  for (const span of spans) {
-    if (span.parent && span.parent !== span.id && byId.has(span.parent)) {
-      const list = children.get(span.parent) ?? [];
-      list.push(span);
-      children.set(span.parent, list);
-    } else roots.push(span);
-  }
-  const onPath = new Set<string>();
-  const visited = new Set<string>();
-  const walk = (span: PathSpan, limit: number) => {
-    if (visited.has(span.id)) return;
-    visited.add(span.id);
-    onPath.add(span.id);
-    const kids = [...(children.get(span.id) ?? [])].sort((a, b) => b.end - a.end);
-    let t = Math.min(span.end, limit);
-    for (const child of kids) {
-      if (child.start >= t) continue; // entirely after the point: overlapped by one already counted
-      walk(child, Math.min(child.end, t));
-      t = child.start;
-      if (t <= span.start) break;
+interface Node {
+  span: TimedSpan;
+  /** Children in start order (ties: shorter first, then by id), and the same children in end order. */
+  byStart: Node[];
+  byEnd: Node[];
+  /** Latest end among the children that ended at or before this span's end (−∞ when none). */
+  joinedEnd: number;
+}
+
+export class EventTimeline {
+  private readonly roots: Node[] = [];
+  /** Spans reachable from no root (parent cycles): they keep their times. */
+  private readonly stranded: TimedSpan[] = [];
+  readonly durationNs: number;
+
+  constructor(spans: readonly TimedSpan[]) {
+    const nodes = new Map<string, Node>();
+    for (const span of spans) if (!nodes.has(span.id)) nodes.set(span.id, { span, byStart: [], byEnd: [], joinedEnd: -Infinity });
+    for (const node of nodes.values()) {
+      const parent = node.span.parent;
+      const parentNode = parent !== null && parent !== node.span.id ? nodes.get(parent) : undefined;
+      if (parentNode) parentNode.byStart.push(node);
+      else this.roots.push(node);
     }
-  };
-  // The event's path starts at the root that ends last.
-  const last = roots.sort((a, b) => b.end - a.end)[0];
-  if (last) walk(last, last.end);
-  return onPath;
+    const reached = new Set<Node>();
+    const stack = [...this.roots];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (reached.has(node)) continue;
+      reached.add(node);
+      node.byStart.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || (a.span.id < b.span.id ? -1 : a.span.id > b.span.id ? 1 : 0));
+      node.byEnd = [...node.byStart].sort((a, b) => a.span.end - b.span.end);
+      for (const child of node.byStart) if (child.span.end <= node.span.end) node.joinedEnd = Math.max(node.joinedEnd, child.span.end);
+      stack.push(...node.byStart);
+    }
+    for (const node of nodes.values()) if (!reached.has(node)) this.stranded.push(node.span);
+    this.durationNs = this.retime(new Map());
+  }
+
+  /**
+   * The event's duration with the given spans shortened to the given durations (ns); a
+   * shortened span's descendants do not run.
+   */
+  retime(shortened: ReadonlyMap<string, number>): number {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const span of this.stranded) {
+      first = Math.min(first, span.start);
+      last = Math.max(last, span.end);
+    }
+    const newEnd = new Map<Node, number>();
+    // Frames of an explicit depth-first walk: a node with its re-timed start and progress through
+    // its children (the next child in start order, and how far the end-ordered list is consumed).
+    interface Frame { node: Node; start: number; next: number; endIdx: number; predEnd: number; predNewEnd: number }
+    const open = (node: Node, start: number): Frame | undefined => {
+      first = Math.min(first, start);
+      const cut = shortened.get(node.span.id);
+      const own = node.span.end - node.span.start;
+      if (cut !== undefined || node.byStart.length === 0) {
+        const end = start + (cut !== undefined ? Math.min(own, cut) : own);
+        newEnd.set(node, end);
+        last = Math.max(last, end);
+        return undefined;
+      }
+      return { node, start, next: 0, endIdx: 0, predEnd: -Infinity, predNewEnd: -Infinity };
+    };
+    for (const root of this.roots) {
+      const rootFrame = open(root, root.span.start);
+      const stack: Frame[] = rootFrame ? [rootFrame] : [];
+      while (stack.length) {
+        const frame = stack[stack.length - 1]!;
+        const { node } = frame;
+        if (frame.next < node.byStart.length) {
+          const child = node.byStart[frame.next++]!;
+          // Siblings that ended at or before this child started. They started no later, so they
+          // were re-timed already, except zero-length siblings at the same instant ordered after
+          // it: the walk waits for those (it stops at the first one not yet re-timed).
+          while (frame.endIdx < node.byEnd.length && node.byEnd[frame.endIdx]!.span.end <= child.span.start) {
+            const pred = node.byEnd[frame.endIdx]!;
+            const predNewEnd = newEnd.get(pred);
+            if (predNewEnd === undefined) break;
+            frame.endIdx++;
+            frame.predEnd = Math.max(frame.predEnd, pred.span.end);
+            frame.predNewEnd = Math.max(frame.predNewEnd, predNewEnd);
+          }
+          const start = frame.predEnd > -Infinity
+            ? frame.predNewEnd + (child.span.start - frame.predEnd)
+            : frame.start + (child.span.start - node.span.start);
+          const childFrame = open(child, start);
+          if (childFrame) stack.push(childFrame);
+          continue;
+        }
+        stack.pop();
+        let end: number;
+        if (node.joinedEnd > -Infinity) {
+          let joinedNewEnd = -Infinity;
+          for (const child of node.byStart) if (child.span.end <= node.span.end) joinedNewEnd = Math.max(joinedNewEnd, newEnd.get(child)!);
+          end = Math.max(frame.start, joinedNewEnd + (node.span.end - node.joinedEnd));
+        } else end = frame.start + (node.span.end - node.span.start);
+        newEnd.set(node, end);
+        last = Math.max(last, end);
+      }
+    }
+    return last > first ? last - first : 0;
+  }
 }

@@ -1,16 +1,21 @@
 // `adtrace diff BASELINE CURRENT`: per-group change in cost per event, share and p95, whether
-// the change is beyond noise, and gates that fail a CI job.
+// each change is beyond noise, and gates that fail a CI job.
 //
 // Each side is span data (files, or a .duckdb database) or an adtrace report (a report
 // directory or report.json). Significance needs per-event values, so it is computed only when
-// both sides are span data: a bootstrap 95% interval of the difference in mean per-event cost
-// (2000 resamples of events, fixed seed) when both sides have ≤ 5000 events, else Welch's
-// normal approximation. With a report on either side it is "unknown".
+// both sides are span data; with a report on either side it is "unknown".
+//  - cost: a bootstrap 95% interval of the difference in mean per-event cost (2000 resamples of
+//    events, fixed seed) when both sides have ≤ 5000 events, else Welch's normal approximation;
+//  - p95: a bootstrap 95% interval of the difference in p95 (end-to-end for the total row, span
+//    durations per group), resampling whole events (2000 resamples, fixed seed), when both sides
+//    have ≤ 5000 events; else "unknown".
+// Under --significant-only a gate ignores a change whose own test says "no" (cost gates read
+// `significant`, the p95 gate reads `p95_significant`); "unknown" still counts.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "./db.js";
 import { withAnalysis, type AnalysisOptions } from "./analysis.js";
-import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey } from "./breakdown.js";
+import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "./random.js";
@@ -46,6 +51,8 @@ export interface DiffRow {
   significant: Significance;
   ci95_low_usd: number | null;
   ci95_high_usd: number | null;
+  /** Whether the p95 change is beyond noise (bootstrap over events). */
+  p95_significant: Significance;
 }
 
 export interface Breach {
@@ -60,13 +67,25 @@ export interface DiffResult {
   breaches: Breach[];
   baseline: SideSummary;
   current: SideSummary;
+  /** How cost significance was judged, or why it is unknown. */
   method: string;
+  /** How p95 significance was judged, or why it is unknown. */
+  p95_method: string;
 }
 
 interface SideSummary {
   label: string;
   kind: "spans" | "report";
   events: number;
+  /** Sampling weights of the side (null for a report written before reports carried them). */
+  weights: WeightSummary | null;
+}
+
+/** Durations of one group on one side, sorted by value, with each one's event and weight. */
+interface GroupDurations {
+  event: Int32Array;
+  valueMs: Float64Array;
+  weight: Float64Array;
 }
 
 interface Side extends SideSummary {
@@ -74,41 +93,51 @@ interface Side extends SideSummary {
   total: { cost: number; p95: number | null };
   /** Per event: weight and cost per group id (span data only). */
   perEvent?: { w: number; costs: Map<string, number> }[];
+  /** Per group id (and TOTAL: end-to-end per event): durations for the p95 test (span data only). */
+  durations?: { events: number; groups: Map<string, GroupDurations>; interpolate: boolean };
 }
 
 const TOTAL = "__total__";
+const BOOTSTRAP_MAX_EVENTS = 5000;
+const RESAMPLES = 2000;
 
 export async function diff(baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: DiffOptions): Promise<DiffResult> {
   const before = await readSide(baseline, analysis, options.by);
   const after = await readSide(current, analysis, options.by);
   const testable = before.perEvent && after.perEvent;
-  const bootstrap = testable && before.perEvent!.length <= 5000 && after.perEvent!.length <= 5000;
+  const bootstrap = testable && before.perEvent!.length <= BOOTSTRAP_MAX_EVENTS && after.perEvent!.length <= BOOTSTRAP_MAX_EVENTS;
   const ids = new Set([...before.groups.keys(), ...after.groups.keys()]);
+  const p95 = bootstrap ? p95Tests(before, after, [...ids, TOTAL]) : new Map<string, Significance>();
   const rows: DiffRow[] = [];
   for (const id of ids) {
     const b = before.groups.get(id);
     const a = after.groups.get(id);
     const keys = (a ?? b)!.keys;
-    rows.push(makeRow(keys, b ? "changed" : "new", b, a, testable ? test(before, after, id, Boolean(bootstrap)) : undefined));
+    rows.push(makeRow(keys, b ? "changed" : "new", b, a, testable ? test(before, after, id, Boolean(bootstrap)) : undefined, p95.get(id)));
     if (!a) rows[rows.length - 1]!.status = "vanished";
   }
   rows.sort((x, y) => Math.abs(y.change_usd) - Math.abs(x.change_usd) || groupId(x.keys).localeCompare(groupId(y.keys)));
   const firstKey = keyName(options.by[0]!);
   const totalRow = makeRow({ [firstKey]: "total" }, "total",
     { cost: before.total.cost, share: 1, p95: before.total.p95 }, { cost: after.total.cost, share: 1, p95: after.total.p95 },
-    testable ? test(before, after, TOTAL, Boolean(bootstrap)) : undefined);
+    testable ? test(before, after, TOTAL, Boolean(bootstrap)) : undefined, p95.get(TOTAL));
   rows.push(totalRow);
   return {
     by: options.by,
     rows,
     breaches: gate(rows, options.gates, Boolean(options.significantOnly)),
-    baseline: { label: before.label, kind: before.kind, events: before.events },
-    current: { label: after.label, kind: after.kind, events: after.events },
+    baseline: { label: before.label, kind: before.kind, events: before.events, weights: before.weights },
+    current: { label: after.label, kind: after.kind, events: after.events, weights: after.weights },
     method: !testable
-      ? "significance unknown: a report on either side has no per-event values"
+      ? "unknown: a report on either side has no per-event values"
       : bootstrap
         ? "bootstrap 95% interval of the change in mean cost per event (2000 resamples, fixed seed)"
         : "Welch normal approximation, 95% interval of the change in mean cost per event",
+    p95_method: !testable
+      ? "unknown: a report on either side has no per-event values"
+      : bootstrap
+        ? `bootstrap 95% interval of the change in p95, resampling events (${RESAMPLES} resamples, fixed seed)`
+        : "unknown: more than 5000 events on a side",
   };
 }
 
@@ -117,6 +146,7 @@ function makeRow(
   b: { cost: number; share: number; p95: number | null } | undefined,
   a: { cost: number; share: number; p95: number | null } | undefined,
   t: { significant: Significance; low: number; high: number } | undefined,
+  p95Significant: Significance | undefined,
 ): DiffRow {
   const before = b?.cost ?? 0;
   // Differences in the last digits (a rounded report against span data) are no change.
@@ -135,6 +165,7 @@ function makeRow(
     significant: t?.significant ?? "unknown",
     ci95_low_usd: t ? t.low : null,
     ci95_high_usd: t ? t.high : null,
+    p95_significant: p95Significant ?? "unknown",
   };
 }
 
@@ -154,10 +185,10 @@ function gate(rows: DiffRow[], gates: Gates, significantOnly: boolean): Breach[]
         breaches.push({ gate: gateName, row: name(r), detail: `new, ${pct(r.share_after!)} of cost` });
       }
     }
-    if (gates.maxP95Increase !== undefined && r.p95_ms_before && r.p95_ms_after !== null) {
+    if (gates.maxP95Increase !== undefined && r.p95_ms_before && r.p95_ms_after !== null && (!significantOnly || r.p95_significant !== "no")) {
       const change = (r.p95_ms_after - r.p95_ms_before) / r.p95_ms_before;
       if (change > gates.maxP95Increase) {
-        breaches.push({ gate: "--max-p95-increase", row: name(r), detail: `p95 ${r.p95_ms_before.toFixed(2)} → ${r.p95_ms_after.toFixed(2)} ms, ${pct(change)} up (limit ${pct(gates.maxP95Increase)})` });
+        breaches.push({ gate: "--max-p95-increase", row: name(r), detail: `p95 ${r.p95_ms_before.toFixed(2)} → ${r.p95_ms_after.toFixed(2)} ms, ${pct(change)} up (limit ${pct(gates.maxP95Increase)}), significant: ${r.p95_significant}` });
       }
     }
   }
@@ -191,7 +222,7 @@ async function isDuckDbFile(spec: string): Promise<boolean> {
 }
 
 function reportSide(path: string, label: string, by: GroupKey[]): Side {
-  let data: { breakdown?: { groups?: Record<string, unknown>[]; total?: Record<string, unknown> }; events?: number };
+  let data: { breakdown?: { groups?: Record<string, unknown>[]; total?: Record<string, unknown>; weights?: unknown }; events?: number };
   try {
     data = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
@@ -206,7 +237,7 @@ function reportSide(path: string, label: string, by: GroupKey[]): Side {
   }
   const t = data.breakdown.total;
   return {
-    label, kind: "report", events: Number(data.events ?? t.events ?? 0), groups,
+    label, kind: "report", events: Number(data.events ?? t.events ?? 0), groups, weights: (data.breakdown.weights as WeightSummary | undefined) ?? null,
     total: { cost: Number(t.cost_per_event_usd), p95: t.e2e_p95_ms === null || t.e2e_p95_ms === undefined ? null : Number(t.e2e_p95_ms) },
   };
 }
@@ -230,10 +261,44 @@ async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<Side> {
     event.costs.set(groupId(keys), cost);
     event.costs.set(TOTAL, (event.costs.get(TOTAL) ?? 0) + cost);
   }
+  const durations = perEvent.length <= BOOTSTRAP_MAX_EVENTS ? await spanDurations(db, by, result.weights) : undefined;
   return {
-    label, kind: "spans", events: result.totals.events, groups, perEvent,
+    label, kind: "spans", events: result.totals.events, groups, perEvent, durations, weights: result.weights,
     total: { cost: result.totals.cost_per_event_usd, p95: result.totals.e2e_p95_ms },
   };
+}
+
+/** Durations per group (and end-to-end per event, as TOTAL), sorted, for the p95 bootstrap. */
+async function spanDurations(db: Db, by: GroupKey[], weights: WeightSummary): Promise<Side["durations"]> {
+  const eventIndex = new Map<unknown, number>();
+  const collect = (rows: { id: string; trace: unknown; valueMs: number; weight: number }[]) => {
+    const byGroup = new Map<string, { event: number; valueMs: number; weight: number }[]>();
+    for (const r of rows) {
+      let event = eventIndex.get(r.trace);
+      if (event === undefined) eventIndex.set(r.trace, (event = eventIndex.size));
+      const list = byGroup.get(r.id) ?? [];
+      list.push({ event, valueMs: r.valueMs, weight: r.weight });
+      byGroup.set(r.id, list);
+    }
+    return byGroup;
+  };
+  const e2e = (await db.query("diff.event_durations")).map((r) => ({ id: TOTAL, trace: r.trace_id, valueMs: Number(r.e2e_ns) / 1e6, weight: Number(r.w) }));
+  const spans = (await db.query("diff.group_span_durations", keyParams(by))).map((r) => {
+    const keys: Record<string, string> = {};
+    by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
+    return { id: groupId(keys), trace: r.trace_id, valueMs: Number(r.duration_ns) / 1e6, weight: Number(r.weight) };
+  });
+  const groups = new Map<string, GroupDurations>();
+  for (const [id, list] of collect([...e2e, ...spans])) {
+    list.sort((a, b) => a.valueMs - b.valueMs);
+    groups.set(id, {
+      event: Int32Array.from(list, (x) => x.event),
+      valueMs: Float64Array.from(list, (x) => x.valueMs),
+      weight: Float64Array.from(list, (x) => x.weight),
+    });
+  }
+  // As in the breakdown: equal weights → interpolated quantiles, else weighted ones.
+  return { events: eventIndex.size, groups, interpolate: weights.min_weight === weights.max_weight };
 }
 
 // ------------------------------------------------------------------ significance
@@ -307,4 +372,74 @@ function meanVariance(v: { x: Float64Array; w: Float64Array }): number {
   const nEff = (sw * sw) / sw2;
   if (!(nEff > 1)) return 0;
   return ((ss / sw) * (nEff / (nEff - 1))) / nEff;
+}
+
+// ------------------------------------------------------------------ p95 significance
+
+/**
+ * Bootstrap the change in p95 for every group id at once: each resample draws each side's events
+ * with replacement (a span counts as often as its event is drawn) and takes the p95 of each
+ * group's durations; significant when the 95% interval of after − before excludes 0.
+ */
+function p95Tests(before: Side, after: Side, ids: string[]): Map<string, Significance> {
+  const b = before.durations;
+  const a = after.durations;
+  const out = new Map<string, Significance>();
+  if (!b || !a) return out;
+  const testable = ids.filter((id) => b.groups.has(id) && a.groups.has(id));
+  const random = mulberry32(0x95e1ec7);
+  const countsB = new Int32Array(b.events);
+  const countsA = new Int32Array(a.events);
+  const diffs = testable.map(() => [] as number[]);
+  for (let r = 0; r < RESAMPLES; r++) {
+    draw(countsB, random);
+    draw(countsA, random);
+    testable.forEach((id, i) => {
+      const d = resampledQuantile(a.groups.get(id)!, countsA, 0.95, a.interpolate) - resampledQuantile(b.groups.get(id)!, countsB, 0.95, b.interpolate);
+      if (Number.isFinite(d)) diffs[i]!.push(d);
+    });
+  }
+  testable.forEach((id, i) => {
+    const sorted = diffs[i]!.sort((x, y) => x - y);
+    if (sorted.length < RESAMPLES / 2) return out.set(id, "unknown");
+    const low = sorted[Math.floor(0.025 * (sorted.length - 1))]!;
+    const high = sorted[Math.ceil(0.975 * (sorted.length - 1))]!;
+    out.set(id, low > 0 || high < 0 ? "yes" : "no");
+  });
+  return out;
+}
+
+function draw(counts: Int32Array, random: () => number): void {
+  counts.fill(0);
+  for (let i = 0; i < counts.length; i++) counts[Math.floor(random() * counts.length)]!++;
+}
+
+/**
+ * The q-quantile of a group's sorted durations, each counted counts[event] × weight times:
+ * linear interpolation between order statistics (quantile_cont) when weights are equal, else the
+ * smallest value whose cumulative weight reaches q of the total (the breakdown's definitions).
+ * NaN when no event of the group was drawn.
+ */
+export function resampledQuantile(g: GroupDurations, counts: Int32Array, q: number, interpolate: boolean): number {
+  let total = 0;
+  for (let i = 0; i < g.valueMs.length; i++) total += counts[g.event[i]!]! * (interpolate ? 1 : g.weight[i]!);
+  if (total === 0) return NaN;
+  if (interpolate) {
+    const pos = q * (total - 1);
+    const lo = Math.floor(pos);
+    let seen = 0;
+    let low = NaN;
+    for (let i = 0; i < g.valueMs.length; i++) {
+      seen += counts[g.event[i]!]!;
+      if (Number.isNaN(low) && seen > lo) low = g.valueMs[i]!;
+      if (seen > lo + 1 || (seen > lo && pos === lo)) return low + (pos - lo) * (g.valueMs[i]! - low);
+    }
+    return low;
+  }
+  let cumulative = 0;
+  for (let i = 0; i < g.valueMs.length; i++) {
+    cumulative += counts[g.event[i]!]! * g.weight[i]!;
+    if (cumulative >= q * total) return g.valueMs[i]!;
+  }
+  return g.valueMs[g.valueMs.length - 1]!;
 }

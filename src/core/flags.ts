@@ -1,18 +1,22 @@
 // `cost flags`: which stages make per-event cost warehouse-heavy, why, and the lever that fits.
 //
 // Rules (thresholds from the config's `flags:`):
-//  heavy        the stage carries ≥ min_cost_share of cost and ≥ min_warehouse_share of that is
-//               warehouse query cost;
+//  heavy        the stage carries ≥ min_cost_share of cost and more than min_warehouse_share of
+//               that is warehouse query cost ("most of it", so exactly a half is not);
 //  concentrated a warehouse stage with ≥ 5% of cost where one query fingerprint carries
 //               ≥ top_query_share of the stage's cost (one query to fix);
 //  bytes        a warehouse stage scanning ≥ bytes_ratio × the median warehouse stage's bytes per
 //               event (and ≥ 5% of cost).
 // Lever, from the costliest query's shape, else the stage: aggregates (SUM/COUNT/AVG…, GROUP BY)
-// → preaggregate; plain reads repeated across events → cache; writes (INSERT/MERGE/COPY/UPDATE)
-// → tune (batch them); otherwise aggregation → preaggregate, tracking/profiling/inventory → cache,
-// else tune. Savings use the stated default assumptions (LEVER_ASSUMPTIONS).
+// → preaggregate; writes (INSERT/MERGE/COPY/UPDATE) → tune (batch them); plain reads → cache only
+// when the data shows the same statement repeating often enough for the assumed hit rate (the
+// share of calls that repeat an earlier identical statement is what an unbounded cache could
+// hit), else tune (the literals change per call: index or batch the lookup); with no query text,
+// aggregation → preaggregate, tracking/profiling/inventory → cache, else tune. Savings use the
+// stated default assumptions (LEVER_ASSUMPTIONS).
 import type { Db, Row } from "./db.js";
 import type { Config } from "../model/config.js";
+import { roundCount, weightSummary, type WeightSummary } from "./breakdown.js";
 
 export type Lever = "cache" | "preaggregate" | "tune";
 
@@ -40,6 +44,9 @@ export interface StageProfile {
   top_query_cost_share: number | null;
   bytes_per_event: number;
   warehouse_calls_per_event: number;
+  /** Stored calls of the top query fingerprint, and how many distinct raw statements they ran. */
+  top_query_calls: number;
+  top_query_statements: number;
 }
 
 export interface Flag {
@@ -61,6 +68,7 @@ export interface FlagsResult {
   events: number;
   cost_per_event_usd: number;
   thresholds: Config["flags"];
+  weights: WeightSummary;
 }
 
 export async function stageProfiles(db: Db): Promise<StageProfile[]> {
@@ -80,6 +88,8 @@ function toProfile(r: Row): StageProfile {
     top_query_cost_share: r.top_query_cost_share === null ? null : n("top_query_cost_share"),
     bytes_per_event: n("bytes_per_event"),
     warehouse_calls_per_event: n("warehouse_calls_per_event"),
+    top_query_calls: n("top_query_calls"),
+    top_query_statements: n("top_query_statements"),
   };
 }
 
@@ -90,7 +100,7 @@ export function flagStages(profiles: StageProfile[], thresholds: Config["flags"]
   for (const p of profiles) {
     const reasons: string[] = [];
     const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-    if (p.cost_share >= thresholds.min_cost_share && p.warehouse_cost_share >= thresholds.min_warehouse_share) {
+    if (p.cost_share >= thresholds.min_cost_share && p.warehouse_cost_share > thresholds.min_warehouse_share) {
       reasons.push(`${pct(p.cost_share)} of per-event cost, ${pct(p.warehouse_cost_share)} of it warehouse queries (${p.warehouse})`);
     }
     if (p.warehouse && p.cost_share >= 0.05 && (p.top_query_cost_share ?? 0) >= thresholds.top_query_share) {
@@ -121,16 +131,30 @@ const AGGREGATE = /\b(sum|count|avg|min|max|approx_count_distinct|percentile_con
 const WRITE = /^\s*(insert|merge|copy|update|upsert|delete)\b/i;
 const READ = /^\s*(select|with)\b/i;
 
-export function chooseLever(p: Pick<StageProfile, "stage" | "top_query" | "warehouse_calls_per_event">): { lever: Lever; why: string } {
+export function chooseLever(p: Pick<StageProfile, "stage" | "top_query" | "top_query_calls" | "top_query_statements">): { lever: Lever; why: string } {
   const q = p.top_query ?? "";
   if (AGGREGATE.test(q)) return { lever: "preaggregate", why: "its top query aggregates raw rows on every event: pre-aggregate into a rollup and read that" };
   if (WRITE.test(q)) return { lever: "tune", why: "its top query writes row by row on every event: batch the writes (tune)" };
-  if (READ.test(q)) {
-    return { lever: "cache", why: `the same lookup repeats across events (${p.warehouse_calls_per_event.toFixed(2)} calls per event): cache its result` };
+  if (READ.test(q) && p.top_query_calls > 0 && p.top_query_statements > 0) {
+    const calls = `${p.top_query_calls} calls ran ${p.top_query_statements} distinct statement${p.top_query_statements === 1 ? "" : "s"}`;
+    const repeatShare = repeatedShare(p);
+    const pct = `${(repeatShare * 100).toFixed(0)}%`;
+    if (repeatShare >= LEVER_ASSUMPTIONS.cache.hit_rate) {
+      return { lever: "cache", why: `its top query repeats the same statements (${calls}, so ${pct} of calls repeat an earlier one): cache its result` };
+    }
+    return {
+      lever: "tune",
+      why: `its top query is a lookup whose literals change from call to call (${calls}, so ${pct} of calls repeat an earlier one: a cache would rarely hit): tune it (index or cluster on the lookup key, or batch the lookups)`,
+    };
   }
   if (/aggregat|rollup|report/i.test(p.stage)) return { lever: "preaggregate", why: "aggregation recomputed per event: pre-aggregate" };
-  if (/track|profil|inventory/i.test(p.stage)) return { lever: "cache", why: "the same lookups repeat across events: cache them" };
+  if (/track|profil|inventory/i.test(p.stage)) return { lever: "cache", why: "no query text to check, but such lookups usually repeat across events: cache them" };
   return { lever: "tune", why: "no query shape to go by: tune the queries" };
+}
+
+/** The share of calls that repeat an earlier identical statement: what an unbounded cache could hit. */
+export function repeatedShare(p: Pick<StageProfile, "top_query_calls" | "top_query_statements">): number {
+  return p.top_query_calls > 0 ? 1 - p.top_query_statements / p.top_query_calls : 0;
 }
 
 export function estimateSaving(p: Pick<StageProfile, "cost_per_event_usd" | "query_per_event_usd">, lever: Lever, refreshPerEventUsd = 0): number {
@@ -158,8 +182,9 @@ export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
   return {
     flags: flagStages(profiles, config.flags, refreshPerEvent),
     profiles,
-    events: Number(t!.events),
+    events: roundCount(Number(t!.events)),
     cost_per_event_usd: Number(t!.cost_per_event_usd),
     thresholds: config.flags,
+    weights: await weightSummary(db),
   };
 }

@@ -7,18 +7,20 @@
 // Levers on one stage compose in the order given. Every map is affine in (Cc, Cq), so each
 // event's saving is exact for that event; the 95% interval on the daily saving is the normal
 // approximation over per-event savings (mean ± 1.96·sd/√n, weighted), scaled to events/day.
-// End-to-end latency: a cache hit cuts the stage's top spans to the hit latency, and the event
-// gets shorter only by what those spans had on its critical path (see critical-path.ts).
-// Preaggregate and tune are taken as latency-neutral. Hits are drawn per event from a fixed
-// hash of the trace id, so results are reproducible.
+// End-to-end latency: a cache lever hits round(h·n) of the n events that have the stage (ranked
+// by a well-mixed hash of the trace id, so reproducible); in a hit event the stage's top spans
+// take the hit latency and their descendants do not run, and the event is re-timed (the model is
+// in critical-path.ts): work that followed them within their parent moves up, work beside them
+// does not. Preaggregate and tune are taken as latency-neutral.
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { Db } from "./db.js";
 import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
-import { criticalPath } from "./critical-path.js";
+import { EventTimeline, type TimedSpan } from "./critical-path.js";
 import { parseCount, parseShare } from "../model/numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS } from "./flags.js";
+import { roundCount, weightSummary, type WeightSummary } from "./breakdown.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
 
@@ -29,6 +31,8 @@ export interface LeverSpec {
   value: number;
   /** Cost of one cache hit, USD. */
   hitCostUsd: number;
+  /** Where a lever from a scenario file was written (`file:line`), for error messages. */
+  origin?: string;
 }
 
 export interface Scenario {
@@ -48,7 +52,10 @@ export interface SavingsOptions {
 
 export interface SavingsRow {
   scenario: string;
-  lever: string;
+  /** cache | preaggregate | tune, or total for a scenario's total row. */
+  lever: LeverName | "total";
+  /** For people: the lever with its value ("cache 60% hits"). */
+  lever_label: string;
   stage: string;
   cost_per_event_before_usd: number;
   cost_per_event_after_usd: number;
@@ -60,6 +67,10 @@ export interface SavingsRow {
   ci95_high_per_day_usd: number;
   e2e_p95_ms_before: number | null;
   e2e_p95_ms_after: number | null;
+  /** Hit rate (cache) or reduction (preaggregate, tune), 0..1; null on a total row. */
+  lever_value: number | null;
+  /** USD per cache hit; null on other rows. */
+  hit_cost_usd: number | null;
 }
 
 export interface SavingsResult {
@@ -70,24 +81,28 @@ export interface SavingsResult {
   cost_per_event_usd: number;
   latency_events: number;
   interval_method: string;
+  weights: WeightSummary;
 }
 
-const LEVER_LABEL: Record<LeverKind, string> = { cache: "cache", preagg: "preaggregate", tune: "tune" };
+export type LeverName = "cache" | "preaggregate" | "tune";
+
+const LEVER_NAME: Record<LeverKind, LeverName> = { cache: "cache", preagg: "preaggregate", tune: "tune" };
 
 /** `STAGE=VALUE` (and for cache an optional `:HIT_COST_USD`). */
-export function parseLever(kind: LeverKind, text: string): LeverSpec {
-  const flag = `--${kind}`;
+export function parseLever(kind: LeverKind, text: string, flag = `--${kind}`): LeverSpec {
   const eq = text.lastIndexOf("=");
   if (eq <= 0) throw new UsageError(`${flag} expects STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, got '${text}'`);
   const stage = text.slice(0, eq).trim();
-  const [rawValue, rawCost] = text.slice(eq + 1).split(":");
+  const parts = text.slice(eq + 1).split(":");
+  if (parts.length > 2) throw new UsageError(`${flag} ${text}: expected STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, with at most one ':'`);
+  const [rawValue, rawCost] = parts;
   const value = parseShare(rawValue ?? "");
   const what = kind === "cache" ? "hit rate" : "reduction";
   if (!(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${text}: ${what} must be between 0 and 1 (or 0%..100%), got '${rawValue}'`);
   let hitCostUsd = 0;
   if (rawCost !== undefined) {
     if (kind !== "cache") throw new UsageError(`${flag} ${text}: only --cache takes a :HIT_COST_USD`);
-    hitCostUsd = Number(rawCost);
+    hitCostUsd = /^\s*[0-9.eE+-]+\s*$/.test(rawCost) ? Number(rawCost) : NaN;
     if (!Number.isFinite(hitCostUsd) || hitCostUsd < 0) throw new UsageError(`${flag} ${text}: hit cost must be a non-negative number of USD, got '${rawCost}'`);
   }
   return { kind, stage, value, hitCostUsd };
@@ -112,27 +127,33 @@ export function loadScenarioFile(path: string): Scenario[] {
   } catch (error) {
     throw new InputError(path, `cannot read scenario file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const doc = parseDocument(text);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length) throw new InputError(path, `invalid YAML (${doc.errors[0]!.message.split("\n")[0]})`);
+  const at = (...keys: (string | number)[]) => {
+    const node = doc.getIn(keys, true) as { range?: [number, number, number] } | undefined;
+    return node?.range ? `${path}:${lineCounter.linePos(node.range[0]).line}` : path;
+  };
   const data = doc.toJSON() as unknown;
   const scenarios = (data as { scenarios?: unknown })?.scenarios;
   if (!scenarios || typeof scenarios !== "object" || Array.isArray(scenarios)) {
     throw new InputError(path, "expected a 'scenarios:' mapping of name → list of levers ({cache: STAGE=H}, {preagg: STAGE=R}, {tune: STAGE=R})");
   }
   return Object.entries(scenarios as Record<string, unknown>).map(([name, levers]) => {
-    if (!Array.isArray(levers) || levers.length === 0) throw new InputError(path, `scenario '${name}': expected a non-empty list of levers`);
+    if (!Array.isArray(levers) || levers.length === 0) throw new InputError(at("scenarios", name), `scenario '${name}': expected a non-empty list of levers`);
     return {
       name,
       levers: levers.map((item, i) => {
         const entries = item && typeof item === "object" ? Object.entries(item as Record<string, unknown>) : [];
         const [kind, spec] = entries[0] ?? [];
+        const origin = at("scenarios", name, i);
         if (entries.length !== 1 || !["cache", "preagg", "tune"].includes(String(kind)) || typeof spec !== "string") {
-          throw new InputError(path, `scenario '${name}' lever ${i + 1}: expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}`);
+          throw new InputError(origin, `scenario '${name}' lever ${i + 1}: expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}`);
         }
         try {
-          return parseLever(kind as LeverKind, spec);
+          return { ...parseLever(kind as LeverKind, spec, `${kind}:`), origin };
         } catch (error) {
-          throw new InputError(path, `scenario '${name}': ${(error as Error).message}`);
+          throw new InputError(origin, `scenario '${name}': ${(error as Error).message}`);
         }
       }),
     };
@@ -199,7 +220,10 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
     for (const lever of scenario.levers) {
       if (!stages.includes(lever.stage)) {
         const hint = closest(lever.stage, stages);
-        throw new UsageError(`--${lever.kind} ${lever.stage}: no stage '${lever.stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${stages.join(", ")}`);
+        const what = `no stage '${lever.stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${stages.join(", ")}`;
+        // A lever from a scenario file names the file, line and scenario; one from the command line its option.
+        if (lever.origin) throw new InputError(lever.origin, `scenario '${scenario.name}': ${lever.kind}: ${what}`);
+        throw new UsageError(`--${lever.kind} ${lever.stage}: ${what}`);
       }
     }
   }
@@ -216,7 +240,7 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
   for (const scenario of options.scenarios) {
     const maps = new Map<string, StageMap>();
     const cumulative = new Float64Array(events.length);
-    const hitSets: { stage: string; hitRate: number; salt: number }[] = [];
+    const hitSets: LatencyHits[] = [];
     const p95Before = latency.p95([]);
     let p95Current = p95Before;
     scenario.levers.forEach((lever, step) => {
@@ -233,38 +257,41 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
       const interval = meanInterval(perEvent, events);
       if (lever.kind === "cache") hitSets.push({ stage: lever.stage, hitRate: lever.value, salt: step + 1 });
       const p95After = lever.kind === "cache" ? latency.p95(hitSets, hitLatencyNs) : p95Current;
-      rows.push(row(scenario.name, `${LEVER_LABEL[lever.kind]} ${formatLeverValue(lever)}`, lever.stage, stageBefore, stageAfter, interval, totalPerEvent, perDay, p95Current, p95After));
+      rows.push(row(scenario.name, lever, lever.stage, stageBefore, stageAfter, interval, totalPerEvent, perDay, p95Current, p95After));
       p95Current = p95After;
     });
     const totalAfter = totalPerEvent - weightedMean([...cumulative], events);
-    rows.push(row(scenario.name, "total", "", totalPerEvent, totalAfter, meanInterval([...cumulative], events), totalPerEvent, perDay, p95Before, p95Current));
+    rows.push(row(scenario.name, undefined, "", totalPerEvent, totalAfter, meanInterval([...cumulative], events), totalPerEvent, perDay, p95Before, p95Current));
   }
   return {
     rows,
     scenarios: options.scenarios,
-    events: totalWeight,
+    events: roundCount(totalWeight),
     events_per_day: perDay,
     cost_per_event_usd: totalPerEvent,
     latency_events: latency.events,
     interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
+    weights: await weightSummary(db),
   };
 }
 
-function formatLeverValue(lever: LeverSpec): string {
+/** "cache 60% hits", "cache 60%, $0.000001/hit", "preaggregate −30%". */
+export function leverLabel(lever: LeverSpec): string {
   const pct = `${+(lever.value * 100).toFixed(2)}%`;
-  if (lever.kind === "cache") return lever.hitCostUsd ? `${pct}, $${lever.hitCostUsd}/hit` : `${pct} hits`;
-  return `−${pct}`;
+  const value = lever.kind === "cache" ? (lever.hitCostUsd ? `${pct}, $${lever.hitCostUsd}/hit` : `${pct} hits`) : `−${pct}`;
+  return `${LEVER_NAME[lever.kind]} ${value}`;
 }
 
 function row(
-  scenario: string, lever: string, stage: string, before: number, after: number,
+  scenario: string, lever: LeverSpec | undefined, stage: string, before: number, after: number,
   interval: { mean: number; low: number; high: number }, totalPerEvent: number, perDay: number,
   p95Before: number | null, p95After: number | null,
 ): SavingsRow {
   const saving = before - after;
   return {
     scenario,
-    lever,
+    lever: lever ? LEVER_NAME[lever.kind] : "total",
+    lever_label: lever ? leverLabel(lever) : "total",
     stage,
     cost_per_event_before_usd: before,
     cost_per_event_after_usd: after,
@@ -276,6 +303,8 @@ function row(
     ci95_high_per_day_usd: interval.high * perDay,
     e2e_p95_ms_before: p95Before,
     e2e_p95_ms_after: p95After,
+    lever_value: lever ? lever.value : null,
+    hit_cost_usd: lever?.kind === "cache" ? lever.hitCostUsd : null,
   };
 }
 
@@ -329,56 +358,77 @@ async function eventCosts(db: Db): Promise<EventCosts[]> {
 interface LatencyEvent {
   id: string;
   weight: number;
-  e2eNs: number;
-  /** stage → nanoseconds of that stage's top spans on the critical path, and their count. */
-  critical: Map<string, { ns: number; spans: number }>;
+  timeline: EventTimeline;
+  /** stage → its top spans (whose parent is of another stage) and their durations, ns. */
+  tops: Map<string, { id: string; durationNs: number }[]>;
 }
 
-/** Per-event end-to-end duration and, per stage, how much of its top spans lie on the critical path. */
+/** A cache lever's hits for the latency model: which events hit, and what a hit shortens. */
+export interface LatencyHits {
+  stage: string;
+  hitRate: number;
+  salt: number;
+}
+
+/** Per-event timelines and end-to-end p95 with cache hits re-timed in (see critical-path.ts). */
 async function latencyModel(db: Db, limit: number) {
   const rows = await db.query("savings.latency_spans", { limit });
   const events: LatencyEvent[] = [];
   for (let i = 0; i < rows.length; ) {
     const traceId = rows[i]!.trace_id;
-    const spans: { id: string; parent: string | null; start: number; end: number; stage: string }[] = [];
+    const spans: (TimedSpan & { stage: string })[] = [];
     const weight = Number(rows[i]!.event_weight);
     for (; i < rows.length && rows[i]!.trace_id === traceId; i++) {
       const r = rows[i]!;
       const start = Number(r.start_ns);
       spans.push({ id: String(r.span_id), parent: (r.parent_span_id as string | null) ?? null, start, end: start + Number(r.duration_ns), stage: String(r.stage) });
     }
-    const path = criticalPath(spans);
     const byId = new Map(spans.map((s) => [s.id, s]));
-    const critical = new Map<string, { ns: number; spans: number }>();
+    const tops = new Map<string, { id: string; durationNs: number }[]>();
     for (const span of spans) {
-      const parent = span.parent ? byId.get(span.parent) : undefined;
-      const isTop = !parent || parent.stage !== span.stage;
-      if (!isTop || !path.has(span.id)) continue;
-      const entry = critical.get(span.stage) ?? { ns: 0, spans: 0 };
-      entry.ns += span.end - span.start;
-      entry.spans++;
-      critical.set(span.stage, entry);
+      const parent = span.parent && span.parent !== span.id ? byId.get(span.parent) : undefined;
+      if (parent && parent.stage === span.stage) continue;
+      const list = tops.get(span.stage) ?? [];
+      list.push({ id: span.id, durationNs: span.end - span.start });
+      tops.set(span.stage, list);
     }
-    const start = Math.min(...spans.map((s) => s.start));
-    const end = Math.max(...spans.map((s) => s.end));
-    events.push({ id: String(traceId), weight, e2eNs: end - start, critical });
+    events.push({ id: String(traceId), weight, timeline: new EventTimeline(spans), tops });
   }
   return {
     events: events.length,
-    /** p95 of e2e latency in ms, with cache hits applied for the given stages. */
-    p95(hits: { stage: string; hitRate: number; salt: number }[], hitLatencyNs = 0): number | null {
+    /** p95 of e2e latency in ms, every event re-timed with the cache hits of the given levers. */
+    p95(levers: LatencyHits[], hitLatencyNs = 0): number | null {
       if (events.length === 0) return null;
+      const hitSets = levers.map((lever) => {
+        const candidates = events.filter((e) => e.tops.has(lever.stage)).map((e) => e.id);
+        return { stage: lever.stage, hits: new Set(chooseHits(candidates, lever.hitRate, lever.salt)) };
+      });
       const values = events.map((e) => {
-        let cut = 0;
-        for (const hit of hits) {
-          const c = e.critical.get(hit.stage);
-          if (c && unitHash(e.id, hit.salt) < hit.hitRate) cut += Math.max(0, c.ns - c.spans * hitLatencyNs);
+        const shortened = new Map<string, number>();
+        for (const { stage, hits } of hitSets) {
+          if (!hits.has(e.id)) continue;
+          for (const top of e.tops.get(stage) ?? []) shortened.set(top.id, hitLatencyNs);
         }
-        return { value: Math.max(0, e.e2eNs - cut) / 1e6, weight: e.weight };
+        const durationNs = shortened.size ? e.timeline.retime(shortened) : e.timeline.durationNs;
+        return { value: durationNs / 1e6, weight: e.weight };
       });
       return weightedQuantile(values, 0.95);
     },
   };
+}
+
+/**
+ * The events a cache lever hits: rank the candidates by a well-mixed hash of id and salt and
+ * take round(h·n) of them, so the count follows the hit rate exactly and the choice is
+ * reproducible whatever the ids look like (sequential ids included).
+ */
+export function chooseHits(ids: readonly string[], hitRate: number, salt: number): string[] {
+  const k = Math.round(hitRate * ids.length);
+  return ids
+    .map((id) => ({ id, rank: mixHash(id, salt) }))
+    .sort((a, b) => a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, k)
+    .map((x) => x.id);
 }
 
 /**
@@ -403,12 +453,20 @@ export function weightedQuantile(values: { value: number; weight: number }[], q:
   return sorted[sorted.length - 1]!.value;
 }
 
-/** A stable number in [0, 1) from a trace id and a salt (FNV-1a), for reproducible cache hits. */
-export function unitHash(id: string, salt: number): number {
-  let h = 0x811c9dc5 ^ salt;
+/**
+ * A stable, well-mixed number in [0, 1) from an id and a salt: two 32-bit multiply-xorshift
+ * lanes over the characters with a final avalanche on each (cyrb53), 53 bits. Neighbouring ids
+ * land far apart, unlike a bare FNV-1a whose high bits barely move with the last character.
+ */
+export function mixHash(id: string, salt: number): number {
+  let h1 = 0xdeadbeef ^ salt;
+  let h2 = 0x41c6ce57 ^ salt;
   for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    const c = id.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
   }
-  return (h >>> 0) / 2 ** 32;
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)) / 2 ** 53;
 }

@@ -74,10 +74,11 @@ export function configDigest(config: Config): string {
 // ------------------------------------------------------------------ validation
 
 type Shape =
-  | { type: "number"; min?: number; max?: number; count?: boolean }
+  | { type: "number"; min?: number; max?: number; count?: boolean; exclusiveMin?: boolean }
   | { type: "string" }
   | { type: "date" }
-  | { type: "list"; of: Shape }
+  /** oneOrMore: a single item (a mapping) stands for a list of one. */
+  | { type: "list"; of: Shape; oneOrMore?: boolean }
   | { type: "object"; fields: Record<string, Shape>; required?: string[] }
   | { type: "map"; of: Shape };
 
@@ -108,12 +109,12 @@ const CONFIG_SHAPE: Shape = {
     cost_attributes: strList,
     bytes_attributes: strList,
     stages: { type: "list", of: { type: "object", fields: { stage: str, match: matchShape }, required: ["stage", "match"] } },
-    prices: { type: "list", of: priceBook },
+    prices: { type: "list", of: priceBook, oneOrMore: true },
     warehouses: strList,
     flags: { type: "object", fields: { min_cost_share: num(0, 1), min_warehouse_share: num(0, 1), top_query_share: num(0, 1), bytes_ratio: num(1) } },
     cache: { type: "object", fields: { hit_latency_ms: num(0) } },
     preaggregate: { type: "object", fields: { refresh_cost_usd: num(0), refreshes_per_day: num(0) } },
-    sampling: { type: "list", of: { type: "object", fields: { match: matchShape, rate: num(0, 1) }, required: ["match", "rate"] } },
+    sampling: { type: "list", of: { type: "object", fields: { match: matchShape, rate: { type: "number", min: 0, exclusiveMin: true, max: 1 } }, required: ["match", "rate"] } },
   },
 };
 
@@ -129,13 +130,8 @@ export function parseConfig(text: string, file: string): Config {
   config.source = file;
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return config;
   const at = (node: Node | null | undefined) => `${file}:${node?.range ? lineCounter.linePos(node.range[0]).line : 1}`;
-  // prices may be one book or a list of dated books
-  const root = doc.contents as Node;
-  if (isMap(root)) {
-    const prices = root.get("prices", true) as Node | undefined;
-    if (prices && isMap(prices)) root.set("prices", doc.createNode([prices.toJSON()]));
-  }
-  const value = validate(doc.contents as Node, CONFIG_SHAPE, "", at, doc);
+  // Validated on the parsed nodes themselves, so every error carries the line of its key.
+  const value = validate(doc.contents as Node, CONFIG_SHAPE, "", at);
   const user = value as Partial<Config> & { prices?: PriceBook[]; events_per_day?: number };
   if (user.events_per_day !== undefined) config.events_per_day = user.events_per_day;
   if (user.cost_attributes) config.cost_attributes = user.cost_attributes;
@@ -150,7 +146,7 @@ export function parseConfig(text: string, file: string): Config {
   return config;
 }
 
-function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | undefined) => string, doc: unknown): unknown {
+function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | undefined) => string): unknown {
   const fail = (expected: string): never => {
     throw new InputError(at(node), `${path || "config"}: expected ${expected}`);
   };
@@ -160,8 +156,9 @@ function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | 
       const raw = node.value;
       const value = typeof raw === "number" ? raw : shape.count && typeof raw === "string" ? parseCount(raw) : NaN;
       if (typeof value !== "number" || !Number.isFinite(value)) return fail(shape.count ? "a number such as 2000000000, 2e9, 2B or 500M" : "a number");
-      if (shape.min !== undefined && value < shape.min) return fail(`a number ≥ ${shape.min}`);
-      if (shape.max !== undefined && value > shape.max) return fail(`a number ≤ ${shape.max}`);
+      const range = `a number ${shape.min === undefined ? "" : `${shape.exclusiveMin ? ">" : "≥"} ${shape.min}`}${shape.min !== undefined && shape.max !== undefined ? " and " : ""}${shape.max === undefined ? "" : `≤ ${shape.max}`}`;
+      if (shape.min !== undefined && (shape.exclusiveMin ? value <= shape.min : value < shape.min)) return fail(range);
+      if (shape.max !== undefined && value > shape.max) return fail(range);
       return value;
     }
     case "string":
@@ -174,14 +171,16 @@ function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | 
       return new Date(Date.parse(text)).toISOString();
     }
     case "list":
+      // One book given as a mapping is a list of one; its keys keep their own path and line.
+      if (shape.oneOrMore && isMap(node)) return [validate(node, shape.of, path, at)];
       if (!isSeq(node)) return fail("a list");
-      return node.items.map((item, i) => validate(item as Node, shape.of, `${path}[${i}]`, at, doc));
+      return node.items.map((item, i) => validate(item as Node, shape.of, `${path}[${i}]`, at));
     case "map": {
       if (!isMap(node)) return fail("a mapping of key: value");
       const out: Record<string, unknown> = {};
       for (const pair of node.items) {
         const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
-        out[key] = validate(pair.value as Node, shape.of, path ? `${path}.${key}` : key, at, doc);
+        out[key] = validate(pair.value as Node, shape.of, path ? `${path}.${key}` : key, at);
       }
       return out;
     }
@@ -197,7 +196,7 @@ function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | 
           const known = Object.keys(shape.fields);
           throw new InputError(at(keyNode), `unknown key '${keyPath}'${suggest(key, known)} (known here: ${known.join(", ")})`);
         }
-        out[key] = validate(pair.value as Node, fieldShape, keyPath, at, doc);
+        out[key] = validate(pair.value as Node, fieldShape, keyPath, at);
       }
       for (const required of shape.required ?? []) {
         if (!(required in out)) fail(`a '${required}' key`);

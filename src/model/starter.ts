@@ -45,7 +45,7 @@ prices:
 # Which stages are flagged as warehouse-heavy (adtrace cost flags).
 flags:
   min_cost_share: 0.25       # the stage carries at least this share of cost…
-  min_warehouse_share: 0.5   # …and at least this share of it is warehouse query cost
+  min_warehouse_share: 0.5   # …and more than this share of it is warehouse query cost
   top_query_share: 0.6       # or one query fingerprint carries this share of a warehouse stage's cost
   bytes_ratio: 10            # or it scans this many times the median warehouse stage's bytes per event
 

@@ -1,5 +1,5 @@
 // Presenters for cost results: breakdown and warehouse queries.
-import type { BreakdownResult, QueryRow, Totals } from "../core/breakdown.js";
+import type { BreakdownResult, QueryRow, Totals, WeightSummary } from "../core/breakdown.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
@@ -7,6 +7,45 @@ import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 export function headline(totals: Totals): string {
   const range = totals.start ? `, ${totals.start} → ${totals.end}` : "";
   return `${formatCount(totals.events)} events, ${formatCount(totals.spans)} spans${range}`;
+}
+
+/**
+ * Footnotes on sampling weights, for every output that shows weighted figures: raw figures under
+ * --unweighted, stored traces against estimated events, spans of unknown weight and traces whose
+ * spans disagree. Empty for unsampled data.
+ */
+export function weightNotes(w: WeightSummary): string[] {
+  const notes: string[] = [];
+  if (!w.weighted) notes.push("unweighted (--unweighted): raw figures, every stored trace and span counted once; sampling weights ignored.");
+  else if (w.estimated_events !== w.stored_traces || w.estimated_spans !== w.stored_spans) {
+    notes.push(`sampled data: ${formatCount(w.stored_traces)} stored traces stand for ~${formatCount(w.estimated_events)} events; every figure is weighted by sampling (--unweighted for raw figures).`);
+  }
+  if (w.unknown_weight_spans) {
+    notes.push(`${formatCount(w.unknown_weight_spans)} span(s) marked sampled without a usable rate${w.weighted ? `, counted with weight ${formatCount(w.assumed_weight)} (--assume-weight W to set it)` : ""}.`);
+  }
+  if (w.disagreeing_traces) {
+    notes.push(`${formatCount(w.disagreeing_traces)} trace(s) whose spans carry different sampling rates: each span keeps its own; the trace counts with its root's.`);
+  }
+  return notes;
+}
+
+/** The `weights` block of JSON outputs. */
+export function weightsJson(w: WeightSummary) {
+  return {
+    weighted: w.weighted,
+    stored_traces: w.stored_traces,
+    estimated_events: w.estimated_events,
+    stored_spans: w.stored_spans,
+    estimated_spans: w.estimated_spans,
+    unknown_weight_spans: w.unknown_weight_spans,
+    assumed_weight: w.assumed_weight,
+    disagreeing_traces: w.disagreeing_traces,
+  };
+}
+
+/** " (unweighted: raw figures)" after a heading, under --unweighted. */
+export function rawLabel(w: WeightSummary | undefined): string {
+  return w && !w.weighted ? " (unweighted: raw figures)" : "";
 }
 
 export function breakdownView(result: BreakdownResult, meta: { config: string; label: string }): TableResult {
@@ -48,10 +87,11 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
   if (totals.invalid_cost_spans) {
     notes.push(`${formatCount(totals.invalid_cost_spans)} span(s) carry a cost attribute that is not a number ≥ 0: ignored, priced from usage instead.`);
   }
+  notes.push(...weightNotes(result.weights));
   notes.push(`total p95 is end-to-end event latency (${formatMs(totals.e2e_p95_ms)}); config: ${meta.config}.`);
   return {
     heading: [
-      `Cost per event by ${result.by.map(keyName).join(", ")} — ${meta.label}`,
+      `Cost per event by ${result.by.map(keyName).join(", ")} — ${meta.label}${rawLabel(result.weights)}`,
       `${headline(totals)}`,
       `${formatUsd(totals.cost_per_event_usd)} per event: ${formatUsd(totals.query_per_event_usd)} warehouse queries + ${formatUsd(totals.compute_per_event_usd)} compute.`,
     ],
@@ -68,6 +108,7 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
       events: totals.events,
       unpriced_spans: totals.unpriced_spans,
       omitted: result.omitted,
+      weights: weightsJson(result.weights),
     },
   };
 }

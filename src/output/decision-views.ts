@@ -3,6 +3,7 @@ import { assumptionsText, type FlagsResult } from "../core/flags.js";
 import type { SavingsResult } from "../core/savings.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
+import { rawLabel, weightNotes, weightsJson } from "./cost-views.js";
 
 export function flagsView(result: FlagsResult, meta: { label: string; eventsPerDay: number }): TableResult {
   const columns: Column[] = [
@@ -23,25 +24,27 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
   if (result.flags.length) {
     notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * meta.eventsPerDay)}/day at ${formatCount(meta.eventsPerDay)} events/day. Model yours with adtrace savings.`);
   }
-  notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with ≥${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
+  notes.push(...weightNotes(result.weights));
+  notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with >${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
   return {
     heading: [
       result.flags.length
-        ? `${result.flags.length} warehouse-heavy stage(s) of ${result.profiles.length} — ${meta.label}`
-        : `No warehouse-heavy stage among ${result.profiles.length} — ${meta.label}`,
+        ? `${result.flags.length} warehouse-heavy stage(s) of ${result.profiles.length} — ${meta.label}${rawLabel(result.weights)}`
+        : `No warehouse-heavy stage among ${result.profiles.length} — ${meta.label}${rawLabel(result.weights)}`,
       `${formatCount(result.events)} events, ${formatUsd(result.cost_per_event_usd)} per event.`,
     ],
     columns,
     rows: result.flags.map((f) => ({ ...f })),
     notes,
-    json: { flags: result.flags, thresholds: result.thresholds, events: result.events, cost_per_event_usd: result.cost_per_event_usd },
+    json: { flags: result.flags, thresholds: result.thresholds, events: result.events, cost_per_event_usd: result.cost_per_event_usd, weights: weightsJson(result.weights) },
   };
 }
 
 export function savingsView(result: SavingsResult): TableResult {
   const columns: Column[] = [
     { key: "scenario", kind: "text", maxWidth: 16 },
-    { key: "lever", kind: "text", maxWidth: 26 },
+    { key: "lever", kind: "text", machineOnly: true },
+    { key: "lever_label", title: "lever", kind: "text", maxWidth: 26, humanOnly: true },
     { key: "stage", kind: "text" },
     { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
     { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
@@ -55,13 +58,15 @@ export function savingsView(result: SavingsResult): TableResult {
     { key: "e2e_p95_ms_before", kind: "ms", machineOnly: true },
     { key: "e2e_p95_ms_after", kind: "ms", machineOnly: true },
     { key: "p95", title: "e2e p95", kind: "text", humanOnly: true },
+    { key: "lever_value", kind: "share", machineOnly: true },
+    { key: "hit_cost_usd", kind: "usd", machineOnly: true },
   ];
   const rows = result.rows.map((r) => ({
     ...r,
     interval: `${formatUsd(r.ci95_low_per_day_usd)} … ${formatUsd(r.ci95_high_per_day_usd)}`,
     p95: r.e2e_p95_ms_before === r.e2e_p95_ms_after ? formatMs(r.e2e_p95_ms_before) : `${formatMs(r.e2e_p95_ms_before)} → ${formatMs(r.e2e_p95_ms_after)}`,
   }));
-  const heading = [`Savings at ${formatCount(result.events_per_day)} events/day (${formatCount(result.events)} events measured, ${formatUsd(result.cost_per_event_usd)} per event now)`];
+  const heading = [`Savings at ${formatCount(result.events_per_day)} events/day (${formatCount(result.events)} events measured, ${formatUsd(result.cost_per_event_usd)} per event now)${rawLabel(result.weights)}`];
   for (const scenario of result.scenarios) {
     const total = result.rows.find((r) => r.scenario === scenario.name && r.lever === "total");
     if (total) {
@@ -70,7 +75,8 @@ export function savingsView(result: SavingsResult): TableResult {
   }
   const notes = [
     ...result.scenarios.flatMap((s) => s.assumptions ?? []),
-    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events; only cache hits on the critical path shorten an event.`,
+    ...weightNotes(result.weights),
+    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events, each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (savings --help).`,
     "Model: cache C→(1−h)C+h·c_hit; preagg C→C−r·C_query+refresh/event; tune C→(1−r)C; levers on a stage compose in order.",
   ];
   return {
@@ -78,6 +84,6 @@ export function savingsView(result: SavingsResult): TableResult {
     columns,
     rows,
     notes,
-    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, scenarios: result.scenarios },
+    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, scenarios: result.scenarios, weights: weightsJson(result.weights) },
   };
 }

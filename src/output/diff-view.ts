@@ -3,6 +3,7 @@ import type { DiffResult } from "../core/diff.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
+import { weightNotes } from "./cost-views.js";
 
 export function diffView(result: DiffResult): TableResult {
   const keyColumns: Column[] = result.by.map((k) => ({ key: keyName(k), kind: "text", maxWidth: 28 }));
@@ -11,6 +12,7 @@ export function diffView(result: DiffResult): TableResult {
     { key: "status", kind: "text", machineOnly: true },
     { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
     { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
+    { key: "change_abs", title: "Δ $/event", kind: "text", humanOnly: true, align: "right" },
     { key: "change", title: "change", kind: "text", humanOnly: true, align: "right" },
     { key: "change_usd", kind: "usd", machineOnly: true },
     { key: "change_pct", kind: "share", machineOnly: true },
@@ -23,6 +25,7 @@ export function diffView(result: DiffResult): TableResult {
     { key: "significant", title: "significant", kind: "text" },
     { key: "ci95_low_usd", kind: "usd", machineOnly: true },
     { key: "ci95_high_usd", kind: "usd", machineOnly: true },
+    { key: "p95_significant", title: "p95 sig.", kind: "text" },
   ];
   const rows = result.rows.map((r) => {
     const marker = r.change_usd > 0 ? "▲" : r.change_usd < 0 ? "▼" : "·";
@@ -31,13 +34,17 @@ export function diffView(result: DiffResult): TableResult {
     return {
       ...r.keys,
       ...r,
+      change_abs: r.change_usd === 0 ? formatUsd(0) : `${r.change_usd > 0 ? "+" : "-"}${formatUsd(Math.abs(r.change_usd))}`,
       change,
       share: `${formatShare(r.share_before)} → ${formatShare(r.share_after)}`,
       p95: `${formatMs(r.p95_ms_before)} → ${formatMs(r.p95_ms_after)}`,
     };
   });
   const total = rows.pop();
-  const notes = [`significance: ${result.method}.`];
+  const notes = [`cost significance: ${result.method}.`, `p95 significance: ${result.p95_method}.`];
+  for (const [side, summary] of [["baseline", result.baseline], ["current", result.current]] as const) {
+    if (summary.weights) notes.push(...weightNotes(summary.weights).map((n) => `${side}: ${n}`));
+  }
   if (result.breaches.length) notes.push(`${result.breaches.length} gate(s) breached: ${result.breaches.map((b) => `${b.row} (${b.gate})`).join(", ")}.`);
   return {
     heading: [
@@ -46,6 +53,7 @@ export function diffView(result: DiffResult): TableResult {
     columns,
     rows,
     total,
+    csvTotal: true,
     notes,
     json: {
       rows: result.rows.map(({ keys, ...rest }) => ({ ...keys, ...rest })),
@@ -53,6 +61,7 @@ export function diffView(result: DiffResult): TableResult {
       baseline: result.baseline,
       current: result.current,
       method: result.method,
+      p95_method: result.p95_method,
     },
   };
 }

@@ -219,7 +219,7 @@ function pick(row: Row, columns: Column[]): Row {
 function formatCsv(result: TableResult, { rawCsv }: FormatContext): string {
   const columns = machineColumns(result);
   const lines = [columns.map((c) => csvField(c.key, false)).join(",")];
-  for (const row of result.rows) {
+  for (const row of result.csvTotal && result.total ? [...result.rows, result.total] : result.rows) {
     lines.push(columns.map((c) => csvField(csvValue(row[c.key]), !rawCsv && c.kind === "text")).join(","));
   }
   return lines.map((l) => l + "\r\n").join("");

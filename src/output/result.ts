@@ -25,6 +25,8 @@ export interface TableResult {
   rows: Row[];
   /** A last row set apart in human output (a total). */
   total?: Row;
+  /** Also write the total row as the last CSV row (it is always in human output). */
+  csvTotal?: boolean;
   /** Lines above the table in human formats. */
   heading?: string[];
   /** Footnotes: dim under the table; on stderr for machine formats. */

@@ -1,0 +1,16 @@
+-- name: event_durations
+-- Per event (trace): its weight and end-to-end duration, for the significance of a p95 change.
+SELECT c.trace_id, any_value(ew.w) AS w, max(c.start_ns + c.duration_ns) - min(c.start_ns) AS e2e_ns
+FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
+GROUP BY c.trace_id
+ORDER BY c.trace_id;
+
+-- name: group_span_durations
+-- Every span's duration and weight with its event and group keys, for the significance of a group's p95 change.
+-- params: $k1, $a1, $k2, $a2, $k3, $a3
+SELECT trace_id, duration_ns, weight,
+       CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
+       CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
+       CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3
+FROM costed_spans
+ORDER BY trace_id, duration_ns;
