@@ -2,12 +2,12 @@
 // `--format`, and printResult writes data to stdout (or --out, atomically) and notes to stderr.
 import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
-import { writeFileSync, renameSync, unlinkSync } from "node:fs";
+import { writeFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, shareBar } from "./units.js";
-import { stripControl, truncate } from "./text.js";
+import { escapeJsonControl, messageLine, stripControl, truncate } from "./text.js";
 import { UsageError } from "../errors.js";
 
 export const FORMATS = ["table", "csv", "json", "md"] as const;
@@ -17,6 +17,8 @@ export interface FormatContext {
   colors: ChalkInstance;
   /** Leave CSV cells that start with = + - @ as they are (no spreadsheet-formula guard). */
   rawCsv?: boolean;
+  /** Printed on a terminal: machine formats too lose (CSV) or escape (JSON) control characters. */
+  isTerminal?: boolean;
 }
 
 type Formatter = (result: TableResult, ctx: FormatContext) => string;
@@ -63,31 +65,42 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const stderr = options.stderr ?? process.stderr;
   const format = options.format ?? defaultFormat(stdout.isTTY, options.out);
   const colors = colorsFor(options.out ? {} : stdout, options.env ?? process.env);
-  const text = formatters[format](result, { colors, rawCsv: options.rawCsv });
+  const isTerminal = !options.out && Boolean(stdout.isTTY);
+  const text = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal });
   if (options.out) writeFileAtomic(options.out, text);
   else stdout.write(text);
   const isMachine = format === "csv" || format === "json";
   if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
     const dim = colorsFor(stderr, options.env ?? process.env);
-    for (const note of result.notes) stderr.write(dim.dim(`note: ${note}`) + "\n");
+    for (const note of result.notes) stderr.write(dim.dim(`note: ${messageLine(note)}`) + "\n");
   }
 }
 
-/** Write via a temporary file in the same directory and rename, so readers never see half a file. */
+/**
+ * Write via a temporary file in the same directory and rename, so readers never see half a file.
+ * A path that cannot be written (no such directory, a directory, no permission) is a usage error.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (error) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temporary file was never created; the original error says why
-    }
+    rmSync(tmp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && UNWRITABLE[code]) throw new UsageError(`--out ${path}: ${UNWRITABLE[code]}`, { cause: error });
     throw error;
   }
 }
+
+const UNWRITABLE: Record<string, string> = {
+  ENOENT: "no such directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EISDIR: "is a directory (give a file name)",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+};
 
 // ---------------------------------------------------------------- human formats
 
@@ -198,10 +211,11 @@ export function mdText(text: string): string {
 
 // ---------------------------------------------------------------- machine formats
 
-function formatJson(result: TableResult): string {
+function formatJson(result: TableResult, { isTerminal }: FormatContext): string {
   const columns = machineColumns(result);
   const doc = result.json ?? result.rows.map((row) => pick(row, columns));
-  return JSON.stringify(doc, jsonReplacer, 2) + "\n";
+  const text = JSON.stringify(doc, jsonReplacer, 2) + "\n";
+  return isTerminal ? escapeJsonControl(text) : text;
 }
 
 export function jsonReplacer(_key: string, value: unknown): unknown {
@@ -216,11 +230,13 @@ function pick(row: Row, columns: Column[]): Row {
   return out;
 }
 
-function formatCsv(result: TableResult, { rawCsv }: FormatContext): string {
+function formatCsv(result: TableResult, { rawCsv, isTerminal }: FormatContext): string {
   const columns = machineColumns(result);
-  const lines = [columns.map((c) => csvField(c.key, false)).join(",")];
+  // On a terminal the data cannot stay exact: an escape sequence in a name would run.
+  const shown = isTerminal ? stripControl : (text: string) => text;
+  const lines = [columns.map((c) => csvField(shown(c.key), false)).join(",")];
   for (const row of result.rows) {
-    lines.push(columns.map((c) => csvField(csvValue(row[c.key]), !rawCsv && c.kind === "text")).join(","));
+    lines.push(columns.map((c) => csvField(shown(csvValue(row[c.key])), !rawCsv && c.kind === "text")).join(","));
   }
   return lines.map((l) => l + "\r\n").join("");
 }
