@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT, type CliResult } from "./helpers/cli.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
-import { escapeJsonControl, stripControl } from "../src/output/text.js";
+import { displayWidth, escapeJsonControl, stripControl, truncate, wrapText } from "../src/output/text.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-hard-"));
 const fixture = `${FIXTURE}/otlp.jsonl`;
@@ -328,6 +328,66 @@ describe("help and pipes", () => {
     const regressed = join(dir, "regressed.jsonl");
     writeFileSync(regressed, fixtureBytes.toString("utf8").replace(/"cost\.usd","value":\{"stringValue":"([0-9.e-]+)"/g, (_m, usd: string) => `"cost.usd","value":{"stringValue":"${Number(usd) * 2}"`));
     expect(piped(["diff", fixture, regressed, "--max-cost-increase", "5%"])).toBe(1);
+  });
+});
+
+describe("tables fit 100 columns", () => {
+  /** Terminal cells of the widest line: code points (these views hold no double-width characters). */
+  const widest = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
+
+  it("every table view on the fixture, headings and notes included", () => {
+    const long = join(dir, "long-names.json");
+    writeFileSync(long, otlpDocument([1, 2, 3].map((i) => ({ trace: traceId(i), id: spanId(i), name: `service.component.${"very-long-operation-name-".repeat(6)}${i}`, startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001", user_locale: `${"x".repeat(60)}-${i}` } }))));
+    const views = [
+      ["inspect", fixture],
+      ["load", fixture, "--db", join(dir, "width.duckdb")],
+      ["cost", "breakdown", fixture],
+      ["cost", "breakdown", fixture, "--by", "name"],
+      ["cost", "breakdown", fixture, "--by", "service"],
+      ["cost", "breakdown", fixture, "--by", "stage,attr:user_locale"],
+      ["cost", "breakdown", fixture, "--by", "stage,name,attr:user_locale"],
+      ["cost", "breakdown", long, "--by", "name,attr:user_locale"],
+      ["cost", "queries", fixture],
+      ["cost", "flags", fixture],
+      ["savings", fixture, "--suggest"],
+      ["savings", fixture, "--scenario", "fixtures/scenarios.yaml"],
+      ["diff", fixture, `${FIXTURE}/zipkin.json`],
+      ["diff", fixture, `${FIXTURE}/zipkin.json`, "--by", "name"],
+    ];
+    for (const args of views) {
+      const r = adtrace([...args, "--format", "table"]);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(widest(r.stdout), `${args.join(" ")}\n${r.stdout}`).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it("widths are terminal cells: wide characters count two, combining marks none; notes wrap at spaces", () => {
+    expect(displayWidth("日本語")).toBe(6);
+    expect(displayWidth("e\u0301")).toBe(1);
+    expect(truncate("日本語テキスト", 7)).toBe("日本語…");
+    expect(truncate("abcdef", 6)).toBe("abcdef");
+    expect(truncate("abcdefg", 6)).toBe("abcde…");
+    expect(wrapText("aaaa bbbb cccc", 9)).toEqual(["aaaa bbbb", "  cccc"]);
+    expect(wrapText("x".repeat(12), 5)).toEqual(["xxxxx", "  xxx", "  xxx", "  x"]);
+  });
+
+  it("what gives way, in order: bars, then long text (cut with …), then optional columns; numbers never", () => {
+    const byName = adtrace(["cost", "breakdown", fixture, "--by", "name", "--format", "table"]).stdout;
+    // 110 columns with bars: the bars go, then the longest name is cut to fit, self p95 stays.
+    expect(byName).not.toMatch(/█/);
+    expect(byName).toMatch(/self p95/);
+    expect(byName).toMatch(/^aggregator\.warehouse\.\S*…\s+44\s+40\s+\$0\.000495\s+45\.7%\s+\$0\.000495\s+6\.50 ms\s+6\.50 ms\s+bigquery\s*$/m);
+    const byStage = adtrace(["cost", "breakdown", fixture, "--format", "table"]).stdout;
+    expect(byStage).toMatch(/47\.6% ███▍/); // fits as it is: bars kept
+    const twoKeys = adtrace(["cost", "breakdown", fixture, "--by", "stage,attr:user_locale", "--format", "table"]).stdout;
+    // Stage names are short: they stay whole, the optional self p95 column goes.
+    expect(twoKeys).toMatch(/^aggregation\s+en-US\s+22\s+10\s+\$0\.000140\s+12\.9%/m);
+    expect(twoKeys).not.toMatch(/self p95/);
+    const queries = adtrace(["cost", "queries", fixture, "--format", "table"]).stdout;
+    expect(queries).toMatch(/^aggregation\s+bigquery\s+44\s+40\s+\$0\.000495\s+45\.7%\s+\$0\.0198\s+1\.86 GiB\s+6\.50 ms\s+SELECT \S.*…\s*$/m);
+    // The CSV keeps everything whole.
+    const csv = adtrace(["cost", "queries", fixture, "--format", "csv"]).stdout;
+    expect(csv).toContain("SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id");
   });
 });
 

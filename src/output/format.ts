@@ -7,7 +7,7 @@ import { dirname, basename, join } from "node:path";
 import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, shareBar } from "./units.js";
-import { escapeJsonControl, messageLine, stripControl, truncate } from "./text.js";
+import { displayWidth, escapeJsonControl, messageLine, stripControl, truncate, wrapText } from "./text.js";
 import { UsageError } from "../errors.js";
 
 export const FORMATS = ["table", "csv", "json", "md"] as const;
@@ -139,47 +139,94 @@ function isRightAligned(column: Column): boolean {
 }
 
 function formatTable(result: TableResult, { colors }: FormatContext): string {
-  const columns = humanColumns(result);
   const lines: string[] = [];
-  for (const line of result.heading ?? []) lines.push(stripControl(line));
+  for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), TABLE_WIDTH));
   if (result.heading?.length) lines.push("");
-  if (columns.length === 0 || (result.rows.length === 0 && !result.total)) {
+  if (humanColumns(result).length === 0 || (result.rows.length === 0 && !result.total)) {
     lines.push(colors.dim("(no rows)"));
   } else {
+    const { columns, cells, total, widths } = fitTable(result);
     const hasHeader = columns.some((c) => (c.title ?? c.key) !== "");
     const table = new Table({
       head: hasHeader ? columns.map((c) => colors.bold(c.title ?? c.key)) : [],
+      colWidths: widths,
       colAligns: columns.map((c) => (isRightAligned(c) ? "right" : "left")),
       style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 0 },
       chars: {
         top: "", "top-mid": "", "top-left": "", "top-right": "",
         bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "  ",
+        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: GUTTER,
       },
     });
-    for (const row of result.rows) table.push(columns.map((c) => humanCell(c, row[c.key], true)));
-    if (result.total) {
-      table.push(columns.map((c) => colors.bold(humanCell(c, result.total![c.key], true))));
-    }
-    const rendered = table.toString().split("\n");
+    for (const row of cells) table.push(row);
+    if (total) table.push(total.map((cell) => colors.bold(cell)));
+    const rendered = table.toString().split("\n").map((line) => line.trimEnd());
     // A rule under the header, and one above the total row.
-    const width = Math.max(...rendered.map((l) => visibleLength(l)));
-    if (hasHeader) lines.push(rendered[0]!, colors.dim("─".repeat(width)));
+    const rule = colors.dim("─".repeat(tableWidth(widths)));
+    if (hasHeader) lines.push(rendered[0]!, rule);
     const body = hasHeader ? rendered.slice(1) : rendered;
-    if (result.total) {
-      lines.push(...body.slice(0, -1), colors.dim("─".repeat(width)), body[body.length - 1]!);
-    } else lines.push(...body);
+    if (total) lines.push(...body.slice(0, -1), rule, body[body.length - 1]!);
+    else lines.push(...body);
   }
   if (result.notes?.length) {
     lines.push("");
-    for (const note of result.notes) lines.push(colors.dim(stripControl(note)));
+    for (const note of result.notes) lines.push(...wrapText(stripControl(note), TABLE_WIDTH).map((l) => colors.dim(l)));
   }
   return lines.join("\n") + "\n";
 }
 
-function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, "").length;
+/** Tables, headings and notes fit this many columns (DESIGN: a 100-column terminal). */
+export const TABLE_WIDTH = 100;
+const GUTTER = "  ";
+// Text columns are first cut down to their title or this, whichever is wider.
+const MIN_TEXT_WIDTH = 12;
+
+const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GUTTER.length * (widths.length - 1);
+
+/**
+ * The table's columns, cells and widths, fitted to TABLE_WIDTH by giving up, in this order and
+ * only as far as needed: the share bars; characters of the widest left-aligned text column
+ * (names, queries, levers; cut with …) down to MIN_TEXT_WIDTH or its title; optional columns,
+ * leftmost first; text characters down to the title. Numbers are never cut. Each column is as
+ * wide as its widest cell.
+ */
+function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; total?: string[]; widths: number[] } {
+  let columns = humanColumns(result);
+  let withBars = true;
+  const render = () => {
+    const cells = result.rows.map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
+    const total = result.total ? columns.map((c) => humanCell(c, result.total![c.key], withBars)) : undefined;
+    const titles = columns.map((c) => c.title ?? c.key);
+    const widths = columns.map((_, i) => Math.max(displayWidth(titles[i]!), ...[...cells, ...(total ? [total] : [])].map((r) => displayWidth(r[i]!))));
+    return { cells, total, widths };
+  };
+  let fitted = render();
+  if (tableWidth(fitted.widths) > TABLE_WIDTH && columns.some((c) => c.bar)) {
+    withBars = false;
+    fitted = render();
+  }
+  const titleWidth = (c: Column) => displayWidth(c.title ?? c.key);
+  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));
+  while (tableWidth(fitted.widths) > TABLE_WIDTH && columns.some((c) => c.optional)) {
+    const drop = columns.findIndex((c) => c.optional);
+    columns = columns.filter((_, i) => i !== drop);
+    fitted = render();
+    shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));
+  }
+  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1));
+  const fit = (row: string[]) => row.map((cell, i) => truncate(cell, fitted.widths[i]!));
+  return { columns, cells: fitted.cells.map(fit), total: fitted.total && fit(fitted.total), widths: fitted.widths };
+}
+
+/** Narrow the widest left-aligned text column a character at a time (not below `floor`) until the table fits. */
+function shrinkText(columns: Column[], widths: number[], floor: (column: Column) => number): void {
+  const shrinkable = columns.map((c, i) => (c.kind === "text" && !isRightAligned(c) ? i : -1)).filter((i) => i >= 0);
+  while (tableWidth(widths) > TABLE_WIDTH) {
+    const candidates = shrinkable.filter((i) => widths[i]! > floor(columns[i]!));
+    if (candidates.length === 0) return;
+    const widest = candidates.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
+    widths[widest]!--;
+  }
 }
 
 function formatMarkdown(result: TableResult): string {

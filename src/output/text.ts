@@ -32,7 +32,48 @@ export function messageLine(text: string): string {
   return stripControl(text.replace(/\s*[\r\n]+\s*/g, " ").trim());
 }
 
+// East Asian wide and fullwidth characters and emoji take two terminal cells; combining marks none.
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+const ZERO_WIDTH = /[\p{Mn}\p{Me}]/u;
+
+/** Terminal cells `text` takes (text without escape sequences). */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const c of text) width += ZERO_WIDTH.test(c) ? 0 : WIDE.test(c) ? 2 : 1;
+  return width;
+}
+
+/** `text` cut to at most `max` terminal cells, ending in … when cut. */
 export function truncate(text: string, max: number): string {
-  if ([...text].length <= max) return text;
-  return [...text].slice(0, Math.max(0, max - 1)).join("") + "…";
+  if (displayWidth(text) <= max) return text;
+  let out = "";
+  let width = 0;
+  for (const c of text) {
+    width += displayWidth(c);
+    if (width > max - 1) break;
+    out += c;
+  }
+  return out + "…";
+}
+
+/** Lines of at most `width` cells, broken at spaces (a longer word is cut); continuation lines indented by two. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const candidate = line === "" ? word : `${line} ${word}`;
+    if (displayWidth(candidate) <= width || line.trim() === "") {
+      line = candidate;
+    } else {
+      lines.push(line);
+      line = `  ${word}`;
+    }
+    while (displayWidth(line) > width) {
+      const head = truncate(line, width + 1).slice(0, -1); // the first `width` cells
+      lines.push(head);
+      line = `  ${line.slice(head.length)}`;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
