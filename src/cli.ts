@@ -12,7 +12,8 @@ import { registerSavings } from "./commands/savings.js";
 import { registerReport } from "./commands/report.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerGenerate } from "./commands/generate.js";
-import { collect } from "./commands/shared.js";
+import { checkOutFile, collect } from "./commands/shared.js";
+import { messageLine } from "./output/text.js";
 
 const require = createRequire(import.meta.url);
 export const VERSION: string = (require("../package.json") as { version: string }).version;
@@ -34,9 +35,13 @@ export function buildProgram(): Command {
     .option("--raw-csv", "do not guard CSV cells that start with = + - @ against spreadsheet formulas")
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--debug", "show stack traces for errors")
+    .hook("preAction", (_program, command) => checkOutFile((command.optsWithGlobals() as { out?: string }).out))
+    // Subcommands inherit this: `adtrace load --help` lists --db, --strict, --quiet… too.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run adtrace --help for usage)")
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith("error:") ? `adtrace: ${text}` : text) })
+    // Commander's errors quote what was typed, which may hold control characters.
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith("error:") ? `adtrace: ${messageLine(text)}\n` : text) })
     .addHelpText("after", `
 Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl

@@ -4,15 +4,20 @@ import { CommanderError } from "commander";
 import { buildProgram } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed } from "./errors.js";
 import { runInterruptCleanups } from "./core/interrupt.js";
+import { messageLine } from "./output/text.js";
 
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes("--debug");
   const program = buildProgram();
-  // A reader that stops early (adtrace … | head) is not an error.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(ExitCode.ok);
-    throw error;
-  });
+  // A reader that stops early (adtrace … | head, with or without 2>&1) is not an error: what
+  // cannot be written is dropped and the command ends with its own exit code (0 when it worked,
+  // still 1 for a breached gate), never a crash on EPIPE.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+      throw error;
+    });
+  }
   process.on("SIGINT", () => {
     runInterruptCleanups();
     process.stderr.write("\nadtrace: interrupted\n");
@@ -32,23 +37,20 @@ function handleError(error: unknown, debug: boolean): number {
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
   }
   const code = exitCodeFor(error);
+  const message = (error as Error)?.message ?? String(error);
   if (code === undefined) {
-    // A bug, not bad input: say so, with the stack only under --debug.
-    process.stderr.write(`adtrace: internal error: ${(error as Error)?.message ?? String(error)}\n`);
-    if (debug) process.stderr.write(`${(error as Error)?.stack ?? ""}\n`);
-    else process.stderr.write("adtrace: run again with --debug for the stack trace, and please report it\n");
+    // A bug, not bad input: one line (DuckDB's messages run to several: "LINE 1: … ^", "Possible
+    // solutions"), the whole message and the stack only under --debug.
+    if (debug) process.stderr.write(`adtrace: internal error: ${message}\n${(error as Error)?.stack ?? ""}\n`);
+    else process.stderr.write(`adtrace: internal error: ${messageLine(message.trim().split("\n")[0]!)} (run again with --debug for details, and please report it)\n`);
     return 70;
   }
   if (error instanceof CheckFailed) {
-    process.stderr.write(`adtrace: check failed: ${error.message}\n`);
-    for (const line of error.details) process.stderr.write(`  ${line}\n`);
+    process.stderr.write(`adtrace: check failed: ${messageLine(message)}\n`);
+    for (const line of error.details) process.stderr.write(`  ${messageLine(line)}\n`);
   } else {
-    process.stderr.write(`adtrace: error: ${oneLine((error as Error).message)}\n`);
+    process.stderr.write(`adtrace: error: ${messageLine(message)}\n`);
   }
   if (debug) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
   return code;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
 }

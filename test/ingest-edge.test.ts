@@ -56,7 +56,7 @@ describe("duplicates with different content", () => {
     writeFileSync(join(dir, "b.jsonl"), changed + "\n");
     adtrace(["load", join(dir, "a.jsonl"), "--db", db, "-q"]);
     const second = JSON.parse(adtrace(["load", join(dir, "b.jsonl"), "--db", db, "--format", "json"]).stdout);
-    expect([second.spansAdded, second.duplicates, second.conflicts]).toEqual([0, 9, 1]);
+    expect([second.spans_added, second.duplicates, second.conflicts]).toEqual([0, 9, 1]);
     const names = JSON.parse(adtrace(["cost", "breakdown", "--db", db, "--by", "name", "--format", "json"]).stdout).groups.map((g: { name: string }) => g.name);
     expect(names).toContain("auction.rtb.run");
     expect(names).not.toContain("auction.rtb.changed");

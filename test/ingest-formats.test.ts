@@ -183,10 +183,10 @@ describe("ways of giving inputs", () => {
     const db = join(dir, "reload.duckdb");
     const first = adtrace(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "--format", "json"]);
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ spansRead: 369, spansAdded: 369, duplicates: 0 });
+    expect(JSON.parse(first.stdout)).toMatchObject({ spans_read: 369, spans_added: 369, duplicates: 0 });
     const again = adtrace(["load", `${FIXTURE}/otlp.jsonl`, ...FILES.slice(1).map((f) => `${FIXTURE}/${f}`), "--db", db, "--format", "json"]);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ spansRead: 369 * 5, spansAdded: 0, duplicates: 369 * 5, conflicts: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ spans_read: 369 * 5, spans_added: 0, duplicates: 369 * 5, conflicts: 0 });
     const said = adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", db, "--format", "table"]);
     expect(said.stdout).toMatch(/Nothing new: all 369 spans were already in/);
     expect(inspect(["--db", db])).toMatchObject({ spans: 369, traces: 40, roots: 40, orphans: 0 });

@@ -10,6 +10,10 @@ export function registerExport(program: Command): void {
     .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
     .option("--export-format <format>", "parquet or csv (default: from the --out extension)")
     .addHelpText("after", `
+Export CSV is raw data for reading back (adtrace load, DuckDB), not for spreadsheets: every
+value is written exactly, so cells starting with = + - @ are NOT guarded against formulas
+(--raw-csv has no effect here). For a spreadsheet, use the analysis commands' CSV or Parquet.
+
 Examples:
   $ adtrace export fixtures/auction/jaeger.json --out spans.parquet
   $ adtrace export --db pipeline.duckdb --out spans.csv`)

@@ -9,7 +9,7 @@ export function registerReport(program: Command): void {
     .command("report")
     .description("write breakdown, queries, flags and savings as CSV, report.json and summary.md (for CI)")
     .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
-    .requiredOption("--out-dir <dir>", "directory to write the bundle into (replaced atomically)")
+    .requiredOption("--out-dir <dir>", "directory for the bundle: created if missing; an earlier bundle there is replaced atomically, anything else is refused")
     .option("--scenario <file>", "savings scenarios (default: the --suggest scenario)")
     .option("--events-per-day <n>", "daily volume for projections (default: config events_per_day)")
     .option("--no-timestamp", "leave generated_at out, for byte-stable golden files")
@@ -25,14 +25,15 @@ Examples:
       const options = globals(command);
       if (options.out) throw new UsageError("report writes a directory: use --out-dir, not --out");
       const { withAnalysis } = await import("../core/analysis.js");
-      const { collectReport, writeBundle } = await import("../core/report.js");
+      const { checkBundleDir, collectReport, writeBundle } = await import("../core/report.js");
+      checkBundleDir(opts.outDir);
       const { renderBundle } = await import("../output/report-files.js");
       const { parseEventsPerDay } = await import("../core/savings.js");
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
       const data = await withAnalysis(spanSource(inputs, options), (a) =>
         collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, eventsPerDay, timestamp: opts.timestamp, version: VERSION }),
       );
-      writeBundle(opts.outDir, renderBundle(data));
+      writeBundle(opts.outDir, renderBundle(data, { rawCsv: options.rawCsv }));
       note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, report.json, summary.md)`);
     });
 }

@@ -1,6 +1,8 @@
 // What every command shares: the global options, turning them into core options, progress on
 // stderr, and printing a result through the one output layer. No DuckDB here.
 import type { Command } from "commander";
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { AnalysisOptions } from "../core/analysis.js";
 import { UsageError } from "../errors.js";
 import type { SamplingRule } from "../model/config.js";
@@ -9,6 +11,7 @@ import type { TableResult } from "../output/result.js";
 import { parseInputFormat, type LoadProgress } from "../ingest/load.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
+import { messageLine } from "../output/text.js";
 
 export interface GlobalOptions {
   db?: string;
@@ -91,17 +94,32 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (
     if (!stream.isTTY && now - lastLine < 5000) return;
     lastLine = now;
     const pct = p.bytesTotal ? ` ${((100 * p.bytesDone) / p.bytesTotal).toFixed(0)}%` : "";
-    const line = `adtrace: ${p.file}${pct} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans`;
+    const line = `adtrace: ${messageLine(p.file)}${pct} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans`;
     stream.write(stream.isTTY ? `\r${line}\u001b[K` : `${line}\n`);
     if (stream.isTTY && p.bytesTotal > 0 && p.bytesDone >= p.bytesTotal) stream.write("\n");
   };
+}
+
+/**
+ * `--out FILE` must name a file in a directory that exists: checked before any work, so a typo
+ * costs nothing and is a usage error (exit 2) naming the path, not an internal error at the end.
+ */
+export function checkOutFile(path: string | undefined): void {
+  if (path === undefined) return;
+  const dir = dirname(resolve(path));
+  if (!isDirectory(dir)) throw new UsageError(`--out ${path}: no such directory ${dir}`);
+  if (isDirectory(path)) throw new UsageError(`--out ${path}: is a directory (give a file name)`);
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 export function print(result: TableResult, options: GlobalOptions): void {
   printResult(result, { format: parseFormat(options.format) as FormatName | undefined, out: options.out, quiet: options.quiet, rawCsv: options.rawCsv });
 }
 
-/** A note for a person, on stderr, unless --quiet. */
+/** A note for a person, on stderr, unless --quiet: one line, cleaned of control characters (it may name files). */
 export function note(options: GlobalOptions, message: string): void {
-  if (!options.quiet) process.stderr.write(`adtrace: ${message}\n`);
+  if (!options.quiet) process.stderr.write(`adtrace: ${messageLine(message)}\n`);
 }

@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppender } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
 import { getQuery } from "./queries.js";
+import { onInterrupt } from "./interrupt.js";
 
 export type SqlValue = string | number | boolean | bigint | null;
 export type Params = Record<string, SqlValue | SqlValue[]>;
@@ -25,6 +26,7 @@ export interface OpenOptions {
 export class Db {
   readonly path: string;
   private tempDirectory: string | undefined;
+  private releaseInterrupt: () => void = () => undefined;
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
@@ -50,6 +52,12 @@ export class Db {
     const connection = await instance.connect();
     const db = new Db(instance, connection, path);
     db.tempDirectory = options.tempDirectory;
+    // Ctrl-C exits without reaching close(): stop the running query and remove the spill
+    // directory then, so an interrupted analysis leaves nothing in the temporary directory.
+    db.releaseInterrupt = onInterrupt(() => {
+      connection.interrupt();
+      db.removeTempDirectory();
+    });
     return db;
   }
 
@@ -110,8 +118,13 @@ export class Db {
   }
 
   close(): void {
+    this.releaseInterrupt();
     this.connection.closeSync();
     this.instance.closeSync();
+    this.removeTempDirectory();
+  }
+
+  private removeTempDirectory(): void {
     if (this.tempDirectory) rmSync(this.tempDirectory, { recursive: true, force: true });
   }
 }

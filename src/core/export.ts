@@ -1,8 +1,9 @@
 // Writing the canonical table out as Parquet or CSV (which reads back through the flat adapter).
-import { renameSync, unlinkSync, existsSync } from "node:fs";
+import { renameSync, rmSync, unlinkSync, existsSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import type { Db } from "./db.js";
 import { UsageError } from "../errors.js";
+import { onInterrupt } from "./interrupt.js";
 
 export type ExportFormat = "parquet" | "csv";
 
@@ -29,10 +30,12 @@ export async function exportSpans(db: Db, options: ExportOptions): Promise<Expor
   const format = exportFormatFor(options.out, options.format);
   // Written beside the target and renamed, so a failed export never leaves half a file.
   const tmp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
+  const release = onInterrupt(() => rmSync(tmp, { force: true }));
   try {
     await db.run(format === "parquet" ? "spans.export_parquet" : "spans.export_csv", { path: tmp });
     renameSync(tmp, options.out);
   } finally {
+    release();
     if (existsSync(tmp)) unlinkSync(tmp);
   }
   const spans = Number(await db.scalar("SELECT count(*) FROM spans"));

@@ -3,7 +3,7 @@
 // and renamed into place, so a failed run never leaves half a report. The same inputs and
 // config give byte-identical files apart from generated_at (omitted with timestamp: false).
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Analysis } from "./analysis.js";
 import { breakdown, warehouseQueries, type BreakdownResult, type QueryRow } from "./breakdown.js";
@@ -12,6 +12,7 @@ import { loadScenarioFile, savings, suggestedScenario, type SavingsResult } from
 import { configDigest } from "../model/config.js";
 import { expandInputs } from "../ingest/files.js";
 import { onInterrupt } from "./interrupt.js";
+import { UsageError } from "../errors.js";
 
 export interface ReportOptions {
   inputs: readonly string[];
@@ -55,7 +56,9 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
   const sv = await savings(db, { scenarios, eventsPerDay, config });
   const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
   const top = leverRows[0];
-  const inputFiles = options.db ? [options.db] : (await expandInputs(options.inputs)).map((f) => f.path);
+  // Standard input is recorded as `-`, not its spooled copy's temporary path, so a report of the
+  // same bytes is byte-identical however they arrived.
+  const inputFiles = options.db ? [{ path: options.db, label: options.db }] : (await expandInputs(options.inputs)).map((f) => ({ path: f.path, label: f.isStdin ? "-" : f.path }));
   return {
     adtrace_version: options.version,
     ...(options.timestamp === false ? {} : { generated_at: new Date().toISOString() }),
@@ -79,32 +82,78 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
   };
 }
 
-async function describeFile(path: string): Promise<{ path: string; bytes: number; sha256: string }> {
+async function describeFile({ path, label }: { path: string; label: string }): Promise<{ path: string; bytes: number; sha256: string }> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return { path, bytes: statSync(path).size, sha256: hash.digest("hex") };
+  return { path: label, bytes: statSync(path).size, sha256: hash.digest("hex") };
 }
 
-/** Write files into `dir` atomically: a sibling temporary directory renamed over it. */
+// The files a bundle holds (this version's and any earlier one's): a directory holding only
+// these, with a report.json that says adtrace wrote it, is an earlier bundle and may be replaced.
+const BUNDLE_FILES = new Set(["breakdown.csv", "queries.csv", "flags.csv", "savings.csv", "report.json", "summary.md"]);
+
+/**
+ * Write files into `dir` atomically: a sibling temporary directory renamed over it. Parents are
+ * created. An existing `dir` is replaced only when it is empty or an earlier adtrace bundle;
+ * anything else is refused, so a mistyped --out-dir never deletes a user's files.
+ */
 export function writeBundle(dir: string, files: Record<string, string>): void {
   const target = resolve(dir);
+  const replacing = checkBundleDir(dir);
   const parent = dirname(target);
-  if (!existsSync(parent)) mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}`);
-  const old = join(parent, `.${basename(target)}.old-${process.pid}`);
-  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+  try {
+    mkdirSync(parent, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--out-dir ${dir}: cannot create ${parent} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const tmp = mkdtempSync(join(parent, `.${basename(target)}.tmp-`));
+  const old = `${tmp}.old`;
+  const cleanup = () => {
+    rmSync(tmp, { recursive: true, force: true });
+    if (existsSync(old) && !existsSync(target)) renameSync(old, target);
+    rmSync(old, { recursive: true, force: true });
+  };
   const release = onInterrupt(cleanup);
   try {
-    mkdirSync(tmp);
     for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
-    if (existsSync(target)) renameSync(target, old);
+    if (replacing) renameSync(target, old);
     renameSync(tmp, target);
     rmSync(old, { recursive: true, force: true });
   } catch (error) {
     cleanup();
-    if (existsSync(old) && !existsSync(target)) renameSync(old, target);
     throw error;
   } finally {
     release();
+  }
+}
+
+/**
+ * Whether `dir` exists and may be replaced (empty, or an earlier bundle); throws a UsageError
+ * when it must not be. Commands call it before the analysis too, so a refusal costs nothing.
+ */
+export function checkBundleDir(dir: string): boolean {
+  const target = resolve(dir);
+  let stat;
+  try {
+    stat = lstatSync(target);
+  } catch {
+    // Nothing there yet: it will be created with its parents, if the nearest that exists is a directory.
+    let ancestor = dirname(target);
+    while (!existsSync(ancestor)) ancestor = dirname(ancestor);
+    if (!statSync(ancestor).isDirectory()) throw new UsageError(`--out-dir ${dir}: ${ancestor} is not a directory`);
+    return false;
+  }
+  if (!stat.isDirectory()) throw new UsageError(`--out-dir ${dir}: exists and is not a directory`);
+  const names = readdirSync(target);
+  if (names.length === 0 || (names.every((n) => BUNDLE_FILES.has(n)) && isReportJson(join(target, "report.json")))) return true;
+  throw new UsageError(`--out-dir ${dir}: the directory holds files that are not an adtrace report; refusing to replace it (give a new or empty directory)`);
+}
+
+function isReportJson(path: string): boolean {
+  try {
+    const doc = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    return typeof doc.adtrace_version === "string" && typeof doc.headline === "object" && Array.isArray(doc.inputs);
+  } catch {
+    return false; // missing or not JSON: not a bundle this program wrote
   }
 }

@@ -1,6 +1,6 @@
 // Turning what the user typed (files, directories, globs, `-`) into a list of files, and opening
 // one as a stream of bytes with gzip undone, whatever its name.
-import { createReadStream, existsSync, readdirSync, statSync, createWriteStream, mkdtempSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, statSync, createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve, sep, relative, isAbsolute } from "node:path";
 import { tmpdir } from "node:os";
@@ -18,6 +18,8 @@ export interface InputFile {
   fromDirectory: boolean;
   /** The directory given on the command line that this file was found in. */
   directory?: string;
+  /** Standard input (`-`), spooled to `path`. */
+  isStdin?: boolean;
 }
 
 export async function expandInputs(specs: readonly string[]): Promise<InputFile[]> {
@@ -32,6 +34,7 @@ export async function expandInputs(specs: readonly string[]): Promise<InputFile[
   for (const spec of specs) {
     if (spec === "-") {
       add(await spoolStdin(), "stdin", false);
+      files[files.length - 1]!.isStdin = true;
       continue;
     }
     if (existsSync(spec)) {
@@ -133,10 +136,15 @@ function escapeRe(text: string): string {
 
 let stdinSpool: string | undefined;
 
-/** Standard input is copied to a temporary file once, so every reader (DuckDB too) can open it. */
+/**
+ * Standard input is copied to a temporary file once, so every reader (DuckDB too) can open it.
+ * The copy lives until the process ends, however it ends: removed on exit (success, error, or the
+ * exit after Ctrl-C).
+ */
 async function spoolStdin(): Promise<string> {
   if (stdinSpool) return stdinSpool;
   const dir = mkdtempSync(join(tmpdir(), "adtrace-stdin-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, "stdin");
   await pipeline(process.stdin, createWriteStream(path));
   stdinSpool = path;

@@ -63,7 +63,7 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
     { key: "p95_ms", title: "p95", kind: "ms" },
     { key: "p99_ms", title: "p99", kind: "ms", machineOnly: true },
     { key: "self_p50_ms", title: "self p50", kind: "ms", machineOnly: true },
-    { key: "self_p95_ms", title: "self p95", kind: "ms" },
+    { key: "self_p95_ms", title: "self p95", kind: "ms", optional: true },
     { key: "warehouse", title: "warehouse", kind: "text" },
   ];
   const rows = result.groups.map((g) => ({ ...g.keys, ...g, warehouse: g.warehouse }));

@@ -41,23 +41,25 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
 }
 
 export function savingsView(result: SavingsResult): TableResult {
+  // Width: one scenario is named in the heading, so its column shows only in CSV/JSON; the
+  // yearly figure is daily × 365 and each scenario's yearly total is in the heading.
   const columns: Column[] = [
-    { key: "scenario", kind: "text", maxWidth: 16 },
+    { key: "scenario", kind: "text", maxWidth: 16, machineOnly: result.scenarios.length === 1 },
     { key: "lever", kind: "text", machineOnly: true },
     { key: "lever_label", title: "lever", kind: "text", maxWidth: 26, humanOnly: true },
     { key: "stage", kind: "text" },
-    { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
+    { key: "cost_per_event_before_usd", title: "$/ev before", kind: "usd" },
     { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
     { key: "savings_per_event_usd", title: "saving/event", kind: "usd", machineOnly: true },
     { key: "savings_pct_of_total", title: "of total", kind: "share" },
     { key: "savings_per_day_usd", title: "saving/day", kind: "usd" },
-    { key: "interval", title: "95% interval/day", kind: "text", humanOnly: true },
-    { key: "savings_per_year_usd", title: "saving/year", kind: "usd" },
+    { key: "interval", title: "95% CI/day", kind: "text", humanOnly: true, align: "right" },
+    { key: "savings_per_year_usd", title: "saving/year", kind: "usd", optional: true },
     { key: "ci95_low_per_day_usd", kind: "usd", machineOnly: true },
     { key: "ci95_high_per_day_usd", kind: "usd", machineOnly: true },
     { key: "e2e_p95_ms_before", kind: "ms", machineOnly: true },
     { key: "e2e_p95_ms_after", kind: "ms", machineOnly: true },
-    { key: "p95", title: "e2e p95", kind: "text", humanOnly: true },
+    { key: "p95", title: "e2e p95", kind: "text", humanOnly: true, align: "right", optional: true },
     { key: "lever_value", kind: "share", machineOnly: true },
     { key: "hit_cost_usd", kind: "usd", machineOnly: true },
   ];

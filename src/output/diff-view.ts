@@ -10,22 +10,22 @@ export function diffView(result: DiffResult): TableResult {
   const columns: Column[] = [
     ...keyColumns,
     { key: "status", kind: "text", machineOnly: true },
-    { key: "cost_per_event_before_usd", title: "$/event before", kind: "usd" },
+    { key: "cost_per_event_before_usd", title: "$/ev before", kind: "usd" },
     { key: "cost_per_event_after_usd", title: "after", kind: "usd" },
-    { key: "change_abs", title: "Δ $/event", kind: "text", humanOnly: true, align: "right" },
+    { key: "change_abs", title: "Δ $/event", kind: "text", humanOnly: true, align: "right", optional: true },
     { key: "change", title: "change", kind: "text", humanOnly: true, align: "right" },
     { key: "change_usd", kind: "usd", machineOnly: true },
     { key: "change_pct", kind: "share", machineOnly: true },
     { key: "share_before", kind: "share", machineOnly: true },
     { key: "share_after", kind: "share", machineOnly: true },
-    { key: "share", title: "share", kind: "text", humanOnly: true },
+    { key: "share", title: "share", kind: "text", humanOnly: true, align: "right" },
     { key: "p95_ms_before", kind: "ms", machineOnly: true },
     { key: "p95_ms_after", kind: "ms", machineOnly: true },
-    { key: "p95", title: "p95", kind: "text", humanOnly: true },
+    { key: "p95", title: "p95", kind: "text", humanOnly: true, align: "right" },
     { key: "significant", title: "significant", kind: "text" },
     { key: "ci95_low_usd", kind: "usd", machineOnly: true },
     { key: "ci95_high_usd", kind: "usd", machineOnly: true },
-    { key: "p95_significant", title: "p95 sig.", kind: "text" },
+    { key: "p95_significant", title: "p95 sig.", kind: "text", optional: true },
   ];
   const rows = result.rows.map((r) => {
     const marker = r.change_usd > 0 ? "▲" : r.change_usd < 0 ? "▼" : "·";

@@ -2,12 +2,12 @@
 // `--format`, and printResult writes data to stdout (or --out, atomically) and notes to stderr.
 import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
-import { writeFileSync, renameSync, unlinkSync } from "node:fs";
+import { writeFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, shareBar } from "./units.js";
-import { stripControl, truncate } from "./text.js";
+import { displayWidth, escapeJsonControl, messageLine, stripControl, truncate, wrapText } from "./text.js";
 import { UsageError } from "../errors.js";
 
 export const FORMATS = ["table", "csv", "json", "md"] as const;
@@ -17,6 +17,8 @@ export interface FormatContext {
   colors: ChalkInstance;
   /** Leave CSV cells that start with = + - @ as they are (no spreadsheet-formula guard). */
   rawCsv?: boolean;
+  /** Printed on a terminal: machine formats too lose (CSV) or escape (JSON) control characters. */
+  isTerminal?: boolean;
 }
 
 type Formatter = (result: TableResult, ctx: FormatContext) => string;
@@ -63,31 +65,42 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const stderr = options.stderr ?? process.stderr;
   const format = options.format ?? defaultFormat(stdout.isTTY, options.out);
   const colors = colorsFor(options.out ? {} : stdout, options.env ?? process.env);
-  const text = formatters[format](result, { colors, rawCsv: options.rawCsv });
+  const isTerminal = !options.out && Boolean(stdout.isTTY);
+  const text = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal });
   if (options.out) writeFileAtomic(options.out, text);
   else stdout.write(text);
   const isMachine = format === "csv" || format === "json";
   if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
     const dim = colorsFor(stderr, options.env ?? process.env);
-    for (const note of result.notes) stderr.write(dim.dim(`note: ${note}`) + "\n");
+    for (const note of result.notes) stderr.write(dim.dim(`note: ${messageLine(note)}`) + "\n");
   }
 }
 
-/** Write via a temporary file in the same directory and rename, so readers never see half a file. */
+/**
+ * Write via a temporary file in the same directory and rename, so readers never see half a file.
+ * A path that cannot be written (no such directory, a directory, no permission) is a usage error.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (error) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temporary file was never created; the original error says why
-    }
+    rmSync(tmp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && UNWRITABLE[code]) throw new UsageError(`--out ${path}: ${UNWRITABLE[code]}`, { cause: error });
     throw error;
   }
 }
+
+const UNWRITABLE: Record<string, string> = {
+  ENOENT: "no such directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EISDIR: "is a directory (give a file name)",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "read-only file system",
+};
 
 // ---------------------------------------------------------------- human formats
 
@@ -126,47 +139,94 @@ function isRightAligned(column: Column): boolean {
 }
 
 function formatTable(result: TableResult, { colors }: FormatContext): string {
-  const columns = humanColumns(result);
   const lines: string[] = [];
-  for (const line of result.heading ?? []) lines.push(stripControl(line));
+  for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), TABLE_WIDTH));
   if (result.heading?.length) lines.push("");
-  if (columns.length === 0 || (result.rows.length === 0 && !result.total)) {
+  if (humanColumns(result).length === 0 || (result.rows.length === 0 && !result.total)) {
     lines.push(colors.dim("(no rows)"));
   } else {
+    const { columns, cells, total, widths } = fitTable(result);
     const hasHeader = columns.some((c) => (c.title ?? c.key) !== "");
     const table = new Table({
       head: hasHeader ? columns.map((c) => colors.bold(c.title ?? c.key)) : [],
+      colWidths: widths,
       colAligns: columns.map((c) => (isRightAligned(c) ? "right" : "left")),
       style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 0 },
       chars: {
         top: "", "top-mid": "", "top-left": "", "top-right": "",
         bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "  ",
+        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: GUTTER,
       },
     });
-    for (const row of result.rows) table.push(columns.map((c) => humanCell(c, row[c.key], true)));
-    if (result.total) {
-      table.push(columns.map((c) => colors.bold(humanCell(c, result.total![c.key], true))));
-    }
-    const rendered = table.toString().split("\n");
+    for (const row of cells) table.push(row);
+    if (total) table.push(total.map((cell) => colors.bold(cell)));
+    const rendered = table.toString().split("\n").map((line) => line.trimEnd());
     // A rule under the header, and one above the total row.
-    const width = Math.max(...rendered.map((l) => visibleLength(l)));
-    if (hasHeader) lines.push(rendered[0]!, colors.dim("─".repeat(width)));
+    const rule = colors.dim("─".repeat(tableWidth(widths)));
+    if (hasHeader) lines.push(rendered[0]!, rule);
     const body = hasHeader ? rendered.slice(1) : rendered;
-    if (result.total) {
-      lines.push(...body.slice(0, -1), colors.dim("─".repeat(width)), body[body.length - 1]!);
-    } else lines.push(...body);
+    if (total) lines.push(...body.slice(0, -1), rule, body[body.length - 1]!);
+    else lines.push(...body);
   }
   if (result.notes?.length) {
     lines.push("");
-    for (const note of result.notes) lines.push(colors.dim(stripControl(note)));
+    for (const note of result.notes) lines.push(...wrapText(stripControl(note), TABLE_WIDTH).map((l) => colors.dim(l)));
   }
   return lines.join("\n") + "\n";
 }
 
-function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, "").length;
+/** Tables, headings and notes fit this many columns (DESIGN: a 100-column terminal). */
+export const TABLE_WIDTH = 100;
+const GUTTER = "  ";
+// Text columns are first cut down to their title or this, whichever is wider.
+const MIN_TEXT_WIDTH = 12;
+
+const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GUTTER.length * (widths.length - 1);
+
+/**
+ * The table's columns, cells and widths, fitted to TABLE_WIDTH by giving up, in this order and
+ * only as far as needed: the share bars; characters of the widest left-aligned text column
+ * (names, queries, levers; cut with …) down to MIN_TEXT_WIDTH or its title; optional columns,
+ * leftmost first; text characters down to the title. Numbers are never cut. Each column is as
+ * wide as its widest cell.
+ */
+function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; total?: string[]; widths: number[] } {
+  let columns = humanColumns(result);
+  let withBars = true;
+  const render = () => {
+    const cells = result.rows.map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
+    const total = result.total ? columns.map((c) => humanCell(c, result.total![c.key], withBars)) : undefined;
+    const titles = columns.map((c) => c.title ?? c.key);
+    const widths = columns.map((_, i) => Math.max(displayWidth(titles[i]!), ...[...cells, ...(total ? [total] : [])].map((r) => displayWidth(r[i]!))));
+    return { cells, total, widths };
+  };
+  let fitted = render();
+  if (tableWidth(fitted.widths) > TABLE_WIDTH && columns.some((c) => c.bar)) {
+    withBars = false;
+    fitted = render();
+  }
+  const titleWidth = (c: Column) => displayWidth(c.title ?? c.key);
+  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));
+  while (tableWidth(fitted.widths) > TABLE_WIDTH && columns.some((c) => c.optional)) {
+    const drop = columns.findIndex((c) => c.optional);
+    columns = columns.filter((_, i) => i !== drop);
+    fitted = render();
+    shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));
+  }
+  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1));
+  const fit = (row: string[]) => row.map((cell, i) => truncate(cell, fitted.widths[i]!));
+  return { columns, cells: fitted.cells.map(fit), total: fitted.total && fit(fitted.total), widths: fitted.widths };
+}
+
+/** Narrow the widest left-aligned text column a character at a time (not below `floor`) until the table fits. */
+function shrinkText(columns: Column[], widths: number[], floor: (column: Column) => number): void {
+  const shrinkable = columns.map((c, i) => (c.kind === "text" && !isRightAligned(c) ? i : -1)).filter((i) => i >= 0);
+  while (tableWidth(widths) > TABLE_WIDTH) {
+    const candidates = shrinkable.filter((i) => widths[i]! > floor(columns[i]!));
+    if (candidates.length === 0) return;
+    const widest = candidates.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
+    widths[widest]!--;
+  }
 }
 
 function formatMarkdown(result: TableResult): string {
@@ -198,10 +258,11 @@ export function mdText(text: string): string {
 
 // ---------------------------------------------------------------- machine formats
 
-function formatJson(result: TableResult): string {
+function formatJson(result: TableResult, { isTerminal }: FormatContext): string {
   const columns = machineColumns(result);
   const doc = result.json ?? result.rows.map((row) => pick(row, columns));
-  return JSON.stringify(doc, jsonReplacer, 2) + "\n";
+  const text = JSON.stringify(doc, jsonReplacer, 2) + "\n";
+  return isTerminal ? escapeJsonControl(text) : text;
 }
 
 export function jsonReplacer(_key: string, value: unknown): unknown {
@@ -216,11 +277,13 @@ function pick(row: Row, columns: Column[]): Row {
   return out;
 }
 
-function formatCsv(result: TableResult, { rawCsv }: FormatContext): string {
+function formatCsv(result: TableResult, { rawCsv, isTerminal }: FormatContext): string {
   const columns = machineColumns(result);
-  const lines = [columns.map((c) => csvField(c.key, false)).join(",")];
+  // On a terminal the data cannot stay exact: an escape sequence in a name would run.
+  const shown = isTerminal ? stripControl : (text: string) => text;
+  const lines = [columns.map((c) => csvField(shown(c.key), false)).join(",")];
   for (const row of result.csvTotal && result.total ? [...result.rows, result.total] : result.rows) {
-    lines.push(columns.map((c) => csvField(csvValue(row[c.key]), !rawCsv && c.kind === "text")).join(","));
+    lines.push(columns.map((c) => csvField(shown(csvValue(row[c.key])), !rawCsv && c.kind === "text")).join(","));
   }
   return lines.map((l) => l + "\r\n").join("");
 }

@@ -49,13 +49,15 @@ export function reportJson(data: ReportData): unknown {
   });
 }
 
-export function renderBundle(data: ReportData): Record<string, string> {
+/** The bundle's files; `rawCsv` turns off the spreadsheet-formula guard in the CSVs, as for the commands. */
+export function renderBundle(data: ReportData, options: { rawCsv?: boolean } = {}): Record<string, string> {
   const views = reportViews(data);
+  const csv = { ...plain, rawCsv: options.rawCsv };
   return {
-    "breakdown.csv": formatters.csv(views.breakdown, plain),
-    "queries.csv": formatters.csv(views.queries, plain),
-    "flags.csv": formatters.csv(views.flags, plain),
-    "savings.csv": formatters.csv(views.savings, plain),
+    "breakdown.csv": formatters.csv(views.breakdown, csv),
+    "queries.csv": formatters.csv(views.queries, csv),
+    "flags.csv": formatters.csv(views.flags, csv),
+    "savings.csv": formatters.csv(views.savings, csv),
     "report.json": JSON.stringify(reportJson(data), jsonReplacer, 2) + "\n",
     "summary.md": summaryMarkdown(data, views),
   };

@@ -15,6 +15,8 @@ export interface Column {
   humanOnly?: boolean;
   /** Truncate text to this many characters in the table. */
   maxWidth?: number;
+  /** A table too wide for the terminal may leave this column out (CSV, JSON and Markdown keep it). */
+  optional?: boolean;
   align?: "left" | "right";
 }
 

@@ -1,14 +1,79 @@
-// Cleaning text that came from data before it reaches a terminal or a spreadsheet.
+// Cleaning text that came from data before it reaches a terminal or a spreadsheet: control
+// characters (escape sequences, bell, carriage return), Unicode format characters (bidi
+// overrides and isolates that reorder what a reader sees, zero-width characters), and the line
+// and paragraph separators. Tables, Markdown and every stderr message go through here; CSV and
+// JSON keep the data exact unless they are printed on a terminal.
 
-// C0 and C1 control characters (ESC, BEL, CR, the CSI introducer…) except none: tables are one line per cell.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// C0 and C1 controls and DEL (\p{Cc}); format characters such as U+202A–U+202E, U+2066–U+2069,
+// U+200B–U+200F, U+FEFF (\p{Cf}); U+2028 and U+2029, which some terminals take as line breaks.
+const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
-/** Replace control characters so no escape sequence from span data reaches a terminal. */
+// What JSON.stringify leaves raw: it escapes U+0000–U+001F itself, but not DEL, C1, format
+// characters or the separators.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
+
+/** Replace unsafe characters with U+FFFD, so no escape sequence or bidi trick from span data reaches a terminal. */
 export function stripControl(text: string): string {
-  return text.replace(CONTROL, "�");
+  return text.replace(UNSAFE, "\uFFFD");
 }
 
+/** JSON text with every unsafe character written as a \uXXXX escape: the same document, safe to print. */
+export function escapeJsonControl(json: string): string {
+  // Astral format characters (U+E0001 tags…) are two UTF-16 units: escape each, as JSON does.
+  return json.replace(UNSAFE_IN_JSON, (c) => {
+    let escaped = "";
+    for (let i = 0; i < c.length; i++) escaped += `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    return escaped;
+  });
+}
+
+/** A message for stderr: one line, no control or format characters (file names and errors carry data). */
+export function messageLine(text: string): string {
+  return stripControl(text.replace(/\s*[\r\n]+\s*/g, " ").trim());
+}
+
+// East Asian wide and fullwidth characters and emoji take two terminal cells; combining marks none.
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+const ZERO_WIDTH = /[\p{Mn}\p{Me}]/u;
+
+/** Terminal cells `text` takes (text without escape sequences). */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const c of text) width += ZERO_WIDTH.test(c) ? 0 : WIDE.test(c) ? 2 : 1;
+  return width;
+}
+
+/** `text` cut to at most `max` terminal cells, ending in … when cut. */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return text.slice(0, Math.max(0, max - 1)) + "…";
+  if (displayWidth(text) <= max) return text;
+  let out = "";
+  let width = 0;
+  for (const c of text) {
+    width += displayWidth(c);
+    if (width > max - 1) break;
+    out += c;
+  }
+  return out + "…";
+}
+
+/** Lines of at most `width` cells, broken at spaces (a longer word is cut); continuation lines indented by two. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const candidate = line === "" ? word : `${line} ${word}`;
+    if (displayWidth(candidate) <= width || line.trim() === "") {
+      line = candidate;
+    } else {
+      lines.push(line);
+      line = `  ${word}`;
+    }
+    while (displayWidth(line) > width) {
+      const head = truncate(line, width + 1).slice(0, -1); // the first `width` cells
+      lines.push(head);
+      line = `  ${line.slice(head.length)}`;
+    }
+  }
+  lines.push(line);
+  return lines;
 }

@@ -22,8 +22,9 @@ export function inspectView(result: InspectResult): TableResult {
     { key: "start", value: result.start ?? "" },
     { key: "end", value: result.end ?? "" },
     { key: "formats", value: result.formats.map((f) => `${f.format} (${f.files} file${f.files === 1 ? "" : "s"})`).join(", ") },
-    { key: "top services", value: result.top_services.map((s) => `${s.service || "(none)"} ${formatCount(s.spans)}`).join(", ") },
-  ].map((r) => ({ ...r, value: typeof r.value === "number" ? formatCount(r.value) : r.value }));
+  ].map((r) => ({ ...r, shown: typeof r.value === "number" ? formatCount(r.value) : r.value }));
+  const topServices = (count: (n: number) => string | number) => result.top_services.map((s) => `${s.service || "(none)"} ${count(s.spans)}`).join(", ");
+  rows.push({ key: "top services", value: topServices((n) => n), shown: topServices(formatCount) });
   const notes = [
     ...(result.estimated_events !== result.traces ? [`sampled data: ${formatCount(result.traces)} stored traces stand for ~${formatCount(result.estimated_events)} events (sampling weights).`] : []),
     ...(result.disagreeing_weight_traces ? [`${formatCount(result.disagreeing_weight_traces)} trace(s) whose spans carry different sampling rates: each span keeps its own; the trace counts with its root's.`] : []),
@@ -31,9 +32,11 @@ export function inspectView(result: InspectResult): TableResult {
     ...result.skipped_examples.map((e) => `skipped: ${e}`),
   ];
   return {
+    // Machine formats take the value as it is; people get thousands separators.
     columns: [
       { key: "key", title: "", kind: "text" },
-      { key: "value", title: "", kind: "text" },
+      { key: "shown", title: "", kind: "text", humanOnly: true },
+      { key: "value", kind: "text", machineOnly: true },
     ],
     rows,
     notes,
@@ -69,6 +72,21 @@ export function loadSummary(result: LoadDbResult): TableResult {
       duplicates: f.duplicates, skipped: f.skipped, sha256: f.sha256,
     })),
     notes,
-    json: { db: result.db, total_spans: result.totalSpans, ...load },
+    json: {
+      db: result.db,
+      total_spans: result.totalSpans,
+      files: load.files.map((f) => ({
+        source: f.source, format: f.format, bytes: f.bytes, sha256: f.sha256, spans_read: f.spansRead, spans_added: f.spansAdded,
+        duplicates: f.duplicates, conflicts: f.conflicts, skipped: f.skipped,
+      })),
+      spans_read: load.spansRead,
+      spans_added: load.spansAdded,
+      duplicates: load.duplicates,
+      conflicts: load.conflicts,
+      skipped: load.skipped,
+      skipped_examples: load.skippedExamples,
+      warnings: load.warnings,
+      ignored_files: load.ignoredFiles,
+    },
   };
 }

@@ -1,0 +1,401 @@
+// Hardening of the CLI surface, each case run through the built CLI as a user would: report
+// directories that are not ours are never deleted, stdin reports are byte-stable and leave no
+// copy behind, control and bidi characters never reach a terminal or stderr, internal errors are
+// one line, unwritable --out paths are usage errors, Ctrl-C leaves no temporary file, export CSV
+// is documented as raw and report --raw-csv works, machine formats carry plain numbers and
+// snake_case keys, subcommand help lists the global options, and a closed pipe is not an error.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { adtrace, BIN, FIXTURE, ROOT, type CliResult } from "./helpers/cli.js";
+import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
+import { displayWidth, escapeJsonControl, stripControl, truncate, wrapText } from "../src/output/text.js";
+
+const dir = mkdtempSync(join(tmpdir(), "adtrace-hard-"));
+const fixture = `${FIXTURE}/otlp.jsonl`;
+const fixtureBytes = readFileSync(join(ROOT, fixture));
+
+/** A fresh, empty directory for TMPDIR, so a test sees every temporary file the CLI leaves. */
+const freshTmp = (name: string) => mkdtempSync(join(dir, `${name}-`));
+
+function expectOneLineError(r: CliResult, code: number, ...mentions: string[]): string {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stdout).toBe("");
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines, r.stderr).toHaveLength(1);
+  for (const m of mentions) expect(lines[0]).toContain(m);
+  return lines[0]!;
+}
+
+// Span names that attack a terminal (CSI colour, OSC title set ended by BEL, bidi override and
+// isolate, zero-width space) or a spreadsheet (formulas).
+const HOSTILE = [
+  "\u001b[31mRED\u001b]0;pwned\u0007",
+  "bidi\u202Eevil\u2066x\u2069",
+  "zero\u200Bwidth",
+  "=HYPERLINK(\"http://x\",\"y\")",
+  "+cmd|' /C calc'!A0",
+  "@SUM(A1)",
+  "-2+3",
+  "\tlead",
+];
+let hostile: string;
+
+/** The fixture repeated with new trace ids: enough spans for an interrupt to land mid-run. */
+function repeatedFixture(copies: number): string {
+  const lines = fixtureBytes.toString("utf8").trim().split("\n");
+  const out: string[] = [];
+  for (let copy = 0; copy < copies; copy++) {
+    for (const line of lines) out.push(line.replace(/"traceId":"0{24}ad/g, `"traceId":"${(copy + 1).toString(16).padStart(24, "0")}ad`));
+  }
+  const path = join(dir, `fixture-x${copies}.jsonl`);
+  writeFileSync(path, out.join("\n") + "\n");
+  return path;
+}
+
+beforeAll(() => {
+  hostile = join(dir, "hostile.json");
+  writeFileSync(hostile, otlpDocument(HOSTILE.map((name, i) => ({ trace: traceId(i + 1), id: spanId(i + 1), name, startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001" } }))));
+});
+
+describe("report --out-dir never deletes what is not an adtrace report", () => {
+  it("a non-empty directory that is not a report is refused, one line, exit 2, untouched", () => {
+    const victim = join(dir, "victim");
+    mkdirSync(victim);
+    writeFileSync(join(victim, "notes.txt"), "x");
+    const r = adtrace(["report", fixture, "--out-dir", victim]);
+    expectOneLineError(r, 2, victim, "not an adtrace report");
+    expect(readdirSync(victim)).toEqual(["notes.txt"]);
+    expect(readFileSync(join(victim, "notes.txt"), "utf8")).toBe("x");
+    // No temporary directory left beside it either.
+    expect(readdirSync(dir).filter((n) => n.startsWith(".victim"))).toEqual([]);
+  });
+
+  it("--out-dir . in a directory with files is refused, the files stay", () => {
+    const cwd = mkdtempSync(join(dir, "cwd-"));
+    writeFileSync(join(cwd, "keep.txt"), "mine");
+    const r = adtrace(["report", join(ROOT, fixture), "--out-dir", "."], { cwd });
+    expect(r.code, r.stderr).toBe(2);
+    expect(readdirSync(cwd)).toEqual(["keep.txt"]);
+  });
+
+  it("a directory with only a stranger's report.json is not taken for a report", () => {
+    const other = join(dir, "other");
+    mkdirSync(other);
+    writeFileSync(join(other, "report.json"), JSON.stringify({ quarterly: true }));
+    expect(adtrace(["report", fixture, "--out-dir", other]).code).toBe(2);
+    expect(readdirSync(other)).toEqual(["report.json"]);
+  });
+
+  it("an earlier bundle is replaced; a bundle someone added a file to is refused; missing parents are created", () => {
+    const out = join(dir, "a", "b", "report");
+    expect(adtrace(["report", fixture, "--out-dir", out, "-q"]).code).toBe(0);
+    const first = readFileSync(join(out, "report.json"), "utf8");
+    expect(adtrace(["report", `${FIXTURE}/zipkin.json`, "--out-dir", out, "-q"]).code).toBe(0);
+    const second = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect(second.inputs[0].path).toBe(`${FIXTURE}/zipkin.json`);
+    expect(JSON.parse(first).inputs[0].path).toBe(fixture);
+    writeFileSync(join(out, "my-notes.md"), "mine");
+    expect(adtrace(["report", fixture, "--out-dir", out]).code).toBe(2);
+    expect(readFileSync(join(out, "my-notes.md"), "utf8")).toBe("mine");
+    expect(readdirSync(join(dir, "a", "b"))).toEqual(["report"]);
+  });
+
+  it("an --out-dir below a file is refused before any work", () => {
+    const file = join(dir, "plain-file");
+    writeFileSync(file, "");
+    expectOneLineError(adtrace(["report", fixture, "--out-dir", join(file, "sub")]), 2, file, "not a directory");
+  });
+});
+
+describe("reports from stdin", () => {
+  it("are byte-stable, record the input as '-', and leave no copy of stdin behind", () => {
+    const tmp = freshTmp("stdin");
+    const run = (out: string) => adtrace(["report", "-", "--out-dir", join(dir, out), "--no-timestamp", "-q"], { input: fixtureBytes, env: { TMPDIR: tmp } });
+    expect(run("stdin-a").code).toBe(0);
+    expect(run("stdin-b").code).toBe(0);
+    for (const f of readdirSync(join(dir, "stdin-a"))) {
+      expect(readFileSync(join(dir, "stdin-b", f), "utf8"), f).toBe(readFileSync(join(dir, "stdin-a", f), "utf8"));
+    }
+    const report = JSON.parse(readFileSync(join(dir, "stdin-a", "report.json"), "utf8"));
+    expect(report.inputs).toEqual([{ path: "-", bytes: fixtureBytes.length, sha256: createHash("sha256").update(fixtureBytes).digest("hex") }]);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it("bad stdin: an error, and still no copy left", () => {
+    const tmp = freshTmp("stdin-bad");
+    const r = adtrace(["inspect", "-"], { input: "not spans\n", env: { TMPDIR: tmp } });
+    expectOneLineError(r, 2, "stdin");
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it("Ctrl-C while stdin is being read: exit 130, no copy left", async () => {
+    const tmp = freshTmp("stdin-int");
+    const child = spawn(process.execPath, [BIN, "load", "-", "--db", join(dir, "stdin-int.duckdb")], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp } });
+    child.stdin.write(fixtureBytes.subarray(0, 1000));
+    await until(() => readdirSync(tmp).some((n) => n.startsWith("adtrace-stdin-") && readdirSync(join(tmp, n)).length > 0));
+    child.kill("SIGINT");
+    expect(await exitCode(child)).toBe(130);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe("control characters never reach a terminal or stderr", () => {
+  /** Run the CLI on a pseudo-terminal (util-linux script), so stdout.isTTY is true. */
+  function onTerminal(args: string[]): string {
+    const command = ["node", BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    const r = spawnSync("script", ["-qec", command, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SHELL: "/bin/sh" } });
+    expect(r.status, r.stderr).toBe(0);
+    // The terminal turns each \n into \r\n (and CSV ends records with \r\n of its own).
+    return r.stdout.replace(/\r*\n/g, "\n");
+  }
+  // Anything a terminal would act on or hide: C0/C1 controls (bar the line feed), bidi, zero-width.
+  const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/;
+
+  it("CSV, JSON, table and Markdown on a terminal carry none; JSON still reads back to the exact names", () => {
+    for (const format of ["csv", "json", "table", "md"]) {
+      const out = onTerminal(["cost", "breakdown", hostile, "--by", "name", "--format", format, "-q"]);
+      expect(out, format).not.toMatch(UNSAFE);
+      expect(out, format).toContain("zero");
+      if (format === "json") expect(JSON.parse(out).groups.map((g: { name: string }) => g.name).sort()).toEqual([...HOSTILE].sort());
+    }
+  });
+
+  it("piped, CSV and JSON keep the data exactly (apart from the formula guard)", () => {
+    const csv = adtrace(["cost", "breakdown", hostile, "--by", "name", "--format", "csv"]).stdout;
+    expect(csv).toContain("\u001b[31mRED\u001b]0;pwned\u0007,");
+    expect(csv).toContain("bidi\u202Eevil\u2066x\u2069,");
+    expect(csv).toContain("'@SUM(A1),");
+    const json = JSON.parse(adtrace(["cost", "breakdown", hostile, "--by", "name", "--format", "json"]).stdout);
+    expect(json.groups.map((g: { name: string }) => g.name).sort()).toEqual([...HOSTILE].sort());
+  });
+
+  it("file names found in a directory are cleaned in errors and in the ignored-files note", () => {
+    const walked = join(dir, "walked");
+    mkdirSync(walked);
+    writeFileSync(join(walked, "spans.json"), readFileSync(join(ROOT, FIXTURE, "zipkin.json")));
+    writeFileSync(join(walked, "evil\u001b[31m\u202Ename.txt"), "hello\n");
+    const ok = adtrace(["load", walked, "--db", join(dir, "walked.duckdb"), "--format", "csv"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/ignored 1 file\(s\).*evil\uFFFD\[31m\uFFFDname\.txt/);
+    expect(ok.stderr).not.toMatch(UNSAFE);
+    writeFileSync(join(walked, "bad\u001b]0;title\u0007.json"), '{"resourceSpans":[{');
+    const bad = adtrace(["load", walked, "--db", join(dir, "walked2.duckdb")]);
+    const line = expectOneLineError(bad, 2, "bad\uFFFD]0;title\uFFFD.json");
+    expect(line).not.toMatch(UNSAFE);
+  });
+
+  it("stripControl removes bidi and format characters; escapeJsonControl keeps the document", () => {
+    expect(stripControl("a\u202Eb\u2066c\u2069d\u200Be\u00ADf\uFEFFg\u2028h")).toBe("a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFDg\uFFFDh");
+    const value = { s: "x\u001b[1m\u007f\u0085\u202E\u2028\u{E0041}y", k: ["\u2066"] };
+    const escaped = escapeJsonControl(JSON.stringify(value));
+    expect(escaped).not.toMatch(UNSAFE);
+    expect(escaped).not.toContain("\u{E0041}");
+    expect(JSON.parse(escaped)).toEqual(value);
+  });
+});
+
+describe("errors", () => {
+  it("an internal error (DuckDB out of memory) is one line; --debug has the details", () => {
+    const db = join(dir, "small.duckdb");
+    expect(adtrace(["load", fixture, "--db", db, "-q"]).code).toBe(0);
+    const env = { ADTRACE_MEMORY_LIMIT: "1MB" };
+    const line = expectOneLineError(adtrace(["cost", "breakdown", "--db", db], { env }), 70, "adtrace: internal error: ", "--debug");
+    expect(line).toMatch(/Out of Memory/);
+    const debug = adtrace(["cost", "breakdown", "--db", db, "--debug"], { env });
+    expect(debug.code).toBe(70);
+    expect(debug.stderr.split("\n").length).toBeGreaterThan(3);
+  });
+
+  it("--out into a missing directory or onto a directory is a usage error naming the path", () => {
+    const missing = join(dir, "no-such-dir", "x.csv");
+    expectOneLineError(adtrace(["inspect", fixture, "--out", missing]), 2, `--out ${missing}`, "no such directory");
+    expectOneLineError(adtrace(["inspect", fixture, "--out", dir]), 2, `--out ${dir}`, "is a directory");
+    const parquet = join(dir, "no-such-dir", "x.parquet");
+    expectOneLineError(adtrace(["export", fixture, "--out", parquet]), 2, `--out ${parquet}`, "no such directory");
+    expectOneLineError(adtrace(["cost", "breakdown", fixture, "--out", join(dir, "no-such-dir", "b.json")]), 2, "no such directory");
+    expect(existsSync(join(dir, "no-such-dir"))).toBe(false);
+  });
+});
+
+/** Poll until `condition` holds (the CLI reached the state a test wants to interrupt). */
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error("the CLI never reached the awaited state");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function exitCode(child: ReturnType<typeof spawn>): Promise<number | null> {
+  return new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+}
+
+describe("Ctrl-C", () => {
+  it("during export: exit 130, no output file, no temporary file, no DuckDB spill directory", async () => {
+    const big = repeatedFixture(300);
+    const tmp = freshTmp("int");
+    const outDir = mkdtempSync(join(dir, "int-out-"));
+    // A memory limit small enough that DuckDB spills to its temporary directory.
+    const child = spawn(process.execPath, [BIN, "export", big, "--out", join(outDir, "spans.parquet"), "-q"], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp, ADTRACE_MEMORY_LIMIT: "100MB" },
+    });
+    let spilled = false;
+    // Interrupt while the Parquet file is being written beside its target.
+    await until(() => {
+      spilled ||= readdirSync(tmp).some((n) => n.startsWith("adtrace-duckdb-"));
+      return readdirSync(outDir).some((n) => n.endsWith(".tmp"));
+    });
+    child.kill("SIGINT");
+    expect(await exitCode(child)).toBe(130);
+    expect(spilled, "DuckDB spilled to its temporary directory before the interrupt").toBe(true);
+    expect(readdirSync(outDir)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe("CSV formula guard", () => {
+  it("export's help and the README say export CSV is raw data; export keeps the cells exactly", () => {
+    expect(adtrace(["export", "--help"]).stdout).toMatch(/raw data for reading back[\s\S]*NOT guarded/);
+    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toMatch(/Export CSV is raw data for reading back, \*\*not for spreadsheets\*\*/);
+    const csv = join(dir, "hostile.csv");
+    expect(adtrace(["export", hostile, "--out", csv, "-q"]).code).toBe(0);
+    expect(readFileSync(csv, "utf8")).toContain('"=HYPERLINK(""http://x"",""y"")"');
+    const back = JSON.parse(adtrace(["cost", "breakdown", csv, "--by", "name", "--format", "json"]).stdout);
+    expect(back.groups.map((g: { name: string }) => g.name).sort()).toEqual([...HOSTILE].sort());
+  });
+
+  it("report guards its CSV cells, and --raw-csv turns the guard off", () => {
+    const spans = join(dir, "formula-query.json");
+    writeFileSync(spans, otlpDocument([{ trace: traceId(1), id: spanId(1), name: "tracker.warehouse.query", startMs: 0, durationMs: 5,
+      attrs: { "cost.usd": "0.001", "db.system": "snowflake", "db.statement": "=HYPERLINK(\"http://x\") FROM t WHERE id = 42" } }]));
+    expect(adtrace(["report", spans, "--out-dir", join(dir, "guarded"), "-q"]).code).toBe(0);
+    expect(adtrace(["report", spans, "--out-dir", join(dir, "raw"), "--raw-csv", "-q"]).code).toBe(0);
+    const cell = '=HYPERLINK(""http://x"") FROM t WHERE id = ?"';
+    expect(readFileSync(join(dir, "guarded", "queries.csv"), "utf8")).toContain(`,"'${cell}`);
+    expect(readFileSync(join(dir, "raw", "queries.csv"), "utf8")).toContain(`,"${cell}`);
+  });
+});
+
+describe("machine formats", () => {
+  it("inspect CSV and JSON numbers have no thousands separators; the table keeps them", () => {
+    const input = repeatedFixture(3);
+    const csv = adtrace(["inspect", input, "--format", "csv"]).stdout;
+    expect(csv).toContain("\r\nspans,1107\r\n");
+    expect(csv).toContain("\r\ntraces,120\r\n");
+    expect(csv).not.toMatch(/\d,\d{3}/);
+    expect(adtrace(["inspect", input, "--format", "table"]).stdout).toMatch(/^spans\s+1,107\s*$/m);
+  });
+
+  it("load --format json has snake_case keys like every other JSON", () => {
+    const walked = join(dir, "load-json");
+    mkdirSync(walked);
+    writeFileSync(join(walked, "spans.json"), readFileSync(join(ROOT, FIXTURE, "zipkin.json")));
+    writeFileSync(join(walked, "readme.txt"), "not spans\n");
+    const r = adtrace(["load", walked, "--db", join(dir, "load-json.duckdb"), "--format", "json", "-q"]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ total_spans: 369, spans_read: 369, spans_added: 369, skipped_examples: [], ignored_files: [join(walked, "readme.txt")] });
+    expect(doc.files[0]).toMatchObject({ format: "zipkin", spans_read: 369, spans_added: 369 });
+    const keys: string[] = [];
+    const walk = (v: unknown) => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) keys.push(k), walk(x);
+    };
+    walk(doc);
+    expect(keys.filter((k) => /[A-Z]/.test(k))).toEqual([]);
+  });
+});
+
+describe("help and pipes", () => {
+  it("subcommand --help lists the global options", () => {
+    for (const command of [["load"], ["cost", "breakdown"], ["report"]]) {
+      const help = adtrace([...command, "--help"]).stdout;
+      for (const option of ["--db <file>", "--strict", "--quiet", "--format <format>", "--debug"]) expect(help, `${command.join(" ")} ${option}`).toContain(option);
+    }
+  });
+
+  it("a reader that closes the pipe early (2>&1 | head -1) is not an error; a breached gate still exits 1", () => {
+    const piped = (args: string[]) => {
+      const r = spawnSync("bash", ["-c", `"$@" 2>&1 | head -1 >/dev/null; exit "\${PIPESTATUS[0]}"`, "bash", process.execPath, BIN, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+      return r.status;
+    };
+    expect(piped(["cost", "breakdown", fixture])).toBe(0);
+    expect(piped(["inspect", fixture, "--format", "json"])).toBe(0);
+    const regressed = join(dir, "regressed.jsonl");
+    writeFileSync(regressed, fixtureBytes.toString("utf8").replace(/"cost\.usd","value":\{"stringValue":"([0-9.e-]+)"/g, (_m, usd: string) => `"cost.usd","value":{"stringValue":"${Number(usd) * 2}"`));
+    expect(piped(["diff", fixture, regressed, "--max-cost-increase", "5%"])).toBe(1);
+  });
+});
+
+describe("tables fit 100 columns", () => {
+  /** Terminal cells of the widest line: code points (these views hold no double-width characters). */
+  const widest = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
+
+  it("every table view on the fixture, headings and notes included", () => {
+    const long = join(dir, "long-names.json");
+    writeFileSync(long, otlpDocument([1, 2, 3].map((i) => ({ trace: traceId(i), id: spanId(i), name: `service.component.${"very-long-operation-name-".repeat(6)}${i}`, startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001", user_locale: `${"x".repeat(60)}-${i}` } }))));
+    const views = [
+      ["inspect", fixture],
+      ["load", fixture, "--db", join(dir, "width.duckdb")],
+      ["cost", "breakdown", fixture],
+      ["cost", "breakdown", fixture, "--by", "name"],
+      ["cost", "breakdown", fixture, "--by", "service"],
+      ["cost", "breakdown", fixture, "--by", "stage,attr:user_locale"],
+      ["cost", "breakdown", fixture, "--by", "stage,name,attr:user_locale"],
+      ["cost", "breakdown", long, "--by", "name,attr:user_locale"],
+      ["cost", "queries", fixture],
+      ["cost", "flags", fixture],
+      ["savings", fixture, "--suggest"],
+      ["savings", fixture, "--scenario", "fixtures/scenarios.yaml"],
+      ["diff", fixture, `${FIXTURE}/zipkin.json`],
+      ["diff", fixture, `${FIXTURE}/zipkin.json`, "--by", "name"],
+    ];
+    for (const args of views) {
+      const r = adtrace([...args, "--format", "table"]);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(widest(r.stdout), `${args.join(" ")}\n${r.stdout}`).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it("widths are terminal cells: wide characters count two, combining marks none; notes wrap at spaces", () => {
+    expect(displayWidth("日本語")).toBe(6);
+    expect(displayWidth("e\u0301")).toBe(1);
+    expect(truncate("日本語テキスト", 7)).toBe("日本語…");
+    expect(truncate("abcdef", 6)).toBe("abcdef");
+    expect(truncate("abcdefg", 6)).toBe("abcde…");
+    expect(wrapText("aaaa bbbb cccc", 9)).toEqual(["aaaa bbbb", "  cccc"]);
+    expect(wrapText("x".repeat(12), 5)).toEqual(["xxxxx", "  xxx", "  xxx", "  x"]);
+  });
+
+  it("what gives way, in order: bars, then long text (cut with …), then optional columns; numbers never", () => {
+    const byName = adtrace(["cost", "breakdown", fixture, "--by", "name", "--format", "table"]).stdout;
+    // 110 columns with bars: the bars go, then the longest name is cut to fit, self p95 stays.
+    expect(byName).not.toMatch(/█/);
+    expect(byName).toMatch(/self p95/);
+    expect(byName).toMatch(/^aggregator\.warehouse\.\S*…\s+44\s+40\s+\$0\.000495\s+45\.7%\s+\$0\.000495\s+6\.50 ms\s+6\.50 ms\s+bigquery\s*$/m);
+    const byStage = adtrace(["cost", "breakdown", fixture, "--format", "table"]).stdout;
+    expect(byStage).toMatch(/47\.6% ███▍/); // fits as it is: bars kept
+    const twoKeys = adtrace(["cost", "breakdown", fixture, "--by", "stage,attr:user_locale", "--format", "table"]).stdout;
+    // Stage names are short: they stay whole, the optional self p95 column goes.
+    expect(twoKeys).toMatch(/^aggregation\s+en-US\s+22\s+10\s+\$0\.000140\s+12\.9%/m);
+    expect(twoKeys).not.toMatch(/self p95/);
+    const queries = adtrace(["cost", "queries", fixture, "--format", "table"]).stdout;
+    expect(queries).toMatch(/^aggregation\s+bigquery\s+44\s+40\s+\$0\.000495\s+45\.7%\s+\$0\.0198\s+1\.86 GiB\s+6\.50 ms\s+SELECT \S.*…\s*$/m);
+    // The CSV keeps everything whole.
+    const csv = adtrace(["cost", "queries", fixture, "--format", "csv"]).stdout;
+    expect(csv).toContain("SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id");
+  });
+});
+
+describe("README", () => {
+  it("the GitHub Actions example uploads the report even when the diff gate fails the job", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const step = readme.match(/- uses: actions\/upload-artifact@v\d+\n((?:\s{8}.*\n)+)/);
+    expect(step, "an upload-artifact step").not.toBeNull();
+    expect(step![1]).toMatch(/^\s+if: always\(\)/m);
+  });
+});
