@@ -57,7 +57,8 @@ function event(t) {
       startUs: tracking.startUs + 200n + BigInt(q) * 2800n, durationUs: 2500n,
       attributes: {
         "cost.usd": "0.0003", "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": "SELECT", "db.bytes_scanned": "50000000",
-        "db.statement": `SELECT 1 FROM impressions_dedupe WHERE event_id = 'ev-${t}-${q}' AND day = '2024-05-01'`,
+        // The frequency-cap check: the same lookup for every event of a campaign (a cache hits).
+        "db.statement": `SELECT impressions_left FROM campaign_caps WHERE campaign_id = 'c-${(t % 4) + 1}' AND day = '2024-05-01'`,
       },
     });
   }

@@ -65,13 +65,13 @@ describe("cost flags", () => {
     });
   });
 
-  it("judges the fixture's tracking lookups by their statements: 45 distinct in 45 calls → tune", async () => {
-    // fixtures/auction/README.md: 45 tracking statements, one per `ev-{t}-{q}`; tune −10% of $0.0003575.
+  it("judges the fixture's tracking lookups by their statements: 4 distinct in 45 calls → cache", async () => {
+    // fixtures/auction/README.md: the tracking lookup names one of 4 campaigns; cache 25% of $0.0003575.
     await withModelDb(["fixtures/auction/otlp.jsonl"], async (db) => {
       const flags = Object.fromEntries((await costFlags(db, defaultConfig())).flags.map((f) => [f.stage, f]));
-      expect(flags.tracking!.lever).toBe("tune");
-      expect(flags.tracking!.reason).toMatch(/45 calls ran 45 distinct statements/);
-      expect(flags.tracking!.est_savings_per_event_usd).toBeCloseTo(0.1 * 0.0143 / 40, 15);
+      expect(flags.tracking!.lever).toBe("cache");
+      expect(flags.tracking!.reason).toMatch(/45 calls ran 4 distinct statements, so 91% of calls repeat/);
+      expect(flags.tracking!.est_savings_per_event_usd).toBeCloseTo(0.25 * 0.0143 / 40, 15);
       expect(flags.aggregation!.lever).toBe("preaggregate");
     });
   });

@@ -46,7 +46,7 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     const r = json(["cost", "queries", `${FIXTURE}/otlp.jsonl`]);
     const hand = [
       ["aggregation", "bigquery", 44, 0.0198, 2_000_000_000, 6.5, "SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id"],
-      ["tracking", "snowflake", 45, 0.0135, 50_000_000, 2.5, "SELECT ? FROM impressions_dedupe WHERE event_id = ? AND day = ?"],
+      ["tracking", "snowflake", 45, 0.0135, 50_000_000, 2.5, "SELECT impressions_left FROM campaign_caps WHERE campaign_id = ? AND day = ?"],
     ];
     expect(r.queries).toHaveLength(2);
     r.queries.forEach((q: Record<string, unknown>, i: number) => {
@@ -61,18 +61,18 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     const r = adtrace(["cost", "flags", `${FIXTURE}/otlp.jsonl`, "--format", "json", "--fail-on-flag"]);
     expect(r.code).toBe(1);
     const flags = JSON.parse(r.stdout).flags;
-    expect(flags.map((f: { stage: string; lever: string }) => [f.stage, f.lever])).toEqual([["aggregation", "preaggregate"], ["tracking", "tune"]]);
+    expect(flags.map((f: { stage: string; lever: string }) => [f.stage, f.lever])).toEqual([["aggregation", "preaggregate"], ["tracking", "cache"]]);
     expect(flags[0].warehouse_cost_share).toBeCloseTo(0.0198 / 0.0206, 12);
     expect(r.stderr).toMatch(/^adtrace: check failed: 2 warehouse-heavy stage\(s\) flagged$/m);
   });
 
-  it("savings --suggest comes to 17.02% of the total", () => {
-    // Tune −10% of tracking (0.0143 / 40) + pre-aggregate −30% of aggregation's query cost (0.0198 / 40).
+  it("savings --suggest comes to 21.97% of the total", () => {
+    // Cache 25% hits on tracking (0.25 × 0.0143 / 40) + pre-aggregate −30% of aggregation's query cost (0.3 × 0.0198 / 40).
     const r = json(["savings", `${FIXTURE}/otlp.jsonl`, "--suggest", "--events-per-day", "1M"]);
     const total = r.rows.find((row: { lever: string }) => row.lever === "total");
-    expect(total.savings_per_event_usd).toBeCloseTo(0.00018425, 12);
-    expect(total.savings_pct_of_total).toBeCloseTo(0.00018425 / 0.0010825, 12);
-    expect(total.savings_per_day_usd).toBeCloseTo(184.25, 6);
+    expect(total.savings_per_event_usd).toBeCloseTo(0.000237875, 12);
+    expect(total.savings_pct_of_total).toBeCloseTo(0.000237875 / 0.0010825, 12);
+    expect(total.savings_per_day_usd).toBeCloseTo(237.875, 6);
   });
 });
 
