@@ -15,7 +15,7 @@ import { sniff } from "../src/ingest/sniff.js";
 
 function run(adapter: (r: unknown, c: RecordContext) => void, record: unknown): SpanRecord[] {
   const spans: SpanRecord[] = [];
-  const ctx: RecordContext = { where: "fuzz", stats: newStats(), emit: (s) => spans.push(s), skip: () => undefined };
+  const ctx: RecordContext = { where: "fuzz", stats: newStats(), emit: (s) => spans.push(s), skip: () => undefined, element: () => ctx };
   try {
     adapter(record, ctx);
   } catch (error) {

@@ -7,28 +7,37 @@ import { parseJson } from "./json-reader.js";
 import { readJaegerRecord } from "./jaeger.js";
 import { readOtlpRecord } from "./otlp.js";
 import { readZipkinRecord } from "./zipkin.js";
-import type { IngestStats, SpanRecord } from "./span.js";
+import { recordSkip, type IngestStats, type SpanRecord } from "./span.js";
 import type { JsonFormat } from "./sniff.js";
 
 export type { JsonFormat };
 
 
+const FORMAT_NAMES: Record<JsonFormat, string> = { otlp: "an OTLP", jaeger: "a Jaeger", zipkin: "a Zipkin" };
+
 export const JSON_ADAPTERS = { otlp: readOtlpRecord, jaeger: readJaegerRecord, zipkin: readZipkinRecord } as const;
 
-const MAX_SKIP_EXAMPLES = 5;
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
-export function recordContext(where: string, stats: IngestStats, strict: boolean | undefined, emit: (span: SpanRecord) => void): RecordContext {
-  return {
+/**
+ * The context adapters report through. `elementWhere` numbers the elements of a whole document's
+ * span array (`file:record N`); without it (JSON Lines, one element of a large document) every
+ * element is reported at `where`.
+ */
+export function recordContext(
+  where: string, stats: IngestStats, strict: boolean | undefined, emit: (span: SpanRecord) => void, elementWhere?: (index: number) => string,
+): RecordContext {
+  const ctx: RecordContext = {
     where,
     stats,
     emit,
     skip(reason) {
       if (strict) throw new InputError(where, `${reason} (--strict)`);
-      stats.skipped++;
-      if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${where}: ${reason}`);
+      recordSkip(stats, where, reason);
     },
+    element: (index) => (elementWhere ? recordContext(elementWhere(index), stats, strict, emit) : ctx),
   };
+  return ctx;
 }
 
 /**
@@ -82,6 +91,6 @@ function handleLine(text: string, bytes: Buffer, where: string, format: JsonForm
     adapter(record, ctx);
   } catch (error) {
     if (!(error instanceof WrongShape)) throw error;
-    ctx.skip(`not a ${format} record: ${error.message}`);
+    ctx.skip(`not ${FORMAT_NAMES[format]} record: ${error.message}`);
   }
 }
