@@ -99,9 +99,10 @@ INSERT INTO loads VALUES ($source, $format, $bytes, $sha256, $spans_read, $spans
 COPY (SELECT * FROM spans ORDER BY trace_id, start_ns, span_id) TO $path (FORMAT parquet, COMPRESSION zstd);
 
 -- name: export_csv
--- Writes the canonical table to a CSV file (maps as JSON text), in a stable order.
--- params: $path
+-- Writes the canonical table to a CSV file (maps as JSON text), in a stable order; $compression 'gzip' or 'none'.
+-- params: $path, $compression
+-- Compression is stated: the file is written under a temporary name, so DuckDB cannot infer it from '.gz'.
 COPY (
   SELECT * REPLACE (CAST(to_json(attributes) AS VARCHAR) AS attributes, CAST(to_json(resource_attributes) AS VARCHAR) AS resource_attributes)
   FROM spans ORDER BY trace_id, start_ns, span_id
-) TO $path (FORMAT csv, HEADER true);
+) TO $path (FORMAT csv, HEADER true, COMPRESSION $compression);

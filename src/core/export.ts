@@ -30,7 +30,8 @@ export async function exportSpans(db: Db, options: ExportOptions): Promise<Expor
   // Written beside the target and renamed, so a failed export never leaves half a file.
   const tmp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
   try {
-    await db.run(format === "parquet" ? "spans.export_parquet" : "spans.export_csv", { path: tmp });
+    if (format === "parquet") await db.run("spans.export_parquet", { path: tmp });
+    else await db.run("spans.export_csv", { path: tmp, compression: /\.gz$/i.test(options.out) ? "gzip" : "none" });
     renameSync(tmp, options.out);
   } finally {
     if (existsSync(tmp)) unlinkSync(tmp);

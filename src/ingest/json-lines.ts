@@ -3,11 +3,12 @@
 // and counted with their line number (fatal with --strict).
 import { InputError } from "../errors.js";
 import { WrongShape, type RecordContext } from "./adapter.js";
-import { parseJson } from "./json-reader.js";
+import { jsonProblem } from "./json-reader.js";
+import { lineColumn } from "./text.js";
 import { readJaegerRecord } from "./jaeger.js";
 import { readOtlpRecord } from "./otlp.js";
 import { readZipkinRecord } from "./zipkin.js";
-import { recordSkip, type IngestStats, type SpanRecord } from "./span.js";
+import { quoteBigNumbers, recordSkip, type IngestStats, type SpanRecord } from "./span.js";
 import type { JsonFormat } from "./sniff.js";
 
 export type { JsonFormat };
@@ -82,9 +83,10 @@ function handleLine(text: string, bytes: Buffer, where: string, format: JsonForm
   }
   let record: unknown;
   try {
-    record = parseJson(text, where);
-  } catch (error) {
-    ctx.skip(error instanceof InputError ? error.message.slice(where.length + 2) : "invalid JSON");
+    record = JSON.parse(quoteBigNumbers(text));
+  } catch {
+    const problem = jsonProblem(text, true);
+    ctx.skip(problem.truncated ? problem.reason : `${problem.reason} at column ${lineColumn(text, problem.offset).column}`);
     return;
   }
   try {

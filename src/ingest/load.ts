@@ -24,6 +24,7 @@ import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt } from "../core/interrupt.js";
 import { createGunzip } from "node:zlib";
 import { readZipkinRecord } from "./zipkin.js";
+import { countCyclicSpans } from "./cycles.js";
 
 export interface LoadOptions {
   inputs: readonly string[];
@@ -64,6 +65,8 @@ export interface LoadResult {
   /** Duplicates whose content differed from the copy kept. */
   conflicts: number;
   skipped: number;
+  /** Spans, in the traces this load touched, that lie on a parent cycle or are their own parent (kept, see cycles.ts). */
+  cyclic: number;
   skippedExamples: string[];
   warnings: { message: string; count: number }[];
   /** Files found in directories that hold no span format, skipped. */
@@ -184,6 +187,9 @@ export async function withLoadSession(
       });
     }
     const sum = (key: "spansRead" | "spansAdded" | "duplicates" | "conflicts" | "skipped") => loads.reduce((n, l) => n + l[key], 0);
+    // A load into an empty table touched every trace: no scope table needed.
+    const cyclic = await countCyclicSpans(db, base === 0 ? "all" : { base });
+    if (cyclic > 0) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
     return {
       files: loads,
       spansRead: sum("spansRead"),
@@ -191,6 +197,7 @@ export async function withLoadSession(
       duplicates: sum("duplicates"),
       conflicts: sum("conflicts"),
       skipped: sum("skipped"),
+      cyclic,
       skippedExamples: stats.skippedExamples,
       warnings: [...stats.warnings].map(([message, count]) => ({ message, count })),
       ignoredFiles,
@@ -437,6 +444,11 @@ function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
+/** A Parquet file DuckDB cannot read (no footer, a cut or damaged file): one line naming it. */
+export function unreadableParquet(source: string, duckdbMessage: string): InputError {
+  return new InputError(source, `not a readable Parquet file (truncated or corrupt?): ${firstLine(duckdbMessage)}`);
+}
+
 /** DuckDB's multi-line reader errors as one line that says where and what. */
 function flatReadError(source: string, format: string, message: string): InputError {
   const csvLine = /CSV Error on Line: (\d+)/.exec(message);
@@ -452,6 +464,6 @@ function flatReadError(source: string, format: string, message: string): InputEr
           : lines[lines.findIndex((l) => l.startsWith("Original Line")) + 1] || firstLine(message);
     return new InputError(`${source}:${csvLine[1]}`, `${reason} (CSV)`);
   }
-  if (format === "parquet") return new InputError(source, `not a readable Parquet file (truncated or corrupt?): ${firstLine(message)}`);
+  if (format === "parquet") return unreadableParquet(source, message);
   return new InputError(source, `cannot read as ${format}: ${firstLine(message)}`);
 }

@@ -37,8 +37,8 @@ export function recordSkip(stats: IngestStats, where: string, reason: string, co
   if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${where}: ${reason}`);
 }
 
-export function warn(stats: IngestStats, message: string): void {
-  stats.warnings.set(message, (stats.warnings.get(message) ?? 0) + 1);
+export function warn(stats: IngestStats, message: string, count = 1): void {
+  stats.warnings.set(message, (stats.warnings.get(message) ?? 0) + count);
 }
 
 const HEX = /^[0-9a-f]+$/;
