@@ -63,7 +63,7 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
       await ensureSchema(db, { spansTable: false });
       return { db, label: options.inputs.join(", ") };
     }
-    const load = await loadInputs(db, options);
+    const load = await loadInputs(db, { ...options, countCyclic: false });
     return { db, load, label: options.inputs.join(", ") };
   } catch (error) {
     db.close();

@@ -205,6 +205,8 @@ export async function* documentElements(stream: Readable, where: string, onBytes
   // File line of the scan position, and of the current element's first character.
   let line = 1;
   let elementLine = 1;
+  // The line of the last character that is not white space: where a truncated document ends.
+  let contentLine = 1;
   let index = 0;
   let first = true;
   const pending: DocumentElement[] = [];
@@ -222,6 +224,7 @@ export async function* documentElements(stream: Readable, where: string, onBytes
     for (; pos < buffer.length; pos++) {
       const c = buffer.charCodeAt(pos);
       if (c === 0x0a) line++;
+      else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) contentLine = line;
       if (inString) {
         if (escaped) escaped = false;
         else if (c === 0x5c) escaped = true;
@@ -294,6 +297,6 @@ export async function* documentElements(stream: Readable, where: string, onBytes
   }
   feed(decode());
   while (pending.length) yield pending.shift()!;
-  if (frames.length !== 0 || inString) throw new InputError(`${where}:${line}`, "truncated JSON (the file ends in the middle of a value)");
+  if (frames.length !== 0 || inString) throw new InputError(`${where}:${contentLine}`, "truncated JSON (the file ends in the middle of a value)");
   if (splitDepth === -1) throw new InputError(where, "a large JSON document must hold its spans in a top-level array (resourceSpans, data, or a root array)");
 }

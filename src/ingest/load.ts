@@ -34,6 +34,11 @@ export interface LoadOptions {
   strict?: boolean;
   /** Flat-table column overrides (`canonical → column`). */
   map?: Record<string, string>;
+  /**
+   * Count the spans in parent cycles among the traces the load touched (default). Analyses, which
+   * do not report it, turn it off and save the search (inspect counts over all spans itself).
+   */
+  countCyclic?: boolean;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -65,8 +70,8 @@ export interface LoadResult {
   /** Duplicates whose content differed from the copy kept. */
   conflicts: number;
   skipped: number;
-  /** Spans, in the traces this load touched, that lie on a parent cycle or are their own parent (kept, see cycles.ts). */
-  cyclic: number;
+  /** Spans, in the traces this load touched, that lie on a parent cycle or are their own parent (kept, see cycles.ts); undefined when not counted. */
+  cyclic?: number;
   skippedExamples: string[];
   warnings: { message: string; count: number }[];
   /** Files found in directories that hold no span format, skipped. */
@@ -140,7 +145,7 @@ export interface StagedFlat extends ResolvedMapping {
  * everything back, leaving the database as it was.
  */
 export async function withLoadSession(
-  db: Db, options: Pick<LoadOptions, "strict" | "map">, stage: (session: LoadSession) => Promise<void>,
+  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic">, stage: (session: LoadSession) => Promise<void>,
 ): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
@@ -188,8 +193,8 @@ export async function withLoadSession(
     }
     const sum = (key: "spansRead" | "spansAdded" | "duplicates" | "conflicts" | "skipped") => loads.reduce((n, l) => n + l[key], 0);
     // A load into an empty table touched every trace: no scope table needed.
-    const cyclic = await countCyclicSpans(db, base === 0 ? "all" : { base });
-    if (cyclic > 0) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
+    const cyclic = options.countCyclic === false ? undefined : await countCyclicSpans(db, base === 0 ? "all" : { base });
+    if (cyclic) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
     return {
       files: loads,
       spansRead: sum("spansRead"),
