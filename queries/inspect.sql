@@ -22,3 +22,45 @@ FROM loads GROUP BY format ORDER BY format;
 -- params: $limit
 SELECT service, count(*) AS spans, count(DISTINCT trace_id) AS traces
 FROM spans GROUP BY service ORDER BY spans DESC, service LIMIT $limit;
+
+-- name: cycle_scope
+-- The traces whose spans are searched for parent cycles: those a load touched (rows at or past $base).
+-- params: $base
+CREATE OR REPLACE TEMP TABLE _cycle_traces AS SELECT DISTINCT trace_id FROM spans WHERE rowid >= $base;
+
+-- name: cycle_scope_all
+-- Every trace is searched for parent cycles (an empty scope table, with $all in stuck_spans).
+CREATE OR REPLACE TEMP TABLE _cycle_traces (trace_id VARCHAR);
+
+-- name: stuck_spans
+-- Spans no root or orphan leads down to: those in a parent cycle, or below one. Spans are keyed by a 64-bit hash of (trace_id, span_id).
+-- params: $all
+-- Reachability walks down from every root and orphan; UNION (not UNION ALL) makes it end whatever the data.
+CREATE OR REPLACE TEMP TABLE _stuck AS
+WITH RECURSIVE k AS (
+  SELECT hash(trace_id, span_id) AS id, CASE WHEN parent_span_id IS NOT NULL THEN hash(trace_id, parent_span_id) END AS pid
+  FROM spans WHERE $all OR trace_id IN (SELECT trace_id FROM _cycle_traces)
+),
+reach(id) AS (
+  SELECT id FROM k WHERE pid IS NULL OR pid NOT IN (SELECT id FROM k)
+  UNION
+  SELECT k.id FROM k JOIN reach r ON k.pid = r.id
+)
+SELECT id, any_value(pid) AS anc FROM k WHERE id NOT IN (SELECT id FROM reach) GROUP BY id;
+
+-- name: stuck_count
+-- How many spans stuck_spans found (usually none).
+SELECT count(*) AS n FROM _stuck;
+
+-- name: stuck_jump
+-- Pointer doubling: each stuck span's ancestor twice as far up (every stuck span's parent is stuck too).
+CREATE OR REPLACE TEMP TABLE _stuck AS SELECT s.id, a.anc FROM _stuck s JOIN _stuck a ON a.id = s.anc;
+
+-- name: cyclic_count
+-- Spans in a parent cycle: once ancestors are further up than any chain leading into a cycle, they all lie on one.
+SELECT count(DISTINCT anc) AS n FROM _stuck;
+
+-- name: drop_cycle_tables
+-- Drops the temporary tables of the cycle search.
+DROP TABLE IF EXISTS _stuck;
+DROP TABLE IF EXISTS _cycle_traces;

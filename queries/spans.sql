@@ -48,10 +48,10 @@ FROM read_json($files, format = 'newline_delimited', maximum_object_size = 16777
   attributes: 'MAP(VARCHAR, VARCHAR)', resource_attributes: 'MAP(VARCHAR, VARCHAR)', trace_state: 'VARCHAR'
 });
 
--- name: count_source
--- Rows this load has added for one source so far.
--- params: $base, $source
-SELECT count(*) AS n FROM spans WHERE rowid >= $base AND source = $source;
+-- name: last_rowid
+-- The last rowid this load has staged so far (as text: rowids of a transaction's rows pass 2^53), NULL before any.
+-- params: $base
+SELECT CAST(max(rowid) AS VARCHAR) AS last_rowid FROM spans WHERE rowid >= $base;
 
 -- name: find_duplicates
 -- Every later copy of a (trace_id, span_id) that this load touched; the first copy (lowest rowid, so a stored span) wins.
@@ -61,26 +61,28 @@ WITH touched AS (
   SELECT trace_id, span_id FROM spans GROUP BY trace_id, span_id HAVING count(*) > 1 AND max(rowid) >= $base
 ),
 copies AS (
-  SELECT s.rowid AS rid, s.source,
+  SELECT s.rowid AS rid,
          row_number() OVER w AS rn,
          hash(s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns, s.attributes) AS h,
          first(hash(s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns, s.attributes)) OVER w AS first_h
   FROM spans s SEMI JOIN touched t ON t.trace_id = s.trace_id AND t.span_id = s.span_id
   WINDOW w AS (PARTITION BY s.trace_id, s.span_id ORDER BY s.rowid)
 )
-SELECT rid, source, h <> first_h AS conflict FROM copies WHERE rn > 1;
+SELECT rid, h <> first_h AS conflict FROM copies WHERE rn > 1;
 
 -- name: delete_duplicates
 -- Removes the later copies found by find_duplicates.
 DELETE FROM spans WHERE rowid IN (SELECT rid FROM _duplicates);
 
 -- name: load_counts
--- Per source of this load: rows read, duplicates and conflicting duplicates (before duplicates are removed).
--- params: $base
-SELECT r.source, r.n AS spans_read, COALESCE(d.duplicates, 0) AS duplicates, COALESCE(d.conflicts, 0) AS conflicts
-FROM (SELECT source, count(*) AS n FROM spans WHERE rowid >= $base GROUP BY source) r
-LEFT JOIN (SELECT source, count(*) AS duplicates, count(*) FILTER (WHERE conflict) AS conflicts FROM _duplicates GROUP BY source) d
-  ON d.source = r.source;
+-- Duplicates and conflicting duplicates per input of this load, by the rows each input staged.
+-- params: $lasts
+-- Not by the rows' source column, which a canonical table carries over. $lasts: per input that staged
+-- rows, in staging order, the last rowid it staged; a duplicate belongs to the first input at or past it.
+WITH bounds AS (SELECT CAST(unnest($lasts) AS BIGINT) AS last_rowid, unnest(range(len($lasts))) AS input)
+SELECT b.input, count(*) AS duplicates, count(*) FILTER (WHERE d.conflict) AS conflicts
+FROM _duplicates d ASOF JOIN bounds b ON d.rid <= b.last_rowid
+GROUP BY b.input;
 
 -- name: drop_duplicates
 -- Drops the temporary duplicates table.
@@ -97,9 +99,10 @@ INSERT INTO loads VALUES ($source, $format, $bytes, $sha256, $spans_read, $spans
 COPY (SELECT * FROM spans ORDER BY trace_id, start_ns, span_id) TO $path (FORMAT parquet, COMPRESSION zstd);
 
 -- name: export_csv
--- Writes the canonical table to a CSV file (maps as JSON text), in a stable order.
--- params: $path
+-- Writes the canonical table to a CSV file (maps as JSON text), in a stable order; $compression 'gzip' or 'none'.
+-- params: $path, $compression
+-- Compression is stated: the file is written under a temporary name, so DuckDB cannot infer it from '.gz'.
 COPY (
   SELECT * REPLACE (CAST(to_json(attributes) AS VARCHAR) AS attributes, CAST(to_json(resource_attributes) AS VARCHAR) AS resource_attributes)
   FROM spans ORDER BY trace_id, start_ns, span_id
-) TO $path (FORMAT csv, HEADER true);
+) TO $path (FORMAT csv, HEADER true, COMPRESSION $compression);

@@ -227,6 +227,180 @@ describe("records that are not spans", () => {
   });
 });
 
+describe("OTLP documents of the wrong shape", () => {
+  it("a wrong top level is bad input naming the file and what was expected; the database is unchanged", () => {
+    for (const [name, doc, key, got] of [
+      ["rs-number.json", '{"resourceSpans":5}', "resourceSpans", "a number"],
+      ["rs-object.json", '{"resourceSpans":{"a":1}}', "resourceSpans", "an object"],
+      ["rs-null.json", '{"result":{"resourceSpans":null}}', "result.resourceSpans", "null"],
+    ] as const) {
+      const path = file(name, doc);
+      const before = snapshot(db);
+      const line = expectBadInput(["load", path, "--db", db], path);
+      expect(line).toBe(`adtrace: error: ${path}: JSON document of the wrong shape: expected "${key}" to be an array of resource spans, got ${got}`);
+      expect(snapshot(db)).toEqual(before);
+      expectBadInput(["cost", "breakdown", path], path);
+    }
+  });
+
+  it("records of the wrong shape are skipped and counted with their record (line), fatal with --strict", () => {
+    for (const [name, doc, reason] of [
+      ["scopes-text.json", '{"resourceSpans":[{"scopeSpans":"x"}]}', 'resourceSpans entry: "scopeSpans" is a string, expected an array'],
+      ["spans-number.json", '{"resourceSpans":[{"scopeSpans":[{"spans":7}]}]}', 'scopeSpans entry: "spans" is a number, expected an array'],
+    ] as const) {
+      const path = file(name, doc);
+      const r = adtrace(["inspect", path, "--format", "json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ spans: 0, skipped: 1, skipped_examples: [`${path}:record 1: ${reason}`] });
+      expect(expectBadInput(["load", path, "--db", db, "--strict"], `${path}:record 1`)).toContain(reason);
+      // As JSON Lines (the same record twice, then a good line): each line counted where it is.
+      const lines = file(name.replace(".json", ".jsonl"), `${doc}\n${doc}\n${fixtureLine}\n`);
+      const l = JSON.parse(adtrace(["inspect", lines, "--format", "json"]).stdout);
+      expect(l).toMatchObject({ spans: 9, skipped: 2, skipped_examples: [`${lines}:1: ${reason}`, `${lines}:2: ${reason}`] });
+    }
+  });
+});
+
+describe("Parquet: gzipped, truncated, corrupt", () => {
+  const parquet = readFileSync(`${FIXTURE}/spans.parquet`);
+
+  it("a gzipped Parquet file loads and analyses (unpacked to a temporary file that is removed)", () => {
+    const path = file("spans.parquet.gz", gzipSync(parquet));
+    const tmp = mkdtempSync(join(tmpdir(), "adtrace-tmpdir-"));
+    const env = { TMPDIR: tmp };
+    const target = join(dir, "gz-parquet.duckdb");
+    const loaded = adtrace(["load", path, "--db", target, "--format", "json"], { env });
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toMatchObject({ spans_read: 369, spans_added: 369, skipped: 0, files: [{ format: "parquet" }] });
+    const bd = adtrace(["cost", "breakdown", path, "--format", "json"], { env });
+    expect(bd.code, bd.stderr).toBe(0);
+    expect(JSON.parse(bd.stdout).groups.reduce((n: number, g: { spans: number }) => n + g.spans, 0)).toBe(369);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it("a truncated or corrupt Parquet file (or a gzip of one) is one line naming it, for load and analysis alike", () => {
+    const corrupt = Buffer.from(parquet);
+    for (let i = 200; i < corrupt.length - 2000; i += 7) corrupt[i] = (corrupt[i]! * 31 + 7) & 255;
+    for (const [name, bytes] of [
+      ["cut.parquet", parquet.subarray(0, 3000)],
+      ["corrupt.parquet", corrupt],
+      ["cut.parquet.gz", gzipSync(parquet.subarray(0, 3000))],
+    ] as const) {
+      const path = file(name, bytes);
+      const before = snapshot(db);
+      const line = expectBadInput(["load", path, "--db", db], path);
+      expect(line).toMatch(/not a readable Parquet file/);
+      expect(line).not.toMatch(/adtrace-parquet-/);
+      expect(snapshot(db)).toEqual(before);
+      expect(expectBadInput(["cost", "breakdown", path], path)).toMatch(/not a readable Parquet file/);
+    }
+  });
+});
+
+describe("a failed load leaves no database behind", () => {
+  it("a new database file is not created by a load that fails, before or after opening it", () => {
+    const cut = file("cut-for-new.parquet", readFileSync(`${FIXTURE}/spans.parquet`).subarray(0, 3000));
+    for (const [input, target] of [[join(dir, "nosuch.json"), "new-1.duckdb"], [cut, "new-2.duckdb"]]) {
+      const path = join(dir, target);
+      expectBadInput(["load", input, "--db", path], input);
+      expect(existsSync(path), target).toBe(false);
+      expect(existsSync(`${path}.wal`), target).toBe(false);
+    }
+    // A load that succeeds creates it.
+    expect(adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", join(dir, "new-3.duckdb"), "-q"]).code).toBe(0);
+    expect(existsSync(join(dir, "new-3.duckdb"))).toBe(true);
+  });
+});
+
+describe("JSON Lines: a broken first line, invalid UTF-8 in one line", () => {
+  const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").trim().split("\n");
+  const spansIn = (line: string) => (JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans
+    .reduce((n, rs) => n + rs.scopeSpans.reduce((m, s) => m + s.spans.length, 0), 0);
+
+  it("a broken first line is skipped and counted like one in the middle (sniffed or --input-format), fatal with --strict", () => {
+    const path = file("broken-first.jsonl", ['{"resourceSpans": [{"scope', ...lines].join("\n") + "\n");
+    for (const extra of [[], ["--input-format", "otlp"]]) {
+      const r = adtrace(["inspect", path, "--format", "json", ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ spans: 369, skipped: 1, skipped_examples: [`${path}:1: truncated JSON (the line ends in the middle of a value)`] });
+    }
+    expectBadInput(["inspect", path, "--strict"], `${path}:1`);
+  });
+
+  it("a pretty-printed document with one span per line is still one document", () => {
+    const spans = lines.flatMap((l) => (JSON.parse(l) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
+    const path = file("one-span-per-line.json", `{"resourceSpans": [{"scopeSpans": [{"spans": [\n${spans.map((s) => JSON.stringify(s)).join(",\n")}\n]}]}]}\n`);
+    const r = adtrace(["inspect", path, "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ spans: 369, skipped: 0 });
+  });
+
+  it("invalid UTF-8 inside one line: that line is skipped and counted with its number", () => {
+    const bad = Buffer.from(lines[2]!.replace('"name":"', '"name":"\u0001').replace("\u0001", "XX"));
+    bad[bad.indexOf("XX")] = 0xff;
+    const path = file("bad-utf8-line.jsonl", Buffer.concat([Buffer.from(lines.slice(0, 2).join("\n") + "\n"), bad, Buffer.from("\n" + lines.slice(3).join("\n") + "\n")]));
+    const r = adtrace(["inspect", path, "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ spans: 369 - spansIn(lines[2]!), skipped: 1, skipped_examples: [`${path}:3: line is not valid UTF-8`] });
+  });
+});
+
+describe("CSV rows that do not fit the header", () => {
+  const csv = readFileSync(`${FIXTURE}/spans.csv`, "utf8").split("\n");
+  const fields = csv[0]!.split(",").length;
+
+  it("a row with extra or missing fields, or invalid UTF-8: file:line and the reason, one line", () => {
+    const invalid = Buffer.from([csv[0], csv[1], csv[2]!.replace(",profile.user.lookup,", ",profile.XXuser.lookup,")].join("\n") + "\n");
+    expect(invalid.indexOf("XX")).toBeGreaterThan(0);
+    invalid[invalid.indexOf("XX")] = 0xff;
+    for (const [name, content, where, reason] of [
+      ["extra.csv", [csv[0], csv[1], csv[2], "dddd,2222," + "x,".repeat(fields + 3) + "x", csv[3]].join("\n") + "\n", 4, `expected ${fields} fields as in the header, found more (CSV)`],
+      ["short.csv", [csv[0], csv[1], "dddd,2222,x", csv[2]].join("\n") + "\n", 3, `expected ${fields} fields as in the header, found 3 (CSV)`],
+      ["latin1.csv", invalid, 3, "not valid UTF-8 text"],
+    ] as const) {
+      const path = file(name, content);
+      const before = snapshot(db);
+      expect(expectBadInput(["load", path, "--db", db], `${path}:${where}`)).toBe(`adtrace: error: ${path}:${where}: ${reason}`);
+      expect(snapshot(db)).toEqual(before);
+      expectBadInput(["cost", "breakdown", path], `${path}:${where}`);
+    }
+  });
+});
+
+describe("where a JSON document breaks: file:line:column", () => {
+  const doc = '{\n  "resourceSpans": [\n    {"x": tru}\n  ]\n}\n';
+  const cut = '{\n  "resourceSpans": [\n    {"x": 1},\n    {"y": [1, 2\n\n';
+
+  for (const [mode, env] of [["whole", {}], ["large, element by element", { ADTRACE_LARGE_JSON_BYTES: "10" }]] as const) {
+    it(`invalid, truncated and not UTF-8 (${mode})`, () => {
+      const invalid = file(`located-invalid-${env.ADTRACE_LARGE_JSON_BYTES ?? 0}.json`, doc);
+      // Line 3 is '    {"x": tru}': the '}' at column 14 is where 'true' breaks.
+      expect(expectBadInput(["load", invalid, "--db", db], invalid, { env })).toMatch(new RegExp(`^adtrace: error: ${invalid}:3:14: invalid JSON`));
+      const truncated = file(`located-cut-${env.ADTRACE_LARGE_JSON_BYTES ?? 0}.json`, cut);
+      expect(expectBadInput(["load", truncated, "--db", db], truncated, { env })).toBe(`adtrace: error: ${truncated}:4: truncated JSON (the file ends in the middle of a value)`);
+      const bytes = Buffer.from(doc.replace("tru", "\u0001ru"));
+      bytes[bytes.indexOf(1)] = 0xff;
+      const latin = file(`located-latin1-${env.ADTRACE_LARGE_JSON_BYTES ?? 0}.json`, bytes);
+      expect(expectBadInput(["load", latin, "--db", db], latin, { env })).toBe(`adtrace: error: ${latin}:3: not valid UTF-8 text`);
+    });
+  }
+});
+
+describe("notes say what they mean", () => {
+  it("one skipped record: singular, named on an 'adtrace: skipped:' line, 'the line ends', 'an OTLP record'", () => {
+    const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").trim().split("\n");
+    const path = file("notes.jsonl", [lines[0], '{"resourceSpans": [', '{"hello": 1}', lines[1]].join("\n") + "\n");
+    const r = adtrace(["load", path, "--db", join(dir, "notes.duckdb"), "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`adtrace: skipped: ${path}:2: truncated JSON (the line ends in the middle of a value)`);
+    expect(r.stderr).toContain(`adtrace: skipped: ${path}:3: not an OTLP record: expected an OTLP object with "resourceSpans"`);
+    expect(r.stderr).toContain("2 records skipped as not spans");
+    const one = adtrace(["load", file("one-note.jsonl", [lines[0], "{", lines[1]].join("\n") + "\n"), "--db", join(dir, "one-note.duckdb"), "--format", "json"]);
+    expect(one.stderr).toContain("note: 1 record skipped as not spans");
+    expect(one.stderr).not.toMatch(/\b1 records\b/);
+  });
+});
+
 describe("runs", () => {
   it("a load killed with SIGKILL halfway leaves the database openable and as before", async () => {
     const big = join(dir, "big-load.jsonl");

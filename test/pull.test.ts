@@ -275,6 +275,41 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     await expect(pullSpans({ url: server.url(), table: "spans_text", db, since: "2024-05-01" })).rejects.toThrow(/--since\/--until need a timestamp or numeric start column/);
   });
 
+  it("a table with its own 'source' column: it stays an attribute, every row counts as read (not skipped)", async () => {
+    await server.query("CREATE TABLE public.spans_sourced AS SELECT *, 'mobile-app'::text AS source FROM public.spans_epoch");
+    const db = freshDb();
+    const first = pullJson([server.url({ password: null }), "--table", "spans_sourced", "--db", db, "--strict"]);
+    expect([first.rows_fetched, first.spans_added, first.duplicates, first.skipped]).toEqual([369, 369, 0, 0]);
+    const expected = fileRows.map((row) => ({ ...row, attributes: sortedObject(JSON.stringify({ ...row.attributes, region: "eu-west-1", source: "mobile-app" })) }));
+    expect(await dbRows(db)).toEqual(expected);
+    const again = pullJson([server.url({ password: null }), "--table", "spans_sourced", "--db", db, "--full"]);
+    expect([again.rows_fetched, again.spans_added, again.duplicates, again.skipped]).toEqual([369, 0, 369, 0]);
+    const d = await Db.open({ path: db, readOnly: true });
+    try {
+      expect(await d.all("SELECT DISTINCT source FROM spans")).toEqual([{ source: first.source }]);
+      expect(await d.all("SELECT sum(spans_read) AS read, sum(skipped) AS skipped FROM loads")).toEqual([{ read: 369 * 2, skipped: 0 }]);
+    } finally {
+      d.close();
+    }
+  });
+
+  it("a start_ns column holding ms: read as ms, and the server-side window asked in ms too", async () => {
+    await server.query(`CREATE TABLE public.spans_ms_named_ns AS SELECT trace_id, span_id, parent_span_id, name, service, kind, status,
+      start_time_unix_nano / 1000000 AS start_ns, end_time_unix_nano / 1000000 AS end_ns FROM public.spans_epoch`);
+    const since = "2024-05-01T12:00:20Z";
+    const sinceMs = BigInt(Date.parse(since));
+    const expected = fileRows.filter((r) => BigInt(r.start_ns) / 1_000_000n >= sinceMs);
+    expect(expected.length).toBeGreaterThan(50);
+    const db = freshDb();
+    const result = await pullSpans({ url: server.url(), table: "spans_ms_named_ns", db, since });
+    expect(result.rowsFetched).toBe(expected.length);
+    expect(result.load.warnings.map((w) => w.message).join("\n")).toMatch(/column 'start_ns' holds values like \d+, which are epoch ms rather than ns: read as ms/);
+    const rows = await dbRows(db);
+    // Each start is the file's, cut to whole ms (the table holds ms).
+    const byKey = new Map(expected.map((r) => [r.trace_id + r.span_id, r]));
+    expect(rows.map((r) => r.start_ns)).toEqual(rows.map((r) => String((BigInt(byKey.get(r.trace_id + r.span_id)!.start_ns) / 1_000_000n) * 1_000_000n)));
+  });
+
   it("redshift:// is the same protocol (port 5439 unless given) and is recorded as such", async () => {
     const db = freshDb();
     const out = pullJson([server.url({ password: null, scheme: "redshift" }), "--table", "analytics.ad_spans", "--db", db]);
@@ -377,6 +412,12 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
     fails([server.url({ password: null }), "--table", "cased"], /columns 'Trace_Id' and 'trace_id' differ only in case/);
   });
 
+  it("an sslrootcert file that does not exist: exit 2, one line, no password (however short)", () => {
+    const r = fails([`postgres://adtrace:pw@127.0.0.1:${server.port}/postgres?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem`, "--table", "t"],
+      /^adtrace: error: postgres:\/\/adtrace@127\.0\.0\.1:\d+\/postgres: cannot read \/nonexistent\/ca\.pem, which the URL names/, { passwords: [":pw@"] });
+    expect(r.stderr).not.toMatch(/internal error|ENOENT: no such file or directory, open/);
+  });
+
   it("--map naming a column the table lacks", () => {
     fails([server.url({ password: null }), "--table", "spans_by_end", "--map", "service=nope"], /--map service=nope: no column 'nope'/);
   });
@@ -461,6 +502,9 @@ describe("pull's parsers", () => {
     expect(t.url).toBe("postgres://ana@db.internal:5432/telemetry");
     expect(t.format).toBe("postgres");
     expect(t.secrets).toContain("s3cr@t-pass");
+    // Short passwords are secrets too.
+    expect(parsePullUrl("postgres://a:pw@h/db", {}).secrets).toContain("pw");
+    expect(parsePullUrl("postgres://a@h/db", { PGPASSWORD: "x1" }).secrets).toContain("x1");
     // node-postgres checks the certificate for require too; say so instead of its multi-line warning.
     expect(new URL(t.connectionString).searchParams.get("sslmode")).toBe("verify-full");
     expect(new URL(parsePullUrl("postgres://a@b/c?sslmode=no-verify", {}).connectionString).searchParams.get("sslmode")).toBe("no-verify");

@@ -1,6 +1,6 @@
 // adtrace load: ingest span files into a DuckDB database file.
 import type { Command } from "commander";
-import { globals, note, print, spanSource } from "./shared.js";
+import { globals, ingestNotes, print, spanSource } from "./shared.js";
 
 export function registerLoad(program: Command): void {
   program
@@ -22,7 +22,7 @@ Examples:
       const { loadIntoDatabase } = await import("../core/load-db.js");
       const { loadSummary } = await import("../output/views.js");
       const result = await loadIntoDatabase({ ...spanSource(inputs, options), db: options.db });
-      for (const warning of result.load.warnings) note(options, `warning: ${warning.message} (${warning.count})`);
+      ingestNotes(options, result.load);
       print(loadSummary(result), options);
     });
 }

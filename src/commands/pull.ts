@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
 import { parseMapOptions } from "../ingest/mapping.js";
-import { globals, print, progressReporter } from "./shared.js";
+import { globals, ingestNotes, print, progressReporter } from "./shared.js";
 
 interface PullFlags {
   table: string;
@@ -48,6 +48,7 @@ Examples:
         url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds,
         map: parseMapOptions(options.map), strict: options.strict, onProgress: options.quiet ? undefined : progressReporter(),
       });
+      ingestNotes(options, result.load);
       print(pullSummary(result), options);
     });
 }

@@ -123,3 +123,9 @@ export function print(result: TableResult, options: GlobalOptions): void {
 export function note(options: GlobalOptions, message: string): void {
   if (!options.quiet) process.stderr.write(`adtrace: ${messageLine(message)}\n`);
 }
+
+/** What ingest has to say about a load or pull (its warnings, the records it skipped and where), as notes. */
+export function ingestNotes(options: GlobalOptions, load: { warnings: { message: string; count: number }[]; skippedExamples: string[] }): void {
+  for (const warning of load.warnings) note(options, `warning: ${warning.message} (${warning.count})`);
+  for (const example of load.skippedExamples) note(options, `skipped: ${example}`);
+}

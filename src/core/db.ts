@@ -9,7 +9,11 @@ import { getQuery } from "./queries.js";
 import { onInterrupt } from "./interrupt.js";
 
 export type SqlValue = string | number | boolean | bigint | null;
-export type Params = Record<string, SqlValue | SqlValue[]>;
+/** A STRUCT of text fields bound as one value (what read_csv's `columns` takes: names → types). */
+export class TextStruct {
+  constructor(readonly fields: Record<string, string>) {}
+}
+export type Params = Record<string, SqlValue | SqlValue[] | TextStruct>;
 export type Row = Record<string, unknown>;
 
 export interface OpenOptions {
@@ -165,11 +169,11 @@ function pickParams(params: Params, names: readonly string[]): Params {
 
 type DuckValues = Record<string, never>;
 
-/** Bind values: scalars as they are (the client infers their type), arrays as typed LISTs. */
+/** Bind values: scalars as they are (the client infers their type), arrays as typed LISTs, TextStructs as STRUCTs. */
 async function toDuckParams(params?: Params): Promise<{ values?: DuckValues; types?: Record<string, never> }> {
   if (!params) return {};
-  if (!Object.values(params).some(Array.isArray)) return { values: params as unknown as DuckValues };
-  const { listValue, LIST, VARCHAR, DOUBLE } = await import("@duckdb/node-api");
+  if (!Object.values(params).some((v) => Array.isArray(v) || v instanceof TextStruct)) return { values: params as unknown as DuckValues };
+  const { listValue, LIST, VARCHAR, DOUBLE, structValue, STRUCT } = await import("@duckdb/node-api");
   const values: Record<string, unknown> = {};
   const types: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {
@@ -177,6 +181,9 @@ async function toDuckParams(params?: Params): Promise<{ values?: DuckValues; typ
       const numeric = value.length > 0 && value.every((v) => typeof v === "number");
       values[key] = listValue(value as never[]);
       types[key] = LIST(numeric ? DOUBLE : VARCHAR);
+    } else if (value instanceof TextStruct) {
+      values[key] = structValue(value.fields);
+      types[key] = STRUCT(Object.fromEntries(Object.keys(value.fields).map((k) => [k, VARCHAR])));
     } else values[key] = value;
   }
   return { values: values as DuckValues, types: types as Record<string, never> };

@@ -32,7 +32,8 @@ export async function exportSpans(db: Db, options: ExportOptions): Promise<Expor
   const tmp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
   const release = onInterrupt(() => rmSync(tmp, { force: true }));
   try {
-    await db.run(format === "parquet" ? "spans.export_parquet" : "spans.export_csv", { path: tmp });
+    if (format === "parquet") await db.run("spans.export_parquet", { path: tmp });
+    else await db.run("spans.export_csv", { path: tmp, compression: /\.gz$/i.test(options.out) ? "gzip" : "none" });
     renameSync(tmp, options.out);
   } finally {
     release();

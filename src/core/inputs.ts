@@ -4,9 +4,9 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Db } from "./db.js";
+import { Db, type Row } from "./db.js";
 import { InputError, UsageError } from "../errors.js";
-import { ensureSchema, loadInputs, type LoadOptions, type LoadResult } from "../ingest/load.js";
+import { ensureSchema, loadInputs, unreadableParquet, type LoadOptions, type LoadResult } from "../ingest/load.js";
 import { expandInputs } from "../ingest/files.js";
 import { readContentHead } from "../ingest/files.js";
 import { sniff } from "../ingest/sniff.js";
@@ -63,7 +63,7 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
       await ensureSchema(db, { spansTable: false });
       return { db, label: options.inputs.join(", ") };
     }
-    const load = await loadInputs(db, options);
+    const load = await loadInputs(db, { ...options, countCyclic: false });
     return { db, load, label: options.inputs.join(", ") };
   } catch (error) {
     db.close();
@@ -97,9 +97,15 @@ async function canonicalParquet(db: Db, options: SpanSourceOptions): Promise<str
   const files = await expandInputs(options.inputs);
   for (const file of files) {
     // A file that cannot be read is not canonical Parquet: the loader reads it and says why.
-    const head = await readContentHead(file.path, 8).then((r) => r.head, () => Buffer.alloc(0));
-    if (sniff(head)?.format !== "parquet") return undefined;
-    const columns = await db.all("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))", { path: file.path });
+    // Gzipped Parquet cannot be read in place either: the loader unpacks it.
+    const { head, gzip } = await readContentHead(file.path, 8).catch(() => ({ head: Buffer.alloc(0), gzip: false }));
+    if (gzip || sniff(head)?.format !== "parquet") return undefined;
+    let columns: Row[];
+    try {
+      columns = await db.all("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($path))", { path: file.path });
+    } catch (error) {
+      throw unreadableParquet(file.name, (error as Error).message);
+    }
     if (columns.map((c) => `${c.column_name} ${c.column_type}`).join(", ") !== CANONICAL_COLUMNS) return undefined;
   }
   return files.map((f) => f.path);

@@ -2,12 +2,15 @@
 import type { Db } from "./db.js";
 import type { LoadResult } from "../ingest/load.js";
 import { weightSummary, totals } from "./breakdown.js";
+import { countCyclicSpans } from "../ingest/cycles.js";
 
 export interface InspectResult {
   spans: number;
   traces: number;
   roots: number;
   orphans: number;
+  /** Spans on a parent cycle or their own parent: neither roots nor orphans (ingest/cycles.ts). */
+  cyclic: number;
   services: number;
   names: number;
   duplicates: number;
@@ -40,6 +43,7 @@ export async function inspectSpans(db: Db, load?: LoadResult): Promise<InspectRe
     traces: Number(summary!.traces),
     roots: Number(summary!.roots),
     orphans: Number(summary!.orphans),
+    cyclic: await countCyclicSpans(db, "all"),
     services: Number(summary!.services),
     names: Number(summary!.names),
     duplicates: total("duplicates"),

@@ -1,4 +1,6 @@
 // `adtrace load`: open (or create) a database file and load inputs into it in one transaction.
+// A load that fails leaves no trace: a database file this run created is removed again.
+import { existsSync, rmSync } from "node:fs";
 import { Db } from "./db.js";
 import { DEFAULT_DB, type SpanSourceOptions } from "./inputs.js";
 import { loadInputs, type LoadResult } from "../ingest/load.js";
@@ -11,13 +13,29 @@ export interface LoadDbResult {
 
 export async function loadIntoDatabase(options: SpanSourceOptions): Promise<LoadDbResult> {
   const path = options.db ?? DEFAULT_DB;
-  // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
-  const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB" });
-  try {
+  return withWritableDb(path, async (db) => {
     const load = await loadInputs(db, options);
     const totalSpans = Number(await db.scalar("SELECT count(*) FROM spans"));
     return { db: path, load, totalSpans };
+  });
+}
+
+/**
+ * Open a database file for writing (creating it if needed), run fn, and close it. When fn fails
+ * and the file did not exist before, the file (and its write-ahead log) is removed: a failed
+ * `load` or `pull` into a new database leaves nothing behind.
+ */
+export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const existed = existsSync(path);
+  // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
+  const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB" });
+  let failed = true;
+  try {
+    const result = await fn(db);
+    failed = false;
+    return result;
   } finally {
     db.close();
+    if (failed && !existed) for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
   }
 }

@@ -9,6 +9,12 @@ export interface RecordContext {
   emit(span: SpanRecord): void;
   /** A record inside the document that is not a usable span: counted (fatal with --strict). */
   skip(reason: string): void;
+  /**
+   * The context for element `index` of the record's span array (resourceSpans, Jaeger traces,
+   * Zipkin spans): `file:record N` in a whole document, where records are numbered as in a large
+   * one; the same context in JSON Lines, whose line number says where.
+   */
+  element(index: number): RecordContext;
 }
 
 /** The record is valid JSON but not in the shape this adapter reads. */
@@ -31,6 +37,27 @@ export function field(obj: Record<string, unknown>, ...keys: string[]): unknown 
   return undefined;
 }
 
+/** A list that may be absent (an empty list); anything else is not. */
 export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
+}
+
+/** What a JSON value is, for messages ("a number", "an object"…). */
+export function jsonKind(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return "a string";
+  return `a ${typeof value}`;
+}
+
+/**
+ * The array under one of `keys`: [] when the key is absent, undefined (after skipping the
+ * record as the wrong shape) when it holds something else.
+ */
+export function listField(obj: Record<string, unknown>, ctx: RecordContext, what: string, ...keys: string[]): unknown[] | undefined {
+  const value = field(obj, ...keys);
+  if (value === undefined || Array.isArray(value)) return value ?? [];
+  ctx.skip(`${what}: "${keys[0]}" is ${jsonKind(value)}, expected an array`);
+  return undefined;
 }

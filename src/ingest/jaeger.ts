@@ -4,8 +4,8 @@
 // the legacy parentSpanID); the service comes from `processes[processID]` or an embedded
 // `process`. The tags `span.kind`, `otel.status_code` and `w3c.tracestate` become the canonical
 // kind, status and trace_state instead of attributes.
-import { asArray, field, isObject, WrongShape, type RecordContext } from "./adapter.js";
-import { epochNs, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, toBigInt, TRACE_ID_LENGTHS, warn, attributeText } from "./span.js";
+import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "./adapter.js";
+import { normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, attributeText, warnTimes } from "./span.js";
 
 export function isJaegerTrace(value: unknown): boolean {
   return isObject(value) && Array.isArray(value.spans) && ("traceID" in value || "processes" in value);
@@ -19,9 +19,9 @@ export function isJaegerRecord(record: unknown): boolean {
 
 export function readJaegerRecord(record: unknown, ctx: RecordContext): void {
   if (isObject(record) && Array.isArray(record.data)) {
-    for (const trace of record.data) readJaegerTrace(trace, ctx);
+    record.data.forEach((trace, i) => readJaegerTrace(trace, ctx.element(i)));
   } else if (Array.isArray(record)) {
-    for (const trace of record) readJaegerTrace(trace, ctx);
+    record.forEach((trace, i) => readJaegerTrace(trace, ctx.element(i)));
   } else if (isJaegerTrace(record)) {
     readJaegerTrace(record, ctx);
   } else {
@@ -35,13 +35,15 @@ interface Process {
 }
 
 export function readJaegerTrace(trace: unknown, ctx: RecordContext): void {
-  if (!isObject(trace)) return ctx.skip("trace is not an object");
+  if (!isObject(trace)) return ctx.skip(`trace is ${jsonKind(trace)}, expected an object`);
+  const spans = listField(trace, ctx, "trace", "spans");
+  if (!spans) return;
   const processes = new Map<string, Process>();
   const rawProcesses = trace.processes;
   if (isObject(rawProcesses)) {
     for (const [id, process] of Object.entries(rawProcesses)) processes.set(id, toProcess(process));
   }
-  for (const span of asArray(trace.spans)) readJaegerSpan(span, processes, ctx);
+  for (const span of spans) readJaegerSpan(span, processes, ctx);
 }
 
 function toProcess(process: unknown): Process {
@@ -72,13 +74,9 @@ function readJaegerSpan(span: unknown, processes: Map<string, Process>, ctx: Rec
   const parentSpanId = rawParent ? normalizeId(rawParent, SPAN_ID_LENGTHS) ?? null : null;
   const startUs = toBigInt(field(span, "startTime", "start_time"));
   if (startUs === undefined) return ctx.skip(`span ${spanId} has no startTime`);
-  const start = epochNs(startUs * 1000n);
-  if (start.unit !== "ns") warn(ctx.stats, `Jaeger startTime values that looked like ${start.unit === "us" ? "ms" : "s"} rather than µs were scaled`);
-  let durationNs = (toBigInt(span.duration) ?? 0n) * 1000n;
-  if (durationNs < 0n) {
-    warn(ctx.stats, "spans with a negative duration were given duration 0");
-    durationNs = 0n;
-  }
+  const times = spanTimes(startUs, 1000n, undefined, toBigInt(span.duration) ?? 0n);
+  if (!times.ok) return ctx.skip(`span ${spanId}: ${times.reason}`);
+  warnTimes(ctx.stats, times, "Jaeger startTime values", "µs");
   const process = isObject(span.process) ? toProcess(span.process) : processes.get(String(span.processID ?? "")) ?? { service: "", attributes: {} };
   const attributes = tagsOf(span.tags);
   const kind = normalizeKind(attributes["span.kind"]);
@@ -96,8 +94,8 @@ function readJaegerSpan(span: unknown, processes: Map<string, Process>, ctx: Rec
     service: process.service,
     kind,
     status,
-    startNs: start.ns,
-    durationNs,
+    startNs: times.startNs,
+    durationNs: times.durationNs,
     attributes,
     resourceAttributes: process.attributes,
     traceState,

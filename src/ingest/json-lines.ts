@@ -3,32 +3,42 @@
 // and counted with their line number (fatal with --strict).
 import { InputError } from "../errors.js";
 import { WrongShape, type RecordContext } from "./adapter.js";
-import { parseJson } from "./json-reader.js";
+import { jsonProblem } from "./json-reader.js";
+import { lineColumn } from "./text.js";
 import { readJaegerRecord } from "./jaeger.js";
 import { readOtlpRecord } from "./otlp.js";
 import { readZipkinRecord } from "./zipkin.js";
-import type { IngestStats, SpanRecord } from "./span.js";
+import { quoteBigNumbers, recordSkip, type IngestStats, type SpanRecord } from "./span.js";
 import type { JsonFormat } from "./sniff.js";
 
 export type { JsonFormat };
 
 
+const FORMAT_NAMES: Record<JsonFormat, string> = { otlp: "an OTLP", jaeger: "a Jaeger", zipkin: "a Zipkin" };
+
 export const JSON_ADAPTERS = { otlp: readOtlpRecord, jaeger: readJaegerRecord, zipkin: readZipkinRecord } as const;
 
-const MAX_SKIP_EXAMPLES = 5;
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
-export function recordContext(where: string, stats: IngestStats, strict: boolean | undefined, emit: (span: SpanRecord) => void): RecordContext {
-  return {
+/**
+ * The context adapters report through. `elementWhere` numbers the elements of a whole document's
+ * span array (`file:record N`); without it (JSON Lines, one element of a large document) every
+ * element is reported at `where`.
+ */
+export function recordContext(
+  where: string, stats: IngestStats, strict: boolean | undefined, emit: (span: SpanRecord) => void, elementWhere?: (index: number) => string,
+): RecordContext {
+  const ctx: RecordContext = {
     where,
     stats,
     emit,
     skip(reason) {
       if (strict) throw new InputError(where, `${reason} (--strict)`);
-      stats.skipped++;
-      if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${where}: ${reason}`);
+      recordSkip(stats, where, reason);
     },
+    element: (index) => (elementWhere ? recordContext(elementWhere(index), stats, strict, emit) : ctx),
   };
+  return ctx;
 }
 
 /**
@@ -73,15 +83,16 @@ function handleLine(text: string, bytes: Buffer, where: string, format: JsonForm
   }
   let record: unknown;
   try {
-    record = parseJson(text, where);
-  } catch (error) {
-    ctx.skip(error instanceof InputError ? error.message.slice(where.length + 2) : "invalid JSON");
+    record = JSON.parse(quoteBigNumbers(text));
+  } catch {
+    const problem = jsonProblem(text, true);
+    ctx.skip(problem.truncated ? problem.reason : `${problem.reason} at column ${lineColumn(text, problem.offset).column}`);
     return;
   }
   try {
     adapter(record, ctx);
   } catch (error) {
     if (!(error instanceof WrongShape)) throw error;
-    ctx.skip(`not a ${format} record: ${error.message}`);
+    ctx.skip(`not ${FORMAT_NAMES[format]} record: ${error.message}`);
   }
 }

@@ -3,25 +3,154 @@
 // entries, Jaeger traces, Zipkin spans), so a 400 MB document loads without holding it as one
 // string. (JSON Lines are read by json-lines.ts and parallel.ts.)
 import type { Readable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import { InputError } from "../errors.js";
-import { stripBomText } from "./text.js";
+import { firstInvalidUtf8Line, lineColumn, stripBomText } from "./text.js";
 import { quoteBigNumbers } from "./span.js";
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export const LARGE_DOCUMENT_BYTES = Number(process.env.ADTRACE_LARGE_JSON_BYTES ?? 128 * 1024 * 1024);
 
-/** Parse one JSON text, or throw an InputError that says where it broke. */
-export function parseJson(text: string, where: string): unknown {
+/** Where a JSON text sits, for messages: its file, the file line its first character is on. */
+export interface JsonPlace {
+  file: string;
+  line: number;
+  /** The text is one line of JSON Lines (else a whole document or one record of one). */
+  isLine?: boolean;
+  /** The record (element of a large document's span array) the text is. */
+  record?: number;
+}
+
+/**
+ * Parse one JSON text, or throw an InputError that says where it broke: `file:line:column` from
+ * the offset (a bare `where` string is a file whose text starts at line 1).
+ */
+export function parseJson(text: string, place: string | JsonPlace): unknown {
   try {
     return JSON.parse(quoteBigNumbers(text));
+  } catch {
+    const at = typeof place === "string" ? { file: place, line: 1 } : place;
+    const problem = jsonProblem(text, at.isLine ?? false);
+    const { line, column } = lineColumn(text, problem.offset);
+    const fileLine = at.line + line - 1;
+    const inRecord = at.record === undefined ? "" : ` in record ${at.record}`;
+    if (problem.truncated) throw new InputError(`${at.file}:${fileLine}`, `${problem.reason}${inRecord}`);
+    throw new InputError(`${at.file}:${fileLine}:${column}`, `${problem.reason}${inRecord}`);
+  }
+}
+
+/**
+ * What is wrong with a text JSON.parse refused: the offset where it stops being JSON, whether it
+ * simply ends too early, and a short reason (V8's words, without its echo of the text).
+ */
+export function jsonProblem(text: string, isLine: boolean): { offset: number; truncated: boolean; reason: string } {
+  let v8 = "";
+  try {
+    JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // The parser stopped at the very end of the text: the file ends in the middle of a value.
-    const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
-    const truncated = /Unexpected end|Unterminated/i.test(message) || position >= text.trimEnd().length - 1;
-    throw new InputError(where, truncated ? "truncated JSON (the file ends in the middle of a value)" : `invalid JSON (${message})`);
+    v8 = error instanceof Error ? error.message : String(error);
+  }
+  const offset = jsonErrorOffset(text);
+  if (offset >= text.trimEnd().length) {
+    return { offset: text.trimEnd().length, truncated: true, reason: `truncated JSON (the ${isLine ? "line" : "file"} ends in the middle of a value)` };
+  }
+  // "Unexpected token '}', "…text…" is not valid JSON" / "… in JSON at position 9 (line 1 column 10)"
+  const words = v8.replace(/, ".*$/s, "").replace(/ in JSON at position \d+.*$/s, "").trim();
+  return { offset, truncated: false, reason: `invalid JSON${words ? ` (${words})` : ""}` };
+}
+
+const LITERALS = ["true", "false", "null"];
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
+
+/**
+ * The offset of the first character at which `text` stops being JSON (its length when it ends
+ * early). Only run on text JSON.parse refused, whose messages do not always give a position.
+ */
+export function jsonErrorOffset(text: string): number {
+  const n = text.length;
+  const open: ("{" | "[")[] = [];
+  type State = "value" | "valueOrClose" | "key" | "keyOrClose" | "colon" | "after";
+  let state: State = "value";
+  let i = 0;
+  const scanString = (): number | undefined => {
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return undefined;
+      }
+      if (c < 0x20) return i;
+      if (c === 0x5c) {
+        const e = text[++i];
+        if (e === undefined) return n;
+        if (e === "u") {
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) return Math.min(i + k, n);
+          i += 4;
+        } else if (!ESCAPES.has(e)) return i;
+      }
+    }
+    return n;
+  };
+  while (true) {
+    while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
+    if (i >= n) return n;
+    const c = text[i]!;
+    if (state === "valueOrClose" || state === "keyOrClose") {
+      if ((state === "valueOrClose" && c === "]") || (state === "keyOrClose" && c === "}")) {
+        open.pop();
+        i++;
+        state = "after";
+        continue;
+      }
+      state = state === "valueOrClose" ? "value" : "key";
+    }
+    if (state === "value") {
+      if (c === "{" || c === "[") {
+        open.push(c);
+        i++;
+        state = c === "{" ? "keyOrClose" : "valueOrClose";
+      } else if (c === '"') {
+        const bad = scanString();
+        if (bad !== undefined) return bad;
+        state = "after";
+      } else if (c === "-" || (c >= "0" && c <= "9")) {
+        NUMBER.lastIndex = i;
+        if (!NUMBER.exec(text)) return i + 1 >= n ? n : i + 1;
+        i = NUMBER.lastIndex;
+        state = "after";
+      } else {
+        const literal = LITERALS.find((l) => l[0] === c);
+        if (!literal) return i;
+        for (let k = 0; k < literal.length; k++) if (text[i + k] !== literal[k]) return i + k >= n ? n : i + k;
+        i += literal.length;
+        state = "after";
+      }
+    } else if (state === "key") {
+      if (c !== '"') return i;
+      const bad = scanString();
+      if (bad !== undefined) return bad;
+      state = "colon";
+    } else if (state === "colon") {
+      if (c !== ":") return i;
+      i++;
+      state = "value";
+    } else {
+      const top = open[open.length - 1];
+      if (top === undefined) return i; // something after the value
+      if (c === ",") {
+        i++;
+        state = top === "{" ? "key" : "value";
+      } else if ((c === "}" && top === "{") || (c === "]" && top === "[")) {
+        open.pop();
+        i++;
+      } else return i;
+    }
+    if (state === "after" && open.length === 0) {
+      while (i < n && /\s/.test(text[i]!)) i++;
+      if (i >= n) return n; // valid after all (JSON.parse refused it for another reason)
+      return i;
+    }
   }
 }
 
@@ -37,7 +166,7 @@ export async function readWholeDocument(stream: Readable, where: string, onBytes
   try {
     text = fatalDecoder.decode(bytes);
   } catch {
-    throw new InputError(where, "not valid UTF-8 text");
+    throw new InputError(`${where}:${firstInvalidUtf8Line(bytes)}`, "not valid UTF-8 text");
   }
   text = stripBomText(text);
   if (text.trim() === "") throw new InputError(where, "empty file (expected a JSON document of spans)");
@@ -60,7 +189,8 @@ export interface DocumentElement {
  * or has no splittable array.
  */
 export async function* documentElements(stream: Readable, where: string, onBytes?: (n: number) => void): AsyncGenerator<DocumentElement> {
-  const decoder = new StringDecoder("utf8");
+  // Fatal: invalid UTF-8 is an error with its line, not text with replacement characters.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   // Open containers: whether each is an array, and the key it sits under in its parent object.
   const frames: { isArray: boolean; key: string | undefined }[] = [];
   let buffer = "";
@@ -72,6 +202,11 @@ export async function* documentElements(stream: Readable, where: string, onBytes
   let splitDepth = -1;
   let splitPath: string[] = [];
   let elementStart = -1;
+  // File line of the scan position, and of the current element's first character.
+  let line = 1;
+  let elementLine = 1;
+  // The line of the last character that is not white space: where a truncated document ends.
+  let contentLine = 1;
   let index = 0;
   let first = true;
   const pending: DocumentElement[] = [];
@@ -79,7 +214,7 @@ export async function* documentElements(stream: Readable, where: string, onBytes
   const pushElement = (end: number) => {
     const text = buffer.slice(elementStart, end);
     if (text.trim() === "") return;
-    pending.push({ path: splitPath, index, value: parseJson(text, `${where}:record ${index + 1}`) });
+    pending.push({ path: splitPath, index, value: parseJson(text, { file: where, line: elementLine, record: index + 1 }) });
     index++;
   };
 
@@ -88,6 +223,8 @@ export async function* documentElements(stream: Readable, where: string, onBytes
     first = false;
     for (; pos < buffer.length; pos++) {
       const c = buffer.charCodeAt(pos);
+      if (c === 0x0a) line++;
+      else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) contentLine = line;
       if (inString) {
         if (escaped) escaped = false;
         else if (c === 0x5c) escaped = true;
@@ -114,6 +251,7 @@ export async function* documentElements(stream: Readable, where: string, onBytes
             splitDepth = depth;
             splitPath = path;
             elementStart = pos + 1;
+            elementLine = line;
           }
         }
       } else if (c === 0x7d || c === 0x5d) {
@@ -128,6 +266,7 @@ export async function* documentElements(stream: Readable, where: string, onBytes
         if (frames.length === splitDepth) {
           pushElement(pos);
           elementStart = pos + 1;
+          elementLine = line;
         }
         lastKey = undefined;
       }
@@ -143,13 +282,21 @@ export async function* documentElements(stream: Readable, where: string, onBytes
     }
   };
 
+  const decode = (chunk?: Buffer) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      // `line` is where this chunk starts (everything before it has been scanned).
+      throw new InputError(`${where}:${line + (chunk ? firstInvalidUtf8Line(chunk) : 1) - 1}`, "not valid UTF-8 text");
+    }
+  };
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     onBytes?.(chunk.length);
-    feed(decoder.write(chunk));
+    feed(decode(chunk));
     while (pending.length) yield pending.shift()!;
   }
-  feed(decoder.end());
+  feed(decode());
   while (pending.length) yield pending.shift()!;
-  if (frames.length !== 0 || inString) throw new InputError(where, "truncated JSON (the file ends in the middle of a value)");
+  if (frames.length !== 0 || inString) throw new InputError(`${where}:${contentLine}`, "truncated JSON (the file ends in the middle of a value)");
   if (splitDepth === -1) throw new InputError(where, "a large JSON document must hold its spans in a top-level array (resourceSpans, data, or a root array)");
 }

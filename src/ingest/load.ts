@@ -2,24 +2,29 @@
 // transaction: rows are staged, de-duplicated on (trace_id, span_id) — the first copy wins, a
 // span already stored is kept — and moved into `spans`; any error rolls the whole load back.
 import { createHash } from "node:crypto";
-import { statSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { DuckDBAppender } from "@duckdb/node-api";
-import { firstLine, type Db, type Params } from "../core/db.js";
+import { firstLine, TextStruct, type Db, type Params } from "../core/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { WrongShape, isObject, type RecordContext } from "./adapter.js";
 import { expandInputs, laterLineStartsJson, openBytes, readContentHead, type InputFile } from "./files.js";
 import { documentElements, LARGE_DOCUMENT_BYTES, readWholeDocument } from "./json-reader.js";
 import { readJaegerTrace } from "./jaeger.js";
-import { mappingSelect, planMapping, type ColumnInfo } from "./mapping.js";
+import { mappingSelect, planMapping, resolveUnits, unitProbeSelect, type ColumnInfo, type Mapping } from "./mapping.js";
 import { readResourceSpans } from "./otlp.js";
 import { INPUT_FORMATS, jsonLinesFromHead, sniff, type InputFormat } from "./sniff.js";
-import { newStats, type IngestStats } from "./span.js";
+import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
+import { csvHeader, findInvalidUtf8Line } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines } from "./parallel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt } from "../core/interrupt.js";
 import { createGunzip } from "node:zlib";
 import { readZipkinRecord } from "./zipkin.js";
+import { countCyclicSpans } from "./cycles.js";
 
 export interface LoadOptions {
   inputs: readonly string[];
@@ -29,6 +34,11 @@ export interface LoadOptions {
   strict?: boolean;
   /** Flat-table column overrides (`canonical → column`). */
   map?: Record<string, string>;
+  /**
+   * Count the spans in parent cycles among the traces the load touched (default). Analyses, which
+   * do not report it, turn it off and save the search (inspect counts over all spans itself).
+   */
+  countCyclic?: boolean;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -60,6 +70,8 @@ export interface LoadResult {
   /** Duplicates whose content differed from the copy kept. */
   conflicts: number;
   skipped: number;
+  /** Spans, in the traces this load touched, that lie on a parent cycle or are their own parent (kept, see cycles.ts); undefined when not counted. */
+  cyclic?: number;
   skippedExamples: string[];
   warnings: { message: string; count: number }[];
   /** Files found in directories that hold no span format, skipped. */
@@ -86,7 +98,7 @@ export async function loadInputs(db: Db, options: LoadOptions): Promise<LoadResu
     for (const file of files) {
       const load = await loadFile(db, file, options, session);
       if (load) {
-        session.record(load);
+        await session.record(load);
         directoriesWithSpans.add(file.directory);
       } else session.ignore(file.name);
     }
@@ -101,12 +113,30 @@ export interface LoadSession {
   stats: IngestStats;
   /** Where JSON adapters write canonical NDJSON for DuckDB to read. */
   spool: SpoolDir;
-  /** Count a source's staged rows under `load.source` once staging is done. */
-  record(load: FileLoad): void;
+  /**
+   * Record an input once its rows are staged (`load.spansRead` of them): its duplicates are
+   * counted by the rows it staged, whatever their source column says.
+   */
+  record(load: FileLoad): Promise<void>;
   /** A file found in a directory that holds no span format. */
   ignore(name: string): void;
-  /** Stage the rows of a flat relation (a DuckDB table function or table) through the column mapping. */
-  stageFlat(relation: string, params: Params, source: string, format: string): Promise<void>;
+  /**
+   * Stage the rows of a flat relation (a DuckDB table function or table) through the column
+   * mapping (`plan`: one already resolved, else planned here from the relation and its data).
+   */
+  stageFlat(relation: string, params: Params, source: string, format: string, plan?: ResolvedMapping): Promise<StagedFlat>;
+}
+
+/** A mapping whose units are settled (resolveUnits), with the warnings settling them gave. */
+export interface ResolvedMapping {
+  mapping: Mapping;
+  warnings: string[];
+}
+
+export interface StagedFlat extends ResolvedMapping {
+  /** Rows inserted into spans. */
+  rows: number;
+  columns: ColumnInfo[];
 }
 
 /**
@@ -115,13 +145,15 @@ export interface LoadSession {
  * everything back, leaving the database as it was.
  */
 export async function withLoadSession(
-  db: Db, options: Pick<LoadOptions, "strict" | "map">, stage: (session: LoadSession) => Promise<void>,
+  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic">, stage: (session: LoadSession) => Promise<void>,
 ): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
     const base = Number(await db.scalar("SELECT COALESCE(max(rowid) + 1, 0) FROM spans"));
     const stats = newStats();
     const loads: FileLoad[] = [];
+    // Per recorded input that staged rows: the last rowid it staged (inputs stage one after another).
+    const lastRowids: { load: FileLoad; lastRowid: string }[] = [];
     const ignoredFiles: string[] = [];
     const spool = new SpoolDir();
     const release = onInterrupt(() => spool.remove());
@@ -129,9 +161,14 @@ export async function withLoadSession(
       await stage({
         stats,
         spool,
-        record: (load) => loads.push(load),
+        record: async (load) => {
+          loads.push(load);
+          if (load.spansRead === 0) return;
+          const [row] = await db.query("spans.last_rowid", { base });
+          lastRowids.push({ load, lastRowid: String(row!.last_rowid) });
+        },
         ignore: (name) => ignoredFiles.push(name),
-        stageFlat: (relation, params, source, format) => stageFlatRelation(db, relation, params, source, format, options, stats, base),
+        stageFlat: (relation, params, source, format, plan) => stageFlatRelation(db, relation, params, source, format, options, stats, plan),
       });
     } finally {
       spool.remove();
@@ -139,15 +176,15 @@ export async function withLoadSession(
     }
     // Rows went straight into spans; now the later copies of any (trace_id, span_id) go.
     await db.run("spans.find_duplicates", { base });
-    const counts = new Map((await db.query("spans.load_counts", { base })).map((r) => [String(r.source), r]));
+    for (const row of await db.query("spans.load_counts", { lasts: lastRowids.map((l) => l.lastRowid) })) {
+      const load = lastRowids[Number(row.input)]!.load;
+      load.duplicates = Number(row.duplicates);
+      load.conflicts = Number(row.conflicts);
+    }
     await db.run("spans.delete_duplicates");
     await db.run("spans.drop_duplicates");
     for (const load of loads) {
-      const c = counts.get(load.source);
-      load.spansRead = Number(c?.spans_read ?? 0);
-      load.duplicates = Number(c?.duplicates ?? 0);
       load.spansAdded = load.spansRead - load.duplicates;
-      load.conflicts = Number(c?.conflicts ?? 0);
       await db.run("spans.record_load", {
         source: load.source, format: load.format, bytes: load.bytes, sha256: load.sha256,
         spans_read: load.spansRead, spans_added: load.spansAdded, duplicates: load.duplicates,
@@ -155,6 +192,9 @@ export async function withLoadSession(
       });
     }
     const sum = (key: "spansRead" | "spansAdded" | "duplicates" | "conflicts" | "skipped") => loads.reduce((n, l) => n + l[key], 0);
+    // A load into an empty table touched every trace: no scope table needed.
+    const cyclic = options.countCyclic === false ? undefined : await countCyclicSpans(db, base === 0 ? "all" : { base });
+    if (cyclic) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
     return {
       files: loads,
       spansRead: sum("spansRead"),
@@ -162,6 +202,7 @@ export async function withLoadSession(
       duplicates: sum("duplicates"),
       conflicts: sum("conflicts"),
       skipped: sum("skipped"),
+      cyclic,
       skippedExamples: stats.skippedExamples,
       warnings: [...stats.warnings].map(([message, count]) => ({ message, count })),
       ignoredFiles,
@@ -204,11 +245,11 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
   const hash = createHash("sha256");
   const progress = (done: number, spans: number) => options.onProgress?.({ file: file.name, bytesDone: done, bytesTotal: bytes, spans });
   if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
-    await loadFlat(file, sniffed.format, gzip, session);
+    load.spansRead = await loadFlat(file, sniffed.format, gzip, head, session);
     load.sha256 = await hashFile(file.path, hash);
   } else {
     const jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWholeFile) ?? (await laterLineStartsJson(file.path, gzip));
-    await loadJson(db, file, sniffed.format, gzip, jsonLines, bytes, options, session, hash, progress);
+    load.spansRead = await loadJson(db, file, sniffed.format, gzip, jsonLines, bytes, options, session, hash, progress);
     load.sha256 = hash.digest("hex");
   }
   load.skipped = stats.skipped - skippedBefore;
@@ -225,7 +266,7 @@ async function hashFile(path: string, hash: ReturnType<typeof createHash>): Prom
 async function loadJson(
   db: Db, file: InputFile, format: JsonFormat, gzip: boolean, isJsonLines: boolean, bytes: number,
   options: LoadOptions, session: LoadSession, hash: ReturnType<typeof createHash>, progress: (done: number, spans: number) => void,
-): Promise<void> {
+): Promise<number> {
   const { stats, spool } = session;
   let done = 0;
   let spans = 0;
@@ -261,7 +302,8 @@ async function loadJson(
           }
         } else {
           const doc = await readWholeDocument(content, file.name);
-          const ctx = recordContext(file.name, stats, options.strict, (span) => writer.write(span));
+          // Elements of the span array are numbered records, as in a large document.
+          const ctx = recordContext(file.name, stats, options.strict, (span) => writer.write(span), (i) => `${file.name}:record ${i + 1}`);
           try {
             JSON_ADAPTERS[format](doc, ctx);
           } catch (error) {
@@ -283,9 +325,11 @@ async function loadJson(
   }
   progress(done, spans);
   try {
-    await db.run("spans.stage_spool", { files, source: file.name });
+    const [row] = await db.query("spans.stage_spool", { files, source: file.name });
+    return Number(row?.Count ?? 0);
   } catch (error) {
-    throw new InputError(file.name, `could not stage the parsed spans: ${firstLine((error as Error).message)}`);
+    // The spool is ours: its temporary file names mean nothing to the user.
+    throw new InputError(file.name, `could not stage the parsed spans: ${firstLine((error as Error).message).replace(/ in file "[^"]*"/, "")}`);
   }
 }
 
@@ -299,9 +343,11 @@ function readDocumentElement(format: "otlp" | "jaeger" | "zipkin", path: string[
 
 // ------------------------------------------------------------------ flat tables (DuckDB reads them)
 
+// CSV is read with the dialect stated, not sniffed: DuckDB's sniffer takes a row with extra
+// fields for the header. The header's names are bound as the columns (all text).
 const RELATIONS: Record<"parquet" | "csv" | "ndjson", string> = {
   parquet: "read_parquet($path)",
-  csv: "read_csv($path, header = true, all_varchar = true, compression = $compression)",
+  csv: "read_csv($path, header = true, auto_detect = false, delim = $delim, quote = '\"', escape = '\"', columns = $columns, compression = $compression)",
   ndjson: "read_json($path, format = 'newline_delimited', compression = $compression)",
 };
 
@@ -310,32 +356,70 @@ const RELATIONS: Record<"parquet" | "csv" | "ndjson", string> = {
 const TEXT_MAP = (column: string) =>
   `map_from_entries(list_filter(map_entries(CAST(CAST(${column} AS JSON) AS MAP(VARCHAR, VARCHAR))), e -> e.value IS NOT NULL))`;
 
-const VALID_ROW = "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL";
+// A row must have ids, a start, and an end (start + duration) that fits the 64-bit column.
+const VALID_ROW =
+  "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL " +
+  "AND TRY_CAST(CAST(start_ns AS HUGEINT) + greatest(COALESCE(duration_ns, 0), 0) AS BIGINT) IS NOT NULL";
 
-async function loadFlat(file: InputFile, format: "parquet" | "csv" | "ndjson", gzip: boolean, session: LoadSession): Promise<void> {
+/** Stage a Parquet, CSV or NDJSON file; returns the rows staged. */
+async function loadFlat(file: InputFile, format: "parquet" | "csv" | "ndjson", gzip: boolean, head: Buffer, session: LoadSession): Promise<number> {
+  if (format === "parquet") {
+    if (!gzip) return (await session.stageFlat(RELATIONS.parquet, { path: file.path }, file.name, format)).rows;
+    // Parquet needs random access: a gzipped one is unpacked to a temporary file first.
+    const tmp = mkdtempSync(join(tmpdir(), "adtrace-parquet-"));
+    try {
+      const path = join(tmp, "spans.parquet");
+      try {
+        await pipeline(openBytes(file.path, true), createWriteStream(path));
+      } catch (error) {
+        throw new InputError(file.name, `truncated or corrupt gzip data (${firstLine((error as Error).message)})`);
+      }
+      return (await session.stageFlat(RELATIONS.parquet, { path }, file.name, format)).rows;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  // DuckDB would stop at invalid UTF-8 with a cut-off message (or worse): find its line first.
+  const badLine = await findInvalidUtf8Line(openBytes(file.path, gzip) as AsyncIterable<Buffer>).catch((error: Error) => {
+    throw new InputError(file.name, `truncated or corrupt gzip data (${firstLine(error.message)})`);
+  });
+  if (badLine !== undefined) throw new InputError(`${file.name}:${badLine}`, "not valid UTF-8 text");
   // read_json spells "no compression" 'uncompressed' (it refuses 'none', which read_csv takes).
-  const none = format === "ndjson" ? "uncompressed" : "none";
-  const params: Params = format === "parquet" ? { path: file.path } : { path: file.path, compression: gzip ? "gzip" : none };
-  await session.stageFlat(RELATIONS[format], params, file.name, format);
+  const compression = gzip ? "gzip" : format === "ndjson" ? "uncompressed" : "none";
+  if (format === "ndjson") return (await session.stageFlat(RELATIONS.ndjson, { path: file.path, compression }, file.name, format)).rows;
+  const header = csvHeader(head.toString("utf8"));
+  const columns: Record<string, string> = {};
+  const taken = new Set<string>();
+  header.names.forEach((raw, i) => {
+    // Names as DuckDB's own header reading gives them: blanks numbered, repeats suffixed (case-insensitively).
+    let name = raw.trim() || `column${i}`;
+    for (let n = 1; taken.has(name.toLowerCase()); n++) name = `${raw.trim() || `column${i}`}_${n}`;
+    taken.add(name.toLowerCase());
+    columns[name] = "VARCHAR";
+  });
+  return (await session.stageFlat(RELATIONS.csv, { path: file.path, delim: header.delimiter, columns: new TextStruct(columns), compression }, file.name, format)).rows;
 }
 
 /**
  * Stage the rows of a flat relation (`read_parquet($path)`, a temp table…) through the column
  * mapping. Rows without a usable trace id, span id or start time are skipped and counted.
  */
-const MAX_SKIP_EXAMPLES = 5;
-
 async function stageFlatRelation(
-  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map">, stats: IngestStats, base: number,
-): Promise<void> {
+  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map">, stats: IngestStats,
+  plan?: ResolvedMapping,
+): Promise<StagedFlat> {
   try {
     const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params);
     const columns: ColumnInfo[] = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const mapping = planMapping(columns, options.map, source);
-    const select = `SELECT ${mappingSelect(columns, mapping)} FROM ${relation}`;
-    const total = Number(await db.scalar(`SELECT count(*) FROM ${relation}`, params));
-    const before = Number((await db.query("spans.count_source", { base, source }))[0]!.n);
-    await db.exec(
+    const planned = plan?.mapping ?? planMapping(columns, options.map, source);
+    // One pass for the row count and the magnitudes the time units are decided from.
+    const probe = plan ? undefined : unitProbeSelect(columns, planned);
+    const [counted] = await db.all(`SELECT count(*) AS total${probe ? `, ${probe}` : ""} FROM ${relation}`, params);
+    const total = Number(counted!.total);
+    const resolved = plan ?? resolveUnits(columns, planned, { start: numberOrNull(counted!.start), end: numberOrNull(counted!.end) });
+    for (const message of resolved.warnings) warn(stats, `${source}: ${message}`);
+    const select = `SELECT ${mappingSelect(columns, resolved.mapping)} FROM ${relation}`;
+    const [inserted] = await db.all(
       `INSERT INTO spans SELECT trace_id, span_id,
          CASE WHEN regexp_full_match(parent_span_id, '[0-9a-f]{16}') AND parent_span_id <> '0000000000000000' THEN parent_span_id END,
          name, COALESCE(NULLIF(service, ''), json_extract_string(resource_attributes, '$."service.name"'), ''),
@@ -345,15 +429,46 @@ async function stageFlatRelation(
        FROM (${select}) WHERE ${VALID_ROW}`,
       { ...params, source },
     );
-    const staged = Number((await db.query("spans.count_source", { base, source }))[0]!.n) - before;
-    const bad = total - staged;
+    const rows = Number(inserted?.Count ?? 0);
+    const bad = total - rows;
     if (bad > 0) {
-      if (options.strict) throw new InputError(source, `${bad} row(s) without a valid trace id, span id or start time (--strict)`);
-      stats.skipped += bad;
-      if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${source}: ${bad} row(s) without a valid trace id, span id or start time`);
+      const reason = `${bad} row${bad === 1 ? "" : "s"} without a valid trace id, span id or start time`;
+      if (options.strict) throw new InputError(source, `${reason} (--strict)`);
+      recordSkip(stats, source, reason, bad);
     }
+    return { rows, columns, ...resolved };
   } catch (error) {
     if (error instanceof InputError || error instanceof UsageError) throw error;
-    throw new InputError(source, `cannot read as ${format}: ${firstLine((error as Error).message)}`);
+    // A temporary copy (an unpacked .parquet.gz) is called by the user's name for it.
+    const message = error instanceof Error ? error.message : String(error);
+    throw flatReadError(source, format, typeof params.path === "string" ? message.split(params.path).join(source) : message);
   }
+}
+
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+/** A Parquet file DuckDB cannot read (no footer, a cut or damaged file): one line naming it. */
+export function unreadableParquet(source: string, duckdbMessage: string): InputError {
+  return new InputError(source, `not a readable Parquet file (truncated or corrupt?): ${firstLine(duckdbMessage)}`);
+}
+
+/** DuckDB's multi-line reader errors as one line that says where and what. */
+function flatReadError(source: string, format: string, message: string): InputError {
+  const csvLine = /CSV Error on Line: (\d+)/.exec(message);
+  if (csvLine) {
+    const lines = message.split("\n").map((l) => l.trim());
+    const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
+    const reason = fields
+      ? `expected ${fields[1]} fields as in the header, found ${Number(fields[2]) > Number(fields[1]) ? "more" : fields[2]}`
+      : /invalid unicode/i.test(message)
+        ? "not valid UTF-8 text"
+        : /unterminated quote/i.test(message)
+          ? "a quoted field that is never closed"
+          : lines[lines.findIndex((l) => l.startsWith("Original Line")) + 1] || firstLine(message);
+    return new InputError(`${source}:${csvLine[1]}`, `${reason} (CSV)`);
+  }
+  if (format === "parquet") return unreadableParquet(source, message);
+  return new InputError(source, `cannot read as ${format}: ${firstLine(message)}`);
 }

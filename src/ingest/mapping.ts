@@ -2,7 +2,19 @@
 // into DuckDB) onto the canonical schema. The decisions are made here in JS from the column
 // names and DuckDB types; the result is one SELECT whose only non-constant text is quoted
 // identifiers of the table's own columns. Columns that map to nothing become attributes.
+//
+// `source` is adtrace's record of where a span came from (the file or URL), so a table's own
+// `source` column is NOT mapped onto it: it stays an attribute like any other column. The one
+// exception is a canonical table, as `adtrace export` writes it (exactly the canonical columns):
+// its `source` already is that record, and keeping it makes export → load lossless.
+//
+// Time units are decided once per table, not per row: a unit in the column's name (start_ms,
+// duration_us) or in --map is taken, unless the values plainly contradict the name (a start_ns
+// column of ms epoch values, which would land in 1970); a time column without a unit gets one
+// from the magnitude of its values (epochUnit, the JSON adapters' rule); the end follows the
+// start; a duration without a unit follows a numeric start's unit. Every guess is a warning.
 import { UsageError } from "../errors.js";
+import { epochUnit } from "./span.js";
 
 export type Target =
   | "trace_id" | "span_id" | "parent_span_id" | "name" | "service" | "kind" | "status"
@@ -25,8 +37,20 @@ const CANDIDATES: Record<Target, string[]> = {
   attributes: ["attributes", "span_attributes", "attrs", "tags"],
   resource_attributes: ["resource_attributes", "resourceattributes", "resource"],
   trace_state: ["trace_state", "tracestate"],
-  source: ["source"],
+  // Never automatic (see the module comment): only --map source=COLUMN or a canonical table.
+  source: [],
 };
+
+/** The columns of the canonical table, in order (DESIGN.md). */
+export const CANONICAL_COLUMN_NAMES = [
+  "trace_id", "span_id", "parent_span_id", "name", "service", "kind", "status", "start_ns", "duration_ns",
+  "attributes", "resource_attributes", "trace_state", "source",
+] as const;
+
+/** Whether a table has exactly the canonical columns (as `adtrace export` writes it). */
+export function isCanonicalTable(names: readonly string[]): boolean {
+  return names.length === CANONICAL_COLUMN_NAMES.length && CANONICAL_COLUMN_NAMES.every((c) => names.includes(c));
+}
 
 export const MAP_TARGETS = Object.keys(CANDIDATES) as Target[];
 
@@ -48,10 +72,14 @@ export interface ColumnInfo {
   type: string;
 }
 
+type TimeTarget = "start" | "end" | "duration";
+
 export interface Mapping {
   columns: Partial<Record<Target, string>>;
-  /** Unit of the start/end/duration columns. */
+  /** Unit of the start/end/duration columns ("auto" until resolveUnits has seen the data). */
   units: { start?: Unit; end?: Unit; duration?: Unit };
+  /** Where each unit came from: --map (taken as given) or the column's name (checked against the data). */
+  unitSource: Partial<Record<TimeTarget, "map" | "name">>;
   leftovers: string[];
 }
 
@@ -73,7 +101,7 @@ export function parseMapOptions(pairs: readonly string[] = []): Record<string, s
 
 export function planMapping(columns: readonly ColumnInfo[], overrides: Record<string, string> = {}, where = "input"): Mapping {
   const names = columns.map((c) => c.name);
-  const mapping: Mapping = { columns: {}, units: {}, leftovers: [] };
+  const mapping: Mapping = { columns: {}, units: {}, unitSource: {}, leftovers: [] };
   for (const [rawTarget, column] of Object.entries(overrides)) {
     if (!names.includes(column)) {
       throw new UsageError(`${where}: --map ${rawTarget}=${column}: no column '${column}' (columns: ${names.join(", ")})`);
@@ -81,8 +109,12 @@ export function planMapping(columns: readonly ColumnInfo[], overrides: Record<st
     const unit = /_(ns|us|ms|s)$/.exec(rawTarget)?.[1] as Unit | undefined;
     const target = (unit ? rawTarget.replace(/_(ns|us|ms|s)$/, "") : rawTarget) as Target;
     mapping.columns[target] = column;
-    if (unit && (target === "start" || target === "end" || target === "duration")) mapping.units[target] = unit;
+    if (unit && (target === "start" || target === "end" || target === "duration")) {
+      mapping.units[target] = unit;
+      mapping.unitSource[target] = "map";
+    }
   }
+  if (mapping.columns.source === undefined && isCanonicalTable(names)) mapping.columns.source = "source";
   for (const target of MAP_TARGETS) {
     if (mapping.columns[target]) continue;
     const taken = new Set(Object.values(mapping.columns));
@@ -91,7 +123,10 @@ export function planMapping(columns: readonly ColumnInfo[], overrides: Record<st
   }
   for (const target of ["start", "end", "duration"] as const) {
     const column = mapping.columns[target];
-    if (column && !mapping.units[target]) mapping.units[target] = unitFromName(column, target);
+    if (column && !mapping.units[target]) {
+      mapping.units[target] = unitFromName(column);
+      if (mapping.units[target] !== "auto") mapping.unitSource[target] = "name";
+    }
   }
   const used = new Set(Object.values(mapping.columns));
   mapping.leftovers = names.filter((n) => !used.has(n));
@@ -102,13 +137,12 @@ export function planMapping(columns: readonly ColumnInfo[], overrides: Record<st
   return mapping;
 }
 
-function unitFromName(column: string, target: "start" | "end" | "duration"): Unit {
+function unitFromName(column: string): Unit {
   const n = column.toLowerCase();
   if (/(_|^)(ns|nanos?|unix_nano)$|nano$/.test(n)) return "ns";
   if (/(_|^)(us|micros?)$/.test(n)) return "us";
   if (/(_|^)(ms|millis?)$/.test(n)) return "ms";
   if (/(_|^)s$/.test(n)) return "s";
-  if (target === "duration") return /latency|elapsed/.test(n) ? "ms" : "ns";
   return "auto";
 }
 
@@ -119,28 +153,116 @@ export function quoteIdent(name: string): string {
 const FACTOR: Record<Exclude<Unit, "auto">, string> = { ns: "1", us: "1000", ms: "1000000", s: "1000000000" };
 
 const isTimestampType = (t: string) => /^TIMESTAMP|^DATE/.test(t);
-const isNumericType = (t: string) => /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|DOUBLE|FLOAT|REAL|DECIMAL)/.test(t);
+const isIntegerType = (t: string) => /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)/.test(t);
+const isNumericType = (t: string) => isIntegerType(t) || /^(DOUBLE|FLOAT|REAL|DECIMAL)/.test(t);
 
-/** An epoch-ns BIGINT expression for a time column of any type. */
+/** A numeric DOUBLE expression for a time column that holds numbers (or numeric text); undefined for dates and intervals. */
+function numericExpr(col: ColumnInfo): string | undefined {
+  if (isTimestampType(col.type) || /^INTERVAL/.test(col.type)) return undefined;
+  return isNumericType(col.type) ? `CAST(${quoteIdent(col.name)} AS DOUBLE)` : `TRY_CAST(${quoteIdent(col.name)} AS DOUBLE)`;
+}
+
+/** An epoch-ns BIGINT expression for a time column of any type; numbers are in `unit`. */
 function epochExpr(col: ColumnInfo, unit: Unit): string {
   const q = quoteIdent(col.name);
   // An instant (TIMESTAMPTZ) directly: casting it to TIMESTAMP_NS would shift it by the machine's time zone.
   if (/^(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)/.test(col.type)) return `epoch_ns(${q})`;
   if (isTimestampType(col.type)) return `epoch_ns(CAST(${q} AS TIMESTAMP_NS))`;
-  const numeric = isNumericType(col.type) ? `CAST(${q} AS HUGEINT)` : `TRY_CAST(TRY_CAST(${q} AS DOUBLE) AS HUGEINT)`;
-  const scaled = unit === "auto" ? autoEpoch(numeric) : `(${numeric} * ${FACTOR[unit]})`;
-  if (isNumericType(col.type)) return `TRY_CAST(${scaled} AS BIGINT)`;
+  const factor = FACTOR[unit === "auto" ? "ns" : unit];
+  // Out of the 64-bit range after scaling: NULL, so the row is skipped and counted. Integers are
+  // scaled exactly; fractions (1714564801.5 s) through a decimal, keeping the sub-unit part.
+  if (isIntegerType(col.type)) return `TRY_CAST(CAST(${q} AS HUGEINT) * ${factor} AS BIGINT)`;
+  const fraction = (x: string) => `TRY_CAST(round(TRY_CAST(${x} AS DECIMAL(38, 9)) * ${factor}) AS BIGINT)`;
+  if (isNumericType(col.type)) return fraction(q);
   // Text: a number (exact when it is an integer string), or an ISO 8601 timestamp. A timestamp
   // without a zone is UTC (a TIMESTAMPTZ cast would read it in the machine's zone); TIMESTAMP_NS
   // applies a Z or ±hh:mm offset and keeps nanoseconds; named zones fall through to TIMESTAMPTZ.
-  const exact = `TRY_CAST(${q} AS HUGEINT)`;
-  const exactScaled = unit === "auto" ? autoEpoch(exact) : `(${exact} * ${FACTOR[unit]})`;
-  return `COALESCE(TRY_CAST(${exactScaled} AS BIGINT), TRY_CAST(${scaled} AS BIGINT), epoch_ns(TRY_CAST(${q} AS TIMESTAMP_NS)), epoch_ns(TRY_CAST(${q} AS TIMESTAMPTZ)))`;
+  return `COALESCE(TRY_CAST(TRY_CAST(${q} AS HUGEINT) * ${factor} AS BIGINT), ${fraction(q)}, ` +
+    `epoch_ns(TRY_CAST(${q} AS TIMESTAMP_NS)), epoch_ns(TRY_CAST(${q} AS TIMESTAMPTZ)))`;
 }
 
-// Epoch magnitudes: ns ≥ 1e17, µs ≥ 1e14, ms ≥ 1e11, else seconds (see span.ts epochNs).
-function autoEpoch(x: string): string {
-  return `(CASE WHEN abs(${x}) >= 100000000000000000 OR ${x} = 0 THEN ${x} WHEN abs(${x}) >= 100000000000000 THEN ${x} * 1000 WHEN abs(${x}) >= 100000000000 THEN ${x} * 1000000 ELSE ${x} * 1000000000 END)`;
+/**
+ * A SELECT list over the table giving the typical magnitude (median of absolute values) of the
+ * numeric start and end columns, for resolveUnits; undefined when neither holds numbers.
+ */
+export function unitProbeSelect(columns: readonly ColumnInfo[], mapping: Mapping): string | undefined {
+  const parts = (["start", "end"] as const).flatMap((target) => {
+    const col = columnInfo(columns, mapping, target);
+    const numeric = col && numericExpr(col);
+    return numeric ? [`approx_quantile(abs(${numeric}), 0.5) AS ${target}`] : [];
+  });
+  return parts.length ? parts.join(", ") : undefined;
+}
+
+/** Typical magnitudes of the numeric time columns (what unitProbeSelect returns). */
+export interface UnitProbe {
+  start?: number | null;
+  end?: number | null;
+}
+
+const UNIT_WORD: Record<Exclude<Unit, "auto">, string> = { ns: "ns", us: "µs", ms: "ms", s: "s" };
+
+/**
+ * Settle the time units of a planned mapping from the data (see the module comment): returns
+ * the mapping with every unit concrete, and a warning for every unit that was guessed or
+ * corrected.
+ */
+export function resolveUnits(columns: readonly ColumnInfo[], planned: Mapping, probe: UnitProbe): { mapping: Mapping; warnings: string[] } {
+  const mapping: Mapping = { ...planned, units: { ...planned.units } };
+  const warnings: string[] = [];
+  const numericTime = (target: "start" | "end") => {
+    const col = columnInfo(columns, mapping, target);
+    return col !== undefined && numericExpr(col) !== undefined;
+  };
+  const settle = (target: "start" | "end", fallback: Unit | undefined) => {
+    const column = mapping.columns[target];
+    if (!column || !numericTime(target) || mapping.unitSource[target] === "map") return;
+    const named = mapping.units[target] ?? "auto";
+    const typical = probe[target];
+    if (typical === null || typical === undefined) {
+      if (named === "auto") mapping.units[target] = fallback ?? "ns";
+      return;
+    }
+    const seen = epochUnit(typical);
+    if (named !== "auto") {
+      // The name's unit gives an epoch between 1973 and 2262: it stands. Otherwise, when the
+      // magnitude says another unit, the name is wrong (ms values in a start_ns column).
+      const asNs = typical * Number(FACTOR[named]);
+      if (asNs >= 1e17 && asNs < 9.2e18) return;
+      if (seen.unit === "relative" || seen.unit === named) return;
+      mapping.units[target] = seen.unit;
+      warnings.push(`column '${column}' holds values like ${typical}, which are epoch ${UNIT_WORD[seen.unit]} rather than ${UNIT_WORD[named]}: read as ${UNIT_WORD[seen.unit]} (--map ${target}_${named}=${column} insists on ${UNIT_WORD[named]})`);
+      return;
+    }
+    if (fallback !== undefined) {
+      mapping.units[target] = fallback;
+      return;
+    }
+    if (seen.unit === "relative") {
+      mapping.units[target] = "ns";
+      warnings.push(`column '${column}' holds values like ${typical}, too small to be Unix epoch times (relative times?): read as ns from 1970 (--map ${target}_ms=${column} or similar names the unit)`);
+      return;
+    }
+    mapping.units[target] = seen.unit;
+    if (seen.unit !== "ns") warnings.push(`column '${column}' names no unit and holds values like ${typical}: read as epoch ${UNIT_WORD[seen.unit]} (--map ${target}_${seen.unit}=${column} says so explicitly)`);
+  };
+  settle("start", undefined);
+  // One unit decision for both ends: an end without a unit of its own follows a numeric start.
+  const startUnit = numericTime("start") ? mapping.units.start : undefined;
+  settle("end", mapping.unitSource.end ? undefined : startUnit);
+  const duration = columnInfo(columns, mapping, "duration");
+  if (duration && !mapping.unitSource.duration && !/^INTERVAL/.test(duration.type)) {
+    const unit = startUnit && startUnit !== "auto" ? startUnit : /latency|elapsed/i.test(duration.name) ? "ms" : "ns";
+    mapping.units.duration = unit;
+    const why = startUnit ? `the unit of the start column '${mapping.columns.start}'` : "the default for a duration without a unit";
+    warnings.push(`duration column '${duration.name}' names no unit: read as ${UNIT_WORD[unit]}, ${why} (--map duration_ms=${duration.name} or similar names the unit)`);
+  }
+  return { mapping, warnings };
+}
+
+function columnInfo(columns: readonly ColumnInfo[], mapping: Mapping, target: Target): ColumnInfo | undefined {
+  const name = mapping.columns[target];
+  return name === undefined ? undefined : columns.find((c) => c.name === name);
 }
 
 function durationExpr(col: ColumnInfo, unit: Unit): string {
@@ -180,10 +302,7 @@ const STATUS_CASE = (x: string) =>
  * trace_id, span_id or start_ns and are filtered (and counted) by the caller.
  */
 export function mappingSelect(columns: readonly ColumnInfo[], mapping: Mapping): string {
-  const info = (target: Target) => {
-    const name = mapping.columns[target];
-    return name === undefined ? undefined : columns.find((c) => c.name === name);
-  };
+  const info = (target: Target) => columnInfo(columns, mapping, target);
   const startCol = info("start")!;
   const start = epochExpr(startCol, mapping.units.start ?? "auto");
   const endCol = info("end");
@@ -191,7 +310,7 @@ export function mappingSelect(columns: readonly ColumnInfo[], mapping: Mapping):
   const duration = durCol
     ? durationExpr(durCol, mapping.units.duration ?? "ns")
     : endCol
-      ? `(${epochExpr(endCol, mapping.units.end ?? "auto")} - ${start})`
+      ? `TRY_CAST(CAST(${epochExpr(endCol, mapping.units.end ?? "auto")} AS HUGEINT) - ${start} AS BIGINT)`
       : "0";
   const leftoverJson = mapping.leftovers.length
     ? `CAST(to_json(struct_pack(${mapping.leftovers.map((c) => `${quoteIdent(c)} := CAST(${quoteIdent(c)} AS VARCHAR)`).join(", ")})) AS VARCHAR)`

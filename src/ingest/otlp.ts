@@ -2,48 +2,55 @@
 // the Jaeger /api/v3 wrapper `{"result":{"resourceSpans":…}}`, lowerCamelCase or snake_case
 // keys, the legacy `instrumentationLibrarySpans`, ids in any hex case (or base64), 64-bit numbers
 // as strings or numbers, and enums as integers or names.
-import { asArray, field, isObject, WrongShape, type RecordContext } from "./adapter.js";
+import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "./adapter.js";
 import {
-  epochNs, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, toBigInt, TRACE_ID_LENGTHS, warn,
+  normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes,
 } from "./span.js";
 
 const MAX_DEPTH = 32;
 
-/** The resourceSpans array of a record, or undefined when the record is not OTLP. */
-export function otlpResourceSpans(record: unknown): unknown[] | undefined {
+/**
+ * What a record holds under resourceSpans (directly or in the /api/v3 `result` wrapper), or
+ * undefined when the record is not OTLP. The value is whatever is there: readers check its shape.
+ */
+export function otlpResourceSpans(record: unknown): { value: unknown; key: string } | undefined {
   if (!isObject(record)) return undefined;
   const direct = field(record, "resourceSpans", "resource_spans");
-  if (direct !== undefined) return asArray(direct);
+  if (direct !== undefined) return { value: direct, key: "resourceSpans" };
   const result = record.result;
   if (isObject(result)) {
     const inner = field(result, "resourceSpans", "resource_spans");
-    if (inner !== undefined) return asArray(inner);
+    if (inner !== undefined) return { value: inner, key: "result.resourceSpans" };
   }
   return undefined;
 }
 
 export function readOtlpRecord(record: unknown, ctx: RecordContext): void {
-  const resourceSpans = otlpResourceSpans(record);
-  if (!resourceSpans) throw new WrongShape("expected an OTLP object with resourceSpans");
-  for (const rs of resourceSpans) readResourceSpans(rs, ctx);
+  const found = otlpResourceSpans(record);
+  if (!found) throw new WrongShape('expected an OTLP object with "resourceSpans"');
+  if (!Array.isArray(found.value)) throw new WrongShape(`expected "${found.key}" to be an array of resource spans, got ${jsonKind(found.value)}`);
+  found.value.forEach((rs, i) => readResourceSpans(rs, ctx.element(i)));
 }
 
 /** One element of resourceSpans (what the large-document reader hands over one at a time). */
 export function readResourceSpans(rs: unknown, ctx: RecordContext): void {
   if (!isObject(rs)) {
-    ctx.skip("resourceSpans entry is not an object");
+    ctx.skip(`resourceSpans entry is ${jsonKind(rs)}, expected an object`);
     return;
   }
   const resource = field(rs, "resource");
   const resourceAttributes = isObject(resource) ? attributesOf(field(resource, "attributes"), ctx) : {};
   const service = resourceAttributes["service.name"] ?? "";
-  const scopes = [
-    ...asArray(field(rs, "scopeSpans", "scope_spans")),
-    ...asArray(field(rs, "instrumentationLibrarySpans", "instrumentation_library_spans")),
-  ];
-  for (const scope of scopes) {
-    if (!isObject(scope)) continue;
-    for (const span of asArray(scope.spans)) readSpan(span, service, resourceAttributes, ctx);
+  const scopeSpans = listField(rs, ctx, "resourceSpans entry", "scopeSpans", "scope_spans");
+  const legacy = listField(rs, ctx, "resourceSpans entry", "instrumentationLibrarySpans", "instrumentation_library_spans");
+  if (!scopeSpans || !legacy) return;
+  for (const scope of [...scopeSpans, ...legacy]) {
+    if (!isObject(scope)) {
+      ctx.skip(`scopeSpans entry is ${jsonKind(scope)}, expected an object`);
+      continue;
+    }
+    const spans = listField(scope, ctx, "scopeSpans entry", "spans");
+    for (const span of spans ?? []) readSpan(span, service, resourceAttributes, ctx);
   }
 }
 
@@ -60,18 +67,10 @@ function readSpan(span: unknown, service: string, resourceAttributes: Record<str
   const start = toBigInt(field(span, "startTimeUnixNano", "start_time_unix_nano"));
   const end = toBigInt(field(span, "endTimeUnixNano", "end_time_unix_nano"));
   if (start === undefined) return ctx.skip(`span ${spanId} has no startTimeUnixNano`);
-  const startNs = epochNs(start);
-  if (startNs.unit !== "ns") warn(ctx.stats, `timestamps that looked like ${startNs.unit} rather than ns were scaled to ns`);
-  let durationNs = 0n;
   if (end === undefined) warn(ctx.stats, "spans without an end time were given duration 0");
-  else {
-    const endNs = startNs.unit === "ns" ? end : epochNs(end).ns;
-    durationNs = endNs - startNs.ns;
-    if (durationNs < 0n) {
-      warn(ctx.stats, "spans that end before they start were given duration 0");
-      durationNs = 0n;
-    }
-  }
+  const times = spanTimes(start, 1n, end);
+  if (!times.ok) return ctx.skip(`span ${spanId}: ${times.reason}`);
+  warnTimes(ctx.stats, times, "OTLP times", "ns");
   const status = field(span, "status");
   const traceState = field(span, "traceState", "trace_state");
   ctx.emit({
@@ -82,8 +81,8 @@ function readSpan(span: unknown, service: string, resourceAttributes: Record<str
     service,
     kind: normalizeKind(field(span, "kind")),
     status: normalizeStatus(isObject(status) ? field(status, "code") : undefined),
-    startNs: startNs.ns,
-    durationNs,
+    startNs: times.startNs,
+    durationNs: times.durationNs,
     attributes: attributesOf(field(span, "attributes"), ctx),
     resourceAttributes,
     traceState: typeof traceState === "string" && traceState !== "" ? traceState : null,

@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import { parseLines, type JsonFormat } from "./json-lines.js";
 import { SpoolWriter, type SpoolDir } from "./spool.js";
-import type { IngestStats } from "./span.js";
+import { MAX_SKIP_EXAMPLES, type IngestStats } from "./span.js";
 import type { WorkerInit, WorkerReply } from "./parse-worker.js";
 
 const CHUNK_BYTES = 4 << 20;
@@ -131,7 +131,7 @@ async function spoolWithWorkers(stream: Readable, options: SpoolOptions, count: 
     for (const p of pool) {
       const end = p.ended!;
       options.stats.skipped += end.skipped;
-      for (const example of end.skippedExamples) if (options.stats.skippedExamples.length < 5) options.stats.skippedExamples.push(example);
+      for (const example of end.skippedExamples) if (options.stats.skippedExamples.length < MAX_SKIP_EXAMPLES) options.stats.skippedExamples.push(example);
       for (const [message, n] of end.warnings) options.stats.warnings.set(message, (options.stats.warnings.get(message) ?? 0) + n);
     }
     return { files, rows: pool.reduce((n, p) => n + p.ended!.rows, 0) };

@@ -9,11 +9,12 @@
 import { userInfo } from "node:os";
 import pg from "pg";
 import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
-import { Db } from "../core/db.js";
+import type { Db } from "../core/db.js";
+import { withWritableDb } from "../core/load-db.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
-import { withLoadSession, type LoadOptions, type LoadProgress, type LoadResult } from "./load.js";
-import { mappingSelect, planMapping, quoteIdent, type ColumnInfo, type Mapping } from "./mapping.js";
+import { withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping, type StagedFlat } from "./load.js";
+import { mappingSelect, planMapping, quoteIdent, resolveUnits, type ColumnInfo, type Mapping, type UnitProbe } from "./mapping.js";
 
 export interface PullOptions {
   /** postgres://, postgresql:// or redshift:// URL. */
@@ -80,11 +81,12 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
   if (timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) throw new UsageError(`--timeout expects a number of seconds > 0, got ${timeout}`);
 
   const pgCall = <T>(where: string, fn: () => Promise<T>) => guardPg(where, target, timeout, fn);
-  const client = new pg.Client({
+  // Guarded too: pg reads the files sslrootcert/sslcert/sslkey name while building the client.
+  const client = await pgCall(target.url, async () => new pg.Client({
     connectionString: target.connectionString,
     connectionTimeoutMillis: Math.round(1000 * (timeout ?? target.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_S)),
     application_name: "adtrace",
-  });
+  }));
   // A connection that dies between statements is reported by the next statement; don't crash.
   client.on("error", () => undefined);
   try {
@@ -105,9 +107,12 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
       byFoldedName.set(c.name.toLowerCase(), c.name);
     }
     // Plan once here so an unmappable table fails before the DuckDB file is touched.
-    const mapping = planMapping(columns.map((c) => ({ name: c.name, type: DUCK_TYPE[c.kind] })), options.map, source);
-    const start = columns.find((c) => c.name === mapping.columns.start)!;
-    const bound = await pgCall(source, () => boundPlan(client, start, mapping, qualified));
+    const duckColumns = columns.map((c) => ({ name: c.name, type: DUCK_TYPE[c.kind] }));
+    const planned = planMapping(duckColumns, options.map, source);
+    // Units are settled once, from a sample, so the server-side bound and the load agree.
+    const plan = await pgCall(source, () => resolvePullUnits(client, columns, duckColumns, planned, qualified));
+    const start = columns.find((c) => c.name === planned.columns.start)!;
+    const bound = boundPlan(start, plan.mapping);
     const notes: string[] = [];
     if (bound.kind === "none") {
       if (since !== undefined || until !== undefined) {
@@ -117,8 +122,7 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
     }
 
     const path = options.db ?? DEFAULT_DB;
-    const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB" });
-    try {
+    return await withWritableDb(path, async (db) => {
       let rowsFetched = 0;
       let stored: bigint | undefined;
       let lower: bigint | undefined;
@@ -177,12 +181,12 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
         options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: bytes, spans: rowsFetched });
 
         const skippedBefore = session.stats.skipped;
-        await session.stageFlat(TEMP_TABLE, {}, source, target.format);
-        after = await maxStartNs(db, options.map, source);
+        const staged = await session.stageFlat(TEMP_TABLE, {}, source, target.format, plan);
+        after = await maxStartNs(db, staged, source);
         if (after !== undefined && bound.kind !== "none") await db.run("pull.save_watermark", { ...stateKey, max_start_ns: after });
         await db.exec(`DROP TABLE ${TEMP_TABLE}`);
-        session.record({
-          source, format: target.format, bytes, sha256: "", spansRead: 0, spansAdded: 0, duplicates: 0, conflicts: 0,
+        await session.record({
+          source, format: target.format, bytes, sha256: "", spansRead: staged.rows, spansAdded: 0, duplicates: 0, conflicts: 0,
           skipped: session.stats.skipped - skippedBefore,
         });
       });
@@ -197,19 +201,15 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
         highWaterAfter: highWaterAfter === undefined ? undefined : isoFromNs(highWaterAfter),
         notes, load, totalSpans,
       };
-    } finally {
-      db.close();
-    }
+    });
   } finally {
     await client.end().catch(() => undefined /* closing a broken connection can fail; nothing is left to do */);
   }
 }
 
-/** The highest canonical start_ns among the pulled rows, through the same mapping the load used. */
-async function maxStartNs(db: Db, map: PullOptions["map"], source: string): Promise<bigint | undefined> {
-  const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${TEMP_TABLE})`);
-  const columns: ColumnInfo[] = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-  const select = mappingSelect(columns, planMapping(columns, map, source));
+/** The highest canonical start_ns among the pulled rows, through the mapping the load used. */
+async function maxStartNs(db: Db, staged: StagedFlat, source: string): Promise<bigint | undefined> {
+  const select = mappingSelect(staged.columns, staged.mapping);
   const max = await db.scalar(`SELECT CAST(max(start_ns) AS VARCHAR) FROM (SELECT ${select} FROM ${TEMP_TABLE})`, { source });
   return max === null || max === undefined ? undefined : BigInt(String(max));
 }
@@ -260,7 +260,8 @@ export function parsePullUrl(text: string, env: NodeJS.ProcessEnv = process.env)
   const database = decode(url.pathname.replace(/^\//, "")) || env.PGDATABASE || user;
   const connectTimeout = url.searchParams.get("connect_timeout");
   const connectTimeoutSeconds = connectTimeout !== null && Number(connectTimeout) > 0 ? Number(connectTimeout) : undefined;
-  const secrets = [decode(url.password), url.password, env.PGPASSWORD ?? "", url.searchParams.get("password") ?? ""].filter((s) => s.length >= 4);
+  // Every password, however short: an error that echoes it must not show it.
+  const secrets = [decode(url.password), url.password, env.PGPASSWORD ?? "", url.searchParams.get("password") ?? ""].filter((s) => s.length > 0);
   return {
     format,
     url: `${format}://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(database)}`,
@@ -377,18 +378,25 @@ type BoundPlan = { kind: "time" } | { kind: "integer"; factor: bigint } | { kind
 
 const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, ms: 1_000_000n, s: 1_000_000_000n };
 
-async function boundPlan(client: pg.Client, start: PgColumn, mapping: Mapping, qualified: string): Promise<BoundPlan> {
+/** Where the mapped time columns hold numbers, a sample of them (the first 1,000, not the whole table) settles their units. */
+async function resolvePullUnits(client: pg.Client, columns: PgColumn[], duckColumns: ColumnInfo[], planned: Mapping, qualified: string): Promise<ResolvedMapping> {
+  const probe: UnitProbe = {};
+  for (const target of ["start", "end"] as const) {
+    const column = columns.find((c) => c.name === planned.columns[target]);
+    if (!column || !["bigint", "hugeint", "double", "varchar"].includes(column.kind)) continue;
+    const q = pg.escapeIdentifier(column.name);
+    const sample = await client.query<unknown[]>({ text: `SELECT ${q} FROM ${qualified} WHERE ${q} IS NOT NULL LIMIT 1000`, rowMode: "array", types: RAW_TEXT });
+    const magnitudes = sample.rows.map((r) => Math.abs(Number(r[0]))).filter(Number.isFinite).sort((a, b) => a - b);
+    probe[target] = magnitudes.length ? magnitudes[Math.floor(magnitudes.length / 2)]! : null;
+  }
+  return resolveUnits(duckColumns, planned, probe);
+}
+
+function boundPlan(start: PgColumn, mapping: Mapping): BoundPlan {
   if (start.kind === "timestamptz" || start.kind === "timestamp") return { kind: "time" };
   if (start.kind !== "bigint" && start.kind !== "hugeint" && start.kind !== "double") return { kind: "none" };
-  let unit = mapping.units.start ?? "auto";
-  if (unit === "auto") {
-    // The same magnitude rule as the mapping's: ns ≥ 1e17, µs ≥ 1e14, ms ≥ 1e11, else seconds.
-    const q = pg.escapeIdentifier(start.name);
-    const sample = await client.query({ text: `SELECT ${q} FROM ${qualified} WHERE ${q} IS NOT NULL LIMIT 1`, rowMode: "array", types: RAW_TEXT });
-    const v = Math.abs(Number(sample.rows[0]?.[0] ?? 0));
-    unit = v === 0 || v >= 1e17 ? "ns" : v >= 1e14 ? "us" : v >= 1e11 ? "ms" : "s";
-  }
-  const factor = UNIT_NS[unit]!;
+  const unit = mapping.units.start;
+  const factor = UNIT_NS[unit === undefined || unit === "auto" ? "ns" : unit]!;
   return start.kind === "double" ? { kind: "decimal", factor } : { kind: "integer", factor };
 }
 
@@ -548,12 +556,19 @@ function describePgError(error: unknown, where: string, target: PullTarget, time
   if (/password must be a string|no password/i.test(message)) return fail(`the server asks for a password and none was given (put it in PGPASSWORD, ~/.pgpass or the URL)`);
   if (/ssl|tls|certificate/i.test(message)) return fail(`TLS failed with ${at}: ${message} (see sslmode in the URL)`);
   if (/Connection terminated|ECONNRESET|socket/i.test(message) || code === "ECONNRESET" || code === "EPIPE") return fail(`lost the connection to ${at}: ${message}`);
+  // A file the URL names (sslrootcert, sslcert, sslkey) that cannot be read: the path is the user's own.
+  const path = (error as { path?: unknown }).path;
+  if (typeof path === "string" && code !== undefined) return fail(`cannot read ${path}, which the URL names (sslrootcert, sslcert or sslkey): ${code === "ENOENT" ? "no such file" : code}`);
   if (code !== undefined && /^E[A-Z]+$/.test(code)) return fail(`cannot reach ${at}: ${message}`);
-  return error;
+  // Not recognised (a bug, reported as one): still without the password.
+  const unknown = new Error(message);
+  unknown.stack = scrub(error instanceof Error ? error.stack ?? message : message, target);
+  return unknown;
 }
 
 function scrub(text: string, target: PullTarget): string {
   let out = text;
-  for (const secret of target.secrets) out = out.split(secret).join("***");
+  // Longest first, so a password that contains another is replaced whole.
+  for (const secret of [...target.secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join("***");
   return out;
 }

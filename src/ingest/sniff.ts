@@ -23,7 +23,8 @@ export interface Sniffed {
 /**
  * Whether JSON text beginning with `text` holds one record per line: its first line is a whole
  * JSON value and another value starts on a later line. A pretty-printed document's first line
- * ("{" or "[") is not a whole value. Undefined when `text` (not the whole file) ends before that
+ * ("{" or "[") is not a whole value. A broken first line of JSON Lines is told apart by the next
+ * few lines (see laterRecordLines). Undefined when `text` (not the whole file) ends before that
  * can be told.
  */
 export function jsonLinesFromHead(text: string, isWholeFile: boolean): boolean | undefined {
@@ -32,14 +33,48 @@ export function jsonLinesFromHead(text: string, isWholeFile: boolean): boolean |
   if (start < 0) return false;
   const newline = text.indexOf("\n", start);
   if (newline < 0) return isWholeFile ? false : undefined;
-  try {
-    JSON.parse(text.slice(start, newline));
-  } catch {
-    return false; // the first line is part of a document spread over lines
-  }
+  if (parseOrUndefined(text.slice(start, newline)) === undefined) return laterRecordLines(text.slice(newline + 1)) !== undefined;
   const rest = text.slice(newline + 1);
   if (rest.trim() === "" && !isWholeFile) return undefined;
   return /^\s*[{[]/.test(rest);
+}
+
+/** How many lines after a broken first one are looked at. */
+const LINES_AFTER_BROKEN_FIRST = 8;
+
+/**
+ * The span format of the lines after a broken first line, when they are JSON Lines: most of the
+ * next few complete lines are whole OTLP, Jaeger or Zipkin records. Inside a pretty-printed
+ * document most lines are not whole values (trailing commas, closing brackets), even where an
+ * element sits on one line.
+ */
+function laterRecordLines(text: string): JsonFormat | undefined {
+  let start = 0;
+  let lines = 0;
+  let records = 0;
+  let format: JsonFormat | undefined;
+  while (lines < LINES_AFTER_BROKEN_FIRST) {
+    const end = text.indexOf("\n", start);
+    if (end < 0) break;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    if (line === "") continue;
+    lines++;
+    const record = parseOrUndefined(line);
+    const found = record === undefined ? undefined : jsonFormatOf(record);
+    if (found === undefined || found === "ndjson") continue;
+    records++;
+    format ??= found;
+  }
+  return records * 2 > lines ? format : undefined;
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // not a whole JSON value: part of a document spread over lines, or a broken line
+  }
 }
 
 /** The JSON span format of one parsed record, if any. */
@@ -63,19 +98,16 @@ export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
   const first = text[start];
   if (first === "{" || first === "[") {
     const newline = text.indexOf("\n", start);
-    const firstLine = newline < 0 ? text.slice(start) : text.slice(start, newline);
-    let record: unknown;
-    try {
-      record = JSON.parse(firstLine);
-    } catch {
-      record = undefined;
-    }
+    const record = parseOrUndefined(newline < 0 ? text.slice(start) : text.slice(start, newline));
     if (record !== undefined) {
       const format = jsonFormatOf(record);
       if (format === "ndjson") return { format, jsonLines: true };
       if (format) return { format, jsonLines: jsonLinesFromHead(text, isWholeFile) };
       return undefined;
     }
+    // A broken first line of JSON Lines: the next whole record says the format.
+    const later = newline < 0 ? undefined : laterRecordLines(text.slice(newline + 1));
+    if (later) return { format: later, jsonLines: true };
     // A document spread over many lines, or a first line longer than the head: the keys it opens with.
     const jsonLines = jsonLinesFromHead(text, isWholeFile);
     if (/"(resourceSpans|resource_spans)"\s*:/.test(text)) return { format: "otlp", jsonLines };

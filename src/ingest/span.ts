@@ -28,8 +28,17 @@ export function newStats(): IngestStats {
   return { skipped: 0, skippedExamples: [], warnings: new Map() };
 }
 
-export function warn(stats: IngestStats, message: string): void {
-  stats.warnings.set(message, (stats.warnings.get(message) ?? 0) + 1);
+/** How many skipped records a load names (the rest are counted). */
+export const MAX_SKIP_EXAMPLES = 5;
+
+/** Count `count` skipped records at `where` (a file, `file:line` or `file:record N`). */
+export function recordSkip(stats: IngestStats, where: string, reason: string, count = 1): void {
+  stats.skipped += count;
+  if (stats.skippedExamples.length < MAX_SKIP_EXAMPLES) stats.skippedExamples.push(`${where}: ${reason}`);
+}
+
+export function warn(stats: IngestStats, message: string, count = 1): void {
+  stats.warnings.set(message, (stats.warnings.get(message) ?? 0) + count);
 }
 
 const HEX = /^[0-9a-f]+$/;
@@ -81,21 +90,76 @@ export function toBigInt(raw: unknown): bigint | undefined {
   return undefined;
 }
 
-// Epoch magnitudes: now is ~1.7e18 ns, ~1.7e15 µs, ~1.7e12 ms, ~1.7e9 s.
+// Epoch magnitudes: now is ~1.7e18 ns, ~1.7e15 µs, ~1.7e12 ms, ~1.7e9 s. Below 1e8 a value is no
+// epoch after 1973 in any unit: relative times (a clock that starts at 0), kept in the format's unit.
 const NS_FLOOR = 10n ** 17n;
 const US_FLOOR = 10n ** 14n;
 const MS_FLOOR = 10n ** 11n;
+const S_FLOOR = 10n ** 8n;
+
+/** The unit a time value (already converted to ns as the format defines it) turned out to be in. */
+export type DetectedUnit = "ns" | "us" | "ms" | "s" | "relative";
+
+/** ns per unit: what multiplies a value in `unit` into nanoseconds. */
+export const NS_PER_UNIT: Record<Exclude<DetectedUnit, "relative">, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n };
 
 /**
- * Epoch nanoseconds from a value that should be ns. Values clearly in µs, ms or s (a nanosecond
- * epoch before 1973) are scaled, and the caller is told which unit it found so it can warn.
+ * What a value that should be epoch ns looks like from its magnitude alone, and the factor that
+ * makes it ns. Values clearly in µs, ms or s are scaled; relative times (and 0) are kept.
+ * The same rule serves flat tables (mapping.ts) and the warehouse pull.
  */
-export function epochNs(value: bigint): { ns: bigint; unit: "ns" | "us" | "ms" | "s" } {
-  const abs = value < 0n ? -value : value;
-  if (abs >= NS_FLOOR || abs === 0n) return { ns: value, unit: "ns" };
-  if (abs >= US_FLOOR) return { ns: value * 1_000n, unit: "us" };
-  if (abs >= MS_FLOOR) return { ns: value * 1_000_000n, unit: "ms" };
-  return { ns: value * 1_000_000_000n, unit: "s" };
+export function epochUnit(valueNs: bigint | number): { unit: DetectedUnit; factor: bigint } {
+  const abs = typeof valueNs === "bigint" ? (valueNs < 0n ? -valueNs : valueNs) : BigInt(Math.trunc(Math.abs(valueNs)));
+  if (abs === 0n || abs >= NS_FLOOR) return { unit: "ns", factor: 1n };
+  if (abs >= US_FLOOR) return { unit: "us", factor: NS_PER_UNIT.us };
+  if (abs >= MS_FLOOR) return { unit: "ms", factor: NS_PER_UNIT.ms };
+  if (abs >= S_FLOOR) return { unit: "s", factor: NS_PER_UNIT.s };
+  return { unit: "relative", factor: 1n };
+}
+
+const UNIT_NAMES = new Map<bigint, TimeUnitName>([[1n, "ns"], [1_000n, "µs"], [1_000_000n, "ms"], [1_000_000_000n, "s"]]);
+export type TimeUnitName = "ns" | "µs" | "ms" | "s";
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Whether a value fits the BIGINT columns of the spans table. */
+export function fitsInt64(value: bigint): boolean {
+  return value >= INT64_MIN && value <= INT64_MAX;
+}
+
+export type SpanTimes =
+  | { ok: true; startNs: bigint; durationNs: bigint; readAs: TimeUnitName; relative: boolean; endBeforeStart: boolean }
+  | { ok: false; reason: string };
+
+/**
+ * A span's start and duration in ns from the times a format gives, in its own unit (`nsPerUnit`:
+ * 1 for OTLP's ns, 1000 for Jaeger's and Zipkin's µs). ONE unit decision, taken from the start,
+ * scales the start and the end or duration alike, so a span in ms keeps its length and relative
+ * times stay relative. A span whose times do not fit 64-bit ns is refused with the reason.
+ */
+export function spanTimes(start: bigint, nsPerUnit: bigint, end?: bigint, duration?: bigint): SpanTimes {
+  let { unit, factor } = epochUnit(start * nsPerUnit);
+  // Nothing coarser than seconds: a µs format's value that would need more is a relative time.
+  if (factor * nsPerUnit > NS_PER_UNIT.s) ({ unit, factor } = { unit: "relative", factor: 1n });
+  const scale = factor * nsPerUnit;
+  const readAs = UNIT_NAMES.get(scale)!;
+  const startNs = start * scale;
+  if (!fitsInt64(startNs)) return { ok: false, reason: `start time ${start} (read as ${readAs}) is past the 64-bit nanosecond range` };
+  let durationNs = end !== undefined ? end * scale - startNs : (duration ?? 0n) * scale;
+  const endBeforeStart = durationNs < 0n;
+  if (endBeforeStart) durationNs = 0n;
+  if (!fitsInt64(durationNs) || !fitsInt64(startNs + durationNs)) {
+    return { ok: false, reason: `${end !== undefined ? `end time ${end}` : `duration ${duration}`} (read as ${readAs}) is past the 64-bit nanosecond range` };
+  }
+  return { ok: true, startNs, durationNs, readAs, relative: unit === "relative", endBeforeStart };
+}
+
+/** The warnings one span's times call for (`what`: "OTLP times", "Zipkin timestamps"…). */
+export function warnTimes(stats: IngestStats, times: Extract<SpanTimes, { ok: true }>, what: string, formatUnit: TimeUnitName): void {
+  if (times.relative) warn(stats, `${what} too small to be Unix epoch times (relative times?) were kept as ${formatUnit} from 1970`);
+  else if (times.readAs !== formatUnit) warn(stats, `${what} that looked like ${times.readAs} rather than ${formatUnit} were scaled to ns (ends and durations alike)`);
+  if (times.endBeforeStart) warn(stats, "spans with a negative duration (end before start) were given duration 0");
 }
 
 /** Attribute value as text: strings as they are, other scalars in their JSON spelling. */

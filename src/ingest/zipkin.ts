@@ -11,7 +11,7 @@
 // service that named the shared id as parent are re-parented onto it. Nothing is dropped.
 import { createHash } from "node:crypto";
 import { isObject, WrongShape, type RecordContext } from "./adapter.js";
-import { epochNs, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, toBigInt, TRACE_ID_LENGTHS, warn, attributeText } from "./span.js";
+import { normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes, attributeText } from "./span.js";
 
 export function isZipkinSpan(value: unknown): boolean {
   return isObject(value) && typeof value.traceId === "string" && typeof value.id === "string";
@@ -26,16 +26,21 @@ export function isZipkinRecord(record: unknown): boolean {
 export function readZipkinRecord(record: unknown, ctx: RecordContext): void {
   if (isZipkinSpan(record)) return readZipkinSpan(record, ctx);
   if (!Array.isArray(record)) throw new WrongShape("expected Zipkin v2 JSON: an array of spans or of traces");
+  // Records are numbered by their place in the top-level array: a trace, or a loose span.
   const loose: unknown[] = [];
-  for (const item of record) {
-    if (Array.isArray(item)) readSpans(item, ctx);
-    else loose.push(item);
-  }
-  if (loose.length) readSpans(loose, ctx);
+  const looseIndex: number[] = [];
+  record.forEach((item, i) => {
+    if (Array.isArray(item)) readSpans(item, () => ctx.element(i));
+    else {
+      loose.push(item);
+      looseIndex.push(i);
+    }
+  });
+  if (loose.length) readSpans(loose, (j) => ctx.element(looseIndex[j]!));
 }
 
-function readSpans(spans: unknown[], ctx: RecordContext): void {
-  for (const span of splitSharedSpans(spans, ctx)) readZipkinSpan(span, ctx);
+function readSpans(spans: unknown[], contextOf: (index: number) => RecordContext): void {
+  splitSharedSpans(spans, contextOf(0)).forEach((span, j) => readZipkinSpan(span, contextOf(j)));
 }
 
 /** Give the server half of each shared client/server pair its own id (see the module comment). */
@@ -73,13 +78,9 @@ export function readZipkinSpan(span: unknown, ctx: RecordContext): void {
   if (!spanId) return ctx.skip("span without a valid id");
   const timestamp = toBigInt(span.timestamp);
   if (timestamp === undefined) return ctx.skip(`span ${spanId} has no timestamp`);
-  const start = epochNs(timestamp * 1000n);
-  if (start.unit !== "ns") warn(ctx.stats, `Zipkin timestamps that looked like ${start.unit === "us" ? "ms" : "s"} rather than µs were scaled`);
-  let durationNs = (toBigInt(span.duration) ?? 0n) * 1000n;
-  if (durationNs < 0n) {
-    warn(ctx.stats, "spans with a negative duration were given duration 0");
-    durationNs = 0n;
-  }
+  const times = spanTimes(timestamp, 1000n, undefined, toBigInt(span.duration) ?? 0n);
+  if (!times.ok) return ctx.skip(`span ${spanId}: ${times.reason}`);
+  warnTimes(ctx.stats, times, "Zipkin timestamps", "µs");
   const attributes: Record<string, string> = {};
   if (isObject(span.tags)) for (const [k, v] of Object.entries(span.tags)) attributes[k] = attributeText(v);
   let status = normalizeStatus(attributes["otel.status_code"]);
@@ -97,8 +98,8 @@ export function readZipkinSpan(span: unknown, ctx: RecordContext): void {
     service,
     kind: normalizeKind(span.kind),
     status,
-    startNs: start.ns,
-    durationNs,
+    startNs: times.startNs,
+    durationNs: times.durationNs,
     attributes,
     resourceAttributes: service ? { "service.name": service } : {},
     traceState,

@@ -12,6 +12,7 @@ export function inspectView(result: InspectResult): TableResult {
     { key: "estimated events", value: result.estimated_events },
     { key: "roots", value: result.roots },
     { key: "orphans", value: result.orphans },
+    { key: "in parent cycles", value: result.cyclic },
     { key: "services", value: result.services },
     { key: "span names", value: result.names },
     { key: "duplicates", value: result.duplicates },
@@ -44,6 +45,8 @@ export function inspectView(result: InspectResult): TableResult {
   };
 }
 
+const plural = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+
 export function loadSummary(result: LoadDbResult): TableResult {
   const { load } = result;
   const heading = [
@@ -52,8 +55,8 @@ export function loadSummary(result: LoadDbResult): TableResult {
       : `Loaded ${formatCount(load.spansAdded)} new spans into ${result.db} (now ${formatCount(result.totalSpans)}).`,
   ];
   const notes: string[] = [];
-  if (load.duplicates) notes.push(`${formatCount(load.duplicates)} duplicate spans skipped (same trace_id and span_id; the first copy is kept)${load.conflicts ? `, ${formatCount(load.conflicts)} of them with different content` : ""}.`);
-  if (load.skipped) notes.push(`${formatCount(load.skipped)} records skipped as not spans: ${load.skippedExamples.join("; ")}`);
+  if (load.duplicates) notes.push(`${plural(load.duplicates, "duplicate span")} skipped (same trace_id and span_id; the first copy is kept)${load.conflicts ? `, ${formatCount(load.conflicts)} of them with different content` : ""}.`);
+  if (load.skipped) notes.push(`${plural(load.skipped, "record")} skipped as not spans (the first named in the "skipped:" lines).`);
   if (load.ignoredFiles.length) notes.push(`ignored ${load.ignoredFiles.length} file(s) that hold no span format: ${load.ignoredFiles.slice(0, 5).join(", ")}${load.ignoredFiles.length > 5 ? ", …" : ""}`);
   return {
     heading,
@@ -84,6 +87,7 @@ export function loadSummary(result: LoadDbResult): TableResult {
       duplicates: load.duplicates,
       conflicts: load.conflicts,
       skipped: load.skipped,
+      cyclic: load.cyclic ?? 0,
       skipped_examples: load.skippedExamples,
       warnings: load.warnings,
       ignored_files: load.ignoredFiles,
