@@ -32,6 +32,17 @@ CREATE OR REPLACE TEMP TABLE _cycle_traces AS SELECT DISTINCT trace_id FROM span
 -- Every trace is searched for parent cycles (an empty scope table, with $all in stuck_spans).
 CREATE OR REPLACE TEMP TABLE _cycle_traces (trace_id VARCHAR);
 
+-- name: cycle_candidates
+-- Spans that could lie on a parent cycle, pruned twice: on a cycle every span has its parent present and is itself a parent. Ordinary traces leave none, and the full search is skipped.
+-- params: $all
+WITH k AS (
+  SELECT hash(trace_id, span_id) AS id, hash(trace_id, parent_span_id) AS pid
+  FROM spans WHERE parent_span_id IS NOT NULL AND ($all OR trace_id IN (SELECT trace_id FROM _cycle_traces))
+),
+c0 AS (SELECT id, pid FROM k WHERE id IN (SELECT pid FROM k) AND pid IN (SELECT id FROM k)),
+c1 AS (SELECT id, pid FROM c0 WHERE id IN (SELECT pid FROM c0) AND pid IN (SELECT id FROM c0))
+SELECT count(*) AS n FROM c1;
+
 -- name: stuck_spans
 -- Spans no root or orphan leads down to: those in a parent cycle, or below one. Spans are keyed by a 64-bit hash of (trace_id, span_id).
 -- params: $all

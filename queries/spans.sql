@@ -36,17 +36,39 @@ CREATE TABLE IF NOT EXISTS loads (
 SELECT COALESCE(max(rowid) + 1, 0) AS base FROM spans;
 
 -- name: stage_spool
--- Reads spool files (canonical NDJSON written by the JSON adapters) straight into spans.
+-- Reads spool files (canonical NDJSON written by the JSON adapters, one-letter keys: spool.ts) straight into spans.
 -- params: $files, $source
 INSERT INTO spans
-SELECT trace_id, span_id, parent_span_id, name,
-       COALESCE(NULLIF(service, ''), resource_attributes['service.name'], '') AS service,
-       kind, status, start_ns, duration_ns, attributes, resource_attributes, trace_state, $source
+SELECT t, s, p, n, COALESCE(NULLIF(v, ''), r['service.name'], ''), k, c, b, d, a, r, x, $source
 FROM read_json($files, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
-  trace_id: 'VARCHAR', span_id: 'VARCHAR', parent_span_id: 'VARCHAR', name: 'VARCHAR', service: 'VARCHAR',
-  kind: 'VARCHAR', status: 'VARCHAR', start_ns: 'BIGINT', duration_ns: 'BIGINT',
-  attributes: 'MAP(VARCHAR, VARCHAR)', resource_attributes: 'MAP(VARCHAR, VARCHAR)', trace_state: 'VARCHAR'
+  t: 'VARCHAR', s: 'VARCHAR', p: 'VARCHAR', n: 'VARCHAR', v: 'VARCHAR', k: 'VARCHAR', c: 'VARCHAR',
+  b: 'BIGINT', d: 'BIGINT', a: 'MAP(VARCHAR, VARCHAR)', r: 'MAP(VARCHAR, VARCHAR)', x: 'VARCHAR'
 });
+
+-- name: spool_to_parquet
+-- A spool file (see stage_spool) as canonical Parquet, for adtrace generate.
+-- params: $spool, $out
+COPY (
+  SELECT t AS trace_id, s AS span_id, p AS parent_span_id, n AS name, v AS service, k AS kind, c AS status,
+         b AS start_ns, d AS duration_ns, a AS attributes, r AS resource_attributes, x AS trace_state, 'generated' AS source
+  FROM read_json($spool, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
+    t: 'VARCHAR', s: 'VARCHAR', p: 'VARCHAR', n: 'VARCHAR', v: 'VARCHAR', k: 'VARCHAR', c: 'VARCHAR',
+    b: 'BIGINT', d: 'BIGINT', a: 'MAP(VARCHAR, VARCHAR)', r: 'MAP(VARCHAR, VARCHAR)', x: 'VARCHAR'
+  })
+) TO $out (FORMAT parquet, COMPRESSION zstd);
+
+-- name: spool_to_csv
+-- A spool file (see stage_spool) as a canonical CSV table (attributes as JSON text), for adtrace generate.
+-- params: $spool, $out
+COPY (
+  SELECT t AS trace_id, s AS span_id, p AS parent_span_id, n AS name, v AS service, k AS kind, c AS status,
+         b AS start_ns, d AS duration_ns, CAST(to_json(a) AS VARCHAR) AS attributes, CAST(to_json(r) AS VARCHAR) AS resource_attributes,
+         x AS trace_state, 'generated' AS source
+  FROM read_json($spool, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
+    t: 'VARCHAR', s: 'VARCHAR', p: 'VARCHAR', n: 'VARCHAR', v: 'VARCHAR', k: 'VARCHAR', c: 'VARCHAR',
+    b: 'BIGINT', d: 'BIGINT', a: 'MAP(VARCHAR, VARCHAR)', r: 'MAP(VARCHAR, VARCHAR)', x: 'VARCHAR'
+  })
+) TO $out (FORMAT csv, HEADER true);
 
 -- name: last_rowid
 -- The last rowid this load has staged so far (as text: rowids of a transaction's rows pass 2^53), NULL before any.

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { parseJson } from "../src/ingest/json-reader.js";
-import { recordContext } from "../src/ingest/json-lines.js";
+import { parseLines, recordContext } from "../src/ingest/json-lines.js";
 import { readOtlpRecord } from "../src/ingest/otlp.js";
 import { readJaegerRecord } from "../src/ingest/jaeger.js";
 import { readZipkinRecord } from "../src/ingest/zipkin.js";
@@ -53,6 +53,28 @@ describe("OTLP JSON", () => {
     expect(spans[0]!.startNs).toBe(1714564800123456789n);
     expect(spans[0]!.durationNs).toBe(1001n);
     expect(spans[0]!.attributes).toEqual({ big: "9007199254740993", neg: "-12345678901234567890", small: "42" });
+  });
+
+  it("in JSON Lines too (parsed again exactly when a big number shows up), every span, skip and warning counted once", () => {
+    // Line 1 is ordinary; line 2 has a span without an id (skipped), one whose end precedes its
+    // start (warned), then one with a start past 2^53 given as a number: the first, unquoted parse
+    // of line 2 gets as far as that span, so its skip and warning must not be counted twice.
+    const ok = `{"traceId":"${T}","spanId":"${S}","name":"a","startTimeUnixNano":"1714564800000000000","endTimeUnixNano":"1714564800000000100"}`;
+    const noId = `{"traceId":"${T}","name":"b","startTimeUnixNano":"1"}`;
+    const backwards = `{"traceId":"${T}","spanId":"eee19b7ec3c1b173","name":"c","startTimeUnixNano":"1714564800000000100","endTimeUnixNano":"1714564800000000000"}`;
+    const big = `{"traceId":"${T}","spanId":"eee19b7ec3c1b174","name":"d","startTimeUnixNano":1714564800123456789,"endTimeUnixNano":1714564800123457790,` +
+      `"attributes":[{"key":"big","value":{"intValue":9007199254740993}}]}`;
+    const text = `${otlp(ok)}\n${otlp(`${noId},${backwards},${big}`)}\n`;
+    const spans: SpanRecord[] = [];
+    const stats = newStats();
+    expect(parseLines(Buffer.from(text), 1, "otlp", "x.jsonl", stats, false, (s) => spans.push(s))).toBe(2);
+    expect(spans.map((s) => s.name)).toEqual(["a", "c", "d"]);
+    expect(spans[2]!.startNs).toBe(1714564800123456789n);
+    expect(spans[2]!.durationNs).toBe(1001n);
+    expect(spans[2]!.attributes).toEqual({ big: "9007199254740993" });
+    expect(stats.skipped).toBe(1);
+    expect(stats.skippedExamples).toEqual([expect.stringMatching(/^x\.jsonl:2: /)]);
+    expect([...stats.warnings.values()]).toEqual([1]);
   });
 
   it("kind and status as integers, enum names or numeric strings", () => {

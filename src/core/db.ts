@@ -25,6 +25,11 @@ export interface OpenOptions {
   /** Where DuckDB spills what does not fit in memoryLimit. */
   tempDirectory?: string;
   threads?: number;
+  /**
+   * Return freed memory to the system after tasks that peaked past this much (DuckDB's allocator
+   * flush thresholds; its default, 128 MiB, keeps a load's freed insert buffers resident).
+   */
+  allocatorFlush?: string;
 }
 
 export class Db {
@@ -47,6 +52,10 @@ export class Db {
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     if (options.threads) config.threads = String(options.threads);
+    if (options.allocatorFlush) {
+      config.allocator_flush_threshold = options.allocatorFlush;
+      config.allocator_bulk_deallocation_flush_threshold = options.allocatorFlush;
+    }
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);

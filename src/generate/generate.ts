@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import type { SpanRecord } from "../ingest/span.js";
 import { UsageError } from "../errors.js";
-import { SpoolWriter, SPOOL_COLUMNS } from "../ingest/spool.js";
+import { SpoolWriter } from "../ingest/spool.js";
 import { jaegerTrace, otlpRequest, zipkinSpans } from "./writers.js";
 import { mulberry32 } from "../core/random.js";
 
@@ -226,11 +226,7 @@ async function flatSink(path: string, format: "parquet" | "csv"): Promise<Sink> 
       const { Db } = await import("../core/db.js");
       const db = await Db.open({ memoryLimit: "512MB" });
       try {
-        const select = `SELECT *, 'generated' AS source FROM read_json($spool, format = 'newline_delimited', maximum_object_size = 16777216, columns = ${SPOOL_COLUMNS})`;
-        const copy = format === "parquet"
-          ? `COPY (${select}) TO $out (FORMAT parquet, COMPRESSION zstd)`
-          : `COPY (SELECT * REPLACE (CAST(to_json(attributes) AS VARCHAR) AS attributes, CAST(to_json(resource_attributes) AS VARCHAR) AS resource_attributes) FROM (${select})) TO $out (FORMAT csv, HEADER true)`;
-        await db.exec(copy, { spool: spoolPath, out: path });
+        await db.run(format === "parquet" ? "spans.spool_to_parquet" : "spans.spool_to_csv", { spool: spoolPath, out: path });
       } finally {
         db.close();
         rmSync(spoolPath, { force: true });

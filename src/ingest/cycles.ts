@@ -12,6 +12,7 @@ export async function countCyclicSpans(db: Db, scope: { base: number } | "all"):
   if (scope === "all") await db.run("inspect.cycle_scope_all");
   else await db.run("inspect.cycle_scope", { base: scope.base });
   try {
+    if (!Number((await db.query("inspect.cycle_candidates", { all: scope === "all" }))[0]!.n)) return 0;
     await db.run("inspect.stuck_spans", { all: scope === "all" });
     const stuck = Number((await db.query("inspect.stuck_count"))[0]!.n);
     if (stuck === 0) return 0;

@@ -8,7 +8,9 @@ import { lineColumn } from "./text.js";
 import { readJaegerRecord } from "./jaeger.js";
 import { readOtlpRecord } from "./otlp.js";
 import { readZipkinRecord } from "./zipkin.js";
-import { quoteBigNumbers, recordSkip, type IngestStats, type SpanRecord } from "./span.js";
+import {
+  LostPrecision, mergeStats, newStats, quoteBigNumbers, recordSkip, withNumbersExact, type IngestStats, type SpanRecord,
+} from "./span.js";
 import type { JsonFormat } from "./sniff.js";
 
 export type { JsonFormat };
@@ -50,8 +52,8 @@ export function parseLines(
   strict: boolean | undefined, emit: (span: SpanRecord) => void,
 ): number {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const adapter = JSON_ADAPTERS[format];
-  let line = firstLine;
+  const line = new LineParser(format, stats, strict, emit);
+  let number = firstLine;
   let start = 0;
   while (start < buffer.length) {
     let end = buffer.indexOf(0x0a, start);
@@ -61,38 +63,80 @@ export function parseLines(
     if (stop > start) {
       const slice = buffer.subarray(start, stop);
       let text = slice.toString("utf8");
-      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      const where = `${source}:${line}`;
-      const ctx = recordContext(where, stats, strict, emit);
-      if (text.trim() !== "") handleLine(text, slice, where, format, adapter, ctx);
+      if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.trim() !== "") line.parse(text, slice, `${source}:${number}`);
     }
-    line++;
+    number++;
     start = end + 1;
   }
-  return line - firstLine;
+  return number - firstLine;
 }
 
-function handleLine(text: string, bytes: Buffer, where: string, format: JsonFormat, adapter: (r: unknown, c: RecordContext) => void, ctx: RecordContext): void {
-  if (text.includes("\ufffd")) {
+/**
+ * One JSON Lines record at a time. A line is parsed without the big-number pass first; its spans,
+ * skips and warnings are held until the adapter has read it all, so a record that turns out to
+ * carry a 64-bit number past 2^53 (LostPrecision) can be parsed again exactly, counted once.
+ */
+class LineParser {
+  private readonly adapter: (record: unknown, ctx: RecordContext) => void;
+  private readonly held: SpanRecord[] = [];
+  private readonly heldStats = newStats();
+
+  constructor(
+    private readonly format: JsonFormat,
+    private readonly stats: IngestStats,
+    private readonly strict: boolean | undefined,
+    private readonly emit: (span: SpanRecord) => void,
+  ) {
+    this.adapter = JSON_ADAPTERS[format];
+  }
+
+  parse(text: string, bytes: Buffer, where: string): void {
+    const ctx = recordContext(where, this.heldStats, this.strict, (span) => this.held.push(span));
     try {
-      fatalDecoder.decode(bytes);
-    } catch {
-      ctx.skip("line is not valid UTF-8");
-      return;
+      this.read(text, bytes, ctx, false);
+    } catch (error) {
+      if (!(error instanceof LostPrecision)) throw error;
+      this.held.length = 0;
+      resetStats(this.heldStats);
+      this.read(text, bytes, ctx, true);
+    }
+    for (const span of this.held) this.emit(span);
+    this.held.length = 0;
+    if (this.heldStats.skipped || this.heldStats.warnings.size) {
+      mergeStats(this.stats, this.heldStats);
+      resetStats(this.heldStats);
     }
   }
-  let record: unknown;
-  try {
-    record = JSON.parse(quoteBigNumbers(text));
-  } catch {
-    const problem = jsonProblem(text, true);
-    ctx.skip(problem.truncated ? problem.reason : `${problem.reason} at column ${lineColumn(text, problem.offset).column}`);
-    return;
+
+  private read(text: string, bytes: Buffer, ctx: RecordContext, exact: boolean): void {
+    if (text.includes("\ufffd")) {
+      try {
+        fatalDecoder.decode(bytes);
+      } catch {
+        ctx.skip("line is not valid UTF-8");
+        return;
+      }
+    }
+    let record: unknown;
+    try {
+      record = JSON.parse(exact ? quoteBigNumbers(text) : text);
+    } catch {
+      const problem = jsonProblem(text, true);
+      ctx.skip(problem.truncated ? problem.reason : `${problem.reason} at column ${lineColumn(text, problem.offset).column}`);
+      return;
+    }
+    try {
+      withNumbersExact(exact, () => this.adapter(record, ctx));
+    } catch (error) {
+      if (!(error instanceof WrongShape)) throw error;
+      ctx.skip(`not ${FORMAT_NAMES[this.format]} record: ${error.message}`);
+    }
   }
-  try {
-    adapter(record, ctx);
-  } catch (error) {
-    if (!(error instanceof WrongShape)) throw error;
-    ctx.skip(`not ${FORMAT_NAMES[format]} record: ${error.message}`);
-  }
+}
+
+function resetStats(stats: IngestStats): void {
+  stats.skipped = 0;
+  stats.skippedExamples.length = 0;
+  stats.warnings.clear();
 }

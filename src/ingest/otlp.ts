@@ -4,7 +4,7 @@
 // as strings or numbers, and enums as integers or names.
 import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "./adapter.js";
 import {
-  normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes,
+  attributeText, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes,
 } from "./span.js";
 
 const MAX_DEPTH = 32;
@@ -113,7 +113,7 @@ function anyValue(value: unknown, depth: number, ctx: RecordContext): Plain {
   const b = field(value, "boolValue", "bool_value");
   if (b !== undefined) return b === true || b === "true";
   const i = field(value, "intValue", "int_value");
-  if (i !== undefined) return String(i);
+  if (i !== undefined) return typeof i === "number" ? attributeText(i) : String(i);
   const d = field(value, "doubleValue", "double_value");
   // Protobuf JSON writes NaN and the infinities as strings; keep those as text ("null" otherwise).
   if (d !== undefined) return typeof d === "number" ? d : Number.isFinite(Number(d)) ? Number(d) : String(d);

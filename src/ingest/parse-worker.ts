@@ -14,7 +14,7 @@ export interface WorkerInit {
 }
 
 export type WorkerReply =
-  | { type: "chunk"; id: number; rows: number }
+  | { type: "chunk"; id: number; rows: number; buffer: ArrayBuffer }
   | { type: "end"; rows: number; skipped: number; skippedExamples: string[]; warnings: [string, number][] }
   | { type: "error"; where?: string; message: string; isInput: boolean };
 
@@ -28,7 +28,9 @@ port.on("message", (message: { type: "chunk"; id: number; bytes: Uint8Array; fir
     if (message.type === "chunk") {
       const before = writer.rows;
       parseLines(message.bytes, message.firstLine, init.format, init.source, stats, init.strict, (span) => writer.write(span));
-      port.postMessage({ type: "chunk", id: message.id, rows: writer.rows - before } satisfies WorkerReply);
+      // The chunk's buffer goes back to the main thread to carry another chunk.
+      const buffer = message.bytes.buffer as ArrayBuffer;
+      port.postMessage({ type: "chunk", id: message.id, rows: writer.rows - before, buffer } satisfies WorkerReply, [buffer]);
     } else {
       writer.close();
       port.postMessage({

@@ -41,6 +41,41 @@ export function warn(stats: IngestStats, message: string, count = 1): void {
   stats.warnings.set(message, (stats.warnings.get(message) ?? 0) + count);
 }
 
+/** Add what `from` counted to `into` (a worker's or one record's counts into the load's). */
+export function mergeStats(into: IngestStats, from: IngestStats): void {
+  into.skipped += from.skipped;
+  for (const example of from.skippedExamples) if (into.skippedExamples.length < MAX_SKIP_EXAMPLES) into.skippedExamples.push(example);
+  for (const [message, n] of from.warnings) warn(into, message, n);
+}
+
+/**
+ * Thrown when a 64-bit integer arrived as a JSON number beyond 2^53, whose digits JSON.parse has
+ * already rounded away. JSON Lines are parsed optimistically (a regex pass quoting big numbers
+ * costs as much as a fifth of JSON.parse on every line); a record that throws this is parsed
+ * again with `quoteBigNumbers`, with `exactNumbers` on so the same value is then accepted.
+ */
+export class LostPrecision extends Error {
+  override name = "LostPrecision";
+}
+
+let numbersAreExact = true;
+
+/** Run fn with big JSON numbers refused (they were parsed without quoting) or accepted. */
+export function withNumbersExact<T>(exact: boolean, fn: () => T): T {
+  const before = numbersAreExact;
+  numbersAreExact = exact;
+  try {
+    return fn();
+  } finally {
+    numbersAreExact = before;
+  }
+}
+
+/** An integer JSON number that cannot be trusted: past 2^53 and parsed without quoting. */
+function checkExact(value: number): void {
+  if (!numbersAreExact && Number.isInteger(value) && !Number.isSafeInteger(value)) throw new LostPrecision();
+}
+
 const HEX = /^[0-9a-f]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -85,7 +120,10 @@ function enumName(raw: unknown, names: string[], prefix: string): string | undef
 /** Parse a 64-bit integer given as a JSON number or a decimal string. */
 export function toBigInt(raw: unknown): bigint | undefined {
   if (typeof raw === "bigint") return raw;
-  if (typeof raw === "number") return Number.isFinite(raw) ? BigInt(Math.trunc(raw)) : undefined;
+  if (typeof raw === "number") {
+    checkExact(raw);
+    return Number.isFinite(raw) ? BigInt(Math.trunc(raw)) : undefined;
+  }
   if (typeof raw === "string" && /^-?\d+$/.test(raw.trim())) return BigInt(raw.trim());
   return undefined;
 }
@@ -165,6 +203,7 @@ export function warnTimes(stats: IngestStats, times: Extract<SpanTimes, { ok: tr
 /** Attribute value as text: strings as they are, other scalars in their JSON spelling. */
 export function attributeText(value: unknown): string {
   if (typeof value === "string") return value;
+  if (typeof value === "number") checkExact(value);
   if (value === null || value === undefined) return "";
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
@@ -172,10 +211,11 @@ export function attributeText(value: unknown): string {
 
 /**
  * Where JSON numbers for 64-bit fields exceed 2^53, quote them before JSON.parse so no precision
- * is lost: OTLP times and intValue, and Jaeger's typed tag `value` (an int64 tag is a bare number).
- * Only integers: a number with a fraction or exponent is left alone.
+ * is lost: OTLP times and intValue, Jaeger's typed tag `value` (an int64 tag is a bare number),
+ * Jaeger's and Zipkin's times. Only integers: a number with a fraction or exponent is left alone.
  */
-const BIG_NUMBER_FIELDS = /("(?:startTimeUnixNano|endTimeUnixNano|start_time_unix_nano|end_time_unix_nano|timeUnixNano|time_unix_nano|intValue|int_value|value)"\s*:\s*)(-?\d{16,})(?![\d.eE])/g;
+const BIG_NUMBER_FIELDS =
+  /("(?:startTimeUnixNano|endTimeUnixNano|start_time_unix_nano|end_time_unix_nano|timeUnixNano|time_unix_nano|intValue|int_value|value|startTime|start_time|timestamp|duration)"\s*:\s*)(-?\d{16,})(?![\d.eE])/g;
 
 export function quoteBigNumbers(text: string): string {
   return text.replace(BIG_NUMBER_FIELDS, '$1"$2"');
