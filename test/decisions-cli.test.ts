@@ -138,8 +138,10 @@ describe("sampling weights through the CLI", () => {
     expect(group(byFlag).cost_per_event_usd).toBeCloseTo(2 * tracking, 12);
     const raw = adtrace(["cost", "breakdown", plain, "--config", config, "--unweighted", "--format", "table"]);
     expect(raw.code).toBe(0);
-    expect(raw.stdout).toMatch(/\(unweighted: raw figures\)/);
-    expect(raw.stdout).toMatch(/unweighted \(--unweighted\): raw figures/);
+    // Headings and notes wrap at 100 columns: read the table as one line.
+    const shown = raw.stdout.replace(/\s+/g, " ");
+    expect(shown).toMatch(/\(unweighted: raw figures\)/);
+    expect(shown).toMatch(/unweighted \(--unweighted\): raw figures/);
     const rawJson = json(["cost", "breakdown", plain, "--config", config, "--unweighted"]);
     expect(group(rawJson).cost_per_event_usd).toBeCloseTo(tracking, 12);
     expect(rawJson.weights.weighted).toBe(false);
