@@ -235,6 +235,20 @@ function exitCode(child: ReturnType<typeof spawn>): Promise<number | null> {
 }
 
 describe("Ctrl-C", () => {
+  it("during generate: exit 130, no output file, no partial or spool file, for JSON Lines and Parquet", async () => {
+    for (const name of ["spans.jsonl", "spans.parquet"]) {
+      const outDir = mkdtempSync(join(dir, "gen-int-"));
+      const child = spawn(process.execPath, [BIN, "generate", "--events", "5000000", "--out", join(outDir, name), "-q"], {
+        cwd: ROOT, env: { ...process.env, NO_COLOR: "1" },
+      });
+      // Interrupt once the partial file (or the Parquet writer's spool) is being written beside the target.
+      await until(() => readdirSync(outDir).some((n) => n.includes(".tmp")));
+      child.kill("SIGINT");
+      expect(await exitCode(child), name).toBe(130);
+      expect(readdirSync(outDir), name).toEqual([]);
+    }
+  });
+
   it("during export: exit 130, no output file, no temporary file, no DuckDB spill directory", async () => {
     const big = repeatedFixture(300);
     const tmp = freshTmp("int");

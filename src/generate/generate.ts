@@ -6,7 +6,8 @@
 // log-normal latencies with a long tail, and costs (cost.usd, whole nano-dollars) shaped like a
 // real pipeline: request nearly free; profiling, inventory lookup, auction and delivery small;
 // tracking (Snowflake lookups) and aggregation (BigQuery aggregates) carrying most of the spend.
-import { createWriteStream, rmSync } from "node:fs";
+import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import type { SpanRecord } from "../ingest/span.js";
@@ -14,6 +15,7 @@ import { UsageError } from "../errors.js";
 import { SpoolWriter } from "../ingest/spool.js";
 import { jaegerTrace, otlpRequest, zipkinSpans } from "./writers.js";
 import { mulberry32 } from "../core/random.js";
+import { onInterrupt } from "../core/interrupt.js";
 
 export const GENERATE_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv"] as const;
 export type GenerateFormat = (typeof GENERATE_FORMATS)[number];
@@ -215,7 +217,8 @@ async function streamSink(path: string, open: string, separator: string, close: 
 }
 
 async function flatSink(path: string, format: "parquet" | "csv"): Promise<Sink> {
-  const spoolPath = `${path}.${process.pid}.ndjson`;
+  const spoolPath = `${path}.ndjson`;
+  const release = onInterrupt(() => rmSync(spoolPath, { force: true }));
   const writer = new SpoolWriter(spoolPath);
   return {
     async write(spans) {
@@ -229,6 +232,7 @@ async function flatSink(path: string, format: "parquet" | "csv"): Promise<Sink> 
         await db.run(format === "parquet" ? "spans.spool_to_parquet" : "spans.spool_to_csv", { spool: spoolPath, out: path });
       } finally {
         db.close();
+        release();
         rmSync(spoolPath, { force: true });
       }
     },
@@ -271,7 +275,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const bump = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
   let spansTotal = 0;
   let errors = 0;
-  const sink = await openSink(options.out, format);
+  // Written beside the target and renamed when complete: an interrupted or failed run leaves no
+  // half a file (and Ctrl-C removes the partial one).
+  const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
+  const release = onInterrupt(() => rmSync(partial, { force: true }));
+  let complete = false;
+  const sink = await openSink(partial, format);
   try {
     for (let i = 0; i < options.events; i++) {
       const spans = makeEvent(i, options.events, random, scenario);
@@ -293,9 +302,15 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       }
       await sink.write(spans);
       if (i % 10000 === 0) options.onProgress?.(i);
+      // A sink that writes synchronously never returns to the event loop: let Ctrl-C in.
+      if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
     }
-  } finally {
     await sink.end();
+    renameSync(partial, options.out);
+    complete = true;
+  } finally {
+    release();
+    if (!complete) rmSync(partial, { force: true });
   }
   const usd = (n: number) => n / 1e9;
   const record = (map: Map<string, number>, f = usd) => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, f(v)]));
