@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adtrace, FIXTURE, startAdtrace, BIN, ROOT, type CliOptions } from "./helpers/cli.js";
+import { adtrace, FIXTURE, startLoadUnderWay, BIN, ROOT, type CliOptions } from "./helpers/cli.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-bad-"));
@@ -412,8 +412,7 @@ describe("runs", () => {
     const target = join(dir, "killed.duckdb");
     copyFileSync(db, target);
     const before = count(target);
-    const child = startAdtrace(["load", big, "--db", target, "-q"]);
-    await new Promise((r) => setTimeout(r, 1500));
+    const child = await startLoadUnderWay(["load", big, "--db", target, "-q"]);
     child.kill("SIGKILL");
     await new Promise((r) => child.on("exit", r));
     expect(count(target)).toBe(before);
@@ -422,8 +421,7 @@ describe("runs", () => {
   it("two loads on one database: the second says the database is in use (exit 2), nothing is corrupted", async () => {
     const target = join(dir, "busy.duckdb");
     copyFileSync(db, target);
-    const first = startAdtrace(["load", join(dir, "big-load.jsonl"), "--db", target, "-q"]);
-    await new Promise((r) => setTimeout(r, 700));
+    const first = await startLoadUnderWay(["load", join(dir, "big-load.jsonl"), "--db", target, "-q"]);
     const second = adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", target]);
     await new Promise((r) => first.on("exit", r));
     expect(second.code).toBe(2);
