@@ -431,8 +431,7 @@ describe("runs", () => {
 
   it("Ctrl-C ends a long command with exit 130 and no partial output file", async () => {
     const outDir = mkdtempSync(join(tmpdir(), "adtrace-int-"));
-    const child = spawn(process.execPath, [BIN, "report", join(dir, "big-load.jsonl"), "--out-dir", join(outDir, "report")], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
-    await new Promise((r) => setTimeout(r, 1200));
+    const child = await startLoadUnderWay(["report", join(dir, "big-load.jsonl"), "--out-dir", join(outDir, "report")]);
     child.kill("SIGINT");
     const code = await new Promise((r) => child.on("exit", (c) => r(c)));
     expect(code).toBe(130);

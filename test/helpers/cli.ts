@@ -41,9 +41,10 @@ export function startAdtrace(args: string[], options: { cwd?: string; env?: Node
 }
 
 /**
- * Start a `load` and resolve once it is under way: its database is open (and locked) and its
- * parse has begun, which shows as a spool directory in the TMPDIR the child is given. Tests that
- * interrupt a load wait for this rather than sleeping, whatever the machine's speed.
+ * Start a command that loads spans (load, or an analysis of span files) and resolve once the load
+ * is under way: its database is open (and locked) and its parse has begun, which shows as a spool
+ * directory in the TMPDIR the child is given. Tests that interrupt a load wait for this rather
+ * than sleeping, whatever the machine's speed.
  */
 export async function startLoadUnderWay(args: string[]): Promise<ReturnType<typeof spawn>> {
   const tmp = mkdtempSync(join(tmpdir(), "adtrace-under-way-"));
