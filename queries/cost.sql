@@ -50,9 +50,8 @@ ORDER BY g.cost_usd DESC, g.g1, g.g2, g.g3;
 -- name: totals
 -- Whole-input figures: events, spans, cost per event, end-to-end event latency, time range, unpriced spans.
 WITH per_trace AS (
-  SELECT c.trace_id, any_value(ew.w) AS w, sum(cost_usd * weight) AS cost_usd,
-         sum(compute_usd * weight) AS compute_usd, sum(query_usd * weight) AS query_usd,
-         max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
+  SELECT c.trace_id, any_value(ew.w) AS w, any_value(ew.e2e_ns) AS e2e_ns, sum(cost_usd * weight) AS cost_usd,
+         sum(compute_usd * weight) AS compute_usd, sum(query_usd * weight) AS query_usd
   FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id GROUP BY c.trace_id
 )
 SELECT sum(w) AS events,
@@ -75,12 +74,8 @@ FROM per_trace;
 
 -- name: weighted_e2e
 -- Weighted end-to-end event latency: the smallest duration whose cumulative event weight reaches q of all events'.
-WITH per_trace AS (
-  SELECT c.trace_id, any_value(ew.w) AS w, max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
-  FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id GROUP BY c.trace_id
-),
-cum AS (
-  SELECT e2e_ns, sum(w) OVER (ORDER BY e2e_ns ROWS UNBOUNDED PRECEDING) AS cw, sum(w) OVER () AS tw FROM per_trace
+WITH cum AS (
+  SELECT e2e_ns, sum(w) OVER (ORDER BY e2e_ns ROWS UNBOUNDED PRECEDING) AS cw, sum(w) OVER () AS tw FROM event_weights
 )
 SELECT min(e2e_ns) FILTER (WHERE cw >= 0.5 * tw) / 1e6 AS e2e_p50_ms,
        min(e2e_ns) FILTER (WHERE cw >= 0.95 * tw) / 1e6 AS e2e_p95_ms,

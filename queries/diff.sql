@@ -1,9 +1,6 @@
 -- name: event_durations
 -- Per event (trace): its weight and end-to-end duration, for the significance of a p95 change.
-SELECT c.trace_id, any_value(ew.w) AS w, max(c.start_ns + c.duration_ns) - min(c.start_ns) AS e2e_ns
-FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
-GROUP BY c.trace_id
-ORDER BY c.trace_id;
+SELECT trace_id, w, e2e_ns FROM event_weights ORDER BY trace_id;
 
 -- name: group_span_durations
 -- Every span's duration and weight with its event and group keys, for the significance of a group's p95 change.

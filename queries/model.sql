@@ -260,7 +260,8 @@ SELECT * EXCLUDE (statement),
 FROM _costed;
 
 -- name: event_weights
--- Each event's (trace's) weight: its root span's, else the largest of its spans'. Events = Σ these.
+-- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — and its end-to-end duration.
 CREATE OR REPLACE TEMP TABLE event_weights AS
-SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w
+SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w,
+       max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
 FROM costed_spans GROUP BY trace_id;
