@@ -182,7 +182,7 @@ SELECT dq.*, sq.self_p50_ms, sq.self_p95_ms
 FROM dq JOIN sq ON dq.g1 IS NOT DISTINCT FROM sq.g1 AND dq.g2 IS NOT DISTINCT FROM sq.g2 AND dq.g3 IS NOT DISTINCT FROM sq.g3;
 
 -- name: weight_summary
--- Sampling weights: stored traces and spans, estimated events and spans, unknown and disagreeing weights.
+-- Sampling weights: stored traces and spans, estimated events and spans, unknown and disagreeing weights, and the session's mode (--unweighted, --assume-weight).
 SELECT (SELECT count(*) FROM event_weights) AS stored_traces,
        (SELECT sum(w) FROM event_weights) AS estimated_events,
        count(*) AS stored_spans,
@@ -190,5 +190,7 @@ SELECT (SELECT count(*) FROM event_weights) AS stored_traces,
        min(weight) AS min_weight,
        max(weight) AS max_weight,
        count(*) FILTER (WHERE unknown_weight) AS unknown_weight_spans,
-       count(DISTINCT trace_id) FILTER (WHERE trace_weights_disagree) AS disagreeing_traces
+       count(DISTINCT trace_id) FILTER (WHERE trace_weights_disagree) AS disagreeing_traces,
+       getvariable('adtrace_lists').weighted AS weighted,
+       getvariable('adtrace_lists').assume_weight AS assume_weight
 FROM costed_spans;

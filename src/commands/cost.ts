@@ -76,8 +76,9 @@ carries ≥ flags.top_query_share (0.6) of a warehouse stage's cost; or when it 
 flags.bytes_ratio (10)× the median warehouse stage's bytes per event. The lever comes from the
 costliest query's shape: aggregates → preaggregate, row-by-row writes → tune, reads → cache when
 at least 25% of its calls repeat an identical earlier statement (from the data: calls vs
-distinct raw statements), else tune (literals change per call, so a cache would rarely hit). est_savings_per_event_usd assumes 25% cache hits, −30% query cost from pre-aggregation,
-−10% from tuning (conservative on purpose; model your own with adtrace savings).
+distinct raw statements), else tune (literals change per call, so a cache would rarely hit).
+est_savings_per_event_usd assumes 25% cache hits, −30% query cost from pre-aggregation, −10%
+from tuning (conservative on purpose; model your own with adtrace savings).
 
 Examples:
   $ adtrace cost flags fixtures/auction/otlp.jsonl

@@ -182,13 +182,12 @@ export interface WeightSummary {
 
 export async function weightSummary(db: Db): Promise<WeightSummary> {
   const [r] = await db.query("cost.weight_summary");
-  const [mode] = await db.query("weights.mode");
   const n = (k: string) => Number(r![k] ?? 0);
   return {
     stored_traces: n("stored_traces"), estimated_events: roundCount(n("estimated_events")), stored_spans: n("stored_spans"),
     estimated_spans: roundCount(n("estimated_spans")), min_weight: n("min_weight"), max_weight: n("max_weight"),
     unknown_weight_spans: n("unknown_weight_spans"), disagreeing_traces: n("disagreeing_traces"),
-    weighted: mode!.weighted !== false, assumed_weight: Number(mode!.assume_weight ?? 1),
+    weighted: r!.weighted !== false, assumed_weight: Number(r!.assume_weight ?? 1),
   };
 }
 

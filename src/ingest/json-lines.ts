@@ -52,7 +52,7 @@ export function parseLines(
   strict: boolean | undefined, emit: (span: SpanRecord) => void,
 ): number {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const line = new LineParser(format, stats, strict, emit);
+  const parser = new LineParser(format, stats, strict, emit);
   let number = firstLine;
   let start = 0;
   while (start < buffer.length) {
@@ -64,7 +64,7 @@ export function parseLines(
       const slice = buffer.subarray(start, stop);
       let text = slice.toString("utf8");
       if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      if (text.trim() !== "") line.parse(text, slice, `${source}:${number}`);
+      if (text.trim() !== "") parser.parse(text, slice, `${source}:${number}`);
     }
     number++;
     start = end + 1;

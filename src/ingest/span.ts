@@ -52,7 +52,7 @@ export function mergeStats(into: IngestStats, from: IngestStats): void {
  * Thrown when a 64-bit integer arrived as a JSON number beyond 2^53, whose digits JSON.parse has
  * already rounded away. JSON Lines are parsed optimistically (a regex pass quoting big numbers
  * costs as much as a fifth of JSON.parse on every line); a record that throws this is parsed
- * again with `quoteBigNumbers`, with `exactNumbers` on so the same value is then accepted.
+ * again with `quoteBigNumbers` inside `withNumbersExact(true, …)`, so the same value is then accepted.
  */
 export class LostPrecision extends Error {
   override name = "LostPrecision";

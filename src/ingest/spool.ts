@@ -13,21 +13,13 @@ const FLUSH_BYTES = 4 << 20;
 // t trace_id, s span_id, p parent_span_id, n name, v service, k kind, c status, b start_ns,
 // d duration_ns, a attributes, r resource_attributes, x trace_state.
 
-let lastResource: Record<string, string> | undefined;
-let lastResourceJson = "{}";
-
 /** One canonical span as an NDJSON line (64-bit integers written exactly, as JSON numbers). */
 export function spanLine(span: SpanRecord): string {
-  // Spans of one resource share its attributes object: stringify it once.
-  if (span.resourceAttributes !== lastResource) {
-    lastResource = span.resourceAttributes;
-    lastResourceJson = JSON.stringify(lastResource);
-  }
   return (
     `{"t":"${span.traceId}","s":"${span.spanId}","p":${span.parentSpanId === null ? "null" : `"${span.parentSpanId}"`},` +
     `"n":${JSON.stringify(span.name)},"v":${JSON.stringify(span.service)},"k":"${span.kind}","c":"${span.status}",` +
     `"b":${span.startNs},"d":${span.durationNs},"a":${JSON.stringify(span.attributes)},` +
-    `"r":${lastResourceJson},"x":${span.traceState === null ? "null" : JSON.stringify(span.traceState)}}\n`
+    `"r":${JSON.stringify(span.resourceAttributes)},"x":${span.traceState === null ? "null" : JSON.stringify(span.traceState)}}\n`
   );
 }
 
