@@ -159,6 +159,17 @@ describe("flat tables: units settled once per table, from the data, with a warni
     expect(r.load.skipped).toBe(1);
   });
 
+  it("values far past any scale (1e300, 30 digits) skip their row instead of overflowing the load", async () => {
+    // start_ms 1714564801500 = START_NS; the two bad rows cannot be ns in 64 bits (nor fit a
+    // decimal or a 64-bit integer at all). Three good rows keep the median, which decides units, sane.
+    const id = (c: string) => c.repeat(16);
+    const csv = `trace_id,span_id,name,start_ms,duration_ms\n${T},${id("a")},n,1e300,1\n${T},${id("b")},n,123456789012345678901234567890,1\n` +
+      `${T},${id("c")},n,1714564801500,250\n${T},${id("d")},n,1714564801500,250\n${T},${id("e")},n,1714564801500,250\n`;
+    const r = await load(file("huge-times.csv", csv));
+    expect(r.spans).toEqual({ [id("c")]: [START_NS, MS_250], [id("d")]: [START_NS, MS_250], [id("e")]: [START_NS, MS_250] });
+    expect(r.load.skipped).toBe(2);
+  });
+
   it("load and inspect show the warnings on stderr", () => {
     const path = file("warned.csv", `trace_id,span_id,name,start_time,duration_ms\n${T},${S1},n,1714564801500,250\n`);
     const loaded = adtrace(["load", path, "--db", join(dir, "warned.duckdb")]);

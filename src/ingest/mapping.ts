@@ -170,14 +170,17 @@ function epochExpr(col: ColumnInfo, unit: Unit): string {
   if (isTimestampType(col.type)) return `epoch_ns(CAST(${q} AS TIMESTAMP_NS))`;
   const factor = FACTOR[unit === "auto" ? "ns" : unit];
   // Out of the 64-bit range after scaling: NULL, so the row is skipped and counted. Integers are
-  // scaled exactly; fractions (1714564801.5 s) through a decimal, keeping the sub-unit part.
-  if (isIntegerType(col.type)) return `TRY_CAST(CAST(${q} AS HUGEINT) * ${factor} AS BIGINT)`;
-  const fraction = (x: string) => `TRY_CAST(round(TRY_CAST(${x} AS DECIMAL(38, 9)) * ${factor}) AS BIGINT)`;
+  // scaled exactly (past BIGINT already: NULL; the product is taken in HUGEINT, which it cannot
+  // overflow); fractions (1714564801.5 s) through a decimal of 28 digits, which a value too large
+  // for it turns NULL and the product cannot overflow.
+  const integer = (x: string) => `TRY_CAST(CAST(TRY_CAST(${x} AS BIGINT) AS HUGEINT) * ${factor} AS BIGINT)`;
+  if (isIntegerType(col.type)) return integer(q);
+  const fraction = (x: string) => `TRY_CAST(round(TRY_CAST(${x} AS DECIMAL(28, 9)) * ${factor}) AS BIGINT)`;
   if (isNumericType(col.type)) return fraction(q);
   // Text: a number (exact when it is an integer string), or an ISO 8601 timestamp. A timestamp
   // without a zone is UTC (a TIMESTAMPTZ cast would read it in the machine's zone); TIMESTAMP_NS
   // applies a Z or ±hh:mm offset and keeps nanoseconds; named zones fall through to TIMESTAMPTZ.
-  return `COALESCE(TRY_CAST(TRY_CAST(${q} AS HUGEINT) * ${factor} AS BIGINT), ${fraction(q)}, ` +
+  return `COALESCE(${integer(q)}, ${fraction(q)}, ` +
     `epoch_ns(TRY_CAST(${q} AS TIMESTAMP_NS)), epoch_ns(TRY_CAST(${q} AS TIMESTAMPTZ)))`;
 }
 
