@@ -11,22 +11,41 @@ CREATE OR REPLACE TEMP TABLE warehouse_prices (
 );
 
 -- name: create_macros
--- adtrace_fingerprint(statement, dialect): the statement without comments and literals (strings, numbers, IN lists, VALUES rows), whitespace squeezed, so no user value reaches a report.
--- Strings first, keeping them whole while comments go (a '--' inside a string is not a comment),
--- then the literals themselves. Double quotes delimit strings in BigQuery, MySQL and Spark SQL
--- (identifiers elsewhere, where they stay). An unterminated string or comment (a statement the
--- SDK cut short) runs to the end. Over-stripping is acceptable; leaking a value is not.
+-- The statement macros: adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart.
+-- How a dialect quotes: 'dq' — double quotes delimit strings, backslashes escape, # starts a
+-- comment, triple quotes (BigQuery, MySQL, Spark SQL, Hive); 'bs' — backslashes escape in '…'
+-- (Snowflake, ClickHouse, Redshift); 'std' — only '' escapes a quote, but for E'…' strings (Trino,
+-- Presto, Athena, PostgreSQL and the rest). A cloud prefix (gcp.bigquery, aws.redshift) is dropped.
+CREATE OR REPLACE TEMP MACRO adtrace_quoting(dialect) AS (
+  CASE
+    WHEN regexp_replace(lower(dialect), '^(gcp|aws|azure)\.', '') IN ('bigquery', 'mysql', 'mariadb', 'databricks', 'spark', 'hive') THEN 'dq'
+    WHEN regexp_replace(lower(dialect), '^(gcp|aws|azure)\.', '') IN ('snowflake', 'clickhouse', 'redshift') THEN 'bs'
+    ELSE 'std'
+  END
+);
+-- Comments go, strings stay whole (a '--' inside a string is not a comment). An unterminated
+-- string or comment (a statement the SDK cut short) runs to the end.
+CREATE OR REPLACE TEMP MACRO adtrace_strip_comments(statement, dialect) AS (
+  CASE adtrace_quoting(dialect)
+    WHEN 'dq' THEN regexp_replace(statement, '(''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$))|--[^\n]*|/\*(?s:.*?)(?:\*/|$)|#[^\n]*', '\1', 'g')
+    WHEN 'bs' THEN regexp_replace(statement, '(''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"]|"")*(?:"|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))|--[^\n]*|/\*(?s:.*?)(?:\*/|$)', '\1', 'g')
+    ELSE regexp_replace(statement, '(\b[Ee]''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|''(?:[^'']|'''')*(?:''|$)|"(?:[^"]|"")*(?:"|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))|--[^\n]*|/\*(?s:.*?)(?:\*/|$)', '\1', 'g')
+  END
+);
+CREATE OR REPLACE TEMP MACRO adtrace_uncommented(statement, dialect) AS (
+  trim(regexp_replace(adtrace_strip_comments(statement, dialect), '\s+', ' ', 'g'))
+);
+-- Then the literals: strings of the dialect's quoting (and E'', N'', r"" prefixes), numbers
+-- (decimal, exponent, hex; digits in identifiers and $1 placeholders stay), IN lists and VALUES
+-- rows. Over-stripping is acceptable; leaking a value is not.
 CREATE OR REPLACE TEMP MACRO adtrace_fingerprint(statement, dialect) AS (
   CASE WHEN statement IS NOT NULL THEN trim(
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-      CASE WHEN dialect IN ('bigquery', 'mysql', 'mariadb', 'databricks', 'spark', 'hive')
-        THEN regexp_replace(regexp_replace(statement,
-          '(''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$))|--[^\n]*|/\*(?s:.*?)(?:\*/|$)|#[^\n]*', '\1', 'g'),
-          '(?:\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$))', '?', 'g')
-        ELSE regexp_replace(regexp_replace(statement,
-          '(''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))|--[^\n]*|/\*(?s:.*?)(?:\*/|$)', '\1', 'g'),
-          '(?:\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))', '?', 'g')
-      END,
+    CASE adtrace_quoting(dialect)
+    WHEN 'dq' THEN regexp_replace(adtrace_strip_comments(statement, dialect), '(?:\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\]|\\(?s:.)|"")*(?:"|$))', '?', 'g')
+    WHEN 'bs' THEN regexp_replace(adtrace_strip_comments(statement, dialect), '(?:\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))', '?', 'g')
+    ELSE regexp_replace(adtrace_strip_comments(statement, dialect), '\b[Ee]''(?:[^''\\]|\\(?s:.)|'''')*(?:''|$)|(?:\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^'']|'''')*(?:''|$)|\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$(?s:.*?)(?:\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$|$))', '?', 'g')
+  END,
       '(^|[^A-Za-z0-9_.\"$])(?:0[xX][0-9A-Fa-f]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)', '\1?', 'g'),
       '\s+', ' ', 'g'),
       '(?i)\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)', 'IN (?)', 'g'),
@@ -160,12 +179,15 @@ base AS NOT MATERIALIZED (
          lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])) AS db_system,
          list_transform(getvariable('adtrace_lists').cost, x -> s.attributes[x]) AS cost_texts,
          list_filter(list_transform(cost_texts, x -> TRY_CAST(x AS DOUBLE)), v -> v IS NOT NULL AND isfinite(v) AND v >= 0)[1] AS explicit_usd,
-         TRY_CAST(s.attributes['cost.compute_usd'] AS DOUBLE) AS split_compute_usd,
-         TRY_CAST(s.attributes['cost.query_usd'] AS DOUBLE) AS split_query_usd,
-         -- A cost attribute that is there but not a finite number ≥ 0 is ignored, and counted.
-         (explicit_usd IS NULL AND len(list_filter(cost_texts, x -> x IS NOT NULL)) > 0)
-           OR (s.attributes['cost.compute_usd'] IS NOT NULL AND NOT COALESCE(isfinite(split_compute_usd) AND split_compute_usd >= 0, FALSE))
-           OR (s.attributes['cost.query_usd'] IS NOT NULL AND NOT COALESCE(isfinite(split_query_usd) AND split_query_usd >= 0, FALSE)) AS invalid_cost,
+         -- A cost attribute that is there but not a finite number ≥ 0 is ignored (that part is
+         -- priced from usage instead), and counted.
+         TRY_CAST(s.attributes['cost.compute_usd'] AS DOUBLE) AS split_compute_text_usd,
+         CASE WHEN isfinite(split_compute_text_usd) AND split_compute_text_usd >= 0 THEN split_compute_text_usd END AS split_compute_usd,
+         s.attributes['cost.compute_usd'] IS NOT NULL AND split_compute_usd IS NULL AS bad_split_compute,
+         TRY_CAST(s.attributes['cost.query_usd'] AS DOUBLE) AS split_query_text_usd,
+         CASE WHEN isfinite(split_query_text_usd) AND split_query_text_usd >= 0 THEN split_query_text_usd END AS split_query_usd,
+         s.attributes['cost.query_usd'] IS NOT NULL AND split_query_usd IS NULL AS bad_split_query,
+         (explicit_usd IS NULL AND len(list_filter(cost_texts, x -> x IS NOT NULL)) > 0) OR bad_split_compute OR bad_split_query AS invalid_cost,
          COALESCE(s.attributes['db.statement'], s.attributes['db.query.text']) AS statement,
          list_filter(list_transform(getvariable('adtrace_lists').bytes, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS bytes_attr,
          CASE WHEN s.attributes['snowflake.credits_used'] IS NOT NULL OR s.attributes['db.credits_used'] IS NOT NULL THEN
@@ -223,7 +245,7 @@ costed AS (
   SELECT p.*,
          CASE
            WHEN explicit_usd IS NOT NULL THEN 'explicit'
-           WHEN isfinite(split_compute_usd) AND split_compute_usd >= 0 OR isfinite(split_query_usd) AND split_query_usd >= 0 THEN 'split'
+           WHEN split_compute_usd IS NOT NULL OR split_query_usd IS NOT NULL THEN 'split'
            WHEN derived_compute_usd IS NULL THEN 'none'
            WHEN warehouse IS NOT NULL AND derived_query_usd IS NULL THEN 'partial'
            ELSE 'derived'
@@ -235,12 +257,12 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        CAST(weight AS DOUBLE) AS weight, unknown_weight, trace_weights_disagree,
        CASE cost_source
          WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN explicit_usd ELSE 0 END
-         WHEN 'split' THEN CASE WHEN isfinite(split_compute_usd) AND split_compute_usd >= 0 THEN split_compute_usd ELSE 0 END
+         WHEN 'split' THEN CASE WHEN bad_split_compute THEN COALESCE(derived_compute_usd, 0) ELSE COALESCE(split_compute_usd, 0) END
          ELSE COALESCE(derived_compute_usd, 0)
        END AS compute_usd,
        CASE cost_source
          WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN 0 ELSE explicit_usd END
-         WHEN 'split' THEN CASE WHEN isfinite(split_query_usd) AND split_query_usd >= 0 THEN split_query_usd ELSE 0 END
+         WHEN 'split' THEN CASE WHEN bad_split_query THEN COALESCE(derived_query_usd, 0) ELSE COALESCE(split_query_usd, 0) END
          ELSE COALESCE(derived_query_usd, 0)
        END AS query_usd,
        compute_usd + query_usd AS cost_usd,
@@ -256,7 +278,7 @@ FROM costed;
 CREATE OR REPLACE TEMP VIEW costed_spans AS
 SELECT * EXCLUDE (statement),
        adtrace_fingerprint(statement, warehouse) AS query_fingerprint,
-       CASE WHEN statement IS NOT NULL THEN hash(statement) END AS statement_hash
+       CASE WHEN statement IS NOT NULL THEN hash(adtrace_uncommented(statement, warehouse)) END AS statement_hash
 FROM _costed;
 
 -- name: event_weights

@@ -219,11 +219,18 @@ describe("invalid explicit costs", () => {
       { trace: T, id: spanId(2), name: "b", startMs: 0, durationMs: 1000, attrs: { "cost.usd": "abc" } },
       { trace: T, id: spanId(3), name: "c", startMs: 0, durationMs: 1000, attrs: { "cost.compute_usd": "-1" } },
       { trace: T, id: spanId(4), name: "d", startMs: 0, durationMs: 1000, attrs: { "cost.usd": "0.5" } },
+      // A valid compute half and a bad query half on a Snowflake span: the query half is priced from
+      // usage, XSMALL 1 credit/hour × 1 s × $3.00 = $0.000833…, not taken as $0.
+      { trace: T, id: spanId(5), name: "e", startMs: 0, durationMs: 1000,
+        attrs: { "db.system": "snowflake", "cost.compute_usd": "0.001", "cost.query_usd": "oops" } },
     ];
     await withModelDb(spans, async (db) => {
       for (const n of [1, 2, 3]) expect(Number((await span(db, spanId(n))).cost_usd)).toBeCloseTo(0.0425 / 3600, 15);
       expect(Number((await span(db, spanId(4))).cost_usd)).toBe(0.5);
-      expect((await totals(db)).invalid_cost_spans).toBe(3);
+      const e = await span(db, spanId(5));
+      expect(Number(e.compute_usd)).toBe(0.001);
+      expect(Number(e.query_usd)).toBeCloseTo(3 / 3600, 15);
+      expect((await totals(db)).invalid_cost_spans).toBe(4);
     });
   });
 });
@@ -249,6 +256,11 @@ describe("query fingerprints never carry a value", () => {
     // A statement the SDK cut short in the middle of a string or a comment.
     ["snowflake", "SELECT a FROM t WHERE note = 'truncated-by-sdk secret@exa", "SELECT a FROM t WHERE note = ?"],
     ["snowflake", "SELECT a FROM t /* secret", "SELECT a FROM t"],
+    // BigQuery under its cloud prefix quotes the same way.
+    ["gcp.bigquery", `SELECT a FROM t WHERE email = "secret@example.com" # secret`, "SELECT a FROM t WHERE email = ?"],
+    // Where a backslash escapes nothing (Trino, PostgreSQL), 'C:\' ends at its quote; E'' strings still escape.
+    ["trino", "SELECT a FROM t WHERE p = 'C:\\' AND email = 'secret2@example.com'", "SELECT a FROM t WHERE p = ? AND email = ?"],
+    ["presto", "SELECT a FROM t WHERE p = E'it\\'s secret' AND q = 'x'", "SELECT a FROM t WHERE p = ? AND q = ?"],
     // Hex and decimal numbers; digits inside identifiers and $1 placeholders stay.
     ["snowflake", "SELECT t2.c1 FROM t WHERE k = 0x1F2E AND v > .5 AND w = $1", "SELECT t2.c1 FROM t WHERE k = ? AND v > ? AND w = $1"],
   ];

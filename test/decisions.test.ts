@@ -63,6 +63,12 @@ describe("cost flags", () => {
       expect(tracking.lever).toBe("cache");
       expect(tracking.reason).toMatch(/4 calls ran 3 distinct statements, so 25% of calls repeat/);
     });
+    // The same statement under a different sqlcommenter comment (and spacing) each call: 1 distinct.
+    await withModelDb(pipeline(4, undefined, (e) => `SELECT seen  FROM dedupe WHERE event_id = 'ev-1' /*traceparent='00-${e}'*/`), async (db) => {
+      const tracking = (await costFlags(db, defaultConfig())).flags.find((f) => f.stage === "tracking")!;
+      expect(tracking.lever).toBe("cache");
+      expect(tracking.reason).toMatch(/4 calls ran 1 distinct statement/);
+    });
   });
 
   it("judges the fixture's tracking lookups by their statements: 4 distinct in 45 calls → cache", async () => {
