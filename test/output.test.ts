@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Chalk } from "chalk";
 import { csvField, formatters, printResult, defaultFormat } from "../src/output/format.js";
 import type { TableResult } from "../src/output/result.js";
-import { formatUsd, formatMs, shareBar } from "../src/output/units.js";
+import { formatBytes, formatUsd, formatMs, shareBar } from "../src/output/units.js";
 import { colorsFor } from "../src/output/colors.js";
 
 const awkward: TableResult = {
@@ -61,6 +61,21 @@ describe("units", () => {
     expect(shareBar(0.5, 10)).toBe("█████");
     expect(shareBar(0.0625, 2)).toBe("▏");
     expect(shareBar(1, 2)).toBe("██");
+  });
+
+  it("rounds to the shown precision before choosing the range, so a boundary moves up a unit", () => {
+    // Each value rounds up into the next range: shown as that range shows it.
+    expect(formatUsd(0.99999)).toBe("$1.00");
+    expect(formatUsd(9999.995)).toBe("$10.0k");
+    expect(formatUsd(99_950)).toBe("$100k");
+    expect(formatUsd(999_500)).toBe("$1.00M");
+    expect(formatUsd(-999_500)).toBe("-$1.00M");
+    expect(formatMs(999.6)).toBe("1.00 s");
+    expect(formatMs(99.96)).toBe("100 ms");
+    expect(formatBytes(1023.9 * 1024)).toBe("1.00 MiB");
+    // Ties go to the even digit, decided on the decimal value.
+    expect(formatUsd(1.125)).toBe("$1.12");
+    expect(formatUsd(0.0003575)).toBe("$0.000358");
   });
 });
 

@@ -11,12 +11,21 @@ export function formatUsd(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || Number.isNaN(usd)) return "–";
   if (usd === 0) return "$0";
   const sign = usd < 0 ? "-" : "";
-  const abs = Number(Math.abs(usd).toPrecision(12));
-  if (abs >= 10_000) return `${sign}$${compact(abs)}`;
-  if (abs >= 1) return `${sign}$${toFixedHalfEven(abs, 2).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
+  let abs = Number(Math.abs(usd).toPrecision(12));
   if (abs < 1e-9) return `${sign}$${abs.toExponential(2)}`;
-  const digits = Math.min(20, Math.max(2, 2 - Math.floor(Math.log10(abs))));
-  return `${sign}$${toFixedHalfEven(abs, digits)}`;
+  // Each range rounds to its own precision first: a value that rounds up into the next range
+  // (0.99999, 9999.995) is shown as that range shows it.
+  if (abs < 1) {
+    const text = toFixedHalfEven(abs, Math.min(20, Math.max(2, 2 - Math.floor(Math.log10(abs)))));
+    if (Number(text) < 1) return `${sign}$${text}`;
+    abs = Number(text);
+  }
+  if (abs < 10_000) {
+    const text = toFixedHalfEven(abs, 2);
+    if (Number(text) < 10_000) return `${sign}$${text.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
+    abs = Number(text);
+  }
+  return `${sign}$${compact(abs)}`;
 }
 
 /**
@@ -41,10 +50,11 @@ export function toFixedHalfEven(value: number, digits: number): string {
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "–";
   const abs = Math.abs(ms);
-  if (abs >= 1000) return `${trim3(ms / 1000)} s`;
   if (abs === 0) return "0 ms";
-  if (abs < 0.001) return `${trim3(ms * 1000)} µs`;
-  return `${trim3(ms)} ms`;
+  if (abs < 0.001) return `${threeDigits(ms * 1000)} µs`;
+  const text = threeDigits(ms);
+  // 999.6 ms shows as 1.00 s, not "1000 ms".
+  return Math.abs(Number(text)) >= 1000 ? `${threeDigits(ms / 1000)} s` : `${text} ms`;
 }
 
 export function formatShare(share: number | null | undefined, digits = 1): string {
@@ -62,11 +72,12 @@ export function formatBytes(bytes: number | null | undefined): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
   let value = bytes;
   let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+  // Rounding counts: 1023.9 KiB shows as 1.00 MiB.
+  while (Math.abs(unit === 0 ? value : Number(threeDigits(value))) >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${trim3(value)} ${units[unit]}`;
+  return unit === 0 ? `${value} B` : `${threeDigits(value)} ${units[unit]}`;
 }
 
 /** A bar of `width` cells for a share 0..1, with eighth-cell resolution. */
@@ -77,17 +88,21 @@ export function shareBar(share: number, width = 12): string {
   return "█".repeat(full) + (rest ? "▏▎▍▌▋▊▉"[rest - 1] : "");
 }
 
-/** 692000 → "692k", 252580000 → "253M", 1.234e9 → "1.23B". */
+/** 692000 → "692k", 252580000 → "253M", 1.234e9 → "1.23B"; 999500 → "1.00M", not "1000k". */
 function compact(value: number): string {
-  const units: [number, string][] = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]];
-  const three = (v: number) => toFixedHalfEven(v, v >= 100 ? 0 : v >= 10 ? 1 : 2);
-  for (const [size, suffix] of units) if (value >= size) return `${three(Number((value / size).toPrecision(12)))}${suffix}`;
-  return three(value);
+  const units: [number, string][] = [[1e3, "k"], [1e6, "M"], [1e9, "B"], [1e12, "T"]];
+  let i = units.length - 1;
+  while (i > 0 && value < units[i]![0]) i--;
+  let text = threeDigits(Number((value / units[i]![0]).toPrecision(12)));
+  if (Number(text) >= 1000 && i < units.length - 1) text = threeDigits(Number((value / units[++i]![0]).toPrecision(12)));
+  return `${text}${units[i]![1]}`;
 }
 
-function trim3(value: number): string {
+/** Three significant digits (at least two decimals below 10), half to even; 99.96 → "100", not "100.0". */
+function threeDigits(value: number): string {
+  const places = (v: number) => (v >= 100 ? 0 : v >= 10 ? 1 : 2);
   const abs = Math.abs(value);
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
-  return value.toFixed(2);
+  let text = toFixedHalfEven(abs, places(abs));
+  if (places(Number(text)) !== places(abs)) text = toFixedHalfEven(Number(text), places(Number(text)));
+  return `${value < 0 ? "-" : ""}${text}`;
 }
