@@ -378,6 +378,11 @@ describe("tables fit 100 columns", () => {
   it("widths are terminal cells: wide characters count two, combining marks none; notes wrap at spaces", () => {
     expect(displayWidth("日本語")).toBe(6);
     expect(displayWidth("e\u0301")).toBe(1);
+    // Emoji as the table library measures them (a hand-rolled table counted ☕ and 🚀 as 1 or 2
+    // apart from it, and the library cut a fitted cell a second time).
+    expect(displayWidth("🚀launcher")).toBe(10);
+    expect(displayWidth("☕brew")).toBe(6);
+    expect(truncate("🚀launcher", 9)).toBe("🚀launch…");
     expect(truncate("日本語テキスト", 7)).toBe("日本語…");
     expect(truncate("abcdef", 6)).toBe("abcdef");
     expect(truncate("abcdefg", 6)).toBe("abcde…");

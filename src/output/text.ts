@@ -3,6 +3,7 @@
 // overrides and isolates that reorder what a reader sees, zero-width characters), and the line
 // and paragraph separators. Tables, Markdown and every stderr message go through here; CSV and
 // JSON keep the data exact unless they are printed on a terminal.
+import stringWidth from "string-width";
 
 // C0 and C1 controls and DEL (\p{Cc}); format characters such as U+202A–U+202E, U+2066–U+2069,
 // U+200B–U+200F, U+FEFF (\p{Cf}); U+2028 and U+2029, which some terminals take as line breaks.
@@ -32,15 +33,12 @@ export function messageLine(text: string): string {
   return stripControl(text.replace(/\s*[\r\n]+\s*/g, " ").trim());
 }
 
-// East Asian wide and fullwidth characters and emoji take two terminal cells; combining marks none.
-const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
-const ZERO_WIDTH = /[\p{Mn}\p{Me}]/u;
-
-/** Terminal cells `text` takes (text without escape sequences). */
+/**
+ * Terminal cells `text` takes (text without escape sequences), measured as cli-table3 measures
+ * cells, so a column fitted here is not cut again by the table.
+ */
 export function displayWidth(text: string): number {
-  let width = 0;
-  for (const c of text) width += ZERO_WIDTH.test(c) ? 0 : WIDE.test(c) ? 2 : 1;
-  return width;
+  return stringWidth(text);
 }
 
 /** `text` cut to at most `max` terminal cells, ending in … when cut. */
