@@ -3,7 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { parseCount, parseLimit } from "../src/model/numbers.js";
 import { parseEventsPerDay, parseLever } from "../src/core/savings.js";
-import { parseGroupKeys } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+import { diff } from "../src/core/diff.js";
+import { breakdownView } from "../src/output/cost-views.js";
+import { diffView } from "../src/output/diff-view.js";
+import { withModelDb } from "./helpers/analysis.js";
 import { parseConfig } from "../src/model/config.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { writeTemp } from "./helpers/otlp.js";
@@ -68,6 +72,19 @@ describe("--by keys", () => {
     expect(() => parseGroupKeys("attr:spans")).toThrow(/collide with the output column 'spans'/);
     expect(() => parseGroupKeys("attr:cost_per_event_usd")).toThrow(/collide/);
     expect(parseGroupKeys("stage,attr:user_locale")).toEqual([{ kind: "stage" }, { kind: "attr", key: "user_locale" }]);
+  });
+
+  it("refuses every column the breakdown and diff views really show, table-only ones included", async () => {
+    // The views spread a group's keys into the row beside its data columns: a key named like one
+    // of them would show the wrong value. Taken from the views themselves, so a new column is covered.
+    const by = [{ kind: "stage" as const }];
+    const fixture = `${FIXTURE}/otlp.jsonl`;
+    const breakdownColumns = await withModelDb([fixture], async (db) =>
+      breakdownView(await breakdown(db, { by }), { config: "", label: "" }).columns.map((c) => c.key));
+    const diffColumns = diffView(await diff(fixture, fixture, {}, { by, gates: {} })).columns.map((c) => c.key);
+    const shown = [...new Set([...breakdownColumns, ...diffColumns])].filter((key) => key !== "stage");
+    expect(shown).toContain("change_abs");
+    for (const key of shown) expect(() => parseGroupKeys(`attr:${key}`), key).toThrow(/collide/);
   });
 });
 
