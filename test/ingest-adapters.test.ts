@@ -15,6 +15,7 @@ import { newStats, type SpanRecord } from "../src/ingest/span.js";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { jsonLinesFromHead } from "../src/ingest/sniff.js";
+import { findInvalidUtf8Line } from "../src/ingest/text.js";
 import { adtrace } from "./helpers/cli.js";
 
 type Adapter = typeof readOtlpRecord;
@@ -323,6 +324,27 @@ describe("JSON Lines or one document", () => {
       const r = adtrace(["inspect", "--input-format", format!, `fixtures/auction/${file}`, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout), format).toMatchObject({ spans: 369, traces: 40, skipped: 0 });
+    }
+  });
+});
+
+describe("the line of the first invalid UTF-8, streamed", () => {
+  async function* chunks(bytes: Buffer, size: number) {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+  // Line 3 ends in a 3-byte character cut after 2 bytes; line 2 has a 4-byte lead followed by "A";
+  // "ab\n" then a lone lead byte at the very end is line 2.
+  const good = Buffer.from("a\nbé\n日本\n🚀x\n".repeat(3));
+  const cutChar = Buffer.concat([Buffer.from("line1\nline2 é\nline3 "), Buffer.from([0xe6, 0x97]), Buffer.from("\nline4\n")]);
+  const badLead = Buffer.concat([Buffer.from("l1\nl2 "), Buffer.from([0xf0, 0x9f, 0x41]), Buffer.from("\nl3\n")]);
+  const endsMidChar = Buffer.from([0x61, 0x62, 0x0a, 0xe6]);
+
+  it("is the same whatever the chunking, a bad sequence split across chunks included", async () => {
+    for (const size of [1, 2, 3, 5, 7, 64]) {
+      expect(await findInvalidUtf8Line(chunks(good, size)), `${size}`).toBeUndefined();
+      expect(await findInvalidUtf8Line(chunks(cutChar, size)), `${size}`).toBe(3);
+      expect(await findInvalidUtf8Line(chunks(badLead, size)), `${size}`).toBe(2);
+      expect(await findInvalidUtf8Line(chunks(endsMidChar, size)), `${size}`).toBe(2);
     }
   });
 });

@@ -4,7 +4,7 @@
 // string. (JSON Lines are read by json-lines.ts and parallel.ts.)
 import type { Readable } from "node:stream";
 import { InputError } from "../errors.js";
-import { firstInvalidUtf8Line, lineColumn, stripBomText } from "./text.js";
+import { firstInvalidUtf8Line, InvalidUtf8, lineColumn, stripBomText, Utf8Decoder } from "./text.js";
 import { quoteBigNumbers } from "./span.js";
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -190,7 +190,7 @@ export interface DocumentElement {
  */
 export async function* documentElements(stream: Readable, where: string, onBytes?: (n: number) => void): AsyncGenerator<DocumentElement> {
   // Fatal: invalid UTF-8 is an error with its line, not text with replacement characters.
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const utf8 = new Utf8Decoder();
   // Open containers: whether each is an array, and the key it sits under in its parent object.
   const frames: { isArray: boolean; key: string | undefined }[] = [];
   let buffer = "";
@@ -284,10 +284,11 @@ export async function* documentElements(stream: Readable, where: string, onBytes
 
   const decode = (chunk?: Buffer) => {
     try {
-      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
-    } catch {
+      return utf8.decode(chunk);
+    } catch (error) {
+      if (!(error instanceof InvalidUtf8)) throw error;
       // `line` is where this chunk starts (everything before it has been scanned).
-      throw new InputError(`${where}:${line + (chunk ? firstInvalidUtf8Line(chunk) : 1) - 1}`, "not valid UTF-8 text");
+      throw new InputError(`${where}:${line + error.newlinesBefore}`, "not valid UTF-8 text");
     }
   };
   for await (const chunk of stream as AsyncIterable<Buffer>) {
