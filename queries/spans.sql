@@ -58,8 +58,8 @@ COPY (
 ) TO $out (FORMAT parquet, COMPRESSION zstd);
 
 -- name: spool_to_csv
--- A spool file (see stage_spool) as a canonical CSV table (attributes as JSON text), for adtrace generate.
--- params: $spool, $out
+-- A spool file (see stage_spool) as a canonical CSV table (attributes as JSON text), for adtrace generate; $compression 'gzip' or 'none'.
+-- params: $spool, $out, $compression
 COPY (
   SELECT t AS trace_id, s AS span_id, p AS parent_span_id, n AS name, v AS service, k AS kind, c AS status,
          b AS start_ns, d AS duration_ns, CAST(to_json(a) AS VARCHAR) AS attributes, CAST(to_json(r) AS VARCHAR) AS resource_attributes,
@@ -68,7 +68,7 @@ COPY (
     t: 'VARCHAR', s: 'VARCHAR', p: 'VARCHAR', n: 'VARCHAR', v: 'VARCHAR', k: 'VARCHAR', c: 'VARCHAR',
     b: 'BIGINT', d: 'BIGINT', a: 'MAP(VARCHAR, VARCHAR)', r: 'MAP(VARCHAR, VARCHAR)', x: 'VARCHAR'
   })
-) TO $out (FORMAT csv, HEADER true);
+) TO $out (FORMAT csv, HEADER true, COMPRESSION $compression);
 
 -- name: last_rowid
 -- The last rowid this load has staged so far (as text: rowids of a transaction's rows pass 2^53), NULL before any.

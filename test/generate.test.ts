@@ -1,7 +1,8 @@
 // adtrace generate against its own ground truth (computed while generating, in whole
 // nano-dollars): every format loads to the same counts and costs, a seed fixes the bytes,
 // sampling writes the right OpenTelemetry threshold, scenario knobs do what they say.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
@@ -42,6 +43,20 @@ describe("generate", () => {
     adtrace(["generate", "--events", "300", "--out", c, "--seed", "6", "-q"]);
     expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
     expect(readFileSync(a, "utf8")).not.toBe(readFileSync(c, "utf8"));
+  });
+
+  it("an --out name ending in .gz is gzipped (the format from the name before it): the same bytes, compressed", () => {
+    for (const name of ["spans.jsonl", "spans.csv"]) {
+      const plain = join(dir, `gz-${name}`);
+      const gz = `${plain}.gz`;
+      expect(adtrace(["generate", "--events", "200", "--out", plain, "--seed", "3", "-q"]).code).toBe(0);
+      expect(adtrace(["generate", "--events", "200", "--out", gz, "--seed", "3", "-q"]).code).toBe(0);
+      expect(gunzipSync(readFileSync(gz)).equals(readFileSync(plain)), name).toBe(true);
+    }
+    const parquet = adtrace(["generate", "--events", "10", "--out", join(dir, "x.parquet.gz")]);
+    expect([parquet.code, parquet.stderr]).toEqual([2, expect.stringMatching(/Parquet compresses itself/)]);
+    // Nothing but the finished files: no partial or spool file left beside them.
+    expect(readdirSync(dir).filter((n) => n.startsWith("."))).toEqual([]);
   });
 
   it("shapes cost like a real pipeline: aggregation near half, tracking next, request nearly free", async () => {

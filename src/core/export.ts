@@ -1,9 +1,7 @@
 // Writing the canonical table out as Parquet or CSV (which reads back through the flat adapter).
-import { renameSync, rmSync, unlinkSync, existsSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
 import type { Db } from "./db.js";
 import { UsageError } from "../errors.js";
-import { onInterrupt } from "./interrupt.js";
+import { compressionFor, writeBeside } from "./beside.js";
 
 export type ExportFormat = "parquet" | "csv";
 
@@ -28,17 +26,10 @@ export function exportFormatFor(out: string, format?: string): ExportFormat {
 
 export async function exportSpans(db: Db, options: ExportOptions): Promise<ExportResult> {
   const format = exportFormatFor(options.out, options.format);
-  // Written beside the target and renamed, so a failed export never leaves half a file.
-  const tmp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
-  const release = onInterrupt(() => rmSync(tmp, { force: true }));
-  try {
-    if (format === "parquet") await db.run("spans.export_parquet", { path: tmp });
-    else await db.run("spans.export_csv", { path: tmp, compression: /\.gz$/i.test(options.out) ? "gzip" : "none" });
-    renameSync(tmp, options.out);
-  } finally {
-    release();
-    if (existsSync(tmp)) unlinkSync(tmp);
-  }
+  await writeBeside(options.out, async (partial) => {
+    if (format === "parquet") await db.run("spans.export_parquet", { path: partial });
+    else await db.run("spans.export_csv", { path: partial, compression: compressionFor(options.out) });
+  });
   const spans = Number(await db.scalar("SELECT count(*) FROM spans"));
   return { path: options.out, format, spans };
 }

@@ -6,8 +6,8 @@
 // log-normal latencies with a long tail, and costs (cost.usd, whole nano-dollars) shaped like a
 // real pipeline: request nearly free; profiling, inventory lookup, auction and delivery small;
 // tracking (Snowflake lookups) and aggregation (BigQuery aggregates) carrying most of the spend.
-import { createWriteStream, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { createWriteStream, rmSync } from "node:fs";
+import { createGzip } from "node:zlib";
 import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
 import type { SpanRecord } from "../ingest/span.js";
@@ -16,6 +16,7 @@ import { SpoolWriter } from "../ingest/spool.js";
 import { jaegerTrace, otlpRequest, zipkinSpans } from "./writers.js";
 import { mulberry32 } from "../core/random.js";
 import { onInterrupt } from "../core/interrupt.js";
+import { compressionFor, writeBeside } from "../core/beside.js";
 
 export const GENERATE_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv"] as const;
 export type GenerateFormat = (typeof GENERATE_FORMATS)[number];
@@ -193,11 +194,16 @@ function makeEvent(index: number, events: number, random: () => number, scenario
 
 interface Sink {
   write(spans: SpanRecord[]): Promise<void>;
+  /** Finish the file. */
   end(): Promise<void>;
+  /** Give up after a failure: close what is open and remove what is the sink's own. */
+  abort(): void;
 }
 
-async function streamSink(path: string, open: string, separator: string, close: string, render: (spans: SpanRecord[]) => string): Promise<Sink> {
-  const stream = createWriteStream(path);
+async function streamSink(path: string, gzip: boolean, open: string, separator: string, close: string, render: (spans: SpanRecord[]) => string): Promise<Sink> {
+  const file = createWriteStream(path);
+  const stream = gzip ? createGzip() : file;
+  if (gzip) stream.pipe(file);
   let first = true;
   const put = async (text: string) => {
     if (!stream.write(text)) await once(stream, "drain");
@@ -211,15 +217,23 @@ async function streamSink(path: string, open: string, separator: string, close: 
     async end() {
       await put(close);
       stream.end();
-      await once(stream, "finish");
+      await once(file, "finish");
+    },
+    abort() {
+      stream.destroy();
+      file.destroy();
     },
   };
 }
 
-async function flatSink(path: string, format: "parquet" | "csv"): Promise<Sink> {
+async function flatSink(path: string, format: "parquet" | "csv", compression: "gzip" | "none"): Promise<Sink> {
   const spoolPath = `${path}.ndjson`;
   const release = onInterrupt(() => rmSync(spoolPath, { force: true }));
   const writer = new SpoolWriter(spoolPath);
+  const remove = () => {
+    release();
+    rmSync(spoolPath, { force: true });
+  };
   return {
     async write(spans) {
       for (const span of spans) writer.write(span);
@@ -229,33 +243,45 @@ async function flatSink(path: string, format: "parquet" | "csv"): Promise<Sink> 
       const { Db } = await import("../core/db.js");
       const db = await Db.open({ memoryLimit: "512MB" });
       try {
-        await db.run(format === "parquet" ? "spans.spool_to_parquet" : "spans.spool_to_csv", { spool: spoolPath, out: path });
+        if (format === "parquet") await db.run("spans.spool_to_parquet", { spool: spoolPath, out: path });
+        else await db.run("spans.spool_to_csv", { spool: spoolPath, out: path, compression });
       } finally {
         db.close();
-        release();
-        rmSync(spoolPath, { force: true });
+        remove();
       }
+    },
+    abort() {
+      writer.close();
+      remove();
     },
   };
 }
 
-async function openSink(path: string, format: GenerateFormat): Promise<Sink> {
+/** A sink writing `path`, gzipped when `out` (the name it will have) ends in .gz. */
+async function openSink(path: string, out: string, format: GenerateFormat): Promise<Sink> {
+  const compression = compressionFor(out);
+  const gzip = compression === "gzip";
   switch (format) {
     case "otlp":
-      return streamSink(path, "", "\n", "\n", (spans) => JSON.stringify(otlpRequest(spans)));
+      return streamSink(path, gzip, "", "\n", "\n", (spans) => JSON.stringify(otlpRequest(spans)));
     case "jaeger":
-      return streamSink(path, '{"data":[\n', ",\n", "\n]}\n", (spans) => JSON.stringify(jaegerTrace(spans)));
+      return streamSink(path, gzip, '{"data":[\n', ",\n", "\n]}\n", (spans) => JSON.stringify(jaegerTrace(spans)));
     case "zipkin":
-      return streamSink(path, "[\n", ",\n", "\n]\n", (spans) => JSON.stringify(zipkinSpans(spans)).slice(1, -1));
+      return streamSink(path, gzip, "[\n", ",\n", "\n]\n", (spans) => JSON.stringify(zipkinSpans(spans)).slice(1, -1));
+    case "parquet":
+      if (gzip) throw new UsageError(`--out ${out}: Parquet compresses itself; name it .parquet`);
+      return flatSink(path, format, compression);
     default:
-      return flatSink(path, format);
+      return flatSink(path, format, compression);
   }
 }
 
+/** The format an --out name implies (a .gz suffix compresses it): .parquet, .csv, .jsonl. */
 export function formatFromPath(path: string): GenerateFormat | undefined {
-  if (/\.parquet$/i.test(path)) return "parquet";
-  if (/\.csv$/i.test(path)) return "csv";
-  if (/\.jsonl$/i.test(path)) return "otlp";
+  const name = path.replace(/\.gz$/i, "");
+  if (/\.parquet$/i.test(name)) return "parquet";
+  if (/\.csv$/i.test(name)) return "csv";
+  if (/\.jsonl$/i.test(name)) return "otlp";
   return undefined;
 }
 
@@ -275,43 +301,38 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const bump = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
   let spansTotal = 0;
   let errors = 0;
-  // Written beside the target and renamed when complete: an interrupted or failed run leaves no
-  // half a file (and Ctrl-C removes the partial one).
-  const partial = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
-  const release = onInterrupt(() => rmSync(partial, { force: true }));
-  let complete = false;
-  const sink = await openSink(partial, format);
-  try {
-    for (let i = 0; i < options.events; i++) {
-      const spans = makeEvent(i, options.events, random, scenario);
-      spansTotal += spans.length;
-      for (const s of spans) {
-        nano.total += s.costNano;
-        bump(nano.byStage, s.stage, s.costNano);
-        bump(nano.byName, s.name, s.costNano);
-        bump(nano.spansByName, s.name, 1);
-        if (s.status === "ERROR") errors++;
+  await writeBeside(options.out, async (partial) => {
+    const sink = await openSink(partial, options.out, format);
+    try {
+      for (let i = 0; i < options.events; i++) {
+        const spans = makeEvent(i, options.events, random, scenario);
+        spansTotal += spans.length;
+        for (const s of spans) {
+          nano.total += s.costNano;
+          bump(nano.byStage, s.stage, s.costNano);
+          bump(nano.byName, s.name, s.costNano);
+          bump(nano.spansByName, s.name, 1);
+          if (s.status === "ERROR") errors++;
+        }
+        if (rate < 1 && keep() >= rate) continue;
+        kept.events++;
+        kept.spans += spans.length;
+        for (const s of spans) {
+          kept.total += s.costNano;
+          bump(kept.byStage, s.stage, s.costNano);
+          s.traceState = traceState;
+        }
+        await sink.write(spans);
+        if (i % 10000 === 0) options.onProgress?.(i);
+        // A sink that writes synchronously never returns to the event loop: let Ctrl-C in.
+        if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
       }
-      if (rate < 1 && keep() >= rate) continue;
-      kept.events++;
-      kept.spans += spans.length;
-      for (const s of spans) {
-        kept.total += s.costNano;
-        bump(kept.byStage, s.stage, s.costNano);
-        s.traceState = traceState;
-      }
-      await sink.write(spans);
-      if (i % 10000 === 0) options.onProgress?.(i);
-      // A sink that writes synchronously never returns to the event loop: let Ctrl-C in.
-      if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+      await sink.end();
+    } catch (error) {
+      sink.abort();
+      throw error;
     }
-    await sink.end();
-    renameSync(partial, options.out);
-    complete = true;
-  } finally {
-    release();
-    if (!complete) rmSync(partial, { force: true });
-  }
+  });
   const usd = (n: number) => n / 1e9;
   const record = (map: Map<string, number>, f = usd) => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, f(v)]));
   const truth: Truth = {

@@ -3,7 +3,7 @@
 import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
 import { writeFileSync, renameSync, rmSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { partialPath } from "../core/beside.js";
 import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, shareBar } from "./units.js";
@@ -81,7 +81,7 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
  * A path that cannot be written (no such directory, a directory, no permission) is a usage error.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const tmp = partialPath(path);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
