@@ -402,13 +402,19 @@ describe("notes say what they mean", () => {
 });
 
 describe("runs", () => {
-  it("a load killed with SIGKILL halfway leaves the database openable and as before", async () => {
+  /** 300 copies of the fixture with fresh trace ids (111,069 spans): enough work to interrupt a load mid-way. */
+  const bigLoad = () => {
     const big = join(dir, "big-load.jsonl");
+    if (existsSync(big)) return big;
     const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").trim().split("\n");
-    // Re-id the fixture's traces so every copy is new: enough work to kill it mid-way.
     const out: string[] = [];
     for (let copy = 0; copy < 300; copy++) for (const line of lines) out.push(line.replace(/"traceId":"0{24}ad/g, `"traceId":"${(copy + 1).toString(16).padStart(24, "0")}ad`));
     writeFileSync(big, out.join("\n") + "\n");
+    return big;
+  };
+
+  it("a load killed with SIGKILL halfway leaves the database openable and as before", async () => {
+    const big = bigLoad();
     const target = join(dir, "killed.duckdb");
     copyFileSync(db, target);
     const before = count(target);
@@ -421,7 +427,7 @@ describe("runs", () => {
   it("two loads on one database: the second says the database is in use (exit 2), nothing is corrupted", async () => {
     const target = join(dir, "busy.duckdb");
     copyFileSync(db, target);
-    const first = await startLoadUnderWay(["load", join(dir, "big-load.jsonl"), "--db", target, "-q"]);
+    const first = await startLoadUnderWay(["load", bigLoad(), "--db", target, "-q"]);
     const second = adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", target]);
     await new Promise((r) => first.on("exit", r));
     expect(second.code).toBe(2);
@@ -429,9 +435,18 @@ describe("runs", () => {
     expect(count(target)).toBe(369 + 300 * 369);
   });
 
+  it("Ctrl-C during a load into a new database: exit 130, and the database file it created is gone", async () => {
+    const target = join(mkdtempSync(join(tmpdir(), "adtrace-int-db-")), "new.duckdb");
+    const child = await startLoadUnderWay(["load", bigLoad(), "--db", target, "-q"]);
+    child.kill("SIGINT");
+    expect(await new Promise((r) => child.on("exit", (c) => r(c)))).toBe(130);
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}.wal`)).toBe(false);
+  });
+
   it("Ctrl-C ends a long command with exit 130 and no partial output file", async () => {
     const outDir = mkdtempSync(join(tmpdir(), "adtrace-int-"));
-    const child = await startLoadUnderWay(["report", join(dir, "big-load.jsonl"), "--out-dir", join(outDir, "report")]);
+    const child = await startLoadUnderWay(["report", bigLoad(), "--out-dir", join(outDir, "report")]);
     child.kill("SIGINT");
     const code = await new Promise((r) => child.on("exit", (c) => r(c)));
     expect(code).toBe(130);

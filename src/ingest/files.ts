@@ -169,8 +169,11 @@ export function isGzip(head: Buffer): boolean {
 }
 
 /** The file's bytes, gunzipped when they are gzip (by content, not name). */
+/** How much a file stream reads at a time. */
+export const READ_BYTES = 1 << 20;
+
 export function openBytes(path: string, gzip: boolean): Readable {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(path, { highWaterMark: READ_BYTES });
   if (!gzip) return raw;
   const gunzip = createGunzip();
   raw.on("error", (error) => gunzip.destroy(error));

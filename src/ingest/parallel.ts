@@ -11,11 +11,10 @@ import { InputError } from "../errors.js";
 import { parseLines, type JsonFormat } from "./json-lines.js";
 import { SpoolWriter, type SpoolDir } from "./spool.js";
 import { mergeStats, type IngestStats } from "./span.js";
+import { READ_BYTES } from "./files.js";
 import type { WorkerInit, WorkerReply } from "./parse-worker.js";
 
 const CHUNK_BYTES = 4 << 20;
-/** What the file stream reads at a time (files.ts openBytes): a chunk overshoots by up to this. */
-const READ_BYTES = 1 << 20;
 const IN_FLIGHT_PER_WORKER = 2;
 const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
@@ -47,6 +46,7 @@ class ChunkBuffers {
   get(bytes: number): ArrayBuffer {
     const i = this.free.findIndex((b) => b.byteLength >= bytes);
     if (i >= 0) return this.free.splice(i, 1)[0]!;
+    // A chunk is cut at the first line break once CHUNK_BYTES have arrived: up to one read past it.
     return new ArrayBuffer(Math.max(bytes, CHUNK_BYTES + READ_BYTES));
   }
 
@@ -56,7 +56,7 @@ class ChunkBuffers {
 }
 
 /** Cut a byte stream into chunks that end on a line break, numbering lines as it goes. */
-async function* lineChunks(stream: Readable, buffers = new ChunkBuffers()): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
+async function* lineChunks(stream: Readable, buffers: ChunkBuffers): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let line = 1;
@@ -93,9 +93,11 @@ export async function spoolJsonLines(stream: Readable, options: SpoolOptions): P
   const workers = workerCount(options.sizeHint);
   if (workers === 0) {
     const writer = new SpoolWriter(options.spool.file());
+    const buffers = new ChunkBuffers();
     try {
-      for await (const { bytes, firstLine } of lineChunks(stream)) {
+      for await (const { bytes, firstLine } of lineChunks(stream, buffers)) {
         parseLines(bytes, firstLine, options.format, options.source, options.stats, options.strict, (span) => writer.write(span));
+        buffers.release(bytes.buffer as ArrayBuffer);
         options.onRows?.(writer.rows);
       }
     } finally {
