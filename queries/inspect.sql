@@ -33,7 +33,7 @@ CREATE OR REPLACE TEMP TABLE _cycle_traces AS SELECT DISTINCT trace_id FROM span
 CREATE OR REPLACE TEMP TABLE _cycle_traces (trace_id VARCHAR);
 
 -- name: cycle_candidates
--- Spans that could lie on a parent cycle, pruned twice: on a cycle every span has its parent present and is itself a parent. Ordinary traces leave none, and the full search is skipped.
+-- Spans that could lie on a parent cycle, pruned twice: on a cycle every span has its parent present and is itself a parent. Traces up to five levels deep leave none, and the full search is skipped; deeper ones still get the exact search.
 -- params: $all
 WITH k AS (
   SELECT hash(trace_id, span_id) AS id, hash(trace_id, parent_span_id) AS pid

@@ -35,39 +35,35 @@ CREATE TABLE IF NOT EXISTS loads (
 -- The first rowid a load's new rows will get: rows at or past it are this load's.
 SELECT COALESCE(max(rowid) + 1, 0) AS base FROM spans;
 
--- name: stage_spool
--- Reads spool files (canonical NDJSON written by the JSON adapters, one-letter keys: spool.ts) straight into spans.
--- params: $files, $source
-INSERT INTO spans
-SELECT t, s, p, n, COALESCE(NULLIF(v, ''), r['service.name'], ''), k, c, b, d, a, r, x, $source
-FROM read_json($files, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
+-- name: spool_macro
+-- adtrace_spool(files): spool files (canonical NDJSON written by the JSON adapters, one-letter keys: spool.ts) as canonical rows, without the source.
+CREATE OR REPLACE TEMP MACRO adtrace_spool(files) AS TABLE
+SELECT t AS trace_id, s AS span_id, p AS parent_span_id, n AS name, v AS service, k AS kind, c AS status,
+       b AS start_ns, d AS duration_ns, a AS attributes, r AS resource_attributes, x AS trace_state
+FROM read_json(files, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
   t: 'VARCHAR', s: 'VARCHAR', p: 'VARCHAR', n: 'VARCHAR', v: 'VARCHAR', k: 'VARCHAR', c: 'VARCHAR',
   b: 'BIGINT', d: 'BIGINT', a: 'MAP(VARCHAR, VARCHAR)', r: 'MAP(VARCHAR, VARCHAR)', x: 'VARCHAR'
 });
 
+-- name: stage_spool
+-- Reads spool files straight into spans (spool_macro first), a span's service from its resource when the adapter found none.
+-- params: $files, $source
+INSERT INTO spans
+SELECT * REPLACE (COALESCE(NULLIF(service, ''), resource_attributes['service.name'], '') AS service), $source
+FROM adtrace_spool($files);
+
 -- name: spool_to_parquet
--- A spool file (see stage_spool) as canonical Parquet, for adtrace generate.
+-- A spool file as canonical Parquet, for adtrace generate (spool_macro first).
 -- params: $spool, $out
-COPY (
-  SELECT t AS trace_id, s AS span_id, p AS parent_span_id, n AS name, v AS service, k AS kind, c AS status,
-         b AS start_ns, d AS duration_ns, a AS attributes, r AS resource_attributes, x AS trace_state, 'generated' AS source
-  FROM read_json($spool, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
-    t: 'VARCHAR', s: 'VARCHAR', p: 'VARCHAR', n: 'VARCHAR', v: 'VARCHAR', k: 'VARCHAR', c: 'VARCHAR',
-    b: 'BIGINT', d: 'BIGINT', a: 'MAP(VARCHAR, VARCHAR)', r: 'MAP(VARCHAR, VARCHAR)', x: 'VARCHAR'
-  })
-) TO $out (FORMAT parquet, COMPRESSION zstd);
+COPY (SELECT *, 'generated' AS source FROM adtrace_spool([$spool])) TO $out (FORMAT parquet, COMPRESSION zstd);
 
 -- name: spool_to_csv
--- A spool file (see stage_spool) as a canonical CSV table (attributes as JSON text), for adtrace generate; $compression 'gzip' or 'none'.
+-- A spool file as a canonical CSV table (attributes as JSON text), for adtrace generate (spool_macro first); $compression 'gzip' or 'none'.
 -- params: $spool, $out, $compression
 COPY (
-  SELECT t AS trace_id, s AS span_id, p AS parent_span_id, n AS name, v AS service, k AS kind, c AS status,
-         b AS start_ns, d AS duration_ns, CAST(to_json(a) AS VARCHAR) AS attributes, CAST(to_json(r) AS VARCHAR) AS resource_attributes,
-         x AS trace_state, 'generated' AS source
-  FROM read_json($spool, format = 'newline_delimited', maximum_object_size = 16777216, columns = {
-    t: 'VARCHAR', s: 'VARCHAR', p: 'VARCHAR', n: 'VARCHAR', v: 'VARCHAR', k: 'VARCHAR', c: 'VARCHAR',
-    b: 'BIGINT', d: 'BIGINT', a: 'MAP(VARCHAR, VARCHAR)', r: 'MAP(VARCHAR, VARCHAR)', x: 'VARCHAR'
-  })
+  SELECT * REPLACE (CAST(to_json(attributes) AS VARCHAR) AS attributes, CAST(to_json(resource_attributes) AS VARCHAR) AS resource_attributes),
+         'generated' AS source
+  FROM adtrace_spool([$spool])
 ) TO $out (FORMAT csv, HEADER true, COMPRESSION $compression);
 
 -- name: last_rowid

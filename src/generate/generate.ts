@@ -243,6 +243,7 @@ async function flatSink(path: string, format: "parquet" | "csv", compression: "g
       const { Db } = await import("../core/db.js");
       const db = await Db.open({ memoryLimit: "512MB" });
       try {
+        await db.run("spans.spool_macro");
         if (format === "parquet") await db.run("spans.spool_to_parquet", { spool: spoolPath, out: path });
         else await db.run("spans.spool_to_csv", { spool: spoolPath, out: path, compression });
       } finally {

@@ -325,6 +325,7 @@ async function loadJson(
   }
   progress(done, spans);
   try {
+    await db.run("spans.spool_macro");
     const [row] = await db.query("spans.stage_spool", { files, source: file.name });
     return Number(row?.Count ?? 0);
   } catch (error) {

@@ -14,7 +14,7 @@
 // from the magnitude of its values (epochUnit, the JSON adapters' rule); the end follows the
 // start; a duration without a unit follows a numeric start's unit. Every guess is a warning.
 import { UsageError } from "../errors.js";
-import { epochUnit } from "./span.js";
+import { epochUnit, isEpochNs, NS_PER_UNIT, UNIT_WORD } from "./span.js";
 
 export type Target =
   | "trace_id" | "span_id" | "parent_span_id" | "name" | "service" | "kind" | "status"
@@ -150,7 +150,8 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-const FACTOR: Record<Exclude<Unit, "auto">, string> = { ns: "1", us: "1000", ms: "1000000", s: "1000000000" };
+/** The SQL literal that scales a value in `unit` to ns ("auto" is taken as ns). */
+const factorSql = (unit: Unit) => String(NS_PER_UNIT[unit === "auto" ? "ns" : unit]);
 
 const isTimestampType = (t: string) => /^TIMESTAMP|^DATE/.test(t);
 const isIntegerType = (t: string) => /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)/.test(t);
@@ -168,7 +169,7 @@ function epochExpr(col: ColumnInfo, unit: Unit): string {
   // An instant (TIMESTAMPTZ) directly: casting it to TIMESTAMP_NS would shift it by the machine's time zone.
   if (/^(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)/.test(col.type)) return `epoch_ns(${q})`;
   if (isTimestampType(col.type)) return `epoch_ns(CAST(${q} AS TIMESTAMP_NS))`;
-  const factor = FACTOR[unit === "auto" ? "ns" : unit];
+  const factor = factorSql(unit);
   // Out of the 64-bit range after scaling: NULL, so the row is skipped and counted. Integers are
   // scaled exactly (past BIGINT already: NULL; the product is taken in HUGEINT, which it cannot
   // overflow); fractions (1714564801.5 s) through a decimal of 28 digits, which a value too large
@@ -203,7 +204,6 @@ export interface UnitProbe {
   end?: number | null;
 }
 
-const UNIT_WORD: Record<Exclude<Unit, "auto">, string> = { ns: "ns", us: "µs", ms: "ms", s: "s" };
 
 /**
  * Settle the time units of a planned mapping from the data (see the module comment): returns
@@ -230,8 +230,7 @@ export function resolveUnits(columns: readonly ColumnInfo[], planned: Mapping, p
     if (named !== "auto") {
       // The name's unit gives an epoch between 1973 and 2262: it stands. Otherwise, when the
       // magnitude says another unit, the name is wrong (ms values in a start_ns column).
-      const asNs = typical * Number(FACTOR[named]);
-      if (asNs >= 1e17 && asNs < 9.2e18) return;
+      if (isEpochNs(typical * Number(NS_PER_UNIT[named]))) return;
       if (seen.unit === "relative" || seen.unit === named) return;
       mapping.units[target] = seen.unit;
       warnings.push(`column '${column}' holds values like ${typical}, which are epoch ${UNIT_WORD[seen.unit]} rather than ${UNIT_WORD[named]}: read as ${UNIT_WORD[seen.unit]} (--map ${target}_${named}=${column} insists on ${UNIT_WORD[named]})`);
@@ -271,7 +270,7 @@ function columnInfo(columns: readonly ColumnInfo[], mapping: Mapping, target: Ta
 function durationExpr(col: ColumnInfo, unit: Unit): string {
   const q = quoteIdent(col.name);
   if (/^INTERVAL/.test(col.type)) return `CAST(epoch(${q}) * 1000000000 AS BIGINT)`;
-  const factor = FACTOR[unit === "auto" ? "ns" : unit];
+  const factor = factorSql(unit);
   return `TRY_CAST(round(TRY_CAST(${q} AS DOUBLE) * ${factor}) AS BIGINT)`;
 }
 

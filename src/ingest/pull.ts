@@ -15,6 +15,7 @@ import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
 import { withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping, type StagedFlat } from "./load.js";
 import { mappingSelect, planMapping, quoteIdent, resolveUnits, type ColumnInfo, type Mapping, type UnitProbe } from "./mapping.js";
+import { NS_PER_UNIT } from "./span.js";
 
 export interface PullOptions {
   /** postgres://, postgresql:// or redshift:// URL. */
@@ -376,8 +377,6 @@ async function resolveTable(client: pg.Client, wanted: { schema?: string; name: 
 /** How a start-time bound (epoch ns) is written as a bound parameter against the start column. */
 type BoundPlan = { kind: "time" } | { kind: "integer"; factor: bigint } | { kind: "decimal"; factor: bigint } | { kind: "none" };
 
-const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1000n, ms: 1_000_000n, s: 1_000_000_000n };
-
 /** Where the mapped time columns hold numbers, a sample of them (the first 1,000, not the whole table) settles their units. */
 async function resolvePullUnits(client: pg.Client, columns: PgColumn[], duckColumns: ColumnInfo[], planned: Mapping, qualified: string): Promise<ResolvedMapping> {
   const probe: UnitProbe = {};
@@ -396,7 +395,7 @@ function boundPlan(start: PgColumn, mapping: Mapping): BoundPlan {
   if (start.kind === "timestamptz" || start.kind === "timestamp") return { kind: "time" };
   if (start.kind !== "bigint" && start.kind !== "hugeint" && start.kind !== "double") return { kind: "none" };
   const unit = mapping.units.start;
-  const factor = UNIT_NS[unit === undefined || unit === "auto" ? "ns" : unit]!;
+  const factor = NS_PER_UNIT[unit === undefined || unit === "auto" ? "ns" : unit];
   return start.kind === "double" ? { kind: "decimal", factor } : { kind: "integer", factor };
 }
 

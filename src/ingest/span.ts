@@ -138,8 +138,18 @@ const S_FLOOR = 10n ** 8n;
 /** The unit a time value (already converted to ns as the format defines it) turned out to be in. */
 export type DetectedUnit = "ns" | "us" | "ms" | "s" | "relative";
 
+type EpochUnit = Exclude<DetectedUnit, "relative">;
+
 /** ns per unit: what multiplies a value in `unit` into nanoseconds. */
-export const NS_PER_UNIT: Record<Exclude<DetectedUnit, "relative">, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n };
+export const NS_PER_UNIT: Record<EpochUnit, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n };
+
+/** How a unit is written for people. */
+export const UNIT_WORD: Record<EpochUnit, TimeUnitName> = { ns: "ns", us: "µs", ms: "ms", s: "s" };
+
+/** Whether a value, read as ns, is an epoch this tool takes for real: from 1973 to the end of 64 bits. */
+export function isEpochNs(ns: number): boolean {
+  return ns >= Number(NS_FLOOR) && ns <= Number(INT64_MAX);
+}
 
 /**
  * What a value that should be epoch ns looks like from its magnitude alone, and the factor that
@@ -147,6 +157,8 @@ export const NS_PER_UNIT: Record<Exclude<DetectedUnit, "relative">, bigint> = { 
  * The same rule serves flat tables (mapping.ts) and the warehouse pull.
  */
 export function epochUnit(valueNs: bigint | number): { unit: DetectedUnit; factor: bigint } {
+  // Not a number at all (a median over values like 1e400): nothing to scale.
+  if (typeof valueNs === "number" && !Number.isFinite(valueNs)) return { unit: "ns", factor: 1n };
   const abs = typeof valueNs === "bigint" ? (valueNs < 0n ? -valueNs : valueNs) : BigInt(Math.trunc(Math.abs(valueNs)));
   if (abs === 0n || abs >= NS_FLOOR) return { unit: "ns", factor: 1n };
   if (abs >= US_FLOOR) return { unit: "us", factor: NS_PER_UNIT.us };
@@ -155,7 +167,6 @@ export function epochUnit(valueNs: bigint | number): { unit: DetectedUnit; facto
   return { unit: "relative", factor: 1n };
 }
 
-const UNIT_NAMES = new Map<bigint, TimeUnitName>([[1n, "ns"], [1_000n, "µs"], [1_000_000n, "ms"], [1_000_000_000n, "s"]]);
 export type TimeUnitName = "ns" | "µs" | "ms" | "s";
 
 const INT64_MIN = -(2n ** 63n);
@@ -181,7 +192,7 @@ export function spanTimes(start: bigint, nsPerUnit: bigint, end?: bigint, durati
   // Nothing coarser than seconds: a µs format's value that would need more is a relative time.
   if (factor * nsPerUnit > NS_PER_UNIT.s) ({ unit, factor } = { unit: "relative", factor: 1n });
   const scale = factor * nsPerUnit;
-  const readAs = UNIT_NAMES.get(scale)!;
+  const readAs = UNIT_WORD[(Object.keys(NS_PER_UNIT) as EpochUnit[]).find((u) => NS_PER_UNIT[u] === scale)!];
   const startNs = start * scale;
   if (!fitsInt64(startNs)) return { ok: false, reason: `start time ${start} (read as ${readAs}) is past the 64-bit nanosecond range` };
   let durationNs = end !== undefined ? end * scale - startNs : (duration ?? 0n) * scale;

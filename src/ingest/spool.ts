@@ -8,7 +8,7 @@ import type { SpanRecord } from "./span.js";
 
 const FLUSH_BYTES = 4 << 20;
 
-// One-letter keys (queries/spans.sql stage_spool names them): the spool is written and read once
+// One-letter keys (queries/spans.sql spool_macro names them): the spool is written and read once
 // per span, and the canonical names made up a third of its bytes.
 // t trace_id, s span_id, p parent_span_id, n name, v service, k kind, c status, b start_ns,
 // d duration_ns, a attributes, r resource_attributes, x trace_state.
