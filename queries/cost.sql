@@ -3,9 +3,9 @@
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
 WITH c AS (
   SELECT *,
-    CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
-    CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
-    CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3
+    adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
+    adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
+    adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
   FROM costed_spans
 ),
 -- A group's events: the traces it occurs in, each counted by the largest weight among the
@@ -135,9 +135,9 @@ ORDER BY q.total_cost_usd DESC, q.stage, q.query;
 -- Per event (trace): its weight and its cost in each group of the breakdown keys, for significance tests.
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
 SELECT c.trace_id, any_value(ew.w) AS w,
-       CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
-       CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
-       CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3,
+       adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
+       adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
+       adtrace_group($k3, $a3, stage, name, service, attributes) AS g3,
        sum(cost_usd * weight) / any_value(ew.w) AS cost_usd
 FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
 GROUP BY c.trace_id, g1, g2, g3
@@ -148,9 +148,9 @@ ORDER BY c.trace_id, g1, g2, g3;
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
 WITH c AS (
   SELECT duration_ns, self_ns, weight,
-    CASE $k1 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a1], '(none)') END AS g1,
-    CASE $k2 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a2], '(none)') END AS g2,
-    CASE $k3 WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[$a3], '(none)') END AS g3
+    adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
+    adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
+    adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
   FROM costed_spans
 ),
 d AS (

@@ -11,7 +11,7 @@ CREATE OR REPLACE TEMP TABLE warehouse_prices (
 );
 
 -- name: create_macros
--- The statement macros: adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart.
+-- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart.
 -- How a dialect quotes: 'dq' — double quotes delimit strings, backslashes escape, # starts a
 -- comment, triple quotes (BigQuery, MySQL, Spark SQL, Hive); 'bs' — backslashes escape in '…'
 -- (Snowflake, ClickHouse, Redshift); 'std' — only '' escapes a quote, but for E'…' strings (Trino,
@@ -22,6 +22,10 @@ CREATE OR REPLACE TEMP MACRO adtrace_quoting(dialect) AS (
     WHEN regexp_replace(lower(dialect), '^(gcp|aws|azure)\.', '') IN ('snowflake', 'clickhouse', 'redshift') THEN 'bs'
     ELSE 'std'
   END
+);
+-- A span's group for a --by key: $k is stage, name, service or attr (then $a names the attribute).
+CREATE OR REPLACE TEMP MACRO adtrace_group(k, a, stage, name, service, attributes) AS (
+  CASE k WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[a], '(none)') END
 );
 -- Comments go, strings stay whole (a '--' inside a string is not a comment). An unterminated
 -- string or comment (a statement the SDK cut short) runs to the end.
