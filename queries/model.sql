@@ -104,6 +104,10 @@ SET VARIABLE adtrace_lists = {
   'weighted': $weighted, 'assume_weight': $assume_weight, 'group_attrs': $group_attrs
 };
 
+-- name: kept_attributes
+-- The attribute keys costed_spans keeps (the session's --by attr: keys).
+SELECT getvariable('adtrace_lists').group_attrs AS keys;
+
 -- name: costed_spans
 -- The spans with stage, self time, weight and cost, computed once per session into `_costed` (DESIGN.md, "Cost model"); `costed_spans` is the view every analysis reads.
 -- Self time first, as its own table: the optimizer then sees its real size when joining it.

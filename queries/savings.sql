@@ -7,7 +7,7 @@ GROUP BY c.trace_id, c.stage
 ORDER BY c.trace_id, c.stage;
 
 -- name: latency_spans
--- The spans of up to $limit events (a deterministic hash-ordered choice), for critical-path latency.
+-- The spans of up to $limit events (a deterministic hash-ordered choice), for re-timing their latency.
 -- params: $limit
 WITH chosen AS (
   SELECT trace_id FROM (SELECT DISTINCT trace_id FROM costed_spans) ORDER BY hash(trace_id), trace_id LIMIT $limit

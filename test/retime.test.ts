@@ -3,7 +3,7 @@
 // fixtures/auction/README.md.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { EventTimeline, type TimedSpan } from "../src/core/critical-path.js";
+import { EventTimeline, type TimedSpan } from "../src/core/retime.js";
 import { chooseHits, savings, parseLever } from "../src/core/savings.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { hex, spanId, traceId, type TestSpan } from "./helpers/otlp.js";

@@ -16,7 +16,8 @@ export function registerCost(program: Command): Command {
     .addHelpText("after", `
 Definitions: an event is a trace. cost_per_event_usd = the group's cost ÷ ALL events, so the
 groups add up to the total; cost_share = the group's cost ÷ total cost. p50/p95/p99 are span
-durations (linear interpolation); self time is a span's duration minus the union of its
+durations (linear interpolation; on sampled data, weighted: the smallest duration whose
+cumulative weight reaches the quantile); self time is a span's duration minus the union of its
 children's intervals. The total row's percentiles are end-to-end event latency.
 
 Examples:

@@ -10,16 +10,16 @@
 // End-to-end latency: a cache lever hits round(h·n) of the n events that have the stage (ranked
 // by a well-mixed hash of the trace id, so reproducible); in a hit event the stage's top spans
 // take the hit latency and their descendants do not run, and the event is re-timed (the model is
-// in critical-path.ts): work that followed them within their parent moves up, work beside them
+// in retime.ts): work that followed them within their parent moves up, work beside them
 // does not. Preaggregate and tune are taken as latency-neutral.
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
 import type { Db } from "./db.js";
 import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
-import { EventTimeline, type TimedSpan } from "./critical-path.js";
+import { EventTimeline, type TimedSpan } from "./retime.js";
 import { parseCount, parseShare } from "../model/numbers.js";
-import { assumptionsText, costFlags, LEVER_ASSUMPTIONS } from "./flags.js";
+import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Lever } from "./flags.js";
 import { roundCount, weightSummary, type WeightSummary } from "./breakdown.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
@@ -53,7 +53,7 @@ export interface SavingsOptions {
 export interface SavingsRow {
   scenario: string;
   /** cache | preaggregate | tune, or total for a scenario's total row. */
-  lever: LeverName | "total";
+  lever: Lever | "total";
   /** For people: the lever with its value ("cache 60% hits"). */
   lever_label: string;
   stage: string;
@@ -84,9 +84,7 @@ export interface SavingsResult {
   weights: WeightSummary;
 }
 
-export type LeverName = "cache" | "preaggregate" | "tune";
-
-const LEVER_NAME: Record<LeverKind, LeverName> = { cache: "cache", preagg: "preaggregate", tune: "tune" };
+const LEVER_NAME: Record<LeverKind, Lever> = { cache: "cache", preagg: "preaggregate", tune: "tune" };
 
 /** `STAGE=VALUE` (and for cache an optional `:HIT_COST_USD`). */
 export function parseLever(kind: LeverKind, text: string, flag = `--${kind}`): LeverSpec {
@@ -370,7 +368,7 @@ export interface LatencyHits {
   salt: number;
 }
 
-/** Per-event timelines and end-to-end p95 with cache hits re-timed in (see critical-path.ts). */
+/** Per-event timelines and end-to-end p95 with cache hits re-timed in (see retime.ts). */
 async function latencyModel(db: Db, limit: number) {
   const rows = await db.query("savings.latency_spans", { limit });
   const events: LatencyEvent[] = [];

@@ -62,7 +62,8 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
 /** A grouping by attributes the model did not keep would put every span under (none): refuse it. */
 export async function assertAttributesKept(db: Db, keys: string[]): Promise<void> {
   if (!keys.length) return;
-  const kept = await db.scalar<string[]>("SELECT getvariable('adtrace_lists').group_attrs");
+  const [row] = await db.query("model.kept_attributes");
+  const kept = row?.keys as string[] | null;
   const missing = keys.filter((key) => !kept?.includes(key));
   if (missing.length) throw new Error(`the cost model was installed without attribute(s) ${missing.join(", ")}: pass them in ModelOptions.attributeKeys`);
 }
