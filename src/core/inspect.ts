@@ -1,7 +1,7 @@
 // What a span source holds: counts, time range, formats read, duplicates and skipped records.
 import type { Db } from "./db.js";
 import type { LoadResult } from "../ingest/load.js";
-import { weightSummary, totals } from "./breakdown.js";
+import { weightSummary, totals, type WeightSummary } from "./breakdown.js";
 import { countCyclicSpans } from "../ingest/cycles.js";
 
 export interface InspectResult {
@@ -28,6 +28,8 @@ export interface InspectResult {
   unpriced_spans: number;
   warnings: { message: string; count: number }[];
   skipped_examples: string[];
+  /** The sampling summary the analysis commands report too (their footnotes come from it). */
+  weights: WeightSummary;
 }
 
 /** Needs the cost model installed (costed_spans), for weights and unpriced spans. */
@@ -63,5 +65,6 @@ export async function inspectSpans(db: Db, load?: LoadResult): Promise<InspectRe
     unpriced_spans: t.unpriced_spans,
     warnings: load?.warnings ?? [],
     skipped_examples: load?.skippedExamples ?? [],
+    weights,
   };
 }

@@ -4,6 +4,7 @@ import type { InspectResult } from "../core/inspect.js";
 import type { LoadDbResult } from "../core/load-db.js";
 import type { TableResult } from "./result.js";
 import { formatCount } from "./units.js";
+import { weightNotes, weightsJson } from "./cost-views.js";
 
 export function inspectView(result: InspectResult): TableResult {
   const rows = [
@@ -27,8 +28,7 @@ export function inspectView(result: InspectResult): TableResult {
   const topServices = (count: (n: number) => string | number) => result.top_services.map((s) => `${s.service || "(none)"} ${count(s.spans)}`).join(", ");
   rows.push({ key: "top services", value: topServices((n) => n), shown: topServices(formatCount) });
   const notes = [
-    ...(result.estimated_events !== result.traces ? [`sampled data: ${formatCount(result.traces)} stored traces stand for ~${formatCount(result.estimated_events)} events (sampling weights).`] : []),
-    ...(result.disagreeing_weight_traces ? [`${formatCount(result.disagreeing_weight_traces)} trace(s) whose spans carry different sampling rates: each span keeps its own; the trace counts with its root's.`] : []),
+    ...weightNotes(result.weights),
     ...result.warnings.map((w) => `warning: ${w.message} (${w.count})`),
     ...result.skipped_examples.map((e) => `skipped: ${e}`),
   ];
@@ -41,7 +41,7 @@ export function inspectView(result: InspectResult): TableResult {
     ],
     rows,
     notes,
-    json: result,
+    json: { ...result, weights: weightsJson(result.weights) },
   };
 }
 
