@@ -2,7 +2,7 @@
 // parameters (plain text or a named query from queries/), converts DuckDB values to plain JS at
 // the boundary (bigint → number when exact, else decimal string; timestamps → ISO strings; MAPs →
 // objects), and closes in `finally` through withDb.
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppender } from "@duckdb/node-api";
 import { InputError } from "../errors.js";
 import { getQuery } from "./queries.js";
@@ -149,6 +149,32 @@ export async function withDb<T>(options: OpenOptions, fn: (db: Db) => Promise<T>
     return await fn(db);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Open a database file for writing (creating it if needed), run fn, and close it. When fn fails
+ * or Ctrl-C ends it and the file did not exist before, the file (and its write-ahead log) is
+ * removed: a failed or interrupted `load` or `pull` into a new database leaves nothing behind.
+ */
+export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const existed = existsSync(path);
+  // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
+  // Peak RSS is the bound users see (DESIGN.md: under 600 MB whatever the input size).
+  const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB", allocatorFlush: "8MB" });
+  const removeNew = () => {
+    if (!existed) for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
+  };
+  const release = onInterrupt(removeNew);
+  let failed = true;
+  try {
+    const result = await fn(db);
+    failed = false;
+    return result;
+  } finally {
+    release();
+    db.close();
+    if (failed) removeNew();
   }
 }
 

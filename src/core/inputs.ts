@@ -10,6 +10,7 @@ import { ensureSchema, loadInputs, unreadableParquet, type LoadOptions, type Loa
 import { expandInputs } from "../ingest/files.js";
 import { readContentHead } from "../ingest/files.js";
 import { sniff } from "../ingest/sniff.js";
+import { CANONICAL_COLUMNS } from "../ingest/mapping.js";
 
 export const DEFAULT_DB = "adtrace.duckdb";
 
@@ -83,11 +84,7 @@ export function analysisMemory(): { memoryLimit: string; tempDirectory: string }
   };
 }
 
-const CANONICAL_COLUMNS = [
-  "trace_id VARCHAR", "span_id VARCHAR", "parent_span_id VARCHAR", "name VARCHAR", "service VARCHAR", "kind VARCHAR",
-  "status VARCHAR", "start_ns BIGINT", "duration_ns BIGINT", "attributes MAP(VARCHAR, VARCHAR)",
-  "resource_attributes MAP(VARCHAR, VARCHAR)", "trace_state VARCHAR", "source VARCHAR",
-].join(", ");
+const CANONICAL_SCHEMA = CANONICAL_COLUMNS.map(([name, type]) => `${name} ${type}`).join(", ");
 
 /** The input files when every one is Parquet in exactly the canonical schema, else undefined. */
 async function canonicalParquet(db: Db, options: SpanSourceOptions): Promise<string[] | undefined> {
@@ -106,7 +103,7 @@ async function canonicalParquet(db: Db, options: SpanSourceOptions): Promise<str
     } catch (error) {
       throw unreadableParquet(file.name, (error as Error).message);
     }
-    if (columns.map((c) => `${c.column_name} ${c.column_type}`).join(", ") !== CANONICAL_COLUMNS) return undefined;
+    if (columns.map((c) => `${c.column_name} ${c.column_type}`).join(", ") !== CANONICAL_SCHEMA) return undefined;
   }
   return files.map((f) => f.path);
 }

@@ -42,13 +42,16 @@ const CANDIDATES: Record<Target, string[]> = {
 };
 
 /** The columns of the canonical table, in order (DESIGN.md). */
-export const CANONICAL_COLUMN_NAMES = [
-  "trace_id", "span_id", "parent_span_id", "name", "service", "kind", "status", "start_ns", "duration_ns",
-  "attributes", "resource_attributes", "trace_state", "source",
-] as const;
+/** The spans table's columns and DuckDB types, in order (queries/spans.sql create_spans). */
+export const CANONICAL_COLUMNS: readonly (readonly [string, string])[] = [
+  ["trace_id", "VARCHAR"], ["span_id", "VARCHAR"], ["parent_span_id", "VARCHAR"], ["name", "VARCHAR"], ["service", "VARCHAR"],
+  ["kind", "VARCHAR"], ["status", "VARCHAR"], ["start_ns", "BIGINT"], ["duration_ns", "BIGINT"],
+  ["attributes", "MAP(VARCHAR, VARCHAR)"], ["resource_attributes", "MAP(VARCHAR, VARCHAR)"], ["trace_state", "VARCHAR"], ["source", "VARCHAR"],
+];
+const CANONICAL_COLUMN_NAMES = CANONICAL_COLUMNS.map(([name]) => name);
 
 /** Whether a table has exactly the canonical columns (as `adtrace export` writes it). */
-export function isCanonicalTable(names: readonly string[]): boolean {
+function isCanonicalTable(names: readonly string[]): boolean {
   return names.length === CANONICAL_COLUMN_NAMES.length && CANONICAL_COLUMN_NAMES.every((c) => names.includes(c));
 }
 

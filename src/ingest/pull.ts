@@ -9,8 +9,7 @@
 import { userInfo } from "node:os";
 import pg from "pg";
 import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
-import type { Db } from "../core/db.js";
-import { withWritableDb } from "../core/load-db.js";
+import { withWritableDb, type Db } from "../core/db.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
 import { withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping, type StagedFlat } from "./load.js";
