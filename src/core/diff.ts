@@ -420,7 +420,7 @@ function draw(counts: Int32Array, random: () => number): void {
  * smallest value whose cumulative weight reaches q of the total (the breakdown's definitions).
  * NaN when no event of the group was drawn.
  */
-export function resampledQuantile(g: GroupDurations, counts: Int32Array, q: number, interpolate: boolean): number {
+function resampledQuantile(g: GroupDurations, counts: Int32Array, q: number, interpolate: boolean): number {
   let total = 0;
   for (let i = 0; i < g.valueMs.length; i++) total += counts[g.event[i]!]! * (interpolate ? 1 : g.weight[i]!);
   if (total === 0) return NaN;

@@ -153,7 +153,7 @@ export function chooseLever(p: Pick<StageProfile, "stage" | "top_query" | "top_q
 }
 
 /** The share of calls that repeat an earlier identical statement: what an unbounded cache could hit. */
-export function repeatedShare(p: Pick<StageProfile, "top_query_calls" | "top_query_statements">): number {
+function repeatedShare(p: Pick<StageProfile, "top_query_calls" | "top_query_statements">): number {
   return p.top_query_calls > 0 ? 1 - p.top_query_statements / p.top_query_calls : 0;
 }
 

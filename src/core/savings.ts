@@ -274,7 +274,7 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
 }
 
 /** "cache 60% hits", "cache 60%, $0.000001/hit", "preaggregate −30%". */
-export function leverLabel(lever: LeverSpec): string {
+function leverLabel(lever: LeverSpec): string {
   const pct = `${+(lever.value * 100).toFixed(2)}%`;
   const value = lever.kind === "cache" ? (lever.hitCostUsd ? `${pct}, $${lever.hitCostUsd}/hit` : `${pct} hits`) : `−${pct}`;
   return `${LEVER_NAME[lever.kind]} ${value}`;
@@ -362,7 +362,7 @@ interface LatencyEvent {
 }
 
 /** A cache lever's hits for the latency model: which events hit, and what a hit shortens. */
-export interface LatencyHits {
+interface LatencyHits {
   stage: string;
   hitRate: number;
   salt: number;
@@ -456,7 +456,7 @@ export function weightedQuantile(values: { value: number; weight: number }[], q:
  * lanes over the characters with a final avalanche on each (cyrb53), 53 bits. Neighbouring ids
  * land far apart, unlike a bare FNV-1a whose high bits barely move with the last character.
  */
-export function mixHash(id: string, salt: number): number {
+function mixHash(id: string, salt: number): number {
   let h1 = 0xdeadbeef ^ salt;
   let h2 = 0x41c6ce57 ^ salt;
   for (let i = 0; i < id.length; i++) {

@@ -37,7 +37,7 @@ export function field(obj: Record<string, unknown>, ...keys: string[]): unknown 
   return undefined;
 }
 
-/** A list that may be absent (an empty list); anything else is not. */
+/** A value as a list: itself when it is an array, else empty (callers check the shape first where a non-list is an error). */
 export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }

@@ -67,7 +67,7 @@ const ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
  * The offset of the first character at which `text` stops being JSON (its length when it ends
  * early). Only run on text JSON.parse refused, whose messages do not always give a position.
  */
-export function jsonErrorOffset(text: string): number {
+function jsonErrorOffset(text: string): number {
   const n = text.length;
   const open: ("{" | "[")[] = [];
   type State = "value" | "valueOrClose" | "key" | "keyOrClose" | "colon" | "after";

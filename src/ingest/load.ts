@@ -433,7 +433,7 @@ async function stageFlatRelation(
     const rows = Number(inserted?.Count ?? 0);
     const bad = total - rows;
     if (bad > 0) {
-      const reason = `${bad} row${bad === 1 ? "" : "s"} without a valid trace id, span id or start time`;
+      const reason = `${bad} row${bad === 1 ? "" : "s"} without a valid trace id, span id or start time, or ending past the 64-bit ns range`;
       if (options.strict) throw new InputError(source, `${reason} (--strict)`);
       recordSkip(stats, source, reason, bad);
     }

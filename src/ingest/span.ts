@@ -29,7 +29,7 @@ export function newStats(): IngestStats {
 }
 
 /** How many skipped records a load names (the rest are counted). */
-export const MAX_SKIP_EXAMPLES = 5;
+const MAX_SKIP_EXAMPLES = 5;
 
 /** Count `count` skipped records at `where` (a file, `file:line` or `file:record N`). */
 export function recordSkip(stats: IngestStats, where: string, reason: string, count = 1): void {
@@ -136,7 +136,7 @@ const MS_FLOOR = 10n ** 11n;
 const S_FLOOR = 10n ** 8n;
 
 /** The unit a time value (already converted to ns as the format defines it) turned out to be in. */
-export type DetectedUnit = "ns" | "us" | "ms" | "s" | "relative";
+type DetectedUnit = "ns" | "us" | "ms" | "s" | "relative";
 
 type EpochUnit = Exclude<DetectedUnit, "relative">;
 
@@ -167,13 +167,13 @@ export function epochUnit(valueNs: bigint | number): { unit: DetectedUnit; facto
   return { unit: "relative", factor: 1n };
 }
 
-export type TimeUnitName = "ns" | "µs" | "ms" | "s";
+type TimeUnitName = "ns" | "µs" | "ms" | "s";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** Whether a value fits the BIGINT columns of the spans table. */
-export function fitsInt64(value: bigint): boolean {
+function fitsInt64(value: bigint): boolean {
   return value >= INT64_MIN && value <= INT64_MAX;
 }
 

@@ -176,7 +176,7 @@ function formatTable(result: TableResult, { colors }: FormatContext): string {
 }
 
 /** Tables, headings and notes fit this many columns (DESIGN: a 100-column terminal). */
-export const TABLE_WIDTH = 100;
+const TABLE_WIDTH = 100;
 const GUTTER = "  ";
 // Text columns are first cut down to their title or this, whichever is wider.
 const MIN_TEXT_WIDTH = 12;
