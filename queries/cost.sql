@@ -90,7 +90,7 @@ total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
 is_weighted AS (SELECT min(weight) <> max(weight) AS yes FROM costed_spans),
 -- Fingerprints are computed once, for warehouse spans only.
 w AS MATERIALIZED (
-  SELECT COALESCE(query_fingerprint, '(no query text)') AS query, warehouse, stage, trace_id, weight, cost_usd, bytes_scanned, duration_ns
+  SELECT COALESCE(adtrace_fingerprint(statement, warehouse), '(no query text)') AS query, warehouse, stage, trace_id, weight, cost_usd, bytes_scanned, duration_ns
   FROM costed_spans WHERE warehouse IS NOT NULL
 ),
 cum AS (

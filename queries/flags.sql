@@ -13,9 +13,9 @@ st AS (
 fq AS (
   -- Stored calls and distinct raw statements per fingerprint tell a repeated lookup (a cache
   -- hits) from one whose literals change per call (it does not).
-  SELECT stage, COALESCE(query_fingerprint, '(no query text)') AS fingerprint,
+  SELECT stage, COALESCE(adtrace_fingerprint(statement, warehouse), '(no query text)') AS fingerprint,
          sum(cost_usd * weight) AS cost_usd, sum(weight) AS calls, count(*) AS stored_calls,
-         count(DISTINCT statement_hash) AS statements
+         count(DISTINCT hash(adtrace_uncommented(statement, warehouse))) FILTER (WHERE statement IS NOT NULL) AS statements
   FROM costed_spans WHERE warehouse IS NOT NULL GROUP BY ALL
 ),
 tq AS (

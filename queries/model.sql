@@ -109,7 +109,7 @@ SET VARIABLE adtrace_lists = {
 SELECT getvariable('adtrace_lists').group_attrs AS keys;
 
 -- name: costed_spans
--- The spans with stage, self time, weight and cost, computed once per session into `_costed` (DESIGN.md, "Cost model"); `costed_spans` is the view every analysis reads.
+-- The spans with stage, self time, weight and cost, computed once per session into the table every analysis reads (DESIGN.md, "Cost model").
 -- Self time first, as its own table: the optimizer then sees its real size when joining it.
 CREATE OR REPLACE TEMP TABLE _covered AS
 WITH
@@ -158,7 +158,7 @@ CREATE OR REPLACE TEMP TABLE _rule_weight AS
   WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
   GROUP BY s.trace_id, s.span_id;
 -- One row per span, only the columns analyses read: what a 10M-span session keeps in memory.
-CREATE OR REPLACE TEMP TABLE _costed AS
+CREATE OR REPLACE TEMP TABLE costed_spans AS
 WITH
 -- Per-span columns in one pass over spans: sampling information (OpenTelemetry tracestate
 -- ot=th:HEX threshold or legacy ot=p:N; sampler attributes), and the attributes the cost model reads.
@@ -276,18 +276,15 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        compute_usd + query_usd AS cost_usd,
        warehouse,
        CAST(bytes_attr AS BIGINT) AS bytes_scanned,
-       -- The raw statement stays inside the session: only its fingerprint leaves (costed_spans).
+       -- The raw statement stays inside the session: queries show only adtrace_fingerprint(statement,
+       -- warehouse), computed where they need it (a view column doing so was not pruned from
+       -- the queries that never read it, and cost every scan a regex pass).
        CASE WHEN warehouse IS NOT NULL THEN statement END AS statement,
        cost_source,
        cost_source IN ('none', 'partial') AS is_unpriced,
        invalid_cost
 FROM costed;
--- The view analyses read. The fingerprint is computed only by the queries that use it.
-CREATE OR REPLACE TEMP VIEW costed_spans AS
-SELECT * EXCLUDE (statement),
-       adtrace_fingerprint(statement, warehouse) AS query_fingerprint,
-       CASE WHEN statement IS NOT NULL THEN hash(adtrace_uncommented(statement, warehouse)) END AS statement_hash
-FROM _costed;
+
 
 -- name: event_weights
 -- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — and its end-to-end duration.
