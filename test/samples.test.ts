@@ -1,4 +1,4 @@
-// Real exports written by other projects (../shared/samples, see its README): exact span, trace,
+// Real exports written by other projects (fixtures/external/, see its README): exact span, trace,
 // root and orphan counts, time ranges, parents, kinds and durations, worked out by reading the
 // JSON (times converted to ISO by hand; the Zipkin shared-span ids by the rule in zipkin.ts).
 import { describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { adtrace } from "./helpers/cli.js";
 
-const SAMPLES = new URL("../../shared/samples/", import.meta.url).pathname;
+const SAMPLES = new URL("../fixtures/external/", import.meta.url).pathname;
 
 async function spansOf(file: string) {
   const db = await Db.open();
@@ -31,7 +31,7 @@ function inspect(file: string) {
 const parents = (rows: Record<string, unknown>[]) => Object.fromEntries(rows.map((r) => [r.span_id, r.parent_span_id]));
 const durationsUs = (rows: Record<string, unknown>[]) => Object.fromEntries(rows.map((r) => [r.span_id, Number(r.duration_ns) / 1000]));
 
-describe("shared samples", () => {
+describe("real exports (fixtures/external)", () => {
   it("opentelemetry-proto example: upper-case ids, times as JSON numbers, a parent outside the file", async () => {
     expect(inspect("otlp-proto-example-trace.json")).toEqual({
       spans: 1, traces: 1, roots: 0, orphans: 1, services: 1, names: 1, duplicates: 0, skipped: 0,
