@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
-import { isoFromNs, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
+import { isoFromNs, parseLookback, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
 import { adtrace, FIXTURE, startAdtrace } from "./helpers/cli.js";
 import { startPostgres, type PgServer } from "./helpers/postgres.js";
 
@@ -108,9 +108,12 @@ const AD_SPANS_INSERT = (table: string) => `INSERT INTO ${table}
   SELECT trace_id, span_id, parent_span_id, name, service, kind, status, start_text::timestamptz, duration_ns::numeric / 1000000,
          attributes::jsonb, resource_attributes::jsonb, trace_state FROM ${RECORDSET}`;
 
+let serverData: string;
+
 beforeAll(async () => {
   server = await startPostgres();
   const data = await fixtureForServer();
+  serverData = data;
   await server.query("CREATE SCHEMA analytics");
   for (const table of ["analytics.ad_spans", "analytics.growing_spans"]) {
     await server.query(AD_SPANS_DDL(table));
@@ -217,9 +220,9 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     }
   });
 
-  it("pulls incrementally: the second pull asks only for rows from the high-water mark; --full re-reads everything", async () => {
+  it("pulls incrementally (--lookback 0): the second pull asks only for rows from the high-water mark; --full re-reads everything", async () => {
     const db = freshDb();
-    const first = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db]);
+    const first = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
     expect(first.spans_added).toBe(369);
     expect(first.incremental).toBe(false);
 
@@ -243,11 +246,12 @@ describe("adtrace pull from a warehouse-shaped table", () => {
       FROM analytics.growing_spans WHERE trace <= '000000000000000000000000ad000010'`);
     expect(inserted.rowCount).toBeGreaterThan(90);
 
-    const second = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db]);
+    const second = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
     expect(second.incremental).toBe(true);
     expect(second.rows_fetched).toBe(inserted.rowCount! + atMark);
     expect(second.spans_added).toBe(inserted.rowCount);
     expect(second.duplicates).toBe(atMark);
+    expect([second.overlap_rows, second.late_rows]).toEqual([atMark, 0]);
     expect(second.total_spans).toBe(369 + inserted.rowCount!);
     expect(await watermark()).toBe(await maxNs());
     const newRows = await dbRows(db, "trace_id LIKE '%be0000%'");
@@ -256,7 +260,7 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     const byKey = new Map(fileRows.map((r) => [r.trace_id.replace("ad0000", "be0000") + r.span_id, r]));
     for (const row of newRows) expect(BigInt(row.start_ns) - BigInt(byKey.get(row.trace_id + row.span_id)!.start_ns)).toBe(3_600_000_000_000n);
 
-    const third = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db]);
+    const third = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
     expect([third.spans_added, third.rows_fetched]).toEqual([0, atMarkAfter(newRows)]);
 
     const full = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--full"]);
@@ -324,6 +328,160 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     chmodSync(passfile, 0o600);
     const out = pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", freshDb()], { env: { PGPASSFILE: passfile, PGPASSWORD: undefined } });
     expect(out.spans_added).toBe(369);
+  });
+});
+
+describe("rows that land late: inserted after a pull, with a start before its high-water mark", () => {
+  const url = () => server.url({ password: null });
+  /** What pull_state holds for a table, as text (ns). */
+  async function marks(db: string, table: string) {
+    const d = await Db.open({ path: db, readOnly: true });
+    try {
+      const [row] = await d.all("SELECT CAST(max_start_ns AS VARCHAR) AS max_start_ns, mark_column, CAST(mark_ns AS VARCHAR) AS mark_ns FROM pull_state WHERE table_name = $t", { t: table });
+      return row as { max_start_ns: string; mark_column: string | null; mark_ns: string | null };
+    } finally {
+      d.close();
+    }
+  }
+  /** An instant as epoch ns, computed by the server (EXTRACT(EPOCH) is exact numeric from PostgreSQL 14 on). */
+  const serverNs = async (sql: string) => String((await server.query(`SELECT ((EXTRACT(EPOCH FROM (${sql})) * 1000000)::int8 * 1000)::text AS ns`)).rows[0].ns);
+  const count = async (sql: string, params: unknown[] = []) => Number((await server.query(`SELECT count(*) AS n FROM ${sql}`, params)).rows[0].n);
+  const serverKeys = async (table: string) => (await server.query(`SELECT trace || spanid AS k FROM ${table} ORDER BY 1`)).rows.map((r) => String(r.k));
+  const dbKeys = async (db: string) => (await dbRows(db)).map((r) => r.trace_id + r.span_id).sort();
+  /** Copies of the fixture's events FIRST..LAST under new trace ids (ad0000 → TAG0000), SHIFT from their start; returns the rows inserted. */
+  const insertCopies = async (table: string, tag: string, first: number, last: number, shift: string, extra = "") => {
+    const range = (n: number) => `000000000000000000000000ad${String(n).padStart(6, "0")}`;
+    const r = await server.query(`INSERT INTO ${table}
+      SELECT replace(trace, 'ad0000', '${tag}0000'), spanid, parent_id, operation_name, service_name, span_kind, status_code,
+             start_time + interval '${shift}', duration_ms, span_attributes, resource, tracestate${extra}
+      FROM analytics.ad_spans WHERE trace BETWEEN $1 AND $2`, [range(first), range(last)]);
+    expect(r.rowCount).toBeGreaterThan(5 * (last - first + 1));
+    return r.rowCount!;
+  };
+
+  it("the lookback (1h by default) re-reads the hour before the mark: every late row arrives, and the mark never moves back", async () => {
+    const table = "analytics.late_spans";
+    await server.query(AD_SPANS_DDL(table));
+    await server.query(AD_SPANS_INSERT(table), [serverData]);
+    const [db, quarter, zero] = [freshDb(), freshDb(), freshDb()];
+    const first = pullJson([url(), "--table", table, "--db", db]);
+    expect([first.spans_added, first.incremental, first.watermark_column, first.watermark_kind, first.lookback_ms]).toEqual([369, false, "start_time", "start", 3_600_000]);
+    pullJson([url(), "--table", table, "--db", quarter, "--lookback", "15m"]);
+    pullJson([url(), "--table", table, "--db", zero, "--lookback", "0"]);
+    const mark = String((await server.query(`SELECT max(start_time)::text AS m FROM ${table}`)).rows[0].m);
+    const markNs = await serverNs(`SELECT max(start_time) FROM ${table}`);
+    expect((await marks(db, table)).max_start_ns).toBe(markNs);
+
+    // Out of start-time order: events that started 10 and 40 minutes before the mark land after the
+    // pull, and a few that start after it.
+    const tenMinutesLate = await insertCopies(table, "1a", 1, 10, "-10 minutes");
+    const fortyMinutesLate = await insertCopies(table, "2a", 11, 20, "-40 minutes");
+    const onTime = await insertCopies(table, "3a", 21, 25, "1 hour");
+    const late = tenMinutesLate + fortyMinutesLate;
+    expect(await count(`${table} WHERE start_time <= $1`, [mark])).toBe(369 + late);
+
+    const second = pullJson([url(), "--table", table, "--db", db]);
+    expect(second.incremental).toBe(true);
+    expect(second.rows_fetched).toBe(await count(`${table} WHERE start_time >= $1::timestamptz - interval '1 hour'`, [mark]));
+    expect(second.overlap_rows).toBe(await count(`${table} WHERE start_time >= $1::timestamptz - interval '1 hour' AND start_time <= $1`, [mark]));
+    expect([second.late_rows, second.spans_added, second.duplicates]).toEqual([late, late + onTime, 369]);
+    expect(await dbKeys(db)).toEqual(await serverKeys(table));
+
+    // 15 minutes back: the rows 10 minutes behind the mark arrive, those 40 minutes behind do not.
+    const short = pullJson([url(), "--table", table, "--db", quarter, "--lookback", "15m"]);
+    expect([short.late_rows, short.spans_added]).toEqual([tenMinutesLate, tenMinutesLate + onTime]);
+    expect(short.from).toBe(isoFromNs(BigInt(markNs) - 15n * 60n * 1_000_000_000n));
+    const tagged = (tags: string[]) => (k: string) => tags.includes(k.slice(24, 26));
+    expect((await dbKeys(quarter)).filter(tagged(["2a"]))).toEqual([]);
+    // Without a lookback (what every pull did before): the late rows are never pulled.
+    const none = pullJson([url(), "--table", table, "--db", zero, "--lookback", "0"]);
+    expect([none.late_rows, none.spans_added]).toEqual([0, onTime]);
+    expect(await dbKeys(zero)).toEqual((await serverKeys(table)).filter((k) => !tagged(["1a", "2a"])(k)));
+
+    // The mark only moves forward: to the newest start pulled, and not back for a window of older rows.
+    const newest = await serverNs(`SELECT max(start_time) FROM ${table}`);
+    expect((await marks(db, table)).max_start_ns).toBe(newest);
+    const old = pullJson([url(), "--table", table, "--db", db, "--full", "--until", "2024-05-01T12:00:10Z"]);
+    expect(old.rows_fetched).toBeGreaterThan(0);
+    expect((await marks(db, table)).max_start_ns).toBe(newest);
+    const again = pullJson([url(), "--table", table, "--db", db]);
+    expect([again.spans_added, again.late_rows]).toEqual([0, 0]);
+    expect((await marks(db, table)).max_start_ns).toBe(newest);
+  });
+
+  it("an ingestion-time column (_loaded_at, found by name) holds the mark: rows days older than the lookback still arrive", async () => {
+    const table = "analytics.landed_spans";
+    await server.query(`CREATE TABLE ${table} (LIKE analytics.ad_spans)`);
+    await server.query(`ALTER TABLE ${table} ADD COLUMN _loaded_at timestamptz`);
+    await server.query(`INSERT INTO ${table} SELECT *, timestamptz '2024-05-01 13:00:00+00' + row_number() OVER (ORDER BY trace, spanid) * interval '1 ms' FROM analytics.ad_spans`);
+    const [db, byStart] = [freshDb(), freshDb()];
+    const first = pullJson([url(), "--table", table, "--db", db]);
+    expect([first.spans_added, first.watermark_column, first.watermark_kind]).toEqual([369, "_loaded_at", "ingestion"]);
+    pullJson([url(), "--table", table, "--db", byStart, "--watermark-column", "start_time"]);
+    const loadedMark = await serverNs(`SELECT max(_loaded_at) FROM ${table}`);
+    expect(await marks(db, table)).toEqual({ max_start_ns: await serverNs(`SELECT max(start_time) FROM ${table}`), mark_column: "_loaded_at", mark_ns: loadedMark });
+
+    // Spans that started three days ago land two hours after the last load; one row records no load time.
+    const old = await insertCopies(table, "4a", 1, 20, "-3 days", ", timestamptz '2024-05-01 15:00:00+00'");
+    await insertCopies(table, "5a", 21, 21, "-2 days", ", NULL");
+    const noTime = await count(`${table} WHERE _loaded_at IS NULL`);
+
+    const second = pullJson([url(), "--table", table, "--db", db]);
+    expect(second.incremental).toBe(true);
+    expect(second.rows_fetched).toBe(await count(`${table} WHERE _loaded_at >= timestamptz '2024-05-01 13:00:00.369+00' - interval '1 hour' OR _loaded_at IS NULL`));
+    expect([second.overlap_rows, second.late_rows, second.spans_added]).toEqual([369, 0, old + noTime]);
+    expect(await dbKeys(db)).toEqual(await serverKeys(table));
+    // A mark on the start time, with the same 1h lookback, never sees them.
+    const startOnly = pullJson([url(), "--table", table, "--db", byStart, "--watermark-column", "start_time"]);
+    expect([startOnly.watermark_kind, startOnly.spans_added]).toEqual(["start", 0]);
+
+    // The mark moves to the newest load time, and not back for a re-read of older rows.
+    const newest = await serverNs(`SELECT max(_loaded_at) FROM ${table}`);
+    expect((await marks(db, table)).mark_ns).toBe(newest);
+    const window = pullJson([url(), "--table", table, "--db", db, "--full", "--since", "2024-05-01", "--until", "2024-05-02"]);
+    expect(window.rows_fetched).toBe(369);
+    expect((await marks(db, table)).mark_ns).toBe(newest);
+    const third = pullJson([url(), "--table", table, "--db", db]);
+    // Rows with no load time are read on every pull (and skipped once stored).
+    expect([third.rows_fetched, third.spans_added]).toEqual([old + noTime, 0]);
+  });
+
+  it("a database an older adtrace wrote (pull_state without the mark columns) keeps its mark and gains them", async () => {
+    const db = freshDb();
+    const markNs = await serverNs("SELECT max(start_time) FROM analytics.ad_spans");
+    const d = await Db.open({ path: db });
+    try {
+      await d.exec(`CREATE TABLE pull_state (source VARCHAR NOT NULL, table_name VARCHAR NOT NULL, max_start_ns BIGINT NOT NULL,
+        pulled_at TIMESTAMP NOT NULL, PRIMARY KEY (source, table_name))`);
+      await d.exec("INSERT INTO pull_state VALUES ($s, 'analytics.ad_spans', $m, now()::TIMESTAMP)", { s: `postgres://adtrace@127.0.0.1:${server.port}/postgres`, m: BigInt(markNs) });
+    } finally {
+      d.close();
+    }
+    const out = pullJson([url(), "--table", "analytics.ad_spans", "--db", db, "--lookback", "0"]);
+    expect([out.incremental, out.high_water_mark_before, out.rows_fetched]).toEqual([true, isoFromNs(BigInt(markNs)), atMarkAfter(fileRows)]);
+    expect(await marks(db, "analytics.ad_spans")).toEqual({ max_start_ns: markNs, mark_column: null, mark_ns: null });
+  });
+
+  it("--watermark-column names a timestamp column; a column that is missing or holds no timestamps is refused before reading", async () => {
+    const table = "analytics.arrived_spans";
+    await server.query(`CREATE TABLE ${table} (LIKE analytics.ad_spans)`);
+    await server.query(`ALTER TABLE ${table} ADD COLUMN arrived timestamp, ADD COLUMN ingested_at int8`);
+    await server.query(`INSERT INTO ${table} SELECT *, timestamp '2024-05-01 13:00:00', 1 FROM analytics.ad_spans`);
+    const db = freshDb();
+    const first = await pullSpans({ url: server.url(), table, db });
+    // ingested_at holds numbers, not times: passed over with a note.
+    expect(first.watermarkKind).toBe("start");
+    expect(first.notes.join(" ")).toMatch(/column 'ingested_at' is bigint, not a timestamp: the high-water mark stays on the start time/);
+    const named = freshDb();
+    expect((await pullSpans({ url: server.url(), table, db: named, watermarkColumn: "arrived" })).watermarkColumn).toBe("arrived");
+    await insertCopies(table, "6a", 1, 5, "-1 day", ", timestamp '2024-05-01 14:00:00', 2");
+    const second = await pullSpans({ url: server.url(), table, db: named, watermarkColumn: "arrived" });
+    expect([second.incremental, second.load.spansAdded]).toEqual([true, await count(`${table} WHERE substr(trace, 25, 2) = '6a'`)]);
+    for (const [column, pattern] of [["nope", /--watermark-column nope: no column 'nope'/], ["duration_ms", /'duration_ms' is numeric; the watermark needs a timestamp column/]] as const) {
+      const r = adtrace(["pull", url(), "--table", table, "--db", freshDb(), "--watermark-column", column], { env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+    }
   });
 });
 
@@ -430,6 +588,22 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
     expect(Number(n.rows[0].n)).toBe(369);
   });
 
+  it("--since, --until or --lookback beyond the times a span can have: refused before connecting", async () => {
+    // A port nobody listens on: an error about it would mean the bound reached the network.
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    for (const [flag, value] of [["--since", "99999999d"], ["--until", "9999999w"], ["--since", "2263-01-01"], ["--until", "1600-01-01T00:00:00Z"], ["--lookback", "99999999d"]]) {
+      const r = adtrace(["pull", `postgres://adtrace@127.0.0.1:${closed}/postgres`, "--table", "spans", flag!, value!, "--db", join(tmp, "range.duckdb")], { env: env() });
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^adtrace: error: ${flag} '${value}' is out of range: .*1677-09-21 to 2262-04-11`));
+    }
+  });
+
   it("bad --since", () => {
     fails([server.url({ password: null }), "--table", "analytics.ad_spans", "--since", "yesterday"], /--since expects a time ago/);
   });
@@ -483,6 +657,25 @@ describe("pull's parsers", () => {
     expect(parseTimeBound("2024-05-01T10:00:00+02:00", "--since", now)).toBe(ns("2024-05-01T08:00:00Z"));
     expect(parseTimeBound(undefined, "--since", now)).toBeUndefined();
     for (const bad of ["yesterday", "24", "2024-13-01", "7 days"]) expect(() => parseTimeBound(bad, "--since", now)).toThrow(/--since expects/);
+  });
+
+  it("--lookback: 0 or a length of time; --since/--until within the 64-bit span range", () => {
+    const now = new Date("2024-05-10T12:00:00Z");
+    expect(parseLookback(undefined)).toBe(3_600_000_000_000n);
+    expect(parseLookback("0")).toBe(0n);
+    expect(parseLookback("15m")).toBe(900_000_000_000n);
+    expect(parseLookback("2h")).toBe(7_200_000_000_000n);
+    expect(parseLookback("1.5d")).toBe(129_600_000_000_000n);
+    expect(parseLookback("90s")).toBe(90_000_000_000n);
+    for (const bad of ["-1h", "1 hour", "h", "", "1e3m"]) expect(() => parseLookback(bad)).toThrow(/--lookback expects 0 or a length/);
+    // 2^63 ns is 106,751.99 days.
+    expect(parseLookback("106751d")).toBe(106_751n * 86_400_000_000_000n);
+    expect(() => parseLookback("106752d")).toThrow(/out of range/);
+    // 2024-05-10 is day 19,853 of the epoch (2024-05-01 is day 19,844, worked below).
+    expect(parseTimeBound("19853d", "--since", now)).toBe(BigInt(Date.parse("1970-01-01T12:00:00Z")) * 1_000_000n);
+    expect(() => parseTimeBound("99999999d", "--since", now)).toThrow(/--since '99999999d' is out of range/);
+    expect(parseTimeBound("2262-04-11", "--until", now)).toBe(BigInt(Date.parse("2262-04-11T00:00:00Z")) * 1_000_000n);
+    expect(() => parseTimeBound("2262-04-12", "--until", now)).toThrow(/--until '2262-04-12' is out of range/);
   });
 
   it("Postgres timestamp text to epoch µs (worked by hand)", () => {

@@ -9,6 +9,8 @@ interface PullFlags {
   since?: string;
   until?: string;
   full?: boolean;
+  lookback?: string;
+  watermarkColumn?: string;
   timeout?: string;
 }
 
@@ -21,21 +23,27 @@ export function registerPull(program: Command): void {
     .option("--since <when>", "only spans starting at or after WHEN: 30m, 24h, 7d, 2w ago or an ISO-8601 time")
     .option("--until <when>", "only spans starting before WHEN (same forms)")
     .option("--full", "ignore the remembered high-water mark and pull everything again (stored spans are skipped)")
+    .option("--lookback <length>", "on an incremental pull, read again this far before the high-water mark, for rows that land late: 0, 15m, 2h, 1d (default 1h)")
+    .option("--watermark-column <column>", "a timestamp column saying when each row landed (default: inserted_at, ingested_at or _loaded_at if the table has one): the high-water mark is kept on it")
     .option("--timeout <seconds>", "give up connecting, or on any one statement, after this many seconds (default: 30 to connect)")
     .addHelpText("after", `
 The password comes from the URL, PGPASSWORD or ~/.pgpass (prefer the last two: a URL on the
 command line is visible to other users of the machine); it is never printed or stored. sslmode
 and other libpq parameters go in the URL. Columns are mapped onto the canonical span schema as
 for flat files (override with --map); attributes may be a JSON/JSONB column, and columns that
-map to nothing become attributes too. Each pull remembers, per URL and table, the latest span start it saw; the next pull
-asks only for rows from there on.
+map to nothing become attributes too. Each pull remembers, per URL and table, a high-water mark:
+the latest ingestion time (a column inserted_at, ingested_at or _loaded_at, or --watermark-column)
+or else the latest span start. The next pull asks only for rows from --lookback (1h) before it on,
+so rows that land late are still pulled; rows read again are skipped as already stored.
 
 Examples:
   $ PGPASSWORD=… adtrace pull postgres://analyst@db.internal:5432/telemetry --table traces.spans --db pipeline.duckdb
   $ adtrace pull 'postgres://analyst@db.internal/telemetry?sslmode=require' --table spans --since 24h
   $ adtrace pull redshift://analyst@acme.abc123.eu-west-1.redshift.amazonaws.com/dev --table public.ad_spans --since 7d
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --map start=ts --map duration_ms=elapsed
-  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --full --until 2024-05-01`)
+  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --full --until 2024-05-01
+  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --lookback 6h
+  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --watermark-column loaded_ts`)
     .action(async (url: string, flags: PullFlags, command: Command) => {
       const options = globals(command);
       const timeoutSeconds = flags.timeout === undefined ? undefined : Number(flags.timeout);
@@ -46,6 +54,7 @@ Examples:
       const { pullSummary } = await import("../output/pull-view.js");
       const result = await pullSpans({
         url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds,
+        lookback: flags.lookback, watermarkColumn: flags.watermarkColumn,
         map: parseMapOptions(options.map), strict: options.strict, onProgress: options.quiet ? undefined : progressReporter(),
       });
       ingestNotes(options, result.load);

@@ -358,7 +358,7 @@ const TEXT_MAP = (column: string) =>
   `map_from_entries(list_filter(map_entries(CAST(CAST(${column} AS JSON) AS MAP(VARCHAR, VARCHAR))), e -> e.value IS NOT NULL))`;
 
 // A row must have ids, a start, and an end (start + duration) that fits the 64-bit column.
-const VALID_ROW =
+export const VALID_ROW =
   "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL " +
   "AND TRY_CAST(CAST(start_ns AS HUGEINT) + greatest(COALESCE(duration_ns, 0), 0) AS BIGINT) IS NOT NULL";
 

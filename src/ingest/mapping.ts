@@ -167,7 +167,7 @@ function numericExpr(col: ColumnInfo): string | undefined {
 }
 
 /** An epoch-ns BIGINT expression for a time column of any type; numbers are in `unit`. */
-function epochExpr(col: ColumnInfo, unit: Unit): string {
+export function epochNsExpr(col: ColumnInfo, unit: Unit): string {
   const q = quoteIdent(col.name);
   // An instant (TIMESTAMPTZ) directly: casting it to TIMESTAMP_NS would shift it by the machine's time zone.
   if (/^(TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE)/.test(col.type)) return `epoch_ns(${q})`;
@@ -309,13 +309,13 @@ const STATUS_CASE = (x: string) =>
 export function mappingSelect(columns: readonly ColumnInfo[], mapping: Mapping): string {
   const info = (target: Target) => columnInfo(columns, mapping, target);
   const startCol = info("start")!;
-  const start = epochExpr(startCol, mapping.units.start ?? "auto");
+  const start = epochNsExpr(startCol, mapping.units.start ?? "auto");
   const endCol = info("end");
   const durCol = info("duration");
   const duration = durCol
     ? durationExpr(durCol, mapping.units.duration ?? "ns")
     : endCol
-      ? `TRY_CAST(CAST(${epochExpr(endCol, mapping.units.end ?? "auto")} AS HUGEINT) - ${start} AS BIGINT)`
+      ? `TRY_CAST(CAST(${epochNsExpr(endCol, mapping.units.end ?? "auto")} AS HUGEINT) - ${start} AS BIGINT)`
       : "0";
   const leftoverJson = mapping.leftovers.length
     ? `CAST(to_json(struct_pack(${mapping.leftovers.map((c) => `${quoteIdent(c)} := CAST(${quoteIdent(c)} AS VARCHAR)`).join(", ")})) AS VARCHAR)`

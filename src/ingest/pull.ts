@@ -3,8 +3,14 @@
 // same automatic mapping and --map as flat files), and its rows are streamed through a
 // server-side cursor in batches into a DuckDB temp table, then staged by the load session: the
 // whole pull is one DuckDB transaction, so a failed or killed pull leaves the database as it was.
-// Incremental: per source URL (never with its password) and table, `pull_state` remembers the
-// highest span start pulled; the next pull asks only for rows from there on (bound parameters).
+// Incremental: per source URL (never with its password) and table, `pull_state` remembers a
+// high-water mark, and the next pull asks only for rows from a lookback window before it on
+// (bound parameters). Rows land in a warehouse late (collectors batch and retry; a long trace's
+// spans arrive apart), so a mark on the span start alone would never see a row inserted after a
+// pull with a start before its mark: the lookback (default 1 h) re-reads that window, and the
+// rows already stored are skipped by (trace_id, span_id). Where the table records when each row
+// landed (inserted_at, ingested_at, _loaded_at, or --watermark-column), the mark is on that column
+// instead, which a late row cannot fall behind. The mark only ever moves forward.
 // The core never prints; every error is an InputError/UsageError whose text holds no password.
 import { userInfo } from "node:os";
 import pg from "pg";
@@ -12,8 +18,8 @@ import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node
 import { withWritableDb, type Db } from "../core/db.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
-import { withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping, type StagedFlat } from "./load.js";
-import { mappingSelect, planMapping, quoteIdent, resolveUnits, type ColumnInfo, type Mapping, type UnitProbe } from "./mapping.js";
+import { VALID_ROW, withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping } from "./load.js";
+import { epochNsExpr, mappingSelect, planMapping, quoteIdent, resolveUnits, type ColumnInfo, type Mapping, type UnitProbe } from "./mapping.js";
 import { NS_PER_UNIT } from "./span.js";
 
 export interface PullOptions {
@@ -29,6 +35,10 @@ export interface PullOptions {
   until?: string;
   /** Ignore the remembered high-water mark. */
   full?: boolean;
+  /** How far before the high-water mark an incremental pull reads again: `0`, `30s`, `15m`, `2h`, `1d` (default 1h). */
+  lookback?: string;
+  /** A timestamp column recording when each row landed in the table: the high-water mark is kept on it (default: inserted_at, ingested_at or _loaded_at if the table has one). */
+  watermarkColumn?: string;
   /** Give up connecting, or on one statement, after this many seconds. */
   timeoutSeconds?: number;
   map?: LoadOptions["map"];
@@ -47,15 +57,26 @@ export interface PullResult {
   table: string;
   format: "postgres" | "redshift";
   startColumn: string;
+  /** The column the high-water mark is kept on: the start column, or the table's ingestion-time column. */
+  watermarkColumn: string;
+  watermarkKind: "start" | "ingestion";
+  /** How far before the mark an incremental pull reads again, in ms. */
+  lookbackMs: number;
   rowsFetched: number;
   /** Whether a remembered high-water mark narrowed this pull. */
   incremental: boolean;
-  /** The start-time window asked of the server (ISO 8601, UTC), after the high-water mark. */
+  /** The start-time window asked of the server (ISO 8601, UTC); on a start-time mark, after the lookback. */
   from?: string;
   until?: string;
-  /** The high-water mark before and after this pull. */
+  /** On an ingestion-time mark: rows that landed at or after this (ISO 8601, UTC), or with no ingestion time. */
+  landedFrom?: string;
+  /** The high-water mark (of the watermark column) before and after this pull. */
   highWaterBefore?: string;
   highWaterAfter?: string;
+  /** Rows read again from before the previous mark (the lookback window, and the mark itself). */
+  overlapRows: number;
+  /** Of those, spans not stored before: rows that landed after the previous pull (late). */
+  lateRows: number;
   notes: string[];
   load: LoadResult;
   totalSpans: number;
@@ -75,6 +96,8 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
   const since = parseTimeBound(options.since, "--since", now);
   const until = parseTimeBound(options.until, "--until", now);
   if (since !== undefined && until !== undefined && since >= until) throw new UsageError("--since must be before --until");
+  const lookbackNs = parseLookback(options.lookback);
+  if (options.watermarkColumn !== undefined && !options.watermarkColumn.trim()) throw new UsageError("--watermark-column needs a column name");
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`batch size must be a positive integer, got ${batchSize}`);
   const timeout = options.timeoutSeconds;
@@ -114,33 +137,54 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
     const start = columns.find((c) => c.name === planned.columns.start)!;
     const bound = boundPlan(start, plan.mapping);
     const notes: string[] = [];
+    const landed = ingestionColumn(columns, start, options.watermarkColumn, source, notes);
     if (bound.kind === "none") {
       if (since !== undefined || until !== undefined) {
         throw new UsageError(`${source}: --since/--until need a timestamp or numeric start column; '${start.name}' is ${start.pgType}`);
       }
-      notes.push(`start column '${start.name}' is ${start.pgType}: the server cannot filter on it, so every pull reads the whole table (spans already stored are skipped).`);
+      notes.push(landed
+        ? `start column '${start.name}' is ${start.pgType}, which the server cannot filter on: the window is asked of '${landed.name}' alone.`
+        : `start column '${start.name}' is ${start.pgType}: the server cannot filter on it, so every pull reads the whole table (spans already stored are skipped).`);
     }
+    // The mark's own column: what the overlap is measured on, as epoch ns in DuckDB.
+    const markColumn = landed ?? start;
+    const markInfo = duckColumns.find((c) => c.name === markColumn.name)!;
+    const markExpr = epochNsExpr(markInfo, landed ? "ns" : plan.mapping.units.start ?? "auto");
 
     const path = options.db ?? DEFAULT_DB;
     return await withWritableDb(path, async (db) => {
       let rowsFetched = 0;
       let stored: bigint | undefined;
       let lower: bigint | undefined;
-      let after: bigint | undefined;
+      let landedLower: bigint | undefined;
       let incremental = false;
+      let marks: { maxStart?: bigint; maxMark?: bigint } = {};
+      let overlap = { rows: 0, late: 0 };
       const stateKey = { source: target.url, table_name: `${table.schema}.${table.name}` };
       const load = await withLoadSession(db, options, async (session) => {
         await db.run("pull.create_state");
         const row = (await db.query("pull.watermark", stateKey))[0];
-        stored = row ? BigInt(String(row.max_start_ns)) : undefined;
-        incremental = bound.kind !== "none" && !options.full && stored !== undefined && (since === undefined || stored > since);
-        lower = incremental ? stored : since;
+        if (landed) {
+          // A mark kept on another column (the start, or another ingestion column) says nothing about this one.
+          stored = row && row.mark_column === landed.name && row.mark_ns !== null ? BigInt(String(row.mark_ns)) : undefined;
+          if (row && stored === undefined && !options.full) {
+            notes.push(`first pull by ingestion time ('${landed.name}'): every row is read once (spans already stored are skipped, late ones are added); later pulls ask only for rows that landed since.`);
+          }
+          incremental = !options.full && stored !== undefined;
+          landedLower = incremental ? atLeastMin(stored! - lookbackNs) : undefined;
+          lower = since;
+        } else {
+          stored = row ? BigInt(String(row.max_start_ns)) : undefined;
+          const from = stored === undefined ? undefined : atLeastMin(stored - lookbackNs);
+          incremental = bound.kind !== "none" && !options.full && from !== undefined && (since === undefined || from > since);
+          lower = incremental ? from : since;
+        }
 
         await db.exec(`CREATE TEMP TABLE ${TEMP_TABLE} (${columns.map((c) => `${quoteIdent(c.name)} ${DUCK_TYPE[c.kind]}`).join(", ")})`);
         const appender = await db.connection.createAppender(TEMP_TABLE, "main", "temp");
         let bytes = 0;
         try {
-          const { text, values } = selectSql(columns, qualified, start, bound, lower, until);
+          const { text, values } = selectSql(columns, qualified, start, bound, lower, until, landed && landedLower !== undefined ? { column: landed, from: landedLower } : undefined);
           await pgCall(source, async () => {
             await client.query("BEGIN READ ONLY");
             try {
@@ -180,10 +224,18 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
         }
         options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: bytes, spans: rowsFetched });
 
+        const select = mappingSelect(duckColumns, plan.mapping);
+        // Before staging, while `spans` holds only what earlier loads stored: the rows read again
+        // from at or before the previous mark, and how many of them are spans not stored yet.
+        if (incremental) overlap = await overlapCounts(db, select, markExpr, source, stored!);
+        marks = await pulledMarks(db, select, markExpr, source);
         const skippedBefore = session.stats.skipped;
         const staged = await session.stageFlat(TEMP_TABLE, {}, source, target.format, plan);
-        after = await maxStartNs(db, staged, source);
-        if (after !== undefined && bound.kind !== "none") await db.run("pull.save_watermark", { ...stateKey, max_start_ns: after });
+        if (marks.maxStart !== undefined && (landed || bound.kind !== "none")) {
+          await db.run("pull.save_watermark", {
+            ...stateKey, max_start_ns: marks.maxStart, mark_column: landed?.name ?? null, mark_ns: landed ? marks.maxMark ?? null : null,
+          });
+        }
         await db.exec(`DROP TABLE ${TEMP_TABLE}`);
         await session.record({
           source, format: target.format, bytes, sha256: "", spansRead: staged.rows, spansAdded: 0, duplicates: 0, conflicts: 0,
@@ -191,14 +243,18 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
         });
       });
       const totalSpans = Number(await db.scalar("SELECT count(*) FROM spans"));
-      const highWaterAfter = bound.kind === "none" ? undefined : [stored, after].reduce<bigint | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
+      const after = landed ? marks.maxMark : marks.maxStart;
+      const highWaterAfter = landed || bound.kind !== "none" ? [stored, after].reduce<bigint | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined) : undefined;
       return {
-        db: path, source, table: `${table.schema}.${table.name}`, format: target.format, startColumn: start.name, rowsFetched,
-        incremental,
+        db: path, source, table: `${table.schema}.${table.name}`, format: target.format, startColumn: start.name,
+        watermarkColumn: markColumn.name, watermarkKind: landed ? "ingestion" : "start", lookbackMs: Number(lookbackNs / 1_000_000n),
+        rowsFetched, incremental,
         from: lower === undefined ? undefined : isoFromNs(lower),
         until: until === undefined ? undefined : isoFromNs(until),
+        landedFrom: landedLower === undefined ? undefined : isoFromNs(landedLower),
         highWaterBefore: stored === undefined ? undefined : isoFromNs(stored),
         highWaterAfter: highWaterAfter === undefined ? undefined : isoFromNs(highWaterAfter),
+        overlapRows: overlap.rows, lateRows: overlap.late,
         notes, load, totalSpans,
       };
     });
@@ -207,11 +263,57 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
   }
 }
 
-/** The highest canonical start_ns among the pulled rows, through the mapping the load used. */
-async function maxStartNs(db: Db, staged: StagedFlat, source: string): Promise<bigint | undefined> {
-  const select = mappingSelect(staged.columns, staged.mapping);
-  const max = await db.scalar(`SELECT CAST(max(start_ns) AS VARCHAR) FROM (SELECT ${select} FROM ${TEMP_TABLE})`, { source });
-  return max === null || max === undefined ? undefined : BigInt(String(max));
+/** The highest canonical start and the highest mark-column value among the pulled rows (epoch ns), through the mapping the load uses. */
+async function pulledMarks(db: Db, select: string, markExpr: string, source: string): Promise<{ maxStart?: bigint; maxMark?: bigint }> {
+  const [row] = await db.all(
+    `SELECT CAST(max(start_ns) AS VARCHAR) AS max_start, CAST(max(mark_ns) AS VARCHAR) AS max_mark
+     FROM (SELECT ${select}, ${markExpr} AS mark_ns FROM ${TEMP_TABLE})`,
+    { source },
+  );
+  const big = (v: unknown) => (v === null || v === undefined ? undefined : BigInt(String(v)));
+  return { maxStart: big(row?.max_start), maxMark: big(row?.max_mark) };
+}
+
+/**
+ * Of the pulled rows, those at or before the previous mark (read again by the lookback), and how
+ * many distinct spans among them are valid and not stored yet: they will be added, and they are
+ * the rows that landed late, after the previous pull had passed their mark.
+ */
+async function overlapCounts(db: Db, select: string, markExpr: string, source: string, mark: bigint): Promise<{ rows: number; late: number }> {
+  const [row] = await db.all(
+    `SELECT count(*) AS rows,
+            count(DISTINCT (m.trace_id, m.span_id)) FILTER (WHERE ${VALID_ROW} AND NOT EXISTS (
+              SELECT 1 FROM spans s WHERE s.trace_id = m.trace_id AND s.span_id = m.span_id)) AS late
+     FROM (SELECT ${select}, ${markExpr} AS mark_ns FROM ${TEMP_TABLE}) AS m
+     WHERE m.mark_ns <= $mark`,
+    { source, mark },
+  );
+  return { rows: Number(row?.rows ?? 0), late: Number(row?.late ?? 0) };
+}
+
+/** Column names that say when a row landed in the table, compared case-insensitively. */
+const INGESTION_COLUMNS = ["inserted_at", "ingested_at", "_loaded_at"];
+
+/**
+ * The table's ingestion-time column, which the high-water mark is kept on instead of the start:
+ * the one --watermark-column names (naming the start column keeps the mark on the start), else
+ * one named like INGESTION_COLUMNS. It must hold timestamps; a detected one that does not is
+ * passed over with a note.
+ */
+function ingestionColumn(columns: PgColumn[], start: PgColumn, wanted: string | undefined, source: string, notes: string[]): PgColumn | undefined {
+  const isTime = (c: PgColumn) => c.kind === "timestamptz" || c.kind === "timestamp";
+  if (wanted !== undefined) {
+    const column = columns.find((c) => c.name === wanted) ?? columns.find((c) => c.name.toLowerCase() === wanted.toLowerCase());
+    if (!column) throw new UsageError(`${source}: --watermark-column ${wanted}: no column '${wanted}' (columns: ${columns.map((c) => c.name).join(", ")})`);
+    if (column === start) return undefined;
+    if (!isTime(column)) throw new UsageError(`${source}: --watermark-column ${wanted}: '${column.name}' is ${column.pgType}; the watermark needs a timestamp column (when each row landed)`);
+    return column;
+  }
+  const found = columns.find((c) => c !== start && INGESTION_COLUMNS.includes(c.name.toLowerCase()));
+  if (!found) return undefined;
+  if (isTime(found)) return found;
+  notes.push(`column '${found.name}' is ${found.pgType}, not a timestamp: the high-water mark stays on the start time (--watermark-column names another).`);
+  return undefined;
 }
 
 // ------------------------------------------------------------------ the URL
@@ -281,17 +383,57 @@ export function parseTableName(text: string): { schema?: string; name: string } 
 // ------------------------------------------------------------------ --since / --until
 
 const AGO_MS: Record<string, number> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(s|min|m|h|d|w)$/i;
+
+/** The instants a span can have: its start is a 64-bit count of ns since 1970 (1677-09-21 to 2262-04-11). */
+const MIN_NS = -(2n ** 63n);
+const MAX_NS = 2n ** 63n - 1n;
+const SPAN_RANGE = "1677-09-21 to 2262-04-11, the 64-bit nanosecond range of span times";
 
 /** `30m`, `24h`, `7d`, `2w` before `now`, or an ISO-8601 date or time (UTC unless it says otherwise), as epoch ns. */
 export function parseTimeBound(text: string | undefined, flag: string, now: Date): bigint | undefined {
   if (text === undefined) return undefined;
   const t = text.trim();
-  const ago = /^(\d+(?:\.\d+)?)(s|min|m|h|d|w)$/i.exec(t);
-  if (ago) return BigInt(now.getTime() - Math.round(Number(ago[1]) * AGO_MS[ago[2]!.toLowerCase()]!)) * 1_000_000n;
-  const iso = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(Z|[+-]\d\d(?::?\d\d)?)?)?$/i.exec(t);
-  const ms = iso ? Date.parse(`${iso[1]}T${iso[2] ?? "00:00:00"}${iso[3] ?? "Z"}`) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`${flag} expects a time ago (30m, 24h, 7d, 2w) or an ISO-8601 time (2024-05-01, 2024-05-01T12:00:00Z), got '${text}'`);
-  return BigInt(ms) * 1_000_000n;
+  const ago = DURATION.exec(t);
+  let ns: bigint;
+  if (ago) {
+    ns = BigInt(now.getTime()) * 1_000_000n - durationNs(ago);
+  } else {
+    const iso = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(Z|[+-]\d\d(?::?\d\d)?)?)?$/i.exec(t);
+    const ms = iso ? Date.parse(`${iso[1]}T${iso[2] ?? "00:00:00"}${iso[3] ?? "Z"}`) : NaN;
+    if (Number.isNaN(ms)) throw new UsageError(`${flag} expects a time ago (30m, 24h, 7d, 2w) or an ISO-8601 time (2024-05-01, 2024-05-01T12:00:00Z), got '${text}'`);
+    ns = BigInt(ms) * 1_000_000n;
+  }
+  // Checked here, before connecting: a bound no span can reach is a typo, not a question for the server.
+  if (ns < MIN_NS || ns > MAX_NS) throw new UsageError(`${flag} '${text}' is out of range: spans start between ${SPAN_RANGE}`);
+  return ns;
+}
+
+/** --lookback: `0`, or a length like `30s`, `15m`, `2h`, `1d`, `1w`, as ns (default 1 hour). */
+export function parseLookback(text: string | undefined): bigint {
+  if (text === undefined) return DEFAULT_LOOKBACK_NS;
+  const t = text.trim();
+  if (/^0+(\.0*)?$/.test(t)) return 0n;
+  const length = DURATION.exec(t);
+  if (!length) throw new UsageError(`--lookback expects 0 or a length of time (30s, 15m, 2h, 1d, 1w), got '${text}'`);
+  const ns = durationNs(length);
+  if (ns > MAX_NS) throw new UsageError(`--lookback '${text}' is out of range: at most the ${SPAN_RANGE}`);
+  return ns;
+}
+
+const DEFAULT_LOOKBACK_NS = 3_600_000_000_000n;
+
+/** A matched DURATION as ns (exact for whole numbers, ms precision for fractions). */
+function durationNs(match: RegExpExecArray): bigint {
+  const perUnit = BigInt(AGO_MS[match[2]!.toLowerCase()]!) * 1_000_000n;
+  const [whole, fraction = ""] = match[1]!.split(".");
+  const micro = BigInt(fraction.slice(0, 6).padEnd(6, "0"));
+  return BigInt(whole!) * perUnit + (micro * perUnit) / 1_000_000n;
+}
+
+/** A lower bound no earlier than the first instant a span can have. */
+function atLeastMin(ns: bigint): bigint {
+  return ns < MIN_NS ? MIN_NS : ns;
 }
 
 // ------------------------------------------------------------------ the table and its columns
@@ -398,7 +540,10 @@ function boundPlan(start: PgColumn, mapping: Mapping): BoundPlan {
   return start.kind === "double" ? { kind: "decimal", factor } : { kind: "integer", factor };
 }
 
-function selectSql(columns: PgColumn[], qualified: string, start: PgColumn, bound: BoundPlan, lower: bigint | undefined, upper: bigint | undefined) {
+function selectSql(
+  columns: PgColumn[], qualified: string, start: PgColumn, bound: BoundPlan, lower: bigint | undefined, upper: bigint | undefined,
+  landed?: { column: PgColumn; from: bigint },
+) {
   const list = columns
     .map((c) => (c.kind === "interval" ? `EXTRACT(EPOCH FROM ${pg.escapeIdentifier(c.name)}) AS ${pg.escapeIdentifier(c.name)}` : pg.escapeIdentifier(c.name)))
     .join(", ");
@@ -414,6 +559,13 @@ function selectSql(columns: PgColumn[], qualified: string, start: PgColumn, boun
       values.push(boundValue(bound, upper));
       where.push(`${q} < $${values.length}`);
     }
+  }
+  if (landed) {
+    // A row that records no ingestion time cannot be placed before or after the mark: it is read
+    // on every pull (and skipped once stored) rather than lost.
+    const l = pg.escapeIdentifier(landed.column.name);
+    values.push(boundValue({ kind: "time" }, landed.from));
+    where.push(`(${l} >= $${values.length} OR ${l} IS NULL)`);
   }
   return { text: `SELECT ${list} FROM ${qualified}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`, values };
 }
