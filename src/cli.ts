@@ -24,7 +24,7 @@ export function buildProgram(): Command {
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, csv when piped)").choices(["table", "csv", "json", "md"]))
-    .option("--out <file>", "write the output to FILE (atomically) instead of stdout")
+    .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
     .option("--map <canonical=column>", "map a flat-table column onto a canonical one (repeatable), e.g. --map start_ms=ts", collect)
@@ -48,7 +48,8 @@ Examples:
   $ adtrace load exports/*.jsonl.gz --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
   $ adtrace inspect fixtures/auction/zipkin.json --format json
 
-Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage or bad input, 130 interrupted.`);
+Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage, bad input or no room to
+write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`);
   registerLoad(program);
   registerPull(program);
   registerInspect(program);

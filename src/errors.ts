@@ -1,5 +1,8 @@
 // The error types the core throws, and the one table that maps them to exit codes.
-// 0 success, 1 a check failed on purpose, 2 bad usage or bad input, 130 interrupted.
+// 0 success, 1 a check failed on purpose, 2 bad usage or bad input (or no room to write: a full
+// disk, a quota, the file-size limit), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+import { tmpdir } from "node:os";
+import { sep } from "node:path";
 
 /** The user asked for something that cannot be done as asked (a wrong flag, a bad value). */
 export class UsageError extends Error {
@@ -41,7 +44,40 @@ export const ExitCode = {
   checkFailed: 1,
   badInput: 2,
   interrupted: 130,
+  terminated: 143,
 } as const;
+
+// Node's error codes and the OS's words for them (DuckDB's I/O errors carry only the words).
+const NO_ROOM: readonly [RegExp, string][] = [
+  [/\bENOSPC\b|no space left on device/i, "no space left on device"],
+  [/\bEFBIG\b|file too large/i, "file too large for the file-size limit (ulimit -f)"],
+  [/\bEDQUOT\b|disk quota exceeded/i, "disk quota exceeded"],
+];
+
+/** adtrace's own temporary directories (stdin copies, spools, unpacked Parquet, DuckDB's spill, outputs for a device). */
+const TEMPORARY = /^adtrace-(stdin|spool|parquet|duckdb|out)-[^/]*(\/|$)/;
+
+/**
+ * A write that failed because the disk, a quota or the file-size limit ran out: the user's to fix,
+ * not a bug, so an InputError (exit 2) naming `where` (by default the path the error names; one
+ * of adtrace's temporary files is named by the temporary directory). Undefined for anything else.
+ */
+export function noRoomError(error: unknown, where?: string): InputError | undefined {
+  if (error instanceof InputError || error instanceof UsageError || error instanceof CheckFailed) return undefined;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = NO_ROOM.find(([pattern]) => (typeof code === "string" && pattern.test(code)) || pattern.test(message))?.[1];
+  if (!reason) return undefined;
+  if (where !== undefined) return new InputError(where, reason, { cause: error });
+  const path = (error as { path?: unknown }).path ?? /"([^"]+)"/.exec(message)?.[1];
+  if (typeof path !== "string") return new InputError(undefined, reason, { cause: error });
+  const temporary = tmpdir();
+  if (path.startsWith(temporary + sep) && TEMPORARY.test(path.slice(temporary.length + 1))) {
+    return new InputError(temporary, `${reason}, writing temporary files (TMPDIR moves them)`, { cause: error });
+  }
+  // DuckDB names its write-ahead log; the user knows the database.
+  return new InputError(path.replace(/\.wal$/, ""), reason, { cause: error });
+}
 
 /** Exit code for an error the core threw, or undefined for an unexpected one (a bug). */
 export function exitCodeFor(error: unknown): number | undefined {

@@ -2,8 +2,8 @@
 // code. The only top-level catch and the only process.exit live here.
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli.js";
-import { exitCodeFor, ExitCode, CheckFailed } from "./errors.js";
-import { runInterruptCleanups } from "./core/interrupt.js";
+import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
+import { hasCommitBegun, runInterruptCleanups } from "./core/interrupt.js";
 import { messageLine } from "./output/text.js";
 
 export async function main(argv: string[]): Promise<void> {
@@ -18,11 +18,22 @@ export async function main(argv: string[]): Promise<void> {
       throw error;
     });
   }
-  process.on("SIGINT", () => {
-    runInterruptCleanups();
-    process.stderr.write("\nadtrace: interrupted\n");
-    process.exit(ExitCode.interrupted);
-  });
+  // Ctrl-C and SIGTERM (a CI cancel) end the run alike: clean up, then exit 130 or 143 — unless a
+  // load's commit has begun, which then finishes and is reported (src/core/interrupt.ts).
+  for (const [signal, word, code] of [["SIGINT", "interrupted", ExitCode.interrupted], ["SIGTERM", "terminated", ExitCode.terminated]] as const) {
+    process.on(signal, () => {
+      if (hasCommitBegun()) {
+        process.stderr.write(`adtrace: ${word} after the data was committed: finishing, the summary below is what was stored\n`);
+        return;
+      }
+      runInterruptCleanups();
+      process.stderr.write(`\nadtrace: ${word}\n`);
+      process.exit(code);
+    });
+  }
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk, instead
+  // of the signal killing the run with its temporary files left behind.
+  process.on("SIGXFSZ", () => undefined);
   try {
     await program.parseAsync(argv);
     process.exitCode = ExitCode.ok;
@@ -36,6 +47,8 @@ function handleError(error: unknown, debug: boolean): number {
     // Commander has already printed help, the version, or its own usage error.
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
   }
+  // A full disk, a quota or the file-size limit is not a bug: one line naming where, exit 2.
+  error = noRoomError(error) ?? error;
   const code = exitCodeFor(error);
   const message = (error as Error)?.message ?? String(error);
   if (code === undefined) {
@@ -51,6 +64,10 @@ function handleError(error: unknown, debug: boolean): number {
   } else {
     process.stderr.write(`adtrace: error: ${messageLine(message)}\n`);
   }
-  if (debug) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
+  if (debug) {
+    process.stderr.write(`${(error as Error).stack ?? ""}\n`);
+    const cause = (error as Error).cause;
+    if (cause) process.stderr.write(`caused by: ${cause instanceof Error ? cause.stack ?? cause.message : String(cause)}\n`);
+  }
   return code;
 }

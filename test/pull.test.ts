@@ -4,7 +4,7 @@
 // or plain attribute columns, other column names), pulled back, and compared column by column
 // with the file's canonical rows. Then: incremental pulls, --full, --since/--until, the error
 // cases (never showing the password), injection in --table, and a pull killed halfway.
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { isoFromNs, parseLookback, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
-import { adtrace, FIXTURE, startAdtrace } from "./helpers/cli.js";
+import { adtrace, FIXTURE, startAdtrace, startHeld } from "./helpers/cli.js";
 import { startPostgres, type PgServer } from "./helpers/postgres.js";
 
 interface CanonicalRow {
@@ -642,6 +642,28 @@ describe("a pull killed halfway", () => {
     expect(progress).toMatch(/slow_big .*[1-9][\d,]* spans/);
     expect(await snapshot(db)).toEqual(before);
   }, 60_000);
+});
+
+describe("a signal during a pull reports what happened", () => {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it(`${signal} after the pull committed: exit 0 with the summary, the spans stored; just before: exit ${code}, nothing stored`, async () => {
+      const db = freshDb();
+      const after = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db, "--format", "json"], "after-commit", { env: env() });
+      after.child.kill(signal);
+      const done = await after.done;
+      expect(done.code, done.stderr).toBe(0);
+      expect(JSON.parse(done.stdout).spans_added).toBe(369);
+      expect(done.stderr).toMatch(/after the data was committed: finishing/);
+      expect(await dbRows(db)).toEqual(fileRows);
+
+      const fresh = freshDb();
+      const before = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.ad_spans", "--db", fresh], "before-commit", { env: env() });
+      before.child.kill(signal);
+      const stopped = await before.done;
+      expect([stopped.code, stopped.stdout]).toEqual([code, ""]);
+      expect(existsSync(fresh)).toBe(false);
+    });
+  }
 });
 
 describe("pull's parsers", () => {

@@ -25,6 +25,7 @@ Examples:
     .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string }, command: Command) => {
       const options = globals(command);
       if (!options.out) throw new UsageError("generate needs --out FILE");
+      if (opts.truth === "") throw new UsageError("--truth needs a file name (it was empty)");
       const { generate, GENERATE_FORMATS } = await import("../generate/generate.js");
       const { parseCount } = await import("../model/numbers.js");
       const events = parseCount(opts.events);

@@ -33,7 +33,7 @@ Examples:
       const data = await withAnalysis(spanSource(inputs, options), (a) =>
         collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, eventsPerDay, timestamp: opts.timestamp, version: VERSION }),
       );
-      writeBundle(opts.outDir, renderBundle(data, { rawCsv: options.rawCsv }));
+      await writeBundle(opts.outDir, renderBundle(data, { rawCsv: options.rawCsv }));
       note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, report.json, summary.md)`);
     });
 }

@@ -5,6 +5,7 @@ import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { AnalysisOptions } from "../core/analysis.js";
 import { UsageError } from "../errors.js";
+import { outputTarget } from "../core/beside.js";
 import type { SamplingRule } from "../model/config.js";
 import { parseFormat, printResult, type FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
@@ -101,14 +102,15 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (
 }
 
 /**
- * `--out FILE` must name a file in a directory that exists: checked before any work, so a typo
- * costs nothing and is a usage error (exit 2) naming the path, not an internal error at the end.
+ * `--out FILE` must name a file in a directory that exists, or a device, FIFO or /dev/stdout
+ * (written through): checked before any work, so a typo costs nothing and is a usage error
+ * (exit 2) naming the path, not an internal error at the end. An empty name is refused too.
  */
 export function checkOutFile(path: string | undefined): void {
   if (path === undefined) return;
+  if (outputTarget(path).kind === "through") return;
   const dir = dirname(resolve(path));
   if (!isDirectory(dir)) throw new UsageError(`--out ${path}: no such directory ${dir}`);
-  if (isDirectory(path)) throw new UsageError(`--out ${path}: is a directory (give a file name)`);
 }
 
 function isDirectory(path: string): boolean {

@@ -3,10 +3,11 @@
 // the boundary (bigint → number when exact, else decimal string; timestamps → ISO strings; MAPs →
 // objects), and closes in `finally` through withDb.
 import { existsSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppender } from "@duckdb/node-api";
-import { InputError } from "../errors.js";
+import { InputError, noRoomError } from "../errors.js";
 import { getQuery } from "./queries.js";
-import { onInterrupt } from "./interrupt.js";
+import { beginCommit, onInterrupt, testHold } from "./interrupt.js";
 
 export type SqlValue = string | number | boolean | bigint | null;
 /** A STRUCT of text fields bound as one value (what read_csv's `columns` takes: names → types). */
@@ -65,8 +66,8 @@ export class Db {
     const connection = await instance.connect();
     const db = new Db(instance, connection, path);
     db.tempDirectory = options.tempDirectory;
-    // Ctrl-C exits without reaching close(): stop the running query and remove the spill
-    // directory then, so an interrupted analysis leaves nothing in the temporary directory.
+    // Ctrl-C or SIGTERM exits without reaching close(): stop the running query and remove the
+    // spill directory then, so an interrupted analysis leaves nothing in the temporary directory.
     db.releaseInterrupt = onInterrupt(() => {
       connection.interrupt();
       db.removeTempDirectory();
@@ -113,12 +114,19 @@ export class Db {
     return this.connection.createAppender(table);
   }
 
-  /** Run fn inside one transaction; roll back on any error. */
+  /**
+   * Run fn inside one transaction; roll back on any error. Once a database file's COMMIT is
+   * issued, a signal no longer ends the run (interrupt.ts): the commit wins and is reported.
+   */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.connection.run("BEGIN TRANSACTION");
     try {
       const result = await fn();
+      await testHold("before-commit");
+      // Set and issued in one synchronous step: a signal handled before it ends the run with nothing committed.
+      if (!this.isMemory) beginCommit();
       await this.connection.run("COMMIT");
+      await testHold("after-commit");
       return result;
     } catch (error) {
       await this.connection.run("ROLLBACK").catch(() => undefined /* the original error matters more */);
@@ -154,31 +162,56 @@ export async function withDb<T>(options: OpenOptions, fn: (db: Db) => Promise<T>
 
 /**
  * Open a database file for writing (creating it if needed), run fn, and close it. When fn fails
- * or Ctrl-C ends it and the file did not exist before, the file (and its write-ahead log) is
- * removed: a failed or interrupted `load` or `pull` into a new database leaves nothing behind.
+ * or a signal (Ctrl-C, SIGTERM) ends it and the file did not exist before, the file (and its
+ * write-ahead log) is removed: a failed or interrupted `load` or `pull` into a new database
+ * leaves nothing behind.
  */
 export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>): Promise<T> {
   const existed = existsSync(path);
-  // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
-  // Peak RSS is the bound users see (DESIGN.md: under 600 MB whatever the input size).
-  const db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB", allocatorFlush: "8MB" });
   const removeNew = () => {
     if (!existed) for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
   };
   const release = onInterrupt(removeNew);
+  let db: Db;
+  try {
+    // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
+    // Peak RSS is the bound users see (DESIGN.md: under 600 MB whatever the input size).
+    db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB", allocatorFlush: "8MB" });
+  } catch (error) {
+    // Creating it may have failed half-way (no room for its first blocks): leave no file behind.
+    release();
+    removeNew();
+    throw error;
+  }
   let failed = true;
   try {
     const result = await fn(db);
     failed = false;
     return result;
+  } catch (error) {
+    throw noRoomInDatabase(error, path);
   } finally {
     release();
-    db.close();
+    try {
+      db.close();
+    } catch (error) {
+      // After a failure (a full disk) closing can fail too; the first error is the one to report.
+      if (!failed) throw noRoomInDatabase(error, path);
+    }
     if (failed) removeNew();
   }
 }
 
+/** No room to write the database file (or its write-ahead log) is reported under the name the user gave it. */
+function noRoomInDatabase(error: unknown, path: string): unknown {
+  const room = noRoomError(error);
+  if (!room) return error;
+  return room.where === resolve(path) ? noRoomError(error, path) : room;
+}
+
 function describeOpenError(path: string, error: unknown): InputError {
+  const noRoom = noRoomError(error, path);
+  if (noRoom) return noRoom;
   const message = error instanceof Error ? error.message : String(error);
   if (/lock/i.test(message)) {
     return new InputError(path, "database is in use by another adtrace or DuckDB process (could not lock it); wait for it to finish", { cause: error });

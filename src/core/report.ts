@@ -11,8 +11,8 @@ import { costFlags, type FlagsResult } from "./flags.js";
 import { loadScenarioFile, savings, suggestedScenario, type SavingsResult } from "./savings.js";
 import { configDigest } from "../model/config.js";
 import { expandInputs } from "../ingest/files.js";
-import { onInterrupt } from "./interrupt.js";
-import { UsageError } from "../errors.js";
+import { onInterrupt, testHold } from "./interrupt.js";
+import { noRoomError, UsageError } from "../errors.js";
 
 export interface ReportOptions {
   inputs: readonly string[];
@@ -95,9 +95,10 @@ const BUNDLE_FILES = new Set(["breakdown.csv", "queries.csv", "flags.csv", "savi
 /**
  * Write files into `dir` atomically: a sibling temporary directory renamed over it. Parents are
  * created. An existing `dir` is replaced only when it is empty or an earlier adtrace bundle;
- * anything else is refused, so a mistyped --out-dir never deletes a user's files.
+ * anything else is refused, so a mistyped --out-dir never deletes a user's files. A disk that
+ * fills up on the way is an InputError naming `dir`, with nothing left behind.
  */
-export function writeBundle(dir: string, files: Record<string, string>): void {
+export async function writeBundle(dir: string, files: Record<string, string>): Promise<void> {
   const target = resolve(dir);
   const replacing = checkBundleDir(dir);
   const parent = dirname(target);
@@ -116,12 +117,13 @@ export function writeBundle(dir: string, files: Record<string, string>): void {
   const release = onInterrupt(cleanup);
   try {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
+    await testHold("output-written");
     if (replacing) renameSync(target, old);
     renameSync(tmp, target);
     rmSync(old, { recursive: true, force: true });
   } catch (error) {
     cleanup();
-    throw error;
+    throw noRoomError(error, dir) ?? error;
   } finally {
     release();
   }
@@ -132,6 +134,7 @@ export function writeBundle(dir: string, files: Record<string, string>): void {
  * when it must not be. Commands call it before the analysis too, so a refusal costs nothing.
  */
 export function checkBundleDir(dir: string): boolean {
+  if (dir === "") throw new UsageError("--out-dir needs a directory name (it was empty)");
   const target = resolve(dir);
   let stat;
   try {

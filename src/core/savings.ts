@@ -13,7 +13,7 @@
 // in retime.ts): work that followed them within their parent moves up, work beside them
 // does not. Preaggregate and tune are taken as latency-neutral.
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
+import { parseYamlFile, yamlToJson } from "../model/yaml.js";
 import type { Db } from "./db.js";
 import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
@@ -125,14 +125,14 @@ export function loadScenarioFile(path: string): Scenario[] {
   } catch (error) {
     throw new InputError(path, `cannot read scenario file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  const parsed = parseYamlFile(text, path);
+  const { doc, lineCounter } = parsed;
   if (doc.errors.length) throw new InputError(path, `invalid YAML (${doc.errors[0]!.message.split("\n")[0]})`);
   const at = (...keys: (string | number)[]) => {
     const node = doc.getIn(keys, true) as { range?: [number, number, number] } | undefined;
     return node?.range ? `${path}:${lineCounter.linePos(node.range[0]).line}` : path;
   };
-  const data = doc.toJSON() as unknown;
+  const data = yamlToJson(parsed, path);
   const scenarios = (data as { scenarios?: unknown })?.scenarios;
   if (!scenarios || typeof scenarios !== "object" || Array.isArray(scenarios)) {
     throw new InputError(path, "expected a 'scenarios:' mapping of name → list of levers ({cache: STAGE=H}, {preagg: STAGE=R}, {tune: STAGE=R})");

@@ -21,7 +21,7 @@ import { csvHeader, findInvalidUtf8Line } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines } from "./parallel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
-import { onInterrupt } from "../core/interrupt.js";
+import { onInterrupt, testHold } from "../core/interrupt.js";
 import { createGunzip } from "node:zlib";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
@@ -324,6 +324,7 @@ async function loadJson(
     throw error;
   }
   progress(done, spans);
+  await testHold("spooled");
   try {
     await db.run("spans.spool_macro");
     const [row] = await db.query("spans.stage_spool", { files, source: file.name });

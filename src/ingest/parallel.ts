@@ -133,7 +133,7 @@ async function spoolWithWorkers(stream: Readable, options: SpoolOptions, count: 
         rows += reply.rows;
         options.onRows?.(rows);
       } else if (reply.type === "end") state.ended = reply;
-      else failure ??= reply.isInput ? new InputError(undefined, reply.message) : new Error(reply.message);
+      else failure ??= reply.isInput ? new InputError(undefined, reply.message) : Object.assign(new Error(reply.message), { code: reply.code, path: reply.path });
       notify();
     });
     worker.on("error", (error) => {

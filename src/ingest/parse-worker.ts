@@ -16,7 +16,7 @@ export interface WorkerInit {
 export type WorkerReply =
   | { type: "chunk"; id: number; rows: number; buffer: ArrayBuffer }
   | { type: "end"; rows: number; skipped: number; skippedExamples: string[]; warnings: [string, number][] }
-  | { type: "error"; where?: string; message: string; isInput: boolean };
+  | { type: "error"; where?: string; message: string; isInput: boolean; code?: string; path?: string };
 
 const init = workerData as WorkerInit;
 const writer = new SpoolWriter(init.spoolPath);
@@ -39,8 +39,11 @@ port.on("message", (message: { type: "chunk"; id: number; bytes: Uint8Array; fir
     }
   } catch (error) {
     const isInput = error instanceof InputError;
+    // A system error keeps its code and file (a full disk is reported where it happened, not as a bug).
+    const { code, path } = error as { code?: unknown; path?: unknown };
     port.postMessage({
       type: "error", where: isInput ? error.where : undefined, message: (error as Error).message, isInput,
+      code: typeof code === "string" ? code : undefined, path: typeof path === "string" ? path : undefined,
     } satisfies WorkerReply);
   }
 });

@@ -46,13 +46,28 @@ export class SpoolWriter {
   }
 
   flush(): void {
-    if (this.used) writeSync(this.fd, this.buffer, 0, this.used);
+    // A write near a full disk or the file-size limit may write only part: write the rest, so
+    // the next call reports ENOSPC/EFBIG instead of the spool silently losing its tail.
+    try {
+      for (let done = 0; done < this.used; ) done += writeSync(this.fd, this.buffer, done, this.used - done);
+    } catch (error) {
+      // A write by descriptor names no file: say which (a full disk is then reported where it is).
+      throw Object.assign(error as Error, { path: this.path });
+    }
     this.used = 0;
   }
 
+  /** Flush and close; closing again (after a failure) does nothing. */
   close(): void {
-    this.flush();
-    closeSync(this.fd);
+    if (this.fd < 0) return;
+    try {
+      this.flush();
+    } finally {
+      const fd = this.fd;
+      this.fd = -1;
+      this.used = 0;
+      closeSync(fd);
+    }
   }
 }
 

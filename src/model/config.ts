@@ -3,7 +3,7 @@
 // errors naming the file, line and key path.
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from "yaml";
+import { isMap, isSeq, isScalar, type Node } from "yaml";
 import { InputError } from "../errors.js";
 import {
   DEFAULT_CACHE, DEFAULT_COST_ATTRIBUTES, DEFAULT_EVENTS_PER_DAY, DEFAULT_FLAGS, DEFAULT_PREAGGREGATE,
@@ -11,6 +11,7 @@ import {
   type PriceBook, type StageRule, type StageMatch,
 } from "./defaults.js";
 import { parseCount } from "./numbers.js";
+import { parseYamlFile } from "./yaml.js";
 
 export const CONFIG_FILE = "adtrace.config.yaml";
 
@@ -119,8 +120,7 @@ const CONFIG_SHAPE: Shape = {
 };
 
 export function parseConfig(text: string, file: string): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const { doc, lineCounter } = parseYamlFile(text, file, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const error = doc.errors[0]!;
     const line = lineCounter.linePos(error.pos[0]).line;

@@ -2,8 +2,7 @@
 // `--format`, and printResult writes data to stdout (or --out, atomically) and notes to stderr.
 import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
-import { writeFileSync, renameSync, rmSync } from "node:fs";
-import { partialPath } from "../core/beside.js";
+import { isTerminalOutput, outputTarget, writeOutput } from "../core/beside.js";
 import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, shareBar } from "./units.js";
@@ -65,9 +64,10 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const stderr = options.stderr ?? process.stderr;
   const format = options.format ?? defaultFormat(stdout.isTTY, options.out);
   const colors = colorsFor(options.out ? {} : stdout, options.env ?? process.env);
-  const isTerminal = !options.out && Boolean(stdout.isTTY);
+  // --out /dev/stdout or /dev/tty on a terminal is a terminal too: control characters are cleaned.
+  const isTerminal = options.out ? isTerminalOutput(outputTarget(options.out)) : Boolean(stdout.isTTY);
   const text = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal });
-  if (options.out) writeFileAtomic(options.out, text);
+  if (options.out) writeOutput(options.out, text);
   else stdout.write(text);
   const isMachine = format === "csv" || format === "json";
   if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
@@ -75,32 +75,6 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
     for (const note of result.notes) stderr.write(dim.dim(`note: ${messageLine(note)}`) + "\n");
   }
 }
-
-/**
- * Write via a temporary file in the same directory and rename, so readers never see half a file.
- * A path that cannot be written (no such directory, a directory, no permission) is a usage error.
- */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = partialPath(path);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code && UNWRITABLE[code]) throw new UsageError(`--out ${path}: ${UNWRITABLE[code]}`, { cause: error });
-    throw error;
-  }
-}
-
-const UNWRITABLE: Record<string, string> = {
-  ENOENT: "no such directory",
-  ENOTDIR: "a part of the path is not a directory",
-  EISDIR: "is a directory (give a file name)",
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  EROFS: "read-only file system",
-};
 
 // ---------------------------------------------------------------- human formats
 

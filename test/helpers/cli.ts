@@ -59,3 +59,32 @@ export async function startLoadUnderWay(args: string[]): Promise<ReturnType<type
 
 /** The fixture path relative to the repository root. */
 export const FIXTURE = "fixtures/auction";
+
+export interface HeldRun {
+  child: ReturnType<typeof spawn>;
+  /** Resolves when the run ends: its exit code (null when a signal ended it), the signal, and all it wrote. */
+  done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Start the CLI with ADTRACE_TEST_HOLD=point (src/core/interrupt.ts) and resolve once it reports
+ * that it is held there: it then waits for a signal, so a test signals it at a known point rather
+ * than racing it. Rejects when the run ends without reaching the point.
+ */
+export async function startHeld(args: string[], point: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<HeldRun> {
+  const child = startAdtrace(args, { cwd: options.cwd, env: { ...options.env, ADTRACE_TEST_HOLD: point } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", (d) => {
+      stderr += d;
+      if (stderr.includes(`adtrace: test hold: ${point}\n`)) resolve();
+    });
+    void done.then((r) => reject(new Error(`the run ended (exit ${r.code}, signal ${r.signal}) before reaching the test hold '${point}': ${r.stderr}`)));
+  });
+  return { child, done };
+}

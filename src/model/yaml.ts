@@ -1,0 +1,67 @@
+// YAML files a user hands us (the config, savings scenario files), parsed so that a hostile file
+// is bad input, never an internal error: a document nested deeper than any real one overflows the
+// parser's stack (50,000 levels fit in 100 KB), and aliases can expand a few lines into billions
+// of nodes (an alias bomb). Both are an InputError naming the file (and line, where known).
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { InputError } from "../errors.js";
+
+/** Deeper than this is refused: a config nests about six levels, a scenario file four. */
+export const MAX_YAML_DEPTH = 64;
+/** Alias nodes resolved when reading a document (the yaml package's own default, stated here). */
+const MAX_ALIAS_COUNT = 100;
+
+export interface ParsedYaml {
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+}
+
+/** Parse `text` (read from `file`); a document too deep to read is refused with the line where it gets too deep. */
+export function parseYamlFile(text: string, file: string, options: { uniqueKeys?: boolean; prettyErrors?: boolean } = {}): ParsedYaml {
+  const lineCounter = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, ...options });
+  } catch (error) {
+    if (isStackOverflow(error)) throw tooDeep(file);
+    throw error;
+  }
+  const deep = deepestNode(doc.contents as Node | null);
+  if (deep) throw tooDeep(deep.range ? `${file}:${lineCounter.linePos(deep.range[0]).line}` : file);
+  return { doc, lineCounter };
+}
+
+/** The document as plain data; more aliases than MAX_ALIAS_COUNT (an alias bomb) is bad input. */
+export function yamlToJson(parsed: ParsedYaml, file: string): unknown {
+  try {
+    return parsed.doc.toJS({ json: true, maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      throw new InputError(file, `too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions: an alias bomb?)`, { cause: error });
+    }
+    if (isStackOverflow(error)) throw tooDeep(file);
+    throw error;
+  }
+}
+
+const tooDeep = (where: string) => new InputError(where, `YAML nested too deeply (more than ${MAX_YAML_DEPTH} levels)`);
+
+/** V8's stack overflow: a RangeError, or wrapped in the error of whatever overflowed (compiling a regular expression). */
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof Error && /Maximum call stack size exceeded/i.test(error.message);
+}
+
+/** The first node deeper than MAX_YAML_DEPTH, walked without recursion; undefined when none is. */
+function deepestNode(root: Node | null): Node | undefined {
+  const stack: [unknown, number][] = root ? [[root, 1]] : [];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (isPair(node)) {
+      stack.push([node.key, depth], [node.value, depth]);
+      continue;
+    }
+    if (!isCollection(node) || isAlias(node)) continue;
+    if (depth > MAX_YAML_DEPTH) return node;
+    for (const item of node.items) stack.push([item, depth + 1]);
+  }
+  return undefined;
+}
