@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   for (const [signal, word, code] of [["SIGINT", "interrupted", ExitCode.interrupted], ["SIGTERM", "terminated", ExitCode.terminated]] as const) {
     process.on(signal, () => {
       if (hasCommitBegun()) {
-        process.stderr.write(`adtrace: ${word} after the data was committed: finishing, the summary below is what was stored\n`);
+        process.stderr.write(`adtrace: ${word} after the data was committed: finishing (the summary is what was stored)\n`);
         return;
       }
       runInterruptCleanups();

@@ -78,7 +78,7 @@ export function writeOutput(path: string, data: string | Uint8Array, flag = "--o
       else if (target.fd === 2) process.stderr.write(data);
       else writeFileSync(target.fd ?? target.path, data);
     } catch (error) {
-      throw unwritable(error, path, flag);
+      throw unwritable(error, path, flag, [target.path]);
     }
     return;
   }
@@ -88,7 +88,7 @@ export function writeOutput(path: string, data: string | Uint8Array, flag = "--o
     renameSync(tmp, target.path);
   } catch (error) {
     rmSync(tmp, { force: true });
-    throw unwritable(error, path, flag);
+    throw unwritable(error, path, flag, [tmp, target.path]);
   }
 }
 
@@ -114,7 +114,7 @@ export async function writeBeside<T>(path: string, write: (partial: string) => P
     complete = true;
     return result;
   } catch (error) {
-    throw unwritable(error, path);
+    throw unwritable(error, path, "--out", [partial, target.path]);
   } finally {
     release();
     if (!complete || dir) remove();
@@ -135,11 +135,16 @@ const UNWRITABLE: Record<string, string> = {
   EROFS: "read-only file system",
 };
 
-/** An error writing the output `path`, as the user should see it: no room (InputError), cannot be written there (UsageError), else as it was. */
-function unwritable(error: unknown, path: string, flag = "--out"): unknown {
+/**
+ * An error writing the output `path`, as the user should see it: no room (InputError), cannot be
+ * written there (UsageError), else as it was. `files` are the names written for it (the partial
+ * file, the target): a system error about another file is not about the output.
+ */
+function unwritable(error: unknown, path: string, flag = "--out", files: string[] = [path]): unknown {
   const room = noRoomError(error, path);
   if (room) return room;
-  const code = (error as NodeJS.ErrnoException)?.code;
-  if (code && UNWRITABLE[code] && !(error instanceof UsageError)) return new UsageError(`${flag} ${path}: ${UNWRITABLE[code]}`, { cause: error });
+  const { code, path: about } = error as { code?: unknown; path?: unknown };
+  if (typeof about === "string" && !files.includes(about)) return error;
+  if (typeof code === "string" && UNWRITABLE[code]) return new UsageError(`${flag} ${path}: ${UNWRITABLE[code]}`, { cause: error });
   return error;
 }

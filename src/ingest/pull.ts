@@ -423,7 +423,7 @@ export function parseLookback(text: string | undefined): bigint {
 
 const DEFAULT_LOOKBACK_NS = 3_600_000_000_000n;
 
-/** A matched DURATION as ns (exact for whole numbers, ms precision for fractions). */
+/** A matched DURATION as ns (exact for whole numbers; fractions to a millionth of the unit). */
 function durationNs(match: RegExpExecArray): bigint {
   const perUnit = BigInt(AGO_MS[match[2]!.toLowerCase()]!) * 1_000_000n;
   const [whole, fraction = ""] = match[1]!.split(".");
