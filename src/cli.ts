@@ -29,6 +29,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
     .option("--map <canonical=column>", "map a flat-table column onto a canonical one (repeatable), e.g. --map start_ms=ts", collect)
     .option("--strict", "treat records that are not spans as errors instead of skipping them")
+    .option("--max-record-size <size>", "largest single record read (a JSON Lines line, an element of a large document), e.g. 64MiB (default 256MiB)")
     .option("--unweighted", "ignore sampling weights: every stored span and trace counts once")
     .option("--assume-weight <w>", "weight for spans marked sampled without a usable rate (default 1, reported)")
     .option("--sample-rate <pattern=rate>", "sampling rate for spans that carry none: name glob, service:GLOB or attr:KEY=GLOB (repeatable)", collect)

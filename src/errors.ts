@@ -86,3 +86,15 @@ export function exitCodeFor(error: unknown): number | undefined {
   if (error instanceof Interrupted) return ExitCode.interrupted;
   return undefined;
 }
+
+/** How much of a value from the input a message quotes. */
+const QUOTED_CHARS = 40;
+
+/**
+ * A value from the input as a message quotes it: whole when short, else its start and its
+ * length, so a 300-digit timestamp or a megabyte of text never floods a line on stderr.
+ */
+export function clip(value: unknown, max = QUOTED_CHARS): string {
+  const text = typeof value === "string" ? value : String(value);
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}

@@ -40,14 +40,15 @@ describe("cli", () => {
     expect(adtrace(["--format", "xml", "inspect"]).code).toBe(2);
   });
 
-  it("an input without spans: inspect says 0, analyses refuse with exit 2 instead of printing zeros", () => {
-    const empty = join(mkdtempSync(join(tmpdir(), "adtrace-empty-")), "empty.json");
+  it("an input without spans (and nothing skipped) is bad input for every command, never zeros printed with success", () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-empty-"));
+    const empty = join(dir, "empty.json");
     writeFileSync(empty, '{"resourceSpans": []}');
-    expect(JSON.parse(adtrace(["inspect", empty, "--format", "json"]).stdout).spans).toBe(0);
-    for (const command of [["cost", "breakdown"], ["cost", "flags"], ["savings", "--suggest"]]) {
+    for (const command of [["inspect"], ["cost", "breakdown"], ["cost", "flags"], ["savings", "--suggest"], ["load", "--db", join(dir, "x.duckdb")]]) {
       const r = adtrace([...command, empty]);
       expect(r.code, command.join(" ")).toBe(2);
-      expect(r.stderr).toMatch(/holds no spans/);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`adtrace: error: ${empty}: no spans found (read as otlp)\n`);
     }
   });
 

@@ -1,6 +1,9 @@
 // Real exports written by other projects (fixtures/external/, see its README): exact span, trace,
 // root and orphan counts, time ranges, parents, kinds and durations, worked out by reading the
 // JSON (times converted to ISO by hand; the Zipkin shared-span ids by the rule in zipkin.ts).
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
@@ -11,7 +14,7 @@ const SAMPLES = new URL("../fixtures/external/", import.meta.url).pathname;
 async function spansOf(file: string) {
   const db = await Db.open();
   try {
-    const load = await loadInputs(db, { inputs: [SAMPLES + file] });
+    const load = await loadInputs(db, { inputs: [file.startsWith("/") ? file : SAMPLES + file] });
     const rows = await db.all(`SELECT trace_id, span_id, parent_span_id, name, service, kind, status, CAST(start_ns AS VARCHAR) AS start_ns,
         duration_ns, attributes, resource_attributes FROM spans ORDER BY start_ns, span_id`);
     return { load, rows };
@@ -21,7 +24,7 @@ async function spansOf(file: string) {
 }
 
 function inspect(file: string) {
-  const r = adtrace(["inspect", SAMPLES + file, "--format", "json"]);
+  const r = adtrace(["inspect", file.startsWith("/") ? file : SAMPLES + file, "--format", "json"]);
   expect(r.code, r.stderr).toBe(0);
   const { spans, traces, roots, orphans, services, names, duplicates, skipped, start, end } = JSON.parse(r.stdout);
   return { spans, traces, roots, orphans, services, names, duplicates, skipped, start, end };
@@ -76,6 +79,56 @@ describe("real exports (fixtures/external)", () => {
       start_ns: "1706678909209712000", duration_ns: 123_000,
       attributes: { "otel.scope.name": "telemetrygen", "net.peer.ip": "1.2.3.4", "peer.service": "telemetrygen-client" },
       resource_attributes: { "service.name": "telemetrygen" },
+    }]);
+  });
+
+  it("Jaeger's anonymizer: a bare array of spans over several lines, each with its own process; the same on one line", async () => {
+    const expected = {
+      spans: 2, traces: 1, roots: 0, orphans: 1, services: 2, names: 2, duplicates: 0, skipped: 0,
+      // 1605223981761425 µs; the end is the first span's: 1605223981761425 + 267037 = 1605223982028462.
+      start: "2020-11-12T23:33:01.761425Z", end: "2020-11-12T23:33:02.028462Z",
+    };
+    const rows = [
+      {
+        trace_id: "2be38093ead7a083", span_id: "7606ddfe69932d34", parent_span_id: "492770a15935810f",
+        name: "a071653098f9250d", service: "16af988c443cff37", kind: "SERVER", status: "UNSET",
+        start_ns: "1605223981761425000", duration_ns: 267_037_000,
+        attributes: {}, resource_attributes: { "service.name": "16af988c443cff37" },
+      },
+      {
+        trace_id: "2be38093ead7a083", span_id: "7bd66f09ba90ea3d", parent_span_id: "7606ddfe69932d34",
+        name: "471418097747d04a", service: "3c220036602f839e", kind: "CLIENT", status: "ERROR",
+        start_ns: "1605223981965074000", duration_ns: 32_782_000,
+        attributes: { error: "true" }, resource_attributes: { "service.name": "3c220036602f839e" },
+      },
+    ];
+    const file = "jaeger-anonymizer-trace_success.json";
+    expect(inspect(file)).toEqual(expected);
+    expect((await spansOf(file)).rows).toEqual(rows);
+    // The same spans with the line breaks taken out: one line, one document.
+    const oneLine = join(mkdtempSync(join(tmpdir(), "adtrace-samples-")), "one-line.json");
+    writeFileSync(oneLine, readFileSync(SAMPLES + file, "utf8").replace(/\n/g, ""));
+    expect(inspect(oneLine)).toEqual(expected);
+    expect((await spansOf(oneLine)).rows).toEqual(rows);
+  });
+
+  it("Jaeger /api/v3: OTLP in {\"result\": …}, hex ids; its one span has no start time, so it is skipped and named, not loaded at 1970", async () => {
+    const file = "jaeger-apiv3-GetTrace.json";
+    // A record was skipped, so the file is not 'no spans found': it loads nothing and says why;
+    // an analysis has nothing to analyse; --strict makes the skip fatal.
+    const r = adtrace(["inspect", SAMPLES + file, "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ spans: 0, skipped: 1, formats: [{ format: "otlp", files: 1, spans_read: 0, skipped: 1 }] });
+    expect(r.stderr).toContain(`skipped: ${SAMPLES}${file}:record 1: span 0000000000000002 has no startTimeUnixNano\n`);
+    expect(adtrace(["cost", "breakdown", SAMPLES + file]).stderr).toMatch(/holds no spans: nothing to analyse/);
+    const strict = adtrace(["inspect", SAMPLES + file, "--strict"]);
+    expect([strict.code, strict.stderr]).toEqual([2, `adtrace: error: ${SAMPLES}${file}:record 1: span 0000000000000002 has no startTimeUnixNano (--strict)\n`]);
+    // Given the times it lacks, the span is read: hex ids, kind 2 (SERVER), status code 2 (ERROR).
+    const timed = join(mkdtempSync(join(tmpdir(), "adtrace-samples-")), "apiv3-timed.json");
+    writeFileSync(timed, readFileSync(SAMPLES + file, "utf8").replace('"kind": 2,', '"kind": 2, "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000250000000",'));
+    expect((await spansOf(timed)).rows).toEqual([{
+      trace_id: "00000000000000000000000000000001", span_id: "0000000000000002", parent_span_id: null, name: "foobar", service: "",
+      kind: "SERVER", status: "ERROR", start_ns: "1700000000000000000", duration_ns: 250_000_000, attributes: {}, resource_attributes: {},
     }]);
   });
 

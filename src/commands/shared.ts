@@ -23,6 +23,7 @@ export interface GlobalOptions {
   config?: string;
   inputFormat?: string;
   strict?: boolean;
+  maxRecordSize?: string;
   map?: string[];
   rawCsv?: boolean;
   unweighted?: boolean;
@@ -45,6 +46,7 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
     db: options.db,
     inputFormat: parseInputFormat(options.inputFormat),
     strict: options.strict,
+    maxRecordBytes: parseByteSize("--max-record-size", options.maxRecordSize),
     map: parseMapOptions(options.map),
     onProgress: options.quiet ? undefined : progressReporter(),
     config: options.config,
@@ -54,6 +56,18 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
       sampleRates: (options.sampleRate ?? []).map(parseSampleRate),
     },
   };
+}
+
+const BYTE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1 << 10, kb: 1e3, kib: 1 << 10, m: 1 << 20, mb: 1e6, mib: 1 << 20, g: 1 << 30, gb: 1e9, gib: 1 << 30 };
+
+/** A size such as 256MiB, 64MB, 1G or 4096 (bytes); undefined when not given. */
+export function parseByteSize(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const factor = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
+  const bytes = match && factor !== undefined ? Math.floor(Number(match[1]) * factor) : NaN;
+  if (!(bytes >= 1) || !Number.isSafeInteger(bytes)) throw new UsageError(`${flag} expects a size such as 256MiB, 64MB or 1048576 (bytes), got '${value}'`);
+  return bytes;
 }
 
 function parseAssumeWeight(value: string | undefined): number | undefined {

@@ -93,6 +93,8 @@ async function canonicalParquet(db: Db, options: SpanSourceOptions): Promise<str
   if (options.inputs.includes("-")) return undefined;
   const files = await expandInputs(options.inputs);
   for (const file of files) {
+    // A pipe is read once, by the loader; never in place.
+    if (file.isStream) return undefined;
     // A file that cannot be read is not canonical Parquet: the loader reads it and says why.
     // Gzipped Parquet cannot be read in place either: the loader unpacks it.
     const { head, gzip } = await readContentHead(file.path, 8).catch(() => ({ head: Buffer.alloc(0), gzip: false }));

@@ -56,13 +56,19 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
   const sv = await savings(db, { scenarios, eventsPerDay, config });
   const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
   const top = leverRows[0];
-  // Standard input is recorded as `-`, not its spooled copy's temporary path, so a report of the
-  // same bytes is byte-identical however they arrived.
-  const inputFiles = options.db ? [{ path: options.db, label: options.db }] : (await expandInputs(options.inputs)).map((f) => ({ path: f.path, label: f.isStdin ? "-" : f.path }));
+  // Standard input is recorded as `-`, so a report of the same bytes is byte-identical however
+  // they arrived. A pipe cannot be read again: its size and hash are the ones the load took.
+  const inputs = options.db
+    ? [await describeFile({ path: options.db, label: options.db })]
+    : await Promise.all((await expandInputs(options.inputs)).map(async (f) => {
+      const label = f.isStdin ? "-" : f.path;
+      const loaded = f.isStream ? analysis.load?.files.find((l) => l.source === f.name) : undefined;
+      return loaded ? { path: label, bytes: loaded.bytes, sha256: loaded.sha256 } : describeFile({ path: f.path, label });
+    }));
   return {
     adtrace_version: options.version,
     ...(options.timestamp === false ? {} : { generated_at: new Date().toISOString() }),
-    inputs: await Promise.all(inputFiles.map(describeFile)),
+    inputs,
     config: { source: config.source, digest: configDigest(config) },
     events: bd.totals.events,
     spans: bd.totals.spans,

@@ -1,5 +1,6 @@
 // Jaeger JSON as the query service returns it: `{"data":[trace…]}` (UI download,
-// /api/traces/{id}), a bare trace `{"traceID","spans","processes"}`, or an array of traces.
+// /api/traces/{id}), a bare trace `{"traceID","spans","processes"}`, or an array of traces; and
+// as Jaeger's anonymizer writes it: an array of spans, each with its own `process`.
 // Times are microseconds. The parent is the first CHILD_OF reference (else FOLLOWS_FROM, else
 // the legacy parentSpanID); the service comes from `processes[processID]` or an embedded
 // `process`. The tags `span.kind`, `otel.status_code` and `w3c.tracestate` become the canonical
@@ -11,9 +12,14 @@ export function isJaegerTrace(value: unknown): boolean {
   return isObject(value) && Array.isArray(value.spans) && ("traceID" in value || "processes" in value);
 }
 
+/** One span as Jaeger writes it (`traceID`, `spanID`, `operationName`), not a Zipkin or OTLP span. */
+export function isJaegerSpan(value: unknown): boolean {
+  return isObject(value) && typeof value.traceID === "string" && typeof value.spanID === "string" && ("operationName" in value || "startTime" in value);
+}
+
 export function isJaegerRecord(record: unknown): boolean {
   if (isObject(record) && Array.isArray(record.data)) return record.data.length === 0 || isJaegerTrace(record.data[0]);
-  if (Array.isArray(record)) return record.length > 0 && isJaegerTrace(record[0]);
+  if (Array.isArray(record)) return record.length > 0 && (isJaegerTrace(record[0]) || isJaegerSpan(record[0]));
   return isJaegerTrace(record);
 }
 
@@ -21,13 +27,21 @@ export function readJaegerRecord(record: unknown, ctx: RecordContext): void {
   if (isObject(record) && Array.isArray(record.data)) {
     record.data.forEach((trace, i) => readJaegerTrace(trace, ctx.element(i)));
   } else if (Array.isArray(record)) {
-    record.forEach((trace, i) => readJaegerTrace(trace, ctx.element(i)));
+    record.forEach((item, i) => readJaegerArrayItem(item, ctx.element(i)));
   } else if (isJaegerTrace(record)) {
     readJaegerTrace(record, ctx);
   } else {
-    throw new WrongShape('expected Jaeger JSON: {"data":[trace…]}, a trace with "spans", or an array of traces');
+    throw new WrongShape('expected Jaeger JSON: {"data":[trace…]}, a trace with "spans", or an array of traces or of spans');
   }
 }
+
+/** An element of a top-level array: a trace, or a span carrying its own process (the anonymizer's output). */
+export function readJaegerArrayItem(item: unknown, ctx: RecordContext): void {
+  if (isObject(item) && !("spans" in item) && ("spanID" in item || "spanId" in item)) return readJaegerSpan(item, NO_PROCESSES, ctx);
+  readJaegerTrace(item, ctx);
+}
+
+const NO_PROCESSES = new Map<string, Process>();
 
 interface Process {
   service: string;
@@ -36,6 +50,7 @@ interface Process {
 
 export function readJaegerTrace(trace: unknown, ctx: RecordContext): void {
   if (!isObject(trace)) return ctx.skip(`trace is ${jsonKind(trace)}, expected an object`);
+  if (!("spans" in trace)) return ctx.skip('neither a Jaeger trace (no "spans") nor a span (no "spanID")');
   const spans = listField(trace, ctx, "trace", "spans");
   if (!spans) return;
   const processes = new Map<string, Process>();

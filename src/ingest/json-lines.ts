@@ -3,8 +3,8 @@
 // and counted with their line number (fatal with --strict).
 import { InputError } from "../errors.js";
 import { WrongShape, type RecordContext } from "./adapter.js";
-import { jsonProblem } from "./json-reader.js";
-import { lineColumn } from "./text.js";
+import { formatRecordLimit, jsonProblem } from "./json-reader.js";
+import { lineColumn, runLength } from "./text.js";
 import { readJaegerRecord } from "./jaeger.js";
 import { readOtlpRecord } from "./otlp.js";
 import { readZipkinRecord } from "./zipkin.js";
@@ -43,23 +43,39 @@ export function recordContext(
   return ctx;
 }
 
+/** How the lines of one input are read. */
+export interface LineOptions {
+  format: JsonFormat;
+  /** The input's name, for `file:line` in messages. */
+  source: string;
+  strict?: boolean;
+  /** A longer line is bad input (--max-record-size). */
+  maxRecordBytes: number;
+}
+
 /**
  * Parse the complete lines in `bytes` (which starts at line `firstLine`), emitting spans.
  * Returns the number of lines seen.
  */
-export function parseLines(
-  bytes: Uint8Array, firstLine: number, format: JsonFormat, source: string, stats: IngestStats,
-  strict: boolean | undefined, emit: (span: SpanRecord) => void,
-): number {
+export function parseLines(bytes: Uint8Array, firstLine: number, options: LineOptions, stats: IngestStats, emit: (span: SpanRecord) => void): number {
+  const { format, source, strict, maxRecordBytes } = options;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parser = new LineParser(format, stats, strict, emit);
   let number = firstLine;
   let start = 0;
   while (start < buffer.length) {
+    // A blank line costs no search: a run of them (a bomb of newlines) is walked byte by byte.
+    if (buffer[start] === 0x0a) {
+      const run = runLength(buffer, start, buffer.length, 0x0a);
+      number += run;
+      start += run;
+      continue;
+    }
     let end = buffer.indexOf(0x0a, start);
     if (end < 0) end = buffer.length;
     let stop = end;
     if (stop > start && buffer[stop - 1] === 0x0d) stop--;
+    if (stop - start > maxRecordBytes) throw new InputError(`${source}:${number}`, `line is longer than ${formatRecordLimit(maxRecordBytes)} (--max-record-size)`);
     if (stop > start) {
       const slice = buffer.subarray(start, stop);
       let text = slice.toString("utf8");

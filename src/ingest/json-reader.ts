@@ -1,8 +1,9 @@
 // Reading JSON span documents with bounded memory: a single document either whole (small
-// files) or, when large, one element of its top-level span array at a time (resourceSpans
-// entries, Jaeger traces, Zipkin spans), so a 400 MB document loads without holding it as one
-// string. (JSON Lines are read by json-lines.ts and parallel.ts.)
-import type { Readable } from "node:stream";
+// content) or, when large, one element of its top-level span array at a time (resourceSpans or
+// Tempo's batches entries, Jaeger traces or spans, Zipkin spans), so a 400 MB document loads
+// without holding it as one string. White space outside the elements is dropped as it is
+// scanned, and no element may outgrow the record limit (--max-record-size): a gzip that unpacks
+// to gigabytes of blank lines reads at constant memory. (JSON Lines: json-lines.ts, parallel.ts.)
 import { InputError } from "../errors.js";
 import { firstInvalidUtf8Line, InvalidUtf8, lineColumn, stripBomText, Utf8Decoder } from "./text.js";
 import { quoteBigNumbers } from "./span.js";
@@ -19,6 +20,8 @@ export interface JsonPlace {
   isLine?: boolean;
   /** The record (element of a large document's span array) the text is. */
   record?: number;
+  /** The column (1-based) the text's first character is at on its line; 1 unless said. */
+  column?: number;
 }
 
 /**
@@ -31,8 +34,9 @@ export function parseJson(text: string, place: string | JsonPlace): unknown {
   } catch {
     const at = typeof place === "string" ? { file: place, line: 1 } : place;
     const problem = jsonProblem(text, at.isLine ?? false);
-    const { line, column } = lineColumn(text, problem.offset);
+    const { line, column: textColumn } = lineColumn(text, problem.offset);
     const fileLine = at.line + line - 1;
+    const column = line === 1 ? textColumn + (at.column ?? 1) - 1 : textColumn;
     const inRecord = at.record === undefined ? "" : ` in record ${at.record}`;
     if (problem.truncated) throw new InputError(`${at.file}:${fileLine}`, `${problem.reason}${inRecord}`);
     throw new InputError(`${at.file}:${fileLine}:${column}`, `${problem.reason}${inRecord}`);
@@ -154,14 +158,8 @@ function jsonErrorOffset(text: string): number {
   }
 }
 
-/** Read a whole (small) document. */
-export async function readWholeDocument(stream: Readable, where: string, onBytes?: (n: number) => void): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    onBytes?.(chunk.length);
-    chunks.push(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
+/** Parse a whole (small) document from its bytes. */
+function parseWholeDocument(bytes: Buffer, where: string): unknown {
   let text: string;
   try {
     text = fatalDecoder.decode(bytes);
@@ -173,8 +171,39 @@ export async function readWholeDocument(stream: Readable, where: string, onBytes
   return parseJson(text, where);
 }
 
+export type DocumentRead = { whole: unknown } | { elements: AsyncGenerator<DocumentElement> };
+
+export interface DocumentLimits {
+  /** Content up to this size is parsed whole; a larger document is read element by element. */
+  wholeBytes: number;
+  /** No element of a large document may be larger (--max-record-size). */
+  maxRecordBytes: number;
+}
+
+/**
+ * Read a JSON document: whole when its content is small, else one element of its span array at a
+ * time (documentElements). Decided by the content read, not the file's size: a 14 MB gzip can
+ * hold gigabytes, which must never be held as one string.
+ */
+export async function readDocument(stream: AsyncIterable<Buffer>, where: string, limits: DocumentLimits): Promise<DocumentRead> {
+  const iterator = stream[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total <= limits.wholeBytes) {
+    const next = await iterator.next();
+    if (next.done) return { whole: parseWholeDocument(Buffer.concat(chunks), where) };
+    chunks.push(next.value);
+    total += next.value.length;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* chunks.splice(0);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return { elements: documentElements(rest(), where, limits.maxRecordBytes) };
+}
+
 // Keys whose array value holds independent span records, by depth below the root object.
-const SPLIT_KEYS = new Set(["resourceSpans", "resource_spans", "data"]);
+const SPLIT_KEYS = new Set(["resourceSpans", "resource_spans", "batches", "data"]);
 
 export interface DocumentElement {
   /** Path of keys to the array, e.g. ["resourceSpans"] or ["result","resourceSpans"]; [] for a root array. */
@@ -188,7 +217,7 @@ export interface DocumentElement {
  * and nesting, and parses each element on its own. Throws InputError when the document ends early
  * or has no splittable array.
  */
-export async function* documentElements(stream: Readable, where: string, onBytes?: (n: number) => void): AsyncGenerator<DocumentElement> {
+export async function* documentElements(stream: AsyncIterable<Buffer>, where: string, maxRecordBytes = Infinity): AsyncGenerator<DocumentElement> {
   // Fatal: invalid UTF-8 is an error with its line, not text with replacement characters.
   const utf8 = new Utf8Decoder();
   // Open containers: whether each is an array, and the key it sits under in its parent object.
@@ -205,6 +234,17 @@ export async function* documentElements(stream: Readable, where: string, onBytes
   // File line of the scan position, and of the current element's first character.
   let line = 1;
   let elementLine = 1;
+  // Where the element's first character is on its line (1-based), for the column of an error in it.
+  let elementColumn = 1;
+  // Characters dropped from the front of `buffer` so far, and where the current line starts
+  // (counted from the start of the text), so columns are the file's whatever was dropped.
+  let dropped = 0;
+  let lineStart = 0;
+  const startElement = (at: number) => {
+    elementStart = at;
+    elementLine = line;
+    elementColumn = dropped + at - lineStart + 1;
+  };
   // The line of the last character that is not white space: where a truncated document ends.
   let contentLine = 1;
   let index = 0;
@@ -212,9 +252,12 @@ export async function* documentElements(stream: Readable, where: string, onBytes
   const pending: DocumentElement[] = [];
 
   const pushElement = (end: number) => {
+    if (end - elementStart > maxRecordBytes) {
+      throw new InputError(`${where}:${elementLine}`, `record ${index + 1} is larger than ${formatRecordLimit(maxRecordBytes)} (--max-record-size)`);
+    }
     const text = buffer.slice(elementStart, end);
     if (text.trim() === "") return;
-    pending.push({ path: splitPath, index, value: parseJson(text, { file: where, line: elementLine, record: index + 1 }) });
+    pending.push({ path: splitPath, index, value: parseJson(text, { file: where, line: elementLine, column: elementColumn, record: index + 1 }) });
     index++;
   };
 
@@ -223,8 +266,21 @@ export async function* documentElements(stream: Readable, where: string, onBytes
     first = false;
     for (; pos < buffer.length; pos++) {
       const c = buffer.charCodeAt(pos);
-      if (c === 0x0a) line++;
-      else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) contentLine = line;
+      if (!inString && isBlank(c) && isBlank(buffer.charCodeAt(pos + 1))) {
+        // A run of white space is skipped by native matching, not a character at a time.
+        const end = skipBlank(buffer, pos);
+        line += end.newlines;
+        if (end.newlines) lineStart = dropped + end.lastLineStart;
+        if (elementStart === pos && frames.length === splitDepth) {
+          startElement(end.at);
+        }
+        pos = end.at - 1;
+        continue;
+      }
+      if (c === 0x0a) {
+        line++;
+        lineStart = dropped + pos + 1;
+      } else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) contentLine = line;
       if (inString) {
         if (escaped) escaped = false;
         else if (c === 0x5c) escaped = true;
@@ -250,8 +306,7 @@ export async function* documentElements(stream: Readable, where: string, onBytes
           if (depth === 1 || (key !== undefined && SPLIT_KEYS.has(key) && depth <= 3)) {
             splitDepth = depth;
             splitPath = path;
-            elementStart = pos + 1;
-            elementLine = line;
+            startElement(pos + 1);
           }
         }
       } else if (c === 0x7d || c === 0x5d) {
@@ -262,13 +317,20 @@ export async function* documentElements(stream: Readable, where: string, onBytes
         }
         frames.pop();
         lastKey = undefined;
+        // An element that has just closed is handed on at once: white space after it is not held.
+        if (frames.length === splitDepth && elementStart >= 0) {
+          pushElement(pos + 1);
+          startElement(pos + 1);
+        }
       } else if (c === 0x2c) {
         if (frames.length === splitDepth) {
           pushElement(pos);
-          elementStart = pos + 1;
-          elementLine = line;
+          startElement(pos + 1);
         }
         lastKey = undefined;
+      } else if (elementStart === pos && frames.length === splitDepth && (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d)) {
+        // White space between elements is dropped as it is scanned, however much of it there is.
+        startElement(pos + 1);
       }
     }
     // Drop what no element needs any more.
@@ -276,9 +338,15 @@ export async function* documentElements(stream: Readable, where: string, onBytes
     if (inString && keyStart >= 0) keep = Math.min(keep, keyStart);
     if (keep > 0) {
       buffer = buffer.slice(keep);
+      dropped += keep;
       pos -= keep;
       if (elementStart >= 0) elementStart -= keep;
       if (keyStart >= 0) keyStart -= keep;
+    }
+    // What is held is one element (or one key) still open: it may not outgrow the record limit.
+    if (buffer.length > maxRecordBytes) {
+      const what = elementStart >= 0 ? `record ${index + 1}` : "a JSON key";
+      throw new InputError(`${where}:${elementStart >= 0 ? elementLine : line}`, `${what} is larger than ${formatRecordLimit(maxRecordBytes)} (--max-record-size)`);
     }
   };
 
@@ -291,8 +359,7 @@ export async function* documentElements(stream: Readable, where: string, onBytes
       throw new InputError(`${where}:${line + error.newlinesBefore}`, "not valid UTF-8 text");
     }
   };
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    onBytes?.(chunk.length);
+  for await (const chunk of stream) {
     feed(decode(chunk));
     while (pending.length) yield pending.shift()!;
   }
@@ -300,4 +367,30 @@ export async function* documentElements(stream: Readable, where: string, onBytes
   while (pending.length) yield pending.shift()!;
   if (frames.length !== 0 || inString) throw new InputError(`${where}:${contentLine}`, "truncated JSON (the file ends in the middle of a value)");
   if (splitDepth === -1) throw new InputError(where, "a large JSON document must hold its spans in a top-level array (resourceSpans, data, or a root array)");
+}
+
+const isBlank = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+const SPACES = /[ \t\r]+/y;
+const NEWLINES = /\n+/y;
+
+/** Where the run of white space at `at` ends, how many line breaks it holds, and where the line after the last one starts. */
+function skipBlank(text: string, at: number): { at: number; newlines: number; lastLineStart: number } {
+  let newlines = 0;
+  let lastLineStart = -1;
+  for (;;) {
+    SPACES.lastIndex = at;
+    if (SPACES.test(text)) at = SPACES.lastIndex;
+    NEWLINES.lastIndex = at;
+    if (!NEWLINES.test(text)) return { at, newlines, lastLineStart };
+    newlines += NEWLINES.lastIndex - at;
+    at = lastLineStart = NEWLINES.lastIndex;
+  }
+}
+
+/** A record size limit as messages state it: 256 MiB, 64 KiB, 1000 bytes. */
+export function formatRecordLimit(bytes: number): string {
+  for (const [unit, size] of [["GiB", 1 << 30], ["MiB", 1 << 20], ["KiB", 1 << 10]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }

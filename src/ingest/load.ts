@@ -6,23 +6,23 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import type { DuckDBAppender } from "@duckdb/node-api";
 import { firstLine, TextStruct, type Db, type Params } from "../core/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { WrongShape, isObject, type RecordContext } from "./adapter.js";
-import { expandInputs, laterLineStartsJson, openBytes, readContentHead, type InputFile } from "./files.js";
-import { documentElements, LARGE_DOCUMENT_BYTES, readWholeDocument } from "./json-reader.js";
-import { readJaegerTrace } from "./jaeger.js";
+import { expandInputs, laterLineStartsJson, openBytes, openInput, type InputFile, type OpenInput } from "./files.js";
+import { formatRecordLimit, LARGE_DOCUMENT_BYTES, readDocument } from "./json-reader.js";
+import { readJaegerArrayItem, readJaegerTrace } from "./jaeger.js";
 import { mappingSelect, planMapping, resolveUnits, unitProbeSelect, type ColumnInfo, type Mapping } from "./mapping.js";
 import { readResourceSpans } from "./otlp.js";
-import { INPUT_FORMATS, jsonLinesFromHead, sniff, type InputFormat } from "./sniff.js";
+import { INPUT_FORMATS, jsonLinesFromHead, notText, sniff, type InputFormat } from "./sniff.js";
 import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
-import { csvHeader, findInvalidUtf8Line } from "./text.js";
+import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines } from "./parallel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../core/interrupt.js";
-import { createGunzip } from "node:zlib";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
 
@@ -34,6 +34,11 @@ export interface LoadOptions {
   strict?: boolean;
   /** Flat-table column overrides (`canonical → column`). */
   map?: Record<string, string>;
+  /**
+   * The largest single record read (a JSON Lines line, an element of a large document), in
+   * bytes, with runs of white space counted as one; a larger one is bad input (--max-record-size).
+   */
+  maxRecordBytes?: number;
   /**
    * Count the spans in parent cycles among the traces the load touched (default). Analyses, which
    * do not report it, turn it off and save the search (inspect counts over all spans itself).
@@ -213,132 +218,183 @@ export async function withLoadSession(
 /** How much of a file's (decompressed) content is sniffed. */
 const HEAD_BYTES = 1 << 20;
 
+/** The largest record read by default: a JSON Lines line, an element of a large document. */
+export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+const SPAN_FORMATS = "OTLP JSON (also Tempo's), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
+
 async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: LoadSession): Promise<FileLoad | undefined> {
   const stats = session.stats;
-  let bytes: number;
-  try {
-    bytes = statSync(file.path).size;
-  } catch (error) {
-    throw new InputError(file.name, `cannot read (${(error as Error).message})`);
+  let size: number | undefined;
+  if (!file.isStream) {
+    try {
+      size = statSync(file.path).size;
+    } catch (error) {
+      throw new InputError(file.name, `cannot read (${(error as Error).message})`);
+    }
   }
-  let head: Buffer;
-  let gzip: boolean;
+  // Every raw byte read passes here once: the input's hash, its size when it is a stream, progress.
+  const hash = createHash("sha256");
+  let rawBytes = 0;
+  let spans = 0;
+  let lastReport = Date.now();
+  const progress = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastReport <= 250) return;
+    lastReport = now;
+    options.onProgress?.({ file: file.name, bytesDone: rawBytes, bytesTotal: size ?? 0, spans });
+  };
+  let input: OpenInput;
   try {
-    ({ head, gzip } = await readContentHead(file.path, HEAD_BYTES));
+    input = await openInput(file, HEAD_BYTES, (chunk) => {
+      hash.update(chunk);
+      rawBytes += chunk.length;
+      progress();
+    });
   } catch (error) {
     throw new InputError(file.name, `cannot read (${firstLine((error as Error).message)})`);
   }
-  const isWholeFile = head.length < HEAD_BYTES;
-  const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head, isWholeFile);
-  if (!sniffed) {
-    if (file.fromDirectory) return undefined;
-    if (head.length === 0) throw new InputError(file.name, "empty file (expected spans in OTLP JSON, Jaeger JSON, Zipkin JSON, Parquet, CSV or NDJSON)");
-    if (/^\s*[{[]/.test(head.toString("utf8").replace(/^\uFEFF/, ""))) {
-      throw new InputError(file.name, 'JSON of the wrong shape: expected OTLP ({"resourceSpans":[…]}), Jaeger ({"data":[…]}) or Zipkin v2 ([{"traceId",…}]) spans (override with --input-format)');
+  try {
+    const { head, gzip, isWhole } = input;
+    const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head, isWhole);
+    const found = sniffed?.format === "parquet" ? undefined : notText(head);
+    // UTF-16 is no format's encoding, whatever --input-format says; binary data is named when nothing matched.
+    if (!sniffed || found?.startsWith("UTF-16")) {
+      if (file.fromDirectory) return undefined;
+      if (head.length === 0) throw new InputError(file.name, `empty file (expected spans in ${SPAN_FORMATS})`);
+      if (found) throw new InputError(file.name, found);
+      const text = stripBomText(head.toString("utf8"));
+      if (isWhole && text.trim() === "") throw new InputError(file.name, `empty file: only white space (expected spans in ${SPAN_FORMATS})`);
+      if (/^\s*[{[]/.test(text)) {
+        throw new InputError(file.name, 'JSON of the wrong shape: expected OTLP ({"resourceSpans":[…]}, Tempo\'s {"batches":[…]}), Jaeger ({"data":[…]}, or an array of spans) or Zipkin v2 ([{"traceId",…}]) spans (override with --input-format)');
+      }
+      throw new InputError(file.name, `unknown format: expected ${SPAN_FORMATS} spans (override with --input-format)`);
     }
-    throw new InputError(file.name, "unknown format: expected OTLP JSON, Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON spans (override with --input-format)");
+    const load: FileLoad = {
+      source: file.name, format: sniffed.format, bytes: size ?? 0, sha256: "", spansRead: 0, spansAdded: 0, duplicates: 0, conflicts: 0, skipped: 0,
+    };
+    const skippedBefore = stats.skipped;
+    const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
+      if (file.isStream) {
+        // DuckDB reads a file by its path: a stream's content is copied, unpacked, into the spool
+        // as it is read (its one pass), and read from there.
+        const copy = session.spool.file(sniffed.format);
+        await readFully(file.name, gzip, () => pipeline(input.content(), createWriteStream(copy)));
+        load.spansRead = await loadFlat({ path: copy, name: file.name }, sniffed.format, false, head, session, options);
+        load.sha256 = hash.digest("hex");
+      } else {
+        input.close();
+        load.spansRead = await loadFlat({ path: file.path, name: file.name }, sniffed.format, gzip, head, session, options);
+        load.sha256 = await hashFile(file.path);
+      }
+    } else {
+      let jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWhole);
+      if (jsonLines === undefined) {
+        // The first line runs past the head: what follows it tells JSON Lines from one document.
+        // A file is read again to see; a stream, which cannot be, is read on and held, up to the
+        // record limit (the first line is a record either way).
+        if (!file.isStream) jsonLines = await laterLineStartsJson(file.path, gzip);
+        else if (await input.extendHeadPastFirstLine(maxRecordBytes)) jsonLines = jsonLinesFromHead(input.head.toString("utf8"), input.isWhole) ?? false;
+        else {
+          throw new InputError(`${file.name}:1`, `line is longer than ${formatRecordLimit(maxRecordBytes)} (--max-record-size), and a pipe cannot be read twice to tell JSON Lines from one JSON document: save it to a file and load that`);
+        }
+      }
+      const sizeHint = isWhole ? head.length : size === undefined ? Infinity : gzip ? size * 8 : size;
+      load.spansRead = await loadJson(db, file.name, sniffed.format, input.content(), gzip, jsonLines, sizeHint, maxRecordBytes, options, session, (n) => {
+        spans = n;
+        progress();
+      });
+      load.sha256 = hash.digest("hex");
+    }
+    if (file.isStream) load.bytes = rawBytes;
+    progress(true);
+    load.skipped = stats.skipped - skippedBefore;
+    // A file that gave nothing and skipped nothing was read as the wrong thing (or holds nothing): never a silent success.
+    if (load.spansRead === 0 && load.skipped === 0) throw new InputError(file.name, `no spans found (read as ${load.format})`);
+    return load;
+  } finally {
+    input.close();
   }
-  const load: FileLoad = {
-    source: file.name, format: sniffed.format, bytes, sha256: "", spansRead: 0, spansAdded: 0, duplicates: 0, conflicts: 0, skipped: 0,
-  };
-  const skippedBefore = stats.skipped;
-  const hash = createHash("sha256");
-  const progress = (done: number, spans: number) => options.onProgress?.({ file: file.name, bytesDone: done, bytesTotal: bytes, spans });
-  if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
-    load.spansRead = await loadFlat(file, sniffed.format, gzip, head, session);
-    load.sha256 = await hashFile(file.path, hash);
-  } else {
-    const jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWholeFile) ?? (await laterLineStartsJson(file.path, gzip));
-    load.spansRead = await loadJson(db, file, sniffed.format, gzip, jsonLines, bytes, options, session, hash, progress);
-    load.sha256 = hash.digest("hex");
-  }
-  load.skipped = stats.skipped - skippedBefore;
-  return load;
 }
 
-async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<string> {
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
   for await (const chunk of openBytes(path, false)) hash.update(chunk as Buffer);
   return hash.digest("hex");
+}
+
+/** Run a read of an input's content, turning a broken gzip stream into bad input. */
+async function readFully<T>(name: string, gzip: boolean, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InputError || error instanceof WrongShape || error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (gzip && (code === "Z_BUF_ERROR" || code === "Z_DATA_ERROR" || /unexpected end of file|incorrect header/i.test(String((error as Error).message)))) {
+      throw new InputError(name, "truncated or corrupt gzip data");
+    }
+    throw error;
+  }
 }
 
 // ------------------------------------------------------------------ JSON span formats
 
 async function loadJson(
-  db: Db, file: InputFile, format: JsonFormat, gzip: boolean, isJsonLines: boolean, bytes: number,
-  options: LoadOptions, session: LoadSession, hash: ReturnType<typeof createHash>, progress: (done: number, spans: number) => void,
+  db: Db, name: string, format: JsonFormat, content: Readable, gzip: boolean, isJsonLines: boolean, sizeHint: number, maxRecordBytes: number,
+  options: LoadOptions, session: LoadSession, onSpans: (spans: number) => void,
 ): Promise<number> {
   const { stats, spool } = session;
-  let done = 0;
-  let spans = 0;
-  let lastReport = Date.now();
-  const raw = openBytes(file.path, false);
-  raw.on("data", (chunk: Buffer) => {
-    hash.update(chunk);
-    done += chunk.length;
-    const now = Date.now();
-    if (now - lastReport > 250) {
-      lastReport = now;
-      progress(done, spans);
-    }
-  });
-  const content = gzip ? raw.pipe(createGunzip()) : raw;
-  raw.on("error", (error) => content.destroy(error));
   let files: string[] = [];
-  try {
+  await readFully(name, gzip, async () => {
     if (isJsonLines) {
       const result = await spoolJsonLines(content, {
-        format, source: file.name, strict: options.strict, spool, stats, sizeHint: gzip ? bytes * 8 : bytes, onRows: (n) => (spans = n),
+        format, source: name, strict: options.strict, spool, stats, sizeHint, maxRecordBytes, onRows: onSpans,
       });
       files = result.files;
-    } else {
-      const writer = new SpoolWriter(spool.file());
-      files = [writer.path];
-      try {
-        if (bytes > LARGE_DOCUMENT_BYTES) {
-          for await (const element of documentElements(content, file.name)) {
-            const ctx = recordContext(`${file.name}:record ${element.index + 1}`, stats, options.strict, (span) => writer.write(span));
-            readDocumentElement(format, element.path, element.value, ctx);
-            spans = writer.rows;
-          }
-        } else {
-          const doc = await readWholeDocument(content, file.name);
-          // Elements of the span array are numbered records, as in a large document.
-          const ctx = recordContext(file.name, stats, options.strict, (span) => writer.write(span), (i) => `${file.name}:record ${i + 1}`);
-          try {
-            JSON_ADAPTERS[format](doc, ctx);
-          } catch (error) {
-            if (error instanceof WrongShape) throw new InputError(file.name, `JSON document of the wrong shape: ${error.message}`);
-            throw error;
-          }
+      return;
+    }
+    const writer = new SpoolWriter(spool.file());
+    files = [writer.path];
+    try {
+      // A document larger than the record limit is read element by element too, each within it.
+      const read = await readDocument(content, name, { wholeBytes: Math.min(LARGE_DOCUMENT_BYTES, maxRecordBytes), maxRecordBytes });
+      if ("elements" in read) {
+        for await (const element of read.elements) {
+          const ctx = recordContext(`${name}:record ${element.index + 1}`, stats, options.strict, (span) => writer.write(span));
+          readDocumentElement(format, element.path, element.value, ctx);
+          onSpans(writer.rows);
         }
-      } finally {
-        writer.close();
+      } else {
+        // Elements of the span array are numbered records, as in a large document.
+        const ctx = recordContext(name, stats, options.strict, (span) => writer.write(span), (i) => `${name}:record ${i + 1}`);
+        try {
+          JSON_ADAPTERS[format](read.whole, ctx);
+        } catch (error) {
+          if (error instanceof WrongShape) throw new InputError(name, `JSON document of the wrong shape: ${error.message}`);
+          throw error;
+        }
+        onSpans(writer.rows);
       }
+    } finally {
+      writer.close();
     }
-  } catch (error) {
-    if (error instanceof InputError || error instanceof WrongShape) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "Z_BUF_ERROR" || code === "Z_DATA_ERROR" || /unexpected end of file|incorrect header/i.test(String((error as Error).message))) {
-      throw new InputError(file.name, "truncated or corrupt gzip data");
-    }
-    throw error;
-  }
-  progress(done, spans);
+  });
   await testHold("spooled");
   try {
     await db.run("spans.spool_macro");
-    const [row] = await db.query("spans.stage_spool", { files, source: file.name });
+    const [row] = await db.query("spans.stage_spool", { files, source: name });
     return Number(row?.Count ?? 0);
   } catch (error) {
     // The spool is ours: its temporary file names mean nothing to the user.
-    throw new InputError(file.name, `could not stage the parsed spans: ${firstLine((error as Error).message).replace(/ in file "[^"]*"/, "")}`);
+    throw new InputError(name, `could not stage the parsed spans: ${firstLine((error as Error).message).replace(/ in file "[^"]*"/, "")}`);
   }
 }
 
 function readDocumentElement(format: "otlp" | "jaeger" | "zipkin", path: string[], value: unknown, ctx: RecordContext): void {
   const key = path[path.length - 1];
-  if (format === "otlp" && (key === "resourceSpans" || key === "resource_spans")) return readResourceSpans(value, ctx);
-  if (format === "jaeger") return isObject(value) && Array.isArray(value.spans) ? readJaegerTrace(value, ctx) : ctx.skip("not a Jaeger trace");
+  if (format === "otlp" && (key === "resourceSpans" || key === "resource_spans" || key === "batches")) return readResourceSpans(value, ctx);
+  if (format === "jaeger") return key === "data" ? readJaegerTrace(value, ctx) : readJaegerArrayItem(value, ctx);
   if (format === "zipkin") return readZipkinRecord(value, ctx);
   throw new InputError(ctx.where, `unexpected ${format} document layout`);
 }
@@ -358,13 +414,17 @@ const RELATIONS: Record<"parquet" | "csv" | "ndjson", string> = {
 const TEXT_MAP = (column: string) =>
   `map_from_entries(list_filter(map_entries(CAST(CAST(${column} AS JSON) AS MAP(VARCHAR, VARCHAR))), e -> e.value IS NOT NULL))`;
 
-// A row must have ids, a start, and an end (start + duration) that fits the 64-bit column.
+// A row must have ids, a start, a duration or end that is a usable number when it has one
+// (times_ok), and an end (start + duration) that fits the 64-bit column.
 export const VALID_ROW =
-  "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL " +
+  "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL AND times_ok " +
   "AND TRY_CAST(CAST(start_ns AS HUGEINT) + greatest(COALESCE(duration_ns, 0), 0) AS BIGINT) IS NOT NULL";
 
-/** Stage a Parquet, CSV or NDJSON file; returns the rows staged. */
-async function loadFlat(file: InputFile, format: "parquet" | "csv" | "ndjson", gzip: boolean, head: Buffer, session: LoadSession): Promise<number> {
+/** Stage a Parquet, CSV or NDJSON file (on disk at `path`); returns the rows staged. */
+async function loadFlat(
+  file: { path: string; name: string }, format: "parquet" | "csv" | "ndjson", gzip: boolean, head: Buffer, session: LoadSession,
+  options: Pick<LoadOptions, "strict">,
+): Promise<number> {
   if (format === "parquet") {
     if (!gzip) return (await session.stageFlat(RELATIONS.parquet, { path: file.path }, file.name, format)).rows;
     // Parquet needs random access: a gzipped one is unpacked to a temporary file first.
@@ -381,14 +441,33 @@ async function loadFlat(file: InputFile, format: "parquet" | "csv" | "ndjson", g
       rmSync(tmp, { recursive: true, force: true });
     }
   }
-  // DuckDB would stop at invalid UTF-8 with a cut-off message (or worse): find its line first.
-  const badLine = await findInvalidUtf8Line(openBytes(file.path, gzip) as AsyncIterable<Buffer>).catch((error: Error) => {
+  // DuckDB would stop at invalid UTF-8 with a cut-off message (or worse): find its line first, and
+  // (NDJSON) the lines that hold no object, in the same pass.
+  const lines = format === "ndjson" ? new NonObjectLines() : undefined;
+  const badLine = await findInvalidUtf8Line(openBytes(file.path, gzip) as AsyncIterable<Buffer>, lines && ((chunk) => lines.feed(chunk))).catch((error: Error) => {
     throw new InputError(file.name, `truncated or corrupt gzip data (${firstLine(error.message)})`);
   });
   if (badLine !== undefined) throw new InputError(`${file.name}:${badLine}`, "not valid UTF-8 text");
   // read_json spells "no compression" 'uncompressed' (it refuses 'none', which read_csv takes).
   const compression = gzip ? "gzip" : format === "ndjson" ? "uncompressed" : "none";
-  if (format === "ndjson") return (await session.stageFlat(RELATIONS.ndjson, { path: file.path, compression }, file.name, format)).rows;
+  if (format === "ndjson") {
+    let path = file.path;
+    let pathCompression = compression;
+    if (lines!.count > 0) {
+      // A `null` (or any other non-object) line would make DuckDB refuse the whole file, or read
+      // it as one column of values: it is skipped and counted, and DuckDB reads a copy with those
+      // lines left blank (so line numbers stay the same).
+      const first = lines!.examples[0]!;
+      if (options.strict) throw new InputError(`${file.name}:${first.line}`, `line holds ${first.kind}, not a JSON object of span columns (--strict)`);
+      for (const example of lines!.examples) recordSkip(session.stats, `${file.name}:${example.line}`, `line holds ${example.kind}, not a JSON object of span columns`);
+      const rest = lines!.count - lines!.examples.length;
+      if (rest > 0) recordSkip(session.stats, file.name, `${rest} more line${rest === 1 ? "" : "s"} holding no JSON object`, rest);
+      path = session.spool.file("ndjson");
+      await pipeline(openBytes(file.path, gzip), blankNonObjectLines(), createWriteStream(path));
+      pathCompression = "uncompressed";
+    }
+    return (await session.stageFlat(RELATIONS.ndjson, { path, compression: pathCompression }, file.name, format)).rows;
+  }
   const header = csvHeader(head.toString("utf8"));
   const columns: Record<string, string> = {};
   const taken = new Set<string>();
@@ -434,7 +513,7 @@ async function stageFlatRelation(
     const rows = Number(inserted?.Count ?? 0);
     const bad = total - rows;
     if (bad > 0) {
-      const reason = `${bad} row${bad === 1 ? "" : "s"} without a valid trace id, span id or start time, or ending past the 64-bit ns range`;
+      const reason = `${bad} row${bad === 1 ? "" : "s"} without a valid trace id, span id or start time, with a duration or end that is not a number in range, or ending past the 64-bit ns range`;
       if (options.strict) throw new InputError(source, `${reason} (--strict)`);
       recordSkip(stats, source, reason, bad);
     }

@@ -304,7 +304,8 @@ const STATUS_CASE = (x: string) =>
 /**
  * SELECT list that turns rows of `relation` into staged canonical rows (attributes as JSON text).
  * `$source` is bound by the caller; rows whose ids or start are unusable come out with a NULL
- * trace_id, span_id or start_ns and are filtered (and counted) by the caller.
+ * trace_id, span_id or start_ns, rows with a duration or end that is not a usable number with
+ * times_ok false, and are filtered (and counted) by the caller.
  */
 export function mappingSelect(columns: readonly ColumnInfo[], mapping: Mapping): string {
   const info = (target: Target) => columnInfo(columns, mapping, target);
@@ -317,6 +318,10 @@ export function mappingSelect(columns: readonly ColumnInfo[], mapping: Mapping):
     : endCol
       ? `TRY_CAST(CAST(${epochNsExpr(endCol, mapping.units.end ?? "auto")} AS HUGEINT) - ${start} AS BIGINT)`
       : "0";
+  // A duration (or end) that is there but is no usable number (1e400, NaN, text, past 64 bits):
+  // the row is skipped and counted, never given duration 0 in silence.
+  const timeCol = durCol ?? endCol;
+  const timesOk = timeCol ? `(NULLIF(trim(CAST(${quoteIdent(timeCol.name)} AS VARCHAR)), '') IS NULL OR ${duration} IS NOT NULL)` : "true";
   const leftoverJson = mapping.leftovers.length
     ? `CAST(to_json(struct_pack(${mapping.leftovers.map((c) => `${quoteIdent(c)} := CAST(${quoteIdent(c)} AS VARCHAR)`).join(", ")})) AS VARCHAR)`
     : "'{}'";
@@ -341,5 +346,6 @@ export function mappingSelect(columns: readonly ColumnInfo[], mapping: Mapping):
     `${jsonObjectExpr(info("resource_attributes"))} AS resource_attributes`,
     `${mapping.columns.trace_state ? `NULLIF(CAST(${quoteIdent(mapping.columns.trace_state)} AS VARCHAR), '')` : "NULL"} AS trace_state`,
     `${source} AS source`,
+    `${timesOk} AS times_ok`,
   ].join(",\n  ");
 }

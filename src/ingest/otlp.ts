@@ -1,28 +1,47 @@
 // OTLP JSON (the OpenTelemetry protocol's JSON encoding): a `{"resourceSpans":[…]}` request,
-// the Jaeger /api/v3 wrapper `{"result":{"resourceSpans":…}}`, lowerCamelCase or snake_case
-// keys, the legacy `instrumentationLibrarySpans`, ids in any hex case (or base64), 64-bit numbers
-// as strings or numbers, and enums as integers or names.
+// and the same resource spans inside the wrappers trace stores return them in: Jaeger's /api/v3
+// `{"result":{"resourceSpans":…}}`, Grafana Tempo's trace-by-id `{"batches":[…]}` (its name for
+// resourceSpans) and its v2 `{"trace":{"resourceSpans":[…]},"status":…}`. lowerCamelCase or
+// snake_case keys, the legacy `instrumentationLibrarySpans`, ids in any hex case (or base64, as
+// protobuf's JSON mapping and Tempo write them), 64-bit numbers as strings or numbers, and enums
+// as integers or names. All of it is read as format `otlp`: the spans are OTLP whatever wraps them.
 import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "./adapter.js";
 import {
   attributeText, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes,
 } from "./span.js";
+import { clip } from "../errors.js";
 
 const MAX_DEPTH = 32;
 
 /**
- * What a record holds under resourceSpans (directly or in the /api/v3 `result` wrapper), or
- * undefined when the record is not OTLP. The value is whatever is there: readers check its shape.
+ * What a record holds under resourceSpans (directly, as Tempo's `batches`, or inside Jaeger's
+ * `result` or Tempo's `trace` wrapper), or undefined when the record is not OTLP. The value is
+ * whatever is there: readers check its shape. `key` names it for messages.
  */
 export function otlpResourceSpans(record: unknown): { value: unknown; key: string } | undefined {
   if (!isObject(record)) return undefined;
-  const direct = field(record, "resourceSpans", "resource_spans");
-  if (direct !== undefined) return { value: direct, key: "resourceSpans" };
-  const result = record.result;
-  if (isObject(result)) {
-    const inner = field(result, "resourceSpans", "resource_spans");
-    if (inner !== undefined) return { value: inner, key: "result.resourceSpans" };
+  const direct = resourceSpansIn(record);
+  if (direct) return direct;
+  for (const wrapper of ["result", "trace"]) {
+    const inner = record[wrapper];
+    const found = isObject(inner) ? resourceSpansIn(inner) : undefined;
+    if (found) return { value: found.value, key: `${wrapper}.${found.key}` };
   }
   return undefined;
+}
+
+function resourceSpansIn(obj: Record<string, unknown>): { value: unknown; key: string } | undefined {
+  const value = field(obj, "resourceSpans", "resource_spans");
+  if (value !== undefined) return { value, key: "resourceSpans" };
+  // Tempo's `batches` is a list of resource spans; only taken when its first entry looks like one,
+  // so another tool's `batches` is not mistaken for spans.
+  const batches = obj.batches;
+  if (Array.isArray(batches) && (batches.length === 0 || looksLikeResourceSpans(batches[0]))) return { value: batches, key: "batches" };
+  return undefined;
+}
+
+function looksLikeResourceSpans(value: unknown): boolean {
+  return isObject(value) && ["scopeSpans", "scope_spans", "instrumentationLibrarySpans", "instrumentation_library_spans", "resource"].some((k) => k in value);
 }
 
 export function readOtlpRecord(record: unknown, ctx: RecordContext): void {
@@ -30,6 +49,10 @@ export function readOtlpRecord(record: unknown, ctx: RecordContext): void {
   if (!found) throw new WrongShape('expected an OTLP object with "resourceSpans"');
   if (!Array.isArray(found.value)) throw new WrongShape(`expected "${found.key}" to be an array of resource spans, got ${jsonKind(found.value)}`);
   found.value.forEach((rs, i) => readResourceSpans(rs, ctx.element(i)));
+  // Tempo's v2 API says when it returned only part of a trace (limits, failed blocks).
+  if (isObject(record) && isObject(record.trace) && (record.status === "PARTIAL" || record.status === 1)) {
+    warn(ctx.stats, "Tempo returned partial traces (status PARTIAL): some of their spans are missing");
+  }
 }
 
 /** One element of resourceSpans (what the large-document reader hands over one at a time). */
@@ -134,6 +157,5 @@ function anyValue(value: unknown, depth: number, ctx: RecordContext): Plain {
 
 function describe(value: unknown): string {
   if (value === undefined) return "missing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? text.slice(0, 40) + "…" : text;
+  return clip(JSON.stringify(value) ?? String(value));
 }

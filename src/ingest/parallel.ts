@@ -5,13 +5,14 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import type { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import { parseLines, type JsonFormat } from "./json-lines.js";
 import { SpoolWriter, type SpoolDir } from "./spool.js";
 import { mergeStats, type IngestStats } from "./span.js";
 import { READ_BYTES } from "./files.js";
+import { formatRecordLimit } from "./json-reader.js";
+import { countNewlines, runLength } from "./text.js";
 import type { WorkerInit, WorkerReply } from "./parse-worker.js";
 
 const CHUNK_BYTES = 4 << 20;
@@ -26,6 +27,8 @@ export interface SpoolOptions {
   stats: IngestStats;
   /** Total bytes expected, to decide whether workers are worth starting. */
   sizeHint: number;
+  /** No line may be longer (--max-record-size). */
+  maxRecordBytes: number;
   onRows?: (rows: number) => void;
 }
 
@@ -55,11 +58,30 @@ class ChunkBuffers {
   }
 }
 
-/** Cut a byte stream into chunks that end on a line break, numbering lines as it goes. */
-async function* lineChunks(stream: Readable, buffers: ChunkBuffers): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
+/** A line longer than this is read with its runs of white space collapsed (see lineChunks). */
+const LONG_LINE_BYTES = 4 << 20;
+
+/**
+ * Cut a byte stream into chunks that end on a line break, numbering lines as it goes. Memory is
+ * bounded whatever the input: complete lines go out in chunks of about CHUNK_BYTES, and the line
+ * still open may not outgrow `maxRecordBytes` (an InputError naming its line; the parser checks
+ * every complete line against the same limit). A line that grows past LONG_LINE_BYTES (or the
+ * limit, when smaller) while it is read has each run of white space outside its strings collapsed
+ * to one space as it arrives, which changes nothing a JSON parser sees (only the column of an
+ * error on that line), so gigabytes of spaces after a record, or a blank line of them, stream at
+ * constant memory and count one byte towards the limit.
+ */
+async function* lineChunks(
+  stream: AsyncIterable<Buffer>, buffers: ChunkBuffers, limit: { maxRecordBytes: number; source: string },
+): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let line = 1;
+  // Bytes at the end of `pending` that belong to the line still open (after its last line break).
+  let openBytes = 0;
+  let squeezer: WhitespaceSqueezer | undefined;
+  // Squeezed before the limit could be reached by white space alone.
+  const squeezeFrom = Math.min(LONG_LINE_BYTES, limit.maxRecordBytes);
   const take = (upTo: number) => {
     // One copy, straight into the chunk a worker gets (its buffer is transferred, not copied).
     const bytes = Buffer.from(buffers.get(upTo), 0, upTo);
@@ -74,29 +96,94 @@ async function* lineChunks(stream: Readable, buffers: ChunkBuffers): AsyncGenera
     pending = rest;
     pendingBytes -= upTo;
     const firstLine = line;
-    for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) line++;
+    line += countNewlines(bytes, bytes.length);
     return { bytes: new Uint8Array(bytes.buffer, 0, upTo), firstLine };
   };
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= CHUNK_BYTES) {
-      const last = chunk.lastIndexOf(0x0a);
-      if (last >= 0) yield take(pendingBytes - (chunk.length - last - 1));
+  const append = (bytes: Buffer) => {
+    if (bytes.length === 0) return;
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+  };
+  /** The open line, squeezed from its first byte, replaces its raw bytes at the end of `pending`. */
+  const startSqueezing = () => {
+    const all = Buffer.concat(pending);
+    const open = all.subarray(pendingBytes - openBytes);
+    pending = [];
+    pendingBytes = 0;
+    append(all.subarray(0, all.length - openBytes));
+    squeezer = new WhitespaceSqueezer();
+    const squeezed = squeezer.push(open);
+    append(squeezed);
+    openBytes = squeezed.length;
+  };
+  const checkOpenLine = () => {
+    if (openBytes <= limit.maxRecordBytes) return;
+    let open = line;
+    for (const chunk of pending) open += countNewlines(chunk, chunk.length);
+    throw new InputError(`${limit.source}:${open}`, `line is longer than ${formatRecordLimit(limit.maxRecordBytes)} (--max-record-size)`);
+  };
+  for await (const chunk of stream) {
+    let rest: Buffer = chunk;
+    if (squeezer) {
+      const newline = rest.indexOf(0x0a);
+      const squeezed = squeezer.push(newline < 0 ? rest : rest.subarray(0, newline));
+      append(squeezed);
+      openBytes += squeezed.length;
+      if (newline < 0) {
+        checkOpenLine();
+        continue;
+      }
+      squeezer = undefined;
+      rest = rest.subarray(newline);
     }
+    append(rest);
+    const last = rest.lastIndexOf(0x0a);
+    openBytes = last < 0 ? openBytes + rest.length : rest.length - last - 1;
+    if (openBytes > squeezeFrom) startSqueezing();
+    checkOpenLine();
+    if (pendingBytes - openBytes >= CHUNK_BYTES) yield take(pendingBytes - openBytes);
   }
   if (pendingBytes) yield take(pendingBytes);
 }
 
+/** Collapses each run of white space outside JSON strings to one space, across the pieces of one line. */
+class WhitespaceSqueezer {
+  private inString = false;
+  private escaped = false;
+  private afterSpace = false;
+
+  push(bytes: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(bytes.length);
+    let n = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
+        else if (c === 0x22) this.inString = false;
+      } else if (c === 0x20 || c === 0x09 || c === 0x0d) {
+        if (c === 0x20 && bytes[i + 1] === 0x20) i += runLength(bytes, i, bytes.length, 0x20) - 1;
+        if (this.afterSpace) continue;
+        this.afterSpace = true;
+        out[n++] = 0x20;
+        continue;
+      } else if (c === 0x22) this.inString = true;
+      this.afterSpace = false;
+      out[n++] = c;
+    }
+    return n === bytes.length ? out : Buffer.from(out.subarray(0, n));
+  }
+}
+
 /** Parse JSON Lines from `stream` into spool files; returns the files and the spans written. */
-export async function spoolJsonLines(stream: Readable, options: SpoolOptions): Promise<{ files: string[]; rows: number }> {
+export async function spoolJsonLines(stream: AsyncIterable<Buffer>, options: SpoolOptions): Promise<{ files: string[]; rows: number }> {
   const workers = workerCount(options.sizeHint);
   if (workers === 0) {
     const writer = new SpoolWriter(options.spool.file());
     const buffers = new ChunkBuffers();
     try {
-      for await (const { bytes, firstLine } of lineChunks(stream, buffers)) {
-        parseLines(bytes, firstLine, options.format, options.source, options.stats, options.strict, (span) => writer.write(span));
+      for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
+        parseLines(bytes, firstLine, options, options.stats, (span) => writer.write(span));
         buffers.release(bytes.buffer as ArrayBuffer);
         options.onRows?.(writer.rows);
       }
@@ -108,7 +195,7 @@ export async function spoolJsonLines(stream: Readable, options: SpoolOptions): P
   return spoolWithWorkers(stream, options, workers);
 }
 
-async function spoolWithWorkers(stream: Readable, options: SpoolOptions, count: number): Promise<{ files: string[]; rows: number }> {
+async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOptions, count: number): Promise<{ files: string[]; rows: number }> {
   const files: string[] = [];
   const buffers = new ChunkBuffers();
   let rows = 0;
@@ -122,7 +209,7 @@ async function spoolWithWorkers(stream: Readable, options: SpoolOptions, count: 
   const pool = Array.from({ length: count }, () => {
     const spoolPath = options.spool.file();
     files.push(spoolPath);
-    const init: WorkerInit = { format: options.format, spoolPath, source: options.source, strict: options.strict };
+    const init: WorkerInit = { format: options.format, spoolPath, source: options.source, strict: options.strict, maxRecordBytes: options.maxRecordBytes };
     // A larger young generation: parsing makes many short-lived objects, and the default scavenges too often.
     const worker = new Worker(WORKER_URL, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.ADTRACE_YOUNG_MB ?? 64) } });
     const state = { worker, inFlight: 0, ended: undefined as Extract<WorkerReply, { type: "end" }> | undefined };
@@ -149,7 +236,7 @@ async function spoolWithWorkers(stream: Readable, options: SpoolOptions, count: 
   try {
     let next = 0;
     let id = 0;
-    for await (const { bytes, firstLine } of lineChunks(stream, buffers)) {
+    for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
       await waitFor(() => pool.some((p) => p.inFlight < IN_FLIGHT_PER_WORKER));
       let target = pool[next % pool.length]!;
       if (target.inFlight >= IN_FLIGHT_PER_WORKER) target = pool.find((p) => p.inFlight < IN_FLIGHT_PER_WORKER)!;

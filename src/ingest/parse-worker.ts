@@ -11,6 +11,7 @@ export interface WorkerInit {
   spoolPath: string;
   source: string;
   strict?: boolean;
+  maxRecordBytes: number;
 }
 
 export type WorkerReply =
@@ -27,7 +28,7 @@ port.on("message", (message: { type: "chunk"; id: number; bytes: Uint8Array; fir
   try {
     if (message.type === "chunk") {
       const before = writer.rows;
-      parseLines(message.bytes, message.firstLine, init.format, init.source, stats, init.strict, (span) => writer.write(span));
+      parseLines(message.bytes, message.firstLine, init, stats, (span) => writer.write(span));
       // The chunk's buffer goes back to the main thread to carry another chunk.
       const buffer = message.bytes.buffer as ArrayBuffer;
       port.postMessage({ type: "chunk", id: message.id, rows: writer.rows - before, buffer } satisfies WorkerReply, [buffer]);

@@ -32,10 +32,13 @@ export function jsonLinesFromHead(text: string, isWholeFile: boolean): boolean |
   const start = text.search(/\S/);
   if (start < 0) return false;
   const newline = text.indexOf("\n", start);
-  if (newline < 0) return isWholeFile ? false : undefined;
+  // One whole value followed by nothing but white space, as far as the head goes: whatever comes
+  // after is more lines (JSON Lines) or more white space, and either way reading it as JSON Lines
+  // is right, and streams (a value followed by gigabytes of blank lines is read at constant memory).
+  if (newline < 0) return isWholeFile ? false : parseOrUndefined(text.slice(start)) !== undefined ? true : undefined;
   if (parseOrUndefined(text.slice(start, newline)) === undefined) return laterRecordLines(text.slice(newline + 1)) !== undefined;
   const rest = text.slice(newline + 1);
-  if (rest.trim() === "" && !isWholeFile) return undefined;
+  if (rest.trim() === "") return !isWholeFile;
   return /^\s*[{[]/.test(rest);
 }
 
@@ -69,6 +72,57 @@ function laterRecordLines(text: string): JsonFormat | undefined {
   return records * 2 > lines ? format : undefined;
 }
 
+/** How many leading lines of bare JSON values (null, numbers…) are looked past for the first record. */
+const SCALAR_LINES = 8;
+
+/**
+ * Where the first record starts when the text opens with a few lines that are whole JSON values
+ * but not objects or arrays (`null` lines in NDJSON): those are records the reader skips and
+ * counts, not a reason to refuse the file. `start` itself when no record follows them.
+ */
+function afterScalarLines(text: string, start: number): number {
+  let at = start;
+  for (let n = 0; n < SCALAR_LINES && at >= 0 && text[at] !== "{" && text[at] !== "["; n++) {
+    const newline = text.indexOf("\n", at);
+    if (newline < 0) return start;
+    const value = parseOrUndefined(text.slice(at, newline));
+    if (value === undefined || (typeof value === "object" && value !== null)) return start;
+    at = text.slice(newline + 1).search(/\S/);
+    if (at >= 0) at += newline + 1;
+  }
+  return at >= 0 && (text[at] === "{" || text[at] === "[") ? at : start;
+}
+
+function isParquet(head: Buffer): boolean {
+  return head.length >= 4 && head.subarray(0, 4).toString("latin1") === "PAR1";
+}
+
+/**
+ * What an input holds when it is plainly not text a span format could be in: UTF-16 text (with a
+ * byte-order mark, or ASCII with a zero byte beside every character) or binary data (zero bytes,
+ * or many control bytes). Undefined for UTF-8 text and Parquet.
+ */
+export function notText(head: Buffer): string | undefined {
+  if (isParquet(head)) return undefined;
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return "UTF-16 text: convert to UTF-8";
+  const sample = head.subarray(0, Math.min(head.length, 4096) & ~1);
+  let zerosEven = 0;
+  let zerosOdd = 0;
+  let controls = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample[i]!;
+    if (c === 0) {
+      if (i % 2 === 0) zerosEven++;
+      else zerosOdd++;
+    } else if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c) controls++;
+  }
+  const pairs = sample.length / 2;
+  // UTF-16 of mostly ASCII: one byte of each pair is zero (the high byte), the other is not.
+  if (pairs >= 2 && (zerosOdd >= pairs * 0.9 || zerosEven >= pairs * 0.9) && Math.min(zerosOdd, zerosEven) <= pairs * 0.1) return "UTF-16 text: convert to UTF-8";
+  if (zerosEven + zerosOdd > 0 || controls > sample.length * 0.1) return "binary data";
+  return undefined;
+}
+
 function parseOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -91,9 +145,9 @@ export function jsonFormatOf(record: unknown): JsonFormat | "ndjson" | undefined
  * undefined when it is no span format we know.
  */
 export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
-  if (head.length >= 4 && head.subarray(0, 4).toString("latin1") === "PAR1") return { format: "parquet", jsonLines: false };
+  if (isParquet(head)) return { format: "parquet", jsonLines: false };
   const text = stripBomText(head.toString("utf8"));
-  const start = text.search(/\S/);
+  const start = afterScalarLines(text, text.search(/\S/));
   if (start < 0) return undefined;
   const first = text[start];
   if (first === "{" || first === "[") {
@@ -111,6 +165,9 @@ export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
     // A document spread over many lines, or a first line longer than the head: the keys it opens with.
     const jsonLines = jsonLinesFromHead(text, isWholeFile);
     if (/"(resourceSpans|resource_spans)"\s*:/.test(text)) return { format: "otlp", jsonLines };
+    if (/"batches"\s*:/.test(text) && /"(scopeSpans|scope_spans|instrumentationLibrarySpans|instrumentation_library_spans)"\s*:/.test(text)) {
+      return { format: "otlp", jsonLines };
+    }
     if (/"traceID"\s*:/.test(text) && /"spans"\s*:|"spanID"\s*:/.test(text)) return { format: "jaeger", jsonLines };
     if (first === "[" && /"traceId"\s*:/.test(text) && /"id"\s*:/.test(text)) return { format: "zipkin", jsonLines };
     if (first === "{" && /"data"\s*:\s*\[\s*(\]|\{)/.test(text)) return { format: "jaeger", jsonLines };

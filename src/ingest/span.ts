@@ -1,5 +1,6 @@
 // The canonical span record every adapter produces (one row of the `spans` table, see
 // DESIGN.md), and the normalisers they share: ids, enums, epoch times, attribute values.
+import { clip } from "../errors.js";
 
 export interface SpanRecord {
   traceId: string;
@@ -194,12 +195,12 @@ export function spanTimes(start: bigint, nsPerUnit: bigint, end?: bigint, durati
   const scale = factor * nsPerUnit;
   const readAs = UNIT_WORD[(Object.keys(NS_PER_UNIT) as EpochUnit[]).find((u) => NS_PER_UNIT[u] === scale)!];
   const startNs = start * scale;
-  if (!fitsInt64(startNs)) return { ok: false, reason: `start time ${start} (read as ${readAs}) is past the 64-bit nanosecond range` };
+  if (!fitsInt64(startNs)) return { ok: false, reason: `start time ${clip(start)} (read as ${readAs}) is past the 64-bit nanosecond range` };
   let durationNs = end !== undefined ? end * scale - startNs : (duration ?? 0n) * scale;
   const endBeforeStart = durationNs < 0n;
   if (endBeforeStart) durationNs = 0n;
   if (!fitsInt64(durationNs) || !fitsInt64(startNs + durationNs)) {
-    return { ok: false, reason: `${end !== undefined ? `end time ${end}` : `duration ${duration}`} (read as ${readAs}) is past the 64-bit nanosecond range` };
+    return { ok: false, reason: `${end !== undefined ? `end time ${clip(end)}` : `duration ${clip(duration)}`} (read as ${readAs}) is past the 64-bit nanosecond range` };
   }
   return { ok: true, startNs, durationNs, readAs, relative: unit === "relative", endBeforeStart };
 }
@@ -209,6 +210,7 @@ export function warnTimes(stats: IngestStats, times: Extract<SpanTimes, { ok: tr
   if (times.relative) warn(stats, `${what} too small to be Unix epoch times (relative times?) were kept as ${formatUnit} from 1970`);
   else if (times.readAs !== formatUnit) warn(stats, `${what} that looked like ${times.readAs} rather than ${formatUnit} were scaled to ns (ends and durations alike)`);
   if (times.endBeforeStart) warn(stats, "spans with a negative duration (end before start) were given duration 0");
+  if (times.startNs < 0n) warn(stats, `${what} before 1970 (negative epoch times) were kept as given`);
 }
 
 /** Attribute value as text: strings as they are, other scalars in their JSON spelling. */

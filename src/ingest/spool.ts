@@ -76,8 +76,9 @@ export class SpoolDir {
   readonly path = mkdtempSync(join(tmpdir(), "adtrace-spool-"));
   private count = 0;
 
-  file(): string {
-    return join(this.path, `part-${this.count++}.ndjson`);
+  /** A new file in the directory (also for copies of inputs that DuckDB reads by path). */
+  file(extension = "ndjson"): string {
+    return join(this.path, `part-${this.count++}.${extension}`);
   }
 
   remove(): void {
