@@ -98,3 +98,9 @@ export function clip(value: unknown, max = QUOTED_CHARS): string {
   const text = typeof value === "string" ? value : String(value);
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
+
+/** Values from the input listed in a message: each clipped, and the first `max` of them. */
+export function clipList(values: readonly unknown[], max = 30): string {
+  const shown = values.slice(0, max).map((v) => clip(v)).join(", ");
+  return values.length > max ? `${shown}, … (${values.length} in all)` : shown;
+}

@@ -229,6 +229,11 @@ describe("small values misread", () => {
     const skipped = r.stderr.split("\n").find((l) => l.includes("skipped:") && l.includes("19f84f102048e047"))!;
     expect(skipped).toBe(`adtrace: skipped: ${path}:record 1: span 19f84f102048e047: start time ${"9".repeat(40)}… (300 characters) (read as µs) is past the 64-bit nanosecond range`);
     expect(JSON.parse(r.stdout)).toMatchObject({ spans_read: 1, skipped: 1 });
+    // Column names are input values too: a 500-character header name is cut where it is listed.
+    const csv = join(dir, "long-header.csv");
+    writeFileSync(csv, `trace_id,span_id,${"c".repeat(500)}\n0af7651916cd43dd8448eb211c80319c,b7ad6b7169203331,1\n`);
+    const c = adtrace(["load", csv, "--db", join(dir, "long-header.duckdb")]);
+    expect([c.code, c.stderr]).toEqual([2, `adtrace: error: ${csv}: cannot find a column for start (columns: trace_id, span_id, ${"c".repeat(40)}… (500 characters)); name one with --map start=COLUMN\n`]);
   });
 
   it("OTLP start times before 1970 load with a counted warning", () => {

@@ -8,8 +8,10 @@ export function registerLoad(program: Command): void {
     .description("load span files into a DuckDB database (one transaction; spans already there are skipped)")
     .argument("<inputs...>", "files, directories (recursive), globs, or - for stdin")
     .addHelpText("after", `
-Formats are detected from the content (gzip too): OTLP JSON or JSON Lines, Jaeger JSON,
-Zipkin v2 JSON, Parquet, CSV, NDJSON. Re-loading a file adds nothing.
+Formats are detected from the content (gzip too): OTLP JSON or JSON Lines (also Jaeger's
+/api/v3 and Grafana Tempo's trace JSON, read as otlp), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV,
+NDJSON. Standard input and named pipes are read once, as they arrive. A file that holds no span
+is an error. Re-loading a file adds nothing.
 
 Examples:
   $ adtrace load fixtures/auction/otlp.jsonl

@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import type { DuckDBAppender } from "@duckdb/node-api";
 import { firstLine, TextStruct, type Db, type Params } from "../core/db.js";
-import { InputError, UsageError } from "../errors.js";
+import { clip, InputError, UsageError } from "../errors.js";
 import { WrongShape, isObject, type RecordContext } from "./adapter.js";
 import { expandInputs, laterLineStartsJson, openBytes, openInput, type InputFile, type OpenInput } from "./files.js";
 import { formatRecordLimit, LARGE_DOCUMENT_BYTES, readDocument } from "./json-reader.js";
@@ -532,8 +532,11 @@ function numberOrNull(value: unknown): number | null {
 
 /** A Parquet file DuckDB cannot read (no footer, a cut or damaged file): one line naming it. */
 export function unreadableParquet(source: string, duckdbMessage: string): InputError {
-  return new InputError(source, `not a readable Parquet file (truncated or corrupt?): ${firstLine(duckdbMessage)}`);
+  return new InputError(source, `not a readable Parquet file (truncated or corrupt?): ${clip(firstLine(duckdbMessage), DUCKDB_QUOTE_CHARS)}`);
 }
+
+/** How much of a DuckDB reader's message (which may quote a row or a value of the input) is shown. */
+const DUCKDB_QUOTE_CHARS = 200;
 
 /** DuckDB's multi-line reader errors as one line that says where and what. */
 function flatReadError(source: string, format: string, message: string): InputError {
@@ -548,8 +551,8 @@ function flatReadError(source: string, format: string, message: string): InputEr
         : /unterminated quote/i.test(message)
           ? "a quoted field that is never closed"
           : lines[lines.findIndex((l) => l.startsWith("Original Line")) + 1] || firstLine(message);
-    return new InputError(`${source}:${csvLine[1]}`, `${reason} (CSV)`);
+    return new InputError(`${source}:${csvLine[1]}`, `${clip(reason, DUCKDB_QUOTE_CHARS)} (CSV)`);
   }
   if (format === "parquet") return unreadableParquet(source, message);
-  return new InputError(source, `cannot read as ${format}: ${firstLine(message)}`);
+  return new InputError(source, `cannot read as ${format}: ${clip(firstLine(message), DUCKDB_QUOTE_CHARS)}`);
 }

@@ -13,7 +13,7 @@
 // column of ms epoch values, which would land in 1970); a time column without a unit gets one
 // from the magnitude of its values (epochUnit, the JSON adapters' rule); the end follows the
 // start; a duration without a unit follows a numeric start's unit. Every guess is a warning.
-import { UsageError } from "../errors.js";
+import { clip, clipList, UsageError } from "../errors.js";
 import { epochUnit, isEpochNs, NS_PER_UNIT, UNIT_WORD } from "./span.js";
 
 export type Target =
@@ -107,7 +107,7 @@ export function planMapping(columns: readonly ColumnInfo[], overrides: Record<st
   const mapping: Mapping = { columns: {}, units: {}, unitSource: {}, leftovers: [] };
   for (const [rawTarget, column] of Object.entries(overrides)) {
     if (!names.includes(column)) {
-      throw new UsageError(`${where}: --map ${rawTarget}=${column}: no column '${column}' (columns: ${names.join(", ")})`);
+      throw new UsageError(`${where}: --map ${rawTarget}=${column}: no column '${clip(column)}' (columns: ${clipList(names)})`);
     }
     const unit = /_(ns|us|ms|s)$/.exec(rawTarget)?.[1] as Unit | undefined;
     const target = (unit ? rawTarget.replace(/_(ns|us|ms|s)$/, "") : rawTarget) as Target;
@@ -135,7 +135,7 @@ export function planMapping(columns: readonly ColumnInfo[], overrides: Record<st
   mapping.leftovers = names.filter((n) => !used.has(n));
   const missing = (["trace_id", "span_id", "start"] as const).filter((t) => !mapping.columns[t]);
   if (missing.length) {
-    throw new UsageError(`${where}: cannot find a column for ${missing.join(", ")} (columns: ${names.join(", ")}); name one with --map ${missing[0]}=COLUMN`);
+    throw new UsageError(`${where}: cannot find a column for ${missing.join(", ")} (columns: ${clipList(names)}); name one with --map ${missing[0]}=COLUMN`);
   }
   return mapping;
 }
@@ -236,7 +236,7 @@ export function resolveUnits(columns: readonly ColumnInfo[], planned: Mapping, p
       if (isEpochNs(typical * Number(NS_PER_UNIT[named]))) return;
       if (seen.unit === "relative" || seen.unit === named) return;
       mapping.units[target] = seen.unit;
-      warnings.push(`column '${column}' holds values like ${typical}, which are epoch ${UNIT_WORD[seen.unit]} rather than ${UNIT_WORD[named]}: read as ${UNIT_WORD[seen.unit]} (--map ${target}_${named}=${column} insists on ${UNIT_WORD[named]})`);
+      warnings.push(`column '${clip(column)}' holds values like ${typical}, which are epoch ${UNIT_WORD[seen.unit]} rather than ${UNIT_WORD[named]}: read as ${UNIT_WORD[seen.unit]} (--map ${target}_${named}=${clip(column)} insists on ${UNIT_WORD[named]})`);
       return;
     }
     if (fallback !== undefined) {
@@ -245,11 +245,11 @@ export function resolveUnits(columns: readonly ColumnInfo[], planned: Mapping, p
     }
     if (seen.unit === "relative") {
       mapping.units[target] = "ns";
-      warnings.push(`column '${column}' holds values like ${typical}, too small to be Unix epoch times (relative times?): read as ns from 1970 (--map ${target}_ms=${column} or similar names the unit)`);
+      warnings.push(`column '${clip(column)}' holds values like ${typical}, too small to be Unix epoch times (relative times?): read as ns from 1970 (--map ${target}_ms=${clip(column)} or similar names the unit)`);
       return;
     }
     mapping.units[target] = seen.unit;
-    if (seen.unit !== "ns") warnings.push(`column '${column}' names no unit and holds values like ${typical}: read as epoch ${UNIT_WORD[seen.unit]} (--map ${target}_${seen.unit}=${column} says so explicitly)`);
+    if (seen.unit !== "ns") warnings.push(`column '${clip(column)}' names no unit and holds values like ${typical}: read as epoch ${UNIT_WORD[seen.unit]} (--map ${target}_${seen.unit}=${clip(column)} says so explicitly)`);
   };
   settle("start", undefined);
   // One unit decision for both ends: an end without a unit of its own follows a numeric start.
@@ -259,8 +259,8 @@ export function resolveUnits(columns: readonly ColumnInfo[], planned: Mapping, p
   if (duration && !mapping.unitSource.duration && !/^INTERVAL/.test(duration.type)) {
     const unit = startUnit && startUnit !== "auto" ? startUnit : /latency|elapsed/i.test(duration.name) ? "ms" : "ns";
     mapping.units.duration = unit;
-    const why = startUnit ? `the unit of the start column '${mapping.columns.start}'` : "the default for a duration without a unit";
-    warnings.push(`duration column '${duration.name}' names no unit: read as ${UNIT_WORD[unit]}, ${why} (--map duration_ms=${duration.name} or similar names the unit)`);
+    const why = startUnit ? `the unit of the start column '${clip(mapping.columns.start)}'` : "the default for a duration without a unit";
+    warnings.push(`duration column '${clip(duration.name)}' names no unit: read as ${UNIT_WORD[unit]}, ${why} (--map duration_ms=${clip(duration.name)} or similar names the unit)`);
   }
   return { mapping, warnings };
 }
