@@ -120,6 +120,19 @@ describe("a record over --max-record-size: exit 2 naming the file and line, noth
     expectRefused([huge, "--max-record-size", "1MiB"], `${huge}:2`, "line is longer than 1 MiB (--max-record-size)");
   });
 
+  it("with parse workers, the first line over the limit is named, whichever worker finishes first", () => {
+    const big = JSON.parse(line1);
+    big.resourceSpans[0].resource.attributes.push({ key: "blob", value: { stringValue: "w".repeat(20000) } });
+    // 2100 lines of ~6 KB: chunks of 4 MiB go to two workers in turn; lines 800 and 1500 land in different chunks.
+    const lines = Array.from({ length: 2100 }, (_, i) => (i === 799 || i === 1499 ? JSON.stringify(big) : fixtureLines[i % fixtureLines.length]!));
+    const path = join(dir, "workers.jsonl");
+    writeFileSync(path, lines.join("\n") + "\n");
+    for (let run = 0; run < 3; run++) {
+      const r = adtrace(["load", path, "--db", join(dir, `workers-${run}.duckdb`), "--max-record-size", "16KiB", "-q"], { env: { ADTRACE_WORKERS: "2" } });
+      expect([r.code, r.stderr]).toEqual([2, `adtrace: error: ${path}:800: line is longer than 16 KiB (--max-record-size)\n`]);
+    }
+  });
+
   it("an element of a large document", () => {
     const doc = JSON.parse(line1);
     doc.resourceSpans[1].resource.attributes.push({ key: "blob", value: { stringValue: "z".repeat(20000) } });

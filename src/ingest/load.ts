@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import type { DuckDBAppender } from "@duckdb/node-api";
 import { firstLine, TextStruct, type Db, type Params } from "../core/db.js";
 import { clip, InputError, UsageError } from "../errors.js";
-import { WrongShape, isObject, type RecordContext } from "./adapter.js";
+import { WrongShape, type RecordContext } from "./adapter.js";
 import { expandInputs, laterLineStartsJson, openBytes, openInput, type InputFile, type OpenInput } from "./files.js";
 import { formatRecordLimit, LARGE_DOCUMENT_BYTES, readDocument } from "./json-reader.js";
 import { readJaegerArrayItem, readJaegerTrace } from "./jaeger.js";

@@ -118,9 +118,14 @@ async function* lineChunks(
   };
   const checkOpenLine = () => {
     if (openBytes <= limit.maxRecordBytes) return;
-    let open = line;
-    for (const chunk of pending) open += countNewlines(chunk, chunk.length);
-    throw new InputError(`${limit.source}:${open}`, `line is longer than ${formatRecordLimit(limit.maxRecordBytes)} (--max-record-size)`);
+    // The complete lines still held come first: the first line over the limit is the one named.
+    const held = Buffer.concat(pending);
+    let number = line;
+    for (let start = 0, end = held.indexOf(0x0a); end >= 0 && end < held.length - openBytes; start = end + 1, end = held.indexOf(0x0a, start), number++) {
+      const stop = end > start && held[end - 1] === 0x0d ? end - 1 : end;
+      if (stop - start > limit.maxRecordBytes) break;
+    }
+    throw new InputError(`${limit.source}:${number}`, `line is longer than ${formatRecordLimit(limit.maxRecordBytes)} (--max-record-size)`);
   };
   for await (const chunk of stream) {
     let rest: Buffer = chunk;
@@ -199,7 +204,9 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
   const files: string[] = [];
   const buffers = new ChunkBuffers();
   let rows = 0;
+  // A worker that crashed; and the chunks whose parse failed (bad input), by chunk number.
   let failure: Error | undefined;
+  const chunkFailures: { id: number; error: Error }[] = [];
   let wake: (() => void) | undefined;
   const notify = () => {
     const w = wake;
@@ -220,7 +227,13 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
         rows += reply.rows;
         options.onRows?.(rows);
       } else if (reply.type === "end") state.ended = reply;
-      else failure ??= reply.isInput ? new InputError(undefined, reply.message) : Object.assign(new Error(reply.message), { code: reply.code, path: reply.path });
+      else {
+        const error = reply.isInput ? new InputError(undefined, reply.message) : Object.assign(new Error(reply.message), { code: reply.code, path: reply.path });
+        if (reply.id !== undefined) state.inFlight--;
+        // Bad input is reported in the input's order (see firstChunkFailure); anything else at once.
+        if (reply.isInput && reply.id !== undefined) chunkFailures.push({ id: reply.id, error });
+        else failure ??= error;
+      }
       notify();
     });
     worker.on("error", (error) => {
@@ -229,20 +242,38 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
     });
     return state;
   });
+  const sleep = () => new Promise<void>((resolve) => (wake = resolve));
+  /**
+   * Once a chunk has failed, the chunks before it (in flight on other workers) settle first, and
+   * the first failure in the input's order is the one reported: the same line, whichever worker
+   * finished first.
+   */
+  const firstChunkFailure = async (): Promise<Error | undefined> => {
+    while (!failure && pool.some((p) => p.inFlight > 0)) await sleep();
+    if (failure) return failure;
+    return chunkFailures.sort((a, b) => a.id - b.id)[0]?.error;
+  };
   const waitFor = async (ready: () => boolean) => {
-    while (!ready() && !failure) await new Promise<void>((resolve) => (wake = resolve));
+    while (!ready() && !failure && !chunkFailures.length) await sleep();
     if (failure) throw failure;
+    if (chunkFailures.length) throw (await firstChunkFailure())!;
   };
   try {
     let next = 0;
     let id = 0;
-    for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
-      await waitFor(() => pool.some((p) => p.inFlight < IN_FLIGHT_PER_WORKER));
-      let target = pool[next % pool.length]!;
-      if (target.inFlight >= IN_FLIGHT_PER_WORKER) target = pool.find((p) => p.inFlight < IN_FLIGHT_PER_WORKER)!;
-      next++;
-      target.inFlight++;
-      target.worker.postMessage({ type: "chunk", id: id++, bytes, firstLine }, [bytes.buffer as ArrayBuffer]);
+    try {
+      for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
+        await waitFor(() => pool.some((p) => p.inFlight < IN_FLIGHT_PER_WORKER));
+        let target = pool[next % pool.length]!;
+        if (target.inFlight >= IN_FLIGHT_PER_WORKER) target = pool.find((p) => p.inFlight < IN_FLIGHT_PER_WORKER)!;
+        next++;
+        target.inFlight++;
+        target.worker.postMessage({ type: "chunk", id: id++, bytes, firstLine }, [bytes.buffer as ArrayBuffer]);
+      }
+    } catch (error) {
+      // A line the cutter refused comes after every chunk already handed out: theirs come first.
+      if (!(error instanceof InputError)) throw error;
+      throw (await firstChunkFailure()) ?? error;
     }
     for (const p of pool) p.worker.postMessage({ type: "end" });
     await waitFor(() => pool.every((p) => p.ended));

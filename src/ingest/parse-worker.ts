@@ -17,7 +17,11 @@ export interface WorkerInit {
 export type WorkerReply =
   | { type: "chunk"; id: number; rows: number; buffer: ArrayBuffer }
   | { type: "end"; rows: number; skipped: number; skippedExamples: string[]; warnings: [string, number][] }
-  | { type: "error"; where?: string; message: string; isInput: boolean; code?: string; path?: string };
+  | {
+    type: "error"; where?: string; message: string; isInput: boolean; code?: string; path?: string;
+    /** The chunk whose parse failed. */
+    id?: number;
+  };
 
 const init = workerData as WorkerInit;
 const writer = new SpoolWriter(init.spoolPath);
@@ -45,6 +49,7 @@ port.on("message", (message: { type: "chunk"; id: number; bytes: Uint8Array; fir
     port.postMessage({
       type: "error", where: isInput ? error.where : undefined, message: (error as Error).message, isInput,
       code: typeof code === "string" ? code : undefined, path: typeof path === "string" ? path : undefined,
+      id: message.type === "chunk" ? message.id : undefined,
     } satisfies WorkerReply);
   }
 });
