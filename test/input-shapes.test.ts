@@ -115,6 +115,23 @@ describe("an input that yields no spans and skips nothing is bad input", () => {
     });
   }
 
+  it("canonical Parquet without rows, which analyses read in place without loading: refused the same way", async () => {
+    const full = join(dir, "canonical.parquet");
+    expect(adtrace(["export", `${FIXTURE}/otlp.jsonl`, "--out", full, "-q"]).code).toBe(0);
+    const empty = join(dir, "canonical-empty.parquet");
+    const db = await Db.open();
+    try {
+      await db.exec("CREATE TABLE t AS SELECT * FROM read_parquet($full) LIMIT 0", { full });
+      await db.exec(`COPY t TO '${empty}' (FORMAT parquet)`);
+    } finally {
+      db.close();
+    }
+    for (const args of [["inspect", empty], ["cost", "breakdown", empty], ["cost", "breakdown", full, empty]]) {
+      const r = adtrace(args);
+      expect([r.code, r.stderr], args.join(" ")).toEqual([2, `adtrace: error: ${empty}: no spans found (read as parquet)\n`]);
+    }
+  });
+
   it("among other files, and in a directory: the load fails naming the file, and the database is left as it was", () => {
     const empty = join(dir, "empty-result.json");
     writeFileSync(empty, '{"data": []}');

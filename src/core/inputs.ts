@@ -107,5 +107,12 @@ async function canonicalParquet(db: Db, options: SpanSourceOptions): Promise<str
     }
     if (columns.map((c) => `${c.column_name} ${c.column_type}`).join(", ") !== CANONICAL_SCHEMA) return undefined;
   }
+  // Read in place, a file is never loaded: one without rows is refused here, as a load would
+  // (count(*) comes from the Parquet footer).
+  for (const file of files) {
+    if (!Number(await db.scalar("SELECT count(*) FROM read_parquet($path)", { path: file.path }))) {
+      throw new InputError(file.name, "no spans found (read as parquet)");
+    }
+  }
   return files.map((f) => f.path);
 }
