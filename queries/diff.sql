@@ -10,4 +10,5 @@ SELECT trace_id, duration_ns, weight,
        adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
        adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
 FROM costed_spans
-ORDER BY trace_id, duration_ns;
+-- Ties in duration are ordered by weight: the bootstrap reads each group's durations in this order.
+ORDER BY trace_id, duration_ns, weight;

@@ -1,27 +1,31 @@
 -- name: stage_profile
 -- Per stage: cost share, warehouse query share, bytes and warehouse calls per event, its costliest query fingerprint with its stored calls and distinct raw statements.
-WITH all_events AS (SELECT sum(w) AS n FROM event_weights),
-total AS (SELECT sum(cost_usd * weight) AS cost_usd FROM costed_spans),
+-- Sums are exact (adtrace_sum) and ties are broken by name, so the thresholds and the top query
+-- are the same whatever order DuckDB's threads add the spans in.
+WITH all_events AS (SELECT adtrace_sum(w, 1e18) AS n FROM event_weights),
 st AS (
   SELECT stage,
-         sum(cost_usd * weight) AS cost_usd,
-         sum(query_usd * weight) AS query_usd,
-         sum(COALESCE(bytes_scanned, 0) * weight) AS bytes,
+         adtrace_sum(compute_usd * weight, 1e18) + adtrace_sum(query_usd * weight, 1e18) AS cost_usd,
+         adtrace_sum(query_usd * weight, 1e18) AS query_usd,
+         adtrace_sum(COALESCE(bytes_scanned, 0) * weight, 1) AS bytes,
          string_agg(DISTINCT warehouse, ',' ORDER BY warehouse) AS warehouse
   FROM costed_spans GROUP BY stage
 ),
+-- As the breakdown's: the stages' costs added in the stages' order.
+total AS (SELECT sum(cost_usd ORDER BY stage) AS cost_usd FROM st),
 fq AS (
   -- Stored calls and distinct raw statements per fingerprint tell a repeated lookup (a cache
   -- hits) from one whose literals change per call (it does not).
   SELECT stage, COALESCE(adtrace_fingerprint(statement, warehouse), '(no query text)') AS fingerprint,
-         sum(cost_usd * weight) AS cost_usd, sum(weight) AS calls, count(*) AS stored_calls,
+         adtrace_sum(cost_usd * weight, 1e18) AS cost_usd, adtrace_sum(weight, 1e18) AS calls, count(*) AS stored_calls,
          count(DISTINCT hash(adtrace_uncommented(statement, warehouse))) FILTER (WHERE statement IS NOT NULL) AS statements
   FROM costed_spans WHERE warehouse IS NOT NULL GROUP BY ALL
 ),
 tq AS (
-  SELECT stage, arg_max(fingerprint, cost_usd) AS top_query, max(cost_usd) AS top_cost_usd,
-         arg_max(stored_calls, cost_usd) AS top_stored_calls, arg_max(statements, cost_usd) AS top_statements,
-         count(*) AS fingerprints, sum(calls) AS calls
+  -- Of fingerprints that cost the same, the one that sorts last is the top query.
+  SELECT stage, arg_max(fingerprint, (cost_usd, fingerprint)) AS top_query, max(cost_usd) AS top_cost_usd,
+         arg_max(stored_calls, (cost_usd, fingerprint)) AS top_stored_calls, arg_max(statements, (cost_usd, fingerprint)) AS top_statements,
+         count(*) AS fingerprints, sum(calls ORDER BY fingerprint) AS calls
   FROM fq GROUP BY stage
 )
 SELECT st.stage,

@@ -11,7 +11,7 @@ CREATE OR REPLACE TEMP TABLE warehouse_prices (
 );
 
 -- name: create_macros
--- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart.
+-- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_sum(v, scale), an order-independent sum; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart.
 -- How a dialect quotes: 'dq' — double quotes delimit strings, backslashes escape, # starts a
 -- comment, triple quotes (BigQuery, MySQL, Spark SQL, Hive); 'bs' — backslashes escape in '…'
 -- (Snowflake, ClickHouse, Redshift); 'std' — only '' escapes a quote, but for E'…' strings (Trino,
@@ -21,6 +21,18 @@ CREATE OR REPLACE TEMP MACRO adtrace_quoting(dialect) AS (
     WHEN regexp_replace(lower(dialect), '^(gcp|aws|azure)\.', '') IN ('bigquery', 'mysql', 'mariadb', 'databricks', 'spark', 'hive') THEN 'dq'
     WHEN regexp_replace(lower(dialect), '^(gcp|aws|azure)\.', '') IN ('snowflake', 'clickhouse', 'redshift') THEN 'bs'
     ELSE 'std'
+  END
+);
+-- An exact sum, the same whatever the order the rows arrive in: DuckDB adds floats in a different
+-- order from run to run (its threads split the rows as they come), and a share, a ranking or a
+-- threshold must not move with that. Each value is scaled to an integer (1e18 for dollars and
+-- weights, 1 for bytes) and added as a HUGEINT. Exact only while Σ|v|·scale fits in 128 bits,
+-- which the model checks once per session (event_weights sets adtrace_exact_sums); past that
+-- (weighted costs of 1e20 USD, no real data) it falls back to a float sum rather than fail.
+CREATE OR REPLACE TEMP MACRO adtrace_sum(v, scale) AS (
+  CASE WHEN getvariable('adtrace_exact_sums')
+    THEN CAST(sum(CAST(CASE WHEN getvariable('adtrace_exact_sums') THEN v * scale END AS HUGEINT)) AS DOUBLE) / scale
+    ELSE sum(v) FILTER (WHERE NOT getvariable('adtrace_exact_sums'))
   END
 );
 -- A span's group for a --by key: $k is stage, name, service or attr (then $a names the attribute).
@@ -98,9 +110,9 @@ SELECT *, lead(effective_from_ns, 1, 9223372036854775807) OVER (PARTITION BY sys
 
 -- name: set_attribute_lists
 -- The attribute-name lists and the warehouse list, as session variables the view reads.
--- params: $cost_attrs, $bytes_attrs, $warehouses, $weighted, $assume_weight, $group_attrs
+-- params: $cost_attrs, $bytes_attrs, $statement_attrs, $warehouses, $weighted, $assume_weight, $group_attrs
 SET VARIABLE adtrace_lists = {
-  'cost': $cost_attrs, 'bytes': $bytes_attrs, 'warehouses': $warehouses,
+  'cost': $cost_attrs, 'bytes': $bytes_attrs, 'statements': $statement_attrs, 'warehouses': $warehouses,
   'weighted': $weighted, 'assume_weight': $assume_weight, 'group_attrs': $group_attrs
 };
 
@@ -164,9 +176,15 @@ WITH
 -- ot=th:HEX threshold or legacy ot=p:N; sampler attributes), and the attributes the cost model reads.
 base AS NOT MATERIALIZED (
   SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.service, s.start_ns, s.duration_ns,
-         -- Only the attributes the session groups by (--by attr:KEY) are kept.
+         -- Only the attributes the session groups by (--by attr:KEY) are kept; one that holds a
+         -- statement (db.statement, db.query.text) is kept as its fingerprint, so a grouping by it
+         -- shows no literal (a user id, an email) in any output.
          CASE WHEN len(getvariable('adtrace_lists').group_attrs) > 0 THEN
-           map_from_entries(list_filter(map_entries(s.attributes), e -> list_contains(getvariable('adtrace_lists').group_attrs, e.key)))
+           map_from_entries(list_transform(
+             list_filter(map_entries(s.attributes), e -> list_contains(getvariable('adtrace_lists').group_attrs, e.key)),
+             e -> CASE WHEN list_contains(getvariable('adtrace_lists').statements, e.key)
+                       THEN {'key': e.key, 'value': adtrace_fingerprint(e.value, lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])))}
+                       ELSE e END))
          END AS attributes,
          regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
          regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
@@ -287,8 +305,16 @@ FROM costed;
 
 
 -- name: event_weights
--- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — and its end-to-end duration.
+-- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — and its end-to-end duration; then whether adtrace_sum can be exact in this session.
 CREATE OR REPLACE TEMP TABLE event_weights AS
 SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w,
        max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
 FROM costed_spans GROUP BY trace_id;
+-- Every sum adds at most count(*) terms no larger than the largest weighted value: scaled, that
+-- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
+-- NaN or infinite values (max is then NaN or inf) make the comparison false: float sums.
+SET VARIABLE adtrace_exact_sums = (
+  SELECT COALESCE(count(*) * max(greatest(weight, cost_usd * weight)) < 1e20, TRUE)
+     AND COALESCE(count(*) * max(bytes_scanned * weight) < 1e37, TRUE)
+  FROM costed_spans
+);

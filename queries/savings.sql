@@ -1,7 +1,7 @@
 -- name: event_stage_costs
 -- Per event (trace) and stage: compute and query cost, with the event's weight; every event appears at least once.
 SELECT c.trace_id, c.stage, any_value(ew.w) AS w,
-       sum(compute_usd * weight) / any_value(ew.w) AS compute_usd, sum(query_usd * weight) / any_value(ew.w) AS query_usd
+       adtrace_sum(compute_usd * weight, 1e18) / any_value(ew.w) AS compute_usd, adtrace_sum(query_usd * weight, 1e18) / any_value(ew.w) AS query_usd
 FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
 GROUP BY c.trace_id, c.stage
 ORDER BY c.trace_id, c.stage;

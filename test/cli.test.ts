@@ -54,7 +54,7 @@ describe("cli", () => {
 
   it("stdout is data: CSV piped is clean, notes go to stderr", () => {
     const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
-    expect(r.stdout.split("\r\n")[0]).toBe("stage,spans,events,cost_per_event_usd,cost_share,compute_per_event_usd,query_per_event_usd,p50_ms,p95_ms,p99_ms,self_p50_ms,self_p95_ms,warehouse");
+    expect(r.stdout.split("\r\n")[0]).toBe("stage,spans,events,cost_per_event_usd,cost_per_group_event_usd,cost_share,compute_per_event_usd,query_per_event_usd,p50_ms,p95_ms,p99_ms,self_p50_ms,self_p95_ms,warehouse");
     expect(r.stderr).toMatch(/^note: /m);
     expect(r.stdout).not.toMatch(/note:|\u001b/);
   });

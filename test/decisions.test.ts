@@ -115,7 +115,7 @@ describe("cost flags", () => {
 describe("savings", () => {
   const config = parseConfig("preaggregate: { refresh_cost_usd: 100, refreshes_per_day: 24 }\n", "t.yaml");
   const run = (scenarios: Scenario[], eventsPerDay = 1_000_000, spans = pipeline(4)) =>
-    withModelDb(spans, (db) => savings(db, { scenarios, eventsPerDay, config }), config);
+    withModelDb(spans, (db) => savings(db, { scenarios, config: { ...config, events_per_day: eventsPerDay } }), config);
   const one = (...levers: [Parameters<typeof parseLever>[0], string][]) => [{ name: "s", levers: levers.map(([k, v]) => parseLever(k, v)) }];
 
   it("cache: (1−h)·C + h·c_hit, projected to the daily volume", async () => {

@@ -102,7 +102,7 @@ describe("cache hits", () => {
     }
     const config = defaultConfig();
     const p95 = (h: string) => withModelDb(spans, async (db) =>
-      (await savings(db, { scenarios: [{ name: "s", levers: [parseLever("cache", `tracking=${h}`)] }], eventsPerDay: 1e6, config })).rows[0]!.e2e_p95_ms_after);
+      (await savings(db, { scenarios: [{ name: "s", levers: [parseLever("cache", `tracking=${h}`)] }], config: { ...config, events_per_day: 1e6 } })).rows[0]!.e2e_p95_ms_after);
     expect(await p95("0.97")).toBeCloseTo(24.95, 9);
     // h = 0.5 hits 10: p95 lies between the 100 ms events.
     expect(await p95("0.5")).toBeCloseTo(100, 9);
@@ -121,7 +121,7 @@ describe("the fixture's end-to-end p95 (fixtures/auction/README.md, 'Times')", (
   };
   const events = Array.from({ length: 40 }, (_, i) => i + 1);
   const run = (lever: string) => withModelDb(["fixtures/auction/otlp.jsonl"], async (db) =>
-    (await savings(db, { scenarios: [{ name: "s", levers: [parseLever("cache", lever)] }], eventsPerDay: 1e6, config: defaultConfig() })).rows[0]!);
+    (await savings(db, { scenarios: [{ name: "s", levers: [parseLever("cache", lever)] }], config: { ...defaultConfig(), events_per_day: 1e6 } })).rows[0]!);
 
   it("profiling runs beside inventory lookup: caching it leaves p95 as it was", async () => {
     const row = await run("profiling=1");

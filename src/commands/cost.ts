@@ -15,10 +15,14 @@ export function registerCost(program: Command): Command {
     .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)")
     .addHelpText("after", `
 Definitions: an event is a trace. cost_per_event_usd = the group's cost ÷ ALL events, so the
-groups add up to the total; cost_share = the group's cost ÷ total cost. p50/p95/p99 are span
+groups add up to the total; cost_per_group_event_usd = the group's cost ÷ its OWN events (the
+traces it occurs in, weighted), what one of its events costs: the table shows it ("$/own event")
+when --by has an attribute. cost_share = the group's cost ÷ total cost. p50/p95/p99 are span
 durations (linear interpolation; on sampled data, weighted: the smallest duration whose
 cumulative weight reaches the quantile); self time is a span's duration minus the union of its
 children's intervals. The total row's percentiles are end-to-end event latency.
+A statement attribute (attr:db.statement, attr:db.query.text) groups by the statement's
+fingerprint, literals removed as in cost queries: no value from a statement reaches the output.
 
 Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl
@@ -70,6 +74,7 @@ Examples:
     .description("the warehouse-heavy stages: why each is flagged and the lever that fits")
     .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
     .option("--fail-on-flag", "exit with code 1 when any stage is flagged (for CI)")
+    .option("--events-per-day <n>", "daily volume for the estimates: 2000000000, 2e9, 2B, 500M (default: config events_per_day)")
     .addHelpText("after", `
 A stage is flagged when it carries ≥ flags.min_cost_share (0.25) of per-event cost and most of
 that (> flags.min_warehouse_share, 0.5) is warehouse query cost; or when one query fingerprint
@@ -84,16 +89,18 @@ from tuning (conservative on purpose; model your own with adtrace savings).
 Examples:
   $ adtrace cost flags fixtures/auction/otlp.jsonl
   $ adtrace cost flags --db pipeline.duckdb --fail-on-flag --format md >> "$GITHUB_STEP_SUMMARY"`)
-    .action(async (inputs: string[], opts: { failOnFlag?: boolean }, command: Command) => {
+    .action(async (inputs: string[], opts: { failOnFlag?: boolean; eventsPerDay?: string }, command: Command) => {
       const options = globals(command);
       const { costFlags } = await import("../core/flags.js");
       const { withAnalysis } = await import("../core/analysis.js");
       const { flagsView } = await import("../output/decision-views.js");
+      const { parseEventsPerDay } = await import("../core/savings.js");
       const { CheckFailed } = await import("../errors.js");
-      const { result, label, eventsPerDay } = await withAnalysis(spanSource(inputs, options), async (a) => ({
-        result: await costFlags(a.db, a.config), label: a.label, eventsPerDay: a.config.events_per_day,
+      const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
+      const { result, label } = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => ({
+        result: await costFlags(a.db, a.config), label: a.label,
       }));
-      print(flagsView(result, { label, eventsPerDay }), options);
+      print(flagsView(result, { label }), options);
       if (opts.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }

@@ -30,8 +30,8 @@ Examples:
       const { renderBundle } = await import("../output/report-files.js");
       const { parseEventsPerDay } = await import("../core/savings.js");
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
-      const data = await withAnalysis(spanSource(inputs, options), (a) =>
-        collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, eventsPerDay, timestamp: opts.timestamp, version: VERSION }),
+      const data = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, (a) =>
+        collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, timestamp: opts.timestamp, version: VERSION }),
       );
       await writeBundle(opts.outDir, renderBundle(data, { rawCsv: options.rawCsv }));
       note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, report.json, summary.md)`);

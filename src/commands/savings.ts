@@ -57,9 +57,9 @@ Examples:
       if (opts.scenario) scenarios.push(...core.loadScenarioFile(opts.scenario));
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : core.parseEventsPerDay(opts.eventsPerDay);
       if (!scenarios.length && !opts.suggest) throw new UsageError("give levers (--cache, --preagg, --tune), --scenario FILE or --suggest");
-      const result = await withAnalysis(spanSource(inputs, options), async (a) => {
+      const result = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => {
         if (opts.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config));
-        return core.savings(a.db, { scenarios, eventsPerDay: eventsPerDay ?? a.config.events_per_day, config: a.config });
+        return core.savings(a.db, { scenarios, config: a.config });
       });
       print(savingsView(result), options);
     });

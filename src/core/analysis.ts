@@ -11,6 +11,11 @@ export interface AnalysisOptions extends SpanSourceOptions {
   model?: ModelOptions;
   /** Accept a source without spans (inspect); analyses refuse one rather than print zeros. */
   allowEmpty?: boolean;
+  /**
+   * --events-per-day: replaces the config's events_per_day for the whole session, so every part
+   * of a command (flag estimates, savings, a report's headline) projects to the same volume.
+   */
+  eventsPerDay?: number;
 }
 
 export interface Analysis extends SpanSource {
@@ -18,7 +23,8 @@ export interface Analysis extends SpanSource {
 }
 
 export async function withAnalysis<T>(options: AnalysisOptions, fn: (analysis: Analysis) => Promise<T>): Promise<T> {
-  const config = loadConfig(options.config);
+  const loaded = loadConfig(options.config);
+  const config = options.eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: options.eventsPerDay };
   return withSpans(options, async (source) => {
     await installModel(source.db, config, options.model);
     if (!options.allowEmpty && !Number(await source.db.scalar("SELECT count(*) FROM costed_spans"))) {

@@ -1,6 +1,8 @@
 // `cost breakdown` and `cost queries`: per-group cost per event, shares and latency, and the
 // warehouse queries behind the cost. Definitions (issue 3): an event is a trace; a group's
-// cost_per_event_usd is its total cost ÷ ALL events, so groups add up to the total.
+// cost_per_event_usd is its total cost ÷ ALL events, so groups add up to the total;
+// cost_per_group_event_usd is its total cost ÷ its OWN events (the traces it occurs in), what an
+// event of that group costs there (issue 13: with --by attr:user_locale, what a French event costs).
 import type { Db, Row } from "./db.js";
 import { UsageError } from "../errors.js";
 import { assertAttributesKept } from "../model/install.js";
@@ -18,6 +20,8 @@ export interface BreakdownGroup {
   spans: number;
   events: number;
   cost_per_event_usd: number;
+  /** The group's cost ÷ its own (weighted) events. */
+  cost_per_group_event_usd: number | null;
   cost_share: number;
   compute_per_event_usd: number;
   query_per_event_usd: number;
@@ -83,7 +87,7 @@ export function parseGroupKeys(text: string | undefined): GroupKey[] {
 
 /** Columns of the breakdown and diff outputs, which a grouping key's column must not shadow. */
 const RESERVED_COLUMNS = new Set([
-  "spans", "events", "cost_per_event_usd", "cost_share", "compute_per_event_usd", "query_per_event_usd",
+  "spans", "events", "cost_per_event_usd", "cost_per_group_event_usd", "cost_share", "compute_per_event_usd", "query_per_event_usd",
   "p50_ms", "p95_ms", "p99_ms", "self_p50_ms", "self_p95_ms", "warehouse", "total_cost_usd", "unpriced_spans",
   "status", "cost_per_event_before_usd", "cost_per_event_after_usd", "change", "change_usd", "change_pct",
   "change_abs", "share", "share_before", "share_after", "p95", "p95_ms_before", "p95_ms_after", "significant", "p95_significant",
@@ -209,6 +213,7 @@ function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
     spans: roundCount(num("spans")),
     events: roundCount(num("events")),
     cost_per_event_usd: num("cost_per_event_usd"),
+    cost_per_group_event_usd: opt("cost_per_group_event_usd"),
     cost_share: num("cost_share"),
     compute_per_event_usd: num("compute_per_event_usd"),
     query_per_event_usd: num("query_per_event_usd"),

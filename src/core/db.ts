@@ -5,7 +5,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppender } from "@duckdb/node-api";
-import { InputError, noRoomError } from "../errors.js";
+import { InputError, UsageError, noRoomError } from "../errors.js";
 import { getQuery } from "./queries.js";
 import { beginCommit, onInterrupt, testHold } from "./interrupt.js";
 
@@ -25,6 +25,7 @@ export interface OpenOptions {
   memoryLimit?: string;
   /** Where DuckDB spills what does not fit in memoryLimit. */
   tempDirectory?: string;
+  /** DuckDB worker threads; else ADTRACE_THREADS; else DuckDB's default (one per core). */
   threads?: number;
   /**
    * Return freed memory to the system after tasks that peaked past this much (DuckDB's allocator
@@ -52,7 +53,8 @@ export class Db {
     if (options.readOnly) config.access_mode = "READ_ONLY";
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
-    if (options.threads) config.threads = String(options.threads);
+    const threads = options.threads ?? threadsFromEnv();
+    if (threads) config.threads = String(threads);
     if (options.allocatorFlush) {
       config.allocator_flush_threshold = options.allocatorFlush;
       config.allocator_bulk_deallocation_flush_threshold = options.allocatorFlush;
@@ -207,6 +209,17 @@ function noRoomInDatabase(error: unknown, path: string): unknown {
   const room = noRoomError(error);
   if (!room) return error;
   return room.where === resolve(path) ? noRoomError(error, path) : room;
+}
+
+/**
+ * ADTRACE_THREADS: how many threads DuckDB may use. Results do not depend on it (sums that
+ * thresholds and rankings read are exact, see queries/model.sql); it bounds the CPU a run takes.
+ */
+function threadsFromEnv(): number | undefined {
+  const text = process.env.ADTRACE_THREADS;
+  if (text === undefined || text === "") return undefined;
+  if (!/^\s*[0-9]+\s*$/.test(text) || Number(text) < 1) throw new UsageError(`ADTRACE_THREADS expects a whole number ≥ 1, got '${text}'`);
+  return Number(text);
 }
 
 function describeOpenError(path: string, error: unknown): InputError {

@@ -88,7 +88,8 @@ interface GroupDurations {
   weight: Float64Array;
 }
 
-interface Side extends SideSummary {
+/** One side of a diff, read from span data (spanSide) or a report. */
+export interface Side extends SideSummary {
   groups: Map<string, { keys: Record<string, string>; cost: number; share: number; p95: number | null }>;
   total: { cost: number; p95: number | null };
   /** Per event: weight and cost per group id (span data only). */
@@ -102,8 +103,11 @@ const BOOTSTRAP_MAX_EVENTS = 5000;
 const RESAMPLES = 2000;
 
 export async function diff(baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: DiffOptions): Promise<DiffResult> {
-  const before = await readSide(baseline, analysis, options.by);
-  const after = await readSide(current, analysis, options.by);
+  return diffSides(await readSide(baseline, analysis, options.by), await readSide(current, analysis, options.by), options);
+}
+
+/** The diff of two sides already read (each grouped by options.by). */
+export function diffSides(before: Side, after: Side, options: DiffOptions): DiffResult {
   const testable = before.perEvent && after.perEvent;
   const bootstrap = testable && before.perEvent!.length <= BOOTSTRAP_MAX_EVENTS && after.perEvent!.length <= BOOTSTRAP_MAX_EVENTS;
   const ids = new Set([...before.groups.keys(), ...after.groups.keys()]);
@@ -242,7 +246,8 @@ function reportSide(path: string, label: string, by: GroupKey[]): Side {
   };
 }
 
-async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<Side> {
+/** A side from span data in an analysis session whose model keeps the attributes `by` reads. */
+export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<Side> {
   const result = await breakdown(db, { by });
   const groups: Side["groups"] = new Map();
   for (const g of result.groups) groups.set(groupId(g.keys), { keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms });

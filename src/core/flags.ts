@@ -67,6 +67,8 @@ export interface FlagsResult {
   profiles: StageProfile[];
   events: number;
   cost_per_event_usd: number;
+  /** The volume the estimates assume (pre-aggregation refresh cost per event, savings per day). */
+  events_per_day: number;
   thresholds: Config["flags"];
   weights: WeightSummary;
 }
@@ -184,6 +186,7 @@ export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
     profiles,
     events: roundCount(Number(t!.events)),
     cost_per_event_usd: Number(t!.cost_per_event_usd),
+    events_per_day: config.events_per_day,
     thresholds: config.flags,
     weights: await weightSummary(db),
   };

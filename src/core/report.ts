@@ -18,7 +18,6 @@ export interface ReportOptions {
   inputs: readonly string[];
   db?: string;
   scenario?: string;
-  eventsPerDay?: number;
   timestamp?: boolean;
   version: string;
 }
@@ -48,12 +47,14 @@ export interface ReportData {
 /** Everything a report holds, computed in one analysis session. */
 export async function collectReport(analysis: Analysis, options: ReportOptions): Promise<ReportData> {
   const { db, config } = analysis;
-  const eventsPerDay = options.eventsPerDay ?? config.events_per_day;
+  // One volume for every part (flag estimates, savings, the headline): --events-per-day reaches
+  // them through the session's config (AnalysisOptions.eventsPerDay).
+  const eventsPerDay = config.events_per_day;
   const bd = await breakdown(db, {});
   const queries = (await warehouseQueries(db)).queries;
   const flags = await costFlags(db, config);
   const scenarios = options.scenario ? loadScenarioFile(options.scenario) : [await suggestedScenario(db, config)];
-  const sv = await savings(db, { scenarios, eventsPerDay, config });
+  const sv = await savings(db, { scenarios, config });
   const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
   const top = leverRows[0];
   // Standard input is recorded as `-`, so a report of the same bytes is byte-identical however

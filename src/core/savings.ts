@@ -44,7 +44,7 @@ export interface Scenario {
 
 export interface SavingsOptions {
   scenarios: Scenario[];
-  eventsPerDay: number;
+  /** Its events_per_day is the volume savings project to (withAnalysis sets --events-per-day there). */
   config: Config;
   /** Events used for the latency model (a deterministic subset when there are more). */
   latencyEvents?: number;
@@ -229,10 +229,10 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
   const totalWeight = events.reduce((s, e) => s + e.weight, 0);
   const mean = (f: (e: EventCosts) => number) => events.reduce((s, e) => s + e.weight * f(e), 0) / totalWeight;
   const totalPerEvent = mean((e) => [...e.stages.values()].reduce((s, [c, q]) => s + c + q, 0));
-  const refreshPerEventUsd = (options.config.preaggregate.refresh_cost_usd * options.config.preaggregate.refreshes_per_day) / options.eventsPerDay;
+  const perDay = options.config.events_per_day;
+  const refreshPerEventUsd = (options.config.preaggregate.refresh_cost_usd * options.config.preaggregate.refreshes_per_day) / perDay;
   const latency = await latencyModel(db, options.latencyEvents ?? 100_000);
   const hitLatencyNs = options.config.cache.hit_latency_ms * 1e6;
-  const perDay = options.eventsPerDay;
   const rows: SavingsRow[] = [];
 
   for (const scenario of options.scenarios) {

@@ -209,7 +209,8 @@ export async function withLoadSession(
       skipped: sum("skipped"),
       cyclic,
       skippedExamples: stats.skippedExamples,
-      warnings: [...stats.warnings].map(([message, count]) => ({ message, count })),
+      // In message order: parser workers meet them in an order that depends on timing.
+      warnings: [...stats.warnings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([message, count]) => ({ message, count })),
       ignoredFiles,
     };
   });

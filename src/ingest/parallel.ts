@@ -277,10 +277,16 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
     }
     for (const p of pool) p.worker.postMessage({ type: "end" });
     await waitFor(() => pool.every((p) => p.ended));
-    for (const p of pool) {
-      const end = p.ended!;
-      mergeStats(options.stats, { skipped: end.skipped, skippedExamples: end.skippedExamples, warnings: new Map(end.warnings) });
-    }
+    // Which worker parsed which chunk depends on timing: the examples are merged in line order,
+    // so the load's summary names the same records every run (warnings are sorted by the load).
+    const ends = pool.map((p) => p.ended!);
+    const lineOf = (example: string) => Number(/^(\d+)/.exec(example.slice(options.source.length + 1))?.[1] ?? Infinity);
+    mergeStats(options.stats, {
+      skipped: ends.reduce((n, end) => n + end.skipped, 0),
+      skippedExamples: ends.flatMap((end) => end.skippedExamples).sort((a, b) => lineOf(a) - lineOf(b)),
+      warnings: new Map(),
+    });
+    for (const end of ends) mergeStats(options.stats, { skipped: 0, skippedExamples: [], warnings: new Map(end.warnings) });
     return { files, rows: pool.reduce((n, p) => n + p.ended!.rows, 0) };
   } finally {
     await Promise.all(pool.map((p) => p.worker.terminate()));

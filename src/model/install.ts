@@ -2,7 +2,7 @@
 // attribute lists are loaded as rows (never SQL text), then `costed_spans` is built.
 import type { Db } from "../core/db.js";
 import type { Config, SamplingRule } from "./config.js";
-import type { PriceBook, WarehousePrice } from "./defaults.js";
+import { STATEMENT_ATTRIBUTES, type PriceBook, type WarehousePrice } from "./defaults.js";
 
 // The earliest book applies from the beginning of time.
 const BEGINNING_NS = -(2n ** 62n);
@@ -50,6 +50,7 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
   await db.run("model.set_attribute_lists", {
     cost_attrs: config.cost_attributes,
     bytes_attrs: config.bytes_attributes,
+    statement_attrs: STATEMENT_ATTRIBUTES,
     warehouses: config.warehouses.map((w) => w.toLowerCase()),
     weighted: !options.unweighted,
     assume_weight: options.assumeWeight ?? 1,

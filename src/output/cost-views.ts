@@ -56,6 +56,9 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
     { key: "spans", kind: "int" },
     { key: "events", kind: "int" },
     { key: "cost_per_event_usd", title: "$/event", kind: "usd" },
+    // Per event of the group itself: what people look for when grouping by an attribute (a
+    // locale's, a campaign's events), where $/event (÷ all events) reads low for a small group.
+    { key: "cost_per_group_event_usd", title: "$/own event", kind: "usd", machineOnly: !result.by.some((key) => key.kind === "attr") },
     { key: "cost_share", title: "share", kind: "share", bar: true },
     { key: "compute_per_event_usd", title: "compute", kind: "usd", machineOnly: true },
     { key: "query_per_event_usd", title: "query", kind: "usd" },
@@ -73,6 +76,7 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
     spans: totals.spans,
     events: totals.events,
     cost_per_event_usd: totals.cost_per_event_usd,
+    cost_per_group_event_usd: totals.cost_per_event_usd,
     cost_share: totals.total_cost_usd > 0 ? 1 : 0,
     compute_per_event_usd: totals.compute_per_event_usd,
     query_per_event_usd: totals.query_per_event_usd,

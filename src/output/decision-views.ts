@@ -5,7 +5,7 @@ import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 import { rawLabel, weightNotes, weightsJson } from "./cost-views.js";
 
-export function flagsView(result: FlagsResult, meta: { label: string; eventsPerDay: number }): TableResult {
+export function flagsView(result: FlagsResult, meta: { label: string }): TableResult {
   const columns: Column[] = [
     { key: "stage", kind: "text" },
     { key: "cost_share", title: "share", kind: "share", bar: true },
@@ -22,7 +22,7 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
   const notes = result.flags.map((f) => `${f.stage}: ${f.reason}.${f.top_query ? ` Top query: ${f.top_query.length > 120 ? f.top_query.slice(0, 119) + "…" : f.top_query}` : ""}`);
   const totalSaving = result.flags.reduce((s, f) => s + f.est_savings_per_event_usd, 0);
   if (result.flags.length) {
-    notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * meta.eventsPerDay)}/day at ${formatCount(meta.eventsPerDay)} events/day. Model yours with adtrace savings.`);
+    notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * result.events_per_day)}/day at ${formatCount(result.events_per_day)} events/day. Model yours with adtrace savings.`);
   }
   notes.push(...weightNotes(result.weights));
   notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with >${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
@@ -36,7 +36,10 @@ export function flagsView(result: FlagsResult, meta: { label: string; eventsPerD
     columns,
     rows: result.flags.map((f) => ({ ...f })),
     notes,
-    json: { flags: result.flags, thresholds: result.thresholds, events: result.events, cost_per_event_usd: result.cost_per_event_usd, weights: weightsJson(result.weights) },
+    json: {
+      flags: result.flags, thresholds: result.thresholds, events: result.events, cost_per_event_usd: result.cost_per_event_usd,
+      events_per_day: result.events_per_day, weights: weightsJson(result.weights),
+    },
   };
 }
 

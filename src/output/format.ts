@@ -232,6 +232,16 @@ export function mdText(text: string): string {
 
 // ---------------------------------------------------------------- machine formats
 
+/**
+ * A number as CSV and JSON write it: 12 significant digits. Float arithmetic leaves noise past
+ * those (0.00035749999999999996 for 0.0003575, 2.000000000000002e-05 for 2e-05) that no reader
+ * should see and that must not make two equal results differ in their bytes. Exact integers
+ * (counts, bytes) are written as they are.
+ */
+export function machineNumber(value: number): number {
+  return Number.isSafeInteger(value) ? value : Number(value.toPrecision(12));
+}
+
 function formatJson(result: TableResult, { isTerminal }: FormatContext): string {
   const columns = machineColumns(result);
   const doc = result.json ?? result.rows.map((row) => pick(row, columns));
@@ -241,7 +251,7 @@ function formatJson(result: TableResult, { isTerminal }: FormatContext): string 
 
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "number" && !Number.isFinite(value)) return null;
+  if (typeof value === "number") return Number.isFinite(value) ? machineNumber(value) : null;
   return value;
 }
 
@@ -255,7 +265,8 @@ function formatCsv(result: TableResult, { rawCsv, isTerminal }: FormatContext): 
   const columns = machineColumns(result);
   // On a terminal the data cannot stay exact: an escape sequence in a name would run.
   const shown = isTerminal ? stripControl : (text: string) => text;
-  const lines = [columns.map((c) => csvField(shown(c.key), false)).join(",")];
+  // Header cells are guarded too: a column may be named after an attribute key (--by attr:=cmd).
+  const lines = [columns.map((c) => csvField(shown(c.key), !rawCsv)).join(",")];
   for (const row of result.csvTotal && result.total ? [...result.rows, result.total] : result.rows) {
     lines.push(columns.map((c) => csvField(shown(csvValue(row[c.key])), !rawCsv && c.kind === "text")).join(","));
   }
@@ -264,7 +275,7 @@ function formatCsv(result: TableResult, { rawCsv, isTerminal }: FormatContext): 
 
 function csvValue(value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(machineNumber(value)) : "";
   if (typeof value === "object") return JSON.stringify(value, jsonReplacer);
   return String(value);
 }

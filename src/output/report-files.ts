@@ -1,52 +1,35 @@
 // The files of a report bundle, rendered from ReportData with the same presenters and
-// formatters the commands use, so each CSV has exactly the command's columns. Numbers in the
-// bundle are rounded to 12 significant digits: parallel floating-point sums may differ in the
-// last bits from run to run, and a report must be byte-stable.
+// formatters the commands use, so each CSV has exactly the command's columns and every number
+// the commands' 12 significant digits (machineNumber): a report must be byte-stable.
 import type { ReportData } from "../core/report.js";
 import { breakdownView, queriesView } from "./cost-views.js";
 import { flagsView, savingsView } from "./decision-views.js";
 import { formatters, jsonReplacer, mdText } from "./format.js";
-import type { TableResult } from "./result.js";
 import { formatCount, formatShare, formatUsd } from "./units.js";
 import { Chalk } from "chalk";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
-export function round12(value: unknown): unknown {
-  if (typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value)) return Number(value.toPrecision(12));
-  if (Array.isArray(value)) return value.map(round12);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = round12(v);
-    return out;
-  }
-  return value;
-}
-
-function rounded(result: TableResult): TableResult {
-  return { ...result, rows: result.rows.map((r) => round12(r) as Record<string, unknown>), total: result.total ? (round12(result.total) as Record<string, unknown>) : undefined };
-}
-
 export function reportViews(data: ReportData) {
   const label = data.inputs.map((i) => i.path).join(", ");
   return {
-    breakdown: rounded(breakdownView(data.breakdown, { config: data.config.source, label })),
-    queries: rounded(queriesView({ queries: data.queries, totals: data.breakdown.totals })),
-    flags: rounded(flagsView(data.flags, { label, eventsPerDay: data.events_per_day })),
-    savings: rounded(savingsView(data.savings)),
+    breakdown: breakdownView(data.breakdown, { config: data.config.source, label }),
+    queries: queriesView({ queries: data.queries, totals: data.breakdown.totals }),
+    flags: flagsView(data.flags, { label }),
+    savings: savingsView(data.savings),
   };
 }
 
 export function reportJson(data: ReportData): unknown {
   const views = reportViews(data);
   const { breakdown: _b, queries: _q, flags: _f, savings: _s, ...meta } = data;
-  return round12({
+  return {
     ...meta,
     breakdown: views.breakdown.json,
     queries: data.queries,
     flags: data.flags.flags,
     savings: { rows: data.savings.rows, scenarios: data.savings.scenarios, interval_method: data.savings.interval_method },
-  });
+  };
 }
 
 /** The bundle's files; `rawCsv` turns off the spreadsheet-formula guard in the CSVs, as for the commands. */

@@ -1,5 +1,5 @@
 // Human units for tables and Markdown: money, durations, shares, counts, bytes. Machine formats
-// (CSV, JSON) never use these; they print full-precision numbers.
+// (CSV, JSON) never use these; they print numbers to 12 significant digits (machineNumber).
 
 /**
  * Dollars: three significant digits below $1 ("$0.00160"), cents to $10k ("$1,234.56"), then
