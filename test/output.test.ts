@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Chalk } from "chalk";
-import { csvField, formatters, printResult, defaultFormat } from "../src/output/format.js";
+import { csvField, formatters, machineNumber, printResult, defaultFormat } from "../src/output/format.js";
 import type { TableResult } from "../src/output/result.js";
 import { formatBytes, formatUsd, formatMs, shareBar } from "../src/output/units.js";
 import { colorsFor } from "../src/output/colors.js";
@@ -45,6 +45,26 @@ describe("csv", () => {
     expect(csvField("\tx", true)).toBe("'\tx");
     expect(csvField("=1+1", false)).toBe("=1+1");
     expect(formatters.csv(awkward, { ...plain, rawCsv: true })).toContain("\r\n\"=HYPERLINK(\"\"x\"\")\",");
+  });
+
+  it("guards header cells too: a column may be named after an attribute key", () => {
+    const result: TableResult = { columns: [{ key: "=cmd|' /C calc'!A0", kind: "text" }, { key: "spans", kind: "int" }], rows: [{ "=cmd|' /C calc'!A0": "x", spans: 1 }] };
+    expect(formatters.csv(result, plain).split("\r\n")[0]).toBe("'=cmd|' /C calc'!A0,spans");
+    expect(formatters.csv(result, { ...plain, rawCsv: true }).split("\r\n")[0]).toBe("=cmd|' /C calc'!A0,spans");
+  });
+});
+
+describe("numbers in machine formats", () => {
+  it("have 12 significant digits, without float noise; exact integers stay whole", () => {
+    expect(machineNumber(0.00035749999999999996)).toBe(0.0003575);
+    expect(machineNumber(2.000000000000002e-5)).toBe(0.00002);
+    expect(machineNumber(0.1 + 0.2)).toBe(0.3);
+    expect(machineNumber(1 / 3)).toBe(0.333333333333);
+    expect(machineNumber(123456789012345)).toBe(123456789012345);
+    expect(machineNumber(2 ** 60 + 0.5)).toBe(1.15292150461e18);
+    const result: TableResult = { columns: [{ key: "usd", kind: "usd" }, { key: "n", kind: "int" }], rows: [{ usd: 0.1 + 0.2, n: 9007199254740991 }] };
+    expect(formatters.csv(result, plain)).toBe("usd,n\r\n0.3,9007199254740991\r\n");
+    expect(JSON.parse(formatters.json({ ...result, json: { nested: { usd: [0.1 + 0.2] } } }, plain))).toEqual({ nested: { usd: [0.3] } });
   });
 });
 
