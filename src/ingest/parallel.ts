@@ -9,7 +9,7 @@ import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import { parseLines, type JsonFormat } from "./json-lines.js";
 import { SpoolWriter, type SpoolDir } from "./spool.js";
-import { mergeStats, type IngestStats } from "./span.js";
+import { mergeStats, warn, type IngestStats } from "./span.js";
 import { READ_BYTES } from "./files.js";
 import { formatRecordLimit } from "./json-reader.js";
 import { countNewlines, runLength } from "./text.js";
@@ -286,7 +286,7 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
       skippedExamples: ends.flatMap((end) => end.skippedExamples).sort((a, b) => lineOf(a) - lineOf(b)),
       warnings: new Map(),
     });
-    for (const end of ends) mergeStats(options.stats, { skipped: 0, skippedExamples: [], warnings: new Map(end.warnings) });
+    for (const [message, count] of ends.flatMap((end) => end.warnings)) warn(options.stats, message, count);
     return { files, rows: pool.reduce((n, p) => n + p.ended!.rows, 0) };
   } finally {
     await Promise.all(pool.map((p) => p.worker.terminate()));
