@@ -314,7 +314,7 @@ FROM costed_spans GROUP BY trace_id;
 -- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
 -- NaN or infinite values (max is then NaN or inf) make the comparison false: float sums.
 SET VARIABLE adtrace_exact_sums = (
-  SELECT COALESCE(count(*) * max(greatest(weight, cost_usd * weight)) < 1e20, TRUE)
-     AND COALESCE(count(*) * max(bytes_scanned * weight) < 1e37, TRUE)
+  SELECT COALESCE(count(*) * max(greatest(weight, abs(compute_usd) * weight, abs(query_usd) * weight, abs(cost_usd) * weight)) < 1e20, TRUE)
+     AND COALESCE(count(*) * max(abs(bytes_scanned) * weight) < 1e37, TRUE)
   FROM costed_spans
 );
