@@ -400,9 +400,11 @@ describe("tables fit 100 columns", () => {
     const byStage = adtrace(["cost", "breakdown", fixture, "--format", "table"]).stdout;
     expect(byStage).toMatch(/47\.6% ███▍/); // fits as it is: bars kept
     const twoKeys = adtrace(["cost", "breakdown", fixture, "--by", "stage,attr:user_locale", "--format", "table"]).stdout;
-    // Stage names are short: they stay whole, the optional self p95 column goes.
-    expect(twoKeys).toMatch(/^aggregation\s+en-US\s+22\s+10\s+\$0\.000140\s+12\.9%/m);
-    expect(twoKeys).not.toMatch(/self p95/);
+    // Stage names are short: they stay whole; the optional self p95 column goes, then (grouped by
+    // an attribute, where the table shows $/own event) the query split.
+    expect(twoKeys).toMatch(/^aggregation\s+en-US\s+22\s+10\s+\$0\.000140\s+\$0\.000560\s+12\.9%\s+15\.6 ms\s+bigquery$/m);
+    expect(twoKeys).toMatch(/^inventory_lookup\s/m);
+    expect(twoKeys).not.toMatch(/self p95|\bquery\b/);
     const queries = adtrace(["cost", "queries", fixture, "--format", "table"]).stdout;
     expect(queries).toMatch(/^aggregation\s+bigquery\s+44\s+40\s+\$0\.000495\s+45\.7%\s+\$0\.0198\s+1\.86 GiB\s+6\.50 ms\s+SELECT \S.*…\s*$/m);
     // The CSV keeps everything whole.

@@ -51,6 +51,7 @@ export function rawLabel(w: WeightSummary | undefined): string {
 export function breakdownView(result: BreakdownResult, meta: { config: string; label: string }): TableResult {
   const { totals } = result;
   const keyColumns: Column[] = result.by.map((key) => ({ key: keyName(key), kind: "text", maxWidth: 28 }));
+  const byAttribute = result.by.some((key) => key.kind === "attr");
   const columns: Column[] = [
     ...keyColumns,
     { key: "spans", kind: "int" },
@@ -58,10 +59,11 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
     { key: "cost_per_event_usd", title: "$/event", kind: "usd" },
     // Per event of the group itself: what people look for when grouping by an attribute (a
     // locale's, a campaign's events), where $/event (÷ all events) reads low for a small group.
-    { key: "cost_per_group_event_usd", title: "$/own event", kind: "usd", machineOnly: !result.by.some((key) => key.kind === "attr") },
+    { key: "cost_per_group_event_usd", title: "$/own event", kind: "usd", machineOnly: !byAttribute },
     { key: "cost_share", title: "share", kind: "share", bar: true },
     { key: "compute_per_event_usd", title: "compute", kind: "usd", machineOnly: true },
-    { key: "query_per_event_usd", title: "query", kind: "usd" },
+    // Grouped by an attribute, a narrow table keeps $/own event and gives up the query split.
+    { key: "query_per_event_usd", title: "query", kind: "usd", optional: byAttribute ? 1 : undefined },
     { key: "p50_ms", title: "p50", kind: "ms", machineOnly: true },
     { key: "p95_ms", title: "p95", kind: "ms" },
     { key: "p99_ms", title: "p99", kind: "ms", machineOnly: true },

@@ -160,8 +160,8 @@ const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) +
 /**
  * The table's columns, cells and widths, fitted to TABLE_WIDTH by giving up, in this order and
  * only as far as needed: the share bars; characters of the widest left-aligned text column
- * (names, queries, levers; cut with …) down to MIN_TEXT_WIDTH or its title; optional columns,
- * leftmost first; text characters down to the title. Numbers are never cut. Each column is as
+ * (names, queries, levers; cut with …) down to MIN_TEXT_WIDTH or its title; optional columns
+ * (Column.optional's order); text characters down to the title. Numbers are never cut. Each column is as
  * wide as its widest cell.
  */
 function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; total?: string[]; widths: number[] } {
@@ -181,8 +181,9 @@ function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; 
   }
   const titleWidth = (c: Column) => displayWidth(c.title ?? c.key);
   shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));
+  const dropRank = (c: Column) => (c.optional === true ? 0 : c.optional ?? Infinity);
   while (tableWidth(fitted.widths) > TABLE_WIDTH && columns.some((c) => c.optional)) {
-    const drop = columns.findIndex((c) => c.optional);
+    const drop = columns.reduce((best, c, i) => (dropRank(c) < dropRank(columns[best]!) ? i : best), 0);
     columns = columns.filter((_, i) => i !== drop);
     fitted = render();
     shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));

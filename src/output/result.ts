@@ -15,8 +15,11 @@ export interface Column {
   humanOnly?: boolean;
   /** Truncate text to this many characters in the table. */
   maxWidth?: number;
-  /** A table too wide for the terminal may leave this column out (CSV, JSON and Markdown keep it). */
-  optional?: boolean;
+  /**
+   * A table too wide for the terminal may leave this column out (CSV, JSON and Markdown keep it).
+   * `true` columns give way first, leftmost first; then numbered ones, lowest number first.
+   */
+  optional?: true | number;
   align?: "left" | "right";
 }
 
