@@ -241,7 +241,11 @@ describe("pull writes the same summary every run", () => {
       rmSync(db, { force: true });
       const out: Record<string, string> = {};
       process.env.PGPASSWORD = server.password;
-      rendered("pull", pullSummary(await pullSpans({ url, table: "spans", db })), out);
+      try {
+        rendered("pull", pullSummary(await pullSpans({ url, table: "spans", db })), out);
+      } finally {
+        delete process.env.PGPASSWORD;
+      }
       rmSync(db, { force: true });
       return out;
     };
