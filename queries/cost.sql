@@ -198,12 +198,15 @@ FROM dq JOIN sq ON dq.g1 IS NOT DISTINCT FROM sq.g1 AND dq.g2 IS NOT DISTINCT FR
 -- Sampling weights: stored traces and spans, estimated events and spans, unknown and disagreeing weights, and the session's mode (--unweighted, --assume-weight).
 SELECT (SELECT count(*) FROM event_weights) AS stored_traces,
        (SELECT adtrace_sum(w, 1e18) FROM event_weights) AS estimated_events,
-       count(*) AS stored_spans,
-       adtrace_sum(weight, 1e18) AS estimated_spans,
-       min(weight) AS min_weight,
-       max(weight) AS max_weight,
-       count(*) FILTER (WHERE unknown_weight) AS unknown_weight_spans,
-       count(DISTINCT trace_id) FILTER (WHERE trace_weights_disagree) AS disagreeing_traces,
+       stored_spans, estimated_spans, min_weight, max_weight, unknown_weight_spans, disagreeing_traces,
        getvariable('adtrace_lists').weighted AS weighted,
        getvariable('adtrace_lists').assume_weight AS assume_weight
-FROM costed_spans;
+FROM _span_summary;
+
+-- name: cost_sources
+-- How the stored spans were priced: from explicit cost attributes, from the price book, not at all.
+SELECT explicit_spans, price_book_spans, unpriced_spans FROM _span_summary;
+
+-- name: bad_values
+-- Attributes that carried a value out of range (ignored for pricing or weighting), with the kind of value and the spans, most first.
+SELECT attribute, kind, spans FROM _bad_values ORDER BY spans DESC, attribute, kind;

@@ -11,7 +11,26 @@ CREATE OR REPLACE TEMP TABLE warehouse_prices (
 );
 
 -- name: create_macros
--- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_sum(v, scale), an order-independent sum; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart.
+-- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_sum(v, scale), an order-independent sum; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart; adtrace_in_range(v, lo, hi), a number the model may use.
+-- A number read from an attribute is used only when finite and within [lo, hi]; anything else
+-- (text, NaN, Infinity, 1e400, a value no real span could carry) is NULL: ignored, and named in a
+-- note (the ranges: README, "Cost model").
+CREATE OR REPLACE TEMP MACRO adtrace_in_range(v, lo, hi) AS (CASE WHEN isfinite(v) AND v >= lo AND v <= hi THEN v END);
+-- The ranges, one per kind of value (src/output/cost-views.ts words them, kept in step). Upper
+-- bounds lie far past any real span and keep every product and sum finite and every cast exact.
+-- $ per span: a billion.
+CREATE OR REPLACE TEMP MACRO adtrace_usd(t) AS (adtrace_in_range(TRY_CAST(t AS DOUBLE), 0, 1e9));
+-- Bytes a query scanned or billed: 2^60 (1 EiB) fits a BIGINT, 1e30 does not.
+CREATE OR REPLACE TEMP MACRO adtrace_bytes(t) AS (adtrace_in_range(TRY_CAST(t AS DOUBLE), 0, 1152921504606846976));
+-- Snowflake credits one query used: a million (a 6XLARGE warehouse burns 512 an hour).
+CREATE OR REPLACE TEMP MACRO adtrace_credits(t) AS (adtrace_in_range(TRY_CAST(t AS DOUBLE), 0, 1e6));
+-- Redshift Serverless RPU-seconds one query used: a billion (1024 RPUs for 11 days).
+CREATE OR REPLACE TEMP MACRO adtrace_rpu_seconds(t) AS (adtrace_in_range(TRY_CAST(t AS DOUBLE), 0, 1e9));
+-- vCPUs behind a span: from a millicore (Kubernetes' smallest CPU unit) to a million.
+CREATE OR REPLACE TEMP MACRO adtrace_vcpus(t) AS (adtrace_in_range(TRY_CAST(t AS DOUBLE), 0.001, 1e6));
+-- A sampling weight (1-in-N) from 1 to 2^62, legacy ot=p's largest; a probability its inverse.
+CREATE OR REPLACE TEMP MACRO adtrace_one_in_n(t) AS (adtrace_in_range(TRY_CAST(t AS DOUBLE), 1, 4611686018427387904));
+CREATE OR REPLACE TEMP MACRO adtrace_probability(t) AS (adtrace_in_range(TRY_CAST(t AS DOUBLE), 2.168404344971009e-19, 1));
 -- How a dialect quotes: 'dq' — double quotes delimit strings, backslashes escape, # starts a
 -- comment, triple quotes (BigQuery, MySQL, Spark SQL, Hive); 'bs' — backslashes escape in '…'
 -- (Snowflake, ClickHouse, Redshift); 'std' — only '' escapes a quote, but for E'…' strings (Trino,
@@ -189,40 +208,52 @@ base AS NOT MATERIALIZED (
          regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
          regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
          regexp_extract(ot, '(?:^|;)p:([^;]*)', 1) AS p,
-         COALESCE(TRY_CAST(s.attributes['sampleRate'] AS DOUBLE), TRY_CAST(s.attributes['SampleRate'] AS DOUBLE)) AS one_in_n,
-         TRY_CAST(s.attributes['_sample_rate'] AS DOUBLE) AS dd_rate,
-         CASE WHEN s.attributes['sampler.type'] = 'probabilistic' THEN TRY_CAST(s.attributes['sampler.param'] AS DOUBLE) END AS jaeger_rate,
+         -- Rates outside their range (NaN, Infinity, 0, text) are no rate: the span says it was
+         -- sampled without a usable one (unknown weight), and the value is named in a note.
+         COALESCE(adtrace_one_in_n(s.attributes['sampleRate']), adtrace_one_in_n(s.attributes['SampleRate'])) AS one_in_n,
+         adtrace_probability(s.attributes['_sample_rate']) AS dd_rate,
+         CASE WHEN s.attributes['sampler.type'] = 'probabilistic' THEN adtrace_probability(s.attributes['sampler.param']) END AS jaeger_rate,
          CASE
            WHEN th <> '' AND regexp_full_match(th, '[0-9a-f]{1,14}') THEN 72057594037927936.0 / (72057594037927936.0 - CAST(('0x' || rpad(th, 14, '0')) AS UBIGINT))
            WHEN p <> '' AND regexp_full_match(p, '[0-9]{1,2}') AND CAST(p AS INTEGER) <= 62 THEN pow(2, CAST(p AS INTEGER))
-           WHEN one_in_n >= 1 THEN one_in_n
-           WHEN dd_rate > 0 AND dd_rate <= 1 THEN 1 / dd_rate
-           WHEN jaeger_rate > 0 AND jaeger_rate <= 1 THEN 1 / jaeger_rate
+           WHEN one_in_n IS NOT NULL THEN one_in_n
+           WHEN dd_rate IS NOT NULL THEN 1 / dd_rate
+           WHEN jaeger_rate IS NOT NULL THEN 1 / jaeger_rate
          END AS carried,
          COALESCE(th <> '' OR p <> '' OR s.attributes['sampleRate'] IS NOT NULL OR s.attributes['SampleRate'] IS NOT NULL
            OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic', FALSE) AND carried IS NULL AS says_sampled,
          -- The OpenTelemetry names below are ours, not user input; only config lists go through variables.
          lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])) AS db_system,
          list_transform(getvariable('adtrace_lists').cost, x -> s.attributes[x]) AS cost_texts,
-         list_filter(list_transform(cost_texts, x -> TRY_CAST(x AS DOUBLE)), v -> v IS NOT NULL AND isfinite(v) AND v >= 0)[1] AS explicit_usd,
-         -- A cost attribute that is there but not a finite number ≥ 0 is ignored (that part is
+         list_filter(list_transform(cost_texts, x -> adtrace_usd(x)), v -> v IS NOT NULL)[1] AS explicit_usd,
+         -- A cost attribute that is there but not a number in range is ignored (that part is
          -- priced from usage instead), and counted.
-         TRY_CAST(s.attributes['cost.compute_usd'] AS DOUBLE) AS split_compute_text_usd,
-         CASE WHEN isfinite(split_compute_text_usd) AND split_compute_text_usd >= 0 THEN split_compute_text_usd END AS split_compute_usd,
+         adtrace_usd(s.attributes['cost.compute_usd']) AS split_compute_usd,
          s.attributes['cost.compute_usd'] IS NOT NULL AND split_compute_usd IS NULL AS bad_split_compute,
-         TRY_CAST(s.attributes['cost.query_usd'] AS DOUBLE) AS split_query_text_usd,
-         CASE WHEN isfinite(split_query_text_usd) AND split_query_text_usd >= 0 THEN split_query_text_usd END AS split_query_usd,
+         adtrace_usd(s.attributes['cost.query_usd']) AS split_query_usd,
          s.attributes['cost.query_usd'] IS NOT NULL AND split_query_usd IS NULL AS bad_split_query,
          (explicit_usd IS NULL AND len(list_filter(cost_texts, x -> x IS NOT NULL)) > 0) OR bad_split_compute OR bad_split_query AS invalid_cost,
          COALESCE(s.attributes['db.statement'], s.attributes['db.query.text']) AS statement,
-         list_filter(list_transform(getvariable('adtrace_lists').bytes, x -> TRY_CAST(s.attributes[x] AS DOUBLE)), v -> v IS NOT NULL AND v >= 0)[1] AS bytes_attr,
-         CASE WHEN s.attributes['snowflake.credits_used'] IS NOT NULL OR s.attributes['db.credits_used'] IS NOT NULL THEN
-           list_filter([TRY_CAST(s.attributes['snowflake.credits_used'] AS DOUBLE), TRY_CAST(s.attributes['db.credits_used'] AS DOUBLE)], v -> v IS NOT NULL AND v >= 0)[1] END AS credits_attr,
+         -- Usage: the first attribute of each list with a value in range; one out of range is
+         -- ignored as if absent (so the next one, or the price book's default, applies).
+         list_filter(list_transform(getvariable('adtrace_lists').bytes, x -> adtrace_bytes(s.attributes[x])), v -> v IS NOT NULL)[1] AS bytes_attr,
+         COALESCE(adtrace_credits(s.attributes['snowflake.credits_used']), adtrace_credits(s.attributes['db.credits_used'])) AS credits_attr,
          upper(COALESCE(s.attributes['snowflake.warehouse.size'], s.attributes['db.warehouse.size'])) AS size_attr,
-         CASE WHEN s.attributes['redshift.rpu_seconds'] IS NOT NULL OR s.attributes['db.rpu_seconds'] IS NOT NULL THEN
-           list_filter([TRY_CAST(s.attributes['redshift.rpu_seconds'] AS DOUBLE), TRY_CAST(s.attributes['db.rpu_seconds'] AS DOUBLE)], v -> v IS NOT NULL AND v >= 0)[1] END AS rpu_seconds_attr,
-         CASE WHEN s.attributes['compute.vcpus'] IS NOT NULL OR s.attributes['host.cpu.count'] IS NOT NULL THEN
-           list_filter([TRY_CAST(s.attributes['compute.vcpus'] AS DOUBLE), TRY_CAST(s.attributes['host.cpu.count'] AS DOUBLE)], v -> v IS NOT NULL AND v > 0)[1] END AS vcpus_attr
+         COALESCE(adtrace_rpu_seconds(s.attributes['redshift.rpu_seconds']), adtrace_rpu_seconds(s.attributes['db.rpu_seconds'])) AS rpu_seconds_attr,
+         COALESCE(adtrace_vcpus(s.attributes['compute.vcpus']), adtrace_vcpus(s.attributes['host.cpu.count'])) AS vcpus_attr,
+         -- Attributes that are there with a value out of range, named with the kind of value the
+         -- note explains; NULL for nearly every span.
+         list_concat(
+           list_transform(list_filter(getvariable('adtrace_lists').cost, x -> s.attributes[x] IS NOT NULL AND adtrace_usd(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'usd'}),
+           list_transform(list_filter(['cost.compute_usd', 'cost.query_usd'], x -> s.attributes[x] IS NOT NULL AND adtrace_usd(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'usd'}),
+           list_transform(list_filter(getvariable('adtrace_lists').bytes, x -> s.attributes[x] IS NOT NULL AND adtrace_bytes(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'bytes'}),
+           list_transform(list_filter(['snowflake.credits_used', 'db.credits_used'], x -> s.attributes[x] IS NOT NULL AND adtrace_credits(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'credits'}),
+           list_transform(list_filter(['redshift.rpu_seconds', 'db.rpu_seconds'], x -> s.attributes[x] IS NOT NULL AND adtrace_rpu_seconds(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'rpu_seconds'}),
+           list_transform(list_filter(['compute.vcpus', 'host.cpu.count'], x -> s.attributes[x] IS NOT NULL AND adtrace_vcpus(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'vcpus'}),
+           list_transform(list_filter(['sampleRate', 'SampleRate'], x -> s.attributes[x] IS NOT NULL AND adtrace_one_in_n(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'one_in_n'}),
+           list_transform(list_filter(['_sample_rate', CASE WHEN s.attributes['sampler.type'] = 'probabilistic' THEN 'sampler.param' END],
+             x -> s.attributes[x] IS NOT NULL AND adtrace_probability(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'probability'})
+         ) AS bad_list
   FROM spans s
 ),
 trace_weight AS (
@@ -230,8 +261,7 @@ trace_weight AS (
   -- trace carries (the root's, else the largest any span carries). Config rules apply only to
   -- spans whose trace carries nothing: they describe per-span sampling policies.
   SELECT trace_id,
-         COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight,
-         count(DISTINCT carried) > 1 AS disagrees
+         COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight
   FROM base WHERE carried IS NOT NULL GROUP BY trace_id
 ),
 enriched AS (
@@ -239,7 +269,6 @@ enriched AS (
          COALESCE(a.stage, k.base_stage, 'other') AS stage,
          greatest(0, b.duration_ns - COALESCE(cv.covered_ns, 0)) AS self_ns,
          b.says_sampled AND tw.weight IS NULL AND rw.weight IS NULL AS unknown_weight,
-         COALESCE(tw.disagrees, FALSE) AS trace_weights_disagree,
          CASE WHEN NOT getvariable('adtrace_lists').weighted THEN 1.0
               WHEN b.says_sampled AND tw.weight IS NULL AND rw.weight IS NULL THEN getvariable('adtrace_lists').assume_weight
               ELSE COALESCE(b.carried, tw.weight, rw.weight, 1.0) END AS weight,
@@ -280,7 +309,7 @@ costed AS (
 )
 SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, attributes,
        stage, self_ns,
-       CAST(weight AS DOUBLE) AS weight, unknown_weight, trace_weights_disagree,
+       CAST(weight AS DOUBLE) AS weight, unknown_weight,
        CASE cost_source
          WHEN 'explicit' THEN CASE WHEN warehouse IS NULL THEN explicit_usd ELSE 0 END
          WHEN 'split' THEN CASE WHEN bad_split_compute THEN COALESCE(derived_compute_usd, 0) ELSE COALESCE(split_compute_usd, 0) END
@@ -300,15 +329,20 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        CASE WHEN warehouse IS NOT NULL THEN statement END AS statement,
        cost_source,
        cost_source IN ('none', 'partial') AS is_unpriced,
-       invalid_cost
+       invalid_cost,
+       CASE WHEN len(bad_list) > 0 THEN bad_list END AS bad_values
 FROM costed;
 
 
 -- name: event_weights
--- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — and its end-to-end duration; then whether adtrace_sum can be exact in this session.
+-- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration and whether its spans' weights differ; then whether adtrace_sum can be exact in this session.
 CREATE OR REPLACE TEMP TABLE event_weights AS
 SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w,
-       max(start_ns + duration_ns) - min(start_ns) AS e2e_ns
+       max(start_ns + duration_ns) - min(start_ns) AS e2e_ns,
+       -- Spans whose own rates differ, or a sampling rule that matched some spans and not the
+       -- others (a child carrying the attribute, its root not): each span keeps its weight and
+       -- the event counts with w, so such traces are counted and reported.
+       min(weight) <> max(weight) AS weights_disagree
 FROM costed_spans GROUP BY trace_id;
 -- Every sum adds at most count(*) terms no larger than the largest weighted value: scaled, that
 -- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
@@ -318,3 +352,21 @@ SET VARIABLE adtrace_exact_sums = (
      AND COALESCE(count(*) * max(abs(bytes_scanned) * weight) < 1e37, TRUE)
   FROM costed_spans
 );
+
+-- name: span_summary
+-- Once per session, the counts every analysis reports: sampling weights, how spans were priced (explicit cost attributes, the price book, not at all), and attributes whose values were out of range.
+CREATE OR REPLACE TEMP TABLE _span_summary AS
+SELECT count(*) AS stored_spans,
+       adtrace_sum(weight, 1e18) AS estimated_spans,
+       min(weight) AS min_weight,
+       max(weight) AS max_weight,
+       count(*) FILTER (WHERE unknown_weight) AS unknown_weight_spans,
+       (SELECT count(*) FROM event_weights WHERE weights_disagree) AS disagreeing_traces,
+       count(*) FILTER (WHERE cost_source IN ('explicit', 'split')) AS explicit_spans,
+       count(*) FILTER (WHERE cost_source = 'derived') AS price_book_spans,
+       count(*) FILTER (WHERE is_unpriced) AS unpriced_spans
+FROM costed_spans;
+CREATE OR REPLACE TEMP TABLE _bad_values AS
+SELECT b.attribute, b.kind, count(*) AS spans
+FROM (SELECT unnest(bad_values) AS b FROM costed_spans WHERE bad_values IS NOT NULL)
+GROUP BY b.attribute, b.kind;

@@ -32,7 +32,7 @@ export function buildProgram(): Command {
     .option("--max-record-size <size>", "largest single record read (a JSON Lines line, an element of a large document), e.g. 64MiB (default 256MiB)")
     .option("--unweighted", "ignore sampling weights: every stored span and trace counts once")
     .option("--assume-weight <w>", "weight for spans marked sampled without a usable rate (default 1, reported)")
-    .option("--sample-rate <pattern=rate>", "sampling rate for spans that carry none: name glob, service:GLOB or attr:KEY=GLOB (repeatable)", collect)
+    .option("--sample-rate <pattern=rate>", "sampling rate for spans that carry none: name glob, service:GLOB or attr:KEY=GLOB (repeatable); an event counts with its root's weight", collect)
     .option("--raw-csv", "do not guard CSV cells that start with = + - @ against spreadsheet formulas")
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--debug", "show stack traces for errors")
@@ -48,6 +48,11 @@ Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl
   $ adtrace load exports/*.jsonl.gz --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
   $ adtrace inspect fixtures/auction/zipkin.json --format json
+
+Sampling: each span keeps its own weight (its tracestate or sampler attributes, else its trace's,
+else --sample-rate and config rules); an event counts with its root span's weight. A rule that
+weights a child but not its root (attr:KEY=GLOB on an attribute the root lacks) leaves the trace's
+weights disagreeing: counted and reported, as for spans that carry different rates.
 
 Exit codes: 0 ok, 1 a check failed (--fail-on-flag, diff gates), 2 bad usage, bad input or no room to
 write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`);

@@ -454,3 +454,57 @@ describe("runs", () => {
     expect(readdirSync(outDir)).toEqual([]);
   });
 });
+
+describe("non-finite and out-of-range values are data errors, never internal errors (issue 14, item 5)", () => {
+  // One event per value the issue found: each span lasts 1 s with no children.
+  const cases: [string, Record<string, string>][] = [
+    ["db.bytes_billed", { "db.system": "bigquery", "db.bytes_billed": "Infinity" }],
+    ["db.bytes_billed", { "db.system": "bigquery", "db.bytes_billed": "1e30" }],
+    ["compute.vcpus", { "compute.vcpus": "Infinity" }],
+    ["snowflake.credits_used", { "db.system": "snowflake", "snowflake.credits_used": "1e400" }],
+    ["SampleRate", { SampleRate: "NaN" }],
+    ["SampleRate", { SampleRate: "Infinity" }],
+  ];
+  const path = () => file("out-of-range.json", otlpDocument(cases.map(([, attrs], i) => ({ trace: traceId(i + 1), id: spanId(i + 1), name: `s${i}`, startMs: 0, durationMs: 1000, attrs }))));
+
+  it("every analysis exits 0 with finite figures in every cell, and names each attribute in a note", () => {
+    const input = path();
+    const csv = adtrace(["cost", "breakdown", input, "--format", "csv"]);
+    expect(csv.code, csv.stderr).toBe(0);
+    const [header, ...lines] = csv.stdout.trim().split("\r\n");
+    const last = header!.split(",").indexOf("warehouse");
+    for (const line of lines) {
+      // stage, then numbers up to the warehouse column (a quoted list): none empty, none infinite.
+      const cells = line.replace(/,"[^"]*"$/, ",").split(",");
+      for (const cell of cells.slice(1, last)) expect(Number.isFinite(Number(cell)) && cell !== "", line).toBe(true);
+    }
+    expect(csv.stderr).toMatch(/^note: 2 span\(s\): bad value in db\.bytes_billed \(expected 0 to 2\^60 bytes, 1 EiB\): ignored;/m);
+    expect(csv.stderr).toMatch(/^note: 1 span\(s\): bad value in compute\.vcpus \(expected 0\.001 to 1e6 vCPUs\): ignored;/m);
+    expect(csv.stderr).toMatch(/^note: 1 span\(s\): bad value in snowflake\.credits_used \(expected 0 to 1e6 credits\): ignored;/m);
+    expect(csv.stderr).toMatch(/^note: 2 span\(s\): bad value in SampleRate \(expected a 1-in-N rate from 1 to 2\^62\): ignored;/m);
+    // The two BigQuery queries have no usable bytes: unpriced, so no "every span priced".
+    expect(csv.stderr).toMatch(/^note: 2 unpriced span\(s\)/m);
+    expect(csv.stderr).not.toMatch(/every span priced/);
+    const table = adtrace(["cost", "breakdown", input, "--format", "table"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).not.toMatch(/∞|\$1\.00T|~– events/);
+    const out = JSON.parse(adtrace(["cost", "breakdown", input, "--format", "json", "-q"]).stdout);
+    expect(out.events).toBe(6);
+    expect(out.bad_values).toEqual([
+      { attribute: "SampleRate", kind: "one_in_n", spans: 2 },
+      { attribute: "db.bytes_billed", kind: "bytes", spans: 2 },
+      { attribute: "compute.vcpus", kind: "vcpus", spans: 1 },
+      { attribute: "snowflake.credits_used", kind: "credits", spans: 1 },
+    ]);
+    expect(out.cost_sources).toEqual({ explicit: 0, price_book: 4, unpriced: 2 });
+    for (const value of Object.values(out.total)) if (typeof value !== "string") expect(Number.isFinite(value), JSON.stringify(out.total)).toBe(true);
+    // 1 s of compute at 1 vCPU ($0.0425/h) per span, plus XSMALL × 1 s × $3.00 for the Snowflake query.
+    expect(out.total.total_cost_usd).toBeCloseTo((6 * 0.0425) / 3600 + 3 / 3600, 15);
+    for (const command of [["cost", "queries"], ["cost", "flags"], ["savings", "--tune", "other=0.1"], ["inspect"]]) {
+      const r = adtrace([...command, input, "--format", "json"]);
+      expect(r.code, `${command.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stderr, command.join(" ")).toMatch(/bad value in compute\.vcpus/);
+      expect(JSON.parse(r.stdout).bad_values, command.join(" ")).toHaveLength(4);
+    }
+  });
+});

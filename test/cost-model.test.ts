@@ -322,3 +322,59 @@ describe("breakdown arithmetic", () => {
     });
   });
 });
+
+describe("non-finite and out-of-range usage values (issue 14, item 5)", () => {
+  // Each span lasts 1 s and has no children: compute = 1 s × vCPUs × $0.0425/h = vCPUs × 0.0425 / 3600.
+  const SECOND_USD = 0.0425 / 3600;
+  const one = (id: number, attrs: Record<string, string>): TestSpan => ({ trace: traceId(id), id: spanId(id), name: `s${id}`, startMs: 0, durationMs: 1000, attrs });
+  const spans: TestSpan[] = [
+    one(1, { "db.system": "bigquery", "db.bytes_billed": "Infinity" }),
+    // The next bytes attribute prices it: 1 TiB × $6.25.
+    one(2, { "db.system": "bigquery", "db.bytes_billed": "1e30", "db.bytes_scanned": String(2 ** 40) }),
+    // The bound itself is accepted: 2^60 B = 2^20 TiB × $6.25 = $6,553,600.
+    one(3, { "db.system": "bigquery", "db.bytes_billed": String(2 ** 60) }),
+    one(4, { "compute.vcpus": "Infinity" }),
+    // compute.vcpus out of range, host.cpu.count used: 4 vCPUs.
+    one(5, { "compute.vcpus": "NaN", "host.cpu.count": "4" }),
+    // Credits out of range: XSMALL (1 credit/hour) × 1 s × $3.00 instead.
+    one(6, { "db.system": "snowflake", "snowflake.credits_used": "1e400" }),
+    one(7, { "db.system": "snowflake", "snowflake.credits_used": "2e6" }),
+    // RPU-seconds out of range: 8 base RPUs × 1 s × $0.375/RPU-hour instead.
+    one(8, { "db.system": "redshift", "redshift.rpu_seconds": "Infinity" }),
+    // An explicit cost past $1e9: ignored, priced from usage.
+    one(9, { "cost.usd": "1e300" }),
+  ];
+
+  it("are ignored for pricing (the next attribute or the book's default applies), counted per attribute, and never reach a sum", async () => {
+    await withModelDb(spans, async (db) => {
+      const q = async (n: number) => Number((await span(db, spanId(n))).query_usd);
+      const c = async (n: number) => Number((await span(db, spanId(n))).compute_usd);
+      const one = await span(db, spanId(1));
+      expect([one.cost_source, one.is_unpriced, one.bytes_scanned, Number(one.query_usd)]).toEqual(["partial", true, null, 0]);
+      expect(await q(2)).toBeCloseTo(6.25, 12);
+      expect(await q(3)).toBeCloseTo(6.25 * 2 ** 20, 6);
+      expect(Number((await span(db, spanId(3))).bytes_scanned)).toBe(2 ** 60);
+      expect(await c(4)).toBeCloseTo(SECOND_USD, 15);
+      expect(await c(5)).toBeCloseTo(4 * SECOND_USD, 15);
+      expect(await q(6)).toBeCloseTo(3 / 3600, 15);
+      expect(await q(7)).toBeCloseTo(3 / 3600, 15);
+      expect(await q(8)).toBeCloseTo((8 / 3600) * 0.375, 15);
+      expect([Number((await span(db, spanId(9))).cost_usd), (await span(db, spanId(9))).cost_source]).toEqual([SECOND_USD, "derived"]);
+      // Every figure finite: no sum picked up an Infinity or a NaN.
+      const [finite] = await db.all(`SELECT bool_and(isfinite(cost_usd) AND isfinite(compute_usd) AND isfinite(query_usd) AND isfinite(weight)) AS ok FROM costed_spans`);
+      expect(finite!.ok).toBe(true);
+      const t = await totals(db);
+      expect(Number.isFinite(t.cost_per_event_usd)).toBe(true);
+      const { pricingSummary } = await import("../src/core/breakdown.js");
+      const p = await pricingSummary(db);
+      expect(p.cost_sources).toEqual({ explicit: 0, price_book: 8, unpriced: 1 });
+      expect(p.bad_values).toEqual([
+        { attribute: "snowflake.credits_used", kind: "credits", spans: 2 },
+        { attribute: "compute.vcpus", kind: "vcpus", spans: 2 },
+        { attribute: "cost.usd", kind: "usd", spans: 1 },
+        { attribute: "db.bytes_billed", kind: "bytes", spans: 2 },
+        { attribute: "redshift.rpu_seconds", kind: "rpu_seconds", spans: 1 },
+      ].sort((a, b) => b.spans - a.spans || a.attribute.localeCompare(b.attribute)));
+    });
+  });
+});

@@ -147,6 +147,24 @@ describe("sampling weights through the CLI", () => {
     expect(rawJson.weights.weighted).toBe(false);
   });
 
+  it("--sample-rate 'attr:…' matching children but not their root: the traces are counted as disagreeing and warned about", () => {
+    // Three events; in events 1 and 2 only the child carries user_locale=en, so the rule weights
+    // it 10 and its root 1. Event 3 carries no locale. Each event counts with its root's weight.
+    const spans: TestSpan[] = [1, 2, 3].flatMap((n) => [
+      { trace: traceId(n), id: spanId(10 * n), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": "0.001" } },
+      { trace: traceId(n), id: spanId(10 * n + 1), parent: spanId(10 * n), name: "tracker.events.write", startMs: 1, durationMs: 2,
+        attrs: { "cost.usd": "0.002", ...(n < 3 ? { user_locale: "en" } : {}) } },
+    ]);
+    const file = writeTemp("rule.json", otlpDocument(spans));
+    for (const command of [["cost", "breakdown"], ["cost", "flags"], ["savings", "--tune", "tracking=0.1"]]) {
+      const r = adtrace([...command, file, "--sample-rate", "attr:user_locale=en=0.1", "--format", "json"]);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.weights, command.join(" ")).toMatchObject({ disagreeing_traces: 2, stored_traces: 3, estimated_events: 3 });
+      expect(r.stderr, command.join(" ")).toMatch(/2 trace\(s\) whose spans carry different sampling rates \(their own, or a sampling rule that matched some spans and not the root\): each span keeps its own weight; the event counts with its root's\./);
+    }
+  });
+
   it("--assume-weight gives spans of unknown weight the weight stated, and every output says so", () => {
     // Trace 1 is marked sampled with an unusable threshold (th:zz): 3 more events with --assume-weight 4.
     const lines = readFileSync(plain, "utf8").trim().split("\n");

@@ -33,6 +33,16 @@ describe("weight parsers", () => {
     ["th over 14 digits is unknown", { traceState: "ot=th:fffffffffffffff" }, "unknown"],
     ["p out of range is unknown", { traceState: "ot=p:63" }, "unknown"],
     ["probabilistic without a rate is unknown", { attrs: { "sampler.type": "probabilistic" } }, "unknown"],
+    // Rates out of range are no rate (issue 14, item 5): a weight is finite and from 1 to 2^62.
+    ["SampleRate NaN is unknown", { attrs: { SampleRate: "NaN" } }, "unknown"],
+    ["SampleRate Infinity is unknown", { attrs: { SampleRate: "Infinity" } }, "unknown"],
+    ["sampleRate 1e400 is unknown", { attrs: { sampleRate: "1e400" } }, "unknown"],
+    ["sampleRate 1e300 (past 2^62) is unknown", { attrs: { sampleRate: "1e300" } }, "unknown"],
+    ["sampleRate 0.5 (below 1) is unknown", { attrs: { sampleRate: "0.5" } }, "unknown"],
+    ["a bad sampleRate beside a good SampleRate takes the good one", { attrs: { sampleRate: "NaN", SampleRate: "5" } }, 5],
+    ["_sample_rate NaN is unknown", { attrs: { _sample_rate: "NaN" } }, "unknown"],
+    ["_sample_rate 1e-300 (weight past 2^62) is unknown", { attrs: { _sample_rate: "1e-300" } }, "unknown"],
+    ["Jaeger sampler.param NaN is unknown", { attrs: { "sampler.type": "probabilistic", "sampler.param": "NaN" } }, "unknown"],
   ];
   it.each(cases)("%s", async (_name, extra, expected) => {
     await withModelDb([one(1, extra)], async (db) => {
@@ -78,12 +88,37 @@ describe("weight parsers", () => {
       const w = Object.fromEntries((await db.all("SELECT name, weight FROM costed_spans")).map((r) => [r.name, Number(r.weight)]));
       expect(w).toEqual({ root: 4, child: 4, other: 2, "db.query": 10, plain: 1 });
       const summary = await weightSummary(db);
-      expect(summary.disagreeing_traces).toBe(1);
+      // Trace 5's spans carry different rates; trace 6's db.query is weighted by a rule and plain is not.
+      expect(summary.disagreeing_traces).toBe(2);
       // Events: trace 5 counts with its root's weight 4; trace 6 has two roots and counts with the larger, 10.
       expect(summary.estimated_events).toBe(4 + 10);
     } finally {
       db.close();
     }
+  });
+});
+
+describe("sampling rules that match a child and not its root (issue 13, item 7)", () => {
+  // Two events. In event 1 only the child carries user_locale=en, so --sample-rate
+  // 'attr:user_locale=en=0.1' weights the child 10 and its root, which does not carry the
+  // attribute, 1: the trace's weights disagree. Event 2's spans carry no locale: weight 1 throughout.
+  const spans: TestSpan[] = [
+    { trace: traceId(1), id: spanId(1), name: "root", startMs: 0, durationMs: 10 },
+    { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "child", startMs: 1, durationMs: 2, attrs: { user_locale: "en" } },
+    { trace: traceId(2), id: spanId(3), name: "root", startMs: 0, durationMs: 10 },
+    { trace: traceId(2), id: spanId(4), parent: spanId(3), name: "child", startMs: 1, durationMs: 2 },
+  ];
+
+  it("counts the trace as disagreeing; the event takes its root's weight", async () => {
+    await withModelDb(spans, async (db) => {
+      const w = (await db.all("SELECT span_id, weight FROM costed_spans ORDER BY span_id")).map((r) => Number(r.weight));
+      expect(w).toEqual([1, 10, 1, 1]);
+      const summary = await weightSummary(db);
+      expect(summary.disagreeing_traces).toBe(1);
+      // Events: each counts with its root's weight, 1 + 1.
+      expect(summary.estimated_events).toBe(2);
+      expect(summary.estimated_spans).toBe(13);
+    }, undefined, { sampleRates: [{ match: { attribute: { user_locale: "en" } }, rate: 0.1 }] });
   });
 });
 

@@ -61,6 +61,7 @@ export interface BreakdownResult {
   omitted: { groups: number; cost_per_event_usd: number; cost_share: number } | null;
   totals: Totals;
   weights: WeightSummary;
+  pricing: Pricing;
 }
 
 const MAX_KEYS = 3;
@@ -160,7 +161,7 @@ export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise
         cost_share: left.reduce((s, g) => s + g.cost_share, 0),
       }
     : null;
-  return { by, groups, omitted, totals: await totals(db), weights };
+  return { by, groups, omitted, totals: await totals(db), weights, pricing: await pricingSummary(db) };
 }
 
 function keysOf(row: Row, by: GroupKey[]): Record<string, string> {
@@ -192,6 +193,38 @@ export async function weightSummary(db: Db): Promise<WeightSummary> {
     estimated_spans: roundCount(n("estimated_spans")), min_weight: n("min_weight"), max_weight: n("max_weight"),
     unknown_weight_spans: n("unknown_weight_spans"), disagreeing_traces: n("disagreeing_traces"),
     weighted: r!.weighted !== false, assumed_weight: Number(r!.assume_weight ?? 1),
+  };
+}
+
+/** How many stored spans the model priced from explicit cost attributes, from the price book, or not at all. */
+export interface CostSources {
+  explicit: number;
+  price_book: number;
+  unpriced: number;
+}
+
+/** The kind of value an attribute holds, which sets the range the model accepts (queries/model.sql). */
+export type ValueKind = "usd" | "bytes" | "credits" | "rpu_seconds" | "vcpus" | "one_in_n" | "probability";
+
+/** Spans whose attribute held a value out of its kind's range: ignored for pricing or weighting. */
+export interface BadValue {
+  attribute: string;
+  kind: ValueKind;
+  spans: number;
+}
+
+/** What every analysis says about pricing: where costs came from and which values were ignored. */
+export interface Pricing {
+  cost_sources: CostSources;
+  bad_values: BadValue[];
+}
+
+export async function pricingSummary(db: Db): Promise<Pricing> {
+  const [r] = await db.query("cost.cost_sources");
+  const bad = await db.query("cost.bad_values");
+  return {
+    cost_sources: { explicit: Number(r!.explicit_spans ?? 0), price_book: Number(r!.price_book_spans ?? 0), unpriced: Number(r!.unpriced_spans ?? 0) },
+    bad_values: bad.map((b) => ({ attribute: String(b.attribute), kind: b.kind as ValueKind, spans: Number(b.spans) })),
   };
 }
 
@@ -242,7 +275,7 @@ export interface QueryRow {
   query: string;
 }
 
-export async function warehouseQueries(db: Db, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals }> {
+export async function warehouseQueries(db: Db, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals; pricing: Pricing }> {
   const rows = await db.query("cost.queries");
   const queries = rows.map((r) => ({
     stage: String(r.stage), warehouse: String(r.warehouse), calls: roundCount(Number(r.calls)), events: roundCount(Number(r.events)),
@@ -251,5 +284,5 @@ export async function warehouseQueries(db: Db, options: { top?: number } = {}): 
     p50_ms: r.p50_ms === null ? null : Number(r.p50_ms), p95_ms: r.p95_ms === null ? null : Number(r.p95_ms),
     query: String(r.query),
   }));
-  return { queries: options.top !== undefined ? queries.slice(0, options.top) : queries, totals: await totals(db) };
+  return { queries: options.top !== undefined ? queries.slice(0, options.top) : queries, totals: await totals(db), pricing: await pricingSummary(db) };
 }

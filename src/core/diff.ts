@@ -15,7 +15,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "./db.js";
 import { withAnalysis, type AnalysisOptions } from "./analysis.js";
-import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey, type WeightSummary } from "./breakdown.js";
+import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "./random.js";
@@ -79,6 +79,8 @@ interface SideSummary {
   events: number;
   /** Sampling weights of the side (null for a report written before reports carried them). */
   weights: WeightSummary | null;
+  /** How the side's spans were priced (null for a report written before reports carried it). */
+  pricing: Pricing | null;
 }
 
 /** Durations of one group on one side, sorted by value, with each one's event and weight. */
@@ -130,8 +132,8 @@ export function diffSides(before: Side, after: Side, options: DiffOptions): Diff
     by: options.by,
     rows,
     breaches: gate(rows, options.gates, Boolean(options.significantOnly)),
-    baseline: { label: before.label, kind: before.kind, events: before.events, weights: before.weights },
-    current: { label: after.label, kind: after.kind, events: after.events, weights: after.weights },
+    baseline: { label: before.label, kind: before.kind, events: before.events, weights: before.weights, pricing: before.pricing },
+    current: { label: after.label, kind: after.kind, events: after.events, weights: after.weights, pricing: after.pricing },
     method: !testable
       ? "unknown: a report on either side has no per-event values"
       : bootstrap
@@ -226,7 +228,7 @@ async function isDuckDbFile(spec: string): Promise<boolean> {
 }
 
 function reportSide(path: string, label: string, by: GroupKey[]): Side {
-  let data: { breakdown?: { groups?: Record<string, unknown>[]; total?: Record<string, unknown>; weights?: unknown }; events?: number };
+  let data: { breakdown?: { groups?: Record<string, unknown>[]; total?: Record<string, unknown>; weights?: unknown; cost_sources?: unknown; bad_values?: unknown }; events?: number };
   try {
     data = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
@@ -242,6 +244,7 @@ function reportSide(path: string, label: string, by: GroupKey[]): Side {
   const t = data.breakdown.total;
   return {
     label, kind: "report", events: Number(data.events ?? t.events ?? 0), groups, weights: (data.breakdown.weights as WeightSummary | undefined) ?? null,
+    pricing: data.breakdown.cost_sources ? { cost_sources: data.breakdown.cost_sources as Pricing["cost_sources"], bad_values: (data.breakdown.bad_values as Pricing["bad_values"] | undefined) ?? [] } : null,
     total: { cost: Number(t.cost_per_event_usd), p95: t.e2e_p95_ms === null || t.e2e_p95_ms === undefined ? null : Number(t.e2e_p95_ms) },
   };
 }
@@ -268,7 +271,7 @@ export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<S
   }
   const durations = perEvent.length <= BOOTSTRAP_MAX_EVENTS ? await spanDurations(db, by, result.weights) : undefined;
   return {
-    label, kind: "spans", events: result.totals.events, groups, perEvent, durations, weights: result.weights,
+    label, kind: "spans", events: result.totals.events, groups, perEvent, durations, weights: result.weights, pricing: result.pricing,
     total: { cost: result.totals.cost_per_event_usd, p95: result.totals.e2e_p95_ms },
   };
 }

@@ -16,7 +16,7 @@
 // stated default assumptions (LEVER_ASSUMPTIONS).
 import type { Db, Row } from "./db.js";
 import type { Config } from "../model/config.js";
-import { roundCount, weightSummary, type WeightSummary } from "./breakdown.js";
+import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
 
 export type Lever = "cache" | "preaggregate" | "tune";
 
@@ -71,6 +71,7 @@ export interface FlagsResult {
   events_per_day: number;
   thresholds: Config["flags"];
   weights: WeightSummary;
+  pricing: Pricing;
 }
 
 export async function stageProfiles(db: Db): Promise<StageProfile[]> {
@@ -189,5 +190,6 @@ export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
     events_per_day: config.events_per_day,
     thresholds: config.flags,
     weights: await weightSummary(db),
+    pricing: await pricingSummary(db),
   };
 }

@@ -1,7 +1,7 @@
 // What a span source holds: counts, time range, formats read, duplicates and skipped records.
 import type { Db } from "./db.js";
 import type { LoadResult } from "../ingest/load.js";
-import { weightSummary, totals, type WeightSummary } from "./breakdown.js";
+import { pricingSummary, weightSummary, totals, type Pricing, type WeightSummary } from "./breakdown.js";
 import { countCyclicSpans } from "../ingest/cycles.js";
 
 export interface InspectResult {
@@ -30,6 +30,8 @@ export interface InspectResult {
   skipped_examples: string[];
   /** The sampling summary the analysis commands report too (their footnotes come from it). */
   weights: WeightSummary;
+  /** How the spans were priced and which attribute values were ignored, as every analysis reports it. */
+  pricing: Pricing;
 }
 
 /** Needs the cost model installed (costed_spans), for weights and unpriced spans. */
@@ -66,5 +68,6 @@ export async function inspectSpans(db: Db, load?: LoadResult): Promise<InspectRe
     warnings: load?.warnings ?? [],
     skipped_examples: load?.skippedExamples ?? [],
     weights,
+    pricing: await pricingSummary(db),
   };
 }

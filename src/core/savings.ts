@@ -20,7 +20,7 @@ import { closest, type Config } from "../model/config.js";
 import { EventTimeline, type TimedSpan } from "./retime.js";
 import { parseCount, parseShare } from "../model/numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Lever } from "./flags.js";
-import { roundCount, weightSummary, type WeightSummary } from "./breakdown.js";
+import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
 
@@ -82,6 +82,7 @@ export interface SavingsResult {
   latency_events: number;
   interval_method: string;
   weights: WeightSummary;
+  pricing: Pricing;
 }
 
 const LEVER_NAME: Record<LeverKind, Lever> = { cache: "cache", preagg: "preaggregate", tune: "tune" };
@@ -270,6 +271,7 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
     latency_events: latency.events,
     interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
     weights: await weightSummary(db),
+    pricing: await pricingSummary(db),
   };
 }
 

@@ -58,6 +58,7 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
   });
   await db.run("model.costed_spans");
   await db.run("model.event_weights");
+  await db.run("model.span_summary");
 }
 
 /** A grouping by attributes the model did not keep would put every span under (none): refuse it. */

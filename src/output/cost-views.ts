@@ -1,5 +1,5 @@
 // Presenters for cost results: breakdown and warehouse queries.
-import type { BreakdownResult, QueryRow, Totals, WeightSummary } from "../core/breakdown.js";
+import type { BreakdownResult, Pricing, QueryRow, Totals, ValueKind, WeightSummary } from "../core/breakdown.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
@@ -24,9 +24,48 @@ export function weightNotes(w: WeightSummary): string[] {
     notes.push(`${formatCount(w.unknown_weight_spans)} span(s) marked sampled without a usable rate${w.weighted ? `, counted with weight ${formatCount(w.assumed_weight)} (--assume-weight W to set it)` : ""}.`);
   }
   if (w.disagreeing_traces) {
-    notes.push(`${formatCount(w.disagreeing_traces)} trace(s) whose spans carry different sampling rates: each span keeps its own; the trace counts with its root's.`);
+    notes.push(`${formatCount(w.disagreeing_traces)} trace(s) whose spans carry different sampling rates (their own, or a sampling rule that matched some spans and not the root): each span keeps its own weight; the event counts with its root's.`);
   }
   return notes;
+}
+
+// The range each kind of value must fall in (queries/model.sql, adtrace_usd … adtrace_probability)
+// and what the model does instead with a value outside it.
+const VALUE_RANGES: Record<ValueKind, { range: string; instead: string }> = {
+  usd: { range: "$0 to $1e9", instead: "priced from another cost attribute or from usage instead" },
+  bytes: { range: "0 to 2^60 bytes, 1 EiB", instead: "the next bytes attribute prices the query, else it is unpriced" },
+  credits: { range: "0 to 1e6 credits", instead: "priced by warehouse size × query time instead" },
+  rpu_seconds: { range: "0 to 1e9 RPU-seconds", instead: "priced by base RPUs × query time instead" },
+  vcpus: { range: "0.001 to 1e6 vCPUs", instead: "priced with the price book's vcpus instead" },
+  one_in_n: { range: "a 1-in-N rate from 1 to 2^62", instead: "the span takes its trace's weight, else counts as of unknown weight" },
+  probability: { range: "a probability from 2^-62 to 1", instead: "the span takes its trace's weight, else counts as of unknown weight" },
+};
+
+/**
+ * Footnotes on pricing, for every analysis: how the spans were priced (explicit cost attributes,
+ * the price book, not at all) — "every span priced" only when it is true — and each attribute
+ * whose values were out of range and ignored.
+ */
+export function pricingNotes(p: Pricing): string[] {
+  const { explicit, price_book, unpriced } = p.cost_sources;
+  const book = price_book ? `${formatCount(price_book)} from the price book` : "none from the price book (its prices change nothing here)";
+  const how = `${formatCount(explicit)} from cost attributes, ${book}`;
+  const notes = [unpriced
+    ? `${formatCount(unpriced)} unpriced span(s): no cost attribute and nothing to price them by (counted as $0); priced: ${how}. See README "Cost model".`
+    : `every span priced: ${how}.`];
+  for (const b of p.bad_values) {
+    const kind = VALUE_RANGES[b.kind];
+    notes.push(`${formatCount(b.spans)} span(s): bad value in ${b.attribute} (expected ${kind.range}): ignored; ${kind.instead}.`);
+  }
+  return notes;
+}
+
+/** The `cost_sources` and `bad_values` blocks of JSON outputs. */
+export function pricingJson(p: Pricing) {
+  return {
+    cost_sources: { ...p.cost_sources },
+    bad_values: p.bad_values.map(({ attribute, kind, spans }) => ({ attribute, kind, spans })),
+  };
 }
 
 /** The `weights` block of JSON outputs. */
@@ -87,12 +126,7 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
   };
   const notes: string[] = [];
   if (result.omitted) notes.push(`${result.omitted.groups} more group(s) not shown: ${formatUsd(result.omitted.cost_per_event_usd)}/event, ${formatShare(result.omitted.cost_share)} of cost.`);
-  notes.push(totals.unpriced_spans
-    ? `${formatCount(totals.unpriced_spans)} unpriced span(s): no cost attribute and nothing to price them by (counted as $0). See README "Cost model".`
-    : "every span priced.");
-  if (totals.invalid_cost_spans) {
-    notes.push(`${formatCount(totals.invalid_cost_spans)} span(s) carry a cost attribute that is not a number ≥ 0: ignored, priced from usage instead.`);
-  }
+  notes.push(...pricingNotes(result.pricing));
   notes.push(...weightNotes(result.weights));
   notes.push(`total p95 is end-to-end event latency (${formatMs(totals.e2e_p95_ms)}); config: ${meta.config}.`);
   return {
@@ -115,11 +149,12 @@ export function breakdownView(result: BreakdownResult, meta: { config: string; l
       unpriced_spans: totals.unpriced_spans,
       omitted: result.omitted,
       weights: weightsJson(result.weights),
+      ...pricingJson(result.pricing),
     },
   };
 }
 
-export function queriesView(result: { queries: QueryRow[]; totals: Totals }): TableResult {
+export function queriesView(result: { queries: QueryRow[]; totals: Totals; pricing: Pricing }): TableResult {
   const columns: Column[] = [
     { key: "stage", kind: "text" },
     { key: "warehouse", kind: "text" },
@@ -137,7 +172,7 @@ export function queriesView(result: { queries: QueryRow[]; totals: Totals }): Ta
     heading: [`Warehouse queries by fingerprint — ${headline(result.totals)}`],
     columns,
     rows: result.queries.map((q) => ({ ...q })),
-    notes: result.queries.length ? [] : ["no warehouse spans (db.system in the warehouse list) in this input."],
-    json: { queries: result.queries, events: result.totals.events },
+    notes: [...(result.queries.length ? [] : ["no warehouse spans (db.system in the warehouse list) in this input."]), ...pricingNotes(result.pricing)],
+    json: { queries: result.queries, events: result.totals.events, ...pricingJson(result.pricing) },
   };
 }

@@ -3,7 +3,7 @@ import { assumptionsText, type FlagsResult } from "../core/flags.js";
 import type { SavingsResult } from "../core/savings.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
-import { rawLabel, weightNotes, weightsJson } from "./cost-views.js";
+import { pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";
 
 export function flagsView(result: FlagsResult, meta: { label: string }): TableResult {
   const columns: Column[] = [
@@ -24,6 +24,7 @@ export function flagsView(result: FlagsResult, meta: { label: string }): TableRe
   if (result.flags.length) {
     notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * result.events_per_day)}/day at ${formatCount(result.events_per_day)} events/day. Model yours with adtrace savings.`);
   }
+  notes.push(...pricingNotes(result.pricing));
   notes.push(...weightNotes(result.weights));
   notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with >${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
   return {
@@ -38,7 +39,7 @@ export function flagsView(result: FlagsResult, meta: { label: string }): TableRe
     notes,
     json: {
       flags: result.flags, thresholds: result.thresholds, events: result.events, cost_per_event_usd: result.cost_per_event_usd,
-      events_per_day: result.events_per_day, weights: weightsJson(result.weights),
+      events_per_day: result.events_per_day, weights: weightsJson(result.weights), ...pricingJson(result.pricing),
     },
   };
 }
@@ -80,6 +81,7 @@ export function savingsView(result: SavingsResult): TableResult {
   }
   const notes = [
     ...result.scenarios.flatMap((s) => s.assumptions ?? []),
+    ...pricingNotes(result.pricing),
     ...weightNotes(result.weights),
     `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events, each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (savings --help).`,
     "Model: cache C→(1−h)C+h·c_hit; preagg C→C−r·C_query+refresh/event; tune C→(1−r)C; levers on a stage compose in order.",
@@ -89,6 +91,6 @@ export function savingsView(result: SavingsResult): TableResult {
     columns,
     rows,
     notes,
-    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, scenarios: result.scenarios, weights: weightsJson(result.weights) },
+    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, scenarios: result.scenarios, weights: weightsJson(result.weights), ...pricingJson(result.pricing) },
   };
 }

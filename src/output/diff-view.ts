@@ -3,7 +3,7 @@ import type { DiffResult } from "../core/diff.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
-import { weightNotes } from "./cost-views.js";
+import { pricingJson, pricingNotes, weightNotes } from "./cost-views.js";
 
 export function diffView(result: DiffResult): TableResult {
   const keyColumns: Column[] = result.by.map((k) => ({ key: keyName(k), kind: "text", maxWidth: 28 }));
@@ -43,6 +43,7 @@ export function diffView(result: DiffResult): TableResult {
   const total = rows.pop();
   const notes = [`cost significance: ${result.method}.`, `p95 significance: ${result.p95_method}.`];
   for (const [side, summary] of [["baseline", result.baseline], ["current", result.current]] as const) {
+    if (summary.pricing) notes.push(...pricingNotes(summary.pricing).map((n) => `${side}: ${n}`));
     if (summary.weights) notes.push(...weightNotes(summary.weights).map((n) => `${side}: ${n}`));
   }
   if (result.breaches.length) notes.push(`${result.breaches.length} gate(s) breached: ${result.breaches.map((b) => `${b.row} (${b.gate})`).join(", ")}.`);
@@ -58,10 +59,16 @@ export function diffView(result: DiffResult): TableResult {
     json: {
       rows: result.rows.map(({ keys, ...rest }) => ({ ...keys, ...rest })),
       breaches: result.breaches,
-      baseline: result.baseline,
-      current: result.current,
+      baseline: sideJson(result.baseline),
+      current: sideJson(result.current),
       method: result.method,
       p95_method: result.p95_method,
     },
   };
+}
+
+/** A side of the diff in JSON: its pricing as every analysis gives it (cost_sources, bad_values). */
+function sideJson(side: DiffResult["baseline"]) {
+  const { pricing, ...rest } = side;
+  return { ...rest, ...(pricing ? pricingJson(pricing) : { cost_sources: null, bad_values: null }) };
 }

@@ -2,7 +2,7 @@
 // formatters the commands use, so each CSV has exactly the command's columns and every number
 // the commands' 12 significant digits (machineNumber): a report must be byte-stable.
 import type { ReportData } from "../core/report.js";
-import { breakdownView, queriesView } from "./cost-views.js";
+import { breakdownView, pricingJson, pricingNotes, queriesView } from "./cost-views.js";
 import { flagsView, savingsView } from "./decision-views.js";
 import { formatters, jsonReplacer, mdText } from "./format.js";
 import { formatCount, formatShare, formatUsd } from "./units.js";
@@ -14,7 +14,7 @@ export function reportViews(data: ReportData) {
   const label = data.inputs.map((i) => i.path).join(", ");
   return {
     breakdown: breakdownView(data.breakdown, { config: data.config.source, label }),
-    queries: queriesView({ queries: data.queries, totals: data.breakdown.totals }),
+    queries: queriesView({ queries: data.queries, totals: data.breakdown.totals, pricing: data.breakdown.pricing }),
     flags: flagsView(data.flags, { label }),
     savings: savingsView(data.savings),
   };
@@ -25,6 +25,7 @@ export function reportJson(data: ReportData): unknown {
   const { breakdown: _b, queries: _q, flags: _f, savings: _s, ...meta } = data;
   return {
     ...meta,
+    ...pricingJson(data.breakdown.pricing),
     breakdown: views.breakdown.json,
     queries: data.queries,
     flags: data.flags.flags,
@@ -48,6 +49,10 @@ export function renderBundle(data: ReportData, options: { rawCsv?: boolean } = {
 
 function summaryMarkdown(data: ReportData, views: ReturnType<typeof reportViews>): string {
   const h = data.headline;
+  // The pricing notes are the same under every table: shown once, under the breakdown.
+  const pricing = new Set(pricingNotes(data.breakdown.pricing));
+  const flagsNotes = views.flags.notes?.filter((n) => !pricing.has(n));
+  const savingsNotes = views.savings.notes?.filter((n) => !pricing.has(n));
   const top = h.top_saving;
   const lines = [
     "## adtrace cost report",
@@ -64,11 +69,11 @@ function summaryMarkdown(data: ReportData, views: ReturnType<typeof reportViews>
     "",
     "### Warehouse-heavy stages",
     "",
-    views.flags.rows.length ? formatters.md({ ...views.flags, heading: [], notes: views.flags.notes }, plain).trimEnd() : "_None flagged._",
+    views.flags.rows.length ? formatters.md({ ...views.flags, heading: [], notes: flagsNotes }, plain).trimEnd() : "_None flagged._",
     "",
     "### Savings",
     "",
-    formatters.md({ ...views.savings, heading: views.savings.heading?.slice(1) }, plain).trimEnd(),
+    formatters.md({ ...views.savings, heading: views.savings.heading?.slice(1), notes: savingsNotes }, plain).trimEnd(),
     "",
     "### Top warehouse queries",
     "",

@@ -4,7 +4,7 @@ import type { InspectResult } from "../core/inspect.js";
 import type { LoadDbResult } from "../core/load-db.js";
 import type { TableResult } from "./result.js";
 import { formatCount } from "./units.js";
-import { weightNotes, weightsJson } from "./cost-views.js";
+import { pricingJson, pricingNotes, weightNotes, weightsJson } from "./cost-views.js";
 
 export function inspectView(result: InspectResult): TableResult {
   const rows = [
@@ -19,6 +19,8 @@ export function inspectView(result: InspectResult): TableResult {
     { key: "duplicates", value: result.duplicates },
     { key: "conflicting duplicates", value: result.conflicts },
     { key: "skipped records", value: result.skipped },
+    { key: "priced by cost attributes", value: result.pricing.cost_sources.explicit },
+    { key: "priced by the price book", value: result.pricing.cost_sources.price_book },
     { key: "unpriced spans", value: result.unpriced_spans },
     { key: "unknown sampling weight", value: result.unknown_weight_spans },
     { key: "start", value: result.start ?? "" },
@@ -28,6 +30,7 @@ export function inspectView(result: InspectResult): TableResult {
   const topServices = (count: (n: number) => string | number) => result.top_services.map((s) => `${s.service || "(none)"} ${count(s.spans)}`).join(", ");
   rows.push({ key: "top services", value: topServices((n) => n), shown: topServices(formatCount) });
   const notes = [
+    ...pricingNotes(result.pricing),
     ...weightNotes(result.weights),
     ...result.warnings.map((w) => `warning: ${w.message} (${w.count})`),
     ...result.skipped_examples.map((e) => `skipped: ${e}`),
@@ -41,7 +44,7 @@ export function inspectView(result: InspectResult): TableResult {
     ],
     rows,
     notes,
-    json: { ...result, weights: weightsJson(result.weights) },
+    json: (({ pricing, ...rest }) => ({ ...rest, weights: weightsJson(result.weights), ...pricingJson(pricing) }))(result),
   };
 }
 
