@@ -67,7 +67,9 @@ const jsonl = join(DIR, `otlp-${SPANS}.jsonl`);
 const baseParquet = join(DIR, `spans-${SPANS}.parquet`);
 if (!existsSync(jsonl)) {
   log(`generating ${EVENTS} events (~${SPANS} spans) as OTLP JSON Lines…`);
-  adtraceSync(["generate", "--events", String(EVENTS), "--out", jsonl, "--seed", "1", "-q"]);
+  // Explicit costs (cost.usd), as before generate wrote usage: the jq pipeline below sums them,
+  // and the figures stay comparable with earlier runs in BENCHMARKS.md.
+  adtraceSync(["generate", "--events", String(EVENTS), "--out", jsonl, "--seed", "1", "--explicit-cost", "-q"]);
 }
 if (!existsSync(baseParquet)) {
   log("exporting the same spans as canonical Parquet…");

@@ -78,7 +78,7 @@ describe("savings output", () => {
 
 describe("money and counts print the same everywhere", () => {
   it("rounds half to even on the 12-significant-digit value", () => {
-    // 0.0003575 (tracking per event, README hand check) reached by three float paths.
+    // 0.0003575 (tracking per event with the book's compute at $0, below) reached by three float paths.
     for (const v of [0.0003575, 0.00035750000000000023, 0.00035749999999999996]) expect(formatUsd(v)).toBe("$0.000358");
     expect(formatUsd(0.0003565)).toBe("$0.000356");
     expect(formatUsd(0.00035650000000000004)).toBe("$0.000356");
@@ -93,10 +93,14 @@ describe("money and counts print the same everywhere", () => {
   });
 
   it("tracking's $0.0003575 per event reads $0.000358 in breakdown, flags and savings", () => {
+    // fixtures/auction/README.md: tracking is 40 × $0.00002 (cost.usd) + 45 × 0.0001 credits × $3.00
+    // + the lookups' compute; with a vCPU-hour at $0 that is 0.0143 / 40 = $0.0003575, a tie.
     const file = `${FIXTURE}/otlp.jsonl`;
-    const breakdownTable = ok(["cost", "breakdown", file, "--format", "md", "-q"]).stdout;
-    const flagsTable = ok(["cost", "flags", file, "--format", "md", "-q"]).stdout;
-    const savingsTable = ok(["savings", file, "--tune", "tracking=0.1", "--format", "md", "-q"]).stdout;
+    const config = join(dir, "no-compute.yaml");
+    writeFileSync(config, "prices:\n  compute: { vcpu_hour_usd: 0 }\n");
+    const breakdownTable = ok(["cost", "breakdown", file, "--config", config, "--format", "md", "-q"]).stdout;
+    const flagsTable = ok(["cost", "flags", file, "--config", config, "--format", "md", "-q"]).stdout;
+    const savingsTable = ok(["savings", file, "--config", config, "--tune", "tracking=0.1", "--format", "md", "-q"]).stdout;
     for (const table of [breakdownTable, flagsTable, savingsTable]) {
       const line = table.split("\n").find((l) => l.startsWith("| tracking") || l.includes("| tracking |"))!;
       expect(line).toContain("$0.000358");
@@ -114,8 +118,9 @@ describe("sampling weights through the CLI", () => {
   const weightsA = (i: number) => (i % 2 === 0 ? 4 : 2);
   const weightsB = (i: number) => (i % 2 === 0 ? 2 : 4);
   beforeAll(() => {
-    ok(["generate", "--events", "60", "--out", plain, "--seed", "5", "-q"]);
-    ok(["generate", "--events", "400", "--out", sampled, "--seed", "6", "--sample-rate", "0.25", "-q"]);
+    // Explicit costs: the expected numbers are computed from the files' cost.usd (traces()).
+    ok(["generate", "--events", "60", "--out", plain, "--seed", "5", "--explicit-cost", "-q"]);
+    ok(["generate", "--events", "400", "--out", sampled, "--seed", "6", "--sample-rate", "0.25", "--explicit-cost", "-q"]);
     const lines = readFileSync(sampled, "utf8").trim().split("\n");
     expect(lines.every((l) => l.includes('"traceState":"ot=th:c"'))).toBe(true);
     const remark = (w: (i: number) => number) => lines.map((l, i) => (w(i) === 4 ? l : l.replace(/"ot=th:c"/g, '"ot=th:8"'))).join("\n") + "\n";

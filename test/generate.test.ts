@@ -1,7 +1,8 @@
-// adtrace generate against its own ground truth (computed while generating, in whole
-// nano-dollars): every format loads to the same counts and costs, a seed fixes the bytes,
-// sampling writes the right OpenTelemetry threshold, scenario knobs do what they say.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+// adtrace generate against its own ground truth (computed while generating: from each span's
+// usage and self time at the built-in list prices, or its cost.usd under --explicit-cost):
+// every format loads to the same counts and costs, a seed fixes the bytes, sampling writes the
+// right OpenTelemetry threshold, scenario knobs do what they say.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -13,6 +14,14 @@ import { generate, thresholdFor } from "../src/generate/generate.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-gen-"));
 const EVENTS = 2000;
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+/** Every span's attributes in an OTLP JSON Lines file. */
+function spanAttributes(path: string): Record<string, string>[] {
+  return readFileSync(path, "utf8").trim().split("\n").flatMap((line) =>
+    JSON.parse(line).resourceSpans.flatMap((rs: { scopeSpans: { spans: { attributes: { key: string; value: { stringValue: string } }[] }[] }[] }) =>
+      rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => Object.fromEntries(s.attributes.map((a) => [a.key, a.value.stringValue]))))));
+}
 
 describe("generate", () => {
   it("every format reproduces the truth: counts, and cost per name and stage", async () => {
@@ -23,15 +32,58 @@ describe("generate", () => {
         const byName = await breakdown(db, { by: parseGroupKeys("name") });
         expect(byName.totals.events, format).toBe(truth.events);
         expect(byName.totals.spans, format).toBe(truth.spans);
-        expect(byName.totals.total_cost_usd, format).toBeCloseTo(truth.total_cost_usd, 9);
+        expect(relative(byName.totals.total_cost_usd, truth.total_cost_usd), format).toBeLessThan(1e-12);
         for (const g of byName.groups) {
           expect(g.spans, `${format} ${g.keys.name}`).toBe(truth.spans_by_name[g.keys.name!]);
-          expect(g.cost_per_event_usd * truth.events, `${format} ${g.keys.name}`).toBeCloseTo(truth.cost_by_name_usd[g.keys.name!]!, 9);
+          expect(relative(g.cost_per_event_usd * truth.events, truth.cost_by_name_usd[g.keys.name!]!), `${format} ${g.keys.name}`).toBeLessThan(1e-12);
         }
         const byStage = await breakdown(db, { by: parseGroupKeys("stage") });
-        for (const g of byStage.groups) expect(g.cost_per_event_usd * truth.events, `${format} ${g.keys.stage}`).toBeCloseTo(truth.cost_by_stage_usd[g.keys.stage!]!, 9);
+        for (const g of byStage.groups) expect(relative(g.cost_per_event_usd * truth.events, truth.cost_by_stage_usd[g.keys.stage!]!), `${format} ${g.keys.stage}`).toBeLessThan(1e-12);
+        // Usage, not costs: the price book prices every span.
+        expect(byName.pricing.cost_sources, format).toEqual({ explicit: 0, price_book: truth.spans, unpriced: 0 });
       });
     }
+  });
+
+  it("writes usage, not costs, by default: the truth is what the built-in price book makes of it", async () => {
+    const out = join(dir, "usage.jsonl");
+    const { truth } = await generate({ events: 500, out, seed: 21 });
+    expect(truth.costs).toBe("usage");
+    const spans = spanAttributes(out);
+    expect(spans.filter((a) => "cost.usd" in a)).toEqual([]);
+    const snowflake = spans.filter((a) => a["db.system"] === "snowflake");
+    const bigquery = spans.filter((a) => a["db.system"] === "bigquery");
+    // Service spans say their vCPUs; Snowflake lookups their credits (most) or size and time; BigQuery its bytes billed.
+    expect(spans.filter((a) => !a["db.system"]).every((a) => Number(a["compute.vcpus"]) > 0)).toBe(true);
+    expect(snowflake.every((a) => a["snowflake.warehouse.size"] === "XSMALL")).toBe(true);
+    const withCredits = snowflake.filter((a) => a["snowflake.credits_used"] !== undefined).length;
+    expect(withCredits).toBeGreaterThan(snowflake.length / 2);
+    expect(withCredits).toBeLessThan(snowflake.length);
+    expect(bigquery.every((a) => Number(a["db.bytes_billed"]) >= 16 * 2 ** 20)).toBe(true);
+    // A price change changes the analysis: doubling Snowflake's credit price doubles tracking's query cost.
+    const config = join(dir, "credits.yaml");
+    writeFileSync(config, "prices:\n  warehouses: { snowflake: { credit_usd: 6.0 } }\n");
+    const tracking = (args: string[]) => JSON.parse(adtrace(["cost", "breakdown", out, ...args, "--format", "json", "-q"]).stdout)
+      .groups.find((g: { stage: string }) => g.stage === "tracking").query_per_event_usd as number;
+    expect(tracking(["--config", config]) / tracking([])).toBeCloseTo(2, 12);
+  });
+
+  it("--explicit-cost writes cost.usd on the same spans instead, and its truth", async () => {
+    const usage = join(dir, "same-usage.jsonl");
+    const explicit = join(dir, "same-explicit.jsonl");
+    await generate({ events: 300, out: usage, seed: 4 });
+    const { truth } = await generate({ events: 300, out: explicit, seed: 4, explicitCost: true });
+    expect(truth.costs).toBe("explicit");
+    const a = spanAttributes(explicit);
+    expect(a.every((s) => /^\d+\.\d{9}$/.test(s["cost.usd"]!) && !("compute.vcpus" in s) && !("db.bytes_billed" in s) && !("snowflake.credits_used" in s))).toBe(true);
+    // The same spans, ids and times: only the cost attributes differ.
+    const skeleton = (path: string) => readFileSync(path, "utf8").replace(/\{"key":"(cost\.usd|compute\.vcpus|snowflake\.credits_used|db\.bytes_billed|db\.bytes_scanned)","value":\{"stringValue":"[^"]*"\}\},?/g, "").replace(/,\]/g, "]");
+    expect(skeleton(explicit)).toBe(skeleton(usage));
+    const cli = adtrace(["cost", "breakdown", explicit, "--format", "json"]);
+    const out = JSON.parse(cli.stdout);
+    expect(relative(out.total.total_cost_usd, truth.total_cost_usd)).toBeLessThan(1e-12);
+    expect(out.cost_sources).toEqual({ explicit: truth.spans, price_book: 0, unpriced: 0 });
+    expect(cli.stderr).toMatch(/every span priced: [\d,]+ from cost attributes, none from the price book \(its prices change nothing here\)\./);
   });
 
   it("is deterministic for a seed and differs for another", () => {

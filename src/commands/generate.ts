@@ -12,17 +12,24 @@ export function registerGenerate(program: Command): void {
     .option("--seed <n>", "random seed; the same seed gives the same file", "1")
     .option("--scenario <knob=value>", "scenario knob (repeatable): tracking_cache_hit_rate=0.6, slow_locale=de-DE, slow_factor=3, cost_regression=aggregation:1.3", collect)
     .option("--sample-rate <p>", "head-sample whole traces with probability p, recorded as tracestate ot=th:…")
+    .option("--explicit-cost", "write each span's cost as a cost.usd attribute instead of the usage the price book prices")
     .option("--truth <file>", "write the ground truth (events, spans, cost per stage and name) as JSON")
     .addHelpText("after", `
-Writes to --out (required). Costs are cost.usd attributes; warehouse spans carry db.system,
-db.statement (a handful of templates with varying literals) and db.bytes_scanned.
+Writes to --out (required). Spans say what they used, and the price book prices them: vCPUs on
+service spans (compute.vcpus: self time × vCPUs × vcpu_hour_usd), Snowflake lookups under
+tracking (snowflake.credits_used on most, else warehouse size × query time), BigQuery aggregates
+under aggregation (db.bytes_billed). --truth holds the costs the built-in price book implies
+(a --config's prices change the analysis, not the truth). --explicit-cost writes cost.usd on
+every span instead (the same spans; prices then change nothing). Warehouse spans carry db.system
+and db.statement (a handful of templates with varying literals).
 
 Examples:
   $ adtrace generate --events 10000 --out spans.jsonl
   $ adtrace generate --events 1M --out spans.parquet --seed 7 --truth truth.json
   $ adtrace generate --events 5000 --out sampled.jsonl --sample-rate 0.1
-  $ adtrace generate --events 5000 --out regress.jsonl --scenario cost_regression=aggregation:1.3`)
-    .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string }, command: Command) => {
+  $ adtrace generate --events 5000 --out regress.jsonl --scenario cost_regression=aggregation:1.3
+  $ adtrace generate --events 5000 --out priced.jsonl --explicit-cost`)
+    .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string; explicitCost?: boolean }, command: Command) => {
       const options = globals(command);
       if (!options.out) throw new UsageError("generate needs --out FILE");
       if (opts.truth === "") throw new UsageError("--truth needs a file name (it was empty)");
@@ -49,7 +56,7 @@ Examples:
       }
       const result = await generate({
         events, out: options.out, format: opts.exportFormat as never, seed, scenario,
-        sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth,
+        sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth, explicitCost: opts.explicitCost,
         onProgress: options.quiet ? undefined : (n) => process.stderr.isTTY && process.stderr.write(`\radtrace: ${n} events…`),
       });
       if (process.stderr.isTTY && !options.quiet) process.stderr.write("\r\u001b[K");

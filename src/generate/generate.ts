@@ -3,9 +3,15 @@
 // for a seed; memory stays flat whatever the number of events.
 //
 // Each event: a root `adserver.request.handle` and the seven stages of DESIGN.md as children,
-// log-normal latencies with a long tail, and costs (cost.usd, whole nano-dollars) shaped like a
-// real pipeline: request nearly free; profiling, inventory lookup, auction and delivery small;
-// tracking (Snowflake lookups) and aggregation (BigQuery aggregates) carrying most of the spend.
+// log-normal latencies with a long tail, and what each span used, for the price book to price:
+// vCPUs behind every service span (`compute.vcpus`; compute = self time × vCPUs × the vCPU-hour
+// rate), Snowflake lookups under tracking (`snowflake.credits_used` on most, else warehouse size ×
+// query time) and BigQuery aggregates under aggregation (`db.bytes_billed`). The truth holds the
+// costs the built-in price book implies, computed here from the spans generated (self times
+// included), not by the SQL model. Shaped like a real pipeline: tracking and aggregation carry
+// nearly all of the spend, request almost none. `explicitCost` writes today's `cost.usd`
+// attributes instead (whole nano-dollars, with the same spans: usage is drawn from a stream of
+// its own).
 import { createWriteStream, rmSync } from "node:fs";
 import { createGzip } from "node:zlib";
 import { once } from "node:events";
@@ -17,6 +23,7 @@ import { jaegerTrace, otlpRequest, zipkinSpans } from "./writers.js";
 import { mulberry32 } from "../core/random.js";
 import { onInterrupt } from "../core/interrupt.js";
 import { compressionFor, writeBeside } from "../core/beside.js";
+import { DEFAULT_PRICE_BOOK } from "../model/defaults.js";
 
 export const GENERATE_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv"] as const;
 export type GenerateFormat = (typeof GENERATE_FORMATS)[number];
@@ -30,19 +37,23 @@ export interface GenerateOptions {
   scenario?: Record<string, string>;
   /** Head-sample whole traces with this probability and record it as ot=th in tracestate. */
   sampleRate?: number;
+  /** Write each span's cost as `cost.usd` instead of the usage the price book prices. */
+  explicitCost?: boolean;
   truth?: string;
   onProgress?: (events: number) => void;
 }
 
 export const SCENARIO_KNOBS: Record<string, string> = {
-  tracking_cache_hit_rate: "0..1: a cache in front of tracking; a hit skips the warehouse lookup (1 ms, 1/50 of the cost)",
-  slow_locale: "a user_locale (e.g. de-DE) whose aggregation is slow_factor× slower and costlier",
+  tracking_cache_hit_rate: "0..1: a cache in front of tracking; a hit skips the warehouse lookup (1 ms, no query cost)",
+  slow_locale: "a user_locale (e.g. de-DE) whose aggregation is slow_factor× slower and scans slow_factor× the bytes",
   slow_factor: "the factor for slow_locale (default 3)",
-  cost_regression: "STAGE:FACTOR, e.g. aggregation:1.3: that stage's costs × FACTOR",
+  cost_regression: "STAGE:FACTOR, e.g. aggregation:1.3: that stage's usage (vCPUs, bytes, credits) and so its costs × FACTOR",
 };
 
 export interface Truth {
   seed: number;
+  /** "usage": costs implied by the built-in price book; "explicit": the cost.usd attributes written. */
+  costs: "usage" | "explicit";
   events: number;
   spans: number;
   errors: number;
@@ -97,13 +108,37 @@ function parseScenario(knobs: Record<string, string>) {
 
 type Scenario = ReturnType<typeof parseScenario>;
 
-interface GenSpan extends SpanRecord {
-  stage: string;
-  costNano: number;
+/** What a span used, which the price book prices (usage mode). */
+interface Usage {
+  /** vCPUs behind the span; the book's default when absent. */
+  vcpus?: number;
+  snowflake?: { size: string; credits?: number };
+  bigqueryBytes?: number;
 }
 
-/** One ad event's spans. Draws from `random` in a fixed order, so a seed fixes everything. */
-function makeEvent(index: number, events: number, random: () => number, scenario: Scenario): GenSpan[] {
+interface GenSpan extends SpanRecord {
+  stage: string;
+  /** The explicit cost (cost.usd), whole nano-dollars. */
+  costNano: number;
+  usage: Usage;
+}
+
+// vCPUs behind each service's spans (pod sizes); warehouse CLIENT spans carry none (book default).
+const SERVICE_VCPUS: Record<string, number> = { adserver: 2, "profile-svc": 2, inventory: 8, auction: 4, delivery: 2, tracker: 1, aggregator: 2 };
+// BigQuery bytes billed per aggregate: log-normal around 32 MiB, never under 16 MiB (above the
+// 10 MiB minimum, so a cost regression scales its cost exactly).
+const BYTES_MEDIAN = 32 * 2 ** 20;
+const BYTES_FLOOR = 16 * 2 ** 20;
+// Snowflake: three lookups in four report the credits they used (around 0.00008); the others are
+// priced by their warehouse's size × query time.
+const CREDITS_SHARE = 0.75;
+const CREDITS_MEDIAN = 0.00008;
+
+/**
+ * One ad event's spans. Draws from `random` in a fixed order, so a seed fixes everything; usage
+ * draws come from `usageRandom` alone, so both cost modes give the same spans.
+ */
+function makeEvent(index: number, events: number, random: () => number, usageRandom: () => number, scenario: Scenario, explicitCost: boolean): GenSpan[] {
   const hex = (digits: number) => {
     let s = "";
     while (s.length < digits) s += Math.floor(random() * 0x100000000).toString(16).padStart(8, "0");
@@ -118,14 +153,17 @@ function makeEvent(index: number, events: number, random: () => number, scenario
   const common = { user_locale: locale, "ad.campaign_id": campaign };
   const startUs = BASE_US + (BigInt(index) * 86_400_000_000n) / BigInt(Math.max(events, 1));
   const spans: GenSpan[] = [];
+  const gaussU = () => Math.sqrt(-2 * Math.log(1 - usageRandom())) * Math.cos(2 * Math.PI * usageRandom());
   const add = (stage: string, name: string, service: string, parent: string | null, start: bigint, durUs: number, costNano: number, attributes: Record<string, string> = {}, kind = "SERVER") => {
     const factor = scenario.regression[stage] ?? 1;
     const span: GenSpan = {
       traceId, spanId: hex(16), parentSpanId: parent, name, service, kind, status: "UNSET",
       startNs: start * 1000n, durationNs: BigInt(durUs) * 1000n, attributes: {}, resourceAttributes: { "service.name": service }, traceState: null,
-      stage, costNano: Math.round(costNano * factor),
+      stage, costNano: Math.round(costNano * factor), usage: {},
     };
-    span.attributes = { ...common, ...attributes, "cost.usd": (span.costNano / 1e9).toFixed(9) };
+    span.attributes = explicitCost ? { ...common, ...attributes, "cost.usd": (span.costNano / 1e9).toFixed(9) } : { ...common, ...attributes };
+    if (!explicitCost && kind === "SERVER") span.usage.vcpus = SERVICE_VCPUS[service]! * factor;
+    else if (!explicitCost && factor !== 1) span.usage.vcpus = DEFAULT_PRICE_BOOK.compute!.vcpus! * factor;
     spans.push(span);
     return span;
   };
@@ -150,7 +188,7 @@ function makeEvent(index: number, events: number, random: () => number, scenario
   if (hit) {
     tracking.attributes["cache.hit"] = "true";
     tracking.costNano += 6000;
-    tracking.attributes["cost.usd"] = (tracking.costNano / 1e9).toFixed(9);
+    if (explicitCost) tracking.attributes["cost.usd"] = (tracking.costNano / 1e9).toFixed(9);
   } else {
     const queries = random() < 0.05 ? 2 : 1;
     let at = tracking.startNs / 1000n + 100n;
@@ -162,6 +200,14 @@ function makeEvent(index: number, events: number, random: () => number, scenario
       const q1 = add("tracking", "tracker.warehouse.insert", "tracker", tracking.spanId, at, lognormal(2.5, 0.4), 280000 * Math.exp(0.3 * gauss()), {
         "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": isInsert ? "INSERT" : "SELECT", "db.statement": statement,
       }, "CLIENT");
+      if (!explicitCost) {
+        const factor = scenario.regression.tracking ?? 1;
+        const reports = usageRandom() < CREDITS_SHARE;
+        const credits = Number((CREDITS_MEDIAN * Math.exp(0.3 * gaussU())).toPrecision(6));
+        // Under a cost regression every lookup reports credits, so its cost scales exactly.
+        const sizeCredits = (DEFAULT_PRICE_BOOK.warehouses!.snowflake!.credits_per_hour!.XSMALL! * Number(q1.durationNs)) / 3.6e12;
+        q1.usage.snowflake = { size: "XSMALL", credits: reports ? credits * factor : factor !== 1 ? sizeCredits * factor : undefined };
+      }
       at = q1.startNs / 1000n + q1.durationNs / 1000n + 50n;
     }
     const end = at + 100n;
@@ -181,15 +227,75 @@ function makeEvent(index: number, events: number, random: () => number, scenario
       `SELECT sum(clicks) / sum(impressions) FROM ad_stats WHERE campaign_id = '${campaign}' AND hour >= ${index % 24}`,
     ][template]!;
     const qs = add("aggregation", "aggregator.warehouse.query", "aggregator", aggregation.spanId, at, lognormal(7, 0.6) * slow, 420000 * (bytes / 2e9) * slow, {
-      "db.system": "bigquery", "db.operation": "SELECT", "db.bytes_scanned": String(bytes), "db.statement": statement,
+      "db.system": "bigquery", "db.operation": "SELECT", ...(explicitCost ? { "db.bytes_scanned": String(bytes) } : {}), "db.statement": statement,
     }, "CLIENT");
+    if (!explicitCost) {
+      const billed = Math.max(BYTES_FLOOR, Math.round(BYTES_MEDIAN * Math.exp(0.5 * gaussU())));
+      qs.usage.bigqueryBytes = Math.round(billed * slow * (scenario.regression.aggregation ?? 1));
+    }
     at = qs.startNs / 1000n + qs.durationNs / 1000n + 50n;
   }
   const aggEnd = at + 100n;
   if (aggEnd > aggregation.startNs / 1000n + aggregation.durationNs / 1000n) aggregation.durationNs = (aggEnd - aggregation.startNs / 1000n) * 1000n;
   const end = aggregation.startNs / 1000n + aggregation.durationNs / 1000n + 200n;
   root.durationNs = (end - startUs) * 1000n;
+  if (!explicitCost) {
+    for (const span of spans) {
+      const u = span.usage;
+      if (u.vcpus !== undefined) span.attributes["compute.vcpus"] = String(u.vcpus);
+      if (u.snowflake?.credits !== undefined) span.attributes["snowflake.credits_used"] = String(u.snowflake.credits);
+      if (u.bigqueryBytes !== undefined) span.attributes["db.bytes_billed"] = String(u.bigqueryBytes);
+    }
+  }
   return spans;
+}
+
+/**
+ * Each span's self time: its duration minus the union of its direct children's intervals,
+ * clipped to it (DESIGN.md's definition), from the spans of one event.
+ */
+function selfTimes(spans: GenSpan[]): Map<GenSpan, bigint> {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const children = new Map<GenSpan, [bigint, bigint][]>();
+  for (const c of spans) {
+    const p = c.parentSpanId ? byId.get(c.parentSpanId) : undefined;
+    if (!p) continue;
+    const start = c.startNs > p.startNs ? c.startNs : p.startNs;
+    const cEnd = c.startNs + c.durationNs;
+    const pEnd = p.startNs + p.durationNs;
+    const end = cEnd < pEnd ? cEnd : pEnd;
+    if (end > start) children.set(p, [...(children.get(p) ?? []), [start, end]]);
+  }
+  const self = new Map<GenSpan, bigint>();
+  for (const s of spans) {
+    const intervals = (children.get(s) ?? []).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let covered = 0n;
+    let reach: bigint | undefined;
+    for (const [start, end] of intervals) {
+      const from = reach !== undefined && reach > start ? reach : start;
+      if (end > from) covered += end - from;
+      if (reach === undefined || end > reach) reach = end;
+    }
+    self.set(s, s.durationNs > covered ? s.durationNs - covered : 0n);
+  }
+  return self;
+}
+
+/** A span's cost in nano-dollars from its usage and the built-in price book (README, "Cost model"). */
+function bookCostNano(span: GenSpan, selfNs: bigint): number {
+  const book = DEFAULT_PRICE_BOOK;
+  const compute = book.compute!;
+  let usd = (Number(selfNs) / 3.6e12) * (span.usage.vcpus ?? compute.vcpus!) * compute.vcpu_hour_usd!;
+  const sf = span.usage.snowflake;
+  if (sf) {
+    const price = book.warehouses!.snowflake!;
+    usd += (sf.credits ?? (price.credits_per_hour![sf.size]! * Number(span.durationNs)) / 3.6e12) * price.credit_usd!;
+  }
+  if (span.usage.bigqueryBytes !== undefined) {
+    const price = book.warehouses!.bigquery!;
+    usd += (Math.max(span.usage.bigqueryBytes, price.min_bytes!) / 2 ** 40) * price.tib_usd!;
+  }
+  return usd * 1e9;
 }
 
 interface Sink {
@@ -295,6 +401,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const scenario = parseScenario(options.scenario ?? {});
   const random = mulberry32(seed);
   const keep = mulberry32(seed ^ 0x5eed5eed);
+  const usageRandom = mulberry32(seed ^ 0x05a9e5a9);
+  const explicitCost = options.explicitCost ?? false;
   const threshold = thresholdFor(rate);
   const traceState = rate < 1 ? `ot=th:${threshold}` : null;
   const nano = { total: 0, byStage: new Map<string, number>(), byName: new Map<string, number>(), spansByName: new Map<string, number>() };
@@ -306,23 +414,25 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const sink = await openSink(partial, options.out, format);
     try {
       for (let i = 0; i < options.events; i++) {
-        const spans = makeEvent(i, options.events, random, scenario);
+        const spans = makeEvent(i, options.events, random, usageRandom, scenario, explicitCost);
         spansTotal += spans.length;
-        for (const s of spans) {
-          nano.total += s.costNano;
-          bump(nano.byStage, s.stage, s.costNano);
-          bump(nano.byName, s.name, s.costNano);
+        const self = explicitCost ? undefined : selfTimes(spans);
+        const costs = spans.map((s) => (self ? bookCostNano(s, self.get(s)!) : s.costNano));
+        spans.forEach((s, k) => {
+          nano.total += costs[k]!;
+          bump(nano.byStage, s.stage, costs[k]!);
+          bump(nano.byName, s.name, costs[k]!);
           bump(nano.spansByName, s.name, 1);
           if (s.status === "ERROR") errors++;
-        }
+        });
         if (rate < 1 && keep() >= rate) continue;
         kept.events++;
         kept.spans += spans.length;
-        for (const s of spans) {
-          kept.total += s.costNano;
-          bump(kept.byStage, s.stage, s.costNano);
+        spans.forEach((s, k) => {
+          kept.total += costs[k]!;
+          bump(kept.byStage, s.stage, costs[k]!);
           s.traceState = traceState;
-        }
+        });
         await sink.write(spans);
         if (i % 10000 === 0) options.onProgress?.(i);
         // A sink that writes synchronously never returns to the event loop: let Ctrl-C in.
@@ -338,6 +448,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const record = (map: Map<string, number>, f = usd) => Object.fromEntries([...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, f(v)]));
   const truth: Truth = {
     seed,
+    costs: explicitCost ? "explicit" : "usage",
     events: options.events,
     spans: spansTotal,
     errors,
