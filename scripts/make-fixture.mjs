@@ -56,7 +56,8 @@ function event(t) {
       spanId: id(), parent: tracking.spanId, name: "tracker.warehouse.insert", service: "tracker", kind: "CLIENT",
       startUs: tracking.startUs + 200n + BigInt(q) * 2800n, durationUs: 2500n,
       attributes: {
-        "cost.usd": "0.0003", "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": "SELECT", "db.bytes_scanned": "50000000",
+        // Priced from the book: 0.0001 credits × $3.00 = $0.0003 of query cost.
+        "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "snowflake.credits_used": "0.0001", "db.operation": "SELECT", "db.bytes_scanned": "50000000",
         // The frequency-cap check: the same lookup for every event of a campaign (a cache hits).
         "db.statement": `SELECT impressions_left FROM campaign_caps WHERE campaign_id = 'c-${(t % 4) + 1}' AND day = '2024-05-01'`,
       },
@@ -70,7 +71,8 @@ function event(t) {
       spanId: id(), parent: aggregation.spanId, name: "aggregator.warehouse.query", service: "aggregator", kind: "CLIENT",
       startUs: aggregation.startUs + 300n + BigInt(q) * 7000n, durationUs: 6500n,
       attributes: {
-        "cost.usd": "0.00045", "db.system": "bigquery", "db.operation": "SELECT", "db.bytes_scanned": "2000000000",
+        // Priced from the book: 64 MiB = 1/16384 TiB × $6.25 = $0.0003814697265625 of query cost.
+        "db.system": "bigquery", "db.operation": "SELECT", "db.bytes_billed": "67108864",
         "db.statement": `SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = 'c-${(t % 4) + 1}' AND ts >= '2024-05-01' GROUP BY campaign_id`,
       },
     });

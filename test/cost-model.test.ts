@@ -4,6 +4,12 @@ import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { breakdown, parseGroupKeys, totals } from "../src/core/breakdown.js";
+import { FIXTURE } from "./helpers/cli.js";
+import { BIGQUERY_COMPUTE, BIGQUERY_QUERY, EVENTS, EXPLICIT, SNOWFLAKE_COMPUTE, SNOWFLAKE_QUERY } from "./helpers/hand.js";
+import { generate } from "../src/generate/generate.js";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 
 const T = traceId(1);
 
@@ -376,5 +382,49 @@ describe("non-finite and out-of-range usage values (issue 14, item 5)", () => {
         { attribute: "redshift.rpu_seconds", kind: "rpu_seconds", spans: 1 },
       ].sort((a, b) => b.spans - a.spans || a.attribute.localeCompare(b.attribute)));
     });
+  });
+});
+
+describe("the price book matters (issue 13, item 6)", () => {
+  // fixtures/auction/README.md: tracking's Snowflake lookups use 45 × 0.0001 credits ($0.0135 at
+  // $3.00), aggregation's BigQuery aggregates bill 44 × 64 MiB ($0.01678466796875 at $6.25/TiB);
+  // the book also prices those 89 spans' compute (2500 and 6500 µs at 1 vCPU), the other 280
+  // spans carry cost.usd.
+  const fixture = [`${FIXTURE}/otlp.jsonl`];
+  const perStage = (config?: string) => withModelDb(fixture, async (db) => {
+    const r = await breakdown(db);
+    return {
+      query: Object.fromEntries(r.groups.map((g) => [g.keys.stage, g.query_per_event_usd * EVENTS])),
+      compute: r.totals.compute_per_event_usd * EVENTS,
+    };
+  }, config);
+
+  it("doubling a warehouse's price doubles that warehouse's query cost, and nothing else", async () => {
+    const base = await perStage();
+    expect(base.query.tracking).toBeCloseTo(SNOWFLAKE_QUERY, 15);
+    expect(base.query.aggregation).toBeCloseTo(BIGQUERY_QUERY, 15);
+    const credits = await perStage("prices:\n  warehouses: { snowflake: { credit_usd: 6.0 } }\n");
+    expect(credits.query.tracking).toBeCloseTo(2 * SNOWFLAKE_QUERY, 15);
+    expect(credits.query.aggregation).toBeCloseTo(BIGQUERY_QUERY, 15);
+    const bytes = await perStage("prices:\n  warehouses: { bigquery: { tib_usd: 12.5 } }\n");
+    expect(bytes.query.aggregation).toBeCloseTo(2 * BIGQUERY_QUERY, 15);
+    expect(bytes.query.tracking).toBeCloseTo(SNOWFLAKE_QUERY, 15);
+    for (const r of [credits, bytes]) expect(r.compute).toBeCloseTo(base.compute, 15);
+  });
+
+  it("changing vcpu_hour_usd scales the compute the book prices", async () => {
+    // The fixture: only the warehouse spans' compute comes from the book.
+    const base = await perStage();
+    expect(base.compute).toBeCloseTo(EXPLICIT + SNOWFLAKE_COMPUTE + BIGQUERY_COMPUTE, 15);
+    const doubled = await perStage("prices:\n  compute: { vcpu_hour_usd: 0.085 }\n");
+    expect(doubled.compute).toBeCloseTo(EXPLICIT + 2 * (SNOWFLAKE_COMPUTE + BIGQUERY_COMPUTE), 15);
+    for (const [stage, q] of Object.entries(base.query)) expect(doubled.query[stage], stage).toBeCloseTo(q, 15);
+    // Generated data prices all its compute from the book: three times the rate, three times the compute.
+    const out = join(mkdtempSync(join(tmpdir(), "adtrace-book-")), "g.jsonl");
+    await generate({ events: 300, out, seed: 8 });
+    const computeOf = (config?: string) => withModelDb([out], async (db) => (await totals(db)).compute_per_event_usd, config);
+    const generated = await computeOf();
+    expect(generated).toBeGreaterThan(0);
+    expect(await computeOf("prices:\n  compute: { vcpu_hour_usd: 0.1275 }\n")).toBeCloseTo(3 * generated, 15);
   });
 });

@@ -5,6 +5,7 @@ import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { costFlags } from "../src/core/flags.js";
 import { parseLever, savings, type Scenario } from "../src/core/savings.js";
 import { defaultConfig, parseConfig } from "../src/model/config.js";
+import { BIGQUERY_QUERY, EVENTS, STAGE_TOTAL } from "./helpers/hand.js";
 
 // Four identical events, per event: request $0.26 (compute), tracking $0.02 compute + $0.30
 // Snowflake lookup, aggregation $0.02 compute + $0.40 BigQuery aggregate. Total $1.00/event;
@@ -72,13 +73,15 @@ describe("cost flags", () => {
   });
 
   it("judges the fixture's tracking lookups by their statements: 4 distinct in 45 calls → cache", async () => {
-    // fixtures/auction/README.md: the tracking lookup names one of 4 campaigns; cache 25% of $0.0003575.
+    // fixtures/auction/README.md: the tracking lookup names one of 4 campaigns; cache 25% of
+    // tracking's $0.014301328125 / 40 per event; pre-aggregation −30% of aggregation's query cost.
     await withModelDb(["fixtures/auction/otlp.jsonl"], async (db) => {
       const flags = Object.fromEntries((await costFlags(db, defaultConfig())).flags.map((f) => [f.stage, f]));
       expect(flags.tracking!.lever).toBe("cache");
       expect(flags.tracking!.reason).toMatch(/45 calls ran 4 distinct statements, so 91% of calls repeat/);
-      expect(flags.tracking!.est_savings_per_event_usd).toBeCloseTo(0.25 * 0.0143 / 40, 15);
+      expect(flags.tracking!.est_savings_per_event_usd).toBeCloseTo((0.25 * STAGE_TOTAL.tracking) / EVENTS, 15);
       expect(flags.aggregation!.lever).toBe("preaggregate");
+      expect(flags.aggregation!.est_savings_per_event_usd).toBeCloseTo((0.3 * BIGQUERY_QUERY) / EVENTS, 15);
     });
   });
 

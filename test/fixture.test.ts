@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+import {
+  BIGQUERY_COMPUTE, BIGQUERY_QUERY, EVENTS, PER_EVENT, QUERY_TOTAL, SNOWFLAKE_COMPUTE, SNOWFLAKE_QUERY, STAGE_TOTAL, SUGGESTED_SAVING_PER_EVENT, TOTAL,
+} from "./helpers/hand.js";
 
 const FORMATS = ["otlp.jsonl", "jaeger.json", "zipkin.json", "spans.parquet", "spans.csv"];
 const json = (args: string[]) => {
@@ -19,24 +22,20 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     const r = json(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
     expect(r.events).toBe(40);
     expect(r.unpriced_spans).toBe(0);
-    expect(r.total.cost_per_event_usd).toBeCloseTo(0.0010825, 12);
-    expect(r.total.query_per_event_usd).toBeCloseTo(0.0008325, 12);
-    const hand: Record<string, [number, number, number]> = {
-      aggregation: [84, 0.0206 / 40, 0.0206 / 0.0433],
-      tracking: [85, 0.0143 / 40, 0.0143 / 0.0433],
-      inventory_lookup: [40, 0.00007, 0.0028 / 0.0433],
-      auction: [40, 0.00006, 0.0024 / 0.0433],
-      delivery: [40, 0.00004, 0.0016 / 0.0433],
-      profiling: [40, 0.00003, 0.0012 / 0.0433],
-      request: [40, 0.00001, 0.0004 / 0.0433],
-    };
+    // 7 service spans per event carry cost.usd; the 89 warehouse spans are priced by the book.
+    expect(r.cost_sources).toEqual({ explicit: 280, price_book: 89, unpriced: 0 });
+    expect(r.total.cost_per_event_usd).toBeCloseTo(PER_EVENT, 15);
+    expect(r.total.query_per_event_usd).toBeCloseTo(QUERY_TOTAL / EVENTS, 15);
+    expect(r.total.compute_per_event_usd).toBeCloseTo((TOTAL - QUERY_TOTAL) / EVENTS, 15);
+    const spans: Record<string, number> = { aggregation: 84, tracking: 85, inventory_lookup: 40, auction: 40, delivery: 40, profiling: 40, request: 40 };
+    const hand = Object.fromEntries(Object.entries(STAGE_TOTAL).map(([stage, total]) => [stage, [spans[stage]!, total / EVENTS, total / TOTAL]]));
     expect(r.groups.map((g: { stage: string }) => g.stage)).toEqual(Object.keys(hand));
     for (const g of r.groups) {
       const [spans, perEvent, share] = hand[g.stage]!;
       expect(g.spans).toBe(spans);
       expect(g.events).toBe(40);
-      expect(g.cost_per_event_usd).toBeCloseTo(perEvent, 12);
-      expect(g.cost_share).toBeCloseTo(share, 12);
+      expect(g.cost_per_event_usd).toBeCloseTo(perEvent!, 15);
+      expect(g.cost_share).toBeCloseTo(share!, 12);
     }
     expect(r.groups[0].warehouse).toBe("bigquery");
     expect(r.groups[1].warehouse).toBe("snowflake");
@@ -45,15 +44,16 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
   it("warehouse queries: calls, cost, bytes and time per fingerprint", () => {
     const r = json(["cost", "queries", `${FIXTURE}/otlp.jsonl`]);
     const hand = [
-      ["aggregation", "bigquery", 44, 0.0198, 2_000_000_000, 6.5, "SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id"],
-      ["tracking", "snowflake", 45, 0.0135, 50_000_000, 2.5, "SELECT impressions_left FROM campaign_caps WHERE campaign_id = ? AND day = ?"],
+      // A query's total is its spans' cost: the book's query cost and their own compute.
+      ["aggregation", "bigquery", 44, BIGQUERY_QUERY + BIGQUERY_COMPUTE, 67_108_864, 6.5, "SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id"],
+      ["tracking", "snowflake", 45, SNOWFLAKE_QUERY + SNOWFLAKE_COMPUTE, 50_000_000, 2.5, "SELECT impressions_left FROM campaign_caps WHERE campaign_id = ? AND day = ?"],
     ];
     expect(r.queries).toHaveLength(2);
     r.queries.forEach((q: Record<string, unknown>, i: number) => {
       const [stage, warehouse, calls, total, bytes, ms, query] = hand[i]!;
       expect(q).toMatchObject({ stage, warehouse, calls, events: 40, bytes_scanned_per_call: bytes, p50_ms: ms, p95_ms: ms, query });
-      expect(q.total_cost_usd).toBeCloseTo(total as number, 12);
-      expect(q.cost_per_event_usd).toBeCloseTo((total as number) / 40, 12);
+      expect(q.total_cost_usd).toBeCloseTo(total as number, 14);
+      expect(q.cost_per_event_usd).toBeCloseTo((total as number) / 40, 15);
     });
   });
 
@@ -62,17 +62,19 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     expect(r.code).toBe(1);
     const flags = JSON.parse(r.stdout).flags;
     expect(flags.map((f: { stage: string; lever: string }) => [f.stage, f.lever])).toEqual([["aggregation", "preaggregate"], ["tracking", "cache"]]);
-    expect(flags[0].warehouse_cost_share).toBeCloseTo(0.0198 / 0.0206, 12);
+    expect(flags[0].warehouse_cost_share).toBeCloseTo(BIGQUERY_QUERY / STAGE_TOTAL.aggregation, 12);
+    expect(flags[1].warehouse_cost_share).toBeCloseTo(SNOWFLAKE_QUERY / STAGE_TOTAL.tracking, 12);
     expect(r.stderr).toMatch(/^adtrace: check failed: 2 warehouse-heavy stage\(s\) flagged$/m);
   });
 
-  it("savings --suggest comes to 21.97% of the total", () => {
-    // Cache 25% hits on tracking (0.25 × 0.0143 / 40) + pre-aggregate −30% of aggregation's query cost (0.3 × 0.0198 / 40).
+  it("savings --suggest comes to 21.37% of the total", () => {
+    // Cache 25% hits on tracking (0.25 × 0.014301328125 / 40) + pre-aggregate −30% of
+    // aggregation's query cost (0.3 × 0.01678466796875 / 40) = $0.000215268310546875 per event.
     const r = json(["savings", `${FIXTURE}/otlp.jsonl`, "--suggest", "--events-per-day", "1M"]);
     const total = r.rows.find((row: { lever: string }) => row.lever === "total");
-    expect(total.savings_per_event_usd).toBeCloseTo(0.000237875, 12);
-    expect(total.savings_pct_of_total).toBeCloseTo(0.000237875 / 0.0010825, 12);
-    expect(total.savings_per_day_usd).toBeCloseTo(237.875, 6);
+    expect(total.savings_per_event_usd).toBeCloseTo(SUGGESTED_SAVING_PER_EVENT, 15);
+    expect(total.savings_pct_of_total).toBeCloseTo(SUGGESTED_SAVING_PER_EVENT / PER_EVENT, 12);
+    expect(total.savings_per_day_usd).toBeCloseTo(215.268310546875, 6);
   });
 });
 

@@ -18,18 +18,19 @@ const dir = mkdtempSync(join(tmpdir(), "adtrace-formats-"));
 const HAND = {
   spans: 369, traces: 40, roots: 40, orphans: 0, services: 7, names: 9, duplicates: 0, conflicts: 0, skipped: 0,
   start: "2024-05-01T12:00:01.500000Z", end: "2024-05-01T12:01:00.049200Z",
+  cost_sources: { explicit: 280, price_book: 89, unpriced: 0 }, bad_values: [],
 };
-// name → [spans, Σ duration µs, Σ cost.usd]
-const PER_NAME: Record<string, [number, number, string]> = {
+// name → [spans, Σ duration µs, Σ cost.usd (null: priced by the book from its usage)]
+const PER_NAME: Record<string, [number, number, string | null]> = {
   "adserver.request.handle": [40, 1_989_100, "0.000400"],
   "profile.user.lookup": [40, 132_000, "0.001200"],
   "inventory.ann.search": [40, 335_800, "0.002800"],
   "auction.rtb.run": [40, 536_000, "0.002400"],
   "delivery.creative.render": [40, 176_400, "0.001600"],
   "tracker.events.write": [40, 256_600, "0.000800"],
-  "tracker.warehouse.insert": [45, 112_500, "0.013500"],
+  "tracker.warehouse.insert": [45, 112_500, null],
   "aggregator.rollup.compute": [40, 612_300, "0.000800"],
-  "aggregator.warehouse.query": [44, 286_000, "0.019800"],
+  "aggregator.warehouse.query": [44, 286_000, null],
 };
 
 function inspect(args: string[], input?: string | Buffer) {
@@ -37,7 +38,9 @@ function inspect(args: string[], input?: string | Buffer) {
   expect(r.code, r.stderr).toBe(0);
   // The flat fixtures' start column is epoch µs without a unit in its name: read as µs, and said so.
   const unitNote = /^note: warning: .*: column '(Timestamp|timestamp)' names no unit and holds values like 17\d{14}: read as epoch µs /;
-  expect(r.stderr.split("\n").filter((l) => l && !unitNote.test(l))).toEqual([]);
+  // Every analysis says how the spans were priced (fixtures/auction/README.md: 280 from cost.usd, 89 from the book).
+  const priced = "note: every span priced: 280 from cost attributes, 89 from the price book.";
+  expect(r.stderr.split("\n").filter((l) => l && !unitNote.test(l) && l !== priced)).toEqual([]);
   return JSON.parse(r.stdout);
 }
 
@@ -91,9 +94,14 @@ describe("the same traces in all five formats", () => {
           count(*) FILTER (WHERE status = 'ERROR') AS errors, count(*) FILTER (WHERE kind = 'CLIENT') AS client,
           count(*) FILTER (WHERE kind = 'SERVER') AS server, count(DISTINCT attributes['db.statement']) AS statements,
           list(DISTINCT name ORDER BY name) FILTER (WHERE status = 'ERROR') AS error_names,
-          count(*) FILTER (WHERE attributes['db.system'] IS NOT NULL AND attributes['db.bytes_scanned'] IS NOT NULL) AS warehouse_with_bytes
+          count(*) FILTER (WHERE attributes['snowflake.credits_used'] = '0.0001' AND attributes['db.bytes_scanned'] = '50000000') AS snowflake_usage,
+          count(*) FILTER (WHERE attributes['db.bytes_billed'] = '67108864') AS bigquery_usage,
+          count(*) FILTER (WHERE attributes['cost.usd'] IS NULL) AS without_cost
         FROM read_parquet($out)`, { out });
-      expect(totals).toEqual({ cost: "0.043300", errors: 2, client: 89, server: 280, statements: 4 + 4, error_names: ["auction.rtb.run"], warehouse_with_bytes: 89 });
+      expect(totals).toEqual({
+        cost: "0.010000", errors: 2, client: 89, server: 280, statements: 4 + 4, error_names: ["auction.rtb.run"],
+        snowflake_usage: 45, bigquery_usage: 44, without_cost: 89,
+      });
       // Every warehouse span hangs off its stage span; every stage span off the root.
       const parents = await db.all(`SELECT c.name AS child, p.name AS parent, count(*) AS n
         FROM read_parquet($out) c JOIN read_parquet($out) p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id

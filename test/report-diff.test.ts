@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { generate } from "../src/generate/generate.js";
+import { PER_EVENT } from "./helpers/hand.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-rd-"));
 const base = join(dir, "base.jsonl");
@@ -30,12 +31,19 @@ describe("report", () => {
     expect(report.generated_at).toBeUndefined();
     expect(report.inputs[0]).toMatchObject({ path: `${FIXTURE}/otlp.jsonl`, bytes: readFileSync(`${FIXTURE}/otlp.jsonl`).length });
     expect(report.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(report.headline.cost_per_event_usd).toBeCloseTo(0.0010825, 12);
+    // The bundle rounds to 12 significant digits.
+    expect(Math.abs(report.headline.cost_per_event_usd / PER_EVENT - 1)).toBeLessThan(1e-11);
+    expect(report.cost_sources).toEqual({ explicit: 280, price_book: 89, unpriced: 0 });
+    expect(report.breakdown.cost_sources).toEqual(report.cost_sources);
     expect(report.headline.flagged_stages).toEqual(["aggregation", "tracking"]);
     // The CSVs have exactly the commands' columns.
     const cmd = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--format", "csv"]).stdout;
     expect(readFileSync(join(a, "breakdown.csv"), "utf8").split("\r\n")[0]).toBe(cmd.split("\r\n")[0]);
-    expect(readFileSync(join(a, "summary.md"), "utf8")).toMatch(/\*\*\$0\.00108 per ad event\*\*/);
+    // $0.00100723… per event, to 3 significant digits.
+    const summary = readFileSync(join(a, "summary.md"), "utf8");
+    expect(summary).toMatch(/\*\*\$0\.00101 per ad event\*\*/);
+    // The pricing note once, under the breakdown, though flags and savings give it too.
+    expect(summary.match(/every span priced: 280 from cost attributes, 89 from the price book\./g)).toHaveLength(1);
     const timed = join(dir, "rt");
     adtrace(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", timed, "-q"]);
     expect(JSON.parse(readFileSync(join(timed, "report.json"), "utf8")).generated_at).toMatch(/^\d{4}-\d\d-\d\dT/);
