@@ -191,6 +191,19 @@ CREATE OR REPLACE TEMP TABLE _rule_weight AS
 -- One row per span, only the columns analyses read: what a 10M-span session keeps in memory.
 CREATE OR REPLACE TEMP TABLE costed_spans AS
 WITH
+-- The config's cost and bytes attributes, read once (texts), then as numbers in range (NULL
+-- when absent or out of range): each layer is computed once per span, and both the pricing and the
+-- count of ignored values read them.
+config_texts AS NOT MATERIALIZED (
+  SELECT s.*,
+         list_transform(getvariable('adtrace_lists').cost, x -> s.attributes[x]) AS cost_texts,
+         list_transform(getvariable('adtrace_lists').bytes, x -> s.attributes[x]) AS bytes_texts
+  FROM spans s
+),
+config_values AS NOT MATERIALIZED (
+  SELECT t.*, list_transform(t.cost_texts, x -> adtrace_usd(x)) AS cost_values, list_transform(t.bytes_texts, x -> adtrace_bytes(x)) AS bytes_values
+  FROM config_texts t
+),
 -- Per-span columns in one pass over spans: sampling information (OpenTelemetry tracestate
 -- ot=th:HEX threshold or legacy ot=p:N; sampler attributes), and the attributes the cost model reads.
 base AS NOT MATERIALIZED (
@@ -224,26 +237,37 @@ base AS NOT MATERIALIZED (
            OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic', FALSE) AND carried IS NULL AS says_sampled,
          -- The OpenTelemetry names below are ours, not user input; only config lists go through variables.
          lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])) AS db_system,
-         list_transform(getvariable('adtrace_lists').cost, x -> s.attributes[x]) AS cost_texts,
-         list_filter(list_transform(cost_texts, x -> adtrace_usd(x)), v -> v IS NOT NULL)[1] AS explicit_usd,
+         list_filter(s.cost_values, v -> v IS NOT NULL)[1] AS explicit_usd,
          -- A cost attribute that is there but not a number in range is ignored (that part is
          -- priced from usage instead), and counted.
          adtrace_usd(s.attributes['cost.compute_usd']) AS split_compute_usd,
          s.attributes['cost.compute_usd'] IS NOT NULL AND split_compute_usd IS NULL AS bad_split_compute,
          adtrace_usd(s.attributes['cost.query_usd']) AS split_query_usd,
          s.attributes['cost.query_usd'] IS NOT NULL AND split_query_usd IS NULL AS bad_split_query,
-         (explicit_usd IS NULL AND len(list_filter(cost_texts, x -> x IS NOT NULL)) > 0) OR bad_split_compute OR bad_split_query AS invalid_cost,
+         (explicit_usd IS NULL AND list_count(s.cost_texts) > 0) OR bad_split_compute OR bad_split_query AS invalid_cost,
          COALESCE(s.attributes['db.statement'], s.attributes['db.query.text']) AS statement,
          -- Usage: the first attribute of each list with a value in range; one out of range is
          -- ignored as if absent (so the next one, or the price book's default, applies).
-         list_filter(list_transform(getvariable('adtrace_lists').bytes, x -> adtrace_bytes(s.attributes[x])), v -> v IS NOT NULL)[1] AS bytes_attr,
+         list_filter(s.bytes_values, v -> v IS NOT NULL)[1] AS bytes_attr,
          COALESCE(adtrace_credits(s.attributes['snowflake.credits_used']), adtrace_credits(s.attributes['db.credits_used'])) AS credits_attr,
          upper(COALESCE(s.attributes['snowflake.warehouse.size'], s.attributes['db.warehouse.size'])) AS size_attr,
          COALESCE(adtrace_rpu_seconds(s.attributes['redshift.rpu_seconds']), adtrace_rpu_seconds(s.attributes['db.rpu_seconds'])) AS rpu_seconds_attr,
          COALESCE(adtrace_vcpus(s.attributes['compute.vcpus']), adtrace_vcpus(s.attributes['host.cpu.count'])) AS vcpus_attr,
          -- Attributes that are there with a value out of range, named with the kind of value the
-         -- note explains; NULL for nearly every span.
-         list_concat(
+         -- note explains; NULL for nearly every span. Cheap tests first; the names only where one fails.
+         list_count(s.cost_texts) > list_count(s.cost_values) OR list_count(s.bytes_texts) > list_count(s.bytes_values)
+           OR bad_split_compute OR bad_split_query
+           OR (s.attributes['snowflake.credits_used'] IS NOT NULL AND adtrace_credits(s.attributes['snowflake.credits_used']) IS NULL)
+           OR (s.attributes['db.credits_used'] IS NOT NULL AND adtrace_credits(s.attributes['db.credits_used']) IS NULL)
+           OR (s.attributes['redshift.rpu_seconds'] IS NOT NULL AND adtrace_rpu_seconds(s.attributes['redshift.rpu_seconds']) IS NULL)
+           OR (s.attributes['db.rpu_seconds'] IS NOT NULL AND adtrace_rpu_seconds(s.attributes['db.rpu_seconds']) IS NULL)
+           OR (s.attributes['compute.vcpus'] IS NOT NULL AND adtrace_vcpus(s.attributes['compute.vcpus']) IS NULL)
+           OR (s.attributes['host.cpu.count'] IS NOT NULL AND adtrace_vcpus(s.attributes['host.cpu.count']) IS NULL)
+           OR (s.attributes['sampleRate'] IS NOT NULL AND adtrace_one_in_n(s.attributes['sampleRate']) IS NULL)
+           OR (s.attributes['SampleRate'] IS NOT NULL AND adtrace_one_in_n(s.attributes['SampleRate']) IS NULL)
+           OR (s.attributes['_sample_rate'] IS NOT NULL AND dd_rate IS NULL)
+           OR (s.attributes['sampler.type'] = 'probabilistic' AND s.attributes['sampler.param'] IS NOT NULL AND jaeger_rate IS NULL) AS any_bad,
+         CASE WHEN any_bad THEN list_concat(
            list_transform(list_filter(getvariable('adtrace_lists').cost, x -> s.attributes[x] IS NOT NULL AND adtrace_usd(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'usd'}),
            list_transform(list_filter(['cost.compute_usd', 'cost.query_usd'], x -> s.attributes[x] IS NOT NULL AND adtrace_usd(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'usd'}),
            list_transform(list_filter(getvariable('adtrace_lists').bytes, x -> s.attributes[x] IS NOT NULL AND adtrace_bytes(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'bytes'}),
@@ -253,8 +277,8 @@ base AS NOT MATERIALIZED (
            list_transform(list_filter(['sampleRate', 'SampleRate'], x -> s.attributes[x] IS NOT NULL AND adtrace_one_in_n(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'one_in_n'}),
            list_transform(list_filter(['_sample_rate', CASE WHEN s.attributes['sampler.type'] = 'probabilistic' THEN 'sampler.param' END],
              x -> s.attributes[x] IS NOT NULL AND adtrace_probability(s.attributes[x]) IS NULL), x -> {'attribute': x, 'kind': 'probability'})
-         ) AS bad_list
-  FROM spans s
+         ) END AS bad_list
+  FROM config_values s
 ),
 trace_weight AS (
   -- Head sampling decides per trace: a span that carries no rate of its own takes the one its
@@ -330,7 +354,7 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        cost_source,
        cost_source IN ('none', 'partial') AS is_unpriced,
        invalid_cost,
-       CASE WHEN len(bad_list) > 0 THEN bad_list END AS bad_values
+       bad_list AS bad_values
 FROM costed;
 
 

@@ -3,6 +3,7 @@
 // (Counts, rows and ways of giving inputs: ingest-formats.test.ts.)
 import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { writeTemp } from "./helpers/otlp.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
 import {
@@ -75,6 +76,39 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     expect(total.savings_per_event_usd).toBeCloseTo(SUGGESTED_SAVING_PER_EVENT, 15);
     expect(total.savings_pct_of_total).toBeCloseTo(SUGGESTED_SAVING_PER_EVENT / PER_EVENT, 12);
     expect(total.savings_per_day_usd).toBeCloseTo(215.268310546875, 6);
+  });
+});
+
+describe("every analysis says how its spans were priced (issue 13, item 6)", () => {
+  // fixtures/auction/README.md: 280 spans carry cost.usd, the book prices the 89 warehouse spans.
+  const sources = { explicit: 280, price_book: 89, unpriced: 0 };
+  const note = /^note: every span priced: 280 from cost attributes, 89 from the price book\.$/m;
+  const input = `${FIXTURE}/otlp.jsonl`;
+
+  it("breakdown, queries, flags, savings, inspect and diff: in the notes and in the JSON", () => {
+    for (const command of [["cost", "breakdown"], ["cost", "queries"], ["cost", "flags"], ["savings", "--suggest"], ["inspect"]]) {
+      const r = adtrace([...command, input, "--format", "json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr, command.join(" ")).toMatch(note);
+      expect(JSON.parse(r.stdout).cost_sources, command.join(" ")).toEqual(sources);
+      expect(JSON.parse(r.stdout).bad_values, command.join(" ")).toEqual([]);
+    }
+    const diff = adtrace(["diff", input, `${FIXTURE}/zipkin.json`, "--format", "json"]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stderr).toMatch(/^note: baseline: every span priced: 280 from cost attributes, 89 from the price book\.$/m);
+    expect(diff.stderr).toMatch(/^note: current: every span priced: 280 from cost attributes, 89 from the price book\.$/m);
+    const out = JSON.parse(diff.stdout);
+    expect([out.baseline.cost_sources, out.current.cost_sources]).toEqual([sources, sources]);
+  });
+
+  it("says when some are unpriced, and never 'every span priced' then", () => {
+    // Without bytes attributes the BigQuery aggregates have no query cost: unpriced (they keep their compute).
+    const config = writeTemp("no-bytes.yaml", "bytes_attributes: [no.such.attribute]\n");
+    const r = adtrace(["cost", "breakdown", input, "--config", config, "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).cost_sources).toEqual({ explicit: 280, price_book: 45, unpriced: 44 });
+    expect(r.stderr).toMatch(/^note: 44 unpriced span\(s\): no cost attribute and nothing to price them by \(counted as \$0\); priced: 280 from cost attributes, 45 from the price book\./m);
+    expect(r.stderr).not.toMatch(/every span priced/);
   });
 });
 
