@@ -1,6 +1,9 @@
 // The bundled fixture's cost totals against the hand-checked ones (fixtures/auction/README.md),
 // the same breakdown from all five formats, and the breakdown's add-up property for every --by.
 // (Counts, rows and ways of giving inputs: ingest-formats.test.ts.)
+import { mkdtempSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { writeTemp } from "./helpers/otlp.js";
@@ -85,7 +88,7 @@ describe("every analysis says how its spans were priced (issue 13, item 6)", () 
   const note = /^note: every span priced: 280 from cost attributes, 89 from the price book\.$/m;
   const input = `${FIXTURE}/otlp.jsonl`;
 
-  it("breakdown, queries, flags, savings, inspect and diff: in the notes and in the JSON", () => {
+  it("breakdown, queries, flags, savings, inspect, report and diff: in the notes and in the JSON", () => {
     for (const command of [["cost", "breakdown"], ["cost", "queries"], ["cost", "flags"], ["savings", "--suggest"], ["inspect"]]) {
       const r = adtrace([...command, input, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
@@ -93,6 +96,12 @@ describe("every analysis says how its spans were priced (issue 13, item 6)", () 
       expect(JSON.parse(r.stdout).cost_sources, command.join(" ")).toEqual(sources);
       expect(JSON.parse(r.stdout).bad_values, command.join(" ")).toEqual([]);
     }
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-priced-"));
+    const report = adtrace(["report", input, "--out-dir", dir, "--no-timestamp"]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stderr).toMatch(/^adtrace: every span priced: 280 from cost attributes, 89 from the price book\.$/m);
+    expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).cost_sources).toEqual(sources);
+    expect(readFileSync(join(dir, "summary.md"), "utf8")).toContain("every span priced: 280 from cost attributes, 89 from the price book.");
     const diff = adtrace(["diff", input, `${FIXTURE}/zipkin.json`, "--format", "json"]);
     expect(diff.code, diff.stderr).toBe(0);
     expect(diff.stderr).toMatch(/^note: baseline: every span priced: 280 from cost attributes, 89 from the price book\.$/m);

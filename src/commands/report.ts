@@ -34,6 +34,8 @@ Examples:
         collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, timestamp: opts.timestamp, version: VERSION }),
       );
       await writeBundle(opts.outDir, renderBundle(data, { rawCsv: options.rawCsv }));
+      const { pricingNotes } = await import("../output/cost-views.js");
+      for (const line of pricingNotes(data.breakdown.pricing)) note(options, line);
       note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, report.json, summary.md)`);
     });
 }
