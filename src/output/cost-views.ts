@@ -1,4 +1,5 @@
-// Presenters for cost results: breakdown and warehouse queries.
+// Presenters for cost results: breakdown and warehouse queries, and the footnotes and JSON blocks
+// every analysis shares: sampling weights, how spans were priced, values ignored as out of range.
 import type { BreakdownResult, Pricing, QueryRow, Totals, ValueKind, WeightSummary } from "../core/breakdown.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, TableResult } from "./result.js";
