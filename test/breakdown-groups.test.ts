@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { eventCost } from "./helpers/hand.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 import { Chalk } from "chalk";
 import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
@@ -18,8 +19,9 @@ const plain = { colors: new Chalk({ level: 0 }) };
 
 /**
  * Per event t of the fixture (fixtures/auction/README.md): it starts at 12:00:00Z + 1.5 s × t
- * and costs $0.001, plus $0.0003 for a second Snowflake insert when 8 divides t and $0.00045
- * for a second BigQuery query when 10 divides t. Its locale is read from its root span here.
+ * and costs $0.00025 from cost attributes, plus a Snowflake lookup ($0.0003 + its compute) and
+ * a BigQuery aggregate ($0.0003814697265625 + its compute), a second lookup when 8 divides t and
+ * a second aggregate when 10 does (eventCost). Its locale is read from its root span here.
  */
 function fixtureEventsByLocale(): Map<string, number[]> {
   const base = Date.parse("2024-05-01T12:00:00Z") * 1e6;
@@ -30,7 +32,7 @@ function fixtureEventsByLocale(): Map<string, number[]> {
         if (span.parentSpanId) continue;
         const t = Math.round((Number(span.startTimeUnixNano) - base) / 1.5e9);
         const locale = span.attributes.find((a: { key: string }) => a.key === "user_locale").value.stringValue;
-        const cost = 0.001 + (t % 8 === 0 ? 0.0003 : 0) + (t % 10 === 0 ? 0.00045 : 0);
+        const cost = eventCost(t);
         byLocale.set(locale, [...(byLocale.get(locale) ?? []), cost]);
       }
     }

@@ -30,7 +30,8 @@ describe("--events-per-day reaches every part of a command", () => {
     const file = (name: string) => readFileSync(join(out, name), "utf8");
     const report = JSON.parse(file("report.json"));
     expect(report.events_per_day).toBe(5e8);
-    expect(report.headline.cost_per_day_usd).toBeCloseTo(report.breakdown.total.cost_per_event_usd * 5e8, 6);
+    // Both figures are rounded to 12 significant digits: equal to 1e-11 relative.
+    expect(Math.abs(report.headline.cost_per_day_usd / (report.breakdown.total.cost_per_event_usd * 5e8) - 1)).toBeLessThan(1e-11);
     // −30% of aggregation's query cost per event, less the refresh spread over 500M events.
     const aggregation = csvRows(file("breakdown.csv")).find((g) => g.stage === "aggregation")!;
     const expected = 0.3 * Number(aggregation.query_per_event_usd) - R / 5e8;

@@ -67,7 +67,7 @@ async function analyses(a: Analysis): Promise<Record<string, string>> {
   const data = await collectReport(a, { inputs: [], db: SAMPLED_DB, timestamp: false, version: VERSION });
   rendered("breakdown", breakdownView(data.breakdown, { config: a.config.source, label: a.label }), out);
   rendered("breakdown-locale", breakdownView(await breakdown(a.db, { by: BY_LOCALE }), { config: a.config.source, label: a.label }), out);
-  rendered("queries", queriesView({ queries: data.queries, totals: data.breakdown.totals }), out);
+  rendered("queries", queriesView({ queries: data.queries, totals: data.breakdown.totals, pricing: data.breakdown.pricing }), out);
   rendered("flags", flagsView(data.flags, { label: a.label }), out);
   rendered("savings", savingsView(data.savings), out);
   rendered("inspect", inspectView(await inspectSpans(a.db, a.load)), out);

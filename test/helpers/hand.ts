@@ -6,6 +6,13 @@ export const VCPU_SECOND_USD = 0.0425 / 3600;
 export const CREDIT_USD = 3;
 export const TIB_USD = 6.25;
 
+/** One event's spans priced by their cost.usd (7 of them), one Snowflake lookup, one BigQuery aggregate. */
+export const EXPLICIT_PER_EVENT = 0.00001 + 0.00003 + 0.00007 + 0.00006 + 0.00004 + 0.00002 + 0.00002; // 0.00025
+export const SNOWFLAKE_SPAN = 0.0001 * CREDIT_USD + 0.0025 * VCPU_SECOND_USD; // 0.0003 + 0.0000000295138…
+export const BIGQUERY_SPAN = TIB_USD / 16384 + 0.0065 * VCPU_SECOND_USD; // 0.0003814697265625 + 0.0000000767361…
+/** Event t's cost: a second Snowflake lookup when 8 divides t, a second BigQuery aggregate when 10 does. */
+export const eventCost = (t: number) => EXPLICIT_PER_EVENT + (t % 8 === 0 ? 2 : 1) * SNOWFLAKE_SPAN + (t % 10 === 0 ? 2 : 1) * BIGQUERY_SPAN;
+
 /** 45 Snowflake lookups: 0.0001 credits each; 2500 µs of self time each at 1 vCPU. */
 export const SNOWFLAKE_QUERY = 45 * 0.0001 * CREDIT_USD; // 0.0135
 export const SNOWFLAKE_COMPUTE = 45 * 0.0025 * VCPU_SECOND_USD; // 0.000001328125
