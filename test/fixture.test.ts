@@ -10,7 +10,7 @@ import { writeTemp } from "./helpers/otlp.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
 import {
-  BIGQUERY_COMPUTE, BIGQUERY_QUERY, EVENTS, PER_EVENT, QUERY_TOTAL, SNOWFLAKE_COMPUTE, SNOWFLAKE_QUERY, STAGE_TOTAL, SUGGESTED_SAVING_PER_EVENT, TOTAL,
+  BIGQUERY_COMPUTE, BIGQUERY_QUERY, EVENTS, PER_EVENT, QUERY_TOTAL, relative, SNOWFLAKE_COMPUTE, SNOWFLAKE_QUERY, STAGE_TOTAL, SUGGESTED_SAVING_PER_EVENT, TOTAL,
 } from "./helpers/hand.js";
 
 const FORMATS = ["otlp.jsonl", "jaeger.json", "zipkin.json", "spans.parquet", "spans.csv"];
@@ -28,9 +28,9 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     expect(r.unpriced_spans).toBe(0);
     // 7 service spans per event carry cost.usd; the 89 warehouse spans are priced by the book.
     expect(r.cost_sources).toEqual({ explicit: 280, price_book: 89, unpriced: 0 });
-    expect(r.total.cost_per_event_usd).toBeCloseTo(PER_EVENT, 15);
-    expect(r.total.query_per_event_usd).toBeCloseTo(QUERY_TOTAL / EVENTS, 15);
-    expect(r.total.compute_per_event_usd).toBeCloseTo((TOTAL - QUERY_TOTAL) / EVENTS, 15);
+    expect(relative(r.total.cost_per_event_usd, PER_EVENT)).toBeLessThan(1e-11);
+    expect(relative(r.total.query_per_event_usd, QUERY_TOTAL / EVENTS)).toBeLessThan(1e-11);
+    expect(relative(r.total.compute_per_event_usd, (TOTAL - QUERY_TOTAL) / EVENTS)).toBeLessThan(1e-11);
     const spans: Record<string, number> = { aggregation: 84, tracking: 85, inventory_lookup: 40, auction: 40, delivery: 40, profiling: 40, request: 40 };
     const hand = Object.fromEntries(Object.entries(STAGE_TOTAL).map(([stage, total]) => [stage, [spans[stage]!, total / EVENTS, total / TOTAL]]));
     expect(r.groups.map((g: { stage: string }) => g.stage)).toEqual(Object.keys(hand));
@@ -38,8 +38,8 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
       const [spans, perEvent, share] = hand[g.stage]!;
       expect(g.spans).toBe(spans);
       expect(g.events).toBe(40);
-      expect(g.cost_per_event_usd).toBeCloseTo(perEvent!, 15);
-      expect(g.cost_share).toBeCloseTo(share!, 12);
+      expect(relative(g.cost_per_event_usd, perEvent!), g.stage).toBeLessThan(1e-11);
+      expect(relative(g.cost_share, share!), g.stage).toBeLessThan(1e-11);
     }
     expect(r.groups[0].warehouse).toBe("bigquery");
     expect(r.groups[1].warehouse).toBe("snowflake");
@@ -56,8 +56,8 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     r.queries.forEach((q: Record<string, unknown>, i: number) => {
       const [stage, warehouse, calls, total, bytes, ms, query] = hand[i]!;
       expect(q).toMatchObject({ stage, warehouse, calls, events: 40, bytes_scanned_per_call: bytes, p50_ms: ms, p95_ms: ms, query });
-      expect(q.total_cost_usd).toBeCloseTo(total as number, 14);
-      expect(q.cost_per_event_usd).toBeCloseTo((total as number) / 40, 15);
+      expect(relative(q.total_cost_usd, total as number)).toBeLessThan(1e-11);
+      expect(relative(q.cost_per_event_usd, (total as number) / 40)).toBeLessThan(1e-11);
     });
   });
 
@@ -66,8 +66,8 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     expect(r.code).toBe(1);
     const flags = JSON.parse(r.stdout).flags;
     expect(flags.map((f: { stage: string; lever: string }) => [f.stage, f.lever])).toEqual([["aggregation", "preaggregate"], ["tracking", "cache"]]);
-    expect(flags[0].warehouse_cost_share).toBeCloseTo(BIGQUERY_QUERY / STAGE_TOTAL.aggregation, 12);
-    expect(flags[1].warehouse_cost_share).toBeCloseTo(SNOWFLAKE_QUERY / STAGE_TOTAL.tracking, 12);
+    expect(relative(flags[0].warehouse_cost_share, BIGQUERY_QUERY / STAGE_TOTAL.aggregation)).toBeLessThan(1e-11);
+    expect(relative(flags[1].warehouse_cost_share, SNOWFLAKE_QUERY / STAGE_TOTAL.tracking)).toBeLessThan(1e-11);
     expect(r.stderr).toMatch(/^adtrace: check failed: 2 warehouse-heavy stage\(s\) flagged$/m);
   });
 
@@ -76,9 +76,9 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     // aggregation's query cost (0.3 × 0.01678466796875 / 40) = $0.000215268310546875 per event.
     const r = json(["savings", `${FIXTURE}/otlp.jsonl`, "--suggest", "--events-per-day", "1M"]);
     const total = r.rows.find((row: { lever: string }) => row.lever === "total");
-    expect(total.savings_per_event_usd).toBeCloseTo(SUGGESTED_SAVING_PER_EVENT, 15);
-    expect(total.savings_pct_of_total).toBeCloseTo(SUGGESTED_SAVING_PER_EVENT / PER_EVENT, 12);
-    expect(total.savings_per_day_usd).toBeCloseTo(215.268310546875, 6);
+    expect(relative(total.savings_per_event_usd, SUGGESTED_SAVING_PER_EVENT)).toBeLessThan(1e-11);
+    expect(relative(total.savings_pct_of_total, SUGGESTED_SAVING_PER_EVENT / PER_EVENT)).toBeLessThan(1e-11);
+    expect(relative(total.savings_per_day_usd, SUGGESTED_SAVING_PER_EVENT * 1e6)).toBeLessThan(1e-11);
   });
 });
 

@@ -37,3 +37,9 @@ export const QUERY_TOTAL = SNOWFLAKE_QUERY + BIGQUERY_QUERY; // 0.03028466796875
 export const PER_EVENT = TOTAL / EVENTS; // 0.00100723431206597…
 /** savings --suggest: cache 25% hits on tracking + pre-aggregation −30% of aggregation's query cost. */
 export const SUGGESTED_SAVING_PER_EVENT = (0.25 * STAGE_TOTAL.tracking + 0.3 * BIGQUERY_QUERY) / EVENTS; // 0.000215268310546875
+
+/**
+ * Relative error of a figure the CLI printed: CSV and JSON carry 12 significant digits, so a
+ * figure within 1e-11 of the hand-worked one agrees with it.
+ */
+export const relative = (actual: number, expected: number) => Math.abs(actual / expected - 1);
