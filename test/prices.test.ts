@@ -1,0 +1,148 @@
+// Every pricing unit of the built-in price book (src/model/defaults.ts, README "Cost model") on
+// one span each, against the list prices written out by hand: hour-priced warehouses, TiB-priced
+// ones, RPU-hours, Snowflake credits (used, or by warehouse size), vCPUs from compute.vcpus or
+// host.cpu.count; the db.system.name and db.query.text aliases; and the instant a dated price
+// book takes over (effective_from: a span starting exactly then is priced by the new book).
+import { describe, expect, it } from "vitest";
+import { withModelDb } from "./helpers/analysis.js";
+import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
+import { warehouseQueries } from "../src/core/breakdown.js";
+import type { Db } from "../src/core/db.js";
+import { relative } from "./helpers/hand.js";
+
+/** $ per vCPU-second at the built-in $0.0425 per vCPU-hour. */
+const VCPU_SECOND_USD = 0.0425 / 3600;
+const TIB = 2 ** 40;
+
+const one = (n: number, durationMs: number, attrs: Record<string, string | number>, startMs = 0): TestSpan =>
+  ({ trace: traceId(n), id: spanId(n), name: `s${n}`, startMs, durationMs, attrs });
+
+/** Each span's model row by span number; exactly one row per span. */
+async function rows(db: Db): Promise<Map<number, Record<string, unknown>>> {
+  const all = await db.all("SELECT span_id, warehouse, compute_usd, query_usd, cost_source, statement FROM costed_spans");
+  const byId = new Map(all.map((r) => [Number.parseInt(String(r.span_id), 16), r]));
+  expect(byId.size).toBe(all.length);
+  return byId;
+}
+
+describe("each warehouse of the built-in book, by its own unit", () => {
+  // [system, span attributes, duration (s), query cost by hand, how]
+  const cases: [string, Record<string, string | number>, number, number, string][] = [
+    ["databricks", {}, 90, 0.07, "90 s = 0.025 h × $2.80/h"],
+    ["clickhouse", {}, 90, 0.03, "0.025 h × $1.20/h"],
+    ["trino", {}, 90, 0.025, "0.025 h × $1.00/h"],
+    ["presto", {}, 90, 0.025, "0.025 h × $1.00/h"],
+    ["athena", { "db.bytes_billed": TIB }, 1, 5, "1 TiB × $5/TiB"],
+    ["athena", { "db.bytes_billed": 1024 }, 1, (10 / 1048576) * 5, "1 KiB billed as the 10 MiB minimum = 10/1048576 TiB × $5"],
+    ["synapse", { "db.bytes_scanned": 2 * TIB }, 1, 10, "2 TiB × $5/TiB"],
+    ["gcp.bigquery", { "bigquery.total_bytes_billed": TIB }, 1, 6.25, "1 TiB × $6.25/TiB"],
+    ["bigquery", { "db.response.bytes_scanned": 4 * TIB }, 1, 25, "the last bytes attribute of the list: 4 TiB × $6.25"],
+    ["aws.redshift", {}, 90, 0.075, "8 base RPUs × 90 s = 720 RPU-s = 0.2 RPU-h × $0.375"],
+    ["redshift", { "db.rpu_seconds": 360 }, 90, 0.0375, "db.rpu_seconds 360 = 0.1 RPU-h × $0.375"],
+    ["snowflake", { "snowflake.credits_used": 0.5 }, 90, 1.5, "0.5 credits × $3"],
+    ["snowflake", { "db.credits_used": 0.25 }, 90, 0.75, "db.credits_used 0.25 credits × $3"],
+    ["snowflake", { "snowflake.credits_used": 0.5, "db.credits_used": 0.25 }, 90, 1.5, "snowflake.credits_used comes first"],
+    ["snowflake", { "db.warehouse.size": "large" }, 90, 0.6, "LARGE 8 credits/h × 0.025 h × $3"],
+    ["snowflake", {}, 90, 0.075, "XSMALL (the default size) 1 credit/h × 0.025 h × $3"],
+  ];
+
+  it("prices each one from the usage its span reports, and its compute from self time at 1 vCPU", async () => {
+    // One span (its own event) per case, all in one session.
+    await withModelDb(cases.map(([system, attrs, seconds], i) => one(i + 1, seconds * 1000, { "db.system": system, ...attrs })), async (db) => {
+      const r = await rows(db);
+      for (const [i, [system, attrs, seconds, queryUsd, how]] of cases.entries()) {
+        const row = r.get(i + 1)!;
+        const label = `${system} ${JSON.stringify(attrs)}: ${how}`;
+        expect([row.warehouse, row.cost_source], label).toEqual([system, "derived"]);
+        expect(relative(Number(row.query_usd), queryUsd), label).toBeLessThan(1e-12);
+        // Every span's compute: its self time (here its duration) at 1 vCPU.
+        expect(relative(Number(row.compute_usd), seconds * VCPU_SECOND_USD), label).toBeLessThan(1e-12);
+      }
+    });
+  });
+});
+
+describe("vCPUs behind a span", () => {
+  it("compute.vcpus, else host.cpu.count, else the book's vcpus; compute.vcpus wins over host.cpu.count", async () => {
+    // One hour of self time each: vCPUs × $0.0425.
+    const spans = [
+      one(1, 3_600_000, { "compute.vcpus": 4 }), // 4 × 0.0425 = 0.17
+      one(2, 3_600_000, { "host.cpu.count": 2 }), // 2 × 0.0425 = 0.085
+      one(3, 3_600_000, { "compute.vcpus": "0.5", "host.cpu.count": 8 }), // 0.5 × 0.0425 = 0.02125
+      one(4, 3_600_000, {}), // the book's vcpus: 3 (config below) × 0.0425 = 0.1275
+    ];
+    await withModelDb(spans, async (db) => {
+      const r = await rows(db);
+      const compute = (n: number) => Number(r.get(n)!.compute_usd);
+      expect(relative(compute(1), 0.17)).toBeLessThan(1e-12);
+      expect(relative(compute(2), 0.085)).toBeLessThan(1e-12);
+      expect(relative(compute(3), 0.02125)).toBeLessThan(1e-12);
+      expect(relative(compute(4), 0.1275)).toBeLessThan(1e-12);
+    }, "prices:\n  compute: { vcpus: 3 }\n");
+  });
+});
+
+describe("OpenTelemetry's newer attribute names", () => {
+  it("db.system.name names the warehouse when db.system is absent; db.system wins when both are there", async () => {
+    const spans = [
+      // Snowflake by db.system.name: 0.1 credits × $3 = $0.30.
+      one(1, 1000, { "db.system.name": "snowflake", "snowflake.credits_used": 0.1 }),
+      // db.system says bigquery: 1 TiB × $6.25, although db.system.name says snowflake.
+      one(2, 1000, { "db.system": "bigquery", "db.system.name": "snowflake", "db.bytes_billed": TIB, "snowflake.credits_used": 0.1 }),
+    ];
+    await withModelDb(spans, async (db) => {
+      const r = await rows(db);
+      expect([r.get(1)!.warehouse, r.get(2)!.warehouse]).toEqual(["snowflake", "bigquery"]);
+      expect(relative(Number(r.get(1)!.query_usd), 0.3)).toBeLessThan(1e-12);
+      expect(relative(Number(r.get(2)!.query_usd), 6.25)).toBeLessThan(1e-12);
+    });
+  });
+
+  it("db.query.text is the statement when db.statement is absent; db.statement wins when both are there", async () => {
+    const spans = [
+      one(1, 1000, { "db.system": "snowflake", "db.query.text": "SELECT a FROM t WHERE id = 42" }),
+      one(2, 1000, { "db.system": "snowflake", "db.statement": "SELECT b FROM u WHERE id = 7", "db.query.text": "SELECT c FROM v" }),
+    ];
+    await withModelDb(spans, async (db) => {
+      const r = await rows(db);
+      expect([r.get(1)!.statement, r.get(2)!.statement]).toEqual(["SELECT a FROM t WHERE id = 42", "SELECT b FROM u WHERE id = 7"]);
+      // cost queries shows them as fingerprints, one row each.
+      const queries = (await warehouseQueries(db)).queries.map((q) => q.query).sort();
+      expect(queries).toEqual(["SELECT a FROM t WHERE id = ?", "SELECT b FROM u WHERE id = ?"]);
+    });
+  });
+});
+
+describe("effective_from boundaries", () => {
+  // The test spans' time base is 1,700,000,000 s after the epoch: 2023-11-14T22:13:20Z. A book in
+  // force from exactly then prices a span that starts then ([from, next from)); a span that starts
+  // 1 ns earlier is priced by the book before it. Each span: 3600 s on XSMALL (1 credit), 1 vCPU.
+  const config = `
+prices:
+  - effective_from: "2023-01-01"
+    compute: { vcpu_hour_usd: 0.5 }
+    warehouses: { snowflake: { credit_usd: 2.0 } }
+  - effective_from: "2023-11-14T22:13:20Z"
+    compute: { vcpu_hour_usd: 0.7 }
+    warehouses: { snowflake: { credit_usd: 4.0 } }
+`;
+  const spans = [
+    one(1, 3_600_000, { "db.system": "snowflake" }, -0.000001), // 1 ns before the boundary
+    one(2, 3_600_000, { "db.system": "snowflake" }, 0), // exactly at it
+    one(3, 3_600_000, { "db.system": "snowflake" }, 0.000001), // 1 ns after
+    one(4, 3_600_000, {}, 0), // compute only, at the boundary
+  ];
+
+  it("a span starting exactly at effective_from takes the new book; 1 ns earlier, the old one", async () => {
+    await withModelDb(spans, async (db) => {
+      const r = await rows(db);
+      const at = (n: number) => [Number(r.get(n)!.query_usd), Number(r.get(n)!.compute_usd)];
+      expect(at(1)).toEqual([2, 0.5]);
+      expect(at(2)).toEqual([4, 0.7]);
+      expect(at(3)).toEqual([4, 0.7]);
+      expect(Number(r.get(4)!.compute_usd)).toBe(0.7);
+      const starts = await db.all("SELECT span_id, CAST(start_ns AS VARCHAR) AS s FROM costed_spans ORDER BY span_id");
+      expect(starts.map((s) => s.s)).toEqual(["1699999999999999999", "1700000000000000000", "1700000000000000001", "1700000000000000000"]);
+    }, config);
+  });
+});
