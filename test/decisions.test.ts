@@ -5,7 +5,7 @@ import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { costFlags } from "../src/core/flags.js";
 import { parseLever, savings, type Scenario } from "../src/core/savings.js";
 import { defaultConfig, parseConfig } from "../src/model/config.js";
-import { BIGQUERY_QUERY, EVENTS, STAGE_TOTAL } from "./helpers/hand.js";
+import { BIGQUERY_QUERY, EVENTS, relative, STAGE_TOTAL } from "./helpers/hand.js";
 
 // Four identical events, per event: request $0.26 (compute), tracking $0.02 compute + $0.30
 // Snowflake lookup, aggregation $0.02 compute + $0.40 BigQuery aggregate. Total $1.00/event;
@@ -150,13 +150,22 @@ describe("savings", () => {
     expect(b.rows[2]!.savings_per_event_usd).toBeCloseTo(1 - (0.26 + 0.42 + 0.085), 12);
   });
 
-  it("narrows the interval as events grow", async () => {
+  it("gives the interval of the hand-worked per-event savings, narrowing as events grow", async () => {
     // Per-event tracking query cost varies ±0.1; the saving interval shrinks like 1/√n.
     const jitter = (i: number) => ((i * 7919) % 21) / 100 - 0.1;
     const small = await run(one(["cache", "tracking=0.5"]), 1e6, pipeline(10, jitter));
     const large = await run(one(["cache", "tracking=0.5"]), 1e6, pipeline(1000, jitter));
     const width = (r: { ci95_high_per_day_usd: number; ci95_low_per_day_usd: number }) => r.ci95_high_per_day_usd - r.ci95_low_per_day_usd;
-    expect(width(small.rows[0]!)).toBeGreaterThan(0);
+    // By hand for the 10 events: 7919 ≡ 2 (mod 21), so jitter(i) = 2i/100 − 0.1: −0.08, −0.06, …,
+    // 0.10 (mean 0.01, squared deviations 2 × (0.01² + 0.03² + 0.05² + 0.07² + 0.09²) = 0.033).
+    // A saving per event is 0.5 × (0.32 + jitter): mean 0.165, sample sd 0.5 × √(0.033/9), so the
+    // interval is 0.165 ± 1.96 × 0.5 × √(0.033/9/10) = 0.165 ± 0.0187655… per event, × 1e6 a day.
+    const half = 1.96 * 0.5 * Math.sqrt(0.033 / 9 / 10);
+    for (const r of small.rows) {
+      expect(relative(r.savings_per_day_usd, 165_000)).toBeLessThan(1e-9);
+      expect(relative(r.ci95_low_per_day_usd, (0.165 - half) * 1e6)).toBeLessThan(1e-9);
+      expect(relative(r.ci95_high_per_day_usd, (0.165 + half) * 1e6)).toBeLessThan(1e-9);
+    }
     expect(width(large.rows[0]!)).toBeLessThan(width(small.rows[0]!) / 5);
     for (const r of [small.rows[0]!, large.rows[0]!]) {
       expect(r.ci95_low_per_day_usd).toBeLessThanOrEqual(r.savings_per_day_usd);
