@@ -2,12 +2,24 @@ import { describe, expect, it } from "vitest";
 import { loadQueries, parseQueryFile, QUERIES_DIR } from "../src/core/queries.js";
 
 describe("query loader", () => {
-  it("loads every file in queries/ without error", () => {
+  it("loads every file in queries/ without error: each `-- name:` header once, keyed file.name, with its line", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    // The headers as a plain scan of the files finds them: key → file:line.
+    const expected = new Map<string, string>();
+    for (const file of readdirSync(QUERIES_DIR).filter((f) => f.endsWith(".sql"))) {
+      readFileSync(join(QUERIES_DIR, file), "utf8").split("\n").forEach((line, i) => {
+        const header = /^-- name: (\S+)\s*$/.exec(line);
+        if (header) expected.set(`${file.slice(0, -4)}.${header[1]}`, `${join(QUERIES_DIR, file)}:${i + 1}`);
+      });
+    }
+    expect(expected.size).toBeGreaterThan(50);
     const queries = loadQueries(QUERIES_DIR);
-    expect(queries.size).toBeGreaterThan(5);
-    for (const query of queries.values()) {
-      expect(query.doc.length).toBeGreaterThan(0);
-      expect(query.sql.length).toBeGreaterThan(0);
+    expect([...queries.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, query] of queries) {
+      expect(query.where, key).toBe(expected.get(key));
+      expect(query.doc.length, key).toBeGreaterThan(0);
+      expect(query.sql, key).toMatch(/\b(SELECT|INSERT|CREATE|SET|UPDATE|DELETE|WITH|ALTER|DROP)\b/i);
     }
   });
 
