@@ -106,8 +106,18 @@ describe("spans in a parent cycle, or their own parent", () => {
     // Another load into the same database touches other traces: none of its own; inspect still sees the 3.
     expect(JSON.parse(adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", db, "--format", "json"]).stdout).cyclic).toBe(0);
     expect(JSON.parse(adtrace(["inspect", "--db", db, "--format", "json"]).stdout).cyclic).toBe(3);
-    // Analyses over them end.
-    expect(adtrace(["cost", "breakdown", path, "--format", "json"]).code).toBe(0);
+    // Analyses over them end, with what the links say: every span lasts 100 ms and is priced
+    // from its self time at 1 vCPU. A parent's children cover it whole: 1 (children 2 and 4) and 2
+    // (child 1) have self 0, as has 5 (child 6); 3 (its own parent, not its own child), 4, 6 and 7
+    // have 100 ms each: 400 ms × $0.0425/h over the one event (trace T, whose one root is 5).
+    const bd = adtrace(["cost", "breakdown", path, "--format", "json"]);
+    expect(bd.code, bd.stderr).toBe(0);
+    const json = JSON.parse(bd.stdout);
+    expect([json.events, json.total.spans]).toEqual([1, 7]);
+    expect(json.groups.map((g: { stage: string }) => g.stage)).toEqual(["other"]);
+    expect([json.groups[0].p50_ms, json.groups[0].self_p50_ms, json.groups[0].self_p95_ms]).toEqual([100, 100, 100]);
+    expect(Math.abs(json.total.cost_per_event_usd / ((0.4 * 0.0425) / 3600) - 1)).toBeLessThan(1e-11);
+    expect(json.total.e2e_p95_ms).toBe(100);
   });
 
   it("a long cycle with a long chain leading into it: exactly the cycle's spans", () => {
