@@ -16,6 +16,7 @@ import { userInfo } from "node:os";
 import pg from "pg";
 import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
 import { withWritableDb, type Db } from "../core/db.js";
+import { testHold } from "../core/interrupt.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
 import { VALID_ROW, withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping } from "./load.js";
@@ -211,6 +212,8 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
                 appender.flushSync();
                 rowsFetched += batch.rows.length;
                 options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: 0, spans: rowsFetched });
+                // Tests signal a pull here, mid-way: the first batch appended, the cursor still open.
+                if (rowsFetched === batch.rows.length) await testHold("pull-fetched");
               }
               await client.query(`CLOSE ${CURSOR}`);
               await client.query("COMMIT");
