@@ -1,9 +1,6 @@
 // Running the built CLI as a child process, the way a user does: NO_COLOR set, stdout, stderr
 // and the exit code captured.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -38,23 +35,6 @@ export function adtrace(args: string[], options: CliOptions = {}): CliResult {
 /** Start the CLI without waiting, for interrupt tests. */
 export function startAdtrace(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: "1", ...options.env } });
-}
-
-/**
- * Start a command that loads spans (load, or an analysis of span files) and resolve once the load
- * is under way: its database is open (and locked) and its parse has begun, which shows as a spool
- * directory in the TMPDIR the child is given. Tests that interrupt a load wait for this rather
- * than sleeping, whatever the machine's speed.
- */
-export async function startLoadUnderWay(args: string[]): Promise<ReturnType<typeof spawn>> {
-  const tmp = mkdtempSync(join(tmpdir(), "adtrace-under-way-"));
-  const child = startAdtrace(args, { env: { TMPDIR: tmp } });
-  const started = Date.now();
-  while (!readdirSync(tmp).some((name) => name.startsWith("adtrace-spool-"))) {
-    if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`the load never got under way (exit ${child.exitCode})`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return child;
 }
 
 /** The fixture path relative to the repository root. */
