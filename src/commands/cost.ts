@@ -2,6 +2,14 @@
 import type { Command } from "commander";
 import { globals, print, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
+import { parseShare } from "../model/numbers.js";
+
+/** A share option: 0.1 or 10%, from 0 to 1. */
+export function parseShareOption(value: string, flag: string): number {
+  const share = parseShare(value);
+  if (!(share >= 0 && share <= 1)) throw new UsageError(`${flag} expects a share like 0.1 or 10%, got '${value}'`);
+  return share;
+}
 
 export function registerCost(program: Command): Command {
   const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags");
@@ -69,6 +77,54 @@ Examples:
       const result = await withAnalysis(spanSource(inputs, options), (a) => warehouseQueries(a.db, { top }));
       print(queriesView(result), options);
     });
+  cost
+    .command("critical-path")
+    .description("how much of each stage's time sets event latency (the critical path), next to its share of cost")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
+    .option("--costly-share <share>", "a group is costly from this share of cost on (0.1 or 10%)", "10%")
+    .option("--critical-share <share>", "a group is critical when on the path in at least this share of its events (0.5 or 50%)", "50%")
+    .addHelpText("after", `
+The critical path of an event: walk back from the end of its root span; at each span the
+critical child is the one that ends last at or before the current point (ties: the earlier
+start, then the smaller span id); its time is taken, and the walk goes on from its start. Time
+no child covers is the span's own. Children are clipped to their parent's interval; orphan
+sub-trees, second roots and parent cycles are excluded and counted. (README, "The critical path".)
+
+Columns, per group, over the events with a root, each counted with its sampling weight:
+  events           the events the group occurs in
+  on_path_share    the share of those in which some span of the group is on the path
+  critical_p50/p95 the group's own time on the path per event (0 where it is off it)
+  share_of_e2e     the group's time on the path ÷ all events' path time (groups add up to 1)
+  cost_share       the group's cost ÷ total cost (as cost breakdown)
+  quadrant         costly+critical, costly+off-path, cheap+critical or cheap+off-path: costly
+                   when cost_share ≥ --costly-share (default 10%), critical when
+                   on_path_share ≥ --critical-share (default 50%)
+A costly+off-path stage saves money when made cheaper, but not latency; a costly+critical one
+is worth more than its cost alone.
+
+Examples:
+  $ adtrace cost critical-path fixtures/auction/otlp.jsonl
+  $ adtrace cost critical-path --db pipeline.duckdb --by stage,service --format csv
+  $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
+    .action(async (inputs: string[], opts: { by: string; costlyShare: string; criticalShare: string }, command: Command) => {
+      const options = globals(command);
+      const { parseGroupKeys, attributeKeysOf } = await import("../core/breakdown.js");
+      const { costCriticalPath } = await import("../core/path-cost.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { criticalPathView } = await import("../output/path-views.js");
+      const by = parseGroupKeys(opts.by);
+      const costlyShare = parseShareOption(opts.costlyShare, "--costly-share");
+      const criticalShare = parseShareOption(opts.criticalShare, "--critical-share");
+      const source = spanSource(inputs, options);
+      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
+      const result = await withAnalysis({ ...source, model }, async (a) => ({
+        result: await costCriticalPath(a.db, { by, costlyShare, criticalShare }),
+        label: a.label,
+      }));
+      print(criticalPathView(result.result, { label: result.label }), options);
+    });
+
   cost
     .command("flags")
     .description("the warehouse-heavy stages: why each is flagged and the lever that fits")

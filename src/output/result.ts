@@ -21,6 +21,8 @@ export interface Column {
    */
   optional?: true | number;
   align?: "left" | "right";
+  /** Never cut to fit (a drawing already sized to the width, such as a waterfall's bars). */
+  fixed?: true;
 }
 
 export type Row = Record<string, unknown>;
@@ -38,4 +40,6 @@ export interface TableResult {
   notes?: string[];
   /** The JSON document for --format json; defaults to the rows. */
   json?: unknown;
+  /** Columns the table, heading and notes fit (default 100); a waterfall passes the terminal's. */
+  width?: number;
 }
