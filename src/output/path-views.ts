@@ -65,6 +65,7 @@ export function criticalPathView(result: CriticalPathResult, meta: { label: stri
 }
 
 const MARK = "●";
+const MIN_BAR = 24;
 
 /**
  * The waterfall: a row per span, indented by depth, with a bar on the event's timeline (█ on the
@@ -85,8 +86,8 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
     { key: "span", kind: "text", humanOnly: true, maxWidth: 40 },
     { key: "timeline", kind: "text", humanOnly: true, fixed: true },
     { key: "name", kind: "text", machineOnly: true },
-    { key: "service", kind: "text", maxWidth: 20 },
-    { key: "stage", kind: "text", maxWidth: 16 },
+    { key: "service", kind: "text", maxWidth: 20, optional: true },
+    { key: "stage", kind: "text", maxWidth: 16, optional: 1 },
     { key: "start_offset_ms", title: "start", kind: "ms", machineOnly: true },
     { key: "duration_ms", title: "dur", kind: "ms" },
     { key: "self_ms", title: "self", kind: "ms" },
@@ -94,10 +95,14 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
     { key: "critical", kind: "text", machineOnly: true },
     { key: "critical_ms", title: "crit", kind: "ms" },
   ];
-  // The bars take what the other columns leave (each as wide as its widest cell or title).
-  const others = columns.filter((c) => !c.machineOnly && c.key !== "timeline");
-  const used = others.reduce((sum, c) => sum + Math.max(displayWidth(c.title ?? c.key), ...rows.map((r) => displayWidth(humanCell(c, (r as Record<string, unknown>)[c.key], false)))), 0);
-  const barWidth = Math.max(10, width - used - 2 * others.length);
+  // The bars take what the other columns leave (each as wide as its widest cell or title); on a
+  // narrow terminal service, then stage, give way (the table drops them) before the bars shrink
+  // below MIN_BAR.
+  const widthOf = (c: Column) => Math.max(displayWidth(c.title ?? c.key), ...rows.map((r) => displayWidth(humanCell(c, (r as Record<string, unknown>)[c.key], false))));
+  let others = columns.filter((c) => !c.machineOnly && c.key !== "timeline");
+  const room = () => width - others.reduce((sum, c) => sum + widthOf(c), 0) - 2 * others.length;
+  for (const key of ["service", "stage"]) if (room() < MIN_BAR) others = others.filter((c) => c.key !== key);
+  const barWidth = Math.max(10, room());
   const span = result.e2e_ms > 0 ? result.e2e_ms : 1;
   const withBars = rows.map((r) => {
     const from = Math.min(barWidth - 1, Math.floor((r.start_offset_ms / span) * barWidth));
