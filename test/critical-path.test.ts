@@ -422,6 +422,25 @@ describe("sampled data: every figure weighted by the event weight", () => {
     });
   });
 
+  it("a weighted percentile's boundary: a cumulative weight exactly at q of the total reaches it", async () => {
+    // Traces 1 and 3 as trace 1 above (weight 1, tracking beside auction: 0 ms on the path),
+    // trace 2 as above but kept 1 in 2 (weight 2, tracking 100 ms on the path). Sorted: (0, 1),
+    // (0, 1), (100, 2); total 4. p50 needs 2, which the second 0 reaches exactly: 0 ms (a strict
+    // ">" would give 100). p95 needs 3.8: 100 ms.
+    const three: TestSpan[] = [
+      ...spans.slice(0, 3),
+      ...spans.slice(3).map((s) => ({ ...s, attrs: { sampleRate: 2 } })),
+      { trace: traceId(3), id: spanId(7), name: "adserver.request.handle", startMs: 0, durationMs: 100 },
+      { trace: traceId(3), id: spanId(8), parent: spanId(7), name: "auction.rtb.run", startMs: 0, durationMs: 100 },
+      { trace: traceId(3), id: spanId(9), parent: spanId(7), name: "tracker.events.write", startMs: 0, durationMs: 40 },
+    ];
+    await withModelDb(three, async (db) => {
+      const r = await costCriticalPath(db);
+      const tracking = r.groups.find((g) => g.keys.stage === "tracking")!;
+      expect([tracking.events, tracking.critical_p50_ms, tracking.critical_p95_ms]).toEqual([4, 0, 100]);
+    });
+  });
+
   it("on the CLI from a file, and raw under --unweighted", () => {
     const file = writeTemp("sampled.json", otlpDocument(spans));
     const weighted = JSON.parse(adtrace(["cost", "critical-path", file, "--format", "json"]).stdout);
