@@ -12,7 +12,8 @@ export function registerTrace(program: Command): void {
     .addHelpText("after", `
 Without --pick the first argument is the trace id; with --pick every argument is an input.
 The table draws each span as a bar on the event's timeline, fitted to the terminal's width (█ and
-● on the critical path, ░ off it); crit is the part of the span's own time on the path (the
+● on the critical path, ░ off it; on a narrow terminal service, then stage, give way to the
+bars: CSV and JSON keep them); crit is the part of the span's own time on the path (the
 spans' crit add up to the root's duration). CSV and JSON give per span: span_id,
 parent_span_id, depth, name, service, stage, start_offset_ms, duration_ms, self_ms, cost_usd,
 critical, critical_ms. Orphan sub-trees and spans on parent cycles are listed (depth from their

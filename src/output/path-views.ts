@@ -86,8 +86,8 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
     { key: "span", kind: "text", humanOnly: true, maxWidth: 40 },
     { key: "timeline", kind: "text", humanOnly: true, fixed: true },
     { key: "name", kind: "text", machineOnly: true },
-    { key: "service", kind: "text", maxWidth: 20, optional: true },
-    { key: "stage", kind: "text", maxWidth: 16, optional: 1 },
+    { key: "service", kind: "text", maxWidth: 20 },
+    { key: "stage", kind: "text", maxWidth: 16 },
     { key: "start_offset_ms", title: "start", kind: "ms", machineOnly: true },
     { key: "duration_ms", title: "dur", kind: "ms" },
     { key: "self_ms", title: "self", kind: "ms" },
@@ -96,13 +96,14 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
     { key: "critical_ms", title: "crit", kind: "ms" },
   ];
   // The bars take what the other columns leave (each as wide as its widest cell or title); on a
-  // narrow terminal service, then stage, give way (the table drops them) before the bars shrink
-  // below MIN_BAR.
+  // narrow terminal service, then stage, give way before the bars shrink below MIN_BAR.
   const widthOf = (c: Column) => Math.max(displayWidth(c.title ?? c.key), ...rows.map((r) => displayWidth(humanCell(c, (r as Record<string, unknown>)[c.key], false))));
   let others = columns.filter((c) => !c.machineOnly && c.key !== "timeline");
   const room = () => width - others.reduce((sum, c) => sum + widthOf(c), 0) - 2 * others.length;
   for (const key of ["service", "stage"]) if (room() < MIN_BAR) others = others.filter((c) => c.key !== key);
   const barWidth = Math.max(10, room());
+  // What gave way stays in CSV and JSON.
+  const shown = columns.map((c) => (c.machineOnly || c.key === "timeline" || others.includes(c) ? c : { ...c, machineOnly: true as const }));
   const span = result.e2e_ms > 0 ? result.e2e_ms : 1;
   const withBars = rows.map((r) => {
     const from = Math.min(barWidth - 1, Math.floor((r.start_offset_ms / span) * barWidth));
@@ -119,7 +120,7 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
       `Trace ${result.trace_id}${result.pick ? ` (${result.pick})` : ""} — ${meta.label}`,
       `${formatCount(result.spans.length)} spans, ${formatMs(result.e2e_ms)} end to end, ${path}, ${formatUsd(result.cost_usd)}.`,
     ],
-    columns,
+    columns: shown,
     rows: withBars,
     notes,
     width,
