@@ -1,61 +1,74 @@
--- name: prepare
--- The spans in trace-id order, numbered into batches of $batch_traces traces, with start times relative to the trace's first span (exact as JS numbers) and up to three group keys.
+-- name: prepare_traces
+-- The events in trace-id order, numbered from 0, with their first start (times become relative to it, exact as JS numbers) and their weight.
+CREATE OR REPLACE TEMP TABLE _cp_traces AS
+SELECT CAST(row_number() OVER (ORDER BY t.trace_id) - 1 AS INTEGER) AS ord, t.trace_id, t.t0, ew.w
+FROM (SELECT trace_id, min(start_ns) AS t0 FROM costed_spans GROUP BY trace_id) t JOIN event_weights ew USING (trace_id);
+
+-- name: prepare_groups
+-- The groups (up to three keys), numbered from 0 in key order.
+-- params: $k1, $a1, $k2, $a2, $k3, $a3
+CREATE OR REPLACE TEMP TABLE _cp_group_keys AS
+SELECT CAST(row_number() OVER (ORDER BY g1, g2, g3) - 1 AS INTEGER) AS gid, g1, g2, g3
+FROM (
+  SELECT DISTINCT adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
+         adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
+         adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
+  FROM costed_spans
+);
+
+-- name: prepare_spans
+-- The spans as numbers for the walk, in batches of $batch_traces events: the event's number, the span's number in its event (in span-id order, so comparing numbers compares ids), its parent's (NULL when not in the event), whether it has no parent, its times relative to the event's first start, and its group.
 -- params: $batch_traces, $k1, $a1, $k2, $a2, $k3, $a3
 CREATE OR REPLACE TEMP TABLE _cp_spans AS
-WITH t AS (
-  SELECT trace_id, min(start_ns) AS t0 FROM costed_spans GROUP BY trace_id
+WITH s AS (
+  SELECT t.ord, c.span_id, c.parent_span_id, c.start_ns - t.t0 AS rel_start, c.duration_ns,
+         adtrace_group($k1, $a1, c.stage, c.name, c.service, c.attributes) AS g1,
+         adtrace_group($k2, $a2, c.stage, c.name, c.service, c.attributes) AS g2,
+         adtrace_group($k3, $a3, c.stage, c.name, c.service, c.attributes) AS g3
+  FROM costed_spans c JOIN _cp_traces t USING (trace_id)
 ),
-numbered AS (
-  SELECT trace_id, t0, (row_number() OVER (ORDER BY trace_id) - 1) // $batch_traces AS batch FROM t
+-- A span id given twice in one trace counts once: its earliest (then shortest) row, as adtrace trace keeps the first.
+d AS (
+  SELECT * FROM s QUALIFY row_number() OVER (PARTITION BY ord, span_id ORDER BY rel_start, duration_ns) = 1
+),
+i AS (
+  SELECT *, CAST(row_number() OVER (PARTITION BY ord ORDER BY span_id) - 1 AS INTEGER) AS idx FROM d
 )
-SELECT n.batch, s.trace_id, s.span_id, s.parent_span_id,
-       CAST(s.start_ns - n.t0 AS DOUBLE) AS start_ns,
-       CAST(s.start_ns - n.t0 + s.duration_ns AS DOUBLE) AS end_ns,
-       adtrace_group($k1, $a1, s.stage, s.name, s.service, s.attributes) AS g1,
-       adtrace_group($k2, $a2, s.stage, s.name, s.service, s.attributes) AS g2,
-       adtrace_group($k3, $a3, s.stage, s.name, s.service, s.attributes) AS g3
-FROM costed_spans s JOIN numbered n USING (trace_id)
+SELECT i.ord // $batch_traces AS batch, i.ord, i.idx, p.idx AS parent_idx,
+       (i.parent_span_id IS NULL OR i.parent_span_id = '') AS is_root,
+       CAST(i.rel_start AS DOUBLE) AS start_ns, CAST(i.rel_start + i.duration_ns AS DOUBLE) AS end_ns, k.gid
+FROM i
+LEFT JOIN i p ON p.ord = i.ord AND p.span_id = i.parent_span_id
+JOIN _cp_group_keys k ON k.g1 IS NOT DISTINCT FROM i.g1 AND k.g2 IS NOT DISTINCT FROM i.g2 AND k.g3 IS NOT DISTINCT FROM i.g3
 -- Stored in batch order, so each batch's rows sit in few row groups and its scan skips the rest.
-ORDER BY n.batch, s.trace_id;
+ORDER BY batch, i.ord, i.idx;
 
 -- name: create_results
--- Per event and group the critical time and whether the group is on the path; per event the path's length and the spans left out of it.
-CREATE OR REPLACE TEMP TABLE _cp_groups (trace_id VARCHAR, g1 VARCHAR, g2 VARCHAR, g3 VARCHAR, critical_ns DOUBLE, on_path BOOLEAN);
-CREATE OR REPLACE TEMP TABLE _cp_events (trace_id VARCHAR, path_ns DOUBLE, orphan_spans BIGINT, extra_root_spans BIGINT, cyclic_spans BIGINT);
+-- Per event and group the critical time and whether the group is on the path; per event the path's length (NULL without a root) and the spans left out of it.
+CREATE OR REPLACE TEMP TABLE _cp_groups (ord INTEGER, gid INTEGER, critical_ns DOUBLE, on_path BOOLEAN);
+CREATE OR REPLACE TEMP TABLE _cp_events (ord INTEGER, path_ns DOUBLE, orphan_spans INTEGER, extra_root_spans INTEGER, cyclic_spans INTEGER);
 
 -- name: batches
--- How many batches prepare made.
+-- How many batches prepare_spans made.
 SELECT COALESCE(max(batch) + 1, 0) AS n FROM _cp_spans;
 
 -- name: batch
--- One batch of spans, trace by trace.
+-- One batch of spans, event by event, each event's spans by number.
 -- params: $batch
-SELECT trace_id, span_id, parent_span_id, start_ns, end_ns, g1, g2, g3
+SELECT ord, idx, parent_idx, is_root, start_ns, end_ns, gid
 FROM _cp_spans WHERE batch = $batch
-ORDER BY trace_id;
-
--- name: insert_groups
--- A batch's per-event, per-group results, as parallel lists.
--- params: $trace_ids, $g1s, $g2s, $g3s, $critical_ns, $on_path
-INSERT INTO _cp_groups
-SELECT * FROM (SELECT unnest($trace_ids), unnest($g1s), unnest($g2s), unnest($g3s), unnest($critical_ns), unnest($on_path) > 0);
-
--- name: insert_events
--- A batch's per-event results, as parallel lists (a path of -1 ns: the event has no root).
--- params: $trace_ids, $path_ns, $orphans, $extra_roots, $cyclic
-INSERT INTO _cp_events
-SELECT * FROM (SELECT unnest($trace_ids), NULLIF(unnest($path_ns), -1), CAST(unnest($orphans) AS BIGINT), CAST(unnest($extra_roots) AS BIGINT), CAST(unnest($cyclic) AS BIGINT));
+ORDER BY ord, idx;
 
 -- name: groups
 -- Per group: its events (with a path, by event weight), the weighted share of them with the group on the path, the critical time's percentiles and share of all path time, and its share of cost.
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
 WITH ev AS (
-  SELECT e.trace_id, e.path_ns, w.w FROM _cp_events e JOIN event_weights w USING (trace_id) WHERE e.path_ns IS NOT NULL
+  SELECT e.ord, e.path_ns, t.w FROM _cp_events e JOIN _cp_traces t USING (ord) WHERE e.path_ns IS NOT NULL
 ),
 is_weighted AS (SELECT COALESCE(min(w) <> max(w), false) AS yes FROM ev),
 g AS (
-  SELECT c.g1, c.g2, c.g3, c.trace_id, c.critical_ns, c.on_path, ev.w
-  FROM _cp_groups c JOIN ev USING (trace_id)
+  SELECT k.g1, k.g2, k.g3, c.critical_ns, c.on_path, ev.w
+  FROM _cp_groups c JOIN ev USING (ord) JOIN _cp_group_keys k USING (gid)
 ),
 -- Running sums in one order of (value, weight), as in cost.weighted_e2e.
 cum AS (
@@ -102,7 +115,7 @@ ORDER BY share_of_e2e DESC, cost_share DESC, p.g1, p.g2, p.g3;
 -- name: totals
 -- All events with a path: their weighted count, the path's (end-to-end) p50/p95, and the spans and events left out.
 WITH ev AS (
-  SELECT e.*, w.w FROM _cp_events e JOIN event_weights w USING (trace_id)
+  SELECT e.*, t.w FROM _cp_events e JOIN _cp_traces t USING (ord)
 ),
 p AS (SELECT * FROM ev WHERE path_ns IS NOT NULL),
 cum AS (
@@ -123,7 +136,7 @@ SELECT (SELECT adtrace_sum(w, 1e18) FROM p) AS events,
 
 -- name: drop
 -- The session's critical-path tables, once read.
-DROP TABLE IF EXISTS _cp_spans; DROP TABLE IF EXISTS _cp_groups; DROP TABLE IF EXISTS _cp_events;
+DROP TABLE IF EXISTS _cp_spans; DROP TABLE IF EXISTS _cp_groups; DROP TABLE IF EXISTS _cp_events; DROP TABLE IF EXISTS _cp_traces; DROP TABLE IF EXISTS _cp_group_keys;
 
 -- name: trace_spans
 -- One trace's spans for its waterfall: start relative to the trace's first span, duration, self time, cost, stage.
@@ -132,7 +145,7 @@ SELECT span_id, parent_span_id, name, service, stage,
        CAST(start_ns - min(start_ns) OVER () AS DOUBLE) AS start_ns,
        CAST(duration_ns AS DOUBLE) AS duration_ns, CAST(self_ns AS DOUBLE) AS self_ns, cost_usd
 FROM costed_spans WHERE trace_id = $trace_id
-ORDER BY start_ns, span_id;
+ORDER BY start_ns, span_id, duration_ns;
 
 -- name: pick_trace
 -- The trace $pick names: costliest (event cost, then trace id), slowest (end-to-end, then id) or median (the smallest end-to-end time whose cumulative event weight reaches half, then id).

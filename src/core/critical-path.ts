@@ -23,9 +23,12 @@
 // below a parent cycle, are cyclic. All three are excluded from the path and counted, never walked
 // into. A trace without a parentless span has no path. Nothing recurses: deep trees are safe.
 
+/** A span id: the trace's own (text), or a number standing for it in the same order. */
+export type SpanKey = string | number;
+
 export interface PathSpan {
-  id: string;
-  parent: string | null;
+  id: SpanKey;
+  parent: SpanKey | null;
   /** Nanoseconds from any common origin. */
   start: number;
   end: number;
@@ -42,7 +45,7 @@ export interface TreeNode<T extends PathSpan = PathSpan> {
 export interface SpanForest<T extends PathSpan = PathSpan> {
   /** One node per distinct span id (the first span given with an id wins), in input order. */
   nodes: TreeNode<T>[];
-  byId: Map<string, TreeNode<T>>;
+  byId: Map<SpanKey, TreeNode<T>>;
   /** Spans without a parent. */
   roots: TreeNode<T>[];
   /** Spans whose parent is not in the trace. */
@@ -53,12 +56,12 @@ export interface SpanForest<T extends PathSpan = PathSpan> {
   stranded: TreeNode<T>[];
 }
 
-const byIdOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byIdOrder = (a: SpanKey, b: SpanKey) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The parent links as a tree, each span visited once (a parent cycle cannot loop). */
 export function buildForest<T extends PathSpan>(spans: readonly T[]): SpanForest<T> {
   const nodes: TreeNode<T>[] = [];
-  const byId = new Map<string, TreeNode<T>>();
+  const byId = new Map<SpanKey, TreeNode<T>>();
   for (const span of spans) {
     if (byId.has(span.id)) continue;
     const node: TreeNode<T> = { span, index: nodes.length, children: [] };

@@ -13,8 +13,9 @@
 //   share_of_e2e    g's critical time ÷ all events' path time (= end-to-end time): groups add to 1;
 //   cost_share      g's cost ÷ total cost (as in cost breakdown);
 //   quadrant        costly when cost_share ≥ costlyShare, critical when on_path_share ≥ criticalShare.
-import type { Db, SqlValue } from "./db.js";
-import { criticalPath } from "./critical-path.js";
+import type { DuckDBAppender } from "@duckdb/node-api";
+import type { Db } from "./db.js";
+import { criticalPath, type PathSpan } from "./critical-path.js";
 import { attributeKeysOf, keyName, keyParams, roundCount, weightSummary, type GroupKey, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
 
@@ -75,10 +76,21 @@ export async function costCriticalPath(db: Db, options: CriticalPathOptions = {}
   await assertAttributesKept(db, attributeKeysOf(by));
   const params = keyParams(by);
   try {
-    await db.run("critical_path.prepare", { ...params, batch_traces: options.batchTraces ?? 20_000 });
+    await db.run("critical_path.prepare_traces");
+    await db.run("critical_path.prepare_groups", params);
+    await db.run("critical_path.prepare_spans", { ...params, batch_traces: options.batchTraces ?? 20_000 });
     await db.run("critical_path.create_results");
     const batches = Number((await db.query("critical_path.batches"))[0]!.n);
-    for (let batch = 0; batch < batches; batch++) await walkBatch(db, batch);
+    const groupsOut = await db.appender("_cp_groups", "temp");
+    const eventsOut = await db.appender("_cp_events", "temp");
+    try {
+      for (let batch = 0; batch < batches; batch++) await walkBatch(db, batch, groupsOut, eventsOut);
+      groupsOut.flushSync();
+      eventsOut.flushSync();
+    } finally {
+      groupsOut.closeSync();
+      eventsOut.closeSync();
+    }
     const rows = await db.query("critical_path.groups", params);
     const groups = rows.map((r): CriticalPathGroup => {
       const keys: Record<string, string> = {};
@@ -114,46 +126,55 @@ export async function costCriticalPath(db: Db, options: CriticalPathOptions = {}
   }
 }
 
-interface BatchSpan { id: string; parent: string | null; start: number; end: number; group: string; keys: [SqlValue, SqlValue, SqlValue] }
+interface BatchSpan extends PathSpan {
+  id: number;
+  gid: number;
+}
 
-/** Walk every trace of one batch and write its per-event and per-group results back. */
-async function walkBatch(db: Db, batch: number): Promise<void> {
-  const rows = await db.query("critical_path.batch", { batch });
-  const out = { trace_ids: [] as string[], g1s: [] as SqlValue[], g2s: [] as SqlValue[], g3s: [] as SqlValue[], critical_ns: [] as number[], on_path: [] as number[] };
-  const ev = { trace_ids: [] as string[], path_ns: [] as number[], orphans: [] as number[], extra_roots: [] as number[], cyclic: [] as number[] };
-  for (let i = 0; i < rows.length; ) {
-    const traceId = String(rows[i]!.trace_id);
+/**
+ * Walk every event of one batch and append its per-event and per-group results. Spans arrive as
+ * numbers (queries/critical_path.sql, prepare_spans): a span's number follows its id's order, so
+ * the walk's tie-break on ids holds; a parent not in the event is −1 (an orphan's top).
+ */
+async function walkBatch(db: Db, batch: number, groupsOut: DuckDBAppender, eventsOut: DuckDBAppender): Promise<void> {
+  const c = await db.columns("critical_path.batch", { batch });
+  const ord = c.ord as number[];
+  const idx = c.idx as number[];
+  const parentIdx = c.parent_idx as (number | null)[];
+  const isRoot = c.is_root as boolean[];
+  const start = c.start_ns as number[];
+  const end = c.end_ns as number[];
+  const gid = c.gid as number[];
+  const n = ord.length;
+  for (let i = 0; i < n; ) {
+    const event = ord[i]!;
     const spans: BatchSpan[] = [];
-    for (; i < rows.length && rows[i]!.trace_id === traceId; i++) {
-      const r = rows[i]!;
-      const keys: [SqlValue, SqlValue, SqlValue] = [r.g1 as SqlValue, r.g2 as SqlValue, r.g3 as SqlValue];
-      spans.push({ id: String(r.span_id), parent: (r.parent_span_id as string | null) ?? null, start: Number(r.start_ns), end: Number(r.end_ns), group: JSON.stringify(keys), keys });
+    for (; i < n && ord[i] === event; i++) {
+      spans.push({ id: idx[i]!, parent: isRoot[i] ? null : parentIdx[i] ?? -1, start: start[i]!, end: end[i]!, gid: gid[i]! });
     }
     const path = criticalPath(spans);
-    ev.trace_ids.push(traceId);
-    ev.path_ns.push(path.root ? path.durationNs : -1);
-    ev.orphans.push(path.orphanSpans);
-    ev.extra_roots.push(path.extraRootSpans);
-    ev.cyclic.push(path.cyclicSpans);
+    eventsOut.appendInteger(event);
+    if (path.root) eventsOut.appendDouble(path.durationNs);
+    else eventsOut.appendNull();
+    eventsOut.appendInteger(path.orphanSpans);
+    eventsOut.appendInteger(path.extraRootSpans);
+    eventsOut.appendInteger(path.cyclicSpans);
+    eventsOut.endRow();
     if (!path.root) continue;
-    const groups = new Map<string, { keys: [SqlValue, SqlValue, SqlValue]; ns: number; on: number }>();
     // Every group that occurs in the event, on the path or not (its 0s count in the percentiles).
+    const groups = new Map<number, { ns: number; on: boolean }>();
     for (const node of path.forest.nodes) {
-      const s = node.span;
-      let g = groups.get(s.group);
-      if (!g) groups.set(s.group, (g = { keys: s.keys, ns: 0, on: 0 }));
+      let g = groups.get(node.span.gid);
+      if (!g) groups.set(node.span.gid, (g = { ns: 0, on: false }));
       g.ns += path.criticalNs[node.index]!;
-      if (path.onPath[node.index]) g.on = 1;
+      if (path.onPath[node.index]) g.on = true;
     }
-    for (const g of groups.values()) {
-      out.trace_ids.push(traceId);
-      out.g1s.push(g.keys[0]);
-      out.g2s.push(g.keys[1]);
-      out.g3s.push(g.keys[2]);
-      out.critical_ns.push(g.ns);
-      out.on_path.push(g.on);
+    for (const [id, g] of groups) {
+      groupsOut.appendInteger(event);
+      groupsOut.appendInteger(id);
+      groupsOut.appendDouble(g.ns);
+      groupsOut.appendBoolean(g.on);
+      groupsOut.endRow();
     }
   }
-  if (ev.trace_ids.length) await db.run("critical_path.insert_events", ev);
-  if (out.trace_ids.length) await db.run("critical_path.insert_groups", out);
 }

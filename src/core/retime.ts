@@ -15,7 +15,7 @@
 // parent cycle, reachable from no root, keep their times. Each span is visited once, without
 // recursion, so a deep or malformed trace neither loops nor overflows the stack. The tree itself
 // (roots, children in start order, spans stranded by cycles) is built by critical-path.ts.
-import { buildForest, type PathSpan } from "./critical-path.js";
+import { buildForest, type PathSpan, type SpanKey } from "./critical-path.js";
 
 export type TimedSpan = PathSpan;
 
@@ -53,7 +53,7 @@ export class EventTimeline {
    * The event's duration with the given spans shortened to the given durations (ns); a
    * shortened span's descendants do not run.
    */
-  retime(shortened: ReadonlyMap<string, number>): number {
+  retime(shortened: ReadonlyMap<SpanKey, number>): number {
     let first = Infinity;
     let last = -Infinity;
     for (const span of this.stranded) {

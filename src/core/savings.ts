@@ -383,7 +383,7 @@ async function latencyModel(db: Db, limit: number) {
   const events: LatencyEvent[] = [];
   for (let i = 0; i < rows.length; ) {
     const traceId = rows[i]!.trace_id;
-    const spans: (TimedSpan & { stage: string })[] = [];
+    const spans: (TimedSpan & { id: string; parent: string | null; stage: string })[] = [];
     const weight = Number(rows[i]!.event_weight);
     for (; i < rows.length && rows[i]!.trace_id === traceId; i++) {
       const r = rows[i]!;
