@@ -316,6 +316,11 @@ describe("cost critical-path on the fixture, worked by hand", () => {
     const values = events.map((e) => e.auction!);
     expect(Number(auction[5])).toBeCloseTo(values.reduce((a, b) => a + b, 0) / allPath, 11);
     expect(auction[7]).toBe("cheap+critical");
+    // adtrace trace on the database: event 40's 11 spans, its path 49.2 ms.
+    const trace = adtrace(["trace", "000000000000000000000000ad000028", "--db", db, "--format", "json"]);
+    expect(trace.code, trace.stderr).toBe(0);
+    const doc = JSON.parse(trace.stdout);
+    expect([doc.spans.length, doc.path_ms]).toEqual([11, 49.2]);
   });
 
   it("--costly-share and --critical-share move the quadrants", () => {

@@ -1,4 +1,4 @@
-// adtrace cost breakdown | queries: where the money goes per ad event.
+// adtrace cost breakdown | queries | critical-path | flags: where the money and the time go per ad event.
 import type { Command } from "commander";
 import { globals, print, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
@@ -12,7 +12,7 @@ export function parseShareOption(value: string, flag: string): number {
 }
 
 export function registerCost(program: Command): Command {
-  const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags");
+  const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, the critical path");
 
   cost
     .command("breakdown")
