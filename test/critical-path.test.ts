@@ -456,6 +456,46 @@ describe("sampled data: every figure weighted by the event weight", () => {
   });
 });
 
+describe("traces the path cannot walk, and hostile names", () => {
+  // Trace 1: root 0–100 with auction 0–60 and an orphan sub-tree (tracking 0–200, whose parent
+  // is not in the trace, with a child). Trace 2: no parentless span at all (rootless).
+  // Trace 3: a root 0–50 with a parent cycle beside it (x ↔ y).
+  const spans: TestSpan[] = [
+    { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 100 },
+    { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "auction.rtb.run", startMs: 0, durationMs: 60 },
+    { trace: traceId(1), id: spanId(3), parent: spanId(99), name: "tracker.events.write", startMs: 0, durationMs: 200 },
+    { trace: traceId(1), id: spanId(4), parent: spanId(3), name: "tracker.warehouse.insert", startMs: 10, durationMs: 20 },
+    { trace: traceId(2), id: spanId(5), parent: spanId(98), name: "adserver.request.handle", startMs: 0, durationMs: 70 },
+    { trace: traceId(3), id: spanId(6), name: "adserver.request.handle", startMs: 0, durationMs: 50 },
+    { trace: traceId(3), id: spanId(7), parent: spanId(8), name: "auction.rtb.run", startMs: 0, durationMs: 10 },
+    { trace: traceId(3), id: spanId(8), parent: spanId(7), name: "auction.rtb.run", startMs: 0, durationMs: 10 },
+  ];
+
+  it("rootless events are left out and counted, orphan and cyclic spans too; the rest is walked", async () => {
+    await withModelDb(spans, async (db) => {
+      const r = await costCriticalPath(db, { batchTraces: 2 });
+      // Orphan spans: trace 1's two and the rootless trace's one (its parent is missing too).
+      expect(r.totals).toMatchObject({ events: 2, rootless_events: 1, orphan_spans: 3, cyclic_spans: 2, extra_root_spans: 0 });
+      const g = Object.fromEntries(r.groups.map((x) => [x.keys.stage, x]));
+      // Path time: 100 (trace 1) + 50 (trace 3) = 150; the root's own: 40 + 50 = 90; auction 60.
+      expect(g.request!.share_of_e2e).toBeCloseTo(90 / 150, 12);
+      expect(g.auction!.share_of_e2e).toBeCloseTo(60 / 150, 12);
+      // tracking occurs in trace 1 (orphaned): never on the path.
+      expect([g.tracking!.events, g.tracking!.on_path_share, g.tracking!.share_of_e2e]).toEqual([1, 0, 0]);
+    });
+  });
+
+  it("trace's CSV guards names a spreadsheet would run", () => {
+    const file = writeTemp("formula.json", otlpDocument([
+      { trace: traceId(1), id: spanId(1), name: "=HYPERLINK(\"x\")", service: "@svc", startMs: 0, durationMs: 10 },
+    ]));
+    const r = adtrace(["trace", traceId(1), file, "--format", "csv"]);
+    expect(r.code, r.stderr).toBe(0);
+    const row = r.stdout.split("\r\n")[1]!;
+    expect(row).toContain(`"'=HYPERLINK(""x"")",'@svc,`);
+  });
+});
+
 describe("cost flags and savings read the critical path", () => {
   // Per event: a root 0–120 with auction 0–100 and aggregation 100–120 after it (both on the
   // path: from 120 the rollup, from 100 auction, which ends at 100), and tracking 0–30 beside
