@@ -95,10 +95,10 @@ describe("--out onto a device, a FIFO or /dev/stdout is written through, never r
     execFileSync("mknod", [full, "c", "1", "7"]);
     const tmp = fresh("dev-tmp");
     for (const [name, args] of WRITERS) {
-      const ok = adtrace(args.map((a) => (a === DEV ? nul : a)), { env: { TMPDIR: tmp } });
+      const ok = await adtraceIn(args.map((a) => (a === DEV ? nul : a)), { env: { TMPDIR: tmp } });
       expect(ok.code, `${name}: ${ok.stderr}`).toBe(0);
       expectCharDevice(nul, 1, 3);
-      const r = adtrace(args.map((a) => (a === DEV ? full : a)), { env: { TMPDIR: tmp } });
+      const r = await adtraceIn(args.map((a) => (a === DEV ? full : a)), { env: { TMPDIR: tmp } });
       expectOneLineError(r, 2, `adtrace: error: ${full}: no space left on device`);
       expectCharDevice(full, 1, 7);
       // No partial file beside the device, and the private copy made for it is gone.
