@@ -49,7 +49,9 @@ async function runCaptured(args: string[], options: InProcessOptions): Promise<C
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  process.chdir(options.cwd ?? ROOT);
+  // Only when it differs: a worker thread (as StrykerJS may run the tests in) cannot chdir.
+  const cwd = options.cwd ?? ROOT;
+  if (cwd !== savedCwd) process.chdir(cwd);
   process.stdout.write = capture(out);
   process.stderr.write = capture(err);
   for (const { stream } of saved) Object.defineProperty(stream, "isTTY", { value: false, configurable: true, writable: true });
@@ -62,7 +64,7 @@ async function runCaptured(args: string[], options: InProcessOptions): Promise<C
       if (isTTY) Object.defineProperty(stream, "isTTY", isTTY);
       else delete (stream as { isTTY?: boolean }).isTTY;
     }
-    process.chdir(savedCwd);
+    if (process.cwd() !== savedCwd) process.chdir(savedCwd);
     for (const [key, value] of savedEnv) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
