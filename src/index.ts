@@ -1,14 +1,32 @@
 // The entry point: parse the command line, run the command, and map what happened to an exit
-// code. The only top-level catch and the only process.exit live here.
+// code. The only top-level catch and the only process.exit live here. `run` is the program as a
+// function (argv in, exit code out, no process-wide handlers, no exit), which `main` wraps with
+// the process's signal and stream handling; tests call `run` in-process (test/helpers/in-process.ts).
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
-import { hasCommitBegun, runInterruptCleanups } from "./core/interrupt.js";
+import { hasCommitBegun, resetInterruptState, runInterruptCleanups } from "./core/interrupt.js";
 import { messageLine } from "./output/text.js";
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Parse `argv` (as process.argv: node, script, arguments…), run the command and return its exit
+ * code: 0 ok, 1 a check failed, 2 bad usage or input, 70 a bug. Errors are reported on stderr
+ * here; nothing exits and no process-wide handler is installed, so it can run more than once in
+ * one process.
+ */
+export async function run(argv: string[]): Promise<number> {
+  resetInterruptState();
   const debug = argv.includes("--debug");
   const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (error) {
+    return handleError(error, debug);
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
   // A reader that stops early (adtrace … | head, with or without 2>&1) is not an error: what
   // cannot be written is dropped and the command ends with its own exit code (0 when it worked,
   // still 1 for a breached gate), never a crash on EPIPE.
@@ -34,12 +52,7 @@ export async function main(argv: string[]): Promise<void> {
   // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk, instead
   // of the signal killing the run with its temporary files left behind.
   process.on("SIGXFSZ", () => undefined);
-  try {
-    await program.parseAsync(argv);
-    process.exitCode = ExitCode.ok;
-  } catch (error) {
-    process.exitCode = handleError(error, debug);
-  }
+  process.exitCode = await run(argv);
 }
 
 function handleError(error: unknown, debug: boolean): number {

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-atomic-"));
 const fixture = join(ROOT, FIXTURE, "otlp.jsonl");
@@ -17,8 +18,8 @@ const fixture = join(ROOT, FIXTURE, "otlp.jsonl");
 const parquet = join(dir, "spans.parquet");
 const OLD = "the old file\n";
 
-beforeAll(() => {
-  expect(adtrace(["export", fixture, "--out", parquet, "-q"]).code).toBe(0);
+beforeAll(async () => {
+  expect((await adtraceIn(["export", fixture, "--out", parquet, "-q"])).code).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -50,7 +51,7 @@ describe("while the output is written, the target holds the old file", () => {
       expect(readdirSync(where)).toEqual([name]);
       expect(readFileSync(target, "utf8")).toBe(OLD);
       // Not held, the run replaces it.
-      expect(adtrace(args(target)).code).toBe(0);
+      expect((await adtraceIn(args(target))).code).toBe(0);
       expect(readdirSync(where)).toEqual([name]);
       expect(readFileSync(target, "utf8")).not.toBe(OLD);
     });
@@ -59,7 +60,7 @@ describe("while the output is written, the target holds the old file", () => {
   it("report --out-dir: an earlier report stays whole until the new one is complete", async () => {
     const parent = mkdtempSync(join(dir, "report-"));
     const out = join(parent, "report");
-    expect(adtrace(["report", parquet, "--out-dir", out, "--no-timestamp", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", parquet, "--out-dir", out, "--no-timestamp", "-q"])).code).toBe(0);
     writeFileSync(join(out, "summary.md"), "## the earlier report\n");
     const before = bundle(out);
     const held = await startHeld(["report", parquet, "--out-dir", out, "--no-timestamp", "-q"], "output-written");
@@ -81,7 +82,7 @@ describe("when the write fails, the old file is left as it was", () => {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
-  it("--out of an analysis, export --out: exit 2 naming the file, the old file intact, nothing beside it", () => {
+  it("--out of an analysis, export --out: exit 2 naming the file, the old file intact, nothing beside it", async () => {
     for (const [name, args] of [
       ["breakdown.json", (out: string) => ["cost", "breakdown", parquet, "--by", "name", "--format", "json", "--out", out]],
       ["spans.csv", (out: string) => ["export", parquet, "--out", out]],
@@ -95,10 +96,10 @@ describe("when the write fails, the old file is left as it was", () => {
     }
   });
 
-  it("report --out-dir over an earlier report: exit 2, the earlier report whole", () => {
+  it("report --out-dir over an earlier report: exit 2, the earlier report whole", async () => {
     const parent = mkdtempSync(join(dir, "report-fail-"));
     const out = join(parent, "report");
-    expect(adtrace(["report", parquet, "--out-dir", out, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", parquet, "--out-dir", out, "-q"])).code).toBe(0);
     const before = bundle(out);
     const r = limited(1, ["report", parquet, "--out-dir", out, "-q"]);
     expect(r.code, r.stderr).toBe(2);

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, FIXTURE, startHeld, BIN, ROOT, type CliOptions } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-bad-"));
@@ -19,33 +20,35 @@ const file = (name: string, content: string | Buffer) => {
 const fixtureLine = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").split("\n")[0]!;
 let db: string;
 
-function count(dbPath: string): number {
-  const r = adtrace(["inspect", "--db", dbPath, "--format", "json"]);
+async function count(dbPath: string): Promise<number> {
+  const r = await adtraceIn(["inspect", "--db", dbPath, "--format", "json"]);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout).spans;
 }
 
 /** What must not change when a load fails: the spans a database holds and its bytes. */
-function snapshot(dbPath: string): { spans: number; sha256: string } {
-  return { spans: count(dbPath), sha256: createHash("sha256").update(readFileSync(dbPath)).digest("hex") };
+async function snapshot(dbPath: string): Promise<{ spans: number; sha256: string }> {
+  return { spans: await count(dbPath), sha256: createHash("sha256").update(readFileSync(dbPath)).digest("hex") };
 }
 
-function expectBadInput(args: string[], fileName: string, options: CliOptions = {}) {
-  const r = adtrace(args, options);
+/** In-process, unless it must run as another user (a child process then). */
+async function expectBadInput(args: string[], fileName: string, options: CliOptions = {}) {
+  const r = options.uid === undefined ? await adtraceIn(args, options) : adtrace(args, options);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stdout).toBe("");
   const lines = r.stderr.trim().split("\n");
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^adtrace: error: /);
   expect(lines[0]).toContain(fileName);
-  expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  // In-process the stack would name src/*.ts, in a child dist/*.js.
+  expect(r.stderr).not.toMatch(/\bat .*\.[jt]s:\d+/);
   expect(r.stderr).not.toMatch(/\u001b\[/);
   return lines[0]!;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   db = join(dir, "base.duckdb");
-  expect(adtrace(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "-q"]).code).toBe(0);
+  expect((await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "-q"])).code).toBe(0);
 });
 
 describe("bad files give one line, exit 2, and leave the database as it was", () => {
@@ -64,38 +67,38 @@ describe("bad files give one line, exit 2, and leave the database as it was", ()
     ["a path through a file", () => `${FIXTURE}/otlp.jsonl/spans.json`, /no such file/],
   ];
   for (const [name, make, message] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const path = make();
-      const before = snapshot(db);
-      const line = expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db], path);
+      const before = await snapshot(db);
+      const line = await expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db], path);
       expect(line).toMatch(message);
-      expect(snapshot(db)).toEqual(before);
+      expect(await snapshot(db)).toEqual(before);
       // Analysis commands say the same about the same file.
-      expectBadInput(["cost", "breakdown", path], path);
+      await expectBadInput(["cost", "breakdown", path], path);
     });
   }
 
-  it("a corrupt database file: refused, and left byte for byte as it was", () => {
+  it("a corrupt database file: refused, and left byte for byte as it was", async () => {
     const bad = file("corrupt.duckdb", Buffer.alloc(20000, 7));
     const before = readFileSync(bad);
-    expect(expectBadInput(["inspect", "--db", bad], bad)).toMatch(/not a readable DuckDB database/);
-    expectBadInput(["cost", "breakdown", "--db", bad], bad);
-    expectBadInput(["load", `${FIXTURE}/otlp.jsonl`, "--db", bad], bad);
+    expect(await expectBadInput(["inspect", "--db", bad], bad)).toMatch(/not a readable DuckDB database/);
+    await expectBadInput(["cost", "breakdown", "--db", bad], bad);
+    await expectBadInput(["load", `${FIXTURE}/otlp.jsonl`, "--db", bad], bad);
     expect(readFileSync(bad).equals(before)).toBe(true);
   });
 
-  it("a directory given as the database", () => {
+  it("a directory given as the database", async () => {
     const d = join(dir, "db-dir");
     mkdirSync(d);
-    expectBadInput(["load", `${FIXTURE}/otlp.jsonl`, "--db", d], d);
-    expectBadInput(["inspect", "--db", d], d);
+    await expectBadInput(["load", `${FIXTURE}/otlp.jsonl`, "--db", d], d);
+    await expectBadInput(["inspect", "--db", d], d);
     expect(readdirSync(d)).toEqual([]);
   });
 
   it("a database locked by another process that holds it open for writing", async () => {
     const target = join(dir, "locked.duckdb");
     copyFileSync(db, target);
-    const before = snapshot(target);
+    const before = await snapshot(target);
     // Another DuckDB process opens the file read-write (taking its lock) and keeps it open until its stdin closes.
     const holder = spawn(process.execPath, ["--input-type=module", "-e", `
       import { DuckDBInstance } from "@duckdb/node-api";
@@ -110,16 +113,16 @@ describe("bad files give one line, exit 2, and leave the database as it was", ()
         holder.on("exit", (code) => reject(new Error(`lock holder exited early (${code})`)));
       });
       for (const args of [["load", `${FIXTURE}/zipkin.json`, "--db", target], ["inspect", "--db", target], ["cost", "breakdown", "--db", target]]) {
-        expect(expectBadInput(args, target), args[0]).toMatch(/in use by another/);
+        expect(await expectBadInput(args, target), args[0]).toMatch(/in use by another/);
       }
     } finally {
       holder.stdin!.end();
       await new Promise((r) => (holder.exitCode === null ? holder.on("exit", r) : r(null)));
     }
-    expect(snapshot(target)).toEqual(before);
+    expect(await snapshot(target)).toEqual(before);
   });
 
-  it("an unreadable file and an unreadable directory (as an unprivileged user)", () => {
+  it("an unreadable file and an unreadable directory (as an unprivileged user)", async () => {
     // Root reads anything, so as root the CLI runs as nobody (65534); otherwise as ourselves.
     const uid = process.getuid?.() === 0 ? 65534 : undefined;
     const open = mkdtempSync(join(tmpdir(), "adtrace-perm-"));
@@ -134,61 +137,61 @@ describe("bad files give one line, exit 2, and leave the database as it was", ()
     const target = join(open, "perm.duckdb");
     copyFileSync(db, target);
     if (uid !== undefined) chownSync(target, uid, uid);
-    const before = snapshot(target);
+    const before = await snapshot(target);
     for (const [path, message] of [[locked, /cannot read \(EACCES/], [closed, /cannot read directory \(permission denied\)/]] as const) {
-      expect(expectBadInput(["inspect", path], path, { uid })).toMatch(message);
-      expectBadInput(["cost", "breakdown", path], path, { uid });
-      expectBadInput(["load", `${FIXTURE}/jaeger.json`, path, "--db", target], path, { uid });
+      expect(await expectBadInput(["inspect", path], path, { uid })).toMatch(message);
+      await expectBadInput(["cost", "breakdown", path], path, { uid });
+      await expectBadInput(["load", `${FIXTURE}/jaeger.json`, path, "--db", target], path, { uid });
     }
-    expect(snapshot(target)).toEqual(before);
+    expect(await snapshot(target)).toEqual(before);
   });
 
-  it("a missing database", () => {
-    expectBadInput(["cost", "breakdown", "--db", join(dir, "missing.duckdb")], "missing.duckdb");
+  it("a missing database", async () => {
+    await expectBadInput(["cost", "breakdown", "--db", join(dir, "missing.duckdb")], "missing.duckdb");
   });
 });
 
 describe("records that are not spans", () => {
-  it("JSON Lines with one bad line in the middle: skipped and counted with its line number, fatal with --strict", () => {
+  it("JSON Lines with one bad line in the middle: skipped and counted with its line number, fatal with --strict", async () => {
     const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").trim().split("\n");
     const path = file("one-bad.jsonl", [...lines.slice(0, 5), '{"resourceSpans": [ broken', ...lines.slice(5)].join("\r\n") + "\r\n");
-    const r = adtrace(["inspect", path, "--format", "json"]);
+    const r = await adtraceIn(["inspect", path, "--format", "json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.spans).toBe(369);
     expect(out.skipped).toBe(1);
     expect(out.skipped_examples[0]).toContain(`${path}:6`);
-    const strict = expectBadInput(["inspect", path, "--strict"], `${path}:6`);
+    const strict = await expectBadInput(["inspect", path, "--strict"], `${path}:6`);
     expect(strict).toMatch(/--strict/);
-    const before = snapshot(db);
-    expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db, "--strict"], `${path}:6`);
-    expect(snapshot(db)).toEqual(before);
+    const before = await snapshot(db);
+    await expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db, "--strict"], `${path}:6`);
+    expect(await snapshot(db)).toEqual(before);
   });
 
-  it("ids of the wrong length or not hex are skipped and counted", () => {
+  it("ids of the wrong length or not hex are skipped and counted", async () => {
     const doc = JSON.parse(otlpDocument([
       { trace: traceId(1), id: spanId(1), name: "ok", startMs: 0, durationMs: 1 },
       { trace: "xyz", id: spanId(2), name: "bad trace", startMs: 0, durationMs: 1 },
       { trace: traceId(1), id: "123", name: "short span id", startMs: 0, durationMs: 1 },
     ]));
-    const r = adtrace(["inspect", file("ids.json", JSON.stringify(doc)), "--format", "json"]);
+    const r = await adtraceIn(["inspect", file("ids.json", JSON.stringify(doc)), "--format", "json"]);
     const out = JSON.parse(r.stdout);
     expect([out.spans, out.skipped]).toEqual([1, 2]);
   });
 
-  it("a UTF-8 BOM and CRLF line endings are fine", () => {
-    const r = adtrace(["inspect", file("bom.jsonl", "\ufeff" + fixtureLine + "\r\n" + fixtureLine + "\r\n"), "--format", "json"]);
+  it("a UTF-8 BOM and CRLF line endings are fine", async () => {
+    const r = await adtraceIn(["inspect", file("bom.jsonl", "\ufeff" + fixtureLine + "\r\n" + fixtureLine + "\r\n"), "--format", "json"]);
     expect(JSON.parse(r.stdout)).toMatchObject({ spans: 9, duplicates: 9, skipped: 0 });
   });
 
-  it("timestamps in ms where ns are expected are scaled (and warned about), end before start is duration 0", () => {
+  it("timestamps in ms where ns are expected are scaled (and warned about), end before start is duration 0", async () => {
     const doc = {
       resourceSpans: [{ resource: {}, scopeSpans: [{ spans: [
         { traceId: traceId(1), spanId: spanId(1), name: "ms", startTimeUnixNano: "1700000000000", endTimeUnixNano: "1700000000250" },
         { traceId: traceId(1), spanId: spanId(2), name: "backwards", startTimeUnixNano: "1700000000000000000", endTimeUnixNano: "1699999999000000000" },
       ] }] }],
     };
-    const r = adtrace(["inspect", file("units.json", JSON.stringify(doc)), "--format", "json"]);
+    const r = await adtraceIn(["inspect", file("units.json", JSON.stringify(doc)), "--format", "json"]);
     const out = JSON.parse(r.stdout);
     expect(out.start).toBe("2023-11-14T22:13:20.000000Z");
     // One warning for each span, each counted once.
@@ -196,12 +199,12 @@ describe("records that are not spans", () => {
       { message: "OTLP times that looked like ms rather than ns were scaled to ns (ends and durations alike)", count: 1 },
       { message: "spans with a negative duration (end before start) were given duration 0", count: 1 },
     ]);
-    const bd = JSON.parse(adtrace(["cost", "breakdown", file("units2.json", JSON.stringify(doc)), "--by", "name", "--format", "json"]).stdout);
+    const bd = JSON.parse((await adtraceIn(["cost", "breakdown", file("units2.json", JSON.stringify(doc)), "--by", "name", "--format", "json"])).stdout);
     const byName = Object.fromEntries(bd.groups.map((g: { name: string; p50_ms: number }) => [g.name, g.p50_ms]));
     expect(byName).toEqual({ ms: 250, backwards: 0 });
   });
 
-  it("a 10 MB attribute value and deeply nested kvlists load", () => {
+  it("a 10 MB attribute value and deeply nested kvlists load", async () => {
     let nested: unknown = { stringValue: "leaf" };
     for (let i = 0; i < 200; i++) nested = { kvlistValue: { values: [{ key: "k", value: nested }] } };
     const doc = {
@@ -211,55 +214,55 @@ describe("records that are not spans", () => {
       }] }] }],
     };
     const path = file("big.jsonl", JSON.stringify(doc) + "\n");
-    const r = adtrace(["inspect", path, "--format", "json"]);
+    const r = await adtraceIn(["inspect", path, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).spans).toBe(1);
   });
 
-  it("CSV fields with quotes, commas and newlines, and columns of the wrong type", () => {
+  it("CSV fields with quotes, commas and newlines, and columns of the wrong type", async () => {
     const csv = [
       "trace_id,span_id,name,service,start_time,duration_ms,note",
       `${traceId(1)},${spanId(1)},"get ""a"", then b","svc, inc",2024-05-01T00:00:00Z,1.5,"line one\nline two"`,
       `${traceId(1)},${spanId(2)},x,svc,not-a-time,abc,`,
     ].join("\n");
-    const r = adtrace(["export", file("quoted.csv", csv), "--out", join(dir, "quoted-out.csv"), "-q"]);
+    const r = await adtraceIn(["export", file("quoted.csv", csv), "--out", join(dir, "quoted-out.csv"), "-q"]);
     expect(r.code, r.stderr).toBe(0);
-    const inspect = JSON.parse(adtrace(["inspect", join(dir, "quoted.csv"), "--format", "json"]).stdout);
+    const inspect = JSON.parse((await adtraceIn(["inspect", join(dir, "quoted.csv"), "--format", "json"])).stdout);
     expect([inspect.spans, inspect.skipped]).toEqual([1, 1]);
-    const bd = JSON.parse(adtrace(["cost", "breakdown", join(dir, "quoted.csv"), "--by", "name,service", "--format", "json"]).stdout);
+    const bd = JSON.parse((await adtraceIn(["cost", "breakdown", join(dir, "quoted.csv"), "--by", "name,service", "--format", "json"])).stdout);
     expect(bd.groups[0]).toMatchObject({ name: 'get "a", then b', service: "svc, inc", p50_ms: 1.5 });
   });
 });
 
 describe("OTLP documents of the wrong shape", () => {
-  it("a wrong top level is bad input naming the file and what was expected; the database is unchanged", () => {
+  it("a wrong top level is bad input naming the file and what was expected; the database is unchanged", async () => {
     for (const [name, doc, key, got] of [
       ["rs-number.json", '{"resourceSpans":5}', "resourceSpans", "a number"],
       ["rs-object.json", '{"resourceSpans":{"a":1}}', "resourceSpans", "an object"],
       ["rs-null.json", '{"result":{"resourceSpans":null}}', "result.resourceSpans", "null"],
     ] as const) {
       const path = file(name, doc);
-      const before = snapshot(db);
-      const line = expectBadInput(["load", path, "--db", db], path);
+      const before = await snapshot(db);
+      const line = await expectBadInput(["load", path, "--db", db], path);
       expect(line).toBe(`adtrace: error: ${path}: JSON document of the wrong shape: expected "${key}" to be an array of resource spans, got ${got}`);
-      expect(snapshot(db)).toEqual(before);
-      expectBadInput(["cost", "breakdown", path], path);
+      expect(await snapshot(db)).toEqual(before);
+      await expectBadInput(["cost", "breakdown", path], path);
     }
   });
 
-  it("records of the wrong shape are skipped and counted with their record (line), fatal with --strict", () => {
+  it("records of the wrong shape are skipped and counted with their record (line), fatal with --strict", async () => {
     for (const [name, doc, reason] of [
       ["scopes-text.json", '{"resourceSpans":[{"scopeSpans":"x"}]}', 'resourceSpans entry: "scopeSpans" is a string, expected an array'],
       ["spans-number.json", '{"resourceSpans":[{"scopeSpans":[{"spans":7}]}]}', 'scopeSpans entry: "spans" is a number, expected an array'],
     ] as const) {
       const path = file(name, doc);
-      const r = adtrace(["inspect", path, "--format", "json"]);
+      const r = await adtraceIn(["inspect", path, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ spans: 0, skipped: 1, skipped_examples: [`${path}:record 1: ${reason}`] });
-      expect(expectBadInput(["load", path, "--db", db, "--strict"], `${path}:record 1`)).toContain(reason);
+      expect(await expectBadInput(["load", path, "--db", db, "--strict"], `${path}:record 1`)).toContain(reason);
       // As JSON Lines (the same record twice, then a good line): each line counted where it is.
       const lines = file(name.replace(".json", ".jsonl"), `${doc}\n${doc}\n${fixtureLine}\n`);
-      const l = JSON.parse(adtrace(["inspect", lines, "--format", "json"]).stdout);
+      const l = JSON.parse((await adtraceIn(["inspect", lines, "--format", "json"])).stdout);
       expect(l).toMatchObject({ spans: 9, skipped: 2, skipped_examples: [`${lines}:1: ${reason}`, `${lines}:2: ${reason}`] });
     }
   });
@@ -268,21 +271,21 @@ describe("OTLP documents of the wrong shape", () => {
 describe("Parquet: gzipped, truncated, corrupt", () => {
   const parquet = readFileSync(`${FIXTURE}/spans.parquet`);
 
-  it("a gzipped Parquet file loads and analyses (unpacked to a temporary file that is removed)", () => {
+  it("a gzipped Parquet file loads and analyses (unpacked to a temporary file that is removed)", async () => {
     const path = file("spans.parquet.gz", gzipSync(parquet));
     const tmp = mkdtempSync(join(tmpdir(), "adtrace-tmpdir-"));
     const env = { TMPDIR: tmp };
     const target = join(dir, "gz-parquet.duckdb");
-    const loaded = adtrace(["load", path, "--db", target, "--format", "json"], { env });
+    const loaded = await adtraceIn(["load", path, "--db", target, "--format", "json"], { env });
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(JSON.parse(loaded.stdout)).toMatchObject({ spans_read: 369, spans_added: 369, skipped: 0, files: [{ format: "parquet" }] });
-    const bd = adtrace(["cost", "breakdown", path, "--format", "json"], { env });
+    const bd = await adtraceIn(["cost", "breakdown", path, "--format", "json"], { env });
     expect(bd.code, bd.stderr).toBe(0);
     expect(JSON.parse(bd.stdout).groups.reduce((n: number, g: { spans: number }) => n + g.spans, 0)).toBe(369);
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  it("a truncated or corrupt Parquet file (or a gzip of one) is one line naming it, for load and analysis alike", () => {
+  it("a truncated or corrupt Parquet file (or a gzip of one) is one line naming it, for load and analysis alike", async () => {
     const corrupt = Buffer.from(parquet);
     for (let i = 200; i < corrupt.length - 2000; i += 7) corrupt[i] = (corrupt[i]! * 31 + 7) & 255;
     for (const [name, bytes] of [
@@ -291,27 +294,27 @@ describe("Parquet: gzipped, truncated, corrupt", () => {
       ["cut.parquet.gz", gzipSync(parquet.subarray(0, 3000))],
     ] as const) {
       const path = file(name, bytes);
-      const before = snapshot(db);
-      const line = expectBadInput(["load", path, "--db", db], path);
+      const before = await snapshot(db);
+      const line = await expectBadInput(["load", path, "--db", db], path);
       expect(line).toMatch(/not a readable Parquet file/);
       expect(line).not.toMatch(/adtrace-parquet-/);
-      expect(snapshot(db)).toEqual(before);
-      expect(expectBadInput(["cost", "breakdown", path], path)).toMatch(/not a readable Parquet file/);
+      expect(await snapshot(db)).toEqual(before);
+      expect(await expectBadInput(["cost", "breakdown", path], path)).toMatch(/not a readable Parquet file/);
     }
   });
 });
 
 describe("a failed load leaves no database behind", () => {
-  it("a new database file is not created by a load that fails, before or after opening it", () => {
+  it("a new database file is not created by a load that fails, before or after opening it", async () => {
     const cut = file("cut-for-new.parquet", readFileSync(`${FIXTURE}/spans.parquet`).subarray(0, 3000));
     for (const [input, target] of [[join(dir, "nosuch.json"), "new-1.duckdb"], [cut, "new-2.duckdb"]]) {
       const path = join(dir, target);
-      expectBadInput(["load", input, "--db", path], input);
+      await expectBadInput(["load", input, "--db", path], input);
       expect(existsSync(path), target).toBe(false);
       expect(existsSync(`${path}.wal`), target).toBe(false);
     }
     // A load that succeeds creates it.
-    expect(adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", join(dir, "new-3.duckdb"), "-q"]).code).toBe(0);
+    expect((await adtraceIn(["load", `${FIXTURE}/zipkin.json`, "--db", join(dir, "new-3.duckdb"), "-q"])).code).toBe(0);
     expect(existsSync(join(dir, "new-3.duckdb"))).toBe(true);
   });
 });
@@ -321,29 +324,29 @@ describe("JSON Lines: a broken first line, invalid UTF-8 in one line", () => {
   const spansIn = (line: string) => (JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans
     .reduce((n, rs) => n + rs.scopeSpans.reduce((m, s) => m + s.spans.length, 0), 0);
 
-  it("a broken first line is skipped and counted like one in the middle (sniffed or --input-format), fatal with --strict", () => {
+  it("a broken first line is skipped and counted like one in the middle (sniffed or --input-format), fatal with --strict", async () => {
     const path = file("broken-first.jsonl", ['{"resourceSpans": [{"scope', ...lines].join("\n") + "\n");
     for (const extra of [[], ["--input-format", "otlp"]]) {
-      const r = adtrace(["inspect", path, "--format", "json", ...extra]);
+      const r = await adtraceIn(["inspect", path, "--format", "json", ...extra]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ spans: 369, skipped: 1, skipped_examples: [`${path}:1: truncated JSON (the line ends in the middle of a value)`] });
     }
-    expectBadInput(["inspect", path, "--strict"], `${path}:1`);
+    await expectBadInput(["inspect", path, "--strict"], `${path}:1`);
   });
 
-  it("a pretty-printed document with one span per line is still one document", () => {
+  it("a pretty-printed document with one span per line is still one document", async () => {
     const spans = lines.flatMap((l) => (JSON.parse(l) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
     const path = file("one-span-per-line.json", `{"resourceSpans": [{"scopeSpans": [{"spans": [\n${spans.map((s) => JSON.stringify(s)).join(",\n")}\n]}]}]}\n`);
-    const r = adtrace(["inspect", path, "--format", "json"]);
+    const r = await adtraceIn(["inspect", path, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ spans: 369, skipped: 0 });
   });
 
-  it("invalid UTF-8 inside one line: that line is skipped and counted with its number", () => {
+  it("invalid UTF-8 inside one line: that line is skipped and counted with its number", async () => {
     const bad = Buffer.from(lines[2]!.replace('"name":"', '"name":"\u0001').replace("\u0001", "XX"));
     bad[bad.indexOf("XX")] = 0xff;
     const path = file("bad-utf8-line.jsonl", Buffer.concat([Buffer.from(lines.slice(0, 2).join("\n") + "\n"), bad, Buffer.from("\n" + lines.slice(3).join("\n") + "\n")]));
-    const r = adtrace(["inspect", path, "--format", "json"]);
+    const r = await adtraceIn(["inspect", path, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ spans: 369 - spansIn(lines[2]!), skipped: 1, skipped_examples: [`${path}:3: line is not valid UTF-8`] });
   });
@@ -353,7 +356,7 @@ describe("CSV rows that do not fit the header", () => {
   const csv = readFileSync(`${FIXTURE}/spans.csv`, "utf8").split("\n");
   const fields = csv[0]!.split(",").length;
 
-  it("a row with extra or missing fields, or invalid UTF-8: file:line and the reason, one line", () => {
+  it("a row with extra or missing fields, or invalid UTF-8: file:line and the reason, one line", async () => {
     const invalid = Buffer.from([csv[0], csv[1], csv[2]!.replace(",profile.user.lookup,", ",profile.XXuser.lookup,")].join("\n") + "\n");
     expect(invalid.indexOf("XX")).toBeGreaterThan(0);
     invalid[invalid.indexOf("XX")] = 0xff;
@@ -363,10 +366,10 @@ describe("CSV rows that do not fit the header", () => {
       ["latin1.csv", invalid, 3, "not valid UTF-8 text"],
     ] as const) {
       const path = file(name, content);
-      const before = snapshot(db);
-      expect(expectBadInput(["load", path, "--db", db], `${path}:${where}`)).toBe(`adtrace: error: ${path}:${where}: ${reason}`);
-      expect(snapshot(db)).toEqual(before);
-      expectBadInput(["cost", "breakdown", path], `${path}:${where}`);
+      const before = await snapshot(db);
+      expect(await expectBadInput(["load", path, "--db", db], `${path}:${where}`)).toBe(`adtrace: error: ${path}:${where}: ${reason}`);
+      expect(await snapshot(db)).toEqual(before);
+      await expectBadInput(["cost", "breakdown", path], `${path}:${where}`);
     }
   });
 });
@@ -376,30 +379,30 @@ describe("where a JSON document breaks: file:line:column", () => {
   const cut = '{\n  "resourceSpans": [\n    {"x": 1},\n    {"y": [1, 2\n\n';
 
   for (const [mode, env] of [["whole", {}], ["large, element by element", { ADTRACE_LARGE_JSON_BYTES: "10" }]] as const) {
-    it(`invalid, truncated and not UTF-8 (${mode})`, () => {
+    it(`invalid, truncated and not UTF-8 (${mode})`, async () => {
       const invalid = file(`located-invalid-${env.ADTRACE_LARGE_JSON_BYTES ?? 0}.json`, doc);
       // Line 3 is '    {"x": tru}': the '}' at column 14 is where 'true' breaks.
-      expect(expectBadInput(["load", invalid, "--db", db], invalid, { env })).toMatch(new RegExp(`^adtrace: error: ${invalid}:3:14: invalid JSON`));
+      expect(await expectBadInput(["load", invalid, "--db", db], invalid, { env })).toMatch(new RegExp(`^adtrace: error: ${invalid}:3:14: invalid JSON`));
       const truncated = file(`located-cut-${env.ADTRACE_LARGE_JSON_BYTES ?? 0}.json`, cut);
-      expect(expectBadInput(["load", truncated, "--db", db], truncated, { env })).toBe(`adtrace: error: ${truncated}:4: truncated JSON (the file ends in the middle of a value)`);
+      expect(await expectBadInput(["load", truncated, "--db", db], truncated, { env })).toBe(`adtrace: error: ${truncated}:4: truncated JSON (the file ends in the middle of a value)`);
       const bytes = Buffer.from(doc.replace("tru", "\u0001ru"));
       bytes[bytes.indexOf(1)] = 0xff;
       const latin = file(`located-latin1-${env.ADTRACE_LARGE_JSON_BYTES ?? 0}.json`, bytes);
-      expect(expectBadInput(["load", latin, "--db", db], latin, { env })).toBe(`adtrace: error: ${latin}:3: not valid UTF-8 text`);
+      expect(await expectBadInput(["load", latin, "--db", db], latin, { env })).toBe(`adtrace: error: ${latin}:3: not valid UTF-8 text`);
     });
   }
 });
 
 describe("notes say what they mean", () => {
-  it("one skipped record: singular, named on an 'adtrace: skipped:' line, 'the line ends', 'an OTLP record'", () => {
+  it("one skipped record: singular, named on an 'adtrace: skipped:' line, 'the line ends', 'an OTLP record'", async () => {
     const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").trim().split("\n");
     const path = file("notes.jsonl", [lines[0], '{"resourceSpans": [', '{"hello": 1}', lines[1]].join("\n") + "\n");
-    const r = adtrace(["load", path, "--db", join(dir, "notes.duckdb"), "--format", "json"]);
+    const r = await adtraceIn(["load", path, "--db", join(dir, "notes.duckdb"), "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`adtrace: skipped: ${path}:2: truncated JSON (the line ends in the middle of a value)`);
     expect(r.stderr).toContain(`adtrace: skipped: ${path}:3: not an OTLP record: expected an OTLP object with "resourceSpans"`);
     expect(r.stderr).toContain("2 records skipped as not spans");
-    const one = adtrace(["load", file("one-note.jsonl", [lines[0], "{", lines[1]].join("\n") + "\n"), "--db", join(dir, "one-note.duckdb"), "--format", "json"]);
+    const one = await adtraceIn(["load", file("one-note.jsonl", [lines[0], "{", lines[1]].join("\n") + "\n"), "--db", join(dir, "one-note.duckdb"), "--format", "json"]);
     expect(one.stderr).toContain("note: 1 record skipped as not spans");
     expect(one.stderr).not.toMatch(/\b1 records\b/);
   });
@@ -422,11 +425,11 @@ describe("runs", () => {
   it("a load killed with SIGKILL with all its rows written but not committed leaves the database openable and as before", async () => {
     const target = join(dir, "killed.duckdb");
     copyFileSync(db, target);
-    const before = count(target);
+    const before = await count(target);
     const held = await startHeld(["load", moreSpans(), "--db", target, "-q"], "before-commit");
     held.child.kill("SIGKILL");
     expect((await held.done).signal).toBe("SIGKILL");
-    expect(count(target)).toBe(before);
+    expect(await count(target)).toBe(before);
   });
 
   it("two loads on one database: the second says the database is in use (exit 2), nothing is corrupted", async () => {
@@ -434,12 +437,12 @@ describe("runs", () => {
     copyFileSync(db, target);
     // The first holds the database (committed, not yet closed) while the second tries.
     const first = await startHeld(["load", moreSpans(), "--db", target, "-q"], "after-commit");
-    const second = adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", target]);
+    const second = await adtraceIn(["load", `${FIXTURE}/zipkin.json`, "--db", target]);
     first.child.kill("SIGINT");
     expect((await first.done).code).toBe(0);
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/in use/);
-    expect(count(target)).toBe(369 + 3 * 369);
+    expect(await count(target)).toBe(369 + 3 * 369);
   });
 
   it("Ctrl-C during a load into a new database: exit 130, and the database file it created is gone", async () => {
@@ -475,9 +478,9 @@ describe("non-finite and out-of-range values are data errors, never internal err
   ];
   const path = () => file("out-of-range.json", otlpDocument(cases.map(([, attrs], i) => ({ trace: traceId(i + 1), id: spanId(i + 1), name: `s${i}`, startMs: 0, durationMs: 1000, attrs }))));
 
-  it("every analysis exits 0 with finite figures in every cell, and names each attribute in a note", () => {
+  it("every analysis exits 0 with finite figures in every cell, and names each attribute in a note", async () => {
     const input = path();
-    const csv = adtrace(["cost", "breakdown", input, "--format", "csv"]);
+    const csv = await adtraceIn(["cost", "breakdown", input, "--format", "csv"]);
     expect(csv.code, csv.stderr).toBe(0);
     const [header, ...lines] = csv.stdout.trim().split("\r\n");
     const last = header!.split(",").indexOf("warehouse");
@@ -493,10 +496,10 @@ describe("non-finite and out-of-range values are data errors, never internal err
     // The two BigQuery queries have no usable bytes: unpriced, so no "every span priced".
     expect(csv.stderr).toMatch(/^note: 2 unpriced span\(s\)/m);
     expect(csv.stderr).not.toMatch(/every span priced/);
-    const table = adtrace(["cost", "breakdown", input, "--format", "table"]);
+    const table = await adtraceIn(["cost", "breakdown", input, "--format", "table"]);
     expect(table.code).toBe(0);
     expect(table.stdout).not.toMatch(/∞|\$1\.00T|~– events/);
-    const out = JSON.parse(adtrace(["cost", "breakdown", input, "--format", "json", "-q"]).stdout);
+    const out = JSON.parse((await adtraceIn(["cost", "breakdown", input, "--format", "json", "-q"])).stdout);
     expect(out.events).toBe(6);
     expect(out.bad_values).toEqual([
       { attribute: "SampleRate", kind: "one_in_n", spans: 2 },
@@ -509,7 +512,7 @@ describe("non-finite and out-of-range values are data errors, never internal err
     // 1 s of compute at 1 vCPU ($0.0425/h) per span, plus XSMALL × 1 s × $3.00 for the Snowflake query.
     expect(Math.abs(out.total.total_cost_usd / ((6 * 0.0425) / 3600 + 3 / 3600) - 1)).toBeLessThan(1e-11);
     for (const command of [["cost", "queries"], ["cost", "flags"], ["savings", "--tune", "other=0.1"], ["inspect"]]) {
-      const r = adtrace([...command, input, "--format", "json"]);
+      const r = await adtraceIn([...command, input, "--format", "json"]);
       expect(r.code, `${command.join(" ")}: ${r.stderr}`).toBe(0);
       expect(r.stderr, command.join(" ")).toMatch(/bad value in compute\.vcpus/);
       expect(JSON.parse(r.stdout).bad_values, command.join(" ")).toHaveLength(4);

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { eventCost } from "./helpers/hand.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 import { Chalk } from "chalk";
@@ -41,10 +42,10 @@ function fixtureEventsByLocale(): Map<string, number[]> {
 }
 
 describe("cost_per_group_event_usd: a group's cost over its own events", () => {
-  it("on the fixture by locale: each locale's events' mean cost, where $/event divides by all 40", () => {
+  it("on the fixture by locale: each locale's events' mean cost, where $/event divides by all 40", async () => {
     const byLocale = fixtureEventsByLocale();
     expect([...byLocale.values()].flat()).toHaveLength(40);
-    const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", "attr:user_locale", "--format", "json"]);
+    const r = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", "attr:user_locale", "--format", "json"]);
     expect(r.code).toBe(0);
     const groups = JSON.parse(r.stdout).groups as Record<string, number | string>[];
     expect(groups.map((g) => g.user_locale).sort()).toEqual([...byLocale.keys()].sort());
@@ -60,12 +61,12 @@ describe("cost_per_group_event_usd: a group's cost over its own events", () => {
     }
   });
 
-  it("is in the table when --by has an attribute, in CSV always, after cost_per_event_usd", () => {
-    const table = (by: string) => adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", by, "--format", "table"]).stdout;
-    expect(table("attr:user_locale")).toMatch(/\$\/event\s+\$\/own event/);
-    expect(table("stage,attr:user_locale")).toMatch(/\$\/own event/);
-    expect(table("stage")).not.toMatch(/own event/);
-    const csv = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--format", "csv"]).stdout;
+  it("is in the table when --by has an attribute, in CSV always, after cost_per_event_usd", async () => {
+    const table = async (by: string) => (await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", by, "--format", "table"])).stdout;
+    expect(await table("attr:user_locale")).toMatch(/\$\/event\s+\$\/own event/);
+    expect(await table("stage,attr:user_locale")).toMatch(/\$\/own event/);
+    expect(await table("stage")).not.toMatch(/own event/);
+    const csv = (await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--format", "csv"])).stdout;
     expect(csv.split("\r\n")[0]).toMatch(/^stage,spans,events,cost_per_event_usd,cost_per_group_event_usd,cost_share,/);
   });
 
@@ -90,12 +91,12 @@ describe("cost_per_group_event_usd: a group's cost over its own events", () => {
 });
 
 describe("a grouping key is a CSV column header", () => {
-  it("is guarded like a data cell (--by attr:=KEY), in breakdown and diff, unless --raw-csv", () => {
+  it("is guarded like a data cell (--by attr:=KEY), in breakdown and diff, unless --raw-csv", async () => {
     const fixture = `${FIXTURE}/otlp.jsonl`;
-    const header = (args: string[]) => adtrace([...args, "--format", "csv", "-q"]).stdout.split("\r\n")[0]!;
-    expect(header(["cost", "breakdown", fixture, "--by", "attr:=1+2"])).toMatch(/^'=1\+2,spans,/);
-    expect(header(["cost", "breakdown", fixture, "--by", "stage,attr:@cmd", "--raw-csv"])).toMatch(/^stage,@cmd,spans,/);
-    expect(header(["diff", fixture, fixture, "--by", "attr:-x"])).toMatch(/^'-x,status,/);
+    const header = async (args: string[]) => (await adtraceIn([...args, "--format", "csv", "-q"])).stdout.split("\r\n")[0]!;
+    expect(await header(["cost", "breakdown", fixture, "--by", "attr:=1+2"])).toMatch(/^'=1\+2,spans,/);
+    expect(await header(["cost", "breakdown", fixture, "--by", "stage,attr:@cmd", "--raw-csv"])).toMatch(/^stage,@cmd,spans,/);
+    expect(await header(["diff", fixture, fixture, "--by", "attr:-x"])).toMatch(/^'-x,status,/);
   });
 });
 
@@ -132,15 +133,15 @@ describe("statement attributes are grouped by their fingerprint", () => {
       }
     }
     // And through the CLI.
-    const r = adtrace(["cost", "breakdown", input, "--by", "attr:db.query.text", "--format", "csv"]);
+    const r = await adtraceIn(["cost", "breakdown", input, "--by", "attr:db.query.text", "--format", "csv"]);
     expect(r.stdout).toMatch(/UPDATE carts SET total = \? WHERE session IN \(\?\) AND day = \?/);
     for (const literal of LITERALS) expect(r.stdout).not.toContain(literal);
   });
 
-  it("groups statements that differ only in their literals, as cost queries does", () => {
-    const r = adtrace(["cost", "breakdown", input, "--by", "attr:db.statement", "--format", "json"]);
+  it("groups statements that differ only in their literals, as cost queries does", async () => {
+    const r = await adtraceIn(["cost", "breakdown", input, "--by", "attr:db.statement", "--format", "json"]);
     const groups = JSON.parse(r.stdout).groups as { "db.statement": string; spans: number }[];
-    const queries = JSON.parse(adtrace(["cost", "queries", input, "--format", "json"]).stdout).queries as { query: string }[];
+    const queries = JSON.parse((await adtraceIn(["cost", "queries", input, "--format", "json"])).stdout).queries as { query: string }[];
     expect(groups.map((g) => [g["db.statement"], g.spans])).toEqual([
       ["(none)", 2],
       [queries.find((q) => q.query.startsWith("SELECT * FROM users"))!.query, 2],
@@ -148,7 +149,7 @@ describe("statement attributes are grouped by their fingerprint", () => {
     expect(groups[1]!["db.statement"]).toBe("SELECT * FROM users WHERE email = ? AND id = ?");
   });
 
-  it("says so in breakdown --help", () => {
-    expect(adtrace(["cost", "breakdown", "--help"]).stdout).toMatch(/attr:db\.statement[\s\S]*fingerprint/);
+  it("says so in breakdown --help", async () => {
+    expect((await adtraceIn(["cost", "breakdown", "--help"])).stdout).toMatch(/attr:db\.statement[\s\S]*fingerprint/);
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 // A preload that reports every module whose name mentions duckdb as it is required.
 const probe = join(mkdtempSync(join(tmpdir(), "adtrace-probe-")), "probe.cjs");
@@ -13,7 +14,7 @@ M._load = function (request) { if (/duckdb/i.test(request)) process.stderr.write
 const withProbe = { env: { NODE_OPTIONS: `--require ${probe}` } };
 
 describe("cli", () => {
-  it("--help and --version do not load DuckDB; an analysis does", () => {
+  it("--help and --version do not load DuckDB; an analysis does", async () => {
     const help = adtrace(["--help"], withProbe);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: adtrace/);
@@ -22,15 +23,15 @@ describe("cli", () => {
     expect(adtrace(["inspect", `${FIXTURE}/otlp.jsonl`, "--format", "json"], withProbe).stderr).toMatch(/PROBE duckdb/);
   });
 
-  it("every command's help has examples", () => {
+  it("every command's help has examples", async () => {
     for (const command of [["load"], ["pull"], ["inspect"], ["export"], ["cost", "breakdown"], ["cost", "queries"], ["cost", "flags"], ["savings"], ["report"], ["diff"], ["generate"], ["init"]]) {
-      const r = adtrace([...command, "--help"]);
+      const r = await adtraceIn([...command, "--help"]);
       expect(r.code, command.join(" ")).toBe(0);
       expect(r.stdout, command.join(" ")).toMatch(/Examples:\n\s+\$ .*adtrace /);
     }
   });
 
-  it("usage errors exit 2 with one line and a hint", () => {
+  it("usage errors exit 2 with one line and a hint", async () => {
     const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", "colour"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
@@ -40,20 +41,20 @@ describe("cli", () => {
     expect(adtrace(["--format", "xml", "inspect"]).code).toBe(2);
   });
 
-  it("an input without spans (and nothing skipped) is bad input for every command, never zeros printed with success", () => {
+  it("an input without spans (and nothing skipped) is bad input for every command, never zeros printed with success", async () => {
     const dir = mkdtempSync(join(tmpdir(), "adtrace-empty-"));
     const empty = join(dir, "empty.json");
     writeFileSync(empty, '{"resourceSpans": []}');
     for (const command of [["inspect"], ["cost", "breakdown"], ["cost", "flags"], ["savings", "--suggest"], ["load", "--db", join(dir, "x.duckdb")]]) {
-      const r = adtrace([...command, empty]);
+      const r = await adtraceIn([...command, empty]);
       expect(r.code, command.join(" ")).toBe(2);
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(`adtrace: error: ${empty}: no spans found (read as otlp)\n`);
     }
   });
 
-  it("stdout is data: CSV piped is clean, notes go to stderr", () => {
-    const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
+  it("stdout is data: CSV piped is clean, notes go to stderr", async () => {
+    const r = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
     expect(r.stdout.split("\r\n")[0]).toBe("stage,spans,events,cost_per_event_usd,cost_per_group_event_usd,cost_share,compute_per_event_usd,query_per_event_usd,p50_ms,p95_ms,p99_ms,self_p50_ms,self_p95_ms,warehouse");
     expect(r.stderr).toMatch(/^note: /m);
     expect(r.stdout).not.toMatch(/note:|\u001b/);

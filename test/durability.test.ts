@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Db } from "../src/core/db.js";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-durable-"));
 const fixture = join(ROOT, FIXTURE, "otlp.jsonl");
@@ -86,7 +87,7 @@ describe("--out onto a device, a FIFO or /dev/stdout is written through, never r
     ["generate parquet", ["generate", "--events", "20", "--export-format", "parquet", "--out", DEV]],
   ];
 
-  it.skipIf(!isRoot)("character devices the test makes with mknod (needs root): null takes every output and stays a device; full is 'no space left on device', exit 2", () => {
+  it.skipIf(!isRoot)("character devices the test makes with mknod (needs root): null takes every output and stays a device; full is 'no space left on device', exit 2", async () => {
     const devices = fresh("dev");
     const nul = join(devices, "null");
     const full = join(devices, "full");
@@ -94,27 +95,27 @@ describe("--out onto a device, a FIFO or /dev/stdout is written through, never r
     execFileSync("mknod", [full, "c", "1", "7"]);
     const tmp = fresh("dev-tmp");
     for (const [name, args] of WRITERS) {
-      const ok = adtrace(args.map((a) => (a === DEV ? nul : a)), { env: { TMPDIR: tmp } });
+      const ok = await adtraceIn(args.map((a) => (a === DEV ? nul : a)), { env: { TMPDIR: tmp } });
       expect(ok.code, `${name}: ${ok.stderr}`).toBe(0);
       expectCharDevice(nul, 1, 3);
-      const r = adtrace(args.map((a) => (a === DEV ? full : a)), { env: { TMPDIR: tmp } });
+      const r = await adtraceIn(args.map((a) => (a === DEV ? full : a)), { env: { TMPDIR: tmp } });
       expectOneLineError(r, 2, `adtrace: error: ${full}: no space left on device`);
       expectCharDevice(full, 1, 7);
       // No partial file beside the device, and the private copy made for it is gone.
       expect(readdirSync(devices).sort(), name).toEqual(["full", "null"]);
       expect(readdirSync(tmp), name).toEqual([]);
     }
-    expectOneLineError(adtrace(["report", fixture, "--out-dir", nul]), 2, `--out-dir ${nul}: exists and is not a directory`);
+    expectOneLineError(await adtraceIn(["report", fixture, "--out-dir", nul]), 2, `--out-dir ${nul}: exists and is not a directory`);
     expectCharDevice(nul, 1, 3);
   });
 
-  it.skipIf(!isRoot)("a block device is refused before any work (needs root for mknod), and stays what it was", () => {
+  it.skipIf(!isRoot)("a block device is refused before any work (needs root for mknod), and stays what it was", async () => {
     const devices = fresh("blk");
     // Major 240 is reserved for local use: no driver behind it, whatever a bug might write.
     const block = join(devices, "disk");
     execFileSync("mknod", [block, "b", "240", "0"]);
     for (const [name, args] of WRITERS) {
-      expectOneLineError(adtrace(args.map((a) => (a === DEV ? block : a))), 2, `--out ${block}: is a block device; refusing to write to it`);
+      expectOneLineError(await adtraceIn(args.map((a) => (a === DEV ? block : a))), 2, `--out ${block}: is a block device; refusing to write to it`);
       expect(lstatSync(block).isBlockDevice(), name).toBe(true);
     }
     expect(readdirSync(devices)).toEqual(["disk"]);
@@ -127,7 +128,7 @@ describe("--out onto a device, a FIFO or /dev/stdout is written through, never r
       ["export csv", ["export", fixture, "--export-format", "csv"]],
     ] as const) {
       const asFile = join(fifos, "as-file");
-      expect(adtrace([...args, "--out", asFile, "-q"]).code).toBe(0);
+      expect((await adtraceIn([...args, "--out", asFile, "-q"])).code).toBe(0);
       const fifo = join(fifos, "pipe");
       execFileSync("mkfifo", [fifo]);
       // The reader is another process (cat into a file), so nothing here needs the event loop while the CLI runs.
@@ -149,13 +150,13 @@ describe("--out onto a device, a FIFO or /dev/stdout is written through, never r
     }
   });
 
-  it("/dev/stdout: the bytes of a plain run; an appending redirection is appended to, not truncated or replaced", () => {
+  it("/dev/stdout: the bytes of a plain run; an appending redirection is appended to, not truncated or replaced", async () => {
     // inspect and export: outputs that are byte-stable from run to run.
-    const plain = adtrace(["inspect", fixture, "--format", "csv"]);
+    const plain = await adtraceIn(["inspect", fixture, "--format", "csv"]);
     expect(plain.code).toBe(0);
     expect(adtrace(["inspect", fixture, "--format", "csv", "--out", "/dev/stdout"]).stdout).toBe(plain.stdout);
     const exported = join(dir, "exported.csv");
-    expect(adtrace(["export", fixture, "--out", exported, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["export", fixture, "--out", exported, "-q"])).code).toBe(0);
     expect(adtrace(["export", fixture, "--export-format", "csv", "--out", "/dev/stdout", "-q"]).stdout).toBe(readFileSync(exported, "utf8"));
     const log = join(dir, "appended.csv");
     writeFileSync(log, "earlier line\n");
@@ -169,26 +170,26 @@ describe("--out onto a device, a FIFO or /dev/stdout is written through, never r
     expect(lstatSync(log).isFile()).toBe(true);
   });
 
-  it("a symbolic link to a file: the file gets the output, the link stays a link", () => {
+  it("a symbolic link to a file: the file gets the output, the link stays a link", async () => {
     const links = fresh("link");
     const real = join(links, "real.csv");
     writeFileSync(real, "old\n");
     const link = join(links, "latest.csv");
     symlinkSync("real.csv", link);
-    const r = adtrace(["inspect", fixture, "--format", "csv", "--out", link]);
+    const r = await adtraceIn(["inspect", fixture, "--format", "csv", "--out", link]);
     expect(r.code, r.stderr).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(readFileSync(real, "utf8")).toBe(adtrace(["inspect", fixture, "--format", "csv"]).stdout);
+    expect(readFileSync(real, "utf8")).toBe((await adtraceIn(["inspect", fixture, "--format", "csv"])).stdout);
     expect(readdirSync(links).sort()).toEqual(["latest.csv", "real.csv"]);
   });
 
-  it("an empty --out, --out-dir or --truth is a usage error before any work", () => {
-    expectOneLineError(adtrace(["inspect", fixture, "--out", ""]), 2, "--out needs a file name");
-    expectOneLineError(adtrace(["export", fixture, "--out", ""]), 2, "--out needs a file name");
-    expectOneLineError(adtrace(["generate", "--events", "5", "--out", ""]), 2, "--out needs a file name");
-    expectOneLineError(adtrace(["report", fixture, "--out-dir", ""]), 2, "--out-dir needs a directory name");
+  it("an empty --out, --out-dir or --truth is a usage error before any work", async () => {
+    expectOneLineError(await adtraceIn(["inspect", fixture, "--out", ""]), 2, "--out needs a file name");
+    expectOneLineError(await adtraceIn(["export", fixture, "--out", ""]), 2, "--out needs a file name");
+    expectOneLineError(await adtraceIn(["generate", "--events", "5", "--out", ""]), 2, "--out needs a file name");
+    expectOneLineError(await adtraceIn(["report", fixture, "--out-dir", ""]), 2, "--out-dir needs a directory name");
     const out = join(fresh("truth"), "g.jsonl");
-    expectOneLineError(adtrace(["generate", "--events", "5", "--out", out, "--truth", ""]), 2, "--truth needs a file name");
+    expectOneLineError(await adtraceIn(["generate", "--events", "5", "--out", out, "--truth", ""]), 2, "--truth needs a file name");
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -204,7 +205,7 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
-  it("the file-size limit (EFBIG) writing --out, export, report, generate, a new database and temporary files", () => {
+  it("the file-size limit (EFBIG) writing --out, export, report, generate, a new database and temporary files", async () => {
     const input = canonicalParquet();
     const out = fresh("efbig");
     const tmp = fresh("efbig-tmp");
@@ -230,10 +231,10 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
   it("the file-size limit reached by a load into an existing database: exit 2, the database as it was", async () => {
     const input = canonicalParquet();
     const db = join(fresh("efbig-db"), "pipeline.duckdb");
-    expect(adtrace(["load", input, "--db", db, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["load", input, "--db", db, "-q"])).code).toBe(0);
     // New spans: a generated file as Parquet, larger than the room the limit leaves.
     const more = join(dir, "more.parquet");
-    expect(adtrace(["generate", "--events", "2000", "--out", more, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["generate", "--events", "2000", "--out", more, "-q"])).code).toBe(0);
     const blocks = Math.ceil(statSync(db).size / 512) + 40;
     expectOneLineError(limited(blocks, ["load", more, "--db", db]), 2, `adtrace: error: ${db}: file too large for the file-size limit (ulimit -f)`);
     expect(await spansIn(db)).toBe(FIXTURE_SPANS);
@@ -258,9 +259,9 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
     try {
       const input = canonicalParquet();
       const db = join(mount, "pipeline.duckdb");
-      expect(adtrace(["load", input, "--db", db, "-q"]).code).toBe(0);
+      expect((await adtraceIn(["load", input, "--db", db, "-q"])).code).toBe(0);
       const more = join(dir, "more-enospc.parquet");
-      expect(adtrace(["generate", "--events", "500", "--out", more, "-q"]).code).toBe(0);
+      expect((await adtraceIn(["generate", "--events", "500", "--out", more, "-q"])).code).toBe(0);
       fill(mount);
       const before = readdirSync(mount).sort();
       const cases: [string, string[], string, NodeJS.ProcessEnv?][] = [
@@ -287,9 +288,9 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
     }
   });
 
-  it("/dev/full (there without root too) for --out: no space left on device, and it stays a device", () => {
+  it("/dev/full (there without root too) for --out: no space left on device, and it stays a device", async () => {
     if (!existsSync("/dev/full")) return;
-    expectOneLineError(adtrace(["inspect", fixture, "--out", "/dev/full"]), 2, "adtrace: error: /dev/full: no space left on device");
+    expectOneLineError(await adtraceIn(["inspect", fixture, "--out", "/dev/full"]), 2, "adtrace: error: /dev/full: no space left on device");
     expect(lstatSync("/dev/full").isCharacterDevice()).toBe(true);
   });
 });
@@ -315,28 +316,28 @@ describe("a config or scenario file that is a YAML bomb is bad input naming the 
     return `${lines.join("\n")}\n${last}\n`;
   };
 
-  it("a config nested 50,000 levels (flow mappings, flow lists, block lists) or an alias bomb: exit 2 naming the file", () => {
+  it("a config nested 50,000 levels (flow mappings, flow lists, block lists) or an alias bomb: exit 2 naming the file", async () => {
     const files = [
       write("deep-map.yaml", `flags: ${"{a: ".repeat(deep)}1${"}".repeat(deep)}\n`),
       write("deep-list.yaml", `stages: ${"[".repeat(deep)}${"]".repeat(deep)}\n`),
       write("deep-block.yaml", `stages:\n  ${"- ".repeat(deep)}x\n`),
       write("alias-config.yaml", bomb("warehouses: *i")),
     ];
-    for (const file of files) expectOneLineError(adtrace(["cost", "breakdown", fixture, "--config", file]), 2, `adtrace: error: ${file}`);
+    for (const file of files) expectOneLineError(await adtraceIn(["cost", "breakdown", fixture, "--config", file]), 2, `adtrace: error: ${file}`);
     // Nesting is refused past 64 levels, with the line, whatever the keys: a real config nests about six.
-    expectOneLineError(adtrace(["cost", "breakdown", fixture, "--config", write("deep-65.yaml", `flags:\n  x: ${"[".repeat(65)}${"]".repeat(65)}\n`)]), 2,
+    expectOneLineError(await adtraceIn(["cost", "breakdown", fixture, "--config", write("deep-65.yaml", `flags:\n  x: ${"[".repeat(65)}${"]".repeat(65)}\n`)]), 2,
       `${join(yaml, "deep-65.yaml")}:2: YAML nested too deeply (more than 64 levels)`);
   });
 
-  it("a scenario file nested 50,000 levels or an alias bomb: exit 2 naming the file", () => {
+  it("a scenario file nested 50,000 levels or an alias bomb: exit 2 naming the file", async () => {
     const cases: [string, string][] = [
       [write("scenario-deep.yaml", `scenarios: ${"[".repeat(deep)}${"]".repeat(deep)}\n`), "YAML nested too deeply"],
       [write("scenario-bomb.yaml", bomb("scenarios:\n  x: *i")), "too many YAML aliases"],
     ];
-    for (const [file, what] of cases) expectOneLineError(adtrace(["savings", fixture, "--scenario", file]), 2, `adtrace: error: ${file}`, what);
+    for (const [file, what] of cases) expectOneLineError(await adtraceIn(["savings", fixture, "--scenario", file]), 2, `adtrace: error: ${file}`, what);
     // A scenario file with a few aliases still reads.
     const fine = write("scenario-alias.yaml", 'lever: &l { cache: "tracking=0.5" }\nscenarios:\n  one: [*l]\n  two: [*l, { tune: "auction=0.1" }]\n');
-    const r = adtrace(["savings", fixture, "--scenario", fine, "--format", "json"]);
+    const r = await adtraceIn(["savings", fixture, "--scenario", fine, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).scenarios.map((s: { name: string }) => s.name)).toEqual(["one", "two"]);
   });
@@ -364,9 +365,9 @@ describe("signals report what actually happened", () => {
     it(`${signal} just before the load commits: the interrupt wins — exit ${code}, nothing stored, a new database file removed`, async () => {
       const work = fresh(`before-${signal}`);
       const existing = join(work, "existing.duckdb");
-      expect(adtrace(["load", canonicalParquet(), "--db", existing, "-q"]).code).toBe(0);
+      expect((await adtraceIn(["load", canonicalParquet(), "--db", existing, "-q"])).code).toBe(0);
       const more = join(work, "more.jsonl");
-      expect(adtrace(["generate", "--events", "30", "--out", more, "-q"]).code).toBe(0);
+      expect((await adtraceIn(["generate", "--events", "30", "--out", more, "-q"])).code).toBe(0);
       const held = await startHeld(["load", more, "--db", existing], "before-commit");
       held.child.kill(signal);
       const r = await held.done;
@@ -431,7 +432,7 @@ describe("signals report what actually happened", () => {
     }
   });
 
-  it("the README's exit codes and promises name SIGTERM (143) and the late-row lookback", () => {
+  it("the README's exit codes and promises name SIGTERM (143) and the late-row lookback", async () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     expect(readme).toMatch(/\| 143 \| terminated \(SIGTERM/);
     expect(readme).toMatch(/Nothing half-loaded\.\*\*[^\n]*\n?[^\n]*SIGTERM/);

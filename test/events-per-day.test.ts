@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-epd-"));
 const config = join(dir, "adtrace.config.yaml");
@@ -23,9 +24,9 @@ function csvRows(text: string): Record<string, string>[] {
 }
 
 describe("--events-per-day reaches every part of a command", () => {
-  it("report: flags, savings and the headline all project to 500M events a day", () => {
+  it("report: flags, savings and the headline all project to 500M events a day", async () => {
     const out = join(dir, "report");
-    const r = adtrace(["report", input, "--config", config, "--events-per-day", "500M", "--out-dir", out, "--no-timestamp", "-q"]);
+    const r = await adtraceIn(["report", input, "--config", config, "--events-per-day", "500M", "--out-dir", out, "--no-timestamp", "-q"]);
     expect(r.code, r.stderr).toBe(0);
     const file = (name: string) => readFileSync(join(out, name), "utf8");
     const report = JSON.parse(file("report.json"));
@@ -46,22 +47,22 @@ describe("--events-per-day reaches every part of a command", () => {
     expect(report.flags.find((f: { stage: string }) => f.stage === "aggregation").est_savings_per_event_usd).toBeCloseTo(expected, 14);
   });
 
-  it("cost flags --events-per-day and savings --suggest agree with each other; without it the config's volume", () => {
-    const json = (args: string[]) => {
-      const r = adtrace([...args, input, "--config", config, "--format", "json", "-q"]);
+  it("cost flags --events-per-day and savings --suggest agree with each other; without it the config's volume", async () => {
+    const json = async (args: string[]) => {
+      const r = await adtraceIn([...args, input, "--config", config, "--format", "json", "-q"]);
       expect(r.code, r.stderr).toBe(0);
       return JSON.parse(r.stdout);
     };
-    const at500M = json(["cost", "flags", "--events-per-day", "500M"]);
-    const atConfig = json(["cost", "flags"]);
+    const at500M = await json(["cost", "flags", "--events-per-day", "500M"]);
+    const atConfig = await json(["cost", "flags"]);
     expect([at500M.events_per_day, atConfig.events_per_day]).toEqual([5e8, 2e9]);
     const est = (flags: { flags: { stage: string; est_savings_per_event_usd: number }[] }) => flags.flags.find((f) => f.stage === "aggregation")!.est_savings_per_event_usd;
     // The refresh spread over 2B instead of 500M events: R/2e9 − R/5e8 more saving per event.
     expect(est(atConfig) - est(at500M)).toBeCloseTo(R / 5e8 - R / 2e9, 14);
-    const savings = json(["savings", "--suggest", "--events-per-day", "500M"]);
+    const savings = await json(["savings", "--suggest", "--events-per-day", "500M"]);
     expect(savings.events_per_day).toBe(5e8);
     expect(savings.rows.find((row: { lever: string }) => row.lever === "preaggregate").savings_per_event_usd).toBeCloseTo(est(at500M), 14);
-    const note = adtrace(["cost", "flags", input, "--config", config, "--events-per-day", "500M", "--format", "table"]).stdout;
+    const note = (await adtraceIn(["cost", "flags", input, "--config", config, "--events-per-day", "500M", "--format", "table"])).stdout;
     expect(note).toMatch(/at 500,000,000 events\/day/);
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { writeTemp } from "./helpers/otlp.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
@@ -14,16 +15,16 @@ import {
 } from "./helpers/hand.js";
 
 const FORMATS = ["otlp.jsonl", "jaeger.json", "zipkin.json", "spans.parquet", "spans.csv"];
-const json = (args: string[]) => {
-  const r = adtrace([...args, "--format", "json"]);
+const json = async (args: string[]) => {
+  const r = await adtraceIn([...args, "--format", "json"]);
   expect(r.stderr).not.toMatch(/error/);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
 };
 
 describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => {
-  it("breakdown by stage", () => {
-    const r = json(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
+  it("breakdown by stage", async () => {
+    const r = await json(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`]);
     expect(r.events).toBe(40);
     expect(r.unpriced_spans).toBe(0);
     // 7 service spans per event carry cost.usd; the 89 warehouse spans are priced by the book.
@@ -45,8 +46,8 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     expect(r.groups[1].warehouse).toBe("snowflake");
   });
 
-  it("warehouse queries: calls, cost, bytes and time per fingerprint", () => {
-    const r = json(["cost", "queries", `${FIXTURE}/otlp.jsonl`]);
+  it("warehouse queries: calls, cost, bytes and time per fingerprint", async () => {
+    const r = await json(["cost", "queries", `${FIXTURE}/otlp.jsonl`]);
     const hand = [
       // A query's total is its spans' cost: the book's query cost and their own compute.
       ["aggregation", "bigquery", 44, BIGQUERY_QUERY + BIGQUERY_COMPUTE, 67_108_864, 6.5, "SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id"],
@@ -61,8 +62,8 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     });
   });
 
-  it("flags aggregation and tracking, with --fail-on-flag exiting 1", () => {
-    const r = adtrace(["cost", "flags", `${FIXTURE}/otlp.jsonl`, "--format", "json", "--fail-on-flag"]);
+  it("flags aggregation and tracking, with --fail-on-flag exiting 1", async () => {
+    const r = await adtraceIn(["cost", "flags", `${FIXTURE}/otlp.jsonl`, "--format", "json", "--fail-on-flag"]);
     expect(r.code).toBe(1);
     const flags = JSON.parse(r.stdout).flags;
     expect(flags.map((f: { stage: string; lever: string }) => [f.stage, f.lever])).toEqual([["aggregation", "preaggregate"], ["tracking", "cache"]]);
@@ -71,10 +72,10 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     expect(r.stderr).toMatch(/^adtrace: check failed: 2 warehouse-heavy stage\(s\) flagged$/m);
   });
 
-  it("savings --suggest comes to 21.37% of the total", () => {
+  it("savings --suggest comes to 21.37% of the total", async () => {
     // Cache 25% hits on tracking (0.25 × 0.014301328125 / 40) + pre-aggregate −30% of
     // aggregation's query cost (0.3 × 0.01678466796875 / 40) = $0.000215268310546875 per event.
-    const r = json(["savings", `${FIXTURE}/otlp.jsonl`, "--suggest", "--events-per-day", "1M"]);
+    const r = await json(["savings", `${FIXTURE}/otlp.jsonl`, "--suggest", "--events-per-day", "1M"]);
     const total = r.rows.find((row: { lever: string }) => row.lever === "total");
     expect(relative(total.savings_per_event_usd, SUGGESTED_SAVING_PER_EVENT)).toBeLessThan(1e-11);
     expect(relative(total.savings_pct_of_total, SUGGESTED_SAVING_PER_EVENT / PER_EVENT)).toBeLessThan(1e-11);
@@ -88,21 +89,21 @@ describe("every analysis says how its spans were priced (issue 13, item 6)", () 
   const note = /^note: every span priced: 280 from cost attributes, 89 from the price book\.$/m;
   const input = `${FIXTURE}/otlp.jsonl`;
 
-  it("breakdown, queries, flags, savings, inspect, report and diff: in the notes and in the JSON", () => {
+  it("breakdown, queries, flags, savings, inspect, report and diff: in the notes and in the JSON", async () => {
     for (const command of [["cost", "breakdown"], ["cost", "queries"], ["cost", "flags"], ["savings", "--suggest"], ["inspect"]]) {
-      const r = adtrace([...command, input, "--format", "json"]);
+      const r = await adtraceIn([...command, input, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr, command.join(" ")).toMatch(note);
       expect(JSON.parse(r.stdout).cost_sources, command.join(" ")).toEqual(sources);
       expect(JSON.parse(r.stdout).bad_values, command.join(" ")).toEqual([]);
     }
     const dir = mkdtempSync(join(tmpdir(), "adtrace-priced-"));
-    const report = adtrace(["report", input, "--out-dir", dir, "--no-timestamp"]);
+    const report = await adtraceIn(["report", input, "--out-dir", dir, "--no-timestamp"]);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stderr).toMatch(/^adtrace: every span priced: 280 from cost attributes, 89 from the price book\.$/m);
     expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).cost_sources).toEqual(sources);
     expect(readFileSync(join(dir, "summary.md"), "utf8")).toContain("every span priced: 280 from cost attributes, 89 from the price book.");
-    const diff = adtrace(["diff", input, `${FIXTURE}/zipkin.json`, "--format", "json"]);
+    const diff = await adtraceIn(["diff", input, `${FIXTURE}/zipkin.json`, "--format", "json"]);
     expect(diff.code, diff.stderr).toBe(0);
     expect(diff.stderr).toMatch(/^note: baseline: every span priced: 280 from cost attributes, 89 from the price book\.$/m);
     expect(diff.stderr).toMatch(/^note: current: every span priced: 280 from cost attributes, 89 from the price book\.$/m);
@@ -110,10 +111,10 @@ describe("every analysis says how its spans were priced (issue 13, item 6)", () 
     expect([out.baseline.cost_sources, out.current.cost_sources]).toEqual([sources, sources]);
   });
 
-  it("says when some are unpriced, and never 'every span priced' then", () => {
+  it("says when some are unpriced, and never 'every span priced' then", async () => {
     // Without bytes attributes the BigQuery aggregates have no query cost: unpriced (they keep their compute).
     const config = writeTemp("no-bytes.yaml", "bytes_attributes: [no.such.attribute]\n");
-    const r = adtrace(["cost", "breakdown", input, "--config", config, "--format", "json"]);
+    const r = await adtraceIn(["cost", "breakdown", input, "--config", config, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).cost_sources).toEqual({ explicit: 280, price_book: 45, unpriced: 44 });
     expect(r.stderr).toMatch(/^note: 44 unpriced span\(s\): no cost attribute and nothing to price them by \(counted as \$0\); priced: 280 from cost attributes, 45 from the price book\./m);
@@ -122,10 +123,11 @@ describe("every analysis says how its spans were priced (issue 13, item 6)", () 
 });
 
 describe("the same traces in every format", () => {
-  it("give the same breakdown (to 12 significant digits: float sums differ in order)", () => {
+  it("give the same breakdown (to 12 significant digits: float sums differ in order)", async () => {
     const round = (v: unknown): unknown =>
       typeof v === "number" ? Number(v.toPrecision(12)) : Array.isArray(v) ? v.map(round) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, round(x)])) : v;
-    const outs = FORMATS.map((f) => round(json(["cost", "breakdown", `${FIXTURE}/${f}`, "--by", "stage,service"]).groups));
+    const outs: unknown[] = [];
+    for (const f of FORMATS) outs.push(round((await json(["cost", "breakdown", `${FIXTURE}/${f}`, "--by", "stage,service"])).groups));
     for (const out of outs.slice(1)) expect(out).toEqual(outs[0]);
   });
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
 import { generate, thresholdFor } from "../src/generate/generate.js";
@@ -64,10 +65,10 @@ describe("generate", () => {
     // A price change changes the analysis: doubling Snowflake's credit price doubles tracking's query cost.
     const config = join(dir, "credits.yaml");
     writeFileSync(config, "prices:\n  warehouses: { snowflake: { credit_usd: 6.0 } }\n");
-    const tracking = (args: string[]) => JSON.parse(adtrace(["cost", "breakdown", out, ...args, "--format", "json", "-q"]).stdout)
+    const tracking = async (args: string[]) => JSON.parse((await adtraceIn(["cost", "breakdown", out, ...args, "--format", "json", "-q"])).stdout)
       .groups.find((g: { stage: string }) => g.stage === "tracking").query_per_event_usd as number;
     // Printed to 12 significant digits.
-    expect(tracking(["--config", config]) / tracking([])).toBeCloseTo(2, 10);
+    expect(await tracking(["--config", config]) / await tracking([])).toBeCloseTo(2, 10);
   });
 
   it("--explicit-cost writes cost.usd on the same spans instead, and its truth", async () => {
@@ -81,33 +82,33 @@ describe("generate", () => {
     // The same spans, ids and times: only the cost attributes differ.
     const skeleton = (path: string) => readFileSync(path, "utf8").replace(/\{"key":"(cost\.usd|compute\.vcpus|snowflake\.credits_used|db\.bytes_billed|db\.bytes_scanned)","value":\{"stringValue":"[^"]*"\}\},?/g, "").replace(/,\]/g, "]");
     expect(skeleton(explicit)).toBe(skeleton(usage));
-    const cli = adtrace(["cost", "breakdown", explicit, "--format", "json"]);
+    const cli = await adtraceIn(["cost", "breakdown", explicit, "--format", "json"]);
     const out = JSON.parse(cli.stdout);
     expect(relative(out.total.total_cost_usd, truth.total_cost_usd)).toBeLessThan(1e-9);
     expect(out.cost_sources).toEqual({ explicit: truth.spans, price_book: 0, unpriced: 0 });
     expect(cli.stderr).toMatch(/every span priced: [\d,]+ from cost attributes, none from the price book \(its prices change nothing here\)\./);
   });
 
-  it("is deterministic for a seed and differs for another", () => {
+  it("is deterministic for a seed and differs for another", async () => {
     const a = join(dir, "a.jsonl");
     const b = join(dir, "b.jsonl");
     const c = join(dir, "c.jsonl");
-    expect(adtrace(["generate", "--events", "300", "--out", a, "--seed", "5", "-q"]).code).toBe(0);
-    adtrace(["generate", "--events", "300", "--out", b, "--seed", "5", "-q"]);
-    adtrace(["generate", "--events", "300", "--out", c, "--seed", "6", "-q"]);
+    expect((await adtraceIn(["generate", "--events", "300", "--out", a, "--seed", "5", "-q"])).code).toBe(0);
+    await adtraceIn(["generate", "--events", "300", "--out", b, "--seed", "5", "-q"]);
+    await adtraceIn(["generate", "--events", "300", "--out", c, "--seed", "6", "-q"]);
     expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
     expect(readFileSync(a, "utf8")).not.toBe(readFileSync(c, "utf8"));
   });
 
-  it("an --out name ending in .gz is gzipped (the format from the name before it): the same bytes, compressed", () => {
+  it("an --out name ending in .gz is gzipped (the format from the name before it): the same bytes, compressed", async () => {
     for (const name of ["spans.jsonl", "spans.csv"]) {
       const plain = join(dir, `gz-${name}`);
       const gz = `${plain}.gz`;
-      expect(adtrace(["generate", "--events", "200", "--out", plain, "--seed", "3", "-q"]).code).toBe(0);
-      expect(adtrace(["generate", "--events", "200", "--out", gz, "--seed", "3", "-q"]).code).toBe(0);
+      expect((await adtraceIn(["generate", "--events", "200", "--out", plain, "--seed", "3", "-q"])).code).toBe(0);
+      expect((await adtraceIn(["generate", "--events", "200", "--out", gz, "--seed", "3", "-q"])).code).toBe(0);
       expect(gunzipSync(readFileSync(gz)).equals(readFileSync(plain)), name).toBe(true);
     }
-    const parquet = adtrace(["generate", "--events", "10", "--out", join(dir, "x.parquet.gz")]);
+    const parquet = await adtraceIn(["generate", "--events", "10", "--out", join(dir, "x.parquet.gz")]);
     expect([parquet.code, parquet.stderr]).toEqual([2, expect.stringMatching(/Parquet compresses itself/)]);
     // Nothing but the finished files: no partial or spool file left beside them.
     expect(readdirSync(dir).filter((n) => n.startsWith("."))).toEqual([]);
@@ -155,17 +156,17 @@ describe("generate", () => {
     }, undefined, { attributeKeys: ["user_locale"] });
   });
 
-  it("--sample-rate on the command line samples (it shares its name with the weighting option)", () => {
+  it("--sample-rate on the command line samples (it shares its name with the weighting option)", async () => {
     const out = join(dir, "cli-sampled.jsonl");
     const truth = join(dir, "cli-truth.json");
-    expect(adtrace(["generate", "--events", "400", "--out", out, "--sample-rate", "0.25", "--truth", truth, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["generate", "--events", "400", "--out", out, "--sample-rate", "0.25", "--truth", truth, "-q"])).code).toBe(0);
     const t = JSON.parse(readFileSync(truth, "utf8"));
     expect(t.sample.rate).toBe(0.25);
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(t.sample.events);
   });
 
-  it("rejects bad options with exit 2", () => {
-    expect(adtrace(["generate", "--events", "0", "--out", join(dir, "x.jsonl")]).code).toBe(2);
-    expect(adtrace(["generate", "--events", "10", "--out", join(dir, "x.jsonl"), "--scenario", "bogus=1"]).stderr).toMatch(/unknown knob 'bogus'/);
+  it("rejects bad options with exit 2", async () => {
+    expect((await adtraceIn(["generate", "--events", "0", "--out", join(dir, "x.jsonl")])).code).toBe(2);
+    expect((await adtraceIn(["generate", "--events", "10", "--out", join(dir, "x.jsonl"), "--scenario", "bogus=1"])).stderr).toMatch(/unknown knob 'bogus'/);
   });
 });

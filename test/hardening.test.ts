@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 import { displayWidth, escapeJsonControl, stripControl, truncate, wrapText } from "../src/output/text.js";
 
@@ -56,17 +57,17 @@ function repeatedFixture(copies: number): string {
   return path;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   hostile = join(dir, "hostile.json");
   writeFileSync(hostile, otlpDocument(HOSTILE.map((name, i) => ({ trace: traceId(i + 1), id: spanId(i + 1), name, startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001" } }))));
 });
 
 describe("report --out-dir never deletes what is not an adtrace report", () => {
-  it("a non-empty directory that is not a report is refused, one line, exit 2, untouched", () => {
+  it("a non-empty directory that is not a report is refused, one line, exit 2, untouched", async () => {
     const victim = join(dir, "victim");
     mkdirSync(victim);
     writeFileSync(join(victim, "notes.txt"), "x");
-    const r = adtrace(["report", fixture, "--out-dir", victim]);
+    const r = await adtraceIn(["report", fixture, "--out-dir", victim]);
     expectOneLineError(r, 2, victim, "not an adtrace report");
     expect(readdirSync(victim)).toEqual(["notes.txt"]);
     expect(readFileSync(join(victim, "notes.txt"), "utf8")).toBe("x");
@@ -74,45 +75,45 @@ describe("report --out-dir never deletes what is not an adtrace report", () => {
     expect(readdirSync(dir).filter((n) => n.startsWith(".victim"))).toEqual([]);
   });
 
-  it("--out-dir . in a directory with files is refused, the files stay", () => {
+  it("--out-dir . in a directory with files is refused, the files stay", async () => {
     const cwd = mkdtempSync(join(dir, "cwd-"));
     writeFileSync(join(cwd, "keep.txt"), "mine");
-    const r = adtrace(["report", join(ROOT, fixture), "--out-dir", "."], { cwd });
+    const r = await adtraceIn(["report", join(ROOT, fixture), "--out-dir", "."], { cwd });
     expect(r.code, r.stderr).toBe(2);
     expect(readdirSync(cwd)).toEqual(["keep.txt"]);
   });
 
-  it("a directory with only a stranger's report.json is not taken for a report", () => {
+  it("a directory with only a stranger's report.json is not taken for a report", async () => {
     const other = join(dir, "other");
     mkdirSync(other);
     writeFileSync(join(other, "report.json"), JSON.stringify({ quarterly: true }));
-    expect(adtrace(["report", fixture, "--out-dir", other]).code).toBe(2);
+    expect((await adtraceIn(["report", fixture, "--out-dir", other])).code).toBe(2);
     expect(readdirSync(other)).toEqual(["report.json"]);
   });
 
-  it("an earlier bundle is replaced; a bundle someone added a file to is refused; missing parents are created", () => {
+  it("an earlier bundle is replaced; a bundle someone added a file to is refused; missing parents are created", async () => {
     const out = join(dir, "a", "b", "report");
-    expect(adtrace(["report", fixture, "--out-dir", out, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", fixture, "--out-dir", out, "-q"])).code).toBe(0);
     const first = readFileSync(join(out, "report.json"), "utf8");
-    expect(adtrace(["report", `${FIXTURE}/zipkin.json`, "--out-dir", out, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", `${FIXTURE}/zipkin.json`, "--out-dir", out, "-q"])).code).toBe(0);
     const second = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
     expect(second.inputs[0].path).toBe(`${FIXTURE}/zipkin.json`);
     expect(JSON.parse(first).inputs[0].path).toBe(fixture);
     writeFileSync(join(out, "my-notes.md"), "mine");
-    expect(adtrace(["report", fixture, "--out-dir", out]).code).toBe(2);
+    expect((await adtraceIn(["report", fixture, "--out-dir", out])).code).toBe(2);
     expect(readFileSync(join(out, "my-notes.md"), "utf8")).toBe("mine");
     expect(readdirSync(join(dir, "a", "b"))).toEqual(["report"]);
   });
 
-  it("an --out-dir below a file is refused before any work", () => {
+  it("an --out-dir below a file is refused before any work", async () => {
     const file = join(dir, "plain-file");
     writeFileSync(file, "");
-    expectOneLineError(adtrace(["report", fixture, "--out-dir", join(file, "sub")]), 2, file, "not a directory");
+    expectOneLineError(await adtraceIn(["report", fixture, "--out-dir", join(file, "sub")]), 2, file, "not a directory");
   });
 });
 
 describe("reports from stdin", () => {
-  it("are byte-stable, record the input as '-', and leave no copy of stdin behind", () => {
+  it("are byte-stable, record the input as '-', and leave no copy of stdin behind", async () => {
     const tmp = freshTmp("stdin");
     const run = (out: string) => adtrace(["report", "-", "--out-dir", join(dir, out), "--no-timestamp", "-q"], { input: fixtureBytes, env: { TMPDIR: tmp } });
     expect(run("stdin-a").code).toBe(0);
@@ -125,7 +126,7 @@ describe("reports from stdin", () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
-  it("bad stdin: an error, and still no copy left", () => {
+  it("bad stdin: an error, and still no copy left", async () => {
     const tmp = freshTmp("stdin-bad");
     const r = adtrace(["inspect", "-"], { input: "not spans\n", env: { TMPDIR: tmp } });
     expectOneLineError(r, 2, "stdin");
@@ -156,7 +157,7 @@ describe("control characters never reach a terminal or stderr", () => {
   // Anything a terminal would act on or hide: C0/C1 controls (bar the line feed), bidi, zero-width.
   const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/;
 
-  it("CSV, JSON, table and Markdown on a terminal carry none; JSON still reads back to the exact names", () => {
+  it("CSV, JSON, table and Markdown on a terminal carry none; JSON still reads back to the exact names", async () => {
     for (const format of ["csv", "json", "table", "md"]) {
       const out = onTerminal(["cost", "breakdown", hostile, "--by", "name", "--format", format, "-q"]);
       expect(out, format).not.toMatch(UNSAFE);
@@ -165,31 +166,31 @@ describe("control characters never reach a terminal or stderr", () => {
     }
   });
 
-  it("piped, CSV and JSON keep the data exactly (apart from the formula guard)", () => {
-    const csv = adtrace(["cost", "breakdown", hostile, "--by", "name", "--format", "csv"]).stdout;
+  it("piped, CSV and JSON keep the data exactly (apart from the formula guard)", async () => {
+    const csv = (await adtraceIn(["cost", "breakdown", hostile, "--by", "name", "--format", "csv"])).stdout;
     expect(csv).toContain("\u001b[31mRED\u001b]0;pwned\u0007,");
     expect(csv).toContain("bidi\u202Eevil\u2066x\u2069,");
     expect(csv).toContain("'@SUM(A1),");
-    const json = JSON.parse(adtrace(["cost", "breakdown", hostile, "--by", "name", "--format", "json"]).stdout);
+    const json = JSON.parse((await adtraceIn(["cost", "breakdown", hostile, "--by", "name", "--format", "json"])).stdout);
     expect(json.groups.map((g: { name: string }) => g.name).sort()).toEqual([...HOSTILE].sort());
   });
 
-  it("file names found in a directory are cleaned in errors and in the ignored-files note", () => {
+  it("file names found in a directory are cleaned in errors and in the ignored-files note", async () => {
     const walked = join(dir, "walked");
     mkdirSync(walked);
     writeFileSync(join(walked, "spans.json"), readFileSync(join(ROOT, FIXTURE, "zipkin.json")));
     writeFileSync(join(walked, "evil\u001b[31m\u202Ename.txt"), "hello\n");
-    const ok = adtrace(["load", walked, "--db", join(dir, "walked.duckdb"), "--format", "csv"]);
+    const ok = await adtraceIn(["load", walked, "--db", join(dir, "walked.duckdb"), "--format", "csv"]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toMatch(/ignored 1 file\(s\).*evil\uFFFD\[31m\uFFFDname\.txt/);
     expect(ok.stderr).not.toMatch(UNSAFE);
     writeFileSync(join(walked, "bad\u001b]0;title\u0007.json"), '{"resourceSpans":[{');
-    const bad = adtrace(["load", walked, "--db", join(dir, "walked2.duckdb")]);
+    const bad = await adtraceIn(["load", walked, "--db", join(dir, "walked2.duckdb")]);
     const line = expectOneLineError(bad, 2, "bad\uFFFD]0;title\uFFFD.json");
     expect(line).not.toMatch(UNSAFE);
   });
 
-  it("stripControl removes bidi and format characters; escapeJsonControl keeps the document", () => {
+  it("stripControl removes bidi and format characters; escapeJsonControl keeps the document", async () => {
     expect(stripControl("a\u202Eb\u2066c\u2069d\u200Be\u00ADf\uFEFFg\u2028h")).toBe("a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf\uFFFDg\uFFFDh");
     const value = { s: "x\u001b[1m\u007f\u0085\u202E\u2028\u{E0041}y", k: ["\u2066"] };
     const escaped = escapeJsonControl(JSON.stringify(value));
@@ -200,7 +201,7 @@ describe("control characters never reach a terminal or stderr", () => {
 });
 
 describe("errors", () => {
-  it("an internal error (DuckDB out of memory) is one line; --debug has the details", () => {
+  it("an internal error (DuckDB out of memory) is one line; --debug has the details", async () => {
     const db = join(dir, "small.duckdb");
     expect(adtrace(["load", fixture, "--db", db, "-q"]).code).toBe(0);
     const env = { ADTRACE_MEMORY_LIMIT: "1MB" };
@@ -211,13 +212,13 @@ describe("errors", () => {
     expect(debug.stderr.split("\n").length).toBeGreaterThan(3);
   });
 
-  it("--out into a missing directory or onto a directory is a usage error naming the path", () => {
+  it("--out into a missing directory or onto a directory is a usage error naming the path", async () => {
     const missing = join(dir, "no-such-dir", "x.csv");
-    expectOneLineError(adtrace(["inspect", fixture, "--out", missing]), 2, `--out ${missing}`, "no such directory");
-    expectOneLineError(adtrace(["inspect", fixture, "--out", dir]), 2, `--out ${dir}`, "is a directory");
+    expectOneLineError(await adtraceIn(["inspect", fixture, "--out", missing]), 2, `--out ${missing}`, "no such directory");
+    expectOneLineError(await adtraceIn(["inspect", fixture, "--out", dir]), 2, `--out ${dir}`, "is a directory");
     const parquet = join(dir, "no-such-dir", "x.parquet");
-    expectOneLineError(adtrace(["export", fixture, "--out", parquet]), 2, `--out ${parquet}`, "no such directory");
-    expectOneLineError(adtrace(["cost", "breakdown", fixture, "--out", join(dir, "no-such-dir", "b.json")]), 2, "no such directory");
+    expectOneLineError(await adtraceIn(["export", fixture, "--out", parquet]), 2, `--out ${parquet}`, "no such directory");
+    expectOneLineError(await adtraceIn(["cost", "breakdown", fixture, "--out", join(dir, "no-such-dir", "b.json")]), 2, "no such directory");
     expect(existsSync(join(dir, "no-such-dir"))).toBe(false);
   });
 });
@@ -265,22 +266,22 @@ describe("Ctrl-C", () => {
 });
 
 describe("CSV formula guard", () => {
-  it("export's help and the README say export CSV is raw data; export keeps the cells exactly", () => {
-    expect(adtrace(["export", "--help"]).stdout).toMatch(/raw data for reading back[\s\S]*NOT guarded/);
+  it("export's help and the README say export CSV is raw data; export keeps the cells exactly", async () => {
+    expect((await adtraceIn(["export", "--help"])).stdout).toMatch(/raw data for reading back[\s\S]*NOT guarded/);
     expect(readFileSync(join(ROOT, "README.md"), "utf8")).toMatch(/Export CSV is raw data for reading back, \*\*not for spreadsheets\*\*/);
     const csv = join(dir, "hostile.csv");
-    expect(adtrace(["export", hostile, "--out", csv, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["export", hostile, "--out", csv, "-q"])).code).toBe(0);
     expect(readFileSync(csv, "utf8")).toContain('"=HYPERLINK(""http://x"",""y"")"');
-    const back = JSON.parse(adtrace(["cost", "breakdown", csv, "--by", "name", "--format", "json"]).stdout);
+    const back = JSON.parse((await adtraceIn(["cost", "breakdown", csv, "--by", "name", "--format", "json"])).stdout);
     expect(back.groups.map((g: { name: string }) => g.name).sort()).toEqual([...HOSTILE].sort());
   });
 
-  it("report guards its CSV cells, and --raw-csv turns the guard off", () => {
+  it("report guards its CSV cells, and --raw-csv turns the guard off", async () => {
     const spans = join(dir, "formula-query.json");
     writeFileSync(spans, otlpDocument([{ trace: traceId(1), id: spanId(1), name: "tracker.warehouse.query", startMs: 0, durationMs: 5,
       attrs: { "cost.usd": "0.001", "db.system": "snowflake", "db.statement": "=HYPERLINK(\"http://x\") FROM t WHERE id = 42" } }]));
-    expect(adtrace(["report", spans, "--out-dir", join(dir, "guarded"), "-q"]).code).toBe(0);
-    expect(adtrace(["report", spans, "--out-dir", join(dir, "raw"), "--raw-csv", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", spans, "--out-dir", join(dir, "guarded"), "-q"])).code).toBe(0);
+    expect((await adtraceIn(["report", spans, "--out-dir", join(dir, "raw"), "--raw-csv", "-q"])).code).toBe(0);
     const cell = '=HYPERLINK(""http://x"") FROM t WHERE id = ?"';
     expect(readFileSync(join(dir, "guarded", "queries.csv"), "utf8")).toContain(`,"'${cell}`);
     expect(readFileSync(join(dir, "raw", "queries.csv"), "utf8")).toContain(`,"${cell}`);
@@ -288,21 +289,21 @@ describe("CSV formula guard", () => {
 });
 
 describe("machine formats", () => {
-  it("inspect CSV and JSON numbers have no thousands separators; the table keeps them", () => {
+  it("inspect CSV and JSON numbers have no thousands separators; the table keeps them", async () => {
     const input = repeatedFixture(3);
-    const csv = adtrace(["inspect", input, "--format", "csv"]).stdout;
+    const csv = (await adtraceIn(["inspect", input, "--format", "csv"])).stdout;
     expect(csv).toContain("\r\nspans,1107\r\n");
     expect(csv).toContain("\r\ntraces,120\r\n");
     expect(csv).not.toMatch(/\d,\d{3}/);
-    expect(adtrace(["inspect", input, "--format", "table"]).stdout).toMatch(/^spans\s+1,107\s*$/m);
+    expect((await adtraceIn(["inspect", input, "--format", "table"])).stdout).toMatch(/^spans\s+1,107\s*$/m);
   });
 
-  it("load --format json has snake_case keys like every other JSON", () => {
+  it("load --format json has snake_case keys like every other JSON", async () => {
     const walked = join(dir, "load-json");
     mkdirSync(walked);
     writeFileSync(join(walked, "spans.json"), readFileSync(join(ROOT, FIXTURE, "zipkin.json")));
     writeFileSync(join(walked, "readme.txt"), "not spans\n");
-    const r = adtrace(["load", walked, "--db", join(dir, "load-json.duckdb"), "--format", "json", "-q"]);
+    const r = await adtraceIn(["load", walked, "--db", join(dir, "load-json.duckdb"), "--format", "json", "-q"]);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ total_spans: 369, spans_read: 369, spans_added: 369, skipped_examples: [], ignored_files: [join(walked, "readme.txt")] });
     expect(doc.files[0]).toMatchObject({ format: "zipkin", spans_read: 369, spans_added: 369 });
@@ -317,14 +318,14 @@ describe("machine formats", () => {
 });
 
 describe("help and pipes", () => {
-  it("subcommand --help lists the global options", () => {
+  it("subcommand --help lists the global options", async () => {
     for (const command of [["load"], ["cost", "breakdown"], ["report"]]) {
-      const help = adtrace([...command, "--help"]).stdout;
+      const help = (await adtraceIn([...command, "--help"])).stdout;
       for (const option of ["--db <file>", "--strict", "--quiet", "--format <format>", "--debug"]) expect(help, `${command.join(" ")} ${option}`).toContain(option);
     }
   });
 
-  it("a reader that closes the pipe early (2>&1 | head -1) is not an error; a breached gate still exits 1", () => {
+  it("a reader that closes the pipe early (2>&1 | head -1) is not an error; a breached gate still exits 1", async () => {
     const piped = (args: string[]) => {
       const r = spawnSync("bash", ["-c", `"$@" 2>&1 | head -1 >/dev/null; exit "\${PIPESTATUS[0]}"`, "bash", process.execPath, BIN, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
       return r.status;
@@ -341,7 +342,7 @@ describe("tables fit 100 columns", () => {
   /** Terminal cells of the widest line: code points (these views hold no double-width characters). */
   const widest = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
 
-  it("every table view on the fixture, headings and notes included", () => {
+  it("every table view on the fixture, headings and notes included", async () => {
     const long = join(dir, "long-names.json");
     writeFileSync(long, otlpDocument([1, 2, 3].map((i) => ({ trace: traceId(i), id: spanId(i), name: `service.component.${"very-long-operation-name-".repeat(6)}${i}`, startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001", user_locale: `${"x".repeat(60)}-${i}` } }))));
     const views = [
@@ -361,13 +362,13 @@ describe("tables fit 100 columns", () => {
       ["diff", fixture, `${FIXTURE}/zipkin.json`, "--by", "name"],
     ];
     for (const args of views) {
-      const r = adtrace([...args, "--format", "table"]);
+      const r = await adtraceIn([...args, "--format", "table"]);
       expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
       expect(widest(r.stdout), `${args.join(" ")}\n${r.stdout}`).toBeLessThanOrEqual(100);
     }
   });
 
-  it("widths are terminal cells: wide characters count two, combining marks none; notes wrap at spaces", () => {
+  it("widths are terminal cells: wide characters count two, combining marks none; notes wrap at spaces", async () => {
     expect(displayWidth("日本語")).toBe(6);
     expect(displayWidth("e\u0301")).toBe(1);
     // Emoji as the table library measures them (a hand-rolled table counted ☕ and 🚀 as 1 or 2
@@ -382,17 +383,17 @@ describe("tables fit 100 columns", () => {
     expect(wrapText("x".repeat(12), 5)).toEqual(["xxxxx", "  xxx", "  xxx", "  x"]);
   });
 
-  it("what gives way, in order: bars, then long text (cut with …), then optional columns; numbers never", () => {
-    const byName = adtrace(["cost", "breakdown", fixture, "--by", "name", "--format", "table"]).stdout;
+  it("what gives way, in order: bars, then long text (cut with …), then optional columns; numbers never", async () => {
+    const byName = (await adtraceIn(["cost", "breakdown", fixture, "--by", "name", "--format", "table"])).stdout;
     // 110 columns with bars: the bars go, then the longest name is cut to fit, self p95 stays.
     expect(byName).not.toMatch(/█/);
     expect(byName).toMatch(/self p95/);
     // fixtures/auction/README.md: the BigQuery aggregates cost $0.01678804435763888… ($0.000420 per
     // event, 41.7% of $0.0402893724826…), $0.01678466796875 of it query cost ($0.000420 per event).
     expect(byName).toMatch(/^aggregator\.warehouse\.\S*…\s+44\s+40\s+\$0\.000420\s+41\.7%\s+\$0\.000420\s+6\.50 ms\s+6\.50 ms\s+bigquery\s*$/m);
-    const byStage = adtrace(["cost", "breakdown", fixture, "--format", "table"]).stdout;
+    const byStage = (await adtraceIn(["cost", "breakdown", fixture, "--format", "table"])).stdout;
     expect(byStage).toMatch(/43\.7% ███ /); // fits as it is: bars kept (0.4365 × 7 cells = 3 whole)
-    const twoKeys = adtrace(["cost", "breakdown", fixture, "--by", "stage,attr:user_locale", "--format", "table"]).stdout;
+    const twoKeys = (await adtraceIn(["cost", "breakdown", fixture, "--by", "stage,attr:user_locale", "--format", "table"])).stdout;
     // Stage names are short: they stay whole; the optional self p95 column goes, then (grouped by
     // an attribute, where the table shows $/own event) the query split.
     // en-US is t = 4, 8, … 40: 10 rollups ($0.00002 each) and 12 aggregates (t = 20 and 40 run two),
@@ -401,16 +402,16 @@ describe("tables fit 100 columns", () => {
     expect(twoKeys).toMatch(/^aggregation\s+en-US\s+22\s+10\s+\$0\.000119\s+\$0\.000478\s+11\.9%\s+15\.6 ms\s+bigquery$/m);
     expect(twoKeys).toMatch(/^inventory_lookup\s/m);
     expect(twoKeys).not.toMatch(/self p95|\bquery\b/);
-    const queries = adtrace(["cost", "queries", fixture, "--format", "table"]).stdout;
+    const queries = (await adtraceIn(["cost", "queries", fixture, "--format", "table"])).stdout;
     expect(queries).toMatch(/^aggregation\s+bigquery\s+44\s+40\s+\$0\.000420\s+41\.7%\s+\$0\.0168\s+64\.0 MiB\s+6\.50 ms\s+SELECT \S.*…\s*$/m);
     // The CSV keeps everything whole.
-    const csv = adtrace(["cost", "queries", fixture, "--format", "csv"]).stdout;
+    const csv = (await adtraceIn(["cost", "queries", fixture, "--format", "csv"])).stdout;
     expect(csv).toContain("SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id");
   });
 });
 
 describe("README", () => {
-  it("the GitHub Actions example uploads the report even when the diff gate fails the job", () => {
+  it("the GitHub Actions example uploads the report even when the diff gate fails the job", async () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const step = readme.match(/- uses: actions\/upload-artifact@v\d+\n((?:\s{8}.*\n)+)/);
     expect(step, "an upload-artifact step").not.toBeNull();

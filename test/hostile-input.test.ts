@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-hostile-"));
 const freshTmp = (name: string) => mkdtempSync(join(dir, `${name}-tmp-`));
@@ -83,7 +84,7 @@ describe("white space bombs stream at constant memory, gzipped or not", () => {
     }
   });
 
-  it("uncompressed, through a pipe: a line of 64 MiB of spaces after the spans costs nothing", () => {
+  it("uncompressed, through a pipe: a line of 64 MiB of spaces after the spans costs nothing", async () => {
     const input = Buffer.concat([Buffer.from(line1 + "\n"), Buffer.alloc(64 << 20, " "), Buffer.from("\n")]);
     const r = adtrace(["inspect", "-", "--format", "json", "--max-record-size", "1MiB"], { input });
     expect(r.code, r.stderr).toBe(0);
@@ -92,10 +93,10 @@ describe("white space bombs stream at constant memory, gzipped or not", () => {
 });
 
 describe("a record over --max-record-size: exit 2 naming the file and line, nothing left behind", () => {
-  function expectRefused(args: string[], where: string, message: string) {
+  async function expectRefused(args: string[], where: string, message: string) {
     const tmp = freshTmp("limit");
     const db = join(dir, `limit-${Math.random().toString(36).slice(2)}.duckdb`);
-    const r = adtrace(["load", ...args, "--db", db], { env: { TMPDIR: tmp } });
+    const r = await adtraceIn(["load", ...args, "--db", db], { env: { TMPDIR: tmp } });
     expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `adtrace: error: ${where}: ${message}\n`]);
     // No database, no .wal, no spool: the load left nothing.
     expect(readdirSync(dir).filter((n) => n.startsWith(db.split("/").pop()!))).toEqual([]);
@@ -109,18 +110,18 @@ describe("a record over --max-record-size: exit 2 naming the file and line, noth
     writeFileSync(lines, `${fixtureLines[1]}\n${JSON.stringify(big)}\n${fixtureLines[2]}\n`);
     // The fixture's lines are under 8 KiB; line 2 carries 6000 characters more.
     expect([fixtureLines[1]!.length, fixtureLines[2]!.length].every((n) => n < 8192) && JSON.stringify(big).length > 8192).toBe(true);
-    expectRefused([lines, "--max-record-size", "8KiB"], `${lines}:2`, "line is longer than 8 KiB (--max-record-size)");
+    await expectRefused([lines, "--max-record-size", "8KiB"], `${lines}:2`, "line is longer than 8 KiB (--max-record-size)");
     const gz = join(dir, "long-line.jsonl.gz");
     writeFileSync(gz, gzipSync(readFileSync(lines)));
-    expectRefused([gz, "--max-record-size", "8192"], `${gz}:2`, "line is longer than 8 KiB (--max-record-size)");
+    await expectRefused([gz, "--max-record-size", "8192"], `${gz}:2`, "line is longer than 8 KiB (--max-record-size)");
     // 5 MiB of one string (not white space) in a line: the open line itself outgrows a 1 MiB limit.
     big.resourceSpans[0].resource.attributes[0] = { key: "blob", value: { stringValue: "y".repeat(5 << 20) } };
     const huge = join(dir, "huge-line.jsonl.gz");
     writeFileSync(huge, gzipSync(`${fixtureLines[1]}\n${JSON.stringify(big)}\n`));
-    expectRefused([huge, "--max-record-size", "1MiB"], `${huge}:2`, "line is longer than 1 MiB (--max-record-size)");
+    await expectRefused([huge, "--max-record-size", "1MiB"], `${huge}:2`, "line is longer than 1 MiB (--max-record-size)");
   });
 
-  it("with parse workers, the first line over the limit is named, whichever worker finishes first", () => {
+  it("with parse workers, the first line over the limit is named, whichever worker finishes first", async () => {
     const big = JSON.parse(line1);
     big.resourceSpans[0].resource.attributes.push({ key: "blob", value: { stringValue: "w".repeat(20000) } });
     // 2100 lines of ~6 KB: chunks of 4 MiB go to two workers in turn; lines 800 and 1500 land in different chunks.
@@ -133,17 +134,17 @@ describe("a record over --max-record-size: exit 2 naming the file and line, noth
     }
   });
 
-  it("an element of a large document", () => {
+  it("an element of a large document", async () => {
     const doc = JSON.parse(line1);
     doc.resourceSpans[1].resource.attributes.push({ key: "blob", value: { stringValue: "z".repeat(20000) } });
     const pretty = join(dir, "big-element.json");
     writeFileSync(pretty, JSON.stringify(doc, null, 1));
     const line = JSON.stringify(doc, null, 1).split("\n").findIndex((l, i, all) => i > 2 && all[i - 1] === "  }," && l === "  {") + 1;
-    expectRefused([pretty, "--max-record-size", "16KiB"], `${pretty}:${line}`, "record 2 is larger than 16 KiB (--max-record-size)");
+    await expectRefused([pretty, "--max-record-size", "16KiB"], `${pretty}:${line}`, "record 2 is larger than 16 KiB (--max-record-size)");
   });
 
-  it("a bad size is a usage error", () => {
-    const r = adtrace(["inspect", `${FIXTURE}/otlp.jsonl`, "--max-record-size", "lots"]);
+  it("a bad size is a usage error", async () => {
+    const r = await adtraceIn(["inspect", `${FIXTURE}/otlp.jsonl`, "--max-record-size", "lots"]);
     expect([r.code, r.stderr]).toEqual([2, "adtrace: error: --max-record-size expects a size such as 256MiB, 64MB or 1048576 (bytes), got 'lots'\n"]);
   });
 });
@@ -165,7 +166,7 @@ describe("named pipes and stdin are read once", () => {
     return fifo;
   }
 
-  it("a FIFO of each format works (it used to hang, opened twice); a report records what was read", () => {
+  it("a FIFO of each format works (it used to hang, opened twice); a report records what was read", async () => {
     const sources: [string, string | Buffer][] = [
       ["otlp.jsonl", `${FIXTURE}/otlp.jsonl`], ["jaeger.json", `${FIXTURE}/jaeger.json`], ["zipkin.json", `${FIXTURE}/zipkin.json`],
       ["spans.csv", `${FIXTURE}/spans.csv`], ["spans.parquet", `${FIXTURE}/spans.parquet`], ["otlp.jsonl.gz", gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`))],
@@ -185,7 +186,7 @@ describe("named pipes and stdin are read once", () => {
     ]);
   });
 
-  it("stdin: Parquet, gzipped CSV; a first line past the sniffed head is read on, up to the record limit, which says why it stops", () => {
+  it("stdin: Parquet, gzipped CSV; a first line past the sniffed head is read on, up to the record limit, which says why it stops", async () => {
     for (const input of [readFileSync(`${FIXTURE}/spans.parquet`), gzipSync(readFileSync(`${FIXTURE}/spans.csv`))]) {
       const r = adtrace(["inspect", "-", "--format", "json", "-q"], { input });
       expect(r.code, r.stderr).toBe(0);
@@ -216,28 +217,28 @@ describe("UTF-16 and binary data are named for what they are", () => {
     ["spans.zip", Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]), noise.subarray(0, 512)]), "binary data"],
   ];
   for (const [name, bytes, message] of cases) {
-    it(`${name}: ${message}`, () => {
+    it(`${name}: ${message}`, async () => {
       const path = join(dir, name);
       writeFileSync(path, bytes);
       for (const args of [["load", path, "--db", join(dir, "never.duckdb")], ["cost", "breakdown", path]]) {
-        const r = adtrace(args);
+        const r = await adtraceIn(args);
         expect([r.code, r.stdout, r.stderr]).toEqual([2, "", `adtrace: error: ${path}: ${message}\n`]);
       }
       if (message.startsWith("UTF-16")) {
         // No format is UTF-16: forcing one says the same.
-        expect(adtrace(["inspect", path, "--input-format", "otlp"]).stderr).toBe(`adtrace: error: ${path}: ${message}\n`);
+        expect((await adtraceIn(["inspect", path, "--input-format", "otlp"])).stderr).toBe(`adtrace: error: ${path}: ${message}\n`);
       }
     });
   }
 });
 
 describe("small values misread", () => {
-  it("a 300-digit Zipkin timestamp is quoted cut short in the skip note", () => {
+  it("a 300-digit Zipkin timestamp is quoted cut short in the skip note", async () => {
     const digits = "9".repeat(300);
     const path = join(dir, "zipkin-300.json");
     writeFileSync(path, `[{"traceId":"a03ee8fff1dcd9b9","id":"19f84f102048e047","name":"x","timestamp":${digits},"duration":5},` +
       '{"traceId":"a03ee8fff1dcd9b9","id":"8b1e63c0f49a81f7","name":"y","timestamp":1541485537291342,"duration":5}]');
-    const r = adtrace(["load", path, "--db", join(dir, "z300.duckdb"), "--format", "json"]);
+    const r = await adtraceIn(["load", path, "--db", join(dir, "z300.duckdb"), "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const skipped = r.stderr.split("\n").find((l) => l.includes("skipped:") && l.includes("19f84f102048e047"))!;
     expect(skipped).toBe(`adtrace: skipped: ${path}:record 1: span 19f84f102048e047: start time ${"9".repeat(40)}… (300 characters) (read as µs) is past the 64-bit nanosecond range`);
@@ -245,11 +246,11 @@ describe("small values misread", () => {
     // Column names are input values too: a 500-character header name is cut where it is listed.
     const csv = join(dir, "long-header.csv");
     writeFileSync(csv, `trace_id,span_id,${"c".repeat(500)}\n0af7651916cd43dd8448eb211c80319c,b7ad6b7169203331,1\n`);
-    const c = adtrace(["load", csv, "--db", join(dir, "long-header.duckdb")]);
+    const c = await adtraceIn(["load", csv, "--db", join(dir, "long-header.duckdb")]);
     expect([c.code, c.stderr]).toEqual([2, `adtrace: error: ${csv}: cannot find a column for start (columns: trace_id, span_id, ${"c".repeat(40)}… (500 characters)); name one with --map start=COLUMN\n`]);
   });
 
-  it("OTLP start times before 1970 load with a counted warning", () => {
+  it("OTLP start times before 1970 load with a counted warning", async () => {
     const span = (id: string, start: string, end: string) => ({ traceId: "5b8efff798038103d269b633813fc60c", spanId: id, name: "old", startTimeUnixNano: start, endTimeUnixNano: end });
     const path = join(dir, "pre-1970.json");
     writeFileSync(path, JSON.stringify({ resourceSpans: [{ resource: {}, scopeSpans: [{ spans: [
@@ -257,28 +258,28 @@ describe("small values misread", () => {
       span("0000000000000002", "-5", "5"), // 5 ns before 1970
       span("0000000000000003", "1714564801500000000", "1714564801600000000"),
     ] }] }] }));
-    const r = adtrace(["inspect", path, "--format", "json"]);
+    const r = await adtraceIn(["inspect", path, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ spans: 3, skipped: 0, start: "1938-04-24T22:13:20.000000Z" });
     expect(json.warnings).toContainEqual({ message: "OTLP times before 1970 (negative epoch times) were kept as given", count: 2 });
   });
 
-  it("NDJSON: a null line (first or later) and other non-object lines are skipped and counted by line; the rest loads", () => {
+  it("NDJSON: a null line (first or later) and other non-object lines are skipped and counted by line; the rest loads", async () => {
     const row = (id: string, extra = "") => `{"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"${id}","name":"n","start_ms":1714564800000,"duration_ms":5${extra}}`;
     const path = join(dir, "nulls.ndjson");
     writeFileSync(path, ["null", row("b7ad6b7169203331"), "null", "[1, 2]", ' "text"', "7", row("b7ad6b7169203332"), ""].join("\n"));
-    const r = adtrace(["load", path, "--db", join(dir, "nulls.duckdb"), "--format", "json"]);
+    const r = await adtraceIn(["load", path, "--db", join(dir, "nulls.duckdb"), "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ spans_read: 2, skipped: 5 });
     for (const [line, kind] of [[1, "null"], [3, "null"], [4, "an array"], [5, "a string"], [6, "a number"]] as const) {
       expect(r.stderr).toContain(`adtrace: skipped: ${path}:${line}: line holds ${kind}, not a JSON object of span columns\n`);
     }
-    const strict = adtrace(["load", path, "--db", join(dir, "nulls-strict.duckdb"), "--strict"]);
+    const strict = await adtraceIn(["load", path, "--db", join(dir, "nulls-strict.duckdb"), "--strict"]);
     expect([strict.code, strict.stderr]).toEqual([2, `adtrace: error: ${path}:1: line holds null, not a JSON object of span columns (--strict)\n`]);
   });
 
-  it("NDJSON and CSV: a duration of 1e400 (or not a number) is skipped and counted, never a duration of 0", () => {
+  it("NDJSON and CSV: a duration of 1e400 (or not a number) is skipped and counted, never a duration of 0", async () => {
     const path = join(dir, "inf.ndjson");
     writeFileSync(path, [
       '{"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","name":"ok","start_ms":1714564800000,"duration_ms":5}',
@@ -287,19 +288,19 @@ describe("small values misread", () => {
       '{"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203334","name":"none","start_ms":1714564800000}',
     ].join("\n") + "\n");
     const db = join(dir, "inf.duckdb");
-    const r = adtrace(["load", path, "--db", db, "--format", "json"]);
+    const r = await adtraceIn(["load", path, "--db", db, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       spans_read: 2, skipped: 2,
       skipped_examples: [`${path}: 2 rows without a valid trace id, span id or start time, with a duration or end that is not a number in range, or ending past the 64-bit ns range`],
     });
-    expect(adtrace(["export", "--db", db, "--out", join(dir, "inf.csv"), "-q"]).code).toBe(0);
+    expect((await adtraceIn(["export", "--db", db, "--out", join(dir, "inf.csv"), "-q"])).code).toBe(0);
     const rows = readFileSync(join(dir, "inf.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").slice(3, 9));
     // The span without a duration keeps 0 (none given); the one of 5 ms keeps 5 ms.
     expect(rows.map((c) => [c[0], c[5]]).sort()).toEqual([["none", "0"], ["ok", "5000000"]]);
     const csv = join(dir, "inf.csv.in");
     writeFileSync(csv, "trace_id,span_id,name,start_ms,duration_ms\n0af7651916cd43dd8448eb211c80319c,b7ad6b7169203331,a,1714564800000,1e400\n0af7651916cd43dd8448eb211c80319c,b7ad6b7169203332,b,1714564800000,2\n");
-    const c = adtrace(["inspect", csv, "--format", "json"]);
+    const c = await adtraceIn(["inspect", csv, "--format", "json"]);
     expect(JSON.parse(c.stdout)).toMatchObject({ spans: 1, skipped: 1 });
   });
 });

@@ -17,6 +17,7 @@ import { loadInputs } from "../src/ingest/load.js";
 import { jsonLinesFromHead } from "../src/ingest/sniff.js";
 import { findInvalidUtf8Line } from "../src/ingest/text.js";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 type Adapter = typeof readOtlpRecord;
 
@@ -35,7 +36,7 @@ const S = "eee19b7ec3c1b174";
 const span = (extra: string) => `{"traceId":"${T}","spanId":"${S}","name":"n","startTimeUnixNano":"1714564800000000000","endTimeUnixNano":"1714564800000001000"${extra}}`;
 
 describe("OTLP JSON", () => {
-  it("ids in upper-case hex and in base64 come out as lowercase hex", () => {
+  it("ids in upper-case hex and in base64 come out as lowercase hex", async () => {
     const upper = read(readOtlpRecord, otlp(`{"traceId":"${T.toUpperCase()}","spanId":"${S.toUpperCase()}","parentSpanId":"EEE19B7EC3C1B173","name":"n","startTimeUnixNano":"1"}`));
     expect(upper.spans[0]).toMatchObject({ traceId: T, spanId: S, parentSpanId: "eee19b7ec3c1b173" });
     // base64 of the same bytes, as protobuf's generic JSON mapping writes `bytes`.
@@ -45,7 +46,7 @@ describe("OTLP JSON", () => {
     expect(based.spans[0]).toMatchObject({ traceId: T, spanId: S, parentSpanId: "eee19b7ec3c1b173" });
   });
 
-  it("64-bit times and intValues given as JSON numbers above 2^53 stay exact", () => {
+  it("64-bit times and intValues given as JSON numbers above 2^53 stay exact", async () => {
     // 1714564800123456789 and 9007199254740993 (2^53 + 1) are not representable as doubles.
     const { spans } = read(readOtlpRecord, otlp(
       `{"traceId":"${T}","spanId":"${S}","name":"n","startTimeUnixNano":1714564800123456789,"endTimeUnixNano":1714564800123457790,` +
@@ -56,7 +57,7 @@ describe("OTLP JSON", () => {
     expect(spans[0]!.attributes).toEqual({ big: "9007199254740993", neg: "-12345678901234567890", small: "42" });
   });
 
-  it("in JSON Lines too (parsed again exactly when a big number shows up), every span, skip and warning counted once", () => {
+  it("in JSON Lines too (parsed again exactly when a big number shows up), every span, skip and warning counted once", async () => {
     // Line 1 is ordinary; line 2 has a span without an id (skipped), one whose end precedes its
     // start (warned), then one with a start past 2^53 given as a number: the first, unquoted parse
     // of line 2 gets as far as that span, so its skip and warning must not be counted twice.
@@ -78,7 +79,7 @@ describe("OTLP JSON", () => {
     expect([...stats.warnings.values()]).toEqual([1]);
   });
 
-  it("kind and status as integers, enum names or numeric strings", () => {
+  it("kind and status as integers, enum names or numeric strings", async () => {
     const kinds = [["1", "INTERNAL"], ["2", "SERVER"], ["3", "CLIENT"], ["4", "PRODUCER"], ["5", "CONSUMER"], ['"SPAN_KIND_CLIENT"', "CLIENT"],
       ['"SPAN_KIND_SERVER"', "SERVER"], ['"CONSUMER"', "CONSUMER"], ['"3"', "CLIENT"], ["0", "UNSPECIFIED"], ["9", "UNSPECIFIED"]];
     for (const [raw, want] of kinds) expect(read(readOtlpRecord, otlp(span(`,"kind":${raw}`))).spans[0]!.kind, raw).toBe(want);
@@ -88,7 +89,7 @@ describe("OTLP JSON", () => {
     for (const [raw, want] of statuses) expect(read(readOtlpRecord, otlp(span(`,"status":${raw}`))).spans[0]!.status, raw).toBe(want);
   });
 
-  it("reads the legacy instrumentationLibrarySpans beside scopeSpans", () => {
+  it("reads the legacy instrumentationLibrarySpans beside scopeSpans", async () => {
     const doc = `{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"old"}}]},
       "instrumentationLibrarySpans":[{"instrumentationLibrary":{"name":"lib"},"spans":[${span("")}]}],
       "scopeSpans":[{"scope":{},"spans":[${span("").replace(S, "eee19b7ec3c1b175")}]}]}]}`;
@@ -96,7 +97,7 @@ describe("OTLP JSON", () => {
     expect(spans.map((s) => [s.spanId, s.service]).sort()).toEqual([[S, "old"], ["eee19b7ec3c1b175", "old"]]);
   });
 
-  it("reads snake_case keys throughout", () => {
+  it("reads snake_case keys throughout", async () => {
     const doc = `{"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"string_value":"snake"}}]},
       "scope_spans":[{"spans":[{"trace_id":"${T}","span_id":"${S}","parent_span_id":"eee19b7ec3c1b173","name":"n","kind":"SPAN_KIND_CLIENT",
       "start_time_unix_nano":"1714564800000000000","end_time_unix_nano":"1714564800000002000","trace_state":"ot=th:8",
@@ -109,7 +110,7 @@ describe("OTLP JSON", () => {
     });
   });
 
-  it("every AnyValue type: scalars as text, arrays and kvlists as JSON text", () => {
+  it("every AnyValue type: scalars as text, arrays and kvlists as JSON text", async () => {
     const attrs = [
       '{"key":"s","value":{"stringValue":"text"}}',
       '{"key":"t","value":{"boolValue":true}}',
@@ -131,13 +132,13 @@ describe("OTLP JSON", () => {
     });
   });
 
-  it("the Jaeger /api/v3 wrapper, resource attributes, and service.name as the service", () => {
+  it("the Jaeger /api/v3 wrapper, resource attributes, and service.name as the service", async () => {
     const inner = otlp(span(""), '{"attributes":[{"key":"service.name","value":{"stringValue":"api"}},{"key":"host.name","value":{"stringValue":"h1"}}]}');
     const { spans } = read(readOtlpRecord, `{"result":${inner}}`);
     expect(spans[0]).toMatchObject({ service: "api", resourceAttributes: { "service.name": "api", "host.name": "h1" }, parentSpanId: null });
   });
 
-  it("roots: an empty or all-zero parent is no parent, without a warning", () => {
+  it("roots: an empty or all-zero parent is no parent, without a warning", async () => {
     for (const parent of ['"parentSpanId":""', '"parentSpanId":"0000000000000000"']) {
       const r = read(readOtlpRecord, otlp(span(`,${parent}`)));
       expect(r.spans[0]!.parentSpanId).toBeNull();
@@ -148,7 +149,7 @@ describe("OTLP JSON", () => {
     expect(bad.warnings.join()).toMatch(/parent span ids/);
   });
 
-  it("spans without ids or a start are skipped and counted; a missing end is duration 0 with a warning", () => {
+  it("spans without ids or a start are skipped and counted; a missing end is duration 0 with a warning", async () => {
     const r = read(readOtlpRecord, otlp([
       `{"spanId":"${S}","name":"no trace","startTimeUnixNano":"1"}`,
       `{"traceId":"${T}","spanId":"00000000000000000","name":"bad span id","startTimeUnixNano":"1"}`,
@@ -183,7 +184,7 @@ describe("Jaeger JSON", () => {
   const trace = (spans: string, processes = '{"p1":{"serviceName":"svc","tags":[{"key":"hostname","type":"string","value":"h1"}]}}') =>
     `{"traceID":"${T}","spans":[${spans}],"processes":${processes}}`;
 
-  it('{"data":[…]}, a bare trace and an array of traces read the same; µs times', () => {
+  it('{"data":[…]}, a bare trace and an array of traces read the same; µs times', async () => {
     const t = trace(jspan(""));
     for (const doc of [`{"data":[${t}],"total":0}`, t, `[${t}]`]) {
       expect(read(readJaegerRecord, doc).spans).toEqual([{
@@ -193,7 +194,7 @@ describe("Jaeger JSON", () => {
     }
   });
 
-  it("typed tags, with span.kind, otel.status_code and w3c.tracestate taken out", () => {
+  it("typed tags, with span.kind, otel.status_code and w3c.tracestate taken out", async () => {
     const tags = `,"tags":[{"key":"b","type":"bool","value":true},{"key":"i","type":"int64","value":9007199254740993},
       {"key":"f","type":"float64","value":0.25},{"key":"bin","type":"binary","value":"AQID"},{"key":"s","type":"string","value":"x"},
       {"key":"span.kind","type":"string","value":"client"},{"key":"otel.status_code","type":"string","value":"ERROR"},
@@ -205,7 +206,7 @@ describe("Jaeger JSON", () => {
     expect(read(readJaegerRecord, trace(jspan(',"tags":[{"key":"error","type":"bool","value":true}]'))).spans[0]).toMatchObject({ status: "ERROR", attributes: { error: "true" } });
   });
 
-  it("parent: the first CHILD_OF, else FOLLOWS_FROM, else the legacy parentSpanID; ids in any case", () => {
+  it("parent: the first CHILD_OF, else FOLLOWS_FROM, else the legacy parentSpanID; ids in any case", async () => {
     const ref = (type: string, id: string) => `{"refType":"${type}","traceID":"${T}","spanID":"${id}"}`;
     const cases: [string, string | null][] = [
       [`,"references":[${ref("FOLLOWS_FROM", "000000000000000f")},${ref("CHILD_OF", "000000000000000C")}]`, "000000000000000c"],
@@ -217,12 +218,12 @@ describe("Jaeger JSON", () => {
     expect(read(readJaegerRecord, trace(jspan("", S.toUpperCase()))).spans[0]!.spanId).toBe(S);
   });
 
-  it("service from an embedded process when there is no processes map", () => {
+  it("service from an embedded process when there is no processes map", async () => {
     const t = `{"traceID":"${T}","spans":[${jspan(',"process":{"serviceName":"inline","tags":[]}').replace(',"processID":"p1"', "")}]}`;
     expect(read(readJaegerRecord, t).spans[0]).toMatchObject({ service: "inline", resourceAttributes: { "service.name": "inline" } });
   });
 
-  it("a span without startTime is skipped and counted", () => {
+  it("a span without startTime is skipped and counted", async () => {
     const r = read(readJaegerRecord, trace(jspan("").replace('"startTime":1714564800000123,', "")));
     expect([r.spans.length, r.stats.skipped]).toEqual([0, 1]);
   });
@@ -232,7 +233,7 @@ describe("Zipkin v2 JSON", () => {
   const zspan = (id: string, extra = "") =>
     `{"traceId":"${T.toUpperCase()}","id":"${id}","name":"get","timestamp":1714564800000123,"duration":40,"localEndpoint":{"serviceName":"web"}${extra}}`;
 
-  it("an array of spans and an array of traces; ids lowercased; µs times; tags", () => {
+  it("an array of spans and an array of traces; ids lowercased; µs times; tags", async () => {
     const one = `[${zspan("000000000000000A", ',"kind":"CLIENT","parentId":"000000000000000B","tags":{"http.method":"GET"}')}]`;
     for (const doc of [one, `[${one}]`]) {
       expect(read(readZipkinRecord, doc).spans).toEqual([{
@@ -242,7 +243,7 @@ describe("Zipkin v2 JSON", () => {
     }
   });
 
-  it("status from otel.status_code or an error tag; 64-bit trace ids kept at 16 digits", () => {
+  it("status from otel.status_code or an error tag; 64-bit trace ids kept at 16 digits", async () => {
     const r = read(readZipkinRecord, `[${zspan("0000000000000001", ',"tags":{"otel.status_code":"ERROR"}')},${zspan("0000000000000002", ',"tags":{"error":""}')},` +
       `{"traceId":"19F84F102048E047","id":"0000000000000003","timestamp":1714564800000000,"kind":"SERVER"}]`);
     expect(r.spans.map((s) => [s.spanId, s.status, s.traceId, s.kind])).toEqual([
@@ -252,7 +253,7 @@ describe("Zipkin v2 JSON", () => {
     expect(r.spans[2]!.service).toBe("");
   });
 
-  it("a span without a timestamp is skipped and counted, not a crash", () => {
+  it("a span without a timestamp is skipped and counted, not a crash", async () => {
     const r = read(readZipkinRecord, `[${zspan("0000000000000001")},${zspan("0000000000000002").replace('"timestamp":1714564800000123,', "")}]`);
     expect([r.spans.length, r.stats.skipped]).toEqual([1, 1]);
     expect(r.stats.skippedExamples[0]).toMatch(/0000000000000002 has no timestamp/);
@@ -260,7 +261,7 @@ describe("Zipkin v2 JSON", () => {
 });
 
 describe("flat tables: times", () => {
-  it("a timestamp without a zone is UTC whatever the machine's time zone; offsets are applied", () => {
+  it("a timestamp without a zone is UTC whatever the machine's time zone; offsets are applied", async () => {
     const dir = mkdtempSync(join(tmpdir(), "adtrace-tz-"));
     const csv = join(dir, "naive.csv");
     writeFileSync(csv, [
@@ -280,7 +281,7 @@ describe("flat tables: times", () => {
 });
 
 describe("JSON Lines or one document", () => {
-  it("is told from the first line, or left open when the first line runs past the head", () => {
+  it("is told from the first line, or left open when the first line runs past the head", async () => {
     expect(jsonLinesFromHead('{"a":1}\n{"a":2}\n', true)).toBe(true);
     expect(jsonLinesFromHead('\ufeff{"a":1}\r\n[1]', true)).toBe(true);
     expect(jsonLinesFromHead('{"a":1}\n', true)).toBe(false);
@@ -302,30 +303,30 @@ describe("JSON Lines or one document", () => {
       JSON.parse(JSON.stringify(rs).replace(/"traceId":"0{24}ad/g, `"traceId":"${(first + c).toString(16).padStart(24, "0")}ad`)))).flat(),
   });
 
-  it("JSON Lines whose records are longer than the sniffed head (1 MiB), plain and gzipped", () => {
+  it("JSON Lines whose records are longer than the sniffed head (1 MiB), plain and gzipped", async () => {
     const text = [bigRequest(1, 8), bigRequest(9, 8), bigRequest(17, 8)].join("\n") + "\n";
     expect(text.indexOf("\n")).toBeGreaterThan(1 << 20);
     const path = join(dir, "big-lines.jsonl");
     writeFileSync(path, text);
     writeFileSync(path + ".gz", gzipSync(text));
     for (const p of [path, path + ".gz"]) {
-      const r = adtrace(["inspect", p, "--format", "json"]);
+      const r = await adtraceIn(["inspect", p, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ spans: 3 * 8 * 369, traces: 3 * 8 * 40, roots: 3 * 8 * 40, orphans: 0, skipped: 0 });
     }
   });
 
-  it("one document on one long line is still one document", () => {
+  it("one document on one long line is still one document", async () => {
     const path = join(dir, "one-line.json");
     writeFileSync(path, bigRequest(1, 8) + "\n");
-    const r = adtrace(["inspect", path, "--format", "json"]);
+    const r = await adtraceIn(["inspect", path, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ spans: 8 * 369, traces: 8 * 40, skipped: 0 });
   });
 
-  it("--input-format reads pretty-printed documents and JSON Lines alike", () => {
+  it("--input-format reads pretty-printed documents and JSON Lines alike", async () => {
     for (const [format, file] of [["otlp", "otlp.jsonl"], ["jaeger", "jaeger.json"], ["zipkin", "zipkin.json"]]) {
-      const r = adtrace(["inspect", "--input-format", format!, `fixtures/auction/${file}`, "--format", "json"]);
+      const r = await adtraceIn(["inspect", "--input-format", format!, `fixtures/auction/${file}`, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout), format).toMatchObject({ spans: 369, traces: 40, skipped: 0 });
     }

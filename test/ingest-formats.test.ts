@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { Db, type Row } from "../src/core/db.js";
 
 const FORMATS = { "otlp.jsonl": "otlp", "jaeger.json": "jaeger", "zipkin.json": "zipkin", "spans.parquet": "parquet", "spans.csv": "csv" } as const;
@@ -33,8 +34,10 @@ const PER_NAME: Record<string, [number, number, string | null]> = {
   "aggregator.warehouse.query": [44, 286_000, null],
 };
 
-function inspect(args: string[], input?: string | Buffer) {
-  const r = adtrace(["inspect", ...args, "--format", "json"], { input });
+/** In-process, or a child process when there is standard input to give it. */
+async function inspect(args: string[], input?: string | Buffer) {
+  const argv = ["inspect", ...args, "--format", "json"];
+  const r = input === undefined ? await adtraceIn(argv) : adtrace(argv, { input });
   expect(r.code, r.stderr).toBe(0);
   // The flat fixtures' start column is epoch µs without a unit in its name: read as µs, and said so.
   const unitNote = /^note: warning: .*: column '(Timestamp|timestamp)' names no unit and holds values like 17\d{14}: read as epoch µs /;
@@ -47,7 +50,7 @@ function inspect(args: string[], input?: string | Buffer) {
 /** The canonical rows of an input, through `adtrace export` to Parquet, read back by DuckDB. */
 async function exportedRows(input: string): Promise<Row[]> {
   const out = join(dir, `${input.replace(/\W/g, "_")}.parquet`);
-  const r = adtrace(["export", input, "--out", out, "-q"]);
+  const r = await adtraceIn(["export", input, "--out", out, "-q"]);
   expect(r.code, r.stderr).toBe(0);
   const db = await Db.open();
   try {
@@ -66,18 +69,18 @@ describe("the same traces in all five formats", () => {
     for (const f of FILES) rows[f] = await exportedRows(`${FIXTURE}/${f}`);
   });
 
-  it("inspect gives the hand-checked counts and identical output, but for the formats list", () => {
-    const outs = FILES.map((f) => {
-      const { formats, warnings, ...rest } = inspect([`${FIXTURE}/${f}`]);
+  it("inspect gives the hand-checked counts and identical output, but for the formats list", async () => {
+    const outs = await Promise.all(FILES.map(async (f) => {
+      const { formats, warnings, ...rest } = await inspect([`${FIXTURE}/${f}`]);
       expect(warnings.length, f).toBe(f === "spans.csv" ? 1 : 0);
       expect(formats, f).toEqual([{ format: FORMATS[f], files: 1, spans_read: 369, duplicates: 0, skipped: 0 }]);
       expect(rest, f).toMatchObject(HAND);
       return rest;
-    });
+    }));
     for (const out of outs.slice(1)) expect(out).toEqual(outs[0]);
   });
 
-  it("export gives identical rows in every canonical column but source", () => {
+  it("export gives identical rows in every canonical column but source", async () => {
     expect(rows["otlp.jsonl"]).toHaveLength(369);
     for (const f of FILES.slice(1)) expect(rows[f], f).toEqual(rows["otlp.jsonl"]);
   });
@@ -121,7 +124,7 @@ describe("the same traces in all five formats", () => {
     }
   });
 
-  it("CSV's own column becomes an attribute (user_locale), the same as the other formats carry it", () => {
+  it("CSV's own column becomes an attribute (user_locale), the same as the other formats carry it", async () => {
     expect(readFileSync(`${FIXTURE}/spans.csv`, "utf8").split("\n")[0]).toContain(",user_locale,");
     expect(readFileSync(`${FIXTURE}/spans.csv`, "utf8")).not.toContain('""user_locale""');
     expect(rows["spans.csv"]!.every((r) => typeof (r.attributes as Record<string, string>).user_locale === "string")).toBe(true);
@@ -140,7 +143,7 @@ describe("the same traces in all five formats", () => {
     writeFileSync(path, lines.join("\n") + "\n");
     writeFileSync(path + ".gz", gzipSync(lines.join("\n") + "\n"));
     for (const p of [path, path + ".gz"]) {
-      const { formats, ...rest } = inspect([p]);
+      const { formats, ...rest } = await inspect([p]);
       expect(rest, p).toMatchObject(HAND);
       expect(formats[0].format).toBe("ndjson");
       expect(await exportedRows(p), p).toEqual(rows["otlp.jsonl"]);
@@ -150,23 +153,23 @@ describe("the same traces in all five formats", () => {
   it("export reads back losslessly through the flat adapter, as Parquet, CSV and gzipped CSV: rows, source, load counts", async () => {
     for (const ext of ["parquet", "csv", "csv.gz"]) {
       const out = join(dir, `round-trip.${ext}`);
-      expect(adtrace(["export", `${FIXTURE}/otlp.jsonl`, "--out", out, "-q"]).code).toBe(0);
+      expect((await adtraceIn(["export", `${FIXTURE}/otlp.jsonl`, "--out", out, "-q"])).code).toBe(0);
       if (ext === "csv.gz") expect([...readFileSync(out).subarray(0, 2)], "gzip magic").toEqual([0x1f, 0x8b]);
       expect(await exportedRows(out), ext).toEqual(rows["otlp.jsonl"]);
       // Loaded into a database: every row read, none skipped; again: every row a duplicate.
       const db = join(dir, `round-trip-${ext}.duckdb`);
-      const load = (...extra: string[]) => {
-        const r = adtrace(["load", out, "--db", db, "--format", "json", ...extra]);
+      const load = async (...extra: string[]) => {
+        const r = await adtraceIn(["load", out, "--db", db, "--format", "json", ...extra]);
         expect(r.code, r.stderr).toBe(0);
         return JSON.parse(r.stdout);
       };
       const counts = { spans_read: 369, skipped: 0, cyclic: 0 };
-      expect(load("--strict"), ext).toMatchObject({ ...counts, spans_added: 369, duplicates: 0, files: [{ source: out, spans_read: 369, spans_added: 369, skipped: 0 }] });
-      expect(load(), ext).toMatchObject({ ...counts, spans_added: 0, duplicates: 369, files: [{ source: out, spans_read: 369, duplicates: 369 }] });
-      expect(adtrace(["load", out, "--db", db, "--format", "table"]).stdout).toMatch(/Nothing new: all 369 spans were already in/);
-      expect(inspect(["--db", db]), ext).toMatchObject({ spans: 369, skipped: 0, duplicates: 369 * 2 });
+      expect(await load("--strict"), ext).toMatchObject({ ...counts, spans_added: 369, duplicates: 0, files: [{ source: out, spans_read: 369, spans_added: 369, skipped: 0 }] });
+      expect(await load(), ext).toMatchObject({ ...counts, spans_added: 0, duplicates: 369, files: [{ source: out, spans_read: 369, duplicates: 369 }] });
+      expect((await adtraceIn(["load", out, "--db", db, "--format", "table"])).stdout).toMatch(/Nothing new: all 369 spans were already in/);
+      expect(await inspect(["--db", db]), ext).toMatchObject({ spans: 369, skipped: 0, duplicates: 369 * 2 });
       // Canonical Parquet is read in place (no load, so no formats); CSV goes through the loader.
-      expect(inspect([out]), ext).toMatchObject({ ...HAND, formats: ext === "parquet" ? [] : [{ format: "csv", files: 1, spans_read: 369, duplicates: 0, skipped: 0 }] });
+      expect(await inspect([out]), ext).toMatchObject({ ...HAND, formats: ext === "parquet" ? [] : [{ format: "csv", files: 1, spans_read: 369, duplicates: 0, skipped: 0 }] });
       // A canonical table keeps the source it was exported with: the round trip loses nothing.
       const read = await Db.open({ path: db, readOnly: true });
       try {
@@ -185,10 +188,10 @@ describe("the same traces in all five formats", () => {
       "0123456789abcdef0123456789abcdef,00000000000000a2,b,2024-05-01T12:00:00Z,250,",
     ].join("\n") + "\n");
     const db = join(dir, "own-source.duckdb");
-    const first = adtrace(["load", path, "--db", db, "--format", "json", "--strict"]);
+    const first = await adtraceIn(["load", path, "--db", db, "--format", "json", "--strict"]);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ spans_read: 2, spans_added: 2, duplicates: 0, skipped: 0 });
-    expect(JSON.parse(adtrace(["load", path, "--db", db, "--format", "json"]).stdout)).toMatchObject({ spans_read: 2, spans_added: 0, duplicates: 2, skipped: 0 });
+    expect(JSON.parse((await adtraceIn(["load", path, "--db", db, "--format", "json"])).stdout)).toMatchObject({ spans_read: 2, spans_added: 0, duplicates: 2, skipped: 0 });
     const read = await Db.open({ path: db, readOnly: true });
     try {
       expect(await read.all("SELECT span_id, source, attributes['source'] AS attr FROM spans ORDER BY span_id")).toEqual([
@@ -202,60 +205,60 @@ describe("the same traces in all five formats", () => {
 });
 
 describe("ways of giving inputs", () => {
-  it("gzip, whatever the name", () => {
+  it("gzip, whatever the name", async () => {
     for (const f of ["otlp.jsonl", "jaeger.json", "zipkin.json", "spans.csv"]) {
       const gz = join(dir, `${f}.gz`);
       writeFileSync(gz, gzipSync(readFileSync(`${FIXTURE}/${f}`)));
-      expect(inspect([gz]), f).toMatchObject(HAND);
+      expect(await inspect([gz]), f).toMatchObject(HAND);
     }
     const misnamed = join(dir, "spans.txt");
     writeFileSync(misnamed, gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`)));
-    expect(inspect([misnamed])).toMatchObject(HAND);
+    expect(await inspect([misnamed])).toMatchObject(HAND);
   });
 
-  it("a directory holding every format (and a file that is not spans): each span once, the rest duplicates", () => {
+  it("a directory holding every format (and a file that is not spans): each span once, the rest duplicates", async () => {
     const all = join(dir, "all");
     mkdirSync(join(all, "nested"), { recursive: true });
     for (const f of FILES) copyFileSync(`${FIXTURE}/${f}`, join(all, f === "spans.csv" ? `nested/${f}` : f));
     writeFileSync(join(all, "NOTES.txt"), "not spans\n");
-    const out = inspect([all]);
+    const out = await inspect([all]);
     expect(out).toMatchObject({ ...HAND, duplicates: 369 * 4 });
     expect(out.formats.map((f: { format: string }) => f.format).sort()).toEqual(Object.values(FORMATS).sort());
   });
 
-  it("- reads standard input, in each format, gzipped too", () => {
-    for (const f of FILES) expect(inspect(["-"], readFileSync(`${FIXTURE}/${f}`)), f).toMatchObject(HAND);
-    expect(inspect(["-"], gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`)))).toMatchObject(HAND);
+  it("- reads standard input, in each format, gzipped too", async () => {
+    for (const f of FILES) expect(await inspect(["-"], readFileSync(`${FIXTURE}/${f}`)), f).toMatchObject(HAND);
+    expect(await inspect(["-"], gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`)))).toMatchObject(HAND);
   });
 
-  it("globs: *, ** and {a,b}", () => {
-    const json = inspect([`${FIXTURE}/*.json`]);
+  it("globs: *, ** and {a,b}", async () => {
+    const json = await inspect([`${FIXTURE}/*.json`]);
     expect(json).toMatchObject({ ...HAND, duplicates: 369 });
     expect(json.formats.map((f: { format: string }) => f.format)).toEqual(["jaeger", "zipkin"]);
-    expect(inspect(["fixtures/**/spans.{csv,parquet}"])).toMatchObject({ ...HAND, duplicates: 369 });
+    expect(await inspect(["fixtures/**/spans.{csv,parquet}"])).toMatchObject({ ...HAND, duplicates: 369 });
   });
 
-  it("re-loading into a --db adds nothing, from the same file or the same spans in another format", () => {
+  it("re-loading into a --db adds nothing, from the same file or the same spans in another format", async () => {
     const db = join(dir, "reload.duckdb");
-    const first = adtrace(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "--format", "json"]);
+    const first = await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "--format", "json"]);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ spans_read: 369, spans_added: 369, duplicates: 0 });
-    const again = adtrace(["load", `${FIXTURE}/otlp.jsonl`, ...FILES.slice(1).map((f) => `${FIXTURE}/${f}`), "--db", db, "--format", "json"]);
+    const again = await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, ...FILES.slice(1).map((f) => `${FIXTURE}/${f}`), "--db", db, "--format", "json"]);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ spans_read: 369 * 5, spans_added: 0, duplicates: 369 * 5, conflicts: 0 });
-    const said = adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", db, "--format", "table"]);
+    const said = await adtraceIn(["load", `${FIXTURE}/zipkin.json`, "--db", db, "--format", "table"]);
     expect(said.stdout).toMatch(/Nothing new: all 369 spans were already in/);
-    expect(inspect(["--db", db])).toMatchObject({ spans: 369, traces: 40, roots: 40, orphans: 0 });
+    expect(await inspect(["--db", db])).toMatchObject({ spans: 369, traces: 40, roots: 40, orphans: 0 });
   });
 
-  it("duplicate spans within a file and across files are loaded once and counted", () => {
+  it("duplicate spans within a file and across files are loaded once and counted", async () => {
     const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").trim().split("\n");
     const twice = join(dir, "twice.jsonl");
     writeFileSync(twice, [...lines, ...lines].join("\n") + "\n");
-    expect(inspect([twice])).toMatchObject({ ...HAND, duplicates: 369 });
+    expect(await inspect([twice])).toMatchObject({ ...HAND, duplicates: 369 });
     // The first event (9 spans: one query each, t = 1) again in a second file.
     const first = join(dir, "first-event.jsonl");
     writeFileSync(first, lines[0] + "\n");
-    expect(inspect([`${FIXTURE}/jaeger.json`, first])).toMatchObject({ ...HAND, duplicates: 9 });
+    expect(await inspect([`${FIXTURE}/jaeger.json`, first])).toMatchObject({ ...HAND, duplicates: 9 });
   });
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 
@@ -58,9 +59,9 @@ describe("Grafana Tempo's trace JSON", () => {
     });
   }
 
-  it("inspect names the format otlp; a v2 PARTIAL status is a warning", () => {
+  it("inspect names the format otlp; a v2 PARTIAL status is a warning", async () => {
     for (const name of TEMPO_FILES) {
-      const r = adtrace(["inspect", join(TEMPO, name), "--format", "json"]);
+      const r = await adtraceIn(["inspect", join(TEMPO, name), "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       const json = JSON.parse(r.stdout);
       expect(json, name).toMatchObject({
@@ -73,7 +74,7 @@ describe("Grafana Tempo's trace JSON", () => {
     }
   });
 
-  it("a large document (read element by element) splits Tempo's batches and the v2 trace.resourceSpans too", () => {
+  it("a large document (read element by element) splits Tempo's batches and the v2 trace.resourceSpans too", async () => {
     for (const name of ["tempo-v1-batches.json", "tempo-v1-legacy-instrumentation-library.json", "tempo-v2-trace.json"]) {
       // Pretty-printed, so it is one document, not JSON Lines; streamed past 10 bytes.
       const pretty = join(dir, `pretty-${name}`);
@@ -84,10 +85,10 @@ describe("Grafana Tempo's trace JSON", () => {
     }
   });
 
-  it("Tempo responses saved one per line are JSON Lines", () => {
+  it("Tempo responses saved one per line are JSON Lines", async () => {
     const lines = join(dir, "tempo.jsonl");
     writeFileSync(lines, TEMPO_FILES.map((f) => readFileSync(join(TEMPO, f), "utf8").trim()).join("\n") + "\n");
-    const r = adtrace(["inspect", lines, "--format", "json"]);
+    const r = await adtraceIn(["inspect", lines, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     // Four copies of the same three spans: three kept, nine duplicates.
     expect(JSON.parse(r.stdout)).toMatchObject({ spans: 3, duplicates: 9, skipped: 0, formats: [{ format: "otlp", spans_read: 12 }] });
@@ -102,12 +103,12 @@ describe("an input that yields no spans and skips nothing is bad input", () => {
     ["a CSV header without rows", "trace_id,span_id,name,start_time_unix_nano\n", "csv"],
   ];
   for (const [what, content, format] of cases) {
-    it(`${what}: FILE: no spans found (read as ${format}), for load and analyses`, () => {
+    it(`${what}: FILE: no spans found (read as ${format}), for load and analyses`, async () => {
       const path = join(dir, `${what.replace(/\W+/g, "-")}.${format === "csv" ? "csv" : "json"}`);
       writeFileSync(path, content);
       const db = join(dir, `${format}-${what.length}.duckdb`);
       for (const args of [["load", path, "--db", db], ["inspect", path], ["cost", "breakdown", path], ["report", path, "--out-dir", join(dir, "never")]]) {
-        const r = adtrace(args);
+        const r = await adtraceIn(args);
         expect([r.code, r.stdout, r.stderr], args.join(" ")).toEqual([2, "", `adtrace: error: ${path}: no spans found (read as ${format})\n`]);
       }
       expect(existsSync(db)).toBe(false);
@@ -117,7 +118,7 @@ describe("an input that yields no spans and skips nothing is bad input", () => {
 
   it("canonical Parquet without rows, which analyses read in place without loading: refused the same way", async () => {
     const full = join(dir, "canonical.parquet");
-    expect(adtrace(["export", `${FIXTURE}/otlp.jsonl`, "--out", full, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["export", `${FIXTURE}/otlp.jsonl`, "--out", full, "-q"])).code).toBe(0);
     const empty = join(dir, "canonical-empty.parquet");
     const db = await Db.open();
     try {
@@ -127,25 +128,25 @@ describe("an input that yields no spans and skips nothing is bad input", () => {
       db.close();
     }
     for (const args of [["inspect", empty], ["cost", "breakdown", empty], ["cost", "breakdown", full, empty]]) {
-      const r = adtrace(args);
+      const r = await adtraceIn(args);
       expect([r.code, r.stderr], args.join(" ")).toEqual([2, `adtrace: error: ${empty}: no spans found (read as parquet)\n`]);
     }
   });
 
-  it("among other files, and in a directory: the load fails naming the file, and the database is left as it was", () => {
+  it("among other files, and in a directory: the load fails naming the file, and the database is left as it was", async () => {
     const empty = join(dir, "empty-result.json");
     writeFileSync(empty, '{"data": []}');
     const db = join(dir, "among.duckdb");
-    expect(adtrace(["load", `${FIXTURE}/zipkin.json`, "--db", db, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["load", `${FIXTURE}/zipkin.json`, "--db", db, "-q"])).code).toBe(0);
     const before = readFileSync(db);
-    const r = adtrace(["load", `${FIXTURE}/otlp.jsonl`, empty, "--db", db]);
+    const r = await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, empty, "--db", db]);
     expect([r.code, r.stderr]).toEqual([2, `adtrace: error: ${empty}: no spans found (read as jaeger)\n`]);
     const exports = join(dir, "exports");
     mkdirSync(exports);
     copyFileSync(`${FIXTURE}/otlp.jsonl`, join(exports, "a.jsonl"));
     copyFileSync(empty, join(exports, "b.json"));
     writeFileSync(join(exports, "README.md"), "# not spans: ignored, as before\n");
-    const d = adtrace(["load", exports, "--db", db]);
+    const d = await adtraceIn(["load", exports, "--db", db]);
     expect([d.code, d.stderr]).toEqual([2, `adtrace: error: ${join(exports, "b.json")}: no spans found (read as jaeger)\n`]);
     expect(readFileSync(db).equals(before)).toBe(true);
   });

@@ -10,6 +10,7 @@ import { diffView } from "../src/output/diff-view.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { parseConfig } from "../src/model/config.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { writeTemp } from "./helpers/otlp.js";
 
 describe("counts (--events-per-day, events_per_day, generate --events)", () => {
@@ -24,7 +25,7 @@ describe("counts (--events-per-day, events_per_day, generate --events)", () => {
     expect(parseCount(text)).toBeNaN();
     expect(() => parseEventsPerDay(text)).toThrow(/--events-per-day expects a count/);
   });
-  it("refuses a volume below one event", () => {
+  it("refuses a volume below one event", async () => {
     expect(() => parseEventsPerDay("0")).toThrow(/expects a count/);
   });
 });
@@ -33,22 +34,22 @@ describe("limits (--max-*-increase)", () => {
   it.each([["5%", 0.05], ["0.05", 0.05], ["1", 1], ["150%", 1.5], ["0", 0]])("%s → %s", (text, expected) => {
     expect(parseLimit(text)).toEqual({ value: expected });
   });
-  it("refuses a bare number above 1 and suggests the percentage", () => {
+  it("refuses a bare number above 1 and suggests the percentage", async () => {
     const result = parseLimit("5");
     expect("error" in result && result.error).toMatch(/'5' would mean 500%: write 5%/);
   });
   it.each(["-5%", "five", "", "5%%"])("'%s' is no limit", (text) => {
     expect("error" in parseLimit(text)).toBe(true);
   });
-  it("the CLI exits 2 on --max-cost-increase 5", () => {
-    const r = adtrace(["diff", `${FIXTURE}/otlp.jsonl`, `${FIXTURE}/otlp.jsonl`, "--max-cost-increase", "5"]);
+  it("the CLI exits 2 on --max-cost-increase 5", async () => {
+    const r = await adtraceIn(["diff", `${FIXTURE}/otlp.jsonl`, `${FIXTURE}/otlp.jsonl`, "--max-cost-increase", "5"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^adtrace: error: --max-cost-increase '5' would mean 500%: write 5%/);
   });
 });
 
 describe("lever specs", () => {
-  it("reads STAGE=H[:COST]", () => {
+  it("reads STAGE=H[:COST]", async () => {
     expect(parseLever("cache", "tracking=0.5:0.001")).toEqual({ kind: "cache", stage: "tracking", value: 0.5, hitCostUsd: 0.001 });
     expect(parseLever("cache", "tracking=60%")).toMatchObject({ value: 0.6, hitCostUsd: 0 });
   });
@@ -65,7 +66,7 @@ describe("lever specs", () => {
 });
 
 describe("--by keys", () => {
-  it("refuses a key given twice and an attribute that would shadow an output column", () => {
+  it("refuses a key given twice and an attribute that would shadow an output column", async () => {
     expect(() => parseGroupKeys("stage,stage")).toThrow(/'stage' is given twice/);
     expect(() => parseGroupKeys("attr:user_locale,attr:user_locale")).toThrow(/given twice/);
     expect(() => parseGroupKeys("stage,attr:stage")).toThrow(/given twice/);
@@ -97,12 +98,12 @@ describe("config values and the lines of their errors", () => {
     }
     return "no error";
   };
-  it("a sampling rate must be > 0 and ≤ 1", () => {
+  it("a sampling rate must be > 0 and ≤ 1", async () => {
     expect(error('sampling:\n  - match: {name: "*"}\n    rate: 0\n')).toMatch(/^c\.yaml:3: sampling\[0\]\.rate: expected a number > 0 and ≤ 1/);
     expect(error('sampling:\n  - match: {name: "*"}\n    rate: 1.5\n')).toMatch(/^c\.yaml:3: sampling\[0\]\.rate: expected a number > 0 and ≤ 1/);
     expect(parseConfig('sampling:\n  - match: {name: "*"}\n    rate: 0.001\n', "c.yaml").sampling[0]!.rate).toBe(0.001);
   });
-  it("a single price book reports the line of the offending key", () => {
+  it("a single price book reports the line of the offending key", async () => {
     expect(error("prices:\n  compute:\n    vcpu_hour_usd: 0.04\n    vcpu: 2\n")).toMatch(/^c\.yaml:4: unknown key 'prices\.compute\.vcpu'/);
     expect(error("prices:\n  compute:\n    vcpu_hour_usd: -1\n")).toMatch(/^c\.yaml:3: prices\.compute\.vcpu_hour_usd: expected a number ≥ 0/);
     expect(error("events_per_day: 2B\n\nprices:\n  warehouses:\n    snowflake: { credit_usd: x }\n")).toMatch(/^c\.yaml:5: prices\.warehouses\.snowflake\.credit_usd/);
@@ -111,14 +112,14 @@ describe("config values and the lines of their errors", () => {
     // And a valid single book still applies.
     expect(parseConfig("prices:\n  compute:\n    vcpu_hour_usd: 0.04\n", "c.yaml").prices.at(-1)!.compute!.vcpu_hour_usd).toBe(0.04);
   });
-  it("events_per_day refuses values that are no count", () => {
+  it("events_per_day refuses values that are no count", async () => {
     expect(error("events_per_day: 1e400\n")).toMatch(/^c\.yaml:1: events_per_day: expected a number/);
     expect(error("events_per_day: 1,5M\n")).toMatch(/^c\.yaml:1: events_per_day: expected a number/);
     expect(parseConfig("events_per_day: 500M\n", "c.yaml").events_per_day).toBe(5e8);
   });
-  it("the CLI exits 2 on a zero sampling rate instead of printing blank columns", () => {
+  it("the CLI exits 2 on a zero sampling rate instead of printing blank columns", async () => {
     const config = writeTemp("rate0.yaml", 'sampling:\n  - match: {name: "*"}\n    rate: 0\n');
-    const r = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--config", config, "--format", "csv"]);
+    const r = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--config", config, "--format", "csv"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/rate0\.yaml:3: sampling\[0\]\.rate: expected a number > 0 and ≤ 1/);

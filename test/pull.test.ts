@@ -13,6 +13,7 @@ import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { isoFromNs, parseLookback, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
 import { adtrace, FIXTURE, startAdtrace, startHeld } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { startPostgres, type PgServer } from "./helpers/postgres.js";
 import { UsageError } from "../src/errors.js";
 
@@ -158,8 +159,8 @@ function expectNoPassword(r: { stdout: string; stderr: string }, ...passwords: s
   }
 }
 
-function pullJson(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
-  const r = adtrace(["pull", ...args, "--format", "json"], { env: options.env ?? env() });
+async function pullJson(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+  const r = await adtraceIn(["pull", ...args, "--format", "json"], { env: options.env ?? env() });
   expectNoPassword(r);
   expect(r.stderr).not.toMatch(/error/);
   expect(r.code).toBe(0);
@@ -223,7 +224,7 @@ describe("adtrace pull from a warehouse-shaped table", () => {
 
   it("pulls incrementally (--lookback 0): the second pull asks only for rows from the high-water mark; --full re-reads everything", async () => {
     const db = freshDb();
-    const first = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
+    const first = await pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
     expect(first.spans_added).toBe(369);
     expect(first.incremental).toBe(false);
 
@@ -247,7 +248,7 @@ describe("adtrace pull from a warehouse-shaped table", () => {
       FROM analytics.growing_spans WHERE trace <= '000000000000000000000000ad000010'`);
     expect(inserted.rowCount).toBeGreaterThan(90);
 
-    const second = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
+    const second = await pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
     expect(second.incremental).toBe(true);
     expect(second.rows_fetched).toBe(inserted.rowCount! + atMark);
     expect(second.spans_added).toBe(inserted.rowCount);
@@ -261,10 +262,10 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     const byKey = new Map(fileRows.map((r) => [r.trace_id.replace("ad0000", "be0000") + r.span_id, r]));
     for (const row of newRows) expect(BigInt(row.start_ns) - BigInt(byKey.get(row.trace_id + row.span_id)!.start_ns)).toBe(3_600_000_000_000n);
 
-    const third = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
+    const third = await pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--lookback", "0"]);
     expect([third.spans_added, third.rows_fetched]).toEqual([0, atMarkAfter(newRows)]);
 
-    const full = pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--full"]);
+    const full = await pullJson([server.url({ password: null }), "--table", "analytics.growing_spans", "--db", db, "--full"]);
     expect(full.incremental).toBe(false);
     expect([full.rows_fetched, full.spans_added, full.duplicates]).toEqual([369 + inserted.rowCount!, 0, 369 + inserted.rowCount!]);
     expect(await watermark()).toBe(await maxNs());
@@ -283,11 +284,11 @@ describe("adtrace pull from a warehouse-shaped table", () => {
   it("a table with its own 'source' column: it stays an attribute, every row counts as read (not skipped)", async () => {
     await server.query("CREATE TABLE public.spans_sourced AS SELECT *, 'mobile-app'::text AS source FROM public.spans_epoch");
     const db = freshDb();
-    const first = pullJson([server.url({ password: null }), "--table", "spans_sourced", "--db", db, "--strict"]);
+    const first = await pullJson([server.url({ password: null }), "--table", "spans_sourced", "--db", db, "--strict"]);
     expect([first.rows_fetched, first.spans_added, first.duplicates, first.skipped]).toEqual([369, 369, 0, 0]);
     const expected = fileRows.map((row) => ({ ...row, attributes: sortedObject(JSON.stringify({ ...row.attributes, region: "eu-west-1", source: "mobile-app" })) }));
     expect(await dbRows(db)).toEqual(expected);
-    const again = pullJson([server.url({ password: null }), "--table", "spans_sourced", "--db", db, "--full"]);
+    const again = await pullJson([server.url({ password: null }), "--table", "spans_sourced", "--db", db, "--full"]);
     expect([again.rows_fetched, again.spans_added, again.duplicates, again.skipped]).toEqual([369, 0, 369, 0]);
     const d = await Db.open({ path: db, readOnly: true });
     try {
@@ -317,17 +318,17 @@ describe("adtrace pull from a warehouse-shaped table", () => {
 
   it("redshift:// is the same protocol (port 5439 unless given) and is recorded as such", async () => {
     const db = freshDb();
-    const out = pullJson([server.url({ password: null, scheme: "redshift" }), "--table", "analytics.ad_spans", "--db", db]);
+    const out = await pullJson([server.url({ password: null, scheme: "redshift" }), "--table", "analytics.ad_spans", "--db", db]);
     expect(out.format).toBe("redshift");
     expect(out.source).toBe(`redshift://adtrace@127.0.0.1:${server.port}/postgres#analytics.ad_spans`);
     expect(parsePullUrl("redshift://me:pw@cluster.example.com/dev?sslmode=require").url).toBe("redshift://me@cluster.example.com:5439/dev");
   });
 
-  it("takes the password from ~/.pgpass (PGPASSFILE)", () => {
+  it("takes the password from ~/.pgpass (PGPASSFILE)", async () => {
     const passfile = join(tmp, "pgpass");
     writeFileSync(passfile, `127.0.0.1:${server.port}:postgres:adtrace:${server.password}\n`);
     chmodSync(passfile, 0o600);
-    const out = pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", freshDb()], { env: { PGPASSFILE: passfile, PGPASSWORD: undefined } });
+    const out = await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", freshDb()], { env: { PGPASSFILE: passfile, PGPASSWORD: undefined } });
     expect(out.spans_added).toBe(369);
   });
 });
@@ -365,10 +366,10 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     await server.query(AD_SPANS_DDL(table));
     await server.query(AD_SPANS_INSERT(table), [serverData]);
     const [db, quarter, zero] = [freshDb(), freshDb(), freshDb()];
-    const first = pullJson([url(), "--table", table, "--db", db]);
+    const first = await pullJson([url(), "--table", table, "--db", db]);
     expect([first.spans_added, first.incremental, first.watermark_column, first.watermark_kind, first.lookback_ms]).toEqual([369, false, "start_time", "start", 3_600_000]);
-    pullJson([url(), "--table", table, "--db", quarter, "--lookback", "15m"]);
-    pullJson([url(), "--table", table, "--db", zero, "--lookback", "0"]);
+    await pullJson([url(), "--table", table, "--db", quarter, "--lookback", "15m"]);
+    await pullJson([url(), "--table", table, "--db", zero, "--lookback", "0"]);
     const mark = String((await server.query(`SELECT max(start_time)::text AS m FROM ${table}`)).rows[0].m);
     const markNs = await serverNs(`SELECT max(start_time) FROM ${table}`);
     expect((await marks(db, table)).max_start_ns).toBe(markNs);
@@ -381,7 +382,7 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     const late = tenMinutesLate + fortyMinutesLate;
     expect(await count(`${table} WHERE start_time <= $1`, [mark])).toBe(369 + late);
 
-    const second = pullJson([url(), "--table", table, "--db", db]);
+    const second = await pullJson([url(), "--table", table, "--db", db]);
     expect(second.incremental).toBe(true);
     expect(second.rows_fetched).toBe(await count(`${table} WHERE start_time >= $1::timestamptz - interval '1 hour'`, [mark]));
     expect(second.overlap_rows).toBe(await count(`${table} WHERE start_time >= $1::timestamptz - interval '1 hour' AND start_time <= $1`, [mark]));
@@ -389,23 +390,23 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     expect(await dbKeys(db)).toEqual(await serverKeys(table));
 
     // 15 minutes back: the rows 10 minutes behind the mark arrive, those 40 minutes behind do not.
-    const short = pullJson([url(), "--table", table, "--db", quarter, "--lookback", "15m"]);
+    const short = await pullJson([url(), "--table", table, "--db", quarter, "--lookback", "15m"]);
     expect([short.late_rows, short.spans_added]).toEqual([tenMinutesLate, tenMinutesLate + onTime]);
     expect(short.from).toBe(isoFromNs(BigInt(markNs) - 15n * 60n * 1_000_000_000n));
     const tagged = (tags: string[]) => (k: string) => tags.includes(k.slice(24, 26));
     expect((await dbKeys(quarter)).filter(tagged(["2a"]))).toEqual([]);
     // Without a lookback (what every pull did before): the late rows are never pulled.
-    const none = pullJson([url(), "--table", table, "--db", zero, "--lookback", "0"]);
+    const none = await pullJson([url(), "--table", table, "--db", zero, "--lookback", "0"]);
     expect([none.late_rows, none.spans_added]).toEqual([0, onTime]);
     expect(await dbKeys(zero)).toEqual((await serverKeys(table)).filter((k) => !tagged(["1a", "2a"])(k)));
 
     // The mark only moves forward: to the newest start pulled, and not back for a window of older rows.
     const newest = await serverNs(`SELECT max(start_time) FROM ${table}`);
     expect((await marks(db, table)).max_start_ns).toBe(newest);
-    const old = pullJson([url(), "--table", table, "--db", db, "--full", "--until", "2024-05-01T12:00:10Z"]);
+    const old = await pullJson([url(), "--table", table, "--db", db, "--full", "--until", "2024-05-01T12:00:10Z"]);
     expect(old.rows_fetched).toBeGreaterThan(0);
     expect((await marks(db, table)).max_start_ns).toBe(newest);
-    const again = pullJson([url(), "--table", table, "--db", db]);
+    const again = await pullJson([url(), "--table", table, "--db", db]);
     expect([again.spans_added, again.late_rows]).toEqual([0, 0]);
     expect((await marks(db, table)).max_start_ns).toBe(newest);
   });
@@ -417,22 +418,22 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     const db = freshDb();
     const markNs = await serverNs(`SELECT max(start_time) FROM ${table}`);
     const mark = isoFromNs(BigInt(markNs));
-    expect(pullJson([url(), "--table", table, "--db", db]).high_water_mark).toBe(mark);
+    expect((await pullJson([url(), "--table", table, "--db", db])).high_water_mark).toBe(mark);
     // 12:00:10 to 12:00:20, a minute below the mark: within the 1h lookback, so --since wins and the
     // window is read (not incremental) with --full or without.
     const [since, until] = ["2024-05-01T12:00:10Z", "2024-05-01T12:00:20Z"];
     const inWindow = await count(`${table} WHERE start_time >= $1 AND start_time < $2`, [since, until]);
     expect(inWindow).toBeGreaterThan(20);
     for (const full of [[], ["--full"]]) {
-      const window = pullJson([url(), "--table", table, "--db", db, "--since", since, "--until", until, ...full]);
+      const window = await pullJson([url(), "--table", table, "--db", db, "--since", since, "--until", until, ...full]);
       expect([window.incremental, window.rows_fetched, window.high_water_mark_before, window.high_water_mark], full.join()).toEqual([false, inWindow, mark, mark]);
       expect((await marks(db, table)).max_start_ns).toBe(markNs);
     }
     // --until alone on an incremental pull (no lookback): from the mark until before it, nothing.
-    const none = pullJson([url(), "--table", table, "--db", db, "--until", until, "--lookback", "0"]);
+    const none = await pullJson([url(), "--table", table, "--db", db, "--until", until, "--lookback", "0"]);
     expect([none.incremental, none.rows_fetched, none.high_water_mark]).toEqual([true, 0, mark]);
     // The next pull still starts at the mark: only the rows at it are read again.
-    const next = pullJson([url(), "--table", table, "--db", db, "--lookback", "0"]);
+    const next = await pullJson([url(), "--table", table, "--db", db, "--lookback", "0"]);
     expect([next.incremental, next.rows_fetched, next.spans_added, next.high_water_mark]).toEqual([true, atMarkAfter(fileRows), 0, mark]);
     expect((await marks(db, table)).max_start_ns).toBe(markNs);
   });
@@ -443,9 +444,9 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     await server.query(`ALTER TABLE ${table} ADD COLUMN _loaded_at timestamptz`);
     await server.query(`INSERT INTO ${table} SELECT *, timestamptz '2024-05-01 13:00:00+00' + row_number() OVER (ORDER BY trace, spanid) * interval '1 ms' FROM analytics.ad_spans`);
     const [db, byStart] = [freshDb(), freshDb()];
-    const first = pullJson([url(), "--table", table, "--db", db]);
+    const first = await pullJson([url(), "--table", table, "--db", db]);
     expect([first.spans_added, first.watermark_column, first.watermark_kind]).toEqual([369, "_loaded_at", "ingestion"]);
-    pullJson([url(), "--table", table, "--db", byStart, "--watermark-column", "start_time"]);
+    await pullJson([url(), "--table", table, "--db", byStart, "--watermark-column", "start_time"]);
     const loadedMark = await serverNs(`SELECT max(_loaded_at) FROM ${table}`);
     expect(await marks(db, table)).toEqual({ max_start_ns: await serverNs(`SELECT max(start_time) FROM ${table}`), mark_column: "_loaded_at", mark_ns: loadedMark });
 
@@ -454,22 +455,22 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     await insertCopies(table, "5a", 21, 21, "-2 days", ", NULL");
     const noTime = await count(`${table} WHERE _loaded_at IS NULL`);
 
-    const second = pullJson([url(), "--table", table, "--db", db]);
+    const second = await pullJson([url(), "--table", table, "--db", db]);
     expect(second.incremental).toBe(true);
     expect(second.rows_fetched).toBe(await count(`${table} WHERE _loaded_at >= timestamptz '2024-05-01 13:00:00.369+00' - interval '1 hour' OR _loaded_at IS NULL`));
     expect([second.overlap_rows, second.late_rows, second.spans_added]).toEqual([369, 0, old + noTime]);
     expect(await dbKeys(db)).toEqual(await serverKeys(table));
     // A mark on the start time, with the same 1h lookback, never sees them.
-    const startOnly = pullJson([url(), "--table", table, "--db", byStart, "--watermark-column", "start_time"]);
+    const startOnly = await pullJson([url(), "--table", table, "--db", byStart, "--watermark-column", "start_time"]);
     expect([startOnly.watermark_kind, startOnly.spans_added]).toEqual(["start", 0]);
 
     // The mark moves to the newest load time, and not back for a re-read of older rows.
     const newest = await serverNs(`SELECT max(_loaded_at) FROM ${table}`);
     expect((await marks(db, table)).mark_ns).toBe(newest);
-    const window = pullJson([url(), "--table", table, "--db", db, "--full", "--since", "2024-05-01", "--until", "2024-05-02"]);
+    const window = await pullJson([url(), "--table", table, "--db", db, "--full", "--since", "2024-05-01", "--until", "2024-05-02"]);
     expect(window.rows_fetched).toBe(369);
     expect((await marks(db, table)).mark_ns).toBe(newest);
-    const third = pullJson([url(), "--table", table, "--db", db]);
+    const third = await pullJson([url(), "--table", table, "--db", db]);
     // Rows with no load time are read on every pull (and skipped once stored).
     expect([third.rows_fetched, third.spans_added]).toEqual([old + noTime, 0]);
   });
@@ -485,7 +486,7 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     } finally {
       d.close();
     }
-    const out = pullJson([url(), "--table", "analytics.ad_spans", "--db", db, "--lookback", "0"]);
+    const out = await pullJson([url(), "--table", "analytics.ad_spans", "--db", db, "--lookback", "0"]);
     expect([out.incremental, out.high_water_mark_before, out.rows_fetched]).toEqual([true, isoFromNs(BigInt(markNs)), atMarkAfter(fileRows)]);
     expect(await marks(db, "analytics.ad_spans")).toEqual({ max_start_ns: markNs, mark_column: null, mark_ns: null });
   });
@@ -506,7 +507,7 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     const second = await pullSpans({ url: server.url(), table, db: named, watermarkColumn: "arrived" });
     expect([second.incremental, second.load.spansAdded]).toEqual([true, await count(`${table} WHERE substr(trace, 25, 2) = '6a'`)]);
     for (const [column, pattern] of [["nope", /--watermark-column nope: no column 'nope'/], ["duration_ms", /'duration_ms' is numeric; the watermark needs a timestamp column/]] as const) {
-      const r = adtrace(["pull", url(), "--table", table, "--db", freshDb(), "--watermark-column", column], { env: env() });
+      const r = await adtraceIn(["pull", url(), "--table", table, "--db", freshDb(), "--watermark-column", column], { env: env() });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(pattern);
     }
@@ -514,8 +515,8 @@ describe("rows that land late: inserted after a pull, with a start before its hi
 });
 
 describe("adtrace pull errors: one line, exit 2, never the password", () => {
-  const fails = (args: string[], pattern: RegExp, options: { env?: NodeJS.ProcessEnv; passwords?: string[] } = {}) => {
-    const r = adtrace(["pull", ...args, "--db", join(tmp, "errors.duckdb")], { env: options.env ?? env() });
+  const fails = async (args: string[], pattern: RegExp, options: { env?: NodeJS.ProcessEnv; passwords?: string[] } = {}) => {
+    const r = await adtraceIn(["pull", ...args, "--db", join(tmp, "errors.duckdb")], { env: options.env ?? env() });
     expectNoPassword(r, ...(options.passwords ?? []));
     expect(r.stdout).toBe("");
     expect(r.code).toBe(2);
@@ -525,10 +526,10 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
     return r;
   };
 
-  it("wrong password, also under --debug", () => {
+  it("wrong password, also under --debug", async () => {
     const wrong = "Wrong-Pass-Secret-987";
-    fails([server.url({ password: wrong }), "--table", "analytics.ad_spans"], /authentication failed for user 'adtrace'/, { passwords: [wrong] });
-    const r = adtrace(["pull", server.url({ password: wrong }), "--table", "analytics.ad_spans", "--debug"], { env: { PGPASSWORD: server.password } });
+    await fails([server.url({ password: wrong }), "--table", "analytics.ad_spans"], /authentication failed for user 'adtrace'/, { passwords: [wrong] });
+    const r = await adtraceIn(["pull", server.url({ password: wrong }), "--table", "analytics.ad_spans", "--debug"], { env: { PGPASSWORD: server.password } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("at ");
     expectNoPassword(r, wrong);
@@ -545,8 +546,8 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
     }
   });
 
-  it("no password at all", () => {
-    fails([server.url({ password: null }), "--table", "analytics.ad_spans"], /asks for a password and none was given/, { env: { PGPASSFILE: "/nonexistent", PGPASSWORD: undefined } });
+  it("no password at all", async () => {
+    await fails([server.url({ password: null }), "--table", "analytics.ad_spans"], /asks for a password and none was given/, { env: { PGPASSFILE: "/nonexistent", PGPASSWORD: undefined } });
   });
 
   it("connection refused", async () => {
@@ -556,7 +557,7 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
         s.close(() => resolve(port));
       });
     });
-    fails([`postgres://adtrace@127.0.0.1:${closed}/postgres`, "--table", "spans"], new RegExp(`connection refused by 127\\.0\\.0\\.1:${closed}`));
+    await fails([`postgres://adtrace@127.0.0.1:${closed}/postgres`, "--table", "spans"], new RegExp(`connection refused by 127\\.0\\.0\\.1:${closed}`));
   });
 
   it("a server that never answers: connect timeout", async () => {
@@ -582,35 +583,35 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
 
   it("a statement slower than --timeout", async () => {
     await server.query("CREATE VIEW analytics.slow_spans AS SELECT s.* FROM analytics.ad_spans s CROSS JOIN pg_sleep(5) AS z");
-    fails([server.url({ password: null }), "--table", "analytics.slow_spans", "--timeout", "1"], /timed out: the server cancelled a statement after 1s/);
+    await fails([server.url({ password: null }), "--table", "analytics.slow_spans", "--timeout", "1"], /timed out: the server cancelled a statement after 1s/);
   });
 
-  it("unknown table: lists the tables it can see", () => {
-    const r = fails([server.url({ password: null }), "--table", "analytics.nope"], /no table or view 'analytics\.nope'/);
+  it("unknown table: lists the tables it can see", async () => {
+    const r = await fails([server.url({ password: null }), "--table", "analytics.nope"], /no table or view 'analytics\.nope'/);
     expect(r.stderr).toMatch(/tables it can see: .*analytics\.ad_spans.*public\.spans_by_end/);
   });
 
-  it("a table without span columns", () => {
-    fails([server.url({ password: null }), "--table", "metrics"], /#public\.metrics: cannot find a column for trace_id, span_id, start \(columns: metric, value, recorded_at\)/);
+  it("a table without span columns", async () => {
+    await fails([server.url({ password: null }), "--table", "metrics"], /#public\.metrics: cannot find a column for trace_id, span_id, start \(columns: metric, value, recorded_at\)/);
   });
 
-  it("columns whose names differ only in case", () => {
-    fails([server.url({ password: null }), "--table", "cased"], /columns 'Trace_Id' and 'trace_id' differ only in case/);
+  it("columns whose names differ only in case", async () => {
+    await fails([server.url({ password: null }), "--table", "cased"], /columns 'Trace_Id' and 'trace_id' differ only in case/);
   });
 
-  it("an sslrootcert file that does not exist: exit 2, one line, no password (however short)", () => {
-    const r = fails([`postgres://adtrace:pw@127.0.0.1:${server.port}/postgres?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem`, "--table", "t"],
+  it("an sslrootcert file that does not exist: exit 2, one line, no password (however short)", async () => {
+    const r = await fails([`postgres://adtrace:pw@127.0.0.1:${server.port}/postgres?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem`, "--table", "t"],
       /^adtrace: error: postgres:\/\/adtrace@127\.0\.0\.1:\d+\/postgres: cannot read \/nonexistent\/ca\.pem, which the URL names/, { passwords: [":pw@"] });
     expect(r.stderr).not.toMatch(/internal error|ENOENT: no such file or directory, open/);
   });
 
-  it("--map naming a column the table lacks", () => {
-    fails([server.url({ password: null }), "--table", "spans_by_end", "--map", "service=nope"], /--map service=nope: no column 'nope'/);
+  it("--map naming a column the table lacks", async () => {
+    await fails([server.url({ password: null }), "--table", "spans_by_end", "--map", "service=nope"], /--map service=nope: no column 'nope'/);
   });
 
   it("SQL in --table is refused, and the table is still there", async () => {
     for (const table of ["ad_spans; DROP TABLE analytics.ad_spans", 'analytics.ad_spans"; DROP TABLE analytics.ad_spans; --', "analytics.ad_spans --", "a.b.c"]) {
-      fails([server.url({ password: null }), "--table", table], /is not a table name/);
+      await fails([server.url({ password: null }), "--table", table], /is not a table name/);
     }
     const n = await server.query("SELECT count(*) AS n FROM analytics.ad_spans");
     expect(Number(n.rows[0].n)).toBe(369);
@@ -625,15 +626,15 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
       });
     });
     for (const [flag, value] of [["--since", "99999999d"], ["--until", "9999999w"], ["--since", "2263-01-01"], ["--until", "1600-01-01T00:00:00Z"], ["--lookback", "99999999d"]]) {
-      const r = adtrace(["pull", `postgres://adtrace@127.0.0.1:${closed}/postgres`, "--table", "spans", flag!, value!, "--db", join(tmp, "range.duckdb")], { env: env() });
+      const r = await adtraceIn(["pull", `postgres://adtrace@127.0.0.1:${closed}/postgres`, "--table", "spans", flag!, value!, "--db", join(tmp, "range.duckdb")], { env: env() });
       expect(r.code, `${flag} ${value}`).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(new RegExp(`^adtrace: error: ${flag} '${value}' is out of range: .*1677-09-21 to 2262-04-11`));
     }
   });
 
-  it("bad --since", () => {
-    fails([server.url({ password: null }), "--table", "analytics.ad_spans", "--since", "yesterday"], /--since expects a time ago/);
+  it("bad --since", async () => {
+    await fails([server.url({ password: null }), "--table", "analytics.ad_spans", "--since", "yesterday"], /--since expects a time ago/);
   });
 });
 
@@ -650,7 +651,7 @@ describe("a pull stopped halfway", () => {
   it("SIGKILL leaves the DuckDB file as it was", async () => {
     await bigTable();
     const db = freshDb();
-    pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db]);
+    await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db]);
     const before = await snapshot(db);
     const held = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.big_spans", "--db", db], "pull-fetched", { env: env() });
     expect(held.child.exitCode).toBeNull();
@@ -665,7 +666,7 @@ describe("a pull stopped halfway", () => {
       await bigTable();
       const spill = mkdtempSync(join(tmp, `pull-${signal}-`));
       const db = freshDb();
-      pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db]);
+      await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db]);
       const before = await snapshot(db);
       const held = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.big_spans", "--db", db], "pull-fetched", { env: { ...env(), TMPDIR: spill } });
       held.child.kill(signal);
@@ -709,7 +710,7 @@ describe("a signal during a pull reports what happened", () => {
 });
 
 describe("pull's parsers", () => {
-  it("--since/--until: times ago and ISO-8601 (UTC unless it says otherwise)", () => {
+  it("--since/--until: times ago and ISO-8601 (UTC unless it says otherwise)", async () => {
     const now = new Date("2024-05-10T12:00:00Z");
     const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
     expect(parseTimeBound("24h", "--since", now)).toBe(ns("2024-05-09T12:00:00Z"));
@@ -723,7 +724,7 @@ describe("pull's parsers", () => {
     for (const bad of ["yesterday", "24", "2024-13-01", "7 days"]) expect(() => parseTimeBound(bad, "--since", now)).toThrow(/--since expects/);
   });
 
-  it("--lookback: 0 or a length of time; --since/--until within the 64-bit span range", () => {
+  it("--lookback: 0 or a length of time; --since/--until within the 64-bit span range", async () => {
     const now = new Date("2024-05-10T12:00:00Z");
     expect(parseLookback(undefined)).toBe(3_600_000_000_000n);
     expect(parseLookback("0")).toBe(0n);
@@ -742,7 +743,7 @@ describe("pull's parsers", () => {
     expect(() => parseTimeBound("2262-04-12", "--until", now)).toThrow(/--until '2262-04-12' is out of range/);
   });
 
-  it("Postgres timestamp text to epoch µs (worked by hand)", () => {
+  it("Postgres timestamp text to epoch µs (worked by hand)", async () => {
     // 2024-05-01T12:00:01Z = 1714564801 s (19844 days × 86400 + 12 h + 1 s).
     expect(19844 * 86400 + 12 * 3600 + 1).toBe(1714564801);
     expect(pgTimeMicros("2024-05-01 12:00:01.5492+00")).toBe(1714564801_549200n);
@@ -754,7 +755,7 @@ describe("pull's parsers", () => {
     expect(isoFromNs(1714564801_549200_123n)).toBe("2024-05-01T12:00:01.549200Z");
   });
 
-  it("URLs: the source never holds the password; postgresql:// is postgres://", () => {
+  it("URLs: the source never holds the password; postgresql:// is postgres://", async () => {
     const t = parsePullUrl("postgresql://ana:s3cr%40t-pass@db.internal/telemetry?sslmode=require", {});
     expect(t.url).toBe("postgres://ana@db.internal:5432/telemetry");
     expect(t.format).toBe("postgres");
@@ -779,7 +780,7 @@ describe("pull's parsers", () => {
     expect(`${unparsable!.message} ${unparsable!.stack}`).not.toContain("Very-Secret-1");
   });
 
-  it("table names", () => {
+  it("table names", async () => {
     expect(parseTableName("spans")).toEqual({ name: "spans" });
     expect(parseTableName("analytics.Ad_Spans$1")).toEqual({ schema: "analytics", name: "Ad_Spans$1" });
     for (const bad of ["1spans", "a.b.c", "spans;", "\"spans\"", "a .b", ""]) expect(() => parseTableName(bad)).toThrow(/is not a table name/);

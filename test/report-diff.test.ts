@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { generate } from "../src/generate/generate.js";
 import { PER_EVENT } from "./helpers/hand.js";
 
@@ -19,11 +20,11 @@ beforeAll(async () => {
 });
 
 describe("report", () => {
-  it("writes the bundle; twice with --no-timestamp gives byte-identical files", () => {
+  it("writes the bundle; twice with --no-timestamp gives byte-identical files", async () => {
     const a = join(dir, "ra");
     const b = join(dir, "rb");
-    expect(adtrace(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", a, "--no-timestamp", "-q"]).code).toBe(0);
-    expect(adtrace(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", b, "--no-timestamp", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", a, "--no-timestamp", "-q"])).code).toBe(0);
+    expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", b, "--no-timestamp", "-q"])).code).toBe(0);
     const files = readdirSync(a).sort();
     expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
     for (const f of files) expect(readFileSync(join(b, f), "utf8"), f).toBe(readFileSync(join(a, f), "utf8"));
@@ -37,7 +38,7 @@ describe("report", () => {
     expect(report.breakdown.cost_sources).toEqual(report.cost_sources);
     expect(report.headline.flagged_stages).toEqual(["aggregation", "tracking"]);
     // The CSVs have exactly the commands' columns.
-    const cmd = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--format", "csv"]).stdout;
+    const cmd = (await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--format", "csv"])).stdout;
     expect(readFileSync(join(a, "breakdown.csv"), "utf8").split("\r\n")[0]).toBe(cmd.split("\r\n")[0]);
     // $0.00100723… per event, to 3 significant digits.
     const summary = readFileSync(join(a, "summary.md"), "utf8");
@@ -45,14 +46,14 @@ describe("report", () => {
     // The pricing note once, under the breakdown, though flags and savings give it too.
     expect(summary.match(/every span priced: 280 from cost attributes, 89 from the price book\./g)).toHaveLength(1);
     const timed = join(dir, "rt");
-    adtrace(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", timed, "-q"]);
+    await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", timed, "-q"]);
     expect(JSON.parse(readFileSync(join(timed, "report.json"), "utf8")).generated_at).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });
 
 describe("diff", () => {
-  it("fails the gate on a 30% aggregation regression (exit 1, breaching rows on stderr)", () => {
-    const r = adtrace(["diff", base, regressed, "--max-cost-increase", "5%", "--max-stage-increase", "10%", "--format", "json"]);
+  it("fails the gate on a 30% aggregation regression (exit 1, breaching rows on stderr)", async () => {
+    const r = await adtraceIn(["diff", base, regressed, "--max-cost-increase", "5%", "--max-stage-increase", "10%", "--format", "json"]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     const agg = out.rows.find((row: { stage: string }) => row.stage === "aggregation");
@@ -64,8 +65,8 @@ describe("diff", () => {
     expect(tracking.change_usd).toBe(0);
   });
 
-  it("the same data against itself: exit 0, nothing significant", () => {
-    const r = adtrace(["diff", base, base, "--max-cost-increase", "5%", "--max-stage-increase", "1%", "--format", "json"]);
+  it("the same data against itself: exit 0, nothing significant", async () => {
+    const r = await adtraceIn(["diff", base, base, "--max-cost-increase", "5%", "--max-stage-increase", "1%", "--format", "json"]);
     expect(r.code).toBe(0);
     for (const row of JSON.parse(r.stdout).rows) {
       expect(row.change_usd).toBe(0);
@@ -78,36 +79,36 @@ describe("diff", () => {
     const b = join(dir, "small-b.jsonl");
     await generate({ events: 30, out: a, seed: 1 });
     await generate({ events: 30, out: b, seed: 2 });
-    const strict = adtrace(["diff", a, b, "--max-stage-increase", "1%", "--format", "json"]);
+    const strict = await adtraceIn(["diff", a, b, "--max-stage-increase", "1%", "--format", "json"]);
     expect(strict.code).toBe(1);
-    const lenient = adtrace(["diff", a, b, "--max-stage-increase", "1%", "--significant-only", "--format", "json"]);
+    const lenient = await adtraceIn(["diff", a, b, "--max-stage-increase", "1%", "--significant-only", "--format", "json"]);
     expect(lenient.code, lenient.stderr).toBe(0);
     expect(JSON.parse(lenient.stdout).rows.some((r: { change_pct: number | null; significant: string }) => (r.change_pct ?? 0) > 0.01 && r.significant === "no")).toBe(true);
   });
 
-  it("a report directory against span data: same numbers, significance unknown", () => {
+  it("a report directory against span data: same numbers, significance unknown", async () => {
     const reportDir = join(dir, "base-report");
-    adtrace(["report", base, "--out-dir", reportDir, "-q", "--no-timestamp"]);
-    const r = adtrace(["diff", reportDir, regressed, "--format", "json", "--max-stage-increase", "10%"]);
+    await adtraceIn(["report", base, "--out-dir", reportDir, "-q", "--no-timestamp"]);
+    const r = await adtraceIn(["diff", reportDir, regressed, "--format", "json", "--max-stage-increase", "10%"]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.baseline.kind).toBe("report");
     expect(out.rows.find((row: { stage: string }) => row.stage === "aggregation").change_pct).toBeCloseTo(0.3, 4);
     expect(out.rows.every((row: { significant: string }) => row.significant === "unknown")).toBe(true);
-    const md = adtrace(["diff", join(reportDir, "report.json"), base, "--format", "md"]);
+    const md = await adtraceIn(["diff", join(reportDir, "report.json"), base, "--format", "md"]);
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(/\| stage \|/);
   });
 
-  it("shows new and vanished stages instead of dropping them, with ▲/▼ in Markdown", () => {
+  it("shows new and vanished stages instead of dropping them, with ▲/▼ in Markdown", async () => {
     const lines = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8");
     const renamed = join(dir, "renamed.jsonl");
     writeFileSync(renamed, lines.replace(/auction\.rtb\.run/g, "pricing.engine.score").replace(/"stringValue":"auction"/g, "\"stringValue\":\"pricer\""));
-    const r = adtrace(["diff", `${FIXTURE}/otlp.jsonl`, renamed, "--format", "json"]);
+    const r = await adtraceIn(["diff", `${FIXTURE}/otlp.jsonl`, renamed, "--format", "json"]);
     const rows = JSON.parse(r.stdout).rows;
     expect(rows.find((x: { stage: string }) => x.stage === "auction").status).toBe("vanished");
     expect(rows.find((x: { stage: string }) => x.stage === "other").status).toBe("new");
-    const md = adtrace(["diff", `${FIXTURE}/otlp.jsonl`, renamed, "--format", "md"]).stdout;
+    const md = (await adtraceIn(["diff", `${FIXTURE}/otlp.jsonl`, renamed, "--format", "md"])).stdout;
     expect(md).toMatch(/▼ gone/);
     expect(md).toMatch(/▲ new/);
   });

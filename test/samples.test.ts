@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const SAMPLES = new URL("../fixtures/external/", import.meta.url).pathname;
 
@@ -23,8 +24,8 @@ async function spansOf(file: string) {
   }
 }
 
-function inspect(file: string) {
-  const r = adtrace(["inspect", file.startsWith("/") ? file : SAMPLES + file, "--format", "json"]);
+async function inspect(file: string) {
+  const r = await adtraceIn(["inspect", file.startsWith("/") ? file : SAMPLES + file, "--format", "json"]);
   expect(r.code, r.stderr).toBe(0);
   const { spans, traces, roots, orphans, services, names, duplicates, skipped, start, end } = JSON.parse(r.stdout);
   return { spans, traces, roots, orphans, services, names, duplicates, skipped, start, end };
@@ -36,7 +37,7 @@ const durationsUs = (rows: Record<string, unknown>[]) => Object.fromEntries(rows
 
 describe("real exports (fixtures/external)", () => {
   it("opentelemetry-proto example: upper-case ids, times as JSON numbers, a parent outside the file", async () => {
-    expect(inspect("otlp-proto-example-trace.json")).toEqual({
+    expect(await inspect("otlp-proto-example-trace.json")).toEqual({
       spans: 1, traces: 1, roots: 0, orphans: 1, services: 1, names: 1, duplicates: 0, skipped: 0,
       start: "2018-12-13T14:51:00.000000Z", end: "2018-12-13T14:51:01.000000Z",
     });
@@ -50,7 +51,7 @@ describe("real exports (fixtures/external)", () => {
   });
 
   it("Jaeger's OTLP example: five root spans of one trace over three resources, 100 µs each", async () => {
-    expect(inspect("otlp-jaeger-example_trace.json")).toEqual({
+    expect(await inspect("otlp-jaeger-example_trace.json")).toEqual({
       spans: 5, traces: 1, roots: 5, orphans: 0, services: 3, names: 4, duplicates: 0, skipped: 0,
       start: "2017-01-26T16:46:31.639875Z", end: "2017-01-26T16:46:31.639975Z",
     });
@@ -67,7 +68,7 @@ describe("real exports (fixtures/external)", () => {
   });
 
   it("Jaeger UI JSON: the span listed twice is one span and one duplicate; parent from CHILD_OF, outside the file", async () => {
-    expect(inspect("jaeger-otlp2jaeger-out.json")).toEqual({
+    expect(await inspect("jaeger-otlp2jaeger-out.json")).toEqual({
       spans: 1, traces: 1, roots: 0, orphans: 1, services: 1, names: 1, duplicates: 1, skipped: 0,
       start: "2024-01-31T05:28:29.209712Z", end: "2024-01-31T05:28:29.209835Z",
     });
@@ -103,12 +104,12 @@ describe("real exports (fixtures/external)", () => {
       },
     ];
     const file = "jaeger-anonymizer-trace_success.json";
-    expect(inspect(file)).toEqual(expected);
+    expect(await inspect(file)).toEqual(expected);
     expect((await spansOf(file)).rows).toEqual(rows);
     // The same spans with the line breaks taken out: one line, one document.
     const oneLine = join(mkdtempSync(join(tmpdir(), "adtrace-samples-")), "one-line.json");
     writeFileSync(oneLine, readFileSync(SAMPLES + file, "utf8").replace(/\n/g, ""));
-    expect(inspect(oneLine)).toEqual(expected);
+    expect(await inspect(oneLine)).toEqual(expected);
     expect((await spansOf(oneLine)).rows).toEqual(rows);
   });
 
@@ -116,12 +117,12 @@ describe("real exports (fixtures/external)", () => {
     const file = "jaeger-apiv3-GetTrace.json";
     // A record was skipped, so the file is not 'no spans found': it loads nothing and says why;
     // an analysis has nothing to analyse; --strict makes the skip fatal.
-    const r = adtrace(["inspect", SAMPLES + file, "--format", "json"]);
+    const r = await adtraceIn(["inspect", SAMPLES + file, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ spans: 0, skipped: 1, formats: [{ format: "otlp", files: 1, spans_read: 0, skipped: 1 }] });
     expect(r.stderr).toContain(`skipped: ${SAMPLES}${file}:record 1: span 0000000000000002 has no startTimeUnixNano\n`);
-    expect(adtrace(["cost", "breakdown", SAMPLES + file]).stderr).toMatch(/holds no spans: nothing to analyse/);
-    const strict = adtrace(["inspect", SAMPLES + file, "--strict"]);
+    expect((await adtraceIn(["cost", "breakdown", SAMPLES + file])).stderr).toMatch(/holds no spans: nothing to analyse/);
+    const strict = await adtraceIn(["inspect", SAMPLES + file, "--strict"]);
     expect([strict.code, strict.stderr]).toEqual([2, `adtrace: error: ${SAMPLES}${file}:record 1: span 0000000000000002 has no startTimeUnixNano (--strict)\n`]);
     // Given the times it lacks, the span is read: hex ids, kind 2 (SERVER), status code 2 (ERROR).
     const timed = join(mkdtempSync(join(tmpdir(), "adtrace-samples-")), "apiv3-timed.json");
@@ -133,7 +134,7 @@ describe("real exports (fixtures/external)", () => {
   });
 
   it("Zipkin simple-db: five spans of a 64-bit trace, one root and four database calls under it", async () => {
-    expect(inspect("zipkin-simple-db-p6.json")).toEqual({
+    expect(await inspect("zipkin-simple-db-p6.json")).toEqual({
       spans: 5, traces: 1, roots: 1, orphans: 0, services: 1, names: 3, duplicates: 0, skipped: 0,
       start: "2018-11-06T06:25:37.291342Z", end: "2018-11-06T06:25:37.543358Z",
     });
@@ -148,7 +149,7 @@ describe("real exports (fixtures/external)", () => {
   });
 
   it("Zipkin yelp: 16 spans, three shared client/server pairs split, one root, no orphans", async () => {
-    expect(inspect("zipkin-yelp.json")).toEqual({
+    expect(await inspect("zipkin-yelp.json")).toEqual({
       spans: 16, traces: 1, roots: 1, orphans: 0, services: 6, names: 12, duplicates: 0, skipped: 0,
       start: "2019-10-24T05:52:55.237354Z", end: "2019-10-24T05:52:55.369202Z",
     });

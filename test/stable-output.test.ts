@@ -34,6 +34,7 @@ import { costCriticalPath } from "../src/core/path-cost.js";
 import { traceWaterfall } from "../src/core/trace.js";
 import { criticalPathView, traceView } from "../src/output/path-views.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { startPostgres, type PgServer } from "./helpers/postgres.js";
 
 const REPEATS = 10;
@@ -172,25 +173,25 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
     }
   }, 120_000);
 
-  it("the CLI writes those same bytes (one child process per command, on 4 threads)", () => {
+  it("the CLI's program writes those same bytes (in-process, on 4 threads)", async () => {
     const env = { ADTRACE_THREADS: "4" };
-    const cli = (args: string[]) => {
-      const r = adtrace([...args, "-q"], { cwd: dir, env });
+    const cli = async (args: string[]) => {
+      const r = await adtraceIn([...args, "-q"], { cwd: dir, env });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       return r.stdout;
     };
-    expect(cli(["cost", "breakdown", "--db", SAMPLED_DB, "--by", "stage,attr:user_locale", "--format", "csv"])).toBe(reference["breakdown-locale.csv"]);
-    expect(cli(["cost", "queries", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["queries.json"]);
-    expect(cli(["cost", "flags", "--db", SAMPLED_DB, "--format", "md"])).toBe(reference["flags.md"]);
-    expect(cli(["savings", "--db", SAMPLED_DB, "--suggest", "--format", "csv"])).toBe(reference["savings.csv"]);
-    expect(cli(["inspect", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["inspect.json"]);
-    expect(cli(["cost", "critical-path", "--db", SAMPLED_DB, "--format", "csv"])).toBe(reference["critical-path.csv"]);
-    expect(cli(["trace", "--pick", "median", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["trace.json"]);
-    const r = adtrace(["diff", BASE_DB, SAMPLED_DB, "--max-stage-increase", "10%", "--format", "md", "-q"], { cwd: dir, env });
+    expect(await cli(["cost", "breakdown", "--db", SAMPLED_DB, "--by", "stage,attr:user_locale", "--format", "csv"])).toBe(reference["breakdown-locale.csv"]);
+    expect(await cli(["cost", "queries", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["queries.json"]);
+    expect(await cli(["cost", "flags", "--db", SAMPLED_DB, "--format", "md"])).toBe(reference["flags.md"]);
+    expect(await cli(["savings", "--db", SAMPLED_DB, "--suggest", "--format", "csv"])).toBe(reference["savings.csv"]);
+    expect(await cli(["inspect", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["inspect.json"]);
+    expect(await cli(["cost", "critical-path", "--db", SAMPLED_DB, "--format", "csv"])).toBe(reference["critical-path.csv"]);
+    expect(await cli(["trace", "--pick", "median", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["trace.json"]);
+    const r = await adtraceIn(["diff", BASE_DB, SAMPLED_DB, "--max-stage-increase", "10%", "--format", "md", "-q"], { cwd: dir, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(reference["diff.md"]);
-    cli(["report", "--db", SAMPLED_DB, "--out-dir", path("report"), "--no-timestamp"]);
+    await cli(["report", "--db", SAMPLED_DB, "--out-dir", path("report"), "--no-timestamp"]);
     const files = readdirSync(path("report")).sort();
     expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
     for (const file of files) expect(readFileSync(join(path("report"), file), "utf8"), file).toBe(reference[`report/${file}`]);

@@ -10,6 +10,7 @@ import { Db } from "../src/core/db.js";
 import { loadInputs, type LoadResult } from "../src/ingest/load.js";
 import { InputError } from "../src/errors.js";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-units-"));
 const T = "0123456789abcdef0123456789abcdef";
@@ -108,10 +109,10 @@ describe("Zipkin and Jaeger (µs): a start in ms scales the duration too", () =>
     expect(r.spans).toEqual({ [S2]: [START_NS, MS_250] });
     expect(r.load.skippedExamples).toEqual([expect.stringMatching(new RegExp(`^${path}:record 1: span ${S1}: start time 1714564801500000000 \\(read as µs\\)`))]);
     // The CLI: exit 0, the skip named on stderr; --strict: exit 2, one line, the database not created.
-    const cli = adtrace(["load", path, "--db", join(dir, "zipkin-ns.duckdb")]);
+    const cli = await adtraceIn(["load", path, "--db", join(dir, "zipkin-ns.duckdb")]);
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stderr).toContain(`adtrace: skipped: ${path}:record 1: span ${S1}`);
-    const strict = adtrace(["load", path, "--db", join(dir, "strict.duckdb"), "--strict"]);
+    const strict = await adtraceIn(["load", path, "--db", join(dir, "strict.duckdb"), "--strict"]);
     expect(strict.code).toBe(2);
     expect(strict.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^adtrace: error: ${path}:record 1: `))]);
     expect(existsSync(join(dir, "strict.duckdb"))).toBe(false);
@@ -170,12 +171,12 @@ describe("flat tables: units settled once per table, from the data, with a warni
     expect(r.load.skipped).toBe(2);
   });
 
-  it("load and inspect show the warnings on stderr", () => {
+  it("load and inspect show the warnings on stderr", async () => {
     const path = file("warned.csv", `trace_id,span_id,name,start_time,duration_ms\n${T},${S1},n,1714564801500,250\n`);
-    const loaded = adtrace(["load", path, "--db", join(dir, "warned.duckdb")]);
+    const loaded = await adtraceIn(["load", path, "--db", join(dir, "warned.duckdb")]);
     expect(loaded.code, loaded.stderr).toBe(0);
     expect(loaded.stderr).toMatch(/^adtrace: warning: .*warned\.csv: column 'start_time' names no unit/m);
-    const inspected = adtrace(["inspect", path, "--format", "json"]);
+    const inspected = await adtraceIn(["inspect", path, "--format", "json"]);
     expect(JSON.parse(inspected.stdout).start).toBe("2024-05-01T12:00:01.500000Z");
     expect(inspected.stderr).toMatch(/warning: .*column 'start_time' names no unit/);
   });

@@ -25,6 +25,12 @@ export function runInterruptCleanups(): void {
   cleanups.clear();
 }
 
+/** A new run starts with no clean-ups and no commit begun (src/index.ts `run`, which tests call more than once in one process). */
+export function resetInterruptState(): void {
+  cleanups.clear();
+  commitBegun = false;
+}
+
 /** Called just before a database file's COMMIT: from here on a signal no longer ends the run. */
 export function beginCommit(): void {
   commitBegun = true;

@@ -3,12 +3,15 @@
 // which the test workers and every CLI they start inherit), removed when the run ends, so the
 // files tests write and the runs they kill on purpose leave nothing behind.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export default function setup(): () => void {
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  // scripts/mutate-sql.mjs builds once and runs the tests once per mutation: it skips the build.
+  if (process.env.ADTRACE_TEST_SKIP_BUILD !== "1" || !existsSync("dist/index.js")) {
+    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"], { stdio: "inherit" });
+  }
   const dir = mkdtempSync(join(tmpdir(), "adtrace-tests-"));
   // Like /tmp: the PostgreSQL and permission tests run programs as user nobody inside it.
   chmodSync(dir, 0o1777);
