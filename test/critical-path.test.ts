@@ -16,6 +16,7 @@ import { suggestedScenario } from "../src/core/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 import { EVENTS, STAGE_TOTAL, TOTAL, relative } from "./helpers/hand.js";
 
@@ -210,7 +211,7 @@ function readJaeger(path: string): Map<string, JaegerSpan[]> {
 }
 
 describe("against Jaeger UI's critical path", () => {
-  it("the real Jaeger exports in fixtures/external: the same per-span critical time where Jaeger takes a span's top as the root", () => {
+  it("the real Jaeger exports in fixtures/external: the same per-span critical time where Jaeger takes a span's top as the root", async () => {
     // Both exports hold sub-trees whose parent is not in the file. Jaeger UI walks them from that
     // top; adtrace excludes orphan sub-trees (the issue's rule), so the walk is compared on the
     // same spans with the top's missing parent cut, and the CLI is checked to exclude them.
@@ -227,7 +228,7 @@ describe("against Jaeger UI's critical path", () => {
     // the child's 32,782 and the parent's 267,037 − 32,782 = 234,255.
     const anon = jaegerCriticalPath([...readJaeger("fixtures/external/jaeger-anonymizer-trace_success.json").values()][0]!);
     expect(Object.fromEntries(anon)).toEqual({ "7606ddfe69932d34": 234_255, "7bd66f09ba90ea3d": 32_782 });
-    const cli = adtrace(["trace", "--pick", "slowest", "fixtures/external/jaeger-anonymizer-trace_success.json", "--format", "json"]);
+    const cli = await adtraceIn(["trace", "--pick", "slowest", "fixtures/external/jaeger-anonymizer-trace_success.json", "--format", "json"]);
     expect(cli.code).toBe(0);
     const doc = JSON.parse(cli.stdout);
     expect([doc.orphan_spans, doc.path_ms, doc.spans.filter((s: { critical: boolean }) => s.critical).length]).toEqual([2, null, 0]);
@@ -282,8 +283,8 @@ describe("cost critical-path on the fixture, worked by hand", () => {
   });
 
   for (const args of [[`${FIXTURE}/otlp.jsonl`], [`${FIXTURE}/zipkin.json`], [`${FIXTURE}/spans.parquet`]]) {
-    it(`every column of every stage, from ${args[0]}`, () => {
-      const r = adtrace(["cost", "critical-path", ...args, "--format", "json"]);
+    it(`every column of every stage, from ${args[0]}`, async () => {
+      const r = await adtraceIn(["cost", "critical-path", ...args, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       const doc = JSON.parse(r.stdout);
       const stages = Object.keys(events[0]!);
@@ -305,10 +306,10 @@ describe("cost critical-path on the fixture, worked by hand", () => {
     });
   }
 
-  it("the same from a loaded --db, as CSV with the issue's columns", () => {
+  it("the same from a loaded --db, as CSV with the issue's columns", async () => {
     const db = `${writeTemp("x", "").replace(/x$/, "")}cp.duckdb`;
-    expect(adtrace(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "-q"]).code).toBe(0);
-    const r = adtrace(["cost", "critical-path", "--db", db, "--format", "csv"]);
+    expect((await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "-q"])).code).toBe(0);
+    const r = await adtraceIn(["cost", "critical-path", "--db", db, "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     const [header, ...lines] = r.stdout.trim().split("\r\n");
     expect(header).toBe("stage,events,on_path_share,critical_p50_ms,critical_p95_ms,share_of_e2e,cost_share,quadrant");
@@ -317,14 +318,14 @@ describe("cost critical-path on the fixture, worked by hand", () => {
     expect(Number(auction[5])).toBeCloseTo(values.reduce((a, b) => a + b, 0) / allPath, 11);
     expect(auction[7]).toBe("cheap+critical");
     // adtrace trace on the database: event 40's 11 spans, its path 49.2 ms.
-    const trace = adtrace(["trace", "000000000000000000000000ad000028", "--db", db, "--format", "json"]);
+    const trace = await adtraceIn(["trace", "000000000000000000000000ad000028", "--db", db, "--format", "json"]);
     expect(trace.code, trace.stderr).toBe(0);
     const doc = JSON.parse(trace.stdout);
     expect([doc.spans.length, doc.path_ms]).toEqual([11, 49.2]);
   });
 
-  it("--costly-share and --critical-share move the quadrants", () => {
-    const r = adtrace(["cost", "critical-path", `${FIXTURE}/otlp.jsonl`, "--format", "json", "--costly-share", "40%", "--critical-share", "1"]);
+  it("--costly-share and --critical-share move the quadrants", async () => {
+    const r = await adtraceIn(["cost", "critical-path", `${FIXTURE}/otlp.jsonl`, "--format", "json", "--costly-share", "40%", "--critical-share", "1"]);
     const q = Object.fromEntries(JSON.parse(r.stdout).groups.map((g: { stage: string; quadrant: string }) => [g.stage, g.quadrant]));
     // Only aggregation carries ≥ 40% of cost (43.7%); every stage but profiling is on the path in 100%.
     expect(q).toMatchObject({ aggregation: "costly+critical", tracking: "cheap+critical", profiling: "cheap+off-path" });
@@ -332,13 +333,13 @@ describe("cost critical-path on the fixture, worked by hand", () => {
 });
 
 describe("adtrace trace", () => {
-  it("--pick slowest, costliest and median choose the events the fixture's formulas say", () => {
+  it("--pick slowest, costliest and median choose the events the fixture's formulas say", async () => {
     // Slowest: event 13 (auction 40 ms slower). Costliest: event 40 (two Snowflake lookups and two
     // BigQuery aggregates). Median by end-to-end time: the 20th of 40 by root duration, then id.
     const order = root().map((ns, i) => ({ ns, t: i + 1 })).sort((a, b) => a.ns - b.ns || a.t - b.t);
     const id = (t: number) => `000000000000000000000000ad${t.toString(16).padStart(6, "0")}`;
     for (const [pick, t] of [["slowest", 13], ["costliest", 40], ["median", order[19]!.t]] as const) {
-      const r = adtrace(["trace", "--pick", pick, `${FIXTURE}/otlp.jsonl`, "--format", "json"]);
+      const r = await adtraceIn(["trace", "--pick", pick, `${FIXTURE}/otlp.jsonl`, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).trace_id, pick).toBe(id(t));
     }
@@ -347,8 +348,8 @@ describe("adtrace trace", () => {
     }
   });
 
-  it("CSV: the issue's columns, one row per span; critical_ms adds up to the path", () => {
-    const r = adtrace(["trace", "000000000000000000000000ad000028", `${FIXTURE}/otlp.jsonl`, "--format", "csv"]);
+  it("CSV: the issue's columns, one row per span; critical_ms adds up to the path", async () => {
+    const r = await adtraceIn(["trace", "000000000000000000000000ad000028", `${FIXTURE}/otlp.jsonl`, "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     const [header, ...lines] = r.stdout.trim().split("\r\n");
     expect(header).toBe("span_id,parent_span_id,depth,name,service,stage,start_offset_ms,duration_ms,self_ms,cost_usd,critical,critical_ms");
@@ -360,9 +361,9 @@ describe("adtrace trace", () => {
     expect([profiling[2], profiling[10], profiling[11]]).toEqual(["1", "false", "0"]);
   });
 
-  it("the table fits the terminal's width, marks critical spans in a column and indents by depth", () => {
+  it("the table fits the terminal's width, marks critical spans in a column and indents by depth", async () => {
     for (const columns of [80, 160]) {
-      const r = adtrace(["trace", "--pick", "slowest", `${FIXTURE}/otlp.jsonl`, "--format", "table"], { env: { COLUMNS: String(columns) } });
+      const r = await adtraceIn(["trace", "--pick", "slowest", `${FIXTURE}/otlp.jsonl`, "--format", "table"], { env: { COLUMNS: String(columns) } });
       expect(r.code).toBe(0);
       const lines = r.stdout.split("\n");
       for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(columns);
@@ -446,10 +447,10 @@ describe("sampled data: every figure weighted by the event weight", () => {
     });
   });
 
-  it("on the CLI from a file, and raw under --unweighted", () => {
+  it("on the CLI from a file, and raw under --unweighted", async () => {
     const file = writeTemp("sampled.json", otlpDocument(spans));
-    const weighted = JSON.parse(adtrace(["cost", "critical-path", file, "--format", "json"]).stdout);
-    const raw = JSON.parse(adtrace(["cost", "critical-path", file, "--format", "json", "--unweighted"]).stdout);
+    const weighted = JSON.parse((await adtraceIn(["cost", "critical-path", file, "--format", "json"])).stdout);
+    const raw = JSON.parse((await adtraceIn(["cost", "critical-path", file, "--format", "json", "--unweighted"])).stdout);
     const stage = (doc: { groups: { stage: string }[] }, s: string) => doc.groups.find((g) => g.stage === s) as unknown as { on_path_share: number; share_of_e2e: number };
     expect([stage(weighted, "tracking").on_path_share, stage(weighted, "tracking").share_of_e2e]).toEqual([0.8, 0.8]);
     expect([stage(raw, "tracking").on_path_share, stage(raw, "tracking").share_of_e2e]).toEqual([0.5, 0.5]);
@@ -485,11 +486,11 @@ describe("traces the path cannot walk, and hostile names", () => {
     });
   });
 
-  it("trace's CSV guards names a spreadsheet would run", () => {
+  it("trace's CSV guards names a spreadsheet would run", async () => {
     const file = writeTemp("formula.json", otlpDocument([
       { trace: traceId(1), id: spanId(1), name: "=HYPERLINK(\"x\")", service: "@svc", startMs: 0, durationMs: 10 },
     ]));
-    const r = adtrace(["trace", traceId(1), file, "--format", "csv"]);
+    const r = await adtraceIn(["trace", traceId(1), file, "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     const row = r.stdout.split("\r\n")[1]!;
     expect(row).toContain(`"'=HYPERLINK(""x"")",'@svc,`);
@@ -523,7 +524,7 @@ describe("cost flags and savings read the critical path", () => {
       expect([f.tracking!.lever, f.tracking!.on_critical_path_share, f.tracking!.off_critical_path]).toEqual(["cache", 0, true]);
       expect([f.aggregation!.on_critical_path_share, f.aggregation!.off_critical_path]).toEqual([1, false]);
     });
-    const r = adtrace(["cost", "flags", writeTemp("flags.json", otlpDocument(spans)), "--format", "table"]);
+    const r = await adtraceIn(["cost", "flags", writeTemp("flags.json", otlpDocument(spans)), "--format", "table"]);
     expect(r.stdout.replace(/\s+/g, " ")).toContain("tracking is off the critical path (on it in 0.0% of its events): caching it will not change p95");
     expect(r.stdout).not.toContain("aggregation is off the critical path");
   });
