@@ -37,7 +37,10 @@ Examples:
         result: await traceWaterfall(a.db, { traceId, pick }, a.label),
         label: a.label,
       }));
-      const width = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || undefined;
-      print(traceView(result, { label, width }), options);
+      // The table fits the terminal (else COLUMNS, else 100 columns); Markdown shows every column.
+      const { defaultFormat, parseFormat } = await import("../output/format.js");
+      const format = parseFormat(options.format) ?? defaultFormat(process.stdout.isTTY, options.out);
+      const columns = (process.stdout.isTTY ? process.stdout.columns : undefined) ?? (Number(process.env.COLUMNS) || 100);
+      print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
     });
 }

@@ -72,6 +72,7 @@ const MIN_BAR = 24;
  * critical path, ░ off it) as wide as the terminal leaves after the other columns.
  */
 export function traceView(result: TraceResult, meta: { label: string; width?: number }): TableResult {
+  // Fitted to a terminal (a table): meta.width. Otherwise (Markdown) every column, bars of 40.
   const width = Math.max(60, meta.width ?? 100);
   const rows = result.spans.map((s) => ({
     ...s,
@@ -100,8 +101,8 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
   const widthOf = (c: Column) => Math.max(displayWidth(c.title ?? c.key), ...rows.map((r) => displayWidth(humanCell(c, (r as Record<string, unknown>)[c.key], false))));
   let others = columns.filter((c) => !c.machineOnly && c.key !== "timeline");
   const room = () => width - others.reduce((sum, c) => sum + widthOf(c), 0) - 2 * others.length;
-  for (const key of ["service", "stage"]) if (room() < MIN_BAR) others = others.filter((c) => c.key !== key);
-  const barWidth = Math.max(10, room());
+  if (meta.width !== undefined) for (const key of ["service", "stage"]) if (room() < MIN_BAR) others = others.filter((c) => c.key !== key);
+  const barWidth = meta.width !== undefined ? Math.max(10, room()) : 40;
   // What gave way stays in CSV and JSON.
   const shown = columns.map((c) => (c.machineOnly || c.key === "timeline" || others.includes(c) ? c : { ...c, machineOnly: true as const }));
   const span = result.e2e_ms > 0 ? result.e2e_ms : 1;
@@ -123,7 +124,7 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
     columns: shown,
     rows: withBars,
     notes,
-    width,
+    ...(meta.width !== undefined ? { width } : {}),
     json: {
       trace_id: result.trace_id,
       pick: result.pick,
