@@ -12,6 +12,7 @@ import { registerSavings } from "./commands/savings.js";
 import { registerReport } from "./commands/report.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerGenerate } from "./commands/generate.js";
+import { registerSampling } from "./commands/sampling.js";
 import { checkOutFile, collect } from "./commands/shared.js";
 import { messageLine } from "./output/text.js";
 
@@ -64,6 +65,7 @@ write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM
   registerSavings(program);
   registerReport(program);
   registerDiff(program);
+  registerSampling(program);
   registerGenerate(program);
   registerInit(program);
   return program;
