@@ -21,7 +21,7 @@ event of weight w would weigh w/r). For each rate, over one window of --events-p
   cost per event   95% relative error 1.96·√Var ÷ R, with Var the ratio estimator's variance
                    under Poisson thinning at r, from this data's own per-event costs
   each --by group  the same for its cost per event (the worst is shown)
-  end-to-end p95   400 resamples with a fixed seed, each event traced Binomial(M, r/w) times;
+  end-to-end p95   1,000 resamples with a fixed seed, each event traced Binomial(M, r/w) times;
                    the 95th percentile of the p95's relative error
   tracing $/day    spans/day × bytes per span × tracing.usd_per_gb
                    + spans/day ÷ 1e6 × tracing.usd_per_million_spans (config; bytes per span
