@@ -11,6 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../src/core/random.js";
+import { configDigest, defaultConfig, parseConfig } from "../src/model/config.js";
+import { DEFAULT_TRACING } from "../src/model/defaults.js";
+import { STARTER_CONFIG } from "../src/model/starter.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 
 const EVENTS = 20_000;
@@ -128,7 +131,6 @@ function expectMatch(what: string, advised: number | null, measured: number): vo
   }
   expect(advised, what).not.toBeNull();
   const ratio = advised! / measured;
-  console.log("RATIO", what, ratio.toFixed(3));
   expect(ratio, `${what}: advised ${advised} against measured ${measured}`).toBeGreaterThanOrEqual(1 - TOLERANCE);
   expect(ratio, `${what}: advised ${advised} against measured ${measured}`).toBeLessThanOrEqual(1 + TOLERANCE);
 }
@@ -230,6 +232,45 @@ describe("sampling advise against reality", () => {
   });
 });
 
+describe("sampling advise: the tracing bill's config", () => {
+  it("documents its defaults in the starter config, and they price no span: the config digest ignores them", () => {
+    expect(parseConfig(STARTER_CONFIG, "starter.yaml").tracing).toEqual(DEFAULT_TRACING);
+    expect(DEFAULT_TRACING).toEqual({ usd_per_gb: 0.1, usd_per_million_spans: 1.7 });
+    const priced = parseConfig("tracing:\n  usd_per_gb: 0.5\n  usd_per_million_spans: 0\n  bytes_per_span: 900\n", "t.yaml");
+    expect(priced.tracing).toEqual({ usd_per_gb: 0.5, usd_per_million_spans: 0, bytes_per_span: 900 });
+    const { tracing: _dropped, ...withoutTracing } = defaultConfig();
+    expect(configDigest(priced)).toBe(configDigest(withoutTracing as ReturnType<typeof defaultConfig>));
+    // A change to the cost model still changes it.
+    expect(configDigest(parseConfig("events_per_day: 5M\n", "e.yaml"))).not.toBe(configDigest(priced));
+    expect(() => parseConfig("tracing:\n  bytes_per_span: 0\n", "b.yaml")).toThrow(/b\.yaml:2: tracing\.bytes_per_span: expected a number > 0/);
+    expect(() => parseConfig("tracing:\n  usd_per_tb: 1\n", "u.yaml")).toThrow(/unknown key 'tracing\.usd_per_tb'/);
+  });
+
+  it("measures bytes per span from the spans' fields and attributes, as this test adds them up from the file", () => {
+    const kinds = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
+    let bytes = 0;
+    let spans = 0;
+    for (const line of readFileSync(full, "utf8").split("\n").filter(Boolean).slice(0, 2000)) {
+      const doc = JSON.parse(line) as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue: string } }[] }; scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; status: { code?: number }; attributes: { key: string; value: { stringValue: string } }[] }[] }[] }[] };
+      for (const rs of doc.resourceSpans) {
+        const resource = rs.resource.attributes.reduce((n, a) => n + a.key.length + a.value.stringValue.length, 0);
+        const service = rs.resource.attributes.find((a) => a.key === "service.name")!.value.stringValue;
+        for (const span of rs.scopeSpans.flatMap((x) => x.spans)) {
+          const status = span.status.code === 2 ? "ERROR" : span.status.code === 1 ? "OK" : "UNSET";
+          bytes += 16 + span.traceId.length + span.spanId.length + (span.parentSpanId?.length ?? 0) + span.name.length + service.length
+            + kinds[span.kind]!.length + status.length + resource + span.attributes.reduce((n, a) => n + a.key.length + a.value.stringValue.length, 0);
+          spans++;
+        }
+      }
+    }
+    const head = join(dir, "head.jsonl");
+    writeFileSync(head, readFileSync(full, "utf8").split("\n").filter(Boolean).slice(0, 2000).join("\n") + "\n");
+    const advice = advise([head, "--events-per-day", "1M"]);
+    expect(advice.spans_per_event).toBeCloseTo(spans / 2000, 9);
+    expect(advice.bytes_per_span).toBeCloseTo(bytes / spans, 6);
+  });
+});
+
 describe("sampling advise: bad input", () => {
   const bad: [string, string[], RegExp][] = [
     ["a rate above 1", ["--rates", "1.5,0.1"], /--rates: each rate must be in \(0, 1\].*'1\.5'/],
@@ -274,7 +315,7 @@ describe("sampling advise: same input, same bytes", () => {
     expect(adtrace(["generate", "--events", "3000", "--seed", "3", "--sample-rate", "0.3", "--out", sampled, "-q"]).code).toBe(0);
     for (const format of ["csv", "json", "md"]) {
       const outputs = new Set<string>();
-      for (const threads of ["1", "4", "1", "4"]) {
+      for (const threads of ["1", "4", "4"]) {
         const run = adtrace(["sampling", "advise", sampled, "--events-per-day", "50M", "--window", "1h", "--format", format, "-q"], { env: { ADTRACE_THREADS: threads } });
         expect(run.code, run.stderr).toBe(0);
         outputs.add(run.stdout);
