@@ -219,8 +219,8 @@ export async function advise(db: Db, label: string, options: AdviseOptions): Pro
     latency_events: latency.events,
     resamples,
     method: {
-      cost: "linearised variance of the ratio Σw·c/Σw under Poisson thinning at rate r composed with the weights: 1.96·√((A/r − B)/(N_window·Σw)) ÷ R",
-      p95: `${resamples} resamples (fixed seed per rate) of ${latency.events} events, each traced Binomial(M, r/w) times; 95th percentile of |p95 − p95 now| ÷ p95 now`,
+      cost: "the ratio Σw·c ÷ Σw's linearised variance under Poisson thinning at rate r, composed with the weights: 1.96·√((A/r − B) ÷ (N_window·Σw)) ÷ R",
+      p95: `${resamples.toLocaleString("en-US")} resamples (a fixed seed per rate) of ${latency.events.toLocaleString("en-US")} events, each traced Binomial(M, r/w) times, on the durations smoothed between neighbours; the 95th percentile of |p95 − p95 now| ÷ p95 now`,
     },
     weights: await weightSummary(db),
     pricing: await pricingSummary(db),

@@ -28,7 +28,8 @@ export function adviseView(result: AdviseResult, meta: { label: string }): Table
   const columns: Column[] = [
     { key: "rate_label", title: "rate", kind: "text", humanOnly: true, align: "right" },
     { key: "rate", kind: "number", machineOnly: true },
-    { key: "events_per_window", title: `events/${result.window === "1h" ? "hour" : "day"}`, kind: "number" },
+    { key: "events_per_window", kind: "number", machineOnly: true },
+    { key: "events_shown", title: `events/${result.window === "1h" ? "hour" : "day"}`, kind: "int", humanOnly: true },
     { key: "cost_label", title: "$/event ±95%", kind: "text", humanOnly: true, align: "right" },
     { key: "cost_per_event_rel_err95", kind: "number", machineOnly: true },
     { key: "p95_label", title: "p95 ±95%", kind: "text", humanOnly: true, align: "right" },
@@ -43,6 +44,7 @@ export function adviseView(result: AdviseResult, meta: { label: string }): Table
   const rows = result.rows.map((r) => ({
     ...r,
     rate_label: rateLabel(r.rate),
+    events_shown: Math.round(r.events_per_window),
     cost_label: errorLabel(r.cost_per_event_rel_err95),
     p95_label: errorLabel(r.p95_rel_err95),
     worst_label: errorLabel(r.worst_stage_rel_err95),
@@ -51,12 +53,12 @@ export function adviseView(result: AdviseResult, meta: { label: string }): Table
   const windowWord = result.window === "1h" ? "an hour" : "a day";
   const heading = [
     `Sampling advice — ${meta.label}${rawLabel(result.weights)}`,
-    `${formatCount(result.stored_events)} events stored (~${formatCount(result.estimated_events)} counted with their weights), ${formatUsd(result.cost_per_event_usd)} per event, end-to-end p95 ${formatMs(result.e2e_p95_ms)}. At ${formatCount(result.events_per_day)} events/day, ${windowWord} holds ${formatCount(result.events_per_window_now)} events as traced now; each rate keeps that share of them.`,
+    `${formatCount(result.stored_events)} events stored (~${formatCount(result.estimated_events)} counted with their weights), ${formatUsd(result.cost_per_event_usd)} per event, end-to-end p95 ${formatMs(result.e2e_p95_ms)}. At ${formatCount(result.events_per_day)} events/day, ${windowWord} holds ${formatCount(Math.round(result.events_per_window_now))} events as traced now; each rate keeps that share of them.`,
     `Worst error down the ladder (${rateLabel(result.rows[0]!.rate)} → ${rateLabel(result.rows[result.rows.length - 1]!.rate)}): ${sparkline(result.rows.map((r) => worstError(r)))}`,
     recommendation(result),
   ];
   const notes = [
-    `Errors are 95% relative errors over ${windowWord} of traffic: cost per event ${result.method.cost}; p95 ${result.method.p95}. A rate is "yes" when cost per event, every ${result.by}'s cost per event and p95 all stay within ±${formatShare(result.target_error, 2)}, and ${windowWord} holds at least 30 events at that rate.`,
+    `Errors are 95% relative errors over ${windowWord} of traffic. Cost per event: ${result.method.cost}. p95: ${result.method.p95}. A rate is "yes" when cost per event, every ${result.by}'s cost per event and p95 all stay within ±${formatShare(result.target_error, 2)}, and ${windowWord} holds at least 30 events at that rate.`,
     `Tracing bill: ${formatCount(Number(result.spans_per_event.toPrecision(6)))} spans per event × ${formatBytes(Math.round(result.bytes_per_span))} per span (${result.bytes_per_span_source === "config" ? "tracing.bytes_per_span" : "measured: fields, attribute keys and values"}) × $${result.usd_per_gb}/GB + $${result.usd_per_million_spans} per million spans (config tracing.*).`,
     ...pricingNotes(result.pricing),
     ...weightNotes(result.weights),
