@@ -7,7 +7,9 @@
 //      SQL run directly on DuckDB in one process.
 //   3. Scaling: breakdown at 1M, 3M and 10M spans.
 //   4. Start-up: `adtrace --help` against `node -e 0`.
-// Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1.
+//   5. `sampling advise` against `cost breakdown` on the same database of BENCH_SPANS spans.
+// Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
+// BENCH_ONLY=advise (only part 5: its section of BENCHMARKS.md is rewritten, the rest kept).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -51,7 +53,7 @@ function measure(cmd, args, options = {}) {
       clearInterval(poll);
       const wall = seconds(performance.now() - start);
       if (code !== 0) reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${stderr.slice(-500)}`));
-      else resolvePromise({ wall, rssMb: peak });
+      else resolvePromise({ wall, rssMb: peak, stderr });
     });
   });
 }
@@ -90,6 +92,64 @@ async function replicated(k) {
     db.close();
   }
   return out;
+}
+
+// ------------------------------------------------------------------ 5. sampling advise
+/** `sampling advise` and `cost breakdown` on one database of the base spans, alternated, best of two each. */
+async function adviseBench() {
+  const db = join(DIR, `spans-${SPANS}.duckdb`);
+  if (!existsSync(db)) {
+    log("loading the base spans into a database…");
+    adtraceSync(["load", baseParquet, "--db", db, "-q", "--format", "csv"]);
+  }
+  // Wall time on a shared machine moves with the other work on it; CPU seconds (user + system,
+  // from /usr/bin/time) much less, so both are kept: the best of three alternating runs each.
+  const timed = async (args) => {
+    const run = await measure("/usr/bin/time", ["-f", "adtrace-cpu %U %S %M", process.execPath, BIN, ...args]);
+    const [, user, system, kb] = /adtrace-cpu (\S+) (\S+) (\S+)/.exec(run.stderr) ?? [];
+    return { wall: run.wall, cpu: Number(user) + Number(system), rssMb: Number(kb) / 1024 };
+  };
+  const best = { advise: { wall: Infinity, cpu: Infinity, rssMb: 0 }, breakdown: { wall: Infinity, cpu: Infinity, rssMb: 0 } };
+  for (let round = 0; round < 3; round++) {
+    log(`sampling advise and cost breakdown (round ${round + 1} of 3)…`);
+    for (const [name, args] of [["advise", ["sampling", "advise", "--db", db, "--format", "csv"]], ["breakdown", ["cost", "breakdown", "--db", db, "--format", "csv"]]]) {
+      const r = await timed(args);
+      best[name] = { wall: Math.min(best[name].wall, r.wall), cpu: Math.min(best[name].cpu, r.cpu), rssMb: Math.max(best[name].rssMb, r.rssMb) };
+    }
+  }
+  return { spans: Number(JSON.parse(adtraceSync(["inspect", "--db", db, "--format", "json"]).stdout).spans), ...best };
+}
+
+function adviseSection(r) {
+  return [
+    `## sampling advise over ${r.spans.toLocaleString("en-US")} spans`,
+    "",
+    "| command (on a loaded database) | wall seconds | CPU seconds | peak RSS MB |",
+    "|---|---:|---:|---:|",
+    `| \`sampling advise\` (5 rates, 1,000 p95 resamples each over 20,000 events) | ${r.advise.wall.toFixed(2)} | ${r.advise.cpu.toFixed(2)} | ${r.advise.rssMb.toFixed(0)} |`,
+    `| \`cost breakdown\` | ${r.breakdown.wall.toFixed(2)} | ${r.breakdown.cpu.toFixed(2)} | ${r.breakdown.rssMb.toFixed(0)} |`,
+    "",
+    `Ratio ${(r.advise.wall / r.breakdown.wall).toFixed(2)}× the breakdown's wall time, ${(r.advise.cpu / r.breakdown.cpu).toFixed(2)}× its CPU time: the best of three alternating runs each, in the same bench run (\`BENCH_ONLY=advise npm run bench\` runs this part alone). Both pay for the cost model; advise adds the variance sums (queries/advise.sql), the bytes per span and the p95 resampling.`,
+    "",
+  ];
+}
+
+const machineLine = () => `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
+
+if (process.env.BENCH_ONLY === "advise") {
+  const r = await adviseBench();
+  const section = [...adviseSection(r).slice(0, -2), `${adviseSection(r).at(-2)} Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}.`, ""];
+  const file = join(ROOT, "BENCHMARKS.md");
+  const text = readFileSync(file, "utf8");
+  const start = text.indexOf("## sampling advise");
+  const next = start < 0 ? -1 : text.indexOf("\n## ", start + 1);
+  const notes = text.indexOf("## Notes");
+  const updated = start >= 0
+    ? text.slice(0, start) + section.join("\n") + (next < 0 ? "" : text.slice(next + 1))
+    : notes >= 0 ? text.slice(0, notes) + section.join("\n") + "\n" + text.slice(notes) : text + "\n" + section.join("\n");
+  writeFileSync(file, updated);
+  console.log(section.join("\n"));
+  process.exit(0);
 }
 
 const results = { ingest: {}, breakdown: {}, scaling: [], startup: {} };
@@ -195,6 +255,7 @@ async function best(cmd, args, n = 5) {
   return min;
 }
 results.startup = { help: await best(process.execPath, [BIN, "--help"]), node: await best(process.execPath, ["-e", "0"]) };
+results.advise = await adviseBench();
 
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
@@ -239,6 +300,7 @@ const lines = [
   "",
   `\`adtrace --help\`: ${f(results.startup.help, 3)} s; \`node -e 0\`: ${f(results.startup.node, 3)} s (best of 5). DuckDB is not loaded for --help.`,
   "",
+  ...adviseSection(results.advise),
 ];
 const notesFile = join(ROOT, "scripts/bench-notes.md");
 if (existsSync(notesFile)) lines.push(readFileSync(notesFile, "utf8").trim(), "");
