@@ -255,6 +255,8 @@ async function latencySample(db: Db, limit: number) {
     p95Ms: now,
     relErr95(rate: number, windowEvents: number, resamples: number): number | null {
       if (!rows.length) return null;
+      // Every event of the window traced (rate 1 of unsampled data): the p95 is the window's own.
+      if (weights.every((w) => rate / w >= 1)) return 0;
       // The window's population: stored event i stands for M_i = w_i·N_W/Σw events, each traced
       // with probability r/w_i and then weighing w_i/r.
       const perWeight = windowEvents / sampleWeight;
