@@ -8,9 +8,10 @@
 //   3. Scaling: breakdown at 1M, 3M and 10M spans.
 //   4. Start-up: `adtrace --help` against `node -e 0`.
 //   5. `cost critical-path` against `cost breakdown` over the same ~1M spans, Parquet and database.
+//   6. `sampling advise` against `cost breakdown` on the same database of BENCH_SPANS spans.
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path (a comma list: only those parts run, and
-// only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise (a comma list: only those parts
+// run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -56,7 +57,7 @@ function measure(cmd, args, options = {}) {
       clearInterval(poll);
       const wall = seconds(performance.now() - start);
       if (code !== 0) reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${stderr.slice(-500)}`));
-      else resolvePromise({ wall, rssMb: peak });
+      else resolvePromise({ wall, rssMb: peak, stderr });
     });
   });
 }
@@ -97,7 +98,47 @@ async function replicated(k) {
   return out;
 }
 
-const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {} };
+// ------------------------------------------------------------------ 5. sampling advise
+/** `sampling advise` and `cost breakdown` on one database of the base spans, alternated, best of two each. */
+async function adviseBench() {
+  const db = join(DIR, `spans-${SPANS}.duckdb`);
+  if (!existsSync(db)) {
+    log("loading the base spans into a database…");
+    adtraceSync(["load", baseParquet, "--db", db, "-q", "--format", "csv"]);
+  }
+  // Wall time on a shared machine moves with the other work on it; CPU seconds (user + system,
+  // from /usr/bin/time) much less, so both are kept: the best of three alternating runs each.
+  const timed = async (args) => {
+    const run = await measure("/usr/bin/time", ["-f", "adtrace-cpu %U %S %M", process.execPath, BIN, ...args]);
+    const [, user, system, kb] = /adtrace-cpu (\S+) (\S+) (\S+)/.exec(run.stderr) ?? [];
+    return { wall: run.wall, cpu: Number(user) + Number(system), rssMb: Number(kb) / 1024 };
+  };
+  const best = { advise: { wall: Infinity, cpu: Infinity, rssMb: 0 }, breakdown: { wall: Infinity, cpu: Infinity, rssMb: 0 } };
+  for (let round = 0; round < 3; round++) {
+    log(`sampling advise and cost breakdown (round ${round + 1} of 3)…`);
+    for (const [name, args] of [["advise", ["sampling", "advise", "--db", db, "--format", "csv"]], ["breakdown", ["cost", "breakdown", "--db", db, "--format", "csv"]]]) {
+      const r = await timed(args);
+      best[name] = { wall: Math.min(best[name].wall, r.wall), cpu: Math.min(best[name].cpu, r.cpu), rssMb: Math.max(best[name].rssMb, r.rssMb) };
+    }
+  }
+  return { spans: Number(JSON.parse(adtraceSync(["inspect", "--db", db, "--format", "json"]).stdout).spans), ...best };
+}
+
+function adviseSection(r) {
+  return [
+    `## sampling advise over ${r.spans.toLocaleString("en-US")} spans`,
+    "",
+    "| command (on a loaded database) | wall seconds | CPU seconds | peak RSS MB |",
+    "|---|---:|---:|---:|",
+    `| \`sampling advise\` (5 rates, 1,000 p95 resamples each over 20,000 events) | ${r.advise.wall.toFixed(2)} | ${r.advise.cpu.toFixed(2)} | ${r.advise.rssMb.toFixed(0)} |`,
+    `| \`cost breakdown\` | ${r.breakdown.wall.toFixed(2)} | ${r.breakdown.cpu.toFixed(2)} | ${r.breakdown.rssMb.toFixed(0)} |`,
+    "",
+    `Ratio ${(r.advise.wall / r.breakdown.wall).toFixed(2)}× the breakdown's wall time, ${(r.advise.cpu / r.breakdown.cpu).toFixed(2)}× its CPU time: the best of three alternating runs each, in the same bench run (\`BENCH_ONLY=advise npm run bench\` runs this part alone). Both pay for the cost model; advise adds the variance sums (queries/advise.sql), the bytes per span and the p95 resampling.`,
+    "",
+  ];
+}
+
+const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined };
 const spansIn = Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans);
 
 // ------------------------------------------------------------------ 1. ingest
@@ -224,6 +265,9 @@ if (runs("critical-path")) {
   }
 }
 
+// ------------------------------------------------------------------ 6. sampling advise vs breakdown
+if (runs("advise")) results.advise = await adviseBench();
+
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const versions = `Node ${process.version}, DuckDB ${JSON.parse(readFileSync(join(ROOT, "node_modules/@duckdb/node-api/package.json"), "utf8")).version}, adtrace ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`;
@@ -293,11 +337,16 @@ const sections = {
   "by side, is the figure to compare.",
   "",
   ],
+  advise: () => [
+    ...adviseSection(results.advise).slice(0, -2),
+    `${adviseSection(results.advise).at(-2)}${ONLY ? ` Measured ${today} on ${machine}.` : ""}`,
+    "",
+  ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"]()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

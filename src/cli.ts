@@ -13,6 +13,7 @@ import { registerReport } from "./commands/report.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerTrace } from "./commands/trace.js";
+import { registerSampling } from "./commands/sampling.js";
 import { checkOutFile, collect } from "./commands/shared.js";
 import { messageLine } from "./output/text.js";
 
@@ -66,6 +67,7 @@ write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM
   registerReport(program);
   registerDiff(program);
   registerTrace(program);
+  registerSampling(program);
   registerGenerate(program);
   registerInit(program);
   return program;

@@ -7,7 +7,7 @@ import { isMap, isSeq, isScalar, type Node } from "yaml";
 import { InputError } from "../errors.js";
 import {
   DEFAULT_CACHE, DEFAULT_COST_ATTRIBUTES, DEFAULT_EVENTS_PER_DAY, DEFAULT_FLAGS, DEFAULT_PREAGGREGATE,
-  DEFAULT_PRICE_BOOK, DEFAULT_STAGE_RULES, DEFAULT_WAREHOUSES, DEFAULT_BYTES_ATTRIBUTES,
+  DEFAULT_PRICE_BOOK, DEFAULT_STAGE_RULES, DEFAULT_WAREHOUSES, DEFAULT_BYTES_ATTRIBUTES, DEFAULT_TRACING,
   type PriceBook, type StageRule, type StageMatch,
 } from "./defaults.js";
 import { parseCount } from "./numbers.js";
@@ -33,6 +33,8 @@ export interface Config {
   cache: typeof DEFAULT_CACHE;
   preaggregate: typeof DEFAULT_PREAGGREGATE;
   sampling: SamplingRule[];
+  /** What storing traces costs (sampling advise); not part of the cost model, nor of its digest. */
+  tracing: typeof DEFAULT_TRACING;
   /** Where it came from: a path, or "built-in defaults". */
   source: string;
 }
@@ -49,6 +51,7 @@ export function defaultConfig(): Config {
     cache: { ...DEFAULT_CACHE },
     preaggregate: { ...DEFAULT_PREAGGREGATE },
     sampling: [],
+    tracing: { ...DEFAULT_TRACING },
     source: "built-in defaults",
   };
 }
@@ -66,9 +69,13 @@ export function loadConfig(path?: string): Config {
   return parseConfig(text, file);
 }
 
-/** A digest of the effective config, for reports: same model → same digest. */
+/**
+ * A digest of the effective config, for reports: same model → same digest. The tracing bill's
+ * prices (sampling advise) price no span, so changing them leaves the digest, and a report's
+ * comparison with its baseline, as they were.
+ */
 export function configDigest(config: Config): string {
-  const { source: _source, ...model } = config;
+  const { source: _source, tracing: _tracing, ...model } = config;
   return createHash("sha256").update(JSON.stringify(model)).digest("hex").slice(0, 16);
 }
 
@@ -116,6 +123,7 @@ const CONFIG_SHAPE: Shape = {
     cache: { type: "object", fields: { hit_latency_ms: num(0) } },
     preaggregate: { type: "object", fields: { refresh_cost_usd: num(0), refreshes_per_day: num(0) } },
     sampling: { type: "list", of: { type: "object", fields: { match: matchShape, rate: { type: "number", min: 0, exclusiveMin: true, max: 1 } }, required: ["match", "rate"] } },
+    tracing: { type: "object", fields: { usd_per_gb: num(0), usd_per_million_spans: num(0), bytes_per_span: { type: "number", min: 0, exclusiveMin: true } } },
   },
 };
 
@@ -143,6 +151,7 @@ export function parseConfig(text: string, file: string): Config {
   if (user.cache) config.cache = { ...config.cache, ...user.cache };
   if (user.preaggregate) config.preaggregate = { ...config.preaggregate, ...user.preaggregate };
   if (user.sampling) config.sampling = user.sampling;
+  if (user.tracing) config.tracing = { ...config.tracing, ...user.tracing };
   return config;
 }
 
