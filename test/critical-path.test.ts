@@ -31,8 +31,8 @@ function walk(spans: PathSpan[]) {
   const ms: Record<string, number> = {};
   const on: string[] = [];
   for (const node of path.forest.nodes) {
-    ms[node.span.id] = path.criticalNs[node.index]!;
-    if (path.onPath[node.index]) on.push(node.span.id);
+    ms[String(node.span.id)] = path.criticalNs[node.index]!;
+    if (path.onPath[node.index]) on.push(String(node.span.id));
   }
   return { path, ms, on: on.sort() };
 }
