@@ -13,6 +13,7 @@ export function registerDiff(program: Command): void {
     .option("--max-cost-increase <pct>", "fail when total cost per event rises more than this (5% or 0.05)")
     .option("--max-stage-increase <pct>", "fail when any group's cost per event rises more than this (a new group with ≥1% of cost also fails)")
     .option("--max-p95-increase <pct>", "fail when a p95 rises more than this (end-to-end for the total)")
+    .option("--only-increases", "show only the groups whose cost per event rose (or that breached a gate), with the total; nothing at all, exit 0, when nothing rose")
     .option("--significant-only", "ignore changes within noise (95% interval includes 0); the p95 gate uses the p95 test")
     .addHelpText("after", `
 Significance (span data on both sides): cost, a bootstrap 95% interval of the change in mean cost
@@ -24,11 +25,12 @@ against gates. Limits: 5% or 0.05; a bare number above 1 is refused.
 Examples:
   $ adtrace diff baseline.jsonl current.jsonl --max-cost-increase 5%
   $ adtrace diff report-main/ report-pr/ --max-stage-increase 10% --format md >> "$GITHUB_STEP_SUMMARY"
-  $ adtrace diff nightly.duckdb today.parquet --significant-only --max-cost-increase 5%`)
-    .action(async (baseline: string, current: string, opts: { by: string; maxCostIncrease?: string; maxStageIncrease?: string; maxP95Increase?: string; significantOnly?: boolean }, command: Command) => {
+  $ adtrace diff nightly.duckdb today.parquet --significant-only --max-cost-increase 5%
+  $ adtrace diff report-main/ report-pr/ --only-increases --format md   # empty when nothing rose`)
+    .action(async (baseline: string, current: string, opts: { by: string; maxCostIncrease?: string; maxStageIncrease?: string; maxP95Increase?: string; significantOnly?: boolean; onlyIncreases?: boolean }, command: Command) => {
       const options = globals(command);
       if (options.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
-      const { diff } = await import("../core/diff.js");
+      const { diff, onlyIncreases } = await import("../core/diff.js");
       const { parseGroupKeys } = await import("../core/breakdown.js");
       const { parseLimit } = await import("../model/numbers.js");
       const { diffView } = await import("../output/diff-view.js");
@@ -48,7 +50,9 @@ Examples:
           maxP95Increase: pct(opts.maxP95Increase, "--max-p95-increase"),
         },
       });
-      print(diffView(result), options);
+      const shown = opts.onlyIncreases ? onlyIncreases(result) : result;
+      // Nothing rose: no output at all, so that a CI step appends nothing.
+      if (shown.rows.length) print(diffView(shown), options);
       if (result.breaches.length) {
         throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
       }

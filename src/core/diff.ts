@@ -63,6 +63,8 @@ export interface Breach {
 
 export interface DiffResult {
   by: GroupKey[];
+  /** The gates the diff was run with. */
+  gates: Gates;
   rows: DiffRow[];
   breaches: Breach[];
   baseline: SideSummary;
@@ -130,6 +132,7 @@ export function diffSides(before: Side, after: Side, options: DiffOptions): Diff
   rows.push(totalRow);
   return {
     by: options.by,
+    gates: options.gates,
     rows,
     breaches: gate(rows, options.gates, Boolean(options.significantOnly)),
     baseline: { label: before.label, kind: before.kind, events: before.events, weights: before.weights, pricing: before.pricing },
@@ -175,10 +178,27 @@ function makeRow(
   };
 }
 
+/** A row's name as gates report it ("aggregation", "total", "svc / name"). */
+export function rowName(r: DiffRow): string {
+  return Object.values(r.keys).join(" / ");
+}
+
+/**
+ * Only the rows whose cost per event rose (new groups included) or that breached a gate, with
+ * the total row when any is left; no rows at all when nothing rose and no gate was breached.
+ */
+export function onlyIncreases(result: DiffResult): DiffResult {
+  const breached = new Set(result.breaches.map((b) => b.row));
+  const rose = (r: DiffRow) => r.change_usd > 0 || breached.has(rowName(r));
+  const groups = result.rows.filter((r) => r.status !== "total" && rose(r));
+  const total = result.rows.filter((r) => r.status === "total");
+  return { ...result, rows: groups.length || total.some(rose) ? [...groups, ...total] : [] };
+}
+
 function gate(rows: DiffRow[], gates: Gates, significantOnly: boolean): Breach[] {
   const breaches: Breach[] = [];
   const counts = (r: DiffRow) => !significantOnly || r.significant !== "no";
-  const name = (r: DiffRow) => Object.values(r.keys).join(" / ");
+  const name = rowName;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   for (const r of rows) {
     const isTotal = r.status === "total";

@@ -3,6 +3,7 @@ import type { DiffResult } from "../core/diff.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
+import { mdText } from "./format.js";
 import { pricingJson, pricingNotes, weightNotes } from "./cost-views.js";
 
 export function diffView(result: DiffResult): TableResult {
@@ -48,6 +49,7 @@ export function diffView(result: DiffResult): TableResult {
   }
   if (result.breaches.length) notes.push(`${result.breaches.length} gate(s) breached: ${result.breaches.map((b) => `${b.row} (${b.gate})`).join(", ")}.`);
   return {
+    mdLead: [`## adtrace diff: cost per event by ${mdText(result.by.map(keyName).join(", "))}`, "", `**${mdText(diffVerdict(result))}**`],
     heading: [
       `Cost per event: ${result.baseline.label} (${result.baseline.kind}, ${result.baseline.events} events) → ${result.current.label} (${result.current.kind}, ${result.current.events} events)`,
     ],
@@ -71,4 +73,25 @@ export function diffView(result: DiffResult): TableResult {
 function sideJson(side: DiffResult["baseline"]) {
   const { pricing, ...rest } = side;
   return { ...rest, ...(pricing ? pricingJson(pricing) : { cost_sources: null, bad_values: null }) };
+}
+
+/**
+ * One line for the top of a CI summary: the total's change, whether it is beyond noise, and the
+ * gates, e.g. "cost per event +15.1% (significant): 1 gate breached".
+ */
+export function diffVerdict(result: DiffResult): string {
+  const total = result.rows.find((r) => r.status === "total");
+  let change = "cost per event unchanged";
+  if (total && total.change_usd !== 0) {
+    change = total.change_pct === null
+      ? `cost per event ${formatUsd(total.cost_per_event_before_usd ?? 0)} → ${formatUsd(total.cost_per_event_after_usd ?? 0)}`
+      : `cost per event ${total.change_pct > 0 ? "+" : "-"}${(Math.abs(total.change_pct) * 100).toFixed(1)}%`;
+  }
+  const significance = !total || total.significant === "unknown"
+    ? `significance unknown: ${result.method.replace(/^unknown: /, "")}`
+    : total.significant === "yes" ? "significant" : "within noise";
+  const n = result.breaches.length;
+  const gatesSet = Object.values(result.gates).some((g) => g !== undefined);
+  const gates = n ? `${n} gate${n === 1 ? "" : "s"} breached` : gatesSet ? "no gate breached" : "no gate set";
+  return `${change} (${significance}): ${gates}`;
 }

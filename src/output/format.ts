@@ -209,6 +209,7 @@ function shrinkText(columns: Column[], widths: number[], floor: (column: Column)
 function formatMarkdown(result: TableResult): string {
   const columns = humanColumns(result);
   const lines: string[] = [];
+  if (result.mdLead?.length) lines.push(...result.mdLead, "");
   for (const line of result.heading ?? []) lines.push(mdText(line) + "  ");
   if (result.heading?.length) lines.push("");
   const cell = (c: Column, v: unknown) => mdText(humanCell({ ...c, maxWidth: undefined }, v, false));

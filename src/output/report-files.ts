@@ -7,6 +7,7 @@ import { flagsView, savingsView } from "./decision-views.js";
 import { formatters, jsonReplacer, mdText } from "./format.js";
 import { formatCount, formatShare, formatUsd } from "./units.js";
 import { Chalk } from "chalk";
+import { stripControl } from "./text.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
@@ -67,6 +68,7 @@ function summaryMarkdown(data: ReportData, views: ReturnType<typeof reportViews>
     "",
     formatters.md({ ...views.breakdown, heading: [] }, plain).trimEnd(),
     "",
+    ...costPie(data),
     "### Warehouse-heavy stages",
     "",
     views.flags.rows.length ? formatters.md({ ...views.flags, heading: [], notes: flagsNotes }, plain).trimEnd() : "_None flagged._",
@@ -81,5 +83,28 @@ function summaryMarkdown(data: ReportData, views: ReturnType<typeof reportViews>
     "",
   ];
   void formatShare;
-  return lines.join("\n");
+  // Ends with a blank line, so that whatever is appended after it (a diff, as in the CI recipe)
+  // starts a block of its own instead of continuing the last table.
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * A Mermaid pie of cost by stage (GitHub renders it in step summaries and PR comments), in USD
+ * per million events with two decimals, as Mermaid's pie documents its values; stages whose cost
+ * rounds to 0 are left out (a pie slice must be positive). No lines when no stage has a cost.
+ */
+export function costPie(data: ReportData): string[] {
+  const slices = data.breakdown.groups
+    .map((g) => ({ label: Object.values(g.keys).join(" / "), value: (g.cost_per_event_usd * 1e6).toFixed(2) }))
+    .filter((s) => Number(s.value) > 0);
+  if (slices.length === 0) return [];
+  const label = (text: string) => stripControl(text).replace(/#/g, "#35;").replace(/"/g, "#quot;");
+  return [
+    "```mermaid",
+    "pie showData",
+    "    title Cost per 1M events by stage (USD)",
+    ...slices.map((s) => `    "${label(s.label)}" : ${s.value}`),
+    "```",
+    "",
+  ];
 }

@@ -34,6 +34,8 @@ export interface TableResult {
   total?: Row;
   /** Also write the total row as the last CSV row (it is always in human output). */
   csvTotal?: boolean;
+  /** Markdown only: lines of ready Markdown (user text already escaped) before everything else, e.g. a title and a verdict. */
+  mdLead?: string[];
   /** Lines above the table in human formats. */
   heading?: string[];
   /** Footnotes: dim under the table; on stderr for machine formats. */
