@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { EVENTS, PER_EVENT, STAGE_TOTAL } from "./helpers/hand.js";
+import { repriced } from "./helpers/repriced.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-md-"));
 const base = join(dir, "base");
@@ -18,20 +19,6 @@ const current = join(dir, "current");
 /** The fixture with aggregation's `aggregator.rollup.compute` at cost.usd 0.00012 instead of 0.00002. */
 const pricier = join(dir, "pricier.jsonl");
 const RISE = 0.0001; // per event: one rollup span per event, 0.0001 dearer
-
-/** The fixture's otlp.jsonl with one span name's cost.usd replaced. */
-export function repriced(name: string, cost: string): string {
-  const lines = readFileSync(join(FIXTURE, "otlp.jsonl"), "utf8").split("\n").filter(Boolean);
-  return lines.map((line) => {
-    const doc = JSON.parse(line);
-    for (const rs of doc.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) {
-      if (span.name !== name) continue;
-      const attr = span.attributes.find((a: { key: string }) => a.key === "cost.usd");
-      attr.value = { stringValue: cost };
-    }
-    return JSON.stringify(doc);
-  }).join("\n") + "\n";
-}
 
 beforeAll(async () => {
   writeFileSync(pricier, repriced("aggregator.rollup.compute", "0.00012"));
