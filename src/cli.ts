@@ -1,6 +1,6 @@
 // Builds the commander program: global options, and every command registered from
 // src/commands/. It does not parse; src/index.ts does. Nothing heavy is imported here.
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createRequire } from "node:module";
 import { registerLoad } from "./commands/load.js";
 import { registerPull } from "./commands/pull.js";
@@ -20,12 +20,21 @@ import { messageLine } from "./output/text.js";
 const require = createRequire(import.meta.url);
 export const VERSION: string = (require("../package.json") as { version: string }).version;
 
+const FORMAT_CHOICES = ["table", "csv", "json", "md"];
+
+/** --format's value in any case (CSV, Md); anything else refused as commander refuses a choice. */
+function formatChoice(value: string): string {
+  const format = value.toLowerCase();
+  if (!FORMAT_CHOICES.includes(format)) throw new InvalidArgumentError(`Allowed choices are ${FORMAT_CHOICES.join(", ")}.`);
+  return format;
+}
+
 export function buildProgram(): Command {
   const program = new Command("adtrace")
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
-    .addOption(new Option("--format <format>", "output format (default: table on a terminal, csv when piped)").choices(["table", "csv", "json", "md"]))
+    .addOption(new Option("--format <format>", "output format: table, csv, json or md, any case (default: table on a terminal, csv when piped)").argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
@@ -37,6 +46,7 @@ export function buildProgram(): Command {
     .option("--sample-rate <pattern=rate>", "sampling rate for spans that carry none: name glob, service:GLOB or attr:KEY=GLOB (repeatable); an event counts with its root's weight", collect)
     .option("--raw-csv", "do not guard CSV cells that start with = + - @ against spreadsheet formulas")
     .option("-q, --quiet", "no progress or notes on stderr")
+    .option("--no-color", "no colour, as NO_COLOR=1 or FORCE_COLOR=0 do (colour is on only on a terminal, or with FORCE_COLOR=1)")
     .option("--debug", "show stack traces for errors")
     .hook("preAction", (_program, command) => checkOutFile((command.optsWithGlobals() as { out?: string }).out))
     // Subcommands inherit this: `adtrace load --help` lists --db, --strict, --quiet… too.

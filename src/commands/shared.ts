@@ -19,6 +19,8 @@ export interface GlobalOptions {
   format?: string;
   out?: string;
   quiet?: boolean;
+  /** false under --no-color. */
+  color?: boolean;
   debug?: boolean;
   config?: string;
   inputFormat?: string;
@@ -132,7 +134,11 @@ function isDirectory(path: string): boolean {
 }
 
 export function print(result: TableResult, options: GlobalOptions): void {
-  printResult(result, { format: parseFormat(options.format) as FormatName | undefined, out: options.out, quiet: options.quiet, rawCsv: options.rawCsv });
+  printResult(result, {
+    format: parseFormat(options.format) as FormatName | undefined, out: options.out, quiet: options.quiet, rawCsv: options.rawCsv,
+    // --no-color: as NO_COLOR=1, the one switch colorsFor reads.
+    env: options.color === false ? { ...process.env, NO_COLOR: "1" } : undefined,
+  });
 }
 
 /** A note for a person, on stderr, unless --quiet: one line, cleaned of control characters (it may name files). */
