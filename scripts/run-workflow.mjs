@@ -5,9 +5,11 @@
 // knows replaced by local equivalents:
 //   actions/checkout                  the workspace itself; with `path:`, that path links to --repo
 //   actions/setup-node                nothing (this Node runs the steps)
-//   actions/upload-artifact           copies `path` to STORE/NAME
-//   dawidd6/action-download-artifact  copies STORE/NAME to `path`
-// Any other `uses:` is an error. `if:` may be empty or `github.event_name == 'EVENT'`.
+//   actions/upload-artifact           copies `path` to STORE/EVENT/NAME (nothing, with a warning, when
+//                                     `path` is missing, as the action's if-no-files-found: warn)
+//   dawidd6/action-download-artifact  copies STORE/EVENT/NAME to `path`, EVENT from its `event:`
+// Any other `uses:` is an error. `if:` may be empty, `always()` or `github.event_name == 'EVENT'`;
+// after a failed step only `always()` steps run, as on a runner.
 // `npm ci` inside --repo is skipped when that checkout is already installed (node_modules and dist
 // present): it would reinstall the same lock file.
 //
@@ -64,7 +66,7 @@ const results = [];
 let code = 0;
 for (const [i, step] of jobs[0].steps.entries()) {
   const name = step.name ?? step.uses ?? `step ${i + 1}`;
-  if (!runs(step.if)) continue;
+  if (!runs(step.if, code !== 0)) continue;
   if (step.uses) {
     uses(step);
     results.push({ name, code: 0 });
@@ -77,19 +79,17 @@ for (const [i, step] of jobs[0].steps.entries()) {
     env: { ...env, ...stringValues(step.env), PATH: [...added, shims, env.PATH].join(":") },
   });
   results.push({ name, code: r.status });
-  if (r.status !== 0) {
-    code = r.status ?? 1;
-    break;
-  }
+  if (r.status !== 0 && code === 0) code = r.status ?? 1;
 }
 writeFileSync(join(work, "steps.json"), JSON.stringify(results, null, 2) + "\n");
 process.exit(code);
 
-function runs(condition) {
-  if (condition === undefined) return true;
+function runs(condition, failed) {
+  if (condition === undefined) return !failed;
+  if (/^\s*always\(\)\s*$/.test(String(condition))) return true;
   const m = /^\s*github\.event_name == '(\w+)'\s*$/.exec(String(condition));
-  if (!m) fail(`if: ${condition}: only github.event_name == '…' is understood`);
-  return m[1] === opt.event;
+  if (!m) fail(`if: ${condition}: only always() and github.event_name == '…' are understood`);
+  return !failed && m[1] === opt.event;
 }
 
 function uses(step) {
@@ -100,10 +100,12 @@ function uses(step) {
   } else if (action === "actions/setup-node") {
     // this Node
   } else if (action === "actions/upload-artifact") {
-    cpSync(join(work, w.path), join(store, w.name), { recursive: true });
+    if (!existsSync(join(work, w.path))) process.stderr.write(`run-workflow: warning: ${w.path}: no files to upload\n`);
+    else cpSync(join(work, w.path), join(store, opt.event, w.name), { recursive: true, force: true });
   } else if (action === "dawidd6/action-download-artifact") {
-    if (!existsSync(join(store, w.name))) fail(`${step.name}: no artifact ${w.name} (run the push event first)`);
-    cpSync(join(store, w.name), join(work, w.path), { recursive: true });
+    const from = join(store, w.event ?? opt.event, w.name);
+    if (!existsSync(from)) fail(`${step.name}: no artifact ${w.name} from a ${w.event ?? opt.event} run (run that event first)`);
+    cpSync(from, join(work, w.path), { recursive: true });
   } else fail(`uses: ${step.uses}: no local equivalent`);
 }
 

@@ -41,18 +41,18 @@ describe("examples/github-actions/adtrace.yml", () => {
     expect(main.code, main.stderr).toBe(0);
     expect(main.steps.map((s) => [s.name, s.code])).toEqual([
       ["actions/checkout@v4", 0], ["actions/checkout@v4", 0], ["actions/setup-node@v4", 0],
-      ["Install adtrace from its repository", 0], ["Report", 0], ["Keep main's report", 0],
+      ["Install adtrace from its repository", 0], ["Report", 0], ["Keep the report", 0],
     ]);
     const mainSummary = readFileSync(join(dir, "main/report/summary.md"), "utf8");
     expect(main.summary).toBe(mainSummary);
     expect(main.summary).toContain("```mermaid\npie showData\n");
-    expect(readFileSync(join(store, "adtrace-report/report.json"), "utf8")).toBe(readFileSync(join(dir, "main/report/report.json"), "utf8"));
+    expect(readFileSync(join(store, "push/adtrace-report/report.json"), "utf8")).toBe(readFileSync(join(dir, "main/report/report.json"), "utf8"));
 
     // The same spans on the branch: the diff step passes, its verdict says unchanged.
     const same = runWorkflow("pull_request", join(dir, "pr-same"), fixture);
     expect(same.code, same.stderr).toBe(0);
     expect(same.steps.slice(3).map((s) => [s.name, s.code])).toEqual([
-      ["Install adtrace from its repository", 0], ["Report", 0], ["Fetch main's latest report", 0], ["Diff against main", 0],
+      ["Install adtrace from its repository", 0], ["Report", 0], ["Fetch main's latest report", 0], ["Diff against main", 0], ["Keep the report", 0],
     ]);
     expect(same.summary.startsWith(mainSummary)).toBe(true);
     expect(h2(same.summary)).toEqual(["adtrace cost report", "adtrace diff: cost per event by stage"]);
@@ -64,7 +64,11 @@ describe("examples/github-actions/adtrace.yml", () => {
     writeFileSync(pricier, repriced("aggregator.rollup.compute", "0.00012"));
     const pr = runWorkflow("pull_request", join(dir, "pr-pricier"), pricier);
     expect(pr.code).toBe(1);
-    expect(pr.steps.at(-1)).toEqual({ name: "Diff against main", code: 1 });
+    // The report is still kept (if: always()), as the pull request's own artifact, not main's.
+    expect(pr.steps.slice(-2)).toEqual([{ name: "Diff against main", code: 1 }, { name: "Keep the report", code: 0 }]);
+    const kept = JSON.parse(readFileSync(join(store, "pull_request/adtrace-report/report.json"), "utf8"));
+    expect(Math.abs(kept.headline.cost_per_event_usd / (PER_EVENT + 0.0001) - 1)).toBeLessThan(1e-11);
+    expect(readFileSync(join(store, "push/adtrace-report/report.json"), "utf8")).toBe(readFileSync(join(dir, "main/report/report.json"), "utf8"));
     expect(h2(pr.summary)).toEqual(["adtrace cost report", "adtrace diff: cost per event by stage"]);
     expect(pr.summary).toContain(`**cost per event +${((0.0001 / PER_EVENT) * 100).toFixed(1)}% (${UNKNOWN}): 2 gates breached**`);
     expect(pr.stderr).toMatch(/2 gate\(s\) breached/);
@@ -75,7 +79,7 @@ describe("examples/github-actions/adtrace.yml", () => {
     expect(wf.on).toEqual({ push: { branches: ["main"] }, pull_request: null });
     expect(Object.keys(wf.jobs)).toEqual(["cost"]);
     const uses = wf.jobs.cost.steps.flatMap((s: { uses?: string }) => (s.uses ? [s.uses] : []));
-    expect(uses).toEqual(["actions/checkout@v4", "actions/checkout@v4", "actions/setup-node@v4", "actions/upload-artifact@v4", "dawidd6/action-download-artifact@v6"]);
+    expect(uses).toEqual(["actions/checkout@v4", "actions/checkout@v4", "actions/setup-node@v4", "dawidd6/action-download-artifact@v6", "actions/upload-artifact@v4"]);
     // Installed from the repository, never from the registry, where adtrace is not published.
     expect(readFileSync(WORKFLOW, "utf8")).not.toMatch(/npm (install|i) (-g|--global) adtrace/);
   });
