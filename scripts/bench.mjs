@@ -7,7 +7,9 @@
 //      SQL run directly on DuckDB in one process.
 //   3. Scaling: breakdown at 1M, 3M and 10M spans.
 //   4. Start-up: `adtrace --help` against `node -e 0`.
-// Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1.
+//   5. `cost outliers` against `cost breakdown` over the same ~1M spans (issue 18: at most 3×).
+// Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
+// BENCH_ONLY=outliers (only part 5: its section of BENCHMARKS.md is replaced, the rest kept).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -90,6 +92,54 @@ async function replicated(k) {
     db.close();
   }
   return out;
+}
+
+// ------------------------------------------------------------------ 5. outliers vs breakdown
+/** `cost outliers` and `cost breakdown` over the same Parquet, alternating, each the best of two. */
+async function benchOutliers() {
+  const best = { breakdown: { wall: Infinity, rssMb: 0 }, outliers: { wall: Infinity, rssMb: 0 } };
+  for (let round = 0; round < 2; round++) {
+    for (const command of ["breakdown", "outliers"]) {
+      log(`${command} over ${SPANS} spans (round ${round + 1} of 2)…`);
+      const run = await measure(process.execPath, [BIN, "cost", command, baseParquet, "--format", "csv", "-q"]);
+      if (run.wall < best[command].wall) best[command] = run;
+    }
+  }
+  return best;
+}
+
+function outliersSection(spans, r) {
+  const f = (x, d = 2) => x.toFixed(d);
+  return [
+    `## cost outliers against cost breakdown (${spans.toLocaleString("en-US")} spans, Parquet)`,
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}; each the best of two alternating runs of the CLI.`,
+    "",
+    "| command | seconds | peak RSS MB | vs breakdown |",
+    "|---|---:|---:|---:|",
+    `| \`cost breakdown\` | ${f(r.breakdown.wall)} | ${f(r.breakdown.rssMb, 0)} | 1.00× |`,
+    `| \`cost outliers\` (cost, top 10%, every attribute key) | ${f(r.outliers.wall)} | ${f(r.outliers.rssMb, 0)} | ${f(r.outliers.wall / r.breakdown.wall)}× |`,
+    "",
+    "Goal (issue 18): outliers at most 3× breakdown. Outliers rolls every span and resource attribute",
+    "up to its event (one DISTINCT over all key=value pairs), on top of the same cost model.",
+    "",
+  ];
+}
+
+if (process.env.BENCH_ONLY === "outliers") {
+  const spans = Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans);
+  const section = outliersSection(spans, await benchOutliers());
+  const file = join(ROOT, "BENCHMARKS.md");
+  const old = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
+  // Replace the section (up to the next "## ") or add it before the notes.
+  const start = old.indexOf("## cost outliers against cost breakdown");
+  const next = start < 0 ? -1 : old.indexOf("\n## ", start + 3);
+  const text = start >= 0
+    ? old.slice(0, start) + section.join("\n") + (next >= 0 ? old.slice(next + 1) : "")
+    : old.includes("\n## Hostile input") ? old.replace("\n## Hostile input", "\n" + section.join("\n") + "\n## Hostile input") : old.trimEnd() + "\n\n" + section.join("\n");
+  writeFileSync(file, text);
+  console.log(section.join("\n"));
+  process.exit(0);
 }
 
 const results = { ingest: {}, breakdown: {}, scaling: [], startup: {} };
@@ -188,6 +238,8 @@ for (const k of [1, 3, TEN]) {
   results.scaling.push({ spans: spansIn * k, wall: run.wall, perMillion: run.wall / ((spansIn * k) / 1e6) });
 }
 
+results.outliers = await benchOutliers();
+
 // ------------------------------------------------------------------ 4. start-up
 async function best(cmd, args, n = 5) {
   let min = Infinity;
@@ -235,6 +287,7 @@ const lines = [
   "|---:|---:|---:|",
   ...results.scaling.map((r) => `| ${r.spans.toLocaleString("en-US")} | ${f(r.wall)} | ${f(r.perMillion, 3)} |`),
   "",
+  ...outliersSection(spansIn, results.outliers),
   "## Start-up",
   "",
   `\`adtrace --help\`: ${f(results.startup.help, 3)} s; \`node -e 0\`: ${f(results.startup.node, 3)} s (best of 5). DuckDB is not loaded for --help.`,

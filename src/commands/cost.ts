@@ -4,7 +4,7 @@ import { globals, print, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
 
 export function registerCost(program: Command): Command {
-  const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags");
+  const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers");
 
   cost
     .command("breakdown")
@@ -104,6 +104,51 @@ Examples:
       if (opts.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }
+    });
+  cost
+    .command("outliers")
+    .description("why some events cost more: attribute values over-represented among the costliest (or slowest) events")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--metric <metric>", "cost (USD per event) or latency (end-to-end ms)", "cost")
+    .option("--stage <stage>", "that stage's cost, or its time within the event (first start to last end of its spans)")
+    .option("--top <share>", "the share of events selected, in (0, 50%]: 10% or 0.1", "10%")
+    .option("--keys <keys>", "only these attribute keys (a comma list)")
+    .option("--max-values <n>", "values per key before the rest fold into (other)", "50")
+    .addHelpText("after", `
+The top --top of events by the metric (weighted by sampling: events above the weighted 1 − top
+quantile; ties at it stay in the baseline) are compared with the rest. Every span and resource
+attribute is rolled up to its event: an event carries key=value if any of its spans does. Keys
+unique per event (ids: most events carrying the key have a value no other has) are skipped and
+named; the attributes the cost model prices from (cost.usd, compute.vcpus, db.bytes_billed…),
+sampling rates and statements are not candidates (they are the metric's inputs, not its drivers).
+Per value: selected_share and baseline_share (weighted), lift = their ratio, mean_with and
+mean_without (USD per event or ms) and a two-proportion z-test (normal approximation with
+Yates' continuity correction), each
+side's n replaced by the effective sample size (Σw)²/Σw² (Kish), so sampled data is weighed as
+what it is; q_value adjusts p_value for the number of values tested (Benjamini–Hochberg); values
+with fewer than 5 expected events in a cell are not tested. Significant values (q < 0.05) come
+first, by lift. The table shows 15 rows; CSV and JSON carry them all.
+
+Examples:
+  $ adtrace cost outliers spans.jsonl
+  $ adtrace cost outliers --db pipeline.duckdb --metric latency --top 5%
+  $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv`)
+    .action(async (inputs: string[], opts: { metric: string; stage?: string; top: string; keys?: string; maxValues: string }, command: Command) => {
+      const options = globals(command);
+      const { outliers, parseTop } = await import("../core/outliers.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { outliersView } = await import("../output/outliers-view.js");
+      if (opts.metric !== "cost" && opts.metric !== "latency") throw new UsageError(`--metric expects cost or latency, got '${opts.metric}'`);
+      const top = parseTop(opts.top);
+      const maxValues = parsePositiveInt(opts.maxValues, "--max-values");
+      const keys = opts.keys === undefined ? undefined : opts.keys.split(",").map((k) => k.trim()).filter(Boolean);
+      if (keys && keys.length === 0) throw new UsageError("--keys needs at least one attribute key");
+      if (opts.stage === "") throw new UsageError("--stage needs a stage name");
+      const result = await withAnalysis(spanSource(inputs, options), async (a) => ({
+        result: await outliers(a.db, a.config, { metric: opts.metric as "cost" | "latency", stage: opts.stage, top, keys, maxValues }),
+        label: a.label,
+      }));
+      print(outliersView(result.result, { label: result.label }), options);
     });
   return cost;
 }
