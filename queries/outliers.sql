@@ -86,3 +86,9 @@ SELECT key, value,
        adtrace_sum(w * metric, 1e18) AS wm,
        count(*) AS stored_events
 FROM folded GROUP BY key, value ORDER BY key, value;
+
+-- name: attribute_keys
+-- Every span and resource attribute key in the data, for suggesting one when a key is mistyped.
+SELECT DISTINCT key FROM (
+  SELECT unnest(map_keys(attributes)) AS key FROM spans UNION ALL SELECT unnest(map_keys(resource_attributes)) AS key FROM spans
+) ORDER BY key;

@@ -132,7 +132,7 @@ export async function outliers(db: Db, config: Config, options: OutliersOptions 
   const present = new Set(keyStats.map((k) => String(k.key)));
   for (const key of options.keys ?? []) {
     if (!present.has(key)) {
-      const known = await allKeys(db);
+      const known = await allAttributeKeys(db);
       const hint = closest(key, known);
       throw new UsageError(`--keys: no attribute '${key}' on these events${hint ? ` (did you mean '${hint}'?)` : ""}`);
     }
@@ -180,11 +180,9 @@ export async function outliers(db: Db, config: Config, options: OutliersOptions 
   };
 }
 
-async function allKeys(db: Db): Promise<string[]> {
-  const rows = await db.all(
-    "SELECT DISTINCT k FROM (SELECT unnest(map_keys(attributes)) AS k FROM spans UNION ALL SELECT unnest(map_keys(resource_attributes)) FROM spans) ORDER BY k",
-  );
-  return rows.map((r) => String(r.k));
+/** Every span and resource attribute key in the data, for suggestions. */
+export async function allAttributeKeys(db: Db): Promise<string[]> {
+  return (await db.query("outliers.attribute_keys")).map((r) => String(r.key));
 }
 
 /**

@@ -48,6 +48,7 @@ export const SCENARIO_KNOBS: Record<string, string> = {
   slow_locale: "a user_locale (e.g. de-DE) whose aggregation is slow_factor× slower and scans slow_factor× the bytes",
   slow_factor: "the factor for slow_locale (default 3)",
   cost_regression: "STAGE:FACTOR, e.g. aggregation:1.3: that stage's usage (vCPUs, bytes, credits) and so its costs × FACTOR",
+  cost_regression_from: "an ISO time (e.g. 2024-06-01T18:00:00Z): the cost_regression applies only to events that start then or later, a drift at a known time",
   costly_locale: "LOCALE:FACTOR, e.g. fr:3: every span of that user_locale's events uses FACTOR× (vCPUs, bytes, credits), so the event costs FACTOR×; LOCALE is a locale or its language (fr → fr-FR)",
 };
 
@@ -64,7 +65,11 @@ export interface Truth {
   cost_by_name_usd: Record<string, number>;
   spans_by_name: Record<string, number>;
   /** Drivers the scenario planted (the locale as the spans carry it in user_locale). */
-  planted?: { costly_locale?: { user_locale: string; factor: number }; slow_locale?: { user_locale: string; factor: number } };
+  planted?: {
+    costly_locale?: { user_locale: string; factor: number };
+    slow_locale?: { user_locale: string; factor: number };
+    cost_regression?: { factors: Record<string, number>; from: string | null };
+  };
   /** Events and cost per user_locale (all events generated). */
   events_by_locale: Record<string, number>;
   cost_by_locale_usd: Record<string, number>;
@@ -109,6 +114,12 @@ function parseScenario(knobs: Record<string, string>) {
       regression[stage] = Number(factor);
     }
   }
+  let regressionFromUs: bigint | undefined;
+  if (knobs.cost_regression_from !== undefined) {
+    const ms = Date.parse(knobs.cost_regression_from);
+    if (!knobs.cost_regression || !Number.isFinite(ms)) throw new UsageError(`--scenario cost_regression_from expects an ISO time such as 2024-06-01T18:00:00Z, with cost_regression, got '${knobs.cost_regression_from}'`);
+    regressionFromUs = BigInt(ms) * 1000n;
+  }
   let costly: { locale: string; factor: number } | undefined;
   if (knobs.costly_locale !== undefined) {
     const [name, factorText] = knobs.costly_locale.split(":");
@@ -118,7 +129,7 @@ function parseScenario(knobs: Record<string, string>) {
     if (matches.length !== 1) throw new UsageError(`--scenario costly_locale: '${name}' names no single generated locale (${LOCALES.join(", ")})`);
     costly = { locale: matches[0]!, factor };
   }
-  return { hit, slowLocale: knobs.slow_locale, slowFactor, regression, costly };
+  return { hit, slowLocale: knobs.slow_locale, slowFactor, regression, regressionFromUs, costly };
 }
 
 type Scenario = ReturnType<typeof parseScenario>;
@@ -171,7 +182,8 @@ function makeEvent(index: number, events: number, random: () => number, usageRan
   const gaussU = () => Math.sqrt(-2 * Math.log(1 - usageRandom())) * Math.cos(2 * Math.PI * usageRandom());
   // A costly locale's events use more of everything: each stage's usage × its factor, composed with a cost regression.
   const costlyFactor = scenario.costly?.locale === locale ? scenario.costly.factor : 1;
-  const factorOf = (stage: string) => (scenario.regression[stage] ?? 1) * costlyFactor;
+  const regressed = scenario.regressionFromUs === undefined || startUs >= scenario.regressionFromUs;
+  const factorOf = (stage: string) => (regressed ? scenario.regression[stage] ?? 1 : 1) * costlyFactor;
   const add = (stage: string, name: string, service: string, parent: string | null, start: bigint, durUs: number, costNano: number, attributes: Record<string, string> = {}, kind = "SERVER") => {
     const factor = factorOf(stage);
     const span: GenSpan = {
@@ -479,10 +491,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     cost_by_stage_usd: record(nano.byStage),
     cost_by_name_usd: record(nano.byName),
     spans_by_name: record(nano.spansByName, (n) => n),
-    ...(scenario.costly || scenario.slowLocale ? {
+    ...(scenario.costly || scenario.slowLocale || Object.keys(scenario.regression).length ? {
       planted: {
         ...(scenario.costly ? { costly_locale: { user_locale: scenario.costly.locale, factor: scenario.costly.factor } } : {}),
         ...(scenario.slowLocale ? { slow_locale: { user_locale: scenario.slowLocale, factor: scenario.slowFactor } } : {}),
+        ...(Object.keys(scenario.regression).length ? {
+          cost_regression: { factors: scenario.regression, from: scenario.regressionFromUs === undefined ? null : new Date(Number(scenario.regressionFromUs / 1000n)).toISOString() },
+        } : {}),
       },
     } : {}),
     events_by_locale: record(eventsByLocale, (n) => n),
