@@ -7,7 +7,12 @@
 //      SQL run directly on DuckDB in one process.
 //   3. Scaling: breakdown at 1M, 3M and 10M spans.
 //   4. Start-up: `adtrace --help` against `node -e 0`.
-// Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1.
+//   5. `cost critical-path` against `cost breakdown` over the same ~1M spans, Parquet and database.
+//   6. `sampling advise` against `cost breakdown` on the same database of BENCH_SPANS spans.
+//   7. `cost outliers` against `cost breakdown` over the same ~1M spans (issue 18: at most 3×).
+// Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers (a comma list: only those parts
+// run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -28,6 +33,8 @@ const { keyParams } = await import(join(ROOT, "dist/core/breakdown.js"));
 const { analysisMemory } = await import(join(ROOT, "dist/core/inputs.js"));
 
 const log = (...a) => console.error("bench:", ...a);
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((x) => x.trim()) : undefined;
+const runs = (part) => !ONLY || ONLY.includes(part);
 const seconds = (ms) => ms / 1000;
 
 /** Run a command, returning wall seconds and peak RSS (MB, polled from /proc). */
@@ -51,7 +58,7 @@ function measure(cmd, args, options = {}) {
       clearInterval(poll);
       const wall = seconds(performance.now() - start);
       if (code !== 0) reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${stderr.slice(-500)}`));
-      else resolvePromise({ wall, rssMb: peak });
+      else resolvePromise({ wall, rssMb: peak, stderr });
     });
   });
 }
@@ -92,11 +99,83 @@ async function replicated(k) {
   return out;
 }
 
-const results = { ingest: {}, breakdown: {}, scaling: [], startup: {} };
+// ------------------------------------------------------------------ 5. sampling advise
+/** `sampling advise` and `cost breakdown` on one database of the base spans, alternated, best of two each. */
+async function adviseBench() {
+  const db = join(DIR, `spans-${SPANS}.duckdb`);
+  if (!existsSync(db)) {
+    log("loading the base spans into a database…");
+    adtraceSync(["load", baseParquet, "--db", db, "-q", "--format", "csv"]);
+  }
+  // Wall time on a shared machine moves with the other work on it; CPU seconds (user + system,
+  // from /usr/bin/time) much less, so both are kept: the best of three alternating runs each.
+  const timed = async (args) => {
+    const run = await measure("/usr/bin/time", ["-f", "adtrace-cpu %U %S %M", process.execPath, BIN, ...args]);
+    const [, user, system, kb] = /adtrace-cpu (\S+) (\S+) (\S+)/.exec(run.stderr) ?? [];
+    return { wall: run.wall, cpu: Number(user) + Number(system), rssMb: Number(kb) / 1024 };
+  };
+  const best = { advise: { wall: Infinity, cpu: Infinity, rssMb: 0 }, breakdown: { wall: Infinity, cpu: Infinity, rssMb: 0 } };
+  for (let round = 0; round < 3; round++) {
+    log(`sampling advise and cost breakdown (round ${round + 1} of 3)…`);
+    for (const [name, args] of [["advise", ["sampling", "advise", "--db", db, "--format", "csv"]], ["breakdown", ["cost", "breakdown", "--db", db, "--format", "csv"]]]) {
+      const r = await timed(args);
+      best[name] = { wall: Math.min(best[name].wall, r.wall), cpu: Math.min(best[name].cpu, r.cpu), rssMb: Math.max(best[name].rssMb, r.rssMb) };
+    }
+  }
+  return { spans: Number(JSON.parse(adtraceSync(["inspect", "--db", db, "--format", "json"]).stdout).spans), ...best };
+}
+
+function adviseSection(r) {
+  return [
+    `## sampling advise over ${r.spans.toLocaleString("en-US")} spans`,
+    "",
+    "| command (on a loaded database) | wall seconds | CPU seconds | peak RSS MB |",
+    "|---|---:|---:|---:|",
+    `| \`sampling advise\` (5 rates, 1,000 p95 resamples each over 20,000 events) | ${r.advise.wall.toFixed(2)} | ${r.advise.cpu.toFixed(2)} | ${r.advise.rssMb.toFixed(0)} |`,
+    `| \`cost breakdown\` | ${r.breakdown.wall.toFixed(2)} | ${r.breakdown.cpu.toFixed(2)} | ${r.breakdown.rssMb.toFixed(0)} |`,
+    "",
+    `Ratio ${(r.advise.wall / r.breakdown.wall).toFixed(2)}× the breakdown's wall time, ${(r.advise.cpu / r.breakdown.cpu).toFixed(2)}× its CPU time: the best of three alternating runs each, in the same bench run (\`BENCH_ONLY=advise npm run bench\` runs this part alone). Both pay for the cost model; advise adds the variance sums (queries/advise.sql), the bytes per span and the p95 resampling.`,
+    "",
+  ];
+}
+
+// ------------------------------------------------------------------ 7. outliers vs breakdown
+/** `cost outliers` and `cost breakdown` over the same Parquet, alternating, each the best of two. */
+async function benchOutliers() {
+  const best = { breakdown: { wall: Infinity, rssMb: 0 }, outliers: { wall: Infinity, rssMb: 0 } };
+  for (let round = 0; round < 2; round++) {
+    for (const command of ["breakdown", "outliers"]) {
+      log(`${command} over ${SPANS} spans (round ${round + 1} of 2)…`);
+      const run = await measure(process.execPath, [BIN, "cost", command, baseParquet, "--format", "csv", "-q"]);
+      if (run.wall < best[command].wall) best[command] = run;
+    }
+  }
+  return best;
+}
+
+function outliersSection(spans, r) {
+  const f = (x, d = 2) => x.toFixed(d);
+  return [
+    `## cost outliers against cost breakdown (${spans.toLocaleString("en-US")} spans, Parquet)`,
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}; each the best of two alternating runs of the CLI.`,
+    "",
+    "| command | seconds | peak RSS MB | vs breakdown |",
+    "|---|---:|---:|---:|",
+    `| \`cost breakdown\` | ${f(r.breakdown.wall)} | ${f(r.breakdown.rssMb, 0)} | 1.00× |`,
+    `| \`cost outliers\` (cost, top 10%, every attribute key) | ${f(r.outliers.wall)} | ${f(r.outliers.rssMb, 0)} | ${f(r.outliers.wall / r.breakdown.wall)}× |`,
+    "",
+    "Goal (issue 18): outliers at most 3× breakdown. Outliers rolls every span and resource attribute",
+    "up to its event (one DISTINCT over all key=value pairs), on top of the same cost model.",
+    "",
+  ];
+}
+
+const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined };
 const spansIn = Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans);
 
 // ------------------------------------------------------------------ 1. ingest
-{
+if (runs("ingest")) {
   const db = join(DIR, "ingest.duckdb");
   // Three loads into a fresh file each: the best time (a shared machine is noisy) and the
   // highest peak RSS (memory is a bound, so the worst run counts).
@@ -158,6 +237,7 @@ async function directBreakdown(source) {
 }
 
 const TEN = process.env.BENCH_SKIP_10M ? 1 : 10;
+if (runs("breakdown")) {
 const big = await replicated(TEN);
 const bigDb = join(DIR, `spans-x${TEN}.duckdb`);
 if (!existsSync(bigDb)) {
@@ -179,14 +259,17 @@ for (const [label, args, source] of [
   }
   results.breakdown[label] = { spans: spansIn * TEN, adtrace: cli.wall, rssMb: cli.rssMb, direct, ratio: cli.wall / direct };
 }
+}
 
 // ------------------------------------------------------------------ 3. scaling
-for (const k of [1, 3, TEN]) {
+for (const k of runs("scaling") ? [1, 3, TEN] : []) {
   const file = await replicated(k);
   log(`scaling: breakdown over ${k}× …`);
   const run = await measure(process.execPath, [BIN, "cost", "breakdown", file, "--format", "csv"]);
   results.scaling.push({ spans: spansIn * k, wall: run.wall, perMillion: run.wall / ((spansIn * k) / 1e6) });
 }
+
+if (runs("outliers")) results.outliers = await benchOutliers();
 
 // ------------------------------------------------------------------ 4. start-up
 async function best(cmd, args, n = 5) {
@@ -194,7 +277,31 @@ async function best(cmd, args, n = 5) {
   for (let i = 0; i < n; i++) min = Math.min(min, (await measure(cmd, args)).wall);
   return min;
 }
-results.startup = { help: await best(process.execPath, [BIN, "--help"]), node: await best(process.execPath, ["-e", "0"]) };
+if (runs("startup")) results.startup = { help: await best(process.execPath, [BIN, "--help"]), node: await best(process.execPath, ["-e", "0"]) };
+
+// ------------------------------------------------------------------ 5. critical path vs breakdown
+if (runs("critical-path")) {
+  const baseDb = join(DIR, `spans-${SPANS}.duckdb`);
+  if (!existsSync(baseDb)) {
+    log("loading the base Parquet into a database…");
+    adtraceSync(["load", baseParquet, "--db", baseDb, "-q", "--format", "csv"]);
+  }
+  for (const [label, source] of [["parquet", [baseParquet]], ["database", ["--db", baseDb]]]) {
+    // The two commands alternate, twice, on the same input; each keeps its best (a shared machine is noisy).
+    let breakdown = Infinity;
+    let path = { wall: Infinity, rssMb: 0 };
+    for (let round = 0; round < 2; round++) {
+      log(`critical-path vs breakdown from ${label} (round ${round + 1} of 2)…`);
+      breakdown = Math.min(breakdown, (await measure(process.execPath, [BIN, "cost", "breakdown", ...source, "--format", "csv", "-q"])).wall);
+      const run = await measure(process.execPath, [BIN, "cost", "critical-path", ...source, "--format", "csv", "-q"]);
+      if (run.wall < path.wall) path = run;
+    }
+    results.criticalPath[label] = { spans: spansIn, breakdown, criticalPath: path.wall, rssMb: path.rssMb, ratio: path.wall / breakdown };
+  }
+}
+
+// ------------------------------------------------------------------ 6. sampling advise vs breakdown
+if (runs("advise")) results.advise = await adviseBench();
 
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
@@ -202,13 +309,17 @@ const versions = `Node ${process.version}, DuckDB ${JSON.parse(readFileSync(join
 const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
 const k = (x) => (x === undefined ? "–" : `${Math.round(x / 1000)}k`);
 const i = results.ingest;
-const lines = [
+const today = new Date().toISOString().slice(0, 10);
+const header = [
   "# Benchmarks",
   "",
-  `Measured by \`npm run bench\` (scripts/bench.mjs) on ${new Date().toISOString().slice(0, 10)}: ${machine}; ${versions}.`,
+  `Measured by \`npm run bench\` (scripts/bench.mjs) on ${today}: ${machine}; ${versions}.`,
   "All figures come from one run on the same generated data. Timings are wall-clock seconds of a",
   "whole command (process start included) unless noted; no test asserts on time.",
   "",
+];
+const sections = {
+  ingest: () => [
   `## OTLP JSON Lines ingest (${spansIn.toLocaleString("en-US")} spans, ${(statSync(jsonl).size / 2 ** 20).toFixed(0)} MiB)`,
   "",
   "| tool | seconds | spans/s | peak RSS MB | vs adtrace |",
@@ -219,6 +330,8 @@ const lines = [
   "",
   `Goal (DESIGN.md): ≥ 150k spans/s with peak RSS < 600 MB. Reached: ${k(i.adtrace.spansPerSec)} spans/s, ${f(i.adtrace.rssMb, 0)} MB.`,
   "",
+  ],
+  breakdown: () => [
   `## cost breakdown over ${(spansIn * TEN).toLocaleString("en-US")} spans`,
   "",
   "| source | adtrace (CLI) s | same SQL directly on DuckDB s | ratio | adtrace peak RSS MB |",
@@ -229,19 +342,63 @@ const lines = [
   "and runs the same two queries (breakdown, totals) without the CLI; each side is the best of two",
   "alternating runs. Goal: ratio ≤ 1.2×.",
   "",
+  ],
+  scaling: () => [
   "## Scaling (breakdown from Parquet)",
   "",
   "| spans | seconds | seconds per million spans |",
   "|---:|---:|---:|",
   ...results.scaling.map((r) => `| ${r.spans.toLocaleString("en-US")} | ${f(r.wall)} | ${f(r.perMillion, 3)} |`),
   "",
+  ],
+  startup: () => [
   "## Start-up",
   "",
   `\`adtrace --help\`: ${f(results.startup.help, 3)} s; \`node -e 0\`: ${f(results.startup.node, 3)} s (best of 5). DuckDB is not loaded for --help.`,
   "",
-];
+  ],
+  "critical-path": () => [
+  `## cost critical-path against cost breakdown (${spansIn.toLocaleString("en-US")} spans)`,
+  "",
+  ...(ONLY ? [`Measured with \`BENCH_ONLY=critical-path npm run bench\` on ${today}: ${machine}; ${versions}.`, ""] : []),
+  "| source | cost breakdown s | cost critical-path s | ratio | critical-path peak RSS MB |",
+  "|---|---:|---:|---:|---:|",
+  ...Object.entries(results.criticalPath).map(([label, r]) => `| ${label} | ${f(r.breakdown)} | ${f(r.criticalPath)} | ${f(r.ratio)}× | ${f(r.rssMb, 0)} |`),
+  "",
+  "Both commands over the same input in the same run, alternating, each the best of two. The",
+  "critical path walks every event in JavaScript, batch by batch of 20,000 traces read from DuckDB",
+  "as numbers (never all spans at once); the aggregates are SQL. Goal (issue 19): ratio ≤ 3×. On a",
+  "machine shared with other work the absolute times vary from run to run; the ratio, taken side",
+  "by side, is the figure to compare.",
+  "",
+  ],
+  outliers: () => outliersSection(spansIn, results.outliers),
+  advise: () => [
+    ...adviseSection(results.advise).slice(0, -2),
+    `${adviseSection(results.advise).at(-2)}${ONLY ? ` Measured ${today} on ${machine}.` : ""}`,
+    "",
+  ],
+};
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against" };
+let lines;
+if (!ONLY) {
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers()];
+} else {
+  // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
+  lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");
+  for (const part of ONLY) {
+    const fresh = sections[part]();
+    const start = lines.findIndex((l) => l.startsWith(PART_TITLES[part]));
+    const next = start < 0 ? -1 : lines.findIndex((l, n) => n > start && l.startsWith("## "));
+    if (start >= 0) lines.splice(start, (next < 0 ? lines.length : next) - start, ...fresh);
+    else {
+      const notes = lines.findIndex((l) => l.startsWith("## Hostile input"));
+      lines.splice(notes < 0 ? lines.length : notes, 0, ...fresh);
+    }
+  }
+}
 const notesFile = join(ROOT, "scripts/bench-notes.md");
-if (existsSync(notesFile)) lines.push(readFileSync(notesFile, "utf8").trim(), "");
-writeFileSync(join(ROOT, "BENCHMARKS.md"), lines.join("\n"));
+if (!ONLY && existsSync(notesFile)) lines.push(readFileSync(notesFile, "utf8").trim(), "");
+writeFileSync(join(ROOT, "BENCHMARKS.md"), lines.join("\n") + (ONLY ? "\n" : ""));
 console.log(lines.join("\n"));
 console.log(JSON.stringify(results, null, 2));

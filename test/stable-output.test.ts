@@ -30,6 +30,9 @@ import { pullSummary } from "../src/output/pull-view.js";
 import { renderBundle } from "../src/output/report-files.js";
 import type { TableResult } from "../src/output/result.js";
 import { inspectView, loadSummary } from "../src/output/views.js";
+import { costCriticalPath } from "../src/core/path-cost.js";
+import { traceWaterfall } from "../src/core/trace.js";
+import { criticalPathView, traceView } from "../src/output/path-views.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { startPostgres, type PgServer } from "./helpers/postgres.js";
@@ -61,7 +64,8 @@ function withThreads<T>(threads: string, fn: () => Promise<T>): Promise<T> {
 
 /**
  * Every analysis command's output on the sampled database, as `adtrace … --db DB` writes it:
- * the report's parts are what breakdown, queries, flags and savings --suggest compute.
+ * the report's parts are what breakdown, queries, flags and savings --suggest compute; then cost
+ * critical-path and trace --pick median.
  */
 async function analyses(a: Analysis): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -72,6 +76,8 @@ async function analyses(a: Analysis): Promise<Record<string, string>> {
   rendered("flags", flagsView(data.flags, { label: a.label }), out);
   rendered("savings", savingsView(data.savings), out);
   rendered("inspect", inspectView(await inspectSpans(a.db, a.load)), out);
+  rendered("critical-path", criticalPathView(await costCriticalPath(a.db), { label: a.label }), out);
+  rendered("trace", traceView(await traceWaterfall(a.db, { pick: "median" }, a.label), { label: a.label }), out);
   for (const [file, text] of Object.entries(renderBundle(data))) out[`report/${file}`] = text;
   return out;
 }
@@ -150,7 +156,7 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
   it(`analyses, report and diff: ${REPEATS} runs on 1 and on 4 threads (two fresh sessions each)`, async () => {
     const [first] = await session("1", 1);
     reference = first!;
-    expect(Object.keys(reference).length).toBe(7 * 3 + 6);
+    expect(Object.keys(reference).length).toBe(9 * 3 + 6);
     // diff as the command runs it, reading both sides afresh, gives the same bytes.
     const whole: Record<string, string> = {};
     rendered("diff", diffView(await withThreads("4", () => diff(BASE_DB, SAMPLED_DB, {}, DIFF_OPTIONS))), whole);
@@ -180,6 +186,8 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
     expect(await cli(["cost", "flags", "--db", SAMPLED_DB, "--format", "md"])).toBe(reference["flags.md"]);
     expect(await cli(["savings", "--db", SAMPLED_DB, "--suggest", "--format", "csv"])).toBe(reference["savings.csv"]);
     expect(await cli(["inspect", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["inspect.json"]);
+    expect(await cli(["cost", "critical-path", "--db", SAMPLED_DB, "--format", "csv"])).toBe(reference["critical-path.csv"]);
+    expect(await cli(["trace", "--pick", "median", "--db", SAMPLED_DB, "--format", "json"])).toBe(reference["trace.json"]);
     const r = await adtraceIn(["diff", BASE_DB, SAMPLED_DB, "--max-stage-increase", "10%", "--format", "md", "-q"], { cwd: dir, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(reference["diff.md"]);

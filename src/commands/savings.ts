@@ -20,6 +20,7 @@ export function registerSavings(program: Command): void {
     .option("--tune <stage=reduction>", "tune: fraction of the stage's cost removed (repeatable)", lever("tune"))
     .option("--scenario <file>", "YAML file of named scenarios to compare side by side")
     .option("--suggest", "one scenario built from cost flags with conservative assumptions")
+    .option("--optimize <goal>", "with --suggest: cost (default; cost flags' order) or latency (levers on critical-path stages first)")
     .option("--events-per-day <n>", "your daily volume: 2000000000, 2e9, 2B, 500M (default: config events_per_day)")
     .addHelpText("after", `
 The model, per stage with per-event cost C = compute + query:
@@ -38,6 +39,10 @@ original tail after the last child that ended within it. So work that followed a
 moves up, work beside it does not, and another branch may become critical. Preagg and tune
 leave latency as it is.
 
+--suggest --optimize latency puts the levers on stages on the critical path (on it in at least
+half their events, see adtrace cost critical-path) first and those off it last: a cache on a
+stage off the path saves money but cannot change p95.
+
 Scenario file:
   scenarios:
     cache-tracking: [ { cache: "tracking=0.6" } ]
@@ -46,8 +51,9 @@ Scenario file:
 Examples:
   $ adtrace savings fixtures/auction/otlp.jsonl --suggest
   $ adtrace savings --db pipeline.duckdb --cache tracking=0.6 --preagg aggregation=0.7 --events-per-day 2B
-  $ adtrace savings --db pipeline.duckdb --scenario scenarios.yaml --format md`)
-    .action(async (inputs: string[], opts: { scenario?: string; suggest?: boolean; eventsPerDay?: string }, command: Command) => {
+  $ adtrace savings --db pipeline.duckdb --scenario scenarios.yaml --format md
+  $ adtrace savings --db pipeline.duckdb --suggest --optimize latency`)
+    .action(async (inputs: string[], opts: { scenario?: string; suggest?: boolean; optimize?: string; eventsPerDay?: string }, command: Command) => {
       const options = globals(command);
       const core = await import("../core/savings.js");
       const { withAnalysis } = await import("../core/analysis.js");
@@ -56,9 +62,12 @@ Examples:
       if (levers.length) scenarios.push({ name: "command line", levers: levers.map((l) => core.parseLever(l.kind, l.spec)) });
       if (opts.scenario) scenarios.push(...core.loadScenarioFile(opts.scenario));
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : core.parseEventsPerDay(opts.eventsPerDay);
+      if (opts.optimize !== undefined && opts.optimize !== "cost" && opts.optimize !== "latency") throw new UsageError(`--optimize expects cost or latency, got '${opts.optimize}'`);
+      if (opts.optimize !== undefined && !opts.suggest) throw new UsageError("--optimize applies to --suggest");
+      const optimize = (opts.optimize ?? "cost") as import("../core/savings.js").Optimize;
       if (!scenarios.length && !opts.suggest) throw new UsageError("give levers (--cache, --preagg, --tune), --scenario FILE or --suggest");
       const result = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => {
-        if (opts.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config));
+        if (opts.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, optimize));
         return core.savings(a.db, { scenarios, config: a.config });
       });
       print(savingsView(result), options);

@@ -112,8 +112,20 @@ export class Db {
     return (first ? Object.values(first)[0] : undefined) as T;
   }
 
-  async appender(table: string): Promise<DuckDBAppender> {
-    return this.connection.createAppender(table);
+  async appender(table: string, catalog?: string): Promise<DuckDBAppender> {
+    return this.connection.createAppender(table, null, catalog ?? null);
+  }
+
+  /**
+   * Run a named query and return its columns as arrays (numbers for INTEGER and DOUBLE, no
+   * per-row objects): for reading many rows of few plain columns.
+   */
+  async columns(name: string, params: Params = {}): Promise<Record<string, unknown[]>> {
+    const query = getQuery(name);
+    query.checkParams(params);
+    const { values, types } = await toDuckParams(pickParams(params, query.params));
+    const reader = await this.connection.runAndReadAll(query.sql, values, types);
+    return reader.getColumnsObjectJS() as Record<string, unknown[]>;
   }
 
   /**

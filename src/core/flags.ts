@@ -13,10 +13,13 @@
 // share of calls that repeat an earlier identical statement is what an unbounded cache could
 // hit), else tune (the literals change per call: index or batch the lookup); with no query text,
 // aggregation → preaggregate, tracking/profiling/inventory → cache, else tune. Savings use the
-// stated default assumptions (LEVER_ASSUMPTIONS).
+// stated default assumptions (LEVER_ASSUMPTIONS). A flagged stage on the critical path in fewer
+// than half its events (cost critical-path's default) is marked off the path: a lever there saves
+// money, not latency.
 import type { Db, Row } from "./db.js";
 import type { Config } from "../model/config.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
+import { costCriticalPath, DEFAULT_CRITICAL_SHARE } from "./path-cost.js";
 
 export type Lever = "cache" | "preaggregate" | "tune";
 
@@ -60,6 +63,10 @@ export interface Flag {
   reason: string;
   lever: Lever;
   est_savings_per_event_usd: number;
+  /** The weighted share of the stage's events in which it is on the critical path (issue 19). */
+  on_critical_path_share: number | null;
+  /** On the path in fewer than DEFAULT_CRITICAL_SHARE of its events: making it faster will not change p95. */
+  off_critical_path: boolean;
 }
 
 export interface FlagsResult {
@@ -125,6 +132,8 @@ export function flagStages(profiles: StageProfile[], thresholds: Config["flags"]
       reason: `${reasons.join("; ")}; ${why}`,
       lever,
       est_savings_per_event_usd: estimateSaving(p, lever, refreshPerEventUsd),
+      on_critical_path_share: null,
+      off_critical_path: false,
     });
   }
   return flags;
@@ -182,8 +191,18 @@ export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
   const profiles = await stageProfiles(db);
   const [t] = await db.query("cost.totals");
   const refreshPerEvent = (config.preaggregate.refresh_cost_usd * config.preaggregate.refreshes_per_day) / config.events_per_day;
+  const flags = flagStages(profiles, config.flags, refreshPerEvent);
+  if (flags.length) {
+    // Which flagged stages set latency: the critical path by stage (path-cost.ts), only when needed.
+    const path = await costCriticalPath(db, { by: [{ kind: "stage" }] });
+    const onPath = new Map(path.groups.map((g) => [g.keys.stage!, g.on_path_share]));
+    for (const f of flags) {
+      f.on_critical_path_share = onPath.get(f.stage) ?? 0;
+      f.off_critical_path = f.on_critical_path_share < DEFAULT_CRITICAL_SHARE;
+    }
+  }
   return {
-    flags: flagStages(profiles, config.flags, refreshPerEvent),
+    flags,
     profiles,
     events: roundCount(Number(t!.events)),
     cost_per_event_usd: Number(t!.cost_per_event_usd),

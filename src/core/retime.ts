@@ -13,15 +13,11 @@
 // make another branch critical. With nothing shortened every span keeps its times exactly.
 // Roots (no parent, a parent not in the trace, or itself as parent) keep their start; spans in a
 // parent cycle, reachable from no root, keep their times. Each span is visited once, without
-// recursion, so a deep or malformed trace neither loops nor overflows the stack.
+// recursion, so a deep or malformed trace neither loops nor overflows the stack. The tree itself
+// (roots, children in start order, spans stranded by cycles) is built by critical-path.ts.
+import { buildForest, type PathSpan, type SpanKey } from "./critical-path.js";
 
-export interface TimedSpan {
-  id: string;
-  parent: string | null;
-  /** Nanoseconds, any common origin. */
-  start: number;
-  end: number;
-}
+export type TimedSpan = PathSpan;
 
 interface Node {
   span: TimedSpan;
@@ -39,26 +35,17 @@ export class EventTimeline {
   readonly durationNs: number;
 
   constructor(spans: readonly TimedSpan[]) {
-    const nodes = new Map<string, Node>();
-    for (const span of spans) if (!nodes.has(span.id)) nodes.set(span.id, { span, byStart: [], byEnd: [], joinedEnd: -Infinity });
-    for (const node of nodes.values()) {
-      const parent = node.span.parent;
-      const parentNode = parent !== null && parent !== node.span.id ? nodes.get(parent) : undefined;
-      if (parentNode) parentNode.byStart.push(node);
-      else this.roots.push(node);
-    }
-    const reached = new Set<Node>();
-    const stack = [...this.roots];
-    while (stack.length) {
-      const node = stack.pop()!;
-      if (reached.has(node)) continue;
-      reached.add(node);
-      node.byStart.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || (a.span.id < b.span.id ? -1 : a.span.id > b.span.id ? 1 : 0));
+    // The tree is critical-path.ts's, so re-timing and the critical path read the same links.
+    const forest = buildForest(spans);
+    const nodes: Node[] = forest.nodes.map((t) => ({ span: t.span, byStart: [], byEnd: [], joinedEnd: -Infinity }));
+    for (const t of forest.nodes) {
+      const node = nodes[t.index]!;
+      node.byStart = t.children.map((c) => nodes[c.index]!);
       node.byEnd = [...node.byStart].sort((a, b) => a.span.end - b.span.end);
       for (const child of node.byStart) if (child.span.end <= node.span.end) node.joinedEnd = Math.max(node.joinedEnd, child.span.end);
-      stack.push(...node.byStart);
     }
-    for (const node of nodes.values()) if (!reached.has(node)) this.stranded.push(node.span);
+    for (const t of [...forest.roots, ...forest.orphanRoots, ...forest.selfParented]) this.roots.push(nodes[t.index]!);
+    for (const t of forest.stranded) this.stranded.push(t.span);
     this.durationNs = this.retime(new Map());
   }
 
@@ -66,7 +53,7 @@ export class EventTimeline {
    * The event's duration with the given spans shortened to the given durations (ns); a
    * shortened span's descendants do not run.
    */
-  retime(shortened: ReadonlyMap<string, number>): number {
+  retime(shortened: ReadonlyMap<SpanKey, number>): number {
     let first = Infinity;
     let last = -Infinity;
     for (const span of this.stranded) {

@@ -139,3 +139,15 @@ export const DEFAULT_FLAGS = {
 
 export const DEFAULT_CACHE = { hit_latency_ms: 1 };
 export const DEFAULT_PREAGGREGATE = { refresh_cost_usd: 0, refreshes_per_day: 24 };
+
+/**
+ * What storing traces costs, for `adtrace sampling advise`: $ per GB of spans ingested plus $ per
+ * million spans indexed (retained and searchable). The defaults are a hosted APM backend's list
+ * prices (Datadog APM, 2025: ingested spans $0.10/GB, indexed spans $1.70 per million at 15-day
+ * retention); a per-GB-only store (Grafana Cloud Traces, Honeycomb-style event pricing, S3 behind
+ * Tempo) sets the other to 0. bytes_per_span, when set, replaces the size measured from the data.
+ */
+export const DEFAULT_TRACING: { usd_per_gb: number; usd_per_million_spans: number; bytes_per_span?: number } = {
+  usd_per_gb: 0.1,
+  usd_per_million_spans: 1.7,
+};

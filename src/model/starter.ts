@@ -56,6 +56,17 @@ preaggregate:
   refresh_cost_usd: 0        # cost of one refresh of the rollup
   refreshes_per_day: 24
 
+# What storing traces costs, for adtrace sampling advise: the tracing bill at each sampling rate is
+# spans/day × bytes per span × usd_per_gb + spans/day ÷ 1e6 × usd_per_million_spans. The defaults
+# are a hosted APM backend's list prices (Datadog APM, 2025: ingested spans $0.10 per GB, indexed
+# spans $1.70 per million at 15-day retention); for a per-GB store (Grafana Cloud Traces, Tempo on
+# object storage) put your $/GB and usd_per_million_spans: 0. bytes_per_span is measured from the
+# data (each span's fields, attribute keys and values) unless given here.
+tracing:
+  usd_per_gb: 0.10
+  usd_per_million_spans: 1.70
+#  bytes_per_span: 900
+
 # Sampling rates for data that carries no sampling information (adtrace weights every figure).
 # sampling:
 #   - match: { name: "db.*" }

@@ -20,6 +20,10 @@ export function flagsView(result: FlagsResult, meta: { label: string }): TableRe
   ];
   const t = result.thresholds;
   const notes = result.flags.map((f) => `${f.stage}: ${f.reason}.${f.top_query ? ` Top query: ${f.top_query.length > 120 ? f.top_query.slice(0, 119) + "…" : f.top_query}` : ""}`);
+  for (const f of result.flags.filter((f) => f.off_critical_path)) {
+    const doing = f.lever === "cache" ? "caching it" : f.lever === "preaggregate" ? "pre-aggregating it saves cost but" : "tuning it saves cost but";
+    notes.push(`${f.stage} is off the critical path (on it in ${formatShare(f.on_critical_path_share ?? 0)} of its events): ${doing} will not change p95 (adtrace cost critical-path).`);
+  }
   const totalSaving = result.flags.reduce((s, f) => s + f.est_savings_per_event_usd, 0);
   if (result.flags.length) {
     notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * result.events_per_day)}/day at ${formatCount(result.events_per_day)} events/day. Model yours with adtrace savings.`);

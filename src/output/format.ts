@@ -114,9 +114,10 @@ function isRightAligned(column: Column): boolean {
 
 function formatTable(result: TableResult, { colors }: FormatContext): string {
   const lines: string[] = [];
-  for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), TABLE_WIDTH));
+  const width = result.width ?? TABLE_WIDTH;
+  for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), width));
   if (result.heading?.length) lines.push("");
-  if (humanColumns(result).length === 0 || (result.rows.length === 0 && !result.total)) {
+  if (humanColumns(result).length === 0 || ((result.humanRows ?? result.rows).length === 0 && !result.total)) {
     lines.push(colors.dim("(no rows)"));
   } else {
     const { columns, cells, total, widths } = fitTable(result);
@@ -144,7 +145,7 @@ function formatTable(result: TableResult, { colors }: FormatContext): string {
   }
   if (result.notes?.length) {
     lines.push("");
-    for (const note of result.notes) lines.push(...wrapText(stripControl(note), TABLE_WIDTH).map((l) => colors.dim(l)));
+    for (const note of result.notes) lines.push(...wrapText(stripControl(note), width).map((l) => colors.dim(l)));
   }
   return lines.join("\n") + "\n";
 }
@@ -158,45 +159,46 @@ const MIN_TEXT_WIDTH = 12;
 const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GUTTER.length * (widths.length - 1);
 
 /**
- * The table's columns, cells and widths, fitted to TABLE_WIDTH by giving up, in this order and
+ * The table's columns, cells and widths, fitted to its width (TABLE_WIDTH unless it says) by giving up, in this order and
  * only as far as needed: the share bars; characters of the widest left-aligned text column
  * (names, queries, levers; cut with …) down to MIN_TEXT_WIDTH or its title; optional columns
  * (Column.optional's order); text characters down to the title. Numbers are never cut. Each column is as
  * wide as its widest cell.
  */
 function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; total?: string[]; widths: number[] } {
+  const maxWidth = result.width ?? TABLE_WIDTH;
   let columns = humanColumns(result);
   let withBars = true;
   const render = () => {
-    const cells = result.rows.map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
+    const cells = (result.humanRows ?? result.rows).map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
     const total = result.total ? columns.map((c) => humanCell(c, result.total![c.key], withBars)) : undefined;
     const titles = columns.map((c) => c.title ?? c.key);
     const widths = columns.map((_, i) => Math.max(displayWidth(titles[i]!), ...[...cells, ...(total ? [total] : [])].map((r) => displayWidth(r[i]!))));
     return { cells, total, widths };
   };
   let fitted = render();
-  if (tableWidth(fitted.widths) > TABLE_WIDTH && columns.some((c) => c.bar)) {
+  if (tableWidth(fitted.widths) > maxWidth && columns.some((c) => c.bar)) {
     withBars = false;
     fitted = render();
   }
   const titleWidth = (c: Column) => displayWidth(c.title ?? c.key);
-  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));
+  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH), maxWidth);
   const dropRank = (c: Column) => (c.optional === true ? 0 : c.optional ?? Infinity);
-  while (tableWidth(fitted.widths) > TABLE_WIDTH && columns.some((c) => c.optional)) {
+  while (tableWidth(fitted.widths) > maxWidth && columns.some((c) => c.optional)) {
     const drop = columns.reduce((best, c, i) => (dropRank(c) < dropRank(columns[best]!) ? i : best), 0);
     columns = columns.filter((_, i) => i !== drop);
     fitted = render();
-    shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH));
+    shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH), maxWidth);
   }
-  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1));
+  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1), maxWidth);
   const fit = (row: string[]) => row.map((cell, i) => truncate(cell, fitted.widths[i]!));
   return { columns, cells: fitted.cells.map(fit), total: fitted.total && fit(fitted.total), widths: fitted.widths };
 }
 
 /** Narrow the widest left-aligned text column a character at a time (not below `floor`) until the table fits. */
-function shrinkText(columns: Column[], widths: number[], floor: (column: Column) => number): void {
-  const shrinkable = columns.map((c, i) => (c.kind === "text" && !isRightAligned(c) ? i : -1)).filter((i) => i >= 0);
-  while (tableWidth(widths) > TABLE_WIDTH) {
+function shrinkText(columns: Column[], widths: number[], floor: (column: Column) => number, maxWidth = TABLE_WIDTH): void {
+  const shrinkable = columns.map((c, i) => (c.kind === "text" && !isRightAligned(c) && !c.fixed ? i : -1)).filter((i) => i >= 0);
+  while (tableWidth(widths) > maxWidth) {
     const candidates = shrinkable.filter((i) => widths[i]! > floor(columns[i]!));
     if (candidates.length === 0) return;
     const widest = candidates.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
@@ -212,7 +214,7 @@ function formatMarkdown(result: TableResult): string {
   const cell = (c: Column, v: unknown) => mdText(humanCell({ ...c, maxWidth: undefined }, v, false));
   lines.push(`| ${columns.map((c) => mdText(c.title ?? c.key)).join(" | ")} |`);
   lines.push(`|${columns.map((c) => (isRightAligned(c) ? "---:" : ":---")).join("|")}|`);
-  for (const row of result.rows) lines.push(`| ${columns.map((c) => cell(c, row[c.key])).join(" | ")} |`);
+  for (const row of result.humanRows ?? result.rows) lines.push(`| ${columns.map((c) => cell(c, row[c.key])).join(" | ")} |`);
   if (result.total) lines.push(`| ${columns.map((c) => `**${cell(c, result.total![c.key])}**`.replace(/^\*\*\*\*$/, "")).join(" | ")} |`);
   if (result.notes?.length) {
     lines.push("");

@@ -21,6 +21,8 @@ export interface Column {
    */
   optional?: true | number;
   align?: "left" | "right";
+  /** Never cut to fit (a drawing already sized to the width, such as a waterfall's bars). */
+  fixed?: true;
 }
 
 export type Row = Record<string, unknown>;
@@ -28,6 +30,8 @@ export type Row = Record<string, unknown>;
 export interface TableResult {
   columns: Column[];
   rows: Row[];
+  /** The rows table and Markdown show, when fewer than `rows` (CSV and JSON keep them all). */
+  humanRows?: Row[];
   /** A last row set apart in human output (a total). */
   total?: Row;
   /** Also write the total row as the last CSV row (it is always in human output). */
@@ -38,4 +42,6 @@ export interface TableResult {
   notes?: string[];
   /** The JSON document for --format json; defaults to the rows. */
   json?: unknown;
+  /** Columns the table, heading and notes fit (default 100); a waterfall passes the terminal's. */
+  width?: number;
 }

@@ -1,0 +1,46 @@
+// adtrace trace: one event's waterfall, with cost and the critical path.
+import type { Command } from "commander";
+import { globals, print, spanSource } from "./shared.js";
+import { UsageError } from "../errors.js";
+
+export function registerTrace(program: Command): void {
+  program
+    .command("trace")
+    .description("one event's waterfall: every span's time, self time, cost, and the critical path")
+    .argument("[id-and-inputs...]", "TRACE_ID then span files (else --db, else ./adtrace.duckdb); with --pick, only span files")
+    .option("--pick <which>", "choose the trace instead of naming it: costliest, slowest or median (end-to-end)")
+    .addHelpText("after", `
+Without --pick the first argument is the trace id; with --pick every argument is an input.
+The table draws each span as a bar on the event's timeline, fitted to the terminal's width (█ and
+● on the critical path, ░ off it; on a narrow terminal service, then stage, give way to the
+bars: CSV and JSON keep them); crit is the part of the span's own time on the path (the
+spans' crit add up to the root's duration). CSV and JSON give per span: span_id,
+parent_span_id, depth, name, service, stage, start_offset_ms, duration_ms, self_ms, cost_usd,
+critical, critical_ms. Orphan sub-trees and spans on parent cycles are listed (depth from their
+own top; empty on a cycle) but never on the path. An unknown id exits 2 with the nearest ids by
+prefix. median is the smallest end-to-end time whose cumulative event weight reaches half.
+
+Examples:
+  $ adtrace trace --pick slowest fixtures/auction/otlp.jsonl
+  $ adtrace trace 4bf92f3577b34da6a3ce929d0e0e4736 --db pipeline.duckdb
+  $ adtrace trace --pick costliest --db pipeline.duckdb --format csv > waterfall.csv`)
+    .action(async (args: string[], opts: { pick?: string }, command: Command) => {
+      const options = globals(command);
+      const { parsePick, traceWaterfall } = await import("../core/trace.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { traceView } = await import("../output/path-views.js");
+      const pick = parsePick(opts.pick);
+      const traceId = pick ? undefined : args[0];
+      if (traceId === undefined && !pick) throw new UsageError("give a TRACE_ID, or --pick costliest|slowest|median");
+      const inputs = pick ? args : args.slice(1);
+      const { result, label } = await withAnalysis(spanSource(inputs, options), async (a) => ({
+        result: await traceWaterfall(a.db, { traceId, pick }, a.label),
+        label: a.label,
+      }));
+      // The table fits the terminal (else COLUMNS, else 100 columns); Markdown shows every column.
+      const { defaultFormat, parseFormat } = await import("../output/format.js");
+      const format = parseFormat(options.format) ?? defaultFormat(process.stdout.isTTY, options.out);
+      const columns = (process.stdout.isTTY ? process.stdout.columns : undefined) ?? (Number(process.env.COLUMNS) || 100);
+      print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
+    });
+}

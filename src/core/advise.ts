@@ -1,0 +1,426 @@
+// `adtrace sampling advise`: how each candidate sampling rate would measure cost per event and
+// end-to-end p95, what tracing at that rate costs, and the lowest rate that meets a target error.
+//
+// A rate r is a fraction of the events kept now: an event kept now with weight w (1 when the
+// data is not sampled) would be kept with probability r, and weigh w/r. The figures are those of
+// one window (1 h or 1 d) of production traffic, N_W = events_per_day × window events, which the
+// data stands for: stored event i stands for M_i = w_i·N_W/Σw of them, each traced with
+// probability π_i = r/w_i.
+//
+// Cost per event (and each --by group's: its cost ÷ all events) is a ratio R = Σw·c ÷ Σw; under
+// Poisson thinning its linearised variance is
+//   Var(R̂_r) = Σ_pop (1−π)/π·(c−R)² ÷ N_W² = (A/r − B) ÷ (N_W·Σw),  A = Σw²(c−R)², B = Σw(c−R)²
+// (A and B come from queries/advise.sql), and the 95% relative error is 1.96·√Var ÷ R. At r = 1 on
+// unsampled data it is 0: every event of the window is traced.
+// End-to-end p95 has no such formula: it is resampled. Up to 20,000 events (a hash-ordered choice)
+// each get K_i traced copies (Binomial(M_i, π_i), for M_i whole: tracedCopies), 1,000 times with a seed fixed per rate, each
+// copy weighing w_i/r; the 95% relative error is the
+// 95th percentile of |p95_resample − p95| ÷ p95, both read on the data's durations smoothed
+// (each spread over the cell between its neighbours' midpoints: smoothedQuantile).
+import type { Db } from "./db.js";
+import { InputError, UsageError } from "../errors.js";
+import type { Config } from "../model/config.js";
+import { parseShare } from "../model/numbers.js";
+import { mulberry32 } from "./random.js";
+import { keyName, pricingSummary, roundCount, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
+import { assertAttributesKept } from "../model/install.js";
+
+export const DEFAULT_RATES = [1, 0.5, 0.1, 0.01, 0.001];
+export const WINDOWS = { "1h": 1 / 24, "1d": 1 } as const;
+export type WindowName = keyof typeof WINDOWS;
+/** Fewer events than this and the advice would be noise (the data's own variance is a guess). */
+export const MIN_EVENTS = 30;
+const Z95 = 1.959963984540054;
+
+export interface AdviseOptions {
+  /** Candidate rates, each in (0, 1], strictly decreasing. */
+  rates: number[];
+  /** The relative error every figure must stay within, (0, 1]. */
+  targetError: number;
+  /** The groups whose cost per event is checked (default: stage). */
+  by: GroupKey;
+  window: WindowName;
+  /** Its events_per_day and tracing prices (withAnalysis sets --events-per-day there). */
+  config: Config;
+  /** Resamples of the p95 per rate (default 1000). */
+  resamples?: number;
+  /** Events the p95 is resampled from (default 20,000). */
+  latencyEvents?: number;
+}
+
+export interface AdviseRow {
+  rate: number;
+  events_per_window: number;
+  cost_per_event_rel_err95: number | null;
+  p95_rel_err95: number | null;
+  worst_stage: string | null;
+  worst_stage_rel_err95: number | null;
+  tracing_usd_per_day: number;
+  meets_target: boolean;
+}
+
+export interface GroupError {
+  group: string;
+  cost_per_event_usd: number;
+  /** The 95% relative error at each rate, in the order of the rates; null when the group costs nothing. */
+  rel_err95: (number | null)[];
+}
+
+export interface AdviseResult {
+  rows: AdviseRow[];
+  groups: GroupError[];
+  by: string;
+  target_error: number;
+  window: WindowName;
+  events_per_day: number;
+  events_per_window_now: number;
+  /** The lowest rate down the ladder before the first that misses the target; null when the first misses. */
+  recommended_rate: number | null;
+  /** The tracing bill at rate 1 (what is kept now) and at the recommended rate, per day. */
+  tracing_usd_per_day_now: number;
+  savings_usd_per_day: number | null;
+  stored_events: number;
+  estimated_events: number;
+  cost_per_event_usd: number;
+  e2e_p95_ms: number | null;
+  spans_per_event: number;
+  bytes_per_span: number;
+  bytes_per_span_source: "measured" | "config";
+  usd_per_gb: number;
+  usd_per_million_spans: number;
+  latency_events: number;
+  resamples: number;
+  method: { cost: string; p95: string };
+  weights: WeightSummary;
+  pricing: Pricing;
+}
+
+/** `--rates 1,0.5,0.1` or `100%,50%,10%`: each in (0, 1], strictly decreasing. */
+export function parseRates(text: string): number[] {
+  const parts = text.split(",").map((p) => p.trim());
+  const rates = parts.map((part) => {
+    const rate = parseShare(part);
+    if (!(rate > 0 && rate <= 1)) throw new UsageError(`--rates: each rate must be in (0, 1] (a fraction like 0.01 or a percentage like 1%), got '${part}'`);
+    return rate;
+  });
+  for (let i = 1; i < rates.length; i++) {
+    if (rates[i] === rates[i - 1]) throw new UsageError(`--rates: '${parts[i]}' is given twice; list each rate once, highest first (e.g. 1,0.5,0.1,0.01,0.001)`);
+    if (rates[i]! > rates[i - 1]!) throw new UsageError(`--rates must go from the highest rate down (e.g. 1,0.5,0.1,0.01,0.001): '${parts[i]}' comes after '${parts[i - 1]}'`);
+  }
+  return rates;
+}
+
+/** `--target-error 2%` or `0.02`: in (0, 100%]. */
+export function parseTargetError(text: string): number {
+  const value = parseShare(text);
+  const bare = !text.includes("%") && value > 1;
+  if (!(value > 0 && value <= 1) || bare) {
+    throw new UsageError(`--target-error expects a relative error above 0 and at most 100%, like 2% or 0.02, got '${text}'${bare ? ` (for ${text.trim()} percent write ${text.trim()}%)` : ""}`);
+  }
+  return value;
+}
+
+export function parseWindow(text: string): WindowName {
+  if (text in WINDOWS) return text as WindowName;
+  throw new UsageError(`--window expects 1h or 1d, got '${text}'`);
+}
+
+interface Moments {
+  group: string | null;
+  r: number;
+  a: number;
+  b: number;
+}
+
+export async function advise(db: Db, label: string, options: AdviseOptions): Promise<AdviseResult> {
+  const { rates, targetError } = options;
+  await assertAttributesKept(db, options.by.kind === "attr" ? [options.by.key] : []);
+  const rows = await db.query("advise.cost_moments", { k1: options.by.kind, a1: options.by.kind === "attr" ? options.by.key : null });
+  const whole = rows[0]!;
+  const storedEvents = Number(whole.n);
+  if (storedEvents < MIN_EVENTS) {
+    throw new InputError(label, `holds ${storedEvents} event(s); with fewer than ${MIN_EVENTS} the data's own variance is a guess and the advice would be noise`);
+  }
+  const sumW = Number(whole.sw);
+  const moments: Moments[] = rows.map((r) => ({ group: r.g1 === null ? null : String(r.g1), r: Number(r.r), a: Number(r.a), b: Number(r.b) }));
+  const perDay = options.config.events_per_day;
+  const windowEvents = perDay * WINDOWS[options.window];
+  const relErr = (m: Moments, rate: number): number | null => {
+    if (!(m.r > 0)) return null;
+    const variance = Math.max(0, m.a / rate - m.b) / (windowEvents * sumW);
+    return (Z95 * Math.sqrt(variance)) / m.r;
+  };
+  const total = moments[0]!;
+  const groups = moments.slice(1).map((m) => ({ group: m.group ?? "", cost_per_event_usd: m.r, rel_err95: rates.map((rate) => relErr(m, rate)) }));
+
+  const resamples = options.resamples ?? 1000;
+  const latency = await latencySample(db, options.latencyEvents ?? 20_000);
+  const volume = (await db.query("advise.span_volume"))[0]!;
+  const storedSpans = Number(volume.spans);
+  const spansPerEvent = storedSpans / storedEvents;
+  const configured = options.config.tracing.bytes_per_span;
+  const bytesPerSpan = configured ?? Number(volume.bytes_per_span);
+  const { usd_per_gb: usdPerGb, usd_per_million_spans: usdPerMillion } = options.config.tracing;
+  // Spans traced per day at rate r: the events traced (r of those kept now) × their spans.
+  const bill = (rate: number) => {
+    const spansPerDay = (perDay * rate * storedSpans) / sumW;
+    return (spansPerDay * bytesPerSpan * usdPerGb) / 1e9 + (spansPerDay / 1e6) * usdPerMillion;
+  };
+
+  const adviceRows: AdviseRow[] = rates.map((rate, i) => {
+    const eventsPerWindow = (windowEvents * rate * storedEvents) / sumW;
+    const cost = relErr(total, rate);
+    const p95 = latency.relErr95(rate, windowEvents, resamples);
+    let worst: GroupError | undefined;
+    for (const g of groups) {
+      const e = g.rel_err95[i];
+      // At no error (every event traced) no group is worst.
+      if (e === null || e === undefined || !(e > 0)) continue;
+      if (!worst || e > worst.rel_err95[i]!) worst = g;
+    }
+    const errors = [cost, p95, worst?.rel_err95[i] ?? null];
+    const meets = eventsPerWindow >= MIN_EVENTS && errors.every((e) => e === null || e <= targetError);
+    return {
+      rate,
+      events_per_window: roundCount(eventsPerWindow),
+      cost_per_event_rel_err95: cost,
+      p95_rel_err95: p95,
+      worst_stage: worst?.group ?? null,
+      worst_stage_rel_err95: worst?.rel_err95[i] ?? null,
+      tracing_usd_per_day: bill(rate),
+      meets_target: meets,
+    };
+  });
+  // Down the ladder, the last rate before the first that misses: errors grow as the rate falls,
+  // and a resampled p95 that happens to pass below a rate that missed is not advice.
+  const firstMiss = adviceRows.findIndex((r) => !r.meets_target);
+  const recommended = firstMiss === 0 ? undefined : adviceRows[firstMiss === -1 ? adviceRows.length - 1 : firstMiss - 1];
+  const now = bill(1);
+  return {
+    rows: adviceRows,
+    groups,
+    by: keyName(options.by),
+    target_error: targetError,
+    window: options.window,
+    events_per_day: perDay,
+    events_per_window_now: roundCount((windowEvents * storedEvents) / sumW),
+    recommended_rate: recommended?.rate ?? null,
+    tracing_usd_per_day_now: now,
+    savings_usd_per_day: recommended ? now - recommended.tracing_usd_per_day : null,
+    stored_events: storedEvents,
+    estimated_events: roundCount(sumW),
+    cost_per_event_usd: total.r,
+    e2e_p95_ms: latency.p95Ms,
+    spans_per_event: spansPerEvent,
+    bytes_per_span: bytesPerSpan,
+    bytes_per_span_source: configured === undefined ? "measured" : "config",
+    usd_per_gb: usdPerGb,
+    usd_per_million_spans: usdPerMillion,
+    latency_events: latency.events,
+    resamples,
+    method: {
+      cost: "the ratio Σw·c ÷ Σw's linearised variance under Poisson thinning at rate r, composed with the weights: 1.96·√((A/r − B) ÷ (N_window·Σw)) ÷ R",
+      p95: `${resamples.toLocaleString("en-US")} resamples (a fixed seed per rate) of ${latency.events.toLocaleString("en-US")} events, each traced Binomial(M, r/w) times, on the durations smoothed between neighbours; the 95th percentile of |p95 − p95 now| ÷ p95 now`,
+    },
+    weights: await weightSummary(db),
+    pricing: await pricingSummary(db),
+  };
+}
+
+/** The events whose end-to-end latency is resampled, sorted by duration. */
+async function latencySample(db: Db, limit: number) {
+  const rows = await db.query("advise.event_latencies", { limit });
+  const values = Float64Array.from(rows, (r) => Number(r.e2e_ns) / 1e6);
+  const weights = Float64Array.from(rows, (r) => Number(r.w));
+  const sampleWeight = weights.reduce((s, w) => s + w, 0);
+  const equal = weights.every((w) => w === weights[0]);
+  // The p95 as adtrace reports it now (cost.totals, cost.weighted_e2e).
+  const ones = Float64Array.from(weights, () => 1);
+  const now = rows.length ? (equal ? countQuantile(values, ones, 0.95) : weightedCountQuantile(values, ones, weights, 0.95)) : null;
+  // Tied durations share one cell of the smoothed distribution.
+  const distinct: number[] = [];
+  const cell = new Int32Array(values.length);
+  values.forEach((v, i) => {
+    if (distinct.length === 0 || v !== distinct[distinct.length - 1]) distinct.push(v);
+    cell[i] = distinct.length - 1;
+  });
+  const mass = new Float64Array(distinct.length);
+  const smoothed = (counts: Float64Array) => {
+    mass.fill(0);
+    for (let i = 0; i < values.length; i++) mass[cell[i]!]! += counts[i]! * weights[i]!;
+    return smoothedQuantile(distinct, mass, 0.95);
+  };
+  return {
+    events: rows.length,
+    p95Ms: now,
+    relErr95(rate: number, windowEvents: number, resamples: number): number | null {
+      if (!rows.length) return null;
+      // Every event of the window traced (rate 1 of unsampled data): the p95 is the window's own.
+      if (weights.every((w) => rate / w >= 1)) return 0;
+      // The window's population: stored event i stands for M_i = w_i·N_W/Σw events, each traced
+      // with probability r/w_i and then weighing w_i/r.
+      const perWeight = windowEvents / sampleWeight;
+      // The population's mass per event: M_i events of weight 1, entered as counts of weight w_i.
+      const truth = smoothed(Float64Array.from(weights, () => perWeight));
+      if (!(truth > 0)) return null;
+      const random = mulberry32(seedFor(rate));
+      const normal = gaussian(random);
+      const counts = new Float64Array(values.length);
+      const errors = new Float64Array(resamples);
+      for (let b = 0; b < resamples; b++) {
+        let traced = 0;
+        for (let i = 0; i < values.length; i++) {
+          counts[i] = tracedCopies(perWeight * weights[i]!, rate / weights[i]!, random, normal);
+          traced += counts[i]!;
+        }
+        // An empty window measures nothing: as wrong as can be.
+        errors[b] = traced > 0 ? Math.abs(smoothed(counts) - truth) / truth : 1;
+      }
+      return typeSevenQuantile(errors.sort(), 0.95);
+    },
+  };
+}
+
+/**
+ * The q-quantile of a smoothed distribution: distinct sorted values, each holding `mass` spread
+ * evenly over its cell (from the midpoint with the value below to the midpoint with the value
+ * above). A resample then moves its quantile as much as its counts move, not from one stored
+ * duration to the next: with a window of millions of events drawn from 20,000 stored ones, a
+ * step quantile would stay on one stored value and report no error at all.
+ */
+export function smoothedQuantile(values: ArrayLike<number>, mass: ArrayLike<number>, q: number): number {
+  let total = 0;
+  for (let j = 0; j < values.length; j++) total += mass[j]!;
+  const target = q * total;
+  let cumulative = 0;
+  const last = values.length - 1;
+  for (let j = 0; j <= last; j++) {
+    const here = mass[j]!;
+    if (!(here > 0)) continue;
+    if (cumulative + here >= target || j === last) {
+      const low = j > 0 ? (values[j - 1]! + values[j]!) / 2 : values[j]!;
+      const high = j < last ? (values[j]! + values[j + 1]!) / 2 : values[j]!;
+      return low + Math.min(1, Math.max(0, (target - cumulative) / here)) * (high - low);
+    }
+    cumulative += here;
+  }
+  return values[last]!;
+}
+
+/**
+ * How many of the m events a stored one stands for are traced, each with probability p: mean m·p,
+ * variance m·p·(1−p), as for m distinct events. The whole part is a Binomial draw; a fractional
+ * part f (a weight of 1.25 makes m = 1.25) adds a two-point mass: 0 or a = f·p + 1 − p with
+ * probability f·p/a, which has mean f·p and variance f·p·(1−p). Rounding f to a whole copy at
+ * random instead would add the variance of that rounding: the p95's error came out 25% too large
+ * on data sampled at 80%.
+ */
+export function tracedCopies(m: number, p: number, random: () => number, normal: () => number = gaussian(random)): number {
+  // Many copies: the count is as good as normal (kept real: the smoothed quantile takes masses).
+  if (m * p >= 30 && m * (1 - p) >= 30) return Math.max(0, m * p + Math.sqrt(m * p * (1 - p)) * normal());
+  const whole = Math.floor(m);
+  const f = m - whole;
+  let k = binomial(whole, p, random);
+  if (f > 0 && p < 1) {
+    const a = f * p + 1 - p;
+    if (random() < (f * p) / a) k += a;
+  } else if (f > 0) k += f;
+  return k;
+}
+
+/** A seed that depends only on the rate, so a rate's figure does not move with the others listed. */
+function seedFor(rate: number): number {
+  return (Math.round(rate * 1e9) ^ 0x5a17ad5e) >>> 0;
+}
+
+/** Linear interpolation between order statistics of sorted values (R type 7, DuckDB's quantile_cont). */
+export function typeSevenQuantile(sorted: ArrayLike<number>, q: number): number {
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/**
+ * quantile_cont over a multiset: value i (sorted ascending) occurs counts[i] times. Counts may be
+ * fractional (a population's expected counts); ranks are then read on the cumulative counts.
+ */
+export function countQuantile(values: ArrayLike<number>, counts: ArrayLike<number>, q: number): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += counts[i]!;
+  const pos = q * Math.max(0, total - 1);
+  const lo = Math.floor(pos);
+  const frac = pos - lo;
+  let cumulative = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!(counts[i]! > 0)) continue;
+    cumulative += counts[i]!;
+    if (cumulative > lo) {
+      if (frac === 0 || cumulative > lo + 1) return values[i]!;
+      // The next rank is the next value present.
+      for (let j = i + 1; j < values.length; j++) if (counts[j]! > 0) return values[i]! + frac * (values[j]! - values[i]!);
+      return values[i]!;
+    }
+  }
+  return values[values.length - 1]!;
+}
+
+/** The smallest value whose cumulative weight (count × weight) reaches q of the total (cost.weighted_e2e). */
+export function weightedCountQuantile(values: ArrayLike<number>, counts: ArrayLike<number>, weights: ArrayLike<number>, q: number): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += counts[i]! * weights[i]!;
+  let cumulative = 0;
+  for (let i = 0; i < values.length; i++) {
+    cumulative += counts[i]! * weights[i]!;
+    if (counts[i]! > 0 && cumulative >= q * total) return values[i]!;
+  }
+  return values[values.length - 1]!;
+}
+
+/**
+ * A Binomial(n, p) draw: by counting for small n, by inversion when the mean is small, else the
+ * normal approximation (rounded, clipped), which at those means is well within the resampling noise.
+ */
+export function binomial(n: number, p: number, random: () => number): number {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (p > 0.5) return n - binomial(n, 1 - p, random);
+  if (n <= 32) {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (random() < p) k++;
+    return k;
+  }
+  const mean = n * p;
+  if (mean < 30) {
+    const q = 1 - p;
+    const s = p / q;
+    const a = (n + 1) * s;
+    let pmf = Math.pow(q, n);
+    let u = random();
+    let k = 0;
+    while (u > pmf && k < n) {
+      u -= pmf;
+      k++;
+      pmf *= a / k - s;
+    }
+    return k;
+  }
+  const gauss = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return Math.min(n, Math.max(0, Math.round(mean + Math.sqrt(mean * (1 - p)) * gauss)));
+}
+
+/**
+ * Standard normal draws from `random`: a table of 65,536 Box–Muller values filled once, then read
+ * at random indices, so a resample of 20,000 events at production volume costs one uniform draw
+ * per event rather than a logarithm and a cosine.
+ */
+export function gaussian(random: () => number): () => number {
+  const table = new Float64Array(65_536);
+  for (let i = 0; i < table.length; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(1 - random()));
+    const angle = 2 * Math.PI * random();
+    table[i] = radius * Math.cos(angle);
+    table[i + 1] = radius * Math.sin(angle);
+  }
+  return () => table[(random() * table.length) | 0]!;
+}
