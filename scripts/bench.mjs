@@ -9,8 +9,9 @@
 //   4. Start-up: `adtrace --help` against `node -e 0`.
 //   5. `cost critical-path` against `cost breakdown` over the same ~1M spans, Parquet and database.
 //   6. `sampling advise` against `cost breakdown` on the same database of BENCH_SPANS spans.
+//   7. `cost outliers` against `cost breakdown` over the same ~1M spans (issue 18: at most 3×).
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise (a comma list: only those parts
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers (a comma list: only those parts
 // run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -138,7 +139,39 @@ function adviseSection(r) {
   ];
 }
 
-const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined };
+// ------------------------------------------------------------------ 7. outliers vs breakdown
+/** `cost outliers` and `cost breakdown` over the same Parquet, alternating, each the best of two. */
+async function benchOutliers() {
+  const best = { breakdown: { wall: Infinity, rssMb: 0 }, outliers: { wall: Infinity, rssMb: 0 } };
+  for (let round = 0; round < 2; round++) {
+    for (const command of ["breakdown", "outliers"]) {
+      log(`${command} over ${SPANS} spans (round ${round + 1} of 2)…`);
+      const run = await measure(process.execPath, [BIN, "cost", command, baseParquet, "--format", "csv", "-q"]);
+      if (run.wall < best[command].wall) best[command] = run;
+    }
+  }
+  return best;
+}
+
+function outliersSection(spans, r) {
+  const f = (x, d = 2) => x.toFixed(d);
+  return [
+    `## cost outliers against cost breakdown (${spans.toLocaleString("en-US")} spans, Parquet)`,
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}; each the best of two alternating runs of the CLI.`,
+    "",
+    "| command | seconds | peak RSS MB | vs breakdown |",
+    "|---|---:|---:|---:|",
+    `| \`cost breakdown\` | ${f(r.breakdown.wall)} | ${f(r.breakdown.rssMb, 0)} | 1.00× |`,
+    `| \`cost outliers\` (cost, top 10%, every attribute key) | ${f(r.outliers.wall)} | ${f(r.outliers.rssMb, 0)} | ${f(r.outliers.wall / r.breakdown.wall)}× |`,
+    "",
+    "Goal (issue 18): outliers at most 3× breakdown. Outliers rolls every span and resource attribute",
+    "up to its event (one DISTINCT over all key=value pairs), on top of the same cost model.",
+    "",
+  ];
+}
+
+const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined };
 const spansIn = Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans);
 
 // ------------------------------------------------------------------ 1. ingest
@@ -235,6 +268,8 @@ for (const k of runs("scaling") ? [1, 3, TEN] : []) {
   const run = await measure(process.execPath, [BIN, "cost", "breakdown", file, "--format", "csv"]);
   results.scaling.push({ spans: spansIn * k, wall: run.wall, perMillion: run.wall / ((spansIn * k) / 1e6) });
 }
+
+if (runs("outliers")) results.outliers = await benchOutliers();
 
 // ------------------------------------------------------------------ 4. start-up
 async function best(cmd, args, n = 5) {
@@ -337,16 +372,17 @@ const sections = {
   "by side, is the figure to compare.",
   "",
   ],
+  outliers: () => outliersSection(spansIn, results.outliers),
   advise: () => [
     ...adviseSection(results.advise).slice(0, -2),
     `${adviseSection(results.advise).at(-2)}${ONLY ? ` Measured ${today} on ${machine}.` : ""}`,
     "",
   ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

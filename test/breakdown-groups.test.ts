@@ -88,6 +88,42 @@ describe("cost_per_group_event_usd: a group's cost over its own events", () => {
       expect(en.cost_per_event_usd).toBeCloseTo(0.3 / 23, 12);
     }, undefined, { attributeKeys: ["user_locale"] });
   });
+
+  it("a group's event counts with the largest weight among the group's spans in it", async () => {
+    // One event; two auction spans in it carry 1 in 2 and 1 in 4 of their own. The root carries
+    // none, so it takes the largest its trace carries, 4: the request group counts the event 4
+    // times, and so does the auction group (its spans' largest weight, not their smallest, 2).
+    const t = traceId(1);
+    const spans: TestSpan[] = [
+      { trace: t, id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": "0.1" } },
+      { trace: t, id: spanId(2), parent: spanId(1), name: "auction.rtb.run", startMs: 1, durationMs: 2, attrs: { sampleRate: 2, "cost.usd": "0.1" } },
+      { trace: t, id: spanId(3), parent: spanId(1), name: "auction.rtb.run", startMs: 4, durationMs: 2, attrs: { sampleRate: 4, "cost.usd": "0.1" } },
+    ];
+    await withModelDb(spans, async (db) => {
+      const { groups } = await breakdown(db, { by: parseGroupKeys("stage") });
+      expect(Object.fromEntries(groups.map((g) => [g.keys.stage, g.events]))).toEqual({ auction: 4, request: 4 });
+    });
+  });
+
+  it("compute and query per event divide by all events, the group's per-event cost by its own", async () => {
+    // Two events; only the first has an auction span, its compute $0.30 and query $0.10 given
+    // split (cost.compute_usd, cost.query_usd). Per event (of 2): compute 0.15, query 0.05; per
+    // auction event (of 1): 0.40.
+    const spans: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": "0.1" } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "auction.rtb.run", startMs: 1, durationMs: 2, attrs: { "cost.compute_usd": "0.3", "cost.query_usd": "0.1" } },
+      { trace: traceId(2), id: spanId(3), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": "0.1" } },
+    ];
+    await withModelDb(spans, async (db) => {
+      const { groups } = await breakdown(db, { by: parseGroupKeys("stage") });
+      const auction = groups.find((g) => g.keys.stage === "auction")!;
+      expect(auction.events).toBe(1);
+      expect(auction.compute_per_event_usd).toBeCloseTo(0.15, 12);
+      expect(auction.query_per_event_usd).toBeCloseTo(0.05, 12);
+      expect(auction.cost_per_event_usd).toBeCloseTo(0.2, 12);
+      expect(auction.cost_per_group_event_usd).toBeCloseTo(0.4, 12);
+    });
+  });
 });
 
 describe("a grouping key is a CSV column header", () => {

@@ -14,13 +14,14 @@ import { relative } from "./helpers/hand.js";
 const BY = parseGroupKeys("stage");
 
 /** One event per entry: a request root costing `usd` (cost.usd) and lasting `ms`, plus optional tracking children. */
-type EventSpec = { usd: number; ms?: number; tracking?: number };
+type EventSpec = { usd: number; ms?: number; tracking?: number; sampleRate?: number };
 function events(list: EventSpec[]): TestSpan[] {
   return list.flatMap((e, i) => {
     const t = traceId(i + 1);
-    const root: TestSpan = { trace: t, id: spanId(2 * i + 1), name: "adserver.request.handle", startMs: 0, durationMs: e.ms ?? 10, attrs: { "cost.usd": String(e.usd) } };
+    const rate: Record<string, number> = e.sampleRate === undefined ? {} : { sampleRate: e.sampleRate };
+    const root: TestSpan = { trace: t, id: spanId(2 * i + 1), name: "adserver.request.handle", startMs: 0, durationMs: e.ms ?? 10, attrs: { "cost.usd": String(e.usd), ...rate } };
     return e.tracking === undefined ? [root]
-      : [root, { trace: t, id: spanId(2 * i + 2), parent: root.id, name: "tracker.events.write", startMs: 1, durationMs: 2, attrs: { "cost.usd": String(e.tracking) } }];
+      : [root, { trace: t, id: spanId(2 * i + 2), parent: root.id, name: "tracker.events.write", startMs: 1, durationMs: 2, attrs: { "cost.usd": String(e.tracking), ...rate } }];
   });
 }
 
@@ -127,5 +128,22 @@ describe("gates", () => {
     expect(diffSides(before, below, { by: BY, gates: { maxStageIncrease: limit("50%") } }).breaches).toEqual([]);
     // The total rose (0.01 / 0.99 = 1.01%), within a 5% total gate: nothing breached.
     expect(diffSides(before, onePct, { by: BY, gates: { maxCostIncrease: limit("5%") } }).breaches).toEqual([]);
+  });
+});
+
+describe("sampled events", () => {
+  it("events all kept 1 in 4 give the change and interval their unweighted copies give (an event's cost is per event, not × its weight)", async () => {
+    // The bootstrap's resamples and Welch's variance weigh events by their weights; with equal
+    // weights, both are those of the unweighted events, so every figure must be the same.
+    const list = (shift: number, rate?: number): EventSpec[] =>
+      Array.from({ length: 40 }, (_, i) => ({ usd: 1 + (i % 4) * 0.1 + shift, tracking: 0.01 * (i % 3) + shift / 10, sampleRate: rate }));
+    const plain = diffSides(await side(list(0), "b"), await side(list(0.05), "a"), { by: BY, gates: {} });
+    const sampled = diffSides(await side(list(0, 4), "b"), await side(list(0.05, 4), "a"), { by: BY, gates: {} });
+    expect(sampled.rows.map((r) => r.status)).toEqual(plain.rows.map((r) => r.status));
+    plain.rows.forEach((p, i) => {
+      const w = sampled.rows[i]!;
+      for (const key of ["change_usd", "ci95_low_usd", "ci95_high_usd"] as const) expect(w[key], `${p.status} ${key}`).toBeCloseTo(p[key]!, 12);
+      expect(w.significant).toBe(p.significant);
+    });
   });
 });

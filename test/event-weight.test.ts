@@ -84,3 +84,31 @@ describe("the weighted percentile's boundary", () => {
     });
   });
 });
+
+describe("savings on sampled events", () => {
+  it("events all kept 1 in 4 save per event what their unweighted copies save, warehouse query costs included", async () => {
+    // Each event: a request root ($0.01) and a Snowflake insert whose cost.usd ($0.02 + i × $0.001)
+    // is query cost. Equal weights change no per-event figure, nor the interval's.
+    const spans = (rate?: number): TestSpan[] => Array.from({ length: 12 }, (_, i): TestSpan[] => {
+      const attrs: Record<string, number> = rate ? { sampleRate: rate } : {};
+      return [
+        { trace: traceId(i + 1), id: spanId(2 * i + 1), name: "tracker.events.write", startMs: 0, durationMs: 10, attrs: { ...attrs, "cost.usd": "0.01" } },
+        { trace: traceId(i + 1), id: spanId(2 * i + 2), parent: spanId(2 * i + 1), name: "tracker.warehouse.insert", startMs: 1, durationMs: 2,
+          attrs: { ...attrs, "db.system": "snowflake", "db.statement": "INSERT INTO t VALUES (1)", "cost.usd": String(0.02 + i * 0.001) } },
+      ];
+    }).flat();
+    const run = (rate?: number) => withModelDb(spans(rate), (db) =>
+      savings(db, { scenarios: [{ name: "s", levers: [{ kind: "cache", stage: "tracking", value: 0.5, hitCostUsd: 0 }] }], config: { ...defaultConfig(), events_per_day: 1e6 } }));
+    const [plain, sampled] = [await run(), await run(4)];
+    expect([plain.events, sampled.events]).toEqual([12, 48]);
+    // Before: 0.01 + mean(0.02 … 0.031) = 0.0355 per event; a 50% cache on tracking saves half.
+    expect(relative(plain.cost_per_event_usd, 0.0355)).toBeLessThan(1e-9);
+    expect(relative(sampled.cost_per_event_usd, 0.0355)).toBeLessThan(1e-9);
+    plain.rows.forEach((p, i) => {
+      const w = sampled.rows[i]!;
+      for (const key of ["cost_per_event_before_usd", "savings_per_event_usd", "ci95_low_per_day_usd", "ci95_high_per_day_usd"] as const) {
+        expect(relative(w[key], p[key]), `${p.lever} ${key}`).toBeLessThan(1e-9);
+      }
+    });
+  });
+});

@@ -1,7 +1,7 @@
 // What people type, read strictly: counts, limits, lever specs, --by keys and config values, with
 // errors that name the key and the line it is on.
 import { describe, expect, it } from "vitest";
-import { parseCount, parseLimit } from "../src/model/numbers.js";
+import { parseCount, parseLimit, parseShare } from "../src/model/numbers.js";
 import { parseEventsPerDay, parseLever } from "../src/core/savings.js";
 import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
 import { diff } from "../src/core/diff.js";
@@ -40,6 +40,14 @@ describe("limits (--max-*-increase)", () => {
   });
   it.each(["-5%", "five", "", "5%%"])("'%s' is no limit", (text) => {
     expect("error" in parseLimit(text)).toBe(true);
+  });
+  it("the messages in full: what is expected, and the percentage a bare number would be, its spaces trimmed", () => {
+    expect(parseLimit("abc")).toEqual({ error: "expects a percentage like 5% or a fraction like 0.05, got 'abc'" });
+    expect(parseLimit(" 5 ")).toEqual({ error: "' 5 ' would mean 500%: write 5% for 5 percent (a bare number is a fraction ≤ 1)" });
+  });
+  it("shares: exponents with or without a sign and of any length; nothing before the number", () => {
+    expect([parseShare("1e2%"), parseShare("1e+1%"), parseShare("1e-2"), parseShare("5e10%"), parseShare(" 30% ")]).toEqual([1, 0.1, 0.01, 5e8, 0.3]);
+    for (const text of ["x5%", "5x", "1e%", "1e+%", "--5"]) expect(parseShare(text), text).toBeNaN();
   });
   it("the CLI exits 2 on --max-cost-increase 5", async () => {
     const r = await adtraceIn(["diff", `${FIXTURE}/otlp.jsonl`, `${FIXTURE}/otlp.jsonl`, "--max-cost-increase", "5"]);

@@ -146,3 +146,34 @@ prices:
     }, config);
   });
 });
+
+describe("the edges of what a cost attribute may say", () => {
+  it("cost.usd 0 is an explicit $0 (the range includes its bounds); -0.01 is out of range and priced from usage", async () => {
+    // One hour at 1 vCPU: priced from usage that is $0.0425 of compute.
+    const spans = [
+      one(1, 3_600_000, { "cost.usd": "0" }),
+      one(2, 3_600_000, { "cost.usd": "-0.01" }),
+      one(3, 3_600_000, { "cost.usd": "1000000000" }), // the upper bound, $1e9: explicit too
+    ];
+    await withModelDb(spans, async (db) => {
+      const r = await rows(db);
+      expect([r.get(1)!.cost_source, Number(r.get(1)!.compute_usd)]).toEqual(["explicit", 0]);
+      expect(r.get(2)!.cost_source).toBe("derived");
+      expect(relative(Number(r.get(2)!.compute_usd), 0.0425)).toBeLessThan(1e-12);
+      expect([r.get(3)!.cost_source, Number(r.get(3)!.compute_usd)]).toEqual(["explicit", 1e9]);
+    });
+  });
+});
+
+describe("bytes per warehouse call", () => {
+  it("average over the calls that report bytes, not every call", async () => {
+    // Two BigQuery calls of one statement: one billed 1 TiB, one reporting no bytes. Per call: 1 TiB.
+    const attrs = { "db.system": "bigquery", "db.statement": "SELECT 1" };
+    const spans = [one(1, 1000, { ...attrs, "db.bytes_billed": TIB }), one(2, 1000, attrs)];
+    await withModelDb(spans, async (db) => {
+      const { queries } = await warehouseQueries(db);
+      expect(queries).toHaveLength(1);
+      expect([queries[0]!.calls, queries[0]!.bytes_scanned_per_call]).toEqual([2, TIB]);
+    });
+  });
+});

@@ -50,6 +50,20 @@ describe("self time of hand-built traces", () => {
     });
   });
 
+  it("span ids repeat across traces (they are unique only within one): each span's children are its own trace's", async () => {
+    // Trace 1: parent-a 0–100 with a child 10–60 (self 50). Trace 2 reuses both ids: parent-b
+    // 0–100 with no child (self 100), and span 2 is a root of its own there (self 30).
+    const spans: TestSpan[] = [
+      { trace: traceId(11), id: spanId(1), name: "parent-a", startMs: 0, durationMs: 100 },
+      { trace: traceId(11), id: spanId(2), parent: spanId(1), name: "child-a", startMs: 10, durationMs: 50 },
+      { trace: traceId(12), id: spanId(1), name: "parent-b", startMs: 0, durationMs: 100 },
+      { trace: traceId(12), id: spanId(2), name: "root-b", startMs: 0, durationMs: 30 },
+    ];
+    await withModelDb(spans, async (db) => {
+      expect(await selfMs(db)).toEqual({ "parent-a": 50, "child-a": 50, "parent-b": 100, "root-b": 30 });
+    });
+  });
+
   it("overlapping children count their union once", async () => {
     // parent 0–100; a 10–40, b 30–70, c 65–80 overlap in a chain: union 10–80 = 70. Self 30.
     // Two children with the same interval (d, e: 85–95) count once: 10 more. Self 100 − 80 = 20.

@@ -13,6 +13,8 @@ import { Db } from "../src/core/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { installModel } from "../src/model/install.js";
 import { defaultConfig } from "../src/model/config.js";
+import { stageProfiles } from "../src/core/flags.js";
+import { relative } from "./helpers/hand.js";
 
 const one = (n: number, extra: Partial<TestSpan>): TestSpan => ({ trace: traceId(n), id: spanId(n), name: `s${n}`, startMs: 0, durationMs: 1, ...extra });
 
@@ -119,6 +121,72 @@ describe("sampling rules that match a child and not its root (issue 13, item 7)"
       expect(summary.estimated_events).toBe(2);
       expect(summary.estimated_spans).toBe(13);
     }, undefined, { sampleRates: [{ match: { attribute: { user_locale: "en" } }, rate: 0.1 }] });
+  });
+});
+
+describe("sampling rules: first match wins", () => {
+  it("a span two rules match takes the first rule's rate, as stage rules do", async () => {
+    // Both rules match "child": the first (rate 0.5) gives weight 2, not the second's 10. The root
+    // matches only the second: 10.
+    const spans: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "root", startMs: 0, durationMs: 10 },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "child", startMs: 1, durationMs: 2 },
+    ];
+    await withModelDb(spans, async (db) => {
+      const w = (await db.all("SELECT span_id, weight FROM costed_spans ORDER BY span_id")).map((r) => Number(r.weight));
+      expect(w).toEqual([10, 2]);
+    }, undefined, { sampleRates: [{ match: { name: "child" }, rate: 0.5 }, { match: { name: "*" }, rate: 0.1 }] });
+  });
+});
+
+describe("a span that carries no rate", () => {
+  it("takes its trace root's rate, not the largest rate in the trace", async () => {
+    // The root carries 1 in 2, one child 1 in 8, the other child nothing: that one takes the root's 2.
+    const spans: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "root", startMs: 0, durationMs: 10, attrs: { sampleRate: 2 } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "kept", startMs: 1, durationMs: 2, attrs: { sampleRate: 8 } },
+      { trace: traceId(1), id: spanId(3), parent: spanId(1), name: "bare", startMs: 3, durationMs: 2 },
+    ];
+    await withModelDb(spans, async (db) => {
+      const w = (await db.all("SELECT span_id, weight FROM costed_spans ORDER BY span_id")).map((r) => Number(r.weight));
+      expect(w).toEqual([2, 8, 2]);
+    });
+  });
+});
+
+describe("warehouse calls per event (cost flags' stage profile)", () => {
+  it("count each call by its weight: 3 events kept 1 in 4, each with 2 Snowflake calls, are 2 calls per event", async () => {
+    const spans: TestSpan[] = [1, 2, 3].flatMap((e) => [
+      { trace: traceId(e), id: spanId(10 * e), name: "tracker.events.write", startMs: 0, durationMs: 10, attrs: { sampleRate: 4, "cost.usd": "0.001" } },
+      ...[1, 2].map((c): TestSpan => ({ trace: traceId(e), id: spanId(10 * e + c), parent: spanId(10 * e), name: "tracker.warehouse.insert", startMs: c, durationMs: 1,
+        attrs: { sampleRate: 4, "db.system": "snowflake", "db.statement": "INSERT INTO t VALUES (1)", "cost.usd": "0.002" } })),
+    ]);
+    await withModelDb(spans, async (db) => {
+      const tracking = (await stageProfiles(db)).find((p) => p.stage === "tracking")!;
+      expect(tracking.warehouse_calls_per_event).toBe(2);
+      expect(relative(tracking.cost_per_event_usd, 0.005)).toBeLessThan(1e-9);
+    });
+  });
+});
+
+describe("an event's end-to-end duration", () => {
+  it("runs from its first span's start to its last span's end, past the root when a child outlasts it", async () => {
+    // Event 1: root 0–10 ms, an asynchronous child 5–30 ms: 30 ms (its longest span is 25 ms).
+    // Event 2: two roots of a broken trace, 0–4 and 6–10 ms: 10 ms. Median of 30 and 10: 20 ms.
+    const spans: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "root", startMs: 0, durationMs: 10 },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "async", startMs: 5, durationMs: 25 },
+      { trace: traceId(2), id: spanId(3), name: "a", startMs: 0, durationMs: 4 },
+      { trace: traceId(2), id: spanId(4), name: "b", startMs: 6, durationMs: 4 },
+    ];
+    await withModelDb(spans, async (db) => {
+      const e2e = (await db.all("SELECT trace_id, e2e_ns FROM event_weights ORDER BY trace_id")).map((r) => Number(r.e2e_ns) / 1e6);
+      expect(e2e).toEqual([30, 10]);
+      // Unweighted, the percentiles interpolate: p50 = 20 ms, p95 = 10 + 0.95 × 20 = 29 ms.
+      const t = await totals(db);
+      expect(t.e2e_p50_ms).toBe(20);
+      expect(t.e2e_p95_ms).toBeCloseTo(29, 9);
+    });
   });
 });
 

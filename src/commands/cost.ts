@@ -12,7 +12,7 @@ export function parseShareOption(value: string, flag: string): number {
 }
 
 export function registerCost(program: Command): Command {
-  const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, the critical path");
+  const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers, trend, the critical path");
 
   cost
     .command("breakdown")
@@ -159,6 +159,107 @@ Examples:
       print(flagsView(result, { label }), options);
       if (opts.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
+      }
+    });
+  cost
+    .command("outliers")
+    .description("why some events cost more: attribute values over-represented among the costliest (or slowest) events")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--metric <metric>", "cost (USD per event) or latency (end-to-end ms)", "cost")
+    .option("--stage <stage>", "that stage's cost, or its time within the event (first start to last end of its spans)")
+    .option("--top <share>", "the share of events selected, in (0, 50%]: 10% or 0.1", "10%")
+    .option("--keys <keys>", "only these attribute keys (a comma list)")
+    .option("--max-values <n>", "values per key before the rest fold into (other)", "50")
+    .addHelpText("after", `
+The top --top of events by the metric (weighted by sampling: events above the weighted 1 − top
+quantile; ties at it stay in the baseline) are compared with the rest. Every span and resource
+attribute is rolled up to its event: an event carries key=value if any of its spans does. Keys
+unique per event (ids: most events carrying the key have a value no other has) are skipped and
+named; the attributes the cost model prices from (cost.usd, compute.vcpus, db.bytes_billed…),
+sampling rates and statements are not candidates (they are the metric's inputs, not its drivers).
+Per value: selected_share and baseline_share (weighted), lift = their ratio, mean_with and
+mean_without (USD per event or ms) and a two-proportion z-test (normal approximation with
+Yates' continuity correction), each
+side's n replaced by the effective sample size (Σw)²/Σw² (Kish), so sampled data is weighed as
+what it is; q_value adjusts p_value for the number of values tested (Benjamini–Hochberg); values
+with fewer than 5 expected events in a cell are not tested. Significant values (q < 0.05) come
+first, by lift. The table shows 15 rows; CSV and JSON carry them all.
+
+Examples:
+  $ adtrace cost outliers spans.jsonl
+  $ adtrace cost outliers --db pipeline.duckdb --metric latency --top 5%
+  $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv`)
+    .action(async (inputs: string[], opts: { metric: string; stage?: string; top: string; keys?: string; maxValues: string }, command: Command) => {
+      const options = globals(command);
+      const { outliers, parseTop } = await import("../core/outliers.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { outliersView } = await import("../output/outliers-view.js");
+      if (opts.metric !== "cost" && opts.metric !== "latency") throw new UsageError(`--metric expects cost or latency, got '${opts.metric}'`);
+      const top = parseTop(opts.top);
+      const maxValues = parsePositiveInt(opts.maxValues, "--max-values");
+      const keys = opts.keys === undefined ? undefined : opts.keys.split(",").map((k) => k.trim()).filter(Boolean);
+      if (keys && keys.length === 0) throw new UsageError("--keys needs at least one attribute key");
+      if (opts.stage === "") throw new UsageError("--stage needs a stage name");
+      const result = await withAnalysis(spanSource(inputs, options), async (a) => ({
+        result: await outliers(a.db, a.config, { metric: opts.metric as "cost" | "latency", stage: opts.stage, top, keys, maxValues }),
+        label: a.label,
+      }));
+      print(outliersView(result.result, { label: result.label }), options);
+    });
+  cost
+    .command("trend")
+    .description("cost per event, events and p95 per time bucket (and group), with drift against a baseline band")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--every <duration>", "bucket width: 15m, 1h, 1d (units ms, s, m, h, d, w)", "1h")
+    .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several (default: all events together)")
+    .option("--baseline <duration>", "how far back the baseline of a bucket reaches", "7d")
+    .option("--fail-on-drift", "exit with code 1 when the last bucket drifted (up or down) in any group (for cron or CI)")
+    .addHelpText("after", `
+Each event counts, whole, in the bucket its first span starts in. Per bucket and group:
+events (the group's, weighted), cost_per_event_usd (the group's cost ÷ ALL the bucket's events, so
+groups add up to the bucket's total, as in cost breakdown), p95_ms (end-to-end event latency
+without --by, else the group's span durations; weighted on sampled data), and
+baseline_cost_per_event_usd: the mean over the preceding buckets within --baseline, weighted by
+their events. A bucket drifted (drift up or down) when its cost per event lies outside the
+baseline's 99% band, a prediction interval mean ± t(0.995, k − 1) · s · √(1 + 1/k) over the k
+preceding buckets (s their spread, weighted by events); none inside it; unknown with fewer than 3
+preceding buckets with events, or none of its own. JSON adds band_low_usd and band_high_usd.
+The table shows one row per group: a sparkline of its cost per event and its last bucket.
+More than 10,000 buckets, or an --every finer than the data's timestamps, is refused (exit 2).
+
+Examples:
+  $ adtrace cost trend spans.jsonl --every 1h
+  $ adtrace cost trend --db pipeline.duckdb --every 1h --by stage --baseline 7d --format csv
+  $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job`)
+    .action(async (inputs: string[], opts: { every: string; by?: string; baseline: string; failOnDrift?: boolean }, command: Command) => {
+      const options = globals(command);
+      const { parseGroupKeys, attributeKeysOf, keyName } = await import("../core/breakdown.js");
+      const { trend, parseDuration } = await import("../core/trend.js");
+      const { withAnalysis } = await import("../core/analysis.js");
+      const { trendView } = await import("../output/trend-view.js");
+      const { CheckFailed } = await import("../errors.js");
+      const everyNs = parseDuration("--every", opts.every);
+      const baselineNs = parseDuration("--baseline", opts.baseline);
+      const by = opts.by === undefined ? [] : parseGroupKeys(opts.by);
+      for (const key of by) {
+        if (["bucket_start", "drift", "baseline_cost_per_event_usd", "band_low_usd", "band_high_usd", "baseline_buckets"].includes(keyName(key))) {
+          throw new UsageError(`--by: attribute key '${keyName(key)}' would collide with the output column '${keyName(key)}'`);
+        }
+      }
+      const source = spanSource(inputs, options);
+      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
+      const { result, label } = await withAnalysis({ ...source, model }, async (a) => ({
+        result: await trend(a.db, { everyNs, baselineNs, by }), label: a.label,
+      }));
+      print(trendView(result, { label }), options);
+      if (opts.failOnDrift) {
+        const drifted = result.groups.filter((g) => ["up", "down"].includes(g.rows[g.rows.length - 1]!.drift));
+        if (drifted.length) {
+          throw new CheckFailed(`the last bucket drifted in ${drifted.length} group(s)`, drifted.map((g) => {
+            const last = g.rows[g.rows.length - 1]!;
+            return `${Object.values(g.keys).join("/") || "all events"}: ${last.drift}, $${last.cost_per_event_usd} per event against a band of $${last.band_low_usd}–$${last.band_high_usd} (${last.bucket_start})`;
+          }));
+        }
       }
     });
   return cost;

@@ -10,7 +10,7 @@ export function registerGenerate(program: Command): void {
     .requiredOption("--events <n>", "number of ad events (traces): 1000, 1e6, 2M")
     .option("--export-format <format>", "otlp (JSON Lines), jaeger, zipkin, parquet or csv (default: from --out, else otlp)")
     .option("--seed <n>", "random seed; the same seed gives the same file", "1")
-    .option("--scenario <knob=value>", "scenario knob (repeatable): tracking_cache_hit_rate=0.6, slow_locale=de-DE, slow_factor=3, cost_regression=aggregation:1.3", collect)
+    .option("--scenario <knob=value>", "scenario knob (repeatable): tracking_cache_hit_rate=0.6, slow_locale=de-DE, slow_factor=3, cost_regression=aggregation:1.3, cost_regression_from=ISO-TIME, costly_locale=fr:3", collect)
     .option("--sample-rate <p>", "head-sample whole traces with probability p, recorded as tracestate ot=th:…")
     .option("--explicit-cost", "write each span's cost as a cost.usd attribute instead of the usage the price book prices")
     .option("--truth <file>", "write the ground truth (events, spans, cost per stage and name) as JSON")
@@ -28,7 +28,11 @@ Examples:
   $ adtrace generate --events 1M --out spans.parquet --seed 7 --truth truth.json
   $ adtrace generate --events 5000 --out sampled.jsonl --sample-rate 0.1
   $ adtrace generate --events 5000 --out regress.jsonl --scenario cost_regression=aggregation:1.3
-  $ adtrace generate --events 5000 --out priced.jsonl --explicit-cost`)
+  $ adtrace generate --events 5000 --out priced.jsonl --explicit-cost
+  $ adtrace generate --events 20000 --out fr.jsonl --scenario costly_locale=fr:3 --truth truth.json
+    (French events cost 3×; truth.json says which locale was planted: planted.costly_locale)
+  $ adtrace generate --events 20000 --out drift.jsonl --scenario cost_regression=aggregation:1.3 \
+      --scenario cost_regression_from=2024-06-01T18:00:00Z   (aggregation costs 1.3× from 18:00)`)
     .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string; explicitCost?: boolean }, command: Command) => {
       const options = globals(command);
       if (!options.out) throw new UsageError("generate needs --out FILE");

@@ -12,11 +12,11 @@
 //   Var(R̂_r) = Σ_pop (1−π)/π·(c−R)² ÷ N_W² = (A/r − B) ÷ (N_W·Σw),  A = Σw²(c−R)², B = Σw(c−R)²
 // (A and B come from queries/advise.sql), and the 95% relative error is 1.96·√Var ÷ R. At r = 1 on
 // unsampled data it is 0: every event of the window is traced.
-// End-to-end p95 has no such formula: it is resampled. Up to 20,000 events (a hash-ordered choice)
-// each get K_i traced copies (Binomial(M_i, π_i), for M_i whole: tracedCopies), 1,000 times with a seed fixed per rate, each
-// copy weighing w_i/r; the 95% relative error is the
-// 95th percentile of |p95_resample − p95| ÷ p95, both read on the data's durations smoothed
-// (each spread over the cell between its neighbours' midpoints: smoothedQuantile).
+// End-to-end p95 has no such formula: it is resampled. Up to 20,000 events (a hash-ordered
+// choice) each get K_i traced copies (Binomial(M_i, π_i) when M_i is whole: tracedCopies), each
+// weighing w_i/r, 1,000 times with a seed fixed per rate; the 95% relative error is the 95th
+// percentile of |p95_resample − p95| ÷ p95, both read on the data's durations smoothed (each
+// spread over the cell between its neighbours' midpoints: smoothedQuantile).
 import type { Db } from "./db.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";

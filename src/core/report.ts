@@ -10,6 +10,7 @@ import { breakdown, warehouseQueries, type BreakdownResult, type QueryRow } from
 import { costFlags, type FlagsResult } from "./flags.js";
 import { loadScenarioFile, savings, suggestedScenario, type SavingsResult } from "./savings.js";
 import { configDigest } from "../model/config.js";
+import { checkSlos, type SloResult } from "./slo.js";
 import { expandInputs } from "../ingest/files.js";
 import { onInterrupt, testHold } from "./interrupt.js";
 import { noRoomError, UsageError } from "../errors.js";
@@ -42,6 +43,8 @@ export interface ReportData {
   queries: QueryRow[];
   flags: FlagsResult;
   savings: SavingsResult;
+  /** The config's SLOs over the whole data, when it has any (issue 18). */
+  slos?: SloResult;
 }
 
 /** Everything a report holds, computed in one analysis session. */
@@ -55,6 +58,7 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
   const flags = await costFlags(db, config);
   const scenarios = options.scenario ? loadScenarioFile(options.scenario) : [await suggestedScenario(db, config)];
   const sv = await savings(db, { scenarios, config });
+  const slos = config.slos.length ? await checkSlos(db, config) : undefined;
   const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
   const top = leverRows[0];
   // Standard input is recorded as `-`, so a report of the same bytes is byte-identical however
@@ -86,6 +90,7 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
     queries,
     flags,
     savings: sv,
+    ...(slos ? { slos } : {}),
   };
 }
 
@@ -97,7 +102,7 @@ async function describeFile({ path, label }: { path: string; label: string }): P
 
 // The files a bundle holds (this version's and any earlier one's): a directory holding only
 // these, with a report.json that says adtrace wrote it, is an earlier bundle and may be replaced.
-const BUNDLE_FILES = new Set(["breakdown.csv", "queries.csv", "flags.csv", "savings.csv", "report.json", "summary.md"]);
+const BUNDLE_FILES = new Set(["breakdown.csv", "queries.csv", "flags.csv", "savings.csv", "slos.csv", "report.json", "summary.md"]);
 
 /**
  * Write files into `dir` atomically: a sibling temporary directory renamed over it. Parents are

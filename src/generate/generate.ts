@@ -48,6 +48,8 @@ export const SCENARIO_KNOBS: Record<string, string> = {
   slow_locale: "a user_locale (e.g. de-DE) whose aggregation is slow_factor× slower and scans slow_factor× the bytes",
   slow_factor: "the factor for slow_locale (default 3)",
   cost_regression: "STAGE:FACTOR, e.g. aggregation:1.3: that stage's usage (vCPUs, bytes, credits) and so its costs × FACTOR",
+  cost_regression_from: "an ISO time (e.g. 2024-06-01T18:00:00Z): the cost_regression applies only to events that start then or later, a drift at a known time",
+  costly_locale: "LOCALE:FACTOR, e.g. fr:3: every span of that user_locale's events uses FACTOR× (vCPUs, bytes, credits), so the event costs FACTOR×; LOCALE is a locale or its language (fr → fr-FR)",
 };
 
 export interface Truth {
@@ -62,6 +64,15 @@ export interface Truth {
   cost_by_stage_usd: Record<string, number>;
   cost_by_name_usd: Record<string, number>;
   spans_by_name: Record<string, number>;
+  /** Drivers the scenario planted (the locale as the spans carry it in user_locale). */
+  planted?: {
+    costly_locale?: { user_locale: string; factor: number };
+    slow_locale?: { user_locale: string; factor: number };
+    cost_regression?: { factors: Record<string, number>; from: string | null };
+  };
+  /** Events and cost per user_locale (all events generated). */
+  events_by_locale: Record<string, number>;
+  cost_by_locale_usd: Record<string, number>;
   /** What the file holds when --sample-rate dropped traces. */
   sample?: { rate: number; threshold: string; events: number; spans: number; total_cost_usd: number; cost_by_stage_usd: Record<string, number> };
 }
@@ -103,7 +114,22 @@ function parseScenario(knobs: Record<string, string>) {
       regression[stage] = Number(factor);
     }
   }
-  return { hit, slowLocale: knobs.slow_locale, slowFactor, regression };
+  let regressionFromUs: bigint | undefined;
+  if (knobs.cost_regression_from !== undefined) {
+    const ms = Date.parse(knobs.cost_regression_from);
+    if (!knobs.cost_regression || !Number.isFinite(ms)) throw new UsageError(`--scenario cost_regression_from expects an ISO time such as 2024-06-01T18:00:00Z, with cost_regression, got '${knobs.cost_regression_from}'`);
+    regressionFromUs = BigInt(ms) * 1000n;
+  }
+  let costly: { locale: string; factor: number } | undefined;
+  if (knobs.costly_locale !== undefined) {
+    const [name, factorText] = knobs.costly_locale.split(":");
+    const factor = factorText === undefined ? 3 : Number(factorText);
+    const matches = LOCALES.filter((l) => l === name || l.split("-")[0] === name);
+    if (!name || !(factor > 0) || !Number.isFinite(factor)) throw new UsageError(`--scenario costly_locale expects LOCALE:FACTOR (e.g. fr:3), got '${knobs.costly_locale}'`);
+    if (matches.length !== 1) throw new UsageError(`--scenario costly_locale: '${name}' names no single generated locale (${LOCALES.join(", ")})`);
+    costly = { locale: matches[0]!, factor };
+  }
+  return { hit, slowLocale: knobs.slow_locale, slowFactor, regression, regressionFromUs, costly };
 }
 
 type Scenario = ReturnType<typeof parseScenario>;
@@ -154,8 +180,12 @@ function makeEvent(index: number, events: number, random: () => number, usageRan
   const startUs = BASE_US + (BigInt(index) * 86_400_000_000n) / BigInt(Math.max(events, 1));
   const spans: GenSpan[] = [];
   const gaussU = () => Math.sqrt(-2 * Math.log(1 - usageRandom())) * Math.cos(2 * Math.PI * usageRandom());
+  // A costly locale's events use more of everything: each stage's usage × its factor, composed with a cost regression.
+  const costlyFactor = scenario.costly?.locale === locale ? scenario.costly.factor : 1;
+  const regressed = scenario.regressionFromUs === undefined || startUs >= scenario.regressionFromUs;
+  const factorOf = (stage: string) => (regressed ? scenario.regression[stage] ?? 1 : 1) * costlyFactor;
   const add = (stage: string, name: string, service: string, parent: string | null, start: bigint, durUs: number, costNano: number, attributes: Record<string, string> = {}, kind = "SERVER") => {
-    const factor = scenario.regression[stage] ?? 1;
+    const factor = factorOf(stage);
     const span: GenSpan = {
       traceId, spanId: hex(16), parentSpanId: parent, name, service, kind, status: "UNSET",
       startNs: start * 1000n, durationNs: BigInt(durUs) * 1000n, attributes: {}, resourceAttributes: { "service.name": service }, traceState: null,
@@ -201,7 +231,7 @@ function makeEvent(index: number, events: number, random: () => number, usageRan
         "db.system": "snowflake", "snowflake.warehouse.size": "XSMALL", "db.operation": isInsert ? "INSERT" : "SELECT", "db.statement": statement,
       }, "CLIENT");
       if (!explicitCost) {
-        const factor = scenario.regression.tracking ?? 1;
+        const factor = factorOf("tracking");
         const reports = usageRandom() < CREDITS_SHARE;
         const credits = Number((CREDITS_MEDIAN * Math.exp(0.3 * gaussU())).toPrecision(6));
         // Under a cost regression every lookup reports credits, so its cost scales exactly.
@@ -231,7 +261,7 @@ function makeEvent(index: number, events: number, random: () => number, usageRan
     }, "CLIENT");
     if (!explicitCost) {
       const billed = Math.max(BYTES_FLOOR, Math.round(BYTES_MEDIAN * Math.exp(0.5 * gaussU())));
-      qs.usage.bigqueryBytes = Math.round(billed * slow * (scenario.regression.aggregation ?? 1));
+      qs.usage.bigqueryBytes = Math.round(billed * slow * factorOf("aggregation"));
     }
     at = qs.startNs / 1000n + qs.durationNs / 1000n + 50n;
   }
@@ -405,7 +435,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const explicitCost = options.explicitCost ?? false;
   const threshold = thresholdFor(rate);
   const traceState = rate < 1 ? `ot=th:${threshold}` : null;
-  const nano = { total: 0, byStage: new Map<string, number>(), byName: new Map<string, number>(), spansByName: new Map<string, number>() };
+  const nano = { total: 0, byStage: new Map<string, number>(), byName: new Map<string, number>(), spansByName: new Map<string, number>(), byLocale: new Map<string, number>() };
+  const eventsByLocale = new Map<string, number>();
   const kept = { events: 0, spans: 0, total: 0, byStage: new Map<string, number>() };
   const bump = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
   let spansTotal = 0;
@@ -418,11 +449,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         spansTotal += spans.length;
         const self = explicitCost ? undefined : selfTimes(spans);
         const costs = spans.map((s) => (self ? bookCostNano(s, self.get(s)!) : s.costNano));
+        const locale = spans[0]!.attributes.user_locale!;
+        bump(eventsByLocale, locale, 1);
         spans.forEach((s, k) => {
           nano.total += costs[k]!;
           bump(nano.byStage, s.stage, costs[k]!);
           bump(nano.byName, s.name, costs[k]!);
           bump(nano.spansByName, s.name, 1);
+          bump(nano.byLocale, locale, costs[k]!);
           if (s.status === "ERROR") errors++;
         });
         if (rate < 1 && keep() >= rate) continue;
@@ -457,6 +491,17 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     cost_by_stage_usd: record(nano.byStage),
     cost_by_name_usd: record(nano.byName),
     spans_by_name: record(nano.spansByName, (n) => n),
+    ...(scenario.costly || scenario.slowLocale || Object.keys(scenario.regression).length ? {
+      planted: {
+        ...(scenario.costly ? { costly_locale: { user_locale: scenario.costly.locale, factor: scenario.costly.factor } } : {}),
+        ...(scenario.slowLocale ? { slow_locale: { user_locale: scenario.slowLocale, factor: scenario.slowFactor } } : {}),
+        ...(Object.keys(scenario.regression).length ? {
+          cost_regression: { factors: scenario.regression, from: scenario.regressionFromUs === undefined ? null : new Date(Number(scenario.regressionFromUs / 1000n)).toISOString() },
+        } : {}),
+      },
+    } : {}),
+    events_by_locale: record(eventsByLocale, (n) => n),
+    cost_by_locale_usd: record(nano.byLocale),
     ...(rate < 1 ? { sample: { rate, threshold, events: kept.events, spans: kept.spans, total_cost_usd: usd(kept.total), cost_by_stage_usd: record(kept.byStage) } } : {}),
   };
   if (options.truth) await writeFile(options.truth, JSON.stringify(truth, null, 2) + "\n");

@@ -21,6 +21,22 @@ export interface SamplingRule {
   rate: number;
 }
 
+/** A service-level objective (issue 18): exactly one indicator, latency_ms, cost_per_event_usd or error_rate. */
+export interface Slo {
+  name: string;
+  /** Only this stage: its time within the event, its cost, its errors. */
+  stage?: string;
+  /** Good events take at most this long; `objective` of them must be good (default 0.99). */
+  latency_ms?: number;
+  objective?: number;
+  /** A ceiling on the mean cost per event. */
+  cost_per_event_usd?: number;
+  /** At most this share of events may carry an error span. */
+  error_rate?: number;
+  /** file:line of the entry, for messages about it. */
+  where: string;
+}
+
 export interface Config {
   events_per_day: number;
   cost_attributes: string[];
@@ -35,6 +51,7 @@ export interface Config {
   sampling: SamplingRule[];
   /** What storing traces costs (sampling advise); not part of the cost model, nor of its digest. */
   tracing: typeof DEFAULT_TRACING;
+  slos: Slo[];
   /** Where it came from: a path, or "built-in defaults". */
   source: string;
 }
@@ -52,6 +69,7 @@ export function defaultConfig(): Config {
     preaggregate: { ...DEFAULT_PREAGGREGATE },
     sampling: [],
     tracing: { ...DEFAULT_TRACING },
+    slos: [],
     source: "built-in defaults",
   };
 }
@@ -75,14 +93,15 @@ export function loadConfig(path?: string): Config {
  * comparison with its baseline, as they were.
  */
 export function configDigest(config: Config): string {
-  const { source: _source, tracing: _tracing, ...model } = config;
+  // Objectives and the tracing bill are not the model: a config that adds them prices the same.
+  const { source: _source, tracing: _tracing, slos: _slos, ...model } = config;
   return createHash("sha256").update(JSON.stringify(model)).digest("hex").slice(0, 16);
 }
 
 // ------------------------------------------------------------------ validation
 
 type Shape =
-  | { type: "number"; min?: number; max?: number; count?: boolean; exclusiveMin?: boolean }
+  | { type: "number"; min?: number; max?: number; count?: boolean; exclusiveMin?: boolean; exclusiveMax?: boolean }
   | { type: "string" }
   | { type: "date" }
   /** oneOrMore: a single item (a mapping) stands for a list of one. */
@@ -124,8 +143,43 @@ const CONFIG_SHAPE: Shape = {
     preaggregate: { type: "object", fields: { refresh_cost_usd: num(0), refreshes_per_day: num(0) } },
     sampling: { type: "list", of: { type: "object", fields: { match: matchShape, rate: { type: "number", min: 0, exclusiveMin: true, max: 1 } }, required: ["match", "rate"] } },
     tracing: { type: "object", fields: { usd_per_gb: num(0), usd_per_million_spans: num(0), bytes_per_span: { type: "number", min: 0, exclusiveMin: true } } },
+    slos: {
+      type: "list",
+      of: {
+        type: "object",
+        fields: {
+          name: str, stage: str,
+          latency_ms: { type: "number", min: 0, exclusiveMin: true },
+          objective: { type: "number", min: 0, exclusiveMin: true, max: 1, exclusiveMax: true },
+          cost_per_event_usd: { type: "number", min: 0, exclusiveMin: true },
+          error_rate: { type: "number", min: 0, exclusiveMin: true, max: 1, exclusiveMax: true },
+        },
+        required: ["name"],
+      },
+    },
   },
 };
+
+const SLO_INDICATORS = ["latency_ms", "cost_per_event_usd", "error_rate"] as const;
+
+/** What the shape cannot say of an SLO entry: one indicator, objective only with latency, unique names. */
+function checkSlos(node: Node, slos: Omit<Slo, "where">[], at: (n: Node | null | undefined) => string): Slo[] {
+  const items = isSeq(node) ? (node.items as Node[]) : [];
+  const seen = new Set<string>();
+  return slos.map((slo, i) => {
+    const where = at(items[i]);
+    const given = SLO_INDICATORS.filter((k) => slo[k] !== undefined);
+    if (given.length !== 1) {
+      throw new InputError(where, `slos[${i}] (${slo.name}): expected exactly one of ${SLO_INDICATORS.join(", ")}${given.length ? `, got ${given.join(" and ")}` : ""}`);
+    }
+    if (slo.objective !== undefined && slo.latency_ms === undefined) {
+      throw new InputError(where, `slos[${i}] (${slo.name}): objective applies to latency_ms only (error_rate is its own budget; cost_per_event_usd is a ceiling)`);
+    }
+    if (seen.has(slo.name)) throw new InputError(where, `slos[${i}]: the name '${slo.name}' is given twice`);
+    seen.add(slo.name);
+    return { ...slo, where };
+  });
+}
 
 export function parseConfig(text: string, file: string): Config {
   const { doc, lineCounter } = parseYamlFile(text, file, { prettyErrors: false, uniqueKeys: true });
@@ -152,6 +206,10 @@ export function parseConfig(text: string, file: string): Config {
   if (user.preaggregate) config.preaggregate = { ...config.preaggregate, ...user.preaggregate };
   if (user.sampling) config.sampling = user.sampling;
   if (user.tracing) config.tracing = { ...config.tracing, ...user.tracing };
+  if (user.slos) {
+    const slosNode = isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === "slos")?.value as Node) : undefined;
+    config.slos = checkSlos(slosNode as Node, user.slos as Omit<Slo, "where">[], at);
+  }
   return config;
 }
 
@@ -165,9 +223,9 @@ function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | 
       const raw = node.value;
       const value = typeof raw === "number" ? raw : shape.count && typeof raw === "string" ? parseCount(raw) : NaN;
       if (typeof value !== "number" || !Number.isFinite(value)) return fail(shape.count ? "a number such as 2000000000, 2e9, 2B or 500M" : "a number");
-      const range = `a number ${shape.min === undefined ? "" : `${shape.exclusiveMin ? ">" : "≥"} ${shape.min}`}${shape.min !== undefined && shape.max !== undefined ? " and " : ""}${shape.max === undefined ? "" : `≤ ${shape.max}`}`;
+      const range = `a number ${shape.min === undefined ? "" : `${shape.exclusiveMin ? ">" : "≥"} ${shape.min}`}${shape.min !== undefined && shape.max !== undefined ? " and " : ""}${shape.max === undefined ? "" : `${shape.exclusiveMax ? "<" : "≤"} ${shape.max}`}`;
       if (shape.min !== undefined && (shape.exclusiveMin ? value <= shape.min : value < shape.min)) return fail(range);
-      if (shape.max !== undefined && value > shape.max) return fail(range);
+      if (shape.max !== undefined && (shape.exclusiveMax ? value >= shape.max : value > shape.max)) return fail(range);
       return value;
     }
     case "string":

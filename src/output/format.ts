@@ -117,7 +117,7 @@ function formatTable(result: TableResult, { colors }: FormatContext): string {
   const width = result.width ?? TABLE_WIDTH;
   for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), width));
   if (result.heading?.length) lines.push("");
-  if (humanColumns(result).length === 0 || (result.rows.length === 0 && !result.total)) {
+  if (humanColumns(result).length === 0 || ((result.humanRows ?? result.rows).length === 0 && !result.total)) {
     lines.push(colors.dim("(no rows)"));
   } else {
     const { columns, cells, total, widths } = fitTable(result);
@@ -170,7 +170,7 @@ function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; 
   let columns = humanColumns(result);
   let withBars = true;
   const render = () => {
-    const cells = result.rows.map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
+    const cells = (result.humanRows ?? result.rows).map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
     const total = result.total ? columns.map((c) => humanCell(c, result.total![c.key], withBars)) : undefined;
     const titles = columns.map((c) => c.title ?? c.key);
     const widths = columns.map((_, i) => Math.max(displayWidth(titles[i]!), ...[...cells, ...(total ? [total] : [])].map((r) => displayWidth(r[i]!))));
@@ -215,7 +215,7 @@ function formatMarkdown(result: TableResult): string {
   const cell = (c: Column, v: unknown) => mdText(humanCell({ ...c, maxWidth: undefined }, v, false));
   lines.push(`| ${columns.map((c) => mdText(c.title ?? c.key)).join(" | ")} |`);
   lines.push(`|${columns.map((c) => (isRightAligned(c) ? "---:" : ":---")).join("|")}|`);
-  for (const row of result.rows) lines.push(`| ${columns.map((c) => cell(c, row[c.key])).join(" | ")} |`);
+  for (const row of result.humanRows ?? result.rows) lines.push(`| ${columns.map((c) => cell(c, row[c.key])).join(" | ")} |`);
   if (result.total) lines.push(`| ${columns.map((c) => `**${cell(c, result.total![c.key])}**`.replace(/^\*\*\*\*$/, "")).join(" | ")} |`);
   if (result.notes?.length) {
     lines.push("");

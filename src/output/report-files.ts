@@ -8,6 +8,7 @@ import { formatters, jsonReplacer, mdText } from "./format.js";
 import { formatCount, formatShare, formatUsd } from "./units.js";
 import { Chalk } from "chalk";
 import { stripControl } from "./text.js";
+import { sloView } from "./slo-view.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
@@ -23,7 +24,7 @@ export function reportViews(data: ReportData) {
 
 export function reportJson(data: ReportData): unknown {
   const views = reportViews(data);
-  const { breakdown: _b, queries: _q, flags: _f, savings: _s, ...meta } = data;
+  const { breakdown: _b, queries: _q, flags: _f, savings: _s, slos, ...meta } = data;
   return {
     ...meta,
     ...pricingJson(data.breakdown.pricing),
@@ -31,6 +32,7 @@ export function reportJson(data: ReportData): unknown {
     queries: data.queries,
     flags: data.flags.flags,
     savings: { rows: data.savings.rows, scenarios: data.savings.scenarios, interval_method: data.savings.interval_method },
+    ...(slos ? { slos: slos.rows } : {}),
   };
 }
 
@@ -43,6 +45,7 @@ export function renderBundle(data: ReportData, options: { rawCsv?: boolean } = {
     "queries.csv": formatters.csv(views.queries, csv),
     "flags.csv": formatters.csv(views.flags, csv),
     "savings.csv": formatters.csv(views.savings, csv),
+    ...(data.slos ? { "slos.csv": formatters.csv(sloView(data.slos), csv) } : {}),
     "report.json": JSON.stringify(reportJson(data), jsonReplacer, 2) + "\n",
     "summary.md": summaryMarkdown(data, views),
   };
@@ -77,6 +80,7 @@ function summaryMarkdown(data: ReportData, views: ReturnType<typeof reportViews>
     "",
     formatters.md({ ...views.savings, heading: views.savings.heading?.slice(1), notes: savingsNotes }, plain).trimEnd(),
     "",
+    ...(data.slos ? ["### SLOs", "", formatters.md({ ...sloView(data.slos), heading: [] }, plain).trimEnd(), ""] : []),
     "### Top warehouse queries",
     "",
     views.queries.rows.length ? formatters.md({ ...views.queries, rows: views.queries.rows.slice(0, 10), heading: [], notes: [] }, plain).trimEnd() : "_No warehouse queries._",

@@ -30,6 +30,8 @@ export type Row = Record<string, unknown>;
 export interface TableResult {
   columns: Column[];
   rows: Row[];
+  /** The rows table and Markdown show, when fewer than `rows` (CSV and JSON keep them all). */
+  humanRows?: Row[];
   /** A last row set apart in human output (a total). */
   total?: Row;
   /** Also write the total row as the last CSV row (it is always in human output). */

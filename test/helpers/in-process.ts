@@ -7,6 +7,7 @@
 // The run sees what a child would: NO_COLOR=1 and no FORCE_COLOR, stdout and stderr that are not
 // terminals, the given cwd and environment; all of it is put back afterwards. Runs are queued, so
 // two never share the captured streams.
+import { resolve } from "node:path";
 import { run } from "../../src/index.js";
 import { ROOT, type CliResult } from "./cli.js";
 
@@ -50,7 +51,7 @@ async function runCaptured(args: string[], options: InProcessOptions): Promise<C
     else process.env[key] = value;
   }
   // Only when it differs: a worker thread (as StrykerJS may run the tests in) cannot chdir.
-  const cwd = options.cwd ?? ROOT;
+  const cwd = resolve(options.cwd ?? ROOT);
   if (cwd !== savedCwd) process.chdir(cwd);
   process.stdout.write = capture(out);
   process.stderr.write = capture(err);

@@ -1,0 +1,219 @@
+// `cost trend` (issue 18): cost per event, events and p95 per time bucket and group, and whether
+// each bucket's cost per event drifted out of its baseline's 99% band. The band is a prediction
+// interval from the preceding buckets within the baseline window: their mean cost per event and
+// the spread between them, both weighted by each bucket's events, widened by Student's t for the
+// few buckets it rests on: m ± t(0.995, k − 1) · s · √(1 + 1/k). Fewer than 3 preceding buckets
+// with events: drift unknown.
+import type { Db } from "./db.js";
+import { UsageError } from "../errors.js";
+import { attributeKeysOf, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type GroupKey, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
+import { closest } from "../model/config.js";
+import { allAttributeKeys } from "./outliers.js";
+
+export type Drift = "up" | "down" | "none" | "unknown";
+
+export interface TrendOptions {
+  /** Bucket width, ns. */
+  everyNs: bigint;
+  /** How far back the baseline reaches, ns; default 7 days. */
+  baselineNs?: bigint;
+  by?: GroupKey[];
+}
+
+export interface TrendRow {
+  bucket_start: string;
+  bucket_ns: bigint;
+  keys: Record<string, string>;
+  /** The group's events in the bucket (weighted). */
+  events: number;
+  /** The group's cost ÷ all events in the bucket; null when the bucket has no events. */
+  cost_per_event_usd: number | null;
+  p95_ms: number | null;
+  baseline_cost_per_event_usd: number | null;
+  band_low_usd: number | null;
+  band_high_usd: number | null;
+  /** Buckets with events the baseline rests on. */
+  baseline_buckets: number;
+  drift: Drift;
+}
+
+export interface TrendGroup {
+  keys: Record<string, string>;
+  rows: TrendRow[];
+}
+
+export interface TrendResult {
+  every_ns: bigint;
+  baseline_ns: bigint;
+  by: GroupKey[];
+  groups: TrendGroup[];
+  /** Buckets from the first event's to the last event's. */
+  buckets: number;
+  totals: Totals;
+  weights: WeightSummary;
+  pricing: Pricing;
+}
+
+export const MAX_BUCKETS = 10_000;
+export const MIN_BASELINE_BUCKETS = 3;
+const DAY_NS = 86_400_000_000_000n;
+
+const UNITS: Record<string, bigint> = {
+  ns: 1n, us: 1000n, µs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, min: 60_000_000_000n,
+  h: 3_600_000_000_000n, d: DAY_NS, w: 7n * DAY_NS,
+};
+
+/** `1h`, `15m`, `30s`, `500ms`, `7d`, `1w` → nanoseconds. */
+export function parseDuration(flag: string, text: string): bigint {
+  const match = /^\s*([0-9]+)\s*([a-zµ]+)\s*$/i.exec(text);
+  const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined || BigInt(match[1]!) === 0n) {
+    throw new UsageError(`${flag} expects a whole duration such as 15m, 1h or 7d (units: ms, s, m, h, d, w), got '${text}'`);
+  }
+  return BigInt(match[1]!) * unit;
+}
+
+/** A duration in the largest unit that divides it: 3600000000000 → "1h". */
+export function durationText(ns: bigint): string {
+  for (const [unit, size] of [["d", DAY_NS], ["h", 3_600_000_000_000n], ["m", 60_000_000_000n], ["s", 1_000_000_000n], ["ms", 1_000_000n], ["us", 1000n]] as const) {
+    if (ns % size === 0n) return `${ns / size}${unit}`;
+  }
+  return `${ns}ns`;
+}
+
+export async function trend(db: Db, options: TrendOptions): Promise<TrendResult> {
+  const by = options.by ?? [];
+  const every = options.everyNs;
+  const baseline = options.baselineNs ?? 7n * DAY_NS;
+  if (baseline < every) throw new UsageError(`--baseline ${durationText(baseline)} is shorter than one bucket (--every ${durationText(every)}): no bucket could have a baseline`);
+  const [span] = await db.query("trend.span");
+  const first = BigInt(span!.first_ns as bigint);
+  const last = BigInt(span!.last_ns as bigint);
+  const resolution = BigInt(span!.resolution_ns as bigint);
+  if (every < resolution) {
+    throw new UsageError(`--every ${durationText(every)} is finer than the data's time resolution: every event starts on a whole ${durationText(resolution).replace(/^1/, "")}`);
+  }
+  const firstBucket = floorDiv(first, every) * every;
+  const buckets = Number((floorDiv(last, every) * every - firstBucket) / every) + 1;
+  if (buckets > MAX_BUCKETS) {
+    const fits = (last - first) / BigInt(MAX_BUCKETS - 1) + 1n;
+    throw new UsageError(`--every ${durationText(every)} makes ${buckets.toLocaleString("en-US")} buckets over the data's ${spanText(last - first)}; at most ${MAX_BUCKETS.toLocaleString("en-US")} (an --every of ${durationText(roundUpNice(fits))} or more)`);
+  }
+  const attrKeys = attributeKeysOf(by);
+  if (attrKeys.length) {
+    const known = await allAttributeKeys(db);
+    for (const key of attrKeys) {
+      if (!known.includes(key)) {
+        const hint = closest(key, known);
+        throw new UsageError(`--by: no attribute '${key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
+      }
+    }
+  }
+  const params = { every_ns: every, ...keyParams(by.length ? by : []) };
+  const rows = await db.query("trend.buckets", params);
+  const p95 = by.length
+    ? await db.query("trend.span_p95", params)
+    : await db.query("trend.event_p95", { every_ns: every });
+  const p95By = new Map(p95.map((r) => [`${BigInt(r.bucket_ns as bigint)}|${by.length ? groupId(keysOf(r, by)) : ""}`, r.p95_ms === null ? null : Number(r.p95_ms)]));
+  // All events per bucket (the denominator of every group's cost per event), and each group's cells.
+  const bucketEvents = new Map<bigint, number>();
+  const cells = new Map<string, { keys: Record<string, string>; byBucket: Map<bigint, { events: number; cost: number }> }>();
+  for (const r of rows) {
+    const bucket = BigInt(r.bucket_ns as bigint);
+    bucketEvents.set(bucket, Number(r.bucket_events));
+    const keys = keysOf(r, by);
+    const id = groupId(keys);
+    if (!cells.has(id)) cells.set(id, { keys, byBucket: new Map() });
+    cells.get(id)!.byBucket.set(bucket, { events: Number(r.events), cost: Number(r.cost_usd) });
+  }
+  const groups: TrendGroup[] = [...cells.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, cell]) => {
+      const series: TrendRow[] = [];
+      for (let i = 0; i < buckets; i++) {
+        const bucket = firstBucket + BigInt(i) * every;
+        const n = bucketEvents.get(bucket) ?? 0;
+        const c = cell.byBucket.get(bucket);
+        series.push({
+          bucket_start: isoTime(bucket), bucket_ns: bucket, keys: cell.keys,
+          events: c?.events ?? 0,
+          cost_per_event_usd: n > 0 ? (c?.cost ?? 0) / n : null,
+          p95_ms: p95By.get(`${bucket}|${by.length ? id : ""}`) ?? null,
+          baseline_cost_per_event_usd: null, band_low_usd: null, band_high_usd: null, baseline_buckets: 0, drift: "unknown",
+        });
+      }
+      for (let i = 0; i < series.length; i++) {
+        const row = series[i]!;
+        const window = series.filter((p, j) => j < i && p.bucket_ns >= row.bucket_ns - baseline && p.cost_per_event_usd !== null);
+        const points = window.map((p) => ({ x: p.cost_per_event_usd!, n: bucketEvents.get(p.bucket_ns)! }));
+        const band = predictionBand(points);
+        row.baseline_buckets = points.length;
+        row.baseline_cost_per_event_usd = band?.mean ?? null;
+        if (band && band.low !== null && row.cost_per_event_usd !== null) {
+          row.band_low_usd = band.low;
+          row.band_high_usd = band.high;
+          row.drift = row.cost_per_event_usd > band.high! ? "up" : row.cost_per_event_usd < band.low ? "down" : "none";
+        }
+      }
+      return { keys: cell.keys, rows: series };
+    });
+  return { every_ns: every, baseline_ns: baseline, by, groups, buckets, totals: await totals(db), weights: await weightSummary(db), pricing: await pricingSummary(db) };
+}
+
+/**
+ * The weighted mean of the points and, from 3 points on, the 99% prediction band for one more:
+ * mean ± t(0.995, k − 1) · s · √(1 + 1/k), s² the unbiased variance with reliability weights n
+ * (Σn(x − m)² ÷ (Σn − Σn²/Σn)). The low end is kept at 0 or above: no cost is negative.
+ */
+export function predictionBand(points: { x: number; n: number }[]): { mean: number; low: number | null; high: number | null } | null {
+  const k = points.length;
+  const sn = points.reduce((s, p) => s + p.n, 0);
+  if (k === 0 || !(sn > 0)) return null;
+  const mean = points.reduce((s, p) => s + p.n * p.x, 0) / sn;
+  if (k < MIN_BASELINE_BUCKETS) return { mean, low: null, high: null };
+  const sn2 = points.reduce((s, p) => s + p.n * p.n, 0);
+  const variance = points.reduce((s, p) => s + p.n * (p.x - mean) ** 2, 0) / (sn - sn2 / sn);
+  const half = tQuantile995(k - 1) * Math.sqrt(variance) * Math.sqrt(1 + 1 / k);
+  return { mean, low: Math.max(0, mean - half), high: mean + half };
+}
+
+// Student's t at 0.995 (two-sided 99%) for 1–30 degrees of freedom; past 30, the Cornish–Fisher
+// expansion around z = 2.5758293 (error < 1e-4 there).
+const T995 = [63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.25, 3.169, 3.106, 3.055, 3.012, 2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.75];
+
+export function tQuantile995(df: number): number {
+  if (df <= T995.length) return T995[df - 1]!;
+  const z = 2.5758293035489;
+  const g1 = (z ** 3 + z) / 4;
+  const g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96;
+  const g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384;
+  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3;
+}
+
+function keysOf(row: Record<string, unknown>, by: GroupKey[]): Record<string, string> {
+  const keys: Record<string, string> = {};
+  by.forEach((key, i) => (keys[keyName(key)] = String(row[`g${i + 1}`] ?? "")));
+  return keys;
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
+/** The smallest of 1, 2, 5, 10, 15, 30 × a unit (ms, s, m, h, d) at or above `ns`. */
+function roundUpNice(ns: bigint): bigint {
+  for (const unit of [1_000_000n, 1_000_000_000n, 60_000_000_000n, 3_600_000_000_000n, DAY_NS]) {
+    for (const k of [1n, 2n, 5n, 10n, 15n, 30n]) if (k * unit >= ns) return k * unit;
+  }
+  return ((ns + DAY_NS - 1n) / DAY_NS) * DAY_NS;
+}
+
+/** A stretch of time for a message: hours with one decimal from an hour on, else seconds. */
+function spanText(ns: bigint): string {
+  return ns >= 3_600_000_000_000n ? `${(Number(ns) / 3.6e12).toFixed(1)} hours` : `${(Number(ns) / 1e9).toFixed(1)} s`;
+}
+
+function isoTime(ns: bigint): string {
+  return new Date(Number(floorDiv(ns, 1_000_000n))).toISOString().replace(/\.000Z$/, "Z");
+}
