@@ -15,13 +15,13 @@ import { registerGenerate } from "./commands/generate.js";
 import { registerTrace } from "./commands/trace.js";
 import { registerSampling } from "./commands/sampling.js";
 import { registerSlo } from "./commands/slo.js";
-import { checkOutFile, collect } from "./commands/shared.js";
+import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
 import { messageLine } from "./output/text.js";
 
 const require = createRequire(import.meta.url);
 export const VERSION: string = (require("../package.json") as { version: string }).version;
 
-const FORMAT_CHOICES = ["table", "csv", "json", "md"];
+const FORMAT_CHOICES = ["table", "csv", "json", "md", "arrow"];
 
 /** --format's value in any case (CSV, Md); anything else refused as commander refuses a choice. */
 function formatChoice(value: string): string {
@@ -35,7 +35,7 @@ export function buildProgram(): Command {
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
-    .addOption(new Option("--format <format>", "output format: table, csv, json or md, any case (default: table on a terminal, csv when piped)").argParser(formatChoice))
+    .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas, polars, DuckDB; not to a terminal), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
@@ -49,7 +49,11 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--no-color", "no colour, as NO_COLOR=1 or FORCE_COLOR=0 do (colour is on only on a terminal, or with FORCE_COLOR=1)")
     .option("--debug", "show stack traces for errors")
-    .hook("preAction", (_program, command) => checkOutFile((command.optsWithGlobals() as { out?: string }).out))
+    .hook("preAction", (_program, command) => {
+      const { out, format } = command.optsWithGlobals() as { out?: string; format?: string };
+      checkOutFile(out);
+      checkArrowTarget(format, out);
+    })
     // Subcommands inherit this: `adtrace load --help` lists --db, --strict, --quiet… too.
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run adtrace --help for usage)")
@@ -61,6 +65,7 @@ Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl
   $ adtrace load exports/*.jsonl.gz --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
   $ adtrace inspect fixtures/auction/zipkin.json --format json
+  $ adtrace cost breakdown fixtures/auction/otlp.jsonl --out breakdown.arrow   # typed columns for pandas, polars, DuckDB
 
 Sampling: each span keeps its own weight (its tracestate or sampler attributes, else its trace's,
 else --sample-rate and config rules); an event counts with its root span's weight. A rule that

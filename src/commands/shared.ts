@@ -5,9 +5,9 @@ import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { AnalysisOptions } from "../core/analysis.js";
 import { UsageError } from "../errors.js";
-import { outputTarget } from "../core/beside.js";
+import { isTerminalOutput, outputTarget } from "../core/beside.js";
 import type { SamplingRule } from "../model/config.js";
-import { parseFormat, printResult, type FormatName } from "../output/format.js";
+import { arrowOnTerminal, defaultFormat, parseFormat, printResult, type FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
 import { parseInputFormat, type LoadProgress } from "../ingest/load.js";
 import { parseMapOptions } from "../ingest/mapping.js";
@@ -127,6 +127,16 @@ export function checkOutFile(path: string | undefined): void {
   if (outputTarget(path).kind === "through") return;
   const dir = dirname(resolve(path));
   if (!isDirectory(dir)) throw new UsageError(`--out ${path}: no such directory ${dir}`);
+}
+
+/**
+ * Arrow bound for a terminal (no --out, or --out /dev/stdout or /dev/tty, on one) is refused before
+ * any work: bytes there only scramble the screen. printResult refuses it again at the end.
+ */
+export function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): void {
+  const chosen = parseFormat(format) ?? defaultFormat(stdout.isTTY, out);
+  if (chosen !== "arrow") return;
+  if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw arrowOnTerminal();
 }
 
 function isDirectory(path: string): boolean {

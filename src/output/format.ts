@@ -5,11 +5,14 @@ import type { ChalkInstance } from "chalk";
 import { isTerminalOutput, outputTarget, writeOutput } from "../core/beside.js";
 import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
-import { formatBytes, formatCount, formatMs, formatShare, formatUsd, shareBar } from "./units.js";
+import { formatBytes, formatCount, formatMs, formatShare, formatUsd, machineNumber, shareBar } from "./units.js";
+import { arrowBytes, arrowRows } from "./arrow.js";
+
+export { machineNumber };
 import { displayWidth, escapeJsonControl, messageLine, stripControl, truncate, wrapText } from "./text.js";
 import { UsageError } from "../errors.js";
 
-export const FORMATS = ["table", "csv", "json", "md"] as const;
+export const FORMATS = ["table", "csv", "json", "md", "arrow"] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 export interface FormatContext {
@@ -18,15 +21,19 @@ export interface FormatContext {
   rawCsv?: boolean;
   /** Printed on a terminal: machine formats too lose (CSV) or escape (JSON) control characters. */
   isTerminal?: boolean;
+  /** Arrow only: the IPC file format (for a `.arrow` file) instead of the stream. */
+  arrowFile?: boolean;
 }
 
 type Formatter = (result: TableResult, ctx: FormatContext) => string;
 
-export const formatters: Record<FormatName, Formatter> = {
+/** Text formats return a string; Arrow returns bytes. */
+export const formatters: Record<Exclude<FormatName, "arrow">, Formatter> & { arrow: (result: TableResult, ctx: FormatContext) => Uint8Array } = {
   table: formatTable,
   csv: formatCsv,
   json: formatJson,
   md: formatMarkdown,
+  arrow: formatArrow,
 };
 
 export function parseFormat(value: string | undefined): FormatName | undefined {
@@ -46,6 +53,7 @@ function formatFromExtension(path: string): FormatName | undefined {
   if (/\.json$/i.test(path)) return "json";
   if (/\.(md|markdown)$/i.test(path)) return "md";
   if (/\.txt$/i.test(path)) return "table";
+  if (/\.arrows?$/i.test(path)) return "arrow";
   return undefined;
 }
 
@@ -66,14 +74,21 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const colors = colorsFor(options.out ? {} : stdout, options.env ?? process.env);
   // --out /dev/stdout or /dev/tty on a terminal is a terminal too: control characters are cleaned.
   const isTerminal = options.out ? isTerminalOutput(outputTarget(options.out)) : Boolean(stdout.isTTY);
-  const text = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal });
+  if (format === "arrow" && isTerminal) throw arrowOnTerminal();
+  const arrowFile = format === "arrow" && options.out !== undefined && /\.arrow$/i.test(options.out);
+  const text = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal, arrowFile });
   if (options.out) writeOutput(options.out, text);
   else stdout.write(text);
-  const isMachine = format === "csv" || format === "json";
+  const isMachine = format === "csv" || format === "json" || format === "arrow";
   if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
     const dim = colorsFor(stderr, options.env ?? process.env);
     for (const note of result.notes) stderr.write(dim.dim(`note: ${messageLine(note)}`) + "\n");
   }
+}
+
+/** Arrow is bytes for a program: refused on a terminal, where it would only scramble the screen. */
+export function arrowOnTerminal(): UsageError {
+  return new UsageError("--format arrow is binary and stdout is a terminal: write it with --out FILE.arrow or pipe it to a program");
 }
 
 // ---------------------------------------------------------------- human formats
@@ -236,14 +251,9 @@ export function mdText(text: string): string {
 
 // ---------------------------------------------------------------- machine formats
 
-/**
- * A number as CSV and JSON write it: 12 significant digits. Float arithmetic leaves noise past
- * those (0.00035749999999999996 for 0.0003575, 2.000000000000002e-05 for 2e-05) that no reader
- * should see and that must not make two equal results differ in their bytes. Exact integers
- * (counts, bytes) are written as they are.
- */
-export function machineNumber(value: number): number {
-  return Number.isSafeInteger(value) ? value : Number(value.toPrecision(12));
+/** CSV's columns and rows as typed Arrow columns (src/output/arrow.ts). */
+function formatArrow(result: TableResult, { arrowFile }: FormatContext): Uint8Array {
+  return arrowBytes(machineColumns(result), arrowRows(result), arrowFile ? "file" : "stream");
 }
 
 function formatJson(result: TableResult, { isTerminal }: FormatContext): string {

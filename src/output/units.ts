@@ -106,3 +106,13 @@ function threeDigits(value: number): string {
   if (places(Number(text)) !== places(abs)) text = toFixedHalfEven(Number(text), places(Number(text)));
   return `${value < 0 ? "-" : ""}${text}`;
 }
+
+/**
+ * A number as CSV and JSON write it: 12 significant digits. Float arithmetic leaves noise past
+ * those (0.00035749999999999996 for 0.0003575, 2.000000000000002e-05 for 2e-05) that no reader
+ * should see and that must not make two equal results differ in their bytes. Exact integers
+ * (counts, bytes) are written as they are.
+ */
+export function machineNumber(value: number): number {
+  return Number.isSafeInteger(value) ? value : Number(value.toPrecision(12));
+}
