@@ -163,6 +163,15 @@ describe("arrow column types", () => {
     expect(arrowType(col("text"), [null, undefined])).toBe("null");
     expect(arrowType(col("text"), [])).toBe("null");
     expect(arrowType(col("text"), [1, 2])).toBe("utf8");
+    expect(arrowType(col("usd"), [1, Infinity, NaN])).toBe("float64");
+    expect(arrowType(col("int"), [1, Infinity])).toBe("float64");
+  });
+
+  it("write NaN and infinities as null, as CSV leaves them empty", () => {
+    const view = { columns: [{ key: "x", kind: "usd" as const }], rows: [{ x: 1.5 }, { x: Infinity }, { x: NaN }, { x: null }] };
+    const table = tableFromIPC(formatters.arrow(view, { colors: new Chalk({ level: 0 }) }));
+    expect(String(table.schema.fields[0]!.type)).toBe("Float64");
+    expect([0, 1, 2, 3].map((i) => table.getChildAt(0)!.get(i))).toEqual([1.5, null, null, null]);
   });
 });
 

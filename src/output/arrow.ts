@@ -28,7 +28,8 @@ export function arrowType(column: Column, values: unknown[]): ArrowType {
   const present = values.filter((v) => v !== null && v !== undefined);
   if (present.length === 0) return "null";
   if (present.every((v) => typeof v === "boolean")) return "bool";
-  const numeric = present.every((v) => (typeof v === "number" && Number.isFinite(v)) || typeof v === "bigint");
+  // NaN and ±Infinity are written as null, as CSV leaves them empty and JSON writes null.
+  const numeric = present.every((v) => typeof v === "number" || typeof v === "bigint");
   if (numeric && INTEGER_KINDS.has(column.kind)) {
     return present.every((v) => typeof v === "bigint" || Number.isSafeInteger(v)) ? "int64" : "float64";
   }
@@ -73,7 +74,7 @@ function typed(arrow: typeof ArrowModule, kind: ArrowType, values: unknown[]): {
     case "int64":
       return { type: new arrow.Int64(), cells: values.map((v) => (absent(v) ? null : BigInt(v as number | bigint))) };
     case "float64":
-      return { type: new arrow.Float64(), cells: values.map((v) => (absent(v) ? null : machineNumber(Number(v)))) };
+      return { type: new arrow.Float64(), cells: values.map((v) => (absent(v) || !Number.isFinite(Number(v)) ? null : machineNumber(Number(v)))) };
     default:
       return { type: new arrow.Utf8(), cells: values.map(textValue) };
   }
