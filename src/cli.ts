@@ -35,7 +35,7 @@ export function buildProgram(): Command {
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
-    .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas, polars, DuckDB; not to a terminal), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
+    .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas and polars; not to a terminal), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
@@ -65,7 +65,7 @@ Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl
   $ adtrace load exports/*.jsonl.gz --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
   $ adtrace inspect fixtures/auction/zipkin.json --format json
-  $ adtrace cost breakdown fixtures/auction/otlp.jsonl --out breakdown.arrow   # typed columns for pandas, polars, DuckDB
+  $ adtrace cost breakdown fixtures/auction/otlp.jsonl --out breakdown.arrow   # typed columns for pandas or polars
 
 Sampling: each span keeps its own weight (its tracestate or sampler attributes, else its trace's,
 else --sample-rate and config rules); an event counts with its root span's weight. A rule that
