@@ -52,9 +52,11 @@ const LOAD_INPUT = path("load.jsonl");
 const BY_STAGE: GroupKey[] = [{ kind: "stage" }];
 const BY_LOCALE: GroupKey[] = [{ kind: "stage" }, { kind: "attr", key: "user_locale" }];
 
-/** A view in every machine-readable format the commands write, keyed `name.format`. */
+/** A view in every machine-readable format the commands write (Arrow too), keyed `name.format`. */
 function rendered(name: string, view: TableResult, into: Record<string, string>): void {
   for (const format of MACHINE) into[`${name}.${format}`] = formatters[format](view, plain);
+  // Arrow's bytes, as base64 so they compare as the text formats do (issue 21, part 4).
+  into[`${name}.arrow`] = Buffer.from(formatters.arrow(view, plain)).toString("base64");
 }
 
 function withThreads<T>(threads: string, fn: () => Promise<T>): Promise<T> {
@@ -156,7 +158,7 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
   it(`analyses, report and diff: ${REPEATS} runs on 1 and on 4 threads (two fresh sessions each)`, async () => {
     const [first] = await session("1", 1);
     reference = first!;
-    expect(Object.keys(reference).length).toBe(9 * 3 + 6);
+    expect(Object.keys(reference).length).toBe(9 * 4 + 6);
     // diff as the command runs it, reading both sides afresh, gives the same bytes.
     const whole: Record<string, string> = {};
     rendered("diff", diffView(await withThreads("4", () => diff(BASE_DB, SAMPLED_DB, {}, DIFF_OPTIONS))), whole);
