@@ -7,10 +7,11 @@ import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, machineNumber, shareBar } from "./units.js";
 import { arrowBytes, arrowRows } from "./arrow.js";
-
-export { machineNumber };
 import { displayWidth, escapeJsonControl, messageLine, stripControl, truncate, wrapText } from "./text.js";
 import { UsageError } from "../errors.js";
+
+// CSV's and JSON's 12 significant digits live in units.ts so that arrow.ts can share them.
+export { machineNumber };
 
 export const FORMATS = ["table", "csv", "json", "md", "arrow"] as const;
 export type FormatName = (typeof FORMATS)[number];
@@ -76,9 +77,9 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const isTerminal = options.out ? isTerminalOutput(outputTarget(options.out)) : Boolean(stdout.isTTY);
   if (format === "arrow" && isTerminal) throw arrowOnTerminal();
   const arrowFile = format === "arrow" && options.out !== undefined && /\.arrow$/i.test(options.out);
-  const text = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal, arrowFile });
-  if (options.out) writeOutput(options.out, text);
-  else stdout.write(text);
+  const data = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal, arrowFile });
+  if (options.out) writeOutput(options.out, data);
+  else stdout.write(data);
   const isMachine = format === "csv" || format === "json" || format === "arrow";
   if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
     const dim = colorsFor(stderr, options.env ?? process.env);
