@@ -184,6 +184,10 @@ describe("arrow on a terminal", () => {
     const lines = r.stdout.trim().split(/\r?\n/);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^adtrace: .*--format arrow.*terminal.*--out FILE\.arrow.*pipe/);
+    // --out /dev/stdout is the terminal too.
+    const through = spawnSync("script", ["-qec", `${cmd} --out /dev/stdout`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(through.status).toBe(2);
+    expect(through.stdout).toMatch(/--format arrow is binary/);
     // On the same terminal, --out still works.
     const out = join(dir, "tty.arrow");
     const ok = spawnSync("script", ["-qec", `${cmd} -q --out '${out}'`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
