@@ -143,6 +143,9 @@ let fullDb: string;
 let halfDb: string;
 let population: Event[];
 let truth: { cost_per_event_usd: number; events: number };
+// The advice on the whole population at its own volume, read by two tests: one run, shared (it only reads the database).
+let fullAdvice: Promise<AdviceJson> | undefined;
+const adviseFull = () => (fullAdvice ??= advise(["--db", fullDb, "--events-per-day", String(EVENTS)]));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "adtrace-advise-"));
@@ -172,7 +175,7 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
   });
 
   it("advises, at each rate, the 95% error that 200 real subsamples show, for cost per event, p95 and the worst stage", async () => {
-    const advice = await advise(["--db", fullDb, "--events-per-day", String(EVENTS)]);
+    const advice = await adviseFull();
     expect(advice.cost_per_event_usd / truth.cost_per_event_usd).toBeCloseTo(1, 9);
     expect(advice.rows.map((r) => r.rate)).toEqual(RATES);
     let checked = 0;
@@ -205,7 +208,7 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     }
     expect(checked).toBe(4);
     // 80% of the events stored: the tracing bill at each rate is that of the events kept now.
-    const unsampled = await advise(["--db", fullDb, "--events-per-day", String(EVENTS)]);
+    const unsampled = await adviseFull();
     expect(advice.tracing_usd_per_day_now / unsampled.tracing_usd_per_day_now).toBeCloseTo(FIRST_STAGE, 2);
   });
 
