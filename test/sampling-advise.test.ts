@@ -166,7 +166,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Generous limits: a shared 2-core machine runs these CLI child processes several times slower.
+// Generous limits: a shared 2-core machine runs these CLI runs on 20,000 events several times slower.
 describe("sampling advise against reality", { timeout: 300_000 }, () => {
   it("reads the population the generator says it wrote", async () => {
     expect(population).toHaveLength(truth.events);
