@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
-import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { benjaminiHochberg, erfc, outliers, twoProportionP } from "../src/core/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
@@ -19,30 +19,30 @@ const file = (name: string) => join(dir, name);
 interface Row { key: string; value: string; selected_events: number; baseline_events: number; selected_share: number; baseline_share: number; lift: number | null; mean_with: number | null; mean_without: number | null; p_value: number | null; q_value: number | null }
 interface Truth { planted?: { costly_locale?: { user_locale: string }; slow_locale?: { user_locale: string } }; events_by_locale: Record<string, number>; cost_by_locale_usd: Record<string, number> }
 
-function json(args: string[]) {
-  const r = adtrace([...args, "--format", "json", "-q"]);
+async function json(args: string[]) {
+  const r = await adtraceIn([...args, "--format", "json", "-q"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as { rows: Row[]; selected: { events: number; effective_n: number }; baseline: { events: number; effective_n: number } };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const [name, extra] of [
     ["fr.jsonl", ["--scenario", "costly_locale=fr:3", "--truth", file("fr.truth.json")]],
     ["fr-sampled.jsonl", ["--scenario", "costly_locale=fr:3", "--sample-rate", "0.5"]],
     ["slow.jsonl", ["--scenario", "slow_locale=de-DE", "--truth", file("slow.truth.json")]],
   ] as const) {
-    const r = adtrace(["generate", "--events", "4000", "--seed", "7", "--out", file(name), "-q", ...extra]);
+    const r = await adtraceIn(["generate", "--events", "4000", "--seed", "7", "--out", file(name), "-q", ...extra]);
     expect(r.code, r.stderr).toBe(0);
   }
 }, 120_000);
 
 describe("a planted driver", () => {
-  it("costly_locale=fr:3: the planted locale ranks first, with the truth's events and mean cost", () => {
+  it("costly_locale=fr:3: the planted locale ranks first, with the truth's events and mean cost", async () => {
     const truth = JSON.parse(readFileSync(file("fr.truth.json"), "utf8")) as Truth;
     const planted = truth.planted!.costly_locale!.user_locale;
     expect(planted).toBe("fr-FR");
-    const out = json(["cost", "outliers", file("fr.jsonl")]);
+    const out = await json(["cost", "outliers", file("fr.jsonl")]);
     const first = out.rows[0]!;
     expect([first.key, first.value]).toEqual(["user_locale", planted]);
     expect(first.q_value).toBeLessThan(0.05);
@@ -58,16 +58,16 @@ describe("a planted driver", () => {
     expect(out.rows.some((r) => r.key === "compute.vcpus" || r.key === "db.bytes_billed")).toBe(false);
   });
 
-  it("slow_locale=de-DE: ranks first by the aggregation stage's latency", () => {
+  it("slow_locale=de-DE: ranks first by the aggregation stage's latency", async () => {
     const truth = JSON.parse(readFileSync(file("slow.truth.json"), "utf8")) as Truth;
-    const out = json(["cost", "outliers", file("slow.jsonl"), "--metric", "latency", "--stage", "aggregation"]);
+    const out = await json(["cost", "outliers", file("slow.jsonl"), "--metric", "latency", "--stage", "aggregation"]);
     expect([out.rows[0]!.key, out.rows[0]!.value]).toEqual(["user_locale", truth.planted!.slow_locale!.user_locale]);
     expect(out.rows[0]!.q_value).toBeLessThan(0.05);
   });
 
-  it("weighted sampled data (half the events, weight 2) gives the same first row as the full data, tested on its stored events", () => {
-    const full = json(["cost", "outliers", file("fr.jsonl")]);
-    const sampled = json(["cost", "outliers", file("fr-sampled.jsonl")]);
+  it("weighted sampled data (half the events, weight 2) gives the same first row as the full data, tested on its stored events", async () => {
+    const full = await json(["cost", "outliers", file("fr.jsonl")]);
+    const sampled = await json(["cost", "outliers", file("fr-sampled.jsonl")]);
     expect([sampled.rows[0]!.key, sampled.rows[0]!.value]).toEqual([full.rows[0]!.key, full.rows[0]!.value]);
     expect(sampled.rows[0]!.q_value).toBeLessThan(0.05);
     // Every weight is 2: the effective sample size is the stored events, half the weighted count.
@@ -153,7 +153,7 @@ describe("weighted shares and means, worked by hand", () => {
 });
 
 describe("the test and the adjustment, by hand", () => {
-  it("two-proportion z with continuity correction: 30% of 100 against 20% of 100 gives p = 0.1416", () => {
+  it("two-proportion z with continuity correction: 30% of 100 against 20% of 100 gives p = 0.1416", async () => {
     // p̂ = 0.25, se = √(0.25 · 0.75 · 0.02) = 0.0612372; z = (0.1 − ½·0.02) / se = 1.469694;
     // 2·(1 − Φ(z)) = 0.141645.
     expect(twoProportionP(0.3, 100, 0.2, 100)).toBeCloseTo(0.141645, 5);
@@ -165,7 +165,7 @@ describe("the test and the adjustment, by hand", () => {
     expect(erfc(10 / Math.SQRT2) / 1.523971e-23).toBeCloseTo(1, 6);
   });
 
-  it("Benjamini–Hochberg: q = min over j ≥ i of p(j)·m/j; untested rows stay null", () => {
+  it("Benjamini–Hochberg: q = min over j ≥ i of p(j)·m/j; untested rows stay null", async () => {
     const rows = [0.01, 0.04, 0.03, 0.5, null].map((p) => ({ p_value: p, q_value: null as number | null }));
     benjaminiHochberg(rows);
     expect(rows.map((r) => r.q_value)).toEqual([0.04, expect.closeTo(0.16 / 3, 12), expect.closeTo(0.16 / 3, 12), 0.5, null]);
@@ -173,15 +173,15 @@ describe("the test and the adjustment, by hand", () => {
 });
 
 describe("output and bad input", () => {
-  it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", () => {
+  it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", async () => {
     const sampled = file("stable.jsonl");
-    expect(adtrace(["generate", "--events", "1500", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "--scenario", "costly_locale=ja:2", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["generate", "--events", "1500", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "--scenario", "costly_locale=ja:2", "-q"])).code).toBe(0);
     for (const format of ["csv", "json", "md"]) {
-      const runs = ["1", "4", "1", "4"].map((t) => adtrace(["cost", "outliers", sampled, "--format", format, "-q"], { env: { ADTRACE_THREADS: t } }));
+      const runs = await Promise.all(["1", "4", "1", "4"].map((t) => adtraceIn(["cost", "outliers", sampled, "--format", format, "-q"], { env: { ADTRACE_THREADS: t } })));
       for (const r of runs) expect(r.code).toBe(0);
       expect(new Set(runs.map((r) => r.stdout)).size).toBe(1);
     }
-    const csv = adtrace(["cost", "outliers", sampled, "--format", "csv", "-q"]).stdout;
+    const csv = (await adtraceIn(["cost", "outliers", sampled, "--format", "csv", "-q"])).stdout;
     expect(csv.split("\r\n")[0]).toBe("key,value,selected_events,baseline_events,selected_share,baseline_share,lift,mean_with,mean_without,p_value,q_value");
     expect(csv.split("\r\n")[1]).toMatch(/^user_locale,ja-JP,/);
   });
@@ -196,8 +196,8 @@ describe("output and bad input", () => {
     [["--keys", "user_locle"], /no attribute 'user_locle' on these events \(did you mean 'user_locale'\?\)/],
     [["--keys", "compute.vcpus"], /input of the cost model/],
     [["--max-values", "0"], /--max-values expects a whole number/],
-  ])("%j: exit 2, one line, nothing on stdout", (args, message) => {
-    const r = adtrace(["cost", "outliers", file("fr.jsonl"), "-q", ...args]);
+  ])("%j: exit 2, one line, nothing on stdout", async (args, message) => {
+    const r = await adtraceIn(["cost", "outliers", file("fr.jsonl"), "-q", ...args]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
@@ -205,8 +205,8 @@ describe("output and bad input", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("generate refuses a costly_locale it cannot plant", () => {
-    const r = adtrace(["generate", "--events", "10", "--out", file("x.jsonl"), "--scenario", "costly_locale=xx:3"]);
+  it("generate refuses a costly_locale it cannot plant", async () => {
+    const r = await adtraceIn(["generate", "--events", "10", "--out", file("x.jsonl"), "--scenario", "costly_locale=xx:3"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/costly_locale: 'xx' names no single generated locale/);
   });

@@ -14,7 +14,8 @@ import { mulberry32 } from "../src/core/random.js";
 import { configDigest, defaultConfig, parseConfig } from "../src/model/config.js";
 import { DEFAULT_TRACING } from "../src/model/defaults.js";
 import { STARTER_CONFIG } from "../src/model/starter.js";
-import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const EVENTS = 20_000;
 // The first stage of the composed case: ot=th at 80% (weight 1.25), 16,000 events stored. The
@@ -116,8 +117,8 @@ interface AdviceJson {
   savings_usd_per_day: number | null;
 }
 
-function advise(args: string[]): AdviceJson {
-  const run = adtrace(["sampling", "advise", ...args, "--format", "json", "-q"]);
+async function advise(args: string[]): Promise<AdviceJson> {
+  const run = await adtraceIn(["sampling", "advise", ...args, "--format", "json", "-q"]);
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
   return JSON.parse(run.stdout) as AdviceJson;
@@ -142,8 +143,11 @@ let fullDb: string;
 let halfDb: string;
 let population: Event[];
 let truth: { cost_per_event_usd: number; events: number };
+// The advice on the whole population at its own volume, read by two tests: one run, shared (it only reads the database).
+let fullAdvice: Promise<AdviceJson> | undefined;
+const adviseFull = () => (fullAdvice ??= advise(["--db", fullDb, "--events-per-day", String(EVENTS)]));
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "adtrace-advise-"));
   full = join(dir, "full.jsonl");
   half = join(dir, "half.jsonl");
@@ -151,9 +155,9 @@ beforeAll(() => {
   fullDb = join(dir, "full.duckdb");
   halfDb = join(dir, "half.duckdb");
   for (const [out, db, extra] of [[full, fullDb, []], [half, halfDb, ["--sample-rate", String(FIRST_STAGE)]]] as const) {
-    const run = adtrace(["generate", "--events", String(EVENTS), "--seed", "7", "--explicit-cost", "--out", out, "--truth", `${out}.truth.json`, ...extra, "-q"]);
+    const run = await adtraceIn(["generate", "--events", String(EVENTS), "--seed", "7", "--explicit-cost", "--out", out, "--truth", `${out}.truth.json`, ...extra, "-q"]);
     expect(run.code, run.stderr).toBe(0);
-    const load = adtrace(["load", out, "--db", db, "-q"]);
+    const load = await adtraceIn(["load", out, "--db", db, "-q"]);
     expect(load.code, load.stderr).toBe(0);
   }
   population = readEvents(full);
@@ -162,16 +166,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Generous limits: a shared 2-core machine runs these CLI child processes several times slower.
+// Generous limits: a shared 2-core machine runs these CLI runs on 20,000 events several times slower.
 describe("sampling advise against reality", { timeout: 300_000 }, () => {
-  it("reads the population the generator says it wrote", () => {
+  it("reads the population the generator says it wrote", async () => {
     expect(population).toHaveLength(truth.events);
     const cost = population.reduce((s, e) => s + e.costUsd, 0) / population.length;
     expect(cost / truth.cost_per_event_usd).toBeCloseTo(1, 9);
   });
 
-  it("advises, at each rate, the 95% error that 200 real subsamples show, for cost per event, p95 and the worst stage", () => {
-    const advice = advise(["--db", fullDb, "--events-per-day", String(EVENTS)]);
+  it("advises, at each rate, the 95% error that 200 real subsamples show, for cost per event, p95 and the worst stage", async () => {
+    const advice = await adviseFull();
     expect(advice.cost_per_event_usd / truth.cost_per_event_usd).toBeCloseTo(1, 9);
     expect(advice.rows.map((r) => r.rate)).toEqual(RATES);
     let checked = 0;
@@ -188,8 +192,8 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     expect(checked).toBe(4);
   });
 
-  it("composes with the weights already in the data: ot=th at 80%, advised at r, is the population subsampled at 0.8·r", () => {
-    const advice = advise(["--db", halfDb, "--events-per-day", String(EVENTS)]);
+  it("composes with the weights already in the data: ot=th at 80%, advised at r, is the population subsampled at 0.8·r", async () => {
+    const advice = await advise(["--db", halfDb, "--events-per-day", String(EVENTS)]);
     expect(advice.stored_events).toBeLessThan(EVENTS * (FIRST_STAGE + 0.02));
     expect(advice.estimated_events).toBeCloseTo(advice.stored_events / FIRST_STAGE, 3);
     let checked = 0;
@@ -204,14 +208,14 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     }
     expect(checked).toBe(4);
     // 80% of the events stored: the tracing bill at each rate is that of the events kept now.
-    const unsampled = advise(["--db", fullDb, "--events-per-day", String(EVENTS)]);
+    const unsampled = await adviseFull();
     expect(advice.tracing_usd_per_day_now / unsampled.tracing_usd_per_day_now).toBeCloseTo(FIRST_STAGE, 2);
   });
 
-  it("prices the tracing bill from the config's tracing keys, and recommends the lowest rate meeting the target", () => {
+  it("prices the tracing bill from the config's tracing keys, and recommends the lowest rate meeting the target", async () => {
     const config = join(dir, "tracing.yaml");
     writeFileSync(config, "tracing:\n  usd_per_gb: 0.5\n  usd_per_million_spans: 2\n  bytes_per_span: 1000\n");
-    const advice = advise(["--db", fullDb, "--events-per-day", "1M", "--config", config, "--target-error", "5%"]);
+    const advice = await advise(["--db", fullDb, "--events-per-day", "1M", "--config", config, "--target-error", "5%"]);
     // Spans per day at rate r: 1M × r × spans per event; the bill: GB × $0.5 + millions × $2.
     for (const row of advice.rows) {
       const spansPerDay = 1e6 * row.rate * advice.spans_per_event;
@@ -225,8 +229,8 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     expect(advice.savings_usd_per_day).toBeCloseTo(advice.rows[0]!.tracing_usd_per_day - rec.tracing_usd_per_day, 9);
   });
 
-  it("says plainly when even 100% cannot reach the target", () => {
-    const run = adtrace(["sampling", "advise", "--db", halfDb, "--events-per-day", String(EVENTS), "--target-error", "0.1%", "--format", "table"]);
+  it("says plainly when even 100% cannot reach the target", async () => {
+    const run = await adtraceIn(["sampling", "advise", "--db", halfDb, "--events-per-day", String(EVENTS), "--target-error", "0.1%", "--format", "table"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("No rate meets ±0.10%: even tracing every event kept now (100%) cannot measure");
     expect(run.stdout).not.toContain("recommended");
@@ -234,7 +238,7 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
 });
 
 describe("sampling advise: the tracing bill's config", { timeout: 300_000 }, () => {
-  it("documents its defaults in the starter config, and they price no span: the config digest ignores them", () => {
+  it("documents its defaults in the starter config, and they price no span: the config digest ignores them", async () => {
     expect(parseConfig(STARTER_CONFIG, "starter.yaml").tracing).toEqual(DEFAULT_TRACING);
     expect(DEFAULT_TRACING).toEqual({ usd_per_gb: 0.1, usd_per_million_spans: 1.7 });
     const priced = parseConfig("tracing:\n  usd_per_gb: 0.5\n  usd_per_million_spans: 0\n  bytes_per_span: 900\n", "t.yaml");
@@ -247,7 +251,7 @@ describe("sampling advise: the tracing bill's config", { timeout: 300_000 }, () 
     expect(() => parseConfig("tracing:\n  usd_per_tb: 1\n", "u.yaml")).toThrow(/unknown key 'tracing\.usd_per_tb'/);
   });
 
-  it("measures bytes per span from the spans' fields and attributes, as this test adds them up from the file", () => {
+  it("measures bytes per span from the spans' fields and attributes, as this test adds them up from the file", async () => {
     const kinds = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
     let bytes = 0;
     let spans = 0;
@@ -266,7 +270,7 @@ describe("sampling advise: the tracing bill's config", { timeout: 300_000 }, () 
     }
     const head = join(dir, "head.jsonl");
     writeFileSync(head, readFileSync(full, "utf8").split("\n").filter(Boolean).slice(0, 2000).join("\n") + "\n");
-    const advice = advise([head, "--events-per-day", "1M"]);
+    const advice = await advise([head, "--events-per-day", "1M"]);
     expect(advice.spans_per_event).toBeCloseTo(spans / 2000, 9);
     expect(advice.bytes_per_span).toBeCloseTo(bytes / spans, 6);
   });
@@ -286,8 +290,8 @@ describe("sampling advise: bad input", { timeout: 120_000 }, () => {
     ["two --by keys", ["--by", "stage,service"], /--by takes one key/],
   ];
   for (const [what, args, message] of bad) {
-    it(`refuses ${what}: exit 2, one line`, () => {
-      const run = adtrace(["sampling", "advise", `${FIXTURE}/otlp.jsonl`, ...args]);
+    it(`refuses ${what}: exit 2, one line`, async () => {
+      const run = await adtraceIn(["sampling", "advise", `${FIXTURE}/otlp.jsonl`, ...args]);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe("");
       expect(run.stderr).toMatch(message);
@@ -295,29 +299,29 @@ describe("sampling advise: bad input", { timeout: 120_000 }, () => {
     });
   }
 
-  it("refuses data with fewer than 30 events: the advice would be noise", () => {
+  it("refuses data with fewer than 30 events: the advice would be noise", async () => {
     const small = join(dir, "small.jsonl");
-    expect(adtrace(["generate", "--events", "29", "--out", small, "-q"]).code).toBe(0);
-    const run = adtrace(["sampling", "advise", small]);
+    expect((await adtraceIn(["generate", "--events", "29", "--out", small, "-q"])).code).toBe(0);
+    const run = await adtraceIn(["sampling", "advise", small]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(run.stderr).toContain(`${small}: holds 29 event(s); with fewer than 30 the data's own variance is a guess and the advice would be noise`);
     // 30 is enough.
     const enough = join(dir, "enough.jsonl");
-    expect(adtrace(["generate", "--events", "30", "--out", enough, "-q"]).code).toBe(0);
-    expect(adtrace(["sampling", "advise", enough, "--format", "csv", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["generate", "--events", "30", "--out", enough, "-q"])).code).toBe(0);
+    expect((await adtraceIn(["sampling", "advise", enough, "--format", "csv", "-q"])).code).toBe(0);
   });
 });
 
 describe("sampling advise: same input, same bytes", { timeout: 300_000 }, () => {
-  it("writes the same CSV, JSON and Markdown from run to run, on one thread or four, on fractional weights", () => {
+  it("writes the same CSV, JSON and Markdown from run to run, on one thread or four, on fractional weights", async () => {
     const sampled = join(dir, "sampled.jsonl");
-    expect(adtrace(["generate", "--events", "1500", "--seed", "3", "--sample-rate", "0.3", "--out", sampled, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["generate", "--events", "1500", "--seed", "3", "--sample-rate", "0.3", "--out", sampled, "-q"])).code).toBe(0);
     for (const format of ["csv", "json", "md"]) {
       const outputs = new Set<string>();
       for (const threads of ["1", "4"]) {
-        const run = adtrace(["sampling", "advise", sampled, "--events-per-day", "50M", "--window", "1h", "--format", format, "-q"], { env: { ADTRACE_THREADS: threads } });
+        const run = await adtraceIn(["sampling", "advise", sampled, "--events-per-day", "50M", "--window", "1h", "--format", format, "-q"], { env: { ADTRACE_THREADS: threads } });
         expect(run.code, run.stderr).toBe(0);
         outputs.add(run.stdout);
       }

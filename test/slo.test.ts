@@ -2,7 +2,7 @@
 // worked out below; the burn rate over --window; exit 1 on a breach; the report's SLO figures;
 // config errors with file:line (exit 2).
 import { describe, expect, it } from "vitest";
-import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,8 +40,8 @@ const SLOS = config(`slos:
 interface Row { name: string; actual: number; error_budget_used: number; burn_rate: number; status: string; objective: number; events: number; window_events: number }
 
 describe("the figures, by hand", () => {
-  it("latency, cost and errors over the whole data; exit 1 because errors breach", () => {
-    const r = adtrace(["slo", "check", data, "--config", SLOS, "--format", "json", "-q"]);
+  it("latency, cost and errors over the whole data; exit 1 because errors breach", async () => {
+    const r = await adtraceIn(["slo", "check", data, "--config", SLOS, "--format", "json", "-q"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/1 SLO\(s\) breached/);
     expect(r.stderr).toMatch(/errors: 200\.0% of the error budget used/);
@@ -57,8 +57,8 @@ describe("the figures, by hand", () => {
     expect(rows.get("errors")!.error_budget_used).toBeCloseTo(2, 12);
   });
 
-  it("--window 10s: burn rate over events 90–100 (the last start minus 10 s)", () => {
-    const r = adtrace(["slo", "check", data, "--config", SLOS, "--window", "10s", "--format", "json", "-q"]);
+  it("--window 10s: burn rate over events 90–100 (the last start minus 10 s)", async () => {
+    const r = await adtraceIn(["slo", "check", data, "--config", SLOS, "--window", "10s", "--format", "json", "-q"]);
     const rows = new Map((JSON.parse(r.stdout).slos as Row[]).map((x) => [x.name, x]));
     // 11 events; 99 and 100 are slow: (2/11) ÷ 0.05. No error among them. Cost unchanged.
     expect(rows.get("auction-latency")!.window_events).toBe(11);
@@ -67,9 +67,9 @@ describe("the figures, by hand", () => {
     expect(rows.get("event-cost")!.burn_rate).toBeCloseTo(0.001 / 0.0012, 12);
   });
 
-  it("exit 0 when nothing is breached", () => {
+  it("exit 0 when nothing is breached", async () => {
     const ok = config("slos:\n  - name: errors\n    error_rate: 0.05\n");
-    const r = adtrace(["slo", "check", data, "--config", ok, "--format", "csv", "-q"]);
+    const r = await adtraceIn(["slo", "check", data, "--config", ok, "--format", "csv", "-q"]);
     expect(r.code).toBe(0);
     expect(r.stdout.split("\r\n")[0]).toBe("name,stage,indicator,target,objective,actual,error_budget_used,burn_rate,status");
     expect(r.stdout.split("\r\n")[1]).toBe("errors,,errors,0.05,0.95,0.98,0.4,0.4,ok");
@@ -77,15 +77,15 @@ describe("the figures, by hand", () => {
 });
 
 describe("report", () => {
-  it("adds slos.csv, the report.json block and a summary section when the config has slos; not otherwise", () => {
+  it("adds slos.csv, the report.json block and a summary section when the config has slos; not otherwise", async () => {
     const dir = mkdtempSync(join(tmpdir(), "adtrace-slo-report-"));
-    expect(adtrace(["report", data, "--config", SLOS, "--out-dir", join(dir, "with"), "--no-timestamp", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", data, "--config", SLOS, "--out-dir", join(dir, "with"), "--no-timestamp", "-q"])).code).toBe(0);
     const csv = readFileSync(join(dir, "with", "slos.csv"), "utf8");
     expect(csv).toMatch(/^errors,,errors,0\.01,0\.99,0\.98,2,2,breached\r$/m);
     const json = JSON.parse(readFileSync(join(dir, "with", "report.json"), "utf8"));
     expect(json.slos.map((s: Row) => s.status)).toEqual(["ok", "ok", "breached"]);
     expect(readFileSync(join(dir, "with", "summary.md"), "utf8")).toMatch(/### SLOs/);
-    expect(adtrace(["report", data, "--out-dir", join(dir, "without"), "--no-timestamp", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["report", data, "--out-dir", join(dir, "without"), "--no-timestamp", "-q"])).code).toBe(0);
     expect(existsSync(join(dir, "without", "slos.csv"))).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, "without", "report.json"), "utf8")).slos).toBeUndefined();
   });
@@ -103,9 +103,9 @@ describe("bad config: exit 2 with file:line", () => {
     ["slos:\n  - stage: auction\n    error_rate: 0.1\n", /:2: slos\[0\]: expected a 'name' key/],
     ["slos:\n  - name: a\n    stage: auctin\n    error_rate: 0.1\n", /:2: slos\[0\] \(a\): no stage 'auctin' in this data \(did you mean 'auction'\?\)/],
     ["events_per_day: 1000\n", /no slos: to check/],
-  ])("%j", (text, message) => {
+  ])("%j", async (text, message) => {
     const file = config(text);
-    const r = adtrace(["slo", "check", data, "--config", file, "-q"]);
+    const r = await adtraceIn(["slo", "check", data, "--config", file, "-q"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
@@ -113,8 +113,8 @@ describe("bad config: exit 2 with file:line", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  it("--window must be a duration", () => {
-    const r = adtrace(["slo", "check", data, "--config", SLOS, "--window", "soon", "-q"]);
+  it("--window must be a duration", async () => {
+    const r = await adtraceIn(["slo", "check", data, "--config", SLOS, "--window", "soon", "-q"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--window expects a whole duration/);
   });

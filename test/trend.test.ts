@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
-import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 import { predictionBand, trend, tQuantile995 } from "../src/core/trend.js";
 import { mulberry32 } from "../src/core/random.js";
@@ -104,7 +104,7 @@ describe("a drift planted at hour 40", () => {
 });
 
 describe("the band, by hand", () => {
-  it("mean ± t(0.995, k − 1)·s·√(1 + 1/k), weighted by events; fewer than 3 points: no band", () => {
+  it("mean ± t(0.995, k − 1)·s·√(1 + 1/k), weighted by events; fewer than 3 points: no band", async () => {
     // x = 1, 2, 3 with n = 2, 1, 1: mean 7/4; Σn(x − m)² = 2.75; Σn − Σn²/Σn = 4 − 6/4 = 2.5; s² = 1.1.
     const band = predictionBand([{ x: 1, n: 2 }, { x: 2, n: 1 }, { x: 3, n: 1 }])!;
     expect(band.mean).toBeCloseTo(1.75, 12);
@@ -124,9 +124,9 @@ describe("the CLI", () => {
   const lastHourDrift = writeTemp("last.json", otlpDocument(planted(47).spans));
   const noDrift = join(dir, "plain.jsonl");
 
-  it("generated data with no drift: no bucket drifts, and --fail-on-drift exits 0", () => {
-    expect(adtrace(["generate", "--events", "4000", "--seed", "5", "--out", noDrift, "-q"]).code).toBe(0);
-    const r = adtrace(["cost", "trend", noDrift, "--every", "1h", "--format", "json", "--fail-on-drift", "-q"]);
+  it("generated data with no drift: no bucket drifts, and --fail-on-drift exits 0", async () => {
+    expect((await adtraceIn(["generate", "--events", "4000", "--seed", "5", "--out", noDrift, "-q"])).code).toBe(0);
+    const r = await adtraceIn(["cost", "trend", noDrift, "--every", "1h", "--format", "json", "--fail-on-drift", "-q"]);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout).rows as { drift: string }[];
     expect(rows).toHaveLength(24);
@@ -134,14 +134,14 @@ describe("the CLI", () => {
     expect(rows.filter((x) => x.drift === "unknown")).toHaveLength(3);
   });
 
-  it("generated data with a regression planted at 16:00 (the truth says when): aggregation's first rise is there", () => {
+  it("generated data with a regression planted at 16:00 (the truth says when): aggregation's first rise is there", async () => {
     const out = join(dir, "drift.jsonl");
     const truthFile = join(dir, "drift.truth.json");
-    expect(adtrace(["generate", "--events", "4800", "--seed", "9", "--out", out, "--truth", truthFile, "-q",
-      "--scenario", "cost_regression=aggregation:1.5", "--scenario", "cost_regression_from=2024-06-01T16:00:00Z"]).code).toBe(0);
+    expect((await adtraceIn(["generate", "--events", "4800", "--seed", "9", "--out", out, "--truth", truthFile, "-q",
+      "--scenario", "cost_regression=aggregation:1.5", "--scenario", "cost_regression_from=2024-06-01T16:00:00Z"])).code).toBe(0);
     const truth = JSON.parse(readFileSync(truthFile, "utf8"));
     expect(truth.planted.cost_regression).toEqual({ factors: { aggregation: 1.5 }, from: "2024-06-01T16:00:00.000Z" });
-    const r = adtrace(["cost", "trend", out, "--every", "1h", "--by", "stage", "--format", "json", "-q"]);
+    const r = await adtraceIn(["cost", "trend", out, "--every", "1h", "--by", "stage", "--format", "json", "-q"]);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout).rows as { bucket_start: string; stage: string; drift: string }[];
     const drifted = (stage: string) => rows.filter((x) => x.stage === stage && (x.drift === "up" || x.drift === "down"));
@@ -153,22 +153,22 @@ describe("the CLI", () => {
     for (const stage of ["tracking", "request", "auction"]) expect(drifted(stage).filter((x) => x.bucket_start >= "2024-06-01T16")).toEqual([]);
   });
 
-  it("--fail-on-drift exits 1 when the last bucket drifted, naming the group; CSV has the issue's columns", () => {
-    const r = adtrace(["cost", "trend", lastHourDrift, "--every", "1h", "--by", "stage", "--format", "csv", "--fail-on-drift", "-q"]);
+  it("--fail-on-drift exits 1 when the last bucket drifted, naming the group; CSV has the issue's columns", async () => {
+    const r = await adtraceIn(["cost", "trend", lastHourDrift, "--every", "1h", "--by", "stage", "--format", "csv", "--fail-on-drift", "-q"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/aggregation: up/);
     const lines = r.stdout.trim().split("\r\n");
     expect(lines[0]).toBe("bucket_start,stage,events,cost_per_event_usd,p95_ms,baseline_cost_per_event_usd,drift");
     expect(lines).toHaveLength(1 + HOURS * 3);
     expect(lines.filter((l) => l.startsWith(hourIso(47))).map((l) => l.split(",")[1] + ":" + l.split(",").at(-1))).toEqual(["aggregation:up", "request:none", "tracking:none"]);
-    expect(adtrace(["cost", "trend", lastHourDrift, "--every", "1h", "--by", "stage", "--format", "csv", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["cost", "trend", lastHourDrift, "--every", "1h", "--by", "stage", "--format", "csv", "-q"])).code).toBe(0);
   });
 
-  it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", () => {
+  it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", async () => {
     const sampled = join(dir, "sampled.jsonl");
-    expect(adtrace(["generate", "--events", "2000", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["generate", "--events", "2000", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "-q"])).code).toBe(0);
     for (const format of ["csv", "json", "md"]) {
-      const runs = ["1", "4", "1", "4"].map((t) => adtrace(["cost", "trend", sampled, "--every", "2h", "--by", "stage", "--format", format, "-q"], { env: { ADTRACE_THREADS: t } }));
+      const runs = await Promise.all(["1", "4", "1", "4"].map((t) => adtraceIn(["cost", "trend", sampled, "--every", "2h", "--by", "stage", "--format", format, "-q"], { env: { ADTRACE_THREADS: t } })));
       for (const r of runs) expect(r.code).toBe(0);
       expect(new Set(runs.map((r) => r.stdout)).size).toBe(1);
     }
@@ -182,8 +182,8 @@ describe("the CLI", () => {
     [["--every", "1h", "--baseline", "30m"], /--baseline 30m is shorter than one bucket/],
     [["--by", "attr:user_locle"], /no attribute 'user_locle'/],
     [["--by", "stag"], /--by: unknown key 'stag'/],
-  ])("%j: exit 2, one line, nothing on stdout", (args, message) => {
-    const r = adtrace(["cost", "trend", lastHourDrift, "-q", ...args]);
+  ])("%j: exit 2, one line, nothing on stdout", async (args, message) => {
+    const r = await adtraceIn(["cost", "trend", lastHourDrift, "-q", ...args]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
