@@ -190,3 +190,13 @@ describe("the CLI", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("the table's sparkline", () => {
+  it("draws flat a series that CSV and JSON print flat (12 significant digits), not its rounding noise", async () => {
+    const { sparkline } = await import("../src/output/trend-view.js");
+    // 0.1 + 0.2 is 0.30000000000000004: the same cost per event, summed in another order.
+    expect(sparkline([0.3, 0.1 + 0.2, 0.3, null, 0.1 + 0.2])).toBe("▄▄▄ ▄");
+    // A real change, however small against the value, still shows.
+    expect(sparkline([1e-8, null, 1.0000001e-8])).toBe("▁ █");
+  });
+});
