@@ -38,9 +38,9 @@ Examples:
         label: a.label,
       }));
       // The table fits the terminal (else COLUMNS, else 100 columns); Markdown shows every column.
-      const { defaultFormat, parseFormat } = await import("../output/format.js");
+      const { defaultFormat, parseFormat, terminalColumns } = await import("../output/format.js");
       const format = parseFormat(options.format) ?? defaultFormat(process.stdout.isTTY, options.out);
-      const columns = (process.stdout.isTTY ? process.stdout.columns : undefined) ?? (Number(process.env.COLUMNS) || 100);
+      const columns = terminalColumns(process.stdout.isTTY, process.stdout.columns, process.env.COLUMNS);
       print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
     });
 }
