@@ -200,3 +200,16 @@ describe("the table's sparkline", () => {
     expect(sparkline([1e-8, null, 1.0000001e-8])).toBe("▁ █");
   });
 });
+
+describe("--baseline too short for a band", () => {
+  it("--baseline under 3 × --every is refused (exit 2): every drift would be unknown and --fail-on-drift never fire", async () => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const data = writeTemp("short-baseline.json", otlpDocument(planted(47).spans));
+    const r = await adtraceIn(["cost", "trend", data, "--every", "1h", "--baseline", "2h", "--fail-on-drift"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("adtrace: error: --baseline 2h holds at most 2 bucket(s) of --every 1h; a drift needs 3 (--baseline 3h or more)\n");
+    // Exactly 3 buckets' worth is enough.
+    expect((await adtraceIn(["cost", "trend", data, "--every", "1h", "--baseline", "3h", "-q"])).code).toBe(0);
+  });
+});

@@ -212,7 +212,7 @@ Examples:
     .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
     .option("--every <duration>", "bucket width: 15m, 1h, 1d (units ms, s, m, h, d, w)", "1h")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several (default: all events together)")
-    .option("--baseline <duration>", "how far back the baseline of a bucket reaches", "7d")
+    .option("--baseline <duration>", "how far back the baseline of a bucket reaches (at least 3 × --every)", "7d")
     .option("--fail-on-drift", "exit with code 1 when the last bucket drifted (up or down) in any group (for cron or CI)")
     .addHelpText("after", `
 Each event counts, whole, in the bucket its first span starts in. Per bucket and group:

@@ -86,6 +86,11 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
   const every = options.everyNs;
   const baseline = options.baselineNs ?? 7n * DAY_NS;
   if (baseline < every) throw new UsageError(`--baseline ${durationText(baseline)} is shorter than one bucket (--every ${durationText(every)}): no bucket could have a baseline`);
+  // The band needs MIN_BASELINE_BUCKETS preceding buckets; a shorter --baseline would leave every
+  // drift unknown, and --fail-on-drift a gate that can never fire.
+  if (baseline < BigInt(MIN_BASELINE_BUCKETS) * every) {
+    throw new UsageError(`--baseline ${durationText(baseline)} holds at most ${baseline / every} bucket(s) of --every ${durationText(every)}; a drift needs ${MIN_BASELINE_BUCKETS} (--baseline ${durationText(BigInt(MIN_BASELINE_BUCKETS) * every)} or more)`);
+  }
   const [span] = await db.query("trend.span");
   const first = BigInt(span!.first_ns as bigint);
   const last = BigInt(span!.last_ns as bigint);
