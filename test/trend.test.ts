@@ -213,3 +213,16 @@ describe("--baseline too short for a band", () => {
     expect((await adtraceIn(["cost", "trend", data, "--every", "1h", "--baseline", "3h", "-q"])).code).toBe(0);
   });
 });
+
+describe("--fail-on-drift on a last bucket it cannot judge", () => {
+  it("warns on stderr that the gate did not check (48 hours of data, --every 1d: one preceding bucket)", async () => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const data = writeTemp("two-days.json", otlpDocument(planted(47).spans));
+    const r = await adtraceIn(["cost", "trend", data, "--every", "1d", "--fail-on-drift", "--format", "csv"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\r\n").at(-2)).toMatch(/,unknown$/);
+    expect(r.stderr).toMatch(/^adtrace: warning: --fail-on-drift: the last bucket's drift is unknown in 1 of 1 group\(s\) .*; not checked there$/m);
+    // Without the gate, no such warning.
+    expect((await adtraceIn(["cost", "trend", data, "--every", "1d", "--format", "csv"])).stderr).not.toMatch(/fail-on-drift/);
+  });
+});

@@ -1,6 +1,6 @@
 // adtrace cost breakdown | queries | critical-path | flags: where the money and the time go per ad event.
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
+import { globals, note, print, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
 import { parseShare } from "../model/numbers.js";
 
@@ -259,6 +259,11 @@ Examples:
             const last = g.rows[g.rows.length - 1]!;
             return `${Object.values(g.keys).join("/") || "all events"}: ${last.drift}, $${last.cost_per_event_usd} per event against a band of $${last.band_low_usd}–$${last.band_high_usd} (${last.bucket_start})`;
           }));
+        }
+        // A gate that could not look must say so: exit 0 here means "not checked", not "no drift".
+        const unknown = result.groups.filter((g) => g.rows[g.rows.length - 1]!.drift === "unknown");
+        if (unknown.length) {
+          note(options, `warning: --fail-on-drift: the last bucket's drift is unknown in ${unknown.length} of ${result.groups.length} group(s) (fewer than 3 preceding buckets with events within --baseline, or no events of its own); not checked there`);
         }
       }
     });
