@@ -213,7 +213,7 @@ Examples:
     .option("--every <duration>", "bucket width: 15m, 1h, 1d (units ms, s, m, h, d, w)", "1h")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several (default: all events together)")
     .option("--baseline <duration>", "how far back the baseline of a bucket reaches (at least 3 × --every)", "7d")
-    .option("--fail-on-drift", "exit with code 1 when the last bucket drifted (up or down) in any group (for cron or CI)")
+    .option("--fail-on-drift", "exit with code 1 when the last bucket drifted (up or down) in any group (for cron or CI); a warning on stderr where its drift is unknown")
     .addHelpText("after", `
 Each event counts, whole, in the bucket its first span starts in. Per bucket and group:
 events (the group's, weighted), cost_per_event_usd (the group's cost ÷ ALL the bucket's events, so
