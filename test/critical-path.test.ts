@@ -557,3 +557,16 @@ describe("trace's crit, as its help and note describe it", () => {
     expect(help.stdout.replace(/\n/g, " ")).toMatch(/it exceeds self/);
   });
 });
+
+describe("--by attr:KEY naming no attribute", () => {
+  it.each([["cost", "critical-path"], ["sampling", "advise"]])("%s %s: exit 2 with the nearest key, not one '(none)' group", async (...command) => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const { FIXTURE } = await import("./helpers/cli.js");
+    // fixtures/auction's spans carry user_locale; the misspelt key is on none of them.
+    const r = await adtraceIn([...command, `${FIXTURE}/otlp.jsonl`, "--by", "attr:user_locle"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("adtrace: error: --by: no attribute 'user_locle' on these spans (did you mean 'attr:user_locale'?)\n");
+    expect((await adtraceIn([...command, `${FIXTURE}/otlp.jsonl`, "--by", "attr:user_locale", "-q"])).code).toBe(0);
+  });
+});

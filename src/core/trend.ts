@@ -81,6 +81,22 @@ export function durationText(ns: bigint): string {
   return `${ns}ns`;
 }
 
+/**
+ * --by attr:KEY must name an attribute some span carries: a misspelt key would otherwise group every
+ * event under "(none)" and exit 0.
+ */
+export async function assertAttributeKeysPresent(db: Db, by: GroupKey[]): Promise<void> {
+  const attrKeys = attributeKeysOf(by);
+  if (!attrKeys.length) return;
+  const known = await allAttributeKeys(db);
+  for (const key of attrKeys) {
+    if (!known.includes(key)) {
+      const hint = closest(key, known);
+      throw new UsageError(`--by: no attribute '${key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
+    }
+  }
+}
+
 export async function trend(db: Db, options: TrendOptions): Promise<TrendResult> {
   const by = options.by ?? [];
   const every = options.everyNs;
@@ -104,16 +120,7 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
     const fits = (last - first) / BigInt(MAX_BUCKETS - 1) + 1n;
     throw new UsageError(`--every ${durationText(every)} makes ${buckets.toLocaleString("en-US")} buckets over the data's ${spanText(last - first)}; at most ${MAX_BUCKETS.toLocaleString("en-US")} (an --every of ${durationText(roundUpNice(fits))} or more)`);
   }
-  const attrKeys = attributeKeysOf(by);
-  if (attrKeys.length) {
-    const known = await allAttributeKeys(db);
-    for (const key of attrKeys) {
-      if (!known.includes(key)) {
-        const hint = closest(key, known);
-        throw new UsageError(`--by: no attribute '${key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
-      }
-    }
-  }
+  await assertAttributeKeysPresent(db, by);
   const params = { every_ns: every, ...keyParams(by.length ? by : []) };
   const rows = await db.query("trend.buckets", params);
   const p95 = by.length
