@@ -24,7 +24,7 @@ describe("cli", () => {
   });
 
   it("every command's help has examples", async () => {
-    for (const command of [["load"], ["pull"], ["inspect"], ["export"], ["cost", "breakdown"], ["cost", "queries"], ["cost", "flags"], ["savings"], ["report"], ["diff"], ["generate"], ["init"], ["sampling", "advise"]]) {
+    for (const command of [["load"], ["pull"], ["inspect"], ["export"], ["cost", "breakdown"], ["cost", "queries"], ["cost", "flags"], ["savings"], ["report"], ["diff"], ["generate"], ["init"], ["sampling", "advise"], ["cost", "critical-path"], ["cost", "outliers"], ["cost", "trend"], ["slo", "check"], ["trace"]]) {
       const r = await adtraceIn([...command, "--help"]);
       expect(r.code, command.join(" ")).toBe(0);
       expect(r.stdout, command.join(" ")).toMatch(/Examples:\n\s+\$ .*adtrace /);

@@ -538,3 +538,35 @@ describe("cost flags and savings read the critical path", () => {
     });
   });
 });
+
+describe("trace's crit, as its help and note describe it", () => {
+  it("the root's crit exceeds its self time where an off-path child overlaps a gap of the path; the note says so instead of calling crit a part of self", async () => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const { FIXTURE } = await import("./helpers/cli.js");
+    // fixtures/auction, trace ad00000d: the root's children cover all of it but 0.8 ms (self), while
+    // the path leaves 1.8 ms in the root, 1.0 ms of which profile.user.lookup (off the path) covers.
+    const csv = await adtraceIn(["trace", "--pick", "slowest", `${FIXTURE}/otlp.jsonl`, "--format", "csv", "-q"]);
+    const [header, root] = csv.stdout.split("\r\n");
+    const cell = (name: string) => Number(root!.split(",")[header!.split(",").indexOf(name)]);
+    expect([cell("self_ms"), cell("critical_ms")]).toEqual([0.8, 1.8]);
+    const table = await adtraceIn(["trace", "--pick", "slowest", `${FIXTURE}/otlp.jsonl`, "--format", "table"]);
+    expect(table.stdout).not.toMatch(/part of the span's own time/);
+    expect(table.stdout.replace(/\n\s+/g, " ")).toMatch(/crit: the path's time in the span itself, not in a child \(above self where an off-path child overlaps it\)/);
+    const help = await adtraceIn(["trace", "--help"]);
+    expect(help.stdout).not.toMatch(/part of the span's own time/);
+    expect(help.stdout.replace(/\n/g, " ")).toMatch(/it exceeds self/);
+  });
+});
+
+describe("--by attr:KEY naming no attribute", () => {
+  it.each([["cost", "critical-path"], ["sampling", "advise"]])("%s %s: exit 2 with the nearest key, not one '(none)' group", async (...command) => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const { FIXTURE } = await import("./helpers/cli.js");
+    // fixtures/auction's spans carry user_locale; the misspelt key is on none of them.
+    const r = await adtraceIn([...command, `${FIXTURE}/otlp.jsonl`, "--by", "attr:user_locle"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("adtrace: error: --by: no attribute 'user_locle' on these spans (did you mean 'attr:user_locale'?)\n");
+    expect((await adtraceIn([...command, `${FIXTURE}/otlp.jsonl`, "--by", "attr:user_locale", "-q"])).code).toBe(0);
+  });
+});

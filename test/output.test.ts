@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Chalk } from "chalk";
-import { csvField, formatters, machineNumber, printResult, defaultFormat } from "../src/output/format.js";
+import { csvField, formatters, machineNumber, printResult, defaultFormat, terminalColumns } from "../src/output/format.js";
 import type { TableResult } from "../src/output/result.js";
 import { formatBytes, formatUsd, formatMs, shareBar } from "../src/output/units.js";
 import { colorsFor } from "../src/output/colors.js";
@@ -123,5 +123,18 @@ describe("colour and streams", () => {
     expect(err).toBe("note: a note\n");
     // No escape sequence from data reaches a terminal table.
     expect(formatters.table(awkward, plain)).not.toContain("\u001b");
+  });
+});
+
+describe("terminalColumns (the width trace's waterfall fits)", () => {
+  it("a terminal's own width; a terminal reporting 0 columns, or a pipe, falls back to COLUMNS, then 100", () => {
+    expect(terminalColumns(true, 120, "80")).toBe(120);
+    // A pseudo-terminal with no size (script, docker exec -t) reports 0: the waterfall was squeezed
+    // to nothing (span names cut to "p…") instead of using the default width.
+    expect(terminalColumns(true, 0, undefined)).toBe(100);
+    expect(terminalColumns(true, 0, "132")).toBe(132);
+    expect(terminalColumns(false, undefined, "90")).toBe(90);
+    expect(terminalColumns(false, undefined, "wide")).toBe(100);
+    expect(terminalColumns(undefined, undefined, undefined)).toBe(100);
   });
 });

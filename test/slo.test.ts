@@ -119,3 +119,19 @@ describe("bad config: exit 2 with file:line", () => {
     expect(r.stderr).toMatch(/--window expects a whole duration/);
   });
 });
+
+describe("slo check's table", () => {
+  it("keeps the SLO names of the help's example whole within 100 columns (the indicator column gives way)", async () => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const { displayWidth } = await import("../src/output/text.js");
+    const r = await adtraceIn(["slo", "check", data, "--config", SLOS, "--format", "table"]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n");
+    const names = lines.filter((l) => /^(auction|event|errors)/.test(l)).map((l) => l.split(/\s{2,}/)[0]);
+    expect(names).toEqual(["auction-latency", "event-cost", "errors"]);
+    for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(100);
+    // CSV keeps every column.
+    const csv = await adtraceIn(["slo", "check", data, "--config", SLOS, "--format", "csv"]);
+    expect(csv.stdout.split("\r\n")[0]).toBe("name,stage,indicator,target,objective,actual,error_budget_used,burn_rate,status");
+  });
+});

@@ -190,3 +190,39 @@ describe("the CLI", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("the table's sparkline", () => {
+  it("draws flat a series that CSV and JSON print flat (12 significant digits), not its rounding noise", async () => {
+    const { sparkline } = await import("../src/output/trend-view.js");
+    // 0.1 + 0.2 is 0.30000000000000004: the same cost per event, summed in another order.
+    expect(sparkline([0.3, 0.1 + 0.2, 0.3, null, 0.1 + 0.2])).toBe("▄▄▄ ▄");
+    // A real change, however small against the value, still shows.
+    expect(sparkline([1e-8, null, 1.0000001e-8])).toBe("▁ █");
+  });
+});
+
+describe("--baseline too short for a band", () => {
+  it("--baseline under 3 × --every is refused (exit 2): every drift would be unknown and --fail-on-drift never fire", async () => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const data = writeTemp("short-baseline.json", otlpDocument(planted(47).spans));
+    const r = await adtraceIn(["cost", "trend", data, "--every", "1h", "--baseline", "2h", "--fail-on-drift"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("adtrace: error: --baseline 2h holds at most 2 bucket(s) of --every 1h; a drift needs 3 (--baseline 3h or more)\n");
+    // Exactly 3 buckets' worth is enough.
+    expect((await adtraceIn(["cost", "trend", data, "--every", "1h", "--baseline", "3h", "-q"])).code).toBe(0);
+  });
+});
+
+describe("--fail-on-drift on a last bucket it cannot judge", () => {
+  it("warns on stderr that the gate did not check (48 hours of data, --every 1d: one preceding bucket)", async () => {
+    const { adtraceIn } = await import("./helpers/in-process.js");
+    const data = writeTemp("two-days.json", otlpDocument(planted(47).spans));
+    const r = await adtraceIn(["cost", "trend", data, "--every", "1d", "--fail-on-drift", "--format", "csv"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\r\n").at(-2)).toMatch(/,unknown$/);
+    expect(r.stderr).toMatch(/^adtrace: warning: --fail-on-drift: the last bucket's drift is unknown in 1 of 1 group\(s\) .*; not checked there$/m);
+    // Without the gate, no such warning.
+    expect((await adtraceIn(["cost", "trend", data, "--every", "1d", "--format", "csv"])).stderr).not.toMatch(/fail-on-drift/);
+  });
+});

@@ -1,6 +1,6 @@
 // adtrace cost breakdown | queries | critical-path | flags: where the money and the time go per ad event.
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
+import { globals, note, print, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
 import { parseShare } from "../model/numbers.js";
 
@@ -212,8 +212,8 @@ Examples:
     .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
     .option("--every <duration>", "bucket width: 15m, 1h, 1d (units ms, s, m, h, d, w)", "1h")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several (default: all events together)")
-    .option("--baseline <duration>", "how far back the baseline of a bucket reaches", "7d")
-    .option("--fail-on-drift", "exit with code 1 when the last bucket drifted (up or down) in any group (for cron or CI)")
+    .option("--baseline <duration>", "how far back the baseline of a bucket reaches (at least 3 × --every)", "7d")
+    .option("--fail-on-drift", "exit with code 1 when the last bucket drifted (up or down) in any group (for cron or CI); a warning on stderr where its drift is unknown")
     .addHelpText("after", `
 Each event counts, whole, in the bucket its first span starts in. Per bucket and group:
 events (the group's, weighted), cost_per_event_usd (the group's cost ÷ ALL the bucket's events, so
@@ -259,6 +259,11 @@ Examples:
             const last = g.rows[g.rows.length - 1]!;
             return `${Object.values(g.keys).join("/") || "all events"}: ${last.drift}, $${last.cost_per_event_usd} per event against a band of $${last.band_low_usd}–$${last.band_high_usd} (${last.bucket_start})`;
           }));
+        }
+        // A gate that could not look must say so: exit 0 here means "not checked", not "no drift".
+        const unknown = result.groups.filter((g) => g.rows[g.rows.length - 1]!.drift === "unknown");
+        if (unknown.length) {
+          note(options, `warning: --fail-on-drift: the last bucket's drift is unknown in ${unknown.length} of ${result.groups.length} group(s) (fewer than 3 preceding buckets with events within --baseline, or no events of its own); not checked there`);
         }
       }
     });

@@ -13,8 +13,9 @@ export function registerTrace(program: Command): void {
 Without --pick the first argument is the trace id; with --pick every argument is an input.
 The table draws each span as a bar on the event's timeline, fitted to the terminal's width (█ and
 ● on the critical path, ░ off it; on a narrow terminal service, then stage, give way to the
-bars: CSV and JSON keep them); crit is the part of the span's own time on the path (the
-spans' crit add up to the root's duration). CSV and JSON give per span: span_id,
+bars: CSV and JSON keep them); crit is the path's time in the span itself, not in a child on
+the path (the spans' crit add up to the root's duration; it exceeds self, which no child covers,
+where an off-path child overlaps time the path spends in the span). CSV and JSON give per span: span_id,
 parent_span_id, depth, name, service, stage, start_offset_ms, duration_ms, self_ms, cost_usd,
 critical, critical_ms. Orphan sub-trees and spans on parent cycles are listed (depth from their
 own top; empty on a cycle) but never on the path. An unknown id exits 2 with the nearest ids by
@@ -38,9 +39,9 @@ Examples:
         label: a.label,
       }));
       // The table fits the terminal (else COLUMNS, else 100 columns); Markdown shows every column.
-      const { defaultFormat, parseFormat } = await import("../output/format.js");
+      const { defaultFormat, parseFormat, terminalColumns } = await import("../output/format.js");
       const format = parseFormat(options.format) ?? defaultFormat(process.stdout.isTTY, options.out);
-      const columns = (process.stdout.isTTY ? process.stdout.columns : undefined) ?? (Number(process.env.COLUMNS) || 100);
+      const columns = terminalColumns(process.stdout.isTTY, process.stdout.columns, process.env.COLUMNS);
       print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
     });
 }

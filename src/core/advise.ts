@@ -24,6 +24,7 @@ import { parseShare } from "../model/numbers.js";
 import { mulberry32 } from "./random.js";
 import { keyName, pricingSummary, roundCount, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
+import { assertAttributeKeysPresent } from "./trend.js";
 
 export const DEFAULT_RATES = [1, 0.5, 0.1, 0.01, 0.001];
 export const WINDOWS = { "1h": 1 / 24, "1d": 1 } as const;
@@ -135,6 +136,7 @@ interface Moments {
 export async function advise(db: Db, label: string, options: AdviseOptions): Promise<AdviseResult> {
   const { rates, targetError } = options;
   await assertAttributesKept(db, options.by.kind === "attr" ? [options.by.key] : []);
+  await assertAttributeKeysPresent(db, [options.by]);
   const rows = await db.query("advise.cost_moments", { k1: options.by.kind, a1: options.by.kind === "attr" ? options.by.key : null });
   const whole = rows[0]!;
   const storedEvents = Number(whole.n);

@@ -18,6 +18,7 @@ import type { Db } from "./db.js";
 import { criticalPath, type PathSpan } from "./critical-path.js";
 import { attributeKeysOf, keyName, keyParams, roundCount, weightSummary, type GroupKey, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
+import { assertAttributeKeysPresent } from "./trend.js";
 
 export type Quadrant = "costly+critical" | "costly+off-path" | "cheap+critical" | "cheap+off-path";
 
@@ -74,6 +75,7 @@ export async function costCriticalPath(db: Db, options: CriticalPathOptions = {}
   const costlyShare = options.costlyShare ?? DEFAULT_COSTLY_SHARE;
   const criticalShare = options.criticalShare ?? DEFAULT_CRITICAL_SHARE;
   await assertAttributesKept(db, attributeKeysOf(by));
+  await assertAttributeKeysPresent(db, by);
   const params = keyParams(by);
   try {
     await db.run("critical_path.prepare_traces");

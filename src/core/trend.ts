@@ -81,11 +81,32 @@ export function durationText(ns: bigint): string {
   return `${ns}ns`;
 }
 
+/**
+ * --by attr:KEY must name an attribute some span carries: a misspelt key would otherwise group every
+ * event under "(none)" and exit 0.
+ */
+export async function assertAttributeKeysPresent(db: Db, by: GroupKey[]): Promise<void> {
+  const attrKeys = attributeKeysOf(by);
+  if (!attrKeys.length) return;
+  const known = await allAttributeKeys(db);
+  for (const key of attrKeys) {
+    if (!known.includes(key)) {
+      const hint = closest(key, known);
+      throw new UsageError(`--by: no attribute '${key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
+    }
+  }
+}
+
 export async function trend(db: Db, options: TrendOptions): Promise<TrendResult> {
   const by = options.by ?? [];
   const every = options.everyNs;
   const baseline = options.baselineNs ?? 7n * DAY_NS;
   if (baseline < every) throw new UsageError(`--baseline ${durationText(baseline)} is shorter than one bucket (--every ${durationText(every)}): no bucket could have a baseline`);
+  // The band needs MIN_BASELINE_BUCKETS preceding buckets; a shorter --baseline would leave every
+  // drift unknown, and --fail-on-drift a gate that can never fire.
+  if (baseline < BigInt(MIN_BASELINE_BUCKETS) * every) {
+    throw new UsageError(`--baseline ${durationText(baseline)} holds at most ${baseline / every} bucket(s) of --every ${durationText(every)}; a drift needs ${MIN_BASELINE_BUCKETS} (--baseline ${durationText(BigInt(MIN_BASELINE_BUCKETS) * every)} or more)`);
+  }
   const [span] = await db.query("trend.span");
   const first = BigInt(span!.first_ns as bigint);
   const last = BigInt(span!.last_ns as bigint);
@@ -99,16 +120,7 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
     const fits = (last - first) / BigInt(MAX_BUCKETS - 1) + 1n;
     throw new UsageError(`--every ${durationText(every)} makes ${buckets.toLocaleString("en-US")} buckets over the data's ${spanText(last - first)}; at most ${MAX_BUCKETS.toLocaleString("en-US")} (an --every of ${durationText(roundUpNice(fits))} or more)`);
   }
-  const attrKeys = attributeKeysOf(by);
-  if (attrKeys.length) {
-    const known = await allAttributeKeys(db);
-    for (const key of attrKeys) {
-      if (!known.includes(key)) {
-        const hint = closest(key, known);
-        throw new UsageError(`--by: no attribute '${key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
-      }
-    }
-  }
+  await assertAttributeKeysPresent(db, by);
   const params = { every_ns: every, ...keyParams(by.length ? by : []) };
   const rows = await db.query("trend.buckets", params);
   const p95 = by.length

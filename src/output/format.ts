@@ -49,6 +49,15 @@ export function defaultFormat(isTTY: boolean | undefined, out: string | undefine
   return isTTY ? "table" : "csv";
 }
 
+/**
+ * The columns a width-fitted table may use: the terminal's, else COLUMNS, else 100. A terminal
+ * that reports 0 columns (a pseudo-terminal with no size set, as `script` or `docker exec -t` may
+ * give) counts as not knowing its width.
+ */
+export function terminalColumns(isTTY: boolean | undefined, columns: number | undefined, envColumns: string | undefined): number {
+  return (isTTY && columns ? columns : 0) || Number(envColumns) || 100;
+}
+
 function formatFromExtension(path: string): FormatName | undefined {
   if (/\.csv$/i.test(path)) return "csv";
   if (/\.json$/i.test(path)) return "json";

@@ -112,7 +112,7 @@ export function traceView(result: TraceResult, meta: { label: string; width?: nu
     return { ...r, timeline: " ".repeat(from) + (r.critical ? "█" : "░").repeat(length) };
   });
   const notes = [
-    `${MARK} on the critical path (█); crit: the part of the span's own time on it. Bars span ${formatMs(result.e2e_ms)}.`,
+    `${MARK} on the critical path (█); crit: the path's time in the span itself, not in a child (above self where an off-path child overlaps it). Bars span ${formatMs(result.e2e_ms)}.`,
     ...excludedNotes(result),
   ];
   const path = result.path_ms === null ? "no root span: no critical path" : `critical path ${formatMs(result.path_ms)}`;

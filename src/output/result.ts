@@ -21,7 +21,7 @@ export interface Column {
    */
   optional?: true | number;
   align?: "left" | "right";
-  /** Never cut to fit (a drawing already sized to the width, such as a waterfall's bars). */
+  /** Never cut to fit (a drawing already sized to the width, such as a waterfall's bars; a name capped by maxWidth). */
   fixed?: true;
 }
 

@@ -14,9 +14,12 @@ function unitText(row: SloRow, value: number | null, what: "target" | "share"): 
 
 export function sloView(result: SloResult): TableResult {
   const columns: Column[] = [
-    { key: "name", kind: "text", maxWidth: 24 },
+    // The name is the SLO's identity (the help's own "auction-latency" was cut to "auction-late…"):
+    // never cut below its 24 characters to fit; the indicator column gives way instead.
+    { key: "name", kind: "text", maxWidth: 24, fixed: true },
     { key: "stage", kind: "text" },
-    { key: "indicator", kind: "text" },
+    // The target's unit already tells latency (≤ ms), cost ($) and errors (≤ %) apart.
+    { key: "indicator", kind: "text", optional: true },
     { key: "target", kind: "number", machineOnly: true },
     { key: "objective", kind: "number", machineOnly: true },
     { key: "actual", kind: "number", machineOnly: true },

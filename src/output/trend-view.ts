@@ -11,8 +11,13 @@ import { headline, pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson
 const SPARK_WIDTH = 36;
 const BLOCKS = "▁▂▃▄▅▆▇█";
 
-/** One character per value, scaled from the smallest to the largest; a gap where there is none. */
-export function sparkline(values: (number | null)[]): string {
+/**
+ * One character per value, scaled from the smallest to the largest; a gap where there is none.
+ * Values are taken to 12 significant digits, as CSV and JSON print them: a series they show flat
+ * (a fixed price per event, summed in floating point) is drawn flat, not as swings of rounding noise.
+ */
+export function sparkline(raw: (number | null)[]): string {
+  const values = raw.map((v) => (v === null ? null : Number(v.toPrecision(12))));
   const present = values.filter((v): v is number => v !== null);
   if (!present.length) return "";
   const lo = Math.min(...present);
