@@ -128,7 +128,10 @@ describe("cost_per_group_event_usd: a group's cost over its own events", () => {
 
 describe("a grouping key is a CSV column header", () => {
   it("is guarded like a data cell (--by attr:=KEY), in breakdown and diff, unless --raw-csv", async () => {
-    const fixture = `${FIXTURE}/otlp.jsonl`;
+    // Spans that carry the formula-like keys (a key no span carries is refused, exit 2).
+    const fixture = writeTemp("formula-keys.json", otlpDocument([
+      { trace: traceId(1), id: spanId(1), name: "root", startMs: 0, durationMs: 5, attrs: { "=1+2": "a", "@cmd": "b", "-x": "c", "cost.usd": "0.001" } },
+    ]));
     const header = async (args: string[]) => (await adtraceIn([...args, "--format", "csv", "-q"])).stdout.split("\r\n")[0]!;
     expect(await header(["cost", "breakdown", fixture, "--by", "attr:=1+2"])).toMatch(/^'=1\+2,spans,/);
     expect(await header(["cost", "breakdown", fixture, "--by", "stage,attr:@cmd", "--raw-csv"])).toMatch(/^stage,@cmd,spans,/);
@@ -187,5 +190,18 @@ describe("statement attributes are grouped by their fingerprint", () => {
 
   it("says so in breakdown --help", async () => {
     expect((await adtraceIn(["cost", "breakdown", "--help"])).stdout).toMatch(/attr:db\.statement[\s\S]*fingerprint/);
+  });
+});
+
+describe("cost breakdown --by attr:KEY naming no attribute", () => {
+  it("exits 2 with the nearest key instead of one '(none)' row; a key some span carries still groups", async () => {
+    // fixtures/auction's spans carry user_locale (README: en-US and fr-FR); the misspelt key is on none of them.
+    const typo = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", "stage,attr:user_locle", "--format", "csv"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stdout).toBe("");
+    expect(typo.stderr).toBe("adtrace: error: --by: no attribute 'user_locle' on these spans (did you mean 'attr:user_locale'?)\n");
+    const ok = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--by", "attr:user_locale", "--format", "csv", "-q"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.split("\n").filter((l) => /^(en-US|fr-FR),/.test(l))).toHaveLength(2);
   });
 });

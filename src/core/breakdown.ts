@@ -6,6 +6,7 @@
 import type { Db, Row } from "./db.js";
 import { UsageError } from "../errors.js";
 import { assertAttributesKept } from "../model/install.js";
+import { closest } from "../model/config.js";
 
 export type GroupKey = { kind: "stage" | "name" | "service" } | { kind: "attr"; key: string };
 
@@ -140,6 +141,7 @@ export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise
   await assertAttributesKept(db, attributeKeysOf(by));
   const rows = await db.query("cost.breakdown", keyParams(by));
   const all = rows.map((row) => toGroup(row, by));
+  await assertAttributeGroupsFound(db, by, all);
   const weights = await weightSummary(db);
   if (weights.min_weight !== weights.max_weight) {
     // Sampled data: percentiles must be weighted too (quantile_cont counts every stored span once).
@@ -162,6 +164,26 @@ export async function breakdown(db: Db, options: BreakdownOptions = {}): Promise
       }
     : null;
   return { by, groups, omitted, totals: await totals(db), weights, pricing: await pricingSummary(db) };
+}
+
+/** Every span and resource attribute key in the data, for suggesting one when a key is mistyped. */
+export async function allAttributeKeys(db: Db): Promise<string[]> {
+  return (await db.query("outliers.attribute_keys")).map((r) => String(r.key));
+}
+
+/**
+ * A `--by attr:KEY` whose every group is "(none)" names a key no span carries when the key is not in
+ * the data at all: a typo would otherwise read as one "(none)" row and exit 0. The key list is read
+ * only then, so a grouping that finds values costs nothing more.
+ */
+async function assertAttributeGroupsFound(db: Db, by: GroupKey[], groups: BreakdownGroup[]): Promise<void> {
+  for (const key of by) {
+    if (key.kind !== "attr" || !groups.length || groups.some((g) => g.keys[keyName(key)] !== "(none)")) continue;
+    const known = await allAttributeKeys(db);
+    if (known.includes(key.key)) continue;
+    const hint = closest(key.key, known);
+    throw new UsageError(`--by: no attribute '${key.key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
+  }
 }
 
 function keysOf(row: Row, by: GroupKey[]): Record<string, string> {

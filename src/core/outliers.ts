@@ -9,7 +9,7 @@ import type { Config } from "../model/config.js";
 import { closest } from "../model/config.js";
 import { STATEMENT_ATTRIBUTES } from "../model/defaults.js";
 import { UsageError } from "../errors.js";
-import { pricingSummary, roundCount, totals, weightSummary, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
+import { allAttributeKeys, pricingSummary, roundCount, totals, weightSummary, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
 
 export type OutlierMetric = "cost" | "latency";
 
@@ -181,9 +181,7 @@ export async function outliers(db: Db, config: Config, options: OutliersOptions 
 }
 
 /** Every span and resource attribute key in the data, for suggestions. */
-export async function allAttributeKeys(db: Db): Promise<string[]> {
-  return (await db.query("outliers.attribute_keys")).map((r) => String(r.key));
-}
+export { allAttributeKeys };
 
 /**
  * Two-sided p-value of the two-proportion z-test, pooled, with effective sample sizes n1 and n2;
