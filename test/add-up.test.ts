@@ -57,7 +57,13 @@ describe("breakdown add-up property (fast-check)", () => {
           for (const weighted of [true, false]) {
             if (!weighted) await installModel(db, defaultConfig(), { unweighted: true, attributeKeys: ["user_locale"] });
             const expectedTotal = weighted ? weightedCost / events : rawCost / traces.length;
+            const anyLocale = spans.some((s) => s.attrs?.user_locale !== undefined);
             for (const by of ["stage", "name", "service", "attr:user_locale", "stage,attr:user_locale", "service,name,attr:user_locale"]) {
+              // A key no span carries is a usage error (a typo would read as one '(none)' group).
+              if (!anyLocale && by.includes("attr:")) {
+                await expect(breakdown(db, { by: parseGroupKeys(by) })).rejects.toThrow(/no attribute 'user_locale'/);
+                continue;
+              }
               const r = await breakdown(db, { by: parseGroupKeys(by) });
               const label = `${by} (${weighted ? "weighted" : "unweighted"})`;
               expect(r.totals.events, label).toBe(weighted ? events : traces.length);
