@@ -384,6 +384,23 @@ describe("adtrace trace", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("a unique prefix of 4 or more characters names its trace; a shared one is ambiguous, exit 2", async () => {
+    // Three traces: two share "abcd", one alone starts "abce"; "abc" is too short to be taken as an id.
+    const ids = ["abcd0000000000000000000000000001", "abcd0000000000000000000000000002", "abce0000000000000000000000000003"];
+    const input = writeTemp("prefixes.json", otlpDocument(ids.map((trace, i) => ({ trace, id: spanId(i + 1), name: "root", startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001" } }))));
+    const unique = await adtraceIn(["trace", "ABCE", input, "--format", "csv"]);
+    expect(unique.code).toBe(0);
+    expect(unique.stdout.split("\r\n")[1]).toMatch(/^0000000000000003,/);
+    const whole = await adtraceIn(["trace", "abcd0000000000000000000000000002", input, "--format", "csv"]);
+    expect(whole.stdout.split("\r\n")[1]).toMatch(/^0000000000000002,/);
+    const ambiguous = await adtraceIn(["trace", "abcd", input]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toBe(`adtrace: error: ${input}: trace prefix 'abcd' is ambiguous: ${ids[0]}, ${ids[1]}\n`);
+    const short = await adtraceIn(["trace", "abc", input]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/no trace 'abc'; nearest by prefix: /);
+  });
+
   it("bad usage: exit 2 with one line", () => {
     for (const args of [
       ["trace", `${FIXTURE}/otlp.jsonl`, "--pick", "fastest"],

@@ -18,7 +18,8 @@ the path (the spans' crit add up to the root's duration; it exceeds self, which 
 where an off-path child overlaps time the path spends in the span). CSV and JSON give per span: span_id,
 parent_span_id, depth, name, service, stage, start_offset_ms, duration_ms, self_ms, cost_usd,
 critical, critical_ms. Orphan sub-trees and spans on parent cycles are listed (depth from their
-own top; empty on a cycle) but never on the path. An unknown id exits 2 with the nearest ids by
+own top; empty on a cycle) but never on the path. A unique prefix of 4 or more characters names
+its trace (a shared one exits 2 listing the traces); an unknown id exits 2 with the nearest ids by
 prefix. median is the smallest end-to-end time whose cumulative event weight reaches half.
 
 Examples:

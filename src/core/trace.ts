@@ -52,6 +52,9 @@ export function parsePick(value: string | undefined): Pick | undefined {
 }
 
 /** How many characters two strings share at their start. */
+/** The shortest trace id prefix that names a trace on its own (git asks for 4 of a hash, too). */
+const MIN_PREFIX = 4;
+
 function commonPrefix(a: string, b: string): number {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
@@ -67,8 +70,15 @@ async function resolveTraceId(db: Db, options: TraceOptions, label: string): Pro
     if (Number((await db.query("critical_path.trace_exists", { trace_id: id }))[0]!.n)) return id;
   }
   const wanted = options.traceId.toLowerCase();
-  const near = (await db.query("critical_path.nearest_traces", { trace_id: wanted }))
-    .map((r) => String(r.trace_id))
+  const after = (await db.query("critical_path.nearest_traces", { trace_id: wanted })).map((r) => String(r.trace_id));
+  // A unique prefix of at least MIN_PREFIX characters names its trace, as a short commit hash does:
+  // ids that start with it sort right after it, so the three ids fetched after it tell 1 from many.
+  const matches = after.filter((id) => id.startsWith(wanted));
+  if (wanted.length >= MIN_PREFIX && matches.length === 1) return matches[0]!;
+  if (wanted.length >= MIN_PREFIX && matches.length > 1) {
+    throw new InputError(label, `trace prefix '${options.traceId}' is ambiguous: ${matches.join(", ")}${matches.length === 3 ? ", …" : ""}`);
+  }
+  const near = after
     .sort((a, b) => commonPrefix(b, wanted) - commonPrefix(a, wanted) || (a < b ? -1 : a > b ? 1 : 0))
     .slice(0, 3);
   const hint = near.length ? `; nearest by prefix: ${near.join(", ")}` : "";
