@@ -193,11 +193,14 @@ describe("the CLI", () => {
 
 describe("the table's sparkline", () => {
   it("draws flat a series that CSV and JSON print flat (12 significant digits), not its rounding noise", async () => {
-    const { sparkline } = await import("../src/output/trend-view.js");
+    const { sparkline } = await import("../src/output/units.js");
     // 0.1 + 0.2 is 0.30000000000000004: the same cost per event, summed in another order.
     expect(sparkline([0.3, 0.1 + 0.2, 0.3, null, 0.1 + 0.2])).toBe("▄▄▄ ▄");
     // A real change, however small against the value, still shows.
     expect(sparkline([1e-8, null, 1.0000001e-8])).toBe("▁ █");
+    // From zero (sampling advise's errors down the ladder): heights against the largest, zeros at the bottom.
+    expect(sparkline([0, 0.01, 0.02, 0.04], { fromZero: true })).toBe("▁▃▅█");
+    expect(sparkline([0, 0], { fromZero: true })).toBe("▁▁");
   });
 });
 

@@ -2,7 +2,7 @@
 // marked, a sparkline of the worst error down the ladder, and the method in the notes.
 import type { AdviseResult } from "../core/advise.js";
 import type { Column, TableResult } from "./result.js";
-import { formatBytes, formatCount, formatMs, formatShare, formatUsd } from "./units.js";
+import { formatBytes, formatCount, formatMs, formatShare, formatUsd, sparkline } from "./units.js";
 import { pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";
 
 /** 1 → "100%", 0.001 → "0.1%". */
@@ -14,14 +14,6 @@ export function rateLabel(rate: number): string {
 function errorLabel(error: number | null): string {
   if (error === null) return "–";
   return `±${formatShare(error, error < 0.1 ? 2 : 1)}`;
-}
-
-const SPARK = "▁▂▃▄▅▆▇█";
-
-/** One cell per rate, its height the worst of its errors against the largest shown. */
-export function sparkline(errors: (number | null)[]): string {
-  const max = Math.max(0, ...errors.map((e) => e ?? 0));
-  return errors.map((e) => (e === null ? " " : max === 0 ? SPARK[0] : SPARK[Math.min(7, Math.floor(((e ?? 0) / max) * 7.999))])).join("");
 }
 
 export function adviseView(result: AdviseResult, meta: { label: string }): TableResult {
@@ -54,7 +46,7 @@ export function adviseView(result: AdviseResult, meta: { label: string }): Table
   const heading = [
     `Sampling advice — ${meta.label}${rawLabel(result.weights)}`,
     `${formatCount(result.stored_events)} events stored (~${formatCount(result.estimated_events)} counted with their weights), ${formatUsd(result.cost_per_event_usd)} per event, end-to-end p95 ${formatMs(result.e2e_p95_ms)}. At ${formatCount(result.events_per_day)} events/day, ${windowWord} holds ${formatCount(Math.round(result.events_per_window_now))} events as traced now; each rate keeps that share of them.`,
-    `Worst error down the ladder (${rateLabel(result.rows[0]!.rate)} → ${rateLabel(result.rows[result.rows.length - 1]!.rate)}): ${sparkline(result.rows.map((r) => worstError(r)))}`,
+    `Worst error down the ladder (${rateLabel(result.rows[0]!.rate)} → ${rateLabel(result.rows[result.rows.length - 1]!.rate)}): ${sparkline(result.rows.map((r) => worstError(r)), { fromZero: true })}`,
     recommendation(result),
   ];
   const notes = [

@@ -4,27 +4,11 @@ import type { TrendResult, TrendRow } from "../core/trend.js";
 import { durationText } from "../core/trend.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, Row, TableResult } from "./result.js";
-import { formatUsd } from "./units.js";
+import { formatUsd, sparkline } from "./units.js";
 import { headline, pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";
 
 /** Buckets a sparkline shows (the last ones). */
 const SPARK_WIDTH = 36;
-const BLOCKS = "▁▂▃▄▅▆▇█";
-
-/**
- * One character per value, scaled from the smallest to the largest; a gap where there is none.
- * Values are taken to 12 significant digits, as CSV and JSON print them: a series they show flat
- * (a fixed price per event, summed in floating point) is drawn flat, not as swings of rounding noise.
- */
-export function sparkline(raw: (number | null)[]): string {
-  const values = raw.map((v) => (v === null ? null : Number(v.toPrecision(12))));
-  const present = values.filter((v): v is number => v !== null);
-  if (!present.length) return "";
-  const lo = Math.min(...present);
-  const hi = Math.max(...present);
-  return values.map((v) => (v === null ? " " : hi === lo ? BLOCKS[3] : BLOCKS[Math.min(7, Math.floor(((v - lo) / (hi - lo)) * 8))])).join("");
-}
-
 export function trendView(result: TrendResult, meta: { label: string }): TableResult {
   const keyNames = result.by.map(keyName);
   const keyColumns: Column[] = keyNames.map((key) => ({ key, kind: "text", maxWidth: 20 }));

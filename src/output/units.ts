@@ -116,3 +116,21 @@ function threeDigits(value: number): string {
 export function machineNumber(value: number): number {
   return Number.isSafeInteger(value) ? value : Number(value.toPrecision(12));
 }
+
+const SPARK_BLOCKS = "▁▂▃▄▅▆▇█";
+
+/**
+ * One character per value, a gap where there is none. Scaled from the smallest value to the
+ * largest (a flat series is drawn mid-height), or with `fromZero` from 0 to the largest (a flat
+ * series of zeros lies at the bottom). Values are taken to 12 significant digits, as CSV and JSON
+ * print them: a series they show flat is drawn flat, not as swings of floating-point noise.
+ */
+export function sparkline(raw: readonly (number | null)[], options: { fromZero?: boolean } = {}): string {
+  const values = raw.map((v) => (v === null ? null : Number(v.toPrecision(12))));
+  const present = values.filter((v): v is number => v !== null);
+  if (!present.length) return "";
+  const lo = options.fromZero ? 0 : Math.min(...present);
+  const hi = Math.max(lo, ...present);
+  const flat = SPARK_BLOCKS[options.fromZero ? 0 : 3]!;
+  return values.map((v) => (v === null ? " " : hi === lo ? flat : SPARK_BLOCKS[Math.min(7, Math.floor(((v - lo) / (hi - lo)) * 8))])).join("");
+}
