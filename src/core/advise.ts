@@ -22,9 +22,8 @@ import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { parseShare } from "../model/numbers.js";
 import { mulberry32 } from "./random.js";
-import { keyName, pricingSummary, roundCount, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
+import { assertAttributeKeysPresent, keyName, pricingSummary, roundCount, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
-import { assertAttributeKeysPresent } from "./trend.js";
 
 export const DEFAULT_RATES = [1, 0.5, 0.1, 0.01, 0.001];
 export const WINDOWS = { "1h": 1 / 24, "1d": 1 } as const;

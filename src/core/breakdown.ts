@@ -171,19 +171,26 @@ export async function allAttributeKeys(db: Db): Promise<string[]> {
   return (await db.query("outliers.attribute_keys")).map((r) => String(r.key));
 }
 
+/** Every `--by attr:KEY` names a key some span carries, else a usage error naming the nearest. */
+export async function assertAttributeKeysPresent(db: Db, by: GroupKey[]): Promise<void> {
+  const attrKeys = attributeKeysOf(by);
+  if (!attrKeys.length) return;
+  const known = await allAttributeKeys(db);
+  for (const key of attrKeys) {
+    if (!known.includes(key)) {
+      const hint = closest(key, known);
+      throw new UsageError(`--by: no attribute '${key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
+    }
+  }
+}
+
 /**
- * A `--by attr:KEY` whose every group is "(none)" names a key no span carries when the key is not in
- * the data at all: a typo would otherwise read as one "(none)" row and exit 0. The key list is read
- * only then, so a grouping that finds values costs nothing more.
+ * Breakdown checks its attribute keys only when every group of one came out "(none)" (a typo would
+ * otherwise read as one such row and exit 0): a grouping that finds values costs nothing more.
  */
 async function assertAttributeGroupsFound(db: Db, by: GroupKey[], groups: BreakdownGroup[]): Promise<void> {
-  for (const key of by) {
-    if (key.kind !== "attr" || !groups.length || groups.some((g) => g.keys[keyName(key)] !== "(none)")) continue;
-    const known = await allAttributeKeys(db);
-    if (known.includes(key.key)) continue;
-    const hint = closest(key.key, known);
-    throw new UsageError(`--by: no attribute '${key.key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
-  }
+  const empty = by.filter((key) => key.kind === "attr" && groups.length > 0 && groups.every((g) => g.keys[keyName(key)] === "(none)"));
+  await assertAttributeKeysPresent(db, empty);
 }
 
 function keysOf(row: Row, by: GroupKey[]): Record<string, string> {

@@ -16,9 +16,8 @@
 import type { DuckDBAppender } from "@duckdb/node-api";
 import type { Db } from "./db.js";
 import { criticalPath, type PathSpan } from "./critical-path.js";
-import { attributeKeysOf, keyName, keyParams, roundCount, weightSummary, type GroupKey, type WeightSummary } from "./breakdown.js";
+import { assertAttributeKeysPresent, attributeKeysOf, keyName, keyParams, roundCount, weightSummary, type GroupKey, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
-import { assertAttributeKeysPresent } from "./trend.js";
 
 export type Quadrant = "costly+critical" | "costly+off-path" | "cheap+critical" | "cheap+off-path";
 

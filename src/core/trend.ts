@@ -6,9 +6,7 @@
 // with events: drift unknown.
 import type { Db } from "./db.js";
 import { UsageError } from "../errors.js";
-import { attributeKeysOf, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type GroupKey, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
-import { closest } from "../model/config.js";
-import { allAttributeKeys } from "./outliers.js";
+import { assertAttributeKeysPresent, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type GroupKey, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
 
 export type Drift = "up" | "down" | "none" | "unknown";
 
@@ -79,22 +77,6 @@ export function durationText(ns: bigint): string {
     if (ns % size === 0n) return `${ns / size}${unit}`;
   }
   return `${ns}ns`;
-}
-
-/**
- * --by attr:KEY must name an attribute some span carries: a misspelt key would otherwise group every
- * event under "(none)" and exit 0.
- */
-export async function assertAttributeKeysPresent(db: Db, by: GroupKey[]): Promise<void> {
-  const attrKeys = attributeKeysOf(by);
-  if (!attrKeys.length) return;
-  const known = await allAttributeKeys(db);
-  for (const key of attrKeys) {
-    if (!known.includes(key)) {
-      const hint = closest(key, known);
-      throw new UsageError(`--by: no attribute '${key}' on these spans${hint ? ` (did you mean 'attr:${hint}'?)` : ""}`);
-    }
-  }
 }
 
 export async function trend(db: Db, options: TrendOptions): Promise<TrendResult> {
