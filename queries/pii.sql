@@ -174,8 +174,8 @@ scan AS (
                   e -> list_transform(list_filter(regexp_extract_all(w1, e.pattern), t -> t <> ''), t -> {'kind': e.kind, 'text': t})))
            ELSE [] END AS m_extra,
          list_reduce(list_prepend(w1, list_transform(m_extra, m -> m.text)), (a, t) -> replace(a, t, chr(31))) AS w2,
-         regexp_extract_all(w2, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"]+|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})') AS m_secret,
-         regexp_replace(w2, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"]+|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})', chr(31), 'g') AS w3,
+         regexp_extract_all(w2, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"?][^\s&;,''"]*|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})') AS m_secret,
+         regexp_replace(w2, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"?][^\s&;,''"]*|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})', chr(31), 'g') AS w3,
          regexp_extract_all(w3, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}') AS m_email,
          regexp_replace(w3, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}', chr(31), 'g') AS w4,
          list_filter(regexp_extract_all(w4, '(?:^|[^0-9A-Za-z_.+-])((?:[0-9][ -]?){12,18}[0-9])(?:$|[^0-9A-Za-z_.])', 1), c -> adtrace_pii_is_card(c)) AS m_card,
