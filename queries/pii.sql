@@ -101,7 +101,7 @@ SELECT regexp_matches('', $pattern) AS ok;
 -- name: source_spans
 -- The spans the detectors read: the stored spans.
 CREATE OR REPLACE TEMP VIEW _pii_source AS
-SELECT rowid AS sid, service, name, attributes, resource_attributes FROM spans;
+SELECT hash(trace_id, span_id, start_ns) AS sid, service, name, attributes, resource_attributes FROM spans;
 
 -- name: create_stage
 -- A redacting load's staging table: rows land here, in memory (or the temporary directory), and reach spans only redacted.

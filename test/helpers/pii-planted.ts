@@ -3,33 +3,37 @@
 // every raw value with the kind it must be found as: no output may ever contain one of them.
 import type { SpanRecord } from "../../src/ingest/span.js";
 
-export const PLANTED: { value: string; kind: string; where: string }[] = [
-  { value: "jane.doe@example.com", kind: "email", where: "attribute" },
-  { value: "ops.lead@example.net", kind: "email", where: "resource" },
-  { value: "203.0.113.77", kind: "ipv4", where: "attribute" },
-  { value: "10.12.0.5", kind: "ip_internal", where: "attribute" },
-  { value: "2001:db8:85a3::8a2e:370:7334", kind: "ipv6", where: "attribute" },
-  { value: "+44 20 7946 0958", kind: "phone", where: "attribute" },
-  { value: "4111 1111 1111 1111", kind: "card", where: "attribute" },
-  { value: "6D92078A-8246-4BA4-AE5B-76104861E7DC", kind: "device_id", where: "attribute" },
-  { value: "38400000-8cf0-11bd-b23e-10b96e40000d", kind: "device_id", where: "attribute" },
-  { value: "48.85661", kind: "geo", where: "attribute" },
-  { value: "40.71277,-74.00597", kind: "geo", where: "attribute" },
-  { value: "u-83f0c2a9", kind: "user_id", where: "attribute" },
-  { value: "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0dG9rZW4", kind: "secret", where: "attribute" },
-  { value: "S3cr3tPassw0rd", kind: "secret", where: "attribute" },
-  // In statements.
-  { value: "max.mustermann@example.org", kind: "email", where: "statement" },
-  { value: "5555555555554444", kind: "card", where: "statement" },
-  { value: "+1 415 555 2671", kind: "phone", where: "statement" },
-  { value: "198.51.100.23", kind: "ipv4", where: "statement" },
-  { value: "ak_live_51HxYzQ2eZvKYlo2C", kind: "secret", where: "statement" },
+export const PLANTED: { value: string; kind: string; location: "attribute" | "resource" | "statement"; key: string }[] = [
+  { value: "jane.doe@example.com", kind: "email", location: "attribute", key: "user.email" },
+  { value: "ops.lead@example.net", kind: "email", location: "resource", key: "host.owner" },
+  { value: "203.0.113.77", kind: "ipv4", location: "attribute", key: "client.address" },
+  { value: "10.12.0.5", kind: "ip_internal", location: "attribute", key: "net.host.ip" },
+  { value: "2001:db8:85a3::8a2e:370:7334", kind: "ipv6", location: "attribute", key: "client.ipv6" },
+  { value: "+44 20 7946 0958", kind: "phone", location: "attribute", key: "customer.phone" },
+  { value: "4111 1111 1111 1111", kind: "card", location: "attribute", key: "payment.card" },
+  // A card number under a phone key is a card, not a phone (precedence).
+  { value: "4012-8888-8888-1881", kind: "card", location: "attribute", key: "contact.phone" },
+  { value: "6D92078A-8246-4BA4-AE5B-76104861E7DC", kind: "device_id", location: "attribute", key: "device.advertising_id" },
+  { value: "38400000-8cf0-11bd-b23e-10b96e40000d", kind: "device_id", location: "attribute", key: "gaid" },
+  { value: "48.85661", kind: "geo", location: "attribute", key: "geo.lat" },
+  { value: "40.71277,-74.00597", kind: "geo", location: "attribute", key: "request.location" },
+  { value: "u-83f0c2a9", kind: "user_id", location: "attribute", key: "enduser.id" },
+  { value: "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0dG9rZW4", kind: "secret", location: "attribute", key: "http.request.header.authorization" },
+  { value: "S3cr3tPassw0rd", kind: "secret", location: "attribute", key: "db.connection_string" },
+  // In a statement.
+  { value: "max.mustermann@example.org", kind: "email", location: "statement", key: "db.statement" },
+  { value: "5555555555554444", kind: "card", location: "statement", key: "db.statement" },
+  { value: "+1 415 555 2671", kind: "phone", location: "statement", key: "db.statement" },
+  { value: "198.51.100.23", kind: "ipv4", location: "statement", key: "db.statement" },
+  { value: "ak_live_51HxYzQ2eZvKYlo2C", kind: "secret", location: "statement", key: "db.statement" },
 ];
 
 /** Values that look a little like personal data and are not: none may be reported. */
 export const NEAR_MISSES: Record<string, string> = {
   "ad.campaign_id": "cmp-2024-000123",
   "ad.campaign_number": "1234567890123",
+  // Card-shaped, but its Luhn checksum fails.
+  "ad.order_ref": "4111 1111 1111 1112",
   "parent.span": "a1b2c3d4e5f60718",
   "peer.span_id": "0000000000000101",
   "event.ts_ns": "1714564801500000000",
@@ -78,6 +82,7 @@ export function plantedSpans(): SpanRecord[] {
     }, { "host.owner": "ops.lead@example.net" }),
     span(2, "delivery.creative.render", "delivery", {
       "payment.card": "4111 1111 1111 1111",
+      "contact.phone": "4012-8888-8888-1881",
       "device.advertising_id": "6D92078A-8246-4BA4-AE5B-76104861E7DC",
       gaid: "38400000-8cf0-11bd-b23e-10b96e40000d",
       "geo.lat": "48.85661",
