@@ -18,6 +18,8 @@ export const PLANTED: { value: string; kind: string; location: "attribute" | "re
   { value: "48.85661", kind: "geo", location: "attribute", key: "geo.lat" },
   { value: "40.71277,-74.00597", kind: "geo", location: "attribute", key: "request.location" },
   { value: "u-83f0c2a9", kind: "user_id", location: "attribute", key: "enduser.id" },
+  // An email under a user key is an email: the key's kind applies to nothing left (precedence).
+  { value: "kim.lee@example.com", kind: "email", location: "attribute", key: "user_id" },
   { value: "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0dG9rZW4", kind: "secret", location: "attribute", key: "http.request.header.authorization" },
   { value: "S3cr3tPassw0rd", kind: "secret", location: "attribute", key: "db.connection_string" },
   // In a statement.
@@ -79,6 +81,7 @@ export function plantedSpans(): SpanRecord[] {
       "client.ipv6": "2001:db8:85a3::8a2e:370:7334",
       "customer.phone": "+44 20 7946 0958",
       "enduser.id": "u-83f0c2a9",
+      user_id: "kim.lee@example.com",
     }, { "host.owner": "ops.lead@example.net" }),
     span(2, "delivery.creative.render", "delivery", {
       "payment.card": "4111 1111 1111 1111",
