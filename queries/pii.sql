@@ -1,23 +1,25 @@
 -- name: create_macros
--- The personal-data detectors (issue 20) as macros: adtrace_pii_hmac(text), a keyed hash; adtrace_pii_luhn(digits), the card checksum; adtrace_pii_mask(kind, text), a redacted example; adtrace_pii_statement(statement, dialect), a statement as its fingerprint. Needs model.create_macros (adtrace_fingerprint) and the adtrace_pii variable (set_rules).
+-- The personal-data detectors (issue 20) as macros: adtrace_pii_hmac(text), a keyed hash; adtrace_pii_luhn(digits), the card checksum; adtrace_pii_mask(kind, text), a redacted example. Needs model.create_macros (adtrace_fingerprint) and the adtrace_pii variable (set_rules).
 -- HMAC-SHA-256 (RFC 2104) under the key set_key bound as its inner and outer padded blocks,
 -- truncated to 64 bits: sha256(K ⊕ opad ‖ sha256(K ⊕ ipad ‖ m)).
 CREATE OR REPLACE TEMP MACRO adtrace_pii_hmac(m) AS (
   left(sha256(getvariable('adtrace_pii_key').o || unhex(sha256(getvariable('adtrace_pii_key').i || encode(m)))), 16)
 );
--- A keyed-hash token: the kind, a colon, 16 hex digits. audit pii reports these as kind 'hashed'.
+-- A keyed-hash token: the kind, a colon, 16 hex digits. audit pii reports these as kind hashed.
 CREATE OR REPLACE TEMP MACRO adtrace_pii_token(kind, m) AS (kind || ':' || adtrace_pii_hmac(m));
--- Luhn's checksum over the digits of a text (separators ignored).
+-- the Luhn checksum over the digits of a text (separators ignored).
 CREATE OR REPLACE TEMP MACRO adtrace_pii_luhn(text) AS (
   list_sum(list_transform(
     string_split(reverse(regexp_replace(text, '[^0-9]', '', 'g')), ''),
     (d, i) -> CASE WHEN i % 2 = 0 THEN (2 * CAST(d AS INTEGER)) % 10 + (2 * CAST(d AS INTEGER)) // 10 ELSE CAST(d AS INTEGER) END
   )) % 10 = 0
 );
--- Card numbers: 13–19 digits, an issuer prefix (Visa 4; Mastercard 51–55, 2221–2720; Amex 34, 37;
+-- Card numbers: 13–19 digits (17–19 only when grouped by spaces or dashes), an issuer prefix (Visa 4; Mastercard 51–55, 2221–2720; Amex 34, 37;
 -- Discover 6011, 65, 644–649; JCB 35; Diners 36, 38, 300–305; UnionPay 62) and a valid checksum.
 CREATE OR REPLACE TEMP MACRO adtrace_pii_is_card(text) AS (
   length(regexp_replace(text, '[^0-9]', '', 'g')) BETWEEN 13 AND 19
+  -- Unbroken runs of 17 to 19 digits are more often numeric ids (64-bit hashes, timestamps) than cards.
+  AND (length(regexp_replace(text, '[^0-9]', '', 'g')) <= 16 OR regexp_matches(text, '[ -]'))
   AND regexp_matches(regexp_replace(text, '[^0-9]', '', 'g'), '^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|6011|65|64[4-9]|35|36|38|30[0-5]|62)')
   AND adtrace_pii_luhn(text)
 );
@@ -25,7 +27,7 @@ CREATE OR REPLACE TEMP MACRO adtrace_pii_is_card(text) AS (
 CREATE OR REPLACE TEMP MACRO adtrace_pii_ipv4_internal(ip) AS (
   regexp_matches(ip, '^(?:10\.|127\.|0\.|192\.168\.|169\.254\.|172\.(?:1[6-9]|2\d|3[01])\.|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.|22[4-9]\.|2[3-5]\d\.)')
 );
--- A candidate is IPv6 when it has 8 groups, or one '::' and at most 7 groups, and a hex digit.
+-- A candidate is IPv6 when it has 8 groups, or one :: and at most 7 groups, and a hex digit.
 CREATE OR REPLACE TEMP MACRO adtrace_pii_is_ipv6(c) AS (
   regexp_matches(c, '[0-9A-Fa-f]') AND NOT contains(c, ':::') AND (
     (length(c) - length(replace(c, ':', '')) = 7 AND NOT contains(c, '::') AND NOT starts_with(c, ':') AND NOT ends_with(c, ':'))
@@ -41,20 +43,16 @@ CREATE OR REPLACE TEMP MACRO adtrace_pii_is_phone(c) AS (
        WHEN starts_with(regexp_replace(c, '[^0-9]', '', 'g'), '0') THEN length(regexp_replace(c, '[^0-9]', '', 'g')) BETWEEN 9 AND 12
        ELSE length(regexp_replace(c, '[^0-9]', '', 'g')) = 10 END
 );
+-- A text with each of the texts found in it blanked out (chr(31)), for the detectors after.
+CREATE OR REPLACE TEMP MACRO adtrace_pii_blank(w, texts) AS (
+  CASE WHEN len(texts) = 0 THEN w ELSE list_reduce(list_prepend(w, texts), (a, t) -> replace(a, t, chr(31))) END
+);
 -- Replace each found text by its token (found in precedence order; ip_internal and hashed stay).
 CREATE OR REPLACE TEMP MACRO adtrace_pii_replace(value, found) AS (
   list_reduce(
     list_prepend({'t': value, 'r': ''}, list_transform(list_filter(found, f -> f.kind NOT IN ('ip_internal', 'hashed')), f -> {'t': f.text, 'r': adtrace_pii_token(f.kind, f.text)})),
     (acc, e) -> {'t': replace(acc.t, e.t, e.r), 'r': ''}
   ).t
-);
--- A statement, redacted: its fingerprint (no comments, no literals), the first placeholder holding
--- a keyed hash of the whole statement, so that repeated statements stay countable and the
--- fingerprint of the redacted text is the fingerprint of the original.
-CREATE OR REPLACE TEMP MACRO adtrace_pii_statement(statement, dialect) AS (
-  CASE WHEN contains(adtrace_fingerprint(statement, dialect), '?')
-    THEN regexp_replace(adtrace_fingerprint(statement, dialect), '\?', '''' || adtrace_pii_token('statement', adtrace_uncommented(statement, dialect)) || '''')
-    ELSE adtrace_fingerprint(statement, dialect) END
 );
 -- A redacted example of a detected value: enough to recognise the kind, never the value.
 CREATE OR REPLACE TEMP MACRO adtrace_pii_mask(kind, text) AS (
@@ -76,7 +74,7 @@ CREATE OR REPLACE TEMP MACRO adtrace_pii_mask(kind, text) AS (
 );
 
 -- name: set_rules
--- The detectors' configuration as a session variable: ignored key globs, extra patterns (with their kinds, and all of them as one pattern to test first), the redaction mode and its keys.
+-- The detector configuration as a session variable: ignored key globs, extra patterns (with their kinds, and all of them as one pattern to test first), the redaction mode and its keys.
 -- params: $ignore_keys, $extra_patterns, $extra_kinds, $extra_any, $redact_keys, $redact_all, $statement_keys
 SET VARIABLE adtrace_pii = {
   'ignore_keys': $ignore_keys,
@@ -89,12 +87,12 @@ SET VARIABLE adtrace_pii = {
 };
 
 -- name: set_key
--- The redaction key, as HMAC's inner and outer padded blocks (hex), in a session variable.
+-- The redaction key, as the HMAC inner and outer padded blocks (hex), in a session variable.
 -- params: $ipad, $opad
 SET VARIABLE adtrace_pii_key = {'i': unhex($ipad), 'o': unhex($opad)};
 
 -- name: check_pattern
--- Compiles a pattern with DuckDB's regular-expression engine (RE2): an error when it is not valid there.
+-- Compiles a pattern with the DuckDB regular-expression engine (RE2): an error when it is not valid there.
 -- params: $pattern
 SELECT regexp_matches('', $pattern) AS ok;
 
@@ -104,13 +102,13 @@ CREATE OR REPLACE TEMP VIEW _pii_source AS
 SELECT hash(trace_id, span_id, start_ns) AS sid, service, name, attributes, resource_attributes FROM spans;
 
 -- name: create_stage
--- A redacting load's staging table: rows land here, in memory (or the temporary directory), and reach spans only redacted.
+-- A redacting load staging table: rows land here, in memory (or the temporary directory), and reach spans only redacted.
 CREATE OR REPLACE TEMP TABLE _pii_stage AS SELECT * FROM spans LIMIT 0;
 CREATE OR REPLACE TEMP VIEW _pii_source AS
 SELECT rowid AS sid, service, name, attributes, resource_attributes FROM _pii_stage;
 
 -- name: stage_spool
--- As spans.stage_spool, into the redacting load's staging table.
+-- As spans.stage_spool, into the redacting load staging table.
 -- params: $files, $source
 INSERT INTO _pii_stage
 SELECT * REPLACE (COALESCE(NULLIF(service, ''), resource_attributes['service.name'], '') AS service), $source
@@ -145,10 +143,10 @@ SET VARIABLE adtrace_pii_flagged = (
 );
 
 -- name: find
--- Every detected value of the source: one row per span, field and match, with its kind, in precedence order (hashed tokens, config extras, secret, email, card, device_id, ipv6, ipv4/ip_internal, geo, phone, then the kind a key's name says for what is left).
--- params: $scan_values
+-- Every detected value of the source: one row per span, field and match, with its kind, in precedence order (hashed tokens, config extras, secret, email, card, device_id, ipv6, ipv4/ip_internal, geo, phone, then the kind a key name says for what is left).
+-- params: $scan_values, $scan_statements
 -- A span is looked at closely only when a key of it is flagged or its values, joined, pass one
--- combined pattern that every detector's matches also pass. Each detector sees the text with the
+-- combined pattern that every detector matches also pass. Each detector sees the text with the
 -- matches of those before it blanked out (chr(31)), so a card number is not also a phone number.
 CREATE OR REPLACE TEMP TABLE _pii_found AS
 WITH flagged AS (
@@ -164,33 +162,64 @@ fields AS (
   UNION ALL
   SELECT sid, service, name, 'resource', unnest(map_keys(resource_attributes)), unnest(map_values(resource_attributes)) FROM flagged
 ),
-scan AS (
-  SELECT f.sid, f.service, f.name, f.map_location, f.key, f.value, k.location, k.key_kind, k.redact_whole,
-         f.value AS w0,
-         regexp_extract_all(w0, '\b(?:email|ipv4|ipv6|phone|card|device_id|geo|user_id|secret|statement|redacted):[0-9a-f]{16}\b') AS m_hashed,
-         regexp_replace(w0, '\b(?:email|ipv4|ipv6|phone|card|device_id|geo|user_id|secret|statement|redacted):[0-9a-f]{16}\b', chr(31), 'g') AS w1,
-         CASE WHEN getvariable('adtrace_pii').has_extra AND regexp_matches(w1, getvariable('adtrace_pii').extra_any)
+-- Of a flagged span, only the values under a flagged key or that pass the combined pattern themselves.
+candidates AS (
+  SELECT f.*, k.location, k.key_kind, k.redact_whole, k.device_key, k.version_key
+  FROM fields f JOIN _pii_keys k ON k.map_location = f.map_location AND k.key = f.key
+  WHERE NOT k.ignored AND ($scan_values OR k.redact_whole)
+    AND (k.key_kind IS NOT NULL OR k.location = 'statement' OR k.redact_whole
+         OR regexp_matches(f.value, '@|(?:^|[^0-9.])[+(]?[0-9][0-9 ()-]{6,}[0-9]|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]*:|::|[0-9]\.[0-9]{4,}\s*,|(?i:pass|pwd|secret|api[_-]?key|apikey|token|bearer)|[a-z_]+:[0-9a-f]{16}')
+         OR (getvariable('adtrace_pii').has_extra AND regexp_matches(f.value, getvariable('adtrace_pii').extra_any)))
+),
+-- Values repeat (statements above all): each distinct one under its key is scanned once.
+s0 AS (
+  SELECT map_location, key, value, location, key_kind, redact_whole, device_key, version_key,
+         regexp_extract_all(value, '\b(?:email|ipv4|ipv6|phone|card|device_id|geo|user_id|secret|statement|redacted):[0-9a-f]{16}\b') AS m_hashed,
+         regexp_replace(value, '\b(?:email|ipv4|ipv6|phone|card|device_id|geo|user_id|secret|statement|redacted):[0-9a-f]{16}\b', chr(31), 'g') AS w
+  -- A redacting load replaces statements whole (flush_stage): it need not scan them.
+  FROM (SELECT DISTINCT map_location, key, value, location, key_kind, redact_whole, device_key, version_key FROM candidates
+        WHERE location <> 'statement' OR $scan_statements)
+),
+s1 AS (
+  SELECT *,
+         CASE WHEN getvariable('adtrace_pii').has_extra AND regexp_matches(w, getvariable('adtrace_pii').extra_any)
            THEN flatten(list_transform(getvariable('adtrace_pii').extras,
-                  e -> list_transform(list_filter(regexp_extract_all(w1, e.pattern), t -> t <> ''), t -> {'kind': e.kind, 'text': t})))
-           ELSE [] END AS m_extra,
-         list_reduce(list_prepend(w1, list_transform(m_extra, m -> m.text)), (a, t) -> replace(a, t, chr(31))) AS w2,
-         regexp_extract_all(w2, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"?][^\s&;,''"]*|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})') AS m_secret,
-         regexp_replace(w2, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"?][^\s&;,''"]*|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})', chr(31), 'g') AS w3,
-         regexp_extract_all(w3, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}') AS m_email,
-         regexp_replace(w3, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}', chr(31), 'g') AS w4,
-         list_filter(regexp_extract_all(w4, '(?:^|[^0-9A-Za-z_.+-])((?:[0-9][ -]?){12,18}[0-9])(?:$|[^0-9A-Za-z_.])', 1), c -> adtrace_pii_is_card(c)) AS m_card,
-         list_reduce(list_prepend(w4, m_card), (a, t) -> replace(a, t, chr(31))) AS w5,
-         CASE WHEN k.device_key THEN regexp_extract_all(w5, '\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b') ELSE [] END AS m_device,
-         list_reduce(list_prepend(w5, m_device), (a, t) -> replace(a, t, chr(31))) AS w6,
-         list_filter(regexp_extract_all(w6, '(?:^|[^0-9A-Za-z:.])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:$|[^0-9A-Za-z:.])', 1), c -> adtrace_pii_is_ipv6(c)) AS m_ipv6,
-         list_reduce(list_prepend(w6, m_ipv6), (a, t) -> replace(a, t, chr(31))) AS w7,
-         CASE WHEN k.version_key THEN [] ELSE regexp_extract_all(w7, '(?:^|[^0-9A-Za-z.])((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(?:$|[^0-9A-Za-z.])', 1) END AS m_ipv4,
-         list_reduce(list_prepend(w7, m_ipv4), (a, t) -> replace(a, t, chr(31))) AS w8,
-         CASE WHEN k.location = 'statement' THEN [] ELSE list_filter(regexp_extract_all(w8, '(?:^|[^0-9A-Za-z.])([+-]?[0-9]{1,2}\.[0-9]{4,}\s*,\s*[+-]?[0-9]{1,3}\.[0-9]{4,})(?:$|[^0-9A-Za-z.])', 1),
-           c -> abs(CAST(split_part(c, ',', 1) AS DOUBLE)) <= 90 AND abs(CAST(split_part(c, ',', 2) AS DOUBLE)) <= 180) END AS m_geo,
-         list_reduce(list_prepend(w8, m_geo), (a, t) -> replace(a, t, chr(31))) AS w9,
-         list_filter(regexp_extract_all(w9, '(?:^|[^0-9A-Za-z_.+-])(\+[1-9](?:[ ()-]{0,2}[0-9]){6,14}|\(?0[0-9]{1,4}\)?[ -][0-9]{2,4}(?:[ -][0-9]{2,4}){1,3}|\(?[2-9][0-9]{2}\)?[ -][0-9]{3}[ -][0-9]{4})(?:$|[^0-9A-Za-z_.-])', 1), c -> adtrace_pii_is_phone(c)) AS m_phone,
-         list_reduce(list_prepend(w9, m_phone), (a, t) -> replace(a, t, chr(31))) AS w10,
+                  e -> list_transform(list_filter(regexp_extract_all(w, e.pattern), t -> t <> ''), t -> {'kind': e.kind, 'text': t})))
+           ELSE [] END AS m_extra
+  FROM s0
+),
+s2 AS (SELECT * REPLACE (CASE WHEN len(m_extra) > 0 THEN list_reduce(list_prepend(w, list_transform(m_extra, m -> m.text)), (a, t) -> replace(a, t, chr(31))) ELSE w END AS w) FROM s1),
+s3 AS (SELECT * REPLACE (regexp_replace(w, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"?][^\s&;,''"]*|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})', chr(31), 'g') AS w), regexp_extract_all(w, '(?i)(?:\b(?:password|passwd|pwd|secret|client[_-]?secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token)\s*[=:]\s*''?[^\s&;,''"?][^\s&;,''"]*|\bbearer\s+[A-Za-z0-9._~+/=-]{8,}|\bbasic\s+[A-Za-z0-9+/=]{8,})') AS m_secret FROM s2),
+s4 AS (SELECT * REPLACE (regexp_replace(w, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}', chr(31), 'g') AS w), regexp_extract_all(w, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}') AS m_email FROM s3),
+s5 AS (SELECT *, list_filter(regexp_extract_all(w, '(?:^|[^0-9A-Za-z_.+-])((?:[0-9][ -]?){12,18}[0-9])(?:$|[^0-9A-Za-z_.])', 1), c -> adtrace_pii_is_card(c)) AS m_card FROM s4),
+s6 AS (
+  SELECT * REPLACE (adtrace_pii_blank(w, m_card) AS w),
+         CASE WHEN device_key THEN regexp_extract_all(adtrace_pii_blank(w, m_card), '\b[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\b') ELSE [] END AS m_device
+  FROM s5
+),
+s7 AS (
+  SELECT * REPLACE (adtrace_pii_blank(w, m_device) AS w),
+         list_filter(regexp_extract_all(adtrace_pii_blank(w, m_device), '(?:^|[^0-9A-Za-z:.])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:$|[^0-9A-Za-z:.])', 1), c -> adtrace_pii_is_ipv6(c)) AS m_ipv6
+  FROM s6
+),
+s8 AS (
+  SELECT * REPLACE (adtrace_pii_blank(w, m_ipv6) AS w),
+         CASE WHEN version_key THEN [] ELSE regexp_extract_all(adtrace_pii_blank(w, m_ipv6), '(?:^|[^0-9A-Za-z.])((?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(?:$|[^0-9A-Za-z.])', 1) END AS m_ipv4
+  FROM s7
+),
+s9 AS (
+  SELECT * REPLACE (adtrace_pii_blank(w, m_ipv4) AS w),
+         CASE WHEN location = 'statement' THEN [] ELSE list_filter(regexp_extract_all(adtrace_pii_blank(w, m_ipv4), '(?:^|[^0-9A-Za-z.])([+-]?[0-9]{1,2}\.[0-9]{4,}\s*,\s*[+-]?[0-9]{1,3}\.[0-9]{4,})(?:$|[^0-9A-Za-z.])', 1),
+           c -> abs(TRY_CAST(trim(split_part(c, ',', 1)) AS DOUBLE)) <= 90 AND abs(TRY_CAST(trim(split_part(c, ',', 2)) AS DOUBLE)) <= 180) END AS m_geo
+  FROM s8
+),
+s10 AS (
+  SELECT * REPLACE (adtrace_pii_blank(w, m_geo) AS w),
+         list_filter(regexp_extract_all(adtrace_pii_blank(w, m_geo), '(?:^|[^0-9A-Za-z_.+-])(\+[1-9](?:[ ()-]{0,2}[0-9]){6,14}|\(?0[0-9]{1,4}\)?[ -][0-9]{2,4}(?:[ -][0-9]{2,4}){1,3}|\(?[2-9][0-9]{2}\)?[ -][0-9]{3}[ -][0-9]{4})(?:$|[^0-9A-Za-z_.-])', 1), c -> adtrace_pii_is_phone(c)) AS m_phone
+  FROM s9
+),
+scan AS (
+  SELECT *,
          list_concat(
            list_transform(m_hashed, t -> {'kind': 'hashed', 'text': t}),
            m_extra,
@@ -202,14 +231,14 @@ scan AS (
            list_transform(m_ipv4, t -> {'kind': CASE WHEN adtrace_pii_ipv4_internal(t) THEN 'ip_internal' ELSE 'ipv4' END, 'text': t}),
            list_transform(m_geo, t -> {'kind': 'geo', 'text': t}),
            list_transform(m_phone, t -> {'kind': 'phone', 'text': t}),
-           -- What a key's name says applies to what is left, when something is (a letter or digit).
-           CASE WHEN k.key_kind IS NOT NULL AND k.location <> 'statement' AND regexp_matches(w10, '[0-9A-Za-z]') THEN [{'kind': k.key_kind, 'text': f.value}] ELSE [] END
+           -- The kind the key name says applies to what is left, when something is (a letter or digit).
+           CASE WHEN key_kind IS NOT NULL AND location <> 'statement' AND regexp_matches(adtrace_pii_blank(w, m_phone), '[0-9A-Za-z]') THEN [{'kind': key_kind, 'text': value}] ELSE [] END
          ) AS found
-  FROM fields f JOIN _pii_keys k ON k.map_location = f.map_location AND k.key = f.key
-  WHERE NOT k.ignored AND ($scan_values OR k.redact_whole)
+  FROM s10
 )
-SELECT sid, service, name, map_location, key, value, location, key_kind, redact_whole, found FROM scan
-WHERE len(found) > 0 OR location = 'statement' OR redact_whole;
+SELECT c.sid, c.service, c.name, c.map_location, c.key, c.value, c.location, c.key_kind, c.redact_whole, COALESCE(s.found, []) AS found
+FROM candidates c LEFT JOIN scan s ON s.map_location = c.map_location AND s.key = c.key AND s.value = c.value
+WHERE len(s.found) > 0 OR c.location = 'statement' OR c.redact_whole;
 
 -- name: audit
 -- Per service, span name, location, key and kind: spans carrying it, their share of the spans of that service and name, and one redacted example (the smallest value).
@@ -231,34 +260,50 @@ ORDER BY p.service, p.name, p.location, p.key, p.kind;
 SELECT count(*) AS spans, COALESCE(sum(cardinality(attributes) + cardinality(resource_attributes)), 0) AS fields FROM _pii_source;
 
 -- name: flush_stage
--- A redacting load's staged rows into spans, in staging order, every detected value replaced by its token (auto) or every listed key's value whole; statements as their fingerprint (adtrace_pii_statement); then the staging table emptied.
+-- A redacting load staged rows into spans, in staging order, every detected value replaced by its token (auto) or every listed key value whole; statements as their fingerprint, the first placeholder holding a keyed hash of the whole statement (so that repeated statements stay countable, and the fingerprint of the redacted text is that of the original); then the staging table emptied.
 -- Ids, names, times and every other value pass unchanged.
-INSERT INTO spans
-WITH replaced AS (
-  SELECT sid, map_location, key,
-         CASE
-           WHEN location = 'statement' THEN adtrace_pii_statement(value, lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])))
-           WHEN redact_whole THEN adtrace_pii_token(COALESCE(list_filter(found, f -> f.kind NOT IN ('hashed', 'ip_internal'))[1].kind, 'redacted'), value)
-           WHEN list_bool_or(list_transform(found, f -> f.kind = key_kind AND f.text = value)) THEN adtrace_pii_token(key_kind, value)
-           ELSE adtrace_pii_replace(value, found)
-         END AS value
-  FROM _pii_found JOIN _pii_stage s ON s.rowid = _pii_found.sid
+CREATE OR REPLACE TEMP TABLE _pii_maps AS
+WITH f AS (
+  SELECT f.*, COALESCE(lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])), '') AS dialect
+  FROM _pii_found f JOIN _pii_stage s ON s.rowid = f.sid
 ),
-maps AS (
-  SELECT sid,
-         map_from_entries(list({'key': key, 'value': value}) FILTER (WHERE map_location = 'attribute')) AS attrs,
-         map_from_entries(list({'key': key, 'value': value}) FILTER (WHERE map_location = 'resource')) AS res
-  FROM replaced GROUP BY sid
+-- Statements repeat: each distinct one is fingerprinted and hashed once.
+statements AS (
+  SELECT value, dialect, adtrace_fingerprint(value, dialect) AS fp, adtrace_uncommented(value, dialect) AS uncommented
+  FROM (SELECT DISTINCT value, dialect FROM f WHERE location = 'statement')
+),
+redacted_statements AS (
+  SELECT value, dialect,
+         CASE WHEN contains(fp, '?') THEN regexp_replace(fp, '\?', '''' || adtrace_pii_token('statement', uncommented) || '''') ELSE fp END AS redacted
+  FROM statements
+),
+replaced AS (
+  SELECT f.sid, f.map_location, f.key,
+         CASE
+           WHEN f.location = 'statement' THEN r.redacted
+           WHEN f.redact_whole THEN adtrace_pii_token(COALESCE(list_filter(f.found, x -> x.kind NOT IN ('hashed', 'ip_internal'))[1].kind, 'redacted'), f.value)
+           WHEN list_bool_or(list_transform(f.found, x -> x.kind = f.key_kind AND x.text = f.value)) THEN adtrace_pii_token(f.key_kind, f.value)
+           ELSE adtrace_pii_replace(f.value, f.found)
+         END AS value
+  FROM f LEFT JOIN redacted_statements r ON r.value = f.value AND r.dialect = f.dialect
 )
-SELECT s.* REPLACE (
-         CASE WHEN cardinality(m.attrs) > 0 THEN map_concat(s.attributes, m.attrs) ELSE s.attributes END AS attributes,
-         CASE WHEN cardinality(m.res) > 0 THEN map_concat(s.resource_attributes, m.res) ELSE s.resource_attributes END AS resource_attributes)
-FROM _pii_stage s LEFT JOIN maps m ON m.sid = s.rowid
+SELECT sid,
+       COALESCE(map_from_entries(list({'key': key, 'value': value}) FILTER (WHERE map_location = 'attribute')), MAP {}) AS attrs,
+       COALESCE(map_from_entries(list({'key': key, 'value': value}) FILTER (WHERE map_location = 'resource')), MAP {}) AS res
+FROM replaced GROUP BY sid;
+-- The rows nothing was found in pass as they are, in staging order, then the rewritten ones, in
+-- staging order: a MAP in a CASE over every row costs more than the rest of the load. (Of two
+-- copies of a span in one input, the first is kept; copies differ only when they conflict.)
+INSERT INTO spans SELECT s.* FROM _pii_stage s ANTI JOIN _pii_maps m ON m.sid = s.rowid;
+INSERT INTO spans
+SELECT s.* REPLACE (map_concat(s.attributes, m.attrs) AS attributes, map_concat(s.resource_attributes, m.res) AS resource_attributes)
+FROM _pii_stage s JOIN _pii_maps m ON m.sid = s.rowid
 ORDER BY s.rowid;
+DROP TABLE _pii_maps;
 DELETE FROM _pii_stage;
 
 -- name: drop_stage
--- Drops the redacting load's staging table and the detectors' temporary tables.
+-- Drops the redacting load staging table and the detector temporary tables.
 DROP VIEW IF EXISTS _pii_source;
 DROP TABLE IF EXISTS _pii_stage;
 DROP TABLE IF EXISTS _pii_found;

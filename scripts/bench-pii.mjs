@@ -28,7 +28,7 @@ export async function benchPii(ctx) {
     try {
       await db.exec(
         `COPY (
-           SELECT b.* REPLACE (map_concat(b.attributes, map(
+           SELECT b.* EXCLUDE (h) REPLACE (map_concat(b.attributes, map(
              ['user.id', 'client.address'] || CASE WHEN h % 10 = 0 THEN ['user.email', 'customer.phone'] ELSE [] END
                || CASE WHEN b.attributes['db.system'] IS NOT NULL THEN ['db.statement'] ELSE [] END,
              ['u-' || (h % 100000), '203.0.' || (h % 200) || '.' || (h % 250)]

@@ -40,7 +40,7 @@ export async function auditPii(db: Db, pii: PiiConfig, options: AuditOptions = {
   await installDetectors(db, pii);
   await db.run("pii.source_spans");
   await db.run("pii.classify_keys");
-  await db.run("pii.find", { scan_values: true });
+  await db.run("pii.find", { scan_values: true, scan_statements: true });
   const only = options.kinds ?? [];
   const rows = (await db.query("pii.audit", { kinds: only })).map((r) => ({
     service: String(r.service),

@@ -17,7 +17,8 @@ is never also a phone number):
   (extras)     the config's pii.extra patterns, in their order
   secret       password=…, api_key=…, token=…, Authorization: Bearer …, Basic …
   email        name@domain.tld
-  card         13–19 digits with an issuer prefix and a valid Luhn checksum
+  card         13–16 digits (up to 19 when grouped by spaces or dashes) with an issuer
+               prefix and a valid Luhn checksum
   device_id    UUIDs (IDFA/GAID/AAID) under device-ish keys (device, advertising, idfa, gaid…)
   ipv6, ipv4   public addresses; private, loopback, link-local and reserved ones are ip_internal
                (no IPv4 under keys naming a version: 1.2.3.4 there is a version)

@@ -51,7 +51,7 @@ export async function beginRedaction(db: Db, plan: RedactPlan): Promise<void> {
 /** Move what one input staged into spans, redacted, and record how. */
 export async function flushRedaction(db: Db, plan: RedactPlan, source: string): Promise<void> {
   await db.run("pii.classify_keys");
-  await db.run("pii.find", { scan_values: plan.keys === undefined });
+  await db.run("pii.find", { scan_values: plan.keys === undefined, scan_statements: false });
   await db.run("pii.flush_stage");
   await db.run("pii.record_redaction", { source, mode: plan.keys ? "keys" : "auto", detectors: redactDetectors(plan), key_id: redactKeyId(plan.key) });
 }
