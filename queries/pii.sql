@@ -64,7 +64,7 @@ CREATE OR REPLACE TEMP MACRO adtrace_pii_mask(kind, text) AS (
     WHEN kind IN ('ipv6', 'ip_internal') AND contains(text, ':') THEN regexp_extract(text, '^([0-9A-Fa-f]*)', 1) || ':x:…'
     WHEN kind = 'card' AND length(regexp_replace(text, '[^0-9]', '', 'g')) >= 13 THEN '**** **** **** ' || right(regexp_replace(text, '[^0-9]', '', 'g'), 4)
     WHEN kind = 'phone' AND length(regexp_replace(text, '[^0-9]', '', 'g')) >= 8 THEN '*** *** **' || right(regexp_replace(text, '[^0-9]', '', 'g'), 2)
-    WHEN kind = 'device_id' AND regexp_matches(text, '^[0-9A-Fa-f-]{36}$') THEN '********-****-****-****-********' || right(text, 4)
+    WHEN kind = 'device_id' AND regexp_matches(text, '^[0-9A-Fa-f-]{36}$') THEN '********-…-' || right(text, 4)
     WHEN kind = 'geo' AND regexp_matches(text, '^[\s\d.,+-]+$') THEN regexp_replace(text, '(\d+)\.\d+', '\1.x', 'g')
     WHEN kind = 'secret' AND regexp_matches(text, '^(?i)bearer\s') THEN 'Bearer ***'
     WHEN kind = 'secret' AND regexp_matches(text, '^[A-Za-z_.-]+\s*[=:]') THEN regexp_extract(text, '^([A-Za-z_.-]+)', 1) || '=***'
@@ -154,7 +154,7 @@ WITH flagged AS (
   WHERE list_has_any(map_keys(attributes), getvariable('adtrace_pii_flagged').attribute)
      OR list_has_any(map_keys(resource_attributes), getvariable('adtrace_pii_flagged').resource)
      OR ($scan_values AND regexp_matches(array_to_string(map_values(attributes), chr(31)) || chr(31) || array_to_string(map_values(resource_attributes), chr(31)),
-          '@|(?:^|[^0-9.])[+(]?[0-9][0-9 ()-]{6,}[0-9]|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]*:|::|[0-9]\.[0-9]{4,}\s*,|(?i:pass|pwd|secret|api[_-]?key|apikey|token|bearer)|[a-z_]+:[0-9a-f]{16}'))
+          '@|(?:^|[^0-9.])[+(]?[0-9][0-9 ()-]{6,}[0-9]|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]*:|::|[0-9]\.[0-9]{4,}\s*,|(?i:pass|pwd|secret|api[_-]?key|apikey|token|bearer)|[a-z_0-9]+:[0-9a-f]{16}'))
      OR ($scan_values AND getvariable('adtrace_pii').has_extra AND regexp_matches(array_to_string(map_values(attributes), chr(31)) || chr(31) || array_to_string(map_values(resource_attributes), chr(31)), getvariable('adtrace_pii').extra_any))
 ),
 fields AS (
@@ -168,7 +168,7 @@ candidates AS (
   FROM fields f JOIN _pii_keys k ON k.map_location = f.map_location AND k.key = f.key
   WHERE NOT k.ignored AND ($scan_values OR k.redact_whole)
     AND (k.key_kind IS NOT NULL OR k.location = 'statement' OR k.redact_whole
-         OR regexp_matches(f.value, '@|(?:^|[^0-9.])[+(]?[0-9][0-9 ()-]{6,}[0-9]|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]*:|::|[0-9]\.[0-9]{4,}\s*,|(?i:pass|pwd|secret|api[_-]?key|apikey|token|bearer)|[a-z_]+:[0-9a-f]{16}')
+         OR regexp_matches(f.value, '@|(?:^|[^0-9.])[+(]?[0-9][0-9 ()-]{6,}[0-9]|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]:[0-9A-Fa-f]*:|::|[0-9]\.[0-9]{4,}\s*,|(?i:pass|pwd|secret|api[_-]?key|apikey|token|bearer)|[a-z_0-9]+:[0-9a-f]{16}')
          OR (getvariable('adtrace_pii').has_extra AND regexp_matches(f.value, getvariable('adtrace_pii').extra_any)))
 ),
 -- Values repeat (statements above all): each distinct one under its key is scanned once.

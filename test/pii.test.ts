@@ -207,6 +207,9 @@ describe("load --redact", () => {
     const audit = adtrace(["audit", "pii", "--db", db, "--format", "csv", "--fail-on-pii"]);
     expect(audit.code, audit.stderr).toBe(0);
     expect([...new Set(csvRows(audit.stdout).map((r) => r.kind))].sort()).toEqual(["hashed", "ip_internal"]);
+    // Every key that held personal data now holds a token, and is found as one.
+    const hashedKeys = new Set(csvRows(audit.stdout).filter((r) => r.kind === "hashed").map((r) => r.key));
+    expect([...hashedKeys].sort()).toEqual([...new Set(PLANTED.filter((p) => p.kind !== "ip_internal").map((p) => p.key))].sort());
     const inspect = JSON.parse(adtrace(["inspect", "--db", db, "--format", "json", "-q"]).stdout);
     expect(inspect.redaction).toMatchObject({ inputs: 1, redacted_inputs: 1, modes: "auto" });
     expect(inspect.redaction.key_ids).toBe(createHmac("sha256", KEY).update("adtrace redaction key id").digest("hex").slice(0, 12));

@@ -12,7 +12,7 @@ export const PII_COLUMNS: Column[] = [
   { key: "kind", kind: "text" },
   { key: "spans", kind: "int" },
   { key: "share_of_spans", title: "share", kind: "share", bar: true },
-  { key: "example", kind: "text", maxWidth: 28 },
+  { key: "example", kind: "text", maxWidth: 20, fixed: true },
 ];
 
 /** The one-line verdict shared by the command's heading and the report's summary. */
