@@ -10,8 +10,9 @@
 //   5. `cost critical-path` against `cost breakdown` over the same ~1M spans, Parquet and database.
 //   6. `sampling advise` against `cost breakdown` on the same database of BENCH_SPANS spans.
 //   7. `cost outliers` against `cost breakdown` over the same ~1M spans (issue 18: at most 3×).
+//   8. `audit pii` against `cost breakdown`, `load --redact` against `load` (issue 20; scripts/bench-pii.mjs).
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers (a comma list: only those parts
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii (a comma list: only those parts
 // run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -303,6 +304,10 @@ if (runs("critical-path")) {
 // ------------------------------------------------------------------ 6. sampling advise vs breakdown
 if (runs("advise")) results.advise = await adviseBench();
 
+// ------------------------------------------------------------------ 8. audit pii, load --redact
+const { benchPii, piiSection } = await import("./bench-pii.mjs");
+if (runs("pii")) results.pii = await benchPii({ DIR, SPANS, BIN, jsonl, baseParquet, adtraceSync, measure, log, Db });
+
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const versions = `Node ${process.version}, DuckDB ${JSON.parse(readFileSync(join(ROOT, "node_modules/@duckdb/node-api/package.json"), "utf8")).version}, adtrace ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`;
@@ -373,16 +378,17 @@ const sections = {
   "",
   ],
   outliers: () => outliersSection(spansIn, results.outliers),
+  pii: () => piiSection(results.pii, ONLY ? `Measured with \`BENCH_ONLY=pii npm run bench\` on ${today}: ${machine}; ${versions}.` : ""),
   advise: () => [
     ...adviseSection(results.advise).slice(0, -2),
     `${adviseSection(results.advise).at(-2)}${ONLY ? ` Measured ${today} on ${machine}.` : ""}`,
     "",
   ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

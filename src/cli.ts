@@ -15,6 +15,7 @@ import { registerGenerate } from "./commands/generate.js";
 import { registerTrace } from "./commands/trace.js";
 import { registerSampling } from "./commands/sampling.js";
 import { registerSlo } from "./commands/slo.js";
+import { registerAudit } from "./commands/audit.js";
 import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
 import { messageLine } from "./output/text.js";
 
@@ -72,7 +73,7 @@ else --sample-rate and config rules); an event counts with its root span's weigh
 weights a child but not its root (attr:KEY=GLOB on an attribute the root lacks) leaves the trace's
 weights disagreeing: counted and reported, as for spans that carry different rates.
 
-Exit codes: 0 ok, 1 a check failed (--fail-on-flag, --fail-on-drift, diff gates, slo check), 2 bad usage, bad input or no room to
+Exit codes: 0 ok, 1 a check failed (--fail-on-flag, --fail-on-drift, --fail-on-pii, diff gates, slo check), 2 bad usage, bad input or no room to
 write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`);
   registerLoad(program);
   registerPull(program);
@@ -85,6 +86,7 @@ write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM
   registerTrace(program);
   registerSampling(program);
   registerSlo(program);
+  registerAudit(program);
   registerGenerate(program);
   registerInit(program);
   return program;

@@ -151,6 +151,13 @@ export function print(result: TableResult, options: GlobalOptions): void {
   });
 }
 
+/** `--redact [auto|KEY,…]` with the config's pii settings and ADTRACE_REDACT_KEY (load, pull). */
+export async function redactOption(value: string | boolean, config: string | undefined) {
+  const { redactPlan } = await import("../ingest/redact.js");
+  const { loadConfig } = await import("../model/config.js");
+  return redactPlan(value, loadConfig(config).pii);
+}
+
 /** A note for a person, on stderr, unless --quiet: one line, cleaned of control characters (it may name files). */
 export function note(options: GlobalOptions, message: string): void {
   if (!options.quiet) process.stderr.write(`adtrace: ${messageLine(message)}\n`);

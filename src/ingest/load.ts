@@ -25,6 +25,7 @@ import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../core/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
+import { beginRedaction, flushRedaction, endRedaction, type RedactPlan } from "./redact.js";
 
 export interface LoadOptions {
   inputs: readonly string[];
@@ -44,6 +45,8 @@ export interface LoadOptions {
    * do not report it, turn it off and save the search (inspect counts over all spans itself).
    */
   countCyclic?: boolean;
+  /** Replace detected personal data before it is written (load --redact, pull --redact; ingest/redact.ts). */
+  redact?: RedactPlan;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -150,7 +153,7 @@ export interface StagedFlat extends ResolvedMapping {
  * everything back, leaving the database as it was.
  */
 export async function withLoadSession(
-  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic">, stage: (session: LoadSession) => Promise<void>,
+  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic" | "redact">, stage: (session: LoadSession) => Promise<void>,
 ): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
@@ -162,11 +165,14 @@ export async function withLoadSession(
     const ignoredFiles: string[] = [];
     const spool = new SpoolDir();
     const release = onInterrupt(() => spool.remove());
+    // A redacting load stages into a temporary table and moves each input's rows into spans redacted.
+    if (options.redact) await beginRedaction(db, options.redact);
     try {
       await stage({
         stats,
         spool,
         record: async (load) => {
+          if (options.redact) await flushRedaction(db, options.redact, load.source);
           loads.push(load);
           if (load.spansRead === 0) return;
           const [row] = await db.query("spans.last_rowid", { base });
@@ -179,6 +185,7 @@ export async function withLoadSession(
       spool.remove();
       release();
     }
+    if (options.redact) await endRedaction(db);
     // Rows went straight into spans; now the later copies of any (trace_id, span_id) go.
     await db.run("spans.find_duplicates", { base });
     for (const row of await db.query("spans.load_counts", { lasts: lastRowids.map((l) => l.lastRowid) })) {
@@ -384,7 +391,7 @@ async function loadJson(
   await testHold("spooled");
   try {
     await db.run("spans.spool_macro");
-    const [row] = await db.query("spans.stage_spool", { files, source: name });
+    const [row] = await db.query(options.redact ? "pii.stage_spool" : "spans.stage_spool", { files, source: name });
     return Number(row?.Count ?? 0);
   } catch (error) {
     // The spool is ours: its temporary file names mean nothing to the user.
@@ -487,7 +494,7 @@ async function loadFlat(
  * mapping. Rows without a usable trace id, span id or start time are skipped and counted.
  */
 async function stageFlatRelation(
-  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map">, stats: IngestStats,
+  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map" | "redact">, stats: IngestStats,
   plan?: ResolvedMapping,
 ): Promise<StagedFlat> {
   try {
@@ -502,7 +509,7 @@ async function stageFlatRelation(
     for (const message of resolved.warnings) warn(stats, `${source}: ${message}`);
     const select = `SELECT ${mappingSelect(columns, resolved.mapping)} FROM ${relation}`;
     const [inserted] = await db.all(
-      `INSERT INTO spans SELECT trace_id, span_id,
+      `INSERT INTO ${options.redact ? "_pii_stage" : "spans"} SELECT trace_id, span_id,
          CASE WHEN regexp_full_match(parent_span_id, '[0-9a-f]{16}') AND parent_span_id <> '0000000000000000' THEN parent_span_id END,
          name, COALESCE(NULLIF(service, ''), json_extract_string(resource_attributes, '$."service.name"'), ''),
          kind, status, start_ns, greatest(COALESCE(duration_ns, 0), 0),

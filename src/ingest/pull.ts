@@ -49,6 +49,8 @@ export interface PullOptions {
   /** The clock for relative --since/--until (tests). */
   now?: Date;
   onProgress?: (progress: LoadProgress) => void;
+  /** pull --redact (ingest/redact.ts). */
+  redact?: LoadOptions["redact"];
 }
 
 export interface PullResult {

@@ -12,6 +12,7 @@ import {
 } from "./defaults.js";
 import { parseCount } from "./numbers.js";
 import { parseYamlFile } from "./yaml.js";
+import { checkPiiConfig, defaultPiiConfig, type PiiConfig } from "./pii.js";
 
 export const CONFIG_FILE = "adtrace.config.yaml";
 
@@ -52,6 +53,8 @@ export interface Config {
   /** What storing traces costs (sampling advise); not part of the cost model, nor of its digest. */
   tracing: typeof DEFAULT_TRACING;
   slos: Slo[];
+  /** The personal-data detectors' settings (issue 20); not part of the cost model, nor of its digest. */
+  pii: PiiConfig;
   /** Where it came from: a path, or "built-in defaults". */
   source: string;
 }
@@ -70,6 +73,7 @@ export function defaultConfig(): Config {
     sampling: [],
     tracing: { ...DEFAULT_TRACING },
     slos: [],
+    pii: defaultPiiConfig(),
     source: "built-in defaults",
   };
 }
@@ -94,7 +98,7 @@ export function loadConfig(path?: string): Config {
  */
 export function configDigest(config: Config): string {
   // Objectives and the tracing bill are not the model: a config that adds them prices the same.
-  const { source: _source, tracing: _tracing, slos: _slos, ...model } = config;
+  const { source: _source, tracing: _tracing, slos: _slos, pii: _pii, ...model } = config;
   return createHash("sha256").update(JSON.stringify(model)).digest("hex").slice(0, 16);
 }
 
@@ -157,6 +161,7 @@ const CONFIG_SHAPE: Shape = {
         required: ["name"],
       },
     },
+    pii: { type: "object", fields: { ignore_keys: strList, extra: { type: "list", of: { type: "object", fields: { pattern: str, kind: str }, required: ["pattern", "kind"] } } } },
   },
 };
 
@@ -209,6 +214,10 @@ export function parseConfig(text: string, file: string): Config {
   if (user.slos) {
     const slosNode = isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === "slos")?.value as Node) : undefined;
     config.slos = checkSlos(slosNode as Node, user.slos as Omit<Slo, "where">[], at);
+  }
+  if (user.pii) {
+    const piiNode = isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === "pii")?.value as Node) : undefined;
+    config.pii = checkPiiConfig(piiNode, user.pii as never, at);
   }
   return config;
 }
