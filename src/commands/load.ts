@@ -7,6 +7,7 @@ export function registerLoad(program: Command): void {
     .command("load")
     .description("load span files into a DuckDB database (one transaction; spans already there are skipped)")
     .argument("<inputs...>", "files, directories (recursive), globs, or - for stdin")
+    .option("--billing", "the inputs are warehouse billing exports (Snowflake QUERY_ATTRIBUTION_HISTORY, BigQuery INFORMATION_SCHEMA.JOBS), stored in billed_queries")
     .addHelpText("after", `
 Formats are detected from the content (gzip too): OTLP JSON or JSON Lines (also Jaeger's
 /api/v3 and Grafana Tempo's trace JSON, read as otlp), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV,
@@ -18,9 +19,25 @@ Examples:
   $ adtrace load exports/ --db pipeline.duckdb
   $ adtrace load 'exports/**/*.json.gz' --db pipeline.duckdb
   $ otelcol-export | adtrace load - --db pipeline.duckdb
-  $ adtrace load spans.csv --map start_ms=ts --map name=span`)
-    .action(async (inputs: string[], _opts: unknown, command: Command) => {
+  $ adtrace load spans.csv --map start_ms=ts --map name=span
+  $ adtrace load --billing snowflake_attribution.csv bigquery_jobs.parquet --db pipeline.duckdb
+
+With --billing, the files are billing records (CSV, JSON/NDJSON or Parquet; column names in any
+case): Snowflake's QUERY_ID, CREDITS_ATTRIBUTED_COMPUTE (+ QUERY_TAG, START_TIME, END_TIME…) or
+BigQuery's job_id, total_bytes_billed or total_slot_ms (+ labels, reservation_id, creation_time…).
+Per query id the latest record wins. Analyses then price the spans they join as "billed", and
+adtrace cost reconcile compares the bill with the estimates (README "Match the bill").`)
+    .action(async (inputs: string[], flags: { billing?: boolean }, command: Command) => {
       const options = globals(command);
+      if (flags.billing) {
+        const { loadBillingIntoDatabase } = await import("../ingest/billing.js");
+        const { loadConfig } = await import("../model/config.js");
+        const { billingLoadSummary } = await import("../output/reconcile-view.js");
+        const result = await loadBillingIntoDatabase({ db: options.db, inputs, config: loadConfig(options.config) });
+        ingestNotes(options, { warnings: result.warnings, skippedExamples: [] });
+        print(billingLoadSummary(result), options);
+        return;
+      }
       const { loadIntoDatabase } = await import("../core/load-db.js");
       const { loadSummary } = await import("../output/views.js");
       const result = await loadIntoDatabase({ ...spanSource(inputs, options), db: options.db });

@@ -117,7 +117,7 @@ const warehousePrice: Shape = {
   type: "object",
   fields: {
     credit_usd: num(0), credits_per_hour: { type: "map", of: num(0) }, default_size: str,
-    tib_usd: num(0), min_bytes: num(0), rpu_hour_usd: num(0), rpus: num(0), hour_usd: num(0),
+    tib_usd: num(0), min_bytes: num(0), slot_hour_usd: num(0), rpu_hour_usd: num(0), rpus: num(0), hour_usd: num(0),
   },
 };
 const priceBook: Shape = {

@@ -95,6 +95,8 @@ export interface WarehousePrice {
   /** BigQuery-style: $ per TiB of bytes billed, with a minimum per query. */
   tib_usd?: number;
   min_bytes?: number;
+  /** BigQuery editions: $ per slot-hour, for billing records of jobs in a reservation (issue 23; default 0.06). */
+  slot_hour_usd?: number;
   /** Redshift Serverless-style: $ per RPU-hour × RPUs × query seconds (or reported RPU-seconds). */
   rpu_hour_usd?: number;
   rpus?: number;
