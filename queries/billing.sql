@@ -190,3 +190,80 @@ FROM billed_queries GROUP BY warehouse ORDER BY warehouse;
 -- name: next_loaded_seq
 -- The number of this load among billing loads (for "the latest wins" across loads).
 SELECT COALESCE(max(loaded_seq), 0) + 1 AS seq FROM billed_queries;
+
+-- name: no_bills
+-- A session without billing records: no bills.
+CREATE OR REPLACE TEMP TABLE _bills (warehouse VARCHAR, query_id VARCHAR, trace_id VARCHAR, span_id VARCHAR, start_ns BIGINT, end_ns BIGINT, statement VARCHAR, usd DOUBLE);
+
+-- name: bills
+-- The stored billing records priced with the session's price book (NULL when it has no rate for their unit).
+CREATE OR REPLACE TEMP TABLE _bills AS
+SELECT warehouse, query_id, trace_id, span_id, start_ns, end_ns, statement, adtrace_bill_usd(warehouse, unit, units, start_ns) AS usd
+FROM billed_queries;
+
+-- name: set_join_options
+-- The join's options, as a session variable span_bills reads: the id attributes, and whether to match by time.
+-- params: $id_attrs, $match_by_time
+SET VARIABLE adtrace_billing = {'id_attrs': $id_attrs, 'match_by_time': $match_by_time};
+
+-- name: span_bills
+-- Bills joined to spans (`_bill_joins`: one row per joined bill, with how: id, tag, time) and per span (`_span_bills`: the USD of its bills); a bill the price book cannot price joins nothing.
+CREATE OR REPLACE TEMP TABLE _bill_joins AS
+WITH
+ids AS (
+  -- Only spans carrying one of the id attributes: usually the warehouse CLIENT spans.
+  SELECT trace_id, span_id, unnest(ids) AS qid FROM (
+    SELECT s.trace_id, s.span_id, list_distinct(list_filter(list_transform(getvariable('adtrace_billing').id_attrs, k -> s.attributes[k]), v -> v IS NOT NULL)) AS ids
+    FROM spans s WHERE (SELECT count(*) FROM _bills) > 0
+  ) WHERE len(ids) > 0
+),
+by_id AS (
+  -- Several spans naming one query id (a parent and its child copying it): the first by id takes the bill.
+  SELECT b.warehouse, b.query_id, i.trace_id, i.span_id, 'id' AS match,
+         row_number() OVER (PARTITION BY b.warehouse, b.query_id ORDER BY i.trace_id, i.span_id) AS nth
+  FROM _bills b JOIN ids i ON i.qid = b.query_id
+  WHERE b.usd IS NOT NULL
+),
+by_tag AS (
+  SELECT b.warehouse, b.query_id, s.trace_id, s.span_id, 'tag' AS match
+  FROM _bills b JOIN spans s ON s.trace_id = b.trace_id AND s.span_id = b.span_id
+  WHERE b.usd IS NOT NULL AND NOT EXISTS (SELECT 1 FROM by_id i WHERE i.nth = 1 AND i.warehouse = b.warehouse AND i.query_id = b.query_id)
+)
+SELECT warehouse, query_id, trace_id, span_id, match FROM by_id WHERE nth = 1
+UNION ALL
+SELECT * FROM by_tag;
+-- The weaker match, asked for with --match-by-time: a bill and a warehouse span of the same
+-- warehouse whose statements have the same fingerprint and whose times overlap, accepted only
+-- when each is the only candidate of the other.
+INSERT INTO _bill_joins
+WITH
+open_bills AS (
+  SELECT b.warehouse, b.query_id, b.start_ns, COALESCE(b.end_ns, b.start_ns) AS end_ns, adtrace_fingerprint(b.statement, b.warehouse) AS fingerprint
+  FROM _bills b
+  WHERE getvariable('adtrace_billing').match_by_time AND b.usd IS NOT NULL AND b.statement IS NOT NULL AND b.start_ns IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM _bill_joins j WHERE j.warehouse = b.warehouse AND j.query_id = b.query_id)
+),
+open_spans AS (
+  SELECT trace_id, span_id, wh, start_ns, end_ns, adtrace_fingerprint(statement, wh) AS fingerprint FROM (
+    SELECT s.trace_id, s.span_id, s.start_ns, s.start_ns + s.duration_ns AS end_ns,
+           regexp_replace(lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])), '^(gcp|aws|azure)\.', '') AS wh,
+           COALESCE(s.attributes['db.statement'], s.attributes['db.query.text']) AS statement
+    FROM spans s WHERE getvariable('adtrace_billing').match_by_time AND (SELECT count(*) FROM open_bills) > 0
+  ) s
+  WHERE wh IN ('snowflake', 'bigquery') AND statement IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM _bill_joins j WHERE j.trace_id = s.trace_id AND j.span_id = s.span_id)
+),
+candidates AS (
+  SELECT b.warehouse, b.query_id, s.trace_id, s.span_id,
+         count(*) OVER (PARTITION BY b.warehouse, b.query_id) AS spans_for_bill,
+         count(*) OVER (PARTITION BY s.trace_id, s.span_id) AS bills_for_span
+  FROM open_bills b JOIN open_spans s
+    ON s.wh = b.warehouse AND s.fingerprint = b.fingerprint AND s.start_ns <= b.end_ns AND b.start_ns <= s.end_ns
+)
+SELECT warehouse, query_id, trace_id, span_id, 'time' FROM candidates WHERE spans_for_bill = 1 AND bills_for_span = 1;
+CREATE OR REPLACE TEMP TABLE _span_bills AS
+SELECT j.trace_id, j.span_id, sum(b.usd ORDER BY b.query_id) AS billed_usd, count(*) AS bills,
+       -- The weakest way any of its bills was matched: id, then tag, then time.
+       max(j.match) AS match, min(b.warehouse) AS warehouse
+FROM _bill_joins j JOIN _bills b ON b.warehouse = j.warehouse AND b.query_id = j.query_id
+GROUP BY j.trace_id, j.span_id;

@@ -9,16 +9,13 @@
 import { withWritableDb, type Db } from "../core/db.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
+import { installBillingPrices } from "../model/billing.js";
 import { effectiveBooks } from "../model/install.js";
 import type { Config } from "../model/config.js";
 import { expandInputs, readContentHead } from "./files.js";
 
 export type BillingKind = "snowflake" | "bigquery";
 
-/** BigQuery editions' pay-as-you-go slot-hour (Enterprise, US, 2025) when the price book gives none. */
-export const DEFAULT_SLOT_HOUR_USD = 0.06;
-
-/** What each kind's export must hold (lower case), and what else is read when it is there. */
 export const BILLING_COLUMNS: Record<BillingKind, { required: string[][]; optional: string[]; name: string }> = {
   snowflake: {
     name: "Snowflake QUERY_ATTRIBUTION_HISTORY",
@@ -67,26 +64,10 @@ export function billingKind(columns: string[], source: string): BillingKind {
     + `or ${BILLING_COLUMNS.bigquery.name} columns (${expect("bigquery").toLowerCase()}), in any case; found ${columns.slice(0, 12).join(", ")}${columns.length > 12 ? ", …" : ""}`);
 }
 
-/** The price book's billing rates as rows (billing_price_ranges) and the bill macros. */
-export async function installBillingPrices(db: Db, config: Config): Promise<void> {
-  await db.run("billing.create_prices");
-  for (const { fromNs, book } of effectiveBooks(config.prices)) {
-    const w = book.warehouses ?? {};
-    const bq = w.bigquery ?? w["gcp.bigquery"];
-    await db.run("billing.insert_price", {
-      system: "snowflake", from_ns: fromNs, credit_usd: w.snowflake?.credit_usd ?? null, tib_usd: null, slot_hour_usd: null,
-    });
-    await db.run("billing.insert_price", {
-      system: "bigquery", from_ns: fromNs, credit_usd: null, tib_usd: bq?.tib_usd ?? null, slot_hour_usd: bq?.slot_hour_usd ?? DEFAULT_SLOT_HOUR_USD,
-    });
-  }
-  await db.run("billing.price_ranges");
-}
-
 /** The session and load setup: the table, the rates, an empty staging table. */
 export async function beginBillingLoad(db: Db, config: Config): Promise<void> {
   await db.run("billing.create_table");
-  await installBillingPrices(db, config);
+  await installBillingPrices(db, effectiveBooks(config.prices));
   await db.run("billing.create_staging");
 }
 
