@@ -38,7 +38,7 @@ function csv(args: string[]) {
 describe("cost reconcile on the hand-worked fixture", () => {
   it("matches the README's table, from a database and from files alike", () => {
     const db = join(mkdtempSync(join(tmpdir(), "adtrace-rec-")), "f.duckdb");
-    expect(adtrace(["load", `${DIR}/spans.csv`, "--db", db, "-q"]).code).toBe(0);
+    expect(adtrace(["load", `${DIR}/traces.csv`, "--db", db, "-q"]).code).toBe(0);
     expect(adtrace(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, "-q"]).code).toBe(0);
     const fromDb = csv(["--db", db]);
     expect(fromDb.code, fromDb.stderr).toBe(0);
@@ -51,12 +51,12 @@ describe("cost reconcile on the hand-worked fixture", () => {
       `snowflake,(untraced),,0,0,0,${HAND.batchCredits},,`,
     ]);
     expect(fromDb.stderr).toMatch(/1 billing record\(s\) no span explains lie outside the spans' time range/);
-    const fromFiles = csv([`${DIR}/spans.csv`, ...BILLS]);
+    const fromFiles = csv([`${DIR}/traces.csv`, ...BILLS]);
     expect(fromFiles.stdout).toBe(fromDb.stdout);
   });
 
   it("with --match-by-time joins the span whose tag was lost, as a weaker match, and untraced shrinks by its bill", () => {
-    const r = adtrace(["cost", "reconcile", `${DIR}/spans.csv`, ...BILLS, ...CONFIG, "--match-by-time", "--format", "json"]);
+    const r = adtrace(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--match-by-time", "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     const count = out.rows.find((x: { fingerprint: string }) => x.fingerprint.startsWith("SELECT count"));
@@ -67,7 +67,7 @@ describe("cost reconcile on the hand-worked fixture", () => {
   });
 
   it("prices joined spans from the bill in every analysis, and counts them as billed", () => {
-    const r = adtrace(["cost", "breakdown", `${DIR}/spans.csv`, ...BILLS, ...CONFIG, "--format", "json", "-q"]);
+    const r = adtrace(["cost", "breakdown", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--format", "json", "-q"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.cost_sources).toEqual({ billed: 4, explicit: 2, price_book: 1, unpriced: 0 });
@@ -79,11 +79,11 @@ describe("cost reconcile on the hand-worked fixture", () => {
   });
 
   it("--fail-under-join-rate exits 1 below the rate (4 of 5 joined) and 0 at it", () => {
-    const low = adtrace(["cost", "reconcile", `${DIR}/spans.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "0.9", "--format", "csv"]);
+    const low = adtrace(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "0.9", "--format", "csv"]);
     expect(low.code).toBe(1);
     expect(low.stderr).toMatch(/join rate 0\.8000 is under 0\.9: 1 of 5 warehouse spans have no billing record/);
     expect(low.stdout).toContain("warehouse,stage");
-    expect(adtrace(["cost", "reconcile", `${DIR}/spans.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "80%", "-q"]).code).toBe(0);
+    expect(adtrace(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "80%", "-q"]).code).toBe(0);
   });
 
   it("refuses --billing-file with --db (load the records into the database instead)", () => {
@@ -168,4 +168,38 @@ describe("the join", () => {
       expect(Number(w!.weighted)).toBeCloseTo(9 + 3 * (1 / 3600) * 0.0425, 12);
     });
   });
+});
+
+describe("against the generator's truth", () => {
+  for (const sampleRate of [undefined, 0.5]) {
+    it(`reconciles to what generate --billing-out says${sampleRate ? " (sampled: dropped traces' bills are untraced)" : ""}`, async () => {
+      const { generate } = await import("../src/generate/generate.js");
+      const dir = mkdtempSync(join(tmpdir(), "adtrace-rec-gen-"));
+      const out = join(dir, "spans.jsonl");
+      const { truth } = await generate({ events: 1200, out, seed: 5, billingOut: join(dir, "bill"), sampleRate });
+      const t = truth.billing!;
+      expect(t.lost_tags).toBeGreaterThan(0);
+      expect(t.cache_hits).toBeGreaterThan(0);
+      expect(t.batch_jobs).toBe(6);
+      const r = adtrace(["cost", "reconcile", out, "--billing-file", t.files.snowflake, "--billing-file", t.files.bigquery, "--format", "json", "-q"]);
+      expect(r.code, r.stderr).toBe(0);
+      const got = JSON.parse(r.stdout);
+      expect(got.totals).toMatchObject({
+        spans: t.warehouse_spans, joined_spans: t.joined_by_id + t.joined_by_tag, spans_by_id: t.joined_by_id, spans_by_tag: t.joined_by_tag,
+        bills: t.records.snowflake + t.records.bigquery, out_of_range_bills: 0, unpriced_bills: 0,
+      });
+      expect(got.totals.join_rate).toBeCloseTo(t.join_rate, 10);
+      for (const wh of ["snowflake", "bigquery"] as const) {
+        const rows = got.rows.filter((x: { warehouse: string }) => x.warehouse === wh);
+        const traced = rows.filter((x: { stage: string }) => x.stage !== "(untraced)").reduce((s: number, x: { billed_usd: number }) => s + x.billed_usd, 0);
+        expect(traced / t.joined_billed_usd[wh], wh).toBeCloseTo(1, 9);
+        const untraced = rows.find((x: { stage: string }) => x.stage === "(untraced)").billed_usd;
+        expect(untraced / t.untraced_billed_usd[wh], wh).toBeCloseTo(1, 9);
+        // The bill is complete: joined + untraced + (nothing out of range) = every record.
+        if (!sampleRate) expect((traced + untraced) / t.billed_usd[wh], wh).toBeCloseTo(1, 9);
+        else expect(traced + untraced, wh).toBeLessThanOrEqual(t.billed_usd[wh] * (1 + 1e-9));
+      }
+      expect(got.cost_sources.billed).toBe(t.joined_by_id + t.joined_by_tag);
+    });
+  }
 });
