@@ -1,7 +1,7 @@
 // Views for billing (issue 23): what `load --billing` / `pull --billing` stored, and
 // `cost reconcile`'s rows (estimated against billed per warehouse, stage and fingerprint).
 import type { TableResult } from "./result.js";
-import { formatCount } from "./units.js";
+import { formatCount, formatShare, formatUsd } from "./units.js";
 
 export interface BillingStoredView {
   db: string;
@@ -69,11 +69,11 @@ export interface ReconcileView {
 export function reconcileView(result: ReconcileView, pricing: { notes: string[]; json: Record<string, unknown> }): TableResult {
   const t = result.totals;
   const bill = t.joined_billed_usd + t.untraced_billed_usd;
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const pct = (x: number) => formatShare(x);
   const heading = [
     `Estimated vs billed — join rate ${t.join_rate === null ? "n/a" : pct(t.join_rate)}: ${formatCount(t.joined_spans)} of ${formatCount(t.spans)} warehouse span(s) `
       + `joined a bill (${formatCount(t.spans_by_id)} by query id, ${formatCount(t.spans_by_tag)} by tag or labels${t.spans_by_time ? `, ${formatCount(t.spans_by_time)} by time, weaker` : ""}).`,
-    `Billed $${money(bill)} in the spans' time range: $${money(t.joined_billed_usd)} to traced spans, $${money(t.untraced_billed_usd)} untraced`
+    `Billed ${formatUsd(bill)} in the spans' time range: ${formatUsd(t.joined_billed_usd)} to traced spans, ${formatUsd(t.untraced_billed_usd)} untraced`
       + `${bill > 0 ? ` (${pct(t.untraced_billed_usd / bill)} of the bill)` : ""}.`,
   ];
   const notes: string[] = [];
@@ -101,8 +101,4 @@ export function reconcileView(result: ReconcileView, pricing: { notes: string[];
     notes,
     json: { rows: result.rows.map((r) => ({ ...r })), totals: { ...t }, ...pricing.json },
   };
-}
-
-function money(usd: number): string {
-  return usd >= 100 ? usd.toFixed(2) : usd.toPrecision(4).replace(/\.?0+$/, "");
 }
