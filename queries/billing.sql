@@ -9,6 +9,13 @@ CREATE TABLE IF NOT EXISTS billed_queries (
   statement VARCHAR, statement_hash VARCHAR, source VARCHAR NOT NULL, record BIGINT NOT NULL, loaded_seq BIGINT NOT NULL
 );
 
+-- name: create_history
+-- Snowflake QUERY_HISTORY rows (issue 23): the text and parameterized hash of query ids, which the attribution records lack; the latest per query id.
+CREATE TABLE IF NOT EXISTS billed_query_history (
+  warehouse VARCHAR NOT NULL, query_id VARCHAR NOT NULL, statement VARCHAR, statement_hash VARCHAR, start_ns BIGINT, end_ns BIGINT,
+  source VARCHAR NOT NULL, record BIGINT NOT NULL
+);
+
 -- name: create_prices
 -- The price book's billing rates as rows, each with its [from, to) validity: $ per Snowflake credit, per BigQuery TiB billed (on demand), per BigQuery slot-hour (editions).
 CREATE OR REPLACE TEMP TABLE billing_prices (system VARCHAR, from_ns BIGINT, credit_usd DOUBLE, tib_usd DOUBLE, slot_hour_usd DOUBLE);
@@ -50,6 +57,10 @@ CREATE OR REPLACE TEMP TABLE _bill_staged (
   seq BIGINT, source VARCHAR, record BIGINT, warehouse VARCHAR, query_id VARCHAR, tag VARCHAR, warehouse_name VARCHAR,
   start_ns BIGINT, end_ns BIGINT, units DOUBLE, unit VARCHAR, statement VARCHAR, statement_hash VARCHAR, skip VARCHAR
 );
+
+-- name: create_history_staging
+-- Where one load's QUERY_HISTORY rows are staged.
+CREATE OR REPLACE TEMP TABLE _hist_staged (seq BIGINT, source VARCHAR, record BIGINT, query_id VARCHAR, statement VARCHAR, statement_hash VARCHAR, start_ns BIGINT, end_ns BIGINT);
 
 -- name: read_csv
 -- A billing file as CSV, every column as text (its names as the export wrote them).
@@ -135,6 +146,28 @@ SELECT $file_index * 4294967296 + _rec AS seq, $source, _rec + 1 AS record, $kin
        END AS skip
 FROM amounts;
 
+-- name: stage_history
+-- A Snowflake QUERY_HISTORY file just read: query id, text, parameterized hash, times ($kind is snowflake_history; names compared case-insensitively).
+-- params: $kind, $source, $file_index
+INSERT INTO _hist_staged
+WITH long AS (
+  UNPIVOT (SELECT rowid - (SELECT min(rowid) FROM _bill_raw) AS _rec, * FROM _bill_raw)
+  ON COLUMNS(c -> lower(c) IN ('query_id', 'query_text', 'query_parameterized_hash', 'start_time', 'end_time'))
+  INTO NAME name VALUE value
+),
+wide AS (
+  SELECT _rec,
+         max(value) FILTER (WHERE lower(name) = 'query_id') AS query_id,
+         max(value) FILTER (WHERE lower(name) = 'query_text') AS statement,
+         max(value) FILTER (WHERE lower(name) = 'query_parameterized_hash') AS statement_hash,
+         max(value) FILTER (WHERE lower(name) = 'start_time') AS start_text,
+         max(value) FILTER (WHERE lower(name) = 'end_time') AS end_text
+  FROM long GROUP BY _rec
+)
+SELECT $file_index * 4294967296 + _rec, $source, _rec + 1, trim(query_id), statement, statement_hash,
+       adtrace_bill_time(start_text), adtrace_bill_time(end_text)
+FROM wide WHERE $kind = 'snowflake_history' AND NULLIF(trim(query_id), '') IS NOT NULL;
+
 -- name: skipped
 -- The staged records skipped, by reason, with the first one's file and record.
 SELECT skip AS reason, count(*) AS records, arg_min(source || ':record ' || record, seq) AS example
@@ -158,7 +191,8 @@ SELECT (SELECT count(*) FROM _bill_staged) AS records_read,
        (SELECT count(*) FROM _bill_new n JOIN billed_queries b ON b.warehouse = n.warehouse AND b.query_id = n.query_id WHERE n.recency = 1) AS replaced,
        (SELECT count(*) FROM _bill_new n JOIN billed_queries b ON b.warehouse = n.warehouse AND b.query_id = n.query_id
          WHERE n.recency = 1 AND (b.units <> n.units OR b.unit <> n.unit)) AS conflicting_stored,
-       (SELECT arg_min(n.source || ':record ' || n.record, n.seq) FROM _bill_new n WHERE n.recency = 1 AND n.amounts > 1) AS conflict_example;
+       (SELECT arg_min(n.source || ':record ' || n.record, n.seq) FROM _bill_new n WHERE n.recency = 1 AND n.amounts > 1) AS conflict_example,
+       (SELECT count(*) FROM _hist_staged) AS history_read;
 DELETE FROM billed_queries b USING _bill_new n WHERE n.recency = 1 AND b.warehouse = n.warehouse AND b.query_id = n.query_id;
 INSERT INTO billed_queries
 SELECT warehouse, query_id, tag, t.trace_id, t.span_id, warehouse_name, start_ns, end_ns, units, unit,
@@ -176,6 +210,15 @@ FROM (
   ) n
 )
 ORDER BY seq;
+
+-- name: store_history
+-- The staged QUERY_HISTORY rows into billed_query_history, the latest per query id replacing stored ones.
+DELETE FROM billed_query_history h USING _hist_staged s WHERE h.query_id = s.query_id;
+INSERT INTO billed_query_history
+SELECT 'snowflake', query_id, statement, statement_hash, start_ns, end_ns, source, record
+FROM (SELECT *, row_number() OVER (PARTITION BY query_id ORDER BY seq DESC) AS recency FROM _hist_staged) WHERE recency = 1
+ORDER BY seq;
+DELETE FROM _hist_staged;
 
 -- name: store_stats
 -- What the last store did.
@@ -196,10 +239,11 @@ SELECT COALESCE(max(loaded_seq), 0) + 1 AS seq FROM billed_queries;
 CREATE OR REPLACE TEMP TABLE _bills (warehouse VARCHAR, query_id VARCHAR, trace_id VARCHAR, span_id VARCHAR, start_ns BIGINT, end_ns BIGINT, statement VARCHAR, usd DOUBLE);
 
 -- name: bills
--- The stored billing records priced with the session's price book (NULL when it has no rate for their unit).
+-- The stored billing records priced with the session's price book (NULL when it has no rate for their unit), with the text Snowflake's QUERY_HISTORY gives a record that has none.
 CREATE OR REPLACE TEMP TABLE _bills AS
-SELECT warehouse, query_id, trace_id, span_id, start_ns, end_ns, statement, adtrace_bill_usd(warehouse, unit, units, start_ns) AS usd
-FROM billed_queries;
+SELECT b.warehouse, b.query_id, b.trace_id, b.span_id, COALESCE(b.start_ns, h.start_ns) AS start_ns, COALESCE(b.end_ns, h.end_ns) AS end_ns,
+       COALESCE(b.statement, h.statement) AS statement, adtrace_bill_usd(b.warehouse, b.unit, b.units, b.start_ns) AS usd
+FROM billed_queries b LEFT JOIN billed_query_history h ON h.warehouse = b.warehouse AND h.query_id = b.query_id;
 
 -- name: set_join_options
 -- The join's options, as a session variable span_bills reads: the id attributes, and whether to match by time.

@@ -94,11 +94,11 @@ describe("cost reconcile on the hand-worked fixture", () => {
 });
 
 // Small cases in full, in-process: spans (OTLP) and a bill (CSV), the model installed, rows read.
-async function session<T>(spans: TestSpan[], billCsv: string, fn: (db: Db) => Promise<T>, model: ModelOptions = {}): Promise<T> {
+async function session<T>(spans: TestSpan[], billCsv: string | string[], fn: (db: Db) => Promise<T>, model: ModelOptions = {}): Promise<T> {
   const db = await Db.open();
   try {
     await loadInputs(db, { inputs: [writeTemp("spans.json", otlpDocument(spans))] });
-    await loadBilling(db, [writeTemp("bill.csv", billCsv)], defaultConfig());
+    await loadBilling(db, (Array.isArray(billCsv) ? billCsv : [billCsv]).map((text, i) => writeTemp(`bill${i}.csv`, text)), defaultConfig());
     await installModel(db, defaultConfig(), model);
     return await fn(db);
   } finally {
@@ -152,6 +152,20 @@ describe("the join", () => {
     await session([span(1, 0), span(2, 500), span(3, 5000)], bill, async (db) => {
       expect(Number(await db.scalar("SELECT count(*) FROM _bill_joins"))).toBe(0);
     });
+  });
+
+  it("by time, with the statement text a Snowflake QUERY_HISTORY export gives the attribution records", async () => {
+    const spans: TestSpan[] = [{ trace: T, id: spanId(1), name: "q", startMs: 0, durationMs: 1000,
+      attrs: { "db.system": "snowflake", "db.statement": "SELECT * FROM t WHERE id = 1" } }];
+    const attribution = "QUERY_ID,START_TIME,END_TIME,CREDITS_ATTRIBUTED_COMPUTE\n" + `h-1,${at(100)},${at(900)},1\n`;
+    const history = "query_id,query_text,query_parameterized_hash\nh-1,SELECT * FROM t WHERE id = 2,9f8e\n";
+    await session(spans, [history, attribution], async (db) => {
+      expect(await db.all("SELECT query_id, span_id, match FROM _bill_joins")).toEqual([{ query_id: "h-1", span_id: spanId(1), match: "time" }]);
+    }, { billing: { matchByTime: true } });
+    // Without the history, the record has no text to fingerprint: no match.
+    await session(spans, attribution, async (db) => {
+      expect(Number(await db.scalar("SELECT count(*) FROM _bill_joins"))).toBe(0);
+    }, { billing: { matchByTime: true } });
   });
 
   it("sampling: only joined spans are priced from the bill; untraced is the bill minus their bills, not minus weighted estimates", async () => {

@@ -14,7 +14,7 @@ import { effectiveBooks } from "../model/install.js";
 import type { Config } from "../model/config.js";
 import { expandInputs, readContentHead } from "./files.js";
 
-export type BillingKind = "snowflake" | "bigquery";
+export type BillingKind = "snowflake" | "bigquery" | "snowflake_history";
 
 export const BILLING_COLUMNS: Record<BillingKind, { required: string[][]; optional: string[]; name: string }> = {
   snowflake: {
@@ -26,6 +26,13 @@ export const BILLING_COLUMNS: Record<BillingKind, { required: string[][]; option
     name: "BigQuery INFORMATION_SCHEMA.JOBS",
     required: [["job_id"], ["total_bytes_billed", "total_slot_ms"]],
     optional: ["labels", "query", "reservation_id", "creation_time", "start_time", "end_time", "cache_hit", "statement_type"],
+  },
+  // QUERY_HISTORY bills nothing here (its credits are the warehouse's, not the query's): it gives
+  // the attribution records of the same query ids their text, for --match-by-time.
+  snowflake_history: {
+    name: "Snowflake QUERY_HISTORY",
+    required: [["query_id"], ["query_text", "query_parameterized_hash"]],
+    optional: ["query_tag", "warehouse_name", "start_time", "end_time"],
   },
 };
 
@@ -56,7 +63,7 @@ export interface BillingLoadResult {
 /** The kind a set of (any case) column names is, or an InputError naming what was expected. */
 export function billingKind(columns: string[], source: string): BillingKind {
   const names = new Set(columns.map((c) => c.toLowerCase()));
-  for (const kind of ["snowflake", "bigquery"] as const) {
+  for (const kind of ["snowflake", "bigquery", "snowflake_history"] as const) {
     if (BILLING_COLUMNS[kind].required.every((any) => any.some((c) => names.has(c)))) return kind;
   }
   const expect = (kind: BillingKind) => BILLING_COLUMNS[kind].required.map((any) => any.map((c) => c.toUpperCase()).join(" or ")).join(", ");
@@ -67,8 +74,10 @@ export function billingKind(columns: string[], source: string): BillingKind {
 /** The session and load setup: the table, the rates, an empty staging table. */
 export async function beginBillingLoad(db: Db, config: Config): Promise<void> {
   await db.run("billing.create_table");
+  await db.run("billing.create_history");
   await installBillingPrices(db, effectiveBooks(config.prices));
   await db.run("billing.create_staging");
+  await db.run("billing.create_history_staging");
 }
 
 /** Read billing files into the staging table (no change to billed_queries yet). */
@@ -102,7 +111,7 @@ export async function stageRaw(db: Db, source: string, index: number): Promise<B
   const kind = billingKind(columns, source);
   const records = Number((await db.query("billing.raw_count"))[0]!.n);
   if (!records) throw new InputError(source, "no billing records");
-  await db.run("billing.stage", { kind, source, file_index: index });
+  await db.run(kind === "snowflake_history" ? "billing.stage_history" : "billing.stage", { kind, source, file_index: index });
   await db.exec("DROP TABLE _bill_raw");
   return { source, kind, records };
 }
@@ -112,6 +121,7 @@ export async function storeStaged(db: Db, files: BillingFile[]): Promise<Billing
   const skipped = (await db.query("billing.skipped")).map((r) => ({ reason: String(r.reason), records: Number(r.records), example: String(r.example) }));
   const loadedSeq = Number((await db.query("billing.next_loaded_seq"))[0]!.seq);
   await db.run("billing.store", { loaded_seq: loadedSeq });
+  await db.run("billing.store_history");
   const [s] = await db.query("billing.store_stats");
   const stored = (await db.query("billing.stored_summary")).map((r) => ({
     warehouse: String(r.warehouse), records: Number(r.records), billed_usd: Number(r.billed_usd ?? 0), tagged: Number(r.tagged), unpriced: Number(r.unpriced),
@@ -130,7 +140,7 @@ export async function storeStaged(db: Db, files: BillingFile[]): Promise<Billing
   await db.exec("DROP TABLE _bill_new");
   await db.exec("DELETE FROM _bill_staged");
   return {
-    files, records_read: Number(s!.records_read), records_kept: Number(s!.records_kept), duplicates: Number(s!.duplicates),
+    files, records_read: Number(s!.records_read) + Number(s!.history_read), records_kept: Number(s!.records_kept), duplicates: Number(s!.duplicates),
     conflicting, conflict_example: s!.conflict_example === null ? null : String(s!.conflict_example), replaced: Number(s!.replaced),
     skipped, stored, warnings,
   };
