@@ -1,5 +1,6 @@
 // adtrace load: ingest span files into a DuckDB database file.
 import type { Command } from "commander";
+import { UsageError } from "../errors.js";
 import { globals, ingestNotes, print, spanSource } from "./shared.js";
 
 export function registerLoad(program: Command): void {
@@ -29,6 +30,8 @@ Per query id the latest record wins. Analyses then price the spans they join as 
 adtrace cost reconcile compares the bill with the estimates (README "Match the bill").`)
     .action(async (inputs: string[], flags: { billing?: boolean }, command: Command) => {
       const options = globals(command);
+      // --billing-file joins records to span files for one analysis; a database stores them with --billing.
+      if (options.billingFile?.length) throw new UsageError("--billing-file is for analyses of span files; to store billing records: adtrace load --billing FILE… (or pull --billing)");
       if (flags.billing) {
         const { loadBillingIntoDatabase } = await import("../ingest/billing.js");
         const { loadConfig } = await import("../model/config.js");

@@ -52,6 +52,8 @@ With --billing the table holds billing records (column names in any case, as COP
 them): it is read whole and stored as load --billing stores files (README "Match the bill").`)
     .action(async (url: string, flags: PullFlags, command: Command) => {
       const options = globals(command);
+      // --billing-file joins records to span files for one analysis; a database stores them with --billing.
+      if (options.billingFile?.length) throw new UsageError("--billing-file is for analyses of span files; to store billing records: adtrace load --billing FILE… (or pull --billing)");
       const timeoutSeconds = flags.timeout === undefined ? undefined : Number(flags.timeout);
       if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds))) {
         throw new UsageError(`--timeout expects a number of seconds > 0, got '${flags.timeout}'`);
