@@ -46,6 +46,8 @@ export function buildProgram(): Command {
     .option("--unweighted", "ignore sampling weights: every stored span and trace counts once")
     .option("--assume-weight <w>", "weight for spans marked sampled without a usable rate (default 1, reported)")
     .option("--sample-rate <pattern=rate>", "sampling rate for spans that carry none: name glob, service:GLOB or attr:KEY=GLOB (repeatable); an event counts with its root's weight", collect)
+    .option("--billing-file <file>", "warehouse billing records (Snowflake, BigQuery exports) to join to the span files of this run (repeatable; for --db, adtrace load --billing)", collect)
+    .option("--match-by-time", "also join billing records to spans by warehouse, statement fingerprint and overlapping times, when unambiguous (a weaker match)")
     .option("--raw-csv", "do not guard CSV cells that start with = + - @ against spreadsheet formulas")
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--no-color", "no colour, as NO_COLOR=1 or FORCE_COLOR=0 do (colour is on only on a terminal, or with FORCE_COLOR=1)")

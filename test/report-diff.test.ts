@@ -34,7 +34,7 @@ describe("report", () => {
     expect(report.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     // The bundle rounds to 12 significant digits.
     expect(Math.abs(report.headline.cost_per_event_usd / PER_EVENT - 1)).toBeLessThan(1e-11);
-    expect(report.cost_sources).toEqual({ explicit: 280, price_book: 89, unpriced: 0 });
+    expect(report.cost_sources).toEqual({ billed: 0, explicit: 280, price_book: 89, unpriced: 0 });
     expect(report.breakdown.cost_sources).toEqual(report.cost_sources);
     expect(report.headline.flagged_stages).toEqual(["aggregation", "tracking"]);
     // The CSVs have exactly the commands' columns.

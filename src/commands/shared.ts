@@ -31,6 +31,8 @@ export interface GlobalOptions {
   unweighted?: boolean;
   assumeWeight?: string;
   sampleRate?: string[];
+  billingFile?: string[];
+  matchByTime?: boolean;
 }
 
 export function globals(command: Command): GlobalOptions {
@@ -52,7 +54,9 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
     map: parseMapOptions(options.map),
     onProgress: options.quiet ? undefined : progressReporter(),
     config: options.config,
+    billingFiles: options.billingFile,
     model: {
+      billing: { matchByTime: options.matchByTime },
       unweighted: options.unweighted,
       assumeWeight: parseAssumeWeight(options.assumeWeight),
       sampleRates: (options.sampleRate ?? []).map(parseSampleRate),

@@ -19,6 +19,7 @@ export function inspectView(result: InspectResult): TableResult {
     { key: "duplicates", value: result.duplicates },
     { key: "conflicting duplicates", value: result.conflicts },
     { key: "skipped records", value: result.skipped },
+    { key: "priced by billing records", value: result.pricing.cost_sources.billed },
     { key: "priced by cost attributes", value: result.pricing.cost_sources.explicit },
     { key: "priced by the price book", value: result.pricing.cost_sources.price_book },
     { key: "unpriced spans", value: result.unpriced_spans },
