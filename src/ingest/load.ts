@@ -20,7 +20,8 @@ import { INPUT_FORMATS, jsonLinesFromHead, notText, sniff, type InputFormat } fr
 import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
 import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
-import { spoolJsonLines } from "./parallel.js";
+import { spoolJsonLines, type ChunkFormat } from "./parallel.js";
+import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../core/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
@@ -222,7 +223,7 @@ const HEAD_BYTES = 1 << 20;
 /** The largest record read by default: a JSON Lines line, an element of a large document. */
 export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-const SPAN_FORMATS = "OTLP JSON (also Tempo's), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
+const SPAN_FORMATS = "OTLP JSON (also Tempo's) or protobuf, Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
 
 async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: LoadSession): Promise<FileLoad | undefined> {
   const stats = session.stats;
@@ -258,7 +259,7 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
   try {
     const { head, gzip, isWhole } = input;
     const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head, isWhole);
-    const found = sniffed?.format === "parquet" ? undefined : notText(head);
+    const found = sniffed?.format === "parquet" || sniffed?.format === "otlp-proto" ? undefined : notText(head);
     // UTF-16 is no format's encoding, whatever --input-format says; binary data is named when nothing matched.
     if (!sniffed || found?.startsWith("UTF-16")) {
       if (file.fromDirectory) return undefined;
@@ -289,6 +290,15 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
         load.spansRead = await loadFlat({ path: file.path, name: file.name }, sniffed.format, gzip, head, session, options);
         load.sha256 = await hashFile(file.path);
       }
+    } else if (sniffed.format === "otlp-proto") {
+      // Binary OTLP goes through the same chunked workers as JSON Lines (formats/protobuf.ts).
+      const framing = ("framing" in sniffed ? sniffed.framing : undefined) ?? sniffOtlpProtobuf(head, isWhole) ?? "plain";
+      const sizeHint = isWhole ? head.length : size === undefined ? Infinity : gzip ? size * 8 : size;
+      load.spansRead = await loadJson(db, file.name, "otlp-proto", input.content(), gzip, true, sizeHint, maxRecordBytes, options, session, (n) => {
+        spans = n;
+        progress();
+      }, framing);
+      load.sha256 = hash.digest("hex");
     } else {
       let jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWhole);
       if (jsonLines === undefined) {
@@ -342,19 +352,20 @@ async function readFully<T>(name: string, gzip: boolean, read: () => Promise<T>)
 // ------------------------------------------------------------------ JSON span formats
 
 async function loadJson(
-  db: Db, name: string, format: JsonFormat, content: Readable, gzip: boolean, isJsonLines: boolean, sizeHint: number, maxRecordBytes: number,
-  options: LoadOptions, session: LoadSession, onSpans: (spans: number) => void,
+  db: Db, name: string, format: ChunkFormat, content: Readable, gzip: boolean, isJsonLines: boolean, sizeHint: number, maxRecordBytes: number,
+  options: LoadOptions, session: LoadSession, onSpans: (spans: number) => void, framing?: ProtobufFraming,
 ): Promise<number> {
   const { stats, spool } = session;
   let files: string[] = [];
   await readFully(name, gzip, async () => {
     if (isJsonLines) {
       const result = await spoolJsonLines(content, {
-        format, source: name, strict: options.strict, spool, stats, sizeHint, maxRecordBytes, onRows: onSpans,
+        format, framing, source: name, strict: options.strict, spool, stats, sizeHint, maxRecordBytes, onRows: onSpans,
       });
       files = result.files;
       return;
     }
+    if (format === "otlp-proto") throw new Error("otlp-proto is read in chunks");
     const writer = new SpoolWriter(spool.file());
     files = [writer.path];
     try {
