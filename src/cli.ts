@@ -15,6 +15,7 @@ import { registerGenerate } from "./commands/generate.js";
 import { registerTrace } from "./commands/trace.js";
 import { registerSampling } from "./commands/sampling.js";
 import { registerSlo } from "./commands/slo.js";
+import { registerCollect } from "./commands/collect.js";
 import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
 import { messageLine } from "./output/text.js";
 
@@ -85,6 +86,7 @@ write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM
   registerTrace(program);
   registerSampling(program);
   registerSlo(program);
+  registerCollect(program);
   registerGenerate(program);
   registerInit(program);
   return program;
