@@ -12,8 +12,10 @@
 //   7. `cost outliers` against `cost breakdown` over the same ~1M spans (issue 18: at most 3×).
 //   8. protobuf: OTLP protobuf ingest (the Collector file exporter's framing) against the same spans
 //      as OTLP JSON Lines, side by side (issue 22: at least as many spans/s).
+//   9. collect: `adtrace collect` taking 200,000 spans from 8 concurrent senders on loopback
+//      (scripts/collect-load.mjs): spans/s acknowledged (committed) and the receiver's peak RSS.
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,protobuf (a comma list: only those parts
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,protobuf,collect (a comma list: only those parts
 // run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -173,7 +175,7 @@ function outliersSection(spans, r) {
   ];
 }
 
-const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined, protobuf: undefined };
+const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined, protobuf: undefined, collect: undefined };
 const spansIn = Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans);
 
 // ------------------------------------------------------------------ 1. ingest
@@ -352,6 +354,21 @@ if (runs("protobuf")) {
   results.protobuf = { ...best, mib: { json: statSync(jsonl).size / 2 ** 20, proto: statSync(binpb).size / 2 ** 20 } };
 }
 
+// ------------------------------------------------------------------ 9. adtrace collect under load
+if (runs("collect")) {
+  const db = join(DIR, "collect.duckdb");
+  let best;
+  for (let run = 0; run < 2; run++) {
+    rmSync(db, { force: true });
+    rmSync(`${db}.wal`, { force: true });
+    log(`adtrace collect, 8 senders, 200,000 spans (run ${run + 1} of 2)…`);
+    const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, "scripts/collect-load.mjs"), db, "200000", "8"], { encoding: "utf8" }));
+    if (r.acknowledged !== r.totals.total_spans) throw new Error(`collect: ${r.acknowledged} acknowledged but ${r.totals.total_spans} stored`);
+    best = !best || r.wall < best.wall ? { ...r, peakRssMb: Math.max(r.peakRssMb, best?.peakRssMb ?? 0) } : { ...best, peakRssMb: Math.max(r.peakRssMb, best.peakRssMb) };
+  }
+  results.collect = best;
+}
+
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const versions = `Node ${process.version}, DuckDB ${JSON.parse(readFileSync(join(ROOT, "node_modules/@duckdb/node-api/package.json"), "utf8")).version}, adtrace ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`;
@@ -422,6 +439,17 @@ const sections = {
   "",
   ],
   outliers: () => outliersSection(spansIn, results.outliers),
+  collect: () => results.collect ? [
+    "## adtrace collect under load (200,000 spans, 8 senders)",
+    "",
+    ...(ONLY ? [`Measured with \`BENCH_ONLY=collect\` on ${today}: ${machine}; ${versions}.`, ""] : []),
+    "| senders | spans acknowledged | seconds | spans/s | commits | 503 retries | receiver peak RSS MB |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${results.collect.senders} | ${results.collect.acknowledged.toLocaleString("en-US")} | ${f(results.collect.wall)} | ${k(results.collect.spansPerSec)} | ${results.collect.totals.commits} | ${results.collect.retries} | ${f(results.collect.peakRssMb, 0)} |`,
+    "",
+    "scripts/collect-load.mjs: 8 senders each post OTLP protobuf requests of 1,000 spans over loopback, one at a time, and wait for the 200, which comes only once the request's spans are committed; requests that arrive during a commit go into the next. Best of two runs into a fresh database (highest RSS). Every acknowledged span was in the database afterwards.",
+    "",
+  ] : [],
   protobuf: () => results.protobuf ? [
     `## OTLP protobuf ingest against OTLP JSON Lines (${spansIn.toLocaleString("en-US")} spans)`,
     "",
@@ -440,10 +468,10 @@ const sections = {
     "",
   ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", protobuf: "## OTLP protobuf ingest" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.protobuf()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.protobuf(), ...sections.collect()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

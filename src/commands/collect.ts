@@ -56,7 +56,7 @@ export function registerCollect(program: Command): void {
     .description("receive spans over OTLP/HTTP (POST /v1/traces, protobuf or JSON, gzip) and store them in a database file until Ctrl-C")
     .option("--listen <host:port>", "address to listen on; anything but loopback needs --token or --insecure-no-auth", "127.0.0.1:4318")
     .option("--max-body <size>", "largest request body, before and after gzip (413 past it)", "16MiB")
-    .option("--flush-every <duration>", "commit what has arrived this often (2s, 500ms, 1m)", "2s")
+    .option("--flush-every <duration>", "commit what has arrived at least this often (2s, 500ms, 1m); sooner when --flush-spans wait or arrivals pause for 25 ms", "2s")
     .option("--flush-spans <n>", "commit at once when this many spans wait", "50000")
     .option("--max-queue-spans <n>", "answer 503 with Retry-After while more spans than this wait for a commit (default: 2 × --flush-spans)")
     .option("--token <token>", "require 'Authorization: Bearer TOKEN' (also from ADTRACE_COLLECT_TOKEN)")

@@ -3,7 +3,9 @@
 // takes binary protobuf or JSON, gzipped or not. The contract is simple: a 200 is sent only once
 // the request's spans are committed, so an acknowledged span is stored even if the process is
 // killed right after. Requests are batched: spans wait for the next commit (every flushEveryMs,
-// or at once when flushSpans are waiting), one transaction for all requests in the batch. While
+// at once when flushSpans are waiting, or once no request has arrived for IDLE_MS: then every
+// sender is waiting for its answer), one transaction for all requests in the batch; requests that
+// arrive during a commit go into the next one, which starts when it ends. While
 // more spans than maxQueueSpans wait, or too many bodies are being read, new requests get 503
 // with Retry-After (the SDKs retry), so memory stays bounded whatever the send rate.
 import { createHash, timingSafeEqual, type Hash } from "node:crypto";
@@ -71,6 +73,8 @@ export interface CollectTotals {
 /** Concurrent request bodies read at once; past this, 503. */
 const MAX_BODIES_IN_FLIGHT = 16;
 const RETRY_AFTER_SECONDS = 1;
+/** A pause in arrivals this long starts a commit of what is waiting. */
+const IDLE_MS = 25;
 
 // google.rpc.Code values used in Status replies.
 const CODE = { invalidArgument: 3, notFound: 5, resourceExhausted: 8, unimplemented: 12, internal: 13, unavailable: 14, unauthenticated: 16 } as const;
@@ -141,9 +145,18 @@ export async function runCollector(db: Db, options: CollectOptions): Promise<Col
     totals.duplicates += load.duplicates;
   };
 
-  /** Start a commit of what is waiting, unless one is running (it starts the next when done). */
+  // A commit asked for while one runs: started as soon as it ends.
+  let wanted = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  /** Start a commit of what is waiting, unless one is running (then the next starts when it ends). */
   const kick = () => {
-    if (flushing || pending.waiters.length === 0) return;
+    if (pending.waiters.length === 0) return;
+    if (flushing) {
+      wanted = true;
+      return;
+    }
+    wanted = false;
     const batch = pending;
     pending = newBatch();
     flushingSpans = batch.spans.length;
@@ -156,7 +169,7 @@ export async function runCollector(db: Db, options: CollectOptions): Promise<Col
     ).finally(() => {
       flushing = undefined;
       flushingSpans = 0;
-      if (stopping || pending.spans.length >= options.flushSpans) kick();
+      if (wanted || stopping || pending.spans.length >= options.flushSpans) kick();
       if (!flushing) idle?.();
     });
   };
@@ -169,7 +182,9 @@ export async function runCollector(db: Db, options: CollectOptions): Promise<Col
       pending.bytes += body.length;
       pending.rejected += rejected;
       pending.hash.update(body);
+      clearTimeout(idleTimer);
       if (pending.spans.length >= options.flushSpans) kick();
+      else idleTimer = setTimeout(kick, IDLE_MS);
     });
   };
 
@@ -272,6 +287,7 @@ export async function runCollector(db: Db, options: CollectOptions): Promise<Col
     idle = undefined;
   }
   clearInterval(timer);
+  clearTimeout(idleTimer);
   if (progress) clearInterval(progress);
   server.closeAllConnections();
   if (failure) throw failure;
