@@ -1,15 +1,16 @@
 // A stand-in for an instrumented service: the OpenTelemetry JS SDK with its OTLP/HTTP exporter,
 // configured only by the standard environment (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
-// OTEL_EXPORTER_OTLP_PROTOCOL is not read by this exporter: it sends JSON; use
-// @opentelemetry/exporter-trace-otlp-proto for protobuf). Sends EVENTS ad requests of 4 spans.
+// OTEL_RESOURCE_ATTRIBUTES). This exporter sends JSON; @opentelemetry/exporter-trace-otlp-proto
+// sends protobuf. Sends EVENTS ad requests of 4 spans.
 //   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_SERVICE_NAME=adserver node examples/collect/send-spans.mjs [EVENTS]
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { detectResources, envDetector } from "@opentelemetry/resources";
 
 const events = Number(process.argv[2] ?? 50);
-const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+const provider = new NodeTracerProvider({ resource: detectResources({ detectors: [envDetector] }), spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
 const tracer = provider.getTracer("send-spans");
 for (let i = 0; i < events; i++) {
   const root = tracer.startSpan("adserver.request.handle", { kind: SpanKind.SERVER, attributes: { "ad.exchange": i % 2 ? "openx" : "magnite" } });

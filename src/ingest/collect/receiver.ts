@@ -260,13 +260,17 @@ export async function runCollector(db: Db, options: CollectOptions): Promise<Col
   options.onListening?.(`${options.tls ? "https" : "http"}://${host}:${address.port}/v1/traces`);
 
   const timer = setInterval(kick, options.flushEveryMs);
-  let lastCommitted = 0;
+  let lastReceived = 0;
+  let lastRequests = 0;
   let lastTime = Date.now();
   const progress = options.onProgress
     ? setInterval(() => {
       const now = Date.now();
-      options.onProgress!({ spansPerSecond: ((totals.spansReceived - lastCommitted) * 1000) / Math.max(1, now - lastTime), totals });
-      lastCommitted = totals.spansReceived;
+      // Nothing new since the last report: say nothing (an idle receiver stays quiet).
+      if (totals.requests + totals.refused + totals.throttled === lastRequests) return;
+      options.onProgress!({ spansPerSecond: ((totals.spansReceived - lastReceived) * 1000) / Math.max(1, now - lastTime), totals });
+      lastReceived = totals.spansReceived;
+      lastRequests = totals.requests + totals.refused + totals.throttled;
       lastTime = now;
     }, options.progressEveryMs ?? 10_000)
     : undefined;
