@@ -9,8 +9,10 @@ export function registerLoad(program: Command): void {
     .argument("<inputs...>", "files, directories (recursive), globs, or - for stdin")
     .addHelpText("after", `
 Formats are detected from the content (gzip too): OTLP JSON or JSON Lines (also Jaeger's
-/api/v3 and Grafana Tempo's trace JSON, read as otlp), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV,
-NDJSON. Standard input and named pipes are read once, as they arrive. A file that holds no span
+/api/v3 and Grafana Tempo's trace JSON, read as otlp), OTLP protobuf (one message, or the
+Collector file exporter's length-prefixed ones), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV,
+NDJSON. Grafana Tempo vParquet4 blocks (data.parquet beside meta.json) and the Collector's
+ClickHouse otel_traces columns (Parquet or CSV) are recognised with no --map. Standard input and named pipes are read once, as they arrive. A file that holds no span
 is an error. Re-loading a file adds nothing.
 
 Examples:
@@ -18,7 +20,8 @@ Examples:
   $ adtrace load exports/ --db pipeline.duckdb
   $ adtrace load 'exports/**/*.json.gz' --db pipeline.duckdb
   $ otelcol-export | adtrace load - --db pipeline.duckdb
-  $ adtrace load spans.csv --map start_ms=ts --map name=span`)
+  $ adtrace load spans.csv --map start_ms=ts --map name=span
+  $ adtrace load collector-output.binpb tempo/single-tenant/ --db pipeline.duckdb`)
     .action(async (inputs: string[], _opts: unknown, command: Command) => {
       const options = globals(command);
       const { loadIntoDatabase } = await import("../core/load-db.js");

@@ -22,6 +22,7 @@ import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, st
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines, type ChunkFormat } from "./parallel.js";
 import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
+import { tempoBlock, tempoRelation } from "./formats/tempo.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../core/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
@@ -277,7 +278,15 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
     };
     const skippedBefore = stats.skipped;
     const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
+    const tempo = sniffed.format === "parquet" && !file.isStream ? tempoBlock(file.path) : undefined;
+    if (tempo) {
+      // A Tempo block's data.parquet: its nested spans unnested by DuckDB (formats/tempo.ts).
+      input.close();
+      const { relation, params } = tempoRelation(tempo);
+      load.format = `tempo-${tempo.format}`;
+      load.spansRead = (await session.stageFlat(relation, { path: file.path, ...params }, file.name, "parquet")).rows;
+      load.sha256 = await hashFile(file.path);
+    } else if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
       if (file.isStream) {
         // DuckDB reads a file by its path: a stream's content is copied, unpacked, into the spool
         // as it is read (its one pass), and read from there.
