@@ -230,12 +230,15 @@ export async function runCollector(db: Db, options: CollectOptions): Promise<Col
       if (error instanceof Refusal) {
         if (error.status === 503) totals.throttled++;
         else totals.refused++;
-        // The body of a refused request is not read: the connection closes after the reply.
-        reply(res, error.status, encoding, statusBody(encoding, error.code, error.message), { ...error.headers, Connection: "close" });
+        // A body over the limit is not read on: the connection closes after the reply. Any other
+        // refused request's body is read and dropped, so the connection stays usable.
+        const tooBig = error.status === 413;
+        reply(res, error.status, encoding, statusBody(encoding, error.code, error.message), tooBig ? { ...error.headers, Connection: "close" } : error.headers);
+        if (!tooBig) req.resume();
         return;
       }
-      // The commit failed: nothing of this request is stored; the client may retry.
-      process.stderr.write(`adtrace: collect: commit failed: ${(error as Error).message.split("\n")[0]}\n`);
+      // Storing failed (the commit): nothing of this request is stored; the client may retry.
+      process.stderr.write(`adtrace: collect: could not store a request's spans: ${(error as Error).message.split("\n")[0]}\n`);
       reply(res, 503, encoding, statusBody(encoding, CODE.unavailable, "could not store the spans; retry later"), { "Retry-After": String(RETRY_AFTER_SECONDS) });
     }
   };
