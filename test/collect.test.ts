@@ -6,7 +6,8 @@
 //   request's encoding (decoded by the OpenTelemetry JS project's own response decoder), 503 with
 //   Retry-After while the queue is full, SIGTERM commits what was accepted and exits 0, an
 //   acknowledged span survives SIGKILL, a non-loopback address needs a token.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { adtrace } from "./helpers/cli.js";
+import { adtrace, ROOT } from "./helpers/cli.js";
 import { post, startCollector } from "./helpers/collector.js";
 import { makeSpans } from "./helpers/sdk-spans.js";
 import { Db } from "../src/core/db.js";
@@ -180,6 +181,27 @@ describe("adtrace collect: the OTLP/HTTP protocol", () => {
     const open = adtrace(["collect", "--listen", "0.0.0.0:0", "--db", join(dir, "open.duckdb")]);
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/not a loopback address: give --token/);
+  });
+});
+
+describe("adtrace collect over HTTPS", () => {
+  it("serves --tls-cert/--tls-key: a client trusting the certificate stores its spans", async () => {
+    const db = join(dir, "tls.duckdb");
+    const tls = join(ROOT, "fixtures/tls");
+    const collector = await startCollector(["--db", db, "--flush-every", "50ms", "--tls-cert", join(tls, "cert.pem"), "--tls-key", join(tls, "key.pem")]);
+    expect(collector.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\/traces$/);
+    const body = jsonRequest(5, [1, 2]);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(collector.url, { method: "POST", ca: readFileSync(join(tls, "cert.pem")), headers: { ...JSON_TYPE, "Content-Length": Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
+    expect((await collector.stop()).code).toBe(0);
+    expect(inspect(db).spans).toBe(2);
   });
 });
 
