@@ -1,7 +1,8 @@
 // The Collector's ClickHouse table, otel_traces, as files (issue 22): Parquet with its column
 // types (DateTime64(9) → TIMESTAMP_NS, Duration UInt64 ns, Map columns, the nested Events.* and
 // Links.* arrays), written by DuckDB COPY from a SELECT, and CSV as `FORMAT CSVWithNames` writes
-// it (maps as {'key':'value'} with backslash escapes, timestamps as text). Both load with no
+// it (maps as {'key':'value'} with backslash escapes, timestamps as text), and Parquet with the
+// strings as bytes (BLOB), as ClickHouse writes them unless told otherwise. All load with no
 // --map and no unit warning into the rows worked out by hand below.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ const EXPECTED = [
   {
     trace_id: TRACE, span_id: "eee19b7ec3c1b174", parent_span_id: null, name: "adserver.request.handle", service: "adserver",
     kind: "SERVER", status: "UNSET", start_ns: String(START_NS), duration_ns: "49200000", trace_state: null,
-    attributes: { "ad.exchange": "openx", "cost.usd": "0.00001", note: `it's "fine"`, "otel.scope.name": "adtrace" },
+    attributes: { "ad.exchange": "openx", "cost.usd": "0.00001", note: `it's "fine" ü`, "otel.scope.name": "adtrace" },
     resource_attributes: { "service.name": "adserver", "host.name": "h1" },
   },
   {
@@ -36,7 +37,7 @@ beforeAll(async () => {
     await db.exec(`COPY (
       SELECT * FROM (VALUES
         (TIMESTAMP_NS '2024-05-01 12:00:01.500000001', '${TRACE}', 'eee19b7ec3c1b174', '', '', 'adserver.request.handle', 'Server', 'adserver',
-         MAP {'service.name': 'adserver', 'host.name': 'h1'}, 'adtrace', '', MAP {'ad.exchange': 'openx', 'cost.usd': '0.00001', 'note': 'it''s "fine"'},
+         MAP {'service.name': 'adserver', 'host.name': 'h1'}, 'adtrace', '', MAP {'ad.exchange': 'openx', 'cost.usd': '0.00001', 'note': 'it''s "fine" ü'},
          CAST(49200000 AS UBIGINT), 'Unset', '',
          [TIMESTAMP_NS '2024-05-01 12:00:01.5'], ['bid.received'], [MAP {'bid.price': '1.5'}],
          ['${TRACE}'], ['eee19b7ec3c1b173'], [''], [MAP {'link.why': 'batch'}]),
@@ -48,13 +49,19 @@ beforeAll(async () => {
              "ResourceAttributes", "ScopeName", "ScopeVersion", "SpanAttributes", "Duration", "StatusCode", "StatusMessage",
              "Events.Timestamp", "Events.Name", "Events.Attributes", "Links.TraceId", "Links.SpanId", "Links.TraceState", "Links.Attributes")
     ) TO '${join(dir, "otel_traces.parquet")}' (FORMAT parquet)`);
+    // As ClickHouse writes it without output_format_parquet_string_as_string: strings as bytes.
+    const bytes = (c: string) => `encode("${c}") AS "${c}"`;
+    const mapBytes = (c: string) => `map_from_entries(list_transform(map_entries("${c}"), e -> {'key': encode(e.key), 'value': encode(e.value)})) AS "${c}"`;
+    await db.exec(`COPY (SELECT * REPLACE (${["TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "SpanKind", "ServiceName", "ScopeName", "ScopeVersion", "StatusCode", "StatusMessage"].map(bytes).join(", ")},
+        ${mapBytes("SpanAttributes")}, ${mapBytes("ResourceAttributes")})
+      FROM read_parquet('${join(dir, "otel_traces.parquet")}')) TO '${join(dir, "otel_traces_bytes.parquet")}' (FORMAT parquet)`);
   } finally {
     db.close();
   }
   // As ClickHouse's CSVWithNames writes the same rows (maps and arrays in its quoted text form).
   writeFileSync(join(dir, "otel_traces.csv"), [
     `"Timestamp","TraceId","SpanId","ParentSpanId","TraceState","SpanName","SpanKind","ServiceName","ResourceAttributes","ScopeName","ScopeVersion","SpanAttributes","Duration","StatusCode","StatusMessage","Events.Timestamp","Events.Name","Events.Attributes","Links.TraceId","Links.SpanId","Links.TraceState","Links.Attributes"`,
-    `"2024-05-01 12:00:01.500000001","${TRACE}","eee19b7ec3c1b174","","","adserver.request.handle","Server","adserver","{'service.name':'adserver','host.name':'h1'}","adtrace","","{'ad.exchange':'openx','cost.usd':'0.00001','note':'it\\'s ""fine""'}",49200000,"Unset","","['2024-05-01 12:00:01.500000000']","['bid.received']","[{'bid.price':'1.5'}]","['${TRACE}']","['eee19b7ec3c1b173']","['']","[{'link.why':'batch'}]"`,
+    `"2024-05-01 12:00:01.500000001","${TRACE}","eee19b7ec3c1b174","","","adserver.request.handle","Server","adserver","{'service.name':'adserver','host.name':'h1'}","adtrace","","{'ad.exchange':'openx','cost.usd':'0.00001','note':'it\\'s ""fine"" ü'}",49200000,"Unset","","['2024-05-01 12:00:01.500000000']","['bid.received']","[{'bid.price':'1.5'}]","['${TRACE}']","['eee19b7ec3c1b173']","['']","[{'link.why':'batch'}]"`,
     `"2024-05-01 12:00:01.501000001","${TRACE}","eee19b7ec3c1b173","eee19b7ec3c1b174","ot=th:8","aggregator.warehouse.query","SPAN_KIND_CLIENT","aggregator","{'service.name':'aggregator'}","adtrace","1.2","{'db.system':'snowflake'}",7,"Error","timeout","[]","[]","[]","[]","[]","[]","[]"`,
     "",
   ].join("\n"));
@@ -78,7 +85,7 @@ async function loaded(file: string) {
 }
 
 describe("otel_traces files (the Collector's ClickHouse schema)", () => {
-  for (const file of ["otel_traces.parquet", "otel_traces.csv"]) {
+  for (const file of ["otel_traces.parquet", "otel_traces_bytes.parquet", "otel_traces.csv"]) {
     it(`${file} maps with no --map: ids, parents, kinds, statuses, ns times, attributes, no events or links`, async () => {
       expect(await loaded(file)).toEqual(EXPECTED);
     });

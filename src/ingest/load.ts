@@ -23,6 +23,7 @@ import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines, type ChunkFormat } from "./parallel.js";
 import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
 import { tempoBlock, tempoRelation } from "./formats/tempo.js";
+import { otelTracesTextRelation } from "./formats/clickhouse-otel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../core/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
@@ -511,8 +512,15 @@ async function stageFlatRelation(
   plan?: ResolvedMapping,
 ): Promise<StagedFlat> {
   try {
-    const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params);
-    const columns: ColumnInfo[] = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const describe = async () => (await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params))
+      .map((r): ColumnInfo => ({ name: String(r.column_name), type: String(r.column_type) }));
+    let columns = await describe();
+    // otel_traces written by ClickHouse with its strings as bytes: read them as text.
+    const asText = otelTracesTextRelation(relation, columns);
+    if (asText) {
+      relation = asText;
+      columns = await describe();
+    }
     const planned = plan?.mapping ?? planMapping(columns, options.map, source);
     // One pass for the row count and the magnitudes the time units are decided from.
     const probe = plan ? undefined : unitProbeSelect(columns, planned);

@@ -45,3 +45,24 @@ export function clickhouseMapJson(x: string): string {
   // " → \"; \' → U+0001 (kept aside); ' → "; U+0001 → '. \\ \n \t \r \b \f are JSON escapes as they are.
   return `replace(replace(replace(replace(${x}, '"', '\\"'), '\\''', chr(1)), '''', '"'), chr(1), '''')`;
 }
+
+/**
+ * ClickHouse writes String columns to Parquet as raw bytes unless output_format_parquet_string_as_string
+ * is set: DuckDB then reads BLOB (and MAP(BLOB, BLOB)), whose text cast escapes every non-ASCII
+ * byte. For an otel_traces table, a relation over `relation` with those columns decoded as UTF-8
+ * text (NULL where a value is not UTF-8); undefined when no column needs it. Only column names
+ * DuckDB reported are written, quoted.
+ */
+export function otelTracesTextRelation(relation: string, columns: readonly { name: string; type: string }[]): string | undefined {
+  if (!otelTracesPlan(columns.map((c) => c.name))) return undefined;
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const replaced = columns.flatMap((c) => {
+    const q = quote(c.name);
+    if (c.type === "BLOB") return [`TRY(decode(${q})) AS ${q}`];
+    if (/^MAP\(BLOB, BLOB\)$/.test(c.type)) {
+      return [`map_from_entries(list_transform(map_entries(${q}), e -> {'key': TRY(decode(e.key)), 'value': TRY(decode(e.value))})) AS ${q}`];
+    }
+    return [];
+  });
+  return replaced.length ? `(SELECT * REPLACE (${replaced.join(", ")}) FROM ${relation})` : undefined;
+}
