@@ -115,6 +115,36 @@ describe("OTLP protobuf files", () => {
   });
 });
 
+describe("broken OTLP protobuf", () => {
+  /** Two requests' bytes back to back (two resource_spans entries), the second entry's first tag made invalid. */
+  function corrupt(): Buffer {
+    const one = Buffer.from(ProtobufTraceSerializer.serializeRequest(finished.slice(0, 5))!);
+    const two = Buffer.from(ProtobufTraceSerializer.serializeRequest(finished.slice(5, 10))!);
+    let at = 1; // past the tag of two's only field; then its length varint
+    while (two[at]! & 0x80) at++;
+    two[at + 1] = 0xff; // wire type 7: no such thing
+    return Buffer.concat([one, two]);
+  }
+
+  it("is named as such (exit 2), and --input-format otlp-proto loads the good entries and counts the bad", async () => {
+    writeFileSync(join(dir, "broken.binpb"), corrupt());
+    const refused = await adtraceIn(["load", join(dir, "broken.binpb"), "--db", join(dir, "broken.duckdb")]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/broken\.binpb: starts like OTLP protobuf but is not well formed/);
+    const read = await adtraceIn(["load", join(dir, "broken.binpb"), "--db", join(dir, "broken.duckdb"), "--input-format", "otlp-proto", "--format", "json"]);
+    expect(read.code, read.stderr).toBe(0);
+    expect(JSON.parse(read.stdout).files[0]).toMatchObject({ spans_read: 5, skipped: 1 });
+    expect(read.stderr).toMatch(/broken\.binpb:record 2: not an OTLP ResourceSpans message/);
+  });
+
+  it("zstd-compressed Collector output is named, not called binary data", async () => {
+    writeFileSync(join(dir, "zstd-output"), Buffer.from([0, 0, 0, 9, 0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4, 5]));
+    const r = await adtraceIn(["load", join(dir, "zstd-output"), "--db", join(dir, "zstd.duckdb")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/zstd frames .* compression: zstd/);
+  });
+});
+
 describe("sniffing OTLP protobuf", () => {
   it("takes real messages, framed and not, and nothing that is text or random bytes", () => {
     const bytes = ProtobufTraceSerializer.serializeRequest(finished.slice(0, 3))!;

@@ -21,7 +21,7 @@ import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
 import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines, type ChunkFormat } from "./parallel.js";
-import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
+import { protobufHint, sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
 import { tempoBlock, tempoRelation } from "./formats/tempo.js";
 import { otelTracesTextRelation } from "./formats/clickhouse-otel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
@@ -266,6 +266,8 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
     if (!sniffed || found?.startsWith("UTF-16")) {
       if (file.fromDirectory) return undefined;
       if (head.length === 0) throw new InputError(file.name, `empty file (expected spans in ${SPAN_FORMATS})`);
+      const hint = found === "binary data" ? protobufHint(head) : undefined;
+      if (hint) throw new InputError(file.name, hint);
       if (found) throw new InputError(file.name, found);
       const text = stripBomText(head.toString("utf8"));
       if (isWhole && text.trim() === "") throw new InputError(file.name, `empty file: only white space (expected spans in ${SPAN_FORMATS})`);

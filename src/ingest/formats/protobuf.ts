@@ -467,3 +467,19 @@ function anyValue(value: Decoded | null | undefined, depth: number, ctx: RecordC
   }
   return null;
 }
+
+/**
+ * What to say about an input that did not sniff as OTLP protobuf but starts like it: a first
+ * resource_spans field (or a 4-byte length prefix and one) whose length fits, or the Collector
+ * file exporter's zstd-compressed messages. Undefined when it does not look like protobuf at all.
+ */
+export function protobufHint(head: Uint8Array): string | undefined {
+  if (head.length >= 8 && head[0] === 0 && head[4] === 0x28 && head[5] === 0xb5 && head[6] === 0x2f && head[7] === 0xfd) {
+    return "length-prefixed zstd frames (the Collector file exporter with compression: zstd), which adtrace does not read: export with compression off, or gzip the whole file";
+  }
+  const at = head[0] === 0 ? 4 : 0;
+  if (head[at] !== 0x0a) return undefined;
+  const len = varintAt(head, at + 1, head.length);
+  if (!len || len[0] === 0 || (head[len[1]] !== 0x0a && head[len[1]] !== 0x12)) return undefined;
+  return "starts like OTLP protobuf but is not well formed (corrupt or truncated?): --input-format otlp-proto reads what can be read and names what cannot";
+}
