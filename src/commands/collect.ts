@@ -101,7 +101,7 @@ Examples:
         // The address is printed even with --quiet: a run on port 0 is no use without it.
         onListening: (url) => process.stderr.write(`adtrace: collect: listening on ${url} (Ctrl-C to stop)\n`),
         onProgress: options.quiet ? undefined : ({ spansPerSecond, totals }) => note(options,
-          `collect: ${formatCount(Math.round(spansPerSecond))} spans/s; ${formatCount(totals.spansReceived)} received, ${formatCount(totals.spansCommitted)} committed, ${formatCount(totals.rejected)} rejected, ${formatCount(totals.requests)} requests`),
+          `collect: ${formatCount(Math.round(spansPerSecond))} spans/s; ${formatCount(totals.spansReceived)} received, ${formatCount(totals.spansCommitted)} committed, ${formatCount(totals.rejected)} rejected, ${formatCount(totals.requests)} request${totals.requests === 1 ? "" : "s"}`),
       });
       ingestNotes(options, { warnings: result.totals.warnings, skippedExamples: result.totals.skippedExamples });
       print(collectSummary(result), options);

@@ -3,6 +3,8 @@ import type { CollectDbResult } from "../core/collect-db.js";
 import type { TableResult } from "./result.js";
 import { formatCount } from "./units.js";
 
+const plural = (n: number, noun: string) => `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
+
 export function collectSummary(result: CollectDbResult): TableResult {
   const t = result.totals;
   const notes: string[] = [];
@@ -10,7 +12,7 @@ export function collectSummary(result: CollectDbResult): TableResult {
   if (t.rejected) notes.push(`${formatCount(t.rejected)} spans rejected (partial_success; the first named in the "skipped:" lines).`);
   if (t.throttled) notes.push(`${formatCount(t.throttled)} requests answered 503 (queue full or shutting down); senders retry them.`);
   return {
-    heading: [`Stopped by ${result.signal || "request"}: committed ${formatCount(t.spansCommitted)} spans in ${formatCount(t.commits)} commits into ${result.db} (now ${formatCount(result.totalSpans)}).`],
+    heading: [`Stopped by ${result.signal || "request"}: committed ${plural(t.spansCommitted, "span")} in ${plural(t.commits, "commit")} into ${result.db} (now ${formatCount(result.totalSpans)}).`],
     columns: [
       { key: "requests", kind: "int" },
       { key: "spans_received", title: "received", kind: "int" },
