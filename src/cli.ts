@@ -16,6 +16,7 @@ import { registerTrace } from "./commands/trace.js";
 import { registerSampling } from "./commands/sampling.js";
 import { registerSlo } from "./commands/slo.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerCollect } from "./commands/collect.js";
 import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
 import { messageLine } from "./output/text.js";
 
@@ -39,7 +40,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas and polars; not to a terminal), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
-    .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
+    .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "otlp-proto", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
     .option("--map <canonical=column>", "map a flat-table column onto a canonical one (repeatable), e.g. --map start_ms=ts", collect)
     .option("--strict", "treat records that are not spans as errors instead of skipping them")
     .option("--max-record-size <size>", "largest single record read (a JSON Lines line, an element of a large document), e.g. 64MiB (default 256MiB)")
@@ -89,6 +90,7 @@ write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM
   registerSampling(program);
   registerSlo(program);
   registerAudit(program);
+  registerCollect(program);
   registerGenerate(program);
   registerInit(program);
   return program;

@@ -5,7 +5,7 @@
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
-import { hasCommitBegun, resetInterruptState, runInterruptCleanups } from "./core/interrupt.js";
+import { hasCommitBegun, resetInterruptState, runInterruptCleanups, stopSignalHandler } from "./core/interrupt.js";
 import { messageLine } from "./output/text.js";
 
 /**
@@ -40,6 +40,8 @@ export async function main(argv: string[]): Promise<void> {
   // load's commit has begun, which then finishes and is reported (src/core/interrupt.ts).
   for (const [signal, word, code] of [["SIGINT", "interrupted", ExitCode.interrupted], ["SIGTERM", "terminated", ExitCode.terminated]] as const) {
     process.on(signal, () => {
+      const stop = stopSignalHandler();
+      if (stop) return stop(signal);
       if (hasCommitBegun()) {
         process.stderr.write(`adtrace: ${word} after the data was committed: finishing (the summary is what was stored)\n`);
         return;

@@ -12,9 +12,12 @@ export function registerLoad(program: Command): void {
     .option("--billing", "the inputs are warehouse billing exports (Snowflake QUERY_ATTRIBUTION_HISTORY, BigQuery INFORMATION_SCHEMA.JOBS), stored in billed_queries")
     .addHelpText("after", `
 Formats are detected from the content (gzip too): OTLP JSON or JSON Lines (also Jaeger's
-/api/v3 and Grafana Tempo's trace JSON, read as otlp), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV,
-NDJSON. Standard input and named pipes are read once, as they arrive. A file that holds no span
-is an error. Re-loading a file adds nothing.
+/api/v3 and Grafana Tempo's trace JSON, read as otlp), OTLP protobuf (one message, or the
+Collector file exporter's length-prefixed ones), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV,
+NDJSON. Grafana Tempo vParquet4 blocks (data.parquet beside meta.json) and the Collector's
+ClickHouse otel_traces columns (Parquet or CSV) are recognised with no --map. Standard input and
+named pipes are read once, as they arrive. A file that holds no span is an error. Re-loading a
+file adds nothing.
 
 Examples:
   $ adtrace load fixtures/auction/otlp.jsonl
@@ -25,6 +28,7 @@ Examples:
   $ ADTRACE_REDACT_KEY=… adtrace load exports/ --redact --db analytics.duckdb
   $ ADTRACE_REDACT_KEY=… adtrace load spans.jsonl --redact user.id,client.address
   $ adtrace load --billing snowflake_attribution.csv bigquery_jobs.parquet --db pipeline.duckdb
+  $ adtrace load collector-output.binpb tempo/single-tenant/ --db pipeline.duckdb
 
 --redact: each detected value becomes its kind and a keyed hash (HMAC-SHA-256 under
 ADTRACE_REDACT_KEY, 16 hex digits: email:3f9a…); the same value under the same key gives the same

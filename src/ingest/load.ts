@@ -20,7 +20,10 @@ import { INPUT_FORMATS, jsonLinesFromHead, notText, sniff, type InputFormat } fr
 import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
 import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
-import { spoolJsonLines } from "./parallel.js";
+import { spoolJsonLines, type ChunkFormat } from "./parallel.js";
+import { protobufHint, sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
+import { tempoBlock, tempoRelation } from "./formats/tempo.js";
+import { otelTracesTextRelation } from "./formats/clickhouse-otel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../core/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
@@ -229,7 +232,7 @@ const HEAD_BYTES = 1 << 20;
 /** The largest record read by default: a JSON Lines line, an element of a large document. */
 export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-const SPAN_FORMATS = "OTLP JSON (also Tempo's), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
+const SPAN_FORMATS = "OTLP JSON (also Tempo's) or protobuf, Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
 
 async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: LoadSession): Promise<FileLoad | undefined> {
   const stats = session.stats;
@@ -265,11 +268,13 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
   try {
     const { head, gzip, isWhole } = input;
     const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head, isWhole);
-    const found = sniffed?.format === "parquet" ? undefined : notText(head);
+    const found = sniffed?.format === "parquet" || sniffed?.format === "otlp-proto" ? undefined : notText(head);
     // UTF-16 is no format's encoding, whatever --input-format says; binary data is named when nothing matched.
     if (!sniffed || found?.startsWith("UTF-16")) {
       if (file.fromDirectory) return undefined;
       if (head.length === 0) throw new InputError(file.name, `empty file (expected spans in ${SPAN_FORMATS})`);
+      const hint = found === "binary data" ? protobufHint(head) : undefined;
+      if (hint) throw new InputError(file.name, hint);
       if (found) throw new InputError(file.name, found);
       const text = stripBomText(head.toString("utf8"));
       if (isWhole && text.trim() === "") throw new InputError(file.name, `empty file: only white space (expected spans in ${SPAN_FORMATS})`);
@@ -283,7 +288,15 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
     };
     const skippedBefore = stats.skipped;
     const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
+    const tempo = sniffed.format === "parquet" && !file.isStream ? tempoBlock(file.path) : undefined;
+    if (tempo) {
+      // A Tempo block's data.parquet: its nested spans unnested by DuckDB (formats/tempo.ts).
+      input.close();
+      const { relation, params } = tempoRelation(tempo);
+      load.format = `tempo-${tempo.format}`;
+      load.spansRead = (await session.stageFlat(relation, { path: file.path, ...params }, file.name, "parquet")).rows;
+      load.sha256 = await hashFile(file.path);
+    } else if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
       if (file.isStream) {
         // DuckDB reads a file by its path: a stream's content is copied, unpacked, into the spool
         // as it is read (its one pass), and read from there.
@@ -296,6 +309,15 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
         load.spansRead = await loadFlat({ path: file.path, name: file.name }, sniffed.format, gzip, head, session, options);
         load.sha256 = await hashFile(file.path);
       }
+    } else if (sniffed.format === "otlp-proto") {
+      // Binary OTLP goes through the same chunked workers as JSON Lines (formats/protobuf.ts).
+      const framing = ("framing" in sniffed ? sniffed.framing : undefined) ?? sniffOtlpProtobuf(head, isWhole) ?? "plain";
+      const sizeHint = isWhole ? head.length : size === undefined ? Infinity : gzip ? size * 8 : size;
+      load.spansRead = await loadJson(db, file.name, "otlp-proto", input.content(), gzip, true, sizeHint, maxRecordBytes, options, session, (n) => {
+        spans = n;
+        progress();
+      }, framing);
+      load.sha256 = hash.digest("hex");
     } else {
       let jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWhole);
       if (jsonLines === undefined) {
@@ -349,19 +371,20 @@ async function readFully<T>(name: string, gzip: boolean, read: () => Promise<T>)
 // ------------------------------------------------------------------ JSON span formats
 
 async function loadJson(
-  db: Db, name: string, format: JsonFormat, content: Readable, gzip: boolean, isJsonLines: boolean, sizeHint: number, maxRecordBytes: number,
-  options: LoadOptions, session: LoadSession, onSpans: (spans: number) => void,
+  db: Db, name: string, format: ChunkFormat, content: Readable, gzip: boolean, isJsonLines: boolean, sizeHint: number, maxRecordBytes: number,
+  options: LoadOptions, session: LoadSession, onSpans: (spans: number) => void, framing?: ProtobufFraming,
 ): Promise<number> {
   const { stats, spool } = session;
   let files: string[] = [];
   await readFully(name, gzip, async () => {
     if (isJsonLines) {
       const result = await spoolJsonLines(content, {
-        format, source: name, strict: options.strict, spool, stats, sizeHint, maxRecordBytes, onRows: onSpans,
+        format, framing, source: name, strict: options.strict, spool, stats, sizeHint, maxRecordBytes, onRows: onSpans,
       });
       files = result.files;
       return;
     }
+    if (format === "otlp-proto") throw new Error("otlp-proto is read in chunks");
     const writer = new SpoolWriter(spool.file());
     files = [writer.path];
     try {
@@ -498,8 +521,15 @@ async function stageFlatRelation(
   plan?: ResolvedMapping,
 ): Promise<StagedFlat> {
   try {
-    const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params);
-    const columns: ColumnInfo[] = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const describe = async () => (await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params))
+      .map((r): ColumnInfo => ({ name: String(r.column_name), type: String(r.column_type) }));
+    let columns = await describe();
+    // otel_traces written by ClickHouse with its strings as bytes: read them as text.
+    const asText = otelTracesTextRelation(relation, columns);
+    if (asText) {
+      relation = asText;
+      columns = await describe();
+    }
     const planned = plan?.mapping ?? planMapping(columns, options.map, source);
     // One pass for the row count and the magnitudes the time units are decided from.
     const probe = plan ? undefined : unitProbeSelect(columns, planned);

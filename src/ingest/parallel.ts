@@ -14,13 +14,19 @@ import { READ_BYTES } from "./files.js";
 import { formatRecordLimit } from "./json-reader.js";
 import { countNewlines, runLength } from "./text.js";
 import type { WorkerInit, WorkerReply } from "./parse-worker.js";
+import { parseProtobufChunk, protobufChunks, type ProtobufFraming } from "./formats/protobuf.js";
 
 const CHUNK_BYTES = 4 << 20;
 const IN_FLIGHT_PER_WORKER = 2;
 const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
+/** What the workers parse: a JSON span format's lines, or OTLP protobuf's resource_spans entries. */
+export type ChunkFormat = JsonFormat | "otlp-proto";
+
 export interface SpoolOptions {
-  format: JsonFormat;
+  format: ChunkFormat;
+  /** How an otlp-proto input lays out its messages. */
+  framing?: ProtobufFraming;
   source: string;
   strict?: boolean;
   spool: SpoolDir;
@@ -180,15 +186,30 @@ class WhitespaceSqueezer {
   }
 }
 
-/** Parse JSON Lines from `stream` into spool files; returns the files and the spans written. */
+/** The chunks of whole records an input is cut into: lines, or whole protobuf resource_spans entries. */
+function chunksOf(stream: AsyncIterable<Buffer>, buffers: ChunkBuffers, options: SpoolOptions): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
+  const limit = { maxRecordBytes: options.maxRecordBytes, source: options.source };
+  return options.format === "otlp-proto" ? protobufChunks(stream, options.framing ?? "plain", buffers, limit) : lineChunks(stream, buffers, limit);
+}
+
+/** Parse one chunk (in a worker or inline); `firstLine` is its first line, or first record for protobuf. */
+export function parseChunk(
+  bytes: Uint8Array, firstLine: number, options: { format: ChunkFormat; source: string; strict?: boolean; maxRecordBytes: number },
+  stats: IngestStats, emit: Parameters<typeof parseLines>[4],
+): void {
+  if (options.format === "otlp-proto") parseProtobufChunk(bytes, firstLine, options, stats, emit);
+  else parseLines(bytes, firstLine, { ...options, format: options.format }, stats, emit);
+}
+
+/** Parse JSON Lines (or OTLP protobuf) from `stream` into spool files; returns the files and the spans written. */
 export async function spoolJsonLines(stream: AsyncIterable<Buffer>, options: SpoolOptions): Promise<{ files: string[]; rows: number }> {
   const workers = workerCount(options.sizeHint);
   if (workers === 0) {
     const writer = new SpoolWriter(options.spool.file());
     const buffers = new ChunkBuffers();
     try {
-      for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
-        parseLines(bytes, firstLine, options, options.stats, (span) => writer.write(span));
+      for await (const { bytes, firstLine } of chunksOf(stream, buffers, options)) {
+        parseChunk(bytes, firstLine, options, options.stats, (span) => writer.write(span));
         buffers.release(bytes.buffer as ArrayBuffer);
         options.onRows?.(writer.rows);
       }
@@ -262,7 +283,7 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
     let next = 0;
     let id = 0;
     try {
-      for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
+      for await (const { bytes, firstLine } of chunksOf(stream, buffers, options)) {
         await waitFor(() => pool.some((p) => p.inFlight < IN_FLIGHT_PER_WORKER));
         let target = pool[next % pool.length]!;
         if (target.inFlight >= IN_FLIGHT_PER_WORKER) target = pool.find((p) => p.inFlight < IN_FLIGHT_PER_WORKER)!;
@@ -280,7 +301,7 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
     // Which worker parsed which chunk depends on timing: the examples are merged in line order,
     // so the load's summary names the same records every run (warnings are sorted by the load).
     const ends = pool.map((p) => p.ended!);
-    const lineOf = (example: string) => Number(/^(\d+)/.exec(example.slice(options.source.length + 1))?.[1] ?? Infinity);
+    const lineOf = (example: string) => Number(/^(\d+)/.exec(example.slice(options.source.length + 1).replace(/^record /, ""))?.[1] ?? Infinity);
     mergeStats(options.stats, {
       skipped: ends.reduce((n, end) => n + end.skipped, 0),
       skippedExamples: ends.flatMap((end) => end.skippedExamples).sort((a, b) => lineOf(a) - lineOf(b)),

@@ -6,8 +6,9 @@ import { isJaegerRecord } from "./jaeger.js";
 import { isZipkinRecord } from "./zipkin.js";
 import { findColumn } from "./mapping.js";
 import { stripBomText } from "./text.js";
+import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
 
-export const INPUT_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"] as const;
+export const INPUT_FORMATS = ["otlp", "otlp-proto", "jaeger", "zipkin", "parquet", "csv", "ndjson"] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 export type JsonFormat = "otlp" | "jaeger" | "zipkin";
 
@@ -18,6 +19,8 @@ export interface Sniffed {
    * line runs past the head: the caller has to look further (see laterLineStartsJson).
    */
   jsonLines: boolean | undefined;
+  /** otlp-proto: one message, or the Collector file exporter's length-prefixed messages. */
+  framing?: ProtobufFraming;
 }
 
 /**
@@ -146,6 +149,8 @@ export function jsonFormatOf(record: unknown): JsonFormat | "ndjson" | undefined
  */
 export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
   if (isParquet(head)) return { format: "parquet", jsonLines: false };
+  const framing = sniffOtlpProtobuf(head, isWholeFile);
+  if (framing) return { format: "otlp-proto", jsonLines: false, framing };
   const text = stripBomText(head.toString("utf8"));
   const start = afterScalarLines(text, text.search(/\S/));
   if (start < 0) return undefined;
