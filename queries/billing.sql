@@ -38,7 +38,10 @@ CREATE OR REPLACE TEMP MACRO adtrace_bill_time(t) AS (
            WHEN TRY_CAST(t AS DOUBLE) < 1e14 THEN CAST(TRY_CAST(t AS DOUBLE) * 1e6 AS BIGINT)
            WHEN TRY_CAST(t AS DOUBLE) < 1e17 THEN CAST(TRY_CAST(t AS DOUBLE) * 1e3 AS BIGINT)
            ELSE TRY_CAST(t AS BIGINT) END
-    ELSE epoch_ns(COALESCE(TRY_CAST(t AS TIMESTAMPTZ), try_strptime(t, ['%Y-%m-%d %H:%M:%S.%f %z', '%Y-%m-%d %H:%M:%S %z'])))
+    -- strptime first: a failing TRY_CAST to TIMESTAMPTZ (Snowflake's '+0000') costs milliseconds a value.
+    WHEN try_strptime(t, ['%Y-%m-%d %H:%M:%S.%f %z', '%Y-%m-%d %H:%M:%S %z']) IS NOT NULL
+      THEN epoch_ns(try_strptime(t, ['%Y-%m-%d %H:%M:%S.%f %z', '%Y-%m-%d %H:%M:%S %z']))
+    ELSE epoch_ns(TRY_CAST(t AS TIMESTAMPTZ))
   END
 );
 CREATE OR REPLACE TEMP MACRO adtrace_bill_usd(warehouse, unit, units, start_ns) AS ((
