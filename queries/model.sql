@@ -70,6 +70,17 @@ CREATE OR REPLACE TEMP MACRO adtrace_strip_comments(statement, dialect) AS (
 CREATE OR REPLACE TEMP MACRO adtrace_uncommented(statement, dialect) AS (
   trim(regexp_replace(adtrace_strip_comments(statement, dialect), '\s+', ' ', 'g'))
 );
+-- A span's attributes as the session keeps them: only the keys it groups by (--by attr:KEY; NULL
+-- when none), one that holds a statement (db.statement, db.query.text) as its fingerprint.
+CREATE OR REPLACE TEMP MACRO adtrace_kept_attributes(attrs) AS (
+  CASE WHEN len(getvariable('adtrace_lists').group_attrs) > 0 THEN
+    map_from_entries(list_transform(
+      list_filter(map_entries(attrs), e -> list_contains(getvariable('adtrace_lists').group_attrs, e.key)),
+      e -> CASE WHEN list_contains(getvariable('adtrace_lists').statements, e.key)
+                THEN {'key': e.key, 'value': adtrace_fingerprint(e.value, lower(COALESCE(attrs['db.system'], attrs['db.system.name'])))}
+                ELSE e END))
+  END
+);
 -- Then the literals: strings of the dialect's quoting (and E'', N'', r"" prefixes), numbers
 -- (decimal, exponent, hex; digits in identifiers and $1 placeholders stay), IN lists and VALUES
 -- rows. Over-stripping is acceptable; leaking a value is not.
@@ -139,8 +150,8 @@ SET VARIABLE adtrace_lists = {
 -- The attribute keys costed_spans keeps (the session's --by attr: keys).
 SELECT getvariable('adtrace_lists').group_attrs AS keys;
 
--- name: costed_spans
--- The spans with stage, self time, weight and cost, computed once per session into the table every analysis reads (DESIGN.md, "Cost model").
+-- name: costed_parts
+-- The cost model's per-span query as the temp view _costed (stage, self time, weight and cost), with the small tables it joins; costed_spans (per session) or store.model_spans (stored) materialises it once.
 -- Self time first, as its own table: the optimizer then sees its real size when joining it.
 CREATE OR REPLACE TEMP TABLE _covered AS
 WITH
@@ -188,8 +199,8 @@ CREATE OR REPLACE TEMP TABLE _rule_weight AS
     ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
   WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
   GROUP BY s.trace_id, s.span_id;
--- One row per span, only the columns analyses read: what a 10M-span session keeps in memory.
-CREATE OR REPLACE TEMP TABLE costed_spans AS
+-- One row per span, only the columns analyses read.
+CREATE OR REPLACE TEMP VIEW _costed AS
 WITH
 -- The config's cost and bytes attributes, read once (texts), then as numbers in range (NULL
 -- when absent or out of range): each layer is computed once per span, and both the pricing and the
@@ -211,13 +222,7 @@ base AS NOT MATERIALIZED (
          -- Only the attributes the session groups by (--by attr:KEY) are kept; one that holds a
          -- statement (db.statement, db.query.text) is kept as its fingerprint, so a grouping by it
          -- shows no literal (a user id, an email) in any output.
-         CASE WHEN len(getvariable('adtrace_lists').group_attrs) > 0 THEN
-           map_from_entries(list_transform(
-             list_filter(map_entries(s.attributes), e -> list_contains(getvariable('adtrace_lists').group_attrs, e.key)),
-             e -> CASE WHEN list_contains(getvariable('adtrace_lists').statements, e.key)
-                       THEN {'key': e.key, 'value': adtrace_fingerprint(e.value, lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])))}
-                       ELSE e END))
-         END AS attributes,
+         adtrace_kept_attributes(s.attributes) AS attributes,
          regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
          regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
          regexp_extract(ot, '(?:^|;)p:([^;]*)', 1) AS p,
@@ -354,20 +359,21 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        cost_source,
        cost_source IN ('none', 'partial') AS is_unpriced,
        invalid_cost,
-       bad_list AS bad_values
+       bad_list AS bad_values,
+       -- Stored models fill these once (store.model_spans); a session's queries compute them
+       -- where they need them (COALESCE(query_fingerprint, adtrace_fingerprint(…))).
+       CAST(NULL AS VARCHAR) AS query_fingerprint,
+       CAST(NULL AS UBIGINT) AS statement_hash
 FROM costed;
+
+-- name: costed_spans
+-- The spans with stage, self time, weight and cost, computed once per session into the table every analysis reads (DESIGN.md, "Cost model"); costed_parts first.
+-- What a 10M-span session keeps in memory.
+CREATE OR REPLACE TEMP TABLE costed_spans AS SELECT * FROM _costed;
 
 
 -- name: event_weights
--- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration and whether its spans' weights differ; then whether adtrace_sum can be exact in this session.
-CREATE OR REPLACE TEMP TABLE event_weights AS
-SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w,
-       max(start_ns + duration_ns) - min(start_ns) AS e2e_ns,
-       -- Spans whose own rates differ, or a sampling rule that matched some spans and not the
-       -- others (a child carrying the attribute, its root not): each span keeps its weight and
-       -- the event counts with w, so such traces are counted and reported.
-       min(weight) <> max(weight) AS weights_disagree
-FROM costed_spans GROUP BY trace_id;
+-- Whether adtrace_sum can be exact in this session; then each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration, its own cost and whether its spans' weights differ.
 -- Every sum adds at most count(*) terms no larger than the largest weighted value: scaled, that
 -- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
 -- NaN or infinite values (max is then NaN or inf) make the comparison false: float sums.
@@ -376,6 +382,16 @@ SET VARIABLE adtrace_exact_sums = (
      AND COALESCE(count(*) * max(abs(bytes_scanned) * weight) < 1e37, TRUE)
   FROM costed_spans
 );
+CREATE OR REPLACE TEMP TABLE event_weights AS
+SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w,
+       max(start_ns + duration_ns) - min(start_ns) AS e2e_ns,
+       -- Spans whose own rates differ, or a sampling rule that matched some spans and not the
+       -- others (a child carrying the attribute, its root not): each span keeps its weight and
+       -- the event counts with w, so such traces are counted and reported.
+       min(weight) <> max(weight) AS weights_disagree,
+       -- What one event of this kind costs: its spans' weighted cost over the event's weight.
+       adtrace_sum(cost_usd * weight, 1e18) / COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS cost_usd
+FROM costed_spans GROUP BY trace_id;
 
 -- name: span_summary
 -- Once per session, the counts every analysis reports: sampling weights, how spans were priced (explicit cost attributes, the price book, not at all), and attributes whose values were out of range.

@@ -55,7 +55,7 @@ Examples:
       const result = await pullSpans({
         url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds,
         lookback: flags.lookback, watermarkColumn: flags.watermarkColumn,
-        map: parseMapOptions(options.map), strict: options.strict, onProgress: options.quiet ? undefined : progressReporter(),
+        map: parseMapOptions(options.map), strict: options.strict, config: options.config, onProgress: options.quiet ? undefined : progressReporter(),
       });
       ingestNotes(options, result.load);
       print(pullSummary(result), options);

@@ -52,6 +52,7 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
     map: parseMapOptions(options.map),
     onProgress: options.quiet ? undefined : progressReporter(),
     config: options.config,
+    onNote: (message) => note(options, message),
     model: {
       unweighted: options.unweighted,
       assumeWeight: parseAssumeWeight(options.assumeWeight),

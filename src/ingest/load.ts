@@ -25,6 +25,8 @@ import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../core/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
+import type { Config } from "../model/config.js";
+import { storeModel } from "../model/stored.js";
 
 export interface LoadOptions {
   inputs: readonly string[];
@@ -44,6 +46,12 @@ export interface LoadOptions {
    * do not report it, turn it off and save the search (inspect counts over all spans itself).
    */
   countCyclic?: boolean;
+  /**
+   * A database file's cost model: computed over all its spans and stored in the load's
+   * transaction (model/stored.ts), so analyses read it instead of computing it. Unset for the
+   * in-memory loads of an analysis, which compute their own.
+   */
+  storedModel?: Config;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -150,7 +158,7 @@ export interface StagedFlat extends ResolvedMapping {
  * everything back, leaving the database as it was.
  */
 export async function withLoadSession(
-  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic">, stage: (session: LoadSession) => Promise<void>,
+  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic" | "storedModel">, stage: (session: LoadSession) => Promise<void>,
 ): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
@@ -200,6 +208,7 @@ export async function withLoadSession(
     // A load into an empty table touched every trace: no scope table needed.
     const cyclic = options.countCyclic === false ? undefined : await countCyclicSpans(db, base === 0 ? "all" : { base });
     if (cyclic) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
+    if (options.storedModel) await storeModel(db, options.storedModel);
     return {
       files: loads,
       spansRead: sum("spansRead"),
