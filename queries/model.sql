@@ -363,7 +363,9 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        -- Stored models fill these once (store.model_spans); a session's queries compute them
        -- where they need them (COALESCE(query_fingerprint, adtrace_fingerprint(…))).
        CAST(NULL AS VARCHAR) AS query_fingerprint,
-       CAST(NULL AS UBIGINT) AS statement_hash
+       CAST(NULL AS UBIGINT) AS statement_hash,
+       CAST(NULL AS DOUBLE) AS stage_event_w,
+       CAST(NULL AS DOUBLE) AS query_event_w
 FROM costed;
 
 -- name: costed_spans
@@ -377,6 +379,8 @@ CREATE OR REPLACE TEMP TABLE costed_spans AS SELECT * FROM _costed;
 -- Every sum adds at most count(*) terms no larger than the largest weighted value: scaled, that
 -- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
 -- NaN or infinite values (max is then NaN or inf) make the comparison false: float sums.
+-- A session's model has no stored per-group event weights (store.model_spans): queries count events per trace.
+SET VARIABLE adtrace_stored_events = FALSE;
 SET VARIABLE adtrace_exact_sums = (
   SELECT COALESCE(count(*) * max(greatest(weight, abs(compute_usd) * weight, abs(query_usd) * weight, abs(cost_usd) * weight)) < 1e20, TRUE)
      AND COALESCE(count(*) * max(abs(bytes_scanned) * weight) < 1e37, TRUE)
@@ -404,8 +408,15 @@ SELECT count(*) AS stored_spans,
        (SELECT count(*) FROM event_weights WHERE weights_disagree) AS disagreeing_traces,
        count(*) FILTER (WHERE cost_source IN ('explicit', 'split')) AS explicit_spans,
        count(*) FILTER (WHERE cost_source = 'derived') AS price_book_spans,
-       count(*) FILTER (WHERE is_unpriced) AS unpriced_spans
+       count(*) FILTER (WHERE is_unpriced) AS unpriced_spans,
+       -- The whole input's figures (cost.totals, cost.queries), so no analysis scans the spans for them.
+       adtrace_sum(compute_usd * weight, 1e18) AS compute_usd,
+       adtrace_sum(query_usd * weight, 1e18) AS query_usd,
+       count(*) FILTER (WHERE invalid_cost) AS invalid_cost_spans,
+       min(start_ns) AS first_start_ns,
+       max(start_ns + duration_ns) AS last_end_ns
 FROM costed_spans;
+SET VARIABLE adtrace_weighted_spans = (SELECT COALESCE(min_weight <> max_weight, FALSE) FROM _span_summary);
 CREATE OR REPLACE TEMP TABLE _bad_values AS
 SELECT b.attribute, b.kind, count(*) AS spans
 FROM (SELECT unnest(bad_values) AS b FROM costed_spans WHERE bad_values IS NOT NULL)

@@ -7,13 +7,25 @@ SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'main' 
 SELECT i.digest, i.adtrace_version, i.spans, (SELECT count(*) FROM spans) AS spans_now FROM model_info i;
 
 -- name: model_spans
--- Stores the model's per-span rows (model.costed_parts first), with each warehouse statement's fingerprint and hash computed once here rather than in every query that reads them.
+-- Stores the model's per-span rows (model.costed_parts first), with what queries would otherwise compute per run: each warehouse statement's fingerprint and hash, and the weight each span adds to its stage's and its query's events.
 CREATE OR REPLACE TABLE model_spans AS
-SELECT * EXCLUDE (attributes) REPLACE (
-  CASE WHEN warehouse IS NOT NULL THEN COALESCE(adtrace_fingerprint(statement, warehouse), '(no query text)') END AS query_fingerprint,
-  CASE WHEN statement IS NOT NULL THEN hash(adtrace_uncommented(statement, warehouse)) END AS statement_hash
+WITH f AS (
+  SELECT * EXCLUDE (attributes) REPLACE (
+    CASE WHEN warehouse IS NOT NULL THEN COALESCE(adtrace_fingerprint(statement, warehouse), '(no query text)') END AS query_fingerprint,
+    CASE WHEN statement IS NOT NULL THEN hash(adtrace_uncommented(statement, warehouse)) END AS statement_hash
+  )
+  FROM _costed
 )
-FROM _costed;
+-- A stage's (a query's) events are its traces, each counted with the largest weight among its
+-- spans there (cost.breakdown): one span per trace and stage (per trace and query) carries that
+-- weight, the others 0, so the sum over a stage's spans is its events without a per-trace pass.
+SELECT * REPLACE (
+  CASE WHEN row_number() OVER (PARTITION BY trace_id, stage ORDER BY weight DESC, span_id) = 1 THEN weight ELSE 0 END AS stage_event_w,
+  CASE WHEN warehouse IS NOT NULL THEN
+    CASE WHEN row_number() OVER (PARTITION BY trace_id, query_fingerprint, warehouse, stage ORDER BY weight DESC, span_id) = 1 THEN weight ELSE 0 END
+  END AS query_event_w
+)
+FROM f;
 
 -- name: spans_view
 -- The session reads the stored per-span rows: costed_spans is a view over model_spans, keeping no attribute (no --by attr:KEY).
@@ -31,6 +43,8 @@ CREATE OR REPLACE TEMP VIEW event_weights AS SELECT * FROM model_events;
 CREATE OR REPLACE TEMP VIEW _span_summary AS SELECT * EXCLUDE (exact_sums) FROM model_summary;
 CREATE OR REPLACE TEMP VIEW _bad_values AS SELECT * FROM model_bad_values;
 SET VARIABLE adtrace_exact_sums = (SELECT exact_sums FROM model_summary);
+SET VARIABLE adtrace_weighted_spans = (SELECT COALESCE(min_weight <> max_weight, FALSE) FROM model_summary);
+SET VARIABLE adtrace_stored_events = TRUE;
 
 -- name: model_tables
 -- Stores the per-event rows (weight, end-to-end duration, cost) and the summaries every analysis reports (model.event_weights and model.span_summary first).
