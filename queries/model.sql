@@ -394,7 +394,7 @@ SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max
        -- the event counts with w, so such traces are counted and reported.
        min(weight) <> max(weight) AS weights_disagree,
        -- What one event of this kind costs: its spans' weighted cost over the event's weight.
-       adtrace_sum(cost_usd * weight, 1e18) / COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS cost_usd
+       adtrace_sum(cost_usd * weight, 1e18) / COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS event_cost_usd
 FROM costed_spans GROUP BY trace_id;
 
 -- name: span_summary
