@@ -11,7 +11,7 @@ CREATE OR REPLACE TEMP TABLE warehouse_prices (
 );
 
 -- name: create_macros
--- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_sum(v, scale), an order-independent sum; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart; adtrace_in_range(v, lo, hi), a number the model may use.
+-- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_sum(v, scale), an order-independent sum; adtrace_scaled_sum(v, adtrace_pow2_scale(n, largest)), one for any doubles; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart; adtrace_in_range(v, lo, hi), a number the model may use.
 -- A number read from an attribute is used only when finite and within [lo, hi]; anything else
 -- (text, NaN, Infinity, 1e400, a value no real span could carry) is NULL: ignored, and named in a
 -- note (the ranges: README, "Cost model").
@@ -54,6 +54,14 @@ CREATE OR REPLACE TEMP MACRO adtrace_sum(v, scale) AS (
     ELSE sum(v) FILTER (WHERE NOT getvariable('adtrace_exact_sums'))
   END
 );
+-- An exact sum of doubles, the same whatever order the rows come in, without sorting them: each
+-- value is scaled by a power of two (adtrace_pow2_scale) that keeps n of the largest below 1e37,
+-- rounded to an integer and added as a HUGEINT. The rounding is 2^-126 of the largest value's
+-- scale, far below the 12 digits any output shows.
+CREATE OR REPLACE TEMP MACRO adtrace_pow2_scale(n, largest) AS (
+  CASE WHEN largest > 0 THEN pow(2, least(1000, floor(log2(1e37 / (n * largest))))) ELSE 1 END
+);
+CREATE OR REPLACE TEMP MACRO adtrace_scaled_sum(v, scale) AS (CAST(sum(CAST(v * scale AS HUGEINT)) AS DOUBLE) / scale);
 -- A span's group for a --by key: $k is stage, name, service or attr (then $a names the attribute).
 CREATE OR REPLACE TEMP MACRO adtrace_group(k, a, stage, name, service, attributes) AS (
   CASE k WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[a], '(none)') END

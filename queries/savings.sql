@@ -4,15 +4,6 @@ CREATE OR REPLACE TEMP TABLE _savings_terms (
   fn INTEGER, step INTEGER, stage VARCHAR,
   a1 DOUBLE, b1 DOUBLE, kp1 DOUBLE, ka1 DOUBLE, a2 DOUBLE, b2 DOUBLE, kp2 DOUBLE, ka2 DOUBLE
 );
--- An exact sum of doubles, the same whatever order the rows come in, without sorting them: each
--- value is scaled by a power of two (adtrace_pow2_scale) that keeps n of the largest below 1e37,
--- rounded to an integer and added as a HUGEINT. The rounding is 2^-126 of the largest value's
--- scale, far below the 12 digits any output shows.
-CREATE OR REPLACE TEMP MACRO adtrace_pow2_scale(n, largest) AS (
-  CASE WHEN largest > 0 THEN pow(2, least(1000, floor(log2(1e37 / (n * largest))))) ELSE 1 END
-);
-CREATE OR REPLACE TEMP MACRO adtrace_scaled_sum(v, scale) AS (CAST(sum(CAST(v * scale AS HUGEINT)) AS DOUBLE) / scale);
-
 -- name: insert_term
 -- One term of a functional.
 -- params: $fn, $step, $stage, $a1, $b1, $kp1, $ka1, $a2, $b2, $kp2, $ka2
