@@ -32,8 +32,8 @@ FROM f;
 CREATE OR REPLACE TEMP VIEW costed_spans AS SELECT *, CAST(NULL AS MAP(VARCHAR, VARCHAR)) AS attributes FROM model_spans;
 
 -- name: spans_view_with_attributes
--- As store.spans_view, with the attributes the session groups by (--by attr:KEY) read from spans, span by span.
-CREATE OR REPLACE TEMP VIEW costed_spans AS
+-- As store.spans_view, with the attributes the session groups by (--by attr:KEY) read from spans: joined once per session into a temporary table, as a session's own model would be.
+CREATE OR REPLACE TEMP TABLE costed_spans AS
 SELECT m.*, adtrace_kept_attributes(s.attributes) AS attributes
 FROM model_spans m JOIN spans s ON s.trace_id = m.trace_id AND s.span_id = m.span_id;
 
