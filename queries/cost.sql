@@ -1,7 +1,7 @@
 -- name: breakdown
 -- Cost and latency per group (up to three keys: stage, name, service or an attribute), over all events and over the group's own events.
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
-WITH c AS (
+WITH c AS NOT MATERIALIZED (
   SELECT *,
     adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
     adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
@@ -10,8 +10,12 @@ WITH c AS (
 ),
 -- A group's events: the traces it occurs in, each counted by the largest weight among the
 -- group's spans there (the trace's weight under head sampling; 1/rate under per-span rules).
+-- A stored model holds each stage's share of that per span (stage_event_w): by stage alone, the
+-- per-trace pass is skipped and per_group sums it.
 per_trace AS (
-  SELECT g1, g2, g3, trace_id, max(weight) AS w FROM c GROUP BY g1, g2, g3, trace_id
+  SELECT g1, g2, g3, trace_id, max(weight) AS w FROM c
+  WHERE NOT (getvariable('adtrace_stored_events') AND $k1 = 'stage' AND $k2 IS NULL)
+  GROUP BY g1, g2, g3, trace_id
 ),
 group_events AS (
   SELECT g1, g2, g3, adtrace_sum(w, 1e18) AS events FROM per_trace GROUP BY g1, g2, g3
@@ -27,16 +31,17 @@ per_group AS (
          quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS dq,
          quantile_cont(self_ns, [0.5, 0.95]) AS sq,
          string_agg(DISTINCT warehouse, ',' ORDER BY warehouse) AS warehouse,
-         count(*) FILTER (WHERE is_unpriced) AS unpriced_spans
+         count(*) FILTER (WHERE is_unpriced) AS unpriced_spans,
+         adtrace_sum(stage_event_w, 1e18) AS stage_events
   FROM c GROUP BY g1, g2, g3
 ),
 -- The total adds the groups' costs in the groups' order, so it is the same float every run.
 total AS (SELECT sum(group_compute_usd + group_query_usd ORDER BY g1, g2, g3) AS cost_usd FROM per_group)
 SELECT g.g1, g.g2, g.g3,
        g.spans,
-       e.events,
+       COALESCE(e.events, g.stage_events) AS events,
        (g.group_compute_usd + g.group_query_usd) / a.n AS cost_per_event_usd,
-       CASE WHEN e.events > 0 THEN (g.group_compute_usd + g.group_query_usd) / e.events END AS cost_per_group_event_usd,
+       CASE WHEN COALESCE(e.events, g.stage_events) > 0 THEN (g.group_compute_usd + g.group_query_usd) / COALESCE(e.events, g.stage_events) END AS cost_per_group_event_usd,
        CASE WHEN t.cost_usd > 0 THEN (g.group_compute_usd + g.group_query_usd) / t.cost_usd ELSE 0 END AS cost_share,
        g.group_compute_usd / a.n AS compute_per_event_usd,
        g.group_query_usd / a.n AS query_per_event_usd,
@@ -46,7 +51,7 @@ SELECT g.g1, g.g2, g.g3,
        g.group_compute_usd + g.group_query_usd AS total_cost_usd,
        g.unpriced_spans
 FROM per_group g
-JOIN group_events e ON e.g1 IS NOT DISTINCT FROM g.g1 AND e.g2 IS NOT DISTINCT FROM g.g2 AND e.g3 IS NOT DISTINCT FROM g.g3
+LEFT JOIN group_events e ON e.g1 IS NOT DISTINCT FROM g.g1 AND e.g2 IS NOT DISTINCT FROM g.g2 AND e.g3 IS NOT DISTINCT FROM g.g3
 CROSS JOIN all_events a CROSS JOIN total t
 ORDER BY total_cost_usd DESC, g.g1, g.g2, g.g3;
 
@@ -59,15 +64,12 @@ WITH ev AS (
          quantile_cont(e2e_ns, 0.99) / 1e6 AS e2e_p99_ms
   FROM event_weights
 ),
+-- The spans' figures were summed once with the model (model.span_summary).
 sp AS (
-  SELECT adtrace_sum(weight, 1e18) AS spans, count(*) AS stored_spans,
-         adtrace_sum(compute_usd * weight, 1e18) AS compute_usd,
-         adtrace_sum(query_usd * weight, 1e18) AS query_usd,
-         count(*) FILTER (WHERE is_unpriced) AS unpriced_spans,
-         count(*) FILTER (WHERE invalid_cost) AS invalid_cost_spans,
-         strftime(make_timestamp(min(start_ns) // 1000), '%Y-%m-%dT%H:%M:%SZ') AS start,
-         strftime(make_timestamp(max(start_ns + duration_ns) // 1000), '%Y-%m-%dT%H:%M:%SZ') AS "end"
-  FROM costed_spans
+  SELECT estimated_spans AS spans, stored_spans, compute_usd, query_usd, unpriced_spans, invalid_cost_spans,
+         strftime(make_timestamp(first_start_ns // 1000), '%Y-%m-%dT%H:%M:%SZ') AS start,
+         strftime(make_timestamp(last_end_ns // 1000), '%Y-%m-%dT%H:%M:%SZ') AS "end"
+  FROM _span_summary
 )
 SELECT ev.events, sp.spans, sp.stored_spans, ev.stored_traces,
        sp.compute_usd + sp.query_usd AS total_cost_usd,
@@ -96,12 +98,12 @@ FROM cum;
 -- name: queries
 -- Warehouse queries by fingerprint (and warehouse, stage): calls, events, cost, bytes and latency, weighted by sampling.
 WITH all_events AS (SELECT adtrace_sum(w, 1e18) AS n FROM event_weights),
-total AS (SELECT adtrace_sum(compute_usd * weight, 1e18) + adtrace_sum(query_usd * weight, 1e18) AS cost_usd FROM costed_spans),
+total AS (SELECT compute_usd + query_usd AS cost_usd FROM _span_summary),
 -- Sampled data takes weighted percentiles (as the breakdown does); unsampled, linear interpolation.
-is_weighted AS (SELECT min(weight) <> max(weight) AS yes FROM costed_spans),
+is_weighted AS (SELECT getvariable('adtrace_weighted_spans') AS yes),
 -- Fingerprints are computed once, for warehouse spans only.
 w AS MATERIALIZED (
-  SELECT COALESCE(adtrace_fingerprint(statement, warehouse), '(no query text)') AS query, warehouse, stage, trace_id, weight, cost_usd, bytes_scanned, duration_ns
+  SELECT COALESCE(query_fingerprint, adtrace_fingerprint(statement, warehouse), '(no query text)') AS query, warehouse, stage, trace_id, weight, cost_usd, bytes_scanned, duration_ns, query_event_w
   FROM costed_spans WHERE warehouse IS NOT NULL
 ),
 -- Running sums in one order of (duration, weight), as in cost.weighted_e2e.
@@ -109,7 +111,7 @@ cum AS (
   SELECT query, warehouse, stage, duration_ns,
          sum(weight) OVER (PARTITION BY query, warehouse, stage ORDER BY duration_ns, weight ROWS UNBOUNDED PRECEDING) AS cw,
          sum(weight) OVER (PARTITION BY query, warehouse, stage ORDER BY duration_ns, weight ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS tw
-  FROM w
+  FROM w WHERE getvariable('adtrace_weighted_spans')
 ),
 wq AS (
   SELECT query, warehouse, stage,
@@ -118,9 +120,10 @@ wq AS (
   FROM cum GROUP BY ALL
 ),
 -- A query's events, counted as the breakdown counts a group's.
+-- A stored model holds each query's share of them per span (query_event_w): no per-trace pass.
 ev AS (
   SELECT query, warehouse, stage, adtrace_sum(tw, 1e18) AS events
-  FROM (SELECT query, warehouse, stage, trace_id, max(weight) AS tw FROM w GROUP BY ALL) GROUP BY ALL
+  FROM (SELECT query, warehouse, stage, trace_id, max(weight) AS tw FROM w WHERE NOT getvariable('adtrace_stored_events') GROUP BY ALL) GROUP BY ALL
 ),
 q AS (
   SELECT query, warehouse, stage,
@@ -128,10 +131,11 @@ q AS (
          adtrace_sum(cost_usd * weight, 1e18) AS total_cost_usd,
          adtrace_sum(bytes_scanned * weight, 1) / adtrace_sum(CASE WHEN bytes_scanned IS NOT NULL THEN weight END, 1e18) AS bytes_scanned_per_call,
          quantile_cont(duration_ns, 0.5) AS p50_ns,
-         quantile_cont(duration_ns, 0.95) AS p95_ns
+         quantile_cont(duration_ns, 0.95) AS p95_ns,
+         adtrace_sum(query_event_w, 1e18) AS stored_events
   FROM w GROUP BY ALL
 )
-SELECT q.stage, q.warehouse, q.calls, ev.events,
+SELECT q.stage, q.warehouse, q.calls, COALESCE(ev.events, q.stored_events) AS events,
        q.total_cost_usd / a.n AS cost_per_event_usd,
        CASE WHEN t.cost_usd > 0 THEN q.total_cost_usd / t.cost_usd ELSE 0 END AS cost_share,
        q.total_cost_usd,
@@ -139,7 +143,7 @@ SELECT q.stage, q.warehouse, q.calls, ev.events,
        CASE WHEN iw.yes THEN wq.p50_ns ELSE q.p50_ns END / 1e6 AS p50_ms,
        CASE WHEN iw.yes THEN wq.p95_ns ELSE q.p95_ns END / 1e6 AS p95_ms,
        q.query
-FROM q JOIN ev USING (query, warehouse, stage) JOIN wq USING (query, warehouse, stage)
+FROM q LEFT JOIN ev USING (query, warehouse, stage) LEFT JOIN wq USING (query, warehouse, stage)
 CROSS JOIN all_events a CROSS JOIN total t CROSS JOIN is_weighted iw
 ORDER BY q.total_cost_usd DESC, q.stage, q.warehouse, q.query;
 

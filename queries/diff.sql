@@ -12,3 +12,52 @@ SELECT trace_id, duration_ns, weight,
 FROM costed_spans
 -- Ties in duration are ordered by weight: the bootstrap reads each group's durations in this order.
 ORDER BY trace_id, duration_ns, weight;
+
+-- name: group_moments
+-- Per group (and the whole event, is_total) over all events, a group's cost 0 in events without it: Σw, Σw², Σw·x and Σw·(x − mean)², exact sums; for Welch's interval without reading every event.
+-- params: $k1, $a1, $k2, $a2, $k3, $a3
+WITH eg AS (
+  SELECT c.trace_id, any_value(ew.w) AS w, c.g1, c.g2, c.g3, FALSE AS is_total,
+         adtrace_sum(c.cost_usd * c.weight, 1e18) / any_value(ew.w) AS x
+  FROM (
+    SELECT trace_id, cost_usd, weight,
+           adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
+           adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
+           adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
+    FROM costed_spans
+  ) c JOIN event_weights ew ON ew.trace_id = c.trace_id
+  GROUP BY c.trace_id, c.g1, c.g2, c.g3
+  UNION ALL
+  SELECT trace_id, w, NULL, NULL, NULL, TRUE, event_cost_usd FROM event_weights
+),
+scales AS (SELECT adtrace_pow2_scale(count(*), max(w)) AS s_w, adtrace_pow2_scale(count(*), max(w * w)) AS s_w2 FROM event_weights),
+all_w AS (
+  SELECT adtrace_scaled_sum(e.w, s.s_w) AS sw, adtrace_scaled_sum(e.w * e.w, s.s_w2) AS sw2
+  FROM event_weights e CROSS JOIN scales s GROUP BY s.s_w, s.s_w2
+),
+gsc AS (
+  SELECT g1, g2, g3, is_total, adtrace_pow2_scale(count(*), max(abs(w * x))) AS s_wx, adtrace_pow2_scale(count(*), max(w)) AS s_w
+  FROM eg GROUP BY ALL
+),
+gm AS (
+  SELECT eg.g1, eg.g2, eg.g3, eg.is_total, adtrace_scaled_sum(eg.w * eg.x, s.s_wx) AS swx, adtrace_scaled_sum(eg.w, s.s_w) AS sw_group
+  FROM eg JOIN gsc s ON s.g1 IS NOT DISTINCT FROM eg.g1 AND s.g2 IS NOT DISTINCT FROM eg.g2 AND s.g3 IS NOT DISTINCT FROM eg.g3 AND s.is_total = eg.is_total
+  GROUP BY eg.g1, eg.g2, eg.g3, eg.is_total, s.s_wx, s.s_w
+),
+dev AS (
+  SELECT eg.g1, eg.g2, eg.g3, eg.is_total, eg.w * ((eg.x - gm.swx / a.sw) * (eg.x - gm.swx / a.sw)) AS d
+  FROM eg JOIN gm ON gm.g1 IS NOT DISTINCT FROM eg.g1 AND gm.g2 IS NOT DISTINCT FROM eg.g2 AND gm.g3 IS NOT DISTINCT FROM eg.g3 AND gm.is_total = eg.is_total
+  CROSS JOIN all_w a
+),
+dsc AS (SELECT g1, g2, g3, is_total, adtrace_pow2_scale(count(*), max(d)) AS s FROM dev GROUP BY ALL),
+dsum AS (
+  SELECT dev.g1, dev.g2, dev.g3, dev.is_total, adtrace_scaled_sum(dev.d, s.s) AS ss
+  FROM dev JOIN dsc s ON s.g1 IS NOT DISTINCT FROM dev.g1 AND s.g2 IS NOT DISTINCT FROM dev.g2 AND s.g3 IS NOT DISTINCT FROM dev.g3 AND s.is_total = dev.is_total
+  GROUP BY dev.g1, dev.g2, dev.g3, dev.is_total, s.s
+)
+-- Events without the group add w·mean² each to the squared deviations.
+SELECT gm.g1, gm.g2, gm.g3, gm.is_total, a.sw, a.sw2, gm.swx,
+       d.ss + (gm.swx / a.sw) * (gm.swx / a.sw) * (a.sw - gm.sw_group) AS ss
+FROM gm JOIN dsum d ON d.g1 IS NOT DISTINCT FROM gm.g1 AND d.g2 IS NOT DISTINCT FROM gm.g2 AND d.g3 IS NOT DISTINCT FROM gm.g3 AND d.is_total = gm.is_total
+CROSS JOIN all_w a
+ORDER BY gm.is_total, gm.g1, gm.g2, gm.g3;

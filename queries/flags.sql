@@ -16,9 +16,10 @@ total AS (SELECT sum(cost_usd ORDER BY stage) AS cost_usd FROM st),
 fq AS (
   -- Stored calls and distinct raw statements per fingerprint tell a repeated lookup (a cache
   -- hits) from one whose literals change per call (it does not).
-  SELECT stage, COALESCE(adtrace_fingerprint(statement, warehouse), '(no query text)') AS fingerprint,
+  -- A stored model has both computed (query_fingerprint, statement_hash); a session computes them here.
+  SELECT stage, COALESCE(query_fingerprint, adtrace_fingerprint(statement, warehouse), '(no query text)') AS fingerprint,
          adtrace_sum(cost_usd * weight, 1e18) AS cost_usd, adtrace_sum(weight, 1e18) AS calls, count(*) AS stored_calls,
-         count(DISTINCT hash(adtrace_uncommented(statement, warehouse))) FILTER (WHERE statement IS NOT NULL) AS statements
+         count(DISTINCT COALESCE(statement_hash, hash(adtrace_uncommented(statement, warehouse)))) FILTER (WHERE statement IS NOT NULL) AS statements
   FROM costed_spans WHERE warehouse IS NOT NULL GROUP BY ALL
 ),
 tq AS (

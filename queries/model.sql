@@ -11,7 +11,7 @@ CREATE OR REPLACE TEMP TABLE warehouse_prices (
 );
 
 -- name: create_macros
--- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_sum(v, scale), an order-independent sum; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart; adtrace_in_range(v, lo, hi), a number the model may use.
+-- The macros queries share: adtrace_group(k, a, …), a span's --by group; adtrace_sum(v, scale), an order-independent sum; adtrace_scaled_sum(v, adtrace_pow2_scale(n, largest)), one for any doubles; adtrace_fingerprint(statement, dialect), the statement without comments and literals, so no user value reaches a report; adtrace_uncommented(statement, dialect), the statement without comments, whitespace squeezed, to tell repeated statements apart; adtrace_in_range(v, lo, hi), a number the model may use.
 -- A number read from an attribute is used only when finite and within [lo, hi]; anything else
 -- (text, NaN, Infinity, 1e400, a value no real span could carry) is NULL: ignored, and named in a
 -- note (the ranges: README, "Cost model").
@@ -54,6 +54,14 @@ CREATE OR REPLACE TEMP MACRO adtrace_sum(v, scale) AS (
     ELSE sum(v) FILTER (WHERE NOT getvariable('adtrace_exact_sums'))
   END
 );
+-- An exact sum of doubles, the same whatever order the rows come in, without sorting them: each
+-- value is scaled by a power of two (adtrace_pow2_scale) that keeps n of the largest below 1e37,
+-- rounded to an integer and added as a HUGEINT. The rounding is 2^-126 of the largest value's
+-- scale, far below the 12 digits any output shows.
+CREATE OR REPLACE TEMP MACRO adtrace_pow2_scale(n, largest) AS (
+  CASE WHEN largest > 0 THEN pow(2, least(1000, floor(log2(1e37 / (n * largest))))) ELSE 1 END
+);
+CREATE OR REPLACE TEMP MACRO adtrace_scaled_sum(v, scale) AS (CAST(sum(CAST(v * scale AS HUGEINT)) AS DOUBLE) / scale);
 -- A span's group for a --by key: $k is stage, name, service or attr (then $a names the attribute).
 CREATE OR REPLACE TEMP MACRO adtrace_group(k, a, stage, name, service, attributes) AS (
   CASE k WHEN 'stage' THEN stage WHEN 'name' THEN name WHEN 'service' THEN service WHEN 'attr' THEN COALESCE(attributes[a], '(none)') END
@@ -69,6 +77,17 @@ CREATE OR REPLACE TEMP MACRO adtrace_strip_comments(statement, dialect) AS (
 );
 CREATE OR REPLACE TEMP MACRO adtrace_uncommented(statement, dialect) AS (
   trim(regexp_replace(adtrace_strip_comments(statement, dialect), '\s+', ' ', 'g'))
+);
+-- A span's attributes as the session keeps them: only the keys it groups by (--by attr:KEY; NULL
+-- when none), one that holds a statement (db.statement, db.query.text) as its fingerprint.
+CREATE OR REPLACE TEMP MACRO adtrace_kept_attributes(attrs) AS (
+  CASE WHEN len(getvariable('adtrace_lists').group_attrs) > 0 THEN
+    map_from_entries(list_transform(
+      list_filter(map_entries(attrs), e -> list_contains(getvariable('adtrace_lists').group_attrs, e.key)),
+      e -> CASE WHEN list_contains(getvariable('adtrace_lists').statements, e.key)
+                THEN {'key': e.key, 'value': adtrace_fingerprint(e.value, lower(COALESCE(attrs['db.system'], attrs['db.system.name'])))}
+                ELSE e END))
+  END
 );
 -- Then the literals: strings of the dialect's quoting (and E'', N'', r"" prefixes), numbers
 -- (decimal, exponent, hex; digits in identifiers and $1 placeholders stay), IN lists and VALUES
@@ -139,8 +158,8 @@ SET VARIABLE adtrace_lists = {
 -- The attribute keys costed_spans keeps (the session's --by attr: keys).
 SELECT getvariable('adtrace_lists').group_attrs AS keys;
 
--- name: costed_spans
--- The spans with stage, self time, weight and cost, computed once per session into the table every analysis reads (DESIGN.md, "Cost model").
+-- name: costed_parts
+-- The cost model's per-span query as the temp view _costed (stage, self time, weight and cost), with the small tables it joins; costed_spans (per session) or store.model_spans (stored) materialises it once.
 -- Self time first, as its own table: the optimizer then sees its real size when joining it.
 CREATE OR REPLACE TEMP TABLE _covered AS
 WITH
@@ -188,8 +207,8 @@ CREATE OR REPLACE TEMP TABLE _rule_weight AS
     ON (r.name_glob IS NULL OR s.name GLOB r.name_glob) AND (r.service_glob IS NULL OR s.service GLOB r.service_glob)
   WHERE r.n_attrs = (SELECT count(*) FROM sampling_rule_attrs a WHERE a.priority = r.priority AND s.attributes[a.attr_key] GLOB a.attr_glob)
   GROUP BY s.trace_id, s.span_id;
--- One row per span, only the columns analyses read: what a 10M-span session keeps in memory.
-CREATE OR REPLACE TEMP TABLE costed_spans AS
+-- One row per span, only the columns analyses read.
+CREATE OR REPLACE TEMP VIEW _costed AS
 WITH
 -- The config's cost and bytes attributes, read once (texts), then as numbers in range (NULL
 -- when absent or out of range): each layer is computed once per span, and both the pricing and the
@@ -211,13 +230,7 @@ base AS NOT MATERIALIZED (
          -- Only the attributes the session groups by (--by attr:KEY) are kept; one that holds a
          -- statement (db.statement, db.query.text) is kept as its fingerprint, so a grouping by it
          -- shows no literal (a user id, an email) in any output.
-         CASE WHEN len(getvariable('adtrace_lists').group_attrs) > 0 THEN
-           map_from_entries(list_transform(
-             list_filter(map_entries(s.attributes), e -> list_contains(getvariable('adtrace_lists').group_attrs, e.key)),
-             e -> CASE WHEN list_contains(getvariable('adtrace_lists').statements, e.key)
-                       THEN {'key': e.key, 'value': adtrace_fingerprint(e.value, lower(COALESCE(s.attributes['db.system'], s.attributes['db.system.name'])))}
-                       ELSE e END))
-         END AS attributes,
+         adtrace_kept_attributes(s.attributes) AS attributes,
          regexp_extract(s.trace_state, '(?:^|,)\s*ot=([^,]*)', 1) AS ot,
          regexp_extract(ot, '(?:^|;)th:([^;]*)', 1) AS th,
          regexp_extract(ot, '(?:^|;)p:([^;]*)', 1) AS p,
@@ -365,29 +378,44 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        cost_source,
        cost_source IN ('none', 'partial') AS is_unpriced,
        invalid_cost,
-       bad_list AS bad_values
+       bad_list AS bad_values,
+       -- Stored models fill these once (store.model_spans); a session's queries compute them
+       -- where they need them (COALESCE(query_fingerprint, adtrace_fingerprint(…))).
+       CAST(NULL AS VARCHAR) AS query_fingerprint,
+       CAST(NULL AS UBIGINT) AS statement_hash,
+       CAST(NULL AS DOUBLE) AS stage_event_w,
+       CAST(NULL AS DOUBLE) AS query_event_w
 FROM costed
 ) c LEFT JOIN _span_bills sb ON sb.trace_id = c.trace_id AND sb.span_id = c.span_id;
 
+-- name: costed_spans
+-- The spans with stage, self time, weight and cost, computed once per session into the table every analysis reads (DESIGN.md, "Cost model"); costed_parts first.
+-- What a 10M-span session keeps in memory.
+CREATE OR REPLACE TEMP TABLE costed_spans AS SELECT * FROM _costed;
+
 
 -- name: event_weights
--- Each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration and whether its spans' weights differ; then whether adtrace_sum can be exact in this session.
+-- Whether adtrace_sum can be exact in this session; then each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration, its own cost and whether its spans' weights differ.
+-- Every sum adds at most count(*) terms no larger than the largest weighted value: scaled, that
+-- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
+-- NaN or infinite values (max is then NaN or inf) make the comparison false: float sums.
+-- A session's model has no stored per-group event weights (store.model_spans): queries count events per trace.
+SET VARIABLE adtrace_stored_events = FALSE;
+SET VARIABLE adtrace_exact_sums = (
+  SELECT COALESCE(count(*) * max(greatest(weight, abs(compute_usd) * weight, abs(query_usd) * weight, abs(cost_usd) * weight)) < 1e20, TRUE)
+     AND COALESCE(count(*) * max(abs(bytes_scanned) * weight) < 1e37, TRUE)
+  FROM costed_spans
+);
 CREATE OR REPLACE TEMP TABLE event_weights AS
 SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS w,
        max(start_ns + duration_ns) - min(start_ns) AS e2e_ns,
        -- Spans whose own rates differ, or a sampling rule that matched some spans and not the
        -- others (a child carrying the attribute, its root not): each span keeps its weight and
        -- the event counts with w, so such traces are counted and reported.
-       min(weight) <> max(weight) AS weights_disagree
+       min(weight) <> max(weight) AS weights_disagree,
+       -- What one event of this kind costs: its spans' weighted cost over the event's weight.
+       adtrace_sum(cost_usd * weight, 1e18) / COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS event_cost_usd
 FROM costed_spans GROUP BY trace_id;
--- Every sum adds at most count(*) terms no larger than the largest weighted value: scaled, that
--- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
--- NaN or infinite values (max is then NaN or inf) make the comparison false: float sums.
-SET VARIABLE adtrace_exact_sums = (
-  SELECT COALESCE(count(*) * max(greatest(weight, abs(compute_usd) * weight, abs(query_usd) * weight, abs(cost_usd) * weight)) < 1e20, TRUE)
-     AND COALESCE(count(*) * max(abs(bytes_scanned) * weight) < 1e37, TRUE)
-  FROM costed_spans
-);
 
 -- name: span_summary
 -- Once per session, the counts every analysis reports: sampling weights, how spans were priced (explicit cost attributes, the price book, not at all), and attributes whose values were out of range.
@@ -401,8 +429,15 @@ SELECT count(*) AS stored_spans,
        count(*) FILTER (WHERE cost_source = 'billed') AS billed_spans,
        count(*) FILTER (WHERE cost_source IN ('explicit', 'split')) AS explicit_spans,
        count(*) FILTER (WHERE cost_source = 'derived') AS price_book_spans,
-       count(*) FILTER (WHERE is_unpriced) AS unpriced_spans
+       count(*) FILTER (WHERE is_unpriced) AS unpriced_spans,
+       -- The whole input's figures (cost.totals, cost.queries), so no analysis scans the spans for them.
+       adtrace_sum(compute_usd * weight, 1e18) AS compute_usd,
+       adtrace_sum(query_usd * weight, 1e18) AS query_usd,
+       count(*) FILTER (WHERE invalid_cost) AS invalid_cost_spans,
+       min(start_ns) AS first_start_ns,
+       max(start_ns + duration_ns) AS last_end_ns
 FROM costed_spans;
+SET VARIABLE adtrace_weighted_spans = (SELECT COALESCE(min_weight <> max_weight, FALSE) FROM _span_summary);
 CREATE OR REPLACE TEMP TABLE _bad_values AS
 SELECT b.attribute, b.kind, count(*) AS spans
 FROM (SELECT unnest(bad_values) AS b FROM costed_spans WHERE bad_values IS NOT NULL)

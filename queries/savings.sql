@@ -1,22 +1,76 @@
--- name: event_stage_costs
--- Per event (trace) and stage: compute and query cost, with the event's weight; every event appears at least once.
-SELECT c.trace_id, c.stage, any_value(ew.w) AS w,
-       adtrace_sum(compute_usd * weight, 1e18) / any_value(ew.w) AS compute_usd, adtrace_sum(query_usd * weight, 1e18) / any_value(ew.w) AS query_usd
-FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
-GROUP BY c.trace_id, c.stage
-ORDER BY c.trace_id, c.stage;
+-- name: create_terms
+-- The per-event functionals savings averages (means, and the interval's moments) as rows: in an event, term (fn, step) adds stageCost(m1) − stageCost(m2) of its stage, where stageCost(m) = a·compute + b·query + k_present + k_all when the stage is in the event, else k_all (src/core/savings.ts).
+CREATE OR REPLACE TEMP TABLE _savings_terms (
+  fn INTEGER, step INTEGER, stage VARCHAR,
+  a1 DOUBLE, b1 DOUBLE, kp1 DOUBLE, ka1 DOUBLE, a2 DOUBLE, b2 DOUBLE, kp2 DOUBLE, ka2 DOUBLE
+);
+-- name: insert_term
+-- One term of a functional.
+-- params: $fn, $step, $stage, $a1, $b1, $kp1, $ka1, $a2, $b2, $kp2, $ka2
+INSERT INTO _savings_terms VALUES ($fn, $step, $stage, $a1, $b1, $kp1, $ka1, $a2, $b2, $kp2, $ka2);
+
+-- name: moments
+-- Per functional, over all events weighted by their weight w: Σw, Σw², Σw·x and Σw·(x − mean)², exact sums (adtrace_scaled_sum: the same every run and thread count, with no sort).
+-- Memory is DuckDB's (it spills): no per-event array leaves the database.
+WITH es AS (
+  -- Per event and stage in a term: its compute and query cost per event (as cost.event_group_costs).
+  SELECT c.trace_id, c.stage,
+         adtrace_sum(compute_usd * weight, 1e18) / any_value(ew.w) AS cc, adtrace_sum(query_usd * weight, 1e18) / any_value(ew.w) AS cq
+  FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
+  WHERE c.stage IN (SELECT stage FROM _savings_terms)
+  GROUP BY c.trace_id, c.stage
+),
+-- Each term in each event: its stage's value there, or k_all where the stage is absent.
+tv AS (
+  SELECT e.trace_id, e.w, t.fn, t.step,
+         CASE WHEN s.trace_id IS NULL THEN t.ka1 - t.ka2
+              ELSE (t.a1 * s.cc + t.b1 * s.cq + t.kp1 + t.ka1) - (t.a2 * s.cc + t.b2 * s.cq + t.kp2 + t.ka2) END AS v
+  FROM event_weights e CROSS JOIN _savings_terms t
+  LEFT JOIN es s ON s.trace_id = e.trace_id AND s.stage = t.stage
+),
+tv_scale AS (SELECT fn, adtrace_pow2_scale(count(*), max(abs(v))) AS scale FROM tv GROUP BY fn),
+-- A functional's value in an event: its terms added.
+x AS (
+  SELECT tv.trace_id, any_value(tv.w) AS w, tv.fn, adtrace_scaled_sum(tv.v, s.scale) AS x
+  FROM tv JOIN tv_scale s ON s.fn = tv.fn GROUP BY tv.trace_id, tv.fn, s.scale
+),
+big AS (
+  SELECT fn, adtrace_pow2_scale(count(*), max(w)) AS s_w, adtrace_pow2_scale(count(*), max(w * w)) AS s_w2,
+         adtrace_pow2_scale(count(*), max(abs(w * x))) AS s_wx
+  FROM x GROUP BY fn
+),
+m AS (
+  SELECT x.fn, adtrace_scaled_sum(x.w, b.s_w) AS sw, adtrace_scaled_sum(x.w * x.w, b.s_w2) AS sw2, adtrace_scaled_sum(x.w * x.x, b.s_wx) AS swx
+  FROM x JOIN big b ON b.fn = x.fn GROUP BY x.fn, b.s_w, b.s_w2, b.s_wx
+),
+dev AS (SELECT x.fn, x.w * ((x.x - m.swx / m.sw) * (x.x - m.swx / m.sw)) AS d FROM x JOIN m ON m.fn = x.fn),
+dev_scale AS (SELECT fn, adtrace_pow2_scale(count(*), max(abs(d))) AS scale FROM dev GROUP BY fn),
+ss AS (SELECT dev.fn, adtrace_scaled_sum(dev.d, s.scale) AS ss FROM dev JOIN dev_scale s ON s.fn = dev.fn GROUP BY dev.fn, s.scale)
+SELECT m.fn, m.sw, m.sw2, m.swx, ss.ss FROM m JOIN ss ON ss.fn = m.fn ORDER BY m.fn;
 
 -- name: latency_spans
--- The spans of up to $limit events (a deterministic hash-ordered choice), for re-timing their latency.
+-- The spans of the events the latency model re-times: every event when there are at most $limit, else a deterministic sample of $limit weighted by the events' sampling weights (keyed on the trace id), whose events then count once each.
 -- params: $limit
-WITH chosen AS (
-  SELECT trace_id FROM (SELECT DISTINCT trace_id FROM costed_spans) ORDER BY hash(trace_id), trace_id LIMIT $limit
+WITH keyed AS (
+  -- Weighted sampling without replacement (Efraimidis–Spirakis): key ln(u)/w with u in (0, 1)
+  -- from a hash of the trace id, the $limit largest keys; ties broken by trace id.
+  SELECT trace_id, w, ln((CAST(hash(trace_id) AS DOUBLE) + 0.5) / 1.8446744073709552e19) / w AS k FROM event_weights
+),
+n AS (SELECT count(*) AS events FROM event_weights),
+chosen AS (
+  SELECT trace_id, CASE WHEN n.events > $limit THEN 1.0 ELSE w END AS event_weight
+  FROM keyed CROSS JOIN n
+  QUALIFY n.events <= $limit OR row_number() OVER (ORDER BY k DESC, trace_id) <= $limit
 )
 -- Start times relative to the event's first span, so they stay exact as JS numbers.
-SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, ew.w AS event_weight,
+SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, chosen.event_weight,
        s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS start_ns, s.duration_ns, s.weight
-FROM costed_spans s JOIN chosen USING (trace_id) JOIN event_weights ew ON ew.trace_id = s.trace_id
+FROM costed_spans s JOIN chosen USING (trace_id)
 ORDER BY s.trace_id, s.start_ns, s.span_id;
+
+-- name: event_count
+-- Stored events (traces): how many the latency model could re-time.
+SELECT count(*) AS events FROM event_weights;
 
 -- name: stages
 -- The stages present, for validating lever targets.

@@ -15,8 +15,11 @@
 //      as OTLP JSON Lines, side by side (issue 22: at least as many spans/s).
 //  10. collect: `adtrace collect` taking 200,000 spans from 8 concurrent senders on loopback
 //      (scripts/collect-load.mjs): spans/s acknowledged (committed) and the receiver's peak RSS.
+//  11. The stored cost model (issue 16): load, then breakdown, queries, flags, diff and savings on
+//      the database, and breakdown over Parquet read in place, each against the hand-written
+//      DuckDB query (HAND_QUERY below) over the same data, side by side (BENCH_ONLY=model).
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii,protobuf,collect (a comma list: only those parts
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii,protobuf,collect,model (a comma list: only those parts
 // run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -176,7 +179,7 @@ function outliersSection(spans, r) {
   ];
 }
 
-const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined, protobuf: undefined, collect: undefined };
+const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined, protobuf: undefined, collect: undefined, model: undefined };
 const spansIn = Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans);
 
 // ------------------------------------------------------------------ 1. ingest
@@ -374,6 +377,98 @@ if (runs("collect")) {
   results.collect = best;
 }
 
+
+// ------------------------------------------------------------------ 11. stored model vs hand-written query
+/**
+ * The query a user would write by hand in DuckDB (issue 16): the sum of cost.usd by span name over
+ * the number of distinct traces, plus span-duration quantiles. FROM is the spans table of a
+ * database, or read_parquet of the file. Run it yourself: duckdb FILE -c "<this text>".
+ */
+const HAND_QUERY = (from) => `SELECT name, sum(TRY_CAST(attributes['cost.usd'] AS DOUBLE)) / (SELECT count(DISTINCT trace_id) FROM ${from}) AS cost_per_event,
+  quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS duration_quantiles
+FROM ${from} GROUP BY name ORDER BY cost_per_event DESC`;
+
+/** The hand-written query in a process of its own (Node + DuckDB, as adtrace is), so both sides pay the same start-up. */
+function handArgs(source) {
+  const isDb = source.endsWith(".duckdb");
+  const from = isDb ? "spans" : `read_parquet(${JSON.stringify(source).replace(/"/g, "'")})`;
+  const code = `const { DuckDBInstance } = await import(${JSON.stringify(join(ROOT, "node_modules/@duckdb/node-api/lib/index.js"))});
+const db = await DuckDBInstance.create(${JSON.stringify(isDb ? source : ":memory:")}, ${isDb ? '{ access_mode: "READ_ONLY" }' : "{}"});
+const c = await db.connect();
+const r = await c.runAndReadAll(${JSON.stringify(HAND_QUERY(from))});
+if (!r.currentRowCount) process.exit(1);`;
+  return ["--input-type=module", "-e", code];
+}
+
+/** Wall seconds, CPU seconds (user + system) and peak RSS of one command, from /usr/bin/time. */
+async function timed(cmd, args) {
+  const run = await measure("/usr/bin/time", ["-f", "bench-cpu %U %S %M", cmd, ...args]);
+  const [, user, system, kb] = /bench-cpu (\S+) (\S+) (\S+)/.exec(run.stderr) ?? [];
+  return { wall: run.wall, cpu: Number(user) + Number(system), rssMb: Number(kb) / 1024, stderr: run.stderr };
+}
+
+async function modelBench() {
+  const db = join(DIR, `model-${SPANS}.duckdb`);
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  log("model: adtrace load (computes and stores the model)…");
+  const load = await timed(process.execPath, [BIN, "load", baseParquet, "--db", db, "-q", "--format", "csv"]);
+  // What load pays for the model: recomputing it in place (a changed config) is that step alone.
+  const other = join(DIR, "model-other.yaml");
+  writeFileSync(other, "prices:\n  - compute: { vcpu_hour_usd: 0.05 }\n");
+  log("model: first command under another config (recomputes the stored model in place)…");
+  const recompute = await timed(process.execPath, [BIN, "cost", "breakdown", "--db", db, "--config", other, "--format", "csv"]);
+  if (!/recomputed it and stored it in place/.test(recompute.stderr)) throw new Error(`expected an in-place recomputation: ${recompute.stderr}`);
+  log("model: back to the defaults…");
+  await timed(process.execPath, [BIN, "cost", "breakdown", "--db", db, "--format", "csv", "-q"]);
+  const commands = {
+    "cost breakdown --db": ["cost", "breakdown", "--db", db],
+    "cost queries --db": ["cost", "queries", "--db", db],
+    "cost flags --db": ["cost", "flags", "--db", db],
+    "diff DB DB": ["diff", db, db],
+    "savings --suggest --db": ["savings", "--suggest", "--db", db],
+    "cost breakdown spans.parquet": ["cost", "breakdown", baseParquet],
+  };
+  const best = (a, b) => (!a ? b : { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu), rssMb: Math.max(a.rssMb, b.rssMb) });
+  const rows = {};
+  let handDb;
+  let handParquet;
+  // Each command alternates with the hand-written query over the same source, twice; each keeps its best.
+  for (let round = 0; round < 2; round++) {
+    for (const [label, args] of Object.entries(commands)) {
+      log(`model: ${label} (round ${round + 1} of 2)…`);
+      const parquet = label.endsWith("parquet");
+      const hand = await timed(process.execPath, handArgs(parquet ? baseParquet : db));
+      if (parquet) handParquet = best(handParquet, hand);
+      else handDb = best(handDb, hand);
+      rows[label] = best(rows[label], await timed(process.execPath, [BIN, ...args, "--format", "csv", "-q"]));
+    }
+  }
+  return { spans: spansIn, load, recompute, rows, handDb, handParquet, dbMb: statSync(db).size / 2 ** 20 };
+}
+
+function modelSection(r) {
+  const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
+  const goal = { "cost breakdown --db": 1.5, "cost queries --db": 2, "cost flags --db": 2, "diff DB DB": 2, "savings --suggest --db": 3, "cost breakdown spans.parquet": 3 };
+  return [
+    `## Stored cost model against the hand-written DuckDB query (${r.spans.toLocaleString("en-US")} spans)`,
+    "",
+    `Measured ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (\`BENCH_ONLY=model npm run bench\`). Each command and the hand-written query alternate, twice, and each keeps its best wall and CPU time (user + system) and its highest peak RSS. The hand-written query is \`HAND_QUERY\` in scripts/bench.mjs, run in a Node process of its own over the same database (or the Parquet file), as adtrace runs.`,
+    "",
+    "| command | adtrace s | CPU s | peak RSS MB | hand-written s | CPU s | RSS MB | ratio (wall) | ratio (CPU) | goal |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...Object.entries(r.rows).map(([label, a]) => {
+      const h = label.endsWith("parquet") ? r.handParquet : r.handDb;
+      return `| \`${label}\` | ${f(a.wall)} | ${f(a.cpu)} | ${f(a.rssMb, 0)} | ${f(h.wall)} | ${f(h.cpu)} | ${f(h.rssMb, 0)} | ${f(a.wall / h.wall)}× | ${f(a.cpu / h.cpu)}× | ≤ ${goal[label]}× |`;
+    }),
+    "",
+    `Load of the same spans from Parquet into a new database, the model computed and stored in its transaction: ${f(r.load.wall)} s (${f(r.load.cpu)} CPU s), peak RSS ${f(r.load.rssMb, 0)} MB; the database is ${f(r.dbMb, 0)} MiB. The first command under another config recomputes the stored model in place and then answers: ${f(r.recompute.wall)} s (${f(r.recompute.cpu)} CPU s), peak RSS ${f(r.recompute.rssMb, 0)} MB; that, less a breakdown, is what load pays for the model.`,
+    "",
+  ];
+}
+
+if (runs("model")) results.model = await modelBench();
+
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const versions = `Node ${process.version}, DuckDB ${JSON.parse(readFileSync(join(ROOT, "node_modules/@duckdb/node-api/package.json"), "utf8")).version}, adtrace ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`;
@@ -468,16 +563,17 @@ const sections = {
     `\`adtrace load\` into a fresh database file, the two inputs alternating, best of three each. Both go through the same parse workers and spool; protobuf is ${f(results.protobuf.json.wall / results.protobuf.proto.wall)}× the JSON Lines rate (goal, issue 22: at least 1×).`,
     "",
   ] : [],
+  model: () => modelSection(results.model),
   advise: () => [
     ...adviseSection(results.advise).slice(0, -2),
     `${adviseSection(results.advise).at(-2)}${ONLY ? ` Measured ${today} on ${machine}.` : ""}`,
     "",
   ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load", model: "## Stored cost model against" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii(), ...sections.protobuf(), ...sections.collect()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii(), ...sections.protobuf(), ...sections.collect(), ...sections.model()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

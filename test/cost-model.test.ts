@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 const T = traceId(1);
 
 async function span(db: import("../src/core/db.js").Db, id: string) {
-  const rows = await db.all("SELECT *, adtrace_fingerprint(statement, warehouse) AS query_fingerprint FROM costed_spans WHERE span_id = $id", { id });
+  const rows = await db.all("SELECT * REPLACE (adtrace_fingerprint(statement, warehouse) AS query_fingerprint) FROM costed_spans WHERE span_id = $id", { id });
   return rows[0]!;
 }
 

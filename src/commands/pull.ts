@@ -77,7 +77,7 @@ them): it is read whole and stored as load --billing stores files (README "Match
       const result = await pullSpans({
         url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds,
         lookback: flags.lookback, watermarkColumn: flags.watermarkColumn, redact,
-        map: parseMapOptions(options.map), strict: options.strict, onProgress: options.quiet ? undefined : progressReporter(),
+        map: parseMapOptions(options.map), strict: options.strict, config: options.config, onProgress: options.quiet ? undefined : progressReporter(),
       });
       ingestNotes(options, result.load);
       print(pullSummary(result), options);

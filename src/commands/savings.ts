@@ -22,6 +22,7 @@ export function registerSavings(program: Command): void {
     .option("--suggest", "one scenario built from cost flags with conservative assumptions")
     .option("--optimize <goal>", "with --suggest: cost (default; cost flags' order) or latency (levers on critical-path stages first)")
     .option("--events-per-day <n>", "your daily volume: 2000000000, 2e9, 2B, 500M (default: config events_per_day)")
+    .option("--latency-sample <n>", "events re-timed for the end-to-end p95 (default 20000): past that many, a deterministic sample weighted by sampling weight")
     .addHelpText("after", `
 The model, per stage with per-event cost C = compute + query:
   cache  h[:c]   C → (1−h)·C + h·c          a hit also takes cache.hit_latency_ms (1 ms)
@@ -37,7 +38,9 @@ its siblings had ended waits for all of them and keeps its delay after the last;
 started before any sibling ended keeps its offset from its parent's start; a parent ends its
 original tail after the last child that ended within it. So work that followed a shortened span
 moves up, work beside it does not, and another branch may become critical. Preagg and tune
-leave latency as it is.
+leave latency as it is. Past --latency-sample events (20,000), the p95 is taken over a sample of
+that many, chosen by the trace id's hash and weighted by sampling weight (the notes say so);
+costs and intervals always cover every event.
 
 --suggest --optimize latency puts the levers on stages on the critical path (on it in at least
 half their events, see adtrace cost critical-path) first and those off it last: a cache on a
@@ -52,8 +55,9 @@ Examples:
   $ adtrace savings fixtures/auction/otlp.jsonl --suggest
   $ adtrace savings --db pipeline.duckdb --cache tracking=0.6 --preagg aggregation=0.7 --events-per-day 2B
   $ adtrace savings --db pipeline.duckdb --scenario scenarios.yaml --format md
-  $ adtrace savings --db pipeline.duckdb --suggest --optimize latency`)
-    .action(async (inputs: string[], opts: { scenario?: string; suggest?: boolean; optimize?: string; eventsPerDay?: string }, command: Command) => {
+  $ adtrace savings --db pipeline.duckdb --suggest --optimize latency
+  $ adtrace savings --db pipeline.duckdb --suggest --latency-sample 100000`)
+    .action(async (inputs: string[], opts: { scenario?: string; suggest?: boolean; optimize?: string; eventsPerDay?: string; latencySample?: string }, command: Command) => {
       const options = globals(command);
       const core = await import("../core/savings.js");
       const { withAnalysis } = await import("../core/analysis.js");
@@ -66,9 +70,13 @@ Examples:
       if (opts.optimize !== undefined && !opts.suggest) throw new UsageError("--optimize applies to --suggest");
       const optimize = (opts.optimize ?? "cost") as import("../core/savings.js").Optimize;
       if (!scenarios.length && !opts.suggest) throw new UsageError("give levers (--cache, --preagg, --tune), --scenario FILE or --suggest");
+      const latencyEvents = opts.latencySample === undefined ? undefined : Number(opts.latencySample);
+      if (latencyEvents !== undefined && !(Number.isSafeInteger(latencyEvents) && latencyEvents >= 1 && /^\s*\d+\s*$/.test(opts.latencySample!))) {
+        throw new UsageError(`--latency-sample expects a whole number of events ≥ 1, got '${opts.latencySample}'`);
+      }
       const result = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => {
         if (opts.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, optimize));
-        return core.savings(a.db, { scenarios, config: a.config });
+        return core.savings(a.db, { scenarios, config: a.config, latencyEvents });
       });
       print(savingsView(result), options);
     });

@@ -55,6 +55,7 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
     onProgress: options.quiet ? undefined : progressReporter(),
     config: options.config,
     billingFiles: options.billingFile,
+    onNote: (message) => note(options, message),
     model: {
       billing: { matchByTime: options.matchByTime },
       unweighted: options.unweighted,

@@ -1,8 +1,13 @@
 // The session every analysis command runs in: spans (from files or --db) with the cost model
-// installed, so queries can read `costed_spans`.
-import { withSpans, type SpanSource, type SpanSourceOptions } from "./inputs.js";
+// installed, so queries can read `costed_spans`. A database file keeps the model `load` stored
+// (model/stored.ts): a session whose model has the same digest reads it; one whose config differs
+// recomputes it in place, in a transaction, or, when the file cannot be written, for this run only.
+import { existsSync } from "node:fs";
+import { withSpans, DEFAULT_DB, type SpanSource, type SpanSourceOptions } from "./inputs.js";
+import { withWritableDb } from "./db.js";
 import { loadConfig, type Config } from "../model/config.js";
-import { installModel, type ModelOptions } from "../model/install.js";
+import { changesModel, installModel, type ModelOptions } from "../model/install.js";
+import { storedModelState, storeModel, useStoredModel, type StoredModelState } from "../model/stored.js";
 import { InputError, UsageError } from "../errors.js";
 import { loadBilling, type BillingLoadResult } from "../ingest/billing.js";
 
@@ -19,6 +24,8 @@ export interface AnalysisOptions extends SpanSourceOptions {
   eventsPerDay?: number;
   /** --billing-file: billing records loaded beside the span files of this run (issue 23). */
   billingFiles?: string[];
+  /** Where the session says what it did about a stored model (recomputed it, could not store it): stderr. */
+  onNote?: (message: string) => void;
 }
 
 export interface Analysis extends SpanSource {
@@ -27,18 +34,74 @@ export interface Analysis extends SpanSource {
   billing?: BillingLoadResult;
 }
 
+/** A session on a database file whose stored model does not serve: what to do, and why. */
+class ModelNotCurrent {
+  constructor(readonly state: Exclude<StoredModelState, "current">) {}
+}
+
 export async function withAnalysis<T>(options: AnalysisOptions, fn: (analysis: Analysis) => Promise<T>): Promise<T> {
   const loaded = loadConfig(options.config);
   const config = options.eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: options.eventsPerDay };
   if (options.billingFiles?.length && !options.inputs.length) {
     throw new UsageError("--billing-file joins billing records to span files given here; for a database, load them into it: adtrace load --billing FILE --db DB");
   }
-  return withSpans(options, async (source) => {
-    const billing = options.billingFiles?.length ? await loadBilling(source.db, options.billingFiles, config) : undefined;
-    await installModel(source.db, config, options.model);
+  const path = databasePath(options);
+  // --unweighted, --assume-weight, --sample-rate (and --match-by-time) are this run's view of the
+  // model, never stored.
+  const stored = path !== undefined && !changesModel(options.model);
+  const session = (mode: "stored" | "compute") => withSpans(options, async (source) => {
+    let billing: BillingLoadResult | undefined;
+    if (mode === "stored") {
+      const state = await storedModelState(source.db, config);
+      if (state !== "current") return new ModelNotCurrent(state);
+      await useStoredModel(source.db, config, options.model);
+    } else {
+      billing = options.billingFiles?.length ? await loadBilling(source.db, options.billingFiles, config) : undefined;
+      await installModel(source.db, config, options.model);
+    }
     if (!options.allowEmpty && !Number(await source.db.scalar("SELECT count(*) FROM costed_spans"))) {
       throw new InputError(source.label, "holds no spans: nothing to analyse (adtrace inspect shows what was read)");
     }
     return fn({ ...source, config, billing });
   });
+  if (!stored) return (await session("compute")) as T;
+  const first = await session("stored");
+  if (!(first instanceof ModelNotCurrent)) return first;
+  const note = options.onNote ?? (() => undefined);
+  if (await recomputeInPlace(path, config)) {
+    note(`${path}: ${WHY[first.state]}; recomputed it and stored it in place (later commands read it)`);
+    const second = await session("stored");
+    if (!(second instanceof ModelNotCurrent)) return second;
+  } else {
+    note(`${path}: ${WHY[first.state]}, and the database cannot be written now; computing the cost model for this run only`);
+  }
+  return (await session("compute")) as T;
+}
+
+const WHY: Record<Exclude<StoredModelState, "current">, string> = {
+  missing: "holds no stored cost model (loaded by an earlier adtrace)",
+  different: "its stored cost model was computed with another config (stage rules, prices, sampling) or adtrace version",
+  stale: "its spans changed since its cost model was stored",
+  rebilled: "its billing records changed since its cost model was stored",
+};
+
+/** The database file a session reads (--db, else ./adtrace.duckdb), or undefined when it reads files. */
+function databasePath(options: AnalysisOptions): string | undefined {
+  if (options.inputs.length > 0) return undefined;
+  return options.db ?? (existsSync(DEFAULT_DB) ? DEFAULT_DB : undefined);
+}
+
+/**
+ * Recompute the stored model in one transaction. False when the file cannot be opened for
+ * writing (another process has it open, or it is read-only): the caller computes for this run.
+ */
+async function recomputeInPlace(path: string, config: Config): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  try {
+    await withWritableDb(path, (db) => db.transaction(() => storeModel(db, config)));
+    return true;
+  } catch (error) {
+    if (error instanceof InputError && /in use|cannot open database|read-only/i.test(error.message)) return false;
+    throw error;
+  }
 }

@@ -96,10 +96,19 @@ interface GroupDurations {
 export interface Side extends SideSummary {
   groups: Map<string, { keys: Record<string, string>; cost: number; share: number; p95: number | null }>;
   total: { cost: number; p95: number | null };
-  /** Per event: weight and cost per group id (span data only). */
+  /** Per event: weight and cost per group id (span data of at most 5,000 events: the bootstrap's input). */
   perEvent?: { w: number; costs: Map<string, number> }[];
+  /** Per group id (and TOTAL): Σw, Σw², Σw·x, Σw·(x − mean)² over all events, from SQL (span data only): Welch's input. */
+  moments?: Map<string, Moments>;
   /** Per group id (and TOTAL: end-to-end per event): durations for the p95 test (span data only). */
   durations?: { events: number; groups: Map<string, GroupDurations>; interpolate: boolean };
+}
+
+interface Moments {
+  sw: number;
+  sw2: number;
+  swx: number;
+  ss: number;
 }
 
 const TOTAL = "__total__";
@@ -112,8 +121,8 @@ export async function diff(baseline: string, current: string, analysis: Omit<Ana
 
 /** The diff of two sides already read (each grouped by options.by). */
 export function diffSides(before: Side, after: Side, options: DiffOptions): DiffResult {
-  const testable = before.perEvent && after.perEvent;
-  const bootstrap = testable && before.perEvent!.length <= BOOTSTRAP_MAX_EVENTS && after.perEvent!.length <= BOOTSTRAP_MAX_EVENTS;
+  const testable = before.moments && after.moments;
+  const bootstrap = testable && before.perEvent !== undefined && after.perEvent !== undefined;
   const ids = new Set([...before.groups.keys(), ...after.groups.keys()]);
   const p95 = bootstrap ? p95Tests(before, after, [...ids, TOTAL]) : new Map<string, Significance>();
   const rows: DiffRow[] = [];
@@ -274,7 +283,16 @@ export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<S
   const result = await breakdown(db, { by });
   const groups: Side["groups"] = new Map();
   for (const g of result.groups) groups.set(groupId(g.keys), { keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms });
-  const rows = await db.query("cost.event_group_costs", keyParams(by));
+  // Welch's interval reads each group's moments over all events, summed in SQL; only a side
+  // small enough for the bootstrap reads its events.
+  const moments = new Map<string, Moments>();
+  for (const r of await db.query("diff.group_moments", keyParams(by))) {
+    const keys: Record<string, string> = {};
+    by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
+    moments.set(r.is_total ? TOTAL : groupId(keys), { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) });
+  }
+  const small = result.weights.stored_traces <= BOOTSTRAP_MAX_EVENTS;
+  const rows = small ? await db.query("cost.event_group_costs", keyParams(by)) : [];
   const perEvent: { w: number; costs: Map<string, number> }[] = [];
   let currentTrace: unknown;
   for (const r of rows) {
@@ -289,9 +307,9 @@ export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<S
     event.costs.set(groupId(keys), cost);
     event.costs.set(TOTAL, (event.costs.get(TOTAL) ?? 0) + cost);
   }
-  const durations = perEvent.length <= BOOTSTRAP_MAX_EVENTS ? await spanDurations(db, by, result.weights) : undefined;
+  const durations = small ? await spanDurations(db, by, result.weights) : undefined;
   return {
-    label, kind: "spans", events: result.totals.events, groups, perEvent, durations, weights: result.weights, pricing: result.pricing,
+    label, kind: "spans", events: result.totals.events, groups, perEvent: small ? perEvent : undefined, moments, durations, weights: result.weights, pricing: result.pricing,
     total: { cost: result.totals.cost_per_event_usd, p95: result.totals.e2e_p95_ms },
   };
 }
@@ -342,23 +360,12 @@ function values(side: Side, id: string): { x: Float64Array; w: Float64Array } {
   return { x, w };
 }
 
-function weightedMean(x: Float64Array, w: Float64Array): number {
-  let s = 0;
-  let sw = 0;
-  for (let i = 0; i < x.length; i++) {
-    s += x[i]! * w[i]!;
-    sw += w[i]!;
-  }
-  return sw ? s / sw : 0;
-}
-
 function test(before: Side, after: Side, id: string, bootstrap: boolean): { significant: Significance; low: number; high: number } {
-  const b = values(before, id);
-  const a = values(after, id);
-  const observed = weightedMean(a.x, a.w) - weightedMean(b.x, b.w);
   let low: number;
   let high: number;
   if (bootstrap) {
+    const b = values(before, id);
+    const a = values(after, id);
     const random = mulberry32(0xad7ace5);
     const diffs = new Float64Array(2000);
     for (let r = 0; r < diffs.length; r++) diffs[r] = resampledMean(a, random) - resampledMean(b, random);
@@ -366,6 +373,9 @@ function test(before: Side, after: Side, id: string, bootstrap: boolean): { sign
     low = diffs[Math.floor(0.025 * (diffs.length - 1))]!;
     high = diffs[Math.ceil(0.975 * (diffs.length - 1))]!;
   } else {
+    const b = groupMoments(before, id);
+    const a = groupMoments(after, id);
+    const observed = (a.sw ? a.swx / a.sw : 0) - (b.sw ? b.swx / b.sw : 0);
     const se = Math.sqrt(meanVariance(a) + meanVariance(b));
     low = observed - 1.96 * se;
     high = observed + 1.96 * se;
@@ -386,17 +396,17 @@ function resampledMean(v: { x: Float64Array; w: Float64Array }, random: () => nu
   return sw ? s / sw : 0;
 }
 
-/** Variance of the weighted mean (effective n = (Σw)²/Σw²). */
-function meanVariance(v: { x: Float64Array; w: Float64Array }): number {
-  const mean = weightedMean(v.x, v.w);
-  let sw = 0;
-  let sw2 = 0;
-  let ss = 0;
-  for (let i = 0; i < v.x.length; i++) {
-    sw += v.w[i]!;
-    sw2 += v.w[i]! ** 2;
-    ss += v.w[i]! * (v.x[i]! - mean) ** 2;
-  }
+/** A group's moments on a side; a group the side lacks costs 0 in each of its events. */
+function groupMoments(side: Side, id: string): Moments {
+  const found = side.moments!.get(id);
+  if (found) return found;
+  const any = side.moments!.get(TOTAL);
+  return { sw: any?.sw ?? 0, sw2: any?.sw2 ?? 0, swx: 0, ss: 0 };
+}
+
+/** Variance of the weighted mean (effective n = (Σw)²/Σw²), from the moments savings and diff sum in SQL. */
+function meanVariance({ sw, sw2, ss }: Moments): number {
+  if (!sw) return 0;
   const nEff = (sw * sw) / sw2;
   if (!(nEff > 1)) return 0;
   return ((ss / sw) * (nEff / (nEff - 1))) / nEff;

@@ -14,7 +14,7 @@ import { CANONICAL_COLUMNS } from "../ingest/mapping.js";
 
 export const DEFAULT_DB = "adtrace.duckdb";
 
-export interface SpanSourceOptions extends Omit<LoadOptions, "inputs"> {
+export interface SpanSourceOptions extends Omit<LoadOptions, "inputs" | "storedModel"> {
   inputs: readonly string[];
   /** A database file filled by `adtrace load`. */
   db?: string;

@@ -4,6 +4,7 @@
 import { withWritableDb } from "./db.js";
 import { DEFAULT_DB, type SpanSourceOptions } from "./inputs.js";
 import { loadInputs, type LoadResult } from "../ingest/load.js";
+import { loadConfig } from "../model/config.js";
 
 export interface LoadDbResult {
   db: string;
@@ -11,10 +12,12 @@ export interface LoadDbResult {
   totalSpans: number;
 }
 
-export async function loadIntoDatabase(options: SpanSourceOptions): Promise<LoadDbResult> {
+/** `config`: the --config file whose cost model is stored with the spans (else ./adtrace.config.yaml, else the defaults). */
+export async function loadIntoDatabase(options: SpanSourceOptions & { config?: string }): Promise<LoadDbResult> {
   const path = options.db ?? DEFAULT_DB;
+  const storedModel = loadConfig(options.config);
   return withWritableDb(path, async (db) => {
-    const load = await loadInputs(db, options);
+    const load = await loadInputs(db, { ...options, storedModel });
     const totalSpans = Number(await db.scalar("SELECT count(*) FROM spans"));
     return { db: path, load, totalSpans };
   });

@@ -46,7 +46,7 @@ export interface SavingsOptions {
   scenarios: Scenario[];
   /** Its events_per_day is the volume savings project to (withAnalysis sets --events-per-day there). */
   config: Config;
-  /** Events used for the latency model (a deterministic subset when there are more). */
+  /** Events the latency model re-times (--latency-sample; default 20,000): a deterministic sample, weighted by sampling weight, when there are more. */
   latencyEvents?: number;
 }
 
@@ -80,6 +80,8 @@ export interface SavingsResult {
   events_per_day: number;
   cost_per_event_usd: number;
   latency_events: number;
+  /** True when the events outnumber --latency-sample: latency_events of them, a sample weighted by sampling weight, were re-timed. */
+  latency_sampled: boolean;
   interval_method: string;
   weights: WeightSummary;
   pricing: Pricing;
@@ -185,12 +187,6 @@ export async function suggestedScenario(db: Db, config: Config, optimize: Optimi
   return { name: optimize === "latency" ? "suggested (latency)" : "suggested", levers, assumptions };
 }
 
-interface EventCosts {
-  weight: number;
-  /** stage → [compute, query] per event. */
-  stages: Map<string, [number, number]>;
-}
-
 /** Affine state of one stage: compute' = a·Cc + k(+hit cost where present), query' = b·Cq. */
 interface StageMap {
   a: number;
@@ -233,41 +229,52 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
       }
     }
   }
-  const events = await eventCosts(db);
-  const totalWeight = events.reduce((s, e) => s + e.weight, 0);
-  const mean = (f: (e: EventCosts) => number) => events.reduce((s, e) => s + e.weight * f(e), 0) / totalWeight;
-  const totalPerEvent = mean((e) => [...e.stages.values()].reduce((s, [c, q]) => s + c + q, 0));
   const perDay = options.config.events_per_day;
   const refreshPerEventUsd = (options.config.preaggregate.refresh_cost_usd * options.config.preaggregate.refreshes_per_day) / perDay;
-  const latency = await latencyModel(db, options.latencyEvents ?? 100_000);
-  const hitLatencyNs = options.config.cache.hit_latency_ms * 1e6;
-  const rows: SavingsRow[] = [];
 
-  for (const scenario of options.scenarios) {
+  // Every figure is a weighted mean over events of a functional that is affine in each stage's
+  // (compute, query) cost: declared here, averaged in SQL (savings.moments).
+  const functionals = new Functionals();
+  const plans = options.scenarios.map((scenario) => {
     const maps = new Map<string, StageMap>();
-    const cumulative = new Float64Array(events.length);
-    const hitSets: LatencyHits[] = [];
-    const p95Before = latency.p95([]);
-    let p95Current = p95Before;
-    scenario.levers.forEach((lever, step) => {
+    const steps = scenario.levers.map((lever) => {
       const before = maps.get(lever.stage) ?? identity();
       const after = applyLever(before, lever, refreshPerEventUsd);
       maps.set(lever.stage, after);
-      const perEvent = events.map((e) => {
-        const cost = e.stages.get(lever.stage);
-        return stageCost(before, cost) - stageCost(after, cost);
-      });
-      perEvent.forEach((s, i) => (cumulative[i]! += s));
-      const stageBefore = mean((e) => stageCost(before, e.stages.get(lever.stage)));
-      const stageAfter = mean((e) => stageCost(after, e.stages.get(lever.stage)));
-      const interval = meanInterval(perEvent, events);
+      return {
+        lever, before, after,
+        beforeFn: functionals.add([{ stage: lever.stage, m1: before, m2: ZERO }]),
+        afterFn: functionals.add([{ stage: lever.stage, m1: after, m2: ZERO }]),
+        savingFn: functionals.add([{ stage: lever.stage, m1: before, m2: after }]),
+      };
+    });
+    // Each event's savings of all the scenario's levers, added in lever order.
+    const cumulativeFn = functionals.add(steps.map((s) => ({ stage: s.lever.stage, m1: s.before, m2: s.after })));
+    return { scenario, steps, cumulativeFn };
+  });
+  const moments = await functionals.moments(db);
+  // Events and the cost per event: exact sums the model keeps (cost.totals).
+  const [totals] = await db.query("cost.totals");
+  const totalWeight = Number(totals!.events);
+  const totalPerEvent = Number(totals!.cost_per_event_usd);
+  const latency = await latencyModel(db, options.latencyEvents ?? DEFAULT_LATENCY_SAMPLE);
+  const hitLatencyNs = options.config.cache.hit_latency_ms * 1e6;
+  const rows: SavingsRow[] = [];
+
+  for (const { scenario, steps, cumulativeFn } of plans) {
+    const hitSets: LatencyHits[] = [];
+    const p95Before = latency.p95([]);
+    let p95Current = p95Before;
+    steps.forEach(({ lever, beforeFn, afterFn, savingFn }, step) => {
+      const interval = moments[savingFn]!.interval;
       if (lever.kind === "cache") hitSets.push({ stage: lever.stage, hitRate: lever.value, salt: step + 1 });
       const p95After = lever.kind === "cache" ? latency.p95(hitSets, hitLatencyNs) : p95Current;
-      rows.push(row(scenario.name, lever, lever.stage, stageBefore, stageAfter, interval, totalPerEvent, perDay, p95Current, p95After));
+      rows.push(row(scenario.name, lever, lever.stage, moments[beforeFn]!.mean, moments[afterFn]!.mean, interval, totalPerEvent, perDay, p95Current, p95After));
       p95Current = p95After;
     });
-    const totalAfter = totalPerEvent - weightedMean([...cumulative], events);
-    rows.push(row(scenario.name, undefined, "", totalPerEvent, totalAfter, meanInterval([...cumulative], events), totalPerEvent, perDay, p95Before, p95Current));
+    const cumulative = moments[cumulativeFn]!;
+    const totalAfter = totalPerEvent - cumulative.mean;
+    rows.push(row(scenario.name, undefined, "", totalPerEvent, totalAfter, cumulative.interval, totalPerEvent, perDay, p95Before, p95Current));
   }
   return {
     rows,
@@ -276,10 +283,71 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
     events_per_day: perDay,
     cost_per_event_usd: totalPerEvent,
     latency_events: latency.events,
+    latency_sampled: latency.sampled,
     interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
     weights: await weightSummary(db),
     pricing: await pricingSummary(db),
   };
+}
+
+/** Events the latency model re-times by default (--latency-sample). */
+export const DEFAULT_LATENCY_SAMPLE = 20_000;
+
+const ZERO: StageMap = { a: 0, b: 0, kPresent: 0, kAll: 0 };
+
+/** One term of a functional: stageCost(m1) − stageCost(m2) of its stage, per event. */
+interface Term {
+  stage: string;
+  m1: StageMap;
+  m2: StageMap;
+}
+
+interface Moments {
+  sw: number;
+  mean: number;
+  interval: { mean: number; low: number; high: number };
+}
+
+/** Functionals over events, each a sum of terms in order; their weighted means and intervals come from SQL. */
+class Functionals {
+  private readonly terms: Term[][] = [];
+
+  add(terms: Term[]): number {
+    this.terms.push(terms);
+    return this.terms.length - 1;
+  }
+
+  async moments(db: Db): Promise<Moments[]> {
+    await db.run("savings.create_terms");
+    for (const [fn, terms] of this.terms.entries()) {
+      for (const [step, t] of terms.entries()) {
+        await db.run("savings.insert_term", {
+          fn, step, stage: t.stage,
+          a1: t.m1.a, b1: t.m1.b, kp1: t.m1.kPresent, ka1: t.m1.kAll,
+          a2: t.m2.a, b2: t.m2.b, kp2: t.m2.kPresent, ka2: t.m2.kAll,
+        });
+      }
+    }
+    const found = new Map((await db.query("savings.moments")).map((r) => [Number(r.fn), r]));
+    // A functional with no terms (a scenario without levers cannot occur; kept total) is 0 in every event.
+    const events = found.size ? undefined : Number((await db.query("savings.event_count"))[0]!.events);
+    return this.terms.map((_, fn) => {
+      const r = found.get(fn);
+      if (!r) return { sw: events ?? 0, mean: 0, interval: { mean: 0, low: 0, high: 0 } };
+      const sums = { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) };
+      return { sw: sums.sw, mean: sums.sw ? sums.swx / sums.sw : 0, interval: intervalFromSums(sums) };
+    });
+  }
+}
+
+/** meanInterval's figures from the sums savings.moments returns (the same arithmetic, in the same order). */
+export function intervalFromSums(s: { sw: number; sw2: number; swx: number; ss: number }): { mean: number; low: number; high: number } {
+  if (s.sw === 0) return { mean: 0, low: 0, high: 0 };
+  const mean = s.swx / s.sw;
+  const nEff = (s.sw * s.sw) / s.sw2;
+  const variance = nEff > 1 ? (s.ss / s.sw) * (nEff / (nEff - 1)) : 0;
+  const half = 1.96 * Math.sqrt(variance / nEff);
+  return { mean, low: mean - half, high: mean + half };
 }
 
 /** "cache 60% hits", "cache 60%, $0.000001/hit", "preaggregate −30%". */
@@ -315,16 +383,6 @@ function row(
   };
 }
 
-function weightedMean(values: number[], events: EventCosts[]): number {
-  let sw = 0;
-  let s = 0;
-  values.forEach((v, i) => {
-    sw += events[i]!.weight;
-    s += events[i]!.weight * v;
-  });
-  return sw ? s / sw : 0;
-}
-
 /** Weighted mean with a normal-approximation 95% interval (effective n = (Σw)²/Σw²). */
 export function meanInterval(values: number[], events: { weight: number }[]): { mean: number; low: number; high: number } {
   let sw = 0;
@@ -346,22 +404,6 @@ export function meanInterval(values: number[], events: { weight: number }[]): { 
   return { mean, low: mean - half, high: mean + half };
 }
 
-async function eventCosts(db: Db): Promise<EventCosts[]> {
-  const rows = await db.query("savings.event_stage_costs");
-  const events: EventCosts[] = [];
-  let current: EventCosts | undefined;
-  let currentId: unknown;
-  for (const r of rows) {
-    if (r.trace_id !== currentId) {
-      currentId = r.trace_id;
-      current = { weight: Number(r.w), stages: new Map() };
-      events.push(current);
-    }
-    current!.stages.set(String(r.stage), [Number(r.compute_usd), Number(r.query_usd)]);
-  }
-  return events;
-}
-
 interface LatencyEvent {
   id: string;
   weight: number;
@@ -379,6 +421,7 @@ interface LatencyHits {
 
 /** Per-event timelines and end-to-end p95 with cache hits re-timed in (see retime.ts). */
 async function latencyModel(db: Db, limit: number) {
+  const stored = Number((await db.query("savings.event_count"))[0]!.events);
   const rows = await db.query("savings.latency_spans", { limit });
   const events: LatencyEvent[] = [];
   for (let i = 0; i < rows.length; ) {
@@ -403,6 +446,7 @@ async function latencyModel(db: Db, limit: number) {
   }
   return {
     events: events.length,
+    sampled: stored > limit,
     /** p95 of e2e latency in ms, every event re-timed with the cache hits of the given levers. */
     p95(levers: LatencyHits[], hitLatencyNs = 0): number | null {
       if (events.length === 0) return null;

@@ -9,6 +9,7 @@ import { withWritableDb } from "../core/db.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";
+import { restoreModelIfStored } from "../model/stored.js";
 import { BILLING_COLUMNS, beginBillingLoad, billingKind, stageRaw, storeStaged, type BillingDbResult } from "./billing.js";
 import { quoteIdent } from "./mapping.js";
 import { guardPg, parsePullUrl, parseTableName } from "./pull.js";
@@ -94,7 +95,10 @@ export async function pullBilling(options: BillingPullOptions): Promise<BillingD
         appender.closeSync();
       }
       const file = await stageRaw(db, source, 0);
-      return { db: path, source, ...(await storeStaged(db, [file])) };
+      const stored = await storeStaged(db, [file]);
+      // A stored cost model (issue 16) prices joined spans from the bill: it takes the new records now.
+      await restoreModelIfStored(db, options.config);
+      return { db: path, source, ...stored };
     }));
   } finally {
     await client.end().catch(() => undefined /* closing a broken connection can fail; nothing is left to do */);

@@ -11,6 +11,7 @@ import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
 import { installBillingPrices } from "../model/billing.js";
 import { effectiveBooks } from "../model/install.js";
+import { restoreModelIfStored } from "../model/stored.js";
 import type { Config } from "../model/config.js";
 import { expandInputs, readContentHead } from "./files.js";
 
@@ -164,5 +165,10 @@ export interface BillingDbResult extends BillingLoadResult {
 /** `adtrace load --billing FILE…`: billing files into a database file, in one transaction. */
 export async function loadBillingIntoDatabase(options: { db?: string; inputs: readonly string[]; config: Config }): Promise<BillingDbResult> {
   const path = options.db ?? DEFAULT_DB;
-  return withWritableDb(path, (db) => db.transaction(async () => ({ db: path, ...(await loadBilling(db, options.inputs, options.config)) })));
+  return withWritableDb(path, (db) => db.transaction(async () => {
+    const result = await loadBilling(db, options.inputs, options.config);
+    // A stored cost model (issue 16) prices joined spans from the bill: it takes the new records now.
+    await restoreModelIfStored(db, options.config);
+    return { db: path, ...result };
+  }));
 }

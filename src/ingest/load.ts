@@ -29,6 +29,8 @@ import { onInterrupt, testHold } from "../core/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
 import { beginRedaction, flushRedaction, endRedaction, type RedactPlan } from "./redact.js";
+import type { Config } from "../model/config.js";
+import { storeModel } from "../model/stored.js";
 
 export interface LoadOptions {
   inputs: readonly string[];
@@ -50,6 +52,12 @@ export interface LoadOptions {
   countCyclic?: boolean;
   /** Replace detected personal data before it is written (load --redact, pull --redact; ingest/redact.ts). */
   redact?: RedactPlan;
+  /**
+   * A database file's cost model: computed over all its spans and stored in the load's
+   * transaction (model/stored.ts), so analyses read it instead of computing it. Unset for the
+   * in-memory loads of an analysis, which compute their own.
+   */
+  storedModel?: Config;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -156,7 +164,7 @@ export interface StagedFlat extends ResolvedMapping {
  * everything back, leaving the database as it was.
  */
 export async function withLoadSession(
-  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic" | "redact">, stage: (session: LoadSession) => Promise<void>,
+  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic" | "redact" | "storedModel">, stage: (session: LoadSession) => Promise<void>,
 ): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
@@ -210,6 +218,7 @@ export async function withLoadSession(
     // A load into an empty table touched every trace: no scope table needed.
     const cyclic = options.countCyclic === false ? undefined : await countCyclicSpans(db, base === 0 ? "all" : { base });
     if (cyclic) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
+    if (options.storedModel) await storeModel(db, options.storedModel);
     return {
       files: loads,
       spansRead: sum("spansRead"),

@@ -19,6 +19,7 @@ import { withWritableDb, type Db } from "../core/db.js";
 import { testHold } from "../core/interrupt.js";
 import { DEFAULT_DB } from "../core/inputs.js";
 import { InputError, UsageError } from "../errors.js";
+import { loadConfig } from "../model/config.js";
 import { VALID_ROW, withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping } from "./load.js";
 import { epochNsExpr, mappingSelect, planMapping, quoteIdent, resolveUnits, type ColumnInfo, type Mapping, type UnitProbe } from "./mapping.js";
 import { NS_PER_UNIT } from "./span.js";
@@ -44,6 +45,8 @@ export interface PullOptions {
   timeoutSeconds?: number;
   map?: LoadOptions["map"];
   strict?: boolean;
+  /** --config: the cost model stored with the spans (else ./adtrace.config.yaml, else the defaults). */
+  config?: string;
   /** Rows per FETCH (default 10,000). */
   batchSize?: number;
   /** The clock for relative --since/--until (tests). */
@@ -164,7 +167,7 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
       let marks: { maxStart?: bigint; maxMark?: bigint } = {};
       let overlap = { rows: 0, late: 0 };
       const stateKey = { source: target.url, table_name: `${table.schema}.${table.name}` };
-      const load = await withLoadSession(db, options, async (session) => {
+      const load = await withLoadSession(db, { ...options, storedModel: loadConfig(options.config) }, async (session) => {
         await db.run("pull.create_state");
         const row = (await db.query("pull.watermark", stateKey))[0];
         if (landed) {

@@ -1,5 +1,6 @@
 // Installs the cost model into a database session: the config's stage rules, prices and
-// attribute lists are loaded as rows (never SQL text), then `costed_spans` is built.
+// attribute lists are loaded as rows (never SQL text), then `costed_spans` is built. A database
+// file keeps the model it was loaded with (stored.ts); its sessions read that instead.
 import type { Db } from "../core/db.js";
 import type { Config, SamplingRule } from "./config.js";
 import { installBilling, type BillingModelOptions } from "./billing.js";
@@ -25,6 +26,21 @@ export interface ModelOptions {
 }
 
 export async function installModel(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
+  await installRules(db, config, options);
+  await db.run("model.costed_parts");
+  await db.run("model.costed_spans");
+  await db.run("model.event_weights");
+  await db.run("model.span_summary");
+}
+
+/** Whether a session's options change the model (weights, --match-by-time's joins), so a stored model does not serve it. */
+export function changesModel(options: ModelOptions = {}): boolean {
+  return Boolean(options.unweighted) || options.assumeWeight !== undefined || Boolean(options.sampleRates?.length)
+    || Boolean(options.billing?.matchByTime);
+}
+
+/** The macros, the config's rules and prices as rows, and the session's lists: what the model's queries read. */
+export async function installRules(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
   await db.run("model.create_macros");
   await db.run("model.create_rule_tables");
   for (const [i, rule] of config.stages.entries()) {
@@ -50,7 +66,19 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
     }
   }
   await db.run("model.price_ranges");
-  await db.run("model.set_attribute_lists", {
+  await db.run("model.set_attribute_lists", listParams(config, options));
+  // The bills joined to spans (_span_bills), which model.costed_parts reads: empty without billing records.
+  await installBilling(db, config, effectiveBooks(config.prices), options.billing);
+}
+
+/** The session's lists alone (the stored model's views read them): no rules, no model computed. */
+export async function installLists(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
+  await db.run("model.create_macros");
+  await db.run("model.set_attribute_lists", listParams(config, options));
+}
+
+function listParams(config: Config, options: ModelOptions) {
+  return {
     cost_attrs: config.cost_attributes,
     bytes_attrs: config.bytes_attributes,
     statement_attrs: STATEMENT_ATTRIBUTES,
@@ -58,11 +86,7 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
     weighted: !options.unweighted,
     assume_weight: options.assumeWeight ?? 1,
     group_attrs: [...new Set(options.attributeKeys ?? [])],
-  });
-  await installBilling(db, config, effectiveBooks(config.prices), options.billing);
-  await db.run("model.costed_spans");
-  await db.run("model.event_weights");
-  await db.run("model.span_summary");
+  };
 }
 
 /** A grouping by attributes the model did not keep would put every span under (none): refuse it. */

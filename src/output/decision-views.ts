@@ -87,7 +87,7 @@ export function savingsView(result: SavingsResult): TableResult {
     ...result.scenarios.flatMap((s) => s.assumptions ?? []),
     ...pricingNotes(result.pricing),
     ...weightNotes(result.weights),
-    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events, each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (savings --help).`,
+    `Interval: ${result.interval_method}. Latency: end-to-end p95 over ${formatCount(result.latency_events)} events${result.latency_sampled ? ` (a deterministic sample weighted by sampling weight, keyed on the trace id; --latency-sample N re-times more)` : ""}, each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (savings --help).`,
     "Model: cache C→(1−h)C+h·c_hit; preagg C→C−r·C_query+refresh/event; tune C→(1−r)C; levers on a stage compose in order.",
   ];
   return {
@@ -95,6 +95,6 @@ export function savingsView(result: SavingsResult): TableResult {
     columns,
     rows,
     notes,
-    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, scenarios: result.scenarios, weights: weightsJson(result.weights), ...pricingJson(result.pricing) },
+    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, latency_events: result.latency_events, latency_sampled: result.latency_sampled, scenarios: result.scenarios, weights: weightsJson(result.weights), ...pricingJson(result.pricing) },
   };
 }

@@ -1,0 +1,93 @@
+// The cost model stored in a database file (issue 16): `load` and `pull` compute it once, in the
+// load's transaction, into model_spans (per span: stage, self time, weight, compute/query cost,
+// cost source, statement hash and fingerprint), model_events (per event: weight, end-to-end
+// duration, cost), model_summary and model_bad_values, and record the model's digest in
+// model_info. A session whose model has the same digest reads those tables through views named as
+// the per-session tables (costed_spans, event_weights…), so every query reads either the same way.
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import type { Db } from "../core/db.js";
+import { getQuery } from "../core/queries.js";
+import type { Config } from "./config.js";
+import { installLists, installRules, type ModelOptions } from "./install.js";
+
+const require = createRequire(import.meta.url);
+const VERSION: string = (require("../../package.json") as { version: string }).version;
+
+/** The queries whose text is the model: a change to any of them changes the digest. */
+const MODEL_QUERIES = [
+  "model.create_macros", "model.create_rule_tables", "model.price_ranges", "model.set_attribute_lists", "model.costed_parts",
+  "model.event_weights", "model.span_summary", "store.model_spans", "store.model_tables",
+];
+
+/** What the model's digest covers: the parts of the config that price or weigh a span. */
+export function modelParts(config: Config): Record<string, unknown> {
+  return {
+    stages: config.stages, sampling: config.sampling, prices: config.prices, warehouses: config.warehouses,
+    cost_attributes: config.cost_attributes, bytes_attributes: config.bytes_attributes,
+  };
+}
+
+/**
+ * The digest of the cost model: the config's model parts (stage rules, price book, sampling
+ * rules, attribute lists), the adtrace version and the model's SQL. Flag thresholds, the daily
+ * volume or objectives are not the model: changing them recomputes nothing.
+ */
+export function modelDigest(config: Config): string {
+  const sql = MODEL_QUERIES.map((name) => getQuery(name).sql).join("\n");
+  return createHash("sha256")
+    .update(JSON.stringify({ version: VERSION, sql: createHash("sha256").update(sql).digest("hex"), model: modelParts(config) }))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/**
+ * current: the stored model serves; missing: none stored; different: another model; stale: spans
+ * changed since; rebilled: billing records (billed_queries, issue 23) changed since.
+ */
+export type StoredModelState = "current" | "missing" | "different" | "stale" | "rebilled";
+
+export async function storedModelState(db: Db, config: Config): Promise<StoredModelState> {
+  if (!Number(await db.scalar(getQuery("store.has_model").sql))) return "missing";
+  const [info] = await db.query("store.info");
+  if (!info) return "missing";
+  if (info.digest !== modelDigest(config)) return "different";
+  if (Number(info.spans) !== Number(info.spans_now)) return "stale";
+  if ((info.billing ?? "") !== (await billingStamp(db))) return "rebilled";
+  return "current";
+}
+
+/** What the stored model's bills came from: the billing records' count and a hash of their rows ("" without any). */
+async function billingStamp(db: Db): Promise<string> {
+  if (!Number(await db.scalar(getQuery("store.has_billing").sql))) return "";
+  return String(await db.scalar(getQuery("store.billing_stamp").sql));
+}
+
+/** After billing records change (load --billing, pull --billing), in their transaction: a stored model takes the new bills. */
+export async function restoreModelIfStored(db: Db, config: Config): Promise<boolean> {
+  if (!Number(await db.scalar(getQuery("store.has_model").sql))) return false;
+  await storeModel(db, config);
+  return true;
+}
+
+/**
+ * Compute the model over every span of the database and store it, replacing any stored one.
+ * Run it inside the transaction that changed the spans (or one of its own).
+ */
+export async function storeModel(db: Db, config: Config): Promise<void> {
+  await installRules(db, config);
+  await db.run("model.costed_parts");
+  await db.run("store.model_spans");
+  await db.run("store.spans_view");
+  await db.run("model.event_weights");
+  await db.run("model.span_summary");
+  await db.run("store.model_tables");
+  await db.run("store.write_info", { digest: modelDigest(config), version: VERSION, model: JSON.stringify(modelParts(config)), billing: await billingStamp(db) });
+}
+
+/** Let the session read the stored model (storedModelState must be current), keeping the attributes it groups by. */
+export async function useStoredModel(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
+  await installLists(db, config, options);
+  await db.run(options.attributeKeys?.length ? "store.spans_view_with_attributes" : "store.spans_view");
+  await db.run("store.event_views");
+}
