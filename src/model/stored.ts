@@ -9,7 +9,8 @@ import { createRequire } from "node:module";
 import type { Db } from "../core/db.js";
 import { getQuery } from "../core/queries.js";
 import type { Config } from "./config.js";
-import { installLists, installRules, type ModelOptions } from "./install.js";
+import { installBilling } from "./billing.js";
+import { effectiveBooks, installLists, installRules, type ModelOptions } from "./install.js";
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -88,6 +89,8 @@ export async function storeModel(db: Db, config: Config): Promise<void> {
 /** Let the session read the stored model (storedModelState must be current), keeping the attributes it groups by. */
 export async function useStoredModel(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
   await installLists(db, config, options);
+  // The bills joined to spans (_span_bills), which cost reconcile reads beside costed_spans.
+  await installBilling(db, config, effectiveBooks(config.prices), options.billing);
   await db.run(options.attributeKeys?.length ? "store.spans_view_with_attributes" : "store.spans_view");
   await db.run("store.event_views");
 }
