@@ -26,7 +26,7 @@ describe("report", () => {
     expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", a, "--no-timestamp", "-q"])).code).toBe(0);
     expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", b, "--no-timestamp", "-q"])).code).toBe(0);
     const files = readdirSync(a).sort();
-    expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
+    expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.html", "report.json", "savings.csv", "summary.md"]);
     for (const f of files) expect(readFileSync(join(b, f), "utf8"), f).toBe(readFileSync(join(a, f), "utf8"));
     const report = JSON.parse(readFileSync(join(a, "report.json"), "utf8"));
     expect(report.generated_at).toBeUndefined();

@@ -28,6 +28,7 @@ import { diffView } from "../src/output/diff-view.js";
 import { formatters } from "../src/output/format.js";
 import { pullSummary } from "../src/output/pull-view.js";
 import { renderBundle } from "../src/output/report-files.js";
+import { withReportHtml } from "../src/output/html/report-page.js";
 import type { TableResult } from "../src/output/result.js";
 import { inspectView, loadSummary } from "../src/output/views.js";
 import { costCriticalPath } from "../src/core/path-cost.js";
@@ -80,7 +81,7 @@ async function analyses(a: Analysis): Promise<Record<string, string>> {
   rendered("inspect", inspectView(await inspectSpans(a.db, a.load)), out);
   rendered("critical-path", criticalPathView(await costCriticalPath(a.db), { label: a.label }), out);
   rendered("trace", traceView(await traceWaterfall(a.db, { pick: "median" }, a.label), { label: a.label }), out);
-  for (const [file, text] of Object.entries(renderBundle(data))) out[`report/${file}`] = text;
+  for (const [file, text] of Object.entries(await withReportHtml(renderBundle(data)))) out[`report/${file}`] = text;
   return out;
 }
 
@@ -158,7 +159,7 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
   it(`analyses, report and diff: ${REPEATS} runs on 1 and on 4 threads (two fresh sessions each)`, async () => {
     const [first] = await session("1", 1);
     reference = first!;
-    expect(Object.keys(reference).length).toBe(9 * 4 + 6);
+    expect(Object.keys(reference).length).toBe(9 * 4 + 7);
     // diff as the command runs it, reading both sides afresh, gives the same bytes.
     const whole: Record<string, string> = {};
     rendered("diff", diffView(await withThreads("4", () => diff(BASE_DB, SAMPLED_DB, {}, DIFF_OPTIONS))), whole);
@@ -195,7 +196,7 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
     expect(r.stdout).toBe(reference["diff.md"]);
     await cli(["report", "--db", SAMPLED_DB, "--out-dir", path("report"), "--no-timestamp"]);
     const files = readdirSync(path("report")).sort();
-    expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
+    expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.html", "report.json", "savings.csv", "summary.md"]);
     for (const file of files) expect(readFileSync(join(path("report"), file), "utf8"), file).toBe(reference[`report/${file}`]);
   }, 120_000);
 });

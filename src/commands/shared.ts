@@ -134,6 +134,7 @@ export function checkOutFile(path: string | undefined): void {
  * any work: bytes there only scramble the screen. printResult refuses it again at the end.
  */
 export function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): void {
+  if (format === "html") return; // diff's page (src/commands/diff-html.ts); the hook refuses it elsewhere
   const chosen = parseFormat(format) ?? defaultFormat(stdout.isTTY, out);
   if (chosen !== "arrow") return;
   if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw arrowOnTerminal();

@@ -231,7 +231,7 @@ async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" |
   return withAnalysis({ ...analysis, model, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, async (a) => spanSide(a.db, spec, by));
 }
 
-async function reportPath(spec: string): Promise<string | undefined> {
+export async function reportPath(spec: string): Promise<string | undefined> {
   if (existsSync(spec) && statSync(spec).isDirectory()) {
     const candidate = join(spec, "report.json");
     return existsSync(candidate) ? candidate : undefined;
@@ -241,7 +241,7 @@ async function reportPath(spec: string): Promise<string | undefined> {
   return /"adtrace_version"\s*:/.test(head) ? spec : undefined;
 }
 
-async function isDuckDbFile(spec: string): Promise<boolean> {
+export async function isDuckDbFile(spec: string): Promise<boolean> {
   if (!existsSync(spec) || !statSync(spec).isFile()) return false;
   const head = await readHead(spec, 16);
   return head.subarray(8, 12).toString("latin1") === "DUCK";

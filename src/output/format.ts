@@ -40,6 +40,7 @@ export const formatters: Record<Exclude<FormatName, "arrow">, Formatter> & { arr
 export function parseFormat(value: string | undefined): FormatName | undefined {
   if (value === undefined) return undefined;
   if ((FORMATS as readonly string[]).includes(value)) return value as FormatName;
+  if (value === "html") throw new UsageError("--format html is diff's before/after page (report writes report.html into its --out-dir); this command writes table, csv, json, md or arrow");
   throw new UsageError(`unknown --format '${value}' (expected one of ${FORMATS.join(", ")})`);
 }
 
