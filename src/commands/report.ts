@@ -41,6 +41,6 @@ Examples:
       await writeBundle(opts.outDir, await withReportHtml(renderBundle(data, { rawCsv: options.rawCsv })));
       const { pricingNotes } = await import("../output/cost-views.js");
       for (const line of pricingNotes(data.breakdown.pricing)) note(options, line);
-      note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}report.json, summary.md, report.html)`);
+      note(options, `wrote ${opts.outDir.replace(/(.)\/+$/, "$1")}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}report.json, summary.md, report.html)`);
     });
 }
