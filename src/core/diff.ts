@@ -39,7 +39,8 @@ export type Significance = "yes" | "no" | "unknown";
 
 export interface DiffRow {
   keys: Record<string, string>;
-  status: "changed" | "new" | "vanished" | "total";
+  /** "unchanged" when the group is on both sides at the same cost per event. */
+  status: "changed" | "unchanged" | "new" | "vanished" | "total";
   cost_per_event_before_usd: number | null;
   cost_per_event_after_usd: number | null;
   change_usd: number;
@@ -162,7 +163,7 @@ function makeRow(
   const after = Math.abs((a?.cost ?? 0) - before) <= 1e-9 * Math.max(Math.abs(before), Math.abs(a?.cost ?? 0)) ? before : a?.cost ?? 0;
   return {
     keys,
-    status,
+    status: status === "changed" && after === before ? "unchanged" : status,
     cost_per_event_before_usd: b ? b.cost : null,
     cost_per_event_after_usd: a ? after : null,
     change_usd: after - before,

@@ -269,9 +269,22 @@ function formatArrow(result: TableResult, { arrowFile }: FormatContext): Uint8Ar
 
 function formatJson(result: TableResult, { isTerminal }: FormatContext): string {
   const columns = machineColumns(result);
-  const doc = result.json ?? result.rows.map((row) => pick(row, columns));
-  const text = JSON.stringify(doc, jsonReplacer, 2) + "\n";
+  const text = jsonDocument(result.json ?? result.rows.map((row) => pick(row, columns)));
   return isTerminal ? escapeJsonControl(text) : text;
+}
+
+/** The version of every JSON document's layout (README, "JSON documents"): keys, types and meanings. */
+export const JSON_SCHEMA_VERSION = 1;
+
+/**
+ * The text of a JSON document as adtrace writes every one (each command's --format json, the
+ * report's report.json): `schema_version` first, then the document's own keys (a list of rows
+ * becomes `rows`), numbers to 12 significant digits, two-space indents, a final newline.
+ */
+export function jsonDocument(doc: unknown): string {
+  const body = Array.isArray(doc) ? { rows: doc } : (doc as Record<string, unknown>);
+  const { schema_version: _ignored, ...rest } = body;
+  return JSON.stringify({ schema_version: JSON_SCHEMA_VERSION, ...rest }, jsonReplacer, 2) + "\n";
 }
 
 export function jsonReplacer(_key: string, value: unknown): unknown {
