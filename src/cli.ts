@@ -65,10 +65,12 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith("error:") ? `adtrace: ${messageLine(text)}\n` : text) })
     .addHelpText("after", `
 Examples:
-  $ adtrace cost breakdown fixtures/auction/otlp.jsonl
-  $ adtrace load exports/*.jsonl.gz --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
-  $ adtrace inspect fixtures/auction/zipkin.json --format json
-  $ adtrace cost breakdown fixtures/auction/otlp.jsonl --out breakdown.arrow   # typed columns for pandas or polars
+  $ adtrace generate --events 2000 --out spans.jsonl   # sample spans, so these run in any directory
+  $ adtrace cost breakdown spans.jsonl
+  $ adtrace load spans.jsonl --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
+  $ adtrace cost flags --db pipeline.duckdb --format json
+  $ adtrace report --db pipeline.duckdb --out-dir report/   # CSV, JSON, summary.md, report.html
+  $ adtrace cost breakdown spans.jsonl --out breakdown.arrow   # typed columns for pandas or polars
 
 Sampling: each span keeps its own weight (its tracestate or sampler attributes, else its trace's,
 else --sample-rate and config rules); an event counts with its root span's weight. A rule that
