@@ -92,7 +92,7 @@ describe("report.html in Chromium", () => {
       expect(c.width, c.id).toBeGreaterThan(200);
       expect(c.height, c.id).toBeGreaterThan(50);
       // Bars drawn with a size: one per stage and part, per percentile, per query, per waterfall step.
-      expect(c.marks, c.id).toBeGreaterThanOrEqual({ "cost-by-stage": 7, latency: 21, queries: 2, "savings-1": 4 }[c.id]!);
+      expect(c.marks, c.id).toBeGreaterThanOrEqual(({ "cost-by-stage": 7, latency: 21, queries: 2, "savings-1": 4 } as Record<string, number>)[c.id]!);
     }
   });
 
