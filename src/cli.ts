@@ -18,12 +18,14 @@ import { registerSlo } from "./commands/slo.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCollect } from "./commands/collect.js";
 import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
+import { parseFormat } from "./output/format.js";
 import { messageLine } from "./output/text.js";
 
 const require = createRequire(import.meta.url);
 export const VERSION: string = (require("../package.json") as { version: string }).version;
 
-const FORMAT_CHOICES = ["table", "csv", "json", "md", "arrow"];
+// html: diff only (a before/after page); report writes report.html into its --out-dir.
+const FORMAT_CHOICES = ["table", "csv", "json", "md", "arrow", "html"];
 
 /** --format's value in any case (CSV, Md); anything else refused as commander refuses a choice. */
 function formatChoice(value: string): string {
@@ -37,7 +39,7 @@ export function buildProgram(): Command {
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
-    .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas and polars; not to a terminal), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
+    .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas and polars; not to a terminal), html for diff (a before/after page), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "otlp-proto", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
@@ -57,6 +59,7 @@ export function buildProgram(): Command {
       const { out, format } = command.optsWithGlobals() as { out?: string; format?: string };
       checkOutFile(out);
       checkArrowTarget(format, out);
+      if (format === "html" && command.name() !== "diff") parseFormat(format); // refused before any work: only diff writes a page
     })
     // Subcommands inherit this: `adtrace load --help` lists --db, --strict, --quiet… too.
     .configureHelp({ showGlobalOptions: true })
@@ -66,10 +69,12 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith("error:") ? `adtrace: ${messageLine(text)}\n` : text) })
     .addHelpText("after", `
 Examples:
-  $ adtrace cost breakdown fixtures/auction/otlp.jsonl
-  $ adtrace load exports/*.jsonl.gz --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
-  $ adtrace inspect fixtures/auction/zipkin.json --format json
-  $ adtrace cost breakdown fixtures/auction/otlp.jsonl --out breakdown.arrow   # typed columns for pandas or polars
+  $ adtrace generate --events 2000 --out spans.jsonl   # sample spans, so these run in any directory
+  $ adtrace cost breakdown spans.jsonl
+  $ adtrace load spans.jsonl --db pipeline.duckdb && adtrace inspect --db pipeline.duckdb
+  $ adtrace cost flags --db pipeline.duckdb --format json
+  $ adtrace report --db pipeline.duckdb --out-dir report/   # CSV, JSON, summary.md, report.html
+  $ adtrace cost breakdown spans.jsonl --out breakdown.arrow   # typed columns for pandas or polars
 
 Sampling: each span keeps its own weight (its tracestate or sampler attributes, else its trace's,
 else --sample-rate and config rules); an event counts with its root span's weight. A rule that

@@ -100,7 +100,7 @@ const cases: { name: string; args: string[]; expect: Record<string, string> }[] 
   { name: "cost queries", args: ["cost", "queries", F], expect: { query: "Utf8", calls: "Int", bytes_scanned_per_call: "Int", total_cost_usd: "Float" } },
   { name: "cost flags", args: ["cost", "flags", F], expect: { reason: "Utf8", cost_share: "Float", est_savings_per_event_usd: "Float" } },
   { name: "savings --suggest", args: ["savings", F, "--suggest"], expect: { scenario: "Utf8", savings_per_year_usd: "Float" } },
-  { name: "diff", args: ["diff", F, `${FIXTURE}/jaeger.json`], expect: { stage: "Utf8", change_usd: "Float", share_after: "Float" } },
+  { name: "diff", args: ["diff", F, `${FIXTURE}/jaeger.json`], expect: { stage: "Utf8", change_usd: "Float", share_after: "Float", significant: "Bool", p95_significant: "Bool" } },
   { name: "inspect", args: ["inspect", F], expect: { key: "Utf8", value: "Utf8" } },
   { name: "cost outliers", args: ["cost", "outliers", F], expect: { key: "Utf8", selected_events: "Int", lift: "Float", p_value: "Null" } },
   { name: "cost trend", args: ["cost", "trend", F], expect: { bucket_start: "Utf8", events: "Int", baseline_cost_per_event_usd: "Null" } },

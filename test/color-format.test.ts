@@ -54,6 +54,6 @@ describe("--format in any case", () => {
     expect(run("CSV").stdout.split("\r\n")[0]).toMatch(/^[a-z_]+(,[a-z_]+)+$/);
     const bad = run("xml");
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--format .*'xml' is invalid\. Allowed choices are table, csv, json, md, arrow\./);
+    expect(bad.stderr).toMatch(/--format .*'xml' is invalid\. Allowed choices are table, csv, json, md, arrow, html\./);
   });
 });

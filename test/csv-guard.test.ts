@@ -101,9 +101,14 @@ describe("every CSV writer guards cells that start with = + - @ tab or CR", () =
       expectGuarded("savings", commandCsv(savingsView(await savings(db, { scenarios, config: cfg }))));
       const side = await spanSide(db, "side", by);
       expectGuarded("diff", commandCsv(diffView(diffSides(side, side, { by, gates: {} }))));
-      // inspect's one data cell a span value starts: "top services", which begins with the first of them.
+      // inspect's cells that carry span values (formats, top_services) are their JSON (JSON version 1:
+      // the CSV's values are the JSON's), which starts with [ : no cell a spreadsheet would run, and
+      // the hostile names are all there, as JSON.
       const inspected = await inspectSpans(db, load);
-      expectGuarded("inspect", commandCsv(inspectView(inspected)), [inspected.top_services[0]!.service[0]!]);
+      const inspectCsv = commandCsv(inspectView(inspected));
+      expectGuarded("inspect", inspectCsv, []);
+      const topServices = parseCsv(inspectCsv).find((row) => row[0] === "top_services")![1]!;
+      expect(JSON.parse(topServices).map((s: { service: string }) => s.service)).toEqual(inspected.top_services.map((s) => s.service));
       // --raw-csv turns the guard off: the same cells come out as they are.
       const raw = parseCsv(commandCsv(bd, true)).flat();
       for (const [i, c] of LEADS.entries()) expect(raw).toContain(`${c}stage${i}`);

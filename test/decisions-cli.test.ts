@@ -256,9 +256,9 @@ describe("diff output and gates", () => {
     const strict = await adtraceIn(["diff", a, b, "--max-p95-increase", "15%", "--format", "json"]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/--max-p95-increase: p95 .* significant: no/);
-    const rows = JSON.parse(strict.stdout).rows as { p95_ms_before: number; p95_ms_after: number; p95_significant: string }[];
+    const rows = JSON.parse(strict.stdout).rows as { p95_ms_before: number; p95_ms_after: number; p95_significant: boolean | null }[];
     // Some p95 rose past 15% on 30 events, and the bootstrap calls it noise.
-    expect(rows.some((r) => r.p95_ms_after > 1.15 * r.p95_ms_before && r.p95_significant === "no")).toBe(true);
+    expect(rows.some((r) => r.p95_ms_after > 1.15 * r.p95_ms_before && r.p95_significant === false)).toBe(true);
     const lenient = await adtraceIn(["diff", a, b, "--max-p95-increase", "15%", "--significant-only", "--format", "json"]);
     expect(lenient.code, lenient.stderr).toBe(0);
   });
@@ -272,12 +272,12 @@ describe("diff output and gates", () => {
     const r = await adtraceIn(["diff", base, slow, "--max-p95-increase", "15%", "--significant-only", "--format", "json"]);
     expect(r.code).toBe(1);
     const agg = JSON.parse(r.stdout).rows.find((row: { stage: string }) => row.stage === "aggregation");
-    expect(agg.p95_significant).toBe("yes");
+    expect(agg.p95_significant).toBe(true);
     expect(r.stderr).toMatch(/aggregation: --max-p95-increase: .* significant: yes/);
     // Stages the scenario leaves alone have identical durations: no p95 change, not significant.
     const auction = JSON.parse(r.stdout).rows.find((row: { stage: string }) => row.stage === "auction");
     expect(auction.p95_ms_after).toBe(auction.p95_ms_before);
-    expect(auction.p95_significant).toBe("no");
+    expect(auction.p95_significant).toBe(false);
   });
 
   it("table and Markdown show the absolute change; the CSV ends with the total row", async () => {

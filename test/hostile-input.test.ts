@@ -178,13 +178,14 @@ describe("named pipes and stdin are read once", () => {
     }
     const fifo = fifoOf(`${FIXTURE}/zipkin.json`);
     const out = join(dir, "fifo-report");
-    const r = spawnSync(process.execPath, [BIN, "report", fifo, "--out-dir", out, "--no-timestamp", "-q"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+    // 60 s: a report also renders report.html's charts (Vega), seconds more on a loaded machine.
+    const r = spawnSync(process.execPath, [BIN, "report", fifo, "--out-dir", out, "--no-timestamp", "-q"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const bytes = readFileSync(`${FIXTURE}/zipkin.json`);
     expect(JSON.parse(readFileSync(join(out, "report.json"), "utf8")).inputs).toEqual([
       { path: fifo, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") },
     ]);
-  });
+  }, 180_000);
 
   it("stdin: Parquet, gzipped CSV; a first line past the sniffed head is read on, up to the record limit, which says why it stops", async () => {
     for (const input of [readFileSync(`${FIXTURE}/spans.parquet`), gzipSync(readFileSync(`${FIXTURE}/spans.csv`))]) {

@@ -64,7 +64,7 @@ describe("numbers in machine formats", () => {
     expect(machineNumber(2 ** 60 + 0.5)).toBe(1.15292150461e18);
     const result: TableResult = { columns: [{ key: "usd", kind: "usd" }, { key: "n", kind: "int" }], rows: [{ usd: 0.1 + 0.2, n: 9007199254740991 }] };
     expect(formatters.csv(result, plain)).toBe("usd,n\r\n0.3,9007199254740991\r\n");
-    expect(JSON.parse(formatters.json({ ...result, json: { nested: { usd: [0.1 + 0.2] } } }, plain))).toEqual({ nested: { usd: [0.3] } });
+    expect(JSON.parse(formatters.json({ ...result, json: { nested: { usd: [0.1 + 0.2] } } }, plain))).toEqual({ schema_version: 1, nested: { usd: [0.3] } });
   });
 });
 

@@ -190,6 +190,20 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     }
   });
 
+  it("--count: the rows are counted first, so progress knows its total (issue 21)", async () => {
+    const db = freshDb();
+    const seen: { spans: number; rowsTotal?: number }[] = [];
+    const result = await pullSpans({ url: server.url(), table: "spans_by_end", db, map: { service: "svc" }, count: true, onProgress: (p) => seen.push(p) });
+    // The fixture's 369 spans (fixtures/auction/README.md), counted before the first is read.
+    expect(seen[0]).toMatchObject({ spans: 0, rowsTotal: 369 });
+    expect(seen.filter((p) => p.rowsTotal !== undefined).every((p) => p.rowsTotal === 369)).toBe(true);
+    expect(result.load.spansAdded).toBe(369);
+    // Without --count no total is sent: the count costs a query on the server.
+    const plain: { rowsTotal?: number }[] = [];
+    await pullSpans({ url: server.url(), table: "spans_by_end", db: freshDb(), map: { service: "svc" }, onProgress: (p) => plain.push(p) });
+    expect(plain.some((p) => p.rowsTotal !== undefined)).toBe(false);
+  });
+
   it("maps an end-time table with numeric kind/status, JSON attributes and --map service=svc", async () => {
     const db = freshDb();
     const result = await pullSpans({ url: server.url(), table: "spans_by_end", db, map: { service: "svc" } });

@@ -26,7 +26,7 @@ describe("report", () => {
     expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", a, "--no-timestamp", "-q"])).code).toBe(0);
     expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", b, "--no-timestamp", "-q"])).code).toBe(0);
     const files = readdirSync(a).sort();
-    expect(files).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
+    expect(files).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.html", "report.json", "savings.csv", "summary.md"]);
     for (const f of files) expect(readFileSync(join(b, f), "utf8"), f).toBe(readFileSync(join(a, f), "utf8"));
     const report = JSON.parse(readFileSync(join(a, "report.json"), "utf8"));
     expect(report.generated_at).toBeUndefined();
@@ -58,11 +58,14 @@ describe("diff", () => {
     const out = JSON.parse(r.stdout);
     const agg = out.rows.find((row: { stage: string }) => row.stage === "aggregation");
     expect(agg.change_pct).toBeCloseTo(0.3, 4);
-    expect(agg.significant).toBe("yes");
+    expect(agg.significant).toBe(true);
     expect(r.stderr).toMatch(/aggregation: --max-stage-increase/);
     expect(r.stderr).toMatch(/total: --max-cost-increase/);
     const tracking = out.rows.find((row: { stage: string }) => row.stage === "tracking");
     expect(tracking.change_usd).toBe(0);
+    // The generator changed aggregation only: every other stage is "unchanged", aggregation "changed".
+    expect(agg.status).toBe("changed");
+    for (const row of out.rows.filter((row: { stage: string }) => row.stage !== "aggregation" && row.stage !== "total")) expect(row.status, row.stage).toBe("unchanged");
   });
 
   it("the same data against itself: exit 0, nothing significant", async () => {
@@ -70,7 +73,8 @@ describe("diff", () => {
     expect(r.code).toBe(0);
     for (const row of JSON.parse(r.stdout).rows) {
       expect(row.change_usd).toBe(0);
-      expect(row.significant).toBe("no");
+      expect(row.significant).toBe(false);
+      expect(row.status).toBe(row.stage === "total" ? "total" : "unchanged");
     }
   });
 
@@ -83,7 +87,7 @@ describe("diff", () => {
     expect(strict.code).toBe(1);
     const lenient = await adtraceIn(["diff", a, b, "--max-stage-increase", "1%", "--significant-only", "--format", "json"]);
     expect(lenient.code, lenient.stderr).toBe(0);
-    expect(JSON.parse(lenient.stdout).rows.some((r: { change_pct: number | null; significant: string }) => (r.change_pct ?? 0) > 0.01 && r.significant === "no")).toBe(true);
+    expect(JSON.parse(lenient.stdout).rows.some((r: { change_pct: number | null; significant: boolean | null }) => (r.change_pct ?? 0) > 0.01 && r.significant === false)).toBe(true);
   });
 
   it("a report directory against span data: same numbers, significance unknown", async () => {
@@ -94,7 +98,7 @@ describe("diff", () => {
     const out = JSON.parse(r.stdout);
     expect(out.baseline.kind).toBe("report");
     expect(out.rows.find((row: { stage: string }) => row.stage === "aggregation").change_pct).toBeCloseTo(0.3, 4);
-    expect(out.rows.every((row: { significant: string }) => row.significant === "unknown")).toBe(true);
+    expect(out.rows.every((row: { significant: boolean | null }) => row.significant === null)).toBe(true);
     const md = await adtraceIn(["diff", join(reportDir, "report.json"), base, "--format", "md"]);
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(/\| stage \|/);

@@ -26,7 +26,8 @@ Examples:
   $ adtrace diff baseline.jsonl current.jsonl --max-cost-increase 5%
   $ adtrace diff report-main/ report-pr/ --max-stage-increase 10% --format md >> "$GITHUB_STEP_SUMMARY"
   $ adtrace diff nightly.duckdb today.parquet --significant-only --max-cost-increase 5%
-  $ adtrace diff report-main/ report-pr/ --only-increases --format md   # empty when nothing rose`)
+  $ adtrace diff report-main/ report-pr/ --only-increases --format md   # empty when nothing rose
+  $ adtrace diff report-main/ report-pr/ --max-cost-increase 5% --format html --out diff.html  # before/after charts`)
     .action(async (baseline: string, current: string, opts: { by: string; maxCostIncrease?: string; maxStageIncrease?: string; maxP95Increase?: string; significantOnly?: boolean; onlyIncreases?: boolean }, command: Command) => {
       const options = globals(command);
       if (options.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
@@ -51,8 +52,10 @@ Examples:
         },
       });
       const shown = opts.onlyIncreases ? onlyIncreases(result) : result;
+      const html = await import("./diff-html.js");
       // Nothing rose: no output at all, so that a CI step appends nothing.
-      if (shown.rows.length) print(diffView(shown), options);
+      if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, analysis, options);
+      else if (shown.rows.length) print(diffView(shown), options);
       if (result.breaches.length) {
         throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
       }

@@ -63,12 +63,14 @@ Examples:
       if (sampleRate !== undefined && !(Number(sampleRate) > 0 && Number(sampleRate) <= 1)) {
         throw new UsageError(`--sample-rate for generate is a probability in (0, 1], got '${sampleRate}'`);
       }
+      const { eventProgress } = await import("./progress.js");
+      const progress = options.quiet ? undefined : eventProgress(events);
       const result = await generate({
         events, out: options.out, format: opts.exportFormat as never, seed, scenario,
         sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth, explicitCost: opts.explicitCost, billingOut: opts.billingOut,
-        onProgress: options.quiet ? undefined : (n) => process.stderr.isTTY && process.stderr.write(`\radtrace: ${n} events…`),
+        onProgress: progress,
       });
-      if (process.stderr.isTTY && !options.quiet) process.stderr.write("\r\u001b[K");
+      progress?.(events, true);
       note(options, `wrote ${result.spansWritten} spans in ${result.eventsWritten} events to ${result.path} (${result.format})`);
     });
 }

@@ -6,6 +6,7 @@ import { globals, ingestNotes, print, progressReporter, redactOption } from "./s
 
 interface PullFlags {
   table: string;
+  count?: boolean;
   since?: string;
   until?: string;
   full?: boolean;
@@ -24,6 +25,7 @@ export function registerPull(program: Command): void {
     .requiredOption("--table <name>", "table or view holding one row per span: NAME or SCHEMA.NAME")
     .option("--since <when>", "only spans starting at or after WHEN: 30m, 24h, 7d, 2w ago or an ISO-8601 time")
     .option("--until <when>", "only spans starting before WHEN (same forms)")
+    .option("--count", "count the rows first (one more query on the server) so that progress shows a percentage and an ETA")
     .option("--full", "ignore the remembered high-water mark and pull everything again (stored spans are skipped)")
     .option("--lookback <length>", "on an incremental pull, read again this far before the high-water mark, for rows that land late: 0, 15m, 2h, 1d (default 1h)")
     .option("--watermark-column <column>", "a timestamp column saying when each row landed (default: inserted_at, ingested_at or _loaded_at if the table has one): the high-water mark is kept on it")
@@ -47,6 +49,7 @@ Examples:
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --map start=ts --map duration_ms=elapsed
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --full --until 2024-05-01
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --lookback 6h
+  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --count   # progress with % and ETA
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --watermark-column loaded_ts
   $ ADTRACE_REDACT_KEY=… adtrace pull postgres://analyst@localhost/telemetry --table spans --redact
   $ adtrace pull postgres://analyst@localhost/finops --table billing.query_attribution --billing --db pipeline.duckdb
@@ -75,7 +78,7 @@ them): it is read whole and stored as load --billing stores files (README "Match
       const { pullSpans } = await import("../ingest/pull.js");
       const { pullSummary } = await import("../output/pull-view.js");
       const result = await pullSpans({
-        url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds,
+        url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds, count: flags.count,
         lookback: flags.lookback, watermarkColumn: flags.watermarkColumn, redact,
         map: parseMapOptions(options.map), strict: options.strict, config: options.config, onProgress: options.quiet ? undefined : progressReporter(),
       });

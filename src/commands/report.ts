@@ -7,7 +7,7 @@ import { VERSION } from "../cli.js";
 export function registerReport(program: Command): void {
   program
     .command("report")
-    .description("write breakdown, queries, flags and savings as CSV, report.json and summary.md (for CI)")
+    .description("write breakdown, queries, flags and savings as CSV, report.json, summary.md and report.html (for CI)")
     .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
     .requiredOption("--out-dir <dir>", "directory for the bundle: created if missing; an earlier bundle there is replaced atomically, anything else is refused")
     .option("--scenario <file>", "savings scenarios (default: the --suggest scenario)")
@@ -18,7 +18,9 @@ Files: breakdown.csv, queries.csv, flags.csv, savings.csv (same columns as the c
 slos.csv when the config has slos: (as adtrace slo check, over the whole data),
 pii.csv (as adtrace audit pii: where personal data flows, examples redacted),
 report.json (all of it plus inputs with sizes and sha256, config digest, events, time range),
-summary.md (for $GITHUB_STEP_SUMMARY or a PR comment).
+summary.md (for $GITHUB_STEP_SUMMARY or a PR comment),
+report.html (one self-contained page: charts as inline SVG, flags, queries, savings, the data;
+no script, no network; open it in any browser).
 
 Examples:
   $ adtrace report fixtures/auction/otlp.jsonl --out-dir report/
@@ -35,9 +37,11 @@ Examples:
       const data = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, (a) =>
         collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, timestamp: opts.timestamp, version: VERSION }),
       );
-      await writeBundle(opts.outDir, renderBundle(data, { rawCsv: options.rawCsv }));
+      // report.html is drawn from report.json's text, so the page shows the figures report.json holds.
+      const { withReportHtml } = await import("../output/html/report-page.js");
+      await writeBundle(opts.outDir, await withReportHtml(renderBundle(data, { rawCsv: options.rawCsv })));
       const { pricingNotes } = await import("../output/cost-views.js");
       for (const line of pricingNotes(data.breakdown.pricing)) note(options, line);
-      note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}pii.csv, report.json, summary.md)`);
+      note(options, `wrote ${opts.outDir.replace(/(.)\/+$/, "$1")}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}pii.csv, report.json, summary.md, report.html)`);
     });
 }

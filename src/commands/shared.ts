@@ -13,6 +13,7 @@ import { parseInputFormat, type LoadProgress } from "../ingest/load.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
 import { messageLine } from "../output/text.js";
+import { percentAndEta, progressWriter, type ProgressStream } from "./progress.js";
 
 export interface GlobalOptions {
   db?: string;
@@ -100,25 +101,22 @@ export function parseSampleRate(text: string): SamplingRule {
   return { match: { name: pattern }, rate };
 }
 
-/** Progress on stderr once a load has taken more than a second: bytes/s and spans so far. */
-export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (p: LoadProgress) => void {
-  let started = 0;
-  let lastLine = 0;
+/**
+ * Progress on stderr once a load has taken more than a second: bytes/s and spans so far, and when
+ * the total is known (a file's size, a pull's row count) the percentage and the time left.
+ */
+export function progressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now): (p: LoadProgress) => void {
+  const writer = progressWriter(stream, now);
   let file = "";
   return (p) => {
-    const now = Date.now();
     if (p.file !== file) {
       file = p.file;
-      started = now;
+      writer.restart();
     }
-    const elapsed = (now - started) / 1000;
-    if (elapsed < 1) return;
-    if (!stream.isTTY && now - lastLine < 5000) return;
-    lastLine = now;
-    const pct = p.bytesTotal ? ` ${((100 * p.bytesDone) / p.bytesTotal).toFixed(0)}%` : "";
-    const line = `adtrace: ${messageLine(p.file)}${pct} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans`;
-    stream.write(stream.isTTY ? `\r${line}\u001b[K` : `${line}\n`);
-    if (stream.isTTY && p.bytesTotal > 0 && p.bytesDone >= p.bytesTotal) stream.write("\n");
+    const finished = p.bytesTotal > 0 && p.bytesDone >= p.bytesTotal;
+    writer.update((elapsed) =>
+      `adtrace: ${messageLine(p.file)} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans${p.rowsTotal ? ` of ${formatCount(p.rowsTotal)} rows` : ""}${
+        p.rowsTotal ? percentAndEta(p.spans, p.rowsTotal, elapsed) : percentAndEta(p.bytesDone, p.bytesTotal, elapsed)}`, finished || (p.rowsTotal ? p.spans >= p.rowsTotal : false));
   };
 }
 
@@ -139,6 +137,7 @@ export function checkOutFile(path: string | undefined): void {
  * any work: bytes there only scramble the screen. printResult refuses it again at the end.
  */
 export function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): void {
+  if (format === "html") return; // diff's page (src/commands/diff-html.ts); the hook refuses it elsewhere
   const chosen = parseFormat(format) ?? defaultFormat(stdout.isTTY, out);
   if (chosen !== "arrow") return;
   if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw arrowOnTerminal();

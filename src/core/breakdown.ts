@@ -92,7 +92,7 @@ const RESERVED_COLUMNS = new Set([
   "spans", "events", "cost_per_event_usd", "cost_per_group_event_usd", "cost_share", "compute_per_event_usd", "query_per_event_usd",
   "p50_ms", "p95_ms", "p99_ms", "self_p50_ms", "self_p95_ms", "warehouse", "total_cost_usd", "unpriced_spans",
   "status", "cost_per_event_before_usd", "cost_per_event_after_usd", "change", "change_usd", "change_pct",
-  "change_abs", "share", "share_before", "share_after", "p95", "p95_ms_before", "p95_ms_after", "significant", "p95_significant",
+  "change_abs", "share", "share_before", "share_after", "p95", "p95_ms_before", "p95_ms_after", "significant", "p95_significant", "significant_shown", "p95_significant_shown",
   "ci95_low_usd", "ci95_high_usd", "keys",
 ]);
 

@@ -39,7 +39,8 @@ export type Significance = "yes" | "no" | "unknown";
 
 export interface DiffRow {
   keys: Record<string, string>;
-  status: "changed" | "new" | "vanished" | "total";
+  /** "unchanged" when the group is on both sides at the same cost per event. */
+  status: "changed" | "unchanged" | "new" | "vanished" | "total";
   cost_per_event_before_usd: number | null;
   cost_per_event_after_usd: number | null;
   change_usd: number;
@@ -171,7 +172,7 @@ function makeRow(
   const after = Math.abs((a?.cost ?? 0) - before) <= 1e-9 * Math.max(Math.abs(before), Math.abs(a?.cost ?? 0)) ? before : a?.cost ?? 0;
   return {
     keys,
-    status,
+    status: status === "changed" && after === before ? "unchanged" : status,
     cost_per_event_before_usd: b ? b.cost : null,
     cost_per_event_after_usd: a ? after : null,
     change_usd: after - before,
@@ -240,7 +241,7 @@ async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" |
   return withAnalysis({ ...analysis, model, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, async (a) => spanSide(a.db, spec, by));
 }
 
-async function reportPath(spec: string): Promise<string | undefined> {
+export async function reportPath(spec: string): Promise<string | undefined> {
   if (existsSync(spec) && statSync(spec).isDirectory()) {
     const candidate = join(spec, "report.json");
     return existsSync(candidate) ? candidate : undefined;
@@ -250,7 +251,7 @@ async function reportPath(spec: string): Promise<string | undefined> {
   return /"adtrace_version"\s*:/.test(head) ? spec : undefined;
 }
 
-async function isDuckDbFile(spec: string): Promise<boolean> {
+export async function isDuckDbFile(spec: string): Promise<boolean> {
   if (!existsSync(spec) || !statSync(spec).isFile()) return false;
   const head = await readHead(spec, 16);
   return head.subarray(8, 12).toString("latin1") === "DUCK";

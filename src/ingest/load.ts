@@ -66,6 +66,8 @@ export interface LoadProgress {
   bytesDone: number;
   bytesTotal: number;
   spans: number;
+  /** Rows a pull will read, when the source counted them first (the percentage then follows rows). */
+  rowsTotal?: number;
 }
 
 export interface FileLoad {

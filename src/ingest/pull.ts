@@ -54,6 +54,8 @@ export interface PullOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** pull --redact (ingest/redact.ts). */
   redact?: LoadOptions["redact"];
+  /** Count the rows first (one more query on the server), so that progress shows a percentage and an ETA. */
+  count?: boolean;
 }
 
 export interface PullResult {
@@ -194,6 +196,12 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
           await pgCall(source, async () => {
             await client.query("BEGIN READ ONLY");
             try {
+              // In the same read-only transaction as the cursor: the count is of the rows it reads
+              // (up to rows that land in between, under the server's isolation level).
+              const rowsTotal = options.count
+                ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM (${text}) AS pulled`, values)).rows[0]?.n ?? 0)
+                : undefined;
+              if (rowsTotal !== undefined) options.onProgress?.({ file: source, bytesDone: 0, bytesTotal: 0, spans: 0, rowsTotal });
               await client.query(`DECLARE ${CURSOR} CURSOR FOR ${text}`, values);
               const fetch = () => {
                 const next = client.query<unknown[]>({ text: `FETCH FORWARD ${batchSize} FROM ${CURSOR}`, rowMode: "array", types: RAW_TEXT });
@@ -216,7 +224,7 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
                 }
                 appender.flushSync();
                 rowsFetched += batch.rows.length;
-                options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: 0, spans: rowsFetched });
+                options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: 0, spans: rowsFetched, rowsTotal });
                 // Tests signal a pull here, mid-way: the first batch appended, the cursor still open.
                 if (rowsFetched === batch.rows.length) await testHold("pull-fetched");
               }

@@ -1,6 +1,6 @@
 // Presenters for the decision commands: cost flags and savings.
 import { assumptionsText, type FlagsResult } from "../core/flags.js";
-import type { SavingsResult } from "../core/savings.js";
+import type { SavingsResult, Scenario } from "../core/savings.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 import { pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";
@@ -95,6 +95,15 @@ export function savingsView(result: SavingsResult): TableResult {
     columns,
     rows,
     notes,
-    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, latency_events: result.latency_events, latency_sampled: result.latency_sampled, scenarios: result.scenarios, weights: weightsJson(result.weights), ...pricingJson(result.pricing) },
+    json: { rows: result.rows, events: result.events, events_per_day: result.events_per_day, cost_per_event_usd: result.cost_per_event_usd, interval_method: result.interval_method, latency_events: result.latency_events, latency_sampled: result.latency_sampled, scenarios: result.scenarios.map(scenarioJson), weights: weightsJson(result.weights), ...pricingJson(result.pricing) },
+  };
+}
+
+/** A savings scenario in JSON: its levers' keys in snake_case (hit_cost_usd), as every JSON key is. */
+export function scenarioJson(scenario: Scenario) {
+  return {
+    name: scenario.name,
+    levers: scenario.levers.map((l) => ({ kind: l.kind, stage: l.stage, value: l.value, hit_cost_usd: l.hitCostUsd, ...(l.origin ? { origin: l.origin } : {}) })),
+    ...(scenario.assumptions ? { assumptions: scenario.assumptions } : {}),
   };
 }

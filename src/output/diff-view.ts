@@ -1,5 +1,5 @@
 // Presenter for adtrace diff: before → after per group, with ▲/▼ markers for people.
-import type { DiffResult } from "../core/diff.js";
+import type { DiffResult, DiffRow, Significance } from "../core/diff.js";
 import { keyName } from "../core/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
@@ -23,10 +23,12 @@ export function diffView(result: DiffResult): TableResult {
     { key: "p95_ms_before", kind: "ms", machineOnly: true },
     { key: "p95_ms_after", kind: "ms", machineOnly: true },
     { key: "p95", title: "p95", kind: "text", humanOnly: true, align: "right" },
-    { key: "significant", title: "significant", kind: "text" },
+    { key: "significant_shown", title: "significant", kind: "text", humanOnly: true },
+    { key: "significant", kind: "text", machineOnly: true },
     { key: "ci95_low_usd", kind: "usd", machineOnly: true },
     { key: "ci95_high_usd", kind: "usd", machineOnly: true },
-    { key: "p95_significant", title: "p95 sig.", kind: "text", optional: true },
+    { key: "p95_significant_shown", title: "p95 sig.", kind: "text", optional: true, humanOnly: true },
+    { key: "p95_significant", kind: "text", machineOnly: true },
   ];
   const rows = result.rows.map((r) => {
     const marker = r.change_usd > 0 ? "▲" : r.change_usd < 0 ? "▼" : "·";
@@ -34,7 +36,9 @@ export function diffView(result: DiffResult): TableResult {
       r.status === "new" ? `▲ new` : r.status === "vanished" ? `▼ gone` : `${marker} ${r.change_pct === null ? formatUsd(r.change_usd) : `${r.change_pct >= 0 ? "+" : ""}${formatShare(r.change_pct)}`}`;
     return {
       ...r.keys,
-      ...r,
+      ...machineRow(r),
+      significant_shown: r.significant,
+      p95_significant_shown: r.p95_significant,
       change_abs: r.change_usd === 0 ? formatUsd(0) : `${r.change_usd > 0 ? "+" : "-"}${formatUsd(Math.abs(r.change_usd))}`,
       change,
       share: `${formatShare(r.share_before)} → ${formatShare(r.share_after)}`,
@@ -59,7 +63,7 @@ export function diffView(result: DiffResult): TableResult {
     csvTotal: true,
     notes,
     json: {
-      rows: result.rows.map(({ keys, ...rest }) => ({ ...keys, ...rest })),
+      rows: result.rows.map(({ keys, ...rest }) => ({ ...keys, ...machineRow(rest) })),
       breaches: result.breaches,
       baseline: sideJson(result.baseline),
       current: sideJson(result.current),
@@ -67,6 +71,14 @@ export function diffView(result: DiffResult): TableResult {
       p95_method: result.p95_method,
     },
   };
+}
+
+/** Yes/no/unknown as machine formats type it (JSON version 1): true, false, null. */
+const typed = (s: Significance): boolean | null => (s === "yes" ? true : s === "no" ? false : null);
+
+/** A row's fields as CSV, JSON and Arrow carry them: significance as booleans or null. */
+function machineRow<R extends Pick<DiffRow, "significant" | "p95_significant">>(row: R): Omit<R, "significant" | "p95_significant"> & { significant: boolean | null; p95_significant: boolean | null } {
+  return { ...(row as R & object), significant: typed(row.significant), p95_significant: typed(row.p95_significant) };
 }
 
 /** A side of the diff in JSON: its pricing as every analysis gives it (cost_sources, bad_values). */

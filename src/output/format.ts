@@ -7,6 +7,7 @@ import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, machineNumber, shareBar } from "./units.js";
 import { arrowBytes, arrowRows } from "./arrow.js";
+import { tableColumns, widenTextColumns } from "./table-width.js";
 import { displayWidth, escapeJsonControl, messageLine, stripControl, truncate, wrapText } from "./text.js";
 import { UsageError } from "../errors.js";
 
@@ -24,6 +25,8 @@ export interface FormatContext {
   isTerminal?: boolean;
   /** Arrow only: the IPC file format (for a `.arrow` file) instead of the stream. */
   arrowFile?: boolean;
+  /** Table only: the columns to fit (src/output/table-width.ts); TABLE_WIDTH when not given. */
+  width?: number;
 }
 
 type Formatter = (result: TableResult, ctx: FormatContext) => string;
@@ -40,6 +43,7 @@ export const formatters: Record<Exclude<FormatName, "arrow">, Formatter> & { arr
 export function parseFormat(value: string | undefined): FormatName | undefined {
   if (value === undefined) return undefined;
   if ((FORMATS as readonly string[]).includes(value)) return value as FormatName;
+  if (value === "html") throw new UsageError("--format html is diff's before/after page (report writes report.html into its --out-dir); this command writes table, csv, json, md or arrow");
   throw new UsageError(`unknown --format '${value}' (expected one of ${FORMATS.join(", ")})`);
 }
 
@@ -86,7 +90,8 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const isTerminal = options.out ? isTerminalOutput(outputTarget(options.out)) : Boolean(stdout.isTTY);
   if (format === "arrow" && isTerminal) throw arrowOnTerminal();
   const arrowFile = format === "arrow" && options.out !== undefined && /\.arrow$/i.test(options.out);
-  const data = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal, arrowFile });
+  const width = tableColumns(options.out ? {} : stdout, options.env ?? process.env);
+  const data = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal, arrowFile, width });
   if (options.out) writeOutput(options.out, data);
   else stdout.write(data);
   const isMachine = format === "csv" || format === "json" || format === "arrow";
@@ -137,15 +142,17 @@ function isRightAligned(column: Column): boolean {
   return column.align ? column.align === "right" : column.kind !== "text" && column.kind !== "time";
 }
 
-function formatTable(result: TableResult, { colors }: FormatContext): string {
+function formatTable(result: TableResult, { colors, width: columnsAvailable }: FormatContext): string {
   const lines: string[] = [];
-  const width = result.width ?? TABLE_WIDTH;
+  const notes = [...(result.notes ?? [])];
+  const width = result.width ?? columnsAvailable ?? TABLE_WIDTH;
   for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), width));
   if (result.heading?.length) lines.push("");
   if (humanColumns(result).length === 0 || ((result.humanRows ?? result.rows).length === 0 && !result.total)) {
     lines.push(colors.dim("(no rows)"));
   } else {
-    const { columns, cells, total, widths } = fitTable(result);
+    const { columns, cells, total, widths, dropped } = fitTable(result, width);
+    if (dropped.length) notes.unshift(`${dropped.join(", ")}: left out to fit ${width} columns (a wider terminal, or --format csv, shows them).`);
     const hasHeader = columns.some((c) => (c.title ?? c.key) !== "");
     const table = new Table({
       head: hasHeader ? columns.map((c) => colors.bold(c.title ?? c.key)) : [],
@@ -168,9 +175,9 @@ function formatTable(result: TableResult, { colors }: FormatContext): string {
     if (total) lines.push(...body.slice(0, -1), rule, body[body.length - 1]!);
     else lines.push(...body);
   }
-  if (result.notes?.length) {
+  if (notes.length) {
     lines.push("");
-    for (const note of result.notes) lines.push(...wrapText(stripControl(note), width).map((l) => colors.dim(l)));
+    for (const note of notes) lines.push(...wrapText(stripControl(note), width).map((l) => colors.dim(l)));
   }
   return lines.join("\n") + "\n";
 }
@@ -190,9 +197,8 @@ const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) +
  * (Column.optional's order); text characters down to the title. Numbers are never cut. Each column is as
  * wide as its widest cell.
  */
-function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; total?: string[]; widths: number[] } {
-  const maxWidth = result.width ?? TABLE_WIDTH;
-  let columns = humanColumns(result);
+function fitTable(result: TableResult, maxWidth: number): { columns: Column[]; cells: string[][]; total?: string[]; widths: number[]; dropped: string[] } {
+  let columns = widenTextColumns(humanColumns(result), result.humanRows ?? result.rows, maxWidth);
   let withBars = true;
   const render = () => {
     const cells = (result.humanRows ?? result.rows).map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
@@ -216,8 +222,17 @@ function fitTable(result: TableResult): { columns: Column[]; cells: string[][]; 
     shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH), maxWidth);
   }
   shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1), maxWidth);
+  // Last, on a narrow terminal: whole columns from the right (the first, the row's name, stays),
+  // named in a note so that nothing disappears unsaid.
+  const dropped: string[] = [];
+  while (tableWidth(fitted.widths) > maxWidth && columns.length > 1) {
+    dropped.unshift(columns[columns.length - 1]!.title || columns[columns.length - 1]!.key);
+    columns = columns.slice(0, -1);
+    fitted = render();
+    shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1), maxWidth);
+  }
   const fit = (row: string[]) => row.map((cell, i) => truncate(cell, fitted.widths[i]!));
-  return { columns, cells: fitted.cells.map(fit), total: fitted.total && fit(fitted.total), widths: fitted.widths };
+  return { columns, cells: fitted.cells.map(fit), total: fitted.total && fit(fitted.total), widths: fitted.widths, dropped };
 }
 
 /** Narrow the widest left-aligned text column a character at a time (not below `floor`) until the table fits. */
@@ -268,9 +283,22 @@ function formatArrow(result: TableResult, { arrowFile }: FormatContext): Uint8Ar
 
 function formatJson(result: TableResult, { isTerminal }: FormatContext): string {
   const columns = machineColumns(result);
-  const doc = result.json ?? result.rows.map((row) => pick(row, columns));
-  const text = JSON.stringify(doc, jsonReplacer, 2) + "\n";
+  const text = jsonDocument(result.json ?? result.rows.map((row) => pick(row, columns)));
   return isTerminal ? escapeJsonControl(text) : text;
+}
+
+/** The version of every JSON document's layout (README, "JSON documents"): keys, types and meanings. */
+export const JSON_SCHEMA_VERSION = 1;
+
+/**
+ * The text of a JSON document as adtrace writes every one (each command's --format json, the
+ * report's report.json): `schema_version` first, then the document's own keys (a list of rows
+ * becomes `rows`), numbers to 12 significant digits, two-space indents, a final newline.
+ */
+export function jsonDocument(doc: unknown): string {
+  const body = Array.isArray(doc) ? { rows: doc } : (doc as Record<string, unknown>);
+  const { schema_version: _ignored, ...rest } = body;
+  return JSON.stringify({ schema_version: JSON_SCHEMA_VERSION, ...rest }, jsonReplacer, 2) + "\n";
 }
 
 export function jsonReplacer(_key: string, value: unknown): unknown {

@@ -3,8 +3,8 @@
 // the commands' 12 significant digits (machineNumber): a report must be byte-stable.
 import type { ReportData } from "../core/report.js";
 import { breakdownView, pricingJson, pricingNotes, queriesView } from "./cost-views.js";
-import { flagsView, savingsView } from "./decision-views.js";
-import { formatters, jsonReplacer, mdText } from "./format.js";
+import { flagsView, savingsView, scenarioJson } from "./decision-views.js";
+import { formatters, jsonDocument, mdText } from "./format.js";
 import { formatCount, formatShare, formatUsd } from "./units.js";
 import { Chalk } from "chalk";
 import { stripControl } from "./text.js";
@@ -32,7 +32,7 @@ export function reportJson(data: ReportData): unknown {
     breakdown: views.breakdown.json,
     queries: data.queries,
     flags: data.flags.flags,
-    savings: { rows: data.savings.rows, scenarios: data.savings.scenarios, interval_method: data.savings.interval_method },
+    savings: { rows: data.savings.rows, scenarios: data.savings.scenarios.map(scenarioJson), interval_method: data.savings.interval_method },
     ...(slos ? { slos: slos.rows } : {}),
     pii: piiView(pii).json,
   };
@@ -49,7 +49,7 @@ export function renderBundle(data: ReportData, options: { rawCsv?: boolean } = {
     "savings.csv": formatters.csv(views.savings, csv),
     ...(data.slos ? { "slos.csv": formatters.csv(sloView(data.slos), csv) } : {}),
     "pii.csv": formatters.csv(piiView(data.pii), csv),
-    "report.json": JSON.stringify(reportJson(data), jsonReplacer, 2) + "\n",
+    "report.json": jsonDocument(reportJson(data)),
     "summary.md": summaryMarkdown(data, views),
   };
 }

@@ -7,32 +7,36 @@ import { formatCount } from "./units.js";
 import { pricingJson, pricingNotes, weightNotes, weightsJson } from "./cost-views.js";
 
 export function inspectView(result: InspectResult): TableResult {
-  const rows = [
-    { key: "spans", value: result.spans },
-    { key: "traces", value: result.traces },
-    { key: "estimated events", value: result.estimated_events },
-    { key: "roots", value: result.roots },
-    { key: "orphans", value: result.orphans },
-    { key: "in parent cycles", value: result.cyclic },
-    { key: "services", value: result.services },
-    { key: "span names", value: result.names },
-    { key: "duplicates", value: result.duplicates },
-    { key: "conflicting duplicates", value: result.conflicts },
-    { key: "skipped records", value: result.skipped },
-    { key: "priced by billing records", value: result.pricing.cost_sources.billed },
-    { key: "priced by cost attributes", value: result.pricing.cost_sources.explicit },
-    { key: "priced by the price book", value: result.pricing.cost_sources.price_book },
-    { key: "unpriced spans", value: result.unpriced_spans },
-    { key: "unknown sampling weight", value: result.unknown_weight_spans },
-    { key: "start", value: result.start ?? "" },
-    { key: "end", value: result.end ?? "" },
-    { key: "formats", value: result.formats.map((f) => `${f.format} (${f.files} file${f.files === 1 ? "" : "s"})`).join(", ") },
-  ].map((r) => ({ ...r, shown: typeof r.value === "number" ? formatCount(r.value) : r.value }));
-  const topServices = (count: (n: number) => string | number) => result.top_services.map((s) => `${s.service || "(none)"} ${count(s.spans)}`).join(", ");
-  rows.push({ key: "top services", value: topServices((n) => n), shown: topServices(formatCount) });
+  // `key` is the JSON document's key (a dotted path into it), so CSV, Arrow and JSON name each
+  // figure alike; `label` is what a person reads.
+  const rows: { key: string; label: string; value: unknown; shown: string }[] = [
+    { key: "spans", label: "spans", value: result.spans },
+    { key: "traces", label: "traces", value: result.traces },
+    { key: "estimated_events", label: "estimated events", value: result.estimated_events },
+    { key: "roots", label: "roots", value: result.roots },
+    { key: "orphans", label: "orphans", value: result.orphans },
+    { key: "cyclic", label: "in parent cycles", value: result.cyclic },
+    { key: "services", label: "services", value: result.services },
+    { key: "names", label: "span names", value: result.names },
+    { key: "duplicates", label: "duplicates", value: result.duplicates },
+    { key: "conflicts", label: "conflicting duplicates", value: result.conflicts },
+    { key: "skipped", label: "skipped records", value: result.skipped },
+    { key: "cost_sources.billed", label: "priced by billing records", value: result.pricing.cost_sources.billed },
+    { key: "cost_sources.explicit", label: "priced by cost attributes", value: result.pricing.cost_sources.explicit },
+    { key: "cost_sources.price_book", label: "priced by the price book", value: result.pricing.cost_sources.price_book },
+    { key: "unpriced_spans", label: "unpriced spans", value: result.unpriced_spans },
+    { key: "unknown_weight_spans", label: "unknown sampling weight", value: result.unknown_weight_spans },
+    { key: "start", label: "start", value: result.start },
+    { key: "end", label: "end", value: result.end },
+    { key: "formats", label: "formats", value: result.formats },
+    { key: "top_services", label: "top services", value: result.top_services },
+  ].map((r) => ({ ...r, shown: typeof r.value === "number" ? formatCount(r.value) : typeof r.value === "string" ? r.value : "" }));
+  const formats = rows.find((r) => r.key === "formats")!;
+  formats.shown = result.formats.map((f) => `${f.format} (${f.files} file${f.files === 1 ? "" : "s"})`).join(", ");
+  rows.find((r) => r.key === "top_services")!.shown = result.top_services.map((s) => `${s.service || "(none)"} ${formatCount(s.spans)}`).join(", ");
   const red = result.redaction;
   const redacted = red.redacted_inputs === 0 ? "no" : `${red.redacted_inputs === red.inputs ? "yes" : `partly: ${red.redacted_inputs} of ${red.inputs} inputs`} (${red.detectors}; key id ${red.key_ids})`;
-  rows.push({ key: "redacted", value: redacted, shown: redacted });
+  rows.push({ key: "redaction", label: "redacted", value: red, shown: redacted });
   const notes = [
     ...pricingNotes(result.pricing),
     ...weightNotes(result.weights),
@@ -40,9 +44,10 @@ export function inspectView(result: InspectResult): TableResult {
     ...result.skipped_examples.map((e) => `skipped: ${e}`),
   ];
   return {
-    // Machine formats take the value as it is; people get thousands separators.
+    // Machine formats take the value as it is (a list as its JSON); people get thousands separators.
     columns: [
-      { key: "key", title: "", kind: "text" },
+      { key: "label", title: "", kind: "text", humanOnly: true },
+      { key: "key", kind: "text", machineOnly: true },
       { key: "shown", title: "", kind: "text", humanOnly: true },
       { key: "value", kind: "text", machineOnly: true },
     ],
