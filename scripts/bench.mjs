@@ -25,12 +25,12 @@ const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const EVENTS = Math.round(SPANS / 9.13); // the generator writes ~9.13 spans per event
 mkdirSync(DIR, { recursive: true });
 
-const { Db } = await import(join(ROOT, "dist/core/db.js"));
+const { Db } = await import(join(ROOT, "dist/db/db.js"));
 const { installModel } = await import(join(ROOT, "dist/model/install.js"));
 const { defaultConfig } = await import(join(ROOT, "dist/model/config.js"));
-const { getQuery } = await import(join(ROOT, "dist/core/queries.js"));
-const { keyParams } = await import(join(ROOT, "dist/core/breakdown.js"));
-const { analysisMemory } = await import(join(ROOT, "dist/core/inputs.js"));
+const { getQuery } = await import(join(ROOT, "dist/db/queries.js"));
+const { keyParams } = await import(join(ROOT, "dist/analysis/breakdown.js"));
+const { analysisMemory } = await import(join(ROOT, "dist/analysis/inputs.js"));
 
 const log = (...a) => console.error("bench:", ...a);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((x) => x.trim()) : undefined;

@@ -5,7 +5,7 @@
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
-import { hasCommitBegun, resetInterruptState, runInterruptCleanups } from "./core/interrupt.js";
+import { hasCommitBegun, resetInterruptState, runInterruptCleanups } from "./db/interrupt.js";
 import { messageLine } from "./output/text.js";
 
 /**
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     });
   }
   // Ctrl-C and SIGTERM (a CI cancel) end the run alike: clean up, then exit 130 or 143 — unless a
-  // load's commit has begun, which then finishes and is reported (src/core/interrupt.ts).
+  // load's commit has begun, which then finishes and is reported (src/db/interrupt.ts).
   for (const [signal, word, code] of [["SIGINT", "interrupted", ExitCode.interrupted], ["SIGTERM", "terminated", ExitCode.terminated]] as const) {
     process.on(signal, () => {
       if (hasCommitBegun()) {

@@ -38,8 +38,8 @@ Examples:
   $ adtrace cost breakdown spans.parquet --format csv > breakdown.csv`)
     .action(async (inputs: string[], opts: { by: string; top?: string; minShare?: string }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, breakdown, attributeKeysOf } = await import("../core/breakdown.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { parseGroupKeys, breakdown, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
       const { parseShare } = await import("../model/numbers.js");
       const by = parseGroupKeys(opts.by);
@@ -70,8 +70,8 @@ Examples:
   $ adtrace cost queries --db pipeline.duckdb --top 5 --format json`)
     .action(async (inputs: string[], opts: { top?: string }, command: Command) => {
       const options = globals(command);
-      const { warehouseQueries } = await import("../core/breakdown.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { warehouseQueries } = await import("../analysis/breakdown.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { queriesView } = await import("../output/cost-views.js");
       const top = parsePositiveInt(opts.top, "--top");
       const result = await withAnalysis(spanSource(inputs, options), (a) => warehouseQueries(a.db, { top }));
@@ -109,9 +109,9 @@ Examples:
   $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
     .action(async (inputs: string[], opts: { by: string; costlyShare: string; criticalShare: string }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf } = await import("../core/breakdown.js");
-      const { costCriticalPath } = await import("../core/path-cost.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { parseGroupKeys, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { costCriticalPath } = await import("../analysis/path-cost.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
       const by = parseGroupKeys(opts.by);
       const costlyShare = parseShareOption(opts.costlyShare, "--costly-share");
@@ -147,10 +147,10 @@ Examples:
   $ adtrace cost flags --db pipeline.duckdb --fail-on-flag --format md >> "$GITHUB_STEP_SUMMARY"`)
     .action(async (inputs: string[], opts: { failOnFlag?: boolean; eventsPerDay?: string }, command: Command) => {
       const options = globals(command);
-      const { costFlags } = await import("../core/flags.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { costFlags } = await import("../analysis/flags.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { flagsView } = await import("../output/decision-views.js");
-      const { parseEventsPerDay } = await import("../core/savings.js");
+      const { parseEventsPerDay } = await import("../analysis/savings.js");
       const { CheckFailed } = await import("../errors.js");
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
       const { result, label } = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => ({
@@ -191,8 +191,8 @@ Examples:
   $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv`)
     .action(async (inputs: string[], opts: { metric: string; stage?: string; top: string; keys?: string; maxValues: string }, command: Command) => {
       const options = globals(command);
-      const { outliers, parseTop } = await import("../core/outliers.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { outliers, parseTop } = await import("../analysis/outliers.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { outliersView } = await import("../output/outliers-view.js");
       if (opts.metric !== "cost" && opts.metric !== "latency") throw new UsageError(`--metric expects cost or latency, got '${opts.metric}'`);
       const top = parseTop(opts.top);
@@ -233,9 +233,9 @@ Examples:
   $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job`)
     .action(async (inputs: string[], opts: { every: string; by?: string; baseline: string; failOnDrift?: boolean }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf, keyName } = await import("../core/breakdown.js");
-      const { trend, parseDuration } = await import("../core/trend.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { parseGroupKeys, attributeKeysOf, keyName } = await import("../analysis/breakdown.js");
+      const { trend, parseDuration } = await import("../analysis/trend.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { trendView } = await import("../output/trend-view.js");
       const { CheckFailed } = await import("../errors.js");
       const everyNs = parseDuration("--every", opts.every);

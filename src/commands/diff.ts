@@ -30,8 +30,8 @@ Examples:
     .action(async (baseline: string, current: string, opts: { by: string; maxCostIncrease?: string; maxStageIncrease?: string; maxP95Increase?: string; significantOnly?: boolean; onlyIncreases?: boolean }, command: Command) => {
       const options = globals(command);
       if (options.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
-      const { diff, onlyIncreases } = await import("../core/diff.js");
-      const { parseGroupKeys } = await import("../core/breakdown.js");
+      const { diff, onlyIncreases } = await import("../analysis/diff.js");
+      const { parseGroupKeys } = await import("../analysis/breakdown.js");
       const { parseLimit } = await import("../model/numbers.js");
       const { diffView } = await import("../output/diff-view.js");
       const pct = (value: string | undefined, flag: string) => {

@@ -21,7 +21,7 @@ Examples:
   $ adtrace load spans.csv --map start_ms=ts --map name=span`)
     .action(async (inputs: string[], _opts: unknown, command: Command) => {
       const options = globals(command);
-      const { loadIntoDatabase } = await import("../core/load-db.js");
+      const { loadIntoDatabase } = await import("../ingest/load-db.js");
       const { loadSummary } = await import("../output/views.js");
       const result = await loadIntoDatabase({ ...spanSource(inputs, options), db: options.db });
       ingestNotes(options, result.load);

@@ -3,9 +3,9 @@
 import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { AnalysisOptions } from "../core/analysis.js";
+import type { AnalysisOptions } from "../analysis/analysis.js";
 import { UsageError } from "../errors.js";
-import { isTerminalOutput, outputTarget } from "../core/beside.js";
+import { isTerminalOutput, outputTarget } from "../db/beside.js";
 import type { SamplingRule } from "../model/config.js";
 import { arrowOnTerminal, defaultFormat, parseFormat, printResult, type FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import type { DuckDBAppender } from "@duckdb/node-api";
-import { firstLine, TextStruct, type Db, type Params } from "../core/db.js";
+import { firstLine, TextStruct, type Db, type Params } from "../db/db.js";
 import { clip, InputError, UsageError } from "../errors.js";
 import { WrongShape, type RecordContext } from "./adapter.js";
 import { expandInputs, laterLineStartsJson, openBytes, openInput, type InputFile, type OpenInput } from "./files.js";
@@ -22,7 +22,7 @@ import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, st
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
 import { spoolJsonLines } from "./parallel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
-import { onInterrupt, testHold } from "../core/interrupt.js";
+import { onInterrupt, testHold } from "../db/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
 

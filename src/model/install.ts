@@ -1,6 +1,6 @@
 // Installs the cost model into a database session: the config's stage rules, prices and
 // attribute lists are loaded as rows (never SQL text), then `costed_spans` is built.
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 import type { Config, SamplingRule } from "./config.js";
 import { STATEMENT_ATTRIBUTES, type PriceBook, type WarehousePrice } from "./defaults.js";
 

@@ -1,6 +1,6 @@
 // Presenter for adtrace diff: before → after per group, with ▲/▼ markers for people.
-import type { DiffResult } from "../core/diff.js";
-import { keyName } from "../core/breakdown.js";
+import type { DiffResult } from "../analysis/diff.js";
+import { keyName } from "../analysis/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
 import { mdText } from "./format.js";

@@ -2,7 +2,7 @@
 // `--format`, and printResult writes data to stdout (or --out, atomically) and notes to stderr.
 import Table from "cli-table3";
 import type { ChalkInstance } from "chalk";
-import { isTerminalOutput, outputTarget, writeOutput } from "../core/beside.js";
+import { isTerminalOutput, outputTarget, writeOutput } from "../db/beside.js";
 import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, machineNumber, shareBar } from "./units.js";

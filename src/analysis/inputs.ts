@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Db, type Row } from "./db.js";
+import { Db, type Row } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { ensureSchema, loadInputs, unreadableParquet, type LoadOptions, type LoadResult } from "../ingest/load.js";
 import { expandInputs } from "../ingest/files.js";

@@ -1,9 +1,9 @@
 // `adtrace load`: open (or create) a database file and load inputs into it in one transaction.
 // A load that fails or is interrupted leaves no trace: a database file this run created is
 // removed again (withWritableDb).
-import { withWritableDb } from "./db.js";
-import { DEFAULT_DB, type SpanSourceOptions } from "./inputs.js";
-import { loadInputs, type LoadResult } from "../ingest/load.js";
+import { withWritableDb } from "../db/db.js";
+import { DEFAULT_DB, type SpanSourceOptions } from "../analysis/inputs.js";
+import { loadInputs, type LoadResult } from "./load.js";
 
 export interface LoadDbResult {
   db: string;

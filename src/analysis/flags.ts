@@ -16,7 +16,7 @@
 // stated default assumptions (LEVER_ASSUMPTIONS). A flagged stage on the critical path in fewer
 // than half its events (cost critical-path's default) is marked off the path: a lever there saves
 // money, not latency.
-import type { Db, Row } from "./db.js";
+import type { Db, Row } from "../db/db.js";
 import type { Config } from "../model/config.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
 import { costCriticalPath, DEFAULT_CRITICAL_SHARE } from "./path-cost.js";

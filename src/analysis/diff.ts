@@ -13,12 +13,12 @@
 // `significant`, the p95 gate reads `p95_significant`); "unknown" still counts.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { withAnalysis, type AnalysisOptions } from "./analysis.js";
 import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "../db/random.js";
 
 export interface DiffOptions {
   by: GroupKey[];

@@ -14,7 +14,7 @@
 // does not. Preaggregate and tune are taken as latency-neutral.
 import { readFileSync } from "node:fs";
 import { parseYamlFile, yamlToJson } from "../model/yaml.js";
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
 import { EventTimeline, type TimedSpan } from "./retime.js";

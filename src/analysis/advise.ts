@@ -17,11 +17,11 @@
 // weighing w_i/r, 1,000 times with a seed fixed per rate; the 95% relative error is the 95th
 // percentile of |p95_resample − p95| ÷ p95, both read on the data's durations smoothed (each
 // spread over the cell between its neighbours' midpoints: smoothedQuantile).
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { parseShare } from "../model/numbers.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "../db/random.js";
 import { assertAttributeKeysPresent, keyName, pricingSummary, roundCount, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
 
