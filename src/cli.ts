@@ -1,7 +1,6 @@
 // Builds the commander program: global options, and every command registered from
 // src/commands/. It does not parse; src/index.ts does. Nothing heavy is imported here.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { createRequire } from "node:module";
 import { registerLoad } from "./commands/load.js";
 import { registerPull } from "./commands/pull.js";
 import { registerInspect } from "./commands/inspect.js";
@@ -17,9 +16,7 @@ import { registerSampling } from "./commands/sampling.js";
 import { registerSlo } from "./commands/slo.js";
 import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
 import { messageLine } from "./output/text.js";
-
-const require = createRequire(import.meta.url);
-export const VERSION: string = (require("../package.json") as { version: string }).version;
+import { VERSION } from "./version.js";
 
 const FORMAT_CHOICES = ["table", "csv", "json", "md", "arrow"];
 

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { globals, note, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
-import { VERSION } from "../cli.js";
+import { VERSION } from "../version.js";
 
 export function registerReport(program: Command): void {
   program

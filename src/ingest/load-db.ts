@@ -1,9 +1,8 @@
 // `adtrace load`: open (or create) a database file and load inputs into it in one transaction.
 // A load that fails or is interrupted leaves no trace: a database file this run created is
 // removed again (withWritableDb).
-import { withWritableDb } from "../db/db.js";
-import { DEFAULT_DB, type SpanSourceOptions } from "../analysis/inputs.js";
-import { loadInputs, type LoadResult } from "./load.js";
+import { DEFAULT_DB, withWritableDb } from "../db/db.js";
+import { loadInputs, type LoadOptions, type LoadResult } from "./load.js";
 
 export interface LoadDbResult {
   db: string;
@@ -11,7 +10,7 @@ export interface LoadDbResult {
   totalSpans: number;
 }
 
-export async function loadIntoDatabase(options: SpanSourceOptions): Promise<LoadDbResult> {
+export async function loadIntoDatabase(options: LoadOptions & { db?: string }): Promise<LoadDbResult> {
   const path = options.db ?? DEFAULT_DB;
   return withWritableDb(path, async (db) => {
     const load = await loadInputs(db, options);

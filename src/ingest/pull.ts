@@ -15,9 +15,8 @@
 import { userInfo } from "node:os";
 import pg from "pg";
 import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
-import { withWritableDb, type Db } from "../db/db.js";
+import { DEFAULT_DB, withWritableDb, type Db } from "../db/db.js";
 import { testHold } from "../db/interrupt.js";
-import { DEFAULT_DB } from "../analysis/inputs.js";
 import { InputError, UsageError } from "../errors.js";
 import { VALID_ROW, withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping } from "./load.js";
 import { epochNsExpr, mappingSelect, planMapping, quoteIdent, resolveUnits, type ColumnInfo, type Mapping, type UnitProbe } from "./mapping.js";
