@@ -15,8 +15,8 @@ import { registerTrace } from "./commands/trace.js";
 import { registerSampling } from "./commands/sampling.js";
 import { registerSlo } from "./commands/slo.js";
 import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
-import { messageLine } from "./output/text.js";
 import { VERSION } from "./version.js";
+import { commanderMessage } from "./diagnostics.js";
 
 const FORMAT_CHOICES = ["table", "csv", "json", "md", "arrow"];
 
@@ -56,7 +56,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run adtrace --help for usage)")
     .exitOverride()
     // Commander's errors quote what was typed, which may hold control characters.
-    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith("error:") ? `adtrace: ${messageLine(text)}\n` : text) })
+    .configureOutput({ writeErr: commanderMessage })
     .addHelpText("after", `
 Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl

@@ -6,7 +6,7 @@ import { CommanderError } from "commander";
 import { buildProgram } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
 import { hasCommitBegun, resetInterruptState, runInterruptCleanups } from "./db/interrupt.js";
-import { messageLine } from "./output/text.js";
+import * as diagnostics from "./diagnostics.js";
 
 /**
  * Parse `argv` (as process.argv: node, script, arguments…), run the command and return its exit
@@ -41,11 +41,11 @@ export async function main(argv: string[]): Promise<void> {
   for (const [signal, word, code] of [["SIGINT", "interrupted", ExitCode.interrupted], ["SIGTERM", "terminated", ExitCode.terminated]] as const) {
     process.on(signal, () => {
       if (hasCommitBegun()) {
-        process.stderr.write(`adtrace: ${word} after the data was committed: finishing (the summary is what was stored)\n`);
+        diagnostics.signalled(word, true);
         return;
       }
       runInterruptCleanups();
-      process.stderr.write(`\nadtrace: ${word}\n`);
+      diagnostics.signalled(word, false);
       process.exit(code);
     });
   }
@@ -65,22 +65,12 @@ function handleError(error: unknown, debug: boolean): number {
   const code = exitCodeFor(error);
   const message = (error as Error)?.message ?? String(error);
   if (code === undefined) {
-    // A bug, not bad input: one line (DuckDB's messages run to several: "LINE 1: … ^", "Possible
-    // solutions"), the whole message and the stack only under --debug.
-    if (debug) process.stderr.write(`adtrace: internal error: ${message}\n${(error as Error)?.stack ?? ""}\n`);
-    else process.stderr.write(`adtrace: internal error: ${messageLine(message.trim().split("\n")[0]!)} (run again with --debug for details, and please report it)\n`);
-    return 70;
+    // A bug, not bad input: one line, the whole message and the stack only under --debug.
+    diagnostics.internalError(message, (error as Error)?.stack, debug);
+    return ExitCode.internalError;
   }
-  if (error instanceof CheckFailed) {
-    process.stderr.write(`adtrace: check failed: ${messageLine(message)}\n`);
-    for (const line of error.details) process.stderr.write(`  ${messageLine(line)}\n`);
-  } else {
-    process.stderr.write(`adtrace: error: ${messageLine(message)}\n`);
-  }
-  if (debug) {
-    process.stderr.write(`${(error as Error).stack ?? ""}\n`);
-    const cause = (error as Error).cause;
-    if (cause) process.stderr.write(`caused by: ${cause instanceof Error ? cause.stack ?? cause.message : String(cause)}\n`);
-  }
+  if (error instanceof CheckFailed) diagnostics.checkFailed(message, error.details);
+  else diagnostics.error(message);
+  if (debug) diagnostics.debugTrace(error);
   return code;
 }

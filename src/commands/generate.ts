@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { collect, globals, note } from "./shared.js";
 import { UsageError } from "../errors.js";
+import { clearProgress, progress, stderrIsTerminal } from "../diagnostics.js";
 
 export function registerGenerate(program: Command): void {
   program
@@ -61,9 +62,9 @@ Examples:
       const result = await generate({
         events, out: options.out, format: opts.exportFormat as never, seed, scenario,
         sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth, explicitCost: opts.explicitCost,
-        onProgress: options.quiet ? undefined : (n) => process.stderr.isTTY && process.stderr.write(`\radtrace: ${n} events…`),
+        onProgress: options.quiet || !stderrIsTerminal() ? undefined : (n) => progress(`${n} events…`),
       });
-      if (process.stderr.isTTY && !options.quiet) process.stderr.write("\r\u001b[K");
+      if (!options.quiet) clearProgress();
       note(options, `wrote ${result.spansWritten} spans in ${result.eventsWritten} events to ${result.path} (${result.format})`);
     });
 }

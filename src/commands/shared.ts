@@ -12,7 +12,7 @@ import type { TableResult } from "../output/result.js";
 import { parseInputFormat, type LoadProgress } from "../ingest/load.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
-import { messageLine } from "../output/text.js";
+import { endProgress, note, progress, warning } from "../diagnostics.js";
 
 export interface GlobalOptions {
   db?: string;
@@ -111,9 +111,8 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (
     if (!stream.isTTY && now - lastLine < 5000) return;
     lastLine = now;
     const pct = p.bytesTotal ? ` ${((100 * p.bytesDone) / p.bytesTotal).toFixed(0)}%` : "";
-    const line = `adtrace: ${messageLine(p.file)}${pct} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans`;
-    stream.write(stream.isTTY ? `\r${line}\u001b[K` : `${line}\n`);
-    if (stream.isTTY && p.bytesTotal > 0 && p.bytesDone >= p.bytesTotal) stream.write("\n");
+    progress(`${p.file}${pct} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans`, stream);
+    if (p.bytesTotal > 0 && p.bytesDone >= p.bytesTotal) endProgress(stream);
   };
 }
 
@@ -151,13 +150,11 @@ export function print(result: TableResult, options: GlobalOptions): void {
   });
 }
 
-/** A note for a person, on stderr, unless --quiet: one line, cleaned of control characters (it may name files). */
-export function note(options: GlobalOptions, message: string): void {
-  if (!options.quiet) process.stderr.write(`adtrace: ${messageLine(message)}\n`);
-}
+// A note for a person, on stderr, unless --quiet: src/diagnostics.ts writes it (commands import it from here too).
+export { note };
 
 /** What ingest has to say about a load or pull (its warnings, the records it skipped and where), as notes. */
 export function ingestNotes(options: GlobalOptions, load: { warnings: { message: string; count: number }[]; skippedExamples: string[] }): void {
-  for (const warning of load.warnings) note(options, `warning: ${warning.message} (${warning.count})`);
+  for (const w of load.warnings) warning(options, `${w.message} (${w.count})`);
   for (const example of load.skippedExamples) note(options, `skipped: ${example}`);
 }

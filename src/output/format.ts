@@ -7,8 +7,9 @@ import { colorsFor } from "./colors.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, machineNumber, shareBar } from "./units.js";
 import { arrowBytes, arrowRows } from "./arrow.js";
-import { displayWidth, escapeJsonControl, messageLine, stripControl, truncate, wrapText } from "./text.js";
+import { displayWidth, escapeJsonControl, stripControl, truncate, wrapText } from "./text.js";
 import { UsageError } from "../errors.js";
+import { resultNote } from "../diagnostics.js";
 
 // CSV's and JSON's 12 significant digits live in units.ts so that arrow.ts can share them.
 export { machineNumber };
@@ -92,7 +93,7 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const isMachine = format === "csv" || format === "json" || format === "arrow";
   if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
     const dim = colorsFor(stderr, options.env ?? process.env);
-    for (const note of result.notes) stderr.write(dim.dim(`note: ${messageLine(note)}`) + "\n");
+    for (const note of result.notes) resultNote(note, (text) => dim.dim(text), stderr);
   }
 }
 
