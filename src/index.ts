@@ -3,7 +3,7 @@
 // function (argv in, exit code out, no process-wide handlers, no exit), which `main` wraps with
 // the process's signal and stream handling; tests call `run` in-process (test/helpers/in-process.ts).
 import { CommanderError } from "commander";
-import { buildProgram } from "./cli.js";
+import { buildProgram, StubReached } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
 import { hasCommitBegun, resetInterruptState, runInterruptCleanups } from "./db/interrupt.js";
 import * as diagnostics from "./diagnostics.js";
@@ -17,9 +17,14 @@ import * as diagnostics from "./diagnostics.js";
 export async function run(argv: string[]): Promise<number> {
   resetInterruptState();
   const debug = argv.includes("--debug");
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    try {
+      await (await buildProgram(argv)).parseAsync(argv);
+    } catch (error) {
+      // The arguments did not tell which command runs (cli.ts commandNamed): define them all and parse again.
+      if (!(error instanceof StubReached)) throw error;
+      await (await buildProgram(argv, { full: true })).parseAsync(argv);
+    }
     return ExitCode.ok;
   } catch (error) {
     return handleError(error, debug);

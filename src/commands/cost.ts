@@ -53,7 +53,7 @@ Examples:
         config: a.config.source,
         label: a.label,
       }));
-      print(breakdownView(result.result, { config: result.config, label: result.label }), options);
+      await print(breakdownView(result.result, { config: result.config, label: result.label }), options);
     });
 
   cost
@@ -75,7 +75,7 @@ Examples:
       const { queriesView } = await import("../output/cost-views.js");
       const top = parsePositiveInt(opts.top, "--top");
       const result = await withAnalysis(spanSource(inputs, options), (a) => warehouseQueries(a.db, { top }));
-      print(queriesView(result), options);
+      await print(queriesView(result), options);
     });
   cost
     .command("critical-path")
@@ -122,7 +122,7 @@ Examples:
         result: await costCriticalPath(a.db, { by, costlyShare, criticalShare }),
         label: a.label,
       }));
-      print(criticalPathView(result.result, { label: result.label }), options);
+      await print(criticalPathView(result.result, { label: result.label }), options);
     });
 
   cost
@@ -156,7 +156,7 @@ Examples:
       const { result, label } = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => ({
         result: await costFlags(a.db, a.config), label: a.label,
       }));
-      print(flagsView(result, { label }), options);
+      await print(flagsView(result, { label }), options);
       if (opts.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }
@@ -204,7 +204,7 @@ Examples:
         result: await outliers(a.db, a.config, { metric: opts.metric as "cost" | "latency", stage: opts.stage, top, keys, maxValues }),
         label: a.label,
       }));
-      print(outliersView(result.result, { label: result.label }), options);
+      await print(outliersView(result.result, { label: result.label }), options);
     });
   cost
     .command("trend")
@@ -251,7 +251,7 @@ Examples:
       const { result, label } = await withAnalysis({ ...source, model }, async (a) => ({
         result: await trend(a.db, { everyNs, baselineNs, by }), label: a.label,
       }));
-      print(trendView(result, { label }), options);
+      await print(trendView(result, { label }), options);
       if (opts.failOnDrift) {
         const drifted = result.groups.filter((g) => ["up", "down"].includes(g.rows[g.rows.length - 1]!.drift));
         if (drifted.length) {

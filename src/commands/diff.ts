@@ -52,7 +52,7 @@ Examples:
       });
       const shown = opts.onlyIncreases ? onlyIncreases(result) : result;
       // Nothing rose: no output at all, so that a CI step appends nothing.
-      if (shown.rows.length) print(diffView(shown), options);
+      if (shown.rows.length) await print(diffView(shown), options);
       if (result.breaches.length) {
         throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
       }

@@ -17,6 +17,6 @@ Examples:
       const { inspectSpans } = await import("../analysis/inspect.js");
       const { inspectView } = await import("../output/views.js");
       const result = await withAnalysis({ ...spanSource(inputs, options), allowEmpty: true }, ({ db, load }) => inspectSpans(db, load));
-      print(inspectView(result), options);
+      await print(inspectView(result), options);
     });
 }

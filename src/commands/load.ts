@@ -25,6 +25,6 @@ Examples:
       const { loadSummary } = await import("../output/views.js");
       const result = await loadIntoDatabase({ ...spanSource(inputs, options), db: options.db });
       ingestNotes(options, result.load);
-      print(loadSummary(result), options);
+      await print(loadSummary(result), options);
     });
 }

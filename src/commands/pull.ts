@@ -58,6 +58,6 @@ Examples:
         map: parseMapOptions(options.map), strict: options.strict, onProgress: options.quiet ? undefined : progressReporter(),
       });
       ingestNotes(options, result.load);
-      print(pullSummary(result), options);
+      await print(pullSummary(result), options);
     });
 }

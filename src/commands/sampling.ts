@@ -53,6 +53,6 @@ Examples:
         result: await core.advise(a.db, a.label, { rates, targetError, by: by[0]!, window, config: a.config }),
         label: a.label,
       }));
-      print(adviseView(result, { label }), options);
+      await print(adviseView(result, { label }), options);
     });
 }

@@ -70,6 +70,6 @@ Examples:
         if (opts.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, optimize));
         return core.savings(a.db, { scenarios, config: a.config });
       });
-      print(savingsView(result), options);
+      await print(savingsView(result), options);
     });
 }

@@ -1,15 +1,17 @@
 // What every command shares: the global options, turning them into core options, progress on
-// stderr, and printing a result through the one output layer. No DuckDB here.
+// stderr, and printing a result through the one output layer. No DuckDB here, and nothing heavy
+// at import: cli.ts registers every command through this module, and `adtrace --help` loads only
+// that (the output layer and the checks of --out are imported when a command runs).
 import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { UsageError } from "../errors.js";
-import { isTerminalOutput, outputTarget } from "../db/beside.js";
 import type { SamplingRule } from "../model/config.js";
-import { arrowOnTerminal, defaultFormat, parseFormat, printResult, type FormatName } from "../output/format.js";
+import type { FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
-import { parseInputFormat, type LoadProgress } from "../ingest/load.js";
+import type { LoadProgress } from "../ingest/load.js";
+import { parseInputFormat } from "../ingest/input-format.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
 import { endProgress, note, progress, warning } from "../diagnostics.js";
@@ -121,8 +123,9 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): (
  * (written through): checked before any work, so a typo costs nothing and is a usage error
  * (exit 2) naming the path, not an internal error at the end. An empty name is refused too.
  */
-export function checkOutFile(path: string | undefined): void {
+export async function checkOutFile(path: string | undefined): Promise<void> {
   if (path === undefined) return;
+  const { outputTarget } = await import("../db/beside.js");
   if (outputTarget(path).kind === "through") return;
   const dir = dirname(resolve(path));
   if (!isDirectory(dir)) throw new UsageError(`--out ${path}: no such directory ${dir}`);
@@ -132,7 +135,9 @@ export function checkOutFile(path: string | undefined): void {
  * Arrow bound for a terminal (no --out, or --out /dev/stdout or /dev/tty, on one) is refused before
  * any work: bytes there only scramble the screen. printResult refuses it again at the end.
  */
-export function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): void {
+export async function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): Promise<void> {
+  const { arrowOnTerminal, defaultFormat, parseFormat } = await import("../output/format.js");
+  const { isTerminalOutput, outputTarget } = await import("../db/beside.js");
   const chosen = parseFormat(format) ?? defaultFormat(stdout.isTTY, out);
   if (chosen !== "arrow") return;
   if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw arrowOnTerminal();
@@ -142,7 +147,8 @@ function isDirectory(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-export function print(result: TableResult, options: GlobalOptions): void {
+export async function print(result: TableResult, options: GlobalOptions): Promise<void> {
+  const { parseFormat, printResult } = await import("../output/format.js");
   printResult(result, {
     format: parseFormat(options.format) as FormatName | undefined, out: options.out, quiet: options.quiet, rawCsv: options.rawCsv,
     // --no-color: as NO_COLOR=1, the one switch colorsFor reads.

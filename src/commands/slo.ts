@@ -44,7 +44,7 @@ Examples:
         if (!a.config.slos.length) throw new UsageError(`${a.config.source}: no slos: to check (adtrace slo check --help shows how to write them)`);
         return checkSlos(a.db, a.config, { windowNs });
       });
-      print(sloView(result), options);
+      await print(sloView(result), options);
       const breached = result.rows.filter((r) => r.status === "breached");
       if (breached.length) {
         throw new CheckFailed(`${breached.length} SLO(s) breached`, breached.map((r) => `${r.name}: ${(100 * r.error_budget_used!).toFixed(1)}% of the error budget used`));

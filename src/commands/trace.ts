@@ -43,6 +43,6 @@ Examples:
       const { defaultFormat, parseFormat, terminalColumns } = await import("../output/format.js");
       const format = parseFormat(options.format) ?? defaultFormat(process.stdout.isTTY, options.out);
       const columns = terminalColumns(process.stdout.isTTY, process.stdout.columns, process.env.COLUMNS);
-      print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
+      await print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
     });
 }

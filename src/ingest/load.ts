@@ -16,7 +16,7 @@ import { formatRecordLimit, LARGE_DOCUMENT_BYTES, readDocument } from "./json-re
 import { readJaegerArrayItem, readJaegerTrace } from "./jaeger.js";
 import { mappingSelect, planMapping, resolveUnits, unitProbeSelect, type ColumnInfo, type Mapping } from "./mapping.js";
 import { readResourceSpans } from "./otlp.js";
-import { INPUT_FORMATS, jsonLinesFromHead, notText, sniff, type InputFormat } from "./sniff.js";
+import { jsonLinesFromHead, notText, sniff, type InputFormat } from "./sniff.js";
 import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
 import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
@@ -83,11 +83,7 @@ export interface LoadResult {
   ignoredFiles: string[];
 }
 
-export function parseInputFormat(value: string | undefined): InputFormat | undefined {
-  if (value === undefined) return undefined;
-  if ((INPUT_FORMATS as readonly string[]).includes(value)) return value as InputFormat;
-  throw new UsageError(`unknown --input-format '${value}' (expected one of ${INPUT_FORMATS.join(", ")})`);
-}
+export { parseInputFormat } from "./input-format.js";
 
 
 export async function ensureSchema(db: Db, options: { spansTable?: boolean } = {}): Promise<void> {

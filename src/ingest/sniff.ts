@@ -7,8 +7,9 @@ import { isZipkinRecord } from "./zipkin.js";
 import { findColumn } from "./mapping.js";
 import { stripBomText } from "./text.js";
 
-export const INPUT_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"] as const;
-export type InputFormat = (typeof INPUT_FORMATS)[number];
+import type { InputFormat } from "./input-format.js";
+
+export { INPUT_FORMATS, type InputFormat } from "./input-format.js";
 export type JsonFormat = "otlp" | "jaeger" | "zipkin";
 
 export interface Sniffed {
