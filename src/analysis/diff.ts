@@ -19,6 +19,7 @@ import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey,
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "../db/random.js";
+import { drawCounts, percentileInterval, resampledMean, resampledQuantile, weightedMean, weightedMeanVariance } from "./statistics.js";
 
 export interface DiffOptions {
   by: GroupKey[];
@@ -342,16 +343,6 @@ function values(side: Side, id: string): { x: Float64Array; w: Float64Array } {
   return { x, w };
 }
 
-function weightedMean(x: Float64Array, w: Float64Array): number {
-  let s = 0;
-  let sw = 0;
-  for (let i = 0; i < x.length; i++) {
-    s += x[i]! * w[i]!;
-    sw += w[i]!;
-  }
-  return sw ? s / sw : 0;
-}
-
 function test(before: Side, after: Side, id: string, bootstrap: boolean): { significant: Significance; low: number; high: number } {
   const b = values(before, id);
   const a = values(after, id);
@@ -361,12 +352,11 @@ function test(before: Side, after: Side, id: string, bootstrap: boolean): { sign
   if (bootstrap) {
     const random = mulberry32(0xad7ace5);
     const diffs = new Float64Array(2000);
-    for (let r = 0; r < diffs.length; r++) diffs[r] = resampledMean(a, random) - resampledMean(b, random);
+    for (let r = 0; r < diffs.length; r++) diffs[r] = resampledMean(a.x, a.w, random) - resampledMean(b.x, b.w, random);
     diffs.sort();
-    low = diffs[Math.floor(0.025 * (diffs.length - 1))]!;
-    high = diffs[Math.ceil(0.975 * (diffs.length - 1))]!;
+    ({ low, high } = percentileInterval(diffs));
   } else {
-    const se = Math.sqrt(meanVariance(a) + meanVariance(b));
+    const se = Math.sqrt(weightedMeanVariance(a.x, a.w) + weightedMeanVariance(b.x, b.w));
     low = observed - 1.96 * se;
     high = observed + 1.96 * se;
   }
@@ -374,33 +364,6 @@ function test(before: Side, after: Side, id: string, bootstrap: boolean): { sign
   return { significant, low, high };
 }
 
-function resampledMean(v: { x: Float64Array; w: Float64Array }, random: () => number): number {
-  let s = 0;
-  let sw = 0;
-  const n = v.x.length;
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor(random() * n);
-    s += v.x[j]! * v.w[j]!;
-    sw += v.w[j]!;
-  }
-  return sw ? s / sw : 0;
-}
-
-/** Variance of the weighted mean (effective n = (Σw)²/Σw²). */
-function meanVariance(v: { x: Float64Array; w: Float64Array }): number {
-  const mean = weightedMean(v.x, v.w);
-  let sw = 0;
-  let sw2 = 0;
-  let ss = 0;
-  for (let i = 0; i < v.x.length; i++) {
-    sw += v.w[i]!;
-    sw2 += v.w[i]! ** 2;
-    ss += v.w[i]! * (v.x[i]! - mean) ** 2;
-  }
-  const nEff = (sw * sw) / sw2;
-  if (!(nEff > 1)) return 0;
-  return ((ss / sw) * (nEff / (nEff - 1))) / nEff;
-}
 
 // ------------------------------------------------------------------ p95 significance
 
@@ -420,54 +383,24 @@ function p95Tests(before: Side, after: Side, ids: string[]): Map<string, Signifi
   const countsA = new Int32Array(a.events);
   const diffs = testable.map(() => [] as number[]);
   for (let r = 0; r < RESAMPLES; r++) {
-    draw(countsB, random);
-    draw(countsA, random);
+    drawCounts(countsB, random);
+    drawCounts(countsA, random);
     testable.forEach((id, i) => {
-      const d = resampledQuantile(a.groups.get(id)!, countsA, 0.95, a.interpolate) - resampledQuantile(b.groups.get(id)!, countsB, 0.95, b.interpolate);
+      const d = groupQuantile(a.groups.get(id)!, countsA, a.interpolate) - groupQuantile(b.groups.get(id)!, countsB, b.interpolate);
       if (Number.isFinite(d)) diffs[i]!.push(d);
     });
   }
   testable.forEach((id, i) => {
     const sorted = diffs[i]!.sort((x, y) => x - y);
     if (sorted.length < RESAMPLES / 2) return out.set(id, "unknown");
-    const low = sorted[Math.floor(0.025 * (sorted.length - 1))]!;
-    const high = sorted[Math.ceil(0.975 * (sorted.length - 1))]!;
+    const { low, high } = percentileInterval(sorted);
     out.set(id, low > 0 || high < 0 ? "yes" : "no");
   });
   return out;
 }
 
-function draw(counts: Int32Array, random: () => number): void {
-  counts.fill(0);
-  for (let i = 0; i < counts.length; i++) counts[Math.floor(random() * counts.length)]!++;
+/** The p95 of a group's durations in one resample (statistics.ts resampledQuantile). */
+function groupQuantile(g: GroupDurations, counts: Int32Array, interpolate: boolean): number {
+  return resampledQuantile(g.valueMs, g.event, g.weight, counts, 0.95, interpolate);
 }
 
-/**
- * The q-quantile of a group's sorted durations, each counted counts[event] × weight times:
- * linear interpolation between order statistics (quantile_cont) when weights are equal, else the
- * smallest value whose cumulative weight reaches q of the total (the breakdown's definitions).
- * NaN when no event of the group was drawn.
- */
-function resampledQuantile(g: GroupDurations, counts: Int32Array, q: number, interpolate: boolean): number {
-  let total = 0;
-  for (let i = 0; i < g.valueMs.length; i++) total += counts[g.event[i]!]! * (interpolate ? 1 : g.weight[i]!);
-  if (total === 0) return NaN;
-  if (interpolate) {
-    const pos = q * (total - 1);
-    const lo = Math.floor(pos);
-    let seen = 0;
-    let low = NaN;
-    for (let i = 0; i < g.valueMs.length; i++) {
-      seen += counts[g.event[i]!]!;
-      if (Number.isNaN(low) && seen > lo) low = g.valueMs[i]!;
-      if (seen > lo + 1 || (seen > lo && pos === lo)) return low + (pos - lo) * (g.valueMs[i]! - low);
-    }
-    return low;
-  }
-  let cumulative = 0;
-  for (let i = 0; i < g.valueMs.length; i++) {
-    cumulative += counts[g.event[i]!]! * g.weight[i]!;
-    if (cumulative >= q * total) return g.valueMs[i]!;
-  }
-  return g.valueMs[g.valueMs.length - 1]!;
-}

@@ -21,6 +21,7 @@ import { EventTimeline, type TimedSpan } from "./retime.js";
 import { parseCount, parseShare } from "../model/numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Lever } from "./flags.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
+import { meanInterval, weightedMean, weightedQuantile } from "./statistics.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
 
@@ -235,7 +236,8 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
   }
   const events = await eventCosts(db);
   const totalWeight = events.reduce((s, e) => s + e.weight, 0);
-  const mean = (f: (e: EventCosts) => number) => events.reduce((s, e) => s + e.weight * f(e), 0) / totalWeight;
+  const weights = events.map((e) => e.weight);
+  const mean = (f: (e: EventCosts) => number) => weightedMean(events.map(f), weights);
   const totalPerEvent = mean((e) => [...e.stages.values()].reduce((s, [c, q]) => s + c + q, 0));
   const perDay = options.config.events_per_day;
   const refreshPerEventUsd = (options.config.preaggregate.refresh_cost_usd * options.config.preaggregate.refreshes_per_day) / perDay;
@@ -260,14 +262,14 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
       perEvent.forEach((s, i) => (cumulative[i]! += s));
       const stageBefore = mean((e) => stageCost(before, e.stages.get(lever.stage)));
       const stageAfter = mean((e) => stageCost(after, e.stages.get(lever.stage)));
-      const interval = meanInterval(perEvent, events);
+      const interval = meanInterval(perEvent, weights);
       if (lever.kind === "cache") hitSets.push({ stage: lever.stage, hitRate: lever.value, salt: step + 1 });
       const p95After = lever.kind === "cache" ? latency.p95(hitSets, hitLatencyNs) : p95Current;
       rows.push(row(scenario.name, lever, lever.stage, stageBefore, stageAfter, interval, totalPerEvent, perDay, p95Current, p95After));
       p95Current = p95After;
     });
-    const totalAfter = totalPerEvent - weightedMean([...cumulative], events);
-    rows.push(row(scenario.name, undefined, "", totalPerEvent, totalAfter, meanInterval([...cumulative], events), totalPerEvent, perDay, p95Before, p95Current));
+    const totalAfter = totalPerEvent - weightedMean(cumulative, weights);
+    rows.push(row(scenario.name, undefined, "", totalPerEvent, totalAfter, meanInterval(cumulative, weights), totalPerEvent, perDay, p95Before, p95Current));
   }
   return {
     rows,
@@ -313,37 +315,6 @@ function row(
     lever_value: lever ? lever.value : null,
     hit_cost_usd: lever?.kind === "cache" ? lever.hitCostUsd : null,
   };
-}
-
-function weightedMean(values: number[], events: EventCosts[]): number {
-  let sw = 0;
-  let s = 0;
-  values.forEach((v, i) => {
-    sw += events[i]!.weight;
-    s += events[i]!.weight * v;
-  });
-  return sw ? s / sw : 0;
-}
-
-/** Weighted mean with a normal-approximation 95% interval (effective n = (Σw)²/Σw²). */
-export function meanInterval(values: number[], events: { weight: number }[]): { mean: number; low: number; high: number } {
-  let sw = 0;
-  let sw2 = 0;
-  let s = 0;
-  values.forEach((v, i) => {
-    const w = events[i]!.weight;
-    sw += w;
-    sw2 += w * w;
-    s += w * v;
-  });
-  if (sw === 0) return { mean: 0, low: 0, high: 0 };
-  const mean = s / sw;
-  let ss = 0;
-  values.forEach((v, i) => (ss += events[i]!.weight * (v - mean) ** 2));
-  const nEff = (sw * sw) / sw2;
-  const variance = nEff > 1 ? (ss / sw) * (nEff / (nEff - 1)) : 0;
-  const half = 1.96 * Math.sqrt(variance / nEff);
-  return { mean, low: mean - half, high: mean + half };
 }
 
 async function eventCosts(db: Db): Promise<EventCosts[]> {
@@ -436,28 +407,6 @@ export function chooseHits(ids: readonly string[], hitRate: number, salt: number
     .sort((a, b) => a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, k)
     .map((x) => x.id);
-}
-
-/**
- * Quantile of weighted values. With equal weights it is linear interpolation between order
- * statistics (DuckDB's quantile_cont, R type 7); otherwise the smallest value whose cumulative
- * weight reaches q of the total.
- */
-export function weightedQuantile(values: { value: number; weight: number }[], q: number): number {
-  const sorted = [...values].sort((a, b) => a.value - b.value);
-  if (sorted.every((v) => v.weight === sorted[0]!.weight)) {
-    const pos = q * (sorted.length - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(lo + 1, sorted.length - 1);
-    return sorted[lo]!.value + (pos - lo) * (sorted[hi]!.value - sorted[lo]!.value);
-  }
-  const total = sorted.reduce((s, v) => s + v.weight, 0);
-  let cumulative = 0;
-  for (const v of sorted) {
-    cumulative += v.weight;
-    if (cumulative >= q * total) return v.value;
-  }
-  return sorted[sorted.length - 1]!.value;
 }
 
 /**
