@@ -5,6 +5,7 @@
 import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.js";
 import { commanderMessage } from "./diagnostics.js";
+import { FORMAT_NAMES, formatOptionHelp } from "./output/formats/index.js";
 
 type Register = (program: Command) => unknown;
 
@@ -38,12 +39,11 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-const FORMAT_CHOICES = ["table", "csv", "json", "md", "arrow"];
 
 /** --format's value in any case (CSV, Md); anything else refused as commander refuses a choice. */
 function formatChoice(value: string): string {
   const format = value.toLowerCase();
-  if (!FORMAT_CHOICES.includes(format)) throw new InvalidArgumentError(`Allowed choices are ${FORMAT_CHOICES.join(", ")}.`);
+  if (!(FORMAT_NAMES as readonly string[]).includes(format)) throw new InvalidArgumentError(`Allowed choices are ${FORMAT_NAMES.join(", ")}.`);
   return format;
 }
 
@@ -56,7 +56,7 @@ export async function buildProgram(argv: readonly string[] = [], options: { full
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
-    .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas and polars; not to a terminal), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
+    .addOption(new Option("--format <format>", formatOptionHelp()).argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))

@@ -132,15 +132,17 @@ export async function checkOutFile(path: string | undefined): Promise<void> {
 }
 
 /**
- * Arrow bound for a terminal (no --out, or --out /dev/stdout or /dev/tty, on one) is refused before
- * any work: bytes there only scramble the screen. printResult refuses it again at the end.
+ * A binary format (Arrow) bound for a terminal (no --out, or --out /dev/stdout or /dev/tty, on
+ * one) is refused before any work: bytes there only scramble the screen. printResult refuses it
+ * again at the end.
  */
 export async function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): Promise<void> {
-  const { arrowOnTerminal, defaultFormat, parseFormat } = await import("../output/format.js");
+  const { binaryOnTerminal, defaultFormat, parseFormat } = await import("../output/format.js");
+  const { outputFormat } = await import("../output/formats/index.js");
   const { isTerminalOutput, outputTarget } = await import("../db/beside.js");
   const chosen = parseFormat(format) ?? defaultFormat(stdout.isTTY, out);
-  if (chosen !== "arrow") return;
-  if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw arrowOnTerminal();
+  if (!outputFormat(chosen).isBinary) return;
+  if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw binaryOnTerminal(chosen);
 }
 
 function isDirectory(path: string): boolean {

@@ -3,7 +3,7 @@ import type { DiffResult } from "../analysis/diff.js";
 import { keyName } from "../analysis/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
-import { mdText } from "./format.js";
+import { mdText } from "./formats/md.js";
 import { pricingJson, pricingNotes, weightNotes } from "./cost-views.js";
 
 export function diffView(result: DiffResult): TableResult {

@@ -4,7 +4,7 @@ import { keyName } from "../analysis/breakdown.js";
 import type { CriticalPathResult } from "../analysis/path-cost.js";
 import type { TraceResult } from "../analysis/trace.js";
 import type { Column, TableResult } from "./result.js";
-import { humanCell } from "./format.js";
+import { humanCell } from "./columns.js";
 import { displayWidth } from "./text.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 import { rawLabel, weightNotes, weightsJson } from "./cost-views.js";
