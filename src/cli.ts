@@ -6,6 +6,7 @@ import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.js";
 import { commanderMessage } from "./diagnostics.js";
 import { FORMAT_NAMES, formatOptionHelp } from "./output/formats/index.js";
+import { INPUT_FORMATS } from "./ingest/input-format.js";
 
 type Register = (program: Command) => unknown;
 
@@ -59,7 +60,7 @@ export async function buildProgram(argv: readonly string[] = [], options: { full
     .addOption(new Option("--format <format>", formatOptionHelp()).argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
-    .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
+    .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(INPUT_FORMATS))
     .option("--map <canonical=column>", "map a flat-table column onto a canonical one (repeatable), e.g. --map start_ms=ts", collect)
     .option("--strict", "treat records that are not spans as errors instead of skipping them")
     .option("--max-record-size <size>", "largest single record read (a JSON Lines line, an element of a large document), e.g. 64MiB (default 256MiB)")

@@ -6,6 +6,7 @@ import { Chalk } from "chalk";
 import { FORMAT_NAMES, formatFromExtension, formatOptionHelp, OUTPUT_FORMATS } from "../src/output/formats/index.js";
 import { binaryOnTerminal, defaultFormat, formatters, parseFormat } from "../src/output/format.js";
 import { buildProgram } from "../src/cli.js";
+import { INPUT_FORMATS } from "../src/ingest/input-format.js";
 
 const result = { columns: [{ key: "stage", kind: "text" as const }, { key: "cost_usd", kind: "usd" as const }], rows: [{ stage: "auction", cost_usd: 0.5 }] };
 
@@ -44,5 +45,10 @@ describe("output format registry", () => {
 
   it("a binary format on a terminal is refused naming its format and extension", () => {
     expect(binaryOnTerminal("arrow").message).toBe("--format arrow is binary and stdout is a terminal: write it with --out FILE.arrow or pipe it to a program");
+  });
+
+  it("--input-format's choices are the input format names, in sniffing order", async () => {
+    const program = await buildProgram([]);
+    expect(program.options.find((o) => o.long === "--input-format")!.argChoices).toEqual([...INPUT_FORMATS]);
   });
 });
