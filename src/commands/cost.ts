@@ -1,6 +1,7 @@
 // adtrace cost breakdown | queries | critical-path | flags: where the money and the time go per ad event.
 import type { Command } from "commander";
-import { globals, note, print, spanSource } from "./shared.js";
+import { globals, note, parsePositiveInt, print, spanSource } from "./shared.js";
+import type { BreakdownFlags } from "./cost-options.js";
 import { UsageError } from "../errors.js";
 import { parseShare } from "../model/numbers.js";
 
@@ -36,20 +37,15 @@ Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl
   $ adtrace cost breakdown --db pipeline.duckdb --by stage,attr:user_locale --top 10
   $ adtrace cost breakdown spans.parquet --format csv > breakdown.csv`)
-    .action(async (inputs: string[], opts: { by: string; top?: string; minShare?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: BreakdownFlags, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, breakdown, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { breakdownOptions } = await import("./cost-options.js");
+      const typed = breakdownOptions(inputs, flags, options);
+      const { breakdown } = await import("../analysis/breakdown.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
-      const { parseShare } = await import("../model/numbers.js");
-      const by = parseGroupKeys(opts.by);
-      const top = parsePositiveInt(opts.top, "--top");
-      const minShare = opts.minShare === undefined ? undefined : parseShare(opts.minShare);
-      if (minShare !== undefined && !(minShare >= 0 && minShare <= 1)) throw new UsageError(`--min-share expects a share like 0.05 or 5%, got '${opts.minShare}'`);
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const result = await withAnalysis({ ...source, model }, async (a) => ({
-        result: await breakdown(a.db, { by, top, minShare }),
+      const result = await withAnalysis(typed.analysis, async (a) => ({
+        result: await breakdown(a.db, typed.breakdown),
         config: a.config.source,
         label: a.label,
       }));
@@ -268,10 +264,4 @@ Examples:
       }
     });
   return cost;
-}
-
-export function parsePositiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} expects a whole number ≥ 1, got '${value}'`);
-  return Number(value);
 }

@@ -43,6 +43,13 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** `--top N` and the like: a whole number ≥ 1, or undefined when not given. */
+export function parsePositiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} expects a whole number ≥ 1, got '${value}'`);
+  return Number(value);
+}
+
 /** Where the spans come from and how to model them: everything an analysis command needs. */
 export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOptions {
   return {
