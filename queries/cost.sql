@@ -204,8 +204,8 @@ SELECT (SELECT count(*) FROM event_weights) AS stored_traces,
 FROM _span_summary;
 
 -- name: cost_sources
--- How the stored spans were priced: from explicit cost attributes, from the price book, not at all.
-SELECT explicit_spans, price_book_spans, unpriced_spans FROM _span_summary;
+-- How the stored spans were priced: from billing records, from explicit cost attributes, from the price book, not at all.
+SELECT billed_spans, explicit_spans, price_book_spans, unpriced_spans FROM _span_summary;
 
 -- name: bad_values
 -- Attributes that carried a value out of range (ignored for pricing or weighting), with the kind of value and the spans, most first.

@@ -331,6 +331,17 @@ costed AS (
          END AS cost_source
   FROM priced p
 )
+-- Billing (issue 23), the one place the bill enters: a span a billing record joins
+-- (`_span_bills`, queries/billing.sql) takes the bill as its query cost and cost source `billed`,
+-- over explicit and estimated costs; its compute cost stays the model's, and the query cost it had
+-- before is kept as estimated_query_usd (NULL for spans no bill joins) for cost reconcile.
+SELECT c.* REPLACE (
+         CASE WHEN sb.billed_usd IS NOT NULL THEN sb.billed_usd ELSE c.query_usd END AS query_usd,
+         CASE WHEN sb.billed_usd IS NOT NULL THEN c.compute_usd + sb.billed_usd ELSE c.cost_usd END AS cost_usd,
+         CASE WHEN sb.billed_usd IS NOT NULL THEN 'billed' ELSE c.cost_source END AS cost_source,
+         c.is_unpriced AND sb.billed_usd IS NULL AS is_unpriced),
+       CASE WHEN sb.billed_usd IS NOT NULL THEN c.query_usd END AS estimated_query_usd
+FROM (
 SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, attributes,
        stage, self_ns,
        CAST(weight AS DOUBLE) AS weight, unknown_weight,
@@ -355,7 +366,8 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        cost_source IN ('none', 'partial') AS is_unpriced,
        invalid_cost,
        bad_list AS bad_values
-FROM costed;
+FROM costed
+) c LEFT JOIN _span_bills sb ON sb.trace_id = c.trace_id AND sb.span_id = c.span_id;
 
 
 -- name: event_weights
@@ -386,6 +398,7 @@ SELECT count(*) AS stored_spans,
        max(weight) AS max_weight,
        count(*) FILTER (WHERE unknown_weight) AS unknown_weight_spans,
        (SELECT count(*) FROM event_weights WHERE weights_disagree) AS disagreeing_traces,
+       count(*) FILTER (WHERE cost_source = 'billed') AS billed_spans,
        count(*) FILTER (WHERE cost_source IN ('explicit', 'split')) AS explicit_spans,
        count(*) FILTER (WHERE cost_source = 'derived') AS price_book_spans,
        count(*) FILTER (WHERE is_unpriced) AS unpriced_spans

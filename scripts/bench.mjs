@@ -10,8 +10,13 @@
 //   5. `cost critical-path` against `cost breakdown` over the same ~1M spans, Parquet and database.
 //   6. `sampling advise` against `cost breakdown` on the same database of BENCH_SPANS spans.
 //   7. `cost outliers` against `cost breakdown` over the same ~1M spans (issue 18: at most 3×).
+//   8. `audit pii` against `cost breakdown`, `load --redact` against `load` (issue 20; scripts/bench-pii.mjs).
+//   9. protobuf: OTLP protobuf ingest (the Collector file exporter's framing) against the same spans
+//      as OTLP JSON Lines, side by side (issue 22: at least as many spans/s).
+//  10. collect: `adtrace collect` taking 200,000 spans from 8 concurrent senders on loopback
+//      (scripts/collect-load.mjs): spans/s acknowledged (committed) and the receiver's peak RSS.
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers (a comma list: only those parts
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii,protobuf,collect (a comma list: only those parts
 // run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -173,7 +178,7 @@ function outliersSection(spans, r) {
   ];
 }
 
-const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined };
+const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined, protobuf: undefined, collect: undefined };
 const spansIn = needsData ? Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans) : 0;
 
 // ------------------------------------------------------------------ 1. ingest
@@ -313,6 +318,72 @@ if (runs("critical-path")) {
 // ------------------------------------------------------------------ 6. sampling advise vs breakdown
 if (runs("advise")) results.advise = await adviseBench();
 
+// ------------------------------------------------------------------ 8. audit pii, load --redact
+const { benchPii, piiSection } = await import("./bench-pii.mjs");
+if (runs("pii")) results.pii = await benchPii({ DIR, SPANS, BIN, jsonl, baseParquet, adtraceSync, measure, log, Db });
+
+// ------------------------------------------------------------------ 9. OTLP protobuf vs JSON Lines ingest
+/** The JSON Lines file as the Collector's file exporter writes `format: proto`: one length-prefixed message per line. */
+async function protobufCopy() {
+  const out = join(DIR, `otlp-${SPANS}.binpb`);
+  if (existsSync(out)) return out;
+  log("writing the same spans as length-prefixed OTLP protobuf…");
+  const { otlpType } = await import(join(ROOT, "dist/ingest/formats/otlp-schema.js"));
+  const type = otlpType("ExportTraceServiceRequest");
+  const ids = new Set(["traceId", "spanId", "parentSpanId"]);
+  // OTLP JSON → the schema's snake_case fields, ids as bytes (protobufjs takes the 64-bit strings).
+  const convert = (value, key) => {
+    if (ids.has(key)) return Buffer.from(value, "hex");
+    if (Array.isArray(value)) return value.map((v) => convert(v));
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), convert(v, k)]));
+  };
+  const { createReadStream, createWriteStream } = await import("node:fs");
+  const { createInterface } = await import("node:readline");
+  const sink = createWriteStream(out);
+  for await (const line of createInterface({ input: createReadStream(jsonl) })) {
+    if (!line.trim()) continue;
+    const body = type.encode(type.fromObject(convert(JSON.parse(line)))).finish();
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(body.length);
+    if (!sink.write(Buffer.concat([prefix, body]))) await new Promise((r) => sink.once("drain", r));
+  }
+  await new Promise((r) => sink.end(r));
+  return out;
+}
+
+if (runs("protobuf")) {
+  const binpb = await protobufCopy();
+  const db = join(DIR, "protobuf.duckdb");
+  const best = { json: { wall: Infinity, rssMb: 0 }, proto: { wall: Infinity, rssMb: 0 } };
+  // Alternating, best of three each (highest RSS): the same machine load for both.
+  for (let run = 0; run < 3; run++) {
+    for (const [label, file] of [["json", jsonl], ["proto", binpb]]) {
+      rmSync(db, { force: true });
+      rmSync(`${db}.wal`, { force: true });
+      log(`adtrace load ${label} (run ${run + 1} of 3)…`);
+      const r = await measure(process.execPath, [BIN, "load", file, "--db", db, "-q", "--format", "csv"]);
+      best[label] = { wall: Math.min(best[label].wall, r.wall), rssMb: Math.max(best[label].rssMb, r.rssMb) };
+    }
+  }
+  results.protobuf = { ...best, mib: { json: statSync(jsonl).size / 2 ** 20, proto: statSync(binpb).size / 2 ** 20 } };
+}
+
+// ------------------------------------------------------------------ 10. adtrace collect under load
+if (runs("collect")) {
+  const db = join(DIR, "collect.duckdb");
+  let best;
+  for (let run = 0; run < 2; run++) {
+    rmSync(db, { force: true });
+    rmSync(`${db}.wal`, { force: true });
+    log(`adtrace collect, 8 senders, 200,000 spans (run ${run + 1} of 2)…`);
+    const r = JSON.parse(execFileSync(process.execPath, [join(ROOT, "scripts/collect-load.mjs"), db, "200000", "8"], { encoding: "utf8" }));
+    if (r.acknowledged !== r.totals.total_spans) throw new Error(`collect: ${r.acknowledged} acknowledged but ${r.totals.total_spans} stored`);
+    best = !best || r.wall < best.wall ? { ...r, peakRssMb: Math.max(r.peakRssMb, best?.peakRssMb ?? 0) } : { ...best, peakRssMb: Math.max(r.peakRssMb, best.peakRssMb) };
+  }
+  results.collect = best;
+}
+
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const versions = `Node ${process.version}, DuckDB ${JSON.parse(readFileSync(join(ROOT, "node_modules/@duckdb/node-api/package.json"), "utf8")).version}, adtrace ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`;
@@ -387,16 +458,40 @@ const sections = {
   "",
   ],
   outliers: () => outliersSection(spansIn, results.outliers),
+  pii: () => piiSection(results.pii, ONLY ? `Measured with \`BENCH_ONLY=pii npm run bench\` on ${today}: ${machine}; ${versions}.` : ""),
+  collect: () => results.collect ? [
+    "## adtrace collect under load (200,000 spans, 8 senders)",
+    "",
+    ...(ONLY ? [`Measured with \`BENCH_ONLY=collect\` on ${today}: ${machine}; ${versions}.`, ""] : []),
+    "| senders | spans acknowledged | seconds | spans/s | commits | 503 retries | receiver peak RSS MB |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${results.collect.senders} | ${results.collect.acknowledged.toLocaleString("en-US")} | ${f(results.collect.wall)} | ${k(results.collect.spansPerSec)} | ${results.collect.totals.commits} | ${results.collect.retries} | ${f(results.collect.peakRssMb, 0)} |`,
+    "",
+    "scripts/collect-load.mjs: 8 senders each post OTLP protobuf requests of 1,000 spans over loopback, one at a time, and wait for the 200, which comes only once the request's spans are committed; requests that arrive during a commit go into the next. Best of two runs into a fresh database (highest RSS). Every acknowledged span was in the database afterwards.",
+    "",
+  ] : [],
+  protobuf: () => results.protobuf ? [
+    `## OTLP protobuf ingest against OTLP JSON Lines (${spansIn.toLocaleString("en-US")} spans)`,
+    "",
+    ...(ONLY ? [`Measured with \`BENCH_ONLY=protobuf\` on ${today}: ${machine}; ${versions}.`, ""] : []),
+    "| input | MiB | seconds | spans/s | peak RSS MB |",
+    "|---|---:|---:|---:|---:|",
+    `| OTLP JSON Lines | ${f(results.protobuf.mib.json, 0)} | ${f(results.protobuf.json.wall)} | ${k(spansIn / results.protobuf.json.wall)} | ${f(results.protobuf.json.rssMb, 0)} |`,
+    `| OTLP protobuf, length-prefixed (Collector file exporter) | ${f(results.protobuf.mib.proto, 0)} | ${f(results.protobuf.proto.wall)} | ${k(spansIn / results.protobuf.proto.wall)} | ${f(results.protobuf.proto.rssMb, 0)} |`,
+    "",
+    `\`adtrace load\` into a fresh database file, the two inputs alternating, best of three each. Both go through the same parse workers and spool; protobuf is ${f(results.protobuf.json.wall / results.protobuf.proto.wall)}× the JSON Lines rate (goal, issue 22: at least 1×).`,
+    "",
+  ] : [],
   advise: () => [
     ...adviseSection(results.advise).slice(0, -2),
     `${adviseSection(results.advise).at(-2)}${ONLY ? ` Measured ${today} on ${machine}.` : ""}`,
     "",
   ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii(), ...sections.protobuf(), ...sections.collect()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

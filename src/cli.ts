@@ -16,7 +16,7 @@ type Register = (program: Command) => unknown;
  * definition), and the module that defines it.
  */
 export const COMMANDS: readonly { name: string; term: string; description: string; load: () => Promise<Register> }[] = [
-  { name: "load", term: "load <inputs...>", description: "load span files into a DuckDB database (one transaction; spans already there are skipped)", load: async () => (await import("./commands/load.js")).registerLoad },
+  { name: "load", term: "load [options] <inputs...>", description: "load span files into a DuckDB database (one transaction; spans already there are skipped)", load: async () => (await import("./commands/load.js")).registerLoad },
   { name: "pull", term: "pull [options] <url>", description: "pull spans from a PostgreSQL or Redshift table into a DuckDB database (incremental; one transaction)", load: async () => (await import("./commands/pull.js")).registerPull },
   { name: "inspect", term: "inspect [inputs...]", description: "what was loaded: spans, traces, roots, orphans, services, time range, duplicates, skipped records", load: async () => (await import("./commands/inspect.js")).registerInspect },
   { name: "export", term: "export [options] [inputs...]", description: "write the canonical spans table as Parquet or CSV (reads back losslessly)", load: async () => (await import("./commands/export.js")).registerExport },
@@ -27,6 +27,8 @@ export const COMMANDS: readonly { name: string; term: string; description: strin
   { name: "trace", term: "trace [options] [id-and-inputs...]", description: "one event's waterfall: every span's time, self time, cost, and the critical path", load: async () => (await import("./commands/trace.js")).registerTrace },
   { name: "sampling", term: "sampling", description: "how much to trace: accuracy against the tracing bill", load: async () => (await import("./commands/sampling.js")).registerSampling },
   { name: "slo", term: "slo", description: "service-level objectives (latency, errors, cost per event) from the config's slos:", load: async () => (await import("./commands/slo.js")).registerSlo },
+  { name: "audit", term: "audit", description: "governance checks on the spans: audit pii", load: async () => (await import("./commands/audit.js")).registerAudit },
+  { name: "collect", term: "collect [options]", description: "receive spans over OTLP/HTTP (POST /v1/traces, protobuf or JSON, gzip) and store them in a database file until Ctrl-C", load: async () => (await import("./commands/collect.js")).registerCollect },
   { name: "generate", term: "generate [options]", description: "write realistic synthetic ad-auction traces (one trace per ad event)", load: async () => (await import("./commands/generate.js")).registerGenerate },
   { name: "init", term: "init [file]", description: "write a commented starter adtrace.config.yaml (never overwrites)", load: async () => (await import("./commands/init.js")).registerInit },
 ];
@@ -67,6 +69,8 @@ export async function buildProgram(argv: readonly string[] = [], options: { full
     .option("--unweighted", "ignore sampling weights: every stored span and trace counts once")
     .option("--assume-weight <w>", "weight for spans marked sampled without a usable rate (default 1, reported)")
     .option("--sample-rate <pattern=rate>", "sampling rate for spans that carry none: name glob, service:GLOB or attr:KEY=GLOB (repeatable); an event counts with its root's weight", collect)
+    .option("--billing-file <file>", "warehouse billing records (Snowflake, BigQuery exports) to join to the span files of this run (repeatable; for --db, adtrace load --billing)", collect)
+    .option("--match-by-time", "also join billing records to spans by warehouse, statement fingerprint and overlapping times, when unambiguous (a weaker match)")
     .option("--raw-csv", "do not guard CSV cells that start with = + - @ against spreadsheet formulas")
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--no-color", "no colour, as NO_COLOR=1 or FORCE_COLOR=0 do (colour is on only on a terminal, or with FORCE_COLOR=1)")
@@ -95,7 +99,7 @@ else --sample-rate and config rules); an event counts with its root span's weigh
 weights a child but not its root (attr:KEY=GLOB on an attribute the root lacks) leaves the trace's
 weights disagreeing: counted and reported, as for spans that carry different rates.
 
-Exit codes: 0 ok, 1 a check failed (--fail-on-flag, --fail-on-drift, diff gates, slo check), 2 bad usage, bad input or no room to
+Exit codes: 0 ok, 1 a check failed (--fail-on-flag, --fail-on-drift, --fail-on-pii, diff gates, slo check), 2 bad usage, bad input or no room to
 write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`);
   const wanted = options.full ? undefined : commandNamed(program, argv.slice(2));
   const terms = new Map<Command, string>();

@@ -5,7 +5,7 @@
 import { CommanderError } from "commander";
 import { buildProgram, StubReached } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
-import { hasCommitBegun, resetInterruptState, runInterruptCleanups } from "./db/interrupt.js";
+import { hasCommitBegun, resetInterruptState, runInterruptCleanups, stopSignalHandler } from "./db/interrupt.js";
 import * as diagnostics from "./diagnostics.js";
 
 /**
@@ -45,6 +45,8 @@ export async function main(argv: string[]): Promise<void> {
   // load's commit has begun, which then finishes and is reported (src/db/interrupt.ts).
   for (const [signal, word, code] of [["SIGINT", "interrupted", ExitCode.interrupted], ["SIGTERM", "terminated", ExitCode.terminated]] as const) {
     process.on(signal, () => {
+      const stop = stopSignalHandler();
+      if (stop) return stop(signal);
       if (hasCommitBegun()) {
         diagnostics.signalled(word, true);
         return;

@@ -507,7 +507,7 @@ describe("non-finite and out-of-range values are data errors, never internal err
       { attribute: "compute.vcpus", kind: "vcpus", spans: 1 },
       { attribute: "snowflake.credits_used", kind: "credits", spans: 1 },
     ]);
-    expect(out.cost_sources).toEqual({ explicit: 0, price_book: 4, unpriced: 2 });
+    expect(out.cost_sources).toEqual({ billed: 0, explicit: 0, price_book: 4, unpriced: 2 });
     for (const value of Object.values(out.total)) if (typeof value !== "string") expect(Number.isFinite(value), JSON.stringify(out.total)).toBe(true);
     // 1 s of compute at 1 vCPU ($0.0425/h) per span, plus XSMALL × 1 s × $3.00 for the Snowflake query.
     expect(Math.abs(out.total.total_cost_usd / ((6 * 0.0425) / 3600 + 3 / 3600) - 1)).toBeLessThan(1e-11);

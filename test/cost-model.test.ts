@@ -373,7 +373,7 @@ describe("non-finite and out-of-range usage values (issue 14, item 5)", () => {
       expect(Number.isFinite(t.cost_per_event_usd)).toBe(true);
       const { pricingSummary } = await import("../src/analysis/breakdown.js");
       const p = await pricingSummary(db);
-      expect(p.cost_sources).toEqual({ explicit: 0, price_book: 8, unpriced: 1 });
+      expect(p.cost_sources).toEqual({ billed: 0, explicit: 0, price_book: 8, unpriced: 1 });
       expect(p.bad_values).toEqual([
         { attribute: "snowflake.credits_used", kind: "credits", spans: 2 },
         { attribute: "compute.vcpus", kind: "vcpus", spans: 2 },

@@ -32,7 +32,7 @@ const limit = (text: string) => {
   if ("error" in parsed) throw new Error(parsed.error);
   return parsed.value;
 };
-const total = (rows: { status: string }[]) => rows.find((r) => r.status === "total")!;
+const total = <R extends { status: string }>(rows: R[]): R => rows.find((r) => r.status === "total")!;
 
 describe("cost significance above 5,000 events: Welch's normal approximation", () => {
   // Before: 5,001 events, 2,500 at $0.90, 2,500 at $1.10 and one at $1.00: mean 1.00, sum of

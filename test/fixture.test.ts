@@ -28,7 +28,7 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     expect(r.events).toBe(40);
     expect(r.unpriced_spans).toBe(0);
     // 7 service spans per event carry cost.usd; the 89 warehouse spans are priced by the book.
-    expect(r.cost_sources).toEqual({ explicit: 280, price_book: 89, unpriced: 0 });
+    expect(r.cost_sources).toEqual({ billed: 0, explicit: 280, price_book: 89, unpriced: 0 });
     expect(relative(r.total.cost_per_event_usd, PER_EVENT)).toBeLessThan(1e-11);
     expect(relative(r.total.query_per_event_usd, QUERY_TOTAL / EVENTS)).toBeLessThan(1e-11);
     expect(relative(r.total.compute_per_event_usd, (TOTAL - QUERY_TOTAL) / EVENTS)).toBeLessThan(1e-11);
@@ -57,8 +57,8 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
     r.queries.forEach((q: Record<string, unknown>, i: number) => {
       const [stage, warehouse, calls, total, bytes, ms, query] = hand[i]!;
       expect(q).toMatchObject({ stage, warehouse, calls, events: 40, bytes_scanned_per_call: bytes, p50_ms: ms, p95_ms: ms, query });
-      expect(relative(q.total_cost_usd, total as number)).toBeLessThan(1e-11);
-      expect(relative(q.cost_per_event_usd, (total as number) / 40)).toBeLessThan(1e-11);
+      expect(relative(q.total_cost_usd as number, total as number)).toBeLessThan(1e-11);
+      expect(relative(q.cost_per_event_usd as number, (total as number) / 40)).toBeLessThan(1e-11);
     });
   });
 
@@ -85,7 +85,7 @@ describe("fixture totals (worked by hand in fixtures/auction/README.md)", () => 
 
 describe("every analysis says how its spans were priced (issue 13, item 6)", () => {
   // fixtures/auction/README.md: 280 spans carry cost.usd, the book prices the 89 warehouse spans.
-  const sources = { explicit: 280, price_book: 89, unpriced: 0 };
+  const sources = { billed: 0, explicit: 280, price_book: 89, unpriced: 0 };
   const note = /^note: every span priced: 280 from cost attributes, 89 from the price book\.$/m;
   const input = `${FIXTURE}/otlp.jsonl`;
 
@@ -116,7 +116,7 @@ describe("every analysis says how its spans were priced (issue 13, item 6)", () 
     const config = writeTemp("no-bytes.yaml", "bytes_attributes: [no.such.attribute]\n");
     const r = await adtraceIn(["cost", "breakdown", input, "--config", config, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).cost_sources).toEqual({ explicit: 280, price_book: 45, unpriced: 44 });
+    expect(JSON.parse(r.stdout).cost_sources).toEqual({ billed: 0, explicit: 280, price_book: 45, unpriced: 44 });
     expect(r.stderr).toMatch(/^note: 44 unpriced span\(s\): no cost attribute and nothing to price them by \(counted as \$0\); priced: 280 from cost attributes, 45 from the price book\./m);
     expect(r.stderr).not.toMatch(/every span priced/);
   });

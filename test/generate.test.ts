@@ -42,7 +42,7 @@ describe("generate", () => {
         const byStage = await breakdown(db, { by: parseGroupKeys("stage") });
         for (const g of byStage.groups) expect(relative(g.cost_per_event_usd * truth.events, truth.cost_by_stage_usd[g.keys.stage!]!), `${format} ${g.keys.stage}`).toBeLessThan(1e-9);
         // Usage, not costs: the price book prices every span.
-        expect(byName.pricing.cost_sources, format).toEqual({ explicit: 0, price_book: truth.spans, unpriced: 0 });
+        expect(byName.pricing.cost_sources, format).toEqual({ billed: 0, explicit: 0, price_book: truth.spans, unpriced: 0 });
       });
     }
   });
@@ -85,7 +85,7 @@ describe("generate", () => {
     const cli = await adtraceIn(["cost", "breakdown", explicit, "--format", "json"]);
     const out = JSON.parse(cli.stdout);
     expect(relative(out.total.total_cost_usd, truth.total_cost_usd)).toBeLessThan(1e-9);
-    expect(out.cost_sources).toEqual({ explicit: truth.spans, price_book: 0, unpriced: 0 });
+    expect(out.cost_sources).toEqual({ billed: 0, explicit: truth.spans, price_book: 0, unpriced: 0 });
     expect(cli.stderr).toMatch(/every span priced: [\d,]+ from cost attributes, none from the price book \(its prices change nothing here\)\./);
   });
 

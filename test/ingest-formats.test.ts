@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), "adtrace-formats-"));
 const HAND = {
   spans: 369, traces: 40, roots: 40, orphans: 0, services: 7, names: 9, duplicates: 0, conflicts: 0, skipped: 0,
   start: "2024-05-01T12:00:01.500000Z", end: "2024-05-01T12:01:00.049200Z",
-  cost_sources: { explicit: 280, price_book: 89, unpriced: 0 }, bad_values: [],
+  cost_sources: { billed: 0, explicit: 280, price_book: 89, unpriced: 0 }, bad_values: [],
 };
 // name → [spans, Σ duration µs, Σ cost.usd (null: priced by the book from its usage)]
 const PER_NAME: Record<string, [number, number, string | null]> = {

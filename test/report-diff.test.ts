@@ -26,7 +26,7 @@ describe("report", () => {
     expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", a, "--no-timestamp", "-q"])).code).toBe(0);
     expect((await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--out-dir", b, "--no-timestamp", "-q"])).code).toBe(0);
     const files = readdirSync(a).sort();
-    expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
+    expect(files).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
     for (const f of files) expect(readFileSync(join(b, f), "utf8"), f).toBe(readFileSync(join(a, f), "utf8"));
     const report = JSON.parse(readFileSync(join(a, "report.json"), "utf8"));
     expect(report.generated_at).toBeUndefined();
@@ -34,7 +34,7 @@ describe("report", () => {
     expect(report.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     // The bundle rounds to 12 significant digits.
     expect(Math.abs(report.headline.cost_per_event_usd / PER_EVENT - 1)).toBeLessThan(1e-11);
-    expect(report.cost_sources).toEqual({ explicit: 280, price_book: 89, unpriced: 0 });
+    expect(report.cost_sources).toEqual({ billed: 0, explicit: 280, price_book: 89, unpriced: 0 });
     expect(report.breakdown.cost_sources).toEqual(report.cost_sources);
     expect(report.headline.flagged_stages).toEqual(["aggregation", "tracking"]);
     // The CSVs have exactly the commands' columns.

@@ -106,7 +106,7 @@ function measure(population: Event[], keep: number): Measured {
 }
 
 interface AdviceJson {
-  rows: { rate: number; events_per_window: number; cost_per_event_rel_err95: number; p95_rel_err95: number; worst_stage: string | null; worst_stage_rel_err95: number | null; tracing_usd_per_day: number; meets_target: boolean }[];
+  rows: { rate: number; events_per_window: number; cost_per_event_rel_err95: number; p95_rel_err95: number; worst_group: string | null; worst_group_rel_err95: number | null; tracing_usd_per_day: number; meets_target: boolean }[];
   recommended_rate: number | null;
   estimated_events: number;
   stored_events: number;
@@ -185,7 +185,7 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
       const measured = measure(population, row.rate);
       expectMatch(`cost per event at ${row.rate}`, row.cost_per_event_rel_err95, measured.cost);
       expectMatch(`p95 at ${row.rate}`, row.p95_rel_err95, measured.p95);
-      if (row.worst_stage !== null) expectMatch(`${row.worst_stage} at ${row.rate}`, row.worst_stage_rel_err95, measured.stage[row.worst_stage]!);
+      if (row.worst_group !== null) expectMatch(`${row.worst_group} at ${row.rate}`, row.worst_group_rel_err95, measured.stage[row.worst_group]!);
       else expect(row.rate).toBe(1);
       checked++;
     }
@@ -220,7 +220,7 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     for (const row of advice.rows) {
       const spansPerDay = 1e6 * row.rate * advice.spans_per_event;
       expect(row.tracing_usd_per_day).toBeCloseTo((spansPerDay * 1000 * 0.5) / 1e9 + (spansPerDay / 1e6) * 2, 9);
-      const errors = [row.cost_per_event_rel_err95, row.p95_rel_err95, row.worst_stage_rel_err95 ?? 0];
+      const errors = [row.cost_per_event_rel_err95, row.p95_rel_err95, row.worst_group_rel_err95 ?? 0];
       expect(row.meets_target).toBe(errors.every((e) => e <= 0.05) && row.events_per_window >= MIN_EVENTS);
     }
     const meeting = advice.rows.filter((r) => r.meets_target);

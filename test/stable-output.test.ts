@@ -195,7 +195,7 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
     expect(r.stdout).toBe(reference["diff.md"]);
     await cli(["report", "--db", SAMPLED_DB, "--out-dir", path("report"), "--no-timestamp"]);
     const files = readdirSync(path("report")).sort();
-    expect(files).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
+    expect(files).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.json", "savings.csv", "summary.md"]);
     for (const file of files) expect(readFileSync(join(path("report"), file), "utf8"), file).toBe(reference[`report/${file}`]);
   }, 120_000);
 });

@@ -54,8 +54,8 @@ export interface AdviseRow {
   events_per_window: number;
   cost_per_event_rel_err95: number | null;
   p95_rel_err95: number | null;
-  worst_stage: string | null;
-  worst_stage_rel_err95: number | null;
+  worst_group: string | null;
+  worst_group_rel_err95: number | null;
   tracing_usd_per_day: number;
   meets_target: boolean;
 }
@@ -187,8 +187,8 @@ export async function advise(db: Db, label: string, options: AdviseOptions): Pro
       events_per_window: roundCount(eventsPerWindow),
       cost_per_event_rel_err95: cost,
       p95_rel_err95: p95,
-      worst_stage: worst?.group ?? null,
-      worst_stage_rel_err95: worst?.rel_err95[i] ?? null,
+      worst_group: worst?.group ?? null,
+      worst_group_rel_err95: worst?.rel_err95[i] ?? null,
       tracing_usd_per_day: bill(rate),
       meets_target: meets,
     };

@@ -225,8 +225,10 @@ export async function weightSummary(db: Db): Promise<WeightSummary> {
   };
 }
 
-/** How many stored spans the model priced from explicit cost attributes, from the price book, or not at all. */
+/** How many stored spans the model priced from billing records, from explicit cost attributes, from the price book, or not at all. */
 export interface CostSources {
+  /** Priced from the warehouse's billing records (issue 23). */
+  billed: number;
   explicit: number;
   price_book: number;
   unpriced: number;
@@ -252,7 +254,7 @@ export async function pricingSummary(db: Db): Promise<Pricing> {
   const [r] = await db.query("cost.cost_sources");
   const bad = await db.query("cost.bad_values");
   return {
-    cost_sources: { explicit: Number(r!.explicit_spans ?? 0), price_book: Number(r!.price_book_spans ?? 0), unpriced: Number(r!.unpriced_spans ?? 0) },
+    cost_sources: { billed: Number(r!.billed_spans ?? 0), explicit: Number(r!.explicit_spans ?? 0), price_book: Number(r!.price_book_spans ?? 0), unpriced: Number(r!.unpriced_spans ?? 0) },
     bad_values: bad.map((b) => ({ attribute: String(b.attribute), kind: b.kind as ValueKind, spans: Number(b.spans) })),
   };
 }

@@ -32,6 +32,8 @@ export interface InspectResult {
   weights: WeightSummary;
   /** How the spans were priced and which attribute values were ignored, as every analysis reports it. */
   pricing: Pricing;
+  /** Whether loads were redacted (load --redact, issue 20): inputs loaded, inputs redacted, how, and the key's id. */
+  redaction: { inputs: number; redacted_inputs: number; modes: string | null; detectors: string | null; key_ids: string | null };
 }
 
 /** Needs the cost model installed (costed_spans), for weights and unpriced spans. */
@@ -69,5 +71,16 @@ export async function inspectSpans(db: Db, load?: LoadResult): Promise<InspectRe
     skipped_examples: load?.skippedExamples ?? [],
     weights,
     pricing: await pricingSummary(db),
+    redaction: await redactionSummary(db, formats.reduce((n, f) => n + Number(f.files ?? 0), 0)),
+  };
+}
+
+async function redactionSummary(db: Db, inputs: number): Promise<InspectResult["redaction"]> {
+  const none = { inputs, redacted_inputs: 0, modes: null, detectors: null, key_ids: null };
+  if (!Number(await db.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'redactions' AND NOT temporary"))) return none;
+  const [r] = await db.query("pii.redaction_summary");
+  return {
+    inputs: Number(r!.inputs), redacted_inputs: Number(r!.redacted_inputs),
+    modes: (r!.modes as string | null) ?? null, detectors: (r!.detectors as string | null) ?? null, key_ids: (r!.key_ids as string | null) ?? null,
   };
 }

@@ -14,6 +14,7 @@ import { checkSlos, type SloResult } from "./slo.js";
 import { expandInputs } from "../ingest/files.js";
 import { onInterrupt, testHold } from "../db/interrupt.js";
 import { noRoomError, UsageError } from "../errors.js";
+import { auditPii, type PiiResult } from "./pii.js";
 
 export interface ReportOptions {
   inputs: readonly string[];
@@ -45,6 +46,8 @@ export interface ReportData {
   savings: SavingsResult;
   /** The config's SLOs over the whole data, when it has any (issue 18). */
   slos?: SloResult;
+  /** Where personal data flows (audit pii, issue 20): pii.csv and a summary section. */
+  pii: PiiResult;
 }
 
 /** Everything a report holds, computed in one analysis session. */
@@ -59,6 +62,7 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
   const scenarios = options.scenario ? loadScenarioFile(options.scenario) : [await suggestedScenario(db, config)];
   const sv = await savings(db, { scenarios, config });
   const slos = config.slos.length ? await checkSlos(db, config) : undefined;
+  const pii = await auditPii(db, config.pii);
   const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
   const top = leverRows[0];
   // Standard input is recorded as `-`, so a report of the same bytes is byte-identical however
@@ -91,6 +95,7 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
     flags,
     savings: sv,
     ...(slos ? { slos } : {}),
+    pii,
   };
 }
 

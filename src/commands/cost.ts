@@ -1,6 +1,6 @@
 // adtrace cost breakdown | queries | critical-path | flags: where the money and the time go per ad event.
 import type { Command } from "commander";
-import { globals, note, parsePositiveInt, print, spanSource } from "./shared.js";
+import { globals, ingestNotes, note, parsePositiveInt, print, spanSource } from "./shared.js";
 import type { BreakdownFlags } from "./cost-options.js";
 import { UsageError } from "../errors.js";
 import { parseShare } from "../model/numbers.js";
@@ -262,6 +262,45 @@ Examples:
           note(options, `warning: --fail-on-drift: the last bucket's drift is unknown in ${unknown.length} of ${result.groups.length} group(s) (fewer than 3 preceding buckets with events within --baseline, or no events of its own); not checked there`);
         }
       }
+    });
+  // cost reconcile (issue 23): estimates against the warehouses' billing records.
+  cost
+    .command("reconcile")
+    .description("estimated against billed warehouse cost per warehouse, stage and query fingerprint; the join rate; billed spend no span explains")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--fail-under-join-rate <share>", "exit 1 when fewer than this share of warehouse spans join a billing record (0.9 or 90%), for CI")
+    .addHelpText("after", `
+Billing records come from the database (adtrace load --billing FILE… / pull --billing) or, with
+span files, from --billing-file FILE. A record joins the span that issued its query by, in order:
+a span attribute holding the query or job id (db.query.id, snowflake.query_id, bigquery.job_id;
+config query_id_attributes); the Snowflake QUERY_TAG or BigQuery job labels carrying the span's
+traceparent or trace_id and span_id; with --match-by-time, the same warehouse, statement
+fingerprint and overlapping times, accepted only when unambiguous (a weaker match).
+
+Columns: spans (warehouse spans, stored, unweighted), joined_spans, estimated_usd (the price book's
+query cost of all of them), billed_usd (the bills of the joined ones), billed_over_estimated (on the
+joined spans alone), join_rate. One row per warehouse with stage (untraced): billed records no
+span explains within the spans' time range. Untraced spend = the bill − the joined spans' bills.
+
+Examples:
+  $ adtrace load --billing query_attribution.csv jobs.parquet --db pipeline.duckdb
+  $ adtrace cost reconcile --db pipeline.duckdb
+  $ adtrace cost reconcile spans.jsonl --billing-file jobs.csv --match-by-time --format csv
+  $ adtrace cost reconcile --db pipeline.duckdb --fail-under-join-rate 0.9`)
+    .action(async (inputs: string[], opts: { failUnderJoinRate?: string }, command: Command) => {
+      const options = globals(command);
+      const min = opts.failUnderJoinRate === undefined ? undefined : parseShareOption(opts.failUnderJoinRate, "--fail-under-join-rate");
+      const { reconcile, checkJoinRate } = await import("../analysis/reconcile.js");
+      const { pricingSummary } = await import("../analysis/breakdown.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
+      const { pricingJson, pricingNotes } = await import("../output/cost-views.js");
+      const { reconcileView } = await import("../output/reconcile-view.js");
+      const { result, pricing, billing } = await withAnalysis(spanSource(inputs, options), async (a) => ({
+        result: await reconcile(a.db), pricing: await pricingSummary(a.db), billing: a.billing,
+      }));
+      if (billing) ingestNotes(options, { warnings: billing.warnings, skippedExamples: [] });
+      await print(reconcileView(result, { notes: pricingNotes(pricing), json: pricingJson(pricing) }), options);
+      checkJoinRate(result.totals, min);
     });
   return cost;
 }

@@ -15,6 +15,7 @@ export function registerGenerate(program: Command): void {
     .option("--sample-rate <p>", "head-sample whole traces with probability p, recorded as tracestate ot=th:…")
     .option("--explicit-cost", "write each span's cost as a cost.usd attribute instead of the usage the price book prices")
     .option("--truth <file>", "write the ground truth (events, spans, cost per stage and name) as JSON")
+    .option("--billing-out <dir>", "also write the warehouses' billing records of the same queries: DIR/snowflake.csv (QUERY_ATTRIBUTION_HISTORY) and DIR/bigquery.jsonl (INFORMATION_SCHEMA.JOBS); --truth says what they reconcile to")
     .addHelpText("after", `
 Writes to --out (required). Spans say what they used, and the price book prices them: vCPUs on
 service spans (compute.vcpus: self time × vCPUs × vcpu_hour_usd), Snowflake lookups under
@@ -33,8 +34,12 @@ Examples:
   $ adtrace generate --events 20000 --out fr.jsonl --scenario costly_locale=fr:3 --truth truth.json
     (French events cost 3×; truth.json says which locale was planted: planted.costly_locale)
   $ adtrace generate --events 20000 --out drift.jsonl --scenario cost_regression=aggregation:1.3 \
-      --scenario cost_regression_from=2024-06-01T18:00:00Z   (aggregation costs 1.3× from 18:00)`)
-    .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string; explicitCost?: boolean }, command: Command) => {
+      --scenario cost_regression_from=2024-06-01T18:00:00Z   (aggregation costs 1.3× from 18:00)
+  $ adtrace generate --events 5000 --out spans.jsonl --billing-out bill --truth truth.json
+  $ adtrace cost reconcile spans.jsonl --billing-file bill/snowflake.csv --billing-file bill/bigquery.jsonl
+    (half the warehouse spans carry the query id, most others are found by their query tag or job
+    labels, a few lost their tag; idle time, cache hits and batch jobs make the bill differ)`)
+    .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string; explicitCost?: boolean; billingOut?: string }, command: Command) => {
       const options = globals(command);
       if (!options.out) throw new UsageError("generate needs --out FILE");
       if (opts.truth === "") throw new UsageError("--truth needs a file name (it was empty)");
@@ -61,7 +66,7 @@ Examples:
       }
       const result = await generate({
         events, out: options.out, format: opts.exportFormat as never, seed, scenario,
-        sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth, explicitCost: opts.explicitCost,
+        sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth, explicitCost: opts.explicitCost, billingOut: opts.billingOut,
         onProgress: options.quiet || !stderrIsTerminal() ? undefined : (n) => progress(`${n} events…`),
       });
       if (!options.quiet) clearProgress();

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
 import { parseMapOptions } from "../ingest/mapping.js";
-import { globals, ingestNotes, print, progressReporter } from "./shared.js";
+import { globals, ingestNotes, print, progressReporter, redactOption } from "./shared.js";
 
 interface PullFlags {
   table: string;
@@ -12,6 +12,8 @@ interface PullFlags {
   lookback?: string;
   watermarkColumn?: string;
   timeout?: string;
+  redact?: string | boolean;
+  billing?: boolean;
 }
 
 export function registerPull(program: Command): void {
@@ -25,6 +27,8 @@ export function registerPull(program: Command): void {
     .option("--full", "ignore the remembered high-water mark and pull everything again (stored spans are skipped)")
     .option("--lookback <length>", "on an incremental pull, read again this far before the high-water mark, for rows that land late: 0, 15m, 2h, 1d (default 1h)")
     .option("--watermark-column <column>", "a timestamp column saying when each row landed (default: inserted_at, ingested_at or _loaded_at if the table has one): the high-water mark is kept on it")
+    .option("--redact [keys]", "replace personal data before it is written, as load --redact does (ADTRACE_REDACT_KEY; auto or KEY,…)")
+    .option("--billing", "the table holds billing records (a copy of Snowflake QUERY_ATTRIBUTION_HISTORY or BigQuery INFORMATION_SCHEMA.JOBS), stored in billed_queries")
     .option("--timeout <seconds>", "give up connecting, or on any one statement, after this many seconds (default: 30 to connect)")
     .addHelpText("after", `
 The password comes from the URL, PGPASSWORD or ~/.pgpass (prefer the last two: a URL on the
@@ -43,18 +47,36 @@ Examples:
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --map start=ts --map duration_ms=elapsed
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --full --until 2024-05-01
   $ adtrace pull postgres://analyst@localhost/telemetry --table spans --lookback 6h
-  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --watermark-column loaded_ts`)
+  $ adtrace pull postgres://analyst@localhost/telemetry --table spans --watermark-column loaded_ts
+  $ ADTRACE_REDACT_KEY=… adtrace pull postgres://analyst@localhost/telemetry --table spans --redact
+  $ adtrace pull postgres://analyst@localhost/finops --table billing.query_attribution --billing --db pipeline.duckdb
+
+With --billing the table holds billing records (column names in any case, as COPY INTO writes
+them): it is read whole and stored as load --billing stores files (README "Match the bill").`)
     .action(async (url: string, flags: PullFlags, command: Command) => {
       const options = globals(command);
+      // --billing-file joins records to span files for one analysis; a database stores them with --billing.
+      if (options.billingFile?.length) throw new UsageError("--billing-file is for analyses of span files; to store billing records: adtrace load --billing FILE… (or pull --billing)");
       const timeoutSeconds = flags.timeout === undefined ? undefined : Number(flags.timeout);
       if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds))) {
         throw new UsageError(`--timeout expects a number of seconds > 0, got '${flags.timeout}'`);
       }
+      if (flags.billing) {
+        const { pullBilling, refuseSpanPullFlags } = await import("../ingest/billing-pull.js");
+        const { loadConfig } = await import("../model/config.js");
+        const { billingLoadSummary } = await import("../output/reconcile-view.js");
+        refuseSpanPullFlags({ ...flags });
+        const result = await pullBilling({ url, table: flags.table, db: options.db, config: loadConfig(options.config), timeoutSeconds });
+        ingestNotes(options, { warnings: result.warnings, skippedExamples: [] });
+        await print(billingLoadSummary(result), options);
+        return;
+      }
+      const redact = flags.redact === undefined ? undefined : await redactOption(flags.redact, options.config);
       const { pullSpans } = await import("../ingest/pull.js");
       const { pullSummary } = await import("../output/pull-view.js");
       const result = await pullSpans({
         url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds,
-        lookback: flags.lookback, watermarkColumn: flags.watermarkColumn,
+        lookback: flags.lookback, watermarkColumn: flags.watermarkColumn, redact,
         map: parseMapOptions(options.map), strict: options.strict, onProgress: options.quiet ? undefined : progressReporter(),
       });
       ingestNotes(options, result.load);

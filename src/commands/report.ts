@@ -16,6 +16,7 @@ export function registerReport(program: Command): void {
     .addHelpText("after", `
 Files: breakdown.csv, queries.csv, flags.csv, savings.csv (same columns as the commands' CSV),
 slos.csv when the config has slos: (as adtrace slo check, over the whole data),
+pii.csv (as adtrace audit pii: where personal data flows, examples redacted),
 report.json (all of it plus inputs with sizes and sha256, config digest, events, time range),
 summary.md (for $GITHUB_STEP_SUMMARY or a PR comment).
 
@@ -37,6 +38,6 @@ Examples:
       await writeBundle(opts.outDir, renderBundle(data, { rawCsv: options.rawCsv }));
       const { pricingNotes } = await import("../output/cost-views.js");
       for (const line of pricingNotes(data.breakdown.pricing)) note(options, line);
-      note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}report.json, summary.md)`);
+      note(options, `wrote ${opts.outDir}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}pii.csv, report.json, summary.md)`);
     });
 }

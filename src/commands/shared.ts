@@ -33,6 +33,8 @@ export interface GlobalOptions {
   unweighted?: boolean;
   assumeWeight?: string;
   sampleRate?: string[];
+  billingFile?: string[];
+  matchByTime?: boolean;
 }
 
 export function globals(command: Command): GlobalOptions {
@@ -61,7 +63,9 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
     map: parseMapOptions(options.map),
     onProgress: options.quiet ? undefined : progressReporter(),
     config: options.config,
+    billingFiles: options.billingFile,
     model: {
+      billing: { matchByTime: options.matchByTime },
       unweighted: options.unweighted,
       assumeWeight: parseAssumeWeight(options.assumeWeight),
       sampleRates: (options.sampleRate ?? []).map(parseSampleRate),
@@ -163,6 +167,13 @@ export async function print(result: TableResult, options: GlobalOptions): Promis
     // --no-color: as NO_COLOR=1, the one switch colorsFor reads.
     env: options.color === false ? { ...process.env, NO_COLOR: "1" } : undefined,
   });
+}
+
+/** `--redact [auto|KEY,…]` with the config's pii settings and ADTRACE_REDACT_KEY (load, pull). */
+export async function redactOption(value: string | boolean, config: string | undefined) {
+  const { redactPlan } = await import("../ingest/redact.js");
+  const { loadConfig } = await import("../model/config.js");
+  return redactPlan(value, loadConfig(config).pii);
 }
 
 // A note for a person, on stderr, unless --quiet: src/diagnostics.ts writes it (commands import it from here too).

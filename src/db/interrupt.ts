@@ -10,6 +10,22 @@ import { notice, testHoldReached } from "../diagnostics.js";
 
 const cleanups = new Set<() => void>();
 let commitBegun = false;
+let stopHandler: ((signal: "SIGINT" | "SIGTERM") => void) | undefined;
+
+/**
+ * A long-running command that stops cleanly (adtrace collect: stop accepting, commit, exit 0)
+ * handles SIGINT and SIGTERM itself while registered, instead of the run ending at once.
+ */
+export function onStopSignal(handler: (signal: "SIGINT" | "SIGTERM") => void): () => void {
+  stopHandler = handler;
+  return () => {
+    if (stopHandler === handler) stopHandler = undefined;
+  };
+}
+
+export function stopSignalHandler(): ((signal: "SIGINT" | "SIGTERM") => void) | undefined {
+  return stopHandler;
+}
 
 export function onInterrupt(cleanup: () => void): () => void {
   cleanups.add(cleanup);
@@ -31,6 +47,7 @@ export function runInterruptCleanups(): void {
 export function resetInterruptState(): void {
   cleanups.clear();
   commitBegun = false;
+  stopHandler = undefined;
 }
 
 /** Called just before a database file's COMMIT: from here on a signal no longer ends the run. */

@@ -24,6 +24,7 @@ import { mulberry32 } from "../db/random.js";
 import { onInterrupt } from "../db/interrupt.js";
 import { compressionFor, writeBeside } from "../db/beside.js";
 import { DEFAULT_PRICE_BOOK } from "../model/defaults.js";
+import { BillingOut, type BillingTruth } from "./billing.js";
 
 export const GENERATE_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv"] as const;
 export type GenerateFormat = (typeof GENERATE_FORMATS)[number];
@@ -40,6 +41,8 @@ export interface GenerateOptions {
   /** Write each span's cost as `cost.usd` instead of the usage the price book prices. */
   explicitCost?: boolean;
   truth?: string;
+  /** A directory for the warehouses' billing records of the same queries (issue 23); the truth gains a `billing` block. */
+  billingOut?: string;
   onProgress?: (events: number) => void;
 }
 
@@ -75,6 +78,8 @@ export interface Truth {
   cost_by_locale_usd: Record<string, number>;
   /** What the file holds when --sample-rate dropped traces. */
   sample?: { rate: number; threshold: string; events: number; spans: number; total_cost_usd: number; cost_by_stage_usd: Record<string, number> };
+  /** With billingOut: what the bill should reconcile to. */
+  billing?: BillingTruth;
 }
 
 export interface GenerateResult {
@@ -441,6 +446,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const bump = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
   let spansTotal = 0;
   let errors = 0;
+  if (options.billingOut !== undefined && explicitCost) throw new UsageError("--billing-out bills the usage spans carry: not with --explicit-cost");
+  const billing = options.billingOut === undefined ? undefined : new BillingOut(options.billingOut, seed);
+  let billingTruth: BillingTruth | undefined;
   await writeBeside(options.out, async (partial) => {
     const sink = await openSink(partial, options.out, format);
     try {
@@ -459,7 +467,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
           bump(nano.byLocale, locale, costs[k]!);
           if (s.status === "ERROR") errors++;
         });
-        if (rate < 1 && keep() >= rate) continue;
+        const dropped = rate < 1 && keep() >= rate;
+        billing?.add(spans, !dropped);
+        if (dropped) continue;
         kept.events++;
         kept.spans += spans.length;
         spans.forEach((s, k) => {
@@ -473,8 +483,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
       }
       await sink.end();
+      billingTruth = await billing?.end();
     } catch (error) {
       sink.abort();
+      billing?.abort();
       throw error;
     }
   });
@@ -503,6 +515,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     events_by_locale: record(eventsByLocale, (n) => n),
     cost_by_locale_usd: record(nano.byLocale),
     ...(rate < 1 ? { sample: { rate, threshold, events: kept.events, spans: kept.spans, total_cost_usd: usd(kept.total), cost_by_stage_usd: record(kept.byStage) } } : {}),
+    ...(billingTruth ? { billing: billingTruth } : {}),
   };
   if (options.truth) await writeFile(options.truth, JSON.stringify(truth, null, 2) + "\n");
   return { path: options.out, format, eventsWritten: kept.events, spansWritten: kept.spans, truth };

@@ -3,8 +3,10 @@
 // and option errors never pay for the ingest graph).
 import { UsageError } from "../errors.js";
 
-export const INPUT_FORMATS = ["otlp", "jaeger", "zipkin", "parquet", "csv", "ndjson"] as const;
+export const INPUT_FORMATS = ["otlp", "otlp-proto", "jaeger", "zipkin", "parquet", "csv", "ndjson"] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
+/** The JSON span formats (each read record by record, by its adapter). */
+export type JsonFormat = "otlp" | "jaeger" | "zipkin";
 
 export function parseInputFormat(value: string | undefined): InputFormat | undefined {
   if (value === undefined) return undefined;

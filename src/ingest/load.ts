@@ -20,11 +20,15 @@ import { jsonLinesFromHead, notText, sniff, type InputFormat } from "./sniff.js"
 import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
 import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
-import { spoolJsonLines } from "./parallel.js";
+import { spoolJsonLines, type ChunkFormat } from "./parallel.js";
+import { protobufHint, sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
+import { tempoBlock, tempoRelation } from "./formats/tempo.js";
+import { otelTracesTextRelation } from "./formats/clickhouse-otel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../db/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
+import { beginRedaction, flushRedaction, endRedaction, type RedactPlan } from "./redact.js";
 
 export interface LoadOptions {
   inputs: readonly string[];
@@ -44,6 +48,8 @@ export interface LoadOptions {
    * do not report it, turn it off and save the search (inspect counts over all spans itself).
    */
   countCyclic?: boolean;
+  /** Replace detected personal data before it is written (load --redact, pull --redact; ingest/redact.ts). */
+  redact?: RedactPlan;
   onProgress?: (progress: LoadProgress) => void;
 }
 
@@ -146,7 +152,7 @@ export interface StagedFlat extends ResolvedMapping {
  * everything back, leaving the database as it was.
  */
 export async function withLoadSession(
-  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic">, stage: (session: LoadSession) => Promise<void>,
+  db: Db, options: Pick<LoadOptions, "strict" | "map" | "countCyclic" | "redact">, stage: (session: LoadSession) => Promise<void>,
 ): Promise<LoadResult> {
   await ensureSchema(db);
   return db.transaction(async () => {
@@ -158,11 +164,14 @@ export async function withLoadSession(
     const ignoredFiles: string[] = [];
     const spool = new SpoolDir();
     const release = onInterrupt(() => spool.remove());
+    // A redacting load stages into a temporary table and moves each input's rows into spans redacted.
+    if (options.redact) await beginRedaction(db, options.redact);
     try {
       await stage({
         stats,
         spool,
         record: async (load) => {
+          if (options.redact) await flushRedaction(db, options.redact, load.source);
           loads.push(load);
           if (load.spansRead === 0) return;
           const [row] = await db.query("spans.last_rowid", { base });
@@ -175,6 +184,7 @@ export async function withLoadSession(
       spool.remove();
       release();
     }
+    if (options.redact) await endRedaction(db);
     // Rows went straight into spans; now the later copies of any (trace_id, span_id) go.
     await db.run("spans.find_duplicates", { base });
     for (const row of await db.query("spans.load_counts", { lasts: lastRowids.map((l) => l.lastRowid) })) {
@@ -218,7 +228,7 @@ const HEAD_BYTES = 1 << 20;
 /** The largest record read by default: a JSON Lines line, an element of a large document. */
 export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-const SPAN_FORMATS = "OTLP JSON (also Tempo's), Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
+const SPAN_FORMATS = "OTLP JSON (also Tempo's) or protobuf, Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
 
 async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: LoadSession): Promise<FileLoad | undefined> {
   const stats = session.stats;
@@ -254,11 +264,13 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
   try {
     const { head, gzip, isWhole } = input;
     const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head, isWhole);
-    const found = sniffed?.format === "parquet" ? undefined : notText(head);
+    const found = sniffed?.format === "parquet" || sniffed?.format === "otlp-proto" ? undefined : notText(head);
     // UTF-16 is no format's encoding, whatever --input-format says; binary data is named when nothing matched.
     if (!sniffed || found?.startsWith("UTF-16")) {
       if (file.fromDirectory) return undefined;
       if (head.length === 0) throw new InputError(file.name, `empty file (expected spans in ${SPAN_FORMATS})`);
+      const hint = found === "binary data" ? protobufHint(head) : undefined;
+      if (hint) throw new InputError(file.name, hint);
       if (found) throw new InputError(file.name, found);
       const text = stripBomText(head.toString("utf8"));
       if (isWhole && text.trim() === "") throw new InputError(file.name, `empty file: only white space (expected spans in ${SPAN_FORMATS})`);
@@ -272,7 +284,15 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
     };
     const skippedBefore = stats.skipped;
     const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
+    const tempo = sniffed.format === "parquet" && !file.isStream ? tempoBlock(file.path) : undefined;
+    if (tempo) {
+      // A Tempo block's data.parquet: its nested spans unnested by DuckDB (formats/tempo.ts).
+      input.close();
+      const { relation, params } = tempoRelation(tempo);
+      load.format = `tempo-${tempo.format}`;
+      load.spansRead = (await session.stageFlat(relation, { path: file.path, ...params }, file.name, "parquet")).rows;
+      load.sha256 = await hashFile(file.path);
+    } else if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
       if (file.isStream) {
         // DuckDB reads a file by its path: a stream's content is copied, unpacked, into the spool
         // as it is read (its one pass), and read from there.
@@ -285,6 +305,15 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
         load.spansRead = await loadFlat({ path: file.path, name: file.name }, sniffed.format, gzip, head, session, options);
         load.sha256 = await hashFile(file.path);
       }
+    } else if (sniffed.format === "otlp-proto") {
+      // Binary OTLP goes through the same chunked workers as JSON Lines (formats/protobuf.ts).
+      const framing = ("framing" in sniffed ? sniffed.framing : undefined) ?? sniffOtlpProtobuf(head, isWhole) ?? "plain";
+      const sizeHint = isWhole ? head.length : size === undefined ? Infinity : gzip ? size * 8 : size;
+      load.spansRead = await loadJson(db, file.name, "otlp-proto", input.content(), gzip, true, sizeHint, maxRecordBytes, options, session, (n) => {
+        spans = n;
+        progress();
+      }, framing);
+      load.sha256 = hash.digest("hex");
     } else {
       let jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWhole);
       if (jsonLines === undefined) {
@@ -338,19 +367,20 @@ async function readFully<T>(name: string, gzip: boolean, read: () => Promise<T>)
 // ------------------------------------------------------------------ JSON span formats
 
 async function loadJson(
-  db: Db, name: string, format: JsonFormat, content: Readable, gzip: boolean, isJsonLines: boolean, sizeHint: number, maxRecordBytes: number,
-  options: LoadOptions, session: LoadSession, onSpans: (spans: number) => void,
+  db: Db, name: string, format: ChunkFormat, content: Readable, gzip: boolean, isJsonLines: boolean, sizeHint: number, maxRecordBytes: number,
+  options: LoadOptions, session: LoadSession, onSpans: (spans: number) => void, framing?: ProtobufFraming,
 ): Promise<number> {
   const { stats, spool } = session;
   let files: string[] = [];
   await readFully(name, gzip, async () => {
     if (isJsonLines) {
       const result = await spoolJsonLines(content, {
-        format, source: name, strict: options.strict, spool, stats, sizeHint, maxRecordBytes, onRows: onSpans,
+        format, framing, source: name, strict: options.strict, spool, stats, sizeHint, maxRecordBytes, onRows: onSpans,
       });
       files = result.files;
       return;
     }
+    if (format === "otlp-proto") throw new Error("otlp-proto is read in chunks");
     const writer = new SpoolWriter(spool.file());
     files = [writer.path];
     try {
@@ -380,7 +410,7 @@ async function loadJson(
   await testHold("spooled");
   try {
     await db.run("spans.spool_macro");
-    const [row] = await db.query("spans.stage_spool", { files, source: name });
+    const [row] = await db.query(options.redact ? "pii.stage_spool" : "spans.stage_spool", { files, source: name });
     return Number(row?.Count ?? 0);
   } catch (error) {
     // The spool is ours: its temporary file names mean nothing to the user.
@@ -483,12 +513,19 @@ async function loadFlat(
  * mapping. Rows without a usable trace id, span id or start time are skipped and counted.
  */
 async function stageFlatRelation(
-  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map">, stats: IngestStats,
+  db: Db, relation: string, params: Params, source: string, format: string, options: Pick<LoadOptions, "strict" | "map" | "redact">, stats: IngestStats,
   plan?: ResolvedMapping,
 ): Promise<StagedFlat> {
   try {
-    const described = await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params);
-    const columns: ColumnInfo[] = described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const describe = async () => (await db.all(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${relation})`, params))
+      .map((r): ColumnInfo => ({ name: String(r.column_name), type: String(r.column_type) }));
+    let columns = await describe();
+    // otel_traces written by ClickHouse with its strings as bytes: read them as text.
+    const asText = otelTracesTextRelation(relation, columns);
+    if (asText) {
+      relation = asText;
+      columns = await describe();
+    }
     const planned = plan?.mapping ?? planMapping(columns, options.map, source);
     // One pass for the row count and the magnitudes the time units are decided from.
     const probe = plan ? undefined : unitProbeSelect(columns, planned);
@@ -498,7 +535,7 @@ async function stageFlatRelation(
     for (const message of resolved.warnings) warn(stats, `${source}: ${message}`);
     const select = `SELECT ${mappingSelect(columns, resolved.mapping)} FROM ${relation}`;
     const [inserted] = await db.all(
-      `INSERT INTO spans SELECT trace_id, span_id,
+      `INSERT INTO ${options.redact ? "_pii_stage" : "spans"} SELECT trace_id, span_id,
          CASE WHEN regexp_full_match(parent_span_id, '[0-9a-f]{16}') AND parent_span_id <> '0000000000000000' THEN parent_span_id END,
          name, COALESCE(NULLIF(service, ''), json_extract_string(resource_attributes, '$."service.name"'), ''),
          kind, status, start_ns, greatest(COALESCE(duration_ns, 0), 0),

@@ -15,6 +15,7 @@
 // start; a duration without a unit follows a numeric start's unit. Every guess is a warning.
 import { clip, clipList, UsageError } from "../errors.js";
 import { epochUnit, isEpochNs, NS_PER_UNIT, UNIT_WORD } from "./span.js";
+import { clickhouseMapJson, otelTracesPlan } from "./formats/clickhouse-otel.js";
 
 export type Target =
   | "trace_id" | "span_id" | "parent_span_id" | "name" | "service" | "kind" | "status"
@@ -81,9 +82,11 @@ export interface Mapping {
   columns: Partial<Record<Target, string>>;
   /** Unit of the start/end/duration columns ("auto" until resolveUnits has seen the data). */
   units: { start?: Unit; end?: Unit; duration?: Unit };
-  /** Where each unit came from: --map (taken as given) or the column's name (checked against the data). */
-  unitSource: Partial<Record<TimeTarget, "map" | "name">>;
+  /** Where each unit came from: --map (taken as given), the column's name (checked against the data), or a known schema. */
+  unitSource: Partial<Record<TimeTarget, "map" | "name" | "schema">>;
   leftovers: string[];
+  /** Leftover columns kept as attributes under another key (a known schema's, e.g. otel.scope.name). */
+  renames?: Record<string, string>;
 }
 
 /** Parse `--map canonical=column` pairs (target names may carry a unit: duration_ms=elapsed). */
@@ -133,6 +136,17 @@ export function planMapping(columns: readonly ColumnInfo[], overrides: Record<st
   }
   const used = new Set(Object.values(mapping.columns));
   mapping.leftovers = names.filter((n) => !used.has(n));
+  // The Collector's ClickHouse table (otel_traces) as a file: its Duration is ns, and its scope,
+  // status message, events and links are not span attributes (formats/clickhouse-otel.ts).
+  const otel = otelTracesPlan(names);
+  if (otel) {
+    if (mapping.columns.duration === otel.duration && !mapping.unitSource.duration) {
+      mapping.units.duration = "ns";
+      mapping.unitSource.duration = "schema";
+    }
+    mapping.leftovers = mapping.leftovers.filter((n) => !otel.dropped.includes(n));
+    mapping.renames = otel.renames;
+  }
   const missing = (["trace_id", "span_id", "start"] as const).filter((t) => !mapping.columns[t]);
   if (missing.length) {
     throw new UsageError(`${where}: cannot find a column for ${missing.join(", ")} (columns: ${clipList(names)}); name one with --map ${missing[0]}=COLUMN`);
@@ -291,7 +305,11 @@ function jsonObjectExpr(col: ColumnInfo | undefined): string {
   if (!col) return "'{}'";
   const q = quoteIdent(col.name);
   if (/^(MAP|STRUCT)/.test(col.type)) return `COALESCE(CAST(to_json(${q}) AS VARCHAR), '{}')`;
-  return `(CASE WHEN json_valid(CAST(${q} AS VARCHAR)) AND json_type(CAST(${q} AS VARCHAR)) = 'OBJECT' THEN CAST(${q} AS VARCHAR) ELSE '{}' END)`;
+  const text = `CAST(${q} AS VARCHAR)`;
+  // ClickHouse writes a Map in CSV as {'key':'value'}: read as the JSON object it stands for.
+  const fromClickhouse = clickhouseMapJson(text);
+  return `(CASE WHEN json_valid(${text}) AND json_type(${text}) = 'OBJECT' THEN ${text} ` +
+    `WHEN starts_with(${text}, '{''') AND json_valid(${fromClickhouse}) AND json_type(${fromClickhouse}) = 'OBJECT' THEN ${fromClickhouse} ELSE '{}' END)`;
 }
 
 const KIND_CASE = (x: string) =>
@@ -323,7 +341,11 @@ export function mappingSelect(columns: readonly ColumnInfo[], mapping: Mapping):
   const timeCol = durCol ?? endCol;
   const timesOk = timeCol ? `(NULLIF(trim(CAST(${quoteIdent(timeCol.name)} AS VARCHAR)), '') IS NULL OR ${duration} IS NOT NULL)` : "true";
   const leftoverJson = mapping.leftovers.length
-    ? `CAST(to_json(struct_pack(${mapping.leftovers.map((c) => `${quoteIdent(c)} := CAST(${quoteIdent(c)} AS VARCHAR)`).join(", ")})) AS VARCHAR)`
+    ? `CAST(to_json(struct_pack(${mapping.leftovers.map((c) => {
+      const key = mapping.renames?.[c];
+      // A renamed column (a known schema's) is left out where empty, as an absent attribute would be.
+      return key ? `${quoteIdent(key)} := NULLIF(CAST(${quoteIdent(c)} AS VARCHAR), '')` : `${quoteIdent(c)} := CAST(${quoteIdent(c)} AS VARCHAR)`;
+    }).join(", ")})) AS VARCHAR)`
     : "'{}'";
   const attributes = mapping.leftovers.length
     ? `CAST(json_merge_patch(${leftoverJson}, ${jsonObjectExpr(info("attributes"))}) AS VARCHAR)`

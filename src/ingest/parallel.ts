@@ -7,20 +7,26 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
-import { parseLines, type JsonFormat } from "./json-lines.js";
 import { SpoolWriter, type SpoolDir } from "./spool.js";
 import { mergeStats, warn, type IngestStats } from "./span.js";
 import { READ_BYTES } from "./files.js";
 import { formatRecordLimit } from "./json-reader.js";
 import { countNewlines, runLength } from "./text.js";
 import type { WorkerInit, WorkerReply } from "./parse-worker.js";
+import { protobufChunks, type ProtobufFraming } from "./formats/protobuf.js";
 
 const CHUNK_BYTES = 4 << 20;
 const IN_FLIGHT_PER_WORKER = 2;
 const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
+// parseChunk is in parse-chunk.ts, which the worker imports without importing this module.
+import { parseChunk, type ChunkFormat } from "./parse-chunk.js";
+export { parseChunk, type ChunkFormat };
+
 export interface SpoolOptions {
-  format: JsonFormat;
+  format: ChunkFormat;
+  /** How an otlp-proto input lays out its messages. */
+  framing?: ProtobufFraming;
   source: string;
   strict?: boolean;
   spool: SpoolDir;
@@ -180,15 +186,21 @@ class WhitespaceSqueezer {
   }
 }
 
-/** Parse JSON Lines from `stream` into spool files; returns the files and the spans written. */
+/** The chunks of whole records an input is cut into: lines, or whole protobuf resource_spans entries. */
+function chunksOf(stream: AsyncIterable<Buffer>, buffers: ChunkBuffers, options: SpoolOptions): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
+  const limit = { maxRecordBytes: options.maxRecordBytes, source: options.source };
+  return options.format === "otlp-proto" ? protobufChunks(stream, options.framing ?? "plain", buffers, limit) : lineChunks(stream, buffers, limit);
+}
+
+/** Parse JSON Lines (or OTLP protobuf) from `stream` into spool files; returns the files and the spans written. */
 export async function spoolJsonLines(stream: AsyncIterable<Buffer>, options: SpoolOptions): Promise<{ files: string[]; rows: number }> {
   const workers = workerCount(options.sizeHint);
   if (workers === 0) {
     const writer = new SpoolWriter(options.spool.file());
     const buffers = new ChunkBuffers();
     try {
-      for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
-        parseLines(bytes, firstLine, options, options.stats, (span) => writer.write(span));
+      for await (const { bytes, firstLine } of chunksOf(stream, buffers, options)) {
+        parseChunk(bytes, firstLine, options, options.stats, (span) => writer.write(span));
         buffers.release(bytes.buffer as ArrayBuffer);
         options.onRows?.(writer.rows);
       }
@@ -262,7 +274,7 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
     let next = 0;
     let id = 0;
     try {
-      for await (const { bytes, firstLine } of lineChunks(stream, buffers, { maxRecordBytes: options.maxRecordBytes, source: options.source })) {
+      for await (const { bytes, firstLine } of chunksOf(stream, buffers, options)) {
         await waitFor(() => pool.some((p) => p.inFlight < IN_FLIGHT_PER_WORKER));
         let target = pool[next % pool.length]!;
         if (target.inFlight >= IN_FLIGHT_PER_WORKER) target = pool.find((p) => p.inFlight < IN_FLIGHT_PER_WORKER)!;
@@ -280,7 +292,7 @@ async function spoolWithWorkers(stream: AsyncIterable<Buffer>, options: SpoolOpt
     // Which worker parsed which chunk depends on timing: the examples are merged in line order,
     // so the load's summary names the same records every run (warnings are sorted by the load).
     const ends = pool.map((p) => p.ended!);
-    const lineOf = (example: string) => Number(/^(\d+)/.exec(example.slice(options.source.length + 1))?.[1] ?? Infinity);
+    const lineOf = (example: string) => Number(/^(\d+)/.exec(example.slice(options.source.length + 1).replace(/^record /, ""))?.[1] ?? Infinity);
     mergeStats(options.stats, {
       skipped: ends.reduce((n, end) => n + end.skipped, 0),
       skippedExamples: ends.flatMap((end) => end.skippedExamples).sort((a, b) => lineOf(a) - lineOf(b)),

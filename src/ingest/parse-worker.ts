@@ -1,13 +1,13 @@
 // A parse worker: receives chunks of whole JSON Lines, parses them with the format's adapter and
 // appends the canonical spans to its own spool file. Posts its counts back for each chunk.
 import { parentPort, workerData } from "node:worker_threads";
-import { parseLines, type JsonFormat } from "./json-lines.js";
+import { parseChunk, type ChunkFormat } from "./parse-chunk.js";
 import { SpoolWriter } from "./spool.js";
 import { newStats } from "./span.js";
 import { InputError } from "../errors.js";
 
 export interface WorkerInit {
-  format: JsonFormat;
+  format: ChunkFormat;
   spoolPath: string;
   source: string;
   strict?: boolean;
@@ -32,7 +32,7 @@ port.on("message", (message: { type: "chunk"; id: number; bytes: Uint8Array; fir
   try {
     if (message.type === "chunk") {
       const before = writer.rows;
-      parseLines(message.bytes, message.firstLine, init, stats, (span) => writer.write(span));
+      parseChunk(message.bytes, message.firstLine, init, stats, (span) => writer.write(span));
       // The chunk's buffer goes back to the main thread to carry another chunk.
       const buffer = message.bytes.buffer as ArrayBuffer;
       port.postMessage({ type: "chunk", id: message.id, rows: writer.rows - before, buffer } satisfies WorkerReply, [buffer]);

@@ -48,6 +48,8 @@ export interface PullOptions {
   /** The clock for relative --since/--until (tests). */
   now?: Date;
   onProgress?: (progress: LoadProgress) => void;
+  /** pull --redact (ingest/redact.ts). */
+  redact?: LoadOptions["redact"];
 }
 
 export interface PullResult {
@@ -671,7 +673,7 @@ function appendText(appender: DuckDBAppender, kind: Kind, text: string | null): 
 // ------------------------------------------------------------------ errors
 
 /** Run something against the server; turn what can go wrong there into one clear, password-free line. */
-async function guardPg<T>(where: string, target: PullTarget, timeout: number | undefined, fn: () => Promise<T>): Promise<T> {
+export async function guardPg<T>(where: string, target: PullTarget, timeout: number | undefined, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -6,11 +6,12 @@ import { isJaegerRecord } from "./jaeger.js";
 import { isZipkinRecord } from "./zipkin.js";
 import { findColumn } from "./mapping.js";
 import { stripBomText } from "./text.js";
+import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
 
-import type { InputFormat } from "./input-format.js";
+import type { InputFormat, JsonFormat } from "./input-format.js";
 
 export { INPUT_FORMATS, type InputFormat } from "./input-format.js";
-export type JsonFormat = "otlp" | "jaeger" | "zipkin";
+export type { JsonFormat } from "./input-format.js";
 
 export interface Sniffed {
   format: InputFormat;
@@ -19,6 +20,8 @@ export interface Sniffed {
    * line runs past the head: the caller has to look further (see laterLineStartsJson).
    */
   jsonLines: boolean | undefined;
+  /** otlp-proto: one message, or the Collector file exporter's length-prefixed messages. */
+  framing?: ProtobufFraming;
 }
 
 /**
@@ -147,6 +150,8 @@ export function jsonFormatOf(record: unknown): JsonFormat | "ndjson" | undefined
  */
 export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
   if (isParquet(head)) return { format: "parquet", jsonLines: false };
+  const framing = sniffOtlpProtobuf(head, isWholeFile);
+  if (framing) return { format: "otlp-proto", jsonLines: false, framing };
   const text = stripBomText(head.toString("utf8"));
   const start = afterScalarLines(text, text.search(/\S/));
   if (start < 0) return undefined;

@@ -7,11 +7,12 @@ import { isMap, isSeq, isScalar, type Node } from "yaml";
 import { InputError } from "../errors.js";
 import {
   DEFAULT_CACHE, DEFAULT_COST_ATTRIBUTES, DEFAULT_EVENTS_PER_DAY, DEFAULT_FLAGS, DEFAULT_PREAGGREGATE,
-  DEFAULT_PRICE_BOOK, DEFAULT_STAGE_RULES, DEFAULT_WAREHOUSES, DEFAULT_BYTES_ATTRIBUTES, DEFAULT_TRACING,
+  DEFAULT_PRICE_BOOK, DEFAULT_QUERY_ID_ATTRIBUTES, DEFAULT_STAGE_RULES, DEFAULT_WAREHOUSES, DEFAULT_BYTES_ATTRIBUTES, DEFAULT_TRACING,
   type PriceBook, type StageRule, type StageMatch,
 } from "./defaults.js";
 import { parseCount } from "./numbers.js";
 import { parseYamlFile } from "./yaml.js";
+import { checkPiiConfig, defaultPiiConfig, type PiiConfig } from "./pii.js";
 
 export const CONFIG_FILE = "adtrace.config.yaml";
 
@@ -40,6 +41,8 @@ export interface Slo {
 export interface Config {
   events_per_day: number;
   cost_attributes: string[];
+  /** Span attributes holding the warehouse's query or job id, which billing records join on (issue 23). */
+  query_id_attributes: string[];
   bytes_attributes: string[];
   stages: StageRule[];
   /** Dated price books, oldest first; each overrides the ones before it from its date on. */
@@ -52,6 +55,8 @@ export interface Config {
   /** What storing traces costs (sampling advise); not part of the cost model, nor of its digest. */
   tracing: typeof DEFAULT_TRACING;
   slos: Slo[];
+  /** The personal-data detectors' settings (issue 20); not part of the cost model, nor of its digest. */
+  pii: PiiConfig;
   /** Where it came from: a path, or "built-in defaults". */
   source: string;
 }
@@ -60,6 +65,7 @@ export function defaultConfig(): Config {
   return {
     events_per_day: DEFAULT_EVENTS_PER_DAY,
     cost_attributes: [...DEFAULT_COST_ATTRIBUTES],
+    query_id_attributes: [...DEFAULT_QUERY_ID_ATTRIBUTES],
     bytes_attributes: [...DEFAULT_BYTES_ATTRIBUTES],
     stages: DEFAULT_STAGE_RULES.map((r) => ({ stage: r.stage, match: { ...r.match } })),
     prices: [structuredClone(DEFAULT_PRICE_BOOK)],
@@ -70,6 +76,7 @@ export function defaultConfig(): Config {
     sampling: [],
     tracing: { ...DEFAULT_TRACING },
     slos: [],
+    pii: defaultPiiConfig(),
     source: "built-in defaults",
   };
 }
@@ -94,7 +101,7 @@ export function loadConfig(path?: string): Config {
  */
 export function configDigest(config: Config): string {
   // Objectives and the tracing bill are not the model: a config that adds them prices the same.
-  const { source: _source, tracing: _tracing, slos: _slos, ...model } = config;
+  const { source: _source, tracing: _tracing, slos: _slos, pii: _pii, ...model } = config;
   return createHash("sha256").update(JSON.stringify(model)).digest("hex").slice(0, 16);
 }
 
@@ -117,7 +124,7 @@ const warehousePrice: Shape = {
   type: "object",
   fields: {
     credit_usd: num(0), credits_per_hour: { type: "map", of: num(0) }, default_size: str,
-    tib_usd: num(0), min_bytes: num(0), rpu_hour_usd: num(0), rpus: num(0), hour_usd: num(0),
+    tib_usd: num(0), min_bytes: num(0), slot_hour_usd: num(0), rpu_hour_usd: num(0), rpus: num(0), hour_usd: num(0),
   },
 };
 const priceBook: Shape = {
@@ -134,6 +141,7 @@ const CONFIG_SHAPE: Shape = {
   fields: {
     events_per_day: { type: "number", min: 1, count: true },
     cost_attributes: strList,
+    query_id_attributes: strList,
     bytes_attributes: strList,
     stages: { type: "list", of: { type: "object", fields: { stage: str, match: matchShape }, required: ["stage", "match"] } },
     prices: { type: "list", of: priceBook, oneOrMore: true },
@@ -157,6 +165,7 @@ const CONFIG_SHAPE: Shape = {
         required: ["name"],
       },
     },
+    pii: { type: "object", fields: { ignore_keys: strList, extra: { type: "list", of: { type: "object", fields: { pattern: str, kind: str }, required: ["pattern", "kind"] } } } },
   },
 };
 
@@ -197,6 +206,7 @@ export function parseConfig(text: string, file: string): Config {
   const user = value as Partial<Config> & { prices?: PriceBook[]; events_per_day?: number };
   if (user.events_per_day !== undefined) config.events_per_day = user.events_per_day;
   if (user.cost_attributes) config.cost_attributes = user.cost_attributes;
+  if (user.query_id_attributes) config.query_id_attributes = user.query_id_attributes;
   if (user.bytes_attributes) config.bytes_attributes = user.bytes_attributes;
   if (user.stages) config.stages = user.stages;
   if (user.prices) config.prices = [config.prices[0]!, ...user.prices.sort((a, b) => (a.effective_from ?? "").localeCompare(b.effective_from ?? ""))];
@@ -209,6 +219,10 @@ export function parseConfig(text: string, file: string): Config {
   if (user.slos) {
     const slosNode = isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === "slos")?.value as Node) : undefined;
     config.slos = checkSlos(slosNode as Node, user.slos as Omit<Slo, "where">[], at);
+  }
+  if (user.pii) {
+    const piiNode = isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === "pii")?.value as Node) : undefined;
+    config.pii = checkPiiConfig(piiNode, user.pii as never, at);
   }
   return config;
 }

@@ -57,6 +57,8 @@ export const DEFAULT_WAREHOUSES = ["snowflake", "aws.redshift", "redshift", "big
 
 /** Attributes holding an explicit per-span cost in USD, highest precedence first. */
 export const DEFAULT_COST_ATTRIBUTES = ["cost.usd"];
+/** Span attributes holding the warehouse query or job id that billing records join on (issue 23). */
+export const DEFAULT_QUERY_ID_ATTRIBUTES = ["db.query.id", "snowflake.query_id", "bigquery.job_id"];
 /** Split explicit costs, read when none of the cost attributes is present. */
 export const COMPUTE_COST_ATTRIBUTE = "cost.compute_usd";
 export const QUERY_COST_ATTRIBUTE = "cost.query_usd";
@@ -95,6 +97,8 @@ export interface WarehousePrice {
   /** BigQuery-style: $ per TiB of bytes billed, with a minimum per query. */
   tib_usd?: number;
   min_bytes?: number;
+  /** BigQuery editions: $ per slot-hour, for billing records of jobs in a reservation (issue 23; default 0.06). */
+  slot_hour_usd?: number;
   /** Redshift Serverless-style: $ per RPU-hour × RPUs × query seconds (or reported RPU-seconds). */
   rpu_hour_usd?: number;
   rpus?: number;

@@ -2,6 +2,7 @@
 // attribute lists are loaded as rows (never SQL text), then `costed_spans` is built.
 import type { Db } from "../db/db.js";
 import type { Config, SamplingRule } from "./config.js";
+import { installBilling, type BillingModelOptions } from "./billing.js";
 import { STATEMENT_ATTRIBUTES, type PriceBook, type WarehousePrice } from "./defaults.js";
 
 // The earliest book applies from the beginning of time.
@@ -19,6 +20,8 @@ export interface ModelOptions {
    * `costed_spans.attributes` (NULL when none): all of them would dominate a session's memory.
    */
   attributeKeys?: string[];
+  /** How billing records join spans (issue 23). */
+  billing?: BillingModelOptions;
 }
 
 export async function installModel(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
@@ -56,6 +59,7 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
     assume_weight: options.assumeWeight ?? 1,
     group_attrs: [...new Set(options.attributeKeys ?? [])],
   });
+  await installBilling(db, config, effectiveBooks(config.prices), options.billing);
   await db.run("model.costed_spans");
   await db.run("model.event_weights");
   await db.run("model.span_summary");

@@ -11,6 +11,10 @@ events_per_day: 2B
 # (cost.compute_usd + cost.query_usd, given split, are read when none of these is present.)
 cost_attributes: [cost.usd]
 
+# Attributes holding the warehouse's query or job id, which billing records join on
+# (adtrace load --billing; README, "Match the bill").
+query_id_attributes: [db.query.id, snowflake.query_id, bigquery.job_id]
+
 # Attributes holding bytes scanned/billed by a warehouse query; the first present wins.
 bytes_attributes: [db.bytes_billed, bigquery.total_bytes_billed, db.bytes_scanned, bigquery.total_bytes_processed, snowflake.bytes_scanned, redshift.bytes_scanned, db.response.bytes_scanned]
 
@@ -36,6 +40,7 @@ prices:
     warehouses:
       snowflake: { credit_usd: 3.00, default_size: XSMALL }   # × credits/hour of the size × query seconds
       bigquery: { tib_usd: 6.25, min_bytes: 10485760 }         # × TiB billed, 10 MiB minimum per query
+      # bigquery: { slot_hour_usd: 0.06 }  # editions: billing records of jobs in a reservation × slot-hours (default 0.06)
       redshift: { rpu_hour_usd: 0.375, rpus: 8 }               # × RPUs × query seconds (or redshift.rpu_seconds)
       databricks: { hour_usd: 2.80 }                           # × query hours
 #  - effective_from: 2026-01-01

@@ -26,9 +26,9 @@ export function adviseView(result: AdviseResult, meta: { label: string }): Table
     { key: "cost_per_event_rel_err95", kind: "number", machineOnly: true },
     { key: "p95_label", title: "p95 ±95%", kind: "text", humanOnly: true, align: "right" },
     { key: "p95_rel_err95", kind: "number", machineOnly: true },
-    { key: "worst_stage", title: `worst ${result.by}`, kind: "text", maxWidth: 20 },
+    { key: "worst_group", title: `worst ${result.by}`, kind: "text", maxWidth: 20 },
     { key: "worst_label", title: "±95%", kind: "text", humanOnly: true, align: "right" },
-    { key: "worst_stage_rel_err95", kind: "number", machineOnly: true },
+    { key: "worst_group_rel_err95", kind: "number", machineOnly: true },
     { key: "tracing_usd_per_day", title: "tracing $/day", kind: "usd" },
     { key: "meets_target", kind: "text", machineOnly: true },
     { key: "verdict", title: `±${formatShare(result.target_error, result.target_error < 0.1 ? 2 : 1)}?`, kind: "text", humanOnly: true },
@@ -39,7 +39,7 @@ export function adviseView(result: AdviseResult, meta: { label: string }): Table
     events_shown: Math.round(r.events_per_window),
     cost_label: errorLabel(r.cost_per_event_rel_err95),
     p95_label: errorLabel(r.p95_rel_err95),
-    worst_label: errorLabel(r.worst_stage_rel_err95),
+    worst_label: errorLabel(r.worst_group_rel_err95),
     verdict: (r.meets_target ? "yes" : "no") + (r.rate === result.recommended_rate ? " ◀ recommended" : ""),
   }));
   const windowWord = result.window === "1h" ? "an hour" : "a day";
@@ -90,7 +90,7 @@ export function adviseView(result: AdviseResult, meta: { label: string }): Table
 }
 
 function worstError(r: AdviseResult["rows"][number]): number | null {
-  const errors = [r.cost_per_event_rel_err95, r.p95_rel_err95, r.worst_stage_rel_err95].filter((e): e is number => e !== null);
+  const errors = [r.cost_per_event_rel_err95, r.p95_rel_err95, r.worst_group_rel_err95].filter((e): e is number => e !== null);
   return errors.length ? Math.max(...errors) : null;
 }
 

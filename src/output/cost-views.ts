@@ -48,9 +48,10 @@ const VALUE_RANGES: Record<ValueKind, { range: string; instead: string }> = {
  * whose values were out of range and ignored.
  */
 export function pricingNotes(p: Pricing): string[] {
-  const { explicit, price_book, unpriced } = p.cost_sources;
+  const { billed, explicit, price_book, unpriced } = p.cost_sources;
   const book = price_book ? `${formatCount(price_book)} from the price book` : "none from the price book (its prices change nothing here)";
-  const how = `${formatCount(explicit)} from cost attributes, ${book}`;
+  // Billing records (issue 23) are named only when a session has some joined.
+  const how = `${billed ? `${formatCount(billed)} from billing records, ` : ""}${formatCount(explicit)} from cost attributes, ${book}`;
   const notes = [unpriced
     ? `${formatCount(unpriced)} unpriced span(s): no cost attribute and nothing to price them by (counted as $0); priced: ${how}. See README "Cost model".`
     : `every span priced: ${how}.`];

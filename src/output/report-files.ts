@@ -9,6 +9,7 @@ import { formatCount, formatShare, formatUsd } from "./units.js";
 import { Chalk } from "chalk";
 import { stripControl } from "./text.js";
 import { sloView } from "./slo-view.js";
+import { piiVerdict, piiView } from "./pii-view.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
@@ -24,7 +25,7 @@ export function reportViews(data: ReportData) {
 
 export function reportJson(data: ReportData): unknown {
   const views = reportViews(data);
-  const { breakdown: _b, queries: _q, flags: _f, savings: _s, slos, ...meta } = data;
+  const { breakdown: _b, queries: _q, flags: _f, savings: _s, slos, pii, ...meta } = data;
   return {
     ...meta,
     ...pricingJson(data.breakdown.pricing),
@@ -33,6 +34,7 @@ export function reportJson(data: ReportData): unknown {
     flags: data.flags.flags,
     savings: { rows: data.savings.rows, scenarios: data.savings.scenarios, interval_method: data.savings.interval_method },
     ...(slos ? { slos: slos.rows } : {}),
+    pii: piiView(pii).json,
   };
 }
 
@@ -46,6 +48,7 @@ export function renderBundle(data: ReportData, options: { rawCsv?: boolean } = {
     "flags.csv": formatters.csv(views.flags, csv),
     "savings.csv": formatters.csv(views.savings, csv),
     ...(data.slos ? { "slos.csv": formatters.csv(sloView(data.slos), csv) } : {}),
+    "pii.csv": formatters.csv(piiView(data.pii), csv),
     "report.json": JSON.stringify(reportJson(data), jsonReplacer, 2) + "\n",
     "summary.md": summaryMarkdown(data, views),
   };
@@ -81,6 +84,11 @@ function summaryMarkdown(data: ReportData, views: ReturnType<typeof reportViews>
     formatters.md({ ...views.savings, heading: views.savings.heading?.slice(1), notes: savingsNotes }, plain).trimEnd(),
     "",
     ...(data.slos ? ["### SLOs", "", formatters.md({ ...sloView(data.slos), heading: [] }, plain).trimEnd(), ""] : []),
+    "### Personal data",
+    "",
+    `${mdText(piiVerdict(data.pii))}${data.pii.rows.length ? " Examples are redacted; values are never printed (adtrace audit pii)." : ""}`,
+    "",
+    ...(data.pii.rows.length ? [formatters.md((({ rows, ...view }) => ({ ...view, rows: rows.slice(0, 20), heading: [], notes: [] }))(piiView(data.pii)), plain).trimEnd(), ""] : []),
     "### Top warehouse queries",
     "",
     views.queries.rows.length ? formatters.md({ ...views.queries, rows: views.queries.rows.slice(0, 10), heading: [], notes: [] }, plain).trimEnd() : "_No warehouse queries._",

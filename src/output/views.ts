@@ -19,6 +19,7 @@ export function inspectView(result: InspectResult): TableResult {
     { key: "duplicates", value: result.duplicates },
     { key: "conflicting duplicates", value: result.conflicts },
     { key: "skipped records", value: result.skipped },
+    { key: "priced by billing records", value: result.pricing.cost_sources.billed },
     { key: "priced by cost attributes", value: result.pricing.cost_sources.explicit },
     { key: "priced by the price book", value: result.pricing.cost_sources.price_book },
     { key: "unpriced spans", value: result.unpriced_spans },
@@ -29,6 +30,9 @@ export function inspectView(result: InspectResult): TableResult {
   ].map((r) => ({ ...r, shown: typeof r.value === "number" ? formatCount(r.value) : r.value }));
   const topServices = (count: (n: number) => string | number) => result.top_services.map((s) => `${s.service || "(none)"} ${count(s.spans)}`).join(", ");
   rows.push({ key: "top services", value: topServices((n) => n), shown: topServices(formatCount) });
+  const red = result.redaction;
+  const redacted = red.redacted_inputs === 0 ? "no" : `${red.redacted_inputs === red.inputs ? "yes" : `partly: ${red.redacted_inputs} of ${red.inputs} inputs`} (${red.detectors}; key id ${red.key_ids})`;
+  rows.push({ key: "redacted", value: redacted, shown: redacted });
   const notes = [
     ...pricingNotes(result.pricing),
     ...weightNotes(result.weights),

@@ -12,7 +12,7 @@ export interface TestSpan {
   /** ms after the epoch base. */
   startMs: number;
   durationMs: number;
-  attrs?: Record<string, string | number>;
+  attrs?: Record<string, string | number | undefined>;
   status?: "OK" | "ERROR";
   traceState?: string;
 }
@@ -42,10 +42,10 @@ export function otlpDocument(spans: TestSpan[]): string {
           kind: 2,
           startTimeUnixNano: String(BASE_NS + BigInt(Math.round(s.startMs * 1e6))),
           endTimeUnixNano: String(BASE_NS + BigInt(Math.round((s.startMs + s.durationMs) * 1e6))),
-          attributes: Object.entries(s.attrs ?? {}).map(([key, value]) => ({
+          attributes: Object.entries(s.attrs ?? {}).flatMap(([key, value]) => value === undefined ? [] : [{
             key,
             value: typeof value === "number" ? (Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value }) : { stringValue: value },
-          })),
+          }]),
           ...(s.status ? { status: { code: s.status === "OK" ? 1 : 2 } } : {}),
           ...(s.traceState ? { traceState: s.traceState } : {}),
         })),

@@ -1,0 +1,64 @@
+// adtrace audit pii: where personal data flows in the spans (values never printed).
+import type { Command } from "commander";
+import { globals, print, spanSource } from "./shared.js";
+
+export function registerAudit(program: Command): void {
+  const audit = program.command("audit").description("governance checks on the spans: audit pii");
+  audit
+    .command("pii")
+    .description("where personal data flows: emails, IPs, phones, cards, device ids, locations, user ids and secrets in attributes, resources and statements (values never printed)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .option("--fail-on-pii", "exit 1 when any kind other than ip_internal (and hashed tokens) is found: for CI on staging exports")
+    .option("--kinds <k,…>", "only these kinds: hashed, secret, email, card, device_id, ipv6, ipv4, ip_internal, geo, phone, user_id")
+    .addHelpText("after", `
+Detectors, in precedence order (a value one claims is hidden from those after it, so a card number
+is never also a phone number):
+  hashed       a token load --redact wrote (kind:16 hex digits): nothing personal is left
+  (extras)     the config's pii.extra patterns, in their order
+  secret       password=…, api_key=…, token=…, Authorization: Bearer …, Basic …
+  email        name@domain.tld
+  card         13–16 digits (up to 19 when grouped by spaces or dashes) with an issuer
+               prefix and a valid Luhn checksum
+  device_id    UUIDs (IDFA/GAID/AAID) under device-ish keys (device, advertising, idfa, gaid…)
+  ipv6, ipv4   public addresses; private, loopback, link-local and reserved ones are ip_internal
+               (no IPv4 under keys naming a version: 1.2.3.4 there is a version)
+  geo          latitude,longitude pairs with 4+ decimals (not in statements)
+  phone        E.164 (+ and 8–15 digits) or national forms (0 and 9–12 digits, NANP 3-3-4)
+  by key name  what remains under keys named for a secret (password, token, authorization,
+               cookie…), a device id (idfa, gaid, adid, device.id), a location (geo.lat, lon,
+               latitude…) or a user (user.id, enduser.id, user_id, customer_id, username…)
+
+Statements (db.statement, db.query.text) are scanned as text. In adtrace.config.yaml:
+
+  pii:
+    ignore_keys: [http.user_agent, "app.debug.*"]   # globs, never scanned
+    extra:
+      - pattern: 'cust-[0-9]{8}'                     # RE2 syntax
+        kind: user_id
+
+An unknown kind or a pattern RE2 refuses: exit 2 with file:line. Spans are stored spans, not
+weighted by sampling. Examples are redacted (j***@e***.com, 203.0.x.x, **** **** **** 4242).
+
+Examples:
+  $ adtrace audit pii fixtures/auction/otlp.jsonl
+  $ adtrace audit pii --db pipeline.duckdb --kinds email,phone --format csv
+  $ adtrace audit pii staging-export.jsonl.gz --fail-on-pii     # exit 1 in CI when personal data is found`)
+    .action(async (inputs: string[], opts: { failOnPii?: boolean; kinds?: string }, command: Command) => {
+      const options = globals(command);
+      const { parseKinds } = await import("../model/pii.js");
+      const kinds = parseKinds(opts.kinds);
+      const { withSpans } = await import("../analysis/inputs.js");
+      const { loadConfig } = await import("../model/config.js");
+      const { auditPii } = await import("../analysis/pii.js");
+      const { piiView } = await import("../output/pii-view.js");
+      const { CheckFailed } = await import("../errors.js");
+      const config = loadConfig(options.config);
+      const result = await withSpans({ ...spanSource(inputs, options), countCyclic: false }, (source) => auditPii(source.db, config.pii, { kinds }));
+      await print(piiView(result), options);
+      if (opts.failOnPii && result.personal_kinds.length) {
+        throw new CheckFailed(`personal data found: ${result.personal_kinds.join(", ")}`, [
+          ...result.personal_kinds.map((k) => `${k}: ${result.rows.filter((r) => r.kind === k).length} service/span/key combination(s)`),
+        ]);
+      }
+    });
+}

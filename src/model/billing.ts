@@ -1,0 +1,45 @@
+// The billed cost source (issue 23): billing records in `billed_queries` are joined to the spans
+// that issued the queries, before `costed_spans` is built, into `_span_bills` (one row per joined
+// span: its bills' USD, how it was matched). Join keys, in order: a span attribute holding the
+// query or job id (config `query_id_attributes`); the query tag or job labels carrying the span's
+// traceparent or trace and span ids; and, only with matchByTime, the same warehouse, the same
+// statement fingerprint and overlapping times, accepted only when one bill and one span pair up
+// alone. Bills are priced here with the session's price book (prices apply at query time).
+import type { Db } from "../db/db.js";
+import type { Config } from "./config.js";
+import type { PriceBook } from "./defaults.js";
+
+/** BigQuery editions' pay-as-you-go slot-hour (Enterprise, US, 2025) when the price book gives none. */
+export const DEFAULT_SLOT_HOUR_USD = 0.06;
+
+export interface BillingModelOptions {
+  /** --match-by-time: also join by warehouse, fingerprint and overlapping times when unambiguous (a weaker match). */
+  matchByTime?: boolean;
+}
+
+/** The price book's billing rates as rows (billing_price_ranges) and the bill macros. */
+export async function installBillingPrices(db: Db, books: { fromNs: bigint; book: PriceBook }[]): Promise<void> {
+  await db.run("billing.create_prices");
+  for (const { fromNs, book } of books) {
+    const w = book.warehouses ?? {};
+    const bq = w.bigquery ?? w["gcp.bigquery"];
+    await db.run("billing.insert_price", {
+      system: "snowflake", from_ns: fromNs, credit_usd: w.snowflake?.credit_usd ?? null, tib_usd: null, slot_hour_usd: null,
+    });
+    await db.run("billing.insert_price", {
+      system: "bigquery", from_ns: fromNs, credit_usd: null, tib_usd: bq?.tib_usd ?? null, slot_hour_usd: bq?.slot_hour_usd ?? DEFAULT_SLOT_HOUR_USD,
+    });
+  }
+  await db.run("billing.price_ranges");
+}
+
+/** Build `_bills` (priced with `books`, effectiveBooks(config.prices)) and `_span_bills` (joined spans); both empty when the session has no billing records. */
+export async function installBilling(
+  db: Db, config: Config, books: { fromNs: bigint; book: PriceBook }[], options: BillingModelOptions = {},
+): Promise<void> {
+  const stored = Number(await db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'billed_queries' AND table_schema = 'main'"));
+  await installBillingPrices(db, books);
+  await db.run(stored ? "billing.bills" : "billing.no_bills");
+  await db.run("billing.set_join_options", { id_attrs: config.query_id_attributes, match_by_time: Boolean(options.matchByTime) });
+  await db.run("billing.span_bills");
+}
