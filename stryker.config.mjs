@@ -1,7 +1,7 @@
 // StrykerJS over the analysis, model and output code (issue 25; `npm run mutate`, not in CI: it
 // takes hours on two cores). Each mutant is type-checked first (the TypeScript checker drops the
 // ones that do not compile), then only the tests that cover it run, from the in-process layers
-// (vitest.mutate.config.ts). `npm run mutate -- --mutate src/core/diff.ts` runs one file.
+// (vitest.mutate.config.ts). `npm run mutate -- --mutate src/analysis/diff.ts` runs one file.
 // TESTING.md has the scores.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -9,7 +9,7 @@ export default {
   vitest: { configFile: "vitest.mutate.config.ts", related: false },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
-  mutate: ["src/core/**/*.ts", "src/model/**/*.ts", "src/output/**/*.ts"],
+  mutate: ["src/db/**/*.ts", "src/analysis/**/*.ts", "src/model/**/*.ts", "src/output/**/*.ts"],
   coverageAnalysis: "perTest",
   ignoreStatic: true,
   concurrency: 2,

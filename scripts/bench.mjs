@@ -33,12 +33,12 @@ const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const EVENTS = Math.round(SPANS / 9.13); // the generator writes ~9.13 spans per event
 mkdirSync(DIR, { recursive: true });
 
-const { Db } = await import(join(ROOT, "dist/core/db.js"));
+const { Db } = await import(join(ROOT, "dist/db/db.js"));
 const { installModel } = await import(join(ROOT, "dist/model/install.js"));
 const { defaultConfig } = await import(join(ROOT, "dist/model/config.js"));
-const { getQuery } = await import(join(ROOT, "dist/core/queries.js"));
-const { keyParams } = await import(join(ROOT, "dist/core/breakdown.js"));
-const { analysisMemory } = await import(join(ROOT, "dist/core/inputs.js"));
+const { getQuery } = await import(join(ROOT, "dist/db/queries.js"));
+const { keyParams } = await import(join(ROOT, "dist/analysis/breakdown.js"));
+const { analysisMemory } = await import(join(ROOT, "dist/analysis/inputs.js"));
 
 const log = (...a) => console.error("bench:", ...a);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",").map((x) => x.trim()) : undefined;
@@ -80,13 +80,15 @@ function adtraceSync(args) {
 // ------------------------------------------------------------------ data
 const jsonl = join(DIR, `otlp-${SPANS}.jsonl`);
 const baseParquet = join(DIR, `spans-${SPANS}.parquet`);
-if (!existsSync(jsonl)) {
+// Start-up alone (BENCH_ONLY=startup) needs no data.
+const needsData = !ONLY || ONLY.some((part) => part !== "startup");
+if (needsData && !existsSync(jsonl)) {
   log(`generating ${EVENTS} events (~${SPANS} spans) as OTLP JSON Lines…`);
   // Explicit costs (cost.usd), as before generate wrote usage: the jq pipeline below sums them,
   // and the figures stay comparable with earlier runs in BENCHMARKS.md.
   adtraceSync(["generate", "--events", String(EVENTS), "--out", jsonl, "--seed", "1", "--explicit-cost", "-q"]);
 }
-if (!existsSync(baseParquet)) {
+if (needsData && !existsSync(baseParquet)) {
   log("exporting the same spans as canonical Parquet…");
   adtraceSync(["export", jsonl, "--out", baseParquet, "-q"]);
 }
@@ -180,7 +182,7 @@ function outliersSection(spans, r) {
 }
 
 const results = { ingest: {}, breakdown: {}, scaling: [], startup: {}, criticalPath: {}, advise: undefined, outliers: undefined, protobuf: undefined, collect: undefined, model: undefined };
-const spansIn = Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans);
+const spansIn = needsData ? Number(JSON.parse(adtraceSync(["inspect", baseParquet, "--format", "json"]).stdout).spans) : 0;
 
 // ------------------------------------------------------------------ 1. ingest
 if (runs("ingest")) {
@@ -285,7 +287,15 @@ async function best(cmd, args, n = 5) {
   for (let i = 0; i < n; i++) min = Math.min(min, (await measure(cmd, args)).wall);
   return min;
 }
-if (runs("startup")) results.startup = { help: await best(process.execPath, [BIN, "--help"]), node: await best(process.execPath, ["-e", "0"]) };
+// The two alternate, 20 times, and each keeps its best: on a shared machine the floor is the figure.
+if (runs("startup")) {
+  results.startup = { help: Infinity, node: Infinity };
+  for (let i = 0; i < 20; i++) {
+    results.startup.help = Math.min(results.startup.help, (await measure(process.execPath, [BIN, "--help"])).wall);
+    results.startup.node = Math.min(results.startup.node, (await measure(process.execPath, ["-e", "0"])).wall);
+  }
+  results.startup.ratio = results.startup.help / results.startup.node;
+}
 
 // ------------------------------------------------------------------ 5. critical path vs breakdown
 if (runs("critical-path")) {
@@ -520,7 +530,11 @@ const sections = {
   startup: () => [
   "## Start-up",
   "",
-  `\`adtrace --help\`: ${f(results.startup.help, 3)} s; \`node -e 0\`: ${f(results.startup.node, 3)} s (best of 5). DuckDB is not loaded for --help.`,
+  `\`adtrace --help\`: ${f(results.startup.help, 3)} s; \`node -e 0\`: ${f(results.startup.node, 3)} s; ratio ${f(results.startup.ratio)}× (goal ≤ 1.5×). The best of 20 alternating runs each, on ${today}: ${machine}; ${versions}.`,
+  "",
+  "--help loads commander and six small modules: no command module (src/cli.ts defines only the",
+  "command being run; the others are stubs carrying their name and usage), no ingest, output or",
+  "DuckDB (`BENCH_ONLY=startup npm run bench` runs this part alone, with no data to generate).",
   "",
   ],
   "critical-path": () => [

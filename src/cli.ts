@@ -1,48 +1,71 @@
 // Builds the commander program: global options, and every command registered from
-// src/commands/. It does not parse; src/index.ts does. Nothing heavy is imported here.
-import { Command, InvalidArgumentError, Option } from "commander";
-import { createRequire } from "node:module";
-import { registerLoad } from "./commands/load.js";
-import { registerPull } from "./commands/pull.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerExport } from "./commands/export.js";
-import { registerCost } from "./commands/cost.js";
-import { registerInit } from "./commands/init.js";
-import { registerSavings } from "./commands/savings.js";
-import { registerReport } from "./commands/report.js";
-import { registerDiff } from "./commands/diff.js";
-import { registerGenerate } from "./commands/generate.js";
-import { registerTrace } from "./commands/trace.js";
-import { registerSampling } from "./commands/sampling.js";
-import { registerSlo } from "./commands/slo.js";
-import { registerAudit } from "./commands/audit.js";
-import { registerCollect } from "./commands/collect.js";
-import { checkArrowTarget, checkOutFile, collect } from "./commands/shared.js";
-import { parseFormat } from "./output/format.js";
-import { messageLine } from "./output/text.js";
+// src/commands/. It does not parse; src/index.ts does. Nothing heavy is imported here, and only
+// the command being run is loaded: the others are stubs that carry their name, usage and
+// description for the command list (`adtrace --help` loads no command module at all).
+import { Command, Help, InvalidArgumentError, Option } from "commander";
+import { VERSION } from "./version.js";
+import { commanderMessage } from "./diagnostics.js";
+import { FORMAT_NAMES, formatOptionHelp } from "./output/formats/index.js";
+import { INPUT_FORMATS } from "./ingest/input-format.js";
 
-const require = createRequire(import.meta.url);
-export const VERSION: string = (require("../package.json") as { version: string }).version;
+type Register = (program: Command) => unknown;
 
-// html: diff only (a before/after page); report writes report.html into its --out-dir.
-const FORMAT_CHOICES = ["table", "csv", "json", "md", "arrow", "html"];
+/**
+ * Every command, in the order --help lists them: its name, its usage and description as the
+ * command list shows them (test/lazy-commands.test.ts checks them against the command's own
+ * definition), and the module that defines it.
+ */
+export const COMMANDS: readonly { name: string; term: string; description: string; load: () => Promise<Register> }[] = [
+  { name: "load", term: "load [options] <inputs...>", description: "load span files into a DuckDB database (one transaction; spans already there are skipped)", load: async () => (await import("./commands/load.js")).registerLoad },
+  { name: "pull", term: "pull [options] <url>", description: "pull spans from a PostgreSQL or Redshift table into a DuckDB database (incremental; one transaction)", load: async () => (await import("./commands/pull.js")).registerPull },
+  { name: "inspect", term: "inspect [inputs...]", description: "what was loaded: spans, traces, roots, orphans, services, time range, duplicates, skipped records", load: async () => (await import("./commands/inspect.js")).registerInspect },
+  { name: "export", term: "export [options] [inputs...]", description: "write the canonical spans table as Parquet or CSV (reads back losslessly)", load: async () => (await import("./commands/export.js")).registerExport },
+  { name: "cost", term: "cost", description: "per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers, trend, the critical path", load: async () => (await import("./commands/cost.js")).registerCost },
+  { name: "savings", term: "savings [options] [inputs...]", description: "model what a cache, a pre-aggregation or query tuning would save, per day and per year", load: async () => (await import("./commands/savings.js")).registerSavings },
+  { name: "report", term: "report [options] [inputs...]", description: "write breakdown, queries, flags and savings as CSV, report.json and summary.md (for CI)", load: async () => (await import("./commands/report.js")).registerReport },
+  { name: "diff", term: "diff [options] <baseline> <current>", description: "per-stage change between a baseline and a current run; exit 1 past a gate", load: async () => (await import("./commands/diff.js")).registerDiff },
+  { name: "trace", term: "trace [options] [id-and-inputs...]", description: "one event's waterfall: every span's time, self time, cost, and the critical path", load: async () => (await import("./commands/trace.js")).registerTrace },
+  { name: "sampling", term: "sampling", description: "how much to trace: accuracy against the tracing bill", load: async () => (await import("./commands/sampling.js")).registerSampling },
+  { name: "slo", term: "slo", description: "service-level objectives (latency, errors, cost per event) from the config's slos:", load: async () => (await import("./commands/slo.js")).registerSlo },
+  { name: "audit", term: "audit", description: "governance checks on the spans: audit pii", load: async () => (await import("./commands/audit.js")).registerAudit },
+  { name: "collect", term: "collect [options]", description: "receive spans over OTLP/HTTP (POST /v1/traces, protobuf or JSON, gzip) and store them in a database file until Ctrl-C", load: async () => (await import("./commands/collect.js")).registerCollect },
+  { name: "generate", term: "generate [options]", description: "write realistic synthetic ad-auction traces (one trace per ad event)", load: async () => (await import("./commands/generate.js")).registerGenerate },
+  { name: "init", term: "init [file]", description: "write a commented starter adtrace.config.yaml (never overwrites)", load: async () => (await import("./commands/init.js")).registerInit },
+];
+
+/** A stub reached means the command was not told from the arguments: src/index.ts then builds every command and parses again. */
+export class StubReached extends Error {
+  override name = "StubReached";
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+// html: diff only (a before/after page, src/commands/diff-html.ts); report writes report.html into its --out-dir.
+const PAGE_FORMATS = ["html"];
 
 /** --format's value in any case (CSV, Md); anything else refused as commander refuses a choice. */
 function formatChoice(value: string): string {
   const format = value.toLowerCase();
-  if (!FORMAT_CHOICES.includes(format)) throw new InvalidArgumentError(`Allowed choices are ${FORMAT_CHOICES.join(", ")}.`);
+  const choices = [...FORMAT_NAMES, ...PAGE_FORMATS];
+  if (!choices.includes(format)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(", ")}.`);
   return format;
 }
 
-export function buildProgram(): Command {
+/**
+ * The program, with the command `argv` runs (as process.argv: node, script, arguments…) defined in
+ * full and the others as stubs; `full` defines them all (what a stub falls back to).
+ */
+export async function buildProgram(argv: readonly string[] = [], options: { full?: boolean } = {}): Promise<Command> {
   const program = new Command("adtrace")
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
-    .addOption(new Option("--format <format>", "output format: table, csv, json, md or arrow (typed Arrow IPC for pandas and polars; not to a terminal), html for diff (a before/after page), any case (default: table on a terminal, csv when piped; from --out's extension: .csv .json .md .txt .arrow .arrows)").argParser(formatChoice))
+    .addOption(new Option("--format <format>", formatOptionHelp(["html (diff only: a before/after page)"])).argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
-    .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(["otlp", "otlp-proto", "jaeger", "zipkin", "parquet", "csv", "ndjson"]))
+    .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(INPUT_FORMATS))
     .option("--map <canonical=column>", "map a flat-table column onto a canonical one (repeatable), e.g. --map start_ms=ts", collect)
     .option("--strict", "treat records that are not spans as errors instead of skipping them")
     .option("--max-record-size <size>", "largest single record read (a JSON Lines line, an element of a large document), e.g. 64MiB (default 256MiB)")
@@ -55,18 +78,22 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no progress or notes on stderr")
     .option("--no-color", "no colour, as NO_COLOR=1 or FORCE_COLOR=0 do (colour is on only on a terminal, or with FORCE_COLOR=1)")
     .option("--debug", "show stack traces for errors")
-    .hook("preAction", (_program, command) => {
+    .hook("preAction", async (_program, command) => {
       const { out, format } = command.optsWithGlobals() as { out?: string; format?: string };
-      checkOutFile(out);
-      checkArrowTarget(format, out);
-      if (format === "html" && command.name() !== "diff") parseFormat(format); // refused before any work: only diff writes a page
+      const { checkArrowTarget, checkOutFile } = await import("./commands/shared.js");
+      await checkOutFile(out);
+      await checkArrowTarget(format, out);
+      if (format?.toLowerCase() === "html" && command.name() !== "diff") {
+        const { parseFormat } = await import("./output/format.js");
+        parseFormat("html"); // refused before any work: only diff writes a page
+      }
     })
     // Subcommands inherit this: `adtrace load --help` lists --db, --strict, --quiet… too.
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError("(run adtrace --help for usage)")
     .exitOverride()
     // Commander's errors quote what was typed, which may hold control characters.
-    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith("error:") ? `adtrace: ${messageLine(text)}\n` : text) })
+    .configureOutput({ writeErr: commanderMessage })
     .addHelpText("after", `
 Examples:
   $ adtrace generate --events 2000 --out spans.jsonl   # sample spans, so these run in any directory
@@ -83,20 +110,49 @@ weights disagreeing: counted and reported, as for spans that carry different rat
 
 Exit codes: 0 ok, 1 a check failed (--fail-on-flag, --fail-on-drift, --fail-on-pii, diff gates, slo check), 2 bad usage, bad input or no room to
 write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).`);
-  registerLoad(program);
-  registerPull(program);
-  registerInspect(program);
-  registerExport(program);
-  registerCost(program);
-  registerSavings(program);
-  registerReport(program);
-  registerDiff(program);
-  registerTrace(program);
-  registerSampling(program);
-  registerSlo(program);
-  registerAudit(program);
-  registerCollect(program);
-  registerGenerate(program);
-  registerInit(program);
+  const wanted = options.full ? undefined : commandNamed(program, argv.slice(2));
+  const terms = new Map<Command, string>();
+  for (const entry of COMMANDS) {
+    if (options.full || entry.name === wanted) {
+      (await entry.load())(program);
+      continue;
+    }
+    const stub = program.command(entry.name).description(entry.description)
+      .helpOption(false).allowUnknownOption().allowExcessArguments().argument("[arguments...]")
+      .action(() => {
+        throw new StubReached(entry.name);
+      });
+    terms.set(stub, entry.term);
+  }
+  // The command list shows a stub's real usage (load <inputs...>), not the stub's own.
+  const subcommandTerm = Help.prototype.subcommandTerm;
+  program.configureHelp({ ...program.configureHelp(), subcommandTerm(this: Help, command: Command) {
+    return terms.get(command) ?? subcommandTerm.call(this, command);
+  } } as Partial<Help>);
   return program;
+}
+
+/**
+ * The command the arguments name: the first operand after the global options (skipping the value
+ * of an option that takes one), or for `help COMMAND` the command asked about. Undefined when no
+ * known command is named (`adtrace --help`, a typo): every command is then a stub.
+ */
+function commandNamed(program: Command, args: readonly string[]): string | undefined {
+  const operands: string[] = [];
+  for (let i = 0; i < args.length && operands.length < 2; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      operands.push(...args.slice(i + 1, i + 3));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      operands.push(arg);
+      continue;
+    }
+    if (operands.length) continue;
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
+    if (option && (option.required || option.optional)) i++;
+  }
+  const name = operands[0] === "help" ? operands[1] : operands[0];
+  return COMMANDS.some((c) => c.name === name) ? name : undefined;
 }

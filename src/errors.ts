@@ -1,6 +1,7 @@
 // The error types the core throws, and the one table that maps them to exit codes.
 // 0 success, 1 a check failed on purpose, 2 bad usage or bad input (or no room to write: a full
-// disk, a quota, the file-size limit), 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+// disk, a quota, the file-size limit), 70 an internal error (a bug: EX_SOFTWARE), 130 interrupted
+// (SIGINT), 143 terminated (SIGTERM).
 import { tmpdir } from "node:os";
 import { sep } from "node:path";
 
@@ -43,6 +44,8 @@ export const ExitCode = {
   ok: 0,
   checkFailed: 1,
   badInput: 2,
+  /** Anything the core did not throw on purpose: a bug (sysexits.h EX_SOFTWARE). */
+  internalError: 70,
   interrupted: 130,
   terminated: 143,
 } as const;

@@ -3,10 +3,10 @@
 // function (argv in, exit code out, no process-wide handlers, no exit), which `main` wraps with
 // the process's signal and stream handling; tests call `run` in-process (test/helpers/in-process.ts).
 import { CommanderError } from "commander";
-import { buildProgram } from "./cli.js";
+import { buildProgram, StubReached } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
-import { hasCommitBegun, resetInterruptState, runInterruptCleanups, stopSignalHandler } from "./core/interrupt.js";
-import { messageLine } from "./output/text.js";
+import { hasCommitBegun, resetInterruptState, runInterruptCleanups, stopSignalHandler } from "./db/interrupt.js";
+import * as diagnostics from "./diagnostics.js";
 
 /**
  * Parse `argv` (as process.argv: node, script, arguments…), run the command and return its exit
@@ -17,9 +17,14 @@ import { messageLine } from "./output/text.js";
 export async function run(argv: string[]): Promise<number> {
   resetInterruptState();
   const debug = argv.includes("--debug");
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    try {
+      await (await buildProgram(argv)).parseAsync(argv);
+    } catch (error) {
+      // The arguments did not tell which command runs (cli.ts commandNamed): define them all and parse again.
+      if (!(error instanceof StubReached)) throw error;
+      await (await buildProgram(argv, { full: true })).parseAsync(argv);
+    }
     return ExitCode.ok;
   } catch (error) {
     return handleError(error, debug);
@@ -37,17 +42,17 @@ export async function main(argv: string[]): Promise<void> {
     });
   }
   // Ctrl-C and SIGTERM (a CI cancel) end the run alike: clean up, then exit 130 or 143 — unless a
-  // load's commit has begun, which then finishes and is reported (src/core/interrupt.ts).
+  // load's commit has begun, which then finishes and is reported (src/db/interrupt.ts).
   for (const [signal, word, code] of [["SIGINT", "interrupted", ExitCode.interrupted], ["SIGTERM", "terminated", ExitCode.terminated]] as const) {
     process.on(signal, () => {
       const stop = stopSignalHandler();
       if (stop) return stop(signal);
       if (hasCommitBegun()) {
-        process.stderr.write(`adtrace: ${word} after the data was committed: finishing (the summary is what was stored)\n`);
+        diagnostics.signalled(word, true);
         return;
       }
       runInterruptCleanups();
-      process.stderr.write(`\nadtrace: ${word}\n`);
+      diagnostics.signalled(word, false);
       process.exit(code);
     });
   }
@@ -67,22 +72,12 @@ function handleError(error: unknown, debug: boolean): number {
   const code = exitCodeFor(error);
   const message = (error as Error)?.message ?? String(error);
   if (code === undefined) {
-    // A bug, not bad input: one line (DuckDB's messages run to several: "LINE 1: … ^", "Possible
-    // solutions"), the whole message and the stack only under --debug.
-    if (debug) process.stderr.write(`adtrace: internal error: ${message}\n${(error as Error)?.stack ?? ""}\n`);
-    else process.stderr.write(`adtrace: internal error: ${messageLine(message.trim().split("\n")[0]!)} (run again with --debug for details, and please report it)\n`);
-    return 70;
+    // A bug, not bad input: one line, the whole message and the stack only under --debug.
+    diagnostics.internalError(message, (error as Error)?.stack, debug);
+    return ExitCode.internalError;
   }
-  if (error instanceof CheckFailed) {
-    process.stderr.write(`adtrace: check failed: ${messageLine(message)}\n`);
-    for (const line of error.details) process.stderr.write(`  ${messageLine(line)}\n`);
-  } else {
-    process.stderr.write(`adtrace: error: ${messageLine(message)}\n`);
-  }
-  if (debug) {
-    process.stderr.write(`${(error as Error).stack ?? ""}\n`);
-    const cause = (error as Error).cause;
-    if (cause) process.stderr.write(`caused by: ${cause instanceof Error ? cause.stack ?? cause.message : String(cause)}\n`);
-  }
+  if (error instanceof CheckFailed) diagnostics.checkFailed(message, error.details);
+  else diagnostics.error(message);
+  if (debug) diagnostics.debugTrace(error);
   return code;
 }

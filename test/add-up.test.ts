@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys } from "../src/analysis/breakdown.js";
 import { installModel } from "../src/model/install.js";
 import { defaultConfig } from "../src/model/config.js";
 

@@ -409,7 +409,7 @@ describe("notes say what they mean", () => {
 });
 
 describe("runs", () => {
-  // Each run is held at a known point (ADTRACE_TEST_HOLD, src/core/interrupt.ts) and signalled
+  // Each run is held at a known point (ADTRACE_TEST_HOLD, src/db/interrupt.ts) and signalled
   // there, so no test depends on how fast the machine loads. Three copies of the fixture with
   // fresh trace ids (1,107 spans) are new to the database every test starts from.
   const moreSpans = () => {

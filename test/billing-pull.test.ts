@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { adtrace } from "./helpers/cli.js";
 import { startPostgres, type PgServer } from "./helpers/postgres.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 
 let server: PgServer;
 const DIR = "fixtures/billing";

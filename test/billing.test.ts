@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { adtrace } from "./helpers/cli.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 
 const DIR = "fixtures/billing";
 const tmp = () => mkdtempSync(join(tmpdir(), "adtrace-billing-"));

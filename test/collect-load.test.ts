@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { expect, it } from "vitest";
 import { post, startCollector } from "./helpers/collector.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { otlpType } from "../src/ingest/formats/otlp-schema.js";
 
 const SENDERS = 8;

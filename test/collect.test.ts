@@ -21,7 +21,7 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { adtrace, ROOT } from "./helpers/cli.js";
 import { post, startCollector } from "./helpers/collector.js";
 import { makeSpans } from "./helpers/sdk-spans.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-collect-"));
 const JSON_TYPE = { "Content-Type": "application/json" };

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { breakdown, parseGroupKeys, totals } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys, totals } from "../src/analysis/breakdown.js";
 import { FIXTURE } from "./helpers/cli.js";
 import { BIGQUERY_COMPUTE, BIGQUERY_QUERY, EVENTS, EXPLICIT, SNOWFLAKE_COMPUTE, SNOWFLAKE_QUERY } from "./helpers/hand.js";
 import { generate } from "../src/generate/generate.js";
@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 
 const T = traceId(1);
 
-async function span(db: import("../src/core/db.js").Db, id: string) {
+async function span(db: import("../src/db/db.js").Db, id: string) {
   const rows = await db.all("SELECT * REPLACE (adtrace_fingerprint(statement, warehouse) AS query_fingerprint) FROM costed_spans WHERE span_id = $id", { id });
   return rows[0]!;
 }
@@ -371,7 +371,7 @@ describe("non-finite and out-of-range usage values (issue 14, item 5)", () => {
       expect(finite!.ok).toBe(true);
       const t = await totals(db);
       expect(Number.isFinite(t.cost_per_event_usd)).toBe(true);
-      const { pricingSummary } = await import("../src/core/breakdown.js");
+      const { pricingSummary } = await import("../src/analysis/breakdown.js");
       const p = await pricingSummary(db);
       expect(p.cost_sources).toEqual({ billed: 0, explicit: 0, price_book: 8, unpriced: 1 });
       expect(p.bad_values).toEqual([

@@ -7,12 +7,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { criticalPath, type PathSpan } from "../src/core/critical-path.js";
-import { EventTimeline } from "../src/core/retime.js";
-import { traceWaterfall } from "../src/core/trace.js";
-import { costCriticalPath } from "../src/core/path-cost.js";
-import { costFlags } from "../src/core/flags.js";
-import { suggestedScenario } from "../src/core/savings.js";
+import { criticalPath, type PathSpan } from "../src/analysis/critical-path.js";
+import { EventTimeline } from "../src/analysis/retime.js";
+import { traceWaterfall } from "../src/analysis/trace.js";
+import { costCriticalPath } from "../src/analysis/path-cost.js";
+import { costFlags } from "../src/analysis/flags.js";
+import { suggestedScenario } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";

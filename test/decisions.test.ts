@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { costFlags } from "../src/core/flags.js";
-import { parseLever, savings, type Scenario } from "../src/core/savings.js";
+import { costFlags } from "../src/analysis/flags.js";
+import { parseLever, savings, type Scenario } from "../src/analysis/savings.js";
 import { defaultConfig, parseConfig } from "../src/model/config.js";
 import { BIGQUERY_QUERY, EVENTS, relative, STAGE_TOTAL } from "./helpers/hand.js";
 

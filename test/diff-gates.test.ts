@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { diffSides, spanSide, type Gates, type Side } from "../src/core/diff.js";
-import { parseGroupKeys } from "../src/core/breakdown.js";
+import { diffSides, spanSide, type Gates, type Side } from "../src/analysis/diff.js";
+import { parseGroupKeys } from "../src/analysis/breakdown.js";
 import { parseLimit } from "../src/model/numbers.js";
 import { relative } from "./helpers/hand.js";
 

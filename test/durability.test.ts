@@ -8,14 +8,14 @@
 // - a signal after a load's commit lets the load finish and report it (exit 0); one before the
 //   commit leaves nothing (130 for SIGINT, 143 for SIGTERM); SIGTERM cleans up like Ctrl-C.
 // Signals are sent while the run is held at a known point (ADTRACE_TEST_HOLD, see
-// src/core/interrupt.ts), never after a sleep. Expected counts come from the fixture's hand-checked
+// src/db/interrupt.ts), never after a sleep. Expected counts come from the fixture's hand-checked
 // 369 spans and from DuckDB reading the database files directly.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 

@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { breakdown, parseGroupKeys, totals, warehouseQueries, weightSummary } from "../src/core/breakdown.js";
-import { savings } from "../src/core/savings.js";
+import { breakdown, parseGroupKeys, totals, warehouseQueries, weightSummary } from "../src/analysis/breakdown.js";
+import { savings } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import { relative } from "./helpers/hand.js";
 

@@ -9,7 +9,7 @@ import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { writeTemp } from "./helpers/otlp.js";
 import { withModelDb } from "./helpers/analysis.js";
-import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys } from "../src/analysis/breakdown.js";
 import {
   BIGQUERY_COMPUTE, BIGQUERY_QUERY, EVENTS, PER_EVENT, QUERY_TOTAL, relative, SNOWFLAKE_COMPUTE, SNOWFLAKE_QUERY, STAGE_TOTAL, SUGGESTED_SAVING_PER_EVENT, TOTAL,
 } from "./helpers/hand.js";

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { adtrace } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { withModelDb } from "./helpers/analysis.js";
-import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys } from "../src/analysis/breakdown.js";
 import { generate, thresholdFor } from "../src/generate/generate.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-gen-"));

@@ -238,7 +238,7 @@ function exitCode(child: ReturnType<typeof spawn>): Promise<number | null> {
 
 describe("Ctrl-C", () => {
   // Each run is held while its output is being written (ADTRACE_TEST_HOLD=output-written, see
-  // src/core/interrupt.ts) and interrupted there, whatever the machine's speed.
+  // src/db/interrupt.ts) and interrupted there, whatever the machine's speed.
   it("during generate: exit 130, no output file, no partial or spool file, for JSON Lines and Parquet", async () => {
     for (const name of ["spans.jsonl", "spans.parquet"]) {
       const outDir = mkdtempSync(join(dir, "gen-int-"));

@@ -12,7 +12,7 @@ import { readOtlpRecord } from "../src/ingest/otlp.js";
 import { readJaegerRecord } from "../src/ingest/jaeger.js";
 import { readZipkinRecord } from "../src/ingest/zipkin.js";
 import { newStats, type SpanRecord } from "../src/ingest/span.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { jsonLinesFromHead } from "../src/ingest/sniff.js";
 import { findInvalidUtf8Line } from "../src/ingest/text.js";

@@ -10,7 +10,7 @@ import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { documentElements } from "../src/ingest/json-reader.js";
 import { InputError } from "../src/errors.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-edge-"));
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
-import { Db, type Row } from "../src/core/db.js";
+import { Db, type Row } from "../src/db/db.js";
 
 const FORMATS = { "otlp.jsonl": "otlp", "jaeger.json": "jaeger", "zipkin.json": "zipkin", "spans.parquet": "parquet", "spans.csv": "csv" } as const;
 const FILES = Object.keys(FORMATS) as (keyof typeof FORMATS)[];

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 
 const TEMPO = "fixtures/tempo";

@@ -15,7 +15,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import { adtrace } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { makeSpans, type MadeSpan } from "./helpers/sdk-spans.js";
-import { Db, type Row } from "../src/core/db.js";
+import { Db, type Row } from "../src/db/db.js";
 import { sniffOtlpProtobuf } from "../src/ingest/formats/protobuf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-otlp-proto-"));

@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { benjaminiHochberg, erfc, outliers, twoProportionP } from "../src/core/outliers.js";
+import { benjaminiHochberg, erfc, outliers, twoProportionP } from "../src/analysis/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
-import { mulberry32 } from "../src/core/random.js";
+import { mulberry32 } from "../src/db/random.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-outliers-"));
 const file = (name: string) => join(dir, name);

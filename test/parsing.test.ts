@@ -2,9 +2,9 @@
 // errors that name the key and the line it is on.
 import { describe, expect, it } from "vitest";
 import { parseCount, parseLimit, parseShare } from "../src/model/numbers.js";
-import { parseEventsPerDay, parseLever } from "../src/core/savings.js";
-import { breakdown, parseGroupKeys } from "../src/core/breakdown.js";
-import { diff } from "../src/core/diff.js";
+import { parseEventsPerDay, parseLever } from "../src/analysis/savings.js";
+import { breakdown, parseGroupKeys } from "../src/analysis/breakdown.js";
+import { diff } from "../src/analysis/diff.js";
 import { breakdownView } from "../src/output/cost-views.js";
 import { diffView } from "../src/output/diff-view.js";
 import { withModelDb } from "./helpers/analysis.js";

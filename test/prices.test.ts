@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { warehouseQueries } from "../src/core/breakdown.js";
-import type { Db } from "../src/core/db.js";
+import { warehouseQueries } from "../src/analysis/breakdown.js";
+import type { Db } from "../src/db/db.js";
 import { relative } from "./helpers/hand.js";
 
 /** $ per vCPU-second at the built-in $0.0425 per vCPU-hour. */

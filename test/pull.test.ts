@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { isoFromNs, parseLookback, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
 import { adtrace, FIXTURE, startAdtrace, startHeld } from "./helpers/cli.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadQueries, parseQueryFile, QUERIES_DIR } from "../src/core/queries.js";
+import { loadQueries, parseQueryFile, QUERIES_DIR } from "../src/db/queries.js";
 
 describe("query loader", () => {
   it("loads every file in queries/ without error: each `-- name:` header once, keyed file.name, with its line", async () => {

@@ -3,8 +3,8 @@
 // fixtures/auction/README.md.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { EventTimeline, type TimedSpan } from "../src/core/retime.js";
-import { chooseHits, savings, parseLever } from "../src/core/savings.js";
+import { EventTimeline, type TimedSpan } from "../src/analysis/retime.js";
+import { chooseHits, savings, parseLever } from "../src/analysis/savings.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { hex, spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { defaultConfig } from "../src/model/config.js";

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { adtrace } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mulberry32 } from "../src/core/random.js";
+import { mulberry32 } from "../src/db/random.js";
 import { configDigest, defaultConfig, parseConfig } from "../src/model/config.js";
 import { DEFAULT_TRACING } from "../src/model/defaults.js";
 import { STARTER_CONFIG } from "../src/model/starter.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { beforeAll, expect, it } from "vitest";
 import { adtraceIn } from "./helpers/in-process.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-tempo-"));
 const tenant = join(dir, "single-tenant");

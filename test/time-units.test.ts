@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { loadInputs, type LoadResult } from "../src/ingest/load.js";
 import { InputError } from "../src/errors.js";
 import { adtrace } from "./helpers/cli.js";

@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
-import { predictionBand, trend, tQuantile995 } from "../src/core/trend.js";
-import { mulberry32 } from "../src/core/random.js";
+import { predictionBand, trend, tQuantile995 } from "../src/analysis/trend.js";
+import { mulberry32 } from "../src/db/random.js";
 
 const HOUR_NS = 3_600_000_000_000n;
 const HOURS = 48;

@@ -7,13 +7,13 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { breakdown, parseGroupKeys, totals, warehouseQueries, weightSummary } from "../src/core/breakdown.js";
+import { breakdown, parseGroupKeys, totals, warehouseQueries, weightSummary } from "../src/analysis/breakdown.js";
 import { generate, thresholdFor } from "../src/generate/generate.js";
-import { Db } from "../src/core/db.js";
+import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { installModel } from "../src/model/install.js";
 import { defaultConfig } from "../src/model/config.js";
-import { stageProfiles } from "../src/core/flags.js";
+import { stageProfiles } from "../src/analysis/flags.js";
 import { relative } from "./helpers/hand.js";
 
 const one = (n: number, extra: Partial<TestSpan>): TestSpan => ({ trace: traceId(n), id: spanId(n), name: `s${n}`, startMs: 0, durationMs: 1, ...extra });

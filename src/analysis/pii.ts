@@ -2,7 +2,7 @@
 // statement is scanned inside DuckDB by the detectors of queries/pii.sql; what comes back is one
 // row per service, span name, location, key and kind, with a redacted example. No detected value
 // ever leaves DuckDB unmasked: rows carry only the mask (adtrace_pii_mask).
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 import { installDetectors, HARMLESS_KINDS, type PiiConfig, type PiiKind } from "../model/pii.js";
 
 export interface PiiRow {

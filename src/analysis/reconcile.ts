@@ -3,7 +3,7 @@
 // explains (untraced). The sampling rule: billing records are complete, spans may be sampled, so
 // only joined spans are priced from the bill, and untraced spend is the bill minus the joined
 // spans' bills, never minus weighted estimates: reconcile counts stored spans, unweighted.
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 import { CheckFailed } from "../errors.js";
 
 export interface ReconcileRow {

@@ -47,14 +47,14 @@ Examples:
       const options = globals(command);
       const { parseKinds } = await import("../model/pii.js");
       const kinds = parseKinds(opts.kinds);
-      const { withSpans } = await import("../core/inputs.js");
+      const { withSpans } = await import("../analysis/inputs.js");
       const { loadConfig } = await import("../model/config.js");
       const { auditPii } = await import("../analysis/pii.js");
       const { piiView } = await import("../output/pii-view.js");
       const { CheckFailed } = await import("../errors.js");
       const config = loadConfig(options.config);
       const result = await withSpans({ ...spanSource(inputs, options), countCyclic: false }, (source) => auditPii(source.db, config.pii, { kinds }));
-      print(piiView(result), options);
+      await print(piiView(result), options);
       if (opts.failOnPii && result.personal_kinds.length) {
         throw new CheckFailed(`personal data found: ${result.personal_kinds.join(", ")}`, [
           ...result.personal_kinds.map((k) => `${k}: ${result.rows.filter((r) => r.kind === k).length} service/span/key combination(s)`),

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { InputError, UsageError } from "../errors.js";
+import { notice } from "../diagnostics.js";
 import { globals, ingestNotes, note, parseByteSize, print } from "./shared.js";
 import { formatCount } from "../output/units.js";
 
@@ -90,7 +91,7 @@ Examples:
       if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError("--tls-cert and --tls-key go together");
       const tls = flags.tlsCert && flags.tlsKey ? { cert: readPem("--tls-cert", flags.tlsCert), key: readPem("--tls-key", flags.tlsKey) } : undefined;
       const flushSpans = parseCount("--flush-spans", flags.flushSpans);
-      const { collectIntoDatabase } = await import("../core/collect-db.js");
+      const { collectIntoDatabase } = await import("../ingest/collect-db.js");
       const { collectSummary } = await import("../output/collect-view.js");
       const result = await collectIntoDatabase({
         db: options.db, host, port, token, tls,
@@ -99,11 +100,11 @@ Examples:
         flushSpans,
         maxQueueSpans: flags.maxQueueSpans === undefined ? 2 * flushSpans : parseCount("--max-queue-spans", flags.maxQueueSpans),
         // The address is printed even with --quiet: a run on port 0 is no use without it.
-        onListening: (url) => process.stderr.write(`adtrace: collect: listening on ${url} (Ctrl-C to stop)\n`),
+        onListening: (url) => notice(`collect: listening on ${url} (Ctrl-C to stop)`),
         onProgress: options.quiet ? undefined : ({ spansPerSecond, totals }) => note(options,
           `collect: ${formatCount(Math.round(spansPerSecond))} spans/s; ${formatCount(totals.spansReceived)} received, ${formatCount(totals.spansCommitted)} committed, ${formatCount(totals.rejected)} rejected, ${formatCount(totals.requests)} request${totals.requests === 1 ? "" : "s"}`),
       });
       ingestNotes(options, { warnings: result.totals.warnings, skippedExamples: result.totals.skippedExamples });
-      print(collectSummary(result), options);
+      await print(collectSummary(result), options);
     });
 }

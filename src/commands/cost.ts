@@ -1,6 +1,7 @@
 // adtrace cost breakdown | queries | critical-path | flags: where the money and the time go per ad event.
 import type { Command } from "commander";
-import { globals, ingestNotes, note, print, spanSource } from "./shared.js";
+import { globals, ingestNotes, note, parsePositiveInt, print, spanSource } from "./shared.js";
+import type { BreakdownFlags } from "./cost-options.js";
 import { UsageError } from "../errors.js";
 import { parseShare } from "../model/numbers.js";
 
@@ -36,24 +37,19 @@ Examples:
   $ adtrace cost breakdown fixtures/auction/otlp.jsonl
   $ adtrace cost breakdown --db pipeline.duckdb --by stage,attr:user_locale --top 10
   $ adtrace cost breakdown spans.parquet --format csv > breakdown.csv`)
-    .action(async (inputs: string[], opts: { by: string; top?: string; minShare?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: BreakdownFlags, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, breakdown, attributeKeysOf } = await import("../core/breakdown.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { breakdownOptions } = await import("./cost-options.js");
+      const typed = breakdownOptions(inputs, flags, options);
+      const { breakdown } = await import("../analysis/breakdown.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
-      const { parseShare } = await import("../model/numbers.js");
-      const by = parseGroupKeys(opts.by);
-      const top = parsePositiveInt(opts.top, "--top");
-      const minShare = opts.minShare === undefined ? undefined : parseShare(opts.minShare);
-      if (minShare !== undefined && !(minShare >= 0 && minShare <= 1)) throw new UsageError(`--min-share expects a share like 0.05 or 5%, got '${opts.minShare}'`);
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const result = await withAnalysis({ ...source, model }, async (a) => ({
-        result: await breakdown(a.db, { by, top, minShare }),
+      const result = await withAnalysis(typed.analysis, async (a) => ({
+        result: await breakdown(a.db, typed.breakdown),
         config: a.config.source,
         label: a.label,
       }));
-      print(breakdownView(result.result, { config: result.config, label: result.label }), options);
+      await print(breakdownView(result.result, { config: result.config, label: result.label }), options);
     });
 
   cost
@@ -70,12 +66,12 @@ Examples:
   $ adtrace cost queries --db pipeline.duckdb --top 5 --format json`)
     .action(async (inputs: string[], opts: { top?: string }, command: Command) => {
       const options = globals(command);
-      const { warehouseQueries } = await import("../core/breakdown.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { warehouseQueries } = await import("../analysis/breakdown.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { queriesView } = await import("../output/cost-views.js");
       const top = parsePositiveInt(opts.top, "--top");
       const result = await withAnalysis(spanSource(inputs, options), (a) => warehouseQueries(a.db, { top }));
-      print(queriesView(result), options);
+      await print(queriesView(result), options);
     });
   cost
     .command("critical-path")
@@ -109,9 +105,9 @@ Examples:
   $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
     .action(async (inputs: string[], opts: { by: string; costlyShare: string; criticalShare: string }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf } = await import("../core/breakdown.js");
-      const { costCriticalPath } = await import("../core/path-cost.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { parseGroupKeys, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { costCriticalPath } = await import("../analysis/path-cost.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
       const by = parseGroupKeys(opts.by);
       const costlyShare = parseShareOption(opts.costlyShare, "--costly-share");
@@ -122,7 +118,7 @@ Examples:
         result: await costCriticalPath(a.db, { by, costlyShare, criticalShare }),
         label: a.label,
       }));
-      print(criticalPathView(result.result, { label: result.label }), options);
+      await print(criticalPathView(result.result, { label: result.label }), options);
     });
 
   cost
@@ -147,16 +143,16 @@ Examples:
   $ adtrace cost flags --db pipeline.duckdb --fail-on-flag --format md >> "$GITHUB_STEP_SUMMARY"`)
     .action(async (inputs: string[], opts: { failOnFlag?: boolean; eventsPerDay?: string }, command: Command) => {
       const options = globals(command);
-      const { costFlags } = await import("../core/flags.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { costFlags } = await import("../analysis/flags.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { flagsView } = await import("../output/decision-views.js");
-      const { parseEventsPerDay } = await import("../core/savings.js");
+      const { parseEventsPerDay } = await import("../analysis/savings.js");
       const { CheckFailed } = await import("../errors.js");
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
       const { result, label } = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => ({
         result: await costFlags(a.db, a.config), label: a.label,
       }));
-      print(flagsView(result, { label }), options);
+      await print(flagsView(result, { label }), options);
       if (opts.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }
@@ -191,8 +187,8 @@ Examples:
   $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv`)
     .action(async (inputs: string[], opts: { metric: string; stage?: string; top: string; keys?: string; maxValues: string }, command: Command) => {
       const options = globals(command);
-      const { outliers, parseTop } = await import("../core/outliers.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { outliers, parseTop } = await import("../analysis/outliers.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { outliersView } = await import("../output/outliers-view.js");
       if (opts.metric !== "cost" && opts.metric !== "latency") throw new UsageError(`--metric expects cost or latency, got '${opts.metric}'`);
       const top = parseTop(opts.top);
@@ -204,7 +200,7 @@ Examples:
         result: await outliers(a.db, a.config, { metric: opts.metric as "cost" | "latency", stage: opts.stage, top, keys, maxValues }),
         label: a.label,
       }));
-      print(outliersView(result.result, { label: result.label }), options);
+      await print(outliersView(result.result, { label: result.label }), options);
     });
   cost
     .command("trend")
@@ -233,9 +229,9 @@ Examples:
   $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job`)
     .action(async (inputs: string[], opts: { every: string; by?: string; baseline: string; failOnDrift?: boolean }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf, keyName } = await import("../core/breakdown.js");
-      const { trend, parseDuration } = await import("../core/trend.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { parseGroupKeys, attributeKeysOf, keyName } = await import("../analysis/breakdown.js");
+      const { trend, parseDuration } = await import("../analysis/trend.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { trendView } = await import("../output/trend-view.js");
       const { CheckFailed } = await import("../errors.js");
       const everyNs = parseDuration("--every", opts.every);
@@ -251,7 +247,7 @@ Examples:
       const { result, label } = await withAnalysis({ ...source, model }, async (a) => ({
         result: await trend(a.db, { everyNs, baselineNs, by }), label: a.label,
       }));
-      print(trendView(result, { label }), options);
+      await print(trendView(result, { label }), options);
       if (opts.failOnDrift) {
         const drifted = result.groups.filter((g) => ["up", "down"].includes(g.rows[g.rows.length - 1]!.drift));
         if (drifted.length) {
@@ -295,22 +291,16 @@ Examples:
       const options = globals(command);
       const min = opts.failUnderJoinRate === undefined ? undefined : parseShareOption(opts.failUnderJoinRate, "--fail-under-join-rate");
       const { reconcile, checkJoinRate } = await import("../analysis/reconcile.js");
-      const { pricingSummary } = await import("../core/breakdown.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { pricingSummary } = await import("../analysis/breakdown.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { pricingJson, pricingNotes } = await import("../output/cost-views.js");
       const { reconcileView } = await import("../output/reconcile-view.js");
       const { result, pricing, billing } = await withAnalysis(spanSource(inputs, options), async (a) => ({
         result: await reconcile(a.db), pricing: await pricingSummary(a.db), billing: a.billing,
       }));
       if (billing) ingestNotes(options, { warnings: billing.warnings, skippedExamples: [] });
-      print(reconcileView(result, { notes: pricingNotes(pricing), json: pricingJson(pricing) }), options);
+      await print(reconcileView(result, { notes: pricingNotes(pricing), json: pricingJson(pricing) }), options);
       checkJoinRate(result.totals, min);
     });
   return cost;
-}
-
-export function parsePositiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} expects a whole number ≥ 1, got '${value}'`);
-  return Number(value);
 }

@@ -1,9 +1,9 @@
 // `diff --format html`: the diff as a before/after page (src/output/html/diff-page.ts). Each side
 // is read a second time as a whole report (charts need more than the diff's per-group rows), then
 // the page goes to --out (atomically) or stdout.
-import type { DiffResult } from "../core/diff.js";
-import type { AnalysisOptions } from "../core/analysis.js";
-import { VERSION } from "../cli.js";
+import type { DiffResult } from "../analysis/diff.js";
+import type { AnalysisOptions } from "../analysis/analysis.js";
+import { VERSION } from "../version.js";
 import type { GlobalOptions } from "./shared.js";
 
 /** Whether this diff run asks for the HTML page: --format html (any case), or no --format and --out ending in .html. */
@@ -15,11 +15,11 @@ export function wantsHtml(options: GlobalOptions): boolean {
 export async function writeDiffHtml(
   result: DiffResult, baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: GlobalOptions,
 ): Promise<void> {
-  const { readReportSide } = await import("../core/report-side.js");
+  const { readReportSide } = await import("../analysis/report-side.js");
   const { reportJson } = await import("../output/report-files.js");
   const { jsonReplacer } = await import("../output/format.js");
   const { diffHtml } = await import("../output/html/diff-page.js");
-  const { writeOutput } = await import("../core/beside.js");
+  const { writeOutput } = await import("../db/beside.js");
   // Span data goes through report.json's own text, so both sides carry 12-significant-digit
   // figures, exactly as a report directory on either side would.
   const docOf = async (spec: string) => {

@@ -1,7 +1,8 @@
 // adtrace diff: the change between a baseline and a current run, with CI gates.
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
-import { CheckFailed, UsageError } from "../errors.js";
+import { globals, print } from "./shared.js";
+import { CheckFailed } from "../errors.js";
+import type { DiffFlags } from "./diff-options.js";
 
 export function registerDiff(program: Command): void {
   program
@@ -28,34 +29,18 @@ Examples:
   $ adtrace diff nightly.duckdb today.parquet --significant-only --max-cost-increase 5%
   $ adtrace diff report-main/ report-pr/ --only-increases --format md   # empty when nothing rose
   $ adtrace diff report-main/ report-pr/ --max-cost-increase 5% --format html --out diff.html  # before/after charts`)
-    .action(async (baseline: string, current: string, opts: { by: string; maxCostIncrease?: string; maxStageIncrease?: string; maxP95Increase?: string; significantOnly?: boolean; onlyIncreases?: boolean }, command: Command) => {
+    .action(async (baseline: string, current: string, flags: DiffFlags, command: Command) => {
       const options = globals(command);
-      if (options.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
-      const { diff, onlyIncreases } = await import("../core/diff.js");
-      const { parseGroupKeys } = await import("../core/breakdown.js");
-      const { parseLimit } = await import("../model/numbers.js");
+      const { diffOptions } = await import("./diff-options.js");
+      const typed = diffOptions(flags, options);
+      const { diff, onlyIncreases } = await import("../analysis/diff.js");
       const { diffView } = await import("../output/diff-view.js");
-      const pct = (value: string | undefined, flag: string) => {
-        if (value === undefined) return undefined;
-        const limit = parseLimit(value);
-        if ("error" in limit) throw new UsageError(`${flag} ${limit.error}`);
-        return limit.value;
-      };
-      const { inputs: _inputs, db: _db, ...analysis } = spanSource([], options);
-      const result = await diff(baseline, current, analysis, {
-        by: parseGroupKeys(opts.by),
-        significantOnly: opts.significantOnly,
-        gates: {
-          maxCostIncrease: pct(opts.maxCostIncrease, "--max-cost-increase"),
-          maxStageIncrease: pct(opts.maxStageIncrease, "--max-stage-increase"),
-          maxP95Increase: pct(opts.maxP95Increase, "--max-p95-increase"),
-        },
-      });
-      const shown = opts.onlyIncreases ? onlyIncreases(result) : result;
+      const result = await diff(baseline, current, typed.analysis, typed.diff);
+      const shown = typed.onlyIncreases ? onlyIncreases(result) : result;
       const html = await import("./diff-html.js");
       // Nothing rose: no output at all, so that a CI step appends nothing.
-      if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, analysis, options);
-      else if (shown.rows.length) print(diffView(shown), options);
+      if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, typed.analysis, options);
+      else if (shown.rows.length) await print(diffView(shown), options);
       if (result.breaches.length) {
         throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
       }

@@ -20,8 +20,8 @@ Examples:
     .action(async (inputs: string[], opts: { exportFormat?: string }, command: Command) => {
       const options = globals(command);
       if (!options.out) throw new UsageError("export needs --out FILE (.parquet or .csv)");
-      const { withSpans } = await import("../core/inputs.js");
-      const { exportSpans, exportFormatFor } = await import("../core/export.js");
+      const { withSpans } = await import("../analysis/inputs.js");
+      const { exportSpans, exportFormatFor } = await import("../analysis/export.js");
       const format = exportFormatFor(options.out, opts.exportFormat);
       const result = await withSpans(spanSource(inputs, options), ({ db }) => exportSpans(db, { out: options.out!, format }));
       note(options, `wrote ${result.spans} spans to ${result.path} (${result.format})`);

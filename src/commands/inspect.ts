@@ -13,10 +13,10 @@ Examples:
   $ adtrace inspect --db pipeline.duckdb --format json`)
     .action(async (inputs: string[], _opts: unknown, command: Command) => {
       const options = globals(command);
-      const { withAnalysis } = await import("../core/analysis.js");
-      const { inspectSpans } = await import("../core/inspect.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
+      const { inspectSpans } = await import("../analysis/inspect.js");
       const { inspectView } = await import("../output/views.js");
       const result = await withAnalysis({ ...spanSource(inputs, options), allowEmpty: true }, ({ db, load }) => inspectSpans(db, load));
-      print(inspectView(result), options);
+      await print(inspectView(result), options);
     });
 }

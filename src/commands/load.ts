@@ -53,14 +53,14 @@ adtrace cost reconcile compares the bill with the estimates (README "Match the b
         const { billingLoadSummary } = await import("../output/reconcile-view.js");
         const result = await loadBillingIntoDatabase({ db: options.db, inputs, config: loadConfig(options.config) });
         ingestNotes(options, { warnings: result.warnings, skippedExamples: [] });
-        print(billingLoadSummary(result), options);
+        await print(billingLoadSummary(result), options);
         return;
       }
-      const { loadIntoDatabase } = await import("../core/load-db.js");
+      const { loadIntoDatabase } = await import("../ingest/load-db.js");
       const { loadSummary } = await import("../output/views.js");
       const redact = flags.redact === undefined ? undefined : await redactOption(flags.redact, options.config);
       const result = await loadIntoDatabase({ ...spanSource(inputs, options), db: options.db, redact });
       ingestNotes(options, result.load);
-      print(loadSummary(result), options);
+      await print(loadSummary(result), options);
     });
 }

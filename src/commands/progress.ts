@@ -2,6 +2,7 @@
 // asked of generate) the percentage and an estimate of the time left, from the rate so far. On a
 // terminal the line is redrawn in place; piped, a line every few seconds, so CI logs stay short.
 // Nothing here is shown in the first second, so quick runs print no progress at all.
+import { endProgress, progress, type DiagnosticStream } from "../diagnostics.js";
 import { formatCount } from "../output/units.js";
 
 /** "4s", "1m 05s", "2h 03m": the time left, rounded up to a whole second. */
@@ -24,13 +25,11 @@ export function percentAndEta(done: number, total: number, elapsedSeconds: numbe
   return `${pct}, ETA ${formatEta((elapsedSeconds * (total - done)) / done)}`;
 }
 
-export interface ProgressStream {
-  isTTY?: boolean;
-  write(text: string): unknown;
-}
+export type ProgressStream = DiagnosticStream;
 
 /**
- * A progress line writer: `update(line, finished)` shows `line` once the run has taken a second
+ * A progress line writer: `update(line, finished)` shows `line` (without the "adtrace: " that
+ * diagnostics puts first) once the run has taken a second
  * (on a terminal in place, piped every 5 seconds); `finished` ends a terminal's line.
  */
 export function progressWriter(stream: ProgressStream, now: () => number = Date.now): { update(line: (elapsedSeconds: number) => string, finished?: boolean): void; restart(): void } {
@@ -49,9 +48,10 @@ export function progressWriter(stream: ProgressStream, now: () => number = Date.
       if (!stream.isTTY && finished && !open) return; // piped and never shown: nothing to close
       lastLine = t;
       open = true;
-      stream.write(stream.isTTY ? `\r${line(elapsed)}\u001b[K` : `${line(elapsed)}\n`);
+      // src/diagnostics.ts draws it ("adtrace: " first; on a terminal in place).
+      progress(line(elapsed), stream);
       if (stream.isTTY && finished) {
-        stream.write("\n");
+        endProgress(stream);
         open = false;
       }
     },
@@ -62,5 +62,5 @@ export function progressWriter(stream: ProgressStream, now: () => number = Date.
 export function eventProgress(total: number, stream: ProgressStream = process.stderr, now: () => number = Date.now): (events: number, finished?: boolean) => void {
   const writer = progressWriter(stream, now);
   return (events, finished = false) =>
-    writer.update((elapsed) => `adtrace: generate: ${formatCount(events)} of ${formatCount(total)} events${percentAndEta(events, total, elapsed)}`, finished);
+    writer.update((elapsed) => `generate: ${formatCount(events)} of ${formatCount(total)} events${percentAndEta(events, total, elapsed)}`, finished);
 }

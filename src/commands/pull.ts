@@ -71,7 +71,7 @@ them): it is read whole and stored as load --billing stores files (README "Match
         refuseSpanPullFlags({ ...flags });
         const result = await pullBilling({ url, table: flags.table, db: options.db, config: loadConfig(options.config), timeoutSeconds });
         ingestNotes(options, { warnings: result.warnings, skippedExamples: [] });
-        print(billingLoadSummary(result), options);
+        await print(billingLoadSummary(result), options);
         return;
       }
       const redact = flags.redact === undefined ? undefined : await redactOption(flags.redact, options.config);
@@ -83,6 +83,6 @@ them): it is read whole and stored as load --billing stores files (README "Match
         map: parseMapOptions(options.map), strict: options.strict, config: options.config, onProgress: options.quiet ? undefined : progressReporter(),
       });
       ingestNotes(options, result.load);
-      print(pullSummary(result), options);
+      await print(pullSummary(result), options);
     });
 }

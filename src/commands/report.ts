@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { globals, note, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
-import { VERSION } from "../cli.js";
+import { VERSION } from "../version.js";
 
 export function registerReport(program: Command): void {
   program
@@ -28,11 +28,11 @@ Examples:
     .action(async (inputs: string[], opts: { outDir: string; scenario?: string; eventsPerDay?: string; timestamp: boolean }, command: Command) => {
       const options = globals(command);
       if (options.out) throw new UsageError("report writes a directory: use --out-dir, not --out");
-      const { withAnalysis } = await import("../core/analysis.js");
-      const { checkBundleDir, collectReport, writeBundle } = await import("../core/report.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
+      const { checkBundleDir, collectReport, writeBundle } = await import("../analysis/report.js");
       checkBundleDir(opts.outDir);
       const { renderBundle } = await import("../output/report-files.js");
-      const { parseEventsPerDay } = await import("../core/savings.js");
+      const { parseEventsPerDay } = await import("../analysis/savings.js");
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
       const data = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, (a) =>
         collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, timestamp: opts.timestamp, version: VERSION }),

@@ -36,10 +36,10 @@ Examples:
   $ adtrace sampling advise --db pipeline.duckdb --rates 100%,20%,5%,1% --by service --format csv`)
     .action(async (inputs: string[], opts: { rates: string; targetError: string; by: string; window: string; eventsPerDay?: string }, command: Command) => {
       const options = globals(command);
-      const core = await import("../core/advise.js");
-      const { parseGroupKeys, attributeKeysOf } = await import("../core/breakdown.js");
-      const { parseEventsPerDay } = await import("../core/savings.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const core = await import("../analysis/advise.js");
+      const { parseGroupKeys, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { parseEventsPerDay } = await import("../analysis/savings.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { adviseView } = await import("../output/advise-view.js");
       const rates = core.parseRates(opts.rates);
       const targetError = core.parseTargetError(opts.targetError);
@@ -53,6 +53,6 @@ Examples:
         result: await core.advise(a.db, a.label, { rates, targetError, by: by[0]!, window, config: a.config }),
         label: a.label,
       }));
-      print(adviseView(result, { label }), options);
+      await print(adviseView(result, { label }), options);
     });
 }

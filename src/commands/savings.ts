@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { globals, print, spanSource } from "./shared.js";
 import { UsageError } from "../errors.js";
-import type { LeverKind } from "../core/savings.js";
+import type { LeverKind } from "../analysis/savings.js";
 
 export function registerSavings(program: Command): void {
   // Levers from all three options, in the order given on the command line.
@@ -59,16 +59,16 @@ Examples:
   $ adtrace savings --db pipeline.duckdb --suggest --latency-sample 100000`)
     .action(async (inputs: string[], opts: { scenario?: string; suggest?: boolean; optimize?: string; eventsPerDay?: string; latencySample?: string }, command: Command) => {
       const options = globals(command);
-      const core = await import("../core/savings.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const core = await import("../analysis/savings.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { savingsView } = await import("../output/decision-views.js");
-      const scenarios: import("../core/savings.js").Scenario[] = [];
+      const scenarios: import("../analysis/savings.js").Scenario[] = [];
       if (levers.length) scenarios.push({ name: "command line", levers: levers.map((l) => core.parseLever(l.kind, l.spec)) });
       if (opts.scenario) scenarios.push(...core.loadScenarioFile(opts.scenario));
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : core.parseEventsPerDay(opts.eventsPerDay);
       if (opts.optimize !== undefined && opts.optimize !== "cost" && opts.optimize !== "latency") throw new UsageError(`--optimize expects cost or latency, got '${opts.optimize}'`);
       if (opts.optimize !== undefined && !opts.suggest) throw new UsageError("--optimize applies to --suggest");
-      const optimize = (opts.optimize ?? "cost") as import("../core/savings.js").Optimize;
+      const optimize = (opts.optimize ?? "cost") as import("../analysis/savings.js").Optimize;
       if (!scenarios.length && !opts.suggest) throw new UsageError("give levers (--cache, --preagg, --tune), --scenario FILE or --suggest");
       const latencyEvents = opts.latencySample === undefined ? undefined : Number(opts.latencySample);
       if (latencyEvents !== undefined && !(Number.isSafeInteger(latencyEvents) && latencyEvents >= 1 && /^\s*\d+\s*$/.test(opts.latencySample!))) {
@@ -78,6 +78,6 @@ Examples:
         if (opts.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, optimize));
         return core.savings(a.db, { scenarios, config: a.config, latencyEvents });
       });
-      print(savingsView(result), options);
+      await print(savingsView(result), options);
     });
 }

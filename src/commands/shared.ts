@@ -1,19 +1,21 @@
 // What every command shares: the global options, turning them into core options, progress on
-// stderr, and printing a result through the one output layer. No DuckDB here.
+// stderr, and printing a result through the one output layer. No DuckDB here, and nothing heavy
+// at import: cli.ts registers every command through this module, and `adtrace --help` loads only
+// that (the output layer and the checks of --out are imported when a command runs).
 import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { AnalysisOptions } from "../core/analysis.js";
+import type { AnalysisOptions } from "../analysis/analysis.js";
 import { UsageError } from "../errors.js";
-import { isTerminalOutput, outputTarget } from "../core/beside.js";
 import type { SamplingRule } from "../model/config.js";
-import { arrowOnTerminal, defaultFormat, parseFormat, printResult, type FormatName } from "../output/format.js";
+import type { FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
-import { parseInputFormat, type LoadProgress } from "../ingest/load.js";
+import type { LoadProgress } from "../ingest/load.js";
+import { parseInputFormat } from "../ingest/input-format.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
-import { messageLine } from "../output/text.js";
-import { percentAndEta, progressWriter, type ProgressStream } from "./progress.js";
+import { note, progress, endProgress, warning, type DiagnosticStream } from "../diagnostics.js";
+import { percentAndEta, progressWriter } from "./progress.js";
 
 export interface GlobalOptions {
   db?: string;
@@ -42,6 +44,13 @@ export function globals(command: Command): GlobalOptions {
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `--top N` and the like: a whole number ≥ 1, or undefined when not given. */
+export function parsePositiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} expects a whole number ≥ 1, got '${value}'`);
+  return Number(value);
 }
 
 /** Where the spans come from and how to model them: everything an analysis command needs. */
@@ -105,7 +114,7 @@ export function parseSampleRate(text: string): SamplingRule {
  * Progress on stderr once a load has taken more than a second: bytes/s and spans so far, and when
  * the total is known (a file's size, a pull's row count) the percentage and the time left.
  */
-export function progressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now): (p: LoadProgress) => void {
+export function progressReporter(stream: DiagnosticStream = process.stderr, now: () => number = Date.now): (p: LoadProgress) => void {
   const writer = progressWriter(stream, now);
   let file = "";
   return (p) => {
@@ -115,7 +124,7 @@ export function progressReporter(stream: ProgressStream = process.stderr, now: (
     }
     const finished = p.bytesTotal > 0 && p.bytesDone >= p.bytesTotal;
     writer.update((elapsed) =>
-      `adtrace: ${messageLine(p.file)} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans${p.rowsTotal ? ` of ${formatCount(p.rowsTotal)} rows` : ""}${
+      `${p.file} ${formatBytes(p.bytesDone)} (${formatBytes(p.bytesDone / elapsed)}/s), ${formatCount(p.spans)} spans${p.rowsTotal ? ` of ${formatCount(p.rowsTotal)} rows` : ""}${
         p.rowsTotal ? percentAndEta(p.spans, p.rowsTotal, elapsed) : percentAndEta(p.bytesDone, p.bytesTotal, elapsed)}`, finished || (p.rowsTotal ? p.spans >= p.rowsTotal : false));
   };
 }
@@ -125,29 +134,35 @@ export function progressReporter(stream: ProgressStream = process.stderr, now: (
  * (written through): checked before any work, so a typo costs nothing and is a usage error
  * (exit 2) naming the path, not an internal error at the end. An empty name is refused too.
  */
-export function checkOutFile(path: string | undefined): void {
+export async function checkOutFile(path: string | undefined): Promise<void> {
   if (path === undefined) return;
+  const { outputTarget } = await import("../db/beside.js");
   if (outputTarget(path).kind === "through") return;
   const dir = dirname(resolve(path));
   if (!isDirectory(dir)) throw new UsageError(`--out ${path}: no such directory ${dir}`);
 }
 
 /**
- * Arrow bound for a terminal (no --out, or --out /dev/stdout or /dev/tty, on one) is refused before
- * any work: bytes there only scramble the screen. printResult refuses it again at the end.
+ * A binary format (Arrow) bound for a terminal (no --out, or --out /dev/stdout or /dev/tty, on
+ * one) is refused before any work: bytes there only scramble the screen. printResult refuses it
+ * again at the end.
  */
-export function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): void {
-  if (format === "html") return; // diff's page (src/commands/diff-html.ts); the hook refuses it elsewhere
+export async function checkArrowTarget(format: string | undefined, out: string | undefined, stdout: { isTTY?: boolean } = process.stdout): Promise<void> {
+  const { binaryOnTerminal, defaultFormat, parseFormat } = await import("../output/format.js");
+  const { outputFormat } = await import("../output/formats/index.js");
+  const { isTerminalOutput, outputTarget } = await import("../db/beside.js");
+  if (format?.toLowerCase() === "html") return; // diff's page (src/commands/diff-html.ts); the hook refuses it elsewhere
   const chosen = parseFormat(format) ?? defaultFormat(stdout.isTTY, out);
-  if (chosen !== "arrow") return;
-  if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw arrowOnTerminal();
+  if (!outputFormat(chosen).isBinary) return;
+  if (out === undefined ? Boolean(stdout.isTTY) : isTerminalOutput(outputTarget(out))) throw binaryOnTerminal(chosen);
 }
 
 function isDirectory(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-export function print(result: TableResult, options: GlobalOptions): void {
+export async function print(result: TableResult, options: GlobalOptions): Promise<void> {
+  const { parseFormat, printResult } = await import("../output/format.js");
   printResult(result, {
     format: parseFormat(options.format) as FormatName | undefined, out: options.out, quiet: options.quiet, rawCsv: options.rawCsv,
     // --no-color: as NO_COLOR=1, the one switch colorsFor reads.
@@ -162,13 +177,11 @@ export async function redactOption(value: string | boolean, config: string | und
   return redactPlan(value, loadConfig(config).pii);
 }
 
-/** A note for a person, on stderr, unless --quiet: one line, cleaned of control characters (it may name files). */
-export function note(options: GlobalOptions, message: string): void {
-  if (!options.quiet) process.stderr.write(`adtrace: ${messageLine(message)}\n`);
-}
+// A note for a person, on stderr, unless --quiet: src/diagnostics.ts writes it (commands import it from here too).
+export { note };
 
 /** What ingest has to say about a load or pull (its warnings, the records it skipped and where), as notes. */
 export function ingestNotes(options: GlobalOptions, load: { warnings: { message: string; count: number }[]; skippedExamples: string[] }): void {
-  for (const warning of load.warnings) note(options, `warning: ${warning.message} (${warning.count})`);
+  for (const w of load.warnings) warning(options, `${w.message} (${w.count})`);
   for (const example of load.skippedExamples) note(options, `skipped: ${example}`);
 }

@@ -34,9 +34,9 @@ Examples:
   $ adtrace slo check spans.jsonl --config slos.yaml --window 1h --format json`)
     .action(async (inputs: string[], opts: { window?: string }, command: Command) => {
       const options = globals(command);
-      const { parseDuration } = await import("../core/trend.js");
-      const { checkSlos } = await import("../core/slo.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { parseDuration } = await import("../analysis/trend.js");
+      const { checkSlos } = await import("../analysis/slo.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { sloView } = await import("../output/slo-view.js");
       const { CheckFailed, UsageError } = await import("../errors.js");
       const windowNs = opts.window === undefined ? undefined : parseDuration("--window", opts.window);
@@ -44,7 +44,7 @@ Examples:
         if (!a.config.slos.length) throw new UsageError(`${a.config.source}: no slos: to check (adtrace slo check --help shows how to write them)`);
         return checkSlos(a.db, a.config, { windowNs });
       });
-      print(sloView(result), options);
+      await print(sloView(result), options);
       const breached = result.rows.filter((r) => r.status === "breached");
       if (breached.length) {
         throw new CheckFailed(`${breached.length} SLO(s) breached`, breached.map((r) => `${r.name}: ${(100 * r.error_budget_used!).toFixed(1)}% of the error budget used`));

@@ -28,8 +28,8 @@ Examples:
   $ adtrace trace --pick costliest --db pipeline.duckdb --format csv > waterfall.csv`)
     .action(async (args: string[], opts: { pick?: string }, command: Command) => {
       const options = globals(command);
-      const { parsePick, traceWaterfall } = await import("../core/trace.js");
-      const { withAnalysis } = await import("../core/analysis.js");
+      const { parsePick, traceWaterfall } = await import("../analysis/trace.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { traceView } = await import("../output/path-views.js");
       const pick = parsePick(opts.pick);
       const traceId = pick ? undefined : args[0];
@@ -43,6 +43,6 @@ Examples:
       const { defaultFormat, parseFormat, terminalColumns } = await import("../output/format.js");
       const format = parseFormat(options.format) ?? defaultFormat(process.stdout.isTTY, options.out);
       const columns = terminalColumns(process.stdout.isTTY, process.stdout.columns, process.env.COLUMNS);
-      print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
+      await print(traceView(result, { label, width: format === "table" ? columns : undefined }), options);
     });
 }

@@ -13,7 +13,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { SpanRecord } from "../ingest/span.js";
-import { mulberry32 } from "../core/random.js";
+import { mulberry32 } from "../db/random.js";
 import { DEFAULT_PRICE_BOOK } from "../model/defaults.js";
 import { DEFAULT_SLOT_HOUR_USD } from "../model/billing.js";
 

@@ -20,9 +20,9 @@ import type { SpanRecord } from "../ingest/span.js";
 import { UsageError } from "../errors.js";
 import { SpoolWriter } from "../ingest/spool.js";
 import { jaegerTrace, otlpRequest, zipkinSpans } from "./writers.js";
-import { mulberry32 } from "../core/random.js";
-import { onInterrupt } from "../core/interrupt.js";
-import { compressionFor, writeBeside } from "../core/beside.js";
+import { mulberry32 } from "../db/random.js";
+import { onInterrupt } from "../db/interrupt.js";
+import { compressionFor, writeBeside } from "../db/beside.js";
 import { DEFAULT_PRICE_BOOK } from "../model/defaults.js";
 import { BillingOut, type BillingTruth } from "./billing.js";
 
@@ -381,7 +381,7 @@ async function flatSink(path: string, format: "parquet" | "csv", compression: "g
     },
     async end() {
       writer.close();
-      const { Db } = await import("../core/db.js");
+      const { Db } = await import("../db/db.js");
       const db = await Db.open({ memoryLimit: "512MB" });
       try {
         await db.run("spans.spool_macro");

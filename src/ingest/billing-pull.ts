@@ -5,8 +5,7 @@
 // billing reads are asked of the server, through a server-side cursor in batches, in a read-only
 // transaction; the DuckDB side is one transaction, so a failed pull leaves the database as it was.
 import pg from "pg";
-import { withWritableDb } from "../core/db.js";
-import { DEFAULT_DB } from "../core/inputs.js";
+import { DEFAULT_DB, withWritableDb } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { restoreModelIfStored } from "../model/stored.js";

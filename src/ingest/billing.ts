@@ -6,8 +6,7 @@
 // per (warehouse, query id) the latest record wins (a later file, a later row, a later load),
 // and duplicates with different amounts are counted for a warning. Amounts are kept in the
 // warehouse's units (credits, bytes billed, slot-ms) and priced with the price book.
-import { withWritableDb, type Db } from "../core/db.js";
-import { DEFAULT_DB } from "../core/inputs.js";
+import { DEFAULT_DB, withWritableDb, type Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { installBillingPrices } from "../model/billing.js";
 import { effectiveBooks } from "../model/install.js";

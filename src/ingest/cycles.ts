@@ -2,7 +2,7 @@
 // are neither roots nor orphans, and no root leads to them. They are kept and counted (the load
 // result's and inspect's `cyclic`), never silently: the code that walks parents visits each span
 // once, so they cannot hang it, but their trace has no proper root.
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 
 /**
  * How many spans lie on a parent cycle: among the traces a load touched (rows at or past

@@ -11,7 +11,7 @@ import { readZipkinRecord } from "./zipkin.js";
 import {
   LostPrecision, mergeStats, newStats, quoteBigNumbers, recordSkip, withNumbersExact, type IngestStats, type SpanRecord,
 } from "./span.js";
-import type { JsonFormat } from "./sniff.js";
+import type { JsonFormat } from "./input-format.js";
 
 export type { JsonFormat };
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import type { DuckDBAppender } from "@duckdb/node-api";
-import { firstLine, TextStruct, type Db, type Params } from "../core/db.js";
+import { firstLine, TextStruct, type Db, type Params } from "../db/db.js";
 import { clip, InputError, UsageError } from "../errors.js";
 import { WrongShape, type RecordContext } from "./adapter.js";
 import { expandInputs, laterLineStartsJson, openBytes, openInput, type InputFile, type OpenInput } from "./files.js";
@@ -16,7 +16,7 @@ import { formatRecordLimit, LARGE_DOCUMENT_BYTES, readDocument } from "./json-re
 import { readJaegerArrayItem, readJaegerTrace } from "./jaeger.js";
 import { mappingSelect, planMapping, resolveUnits, unitProbeSelect, type ColumnInfo, type Mapping } from "./mapping.js";
 import { readResourceSpans } from "./otlp.js";
-import { INPUT_FORMATS, jsonLinesFromHead, notText, sniff, type InputFormat } from "./sniff.js";
+import { jsonLinesFromHead, notText, sniff, type InputFormat } from "./sniff.js";
 import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
 import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
 import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
@@ -25,7 +25,7 @@ import { protobufHint, sniffOtlpProtobuf, type ProtobufFraming } from "./formats
 import { tempoBlock, tempoRelation } from "./formats/tempo.js";
 import { otelTracesTextRelation } from "./formats/clickhouse-otel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
-import { onInterrupt, testHold } from "../core/interrupt.js";
+import { onInterrupt, testHold } from "../db/interrupt.js";
 import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
 import { beginRedaction, flushRedaction, endRedaction, type RedactPlan } from "./redact.js";
@@ -99,11 +99,7 @@ export interface LoadResult {
   ignoredFiles: string[];
 }
 
-export function parseInputFormat(value: string | undefined): InputFormat | undefined {
-  if (value === undefined) return undefined;
-  if ((INPUT_FORMATS as readonly string[]).includes(value)) return value as InputFormat;
-  throw new UsageError(`unknown --input-format '${value}' (expected one of ${INPUT_FORMATS.join(", ")})`);
-}
+export { parseInputFormat } from "./input-format.js";
 
 
 export async function ensureSchema(db: Db, options: { spansTable?: boolean } = {}): Promise<void> {

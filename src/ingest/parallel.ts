@@ -7,21 +7,21 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
-import { parseLines, type JsonFormat } from "./json-lines.js";
 import { SpoolWriter, type SpoolDir } from "./spool.js";
 import { mergeStats, warn, type IngestStats } from "./span.js";
 import { READ_BYTES } from "./files.js";
 import { formatRecordLimit } from "./json-reader.js";
 import { countNewlines, runLength } from "./text.js";
 import type { WorkerInit, WorkerReply } from "./parse-worker.js";
-import { parseProtobufChunk, protobufChunks, type ProtobufFraming } from "./formats/protobuf.js";
+import { protobufChunks, type ProtobufFraming } from "./formats/protobuf.js";
 
 const CHUNK_BYTES = 4 << 20;
 const IN_FLIGHT_PER_WORKER = 2;
 const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
-/** What the workers parse: a JSON span format's lines, or OTLP protobuf's resource_spans entries. */
-export type ChunkFormat = JsonFormat | "otlp-proto";
+// parseChunk is in parse-chunk.ts, which the worker imports without importing this module.
+import { parseChunk, type ChunkFormat } from "./parse-chunk.js";
+export { parseChunk, type ChunkFormat };
 
 export interface SpoolOptions {
   format: ChunkFormat;
@@ -190,15 +190,6 @@ class WhitespaceSqueezer {
 function chunksOf(stream: AsyncIterable<Buffer>, buffers: ChunkBuffers, options: SpoolOptions): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
   const limit = { maxRecordBytes: options.maxRecordBytes, source: options.source };
   return options.format === "otlp-proto" ? protobufChunks(stream, options.framing ?? "plain", buffers, limit) : lineChunks(stream, buffers, limit);
-}
-
-/** Parse one chunk (in a worker or inline); `firstLine` is its first line, or first record for protobuf. */
-export function parseChunk(
-  bytes: Uint8Array, firstLine: number, options: { format: ChunkFormat; source: string; strict?: boolean; maxRecordBytes: number },
-  stats: IngestStats, emit: Parameters<typeof parseLines>[4],
-): void {
-  if (options.format === "otlp-proto") parseProtobufChunk(bytes, firstLine, options, stats, emit);
-  else parseLines(bytes, firstLine, { ...options, format: options.format }, stats, emit);
 }
 
 /** Parse JSON Lines (or OTLP protobuf) from `stream` into spool files; returns the files and the spans written. */

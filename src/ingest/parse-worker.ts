@@ -1,7 +1,7 @@
 // A parse worker: receives chunks of whole JSON Lines, parses them with the format's adapter and
 // appends the canonical spans to its own spool file. Posts its counts back for each chunk.
 import { parentPort, workerData } from "node:worker_threads";
-import { parseChunk, type ChunkFormat } from "./parallel.js";
+import { parseChunk, type ChunkFormat } from "./parse-chunk.js";
 import { SpoolWriter } from "./spool.js";
 import { newStats } from "./span.js";
 import { InputError } from "../errors.js";

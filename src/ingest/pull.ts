@@ -15,9 +15,8 @@
 import { userInfo } from "node:os";
 import pg from "pg";
 import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
-import { withWritableDb, type Db } from "../core/db.js";
-import { testHold } from "../core/interrupt.js";
-import { DEFAULT_DB } from "../core/inputs.js";
+import { DEFAULT_DB, withWritableDb, type Db } from "../db/db.js";
+import { testHold } from "../db/interrupt.js";
 import { InputError, UsageError } from "../errors.js";
 import { loadConfig } from "../model/config.js";
 import { VALID_ROW, withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping } from "./load.js";

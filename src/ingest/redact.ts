@@ -4,7 +4,7 @@
 // (HMAC-SHA-256 under ADTRACE_REDACT_KEY, 16 hex digits, prefixed with the kind: email:3f9a…),
 // statements by their fingerprint. Ids, names, times and every other value pass unchanged, so
 // every count and cost figure is the same as an unredacted load's.
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 import { UsageError } from "../errors.js";
 import { EXTRA_KINDS, HARMLESS_KINDS, installDetectors, redactKeyId, setRedactKey, type PiiConfig } from "../model/pii.js";
 

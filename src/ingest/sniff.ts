@@ -8,9 +8,10 @@ import { findColumn } from "./mapping.js";
 import { stripBomText } from "./text.js";
 import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
 
-export const INPUT_FORMATS = ["otlp", "otlp-proto", "jaeger", "zipkin", "parquet", "csv", "ndjson"] as const;
-export type InputFormat = (typeof INPUT_FORMATS)[number];
-export type JsonFormat = "otlp" | "jaeger" | "zipkin";
+import type { InputFormat, JsonFormat } from "./input-format.js";
+
+export { INPUT_FORMATS, type InputFormat } from "./input-format.js";
+export type { JsonFormat } from "./input-format.js";
 
 export interface Sniffed {
   format: InputFormat;

@@ -5,7 +5,7 @@
 // traceparent or trace and span ids; and, only with matchByTime, the same warehouse, the same
 // statement fingerprint and overlapping times, accepted only when one bill and one span pair up
 // alone. Bills are priced here with the session's price book (prices apply at query time).
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 import type { Config } from "./config.js";
 import type { PriceBook } from "./defaults.js";
 

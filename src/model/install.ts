@@ -1,7 +1,7 @@
 // Installs the cost model into a database session: the config's stage rules, prices and
 // attribute lists are loaded as rows (never SQL text), then `costed_spans` is built. A database
 // file keeps the model it was loaded with (stored.ts); its sessions read that instead.
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 import type { Config, SamplingRule } from "./config.js";
 import { installBilling, type BillingModelOptions } from "./billing.js";
 import { STATEMENT_ATTRIBUTES, type PriceBook, type WarehousePrice } from "./defaults.js";

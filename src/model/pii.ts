@@ -4,7 +4,7 @@
 // detected value.
 import { createHash, createHmac } from "node:crypto";
 import { isMap, isSeq, type Node } from "yaml";
-import type { Db } from "../core/db.js";
+import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { STATEMENT_ATTRIBUTES } from "./defaults.js";
 

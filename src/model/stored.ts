@@ -6,8 +6,8 @@
 // the per-session tables (costed_spans, event_weights…), so every query reads either the same way.
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import type { Db } from "../core/db.js";
-import { getQuery } from "../core/queries.js";
+import type { Db } from "../db/db.js";
+import { getQuery } from "../db/queries.js";
 import type { Config } from "./config.js";
 import { installBilling } from "./billing.js";
 import { effectiveBooks, installLists, installRules, type ModelOptions } from "./install.js";

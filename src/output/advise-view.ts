@@ -1,6 +1,6 @@
 // Presenter for `adtrace sampling advise`: one row per candidate rate, the recommended one
 // marked, a sparkline of the worst error down the ladder, and the method in the notes.
-import type { AdviseResult } from "../core/advise.js";
+import type { AdviseResult } from "../analysis/advise.js";
 import type { Column, TableResult } from "./result.js";
 import { formatBytes, formatCount, formatMs, formatShare, formatUsd, sparkline } from "./units.js";
 import { pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";

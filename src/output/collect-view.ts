@@ -1,5 +1,5 @@
 // What `adtrace collect` prints when it stops: the totals of the run, one row.
-import type { CollectDbResult } from "../core/collect-db.js";
+import type { CollectDbResult } from "../ingest/collect-db.js";
 import type { TableResult } from "./result.js";
 import { formatCount } from "./units.js";
 

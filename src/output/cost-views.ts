@@ -1,7 +1,7 @@
 // Presenters for cost results: breakdown and warehouse queries, and the footnotes and JSON blocks
 // every analysis shares: sampling weights, how spans were priced, values ignored as out of range.
-import type { BreakdownResult, Pricing, QueryRow, Totals, ValueKind, WeightSummary } from "../core/breakdown.js";
-import { keyName } from "../core/breakdown.js";
+import type { BreakdownResult, Pricing, QueryRow, Totals, ValueKind, WeightSummary } from "../analysis/breakdown.js";
+import { keyName } from "../analysis/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 

@@ -1,6 +1,6 @@
 // Presenters for the decision commands: cost flags and savings.
-import { assumptionsText, type FlagsResult } from "../core/flags.js";
-import type { SavingsResult, Scenario } from "../core/savings.js";
+import { assumptionsText, type FlagsResult } from "../analysis/flags.js";
+import type { SavingsResult, Scenario } from "../analysis/savings.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 import { pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";

@@ -1,9 +1,9 @@
 // Presenter for adtrace diff: before → after per group, with ▲/▼ markers for people.
-import type { DiffResult, DiffRow, Significance } from "../core/diff.js";
-import { keyName } from "../core/breakdown.js";
+import type { DiffResult, DiffRow, Significance } from "../analysis/diff.js";
+import { keyName } from "../analysis/breakdown.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
-import { mdText } from "./format.js";
+import { mdText } from "./formats/md.js";
 import { pricingJson, pricingNotes, weightNotes } from "./cost-views.js";
 
 export function diffView(result: DiffResult): TableResult {

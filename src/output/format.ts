@@ -1,50 +1,48 @@
-// The output layer: every command's result goes through one of these pure formatters, keyed by
-// `--format`, and printResult writes data to stdout (or --out, atomically) and notes to stderr.
-import Table from "cli-table3";
-import type { ChalkInstance } from "chalk";
-import { isTerminalOutput, outputTarget, writeOutput } from "../core/beside.js";
+// The output layer: every command's result goes through one of the pure renderers of
+// src/output/formats/, keyed by `--format` (the registry, formats/index.ts), and printResult
+// writes data to stdout (or --out, atomically) and notes to stderr.
+import { isTerminalOutput, outputTarget, writeOutput } from "../db/beside.js";
 import { colorsFor } from "./colors.js";
-import type { Column, Row, TableResult } from "./result.js";
-import { formatBytes, formatCount, formatMs, formatShare, formatUsd, machineNumber, shareBar } from "./units.js";
-import { arrowBytes, arrowRows } from "./arrow.js";
-import { tableColumns, widenTextColumns } from "./table-width.js";
-import { displayWidth, escapeJsonControl, messageLine, stripControl, truncate, wrapText } from "./text.js";
+import type { TableResult } from "./result.js";
+import { machineNumber } from "./units.js";
+import { tableColumns } from "./table-width.js";
 import { UsageError } from "../errors.js";
+import { resultNote } from "../diagnostics.js";
+import { FORMAT_NAMES, formatFromExtension, outputFormat, type FormatContext, type FormatName } from "./formats/index.js";
+import { formatTable } from "./formats/table.js";
+import { formatCsv } from "./formats/csv.js";
+import { formatJson } from "./formats/json.js";
+import { formatMarkdown } from "./formats/md.js";
+import { formatArrow } from "./formats/arrow.js";
 
 // CSV's and JSON's 12 significant digits live in units.ts so that arrow.ts can share them.
 export { machineNumber };
+export { csvField } from "./formats/csv.js";
+export { jsonDocument, jsonReplacer, JSON_SCHEMA_VERSION } from "./formats/json.js";
+export { mdText } from "./formats/md.js";
+export { humanCell } from "./columns.js";
+export type { FormatContext, FormatName };
+export const FORMATS = FORMAT_NAMES;
 
-export const FORMATS = ["table", "csv", "json", "md", "arrow"] as const;
-export type FormatName = (typeof FORMATS)[number];
+type Renderer = (result: TableResult, ctx: FormatContext) => string | Uint8Array;
 
-export interface FormatContext {
-  colors: ChalkInstance;
-  /** Leave CSV cells that start with = + - @ as they are (no spreadsheet-formula guard). */
-  rawCsv?: boolean;
-  /** Printed on a terminal: machine formats too lose (CSV) or escape (JSON) control characters. */
-  isTerminal?: boolean;
-  /** Arrow only: the IPC file format (for a `.arrow` file) instead of the stream. */
-  arrowFile?: boolean;
-  /** Table only: the columns to fit (src/output/table-width.ts); TABLE_WIDTH when not given. */
-  width?: number;
-}
-
-type Formatter = (result: TableResult, ctx: FormatContext) => string;
-
-/** Text formats return a string; Arrow returns bytes. */
-export const formatters: Record<Exclude<FormatName, "arrow">, Formatter> & { arrow: (result: TableResult, ctx: FormatContext) => Uint8Array } = {
+/** Each format's renderer, by name: one line per entry of the registry (a missing one does not compile). */
+const RENDERERS = {
   table: formatTable,
   csv: formatCsv,
   json: formatJson,
   md: formatMarkdown,
   arrow: formatArrow,
-};
+} satisfies Record<FormatName, Renderer>;
+
+/** Text formats return a string; binary ones (Arrow) bytes. */
+export const formatters: typeof RENDERERS = RENDERERS;
 
 export function parseFormat(value: string | undefined): FormatName | undefined {
   if (value === undefined) return undefined;
-  if ((FORMATS as readonly string[]).includes(value)) return value as FormatName;
+  if ((FORMAT_NAMES as readonly string[]).includes(value)) return value as FormatName;
   if (value === "html") throw new UsageError("--format html is diff's before/after page (report writes report.html into its --out-dir); this command writes table, csv, json, md or arrow");
-  throw new UsageError(`unknown --format '${value}' (expected one of ${FORMATS.join(", ")})`);
+  throw new UsageError(`unknown --format '${value}' (expected one of ${FORMAT_NAMES.join(", ")})`);
 }
 
 /** The format when none is given: a table for a person, CSV when piped or written to a file. */
@@ -60,15 +58,6 @@ export function defaultFormat(isTTY: boolean | undefined, out: string | undefine
  */
 export function terminalColumns(isTTY: boolean | undefined, columns: number | undefined, envColumns: string | undefined): number {
   return (isTTY && columns ? columns : 0) || Number(envColumns) || 100;
-}
-
-function formatFromExtension(path: string): FormatName | undefined {
-  if (/\.csv$/i.test(path)) return "csv";
-  if (/\.json$/i.test(path)) return "json";
-  if (/\.(md|markdown)$/i.test(path)) return "md";
-  if (/\.txt$/i.test(path)) return "table";
-  if (/\.arrows?$/i.test(path)) return "arrow";
-  return undefined;
 }
 
 export interface PrintOptions {
@@ -88,255 +77,23 @@ export function printResult(result: TableResult, options: PrintOptions = {}): vo
   const colors = colorsFor(options.out ? {} : stdout, options.env ?? process.env);
   // --out /dev/stdout or /dev/tty on a terminal is a terminal too: control characters are cleaned.
   const isTerminal = options.out ? isTerminalOutput(outputTarget(options.out)) : Boolean(stdout.isTTY);
-  if (format === "arrow" && isTerminal) throw arrowOnTerminal();
-  const arrowFile = format === "arrow" && options.out !== undefined && /\.arrow$/i.test(options.out);
-  const width = tableColumns(options.out ? {} : stdout, options.env ?? process.env);
-  const data = formatters[format](result, { colors, rawCsv: options.rawCsv, isTerminal, arrowFile, width });
+  const spec = outputFormat(format);
+  if (spec.isBinary && isTerminal) throw binaryOnTerminal(format);
+  const data = RENDERERS[format](result, { colors, rawCsv: options.rawCsv, isTerminal, out: options.out, width: tableColumns(options.out ? {} : stdout, options.env ?? process.env) });
   if (options.out) writeOutput(options.out, data);
   else stdout.write(data);
-  const isMachine = format === "csv" || format === "json" || format === "arrow";
-  if ((isMachine || options.out) && !options.quiet && result.notes?.length) {
+  if ((spec.isMachine || options.out) && !options.quiet && result.notes?.length) {
     const dim = colorsFor(stderr, options.env ?? process.env);
-    for (const note of result.notes) stderr.write(dim.dim(`note: ${messageLine(note)}`) + "\n");
+    for (const note of result.notes) resultNote(note, (text) => dim.dim(text), stderr);
   }
 }
 
-/** Arrow is bytes for a program: refused on a terminal, where it would only scramble the screen. */
+/** A binary format (Arrow) is bytes for a program: refused on a terminal, where it would only scramble the screen. */
+export function binaryOnTerminal(format: FormatName): UsageError {
+  return new UsageError(`--format ${format} is binary and stdout is a terminal: write it with --out FILE${outputFormat(format).extensions[0]} or pipe it to a program`);
+}
+
+/** Arrow on a terminal (binaryOnTerminal). */
 export function arrowOnTerminal(): UsageError {
-  return new UsageError("--format arrow is binary and stdout is a terminal: write it with --out FILE.arrow or pipe it to a program");
-}
-
-// ---------------------------------------------------------------- human formats
-
-function humanColumns(result: TableResult): Column[] {
-  return result.columns.filter((c) => !c.machineOnly);
-}
-
-function machineColumns(result: TableResult): Column[] {
-  return result.columns.filter((c) => !c.humanOnly);
-}
-
-export function humanCell(column: Column, value: unknown, withBar: boolean): string {
-  if (value === null || value === undefined || value === "") return column.kind === "text" ? "" : "–";
-  const n = typeof value === "number" ? value : Number(value);
-  switch (column.kind) {
-    case "usd":
-      return formatUsd(n);
-    case "share":
-      return withBar && column.bar ? `${formatShare(n).padStart(6)} ${shareBar(n, 7).padEnd(7)}` : formatShare(n);
-    case "ms":
-      return formatMs(n);
-    case "int":
-    case "number":
-      return formatCount(n);
-    case "bytes":
-      return formatBytes(n);
-    default: {
-      const text = stripControl(String(value));
-      return column.maxWidth ? truncate(text, column.maxWidth) : text;
-    }
-  }
-}
-
-function isRightAligned(column: Column): boolean {
-  return column.align ? column.align === "right" : column.kind !== "text" && column.kind !== "time";
-}
-
-function formatTable(result: TableResult, { colors, width: columnsAvailable }: FormatContext): string {
-  const lines: string[] = [];
-  const notes = [...(result.notes ?? [])];
-  const width = result.width ?? columnsAvailable ?? TABLE_WIDTH;
-  for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), width));
-  if (result.heading?.length) lines.push("");
-  if (humanColumns(result).length === 0 || ((result.humanRows ?? result.rows).length === 0 && !result.total)) {
-    lines.push(colors.dim("(no rows)"));
-  } else {
-    const { columns, cells, total, widths, dropped } = fitTable(result, width);
-    if (dropped.length) notes.unshift(`${dropped.join(", ")}: left out to fit ${width} columns (a wider terminal, or --format csv, shows them).`);
-    const hasHeader = columns.some((c) => (c.title ?? c.key) !== "");
-    const table = new Table({
-      head: hasHeader ? columns.map((c) => colors.bold(c.title ?? c.key)) : [],
-      colWidths: widths,
-      colAligns: columns.map((c) => (isRightAligned(c) ? "right" : "left")),
-      style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 0 },
-      chars: {
-        top: "", "top-mid": "", "top-left": "", "top-right": "",
-        bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
-        left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: GUTTER,
-      },
-    });
-    for (const row of cells) table.push(row);
-    if (total) table.push(total.map((cell) => colors.bold(cell)));
-    const rendered = table.toString().split("\n").map((line) => line.trimEnd());
-    // A rule under the header, and one above the total row.
-    const rule = colors.dim("─".repeat(tableWidth(widths)));
-    if (hasHeader) lines.push(rendered[0]!, rule);
-    const body = hasHeader ? rendered.slice(1) : rendered;
-    if (total) lines.push(...body.slice(0, -1), rule, body[body.length - 1]!);
-    else lines.push(...body);
-  }
-  if (notes.length) {
-    lines.push("");
-    for (const note of notes) lines.push(...wrapText(stripControl(note), width).map((l) => colors.dim(l)));
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** Tables, headings and notes fit this many columns (DESIGN: a 100-column terminal). */
-const TABLE_WIDTH = 100;
-const GUTTER = "  ";
-// Text columns are first cut down to their title or this, whichever is wider.
-const MIN_TEXT_WIDTH = 12;
-
-const tableWidth = (widths: number[]) => widths.reduce((sum, w) => sum + w, 0) + GUTTER.length * (widths.length - 1);
-
-/**
- * The table's columns, cells and widths, fitted to its width (TABLE_WIDTH unless it says) by giving up, in this order and
- * only as far as needed: the share bars; characters of the widest left-aligned text column
- * (names, queries, levers; cut with …) down to MIN_TEXT_WIDTH or its title; optional columns
- * (Column.optional's order); text characters down to the title. Numbers are never cut. Each column is as
- * wide as its widest cell.
- */
-function fitTable(result: TableResult, maxWidth: number): { columns: Column[]; cells: string[][]; total?: string[]; widths: number[]; dropped: string[] } {
-  let columns = widenTextColumns(humanColumns(result), result.humanRows ?? result.rows, maxWidth);
-  let withBars = true;
-  const render = () => {
-    const cells = (result.humanRows ?? result.rows).map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
-    const total = result.total ? columns.map((c) => humanCell(c, result.total![c.key], withBars)) : undefined;
-    const titles = columns.map((c) => c.title ?? c.key);
-    const widths = columns.map((_, i) => Math.max(displayWidth(titles[i]!), ...[...cells, ...(total ? [total] : [])].map((r) => displayWidth(r[i]!))));
-    return { cells, total, widths };
-  };
-  let fitted = render();
-  if (tableWidth(fitted.widths) > maxWidth && columns.some((c) => c.bar)) {
-    withBars = false;
-    fitted = render();
-  }
-  const titleWidth = (c: Column) => displayWidth(c.title ?? c.key);
-  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH), maxWidth);
-  const dropRank = (c: Column) => (c.optional === true ? 0 : c.optional ?? Infinity);
-  while (tableWidth(fitted.widths) > maxWidth && columns.some((c) => c.optional)) {
-    const drop = columns.reduce((best, c, i) => (dropRank(c) < dropRank(columns[best]!) ? i : best), 0);
-    columns = columns.filter((_, i) => i !== drop);
-    fitted = render();
-    shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), MIN_TEXT_WIDTH), maxWidth);
-  }
-  shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1), maxWidth);
-  // Last, on a narrow terminal: whole columns from the right (the first, the row's name, stays),
-  // named in a note so that nothing disappears unsaid.
-  const dropped: string[] = [];
-  while (tableWidth(fitted.widths) > maxWidth && columns.length > 1) {
-    dropped.unshift(columns[columns.length - 1]!.title || columns[columns.length - 1]!.key);
-    columns = columns.slice(0, -1);
-    fitted = render();
-    shrinkText(columns, fitted.widths, (c) => Math.max(titleWidth(c), 1), maxWidth);
-  }
-  const fit = (row: string[]) => row.map((cell, i) => truncate(cell, fitted.widths[i]!));
-  return { columns, cells: fitted.cells.map(fit), total: fitted.total && fit(fitted.total), widths: fitted.widths, dropped };
-}
-
-/** Narrow the widest left-aligned text column a character at a time (not below `floor`) until the table fits. */
-function shrinkText(columns: Column[], widths: number[], floor: (column: Column) => number, maxWidth = TABLE_WIDTH): void {
-  const shrinkable = columns.map((c, i) => (c.kind === "text" && !isRightAligned(c) && !c.fixed ? i : -1)).filter((i) => i >= 0);
-  while (tableWidth(widths) > maxWidth) {
-    const candidates = shrinkable.filter((i) => widths[i]! > floor(columns[i]!));
-    if (candidates.length === 0) return;
-    const widest = candidates.reduce((a, b) => (widths[b]! > widths[a]! ? b : a));
-    widths[widest]!--;
-  }
-}
-
-function formatMarkdown(result: TableResult): string {
-  const columns = humanColumns(result);
-  const lines: string[] = [];
-  if (result.mdLead?.length) lines.push(...result.mdLead, "");
-  for (const line of result.heading ?? []) lines.push(mdText(line) + "  ");
-  if (result.heading?.length) lines.push("");
-  const cell = (c: Column, v: unknown) => mdText(humanCell({ ...c, maxWidth: undefined }, v, false));
-  lines.push(`| ${columns.map((c) => mdText(c.title ?? c.key)).join(" | ")} |`);
-  lines.push(`|${columns.map((c) => (isRightAligned(c) ? "---:" : ":---")).join("|")}|`);
-  for (const row of result.humanRows ?? result.rows) lines.push(`| ${columns.map((c) => cell(c, row[c.key])).join(" | ")} |`);
-  if (result.total) lines.push(`| ${columns.map((c) => `**${cell(c, result.total![c.key])}**`.replace(/^\*\*\*\*$/, "")).join(" | ")} |`);
-  if (result.notes?.length) {
-    lines.push("");
-    for (const note of result.notes) lines.push(`<sub>${mdText(note)}</sub>  `);
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** Markdown-safe text: no control characters, pipes and HTML escaped, one line. */
-export function mdText(text: string): string {
-  return stripControl(text)
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/`/g, "\\`");
-}
-
-// ---------------------------------------------------------------- machine formats
-
-/** CSV's columns and rows as typed Arrow columns (src/output/arrow.ts). */
-function formatArrow(result: TableResult, { arrowFile }: FormatContext): Uint8Array {
-  return arrowBytes(machineColumns(result), arrowRows(result), arrowFile ? "file" : "stream");
-}
-
-function formatJson(result: TableResult, { isTerminal }: FormatContext): string {
-  const columns = machineColumns(result);
-  const text = jsonDocument(result.json ?? result.rows.map((row) => pick(row, columns)));
-  return isTerminal ? escapeJsonControl(text) : text;
-}
-
-/** The version of every JSON document's layout (README, "JSON documents"): keys, types and meanings. */
-export const JSON_SCHEMA_VERSION = 1;
-
-/**
- * The text of a JSON document as adtrace writes every one (each command's --format json, the
- * report's report.json): `schema_version` first, then the document's own keys (a list of rows
- * becomes `rows`), numbers to 12 significant digits, two-space indents, a final newline.
- */
-export function jsonDocument(doc: unknown): string {
-  const body = Array.isArray(doc) ? { rows: doc } : (doc as Record<string, unknown>);
-  const { schema_version: _ignored, ...rest } = body;
-  return JSON.stringify({ schema_version: JSON_SCHEMA_VERSION, ...rest }, jsonReplacer, 2) + "\n";
-}
-
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value === "number") return Number.isFinite(value) ? machineNumber(value) : null;
-  return value;
-}
-
-function pick(row: Row, columns: Column[]): Row {
-  const out: Row = {};
-  for (const c of columns) out[c.key] = row[c.key] ?? null;
-  return out;
-}
-
-function formatCsv(result: TableResult, { rawCsv, isTerminal }: FormatContext): string {
-  const columns = machineColumns(result);
-  // On a terminal the data cannot stay exact: an escape sequence in a name would run.
-  const shown = isTerminal ? stripControl : (text: string) => text;
-  // Header cells are guarded too: a column may be named after an attribute key (--by attr:=cmd).
-  const lines = [columns.map((c) => csvField(shown(c.key), !rawCsv)).join(",")];
-  for (const row of result.csvTotal && result.total ? [...result.rows, result.total] : result.rows) {
-    lines.push(columns.map((c) => csvField(shown(csvValue(row[c.key])), !rawCsv && c.kind === "text")).join(","));
-  }
-  return lines.map((l) => l + "\r\n").join("");
-}
-
-function csvValue(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") return Number.isFinite(value) ? String(machineNumber(value)) : "";
-  if (typeof value === "object") return JSON.stringify(value, jsonReplacer);
-  return String(value);
-}
-
-// Cells a spreadsheet would run as a formula (OWASP "CSV injection").
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** One RFC 4180 field; text cells that a spreadsheet would evaluate get a leading apostrophe. */
-export function csvField(text: string, guardFormula: boolean): string {
-  const safe = guardFormula && FORMULA_START.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return binaryOnTerminal("arrow");
 }

@@ -1,6 +1,6 @@
 // Presenter for `cost outliers`: the attribute values over-represented among the costliest (or
 // slowest) events, with a one-line reading of the first significant one.
-import type { OutlierRow, OutliersResult } from "../core/outliers.js";
+import type { OutlierRow, OutliersResult } from "../analysis/outliers.js";
 import type { Column, TableResult } from "./result.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 import { headline, pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";

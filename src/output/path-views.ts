@@ -1,10 +1,10 @@
 // Presenters for the critical path: `cost critical-path` (per group, with quadrants) and
 // `adtrace trace` (one event's waterfall, its bars fitted to the terminal's width).
-import { keyName } from "../core/breakdown.js";
-import type { CriticalPathResult } from "../core/path-cost.js";
-import type { TraceResult } from "../core/trace.js";
+import { keyName } from "../analysis/breakdown.js";
+import type { CriticalPathResult } from "../analysis/path-cost.js";
+import type { TraceResult } from "../analysis/trace.js";
 import type { Column, TableResult } from "./result.js";
-import { humanCell } from "./format.js";
+import { humanCell } from "./columns.js";
 import { displayWidth } from "./text.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 import { rawLabel, weightNotes, weightsJson } from "./cost-views.js";

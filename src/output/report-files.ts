@@ -1,7 +1,7 @@
 // The files of a report bundle, rendered from ReportData with the same presenters and
 // formatters the commands use, so each CSV has exactly the command's columns and every number
 // the commands' 12 significant digits (machineNumber): a report must be byte-stable.
-import type { ReportData } from "../core/report.js";
+import type { ReportData } from "../analysis/report.js";
 import { breakdownView, pricingJson, pricingNotes, queriesView } from "./cost-views.js";
 import { flagsView, savingsView, scenarioJson } from "./decision-views.js";
 import { formatters, jsonDocument, mdText } from "./format.js";

@@ -1,5 +1,5 @@
 // Presenter for `slo check` (and the report's SLO section): one row per SLO.
-import type { SloResult, SloRow } from "../core/slo.js";
+import type { SloResult, SloRow } from "../analysis/slo.js";
 import type { Column, TableResult } from "./result.js";
 import { formatMs, formatShare, formatUsd } from "./units.js";
 

@@ -5,18 +5,12 @@
 // JSON keep the data exact unless they are printed on a terminal.
 import stringWidth from "string-width";
 
-// C0 and C1 controls and DEL (\p{Cc}); format characters such as U+202A–U+202E, U+2066–U+2069,
-// U+200B–U+200F, U+FEFF (\p{Cf}); U+2028 and U+2029, which some terminals take as line breaks.
-const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+// stripControl and messageLine live with the stderr writer (src/diagnostics.ts), which every layer may use.
+export { messageLine, stripControl } from "../diagnostics.js";
 
 // What JSON.stringify leaves raw: it escapes U+0000–U+001F itself, but not DEL, C1, format
 // characters or the separators.
 const UNSAFE_IN_JSON = /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
-
-/** Replace unsafe characters with U+FFFD, so no escape sequence or bidi trick from span data reaches a terminal. */
-export function stripControl(text: string): string {
-  return text.replace(UNSAFE, "\uFFFD");
-}
 
 /** JSON text with every unsafe character written as a \uXXXX escape: the same document, safe to print. */
 export function escapeJsonControl(json: string): string {
@@ -26,11 +20,6 @@ export function escapeJsonControl(json: string): string {
     for (let i = 0; i < c.length; i++) escaped += `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`;
     return escaped;
   });
-}
-
-/** A message for stderr: one line, no control or format characters (file names and errors carry data). */
-export function messageLine(text: string): string {
-  return stripControl(text.replace(/\s*[\r\n]+\s*/g, " ").trim());
 }
 
 /**

@@ -1,8 +1,8 @@
 // Presenter for `cost trend`: one row per bucket and group in CSV and JSON; for people, one row
 // per group with a sparkline of its cost per event and how its last bucket stands.
-import type { TrendResult, TrendRow } from "../core/trend.js";
-import { durationText } from "../core/trend.js";
-import { keyName } from "../core/breakdown.js";
+import type { TrendResult, TrendRow } from "../analysis/trend.js";
+import { durationText } from "../analysis/trend.js";
+import { keyName } from "../analysis/breakdown.js";
 import type { Column, Row, TableResult } from "./result.js";
 import { formatUsd, sparkline } from "./units.js";
 import { headline, pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";

@@ -1,7 +1,7 @@
 // Presenters: turn a core result into a TableResult (columns with kinds, rows, heading, notes)
 // that every format can render. No computing here beyond arranging what the core returned.
-import type { InspectResult } from "../core/inspect.js";
-import type { LoadDbResult } from "../core/load-db.js";
+import type { InspectResult } from "../analysis/inspect.js";
+import type { LoadDbResult } from "../ingest/load-db.js";
 import type { TableResult } from "./result.js";
 import { formatCount } from "./units.js";
 import { pricingJson, pricingNotes, weightNotes, weightsJson } from "./cost-views.js";

@@ -1,5 +1,5 @@
 // Running the core in-process on test spans: load, install the cost model, query.
-import { Db } from "../../src/core/db.js";
+import { Db } from "../../src/db/db.js";
 import { loadInputs } from "../../src/ingest/load.js";
 import { installModel, type ModelOptions } from "../../src/model/install.js";
 import { defaultConfig, parseConfig, type Config } from "../../src/model/config.js";

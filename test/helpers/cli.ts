@@ -47,7 +47,7 @@ export interface HeldRun {
 }
 
 /**
- * Start the CLI with ADTRACE_TEST_HOLD=point (src/core/interrupt.ts) and resolve once it reports
+ * Start the CLI with ADTRACE_TEST_HOLD=point (src/db/interrupt.ts) and resolve once it reports
  * that it is held there: it then waits for a signal, so a test signals it at a known point rather
  * than racing it. Rejects when the run ends without reaching the point.
  */

@@ -13,8 +13,9 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { gunzip } from "node:zlib";
-import type { Db } from "../../core/db.js";
+import type { Db } from "../../db/db.js";
 import { InputError } from "../../errors.js";
+import { notice } from "../../diagnostics.js";
 import { isObject, WrongShape } from "../adapter.js";
 import { recordContext } from "../json-lines.js";
 import { withLoadSession, type LoadResult } from "../load.js";
@@ -238,7 +239,7 @@ export async function runCollector(db: Db, options: CollectOptions): Promise<Col
         return;
       }
       // Storing failed (the commit): nothing of this request is stored; the client may retry.
-      process.stderr.write(`adtrace: collect: could not store a request's spans: ${(error as Error).message.split("\n")[0]}\n`);
+      notice(`collect: could not store a request's spans: ${(error as Error).message.split("\n")[0]}`);
       reply(res, 503, encoding, statusBody(encoding, CODE.unavailable, "could not store the spans; retry later"), { "Retry-After": String(RETRY_AFTER_SECONDS) });
     }
   };

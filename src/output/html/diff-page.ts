@@ -1,8 +1,8 @@
 // The before/after page of `diff --format html`: the gate verdict on top, the per-group change,
 // then each of report.html's charts for the baseline and the current run side by side (on a
 // shared scale, so bar lengths compare across the pair), and both sides' data sections.
-import type { DiffResult } from "../../core/diff.js";
-import { keyName } from "../../core/breakdown.js";
+import type { DiffResult } from "../../analysis/diff.js";
+import { keyName } from "../../analysis/breakdown.js";
 import { diffVerdict } from "../diff-view.js";
 import { formatMs, formatShare, formatUsd } from "../units.js";
 import { reportCharts, type Chart, type ChartScale } from "./charts.js";

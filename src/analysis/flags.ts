@@ -16,10 +16,11 @@
 // stated default assumptions (LEVER_ASSUMPTIONS). A flagged stage on the critical path in fewer
 // than half its events (cost critical-path's default) is marked off the path: a lever there saves
 // money, not latency.
-import type { Db, Row } from "./db.js";
+import type { Db, Row } from "../db/db.js";
 import type { Config } from "../model/config.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
 import { costCriticalPath, DEFAULT_CRITICAL_SHARE } from "./path-cost.js";
+import { median } from "./statistics.js";
 
 export type Lever = "cache" | "preaggregate" | "tune";
 
@@ -178,13 +179,6 @@ export function estimateSaving(p: Pick<StageProfile, "cost_per_event_usd" | "que
     case "tune":
       return LEVER_ASSUMPTIONS.tune.reduction * p.cost_per_event_usd;
   }
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {

@@ -14,13 +14,14 @@
 // does not. Preaggregate and tune are taken as latency-neutral.
 import { readFileSync } from "node:fs";
 import { parseYamlFile, yamlToJson } from "../model/yaml.js";
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
 import { EventTimeline, type TimedSpan } from "./retime.js";
 import { parseCount, parseShare } from "../model/numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Lever } from "./flags.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
+import { meanInterval as weightedMeanInterval, weightedQuantile } from "./statistics.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
 
@@ -383,25 +384,9 @@ function row(
   };
 }
 
-/** Weighted mean with a normal-approximation 95% interval (effective n = (Σw)²/Σw²). */
+/** Weighted mean with a normal-approximation 95% interval (effective n = (Σw)²/Σw²), per event (statistics.ts). */
 export function meanInterval(values: number[], events: { weight: number }[]): { mean: number; low: number; high: number } {
-  let sw = 0;
-  let sw2 = 0;
-  let s = 0;
-  values.forEach((v, i) => {
-    const w = events[i]!.weight;
-    sw += w;
-    sw2 += w * w;
-    s += w * v;
-  });
-  if (sw === 0) return { mean: 0, low: 0, high: 0 };
-  const mean = s / sw;
-  let ss = 0;
-  values.forEach((v, i) => (ss += events[i]!.weight * (v - mean) ** 2));
-  const nEff = (sw * sw) / sw2;
-  const variance = nEff > 1 ? (ss / sw) * (nEff / (nEff - 1)) : 0;
-  const half = 1.96 * Math.sqrt(variance / nEff);
-  return { mean, low: mean - half, high: mean + half };
+  return weightedMeanInterval(values, events.map((e) => e.weight));
 }
 
 interface LatencyEvent {
@@ -480,28 +465,6 @@ export function chooseHits(ids: readonly string[], hitRate: number, salt: number
     .sort((a, b) => a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, k)
     .map((x) => x.id);
-}
-
-/**
- * Quantile of weighted values. With equal weights it is linear interpolation between order
- * statistics (DuckDB's quantile_cont, R type 7); otherwise the smallest value whose cumulative
- * weight reaches q of the total.
- */
-export function weightedQuantile(values: { value: number; weight: number }[], q: number): number {
-  const sorted = [...values].sort((a, b) => a.value - b.value);
-  if (sorted.every((v) => v.weight === sorted[0]!.weight)) {
-    const pos = q * (sorted.length - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(lo + 1, sorted.length - 1);
-    return sorted[lo]!.value + (pos - lo) * (sorted[hi]!.value - sorted[lo]!.value);
-  }
-  const total = sorted.reduce((s, v) => s + v.weight, 0);
-  let cumulative = 0;
-  for (const v of sorted) {
-    cumulative += v.weight;
-    if (cumulative >= q * total) return v.value;
-  }
-  return sorted[sorted.length - 1]!.value;
 }
 
 /**

@@ -4,7 +4,7 @@
 // events, a two-proportion z-test (normal approximation, Yates-corrected) with each side's n replaced by Kish's
 // effective sample size (Σw)²/Σw², so sampled data is neither over- nor under-confident; then
 // Benjamini–Hochberg over the values tested. Significant values rank first, by lift.
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import type { Config } from "../model/config.js";
 import { closest } from "../model/config.js";
 import { STATEMENT_ATTRIBUTES } from "../model/defaults.js";

@@ -17,11 +17,12 @@
 // weighing w_i/r, 1,000 times with a seed fixed per rate; the 95% relative error is the 95th
 // percentile of |p95_resample − p95| ÷ p95, both read on the data's durations smoothed (each
 // spread over the cell between its neighbours' midpoints: smoothedQuantile).
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { parseShare } from "../model/numbers.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "../db/random.js";
+import { countQuantile, typeSevenQuantile, weightedCountQuantile } from "./statistics.js";
 import { assertAttributeKeysPresent, keyName, pricingSummary, roundCount, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
 
@@ -332,50 +333,6 @@ export function tracedCopies(m: number, p: number, random: () => number, normal:
 /** A seed that depends only on the rate, so a rate's figure does not move with the others listed. */
 function seedFor(rate: number): number {
   return (Math.round(rate * 1e9) ^ 0x5a17ad5e) >>> 0;
-}
-
-/** Linear interpolation between order statistics of sorted values (R type 7, DuckDB's quantile_cont). */
-export function typeSevenQuantile(sorted: ArrayLike<number>, q: number): number {
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
-}
-
-/**
- * quantile_cont over a multiset: value i (sorted ascending) occurs counts[i] times. Counts may be
- * fractional (a population's expected counts); ranks are then read on the cumulative counts.
- */
-export function countQuantile(values: ArrayLike<number>, counts: ArrayLike<number>, q: number): number {
-  let total = 0;
-  for (let i = 0; i < values.length; i++) total += counts[i]!;
-  const pos = q * Math.max(0, total - 1);
-  const lo = Math.floor(pos);
-  const frac = pos - lo;
-  let cumulative = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (!(counts[i]! > 0)) continue;
-    cumulative += counts[i]!;
-    if (cumulative > lo) {
-      if (frac === 0 || cumulative > lo + 1) return values[i]!;
-      // The next rank is the next value present.
-      for (let j = i + 1; j < values.length; j++) if (counts[j]! > 0) return values[i]! + frac * (values[j]! - values[i]!);
-      return values[i]!;
-    }
-  }
-  return values[values.length - 1]!;
-}
-
-/** The smallest value whose cumulative weight (count × weight) reaches q of the total (cost.weighted_e2e). */
-export function weightedCountQuantile(values: ArrayLike<number>, counts: ArrayLike<number>, weights: ArrayLike<number>, q: number): number {
-  let total = 0;
-  for (let i = 0; i < values.length; i++) total += counts[i]! * weights[i]!;
-  let cumulative = 0;
-  for (let i = 0; i < values.length; i++) {
-    cumulative += counts[i]! * weights[i]!;
-    if (counts[i]! > 0 && cumulative >= q * total) return values[i]!;
-  }
-  return values[values.length - 1]!;
 }
 
 /**

@@ -1,10 +1,9 @@
 // `adtrace collect` on a database file: open (or create) it, run the OTLP/HTTP receiver until
 // SIGINT or SIGTERM, and return the totals once everything accepted is committed.
-import { withWritableDb } from "./db.js";
-import { onStopSignal } from "./interrupt.js";
-import { DEFAULT_DB } from "./inputs.js";
-import { ensureSchema } from "../ingest/load.js";
-import { runCollector, type CollectOptions, type CollectTotals } from "../ingest/collect/receiver.js";
+import { DEFAULT_DB, withWritableDb } from "../db/db.js";
+import { onStopSignal } from "../db/interrupt.js";
+import { ensureSchema } from "./load.js";
+import { runCollector, type CollectOptions, type CollectTotals } from "./collect/receiver.js";
 
 export interface CollectDbOptions extends Omit<CollectOptions, "stop"> {
   db?: string;

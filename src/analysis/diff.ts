@@ -13,12 +13,13 @@
 // `significant`, the p95 gate reads `p95_significant`); "unknown" still counts.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { withAnalysis, type AnalysisOptions } from "./analysis.js";
 import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "../db/random.js";
+import { drawCounts, percentileInterval, resampledMean, resampledQuantile } from "./statistics.js";
 
 export interface DiffOptions {
   by: GroupKey[];
@@ -369,10 +370,9 @@ function test(before: Side, after: Side, id: string, bootstrap: boolean): { sign
     const a = values(after, id);
     const random = mulberry32(0xad7ace5);
     const diffs = new Float64Array(2000);
-    for (let r = 0; r < diffs.length; r++) diffs[r] = resampledMean(a, random) - resampledMean(b, random);
+    for (let r = 0; r < diffs.length; r++) diffs[r] = resampledMean(a.x, a.w, random) - resampledMean(b.x, b.w, random);
     diffs.sort();
-    low = diffs[Math.floor(0.025 * (diffs.length - 1))]!;
-    high = diffs[Math.ceil(0.975 * (diffs.length - 1))]!;
+    ({ low, high } = percentileInterval(diffs));
   } else {
     const b = groupMoments(before, id);
     const a = groupMoments(after, id);
@@ -383,18 +383,6 @@ function test(before: Side, after: Side, id: string, bootstrap: boolean): { sign
   }
   const significant: Significance = low > 0 || high < 0 ? "yes" : "no";
   return { significant, low, high };
-}
-
-function resampledMean(v: { x: Float64Array; w: Float64Array }, random: () => number): number {
-  let s = 0;
-  let sw = 0;
-  const n = v.x.length;
-  for (let i = 0; i < n; i++) {
-    const j = Math.floor(random() * n);
-    s += v.x[j]! * v.w[j]!;
-    sw += v.w[j]!;
-  }
-  return sw ? s / sw : 0;
 }
 
 /** A group's moments on a side; a group the side lacks costs 0 in each of its events. */
@@ -431,54 +419,24 @@ function p95Tests(before: Side, after: Side, ids: string[]): Map<string, Signifi
   const countsA = new Int32Array(a.events);
   const diffs = testable.map(() => [] as number[]);
   for (let r = 0; r < RESAMPLES; r++) {
-    draw(countsB, random);
-    draw(countsA, random);
+    drawCounts(countsB, random);
+    drawCounts(countsA, random);
     testable.forEach((id, i) => {
-      const d = resampledQuantile(a.groups.get(id)!, countsA, 0.95, a.interpolate) - resampledQuantile(b.groups.get(id)!, countsB, 0.95, b.interpolate);
+      const d = groupQuantile(a.groups.get(id)!, countsA, a.interpolate) - groupQuantile(b.groups.get(id)!, countsB, b.interpolate);
       if (Number.isFinite(d)) diffs[i]!.push(d);
     });
   }
   testable.forEach((id, i) => {
     const sorted = diffs[i]!.sort((x, y) => x - y);
     if (sorted.length < RESAMPLES / 2) return out.set(id, "unknown");
-    const low = sorted[Math.floor(0.025 * (sorted.length - 1))]!;
-    const high = sorted[Math.ceil(0.975 * (sorted.length - 1))]!;
+    const { low, high } = percentileInterval(sorted);
     out.set(id, low > 0 || high < 0 ? "yes" : "no");
   });
   return out;
 }
 
-function draw(counts: Int32Array, random: () => number): void {
-  counts.fill(0);
-  for (let i = 0; i < counts.length; i++) counts[Math.floor(random() * counts.length)]!++;
+/** The p95 of a group's durations in one resample (statistics.ts resampledQuantile). */
+function groupQuantile(g: GroupDurations, counts: Int32Array, interpolate: boolean): number {
+  return resampledQuantile(g.valueMs, g.event, g.weight, counts, 0.95, interpolate);
 }
 
-/**
- * The q-quantile of a group's sorted durations, each counted counts[event] × weight times:
- * linear interpolation between order statistics (quantile_cont) when weights are equal, else the
- * smallest value whose cumulative weight reaches q of the total (the breakdown's definitions).
- * NaN when no event of the group was drawn.
- */
-function resampledQuantile(g: GroupDurations, counts: Int32Array, q: number, interpolate: boolean): number {
-  let total = 0;
-  for (let i = 0; i < g.valueMs.length; i++) total += counts[g.event[i]!]! * (interpolate ? 1 : g.weight[i]!);
-  if (total === 0) return NaN;
-  if (interpolate) {
-    const pos = q * (total - 1);
-    const lo = Math.floor(pos);
-    let seen = 0;
-    let low = NaN;
-    for (let i = 0; i < g.valueMs.length; i++) {
-      seen += counts[g.event[i]!]!;
-      if (Number.isNaN(low) && seen > lo) low = g.valueMs[i]!;
-      if (seen > lo + 1 || (seen > lo && pos === lo)) return low + (pos - lo) * (g.valueMs[i]! - low);
-    }
-    return low;
-  }
-  let cumulative = 0;
-  for (let i = 0; i < g.valueMs.length; i++) {
-    cumulative += counts[g.event[i]!]! * g.weight[i]!;
-    if (cumulative >= q * total) return g.valueMs[i]!;
-  }
-  return g.valueMs[g.valueMs.length - 1]!;
-}

@@ -17,6 +17,9 @@ export class TextStruct {
 export type Params = Record<string, SqlValue | SqlValue[] | TextStruct>;
 export type Row = Record<string, unknown>;
 
+/** The database file `adtrace load` writes and the analyses read when given neither files nor --db. */
+export const DEFAULT_DB = "adtrace.duckdb";
+
 export interface OpenOptions {
   /** A file path, or undefined / ":memory:" for an in-memory database. */
   path?: string;

@@ -1,7 +1,7 @@
 // Writing the canonical table out as Parquet or CSV (which reads back through the flat adapter).
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { UsageError } from "../errors.js";
-import { compressionFor, writeBeside } from "./beside.js";
+import { compressionFor, writeBeside } from "../db/beside.js";
 
 export type ExportFormat = "parquet" | "csv";
 

@@ -3,8 +3,8 @@
 // (model/stored.ts): a session whose model has the same digest reads it; one whose config differs
 // recomputes it in place, in a transaction, or, when the file cannot be written, for this run only.
 import { existsSync } from "node:fs";
-import { withSpans, DEFAULT_DB, type SpanSource, type SpanSourceOptions } from "./inputs.js";
-import { withWritableDb } from "./db.js";
+import { withSpans, type SpanSource, type SpanSourceOptions } from "./inputs.js";
+import { DEFAULT_DB, withWritableDb } from "../db/db.js";
 import { loadConfig, type Config } from "../model/config.js";
 import { changesModel, installModel, type ModelOptions } from "../model/install.js";
 import { storedModelState, storeModel, useStoredModel, type StoredModelState } from "../model/stored.js";

@@ -6,6 +6,8 @@
 // signal then would report "interrupted" about data that is there. From that point the signal is
 // noted and the run finishes and reports what it stored. Either the interrupt wins and nothing is
 // committed, or the commit wins and the run says so; never one said and the other done.
+import { notice, testHoldReached } from "../diagnostics.js";
+
 const cleanups = new Set<() => void>();
 let commitBegun = false;
 let stopHandler: ((signal: "SIGINT" | "SIGTERM") => void) | undefined;
@@ -35,7 +37,7 @@ export function runInterruptCleanups(): void {
     try {
       cleanup();
     } catch (error) {
-      process.stderr.write(`adtrace: clean-up after interrupt failed: ${(error as Error).message}\n`);
+      notice(`clean-up after interrupt failed: ${(error as Error).message}`);
     }
   }
   cleanups.clear();
@@ -65,7 +67,7 @@ export function hasCommitBegun(): boolean {
  */
 export async function testHold(point: string): Promise<void> {
   if (process.env.ADTRACE_TEST_HOLD !== point) return;
-  process.stderr.write(`adtrace: test hold: ${point}\n`);
+  testHoldReached(point);
   await new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -12,9 +12,9 @@ import { loadScenarioFile, savings, suggestedScenario, type SavingsResult } from
 import { configDigest } from "../model/config.js";
 import { checkSlos, type SloResult } from "./slo.js";
 import { expandInputs } from "../ingest/files.js";
-import { onInterrupt, testHold } from "./interrupt.js";
+import { onInterrupt, testHold } from "../db/interrupt.js";
 import { noRoomError, UsageError } from "../errors.js";
-import { auditPii, type PiiResult } from "../analysis/pii.js";
+import { auditPii, type PiiResult } from "./pii.js";
 
 export interface ReportOptions {
   inputs: readonly string[];

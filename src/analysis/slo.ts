@@ -10,7 +10,7 @@
 //     cost breakdown); budget used = actual ÷ ceiling.
 // Burn rate is the same ratio over the window alone (1 = spending the budget exactly as fast as
 // allowed). An SLO is breached when its budget used over the whole data exceeds 1.
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import type { Config, Slo } from "../model/config.js";
 import { closest } from "../model/config.js";
 import { InputError } from "../errors.js";

@@ -14,7 +14,7 @@
 //   cost_share      g's cost ÷ total cost (as in cost breakdown);
 //   quadrant        costly when cost_share ≥ costlyShare, critical when on_path_share ≥ criticalShare.
 import type { DuckDBAppender } from "@duckdb/node-api";
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { criticalPath, type PathSpan } from "./critical-path.js";
 import { assertAttributeKeysPresent, attributeKeysOf, keyName, keyParams, roundCount, weightSummary, type GroupKey, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";

@@ -2,7 +2,7 @@
 // of its time on the event's critical path (critical-path.ts). The trace is named by id, or
 // chosen with --pick: the costliest event, the slowest, or the median (by end-to-end time,
 // weighted). An unknown id is bad input, answered with the ids nearest to it by prefix.
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { criticalPath } from "./critical-path.js";
 

@@ -4,15 +4,13 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Db, type Row } from "./db.js";
+import { DEFAULT_DB, Db, type Row } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { ensureSchema, loadInputs, unreadableParquet, type LoadOptions, type LoadResult } from "../ingest/load.js";
 import { expandInputs } from "../ingest/files.js";
 import { readContentHead } from "../ingest/files.js";
 import { sniff } from "../ingest/sniff.js";
 import { CANONICAL_COLUMNS } from "../ingest/mapping.js";
-
-export const DEFAULT_DB = "adtrace.duckdb";
 
 export interface SpanSourceOptions extends Omit<LoadOptions, "inputs" | "storedModel"> {
   inputs: readonly string[];

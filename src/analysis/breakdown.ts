@@ -3,7 +3,7 @@
 // cost_per_event_usd is its total cost ÷ ALL events, so groups add up to the total;
 // cost_per_group_event_usd is its total cost ÷ its OWN events (the traces it occurs in), what an
 // event of that group costs there (issue 13: with --by attr:user_locale, what a French event costs).
-import type { Db, Row } from "./db.js";
+import type { Db, Row } from "../db/db.js";
 import { UsageError } from "../errors.js";
 import { assertAttributesKept } from "../model/install.js";
 import { closest } from "../model/config.js";

@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { isatty } from "node:tty";
 import { noRoomError, UsageError } from "../errors.js";
 import { onInterrupt, testHold } from "./interrupt.js";
+import { writeStderr } from "../diagnostics.js";
 
 /** Where an output goes: `replace` renames a finished file onto `path`; `through` writes into it (or into `fd`). */
 export type OutputTarget = { kind: "replace"; path: string } | { kind: "through"; path: string; fd?: number };
@@ -75,7 +76,7 @@ export function writeOutput(path: string, data: string | Uint8Array, flag = "--o
   if (target.kind === "through") {
     try {
       if (target.fd === 1) process.stdout.write(data);
-      else if (target.fd === 2) process.stderr.write(data);
+      else if (target.fd === 2) writeStderr(data);
       else writeFileSync(target.fd ?? target.path, data);
     } catch (error) {
       throw unwritable(error, path, flag, [target.path]);

@@ -1,5 +1,5 @@
 // What a span source holds: counts, time range, formats read, duplicates and skipped records.
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import type { LoadResult } from "../ingest/load.js";
 import { pricingSummary, weightSummary, totals, type Pricing, type WeightSummary } from "./breakdown.js";
 import { countCyclicSpans } from "../ingest/cycles.js";

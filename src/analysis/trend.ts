@@ -4,7 +4,7 @@
 // the spread between them, both weighted by each bucket's events, widened by Student's t for the
 // few buckets it rests on: m ± t(0.995, k − 1) · s · √(1 + 1/k). Fewer than 3 preceding buckets
 // with events: drift unknown.
-import type { Db } from "./db.js";
+import type { Db } from "../db/db.js";
 import { UsageError } from "../errors.js";
 import { assertAttributeKeysPresent, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type GroupKey, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
 

@@ -1,0 +1,92 @@
+// src/analysis/statistics.ts against independent computations: simple-statistics over the same
+// numbers with each value repeated as often as its (integer) weight, and hand-worked cases.
+import { describe, expect, it } from "vitest";
+import * as ss from "simple-statistics";
+import {
+  countQuantile, drawCounts, meanInterval, median, percentileInterval, resampledMean, resampledQuantile, typeSevenQuantile,
+  weightedCountQuantile, weightedMean, weightedMeanVariance, weightedQuantile,
+} from "../src/analysis/statistics.js";
+import { mulberry32 } from "../src/db/random.js";
+
+const x = [3.5, 0.25, 8, 1, 13, 2.75, 5, 0.5];
+const w = [2, 1, 3, 1, 1, 4, 2, 1];
+/** Each value as often as its weight. */
+const repeated = x.flatMap((v, i) => Array.from({ length: w[i]! }, () => v));
+
+describe("statistics", () => {
+  it("a weighted mean is the mean of the values repeated by weight; 0 with no weight", () => {
+    expect(weightedMean(x, w)).toBeCloseTo(ss.mean(repeated), 12);
+    expect(weightedMean([1, 2], [0, 0])).toBe(0);
+  });
+
+  it("the variance of the mean with equal weights is the sample variance over n", () => {
+    const ones = x.map(() => 1);
+    expect(weightedMeanVariance(x, ones)).toBeCloseTo(ss.sampleVariance(x) / x.length, 12);
+    // Kish: n_eff = (Σw)²/Σw² = 15²/37; variance = Σw(x−m)²/Σw · n/(n−1) / n.
+    const m = ss.mean(repeated);
+    const nEff = 225 / 37;
+    const byHand = ((x.reduce((s, v, i) => s + w[i]! * (v - m) ** 2, 0) / 15) * (nEff / (nEff - 1))) / nEff;
+    expect(weightedMeanVariance(x, w)).toBeCloseTo(byHand, 12);
+    expect(weightedMeanVariance([4], [1])).toBe(0);
+    const interval = meanInterval(x, w);
+    expect(interval.high - interval.mean).toBeCloseTo(1.96 * Math.sqrt(byHand), 12);
+    expect(interval.mean - interval.low).toBeCloseTo(1.96 * Math.sqrt(byHand), 12);
+  });
+
+  it("median agrees with a hand count, 0 for nothing", () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([5, 1, 3, 10])).toBe(4);
+    expect(median([])).toBe(0);
+  });
+
+  it("quantiles: type 7 with equal weights, the cumulative-weight rule otherwise", () => {
+    const sorted = [...x].sort((a, b) => a - b);
+    // R type 7 for q = 0.95, n = 8: position 6.65 between the 7th and 8th values (8 and 13).
+    expect(typeSevenQuantile(sorted, 0.95)).toBeCloseTo(8 + 0.65 * 5, 12);
+    expect(weightedQuantile(x.map((value) => ({ value, weight: 2 })), 0.95)).toBeCloseTo(8 + 0.65 * 5, 12);
+    // Unequal weights: the smallest value whose cumulative weight reaches q·Σw, which over the
+    // repeated values is the inverse CDF; simple-statistics' quantileSorted is that when q·n is not whole.
+    const sortedRepeated = [...repeated].sort((a, b) => a - b);
+    for (const q of [0.1, 0.5, 0.77, 0.95]) {
+      expect(weightedQuantile(x.map((value, i) => ({ value, weight: w[i]! })), q)).toBe(ss.quantileSorted(sortedRepeated, q));
+    }
+    // Where the cumulative weight meets q·Σw exactly (2 of 4 at q = 0.5), that value is the quantile.
+    expect(weightedQuantile([{ value: 3, weight: 2 }, { value: 1, weight: 1 }, { value: 2, weight: 1 }], 0.5)).toBe(2);
+    // Over a multiset given as counts: the same as over the values repeated.
+    const values = [...new Set(sortedRepeated)];
+    const counts = values.map((v) => sortedRepeated.filter((r) => r === v).length);
+    expect(countQuantile(values, counts, 0.95)).toBeCloseTo(typeSevenQuantile(sortedRepeated, 0.95), 12);
+    expect(countQuantile(values, counts, 0.3)).toBeCloseTo(typeSevenQuantile(sortedRepeated, 0.3), 12);
+    expect(weightedCountQuantile(values, counts, values.map(() => 1), 0.77)).toBe(ss.quantileSorted(sortedRepeated, 0.77));
+  });
+
+  it("a resample's quantile counts each value as often as its event was drawn", () => {
+    const sorted = [1, 2, 3, 4, 5, 6];
+    const event = [0, 1, 1, 2, 3, 3];
+    const weight = [1, 1, 1, 1, 1, 1];
+    const counts = Int32Array.from([2, 0, 1, 1]); // event 0 twice, event 1 never
+    const drawn = [1, 1, 4, 5, 6];
+    expect(resampledQuantile(sorted, event, weight, counts, 0.5, true)).toBe(typeSevenQuantile(drawn, 0.5));
+    expect(resampledQuantile(sorted, event, weight, counts, 0.95, true)).toBeCloseTo(typeSevenQuantile(drawn, 0.95), 12);
+    expect(resampledQuantile(sorted, event, weight, Int32Array.from([0, 0, 0, 0]), 0.5, true)).toBeNaN();
+  });
+
+  it("the bootstrap: draws sum to n, and the percentile interval of a mean's resamples is near the normal one", () => {
+    const random = mulberry32(7);
+    const counts = new Int32Array(50);
+    drawCounts(counts, random);
+    expect(counts.reduce((s, c) => s + c, 0)).toBe(50);
+    const n = 4000;
+    const xs = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 10);
+    const ws = Float64Array.from({ length: n }, (_, i) => 1 + (i % 3));
+    const replicates = Float64Array.from({ length: 1000 }, () => resampledMean(xs, ws, random)).sort();
+    const { low, high } = percentileInterval(replicates);
+    const normal = meanInterval(xs, ws);
+    expect(low).toBeLessThan(normal.mean);
+    expect(high).toBeGreaterThan(normal.mean);
+    // Both are 95% intervals of the same mean: their widths agree within a tenth.
+    expect((high - low) / (normal.high - normal.low)).toBeGreaterThan(0.9);
+    expect((high - low) / (normal.high - normal.low)).toBeLessThan(1.1);
+    expect(percentileInterval(Float64Array.from({ length: 1001 }, (_, i) => i))).toEqual({ low: 25, high: 975 });
+  });
+});
