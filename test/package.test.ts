@@ -85,7 +85,7 @@ describe("npm pack, installed into an empty directory", () => {
       const r = sh(line);
       expect(r.code, `${line}\n${r.stderr}`).toBe(0);
     }
-    expect(readdirSync(join(app, "report")).sort()).toEqual(["breakdown.csv", "flags.csv", "queries.csv", "report.html", "report.json", "savings.csv", "summary.md"]);
+    expect(readdirSync(join(app, "report")).sort()).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.html", "report.json", "savings.csv", "summary.md"]);
     expect(existsSync(join(app, "breakdown.arrow"))).toBe(true);
     expect(existsSync(join(app, "pipeline.duckdb"))).toBe(true);
   }, 600_000);
