@@ -158,7 +158,7 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
   it(`analyses, report and diff: ${REPEATS} runs on 1 and on 4 threads (two fresh sessions each)`, async () => {
     const [first] = await session("1", 1);
     reference = first!;
-    expect(Object.keys(reference).length).toBe(9 * 4 + 6);
+    expect(Object.keys(reference).length).toBe(9 * 4 + 7);
     // diff as the command runs it, reading both sides afresh, gives the same bytes.
     const whole: Record<string, string> = {};
     rendered("diff", diffView(await withThreads("4", () => diff(BASE_DB, SAMPLED_DB, {}, DIFF_OPTIONS))), whole);
