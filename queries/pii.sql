@@ -102,10 +102,25 @@ CREATE OR REPLACE TEMP VIEW _pii_source AS
 SELECT hash(trace_id, span_id, start_ns) AS sid, service, name, attributes, resource_attributes FROM spans;
 
 -- name: create_stage
--- A redacting load staging table: rows land here, in memory (or the temporary directory), and reach spans only redacted.
+-- A redacting load staging table: rows land here, in memory (or the temporary directory), and reach spans only redacted, a range of rows at a time (set_range).
 CREATE OR REPLACE TEMP TABLE _pii_stage AS SELECT * FROM spans LIMIT 0;
+SET VARIABLE adtrace_pii_range = {'lo': CAST(0 AS BIGINT), 'hi': CAST(0 AS BIGINT)};
 CREATE OR REPLACE TEMP VIEW _pii_source AS
-SELECT rowid AS sid, service, name, attributes, resource_attributes FROM _pii_stage;
+SELECT rowid AS sid, service, name, attributes, resource_attributes FROM _pii_stage
+WHERE rowid >= getvariable('adtrace_pii_range').lo AND rowid < getvariable('adtrace_pii_range').hi;
+
+-- name: stage_rows
+-- The first and past-the-last rowid of the staging table (as text: the rowids of rows a transaction has not committed pass 2^53).
+SELECT CAST(COALESCE(min(rowid), 0) AS VARCHAR) AS lo, CAST(COALESCE(max(rowid) + 1, 0) AS VARCHAR) AS hi FROM _pii_stage;
+
+-- name: set_range
+-- The staged rows flush_stage moves next: rowids from $lo up to (not including) $hi.
+-- params: $lo, $hi
+SET VARIABLE adtrace_pii_range = {'lo': CAST($lo AS BIGINT), 'hi': CAST($hi AS BIGINT)};
+
+-- name: clear_stage
+-- Empties the staging table once every range is moved.
+DELETE FROM _pii_stage;
 
 -- name: stage_spool
 -- As spans.stage_spool, into the redacting load staging table.
@@ -260,7 +275,7 @@ ORDER BY p.service, p.name, p.location, p.key, p.kind;
 SELECT count(*) AS spans, COALESCE(sum(cardinality(attributes) + cardinality(resource_attributes)), 0) AS fields FROM _pii_source;
 
 -- name: flush_stage
--- A redacting load staged rows into spans, in staging order, every detected value replaced by its token (auto) or every listed key value whole; statements as their fingerprint, the first placeholder holding a keyed hash of the whole statement (so that repeated statements stay countable, and the fingerprint of the redacted text is that of the original); then the staging table emptied.
+-- A redacting load staged rows into spans, in staging order, every detected value replaced by its token (auto) or every listed key value whole; statements as their fingerprint, the first placeholder holding a keyed hash of the whole statement (so that repeated statements stay countable, and the fingerprint of the redacted text is that of the original); a range of staged rows at a time (set_range).
 -- Ids, names, times and every other value pass unchanged.
 CREATE OR REPLACE TEMP TABLE _pii_maps AS
 WITH f AS (
@@ -294,13 +309,14 @@ FROM replaced GROUP BY sid;
 -- The rows nothing was found in pass as they are, in staging order, then the rewritten ones, in
 -- staging order: a MAP in a CASE over every row costs more than the rest of the load. (Of two
 -- copies of a span in one input, the first is kept; copies differ only when they conflict.)
-INSERT INTO spans SELECT s.* FROM _pii_stage s ANTI JOIN _pii_maps m ON m.sid = s.rowid;
+INSERT INTO spans
+SELECT s.* FROM _pii_stage s ANTI JOIN _pii_maps m ON m.sid = s.rowid
+WHERE s.rowid >= getvariable('adtrace_pii_range').lo AND s.rowid < getvariable('adtrace_pii_range').hi;
 INSERT INTO spans
 SELECT s.* REPLACE (map_concat(s.attributes, m.attrs) AS attributes, map_concat(s.resource_attributes, m.res) AS resource_attributes)
 FROM _pii_stage s JOIN _pii_maps m ON m.sid = s.rowid
 ORDER BY s.rowid;
 DROP TABLE _pii_maps;
-DELETE FROM _pii_stage;
 
 -- name: drop_stage
 -- Drops the redacting load staging table and the detector temporary tables.

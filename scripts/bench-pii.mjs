@@ -8,6 +8,9 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
+// Alternating rounds, each side keeping its best (BENCH_PII_ROUNDS=loads,audits; default 2,3).
+const [LOAD_ROUNDS, AUDIT_ROUNDS] = (process.env.BENCH_PII_ROUNDS ?? "2,3").split(",").map(Number);
+
 /** ctx: { DIR, SPANS, BIN, jsonl, baseParquet, adtraceSync, measure, log, Db } */
 export async function benchPii(ctx) {
   const { DIR, SPANS, BIN, jsonl, baseParquet, adtraceSync, measure, log, Db } = ctx;
@@ -50,16 +53,16 @@ export async function benchPii(ctx) {
     const redactedDb = join(DIR, `pii-redacted-${SPANS}.duckdb`);
     let load;
     let redact;
-    for (let round = 0; round < 2; round++) {
-      log(`${label}: load and load --redact (round ${round + 1} of 2)…`);
+    for (let round = 0; round < LOAD_ROUNDS; round++) {
+      log(`${label}: load and load --redact (round ${round + 1} of ${LOAD_ROUNDS})…`);
       for (const file of [plainDb, `${plainDb}.wal`, redactedDb, `${redactedDb}.wal`]) rmSync(file, { force: true });
       load = keepBest(load, await timed(["load", input, "--db", plainDb, "-q", "--format", "csv"]));
       redact = keepBest(redact, await timed(["load", input, "--db", redactedDb, "--redact", "-q", "--format", "csv"]));
     }
     let audit;
     let breakdown;
-    for (let round = 0; round < 3; round++) {
-      log(`${label}: audit pii and cost breakdown (round ${round + 1} of 3)…`);
+    for (let round = 0; round < AUDIT_ROUNDS; round++) {
+      log(`${label}: audit pii and cost breakdown (round ${round + 1} of ${AUDIT_ROUNDS})…`);
       audit = keepBest(audit, await timed(["audit", "pii", "--db", plainDb, "-q", "--format", "csv"]));
       breakdown = keepBest(breakdown, await timed(["cost", "breakdown", "--db", plainDb, "-q", "--format", "csv"]));
     }
@@ -85,8 +88,8 @@ export function piiSection(results, note = "") {
   lines.push(
     "",
     "Goals (issue 20): `audit pii` at most 3× `cost breakdown` on the same database, `load --redact` at most 1.3× `load` of the same",
-    "file; ratios of wall time, each side the best of alternating runs in the same bench run (loads: two; audit and",
-    "breakdown: three). The generated spans are the OTLP JSON Lines of the ingest part and carry no personal data, so",
+    `file; ratios of wall time, each side the best of alternating runs in the same bench run (loads: ${LOAD_ROUNDS}; audit and`,
+    `breakdown: ${AUDIT_ROUNDS}). The generated spans are the OTLP JSON Lines of the ingest part and carry no personal data, so`,
     "the detectors' one combined pattern turns nearly every span away; the PII-heavy copy adds a user id and a client IP",
     "to every span, an email and a phone to one in ten and an email in a statement to every warehouse span, so every span",
     `is scanned closely and most are rewritten.${note ? ` ${note}` : ""}`,

@@ -170,6 +170,20 @@ describe("load --redact", () => {
     }
   });
 
+  it("moves staged rows a range at a time, with the same result however small the ranges", () => {
+    const exported = (flushRows: string | undefined, name: string) => {
+      const db = join(dir, `${name}.duckdb`);
+      const r = adtrace(["load", files.otlp!, files.zipkin!, "--db", db, "--redact", "-q"], { env: { ...env, ADTRACE_TEST_FLUSH_ROWS: flushRows } });
+      expect(r.code, r.stderr).toBe(0);
+      const csv = join(dir, `${name}.csv`);
+      expect(adtrace(["export", "--db", db, "--out", csv, "-q"]).code).toBe(0);
+      return readFileSync(csv, "utf8");
+    };
+    const whole = exported(undefined, "ranges-whole");
+    expect(exported("2", "ranges-of-2")).toBe(whole);
+    expect(leaks(whole)).toEqual(["10.12.0.5"]);
+  });
+
   it("gives the same tokens under the same key, other tokens under another key, and is exit 2 without a key", () => {
     const token = (key: string, name: string) => {
       const db = join(dir, `${name}.duckdb`);

@@ -5,6 +5,7 @@
 // with the file's canonical rows. Then: incremental pulls, --full, --since/--until, the error
 // cases (never showing the password), injection in --table, and a pull killed halfway.
 import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { createHmac } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -345,6 +346,32 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     const out = await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", freshDb()], { env: { PGPASSFILE: passfile, PGPASSWORD: undefined } });
     expect(out.spans_added).toBe(369);
   });
+});
+
+describe("pull --redact (issue 20)", () => {
+  it("stores a keyed hash in place of personal data, keeps every span, and is exit 2 without a key", async () => {
+    await server.query("CREATE TABLE public.pii_spans AS SELECT * FROM analytics.ad_spans");
+    await server.query(`UPDATE public.pii_spans SET span_attributes = span_attributes || '{"user.email": "jane.doe@example.com"}'::jsonb
+      WHERE spanid IN (SELECT spanid FROM public.pii_spans ORDER BY spanid LIMIT 5)`);
+    const key = "pull-redaction-key";
+    const noKey = adtrace(["pull", server.url({ password: null }), "--table", "public.pii_spans", "--db", freshDb(), "--redact"], { env: { ...env(), ADTRACE_REDACT_KEY: "" } });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/--redact needs a key in ADTRACE_REDACT_KEY/);
+    const db = freshDb();
+    const r = adtrace(["pull", server.url({ password: null }), "--table", "public.pii_spans", "--db", db, "--redact", "--format", "json"], { env: { ...env(), ADTRACE_REDACT_KEY: key } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).spans_added).toBe(369);
+    const d = await Db.open({ path: db, readOnly: true });
+    try {
+      const stored = JSON.stringify(await d.all("SELECT * FROM spans"));
+      expect(stored).not.toContain("jane.doe@example.com");
+      const token = `email:${createHmac("sha256", key).update("jane.doe@example.com").digest("hex").slice(0, 16)}`;
+      expect(Number(await d.scalar("SELECT count(*) FROM spans WHERE attributes['user.email'] = $t", { t: token }))).toBe(5);
+      expect(Number(await d.scalar("SELECT count(*) FROM redactions WHERE mode = 'auto'"))).toBe(1);
+    } finally {
+      d.close();
+    }
+  }, 120_000);
 });
 
 describe("rows that land late: inserted after a pull, with a start before its high-water mark", () => {

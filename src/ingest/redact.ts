@@ -48,11 +48,21 @@ export async function beginRedaction(db: Db, plan: RedactPlan): Promise<void> {
   await db.run("pii.create_redactions");
 }
 
-/** Move what one input staged into spans, redacted, and record how. */
+/** Staged rows moved into spans per step: bounds the memory the detectors and the rewrite take. */
+const FLUSH_ROWS = Number(process.env.ADTRACE_TEST_FLUSH_ROWS ?? 200_000);
+
+/** Move what one input staged into spans, redacted, in staging order, and record how. */
 export async function flushRedaction(db: Db, plan: RedactPlan, source: string): Promise<void> {
-  await db.run("pii.classify_keys");
-  await db.run("pii.find", { scan_values: plan.keys === undefined, scan_statements: false });
-  await db.run("pii.flush_stage");
+  const [staged] = await db.query("pii.stage_rows");
+  const end = BigInt(String(staged!.hi));
+  const step = BigInt(FLUSH_ROWS);
+  for (let lo = BigInt(String(staged!.lo)); lo < end; lo += step) {
+    await db.run("pii.set_range", { lo: String(lo), hi: String(lo + step < end ? lo + step : end) });
+    await db.run("pii.classify_keys");
+    await db.run("pii.find", { scan_values: plan.keys === undefined, scan_statements: false });
+    await db.run("pii.flush_stage");
+  }
+  await db.run("pii.clear_stage");
   await db.run("pii.record_redaction", { source, mode: plan.keys ? "keys" : "auto", detectors: redactDetectors(plan), key_id: redactKeyId(plan.key) });
 }
 
