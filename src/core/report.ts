@@ -107,7 +107,7 @@ async function describeFile({ path, label }: { path: string; label: string }): P
 
 // The files a bundle holds (this version's and any earlier one's): a directory holding only
 // these, with a report.json that says adtrace wrote it, is an earlier bundle and may be replaced.
-const BUNDLE_FILES = new Set(["breakdown.csv", "queries.csv", "flags.csv", "savings.csv", "slos.csv", "report.json", "summary.md"]);
+const BUNDLE_FILES = new Set(["breakdown.csv", "queries.csv", "flags.csv", "savings.csv", "slos.csv", "pii.csv", "report.json", "summary.md"]);
 
 /**
  * Write files into `dir` atomically: a sibling temporary directory renamed over it. Parents are
