@@ -65,6 +65,7 @@ describe("summary.md then diff --format md, appended", () => {
       "h3 Cost per event by stage",
       "h3 Warehouse-heavy stages",
       "h3 Savings",
+      "h3 Personal data",
       "h3 Top warehouse queries",
       "h2 adtrace diff: cost per event by stage",
     ]);
