@@ -1,6 +1,7 @@
 // The report document the HTML pages are drawn from: report.json as written (numbers already at
 // 12 significant digits), so that the page shows exactly what report.json says, however the
 // report was made (a report run, or a side of a diff read from span data or a report directory).
+import type { ReportData } from "../../analysis/report.js";
 
 export interface ReportDocGroup {
   stage: string;
@@ -15,22 +16,8 @@ export interface ReportDocGroup {
   warehouse: string | null;
 }
 
-export interface ReportDoc {
-  adtrace_version: string;
-  generated_at?: string;
-  inputs: { path: string; bytes: number; sha256: string }[];
-  config: { source: string; digest: string };
-  events: number;
-  spans: number;
-  start: string | null;
-  end: string | null;
-  events_per_day: number;
-  headline: {
-    cost_per_event_usd: number;
-    cost_per_day_usd: number;
-    flagged_stages: string[];
-    top_saving: { scenario: string; lever: string; stage: string; savings_per_day_usd: number } | null;
-  };
+/** The report's own header fields (ReportData, as report.json writes them), then the parts the pages draw. */
+export interface ReportDoc extends Pick<ReportData, "adtrace_version" | "generated_at" | "inputs" | "config" | "events" | "spans" | "start" | "end" | "events_per_day" | "headline"> {
   breakdown: {
     groups: ReportDocGroup[];
     total: { cost_per_event_usd: number; compute_per_event_usd: number; query_per_event_usd: number; e2e_p50_ms: number | null; e2e_p95_ms: number | null; e2e_p99_ms: number | null };
