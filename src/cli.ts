@@ -5,7 +5,7 @@
 import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.js";
 import { commanderMessage } from "./diagnostics.js";
-import { FORMAT_NAMES, formatOptionHelp } from "./output/formats/index.js";
+import { FORMAT_NAMES, PAGE_FORMATS, formatOptionHelp } from "./output/formats/index.js";
 import { INPUT_FORMATS } from "./ingest/input-format.js";
 
 type Register = (program: Command) => unknown;
@@ -42,13 +42,11 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-// html: diff only (a before/after page, src/commands/diff-html.ts); report writes report.html into its --out-dir.
-const PAGE_FORMATS = ["html"];
 
 /** --format's value in any case (CSV, Md); anything else refused as commander refuses a choice. */
 function formatChoice(value: string): string {
   const format = value.toLowerCase();
-  const choices = [...FORMAT_NAMES, ...PAGE_FORMATS];
+  const choices: string[] = [...FORMAT_NAMES, ...PAGE_FORMATS.map((p) => p.name)];
   if (!choices.includes(format)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(", ")}.`);
   return format;
 }
@@ -62,7 +60,7 @@ export async function buildProgram(argv: readonly string[] = [], options: { full
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
-    .addOption(new Option("--format <format>", formatOptionHelp(["html (diff only: a before/after page)"])).argParser(formatChoice))
+    .addOption(new Option("--format <format>", formatOptionHelp()).argParser(formatChoice))
     .option("--out <file>", "write the output to FILE (atomically; a device, FIFO or /dev/stdout is written through) instead of stdout")
     .option("--config <file>", "config file (default ./adtrace.config.yaml if present)")
     .addOption(new Option("--input-format <format>", "read inputs as this format instead of detecting it").choices(INPUT_FORMATS))

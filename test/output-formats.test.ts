@@ -40,7 +40,10 @@ describe("output format registry", () => {
       expect(parseFormat(f.name)).toBe(f.name);
     }
     expect(option.description).toBe(formatOptionHelp());
-    expect(() => parseFormat("html")).toThrow(`unknown --format 'html' (expected one of ${FORMAT_NAMES.join(", ")})`);
+    // diff's page is a --format choice that no renderer draws: every other command refuses it.
+    expect(option.description).toContain("html (diff only: a before/after page)");
+    expect(() => parseFormat("html")).toThrow("--format html is diff's before/after page");
+    expect(() => parseFormat("xml")).toThrow(`unknown --format 'xml' (expected one of ${FORMAT_NAMES.join(", ")})`);
   });
 
   it("a binary format on a terminal is refused naming its format and extension", () => {

@@ -55,9 +55,16 @@ export interface FormatContext {
   width?: number;
 }
 
-/** --format's words in --help: every name, what more there is to say of some, and the extensions; `pages`: formats one command writes itself (diff's html). */
-export function formatOptionHelp(pages: readonly string[] = []): string {
-  const names = [...OUTPUT_FORMATS.map((f) => ("help" in f ? `${f.name} (${f.help})` : f.name)), ...pages];
+/**
+ * Pages one command writes itself, not through a renderer: diff's before/after HTML
+ * (src/commands/diff-html.ts; report writes report.html into its --out-dir). --format accepts
+ * them, and every other command refuses them before any work.
+ */
+export const PAGE_FORMATS = [{ name: "html", help: "diff only: a before/after page" }] as const;
+
+/** --format's words in --help: every name, what more there is to say of some, and the extensions. */
+export function formatOptionHelp(): string {
+  const names = [...OUTPUT_FORMATS.map((f) => ("help" in f ? `${f.name} (${f.help})` : f.name)), ...PAGE_FORMATS.map((p) => `${p.name} (${p.help})`)];
   const extensions = OUTPUT_FORMATS.flatMap((f) => f.extensions);
   return `output format: ${names.slice(0, -1).join(", ")} or ${names.at(-1)}, any case (default: table on a terminal, csv when piped; from --out's extension: ${extensions.join(" ")})`;
 }
