@@ -1,7 +1,7 @@
 -- name: cost_moments
 -- Per group of one --by key and for the whole (g1 NULL): cost per event R = Σw·c ÷ Σw over ALL events (an event without the group costs 0 there) and the sums the thinning variance needs, A = Σw²(c−R)² and B = Σw(c−R)², with c an event's cost and w its weight.
 -- params: $k1, $a1
--- Var(R at rate r) = (A/r − B) ÷ (N_window · Σw) (src/core/advise.ts). The deviations are taken
+-- Var(R at rate r) = (A/r − B) ÷ (N_window · Σw) (src/analysis/advise.ts). The deviations are taken
 -- from R (two passes, no cancellation); sums of squares add in trace order, so the same data
 -- gives the same floats whatever order DuckDB's threads deliver the rows in.
 WITH per_group AS (
