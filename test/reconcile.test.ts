@@ -11,7 +11,8 @@ import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { loadBilling } from "../src/ingest/billing.js";
 import { installModel, type ModelOptions } from "../src/model/install.js";
-import { defaultConfig } from "../src/model/config.js";
+import { defaultConfig, loadConfig } from "../src/model/config.js";
+import { storedModelState } from "../src/model/stored.js";
 import { reconcile } from "../src/analysis/reconcile.js";
 
 const DIR = "fixtures/billing";
@@ -216,4 +217,41 @@ describe("against the generator's truth", () => {
       expect(got.cost_sources.billed).toBe(t.joined_by_id + t.joined_by_tag);
     });
   }
+});
+
+describe("billing records in a database's stored cost model (issues 16 and 23)", () => {
+  it("load --billing re-stores the model with the bills; a bill changed behind its back is detected and recomputed", async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "adtrace-rec-")), "stored.duckdb");
+    expect(adtrace(["load", `${DIR}/traces.csv`, "--db", db, ...CONFIG, "-q"]).code).toBe(0);
+    const breakdown = () => adtrace(["cost", "breakdown", "--db", db, ...CONFIG, "--format", "json"]);
+    // No bills yet: the stored model prices from the book and the span's own cost.
+    const unbilled = breakdown();
+    expect(unbilled.code, unbilled.stderr).toBe(0);
+    expect(JSON.parse(unbilled.stdout).cost_sources.billed).toBe(0);
+    // The billing load stores the model again, in its transaction: the next analysis reads it as
+    // it is (no recompute note) and prices the 4 joined spans from the bill, as the files do.
+    expect(adtrace(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, ...CONFIG, "-q"]).code).toBe(0);
+    const billed = breakdown();
+    expect(billed.code, billed.stderr).toBe(0);
+    expect(billed.stderr).not.toMatch(/recomputed|cost model/);
+    const fromFiles = adtrace(["cost", "breakdown", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--format", "json", "-q"]);
+    const groups = (text: string) => JSON.parse(text).groups.map((g: { stage: string; cost_per_event_usd: number }) => [g.stage, g.cost_per_event_usd]);
+    expect(JSON.parse(billed.stdout).cost_sources).toEqual({ billed: 4, explicit: 2, price_book: 1, unpriced: 0 });
+    expect(groups(billed.stdout)).toEqual(groups(fromFiles.stdout));
+    // A bill removed by hand (not through load --billing): the stored model no longer matches
+    // the records, so it is "rebilled", and the next analysis recomputes it and says so.
+    const config = loadConfig(`${DIR}/adtrace.config.yaml`);
+    const writable = await Db.open({ path: db });
+    try {
+      expect(await storedModelState(writable, config)).toBe("current");
+      await writable.exec("DELETE FROM billed_queries WHERE rowid = (SELECT min(rowid) FROM billed_queries)");
+      expect(await storedModelState(writable, config)).toBe("rebilled");
+    } finally {
+      writable.close();
+    }
+    const rebilled = breakdown();
+    expect(rebilled.code, rebilled.stderr).toBe(0);
+    expect(rebilled.stderr).toMatch(/its billing records changed since its cost model was stored; recomputed it/);
+    expect(JSON.parse(rebilled.stdout).cost_sources.billed).toBeLessThan(4);
+  });
 });
