@@ -2,7 +2,7 @@
 // `diff --format md`, appended one after the other as the CI recipe does, parsed with a
 // CommonMark/GFM parser (markdown-it): the tables stay tables, the headings headings, the Mermaid
 // pie holds the fixture's hand-worked cost per stage; and `diff --only-increases`.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import MarkdownIt from "markdown-it";
@@ -131,6 +131,12 @@ describe("diff --only-increases", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toBe("");
     }
+    // The html page likewise: no file, a note saying why.
+    const page = join(mkdtempSync(join(tmpdir(), "adtrace-only-")), "diff.html");
+    const html = await adtraceIn(["diff", current, base, "--only-increases", "--format", "html", "--out", page]);
+    expect(html.code, html.stderr).toBe(0);
+    expect(existsSync(page)).toBe(false);
+    expect(html.stderr).toMatch(/nothing rose, so nothing was written/);
     // Without the flag the cheaper side still prints every row.
     expect((await adtraceIn(["diff", current, base, "--format", "csv"])).stdout.trim().split("\r\n")).toHaveLength(1 + 8);
   });

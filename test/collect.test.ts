@@ -33,7 +33,10 @@ async function stored(db: string) {
   try {
     const rows = await handle.all(`SELECT trace_id, span_id, parent_span_id, name, service,
       CAST(to_json(attributes) AS VARCHAR) AS attributes FROM spans ORDER BY span_id`);
-    return new Map(rows.map((r) => [String(r.span_id), { ...r, attributes: JSON.parse(String(r.attributes)) as Record<string, string> }]));
+    return new Map(rows.map((r) => [String(r.span_id), {
+      trace_id: r.trace_id, parent_span_id: r.parent_span_id, name: r.name, service: r.service,
+      attributes: JSON.parse(String(r.attributes)) as Record<string, string>,
+    }]));
   } finally {
     handle.close();
   }
@@ -144,7 +147,7 @@ describe("adtrace collect: the OTLP/HTTP protocol", () => {
     void send([1, 2, 3, 4, 5, 6]);
     let refused: Awaited<ReturnType<typeof post>> | undefined;
     for (let id = 10; !refused && id < 30; id++) {
-      const reply = await Promise.race([send([id]), new Promise<undefined>((r) => setTimeout(r, 200))]);
+      const reply = await Promise.race([send([id]), new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
       if (reply?.status === 503) refused = reply;
     }
     expect(refused?.headers.get("retry-after")).toBe("1");

@@ -1,6 +1,6 @@
 // adtrace diff: the change between a baseline and a current run, with CI gates.
 import type { Command } from "commander";
-import { globals, print } from "./shared.js";
+import { globals, note, print } from "./shared.js";
 import { CheckFailed } from "../errors.js";
 import type { DiffFlags } from "./diff-options.js";
 
@@ -38,9 +38,10 @@ Examples:
       const result = await diff(baseline, current, typed.analysis, typed.diff);
       const shown = typed.onlyIncreases ? onlyIncreases(result) : result;
       const html = await import("./diff-html.js");
-      // Nothing rose: no output at all, so that a CI step appends nothing.
-      if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, typed.analysis, options);
-      else if (shown.rows.length) await print(diffView(shown), options);
+      // Nothing rose: no output at all (no page either), so that a CI step appends or uploads nothing.
+      if (!shown.rows.length) note(options, "--only-increases: nothing rose, so nothing was written");
+      else if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, typed.analysis, options);
+      else await print(diffView(shown), options);
       if (result.breaches.length) {
         throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
       }
