@@ -3,17 +3,7 @@
 // and each refusal, worded as the CLI prints it after "adtrace: error: ".
 import { describe, expect, it } from "vitest";
 import { breakdownOptions } from "../src/commands/cost-options.js";
-import { UsageError } from "../src/errors.js";
-
-function usageError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("no error");
-}
+import { usageError } from "./helpers/usage-error.js";
 
 describe("cost breakdown options", () => {
   it("groups, limits, and the attribute keys the grouping reads go to the model", () => {

@@ -3,19 +3,9 @@
 // CLI prints it after "adtrace: error: ".
 import { describe, expect, it } from "vitest";
 import { diffOptions } from "../src/commands/diff-options.js";
-import { UsageError } from "../src/errors.js";
+import { usageError } from "./helpers/usage-error.js";
 
 const none = { by: "stage" };
-
-function usageError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("no error");
-}
 
 describe("diff options", () => {
   it("turns limits (5% or 0.05) and group keys into the analysis's options", () => {
