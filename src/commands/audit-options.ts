@@ -1,6 +1,6 @@
 // adtrace audit pii's options layer: commander's raw values in, the kinds to report and the span
 // source out, or a UsageError naming the flag (src/commands/options.ts). Pure
-// (test/small-options.test.ts).
+// (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { PII_KINDS, type PiiKind } from "../model/pii.js";

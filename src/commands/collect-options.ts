@@ -1,6 +1,6 @@
 // adtrace collect's options layer: commander's raw values (and ADTRACE_COLLECT_TOKEN) in, the
 // receiver's typed options out, or a UsageError naming the flag (src/commands/options.ts). Pure:
-// the TLS files are only named here; the action reads them (test/small-options.test.ts).
+// the TLS files are only named here; the action reads them (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import { parseByteSize, parseDurationMs, parsePositiveInt } from "./options.js";
 

@@ -1,5 +1,5 @@
 // adtrace export's options layer: --out and --export-format in, the file and its format out, or a
-// UsageError (src/commands/options.ts). Pure (test/small-options.test.ts).
+// UsageError (src/commands/options.ts). Pure (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { exportFormatFor, type ExportFormat } from "../analysis/export.js";

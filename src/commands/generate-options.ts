@@ -1,6 +1,6 @@
 // adtrace generate's options layer: commander's raw values in, the generator's typed options out,
 // or a UsageError naming the flag (src/commands/options.ts). Pure: nothing is written here
-// (test/small-options.test.ts).
+// (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import { GENERATE_FORMATS, type GenerateOptions } from "../generate/generate.js";
 import { readCount } from "../numbers.js";

@@ -1,6 +1,6 @@
 // adtrace load's and pull's options layers: commander's raw values in, what to store and how out,
 // or a UsageError naming the flag (src/commands/options.ts). Pure: the --redact plan, which reads
-// the config and ADTRACE_REDACT_KEY, is made by the action (test/small-options.test.ts).
+// the config and ADTRACE_REDACT_KEY, is made by the action (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { parseMapOptions } from "../ingest/mapping.js";

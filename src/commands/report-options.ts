@@ -1,6 +1,6 @@
 // adtrace report's options layer: commander's raw values in, the analysis's typed options and the
 // bundle's directory out, or a UsageError naming the flag (src/commands/options.ts). Pure: whether
-// --out-dir may be written is the action's to check (test/report-options.test.ts).
+// --out-dir may be written is the action's to check (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { spanSource, type GlobalOptions } from "./shared.js";

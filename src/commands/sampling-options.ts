@@ -1,6 +1,6 @@
 // adtrace sampling advise's options layer: commander's raw values in, the analysis's typed options
 // out (the model told which attribute keys --by reads), or a UsageError naming the flag
-// (src/commands/options.ts). Pure: no DuckDB, no files (test/sampling-options.test.ts).
+// (src/commands/options.ts). Pure: no DuckDB, no files (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { WINDOWS, type WindowName } from "../analysis/advise.js";

@@ -1,7 +1,7 @@
 // adtrace savings's options layer: the levers given on the command line (--cache, --preagg,
 // --tune, in their order) and the flags in, the analysis's typed options out, or a UsageError
 // naming the flag (src/commands/options.ts). Pure: the scenario file is only named here; the
-// action reads it (test/savings-options.test.ts).
+// action reads it (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { parseLever, type LeverKind, type Optimize, type Scenario } from "../analysis/savings.js";

@@ -1,5 +1,5 @@
 // adtrace slo check's options layer: commander's raw values in, the analysis's typed options out,
-// or a UsageError naming the flag (src/commands/options.ts). Pure (test/small-options.test.ts).
+// or a UsageError naming the flag (src/commands/options.ts). Pure (test/command-options.test.ts).
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { spanSource, type GlobalOptions } from "./shared.js";
 import { ifGiven, parseDurationNs } from "./options.js";

@@ -1,6 +1,6 @@
 // adtrace trace's options layer: the arguments (TRACE_ID then inputs, or with --pick only inputs)
 // and flags in, which trace to draw and from what out, or a UsageError (src/commands/options.ts).
-// Pure (test/small-options.test.ts).
+// Pure (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { PICKS, type Pick } from "../analysis/trace.js";
