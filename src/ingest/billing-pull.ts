@@ -6,7 +6,7 @@
 // transaction; the DuckDB side is one transaction, so a failed pull leaves the database as it was.
 import pg from "pg";
 import { DEFAULT_DB, withWritableDb } from "../db/db.js";
-import { InputError, UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { restoreModelIfStored } from "../model/stored.js";
 import { BILLING_COLUMNS, beginBillingLoad, billingKind, stageRaw, storeStaged, type BillingDbResult } from "./billing.js";
@@ -99,10 +99,3 @@ export async function pullBilling(options: BillingPullOptions): Promise<BillingD
   }
 }
 
-/** Flags of a span pull that mean nothing for billing records. */
-export function refuseSpanPullFlags(flags: Record<string, unknown>): void {
-  const given = ["since", "until", "full", "lookback", "watermarkColumn", "redact"].filter((k) => flags[k] !== undefined);
-  if (given.length) {
-    throw new UsageError(`pull --billing reads the whole table (records replace stored ones per query id): ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} do not apply`);
-  }
-}

@@ -41,7 +41,7 @@ export interface PullOptions {
   lookback?: string;
   /** A timestamp column recording when each row landed in the table: the high-water mark is kept on it (default: inserted_at, ingested_at or _loaded_at if the table has one). */
   watermarkColumn?: string;
-  /** Give up connecting, or on one statement, after this many seconds. */
+  /** Give up connecting, or on one statement, after this many seconds (> 0: --timeout is checked by the options layer, src/commands/load-options.ts). */
   timeoutSeconds?: number;
   map?: LoadOptions["map"];
   strict?: boolean;
@@ -109,7 +109,6 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`batch size must be a positive integer, got ${batchSize}`);
   const timeout = options.timeoutSeconds;
-  if (timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) throw new UsageError(`--timeout expects a number of seconds > 0, got ${timeout}`);
 
   const pgCall = <T>(where: string, fn: () => Promise<T>) => guardPg(where, target, timeout, fn);
   // Guarded too: pg reads the files sslrootcert/sslcert/sslkey name while building the client.
