@@ -11,7 +11,7 @@ import type { SamplingRule } from "../model/config.js";
 import type { FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
 import type { LoadProgress } from "../ingest/load.js";
-import { parseInputFormat } from "../ingest/input-format.js";
+import { parseInputFormat } from "../ingest/formats/names.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
 import { note, progress, endProgress, warning, type DiagnosticStream } from "../diagnostics.js";
