@@ -10,11 +10,11 @@ import type { InputFormatName } from "./formats/names.js";
 export interface Sniffed {
   format: InputFormatName;
   /**
-   * One JSON record per line (for otlp/jaeger/zipkin; ndjson always is). Undefined when the first
+   * One JSON record per line (for a JSON span format; a flat JSON format, NDJSON, always is). Undefined when the first
    * line runs past the head: the caller has to look further (see laterLineStartsJson).
    */
   jsonLines: boolean | undefined;
-  /** otlp-proto: one message, or the Collector file exporter's length-prefixed messages. */
+  /** A framed binary format (otlp-proto): one message, or the Collector file exporter's length-prefixed messages. */
   framing?: ProtobufFraming;
 }
 
@@ -135,7 +135,7 @@ function jsonFormatOf(record: unknown): InputFormat | undefined {
 
 /**
  * Sniff from the head of the decompressed content (`isWholeFile` when the head is all of it);
- * undefined when it is no span format we know.
+ * undefined when it is no span format we know. Each phase asks the formats in the registry's order.
  */
 export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
   for (const format of INPUT_FORMAT_LIST) {
