@@ -10,7 +10,7 @@ import { UsageError } from "../errors.js";
 import type { FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
 import type { LoadProgress } from "../ingest/load.js";
-import { parseInputFormat } from "../ingest/input-format.js";
+import { parseInputFormat } from "../ingest/formats/names.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
 import { note, progress, endProgress, warning, type DiagnosticStream } from "../diagnostics.js";
