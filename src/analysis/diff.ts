@@ -14,8 +14,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "../db/db.js";
-import { withAnalysis, type AnalysisOptions } from "./analysis.js";
-import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
+import { grouped, withAnalysis, type AnalysisOptions } from "./analysis.js";
+import { breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "../db/random.js";
@@ -238,8 +238,8 @@ async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" |
   const report = await reportPath(spec);
   if (report) return reportSide(report, spec, by);
   const isDb = await isDuckDbFile(spec);
-  const model = { ...analysis.model, attributeKeys: attributeKeysOf(by) };
-  return withAnalysis({ ...analysis, model, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, async (a) => spanSide(a.db, spec, by));
+  const side = grouped({ ...analysis, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, by);
+  return withAnalysis(side, async (a) => spanSide(a.db, spec, a.by));
 }
 
 export async function reportPath(spec: string): Promise<string | undefined> {

@@ -45,7 +45,7 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
       const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await breakdown(a.db, typed.breakdown),
+        result: await breakdown(a.db, { ...typed.breakdown, by: a.by }),
         config: a.config.source,
         label: a.label,
       }));
@@ -105,17 +105,15 @@ Examples:
   $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
     .action(async (inputs: string[], opts: { by: string; costlyShare: string; criticalShare: string }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { parseGroupKeys } = await import("../analysis/breakdown.js");
       const { costCriticalPath } = await import("../analysis/path-cost.js");
-      const { withAnalysis } = await import("../analysis/analysis.js");
+      const { grouped, withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
       const by = parseGroupKeys(opts.by);
       const costlyShare = parseShareOption(opts.costlyShare, "--costly-share");
       const criticalShare = parseShareOption(opts.criticalShare, "--critical-share");
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const result = await withAnalysis({ ...source, model }, async (a) => ({
-        result: await costCriticalPath(a.db, { by, costlyShare, criticalShare }),
+      const result = await withAnalysis(grouped(spanSource(inputs, options), by), async (a) => ({
+        result: await costCriticalPath(a.db, { by: a.by, costlyShare, criticalShare }),
         label: a.label,
       }));
       await print(criticalPathView(result.result, { label: result.label }), options);
@@ -229,9 +227,9 @@ Examples:
   $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job`)
     .action(async (inputs: string[], opts: { every: string; by?: string; baseline: string; failOnDrift?: boolean }, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf, keyName } = await import("../analysis/breakdown.js");
+      const { parseGroupKeys, keyName } = await import("../analysis/breakdown.js");
       const { trend, parseDuration } = await import("../analysis/trend.js");
-      const { withAnalysis } = await import("../analysis/analysis.js");
+      const { grouped, withAnalysis } = await import("../analysis/analysis.js");
       const { trendView } = await import("../output/trend-view.js");
       const { CheckFailed } = await import("../errors.js");
       const everyNs = parseDuration("--every", opts.every);
@@ -242,10 +240,8 @@ Examples:
           throw new UsageError(`--by: attribute key '${keyName(key)}' would collide with the output column '${keyName(key)}'`);
         }
       }
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const { result, label } = await withAnalysis({ ...source, model }, async (a) => ({
-        result: await trend(a.db, { everyNs, baselineNs, by }), label: a.label,
+      const { result, label } = await withAnalysis(grouped(spanSource(inputs, options), by), async (a) => ({
+        result: await trend(a.db, { everyNs, baselineNs, by: a.by }), label: a.label,
       }));
       await print(trendView(result, { label }), options);
       if (opts.failOnDrift) {

@@ -37,9 +37,9 @@ Examples:
     .action(async (inputs: string[], opts: { rates: string; targetError: string; by: string; window: string; eventsPerDay?: string }, command: Command) => {
       const options = globals(command);
       const core = await import("../analysis/advise.js");
-      const { parseGroupKeys, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { parseGroupKeys } = await import("../analysis/breakdown.js");
       const { parseEventsPerDay } = await import("../analysis/savings.js");
-      const { withAnalysis } = await import("../analysis/analysis.js");
+      const { grouped, withAnalysis } = await import("../analysis/analysis.js");
       const { adviseView } = await import("../output/advise-view.js");
       const rates = core.parseRates(opts.rates);
       const targetError = core.parseTargetError(opts.targetError);
@@ -47,10 +47,8 @@ Examples:
       const by = parseGroupKeys(opts.by);
       if (by.length !== 1) throw new UsageError(`--by takes one key for sampling advise (stage, name, service or attr:KEY), got '${opts.by}'`);
       const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const { result, label } = await withAnalysis({ ...source, model, eventsPerDay }, async (a) => ({
-        result: await core.advise(a.db, a.label, { rates, targetError, by: by[0]!, window, config: a.config }),
+      const { result, label } = await withAnalysis({ ...grouped(spanSource(inputs, options), by), eventsPerDay }, async (a) => ({
+        result: await core.advise(a.db, a.label, { rates, targetError, by: a.by[0]!, window, config: a.config }),
         label: a.label,
       }));
       await print(adviseView(result, { label }), options);
