@@ -19,7 +19,7 @@ import { breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, ty
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "../db/random.js";
-import { drawCounts, percentileInterval, resampledMean, resampledQuantile } from "./statistics.js";
+import { drawCounts, momentsMeanVariance, percentileInterval, resampledMean, resampledQuantile } from "./statistics.js";
 
 export interface DiffOptions {
   by: GroupKey[];
@@ -377,7 +377,7 @@ function test(before: Side, after: Side, id: string, bootstrap: boolean): { sign
     const b = groupMoments(before, id);
     const a = groupMoments(after, id);
     const observed = (a.sw ? a.swx / a.sw : 0) - (b.sw ? b.swx / b.sw : 0);
-    const se = Math.sqrt(meanVariance(a) + meanVariance(b));
+    const se = Math.sqrt(momentsMeanVariance(a) + momentsMeanVariance(b));
     low = observed - 1.96 * se;
     high = observed + 1.96 * se;
   }
@@ -391,14 +391,6 @@ function groupMoments(side: Side, id: string): Moments {
   if (found) return found;
   const any = side.moments!.get(TOTAL);
   return { sw: any?.sw ?? 0, sw2: any?.sw2 ?? 0, swx: 0, ss: 0 };
-}
-
-/** Variance of the weighted mean (effective n = (Σw)²/Σw²), from the moments savings and diff sum in SQL. */
-function meanVariance({ sw, sw2, ss }: Moments): number {
-  if (!sw) return 0;
-  const nEff = (sw * sw) / sw2;
-  if (!(nEff > 1)) return 0;
-  return ((ss / sw) * (nEff / (nEff - 1))) / nEff;
 }
 
 // ------------------------------------------------------------------ p95 significance
