@@ -6,7 +6,7 @@
 // Benjamini–Hochberg over the values tested. Significant values rank first, by lift.
 import type { Db } from "../db/db.js";
 import type { Config } from "../model/config.js";
-import { closest } from "../model/config.js";
+import { closest } from "../model/suggest.js";
 import { STATEMENT_ATTRIBUTES } from "../model/defaults.js";
 import { UsageError } from "../errors.js";
 import { allAttributeKeys, pricingSummary, roundCount, totals, weightSummary, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";

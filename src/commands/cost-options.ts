@@ -3,18 +3,17 @@
 // attribute keys a grouping reads), or a UsageError naming the flag (src/commands/options.ts).
 // Pure: no DuckDB, no files (test/cost-options.test.ts). As diff-options.ts for adtrace diff.
 import { UsageError } from "../errors.js";
-import { attributeKeysOf, keyName, parseGroupKeys, type BreakdownOptions, type GroupKey } from "../analysis/breakdown.js";
-import type { AnalysisOptions } from "../analysis/analysis.js";
+import { keyName, parseGroupKeys, type BreakdownOptions, type GroupKey } from "../analysis/breakdown.js";
+import { grouped, type AnalysisOptions, type Grouped } from "../analysis/analysis.js";
 import type { CriticalPathOptions } from "../analysis/path-cost.js";
 import type { OutliersOptions } from "../analysis/outliers.js";
 import type { TrendOptions } from "../analysis/trend.js";
 import { spanSource, type GlobalOptions } from "./shared.js";
 import { ifGiven, parseChoice, parseDurationNs, parseEventsPerDay, parsePositiveInt, parseShareFlag } from "./options.js";
 
-/** The span source with the model told which attribute keys the grouping `by` reads. */
-function groupedSource(inputs: string[], globals: GlobalOptions, by: GroupKey[]): AnalysisOptions {
-  const source = spanSource(inputs, globals);
-  return { ...source, model: { ...source.model, attributeKeys: attributeKeysOf(by) } };
+/** The span source with the model told which attribute keys the grouping `by` reads (grouped()). */
+function groupedSource(inputs: string[], globals: GlobalOptions, by: GroupKey[]): Grouped<AnalysisOptions> {
+  return grouped(spanSource(inputs, globals), by);
 }
 
 /** The flags of `adtrace cost breakdown` as commander hands them over. */
@@ -24,7 +23,7 @@ export interface BreakdownFlags {
   minShare?: string;
 }
 
-export function breakdownOptions(inputs: string[], flags: BreakdownFlags, globals: GlobalOptions): { analysis: AnalysisOptions; breakdown: BreakdownOptions } {
+export function breakdownOptions(inputs: string[], flags: BreakdownFlags, globals: GlobalOptions): { analysis: Grouped<AnalysisOptions>; breakdown: BreakdownOptions } {
   const by = parseGroupKeys(flags.by);
   const top = ifGiven("--top", flags.top, parsePositiveInt);
   const minShare = ifGiven("--min-share", flags.minShare, (flag, text) => parseShareFlag(flag, text, "0.05 or 5%"));
@@ -46,7 +45,7 @@ export interface CriticalPathFlags {
   criticalShare: string;
 }
 
-export function criticalPathOptions(inputs: string[], flags: CriticalPathFlags, globals: GlobalOptions): { analysis: AnalysisOptions; criticalPath: CriticalPathOptions } {
+export function criticalPathOptions(inputs: string[], flags: CriticalPathFlags, globals: GlobalOptions): { analysis: Grouped<AnalysisOptions>; criticalPath: CriticalPathOptions } {
   const by = parseGroupKeys(flags.by);
   const costlyShare = parseShareFlag("--costly-share", flags.costlyShare);
   const criticalShare = parseShareFlag("--critical-share", flags.criticalShare);
@@ -99,7 +98,7 @@ export interface TrendFlags {
 /** The columns a trend row has beside its group's keys: an attribute key named like one would hide it. */
 const TREND_COLUMNS = ["bucket_start", "drift", "baseline_cost_per_event_usd", "band_low_usd", "band_high_usd", "baseline_buckets"];
 
-export function trendOptions(inputs: string[], flags: TrendFlags, globals: GlobalOptions): { analysis: AnalysisOptions; trend: TrendOptions & { by: GroupKey[] }; failOnDrift: boolean } {
+export function trendOptions(inputs: string[], flags: TrendFlags, globals: GlobalOptions): { analysis: Grouped<AnalysisOptions>; trend: TrendOptions & { by: GroupKey[] }; failOnDrift: boolean } {
   const everyNs = parseDurationNs("--every", flags.every);
   const baselineNs = parseDurationNs("--baseline", flags.baseline);
   const by = flags.by === undefined ? [] : parseGroupKeys(flags.by);

@@ -37,7 +37,7 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
       const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await breakdown(a.db, typed.breakdown),
+        result: await breakdown(a.db, { ...typed.breakdown, by: a.by }),
         config: a.config.source,
         label: a.label,
       }));
@@ -101,7 +101,7 @@ Examples:
       const { criticalPathOptions } = await import("./cost-options.js");
       const typed = criticalPathOptions(inputs, flags, options);
       const { costCriticalPath } = await import("../analysis/path-cost.js");
-      const { withAnalysis } = await import("../analysis/analysis.js");
+      const { grouped, withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
       const result = await withAnalysis(typed.analysis, async (a) => ({
         result: await costCriticalPath(a.db, typed.criticalPath),

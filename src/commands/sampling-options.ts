@@ -2,9 +2,9 @@
 // out (the model told which attribute keys --by reads), or a UsageError naming the flag
 // (src/commands/options.ts). Pure: no DuckDB, no files (test/command-options.test.ts).
 import { UsageError } from "../errors.js";
-import type { AnalysisOptions } from "../analysis/analysis.js";
+import { grouped, type AnalysisOptions, type Grouped } from "../analysis/analysis.js";
 import { WINDOWS, type WindowName } from "../analysis/advise.js";
-import { attributeKeysOf, parseGroupKeys, type GroupKey } from "../analysis/breakdown.js";
+import { parseGroupKeys, type GroupKey } from "../analysis/breakdown.js";
 import { readShare } from "../numbers.js";
 import { spanSource, type GlobalOptions } from "./shared.js";
 import { ifGiven, parseChoice, parseEventsPerDay } from "./options.js";
@@ -19,7 +19,7 @@ export interface AdviseFlags {
 }
 
 export interface AdviseCommandOptions {
-  analysis: AnalysisOptions;
+  analysis: Grouped<AnalysisOptions>;
   advise: { rates: number[]; targetError: number; by: GroupKey; window: WindowName };
 }
 
@@ -55,9 +55,8 @@ export function adviseOptions(inputs: string[], flags: AdviseFlags, globals: Glo
   const by = parseGroupKeys(flags.by);
   if (by.length !== 1) throw new UsageError(`--by takes one key for sampling advise (stage, name, service or attr:KEY), got '${flags.by}'`);
   const eventsPerDay = ifGiven("--events-per-day", flags.eventsPerDay, parseEventsPerDay);
-  const source = spanSource(inputs, globals);
   return {
-    analysis: { ...source, model: { ...source.model, attributeKeys: attributeKeysOf(by) }, eventsPerDay },
+    analysis: grouped({ ...spanSource(inputs, globals), eventsPerDay }, by),
     advise: { rates, targetError, by: by[0]!, window },
   };
 }
