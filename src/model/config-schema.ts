@@ -4,7 +4,7 @@
 // error says after "expected"; config.ts maps an issue's path back to the YAML node for its line.
 // Loaded only by config.ts, when a command reads a config (never for --help).
 import * as v from "valibot";
-import { parseCount } from "./numbers.js";
+import { readCount } from "../numbers.js";
 
 /** A YAML mapping (not a list, not a scalar): what `a mapping of key: value` means. */
 const isMapping = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
@@ -35,13 +35,13 @@ function num(range: NumberRange = {}) {
   return v.pipe(number, v.check((x) => inRange(x, range), rangeWords(range)));
 }
 
-/** A count: a number, or text such as 2B, 500M, 2,000,000 (src/model/numbers.ts). */
+/** A count: a number, or text such as 2B, 500M, 2,000,000 (src/numbers.ts). */
 function count(range: NumberRange) {
   const words = "a number such as 2000000000, 2e9, 2B or 500M";
   return v.pipe(
     // A list or mapping is no number at all; a scalar that is no count gets the examples.
     v.union([v.number(), v.string()], (issue) => (typeof issue.input === "object" && issue.input !== null ? "a number" : words)),
-    v.transform((x): number => (typeof x === "string" ? parseCount(x) : x)),
+    v.transform((x): number => (typeof x === "string" ? readCount(x) ?? NaN : x)),
     v.finite(words),
     v.check((x) => inRange(x, range), rangeWords(range)),
   );
