@@ -2,18 +2,11 @@
 // src/commands/. It does not parse; src/index.ts does. Nothing heavy is imported here, and only
 // the command being run is loaded: the others are stubs that carry their name, usage and
 // description for the command list (`adtrace --help` loads no command module at all).
-import { createRequire } from "node:module";
-import type { Command, Help } from "commander";
+import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.js";
 import { commanderMessage } from "./diagnostics.js";
 import { FORMAT_NAMES, PAGE_FORMATS, formatOptionHelp } from "./output/formats/index.js";
 import { INPUT_FORMATS } from "./ingest/formats/names.js";
-
-// commander by require(), not through its ESM wrapper: that costs `adtrace --help` about 15 ms of
-// CPU, a quarter of what it adds to node's own start-up (issue 15; BENCHMARKS.md). These are the
-// same classes the commands' `import … from "commander"` get (one module, one cache).
-const commander = createRequire(import.meta.url)("commander") as typeof import("commander");
-const { Command: CommandClass, Help: HelpClass, InvalidArgumentError, Option } = commander;
 
 type Register = (program: Command) => unknown;
 
@@ -63,7 +56,7 @@ function formatChoice(value: string): string {
  * full and the others as stubs; `full` defines them all (what a stub falls back to).
  */
 export async function buildProgram(argv: readonly string[] = [], options: { full?: boolean } = {}): Promise<Command> {
-  const program = new CommandClass("adtrace")
+  const program = new Command("adtrace")
     .description("Per-event cost and latency of ad-tech pipelines, from the distributed-tracing spans they already emit.")
     .version(VERSION, "-V, --version")
     .option("--db <file>", "DuckDB database to read (analysis) or write (load); default ./adtrace.duckdb")
@@ -130,7 +123,7 @@ write (a full disk), 70 a bug, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM
     terms.set(stub, entry.term);
   }
   // The command list shows a stub's real usage (load <inputs...>), not the stub's own.
-  const subcommandTerm = HelpClass.prototype.subcommandTerm;
+  const subcommandTerm = Help.prototype.subcommandTerm;
   program.configureHelp({ ...program.configureHelp(), subcommandTerm(this: Help, command: Command) {
     return terms.get(command) ?? subcommandTerm.call(this, command);
   } } as Partial<Help>);

@@ -2,14 +2,11 @@
 // code. The only top-level catch and the only process.exit live here. `run` is the program as a
 // function (argv in, exit code out, no process-wide handlers, no exit), which `main` wraps with
 // the process's signal and stream handling; tests call `run` in-process (test/helpers/in-process.ts).
-import { createRequire } from "node:module";
+import { CommanderError } from "commander";
 import { buildProgram, StubReached } from "./cli.js";
 import { exitCodeFor, ExitCode, CheckFailed, noRoomError } from "./errors.js";
 import { hasCommitBegun, resetInterruptState, runInterruptCleanups, stopSignalHandler } from "./db/interrupt.js";
 import * as diagnostics from "./diagnostics.js";
-
-// By require(), as in cli.ts: commander's ESM wrapper costs --help about 15 ms of CPU.
-const { CommanderError } = createRequire(import.meta.url)("commander") as typeof import("commander");
 
 /**
  * Parse `argv` (as process.argv: node, script, arguments…), run the command and return its exit

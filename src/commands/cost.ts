@@ -101,10 +101,10 @@ Examples:
       const { criticalPathOptions } = await import("./cost-options.js");
       const typed = criticalPathOptions(inputs, flags, options);
       const { costCriticalPath } = await import("../analysis/path-cost.js");
-      const { grouped, withAnalysis } = await import("../analysis/analysis.js");
+      const { withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
       const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await costCriticalPath(a.db, typed.criticalPath),
+        result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }),
         label: a.label,
       }));
       await print(criticalPathView(result.result, { label: result.label }), options);
@@ -221,7 +221,7 @@ Examples:
       const { trendView } = await import("../output/trend-view.js");
       const { CheckFailed } = await import("../errors.js");
       const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
-        result: await trend(a.db, typed.trend), label: a.label,
+        result: await trend(a.db, { ...typed.trend, by: a.by }), label: a.label,
       }));
       await print(trendView(result, { label }), options);
       if (typed.failOnDrift) {

@@ -55,8 +55,9 @@ export function adviseOptions(inputs: string[], flags: AdviseFlags, globals: Glo
   const by = parseGroupKeys(flags.by);
   if (by.length !== 1) throw new UsageError(`--by takes one key for sampling advise (stage, name, service or attr:KEY), got '${flags.by}'`);
   const eventsPerDay = ifGiven("--events-per-day", flags.eventsPerDay, parseEventsPerDay);
+  const source = spanSource(inputs, globals);
   return {
-    analysis: grouped({ ...spanSource(inputs, globals), eventsPerDay }, by),
+    analysis: { ...grouped(source, by), eventsPerDay },
     advise: { rates, targetError, by: by[0]!, window },
   };
 }

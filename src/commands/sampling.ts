@@ -42,7 +42,7 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { adviseView } = await import("../output/advise-view.js");
       const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
-        result: await advise(a.db, a.label, { ...typed.advise, config: a.config }),
+        result: await advise(a.db, a.label, { ...typed.advise, by: a.by[0]!, config: a.config }),
         label: a.label,
       }));
       await print(adviseView(result, { label }), options);
