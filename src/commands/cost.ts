@@ -4,6 +4,7 @@ import { globals, ingestNotes, note, parsePositiveInt, print, spanSource } from 
 import type { BreakdownFlags } from "./cost-options.js";
 import { UsageError } from "../errors.js";
 import { parseShare } from "../model/numbers.js";
+import { addClickHouseOptions, clickhouseBreakdown, isClickHouseRun } from "./clickhouse.js";
 
 /** A share option: 0.1 or 10%, from 0 to 1. */
 export function parseShareOption(value: string, flag: string): number {
@@ -15,13 +16,13 @@ export function parseShareOption(value: string, flag: string): number {
 export function registerCost(program: Command): Command {
   const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers, trend, the critical path");
 
-  cost
+  addClickHouseOptions(cost
     .command("breakdown")
     .description("cost and latency per ad event, split by stage (or name, service, attribute)")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
     .option("--top <n>", "show the N most expensive groups (the rest are summed in a footnote)")
-    .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)")
+    .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)"))
     .addHelpText("after", `
 Definitions: an event is a trace. cost_per_event_usd = the group's cost ÷ ALL events, so the
 groups add up to the total; cost_per_group_event_usd = the group's cost ÷ its OWN events (the
@@ -41,6 +42,11 @@ Examples:
       const options = globals(command);
       const { breakdownOptions } = await import("./cost-options.js");
       const typed = breakdownOptions(inputs, flags, options);
+      if (isClickHouseRun(inputs, options)) {
+        const { breakdownView } = await import("../output/cost-views.js");
+        const pushed = await clickhouseBreakdown(inputs, options, typed.breakdown, typed.analysis.model ?? {});
+        return print(breakdownView(pushed.result, { config: pushed.config, label: pushed.label }), options);
+      }
       const { breakdown } = await import("../analysis/breakdown.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");

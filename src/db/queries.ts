@@ -106,11 +106,11 @@ export function parseQueryFile(path: string, text: string): NamedQuery[] {
   return found;
 }
 
-/** `$name` placeholders outside string literals and comments. */
+/** `$name` placeholders (DuckDB) and `{name:Type}` ones (ClickHouse, queries/clickhouse.sql) outside string literals and comments. */
 function findParams(sql: string): string[] {
   const stripped = sql
     .replace(/'(?:[^']|'')*'/g, "''")
     .replace(/"(?:[^"]|"")*"/g, '""')
     .replace(/--[^\n]*/g, "");
-  return [...stripped.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+  return [...stripped.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*):/g)].map((m) => (m[1] ?? m[2])!);
 }
