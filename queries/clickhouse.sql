@@ -294,3 +294,69 @@ LEFT JOIN group_events AS e ON isNotDistinctFrom(e.eg1, g.g1) AND isNotDistinctF
 CROSS JOIN all_events AS a
 ORDER BY total_cost_usd DESC, g1, g2, g3
 SETTINGS join_use_nulls = 1
+
+-- name: queries
+-- Warehouse queries by fingerprint (and warehouse, stage): calls, events, cost, bytes and latency, weighted by sampling (cost.queries); fingerprints as model.sql’s adtrace_fingerprint, the same RE2 patterns.
+-- params: $weighted_pct
+WITH
+fq AS (
+  SELECT *,
+         -- The dialect’s quoting (model.sql’s adtrace_quoting): dq, bs or std.
+         multiIf(replaceRegexpAll(lower(warehouse), '^(gcp|aws|azure)\\.', '') IN ('bigquery', 'mysql', 'mariadb', 'databricks', 'spark', 'hive'), 'dq',
+                 replaceRegexpAll(lower(warehouse), '^(gcp|aws|azure)\\.', '') IN ('snowflake', 'clickhouse', 'redshift'), 'bs', 'std') AS quoting,
+         -- Comments go, strings stay whole (adtrace_strip_comments).
+         multiIf(quoting = 'dq', replaceRegexpAll(statement, '(''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\\\]|\\\\(?s:.)|"")*(?:"|$))|--[^\\n]*|/\\*(?s:.*?)(?:\\*/|$)|#[^\\n]*', '\\1'),
+                 quoting = 'bs', replaceRegexpAll(statement, '(''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|"(?:[^"]|"")*(?:"|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))|--[^\\n]*|/\\*(?s:.*?)(?:\\*/|$)', '\\1'),
+                 replaceRegexpAll(statement, '(\\b[Ee]''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|''(?:[^'']|'''')*(?:''|$)|"(?:[^"]|"")*(?:"|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))|--[^\\n]*|/\\*(?s:.*?)(?:\\*/|$)', '\\1')) AS uncommented0,
+         -- Then the literals, numbers, whitespace, IN lists and VALUES rows (adtrace_fingerprint).
+         multiIf(quoting = 'dq', replaceRegexpAll(uncommented0, '(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\\\]|\\\\(?s:.)|"")*(?:"|$))', '?'),
+                 quoting = 'bs', replaceRegexpAll(uncommented0, '(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))', '?'),
+                 replaceRegexpAll(uncommented0, '\\b[Ee]''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^'']|'''')*(?:''|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))', '?')) AS literals0
+  FROM costed_spans WHERE warehouse IS NOT NULL
+),
+w AS (
+  SELECT coalesce(if(statement IS NOT NULL, trimBoth(
+    replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(literals0,
+      '(^|[^A-Za-z0-9_.\\"$])(?:0[xX][0-9A-Fa-f]+|[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?)', '\\1?'),
+      '\\s+', ' '),
+      '(?i)\\bIN\\s*\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)', 'IN (?)'),
+      '(?i)\\bVALUES\\s*(?:\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)\\s*,?\\s*)+', 'VALUES (…)')), NULL), '(no query text)') AS query,
+         assumeNotNull(warehouse) AS wh, stage, trace_id, weight, cost_usd, bytes_scanned, duration_ns
+  FROM fq
+),
+all_events AS (
+  SELECT toFloat64(sum(toInt128(round(ew * 1e18)))) / 1e18 AS n
+  FROM (SELECT coalesce(maxIfOrNull(weight, parent_span_id IS NULL), max(weight)) AS ew FROM costed_spans GROUP BY trace_id)
+),
+total AS (
+  SELECT toFloat64(sum(toInt128(round(compute_usd * weight * 1e18)))) / 1e18 + toFloat64(sum(toInt128(round(query_usd * weight * 1e18)))) / 1e18 AS cost_usd
+  FROM costed_spans
+),
+ev AS (
+  SELECT eq, ewh, est, toFloat64(sum(toInt128(round(tw * 1e18)))) / 1e18 AS events
+  FROM (SELECT query AS eq, wh AS ewh, stage AS est, trace_id, max(weight) AS tw FROM w GROUP BY query, wh, stage, trace_id)
+  GROUP BY eq, ewh, est
+),
+q AS (
+  SELECT query, wh, stage,
+         toFloat64(sum(toInt128(round(weight * 1e18)))) / 1e18 AS calls,
+         toFloat64(sum(toInt128(round(cost_usd * weight * 1e18)))) / 1e18 AS total_cost_usd,
+         toFloat64(sum(toInt128(round(bytes_scanned * weight)))) / (toFloat64(sum(toInt128(round(if(bytes_scanned IS NOT NULL, weight, NULL) * 1e18)))) / 1e18) AS bytes_scanned_per_call,
+         quantilesExactInclusive(0.5, 0.95)(duration_ns) AS dq,
+         arraySort(groupArrayIf((duration_ns, weight), {weighted_pct:Bool})) AS dw,
+         arrayCumSum(arrayMap(x -> x.2, dw)) AS dcw
+  FROM w GROUP BY query, wh, stage
+)
+SELECT q.stage AS stage, q.wh AS warehouse, q.calls AS calls, ev.events AS events,
+       q.total_cost_usd / a.n AS cost_per_event_usd,
+       if(t.cost_usd > 0, q.total_cost_usd / t.cost_usd, 0) AS cost_share,
+       q.total_cost_usd AS total_cost_usd,
+       q.bytes_scanned_per_call AS bytes_scanned_per_call,
+       if({weighted_pct:Bool}, q.dw[arrayFirstIndex(x -> x >= 0.5 * q.dcw[-1], q.dcw)].1, q.dq[1]) / 1e6 AS p50_ms,
+       if({weighted_pct:Bool}, q.dw[arrayFirstIndex(x -> x >= 0.95 * q.dcw[-1], q.dcw)].1, q.dq[2]) / 1e6 AS p95_ms,
+       q.query AS query
+FROM q
+LEFT JOIN ev ON ev.eq = q.query AND ev.ewh = q.wh AND ev.est = q.stage
+CROSS JOIN all_events AS a CROSS JOIN total AS t
+ORDER BY total_cost_usd DESC, stage, warehouse, query
+SETTINGS join_use_nulls = 1

@@ -55,3 +55,31 @@ export async function fillOtelTraces(dir, parquetPath) {
     session.close();
   }
 }
+
+// `node scripts/chdb-otel.mjs SPANS… DIR`: a chDB data directory DIR holding otel_traces with the
+// spans of the given files (any format adtrace reads), to try the ClickHouse source without a server.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { join, resolve } = await import("node:path");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const args = process.argv.slice(2);
+  if (args.length < 2) {
+    console.error("usage: node scripts/chdb-otel.mjs SPANS… DIR");
+    process.exit(2);
+  }
+  const root = new URL("..", import.meta.url).pathname;
+  const { Db } = await import(join(root, "dist/db/db.js"));
+  const { loadInputs } = await import(join(root, "dist/ingest/load.js"));
+  const work = mkdtempSync(join(tmpdir(), "adtrace-chdb-otel-"));
+  const parquet = join(work, "spans.parquet");
+  const db = await Db.open();
+  try {
+    await loadInputs(db, { inputs: args.slice(0, -1) });
+    await db.exec(CANONICAL_TO_PARQUET, { path: parquet });
+  } finally {
+    db.close();
+  }
+  const rows = await fillOtelTraces(resolve(args.at(-1)), parquet);
+  rmSync(work, { recursive: true, force: true });
+  console.error(`${args.at(-1)}: otel_traces holds ${rows} spans`);
+}

@@ -10,7 +10,7 @@ import { InputError } from "../errors.js";
 import type { Config, SamplingRule } from "../model/config.js";
 import { effectiveBooks, warehouseRow, type ModelOptions } from "../model/install.js";
 import type { ClickHouseSource } from "../ingest/clickhouse-source.js";
-import { roundCount, type BreakdownGroup, type BreakdownOptions, type BreakdownResult, type GroupKey, type Pricing, type Totals, type WeightSummary, keyParams, keyName } from "./breakdown.js";
+import { roundCount, type BreakdownGroup, type BreakdownOptions, type BreakdownResult, type GroupKey, type Pricing, type QueryRow, type Totals, type WeightSummary, keyParams, keyName } from "./breakdown.js";
 
 /** The exporter's columns the model reads (otel_traces; README "Spans in ClickHouse"). */
 export const REQUIRED_COLUMNS = ["Timestamp", "TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "ServiceName", "SpanAttributes", "Duration"] as const;
@@ -216,4 +216,18 @@ function toGroup(row: ChRow, by: GroupKey[]): BreakdownGroup {
     total_cost_usd: num("total_cost_usd"),
     unpriced_spans: num("unpriced_spans"),
   };
+}
+
+/** `cost queries` pushed down: the same result as analysis/breakdown.ts's warehouseQueries(). */
+export async function clickhouseQueries(session: ClickHouseSession, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals; pricing: Pricing }> {
+  const { totals, weights, pricing } = await summary(session);
+  const rows = await modelQuery(session, "queries", { weighted_pct: weights.min_weight !== weights.max_weight });
+  const queries: QueryRow[] = rows.map((r) => ({
+    stage: String(r.stage), warehouse: String(r.warehouse), calls: roundCount(Number(r.calls)), events: roundCount(Number(r.events)),
+    cost_per_event_usd: Number(r.cost_per_event_usd), cost_share: Number(r.cost_share), total_cost_usd: Number(r.total_cost_usd),
+    bytes_scanned_per_call: r.bytes_scanned_per_call === null || r.bytes_scanned_per_call === undefined ? null : Number(r.bytes_scanned_per_call),
+    p50_ms: r.p50_ms === null ? null : Number(r.p50_ms), p95_ms: r.p95_ms === null ? null : Number(r.p95_ms),
+    query: String(r.query),
+  }));
+  return { queries: options.top !== undefined ? queries.slice(0, options.top) : queries, totals, pricing };
 }

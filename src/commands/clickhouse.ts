@@ -48,3 +48,12 @@ export async function clickhouseBreakdown(inputs: string[], flags: ClickHouseFla
   const result = await withClickHouse(source, config, model, (session) => run(session, breakdown));
   return { result, config: config.source, label: source.label };
 }
+
+/** `cost queries` over a ClickHouse source. */
+export async function clickhouseQueries(inputs: string[], flags: ClickHouseFlags & GlobalOptions, top: number | undefined, model: ModelOptions) {
+  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
+  const { loadConfig } = await import("../model/config.js");
+  const { withClickHouse, clickhouseQueries: run } = await import("../analysis/clickhouse.js");
+  const source = parseClickHouseSource(inputs, flags);
+  return withClickHouse(source, loadConfig(flags.config), model, (session) => run(session, { top }));
+}

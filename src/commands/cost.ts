@@ -4,7 +4,7 @@ import { globals, ingestNotes, note, parsePositiveInt, print, spanSource } from 
 import type { BreakdownFlags } from "./cost-options.js";
 import { UsageError } from "../errors.js";
 import { parseShare } from "../model/numbers.js";
-import { addClickHouseOptions, clickhouseBreakdown, isClickHouseRun } from "./clickhouse.js";
+import { addClickHouseOptions, clickhouseBreakdown, clickhouseQueries, isClickHouseRun } from "./clickhouse.js";
 
 /** A share option: 0.1 or 10%, from 0 to 1. */
 export function parseShareOption(value: string, flag: string): number {
@@ -58,11 +58,11 @@ Examples:
       await print(breakdownView(result.result, { config: result.config, label: result.label }), options);
     });
 
-  cost
+  addClickHouseOptions(cost
     .command("queries")
     .description("the warehouse queries behind the cost, by fingerprint (literals removed)")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
-    .option("--top <n>", "show the N most expensive queries")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH")
+    .option("--top <n>", "show the N most expensive queries"))
     .addHelpText("after", `
 Query texts are fingerprints: string and number literals become ?, IN (…) lists and VALUES rows
 collapse, whitespace is squeezed, so user ids and other values never reach a report.
@@ -76,6 +76,7 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { queriesView } = await import("../output/cost-views.js");
       const top = parsePositiveInt(opts.top, "--top");
+      if (isClickHouseRun(inputs, options)) return print(queriesView(await clickhouseQueries(inputs, options, top, spanSource(inputs, options).model ?? {})), options);
       const result = await withAnalysis(spanSource(inputs, options), (a) => warehouseQueries(a.db, { top }));
       await print(queriesView(result), options);
     });

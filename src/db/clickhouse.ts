@@ -41,7 +41,7 @@ export interface ChdbConnection {
 export const CHDB_PACKAGE = "chdb@3.4.0";
 
 export async function openHttp(connection: HttpConnection): Promise<ClickHouseEngine> {
-  const { createClient } = await import("@clickhouse/client");
+  const { createClient, ClickHouseLogLevel } = await import("@clickhouse/client");
   const timeoutMs = connection.timeoutSeconds !== undefined ? Math.ceil(connection.timeoutSeconds * 1000) : undefined;
   const client = createClient({
     url: connection.url,
@@ -50,8 +50,15 @@ export async function openHttp(connection: HttpConnection): Promise<ClickHouseEn
     database: connection.database,
     // The server stops the query at --timeout; the client gives up a little later if it cannot.
     request_timeout: timeoutMs !== undefined ? timeoutMs + 2000 : 300_000,
-    clickhouse_settings: timeoutMs !== undefined ? { max_execution_time: Math.max(1, Math.ceil(connection.timeoutSeconds!)) } : {},
+    clickhouse_settings: {
+      ...(timeoutMs !== undefined ? { max_execution_time: Math.max(1, Math.ceil(connection.timeoutSeconds!)) } : {}),
+      // A long aggregate keeps the connection alive through load balancers' idle timeouts.
+      send_progress_in_http_headers: 1,
+      http_headers_progress_interval_ms: "10000",
+    },
     application: "adtrace",
+    // Only src/diagnostics.ts writes to stderr: the client's own log stays off, its errors are mapped below.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   return {
     kind: "http",
