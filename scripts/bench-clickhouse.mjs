@@ -56,7 +56,8 @@ export async function benchClickHouse({ ROOT, DIR, BIN, measure, log }) {
       log(`clickhouse: chDB otel_traces ${tag}…`);
       const db = await Db.open();
       try {
-        await db.exec("CREATE VIEW spans AS SELECT * FROM read_parquet($p)", { p: parquet });
+        await db.exec("SET VARIABLE ch_bench_parquet = $p", { p: parquet });
+        await db.exec("CREATE VIEW spans AS SELECT * FROM read_parquet(getvariable('ch_bench_parquet'))");
         await db.exec(CANONICAL_TO_PARQUET, { path: otelParquet });
       } finally {
         db.close();

@@ -43,6 +43,10 @@ export async function clickhouseBreakdown(inputs: string[], flags: ClickHouseFla
   const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
   const { loadConfig } = await import("../model/config.js");
   const { withClickHouse, clickhouseBreakdown: run } = await import("../analysis/clickhouse.js");
+  const { STATEMENT_ATTRIBUTES } = await import("../model/defaults.js");
+  const statement = breakdown.by?.find((key) => key.kind === "attr" && STATEMENT_ATTRIBUTES.includes(key.key));
+  // The DuckDB path groups a statement attribute by its fingerprint; this path does not yet, and a raw statement must never reach an output.
+  if (statement?.kind === "attr") throw new UsageError(`--by attr:${statement.key} is not supported with a ClickHouse source yet (use adtrace cost queries for statements by fingerprint)`);
   const source = parseClickHouseSource(inputs, flags);
   const config = loadConfig(flags.config);
   const result = await withClickHouse(source, config, model, (session) => run(session, breakdown));
