@@ -10,13 +10,10 @@ import { join } from "node:path";
 import { CANONICAL_TO_PARQUET, fillOtelTraces } from "./chdb-otel.mjs";
 
 /**
- * @param {{ ROOT: string, DIR: string, BIN: string, measure: Function, log: Function }} env
+ * @param {{ ROOT: string, DIR: string, BIN: string, timed: Function, log: Function }} env
  */
-export async function benchClickHouse({ ROOT, DIR, BIN, measure, log }) {
+export async function benchClickHouse({ ROOT, DIR, BIN, timed, log }) {
   const { Db } = await import(join(ROOT, "dist/db/db.js"));
-  const { withClickHouse, clickhouseBreakdown } = await import(join(ROOT, "dist/analysis/clickhouse.js"));
-  const { parseClickHouseSource } = await import(join(ROOT, "dist/ingest/clickhouse-source.js"));
-  const { defaultConfig } = await import(join(ROOT, "dist/model/config.js"));
   const spans = Number(process.env.BENCH_CH_SPANS ?? 1_000_000);
   const factors = (process.env.BENCH_CH_FACTORS ?? "1,10").split(",").map(Number);
   const base = join(DIR, `ch-spans-${spans}.parquet`);
@@ -67,30 +64,25 @@ export async function benchClickHouse({ ROOT, DIR, BIN, measure, log }) {
       log(`clickhouse: ${rows} rows into chDB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       rmSync(otelParquet, { force: true });
     }
-    const source = parseClickHouseSource([`chdb:${chDir}`]);
-    // Rows and bytes the engine answers with (one in-process run each).
+    const times = {};
     const answered = {};
     for (const by of ["stage", "name"]) {
-      answered[by] = await withClickHouse(source, defaultConfig(), {}, async (s) => {
-        const r = await clickhouseBreakdown(s, { by: [{ kind: by }] });
-        return { rows: s.rowsReturned, bytes: s.bytesReturned, groups: r.groups.length, spans: r.totals.stored_spans };
-      });
-    }
-    const times = {};
-    for (const by of ["stage", "name"]) {
-      let ch = { wall: Infinity, rssMb: 0 };
-      let local = { wall: Infinity, rssMb: 0 };
+      let ch = { wall: Infinity, cpu: Infinity, rssMb: 0 };
+      let local = { wall: Infinity, cpu: Infinity, rssMb: 0 };
       const runs = Number(process.env.BENCH_CH_RUNS ?? 2);
       for (let run = 0; run < runs; run++) {
         log(`clickhouse: ${tag} breakdown --by ${by} (run ${run + 1} of ${runs})…`);
-        const a = await measure(process.execPath, [BIN, "cost", "breakdown", `chdb:${chDir}`, "--by", by, "--format", "csv", "-q"]);
-        const b = await measure(process.execPath, [BIN, "cost", "breakdown", "--db", dbFile, "--by", by, "--format", "csv", "-q"]);
-        ch = { wall: Math.min(ch.wall, a.wall), rssMb: Math.max(ch.rssMb, a.rssMb) };
-        local = { wall: Math.min(local.wall, b.wall), rssMb: Math.max(local.rssMb, b.rssMb) };
+        const a = await timed(process.execPath, [BIN, "cost", "breakdown", `chdb:${chDir}`, "--by", by, "--format", "csv", "--debug"]);
+        const b = await timed(process.execPath, [BIN, "cost", "breakdown", "--db", dbFile, "--by", by, "--format", "csv", "-q"]);
+        const [, rows, bytes] = /clickhouse answered (\d+) rows, (\d+) bytes/.exec(a.stderr) ?? [];
+        answered[by] = { rows: Number(rows), bytes: Number(bytes) };
+        ch = { wall: Math.min(ch.wall, a.wall), cpu: Math.min(ch.cpu, a.cpu), rssMb: Math.max(ch.rssMb, a.rssMb) };
+        local = { wall: Math.min(local.wall, b.wall), cpu: Math.min(local.cpu, b.cpu), rssMb: Math.max(local.rssMb, b.rssMb) };
       }
       times[by] = { ch, local };
     }
-    out.push({ k, spans: answered.stage.spans, answered, times, load: [loadBefore, loadavg()[0]] });
+    const spansIn = Number(spawnSync(process.execPath, [BIN, "inspect", "--db", dbFile, "--format", "json"], { encoding: "utf8" }).stdout.match(/"spans":\s*(\d+)/)?.[1] ?? NaN);
+    out.push({ k, spans: spansIn, answered, times, load: [loadBefore, loadavg()[0]] });
   }
   return out;
 }
@@ -103,12 +95,12 @@ export function clickhouseSection(results, note) {
     "## Past one machine: the cost model pushed down to ClickHouse (chDB)",
     "",
     ...(note ? [note, ""] : []),
-    "| spans | breakdown --by | chDB s | chDB peak RSS MB | local --db s | local peak RSS MB | rows answered | bytes answered | load average (1 min) before, after |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    "| spans | breakdown --by | chDB wall s | chDB CPU s | chDB peak RSS MB | local --db wall s | local CPU s | local peak RSS MB | rows answered | bytes answered | load average (1 min) before, after |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ...results.flatMap((r) => ["stage", "name"].map((by) =>
-      `| ${n(r.spans)} | ${by} | ${f(r.times[by].ch.wall)} | ${f(r.times[by].ch.rssMb, 0)} | ${f(r.times[by].local.wall)} | ${f(r.times[by].local.rssMb, 0)} | ${r.answered[by].rows} | ${n(r.answered[by].bytes)} | ${r.load.map((x) => x.toFixed(1)).join(", ")} |`)),
+      `| ${n(r.spans)} | ${by} | ${f(r.times[by].ch.wall)} | ${f(r.times[by].ch.cpu)} | ${f(r.times[by].ch.rssMb, 0)} | ${f(r.times[by].local.wall)} | ${f(r.times[by].local.cpu)} | ${f(r.times[by].local.rssMb, 0)} | ${r.answered[by].rows} | ${n(r.answered[by].bytes)} | ${r.load.map((x) => x.toFixed(1)).join(", ")} |`)),
     "",
-    "Generated spans (`adtrace generate`, priced from the price book), copied with fresh trace ids, in a chDB MergeTree `otel_traces` (the Collector exporter's schema, ordered by service, span name and time) and in a DuckDB file written by `adtrace load` (the stored model). Each command is the built CLI, best of BENCH_CH_RUNS runs (default two), peak RSS the highest; rows and bytes answered are what the engine sent back over the whole command (the summary row, the schema check and one row per group), counted in-process.",
+    "Generated spans (`adtrace generate`, priced from the price book), copied with fresh trace ids, in a chDB MergeTree `otel_traces` (the Collector exporter's schema, ordered by service, span name and time) and in a DuckDB file written by `adtrace load` (the stored model). Each command is the built CLI under /usr/bin/time, best of BENCH_CH_RUNS runs (default two) for wall and CPU time (user + system, all threads), peak RSS the highest; rows and bytes answered are what the engine sent back over the whole command (the schema check, the summary row and one row per group, as JSON), which the command reports under --debug.",
     "",
     "What runs where: the engine (a ClickHouse server over HTTP, or chDB in-process) evaluates the whole cost model of queries/clickhouse.sql, stage rules, sampling weights, self time, prices, exact sums and quantiles, and answers one summary row and one row per group; adtrace turns those rows into the same result and view as the local path. Only the answer crosses the network, so the bytes answered stay flat as the spans grow tenfold. chDB here runs on the same machine, so its time is the engine's own; the local path reads a model stored at load time, the ClickHouse path computes it per query (nothing is stored in the user's ClickHouse).",
     "",

@@ -324,7 +324,7 @@ if (runs("advise")) results.advise = await adviseBench();
 // ------------------------------------------------------------------ 8. audit pii, load --redact
 const { benchPii, piiSection } = await import("./bench-pii.mjs");
 const { benchClickHouse, clickhouseSection } = await import("./bench-clickhouse.mjs");
-if (runs("clickhouse")) results.clickhouse = await benchClickHouse({ ROOT, DIR, BIN, measure, log });
+if (runs("clickhouse")) results.clickhouse = await benchClickHouse({ ROOT, DIR, BIN, timed, log });
 if (runs("pii")) results.pii = await benchPii({ DIR, SPANS, BIN, jsonl, baseParquet, adtraceSync, measure, log, Db });
 
 // ------------------------------------------------------------------ 9. OTLP protobuf vs JSON Lines ingest

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { UsageError } from "../errors.js";
 import type { BreakdownOptions } from "../analysis/breakdown.js";
 import type { ModelOptions } from "../model/install.js";
-import type { GlobalOptions } from "./shared.js";
+import { note, type GlobalOptions } from "./shared.js";
 
 export interface ClickHouseFlags {
   table?: string;
@@ -49,7 +49,11 @@ export async function clickhouseBreakdown(inputs: string[], flags: ClickHouseFla
   if (statement?.kind === "attr") throw new UsageError(`--by attr:${statement.key} is not supported with a ClickHouse source yet (use adtrace cost queries for statements by fingerprint)`);
   const source = parseClickHouseSource(inputs, flags);
   const config = loadConfig(flags.config);
-  const result = await withClickHouse(source, config, model, (session) => run(session, breakdown));
+  const result = await withClickHouse(source, config, model, async (session) => {
+    const out = await run(session, breakdown);
+    answered(flags, session);
+    return out;
+  });
   return { result, config: config.source, label: source.label };
 }
 
@@ -59,5 +63,14 @@ export async function clickhouseQueries(inputs: string[], flags: ClickHouseFlags
   const { loadConfig } = await import("../model/config.js");
   const { withClickHouse, clickhouseQueries: run } = await import("../analysis/clickhouse.js");
   const source = parseClickHouseSource(inputs, flags);
-  return withClickHouse(source, loadConfig(flags.config), model, (session) => run(session, { top }));
+  return withClickHouse(source, loadConfig(flags.config), model, async (session) => {
+    const out = await run(session, { top });
+    answered(flags, session);
+    return out;
+  });
+}
+
+/** Under --debug, what the engine answered with (rows and bytes of JSON): the bench reads it. */
+function answered(flags: GlobalOptions, session: { rowsReturned: number; bytesReturned: number }): void {
+  if (flags.debug) note(flags, `clickhouse answered ${session.rowsReturned} rows, ${session.bytesReturned} bytes`);
 }
