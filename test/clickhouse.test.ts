@@ -194,13 +194,18 @@ describe("the CLI with a ClickHouse source", () => {
     }
   }, 300_000);
 
-  it("refuses the ClickHouse flags without a ClickHouse source, and --db with one", () => {
+  it("refuses the ClickHouse flags without a ClickHouse source, --db with one, and a grouping by raw statements", () => {
     const table = adtrace(["cost", "breakdown", FIXTURE, "--table", "x"]);
     expect(table.code).toBe(2);
     expect(table.stderr).toMatch(/--table applies to a ClickHouse source/);
     const both = adtrace(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--db", "x.duckdb"]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/ClickHouse source or --db, not both/);
+    // A statement attribute would group by raw statements (the DuckDB path groups by fingerprint): refused.
+    const statement = adtrace(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--by", "attr:db.statement"]);
+    expect(statement.code).toBe(2);
+    expect(statement.stdout).toBe("");
+    expect(statement.stderr).toMatch(/--by attr:db\.statement is not supported with a ClickHouse source/);
   }, 300_000);
 });
 
