@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { adtrace, FIXTURE, ROOT } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { NEAR_MISSES, PLANTED, plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { jaegerTrace, zipkinSpans } from "../src/generate/writers.js";
 
@@ -184,7 +185,7 @@ describe("load --redact", () => {
     expect(leaks(whole)).toEqual(["10.12.0.5"]);
   });
 
-  it("gives the same tokens under the same key, other tokens under another key, and is exit 2 without a key", () => {
+  it("gives the same tokens under the same key, other tokens under another key, and is exit 2 without a key", async () => {
     const token = (key: string, name: string) => {
       const db = join(dir, `${name}.duckdb`);
       expect(adtrace(["load", files.otlp!, "--db", db, "--redact", "-q"], { env: { ADTRACE_REDACT_KEY: key } }).code).toBe(0);
@@ -195,7 +196,7 @@ describe("load --redact", () => {
     expect(token(KEY, "key-a1")).toBe(token(KEY, "key-a2"));
     expect(token("another key", "key-b")).not.toBe(token(KEY, "key-a3"));
     const db = join(dir, "nokey.duckdb");
-    const r = adtrace(["load", files.otlp!, "--db", db, "--redact"], { env: { ADTRACE_REDACT_KEY: "" } });
+    const r = await adtraceIn(["load", files.otlp!, "--db", db, "--redact"], { env: { ADTRACE_REDACT_KEY: "" } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--redact needs a key in ADTRACE_REDACT_KEY/);
     expect(existsSync(db)).toBe(false);
@@ -237,11 +238,11 @@ describe("load --redact", () => {
 });
 
 describe("options and config", () => {
-  it("--kinds filters; an unknown kind is exit 2", () => {
+  it("--kinds filters; an unknown kind is exit 2", async () => {
     const r = adtrace(["audit", "pii", files.otlp!, "--kinds", "email,phone", "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     expect([...new Set(csvRows(r.stdout).map((x) => x.kind))].sort()).toEqual(["email", "phone"]);
-    const bad = adtrace(["audit", "pii", files.otlp!, "--kinds", "emails"]);
+    const bad = await adtraceIn(["audit", "pii", files.otlp!, "--kinds", "emails"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown kind 'emails'/);
   });

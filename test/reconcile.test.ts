@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
@@ -87,8 +88,8 @@ describe("cost reconcile on the hand-worked fixture", () => {
     expect(adtrace(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "80%", "-q"]).code).toBe(0);
   });
 
-  it("refuses --billing-file with --db (load the records into the database instead)", () => {
-    const r = adtrace(["cost", "reconcile", "--db", "nowhere.duckdb", ...BILLS]);
+  it("refuses --billing-file with --db (load the records into the database instead)", async () => {
+    const r = await adtraceIn(["cost", "reconcile", "--db", "nowhere.duckdb", ...BILLS]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/adtrace load --billing FILE --db DB/);
   });

@@ -91,14 +91,6 @@ export function modelInputKeys(config: Config): string[] {
   ])].sort();
 }
 
-/** `--top 10%` or `0.1`: a share in (0, 0.5]. */
-export function parseTop(text: string): number {
-  const match = /^\s*([0-9]*\.?[0-9]+)\s*(%)?\s*$/.exec(text);
-  const value = match ? Number(match[1]) / (match[2] ? 100 : 1) : NaN;
-  if (!(value > 0 && value <= 0.5)) throw new UsageError(`--top expects a share of events in (0, 50%], such as 10% or 0.1, got '${text}'`);
-  return value;
-}
-
 export async function outliers(db: Db, config: Config, options: OutliersOptions = {}): Promise<OutliersResult> {
   const metric = options.metric ?? "cost";
   const stage = options.stage ?? null;

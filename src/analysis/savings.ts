@@ -18,7 +18,7 @@ import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import { closest, type Config } from "../model/config.js";
 import { EventTimeline, type TimedSpan } from "./retime.js";
-import { parseCount, parseShare } from "../model/numbers.js";
+import { readShare } from "../numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Lever } from "./flags.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
 import { meanInterval as weightedMeanInterval, weightedQuantile } from "./statistics.js";
@@ -98,7 +98,7 @@ export function parseLever(kind: LeverKind, text: string, flag = `--${kind}`): L
   const parts = text.slice(eq + 1).split(":");
   if (parts.length > 2) throw new UsageError(`${flag} ${text}: expected STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, with at most one ':'`);
   const [rawValue, rawCost] = parts;
-  const value = parseShare(rawValue ?? "");
+  const value = readShare(rawValue ?? "") ?? NaN;
   const what = kind === "cache" ? "hit rate" : "reduction";
   if (!(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${text}: ${what} must be between 0 and 1 (or 0%..100%), got '${rawValue}'`);
   let hitCostUsd = 0;
@@ -108,12 +108,6 @@ export function parseLever(kind: LeverKind, text: string, flag = `--${kind}`): L
     if (!Number.isFinite(hitCostUsd) || hitCostUsd < 0) throw new UsageError(`${flag} ${text}: hit cost must be a non-negative number of USD, got '${rawCost}'`);
   }
   return { kind, stage, value, hitCostUsd };
-}
-
-export function parseEventsPerDay(text: string): number {
-  const value = parseCount(text);
-  if (!(value >= 1)) throw new UsageError(`--events-per-day expects a count like 2000000000, 2e9, 2B or 500M, got '${text}'`);
-  return value;
 }
 
 /**

@@ -56,21 +56,6 @@ export const MAX_BUCKETS = 10_000;
 export const MIN_BASELINE_BUCKETS = 3;
 const DAY_NS = 86_400_000_000_000n;
 
-const UNITS: Record<string, bigint> = {
-  ns: 1n, us: 1000n, µs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, min: 60_000_000_000n,
-  h: 3_600_000_000_000n, d: DAY_NS, w: 7n * DAY_NS,
-};
-
-/** `1h`, `15m`, `30s`, `500ms`, `7d`, `1w` → nanoseconds. */
-export function parseDuration(flag: string, text: string): bigint {
-  const match = /^\s*([0-9]+)\s*([a-zµ]+)\s*$/i.exec(text);
-  const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined || BigInt(match[1]!) === 0n) {
-    throw new UsageError(`${flag} expects a whole duration such as 15m, 1h or 7d (units: ms, s, m, h, d, w), got '${text}'`);
-  }
-  return BigInt(match[1]!) * unit;
-}
-
 /** A duration in the largest unit that divides it: 3600000000000 → "1h". */
 export function durationText(ns: bigint): string {
   for (const [unit, size] of [["d", DAY_NS], ["h", 3_600_000_000_000n], ["m", 60_000_000_000n], ["s", 1_000_000_000n], ["ms", 1_000_000n], ["us", 1000n]] as const) {

@@ -10,7 +10,7 @@ import {
   DEFAULT_PRICE_BOOK, DEFAULT_QUERY_ID_ATTRIBUTES, DEFAULT_STAGE_RULES, DEFAULT_WAREHOUSES, DEFAULT_BYTES_ATTRIBUTES, DEFAULT_TRACING,
   type PriceBook, type StageRule, type StageMatch,
 } from "./defaults.js";
-import { parseCount } from "./numbers.js";
+import { readCount } from "../numbers.js";
 import { parseYamlFile } from "./yaml.js";
 import { checkPiiConfig, defaultPiiConfig, type PiiConfig } from "./pii.js";
 
@@ -235,7 +235,7 @@ function validate(node: Node, shape: Shape, path: string, at: (n: Node | null | 
     case "number": {
       if (!isScalar(node)) return fail("a number");
       const raw = node.value;
-      const value = typeof raw === "number" ? raw : shape.count && typeof raw === "string" ? parseCount(raw) : NaN;
+      const value = typeof raw === "number" ? raw : shape.count && typeof raw === "string" ? readCount(raw) ?? NaN : NaN;
       if (typeof value !== "number" || !Number.isFinite(value)) return fail(shape.count ? "a number such as 2000000000, 2e9, 2B or 500M" : "a number");
       const range = `a number ${shape.min === undefined ? "" : `${shape.exclusiveMin ? ">" : "≥"} ${shape.min}`}${shape.min !== undefined && shape.max !== undefined ? " and " : ""}${shape.max === undefined ? "" : `${shape.exclusiveMax ? "<" : "≤"} ${shape.max}`}`;
       if (shape.min !== undefined && (shape.exclusiveMin ? value <= shape.min : value < shape.min)) return fail(range);
