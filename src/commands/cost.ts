@@ -3,17 +3,18 @@
 import type { Command } from "commander";
 import { globals, ingestNotes, note, print } from "./shared.js";
 import type { BreakdownFlags, CriticalPathFlags, FlagsFlags, OutliersFlags, QueriesFlags, ReconcileFlags, TrendFlags } from "./cost-options.js";
+import { addClickHouseOptions, clickhouseBreakdown, clickhouseQueries, isClickHouseRun } from "./clickhouse.js";
 
 export function registerCost(program: Command): Command {
   const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers, trend, the critical path");
 
-  cost
+  addClickHouseOptions(cost
     .command("breakdown")
     .description("cost and latency per ad event, split by stage (or name, service, attribute)")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
     .option("--top <n>", "show the N most expensive groups (the rest are summed in a footnote)")
-    .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)")
+    .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)"))
     .addHelpText("after", `
 Definitions: an event is a trace. cost_per_event_usd = the group's cost ÷ ALL events, so the
 groups add up to the total; cost_per_group_event_usd = the group's cost ÷ its OWN events (the
@@ -33,6 +34,11 @@ Examples:
       const options = globals(command);
       const { breakdownOptions } = await import("./cost-options.js");
       const typed = breakdownOptions(inputs, flags, options);
+      if (isClickHouseRun(inputs, options)) {
+        const { breakdownView } = await import("../output/cost-views.js");
+        const pushed = await clickhouseBreakdown(inputs, options, typed.breakdown, typed.analysis.model ?? {});
+        return print(breakdownView(pushed.result, { config: pushed.config, label: pushed.label }), options);
+      }
       const { breakdown } = await import("../analysis/breakdown.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
@@ -44,11 +50,11 @@ Examples:
       await print(breakdownView(result.result, { config: result.config, label: result.label }), options);
     });
 
-  cost
+  addClickHouseOptions(cost
     .command("queries")
     .description("the warehouse queries behind the cost, by fingerprint (literals removed)")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
-    .option("--top <n>", "show the N most expensive queries")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH")
+    .option("--top <n>", "show the N most expensive queries"))
     .addHelpText("after", `
 Query texts are fingerprints: string and number literals become ?, IN (…) lists and VALUES rows
 collapse, whitespace is squeezed, so user ids and other values never reach a report.
@@ -63,6 +69,7 @@ Examples:
       const { warehouseQueries } = await import("../analysis/breakdown.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { queriesView } = await import("../output/cost-views.js");
+      if (isClickHouseRun(inputs, options)) return print(queriesView(await clickhouseQueries(inputs, options, typed.queries.top, typed.analysis.model ?? {})), options);
       const result = await withAnalysis(typed.analysis, (a) => warehouseQueries(a.db, typed.queries));
       await print(queriesView(result), options);
     });

@@ -107,11 +107,12 @@ export function parseQueryFile(path: string, text: string): NamedQuery[] {
 }
 
 /**
- * `$name` placeholders outside string literals, quoted identifiers and comments. One scan from the
- * left, so whichever opens first wins: an apostrophe inside a `--` comment starts no string, and
- * `--` inside a string starts no comment.
+ * `$name` placeholders (DuckDB) and `{name:Type}` ones (ClickHouse, queries/clickhouse.sql) outside
+ * string literals, quoted identifiers and comments. One scan from the left, so whichever opens
+ * first wins: an apostrophe inside a `--` comment starts no string, and `--` inside a string starts
+ * no comment.
  */
 function findParams(sql: string): string[] {
   const stripped = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
-  return [...stripped.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+  return [...stripped.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*):/g)].map((m) => (m[1] ?? m[2])!);
 }
