@@ -59,9 +59,9 @@ chosen AS (
   FROM keyed CROSS JOIN n
   QUALIFY n.events <= $limit OR row_number() OVER (ORDER BY k DESC, trace_id) <= $limit
 )
--- Start times relative to the event's first span, so they stay exact as JS numbers.
-SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, chosen.event_weight,
-       s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS start_ns, s.duration_ns, s.weight
+-- Start times relative to the event's first span, so they stay exact as JS numbers (read as DOUBLE columns).
+SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, CAST(chosen.event_weight AS DOUBLE) AS event_weight,
+       CAST(s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS DOUBLE) AS start_ns, CAST(s.duration_ns AS DOUBLE) AS duration_ns
 FROM costed_spans s JOIN chosen USING (trace_id)
 ORDER BY s.trace_id, s.start_ns, s.span_id;
 
