@@ -70,3 +70,8 @@ CREATE OR REPLACE TABLE model_info AS
 SELECT CAST($digest AS VARCHAR) AS digest, CAST($version AS VARCHAR) AS adtrace_version, CAST($model AS VARCHAR) AS model,
        CAST($billing AS VARCHAR) AS billing,
        now() AS computed_at, (SELECT count(*) FROM model_spans) AS spans;
+
+-- name: stage_moments
+-- Stores diff's moments by stage (diff.stage_costs and diff.group_moments first), so diff by stage on a stored model reads them.
+CREATE OR REPLACE TABLE model_stage_moments AS SELECT * FROM _diff_moments;
+DROP TABLE IF EXISTS _diff_eg; DROP TABLE IF EXISTS _diff_moments;

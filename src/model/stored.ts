@@ -2,7 +2,7 @@
 // load's transaction, into model_spans (per span: stage, self time, weight, compute/query cost,
 // cost source, statement hash and fingerprint, time on the critical path), model_events (per
 // event: weight, end-to-end duration, cost, critical path length), model_event_stages (per event
-// and stage: its cost), model_summary and model_bad_values, and record the model's digest in
+// and stage: its cost), model_stage_moments (diff's moments by stage), model_summary and model_bad_values, and record the model's digest in
 // model_info. A session whose model has the same digest reads those tables through views named as
 // the per-session tables (costed_spans, event_weights…), so every query reads either the same way.
 import { createHash } from "node:crypto";
@@ -22,6 +22,7 @@ const MODEL_QUERIES = [
   "model.create_macros", "model.create_rule_tables", "model.price_ranges", "model.set_attribute_lists", "model.costed_parts",
   "model.event_weights", "model.span_summary", "store.model_spans", "store.model_tables",
   "path.source_stored", "path.prepare", "path.prepare_spans", "path.batch", "path.write_stored",
+  "diff.stage_costs", "diff.group_moments", "store.stage_moments",
 ];
 
 /** What the model's digest covers: the parts of the config that price or weigh a span. */
@@ -88,6 +89,10 @@ export async function storeModel(db: Db, config: Config): Promise<void> {
   await walkStoredPaths(db);
   await db.run("model.span_summary");
   await db.run("store.model_tables");
+  // diff's moments by stage (Welch's interval), over the per-event stage costs just stored.
+  await db.run("diff.stage_costs");
+  await db.run("diff.group_moments");
+  await db.run("store.stage_moments");
   await db.run("store.write_info", { digest: modelDigest(config), version: VERSION, model: JSON.stringify(modelParts(config)), billing: await billingStamp(db) });
 }
 
