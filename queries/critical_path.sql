@@ -1,74 +1,23 @@
--- name: prepare_traces
--- The events in trace-id order, numbered from 0, with their first start (times become relative to it, exact as JS numbers) and their weight.
-CREATE OR REPLACE TEMP TABLE _cp_traces AS
-SELECT CAST(row_number() OVER (ORDER BY t.trace_id) - 1 AS INTEGER) AS ord, t.trace_id, t.t0, ew.w
-FROM (SELECT trace_id, min(start_ns) AS t0 FROM costed_spans GROUP BY trace_id) t JOIN event_weights ew USING (trace_id);
-
--- name: prepare_groups
--- The groups (up to three keys), numbered from 0 in key order.
--- params: $k1, $a1, $k2, $a2, $k3, $a3
-CREATE OR REPLACE TEMP TABLE _cp_group_keys AS
-SELECT CAST(row_number() OVER (ORDER BY g1, g2, g3) - 1 AS INTEGER) AS gid, g1, g2, g3
-FROM (
-  SELECT DISTINCT adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
-         adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
-         adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
-  FROM costed_spans
-);
-
--- name: prepare_spans
--- The spans as numbers for the walk, in batches of $batch_traces events: the event's number, the span's number in its event (in span-id order, so comparing numbers compares ids), its parent's (NULL when not in the event), whether it has no parent, its times relative to the event's first start, and its group.
--- params: $batch_traces, $k1, $a1, $k2, $a2, $k3, $a3
-CREATE OR REPLACE TEMP TABLE _cp_spans AS
-WITH s AS (
-  SELECT t.ord, c.span_id, c.parent_span_id, c.start_ns - t.t0 AS rel_start, c.duration_ns,
-         adtrace_group($k1, $a1, c.stage, c.name, c.service, c.attributes) AS g1,
-         adtrace_group($k2, $a2, c.stage, c.name, c.service, c.attributes) AS g2,
-         adtrace_group($k3, $a3, c.stage, c.name, c.service, c.attributes) AS g3
-  FROM costed_spans c JOIN _cp_traces t USING (trace_id)
-),
--- A span id given twice in one trace counts once: its earliest (then shortest) row, as adtrace trace keeps the first.
-d AS (
-  SELECT * FROM s QUALIFY row_number() OVER (PARTITION BY ord, span_id ORDER BY rel_start, duration_ns) = 1
-),
-i AS (
-  SELECT *, CAST(row_number() OVER (PARTITION BY ord ORDER BY span_id) - 1 AS INTEGER) AS idx FROM d
-)
-SELECT i.ord // $batch_traces AS batch, i.ord, i.idx, p.idx AS parent_idx,
-       (i.parent_span_id IS NULL OR i.parent_span_id = '') AS is_root,
-       CAST(i.rel_start AS DOUBLE) AS start_ns, CAST(i.rel_start + i.duration_ns AS DOUBLE) AS end_ns, k.gid
-FROM i
-LEFT JOIN i p ON p.ord = i.ord AND p.span_id = i.parent_span_id
-JOIN _cp_group_keys k ON k.g1 IS NOT DISTINCT FROM i.g1 AND k.g2 IS NOT DISTINCT FROM i.g2 AND k.g3 IS NOT DISTINCT FROM i.g3
--- Stored in batch order, so each batch's rows sit in few row groups and its scan skips the rest.
-ORDER BY batch, i.ord, i.idx;
-
--- name: create_results
--- Per event and group the critical time and whether the group is on the path; per event the path's length (NULL without a root) and the spans left out of it.
-CREATE OR REPLACE TEMP TABLE _cp_groups (ord INTEGER, gid INTEGER, critical_ns DOUBLE, on_path BOOLEAN);
-CREATE OR REPLACE TEMP TABLE _cp_events (ord INTEGER, path_ns DOUBLE, orphan_spans INTEGER, extra_root_spans INTEGER, cyclic_spans INTEGER);
-
--- name: batches
--- How many batches prepare_spans made.
-SELECT COALESCE(max(batch) + 1, 0) AS n FROM _cp_spans;
-
--- name: batch
--- One batch of spans, event by event, each event's spans by number.
--- params: $batch
-SELECT ord, idx, parent_idx, is_root, start_ns, end_ns, gid
-FROM _cp_spans WHERE batch = $batch
-ORDER BY ord, idx;
-
 -- name: groups
--- Per group: its events (with a path, by event weight), the weighted share of them with the group on the path, the critical time's percentiles and share of all path time, and its share of cost.
+-- Per group: its events (with a path, by event weight), the weighted share of them with the group on the path, the critical time's percentiles and share of all path time, and its share of cost; from the walk's columns (src/model/span-path.ts).
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
 WITH ev AS (
-  SELECT e.ord, e.path_ns, t.w FROM _cp_events e JOIN _cp_traces t USING (ord) WHERE e.path_ns IS NOT NULL
+  SELECT trace_id, path_ns, w FROM event_weights WHERE path_ns IS NOT NULL
 ),
 is_weighted AS (SELECT COALESCE(min(w) <> max(w), false) AS yes FROM ev),
+-- Per event and group: the group's spans' critical time and whether any is on the path (spans the
+-- walk did not reach, NULL, are in no event with a path or repeat a span id).
+per_event AS (
+  SELECT trace_id,
+         adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
+         adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
+         adtrace_group($k3, $a3, stage, name, service, attributes) AS g3,
+         sum(critical_ns) AS critical_ns, bool_or(on_path) AS on_path
+  FROM costed_spans WHERE critical_ns IS NOT NULL GROUP BY ALL
+),
 g AS (
-  SELECT k.g1, k.g2, k.g3, c.critical_ns, c.on_path, ev.w
-  FROM _cp_groups c JOIN ev USING (ord) JOIN _cp_group_keys k USING (gid)
+  SELECT p.g1, p.g2, p.g3, p.critical_ns, p.on_path, ev.w
+  FROM per_event p JOIN ev USING (trace_id)
 ),
 -- Running sums in one order of (value, weight), as in cost.weighted_e2e.
 cum AS (
@@ -115,7 +64,7 @@ ORDER BY share_of_e2e DESC, cost_share DESC, p.g1, p.g2, p.g3;
 -- name: totals
 -- All events with a path: their weighted count, the path's (end-to-end) p50/p95, and the spans and events left out.
 WITH ev AS (
-  SELECT e.*, t.w FROM _cp_events e JOIN _cp_traces t USING (ord)
+  SELECT path_ns, orphan_spans, extra_root_spans, cyclic_spans, w FROM event_weights
 ),
 p AS (SELECT * FROM ev WHERE path_ns IS NOT NULL),
 cum AS (
@@ -134,9 +83,10 @@ SELECT (SELECT adtrace_sum(w, 1e18) FROM p) AS events,
        (SELECT COALESCE(sum(extra_root_spans), 0) FROM ev) AS extra_root_spans,
        (SELECT COALESCE(sum(cyclic_spans), 0) FROM ev) AS cyclic_spans;
 
--- name: drop
--- The session's critical-path tables, once read.
-DROP TABLE IF EXISTS _cp_spans; DROP TABLE IF EXISTS _cp_groups; DROP TABLE IF EXISTS _cp_events; DROP TABLE IF EXISTS _cp_traces; DROP TABLE IF EXISTS _cp_group_keys;
+-- name: on_path_by_stage
+-- Per stage, its events with a path and those with the stage on the path (both by event weight), from the walk's one carrier span per stage and event: what cost critical-path's on_path_share by stage is, in one pass.
+SELECT stage, adtrace_sum(stage_path_w, 1e18) AS events, adtrace_sum(stage_on_path_w, 1e18) AS on_path_events
+FROM costed_spans WHERE stage_path_w IS NOT NULL GROUP BY stage;
 
 -- name: trace_spans
 -- One trace's spans for its waterfall: start relative to the trace's first span, duration, self time, cost, stage.

@@ -13,23 +13,35 @@ FROM costed_spans
 -- Ties in duration are ordered by weight: the bootstrap reads each group's durations in this order.
 ORDER BY trace_id, duration_ns, weight;
 
--- name: group_moments
--- Per group (and the whole event, is_total) over all events, a group's cost 0 in events without it: Σw, Σw², Σw·x and Σw·(x − mean)², exact sums; for Welch's interval without reading every event.
+-- name: group_costs
+-- Per event and group present in it (and per event, is_total): its weight and the group's cost per event, for diff.group_moments.
 -- params: $k1, $a1, $k2, $a2, $k3, $a3
-WITH eg AS (
-  SELECT c.trace_id, any_value(ew.w) AS w, c.g1, c.g2, c.g3, FALSE AS is_total,
-         adtrace_sum(c.cost_usd * c.weight, 1e18) / any_value(ew.w) AS x
-  FROM (
-    SELECT trace_id, cost_usd, weight,
-           adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
-           adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
-           adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
-    FROM costed_spans
-  ) c JOIN event_weights ew ON ew.trace_id = c.trace_id
-  GROUP BY c.trace_id, c.g1, c.g2, c.g3
-  UNION ALL
-  SELECT trace_id, w, NULL, NULL, NULL, TRUE, event_cost_usd FROM event_weights
-),
+CREATE OR REPLACE TEMP TABLE _diff_eg AS
+SELECT c.trace_id, any_value(ew.w) AS w, c.g1, c.g2, c.g3, FALSE AS is_total,
+       adtrace_sum(c.cost_usd * c.weight, 1e18) / any_value(ew.w) AS x
+FROM (
+  SELECT trace_id, cost_usd, weight,
+         adtrace_group($k1, $a1, stage, name, service, attributes) AS g1,
+         adtrace_group($k2, $a2, stage, name, service, attributes) AS g2,
+         adtrace_group($k3, $a3, stage, name, service, attributes) AS g3
+  FROM costed_spans
+) c JOIN event_weights ew ON ew.trace_id = c.trace_id
+GROUP BY c.trace_id, c.g1, c.g2, c.g3
+UNION ALL
+SELECT trace_id, w, NULL, NULL, NULL, TRUE, event_cost_usd FROM event_weights;
+
+-- name: stage_costs
+-- As diff.group_costs for the default grouping (by stage), read from each stage's cost per event (model.event_weights; stored with a stored model): the same values without a pass over the spans.
+CREATE OR REPLACE TEMP TABLE _diff_eg AS
+SELECT trace_id, w, stage AS g1, CAST(NULL AS VARCHAR) AS g2, CAST(NULL AS VARCHAR) AS g3, FALSE AS is_total, cost_usd AS x
+FROM event_stage_costs
+UNION ALL
+SELECT trace_id, w, NULL, NULL, NULL, TRUE, event_cost_usd FROM event_weights;
+
+-- name: group_moments
+-- Per group (and the whole event, is_total) over all events, a group's cost 0 in events without it: Σw, Σw², Σw·x and Σw·(x − mean)², exact sums, into _diff_moments; for Welch's interval without reading every event (diff.group_costs or diff.stage_costs first).
+CREATE OR REPLACE TEMP TABLE _diff_moments AS
+WITH eg AS (SELECT * FROM _diff_eg),
 scales AS (SELECT adtrace_pow2_scale(count(*), max(w)) AS s_w, adtrace_pow2_scale(count(*), max(w * w)) AS s_w2 FROM event_weights),
 all_w AS (
   SELECT adtrace_scaled_sum(e.w, s.s_w) AS sw, adtrace_scaled_sum(e.w * e.w, s.s_w2) AS sw2
@@ -59,5 +71,20 @@ dsum AS (
 SELECT gm.g1, gm.g2, gm.g3, gm.is_total, a.sw, a.sw2, gm.swx,
        d.ss + (gm.swx / a.sw) * (gm.swx / a.sw) * (a.sw - gm.sw_group) AS ss
 FROM gm JOIN dsum d ON d.g1 IS NOT DISTINCT FROM gm.g1 AND d.g2 IS NOT DISTINCT FROM gm.g2 AND d.g3 IS NOT DISTINCT FROM gm.g3 AND d.is_total = gm.is_total
-CROSS JOIN all_w a
-ORDER BY gm.is_total, gm.g1, gm.g2, gm.g3;
+CROSS JOIN all_w a;
+
+-- name: stored_stage_moments
+-- diff.group_moments by stage as the stored model keeps them (store.stage_moments): computed at load by the same queries.
+CREATE OR REPLACE TEMP TABLE _diff_moments AS SELECT * FROM model_stage_moments;
+
+-- name: has_stored_moments
+-- Whether this session reads a stored model, which keeps the moments by stage.
+SELECT COALESCE(getvariable('adtrace_stored_events'), FALSE) AS stored;
+
+-- name: moments
+-- The moments diff.group_moments (or diff.stored_stage_moments) made, in group order.
+SELECT * FROM _diff_moments ORDER BY is_total, g1, g2, g3;
+
+-- name: drop
+-- diff's working tables, once read.
+DROP TABLE IF EXISTS _diff_eg; DROP TABLE IF EXISTS _diff_moments;

@@ -384,7 +384,13 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        CAST(NULL AS VARCHAR) AS query_fingerprint,
        CAST(NULL AS UBIGINT) AS statement_hash,
        CAST(NULL AS DOUBLE) AS stage_event_w,
-       CAST(NULL AS DOUBLE) AS query_event_w
+       CAST(NULL AS DOUBLE) AS query_event_w,
+       -- The critical path's columns (src/model/span-path.ts): filled by its walk, at load for a
+       -- stored model, on first need in a session.
+       CAST(NULL AS DOUBLE) AS critical_ns,
+       CAST(NULL AS BOOLEAN) AS on_path,
+       CAST(NULL AS DOUBLE) AS stage_path_w,
+       CAST(NULL AS DOUBLE) AS stage_on_path_w
 FROM costed
 ) c LEFT JOIN _span_bills sb ON sb.trace_id = c.trace_id AND sb.span_id = c.span_id;
 
@@ -395,12 +401,14 @@ CREATE OR REPLACE TEMP TABLE costed_spans AS SELECT * FROM _costed;
 
 
 -- name: event_weights
--- Whether adtrace_sum can be exact in this session; then each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration, its own cost and whether its spans' weights differ.
+-- Whether adtrace_sum can be exact in this session; then each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration, its own cost and whether its spans' weights differ; and each stage's cost in each event (event_stage_costs).
 -- Every sum adds at most count(*) terms no larger than the largest weighted value: scaled, that
 -- must stay below 2^127 ≈ 1.7e38 (1e20 × 1e18 for dollars and weights, 1e38 × 1 for bytes).
 -- NaN or infinite values (max is then NaN or inf) make the comparison false: float sums.
 -- A session's model has no stored per-group event weights (store.model_spans): queries count events per trace.
 SET VARIABLE adtrace_stored_events = FALSE;
+-- Nor its critical paths until they are walked (src/model/span-path.ts).
+SET VARIABLE adtrace_paths_walked = FALSE;
 SET VARIABLE adtrace_exact_sums = (
   SELECT COALESCE(count(*) * max(greatest(weight, abs(compute_usd) * weight, abs(query_usd) * weight, abs(cost_usd) * weight)) < 1e20, TRUE)
      AND COALESCE(count(*) * max(abs(bytes_scanned) * weight) < 1e37, TRUE)
@@ -414,8 +422,22 @@ SELECT trace_id, COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max
        -- the event counts with w, so such traces are counted and reported.
        min(weight) <> max(weight) AS weights_disagree,
        -- What one event of this kind costs: its spans' weighted cost over the event's weight.
-       adtrace_sum(cost_usd * weight, 1e18) / COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS event_cost_usd
+       adtrace_sum(cost_usd * weight, 1e18) / COALESCE(max(weight) FILTER (WHERE parent_span_id IS NULL), max(weight)) AS event_cost_usd,
+       -- The critical path's length and the spans left out of it, once walked (src/model/span-path.ts).
+       CAST(NULL AS DOUBLE) AS path_ns, CAST(NULL AS INTEGER) AS orphan_spans,
+       CAST(NULL AS INTEGER) AS extra_root_spans, CAST(NULL AS INTEGER) AS cyclic_spans
 FROM costed_spans GROUP BY trace_id;
+-- Per event and stage present in it: the event's weight and the stage's cost, compute and query
+-- cost per event (its spans' weighted costs over the event's weight, as cost.event_group_costs):
+-- what diff's and savings' intervals sum over events. A view here, evaluated where read; a stored
+-- model keeps it as a table (store.model_tables).
+CREATE OR REPLACE TEMP VIEW event_stage_costs AS
+SELECT c.trace_id, c.stage, any_value(ew.w) AS w,
+       adtrace_sum(c.cost_usd * c.weight, 1e18) / any_value(ew.w) AS cost_usd,
+       adtrace_sum(c.compute_usd * c.weight, 1e18) / any_value(ew.w) AS compute_usd,
+       adtrace_sum(c.query_usd * c.weight, 1e18) / any_value(ew.w) AS query_usd
+FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
+GROUP BY c.trace_id, c.stage;
 
 -- name: span_summary
 -- Once per session, the counts every analysis reports: sampling weights, how spans were priced (explicit cost attributes, the price book, not at all), and attributes whose values were out of range.

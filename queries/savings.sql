@@ -13,12 +13,9 @@ INSERT INTO _savings_terms VALUES ($fn, $step, $stage, $a1, $b1, $kp1, $ka1, $a2
 -- Per functional, over all events weighted by their weight w: Σw, Σw², Σw·x and Σw·(x − mean)², exact sums (adtrace_scaled_sum: the same every run and thread count, with no sort).
 -- Memory is DuckDB's (it spills): no per-event array leaves the database.
 WITH es AS (
-  -- Per event and stage in a term: its compute and query cost per event (as cost.event_group_costs).
-  SELECT c.trace_id, c.stage,
-         adtrace_sum(compute_usd * weight, 1e18) / any_value(ew.w) AS cc, adtrace_sum(query_usd * weight, 1e18) / any_value(ew.w) AS cq
-  FROM costed_spans c JOIN event_weights ew ON ew.trace_id = c.trace_id
-  WHERE c.stage IN (SELECT stage FROM _savings_terms)
-  GROUP BY c.trace_id, c.stage
+  -- Per event and stage in a term: its compute and query cost per event (model.event_weights; stored with a stored model).
+  SELECT trace_id, stage, compute_usd AS cc, query_usd AS cq
+  FROM event_stage_costs WHERE stage IN (SELECT stage FROM _savings_terms)
 ),
 -- Each term in each event: its stage's value there, or k_all where the stage is absent.
 tv AS (
@@ -62,9 +59,9 @@ chosen AS (
   FROM keyed CROSS JOIN n
   QUALIFY n.events <= $limit OR row_number() OVER (ORDER BY k DESC, trace_id) <= $limit
 )
--- Start times relative to the event's first span, so they stay exact as JS numbers.
-SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, chosen.event_weight,
-       s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS start_ns, s.duration_ns, s.weight
+-- Start times relative to the event's first span, so they stay exact as JS numbers (read as DOUBLE columns).
+SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, CAST(chosen.event_weight AS DOUBLE) AS event_weight,
+       CAST(s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS DOUBLE) AS start_ns, CAST(s.duration_ns AS DOUBLE) AS duration_ns
 FROM costed_spans s JOIN chosen USING (trace_id)
 ORDER BY s.trace_id, s.start_ns, s.span_id;
 

@@ -48,15 +48,18 @@ FROM model_spans m JOIN spans s ON s.trace_id = m.trace_id AND s.span_id = m.spa
 -- name: event_views
 -- The session reads the stored per-event rows and summaries as views, and whether sums may be exact as the model found.
 CREATE OR REPLACE TEMP VIEW event_weights AS SELECT * FROM model_events;
+CREATE OR REPLACE TEMP VIEW event_stage_costs AS SELECT * FROM model_event_stages;
 CREATE OR REPLACE TEMP VIEW _span_summary AS SELECT * EXCLUDE (exact_sums) FROM model_summary;
 CREATE OR REPLACE TEMP VIEW _bad_values AS SELECT * FROM model_bad_values;
 SET VARIABLE adtrace_exact_sums = (SELECT exact_sums FROM model_summary);
 SET VARIABLE adtrace_weighted_spans = (SELECT COALESCE(min_weight <> max_weight, FALSE) FROM model_summary);
 SET VARIABLE adtrace_stored_events = TRUE;
+SET VARIABLE adtrace_paths_walked = TRUE;
 
 -- name: model_tables
--- Stores the per-event rows (weight, end-to-end duration, cost) and the summaries every analysis reports (model.event_weights and model.span_summary first).
+-- Stores the per-event rows (weight, end-to-end duration, cost, critical path), each stage's cost per event, and the summaries every analysis reports (model.event_weights and model.span_summary first).
 CREATE OR REPLACE TABLE model_events AS SELECT * FROM event_weights;
+CREATE OR REPLACE TABLE model_event_stages AS SELECT * FROM event_stage_costs;
 CREATE OR REPLACE TABLE model_summary AS SELECT *, getvariable('adtrace_exact_sums') AS exact_sums FROM _span_summary;
 CREATE OR REPLACE TABLE model_bad_values AS SELECT * FROM _bad_values;
 
@@ -67,3 +70,8 @@ CREATE OR REPLACE TABLE model_info AS
 SELECT CAST($digest AS VARCHAR) AS digest, CAST($version AS VARCHAR) AS adtrace_version, CAST($model AS VARCHAR) AS model,
        CAST($billing AS VARCHAR) AS billing,
        now() AS computed_at, (SELECT count(*) FROM model_spans) AS spans;
+
+-- name: stage_moments
+-- Stores diff's moments by stage (diff.stage_costs and diff.group_moments first), so diff by stage on a stored model reads them.
+CREATE OR REPLACE TABLE model_stage_moments AS SELECT * FROM _diff_moments;
+DROP TABLE IF EXISTS _diff_eg; DROP TABLE IF EXISTS _diff_moments;

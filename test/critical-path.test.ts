@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { criticalPath, type PathSpan } from "../src/analysis/critical-path.js";
+import { criticalPath, type PathSpan } from "../src/model/critical-path.js";
 import { EventTimeline } from "../src/analysis/retime.js";
 import { traceWaterfall } from "../src/analysis/trace.js";
 import { costCriticalPath } from "../src/analysis/path-cost.js";

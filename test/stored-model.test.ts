@@ -2,7 +2,8 @@
 // per session (install.ts) over the same spans: per span, per event, and through every analysis
 // that reads it, to 1e-12 relative, on the hand-worked fixture and on generated data (sampled
 // and priced from usage). The stored-only columns are checked against their own definitions
-// (the fingerprint macro; the largest weight per trace and stage). A changed config, a missing
+// (the fingerprint macro; the largest weight per trace and stage; the critical path's walk run
+// again here trace by trace). A changed config, a missing
 // model and a database that cannot be written are each detected and handled as the issue says.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,9 +14,13 @@ import { loadIntoDatabase } from "../src/ingest/load-db.js";
 import { installModel, type ModelOptions } from "../src/model/install.js";
 import { modelDigest, storedModelState, useStoredModel } from "../src/model/stored.js";
 import { defaultConfig, parseConfig, type Config } from "../src/model/config.js";
-import { breakdown, parseGroupKeys, warehouseQueries } from "../src/analysis/breakdown.js";
+import { breakdown, keyParams, parseGroupKeys, warehouseQueries } from "../src/analysis/breakdown.js";
 import { costFlags } from "../src/analysis/flags.js";
 import { savings, suggestedScenario } from "../src/analysis/savings.js";
+import { costCriticalPath, onPathShareByStage } from "../src/analysis/path-cost.js";
+import { spanSide } from "../src/analysis/diff.js";
+import { criticalPath } from "../src/model/critical-path.js";
+import { ensurePathsWalked } from "../src/model/span-path.js";
 import { adtrace, FIXTURE, ROOT } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 
@@ -65,11 +70,49 @@ const SPAN_COLUMNS = "SELECT * EXCLUDE (attributes, query_fingerprint, statement
 
 /** The same model through both paths: per-span and per-event rows, summaries and every analysis. */
 async function compareEverything(path: string, config: Config): Promise<void> {
-  const spans = await bothPaths(path, config, (db) => db.all(SPAN_COLUMNS));
+  // The critical path's columns: walked at load (stored), walked here in the session (computed).
+  const spans = await bothPaths(path, config, async (db) => (await ensurePathsWalked(db), db.all(SPAN_COLUMNS)));
   expect(spans.stored.length).toBeGreaterThan(0);
+  expect(spans.stored.filter((s) => s.critical_ns !== null).length).toBeGreaterThan(0);
   expectClose(spans.stored, spans.computed);
-  const events = await bothPaths(path, config, (db) => db.all("SELECT * FROM event_weights ORDER BY trace_id"));
+  const events = await bothPaths(path, config, async (db) => (await ensurePathsWalked(db), db.all("SELECT * FROM event_weights ORDER BY trace_id")));
+  expect(events.stored.every((e) => e.path_ns !== null)).toBe(true);
   expectClose(events.stored, events.computed);
+  const stageCosts = await bothPaths(path, config, (db) => db.all("SELECT * FROM event_stage_costs ORDER BY trace_id, stage"));
+  expect(stageCosts.stored.length).toBeGreaterThan(events.stored.length);
+  expectClose(stageCosts.stored, stageCosts.computed);
+  for (const by of ["stage", "name", "service,stage"]) {
+    const r = await bothPaths(path, config, (db) => costCriticalPath(db, { by: parseGroupKeys(by) }));
+    expectClose(r.stored, r.computed, `critical-path ${by}`);
+    // cost flags' one-pass shares are critical-path's by stage (two formulations, both paths).
+    if (by === "stage") {
+      const shares = await bothPaths(path, config, async (db) => Object.fromEntries(await onPathShareByStage(db)));
+      expectClose(shares.stored, Object.fromEntries(r.stored.groups.map((g) => [g.keys.stage!, g.on_path_share])));
+      expectClose(shares.computed, shares.stored);
+    }
+  }
+  for (const by of ["stage", "stage,name"]) {
+    const sides = await bothPaths(path, config, async (db) => {
+      const side = await spanSide(db, "side", parseGroupKeys(by));
+      return { moments: [...side.moments!], groups: [...side.groups], total: side.total, events: side.events };
+    });
+    expect(sides.stored.moments.length).toBeGreaterThan(2);
+    expectClose(sides.stored, sides.computed, `diff side ${by}`);
+  }
+  // diff by stage reads each stage's cost per event (event_stage_costs; with a stored model the
+  // moments stored at load from them, compared above): the per-group pass over the spans, which
+  // every other grouping runs, gives the same moments.
+  const moments = await bothPaths(path, config, async (db) => {
+    await db.run("diff.group_costs", keyParams(parseGroupKeys("stage")));
+    await db.run("diff.group_moments");
+    const perGroup = await db.query("diff.moments");
+    await db.run("diff.stage_costs");
+    await db.run("diff.group_moments");
+    return { perGroup, perStage: await db.query("diff.moments") };
+  });
+  expect(moments.stored.perStage.length).toBeGreaterThan(2);
+  expectClose(moments.stored.perStage, moments.stored.perGroup);
+  expectClose(moments.computed.perStage, moments.computed.perGroup);
   const summaries = await bothPaths(path, config, async (db) => [await db.all("SELECT * FROM _span_summary"), await db.all("SELECT * FROM _bad_values ORDER BY ALL")]);
   expectClose(summaries.stored, summaries.computed);
   for (const by of ["stage", "name", "service,stage"]) {
@@ -118,6 +161,38 @@ async function checkStoredColumns(path: string, config: Config): Promise<void> {
              (SELECT count(*) FROM qu WHERE stored <> expected) AS bad_query,
              (SELECT count(*) FROM main.model_spans WHERE warehouse IS NULL AND query_event_w IS NOT NULL) AS stray_query`);
     expect(counts).toEqual({ bad_stage: 0, bad_query: 0, stray_query: 0 });
+    // The walk's columns against their definitions: per event, the spans' critical times add up to
+    // the path; per event and stage, one span carries the event's weight, and again when the stage
+    // has a span on the path.
+    const [path] = await db.all(`
+      WITH ev AS (SELECT trace_id, sum(critical_ns) AS ns FROM main.model_spans GROUP BY trace_id),
+      st AS (SELECT trace_id, stage, sum(stage_path_w) AS w, sum(stage_on_path_w) AS on_w, bool_or(on_path) AS on_path,
+                    count(*) FILTER (WHERE stage_path_w > 0) AS carriers
+             FROM main.model_spans GROUP BY ALL)
+      SELECT (SELECT count(*) FROM ev JOIN main.model_events e USING (trace_id) WHERE ev.ns IS DISTINCT FROM e.path_ns) AS bad_sums,
+             (SELECT count(*) FROM st JOIN main.model_events e USING (trace_id)
+               WHERE st.w <> e.w OR st.carriers <> 1 OR st.on_w <> CASE WHEN st.on_path THEN e.w ELSE 0 END) AS bad_carriers`);
+    expect(path).toEqual({ bad_sums: 0, bad_carriers: 0 });
+    // And against the walk run here on each trace's spans as the spans table holds them (their
+    // text ids and absolute times), one trace at a time, on up to 200 traces.
+    const spans = await db.all(`
+      SELECT s.trace_id, s.span_id, s.parent_span_id, CAST(s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS DOUBLE) AS start,
+             CAST(s.duration_ns AS DOUBLE) AS duration, m.critical_ns, m.on_path
+      FROM spans s JOIN main.model_spans m USING (trace_id, span_id)
+      WHERE s.trace_id IN (SELECT DISTINCT trace_id FROM spans ORDER BY trace_id LIMIT 200)
+      ORDER BY s.trace_id, s.span_id`);
+    const byTrace = new Map<unknown, typeof spans>();
+    for (const r of spans) byTrace.set(r.trace_id, [...(byTrace.get(r.trace_id) ?? []), r]);
+    let compared = 0;
+    for (const rows of byTrace.values()) {
+      const walk = criticalPath(rows.map((r) => ({ id: String(r.span_id), parent: (r.parent_span_id as string | null) ?? null, start: Number(r.start), end: Number(r.start) + Number(r.duration) })));
+      for (const node of walk.forest.nodes) {
+        const row = rows.find((r) => r.span_id === node.span.id)!;
+        expect([row.critical_ns, row.on_path]).toEqual([walk.criticalNs[node.index], walk.onPath[node.index] === 1]);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
   } finally {
     db.close();
   }

@@ -287,11 +287,24 @@ export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<S
   for (const g of result.groups) groups.set(groupId(g.keys), { keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms });
   // Welch's interval reads each group's moments over all events, summed in SQL; only a side
   // small enough for the bootstrap reads its events.
+  // By stage (the default), a stored model keeps the moments (computed at load by the same
+  // queries); a session reads each stage's cost per event (model.event_weights).
   const moments = new Map<string, Moments>();
-  for (const r of await db.query("diff.group_moments", keyParams(by))) {
-    const keys: Record<string, string> = {};
-    by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
-    moments.set(r.is_total ? TOTAL : groupId(keys), { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) });
+  const byStage = by.length === 1 && by[0]!.kind === "stage";
+  try {
+    if (byStage && (await db.query("diff.has_stored_moments"))[0]!.stored) await db.run("diff.stored_stage_moments");
+    else {
+      if (byStage) await db.run("diff.stage_costs");
+      else await db.run("diff.group_costs", keyParams(by));
+      await db.run("diff.group_moments");
+    }
+    for (const r of await db.query("diff.moments")) {
+      const keys: Record<string, string> = {};
+      by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
+      moments.set(r.is_total ? TOTAL : groupId(keys), { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) });
+    }
+  } finally {
+    await db.run("diff.drop");
   }
   const small = result.weights.stored_traces <= BOOTSTRAP_MAX_EVENTS;
   const rows = small ? await db.query("cost.event_group_costs", keyParams(by)) : [];

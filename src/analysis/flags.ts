@@ -19,7 +19,7 @@
 import type { Db, Row } from "../db/db.js";
 import type { Config } from "../model/config.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
-import { costCriticalPath, DEFAULT_CRITICAL_SHARE } from "./path-cost.js";
+import { DEFAULT_CRITICAL_SHARE, onPathShareByStage } from "./path-cost.js";
 import { median } from "./statistics.js";
 
 export type Lever = "cache" | "preaggregate" | "tune";
@@ -187,9 +187,8 @@ export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
   const refreshPerEvent = (config.preaggregate.refresh_cost_usd * config.preaggregate.refreshes_per_day) / config.events_per_day;
   const flags = flagStages(profiles, config.flags, refreshPerEvent);
   if (flags.length) {
-    // Which flagged stages set latency: the critical path by stage (path-cost.ts), only when needed.
-    const path = await costCriticalPath(db, { by: [{ kind: "stage" }] });
-    const onPath = new Map(path.groups.map((g) => [g.keys.stage!, g.on_path_share]));
+    // Which flagged stages set latency: on-path shares by stage (path-cost.ts), only when needed.
+    const onPath = await onPathShareByStage(db);
     for (const f of flags) {
       f.on_critical_path_share = onPath.get(f.stage) ?? 0;
       f.off_critical_path = f.on_critical_path_share < DEFAULT_CRITICAL_SHARE;

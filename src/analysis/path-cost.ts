@@ -1,9 +1,8 @@
 // `cost critical-path`: per group (stage by default), how often and how much of its time lies on
-// the events' critical paths (critical-path.ts), next to its share of cost, and the quadrant that
-// puts the two together. The spans are read from DuckDB in batches of whole traces, in trace-id
-// order (queries/critical_path.sql), each batch walked and its per-event results written back, so
-// JavaScript never holds more than one batch; the aggregates are SQL, weighted by the event
-// weight as every analysis is.
+// the events' critical paths (model/critical-path.ts), next to its share of cost, and the quadrant
+// that puts the two together. Every event's path is walked once per model (model/span-path.ts: at
+// load for a stored model, on first need in a session) into per-span and per-event columns; the
+// aggregates are SQL (queries/critical_path.sql), weighted by the event weight as every analysis is.
 //
 // Definitions, per group g, over the events with a critical path (a trace without a parentless
 // span has none: counted as rootless and left out), each event counted with its weight:
@@ -13,9 +12,8 @@
 //   share_of_e2e    g's critical time ÷ all events' path time (= end-to-end time): groups add to 1;
 //   cost_share      g's cost ÷ total cost (as in cost breakdown);
 //   quadrant        costly when cost_share ≥ costlyShare, critical when on_path_share ≥ criticalShare.
-import type { DuckDBAppender } from "@duckdb/node-api";
 import type { Db } from "../db/db.js";
-import { criticalPath, type PathSpan } from "./critical-path.js";
+import { ensurePathsWalked } from "../model/span-path.js";
 import { assertAttributeKeysPresent, attributeKeysOf, keyName, keyParams, roundCount, weightSummary, type GroupKey, type WeightSummary } from "./breakdown.js";
 import { assertAttributesKept } from "../model/install.js";
 
@@ -30,7 +28,7 @@ export interface CriticalPathOptions {
   costlyShare?: number;
   /** A group is critical when on the path in at least this share of its events (default 0.5). */
   criticalShare?: number;
-  /** Traces per batch read into JavaScript (default 20,000). */
+  /** Traces per batch read into JavaScript when the session walks its paths (default 20,000). */
   batchTraces?: number;
 }
 
@@ -76,106 +74,45 @@ export async function costCriticalPath(db: Db, options: CriticalPathOptions = {}
   await assertAttributesKept(db, attributeKeysOf(by));
   await assertAttributeKeysPresent(db, by);
   const params = keyParams(by);
-  try {
-    await db.run("critical_path.prepare_traces");
-    await db.run("critical_path.prepare_groups", params);
-    await db.run("critical_path.prepare_spans", { ...params, batch_traces: options.batchTraces ?? 20_000 });
-    await db.run("critical_path.create_results");
-    const batches = Number((await db.query("critical_path.batches"))[0]!.n);
-    const groupsOut = await db.appender("_cp_groups", "temp");
-    const eventsOut = await db.appender("_cp_events", "temp");
-    try {
-      for (let batch = 0; batch < batches; batch++) await walkBatch(db, batch, groupsOut, eventsOut);
-      groupsOut.flushSync();
-      eventsOut.flushSync();
-    } finally {
-      groupsOut.closeSync();
-      eventsOut.closeSync();
-    }
-    const rows = await db.query("critical_path.groups", params);
-    const groups = rows.map((r): CriticalPathGroup => {
-      const keys: Record<string, string> = {};
-      by.forEach((key, i) => (keys[keyName(key)] = String(r[`g${i + 1}`] ?? "")));
-      const onPath = Number(r.on_path_share ?? 0);
-      const costShare = Number(r.cost_share ?? 0);
-      return {
-        keys,
-        events: roundCount(Number(r.events)),
-        on_path_share: onPath,
-        critical_p50_ms: r.critical_p50_ms === null ? null : Number(r.critical_p50_ms),
-        critical_p95_ms: r.critical_p95_ms === null ? null : Number(r.critical_p95_ms),
-        share_of_e2e: Number(r.share_of_e2e ?? 0),
-        cost_share: costShare,
-        quadrant: quadrantOf(costShare, onPath, costlyShare, criticalShare),
-      };
-    });
-    const [t] = await db.query("critical_path.totals");
-    const q = (t!.q as number[] | null) ?? [null, null];
-    const ms = (v: unknown) => (v === null || v === undefined ? null : Number(v) / 1e6);
-    const totals: CriticalPathTotals = {
-      events: roundCount(Number(t!.events ?? 0)),
-      e2e_p50_ms: t!.weighted ? ms(t!.wp50_ns) : ms(q[0]),
-      e2e_p95_ms: t!.weighted ? ms(t!.wp95_ns) : ms(q[1]),
-      rootless_events: Number(t!.rootless_events),
-      orphan_spans: Number(t!.orphan_spans),
-      extra_root_spans: Number(t!.extra_root_spans),
-      cyclic_spans: Number(t!.cyclic_spans),
+  await ensurePathsWalked(db, options.batchTraces);
+  const rows = await db.query("critical_path.groups", params);
+  const groups = rows.map((r): CriticalPathGroup => {
+    const keys: Record<string, string> = {};
+    by.forEach((key, i) => (keys[keyName(key)] = String(r[`g${i + 1}`] ?? "")));
+    const onPath = Number(r.on_path_share ?? 0);
+    const costShare = Number(r.cost_share ?? 0);
+    return {
+      keys,
+      events: roundCount(Number(r.events)),
+      on_path_share: onPath,
+      critical_p50_ms: r.critical_p50_ms === null ? null : Number(r.critical_p50_ms),
+      critical_p95_ms: r.critical_p95_ms === null ? null : Number(r.critical_p95_ms),
+      share_of_e2e: Number(r.share_of_e2e ?? 0),
+      cost_share: costShare,
+      quadrant: quadrantOf(costShare, onPath, costlyShare, criticalShare),
     };
-    return { by, groups, totals, thresholds: { costly_share: costlyShare, critical_share: criticalShare }, weights: await weightSummary(db) };
-  } finally {
-    await db.run("critical_path.drop");
-  }
-}
-
-interface BatchSpan extends PathSpan {
-  id: number;
-  gid: number;
+  });
+  const [t] = await db.query("critical_path.totals");
+  const q = (t!.q as number[] | null) ?? [null, null];
+  const ms = (v: unknown) => (v === null || v === undefined ? null : Number(v) / 1e6);
+  const totals: CriticalPathTotals = {
+    events: roundCount(Number(t!.events ?? 0)),
+    e2e_p50_ms: t!.weighted ? ms(t!.wp50_ns) : ms(q[0]),
+    e2e_p95_ms: t!.weighted ? ms(t!.wp95_ns) : ms(q[1]),
+    rootless_events: Number(t!.rootless_events),
+    orphan_spans: Number(t!.orphan_spans),
+    extra_root_spans: Number(t!.extra_root_spans),
+    cyclic_spans: Number(t!.cyclic_spans),
+  };
+  return { by, groups, totals, thresholds: { costly_share: costlyShare, critical_share: criticalShare }, weights: await weightSummary(db) };
 }
 
 /**
- * Walk every event of one batch and append its per-event and per-group results. Spans arrive as
- * numbers (queries/critical_path.sql, prepare_spans): a span's number follows its id's order, so
- * the walk's tie-break on ids holds; a parent not in the event is −1 (an orphan's top).
+ * Per stage, the weighted share of its events (with a path) in which it is on the critical path:
+ * cost critical-path's on_path_share by stage, read in one pass from the walk's per-stage carriers.
  */
-async function walkBatch(db: Db, batch: number, groupsOut: DuckDBAppender, eventsOut: DuckDBAppender): Promise<void> {
-  const c = await db.columns("critical_path.batch", { batch });
-  const ord = c.ord as number[];
-  const idx = c.idx as number[];
-  const parentIdx = c.parent_idx as (number | null)[];
-  const isRoot = c.is_root as boolean[];
-  const start = c.start_ns as number[];
-  const end = c.end_ns as number[];
-  const gid = c.gid as number[];
-  const n = ord.length;
-  for (let i = 0; i < n; ) {
-    const event = ord[i]!;
-    const spans: BatchSpan[] = [];
-    for (; i < n && ord[i] === event; i++) {
-      spans.push({ id: idx[i]!, parent: isRoot[i] ? null : parentIdx[i] ?? -1, start: start[i]!, end: end[i]!, gid: gid[i]! });
-    }
-    const path = criticalPath(spans);
-    eventsOut.appendInteger(event);
-    if (path.root) eventsOut.appendDouble(path.durationNs);
-    else eventsOut.appendNull();
-    eventsOut.appendInteger(path.orphanSpans);
-    eventsOut.appendInteger(path.extraRootSpans);
-    eventsOut.appendInteger(path.cyclicSpans);
-    eventsOut.endRow();
-    if (!path.root) continue;
-    // Every group that occurs in the event, on the path or not (its 0s count in the percentiles).
-    const groups = new Map<number, { ns: number; on: boolean }>();
-    for (const node of path.forest.nodes) {
-      let g = groups.get(node.span.gid);
-      if (!g) groups.set(node.span.gid, (g = { ns: 0, on: false }));
-      g.ns += path.criticalNs[node.index]!;
-      if (path.onPath[node.index]) g.on = true;
-    }
-    for (const [id, g] of groups) {
-      groupsOut.appendInteger(event);
-      groupsOut.appendInteger(id);
-      groupsOut.appendDouble(g.ns);
-      groupsOut.appendBoolean(g.on);
-      groupsOut.endRow();
-    }
-  }
+export async function onPathShareByStage(db: Db, options: Pick<CriticalPathOptions, "batchTraces"> = {}): Promise<Map<string, number>> {
+  await ensurePathsWalked(db, options.batchTraces);
+  const rows = await db.query("critical_path.on_path_by_stage");
+  return new Map(rows.map((r) => [String(r.stage), Number(r.events) > 0 ? Number(r.on_path_events) / Number(r.events) : 0]));
 }

@@ -15,7 +15,7 @@
 // parent cycle, reachable from no root, keep their times. Each span is visited once, without
 // recursion, so a deep or malformed trace neither loops nor overflows the stack. The tree itself
 // (roots, children in start order, spans stranded by cycles) is built by critical-path.ts.
-import { buildForest, type PathSpan, type SpanKey } from "./critical-path.js";
+import { buildForest, type PathSpan, type SpanKey } from "../model/critical-path.js";
 
 export type TimedSpan = PathSpan;
 

@@ -395,16 +395,23 @@ interface LatencyHits {
 /** Per-event timelines and end-to-end p95 with cache hits re-timed in (see retime.ts). */
 async function latencyModel(db: Db, limit: number) {
   const stored = Number((await db.query("savings.event_count"))[0]!.events);
-  const rows = await db.query("savings.latency_spans", { limit });
+  // Read as columns (no per-row objects): the sample's spans are its largest read.
+  const c = await db.columns("savings.latency_spans", { limit });
+  const traceIds = c.trace_id as string[];
+  const spanIds = c.span_id as string[];
+  const parents = c.parent_span_id as (string | null)[];
+  const stageOf = c.stage as string[];
+  const eventWeights = c.event_weight as number[];
+  const starts = c.start_ns as number[];
+  const durations = c.duration_ns as number[];
   const events: LatencyEvent[] = [];
-  for (let i = 0; i < rows.length; ) {
-    const traceId = rows[i]!.trace_id;
+  for (let i = 0; i < traceIds.length; ) {
+    const traceId = traceIds[i]!;
     const spans: (TimedSpan & { id: string; parent: string | null; stage: string })[] = [];
-    const weight = Number(rows[i]!.event_weight);
-    for (; i < rows.length && rows[i]!.trace_id === traceId; i++) {
-      const r = rows[i]!;
-      const start = Number(r.start_ns);
-      spans.push({ id: String(r.span_id), parent: (r.parent_span_id as string | null) ?? null, start, end: start + Number(r.duration_ns), stage: String(r.stage) });
+    const weight = eventWeights[i]!;
+    for (; i < traceIds.length && traceIds[i] === traceId; i++) {
+      const start = starts[i]!;
+      spans.push({ id: spanIds[i]!, parent: parents[i] ?? null, start, end: start + durations[i]!, stage: stageOf[i]! });
     }
     const byId = new Map(spans.map((s) => [s.id, s]));
     const tops = new Map<string, { id: string; durationNs: number }[]>();

@@ -4,7 +4,7 @@
 // weighted). An unknown id is bad input, answered with the ids nearest to it by prefix.
 import type { Db } from "../db/db.js";
 import { InputError } from "../errors.js";
-import { criticalPath } from "./critical-path.js";
+import { criticalPath } from "../model/critical-path.js";
 
 export const PICKS = ["costliest", "slowest", "median"] as const;
 export type Pick = (typeof PICKS)[number];

@@ -1,7 +1,8 @@
 // The cost model stored in a database file (issue 16): `load` and `pull` compute it once, in the
 // load's transaction, into model_spans (per span: stage, self time, weight, compute/query cost,
-// cost source, statement hash and fingerprint), model_events (per event: weight, end-to-end
-// duration, cost), model_summary and model_bad_values, and record the model's digest in
+// cost source, statement hash and fingerprint, time on the critical path), model_events (per
+// event: weight, end-to-end duration, cost, critical path length), model_event_stages (per event
+// and stage: its cost), model_stage_moments (diff's moments by stage), model_summary and model_bad_values, and record the model's digest in
 // model_info. A session whose model has the same digest reads those tables through views named as
 // the per-session tables (costed_spans, event_weights…), so every query reads either the same way.
 import { createHash } from "node:crypto";
@@ -11,6 +12,7 @@ import { getQuery } from "../db/queries.js";
 import type { Config } from "./config.js";
 import { installBilling } from "./billing.js";
 import { effectiveBooks, installLists, installRules, type ModelOptions } from "./install.js";
+import { walkSource, walkStoredPaths } from "./span-path.js";
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -19,6 +21,8 @@ const VERSION: string = (require("../../package.json") as { version: string }).v
 const MODEL_QUERIES = [
   "model.create_macros", "model.create_rule_tables", "model.price_ranges", "model.set_attribute_lists", "model.costed_parts",
   "model.event_weights", "model.span_summary", "store.model_spans", "store.model_tables",
+  "path.source_stored", "path.prepare", "path.prepare_spans", "path.batch", "path.write_stored",
+  "diff.stage_costs", "diff.group_moments", "store.stage_moments",
 ];
 
 /** What the model's digest covers: the parts of the config that price or weigh a span. */
@@ -35,7 +39,7 @@ export function modelParts(config: Config): Record<string, unknown> {
  * volume or objectives are not the model: changing them recomputes nothing.
  */
 export function modelDigest(config: Config): string {
-  const sql = MODEL_QUERIES.map((name) => getQuery(name).sql).join("\n");
+  const sql = [...MODEL_QUERIES.map((name) => getQuery(name).sql), walkSource()].join("\n");
   return createHash("sha256")
     .update(JSON.stringify({ version: VERSION, sql: createHash("sha256").update(sql).digest("hex"), model: modelParts(config) }))
     .digest("hex")
@@ -81,8 +85,14 @@ export async function storeModel(db: Db, config: Config): Promise<void> {
   await db.run("store.model_spans");
   await db.run("store.spans_view");
   await db.run("model.event_weights");
+  // Every event's critical path, into model_spans and event_weights before they are stored.
+  await walkStoredPaths(db);
   await db.run("model.span_summary");
   await db.run("store.model_tables");
+  // diff's moments by stage (Welch's interval), over the per-event stage costs just stored.
+  await db.run("diff.stage_costs");
+  await db.run("diff.group_moments");
+  await db.run("store.stage_moments");
   await db.run("store.write_info", { digest: modelDigest(config), version: VERSION, model: JSON.stringify(modelParts(config)), billing: await billingStamp(db) });
 }
 
