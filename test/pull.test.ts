@@ -1,5 +1,5 @@
-// adtrace pull against a real PostgreSQL server (test/helpers/postgres.ts starts a throw-away
-// one). The fixture's spans are loaded with adtrace's own file loader, inserted into tables
+// adtrace pull against a real PostgreSQL server (test/helpers/postgres.ts: the run's throw-away
+// server, a database of this file's own). The fixture's spans are loaded with adtrace's own file loader, inserted into tables
 // shaped the way warehouses hold spans (timestamptz starts, durations in ms or end times, JSONB
 // or plain attribute columns, other column names), pulled back, and compared column by column
 // with the file's canonical rows. Then: incremental pulls, --full, --since/--until, the error
