@@ -1,4 +1,4 @@
-// StrykerJS over the analysis, model and output code (issue 25; `npm run mutate`, not in CI: it
+// StrykerJS over the analysis, model and output code and the commands' options layers (issue 25; `npm run mutate`, not in CI: it
 // takes hours on two cores). Each mutant is type-checked first (the TypeScript checker drops the
 // ones that do not compile), then only the tests that cover it run, from the in-process layers
 // (vitest.mutate.config.ts). `npm run mutate -- --mutate src/analysis/diff.ts` runs one file.
@@ -9,7 +9,7 @@ export default {
   vitest: { configFile: "vitest.mutate.config.ts", related: false },
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
-  mutate: ["src/db/**/*.ts", "src/analysis/**/*.ts", "src/model/**/*.ts", "src/output/**/*.ts"],
+  mutate: ["src/db/**/*.ts", "src/analysis/**/*.ts", "src/model/**/*.ts", "src/output/**/*.ts", "src/numbers.ts", "src/commands/options.ts", "src/commands/*-options.ts"],
   coverageAnalysis: "perTest",
   ignoreStatic: true,
   concurrency: 2,

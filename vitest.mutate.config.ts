@@ -12,6 +12,7 @@ export default defineConfig({
       "test/csv-guard.test.ts", "test/output.test.ts", "test/parsing.test.ts", "test/queries.test.ts",
       "test/fixture.test.ts", "test/decisions-cli.test.ts", "test/events-per-day.test.ts", "test/report-diff.test.ts",
       "test/retime.test.ts", "test/time-units.test.ts", "test/input-shapes.test.ts", "test/ingest-edge.test.ts",
+      "test/command-options.test.ts", "test/cost-options.test.ts", "test/diff-options.test.ts",
     ],
     globalSetup: ["test/setup/build.ts"],
     testTimeout: 60_000,

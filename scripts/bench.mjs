@@ -19,7 +19,7 @@
 //      the database, and breakdown over Parquet read in place, each against the hand-written
 //      DuckDB query (HAND_QUERY below) over the same data, side by side (BENCH_ONLY=model).
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii,protobuf,collect,model (a comma list: only those parts
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii,protobuf,collect,model,clickhouse (a comma list: only those parts
 // run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -81,7 +81,7 @@ function adtraceSync(args) {
 const jsonl = join(DIR, `otlp-${SPANS}.jsonl`);
 const baseParquet = join(DIR, `spans-${SPANS}.parquet`);
 // Start-up alone (BENCH_ONLY=startup) needs no data.
-const needsData = !ONLY || ONLY.some((part) => part !== "startup");
+const needsData = !ONLY || ONLY.some((part) => part !== "startup" && part !== "clickhouse");
 if (needsData && !existsSync(jsonl)) {
   log(`generating ${EVENTS} events (~${SPANS} spans) as OTLP JSON Lines…`);
   // Explicit costs (cost.usd), as before generate wrote usage: the jq pipeline below sums them,
@@ -323,6 +323,8 @@ if (runs("advise")) results.advise = await adviseBench();
 
 // ------------------------------------------------------------------ 8. audit pii, load --redact
 const { benchPii, piiSection } = await import("./bench-pii.mjs");
+const { benchClickHouse, clickhouseSection } = await import("./bench-clickhouse.mjs");
+if (runs("clickhouse")) results.clickhouse = await benchClickHouse({ ROOT, DIR, BIN, timed, log });
 if (runs("pii")) results.pii = await benchPii({ DIR, SPANS, BIN, jsonl, baseParquet, adtraceSync, measure, log, Db });
 
 // ------------------------------------------------------------------ 9. OTLP protobuf vs JSON Lines ingest
@@ -578,16 +580,17 @@ const sections = {
     "",
   ] : [],
   model: () => modelSection(results.model),
+  clickhouse: () => clickhouseSection(results.clickhouse, `Measured with \`BENCH_ONLY=clickhouse npm run bench\` on ${today}: ${machine}; ${versions}; chdb ${JSON.parse(readFileSync(join(ROOT, "node_modules/chdb/package.json"), "utf8")).version}.`),
   advise: () => [
     ...adviseSection(results.advise).slice(0, -2),
     `${adviseSection(results.advise).at(-2)}${ONLY ? ` Measured ${today} on ${machine}.` : ""}`,
     "",
   ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load", model: "## Stored cost model against" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load", model: "## Stored cost model against", clickhouse: "## Past one machine" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii(), ...sections.protobuf(), ...sections.collect(), ...sections.model()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii(), ...sections.protobuf(), ...sections.collect(), ...sections.model(), ...sections.clickhouse()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

@@ -6,7 +6,7 @@ import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { VERSION } from "./version.js";
 import { commanderMessage } from "./diagnostics.js";
 import { FORMAT_NAMES, PAGE_FORMATS, formatOptionHelp } from "./output/formats/index.js";
-import { INPUT_FORMATS } from "./ingest/input-format.js";
+import { INPUT_FORMATS } from "./ingest/formats/names.js";
 
 type Register = (program: Command) => unknown;
 

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { postgresDatabase, type PgServer } from "./helpers/postgres.js";
 import { Db } from "../src/db/db.js";
 
@@ -66,14 +67,14 @@ describe("pull --billing", () => {
     expect(a).toEqual(b);
   });
 
-  it("refuses a table of neither kind (exit 2, naming the columns expected) and span-pull flags, writing nothing", () => {
+  it("refuses a table of neither kind (exit 2, naming the columns expected) and span-pull flags, writing nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), "adtrace-bpull-"));
     const db = join(dir, "x.duckdb");
     const env = { PGPASSWORD: server.password };
     const r = adtrace(["pull", server.url({ password: null }), "--table", "costs", "--billing", "--db", db], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/#public\.costs: not a billing export: expected Snowflake QUERY_ATTRIBUTION_HISTORY columns \(QUERY_ID, CREDITS_ATTRIBUTED_COMPUTE\)/);
-    const since = adtrace(["pull", server.url({ password: null }), "--table", "jobs", "--billing", "--since", "1d", "--db", db], { env });
+    const since = await adtraceIn(["pull", server.url({ password: null }), "--table", "jobs", "--billing", "--since", "1d", "--db", db], { env });
     expect(since.code).toBe(2);
     expect(since.stderr).toMatch(/--since do not apply/);
     expect(existsSync(db)).toBe(false);

@@ -109,9 +109,10 @@ describe("load --billing", () => {
     expect(out.warehouses).toEqual([{ warehouse: "bigquery", records: 1, billed_usd: 6.25, tagged: 0, unpriced: 0 }]);
   });
 
-  it("refuses --billing-file on load and pull, which store records with --billing", () => {
+  it("refuses --billing-file on load and pull, which store records with --billing", async () => {
+    // In-process: the refusal is the options layer's (test/command-options.test.ts); this checks both commands use it.
     for (const args of [["load", `${DIR}/traces.csv`], ["pull", "postgres://nobody@127.0.0.1:1/x", "--table", "t"]]) {
-      const r = adtrace([...args, "--billing-file", `${DIR}/snowflake.csv`, "--db", join(tmp(), "x.duckdb")]);
+      const r = await adtraceIn([...args, "--billing-file", `${DIR}/snowflake.csv`, "--db", join(tmp(), "x.duckdb")]);
       expect(r.code, args[0]).toBe(2);
       expect(r.stderr, args[0]).toMatch(/--billing-file is for analyses of span files; to store billing records: adtrace load --billing FILE/);
     }

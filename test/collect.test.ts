@@ -19,6 +19,7 @@ import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { adtrace, ROOT } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { post, startCollector } from "./helpers/collector.js";
 import { makeSpans } from "./helpers/sdk-spans.js";
 import { Db } from "../src/db/db.js";
@@ -181,7 +182,7 @@ describe("adtrace collect: the OTLP/HTTP protocol", () => {
     } finally {
       expect((await collector.stop()).code).toBe(0);
     }
-    const open = adtrace(["collect", "--listen", "0.0.0.0:0", "--db", join(dir, "open.duckdb")]);
+    const open = await adtraceIn(["collect", "--listen", "0.0.0.0:0", "--db", join(dir, "open.duckdb")]);
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/not a loopback address: give --token/);
   });

@@ -8,7 +8,7 @@ import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { diffSides, spanSide, type Gates, type Side } from "../src/analysis/diff.js";
 import { parseGroupKeys } from "../src/analysis/breakdown.js";
-import { parseLimit } from "../src/model/numbers.js";
+import { parseLimit } from "../src/commands/options.js";
 import { relative } from "./helpers/hand.js";
 
 const BY = parseGroupKeys("stage");
@@ -27,11 +27,7 @@ function events(list: EventSpec[]): TestSpan[] {
 
 const side = (list: EventSpec[], label: string): Promise<Side> => withModelDb(events(list), (db) => spanSide(db, label, BY));
 const repeat = (n: number, usd: number): EventSpec[] => Array.from({ length: n }, () => ({ usd }));
-const limit = (text: string) => {
-  const parsed = parseLimit(text);
-  if ("error" in parsed) throw new Error(parsed.error);
-  return parsed.value;
-};
+const limit = (text: string) => parseLimit("--max-cost-increase", text);
 const total = <R extends { status: string }>(rows: R[]): R => rows.find((r) => r.status === "total")!;
 
 describe("cost significance above 5,000 events: Welch's normal approximation", () => {

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
  * sits above ingest/ and below the analyses, which never need it.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["errors.ts", "version.ts", "diagnostics.ts"],
+  ["errors.ts", "version.ts", "diagnostics.ts", "numbers.ts"],
   ["db"],
   ["model"],
   ["ingest"],

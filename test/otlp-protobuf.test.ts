@@ -16,7 +16,7 @@ import { adtrace } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { makeSpans, type MadeSpan } from "./helpers/sdk-spans.js";
 import { Db, type Row } from "../src/db/db.js";
-import { sniffOtlpProtobuf } from "../src/ingest/formats/protobuf.js";
+import { sniffOtlpProtobuf } from "../src/ingest/formats/otlp-proto.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-otlp-proto-"));
 const TRACES = 12;

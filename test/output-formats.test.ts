@@ -6,7 +6,7 @@ import { Chalk } from "chalk";
 import { FORMAT_NAMES, formatFromExtension, formatOptionHelp, OUTPUT_FORMATS } from "../src/output/formats/index.js";
 import { binaryOnTerminal, defaultFormat, formatters, parseFormat } from "../src/output/format.js";
 import { buildProgram } from "../src/cli.js";
-import { INPUT_FORMATS } from "../src/ingest/input-format.js";
+import { INPUT_FORMATS } from "../src/ingest/formats/names.js";
 
 const result = { columns: [{ key: "stage", kind: "text" as const }, { key: "cost_usd", kind: "usd" as const }], rows: [{ stage: "auction", cost_usd: 0.5 }] };
 

@@ -1,8 +1,10 @@
 // What people type, read strictly: counts, limits, lever specs, --by keys and config values, with
 // errors that name the key and the line it is on.
 import { describe, expect, it } from "vitest";
-import { parseCount, parseLimit, parseShare } from "../src/model/numbers.js";
-import { parseEventsPerDay, parseLever } from "../src/analysis/savings.js";
+import { readCount, readShare } from "../src/numbers.js";
+import { parseEventsPerDay, parseLimit } from "../src/commands/options.js";
+import { parseLever } from "../src/analysis/savings.js";
+import { usageError } from "./helpers/usage-error.js";
 import { breakdown, parseGroupKeys } from "../src/analysis/breakdown.js";
 import { diff } from "../src/analysis/diff.js";
 import { breakdownView } from "../src/output/cost-views.js";
@@ -18,36 +20,35 @@ describe("counts (--events-per-day, events_per_day, generate --events)", () => {
     ["2000000000", 2e9], ["2e9", 2e9], ["2B", 2e9], ["2b", 2e9], ["500M", 5e8], ["1.5k", 1500], ["2_000_000", 2e6],
     ["2,000,000", 2e6], [" 7 ", 7], ["1.5e3M", 1.5e9], ["3T", 3e12],
   ])("%s → %s", (text, expected) => {
-    expect(parseCount(text)).toBe(expected);
-    expect(parseEventsPerDay(text)).toBe(expected);
+    expect(readCount(text)).toBe(expected);
+    expect(parseEventsPerDay("--events-per-day", text)).toBe(expected);
   });
   it.each(["1e400", "1,5M", "1,50", "12,3456", "2BB", "-5", "", "abc", "0x10", "2 B B", "1__0", "_1", "Infinity", "NaN"])("'%s' is no count", (text) => {
-    expect(parseCount(text)).toBeNaN();
-    expect(() => parseEventsPerDay(text)).toThrow(/--events-per-day expects a count/);
+    expect(readCount(text)).toBeUndefined();
+    expect(usageError(() => parseEventsPerDay("--events-per-day", text))).toBe(`--events-per-day expects a count like 2000000000, 2e9, 2B or 500M, got '${text}'`);
   });
   it("refuses a volume below one event", async () => {
-    expect(() => parseEventsPerDay("0")).toThrow(/expects a count/);
+    expect(() => parseEventsPerDay("--events-per-day", "0")).toThrow(/expects a count/);
   });
 });
 
 describe("limits (--max-*-increase)", () => {
   it.each([["5%", 0.05], ["0.05", 0.05], ["1", 1], ["150%", 1.5], ["0", 0]])("%s → %s", (text, expected) => {
-    expect(parseLimit(text)).toEqual({ value: expected });
+    expect(parseLimit("--max-cost-increase", text)).toBe(expected);
   });
   it("refuses a bare number above 1 and suggests the percentage", async () => {
-    const result = parseLimit("5");
-    expect("error" in result && result.error).toMatch(/'5' would mean 500%: write 5%/);
+    expect(usageError(() => parseLimit("--max-cost-increase", "5"))).toMatch(/^--max-cost-increase '5' would mean 500%: write 5%/);
   });
   it.each(["-5%", "five", "", "5%%"])("'%s' is no limit", (text) => {
-    expect("error" in parseLimit(text)).toBe(true);
+    expect(usageError(() => parseLimit("--max-cost-increase", text))).toMatch(/^--max-cost-increase /);
   });
   it("the messages in full: what is expected, and the percentage a bare number would be, its spaces trimmed", () => {
-    expect(parseLimit("abc")).toEqual({ error: "expects a percentage like 5% or a fraction like 0.05, got 'abc'" });
-    expect(parseLimit(" 5 ")).toEqual({ error: "' 5 ' would mean 500%: write 5% for 5 percent (a bare number is a fraction ≤ 1)" });
+    expect(usageError(() => parseLimit("--max-cost-increase", "abc"))).toBe("--max-cost-increase expects a percentage like 5% or a fraction like 0.05, got 'abc'");
+    expect(usageError(() => parseLimit("--max-cost-increase", " 5 "))).toBe("--max-cost-increase ' 5 ' would mean 500%: write 5% for 5 percent (a bare number is a fraction ≤ 1)");
   });
   it("shares: exponents with or without a sign and of any length; nothing before the number", () => {
-    expect([parseShare("1e2%"), parseShare("1e+1%"), parseShare("1e-2"), parseShare("5e10%"), parseShare(" 30% ")]).toEqual([1, 0.1, 0.01, 5e8, 0.3]);
-    for (const text of ["x5%", "5x", "1e%", "1e+%", "--5"]) expect(parseShare(text), text).toBeNaN();
+    expect([readShare("1e2%"), readShare("1e+1%"), readShare("1e-2"), readShare("5e10%"), readShare(" 30% ")]).toEqual([1, 0.1, 0.01, 5e8, 0.3]);
+    for (const text of ["x5%", "5x", "1e%", "1e+%", "--5"]) expect(readShare(text), text).toBeUndefined();
   });
   it("the CLI exits 2 on --max-cost-increase 5", async () => {
     const r = await adtraceIn(["diff", `${FIXTURE}/otlp.jsonl`, `${FIXTURE}/otlp.jsonl`, "--max-cost-increase", "5"]);

@@ -241,11 +241,11 @@ describe("load --redact", () => {
 });
 
 describe("options and config", () => {
-  it("--kinds filters; an unknown kind is exit 2", () => {
+  it("--kinds filters; an unknown kind is exit 2", async () => {
     const r = adtrace(["audit", "pii", files.otlp!, "--kinds", "email,phone", "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     expect([...new Set(csvRows(r.stdout).map((x) => x.kind))].sort()).toEqual(["email", "phone"]);
-    const bad = adtrace(["audit", "pii", files.otlp!, "--kinds", "emails"]);
+    const bad = await adtraceIn(["audit", "pii", files.otlp!, "--kinds", "emails"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown kind 'emails'/);
   });

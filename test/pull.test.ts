@@ -354,7 +354,7 @@ describe("pull --redact (issue 20)", () => {
     await server.query(`UPDATE public.pii_spans SET span_attributes = span_attributes || '{"user.email": "jane.doe@example.com"}'::jsonb
       WHERE spanid IN (SELECT spanid FROM public.pii_spans ORDER BY spanid LIMIT 5)`);
     const key = "pull-redaction-key";
-    const noKey = adtrace(["pull", server.url({ password: null }), "--table", "public.pii_spans", "--db", freshDb(), "--redact"], { env: { ...env(), ADTRACE_REDACT_KEY: "" } });
+    const noKey = await adtraceIn(["pull", server.url({ password: null }), "--table", "public.pii_spans", "--db", freshDb(), "--redact"], { env: { ...env(), ADTRACE_REDACT_KEY: "" } });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/--redact needs a key in ADTRACE_REDACT_KEY/);
     const db = freshDb();

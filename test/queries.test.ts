@@ -42,6 +42,13 @@ describe("query loader", () => {
     expect(q!.params).toEqual(["y"]);
   });
 
+  it("reads an apostrophe inside a comment as comment, not as the start of a string", () => {
+    // Stripping strings before comments would take `'s … '` as one string, hide $y and find $q.
+    const text = "-- name: a\n-- Doc.\n-- params: $y\n-- the user's value\nSELECT $y, '$q' -- don't\n/* it's $z */\n";
+    const [q] = parseQueryFile("f.sql", text);
+    expect(q!.params).toEqual(["y"]);
+  });
+
   it("fails on duplicate names across a directory", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");

@@ -88,8 +88,8 @@ describe("cost reconcile on the hand-worked fixture", () => {
     expect((await adtraceIn(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "80%", "-q"])).code).toBe(0);
   });
 
-  it("refuses --billing-file with --db (load the records into the database instead)", () => {
-    const r = adtrace(["cost", "reconcile", "--db", "nowhere.duckdb", ...BILLS]);
+  it("refuses --billing-file with --db (load the records into the database instead)", async () => {
+    const r = await adtraceIn(["cost", "reconcile", "--db", "nowhere.duckdb", ...BILLS]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/adtrace load --billing FILE --db DB/);
   });

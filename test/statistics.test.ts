@@ -1,10 +1,10 @@
-// src/analysis/statistics.ts against independent computations: simple-statistics over the same
+// src/analysis/statistics.ts (the one statistics module, issue 15) against independent computations: simple-statistics over the same
 // numbers with each value repeated as often as its (integer) weight, and hand-worked cases.
 import { describe, expect, it } from "vitest";
 import * as ss from "simple-statistics";
 import {
-  countQuantile, drawCounts, meanInterval, median, percentileInterval, resampledMean, resampledQuantile, typeSevenQuantile,
-  weightedCountQuantile, weightedMean, weightedMeanVariance, weightedQuantile,
+  countQuantile, drawCounts, meanInterval, median, momentsMeanInterval, momentsMeanVariance, percentileInterval, reliabilityVariance,
+  resampledMean, resampledQuantile, tQuantile995, typeSevenQuantile, weightedCountQuantile, weightedMean, weightedMeanVariance, weightedQuantile,
 } from "../src/analysis/statistics.js";
 import { mulberry32 } from "../src/db/random.js";
 
@@ -31,6 +31,36 @@ describe("statistics", () => {
     const interval = meanInterval(x, w);
     expect(interval.high - interval.mean).toBeCloseTo(1.96 * Math.sqrt(byHand), 12);
     expect(interval.mean - interval.low).toBeCloseTo(1.96 * Math.sqrt(byHand), 12);
+  });
+
+  it("the same variance and interval from the sums savings and diff read from SQL (Σw, Σw², Σw·x, Σw(x−m)²)", () => {
+    const m = ss.mean(repeated);
+    const sums = { sw: 15, sw2: 37, swx: ss.sum(repeated), ss: x.reduce((s, v, i) => s + w[i]! * (v - m) ** 2, 0) };
+    const nEff = 225 / 37;
+    const byHand = ((sums.ss / 15) * (nEff / (nEff - 1))) / nEff;
+    expect(momentsMeanVariance(sums)).toBeCloseTo(byHand, 12);
+    const interval = momentsMeanInterval(sums);
+    expect(interval.mean).toBeCloseTo(m, 12);
+    expect(interval.high - interval.mean).toBeCloseTo(1.96 * Math.sqrt(byHand), 12);
+    expect(momentsMeanVariance({ sw: 0, sw2: 0, ss: 0 })).toBe(0);
+    expect(momentsMeanInterval({ sw: 0, sw2: 0, swx: 0, ss: 0 })).toEqual({ mean: 0, low: 0, high: 0 });
+    // One event: no spread to measure.
+    expect(momentsMeanVariance({ sw: 3, sw2: 9, ss: 0 })).toBe(0);
+  });
+
+  it("reliability-weighted variance: the sample variance with weights 1, Σw(x−m)²/(Σw − Σw²/Σw) by hand otherwise", () => {
+    expect(reliabilityVariance(x, x.map(() => 1))).toBeCloseTo(ss.sampleVariance(x), 12);
+    const m = ss.mean(repeated);
+    expect(reliabilityVariance(x, w)).toBeCloseTo(x.reduce((s, v, i) => s + w[i]! * (v - m) ** 2, 0) / (15 - 37 / 15), 12);
+  });
+
+  it("Student's t at 0.995 from the table, and past it the expansion", () => {
+    expect(tQuantile995(1)).toBe(63.657);
+    expect(tQuantile995(10)).toBe(3.169);
+    // Tables: t(0.995, 60) = 2.660, t(0.995, 120) = 2.617; the normal's 2.5758 as df grows.
+    expect(tQuantile995(60)).toBeCloseTo(2.66, 3);
+    expect(tQuantile995(120)).toBeCloseTo(2.617, 3);
+    expect(tQuantile995(1e9)).toBeCloseTo(2.5758293, 6);
   });
 
   it("median agrees with a hand count, 0 for nothing", () => {

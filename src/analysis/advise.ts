@@ -18,9 +18,8 @@
 // percentile of |p95_resample − p95| ÷ p95, both read on the data's durations smoothed (each
 // spread over the cell between its neighbours' midpoints: smoothedQuantile).
 import type { Db } from "../db/db.js";
-import { InputError, UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { Config } from "../model/config.js";
-import { parseShare } from "../model/numbers.js";
 import { mulberry32 } from "../db/random.js";
 import { countQuantile, typeSevenQuantile, weightedCountQuantile } from "./statistics.js";
 import { assertAttributeKeysPresent, keyName, pricingSummary, roundCount, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
@@ -94,36 +93,6 @@ export interface AdviseResult {
   method: { cost: string; p95: string };
   weights: WeightSummary;
   pricing: Pricing;
-}
-
-/** `--rates 1,0.5,0.1` or `100%,50%,10%`: each in (0, 1], strictly decreasing. */
-export function parseRates(text: string): number[] {
-  const parts = text.split(",").map((p) => p.trim());
-  const rates = parts.map((part) => {
-    const rate = parseShare(part);
-    if (!(rate > 0 && rate <= 1)) throw new UsageError(`--rates: each rate must be in (0, 1] (a fraction like 0.01 or a percentage like 1%), got '${part}'`);
-    return rate;
-  });
-  for (let i = 1; i < rates.length; i++) {
-    if (rates[i] === rates[i - 1]) throw new UsageError(`--rates: '${parts[i]}' is given twice; list each rate once, highest first (e.g. 1,0.5,0.1,0.01,0.001)`);
-    if (rates[i]! > rates[i - 1]!) throw new UsageError(`--rates must go from the highest rate down (e.g. 1,0.5,0.1,0.01,0.001): '${parts[i]}' comes after '${parts[i - 1]}'`);
-  }
-  return rates;
-}
-
-/** `--target-error 2%` or `0.02`: in (0, 100%]. */
-export function parseTargetError(text: string): number {
-  const value = parseShare(text);
-  const bare = !text.includes("%") && value > 1;
-  if (!(value > 0 && value <= 1) || bare) {
-    throw new UsageError(`--target-error expects a relative error above 0 and at most 100%, like 2% or 0.02, got '${text}'${bare ? ` (for ${text.trim()} percent write ${text.trim()}%)` : ""}`);
-  }
-  return value;
-}
-
-export function parseWindow(text: string): WindowName {
-  if (text in WINDOWS) return text as WindowName;
-  throw new UsageError(`--window expects 1h or 1d, got '${text}'`);
 }
 
 interface Moments {

@@ -10,6 +10,7 @@ import { changesModel, installModel, type ModelOptions } from "../model/install.
 import { storedModelState, storeModel, useStoredModel, type StoredModelState } from "../model/stored.js";
 import { InputError, UsageError } from "../errors.js";
 import { loadBilling, type BillingLoadResult } from "../ingest/billing.js";
+import { attributeKeysOf, type GroupKey } from "./breakdown.js";
 
 export interface AnalysisOptions extends SpanSourceOptions {
   /** --config FILE; else ./adtrace.config.yaml; else the built-in defaults. */
@@ -34,12 +35,33 @@ export interface Analysis extends SpanSource {
   billing?: BillingLoadResult;
 }
 
+declare const GROUPED: unique symbol;
+
+/**
+ * Options of a session whose analysis groups by `by` (--by stage,attr:KEY): its model keeps the
+ * attribute keys `by` names (ModelOptions.attributeKeys), which a model without them would put
+ * under (none). Only grouped() makes one, so the keys cannot be left out: a session opened
+ * without it has no `by` to hand its analysis, and code that reads one does not compile.
+ */
+export type Grouped<O> = O & { readonly by: GroupKey[]; readonly [GROUPED]: true };
+
+/** The session's analysis groups by `by`: the model keeps the attributes it reads. */
+export function grouped<O extends Omit<AnalysisOptions, "inputs" | "db">>(options: O, by: GroupKey[]): Grouped<O> {
+  const model = { ...options.model, attributeKeys: [...new Set([...(options.model?.attributeKeys ?? []), ...attributeKeysOf(by)])] };
+  return { ...options, model, by } as Grouped<O>;
+}
+
+/** A session opened with grouped() options: `by` is the grouping its model was installed for. */
+export type GroupedAnalysis = Analysis & { by: GroupKey[] };
+
 /** A session on a database file whose stored model does not serve: what to do, and why. */
 class ModelNotCurrent {
   constructor(readonly state: Exclude<StoredModelState, "current">) {}
 }
 
-export async function withAnalysis<T>(options: AnalysisOptions, fn: (analysis: Analysis) => Promise<T>): Promise<T> {
+export async function withAnalysis<T>(options: Grouped<AnalysisOptions>, fn: (analysis: GroupedAnalysis) => Promise<T>): Promise<T>;
+export async function withAnalysis<T>(options: AnalysisOptions, fn: (analysis: Analysis) => Promise<T>): Promise<T>;
+export async function withAnalysis<T>(options: AnalysisOptions & { by?: GroupKey[] }, fn: (analysis: GroupedAnalysis) => Promise<T>): Promise<T> {
   const loaded = loadConfig(options.config);
   const config = options.eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: options.eventsPerDay };
   if (options.billingFiles?.length && !options.inputs.length) {
@@ -62,7 +84,7 @@ export async function withAnalysis<T>(options: AnalysisOptions, fn: (analysis: A
     if (!options.allowEmpty && !Number(await source.db.scalar("SELECT count(*) FROM costed_spans"))) {
       throw new InputError(source.label, "holds no spans: nothing to analyse (adtrace inspect shows what was read)");
     }
-    return fn({ ...source, config, billing });
+    return fn({ ...source, config, billing, by: options.by ?? [] });
   });
   if (!stored) return (await session("compute")) as T;
   const first = await session("stored");

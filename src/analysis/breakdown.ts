@@ -6,7 +6,7 @@
 import type { Db, Row } from "../db/db.js";
 import { UsageError } from "../errors.js";
 import { assertAttributesKept } from "../model/install.js";
-import { closest } from "../model/config.js";
+import { closest } from "../model/suggest.js";
 
 export type GroupKey = { kind: "stage" | "name" | "service" } | { kind: "attr"; key: string };
 

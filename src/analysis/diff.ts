@@ -14,12 +14,12 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "../db/db.js";
-import { withAnalysis, type AnalysisOptions } from "./analysis.js";
-import { attributeKeysOf, breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
+import { grouped, withAnalysis, type AnalysisOptions } from "./analysis.js";
+import { breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "../db/random.js";
-import { drawCounts, percentileInterval, resampledMean, resampledQuantile } from "./statistics.js";
+import { drawCounts, momentsMeanVariance, percentileInterval, resampledMean, resampledQuantile } from "./statistics.js";
 
 export interface DiffOptions {
   by: GroupKey[];
@@ -238,8 +238,8 @@ async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" |
   const report = await reportPath(spec);
   if (report) return reportSide(report, spec, by);
   const isDb = await isDuckDbFile(spec);
-  const model = { ...analysis.model, attributeKeys: attributeKeysOf(by) };
-  return withAnalysis({ ...analysis, model, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, async (a) => spanSide(a.db, spec, by));
+  const side = grouped({ ...analysis, inputs: isDb ? [] : [spec], db: isDb ? spec : undefined }, by);
+  return withAnalysis(side, async (a) => spanSide(a.db, spec, a.by));
 }
 
 export async function reportPath(spec: string): Promise<string | undefined> {
@@ -377,7 +377,7 @@ function test(before: Side, after: Side, id: string, bootstrap: boolean): { sign
     const b = groupMoments(before, id);
     const a = groupMoments(after, id);
     const observed = (a.sw ? a.swx / a.sw : 0) - (b.sw ? b.swx / b.sw : 0);
-    const se = Math.sqrt(meanVariance(a) + meanVariance(b));
+    const se = Math.sqrt(momentsMeanVariance(a) + momentsMeanVariance(b));
     low = observed - 1.96 * se;
     high = observed + 1.96 * se;
   }
@@ -391,14 +391,6 @@ function groupMoments(side: Side, id: string): Moments {
   if (found) return found;
   const any = side.moments!.get(TOTAL);
   return { sw: any?.sw ?? 0, sw2: any?.sw2 ?? 0, swx: 0, ss: 0 };
-}
-
-/** Variance of the weighted mean (effective n = (Σw)²/Σw²), from the moments savings and diff sum in SQL. */
-function meanVariance({ sw, sw2, ss }: Moments): number {
-  if (!sw) return 0;
-  const nEff = (sw * sw) / sw2;
-  if (!(nEff > 1)) return 0;
-  return ((ss / sw) * (nEff / (nEff - 1))) / nEff;
 }
 
 // ------------------------------------------------------------------ p95 significance

@@ -6,7 +6,7 @@
 // Benjamini–Hochberg over the values tested. Significant values rank first, by lift.
 import type { Db } from "../db/db.js";
 import type { Config } from "../model/config.js";
-import { closest } from "../model/config.js";
+import { closest } from "../model/suggest.js";
 import { STATEMENT_ATTRIBUTES } from "../model/defaults.js";
 import { UsageError } from "../errors.js";
 import { allAttributeKeys, pricingSummary, roundCount, totals, weightSummary, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
@@ -89,14 +89,6 @@ export function modelInputKeys(config: Config): string[] {
     "snowflake.credits_used", "db.credits_used", "redshift.rpu_seconds", "db.rpu_seconds", "compute.vcpus", "host.cpu.count",
     "sampleRate", "SampleRate", "_sample_rate", "sampler.type", "sampler.param", ...STATEMENT_ATTRIBUTES,
   ])].sort();
-}
-
-/** `--top 10%` or `0.1`: a share in (0, 0.5]. */
-export function parseTop(text: string): number {
-  const match = /^\s*([0-9]*\.?[0-9]+)\s*(%)?\s*$/.exec(text);
-  const value = match ? Number(match[1]) / (match[2] ? 100 : 1) : NaN;
-  if (!(value > 0 && value <= 0.5)) throw new UsageError(`--top expects a share of events in (0, 50%], such as 10% or 0.1, got '${text}'`);
-  return value;
 }
 
 export async function outliers(db: Db, config: Config, options: OutliersOptions = {}): Promise<OutliersResult> {

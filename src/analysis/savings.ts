@@ -16,12 +16,13 @@ import { readFileSync } from "node:fs";
 import { parseYamlFile, yamlToJson } from "../model/yaml.js";
 import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
-import { closest, type Config } from "../model/config.js";
+import type { Config } from "../model/config.js";
+import { closest } from "../model/suggest.js";
 import { EventTimeline, type TimedSpan } from "./retime.js";
-import { parseCount, parseShare } from "../model/numbers.js";
+import { readShare } from "../numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Lever } from "./flags.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
-import { meanInterval as weightedMeanInterval, weightedQuantile } from "./statistics.js";
+import { meanInterval as weightedMeanInterval, momentsMeanInterval, weightedQuantile } from "./statistics.js";
 
 export type LeverKind = "cache" | "preagg" | "tune";
 
@@ -98,7 +99,7 @@ export function parseLever(kind: LeverKind, text: string, flag = `--${kind}`): L
   const parts = text.slice(eq + 1).split(":");
   if (parts.length > 2) throw new UsageError(`${flag} ${text}: expected STAGE=${kind === "cache" ? "HIT_RATE[:HIT_COST_USD]" : "REDUCTION"}, with at most one ':'`);
   const [rawValue, rawCost] = parts;
-  const value = parseShare(rawValue ?? "");
+  const value = readShare(rawValue ?? "") ?? NaN;
   const what = kind === "cache" ? "hit rate" : "reduction";
   if (!(value >= 0 && value <= 1)) throw new UsageError(`${flag} ${text}: ${what} must be between 0 and 1 (or 0%..100%), got '${rawValue}'`);
   let hitCostUsd = 0;
@@ -108,12 +109,6 @@ export function parseLever(kind: LeverKind, text: string, flag = `--${kind}`): L
     if (!Number.isFinite(hitCostUsd) || hitCostUsd < 0) throw new UsageError(`${flag} ${text}: hit cost must be a non-negative number of USD, got '${rawCost}'`);
   }
   return { kind, stage, value, hitCostUsd };
-}
-
-export function parseEventsPerDay(text: string): number {
-  const value = parseCount(text);
-  if (!(value >= 1)) throw new UsageError(`--events-per-day expects a count like 2000000000, 2e9, 2B or 500M, got '${text}'`);
-  return value;
 }
 
 /**
@@ -341,15 +336,8 @@ class Functionals {
   }
 }
 
-/** meanInterval's figures from the sums savings.moments returns (the same arithmetic, in the same order). */
-export function intervalFromSums(s: { sw: number; sw2: number; swx: number; ss: number }): { mean: number; low: number; high: number } {
-  if (s.sw === 0) return { mean: 0, low: 0, high: 0 };
-  const mean = s.swx / s.sw;
-  const nEff = (s.sw * s.sw) / s.sw2;
-  const variance = nEff > 1 ? (s.ss / s.sw) * (nEff / (nEff - 1)) : 0;
-  const half = 1.96 * Math.sqrt(variance / nEff);
-  return { mean, low: mean - half, high: mean + half };
-}
+/** meanInterval's figures from the sums savings.moments returns (statistics.ts, the same arithmetic in the same order). */
+export const intervalFromSums = momentsMeanInterval;
 
 /** "cache 60% hits", "cache 60%, $0.000001/hit", "preaggregate −30%". */
 function leverLabel(lever: LeverSpec): string {

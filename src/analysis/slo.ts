@@ -12,7 +12,7 @@
 // allowed). An SLO is breached when its budget used over the whole data exceeds 1.
 import type { Db } from "../db/db.js";
 import type { Config, Slo } from "../model/config.js";
-import { closest } from "../model/config.js";
+import { closest } from "../model/suggest.js";
 import { InputError } from "../errors.js";
 
 export type SloIndicator = "latency" | "errors" | "cost";

@@ -32,9 +32,61 @@ export function weightedMeanVariance(x: ArrayLike<number>, w: ArrayLike<number>)
     sw2 += w[i]! ** 2;
     ss += w[i]! * (x[i]! - mean) ** 2;
   }
+  return momentsMeanVariance({ sw, sw2, ss });
+}
+
+/** The sums a weighted mean's variance is computed from: Σw, Σw², Σw·(x − mean)² (savings and diff sum them in SQL). */
+export interface WeightedMoments {
+  sw: number;
+  sw2: number;
+  ss: number;
+}
+
+/** weightedMeanVariance from its sums; 0 when Σw is 0 or the effective n ≤ 1. */
+export function momentsMeanVariance({ sw, sw2, ss }: WeightedMoments): number {
+  if (!sw) return 0;
   const nEff = (sw * sw) / sw2;
   if (!(nEff > 1)) return 0;
   return ((ss / sw) * (nEff / (nEff - 1))) / nEff;
+}
+
+/** The weighted mean (Σw·x ÷ Σw) with a normal-approximation 95% interval, from its sums; all 0 when Σw is 0. */
+export function momentsMeanInterval(s: WeightedMoments & { swx: number }): { mean: number; low: number; high: number } {
+  if (s.sw === 0) return { mean: 0, low: 0, high: 0 };
+  const mean = s.swx / s.sw;
+  const half = 1.96 * Math.sqrt(momentsMeanVariance(s));
+  return { mean, low: mean - half, high: mean + half };
+}
+
+/**
+ * The unbiased variance of x with reliability weights w: Σw(x − m)² ÷ (Σw − Σw²/Σw), m the
+ * weighted mean (trend's baseline band, where w is each bucket's event count).
+ */
+export function reliabilityVariance(x: ArrayLike<number>, w: ArrayLike<number>): number {
+  const mean = weightedMean(x, w);
+  let sw = 0;
+  let sw2 = 0;
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) {
+    sw += w[i]!;
+    sw2 += w[i]! * w[i]!;
+    ss += w[i]! * (x[i]! - mean) ** 2;
+  }
+  return ss / (sw - sw2 / sw);
+}
+
+// Student's t at 0.995 (two-sided 99%) for 1–30 degrees of freedom; past 30, the Cornish–Fisher
+// expansion around z = 2.5758293 (error < 1e-4 there). simple-statistics has no t quantile.
+const T995 = [63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.25, 3.169, 3.106, 3.055, 3.012, 2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.75];
+
+/** Student's t quantile at 0.995 for `df` degrees of freedom. */
+export function tQuantile995(df: number): number {
+  if (df <= T995.length) return T995[df - 1]!;
+  const z = 2.5758293035489;
+  const g1 = (z ** 3 + z) / 4;
+  const g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96;
+  const g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384;
+  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3;
 }
 
 /** The weighted mean with a normal-approximation 95% interval (weightedMeanVariance). */

@@ -3,7 +3,7 @@
 // chosen with --pick: the costliest event, the slowest, or the median (by end-to-end time,
 // weighted). An unknown id is bad input, answered with the ids nearest to it by prefix.
 import type { Db } from "../db/db.js";
-import { InputError, UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { criticalPath } from "./critical-path.js";
 
 export const PICKS = ["costliest", "slowest", "median"] as const;
@@ -43,12 +43,6 @@ export interface TraceResult {
   orphan_spans: number;
   extra_root_spans: number;
   cyclic_spans: number;
-}
-
-export function parsePick(value: string | undefined): Pick | undefined {
-  if (value === undefined) return undefined;
-  if ((PICKS as readonly string[]).includes(value)) return value as Pick;
-  throw new UsageError(`--pick expects one of ${PICKS.join(", ")}, got '${value}'`);
 }
 
 /** How many characters two strings share at their start. */

@@ -6,6 +6,7 @@
 // with events: drift unknown.
 import type { Db } from "../db/db.js";
 import { UsageError } from "../errors.js";
+import { reliabilityVariance, tQuantile995, weightedMean } from "./statistics.js";
 import { assertAttributeKeysPresent, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type GroupKey, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
 
 export type Drift = "up" | "down" | "none" | "unknown";
@@ -55,21 +56,6 @@ export interface TrendResult {
 export const MAX_BUCKETS = 10_000;
 export const MIN_BASELINE_BUCKETS = 3;
 const DAY_NS = 86_400_000_000_000n;
-
-const UNITS: Record<string, bigint> = {
-  ns: 1n, us: 1000n, µs: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, min: 60_000_000_000n,
-  h: 3_600_000_000_000n, d: DAY_NS, w: 7n * DAY_NS,
-};
-
-/** `1h`, `15m`, `30s`, `500ms`, `7d`, `1w` → nanoseconds. */
-export function parseDuration(flag: string, text: string): bigint {
-  const match = /^\s*([0-9]+)\s*([a-zµ]+)\s*$/i.exec(text);
-  const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined || BigInt(match[1]!) === 0n) {
-    throw new UsageError(`${flag} expects a whole duration such as 15m, 1h or 7d (units: ms, s, m, h, d, w), got '${text}'`);
-  }
-  return BigInt(match[1]!) * unit;
-}
 
 /** A duration in the largest unit that divides it: 3600000000000 → "1h". */
 export function durationText(ns: bigint): string {
@@ -154,6 +140,8 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
   return { every_ns: every, baseline_ns: baseline, by, groups, buckets, totals: await totals(db), weights: await weightSummary(db), pricing: await pricingSummary(db) };
 }
 
+export { tQuantile995 };
+
 /**
  * The weighted mean of the points and, from 3 points on, the 99% prediction band for one more:
  * mean ± t(0.995, k − 1) · s · √(1 + 1/k), s² the unbiased variance with reliability weights n
@@ -163,25 +151,13 @@ export function predictionBand(points: { x: number; n: number }[]): { mean: numb
   const k = points.length;
   const sn = points.reduce((s, p) => s + p.n, 0);
   if (k === 0 || !(sn > 0)) return null;
-  const mean = points.reduce((s, p) => s + p.n * p.x, 0) / sn;
+  const x = points.map((p) => p.x);
+  const n = points.map((p) => p.n);
+  const mean = weightedMean(x, n);
   if (k < MIN_BASELINE_BUCKETS) return { mean, low: null, high: null };
-  const sn2 = points.reduce((s, p) => s + p.n * p.n, 0);
-  const variance = points.reduce((s, p) => s + p.n * (p.x - mean) ** 2, 0) / (sn - sn2 / sn);
+  const variance = reliabilityVariance(x, n);
   const half = tQuantile995(k - 1) * Math.sqrt(variance) * Math.sqrt(1 + 1 / k);
   return { mean, low: Math.max(0, mean - half), high: mean + half };
-}
-
-// Student's t at 0.995 (two-sided 99%) for 1–30 degrees of freedom; past 30, the Cornish–Fisher
-// expansion around z = 2.5758293 (error < 1e-4 there).
-const T995 = [63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.25, 3.169, 3.106, 3.055, 3.012, 2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.75];
-
-export function tQuantile995(df: number): number {
-  if (df <= T995.length) return T995[df - 1]!;
-  const z = 2.5758293035489;
-  const g1 = (z ** 3 + z) / 4;
-  const g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96;
-  const g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384;
-  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3;
 }
 
 function keysOf(row: Record<string, unknown>, by: GroupKey[]): Record<string, string> {

@@ -1,6 +1,7 @@
 // adtrace audit pii: where personal data flows in the spans (values never printed).
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
+import { globals, print } from "./shared.js";
+import type { PiiFlags } from "./audit-options.js";
 
 export function registerAudit(program: Command): void {
   const audit = program.command("audit").description("governance checks on the spans: audit pii");
@@ -43,19 +44,19 @@ Examples:
   $ adtrace audit pii fixtures/auction/otlp.jsonl
   $ adtrace audit pii --db pipeline.duckdb --kinds email,phone --format csv
   $ adtrace audit pii staging-export.jsonl.gz --fail-on-pii     # exit 1 in CI when personal data is found`)
-    .action(async (inputs: string[], opts: { failOnPii?: boolean; kinds?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: PiiFlags, command: Command) => {
       const options = globals(command);
-      const { parseKinds } = await import("../model/pii.js");
-      const kinds = parseKinds(opts.kinds);
+      const { piiOptions } = await import("./audit-options.js");
+      const typed = piiOptions(inputs, flags, options);
       const { withSpans } = await import("../analysis/inputs.js");
       const { loadConfig } = await import("../model/config.js");
       const { auditPii } = await import("../analysis/pii.js");
       const { piiView } = await import("../output/pii-view.js");
       const { CheckFailed } = await import("../errors.js");
       const config = loadConfig(options.config);
-      const result = await withSpans({ ...spanSource(inputs, options), countCyclic: false }, (source) => auditPii(source.db, config.pii, { kinds }));
+      const result = await withSpans(typed.source, (source) => auditPii(source.db, config.pii, { kinds: typed.kinds }));
       await print(piiView(result), options);
-      if (opts.failOnPii && result.personal_kinds.length) {
+      if (typed.failOnPii && result.personal_kinds.length) {
         throw new CheckFailed(`personal data found: ${result.personal_kinds.join(", ")}`, [
           ...result.personal_kinds.map((k) => `${k}: ${result.rows.filter((r) => r.kind === k).length} service/span/key combination(s)`),
         ]);

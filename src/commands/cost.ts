@@ -1,27 +1,20 @@
 // adtrace cost breakdown | queries | critical-path | flags: where the money and the time go per ad event.
+// Each action turns its flags into typed options through ./cost-options.ts, then runs one analysis.
 import type { Command } from "commander";
-import { globals, ingestNotes, note, parsePositiveInt, print, spanSource } from "./shared.js";
-import type { BreakdownFlags } from "./cost-options.js";
-import { UsageError } from "../errors.js";
-import { parseShare } from "../model/numbers.js";
-
-/** A share option: 0.1 or 10%, from 0 to 1. */
-export function parseShareOption(value: string, flag: string): number {
-  const share = parseShare(value);
-  if (!(share >= 0 && share <= 1)) throw new UsageError(`${flag} expects a share like 0.1 or 10%, got '${value}'`);
-  return share;
-}
+import { globals, ingestNotes, note, print } from "./shared.js";
+import type { BreakdownFlags, CriticalPathFlags, FlagsFlags, OutliersFlags, QueriesFlags, ReconcileFlags, TrendFlags } from "./cost-options.js";
+import { addClickHouseOptions, clickhouseBreakdown, clickhouseQueries, isClickHouseRun } from "./clickhouse.js";
 
 export function registerCost(program: Command): Command {
   const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers, trend, the critical path");
 
-  cost
+  addClickHouseOptions(cost
     .command("breakdown")
     .description("cost and latency per ad event, split by stage (or name, service, attribute)")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
     .option("--top <n>", "show the N most expensive groups (the rest are summed in a footnote)")
-    .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)")
+    .option("--min-share <share>", "hide groups below this share of cost (0.05 or 5%)"))
     .addHelpText("after", `
 Definitions: an event is a trace. cost_per_event_usd = the group's cost ÷ ALL events, so the
 groups add up to the total; cost_per_group_event_usd = the group's cost ÷ its OWN events (the
@@ -41,22 +34,27 @@ Examples:
       const options = globals(command);
       const { breakdownOptions } = await import("./cost-options.js");
       const typed = breakdownOptions(inputs, flags, options);
+      if (isClickHouseRun(inputs, options)) {
+        const { breakdownView } = await import("../output/cost-views.js");
+        const pushed = await clickhouseBreakdown(inputs, options, typed.breakdown, typed.analysis.model ?? {});
+        return print(breakdownView(pushed.result, { config: pushed.config, label: pushed.label }), options);
+      }
       const { breakdown } = await import("../analysis/breakdown.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { breakdownView } = await import("../output/cost-views.js");
       const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await breakdown(a.db, typed.breakdown),
+        result: await breakdown(a.db, { ...typed.breakdown, by: a.by }),
         config: a.config.source,
         label: a.label,
       }));
       await print(breakdownView(result.result, { config: result.config, label: result.label }), options);
     });
 
-  cost
+  addClickHouseOptions(cost
     .command("queries")
     .description("the warehouse queries behind the cost, by fingerprint (literals removed)")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
-    .option("--top <n>", "show the N most expensive queries")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH")
+    .option("--top <n>", "show the N most expensive queries"))
     .addHelpText("after", `
 Query texts are fingerprints: string and number literals become ?, IN (…) lists and VALUES rows
 collapse, whitespace is squeezed, so user ids and other values never reach a report.
@@ -64,13 +62,15 @@ collapse, whitespace is squeezed, so user ids and other values never reach a rep
 Examples:
   $ adtrace cost queries fixtures/auction/otlp.jsonl
   $ adtrace cost queries --db pipeline.duckdb --top 5 --format json`)
-    .action(async (inputs: string[], opts: { top?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: QueriesFlags, command: Command) => {
       const options = globals(command);
+      const { queriesOptions } = await import("./cost-options.js");
+      const typed = queriesOptions(inputs, flags, options);
       const { warehouseQueries } = await import("../analysis/breakdown.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { queriesView } = await import("../output/cost-views.js");
-      const top = parsePositiveInt(opts.top, "--top");
-      const result = await withAnalysis(spanSource(inputs, options), (a) => warehouseQueries(a.db, { top }));
+      if (isClickHouseRun(inputs, options)) return print(queriesView(await clickhouseQueries(inputs, options, typed.queries.top, typed.analysis.model ?? {})), options);
+      const result = await withAnalysis(typed.analysis, (a) => warehouseQueries(a.db, typed.queries));
       await print(queriesView(result), options);
     });
   cost
@@ -103,19 +103,15 @@ Examples:
   $ adtrace cost critical-path fixtures/auction/otlp.jsonl
   $ adtrace cost critical-path --db pipeline.duckdb --by stage,service --format csv
   $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
-    .action(async (inputs: string[], opts: { by: string; costlyShare: string; criticalShare: string }, command: Command) => {
+    .action(async (inputs: string[], flags: CriticalPathFlags, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf } = await import("../analysis/breakdown.js");
+      const { criticalPathOptions } = await import("./cost-options.js");
+      const typed = criticalPathOptions(inputs, flags, options);
       const { costCriticalPath } = await import("../analysis/path-cost.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
-      const by = parseGroupKeys(opts.by);
-      const costlyShare = parseShareOption(opts.costlyShare, "--costly-share");
-      const criticalShare = parseShareOption(opts.criticalShare, "--critical-share");
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const result = await withAnalysis({ ...source, model }, async (a) => ({
-        result: await costCriticalPath(a.db, { by, costlyShare, criticalShare }),
+      const result = await withAnalysis(typed.analysis, async (a) => ({
+        result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }),
         label: a.label,
       }));
       await print(criticalPathView(result.result, { label: result.label }), options);
@@ -141,19 +137,19 @@ from tuning (conservative on purpose; model your own with adtrace savings).
 Examples:
   $ adtrace cost flags fixtures/auction/otlp.jsonl
   $ adtrace cost flags --db pipeline.duckdb --fail-on-flag --format md >> "$GITHUB_STEP_SUMMARY"`)
-    .action(async (inputs: string[], opts: { failOnFlag?: boolean; eventsPerDay?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: FlagsFlags, command: Command) => {
       const options = globals(command);
+      const { flagsOptions } = await import("./cost-options.js");
+      const typed = flagsOptions(inputs, flags, options);
       const { costFlags } = await import("../analysis/flags.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { flagsView } = await import("../output/decision-views.js");
-      const { parseEventsPerDay } = await import("../analysis/savings.js");
       const { CheckFailed } = await import("../errors.js");
-      const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
-      const { result, label } = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => ({
+      const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
         result: await costFlags(a.db, a.config), label: a.label,
       }));
       await print(flagsView(result, { label }), options);
-      if (opts.failOnFlag && result.flags.length) {
+      if (typed.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }
     });
@@ -185,19 +181,15 @@ Examples:
   $ adtrace cost outliers spans.jsonl
   $ adtrace cost outliers --db pipeline.duckdb --metric latency --top 5%
   $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv`)
-    .action(async (inputs: string[], opts: { metric: string; stage?: string; top: string; keys?: string; maxValues: string }, command: Command) => {
+    .action(async (inputs: string[], flags: OutliersFlags, command: Command) => {
       const options = globals(command);
-      const { outliers, parseTop } = await import("../analysis/outliers.js");
+      const { outliersOptions } = await import("./cost-options.js");
+      const typed = outliersOptions(inputs, flags, options);
+      const { outliers } = await import("../analysis/outliers.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { outliersView } = await import("../output/outliers-view.js");
-      if (opts.metric !== "cost" && opts.metric !== "latency") throw new UsageError(`--metric expects cost or latency, got '${opts.metric}'`);
-      const top = parseTop(opts.top);
-      const maxValues = parsePositiveInt(opts.maxValues, "--max-values");
-      const keys = opts.keys === undefined ? undefined : opts.keys.split(",").map((k) => k.trim()).filter(Boolean);
-      if (keys && keys.length === 0) throw new UsageError("--keys needs at least one attribute key");
-      if (opts.stage === "") throw new UsageError("--stage needs a stage name");
-      const result = await withAnalysis(spanSource(inputs, options), async (a) => ({
-        result: await outliers(a.db, a.config, { metric: opts.metric as "cost" | "latency", stage: opts.stage, top, keys, maxValues }),
+      const result = await withAnalysis(typed.analysis, async (a) => ({
+        result: await outliers(a.db, a.config, typed.outliers),
         label: a.label,
       }));
       await print(outliersView(result.result, { label: result.label }), options);
@@ -227,28 +219,19 @@ Examples:
   $ adtrace cost trend spans.jsonl --every 1h
   $ adtrace cost trend --db pipeline.duckdb --every 1h --by stage --baseline 7d --format csv
   $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job`)
-    .action(async (inputs: string[], opts: { every: string; by?: string; baseline: string; failOnDrift?: boolean }, command: Command) => {
+    .action(async (inputs: string[], flags: TrendFlags, command: Command) => {
       const options = globals(command);
-      const { parseGroupKeys, attributeKeysOf, keyName } = await import("../analysis/breakdown.js");
-      const { trend, parseDuration } = await import("../analysis/trend.js");
+      const { trendOptions } = await import("./cost-options.js");
+      const typed = trendOptions(inputs, flags, options);
+      const { trend } = await import("../analysis/trend.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { trendView } = await import("../output/trend-view.js");
       const { CheckFailed } = await import("../errors.js");
-      const everyNs = parseDuration("--every", opts.every);
-      const baselineNs = parseDuration("--baseline", opts.baseline);
-      const by = opts.by === undefined ? [] : parseGroupKeys(opts.by);
-      for (const key of by) {
-        if (["bucket_start", "drift", "baseline_cost_per_event_usd", "band_low_usd", "band_high_usd", "baseline_buckets"].includes(keyName(key))) {
-          throw new UsageError(`--by: attribute key '${keyName(key)}' would collide with the output column '${keyName(key)}'`);
-        }
-      }
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const { result, label } = await withAnalysis({ ...source, model }, async (a) => ({
-        result: await trend(a.db, { everyNs, baselineNs, by }), label: a.label,
+      const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
+        result: await trend(a.db, { ...typed.trend, by: a.by }), label: a.label,
       }));
       await print(trendView(result, { label }), options);
-      if (opts.failOnDrift) {
+      if (typed.failOnDrift) {
         const drifted = result.groups.filter((g) => ["up", "down"].includes(g.rows[g.rows.length - 1]!.drift));
         if (drifted.length) {
           throw new CheckFailed(`the last bucket drifted in ${drifted.length} group(s)`, drifted.map((g) => {
@@ -287,20 +270,21 @@ Examples:
   $ adtrace cost reconcile --db pipeline.duckdb
   $ adtrace cost reconcile spans.jsonl --billing-file jobs.csv --match-by-time --format csv
   $ adtrace cost reconcile --db pipeline.duckdb --fail-under-join-rate 0.9`)
-    .action(async (inputs: string[], opts: { failUnderJoinRate?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: ReconcileFlags, command: Command) => {
       const options = globals(command);
-      const min = opts.failUnderJoinRate === undefined ? undefined : parseShareOption(opts.failUnderJoinRate, "--fail-under-join-rate");
+      const { reconcileOptions } = await import("./cost-options.js");
+      const typed = reconcileOptions(inputs, flags, options);
       const { reconcile, checkJoinRate } = await import("../analysis/reconcile.js");
       const { pricingSummary } = await import("../analysis/breakdown.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { pricingJson, pricingNotes } = await import("../output/cost-views.js");
       const { reconcileView } = await import("../output/reconcile-view.js");
-      const { result, pricing, billing } = await withAnalysis(spanSource(inputs, options), async (a) => ({
+      const { result, pricing, billing } = await withAnalysis(typed.analysis, async (a) => ({
         result: await reconcile(a.db), pricing: await pricingSummary(a.db), billing: a.billing,
       }));
       if (billing) ingestNotes(options, { warnings: billing.warnings, skippedExamples: [] });
       await print(reconcileView(result, { notes: pricingNotes(pricing), json: pricingJson(pricing) }), options);
-      checkJoinRate(result.totals, min);
+      checkJoinRate(result.totals, typed.minJoinRate);
     });
   return cost;
 }

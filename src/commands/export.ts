@@ -1,7 +1,7 @@
 // adtrace export: the canonical table as Parquet or CSV.
 import type { Command } from "commander";
-import { globals, note, spanSource } from "./shared.js";
-import { UsageError } from "../errors.js";
+import { globals, note } from "./shared.js";
+import type { ExportFlags } from "./export-options.js";
 
 export function registerExport(program: Command): void {
   program
@@ -17,13 +17,13 @@ value is written exactly, so cells starting with = + - @ are NOT guarded against
 Examples:
   $ adtrace export fixtures/auction/jaeger.json --out spans.parquet
   $ adtrace export --db pipeline.duckdb --out spans.csv`)
-    .action(async (inputs: string[], opts: { exportFormat?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: ExportFlags, command: Command) => {
       const options = globals(command);
-      if (!options.out) throw new UsageError("export needs --out FILE (.parquet or .csv)");
+      const { exportOptions } = await import("./export-options.js");
+      const typed = exportOptions(inputs, flags, options);
       const { withSpans } = await import("../analysis/inputs.js");
-      const { exportSpans, exportFormatFor } = await import("../analysis/export.js");
-      const format = exportFormatFor(options.out, opts.exportFormat);
-      const result = await withSpans(spanSource(inputs, options), ({ db }) => exportSpans(db, { out: options.out!, format }));
+      const { exportSpans } = await import("../analysis/export.js");
+      const result = await withSpans(typed.source, ({ db }) => exportSpans(db, { out: typed.out, format: typed.format }));
       note(options, `wrote ${result.spans} spans to ${result.path} (${result.format})`);
     });
 }

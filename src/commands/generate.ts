@@ -1,7 +1,7 @@
 // adtrace generate: synthetic ad-auction traces to try adtrace on, and to benchmark it.
 import type { Command } from "commander";
 import { collect, globals, note } from "./shared.js";
-import { UsageError } from "../errors.js";
+import type { GenerateFlags } from "./generate-options.js";
 
 export function registerGenerate(program: Command): void {
   program
@@ -38,39 +38,15 @@ Examples:
   $ adtrace cost reconcile spans.jsonl --billing-file bill/snowflake.csv --billing-file bill/bigquery.jsonl
     (half the warehouse spans carry the query id, most others are found by their query tag or job
     labels, a few lost their tag; idle time, cache hits and batch jobs make the bill differ)`)
-    .action(async (opts: { events: string; exportFormat?: string; seed: string; scenario?: string[]; sampleRate?: string; truth?: string; explicitCost?: boolean; billingOut?: string }, command: Command) => {
+    .action(async (flags: GenerateFlags, command: Command) => {
       const options = globals(command);
-      if (!options.out) throw new UsageError("generate needs --out FILE");
-      if (opts.truth === "") throw new UsageError("--truth needs a file name (it was empty)");
-      const { generate, GENERATE_FORMATS } = await import("../generate/generate.js");
-      const { parseCount } = await import("../model/numbers.js");
-      const events = parseCount(opts.events);
-      if (!Number.isInteger(events) || events < 1) throw new UsageError(`--events expects a whole number like 10000, 1e6 or 2M, got '${opts.events}'`);
-      if (opts.exportFormat && !(GENERATE_FORMATS as readonly string[]).includes(opts.exportFormat)) {
-        throw new UsageError(`--export-format must be one of ${GENERATE_FORMATS.join(", ")}, got '${opts.exportFormat}'`);
-      }
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(seed)) throw new UsageError(`--seed expects a whole number, got '${opts.seed}'`);
-      const scenario: Record<string, string> = {};
-      for (const knob of opts.scenario ?? []) {
-        const eq = knob.indexOf("=");
-        if (eq <= 0) throw new UsageError(`--scenario expects knob=value, got '${knob}'`);
-        scenario[knob.slice(0, eq)] = knob.slice(eq + 1);
-      }
-      // The program-wide --sample-rate (PATTERN=RATE, for weighting) is parsed first and takes the
-      // value, so generate reads its probability from there when its own option is empty.
-      const sampleRate = opts.sampleRate ?? options.sampleRate?.[0];
-      if (sampleRate !== undefined && !(Number(sampleRate) > 0 && Number(sampleRate) <= 1)) {
-        throw new UsageError(`--sample-rate for generate is a probability in (0, 1], got '${sampleRate}'`);
-      }
+      const { generateOptions } = await import("./generate-options.js");
+      const typed = generateOptions(flags, options);
+      const { generate } = await import("../generate/generate.js");
       const { eventProgress } = await import("./progress.js");
-      const progress = options.quiet ? undefined : eventProgress(events);
-      const result = await generate({
-        events, out: options.out, format: opts.exportFormat as never, seed, scenario,
-        sampleRate: sampleRate === undefined ? undefined : Number(sampleRate), truth: opts.truth, explicitCost: opts.explicitCost, billingOut: opts.billingOut,
-        onProgress: progress,
-      });
-      progress?.(events, true);
+      const progress = options.quiet ? undefined : eventProgress(typed.events);
+      const result = await generate({ ...typed, onProgress: progress });
+      progress?.(typed.events, true);
       note(options, `wrote ${result.spansWritten} spans in ${result.eventsWritten} events to ${result.path} (${result.format})`);
     });
 }

@@ -1,7 +1,7 @@
 // adtrace load: ingest span files into a DuckDB database file.
 import type { Command } from "commander";
-import { UsageError } from "../errors.js";
-import { globals, ingestNotes, print, redactOption, spanSource } from "./shared.js";
+import { globals, ingestNotes, print, redactOption } from "./shared.js";
+import type { LoadFlags } from "./load-options.js";
 
 export function registerLoad(program: Command): void {
   program
@@ -42,24 +42,23 @@ case): Snowflake's QUERY_ID, CREDITS_ATTRIBUTED_COMPUTE (+ QUERY_TAG, START_TIME
 BigQuery's job_id, total_bytes_billed or total_slot_ms (+ labels, reservation_id, creation_time…).
 Per query id the latest record wins. Analyses then price the spans they join as "billed", and
 adtrace cost reconcile compares the bill with the estimates (README "Match the bill").`)
-    .action(async (inputs: string[], flags: { redact?: string | boolean; billing?: boolean }, command: Command) => {
+    .action(async (inputs: string[], flags: LoadFlags, command: Command) => {
       const options = globals(command);
-      // --billing-file joins records to span files for one analysis; a database stores them with --billing.
-      if (options.billingFile?.length) throw new UsageError("--billing-file is for analyses of span files; to store billing records: adtrace load --billing FILE… (or pull --billing)");
-      if (flags.billing && flags.redact !== undefined) throw new UsageError("--redact is for spans; billing records (--billing) hold no attribute values to redact");
-      if (flags.billing) {
+      const { loadOptions } = await import("./load-options.js");
+      const typed = loadOptions(inputs, flags, options);
+      if (typed.billing) {
         const { loadBillingIntoDatabase } = await import("../ingest/billing.js");
         const { loadConfig } = await import("../model/config.js");
         const { billingLoadSummary } = await import("../output/reconcile-view.js");
-        const result = await loadBillingIntoDatabase({ db: options.db, inputs, config: loadConfig(options.config) });
+        const result = await loadBillingIntoDatabase({ db: options.db, inputs: typed.inputs, config: loadConfig(options.config) });
         ingestNotes(options, { warnings: result.warnings, skippedExamples: [] });
         await print(billingLoadSummary(result), options);
         return;
       }
       const { loadIntoDatabase } = await import("../ingest/load-db.js");
       const { loadSummary } = await import("../output/views.js");
-      const redact = flags.redact === undefined ? undefined : await redactOption(flags.redact, options.config);
-      const result = await loadIntoDatabase({ ...spanSource(inputs, options), db: options.db, redact });
+      const redact = typed.redact === undefined ? undefined : await redactOption(typed.redact, options.config);
+      const result = await loadIntoDatabase({ ...typed.source, db: options.db, redact });
       ingestNotes(options, result.load);
       await print(loadSummary(result), options);
     });

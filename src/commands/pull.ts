@@ -1,21 +1,7 @@
 // adtrace pull: copy spans from a PostgreSQL or Redshift table into a DuckDB database file.
 import type { Command } from "commander";
-import { UsageError } from "../errors.js";
-import { parseMapOptions } from "../ingest/mapping.js";
 import { globals, ingestNotes, print, progressReporter, redactOption } from "./shared.js";
-
-interface PullFlags {
-  table: string;
-  count?: boolean;
-  since?: string;
-  until?: string;
-  full?: boolean;
-  lookback?: string;
-  watermarkColumn?: string;
-  timeout?: string;
-  redact?: string | boolean;
-  billing?: boolean;
-}
+import type { PullFlags } from "./load-options.js";
 
 export function registerPull(program: Command): void {
   program
@@ -58,18 +44,13 @@ With --billing the table holds billing records (column names in any case, as COP
 them): it is read whole and stored as load --billing stores files (README "Match the bill").`)
     .action(async (url: string, flags: PullFlags, command: Command) => {
       const options = globals(command);
-      // --billing-file joins records to span files for one analysis; a database stores them with --billing.
-      if (options.billingFile?.length) throw new UsageError("--billing-file is for analyses of span files; to store billing records: adtrace load --billing FILE… (or pull --billing)");
-      const timeoutSeconds = flags.timeout === undefined ? undefined : Number(flags.timeout);
-      if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds))) {
-        throw new UsageError(`--timeout expects a number of seconds > 0, got '${flags.timeout}'`);
-      }
-      if (flags.billing) {
-        const { pullBilling, refuseSpanPullFlags } = await import("../ingest/billing-pull.js");
+      const { pullOptions } = await import("./load-options.js");
+      const typed = pullOptions(flags, options);
+      if (typed.billing) {
+        const { pullBilling } = await import("../ingest/billing-pull.js");
         const { loadConfig } = await import("../model/config.js");
         const { billingLoadSummary } = await import("../output/reconcile-view.js");
-        refuseSpanPullFlags({ ...flags });
-        const result = await pullBilling({ url, table: flags.table, db: options.db, config: loadConfig(options.config), timeoutSeconds });
+        const result = await pullBilling({ url, table: typed.table, db: options.db, config: loadConfig(options.config), timeoutSeconds: typed.timeoutSeconds });
         ingestNotes(options, { warnings: result.warnings, skippedExamples: [] });
         await print(billingLoadSummary(result), options);
         return;
@@ -78,9 +59,9 @@ them): it is read whole and stored as load --billing stores files (README "Match
       const { pullSpans } = await import("../ingest/pull.js");
       const { pullSummary } = await import("../output/pull-view.js");
       const result = await pullSpans({
-        url, table: flags.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds, count: flags.count,
+        url, table: typed.table, db: options.db, since: flags.since, until: flags.until, full: flags.full, timeoutSeconds: typed.timeoutSeconds, count: flags.count,
         lookback: flags.lookback, watermarkColumn: flags.watermarkColumn, redact,
-        map: parseMapOptions(options.map), strict: options.strict, config: options.config, onProgress: options.quiet ? undefined : progressReporter(),
+        map: typed.map, strict: options.strict, config: options.config, onProgress: options.quiet ? undefined : progressReporter(),
       });
       ingestNotes(options, result.load);
       await print(pullSummary(result), options);

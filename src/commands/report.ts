@@ -1,7 +1,7 @@
 // adtrace report: the CSV + JSON + Markdown bundle for CI.
 import type { Command } from "commander";
-import { globals, note, spanSource } from "./shared.js";
-import { UsageError } from "../errors.js";
+import { globals, note } from "./shared.js";
+import type { ReportFlags } from "./report-options.js";
 import { VERSION } from "../version.js";
 
 export function registerReport(program: Command): void {
@@ -25,23 +25,22 @@ no script, no network; open it in any browser).
 Examples:
   $ adtrace report fixtures/auction/otlp.jsonl --out-dir report/
   $ adtrace report --db pipeline.duckdb --out-dir report/ && cat report/summary.md >> "$GITHUB_STEP_SUMMARY"`)
-    .action(async (inputs: string[], opts: { outDir: string; scenario?: string; eventsPerDay?: string; timestamp: boolean }, command: Command) => {
+    .action(async (inputs: string[], flags: ReportFlags, command: Command) => {
       const options = globals(command);
-      if (options.out) throw new UsageError("report writes a directory: use --out-dir, not --out");
+      const { reportOptions } = await import("./report-options.js");
+      const typed = reportOptions(inputs, flags, options);
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { checkBundleDir, collectReport, writeBundle } = await import("../analysis/report.js");
-      checkBundleDir(opts.outDir);
+      checkBundleDir(typed.outDir);
       const { renderBundle } = await import("../output/report-files.js");
-      const { parseEventsPerDay } = await import("../analysis/savings.js");
-      const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
-      const data = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, (a) =>
-        collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: opts.scenario, timestamp: opts.timestamp, version: VERSION }),
+      const data = await withAnalysis(typed.analysis, (a) =>
+        collectReport(a, { inputs, db: options.db ?? (inputs.length ? undefined : a.label), scenario: typed.scenario, timestamp: typed.timestamp, version: VERSION }),
       );
       // report.html is drawn from report.json's text, so the page shows the figures report.json holds.
       const { withReportHtml } = await import("../output/html/report-page.js");
-      await writeBundle(opts.outDir, await withReportHtml(renderBundle(data, { rawCsv: options.rawCsv })));
+      await writeBundle(typed.outDir, await withReportHtml(renderBundle(data, { rawCsv: options.rawCsv })));
       const { pricingNotes } = await import("../output/cost-views.js");
       for (const line of pricingNotes(data.breakdown.pricing)) note(options, line);
-      note(options, `wrote ${opts.outDir.replace(/(.)\/+$/, "$1")}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}pii.csv, report.json, summary.md, report.html)`);
+      note(options, `wrote ${typed.outDir.replace(/(.)\/+$/, "$1")}/ (breakdown.csv, queries.csv, flags.csv, savings.csv, ${data.slos ? "slos.csv, " : ""}pii.csv, report.json, summary.md, report.html)`);
     });
 }

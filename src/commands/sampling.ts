@@ -1,8 +1,8 @@
 // adtrace sampling advise: the lowest sampling rate that still measures cost per event and p95
 // to a target error, against what tracing at each rate costs.
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
-import { UsageError } from "../errors.js";
+import { globals, print } from "./shared.js";
+import type { AdviseFlags } from "./sampling-options.js";
 
 export function registerSampling(program: Command): void {
   const sampling = program.command("sampling").description("how much to trace: accuracy against the tracing bill");
@@ -34,23 +34,15 @@ Examples:
   $ adtrace sampling advise spans.jsonl
   $ adtrace sampling advise --db pipeline.duckdb --events-per-day 2B --window 1h --target-error 1%
   $ adtrace sampling advise --db pipeline.duckdb --rates 100%,20%,5%,1% --by service --format csv`)
-    .action(async (inputs: string[], opts: { rates: string; targetError: string; by: string; window: string; eventsPerDay?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: AdviseFlags, command: Command) => {
       const options = globals(command);
-      const core = await import("../analysis/advise.js");
-      const { parseGroupKeys, attributeKeysOf } = await import("../analysis/breakdown.js");
-      const { parseEventsPerDay } = await import("../analysis/savings.js");
+      const { adviseOptions } = await import("./sampling-options.js");
+      const typed = adviseOptions(inputs, flags, options);
+      const { advise } = await import("../analysis/advise.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { adviseView } = await import("../output/advise-view.js");
-      const rates = core.parseRates(opts.rates);
-      const targetError = core.parseTargetError(opts.targetError);
-      const window = core.parseWindow(opts.window);
-      const by = parseGroupKeys(opts.by);
-      if (by.length !== 1) throw new UsageError(`--by takes one key for sampling advise (stage, name, service or attr:KEY), got '${opts.by}'`);
-      const eventsPerDay = opts.eventsPerDay === undefined ? undefined : parseEventsPerDay(opts.eventsPerDay);
-      const source = spanSource(inputs, options);
-      const model = { ...source.model, attributeKeys: attributeKeysOf(by) };
-      const { result, label } = await withAnalysis({ ...source, model, eventsPerDay }, async (a) => ({
-        result: await core.advise(a.db, a.label, { rates, targetError, by: by[0]!, window, config: a.config }),
+      const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
+        result: await advise(a.db, a.label, { ...typed.advise, by: a.by[0]!, config: a.config }),
         label: a.label,
       }));
       await print(adviseView(result, { label }), options);

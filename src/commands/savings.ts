@@ -1,8 +1,9 @@
 // adtrace savings: what caching, pre-aggregation or tuning would save at your volume.
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
+import { globals, print } from "./shared.js";
 import { UsageError } from "../errors.js";
 import type { LeverKind } from "../analysis/savings.js";
+import type { SavingsFlags } from "./savings-options.js";
 
 export function registerSavings(program: Command): void {
   // Levers from all three options, in the order given on the command line.
@@ -57,26 +58,18 @@ Examples:
   $ adtrace savings --db pipeline.duckdb --scenario scenarios.yaml --format md
   $ adtrace savings --db pipeline.duckdb --suggest --optimize latency
   $ adtrace savings --db pipeline.duckdb --suggest --latency-sample 100000`)
-    .action(async (inputs: string[], opts: { scenario?: string; suggest?: boolean; optimize?: string; eventsPerDay?: string; latencySample?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: SavingsFlags, command: Command) => {
       const options = globals(command);
+      const { savingsOptions, NOTHING_TO_MODEL } = await import("./savings-options.js");
+      const typed = savingsOptions(inputs, levers, flags, options);
       const core = await import("../analysis/savings.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { savingsView } = await import("../output/decision-views.js");
-      const scenarios: import("../analysis/savings.js").Scenario[] = [];
-      if (levers.length) scenarios.push({ name: "command line", levers: levers.map((l) => core.parseLever(l.kind, l.spec)) });
-      if (opts.scenario) scenarios.push(...core.loadScenarioFile(opts.scenario));
-      const eventsPerDay = opts.eventsPerDay === undefined ? undefined : core.parseEventsPerDay(opts.eventsPerDay);
-      if (opts.optimize !== undefined && opts.optimize !== "cost" && opts.optimize !== "latency") throw new UsageError(`--optimize expects cost or latency, got '${opts.optimize}'`);
-      if (opts.optimize !== undefined && !opts.suggest) throw new UsageError("--optimize applies to --suggest");
-      const optimize = (opts.optimize ?? "cost") as import("../analysis/savings.js").Optimize;
-      if (!scenarios.length && !opts.suggest) throw new UsageError("give levers (--cache, --preagg, --tune), --scenario FILE or --suggest");
-      const latencyEvents = opts.latencySample === undefined ? undefined : Number(opts.latencySample);
-      if (latencyEvents !== undefined && !(Number.isSafeInteger(latencyEvents) && latencyEvents >= 1 && /^\s*\d+\s*$/.test(opts.latencySample!))) {
-        throw new UsageError(`--latency-sample expects a whole number of events ≥ 1, got '${opts.latencySample}'`);
-      }
-      const result = await withAnalysis({ ...spanSource(inputs, options), eventsPerDay }, async (a) => {
-        if (opts.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, optimize));
-        return core.savings(a.db, { scenarios, config: a.config, latencyEvents });
+      const scenarios = [...typed.scenarios, ...(typed.scenarioFile === undefined ? [] : core.loadScenarioFile(typed.scenarioFile))];
+      if (!scenarios.length && !typed.suggest) throw new UsageError(NOTHING_TO_MODEL);
+      const result = await withAnalysis(typed.analysis, async (a) => {
+        if (typed.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, typed.optimize));
+        return core.savings(a.db, { scenarios, config: a.config, latencyEvents: typed.latencyEvents });
       });
       await print(savingsView(result), options);
     });

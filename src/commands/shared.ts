@@ -7,15 +7,15 @@ import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import { UsageError } from "../errors.js";
-import type { SamplingRule } from "../model/config.js";
 import type { FormatName } from "../output/format.js";
 import type { TableResult } from "../output/result.js";
 import type { LoadProgress } from "../ingest/load.js";
-import { parseInputFormat } from "../ingest/input-format.js";
+import { parseInputFormat } from "../ingest/formats/names.js";
 import { parseMapOptions } from "../ingest/mapping.js";
 import { formatBytes, formatCount } from "../output/units.js";
 import { note, progress, endProgress, warning, type DiagnosticStream } from "../diagnostics.js";
 import { percentAndEta, progressWriter } from "./progress.js";
+import { ifGiven, parseAssumeWeight, parseByteSize, parseSampleRate } from "./options.js";
 
 export interface GlobalOptions {
   db?: string;
@@ -46,13 +46,6 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** `--top N` and the like: a whole number ≥ 1, or undefined when not given. */
-export function parsePositiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} expects a whole number ≥ 1, got '${value}'`);
-  return Number(value);
-}
-
 /** Where the spans come from and how to model them: everything an analysis command needs. */
 export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOptions {
   return {
@@ -60,7 +53,7 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
     db: options.db,
     inputFormat: parseInputFormat(options.inputFormat),
     strict: options.strict,
-    maxRecordBytes: parseByteSize("--max-record-size", options.maxRecordSize),
+    maxRecordBytes: ifGiven("--max-record-size", options.maxRecordSize, parseByteSize),
     map: parseMapOptions(options.map),
     onProgress: options.quiet ? undefined : progressReporter(),
     config: options.config,
@@ -69,45 +62,10 @@ export function spanSource(inputs: string[], options: GlobalOptions): AnalysisOp
     model: {
       billing: { matchByTime: options.matchByTime },
       unweighted: options.unweighted,
-      assumeWeight: parseAssumeWeight(options.assumeWeight),
-      sampleRates: (options.sampleRate ?? []).map(parseSampleRate),
+      assumeWeight: ifGiven("--assume-weight", options.assumeWeight, parseAssumeWeight),
+      sampleRates: (options.sampleRate ?? []).map((text) => parseSampleRate("--sample-rate", text)),
     },
   };
-}
-
-const BYTE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1 << 10, kb: 1e3, kib: 1 << 10, m: 1 << 20, mb: 1e6, mib: 1 << 20, g: 1 << 30, gb: 1e9, gib: 1 << 30 };
-
-/** A size such as 256MiB, 64MB, 1G or 4096 (bytes); undefined when not given. */
-export function parseByteSize(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
-  const factor = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
-  const bytes = match && factor !== undefined ? Math.floor(Number(match[1]) * factor) : NaN;
-  if (!(bytes >= 1) || !Number.isSafeInteger(bytes)) throw new UsageError(`${flag} expects a size such as 256MiB, 64MB or 1048576 (bytes), got '${value}'`);
-  return bytes;
-}
-
-function parseAssumeWeight(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const weight = Number(value);
-  if (!(weight >= 1) || !Number.isFinite(weight)) throw new UsageError(`--assume-weight expects a number ≥ 1, got '${value}'`);
-  return weight;
-}
-
-/** `--sample-rate PATTERN=RATE`: PATTERN globs the span name, or `service:GLOB`, or `attr:KEY=GLOB`. */
-export function parseSampleRate(text: string): SamplingRule {
-  const eq = text.lastIndexOf("=");
-  const rate = Number(text.slice(eq + 1));
-  if (eq <= 0 || !(rate > 0 && rate <= 1)) throw new UsageError(`--sample-rate expects PATTERN=RATE with 0 < RATE ≤ 1, e.g. 'db.*=0.1', got '${text}'`);
-  const pattern = text.slice(0, eq);
-  if (pattern.startsWith("service:")) return { match: { service: pattern.slice(8) }, rate };
-  if (pattern.startsWith("attr:")) {
-    const inner = pattern.slice(5);
-    const sep = inner.indexOf("=");
-    if (sep <= 0) throw new UsageError(`--sample-rate attr:KEY=GLOB=RATE, got '${text}'`);
-    return { match: { attribute: { [inner.slice(0, sep)]: inner.slice(sep + 1) } }, rate };
-  }
-  return { match: { name: pattern }, rate };
 }
 
 /**

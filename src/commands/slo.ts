@@ -1,6 +1,7 @@
 // adtrace slo check: the config's service-level objectives on the spans, exit 1 when one is breached.
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
+import { globals, print } from "./shared.js";
+import type { SloFlags } from "./slo-options.js";
 
 export function registerSlo(program: Command): void {
   const slo = program.command("slo").description("service-level objectives (latency, errors, cost per event) from the config's slos:");
@@ -32,17 +33,17 @@ adtrace report adds these figures (slos.csv, report.json, summary.md) when the c
 Examples:
   $ adtrace slo check --db pipeline.duckdb
   $ adtrace slo check spans.jsonl --config slos.yaml --window 1h --format json`)
-    .action(async (inputs: string[], opts: { window?: string }, command: Command) => {
+    .action(async (inputs: string[], flags: SloFlags, command: Command) => {
       const options = globals(command);
-      const { parseDuration } = await import("../analysis/trend.js");
+      const { sloOptions } = await import("./slo-options.js");
+      const typed = sloOptions(inputs, flags, options);
       const { checkSlos } = await import("../analysis/slo.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { sloView } = await import("../output/slo-view.js");
       const { CheckFailed, UsageError } = await import("../errors.js");
-      const windowNs = opts.window === undefined ? undefined : parseDuration("--window", opts.window);
-      const result = await withAnalysis(spanSource(inputs, options), async (a) => {
+      const result = await withAnalysis(typed.analysis, async (a) => {
         if (!a.config.slos.length) throw new UsageError(`${a.config.source}: no slos: to check (adtrace slo check --help shows how to write them)`);
-        return checkSlos(a.db, a.config, { windowNs });
+        return checkSlos(a.db, a.config, { windowNs: typed.windowNs });
       });
       await print(sloView(result), options);
       const breached = result.rows.filter((r) => r.status === "breached");

@@ -1,7 +1,7 @@
 // adtrace trace: one event's waterfall, with cost and the critical path.
 import type { Command } from "commander";
-import { globals, print, spanSource } from "./shared.js";
-import { UsageError } from "../errors.js";
+import { globals, print } from "./shared.js";
+import type { TraceFlags } from "./trace-options.js";
 
 export function registerTrace(program: Command): void {
   program
@@ -26,16 +26,14 @@ Examples:
   $ adtrace trace --pick slowest fixtures/auction/otlp.jsonl
   $ adtrace trace 4bf92f3577b34da6a3ce929d0e0e4736 --db pipeline.duckdb
   $ adtrace trace --pick costliest --db pipeline.duckdb --format csv > waterfall.csv`)
-    .action(async (args: string[], opts: { pick?: string }, command: Command) => {
+    .action(async (args: string[], flags: TraceFlags, command: Command) => {
       const options = globals(command);
-      const { parsePick, traceWaterfall } = await import("../analysis/trace.js");
+      const { traceOptions } = await import("./trace-options.js");
+      const { analysis, traceId, pick } = traceOptions(args, flags, options);
+      const { traceWaterfall } = await import("../analysis/trace.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { traceView } = await import("../output/path-views.js");
-      const pick = parsePick(opts.pick);
-      const traceId = pick ? undefined : args[0];
-      if (traceId === undefined && !pick) throw new UsageError("give a TRACE_ID, or --pick costliest|slowest|median");
-      const inputs = pick ? args : args.slice(1);
-      const { result, label } = await withAnalysis(spanSource(inputs, options), async (a) => ({
+      const { result, label } = await withAnalysis(analysis, async (a) => ({
         result: await traceWaterfall(a.db, { traceId, pick }, a.label),
         label: a.label,
       }));

@@ -106,11 +106,13 @@ export function parseQueryFile(path: string, text: string): NamedQuery[] {
   return found;
 }
 
-/** `$name` placeholders outside string literals and comments. */
+/**
+ * `$name` placeholders (DuckDB) and `{name:Type}` ones (ClickHouse, queries/clickhouse.sql) outside
+ * string literals, quoted identifiers and comments. One scan from the left, so whichever opens
+ * first wins: an apostrophe inside a `--` comment starts no string, and `--` inside a string starts
+ * no comment.
+ */
 function findParams(sql: string): string[] {
-  const stripped = sql
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .replace(/"(?:[^"]|"")*"/g, '""')
-    .replace(/--[^\n]*/g, "");
-  return [...stripped.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+  const stripped = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
+  return [...stripped.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*):/g)].map((m) => (m[1] ?? m[2])!);
 }

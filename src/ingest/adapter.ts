@@ -1,6 +1,7 @@
 // What a JSON adapter is: a function from one parsed JSON record (a whole document, one JSON
 // Lines line, or one element of a large document's top-level array) to canonical spans.
-import type { IngestStats, SpanRecord } from "./span.js";
+import { InputError } from "../errors.js";
+import { recordSkip, type IngestStats, type SpanRecord } from "./span.js";
 
 export interface RecordContext {
   /** `file:line` or `file:record N`, for messages. */
@@ -23,6 +24,27 @@ export class WrongShape extends Error {
 }
 
 export type JsonAdapter = (record: unknown, ctx: RecordContext) => void;
+
+/**
+ * The context adapters report through. `elementWhere` numbers the elements of a whole document's
+ * span array (`file:record N`); without it (JSON Lines, one element of a large document) every
+ * element is reported at `where`.
+ */
+export function recordContext(
+  where: string, stats: IngestStats, strict: boolean | undefined, emit: (span: SpanRecord) => void, elementWhere?: (index: number) => string,
+): RecordContext {
+  const ctx: RecordContext = {
+    where,
+    stats,
+    emit,
+    skip(reason) {
+      if (strict) throw new InputError(where, `${reason} (--strict)`);
+      recordSkip(stats, where, reason);
+    },
+    element: (index) => (elementWhere ? recordContext(elementWhere(index), stats, strict, emit) : ctx),
+  };
+  return ctx;
+}
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

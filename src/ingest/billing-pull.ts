@@ -6,11 +6,12 @@
 // transaction; the DuckDB side is one transaction, so a failed pull leaves the database as it was.
 import pg from "pg";
 import { DEFAULT_DB, withWritableDb } from "../db/db.js";
-import { InputError, UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { restoreModelIfStored } from "../model/stored.js";
 import { BILLING_COLUMNS, beginBillingLoad, billingKind, stageRaw, storeStaged, type BillingDbResult } from "./billing.js";
 import { quoteIdent } from "./mapping.js";
+import { readWithCursor } from "./pg-cursor.js";
 import { guardPg, parsePullUrl, parseTableName } from "./pull.js";
 
 export interface BillingPullOptions {
@@ -68,12 +69,12 @@ export async function pullBilling(options: BillingPullOptions): Promise<BillingD
       const appender = await db.connection.createAppender("_bill_raw", "main", "temp");
       try {
         await call(source, async () => {
-          await client.query("BEGIN READ ONLY");
-          try {
-            await client.query(`DECLARE adtrace_bills CURSOR FOR ${select}`);
-            for (;;) {
-              const batch = await client.query<unknown[]>({ text: `FETCH FORWARD ${batchSize} FROM adtrace_bills`, rowMode: "array" });
-              for (const row of batch.rows) {
+          await readWithCursor(client, {
+            text: select,
+            cursor: "adtrace_bills",
+            batchSize,
+            onBatch: (rows) => {
+              for (const row of rows) {
                 for (const value of row) {
                   if (value === null) appender.appendNull();
                   else appender.appendVarchar(String(value));
@@ -81,14 +82,8 @@ export async function pullBilling(options: BillingPullOptions): Promise<BillingD
                 appender.endRow();
               }
               appender.flushSync();
-              if (batch.rows.length < batchSize) break;
-            }
-            await client.query("CLOSE adtrace_bills");
-            await client.query("COMMIT");
-          } catch (error) {
-            await client.query("ROLLBACK").catch(() => undefined /* the original error matters more */);
-            throw error;
-          }
+            },
+          });
         });
       } finally {
         appender.closeSync();
@@ -104,10 +99,3 @@ export async function pullBilling(options: BillingPullOptions): Promise<BillingD
   }
 }
 
-/** Flags of a span pull that mean nothing for billing records. */
-export function refuseSpanPullFlags(flags: Record<string, unknown>): void {
-  const given = ["since", "until", "full", "lookback", "watermarkColumn", "redact"].filter((k) => flags[k] !== undefined);
-  if (given.length) {
-    throw new UsageError(`pull --billing reads the whole table (records replace stored ones per query id): ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} do not apply`);
-  }
-}

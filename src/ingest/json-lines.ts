@@ -2,50 +2,20 @@
 // parsed, handed to the format's adapter, and its spans written to a spool. Bad lines are skipped
 // and counted with their line number (fatal with --strict).
 import { InputError } from "../errors.js";
-import { WrongShape, type RecordContext } from "./adapter.js";
-import { formatRecordLimit, jsonProblem } from "./json-reader.js";
-import { lineColumn, runLength } from "./text.js";
-import { readJaegerRecord } from "./jaeger.js";
-import { readOtlpRecord } from "./otlp.js";
-import { readZipkinRecord } from "./zipkin.js";
+import { recordContext, WrongShape, type RecordContext } from "./adapter.js";
+import { jsonProblem } from "./json-reader.js";
+import { formatRecordLimit, lineColumn, runLength } from "./text.js";
+import { readOf, type JsonFormatName } from "./formats/index.js";
+import type { JsonRead } from "./formats/format.js";
 import {
-  LostPrecision, mergeStats, newStats, quoteBigNumbers, recordSkip, withNumbersExact, type IngestStats, type SpanRecord,
+  LostPrecision, mergeStats, newStats, quoteBigNumbers, withNumbersExact, type IngestStats, type SpanRecord,
 } from "./span.js";
-import type { JsonFormat } from "./input-format.js";
-
-export type { JsonFormat };
-
-
-const FORMAT_NAMES: Record<JsonFormat, string> = { otlp: "an OTLP", jaeger: "a Jaeger", zipkin: "a Zipkin" };
-
-export const JSON_ADAPTERS = { otlp: readOtlpRecord, jaeger: readJaegerRecord, zipkin: readZipkinRecord } as const;
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
-/**
- * The context adapters report through. `elementWhere` numbers the elements of a whole document's
- * span array (`file:record N`); without it (JSON Lines, one element of a large document) every
- * element is reported at `where`.
- */
-export function recordContext(
-  where: string, stats: IngestStats, strict: boolean | undefined, emit: (span: SpanRecord) => void, elementWhere?: (index: number) => string,
-): RecordContext {
-  const ctx: RecordContext = {
-    where,
-    stats,
-    emit,
-    skip(reason) {
-      if (strict) throw new InputError(where, `${reason} (--strict)`);
-      recordSkip(stats, where, reason);
-    },
-    element: (index) => (elementWhere ? recordContext(elementWhere(index), stats, strict, emit) : ctx),
-  };
-  return ctx;
-}
-
 /** How the lines of one input are read. */
 export interface LineOptions {
-  format: JsonFormat;
+  format: JsonFormatName;
   /** The input's name, for `file:line` in messages. */
   source: string;
   strict?: boolean;
@@ -94,17 +64,17 @@ export function parseLines(bytes: Uint8Array, firstLine: number, options: LineOp
  * carry a 64-bit number past 2^53 (LostPrecision) can be parsed again exactly, counted once.
  */
 class LineParser {
-  private readonly adapter: (record: unknown, ctx: RecordContext) => void;
+  private readonly format: JsonRead;
   private readonly held: SpanRecord[] = [];
   private readonly heldStats = newStats();
 
   constructor(
-    private readonly format: JsonFormat,
+    format: JsonFormatName,
     private readonly stats: IngestStats,
     private readonly strict: boolean | undefined,
     private readonly emit: (span: SpanRecord) => void,
   ) {
-    this.adapter = JSON_ADAPTERS[format];
+    this.format = readOf(format, "json");
   }
 
   parse(text: string, bytes: Buffer, where: string): void {
@@ -143,10 +113,10 @@ class LineParser {
       return;
     }
     try {
-      withNumbersExact(exact, () => this.adapter(record, ctx));
+      withNumbersExact(exact, () => this.format.adapter(record, ctx));
     } catch (error) {
       if (!(error instanceof WrongShape)) throw error;
-      ctx.skip(`not ${FORMAT_NAMES[this.format]} record: ${error.message}`);
+      ctx.skip(`not ${this.format.recordWords} record: ${error.message}`);
     }
   }
 }

@@ -5,8 +5,9 @@
 // scanned, and no element may outgrow the record limit (--max-record-size): a gzip that unpacks
 // to gigabytes of blank lines reads at constant memory. (JSON Lines: json-lines.ts, parallel.ts.)
 import { InputError } from "../errors.js";
-import { firstInvalidUtf8Line, InvalidUtf8, lineColumn, stripBomText, Utf8Decoder } from "./text.js";
+import { firstInvalidUtf8Line, formatRecordLimit, InvalidUtf8, lineColumn, stripBomText, Utf8Decoder } from "./text.js";
 import { quoteBigNumbers } from "./span.js";
+import { SPLIT_KEYS } from "./formats/index.js";
 
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -202,8 +203,6 @@ export async function readDocument(stream: AsyncIterable<Buffer>, where: string,
   return { elements: documentElements(rest(), where, limits.maxRecordBytes) };
 }
 
-// Keys whose array value holds independent span records, by depth below the root object.
-const SPLIT_KEYS = new Set(["resourceSpans", "resource_spans", "batches", "data"]);
 
 export interface DocumentElement {
   /** Path of keys to the array, e.g. ["resourceSpans"] or ["result","resourceSpans"]; [] for a root array. */
@@ -385,12 +384,4 @@ function skipBlank(text: string, at: number): { at: number; newlines: number; la
     newlines += NEWLINES.lastIndex - at;
     at = lastLineStart = NEWLINES.lastIndex;
   }
-}
-
-/** A record size limit as messages state it: 256 MiB, 64 KiB, 1000 bytes. */
-export function formatRecordLimit(bytes: number): string {
-  for (const [unit, size] of [["GiB", 1 << 30], ["MiB", 1 << 20], ["KiB", 1 << 10]] as const) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
-  }
-  return `${bytes} bytes`;
 }

@@ -2,31 +2,26 @@
 // transaction: rows are staged, de-duplicated on (trace_id, span_id) — the first copy wins, a
 // span already stored is kept — and moved into `spans`; any error rolls the whole load back.
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createWriteStream, statSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import type { DuckDBAppender } from "@duckdb/node-api";
-import { firstLine, TextStruct, type Db, type Params } from "../db/db.js";
+import { firstLine, type Db, type Params } from "../db/db.js";
 import { clip, InputError, UsageError } from "../errors.js";
-import { WrongShape, type RecordContext } from "./adapter.js";
+import { recordContext, WrongShape } from "./adapter.js";
 import { expandInputs, laterLineStartsJson, openBytes, openInput, type InputFile, type OpenInput } from "./files.js";
-import { formatRecordLimit, LARGE_DOCUMENT_BYTES, readDocument } from "./json-reader.js";
-import { readJaegerArrayItem, readJaegerTrace } from "./jaeger.js";
+import { LARGE_DOCUMENT_BYTES, readDocument } from "./json-reader.js";
 import { mappingSelect, planMapping, resolveUnits, unitProbeSelect, type ColumnInfo, type Mapping } from "./mapping.js";
-import { readResourceSpans } from "./otlp.js";
-import { jsonLinesFromHead, notText, sniff, type InputFormat } from "./sniff.js";
+import { jsonLinesFromHead, notText, sniff } from "./sniff.js";
 import { newStats, recordSkip, warn, type IngestStats } from "./span.js";
-import { blankNonObjectLines, csvHeader, findInvalidUtf8Line, NonObjectLines, stripBomText } from "./text.js";
-import { JSON_ADAPTERS, recordContext, type JsonFormat } from "./json-lines.js";
+import { formatRecordLimit, stripBomText } from "./text.js";
 import { spoolJsonLines, type ChunkFormat } from "./parallel.js";
-import { protobufHint, sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
-import { tempoBlock, tempoRelation } from "./formats/tempo.js";
+import { FORMAT_WORDS, INPUT_FORMAT_LIST, inputFormat, isReadAs, JSON_SHAPES, readOf } from "./formats/index.js";
+import type { ProtobufFraming } from "./formats/format.js";
+import type { InputFormatName } from "./formats/names.js";
+import { DUCKDB_QUOTE_CHARS } from "./formats/flat.js";
 import { otelTracesTextRelation } from "./formats/clickhouse-otel.js";
 import { SpoolDir, SpoolWriter } from "./spool.js";
 import { onInterrupt, testHold } from "../db/interrupt.js";
-import { readZipkinRecord } from "./zipkin.js";
 import { countCyclicSpans } from "./cycles.js";
 import { beginRedaction, flushRedaction, endRedaction, type RedactPlan } from "./redact.js";
 import type { Config } from "../model/config.js";
@@ -35,7 +30,7 @@ import { storeModel } from "../model/stored.js";
 export interface LoadOptions {
   inputs: readonly string[];
   /** Skip sniffing and read every input as this format. */
-  inputFormat?: InputFormat;
+  inputFormat?: InputFormatName;
   /** Records that parse but are not spans are an error instead of being skipped. */
   strict?: boolean;
   /** Flat-table column overrides (`canonical → column`). */
@@ -99,7 +94,7 @@ export interface LoadResult {
   ignoredFiles: string[];
 }
 
-export { parseInputFormat } from "./input-format.js";
+export { parseInputFormat } from "./formats/names.js";
 
 
 export async function ensureSchema(db: Db, options: { spansTable?: boolean } = {}): Promise<void> {
@@ -239,8 +234,6 @@ const HEAD_BYTES = 1 << 20;
 /** The largest record read by default: a JSON Lines line, an element of a large document. */
 export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-const SPAN_FORMATS = "OTLP JSON (also Tempo's) or protobuf, Jaeger JSON, Zipkin v2 JSON, Parquet, CSV or NDJSON";
-
 async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: LoadSession): Promise<FileLoad | undefined> {
   const stats = session.stats;
   let size: number | undefined;
@@ -274,56 +267,56 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
   }
   try {
     const { head, gzip, isWhole } = input;
-    const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined } : sniff(head, isWhole);
-    const found = sniffed?.format === "parquet" || sniffed?.format === "otlp-proto" ? undefined : notText(head);
+    const sniffed = options.inputFormat ? { format: options.inputFormat, jsonLines: undefined, framing: undefined } : sniff(head, isWhole);
+    const format = sniffed && inputFormat(sniffed.format);
+    const found = format?.sniff.kind === "bytes" ? undefined : notText(head);
     // UTF-16 is no format's encoding, whatever --input-format says; binary data is named when nothing matched.
-    if (!sniffed || found?.startsWith("UTF-16")) {
+    if (!format || found?.startsWith("UTF-16")) {
       if (file.fromDirectory) return undefined;
-      if (head.length === 0) throw new InputError(file.name, `empty file (expected spans in ${SPAN_FORMATS})`);
-      const hint = found === "binary data" ? protobufHint(head) : undefined;
+      if (head.length === 0) throw new InputError(file.name, `empty file (expected spans in ${FORMAT_WORDS})`);
+      // Binary data that starts like a binary format is named as that.
+      const hint = found === "binary data" ? INPUT_FORMAT_LIST.map((f) => (f.sniff.kind === "bytes" ? f.sniff.hint?.(head) : undefined)).find(Boolean) : undefined;
       if (hint) throw new InputError(file.name, hint);
       if (found) throw new InputError(file.name, found);
       const text = stripBomText(head.toString("utf8"));
-      if (isWhole && text.trim() === "") throw new InputError(file.name, `empty file: only white space (expected spans in ${SPAN_FORMATS})`);
-      if (/^\s*[{[]/.test(text)) {
-        throw new InputError(file.name, 'JSON of the wrong shape: expected OTLP ({"resourceSpans":[…]}, Tempo\'s {"batches":[…]}), Jaeger ({"data":[…]}, or an array of spans) or Zipkin v2 ([{"traceId",…}]) spans (override with --input-format)');
-      }
-      throw new InputError(file.name, `unknown format: expected ${SPAN_FORMATS} spans (override with --input-format)`);
+      if (isWhole && text.trim() === "") throw new InputError(file.name, `empty file: only white space (expected spans in ${FORMAT_WORDS})`);
+      if (/^\s*[{[]/.test(text)) throw new InputError(file.name, `JSON of the wrong shape: expected ${JSON_SHAPES} spans (override with --input-format)`);
+      throw new InputError(file.name, `unknown format: expected ${FORMAT_WORDS} spans (override with --input-format)`);
     }
     const load: FileLoad = {
       source: file.name, format: sniffed.format, bytes: size ?? 0, sha256: "", spansRead: 0, spansAdded: 0, duplicates: 0, conflicts: 0, skipped: 0,
     };
     const skippedBefore = stats.skipped;
     const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    const tempo = sniffed.format === "parquet" && !file.isStream ? tempoBlock(file.path) : undefined;
-    if (tempo) {
-      // A Tempo block's data.parquet: its nested spans unnested by DuckDB (formats/tempo.ts).
-      input.close();
-      const { relation, params } = tempoRelation(tempo);
-      load.format = `tempo-${tempo.format}`;
-      load.spansRead = (await session.stageFlat(relation, { path: file.path, ...params }, file.name, "parquet")).rows;
-      load.sha256 = await hashFile(file.path);
-    } else if (sniffed.format === "parquet" || sniffed.format === "csv" || sniffed.format === "ndjson") {
+    const sizeHint = isWhole ? head.length : size === undefined ? Infinity : gzip ? size * 8 : size;
+    const onSpans = (n: number) => {
+      spans = n;
+      progress();
+    };
+    const name = format.name;
+    if (isReadAs(name, "flat")) {
+      const read = readOf(name, "flat");
+      const stage = async (relation: string, params: Params) => (await session.stageFlat(relation, params, file.name, name)).rows;
+      const flat = { name: file.name, head, strict: options.strict, stats, spool: session.spool, stage };
+      let staged;
       if (file.isStream) {
         // DuckDB reads a file by its path: a stream's content is copied, unpacked, into the spool
         // as it is read (its one pass), and read from there.
-        const copy = session.spool.file(sniffed.format);
+        const copy = session.spool.file(name);
         await readFully(file.name, gzip, () => pipeline(input.content(), createWriteStream(copy)));
-        load.spansRead = await loadFlat({ path: copy, name: file.name }, sniffed.format, false, head, session, options);
+        staged = await read.stage({ ...flat, path: copy, isCopy: true, gzip: false });
         load.sha256 = hash.digest("hex");
       } else {
         input.close();
-        load.spansRead = await loadFlat({ path: file.path, name: file.name }, sniffed.format, gzip, head, session, options);
+        staged = await read.stage({ ...flat, path: file.path, isCopy: false, gzip });
         load.sha256 = await hashFile(file.path);
       }
-    } else if (sniffed.format === "otlp-proto") {
-      // Binary OTLP goes through the same chunked workers as JSON Lines (formats/protobuf.ts).
-      const framing = ("framing" in sniffed ? sniffed.framing : undefined) ?? sniffOtlpProtobuf(head, isWhole) ?? "plain";
-      const sizeHint = isWhole ? head.length : size === undefined ? Infinity : gzip ? size * 8 : size;
-      load.spansRead = await loadJson(db, file.name, "otlp-proto", input.content(), gzip, true, sizeHint, maxRecordBytes, options, session, (n) => {
-        spans = n;
-        progress();
-      }, framing);
+      load.spansRead = staged.rows;
+      load.format = staged.format ?? load.format;
+    } else if (!isReadAs(name, "json")) {
+      // A binary format goes through the same chunked workers as JSON Lines (formats/otlp-proto.ts).
+      const framing = sniffed.framing ?? (format.sniff.kind === "bytes" ? format.sniff.test(head, isWhole)?.framing : undefined) ?? "plain";
+      load.spansRead = await loadJson(db, file.name, name, input.content(), gzip, true, sizeHint, maxRecordBytes, options, session, onSpans, framing);
       load.sha256 = hash.digest("hex");
     } else {
       let jsonLines = sniffed.jsonLines ?? jsonLinesFromHead(head.toString("utf8"), isWhole);
@@ -337,11 +330,7 @@ async function loadFile(db: Db, file: InputFile, options: LoadOptions, session: 
           throw new InputError(`${file.name}:1`, `line is longer than ${formatRecordLimit(maxRecordBytes)} (--max-record-size), and a pipe cannot be read twice to tell JSON Lines from one JSON document: save it to a file and load that`);
         }
       }
-      const sizeHint = isWhole ? head.length : size === undefined ? Infinity : gzip ? size * 8 : size;
-      load.spansRead = await loadJson(db, file.name, sniffed.format, input.content(), gzip, jsonLines, sizeHint, maxRecordBytes, options, session, (n) => {
-        spans = n;
-        progress();
-      });
+      load.spansRead = await loadJson(db, file.name, name, input.content(), gzip, jsonLines, sizeHint, maxRecordBytes, options, session, onSpans);
       load.sha256 = hash.digest("hex");
     }
     if (file.isStream) load.bytes = rawBytes;
@@ -391,23 +380,24 @@ async function loadJson(
       files = result.files;
       return;
     }
-    if (format === "otlp-proto") throw new Error("otlp-proto is read in chunks");
+    if (!isReadAs(format, "json")) throw new Error(`${format} is read in chunks`);
+    const read = readOf(format, "json");
     const writer = new SpoolWriter(spool.file());
     files = [writer.path];
     try {
       // A document larger than the record limit is read element by element too, each within it.
-      const read = await readDocument(content, name, { wholeBytes: Math.min(LARGE_DOCUMENT_BYTES, maxRecordBytes), maxRecordBytes });
-      if ("elements" in read) {
-        for await (const element of read.elements) {
+      const document = await readDocument(content, name, { wholeBytes: Math.min(LARGE_DOCUMENT_BYTES, maxRecordBytes), maxRecordBytes });
+      if ("elements" in document) {
+        for await (const element of document.elements) {
           const ctx = recordContext(`${name}:record ${element.index + 1}`, stats, options.strict, (span) => writer.write(span));
-          readDocumentElement(format, element.path, element.value, ctx);
+          read.element(element.path.at(-1), element.value, ctx);
           onSpans(writer.rows);
         }
       } else {
         // Elements of the span array are numbered records, as in a large document.
         const ctx = recordContext(name, stats, options.strict, (span) => writer.write(span), (i) => `${name}:record ${i + 1}`);
         try {
-          JSON_ADAPTERS[format](read.whole, ctx);
+          read.adapter(document.whole, ctx);
         } catch (error) {
           if (error instanceof WrongShape) throw new InputError(name, `JSON document of the wrong shape: ${error.message}`);
           throw error;
@@ -429,23 +419,7 @@ async function loadJson(
   }
 }
 
-function readDocumentElement(format: "otlp" | "jaeger" | "zipkin", path: string[], value: unknown, ctx: RecordContext): void {
-  const key = path[path.length - 1];
-  if (format === "otlp" && (key === "resourceSpans" || key === "resource_spans" || key === "batches")) return readResourceSpans(value, ctx);
-  if (format === "jaeger") return key === "data" ? readJaegerTrace(value, ctx) : readJaegerArrayItem(value, ctx);
-  if (format === "zipkin") return readZipkinRecord(value, ctx);
-  throw new InputError(ctx.where, `unexpected ${format} document layout`);
-}
-
 // ------------------------------------------------------------------ flat tables (DuckDB reads them)
-
-// CSV is read with the dialect stated, not sniffed: DuckDB's sniffer takes a row with extra
-// fields for the header. The header's names are bound as the columns (all text).
-const RELATIONS: Record<"parquet" | "csv" | "ndjson", string> = {
-  parquet: "read_parquet($path)",
-  csv: "read_csv($path, header = true, auto_detect = false, delim = $delim, quote = '\"', escape = '\"', columns = $columns, compression = $compression)",
-  ndjson: "read_json($path, format = 'newline_delimited', compression = $compression)",
-};
 
 // JSON object text → MAP without the keys whose value is null: read_json unifies an NDJSON file's
 // attribute objects into one STRUCT (every row gets every key), and empty cells are NULL.
@@ -457,67 +431,6 @@ const TEXT_MAP = (column: string) =>
 export const VALID_ROW =
   "regexp_full_match(trace_id, '[0-9a-f]{32}|[0-9a-f]{16}') AND regexp_full_match(span_id, '[0-9a-f]{16}') AND start_ns IS NOT NULL AND times_ok " +
   "AND TRY_CAST(CAST(start_ns AS HUGEINT) + greatest(COALESCE(duration_ns, 0), 0) AS BIGINT) IS NOT NULL";
-
-/** Stage a Parquet, CSV or NDJSON file (on disk at `path`); returns the rows staged. */
-async function loadFlat(
-  file: { path: string; name: string }, format: "parquet" | "csv" | "ndjson", gzip: boolean, head: Buffer, session: LoadSession,
-  options: Pick<LoadOptions, "strict">,
-): Promise<number> {
-  if (format === "parquet") {
-    if (!gzip) return (await session.stageFlat(RELATIONS.parquet, { path: file.path }, file.name, format)).rows;
-    // Parquet needs random access: a gzipped one is unpacked to a temporary file first.
-    const tmp = mkdtempSync(join(tmpdir(), "adtrace-parquet-"));
-    try {
-      const path = join(tmp, "spans.parquet");
-      try {
-        await pipeline(openBytes(file.path, true), createWriteStream(path));
-      } catch (error) {
-        throw new InputError(file.name, `truncated or corrupt gzip data (${firstLine((error as Error).message)})`);
-      }
-      return (await session.stageFlat(RELATIONS.parquet, { path }, file.name, format)).rows;
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  // DuckDB would stop at invalid UTF-8 with a cut-off message (or worse): find its line first, and
-  // (NDJSON) the lines that hold no object, in the same pass.
-  const lines = format === "ndjson" ? new NonObjectLines() : undefined;
-  const badLine = await findInvalidUtf8Line(openBytes(file.path, gzip) as AsyncIterable<Buffer>, lines && ((chunk) => lines.feed(chunk))).catch((error: Error) => {
-    throw new InputError(file.name, `truncated or corrupt gzip data (${firstLine(error.message)})`);
-  });
-  if (badLine !== undefined) throw new InputError(`${file.name}:${badLine}`, "not valid UTF-8 text");
-  // read_json spells "no compression" 'uncompressed' (it refuses 'none', which read_csv takes).
-  const compression = gzip ? "gzip" : format === "ndjson" ? "uncompressed" : "none";
-  if (format === "ndjson") {
-    let path = file.path;
-    let pathCompression = compression;
-    if (lines!.count > 0) {
-      // A `null` (or any other non-object) line would make DuckDB refuse the whole file, or read
-      // it as one column of values: it is skipped and counted, and DuckDB reads a copy with those
-      // lines left blank (so line numbers stay the same).
-      const first = lines!.examples[0]!;
-      if (options.strict) throw new InputError(`${file.name}:${first.line}`, `line holds ${first.kind}, not a JSON object of span columns (--strict)`);
-      for (const example of lines!.examples) recordSkip(session.stats, `${file.name}:${example.line}`, `line holds ${example.kind}, not a JSON object of span columns`);
-      const rest = lines!.count - lines!.examples.length;
-      if (rest > 0) recordSkip(session.stats, file.name, `${rest} more line${rest === 1 ? "" : "s"} holding no JSON object`, rest);
-      path = session.spool.file("ndjson");
-      await pipeline(openBytes(file.path, gzip), blankNonObjectLines(), createWriteStream(path));
-      pathCompression = "uncompressed";
-    }
-    return (await session.stageFlat(RELATIONS.ndjson, { path, compression: pathCompression }, file.name, format)).rows;
-  }
-  const header = csvHeader(head.toString("utf8"));
-  const columns: Record<string, string> = {};
-  const taken = new Set<string>();
-  header.names.forEach((raw, i) => {
-    // Names as DuckDB's own header reading gives them: blanks numbered, repeats suffixed (case-insensitively).
-    let name = raw.trim() || `column${i}`;
-    for (let n = 1; taken.has(name.toLowerCase()); n++) name = `${raw.trim() || `column${i}`}_${n}`;
-    taken.add(name.toLowerCase());
-    columns[name] = "VARCHAR";
-  });
-  return (await session.stageFlat(RELATIONS.csv, { path: file.path, delim: header.delimiter, columns: new TextStruct(columns), compression }, file.name, format)).rows;
-}
 
 /**
  * Stage the rows of a flat relation (`read_parquet($path)`, a temp table…) through the column
@@ -575,29 +488,9 @@ function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-/** A Parquet file DuckDB cannot read (no footer, a cut or damaged file): one line naming it. */
-export function unreadableParquet(source: string, duckdbMessage: string): InputError {
-  return new InputError(source, `not a readable Parquet file (truncated or corrupt?): ${clip(firstLine(duckdbMessage), DUCKDB_QUOTE_CHARS)}`);
-}
-
-/** How much of a DuckDB reader's message (which may quote a row or a value of the input) is shown. */
-const DUCKDB_QUOTE_CHARS = 200;
-
-/** DuckDB's multi-line reader errors as one line that says where and what. */
+/** DuckDB's multi-line reader errors as one line that says where and what (in the words of the input's format, when it has them). */
 function flatReadError(source: string, format: string, message: string): InputError {
-  const csvLine = /CSV Error on Line: (\d+)/.exec(message);
-  if (csvLine) {
-    const lines = message.split("\n").map((l) => l.trim());
-    const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
-    const reason = fields
-      ? `expected ${fields[1]} fields as in the header, found ${Number(fields[2]) > Number(fields[1]) ? "more" : fields[2]}`
-      : /invalid unicode/i.test(message)
-        ? "not valid UTF-8 text"
-        : /unterminated quote/i.test(message)
-          ? "a quoted field that is never closed"
-          : lines[lines.findIndex((l) => l.startsWith("Original Line")) + 1] || firstLine(message);
-    return new InputError(`${source}:${csvLine[1]}`, `${clip(reason, DUCKDB_QUOTE_CHARS)} (CSV)`);
-  }
-  if (format === "parquet") return unreadableParquet(source, message);
-  return new InputError(source, `cannot read as ${format}: ${clip(firstLine(message), DUCKDB_QUOTE_CHARS)}`);
+  const read = INPUT_FORMAT_LIST.find((f) => f.name === format)?.read;
+  const said = read?.kind === "flat" ? read.error?.(source, message) : undefined;
+  return said ?? new InputError(source, `cannot read as ${format}: ${clip(firstLine(message), DUCKDB_QUOTE_CHARS)}`);
 }

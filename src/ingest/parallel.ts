@@ -10,10 +10,10 @@ import { InputError } from "../errors.js";
 import { SpoolWriter, type SpoolDir } from "./spool.js";
 import { mergeStats, warn, type IngestStats } from "./span.js";
 import { READ_BYTES } from "./files.js";
-import { formatRecordLimit } from "./json-reader.js";
-import { countNewlines, runLength } from "./text.js";
+import { countNewlines, formatRecordLimit, runLength } from "./text.js";
 import type { WorkerInit, WorkerReply } from "./parse-worker.js";
-import { protobufChunks, type ProtobufFraming } from "./formats/protobuf.js";
+import { isReadAs, readOf } from "./formats/index.js";
+import type { ProtobufFraming } from "./formats/format.js";
 
 const CHUNK_BYTES = 4 << 20;
 const IN_FLIGHT_PER_WORKER = 2;
@@ -189,7 +189,7 @@ class WhitespaceSqueezer {
 /** The chunks of whole records an input is cut into: lines, or whole protobuf resource_spans entries. */
 function chunksOf(stream: AsyncIterable<Buffer>, buffers: ChunkBuffers, options: SpoolOptions): AsyncGenerator<{ bytes: Uint8Array; firstLine: number }> {
   const limit = { maxRecordBytes: options.maxRecordBytes, source: options.source };
-  return options.format === "otlp-proto" ? protobufChunks(stream, options.framing ?? "plain", buffers, limit) : lineChunks(stream, buffers, limit);
+  return isReadAs(options.format, "json") ? lineChunks(stream, buffers, limit) : readOf(options.format, "chunks").chunks(stream, options.framing ?? "plain", buffers, limit);
 }
 
 /** Parse JSON Lines (or OTLP protobuf) from `stream` into spool files; returns the files and the spans written. */

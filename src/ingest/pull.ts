@@ -21,6 +21,7 @@ import { InputError, UsageError } from "../errors.js";
 import { loadConfig } from "../model/config.js";
 import { VALID_ROW, withLoadSession, type LoadOptions, type LoadProgress, type LoadResult, type ResolvedMapping } from "./load.js";
 import { epochNsExpr, mappingSelect, planMapping, quoteIdent, resolveUnits, type ColumnInfo, type Mapping, type UnitProbe } from "./mapping.js";
+import { readWithCursor } from "./pg-cursor.js";
 import { NS_PER_UNIT } from "./span.js";
 
 export interface PullOptions {
@@ -40,7 +41,7 @@ export interface PullOptions {
   lookback?: string;
   /** A timestamp column recording when each row landed in the table: the high-water mark is kept on it (default: inserted_at, ingested_at or _loaded_at if the table has one). */
   watermarkColumn?: string;
-  /** Give up connecting, or on one statement, after this many seconds. */
+  /** Give up connecting, or on one statement, after this many seconds (> 0: --timeout is checked by the options layer, src/commands/load-options.ts). */
   timeoutSeconds?: number;
   map?: LoadOptions["map"];
   strict?: boolean;
@@ -108,7 +109,6 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`batch size must be a positive integer, got ${batchSize}`);
   const timeout = options.timeoutSeconds;
-  if (timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) throw new UsageError(`--timeout expects a number of seconds > 0, got ${timeout}`);
 
   const pgCall = <T>(where: string, fn: () => Promise<T>) => guardPg(where, target, timeout, fn);
   // Guarded too: pg reads the files sslrootcert/sslcert/sslkey name while building the client.
@@ -192,28 +192,24 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
         let bytes = 0;
         try {
           const { text, values } = selectSql(columns, qualified, start, bound, lower, until, landed && landedLower !== undefined ? { column: landed, from: landedLower } : undefined);
+          let rowsTotal: number | undefined;
           await pgCall(source, async () => {
-            await client.query("BEGIN READ ONLY");
-            try {
+            await readWithCursor(client, {
+              text,
+              values,
+              cursor: CURSOR,
+              batchSize,
+              types: RAW_TEXT,
               // In the same read-only transaction as the cursor: the count is of the rows it reads
               // (up to rows that land in between, under the server's isolation level).
-              const rowsTotal = options.count
-                ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM (${text}) AS pulled`, values)).rows[0]?.n ?? 0)
-                : undefined;
-              if (rowsTotal !== undefined) options.onProgress?.({ file: source, bytesDone: 0, bytesTotal: 0, spans: 0, rowsTotal });
-              await client.query(`DECLARE ${CURSOR} CURSOR FOR ${text}`, values);
-              const fetch = () => {
-                const next = client.query<unknown[]>({ text: `FETCH FORWARD ${batchSize} FROM ${CURSOR}`, rowMode: "array", types: RAW_TEXT });
-                // Awaited below; this only keeps a failure during an append from being "unhandled".
-                next.catch(() => undefined);
-                return next;
-              };
-              let pending: ReturnType<typeof fetch> | undefined = fetch();
-              while (pending) {
-                const batch: Awaited<ReturnType<typeof fetch>> = await pending;
-                // The server produces the next batch while this one is appended (at most two in memory).
-                pending = batch.rows.length === batchSize ? fetch() : undefined;
-                for (const values of batch.rows) {
+              before: async () => {
+                rowsTotal = options.count
+                  ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM (${text}) AS pulled`, values)).rows[0]?.n ?? 0)
+                  : undefined;
+                if (rowsTotal !== undefined) options.onProgress?.({ file: source, bytesDone: 0, bytesTotal: 0, spans: 0, rowsTotal });
+              },
+              onBatch: async (rows) => {
+                for (const values of rows) {
                   for (let i = 0; i < columns.length; i++) {
                     const value = values[i] as string | null;
                     if (value !== null) bytes += value.length;
@@ -222,17 +218,12 @@ export async function pullSpans(options: PullOptions): Promise<PullResult> {
                   appender.endRow();
                 }
                 appender.flushSync();
-                rowsFetched += batch.rows.length;
+                rowsFetched += rows.length;
                 options.onProgress?.({ file: source, bytesDone: bytes, bytesTotal: 0, spans: rowsFetched, rowsTotal });
                 // Tests signal a pull here, mid-way: the first batch appended, the cursor still open.
-                if (rowsFetched === batch.rows.length) await testHold("pull-fetched");
-              }
-              await client.query(`CLOSE ${CURSOR}`);
-              await client.query("COMMIT");
-            } catch (error) {
-              await client.query("ROLLBACK").catch(() => undefined /* the original error matters more */);
-              throw error;
-            }
+                if (rowsFetched === rows.length) await testHold("pull-fetched");
+              },
+            });
           });
         } finally {
           appender.closeSync();

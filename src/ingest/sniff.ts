@@ -1,26 +1,20 @@
-// Deciding what a file holds from its first bytes (not its name): Parquet's magic, JSON Lines
-// versus one JSON document, and which span format the JSON is.
-import { isObject } from "./adapter.js";
-import { otlpResourceSpans } from "./otlp.js";
-import { isJaegerRecord } from "./jaeger.js";
-import { isZipkinRecord } from "./zipkin.js";
-import { findColumn } from "./mapping.js";
+// Deciding what a file holds from its first bytes (not its name), by asking the formats of the
+// registry (formats/index.ts) in the phases format.ts describes: the binary formats, the JSON
+// formats (and JSON Lines versus one JSON document), the text formats.
 import { stripBomText } from "./text.js";
-import { sniffOtlpProtobuf, type ProtobufFraming } from "./formats/protobuf.js";
-
-import type { InputFormat, JsonFormat } from "./input-format.js";
-
-export { INPUT_FORMATS, type InputFormat } from "./input-format.js";
-export type { JsonFormat } from "./input-format.js";
+import { INPUT_FORMAT_LIST } from "./formats/index.js";
+import { isParquet } from "./formats/parquet.js";
+import type { InputFormat, ProtobufFraming } from "./formats/format.js";
+import type { InputFormatName } from "./formats/names.js";
 
 export interface Sniffed {
-  format: InputFormat;
+  format: InputFormatName;
   /**
-   * One JSON record per line (for otlp/jaeger/zipkin; ndjson always is). Undefined when the first
+   * One JSON record per line (for a JSON span format; a flat JSON format, NDJSON, always is). Undefined when the first
    * line runs past the head: the caller has to look further (see laterLineStartsJson).
    */
   jsonLines: boolean | undefined;
-  /** otlp-proto: one message, or the Collector file exporter's length-prefixed messages. */
+  /** A framed binary format (otlp-proto): one message, or the Collector file exporter's length-prefixed messages. */
   framing?: ProtobufFraming;
 }
 
@@ -55,11 +49,11 @@ const LINES_AFTER_BROKEN_FIRST = 8;
  * document most lines are not whole values (trailing commas, closing brackets), even where an
  * element sits on one line.
  */
-function laterRecordLines(text: string): JsonFormat | undefined {
+function laterRecordLines(text: string): InputFormat | undefined {
   let start = 0;
   let lines = 0;
   let records = 0;
-  let format: JsonFormat | undefined;
+  let format: InputFormat | undefined;
   while (lines < LINES_AFTER_BROKEN_FIRST) {
     const end = text.indexOf("\n", start);
     if (end < 0) break;
@@ -69,7 +63,8 @@ function laterRecordLines(text: string): JsonFormat | undefined {
     lines++;
     const record = parseOrUndefined(line);
     const found = record === undefined ? undefined : jsonFormatOf(record);
-    if (found === undefined || found === "ndjson") continue;
+    // A flat record (NDJSON) is no span format's record here.
+    if (found === undefined || found.read.kind !== "json") continue;
     records++;
     format ??= found;
   }
@@ -95,10 +90,6 @@ function afterScalarLines(text: string, start: number): number {
     if (at >= 0) at += newline + 1;
   }
   return at >= 0 && (text[at] === "{" || text[at] === "[") ? at : start;
-}
-
-function isParquet(head: Buffer): boolean {
-  return head.length >= 4 && head.subarray(0, 4).toString("latin1") === "PAR1";
 }
 
 /**
@@ -135,23 +126,22 @@ function parseOrUndefined(text: string): unknown {
   }
 }
 
-/** The JSON span format of one parsed record, if any. */
-export function jsonFormatOf(record: unknown): JsonFormat | "ndjson" | undefined {
-  if (otlpResourceSpans(record)) return "otlp";
-  if (isJaegerRecord(record)) return "jaeger";
-  if (isZipkinRecord(record)) return "zipkin";
-  if (isObject(record) && findColumn(Object.keys(record), "trace_id") && findColumn(Object.keys(record), "span_id")) return "ndjson";
-  return undefined;
+const JSON_FORMATS = INPUT_FORMAT_LIST.flatMap((f) => (f.sniff.kind === "json" ? [{ format: f, sniff: f.sniff }] : []));
+
+/** The JSON format (a span format, or a flat one) whose record one parsed record is, if any. */
+function jsonFormatOf(record: unknown): InputFormat | undefined {
+  return JSON_FORMATS.find((f) => f.sniff.record(record))?.format;
 }
 
 /**
  * Sniff from the head of the decompressed content (`isWholeFile` when the head is all of it);
- * undefined when it is no span format we know.
+ * undefined when it is no span format we know. Each phase asks the formats in the registry's order.
  */
 export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
-  if (isParquet(head)) return { format: "parquet", jsonLines: false };
-  const framing = sniffOtlpProtobuf(head, isWholeFile);
-  if (framing) return { format: "otlp-proto", jsonLines: false, framing };
+  for (const format of INPUT_FORMAT_LIST) {
+    const found = format.sniff.kind === "bytes" ? format.sniff.test(head, isWholeFile) : undefined;
+    if (found) return { format: format.name, jsonLines: false, ...found };
+  }
   const text = stripBomText(head.toString("utf8"));
   const start = afterScalarLines(text, text.search(/\S/));
   if (start < 0) return undefined;
@@ -161,29 +151,18 @@ export function sniff(head: Buffer, isWholeFile = false): Sniffed | undefined {
     const record = parseOrUndefined(newline < 0 ? text.slice(start) : text.slice(start, newline));
     if (record !== undefined) {
       const format = jsonFormatOf(record);
-      if (format === "ndjson") return { format, jsonLines: true };
-      if (format) return { format, jsonLines: jsonLinesFromHead(text, isWholeFile) };
-      return undefined;
+      if (!format) return undefined;
+      // A flat format's records are one a line: JSON Lines whatever follows.
+      return { format: format.name, jsonLines: format.read.kind === "json" ? jsonLinesFromHead(text, isWholeFile) : true };
     }
     // A broken first line of JSON Lines: the next whole record says the format.
     const later = newline < 0 ? undefined : laterRecordLines(text.slice(newline + 1));
-    if (later) return { format: later, jsonLines: true };
+    if (later) return { format: later.name, jsonLines: true };
     // A document spread over many lines, or a first line longer than the head: the keys it opens with.
-    const jsonLines = jsonLinesFromHead(text, isWholeFile);
-    if (/"(resourceSpans|resource_spans)"\s*:/.test(text)) return { format: "otlp", jsonLines };
-    if (/"batches"\s*:/.test(text) && /"(scopeSpans|scope_spans|instrumentationLibrarySpans|instrumentation_library_spans)"\s*:/.test(text)) {
-      return { format: "otlp", jsonLines };
-    }
-    if (/"traceID"\s*:/.test(text) && /"spans"\s*:|"spanID"\s*:/.test(text)) return { format: "jaeger", jsonLines };
-    if (first === "[" && /"traceId"\s*:/.test(text) && /"id"\s*:/.test(text)) return { format: "zipkin", jsonLines };
-    if (first === "{" && /"data"\s*:\s*\[\s*(\]|\{)/.test(text)) return { format: "jaeger", jsonLines };
-    return undefined;
+    const found = JSON_FORMATS.find((f) => f.sniff.document?.(text, first));
+    return found && { format: found.format.name, jsonLines: jsonLinesFromHead(text, isWholeFile) };
   }
-  // CSV: a header line naming at least a trace id and a span id column.
-  const headerLine = text.slice(start).split(/\r?\n/, 1)[0]!;
-  if (headerLine.includes(",") || headerLine.includes("\t")) {
-    const columns = headerLine.split(/[,\t]/).map((c) => c.trim().replace(/^"|"$/g, ""));
-    if (findColumn(columns, "trace_id") && findColumn(columns, "span_id")) return { format: "csv", jsonLines: false };
-  }
-  return undefined;
+  const line = text.slice(start).split(/\r?\n/, 1)[0]!;
+  const found = INPUT_FORMAT_LIST.find((f) => f.sniff.kind === "text" && f.sniff.firstLine(line));
+  return found && { format: found.name, jsonLines: false };
 }

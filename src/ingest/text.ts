@@ -241,3 +241,11 @@ export function csvHeader(head: string): { names: string[]; delimiter: string } 
   names.push(field);
   return { names, delimiter };
 }
+
+/** A record size limit as messages state it: 256 MiB, 64 KiB, 1000 bytes. */
+export function formatRecordLimit(bytes: number): string {
+  for (const [unit, size] of [["GiB", 1 << 30], ["MiB", 1 << 20], ["KiB", 1 << 10]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}

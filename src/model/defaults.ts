@@ -1,22 +1,12 @@
 // The built-in model: what adtrace uses when there is no config file. Every value here can be
-// overridden in adtrace.config.yaml (see `adtrace init`).
+// overridden in adtrace.config.yaml (see `adtrace init`); their types are the config file's,
+// inferred from its schema (src/model/config-schema.ts).
+import type { CacheSettings, Flags, PreaggregateSettings, PriceBook, StageRule, TracingSettings } from "./config-schema.js";
+
+export type { PriceBook, StageMatch, StageRule, WarehousePrice } from "./config-schema.js";
 
 export const STAGES = ["request", "profiling", "inventory_lookup", "auction", "delivery", "tracking", "aggregation"] as const;
 export const OTHER_STAGE = "other";
-
-export interface StageMatch {
-  /** Glob on the span name (`*` any run, `?` one character, `[abc]` a class). */
-  name?: string;
-  /** Glob on the service. */
-  service?: string;
-  /** Globs on attribute values, by attribute key; all must hold. */
-  attribute?: Record<string, string>;
-}
-
-export interface StageRule {
-  stage: string;
-  match: StageMatch;
-}
 
 /**
  * Default stage rules, first match wins. They follow the usual ad-tech naming
@@ -81,31 +71,6 @@ export const DEFAULT_VCPU_ATTRIBUTES = ["compute.vcpus", "host.cpu.count"];
 export const STATEMENT_ATTRIBUTES = ["db.statement", "db.query.text"];
 export const SYSTEM_ATTRIBUTES = ["db.system", "db.system.name"];
 
-/** A price book: compute by vCPU time, each warehouse by its own unit. */
-export interface PriceBook {
-  effective_from?: string;
-  compute?: { vcpu_hour_usd?: number; vcpus?: number };
-  /** Per db.system. */
-  warehouses?: Record<string, WarehousePrice>;
-}
-
-export interface WarehousePrice {
-  /** Snowflake-style: $ per credit × credits/hour of the warehouse size × query seconds. */
-  credit_usd?: number;
-  credits_per_hour?: Record<string, number>;
-  default_size?: string;
-  /** BigQuery-style: $ per TiB of bytes billed, with a minimum per query. */
-  tib_usd?: number;
-  min_bytes?: number;
-  /** BigQuery editions: $ per slot-hour, for billing records of jobs in a reservation (issue 23; default 0.06). */
-  slot_hour_usd?: number;
-  /** Redshift Serverless-style: $ per RPU-hour × RPUs × query seconds (or reported RPU-seconds). */
-  rpu_hour_usd?: number;
-  rpus?: number;
-  /** Anything else: $ per hour of query time. */
-  hour_usd?: number;
-}
-
 // List prices (on-demand, US regions) as of 2025; override them with your contract's rates.
 export const DEFAULT_PRICE_BOOK: PriceBook = {
   compute: { vcpu_hour_usd: 0.0425, vcpus: 1 },
@@ -130,7 +95,7 @@ export const DEFAULT_PRICE_BOOK: PriceBook = {
 
 export const DEFAULT_EVENTS_PER_DAY = 2_000_000_000;
 
-export const DEFAULT_FLAGS = {
+export const DEFAULT_FLAGS: Flags = {
   /** A stage carrying at least this share of cost, mostly warehouse query cost, is flagged. */
   min_cost_share: 0.25,
   /** "Mostly": the share of the stage's cost that is warehouse query cost. */
@@ -141,8 +106,8 @@ export const DEFAULT_FLAGS = {
   bytes_ratio: 10,
 };
 
-export const DEFAULT_CACHE = { hit_latency_ms: 1 };
-export const DEFAULT_PREAGGREGATE = { refresh_cost_usd: 0, refreshes_per_day: 24 };
+export const DEFAULT_CACHE: CacheSettings = { hit_latency_ms: 1 };
+export const DEFAULT_PREAGGREGATE: PreaggregateSettings = { refresh_cost_usd: 0, refreshes_per_day: 24 };
 
 /**
  * What storing traces costs, for `adtrace sampling advise`: $ per GB of spans ingested plus $ per
@@ -151,7 +116,7 @@ export const DEFAULT_PREAGGREGATE = { refresh_cost_usd: 0, refreshes_per_day: 24
  * retention); a per-GB-only store (Grafana Cloud Traces, Honeycomb-style event pricing, S3 behind
  * Tempo) sets the other to 0. bytes_per_span, when set, replaces the size measured from the data.
  */
-export const DEFAULT_TRACING: { usd_per_gb: number; usd_per_million_spans: number; bytes_per_span?: number } = {
+export const DEFAULT_TRACING: TracingSettings = {
   usd_per_gb: 0.1,
   usd_per_million_spans: 1.7,
 };

@@ -118,7 +118,7 @@ export function effectiveBooks(books: PriceBook[]): { fromNs: bigint; book: Pric
   return out;
 }
 
-function warehouseRow(system: string, fromNs: bigint, price: WarehousePrice) {
+export function warehouseRow(system: string, fromNs: bigint, price: WarehousePrice) {
   // One pricing unit per warehouse row, in the order the view tries them.
   const credits = price.credit_usd !== undefined;
   const sizes = Object.entries(price.credits_per_hour ?? {});

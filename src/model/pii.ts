@@ -5,7 +5,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { isMap, isSeq, type Node } from "yaml";
 import type { Db } from "../db/db.js";
-import { InputError, UsageError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { STATEMENT_ATTRIBUTES } from "./defaults.js";
 
 /**
@@ -51,17 +51,6 @@ export function checkPiiConfig(node: Node | undefined, value: { ignore_keys?: st
     return { pattern: e.pattern, kind: e.kind as PiiKind, where };
   });
   return { ignore_keys: value.ignore_keys ?? [], extra };
-}
-
-/** `--kinds K,…`: known kinds, else a usage error naming them. */
-export function parseKinds(text: string | undefined): PiiKind[] {
-  if (text === undefined) return [];
-  const kinds = text.split(",").map((k) => k.trim()).filter(Boolean);
-  for (const kind of kinds) {
-    if (!(PII_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kinds: unknown kind '${kind}' (expected one of ${PII_KINDS.join(", ")})`);
-  }
-  if (!kinds.length) throw new UsageError(`--kinds expects a comma list of ${PII_KINDS.join(", ")}`);
-  return kinds as PiiKind[];
 }
 
 export interface DetectorOptions {

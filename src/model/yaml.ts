@@ -2,7 +2,7 @@
 // is bad input, never an internal error: a document nested deeper than any real one overflows the
 // parser's stack (50,000 levels fit in 100 KB), and aliases can expand a few lines into billions
 // of nodes (an alias bomb). Both are an InputError naming the file (and line, where known).
-import { isAlias, isCollection, isPair, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import { InputError } from "../errors.js";
 
 /** Deeper than this is refused: a config nests about six levels, a scenario file four. */
@@ -35,12 +35,28 @@ export function yamlToJson(parsed: ParsedYaml, file: string): unknown {
   try {
     return parsed.doc.toJS({ json: true, maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
+    if (error instanceof ReferenceError && /^Unresolved alias/.test(error.message)) {
+      throw new InputError(unresolvedAlias(parsed, file), `invalid YAML (${error.message})`, { cause: error });
+    }
     if (error instanceof ReferenceError && /alias/i.test(error.message)) {
       throw new InputError(file, `too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions: an alias bomb?)`, { cause: error });
     }
     if (isStackOverflow(error)) throw tooDeep(file);
     throw error;
   }
+}
+
+/** file:line of the first alias whose anchor is not set before it (`*name` alone). */
+function unresolvedAlias({ doc, lineCounter }: ParsedYaml, file: string): string {
+  let where = file;
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      if (node.range) where = `${file}:${lineCounter.linePos(node.range[0]).line}`;
+      return visit.BREAK;
+    },
+  });
+  return where;
 }
 
 const tooDeep = (where: string) => new InputError(where, `YAML nested too deeply (more than ${MAX_YAML_DEPTH} levels)`);

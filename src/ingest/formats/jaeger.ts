@@ -5,8 +5,9 @@
 // the legacy parentSpanID); the service comes from `processes[processID]` or an embedded
 // `process`. The tags `span.kind`, `otel.status_code` and `w3c.tracestate` become the canonical
 // kind, status and trace_state instead of attributes.
-import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "./adapter.js";
-import { normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, attributeText, warnTimes } from "./span.js";
+import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "../adapter.js";
+import { normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, attributeText, warnTimes } from "../span.js";
+import type { InputFormat } from "./format.js";
 
 export function isJaegerTrace(value: unknown): boolean {
   return isObject(value) && Array.isArray(value.spans) && ("traceID" in value || "processes" in value);
@@ -116,3 +117,23 @@ function readJaegerSpan(span: unknown, processes: Map<string, Process>, ctx: Rec
     traceState,
   });
 }
+
+export const jaeger = {
+  name: "jaeger",
+  words: "Jaeger JSON",
+  sniff: {
+    kind: "json",
+    record: isJaegerRecord,
+    document: (text, first) =>
+      (/"traceID"\s*:/.test(text) && /"spans"\s*:|"spanID"\s*:/.test(text)) || (first === "{" && /"data"\s*:\s*\[\s*(\]|\{)/.test(text)),
+  },
+  read: {
+    kind: "json",
+    adapter: readJaegerRecord,
+    splitKeys: ["data"],
+    // Under "data" a trace; in a root array a trace, or a span carrying its process.
+    element: (key, value, ctx) => (key === "data" ? readJaegerTrace(value, ctx) : readJaegerArrayItem(value, ctx)),
+    recordWords: "a Jaeger",
+    shapes: 'Jaeger ({"data":[…]}, or an array of spans)',
+  },
+} satisfies InputFormat;

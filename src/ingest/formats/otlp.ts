@@ -5,11 +5,12 @@
 // snake_case keys, the legacy `instrumentationLibrarySpans`, ids in any hex case (or base64, as
 // protobuf's JSON mapping and Tempo write them), 64-bit numbers as strings or numbers, and enums
 // as integers or names. All of it is read as format `otlp`: the spans are OTLP whatever wraps them.
-import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "./adapter.js";
+import { asArray, field, isObject, jsonKind, listField, WrongShape, type RecordContext } from "../adapter.js";
 import {
   attributeText, normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes,
-} from "./span.js";
-import { clip } from "../errors.js";
+} from "../span.js";
+import { clip, InputError } from "../../errors.js";
+import type { InputFormat } from "./format.js";
 
 const MAX_DEPTH = 32;
 
@@ -159,3 +160,30 @@ function describe(value: unknown): string {
   if (value === undefined) return "missing";
   return clip(JSON.stringify(value) ?? String(value));
 }
+
+/** The keys whose array holds resource spans (Tempo calls them batches): a large document is read one entry at a time. */
+const RESOURCE_SPANS_KEYS = ["resourceSpans", "resource_spans", "batches"];
+
+export const otlp = {
+  name: "otlp",
+  words: "OTLP JSON (also Tempo's)",
+  sniff: {
+    kind: "json",
+    record: (value) => otlpResourceSpans(value) !== undefined,
+    // Tempo's batches are OTLP when their entries hold scope spans.
+    document: (text) =>
+      /"(resourceSpans|resource_spans)"\s*:/.test(text) ||
+      (/"batches"\s*:/.test(text) && /"(scopeSpans|scope_spans|instrumentationLibrarySpans|instrumentation_library_spans)"\s*:/.test(text)),
+  },
+  read: {
+    kind: "json",
+    adapter: readOtlpRecord,
+    splitKeys: RESOURCE_SPANS_KEYS,
+    element(key, value, ctx) {
+      if (key !== undefined && RESOURCE_SPANS_KEYS.includes(key)) return readResourceSpans(value, ctx);
+      throw new InputError(ctx.where, "unexpected otlp document layout");
+    },
+    recordWords: "an OTLP",
+    shapes: 'OTLP ({"resourceSpans":[…]}, Tempo\'s {"batches":[…]})',
+  },
+} satisfies InputFormat;

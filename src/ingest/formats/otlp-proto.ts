@@ -6,13 +6,11 @@
 // `resource_spans` entry) so the stream can be cut into chunks for the parse workers, and turns
 // the decoded messages into canonical spans by the rules the OTLP JSON reader follows.
 import { InputError } from "../../errors.js";
-import type { RecordContext } from "../adapter.js";
-import { recordContext } from "../json-lines.js";
+import { recordContext, type RecordContext } from "../adapter.js";
 import { normalizeKind, normalizeStatus, spanTimes, warn, warnTimes, type IngestStats, type SpanRecord } from "../span.js";
-import { formatRecordLimit } from "../json-reader.js";
+import { formatRecordLimit } from "../text.js";
 import { otlpType } from "./otlp-schema.js";
-
-export type ProtobufFraming = "plain" | "length-prefixed";
+import type { ChunkAllocator, InputFormat, ProtobufChunk, ProtobufFraming } from "./format.js";
 
 // ------------------------------------------------------------------ sniffing
 
@@ -181,17 +179,6 @@ class ByteStream {
     if (held === 0) return undefined;
     return varintAt(this.peek(held), 0, held);
   }
-}
-
-/** Where chunks are written: buffers of at least the size asked for, handed back once parsed. */
-export interface ChunkAllocator {
-  get(bytes: number): ArrayBuffer;
-}
-
-export interface ProtobufChunk {
-  bytes: Uint8Array;
-  /** The number (from 1) of the first resource_spans entry in the chunk, for `file:record N`. */
-  firstLine: number;
 }
 
 const CHUNK_BYTES = 4 << 20;
@@ -483,3 +470,18 @@ export function protobufHint(head: Uint8Array): string | undefined {
   if (!len || len[0] === 0 || (head[len[1]] !== 0x0a && head[len[1]] !== 0x12)) return undefined;
   return "starts like OTLP protobuf but is not well formed (corrupt or truncated?): --input-format otlp-proto reads what can be read and names what cannot";
 }
+
+export const otlpProto = {
+  name: "otlp-proto",
+  words: "OTLP protobuf",
+  sniff: {
+    kind: "bytes",
+    test(head, isWholeFile) {
+      const framing = sniffOtlpProtobuf(head, isWholeFile);
+      return framing && { framing };
+    },
+    hint: protobufHint,
+  },
+  // Cut into chunks of whole resource_spans entries here, decoded by the parse workers as JSON Lines are.
+  read: { kind: "chunks", chunks: protobufChunks, parseChunk: parseProtobufChunk },
+} satisfies InputFormat;

@@ -10,8 +10,9 @@
 // "trace:id:shared"), becomes a child of the client half, and the spans of the server's own
 // service that named the shared id as parent are re-parented onto it. Nothing is dropped.
 import { createHash } from "node:crypto";
-import { isObject, WrongShape, type RecordContext } from "./adapter.js";
-import { normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes, attributeText } from "./span.js";
+import { isObject, WrongShape, type RecordContext } from "../adapter.js";
+import { normalizeId, normalizeKind, normalizeStatus, SPAN_ID_LENGTHS, spanTimes, toBigInt, TRACE_ID_LENGTHS, warn, warnTimes, attributeText } from "../span.js";
+import type { InputFormat } from "./format.js";
 
 export function isZipkinSpan(value: unknown): boolean {
   return isObject(value) && typeof value.traceId === "string" && typeof value.id === "string";
@@ -105,3 +106,22 @@ export function readZipkinSpan(span: unknown, ctx: RecordContext): void {
     traceState,
   });
 }
+
+export const zipkin = {
+  name: "zipkin",
+  words: "Zipkin v2 JSON",
+  sniff: {
+    kind: "json",
+    record: isZipkinRecord,
+    document: (text, first) => first === "[" && /"traceId"\s*:/.test(text) && /"id"\s*:/.test(text),
+  },
+  read: {
+    kind: "json",
+    adapter: readZipkinRecord,
+    // A root array of spans or of traces: no key holds them.
+    splitKeys: [],
+    element: (_key, value, ctx) => readZipkinRecord(value, ctx),
+    recordWords: "a Zipkin",
+    shapes: 'Zipkin v2 ([{"traceId",…}])',
+  },
+} satisfies InputFormat;

@@ -1,0 +1,233 @@
+// Analyses pushed down to ClickHouse (issue 17): the cost model of queries/clickhouse.sql run where
+// the spans live, over HTTP or in-process by chDB, returning one row per group. The config's stage
+// rules, sampling rules, prices and lists become typed query parameters (globs as anchored RE2
+// patterns, a value, never SQL text); the rows become the same results the DuckDB path returns
+// (BreakdownResult…), so the same views print them.
+import { TupleParam } from "@clickhouse/client";
+import { openChdb, openHttp, type ChRow, type ClickHouseEngine } from "../db/clickhouse.js";
+import { getQuery } from "../db/queries.js";
+import { InputError } from "../errors.js";
+import type { Config, SamplingRule } from "../model/config.js";
+import { effectiveBooks, warehouseRow, type ModelOptions } from "../model/install.js";
+import type { ClickHouseSource } from "../ingest/clickhouse-source.js";
+import { roundCount, type BreakdownGroup, type BreakdownOptions, type BreakdownResult, type GroupKey, type Pricing, type QueryRow, type Totals, type WeightSummary, keyParams, keyName } from "./breakdown.js";
+
+/** The exporter's columns the model reads (otel_traces; README "Spans in ClickHouse"). */
+export const REQUIRED_COLUMNS = ["Timestamp", "TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "ServiceName", "SpanAttributes", "Duration"] as const;
+
+export interface ClickHouseSession {
+  engine: ClickHouseEngine;
+  source: ClickHouseSource;
+  config: Config;
+  model: ModelOptions;
+  /** Bytes the engine answered with, over the session (the bench reports them). */
+  bytesReturned: number;
+  rowsReturned: number;
+}
+
+/** Open the source, check its table and columns, run fn, close. */
+export async function withClickHouse<T>(source: ClickHouseSource, config: Config, model: ModelOptions, fn: (session: ClickHouseSession) => Promise<T>): Promise<T> {
+  const engine = source.kind === "http" ? await openHttp(source) : await openChdb(source);
+  try {
+    const session: ClickHouseSession = { engine, source, config, model, bytesReturned: 0, rowsReturned: 0 };
+    await checkSchema(session);
+    return await fn(session);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The table exists and has the columns the model reads; else one line naming what is missing. */
+export async function checkSchema(session: ClickHouseSession): Promise<void> {
+  const { source } = session;
+  const rows = await run(session, "SELECT name FROM system.columns WHERE database = {db:String} AND table = {tbl:String}", { db: source.database, tbl: source.table });
+  if (!rows.length) throw new InputError(source.label, `no table ${source.database}.${source.table} (--table names it; the Collector's exporter writes otel_traces)`);
+  const have = new Set(rows.map((r) => String(r.name)));
+  const missing = REQUIRED_COLUMNS.filter((c) => !have.has(c));
+  if (missing.length) {
+    throw new InputError(source.label, `table ${source.database}.${source.table} lacks column(s) ${missing.join(", ")} that the cost model reads (the OpenTelemetry Collector exporter's otel_traces schema)`);
+  }
+}
+
+async function run(session: ClickHouseSession, sql: string, params: Record<string, unknown>): Promise<ChRow[]> {
+  const result = await session.engine.query(sql, params);
+  session.bytesReturned += result.bytes;
+  session.rowsReturned += result.rows.length;
+  return result.rows;
+}
+
+/** A named query of queries/clickhouse.sql over the model (clickhouse.costed_spans put in front as a CTE). */
+export async function modelQuery(session: ClickHouseSession, name: string, params: Record<string, unknown> = {}): Promise<ChRow[]> {
+  const model = getQuery("clickhouse.costed_spans");
+  const tail = getQuery(`clickhouse.${name}`);
+  const modelParameters = modelParams(session.source, session.config, session.model);
+  model.checkParams(modelParameters);
+  tail.checkParams(params);
+  if (!/^WITH\s/i.test(tail.sql)) throw new Error(`${tail.where}: a clickhouse query over the model opens with WITH`);
+  const sql = `WITH costed_spans AS (\n${model.sql}\n),\n${tail.sql.replace(/^WITH\s+/i, "")}`;
+  return run(session, sql, { ...modelParameters, ...params });
+}
+
+/** A DuckDB GLOB (`*`, `?`, `[abc]`, `[!abc]`) as an anchored RE2 pattern matching the same strings. */
+export function globToRegex(glob: string): string {
+  let out = "";
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === "*") out += ".*";
+    else if (ch === "?") out += ".";
+    else if (ch === "[") {
+      const end = glob.indexOf("]", i + 2);
+      if (end < 0) {
+        out += "\\[";
+        continue;
+      }
+      let body = glob.slice(i + 1, end);
+      const negate = body.startsWith("!");
+      if (negate) body = body.slice(1);
+      out += `[${negate ? "^" : ""}${body.replace(/[\\\]^[]/g, (c) => `\\${c}`)}]`;
+      i = end;
+    } else if (ch === "\\" && i + 1 < glob.length) {
+      out += escapeRegex(glob[++i]!);
+    } else out += escapeRegex(ch);
+  }
+  return `^(?s:${out})$`;
+}
+
+function escapeRegex(ch: string): string {
+  return /[.^$|()+{}\\[\]*?]/.test(ch) ? `\\${ch}` : ch;
+}
+
+const re = (glob: string | undefined) => (glob === undefined ? null : globToRegex(glob));
+
+/** The config, the session's options and the source's range as the typed parameters of clickhouse.costed_spans. */
+export function modelParams(source: ClickHouseSource, config: Config, options: ModelOptions = {}): Record<string, unknown> {
+  const stageRules = config.stages.map((rule, i) => ({ i, rule, attrs: Object.entries(rule.match.attribute ?? {}) }));
+  const sampling: SamplingRule[] = [...(options.sampleRates ?? []), ...config.sampling];
+  const books = effectiveBooks(config.prices).sort((a, b) => (a.fromNs < b.fromNs ? -1 : a.fromNs > b.fromNs ? 1 : 0));
+  // Each book holds until the next one (the query takes the latest that starts at or before a span).
+  const computePrices = books.map(({ fromNs, book }) => new TupleParam([fromNs, book.compute?.vcpu_hour_usd ?? null, book.compute?.vcpus ?? 1]));
+  const warehouseRows = books.flatMap(({ fromNs, book }) => Object.entries(book.warehouses ?? {}).map(([system, price]) => warehouseRow(system.toLowerCase(), fromNs, price)));
+  warehouseRows.sort((a, b) => (a.system < b.system ? -1 : a.system > b.system ? 1 : a.from_ns < b.from_ns ? -1 : a.from_ns > b.from_ns ? 1 : 0));
+  const warehousePrices = warehouseRows.map((w) => new TupleParam([
+    w.system, w.from_ns, w.credit_usd, w.sizes, w.credits, w.default_size, w.tib_usd, w.min_bytes, w.rpu_hour_usd, w.rpus, w.hour_usd,
+  ]));
+  return {
+    db: source.database,
+    tbl: source.table,
+    has_since: source.sinceNs !== undefined,
+    since_ns: String(source.sinceNs ?? 0n),
+    has_until: source.untilNs !== undefined,
+    until_ns: String(source.untilNs ?? 0n),
+    stage_rules: stageRules.filter((r) => !r.attrs.length).map((r) => new TupleParam([r.i, r.rule.stage, re(r.rule.match.name), re(r.rule.match.service)])),
+    attr_stage_rules: stageRules.filter((r) => r.attrs.length).map((r) => new TupleParam([r.i, r.rule.stage, re(r.rule.match.name), re(r.rule.match.service), r.attrs.length])),
+    stage_rule_attrs: stageRules.flatMap((r) => r.attrs.map(([key, glob]) => new TupleParam([r.i, key, globToRegex(glob)]))),
+    sampling_rules: sampling.map((rule, i) => new TupleParam([i, re(rule.match.name), re(rule.match.service), Object.keys(rule.match.attribute ?? {}).length, rule.rate])),
+    sampling_rule_attrs: sampling.flatMap((rule, i) => Object.entries(rule.match.attribute ?? {}).map(([key, glob]) => new TupleParam([i, key, globToRegex(glob)]))),
+    compute_prices: computePrices,
+    warehouse_prices: warehousePrices,
+    cost_attrs: config.cost_attributes,
+    bytes_attrs: config.bytes_attributes,
+    warehouses: config.warehouses.map((w) => w.toLowerCase()),
+    weighted: !options.unweighted,
+    assume_weight: options.assumeWeight ?? 1,
+  };
+}
+
+interface Summary {
+  totals: Totals;
+  weights: WeightSummary;
+  pricing: Pricing;
+}
+
+/** Totals, weights and cost sources: one row from clickhouse.summary. */
+export async function summary(session: ClickHouseSession): Promise<Summary> {
+  const [r] = await modelQuery(session, "summary");
+  if (!r || !Number(r.stored_spans)) throw new InputError(session.source.label, "holds no spans in this range: nothing to analyse");
+  const n = (k: string) => Number(r[k] ?? 0);
+  const m = (k: string) => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
+  const weighted = Boolean(r.weighted_events);
+  const compute = n("compute_usd");
+  const query = n("query_usd");
+  const events = n("events");
+  const totals: Totals = {
+    events: roundCount(events), spans: roundCount(n("estimated_spans")), stored_spans: n("stored_spans"), stored_traces: n("stored_traces"),
+    total_cost_usd: compute + query, cost_per_event_usd: (compute + query) / events,
+    compute_per_event_usd: compute / events, query_per_event_usd: query / events,
+    e2e_p50_ms: m(weighted ? "e2e_weighted_p50_ms" : "e2e_p50_ms"), e2e_p95_ms: m(weighted ? "e2e_weighted_p95_ms" : "e2e_p95_ms"),
+    e2e_p99_ms: m(weighted ? "e2e_weighted_p99_ms" : "e2e_p99_ms"),
+    unpriced_spans: n("unpriced_spans"), invalid_cost_spans: n("invalid_cost_spans"),
+    start: isoSeconds(BigInt(String(r.first_start_ns)) / 1000n), end: isoSeconds(BigInt(String(r.last_end_ns)) / 1000n),
+  };
+  const weights: WeightSummary = {
+    stored_traces: n("stored_traces"), estimated_events: roundCount(events), stored_spans: n("stored_spans"),
+    estimated_spans: roundCount(n("estimated_spans")), min_weight: n("min_weight"), max_weight: n("max_weight"),
+    unknown_weight_spans: n("unknown_weight_spans"), disagreeing_traces: n("disagreeing_traces"),
+    weighted: !session.model.unweighted, assumed_weight: session.model.assumeWeight ?? 1,
+  };
+  const pricing: Pricing = {
+    cost_sources: { billed: 0, explicit: n("explicit_spans"), price_book: n("price_book_spans"), unpriced: n("unpriced_spans") },
+    bad_values: [],
+  };
+  return { totals, weights, pricing };
+}
+
+/** strftime('%Y-%m-%dT%H:%M:%SZ') of a µs timestamp, as cost.totals writes it. */
+function isoSeconds(us: bigint): string {
+  const seconds = us >= 0n ? us / 1_000_000n : -((-us + 999_999n) / 1_000_000n);
+  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** `cost breakdown` pushed down: the same result as analysis/breakdown.ts's breakdown(). */
+export async function clickhouseBreakdown(session: ClickHouseSession, options: BreakdownOptions = {}): Promise<BreakdownResult> {
+  const by: GroupKey[] = options.by ?? [{ kind: "stage" }];
+  const { totals, weights, pricing } = await summary(session);
+  const rows = await modelQuery(session, "breakdown", { ...keyParams(by), weighted_pct: weights.min_weight !== weights.max_weight });
+  const all = rows.map((row) => toGroup(row, by));
+  let groups = all;
+  if (options.minShare !== undefined) groups = groups.filter((g) => g.cost_share >= options.minShare!);
+  if (options.top !== undefined) groups = groups.slice(0, options.top);
+  const left = all.filter((g) => !groups.includes(g));
+  const omitted = left.length
+    ? { groups: left.length, cost_per_event_usd: left.reduce((s, g) => s + g.cost_per_event_usd, 0), cost_share: left.reduce((s, g) => s + g.cost_share, 0) }
+    : null;
+  return { by, groups, omitted, totals, weights, pricing };
+}
+
+function toGroup(row: ChRow, by: GroupKey[]): BreakdownGroup {
+  const keys: Record<string, string> = {};
+  by.forEach((key, i) => (keys[keyName(key)] = String(row[`g${i + 1}`] ?? "")));
+  const num = (k: string) => Number(row[k] ?? 0);
+  const opt = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
+  return {
+    keys,
+    spans: roundCount(num("spans")),
+    events: roundCount(num("events")),
+    cost_per_event_usd: num("cost_per_event_usd"),
+    cost_per_group_event_usd: opt("cost_per_group_event_usd"),
+    cost_share: num("cost_share"),
+    compute_per_event_usd: num("compute_per_event_usd"),
+    query_per_event_usd: num("query_per_event_usd"),
+    p50_ms: opt("p50_ms"),
+    p95_ms: opt("p95_ms"),
+    p99_ms: opt("p99_ms"),
+    self_p50_ms: opt("self_p50_ms"),
+    self_p95_ms: opt("self_p95_ms"),
+    warehouse: (row.warehouse as string | null) ?? null,
+    total_cost_usd: num("total_cost_usd"),
+    unpriced_spans: num("unpriced_spans"),
+  };
+}
+
+/** `cost queries` pushed down: the same result as analysis/breakdown.ts's warehouseQueries(). */
+export async function clickhouseQueries(session: ClickHouseSession, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals; pricing: Pricing }> {
+  const { totals, weights, pricing } = await summary(session);
+  const rows = await modelQuery(session, "queries", { weighted_pct: weights.min_weight !== weights.max_weight });
+  const queries: QueryRow[] = rows.map((r) => ({
+    stage: String(r.stage), warehouse: String(r.warehouse), calls: roundCount(Number(r.calls)), events: roundCount(Number(r.events)),
+    cost_per_event_usd: Number(r.cost_per_event_usd), cost_share: Number(r.cost_share), total_cost_usd: Number(r.total_cost_usd),
+    bytes_scanned_per_call: r.bytes_scanned_per_call === null || r.bytes_scanned_per_call === undefined ? null : Number(r.bytes_scanned_per_call),
+    p50_ms: r.p50_ms === null ? null : Number(r.p50_ms), p95_ms: r.p95_ms === null ? null : Number(r.p95_ms),
+    query: String(r.query),
+  }));
+  return { queries: options.top !== undefined ? queries.slice(0, options.top) : queries, totals, pricing };
+}

@@ -1,0 +1,164 @@
+// The ClickHouse engine beside DuckDB (issue 17): one interface, two connections speaking the same
+// SQL text with the same typed parameters ({name:Type}, bound by the engine, never spliced in):
+//   - HTTP(S) through the official @clickhouse/client, for a ClickHouse server or cluster;
+//   - chDB, the ClickHouse engine in-process (npm chdb, an optional peer), over a data directory.
+// Queries return JSON rows. Errors become one line (InputError, exit 2) naming the source, never
+// its password: unreachable host, bad credentials, missing database or table, timeout.
+import { existsSync } from "node:fs";
+import { InputError, UsageError } from "../errors.js";
+
+export type ChRow = Record<string, unknown>;
+
+export interface ChResult {
+  rows: ChRow[];
+  /** Bytes of the engine's answer (the JSON text), for the bench: they must not grow with the spans. */
+  bytes: number;
+}
+
+export interface ClickHouseEngine {
+  readonly kind: "http" | "chdb";
+  query(sql: string, params?: Record<string, unknown>): Promise<ChResult>;
+  close(): Promise<void>;
+}
+
+export interface HttpConnection {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+  timeoutSeconds?: number;
+  /** For messages: the source without its password. */
+  label: string;
+}
+
+export interface ChdbConnection {
+  path: string;
+  timeoutSeconds?: number;
+  label: string;
+}
+
+/** What to run `npm install` with for a chdb: source (the engine is ~540 MB, so it is not a dependency). */
+export const CHDB_PACKAGE = "chdb@3.4.0";
+
+export async function openHttp(connection: HttpConnection): Promise<ClickHouseEngine> {
+  const { createClient, ClickHouseLogLevel } = await import("@clickhouse/client");
+  const timeoutMs = connection.timeoutSeconds !== undefined ? Math.ceil(connection.timeoutSeconds * 1000) : undefined;
+  const client = createClient({
+    url: connection.url,
+    username: connection.username,
+    password: connection.password,
+    database: connection.database,
+    // The server stops the query at --timeout; the client gives up a little later if it cannot.
+    request_timeout: timeoutMs !== undefined ? timeoutMs + 2000 : 300_000,
+    clickhouse_settings: {
+      ...(timeoutMs !== undefined ? { max_execution_time: Math.max(1, Math.ceil(connection.timeoutSeconds!)) } : {}),
+      // A long aggregate keeps the connection alive through load balancers' idle timeouts.
+      send_progress_in_http_headers: 1,
+      http_headers_progress_interval_ms: "10000",
+    },
+    application: "adtrace",
+    // Only src/diagnostics.ts writes to stderr: the client's own log stays off, its errors are mapped below.
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+  return {
+    kind: "http",
+    async query(sql, params = {}) {
+      try {
+        const result = await client.query({ query: sql, query_params: params, format: "JSONEachRow" });
+        const text = await result.text();
+        return { rows: parseRows(text), bytes: Buffer.byteLength(text) };
+      } catch (error) {
+        throw clickhouseError(error, connection);
+      }
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+interface ChdbModule {
+  Session: new (path?: string) => {
+    queryBindAsync(sql: string, params: object, opts?: { format?: string; timeout?: number }): Promise<{ text(): string; bytes(): Uint8Array }>;
+    close(): void;
+  };
+}
+
+export async function openChdb(connection: ChdbConnection): Promise<ClickHouseEngine> {
+  if (!existsSync(connection.path)) throw new InputError(connection.label, "no such ClickHouse data directory");
+  let chdb: ChdbModule;
+  try {
+    chdb = (await import("chdb" as string)) as ChdbModule;
+  } catch (error) {
+    throw new UsageError(`chdb: sources need the chdb package, the ClickHouse engine as a library (about 540 MB): npm install ${CHDB_PACKAGE}`, { cause: error });
+  }
+  let session: InstanceType<ChdbModule["Session"]>;
+  try {
+    session = new chdb.Session(connection.path);
+  } catch (error) {
+    throw clickhouseError(error, connection);
+  }
+  const timeout = connection.timeoutSeconds !== undefined ? Math.ceil(connection.timeoutSeconds * 1000) : undefined;
+  return {
+    kind: "chdb",
+    async query(sql, params = {}) {
+      try {
+        const result = await session.queryBindAsync(sql, params, { format: "JSONEachRow", timeout });
+        const text = result.text();
+        return { rows: parseRows(text), bytes: Buffer.byteLength(text) };
+      } catch (error) {
+        throw clickhouseError(error, connection);
+      }
+    },
+    async close() {
+      session.close();
+    },
+  };
+}
+
+function parseRows(text: string): ChRow[] {
+  return text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as ChRow);
+}
+
+/** ClickHouse error codes that are the user's to fix (src/Common/ErrorCodes.cpp). */
+const CODES: Record<string, string> = {
+  "81": "no such database",
+  "60": "no such table",
+  "47": "a column the cost model reads is missing",
+  "516": "authentication failed (check the user and CLICKHOUSE_PASSWORD)",
+  "192": "authentication failed (unknown user; check the user and CLICKHOUSE_PASSWORD)",
+  "193": "authentication failed (wrong password; check CLICKHOUSE_PASSWORD)",
+  "194": "authentication failed (the user needs a password: set CLICKHOUSE_PASSWORD)",
+  "159": "the query timed out (--timeout)",
+  "497": "the user may not read this table (ACCESS_DENIED)",
+};
+
+/**
+ * One line for any failure of a ClickHouse call, naming the source (`label`, no password) and
+ * what to do; the password is scrubbed from whatever the server or the network said. An
+ * InputError (exit 2); the original error is kept as the cause for --debug.
+ */
+export function clickhouseError(error: unknown, connection: { label: string; password?: string; timeoutSeconds?: number }): InputError {
+  if (error instanceof InputError || error instanceof UsageError) return error as InputError;
+  const e = error as { code?: unknown; message?: unknown; clickhouseCode?: unknown; name?: unknown; cause?: { code?: unknown } };
+  const raw = String(e?.message ?? error);
+  const code = String(e?.clickhouseCode ?? e?.code ?? e?.cause?.code ?? /Code: (\d+)/.exec(raw)?.[1] ?? "");
+  let reason: string;
+  if (code === "ECONNREFUSED") reason = "cannot connect (connection refused): is the server running, and is the port its HTTP port (8123, or 8443 for clickhouses://)?";
+  else if (code === "ENOTFOUND" || code === "EAI_AGAIN") reason = "cannot connect: unknown host";
+  else if (code === "ECONNRESET" || code === "EPIPE") reason = "the connection was closed by the server (clickhouses:// against a plain HTTP port, or the reverse?)";
+  else if (code === "ETIMEDOUT" || /timeout|timed out/i.test(raw) || e?.name === "ChdbTimeoutError" || code === "159") {
+    reason = connection.timeoutSeconds !== undefined ? `the query timed out after ${connection.timeoutSeconds} s (--timeout)` : "the query timed out";
+  } else if (/certificate|SSL|TLS/i.test(raw) && !/Code: \d+/.test(raw)) reason = `TLS failed: ${firstLine(raw)}`;
+  else if (CODES[code]) reason = `${CODES[code]}: ${firstLine(raw)}`;
+  else reason = firstLine(raw);
+  return new InputError(connection.label, scrub(reason, connection.password), { cause: error });
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!.replace(/^Code: \d+\. DB::Exception: /, "").replace(/\s*\(version [^)]*\)\s*$/, "").trim();
+}
+
+function scrub(text: string, password: string | undefined): string {
+  return password ? text.split(password).join("***") : text;
+}
