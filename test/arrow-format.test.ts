@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableFromIPC, Type, type Table } from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
-import { adtrace, BIN, FIXTURE, ROOT } from "./helpers/cli.js";
+import { BIN, FIXTURE, ROOT } from "./helpers/cli.js";
+import { adtraceIn, adtraceInBytes } from "./helpers/in-process.js";
 import { arrowType } from "../src/output/arrow.js";
 import { formatters } from "../src/output/format.js";
 import { Chalk } from "chalk";
@@ -19,11 +20,9 @@ const OTLP = `${FIXTURE}/otlp.jsonl`;
 const dir = mkdtempSync(join(tmpdir(), "adtrace-arrow-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** stdout of the CLI as bytes (Arrow is binary), exit code and stderr. */
-function adtraceBytes(args: string[]): { code: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
-}
+// The commands run in-process (helpers/in-process.ts: the CLI's program, stdout captured as the
+// bytes written, not a terminal); only the terminal refusal below needs a real process and pty.
+const adtraceBytes = adtraceInBytes;
 
 /** RFC 4180 CSV (CRLF rows, quoted fields with "" for a quote), parsed by hand for the comparison. */
 function parseCsv(text: string): string[][] {
@@ -110,10 +109,10 @@ const cases: { name: string; args: string[]; expect: Record<string, string> }[] 
 
 describe("--format arrow reads back as the CSV of the same command, typed", () => {
   for (const c of cases) {
-    it(c.name, () => {
-      const csv = adtrace([...c.args, "-q", "--format", "csv", "--raw-csv"]);
+    it(c.name, async () => {
+      const csv = await adtraceIn([...c.args, "-q", "--format", "csv", "--raw-csv"]);
       expect(csv.code, csv.stderr).toBe(0);
-      const arrow = adtraceBytes([...c.args, "-q", "--format", "arrow"]);
+      const arrow = await adtraceBytes([...c.args, "-q", "--format", "arrow"]);
       expect(arrow.code, arrow.stderr).toBe(0);
       const table = tableFromIPC(arrow.stdout);
       const types = compareWithCsv(table, csv.stdout);
@@ -121,17 +120,17 @@ describe("--format arrow reads back as the CSV of the same command, typed", () =
       // No column of plain numbers left as text (inspect's key/value column mixes text and numbers).
       for (const [column, type] of Object.entries(types)) if (type === "Utf8" && c.name !== "inspect") expect(looksNumeric(csv.stdout, column), column).toBe(false);
       // Same input, same bytes.
-      expect(adtraceBytes([...c.args, "-q", "--format", "arrow"]).stdout.equals(arrow.stdout)).toBe(true);
+      expect((await adtraceBytes([...c.args, "-q", "--format", "arrow"])).stdout.equals(arrow.stdout)).toBe(true);
     });
   }
 });
 
 describe("--out names", () => {
-  it(".arrows is the IPC stream and .arrow the IPC file, both the same table as stdout's", () => {
+  it(".arrows is the IPC stream and .arrow the IPC file, both the same table as stdout's", async () => {
     const args = ["cost", "breakdown", OTLP, "-q"];
-    const stream = adtraceBytes([...args, "--format", "arrow"]).stdout;
-    expect(adtrace([...args, "--out", join(dir, "b.arrows")]).code).toBe(0);
-    expect(adtrace([...args, "--out", join(dir, "b.ARROW")]).code).toBe(0);
+    const stream = (await adtraceBytes([...args, "--format", "arrow"])).stdout;
+    expect((await adtraceIn([...args, "--out", join(dir, "b.arrows")])).code).toBe(0);
+    expect((await adtraceIn([...args, "--out", join(dir, "b.ARROW")])).code).toBe(0);
     const arrows = readFileSync(join(dir, "b.arrows"));
     const file = readFileSync(join(dir, "b.ARROW"));
     expect(arrows.equals(stream)).toBe(true);
@@ -139,7 +138,7 @@ describe("--out names", () => {
     expect(file.subarray(0, 6).toString()).toBe("ARROW1");
     expect(file.subarray(-6).toString()).toBe("ARROW1");
     expect(arrows.subarray(0, 6).toString()).not.toBe("ARROW1");
-    const csv = adtrace([...args, "--format", "csv", "--raw-csv"]).stdout;
+    const csv = (await adtraceIn([...args, "--format", "csv", "--raw-csv"])).stdout;
     compareWithCsv(tableFromIPC(file), csv);
   });
 

@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { adtrace } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
-import { startPostgres, type PgServer } from "./helpers/postgres.js";
+import { postgresDatabase, type PgServer } from "./helpers/postgres.js";
 import { Db } from "../src/db/db.js";
 
 let server: PgServer;
 const DIR = "fixtures/billing";
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await postgresDatabase();
   await server.query("CREATE SCHEMA finops");
   await server.query(`CREATE TABLE finops.query_attribution ("QUERY_ID" text, "QUERY_TAG" text, "WAREHOUSE_NAME" text, "START_TIME" timestamptz,
     "END_TIME" timestamptz, "CREDITS_ATTRIBUTED_COMPUTE" numeric, "CREDITS_USED_QUERY_ACCELERATION" numeric, "USER_NAME" text)`);

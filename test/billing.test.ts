@@ -25,7 +25,7 @@ async function rows(path: string, sql: string) {
 describe("load --billing", () => {
   it("stores both kinds, latest record per query id, priced by the book, skipping and counting bad records", async () => {
     const db = join(tmp(), "b.duckdb");
-    const r = adtrace(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, "--format", "json"]);
+    const r = await adtraceIn(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.files).toEqual([
@@ -56,7 +56,7 @@ describe("load --billing", () => {
     expect(stored.find((s) => s.query_id === "01b2c3d4-0000-0009")).toMatchObject({ trace_id: null, span_id: null });
 
     // Loading again replaces (latest wins across loads) and adds nothing.
-    const again = JSON.parse(adtrace(["load", "--billing", `${DIR}/snowflake.csv`, "--db", db, "--format", "json"]).stdout);
+    const again = JSON.parse((await adtraceIn(["load", "--billing", `${DIR}/snowflake.csv`, "--db", db, "--format", "json"])).stdout);
     expect(again).toMatchObject({ records_kept: 4, replaced: 4 });
     expect(again.warehouses.map((w: { records: number }) => w.records)).toEqual([4, 4]);
   });
@@ -72,7 +72,7 @@ describe("load --billing", () => {
       scratch.close();
     }
     for (const file of ["lower.csv", "sf.parquet"]) {
-      const r = adtrace(["load", "--billing", join(dir, file), "--db", join(dir, `${file}.duckdb`), "--format", "json"]);
+      const r = await adtraceIn(["load", "--billing", join(dir, file), "--db", join(dir, `${file}.duckdb`), "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout);
       expect(out.files[0].kind, file).toBe("snowflake");
@@ -83,10 +83,10 @@ describe("load --billing", () => {
   it("refuses a file of neither kind, naming the columns expected, and leaves the database as it was", async () => {
     const dir = tmp();
     const db = join(dir, "b.duckdb");
-    expect(adtrace(["load", "--billing", `${DIR}/bigquery.jsonl`, "--db", db]).code).toBe(0);
+    expect((await adtraceIn(["load", "--billing", `${DIR}/bigquery.jsonl`, "--db", db])).code).toBe(0);
     const before = readFileSync(db);
     writeFileSync(join(dir, "costs.csv"), "day,service,usd\n2026-01-01,snowflake,12.5\n");
-    const r = adtrace(["load", "--billing", `${DIR}/snowflake.csv`, join(dir, "costs.csv"), "--db", db]);
+    const r = await adtraceIn(["load", "--billing", `${DIR}/snowflake.csv`, join(dir, "costs.csv"), "--db", db]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/costs\.csv: not a billing export: expected Snowflake QUERY_ATTRIBUTION_HISTORY columns \(QUERY_ID, CREDITS_ATTRIBUTED_COMPUTE\) or BigQuery INFORMATION_SCHEMA\.JOBS columns \(job_id, total_bytes_billed or total_slot_ms\)/);
@@ -95,10 +95,10 @@ describe("load --billing", () => {
     expect(readFileSync(db).equals(before)).toBe(true);
   });
 
-  it("skips and counts non-finite amounts and records without an id", () => {
+  it("skips and counts non-finite amounts and records without an id", async () => {
     const dir = tmp();
     writeFileSync(join(dir, "jobs.csv"), "JOB_ID,TOTAL_BYTES_BILLED\nj1,1099511627776\nj2,inf\nj3,NaN\n,5\nj5,1e400\nj6,\n");
-    const r = adtrace(["load", "--billing", join(dir, "jobs.csv"), "--db", join(dir, "b.duckdb"), "--format", "json"]);
+    const r = await adtraceIn(["load", "--billing", join(dir, "jobs.csv"), "--db", join(dir, "b.duckdb"), "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.skipped).toEqual([

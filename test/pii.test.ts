@@ -1,4 +1,7 @@
-// audit pii and load --redact (issue 20), through the built CLI. Known values of every kind are
+// audit pii and load --redact (issue 20), through the CLI's program in-process (helpers/in-process.ts:
+// the same commander program, stdout and stderr captured apart; issue 25 moved them off child
+// processes), except where a real process is the point: ADTRACE_TEST_FLUSH_ROWS is read when the
+// module loads, and the options tests are the options layer's (issue 15). Known values of every kind are
 // planted in every input format and in a statement (helpers/pii-planted.ts); each must be found
 // with its kind, none may appear in any output or on stderr, and near-misses must not be found.
 // Redacted tokens are checked against HMAC-SHA-256 computed here with node:crypto, and a redacted
@@ -36,7 +39,7 @@ function csvRows(stdout: string): Record<string, string>[] {
 
 const hmac = (value: string) => createHmac("sha256", KEY).update(value).digest("hex").slice(0, 16);
 
-beforeAll(() => {
+beforeAll(async () => {
   const spans = plantedSpans();
   files.otlp = join(dir, "planted.json");
   writeFileSync(files.otlp, plantedOtlp(spans));
@@ -47,7 +50,7 @@ beforeAll(() => {
   files.parquet = join(dir, "planted.parquet");
   files.csv = join(dir, "planted.csv");
   for (const out of [files.parquet, files.csv]) {
-    const r = adtrace(["export", files.otlp, "--out", out, "-q"]);
+    const r = await adtraceIn(["export", files.otlp, "--out", out, "-q"]);
     expect(r.code, r.stderr).toBe(0);
   }
 });
@@ -57,8 +60,8 @@ vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 describe("audit pii finds planted values in every input format", () => {
   for (const format of ["otlp", "jaeger", "zipkin", "csv", "parquet"]) {
-    it(`${format}: every planted value with its kind and location, and nothing else`, () => {
-      const r = adtrace(["audit", "pii", files[format]!, "--format", "csv"]);
+    it(`${format}: every planted value with its kind and location, and nothing else`, async () => {
+      const r = await adtraceIn(["audit", "pii", files[format]!, "--format", "csv"]);
       expect(r.code, r.stderr).toBe(0);
       const found = csvRows(r.stdout).map((row) => `${row.location} ${row.key} ${row.kind}`).sort();
       // Jaeger and Zipkin carry no resource attributes beyond the service.
@@ -73,26 +76,26 @@ describe("audit pii finds planted values in every input format", () => {
 
 describe("nothing raw leaks", () => {
   for (const format of ["otlp", "jaeger", "zipkin", "csv", "parquet"]) {
-    it(`${format}: in any output format, a --debug run or stderr of audit pii`, () => {
+    it(`${format}: in any output format, a --debug run or stderr of audit pii`, async () => {
       for (const out of ["table", "csv", "json", "md"]) {
-        const r = adtrace(["audit", "pii", files[format]!, "--format", out, "--debug", "--fail-on-pii"]);
+        const r = await adtraceIn(["audit", "pii", files[format]!, "--format", out, "--debug", "--fail-on-pii"]);
         expect(r.code).toBe(1);
         expect(leaks(r.stdout + r.stderr), `${format} as ${out}`).toEqual([]);
       }
     }, 180_000);
   }
 
-  it("in an --out file", () => {
+  it("in an --out file", async () => {
     const outFile = join(dir, "audit.json");
-    const r = adtrace(["audit", "pii", files.otlp!, "--out", outFile]);
+    const r = await adtraceIn(["audit", "pii", files.otlp!, "--out", outFile]);
     expect(r.code, r.stderr).toBe(0);
     expect(leaks(readFileSync(outFile, "utf8") + r.stdout + r.stderr)).toEqual([]);
     expect(readFileSync(outFile, "utf8")).toContain("j***@e***.com");
   });
 
-  it("in a report bundle (pii.csv, report.json, summary.md and the rest)", () => {
+  it("in a report bundle (pii.csv, report.json, summary.md and the rest)", async () => {
     const outDir = join(dir, "report");
-    const r = adtrace(["report", files.otlp!, "--out-dir", outDir, "--no-timestamp"]);
+    const r = await adtraceIn(["report", files.otlp!, "--out-dir", outDir, "--no-timestamp"]);
     expect(r.code, r.stderr).toBe(0);
     const bundle = readdirSync(outDir).map((f) => readFileSync(join(outDir, f), "utf8")).join("\n");
     expect(leaks(bundle + r.stderr)).toEqual([]);
@@ -102,13 +105,13 @@ describe("nothing raw leaks", () => {
     expect(pii.find((row) => row.key === "client.address")?.example).toBe("203.0.x.x");
   });
 
-  it("in the stored spans of a redacted load of every format (exported back out), and on its stderr", () => {
+  it("in the stored spans of a redacted load of every format (exported back out), and on its stderr", async () => {
     for (const format of ["otlp", "jaeger", "zipkin", "csv", "parquet"]) {
       const db = join(dir, `leak-${format}.duckdb`);
-      const load = adtrace(["load", files[format]!, "--db", db, "--redact", "--debug"], { env });
+      const load = await adtraceIn(["load", files[format]!, "--db", db, "--redact", "--debug"], { env });
       expect(load.code, load.stderr).toBe(0);
       const csv = join(dir, `leak-${format}.csv`);
-      expect(adtrace(["export", "--db", db, "--out", csv, "-q"]).code).toBe(0);
+      expect((await adtraceIn(["export", "--db", db, "--out", csv, "-q"])).code).toBe(0);
       const stored = readFileSync(csv, "utf8");
       expect(leaks(stored + load.stdout + load.stderr), format).toEqual(PLANTED.filter((p) => p.kind === "ip_internal").map((p) => p.value));
       expect(stored).toContain(`email:${hmac("jane.doe@example.com")}`);
@@ -117,32 +120,32 @@ describe("nothing raw leaks", () => {
 });
 
 describe("fixtures/pii/planted.json", () => {
-  it("is the planted spans of test/helpers/pii-planted.ts, as OTLP JSON", () => {
+  it("is the planted spans of test/helpers/pii-planted.ts, as OTLP JSON", async () => {
     expect(readFileSync(join(ROOT, "fixtures/pii/planted.json"), "utf8")).toBe(plantedOtlp(plantedSpans()) + "\n");
   });
 });
 
 describe("no false positives", () => {
-  it("on the fixture in every format, and on generate output", () => {
+  it("on the fixture in every format, and on generate output", async () => {
     for (const file of ["otlp.jsonl", "jaeger.json", "zipkin.json", "spans.csv", "spans.parquet"]) {
-      const r = adtrace(["audit", "pii", `${FIXTURE}/${file}`, "--format", "csv", "--fail-on-pii"]);
+      const r = await adtraceIn(["audit", "pii", `${FIXTURE}/${file}`, "--format", "csv", "--fail-on-pii"]);
       expect(r.code, `${file}: ${r.stderr}`).toBe(0);
       expect(csvRows(r.stdout), file).toEqual([]);
     }
     const generated = join(dir, "generated.jsonl");
-    expect(adtrace(["generate", "--events", "300", "--out", generated, "--seed", "7", "-q"]).code).toBe(0);
-    const r = adtrace(["audit", "pii", generated, "--format", "csv"]);
+    expect((await adtraceIn(["generate", "--events", "300", "--out", generated, "--seed", "7", "-q"])).code).toBe(0);
+    const r = await adtraceIn(["audit", "pii", generated, "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     expect(csvRows(r.stdout)).toEqual([]);
   });
 });
 
 describe("load --redact", () => {
-  it("replaces each detected value by its kind and HMAC-SHA-256 under ADTRACE_REDACT_KEY, statements by their fingerprint", () => {
+  it("replaces each detected value by its kind and HMAC-SHA-256 under ADTRACE_REDACT_KEY, statements by their fingerprint", async () => {
     const db = join(dir, "redacted.duckdb");
-    expect(adtrace(["load", files.otlp!, "--db", db, "--redact"], { env }).code).toBe(0);
+    expect((await adtraceIn(["load", files.otlp!, "--db", db, "--redact"], { env })).code).toBe(0);
     const csv = join(dir, "redacted.csv");
-    expect(adtrace(["export", "--db", db, "--out", csv, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["export", "--db", db, "--out", csv, "-q"])).code).toBe(0);
     const stored = readFileSync(csv, "utf8");
     for (const p of PLANTED.filter((x) => x.location === "attribute" && !["ip_internal", "secret"].includes(x.kind))) {
       expect(stored, p.key).toContain(`${p.kind}:${hmac(p.value)}`);
@@ -156,15 +159,15 @@ describe("load --redact", () => {
     expect(stored).toContain("000000000000000000000000ad000001");
   });
 
-  it("keeps every count and cost figure of an unredacted load", () => {
+  it("keeps every count and cost figure of an unredacted load", async () => {
     const plain = join(dir, "figures-plain.duckdb");
     const redacted = join(dir, "figures-redacted.duckdb");
     const inputs = [files.otlp!, `${FIXTURE}/otlp.jsonl`];
-    expect(adtrace(["load", ...inputs, "--db", plain, "-q"]).code).toBe(0);
-    expect(adtrace(["load", ...inputs, "--db", redacted, "--redact", "-q"], { env }).code).toBe(0);
+    expect((await adtraceIn(["load", ...inputs, "--db", plain, "-q"])).code).toBe(0);
+    expect((await adtraceIn(["load", ...inputs, "--db", redacted, "--redact", "-q"], { env })).code).toBe(0);
     for (const command of [["cost", "breakdown"], ["cost", "breakdown", "--by", "service"], ["cost", "queries"], ["cost", "flags"], ["savings", "--suggest"], ["inspect"]]) {
-      const a = adtrace([...command, "--db", plain, "--format", "json", "-q"]);
-      const b = adtrace([...command, "--db", redacted, "--format", "json", "-q"]);
+      const a = await adtraceIn([...command, "--db", plain, "--format", "json", "-q"]);
+      const b = await adtraceIn([...command, "--db", redacted, "--format", "json", "-q"]);
       expect(a.code, a.stderr).toBe(0);
       const strip = (text: string) => { const doc = JSON.parse(text); delete doc.redaction; return doc; };
       expect(strip(b.stdout), command.join(" ")).toEqual(strip(a.stdout));
@@ -186,15 +189,15 @@ describe("load --redact", () => {
   });
 
   it("gives the same tokens under the same key, other tokens under another key, and is exit 2 without a key", async () => {
-    const token = (key: string, name: string) => {
+    const token = async (key: string, name: string) => {
       const db = join(dir, `${name}.duckdb`);
-      expect(adtrace(["load", files.otlp!, "--db", db, "--redact", "-q"], { env: { ADTRACE_REDACT_KEY: key } }).code).toBe(0);
+      expect((await adtraceIn(["load", files.otlp!, "--db", db, "--redact", "-q"], { env: { ADTRACE_REDACT_KEY: key } })).code).toBe(0);
       const csv = join(dir, `${name}.csv`);
-      adtrace(["export", "--db", db, "--out", csv, "-q"]);
+      await adtraceIn(["export", "--db", db, "--out", csv, "-q"]);
       return /email:[0-9a-f]{16}/.exec(readFileSync(csv, "utf8"))![0];
     };
-    expect(token(KEY, "key-a1")).toBe(token(KEY, "key-a2"));
-    expect(token("another key", "key-b")).not.toBe(token(KEY, "key-a3"));
+    expect(await token(KEY, "key-a1")).toBe(await token(KEY, "key-a2"));
+    expect(await token("another key", "key-b")).not.toBe(await token(KEY, "key-a3"));
     const db = join(dir, "nokey.duckdb");
     const r = await adtraceIn(["load", files.otlp!, "--db", db, "--redact"], { env: { ADTRACE_REDACT_KEY: "" } });
     expect(r.code).toBe(2);
@@ -202,37 +205,37 @@ describe("load --redact", () => {
     expect(existsSync(db)).toBe(false);
   });
 
-  it("with KEY,… replaces those keys' values whole and leaves the rest", () => {
+  it("with KEY,… replaces those keys' values whole and leaves the rest", async () => {
     const db = join(dir, "keys.duckdb");
-    expect(adtrace(["load", files.otlp!, "--db", db, "--redact", "user.email,enduser.id", "-q"], { env }).code).toBe(0);
+    expect((await adtraceIn(["load", files.otlp!, "--db", db, "--redact", "user.email,enduser.id", "-q"], { env })).code).toBe(0);
     const csv = join(dir, "keys.csv");
-    adtrace(["export", "--db", db, "--out", csv, "-q"]);
+    await adtraceIn(["export", "--db", db, "--out", csv, "-q"]);
     const stored = readFileSync(csv, "utf8");
     expect(stored).toContain(`email:${hmac("jane.doe@example.com")}`);
     expect(stored).toContain(`user_id:${hmac("u-83f0c2a9")}`);
     expect(stored).not.toContain("jane.doe@example.com");
     expect(stored).toContain("203.0.113.77");
-    const inspect = adtrace(["inspect", "--db", db, "--format", "json", "-q"]);
+    const inspect = await adtraceIn(["inspect", "--db", db, "--format", "json", "-q"]);
     expect(JSON.parse(inspect.stdout).redaction).toMatchObject({ inputs: 1, redacted_inputs: 1, modes: "keys", detectors: "keys: user.email, enduser.id" });
   });
 
-  it("is verified by inspect and by audit pii, which finds only hashes (and internal IPs)", () => {
+  it("is verified by inspect and by audit pii, which finds only hashes (and internal IPs)", async () => {
     const db = join(dir, "verify.duckdb");
-    expect(adtrace(["load", files.otlp!, "--db", db, "--redact", "-q"], { env }).code).toBe(0);
-    const audit = adtrace(["audit", "pii", "--db", db, "--format", "csv", "--fail-on-pii"]);
+    expect((await adtraceIn(["load", files.otlp!, "--db", db, "--redact", "-q"], { env })).code).toBe(0);
+    const audit = await adtraceIn(["audit", "pii", "--db", db, "--format", "csv", "--fail-on-pii"]);
     expect(audit.code, audit.stderr).toBe(0);
     expect([...new Set(csvRows(audit.stdout).map((r) => r.kind))].sort()).toEqual(["hashed", "ip_internal"]);
     // Every key that held personal data now holds a token, and is found as one.
     const hashedKeys = new Set(csvRows(audit.stdout).filter((r) => r.kind === "hashed").map((r) => r.key));
     expect([...hashedKeys].sort()).toEqual([...new Set(PLANTED.filter((p) => p.kind !== "ip_internal").map((p) => p.key))].sort());
-    const inspect = JSON.parse(adtrace(["inspect", "--db", db, "--format", "json", "-q"]).stdout);
+    const inspect = JSON.parse((await adtraceIn(["inspect", "--db", db, "--format", "json", "-q"])).stdout);
     expect(inspect.redaction).toMatchObject({ inputs: 1, redacted_inputs: 1, modes: "auto" });
     expect(inspect.redaction.key_ids).toBe(createHmac("sha256", KEY).update("adtrace redaction key id").digest("hex").slice(0, 12));
     // A later plain load makes it partly redacted.
-    expect(adtrace(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "-q"]).code).toBe(0);
-    const after = JSON.parse(adtrace(["inspect", "--db", db, "--format", "json", "-q"]).stdout);
+    expect((await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "-q"])).code).toBe(0);
+    const after = JSON.parse((await adtraceIn(["inspect", "--db", db, "--format", "json", "-q"])).stdout);
     expect(after.redaction).toMatchObject({ inputs: 2, redacted_inputs: 1 });
-    const table = adtrace(["inspect", "--db", db, "--format", "table", "-q"]).stdout;
+    const table = (await adtraceIn(["inspect", "--db", db, "--format", "table", "-q"])).stdout;
     expect(table).toMatch(/redacted\s+partly: 1 of 2 inputs/);
   });
 });

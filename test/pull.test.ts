@@ -1,5 +1,5 @@
-// adtrace pull against a real PostgreSQL server (test/helpers/postgres.ts starts a throw-away
-// one). The fixture's spans are loaded with adtrace's own file loader, inserted into tables
+// adtrace pull against a real PostgreSQL server (test/helpers/postgres.ts: the run's throw-away
+// server, a database of this file's own). The fixture's spans are loaded with adtrace's own file loader, inserted into tables
 // shaped the way warehouses hold spans (timestamptz starts, durations in ms or end times, JSONB
 // or plain attribute columns, other column names), pulled back, and compared column by column
 // with the file's canonical rows. Then: incremental pulls, --full, --since/--until, the error
@@ -15,7 +15,7 @@ import { loadInputs } from "../src/ingest/load.js";
 import { isoFromNs, parseLookback, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
 import { adtrace, FIXTURE, startAdtrace, startHeld } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
-import { startPostgres, type PgServer } from "./helpers/postgres.js";
+import { postgresDatabase, type PgServer } from "./helpers/postgres.js";
 import { UsageError } from "../src/errors.js";
 
 interface CanonicalRow {
@@ -114,7 +114,7 @@ const AD_SPANS_INSERT = (table: string) => `INSERT INTO ${table}
 let serverData: string;
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await postgresDatabase();
   const data = await fixtureForServer();
   serverData = data;
   await server.query("CREATE SCHEMA analytics");
@@ -178,13 +178,13 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect([out.rows_fetched, out.spans_added, out.duplicates, out.skipped, out.total_spans]).toEqual([369, 369, 0, 0, 369]);
-    expect(out.source).toBe(`postgres://adtrace@127.0.0.1:${server.port}/postgres#analytics.ad_spans`);
+    expect(out.source).toBe(`postgres://adtrace@127.0.0.1:${server.port}/${server.database}#analytics.ad_spans`);
     expect(out.start_column).toBe("start_time");
     expect(await dbRows(db)).toEqual(fileRows);
     const d = await Db.open({ path: db, readOnly: true });
     try {
       const sources = await d.all("SELECT DISTINCT source FROM spans UNION ALL SELECT source || ' ' || format FROM loads UNION ALL SELECT source || ' ' || table_name FROM pull_state");
-      expect(sources.map((s) => s.source)).toEqual([out.source, `${out.source} postgres`, `postgres://adtrace@127.0.0.1:${server.port}/postgres analytics.ad_spans`]);
+      expect(sources.map((s) => s.source)).toEqual([out.source, `${out.source} postgres`, `postgres://adtrace@127.0.0.1:${server.port}/${server.database} analytics.ad_spans`]);
       expect(JSON.stringify(await d.all("SELECT * FROM spans"))).not.toContain(server.password);
     } finally {
       d.close();
@@ -335,13 +335,13 @@ describe("adtrace pull from a warehouse-shaped table", () => {
     const db = freshDb();
     const out = await pullJson([server.url({ password: null, scheme: "redshift" }), "--table", "analytics.ad_spans", "--db", db]);
     expect(out.format).toBe("redshift");
-    expect(out.source).toBe(`redshift://adtrace@127.0.0.1:${server.port}/postgres#analytics.ad_spans`);
+    expect(out.source).toBe(`redshift://adtrace@127.0.0.1:${server.port}/${server.database}#analytics.ad_spans`);
     expect(parsePullUrl("redshift://me:pw@cluster.example.com/dev?sslmode=require").url).toBe("redshift://me@cluster.example.com:5439/dev");
   });
 
   it("takes the password from ~/.pgpass (PGPASSFILE)", async () => {
     const passfile = join(tmp, "pgpass");
-    writeFileSync(passfile, `127.0.0.1:${server.port}:postgres:adtrace:${server.password}\n`);
+    writeFileSync(passfile, `127.0.0.1:${server.port}:${server.database}:adtrace:${server.password}\n`);
     chmodSync(passfile, 0o600);
     const out = await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", freshDb()], { env: { PGPASSFILE: passfile, PGPASSWORD: undefined } });
     expect(out.spans_added).toBe(369);
@@ -523,7 +523,7 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     try {
       await d.exec(`CREATE TABLE pull_state (source VARCHAR NOT NULL, table_name VARCHAR NOT NULL, max_start_ns BIGINT NOT NULL,
         pulled_at TIMESTAMP NOT NULL, PRIMARY KEY (source, table_name))`);
-      await d.exec("INSERT INTO pull_state VALUES ($s, 'analytics.ad_spans', $m, now()::TIMESTAMP)", { s: `postgres://adtrace@127.0.0.1:${server.port}/postgres`, m: BigInt(markNs) });
+      await d.exec("INSERT INTO pull_state VALUES ($s, 'analytics.ad_spans', $m, now()::TIMESTAMP)", { s: `postgres://adtrace@127.0.0.1:${server.port}/${server.database}`, m: BigInt(markNs) });
     } finally {
       d.close();
     }

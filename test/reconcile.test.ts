@@ -32,17 +32,17 @@ const HAND = {
 };
 const r12 = (x: number) => Number(x.toPrecision(12));
 
-function csv(args: string[]) {
-  const r = adtrace(["cost", "reconcile", ...args, ...CONFIG, "--format", "csv"]);
+async function csv(args: string[]) {
+  const r = await adtraceIn(["cost", "reconcile", ...args, ...CONFIG, "--format", "csv"]);
   return { ...r, lines: r.stdout.trim().split(/\r?\n/) };
 }
 
 describe("cost reconcile on the hand-worked fixture", () => {
-  it("matches the README's table, from a database and from files alike", () => {
+  it("matches the README's table, from a database and from files alike", async () => {
     const db = join(mkdtempSync(join(tmpdir(), "adtrace-rec-")), "f.duckdb");
-    expect(adtrace(["load", `${DIR}/traces.csv`, "--db", db, "-q"]).code).toBe(0);
-    expect(adtrace(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, "-q"]).code).toBe(0);
-    const fromDb = csv(["--db", db]);
+    expect((await adtraceIn(["load", `${DIR}/traces.csv`, "--db", db, "-q"])).code).toBe(0);
+    expect((await adtraceIn(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, "-q"])).code).toBe(0);
+    const fromDb = await csv(["--db", db]);
     expect(fromDb.code, fromDb.stderr).toBe(0);
     expect(fromDb.lines[0]).toBe("warehouse,stage,fingerprint,spans,joined_spans,estimated_usd,billed_usd,billed_over_estimated,join_rate");
     expect(fromDb.lines.slice(1)).toEqual([
@@ -53,12 +53,12 @@ describe("cost reconcile on the hand-worked fixture", () => {
       `snowflake,(untraced),,0,0,0,${HAND.batchCredits},,`,
     ]);
     expect(fromDb.stderr).toMatch(/1 billing record\(s\) no span explains lie outside the spans' time range/);
-    const fromFiles = csv([`${DIR}/traces.csv`, ...BILLS]);
+    const fromFiles = await csv([`${DIR}/traces.csv`, ...BILLS]);
     expect(fromFiles.stdout).toBe(fromDb.stdout);
   });
 
-  it("with --match-by-time joins the span whose tag was lost, as a weaker match, and untraced shrinks by its bill", () => {
-    const r = adtrace(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--match-by-time", "--format", "json"]);
+  it("with --match-by-time joins the span whose tag was lost, as a weaker match, and untraced shrinks by its bill", async () => {
+    const r = await adtraceIn(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--match-by-time", "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     const count = out.rows.find((x: { fingerprint: string }) => x.fingerprint.startsWith("SELECT count"));
@@ -68,8 +68,8 @@ describe("cost reconcile on the hand-worked fixture", () => {
     expect(out.cost_sources).toEqual({ billed: 5, explicit: 2, price_book: 0, unpriced: 0 });
   });
 
-  it("prices joined spans from the bill in every analysis, and counts them as billed", () => {
-    const r = adtrace(["cost", "breakdown", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--format", "json", "-q"]);
+  it("prices joined spans from the bill in every analysis, and counts them as billed", async () => {
+    const r = await adtraceIn(["cost", "breakdown", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--format", "json", "-q"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.cost_sources).toEqual({ billed: 4, explicit: 2, price_book: 1, unpriced: 0 });
@@ -80,12 +80,12 @@ describe("cost reconcile on the hand-worked fixture", () => {
     expect(total("tracking")).toBeCloseTo(0.001 + HAND.insert.billed, 10);
   });
 
-  it("--fail-under-join-rate exits 1 below the rate (4 of 5 joined) and 0 at it", () => {
-    const low = adtrace(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "0.9", "--format", "csv"]);
+  it("--fail-under-join-rate exits 1 below the rate (4 of 5 joined) and 0 at it", async () => {
+    const low = await adtraceIn(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "0.9", "--format", "csv"]);
     expect(low.code).toBe(1);
     expect(low.stderr).toMatch(/join rate 0\.8000 is under 0\.9: 1 of 5 warehouse spans have no billing record/);
     expect(low.stdout).toContain("warehouse,stage");
-    expect(adtrace(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "80%", "-q"]).code).toBe(0);
+    expect((await adtraceIn(["cost", "reconcile", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--fail-under-join-rate", "80%", "-q"])).code).toBe(0);
   });
 
   it("refuses --billing-file with --db (load the records into the database instead)", async () => {
@@ -197,7 +197,7 @@ describe("against the generator's truth", () => {
       expect(t.lost_tags).toBeGreaterThan(0);
       expect(t.cache_hits).toBeGreaterThan(0);
       expect(t.batch_jobs).toBe(6);
-      const r = adtrace(["cost", "reconcile", out, "--billing-file", t.files.snowflake, "--billing-file", t.files.bigquery, "--format", "json", "-q"]);
+      const r = await adtraceIn(["cost", "reconcile", out, "--billing-file", t.files.snowflake, "--billing-file", t.files.bigquery, "--format", "json", "-q"]);
       expect(r.code, r.stderr).toBe(0);
       const got = JSON.parse(r.stdout);
       expect(got.totals).toMatchObject({
@@ -223,19 +223,19 @@ describe("against the generator's truth", () => {
 describe("billing records in a database's stored cost model (issues 16 and 23)", () => {
   it("load --billing re-stores the model with the bills; a bill changed behind its back is detected and recomputed", async () => {
     const db = join(mkdtempSync(join(tmpdir(), "adtrace-rec-")), "stored.duckdb");
-    expect(adtrace(["load", `${DIR}/traces.csv`, "--db", db, ...CONFIG, "-q"]).code).toBe(0);
-    const breakdown = () => adtrace(["cost", "breakdown", "--db", db, ...CONFIG, "--format", "json"]);
+    expect((await adtraceIn(["load", `${DIR}/traces.csv`, "--db", db, ...CONFIG, "-q"])).code).toBe(0);
+    const breakdown = () => adtraceIn(["cost", "breakdown", "--db", db, ...CONFIG, "--format", "json"]);
     // No bills yet: the stored model prices from the book and the span's own cost.
-    const unbilled = breakdown();
+    const unbilled = await breakdown();
     expect(unbilled.code, unbilled.stderr).toBe(0);
     expect(JSON.parse(unbilled.stdout).cost_sources.billed).toBe(0);
     // The billing load stores the model again, in its transaction: the next analysis reads it as
     // it is (no recompute note) and prices the 4 joined spans from the bill, as the files do.
-    expect(adtrace(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, ...CONFIG, "-q"]).code).toBe(0);
-    const billed = breakdown();
+    expect((await adtraceIn(["load", "--billing", `${DIR}/snowflake.csv`, `${DIR}/bigquery.jsonl`, "--db", db, ...CONFIG, "-q"])).code).toBe(0);
+    const billed = await breakdown();
     expect(billed.code, billed.stderr).toBe(0);
     expect(billed.stderr).not.toMatch(/recomputed|cost model/);
-    const fromFiles = adtrace(["cost", "breakdown", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--format", "json", "-q"]);
+    const fromFiles = await adtraceIn(["cost", "breakdown", `${DIR}/traces.csv`, ...BILLS, ...CONFIG, "--format", "json", "-q"]);
     const groups = (text: string) => JSON.parse(text).groups.map((g: { stage: string; cost_per_event_usd: number }) => [g.stage, g.cost_per_event_usd]);
     expect(JSON.parse(billed.stdout).cost_sources).toEqual({ billed: 4, explicit: 2, price_book: 1, unpriced: 0 });
     expect(groups(billed.stdout)).toEqual(groups(fromFiles.stdout));
@@ -250,7 +250,7 @@ describe("billing records in a database's stored cost model (issues 16 and 23)",
     } finally {
       writable.close();
     }
-    const rebilled = breakdown();
+    const rebilled = await breakdown();
     expect(rebilled.code, rebilled.stderr).toBe(0);
     expect(rebilled.stderr).toMatch(/its billing records changed since its cost model was stored; recomputed it/);
     expect(JSON.parse(rebilled.stdout).cost_sources.billed).toBeLessThan(4);

@@ -36,7 +36,7 @@ import { traceWaterfall } from "../src/analysis/trace.js";
 import { criticalPathView, traceView } from "../src/output/path-views.js";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
-import { startPostgres, type PgServer } from "./helpers/postgres.js";
+import { postgresDatabase, type PgServer } from "./helpers/postgres.js";
 
 const REPEATS = 10;
 const THREADS = ["1", "4"] as const;
@@ -228,7 +228,7 @@ describe("load writes the same summary every run", () => {
 describe("pull writes the same summary every run", () => {
   let server: PgServer;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = await postgresDatabase();
     await server.query(`CREATE TABLE spans (trace_id text, span_id text, parent_span_id text, name text, service text,
       start_time timestamptz, duration_ms float8, attributes jsonb)`);
     // The fixture's spans, taken from its OTLP JSON here rather than by the code under test.

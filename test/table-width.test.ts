@@ -1,11 +1,13 @@
 // Tables fit the terminal (issue 21 part 4): process.stdout.columns when stdout is one (at least
 // 60), 100 when piped or written to a file; past 100 the extra width goes to the text cells a table
 // had cut (queries, names); below what the numbers need, whole columns go, named in a note.
-// Checked on the formatter with awkward rows, and on the built CLI in a real pseudo-terminal
-// (`script`, with `stty cols N`) for every command that prints a table.
+// Checked on the formatter with awkward rows, and on the built program in a real pseudo-terminal
+// (`script`, with `stty cols N`) for every command that prints a table (all of them in one process
+// per width, helpers/tty-runs.mjs).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
@@ -13,7 +15,9 @@ import { formatters } from "../src/output/format.js";
 import type { TableResult } from "../src/output/result.js";
 import { tableColumns } from "../src/output/table-width.js";
 import { displayWidth } from "../src/output/text.js";
-import { BIN, FIXTURE, ROOT } from "./helpers/cli.js";
+import { FIXTURE, ROOT } from "./helpers/cli.js";
+
+const TTY_RUNS = fileURLToPath(new URL("./helpers/tty-runs.mjs", import.meta.url));
 
 const plain = { colors: new Chalk({ level: 0 }) };
 const widest = (text: string) => Math.max(...text.split("\n").map(displayWidth));
@@ -76,20 +80,29 @@ describe("table width", () => {
       ["inspect", F], ["cost", "breakdown", F], ["cost", "breakdown", F, "--by", "service,attr:user_locale"], ["cost", "queries", F],
       ["cost", "flags", F], ["savings", F, "--scenario", "fixtures/scenarios.yaml"], ["cost", "critical-path", F], ["cost", "outliers", F],
       ["cost", "trend", F, "--every", "10s", "--baseline", "30s"], ["trace", "--pick", "median", F], ["sampling", "advise", F],
-      ["diff", F, `${FIXTURE}/zipkin.json`], ["load", F, "--db", join(dir, "w.duckdb")],
+      ["diff", F, `${FIXTURE}/zipkin.json`], ["load", F],
     ];
     const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
     try {
       for (const cols of [60, 180]) {
-        for (const args of commands) {
-          rmSync(join(dir, "w.duckdb"), { force: true });
-          // stdout is the pseudo-terminal `script` opens; stderr (notes) is left out.
-          const shell = `stty cols ${cols} rows 50; ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(" ")} 2>/dev/null`;
-          const out = execFileSync("script", ["-qec", shell, "/dev/null"], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, encoding: "utf8" }).replace(/\r/g, "");
+        const db = join(dir, `w${cols}.duckdb`);
+        const runs = commands.map((args) => (args[0] === "load" ? [...args, "--db", db] : args));
+        const list = join(dir, `runs-${cols}.json`);
+        writeFileSync(list, JSON.stringify(runs));
+        // stdout is the pseudo-terminal `script` opens; stderr (notes) is left out. The commands run
+        // one after another in one process of the built program (helpers/tty-runs.mjs), each
+        // reading the terminal's width from its own process.stdout, as the CLI does.
+        const shell = `stty cols ${cols} rows 50; ${quote(process.execPath)} ${quote(TTY_RUNS)} ${quote(list)} 2>/dev/null`;
+        const all = execFileSync("script", ["-qec", shell, "/dev/null"], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" }, encoding: "utf8" }).replace(/\r/g, "");
+        const parts = all.split(/\n@@adtrace-run-end (\d+) (\d+)\n/);
+        expect(parts.length, all.slice(-500)).toBe(3 * runs.length + 1);
+        runs.forEach((args, i) => {
+          const out = parts[3 * i]!;
+          expect([parts[3 * i + 1], parts[3 * i + 2]], args.join(" ")).toEqual([String(i), "0"]);
           expect(out.length, args.join(" ")).toBeGreaterThan(100);
           expect(widest(out), `${cols} columns: ${args.join(" ")}`).toBeLessThanOrEqual(cols);
           if (cols === 180 && args[1] === "queries") expect(out).toContain("SELECT impressions_left FROM campaign_caps WHERE campaign_id = ? AND day = ?");
-        }
+        });
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,13 @@ export interface InProcessOptions {
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Run `adtrace ARGS` in-process: { code, stdout, stderr } as test/helpers/cli.ts's `adtrace` gives. */
-export function adtraceIn(args: string[], options: InProcessOptions = {}): Promise<CliResult> {
+export async function adtraceIn(args: string[], options: InProcessOptions = {}): Promise<CliResult> {
+  const { code, stdout, stderr } = await adtraceInBytes(args, options);
+  return { code, stdout: stdout.toString("utf8"), stderr };
+}
+
+/** As adtraceIn, with stdout as the bytes written (for binary output: --format arrow, parquet). */
+export function adtraceInBytes(args: string[], options: InProcessOptions = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   const next = queue.then(() => runCaptured(args, options));
   queue = next.catch(() => undefined);
   return next;
@@ -28,12 +34,12 @@ export function adtraceIn(args: string[], options: InProcessOptions = {}): Promi
 
 type Write = typeof process.stdout.write;
 
-async function runCaptured(args: string[], options: InProcessOptions): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const capture = (into: string[]): Write =>
+async function runCaptured(args: string[], options: InProcessOptions): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const capture = (into: Buffer[]): Write =>
     ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), callback?: (e?: Error | null) => void) => {
-      into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+      into.push(typeof chunk === "string" ? Buffer.from(chunk, typeof encoding === "string" ? encoding : "utf8") : Buffer.from(chunk));
       const done = typeof encoding === "function" ? encoding : callback;
       if (done) queueMicrotask(() => done(null));
       return true;
@@ -71,5 +77,5 @@ async function runCaptured(args: string[], options: InProcessOptions): Promise<C
       else process.env[key] = value;
     }
   }
-  return { code, stdout: out.join(""), stderr: err.join("") };
+  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") };
 }

@@ -3,7 +3,7 @@
 // everything afterwards. The server refuses to run as root, so as root it runs as `nobody`
 // (through runuser). No mocks: if the server cannot start, startPostgres throws, saying why.
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,14 +47,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<PgServer> {
-  const bin = findPostgresBin();
-  const dir = mkdtempSync(join(tmpdir(), "adtrace-pg-"));
+interface Cluster {
+  bin: string;
+  dir: string;
+  data: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+function runAs(bin: string, command: string, args: string[]): string {
   const asRoot = process.getuid?.() === 0;
-  const run = (command: string, args: string[]) => {
-    const [file, argv] = asRoot ? ["runuser", ["-u", "nobody", "--", join(bin, command), ...args]] : [join(bin, command), args];
-    return execFileSync(file, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  };
+  const [file, argv] = asRoot ? ["runuser", ["-u", "nobody", "--", join(bin, command), ...args]] : [join(bin, command), args];
+  return execFileSync(file, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** initdb a cluster into `dir` (created if missing) and start it; throws saying why it could not. */
+async function startCluster(dir: string): Promise<Cluster> {
+  const bin = findPostgresBin();
+  mkdirSync(dir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  const run = (command: string, args: string[]) => runAs(bin, command, args);
   const password = `pw-${Math.random().toString(36).slice(2)}-Secret`;
   const user = "adtrace";
   writeFileSync(join(dir, "pwfile"), `${password}\n`);
@@ -89,9 +102,21 @@ export async function startPostgres(): Promise<PgServer> {
       if (attempt >= 2) fail("pg_ctl start", error);
     }
   }
+  return { bin, dir, data, port, user, password };
+}
+
+function stopCluster(cluster: Pick<Cluster, "bin" | "data" | "dir">): void {
+  try {
+    runAs(cluster.bin, "pg_ctl", ["-D", cluster.data, "-m", "immediate", "-w", "stop"]);
+  } finally {
+    rmSync(cluster.dir, { recursive: true, force: true });
+  }
+}
+
+function serverOn(cluster: Cluster, database: string, stop: () => Promise<void>): PgServer {
   const host = "127.0.0.1";
-  const database = "postgres";
-  const server: PgServer = {
+  const { port, user, password } = cluster;
+  return {
     host, port, user, password, database,
     url(options = {}) {
       const pw = options.password === undefined ? password : options.password;
@@ -106,13 +131,63 @@ export async function startPostgres(): Promise<PgServer> {
         await client.end();
       }
     },
-    async stop() {
-      try {
-        run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop,
   };
-  return server;
+}
+
+/** A server of its own (its database `postgres`), stopped and deleted by stop(). */
+export async function startPostgres(): Promise<PgServer> {
+  const cluster = await startCluster(mkdtempSync(join(tmpdir(), "adtrace-pg-")));
+  return serverOn(cluster, "postgres", async () => stopCluster(cluster));
+}
+
+// One server per test run (issue 25: PostgreSQL's initdb and start cost seconds of CPU each, and
+// three files need a server). The first file to ask starts it under the run's own directory
+// (test/setup/build.ts sets ADTRACE_TEST_RUN_DIR), the others wait for it; each file gets a fresh
+// database of its own, so files share no tables. The global teardown stops it (stopSharedPostgres).
+const SHARED = "shared-postgres";
+
+/**
+ * A database of its own on the run's shared server (a server of its own when the run has no
+ * directory, as outside vitest's global setup). stop() drops the database; the server stays.
+ */
+export async function postgresDatabase(): Promise<PgServer> {
+  const runDir = process.env.ADTRACE_TEST_RUN_DIR;
+  if (!runDir) return startPostgres();
+  const dir = join(runDir, SHARED);
+  const ready = join(runDir, `${SHARED}.json`);
+  const failed = join(runDir, `${SHARED}.error`);
+  let cluster: Cluster;
+  try {
+    mkdirSync(join(runDir, `${SHARED}.lock`));
+    try {
+      cluster = await startCluster(dir);
+    } catch (error) {
+      writeFileSync(failed, (error as Error).message);
+      throw error;
+    }
+    writeFileSync(`${ready}.tmp`, JSON.stringify(cluster));
+    renameSync(`${ready}.tmp`, ready);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // Another file is starting it: wait (initdb on a busy machine can take a minute).
+    for (let waited = 0; !existsSync(ready); waited += 100) {
+      if (existsSync(failed)) throw new Error(readFileSync(failed, "utf8"));
+      if (waited > 170_000) throw new Error(`the shared test PostgreSQL server did not start within ${waited / 1000}s (${dir})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    cluster = JSON.parse(readFileSync(ready, "utf8")) as Cluster;
+  }
+  const database = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = serverOn(cluster, "postgres", async () => {});
+  await admin.query(`CREATE DATABASE ${database}`);
+  return serverOn(cluster, database, async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  });
+}
+
+/** Stop the run's shared server, if a file started one (the global teardown calls this). */
+export function stopSharedPostgres(runDir: string): void {
+  const ready = join(runDir, `${SHARED}.json`);
+  if (existsSync(ready)) stopCluster(JSON.parse(readFileSync(ready, "utf8")) as Cluster);
 }

@@ -1,11 +1,14 @@
 // Vitest global setup: build dist/ once, so tests that run the CLI as a child process test the
 // code under test, not a stale build; and give the run a temporary directory of its own (TMPDIR,
 // which the test workers and every CLI they start inherit), removed when the run ends, so the
-// files tests write and the runs they kill on purpose leave nothing behind.
+// files tests write and the runs they kill on purpose leave nothing behind. The run's PostgreSQL
+// server (test/helpers/postgres.ts, postgresDatabase: one for all files) lives there too, and is
+// stopped here at the end.
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stopSharedPostgres } from "../helpers/postgres.js";
 
 export default function setup(): () => void {
   // scripts/mutate-sql.mjs builds once and runs the tests once per mutation: it skips the build.
@@ -16,5 +19,12 @@ export default function setup(): () => void {
   // Like /tmp: the PostgreSQL and permission tests run programs as user nobody inside it.
   chmodSync(dir, 0o1777);
   process.env.TMPDIR = dir;
-  return () => rmSync(dir, { recursive: true, force: true });
+  process.env.ADTRACE_TEST_RUN_DIR = dir;
+  return () => {
+    try {
+      stopSharedPostgres(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
 }

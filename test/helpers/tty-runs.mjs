@@ -1,0 +1,17 @@
+// Several adtrace command lines in one process of the built program (dist/), one after another,
+// with the process's own stdout: under `script` that is a real terminal, so each run reads
+// process.stdout.columns from it as the CLI does. Used by table-width.test.ts (issue 25: one Node
+// and DuckDB start per terminal width instead of one per command). The JSON file named by the
+// first argument lists the argument arrays. After each run a line `@@adtrace-run-end N CODE` on
+// stdout marks where its output ends and its exit code.
+import { readFileSync } from "node:fs";
+import { run } from "../../dist/index.js";
+
+const lines = JSON.parse(readFileSync(process.argv[2], "utf8"));
+let failed = 0;
+for (const [i, args] of lines.entries()) {
+  const code = await run([process.execPath, "adtrace", ...args]);
+  if (code !== 0) failed++;
+  process.stdout.write(`\n@@adtrace-run-end ${i} ${code}\n`);
+}
+process.exitCode = failed ? 1 : 0;
