@@ -269,7 +269,11 @@ export function roundCount(value: number): number {
 }
 
 function toGroup(row: Row, by: GroupKey[]): BreakdownGroup {
-  const keys = keysOf(row, by);
+  return groupFromRow(row, keysOf(row, by));
+}
+
+/** A breakdown row's figures as a group, under the given keys (the ClickHouse path names its keys apart). */
+export function groupFromRow(row: Record<string, unknown>, keys: Record<string, string>): BreakdownGroup {
   const num = (k: string) => Number(row[k] ?? 0);
   const opt = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
   return {

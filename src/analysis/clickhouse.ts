@@ -10,7 +10,7 @@ import { InputError } from "../errors.js";
 import type { Config, SamplingRule } from "../model/config.js";
 import { effectiveBooks, warehouseRow, type ModelOptions } from "../model/install.js";
 import type { ClickHouseSource } from "../ingest/clickhouse-source.js";
-import { roundCount, type BreakdownGroup, type BreakdownOptions, type BreakdownResult, type GroupKey, type Pricing, type QueryRow, type Totals, type WeightSummary, keyParams, keyName } from "./breakdown.js";
+import { groupFromRow, roundCount, type BreakdownGroup, type BreakdownOptions, type BreakdownResult, type GroupKey, type Pricing, type QueryRow, type Totals, type WeightSummary, keyParams, keyName } from "./breakdown.js";
 
 /** The exporter's columns the model reads (otel_traces; README "Spans in ClickHouse"). */
 export const REQUIRED_COLUMNS = ["Timestamp", "TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "ServiceName", "SpanAttributes", "Duration"] as const;
@@ -196,26 +196,7 @@ export async function clickhouseBreakdown(session: ClickHouseSession, options: B
 function toGroup(row: ChRow, by: GroupKey[]): BreakdownGroup {
   const keys: Record<string, string> = {};
   by.forEach((key, i) => (keys[keyName(key)] = String(row[`g${i + 1}`] ?? "")));
-  const num = (k: string) => Number(row[k] ?? 0);
-  const opt = (k: string) => (row[k] === null || row[k] === undefined ? null : Number(row[k]));
-  return {
-    keys,
-    spans: roundCount(num("spans")),
-    events: roundCount(num("events")),
-    cost_per_event_usd: num("cost_per_event_usd"),
-    cost_per_group_event_usd: opt("cost_per_group_event_usd"),
-    cost_share: num("cost_share"),
-    compute_per_event_usd: num("compute_per_event_usd"),
-    query_per_event_usd: num("query_per_event_usd"),
-    p50_ms: opt("p50_ms"),
-    p95_ms: opt("p95_ms"),
-    p99_ms: opt("p99_ms"),
-    self_p50_ms: opt("self_p50_ms"),
-    self_p95_ms: opt("self_p95_ms"),
-    warehouse: (row.warehouse as string | null) ?? null,
-    total_cost_usd: num("total_cost_usd"),
-    unpriced_spans: num("unpriced_spans"),
-  };
+  return groupFromRow(row, keys);
 }
 
 /** `cost queries` pushed down: the same result as analysis/breakdown.ts's warehouseQueries(). */
