@@ -360,3 +360,25 @@ LEFT JOIN ev ON ev.eq = q.query AND ev.ewh = q.wh AND ev.est = q.stage
 CROSS JOIN all_events AS a CROSS JOIN total AS t
 ORDER BY total_cost_usd DESC, stage, warehouse, query
 SETTINGS join_use_nulls = 1
+
+-- name: inspect
+-- What the table holds in the range (inspect.summary): spans, traces, roots, orphans (parent not in the trace), services, names, time range; one row.
+WITH
+s AS (SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns FROM costed_spans)
+SELECT count() AS spans,
+       uniqExact(trace_id) AS traces,
+       countIf(parent_span_id IS NULL) AS roots,
+       countIf(parent_span_id IS NOT NULL AND (trace_id, assumeNotNull(parent_span_id)) NOT IN (SELECT trace_id, span_id FROM s)) AS orphans,
+       uniqExact(service) AS services,
+       uniqExact(name) AS names,
+       if(count() = 0, NULL, toString(min(start_ns))) AS first_start_ns,
+       if(count() = 0, NULL, toString(max(start_ns + duration_ns))) AS last_end_ns
+FROM s
+
+-- name: inspect_services
+-- Spans and traces per service, most spans first (inspect.services).
+-- params: $limit
+WITH
+s AS (SELECT trace_id, service FROM costed_spans)
+SELECT service, count() AS spans, uniqExact(trace_id) AS traces
+FROM s GROUP BY service ORDER BY spans DESC, service LIMIT {limit:UInt32}
