@@ -110,7 +110,7 @@ describe("adtrace inspect with a ClickHouse source", () => {
     for (const key of ["spans", "traces", "roots", "orphans", "services", "names", "start", "end", "top_services", "estimated_events", "unpriced_spans"]) {
       expect(json[key], key).toEqual(local[key]);
     }
-    for (const key of ["cyclic", "duplicates", "conflicts", "skipped", "formats", "redaction"]) expect(json[key], key).toBeNull();
+    for (const key of ["cyclic", "duplicates", "conflicts", "skipped", "formats", "redaction", "bad_values"]) expect(json[key], key).toBeNull();
     expect(pushed.stderr).toMatch(/not computed: spans on parent cycles/);
     const table = adtrace(["inspect", `chdb:${data.fixture!.dir}`, "--format", "table"]);
     expect(table.code, table.stderr).toBe(0);

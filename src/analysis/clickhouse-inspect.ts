@@ -12,6 +12,7 @@ export const NOT_COMPUTED = {
   duplicates: "duplicates, conflicts and skipped records are counted when files are loaded; a ClickHouse table has no load record",
   formats: "no files were read",
   redaction: "redaction is recorded by adtrace load; a ClickHouse table has no record of it",
+  bad_values: "attribute values out of range (bad_values) are not listed for a ClickHouse source",
 } as const;
 
 type Unavailable = "cyclic" | "duplicates" | "conflicts" | "skipped" | "formats" | "redaction";

@@ -20,6 +20,6 @@ export function clickhouseInspectView(result: ClickHouseInspectResult): TableRes
     ...view,
     rows: [{ key: "source", label: "source", value: result.source, shown: result.source }, ...rows],
     notes: [...result.not_computed.map((why) => `not computed: ${why}`), ...(view.notes ?? [])],
-    json: { ...(view.json as Record<string, unknown>), cyclic: null, duplicates: null, conflicts: null, skipped: null, formats: null, redaction: null },
+    json: { ...(view.json as Record<string, unknown>), cyclic: null, duplicates: null, conflicts: null, skipped: null, formats: null, redaction: null, bad_values: null },
   };
 }
