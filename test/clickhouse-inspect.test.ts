@@ -1,8 +1,8 @@
 // `inspect` pushed down to ClickHouse (issue 17), on the real engine in-process (chDB): the same
 // spans in a chDB MergeTree otel_traces and in DuckDB, and every figure a table can answer equal to
 // the local inspect's (counts exactly, weighted figures to 1e-9 relative) — on the fixture, on
-// generated data, on sampled generated data (ot=th) and on a hand-written trace with an orphan and
-// parent cycles; the figures only a load knows are null and said to be "not computed", never 0.
+// generated data, on sampled generated data (ot=th) and on hand-written traces with an orphan,
+// parent cycles and long chains; the figures only a load knows are null and said to be "not computed", never 0.
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,15 +23,26 @@ const SAMPLED = join(work, "sampled.jsonl");
 const ODD = join(work, "odd.json");
 const data: Record<string, { input: string; dir: string }> = {};
 
-// One trace, by hand: 1 ⇄ 2 a cycle, 3 its own parent, 4 below the cycle, 5 a root with child 6,
-// 7's parent (99) missing: 7 spans, 1 root, 1 orphan (7); 4 has its parent, so it is no orphan.
-function oddTrace(): string {
+// Two traces, by hand. A: 1 ⇄ 2 a cycle, 3 its own parent, 4 below the cycle, 5 a root with child
+// 6, 7's parent (99) missing: 7 spans, 1 root, 1 orphan (7; 4 has its parent), 3 on cycles.
+// B: 1 → 2 → … → 5 → 1 a cycle of 5, 6 … 45 a chain of 40 hanging below it, and a root 100 with a
+// chain 101 … 150 of 50 below it: 96 spans, 1 root, 0 orphans, 5 on a cycle. Together: 103 spans,
+// 2 roots, 1 orphan, 8 on cycles.
+function oddTraces(): string {
   const id = (n: number) => n.toString(16).padStart(16, "0");
-  const links: [number, number | null][] = [[1, 2], [2, 1], [3, 3], [4, 1], [5, null], [6, 5], [7, 99]];
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "odd" } }] }, scopeSpans: [{ spans: links.map(([span, parent], i) => ({
-    traceId: "0123456789abcdef0123456789abcdef", spanId: id(span), ...(parent === null ? {} : { parentSpanId: id(parent) }), name: `s${span}`,
+  const a: [number, number | null][] = [[1, 2], [2, 1], [3, 3], [4, 1], [5, null], [6, 5], [7, 99]];
+  const b: [number, number | null][] = [
+    ...[1, 2, 3, 4, 5].map((n): [number, number] => [n, n === 5 ? 1 : n + 1]),
+    ...Array.from({ length: 40 }, (_, i): [number, number] => [6 + i, 5 + i]),
+    [100, null], ...Array.from({ length: 50 }, (_, i): [number, number] => [101 + i, 100 + i]),
+  ];
+  const spans = (trace: string, links: [number, number | null][]) => links.map(([span, parent], i) => ({
+    traceId: trace, spanId: id(span), ...(parent === null ? {} : { parentSpanId: id(parent) }), name: `s${span % 4}`,
     startTimeUnixNano: String(1714564801500000000n + BigInt(i) * 1_234_567n), endTimeUnixNano: "1714564801600000000",
-  })) }] }] });
+  }));
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "odd" } }] }, scopeSpans: [{
+    spans: [...spans("0123456789abcdef0123456789abcdef", a), ...spans("fedcba9876543210fedcba9876543210", b)],
+  }] }] });
 }
 
 beforeAll(async () => {
@@ -39,7 +50,7 @@ beforeAll(async () => {
     const generated = adtrace(["generate", ...args, "--out", out]);
     expect(generated.code, generated.stderr).toBe(0);
   }
-  writeFileSync(ODD, oddTrace());
+  writeFileSync(ODD, oddTraces());
   for (const [name, input] of [["fixture", FIXTURE], ["generated", GENERATED], ["sampled", SAMPLED], ["odd", ODD]] as const) {
     const { dir, rows } = await chdbWith([input]);
     expect(rows).toBeGreaterThan(0);
@@ -48,9 +59,9 @@ beforeAll(async () => {
 }, 600_000);
 
 /** The figures a table can answer, from either result. */
-function comparable(r: Omit<InspectResult, "cyclic" | "duplicates" | "conflicts" | "skipped" | "formats" | "redaction">) {
+function comparable(r: Omit<InspectResult, "duplicates" | "conflicts" | "skipped" | "formats" | "redaction">) {
   return {
-    spans: r.spans, traces: r.traces, roots: r.roots, orphans: r.orphans, services: r.services, names: r.names, start: r.start, end: r.end,
+    spans: r.spans, traces: r.traces, roots: r.roots, orphans: r.orphans, cyclic: r.cyclic, services: r.services, names: r.names, start: r.start, end: r.end,
     top_services: r.top_services, estimated_events: r.estimated_events, estimated_spans: r.estimated_spans,
     unknown_weight_spans: r.unknown_weight_spans, disagreeing_weight_traces: r.disagreeing_weight_traces, unpriced_spans: r.unpriced_spans,
     weights: r.weights, cost_sources: r.pricing.cost_sources,
@@ -84,13 +95,11 @@ describe("inspect pushed down to ClickHouse (chDB) equals the local inspect", ()
     expect(pushed.estimated_events).toBe(pushed.traces * 4);
   }, 300_000);
 
-  it("on a trace with an orphan and parent cycles: roots and orphans as counted by hand", async () => {
+  it("on traces with an orphan, parent cycles and long chains: roots, orphans and cyclic spans as counted by hand", async () => {
     const { local, pushed, diff } = await compare("odd");
     expect(diff).toEqual([]);
-    expect([pushed.spans, pushed.roots, pushed.orphans]).toEqual([7, 1, 1]);
-    expect(local.cyclic).toBe(3);
-    // Not searched in ClickHouse: null, not 0.
-    expect(pushed.cyclic).toBeNull();
+    expect([pushed.spans, pushed.traces, pushed.roots, pushed.orphans, pushed.cyclic]).toEqual([103, 2, 2, 1, 8]);
+    expect(local.cyclic).toBe(8);
     expect(pushed.start).toBe("2024-05-01T12:00:01.500000Z");
   }, 300_000);
 
@@ -107,15 +116,15 @@ describe("adtrace inspect with a ClickHouse source", () => {
     expect(pushed.code, pushed.stderr).toBe(0);
     const local = JSON.parse(adtrace(["inspect", FIXTURE, "--format", "json"]).stdout);
     const json = JSON.parse(pushed.stdout);
-    for (const key of ["spans", "traces", "roots", "orphans", "services", "names", "start", "end", "top_services", "estimated_events", "unpriced_spans"]) {
+    for (const key of ["spans", "traces", "roots", "orphans", "cyclic", "services", "names", "start", "end", "top_services", "estimated_events", "unpriced_spans"]) {
       expect(json[key], key).toEqual(local[key]);
     }
-    for (const key of ["cyclic", "duplicates", "conflicts", "skipped", "formats", "redaction", "bad_values"]) expect(json[key], key).toBeNull();
-    expect(pushed.stderr).toMatch(/not computed: spans on parent cycles/);
+    for (const key of ["duplicates", "conflicts", "skipped", "formats", "redaction", "bad_values"]) expect(json[key], key).toBeNull();
+    expect(pushed.stderr).toMatch(/not computed: duplicates, conflicts and skipped records/);
     const table = adtrace(["inspect", `chdb:${data.fixture!.dir}`, "--format", "table"]);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/in parent cycles\s+not computed \(ClickHouse source\)/);
-    expect(table.stdout).toMatch(/duplicates\s+not computed/);
+    expect(table.stdout).toMatch(/in parent cycles\s+0\n/);
+    expect(table.stdout).toMatch(/duplicates\s+not computed \(ClickHouse source\)/);
   }, 300_000);
 
   it("an empty range is zeros, not an error; --table on a missing table is one line, exit 2", () => {

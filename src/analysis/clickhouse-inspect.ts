@@ -1,24 +1,22 @@
 // `inspect` pushed down to ClickHouse (issue 17): the figures of analysis/inspect.ts that a table
-// can answer, as aggregates (queries/clickhouse.sql: inspect, inspect_services, summary). What
-// only a load knows (formats, duplicates, conflicts, skipped records, redaction) and what the
-// engine does not compute here (spans on parent cycles: a recursive walk) are null and named in
+// can answer, as aggregates (queries/clickhouse.sql: inspect, inspect_services, inspect_cyclic,
+// summary). What only a load knows (formats, duplicates, conflicts, skipped records, redaction)
+// and what is not computed here (attribute values out of range) are null and named in
 // `not_computed`, never zero.
 import type { InspectResult } from "./inspect.js";
 import { modelQuery, summary, type ClickHouseSession } from "./clickhouse.js";
 
 /** The figures a ClickHouse source cannot give, with why (the view prints them plainly). */
 export const NOT_COMPUTED = {
-  cyclic: "spans on parent cycles are not searched in ClickHouse (a recursive walk)",
   duplicates: "duplicates, conflicts and skipped records are counted when files are loaded; a ClickHouse table has no load record",
   formats: "no files were read",
   redaction: "redaction is recorded by adtrace load; a ClickHouse table has no record of it",
   bad_values: "attribute values out of range (bad_values) are not listed for a ClickHouse source",
 } as const;
 
-type Unavailable = "cyclic" | "duplicates" | "conflicts" | "skipped" | "formats" | "redaction";
+type Unavailable = "duplicates" | "conflicts" | "skipped" | "formats" | "redaction";
 
 export type ClickHouseInspectResult = Omit<InspectResult, Unavailable> & {
-  cyclic: null;
   duplicates: null;
   conflicts: null;
   skipped: null;
@@ -40,7 +38,7 @@ export async function clickhouseInspect(session: ClickHouseSession): Promise<Cli
     traces: Number(r!.traces),
     roots: Number(r!.roots),
     orphans: Number(r!.orphans),
-    cyclic: null,
+    cyclic: Number(r!.spans) ? Number((await modelQuery(session, "inspect_cyclic"))[0]!.cyclic) : 0,
     services: Number(r!.services),
     names: Number(r!.names),
     duplicates: null,

@@ -5,12 +5,12 @@ import type { ClickHouseInspectResult } from "../analysis/clickhouse-inspect.js"
 import type { TableResult } from "./result.js";
 import { inspectView } from "./views.js";
 
-const UNAVAILABLE = new Set(["cyclic", "duplicates", "conflicts", "skipped", "formats", "redaction"]);
+const UNAVAILABLE = new Set(["duplicates", "conflicts", "skipped", "formats", "redaction"]);
 
 export function clickhouseInspectView(result: ClickHouseInspectResult): TableResult {
   // The local view over placeholders, then every unavailable row put back to null.
   const placeholder: InspectResult = {
-    ...result, cyclic: 0, duplicates: 0, conflicts: 0, skipped: 0, formats: [],
+    ...result, duplicates: 0, conflicts: 0, skipped: 0, formats: [],
     redaction: { inputs: 0, redacted_inputs: 0, modes: null, detectors: null, key_ids: null },
   };
   const view = inspectView(placeholder);
@@ -20,6 +20,6 @@ export function clickhouseInspectView(result: ClickHouseInspectResult): TableRes
     ...view,
     rows: [{ key: "source", label: "source", value: result.source, shown: result.source }, ...rows],
     notes: [...result.not_computed.map((why) => `not computed: ${why}`), ...(view.notes ?? [])],
-    json: { ...(view.json as Record<string, unknown>), cyclic: null, duplicates: null, conflicts: null, skipped: null, formats: null, redaction: null, bad_values: null },
+    json: { ...(view.json as Record<string, unknown>), duplicates: null, conflicts: null, skipped: null, formats: null, redaction: null, bad_values: null },
   };
 }
