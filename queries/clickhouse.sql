@@ -360,3 +360,68 @@ LEFT JOIN ev ON ev.eq = q.query AND ev.ewh = q.wh AND ev.est = q.stage
 CROSS JOIN all_events AS a CROSS JOIN total AS t
 ORDER BY total_cost_usd DESC, stage, warehouse, query
 SETTINGS join_use_nulls = 1
+
+-- name: inspect
+-- What the table holds in the range (inspect.summary): spans, traces, roots, orphans (parent not in the trace), services, names, time range; one row.
+WITH
+s AS (SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns FROM costed_spans)
+SELECT count() AS spans,
+       uniqExact(trace_id) AS traces,
+       countIf(parent_span_id IS NULL) AS roots,
+       countIf(parent_span_id IS NOT NULL AND (trace_id, assumeNotNull(parent_span_id)) NOT IN (SELECT trace_id, span_id FROM s)) AS orphans,
+       uniqExact(service) AS services,
+       uniqExact(name) AS names,
+       if(count() = 0, NULL, toString(min(start_ns))) AS first_start_ns,
+       if(count() = 0, NULL, toString(max(start_ns + duration_ns))) AS last_end_ns
+FROM s
+
+-- name: inspect_services
+-- Spans and traces per service, most spans first (inspect.services).
+-- params: $limit
+WITH
+s AS (SELECT trace_id, service FROM costed_spans)
+SELECT service, count() AS spans, uniqExact(trace_id) AS traces
+FROM s GROUP BY service ORDER BY spans DESC, service LIMIT {limit:UInt32}
+
+-- name: inspect_cyclic
+-- Spans on a parent cycle or their own parent (inspect.cycle_candidates … cyclic_count): per trace, each span's parent as an index (0: none, a root or an orphan), then pointer doubling 32 times, so every span's ancestor is 2^32 steps up, past any chain into a cycle; the spans on cycles are the distinct ancestors that are not 0.
+WITH
+u AS (SELECT trace_id, span_id, any(parent_span_id) AS parent FROM costed_spans GROUP BY trace_id, span_id),
+j0 AS (
+  -- Pairs in one array (groupArray skips NULLs, so a separate array of parents would not line up).
+  SELECT trace_id, arrayMap(t -> if(isNull(t.2), 0, indexOf(ids, assumeNotNull(t.2))), sp) AS a
+  FROM (SELECT trace_id, groupArray((span_id, parent)) AS sp, arrayMap(t -> t.1, sp) AS ids FROM u GROUP BY trace_id)
+),
+j1 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j0),
+j2 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j1),
+j3 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j2),
+j4 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j3),
+j5 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j4),
+j6 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j5),
+j7 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j6),
+j8 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j7),
+j9 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j8),
+j10 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j9),
+j11 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j10),
+j12 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j11),
+j13 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j12),
+j14 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j13),
+j15 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j14),
+j16 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j15),
+j17 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j16),
+j18 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j17),
+j19 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j18),
+j20 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j19),
+j21 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j20),
+j22 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j21),
+j23 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j22),
+j24 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j23),
+j25 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j24),
+j26 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j25),
+j27 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j26),
+j28 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j27),
+j29 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j28),
+j30 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j29),
+j31 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j30),
+j32 AS (SELECT trace_id, arrayMap(x -> if(x = 0, 0, a[x]), a) AS a FROM j31)
+SELECT toUInt64(sum(length(arrayDistinct(arrayFilter(x -> x != 0, a))))) AS cyclic FROM j32

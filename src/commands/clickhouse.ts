@@ -74,3 +74,17 @@ export async function clickhouseQueries(inputs: string[], flags: ClickHouseFlags
 function answered(flags: GlobalOptions, session: { rowsReturned: number; bytesReturned: number }): void {
   if (flags.debug) note(flags, `clickhouse answered ${session.rowsReturned} rows, ${session.bytesReturned} bytes`);
 }
+
+/** `inspect` over a ClickHouse source: what the table holds, pushed down as aggregates. */
+export async function clickhouseInspect(inputs: string[], flags: ClickHouseFlags & GlobalOptions, model: ModelOptions) {
+  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
+  const { loadConfig } = await import("../model/config.js");
+  const { withClickHouse } = await import("../analysis/clickhouse.js");
+  const { clickhouseInspect: run } = await import("../analysis/clickhouse-inspect.js");
+  const source = parseClickHouseSource(inputs, flags);
+  return withClickHouse(source, loadConfig(flags.config), model, async (session) => {
+    const out = await run(session);
+    answered(flags, session);
+    return out;
+  });
+}

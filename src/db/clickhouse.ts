@@ -90,7 +90,12 @@ export async function openChdb(connection: ChdbConnection): Promise<ClickHouseEn
   try {
     chdb = (await import("chdb" as string)) as ChdbModule;
   } catch (error) {
-    throw new UsageError(`chdb: sources need the chdb package, the ClickHouse engine as a library (about 540 MB): npm install ${CHDB_PACKAGE}`, { cause: error });
+    // Not installed: the install hint. Installed but failing to load (a native library that does
+    // not fit this machine): the same hint, with why, so a reinstall is not a blind guess.
+    const code = (error as { code?: unknown }).code;
+    const missing = code === "ERR_MODULE_NOT_FOUND" && /'chdb'/.test(String((error as Error).message));
+    const why = missing ? "" : ` (it is there but failed to load: ${String((error as Error).message ?? error).split("\n")[0]})`;
+    throw new UsageError(`chdb: sources need the chdb package, the ClickHouse engine as a library (about 540 MB)${why}: npm install ${CHDB_PACKAGE}`, { cause: error });
   }
   let session: InstanceType<ChdbModule["Session"]>;
   try {
