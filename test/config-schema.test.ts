@@ -6,18 +6,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { configError } from "./helpers/config-error.js";
 import { CONFIG_SCHEMA, knownKeys, schemaAt } from "../src/model/config-schema.js";
 import { configDigest, defaultConfig, parseConfig } from "../src/model/config.js";
 import { BIN, FIXTURE, ROOT } from "./helpers/cli.js";
 
-const error = (text: string) => {
-  try {
-    parseConfig(text, "c.yaml");
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return "no error";
-};
+const error = configError;
 
 describe("the config schema", () => {
   it("the defaults fill in every key the schema declares, and no other", () => {

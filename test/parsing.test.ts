@@ -1,6 +1,7 @@
 // What people type, read strictly: counts, limits, lever specs, --by keys and config values, with
 // errors that name the key and the line it is on.
 import { describe, expect, it } from "vitest";
+import { configError } from "./helpers/config-error.js";
 import { readCount, readShare } from "../src/numbers.js";
 import { parseEventsPerDay, parseLimit } from "../src/commands/options.js";
 import { parseLever } from "../src/analysis/savings.js";
@@ -99,14 +100,7 @@ describe("--by keys", () => {
 });
 
 describe("config values and the lines of their errors", () => {
-  const error = (text: string) => {
-    try {
-      parseConfig(text, "c.yaml");
-    } catch (e) {
-      return (e as Error).message;
-    }
-    return "no error";
-  };
+  const error = configError;
   it("a sampling rate must be > 0 and ≤ 1", async () => {
     expect(error('sampling:\n  - match: {name: "*"}\n    rate: 0\n')).toMatch(/^c\.yaml:3: sampling\[0\]\.rate: expected a number > 0 and ≤ 1/);
     expect(error('sampling:\n  - match: {name: "*"}\n    rate: 1.5\n')).toMatch(/^c\.yaml:3: sampling\[0\]\.rate: expected a number > 0 and ≤ 1/);
