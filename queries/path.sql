@@ -66,27 +66,24 @@ SELECT ord, idx, parent_idx, is_root, start_ns, end_ns, sid, row_id, w
 FROM _path_spans WHERE batch = $batch
 ORDER BY ord, idx;
 
--- name: write_stored
--- The walk's results into the stored model: per span (rows the walk did not reach keep NULL), and per event in event_weights before store.model_tables copies it.
+-- name: write_results
+-- The walk's results keyed for writing (per span by row id, per event by trace id), and per event into event_weights (before store.model_tables copies it, for a stored model); path.update_stored or path.update_session then writes the spans.
 CREATE OR REPLACE TEMP TABLE _path_rows AS
 SELECT CAST(o.row_id AS BIGINT) + b.base AS rid, o.* EXCLUDE (row_id) FROM _path_span_out o CROSS JOIN _path_base b;
-UPDATE model_spans SET critical_ns = o.critical_ns, on_path = o.on_path, stage_path_w = o.stage_path_w, stage_on_path_w = o.stage_on_path_w
-FROM _path_rows o WHERE model_spans.rowid = o.rid;
 CREATE OR REPLACE TEMP TABLE _path_events AS SELECT t.trace_id, e.* EXCLUDE (ord) FROM _path_event_out e JOIN _path_traces t USING (ord);
 UPDATE event_weights SET
   path_ns = e.path_ns, orphan_spans = e.orphan_spans, extra_root_spans = e.extra_root_spans, cyclic_spans = e.cyclic_spans
 FROM _path_events e WHERE event_weights.trace_id = e.trace_id;
 
--- name: write_session
--- As path.write_stored, into the session's own costed_spans and event_weights.
-CREATE OR REPLACE TEMP TABLE _path_rows AS
-SELECT CAST(o.row_id AS BIGINT) + b.base AS rid, o.* EXCLUDE (row_id) FROM _path_span_out o CROSS JOIN _path_base b;
+-- name: update_stored
+-- The walk's per-span results into the stored model (rows the walk did not reach keep NULL).
+UPDATE model_spans SET critical_ns = o.critical_ns, on_path = o.on_path, stage_path_w = o.stage_path_w, stage_on_path_w = o.stage_on_path_w
+FROM _path_rows o WHERE model_spans.rowid = o.rid;
+
+-- name: update_session
+-- As path.update_stored, into the session's own costed_spans.
 UPDATE costed_spans SET critical_ns = o.critical_ns, on_path = o.on_path, stage_path_w = o.stage_path_w, stage_on_path_w = o.stage_on_path_w
 FROM _path_rows o WHERE costed_spans.rowid = o.rid;
-CREATE OR REPLACE TEMP TABLE _path_events AS SELECT t.trace_id, e.* EXCLUDE (ord) FROM _path_event_out e JOIN _path_traces t USING (ord);
-UPDATE event_weights SET
-  path_ns = e.path_ns, orphan_spans = e.orphan_spans, extra_root_spans = e.extra_root_spans, cyclic_spans = e.cyclic_spans
-FROM _path_events e WHERE event_weights.trace_id = e.trace_id;
 
 -- name: drop
 -- The walk's working tables, once written.

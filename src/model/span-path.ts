@@ -22,17 +22,17 @@ export const DEFAULT_BATCH_TRACES = 20_000;
 /** Walk every event of the model being stored (model_spans, event_weights) and write the results into it. */
 export async function walkStoredPaths(db: Db, batchTraces = DEFAULT_BATCH_TRACES): Promise<void> {
   await db.run("path.source_stored");
-  await walkAll(db, batchTraces, "path.write_stored");
+  await walkAll(db, batchTraces, "path.update_stored");
 }
 
 /** In a session: walk unless this session's model already carries the walk (a stored model always does). */
 export async function ensurePathsWalked(db: Db, batchTraces = DEFAULT_BATCH_TRACES): Promise<void> {
   if ((await db.query("path.walked"))[0]!.walked) return;
   await db.run("path.source_session");
-  await walkAll(db, batchTraces, "path.write_session");
+  await walkAll(db, batchTraces, "path.update_session");
 }
 
-async function walkAll(db: Db, batchTraces: number, write: "path.write_stored" | "path.write_session"): Promise<void> {
+async function walkAll(db: Db, batchTraces: number, updateSpans: "path.update_stored" | "path.update_session"): Promise<void> {
   try {
     await db.run("path.prepare");
     await db.run("path.prepare_spans", { batch_traces: batchTraces });
@@ -47,7 +47,8 @@ async function walkAll(db: Db, batchTraces: number, write: "path.write_stored" |
       spansOut.closeSync();
       eventsOut.closeSync();
     }
-    await db.run(write);
+    await db.run("path.write_results");
+    await db.run(updateSpans);
   } finally {
     await db.run("path.drop");
   }
