@@ -41,7 +41,8 @@ export function outliersView(result: OutliersResult, meta: { label: string }): T
     ? `${first.key}=${first.value}: ${formatShare((first.selected_events + first.baseline_events) / W, 0)} of events, ${formatShare(first.selected_share, 0)} of the ${costliest}; they ${isCost ? "cost" : "take"} ${amount(first.mean_with)} vs ${amount(first.mean_without)}.`
     : `No attribute value is significantly over-represented among the ${costliest} (q < ${result.alpha}).`);
   const notes: string[] = [];
-  if (result.rows.length > TABLE_ROWS) notes.push(`the table shows the first ${TABLE_ROWS} of ${result.rows.length} values; CSV and JSON carry them all.`);
+  const humanNotes: string[] = [];
+  if (result.rows.length > TABLE_ROWS) humanNotes.push(`the table shows the first ${TABLE_ROWS} of ${result.rows.length} values; CSV and JSON carry them all.`);
   notes.push(`test: two-proportion z-test (normal approximation, continuity-corrected), each side's n the effective sample size (Σw)²/Σw² (${formatCount(Math.round(result.selected.effective_n))} selected, ${formatCount(Math.round(result.baseline.effective_n))} baseline); q = Benjamini–Hochberg over the values tested; significant at q < ${result.alpha}. Values with fewer than 5 expected events in a cell are not tested (q –).`);
   if (result.events_without_stage) notes.push(`${formatCount(result.events_without_stage)} event(s) without stage ${result.stage}: left out.`);
   if (result.skipped_keys.length) notes.push(`skipped: ${result.skipped_keys.map((k) => `${k.key} (${k.reason})`).join("; ")}.`);
@@ -53,6 +54,7 @@ export function outliersView(result: OutliersResult, meta: { label: string }): T
     columns,
     rows: allRows,
     humanRows: allRows.slice(0, TABLE_ROWS),
+    humanNotes,
     notes,
     json: {
       metric: result.metric, stage: result.stage, top: result.top, alpha: result.alpha, max_values: result.max_values,

@@ -42,6 +42,8 @@ export interface TableResult {
   heading?: string[];
   /** Footnotes: dim under the table; on stderr for machine formats. */
   notes?: string[];
+  /** Footnotes about the table alone (what it leaves out), which CSV and JSON would make untrue: table and Markdown only. */
+  humanNotes?: string[];
   /** The JSON document for --format json; defaults to the rows. */
   json?: unknown;
   /** Columns the table, heading and notes fit (default 100); a waterfall passes the terminal's. */

@@ -61,8 +61,8 @@ export function trendView(result: TrendResult, meta: { label: string }): TableRe
     columns,
     rows,
     humanRows,
+    humanNotes: result.buckets > SPARK_WIDTH ? [`the sparklines show the last ${SPARK_WIDTH} of ${result.buckets} buckets.`] : [],
     notes: [
-      ...(result.buckets > SPARK_WIDTH ? [`the sparklines show the last ${SPARK_WIDTH} of ${result.buckets} buckets.`] : []),
       `a bucket drifts when its cost per event lies outside the 99% band of the preceding buckets within --baseline ${durationText(result.baseline_ns)} (their mean ± t·s·√(1 + 1/k), weighted by each bucket's events); fewer than 3 such buckets: unknown. Each event counts in the bucket its first span starts in; cost per event = the group's cost ÷ all the bucket's events.`,
       ...pricingNotes(result.pricing), ...weightNotes(result.weights),
     ],

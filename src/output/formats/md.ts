@@ -16,9 +16,10 @@ export function formatMarkdown(result: TableResult, _ctx?: FormatContext): strin
   lines.push(`|${columns.map((c) => (isRightAligned(c) ? "---:" : ":---")).join("|")}|`);
   for (const row of result.humanRows ?? result.rows) lines.push(`| ${columns.map((c) => cell(c, row[c.key])).join(" | ")} |`);
   if (result.total) lines.push(`| ${columns.map((c) => `**${cell(c, result.total![c.key])}**`.replace(/^\*\*\*\*$/, "")).join(" | ")} |`);
-  if (result.notes?.length) {
+  const notes = [...(result.humanNotes ?? []), ...(result.notes ?? [])];
+  if (notes.length) {
     lines.push("");
-    for (const note of result.notes) lines.push(`<sub>${mdText(note)}</sub>  `);
+    for (const note of notes) lines.push(`<sub>${mdText(note)}</sub>  `);
   }
   return lines.join("\n") + "\n";
 }

@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 
 export function formatTable(result: TableResult, { colors, width: columnsAvailable }: FormatContext): string {
   const lines: string[] = [];
-  const notes = [...(result.notes ?? [])];
+  const notes = [...(result.humanNotes ?? []), ...(result.notes ?? [])];
   const width = result.width ?? columnsAvailable ?? TABLE_WIDTH;
   for (const line of result.heading ?? []) lines.push(...wrapText(stripControl(line), width));
   if (result.heading?.length) lines.push("");
