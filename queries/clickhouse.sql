@@ -189,118 +189,141 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
 FROM costed
 
 -- name: summary
--- Whole-input figures in one row: events and their end-to-end latency (exact and weighted quantiles), spans, weights, cost sources, totals, time range (cost.totals, cost.weight_summary, cost.cost_sources).
+-- Whole-input figures in one row: events and their end-to-end latency (exact and weighted quantiles), spans, weights, cost sources, totals, time range (cost.totals, cost.weight_summary, cost.cost_sources); the model evaluated once: per event, then one row.
 WITH
 ev AS (
-  SELECT trace_id,
+  SELECT trace_id, count() AS n_spans,
+         sum(toInt128(round(weight * 1e18))) AS s_w,
+         sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
+         sum(toInt128(round(query_usd * weight * 1e18))) AS s_query,
+         min(weight) AS min_w, max(weight) AS max_w,
+         -- An event’s weight: its root’s, else the largest of its spans’.
          coalesce(maxIfOrNull(weight, parent_span_id IS NULL), max(weight)) AS w,
-         max(start_ns + duration_ns) - min(start_ns) AS e2e_ns,
-         min(weight) != max(weight) AS disagree
+         min(start_ns) AS t0, max(start_ns + duration_ns) AS t1,
+         countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
+         countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
   FROM costed_spans GROUP BY trace_id
 ),
-evs AS (
+one AS (
   SELECT toFloat64(sum(toInt128(round(w * 1e18)))) / 1e18 AS events, count() AS stored_traces,
          min(w) != max(w) AS weighted_events,
-         quantilesExactInclusive(0.5, 0.95, 0.99)(e2e_ns) AS eq,
-         arraySort(groupArray((e2e_ns, w))) AS ew,
+         quantilesExactInclusive(0.5, 0.95, 0.99)(t1 - t0) AS eq,
+         arraySort(groupArray((t1 - t0, w))) AS ew,
          arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
-         countIf(disagree) AS disagreeing_traces
+         countIf(min_w != max_w) AS disagreeing_traces,
+         sum(n_spans) AS stored_spans, toFloat64(sum(s_w)) / 1e18 AS estimated_spans,
+         min(min_w) AS min_weight, max(max_w) AS max_weight,
+         sum(n_unknown) AS unknown_weight_spans, sum(n_explicit) AS explicit_spans, sum(n_price_book) AS price_book_spans,
+         sum(n_unpriced) AS unpriced_spans, sum(n_invalid) AS invalid_cost_spans,
+         toFloat64(sum(s_compute)) / 1e18 AS compute_usd, toFloat64(sum(s_query)) / 1e18 AS query_usd,
+         toString(min(t0)) AS first_start_ns, toString(max(t1)) AS last_end_ns
   FROM ev
-),
-sp AS (
-  SELECT count() AS stored_spans,
-         toFloat64(sum(toInt128(round(weight * 1e18)))) / 1e18 AS estimated_spans,
-         min(weight) AS min_weight, max(weight) AS max_weight,
-         countIf(unknown_weight) AS unknown_weight_spans,
-         countIf(cost_source IN ('explicit', 'split')) AS explicit_spans,
-         countIf(cost_source = 'derived') AS price_book_spans,
-         countIf(is_unpriced) AS unpriced_spans,
-         toFloat64(sum(toInt128(round(compute_usd * weight * 1e18)))) / 1e18 AS compute_usd,
-         toFloat64(sum(toInt128(round(query_usd * weight * 1e18)))) / 1e18 AS query_usd,
-         countIf(invalid_cost) AS invalid_cost_spans,
-         toString(min(start_ns)) AS first_start_ns,
-         toString(max(start_ns + duration_ns)) AS last_end_ns
-  FROM costed_spans
 )
-SELECT evs.events AS events, evs.stored_traces AS stored_traces, evs.weighted_events AS weighted_events,
-       evs.eq[1] / 1e6 AS e2e_p50_ms, evs.eq[2] / 1e6 AS e2e_p95_ms, evs.eq[3] / 1e6 AS e2e_p99_ms,
-       evs.ew[arrayFirstIndex(x -> x >= 0.5 * evs.ecw[-1], evs.ecw)].1 / 1e6 AS e2e_weighted_p50_ms,
-       evs.ew[arrayFirstIndex(x -> x >= 0.95 * evs.ecw[-1], evs.ecw)].1 / 1e6 AS e2e_weighted_p95_ms,
-       evs.ew[arrayFirstIndex(x -> x >= 0.99 * evs.ecw[-1], evs.ecw)].1 / 1e6 AS e2e_weighted_p99_ms,
-       evs.disagreeing_traces AS disagreeing_traces,
-       sp.*
-FROM evs CROSS JOIN sp
-SETTINGS join_use_nulls = 1
+SELECT events, stored_traces, weighted_events,
+       eq[1] / 1e6 AS e2e_p50_ms, eq[2] / 1e6 AS e2e_p95_ms, eq[3] / 1e6 AS e2e_p99_ms,
+       ew[arrayFirstIndex(x -> x >= 0.5 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p50_ms,
+       ew[arrayFirstIndex(x -> x >= 0.95 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p95_ms,
+       ew[arrayFirstIndex(x -> x >= 0.99 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p99_ms,
+       disagreeing_traces, stored_spans, estimated_spans, min_weight, max_weight, unknown_weight_spans,
+       explicit_spans, price_book_spans, unpriced_spans, invalid_cost_spans, compute_usd, query_usd, first_start_ns, last_end_ns
+FROM one
 
 -- name: breakdown
--- Cost and latency per group (up to three keys: stage, name, service or an attribute), one row per group (cost.breakdown, with cost.weighted_percentiles when $weighted_pct).
--- params: $k1, $a1, $k2, $a2, $k3, $a3, $weighted_pct
+-- Cost and latency per group (up to three keys: stage, name, service or an attribute), one row per group (cost.breakdown, with cost.weighted_percentiles when the spans’ weights differ), each also carrying the whole input’s figures as summary’s columns prefixed all_: the model evaluated once, per event and group, then per group and per event (each row under both), then one row spread back into the groups.
+-- params: $k1, $a1, $k2, $a2, $k3, $a3
 WITH
-c AS (
-  SELECT *,
+tg AS (
+  SELECT trace_id,
     multiIf({k1:Nullable(String)} = 'stage', stage, {k1:Nullable(String)} = 'name', name, {k1:Nullable(String)} = 'service', service,
             {k1:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a1:Nullable(String)}, '')], '(none)'), NULL) AS g1,
     multiIf({k2:Nullable(String)} = 'stage', stage, {k2:Nullable(String)} = 'name', name, {k2:Nullable(String)} = 'service', service,
             {k2:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a2:Nullable(String)}, '')], '(none)'), NULL) AS g2,
     multiIf({k3:Nullable(String)} = 'stage', stage, {k3:Nullable(String)} = 'name', name, {k3:Nullable(String)} = 'service', service,
-            {k3:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a3:Nullable(String)}, '')], '(none)'), NULL) AS g3
-  FROM costed_spans
+            {k3:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a3:Nullable(String)}, '')], '(none)'), NULL) AS g3,
+    count() AS n_spans,
+    sum(toInt128(round(weight * 1e18))) AS s_w,
+    sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
+    sum(toInt128(round(query_usd * weight * 1e18))) AS s_query,
+    min(weight) AS span_min_w, max(weight) AS span_max_w,
+    maxIfOrNull(weight, parent_span_id IS NULL) AS root_w,
+    min(start_ns) AS t0, max(start_ns + duration_ns) AS t1,
+    groupArray(duration_ns) AS d, groupArray(self_ns) AS s, groupArray(weight) AS ws,
+    groupUniqArrayIf(assumeNotNull(warehouse), warehouse IS NOT NULL) AS wh,
+    countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
+    countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
+  FROM costed_spans GROUP BY trace_id, g1, g2, g3
 ),
--- A group’s events: the traces it occurs in, each counted by the largest weight of the group’s spans there.
-group_events AS (
-  SELECT eg1, eg2, eg3, toFloat64(sum(toInt128(round(w * 1e18)))) / 1e18 AS events
-  FROM (SELECT g1 AS eg1, g2 AS eg2, g3 AS eg3, trace_id, max(weight) AS w FROM c GROUP BY g1, g2, g3, trace_id)
-  GROUP BY eg1, eg2, eg3
+kt AS (
+  -- Kind 1: a group; kind 2: an event.
+  SELECT kind, if(kind = 1, g1, NULL) AS k1, if(kind = 1, g2, NULL) AS k2, if(kind = 1, g3, NULL) AS k3, if(kind = 2, trace_id, '') AS kt,
+         sum(n_spans) AS n_spans, sum(s_w) AS s_w, sum(s_compute) AS s_compute, sum(s_query) AS s_query,
+         min(span_min_w) AS min_w, max(span_max_w) AS max_w,
+         -- A group’s events: the traces it occurs in, each counted by the largest weight of the group’s spans there.
+         sum(toInt128(round(span_max_w * 1e18))) AS s_events,
+         -- An event’s weight: its root’s, else the largest of its spans’.
+         coalesce(maxOrNull(root_w), max(span_max_w)) AS w,
+         min(t0) AS t0, max(t1) AS t1,
+         quantilesExactInclusiveArrayIf(0.5, 0.95, 0.99)(d, kind = 1) AS dq,
+         quantilesExactInclusiveArrayIf(0.5, 0.95)(s, kind = 1) AS sq,
+         arraySort(groupArrayArrayIf(arrayZip(d, ws), kind = 1)) AS dw,
+         arraySort(groupArrayArrayIf(arrayZip(s, ws), kind = 1)) AS sw,
+         arrayStringConcat(arraySort(groupUniqArrayArrayIf(wh, kind = 1)), ',') AS wh,
+         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid
+  FROM tg ARRAY JOIN [1, 2] AS kind
+  GROUP BY kind, k1, k2, k3, kt
 ),
-all_events AS (
-  SELECT toFloat64(sum(toInt128(round(w * 1e18)))) / 1e18 AS n
-  FROM (SELECT coalesce(maxIfOrNull(weight, parent_span_id IS NULL), max(weight)) AS w FROM costed_spans GROUP BY trace_id)
-),
-per_group AS (
-  SELECT g1, g2, g3,
-         toFloat64(sum(toInt128(round(weight * 1e18)))) / 1e18 AS spans,
-         toFloat64(sum(toInt128(round(compute_usd * weight * 1e18)))) / 1e18 AS group_compute_usd,
-         toFloat64(sum(toInt128(round(query_usd * weight * 1e18)))) / 1e18 AS group_query_usd,
-         quantilesExactInclusive(0.5, 0.95, 0.99)(duration_ns) AS dq,
-         quantilesExactInclusive(0.5, 0.95)(self_ns) AS sq,
-         -- Sampled data: the smallest value whose cumulative weight, in (value, weight) order, reaches q of the group’s.
-         arraySort(groupArrayIf((duration_ns, weight), {weighted_pct:Bool})) AS dw,
-         arrayCumSum(arrayMap(x -> x.2, dw)) AS dcw,
-         arraySort(groupArrayIf((self_ns, weight), {weighted_pct:Bool})) AS sw,
-         arrayCumSum(arrayMap(x -> x.2, sw)) AS scw,
-         nullIf(arrayStringConcat(arraySort(groupUniqArrayIf(assumeNotNull(warehouse), warehouse IS NOT NULL)), ','), '') AS warehouse_list,
-         countIf(is_unpriced) AS unpriced_spans
-  FROM c GROUP BY g1, g2, g3
+one AS (
+  SELECT toFloat64(sumIf(toInt128(round(w * 1e18)), kind = 2)) / 1e18 AS events, countIf(kind = 2) AS stored_traces,
+         minIf(w, kind = 2) != maxIf(w, kind = 2) AS weighted_events,
+         quantilesExactInclusiveIf(0.5, 0.95, 0.99)(t1 - t0, kind = 2) AS eq,
+         arraySort(groupArrayIf((t1 - t0, w), kind = 2)) AS ew,
+         arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
+         countIf(kind = 2 AND min_w != max_w) AS disagreeing_traces,
+         sumIf(n_spans, kind = 2) AS stored_spans, toFloat64(sumIf(s_w, kind = 2)) / 1e18 AS estimated_spans,
+         minIf(min_w, kind = 2) AS min_weight, maxIf(max_w, kind = 2) AS max_weight,
+         sumIf(n_unknown, kind = 2) AS unknown_weight_spans, sumIf(n_explicit, kind = 2) AS explicit_spans, sumIf(n_price_book, kind = 2) AS price_book_spans,
+         sumIf(n_unpriced, kind = 2) AS unpriced_spans, sumIf(n_invalid, kind = 2) AS invalid_cost_spans,
+         toFloat64(sumIf(s_compute, kind = 2)) / 1e18 AS compute_usd, toFloat64(sumIf(s_query, kind = 2)) / 1e18 AS query_usd,
+         toFloat64(sumIf(s_compute + s_query, kind = 2)) / 1e18 AS cost_usd,
+         toString(minIf(t0, kind = 2)) AS first_start_ns, toString(maxIf(t1, kind = 2)) AS last_end_ns,
+         groupArrayIf((k1, k2, k3, toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_compute) / 1e18, toFloat64(s_query) / 1e18,
+                       dq, sq, dw, arrayCumSum(arrayMap(x -> x.2, dw)), sw, arrayCumSum(arrayMap(x -> x.2, sw)), nullIf(wh, ''), n_unpriced), kind = 1) AS groups
+  FROM kt
 )
-SELECT g.g1 AS g1, g.g2 AS g2, g.g3 AS g3,
-       g.spans AS spans,
-       e.events AS events,
-       (g.group_compute_usd + g.group_query_usd) / a.n AS cost_per_event_usd,
-       if(e.events > 0, (g.group_compute_usd + g.group_query_usd) / e.events, NULL) AS cost_per_group_event_usd,
-       sum(g.group_compute_usd + g.group_query_usd) OVER () AS all_cost_usd,
-       if(all_cost_usd > 0, (g.group_compute_usd + g.group_query_usd) / all_cost_usd, 0) AS cost_share,
-       g.group_compute_usd / a.n AS compute_per_event_usd,
-       g.group_query_usd / a.n AS query_per_event_usd,
-       if({weighted_pct:Bool}, g.dw[arrayFirstIndex(x -> x >= 0.5 * g.dcw[-1], g.dcw)].1 / 1e6, g.dq[1] / 1e6) AS p50_ms,
-       if({weighted_pct:Bool}, g.dw[arrayFirstIndex(x -> x >= 0.95 * g.dcw[-1], g.dcw)].1 / 1e6, g.dq[2] / 1e6) AS p95_ms,
-       if({weighted_pct:Bool}, g.dw[arrayFirstIndex(x -> x >= 0.99 * g.dcw[-1], g.dcw)].1 / 1e6, g.dq[3] / 1e6) AS p99_ms,
-       if({weighted_pct:Bool}, g.sw[arrayFirstIndex(x -> x >= 0.5 * g.scw[-1], g.scw)].1 / 1e6, g.sq[1] / 1e6) AS self_p50_ms,
-       if({weighted_pct:Bool}, g.sw[arrayFirstIndex(x -> x >= 0.95 * g.scw[-1], g.scw)].1 / 1e6, g.sq[2] / 1e6) AS self_p95_ms,
-       g.warehouse_list AS warehouse,
-       g.group_compute_usd + g.group_query_usd AS total_cost_usd,
-       g.unpriced_spans AS unpriced_spans
-FROM per_group AS g
-LEFT JOIN group_events AS e ON isNotDistinctFrom(e.eg1, g.g1) AND isNotDistinctFrom(e.eg2, g.g2) AND isNotDistinctFrom(e.eg3, g.g3)
-CROSS JOIN all_events AS a
+SELECT g.1 AS g1, g.2 AS g2, g.3 AS g3,
+       g.4 AS spans,
+       g.5 AS events,
+       (g.6 + g.7) / one.events AS cost_per_event_usd,
+       if(g.5 > 0, (g.6 + g.7) / g.5, NULL) AS cost_per_group_event_usd,
+       if(one.cost_usd > 0, (g.6 + g.7) / one.cost_usd, 0) AS cost_share,
+       g.6 / one.events AS compute_per_event_usd,
+       g.7 / one.events AS query_per_event_usd,
+       -- Sampled data (the spans’ weights differ): the smallest value whose cumulative weight, in (value, weight) order, reaches q of the group’s.
+       one.min_weight != one.max_weight AS weighted_pct,
+       if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.5 * g.11[-1], g.11)].1, g.8[1]) / 1e6 AS p50_ms,
+       if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.95 * g.11[-1], g.11)].1, g.8[2]) / 1e6 AS p95_ms,
+       if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.99 * g.11[-1], g.11)].1, g.8[3]) / 1e6 AS p99_ms,
+       if(weighted_pct, g.12[arrayFirstIndex(x -> x >= 0.5 * g.13[-1], g.13)].1, g.9[1]) / 1e6 AS self_p50_ms,
+       if(weighted_pct, g.12[arrayFirstIndex(x -> x >= 0.95 * g.13[-1], g.13)].1, g.9[2]) / 1e6 AS self_p95_ms,
+       g.14 AS warehouse,
+       g.6 + g.7 AS total_cost_usd,
+       g.15 AS unpriced_spans,
+       one.events AS all_events, one.stored_traces AS all_stored_traces, one.weighted_events AS all_weighted_events,
+       one.eq[1] / 1e6 AS all_e2e_p50_ms, one.eq[2] / 1e6 AS all_e2e_p95_ms, one.eq[3] / 1e6 AS all_e2e_p99_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.5 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p50_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.95 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p95_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.99 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p99_ms,
+       one.disagreeing_traces AS all_disagreeing_traces, one.stored_spans AS all_stored_spans, one.estimated_spans AS all_estimated_spans,
+       one.min_weight AS all_min_weight, one.max_weight AS all_max_weight, one.unknown_weight_spans AS all_unknown_weight_spans,
+       one.explicit_spans AS all_explicit_spans, one.price_book_spans AS all_price_book_spans, one.unpriced_spans AS all_unpriced_spans,
+       one.invalid_cost_spans AS all_invalid_cost_spans, one.compute_usd AS all_compute_usd, one.query_usd AS all_query_usd,
+       one.first_start_ns AS all_first_start_ns, one.last_end_ns AS all_last_end_ns
+FROM one ARRAY JOIN one.groups AS g
 ORDER BY total_cost_usd DESC, g1, g2, g3
-SETTINGS join_use_nulls = 1
 
--- name: queries
--- Warehouse queries by fingerprint (and warehouse, stage): calls, events, cost, bytes and latency, weighted by sampling (cost.queries); fingerprints as model.sql’s adtrace_fingerprint, the same RE2 patterns.
--- params: $weighted_pct
-WITH
-fq AS (
-  SELECT *,
+-- name: fingerprinted_spans
+-- The model per span with its statement as a fingerprint (query: model.sql’s adtrace_fingerprint, the same RE2 patterns, '(no query text)' without one) and uncommented (adtrace_uncommented, to tell repeated statements apart), on warehouse spans; NULL on the others. src/analysis/clickhouse.ts puts it after costed_spans when a query reads it.
+SELECT *,
          -- The dialect’s quoting (model.sql’s adtrace_quoting): dq, bs or std.
          multiIf(replaceRegexpAll(lower(warehouse), '^(gcp|aws|azure)\\.', '') IN ('bigquery', 'mysql', 'mariadb', 'databricks', 'spark', 'hive'), 'dq',
                  replaceRegexpAll(lower(warehouse), '^(gcp|aws|azure)\\.', '') IN ('snowflake', 'clickhouse', 'redshift'), 'bs', 'std') AS quoting,
@@ -311,55 +334,93 @@ fq AS (
          -- Then the literals, numbers, whitespace, IN lists and VALUES rows (adtrace_fingerprint).
          multiIf(quoting = 'dq', replaceRegexpAll(uncommented0, '(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\\\]|\\\\(?s:.)|"")*(?:"|$))', '?'),
                  quoting = 'bs', replaceRegexpAll(uncommented0, '(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))', '?'),
-                 replaceRegexpAll(uncommented0, '\\b[Ee]''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^'']|'''')*(?:''|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))', '?')) AS literals0
-  FROM costed_spans WHERE warehouse IS NOT NULL
+                 replaceRegexpAll(uncommented0, '\\b[Ee]''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^'']|'''')*(?:''|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))', '?')) AS literals0,
+       if(warehouse IS NULL, NULL, coalesce(if(statement IS NOT NULL, trimBoth(
+      replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(literals0,
+        '(^|[^A-Za-z0-9_.\\"$])(?:0[xX][0-9A-Fa-f]+|[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?)', '\\1?'),
+        '\\s+', ' '),
+        '(?i)\\bIN\\s*\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)', 'IN (?)'),
+        '(?i)\\bVALUES\\s*(?:\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)\\s*,?\\s*)+', 'VALUES (…)')), NULL), '(no query text)')) AS query,
+       if(statement IS NULL, NULL, trimBoth(replaceRegexpAll(uncommented0, '\\s+', ' '))) AS uncommented
+FROM costed_spans
+
+-- name: queries
+-- Warehouse queries by fingerprint (and warehouse, stage): calls, events, cost, bytes and latency, weighted by sampling (cost.queries), each row also carrying the whole input’s figures as summary’s columns prefixed all_: the model evaluated once, per event and query, then per query and per event, then one row spread back into the queries.
+WITH
+tq AS (
+  SELECT trace_id, query, if(query IS NULL, NULL, warehouse) AS wh, if(query IS NULL, NULL, stage) AS st,
+         count() AS n_spans,
+         sum(toInt128(round(weight * 1e18))) AS s_w,
+         sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
+         sum(toInt128(round(query_usd * weight * 1e18))) AS s_query,
+         sum(toInt128(round(cost_usd * weight * 1e18))) AS s_cost,
+         sum(toInt128(round(bytes_scanned * weight))) AS s_bytes,
+         sum(toInt128(round(if(bytes_scanned IS NOT NULL, weight, NULL) * 1e18))) AS s_bytes_w,
+         min(weight) AS span_min_w, max(weight) AS span_max_w,
+         maxIfOrNull(weight, parent_span_id IS NULL) AS root_w,
+         min(start_ns) AS t0, max(start_ns + duration_ns) AS t1,
+         groupArrayIf(duration_ns, query IS NOT NULL) AS d, groupArrayIf(weight, query IS NOT NULL) AS ws,
+         countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
+         countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
+  FROM fingerprinted_spans GROUP BY trace_id, query, wh, st
 ),
-w AS (
-  SELECT coalesce(if(statement IS NOT NULL, trimBoth(
-    replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(literals0,
-      '(^|[^A-Za-z0-9_.\\"$])(?:0[xX][0-9A-Fa-f]+|[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?)', '\\1?'),
-      '\\s+', ' '),
-      '(?i)\\bIN\\s*\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)', 'IN (?)'),
-      '(?i)\\bVALUES\\s*(?:\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)\\s*,?\\s*)+', 'VALUES (…)')), NULL), '(no query text)') AS query,
-         assumeNotNull(warehouse) AS wh, stage, trace_id, weight, cost_usd, bytes_scanned, duration_ns
-  FROM fq
+kt AS (
+  -- Kind 1: a query (of warehouse spans); kind 2: an event.
+  SELECT kind, if(kind = 1, query, NULL) AS k1, if(kind = 1, wh, NULL) AS k2, if(kind = 1, st, NULL) AS k3, if(kind = 2, trace_id, '') AS kt,
+         sum(n_spans) AS n_spans, sum(s_w) AS s_w, sum(s_compute) AS s_compute, sum(s_query) AS s_query, sum(s_cost) AS s_cost,
+         sum(s_bytes) AS s_bytes, sum(s_bytes_w) AS s_bytes_w,
+         min(span_min_w) AS min_w, max(span_max_w) AS max_w,
+         -- A query’s events: the traces it runs in, each counted by the largest weight of its spans there.
+         sum(toInt128(round(span_max_w * 1e18))) AS s_events,
+         -- An event’s weight: its root’s, else the largest of its spans’.
+         coalesce(maxOrNull(root_w), max(span_max_w)) AS w,
+         min(t0) AS t0, max(t1) AS t1,
+         quantilesExactInclusiveArrayIf(0.5, 0.95)(d, kind = 1) AS dq,
+         arraySort(groupArrayArrayIf(arrayZip(d, ws), kind = 1)) AS dw,
+         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid
+  FROM tq ARRAY JOIN [1, 2] AS kind
+  WHERE kind = 2 OR query IS NOT NULL
+  GROUP BY kind, k1, k2, k3, kt
 ),
-all_events AS (
-  SELECT toFloat64(sum(toInt128(round(ew * 1e18)))) / 1e18 AS n
-  FROM (SELECT coalesce(maxIfOrNull(weight, parent_span_id IS NULL), max(weight)) AS ew FROM costed_spans GROUP BY trace_id)
-),
-total AS (
-  SELECT toFloat64(sum(toInt128(round(compute_usd * weight * 1e18)))) / 1e18 + toFloat64(sum(toInt128(round(query_usd * weight * 1e18)))) / 1e18 AS cost_usd
-  FROM costed_spans
-),
-ev AS (
-  SELECT eq, ewh, est, toFloat64(sum(toInt128(round(tw * 1e18)))) / 1e18 AS events
-  FROM (SELECT query AS eq, wh AS ewh, stage AS est, trace_id, max(weight) AS tw FROM w GROUP BY query, wh, stage, trace_id)
-  GROUP BY eq, ewh, est
-),
-q AS (
-  SELECT query, wh, stage,
-         toFloat64(sum(toInt128(round(weight * 1e18)))) / 1e18 AS calls,
-         toFloat64(sum(toInt128(round(cost_usd * weight * 1e18)))) / 1e18 AS total_cost_usd,
-         toFloat64(sum(toInt128(round(bytes_scanned * weight)))) / (toFloat64(sum(toInt128(round(if(bytes_scanned IS NOT NULL, weight, NULL) * 1e18)))) / 1e18) AS bytes_scanned_per_call,
-         quantilesExactInclusive(0.5, 0.95)(duration_ns) AS dq,
-         arraySort(groupArrayIf((duration_ns, weight), {weighted_pct:Bool})) AS dw,
-         arrayCumSum(arrayMap(x -> x.2, dw)) AS dcw
-  FROM w GROUP BY query, wh, stage
+one AS (
+  SELECT toFloat64(sumIf(toInt128(round(w * 1e18)), kind = 2)) / 1e18 AS events, countIf(kind = 2) AS stored_traces,
+         minIf(w, kind = 2) != maxIf(w, kind = 2) AS weighted_events,
+         quantilesExactInclusiveIf(0.5, 0.95, 0.99)(t1 - t0, kind = 2) AS eq,
+         arraySort(groupArrayIf((t1 - t0, w), kind = 2)) AS ew,
+         arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
+         countIf(kind = 2 AND min_w != max_w) AS disagreeing_traces,
+         sumIf(n_spans, kind = 2) AS stored_spans, toFloat64(sumIf(s_w, kind = 2)) / 1e18 AS estimated_spans,
+         minIf(min_w, kind = 2) AS min_weight, maxIf(max_w, kind = 2) AS max_weight,
+         sumIf(n_unknown, kind = 2) AS unknown_weight_spans, sumIf(n_explicit, kind = 2) AS explicit_spans, sumIf(n_price_book, kind = 2) AS price_book_spans,
+         sumIf(n_unpriced, kind = 2) AS unpriced_spans, sumIf(n_invalid, kind = 2) AS invalid_cost_spans,
+         toFloat64(sumIf(s_compute, kind = 2)) / 1e18 AS compute_usd, toFloat64(sumIf(s_query, kind = 2)) / 1e18 AS query_usd,
+         toString(minIf(t0, kind = 2)) AS first_start_ns, toString(maxIf(t1, kind = 2)) AS last_end_ns,
+         groupArrayIf((assumeNotNull(k1), assumeNotNull(k2), assumeNotNull(k3), toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_cost) / 1e18,
+                       toFloat64(s_bytes) / (toFloat64(s_bytes_w) / 1e18), dq, dw, arrayCumSum(arrayMap(x -> x.2, dw))), kind = 1) AS queries
+  FROM kt
 )
-SELECT q.stage AS stage, q.wh AS warehouse, q.calls AS calls, ev.events AS events,
-       q.total_cost_usd / a.n AS cost_per_event_usd,
-       if(t.cost_usd > 0, q.total_cost_usd / t.cost_usd, 0) AS cost_share,
-       q.total_cost_usd AS total_cost_usd,
-       q.bytes_scanned_per_call AS bytes_scanned_per_call,
-       if({weighted_pct:Bool}, q.dw[arrayFirstIndex(x -> x >= 0.5 * q.dcw[-1], q.dcw)].1, q.dq[1]) / 1e6 AS p50_ms,
-       if({weighted_pct:Bool}, q.dw[arrayFirstIndex(x -> x >= 0.95 * q.dcw[-1], q.dcw)].1, q.dq[2]) / 1e6 AS p95_ms,
-       q.query AS query
-FROM q
-LEFT JOIN ev ON ev.eq = q.query AND ev.ewh = q.wh AND ev.est = q.stage
-CROSS JOIN all_events AS a CROSS JOIN total AS t
+SELECT q.3 AS stage, q.2 AS warehouse, q.4 AS calls, q.5 AS events,
+       q.6 / one.events AS cost_per_event_usd,
+       if(one.compute_usd + one.query_usd > 0, q.6 / (one.compute_usd + one.query_usd), 0) AS cost_share,
+       q.6 AS total_cost_usd,
+       q.7 AS bytes_scanned_per_call,
+       -- Sampled data (the spans’ weights differ): the smallest value whose cumulative weight, in (value, weight) order, reaches q of the query’s.
+       one.min_weight != one.max_weight AS weighted_pct,
+       if(weighted_pct, q.9[arrayFirstIndex(x -> x >= 0.5 * q.10[-1], q.10)].1, q.8[1]) / 1e6 AS p50_ms,
+       if(weighted_pct, q.9[arrayFirstIndex(x -> x >= 0.95 * q.10[-1], q.10)].1, q.8[2]) / 1e6 AS p95_ms,
+       q.1 AS query,
+       one.events AS all_events, one.stored_traces AS all_stored_traces, one.weighted_events AS all_weighted_events,
+       one.eq[1] / 1e6 AS all_e2e_p50_ms, one.eq[2] / 1e6 AS all_e2e_p95_ms, one.eq[3] / 1e6 AS all_e2e_p99_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.5 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p50_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.95 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p95_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.99 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p99_ms,
+       one.disagreeing_traces AS all_disagreeing_traces, one.stored_spans AS all_stored_spans, one.estimated_spans AS all_estimated_spans,
+       one.min_weight AS all_min_weight, one.max_weight AS all_max_weight, one.unknown_weight_spans AS all_unknown_weight_spans,
+       one.explicit_spans AS all_explicit_spans, one.price_book_spans AS all_price_book_spans, one.unpriced_spans AS all_unpriced_spans,
+       one.invalid_cost_spans AS all_invalid_cost_spans, one.compute_usd AS all_compute_usd, one.query_usd AS all_query_usd,
+       one.first_start_ns AS all_first_start_ns, one.last_end_ns AS all_last_end_ns
+FROM one ARRAY JOIN one.queries AS q
 ORDER BY total_cost_usd DESC, stage, warehouse, query
-SETTINGS join_use_nulls = 1
 
 -- name: inspect
 -- What the table holds in the range (inspect.summary): spans, traces, roots, orphans (parent not in the trace), services, names, time range; one row.

@@ -7,8 +7,10 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adtrace, FIXTURE, startHeld, BIN, ROOT, type CliOptions } from "./helpers/cli.js";
+import { FIXTURE, startHeld, ROOT, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { adtraceRuns } from "./helpers/runs.js";
+import { Db } from "../src/db/db.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-bad-"));
@@ -20,20 +22,34 @@ const file = (name: string, content: string | Buffer) => {
 const fixtureLine = readFileSync(`${FIXTURE}/otlp.jsonl`, "utf8").split("\n")[0]!;
 let db: string;
 
+/** The spans adtrace finds in a database (inspect: it opens and reads it). */
 async function count(dbPath: string): Promise<number> {
   const r = await adtraceIn(["inspect", "--db", dbPath, "--format", "json"]);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout).spans;
 }
 
-/** What must not change when a load fails: the spans a database holds and its bytes. */
+/** What must not change when a load fails: the spans a database holds (read by DuckDB directly) and its bytes. */
 async function snapshot(dbPath: string): Promise<{ spans: number; sha256: string }> {
-  return { spans: await count(dbPath), sha256: createHash("sha256").update(readFileSync(dbPath)).digest("hex") };
+  const d = await Db.open({ path: dbPath, readOnly: true });
+  let spans: number;
+  try {
+    spans = Number(await d.scalar("SELECT count(*) FROM spans"));
+  } finally {
+    d.close();
+  }
+  return { spans, sha256: createHash("sha256").update(readFileSync(dbPath)).digest("hex") };
+}
+/** The base database's snapshot, taken once it is loaded: every failed load into it must leave it so. */
+let base: { spans: number; sha256: string };
+
+/** Run in-process, then expectBadResult. */
+async function expectBadInput(args: string[], fileName: string, options: { env?: NodeJS.ProcessEnv } = {}) {
+  return expectBadResult(await adtraceIn(args, options), fileName);
 }
 
-/** In-process, unless it must run as another user (a child process then). */
-async function expectBadInput(args: string[], fileName: string, options: CliOptions = {}) {
-  const r = options.uid === undefined ? await adtraceIn(args, options) : adtrace(args, options);
+/** Exit 2, nothing on stdout, one line on stderr naming the file, no stack, no colour; the line. */
+function expectBadResult(r: CliResult, fileName: string): string {
   expect(r.code, r.stderr).toBe(2);
   expect(r.stdout).toBe("");
   const lines = r.stderr.trim().split("\n");
@@ -49,6 +65,8 @@ async function expectBadInput(args: string[], fileName: string, options: CliOpti
 beforeAll(async () => {
   db = join(dir, "base.duckdb");
   expect((await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, "--db", db, "-q"])).code).toBe(0);
+  base = await snapshot(db);
+  expect(base.spans).toBe(369);
 });
 
 describe("bad files give one line, exit 2, and leave the database as it was", () => {
@@ -69,10 +87,9 @@ describe("bad files give one line, exit 2, and leave the database as it was", ()
   for (const [name, make, message] of cases) {
     it(name, async () => {
       const path = make();
-      const before = await snapshot(db);
       const line = await expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db], path);
       expect(line).toMatch(message);
-      expect(await snapshot(db)).toEqual(before);
+      expect(await snapshot(db)).toEqual(base);
       // Analysis commands say the same about the same file.
       await expectBadInput(["cost", "breakdown", path], path);
     });
@@ -138,11 +155,18 @@ describe("bad files give one line, exit 2, and leave the database as it was", ()
     copyFileSync(db, target);
     if (uid !== undefined) chownSync(target, uid, uid);
     const before = await snapshot(target);
-    for (const [path, message] of [[locked, /cannot read \(EACCES/], [closed, /cannot read directory \(permission denied\)/]] as const) {
-      expect(await expectBadInput(["inspect", path], path, { uid })).toMatch(message);
-      await expectBadInput(["cost", "breakdown", path], path, { uid });
-      await expectBadInput(["load", `${FIXTURE}/jaeger.json`, path, "--db", target], path, { uid });
-    }
+    const cases = [[locked, /cannot read \(EACCES/], [closed, /cannot read directory \(permission denied\)/]] as const;
+    // The six runs in one child process as that user (test/helpers/runs.mjs).
+    const results = adtraceRuns(cases.flatMap(([path]) => [
+      { args: ["inspect", path] },
+      { args: ["cost", "breakdown", path] },
+      { args: ["load", `${FIXTURE}/jaeger.json`, path, "--db", target] },
+    ]), { uid });
+    cases.forEach(([path, message], i) => {
+      expect(expectBadResult(results[3 * i]!, path)).toMatch(message);
+      expectBadResult(results[3 * i + 1]!, path);
+      expectBadResult(results[3 * i + 2]!, path);
+    });
     expect(await snapshot(target)).toEqual(before);
   });
 
@@ -163,9 +187,8 @@ describe("records that are not spans", () => {
     expect(out.skipped_examples[0]).toContain(`${path}:6`);
     const strict = await expectBadInput(["inspect", path, "--strict"], `${path}:6`);
     expect(strict).toMatch(/--strict/);
-    const before = await snapshot(db);
     await expectBadInput(["load", `${FIXTURE}/zipkin.json`, path, "--db", db, "--strict"], `${path}:6`);
-    expect(await snapshot(db)).toEqual(before);
+    expect(await snapshot(db)).toEqual(base);
   });
 
   it("ids of the wrong length or not hex are skipped and counted", async () => {
@@ -242,10 +265,9 @@ describe("OTLP documents of the wrong shape", () => {
       ["rs-null.json", '{"result":{"resourceSpans":null}}', "result.resourceSpans", "null"],
     ] as const) {
       const path = file(name, doc);
-      const before = await snapshot(db);
       const line = await expectBadInput(["load", path, "--db", db], path);
       expect(line).toBe(`adtrace: error: ${path}: JSON document of the wrong shape: expected "${key}" to be an array of resource spans, got ${got}`);
-      expect(await snapshot(db)).toEqual(before);
+      expect(await snapshot(db)).toEqual(base);
       await expectBadInput(["cost", "breakdown", path], path);
     }
   });
@@ -294,11 +316,10 @@ describe("Parquet: gzipped, truncated, corrupt", () => {
       ["cut.parquet.gz", gzipSync(parquet.subarray(0, 3000))],
     ] as const) {
       const path = file(name, bytes);
-      const before = await snapshot(db);
       const line = await expectBadInput(["load", path, "--db", db], path);
       expect(line).toMatch(/not a readable Parquet file/);
       expect(line).not.toMatch(/adtrace-parquet-/);
-      expect(await snapshot(db)).toEqual(before);
+      expect(await snapshot(db)).toEqual(base);
       expect(await expectBadInput(["cost", "breakdown", path], path)).toMatch(/not a readable Parquet file/);
     }
   });
@@ -366,9 +387,8 @@ describe("CSV rows that do not fit the header", () => {
       ["latin1.csv", invalid, 3, "not valid UTF-8 text"],
     ] as const) {
       const path = file(name, content);
-      const before = await snapshot(db);
       expect(await expectBadInput(["load", path, "--db", db], `${path}:${where}`)).toBe(`adtrace: error: ${path}:${where}: ${reason}`);
-      expect(await snapshot(db)).toEqual(before);
+      expect(await snapshot(db)).toEqual(base);
       await expectBadInput(["cost", "breakdown", path], `${path}:${where}`);
     }
   });

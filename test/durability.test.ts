@@ -14,15 +14,18 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { Db } from "../src/db/db.js";
-import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
+import { BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { adtraceRuns } from "./helpers/runs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-durable-"));
 const fixture = join(ROOT, FIXTURE, "otlp.jsonl");
 const FIXTURE_SPANS = 369;
 const isRoot = process.getuid?.() === 0;
+const TTY_RUNS = fileURLToPath(new URL("./helpers/tty-runs.mjs", import.meta.url));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -51,12 +54,12 @@ async function spansIn(path: string): Promise<number> {
 
 /** The fixture as canonical Parquet: analyses read it in place, so they write no spool. */
 const parquet = join(dir, "spans.parquet");
-function canonicalParquet(): string {
-  if (!existsSync(parquet)) expect(adtrace(["export", fixture, "--out", parquet, "-q"]).code).toBe(0);
+async function canonicalParquet(): Promise<string> {
+  if (!existsSync(parquet)) expect((await adtraceIn(["export", fixture, "--out", parquet, "-q"])).code).toBe(0);
   return parquet;
 }
 
-/** 300 copies of the fixture under new trace ids (110,700 spans): a load that takes a while. */
+/** 300 copies of the fixture under new trace ids (110,700 spans): an export under a 100 MB memory limit spills. */
 function bigInput(): string {
   const big = join(dir, "big.jsonl");
   if (existsSync(big)) return big;
@@ -123,50 +126,58 @@ describe("--out onto a device, a FIFO or /dev/stdout is written through, never r
 
   it("a FIFO gets exactly the bytes a file gets, and stays a FIFO", async () => {
     const fifos = fresh("fifo");
-    for (const [name, args] of [
+    const writers = [
       ["inspect", ["inspect", fixture, "--format", "json"]],
-      ["export csv", ["export", fixture, "--export-format", "csv"]],
-    ] as const) {
-      const asFile = join(fifos, "as-file");
-      expect((await adtraceIn([...args, "--out", asFile, "-q"])).code).toBe(0);
-      const fifo = join(fifos, "pipe");
+      ["export-csv", ["export", fixture, "--export-format", "csv"]],
+    ] as const;
+    // Each FIFO's reader is another process (cat into a file), started before the CLI opens it;
+    // both runs are in one CLI process (test/helpers/runs.mjs), so nothing here needs the event loop meanwhile.
+    const readers = writers.map(([name]) => {
+      const fifo = join(fifos, `${name}.pipe`);
       execFileSync("mkfifo", [fifo]);
-      // The reader is another process (cat into a file), so nothing here needs the event loop while the CLI runs.
-      const copy = join(fifos, "read-back");
-      const reader = spawn("sh", ["-c", 'exec cat "$0" > "$1"', fifo, copy]);
-      const readerDone = new Promise((resolve) => reader.on("close", resolve));
-      try {
-        const r = adtrace([...args, "--out", fifo, "-q"]);
-        expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      const reader = spawn("sh", ["-c", 'exec cat "$0" > "$1"', fifo, join(fifos, `${name}.read-back`)]);
+      return { reader, done: new Promise((resolve) => reader.on("close", resolve)) };
+    });
+    try {
+      const results = adtraceRuns(writers.map(([name, args]) => ({ args: [...args, "--out", join(fifos, `${name}.pipe`), "-q"] })));
+      writers.forEach(([name], i) => {
+        expect(results[i]!.code, `${name}: ${results[i]!.stderr}`).toBe(0);
         // Replaced by a file, the FIFO would never see a writer, and the reader would wait forever.
-        expect(lstatSync(fifo).isFIFO(), name).toBe(true);
-        await readerDone;
-      } finally {
-        if (reader.exitCode === null) reader.kill();
-      }
-      expect(readFileSync(copy, "utf8"), name).toBe(readFileSync(asFile, "utf8"));
-      expect(readdirSync(fifos).sort()).toEqual(["as-file", "pipe", "read-back"]);
-      for (const f of ["as-file", "pipe", "read-back"]) rmSync(join(fifos, f));
+        expect(lstatSync(join(fifos, `${name}.pipe`)).isFIFO(), name).toBe(true);
+      });
+      await Promise.all(readers.map((r) => r.done));
+    } finally {
+      for (const { reader } of readers) if (reader.exitCode === null) reader.kill();
     }
+    for (const [name, args] of writers) {
+      const asFile = join(fifos, `${name}.file`);
+      expect((await adtraceIn([...args, "--out", asFile, "-q"])).code).toBe(0);
+      expect(readFileSync(join(fifos, `${name}.read-back`), "utf8"), name).toBe(readFileSync(asFile, "utf8"));
+    }
+    expect(readdirSync(fifos).sort()).toEqual(writers.flatMap(([name]) => [`${name}.file`, `${name}.pipe`, `${name}.read-back`]).sort());
   });
 
   it("/dev/stdout: the bytes of a plain run; an appending redirection is appended to, not truncated or replaced", async () => {
     // inspect and export: outputs that are byte-stable from run to run.
     const plain = await adtraceIn(["inspect", fixture, "--format", "csv"]);
     expect(plain.code).toBe(0);
-    expect(adtrace(["inspect", fixture, "--format", "csv", "--out", "/dev/stdout"]).stdout).toBe(plain.stdout);
     const exported = join(dir, "exported.csv");
     expect((await adtraceIn(["export", fixture, "--out", exported, "-q"])).code).toBe(0);
-    expect(adtrace(["export", fixture, "--export-format", "csv", "--out", "/dev/stdout", "-q"]).stdout).toBe(readFileSync(exported, "utf8"));
+    // Both runs in one process of the built program with its own stdout (test/helpers/tty-runs.mjs,
+    // which marks where each run's output ends): first a pipe, then a file opened for appending.
+    const list = join(dir, "dev-stdout-runs.json");
+    writeFileSync(list, JSON.stringify([["inspect", fixture, "--format", "csv", "--out", "/dev/stdout"], ["export", fixture, "--export-format", "csv", "--out", "/dev/stdout", "-q"]]));
+    const expected = `${plain.stdout}\n@@adtrace-run-end 0 0\n${readFileSync(exported, "utf8")}\n@@adtrace-run-end 1 0\n`;
+    const piped = spawnSync(process.execPath, [TTY_RUNS, list], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stdout).toBe(expected);
     const log = join(dir, "appended.csv");
     writeFileSync(log, "earlier line\n");
-    for (const args of [["inspect", fixture, "--format", "csv"], ["export", fixture, "--export-format", "csv", "-q"]]) {
-      const r = spawnSync("sh", ["-c", 'log="$1"; shift; exec "$@" --out /dev/stdout >> "$log"', "sh", log, process.execPath, BIN, ...args], {
-        cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" },
-      });
-      expect(r.status, r.stderr).toBe(0);
-    }
-    expect(readFileSync(log, "utf8")).toBe(`earlier line\n${plain.stdout}${readFileSync(exported, "utf8")}`);
+    const appended = spawnSync("sh", ["-c", 'log="$1"; shift; exec "$@" >> "$log"', "sh", log, process.execPath, TTY_RUNS, list], {
+      cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" },
+    });
+    expect(appended.status, appended.stderr).toBe(0);
+    expect(readFileSync(log, "utf8")).toBe(`earlier line\n${expected}`);
     expect(lstatSync(log).isFile()).toBe(true);
   });
 
@@ -206,7 +217,7 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
   };
 
   it("the file-size limit (EFBIG) writing --out, export, report, generate, a new database and temporary files", async () => {
-    const input = canonicalParquet();
+    const input = await canonicalParquet();
     const out = fresh("efbig");
     const tmp = fresh("efbig-tmp");
     const cases: [string, string[], string][] = [
@@ -219,17 +230,20 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
       ["load into a new database", ["load", input, "--db", join(out, "new.duckdb")], join(out, "new.duckdb")],
       ["the spool of a JSON load, in TMPDIR", ["cost", "breakdown", fixture], tmp],
     ];
-    for (const [name, args, path] of cases) {
-      const r = limited(1, args, { TMPDIR: tmp });
+    // All eight in one process under the limit (test/helpers/runs.mjs, each run through main as
+    // bin/adtrace.js calls it); the next test runs the bin itself under the limit.
+    const results = adtraceRuns(cases.map(([, args]) => ({ args })), { fileSizeBlocks: 1, env: { TMPDIR: tmp } });
+    cases.forEach(([name, , path], i) => {
+      const r = results[i]!;
       expect(r.code, `${name}: ${r.stderr}`).toBe(2);
       expectOneLineError(r, 2, `adtrace: error: ${path}: file too large for the file-size limit (ulimit -f)`);
-      expect(readdirSync(out), name).toEqual([]);
-      expect(readdirSync(tmp), name).toEqual([]);
-    }
+    });
+    expect(readdirSync(out)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it("the file-size limit reached by a load into an existing database: exit 2, the database as it was", async () => {
-    const input = canonicalParquet();
+    const input = await canonicalParquet();
     const db = join(fresh("efbig-db"), "pipeline.duckdb");
     expect((await adtraceIn(["load", input, "--db", db, "-q"])).code).toBe(0);
     // New spans: a generated file as Parquet, larger than the room the limit leaves.
@@ -257,7 +271,7 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
     const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount], { encoding: "utf8" });
     if (mounted.status !== 0) ctx.skip(`cannot mount a tmpfs here: ${(mounted.stderr || mounted.error?.message || "").trim()}`);
     try {
-      const input = canonicalParquet();
+      const input = await canonicalParquet();
       const db = join(mount, "pipeline.duckdb");
       expect((await adtraceIn(["load", input, "--db", db, "-q"])).code).toBe(0);
       const more = join(dir, "more-enospc.parquet");
@@ -276,7 +290,7 @@ describe("no room to write: one line naming the path, exit 2, nothing left behin
         ["temporary files (TMPDIR)", ["cost", "breakdown", fixture], mount, { TMPDIR: mount }],
       ];
       for (const [name, args, path, env] of cases) {
-        const r = adtrace(args, { env });
+        const r = await adtraceIn(args, { env });
         expectOneLineError(r, 2, `adtrace: error: ${path}: no space left on device`);
         // DuckDB may leave an empty write-ahead log beside the database it could not write to.
         expect(readdirSync(mount).filter((f) => f !== "pipeline.duckdb.wal").sort(), name).toEqual(before.filter((f) => f !== "pipeline.duckdb.wal"));
@@ -365,7 +379,7 @@ describe("signals report what actually happened", () => {
     it(`${signal} just before the load commits: the interrupt wins — exit ${code}, nothing stored, a new database file removed`, async () => {
       const work = fresh(`before-${signal}`);
       const existing = join(work, "existing.duckdb");
-      expect((await adtraceIn(["load", canonicalParquet(), "--db", existing, "-q"])).code).toBe(0);
+      expect((await adtraceIn(["load", await canonicalParquet(), "--db", existing, "-q"])).code).toBe(0);
       const more = join(work, "more.jsonl");
       expect((await adtraceIn(["generate", "--events", "30", "--out", more, "-q"])).code).toBe(0);
       const held = await startHeld(["load", more, "--db", existing], "before-commit");
@@ -388,7 +402,8 @@ describe("signals report what actually happened", () => {
     const tmp = fresh("term-load-tmp");
     const work = fresh("term-load");
     const db = join(work, "new.duckdb");
-    const held = await startHeld(["load", bigInput(), "--db", db], "spooled", { env: { TMPDIR: tmp } });
+    // The fixture: the run is held with its whole input spooled, whatever the input's size.
+    const held = await startHeld(["load", fixture, "--db", db], "spooled", { env: { TMPDIR: tmp } });
     // Held with the spool written and the database created: both must go.
     expect(readdirSync(tmp).some((n) => n.startsWith("adtrace-spool-"))).toBe(true);
     expect(existsSync(db)).toBe(true);

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
@@ -16,6 +17,7 @@ import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 import { displayWidth, escapeJsonControl, stripControl, truncate, wrapText } from "../src/output/text.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-hard-"));
+const TTY_RUNS = fileURLToPath(new URL("./helpers/tty-runs.mjs", import.meta.url));
 const fixture = `${FIXTURE}/otlp.jsonl`;
 const fixtureBytes = readFileSync(join(ROOT, fixture));
 
@@ -146,24 +148,37 @@ describe("reports from stdin", () => {
 });
 
 describe("control characters never reach a terminal or stderr", () => {
-  /** Run the CLI on a pseudo-terminal (util-linux script), so stdout.isTTY is true. */
-  function onTerminal(args: string[]): string {
-    const command = ["node", BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  /**
+   * Run the command lines on a pseudo-terminal (util-linux script), so stdout.isTTY is true, one
+   * after another in one process of the built program (test/helpers/tty-runs.mjs, which marks
+   * where each run's output ends); stdout and stderr both reach the terminal. Each run's output.
+   */
+  function onTerminal(runs: string[][]): string[] {
+    const list = join(mkdtempSync(join(dir, "terminal-")), "runs.json");
+    writeFileSync(list, JSON.stringify(runs));
+    const command = [process.execPath, TTY_RUNS, list].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
     const r = spawnSync("script", ["-qec", command, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SHELL: "/bin/sh" } });
     expect(r.status, r.stderr).toBe(0);
     // The terminal turns each \n into \r\n (and CSV ends records with \r\n of its own).
-    return r.stdout.replace(/\r*\n/g, "\n");
+    const parts = r.stdout.replace(/\r*\n/g, "\n").split(/\n@@adtrace-run-end (\d+) (\d+)\n/);
+    expect(parts.length, r.stdout.slice(-500)).toBe(3 * runs.length + 1);
+    return runs.map((args, i) => {
+      expect([parts[3 * i + 1], parts[3 * i + 2]], args.join(" ")).toEqual([String(i), "0"]);
+      return parts[3 * i]!;
+    });
   }
   // Anything a terminal would act on or hide: C0/C1 controls (bar the line feed), bidi, zero-width.
   const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/;
 
   it("CSV, JSON, table and Markdown on a terminal carry none; JSON still reads back to the exact names", async () => {
-    for (const format of ["csv", "json", "table", "md"]) {
-      const out = onTerminal(["cost", "breakdown", hostile, "--by", "name", "--format", format, "-q"]);
+    const formats = ["csv", "json", "table", "md"];
+    const outputs = onTerminal(formats.map((format) => ["cost", "breakdown", hostile, "--by", "name", "--format", format, "-q"]));
+    formats.forEach((format, i) => {
+      const out = outputs[i]!;
       expect(out, format).not.toMatch(UNSAFE);
       expect(out, format).toContain("zero");
       if (format === "json") expect(JSON.parse(out).groups.map((g: { name: string }) => g.name).sort()).toEqual([...HOSTILE].sort());
-    }
+    });
   });
 
   it("piped, CSV and JSON keep the data exactly (apart from the formula guard)", async () => {
@@ -203,11 +218,11 @@ describe("control characters never reach a terminal or stderr", () => {
 describe("errors", () => {
   it("an internal error (DuckDB out of memory) is one line; --debug has the details", async () => {
     const db = join(dir, "small.duckdb");
-    expect(adtrace(["load", fixture, "--db", db, "-q"]).code).toBe(0);
+    expect((await adtraceIn(["load", fixture, "--db", db, "-q"])).code).toBe(0);
     const env = { ADTRACE_MEMORY_LIMIT: "1MB" };
-    const line = expectOneLineError(adtrace(["cost", "breakdown", "--db", db], { env }), 70, "adtrace: internal error: ", "--debug");
+    const line = expectOneLineError(await adtraceIn(["cost", "breakdown", "--db", db], { env }), 70, "adtrace: internal error: ", "--debug");
     expect(line).toMatch(/Out of Memory/);
-    const debug = adtrace(["cost", "breakdown", "--db", db, "--debug"], { env });
+    const debug = await adtraceIn(["cost", "breakdown", "--db", db, "--debug"], { env });
     expect(debug.code).toBe(70);
     expect(debug.stderr.split("\n").length).toBeGreaterThan(3);
   });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { isoFromNs, parseLookback, parsePullUrl, parseTableName, parseTimeBound, pgTimeMicros, pullSpans } from "../src/ingest/pull.js";
-import { adtrace, FIXTURE, startAdtrace, startHeld } from "./helpers/cli.js";
+import { FIXTURE, startHeld } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { postgresDatabase, type PgServer } from "./helpers/postgres.js";
 import { UsageError } from "../src/errors.js";
@@ -171,9 +171,9 @@ async function pullJson(args: string[], options: { env?: NodeJS.ProcessEnv } = {
 describe("adtrace pull from a warehouse-shaped table", () => {
   it("pulls every span, and the canonical rows equal the file's (all columns but source)", async () => {
     const db = freshDb();
-    // The password in the URL this time: it must not reach the output or the source column.
-    // A machine clock far from UTC must not shift the instants.
-    const r = adtrace(["pull", server.url(), "--table", "analytics.ad_spans", "--db", db, "--format", "json"], { env: { PGPASSFILE: "/nonexistent", TZ: "America/New_York" } });
+    // The password in the URL this time: it must not reach the output or the source column. (A
+    // machine clock far from UTC is a child process's: "SIGINT after the pull committed" below.)
+    const r = await adtraceIn(["pull", server.url(), "--table", "analytics.ad_spans", "--db", db, "--format", "json"], { env: { PGPASSFILE: "/nonexistent", PGPASSWORD: undefined } });
     expectNoPassword(r);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -358,7 +358,7 @@ describe("pull --redact (issue 20)", () => {
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/--redact needs a key in ADTRACE_REDACT_KEY/);
     const db = freshDb();
-    const r = adtrace(["pull", server.url({ password: null }), "--table", "public.pii_spans", "--db", db, "--redact", "--format", "json"], { env: { ...env(), ADTRACE_REDACT_KEY: key } });
+    const r = await adtraceIn(["pull", server.url({ password: null }), "--table", "public.pii_spans", "--db", db, "--redact", "--format", "json"], { env: { ...env(), ADTRACE_REDACT_KEY: key } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).spans_added).toBe(369);
     const d = await Db.open({ path: db, readOnly: true });
@@ -606,15 +606,11 @@ describe("adtrace pull errors: one line, exit 2, never the password", () => {
     const silent: Server = createServer((socket) => sockets.push(socket));
     const port = await new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as { port: number }).port)));
     try {
-      const r = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
-        const child = startAdtrace(["pull", `postgres://adtrace@127.0.0.1:${port}/postgres`, "--table", "spans", "--timeout", "1", "--db", join(tmp, "t.duckdb")]);
-        let stderr = "";
-        let stdout = "";
-        child.stderr.on("data", (d) => (stderr += d));
-        child.stdout.on("data", (d) => (stdout += d));
-        child.on("close", (code) => resolve({ code, stderr, stdout }));
-      });
+      // In-process: the silent server answers nothing either way, from this process's event loop.
+      const r = await adtraceIn(["pull", `postgres://adtrace@127.0.0.1:${port}/postgres`, "--table", "spans", "--timeout", "1", "--db", join(tmp, "t.duckdb")], { env: env() });
       expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(/timed out connecting to 127\.0\.0\.1:\d+ after 1s/);
     } finally {
       for (const s of sockets) s.destroy();
@@ -732,7 +728,8 @@ describe("a signal during a pull reports what happened", () => {
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     it(`${signal} after the pull committed: exit 0 with the summary, the spans stored; just before: exit ${code}, nothing stored`, async () => {
       const db = freshDb();
-      const after = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db, "--format", "json"], "after-commit", { env: env() });
+      // A machine clock far from UTC (the process's TZ, which DuckDB and Node read when they start) must not shift the instants.
+      const after = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db, "--format", "json"], "after-commit", { env: { ...env(), TZ: "America/New_York" } });
       after.child.kill(signal);
       const done = await after.done;
       expect(done.code, done.stderr).toBe(0);

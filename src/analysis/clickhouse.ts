@@ -62,9 +62,12 @@ export async function modelQuery(session: ClickHouseSession, name: string, param
   const tail = getQuery(`clickhouse.${name}`);
   const modelParameters = modelParams(session.source, session.config, session.model);
   model.checkParams(modelParameters);
-  tail.checkParams(params);
+  // A tail may read the model's own parameters (the table, the range) as well as its own.
+  tail.checkParams({ ...modelParameters, ...params });
   if (!/^WITH\s/i.test(tail.sql)) throw new Error(`${tail.where}: a clickhouse query over the model opens with WITH`);
-  const sql = `WITH costed_spans AS (\n${model.sql}\n),\n${tail.sql.replace(/^WITH\s+/i, "")}`;
+  // Statements over fingerprints read clickhouse.fingerprinted_spans, the model with each warehouse span's fingerprint.
+  const fingerprinted = /\bfingerprinted_spans\b/.test(tail.sql) ? `fingerprinted_spans AS (\n${getQuery("clickhouse.fingerprinted_spans").sql}\n),\n` : "";
+  const sql = `WITH costed_spans AS (\n${model.sql}\n),\n${fingerprinted}${tail.sql.replace(/^WITH\s+/i, "")}`;
   return run(session, sql, { ...modelParameters, ...params });
 }
 
@@ -137,11 +140,25 @@ interface Summary {
   totals: Totals;
   weights: WeightSummary;
   pricing: Pricing;
+  /** Events as summed (totals.events is rounded for display). */
+  eventsExact: number;
+  /** The stages present, sorted (clickhouse.summary only; [] from the all_ columns). */
+  stages: string[];
 }
 
 /** Totals, weights and cost sources: one row from clickhouse.summary. */
 export async function summary(session: ClickHouseSession): Promise<Summary> {
   const [r] = await modelQuery(session, "summary");
+  return summaryFromRow(session, r);
+}
+
+/**
+ * The whole input's figures from a row of clickhouse.summary, or (with prefix `all_`) from any row
+ * of a statement that carries them beside its groups (breakdown, queries); no row or no spans is
+ * an empty range, an error for the cost commands.
+ */
+export function summaryFromRow(session: ClickHouseSession, row: ChRow | undefined, prefix = ""): Summary {
+  const r = row ? Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])) : undefined;
   if (!r || !Number(r.stored_spans)) throw new InputError(session.source.label, "holds no spans in this range: nothing to analyse");
   const n = (k: string) => Number(r[k] ?? 0);
   const m = (k: string) => (r[k] === null || r[k] === undefined ? null : Number(r[k]));
@@ -168,7 +185,8 @@ export async function summary(session: ClickHouseSession): Promise<Summary> {
     cost_sources: { billed: 0, explicit: n("explicit_spans"), price_book: n("price_book_spans"), unpriced: n("unpriced_spans") },
     bad_values: [],
   };
-  return { totals, weights, pricing };
+  const stages = Array.isArray(r.stages) ? r.stages.map(String) : [];
+  return { totals, weights, pricing, eventsExact: events, stages };
 }
 
 /** strftime('%Y-%m-%dT%H:%M:%SZ') of a µs timestamp, as cost.totals writes it. */
@@ -180,8 +198,9 @@ function isoSeconds(us: bigint): string {
 /** `cost breakdown` pushed down: the same result as analysis/breakdown.ts's breakdown(). */
 export async function clickhouseBreakdown(session: ClickHouseSession, options: BreakdownOptions = {}): Promise<BreakdownResult> {
   const by: GroupKey[] = options.by ?? [{ kind: "stage" }];
-  const { totals, weights, pricing } = await summary(session);
-  const rows = await modelQuery(session, "breakdown", { ...keyParams(by), weighted_pct: weights.min_weight !== weights.max_weight });
+  // One statement answers the groups and, on each row, the whole input's figures; no row is no span.
+  const rows = await modelQuery(session, "breakdown", keyParams(by));
+  const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0], "all_") : await summary(session);
   const all = rows.map((row) => toGroup(row, by));
   let groups = all;
   if (options.minShare !== undefined) groups = groups.filter((g) => g.cost_share >= options.minShare!);
@@ -201,8 +220,9 @@ function toGroup(row: ChRow, by: GroupKey[]): BreakdownGroup {
 
 /** `cost queries` pushed down: the same result as analysis/breakdown.ts's warehouseQueries(). */
 export async function clickhouseQueries(session: ClickHouseSession, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals; pricing: Pricing }> {
-  const { totals, weights, pricing } = await summary(session);
-  const rows = await modelQuery(session, "queries", { weighted_pct: weights.min_weight !== weights.max_weight });
+  // One statement answers the queries and, on each row, the whole input's figures; with no warehouse query, the summary alone.
+  const rows = await modelQuery(session, "queries");
+  const { totals, pricing } = rows.length ? summaryFromRow(session, rows[0], "all_") : await summary(session);
   const queries: QueryRow[] = rows.map((r) => ({
     stage: String(r.stage), warehouse: String(r.warehouse), calls: roundCount(Number(r.calls)), events: roundCount(Number(r.events)),
     cost_per_event_usd: Number(r.cost_per_event_usd), cost_share: Number(r.cost_share), total_cost_usd: Number(r.total_cost_usd),

@@ -66,7 +66,10 @@ export async function openHttp(connection: HttpConnection): Promise<ClickHouseEn
       try {
         const result = await client.query({ query: sql, query_params: params, format: "JSONEachRow" });
         const text = await result.text();
-        return { rows: parseRows(text), bytes: Buffer.byteLength(text) };
+        // A failure after the headers went out (they go early: send_progress_in_http_headers) comes
+        // as a 200 whose body ends in the exception; text() does not look for it, so this does.
+        const tag = result.response_headers["x-clickhouse-exception-tag"];
+        return { rows: parseRows(text, typeof tag === "string" ? tag : undefined), bytes: Buffer.byteLength(text) };
       } catch (error) {
         throw clickhouseError(error, connection);
       }
@@ -121,8 +124,42 @@ export async function openChdb(connection: ChdbConnection): Promise<ClickHouseEn
   };
 }
 
-function parseRows(text: string): ChRow[] {
-  return text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as ChRow);
+/**
+ * JSONEachRow text as rows. An exception the server wrote into the body after a 200 is thrown
+ * as the server's message: ClickHouse 25.11 and later frame it with the response's
+ * X-ClickHouse-Exception-Tag (`\r\n__exception__\r\nTAG\r\nMESSAGE\nLENGTH TAG\r\n__exception__\r\n`);
+ * earlier versions append `Code: N. DB::Exception: …` as a line of its own. A row is a JSON object,
+ * so any other line is such a message.
+ */
+export function parseRows(text: string, exceptionTag?: string): ChRow[] {
+  if (exceptionTag !== undefined) {
+    const opening = `\r\n__exception__\r\n${exceptionTag}\r\n`;
+    const at = text.indexOf(opening);
+    if (at >= 0) {
+      const message = text.slice(at + opening.length).replace(new RegExp(`\\n\\d+ ${exceptionTag.replace(/[^A-Za-z0-9]/g, "\\$&")}\\r\\n__exception__\\r\\n$`), "");
+      throw new Error(message.trim() || "the server reported an error in the middle of its answer");
+    }
+  }
+  const rows: ChRow[] = [];
+  let offset = 0;
+  for (const line of text.split("\n")) {
+    const at = offset;
+    offset += line.length + 1;
+    if (line.trim() === "") continue;
+    let row: unknown;
+    try {
+      row = line.startsWith("{") ? JSON.parse(line) : undefined;
+    } catch {
+      // A row cut short by the message (written mid-row): the message is what to report.
+    }
+    if (row === undefined) {
+      const rest = text.slice(at);
+      const exception = /Code: \d+\. DB::Exception/.exec(rest);
+      throw new Error(exception ? rest.slice(exception.index).trim() : `an answer that is not JSONEachRow: ${line.slice(0, 200)}`);
+    }
+    rows.push(row as ChRow);
+  }
+  return rows;
 }
 
 /** ClickHouse error codes that are the user's to fix (src/Common/ErrorCodes.cpp). */
@@ -151,13 +188,35 @@ export function clickhouseError(error: unknown, connection: { label: string; pas
   let reason: string;
   if (code === "ECONNREFUSED") reason = "cannot connect (connection refused): is the server running, and is the port its HTTP port (8123, or 8443 for clickhouses://)?";
   else if (code === "ENOTFOUND" || code === "EAI_AGAIN") reason = "cannot connect: unknown host";
-  else if (code === "ECONNRESET" || code === "EPIPE") reason = "the connection was closed by the server (clickhouses:// against a plain HTTP port, or the reverse?)";
+  else if (code === "EPROTO" && /wrong version number|packet length too long|http request/i.test(raw)) {
+    reason = "TLS failed: the server answered in plain HTTP (clickhouses:// against a plain HTTP port? use clickhouse://, or the server's HTTPS port, 8443 by default)";
+  } else if (code === "ECONNRESET" || code === "EPIPE") reason = "the connection was closed by the server (clickhouses:// against a plain HTTP port, or the reverse?)";
   else if (code === "ETIMEDOUT" || /timeout|timed out/i.test(raw) || e?.name === "ChdbTimeoutError" || code === "159") {
     reason = connection.timeoutSeconds !== undefined ? `the query timed out after ${connection.timeoutSeconds} s (--timeout)` : "the query timed out";
   } else if (/certificate|SSL|TLS/i.test(raw) && !/Code: \d+/.test(raw)) reason = `TLS failed: ${firstLine(raw)}`;
   else if (CODES[code]) reason = `${CODES[code]}: ${firstLine(raw)}`;
   else reason = firstLine(raw);
-  return new InputError(connection.label, scrub(reason, connection.password), { cause: error });
+  return new InputError(connection.label, scrub(reason, connection.password), { cause: scrubbedCause(error, connection.password) });
+}
+
+/** OpenSSL's reason without its address and source position (`…:SSL routines:ssl3_get_record:wrong version number:../deps/…`). */
+function tlsReason(raw: string): string {
+  const openssl = /SSL routines:(?:[^:]*:)?([^:]+)/.exec(raw);
+  return openssl ? openssl[1]!.trim() : firstLine(raw);
+}
+
+/**
+ * The cause --debug prints under the one line: the same error, its message and stack with the
+ * password replaced, so a server or proxy that echoes the credentials cannot put them on stderr.
+ */
+function scrubbedCause(error: unknown, password: string | undefined): unknown {
+  if (!password || !(error instanceof Error)) return error;
+  const text = `${error.message}\n${error.stack ?? ""}`;
+  if (!text.includes(password)) return error;
+  const copy = new Error(scrub(error.message, password));
+  copy.name = error.name;
+  copy.stack = scrub(error.stack ?? "", password);
+  return copy;
 }
 
 function firstLine(text: string): string {

@@ -1,7 +1,8 @@
 // Several adtrace command lines in one process of the built program (dist/), one after another,
 // with the process's own stdout: under `script` that is a real terminal, so each run reads
 // process.stdout.columns from it as the CLI does. Used by table-width.test.ts (issue 25: one Node
-// and DuckDB start per terminal width instead of one per command). The JSON file named by the
+// and DuckDB start per terminal width instead of one per command), hardening.test.ts (terminals)
+// and durability.test.ts (--out /dev/stdout onto a pipe and onto a file opened for appending). The JSON file named by the
 // first argument lists the argument arrays. After each run a line `@@adtrace-run-end N CODE` on
 // stdout marks where its output ends and its exit code.
 import { readFileSync } from "node:fs";
