@@ -593,18 +593,26 @@ SELECT fn, any(sw) AS sw, any(sw2) AS sw2, any(swx) AS swx, toFloat64(sum(toInt1
 FROM dev_scaled GROUP BY fn, s_d ORDER BY fn
 
 -- name: inspect
--- What the table holds in the range (inspect.summary): spans, traces, roots, orphans (parent not in the trace), services, names, time range; one row.
+-- What the table holds in the range (inspect.summary): spans, traces, roots, orphans (parent not in the trace), services, names, time range; one row, the model read once: per trace, then one row.
 WITH
-s AS (SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns FROM costed_spans)
-SELECT count() AS spans,
-       uniqExact(trace_id) AS traces,
-       countIf(parent_span_id IS NULL) AS roots,
-       countIf(parent_span_id IS NOT NULL AND (trace_id, assumeNotNull(parent_span_id)) NOT IN (SELECT trace_id, span_id FROM s)) AS orphans,
-       uniqExact(service) AS services,
-       uniqExact(name) AS names,
-       if(count() = 0, NULL, toString(min(start_ns))) AS first_start_ns,
-       if(count() = 0, NULL, toString(max(start_ns + duration_ns))) AS last_end_ns
-FROM s
+t AS (
+  SELECT trace_id, count() AS n_spans, countIf(parent_span_id IS NULL) AS n_roots,
+         groupArray(span_id) AS ids,
+         groupArrayIf(assumeNotNull(parent_span_id), parent_span_id IS NOT NULL) AS parents,
+         groupUniqArray(service) AS trace_services, groupUniqArray(name) AS trace_names,
+         min(start_ns) AS t0, max(start_ns + duration_ns) AS t1
+  FROM costed_spans GROUP BY trace_id
+)
+SELECT sum(n_spans) AS spans,
+       count() AS traces,
+       sum(n_roots) AS roots,
+       -- A span whose parent is not a span of its trace.
+       sum(arrayCount(p -> NOT has(ids, p), parents)) AS orphans,
+       length(groupUniqArrayArray(trace_services)) AS services,
+       length(groupUniqArrayArray(trace_names)) AS names,
+       if(count() = 0, NULL, toString(min(t0))) AS first_start_ns,
+       if(count() = 0, NULL, toString(max(t1))) AS last_end_ns
+FROM t
 
 -- name: inspect_services
 -- Spans and traces per service, most spans first (inspect.services).
