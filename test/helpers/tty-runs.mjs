@@ -1,12 +1,13 @@
 // Several adtrace command lines in one process of the built program (dist/), one after another,
 // with the process's own stdout: under `script` that is a real terminal, so each run reads
-// process.stdout.columns from it as the CLI does. Used by table-width.test.ts (issue 25: one Node
-// and DuckDB start per terminal width instead of one per command), hardening.test.ts (terminals)
-// color-format.test.ts (colour on a terminal under NO_COLOR, FORCE_COLOR, --no-color) and
-// durability.test.ts (--out /dev/stdout onto a pipe and onto a file opened for appending). The JSON file named by the
-// first argument lists the runs: each an argument array, or { args, env } with variables set for
-// that run alone (null unsets one). After each run a line `@@adtrace-run-end N CODE` on stdout
-// marks where its output ends and its exit code.
+// process.stdout.columns and isTTY from it as the CLI does (issue 25: one Node and DuckDB start
+// for the lot instead of one per command). Used by table-width (a width per terminal), hardening
+// (control characters), color-format (colour under NO_COLOR, FORCE_COLOR, --no-color),
+// arrow-format (binary output refused on a terminal) and durability (--out /dev/stdout onto a
+// pipe and onto a file opened for appending). The JSON file named by the first argument lists the
+// runs: each an argument array, or { args, env } with variables set for that run alone (null
+// unsets one). After each run a line `@@adtrace-run-end N CODE` on stdout marks where its output
+// ends and its exit code.
 import { readFileSync } from "node:fs";
 import { run } from "../../dist/index.js";
 
