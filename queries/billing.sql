@@ -238,8 +238,10 @@ FROM billed_queries GROUP BY warehouse ORDER BY warehouse;
 SELECT COALESCE(max(loaded_seq), 0) + 1 AS seq FROM billed_queries;
 
 -- name: no_bills
--- A session without billing records: no bills.
+-- A session without billing records: no bills, none joined (the tables bills and span_bills make, empty, with their types, without pricing or reading anything).
 CREATE OR REPLACE TEMP TABLE _bills (warehouse VARCHAR, query_id VARCHAR, trace_id VARCHAR, span_id VARCHAR, start_ns BIGINT, end_ns BIGINT, statement VARCHAR, usd DOUBLE);
+CREATE OR REPLACE TEMP TABLE _bill_joins (warehouse VARCHAR, query_id VARCHAR, trace_id VARCHAR, span_id VARCHAR, match VARCHAR);
+CREATE OR REPLACE TEMP TABLE _span_bills (trace_id VARCHAR, span_id VARCHAR, billed_usd DOUBLE, bills BIGINT, match VARCHAR, warehouse VARCHAR);
 
 -- name: bills
 -- The stored billing records priced with the session's price book (NULL when it has no rate for their unit), with the text Snowflake's QUERY_HISTORY gives a record that has none.

@@ -54,7 +54,7 @@ key_stage AS (
 ),
 base AS (
   SELECT s.trace_id AS trace_id, s.span_id AS span_id, s.parent_span_id AS parent_span_id, s.name AS name, s.service AS service,
-         s.start_ns AS start_ns, s.duration_ns AS duration_ns, s.attributes AS attributes,
+         s.start_ns AS start_ns, s.duration_ns AS duration_ns, s.attributes AS attributes, s.trace_state AS trace_state,
          k.base_stage AS base_stage, k.base_priority AS base_priority,
          -- Sampling: tracestate ot=th:HEX (threshold) or legacy ot=p:N; sampler attributes.
          extract(s.trace_state, '(?:^|,)\\s*ot=([^,]*)') AS ot,
@@ -171,7 +171,7 @@ costed AS (
                  'derived') AS cost_source
   FROM priced AS p
 )
-SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, attributes,
+SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, attributes, trace_state,
        stage, self_ns, weight, unknown_weight,
        toFloat64(multiIf(cost_source = 'explicit', if(warehouse IS NULL, explicit_usd, 0),
                          cost_source = 'split', if(bad_split_compute, coalesce(derived_compute_usd, 0), coalesce(split_compute_usd, 0)),
@@ -189,7 +189,7 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
 FROM costed
 
 -- name: summary
--- Whole-input figures in one row: events and their end-to-end latency (exact and weighted quantiles), spans, weights, cost sources, totals, time range (cost.totals, cost.weight_summary, cost.cost_sources); the model evaluated once: per event, then one row.
+-- Whole-input figures in one row: events and their end-to-end latency (exact and weighted quantiles), spans, weights, cost sources, totals, time range, the stages present (cost.totals, cost.weight_summary, cost.cost_sources, savings.stages); the model evaluated once: per event, then one row.
 WITH
 ev AS (
   SELECT trace_id, count() AS n_spans,
@@ -201,7 +201,8 @@ ev AS (
          coalesce(maxIfOrNull(weight, parent_span_id IS NULL), max(weight)) AS w,
          min(start_ns) AS t0, max(start_ns + duration_ns) AS t1,
          countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
-         countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
+         countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid,
+         groupUniqArray(stage) AS stage_list
   FROM costed_spans GROUP BY trace_id
 ),
 one AS (
@@ -216,7 +217,8 @@ one AS (
          sum(n_unknown) AS unknown_weight_spans, sum(n_explicit) AS explicit_spans, sum(n_price_book) AS price_book_spans,
          sum(n_unpriced) AS unpriced_spans, sum(n_invalid) AS invalid_cost_spans,
          toFloat64(sum(s_compute)) / 1e18 AS compute_usd, toFloat64(sum(s_query)) / 1e18 AS query_usd,
-         toString(min(t0)) AS first_start_ns, toString(max(t1)) AS last_end_ns
+         toString(min(t0)) AS first_start_ns, toString(max(t1)) AS last_end_ns,
+         arraySort(groupUniqArrayArray(stage_list)) AS stages
   FROM ev
 )
 SELECT events, stored_traces, weighted_events,
@@ -225,7 +227,7 @@ SELECT events, stored_traces, weighted_events,
        ew[arrayFirstIndex(x -> x >= 0.95 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p95_ms,
        ew[arrayFirstIndex(x -> x >= 0.99 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p99_ms,
        disagreeing_traces, stored_spans, estimated_spans, min_weight, max_weight, unknown_weight_spans,
-       explicit_spans, price_book_spans, unpriced_spans, invalid_cost_spans, compute_usd, query_usd, first_start_ns, last_end_ns
+       explicit_spans, price_book_spans, unpriced_spans, invalid_cost_spans, compute_usd, query_usd, first_start_ns, last_end_ns, stages
 FROM one
 
 -- name: breakdown
@@ -422,19 +424,195 @@ SELECT q.3 AS stage, q.2 AS warehouse, q.4 AS calls, q.5 AS events,
 FROM one ARRAY JOIN one.queries AS q
 ORDER BY total_cost_usd DESC, stage, warehouse, query
 
--- name: inspect
--- What the table holds in the range (inspect.summary): spans, traces, roots, orphans (parent not in the trace), services, names, time range; one row.
+-- name: flags
+-- Per stage (flags.stage_profile): cost share, warehouse query share, bytes and warehouse calls per event, its costliest query fingerprint with its stored calls and distinct statements; each row also carrying the whole input’s figures as summary’s columns prefixed all_: the model evaluated once, per event, stage and fingerprint, then per stage, per fingerprint and per event, then one row spread back into the stages.
 WITH
-s AS (SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns FROM costed_spans)
-SELECT count() AS spans,
-       uniqExact(trace_id) AS traces,
-       countIf(parent_span_id IS NULL) AS roots,
-       countIf(parent_span_id IS NOT NULL AND (trace_id, assumeNotNull(parent_span_id)) NOT IN (SELECT trace_id, span_id FROM s)) AS orphans,
-       uniqExact(service) AS services,
-       uniqExact(name) AS names,
-       if(count() = 0, NULL, toString(min(start_ns))) AS first_start_ns,
-       if(count() = 0, NULL, toString(max(start_ns + duration_ns))) AS last_end_ns
-FROM s
+tf AS (
+  SELECT trace_id, stage, query,
+         count() AS n_spans,
+         sum(toInt128(round(weight * 1e18))) AS s_w,
+         sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
+         sum(toInt128(round(query_usd * weight * 1e18))) AS s_query,
+         sum(toInt128(round(cost_usd * weight * 1e18))) AS s_cost,
+         sum(toInt128(round(coalesce(bytes_scanned, 0) * weight))) AS s_bytes,
+         min(weight) AS span_min_w, max(weight) AS span_max_w,
+         maxIfOrNull(weight, parent_span_id IS NULL) AS root_w,
+         min(start_ns) AS t0, max(start_ns + duration_ns) AS t1,
+         groupUniqArrayIf(assumeNotNull(warehouse), warehouse IS NOT NULL) AS wh,
+         groupUniqArrayIf(assumeNotNull(uncommented), uncommented IS NOT NULL) AS statements,
+         countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
+         countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
+  FROM fingerprinted_spans GROUP BY trace_id, stage, query
+),
+kt AS (
+  -- Kind 1: a stage; kind 2: an event; kind 3: a stage’s warehouse query (fingerprint).
+  SELECT kind, if(kind != 2, stage, NULL) AS k1, if(kind = 3, query, NULL) AS k2, if(kind = 2, trace_id, '') AS kt,
+         sum(n_spans) AS n_spans, sum(s_w) AS s_w, sum(s_compute) AS s_compute, sum(s_query) AS s_query, sum(s_cost) AS s_cost, sum(s_bytes) AS s_bytes,
+         min(span_min_w) AS min_w, max(span_max_w) AS max_w,
+         -- An event’s weight: its root’s, else the largest of its spans’.
+         coalesce(maxOrNull(root_w), max(span_max_w)) AS w,
+         min(t0) AS t0, max(t1) AS t1,
+         arrayStringConcat(arraySort(groupUniqArrayArrayIf(wh, kind = 1)), ',') AS wh,
+         uniqExactArrayIf(statements, kind = 3) AS n_statements,
+         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid
+  FROM tf ARRAY JOIN [1, 2, 3] AS kind
+  WHERE kind != 3 OR query IS NOT NULL
+  GROUP BY kind, k1, k2, kt
+),
+one AS (
+  SELECT toFloat64(sumIf(toInt128(round(w * 1e18)), kind = 2)) / 1e18 AS events, countIf(kind = 2) AS stored_traces,
+         minIf(w, kind = 2) != maxIf(w, kind = 2) AS weighted_events,
+         quantilesExactInclusiveIf(0.5, 0.95, 0.99)(t1 - t0, kind = 2) AS eq,
+         arraySort(groupArrayIf((t1 - t0, w), kind = 2)) AS ew,
+         arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
+         countIf(kind = 2 AND min_w != max_w) AS disagreeing_traces,
+         sumIf(n_spans, kind = 2) AS stored_spans, toFloat64(sumIf(s_w, kind = 2)) / 1e18 AS estimated_spans,
+         minIf(min_w, kind = 2) AS min_weight, maxIf(max_w, kind = 2) AS max_weight,
+         sumIf(n_unknown, kind = 2) AS unknown_weight_spans, sumIf(n_explicit, kind = 2) AS explicit_spans, sumIf(n_price_book, kind = 2) AS price_book_spans,
+         sumIf(n_unpriced, kind = 2) AS unpriced_spans, sumIf(n_invalid, kind = 2) AS invalid_cost_spans,
+         toFloat64(sumIf(s_compute, kind = 2)) / 1e18 AS compute_usd, toFloat64(sumIf(s_query, kind = 2)) / 1e18 AS query_usd,
+         toString(minIf(t0, kind = 2)) AS first_start_ns, toString(maxIf(t1, kind = 2)) AS last_end_ns,
+         -- Stages: (stage, cost, query cost, bytes, warehouses); fingerprints: (stage, fingerprint, cost, calls, stored calls, statements).
+         arraySort(x -> x.1, groupArrayIf((assumeNotNull(k1), toFloat64(s_compute) / 1e18 + toFloat64(s_query) / 1e18, toFloat64(s_query) / 1e18,
+                                            toFloat64(s_bytes), nullIf(wh, '')), kind = 1)) AS stages,
+         arraySort(x -> (x.1, x.2), groupArrayIf((assumeNotNull(k1), assumeNotNull(k2), toFloat64(s_cost) / 1e18, toFloat64(s_w) / 1e18, n_spans, n_statements), kind = 3)) AS fps,
+         -- As the breakdown’s: the stages’ costs added in the stages’ order.
+         arraySum(x -> assumeNotNull(x.2), stages) AS all_cost_usd
+  FROM kt
+)
+SELECT * EXCEPT (sf, top, stage_cost_usd) FROM (
+SELECT st.1 AS stage, st.2 AS stage_cost_usd,
+       if(one.all_cost_usd > 0, st.2 / one.all_cost_usd, 0) AS cost_share,
+       st.2 / one.events AS cost_per_event_usd,
+       st.3 / one.events AS query_per_event_usd,
+       if(st.2 > 0, st.3 / st.2, 0) AS warehouse_cost_share,
+       st.5 AS warehouse,
+       arrayFilter(f -> f.1 = st.1, one.fps) AS sf,
+       -- Of fingerprints that cost the same, the one that sorts last is the top query.
+       arrayReverseSort(f -> (f.3, f.2), sf)[1] AS top,
+       if(length(sf) = 0, NULL, top.2) AS top_query,
+       if(length(sf) = 0 OR NOT st.2 > 0, NULL, top.3 / st.2) AS top_query_cost_share,
+       st.4 / one.events AS bytes_per_event,
+       arraySum(f -> assumeNotNull(f.4), sf) / one.events AS warehouse_calls_per_event,
+       length(sf) AS fingerprints,
+       if(length(sf) = 0, 0, top.5) AS top_query_calls,
+       if(length(sf) = 0, 0, top.6) AS top_query_statements,
+       one.events AS all_events, one.stored_traces AS all_stored_traces, one.weighted_events AS all_weighted_events,
+       one.eq[1] / 1e6 AS all_e2e_p50_ms, one.eq[2] / 1e6 AS all_e2e_p95_ms, one.eq[3] / 1e6 AS all_e2e_p99_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.5 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p50_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.95 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p95_ms,
+       one.ew[arrayFirstIndex(x -> x >= 0.99 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p99_ms,
+       one.disagreeing_traces AS all_disagreeing_traces, one.stored_spans AS all_stored_spans, one.estimated_spans AS all_estimated_spans,
+       one.min_weight AS all_min_weight, one.max_weight AS all_max_weight, one.unknown_weight_spans AS all_unknown_weight_spans,
+       one.explicit_spans AS all_explicit_spans, one.price_book_spans AS all_price_book_spans, one.unpriced_spans AS all_unpriced_spans,
+       one.invalid_cost_spans AS all_invalid_cost_spans, one.compute_usd AS all_compute_usd, one.query_usd AS all_query_usd,
+       one.first_start_ns AS all_first_start_ns, one.last_end_ns AS all_last_end_ns
+FROM one ARRAY JOIN one.stages AS st
+)
+ORDER BY stage_cost_usd DESC, stage
+
+-- name: sample_spans
+-- The spans of a bounded, deterministic sample of whole events, for what runs locally on them (the critical-path walk, savings’ re-timing): every event when there are at most $limit, else the $limit whose trace-id key u is largest (ties: the smaller trace id), u = the first 53 bits of MD5(trace id), as savings.latency_spans keys its sample; each row with how many events the range holds.
+-- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns, $limit
+WITH
+chosen AS (
+  SELECT TraceId AS chosen_id
+  FROM {db:Identifier}.{tbl:Identifier}
+  WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
+    AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+  GROUP BY TraceId
+  ORDER BY bitShiftRight(reinterpretAsUInt64(reverse(substring(MD5(TraceId), 1, 8))), 11) DESC, TraceId
+  LIMIT {limit:UInt64}
+)
+SELECT trace_id, span_id, parent_span_id, name, service, toString(start_ns) AS start_ns, toString(duration_ns) AS duration_ns,
+       attributes, trace_state,
+       (SELECT uniqExact(TraceId) FROM {db:Identifier}.{tbl:Identifier}
+        WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
+          AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))) AS all_traces
+FROM costed_spans
+WHERE trace_id IN (SELECT chosen_id FROM chosen)
+ORDER BY trace_id, start_ns, span_id
+
+-- name: savings_moments
+-- Savings’ interval sums (savings.moments) per functional fn in [0, $fns): over all events weighted by their weight w, Σw, Σw², Σw·x and Σw·(x − mean)², where x is the event’s value of the functional, its terms ($terms: fn, step, stage, a1, b1, kp1, ka1, a2, b2, kp2, ka2) added in step order, each stageCost(m1) − stageCost(m2) of its stage (src/analysis/savings.ts); the sums exact as savings.moments’ (each value scaled by a power of two that keeps n of the largest below 1e37, added as an Int128). The model evaluated once: per event and stage, per event, then per functional and event.
+-- params: $fns, $terms
+WITH
+ts AS (
+  SELECT trace_id, stage,
+         sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
+         sum(toInt128(round(query_usd * weight * 1e18))) AS s_query,
+         max(weight) AS span_max_w, maxIfOrNull(weight, parent_span_id IS NULL) AS root_w
+  FROM costed_spans GROUP BY trace_id, stage
+),
+ev AS (
+  -- An event’s weight (its root’s, else the largest of its spans’) and each stage’s compute and query cost per event there (model.event_stage_costs).
+  SELECT trace_id, coalesce(maxOrNull(root_w), max(span_max_w)) AS w,
+         arrayMap(x -> (x.1, x.2 / w, x.3 / w), groupArray((stage, toFloat64(assumeNotNull(s_compute)) / 1e18, toFloat64(assumeNotNull(s_query)) / 1e18))) AS sc
+  FROM ts GROUP BY trace_id
+),
+fx AS (
+  -- Each functional’s value in each event: its terms, where the stage is absent k_all1 − k_all2.
+  SELECT w, toUInt32(i - 1) AS fn, x
+  FROM (
+    SELECT w,
+           arrayMap(t -> if(arrayFirstIndex(s -> s.1 = t.3, sc) = 0, t.7 - t.11,
+                            (t.4 * sc[arrayFirstIndex(s -> s.1 = t.3, sc)].2 + t.5 * sc[arrayFirstIndex(s -> s.1 = t.3, sc)].3 + t.6 + t.7)
+                          - (t.8 * sc[arrayFirstIndex(s -> s.1 = t.3, sc)].2 + t.9 * sc[arrayFirstIndex(s -> s.1 = t.3, sc)].3 + t.10 + t.11)),
+                    {terms:Array(Tuple(UInt32, UInt32, String, Float64, Float64, Float64, Float64, Float64, Float64, Float64, Float64))}) AS vs,
+           arrayMap(f -> arraySum(arrayFilter((v, t) -> t.1 = f, vs,
+                    {terms:Array(Tuple(UInt32, UInt32, String, Float64, Float64, Float64, Float64, Float64, Float64, Float64, Float64))})),
+                    range({fns:UInt32})) AS xs
+    FROM ev
+  )
+  ARRAY JOIN xs AS x, arrayEnumerate(xs) AS i
+  WHERE has(arrayMap(t -> t.1, {terms:Array(Tuple(UInt32, UInt32, String, Float64, Float64, Float64, Float64, Float64, Float64, Float64, Float64))}), toUInt32(i - 1))
+),
+scaled AS (
+  SELECT fn, w, x,
+         if(max(w) OVER p > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER p * max(w) OVER p))))), 1) AS s_w,
+         if(max(w * w) OVER p > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER p * max(w * w) OVER p))))), 1) AS s_w2,
+         if(max(abs(w * x)) OVER p > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER p * max(abs(w * x)) OVER p))))), 1) AS s_wx
+  FROM fx WINDOW p AS (PARTITION BY fn)
+),
+m AS (
+  SELECT fn, w, x,
+         toFloat64(sum(toInt128(round(w * s_w))) OVER p) / s_w AS sw,
+         toFloat64(sum(toInt128(round(w * w * s_w2))) OVER p) / s_w2 AS sw2,
+         toFloat64(sum(toInt128(round(w * x * s_wx))) OVER p) / s_wx AS swx
+  FROM scaled WINDOW p AS (PARTITION BY fn)
+),
+dev AS (
+  SELECT fn, sw, sw2, swx, w * ((x - swx / sw) * (x - swx / sw)) AS d FROM m
+),
+dev_scaled AS (
+  SELECT fn, sw, sw2, swx, d,
+         if(max(abs(d)) OVER p > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER p * max(abs(d)) OVER p))))), 1) AS s_d
+  FROM dev WINDOW p AS (PARTITION BY fn)
+)
+SELECT fn, any(sw) AS sw, any(sw2) AS sw2, any(swx) AS swx, toFloat64(sum(toInt128(round(d * s_d)))) / s_d AS ss
+FROM dev_scaled GROUP BY fn, s_d ORDER BY fn
+
+-- name: inspect
+-- What the table holds in the range (inspect.summary): spans, traces, roots, orphans (parent not in the trace), services, names, time range; one row, the model read once: per trace, then one row.
+WITH
+t AS (
+  SELECT trace_id, count() AS n_spans, countIf(parent_span_id IS NULL) AS n_roots,
+         groupArray(span_id) AS ids,
+         groupArrayIf(assumeNotNull(parent_span_id), parent_span_id IS NOT NULL) AS parents,
+         groupUniqArray(service) AS trace_services, groupUniqArray(name) AS trace_names,
+         min(start_ns) AS t0, max(start_ns + duration_ns) AS t1
+  FROM costed_spans GROUP BY trace_id
+)
+SELECT sum(n_spans) AS spans,
+       count() AS traces,
+       sum(n_roots) AS roots,
+       -- A span whose parent is not a span of its trace.
+       sum(arrayCount(p -> NOT has(ids, p), parents)) AS orphans,
+       length(groupUniqArrayArray(trace_services)) AS services,
+       length(groupUniqArrayArray(trace_names)) AS names,
+       if(count() = 0, NULL, toString(min(t0))) AS first_start_ns,
+       if(count() = 0, NULL, toString(max(t1))) AS last_end_ns
+FROM t
 
 -- name: inspect_services
 -- Spans and traces per service, most spans first (inspect.services).

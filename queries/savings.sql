@@ -50,8 +50,10 @@ SELECT m.fn, m.sw, m.sw2, m.swx, ss.ss FROM m JOIN ss ON ss.fn = m.fn ORDER BY m
 -- params: $limit
 WITH keyed AS (
   -- Weighted sampling without replacement (Efraimidis–Spirakis): key ln(u)/w with u in (0, 1)
-  -- from a hash of the trace id, the $limit largest keys; ties broken by trace id.
-  SELECT trace_id, w, ln((CAST(hash(trace_id) AS DOUBLE) + 0.5) / 1.8446744073709552e19) / w AS k FROM event_weights
+  -- from the trace id's MD5 (its first 53 bits), the $limit largest keys; ties broken by trace id.
+  -- ClickHouse computes the same u (clickhouse.sample_spans), so a sample pulled from there holds
+  -- the same events whenever the weights are equal.
+  SELECT trace_id, w, ln((CAST(CAST('0x' || left(md5(trace_id), 16) AS UBIGINT) >> 11 AS DOUBLE) + 0.5) / 9007199254740992.0) / w AS k FROM event_weights
 ),
 n AS (SELECT count(*) AS events FROM event_weights),
 chosen AS (

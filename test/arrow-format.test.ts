@@ -5,18 +5,20 @@
 // core function, and `FROM 'x.arrow'` answers "No extension found"), and tests install nothing,
 // so DuckDB's reading is not checked here.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { tableFromIPC, Type, type Table } from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
-import { BIN, FIXTURE, ROOT } from "./helpers/cli.js";
+import { FIXTURE, ROOT } from "./helpers/cli.js";
 import { adtraceIn, adtraceInBytes } from "./helpers/in-process.js";
 import { arrowType } from "../src/output/arrow.js";
 import { formatters } from "../src/output/format.js";
 import { Chalk } from "chalk";
 
 const OTLP = `${FIXTURE}/otlp.jsonl`;
+const TTY_RUNS = fileURLToPath(new URL("./helpers/tty-runs.mjs", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "adtrace-arrow-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -177,20 +179,26 @@ describe("arrow column types", () => {
 describe("arrow on a terminal", () => {
   const hasScript = spawnSync("script", ["--version"]).status === 0;
   it.skipIf(!hasScript)("is refused before any work, in one line, exit 2, suggesting --out or a pipe", () => {
-    const cmd = [process.execPath, BIN, "cost", "breakdown", OTLP, "--format", "ARROW"].map((a) => `'${a}'`).join(" ");
+    const args = ["cost", "breakdown", OTLP, "--format", "ARROW"];
+    const out = join(dir, "tty.arrow");
+    // The three runs on one terminal, in one process of the built program (test/helpers/tty-runs.mjs,
+    // which marks where each run's output, stdout and stderr alike, ends, with its exit code).
+    const list = join(dir, "tty-runs.json");
+    writeFileSync(list, JSON.stringify([args, [...args, "--out", "/dev/stdout"], [...args, "-q", "--out", out]]));
+    const cmd = [process.execPath, TTY_RUNS, list].map((a) => `'${a}'`).join(" ");
     const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", TERM: "xterm" } });
-    expect(r.status).toBe(2);
-    const lines = r.stdout.trim().split(/\r?\n/);
+    const parts = r.stdout.replace(/\r/g, "").split(/\n@@adtrace-run-end (\d+) (\d+)\n/);
+    expect(parts.length, r.stdout).toBe(10);
+    const [refused, through, ok] = [0, 1, 2].map((i) => ({ text: parts[3 * i]!, code: Number(parts[3 * i + 2]) }));
+    expect(refused!.code).toBe(2);
+    const lines = refused!.text.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^adtrace: .*--format arrow.*terminal.*--out FILE\.arrow.*pipe/);
     // --out /dev/stdout is the terminal too.
-    const through = spawnSync("script", ["-qec", `${cmd} --out /dev/stdout`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-    expect(through.status).toBe(2);
-    expect(through.stdout).toMatch(/--format arrow is binary/);
+    expect(through!.code).toBe(2);
+    expect(through!.text).toMatch(/--format arrow is binary/);
     // On the same terminal, --out still works.
-    const out = join(dir, "tty.arrow");
-    const ok = spawnSync("script", ["-qec", `${cmd} -q --out '${out}'`, "/dev/null"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-    expect(ok.status, ok.stdout).toBe(0);
+    expect(ok!.code, ok!.text).toBe(0);
     expect(tableFromIPC(readFileSync(out)).numRows).toBeGreaterThan(0);
   });
 });

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { adtraceRuns } from "./helpers/runs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-atomic-"));
 const fixture = join(ROOT, FIXTURE, "otlp.jsonl");
@@ -83,12 +84,14 @@ describe("when the write fails, the old file is left as it was", () => {
   };
 
   it("--out of an analysis, export --out: exit 2 naming the file, the old file intact, nothing beside it", async () => {
-    for (const [name, args] of [
+    const cases = ([
       ["breakdown.json", (out: string) => ["cost", "breakdown", parquet, "--by", "name", "--format", "json", "--out", out]],
       ["spans.csv", (out: string) => ["export", parquet, "--out", out]],
-    ] as const) {
-      const { where, target } = withOld(name);
-      const r = limited(1, args(target));
+    ] as const).map(([name, args]) => ({ name, args, ...withOld(name) }));
+    // Both runs in one process under the limit (test/helpers/runs.mjs, each through main as bin/adtrace.js calls it).
+    const results = adtraceRuns(cases.map(({ args, target }) => ({ args: args(target) })), { fileSizeBlocks: 1 });
+    for (const [i, { name, where, target }] of cases.entries()) {
+      const r = results[i]!;
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toBe(`adtrace: error: ${target}: file too large for the file-size limit (ulimit -f)\n`);
       expect(readdirSync(where), name).toEqual([name]);

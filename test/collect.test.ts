@@ -18,7 +18,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { adtrace, ROOT } from "./helpers/cli.js";
+import { ROOT } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { post, startCollector } from "./helpers/collector.js";
 import { makeSpans } from "./helpers/sdk-spans.js";
@@ -43,8 +43,9 @@ async function stored(db: string) {
   }
 }
 
-function inspect(db: string) {
-  const r = adtrace(["inspect", "--db", db, "--format", "json"]);
+/** The stored spans, by `inspect` in-process (the collector has stopped: its process is the claim, not this read's). */
+async function inspect(db: string) {
+  const r = await adtraceIn(["inspect", "--db", db, "--format", "json"]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { spans: number; traces: number; roots: number; orphans: number };
 }
@@ -76,7 +77,7 @@ describe("adtrace collect with the real OpenTelemetry SDK", () => {
       const run = await collector.stop("SIGTERM");
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain(`${made.length},${made.length},0,0,0,0`); // requests…: received, added, duplicates, rejected, throttled
-      const summary = inspect(db);
+      const summary = await inspect(db);
       expect(summary.spans).toBe(made.length);
       expect(summary.traces).toBe(20);
       expect(summary.roots).toBe(20);
@@ -132,7 +133,7 @@ describe("adtrace collect: the OTLP/HTTP protocol", () => {
       const run = await collector.stop("SIGINT");
       expect(run.code, run.stderr).toBe(0);
     }
-    expect(inspect(db).spans).toBe(2);
+    expect((await inspect(db)).spans).toBe(2);
   });
 
   it("answers 503 with Retry-After while the queue is full, and SIGTERM commits what was accepted", async () => {
@@ -169,7 +170,7 @@ describe("adtrace collect: the OTLP/HTTP protocol", () => {
     expect(reply.status).toBe(200);
     const run = await collector.stop("SIGKILL");
     expect(run.signal).toBe("SIGKILL");
-    expect(inspect(db).spans).toBe(3);
+    expect((await inspect(db)).spans).toBe(3);
   });
 
   it("needs the bearer token it was given, and a token or --insecure-no-auth off loopback", async () => {
@@ -205,7 +206,7 @@ describe("adtrace collect over HTTPS", () => {
     });
     expect(status).toBe(200);
     expect((await collector.stop()).code).toBe(0);
-    expect(inspect(db).spans).toBe(2);
+    expect((await inspect(db)).spans).toBe(2);
   });
 });
 

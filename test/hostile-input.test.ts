@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { adtrace, BIN, FIXTURE, ROOT } from "./helpers/cli.js";
+import { adtrace, FIXTURE, ROOT } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { adtraceRuns } from "./helpers/runs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-hostile-"));
 const freshTmp = (name: string) => mkdtempSync(join(dir, `${name}-tmp-`));
@@ -39,20 +40,22 @@ async function gzipFile(name: string, parts: (string | { mib: number; byte: stri
   return path;
 }
 
-/** Run the CLI with its peak RSS recorded (test/helpers/max-rss.mjs); MiB. */
-function withPeakRss(args: string[], env: NodeJS.ProcessEnv = {}) {
+/**
+ * Run `load … --format json -q` for each argument list, one after another in one CLI process
+ * (test/helpers/runs.mjs), with the process's peak RSS recorded (test/helpers/max-rss.mjs), in MiB:
+ * the peak of the lot bounds each run's. Each run must exit 0; its JSON summary.
+ */
+function loadsJson(runs: { args: string[]; env?: Record<string, string> }[]) {
   const rssFile = join(dir, `rss-${Math.random().toString(36).slice(2)}`);
   const hook = new URL("./helpers/max-rss.mjs", import.meta.url).href;
-  const r = spawnSync(process.execPath, ["--import", hook, BIN, ...args], {
-    cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ADTRACE_TEST_RSS_FILE: rssFile, ...env }, maxBuffer: 64 << 20,
+  const results = adtraceRuns(runs.map(({ args, env }) => ({ args: ["load", ...args, "--format", "json", "-q"], env })), {
+    nodeArgs: ["--import", hook], env: { ADTRACE_TEST_RSS_FILE: rssFile },
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, peakMiB: existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : NaN };
-}
-
-function loadJson(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = withPeakRss(["load", ...args, "--format", "json", "-q"], env);
-  expect(r.code, r.stderr).toBe(0);
-  return { ...JSON.parse(r.stdout), peakMiB: r.peakMiB };
+  const summaries = results.map((r) => {
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout);
+  });
+  return { summaries, peakMiB: existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8")) / 1024 : NaN };
 }
 
 describe("white space bombs stream at constant memory, gzipped or not", () => {
@@ -61,9 +64,9 @@ describe("white space bombs stream at constant memory, gzipped or not", () => {
   it("one span line, then 256 MiB of newlines (gzip): the spans load, memory stays bounded", async () => {
     const bomb = await gzipFile("newlines.jsonl.gz", [line1, "\n", { mib: 256, byte: "\n" }]);
     const tmp = freshTmp("newlines");
-    const r = loadJson([bomb, "--db", join(dir, "newlines.duckdb")], { TMPDIR: tmp });
+    const { summaries: [r], peakMiB } = loadsJson([{ args: [bomb, "--db", join(dir, "newlines.duckdb")], env: { TMPDIR: tmp } }]);
     expect([r.spans_read, r.skipped]).toEqual([line1Spans, 0]);
-    expect(r.peakMiB).toBeLessThan(400);
+    expect(peakMiB).toBeLessThan(400);
     expect(readdirSync(tmp)).toEqual([]);
   });
 
@@ -77,11 +80,11 @@ describe("white space bombs stream at constant memory, gzipped or not", () => {
       '{\n "resourceSpans": [\n', elements[0]!, { mib: 96, byte: " " }, ",", { mib: 64, byte: "\n" }, elements.slice(1).join(",\n"), "\n ]\n}", { mib: 32, byte: " " },
     ]);
     const secondSpans = spansIn(fixtureLines[1]!);
-    for (const [bomb, spans] of [[sameLine, line1Spans], [ownLine, line1Spans + secondSpans], [between, line1Spans]] as const) {
-      const r = loadJson([bomb, "--db", join(dir, `${spans}-${bomb.length}.duckdb`)]);
-      expect([r.spans_read, r.skipped], bomb).toEqual([spans, 0]);
-      expect(r.peakMiB, bomb).toBeLessThan(400);
-    }
+    const bombs = [[sameLine, line1Spans], [ownLine, line1Spans + secondSpans], [between, line1Spans]] as const;
+    // The three loads in one process: its peak bounds each.
+    const { summaries, peakMiB } = loadsJson(bombs.map(([bomb, spans]) => ({ args: [bomb, "--db", join(dir, `${spans}-${bomb.length}.duckdb`)] })));
+    bombs.forEach(([bomb, spans], i) => expect([summaries[i].spans_read, summaries[i].skipped], bomb).toEqual([spans, 0]));
+    expect(peakMiB).toBeLessThan(400);
   });
 
   it("uncompressed, through a pipe: a line of 64 MiB of spaces after the spans costs nothing", async () => {
@@ -128,8 +131,9 @@ describe("a record over --max-record-size: exit 2 naming the file and line, noth
     const lines = Array.from({ length: 2100 }, (_, i) => (i === 799 || i === 1499 ? JSON.stringify(big) : fixtureLines[i % fixtureLines.length]!));
     const path = join(dir, "workers.jsonl");
     writeFileSync(path, lines.join("\n") + "\n");
-    for (let run = 0; run < 3; run++) {
-      const r = adtrace(["load", path, "--db", join(dir, `workers-${run}.duckdb`), "--max-record-size", "16KiB", "-q"], { env: { ADTRACE_WORKERS: "2" } });
+    // Three runs (in one process of the built program, test/helpers/runs.mjs), each with its own workers.
+    const runs = [0, 1, 2].map((run) => ({ args: ["load", path, "--db", join(dir, `workers-${run}.duckdb`), "--max-record-size", "16KiB", "-q"] }));
+    for (const r of adtraceRuns(runs, { env: { ADTRACE_WORKERS: "2" } })) {
       expect([r.code, r.stderr]).toEqual([2, `adtrace: error: ${path}:800: line is longer than 16 KiB (--max-record-size)\n`]);
     }
   });
@@ -171,16 +175,21 @@ describe("named pipes and stdin are read once", () => {
       ["otlp.jsonl", `${FIXTURE}/otlp.jsonl`], ["jaeger.json", `${FIXTURE}/jaeger.json`], ["zipkin.json", `${FIXTURE}/zipkin.json`],
       ["spans.csv", `${FIXTURE}/spans.csv`], ["spans.parquet", `${FIXTURE}/spans.parquet`], ["otlp.jsonl.gz", gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`))],
     ];
-    for (const [name, source] of sources) {
-      const r = spawnSync(process.execPath, [BIN, "inspect", fifoOf(source), "--format", "json", "-q"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
-      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
-      expect(JSON.parse(r.stdout), name).toMatchObject({ spans: 369, traces: 40, skipped: 0 });
-    }
     const fifo = fifoOf(`${FIXTURE}/zipkin.json`);
     const out = join(dir, "fifo-report");
-    // 60 s: a report also renders report.html's charts (Vega), seconds more on a loaded machine.
-    const r = spawnSync(process.execPath, [BIN, "report", fifo, "--out-dir", out, "--no-timestamp", "-q"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
+    // All seven runs in one process of the built program (test/helpers/runs.mjs), each FIFO with a
+    // writer of its own; killed after 120 s if a run hangs (a report also renders report.html's
+    // charts with Vega, seconds more on a loaded machine).
+    const results = adtraceRuns([
+      ...sources.map(([, source]) => ({ args: ["inspect", fifoOf(source), "--format", "json", "-q"] })),
+      { args: ["report", fifo, "--out-dir", out, "--no-timestamp", "-q"] },
+    ], { timeoutMs: 120_000 });
+    sources.forEach(([name], i) => {
+      expect(results[i]!.code, `${name}: ${results[i]!.stderr}`).toBe(0);
+      expect(JSON.parse(results[i]!.stdout), name).toMatchObject({ spans: 369, traces: 40, skipped: 0 });
+    });
+    const r = results.at(-1)!;
+    expect(r.code, r.stderr).toBe(0);
     const bytes = readFileSync(`${FIXTURE}/zipkin.json`);
     expect(JSON.parse(readFileSync(join(out, "report.json"), "utf8")).inputs).toEqual([
       { path: fifo, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") },

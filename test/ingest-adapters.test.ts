@@ -17,7 +17,7 @@ import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { jsonLinesFromHead } from "../src/ingest/sniff.js";
 import { findInvalidUtf8Line } from "../src/ingest/text.js";
-import { adtrace } from "./helpers/cli.js";
+import { adtraceRuns } from "./helpers/runs.js";
 import { adtraceIn } from "./helpers/in-process.js";
 
 type Adapter = typeof readOtlpRecord;
@@ -271,11 +271,16 @@ describe("flat tables: times", () => {
       `${T},0000000000000002,offset,2024-05-01T14:00:01+02:00,2024-05-01T12:00:02Z`,
     ].join("\n") + "\n");
     for (const tz of ["UTC", "America/New_York", "Asia/Tokyo"]) {
-      const r = adtrace(["cost", "breakdown", csv, "--by", "name", "--format", "json"], { env: { TZ: tz } });
-      expect(r.code, r.stderr).toBe(0);
-      const out = JSON.parse(r.stdout);
+      // The machine's zone is the process's TZ, read as it starts: one child process per zone, both runs in it (test/helpers/runs.mjs).
+      const [r, i] = adtraceRuns([
+        { args: ["cost", "breakdown", csv, "--by", "name", "--format", "json"] },
+        { args: ["inspect", csv, "--format", "json"] },
+      ], { env: { TZ: tz } });
+      expect(r!.code, r!.stderr).toBe(0);
+      const out = JSON.parse(r!.stdout);
       expect(Object.fromEntries(out.groups.map((g: { name: string; p50_ms: number }) => [g.name, g.p50_ms])), tz).toEqual({ naive: 250, offset: 1000 });
-      const inspect = JSON.parse(adtrace(["inspect", csv, "--format", "json"], { env: { TZ: tz } }).stdout);
+      expect(i!.code, i!.stderr).toBe(0);
+      const inspect = JSON.parse(i!.stdout);
       expect([inspect.start, inspect.end], tz).toEqual(["2024-05-01T12:00:00.500000Z", "2024-05-01T12:00:02.000000Z"]);
     }
   });

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { FIXTURE } from "./helpers/cli.js";
+import { adtraceRuns } from "./helpers/runs.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { documentElements } from "../src/ingest/json-reader.js";
 import { InputError } from "../src/errors.js";
@@ -38,13 +39,17 @@ describe("large documents, one element at a time", () => {
 
   it("loads a document above the size threshold through the streaming reader, same as whole", async () => {
     const whole = JSON.parse((await adtraceIn(["inspect", `${FIXTURE}/jaeger.json`, "--format", "json"])).stdout);
-    const streamed = adtrace(["inspect", `${FIXTURE}/jaeger.json`, "--format", "json"], { env: { ADTRACE_LARGE_JSON_BYTES: "1000" } });
-    expect(streamed.code, streamed.stderr).toBe(0);
+    // ADTRACE_LARGE_JSON_BYTES is read when the module loads: both runs in one child process (test/helpers/runs.mjs).
+    const [streamed, zipkin] = adtraceRuns([
+      { args: ["inspect", `${FIXTURE}/jaeger.json`, "--format", "json"] },
+      { args: ["inspect", `${FIXTURE}/zipkin.json`, "--format", "json"] },
+    ], { env: { ADTRACE_LARGE_JSON_BYTES: "1000" } });
+    expect(streamed!.code, streamed!.stderr).toBe(0);
     const { formats: _a, ...a } = whole;
-    const { formats: _b, ...b } = JSON.parse(streamed.stdout);
+    const { formats: _b, ...b } = JSON.parse(streamed!.stdout);
     expect(b).toEqual(a);
-    const zipkin = adtrace(["inspect", `${FIXTURE}/zipkin.json`, "--format", "json"], { env: { ADTRACE_LARGE_JSON_BYTES: "1000" } });
-    expect(JSON.parse(zipkin.stdout).spans).toBe(369);
+    expect(zipkin!.code, zipkin!.stderr).toBe(0);
+    expect(JSON.parse(zipkin!.stdout).spans).toBe(369);
   });
 });
 

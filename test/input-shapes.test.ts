@@ -6,7 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { adtrace, FIXTURE } from "./helpers/cli.js";
+import { FIXTURE } from "./helpers/cli.js";
+import { adtraceRuns } from "./helpers/runs.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
@@ -75,14 +76,16 @@ describe("Grafana Tempo's trace JSON", () => {
   });
 
   it("a large document (read element by element) splits Tempo's batches and the v2 trace.resourceSpans too", async () => {
-    for (const name of ["tempo-v1-batches.json", "tempo-v1-legacy-instrumentation-library.json", "tempo-v2-trace.json"]) {
-      // Pretty-printed, so it is one document, not JSON Lines; streamed past 10 bytes.
-      const pretty = join(dir, `pretty-${name}`);
-      writeFileSync(pretty, JSON.stringify(JSON.parse(readFileSync(join(TEMPO, name), "utf8")), null, 2));
-      const r = adtrace(["inspect", pretty, "--format", "json"], { env: { ADTRACE_LARGE_JSON_BYTES: "10" } });
-      expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout), name).toMatchObject({ spans: 3, traces: 1, roots: 1, skipped: 0 });
-    }
+    const names = ["tempo-v1-batches.json", "tempo-v1-legacy-instrumentation-library.json", "tempo-v2-trace.json"];
+    const pretty = (name: string) => join(dir, `pretty-${name}`);
+    // Pretty-printed, so each is one document, not JSON Lines; streamed past 10 bytes.
+    for (const name of names) writeFileSync(pretty(name), JSON.stringify(JSON.parse(readFileSync(join(TEMPO, name), "utf8")), null, 2));
+    // ADTRACE_LARGE_JSON_BYTES is read when the module loads: the three runs in one child process (test/helpers/runs.mjs).
+    const results = adtraceRuns(names.map((name) => ({ args: ["inspect", pretty(name), "--format", "json"] })), { env: { ADTRACE_LARGE_JSON_BYTES: "10" } });
+    names.forEach((name, i) => {
+      expect(results[i]!.code, results[i]!.stderr).toBe(0);
+      expect(JSON.parse(results[i]!.stdout), name).toMatchObject({ spans: 3, traces: 1, roots: 1, skipped: 0 });
+    });
   });
 
   it("Tempo responses saved one per line are JSON Lines", async () => {

@@ -174,17 +174,21 @@ describe("load --redact", () => {
     }
   });
 
-  it("moves staged rows a range at a time, with the same result however small the ranges", () => {
-    const exported = (flushRows: string | undefined, name: string) => {
+  it("moves staged rows a range at a time, with the same result however small the ranges", async () => {
+    // ADTRACE_TEST_FLUSH_ROWS is read when the module loads: the load in ranges of 2 is a child
+    // process; the one with the default ranges (200,000 rows, so one range here) runs in-process.
+    const exported = async (flushRows: string | undefined, name: string) => {
       const db = join(dir, `${name}.duckdb`);
-      const r = adtrace(["load", files.otlp!, files.zipkin!, "--db", db, "--redact", "-q"], { env: { ...env, ADTRACE_TEST_FLUSH_ROWS: flushRows } });
+      const args = ["load", files.otlp!, files.zipkin!, "--db", db, "--redact", "-q"];
+      const r = flushRows === undefined ? await adtraceIn(args, { env }) : adtrace(args, { env: { ...env, ADTRACE_TEST_FLUSH_ROWS: flushRows } });
       expect(r.code, r.stderr).toBe(0);
       const csv = join(dir, `${name}.csv`);
-      expect(adtrace(["export", "--db", db, "--out", csv, "-q"]).code).toBe(0);
+      expect((await adtraceIn(["export", "--db", db, "--out", csv, "-q"])).code).toBe(0);
       return readFileSync(csv, "utf8");
     };
-    const whole = exported(undefined, "ranges-whole");
-    expect(exported("2", "ranges-of-2")).toBe(whole);
+    expect(process.env.ADTRACE_TEST_FLUSH_ROWS).toBeUndefined();
+    const whole = await exported(undefined, "ranges-whole");
+    expect(await exported("2", "ranges-of-2")).toBe(whole);
     expect(leaks(whole)).toEqual(["10.12.0.5"]);
   });
 
@@ -242,7 +246,7 @@ describe("load --redact", () => {
 
 describe("options and config", () => {
   it("--kinds filters; an unknown kind is exit 2", async () => {
-    const r = adtrace(["audit", "pii", files.otlp!, "--kinds", "email,phone", "--format", "csv"]);
+    const r = await adtraceIn(["audit", "pii", files.otlp!, "--kinds", "email,phone", "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     expect([...new Set(csvRows(r.stdout).map((x) => x.kind))].sort()).toEqual(["email", "phone"]);
     const bad = await adtraceIn(["audit", "pii", files.otlp!, "--kinds", "emails"]);
@@ -250,24 +254,24 @@ describe("options and config", () => {
     expect(bad.stderr).toMatch(/unknown kind 'emails'/);
   });
 
-  it("--fail-on-pii ignores internal IPs", () => {
+  it("--fail-on-pii ignores internal IPs", async () => {
     const spans = plantedSpans().slice(3); // the auction span: near-misses only
     spans[0]!.attributes["net.peer.ip"] = "192.168.1.20";
     const file = join(dir, "internal.json");
     writeFileSync(file, plantedOtlp(spans));
-    const r = adtrace(["audit", "pii", file, "--fail-on-pii", "--format", "csv"]);
+    const r = await adtraceIn(["audit", "pii", file, "--fail-on-pii", "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     expect(csvRows(r.stdout).map((x) => x.kind)).toEqual(["ip_internal"]);
   });
 
-  it("pii.ignore_keys skips keys; pii.extra finds its pattern as its kind, before the built-in detectors", () => {
+  it("pii.ignore_keys skips keys; pii.extra finds its pattern as its kind, before the built-in detectors", async () => {
     const spans = plantedSpans();
     spans[3]!.attributes["crm.ref"] = "cust-12345678";
     const file = join(dir, "extra.json");
     writeFileSync(file, plantedOtlp(spans));
     const config = join(dir, "pii.yaml");
     writeFileSync(config, "pii:\n  ignore_keys: [user.*, 'client.*']\n  extra:\n    - pattern: 'cust-[0-9]{8}'\n      kind: user_id\n");
-    const r = adtrace(["audit", "pii", file, "--config", config, "--format", "csv"]);
+    const r = await adtraceIn(["audit", "pii", file, "--config", config, "--format", "csv"]);
     expect(r.code, r.stderr).toBe(0);
     const rows = csvRows(r.stdout);
     expect(rows.find((x) => x.key === "crm.ref")).toMatchObject({ kind: "user_id", example: "c***" });
@@ -277,16 +281,16 @@ describe("options and config", () => {
     expect(r.stdout).not.toContain("cust-12345678");
   });
 
-  it("an unknown kind or a pattern RE2 refuses is exit 2 with file:line", () => {
+  it("an unknown kind or a pattern RE2 refuses is exit 2 with file:line", async () => {
     const kind = join(dir, "bad-kind.yaml");
     writeFileSync(kind, "pii:\n  extra:\n    - pattern: 'x[0-9]+'\n      kind: email\n    - pattern: 'y[0-9]+'\n      kind: ssn\n");
-    const a = adtrace(["audit", "pii", files.otlp!, "--config", kind]);
+    const a = await adtraceIn(["audit", "pii", files.otlp!, "--config", kind]);
     expect(a.code).toBe(2);
     expect(a.stderr).toMatch(new RegExp(`${kind}:5: pii.extra\\[1\\]: unknown kind 'ssn'`));
     const regex = join(dir, "bad-regex.yaml");
     writeFileSync(regex, "pii:\n  extra:\n    - pattern: '(?<=id=)[0-9]+'\n      kind: user_id\n");
     for (const args of [["audit", "pii", files.otlp!], ["load", files.otlp!, "--db", join(dir, "bad.duckdb"), "--redact"]]) {
-      const b = adtrace([...args, "--config", regex], { env });
+      const b = await adtraceIn([...args, "--config", regex], { env });
       expect(b.code, b.stderr).toBe(2);
       expect(b.stderr).toMatch(new RegExp(`${regex}:3: pii.extra\\[0\\]: invalid pattern for RE2`));
       expect(b.stderr.split("\n").filter(Boolean)).toHaveLength(1);

@@ -86,7 +86,8 @@ export async function stageProfiles(db: Db): Promise<StageProfile[]> {
   return (await db.query("flags.stage_profile")).map(toProfile);
 }
 
-function toProfile(r: Row): StageProfile {
+/** A row of flags.stage_profile (or clickhouse.flags) as a profile. */
+export function toProfile(r: Row): StageProfile {
   const n = (k: string) => Number(r[k] ?? 0);
   return {
     stage: String(r.stage),
@@ -184,16 +185,7 @@ export function estimateSaving(p: Pick<StageProfile, "cost_per_event_usd" | "que
 export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
   const profiles = await stageProfiles(db);
   const [t] = await db.query("cost.totals");
-  const refreshPerEvent = (config.preaggregate.refresh_cost_usd * config.preaggregate.refreshes_per_day) / config.events_per_day;
-  const flags = flagStages(profiles, config.flags, refreshPerEvent);
-  if (flags.length) {
-    // Which flagged stages set latency: on-path shares by stage (path-cost.ts), only when needed.
-    const onPath = await onPathShareByStage(db);
-    for (const f of flags) {
-      f.on_critical_path_share = onPath.get(f.stage) ?? 0;
-      f.off_critical_path = f.on_critical_path_share < DEFAULT_CRITICAL_SHARE;
-    }
-  }
+  const flags = await flagsOnPath(profiles, config, () => onPathShareByStage(db));
   return {
     flags,
     profiles,
@@ -204,4 +196,21 @@ export async function costFlags(db: Db, config: Config): Promise<FlagsResult> {
     weights: await weightSummary(db),
     pricing: await pricingSummary(db),
   };
+}
+
+/**
+ * The stages flagged under the config's thresholds, each with its on-path share, which
+ * `onPathShares` gives (the walk, path-cost.ts) and is asked only when a stage is flagged.
+ */
+export async function flagsOnPath(profiles: StageProfile[], config: Config, onPathShares: () => Promise<Map<string, number>>): Promise<Flag[]> {
+  const refreshPerEvent = (config.preaggregate.refresh_cost_usd * config.preaggregate.refreshes_per_day) / config.events_per_day;
+  const flags = flagStages(profiles, config.flags, refreshPerEvent);
+  if (flags.length) {
+    const onPath = await onPathShares();
+    for (const f of flags) {
+      f.on_critical_path_share = onPath.get(f.stage) ?? 0;
+      f.off_critical_path = f.on_critical_path_share < DEFAULT_CRITICAL_SHARE;
+    }
+  }
+  return flags;
 }

@@ -48,6 +48,7 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
     try {
       const hasSpans = await db.scalar<number>("SELECT count(*) FROM information_schema.tables WHERE table_name = 'spans'");
       if (!hasSpans) throw new InputError(path, "database holds no spans table (was it written by adtrace load?)");
+      await fitThreads(db);
     } catch (error) {
       db.close();
       throw error;
@@ -61,14 +62,21 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
       await db.exec("SET VARIABLE adtrace_files = $files", { files: parquet });
       await db.exec("CREATE VIEW spans AS SELECT * FROM read_parquet(getvariable('adtrace_files'))");
       await ensureSchema(db, { spansTable: false });
+      await fitThreads(db);
       return { db, label: options.inputs.join(", ") };
     }
     const load = await loadInputs(db, { ...options, countCyclic: false });
+    await fitThreads(db);
     return { db, load, label: options.inputs.join(", ") };
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/** A session over few spans runs on one thread (Db.fitThreads). */
+async function fitThreads(db: Db): Promise<void> {
+  await db.fitThreads(Number(await db.scalar("SELECT count(*) FROM spans")));
 }
 
 /**

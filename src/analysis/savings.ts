@@ -20,7 +20,7 @@ import type { Config } from "../model/config.js";
 import { closest } from "../model/suggest.js";
 import { EventTimeline, type TimedSpan } from "./retime.js";
 import { readShare } from "../numbers.js";
-import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Lever } from "./flags.js";
+import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Flag, type Lever } from "./flags.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
 import { meanInterval as weightedMeanInterval, momentsMeanInterval, weightedQuantile } from "./statistics.js";
 
@@ -165,7 +165,11 @@ export type Optimize = "cost" | "latency";
  * first, those off it after (they save money, not p95), each group in cost flags' order.
  */
 export async function suggestedScenario(db: Db, config: Config, optimize: Optimize = "cost"): Promise<Scenario> {
-  const { flags: flagged } = await costFlags(db, config);
+  return scenarioFromFlags((await costFlags(db, config)).flags, optimize);
+}
+
+/** suggestedScenario's scenario from flags already found (a ClickHouse source finds them pushed down). */
+export function scenarioFromFlags(flagged: Flag[], optimize: Optimize = "cost"): Scenario {
   const flags = optimize === "latency" ? [...flagged.filter((f) => !f.off_critical_path), ...flagged.filter((f) => f.off_critical_path)] : flagged;
   const levers: LeverSpec[] = flags.map((f) =>
     f.lever === "cache"
@@ -212,8 +216,70 @@ function stageCost(m: StageMap, cost: [number, number] | undefined): number {
   return m.a * cost[0] + m.b * cost[1] + m.kPresent + m.kAll;
 }
 
+/** One term of a functional as a row (savings.insert_term; clickhouse.savings_moments' $terms). */
+export interface TermRow {
+  fn: number;
+  step: number;
+  stage: string;
+  a1: number;
+  b1: number;
+  kp1: number;
+  ka1: number;
+  a2: number;
+  b2: number;
+  kp2: number;
+  ka2: number;
+}
+
+/** A functional's sums over events: Σw, Σw², Σw·x, Σw·(x − mean)². */
+export interface MomentSums {
+  sw: number;
+  sw2: number;
+  swx: number;
+  ss: number;
+}
+
+/** What savings reads from where the spans are: a DuckDB session (savings()) or a ClickHouse source (clickhouse-savings.ts). Called in this order. */
+export interface SavingsSource {
+  stages(): Promise<string[]>;
+  /** The sums of each functional that has terms, by fn. */
+  moments(terms: TermRow[]): Promise<Map<number, MomentSums>>;
+  /** Stored events (traces). */
+  eventCount(): Promise<number>;
+  totals(): Promise<{ events: number; cost_per_event_usd: number }>;
+  latency(limit: number): Promise<LatencyModel>;
+  weights(): Promise<WeightSummary>;
+  pricing(): Promise<Pricing>;
+}
+
+/** The local source: the session's DuckDB. */
+export function localSavingsSource(db: Db): SavingsSource {
+  return {
+    stages: async () => (await db.query("savings.stages")).map((r) => String(r.stage)),
+    async moments(terms) {
+      await db.run("savings.create_terms");
+      for (const t of terms) await db.run("savings.insert_term", { ...t });
+      return new Map((await db.query("savings.moments")).map((r) => [Number(r.fn), { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) }]));
+    },
+    eventCount: async () => Number((await db.query("savings.event_count"))[0]!.events),
+    async totals() {
+      // Events and the cost per event: exact sums the model keeps (cost.totals).
+      const [t] = await db.query("cost.totals");
+      return { events: Number(t!.events), cost_per_event_usd: Number(t!.cost_per_event_usd) };
+    },
+    latency: (limit) => latencyModel(db, limit),
+    weights: () => weightSummary(db),
+    pricing: () => pricingSummary(db),
+  };
+}
+
 export async function savings(db: Db, options: SavingsOptions): Promise<SavingsResult> {
-  const stages = (await db.query("savings.stages")).map((r) => String(r.stage));
+  return savingsFrom(localSavingsSource(db), options);
+}
+
+/** savings() over any source. */
+export async function savingsFrom(source: SavingsSource, options: SavingsOptions): Promise<SavingsResult> {
+  const stages = await source.stages();
   for (const scenario of options.scenarios) {
     for (const lever of scenario.levers) {
       if (!stages.includes(lever.stage)) {
@@ -248,12 +314,11 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
     const cumulativeFn = functionals.add(steps.map((s) => ({ stage: s.lever.stage, m1: s.before, m2: s.after })));
     return { scenario, steps, cumulativeFn };
   });
-  const moments = await functionals.moments(db);
-  // Events and the cost per event: exact sums the model keeps (cost.totals).
-  const [totals] = await db.query("cost.totals");
-  const totalWeight = Number(totals!.events);
-  const totalPerEvent = Number(totals!.cost_per_event_usd);
-  const latency = await latencyModel(db, options.latencyEvents ?? DEFAULT_LATENCY_SAMPLE);
+  const moments = await functionals.moments(source);
+  const totals = await source.totals();
+  const totalWeight = totals.events;
+  const totalPerEvent = totals.cost_per_event_usd;
+  const latency = await source.latency(options.latencyEvents ?? DEFAULT_LATENCY_SAMPLE);
   const hitLatencyNs = options.config.cache.hit_latency_ms * 1e6;
   const rows: SavingsRow[] = [];
 
@@ -281,8 +346,8 @@ export async function savings(db: Db, options: SavingsOptions): Promise<SavingsR
     latency_events: latency.events,
     latency_sampled: latency.sampled,
     interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
-    weights: await weightSummary(db),
-    pricing: await pricingSummary(db),
+    weights: await source.weights(),
+    pricing: await source.pricing(),
   };
 }
 
@@ -313,24 +378,18 @@ class Functionals {
     return this.terms.length - 1;
   }
 
-  async moments(db: Db): Promise<Moments[]> {
-    await db.run("savings.create_terms");
-    for (const [fn, terms] of this.terms.entries()) {
-      for (const [step, t] of terms.entries()) {
-        await db.run("savings.insert_term", {
-          fn, step, stage: t.stage,
-          a1: t.m1.a, b1: t.m1.b, kp1: t.m1.kPresent, ka1: t.m1.kAll,
-          a2: t.m2.a, b2: t.m2.b, kp2: t.m2.kPresent, ka2: t.m2.kAll,
-        });
-      }
-    }
-    const found = new Map((await db.query("savings.moments")).map((r) => [Number(r.fn), r]));
+  async moments(source: SavingsSource): Promise<Moments[]> {
+    const rows: TermRow[] = this.terms.flatMap((terms, fn) => terms.map((t, step) => ({
+      fn, step, stage: t.stage,
+      a1: t.m1.a, b1: t.m1.b, kp1: t.m1.kPresent, ka1: t.m1.kAll,
+      a2: t.m2.a, b2: t.m2.b, kp2: t.m2.kPresent, ka2: t.m2.kAll,
+    })));
+    const found = await source.moments(rows);
     // A functional with no terms (a scenario without levers cannot occur; kept total) is 0 in every event.
-    const events = found.size ? undefined : Number((await db.query("savings.event_count"))[0]!.events);
+    const events = found.size ? undefined : await source.eventCount();
     return this.terms.map((_, fn) => {
-      const r = found.get(fn);
-      if (!r) return { sw: events ?? 0, mean: 0, interval: { mean: 0, low: 0, high: 0 } };
-      const sums = { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) };
+      const sums = found.get(fn);
+      if (!sums) return { sw: events ?? 0, mean: 0, interval: { mean: 0, low: 0, high: 0 } };
       return { sw: sums.sw, mean: sums.sw ? sums.swx / sums.sw : 0, interval: intervalFromSums(sums) };
     });
   }
@@ -392,8 +451,10 @@ interface LatencyHits {
   salt: number;
 }
 
+export type LatencyModel = Awaited<ReturnType<typeof latencyModel>>;
+
 /** Per-event timelines and end-to-end p95 with cache hits re-timed in (see retime.ts). */
-async function latencyModel(db: Db, limit: number) {
+export async function latencyModel(db: Db, limit: number) {
   const stored = Number((await db.query("savings.event_count"))[0]!.events);
   // Read as columns (no per-row objects): the sample's spans are its largest read.
   const c = await db.columns("savings.latency_spans", { limit });

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { UsageError } from "../errors.js";
 import type { BreakdownOptions } from "../analysis/breakdown.js";
 import type { ModelOptions } from "../model/install.js";
+import type { Optimize, Scenario } from "../analysis/savings.js";
 import { note, type GlobalOptions } from "./shared.js";
 
 export interface ClickHouseFlags {
@@ -84,6 +85,49 @@ export async function clickhouseInspect(inputs: string[], flags: ClickHouseFlags
   const source = parseClickHouseSource(inputs, flags);
   return withClickHouse(source, loadConfig(flags.config), model, async (session) => {
     const out = await run(session);
+    answered(flags, session);
+    return out;
+  });
+}
+
+/** `cost flags` over a ClickHouse source: the profiles pushed down, the on-path shares walked locally on a sample of whole events. */
+export async function clickhouseFlags(inputs: string[], flags: ClickHouseFlags & GlobalOptions, eventsPerDay: number | undefined, model: ModelOptions) {
+  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
+  const { loadConfig } = await import("../model/config.js");
+  const { withClickHouse } = await import("../analysis/clickhouse.js");
+  const { clickhouseFlags: run } = await import("../analysis/clickhouse-flags.js");
+  const source = parseClickHouseSource(inputs, flags);
+  const loaded = loadConfig(flags.config);
+  const config = eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: eventsPerDay };
+  const result = await withClickHouse(source, config, model, async (session) => {
+    const out = await run(session);
+    answered(flags, session);
+    return out;
+  });
+  return { result, label: source.label };
+}
+
+/** When the on-path shares came from a sample of the events (more than the sample in range), a note saying so. */
+export function onPathSampleNote(sample: { events: number; of_events: number } | null): string | undefined {
+  if (!sample || sample.events >= sample.of_events) return undefined;
+  return `On-path shares are estimated from ${sample.events.toLocaleString("en-US")} of ${sample.of_events.toLocaleString("en-US")} events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).`;
+}
+
+/** `savings` over a ClickHouse source: the interval's sums pushed down, the latency re-timed locally on a sample of whole events. */
+export async function clickhouseSavings(
+  inputs: string[], flags: ClickHouseFlags & GlobalOptions,
+  options: { scenarios: Scenario[]; suggest: Optimize | undefined; latencyEvents: number | undefined },
+  eventsPerDay: number | undefined, model: ModelOptions,
+) {
+  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
+  const { loadConfig } = await import("../model/config.js");
+  const { withClickHouse } = await import("../analysis/clickhouse.js");
+  const { clickhouseSavings: run } = await import("../analysis/clickhouse-savings.js");
+  const source = parseClickHouseSource(inputs, flags);
+  const loaded = loadConfig(flags.config);
+  const config = eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: eventsPerDay };
+  return withClickHouse(source, config, model, async (session) => {
+    const out = await run(session, { scenarios: options.scenarios, config, latencyEvents: options.latencyEvents, suggest: options.suggest });
     answered(flags, session);
     return out;
   });

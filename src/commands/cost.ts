@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { globals, ingestNotes, note, print } from "./shared.js";
 import type { BreakdownFlags, CriticalPathFlags, FlagsFlags, OutliersFlags, QueriesFlags, ReconcileFlags, TrendFlags } from "./cost-options.js";
-import { addClickHouseOptions, clickhouseBreakdown, clickhouseQueries, isClickHouseRun } from "./clickhouse.js";
+import { addClickHouseOptions, clickhouseBreakdown, clickhouseFlags, clickhouseQueries, isClickHouseRun, onPathSampleNote } from "./clickhouse.js";
 
 export function registerCost(program: Command): Command {
   const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers, trend, the critical path");
@@ -117,10 +117,10 @@ Examples:
       await print(criticalPathView(result.result, { label: result.label }), options);
     });
 
-  cost
+  addClickHouseOptions(cost
     .command("flags")
     .description("the warehouse-heavy stages: why each is flagged and the lever that fits")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--fail-on-flag", "exit with code 1 when any stage is flagged (for CI)")
     .option("--events-per-day <n>", "daily volume for the estimates: 2000000000, 2e9, 2B, 500M (default: config events_per_day)")
     .addHelpText("after", `
@@ -145,10 +145,12 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { flagsView } = await import("../output/decision-views.js");
       const { CheckFailed } = await import("../errors.js");
-      const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
-        result: await costFlags(a.db, a.config), label: a.label,
-      }));
-      await print(flagsView(result, { label }), options);
+      const { result, label, pathNote } = isClickHouseRun(inputs, options)
+        ? await clickhouseFlags(inputs, options, typed.analysis.eventsPerDay, typed.analysis.model ?? {}).then(({ result, label }) => ({ result, label, pathNote: onPathSampleNote(result.on_path_sample) }))
+        : await withAnalysis(typed.analysis, async (a) => ({ result: await costFlags(a.db, a.config), label: a.label, pathNote: undefined }));
+      const view = flagsView(result, { label });
+      if (pathNote) view.notes = [...(view.notes ?? []), pathNote];
+      await print(view, options);
       if (typed.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }

@@ -4,6 +4,7 @@ import { globals, print } from "./shared.js";
 import { UsageError } from "../errors.js";
 import type { LeverKind } from "../analysis/savings.js";
 import type { SavingsFlags } from "./savings-options.js";
+import { addClickHouseOptions, clickhouseSavings, isClickHouseRun } from "./clickhouse.js";
 
 export function registerSavings(program: Command): void {
   // Levers from all three options, in the order given on the command line.
@@ -12,10 +13,10 @@ export function registerSavings(program: Command): void {
     levers.push({ kind, spec });
     return spec;
   };
-  program
+  addClickHouseOptions(program
     .command("savings")
     .description("model what a cache, a pre-aggregation or query tuning would save, per day and per year")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--cache <stage=hit[:cost]>", "cache in front of a stage: hit rate 0..1, optional USD per hit (repeatable)", lever("cache"))
     .option("--preagg <stage=reduction>", "pre-aggregate: fraction of the stage's query cost removed (repeatable)", lever("preagg"))
     .option("--tune <stage=reduction>", "tune: fraction of the stage's cost removed (repeatable)", lever("tune"))
@@ -67,10 +68,12 @@ Examples:
       const { savingsView } = await import("../output/decision-views.js");
       const scenarios = [...typed.scenarios, ...(typed.scenarioFile === undefined ? [] : core.loadScenarioFile(typed.scenarioFile))];
       if (!scenarios.length && !typed.suggest) throw new UsageError(NOTHING_TO_MODEL);
-      const result = await withAnalysis(typed.analysis, async (a) => {
-        if (typed.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, typed.optimize));
-        return core.savings(a.db, { scenarios, config: a.config, latencyEvents: typed.latencyEvents });
-      });
+      const result = isClickHouseRun(inputs, options)
+        ? await clickhouseSavings(inputs, options, { scenarios, suggest: typed.suggest ? typed.optimize : undefined, latencyEvents: typed.latencyEvents }, typed.analysis.eventsPerDay, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => {
+          if (typed.suggest) scenarios.push(await core.suggestedScenario(a.db, a.config, typed.optimize));
+          return core.savings(a.db, { scenarios, config: a.config, latencyEvents: typed.latencyEvents });
+        });
       await print(savingsView(result), options);
     });
 }

@@ -8,6 +8,7 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppend
 import { InputError, UsageError, noRoomError } from "../errors.js";
 import { getQuery } from "./queries.js";
 import { beginCommit, onInterrupt, testHold } from "./interrupt.js";
+import { duckdbApi } from "./duckdb-api.js";
 
 export type SqlValue = string | number | boolean | bigint | null;
 /** A STRUCT of text fields bound as one value (what read_csv's `columns` takes: names → types). */
@@ -16,6 +17,9 @@ export class TextStruct {
 }
 export type Params = Record<string, SqlValue | SqlValue[] | TextStruct>;
 export type Row = Record<string, unknown>;
+
+/** Below this many spans a session runs on one DuckDB thread (Db.fitThreads). */
+export const SMALL_SESSION_ROWS = 50_000;
 
 /** The database file `adtrace load` writes and the analyses read when given neither files nor --db. */
 export const DEFAULT_DB = "adtrace.duckdb";
@@ -40,6 +44,8 @@ export interface OpenOptions {
 export class Db {
   readonly path: string;
   private tempDirectory: string | undefined;
+  /** Whether the thread count was chosen (OpenOptions.threads or ADTRACE_THREADS), so fitThreads leaves it. */
+  private threadsChosen = false;
   private releaseInterrupt: () => void = () => undefined;
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -50,7 +56,7 @@ export class Db {
   }
 
   static async open(options: OpenOptions = {}): Promise<Db> {
-    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const { DuckDBInstance } = duckdbApi();
     const path = options.path ?? ":memory:";
     const config: Record<string, string> = {};
     if (options.readOnly) config.access_mode = "READ_ONLY";
@@ -71,6 +77,7 @@ export class Db {
     const connection = await instance.connect();
     const db = new Db(instance, connection, path);
     db.tempDirectory = options.tempDirectory;
+    db.threadsChosen = threads !== undefined;
     // Ctrl-C or SIGTERM exits without reaching close(): stop the running query and remove the
     // spill directory then, so an interrupted analysis leaves nothing in the temporary directory.
     db.releaseInterrupt = onInterrupt(() => {
@@ -149,6 +156,17 @@ export class Db {
       await this.connection.run("ROLLBACK").catch(() => undefined /* the original error matters more */);
       throw error;
     }
+  }
+
+  /**
+   * A session over fewer than SMALL_SESSION_ROWS spans runs on one thread, unless a thread count
+   * was chosen: its statements take milliseconds, and waking DuckDB's worker threads for each of
+   * them (a command runs about 70) costs more CPU than they save; the answer is the same bytes
+   * whatever the thread count. Measured on the 369-span fixture (TESTING.md, "The fixed cost").
+   */
+  async fitThreads(rows: number): Promise<void> {
+    if (this.threadsChosen || rows >= SMALL_SESSION_ROWS) return;
+    await this.connection.run("SET threads = 1");
   }
 
   interrupt(): void {
@@ -269,7 +287,7 @@ type DuckValues = Record<string, never>;
 async function toDuckParams(params?: Params): Promise<{ values?: DuckValues; types?: Record<string, never> }> {
   if (!params) return {};
   if (!Object.values(params).some((v) => Array.isArray(v) || v instanceof TextStruct)) return { values: params as unknown as DuckValues };
-  const { listValue, LIST, VARCHAR, DOUBLE, structValue, STRUCT } = await import("@duckdb/node-api");
+  const { listValue, LIST, VARCHAR, DOUBLE, structValue, STRUCT } = duckdbApi();
   const values: Record<string, unknown> = {};
   const types: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {

@@ -14,8 +14,9 @@
 // The core never prints; every error is an InputError/UsageError whose text holds no password.
 import { userInfo } from "node:os";
 import pg from "pg";
-import { intervalValue, timestampValue, type DuckDBAppender } from "@duckdb/node-api";
+import type { DuckDBAppender } from "@duckdb/node-api";
 import { DEFAULT_DB, withWritableDb, type Db } from "../db/db.js";
+import { duckdbApi } from "../db/duckdb-api.js";
 import { testHold } from "../db/interrupt.js";
 import { InputError, UsageError } from "../errors.js";
 import { loadConfig } from "../model/config.js";
@@ -663,11 +664,11 @@ function appendText(appender: DuckDBAppender, kind: Kind, text: string | null): 
       if (micros === null) return appender.appendNull();
       // Both as a plain timestamp: the µs are already UTC, the appender stores them unchanged in a
       // TIMESTAMPTZ column (no time-zone conversion), and this path is ~4x faster than appendTimestampTZ.
-      return appender.appendTimestamp(timestampValue(micros));
+      return appender.appendTimestamp(duckdbApi().timestampValue(micros));
     }
     case "interval": {
       const micros = secondsToMicros(text);
-      return micros === null ? appender.appendNull() : appender.appendInterval(intervalValue(0, 0, micros));
+      return micros === null ? appender.appendNull() : appender.appendInterval(duckdbApi().intervalValue(0, 0, micros));
     }
   }
 }

@@ -1,7 +1,8 @@
 // Installs the cost model into a database session: the config's stage rules, prices and
 // attribute lists are loaded as rows (never SQL text), then `costed_spans` is built. A database
 // file keeps the model it was loaded with (stored.ts); its sessions read that instead.
-import type { Db } from "../db/db.js";
+import type { Db, Params } from "../db/db.js";
+import { insertRows } from "../db/insert-rows.js";
 import type { Config, SamplingRule } from "./config.js";
 import { installBilling, type BillingModelOptions } from "./billing.js";
 import { STATEMENT_ATTRIBUTES, type PriceBook, type WarehousePrice } from "./defaults.js";
@@ -43,28 +44,33 @@ export function changesModel(options: ModelOptions = {}): boolean {
 export async function installRules(db: Db, config: Config, options: ModelOptions = {}): Promise<void> {
   await db.run("model.create_macros");
   await db.run("model.create_rule_tables");
+  // Each table's rows in one statement (src/db/insert-rows.ts).
+  const stageRules: Params[] = [];
+  const stageAttrs: Params[] = [];
   for (const [i, rule] of config.stages.entries()) {
     const attributes = Object.entries(rule.match.attribute ?? {});
-    await db.run("model.insert_stage_rule", {
-      priority: i, stage: rule.stage, name_glob: rule.match.name ?? null, service_glob: rule.match.service ?? null, n_attrs: attributes.length,
-    });
-    for (const [key, glob] of attributes) await db.run("model.insert_stage_rule_attr", { priority: i, key, glob });
+    stageRules.push({ priority: i, stage: rule.stage, name_glob: rule.match.name ?? null, service_glob: rule.match.service ?? null, n_attrs: attributes.length });
+    for (const [key, glob] of attributes) stageAttrs.push({ priority: i, key, glob });
   }
+  await insertRows(db, "model.insert_stage_rule", stageRules);
+  await insertRows(db, "model.insert_stage_rule_attr", stageAttrs);
+  const samplingRules: Params[] = [];
+  const samplingAttrs: Params[] = [];
   for (const [i, rule] of [...(options.sampleRates ?? []), ...config.sampling].entries()) {
     const attributes = Object.entries(rule.match.attribute ?? {});
-    await db.run("model.insert_sampling_rule", {
-      priority: i, name_glob: rule.match.name ?? null, service_glob: rule.match.service ?? null, n_attrs: attributes.length, rate: rule.rate,
-    });
-    for (const [key, glob] of attributes) await db.run("model.insert_sampling_rule_attr", { priority: i, key, glob });
+    samplingRules.push({ priority: i, name_glob: rule.match.name ?? null, service_glob: rule.match.service ?? null, n_attrs: attributes.length, rate: rule.rate });
+    for (const [key, glob] of attributes) samplingAttrs.push({ priority: i, key, glob });
   }
+  await insertRows(db, "model.insert_sampling_rule", samplingRules);
+  await insertRows(db, "model.insert_sampling_rule_attr", samplingAttrs);
+  const computePrices: Params[] = [];
+  const warehousePrices: Params[] = [];
   for (const { fromNs, book } of effectiveBooks(config.prices)) {
-    await db.run("model.insert_compute_price", {
-      from_ns: fromNs, vcpu_hour_usd: book.compute?.vcpu_hour_usd ?? null, vcpus: book.compute?.vcpus ?? 1,
-    });
-    for (const [system, price] of Object.entries(book.warehouses ?? {})) {
-      await db.run("model.insert_warehouse_price", warehouseRow(system.toLowerCase(), fromNs, price));
-    }
+    computePrices.push({ from_ns: fromNs, vcpu_hour_usd: book.compute?.vcpu_hour_usd ?? null, vcpus: book.compute?.vcpus ?? 1 });
+    for (const [system, price] of Object.entries(book.warehouses ?? {})) warehousePrices.push(warehouseRow(system.toLowerCase(), fromNs, price));
   }
+  await insertRows(db, "model.insert_compute_price", computePrices);
+  await insertRows(db, "model.insert_warehouse_price", warehousePrices);
   await db.run("model.price_ranges");
   await db.run("model.set_attribute_lists", listParams(config, options));
   // The bills joined to spans (_span_bills), which model.costed_parts reads: empty without billing records.

@@ -89,7 +89,9 @@ export async function storeModel(db: Db, config: Config): Promise<void> {
   await walkStoredPaths(db);
   await db.run("model.span_summary");
   await db.run("store.model_tables");
-  // diff's moments by stage (Welch's interval), over the per-event stage costs just stored.
+  // diff's moments by stage (Welch's interval), over the per-event stage costs just stored (read
+  // from the stored table: the view would group every span again).
+  await db.run("store.stage_costs_stored");
   await db.run("diff.stage_costs");
   await db.run("diff.group_moments");
   await db.run("store.stage_moments");

@@ -21,11 +21,15 @@ export interface RunsOptions {
   uid?: number;
   /** A file-size limit in 512-byte blocks (sh's ulimit -f) on the whole process. */
   fileSizeBlocks?: number;
+  /** Options for node before the script, e.g. ["--import", hook]. */
+  nodeArgs?: string[];
+  /** Kill the process after this long (a run that hangs then fails the test instead of the suite). */
+  timeoutMs?: number;
 }
 
 /** Run every command line in one child process; one CliResult per run, in order. */
 export function adtraceRuns(runs: Run[], options: RunsOptions = {}): CliResult[] {
-  const node = [process.execPath, RUNS, JSON.stringify(runs)];
+  const node = [process.execPath, ...(options.nodeArgs ?? []), RUNS, JSON.stringify(runs)];
   const [command, args] = options.fileSizeBlocks === undefined
     ? [node[0]!, node.slice(1)]
     : ["sh", ["-c", `ulimit -f ${options.fileSizeBlocks} && exec "$@"`, "sh", ...node]];
@@ -35,6 +39,7 @@ export function adtraceRuns(runs: Run[], options: RunsOptions = {}): CliResult[]
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
     maxBuffer: 256 << 20,
+    timeout: options.timeoutMs,
   });
   if (r.status !== 0) throw new Error(`the runs' process ended with exit ${r.status}, signal ${r.signal}: ${r.stderr}`);
   const results = JSON.parse(r.stdout) as CliResult[];
