@@ -15,14 +15,23 @@ WITH
 spans AS (
   -- The exporter’s columns as the canonical span: a root’s ParentSpanId is ’’; a missing
   -- attribute is NULL (the map’s values made Nullable), as a DuckDB map lookup gives.
-  SELECT TraceId AS trace_id, SpanId AS span_id, nullIf(ParentSpanId, '') AS parent_span_id,
-         toString(SpanName) AS name, toString(ServiceName) AS service,
-         toUnixTimestamp64Nano(Timestamp) AS start_ns, toInt64(Duration) AS duration_ns,
-         CAST(SpanAttributes, 'Map(String, Nullable(String))') AS attributes,
-         TraceState AS trace_state
-  FROM {db:Identifier}.{tbl:Identifier}
-  WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-    AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+  -- One row per (TraceId, SpanId), as a local load keeps one copy (src/ingest/load.ts): an
+  -- exporter’s retry writes identical copies, and any of them is the same span. A table has no
+  -- read order to say which copy came first, so of copies that differ the least is kept, by
+  -- (Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes).
+  SELECT trace_id, span_id, nullIf(c.3, '') AS parent_span_id,
+         toString(c.4) AS name, toString(c.5) AS service,
+         toUnixTimestamp64Nano(c.1) AS start_ns, toInt64(c.2) AS duration_ns,
+         CAST(c.7, 'Map(String, Nullable(String))') AS attributes,
+         c.6 AS trace_state
+  FROM (
+    SELECT TraceId AS trace_id, SpanId AS span_id,
+           min((Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes)) AS c
+    FROM {db:Identifier}.{tbl:Identifier}
+    WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
+      AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+    GROUP BY TraceId, SpanId
+  )
 ),
 covered AS (
   -- Self time: the union of the children’s intervals clipped to the parent’s, each child adding

@@ -2,32 +2,37 @@
 // BENCH_CH_SPANS, default 1M, so 10M) in a chDB MergeTree otel_traces and in a DuckDB database
 // file; cost breakdown by stage and by name through chDB (the pushed-down SQL, queries/clickhouse.sql)
 // against the local --db path (the stored model), side by side, best of two each; and the rows and
-// bytes the engine answered with, which must not grow with the spans.
+// bytes the engine answered with, which must not grow with the spans. Past BENCH_CH_BASE spans
+// (default 1M) the spans are generated once at that size and copied with fresh trace ids, in
+// DuckDB for the local file and inside chDB for otel_traces (BENCH_CH_SPANS=10000000 BENCH_CH_FACTORS=1:
+// 1M generated, ten copies), since generating or reading 10M spans from a file is the slow part.
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { CANONICAL_TO_PARQUET, fillOtelTraces } from "./chdb-otel.mjs";
+import { CANONICAL_TO_PARQUET, fillOtelTracesCopies } from "./chdb-otel.mjs";
 
 /**
  * @param {{ ROOT: string, DIR: string, BIN: string, timed: Function, log: Function }} env
  */
 export async function benchClickHouse({ ROOT, DIR, BIN, timed, log }) {
   const { Db } = await import(join(ROOT, "dist/db/db.js"));
-  const spans = Number(process.env.BENCH_CH_SPANS ?? 1_000_000);
+  const wanted = Number(process.env.BENCH_CH_SPANS ?? 1_000_000);
+  const spans = Math.min(wanted, Number(process.env.BENCH_CH_BASE ?? 1_000_000));
+  const per = Math.max(1, Math.round(wanted / spans));
   const factors = (process.env.BENCH_CH_FACTORS ?? "1,10").split(",").map(Number);
   const base = join(DIR, `ch-spans-${spans}.parquet`);
+  const baseOtel = join(DIR, `ch-spans-${spans}-otel.parquet`);
   if (!existsSync(base)) {
     log(`clickhouse: generating ~${spans} spans (price book, no explicit costs)…`);
     const r = spawnSync(process.execPath, [BIN, "generate", "--events", String(Math.round(spans / 9.13)), "--seed", "1", "--out", base, "-q"], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(r.stderr);
   }
   const out = [];
-  for (const k of factors) {
+  for (const k of factors.map((f) => f * per)) {
     const loadBefore = loadavg()[0];
     const tag = `ch-x${k}-${spans}`;
     const parquet = join(DIR, `${tag}.parquet`);
-    const otelParquet = join(DIR, `${tag}-otel.parquet`);
     const dbFile = join(DIR, `${tag}.duckdb`);
     const chDir = join(DIR, `${tag}-chdb`);
     if (!existsSync(parquet)) {
@@ -49,24 +54,29 @@ export async function benchClickHouse({ ROOT, DIR, BIN, timed, log }) {
       if (r.status !== 0) throw new Error(r.stderr);
     }
     let rows;
+    let fill;
     if (!existsSync(chDir)) {
-      log(`clickhouse: chDB otel_traces ${tag}…`);
-      const db = await Db.open();
-      try {
-        await db.exec("SET VARIABLE ch_bench_parquet = $p", { p: parquet });
-        await db.exec("CREATE VIEW spans AS SELECT * FROM read_parquet(getvariable('ch_bench_parquet'))");
-        await db.exec(CANONICAL_TO_PARQUET, { path: otelParquet });
-      } finally {
-        db.close();
+      if (!existsSync(baseOtel)) {
+        const db = await Db.open();
+        try {
+          await db.exec("SET VARIABLE ch_bench_parquet = $p", { p: base });
+          await db.exec("CREATE VIEW spans AS SELECT * FROM read_parquet(getvariable('ch_bench_parquet'))");
+          await db.exec(CANONICAL_TO_PARQUET, { path: baseOtel });
+        } finally {
+          db.close();
+        }
       }
+      log(`clickhouse: chDB otel_traces ${tag} (${k} copies made in chDB)…`);
       const t = performance.now();
-      rows = await fillOtelTraces(chDir, otelParquet);
-      log(`clickhouse: ${rows} rows into chDB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      rmSync(otelParquet, { force: true });
+      const cpu0 = process.cpuUsage();
+      rows = await fillOtelTracesCopies(chDir, baseOtel, k);
+      const cpu = process.cpuUsage(cpu0);
+      fill = { rows, wall: (performance.now() - t) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+      log(`clickhouse: ${rows} rows into chDB in ${fill.wall.toFixed(1)} s (${fill.cpu.toFixed(1)} CPU s)`);
     }
     const times = {};
     const answered = {};
-    for (const by of ["stage", "name"]) {
+    for (const by of (process.env.BENCH_CH_BY ?? "stage,name").split(",")) {
       let ch = { wall: Infinity, cpu: Infinity, rssMb: 0 };
       let local = { wall: Infinity, cpu: Infinity, rssMb: 0 };
       const runs = Number(process.env.BENCH_CH_RUNS ?? 2);
@@ -80,9 +90,11 @@ export async function benchClickHouse({ ROOT, DIR, BIN, timed, log }) {
         local = { wall: Math.min(local.wall, b.wall), cpu: Math.min(local.cpu, b.cpu), rssMb: Math.max(local.rssMb, b.rssMb) };
       }
       times[by] = { ch, local };
+      log(`clickhouse: ${tag} --by ${by}: ${JSON.stringify({ ...times[by], answered: answered[by], load: loadavg()[0] })}`);
     }
     const spansIn = Number(spawnSync(process.execPath, [BIN, "inspect", "--db", dbFile, "--format", "json"], { encoding: "utf8" }).stdout.match(/"spans":\s*(\d+)/)?.[1] ?? NaN);
-    out.push({ k, spans: spansIn, answered, times, load: [loadBefore, loadavg()[0]] });
+    out.push({ k, spans: spansIn, answered, times, fill, load: [loadBefore, loadavg()[0]] });
+    log(`clickhouse: ${JSON.stringify(out.at(-1))}`);
   }
   return out;
 }
@@ -97,7 +109,7 @@ export function clickhouseSection(results, note) {
     ...(note ? [note, ""] : []),
     "| spans | breakdown --by | chDB wall s | chDB CPU s | chDB peak RSS MB | local --db wall s | local CPU s | local peak RSS MB | rows answered | bytes answered | load average (1 min) before, after |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ...results.flatMap((r) => ["stage", "name"].map((by) =>
+    ...results.flatMap((r) => Object.keys(r.times).map((by) =>
       `| ${n(r.spans)} | ${by} | ${f(r.times[by].ch.wall)} | ${f(r.times[by].ch.cpu)} | ${f(r.times[by].ch.rssMb, 0)} | ${f(r.times[by].local.wall)} | ${f(r.times[by].local.cpu)} | ${f(r.times[by].local.rssMb, 0)} | ${r.answered[by].rows} | ${n(r.answered[by].bytes)} | ${r.load.map((x) => x.toFixed(1)).join(", ")} |`)),
     "",
     "Generated spans (`adtrace generate`, priced from the price book), copied with fresh trace ids, in a chDB MergeTree `otel_traces` (the Collector exporter's schema, ordered by service, span name and time) and in a DuckDB file written by `adtrace load` (the stored model). Each command is the built CLI under /usr/bin/time, best of BENCH_CH_RUNS runs (default two) for wall and CPU time (user + system, all threads), peak RSS the highest; rows and bytes answered are what the engine sent back over the whole command (the schema check, the summary row and one row per group, as JSON), which the command reports under --debug.",

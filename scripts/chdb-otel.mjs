@@ -43,6 +43,31 @@ SELECT fromUnixTimestamp64Nano(start_ns), trace_id, span_id, parent_span_id, tra
        toUInt64(duration_ns), status
 FROM file({path:String}, Parquet)`;
 
+/**
+ * chDB: insert that Parquet file {copies:UInt32} times, copy k with the first two hex digits of each
+ * trace id replaced by k's (printf('%02x', k), as the bench's DuckDB copies are made), so 10M spans
+ * are built from 1M inside the engine rather than read from a 10M-span file.
+ */
+export const PARQUET_COPIES_TO_OTEL_TRACES = `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes, Duration, StatusCode)
+SELECT fromUnixTimestamp64Nano(start_ns), concat(lower(hex(toUInt8(c.number))), substring(trace_id, 3)), span_id, parent_span_id, trace_state, name, kind, service,
+       mapFromArrays(res_keys, arrayMap(x -> coalesce(x, ''), res_values)), mapFromArrays(attr_keys, arrayMap(x -> coalesce(x, ''), attr_values)),
+       toUInt64(duration_ns), status
+FROM file({path:String}, Parquet) AS f CROSS JOIN numbers({copies:UInt32}) AS c`;
+
+/** Create otel_traces in `dir` and insert `copies` copies of the Parquet file's spans with fresh trace ids (copies < 256); returns the rows now in it. */
+export async function fillOtelTracesCopies(dir, parquetPath, copies) {
+  if (!(copies >= 1 && copies < 256)) throw new Error(`copies must be 1 to 255, got ${copies}`);
+  const { Session } = await import("chdb");
+  const session = new Session(dir);
+  try {
+    session.query(OTEL_TRACES_DDL);
+    await session.queryBindAsync(PARQUET_COPIES_TO_OTEL_TRACES, { path: parquetPath, copies });
+    return Number(session.query("SELECT count() FROM otel_traces", "CSV").trim());
+  } finally {
+    session.close();
+  }
+}
+
 /** Create otel_traces in the chDB data directory `dir` and insert the Parquet file of canonical spans; returns the rows now in it. */
 export async function fillOtelTraces(dir, parquetPath) {
   const { Session } = await import("chdb");

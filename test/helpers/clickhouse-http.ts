@@ -45,12 +45,13 @@ export async function startStandIn(answer: Answer): Promise<StandIn> {
         if (key.startsWith("param_")) params[key.slice(6)] = value;
         else settings[key] = value;
       }
-      const format = /\nFORMAT (\w+)\s*$/.exec(body)?.[1];
+      // The client sends the query trimmed, then " \nFORMAT <format>" (client-common's formatQuery).
+      const format = / \nFORMAT (\w+)$/.exec(body)?.[1];
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       const credentials = basic ? Buffer.from(basic, "base64").toString("utf8") : ":";
       const colon = credentials.indexOf(":");
       const request: CapturedRequest = {
-        sql: body.replace(/\s*\nFORMAT \w+\s*$/, ""),
+        sql: body.replace(/ \nFORMAT \w+$/, ""),
         format,
         params,
         settings,
