@@ -17,19 +17,27 @@ WITH es AS (
   SELECT trace_id, stage, compute_usd AS cc, query_usd AS cq
   FROM event_stage_costs WHERE stage IN (SELECT stage FROM _savings_terms)
 ),
+-- The events numbered (any order: the number only tells them apart), so the functionals of several
+-- terms are added up by an integer key rather than the trace id.
+ev AS (SELECT row_number() OVER () AS eid, trace_id, w FROM event_weights),
+terms AS (SELECT fn, count(*) AS n FROM _savings_terms GROUP BY fn),
 -- Each term in each event: its stage's value there, or k_all where the stage is absent.
 tv AS (
-  SELECT e.trace_id, e.w, t.fn, t.step,
+  SELECT e.eid, e.w, t.fn, t.step,
          CASE WHEN s.trace_id IS NULL THEN t.ka1 - t.ka2
               ELSE (t.a1 * s.cc + t.b1 * s.cq + t.kp1 + t.ka1) - (t.a2 * s.cc + t.b2 * s.cq + t.kp2 + t.ka2) END AS v
-  FROM event_weights e CROSS JOIN _savings_terms t
+  FROM ev e CROSS JOIN _savings_terms t
   LEFT JOIN es s ON s.trace_id = e.trace_id AND s.stage = t.stage
 ),
 tv_scale AS (SELECT fn, adtrace_pow2_scale(count(*), max(abs(v))) AS scale FROM tv GROUP BY fn),
--- A functional's value in an event: its terms added.
+-- A functional's value in an event: its terms added (adtrace_scaled_sum). Most functionals have
+-- one term: the scaled sum of its one value, the same number, without grouping by event.
 x AS (
-  SELECT tv.trace_id, any_value(tv.w) AS w, tv.fn, adtrace_scaled_sum(tv.v, s.scale) AS x
-  FROM tv JOIN tv_scale s ON s.fn = tv.fn GROUP BY tv.trace_id, tv.fn, s.scale
+  SELECT tv.w, tv.fn, CAST(CAST(tv.v * s.scale AS HUGEINT) AS DOUBLE) / s.scale AS x
+  FROM tv JOIN tv_scale s ON s.fn = tv.fn JOIN terms n ON n.fn = tv.fn WHERE n.n = 1
+  UNION ALL
+  SELECT any_value(tv.w) AS w, tv.fn, adtrace_scaled_sum(tv.v, s.scale) AS x
+  FROM tv JOIN tv_scale s ON s.fn = tv.fn JOIN terms n ON n.fn = tv.fn WHERE n.n > 1 GROUP BY tv.eid, tv.fn, s.scale
 ),
 big AS (
   SELECT fn, adtrace_pow2_scale(count(*), max(w)) AS s_w, adtrace_pow2_scale(count(*), max(w * w)) AS s_w2,
