@@ -10,6 +10,7 @@ import { InputError } from "../errors.js";
 import type { Config, SamplingRule } from "../model/config.js";
 import { effectiveBooks, warehouseRow, type ModelOptions } from "../model/install.js";
 import type { ClickHouseSource } from "../ingest/clickhouse-source.js";
+import { mappedTable, planClickHouseMapping, unitProbe, type ClickHouseColumn, type MappedTable } from "../ingest/clickhouse-map.js";
 import { groupFromRow, roundCount, type BreakdownGroup, type BreakdownOptions, type BreakdownResult, type GroupKey, type Pricing, type QueryRow, type Totals, type WeightSummary, keyParams, keyName } from "./breakdown.js";
 
 /** The exporter's columns the model reads (otel_traces; README "Spans in ClickHouse"). */
@@ -23,6 +24,8 @@ export interface ClickHouseSession {
   /** Bytes the engine answered with, over the session (the bench reports them). */
   bytesReturned: number;
   rowsReturned: number;
+  /** With --map: the table read through its mapping (set by checkSchema). */
+  mapped?: MappedTable;
 }
 
 /** Open the source, check its table and columns, run fn, close. */
@@ -40,8 +43,19 @@ export async function withClickHouse<T>(source: ClickHouseSource, config: Config
 /** The table exists and has the columns the model reads; else one line naming what is missing. */
 export async function checkSchema(session: ClickHouseSession): Promise<void> {
   const { source } = session;
-  const rows = await run(session, "SELECT name FROM system.columns WHERE database = {db:String} AND table = {tbl:String}", { db: source.database, tbl: source.table });
+  const rows = await run(session, "SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {tbl:String} ORDER BY position", { db: source.database, tbl: source.table });
   if (!rows.length) throw new InputError(source.label, `no table ${source.database}.${source.table} (--table names it; the Collector's exporter writes otel_traces)`);
+  if (source.map) {
+    const columns: ClickHouseColumn[] = rows.map((r) => ({ name: String(r.name), type: String(r.type) }));
+    const planned = planClickHouseMapping(columns, source.map, source.label);
+    const probe = unitProbe(columns, planned);
+    const [typical] = probe
+      ? await run(session, `SELECT ${probe.select} FROM {db:Identifier}.{tbl:Identifier} AS src`, { db: source.database, tbl: source.table, ...probe.params })
+      : [{}];
+    const number = (x: unknown) => (x === null || x === undefined || Number.isNaN(Number(x)) ? null : Number(x));
+    session.mapped = mappedTable(columns, planned, { start: number(typical?.start), end: number(typical?.end) });
+    return;
+  }
   const have = new Set(rows.map((r) => String(r.name)));
   const missing = REQUIRED_COLUMNS.filter((c) => !have.has(c));
   if (missing.length) {
@@ -67,8 +81,19 @@ export async function modelQuery(session: ClickHouseSession, name: string, param
   if (!/^WITH\s/i.test(tail.sql)) throw new Error(`${tail.where}: a clickhouse query over the model opens with WITH`);
   // Statements over fingerprints read clickhouse.fingerprinted_spans, the model with each warehouse span's fingerprint.
   const fingerprinted = /\bfingerprinted_spans\b/.test(tail.sql) ? `fingerprinted_spans AS (\n${getQuery("clickhouse.fingerprinted_spans").sql}\n),\n` : "";
-  const sql = `WITH costed_spans AS (\n${model.sql}\n),\n${fingerprinted}${tail.sql.replace(/^WITH\s+/i, "")}`;
-  return run(session, sql, { ...modelParameters, ...params });
+  let sql = `WITH costed_spans AS (\n${model.sql}\n),\n${fingerprinted}${tail.sql.replace(/^WITH\s+/i, "")}`;
+  let mappedParams: Record<string, unknown> = {};
+  if (session.mapped) {
+    // The mapped table in place of the exporter's wherever a statement reads the table (the model's
+    // span source once; a tail such as sample_spans may read it too): our own fixed FROM, replaced
+    // by our own subquery presenting the exporter's columns.
+    const from = /FROM \{db:Identifier\}\.\{tbl:Identifier\}(?=\s)/g;
+    if ((model.sql.match(from) ?? []).length !== 1) throw new Error(`${model.where}: the span source must read FROM {db:Identifier}.{tbl:Identifier} once`);
+    const mapped = `FROM (\n${session.mapped.sql}\n)`;
+    sql = sql.replace(from, () => mapped);
+    mappedParams = session.mapped.params;
+  }
+  return run(session, sql, { ...modelParameters, ...mappedParams, ...params });
 }
 
 /** A DuckDB GLOB (`*`, `?`, `[abc]`, `[!abc]`) as an anchored RE2 pattern matching the same strings. */

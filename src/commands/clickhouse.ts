@@ -35,7 +35,6 @@ export function isClickHouseRun(inputs: readonly string[], flags: ClickHouseFlag
   }
   if (flags.db) throw new UsageError("give a ClickHouse source or --db, not both");
   if (flags.billingFile?.length) throw new UsageError("--billing-file joins bills to span files; a ClickHouse source is priced from its spans alone");
-  if (flags.map?.length) throw new UsageError("--map is not supported with a ClickHouse source yet: the table must have the otel_traces columns");
   return true;
 }
 

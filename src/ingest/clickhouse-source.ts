@@ -5,6 +5,7 @@
 // connects here. The password comes from the URL or CLICKHOUSE_PASSWORD and is kept out of every
 // label and message (`label` is what headers, notes and errors show).
 import { UsageError } from "../errors.js";
+import { parseMapOptions } from "./mapping.js";
 import { parseTimeBound } from "./pull.js";
 
 export const DEFAULT_CLICKHOUSE_TABLE = "otel_traces";
@@ -19,6 +20,8 @@ interface Common {
   untilNs?: bigint;
   /** --timeout, in seconds. */
   timeoutSeconds?: number;
+  /** --map canonical=column pairs, for a table with other columns than otel_traces (ingest/clickhouse-map.ts). */
+  map?: Record<string, string>;
   /** What outputs show: the source without its password. */
   label: string;
 }
@@ -45,6 +48,7 @@ export interface ClickHouseSourceOptions {
   since?: string;
   until?: string;
   timeout?: string;
+  map?: string[];
 }
 
 /** Whether an input names a ClickHouse source rather than a file. */
@@ -74,13 +78,14 @@ export function parseClickHouseSource(inputs: readonly string[], options: ClickH
   const untilNs = parseTimeBound(options.until, "--until", now);
   if (sinceNs !== undefined && untilNs !== undefined && untilNs <= sinceNs) throw new UsageError(`--until must be later than --since`);
   const timeoutSeconds = parseTimeout(options.timeout);
+  const map = options.map?.length ? parseMapOptions(options.map) : undefined;
   const range = [options.since ? `since ${options.since}` : "", options.until ? `until ${options.until}` : ""].filter(Boolean).join(" ");
 
   if (/^chdb:/i.test(spec)) {
     const path = spec.slice(5);
     if (!path) throw new UsageError("chdb: expects a ClickHouse data directory, e.g. chdb:./clickhouse-data");
     const database = tableDb ?? "default";
-    return { kind: "chdb", path, database, table, sinceNs, untilNs, timeoutSeconds, label: labelOf(`chdb:${path}`, database, table, range) };
+    return { kind: "chdb", path, database, table, sinceNs, untilNs, timeoutSeconds, map, label: labelOf(`chdb:${path}`, database, table, range) };
   }
 
   const secure = /^clickhouses:/i.test(spec);
@@ -101,7 +106,7 @@ export function parseClickHouseSource(inputs: readonly string[], options: ClickH
   const port = url.port || (secure ? "8443" : "8123");
   const base = `${secure ? "https" : "http"}://${url.hostname.includes(":") ? `[${url.hostname.replace(/^\[|\]$/g, "")}]` : url.hostname}:${port}`;
   const shown = `${secure ? "clickhouses" : "clickhouse"}://${encodeURIComponent(username)}@${url.host.includes(":") || url.port ? url.host : `${url.host}:${port}`}/${database}`;
-  return { kind: "http", url: base, username, password, database, table, sinceNs, untilNs, timeoutSeconds, label: labelOf(shown, database, table, range) };
+  return { kind: "http", url: base, username, password, database, table, sinceNs, untilNs, timeoutSeconds, map, label: labelOf(shown, database, table, range) };
 }
 
 function labelOf(where: string, database: string, table: string, range: string): string {

@@ -1,0 +1,95 @@
+// `--map` on a ClickHouse source (issue 17): a chDB table holding the fixture's spans under other
+// column names and types (operation, svc, began as DateTime64, elapsed_us as a Float64 of µs,
+// tags as the map without db.system, and db.system as a column of its own, NULL where the span has
+// none), read with the mapping flat tables take, answers what the local path answers over the
+// fixture: breakdown, queries and inspect to 1e-9 relative, and the same CSV bytes from the CLI.
+// Column names are checked against the table's; a name that is not there, or a column of a type
+// the source cannot read, is one line and exit 2.
+import { beforeAll, describe, expect, it } from "vitest";
+import { adtrace } from "./helpers/cli.js";
+import { chdbWith, differences } from "./helpers/chdb.js";
+import { withAnalysis } from "../src/analysis/analysis.js";
+import { breakdown, warehouseQueries, type GroupKey } from "../src/analysis/breakdown.js";
+import { inspectSpans } from "../src/analysis/inspect.js";
+import { clickhouseBreakdown, clickhouseQueries, withClickHouse } from "../src/analysis/clickhouse.js";
+import { clickhouseInspect } from "../src/analysis/clickhouse-inspect.js";
+import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
+import { defaultConfig } from "../src/model/config.js";
+
+const FIXTURE = "fixtures/auction/otlp.jsonl";
+const MAP = ["service=svc", "start=began", "duration_us=elapsed_us"];
+let dir = "";
+
+beforeAll(async () => {
+  dir = (await chdbWith([FIXTURE])).dir;
+  const { Session } = await import("chdb");
+  const session = new Session(dir);
+  try {
+    session.query(`CREATE TABLE spans_v2 (
+      trace String, id String, parent_id String, operation LowCardinality(String), svc String,
+      began DateTime64(9), elapsed_us Float64, tags Map(String, String), \`db.system\` Nullable(String), tracestate String
+    ) ENGINE = MergeTree ORDER BY (svc, began)`);
+    session.query(`INSERT INTO spans_v2 SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Timestamp, Duration / 1000,
+      mapFilter((k, v) -> k != 'db.system', SpanAttributes), if(mapContains(SpanAttributes, 'db.system'), SpanAttributes['db.system'], NULL), TraceState
+      FROM otel_traces`);
+    // The mapped table really is another schema: none of the exporter's columns, and db.system out of the map.
+    expect(Number(session.query("SELECT countIf(mapContains(tags, 'db.system')) FROM spans_v2", "CSV").trim())).toBe(0);
+    expect(Number(session.query("SELECT countIf(`db.system` IS NOT NULL) FROM spans_v2", "CSV").trim())).toBeGreaterThan(0);
+  } finally {
+    session.close();
+  }
+}, 300_000);
+
+const source = () => parseClickHouseSource([`chdb:${dir}`], { table: "spans_v2", map: MAP });
+
+describe("--map on a ClickHouse source equals the local path over the same spans", () => {
+  it("cost breakdown by stage, by service and name, and by the attribute that was a column", async () => {
+    for (const by of [[{ kind: "stage" }], [{ kind: "service" }, { kind: "name" }], [{ kind: "attr", key: "db.system" }]] as GroupKey[][]) {
+      // The local model keeps the attribute a grouping reads (as the command's grouped() session does).
+      const local = await withAnalysis({ inputs: [FIXTURE], model: { attributeKeys: ["db.system"] } }, (a) => breakdown(a.db, { by }));
+      const pushed = await withClickHouse(source(), defaultConfig(), {}, (s) => clickhouseBreakdown(s, { by }));
+      expect(differences(local, pushed), JSON.stringify(by)).toEqual([]);
+      expect(pushed.totals.stored_spans).toBe(369);
+      expect(pushed.groups.length).toBeGreaterThan(1);
+    }
+  }, 300_000);
+
+  it("cost queries (the warehouse comes from the db.system column) and inspect", async () => {
+    const local = await withAnalysis({ inputs: [FIXTURE] }, (a) => warehouseQueries(a.db));
+    const pushed = await withClickHouse(source(), defaultConfig(), {}, (s) => clickhouseQueries(s));
+    expect(differences(local, pushed)).toEqual([]);
+    expect(pushed.queries.length).toBeGreaterThan(1);
+    const localInspect = await withAnalysis({ inputs: [FIXTURE], allowEmpty: true }, ({ db, load }) => inspectSpans(db, load));
+    const pushedInspect = await withClickHouse(source(), defaultConfig(), {}, (s) => clickhouseInspect(s));
+    const pick = (r: typeof localInspect | typeof pushedInspect) => ({
+      spans: r.spans, traces: r.traces, roots: r.roots, orphans: r.orphans, services: r.services, names: r.names, start: r.start, end: r.end,
+      top_services: r.top_services, cost_sources: r.pricing.cost_sources,
+    });
+    expect(differences(pick(localInspect), pick(pushedInspect))).toEqual([]);
+  }, 300_000);
+
+  it("the CLI: the same CSV bytes as over the span files", () => {
+    const pushed = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", ...MAP.flatMap((m) => ["--map", m]), "--format", "csv"]);
+    const local = adtrace(["cost", "breakdown", FIXTURE, "--format", "csv"]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toBe(local.stdout);
+  }, 300_000);
+
+  it("without --map the table is refused for its missing columns; a column that is not there, or of a type the source cannot read, is one line, exit 2", () => {
+    const unmapped = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2"]);
+    expect(unmapped.code).toBe(2);
+    expect(unmapped.stderr).toMatch(/lacks column\(s\) Timestamp, TraceId/);
+    const missing = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "service=nope", "--map", "start=began"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+    expect(missing.stderr).toMatch(/--map service=nope: no column 'nope' \(columns: trace, id, parent_id, operation, svc, began/);
+    const wrongType = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "start=svc"]);
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr.trim().split("\n")).toHaveLength(1);
+    expect(wrongType.stderr).toMatch(/--map start: column 'svc' is String; a ClickHouse source reads a start time as DateTime64/);
+    // A name that is SQL is a name like any other: not a column, refused, nothing run.
+    const injected = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "start=began) FROM system.one --"]);
+    expect(injected.code).toBe(2);
+    expect(injected.stderr).toMatch(/no column 'began\) FROM system\.one --'/);
+  }, 300_000);
+});
