@@ -1,7 +1,7 @@
 // adtrace report and adtrace diff: a byte-stable bundle, a gate that fails on a 30% aggregation
 // regression, the same data against itself, noise kept green by --significant-only, and a
 // report directory against span data.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,10 +13,19 @@ import { PER_EVENT } from "./helpers/hand.js";
 const dir = mkdtempSync(join(tmpdir(), "adtrace-rd-"));
 const base = join(dir, "base.jsonl");
 const regressed = join(dir, "regressed.jsonl");
+const baseDb = join(dir, "base.duckdb");
+const regressedDb = join(dir, "regressed.duckdb");
+const baseCopyDb = join(dir, "base-copy.duckdb");
 
 beforeAll(async () => {
   await generate({ events: 1500, out: base, seed: 77 });
   await generate({ events: 1500, out: regressed, seed: 77, scenario: { cost_regression: "aggregation:1.3" } });
+  // Each side is read by several runs: loaded once (a --db side gives the numbers its file gives).
+  for (const [file, db] of [[base, baseDb], [regressed, regressedDb]]) {
+    const load = await adtraceIn(["load", file, "--db", db, "-q"]);
+    expect(load.code, load.stderr).toBe(0);
+  }
+  copyFileSync(baseDb, baseCopyDb);
 });
 
 describe("report", () => {
@@ -53,7 +62,7 @@ describe("report", () => {
 
 describe("diff", () => {
   it("fails the gate on a 30% aggregation regression (exit 1, breaching rows on stderr)", async () => {
-    const r = await adtraceIn(["diff", base, regressed, "--max-cost-increase", "5%", "--max-stage-increase", "10%", "--format", "json"]);
+    const r = await adtraceIn(["diff", baseDb, regressedDb, "--max-cost-increase", "5%", "--max-stage-increase", "10%", "--format", "json"]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     const agg = out.rows.find((row: { stage: string }) => row.stage === "aggregation");
@@ -69,7 +78,7 @@ describe("diff", () => {
   });
 
   it("the same data against itself: exit 0, nothing significant", async () => {
-    const r = await adtraceIn(["diff", base, base, "--max-cost-increase", "5%", "--max-stage-increase", "1%", "--format", "json"]);
+    const r = await adtraceIn(["diff", baseDb, baseCopyDb, "--max-cost-increase", "5%", "--max-stage-increase", "1%", "--format", "json"]);
     expect(r.code).toBe(0);
     for (const row of JSON.parse(r.stdout).rows) {
       expect(row.change_usd).toBe(0);
@@ -92,14 +101,14 @@ describe("diff", () => {
 
   it("a report directory against span data: same numbers, significance unknown", async () => {
     const reportDir = join(dir, "base-report");
-    await adtraceIn(["report", base, "--out-dir", reportDir, "-q", "--no-timestamp"]);
-    const r = await adtraceIn(["diff", reportDir, regressed, "--format", "json", "--max-stage-increase", "10%"]);
+    await adtraceIn(["report", "--db", baseDb, "--out-dir", reportDir, "-q", "--no-timestamp"]);
+    const r = await adtraceIn(["diff", reportDir, regressedDb, "--format", "json", "--max-stage-increase", "10%"]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.baseline.kind).toBe("report");
     expect(out.rows.find((row: { stage: string }) => row.stage === "aggregation").change_pct).toBeCloseTo(0.3, 4);
     expect(out.rows.every((row: { significant: boolean | null }) => row.significant === null)).toBe(true);
-    const md = await adtraceIn(["diff", join(reportDir, "report.json"), base, "--format", "md"]);
+    const md = await adtraceIn(["diff", join(reportDir, "report.json"), baseDb, "--format", "md"]);
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(/\| stage \|/);
   });

@@ -2,10 +2,10 @@
 // the stage it was planted in and not in the others; generated data with no drift shows none; the
 // baseline is the hand-computed mean of the preceding buckets; the band and p95 by hand;
 // --fail-on-drift; byte-stable output; bad input.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
@@ -123,6 +123,12 @@ describe("the CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "adtrace-trend-"));
   const lastHourDrift = writeTemp("last.json", otlpDocument(planted(47).spans));
   const noDrift = join(dir, "plain.jsonl");
+  // The bad-input runs read it loaded once.
+  const lastHourDb = join(dir, "last.duckdb");
+  beforeAll(async () => {
+    const r = await adtraceIn(["load", lastHourDrift, "--db", lastHourDb, "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+  });
 
   it("generated data with no drift: no bucket drifts, and --fail-on-drift exits 0", async () => {
     expect((await adtraceIn(["generate", "--events", "4000", "--seed", "5", "--out", noDrift, "-q"])).code).toBe(0);
@@ -167,11 +173,23 @@ describe("the CLI", () => {
   it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", async () => {
     const sampled = join(dir, "sampled.jsonl");
     expect((await adtraceIn(["generate", "--events", "2000", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "-q"])).code).toBe(0);
-    for (const format of ["csv", "json", "md"]) {
-      const runs = await Promise.all(["1", "4", "1", "4"].map((t) => adtraceIn(["cost", "trend", sampled, "--every", "2h", "--by", "stage", "--format", format, "-q"], { env: { ADTRACE_THREADS: t } })));
-      for (const r of runs) expect(r.code).toBe(0);
-      expect(new Set(runs.map((r) => r.stdout)).size).toBe(1);
+    // Loaded on each thread count (the load's sums too) into the same path (the Markdown names
+    // it), then analysed twice in every format on that thread count.
+    const db = `${sampled}.duckdb`;
+    const outputs: Record<string, Set<string>> = { csv: new Set(), json: new Set(), md: new Set() };
+    for (const t of ["1", "4"]) {
+      rmSync(db, { force: true });
+      const load = await adtraceIn(["load", sampled, "--db", db, "-q"], { env: { ADTRACE_THREADS: t } });
+      expect(load.code, load.stderr).toBe(0);
+      for (const format of ["csv", "json", "md"]) {
+        for (let i = 0; i < 2; i++) {
+          const r = await adtraceIn(["cost", "trend", "--db", db, "--every", "2h", "--by", "stage", "--format", format, "-q"], { env: { ADTRACE_THREADS: t } });
+          expect(r.code).toBe(0);
+          outputs[format]!.add(r.stdout);
+        }
+      }
     }
+    for (const format of ["csv", "json", "md"]) expect(outputs[format]!.size, format).toBe(1);
   });
 
   it.each([
@@ -183,7 +201,7 @@ describe("the CLI", () => {
     [["--by", "attr:user_locle"], /no attribute 'user_locle'/],
     [["--by", "stag"], /--by: unknown key 'stag'/],
   ])("%j: exit 2, one line, nothing on stdout", async (args, message) => {
-    const r = await adtraceIn(["cost", "trend", lastHourDrift, "-q", ...args]);
+    const r = await adtraceIn(["cost", "trend", "--db", lastHourDb, "-q", ...args]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
