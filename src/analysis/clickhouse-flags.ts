@@ -9,11 +9,13 @@
 import { flagsOnPath, toProfile, type FlagsResult } from "./flags.js";
 import { onPathShareByStage } from "./path-cost.js";
 import { modelQuery, summary, summaryFromRow, type ClickHouseSession } from "./clickhouse.js";
-import { DEFAULT_SAMPLE_EVENTS, withLocalSample } from "./clickhouse-sample.js";
+import { DEFAULT_SAMPLE_EVENTS, withLocalSample, type LocalSample } from "./clickhouse-sample.js";
 
 export interface ClickHouseFlagsOptions {
   /** Events walked locally for the on-path shares (default DEFAULT_SAMPLE_EVENTS). */
   sampleEvents?: number;
+  /** A sample already brought back (savings --suggest re-times the same events): walked instead of pulling one. */
+  sample?: () => Promise<LocalSample>;
 }
 
 /** `cost flags` over a ClickHouse source: the same result as flags.ts's costFlags(), with how the on-path shares were found. */
@@ -22,11 +24,12 @@ export async function clickhouseFlags(session: ClickHouseSession, options: Click
   const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0], "all_") : await summary(session);
   const profiles = rows.map(toProfile);
   let onPathSample: { events: number; of_events: number } | null = null;
-  const flags = await flagsOnPath(profiles, session.config, () =>
-    withLocalSample(session, options.sampleEvents ?? DEFAULT_SAMPLE_EVENTS, async (sample) => {
-      onPathSample = { events: sample.events, of_events: sample.allEvents };
-      return onPathShareByStage(sample.db);
-    }));
+  const walk = async (sample: LocalSample) => {
+    onPathSample = { events: sample.events, of_events: sample.allEvents };
+    return onPathShareByStage(sample.db);
+  };
+  const flags = await flagsOnPath(profiles, session.config, async () =>
+    options.sample ? walk(await options.sample()) : withLocalSample(session, options.sampleEvents ?? DEFAULT_SAMPLE_EVENTS, walk));
   return {
     flags,
     profiles,

@@ -30,10 +30,22 @@ export interface LocalSample {
 
 /** The spans of up to `limit` whole events of the ClickHouse source, modelled locally, for fn. */
 export async function withLocalSample<T>(session: ClickHouseSession, limit: number, fn: (sample: LocalSample) => Promise<T>): Promise<T> {
+  const sample = await openLocalSample(session, limit);
+  try {
+    return await fn(sample);
+  } finally {
+    sample.close();
+  }
+}
+
+/** withLocalSample's sample, open until close(): for a command that walks and re-times the same events (savings --suggest). */
+export async function openLocalSample(session: ClickHouseSession, limit: number): Promise<LocalSample & { close(): void }> {
   const rows = await modelQuery(session, "sample_spans", { limit });
   const work = mkdtempSync(join(tmpdir(), "adtrace-ch-sample-"));
-  const db = await Db.open(analysisMemory());
+  const close = () => rmSync(work, { recursive: true, force: true });
+  let db: Db | undefined;
   try {
+    db = await Db.open(analysisMemory());
     await ensureSchema(db);
     const path = join(work, "spans.ndjson");
     writeFileSync(path, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
@@ -41,9 +53,11 @@ export async function withLocalSample<T>(session: ClickHouseSession, limit: numb
     await installModel(db, session.config, session.model);
     const events = new Set(rows.map((r) => r.trace_id)).size;
     const allEvents = rows.length ? Number(rows[0]!.all_traces) : 0;
-    return await fn({ db, events, allEvents, sampled: allEvents > events });
-  } finally {
-    db.close();
-    rmSync(work, { recursive: true, force: true });
+    const opened = db;
+    return { db: opened, events, allEvents, sampled: allEvents > events, close: () => { opened.close(); close(); } };
+  } catch (error) {
+    db?.close();
+    close();
+    throw error;
   }
 }
