@@ -203,10 +203,18 @@ export async function withDb<T>(options: OpenOptions, fn: (db: Db) => Promise<T>
  */
 export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>): Promise<T> {
   const existed = existsSync(path);
+  // DuckDB spills a file database's work into DB.tmp and removes it when it closes; a signal ends
+  // the run before it closes, so the clean-up removes it (gigabytes after a large load), unless
+  // it was there before this run.
+  const spill = `${path}.tmp`;
+  const spillExisted = existsSync(spill);
   const removeNew = () => {
     if (!existed) for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
   };
-  const release = onInterrupt(removeNew);
+  const release = onInterrupt(() => {
+    removeNew();
+    if (!spillExisted) rmSync(spill, { recursive: true, force: true });
+  });
   let db: Db;
   try {
     // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
