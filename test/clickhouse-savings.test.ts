@@ -10,7 +10,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
-import { chdbWith, differences } from "./helpers/chdb.js";
+import { chdbDatasets, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { parseLever, savings, suggestedScenario, type Scenario } from "../src/analysis/savings.js";
 import { withClickHouse } from "../src/analysis/clickhouse.js";
@@ -20,20 +20,11 @@ import { defaultConfig } from "../src/model/config.js";
 
 const FIXTURE = "fixtures/auction/otlp.jsonl";
 const work = mkdtempSync(join(tmpdir(), "adtrace-ch-savings-"));
-const GENERATED = join(work, "generated.jsonl");
-const SAMPLED = join(work, "sampled.jsonl");
+const SAMPLED = join(work, "sampled.jsonl"); // what chdbDatasets writes
 const data: Record<string, { input: string; dir: string }> = {};
 
 beforeAll(async () => {
-  for (const [out, args] of [[GENERATED, ["--events", "400", "--seed", "7"]], [SAMPLED, ["--events", "1200", "--seed", "8", "--sample-rate", "0.25"]]] as const) {
-    const generated = adtrace(["generate", ...args, "--out", out]);
-    expect(generated.code, generated.stderr).toBe(0);
-  }
-  for (const [name, input] of [["fixture", FIXTURE], ["generated", GENERATED], ["sampled", SAMPLED]] as const) {
-    const { dir, rows } = await chdbWith([input]);
-    expect(rows).toBeGreaterThan(0);
-    data[name] = { input, dir };
-  }
+  await chdbDatasets(work, data);
 }, 600_000);
 
 const LEVERS: Scenario = {

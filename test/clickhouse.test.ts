@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
-import { chdbWith, differences } from "./helpers/chdb.js";
+import { chdbDatasets, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { breakdown, warehouseQueries, type GroupKey } from "../src/analysis/breakdown.js";
 import { clickhouseBreakdown, clickhouseQueries, withClickHouse } from "../src/analysis/clickhouse.js";
@@ -22,20 +22,10 @@ import { loadInputs } from "../src/ingest/load.js";
 
 const FIXTURE = "fixtures/auction/otlp.jsonl";
 const work = mkdtempSync(join(tmpdir(), "adtrace-ch-test-"));
-const GENERATED = join(work, "generated.jsonl");
-const SAMPLED = join(work, "sampled.jsonl");
 const data: Record<string, { input: string; dir: string }> = {};
 
 beforeAll(async () => {
-  for (const [out, args] of [[GENERATED, ["--events", "400", "--seed", "7"]], [SAMPLED, ["--events", "1200", "--seed", "8", "--sample-rate", "0.25"]]] as const) {
-    const generated = adtrace(["generate", ...args, "--out", out]);
-    expect(generated.code, generated.stderr).toBe(0);
-  }
-  for (const [name, input] of [["fixture", FIXTURE], ["generated", GENERATED], ["sampled", SAMPLED]] as const) {
-    const { dir, rows } = await chdbWith([input]);
-    expect(rows).toBeGreaterThan(0);
-    data[name] = { input, dir };
-  }
+  await chdbDatasets(work, data);
 }, 600_000);
 
 /** Breakdown through DuckDB (the files) and through chDB (the table), with the config at `configPath` (else the defaults), and what differs. */

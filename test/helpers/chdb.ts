@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Db } from "../../src/db/db.js";
 import { loadInputs } from "../../src/ingest/load.js";
+import { adtrace } from "./cli.js";
 // @ts-expect-error a plain ES module shared with scripts/bench.mjs, without types
 import { CANONICAL_TO_PARQUET, fillOtelTraces } from "../../scripts/chdb-otel.mjs";
 
@@ -24,6 +25,28 @@ export async function chdbWith(inputs: string[]): Promise<{ dir: string; rows: n
   const dir = join(work, "clickhouse");
   const rows = (await fillOtelTraces(dir, parquet)) as number;
   return { dir, rows };
+}
+
+export const CH_FIXTURE = "fixtures/auction/otlp.jsonl";
+
+/**
+ * The three inputs the equality tests compare on, each also in a chDB otel_traces: the fixture,
+ * 400 generated events (seed 7) and 1,200 sampled ones (seed 8, kept 1 in 4, `ot=th` in
+ * TraceState). Fills `data` (name → span file and chDB directory); call it from beforeAll.
+ */
+export async function chdbDatasets(work: string, data: Record<string, { input: string; dir: string }>): Promise<{ generated: string; sampled: string }> {
+  const generated = join(work, "generated.jsonl");
+  const sampled = join(work, "sampled.jsonl");
+  for (const [out, args] of [[generated, ["--events", "400", "--seed", "7"]], [sampled, ["--events", "1200", "--seed", "8", "--sample-rate", "0.25"]]] as const) {
+    const run = adtrace(["generate", ...args, "--out", out]);
+    if (run.code !== 0) throw new Error(`generate ${args.join(" ")}: ${run.stderr}`);
+  }
+  for (const [name, input] of [["fixture", CH_FIXTURE], ["generated", generated], ["sampled", sampled]] as const) {
+    const { dir, rows } = await chdbWith([input]);
+    if (!(rows > 0)) throw new Error(`chDB otel_traces from ${input} holds no rows`);
+    data[name] = { input, dir };
+  }
+  return { generated, sampled };
 }
 
 /** Every number in `actual` within `rel` (relative) of `expected`, everything else equal; the paths that differ. */
