@@ -2,7 +2,8 @@
 // column names and types (operation, svc, began as DateTime64, elapsed_us as a Float64 of µs,
 // tags as the map without db.system, and db.system as a column of its own, NULL where the span has
 // none), read with the mapping flat tables take, answers what the local path answers over the
-// fixture: breakdown, queries and inspect to 1e-9 relative, and the same CSV bytes from the CLI.
+// fixture: breakdown, queries and inspect to 1e-9 relative, and the same CSV bytes from the CLI
+// (breakdown, flags, savings --suggest).
 // Column names are checked against the table's; a name that is not there, or a column of a type
 // the source cannot read, is one line and exit 2.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +74,13 @@ describe("--map on a ClickHouse source equals the local path over the same spans
     const local = adtrace(["cost", "breakdown", FIXTURE, "--format", "csv"]);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toBe(local.stdout);
+    // flags and savings also bring whole events back (sample_spans reads the table too): through the same mapping.
+    for (const command of [["cost", "flags"], ["savings", "--suggest"]]) {
+      const pushedRun = adtrace([...command, `chdb:${dir}`, "--table", "spans_v2", ...MAP.flatMap((m) => ["--map", m]), "--format", "csv"]);
+      const localRun = adtrace([...command, FIXTURE, "--format", "csv"]);
+      expect(pushedRun.code, pushedRun.stderr).toBe(0);
+      expect(pushedRun.stdout, command.join(" ")).toBe(localRun.stdout);
+    }
   }, 300_000);
 
   it("without --map the table is refused for its missing columns; a column that is not there, or of a type the source cannot read, is one line, exit 2", () => {
