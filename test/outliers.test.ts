@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { outputsAcrossThreads } from "./helpers/thread-stable.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { benjaminiHochberg, erfc, outliers, twoProportionP } from "../src/analysis/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
@@ -180,22 +181,7 @@ describe("output and bad input", () => {
   it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", async () => {
     const sampled = file("stable.jsonl");
     expect((await adtraceIn(["generate", "--events", "1500", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "--scenario", "costly_locale=ja:2", "-q"])).code).toBe(0);
-    // Loaded on each thread count (the load's sums too) into the same path (the Markdown names
-    // it), then analysed twice in every format on that thread count.
-    const db = `${sampled}.duckdb`;
-    const outputs: Record<string, Set<string>> = { csv: new Set(), json: new Set(), md: new Set() };
-    for (const t of ["1", "4"]) {
-      rmSync(db, { force: true });
-      const load = await adtraceIn(["load", sampled, "--db", db, "-q"], { env: { ADTRACE_THREADS: t } });
-      expect(load.code, load.stderr).toBe(0);
-      for (const format of ["csv", "json", "md"]) {
-        for (let i = 0; i < 2; i++) {
-          const r = await adtraceIn(["cost", "outliers", "--db", db, "--format", format, "-q"], { env: { ADTRACE_THREADS: t } });
-          expect(r.code).toBe(0);
-          outputs[format]!.add(r.stdout);
-        }
-      }
-    }
+    const outputs = await outputsAcrossThreads(sampled, ["cost", "outliers"]);
     for (const format of ["csv", "json", "md"]) expect(outputs[format]!.size, format).toBe(1);
     const csv = (await adtraceIn(["cost", "outliers", sampled, "--format", "csv", "-q"])).stdout;
     expect(csv.split("\r\n")[0]).toBe("key,value,selected_events,baseline_events,selected_share,baseline_share,lift,mean_with,mean_without,p_value,q_value");

@@ -16,6 +16,7 @@ import { DEFAULT_TRACING } from "../src/model/defaults.js";
 import { STARTER_CONFIG } from "../src/model/starter.js";
 import { FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { outputsAcrossThreads } from "./helpers/thread-stable.js";
 
 const EVENTS = 20_000;
 // The first stage of the composed case: ot=th at 80% (weight 1.25), 16,000 events stored. The
@@ -326,20 +327,7 @@ describe("sampling advise: same input, same bytes", { timeout: 300_000 }, () => 
   it("writes the same CSV, JSON and Markdown from run to run, on one thread or four, on fractional weights", async () => {
     const sampled = join(dir, "sampled.jsonl");
     expect((await adtraceIn(["generate", "--events", "1500", "--seed", "3", "--sample-rate", "0.3", "--out", sampled, "-q"])).code).toBe(0);
-    // Loaded on each thread count (the load's sums too) into the same path (the Markdown names
-    // it), then advised in every format on that thread count.
-    const db = `${sampled}.duckdb`;
-    const outputs: Record<string, Set<string>> = { csv: new Set(), json: new Set(), md: new Set() };
-    for (const threads of ["1", "4"]) {
-      rmSync(db, { force: true });
-      const load = await adtraceIn(["load", sampled, "--db", db, "-q"], { env: { ADTRACE_THREADS: threads } });
-      expect(load.code, load.stderr).toBe(0);
-      for (const format of ["csv", "json", "md"]) {
-        const run = await adtraceIn(["sampling", "advise", "--db", db, "--events-per-day", "50M", "--window", "1h", "--format", format, "-q"], { env: { ADTRACE_THREADS: threads } });
-        expect(run.code, run.stderr).toBe(0);
-        outputs[format]!.add(run.stdout);
-      }
-    }
+    const outputs = await outputsAcrossThreads(sampled, ["sampling", "advise", "--events-per-day", "50M", "--window", "1h"], 1);
     for (const format of ["csv", "json", "md"]) expect(outputs[format]!.size, format).toBe(1);
   });
 });

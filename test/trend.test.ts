@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { outputsAcrossThreads } from "./helpers/thread-stable.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 import { predictionBand, trend, tQuantile995 } from "../src/analysis/trend.js";
 import { mulberry32 } from "../src/db/random.js";
@@ -173,22 +174,7 @@ describe("the CLI", () => {
   it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", async () => {
     const sampled = join(dir, "sampled.jsonl");
     expect((await adtraceIn(["generate", "--events", "2000", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "-q"])).code).toBe(0);
-    // Loaded on each thread count (the load's sums too) into the same path (the Markdown names
-    // it), then analysed twice in every format on that thread count.
-    const db = `${sampled}.duckdb`;
-    const outputs: Record<string, Set<string>> = { csv: new Set(), json: new Set(), md: new Set() };
-    for (const t of ["1", "4"]) {
-      rmSync(db, { force: true });
-      const load = await adtraceIn(["load", sampled, "--db", db, "-q"], { env: { ADTRACE_THREADS: t } });
-      expect(load.code, load.stderr).toBe(0);
-      for (const format of ["csv", "json", "md"]) {
-        for (let i = 0; i < 2; i++) {
-          const r = await adtraceIn(["cost", "trend", "--db", db, "--every", "2h", "--by", "stage", "--format", format, "-q"], { env: { ADTRACE_THREADS: t } });
-          expect(r.code).toBe(0);
-          outputs[format]!.add(r.stdout);
-        }
-      }
-    }
+    const outputs = await outputsAcrossThreads(sampled, ["cost", "trend", "--every", "2h", "--by", "stage"]);
     for (const format of ["csv", "json", "md"]) expect(outputs[format]!.size, format).toBe(1);
   });
 
