@@ -7,6 +7,8 @@ import { UsageError } from "../errors.js";
 import type { BreakdownOptions } from "../analysis/breakdown.js";
 import type { ModelOptions } from "../model/install.js";
 import type { Optimize, Scenario } from "../analysis/savings.js";
+import type { ClickHouseSession } from "../analysis/clickhouse.js";
+import type { Config } from "../model/config.js";
 import { note, type GlobalOptions } from "./shared.js";
 
 export interface ClickHouseFlags {
@@ -38,36 +40,43 @@ export function isClickHouseRun(inputs: readonly string[], flags: ClickHouseFlag
   return true;
 }
 
-/** `cost breakdown` over a ClickHouse source: the same result and view as over files or --db. */
-export async function clickhouseBreakdown(inputs: string[], flags: ClickHouseFlags & GlobalOptions, breakdown: BreakdownOptions, model: ModelOptions) {
+/**
+ * Open the ClickHouse source of `inputs` with the config (--config, events per day from the
+ * command line when given), run `fn` on the session and report under --debug what the engine
+ * answered; the result, the config's source and the source's label.
+ */
+async function onClickHouse<T>(
+  inputs: string[], flags: ClickHouseFlags & GlobalOptions, model: ModelOptions,
+  fn: (session: ClickHouseSession, config: Config) => Promise<T>, eventsPerDay?: number,
+): Promise<{ result: T; config: string; label: string }> {
   const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
   const { loadConfig } = await import("../model/config.js");
-  const { withClickHouse, clickhouseBreakdown: run } = await import("../analysis/clickhouse.js");
-  const { STATEMENT_ATTRIBUTES } = await import("../model/defaults.js");
-  const statement = breakdown.by?.find((key) => key.kind === "attr" && STATEMENT_ATTRIBUTES.includes(key.key));
-  // The DuckDB path groups a statement attribute by its fingerprint; this path does not yet, and a raw statement must never reach an output.
-  if (statement?.kind === "attr") throw new UsageError(`--by attr:${statement.key} is not supported with a ClickHouse source yet (use adtrace cost queries for statements by fingerprint)`);
+  const { withClickHouse } = await import("../analysis/clickhouse.js");
   const source = parseClickHouseSource(inputs, flags);
-  const config = loadConfig(flags.config);
+  const loaded = loadConfig(flags.config);
+  const config = eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: eventsPerDay };
   const result = await withClickHouse(source, config, model, async (session) => {
-    const out = await run(session, breakdown);
+    const out = await fn(session, config);
     answered(flags, session);
     return out;
   });
   return { result, config: config.source, label: source.label };
 }
 
+/** `cost breakdown` over a ClickHouse source: the same result and view as over files or --db. */
+export async function clickhouseBreakdown(inputs: string[], flags: ClickHouseFlags & GlobalOptions, breakdown: BreakdownOptions, model: ModelOptions) {
+  const { clickhouseBreakdown: run } = await import("../analysis/clickhouse.js");
+  const { STATEMENT_ATTRIBUTES } = await import("../model/defaults.js");
+  const statement = breakdown.by?.find((key) => key.kind === "attr" && STATEMENT_ATTRIBUTES.includes(key.key));
+  // The DuckDB path groups a statement attribute by its fingerprint; this path does not yet, and a raw statement must never reach an output.
+  if (statement?.kind === "attr") throw new UsageError(`--by attr:${statement.key} is not supported with a ClickHouse source yet (use adtrace cost queries for statements by fingerprint)`);
+  return onClickHouse(inputs, flags, model, (session) => run(session, breakdown));
+}
+
 /** `cost queries` over a ClickHouse source. */
 export async function clickhouseQueries(inputs: string[], flags: ClickHouseFlags & GlobalOptions, top: number | undefined, model: ModelOptions) {
-  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
-  const { loadConfig } = await import("../model/config.js");
-  const { withClickHouse, clickhouseQueries: run } = await import("../analysis/clickhouse.js");
-  const source = parseClickHouseSource(inputs, flags);
-  return withClickHouse(source, loadConfig(flags.config), model, async (session) => {
-    const out = await run(session, { top });
-    answered(flags, session);
-    return out;
-  });
+  const { clickhouseQueries: run } = await import("../analysis/clickhouse.js");
+  return (await onClickHouse(inputs, flags, model, (session) => run(session, { top }))).result;
 }
 
 /** Under --debug, what the engine answered with (rows and bytes of JSON): the bench reads it. */
@@ -77,33 +86,15 @@ function answered(flags: GlobalOptions, session: { rowsReturned: number; bytesRe
 
 /** `inspect` over a ClickHouse source: what the table holds, pushed down as aggregates. */
 export async function clickhouseInspect(inputs: string[], flags: ClickHouseFlags & GlobalOptions, model: ModelOptions) {
-  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
-  const { loadConfig } = await import("../model/config.js");
-  const { withClickHouse } = await import("../analysis/clickhouse.js");
   const { clickhouseInspect: run } = await import("../analysis/clickhouse-inspect.js");
-  const source = parseClickHouseSource(inputs, flags);
-  return withClickHouse(source, loadConfig(flags.config), model, async (session) => {
-    const out = await run(session);
-    answered(flags, session);
-    return out;
-  });
+  return (await onClickHouse(inputs, flags, model, (session) => run(session))).result;
 }
 
 /** `cost flags` over a ClickHouse source: the profiles pushed down, the on-path shares walked locally on a sample of whole events. */
 export async function clickhouseFlags(inputs: string[], flags: ClickHouseFlags & GlobalOptions, eventsPerDay: number | undefined, model: ModelOptions) {
-  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
-  const { loadConfig } = await import("../model/config.js");
-  const { withClickHouse } = await import("../analysis/clickhouse.js");
   const { clickhouseFlags: run } = await import("../analysis/clickhouse-flags.js");
-  const source = parseClickHouseSource(inputs, flags);
-  const loaded = loadConfig(flags.config);
-  const config = eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: eventsPerDay };
-  const result = await withClickHouse(source, config, model, async (session) => {
-    const out = await run(session);
-    answered(flags, session);
-    return out;
-  });
-  return { result, label: source.label };
+  const { result, label } = await onClickHouse(inputs, flags, model, (session) => run(session), eventsPerDay);
+  return { result, label };
 }
 
 /** When the on-path shares came from a sample of the events (more than the sample in range), a note saying so. */
@@ -118,16 +109,8 @@ export async function clickhouseSavings(
   options: { scenarios: Scenario[]; suggest: Optimize | undefined; latencyEvents: number | undefined },
   eventsPerDay: number | undefined, model: ModelOptions,
 ) {
-  const { parseClickHouseSource } = await import("../ingest/clickhouse-source.js");
-  const { loadConfig } = await import("../model/config.js");
-  const { withClickHouse } = await import("../analysis/clickhouse.js");
   const { clickhouseSavings: run } = await import("../analysis/clickhouse-savings.js");
-  const source = parseClickHouseSource(inputs, flags);
-  const loaded = loadConfig(flags.config);
-  const config = eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: eventsPerDay };
-  return withClickHouse(source, config, model, async (session) => {
-    const out = await run(session, { scenarios: options.scenarios, config, latencyEvents: options.latencyEvents, suggest: options.suggest });
-    answered(flags, session);
-    return out;
-  });
+  const opened = await onClickHouse(inputs, flags, model, (session, config) =>
+    run(session, { scenarios: options.scenarios, config, latencyEvents: options.latencyEvents, suggest: options.suggest }), eventsPerDay);
+  return opened.result;
 }
