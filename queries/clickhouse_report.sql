@@ -6,10 +6,10 @@
 -- name: slo_indicators
 -- For each SLO of $slos (stage or NULL, latency threshold in ns), over all events and over those starting at or after the window's start (the last $window_ns of the range when $has_window, else the whole range): weighted events, events with the stage, slow events (the stage's extent, else end to end, above the threshold), events with an error span (of the stage), weighted cost (of the stage), as slo.indicator; one row per SLO, with the window's start. Sums exact: scaled by 1e18, added as Int128.
 -- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns, $slos, $has_window, $window_ns
--- Errors are read from the table's StatusCode (the exporter writes Error; STATUS_CODE_ERROR and 2
--- are the same status, as a local load normalises it); any copy of a span with an error counts.
 WITH
 errs AS (
+  -- Errors are read from the table's StatusCode (the exporter writes Error; STATUS_CODE_ERROR and 2
+  -- are the same status, as a local load normalises it); any copy of a span with an error counts.
   SELECT TraceId AS et, SpanId AS es
   FROM {db:Identifier}.{tbl:Identifier}
   WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
@@ -27,23 +27,30 @@ ts AS (
 ev AS (
   -- An event's weight (its root's, else the largest of its spans'), its start, its stages.
   SELECT trace_id, coalesce(maxOrNull(root_w), max(span_max_w)) AS w, min(s0) AS t0,
-         groupArray((stage, s0, s1, err, s_cost)) AS st
+         groupArray((stage, s0, s1, err, toInt128(coalesce(s_cost, 0)))) AS st
   FROM ts GROUP BY trace_id
 ),
 bounds AS (
   SELECT if({has_window:Bool}, max(t0) - {window_ns:Int64}, min(t0)) AS from_ns FROM ev
 ),
+slo_list AS (
+  -- The SLOs as rows: stage, latency threshold, index from 1.
+  SELECT z.1.1 AS slo_stage, z.1.2 AS slo_latency_ns, z.2 AS i
+  FROM (SELECT arrayJoin(arrayZip({slos:Array(Tuple(Nullable(String), Int64))}, arrayEnumerate({slos:Array(Tuple(Nullable(String), Int64))}))) AS z)
+),
 per AS (
+  -- Each event once per SLO.
   SELECT i, w, t0 >= (SELECT from_ns FROM bounds) AS in_window,
-         {slos:Array(Tuple(Nullable(String), Int64))}[i] AS slo,
-         arrayFilter(x -> isNull(slo.1) OR x.1 = assumeNotNull(slo.1), st) AS f,
-         length(f) > 0 AS has_stage,
-         has_stage AND arrayMax(x -> x.3, f) - arrayMin(x -> x.2, f) > slo.2 AS slow,
-         arrayExists(x -> x.4 = 1, f) AS has_error,
-         arraySum(x -> x.5, f) AS cost
-  FROM ev ARRAY JOIN arrayEnumerate({slos:Array(Tuple(Nullable(String), Int64))}) AS i
+         -- The SLO's stage passed to the lambda as an array beside st (a lambda here must not capture a column).
+         -- (Aliases are visible across the whole statement, the model's CTEs included: these names are their own.)
+         arrayFilter((x, y) -> isNull(y) OR x.1 = assumeNotNull(y), st, arrayResize([slo_stage], length(st), slo_stage)) AS slo_f,
+         length(slo_f) > 0 AS has_stage,
+         has_stage AND arrayMax(x -> x.3, slo_f) - arrayMin(x -> x.2, slo_f) > slo_latency_ns AS slow,
+         arrayExists(x -> x.4 = 1, slo_f) AS has_error,
+         arraySum(x -> x.5, slo_f) AS cost
+  FROM ev CROSS JOIN slo_list
 )
-SELECT toUInt32(i - 1) AS slo,
+SELECT toUInt32(i - 1) AS slo_index,
        toFloat64(sum(toInt128(round(w * 1e18)))) / 1e18 AS events,
        toFloat64(sumIf(toInt128(round(w * 1e18)), has_stage)) / 1e18 AS stage_events,
        toFloat64(sumIf(toInt128(round(w * 1e18)), slow)) / 1e18 AS slow_events,
