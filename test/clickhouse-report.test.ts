@@ -106,23 +106,20 @@ describe("report over a ClickHouse source (chDB) equals the DuckDB bundle", () =
       // Something to compare: every file, SLOs with errors and breaches, flags, a saving.
       expect(Object.keys(pushed), tag).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.html", "report.json", "savings.csv", "slos.csv", "summary.md"]);
       const doc = JSON.parse(pushed["report.json"]!) as { slos: { name: string; actual: number; status: string }[]; flags: unknown[]; headline: { top_saving: unknown }; inputs: Record<string, unknown>[] };
-      expect(doc.slos.find((s) => s.name === "errors")!.actual, tag).toBeLessThan(1);
-      expect(doc.slos.find((s) => s.name === "auction-errors")!.actual, tag).toBeLessThan(1);
+      // (The sampled data keeps no auction error: 1% of 1 in 4 of its events.)
+      if (name !== "sampled") expect(doc.slos.find((s) => s.name === "errors")!.actual, tag).toBeLessThan(1);
+      if (name !== "sampled") expect(doc.slos.find((s) => s.name === "auction-errors")!.actual, tag).toBeLessThan(1);
       expect(doc.slos.filter((s) => s.status === "breached").length, tag).toBeGreaterThan(0);
       expect(doc.flags.length, tag).toBeGreaterThan(0);
       expect(doc.headline.top_saving, tag).not.toBeNull();
       // inputs: the source's label, table, range and the spans in it, as the local bundle's spans count them.
-      const localDoc = JSON.parse(local["report.json"]!) as { breakdown: { totals: { stored_spans: number } } };
-      expect(doc.inputs, tag).toEqual([{ path: `chdb:${dir} default.otel_traces`, table: "default.otel_traces", since: null, until: null, spans: localDoc.breakdown.totals.stored_spans }]);
+      const localDoc = JSON.parse(local["report.json"]!) as { breakdown: { weights: { stored_spans: number } } };
+      expect(localDoc.breakdown.weights.stored_spans, tag).toBeGreaterThan(300);
+      expect(doc.inputs, tag).toEqual([{ path: `chdb:${dir} default.otel_traces`, table: "default.otel_traces", since: null, until: null, spans: localDoc.breakdown.weights.stored_spans }]);
+      // The same bytes on a second run, every file (once: each run is a whole report).
+      if (name === "sampled") expect(report([`chdb:${dir}`], join(work, "ch-sampled-again")), "second run").toEqual(pushed);
     }
-  }, 900_000);
-
-  it("the same bytes on a second run, every file", () => {
-    const { dir } = data.generated!;
-    const first = report([`chdb:${dir}`], join(work, "again-1"));
-    const second = report([`chdb:${dir}`], join(work, "again-2"));
-    expect(second).toEqual(first);
-  }, 300_000);
+  }, 1_200_000);
 
   it("personal data in attributes, resources and statements: pii.csv and the summary equal the local audit's, no planted value in any file", () => {
     const { input, dir } = data.planted!;
@@ -140,17 +137,23 @@ describe("report over a ClickHouse source (chDB) equals the DuckDB bundle", () =
 });
 
 describe("slo check and audit pii over a ClickHouse source", () => {
-  it("slo check: the same CSV as over the span files, over the whole range and with --window; exit 1 on a breach as locally", () => {
-    for (const name of ["fixture", "generated", "sampled"]) {
+  it("slo check with --window: the same figures as over the span files; exit 1 on a breach as locally", () => {
+    const codes: number[] = [];
+    // The fixture spans a minute, generated data a day; the whole range is in every report above.
+    for (const [name, window] of [["fixture", ["--window", "30s"]], ["generated", ["--window", "1h"]]] as const) {
       const { input, dir } = data[name]!;
-      for (const window of [[], ["--window", "2m"]]) {
+      {
         const local = adtrace(["slo", "check", input, "--config", CONFIG, "--format", "json", "-q", ...window]);
         const pushed = adtrace(["slo", "check", `chdb:${dir}`, "--config", CONFIG, "--format", "json", "-q", ...window]);
         expect(pushed.code, pushed.stderr).toBe(local.code);
-        expect(local.code).toBe(1);
+        codes.push(local.code ?? -1);
         expect(differences(JSON.parse(local.stdout), JSON.parse(pushed.stdout)), `${name} ${window.join(" ")}`).toEqual([]);
+        // The window is not the whole range: some burn rate differs from its budget used.
+        const rows = JSON.parse(pushed.stdout) as { error_budget_used: number; burn_rate: number }[];
+        expect(rows.some((r) => r.burn_rate !== r.error_budget_used), name).toBe(true);
       }
     }
+    expect(codes).toContain(1);
   }, 600_000);
 
   it("audit pii: the same CSV as over the span file; --fail-on-pii exits 1", () => {
