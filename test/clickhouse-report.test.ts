@@ -149,7 +149,7 @@ describe("slo check and audit pii over a ClickHouse source", () => {
         codes.push(local.code ?? -1);
         expect(differences(JSON.parse(local.stdout), JSON.parse(pushed.stdout)), `${name} ${window.join(" ")}`).toEqual([]);
         // The window is not the whole range: some burn rate differs from its budget used.
-        const rows = JSON.parse(pushed.stdout) as { error_budget_used: number; burn_rate: number }[];
+        const rows = (JSON.parse(pushed.stdout) as { slos: { error_budget_used: number; burn_rate: number }[] }).slos;
         expect(rows.some((r) => r.burn_rate !== r.error_budget_used), name).toBe(true);
       }
     }
