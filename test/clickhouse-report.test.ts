@@ -106,12 +106,14 @@ describe("report over a ClickHouse source (chDB) equals the DuckDB bundle", () =
       // Something to compare: every file, SLOs with errors and breaches, flags, a saving.
       expect(Object.keys(pushed), tag).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.html", "report.json", "savings.csv", "slos.csv", "summary.md"]);
       const doc = JSON.parse(pushed["report.json"]!) as { slos: { name: string; actual: number; status: string }[]; flags: unknown[]; headline: { top_saving: unknown }; inputs: Record<string, unknown>[] };
-      // (The sampled data keeps no auction error: 1% of 1 in 4 of its events.)
-      if (name !== "sampled") expect(doc.slos.find((s) => s.name === "errors")!.actual, tag).toBeLessThan(1);
-      if (name !== "sampled") expect(doc.slos.find((s) => s.name === "auction-errors")!.actual, tag).toBeLessThan(1);
-      expect(doc.slos.filter((s) => s.status === "breached").length, tag).toBeGreaterThan(0);
-      expect(doc.flags.length, tag).toBeGreaterThan(0);
-      expect(doc.headline.top_saving, tag).not.toBeNull();
+      // (Not on the sampled data, which keeps 1 in 4 of its events: none with an auction error, none flagged.)
+      if (name !== "sampled") {
+        expect(doc.slos.find((s) => s.name === "errors")!.actual, tag).toBeLessThan(1);
+        expect(doc.slos.find((s) => s.name === "auction-errors")!.actual, tag).toBeLessThan(1);
+        expect(doc.slos.filter((s) => s.status === "breached").length, tag).toBeGreaterThan(0);
+        expect(doc.flags.length, tag).toBeGreaterThan(0);
+        expect(doc.headline.top_saving, tag).not.toBeNull();
+      }
       // inputs: the source's label, table, range and the spans in it, as the local bundle's spans count them.
       const localDoc = JSON.parse(local["report.json"]!) as { breakdown: { weights: { stored_spans: number } } };
       expect(localDoc.breakdown.weights.stored_spans, tag).toBeGreaterThan(300);
@@ -201,6 +203,6 @@ describe("errors over a ClickHouse source: one line, exit 2", () => {
     const slos = adtrace(["slo", "check", `chdb:${dir}`, "--config", CONFIG, "--map", "trace_id=TraceId", "-q"]);
     expect(slos.code).toBe(2);
     expect(slos.stderr.trim().split("\n")).toHaveLength(1);
-    expect(slos.stderr).toMatch(/--map/);
+    expect(slos.stderr).toMatch(/slos over a ClickHouse table read through --map are not supported yet/);
   }, 300_000);
 });
