@@ -78,6 +78,14 @@ describe("cost flags pushed down to ClickHouse (chDB) equals the DuckDB path", (
     expect(pulled.spans).toBe(all);
     const pushed = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), {}, (s) => clickhouseFlags(s, { sampleEvents: 100 }));
     expect(pushed.on_path_sample).toEqual({ events: 100, of_events: 400 });
+    // The view says the shares are an estimate (table, md and report.json's summary), and JSON carries the sample.
+    const { flagsView } = await import("../src/output/decision-views.js");
+    const view = flagsView(pushed, { label: "chdb" });
+    expect(view.notes?.filter((n) => n.startsWith("On-path shares are estimated from 100 of 400 events"))).toHaveLength(1);
+    expect((view.json as { on_path_sample?: unknown }).on_path_sample).toEqual({ events: 100, of_events: 400 });
+    const whole = flagsView({ ...pushed, on_path_sample: { events: 400, of_events: 400 } }, { label: "chdb" });
+    expect(whole.notes?.some((n) => n.startsWith("On-path shares"))).toBe(false);
+    expect((whole.json as { on_path_sample?: unknown }).on_path_sample).toBeUndefined();
     expect(pushed.flags.length).toBeGreaterThan(0);
     for (const f of pushed.flags) expect(f.on_critical_path_share, f.stage).toBeCloseTo(expected.get(f.stage) ?? 0, 12);
   }, 600_000);

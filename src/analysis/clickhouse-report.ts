@@ -34,7 +34,7 @@ export async function clickhouseReport(session: ClickHouseSession, options: Clic
   try {
     const breakdown = await clickhouseBreakdown(session, {});
     const { queries } = await clickhouseQueries(session);
-    const { on_path_sample: _onPath, ...flags } = await clickhouseFlags(session, { sample });
+    const flags = await clickhouseFlags(session, { sample });
     const scenarios = options.scenario ? loadScenarioFile(options.scenario) : [scenarioFromFlags(flags.flags)];
     const savings = await clickhouseSavings(session, { scenarios, config, sample });
     const stages = breakdown.groups.map((g) => g.keys.stage!).sort();

@@ -80,6 +80,11 @@ export interface FlagsResult {
   thresholds: Config["flags"];
   weights: WeightSummary;
   pricing: Pricing;
+  /**
+   * Over a ClickHouse source: the events the critical-path walk ran on and the events in range
+   * (the on-path shares are an estimate when fewer); absent or null when every event was walked.
+   */
+  on_path_sample?: { events: number; of_events: number } | null;
 }
 
 export async function stageProfiles(db: Db): Promise<StageProfile[]> {

@@ -97,12 +97,6 @@ export async function clickhouseFlags(inputs: string[], flags: ClickHouseFlags &
   return { result, label };
 }
 
-/** When the on-path shares came from a sample of the events (more than the sample in range), a note saying so. */
-export function onPathSampleNote(sample: { events: number; of_events: number } | null): string | undefined {
-  if (!sample || sample.events >= sample.of_events) return undefined;
-  return `On-path shares are estimated from ${sample.events.toLocaleString("en-US")} of ${sample.of_events.toLocaleString("en-US")} events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).`;
-}
-
 /** `savings` over a ClickHouse source: the interval's sums pushed down, the latency re-timed locally on a sample of whole events. */
 export async function clickhouseSavings(
   inputs: string[], flags: ClickHouseFlags & GlobalOptions,

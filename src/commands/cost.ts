@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { globals, ingestNotes, note, print } from "./shared.js";
 import type { BreakdownFlags, CriticalPathFlags, FlagsFlags, OutliersFlags, QueriesFlags, ReconcileFlags, TrendFlags } from "./cost-options.js";
-import { addClickHouseOptions, clickhouseBreakdown, clickhouseFlags, clickhouseQueries, isClickHouseRun, onPathSampleNote } from "./clickhouse.js";
+import { addClickHouseOptions, clickhouseBreakdown, clickhouseFlags, clickhouseQueries, isClickHouseRun } from "./clickhouse.js";
 
 export function registerCost(program: Command): Command {
   const cost = program.command("cost").description("per-event cost: breakdown by stage, warehouse queries, warehouse-heavy flags, outliers, trend, the critical path");
@@ -146,12 +146,10 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { flagsView } = await import("../output/decision-views.js");
       const { CheckFailed } = await import("../errors.js");
-      const { result, label, pathNote } = isClickHouseRun(inputs, options)
-        ? await clickhouseFlags(inputs, options, typed.analysis.eventsPerDay, typed.analysis.model ?? {}).then(({ result, label }) => ({ result, label, pathNote: onPathSampleNote(result.on_path_sample) }))
-        : await withAnalysis(typed.analysis, async (a) => ({ result: await costFlags(a.db, a.config), label: a.label, pathNote: undefined }));
-      const view = flagsView(result, { label });
-      if (pathNote) view.notes = [...(view.notes ?? []), pathNote];
-      await print(view, options);
+      const { result, label } = isClickHouseRun(inputs, options)
+        ? await clickhouseFlags(inputs, options, typed.analysis.eventsPerDay, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({ result: await costFlags(a.db, a.config), label: a.label }));
+      await print(flagsView(result, { label }), options);
       if (typed.failOnFlag && result.flags.length) {
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }

@@ -28,6 +28,8 @@ export function flagsView(result: FlagsResult, meta: { label: string }): TableRe
   if (result.flags.length) {
     notes.push(`Estimated with ${assumptionsText()}: together ${formatUsd(totalSaving)}/event ≈ ${formatUsd(totalSaving * result.events_per_day)}/day at ${formatCount(result.events_per_day)} events/day. Model yours with adtrace savings.`);
   }
+  const sampled = onPathSampleNote(result.on_path_sample);
+  if (sampled) notes.push(sampled);
   notes.push(...pricingNotes(result.pricing));
   notes.push(...weightNotes(result.weights));
   notes.push(`Flagged: ≥${formatShare(t.min_cost_share, 0)} of cost with >${formatShare(t.min_warehouse_share, 0)} of it warehouse queries; or one query ≥${formatShare(t.top_query_share, 0)} of a warehouse stage; or ≥${t.bytes_ratio}× the median warehouse stage's bytes/event.`);
@@ -44,8 +46,20 @@ export function flagsView(result: FlagsResult, meta: { label: string }): TableRe
     json: {
       flags: result.flags, thresholds: result.thresholds, events: result.events, cost_per_event_usd: result.cost_per_event_usd,
       events_per_day: result.events_per_day, weights: weightsJson(result.weights), ...pricingJson(result.pricing),
+      ...(onPathSampled(result.on_path_sample) ? { on_path_sample: result.on_path_sample } : {}),
     },
   };
+}
+
+/** Whether the on-path shares came from fewer events than there are (JSON and notes say so only then, so a sample of every event reads as the local path). */
+export function onPathSampled(sample: FlagsResult["on_path_sample"]): sample is { events: number; of_events: number } {
+  return !!sample && sample.events < sample.of_events;
+}
+
+/** When the on-path shares came from a sample of the events (a ClickHouse source with more events than the sample), a note saying so. */
+export function onPathSampleNote(sample: FlagsResult["on_path_sample"]): string | undefined {
+  if (!onPathSampled(sample)) return undefined;
+  return `On-path shares are estimated from ${sample.events.toLocaleString("en-US")} of ${sample.of_events.toLocaleString("en-US")} events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).`;
 }
 
 export function savingsView(result: SavingsResult): TableResult {

@@ -3,7 +3,7 @@
 // the commands' 12 significant digits (machineNumber): a report must be byte-stable.
 import type { ReportData } from "../analysis/report.js";
 import { breakdownView, pricingJson, pricingNotes, queriesView } from "./cost-views.js";
-import { flagsView, savingsView, scenarioJson } from "./decision-views.js";
+import { flagsView, onPathSampled, savingsView, scenarioJson } from "./decision-views.js";
 import { formatters, jsonDocument, mdText } from "./format.js";
 import { formatCount, formatShare, formatUsd } from "./units.js";
 import { Chalk } from "chalk";
@@ -32,6 +32,7 @@ export function reportJson(data: ReportData): unknown {
     breakdown: views.breakdown.json,
     queries: data.queries,
     flags: data.flags.flags,
+    ...(onPathSampled(data.flags.on_path_sample) ? { flags_on_path_sample: data.flags.on_path_sample } : {}),
     savings: { rows: data.savings.rows, scenarios: data.savings.scenarios.map(scenarioJson), interval_method: data.savings.interval_method },
     ...(slos ? { slos: slos.rows } : {}),
     pii: piiView(pii).json,
