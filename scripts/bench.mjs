@@ -540,7 +540,7 @@ function modelDbSection(r) {
   return [
     `## Stored cost model on a loaded database (${r.spans.toLocaleString("en-US")} spans)`,
     "",
-    `Measured ${r.started} UTC, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (\`BENCH_DB=FILE BENCH_ONLY=model-db npm run bench\`), load average ${Math.min(...r.loads).toFixed(1)}–${Math.max(...r.loads).toFixed(1)} during the run. The database as loaded (${f(r.dbMb, 0)} MiB), read only; each command and the hand-written query (\`HAND_QUERY\`) alternate, ${r.rounds} rounds, and each keeps its best wall and CPU time (user + system) and its highest peak RSS.`,
+    `Measured ${r.started} UTC, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (\`BENCH_DB=FILE BENCH_ONLY=model-db npm run bench\`), load average ${Math.min(...r.loads).toFixed(1)}–${Math.max(...r.loads).toFixed(1)} during the run. The database as loaded (${f(r.dbMb, 0)} MiB), read only; each command and the hand-written query (\`HAND_QUERY\`) alternate, ${r.rounds} round${r.rounds === 1 ? "" : "s"}, and each keeps its best wall and CPU time (user + system) and its highest peak RSS.`,
     "",
     "| command | adtrace s | CPU s | peak RSS MB | hand-written s | CPU s | RSS MB | ratio (wall) | ratio (CPU) | goal |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
