@@ -53,9 +53,10 @@ dev_scale AS (SELECT fn, adtrace_pow2_scale(count(*), max(abs(d))) AS scale FROM
 ss AS (SELECT dev.fn, adtrace_scaled_sum(dev.d, s.scale) AS ss FROM dev JOIN dev_scale s ON s.fn = dev.fn GROUP BY dev.fn, s.scale)
 SELECT m.fn, m.sw, m.sw2, m.swx, ss.ss FROM m JOIN ss ON ss.fn = m.fn ORDER BY m.fn;
 
--- name: latency_spans
--- The spans of the events the latency model re-times: every event when there are at most $limit, else a deterministic sample of $limit weighted by the events' sampling weights (keyed on the trace id), whose events then count once each.
+-- name: latency_events
+-- The events the latency model re-times, numbered in trace-id order (eid): every event when there are at most $limit, else a deterministic sample of $limit weighted by the events' sampling weights (keyed on the trace id), whose events then count once each.
 -- params: $limit
+CREATE OR REPLACE TEMP TABLE _latency_events AS
 WITH keyed AS (
   -- Weighted sampling without replacement (Efraimidis–Spirakis): key ln(u)/w with u in (0, 1)
   -- from the trace id's MD5 (its first 53 bits), the $limit largest keys; ties broken by trace id.
@@ -69,11 +70,45 @@ chosen AS (
   FROM keyed CROSS JOIN n
   QUALIFY n.events <= $limit OR row_number() OVER (ORDER BY k DESC, trace_id) <= $limit
 )
+SELECT CAST(row_number() OVER (ORDER BY trace_id) - 1 AS INTEGER) AS eid, trace_id, CAST(event_weight AS DOUBLE) AS event_weight FROM chosen;
+
+-- name: latency_event_rows
+-- The sampled events (savings.latency_events first), by number: the trace id (cache hits are chosen by it) and the weight.
+SELECT eid, trace_id, event_weight FROM _latency_events ORDER BY eid;
+
+-- name: latency_sample_spans
+-- The sampled events' spans (savings.latency_events first), into a temporary table that savings.latency_spans and savings.latency_stages read.
+CREATE OR REPLACE TEMP TABLE _latency_spans AS
+SELECT e.eid, c.span_id, c.parent_span_id, c.stage, c.start_ns, c.duration_ns
+FROM costed_spans c JOIN _latency_events e USING (trace_id);
+
+-- name: latency_spans
+-- The sampled events' spans as numbers (savings.latency_sample_spans first), by event and start: the event's number; the span's id as a number in its event, in span-id order, the same for a repeated id (−2 for a NULL id); its parent's (NULL without a parent, −1 when the parent is not in the event); its stage's number in savings.latency_stages; its start relative to the event's first span and its duration.
+-- Numbers rather than the id strings: turning 3 strings per span into JavaScript strings cost twice the query (BENCHMARKS.md, fourth round).
+WITH ids AS (
+  SELECT eid, span_id, CAST(row_number() OVER (PARTITION BY eid ORDER BY span_id) - 1 AS INTEGER) AS idx
+  FROM (SELECT DISTINCT eid, span_id FROM _latency_spans WHERE span_id IS NOT NULL)
+),
+-- Each event's first start (a GROUP BY joined back: min() OVER (PARTITION BY eid) took 4× as long).
+t0 AS (SELECT eid, min(start_ns) AS t0 FROM _latency_spans GROUP BY eid),
+stages AS (SELECT CAST(row_number() OVER (ORDER BY stage) - 1 AS INTEGER) AS sid, stage FROM (SELECT DISTINCT stage FROM _latency_spans))
 -- Start times relative to the event's first span, so they stay exact as JS numbers (read as DOUBLE columns).
-SELECT s.trace_id, s.span_id, s.parent_span_id, s.stage, CAST(chosen.event_weight AS DOUBLE) AS event_weight,
-       CAST(s.start_ns - min(s.start_ns) OVER (PARTITION BY s.trace_id) AS DOUBLE) AS start_ns, CAST(s.duration_ns AS DOUBLE) AS duration_ns
-FROM costed_spans s JOIN chosen USING (trace_id)
-ORDER BY s.trace_id, s.start_ns, s.span_id;
+SELECT s.eid, COALESCE(i.idx, -2) AS idx,
+       CASE WHEN s.parent_span_id IS NULL OR s.parent_span_id = '' THEN NULL ELSE COALESCE(p.idx, -1) END AS parent_idx,
+       k.sid, CAST(s.start_ns - t.t0 AS DOUBLE) AS start_ns, CAST(s.duration_ns AS DOUBLE) AS duration_ns
+FROM _latency_spans s JOIN t0 t USING (eid)
+LEFT JOIN ids i ON i.eid = s.eid AND i.span_id = s.span_id
+LEFT JOIN ids p ON p.eid = s.eid AND p.span_id = s.parent_span_id
+JOIN stages k ON k.stage IS NOT DISTINCT FROM s.stage
+ORDER BY s.eid, s.start_ns, s.span_id;
+
+-- name: latency_stages
+-- The sampled spans' stages by the numbers savings.latency_spans gives them.
+SELECT CAST(row_number() OVER (ORDER BY stage) - 1 AS INTEGER) AS sid, stage FROM (SELECT DISTINCT stage FROM _latency_spans) ORDER BY sid;
+
+-- name: latency_drop
+-- The latency model's working tables, once read.
+DROP TABLE IF EXISTS _latency_events; DROP TABLE IF EXISTS _latency_spans;
 
 -- name: event_count
 -- Stored events (traces): how many the latency model could re-time.

@@ -19,7 +19,10 @@
 //      the database, and breakdown over Parquet read in place, each against the hand-written
 //      DuckDB query (HAND_QUERY below) over the same data, side by side (BENCH_ONLY=model).
 // Options (env): BENCH_SPANS (default 1000000), BENCH_DIR (default bench-data/), BENCH_SKIP_10M=1,
-// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii,protobuf,collect,model,clickhouse (a comma list: only those parts
+// BENCH_DB=FILE (with BENCH_ONLY=model-db): part 11's commands on a database already loaded (its stored model must
+// serve the default config: the bench refuses rather than let a command recompute it in place), the database
+// against itself for diff, and BENCH_PARQUET=FILE (optional) for the file read in place; BENCH_ROUNDS (default 2).
+// BENCH_ONLY=ingest,breakdown,scaling,startup,critical-path,advise,outliers,pii,protobuf,collect,model,model-db,clickhouse (a comma list: only those parts
 // run, and only their sections of BENCHMARKS.md are rewritten; e.g. BENCH_ONLY=critical-path).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -81,7 +84,7 @@ function adtraceSync(args) {
 const jsonl = join(DIR, `otlp-${SPANS}.jsonl`);
 const baseParquet = join(DIR, `spans-${SPANS}.parquet`);
 // Start-up alone (BENCH_ONLY=startup) needs no data.
-const needsData = !ONLY || ONLY.some((part) => part !== "startup" && part !== "clickhouse");
+const needsData = !ONLY || ONLY.some((part) => part !== "startup" && part !== "clickhouse" && part !== "model-db");
 if (needsData && !existsSync(jsonl)) {
   log(`generating ${EVENTS} events (~${SPANS} spans) as OTLP JSON Lines…`);
   // Explicit costs (cost.usd), as before generate wrote usage: the jq pipeline below sums them,
@@ -489,6 +492,71 @@ function modelSection(r) {
 
 if (runs("model")) results.model = await modelBench();
 
+// ------------------------------------------------------------------ 11b. the same on a loaded database (BENCH_DB)
+/** Part 11's commands against the hand-written query on BENCH_DB as it is (no load, nothing written), alternating, BENCH_ROUNDS times. */
+async function modelDbBench(db, parquet) {
+  const { storedModelState } = await import(join(ROOT, "dist/model/stored.js"));
+  const check = await Db.open({ path: db, readOnly: true });
+  let spans;
+  try {
+    const state = await storedModelState(check, defaultConfig());
+    if (state !== "current") throw new Error(`${db}: its stored model is ${state} for this build's default config; a command would recompute it (load it with this build, or use a copy)`);
+    spans = Number(await check.scalar("SELECT count(*) FROM spans"));
+  } finally {
+    check.close();
+  }
+  const commands = {
+    "cost breakdown --db": ["cost", "breakdown", "--db", db],
+    "cost queries --db": ["cost", "queries", "--db", db],
+    "cost flags --db": ["cost", "flags", "--db", db],
+    "diff DB DB": ["diff", db, db],
+    "savings --suggest --db": ["savings", "--suggest", "--db", db],
+    ...(parquet ? { "cost breakdown spans.parquet": ["cost", "breakdown", parquet] } : {}),
+  };
+  const best = (a, b) => (!a ? b : { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu), rssMb: Math.max(a.rssMb, b.rssMb) });
+  const rows = {};
+  let handDb;
+  let handParquet;
+  const loads = [loadavg()[0]];
+  const started = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+  for (let round = 0; round < rounds; round++) {
+    for (const [label, args] of Object.entries(commands)) {
+      log(`model-db: ${label} (round ${round + 1} of ${rounds})…`);
+      const isParquet = label.endsWith("parquet");
+      const hand = await timed(process.execPath, handArgs(isParquet ? parquet : db));
+      if (isParquet) handParquet = best(handParquet, hand);
+      else handDb = best(handDb, hand);
+      rows[label] = best(rows[label], await timed(process.execPath, [BIN, ...args, "--format", "csv", "-q"]));
+      loads.push(loadavg()[0]);
+    }
+  }
+  return { spans, rows, handDb, handParquet, dbMb: statSync(db).size / 2 ** 20, rounds, started, loads };
+}
+
+function modelDbSection(r) {
+  const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
+  const goal = { "cost breakdown --db": 1.5, "cost queries --db": 2, "cost flags --db": 2, "diff DB DB": 2, "savings --suggest --db": 3, "cost breakdown spans.parquet": 3 };
+  return [
+    `## Stored cost model on a loaded database (${r.spans.toLocaleString("en-US")} spans)`,
+    "",
+    `Measured ${r.started} UTC, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (\`BENCH_DB=FILE BENCH_ONLY=model-db npm run bench\`), load average ${Math.min(...r.loads).toFixed(1)}–${Math.max(...r.loads).toFixed(1)} during the run. The database as loaded (${f(r.dbMb, 0)} MiB), read only; each command and the hand-written query (\`HAND_QUERY\`) alternate, ${r.rounds} round${r.rounds === 1 ? "" : "s"}, and each keeps its best wall and CPU time (user + system) and its highest peak RSS.`,
+    "",
+    "| command | adtrace s | CPU s | peak RSS MB | hand-written s | CPU s | RSS MB | ratio (wall) | ratio (CPU) | goal |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...Object.entries(r.rows).map(([label, a]) => {
+      const h = label.endsWith("parquet") ? r.handParquet : r.handDb;
+      return `| \`${label}\` | ${f(a.wall)} | ${f(a.cpu)} | ${f(a.rssMb, 0)} | ${f(h.wall)} | ${f(h.cpu)} | ${f(h.rssMb, 0)} | ${f(a.wall / h.wall)}× | ${f(a.cpu / h.cpu)}× | ≤ ${goal[label]}× |`;
+    }),
+    "",
+  ];
+}
+
+if (runs("model-db") && (ONLY || process.env.BENCH_DB)) {
+  if (!process.env.BENCH_DB) throw new Error("BENCH_ONLY=model-db needs BENCH_DB=FILE (a database loaded by adtrace load)");
+  results.modelDb = await modelDbBench(resolve(process.env.BENCH_DB), process.env.BENCH_PARQUET ? resolve(process.env.BENCH_PARQUET) : undefined);
+}
+
 // ------------------------------------------------------------------ report
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 const versions = `Node ${process.version}, DuckDB ${JSON.parse(readFileSync(join(ROOT, "node_modules/@duckdb/node-api/package.json"), "utf8")).version}, adtrace ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`;
@@ -591,6 +659,7 @@ const sections = {
     "",
   ] : [],
   model: () => modelSection(results.model),
+  "model-db": () => (results.modelDb ? modelDbSection(results.modelDb) : []),
   clickhouse: () => clickhouseSection(results.clickhouse, `Measured with \`BENCH_ONLY=clickhouse npm run bench\` on ${today}: ${machine}; ${versions}; chdb ${JSON.parse(readFileSync(join(ROOT, "node_modules/chdb/package.json"), "utf8")).version}.`),
   advise: () => [
     ...adviseSection(results.advise).slice(0, -2),
@@ -598,10 +667,10 @@ const sections = {
     "",
   ],
 };
-const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load", model: "## Stored cost model against", clickhouse: "## Past one machine" };
+const PART_TITLES = { ingest: "## OTLP JSON Lines ingest", breakdown: "## cost breakdown over", scaling: "## Scaling", startup: "## Start-up", "critical-path": "## cost critical-path", advise: "## sampling advise", outliers: "## cost outliers against", pii: "## audit pii and load --redact", protobuf: "## OTLP protobuf ingest", collect: "## adtrace collect under load", model: "## Stored cost model against", "model-db": "## Stored cost model on a loaded database", clickhouse: "## Past one machine" };
 let lines;
 if (!ONLY) {
-  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii(), ...sections.protobuf(), ...sections.collect(), ...sections.model(), ...sections.clickhouse()];
+  lines = [...header, ...sections.ingest(), ...sections.breakdown(), ...sections.scaling(), ...sections.startup(), ...sections["critical-path"](), ...sections.advise(), ...sections.outliers(), ...sections.pii(), ...sections.protobuf(), ...sections.collect(), ...sections.model(), ...sections["model-db"](), ...sections.clickhouse()];
 } else {
   // Only the parts that ran: their sections replace the old ones (or go before the hand-measured notes).
   lines = readFileSync(join(ROOT, "BENCHMARKS.md"), "utf8").replace(/\n+$/, "").split("\n");

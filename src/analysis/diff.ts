@@ -15,7 +15,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "../db/db.js";
 import { grouped, withAnalysis, type AnalysisOptions } from "./analysis.js";
-import { breakdown, groupId, keyName, keyParams, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
+import { attributeKeysOf, breakdown, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "../db/random.js";
@@ -280,11 +280,32 @@ function reportSide(path: string, label: string, by: GroupKey[]): Side {
   };
 }
 
+/**
+ * What diff reads of a side's breakdown: per group its cost per event, share and span p95, and
+ * the totals, weights and pricing. Unweighted spans grouped without attributes read them from
+ * diff.side_groups (the same sums and quantile as cost.breakdown, without the figures diff does
+ * not show); weighted spans (weighted percentiles) or attribute groups (whose keys breakdown
+ * checks) from breakdown itself.
+ */
+async function sideBreakdown(db: Db, by: GroupKey[]) {
+  const weights = await weightSummary(db);
+  if (attributeKeysOf(by).length || weights.min_weight !== weights.max_weight) {
+    const result = await breakdown(db, { by });
+    return { ...result, groups: result.groups.map((g) => ({ keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms })) };
+  }
+  const groups = (await db.query("diff.side_groups", keyParams(by))).map((r) => {
+    const keys: Record<string, string> = {};
+    by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`] ?? "")));
+    return { keys, cost: Number(r.cost_per_event_usd ?? 0), share: Number(r.cost_share ?? 0), p95: r.p95_ms === null || r.p95_ms === undefined ? null : Number(r.p95_ms) };
+  });
+  return { groups, totals: await totals(db), weights, pricing: await pricingSummary(db) };
+}
+
 /** A side from span data in an analysis session whose model keeps the attributes `by` reads. */
 export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<Side> {
-  const result = await breakdown(db, { by });
+  const result = await sideBreakdown(db, by);
   const groups: Side["groups"] = new Map();
-  for (const g of result.groups) groups.set(groupId(g.keys), { keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms });
+  for (const g of result.groups) groups.set(groupId(g.keys), g);
   // Welch's interval reads each group's moments over all events, summed in SQL; only a side
   // small enough for the bootstrap reads its events.
   // By stage (the default), a stored model keeps the moments (computed at load by the same

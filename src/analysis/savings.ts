@@ -18,7 +18,8 @@ import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";
 import { closest } from "../model/suggest.js";
-import { EventTimeline, type TimedSpan } from "./retime.js";
+import { EventTimeline, unshortenedDurationNs, type TimedSpan } from "./retime.js";
+import type { SpanKey } from "../model/critical-path.js";
 import { readShare } from "../numbers.js";
 import { assumptionsText, costFlags, LEVER_ASSUMPTIONS, type Flag, type Lever } from "./flags.js";
 import { pricingSummary, roundCount, weightSummary, type Pricing, type WeightSummary } from "./breakdown.js";
@@ -439,9 +440,15 @@ export function meanInterval(values: number[], events: { weight: number }[]): { 
 interface LatencyEvent {
   id: string;
   weight: number;
-  timeline: EventTimeline;
+  /** Its spans' rows in the sample's columns: [from, to). */
+  from: number;
+  to: number;
+  /** End-to-end duration with nothing shortened, ns (EventTimeline's durationNs). */
+  durationNs: number;
+  /** Built when first needed: by a cache lever's hits (a lever-free or hit-free event needs neither). */
+  timeline?: EventTimeline;
   /** stage → its top spans (whose parent is of another stage) and their durations, ns. */
-  tops: Map<string, { id: string; durationNs: number }[]>;
+  tops?: Map<string, { id: SpanKey; durationNs: number }[]>;
 }
 
 /** A cache lever's hits for the latency model: which events hit, and what a hit shortens. */
@@ -456,34 +463,65 @@ export type LatencyModel = Awaited<ReturnType<typeof latencyModel>>;
 /** Per-event timelines and end-to-end p95 with cache hits re-timed in (see retime.ts). */
 export async function latencyModel(db: Db, limit: number) {
   const stored = Number((await db.query("savings.event_count"))[0]!.events);
-  // Read as columns (no per-row objects): the sample's spans are its largest read.
-  const c = await db.columns("savings.latency_spans", { limit });
-  const traceIds = c.trace_id as string[];
-  const spanIds = c.span_id as string[];
-  const parents = c.parent_span_id as (string | null)[];
-  const stageOf = c.stage as string[];
-  const eventWeights = c.event_weight as number[];
+  // The sample's spans come as numbers (savings.latency_spans: a span id's number follows the
+  // ids' order within its event, a repeated id keeps one number), read as columns: turning every
+  // span's ids into JavaScript strings cost more than the query. The trace ids come once per event.
+  await db.run("savings.latency_events", { limit });
+  let ev: Record<string, unknown[]>;
+  let c: Record<string, unknown[]>;
+  let stageNames: string[];
+  try {
+    ev = await db.columns("savings.latency_event_rows");
+    await db.run("savings.latency_sample_spans");
+    c = await db.columns("savings.latency_spans");
+    stageNames = (await db.columns("savings.latency_stages")).stage as string[];
+  } finally {
+    await db.run("savings.latency_drop");
+  }
+  const traceIds = ev.trace_id as string[];
+  const eventWeights = ev.event_weight as number[];
+  const eids = c.eid as number[];
+  const spanIds = c.idx as number[];
+  const parents = c.parent_idx as (number | null)[];
+  const stageOf = c.sid as number[];
   const starts = c.start_ns as number[];
   const durations = c.duration_ns as number[];
-  const events: LatencyEvent[] = [];
-  for (let i = 0; i < traceIds.length; ) {
-    const traceId = traceIds[i]!;
-    const spans: (TimedSpan & { id: string; parent: string | null; stage: string })[] = [];
-    const weight = eventWeights[i]!;
-    for (; i < traceIds.length && traceIds[i] === traceId; i++) {
+  type Span = TimedSpan & { id: number; parent: number | null; stage: string };
+  const spansOf = (e: LatencyEvent): Span[] => {
+    const spans: Span[] = [];
+    for (let i = e.from; i < e.to; i++) {
       const start = starts[i]!;
-      spans.push({ id: spanIds[i]!, parent: parents[i] ?? null, start, end: start + durations[i]!, stage: stageOf[i]! });
+      spans.push({ id: spanIds[i]!, parent: parents[i] ?? null, start, end: start + durations[i]!, stage: stageNames[stageOf[i]!]! });
     }
+    return spans;
+  };
+  const timelineOf = (e: LatencyEvent): EventTimeline => (e.timeline ??= new EventTimeline(spansOf(e)));
+  const topsOf = (e: LatencyEvent) => {
+    if (e.tops) return e.tops;
+    const spans = spansOf(e);
     const byId = new Map(spans.map((s) => [s.id, s]));
-    const tops = new Map<string, { id: string; durationNs: number }[]>();
+    const tops = new Map<string, { id: SpanKey; durationNs: number }[]>();
     for (const span of spans) {
-      const parent = span.parent && span.parent !== span.id ? byId.get(span.parent) : undefined;
+      const parent = span.parent !== null && span.parent !== span.id ? byId.get(span.parent) : undefined;
       if (parent && parent.stage === span.stage) continue;
       const list = tops.get(span.stage) ?? [];
       list.push({ id: span.id, durationNs: span.end - span.start });
       tops.set(span.stage, list);
     }
-    events.push({ id: String(traceId), weight, timeline: new EventTimeline(spans), tops });
+    return (e.tops = tops);
+  };
+  const events: LatencyEvent[] = [];
+  for (let i = 0; i < eids.length; ) {
+    const eid = eids[i]!;
+    const from = i;
+    // Ids are numbered 0.. in each event (−2 when NULL): the largest number + 1 below the span
+    // count means an id given twice, which unshortenedDurationNs does not cover.
+    let maxId = -1;
+    for (; i < eids.length && eids[i] === eid; i++) maxId = Math.max(maxId, spanIds[i]!);
+    const event: LatencyEvent = { id: traceIds[eid]!, weight: eventWeights[eid]!, from, to: i, durationNs: 0 };
+    const plain = maxId + 1 === i - from ? unshortenedDurationNs(starts, durations, from, i) : undefined;
+    event.durationNs = plain ?? timelineOf(event).durationNs;
+    events.push(event);
   }
   return {
     events: events.length,
@@ -492,16 +530,16 @@ export async function latencyModel(db: Db, limit: number) {
     p95(levers: LatencyHits[], hitLatencyNs = 0): number | null {
       if (events.length === 0) return null;
       const hitSets = levers.map((lever) => {
-        const candidates = events.filter((e) => e.tops.has(lever.stage)).map((e) => e.id);
+        const candidates = events.filter((e) => topsOf(e).has(lever.stage)).map((e) => e.id);
         return { stage: lever.stage, hits: new Set(chooseHits(candidates, lever.hitRate, lever.salt)) };
       });
       const values = events.map((e) => {
-        const shortened = new Map<string, number>();
+        const shortened = new Map<SpanKey, number>();
         for (const { stage, hits } of hitSets) {
           if (!hits.has(e.id)) continue;
-          for (const top of e.tops.get(stage) ?? []) shortened.set(top.id, hitLatencyNs);
+          for (const top of topsOf(e).get(stage) ?? []) shortened.set(top.id, hitLatencyNs);
         }
-        const durationNs = shortened.size ? e.timeline.retime(shortened) : e.timeline.durationNs;
+        const durationNs = shortened.size ? timelineOf(e).retime(shortened) : e.durationNs;
         return { value: durationNs / 1e6, weight: e.weight };
       });
       return weightedQuantile(values, 0.95);
