@@ -70,10 +70,10 @@ async function run(session: ClickHouseSession, sql: string, params: Record<strin
   return result.rows;
 }
 
-/** A named query of queries/clickhouse.sql over the model (clickhouse.costed_spans put in front as a CTE). */
+/** A named query of queries/clickhouse.sql (or, named FILE.NAME, of another queries/ file) over the model (clickhouse.costed_spans put in front as a CTE). */
 export async function modelQuery(session: ClickHouseSession, name: string, params: Record<string, unknown> = {}): Promise<ChRow[]> {
   const model = getQuery("clickhouse.costed_spans");
-  const tail = getQuery(`clickhouse.${name}`);
+  const tail = getQuery(name.includes(".") ? name : `clickhouse.${name}`);
   const modelParameters = modelParams(session.source, session.config, session.model);
   model.checkParams(modelParameters);
   // A tail may read the model's own parameters (the table, the range) as well as its own.
