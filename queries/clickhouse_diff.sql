@@ -26,42 +26,37 @@ tg AS (
   GROUP BY trace_id, g1, g2, g3
 ),
 ev AS (
-  SELECT trace_id, coalesce(maxOrNull(root_w), max(span_max_w)) AS w, sum(s_cost) AS s_cost
+  SELECT trace_id, coalesce(maxOrNull(root_w), max(span_max_w)) AS w, groupArray((g1, g2, g3, s_cost)) AS gc, sum(s_cost) AS s_total
   FROM tg GROUP BY trace_id
 ),
-aw AS (
-  -- Σw and Σw² over all events (diff.group_moments' all_w).
-  SELECT toFloat64(sum(toInt128(round(w * s_w)))) / any(s_w) AS sw, toFloat64(sum(toInt128(round(w * w * s_w2)))) / any(s_w2) AS sw2
-  FROM (
-    SELECT w,
-           if(max(w) OVER () > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER () * max(w) OVER ()))))), 1) AS s_w,
-           if(max(w * w) OVER () > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER () * max(w * w) OVER ()))))), 1) AS s_w2
-    FROM ev
-  )
-),
 eg AS (
-  -- Per event and group present in it, and per event (is_total): the event's weight and x.
-  SELECT tg.g1 AS g1, tg.g2 AS g2, tg.g3 AS g3, false AS is_total, ev.w AS w, toFloat64(tg.s_cost) / 1e18 / ev.w AS x
-  FROM tg INNER JOIN ev ON ev.trace_id = tg.trace_id
-  UNION ALL
-  SELECT CAST(NULL, 'Nullable(String)'), CAST(NULL, 'Nullable(String)'), CAST(NULL, 'Nullable(String)'), true, w, toFloat64(s_cost) / 1e18 / w
+  -- Per event and group present in it, and per event (is_total): the event's weight and x. Each
+  -- statement below reads the one before once, so the model is evaluated once.
+  SELECT e.1 AS g1, e.2 AS g2, e.3 AS g3, e.4 AS is_total, w, e.5 AS x
   FROM ev
+  ARRAY JOIN arrayPushBack(arrayMap(g -> (g.1, g.2, g.3, false, toFloat64(g.4) / 1e18 / w), gc),
+                           (CAST(NULL, 'Nullable(String)'), CAST(NULL, 'Nullable(String)'), CAST(NULL, 'Nullable(String)'), true, toFloat64(s_total) / 1e18 / w)) AS e
 ),
 scaled AS (
+  -- The scales: Σw and Σw² over all events (the is_total rows, one per event: diff.group_moments' all_w), Σw·x and Σw per group.
   SELECT g1, g2, g3, is_total, w, x,
+         if(maxIf(w, is_total) OVER () > 0, pow(2, least(1000, floor(log2(1e37 / (countIf(is_total) OVER () * maxIf(w, is_total) OVER ()))))), 1) AS s_aw,
+         if(maxIf(w * w, is_total) OVER () > 0, pow(2, least(1000, floor(log2(1e37 / (countIf(is_total) OVER () * maxIf(w * w, is_total) OVER ()))))), 1) AS s_aw2,
          if(max(abs(w * x)) OVER p > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER p * max(abs(w * x)) OVER p))))), 1) AS s_wx,
          if(max(w) OVER p > 0, pow(2, least(1000, floor(log2(1e37 / (count() OVER p * max(w) OVER p))))), 1) AS s_w
   FROM eg WINDOW p AS (PARTITION BY g1, g2, g3, is_total)
 ),
 gm AS (
   SELECT g1, g2, g3, is_total, w, x,
+         toFloat64(sumIf(toInt128(round(w * s_aw)), is_total) OVER ()) / s_aw AS sw,
+         toFloat64(sumIf(toInt128(round(w * w * s_aw2)), is_total) OVER ()) / s_aw2 AS sw2,
          toFloat64(sum(toInt128(round(w * x * s_wx))) OVER p) / s_wx AS swx,
          toFloat64(sum(toInt128(round(w * s_w))) OVER p) / s_w AS sw_group
   FROM scaled WINDOW p AS (PARTITION BY g1, g2, g3, is_total)
 ),
 dev AS (
-  SELECT g1, g2, g3, is_total, swx, sw_group, a.sw AS sw, a.sw2 AS sw2, w * ((x - swx / a.sw) * (x - swx / a.sw)) AS d
-  FROM gm CROSS JOIN aw AS a
+  SELECT g1, g2, g3, is_total, swx, sw_group, sw, sw2, w * ((x - swx / sw) * (x - swx / sw)) AS d
+  FROM gm
 ),
 dev_scaled AS (
   SELECT g1, g2, g3, is_total, swx, sw_group, sw, sw2, d,
@@ -108,6 +103,6 @@ ev AS (
 SELECT trace_id, w, toString(e2e_ns) AS e2e_ns,
        arrayMap(g -> (g.1, g.2, g.3, toFloat64(g.4) / 1e18 / w), gc) AS group_costs,
        arrayMap(s -> (toString(s.1), s.2, s.3, s.4, s.5), sd) AS span_durations
-FROM ev
-WHERE (SELECT count() FROM ev) <= {max_events:UInt64}
+FROM (SELECT *, count() OVER () AS n_events FROM ev)
+WHERE n_events <= {max_events:UInt64}
 ORDER BY trace_id
