@@ -31,7 +31,8 @@ interface Dataset {
   dir: string;
   events: number;
 }
-const data: Record<"small" | "big", Dataset> = {} as never;
+type Name = "small" | "sampled" | "big";
+const data: Record<Name, Dataset> = {} as never;
 let report = "";
 
 /** The spans of an OTLP JSON Lines file that start before (or at or after) `cutNs`, as a new file: kept whole per resource and scope. */
@@ -53,9 +54,10 @@ function splitByStart(input: string, cutNs: bigint, before: boolean, out: string
 }
 
 beforeAll(async () => {
-  for (const [name, events, seed] of [["small", 400, 7], ["big", 10_200, 3]] as const) {
+  const inputs: [Name, number, number, string[]][] = [["small", 400, 7, []], ["sampled", 1_600, 8, ["--sample-rate", "0.25"]], ["big", 10_200, 3, []]];
+  for (const [name, events, seed, more] of inputs) {
     const all = join(work, `${name}.jsonl`);
-    const run = adtrace(["generate", "--events", String(events), "--seed", String(seed), ...REGRESSION, "--out", all, "-q"]);
+    const run = adtrace(["generate", "--events", String(events), "--seed", String(seed), ...more, ...REGRESSION, "--out", all, "-q"]);
     if (run.code !== 0) throw new Error(`generate ${name}: ${run.stderr}`);
     const am = join(work, `${name}-am.jsonl`);
     const pm = join(work, `${name}-pm.jsonl`);
@@ -68,7 +70,7 @@ beforeAll(async () => {
   if (run.code !== 0) throw new Error(`report: ${run.stderr}`);
 }, 900_000);
 
-const chdb = (name: "small" | "big") => `chdb:${data[name].dir}`;
+const chdb = (name: Name) => `chdb:${data[name].dir}`;
 /** diff's arguments for the morning (before noon) and afternoon windows of one table. */
 const AM = ["--baseline-until", NOON];
 const PM = ["--since", NOON];
@@ -84,7 +86,7 @@ function unlabelled(stdout: string): unknown {
 const unlabelledResult = (r: DiffResult) => ({ ...r, baseline: { ...r.baseline, label: "" }, current: { ...r.current, label: "" } });
 
 describe("diff's sides read in ClickHouse equal the DuckDB sides of the same spans", () => {
-  const sides = async (name: "small" | "big", by: GroupKey[]) => {
+  const sides = async (name: Name, by: GroupKey[]) => {
     const { am, pm, dir } = data[name];
     const local = { am: await readSide(am, {}, by), pm: await readSide(pm, {}, by) };
     const pushed = {
@@ -95,14 +97,20 @@ describe("diff's sides read in ClickHouse equal the DuckDB sides of the same spa
   };
   const gates = { maxCostIncrease: 0.05, maxStageIncrease: 0.1 };
 
-  for (const [name, method] of [["small", "bootstrap"], ["big", "Welch"]] as const) {
-    it(`${name} (${method}): both windows, an increase and a decrease, significance, intervals and gates`, async () => {
-      const by = parseGroupKeys("stage");
+  // By stage every event has every stage; by locale a group is absent from most events (the moments' w·mean² term for them).
+  const cases: [Name, "bootstrap" | "Welch", string][] = [
+    ["small", "bootstrap", "stage"], ["small", "bootstrap", "stage,attr:user_locale"], ["sampled", "bootstrap", "attr:user_locale"], ["big", "Welch", "stage"],
+  ];
+  for (const [name, method, byText] of cases) {
+    it(`${name} by ${byText} (${method}): both windows, an increase and a decrease, significance, intervals and gates`, async () => {
+      const by = parseGroupKeys(byText);
       const { local, pushed } = await sides(name, by);
       // The inputs of the tests themselves: moments (both paths), per-event values and durations (the bootstrap only).
       for (const w of ["am", "pm"] as const) {
         expect(differences(Object.fromEntries(local[w].moments!), Object.fromEntries(pushed[w].moments!)), `${name} ${w} moments`).toEqual([]);
         expect(pushed[w].moments!.size).toBe(local[w].moments!.size);
+        // Sampled data: events kept 1 in 4 (ot=th), each standing for 4.
+        if (name === "sampled") expect([pushed[w].weights!.min_weight, pushed[w].weights!.max_weight]).toEqual([4, 4]);
         if (method === "bootstrap") {
           expect(pushed[w].perEvent!.map((e) => [e.w, Object.fromEntries(e.costs)])).toEqual(local[w].perEvent!.map((e) => [e.w, Object.fromEntries(e.costs)]));
           const durations = (s: Side) => [...s.durations!.groups].map(([id, g]) => [id, [...g.event], [...g.valueMs], [...g.weight]]);
@@ -117,6 +125,7 @@ describe("diff's sides read in ClickHouse equal the DuckDB sides of the same spa
         const actual = diffSides(pushed[before], pushed[after], { by, gates });
         expect(differences(unlabelledResult(expected), unlabelledResult(actual)), `${name} ${before}→${after}`).toEqual([]);
         expect(actual.method).toMatch(method === "bootstrap" ? /^bootstrap/ : /^Welch/);
+        if (byText !== "stage") continue;
         // The regression is there to be found: aggregation × 1.3, significant, either way.
         const aggregation = actual.rows.find((r) => r.keys.stage === "aggregation")!;
         const total = actual.rows.find((r) => r.status === "total")!;
@@ -179,10 +188,12 @@ describe("adtrace diff with a ClickHouse side: the local diff's bytes and exit c
 });
 
 describe("adtrace diff with a ClickHouse side: errors, one line, exit 2", () => {
-  it("a missing data directory, a missing table, windows that overlap, --format html", () => {
+  it("a missing data directory, a missing table, a --map column that is not there, windows that overlap, --format html", () => {
     const cases: [string[], RegExp][] = [
       [["diff", `chdb:${join(work, "nowhere")}`, data.small.pm], /^adtrace: error: chdb:.*nowhere default\.otel_traces: no such ClickHouse data directory$/],
       [["diff", chdb("small"), data.small.pm, "--table", "spans_nope"], /^adtrace: error: chdb:.* default\.spans_nope: no table default\.spans_nope/],
+      // --map reaches each ClickHouse side, as for the other commands.
+      [["diff", chdb("small"), data.small.pm, "--map", "service=nope"], /^adtrace: error: chdb:.* default\.otel_traces: --map service=nope: no column 'nope'/],
       [["diff", chdb("small"), chdb("small"), "--since", NOON], /^adtrace: error: BASELINE and CURRENT read overlapping windows of chdb:.* default\.otel_traces: give the baseline an earlier window/],
       [["diff", chdb("small"), data.small.pm, "--format", "html", "--out", join(work, "d.html")], /^adtrace: error: diff --format html needs each side's whole report, which a ClickHouse side \(chdb:.*\) does not give yet/],
       [["diff", data.small.am, data.small.pm, "--baseline-since", NOON], /^adtrace: error: --baseline-since bounds a ClickHouse baseline/],
