@@ -44,7 +44,7 @@ too unless --baseline-since/--baseline-until give it its own window; a window wi
 end ends now. Windows of the same table must not overlap. --format html is not available with a
 ClickHouse side yet.
   # the last 24 h against the 24 h before, on the same table: exit 1 past 5%
-  $ adtrace diff clickhouse://ci@ch:8123/otel clickhouse://ci@ch:8123/otel \
+  $ adtrace diff clickhouse://ci@ch:8123/otel clickhouse://ci@ch:8123/otel \\
       --baseline-since 48h --baseline-until 24h --since 24h --max-cost-increase 5% --format md
   # this PR's spans against the last 24 h in ClickHouse
   $ adtrace diff clickhouse://ci@ch:8123/otel pr.jsonl --since 24h --max-stage-increase 10%
