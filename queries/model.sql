@@ -293,28 +293,22 @@ base AS NOT MATERIALIZED (
          ) END AS bad_list
   FROM config_values s
 ),
-trace_weight AS (
-  -- Head sampling decides per trace: a span that carries no rate of its own takes the one its
-  -- trace carries (the root's, else the largest any span carries). Config rules apply only to
-  -- spans whose trace carries nothing: they describe per-span sampling policies.
-  SELECT trace_id,
-         COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight
-  FROM base WHERE carried IS NOT NULL GROUP BY trace_id
-),
 enriched AS (
   SELECT b.*,
          COALESCE(a.stage, k.base_stage, 'other') AS stage,
          greatest(0, b.duration_ns - COALESCE(cv.covered_ns, 0)) AS self_ns,
-         b.says_sampled AND tw.weight IS NULL AND rw.weight IS NULL AS unknown_weight,
+         -- The weight as if the span's trace carried no rate: model.trace_weights (stored:
+         -- store.model_spans) then gives the trace's rate to the spans of a trace that carries one,
+         -- over the materialised rows, rather than a second scan of every span's attributes here.
+         b.says_sampled AND rw.weight IS NULL AS unknown_weight,
          CASE WHEN NOT getvariable('adtrace_lists').weighted THEN 1.0
-              WHEN b.says_sampled AND tw.weight IS NULL AND rw.weight IS NULL THEN getvariable('adtrace_lists').assume_weight
-              ELSE COALESCE(b.carried, tw.weight, rw.weight, 1.0) END AS weight,
+              WHEN b.says_sampled AND rw.weight IS NULL THEN getvariable('adtrace_lists').assume_weight
+              ELSE COALESCE(b.carried, rw.weight, 1.0) END AS weight,
          CASE WHEN list_contains(getvariable('adtrace_lists').warehouses, b.db_system) THEN b.db_system END AS warehouse
   FROM base b
   LEFT JOIN _key_stage k ON k.name = b.name AND k.service = b.service
   LEFT JOIN _attr_stage a ON a.trace_id = b.trace_id AND a.span_id = b.span_id
   LEFT JOIN _covered cv ON cv.trace_id = b.trace_id AND cv.span_id = b.span_id
-  LEFT JOIN trace_weight tw ON tw.trace_id = b.trace_id
   LEFT JOIN _rule_weight rw ON rw.trace_id = b.trace_id AND rw.span_id = b.span_id
 ),
 priced AS (
@@ -379,6 +373,8 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
        cost_source IN ('none', 'partial') AS is_unpriced,
        invalid_cost,
        bad_list AS bad_values,
+       -- The sampling rate the span carries itself (NULL for nearly every span): model.trace_weights reads it.
+       carried,
        -- Stored models fill these once (store.model_spans); a session's queries compute them
        -- where they need them (COALESCE(query_fingerprint, adtrace_fingerprint(…))).
        CAST(NULL AS VARCHAR) AS query_fingerprint,
@@ -399,6 +395,16 @@ FROM costed
 -- What a 10M-span session keeps in memory.
 CREATE OR REPLACE TEMP TABLE costed_spans AS SELECT * FROM _costed;
 
+
+-- name: trace_weights
+-- Head sampling decides per trace: a span that carries no rate of its own takes the one its trace carries (the root's, else the largest any span carries), over the session's costed_spans once written. Config rules apply only to spans whose trace carries nothing: they describe per-span sampling policies.
+-- Nothing to do, and no more than a scan of one mostly-NULL column, when no span carries a rate.
+CREATE OR REPLACE TEMP TABLE _trace_weight AS
+SELECT trace_id, COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight
+FROM costed_spans WHERE carried IS NOT NULL GROUP BY trace_id;
+UPDATE costed_spans SET weight = CASE WHEN getvariable('adtrace_lists').weighted THEN tw.weight ELSE 1.0 END, unknown_weight = FALSE
+FROM _trace_weight tw WHERE costed_spans.trace_id = tw.trace_id AND costed_spans.carried IS NULL;
+DROP TABLE _trace_weight;
 
 -- name: event_weights
 -- Whether adtrace_sum can be exact in this session; then each event's (trace's) weight — its root span's, else the largest of its spans'; events = Σ these — its end-to-end duration, its own cost and whether its spans' weights differ; and each stage's cost in each event (event_stage_costs).

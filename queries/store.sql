@@ -20,6 +20,13 @@ SELECT count(*) || ':' || COALESCE(bit_xor(hash(b)), 0) AS stamp FROM billed_que
 -- narrow rows and written into them by row id: windows over the whole row (every column sorted
 -- with it) took 4× the CPU time of the same windows over these few columns (BENCHMARKS.md).
 CREATE OR REPLACE TABLE model_spans AS SELECT * EXCLUDE (attributes) FROM _costed;
+-- Spans of a trace that carries a sampling rate take it (as model.trace_weights in a session).
+CREATE OR REPLACE TEMP TABLE _trace_weight AS
+SELECT trace_id, COALESCE(max(carried) FILTER (WHERE parent_span_id IS NULL), max(carried)) AS weight
+FROM model_spans WHERE carried IS NOT NULL GROUP BY trace_id;
+UPDATE model_spans SET weight = CASE WHEN getvariable('adtrace_lists').weighted THEN tw.weight ELSE 1.0 END, unknown_weight = FALSE
+FROM _trace_weight tw WHERE model_spans.trace_id = tw.trace_id AND model_spans.carried IS NULL;
+DROP TABLE _trace_weight;
 -- Each distinct statement (per warehouse) is fingerprinted once: a third of the time per span.
 CREATE OR REPLACE TEMP TABLE _statement_keys AS
 SELECT statement, warehouse,

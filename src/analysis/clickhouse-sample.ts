@@ -38,9 +38,14 @@ export async function withLocalSample<T>(session: ClickHouseSession, limit: numb
   }
 }
 
-/** withLocalSample's sample, open until close(): for a command that walks and re-times the same events (savings --suggest). */
-export async function openLocalSample(session: ClickHouseSession, limit: number): Promise<LocalSample & { close(): void }> {
-  const rows = await modelQuery(session, "sample_spans", { limit });
+/**
+ * withLocalSample's sample, open until close(): for a command that walks and re-times the same
+ * events (savings --suggest). With `whole`, the spans keep their resource attributes too
+ * (clickhouse_report.sample_spans, for audit pii; a --map table has none).
+ */
+export async function openLocalSample(session: ClickHouseSession, limit: number, whole = false): Promise<LocalSample & { close(): void }> {
+  const withResources = whole && !session.mapped;
+  const rows = await modelQuery(session, withResources ? "clickhouse_report.sample_spans" : "sample_spans", { limit });
   const work = mkdtempSync(join(tmpdir(), "adtrace-ch-sample-"));
   const close = () => rmSync(work, { recursive: true, force: true });
   let db: Db | undefined;
@@ -49,7 +54,7 @@ export async function openLocalSample(session: ClickHouseSession, limit: number)
     await ensureSchema(db);
     const path = join(work, "spans.ndjson");
     writeFileSync(path, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
-    await db.run("sample.insert_spans", { path, source: session.source.label });
+    await db.run(whole ? "sample.insert_whole_spans" : "sample.insert_spans", { path, source: session.source.label });
     await installModel(db, session.config, session.model);
     const events = new Set(rows.map((r) => r.trace_id)).size;
     const allEvents = rows.length ? Number(rows[0]!.all_traces) : 0;

@@ -14,7 +14,9 @@ import { openLocalSample, type LocalSample } from "./clickhouse-sample.js";
 import { DEFAULT_LATENCY_SAMPLE, latencyModel, savingsFrom, scenarioFromFlags, type Optimize, type SavingsOptions, type SavingsResult, type SavingsSource } from "./savings.js";
 
 /** `savings` over a ClickHouse source: the same result as savings.ts's savings(); with suggest, its scenario from the pushed-down flags first. */
-export async function clickhouseSavings(session: ClickHouseSession, options: SavingsOptions & { suggest?: Optimize }): Promise<SavingsResult> {
+export async function clickhouseSavings(session: ClickHouseSession, options: SavingsOptions & { suggest?: Optimize; sample?: () => Promise<LocalSample> }): Promise<SavingsResult> {
+  // A caller's sample (report shares one among flags, savings and pii), open and closed by it.
+  if (options.sample) return run(session, options, options.sample);
   // One sample of whole events for both procedures: --suggest's on-path walk and the re-timing.
   const limit = options.latencyEvents ?? DEFAULT_LATENCY_SAMPLE;
   let opened: Promise<LocalSample & { close(): void }> | undefined;

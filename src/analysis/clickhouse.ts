@@ -70,7 +70,7 @@ async function run(session: ClickHouseSession, sql: string, params: Record<strin
   return result.rows;
 }
 
-/** A named query of queries/clickhouse.sql (or, named FILE.NAME, of another queries/ file) over the model (clickhouse.costed_spans put in front as a CTE). */
+/** A named query of queries/clickhouse.sql (or, named `area.name`, of another file) over the model (clickhouse.costed_spans put in front as a CTE). */
 export async function modelQuery(session: ClickHouseSession, name: string, params: Record<string, unknown> = {}): Promise<ChRow[]> {
   const model = getQuery("clickhouse.costed_spans");
   const tail = getQuery(name.includes(".") ? name : `clickhouse.${name}`);

@@ -29,6 +29,11 @@ export interface PiiResult {
   personal_kinds: PiiKind[];
   /** The --kinds filter, empty for all. */
   only: PiiKind[];
+  /**
+   * Set when only a sample of whole events was scanned (a ClickHouse source: the detectors run
+   * locally on the events clickhouse-sample.ts brings back); every output says so.
+   */
+  scanned?: { events: number; of_events: number };
 }
 
 export interface AuditOptions {

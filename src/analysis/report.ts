@@ -9,7 +9,7 @@ import type { Analysis } from "./analysis.js";
 import { breakdown, warehouseQueries, type BreakdownResult, type QueryRow } from "./breakdown.js";
 import { costFlags, type FlagsResult } from "./flags.js";
 import { loadScenarioFile, savings, suggestedScenario, type SavingsResult } from "./savings.js";
-import { configDigest } from "../model/config.js";
+import { configDigest, type Config } from "../model/config.js";
 import { checkSlos, type SloResult } from "./slo.js";
 import { expandInputs } from "../ingest/files.js";
 import { onInterrupt, testHold } from "../db/interrupt.js";
@@ -27,7 +27,8 @@ export interface ReportOptions {
 export interface ReportData {
   adtrace_version: string;
   generated_at?: string;
-  inputs: { path: string; bytes: number; sha256: string }[];
+  /** The span files (or --db) read, with sizes and sha256; or the ClickHouse source (clickhouse-report.ts). */
+  inputs: ReportInput[];
   config: { source: string; digest: string };
   events: number;
   spans: number;
@@ -50,12 +51,42 @@ export interface ReportData {
   pii: PiiResult;
 }
 
+/** A file a report read. */
+export interface FileInput {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A ClickHouse source a report read: its label (never a password), table, time range and the spans in it. */
+export interface ClickHouseInput {
+  path: string;
+  table: string;
+  since: string | null;
+  until: string | null;
+  /** Stored spans in the range (one per trace and span id). */
+  spans: number;
+}
+
+export type ReportInput = FileInput | ClickHouseInput;
+
+/** The parts a report is made of, however they were computed (a DuckDB session, or pushed down to ClickHouse). */
+export interface ReportParts {
+  breakdown: BreakdownResult;
+  queries: QueryRow[];
+  flags: FlagsResult;
+  savings: SavingsResult;
+  slos?: SloResult;
+  pii: PiiResult;
+  inputs: ReportInput[];
+  config: Config;
+}
+
 /** Everything a report holds, computed in one analysis session. */
 export async function collectReport(analysis: Analysis, options: ReportOptions): Promise<ReportData> {
   const { db, config } = analysis;
   // One volume for every part (flag estimates, savings, the headline): --events-per-day reaches
   // them through the session's config (AnalysisOptions.eventsPerDay).
-  const eventsPerDay = config.events_per_day;
   const bd = await breakdown(db, {});
   const queries = (await warehouseQueries(db)).queries;
   const flags = await costFlags(db, config);
@@ -63,8 +94,6 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
   const sv = await savings(db, { scenarios, config });
   const slos = config.slos.length ? await checkSlos(db, config) : undefined;
   const pii = await auditPii(db, config.pii);
-  const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
-  const top = leverRows[0];
   // Standard input is recorded as `-`, so a report of the same bytes is byte-identical however
   // they arrived. A pipe cannot be read again: its size and hash are the ones the load took.
   const inputs = options.db
@@ -74,6 +103,15 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
       const loaded = f.isStream ? analysis.load?.files.find((l) => l.source === f.name) : undefined;
       return loaded ? { path: label, bytes: loaded.bytes, sha256: loaded.sha256 } : describeFile({ path: f.path, label });
     }));
+  return reportFrom({ breakdown: bd, queries, flags, savings: sv, slos, pii, inputs, config }, options);
+}
+
+/** The report from its parts: the headline (cost per day, flagged stages, the top saving) and the metadata. */
+export function reportFrom(parts: ReportParts, options: { timestamp?: boolean; version: string }): ReportData {
+  const { breakdown: bd, queries, flags, savings: sv, slos, pii, inputs, config } = parts;
+  const eventsPerDay = config.events_per_day;
+  const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
+  const top = leverRows[0];
   return {
     adtrace_version: options.version,
     ...(options.timestamp === false ? {} : { generated_at: new Date().toISOString() }),

@@ -43,25 +43,42 @@ export interface SloResult {
 }
 
 export async function checkSlos(db: Db, config: Config, options: { windowNs?: bigint } = {}): Promise<SloResult> {
-  const stages = (await db.query("outliers.stages")).map((r) => String(r.stage));
+  checkSloStages(config, (await db.query("outliers.stages")).map((r) => String(r.stage)));
+  const windowNs = options.windowNs ?? null;
+  const [w] = await db.query("slo.window_start", { window_ns: windowNs });
+  const fromNs = BigInt(w!.from_ns as bigint);
+  const rows: SloRow[] = [];
+  for (const slo of config.slos) rows.push(await measure(db, slo, fromNs));
+  return sloResult(rows, windowNs, fromNs);
+}
+
+/** Each SLO's stage is one of the data's stages; else bad input at the SLO's config line, with the closest stage. */
+export function checkSloStages(config: Config, stages: string[]): void {
   config.slos.forEach((slo, i) => {
     if (slo.stage !== undefined && !stages.includes(slo.stage)) {
       const hint = closest(slo.stage, stages);
       throw new InputError(slo.where, `slos[${i}] (${slo.name}): no stage '${slo.stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${stages.join(", ")}`);
     }
   });
-  const windowNs = options.windowNs ?? null;
-  const [w] = await db.query("slo.window_start", { window_ns: windowNs });
-  const fromNs = BigInt(w!.from_ns as bigint);
-  const rows: SloRow[] = [];
-  for (const slo of config.slos) rows.push(await measure(db, slo, fromNs));
+}
+
+export function sloResult(rows: SloRow[], windowNs: bigint | null, fromNs: bigint): SloResult {
   return { rows, window_from: windowNs === null ? null : new Date(Number(fromNs / 1_000_000n)).toISOString(), window_ns: windowNs };
 }
 
+/** The threshold slo.indicator compares an extent with: latency_ms in ns (0 for the other indicators). */
+export function sloLatencyNs(slo: Slo): bigint {
+  return slo.latency_ms === undefined ? 0n : BigInt(Math.floor(slo.latency_ms * 1e6));
+}
+
 async function measure(db: Db, slo: Slo, fromNs: bigint): Promise<SloRow> {
-  const latencyNs = slo.latency_ms === undefined ? null : BigInt(Math.floor(slo.latency_ms * 1e6));
-  const [r] = await db.query("slo.indicator", { stage: slo.stage ?? null, latency_ns: latencyNs ?? 0n, from_ns: fromNs });
-  const n = (k: string) => Number(r![k] ?? 0);
+  const [r] = await db.query("slo.indicator", { stage: slo.stage ?? null, latency_ns: sloLatencyNs(slo), from_ns: fromNs });
+  return sloRow(slo, r!);
+}
+
+/** One SLO's row from its weighted counts (slo.indicator's columns, or a ClickHouse source's). */
+export function sloRow(slo: Slo, r: Record<string, unknown>): SloRow {
+  const n = (k: string) => Number(r[k] ?? 0);
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
   const base = { name: slo.name, stage: slo.stage ?? null };
   let row: Omit<SloRow, "status">;

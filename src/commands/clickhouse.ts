@@ -45,7 +45,7 @@ export function isClickHouseRun(inputs: readonly string[], flags: ClickHouseFlag
  * command line when given), run `fn` on the session and report under --debug what the engine
  * answered; the result, the config's source and the source's label.
  */
-async function onClickHouse<T>(
+export async function onClickHouse<T>(
   inputs: string[], flags: ClickHouseFlags & GlobalOptions, model: ModelOptions,
   fn: (session: ClickHouseSession, config: Config) => Promise<T>, eventsPerDay?: number,
 ): Promise<{ result: T; config: string; label: string }> {

@@ -136,7 +136,8 @@ from tuning (conservative on purpose; model your own with adtrace savings).
 
 Examples:
   $ adtrace cost flags fixtures/auction/otlp.jsonl
-  $ adtrace cost flags --db pipeline.duckdb --fail-on-flag --format md >> "$GITHUB_STEP_SUMMARY"`)
+  $ adtrace cost flags --db pipeline.duckdb --fail-on-flag --format md >> "$GITHUB_STEP_SUMMARY"
+  $ adtrace cost flags chdb:/var/lib/clickhouse --table otel.otel_traces --since 7d   # profiles pushed down to ClickHouse`)
     .action(async (inputs: string[], flags: FlagsFlags, command: Command) => {
       const options = globals(command);
       const { flagsOptions } = await import("./cost-options.js");

@@ -58,7 +58,8 @@ Examples:
   $ adtrace savings --db pipeline.duckdb --cache tracking=0.6 --preagg aggregation=0.7 --events-per-day 2B
   $ adtrace savings --db pipeline.duckdb --scenario scenarios.yaml --format md
   $ adtrace savings --db pipeline.duckdb --suggest --optimize latency
-  $ adtrace savings --db pipeline.duckdb --suggest --latency-sample 100000`)
+  $ adtrace savings --db pipeline.duckdb --suggest --latency-sample 100000
+  $ adtrace savings clickhouse://analyst@ch.internal:8123/otel --since 24h --suggest   # sums in ClickHouse, re-timing on a sample`)
     .action(async (inputs: string[], flags: SavingsFlags, command: Command) => {
       const options = globals(command);
       const { savingsOptions, NOTHING_TO_MODEL } = await import("./savings-options.js");

@@ -1,15 +1,16 @@
 // adtrace slo check: the config's service-level objectives on the spans, exit 1 when one is breached.
 import type { Command } from "commander";
 import { globals, print } from "./shared.js";
+import { addClickHouseOptions, isClickHouseRun } from "./clickhouse.js";
 import type { SloFlags } from "./slo-options.js";
 
 export function registerSlo(program: Command): void {
   const slo = program.command("slo").description("service-level objectives (latency, errors, cost per event) from the config's slos:");
-  slo
+  addClickHouseOptions(slo
     .command("check")
     .description("measure each SLO of the config: objective, actual, error budget used, burn rate, status; exit 1 on a breach")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
-    .option("--window <duration>", "burn rate over the last DURATION of the data: 1h, 1d (default: the whole range)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH")
+    .option("--window <duration>", "burn rate over the last DURATION of the data: 1h, 1d (default: the whole range)"))
     .addHelpText("after", `
 In adtrace.config.yaml (or --config), each entry takes a name and exactly one indicator:
 
@@ -32,7 +33,8 @@ adtrace report adds these figures (slos.csv, report.json, summary.md) when the c
 
 Examples:
   $ adtrace slo check --db pipeline.duckdb
-  $ adtrace slo check spans.jsonl --config slos.yaml --window 1h --format json`)
+  $ adtrace slo check spans.jsonl --config slos.yaml --window 1h --format json
+  $ adtrace slo check chdb:/var/lib/clickhouse --since 7d --window 1h   # computed in ClickHouse`)
     .action(async (inputs: string[], flags: SloFlags, command: Command) => {
       const options = globals(command);
       const { sloOptions } = await import("./slo-options.js");
@@ -41,10 +43,12 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { sloView } = await import("../output/slo-view.js");
       const { CheckFailed, UsageError } = await import("../errors.js");
-      const result = await withAnalysis(typed.analysis, async (a) => {
-        if (!a.config.slos.length) throw new UsageError(`${a.config.source}: no slos: to check (adtrace slo check --help shows how to write them)`);
-        return checkSlos(a.db, a.config, { windowNs: typed.windowNs });
-      });
+      const result = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-report.js")).clickhouseSloCheck(inputs, options, typed.windowNs, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => {
+          if (!a.config.slos.length) throw new UsageError(`${a.config.source}: no slos: to check (adtrace slo check --help shows how to write them)`);
+          return checkSlos(a.db, a.config, { windowNs: typed.windowNs });
+        });
       await print(sloView(result), options);
       const breached = result.rows.filter((r) => r.status === "breached");
       if (breached.length) {

@@ -30,6 +30,7 @@ export async function installModel(db: Db, config: Config, options: ModelOptions
   await installRules(db, config, options);
   await db.run("model.costed_parts");
   await db.run("model.costed_spans");
+  await db.run("model.trace_weights");
   await db.run("model.event_weights");
   await db.run("model.span_summary");
 }

@@ -19,7 +19,7 @@ const VERSION: string = (require("../../package.json") as { version: string }).v
 
 /** The queries whose text is the model: a change to any of them changes the digest. */
 const MODEL_QUERIES = [
-  "model.create_macros", "model.create_rule_tables", "model.price_ranges", "model.set_attribute_lists", "model.costed_parts",
+  "model.create_macros", "model.create_rule_tables", "model.price_ranges", "model.set_attribute_lists", "model.costed_parts", "model.trace_weights",
   "model.event_weights", "model.span_summary", "store.model_spans", "store.model_tables",
   "path.source_stored", "path.prepare", "path.prepare_spans", "path.batch", "path.write_results", "path.update_stored",
   "diff.stage_costs", "diff.group_moments", "store.stage_moments",

@@ -92,7 +92,10 @@ function savingsHtml(doc: ReportDoc): string {
 
 export function dataSection(doc: ReportDoc): string {
   const w = doc.breakdown.weights;
-  const inputs = table(["input", "bytes", "sha256"], doc.inputs.map((i) => [i.path, { text: formatBytes(i.bytes), num: true, data: i.bytes }, { text: i.sha256, code: true }]), 'data-table="inputs"');
+  // A ClickHouse source (report over clickhouse:// or chdb:) is its label, table, range and spans, not a file.
+  const inputs = doc.inputs.every((i) => "sha256" in i)
+    ? table(["input", "bytes", "sha256"], doc.inputs.map((i) => "sha256" in i ? [i.path, { text: formatBytes(i.bytes), num: true, data: i.bytes }, { text: i.sha256, code: true }] : []), 'data-table="inputs"')
+    : table(["source", "table", "since", "until", "spans"], doc.inputs.map((i) => "table" in i ? [i.path, i.table, i.since ?? "–", i.until ?? "–", count(i.spans)] : []), 'data-table="inputs"');
   const facts: Cell[][] = [
     ["events", count(doc.events)],
     ["spans", count(doc.spans)],
