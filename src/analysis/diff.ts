@@ -15,7 +15,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "../db/db.js";
 import { grouped, withAnalysis, type AnalysisOptions } from "./analysis.js";
-import { attributeKeysOf, breakdown, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type GroupKey, type Pricing, type WeightSummary } from "./breakdown.js";
+import { attributeKeysOf, breakdown, groupId, keyName, keyParams, pricingSummary, totals, weightSummary, type BreakdownResult, type GroupKey, type Pricing, type Totals, type WeightSummary } from "./breakdown.js";
 import { InputError, UsageError } from "../errors.js";
 import { readHead } from "../ingest/files.js";
 import { mulberry32 } from "../db/random.js";
@@ -106,15 +106,17 @@ export interface Side extends SideSummary {
   durations?: { events: number; groups: Map<string, GroupDurations>; interpolate: boolean };
 }
 
-interface Moments {
+export interface Moments {
   sw: number;
   sw2: number;
   swx: number;
   ss: number;
 }
 
-const TOTAL = "__total__";
-const BOOTSTRAP_MAX_EVENTS = 5000;
+/** The id of the whole event's row among a side's per-group values. */
+export const TOTAL = "__total__";
+/** Sides of at most this many events read their events for the bootstrap; larger ones only their moments. */
+export const BOOTSTRAP_MAX_EVENTS = 5000;
 const RESAMPLES = 2000;
 
 export async function diff(baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: DiffOptions): Promise<DiffResult> {
@@ -234,7 +236,7 @@ function gate(rows: DiffRow[], gates: Gates, significantOnly: boolean): Breach[]
 
 // ------------------------------------------------------------------ sides
 
-async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, by: GroupKey[]): Promise<Side> {
+export async function readSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, by: GroupKey[]): Promise<Side> {
   const report = await reportPath(spec);
   if (report) return reportSide(report, spec, by);
   const isDb = await isDuckDbFile(spec);
@@ -287,12 +289,9 @@ function reportSide(path: string, label: string, by: GroupKey[]): Side {
  * not show); weighted spans (weighted percentiles) or attribute groups (whose keys breakdown
  * checks) from breakdown itself.
  */
-async function sideBreakdown(db: Db, by: GroupKey[]) {
+async function sideBreakdown(db: Db, by: GroupKey[]): Promise<SideBreakdown> {
   const weights = await weightSummary(db);
-  if (attributeKeysOf(by).length || weights.min_weight !== weights.max_weight) {
-    const result = await breakdown(db, { by });
-    return { ...result, groups: result.groups.map((g) => ({ keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms })) };
-  }
+  if (attributeKeysOf(by).length || weights.min_weight !== weights.max_weight) return sideBreakdownOf(await breakdown(db, { by }));
   const groups = (await db.query("diff.side_groups", keyParams(by))).map((r) => {
     const keys: Record<string, string> = {};
     by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`] ?? "")));
@@ -304,13 +303,11 @@ async function sideBreakdown(db: Db, by: GroupKey[]) {
 /** A side from span data in an analysis session whose model keeps the attributes `by` reads. */
 export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<Side> {
   const result = await sideBreakdown(db, by);
-  const groups: Side["groups"] = new Map();
-  for (const g of result.groups) groups.set(groupId(g.keys), g);
   // Welch's interval reads each group's moments over all events, summed in SQL; only a side
   // small enough for the bootstrap reads its events.
   // By stage (the default), a stored model keeps the moments (computed at load by the same
   // queries); a session reads each stage's cost per event (model.event_weights).
-  const moments = new Map<string, Moments>();
+  let moments: Map<string, Moments>;
   const byStage = by.length === 1 && by[0]!.kind === "stage";
   try {
     if (byStage && (await db.query("diff.has_stored_moments"))[0]!.stored) await db.run("diff.stored_stage_moments");
@@ -319,39 +316,78 @@ export async function spanSide(db: Db, label: string, by: GroupKey[]): Promise<S
       else await db.run("diff.group_costs", keyParams(by));
       await db.run("diff.group_moments");
     }
-    for (const r of await db.query("diff.moments")) {
-      const keys: Record<string, string> = {};
-      by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
-      moments.set(r.is_total ? TOTAL : groupId(keys), { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) });
-    }
+    moments = momentsFromRows(await db.query("diff.moments"), by);
   } finally {
     await db.run("diff.drop");
   }
   const small = result.weights.stored_traces <= BOOTSTRAP_MAX_EVENTS;
-  const rows = small ? await db.query("cost.event_group_costs", keyParams(by)) : [];
-  const perEvent: { w: number; costs: Map<string, number> }[] = [];
+  const perEvent = small ? perEventFromRows(await db.query("cost.event_group_costs", keyParams(by)), by) : undefined;
+  const durations = small
+    ? durationsFromRows(await db.query("diff.event_durations"), await db.query("diff.group_span_durations", keyParams(by)), by, result.weights)
+    : undefined;
+  return spansSide(label, result, { moments, perEvent, durations });
+}
+
+/** What a side reads of a breakdown: per group its cost per event, share and span p95; the totals, weights and pricing. */
+export interface SideBreakdown {
+  groups: { keys: Record<string, string>; cost: number; share: number; p95: number | null }[];
+  totals: Pick<Totals, "events" | "cost_per_event_usd" | "e2e_p95_ms">;
+  weights: WeightSummary;
+  pricing: Pricing;
+}
+
+/** A whole breakdown (either engine's) as what a side reads of it. */
+export function sideBreakdownOf(result: BreakdownResult): SideBreakdown {
+  return { ...result, groups: result.groups.map((g) => ({ keys: g.keys, cost: g.cost_per_event_usd, share: g.cost_share, p95: g.p95_ms })) };
+}
+
+/** A side of span data from its breakdown and what the significance tests read (whichever engine computed them). */
+export function spansSide(label: string, result: SideBreakdown, tests: Pick<Side, "moments" | "perEvent" | "durations">): Side {
+  const groups: Side["groups"] = new Map();
+  for (const g of result.groups) groups.set(groupId(g.keys), g);
+  return {
+    label, kind: "spans", events: result.totals.events, groups, ...tests, weights: result.weights, pricing: result.pricing,
+    total: { cost: result.totals.cost_per_event_usd, p95: result.totals.e2e_p95_ms },
+  };
+}
+
+/** A row's group id from its g1…g3 columns. */
+function rowGroupId(r: Record<string, unknown>, by: GroupKey[]): string {
+  const keys: Record<string, string> = {};
+  by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
+  return groupId(keys);
+}
+
+/** Per group id (and TOTAL) the moments of diff.moments' rows (g1…g3, is_total, sw, sw2, swx, ss). */
+export function momentsFromRows(rows: Record<string, unknown>[], by: GroupKey[]): Map<string, Moments> {
+  const moments = new Map<string, Moments>();
+  for (const r of rows) moments.set(r.is_total ? TOTAL : rowGroupId(r, by), { sw: Number(r.sw), sw2: Number(r.sw2), swx: Number(r.swx), ss: Number(r.ss) });
+  return moments;
+}
+
+/** Per event, its weight and cost per group id (and TOTAL), from cost.event_group_costs' rows (trace_id, w, g1…g3, cost_usd) in trace order. */
+export function perEventFromRows(rows: Record<string, unknown>[], by: GroupKey[]): NonNullable<Side["perEvent"]> {
+  const perEvent: NonNullable<Side["perEvent"]> = [];
   let currentTrace: unknown;
   for (const r of rows) {
     if (r.trace_id !== currentTrace) {
       currentTrace = r.trace_id;
       perEvent.push({ w: Number(r.w), costs: new Map() });
     }
-    const keys: Record<string, string> = {};
-    by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
     const event = perEvent[perEvent.length - 1]!;
     const cost = Number(r.cost_usd);
-    event.costs.set(groupId(keys), cost);
+    event.costs.set(rowGroupId(r, by), cost);
     event.costs.set(TOTAL, (event.costs.get(TOTAL) ?? 0) + cost);
   }
-  const durations = small ? await spanDurations(db, by, result.weights) : undefined;
-  return {
-    label, kind: "spans", events: result.totals.events, groups, perEvent: small ? perEvent : undefined, moments, durations, weights: result.weights, pricing: result.pricing,
-    total: { cost: result.totals.cost_per_event_usd, p95: result.totals.e2e_p95_ms },
-  };
+  return perEvent;
 }
 
-/** Durations per group (and end-to-end per event, as TOTAL), sorted, for the p95 bootstrap. */
-async function spanDurations(db: Db, by: GroupKey[], weights: WeightSummary): Promise<Side["durations"]> {
+/**
+ * Durations per group (and end-to-end per event, as TOTAL), sorted, for the p95 bootstrap: from
+ * diff.event_durations' rows (trace_id, w, e2e_ns, in trace order) and diff.group_span_durations'
+ * (trace_id, duration_ns, weight, g1…g3, in trace, duration, weight order).
+ */
+export function durationsFromRows(e2eRows: Record<string, unknown>[], spanRows: Record<string, unknown>[], by: GroupKey[], weights: WeightSummary): Side["durations"] {
   const eventIndex = new Map<unknown, number>();
   const collect = (rows: { id: string; trace: unknown; valueMs: number; weight: number }[]) => {
     const byGroup = new Map<string, { event: number; valueMs: number; weight: number }[]>();
@@ -364,12 +400,8 @@ async function spanDurations(db: Db, by: GroupKey[], weights: WeightSummary): Pr
     }
     return byGroup;
   };
-  const e2e = (await db.query("diff.event_durations")).map((r) => ({ id: TOTAL, trace: r.trace_id, valueMs: Number(r.e2e_ns) / 1e6, weight: Number(r.w) }));
-  const spans = (await db.query("diff.group_span_durations", keyParams(by))).map((r) => {
-    const keys: Record<string, string> = {};
-    by.forEach((k, i) => (keys[keyName(k)] = String(r[`g${i + 1}`])));
-    return { id: groupId(keys), trace: r.trace_id, valueMs: Number(r.duration_ns) / 1e6, weight: Number(r.weight) };
-  });
+  const e2e = e2eRows.map((r) => ({ id: TOTAL, trace: r.trace_id, valueMs: Number(r.e2e_ns) / 1e6, weight: Number(r.w) }));
+  const spans = spanRows.map((r) => ({ id: rowGroupId(r, by), trace: r.trace_id, valueMs: Number(r.duration_ns) / 1e6, weight: Number(r.weight) }));
   const groups = new Map<string, GroupDurations>();
   for (const [id, list] of collect([...e2e, ...spans])) {
     list.sort((a, b) => a.valueMs - b.valueMs);

@@ -6,11 +6,13 @@ import { UsageError } from "../errors.js";
 import { parseGroupKeys } from "../analysis/breakdown.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
 import type { DiffOptions } from "../analysis/diff.js";
+import type { DiffSources } from "../analysis/clickhouse-diff.js";
 import { spanSource, type GlobalOptions } from "./shared.js";
 import { ifGiven, parseLimit } from "./options.js";
+import { diffSources, type DiffClickHouseFlags } from "./diff-sources.js";
 
 /** The flags of `adtrace diff` as commander hands them over. */
-export interface DiffFlags {
+export interface DiffFlags extends DiffClickHouseFlags {
   by: string;
   maxCostIncrease?: string;
   maxStageIncrease?: string;
@@ -24,9 +26,12 @@ export interface DiffCommandOptions {
   analysis: Omit<AnalysisOptions, "inputs" | "db">;
   diff: DiffOptions;
   onlyIncreases: boolean;
+  /** The ClickHouse source of each side that names one. */
+  sources: DiffSources;
 }
 
-export function diffOptions(flags: DiffFlags, globals: GlobalOptions): DiffCommandOptions {
+/** `sides`: the BASELINE and CURRENT arguments (ClickHouse sources among them are parsed here, relative times against `now`). */
+export function diffOptions(flags: DiffFlags, globals: GlobalOptions, sides: { baseline: string; current: string } = { baseline: "", current: "" }, now = new Date()): DiffCommandOptions {
   if (globals.db) throw new UsageError("diff reads its two sides from its arguments; pass the .duckdb file as BASELINE or CURRENT instead of --db");
   const { inputs: _inputs, db: _db, ...analysis } = spanSource([], globals);
   return {
@@ -41,5 +46,6 @@ export function diffOptions(flags: DiffFlags, globals: GlobalOptions): DiffComma
       },
     },
     onlyIncreases: Boolean(flags.onlyIncreases),
+    sources: diffSources(sides, flags, globals, now),
   };
 }

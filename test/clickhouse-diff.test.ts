@@ -1,0 +1,209 @@
+// `adtrace diff` with a ClickHouse side (issue 17), on the real engine in-process (chDB): the diff
+// of two windows of one otel_traces table, of a window against a span file, and of a report
+// against a window equals the local DuckDB diff of the same spans, the windows cut from the span
+// file here by span start time (an independent split): significance, intervals and gates equal,
+// numbers to 1e-9 relative (the CSV byte for byte). Two generated inputs, aggregation's costs
+// × 1.3 from 12:00 (cost_regression_from): 400 events (200 a window, the bootstrap) and 10,200
+// (5,100 a window, Welch's approximation); each both ways, a significant increase and a
+// significant decrease. Exit 1 past a gate, 2 on errors; and what the engine returns stays one
+// row per group (or per event for a bootstrap-sized side), never the spans.
+import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { adtrace } from "./helpers/cli.js";
+import { chdbWith, differences } from "./helpers/chdb.js";
+import { diffSides, readSide, type DiffResult, type Side } from "../src/analysis/diff.js";
+import { clickhouseSide } from "../src/analysis/clickhouse-diff.js";
+import { parseGroupKeys, type GroupKey } from "../src/analysis/breakdown.js";
+import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
+
+const work = mkdtempSync(join(tmpdir(), "adtrace-ch-diff-"));
+const NOON = "2024-06-01T12:00:00Z";
+const NOON_NS = BigInt(Date.parse(NOON)) * 1_000_000n;
+const REGRESSION = ["--scenario", "cost_regression=aggregation:1.3", "--scenario", `cost_regression_from=${NOON}`];
+
+interface Dataset {
+  /** The whole span file, its spans before noon, from noon on, and the chDB directory holding the whole file. */
+  all: string;
+  am: string;
+  pm: string;
+  dir: string;
+  events: number;
+}
+type Name = "small" | "sampled" | "big";
+const data: Record<Name, Dataset> = {} as never;
+let report = "";
+
+/** The spans of an OTLP JSON Lines file that start before (or at or after) `cutNs`, as a new file: kept whole per resource and scope. */
+function splitByStart(input: string, cutNs: bigint, before: boolean, out: string): number {
+  let spans = 0;
+  const lines: string[] = [];
+  for (const line of readFileSync(input, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const doc = JSON.parse(line) as { resourceSpans: { scopeSpans: { spans: { startTimeUnixNano: string }[] }[] }[] };
+    doc.resourceSpans = doc.resourceSpans
+      .map((rs) => ({ ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.filter((s) => (BigInt(s.startTimeUnixNano) < cutNs) === before) })).filter((ss) => ss.spans.length) }))
+      .filter((rs) => rs.scopeSpans.length);
+    if (!doc.resourceSpans.length) continue;
+    spans += doc.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0);
+    lines.push(JSON.stringify(doc));
+  }
+  writeFileSync(out, lines.join("\n") + "\n");
+  return spans;
+}
+
+beforeAll(async () => {
+  const inputs: [Name, number, number, string[]][] = [["small", 400, 7, []], ["sampled", 1_600, 8, ["--sample-rate", "0.25"]], ["big", 10_200, 3, []]];
+  for (const [name, events, seed, more] of inputs) {
+    const all = join(work, `${name}.jsonl`);
+    const run = adtrace(["generate", "--events", String(events), "--seed", String(seed), ...more, ...REGRESSION, "--out", all, "-q"]);
+    if (run.code !== 0) throw new Error(`generate ${name}: ${run.stderr}`);
+    const am = join(work, `${name}-am.jsonl`);
+    const pm = join(work, `${name}-pm.jsonl`);
+    if (!(splitByStart(all, NOON_NS, true, am) > 0 && splitByStart(all, NOON_NS, false, pm) > 0)) throw new Error(`${name}: a window without spans`);
+    const { dir } = await chdbWith([all]);
+    data[name] = { all, am, pm, dir, events };
+  }
+  report = join(work, "report-am");
+  const run = adtrace(["report", data.small.am, "--out-dir", report, "--no-timestamp", "-q"]);
+  if (run.code !== 0) throw new Error(`report: ${run.stderr}`);
+}, 900_000);
+
+const chdb = (name: Name) => `chdb:${data[name].dir}`;
+/** diff's arguments for the morning (before noon) and afternoon windows of one table. */
+const AM = ["--baseline-until", NOON];
+const PM = ["--since", NOON];
+
+/** A diff's JSON without the sides' labels (a file's path on one side, a ClickHouse source on the other). */
+function unlabelled(stdout: string): unknown {
+  const doc = JSON.parse(stdout) as { baseline: { label?: string }; current: { label?: string } };
+  delete doc.baseline.label;
+  delete doc.current.label;
+  return doc;
+}
+
+const unlabelledResult = (r: DiffResult) => ({ ...r, baseline: { ...r.baseline, label: "" }, current: { ...r.current, label: "" } });
+
+describe("diff's sides read in ClickHouse equal the DuckDB sides of the same spans", () => {
+  const sides = async (name: Name, by: GroupKey[]) => {
+    const { am, pm, dir } = data[name];
+    const local = { am: await readSide(am, {}, by), pm: await readSide(pm, {}, by) };
+    const pushed = {
+      am: await clickhouseSide(parseClickHouseSource([`chdb:${dir}`], { until: NOON }), {}, by),
+      pm: await clickhouseSide(parseClickHouseSource([`chdb:${dir}`], { since: NOON }), {}, by),
+    };
+    return { local, pushed };
+  };
+  const gates = { maxCostIncrease: 0.05, maxStageIncrease: 0.1 };
+
+  // By stage every event has every stage; by locale a group is absent from most events (the moments' w·mean² term for them).
+  const cases: [Name, "bootstrap" | "Welch", string][] = [
+    ["small", "bootstrap", "stage"], ["small", "bootstrap", "stage,attr:user_locale"], ["sampled", "bootstrap", "attr:user_locale"], ["big", "Welch", "stage"],
+  ];
+  for (const [name, method, byText] of cases) {
+    it(`${name} by ${byText} (${method}): both windows, an increase and a decrease, significance, intervals and gates`, async () => {
+      const by = parseGroupKeys(byText);
+      const { local, pushed } = await sides(name, by);
+      // The inputs of the tests themselves: moments (both paths), per-event values and durations (the bootstrap only).
+      for (const w of ["am", "pm"] as const) {
+        expect(differences(Object.fromEntries(local[w].moments!), Object.fromEntries(pushed[w].moments!)), `${name} ${w} moments`).toEqual([]);
+        expect(pushed[w].moments!.size).toBe(local[w].moments!.size);
+        // Sampled data: events kept 1 in 4 (ot=th), each standing for 4.
+        if (name === "sampled") expect([pushed[w].weights!.min_weight, pushed[w].weights!.max_weight]).toEqual([4, 4]);
+        if (method === "bootstrap") {
+          expect(pushed[w].perEvent!.map((e) => [e.w, Object.fromEntries(e.costs)])).toEqual(local[w].perEvent!.map((e) => [e.w, Object.fromEntries(e.costs)]));
+          const durations = (s: Side) => [...s.durations!.groups].map(([id, g]) => [id, [...g.event], [...g.valueMs], [...g.weight]]);
+          expect(durations(pushed[w])).toEqual(durations(local[w]));
+        } else {
+          expect(pushed[w].perEvent).toBeUndefined();
+          expect(pushed[w].durations).toBeUndefined();
+        }
+      }
+      for (const [before, after, direction] of [["am", "pm", 1], ["pm", "am", -1]] as const) {
+        const expected = diffSides(local[before], local[after], { by, gates });
+        const actual = diffSides(pushed[before], pushed[after], { by, gates });
+        expect(differences(unlabelledResult(expected), unlabelledResult(actual)), `${name} ${before}→${after}`).toEqual([]);
+        expect(actual.method).toMatch(method === "bootstrap" ? /^bootstrap/ : /^Welch/);
+        if (byText !== "stage") continue;
+        // The regression is there to be found: aggregation × 1.3, significant, either way.
+        const aggregation = actual.rows.find((r) => r.keys.stage === "aggregation")!;
+        const total = actual.rows.find((r) => r.status === "total")!;
+        expect(Math.sign(aggregation.change_usd), `${name} ${before}→${after}`).toBe(direction);
+        expect([aggregation.significant, total.significant]).toEqual(["yes", "yes"]);
+        expect(actual.breaches.length > 0, `${name} ${before}→${after}`).toBe(direction > 0);
+      }
+    }, 900_000);
+  }
+});
+
+describe("adtrace diff with a ClickHouse side: the local diff's bytes and exit codes", () => {
+  it("two windows of one table (bootstrap): CSV as the local diff of the two halves, exit 1 past a gate", () => {
+    const gate = ["--max-cost-increase", "5%"];
+    for (const by of ["stage", "stage,service"]) {
+      const pushed = adtrace(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--by", by, "--format", "csv", ...gate]);
+      const local = adtrace(["diff", data.small.am, data.small.pm, "--by", by, "--format", "csv", ...gate, "-q"]);
+      expect(pushed.stdout, by).toBe(local.stdout);
+      expect([pushed.code, local.code], pushed.stderr).toEqual([1, 1]);
+      expect(pushed.stderr).toMatch(/^adtrace: check failed: 1 gate\(s\) breached\n {2}total: --max-cost-increase: cost per event 15\.\d% up \(limit 5\.0%\), significant: yes$/m);
+      expect(pushed.stdout.split("\n").length).toBeGreaterThan(8);
+    }
+  }, 600_000);
+
+  it("a window against a span file (Welch): JSON as the local diff, an increase past a gate (exit 1) and a decrease (exit 0)", () => {
+    const gate = ["--max-stage-increase", "10%", "--format", "json"];
+    const up = adtrace(["diff", data.big.am, chdb("big"), ...PM, ...gate]);
+    const upLocal = adtrace(["diff", data.big.am, data.big.pm, ...gate, "-q"]);
+    expect(unlabelled(up.stdout)).toEqual(unlabelled(upLocal.stdout));
+    expect([up.code, upLocal.code], up.stderr).toEqual([1, 1]);
+    expect(JSON.parse(up.stdout).method).toMatch(/^Welch/);
+    // The baseline from ClickHouse, the current a file: --since bounds the only ClickHouse side.
+    const down = adtrace(["diff", chdb("big"), data.big.am, ...PM, ...gate]);
+    const downLocal = adtrace(["diff", data.big.pm, data.big.am, ...gate, "-q"]);
+    expect(unlabelled(down.stdout)).toEqual(unlabelled(downLocal.stdout));
+    expect([down.code, downLocal.code], down.stderr).toEqual([0, 0]);
+    const total = JSON.parse(down.stdout).rows.find((r: { status: string }) => r.status === "total");
+    expect(total.change_usd).toBeLessThan(0);
+    expect(total.significant).toBe(true);
+  }, 900_000);
+
+  it("a report directory against a window: CSV as against the span file, significance unknown", () => {
+    const pushed = adtrace(["diff", report, chdb("small"), ...PM, "--format", "csv", "--max-cost-increase", "5%"]);
+    const local = adtrace(["diff", report, data.small.pm, "--format", "csv", "--max-cost-increase", "5%", "-q"]);
+    expect(pushed.stdout).toBe(local.stdout);
+    expect([pushed.code, local.code], pushed.stderr).toEqual([1, 1]);
+    expect(pushed.stdout).toMatch(/^total,total,.*,,,,$/m);
+  }, 300_000);
+
+  it("brings back one row per group (Welch) or per event (bootstrap), never the spans", () => {
+    const answered = (stderr: string) => [...stderr.matchAll(/^adtrace: (baseline|current): clickhouse answered (\d+) rows, (\d+) bytes$/gm)].map((m) => Number(m[2]));
+    const big = adtrace(["diff", chdb("big"), chdb("big"), ...AM, ...PM, "--format", "csv", "--debug"]);
+    expect(big.code, big.stderr).toBe(0);
+    // 46,000 spans a window; back: the table's columns, 7 stages, 8 moments rows.
+    expect(answered(big.stderr)).toHaveLength(2);
+    for (const rows of answered(big.stderr)) expect(rows).toBeLessThan(60);
+    const small = adtrace(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--format", "csv", "--debug"]);
+    for (const rows of answered(small.stderr)) expect(rows).toBeLessThan(200 + 60);
+  }, 900_000);
+});
+
+describe("adtrace diff with a ClickHouse side: errors, one line, exit 2", () => {
+  it("a missing data directory, a missing table, a --map column that is not there, windows that overlap, --format html", () => {
+    const cases: [string[], RegExp][] = [
+      [["diff", `chdb:${join(work, "nowhere")}`, data.small.pm], /^adtrace: error: chdb:.*nowhere default\.otel_traces: no such ClickHouse data directory$/],
+      [["diff", chdb("small"), data.small.pm, "--table", "spans_nope"], /^adtrace: error: chdb:.* default\.spans_nope: no table default\.spans_nope/],
+      // --map reaches each ClickHouse side, as for the other commands.
+      [["diff", chdb("small"), data.small.pm, "--map", "service=nope"], /^adtrace: error: chdb:.* default\.otel_traces: --map service=nope: no column 'nope'/],
+      [["diff", chdb("small"), chdb("small"), "--since", NOON], /^adtrace: error: BASELINE and CURRENT read overlapping windows of chdb:.* default\.otel_traces: give the baseline an earlier window/],
+      [["diff", chdb("small"), data.small.pm, "--format", "html", "--out", join(work, "d.html")], /^adtrace: error: diff --format html needs each side's whole report, which a ClickHouse side \(chdb:.*\) does not give yet/],
+      [["diff", data.small.am, data.small.pm, "--baseline-since", NOON], /^adtrace: error: --baseline-since bounds a ClickHouse baseline/],
+    ];
+    for (const [args, message] of cases) {
+      const run = adtrace(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+      expect(run.stderr.trim()).toMatch(message);
+    }
+  }, 300_000);
+});
