@@ -9,6 +9,8 @@ import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { warehouseQueries } from "../src/analysis/breakdown.js";
 import type { Db } from "../src/db/db.js";
 import { relative } from "./helpers/hand.js";
+import { effectiveBooks, warehouseRow } from "../src/model/install.js";
+import type { PriceBook } from "../src/model/defaults.js";
 
 /** $ per vCPU-second at the built-in $0.0425 per vCPU-hour. */
 const VCPU_SECOND_USD = 0.0425 / 3600;
@@ -256,5 +258,38 @@ prices:
       expect(Number(r.get(1)!.query_usd)).toBe(2);
       expect(relative(Number(r.get(1)!.compute_usd), 0.0425)).toBeLessThan(1e-12);
     }, "prices:\n  - warehouses: { snowflake: { credit_usd: 2.0 } }\n");
+  });
+});
+
+describe("the price rows the model is given (src/model/install.ts)", () => {
+  it("one full book per date: an undated book merges into the first, same-date books into one, later keys winning", () => {
+    const books: PriceBook[] = [
+      { compute: { vcpu_hour_usd: 0.04, vcpus: 1 }, warehouses: { snowflake: { credit_usd: 3, default_size: "XSMALL" } } },
+      { warehouses: { snowflake: { credit_usd: 2 } } },
+      { effective_from: "2025-06-01", compute: { vcpus: 2 } },
+      { effective_from: "2025-06-01", warehouses: { bigquery: { tib_usd: 7 } } },
+    ];
+    const given = structuredClone(books);
+    // 2025-06-01T00:00Z is 20,240 days after the epoch: 1,748,736,000 s.
+    expect(effectiveBooks(books)).toEqual([
+      { fromNs: -(2n ** 62n), book: { compute: { vcpu_hour_usd: 0.04, vcpus: 1 }, warehouses: { snowflake: { credit_usd: 2, default_size: "XSMALL" } } } },
+      { fromNs: 1_748_736_000_000_000_000n, book: { compute: { vcpu_hour_usd: 0.04, vcpus: 2 }, warehouses: { snowflake: { credit_usd: 2, default_size: "XSMALL" }, bigquery: { tib_usd: 7 } } } },
+    ]);
+    expect(books).toEqual(given);
+  });
+
+  it("one pricing unit per warehouse row, in the order the view tries them (credits, TiB, RPU-hours), with the documented defaults", () => {
+    expect(warehouseRow("snowflake", 7n, { credit_usd: 3, credits_per_hour: { xsmall: 1, Large: 8 }, tib_usd: 5, rpu_hour_usd: 1 })).toEqual({
+      system: "snowflake", from_ns: 7n, credit_usd: 3, sizes: ["XSMALL", "LARGE"], credits: [1, 8], default_size: "XSMALL",
+      tib_usd: null, min_bytes: 0, rpu_hour_usd: null, rpus: 8, hour_usd: null,
+    });
+    expect(warehouseRow("athena", 0n, { tib_usd: 5, rpu_hour_usd: 1, default_size: "large", min_bytes: 10 })).toEqual({
+      system: "athena", from_ns: 0n, credit_usd: null, sizes: [], credits: [], default_size: "LARGE",
+      tib_usd: 5, min_bytes: 10, rpu_hour_usd: null, rpus: 8, hour_usd: null,
+    });
+    expect(warehouseRow("redshift", 0n, { rpu_hour_usd: 0.375, rpus: 16 })).toEqual({
+      system: "redshift", from_ns: 0n, credit_usd: null, sizes: [], credits: [], default_size: "XSMALL",
+      tib_usd: null, min_bytes: 0, rpu_hour_usd: 0.375, rpus: 16, hour_usd: null,
+    });
   });
 });

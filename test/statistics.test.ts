@@ -120,3 +120,70 @@ describe("statistics", () => {
     expect(percentileInterval(Float64Array.from({ length: 1001 }, (_, i) => i))).toEqual({ low: 25, high: 975 });
   });
 });
+
+describe("statistics: the edges (issue 25, StrykerJS survivors of src/analysis/statistics.ts)", () => {
+  it("type 7 at q = 0 and q = 1 is the smallest and the largest value", () => {
+    expect(typeSevenQuantile([2, 5, 9], 0)).toBe(2);
+    expect(typeSevenQuantile([2, 5, 9], 1)).toBe(9);
+    expect(typeSevenQuantile([4], 0.95)).toBe(4);
+  });
+
+  it("Student's t: the table up to 30 degrees of freedom, the expansion from 31", () => {
+    expect(tQuantile995(30)).toBe(2.75);
+    // Tables: t(0.995, 31) = 2.744.
+    expect(tQuantile995(31)).toBeCloseTo(2.744, 3);
+  });
+
+  it("a quantile over counts skips values drawn 0 times, and reads fractional counts as ranks", () => {
+    // Counts 1, 0, 2, 1 are the multiset 1, 3, 3, 4: type 7 at 0.5 is position 1.5 → 3; at 0.9,
+    // position 2.7 → 3 + 0.7 × (4 − 3); at 1, 4.
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 0.5)).toBe(3);
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 0.9)).toBeCloseTo(3.7, 12);
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 1)).toBe(4);
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 0)).toBe(1);
+    // Fractional counts 0.5, 0, 1.5, 2 (total 4): value 1 holds ranks [0, 0.5), 3 holds [0.5, 2),
+    // 4 holds [2, 4). At 0.5, position 1.5 lies between rank 1 (3) and rank 2 (4): 3.5.
+    expect(countQuantile([1, 2, 3, 4], [0.5, 0, 1.5, 2], 0.5)).toBe(3.5);
+    // A value drawn 0 times at the end: between the two present, 1 + 0.5 × (2 − 1).
+    expect(countQuantile([1, 2, 3], [1, 1, 0], 0.5)).toBe(1.5);
+  });
+
+  it("a weighted quantile over counts never returns a value drawn 0 times", () => {
+    // At q = 0 the first value whose cumulative weight reaches 0 would be the undrawn 1.
+    expect(weightedCountQuantile([1, 2, 3], [0, 1, 1], [5, 1, 1], 0)).toBe(2);
+    // Weights 2 and 6 at counts 1 and 1: half the total (4) is reached at the second value.
+    expect(weightedCountQuantile([1, 2], [1, 1], [2, 6], 0.5)).toBe(2);
+    expect(weightedCountQuantile([1, 2], [1, 1], [4, 4], 0.5)).toBe(1);
+  });
+
+  it("a resample's weighted quantile: the smallest value whose drawn weight reaches q of the total", () => {
+    const sorted = [1, 2, 3, 4, 5, 6];
+    const event = [0, 1, 1, 2, 3, 3];
+    const weight = [1, 2, 1, 3, 1, 2];
+    const counts = Int32Array.from([2, 0, 1, 1]);
+    // Drawn weight (count × weight): 1 → 2, 4 → 3, 5 → 1, 6 → 2; total 8.
+    expect(resampledQuantile(sorted, event, weight, counts, 0.25, false)).toBe(1); // 2 reaches 2 exactly
+    expect(resampledQuantile(sorted, event, weight, counts, 0.5, false)).toBe(4); // 5 ≥ 4
+    expect(resampledQuantile(sorted, event, weight, counts, 0.95, false)).toBe(6); // 8 ≥ 7.6
+    expect(resampledQuantile(sorted, event, weight, Int32Array.from([0, 0, 0, 0]), 0.5, false)).toBeNaN();
+    // Interpolated, where the lower rank's value is the last one drawn of its event.
+    expect(resampledQuantile([1, 2, 3], [0, 1, 2], [1, 1, 1], Int32Array.from([1, 1, 1]), 0.5, true)).toBe(2);
+    expect(resampledQuantile([1, 2, 3], [0, 1, 2], [1, 1, 1], Int32Array.from([1, 1, 1]), 0.75, true)).toBe(2.5);
+    expect(resampledQuantile([1, 2, 3], [0, 1, 2], [1, 1, 1], Int32Array.from([1, 1, 1]), 1, true)).toBe(3);
+  });
+
+  it("a bootstrap draw starts from zero counts; a resample of zero weights has mean 0", () => {
+    const random = mulberry32(11);
+    const counts = new Int32Array(20);
+    drawCounts(counts, random);
+    drawCounts(counts, random);
+    expect(counts.reduce((s, c) => s + c, 0)).toBe(20);
+    expect(resampledMean([1, 2, 3], [0, 0, 0], random)).toBe(0);
+  });
+
+  it("median leaves its input in its order", () => {
+    const values = [5, 1, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([5, 1, 3]);
+  });
+});
