@@ -179,11 +179,43 @@ describe("statistics: the edges (issue 25, StrykerJS survivors of src/analysis/s
     drawCounts(counts, random);
     expect(counts.reduce((s, c) => s + c, 0)).toBe(20);
     expect(resampledMean([1, 2, 3], [0, 0, 0], random)).toBe(0);
+    // The draws, tallied from the same seeded stream by hand: item ⌊u·n⌋ for each of n numbers u.
+    const tally = (seed: number, n: number) => {
+      const u = mulberry32(seed);
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[Math.floor(u() * n)]!++;
+      return out;
+    };
+    const drawn = new Int32Array(20);
+    drawCounts(drawn, mulberry32(12));
+    expect([...drawn]).toEqual([...tally(12, 20)]);
+    // A resample's mean: n draws, each item ⌊u·n⌋, weighted.
+    const xs = [1, 10, 100, 1000];
+    const ws = [1, 2, 3, 4];
+    const u = mulberry32(13);
+    let s = 0;
+    let sw = 0;
+    for (let i = 0; i < 4; i++) {
+      const j = Math.floor(u() * 4);
+      s += xs[j]! * ws[j]!;
+      sw += ws[j]!;
+    }
+    expect(resampledMean(xs, ws, mulberry32(13))).toBe(s / sw);
   });
 
   it("median leaves its input in its order", () => {
     const values = [5, 1, 3];
     expect(median(values)).toBe(3);
     expect(values).toEqual([5, 1, 3]);
+  });
+
+  it("the 95% percentile interval of diff's 2,000 resamples is the 50th and the 1,951st (0-based 49 and 1,950)", () => {
+    // ⌊0.025 × 1999⌋ = 49, ⌈0.975 × 1999⌉ = ⌈1949.025⌉ = 1950.
+    expect(percentileInterval(Float64Array.from({ length: 2000 }, (_, i) => i))).toEqual({ low: 49, high: 1950 });
+  });
+
+  it("the interval from the sums is symmetric about the mean, on both sides", () => {
+    // Σw 4, Σw² 4 (n = 4), Σw·x 8, Σw(x − m)² 12: variance (12/4 · 4/3) / 4 = 1, half-width 1.96.
+    expect(momentsMeanInterval({ sw: 4, sw2: 4, swx: 8, ss: 12 })).toEqual({ mean: 2, low: 2 - 1.96, high: 2 + 1.96 });
   });
 });
