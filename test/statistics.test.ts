@@ -146,6 +146,8 @@ describe("statistics: the edges (issue 25, StrykerJS survivors of src/analysis/s
     expect(countQuantile([1, 2, 3, 4], [0.5, 0, 1.5, 2], 0.5)).toBe(3.5);
     // A value drawn 0 times at the end: between the two present, 1 + 0.5 × (2 − 1).
     expect(countQuantile([1, 2, 3], [1, 1, 0], 0.5)).toBe(1.5);
+    // Counts 1, 1, 0, 1 are the multiset 1, 2, 4: at 0.75, position 1.5 → 2 + 0.5 × (4 − 2), past the 3 drawn 0 times.
+    expect(countQuantile([1, 2, 3, 4], [1, 1, 0, 1], 0.75)).toBe(3);
   });
 
   it("a weighted quantile over counts never returns a value drawn 0 times", () => {
