@@ -13,7 +13,7 @@ const ALL = [
   "test/csv-guard.test.ts", "test/output.test.ts", "test/parsing.test.ts", "test/queries.test.ts",
   "test/fixture.test.ts", "test/decisions-cli.test.ts", "test/events-per-day.test.ts", "test/report-diff.test.ts",
   "test/retime.test.ts", "test/time-units.test.ts", "test/input-shapes.test.ts", "test/ingest-edge.test.ts",
-  "test/command-options.test.ts", "test/cost-options.test.ts", "test/diff-options.test.ts",
+  "test/command-options.test.ts", "test/cost-options.test.ts", "test/diff-options.test.ts", "test/statistics.test.ts",
 ];
 const only = process.env.MUTATE_TESTS?.split(",").map((name) => `test/${name.trim()}.test.ts`);
 
