@@ -325,6 +325,9 @@ describe("breakdown arithmetic", () => {
   it("refuses to group by an attribute the model was installed without (it would all read (none))", async () => {
     await withModelDb(spans, async (db) => {
       await expect(breakdown(db, { by: parseGroupKeys("attr:user_locale") })).rejects.toThrow(/without attribute\(s\) user_locale/);
+      // Every missing key named, as written: two of them.
+      await expect(breakdown(db, { by: parseGroupKeys("attr:user_locale,attr:device.type") })).rejects.toThrow(
+        "the cost model was installed without attribute(s) user_locale, device.type: pass them in ModelOptions.attributeKeys");
     });
   });
 });

@@ -9,6 +9,8 @@ import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { warehouseQueries } from "../src/analysis/breakdown.js";
 import type { Db } from "../src/db/db.js";
 import { relative } from "./helpers/hand.js";
+import { effectiveBooks, warehouseRow } from "../src/model/install.js";
+import type { PriceBook } from "../src/model/defaults.js";
 
 /** $ per vCPU-second at the built-in $0.0425 per vCPU-hour. */
 const VCPU_SECOND_USD = 0.0425 / 3600;
@@ -174,6 +176,120 @@ describe("bytes per warehouse call", () => {
       const { queries } = await warehouseQueries(db);
       expect(queries).toHaveLength(1);
       expect([queries[0]!.calls, queries[0]!.bytes_scanned_per_call]).toEqual([2, TIB]);
+    });
+  });
+});
+
+describe("a warehouse priced in the config (issue 25: src/model/install.ts's rows)", () => {
+  // The config's own warehouses, each given only its rate: what a book leaves out takes the
+  // documented defaults (README "Cost model"): 8 base RPUs, no bytes minimum, XSMALL as the
+  // default size. Names and sizes in any case. One hour each.
+  const config = `
+warehouses: [mysf, myrs, mytb, myhr]
+prices:
+  - warehouses:
+      mysf: { credit_usd: 1.5, credits_per_hour: { xsmall: 2, Large: 8 } }
+      myrs: { rpu_hour_usd: 0.5 }
+      mytb: { tib_usd: 4 }
+      myhr: { hour_usd: 0.25 }
+`;
+  const spans = [
+    one(1, 3_600_000, { "db.system": "mysf" }), // XSMALL by default: 2 credits × $1.5 = $3
+    one(2, 3_600_000, { "db.system": "MySF", "db.warehouse.size": "large" }), // LARGE: 8 × $1.5 = $12
+    one(3, 3_600_000, { "db.system": "myrs" }), // 8 RPUs × 1 h × $0.5 = $4
+    one(4, 3_600_000, { "db.system": "mytb", "db.bytes_billed": 1024 }), // 1 KiB, no minimum: 1024 / 2^40 × $4
+    one(5, 3_600_000, { "db.system": "myhr" }), // 1 h × $0.25
+  ];
+
+  it("prices each from its own rate and the defaults for what it leaves out", async () => {
+    await withModelDb(spans, async (db) => {
+      const r = await rows(db);
+      const query = (n: number) => Number(r.get(n)!.query_usd);
+      expect([1, 2, 3, 4, 5].map((n) => r.get(n)!.cost_source)).toEqual(["derived", "derived", "derived", "derived", "derived"]);
+      expect(query(1)).toBe(3);
+      expect(query(2)).toBe(12);
+      expect(query(3)).toBe(4);
+      expect(relative(query(4), (1024 / TIB) * 4)).toBeLessThan(1e-12);
+      expect(query(5)).toBe(0.25);
+    }, config);
+  });
+});
+
+describe("dated books merge into the one in force", () => {
+  // Every book below is in force before the test spans' time base (2023-11-14T22:13:20Z).
+  //  - an undated book merges into the built-in one (both from the beginning of time): snowflake
+  //    at $2 a credit keeps its credits per hour and default size (XSMALL, 1 credit an hour);
+  //  - two books from the same date: the later in the file wins, and each keeps what the other
+  //    leaves out (vcpus 2 from the first, the vCPU-hour at $0.05 from the second);
+  //  - a later book changes bigquery's rate only: its 10 MiB minimum stays.
+  const config = `
+prices:
+  - warehouses: { snowflake: { credit_usd: 2.0 } }
+  - effective_from: "2023-03-01"
+    compute: { vcpus: 2 }
+    warehouses: { snowflake: { credit_usd: 5.0 } }
+  - effective_from: "2023-03-01"
+    compute: { vcpu_hour_usd: 0.05 }
+    warehouses: { snowflake: { credit_usd: 4.0 } }
+  - effective_from: "2023-06-01"
+    warehouses: { bigquery: { tib_usd: 10 } }
+`;
+
+  it("the later book overrides only the keys it gives; same-date books merge, the later winning", async () => {
+    const spans = [
+      one(1, 3_600_000, { "db.system": "snowflake" }),
+      one(2, 3_600_000, { "db.system": "bigquery", "db.bytes_billed": 1024 }),
+    ];
+    await withModelDb(spans, async (db) => {
+      const r = await rows(db);
+      // 1 h XSMALL = 1 credit × $4; compute 1 h × 2 vCPUs × $0.05.
+      expect(Number(r.get(1)!.query_usd)).toBe(4);
+      expect(relative(Number(r.get(1)!.compute_usd), 0.1)).toBeLessThan(1e-12);
+      // 1 KiB billed as the 10 MiB minimum: 10 / 1048576 TiB × $10.
+      expect(relative(Number(r.get(2)!.query_usd), (10 / 1048576) * 10)).toBeLessThan(1e-12);
+    }, config);
+  });
+
+  it("an undated book alone changes the built-in prices from the beginning of time", async () => {
+    // A span in 1973 (1,600,000,000 s before the time base), before any dated book: the undated one prices it.
+    const early = one(1, 3_600_000, { "db.system": "snowflake" }, -1_600_000_000_000);
+    await withModelDb([early], async (db) => {
+      const r = await rows(db);
+      expect(Number(r.get(1)!.query_usd)).toBe(2);
+      expect(relative(Number(r.get(1)!.compute_usd), 0.0425)).toBeLessThan(1e-12);
+    }, "prices:\n  - warehouses: { snowflake: { credit_usd: 2.0 } }\n");
+  });
+});
+
+describe("the price rows the model is given (src/model/install.ts)", () => {
+  it("one full book per date: an undated book merges into the first, same-date books into one, later keys winning", () => {
+    const books: PriceBook[] = [
+      { compute: { vcpu_hour_usd: 0.04, vcpus: 1 }, warehouses: { snowflake: { credit_usd: 3, default_size: "XSMALL" } } },
+      { warehouses: { snowflake: { credit_usd: 2 } } },
+      { effective_from: "2025-06-01", compute: { vcpus: 2 } },
+      { effective_from: "2025-06-01", warehouses: { bigquery: { tib_usd: 7 } } },
+    ];
+    const given = structuredClone(books);
+    // 2025-06-01T00:00Z is 20,240 days after the epoch: 1,748,736,000 s.
+    expect(effectiveBooks(books)).toEqual([
+      { fromNs: -(2n ** 62n), book: { compute: { vcpu_hour_usd: 0.04, vcpus: 1 }, warehouses: { snowflake: { credit_usd: 2, default_size: "XSMALL" } } } },
+      { fromNs: 1_748_736_000_000_000_000n, book: { compute: { vcpu_hour_usd: 0.04, vcpus: 2 }, warehouses: { snowflake: { credit_usd: 2, default_size: "XSMALL" }, bigquery: { tib_usd: 7 } } } },
+    ]);
+    expect(books).toEqual(given);
+  });
+
+  it("one pricing unit per warehouse row, in the order the view tries them (credits, TiB, RPU-hours), with the documented defaults", () => {
+    expect(warehouseRow("snowflake", 7n, { credit_usd: 3, credits_per_hour: { xsmall: 1, Large: 8 }, tib_usd: 5, rpu_hour_usd: 1 })).toEqual({
+      system: "snowflake", from_ns: 7n, credit_usd: 3, sizes: ["XSMALL", "LARGE"], credits: [1, 8], default_size: "XSMALL",
+      tib_usd: null, min_bytes: 0, rpu_hour_usd: null, rpus: 8, hour_usd: null,
+    });
+    expect(warehouseRow("athena", 0n, { tib_usd: 5, rpu_hour_usd: 1, default_size: "large", min_bytes: 10 })).toEqual({
+      system: "athena", from_ns: 0n, credit_usd: null, sizes: [], credits: [], default_size: "LARGE",
+      tib_usd: 5, min_bytes: 10, rpu_hour_usd: null, rpus: 8, hour_usd: null,
+    });
+    expect(warehouseRow("redshift", 0n, { rpu_hour_usd: 0.375, rpus: 16 })).toEqual({
+      system: "redshift", from_ns: 0n, credit_usd: null, sizes: [], credits: [], default_size: "XSMALL",
+      tib_usd: null, min_bytes: 0, rpu_hour_usd: 0.375, rpus: 16, hour_usd: null,
     });
   });
 });

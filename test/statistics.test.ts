@@ -120,3 +120,104 @@ describe("statistics", () => {
     expect(percentileInterval(Float64Array.from({ length: 1001 }, (_, i) => i))).toEqual({ low: 25, high: 975 });
   });
 });
+
+describe("statistics: the edges (issue 25, StrykerJS survivors of src/analysis/statistics.ts)", () => {
+  it("type 7 at q = 0 and q = 1 is the smallest and the largest value", () => {
+    expect(typeSevenQuantile([2, 5, 9], 0)).toBe(2);
+    expect(typeSevenQuantile([2, 5, 9], 1)).toBe(9);
+    expect(typeSevenQuantile([4], 0.95)).toBe(4);
+  });
+
+  it("Student's t: the table up to 30 degrees of freedom, the expansion from 31", () => {
+    expect(tQuantile995(30)).toBe(2.75);
+    // Tables: t(0.995, 31) = 2.744.
+    expect(tQuantile995(31)).toBeCloseTo(2.744, 3);
+  });
+
+  it("a quantile over counts skips values drawn 0 times, and reads fractional counts as ranks", () => {
+    // Counts 1, 0, 2, 1 are the multiset 1, 3, 3, 4: type 7 at 0.5 is position 1.5 → 3; at 0.9,
+    // position 2.7 → 3 + 0.7 × (4 − 3); at 1, 4.
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 0.5)).toBe(3);
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 0.9)).toBeCloseTo(3.7, 12);
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 1)).toBe(4);
+    expect(countQuantile([1, 2, 3, 4], [1, 0, 2, 1], 0)).toBe(1);
+    // Fractional counts 0.5, 0, 1.5, 2 (total 4): value 1 holds ranks [0, 0.5), 3 holds [0.5, 2),
+    // 4 holds [2, 4). At 0.5, position 1.5 lies between rank 1 (3) and rank 2 (4): 3.5.
+    expect(countQuantile([1, 2, 3, 4], [0.5, 0, 1.5, 2], 0.5)).toBe(3.5);
+    // A value drawn 0 times at the end: between the two present, 1 + 0.5 × (2 − 1).
+    expect(countQuantile([1, 2, 3], [1, 1, 0], 0.5)).toBe(1.5);
+    // Counts 1, 1, 0, 1 are the multiset 1, 2, 4: at 0.75, position 1.5 → 2 + 0.5 × (4 − 2), past the 3 drawn 0 times.
+    expect(countQuantile([1, 2, 3, 4], [1, 1, 0, 1], 0.75)).toBe(3);
+  });
+
+  it("a weighted quantile over counts never returns a value drawn 0 times", () => {
+    // At q = 0 the first value whose cumulative weight reaches 0 would be the undrawn 1.
+    expect(weightedCountQuantile([1, 2, 3], [0, 1, 1], [5, 1, 1], 0)).toBe(2);
+    // Weights 2 and 6 at counts 1 and 1: half the total (4) is reached at the second value.
+    expect(weightedCountQuantile([1, 2], [1, 1], [2, 6], 0.5)).toBe(2);
+    expect(weightedCountQuantile([1, 2], [1, 1], [4, 4], 0.5)).toBe(1);
+  });
+
+  it("a resample's weighted quantile: the smallest value whose drawn weight reaches q of the total", () => {
+    const sorted = [1, 2, 3, 4, 5, 6];
+    const event = [0, 1, 1, 2, 3, 3];
+    const weight = [1, 2, 1, 3, 1, 2];
+    const counts = Int32Array.from([2, 0, 1, 1]);
+    // Drawn weight (count × weight): 1 → 2, 4 → 3, 5 → 1, 6 → 2; total 8.
+    expect(resampledQuantile(sorted, event, weight, counts, 0.25, false)).toBe(1); // 2 reaches 2 exactly
+    expect(resampledQuantile(sorted, event, weight, counts, 0.5, false)).toBe(4); // 5 ≥ 4
+    expect(resampledQuantile(sorted, event, weight, counts, 0.95, false)).toBe(6); // 8 ≥ 7.6
+    expect(resampledQuantile(sorted, event, weight, Int32Array.from([0, 0, 0, 0]), 0.5, false)).toBeNaN();
+    // Interpolated, where the lower rank's value is the last one drawn of its event.
+    expect(resampledQuantile([1, 2, 3], [0, 1, 2], [1, 1, 1], Int32Array.from([1, 1, 1]), 0.5, true)).toBe(2);
+    expect(resampledQuantile([1, 2, 3], [0, 1, 2], [1, 1, 1], Int32Array.from([1, 1, 1]), 0.75, true)).toBe(2.5);
+    expect(resampledQuantile([1, 2, 3], [0, 1, 2], [1, 1, 1], Int32Array.from([1, 1, 1]), 1, true)).toBe(3);
+  });
+
+  it("a bootstrap draw starts from zero counts; a resample of zero weights has mean 0", () => {
+    const random = mulberry32(11);
+    const counts = new Int32Array(20);
+    drawCounts(counts, random);
+    drawCounts(counts, random);
+    expect(counts.reduce((s, c) => s + c, 0)).toBe(20);
+    expect(resampledMean([1, 2, 3], [0, 0, 0], random)).toBe(0);
+    // The draws, tallied from the same seeded stream by hand: item ⌊u·n⌋ for each of n numbers u.
+    const tally = (seed: number, n: number) => {
+      const u = mulberry32(seed);
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[Math.floor(u() * n)]!++;
+      return out;
+    };
+    const drawn = new Int32Array(20);
+    drawCounts(drawn, mulberry32(12));
+    expect([...drawn]).toEqual([...tally(12, 20)]);
+    // A resample's mean: n draws, each item ⌊u·n⌋, weighted.
+    const xs = [1, 10, 100, 1000];
+    const ws = [1, 2, 3, 4];
+    const u = mulberry32(13);
+    let s = 0;
+    let sw = 0;
+    for (let i = 0; i < 4; i++) {
+      const j = Math.floor(u() * 4);
+      s += xs[j]! * ws[j]!;
+      sw += ws[j]!;
+    }
+    expect(resampledMean(xs, ws, mulberry32(13))).toBe(s / sw);
+  });
+
+  it("median leaves its input in its order", () => {
+    const values = [5, 1, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([5, 1, 3]);
+  });
+
+  it("the 95% percentile interval of diff's 2,000 resamples is the 50th and the 1,951st (0-based 49 and 1,950)", () => {
+    // ⌊0.025 × 1999⌋ = 49, ⌈0.975 × 1999⌉ = ⌈1949.025⌉ = 1950.
+    expect(percentileInterval(Float64Array.from({ length: 2000 }, (_, i) => i))).toEqual({ low: 49, high: 1950 });
+  });
+
+  it("the interval from the sums is symmetric about the mean, on both sides", () => {
+    // Σw 4, Σw² 4 (n = 4), Σw·x 8, Σw(x − m)² 12: variance (12/4 · 4/3) / 4 = 1, half-width 1.96.
+    expect(momentsMeanInterval({ sw: 4, sw2: 4, swx: 8, ss: 12 })).toEqual({ mean: 2, low: 2 - 1.96, high: 2 + 1.96 });
+  });
+});

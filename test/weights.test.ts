@@ -11,7 +11,7 @@ import { breakdown, parseGroupKeys, totals, warehouseQueries, weightSummary } fr
 import { generate, thresholdFor } from "../src/generate/generate.js";
 import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
-import { installModel } from "../src/model/install.js";
+import { changesModel, installModel } from "../src/model/install.js";
 import { defaultConfig } from "../src/model/config.js";
 import { stageProfiles } from "../src/analysis/flags.js";
 import { relative } from "./helpers/hand.js";
@@ -269,5 +269,16 @@ describe("weighted percentiles and counts", () => {
       expect(byName["aggregator.query"]!.events).toBe(4);
       expect(byName["adserver.request.handle"]!.events).toBe(4);
     }, undefined, { sampleRates: [{ match: { name: "aggregator.*" }, rate: 0.5 }] });
+  });
+});
+
+describe("which options change the model (a stored model cannot serve them)", () => {
+  it("--unweighted, --assume-weight, --sample-rate and --match-by-time each do; none, an empty --sample-rate list or billing without --match-by-time do not", () => {
+    expect(changesModel()).toBe(false);
+    expect(changesModel({ sampleRates: [], billing: { matchByTime: false } })).toBe(false);
+    expect(changesModel({ unweighted: true })).toBe(true);
+    expect(changesModel({ assumeWeight: 1 })).toBe(true);
+    expect(changesModel({ sampleRates: [{ match: { name: "db.*" }, rate: 0.1 }] })).toBe(true);
+    expect(changesModel({ billing: { matchByTime: true } })).toBe(true);
   });
 });
