@@ -7,10 +7,21 @@ import { withAnalysis, type AnalysisOptions } from "./analysis.js";
 import { collectReport, type ReportData } from "./report.js";
 import { isDuckDbFile, reportPath } from "./diff.js";
 import { InputError } from "../errors.js";
+import type { ClickHouseSource } from "../ingest/clickhouse-source.js";
 
 export type ReportSide = { kind: "report"; label: string; doc: unknown } | { kind: "spans"; label: string; data: ReportData };
 
-export async function readReportSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, version: string): Promise<ReportSide> {
+export async function readReportSide(spec: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, version: string, source?: ClickHouseSource): Promise<ReportSide> {
+  // A ClickHouse side (diff's own window): the report computed where the spans are, as `adtrace report` over that source.
+  if (source) {
+    const { loadConfig } = await import("../model/config.js");
+    const { withClickHouse } = await import("./clickhouse.js");
+    const { clickhouseReport } = await import("./clickhouse-report.js");
+    const loaded = loadConfig(analysis.config);
+    const config = analysis.eventsPerDay === undefined ? loaded : { ...loaded, events_per_day: analysis.eventsPerDay };
+    const data = await withClickHouse(source, config, analysis.model ?? {}, (session) => clickhouseReport(session, { timestamp: false, version }));
+    return { kind: "spans", label: source.label, data };
+  }
   const report = await reportPath(spec);
   if (report) {
     try {

@@ -1,8 +1,10 @@
 // `diff --format html`: the diff as a before/after page (src/output/html/diff-page.ts). Each side
-// is read a second time as a whole report (charts need more than the diff's per-group rows), then
-// the page goes to --out (atomically) or stdout.
+// is read a second time as a whole report (charts need more than the diff's per-group rows; a
+// ClickHouse side as `adtrace report` over its window would read it), then the page goes to --out
+// (atomically) or stdout.
 import type { DiffResult } from "../analysis/diff.js";
 import type { AnalysisOptions } from "../analysis/analysis.js";
+import type { DiffSources } from "../analysis/clickhouse-diff.js";
 import { VERSION } from "../version.js";
 import type { GlobalOptions } from "./shared.js";
 
@@ -13,7 +15,7 @@ export function wantsHtml(options: GlobalOptions): boolean {
 }
 
 export async function writeDiffHtml(
-  result: DiffResult, baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: GlobalOptions,
+  result: DiffResult, baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: GlobalOptions, sources: DiffSources = {},
 ): Promise<void> {
   const { readReportSide } = await import("../analysis/report-side.js");
   const { reportJson } = await import("../output/report-files.js");
@@ -22,12 +24,12 @@ export async function writeDiffHtml(
   const { writeOutput } = await import("../db/beside.js");
   // Span data goes through report.json's own text, so both sides carry 12-significant-digit
   // figures, exactly as a report directory on either side would.
-  const docOf = async (spec: string) => {
-    const side = await readReportSide(spec, { ...analysis, onProgress: undefined }, VERSION);
+  const docOf = async (spec: string, source: DiffSources["baseline"]) => {
+    const side = await readReportSide(spec, { ...analysis, onProgress: undefined }, VERSION, source);
     const doc = side.kind === "report" ? side.doc : JSON.parse(JSON.stringify(reportJson(side.data), jsonReplacer));
     return { label: side.label, doc };
   };
-  const html = await diffHtml(result, await docOf(baseline), await docOf(current));
+  const html = await diffHtml(result, await docOf(baseline, sources.baseline), await docOf(current, sources.current));
   if (options.out) writeOutput(options.out, html);
   else process.stdout.write(html);
 }

@@ -1,7 +1,7 @@
 // adtrace diff: the change between a baseline and a current run, with CI gates.
 import type { Command } from "commander";
 import { globals, note, print } from "./shared.js";
-import { CheckFailed, UsageError } from "../errors.js";
+import { CheckFailed } from "../errors.js";
 import type { DiffFlags } from "./diff-options.js";
 
 export function registerDiff(program: Command): void {
@@ -41,8 +41,8 @@ chdb:PATH; the password comes from CLICKHOUSE_PASSWORD. Groups and the significa
 computed in ClickHouse, so only one row per group comes back (one per event for a side of at most
 5000 events, the bootstrap's input). --since/--until bound the current side, and the baseline
 too unless --baseline-since/--baseline-until give it its own window; a window with a start and no
-end ends now. Windows of the same table must not overlap. --format html is not available with a
-ClickHouse side yet.
+end ends now. Windows of the same table must not overlap. --format html draws a ClickHouse side
+from the report of its window, as adtrace report over that source writes it.
   # the last 24 h against the 24 h before, on the same table: exit 1 past 5%
   $ adtrace diff clickhouse://ci@ch:8123/otel clickhouse://ci@ch:8123/otel \\
       --baseline-since 48h --baseline-until 24h --since 24h --max-cost-increase 5% --format md
@@ -56,8 +56,6 @@ ClickHouse side yet.
       const typed = diffOptions(flags, options, { baseline, current });
       const html = await import("./diff-html.js");
       const clickhouse = typed.sources.baseline ?? typed.sources.current;
-      // The page draws each side's whole report, which a ClickHouse side does not give yet.
-      if (clickhouse && html.wantsHtml(options)) throw new UsageError(`diff --format html needs each side's whole report, which a ClickHouse side (${clickhouse.label}) does not give yet: use --format md, json or csv`);
       const { diff, onlyIncreases } = await import("../analysis/diff.js");
       const { diffView } = await import("../output/diff-view.js");
       const result = clickhouse
@@ -68,7 +66,7 @@ ClickHouse side yet.
       const shown = typed.onlyIncreases ? onlyIncreases(result) : result;
       // Nothing rose: no output at all (no page either), so that a CI step appends or uploads nothing.
       if (!shown.rows.length) note(options, "--only-increases: nothing rose, so nothing was written");
-      else if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, typed.analysis, options);
+      else if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, typed.analysis, options, typed.sources);
       else await print(diffView(shown), options);
       if (result.breaches.length) {
         throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
