@@ -152,3 +152,17 @@ describe("ClickHouse errors", () => {
     }
   });
 });
+
+describe("a ClickHouse source on a command that does not read one", () => {
+  it("is one usage line naming the commands that do, without the password, not 'no such file'", async () => {
+    const { expandInputs } = await import("../src/ingest/files.js");
+    for (const spec of ["chdb:/nowhere/data", "clickhouse://bob:s3cret-pw@ch.internal:8123/otel", "clickhouses://ch.internal/otel"]) {
+      const error = await expandInputs([spec]).then(() => undefined, (e: unknown) => e);
+      expect(error, spec).toBeInstanceOf(UsageError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/: this command does not read a ClickHouse source yet \(inspect, cost breakdown, .* audit pii do\)$/);
+      expect(message).not.toContain("s3cret-pw");
+      expect(message).not.toContain("\n");
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { open } from "node:fs/promises";
 import { join, resolve, sep, relative, isAbsolute } from "node:path";
 import { createGunzip } from "node:zlib";
 import { Readable } from "node:stream";
-import { InputError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 
 export interface InputFile {
   /** Path on disk (`-` for standard input). */
@@ -55,6 +55,10 @@ export async function expandInputs(specs: readonly string[]): Promise<InputFile[
       if (matches.length === 0) throw new InputError(spec, "no file matches this pattern");
       for (const file of matches) add(file, file, false);
       continue;
+    }
+    // A ClickHouse source reaches here only on a command that does not read one.
+    if (/^(clickhouses?:\/\/|chdb:)/i.test(spec)) {
+      throw new UsageError(`${spec.replace(/\/\/[^@/]*@/, "//…@")}: this command does not read a ClickHouse source yet (inspect, cost breakdown, cost queries, cost flags, savings, report, diff, slo check and audit pii do)`);
     }
     throw new InputError(spec, "no such file or directory");
   }
