@@ -12,44 +12,82 @@
 -- The model per span (model.sql’s _costed): stage, self time, sampling weight, priced compute and query cost, the cost source; billing records are not joined here.
 -- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns, $stage_rules, $attr_stage_rules, $stage_rule_attrs, $sampling_rules, $sampling_rule_attrs, $compute_prices, $warehouse_prices, $cost_attrs, $bytes_attrs, $warehouses, $weighted, $assume_weight
 WITH
-spans AS (
-  -- The exporter’s columns as the canonical span: a root’s ParentSpanId is ’’; a missing
-  -- attribute is NULL (the map’s values made Nullable), as a DuckDB map lookup gives.
+traces AS (
+  -- Everything the model joins stays inside one trace (a span with its parent, a span with its
+  -- trace’s weight), so the spans are gathered once per trace, with no join over the whole table:
+  -- one aggregation by TraceId, which a server spills to disk by buckets of traces under
+  -- max_bytes_before_external_group_by (src/db/clickhouse.ts), then arrays within each trace.
   -- One row per (TraceId, SpanId), as a local load keeps one copy (src/ingest/load.ts): an
   -- exporter’s retry writes identical copies, and any of them is the same span. A table has no
   -- read order to say which copy came first, so of copies that differ the least is kept, by
-  -- (Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes).
-  SELECT trace_id, span_id, nullIf(c.3, '') AS parent_span_id,
-         toString(c.4) AS name, toString(c.5) AS service,
-         toUnixTimestamp64Nano(c.1) AS start_ns, toInt64(c.2) AS duration_ns,
-         CAST(c.7, 'Map(String, Nullable(String))') AS attributes,
-         c.6 AS trace_state
+  -- (Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes): the
+  -- rows sorted by SpanId and that tuple, the first of each SpanId.
+  SELECT trace_id, rows,
+         arrayMap(r -> toUnixTimestamp64Nano(r.2), rows) AS st,
+         arrayMap((r, s) -> s + toInt64(r.3), rows, st) AS en,
+         -- Each span’s parent as its index in rows (sorted by SpanId), 0 for a root, an orphan or its own parent.
+         arrayMap(r -> if(r.4 = '' OR r.4 = r.1, 0, indexOfAssumeSorted(arrayMap(x -> x.1, rows), r.4)), rows) AS pix,
+         -- Self time (model.sql’s _covered): the union of the children’s intervals clipped to the
+         -- parent’s, by a sweep over their ends sorted by (parent, time): the open count after each
+         -- end, and the time to the next end of the same parent wherever the count is above 0.
+         arraySort(arrayFlatten(arrayMap((j, s, e) -> if(j = 0 OR least(e, en[j]) <= greatest(s, st[j]), [],
+                                                         [(j, greatest(s, st[j]), 1), (j, least(e, en[j]), -1)]), pix, st, en))) AS ends,
+         arrayCumSum(arrayMap(x -> toInt64(x.3), ends)) AS open,
+         arrayMap((x, o, i) -> if(i < length(ends) AND ends[i + 1].1 = x.1 AND o > 0, ends[i + 1].2 - x.2, 0), ends, open, arrayEnumerate(ends)) AS gaps,
+         arrayReduce('sumMap', [arrayMap(x -> x.1, ends)], [gaps]) AS by_parent,
+         arrayMap(i -> if(indexOfAssumeSorted(by_parent.1, i) = 0, 0, by_parent.2[indexOfAssumeSorted(by_parent.1, i)]), arrayEnumerate(rows)) AS covered,
+         -- Head sampling decides per trace: the root’s rate, else the largest any span carries.
+         arrayFilter(x -> x IS NOT NULL, arrayMap(r -> r.9, rows)) AS all_rates,
+         arrayFilter(x -> x IS NOT NULL, arrayMap(r -> if(r.4 = '', r.9, NULL), rows)) AS root_rates,
+         if(empty(all_rates), NULL, coalesce(if(empty(root_rates), NULL, arrayMax(root_rates)), arrayMax(all_rates))) AS tw
   FROM (
-    SELECT TraceId AS trace_id, SpanId AS span_id,
-           min((Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes)) AS c
-    FROM {db:Identifier}.{tbl:Identifier}
-    WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-      AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
-    GROUP BY TraceId, SpanId
+    SELECT trace_id, arrayFilter((r, i) -> i = 1 OR r.1 != sorted[i - 1].1, sorted, arrayEnumerate(sorted)) AS rows
+    FROM (
+      SELECT TraceId AS trace_id,
+             arraySort(groupArray((SpanId, Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes, carried, says_sampled))) AS sorted
+      FROM (
+        -- Sampling, read off each row (a copy carries the same): tracestate ot=th:HEX (threshold)
+        -- or legacy ot=p:N; sampler attributes. A missing attribute is NULL, as a DuckDB map lookup gives.
+        SELECT TraceId, SpanId, Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes,
+               CAST(SpanAttributes, 'Map(String, Nullable(String))') AS a,
+               extract(TraceState, '(?:^|,)\\s*ot=([^,]*)') AS ot,
+               extract(ot, '(?:^|;)th:([^;]*)') AS th,
+               extract(ot, '(?:^|;)p:([^;]*)') AS p,
+               toFloat64OrNull(a['sampleRate']) AS sr_a,
+               toFloat64OrNull(a['SampleRate']) AS sr_b,
+               coalesce(if(isFinite(sr_a) AND sr_a >= 1 AND sr_a <= 4611686018427387904, sr_a, NULL),
+                        if(isFinite(sr_b) AND sr_b >= 1 AND sr_b <= 4611686018427387904, sr_b, NULL)) AS one_in_n,
+               toFloat64OrNull(a['_sample_rate']) AS dd_raw,
+               if(isFinite(dd_raw) AND dd_raw >= 2.168404344971009e-19 AND dd_raw <= 1, dd_raw, NULL) AS dd_rate,
+               toFloat64OrNull(a['sampler.param']) AS jg_raw,
+               if(a['sampler.type'] = 'probabilistic' AND isFinite(jg_raw) AND jg_raw >= 2.168404344971009e-19 AND jg_raw <= 1, jg_raw, NULL) AS jaeger_rate,
+               multiIf(
+                 th != '' AND match(th, '^[0-9a-f]{1,14}$'),
+                   72057594037927936.0 / (72057594037927936.0 - toFloat64(reinterpretAsUInt64(reverse(unhex(rightPad(th, 14, '0')))))),
+                 p != '' AND match(p, '^[0-9]{1,2}$') AND toInt32OrZero(p) <= 62, pow(2, toInt32OrZero(p)),
+                 one_in_n IS NOT NULL, one_in_n,
+                 dd_rate IS NOT NULL, 1 / dd_rate,
+                 jaeger_rate IS NOT NULL, 1 / jaeger_rate,
+                 NULL) AS carried,
+               coalesce(th != '' OR p != '' OR a['sampleRate'] IS NOT NULL OR a['SampleRate'] IS NOT NULL
+                 OR a['_sample_rate'] IS NOT NULL OR a['sampler.type'] = 'probabilistic', false) AND carried IS NULL AS says_sampled
+        FROM {db:Identifier}.{tbl:Identifier}
+        WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
+          AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+      )
+      GROUP BY TraceId
+    )
   )
 ),
-covered AS (
-  -- Self time: the union of the children’s intervals clipped to the parent’s, each child adding
-  -- only what lies past every earlier child’s end (model.sql’s _covered).
-  SELECT ct, cs, sum(greatest(0, e_ns - greatest(s_ns, coalesce(prev_end, s_ns)))) AS covered_ns
-  FROM (
-    SELECT ct, cs, s_ns, e_ns,
-           max(toNullable(e_ns)) OVER (PARTITION BY ct, cs ORDER BY s_ns, e_ns ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-    FROM (
-      SELECT c.trace_id AS ct, c.parent_span_id AS cs,
-             greatest(c.start_ns, p.start_ns) AS s_ns,
-             least(c.start_ns + c.duration_ns, p.start_ns + p.duration_ns) AS e_ns
-      FROM spans AS c INNER JOIN spans AS p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
-      WHERE c.span_id != c.parent_span_id
-    )
-    WHERE e_ns > s_ns
-  )
-  GROUP BY ct, cs
+spans AS (
+  -- The exporter’s columns as the canonical span: a root’s ParentSpanId is ’’; a missing
+  -- attribute is NULL (the map’s values made Nullable), as a DuckDB map lookup gives.
+  SELECT trace_id, r.1 AS span_id, nullIf(r.4, '') AS parent_span_id,
+         toString(r.5) AS name, toString(r.6) AS service,
+         toUnixTimestamp64Nano(r.2) AS start_ns, toInt64(r.3) AS duration_ns,
+         CAST(r.8, 'Map(String, Nullable(String))') AS attributes,
+         r.7 AS trace_state, r.9 AS carried, r.10 AS says_sampled, cv AS covered_ns, tw
+  FROM traces ARRAY JOIN rows AS r, covered AS cv
 ),
 key_stage AS (
   -- Stage rules without attribute conditions, matched once per distinct (name, service): the
@@ -59,34 +97,18 @@ key_stage AS (
            {stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String)))}) AS ki,
          if(ki = 0, NULL, {stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String)))}[ki].2) AS base_stage,
          if(ki = 0, NULL, {stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String)))}[ki].1) AS base_priority
-  FROM (SELECT DISTINCT name AS kn, service AS ks FROM spans)
+  -- The table’s own (name, service) pairs, read apart from the spans (a copy dropped above only
+  -- adds a pair no span looks up).
+  FROM (SELECT DISTINCT toString(SpanName) AS kn, toString(ServiceName) AS ks
+        FROM {db:Identifier}.{tbl:Identifier}
+        WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
+          AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64})))
 ),
 base AS (
   SELECT s.trace_id AS trace_id, s.span_id AS span_id, s.parent_span_id AS parent_span_id, s.name AS name, s.service AS service,
          s.start_ns AS start_ns, s.duration_ns AS duration_ns, s.attributes AS attributes, s.trace_state AS trace_state,
          k.base_stage AS base_stage, k.base_priority AS base_priority,
-         -- Sampling: tracestate ot=th:HEX (threshold) or legacy ot=p:N; sampler attributes.
-         extract(s.trace_state, '(?:^|,)\\s*ot=([^,]*)') AS ot,
-         extract(ot, '(?:^|;)th:([^;]*)') AS th,
-         extract(ot, '(?:^|;)p:([^;]*)') AS p,
-         toFloat64OrNull(s.attributes['sampleRate']) AS sr_a,
-         toFloat64OrNull(s.attributes['SampleRate']) AS sr_b,
-         coalesce(if(isFinite(sr_a) AND sr_a >= 1 AND sr_a <= 4611686018427387904, sr_a, NULL),
-                  if(isFinite(sr_b) AND sr_b >= 1 AND sr_b <= 4611686018427387904, sr_b, NULL)) AS one_in_n,
-         toFloat64OrNull(s.attributes['_sample_rate']) AS dd_raw,
-         if(isFinite(dd_raw) AND dd_raw >= 2.168404344971009e-19 AND dd_raw <= 1, dd_raw, NULL) AS dd_rate,
-         toFloat64OrNull(s.attributes['sampler.param']) AS jg_raw,
-         if(s.attributes['sampler.type'] = 'probabilistic' AND isFinite(jg_raw) AND jg_raw >= 2.168404344971009e-19 AND jg_raw <= 1, jg_raw, NULL) AS jaeger_rate,
-         multiIf(
-           th != '' AND match(th, '^[0-9a-f]{1,14}$'),
-             72057594037927936.0 / (72057594037927936.0 - toFloat64(reinterpretAsUInt64(reverse(unhex(rightPad(th, 14, '0')))))),
-           p != '' AND match(p, '^[0-9]{1,2}$') AND toInt32OrZero(p) <= 62, pow(2, toInt32OrZero(p)),
-           one_in_n IS NOT NULL, one_in_n,
-           dd_rate IS NOT NULL, 1 / dd_rate,
-           jaeger_rate IS NOT NULL, 1 / jaeger_rate,
-           NULL) AS carried,
-         coalesce(th != '' OR p != '' OR s.attributes['sampleRate'] IS NOT NULL OR s.attributes['SampleRate'] IS NOT NULL
-           OR s.attributes['_sample_rate'] IS NOT NULL OR s.attributes['sampler.type'] = 'probabilistic', false) AND carried IS NULL AS says_sampled,
+         s.carried AS carried, s.says_sampled AS says_sampled, s.covered_ns AS covered_ns, s.tw AS tw,
          -- The model’s attributes: the config’s cost and bytes lists, first value in range wins.
          lower(coalesce(s.attributes['db.system'], s.attributes['db.system.name'])) AS db_system,
          arrayMap(x -> if(isFinite(x) AND x >= 0 AND x <= 1e9, x, NULL),
@@ -115,11 +137,6 @@ base AS (
          coalesce(if(isFinite(vc_a) AND vc_a >= 0.001 AND vc_a <= 1e6, vc_a, NULL), if(isFinite(vc_b) AND vc_b >= 0.001 AND vc_b <= 1e6, vc_b, NULL)) AS vcpus_attr
   FROM spans AS s LEFT JOIN key_stage AS k ON k.kn = s.name AND k.ks = s.service
 ),
-trace_weight AS (
-  -- Head sampling decides per trace: the root’s rate, else the largest any span carries.
-  SELECT trace_id AS tt, coalesce(maxIfOrNull(carried, parent_span_id IS NULL), max(carried)) AS tw
-  FROM base WHERE carried IS NOT NULL GROUP BY trace_id
-),
 enriched AS (
   SELECT b.*, 1 AS one,
          -- Attribute stage rules (rare) per span, only those ranked before the (name, service) rule.
@@ -129,21 +146,19 @@ enriched AS (
                                   {stage_rule_attrs:Array(Tuple(UInt32, String, String))}),
            {attr_stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String), UInt32))}) AS ai,
          coalesce(if(ai = 0, NULL, {attr_stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String), UInt32))}[ai].2), b.base_stage, 'other') AS stage,
-         greatest(0, b.duration_ns - coalesce(cv.covered_ns, 0)) AS self_ns,
+         greatest(0, b.duration_ns - b.covered_ns) AS self_ns,
          -- Config and --sample-rate rules (rare): 1 / the first matching rule’s rate.
          arrayFirstIndex(r -> (isNull(r.2) OR match(b.name, assumeNotNull(r.2))) AND (isNull(r.3) OR match(b.service, assumeNotNull(r.3)))
              AND r.4 = arrayCount(a -> a.1 = r.1 AND b.attributes[a.2] IS NOT NULL AND match(assumeNotNull(b.attributes[a.2]), a.3),
                                   {sampling_rule_attrs:Array(Tuple(UInt32, String, String))}),
            {sampling_rules:Array(Tuple(UInt32, Nullable(String), Nullable(String), UInt32, Float64))}) AS si,
          if(si = 0, NULL, 1.0 / {sampling_rules:Array(Tuple(UInt32, Nullable(String), Nullable(String), UInt32, Float64))}[si].5) AS rule_weight,
-         b.says_sampled AND tw.tw IS NULL AND rule_weight IS NULL AS unknown_weight,
+         b.says_sampled AND b.tw IS NULL AND rule_weight IS NULL AS unknown_weight,
          toFloat64(multiIf(NOT {weighted:Bool}, 1.0,
-                           b.says_sampled AND tw.tw IS NULL AND rule_weight IS NULL, {assume_weight:Float64},
-                           coalesce(b.carried, tw.tw, rule_weight, 1.0))) AS weight,
+                           b.says_sampled AND b.tw IS NULL AND rule_weight IS NULL, {assume_weight:Float64},
+                           coalesce(b.carried, b.tw, rule_weight, 1.0))) AS weight,
          if(has({warehouses:Array(String)}, b.db_system), b.db_system, NULL) AS warehouse
   FROM base AS b
-  LEFT JOIN covered AS cv ON cv.ct = b.trace_id AND cv.cs = b.span_id
-  LEFT JOIN trace_weight AS tw ON tw.tt = b.trace_id
 ),
 cprices AS (
   SELECT 1 AS ck, c.1 AS c_from, c.2 AS c_vcpu_hour_usd, c.3 AS c_vcpus

@@ -85,10 +85,10 @@ export async function modelQuery(session: ClickHouseSession, name: string, param
   let mappedParams: Record<string, unknown> = {};
   if (session.mapped) {
     // The mapped table in place of the exporter's wherever a statement reads the table (the model's
-    // span source once; a tail such as sample_spans may read it too): our own fixed FROM, replaced
+    // span source and its (name, service) pairs; a tail such as sample_spans may read it too): our own fixed FROM, replaced
     // by our own subquery presenting the exporter's columns.
     const from = /FROM \{db:Identifier\}\.\{tbl:Identifier\}(?=\s)/g;
-    if ((model.sql.match(from) ?? []).length !== 1) throw new Error(`${model.where}: the span source must read FROM {db:Identifier}.{tbl:Identifier} once`);
+    if (!(model.sql.match(from) ?? []).length) throw new Error(`${model.where}: the span source must read FROM {db:Identifier}.{tbl:Identifier}`);
     const mapped = `FROM (\n${session.mapped.sql}\n)`;
     sql = sql.replace(from, () => mapped);
     mappedParams = session.mapped.params;

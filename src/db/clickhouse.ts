@@ -37,6 +37,19 @@ export interface ChdbConnection {
   label: string;
 }
 
+/**
+ * Settings every query runs with, over HTTP and in chDB: past 1 GiB an aggregation or a sort spills
+ * to disk, by buckets of keys, rather than growing. The model gathers each trace's spans in one
+ * aggregation by TraceId (queries/clickhouse.sql), whose state is every span; spilled, it is merged
+ * back a bucket of traces at a time, so a query over 10M spans stays near the threshold where it
+ * would otherwise hold them all (BENCHMARKS.md, "Past one machine"). A server's own
+ * max_memory_usage still applies; this keeps the query under it rather than failing.
+ */
+export const SPILL_SETTINGS = {
+  max_bytes_before_external_group_by: "1073741824",
+  max_bytes_before_external_sort: "1073741824",
+} as const;
+
 /** What to run `npm install` with for a chdb: source (the engine is ~540 MB, so it is not a dependency). */
 export const CHDB_PACKAGE = "chdb@3.4.0";
 
@@ -51,6 +64,7 @@ export async function openHttp(connection: HttpConnection): Promise<ClickHouseEn
     // The server stops the query at --timeout; the client gives up a little later if it cannot.
     request_timeout: timeoutMs !== undefined ? timeoutMs + 2000 : 300_000,
     clickhouse_settings: {
+      ...SPILL_SETTINGS,
       ...(timeoutMs !== undefined ? { max_execution_time: Math.max(1, Math.ceil(connection.timeoutSeconds!)) } : {}),
       // A long aggregate keeps the connection alive through load balancers' idle timeouts.
       send_progress_in_http_headers: 1,
@@ -107,6 +121,13 @@ export async function openChdb(connection: ChdbConnection): Promise<ClickHouseEn
     throw clickhouseError(error, connection);
   }
   const timeout = connection.timeoutSeconds !== undefined ? Math.ceil(connection.timeoutSeconds * 1000) : undefined;
+  try {
+    // Our own constants, set once for the session (chDB keeps a session's settings).
+    for (const [name, value] of Object.entries(SPILL_SETTINGS)) await session.queryBindAsync(`SET ${name} = ${value}`, {}, {});
+  } catch (error) {
+    session.close();
+    throw clickhouseError(error, connection);
+  }
   return {
     kind: "chdb",
     async query(sql, params = {}) {
