@@ -24,7 +24,7 @@ export interface ReportOptions {
   version: string;
 }
 
-export interface ReportData {
+export interface ReportData extends Pick<ReportParts, "breakdown" | "queries" | "flags" | "savings" | "slos" | "pii"> {
   adtrace_version: string;
   generated_at?: string;
   /** The span files (or --db) read, with sizes and sha256; or the ClickHouse source (clickhouse-report.ts). */
@@ -41,14 +41,6 @@ export interface ReportData {
     flagged_stages: string[];
     top_saving: { scenario: string; lever: string; stage: string; savings_per_day_usd: number } | null;
   };
-  breakdown: BreakdownResult;
-  queries: QueryRow[];
-  flags: FlagsResult;
-  savings: SavingsResult;
-  /** The config's SLOs over the whole data, when it has any (issue 18). */
-  slos?: SloResult;
-  /** Where personal data flows (audit pii, issue 20): pii.csv and a summary section. */
-  pii: PiiResult;
 }
 
 /** A file a report read. */
@@ -76,7 +68,9 @@ export interface ReportParts {
   queries: QueryRow[];
   flags: FlagsResult;
   savings: SavingsResult;
+  /** The config's SLOs over the whole data, when it has any (issue 18). */
   slos?: SloResult;
+  /** Where personal data flows (audit pii, issue 20): pii.csv and a summary section. */
   pii: PiiResult;
   inputs: ReportInput[];
   config: Config;
