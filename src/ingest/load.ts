@@ -480,6 +480,10 @@ async function stageFlatRelation(
     if (error instanceof InputError || error instanceof UsageError) throw error;
     // A temporary copy (an unpacked .parquet.gz) is called by the user's name for it.
     const message = error instanceof Error ? error.message : String(error);
+    // Memory is not the file's fault: say so rather than call the file unreadable.
+    if (/^Out of Memory Error/.test(message)) {
+      throw new InputError(source, `DuckDB ran out of memory reading it (ADTRACE_MEMORY_LIMIT raises its limit): ${clip(firstLine(message), DUCKDB_QUOTE_CHARS)}`, { cause: error });
+    }
     throw flatReadError(source, format, typeof params.path === "string" ? message.split(params.path).join(source) : message);
   }
 }
