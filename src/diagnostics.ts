@@ -95,8 +95,8 @@ export function checkFailed(message: string, details: readonly string[]): void {
  * A bug: one line (DuckDB's messages run to several: "LINE 1: … ^", "Possible solutions"), or
  * under --debug the whole message and the stack, unsanitised, for whoever debugs it.
  */
-export function internalError(message: string, stack: string | undefined, debug: boolean): void {
-  if (debug) writeStderr(`adtrace: internal error: ${message}\n${stack ?? ""}\n`);
+export function internalError(message: string, stack: string | undefined, debug: boolean, queryName?: string): void {
+  if (debug) writeStderr(`adtrace: internal error: ${message}\n${queryName ? `in the query ${queryName} (queries/${queryName.split(".")[0]}.sql)\n` : ""}${stack ?? ""}\n`);
   else writeStderr(`adtrace: internal error: ${messageLine(message.trim().split("\n")[0]!)} (run again with --debug for details, and please report it)\n`);
 }
 

@@ -73,7 +73,7 @@ function handleError(error: unknown, debug: boolean): number {
   const message = (error as Error)?.message ?? String(error);
   if (code === undefined) {
     // A bug, not bad input: one line, the whole message and the stack only under --debug.
-    diagnostics.internalError(message, (error as Error)?.stack, debug);
+    diagnostics.internalError(message, (error as Error)?.stack, debug, (error as { queryName?: string } | undefined)?.queryName);
     return ExitCode.internalError;
   }
   if (error instanceof CheckFailed) diagnostics.checkFailed(message, error.details);

@@ -59,6 +59,26 @@ describe("diagnostics", () => {
     expect(captured(() => diagnostics.internalError("Binder Error\nLINE 1: ^", "STACK", false)))
       .toBe("adtrace: internal error: Binder Error (run again with --debug for details, and please report it)\n");
     expect(captured(() => diagnostics.internalError("Binder Error\nLINE 1: ^", "STACK", true))).toBe("adtrace: internal error: Binder Error\nLINE 1: ^\nSTACK\n");
+    // Which named query failed, under --debug only (DuckDB's errors carry no stack of their own).
+    expect(captured(() => diagnostics.internalError("Out of Memory Error", "STACK", true, "store.model_spans")))
+      .toBe("adtrace: internal error: Out of Memory Error\nin the query store.model_spans (queries/store.sql)\nSTACK\n");
+    expect(captured(() => diagnostics.internalError("Out of Memory Error", "STACK", false, "store.model_spans")))
+      .toBe("adtrace: internal error: Out of Memory Error (run again with --debug for details, and please report it)\n");
+  });
+
+  it("a named query's failure carries the query's name, the error otherwise unchanged", async () => {
+    const { Db } = await import("../src/db/db.js");
+    const db = await Db.open();
+    try {
+      const failed = await db.query("cost.totals").then(() => undefined, (e: unknown) => e);
+      expect(failed).toBeInstanceOf(Error);
+      expect((failed as { queryName?: string }).queryName).toBe("cost.totals");
+      expect((failed as Error).message).not.toContain("cost.totals");
+      const ran = await db.run("cost.totals").then(() => undefined, (e: unknown) => e);
+      expect((ran as { queryName?: string }).queryName).toBe("cost.totals");
+    } finally {
+      db.close();
+    }
   });
 
   it("progress overwrites itself on a terminal and is a plain line elsewhere", () => {

@@ -102,7 +102,7 @@ export class Db {
   async query(name: string, params: Params = {}): Promise<Row[]> {
     const query = getQuery(name);
     query.checkParams(params);
-    return this.all(query.sql, pickParams(params, query.params));
+    return this.all(query.sql, pickParams(params, query.params)).catch((error) => namedQueryError(error, name));
   }
 
   async exec(sql: string, params?: Params): Promise<void> {
@@ -113,7 +113,7 @@ export class Db {
   async run(name: string, params: Params = {}): Promise<void> {
     const query = getQuery(name);
     query.checkParams(params);
-    await this.exec(query.sql, pickParams(params, query.params));
+    await this.exec(query.sql, pickParams(params, query.params)).catch((error) => namedQueryError(error, name));
   }
 
   async scalar<T = unknown>(sql: string, params?: Params): Promise<T> {
@@ -250,6 +250,16 @@ function noRoomInDatabase(error: unknown, path: string): unknown {
   const room = noRoomError(error);
   if (!room) return error;
   return room.where === resolve(path) ? noRoomError(error, path) : room;
+}
+
+/**
+ * DuckDB's errors carry no stack through the native call, so an internal error (out of memory at
+ * 10M spans, say) could not say which statement failed: the named query's name goes with it
+ * (`queryName`, printed under --debug), the error itself unchanged.
+ */
+function namedQueryError(error: unknown, name: string): never {
+  if (error instanceof Error && !Object.prototype.hasOwnProperty.call(error, "queryName")) Object.defineProperty(error, "queryName", { value: name, enumerable: false });
+  throw error;
 }
 
 /**
