@@ -470,20 +470,30 @@ async function modelBench() {
   return { spans: spansIn, load, recompute, rows, handDb, handParquet, dbMb: statSync(db).size / 2 ** 20 };
 }
 
+/** Issue 16's goals: each command's ratio to the hand-written query. */
+const GOALS = { "cost breakdown --db": 1.5, "cost queries --db": 2, "cost flags --db": 2, "diff DB DB": 2, "savings --suggest --db": 3, "cost breakdown spans.parquet": 3 };
+
+/** The commands against the hand-written query: one row per command, both sides' best times and peak RSS, the ratios and the goal. */
+function ratioTable(r) {
+  const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
+  return [
+    "| command | adtrace s | CPU s | peak RSS MB | hand-written s | CPU s | RSS MB | ratio (wall) | ratio (CPU) | goal |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...Object.entries(r.rows).map(([label, a]) => {
+      const h = label.endsWith("parquet") ? r.handParquet : r.handDb;
+      return `| \`${label}\` | ${f(a.wall)} | ${f(a.cpu)} | ${f(a.rssMb, 0)} | ${f(h.wall)} | ${f(h.cpu)} | ${f(h.rssMb, 0)} | ${f(a.wall / h.wall)}× | ${f(a.cpu / h.cpu)}× | ≤ ${GOALS[label]}× |`;
+    }),
+  ];
+}
+
 function modelSection(r) {
   const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
-  const goal = { "cost breakdown --db": 1.5, "cost queries --db": 2, "cost flags --db": 2, "diff DB DB": 2, "savings --suggest --db": 3, "cost breakdown spans.parquet": 3 };
   return [
     `## Stored cost model against the hand-written DuckDB query (${r.spans.toLocaleString("en-US")} spans)`,
     "",
     `Measured ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (\`BENCH_ONLY=model npm run bench\`). Each command and the hand-written query alternate, twice, and each keeps its best wall and CPU time (user + system) and its highest peak RSS. The hand-written query is \`HAND_QUERY\` in scripts/bench.mjs, run in a Node process of its own over the same database (or the Parquet file), as adtrace runs.`,
     "",
-    "| command | adtrace s | CPU s | peak RSS MB | hand-written s | CPU s | RSS MB | ratio (wall) | ratio (CPU) | goal |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...Object.entries(r.rows).map(([label, a]) => {
-      const h = label.endsWith("parquet") ? r.handParquet : r.handDb;
-      return `| \`${label}\` | ${f(a.wall)} | ${f(a.cpu)} | ${f(a.rssMb, 0)} | ${f(h.wall)} | ${f(h.cpu)} | ${f(h.rssMb, 0)} | ${f(a.wall / h.wall)}× | ${f(a.cpu / h.cpu)}× | ≤ ${goal[label]}× |`;
-    }),
+    ...ratioTable(r),
     "",
     `Load of the same spans from Parquet into a new database, the model computed and stored in its transaction: ${f(r.load.wall)} s (${f(r.load.cpu)} CPU s), peak RSS ${f(r.load.rssMb, 0)} MB; the database is ${f(r.dbMb, 0)} MiB. The first command under another config recomputes the stored model in place and then answers: ${f(r.recompute.wall)} s (${f(r.recompute.cpu)} CPU s), peak RSS ${f(r.recompute.rssMb, 0)} MB; that, less a breakdown, is what load pays for the model.`,
     "",
@@ -536,18 +546,12 @@ async function modelDbBench(db, parquet) {
 
 function modelDbSection(r) {
   const f = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
-  const goal = { "cost breakdown --db": 1.5, "cost queries --db": 2, "cost flags --db": 2, "diff DB DB": 2, "savings --suggest --db": 3, "cost breakdown spans.parquet": 3 };
   return [
     `## Stored cost model on a loaded database (${r.spans.toLocaleString("en-US")} spans)`,
     "",
     `Measured ${r.started} UTC, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} (\`BENCH_DB=FILE BENCH_ONLY=model-db npm run bench\`), load average ${Math.min(...r.loads).toFixed(1)}–${Math.max(...r.loads).toFixed(1)} during the run. The database as loaded (${f(r.dbMb, 0)} MiB), read only; each command and the hand-written query (\`HAND_QUERY\`) alternate, ${r.rounds} round${r.rounds === 1 ? "" : "s"}, and each keeps its best wall and CPU time (user + system) and its highest peak RSS.`,
     "",
-    "| command | adtrace s | CPU s | peak RSS MB | hand-written s | CPU s | RSS MB | ratio (wall) | ratio (CPU) | goal |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...Object.entries(r.rows).map(([label, a]) => {
-      const h = label.endsWith("parquet") ? r.handParquet : r.handDb;
-      return `| \`${label}\` | ${f(a.wall)} | ${f(a.cpu)} | ${f(a.rssMb, 0)} | ${f(h.wall)} | ${f(h.cpu)} | ${f(h.rssMb, 0)} | ${f(a.wall / h.wall)}× | ${f(a.cpu / h.cpu)}× | ≤ ${goal[label]}× |`;
-    }),
+    ...ratioTable(r),
     "",
   ];
 }
