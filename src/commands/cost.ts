@@ -154,10 +154,10 @@ Examples:
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }
     });
-  cost
+  addClickHouseOptions(cost
     .command("outliers")
     .description("why some events cost more: attribute values over-represented among the costliest (or slowest) events")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--metric <metric>", "cost (USD per event) or latency (end-to-end ms)", "cost")
     .option("--stage <stage>", "that stage's cost, or its time within the event (first start to last end of its spans)")
     .option("--top <share>", "the share of events selected, in (0, 50%]: 10% or 0.1", "10%")
@@ -181,7 +181,8 @@ first, by lift. The table shows 15 rows; CSV and JSON carry them all.
 Examples:
   $ adtrace cost outliers spans.jsonl
   $ adtrace cost outliers --db pipeline.duckdb --metric latency --top 5%
-  $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv`)
+  $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv
+  $ adtrace cost outliers chdb:/var/lib/clickhouse --table otel.otel_traces --since 7d   # pushed down to ClickHouse`)
     .action(async (inputs: string[], flags: OutliersFlags, command: Command) => {
       const options = globals(command);
       const { outliersOptions } = await import("./cost-options.js");
@@ -189,10 +190,12 @@ Examples:
       const { outliers } = await import("../analysis/outliers.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { outliersView } = await import("../output/outliers-view.js");
-      const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await outliers(a.db, a.config, typed.outliers),
-        label: a.label,
-      }));
+      const result = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-stats.js")).clickhouseOutliers(inputs, options, typed.outliers, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({
+          result: await outliers(a.db, a.config, typed.outliers),
+          label: a.label,
+        }));
       await print(outliersView(result.result, { label: result.label }), options);
     });
   cost
