@@ -34,9 +34,7 @@ async function both(name: string, options: OutliersOptions) {
 
 describe("cost outliers pushed down to ClickHouse (chDB) equals the DuckDB path", () => {
   const cases: [string, OutliersOptions][] = [
-    ["fixture", {}],
     ["fixture", { metric: "latency", top: 0.25 }],
-    ["generated", {}],
     ["generated", { metric: "latency", stage: "auction", top: 0.05 }],
     ["generated", { stage: "auction", keys: ["user_locale", "ad.campaign_id"], maxValues: 2 }],
     ["sampled", {}],

@@ -19,10 +19,12 @@ export async function clickhouseOutliers(session: ClickHouseSession, options: Ou
   const groups = rows.filter((r) => Number(r.kind) === 0).map((r) => ({
     selected: Boolean(r.selected), w: n(r.w), w2: n(r.w2), wm: n(r.wm), max_metric: Number(r.max_metric),
   }));
-  const keyStats = rows.filter((r) => Number(r.kind) === 1).map((r) => ({
-    key: String(r.key), events: n(r.events), n_values: n(r.n_values), unique_value_events: n(r.unique_value_events),
-  }));
-  const values: OutlierValueSums[] = rows.filter((r) => Number(r.kind) === 2).map((r) => ({
+  const valueRows = rows.filter((r) => Number(r.kind) === 2);
+  // Each key's figures ride on each of its values' rows.
+  const keyStats = [...new Map(valueRows.map((r) => [String(r.key), {
+    key: String(r.key), events: n(r.key_events), n_values: n(r.n_values), unique_value_events: n(r.unique_value_events),
+  }])).values()];
+  const values: OutlierValueSums[] = valueRows.map((r) => ({
     key: String(r.key), value: String(r.value), selected_w: n(r.selected_w), baseline_w: n(r.baseline_w), wm: n(r.wm),
   }));
   return outliersFrom(session.config, options, {
