@@ -22,6 +22,20 @@ const data: Record<string, { input: string; dir: string }> = {};
 
 beforeAll(async () => {
   await chdbDatasets(work, data);
+  // The fixture again under other column names and types, read with --map (as test/clickhouse-map.test.ts).
+  const { Session } = await import("chdb");
+  const session = new Session(data.fixture!.dir);
+  try {
+    session.query(`CREATE TABLE spans_v2 (
+      trace String, id String, parent_id String, operation LowCardinality(String), svc String,
+      began DateTime64(9), elapsed_us Float64, tags Map(String, String), \`db.system\` Nullable(String), tracestate String
+    ) ENGINE = MergeTree ORDER BY (svc, began)`);
+    session.query(`INSERT INTO spans_v2 SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Timestamp, Duration / 1000,
+      mapFilter((k, v) -> k != 'db.system', SpanAttributes), if(mapContains(SpanAttributes, 'db.system'), SpanAttributes['db.system'], NULL), TraceState
+      FROM otel_traces`);
+  } finally {
+    session.close();
+  }
 }, 600_000);
 
 /** The local result and the pushed-down one for the same options. */
@@ -50,6 +64,15 @@ describe("cost outliers pushed down to ClickHouse (chDB) equals the DuckDB path"
       expect(pushed.rows.length, name).toBeGreaterThan(2);
     }, 300_000);
   }
+
+  it("--map: a table of another schema (no resource attributes), on span attribute keys, db.system from a column", async () => {
+    const options: OutliersOptions = { metric: "latency", top: 0.2, keys: ["user_locale", "device.type", "db.system", "ad.exchange"] };
+    const local = await withAnalysis({ inputs: [data.fixture!.input] }, (a) => outliers(a.db, a.config, options));
+    const source = parseClickHouseSource([`chdb:${data.fixture!.dir}`], { table: "spans_v2", map: ["service=svc", "start=began", "duration_us=elapsed_us"] });
+    const pushed = await withClickHouse(source, defaultConfig(), {}, (s) => clickhouseOutliers(s, options));
+    expect(differences(local, pushed)).toEqual([]);
+    expect(pushed.rows.some((r) => r.key === "db.system")).toBe(true);
+  }, 300_000);
 
   it("the CLI: --format json equals the span file's; a mistyped --keys or --stage is one line, exit 2", () => {
     const { input, dir } = data.generated!;
