@@ -1,0 +1,78 @@
+// `sampling advise` over a ClickHouse source (issue 17), on the real engine in-process (chDB): the
+// cost moments (per --by group and for the whole), the span count and size are pushed down, the
+// p95 resampled locally from the events' durations brought back. With no more events than the
+// latency sample, the whole advice equals the DuckDB path's (queries/advise.sql, the independent
+// computation) to 1e-9 relative: every rate's errors, the recommendation, the bill; on the
+// fixture, generated data and sampled generated data (ot=th), by stage and by an attribute. Past
+// the sample it resamples the events whose MD5 key is largest and says "N of M events".
+import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { adtrace } from "./helpers/cli.js";
+import { chdbDatasets, differences } from "./helpers/chdb.js";
+import { withAnalysis } from "../src/analysis/analysis.js";
+import { advise, type AdviseOptions } from "../src/analysis/advise.js";
+import { withClickHouse } from "../src/analysis/clickhouse.js";
+import { clickhouseAdvise } from "../src/analysis/clickhouse-advise.js";
+import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
+import { defaultConfig } from "../src/model/config.js";
+import type { GroupKey } from "../src/analysis/breakdown.js";
+
+const work = mkdtempSync(join(tmpdir(), "adtrace-ch-advise-"));
+const data: Record<string, { input: string; dir: string }> = {};
+
+beforeAll(async () => {
+  await chdbDatasets(work, data);
+}, 600_000);
+
+const BASE = { rates: [1, 0.5, 0.1, 0.01], targetError: 0.05, window: "1h" as const, resamples: 200 };
+
+describe("sampling advise over a ClickHouse source (chDB) equals the DuckDB path", () => {
+  const cases: [string, GroupKey][] = [
+    ["fixture", { kind: "stage" }],
+    ["generated", { kind: "attr", key: "user_locale" }],
+    ["sampled", { kind: "stage" }],
+  ];
+  for (const [name, by] of cases) {
+    it(`${name} by ${by.kind === "attr" ? `attr:${by.key}` : by.kind}`, async () => {
+      const { input, dir } = data[name]!;
+      const local = await withAnalysis({ inputs: [input], model: by.kind === "attr" ? { attributeKeys: [by.key] } : {} }, (a) =>
+        advise(a.db, a.label, { ...BASE, by, config: a.config }));
+      const pushed = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), {}, (s) =>
+        clickhouseAdvise(s, { ...BASE, by, config: s.config }));
+      expect(differences(local, pushed), name).toEqual([]);
+      // Something to compare: groups, errors that grow as the rate falls, a p95.
+      expect(pushed.groups.length, name).toBeGreaterThan(1);
+      expect(pushed.rows[3]!.cost_per_event_rel_err95!, name).toBeGreaterThan(pushed.rows[1]!.cost_per_event_rel_err95!);
+      expect(pushed.rows[3]!.p95_rel_err95!, name).toBeGreaterThan(0);
+      expect(pushed.latency_events, name).toBe(local.stored_events);
+    }, 300_000);
+  }
+
+  it("past the latency sample: the same cost moments, the p95 from the 100 events with the largest key, and the method says so", async () => {
+    const { input, dir } = data.generated!;
+    const by: GroupKey = { kind: "stage" };
+    const local = await withAnalysis({ inputs: [input] }, (a) => advise(a.db, a.label, { ...BASE, by, config: a.config }));
+    const pushed = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), {}, (s) =>
+      clickhouseAdvise(s, { ...BASE, by, config: s.config, latencyEvents: 100 }));
+    expect(pushed.latency_events).toBe(100);
+    expect(pushed.method.p95).toMatch(/of 100 events, .*\(100 of 400 events, those with the largest MD5 trace-id key\)$/);
+    expect(differences(local.groups, pushed.groups)).toEqual([]);
+    expect(differences(local.rows.map((r) => r.cost_per_event_rel_err95), pushed.rows.map((r) => r.cost_per_event_rel_err95))).toEqual([]);
+  }, 300_000);
+
+  it("the CLI: the same JSON as over the span file; a mistyped --by attr: is one line, exit 2", () => {
+    const { input, dir } = data.sampled!;
+    const flags = ["--rates", "1,0.5,0.1", "--window", "1d", "--format", "json", "-q"];
+    const local = adtrace(["sampling", "advise", input, ...flags]);
+    const pushed = adtrace(["sampling", "advise", `chdb:${dir}`, ...flags]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(differences(JSON.parse(local.stdout), JSON.parse(pushed.stdout))).toEqual([]);
+    const bad = adtrace(["sampling", "advise", `chdb:${dir}`, "--by", "attr:user_locle", "-q"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toBe(adtrace(["sampling", "advise", input, "--by", "attr:user_locle", "-q"]).stderr);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+  }, 300_000);
+});
