@@ -32,7 +32,7 @@ describe("sampling advise over a ClickHouse source (chDB) equals the DuckDB path
   const cases: [string, GroupKey][] = [
     ["fixture", { kind: "stage" }],
     ["generated", { kind: "attr", key: "user_locale" }],
-    ["sampled", { kind: "stage" }],
+    ["sampled", { kind: "attr", key: "user_locale" }],
   ];
   for (const [name, by] of cases) {
     it(`${name} by ${by.kind === "attr" ? `attr:${by.key}` : by.kind}`, async () => {
