@@ -1,0 +1,90 @@
+// `cost trend`, `trace ID` and `cost critical-path` over a ClickHouse source (issue 17), on the
+// real engine in-process (chDB). The DuckDB path over the same spans as files is the independent
+// computation. cost trend's per-bucket sums and p95s are pushed down (queries/clickhouse_trend.sql):
+// every figure, band and drift equals the local result to 1e-9 relative, on the fixture, on
+// generated data across many buckets (with drifts up and down), on sampled data (ot=th) and with
+// weights that differ (--sample-rate), for --by, --every and --baseline. The chDB copies are made
+// once for the file.
+import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { adtrace } from "./helpers/cli.js";
+import { chdbDatasets, differences } from "./helpers/chdb.js";
+import { grouped, withAnalysis } from "../src/analysis/analysis.js";
+import { withClickHouse } from "../src/analysis/clickhouse.js";
+import { clickhouseTrend } from "../src/analysis/clickhouse-trend.js";
+import { trend, type TrendOptions } from "../src/analysis/trend.js";
+import type { GroupKey } from "../src/analysis/breakdown.js";
+import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
+import { defaultConfig } from "../src/model/config.js";
+import type { ModelOptions } from "../src/model/install.js";
+
+const work = mkdtempSync(join(tmpdir(), "adtrace-ch-events-"));
+const data: Record<string, { input: string; dir: string }> = {};
+const SECOND = 1_000_000_000n;
+const HOUR = 3600n * SECOND;
+
+beforeAll(async () => {
+  await chdbDatasets(work, data);
+}, 600_000);
+
+describe("cost trend pushed down to ClickHouse (chDB) equals the DuckDB path", () => {
+  const attr = (key: string): GroupKey => ({ kind: "attr", key });
+  // Weights that differ (auction spans kept 1 in 2): the weighted p95s.
+  const halved: ModelOptions = { sampleRates: [{ match: { name: "auction.*" }, rate: 0.5 }] };
+  const cases: [string, TrendOptions, ModelOptions?][] = [
+    ["fixture", { everyNs: SECOND }],
+    ["fixture", { everyNs: 5n * SECOND, baselineNs: 20n * SECOND, by: [{ kind: "stage" }] }],
+    ["generated", { everyNs: HOUR }],
+    ["generated", { everyNs: 15n * 60n * SECOND, by: [{ kind: "stage" }] }],
+    ["generated", { everyNs: HOUR, baselineNs: 4n * HOUR, by: [{ kind: "stage" }, { kind: "service" }, attr("user_locale")] }],
+    ["sampled", { everyNs: HOUR }],
+    ["sampled", { everyNs: 2n * HOUR, by: [{ kind: "stage" }, attr("device.type")] }],
+    ["generated", { everyNs: HOUR }, halved],
+    ["generated", { everyNs: 2n * HOUR, by: [{ kind: "stage" }] }, halved],
+  ];
+
+  it("every bucket's events, cost per event, p95, band and drift, and the totals, for --every, --by and --baseline", async () => {
+    let drifted = 0;
+    for (const [name, options, model = {}] of cases) {
+      const { input, dir } = data[name]!;
+      const tag = `${name} ${JSON.stringify({ ...options, ...model }, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`;
+      const by = options.by ?? [];
+      const local = await withAnalysis({ ...grouped({ model }, by), inputs: [input] }, (a) => trend(a.db, { ...options, by: a.by }));
+      const pushed = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), model, (s) => clickhouseTrend(s, options));
+      expect(differences(local, pushed), tag).toEqual([]);
+      if (model.sampleRates) expect(pushed.weights.min_weight, tag).not.toBe(pushed.weights.max_weight);
+      // Something to compare: several buckets with events and a p95, a band.
+      const rows = pushed.groups.flatMap((g) => g.rows);
+      expect(pushed.buckets, tag).toBeGreaterThan(3);
+      expect(rows.filter((r) => r.events > 0 && r.p95_ms !== null).length, tag).toBeGreaterThan(3);
+      expect(rows.some((r) => r.band_high_usd !== null), tag).toBe(true);
+      if (by.length) expect(pushed.groups.length, tag).toBeGreaterThan(3);
+      drifted += rows.filter((r) => r.drift === "up" || r.drift === "down").length;
+    }
+    expect(drifted).toBeGreaterThan(0);
+    // The sampled data is weighted (1 in 4 kept): its events count 4 each.
+    const sampled = await withClickHouse(parseClickHouseSource([`chdb:${data.sampled!.dir}`]), defaultConfig(), {}, (s) => clickhouseTrend(s, { everyNs: HOUR }));
+    expect(sampled.totals.events).toBe(4 * sampled.weights.stored_traces);
+  }, 600_000);
+
+  it("the CLI: the same JSON as over the span files, --since on the source; a mistyped key exits 2, named", () => {
+    const { input, dir } = data.generated!;
+    const args = ["--every", "1h", "--by", "stage", "--sample-rate", "auction.*=0.5", "--format", "json"];
+    const local = adtrace(["cost", "trend", input, ...args]);
+    const pushed = adtrace(["cost", "trend", `chdb:${dir}`, ...args]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(local.code, local.stderr).toBe(0);
+    expect(differences(JSON.parse(local.stdout), JSON.parse(pushed.stdout))).toEqual([]);
+    // --since bounds the range: the first bucket starts at it.
+    const since = adtrace(["cost", "trend", `chdb:${dir}`, "--every", "1h", "--since", "2024-06-01T12:00:00Z", "--format", "csv"]);
+    expect(since.code, since.stderr).toBe(0);
+    expect(since.stdout.split("\n")[1]).toMatch(/^2024-06-01T12:00:00Z,/);
+    // The same line as over files (assertAttributeKeysPresent).
+    const typo = adtrace(["cost", "trend", `chdb:${dir}`, "--every", "1h", "--by", "attr:user_locle"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("adtrace: error: --by: no attribute 'user_locle' on these spans (did you mean 'attr:user_locale'?)\n");
+    expect(typo.stdout).toBe("");
+  }, 300_000);
+});
