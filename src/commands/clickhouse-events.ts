@@ -5,6 +5,7 @@
 // Nothing heavy at import.
 import type { ModelOptions } from "../model/install.js";
 import type { TrendOptions } from "../analysis/trend.js";
+import { UsageError } from "../errors.js";
 import { onClickHouse, type ClickHouseFlags } from "./clickhouse.js";
 import type { GlobalOptions } from "./shared.js";
 
@@ -15,3 +16,10 @@ export async function clickhouseTrend(inputs: string[], flags: ClickHouseFlags &
   return { result, label };
 }
 
+/** `trace ID` over a ClickHouse source: that trace's spans brought back whole, drawn locally. */
+export async function clickhouseTrace(inputs: string[], flags: ClickHouseFlags & GlobalOptions, traceId: string | undefined, model: ModelOptions) {
+  if (traceId === undefined) throw new UsageError("--pick is not supported with a ClickHouse source yet: name the trace (adtrace trace ID chdb:PATH)");
+  const { clickhouseTrace: run } = await import("../analysis/clickhouse-events.js");
+  const { result, label } = await onClickHouse(inputs, flags, model, (session) => run(session, traceId));
+  return { result, label };
+}
