@@ -5,7 +5,9 @@
 // generated data across many buckets (with drifts up and down), on sampled data (ot=th) and with
 // weights that differ (--sample-rate), for --by, --every and --baseline. trace ID brings back one
 // trace's spans (WHERE TraceId = a bound id) into a local DuckDB and draws it there: the same
-// waterfall as over files, exactly. The chDB copies are made once for the file.
+// waterfall as over files, exactly. cost critical-path walks a bounded sample of whole events
+// locally: with the range within it, equal to the local path; past it, the events DuckDB's own MD5
+// key picks, and the output says so. The chDB copies are made once for the file.
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,13 +17,17 @@ import { chdbDatasets, differences } from "./helpers/chdb.js";
 import { grouped, withAnalysis } from "../src/analysis/analysis.js";
 import { withClickHouse } from "../src/analysis/clickhouse.js";
 import { clickhouseTrend } from "../src/analysis/clickhouse-trend.js";
-import { clickhouseTrace } from "../src/analysis/clickhouse-events.js";
+import { clickhouseCriticalPath, clickhouseTrace } from "../src/analysis/clickhouse-events.js";
+import { costCriticalPath } from "../src/analysis/path-cost.js";
+import { criticalPathView } from "../src/output/path-views.js";
+import { Db } from "../src/db/db.js";
+import { loadInputs } from "../src/ingest/load.js";
 import { traceWaterfall } from "../src/analysis/trace.js";
 import { trend, type TrendOptions } from "../src/analysis/trend.js";
 import type { GroupKey } from "../src/analysis/breakdown.js";
 import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
 import { defaultConfig } from "../src/model/config.js";
-import type { ModelOptions } from "../src/model/install.js";
+import { installModel, type ModelOptions } from "../src/model/install.js";
 
 const work = mkdtempSync(join(tmpdir(), "adtrace-ch-events-"));
 const data: Record<string, { input: string; dir: string }> = {};
@@ -141,5 +147,63 @@ describe("trace ID over a ClickHouse source (chDB): that trace's spans brought b
     const pick = adtrace(["trace", "--pick", "slowest", `chdb:${dir}`]);
     expect(pick.code).toBe(2);
     expect(pick.stderr).toContain("--pick is not supported with a ClickHouse source yet");
+  }, 300_000);
+});
+
+describe("cost critical-path over a ClickHouse source (chDB): walked locally on a sample of whole events", () => {
+  it("with the range within the sample: every event walked, equal to the DuckDB path (by stage, and by stage, service and an attribute)", async () => {
+    for (const name of ["fixture", "generated", "sampled"]) {
+      const { input, dir } = data[name]!;
+      for (const by of [[{ kind: "stage" }], [{ kind: "stage" }, { kind: "service" }, { kind: "attr", key: "user_locale" }]] as GroupKey[][]) {
+        const tag = `${name} ${by.map((k) => (k.kind === "attr" ? k.key : k.kind)).join(",")}`;
+        const options = { by, costlyShare: 0.2, criticalShare: 0.4 };
+        const analysis = grouped({ model: {} as ModelOptions }, by);
+        const local = await withAnalysis({ ...analysis, inputs: [input] }, (a) => costCriticalPath(a.db, { ...options, by: a.by }));
+        const { path_sample, ...pushed } = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), analysis.model, (s) => clickhouseCriticalPath(s, options));
+        expect(differences(local, pushed), tag).toEqual([]);
+        expect(path_sample, tag).toEqual({ events: local.weights.stored_traces, of_events: local.weights.stored_traces });
+        // Something to compare: groups on and off the path.
+        expect(pushed.groups.length, tag).toBeGreaterThan(3);
+        expect(pushed.groups.some((g) => g.on_path_share > 0), tag).toBe(true);
+        expect(pushed.groups.some((g) => g.on_path_share < 1), tag).toBe(true);
+      }
+    }
+  }, 600_000);
+
+  it("past the sample: the events DuckDB's own MD5 key picks, walked, and the output says 'estimated from N of M events'", async () => {
+    const { input, dir } = data.generated!;
+    // The same 100 trace ids, chosen here with DuckDB's md5 over the span files, and the local walk over only them.
+    const expected = await withAnalysis({ inputs: [input] }, async (a) => {
+      const ids = (await a.db.all(`SELECT trace_id FROM spans GROUP BY trace_id
+        ORDER BY CAST('0x' || left(md5(trace_id), 16) AS UBIGINT) >> 11 DESC, trace_id LIMIT 100`)).map((r) => String(r.trace_id));
+      const db = await Db.open();
+      try {
+        await loadInputs(db, { inputs: [input] });
+        await db.exec("DELETE FROM spans WHERE trace_id NOT IN (SELECT unnest($ids))", { ids });
+        await installModel(db, defaultConfig());
+        return await costCriticalPath(db, {});
+      } finally {
+        db.close();
+      }
+    });
+    expect(expected.weights.stored_traces).toBe(100);
+    const { path_sample, ...pushed } = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), {}, (s) => clickhouseCriticalPath(s, { sampleEvents: 100 }));
+    expect(differences(expected, pushed)).toEqual([]);
+    expect(path_sample).toEqual({ events: 100, of_events: 400 });
+    const view = criticalPathView({ ...pushed, path_sample }, { label: "chdb" });
+    expect(view.notes?.filter((n) => n.startsWith("Every figure is estimated from 100 of 400 events"))).toHaveLength(1);
+    expect((view.json as { path_sample?: unknown }).path_sample).toEqual({ events: 100, of_events: 400 });
+    const whole = criticalPathView({ ...pushed, path_sample: { events: 400, of_events: 400 } }, { label: "chdb" });
+    expect(whole.notes?.some((n) => n.includes("estimated from"))).toBe(false);
+    expect((whole.json as { path_sample?: unknown }).path_sample).toBeUndefined();
+  }, 600_000);
+
+  it("the CLI: the same CSV bytes as over the span files", () => {
+    const { input, dir } = data.fixture!;
+    const local = adtrace(["cost", "critical-path", input, "--by", "stage,service", "--format", "csv", "-q"]);
+    const pushed = adtrace(["cost", "critical-path", `chdb:${dir}`, "--by", "stage,service", "--format", "csv", "-q"]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toBe(local.stdout);
+    expect(pushed.stdout.split("\n").length).toBeGreaterThan(5);
   }, 300_000);
 });

@@ -5,6 +5,7 @@
 // Nothing heavy at import.
 import type { ModelOptions } from "../model/install.js";
 import type { TrendOptions } from "../analysis/trend.js";
+import type { CriticalPathOptions } from "../analysis/path-cost.js";
 import { UsageError } from "../errors.js";
 import { onClickHouse, type ClickHouseFlags } from "./clickhouse.js";
 import type { GlobalOptions } from "./shared.js";
@@ -21,5 +22,12 @@ export async function clickhouseTrace(inputs: string[], flags: ClickHouseFlags &
   if (traceId === undefined) throw new UsageError("--pick is not supported with a ClickHouse source yet: name the trace (adtrace trace ID chdb:PATH)");
   const { clickhouseTrace: run } = await import("../analysis/clickhouse-events.js");
   const { result, label } = await onClickHouse(inputs, flags, model, (session) => run(session, traceId));
+  return { result, label };
+}
+
+/** `cost critical-path` over a ClickHouse source: walked locally on a sample of whole events. */
+export async function clickhouseCriticalPath(inputs: string[], flags: ClickHouseFlags & GlobalOptions, options: CriticalPathOptions, model: ModelOptions) {
+  const { clickhouseCriticalPath: run } = await import("../analysis/clickhouse-events.js");
+  const { result, label } = await onClickHouse(inputs, flags, model, (session) => run(session, options));
   return { result, label };
 }

@@ -73,10 +73,10 @@ Examples:
       const result = await withAnalysis(typed.analysis, (a) => warehouseQueries(a.db, typed.queries));
       await print(queriesView(result), options);
     });
-  cost
+  addClickHouseOptions(cost
     .command("critical-path")
     .description("how much of each stage's time sets event latency (the critical path), next to its share of cost")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
     .option("--costly-share <share>", "a group is costly from this share of cost on (0.1 or 10%)", "10%")
     .option("--critical-share <share>", "a group is critical when on the path in at least this share of its events (0.5 or 50%)", "50%")
@@ -102,7 +102,8 @@ is worth more than its cost alone.
 Examples:
   $ adtrace cost critical-path fixtures/auction/otlp.jsonl
   $ adtrace cost critical-path --db pipeline.duckdb --by stage,service --format csv
-  $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
+  $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8
+  $ adtrace cost critical-path chdb:/var/lib/clickhouse --table otel.otel_traces --since 1d   # walks up to 20,000 whole events locally`)
     .action(async (inputs: string[], flags: CriticalPathFlags, command: Command) => {
       const options = globals(command);
       const { criticalPathOptions } = await import("./cost-options.js");
@@ -110,10 +111,9 @@ Examples:
       const { costCriticalPath } = await import("../analysis/path-cost.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
-      const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }),
-        label: a.label,
-      }));
+      const result = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-events.js")).clickhouseCriticalPath(inputs, options, typed.criticalPath, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({ result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }), label: a.label }));
       await print(criticalPathView(result.result, { label: result.label }), options);
     });
 
