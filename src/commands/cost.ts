@@ -73,10 +73,10 @@ Examples:
       const result = await withAnalysis(typed.analysis, (a) => warehouseQueries(a.db, typed.queries));
       await print(queriesView(result), options);
     });
-  cost
+  addClickHouseOptions(cost
     .command("critical-path")
     .description("how much of each stage's time sets event latency (the critical path), next to its share of cost")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
     .option("--costly-share <share>", "a group is costly from this share of cost on (0.1 or 10%)", "10%")
     .option("--critical-share <share>", "a group is critical when on the path in at least this share of its events (0.5 or 50%)", "50%")
@@ -102,7 +102,8 @@ is worth more than its cost alone.
 Examples:
   $ adtrace cost critical-path fixtures/auction/otlp.jsonl
   $ adtrace cost critical-path --db pipeline.duckdb --by stage,service --format csv
-  $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
+  $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8
+  $ adtrace cost critical-path chdb:/var/lib/clickhouse --table otel.otel_traces --since 1d   # walks up to 20,000 whole events locally`)
     .action(async (inputs: string[], flags: CriticalPathFlags, command: Command) => {
       const options = globals(command);
       const { criticalPathOptions } = await import("./cost-options.js");
@@ -110,10 +111,9 @@ Examples:
       const { costCriticalPath } = await import("../analysis/path-cost.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
-      const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }),
-        label: a.label,
-      }));
+      const result = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-events.js")).clickhouseCriticalPath(inputs, options, typed.criticalPath, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({ result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }), label: a.label }));
       await print(criticalPathView(result.result, { label: result.label }), options);
     });
 
@@ -198,10 +198,10 @@ Examples:
         }));
       await print(outliersView(result.result, { label: result.label }), options);
     });
-  cost
+  addClickHouseOptions(cost
     .command("trend")
     .description("cost per event, events and p95 per time bucket (and group), with drift against a baseline band")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--every <duration>", "bucket width: 15m, 1h, 1d (units ms, s, m, h, d, w)", "1h")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several (default: all events together)")
     .option("--baseline <duration>", "how far back the baseline of a bucket reaches (at least 3 × --every)", "7d")
@@ -222,7 +222,8 @@ More than 10,000 buckets, or an --every finer than the data's timestamps, is ref
 Examples:
   $ adtrace cost trend spans.jsonl --every 1h
   $ adtrace cost trend --db pipeline.duckdb --every 1h --by stage --baseline 7d --format csv
-  $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job`)
+  $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job
+  $ adtrace cost trend chdb:/var/lib/clickhouse --table otel.otel_traces --since 7d --every 1h --by stage   # sums pushed down to ClickHouse`)
     .action(async (inputs: string[], flags: TrendFlags, command: Command) => {
       const options = globals(command);
       const { trendOptions } = await import("./cost-options.js");
@@ -231,9 +232,9 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { trendView } = await import("../output/trend-view.js");
       const { CheckFailed } = await import("../errors.js");
-      const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
-        result: await trend(a.db, { ...typed.trend, by: a.by }), label: a.label,
-      }));
+      const { result, label } = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-events.js")).clickhouseTrend(inputs, options, typed.trend, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({ result: await trend(a.db, { ...typed.trend, by: a.by }), label: a.label }));
       await print(trendView(result, { label }), options);
       if (typed.failOnDrift) {
         const drifted = result.groups.filter((g) => ["up", "down"].includes(g.rows[g.rows.length - 1]!.drift));
