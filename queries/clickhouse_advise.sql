@@ -91,7 +91,6 @@ ORDER BY l_e2e, l_w, l_tid
 
 -- name: span_volume
 -- Stored spans and the mean stored size of a span in bytes (advise.span_volume): its ids, names, kind, status, tracestate and the keys and values of its attributes and resource attributes as text, plus 16 for its two timestamps; of each span the copy the model keeps (the least by its tuple).
--- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns
 WITH
 v_spans AS (
   SELECT argMin(16 + length(TraceId) + length(SpanId) + length(ParentSpanId) + length(SpanName) + length(ServiceName)
@@ -99,9 +98,7 @@ v_spans AS (
                 + arraySum(arrayMap((k, v) -> length(k) + length(v), mapKeys(SpanAttributes), mapValues(SpanAttributes)))
                 + arraySum(arrayMap((k, v) -> length(k) + length(v), mapKeys(ResourceAttributes), mapValues(ResourceAttributes))),
                 (Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes)) AS v_bytes
-  FROM {db:Identifier}.{tbl:Identifier}
-  WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-    AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+  FROM range_spans
   GROUP BY TraceId, SpanId
 )
 SELECT count() AS v_out_spans, avg(v_bytes) AS v_out_bytes_per_span FROM v_spans

@@ -9,7 +9,7 @@
 
 -- name: outliers
 -- Each event's weight and metric ($metric cost or latency, of the whole event or of $stage within it; events without the stage left out), the selection above the weighted (1 − $top) quantile, then: kind 0, per side (selected or not) Σw, Σw², Σw·metric and the largest metric; kind 2, per attribute key and value (span and resource attributes rolled up to the event, keys in $skip left out, only $keys when given; a key's values past $max_values folded into '(other)') the selected and baseline Σw and Σw·metric of the events carrying it, with its key's events, values and values only one event carries. The model evaluated once: per event, then per event and pair.
--- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns, $metric, $stage, $top, $skip, $keys, $max_values
+-- params: $metric, $stage, $top, $skip, $keys, $max_values
 WITH
 o_res AS (
   -- Each event's resource attributes: of each span, those of the copy the model keeps (the least
@@ -20,9 +20,7 @@ o_res AS (
            arrayZip(mapKeys(o_ra), mapValues(o_ra)) AS o_rkv
     FROM (
       SELECT TraceId, CAST(argMin(ResourceAttributes, (Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes)), 'Map(String, Nullable(String))') AS o_ra
-      FROM {db:Identifier}.{tbl:Identifier}
-      WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-        AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+      FROM range_spans
       GROUP BY TraceId, SpanId
     )
   )
@@ -112,12 +110,9 @@ ORDER BY kind, selected, key, value
 
 -- name: attribute_keys
 -- Every span and resource attribute key in the range, for suggesting one when --keys names a key no event carries (outliers.attribute_keys).
--- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns
 WITH
 o_keys AS (
   SELECT arrayJoin(arrayConcat(mapKeys(SpanAttributes), mapKeys(CAST(ResourceAttributes, 'Map(String, String)')))) AS o_key
-  FROM {db:Identifier}.{tbl:Identifier}
-  WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-    AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+  FROM range_spans
 )
 SELECT DISTINCT o_key AS key FROM o_keys ORDER BY key
