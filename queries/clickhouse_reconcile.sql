@@ -7,7 +7,7 @@
 
 -- name: warehouse_spans
 -- The spans of the range reconcile reads (queries/reconcile.sql, queries/billing.sql's bill_joins), one copy of each as the model keeps: those the model gives a warehouse; those carrying a query or job id attribute ($id_attrs, config query_id_attributes: a bill joins them by id); those a bill's tag names ($tagged: (trace id, span id) pairs); with $match_by_time those whose db.system is Snowflake or BigQuery and that carry a statement (the time match's candidates). Also the span that starts first and the one that ends last (ties: the least trace and span id), so the local spans' time range, which decides which unjoined bills are untraced, is the range's: any other span is one reconcile neither counts nor joins (each span's stage, warehouse and query cost are its own). In sample.insert_spans' columns, times as decimal text.
--- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns, $id_attrs, $tagged, $match_by_time
+-- params: $id_attrs, $tagged, $match_by_time
 WITH
 edge_spans AS (
   -- Of a span's copies the model keeps the least by (Timestamp, Duration, …): its start and end.
@@ -15,9 +15,7 @@ edge_spans AS (
          argMax((TraceId, SpanId), (edge_start + edge_duration, TraceId, SpanId)) AS last_span
   FROM (
     SELECT TraceId, SpanId, toUnixTimestamp64Nano(min((Timestamp, Duration)).1) AS edge_start, toInt64(min((Timestamp, Duration)).2) AS edge_duration
-    FROM {db:Identifier}.{tbl:Identifier}
-    WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-      AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+    FROM range_spans
     GROUP BY TraceId, SpanId
   )
 )
