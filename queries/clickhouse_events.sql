@@ -55,3 +55,26 @@ SELECT toString(one_trace) AS trace_id, toString(one_span) AS span_id, nullIf(to
        kept.7 AS attributes, toString(kept.6) AS trace_state
 FROM trace_copies
 ORDER BY start_ns, span_id
+
+-- name: pick_trace
+-- The trace $pick names (critical_path.pick_trace): costliest (its spans' costs added in span id order, then the smaller id), slowest (end to end, then id) or median (the smallest end-to-end time whose cumulative event weight, in (end-to-end time, id) order, reaches half, then id); '' when the range holds no trace. One row; the model evaluated once, per event then one row.
+-- params: $pick
+WITH
+pick_events AS (
+  SELECT trace_id AS pick_id,
+         coalesce(maxIfOrNull(weight, parent_span_id IS NULL), max(weight)) AS pick_w,
+         max(start_ns + duration_ns) - min(start_ns) AS pick_e2e,
+         -- Added one by one in span id order, as sum(cost_usd ORDER BY span_id) adds them: equal costs stay equal.
+         arrayFold((acc, x) -> acc + ifNull(x.2, 0), arraySort(groupArray((span_id, cost_usd))), toFloat64(0)) AS pick_cost
+  FROM costed_spans GROUP BY trace_id
+),
+pick_one AS (
+  SELECT argMin(pick_id, (-pick_cost, pick_id)) AS costliest,
+         argMin(pick_id, (-pick_e2e, pick_id)) AS slowest,
+         arraySort(groupArray((pick_e2e, pick_id, pick_w))) AS by_e2e,
+         arrayCumSum(arrayMap(x -> x.3, by_e2e)) AS cum_w
+  FROM pick_events
+)
+SELECT toString(multiIf({pick:String} = 'costliest', costliest, {pick:String} = 'slowest', slowest,
+                        by_e2e[arrayFirstIndex(x -> x >= 0.5 * cum_w[-1], cum_w)].2)) AS trace_id
+FROM pick_one
