@@ -54,23 +54,43 @@ describe("cost trend pushed down to ClickHouse (chDB) equals the DuckDB path", (
 
   it("every bucket's events, cost per event, p95, band and drift, and the totals, for --every, --by and --baseline", async () => {
     let drifted = 0;
+    // One session each way per data set and model, every grouping of its cases in it (the local
+    // model keeps every attribute key they read).
+    const sessions = new Map<string, [string, TrendOptions, ModelOptions][]>();
     for (const [name, options, model = {}] of cases) {
+      const key = `${name} ${JSON.stringify(model)}`;
+      sessions.set(key, [...(sessions.get(key) ?? []), [name, options, model]]);
+    }
+    for (const group of sessions.values()) {
+      const [name, , model] = group[0]!;
       const { input, dir } = data[name]!;
-      const tag = `${name} ${JSON.stringify({ ...options, ...model }, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`;
-      const by = options.by ?? [];
-      const local = await withAnalysis({ ...grouped({ model }, by), inputs: [input] }, (a) => trend(a.db, { ...options, by: a.by }));
-      const pushed = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), model, (s) => clickhouseTrend(s, options));
-      expect(differences(local, pushed), tag).toEqual([]);
-      if (model.sampleRates) expect(pushed.weights.min_weight, tag).not.toBe(pushed.weights.max_weight);
-      // Something to compare: several buckets with events and a p95, a band.
-      const rows = pushed.groups.flatMap((g) => g.rows);
-      expect(pushed.buckets, tag).toBeGreaterThan(3);
-      expect(rows.filter((r) => r.events > 0 && r.p95_ms !== null).length, tag).toBeGreaterThan(3);
-      expect(rows.some((r) => r.band_high_usd !== null), tag).toBe(true);
-      if (by.length) expect(pushed.groups.length, tag).toBeGreaterThan(3);
-      drifted += rows.filter((r) => r.drift === "up" || r.drift === "down").length;
-      // The sampled data is weighted (1 in 4 kept): its events count 4 each.
-      if (name === "sampled") expect(pushed.totals.events, tag).toBe(4 * pushed.weights.stored_traces);
+      const by = group.flatMap(([, options]) => options.by ?? []);
+      const locals = await withAnalysis({ ...grouped({ model }, by), inputs: [input] }, async (a) => {
+        const out = [];
+        for (const [, options] of group) out.push(await trend(a.db, options));
+        return out;
+      });
+      const pusheds = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), model, async (s) => {
+        const out = [];
+        for (const [, options] of group) out.push(await clickhouseTrend(s, options));
+        return out;
+      });
+      group.forEach(([, options], i) => {
+        const local = locals[i]!;
+        const pushed = pusheds[i]!;
+        const tag = `${name} ${JSON.stringify({ ...options, ...model }, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`;
+        expect(differences(local, pushed), tag).toEqual([]);
+        if (model.sampleRates) expect(pushed.weights.min_weight, tag).not.toBe(pushed.weights.max_weight);
+        // Something to compare: several buckets with events and a p95, a band.
+        const rows = pushed.groups.flatMap((g) => g.rows);
+        expect(pushed.buckets, tag).toBeGreaterThan(3);
+        expect(rows.filter((r) => r.events > 0 && r.p95_ms !== null).length, tag).toBeGreaterThan(3);
+        expect(rows.some((r) => r.band_high_usd !== null), tag).toBe(true);
+        if (options.by?.length) expect(pushed.groups.length, tag).toBeGreaterThan(3);
+        drifted += rows.filter((r) => r.drift === "up" || r.drift === "down").length;
+        // The sampled data is weighted (1 in 4 kept): its events count 4 each.
+        if (name === "sampled") expect(pushed.totals.events, tag).toBe(4 * pushed.weights.stored_traces);
+      });
     }
     expect(drifted).toBeGreaterThan(0);
   }, 600_000);
