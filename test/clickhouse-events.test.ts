@@ -95,6 +95,14 @@ describe("cost trend pushed down to ClickHouse (chDB) equals the DuckDB path", (
     expect(drifted).toBeGreaterThan(0);
   }, 600_000);
 
+  it("a statement attribute is refused (--by attr:db.statement): the local path groups it by fingerprint, and no raw statement may reach an output", async () => {
+    for (const key of ["db.statement", "db.query.text"]) {
+      const refused = await withClickHouse(parseClickHouseSource([`chdb:${data.generated!.dir}`]), defaultConfig(), {}, (s) =>
+        clickhouseTrend(s, { everyNs: HOUR, by: [attr(key)] }).then(() => "", (e: Error) => e.message));
+      expect(refused).toBe(`--by attr:${key} is not supported with a ClickHouse source yet (use adtrace cost queries for statements by fingerprint)`);
+    }
+  }, 300_000);
+
   it("the CLI: the same JSON as over the span files, --since on the source; a mistyped key exits 2, named", () => {
     const { input, dir } = data.generated!;
     const args = ["--every", "1h", "--by", "stage", "--sample-rate", "auction.*=0.5", "--format", "json"];
