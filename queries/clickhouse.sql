@@ -213,10 +213,10 @@ SELECT trace_id, span_id, parent_span_id, name, service, start_ns, duration_ns, 
 FROM costed
 
 -- name: summary
--- Whole-input figures in one row: events and their end-to-end latency (exact and weighted quantiles), spans, weights, cost sources, totals, time range, the stages present (cost.totals, cost.weight_summary, cost.cost_sources, savings.stages); the model evaluated once: per event, then one row.
+-- Whole-input figures in one row (clickhouse_fragments.whole_input's all_ columns): events and their end-to-end latency (exact and weighted quantiles), spans, weights, cost sources, totals, time range, the stages present (cost.totals, cost.weight_summary, cost.cost_sources, savings.stages); the model evaluated once: per event, then one row.
 WITH
-ev AS (
-  SELECT trace_id, count() AS n_spans,
+kt AS (
+  SELECT 2 AS kind, trace_id, count() AS n_spans,
          sum(toInt128(round(weight * 1e18))) AS s_w,
          sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
          sum(toInt128(round(query_usd * weight * 1e18))) AS s_query,
@@ -226,46 +226,16 @@ ev AS (
          min(start_ns) AS t0, max(start_ns + duration_ns) AS t1,
          countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
          countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid,
-         groupUniqArray(stage) AS stage_list
+         groupUniqArray(stage) AS stage_list, emptyArrayUInt8() AS item
   FROM costed_spans GROUP BY trace_id
-),
-one AS (
-  SELECT toFloat64(sum(toInt128(round(w * 1e18)))) / 1e18 AS events, count() AS stored_traces,
-         min(w) != max(w) AS weighted_events,
-         quantilesExactInclusive(0.5, 0.95, 0.99)(t1 - t0) AS eq,
-         arraySort(groupArray((t1 - t0, w))) AS ew,
-         arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
-         countIf(min_w != max_w) AS disagreeing_traces,
-         sum(n_spans) AS stored_spans, toFloat64(sum(s_w)) / 1e18 AS estimated_spans,
-         min(min_w) AS min_weight, max(max_w) AS max_weight,
-         sum(n_unknown) AS unknown_weight_spans, sum(n_explicit) AS explicit_spans, sum(n_price_book) AS price_book_spans,
-         sum(n_unpriced) AS unpriced_spans, sum(n_invalid) AS invalid_cost_spans,
-         toFloat64(sum(s_compute)) / 1e18 AS compute_usd, toFloat64(sum(s_query)) / 1e18 AS query_usd,
-         toString(min(t0)) AS first_start_ns, toString(max(t1)) AS last_end_ns,
-         arraySort(groupUniqArrayArray(stage_list)) AS stages
-  FROM ev
 )
-SELECT events, stored_traces, weighted_events,
-       eq[1] / 1e6 AS e2e_p50_ms, eq[2] / 1e6 AS e2e_p95_ms, eq[3] / 1e6 AS e2e_p99_ms,
-       ew[arrayFirstIndex(x -> x >= 0.5 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p50_ms,
-       ew[arrayFirstIndex(x -> x >= 0.95 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p95_ms,
-       ew[arrayFirstIndex(x -> x >= 0.99 * ecw[-1], ecw)].1 / 1e6 AS e2e_weighted_p99_ms,
-       disagreeing_traces, stored_spans, estimated_spans, min_weight, max_weight, unknown_weight_spans,
-       explicit_spans, price_book_spans, unpriced_spans, invalid_cost_spans, compute_usd, query_usd, first_start_ns, last_end_ns, stages
-FROM one
+SELECT COLUMNS('^all_') FROM whole_input
 
 -- name: breakdown
--- Cost and latency per group (up to three keys: stage, name, service or an attribute), one row per group (cost.breakdown, with cost.weighted_percentiles when the spans’ weights differ), each also carrying the whole input’s figures as summary’s columns prefixed all_: the model evaluated once, per event and group, then per group and per event (each row under both), then one row spread back into the groups.
--- params: $k1, $a1, $k2, $a2, $k3, $a3
+-- Cost and latency per group (up to three keys: stage, name, service or an attribute, clickhouse_fragments.grouped_spans), one row per group (cost.breakdown, with cost.weighted_percentiles when the spans’ weights differ), each also carrying the whole input’s figures (clickhouse_fragments.whole_input’s all_ columns): the model evaluated once, per event and group, then per group and per event (each row under both), then one row spread back into the groups.
 WITH
 tg AS (
-  SELECT trace_id,
-    multiIf({k1:Nullable(String)} = 'stage', stage, {k1:Nullable(String)} = 'name', name, {k1:Nullable(String)} = 'service', service,
-            {k1:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a1:Nullable(String)}, '')], '(none)'), NULL) AS g1,
-    multiIf({k2:Nullable(String)} = 'stage', stage, {k2:Nullable(String)} = 'name', name, {k2:Nullable(String)} = 'service', service,
-            {k2:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a2:Nullable(String)}, '')], '(none)'), NULL) AS g2,
-    multiIf({k3:Nullable(String)} = 'stage', stage, {k3:Nullable(String)} = 'name', name, {k3:Nullable(String)} = 'service', service,
-            {k3:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a3:Nullable(String)}, '')], '(none)'), NULL) AS g3,
+  SELECT trace_id, g1, g2, g3,
     count() AS n_spans,
     sum(toInt128(round(weight * 1e18))) AS s_w,
     sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
@@ -277,7 +247,7 @@ tg AS (
     groupUniqArrayIf(assumeNotNull(warehouse), warehouse IS NOT NULL) AS wh,
     countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
     countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
-  FROM costed_spans GROUP BY trace_id, g1, g2, g3
+  FROM grouped_spans GROUP BY trace_id, g1, g2, g3
 ),
 kt AS (
   -- Kind 1: a group; kind 2: an event.
@@ -294,38 +264,23 @@ kt AS (
          arraySort(groupArrayArrayIf(arrayZip(d, ws), kind = 1)) AS dw,
          arraySort(groupArrayArrayIf(arrayZip(s, ws), kind = 1)) AS sw,
          arrayStringConcat(arraySort(groupUniqArrayArrayIf(wh, kind = 1)), ',') AS wh,
-         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid
+         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid,
+         CAST([], 'Array(String)') AS stage_list,
+         if(kind = 1, [(k1, k2, k3, toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_compute) / 1e18, toFloat64(s_query) / 1e18,
+                        dq, sq, dw, arrayCumSum(arrayMap(x -> x.2, dw)), sw, arrayCumSum(arrayMap(x -> x.2, sw)), nullIf(wh, ''), n_unpriced)], []) AS item
   FROM tg ARRAY JOIN [1, 2] AS kind
   GROUP BY kind, k1, k2, k3, kt
-),
-one AS (
-  SELECT toFloat64(sumIf(toInt128(round(w * 1e18)), kind = 2)) / 1e18 AS events, countIf(kind = 2) AS stored_traces,
-         minIf(w, kind = 2) != maxIf(w, kind = 2) AS weighted_events,
-         quantilesExactInclusiveIf(0.5, 0.95, 0.99)(t1 - t0, kind = 2) AS eq,
-         arraySort(groupArrayIf((t1 - t0, w), kind = 2)) AS ew,
-         arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
-         countIf(kind = 2 AND min_w != max_w) AS disagreeing_traces,
-         sumIf(n_spans, kind = 2) AS stored_spans, toFloat64(sumIf(s_w, kind = 2)) / 1e18 AS estimated_spans,
-         minIf(min_w, kind = 2) AS min_weight, maxIf(max_w, kind = 2) AS max_weight,
-         sumIf(n_unknown, kind = 2) AS unknown_weight_spans, sumIf(n_explicit, kind = 2) AS explicit_spans, sumIf(n_price_book, kind = 2) AS price_book_spans,
-         sumIf(n_unpriced, kind = 2) AS unpriced_spans, sumIf(n_invalid, kind = 2) AS invalid_cost_spans,
-         toFloat64(sumIf(s_compute, kind = 2)) / 1e18 AS compute_usd, toFloat64(sumIf(s_query, kind = 2)) / 1e18 AS query_usd,
-         toFloat64(sumIf(s_compute + s_query, kind = 2)) / 1e18 AS cost_usd,
-         toString(minIf(t0, kind = 2)) AS first_start_ns, toString(maxIf(t1, kind = 2)) AS last_end_ns,
-         groupArrayIf((k1, k2, k3, toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_compute) / 1e18, toFloat64(s_query) / 1e18,
-                       dq, sq, dw, arrayCumSum(arrayMap(x -> x.2, dw)), sw, arrayCumSum(arrayMap(x -> x.2, sw)), nullIf(wh, ''), n_unpriced), kind = 1) AS groups
-  FROM kt
 )
 SELECT g.1 AS g1, g.2 AS g2, g.3 AS g3,
        g.4 AS spans,
        g.5 AS events,
-       (g.6 + g.7) / one.events AS cost_per_event_usd,
+       (g.6 + g.7) / all_events AS cost_per_event_usd,
        if(g.5 > 0, (g.6 + g.7) / g.5, NULL) AS cost_per_group_event_usd,
-       if(one.cost_usd > 0, (g.6 + g.7) / one.cost_usd, 0) AS cost_share,
-       g.6 / one.events AS compute_per_event_usd,
-       g.7 / one.events AS query_per_event_usd,
+       if(all_cost_usd > 0, (g.6 + g.7) / all_cost_usd, 0) AS cost_share,
+       g.6 / all_events AS compute_per_event_usd,
+       g.7 / all_events AS query_per_event_usd,
        -- Sampled data (the spans’ weights differ): the smallest value whose cumulative weight, in (value, weight) order, reaches q of the group’s.
-       one.min_weight != one.max_weight AS weighted_pct,
+       all_min_weight != all_max_weight AS weighted_pct,
        if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.5 * g.11[-1], g.11)].1, g.8[1]) / 1e6 AS p50_ms,
        if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.95 * g.11[-1], g.11)].1, g.8[2]) / 1e6 AS p95_ms,
        if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.99 * g.11[-1], g.11)].1, g.8[3]) / 1e6 AS p99_ms,
@@ -334,44 +289,12 @@ SELECT g.1 AS g1, g.2 AS g2, g.3 AS g3,
        g.14 AS warehouse,
        g.6 + g.7 AS total_cost_usd,
        g.15 AS unpriced_spans,
-       one.events AS all_events, one.stored_traces AS all_stored_traces, one.weighted_events AS all_weighted_events,
-       one.eq[1] / 1e6 AS all_e2e_p50_ms, one.eq[2] / 1e6 AS all_e2e_p95_ms, one.eq[3] / 1e6 AS all_e2e_p99_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.5 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p50_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.95 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p95_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.99 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p99_ms,
-       one.disagreeing_traces AS all_disagreeing_traces, one.stored_spans AS all_stored_spans, one.estimated_spans AS all_estimated_spans,
-       one.min_weight AS all_min_weight, one.max_weight AS all_max_weight, one.unknown_weight_spans AS all_unknown_weight_spans,
-       one.explicit_spans AS all_explicit_spans, one.price_book_spans AS all_price_book_spans, one.unpriced_spans AS all_unpriced_spans,
-       one.invalid_cost_spans AS all_invalid_cost_spans, one.compute_usd AS all_compute_usd, one.query_usd AS all_query_usd,
-       one.first_start_ns AS all_first_start_ns, one.last_end_ns AS all_last_end_ns
-FROM one ARRAY JOIN one.groups AS g
+       COLUMNS('^all_')
+FROM whole_input ARRAY JOIN items AS g
 ORDER BY total_cost_usd DESC, g1, g2, g3
 
--- name: fingerprinted_spans
--- The model per span with its statement as a fingerprint (query: model.sql’s adtrace_fingerprint, the same RE2 patterns, '(no query text)' without one) and uncommented (adtrace_uncommented, to tell repeated statements apart), on warehouse spans; NULL on the others. src/analysis/clickhouse.ts puts it after costed_spans when a query reads it.
-SELECT *,
-         -- The dialect’s quoting (model.sql’s adtrace_quoting): dq, bs or std.
-         multiIf(replaceRegexpAll(lower(warehouse), '^(gcp|aws|azure)\\.', '') IN ('bigquery', 'mysql', 'mariadb', 'databricks', 'spark', 'hive'), 'dq',
-                 replaceRegexpAll(lower(warehouse), '^(gcp|aws|azure)\\.', '') IN ('snowflake', 'clickhouse', 'redshift'), 'bs', 'std') AS quoting,
-         -- Comments go, strings stay whole (adtrace_strip_comments).
-         multiIf(quoting = 'dq', replaceRegexpAll(statement, '(''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\\\]|\\\\(?s:.)|"")*(?:"|$))|--[^\\n]*|/\\*(?s:.*?)(?:\\*/|$)|#[^\\n]*', '\\1'),
-                 quoting = 'bs', replaceRegexpAll(statement, '(''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|"(?:[^"]|"")*(?:"|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))|--[^\\n]*|/\\*(?s:.*?)(?:\\*/|$)', '\\1'),
-                 replaceRegexpAll(statement, '(\\b[Ee]''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|''(?:[^'']|'''')*(?:''|$)|"(?:[^"]|"")*(?:"|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))|--[^\\n]*|/\\*(?s:.*?)(?:\\*/|$)', '\\1')) AS uncommented0,
-         -- Then the literals, numbers, whitespace, IN lists and VALUES rows (adtrace_fingerprint).
-         multiIf(quoting = 'dq', replaceRegexpAll(uncommented0, '(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''''''(?s:.*?)(?:''''''|$)|"""(?s:.*?)(?:"""|$)|''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|"(?:[^"\\\\]|\\\\(?s:.)|"")*(?:"|$))', '?'),
-                 quoting = 'bs', replaceRegexpAll(uncommented0, '(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))', '?'),
-                 replaceRegexpAll(uncommented0, '\\b[Ee]''(?:[^''\\\\]|\\\\(?s:.)|'''')*(?:''|$)|(?:\\b(?:[EeNnBbXxRr]|[RrBb]{2}))?(?:''(?:[^'']|'''')*(?:''|$)|\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$(?s:.*?)(?:\\$(?:[A-Za-z_][A-Za-z0-9_]*)?\\$|$))', '?')) AS literals0,
-       if(warehouse IS NULL, NULL, coalesce(if(statement IS NOT NULL, trimBoth(
-      replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(literals0,
-        '(^|[^A-Za-z0-9_.\\"$])(?:0[xX][0-9A-Fa-f]+|[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\\.[0-9]+(?:[eE][-+]?[0-9]+)?)', '\\1?'),
-        '\\s+', ' '),
-        '(?i)\\bIN\\s*\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)', 'IN (?)'),
-        '(?i)\\bVALUES\\s*(?:\\(\\s*\\?(?:\\s*,\\s*\\?)*\\s*\\)\\s*,?\\s*)+', 'VALUES (…)')), NULL), '(no query text)')) AS query,
-       if(statement IS NULL, NULL, trimBoth(replaceRegexpAll(uncommented0, '\\s+', ' '))) AS uncommented
-FROM costed_spans
-
 -- name: queries
--- Warehouse queries by fingerprint (and warehouse, stage): calls, events, cost, bytes and latency, weighted by sampling (cost.queries), each row also carrying the whole input’s figures as summary’s columns prefixed all_: the model evaluated once, per event and query, then per query and per event, then one row spread back into the queries.
+-- Warehouse queries by fingerprint (and warehouse, stage): calls, events, cost, bytes and latency, weighted by sampling (cost.queries), each row also carrying the whole input’s figures (clickhouse_fragments.whole_input’s all_ columns): the model evaluated once, per event and query, then per query and per event, then one row spread back into the queries.
 WITH
 tq AS (
   SELECT trace_id, query, if(query IS NULL, NULL, warehouse) AS wh, if(query IS NULL, NULL, stage) AS st,
@@ -403,53 +326,30 @@ kt AS (
          min(t0) AS t0, max(t1) AS t1,
          quantilesExactInclusiveArrayIf(0.5, 0.95)(d, kind = 1) AS dq,
          arraySort(groupArrayArrayIf(arrayZip(d, ws), kind = 1)) AS dw,
-         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid
+         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid,
+         CAST([], 'Array(String)') AS stage_list,
+         if(kind = 1, [(assumeNotNull(k1), assumeNotNull(k2), assumeNotNull(k3), toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_cost) / 1e18,
+                        toFloat64(s_bytes) / (toFloat64(s_bytes_w) / 1e18), dq, dw, arrayCumSum(arrayMap(x -> x.2, dw)))], []) AS item
   FROM tq ARRAY JOIN [1, 2] AS kind
   WHERE kind = 2 OR query IS NOT NULL
   GROUP BY kind, k1, k2, k3, kt
-),
-one AS (
-  SELECT toFloat64(sumIf(toInt128(round(w * 1e18)), kind = 2)) / 1e18 AS events, countIf(kind = 2) AS stored_traces,
-         minIf(w, kind = 2) != maxIf(w, kind = 2) AS weighted_events,
-         quantilesExactInclusiveIf(0.5, 0.95, 0.99)(t1 - t0, kind = 2) AS eq,
-         arraySort(groupArrayIf((t1 - t0, w), kind = 2)) AS ew,
-         arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
-         countIf(kind = 2 AND min_w != max_w) AS disagreeing_traces,
-         sumIf(n_spans, kind = 2) AS stored_spans, toFloat64(sumIf(s_w, kind = 2)) / 1e18 AS estimated_spans,
-         minIf(min_w, kind = 2) AS min_weight, maxIf(max_w, kind = 2) AS max_weight,
-         sumIf(n_unknown, kind = 2) AS unknown_weight_spans, sumIf(n_explicit, kind = 2) AS explicit_spans, sumIf(n_price_book, kind = 2) AS price_book_spans,
-         sumIf(n_unpriced, kind = 2) AS unpriced_spans, sumIf(n_invalid, kind = 2) AS invalid_cost_spans,
-         toFloat64(sumIf(s_compute, kind = 2)) / 1e18 AS compute_usd, toFloat64(sumIf(s_query, kind = 2)) / 1e18 AS query_usd,
-         toString(minIf(t0, kind = 2)) AS first_start_ns, toString(maxIf(t1, kind = 2)) AS last_end_ns,
-         groupArrayIf((assumeNotNull(k1), assumeNotNull(k2), assumeNotNull(k3), toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_cost) / 1e18,
-                       toFloat64(s_bytes) / (toFloat64(s_bytes_w) / 1e18), dq, dw, arrayCumSum(arrayMap(x -> x.2, dw))), kind = 1) AS queries
-  FROM kt
 )
 SELECT q.3 AS stage, q.2 AS warehouse, q.4 AS calls, q.5 AS events,
-       q.6 / one.events AS cost_per_event_usd,
-       if(one.compute_usd + one.query_usd > 0, q.6 / (one.compute_usd + one.query_usd), 0) AS cost_share,
+       q.6 / all_events AS cost_per_event_usd,
+       if(all_compute_usd + all_query_usd > 0, q.6 / (all_compute_usd + all_query_usd), 0) AS cost_share,
        q.6 AS total_cost_usd,
        q.7 AS bytes_scanned_per_call,
        -- Sampled data (the spans’ weights differ): the smallest value whose cumulative weight, in (value, weight) order, reaches q of the query’s.
-       one.min_weight != one.max_weight AS weighted_pct,
+       all_min_weight != all_max_weight AS weighted_pct,
        if(weighted_pct, q.9[arrayFirstIndex(x -> x >= 0.5 * q.10[-1], q.10)].1, q.8[1]) / 1e6 AS p50_ms,
        if(weighted_pct, q.9[arrayFirstIndex(x -> x >= 0.95 * q.10[-1], q.10)].1, q.8[2]) / 1e6 AS p95_ms,
        q.1 AS query,
-       one.events AS all_events, one.stored_traces AS all_stored_traces, one.weighted_events AS all_weighted_events,
-       one.eq[1] / 1e6 AS all_e2e_p50_ms, one.eq[2] / 1e6 AS all_e2e_p95_ms, one.eq[3] / 1e6 AS all_e2e_p99_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.5 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p50_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.95 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p95_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.99 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p99_ms,
-       one.disagreeing_traces AS all_disagreeing_traces, one.stored_spans AS all_stored_spans, one.estimated_spans AS all_estimated_spans,
-       one.min_weight AS all_min_weight, one.max_weight AS all_max_weight, one.unknown_weight_spans AS all_unknown_weight_spans,
-       one.explicit_spans AS all_explicit_spans, one.price_book_spans AS all_price_book_spans, one.unpriced_spans AS all_unpriced_spans,
-       one.invalid_cost_spans AS all_invalid_cost_spans, one.compute_usd AS all_compute_usd, one.query_usd AS all_query_usd,
-       one.first_start_ns AS all_first_start_ns, one.last_end_ns AS all_last_end_ns
-FROM one ARRAY JOIN one.queries AS q
+       COLUMNS('^all_')
+FROM whole_input ARRAY JOIN items AS q
 ORDER BY total_cost_usd DESC, stage, warehouse, query
 
 -- name: flags
--- Per stage (flags.stage_profile): cost share, warehouse query share, bytes and warehouse calls per event, its costliest query fingerprint with its stored calls and distinct statements; each row also carrying the whole input’s figures as summary’s columns prefixed all_: the model evaluated once, per event, stage and fingerprint, then per stage, per fingerprint and per event, then one row spread back into the stages.
+-- Per stage (flags.stage_profile): cost share, warehouse query share, bytes and warehouse calls per event, its costliest query fingerprint with its stored calls and distinct statements; each row also carrying the whole input’s figures (clickhouse_fragments.whole_input’s all_ columns): the model evaluated once, per event, stage and fingerprint, then per stage, per fingerprint and per event, then one row spread back into the stages.
 WITH
 tf AS (
   SELECT trace_id, stage, query,
@@ -478,37 +378,28 @@ kt AS (
          min(t0) AS t0, max(t1) AS t1,
          arrayStringConcat(arraySort(groupUniqArrayArrayIf(wh, kind = 1)), ',') AS wh,
          uniqExactArrayIf(statements, kind = 3) AS n_statements,
-         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid
+         sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid,
+         CAST([], 'Array(String)') AS stage_list,
+         -- A stage: (stage, cost, query cost, bytes, warehouses); a fingerprint: (stage, fingerprint, cost, calls, stored calls, statements).
+         if(kind = 2, [], [(if(kind = 1, [(assumeNotNull(k1), toFloat64(s_compute) / 1e18 + toFloat64(s_query) / 1e18, toFloat64(s_query) / 1e18, toFloat64(s_bytes), nullIf(wh, ''))], []),
+                            if(kind = 3, [(assumeNotNull(k1), assumeNotNull(k2), toFloat64(s_cost) / 1e18, toFloat64(s_w) / 1e18, n_spans, n_statements)], []))]) AS item
   FROM tf ARRAY JOIN [1, 2, 3] AS kind
   WHERE kind != 3 OR query IS NOT NULL
   GROUP BY kind, k1, k2, kt
 ),
 one AS (
-  SELECT toFloat64(sumIf(toInt128(round(w * 1e18)), kind = 2)) / 1e18 AS events, countIf(kind = 2) AS stored_traces,
-         minIf(w, kind = 2) != maxIf(w, kind = 2) AS weighted_events,
-         quantilesExactInclusiveIf(0.5, 0.95, 0.99)(t1 - t0, kind = 2) AS eq,
-         arraySort(groupArrayIf((t1 - t0, w), kind = 2)) AS ew,
-         arrayCumSum(arrayMap(x -> x.2, ew)) AS ecw,
-         countIf(kind = 2 AND min_w != max_w) AS disagreeing_traces,
-         sumIf(n_spans, kind = 2) AS stored_spans, toFloat64(sumIf(s_w, kind = 2)) / 1e18 AS estimated_spans,
-         minIf(min_w, kind = 2) AS min_weight, maxIf(max_w, kind = 2) AS max_weight,
-         sumIf(n_unknown, kind = 2) AS unknown_weight_spans, sumIf(n_explicit, kind = 2) AS explicit_spans, sumIf(n_price_book, kind = 2) AS price_book_spans,
-         sumIf(n_unpriced, kind = 2) AS unpriced_spans, sumIf(n_invalid, kind = 2) AS invalid_cost_spans,
-         toFloat64(sumIf(s_compute, kind = 2)) / 1e18 AS compute_usd, toFloat64(sumIf(s_query, kind = 2)) / 1e18 AS query_usd,
-         toString(minIf(t0, kind = 2)) AS first_start_ns, toString(maxIf(t1, kind = 2)) AS last_end_ns,
-         -- Stages: (stage, cost, query cost, bytes, warehouses); fingerprints: (stage, fingerprint, cost, calls, stored calls, statements).
-         arraySort(x -> x.1, groupArrayIf((assumeNotNull(k1), toFloat64(s_compute) / 1e18 + toFloat64(s_query) / 1e18, toFloat64(s_query) / 1e18,
-                                            toFloat64(s_bytes), nullIf(wh, '')), kind = 1)) AS stages,
-         arraySort(x -> (x.1, x.2), groupArrayIf((assumeNotNull(k1), assumeNotNull(k2), toFloat64(s_cost) / 1e18, toFloat64(s_w) / 1e18, n_spans, n_statements), kind = 3)) AS fps,
+  SELECT *,
+         arraySort(x -> x.1, arrayFlatten(arrayMap(i -> i.1, items))) AS stages,
+         arraySort(x -> (x.1, x.2), arrayFlatten(arrayMap(i -> i.2, items))) AS fps,
          -- As the breakdown’s: the stages’ costs added in the stages’ order.
-         arraySum(x -> assumeNotNull(x.2), stages) AS all_cost_usd
-  FROM kt
+         arraySum(x -> assumeNotNull(x.2), stages) AS stages_cost_usd
+  FROM whole_input
 )
 SELECT * EXCEPT (sf, top, stage_cost_usd) FROM (
 SELECT st.1 AS stage, st.2 AS stage_cost_usd,
-       if(one.all_cost_usd > 0, st.2 / one.all_cost_usd, 0) AS cost_share,
-       st.2 / one.events AS cost_per_event_usd,
-       st.3 / one.events AS query_per_event_usd,
+       if(one.stages_cost_usd > 0, st.2 / one.stages_cost_usd, 0) AS cost_share,
+       st.2 / one.all_events AS cost_per_event_usd,
+       st.3 / one.all_events AS query_per_event_usd,
        if(st.2 > 0, st.3 / st.2, 0) AS warehouse_cost_share,
        st.5 AS warehouse,
        arrayFilter(f -> f.1 = st.1, one.fps) AS sf,
@@ -516,45 +407,22 @@ SELECT st.1 AS stage, st.2 AS stage_cost_usd,
        arrayReverseSort(f -> (f.3, f.2), sf)[1] AS top,
        if(length(sf) = 0, NULL, top.2) AS top_query,
        if(length(sf) = 0 OR NOT st.2 > 0, NULL, top.3 / st.2) AS top_query_cost_share,
-       st.4 / one.events AS bytes_per_event,
-       arraySum(f -> assumeNotNull(f.4), sf) / one.events AS warehouse_calls_per_event,
+       st.4 / one.all_events AS bytes_per_event,
+       arraySum(f -> assumeNotNull(f.4), sf) / one.all_events AS warehouse_calls_per_event,
        length(sf) AS fingerprints,
        if(length(sf) = 0, 0, top.5) AS top_query_calls,
        if(length(sf) = 0, 0, top.6) AS top_query_statements,
-       one.events AS all_events, one.stored_traces AS all_stored_traces, one.weighted_events AS all_weighted_events,
-       one.eq[1] / 1e6 AS all_e2e_p50_ms, one.eq[2] / 1e6 AS all_e2e_p95_ms, one.eq[3] / 1e6 AS all_e2e_p99_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.5 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p50_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.95 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p95_ms,
-       one.ew[arrayFirstIndex(x -> x >= 0.99 * one.ecw[-1], one.ecw)].1 / 1e6 AS all_e2e_weighted_p99_ms,
-       one.disagreeing_traces AS all_disagreeing_traces, one.stored_spans AS all_stored_spans, one.estimated_spans AS all_estimated_spans,
-       one.min_weight AS all_min_weight, one.max_weight AS all_max_weight, one.unknown_weight_spans AS all_unknown_weight_spans,
-       one.explicit_spans AS all_explicit_spans, one.price_book_spans AS all_price_book_spans, one.unpriced_spans AS all_unpriced_spans,
-       one.invalid_cost_spans AS all_invalid_cost_spans, one.compute_usd AS all_compute_usd, one.query_usd AS all_query_usd,
-       one.first_start_ns AS all_first_start_ns, one.last_end_ns AS all_last_end_ns
+       COLUMNS('^all_')
 FROM one ARRAY JOIN one.stages AS st
 )
 ORDER BY stage_cost_usd DESC, stage
 
 -- name: sample_spans
--- The spans of a bounded, deterministic sample of whole events, for what runs locally on them (the critical-path walk, savings’ re-timing): every event when there are at most $limit, else the $limit whose trace-id key u is largest (ties: the smaller trace id), u = the first 53 bits of MD5(trace id), as savings.latency_spans keys its sample; each row with how many events the range holds.
--- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns, $limit
-WITH
-chosen AS (
-  SELECT TraceId AS chosen_id
-  FROM {db:Identifier}.{tbl:Identifier}
-  WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-    AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
-  GROUP BY TraceId
-  ORDER BY bitShiftRight(reinterpretAsUInt64(reverse(substring(MD5(TraceId), 1, 8))), 11) DESC, TraceId
-  LIMIT {limit:UInt64}
-)
+-- The spans of a bounded, deterministic sample of whole events (clickhouse_fragments.sample_traces: at most $limit, chosen by a hash of the trace id as savings.latency_spans keys its sample), for what runs locally on them (the critical-path walk, savings’ re-timing); each row with how many events the range holds.
 SELECT trace_id, span_id, parent_span_id, name, service, toString(start_ns) AS start_ns, toString(duration_ns) AS duration_ns,
-       attributes, trace_state,
-       (SELECT uniqExact(TraceId) FROM {db:Identifier}.{tbl:Identifier}
-        WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-          AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))) AS all_traces
+       attributes, trace_state, (SELECT traces FROM range_trace_count) AS all_traces
 FROM costed_spans
-WHERE trace_id IN (SELECT chosen_id FROM chosen)
+WHERE trace_id IN (SELECT chosen_id FROM sample_traces)
 ORDER BY trace_id, start_ns, span_id
 
 -- name: savings_moments

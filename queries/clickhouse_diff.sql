@@ -1,28 +1,18 @@
 -- `adtrace diff` with a ClickHouse side (issue 17): what diff's significance tests read, pushed
 -- down over the model of queries/clickhouse.sql (clickhouse.costed_spans, put in front as a CTE by
--- src/analysis/clickhouse.ts). The same definitions as queries/diff.sql and cost.event_group_costs:
+-- src/analysis/clickhouse.ts, with the fragments of queries/clickhouse_fragments.sql). The same definitions as queries/diff.sql and cost.event_group_costs:
 -- an event's weight w is its root span's, else the largest of its spans'; a group's cost in an
 -- event x is its spans' Σ cost·weight (exact, scaled by 1e18, added as an Int128) over w. Group
--- keys as clickhouse.breakdown's ({k1..k3} stage, name, service or attr with {a1..a3}).
+-- keys g1..g3 as clickhouse.breakdown's (clickhouse_fragments.grouped_spans).
 
 -- name: moments
 -- Welch's input (diff.group_moments): per group and for the whole event (is_total) over all events, a group's cost 0 in events without it, Σw, Σw², Σw·x and Σw·(x − mean)², each an exact sum (scaled by a power of two that keeps n of the largest below 1e37, added as an Int128); one row per group, in diff.moments' order.
--- params: $k1, $a1, $k2, $a2, $k3, $a3
 WITH
 tg AS (
   SELECT trace_id, g1, g2, g3,
          sum(toInt128(round(cost_usd * weight * 1e18))) AS s_cost,
          max(weight) AS span_max_w, maxIfOrNull(weight, parent_span_id IS NULL) AS root_w
-  FROM (
-    SELECT trace_id, cost_usd, weight, parent_span_id,
-      multiIf({k1:Nullable(String)} = 'stage', stage, {k1:Nullable(String)} = 'name', name, {k1:Nullable(String)} = 'service', service,
-              {k1:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a1:Nullable(String)}, '')], '(none)'), NULL) AS g1,
-      multiIf({k2:Nullable(String)} = 'stage', stage, {k2:Nullable(String)} = 'name', name, {k2:Nullable(String)} = 'service', service,
-              {k2:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a2:Nullable(String)}, '')], '(none)'), NULL) AS g2,
-      multiIf({k3:Nullable(String)} = 'stage', stage, {k3:Nullable(String)} = 'name', name, {k3:Nullable(String)} = 'service', service,
-              {k3:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a3:Nullable(String)}, '')], '(none)'), NULL) AS g3
-    FROM costed_spans
-  )
+  FROM grouped_spans
   GROUP BY trace_id, g1, g2, g3
 ),
 ev AS (
@@ -74,25 +64,15 @@ ORDER BY is_total, g1, g2, g3
 
 -- name: events
 -- The bootstrap's input for a side of at most {max_events} events (cost.event_group_costs, diff.event_durations, diff.group_span_durations), one row per event in trace-id order: its weight, end-to-end duration, its cost in each group present (sorted by group) and its spans' durations and weights with their groups (sorted by duration, then weight); no row at all when the range holds more events, so no more than that many ever leave the engine.
--- params: $k1, $a1, $k2, $a2, $k3, $a3, $max_events
+-- params: $max_events
 WITH
-gs AS (
-  SELECT trace_id, parent_span_id, start_ns, duration_ns, weight, cost_usd,
-    multiIf({k1:Nullable(String)} = 'stage', stage, {k1:Nullable(String)} = 'name', name, {k1:Nullable(String)} = 'service', service,
-            {k1:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a1:Nullable(String)}, '')], '(none)'), NULL) AS g1,
-    multiIf({k2:Nullable(String)} = 'stage', stage, {k2:Nullable(String)} = 'name', name, {k2:Nullable(String)} = 'service', service,
-            {k2:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a2:Nullable(String)}, '')], '(none)'), NULL) AS g2,
-    multiIf({k3:Nullable(String)} = 'stage', stage, {k3:Nullable(String)} = 'name', name, {k3:Nullable(String)} = 'service', service,
-            {k3:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a3:Nullable(String)}, '')], '(none)'), NULL) AS g3
-  FROM costed_spans
-),
 tg AS (
   SELECT trace_id, g1, g2, g3,
          sum(toInt128(round(cost_usd * weight * 1e18))) AS s_cost,
          max(weight) AS span_max_w, maxIfOrNull(weight, parent_span_id IS NULL) AS root_w,
          min(start_ns) AS t0, max(start_ns + duration_ns) AS t1,
          groupArray((duration_ns, weight)) AS spans
-  FROM gs GROUP BY trace_id, g1, g2, g3
+  FROM grouped_spans GROUP BY trace_id, g1, g2, g3
 ),
 ev AS (
   SELECT trace_id, coalesce(maxOrNull(root_w), max(span_max_w)) AS w, max(t1) - min(t0) AS e2e_ns,

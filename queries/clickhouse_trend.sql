@@ -8,13 +8,10 @@
 
 -- name: span
 -- The events in the range, the first and last event start, and the coarsest unit (ns, µs, ms, s) every event start is a whole number of (trend.span), read off the table: an event starts at its earliest span, and of a span's copies the model keeps the earliest, so the table's earliest row per trace is the model's.
--- params: $db, $tbl, $has_since, $since_ns, $has_until, $until_ns
 WITH
 trend_starts AS (
   SELECT toUnixTimestamp64Nano(min(Timestamp)) AS trend_start
-  FROM {db:Identifier}.{tbl:Identifier}
-  WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
-    AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+  FROM range_spans
   GROUP BY TraceId
 )
 SELECT count() AS traces,
@@ -26,16 +23,10 @@ FROM trend_starts
 
 -- name: buckets
 -- Per time bucket (of $every_ns, by the start of each event, whole) and group (up to three keys, none without --by): the group's events (the traces it occurs in, each by the largest weight of its spans there), its weighted cost, all the bucket's events, and the p95 (without --by the bucket's end-to-end event latency, else the group's span durations; weighted when the weights differ, else interpolated), as trend.buckets, trend.event_p95 and trend.span_p95; each row also carrying the whole input's figures as clickhouse.summary's columns prefixed all_. The model evaluated once: per event and group, per event, then per bucket and group and per bucket, then one row spread back into the groups.
--- params: $every_ns, $k1, $a1, $k2, $a2, $k3, $a3
+-- params: $every_ns, $k1
 WITH
 tg AS (
-  SELECT trace_id,
-    multiIf({k1:Nullable(String)} = 'stage', stage, {k1:Nullable(String)} = 'name', name, {k1:Nullable(String)} = 'service', service,
-            {k1:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a1:Nullable(String)}, '')], '(none)'), NULL) AS g1,
-    multiIf({k2:Nullable(String)} = 'stage', stage, {k2:Nullable(String)} = 'name', name, {k2:Nullable(String)} = 'service', service,
-            {k2:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a2:Nullable(String)}, '')], '(none)'), NULL) AS g2,
-    multiIf({k3:Nullable(String)} = 'stage', stage, {k3:Nullable(String)} = 'name', name, {k3:Nullable(String)} = 'service', service,
-            {k3:Nullable(String)} = 'attr', coalesce(attributes[coalesce({a3:Nullable(String)}, '')], '(none)'), NULL) AS g3,
+  SELECT trace_id, g1, g2, g3,
     count() AS n_spans,
     sum(toInt128(round(weight * 1e18))) AS s_w,
     sum(toInt128(round(compute_usd * weight * 1e18))) AS s_compute,
@@ -48,7 +39,7 @@ tg AS (
     groupArrayIf((duration_ns, weight), {k1:Nullable(String)} IS NOT NULL) AS dw,
     countIf(unknown_weight) AS n_unknown, countIf(cost_source IN ('explicit', 'split')) AS n_explicit,
     countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
-  FROM costed_spans GROUP BY trace_id, g1, g2, g3
+  FROM grouped_spans GROUP BY trace_id, g1, g2, g3
 ),
 te AS (
   -- Per event: its weight (its root's, else the largest of its spans'), start, end, bucket, and its groups' parts.

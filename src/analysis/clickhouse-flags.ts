@@ -21,7 +21,7 @@ export interface ClickHouseFlagsOptions {
 /** `cost flags` over a ClickHouse source: the same result as flags.ts's costFlags(), with how the on-path shares were found. */
 export async function clickhouseFlags(session: ClickHouseSession, options: ClickHouseFlagsOptions = {}): Promise<FlagsResult> {
   const rows = await modelQuery(session, "flags");
-  const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0], "all_") : await summary(session);
+  const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0]) : await summary(session);
   const profiles = rows.map(toProfile);
   let onPathSample: { events: number; of_events: number } | null = null;
   const walk = async (sample: LocalSample) => {

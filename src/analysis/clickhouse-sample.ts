@@ -56,16 +56,19 @@ export async function openLocalSample(session: ClickHouseSession, limit: number,
 /**
  * Spans brought back from the source (sample.insert_spans' columns; with `whole`, resource
  * attributes too) in an in-memory DuckDB with the session's cost model installed, open until close().
+ * `rows` may be a function of the DuckDB, run before the spans go in: it may put what the model
+ * reads there first (cost reconcile's billing records) and then fetch the spans.
  */
-export async function modelLocally(session: ClickHouseSession, rows: ChRow[], whole = false): Promise<{ db: Db; close(): void }> {
+export async function modelLocally(session: ClickHouseSession, rows: ChRow[] | ((db: Db) => Promise<ChRow[]>), whole = false): Promise<{ db: Db; close(): void }> {
   const work = mkdtempSync(join(tmpdir(), "adtrace-ch-sample-"));
   const close = () => rmSync(work, { recursive: true, force: true });
   let db: Db | undefined;
   try {
     db = await Db.open(analysisMemory());
     await ensureSchema(db);
+    const spans = typeof rows === "function" ? await rows(db) : rows;
     const path = join(work, "spans.ndjson");
-    writeFileSync(path, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(path, spans.map((r) => JSON.stringify(r)).join("\n") + "\n");
     await db.run(whole ? "sample.insert_whole_spans" : "sample.insert_spans", { path, source: session.source.label });
     await installModel(db, session.config, session.model);
     const opened = db;

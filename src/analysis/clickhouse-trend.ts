@@ -23,7 +23,7 @@ export async function clickhouseTrend(session: ClickHouseSession, options: Trend
   const rows = await modelQuery(session, "clickhouse_trend.buckets", { every_ns: String(every), ...keyParams(by) });
   await assertAttributeGroupsFound(session, by, rows.map((r) => keysOf(r, by)));
   // Every row carries the whole input's figures; no row is no event in the range.
-  const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0], "all_") : await summary(session);
+  const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0]) : await summary(session);
   const cells: TrendCell[] = rows.map((r) => ({
     bucketNs: BigInt(String(r.bucket_ns)), keys: keysOf(r, by), events: Number(r.events), costUsd: Number(r.cost_usd), bucketEvents: Number(r.bucket_events),
   }));

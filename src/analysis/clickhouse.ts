@@ -6,6 +6,7 @@
 import { TupleParam } from "@clickhouse/client";
 import { openChdb, openHttp, type ChRow, type ClickHouseEngine } from "../db/clickhouse.js";
 import { getQuery } from "../db/queries.js";
+import { spliceFragments, withCtes } from "../db/clickhouse-fragments.js";
 import { InputError } from "../errors.js";
 import type { Config, SamplingRule } from "../model/config.js";
 import { effectiveBooks, warehouseRow, type ModelOptions } from "../model/install.js";
@@ -70,7 +71,7 @@ async function run(session: ClickHouseSession, sql: string, params: Record<strin
   return result.rows;
 }
 
-/** A named query of queries/clickhouse.sql (or, named `area.name`, of another file) over the model (clickhouse.costed_spans put in front as a CTE). */
+/** A named query of queries/clickhouse.sql (or, named `area.name`, of another file) over the model (clickhouse.costed_spans put in front as a CTE, then the fragments it reads). */
 export async function modelQuery(session: ClickHouseSession, name: string, params: Record<string, unknown> = {}): Promise<ChRow[]> {
   const model = getQuery("clickhouse.costed_spans");
   const tail = getQuery(name.includes(".") ? name : `clickhouse.${name}`);
@@ -78,10 +79,10 @@ export async function modelQuery(session: ClickHouseSession, name: string, param
   model.checkParams(modelParameters);
   // A tail may read the model's own parameters (the table, the range) as well as its own.
   tail.checkParams({ ...modelParameters, ...params });
-  if (!/^WITH\s/i.test(tail.sql)) throw new Error(`${tail.where}: a clickhouse query over the model opens with WITH`);
-  // Statements over fingerprints read clickhouse.fingerprinted_spans, the model with each warehouse span's fingerprint.
-  const fingerprinted = /\bfingerprinted_spans\b/.test(tail.sql) ? `fingerprinted_spans AS (\n${getQuery("clickhouse.fingerprinted_spans").sql}\n),\n` : "";
-  let sql = `WITH costed_spans AS (\n${model.sql}\n),\n${fingerprinted}${tail.sql.replace(/^WITH\s+/i, "")}`;
+  // The fragments the statement reads (queries/clickhouse_fragments.sql), each spliced in as a CTE; their parameters too.
+  const spliced = spliceFragments(tail.sql, tail.where);
+  for (const f of spliced.fragments) f.checkParams({ ...modelParameters, ...params });
+  let sql = withCtes([`costed_spans AS (\n${model.sql}\n)`], spliced);
   let mappedParams: Record<string, unknown> = {};
   if (session.mapped) {
     // The mapped table in place of the exporter's wherever a statement reads the table (the model's
@@ -167,7 +168,7 @@ interface Summary {
   pricing: Pricing;
   /** Events as summed (totals.events is rounded for display). */
   eventsExact: number;
-  /** The stages present, sorted (clickhouse.summary only; [] from the all_ columns). */
+  /** The stages present, sorted (clickhouse.summary only; [] beside groups). */
   stages: string[];
 }
 
@@ -178,11 +179,12 @@ export async function summary(session: ClickHouseSession): Promise<Summary> {
 }
 
 /**
- * The whole input's figures from a row of clickhouse.summary, or (with prefix `all_`) from any row
- * of a statement that carries them beside its groups (breakdown, queries); no row or no spans is
- * an empty range, an error for the cost commands.
+ * The whole input's figures from a row of a statement that carries them as columns prefixed `all_`
+ * (clickhouse_fragments.whole_input: summary alone, or beside its groups in breakdown, queries and
+ * flags); no row or no spans is an empty range, an error for the cost commands.
  */
-export function summaryFromRow(session: ClickHouseSession, row: ChRow | undefined, prefix = ""): Summary {
+export function summaryFromRow(session: ClickHouseSession, row: ChRow | undefined): Summary {
+  const prefix = "all_";
   const r = row ? Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])) : undefined;
   if (!r || !Number(r.stored_spans)) throw new InputError(session.source.label, "holds no spans in this range: nothing to analyse");
   const n = (k: string) => Number(r[k] ?? 0);
@@ -225,7 +227,7 @@ export async function clickhouseBreakdown(session: ClickHouseSession, options: B
   const by: GroupKey[] = options.by ?? [{ kind: "stage" }];
   // One statement answers the groups and, on each row, the whole input's figures; no row is no span.
   const rows = await modelQuery(session, "breakdown", keyParams(by));
-  const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0], "all_") : await summary(session);
+  const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0]) : await summary(session);
   const all = rows.map((row) => toGroup(row, by));
   let groups = all;
   if (options.minShare !== undefined) groups = groups.filter((g) => g.cost_share >= options.minShare!);
@@ -247,7 +249,7 @@ function toGroup(row: ChRow, by: GroupKey[]): BreakdownGroup {
 export async function clickhouseQueries(session: ClickHouseSession, options: { top?: number } = {}): Promise<{ queries: QueryRow[]; totals: Totals; pricing: Pricing }> {
   // One statement answers the queries and, on each row, the whole input's figures; with no warehouse query, the summary alone.
   const rows = await modelQuery(session, "queries");
-  const { totals, pricing } = rows.length ? summaryFromRow(session, rows[0], "all_") : await summary(session);
+  const { totals, pricing } = rows.length ? summaryFromRow(session, rows[0]) : await summary(session);
   const queries: QueryRow[] = rows.map((r) => ({
     stage: String(r.stage), warehouse: String(r.warehouse), calls: roundCount(Number(r.calls)), events: roundCount(Number(r.events)),
     cost_per_event_usd: Number(r.cost_per_event_usd), cost_share: Number(r.cost_share), total_cost_usd: Number(r.total_cost_usd),

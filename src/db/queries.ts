@@ -31,6 +31,12 @@ export function getQuery(key: string): NamedQuery {
   return query;
 }
 
+/** The queries of one file (queries/AREA.sql), in file order. */
+export function queriesIn(area: string): NamedQuery[] {
+  cache ??= loadQueries(QUERIES_DIR);
+  return [...cache.values()].filter((q) => q.key.startsWith(`${area}.`));
+}
+
 export function loadQueries(dir: string): Map<string, NamedQuery> {
   const queries = new Map<string, NamedQuery>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
