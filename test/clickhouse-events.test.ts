@@ -3,9 +3,9 @@
 // computation. cost trend's per-bucket sums and p95s are pushed down (queries/clickhouse_trend.sql):
 // every figure, band and drift equals the local result to 1e-9 relative, on the fixture, on
 // generated data across many buckets (with drifts up and down), on sampled data (ot=th) and with
-// weights that differ (--sample-rate), for --by, --every and --baseline. trace ID brings back one
-// trace's spans (WHERE TraceId = a bound id) into a local DuckDB and draws it there: the same
-// waterfall as over files, exactly. cost critical-path walks a bounded sample of whole events
+// weights that differ (--sample-rate), for --by, --every and --baseline. trace brings back one
+// trace's spans (WHERE TraceId = a bound id; --pick chosen by a pushed-down statement) into a local
+// DuckDB and draws it there: the same trace and waterfall as over files, exactly. cost critical-path walks a bounded sample of whole events
 // locally: with the range within it, equal to the local path; past it, the events DuckDB's own MD5
 // key picks, and the output says so. The chDB copies are made once for the file.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +22,7 @@ import { costCriticalPath } from "../src/analysis/path-cost.js";
 import { criticalPathView } from "../src/output/path-views.js";
 import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
-import { traceWaterfall } from "../src/analysis/trace.js";
+import { PICKS, traceWaterfall, type TraceOptions } from "../src/analysis/trace.js";
 import { trend, type TrendOptions } from "../src/analysis/trend.js";
 import type { GroupKey } from "../src/analysis/breakdown.js";
 import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
@@ -43,12 +43,10 @@ describe("cost trend pushed down to ClickHouse (chDB) equals the DuckDB path", (
   // Weights that differ (auction spans kept 1 in 2): the weighted p95s.
   const halved: ModelOptions = { sampleRates: [{ match: { name: "auction.*" }, rate: 0.5 }] };
   const cases: [string, TrendOptions, ModelOptions?][] = [
-    ["fixture", { everyNs: SECOND }],
     ["fixture", { everyNs: 5n * SECOND, baselineNs: 20n * SECOND, by: [{ kind: "stage" }] }],
     ["generated", { everyNs: HOUR }],
     ["generated", { everyNs: 15n * 60n * SECOND, by: [{ kind: "stage" }] }],
     ["generated", { everyNs: HOUR, baselineNs: 4n * HOUR, by: [{ kind: "stage" }, { kind: "service" }, attr("user_locale")] }],
-    ["sampled", { everyNs: HOUR }],
     ["sampled", { everyNs: 2n * HOUR, by: [{ kind: "stage" }, attr("device.type")] }],
     ["generated", { everyNs: HOUR }, halved],
     ["generated", { everyNs: 2n * HOUR, by: [{ kind: "stage" }] }, halved],
@@ -56,27 +54,54 @@ describe("cost trend pushed down to ClickHouse (chDB) equals the DuckDB path", (
 
   it("every bucket's events, cost per event, p95, band and drift, and the totals, for --every, --by and --baseline", async () => {
     let drifted = 0;
+    // One session each way per data set and model, every grouping of its cases in it (the local
+    // model keeps every attribute key they read).
+    const sessions = new Map<string, [string, TrendOptions, ModelOptions][]>();
     for (const [name, options, model = {}] of cases) {
+      const key = `${name} ${JSON.stringify(model)}`;
+      sessions.set(key, [...(sessions.get(key) ?? []), [name, options, model]]);
+    }
+    for (const group of sessions.values()) {
+      const [name, , model] = group[0]!;
       const { input, dir } = data[name]!;
-      const tag = `${name} ${JSON.stringify({ ...options, ...model }, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`;
-      const by = options.by ?? [];
-      const local = await withAnalysis({ ...grouped({ model }, by), inputs: [input] }, (a) => trend(a.db, { ...options, by: a.by }));
-      const pushed = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), model, (s) => clickhouseTrend(s, options));
-      expect(differences(local, pushed), tag).toEqual([]);
-      if (model.sampleRates) expect(pushed.weights.min_weight, tag).not.toBe(pushed.weights.max_weight);
-      // Something to compare: several buckets with events and a p95, a band.
-      const rows = pushed.groups.flatMap((g) => g.rows);
-      expect(pushed.buckets, tag).toBeGreaterThan(3);
-      expect(rows.filter((r) => r.events > 0 && r.p95_ms !== null).length, tag).toBeGreaterThan(3);
-      expect(rows.some((r) => r.band_high_usd !== null), tag).toBe(true);
-      if (by.length) expect(pushed.groups.length, tag).toBeGreaterThan(3);
-      drifted += rows.filter((r) => r.drift === "up" || r.drift === "down").length;
+      const by = group.flatMap(([, options]) => options.by ?? []);
+      const locals = await withAnalysis({ ...grouped({ model }, by), inputs: [input] }, async (a) => {
+        const out = [];
+        for (const [, options] of group) out.push(await trend(a.db, options));
+        return out;
+      });
+      const pusheds = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), model, async (s) => {
+        const out = [];
+        for (const [, options] of group) out.push(await clickhouseTrend(s, options));
+        return out;
+      });
+      group.forEach(([, options], i) => {
+        const local = locals[i]!;
+        const pushed = pusheds[i]!;
+        const tag = `${name} ${JSON.stringify({ ...options, ...model }, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`;
+        expect(differences(local, pushed), tag).toEqual([]);
+        if (model.sampleRates) expect(pushed.weights.min_weight, tag).not.toBe(pushed.weights.max_weight);
+        // Something to compare: several buckets with events and a p95, a band.
+        const rows = pushed.groups.flatMap((g) => g.rows);
+        expect(pushed.buckets, tag).toBeGreaterThan(3);
+        expect(rows.filter((r) => r.events > 0 && r.p95_ms !== null).length, tag).toBeGreaterThan(3);
+        expect(rows.some((r) => r.band_high_usd !== null), tag).toBe(true);
+        if (options.by?.length) expect(pushed.groups.length, tag).toBeGreaterThan(3);
+        drifted += rows.filter((r) => r.drift === "up" || r.drift === "down").length;
+        // The sampled data is weighted (1 in 4 kept): its events count 4 each.
+        if (name === "sampled") expect(pushed.totals.events, tag).toBe(4 * pushed.weights.stored_traces);
+      });
     }
     expect(drifted).toBeGreaterThan(0);
-    // The sampled data is weighted (1 in 4 kept): its events count 4 each.
-    const sampled = await withClickHouse(parseClickHouseSource([`chdb:${data.sampled!.dir}`]), defaultConfig(), {}, (s) => clickhouseTrend(s, { everyNs: HOUR }));
-    expect(sampled.totals.events).toBe(4 * sampled.weights.stored_traces);
   }, 600_000);
+
+  it("a statement attribute is refused (--by attr:db.statement): the local path groups it by fingerprint, and no raw statement may reach an output", async () => {
+    for (const key of ["db.statement", "db.query.text"]) {
+      const refused = await withClickHouse(parseClickHouseSource([`chdb:${data.generated!.dir}`]), defaultConfig(), {}, (s) =>
+        clickhouseTrend(s, { everyNs: HOUR, by: [attr(key)] }).then(() => "", (e: Error) => e.message));
+      expect(refused).toBe(`--by attr:${key} is not supported with a ClickHouse source yet (use adtrace cost queries for statements by fingerprint)`);
+    }
+  }, 300_000);
 
   it("the CLI: the same JSON as over the span files, --since on the source; a mistyped key exits 2, named", () => {
     const { input, dir } = data.generated!;
@@ -98,36 +123,35 @@ describe("cost trend pushed down to ClickHouse (chDB) equals the DuckDB path", (
   }, 300_000);
 });
 
-describe("trace ID over a ClickHouse source (chDB): that trace's spans brought back whole, drawn locally", () => {
-  const picks = ["costliest", "median"] as const;
-
-  it("the same waterfall as over the span files, for traces named in full, by a prefix (unique or shared) and in capitals; an unknown id answered alike", async () => {
+describe("trace over a ClickHouse source (chDB): one trace's spans brought back whole, drawn locally", () => {
+  it("--pick chooses the same trace and draws the same waterfall as over the span files; an id in full, by a prefix (unique or shared), in capitals, unknown: answered alike", async () => {
     let ambiguous = 0;
     for (const name of ["fixture", "generated", "sampled"]) {
       const { input, dir } = data[name]!;
       const source = parseClickHouseSource([`chdb:${dir}`]);
-      // The traces to name: the local path's picks (found independently of the ClickHouse path).
       await withAnalysis({ inputs: [input] }, async (a) => {
-        const local = (given: string) => traceWaterfall(a.db, { traceId: given }, "LABEL").then((r) => r, (e: Error) => e.message.replace("LABEL", source.label));
-        const ids: string[] = [];
-        for (const pick of picks) ids.push((await traceWaterfall(a.db, { pick }, a.label)).trace_id);
-        const [first] = ids as [string];
+        const local = (options: TraceOptions) => traceWaterfall(a.db, options, "LABEL").then((r) => r, (e: Error) => e.message.replace("LABEL", source.label));
         await withClickHouse(source, defaultConfig(), {}, async (s) => {
-          for (const given of [...ids, first.slice(0, 12), first.toUpperCase(), `${first.slice(0, 3)}zz`]) {
-            {
-              const expected = await local(given);
-              const pushed = await clickhouseTrace(s, given).then((r) => r, (e: Error) => e.message);
-              expect(differences(expected, pushed), `${name} ${given}`).toEqual([]);
-              if (typeof expected === "string") {
-                expect(expected, given).toMatch(/no trace '.*'; nearest by prefix: |is ambiguous/);
-                if (expected.includes("ambiguous")) ambiguous++;
-                continue;
-              }
-              // Something to compare: a tree with a critical path and a cost.
-              expect(expected.spans.length, name).toBeGreaterThan(3);
-              expect(expected.spans.some((r) => r.critical && r.parent_span_id !== null), name).toBe(true);
-              expect(expected.cost_usd, name).toBeGreaterThan(0);
-            }
+          const pushed = (options: TraceOptions) => clickhouseTrace(s, options).then((r) => r, (e: Error) => e.message);
+          const ids: string[] = [];
+          for (const pick of PICKS) {
+            const expected = await local({ pick });
+            expect(differences(expected, await pushed({ pick })), `${name} --pick ${pick}`).toEqual([]);
+            if (typeof expected === "string") throw new Error(expected);
+            ids.push(expected.trace_id);
+            // Something to compare: a tree with a critical path and a cost.
+            expect(expected.spans.length, name).toBeGreaterThan(3);
+            expect(expected.spans.some((r) => r.critical && r.parent_span_id !== null), name).toBe(true);
+            expect(expected.cost_usd, name).toBeGreaterThan(0);
+          }
+          const first = ids[0]!;
+          for (const traceId of [first, first.slice(0, 12), first.toUpperCase(), `${first.slice(0, 3)}zz`]) {
+            const expected = await local({ traceId });
+            expect(differences(expected, await pushed({ traceId })), `${name} ${traceId}`).toEqual([]);
+            if (typeof expected === "string") {
+              expect(expected, traceId).toMatch(/no trace '.*'; nearest by prefix: |is ambiguous/);
+              if (expected.includes("ambiguous")) ambiguous++;
+            } else expect(expected.trace_id).toBe(first);
           }
         });
       });
@@ -136,17 +160,13 @@ describe("trace ID over a ClickHouse source (chDB): that trace's spans brought b
     expect(ambiguous).toBeGreaterThan(0);
   }, 600_000);
 
-  it("the CLI: the same CSV bytes as over the span files; --pick is refused (exit 2)", () => {
+  it("the CLI: the same CSV bytes as over the span files", () => {
     const { input, dir } = data.generated!;
-    const id = JSON.parse(adtrace(["trace", "--pick", "slowest", input, "--format", "json", "-q"]).stdout).trace_id as string;
-    const local = adtrace(["trace", id, input, "--format", "csv", "-q"]);
-    const pushed = adtrace(["trace", id, `chdb:${dir}`, "--format", "csv", "-q"]);
+    const local = adtrace(["trace", "--pick", "median", input, "--format", "csv", "-q"]);
+    const pushed = adtrace(["trace", "--pick", "median", `chdb:${dir}`, "--format", "csv", "-q"]);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toBe(local.stdout);
     expect(pushed.stdout.split("\n").length).toBeGreaterThan(5);
-    const pick = adtrace(["trace", "--pick", "slowest", `chdb:${dir}`]);
-    expect(pick.code).toBe(2);
-    expect(pick.stderr).toContain("--pick is not supported with a ClickHouse source yet");
   }, 300_000);
 });
 

@@ -101,3 +101,30 @@ describe("--map on a ClickHouse source equals the local path over the same spans
     expect(injected.stderr).toMatch(/no column 'began\) FROM system\.one --'/);
   }, 300_000);
 });
+
+describe("--map on a ClickHouse source: cost trend, cost critical-path and trace read the table through the mapping", () => {
+  it("equal to the local path over the fixture (the trend's span query, the trace's lookups and spans, the walk's sample)", async () => {
+    const { trend } = await import("../src/analysis/trend.js");
+    const { costCriticalPath } = await import("../src/analysis/path-cost.js");
+    const { traceWaterfall } = await import("../src/analysis/trace.js");
+    const { clickhouseTrend } = await import("../src/analysis/clickhouse-trend.js");
+    const { clickhouseCriticalPath, clickhouseTrace } = await import("../src/analysis/clickhouse-events.js");
+    const by: GroupKey[] = [{ kind: "stage" }, { kind: "attr", key: "db.system" }];
+    const trendOptions = { everyNs: 5_000_000_000n, by };
+    const local = await withAnalysis({ inputs: [FIXTURE], model: { attributeKeys: ["db.system"] } }, async (a) => ({
+      trend: await trend(a.db, trendOptions),
+      path: await costCriticalPath(a.db, { by }),
+      slowest: await traceWaterfall(a.db, { pick: "slowest" }, "fixture"),
+      named: await traceWaterfall(a.db, { traceId: "000000000000000000000000ad000007" }, "fixture"),
+    }));
+    const pushed = await withClickHouse(source(), defaultConfig(), { attributeKeys: ["db.system"] }, async (s) => ({
+      trend: await clickhouseTrend(s, trendOptions),
+      path: await clickhouseCriticalPath(s, { by }).then(({ path_sample: _, ...rest }) => rest),
+      slowest: await clickhouseTrace(s, { pick: "slowest" }),
+      named: await clickhouseTrace(s, { traceId: "000000000000000000000000ad000007" }),
+    }));
+    expect(differences(local, pushed)).toEqual([]);
+    expect(pushed.trend.groups.some((g) => g.keys["db.system"] === "snowflake")).toBe(true);
+    expect(pushed.path.groups.length).toBeGreaterThan(3);
+  }, 300_000);
+});

@@ -3,19 +3,19 @@
 // brought back whole, with the session's cost model installed in an in-memory DuckDB
 // (clickhouse-sample.ts), and the local code runs on them unchanged. `trace` brings back one
 // trace, found by its id (a bound parameter; a prefix and an unknown id answered as locally, from
-// the table): exact, since the event is whole. `cost critical-path` walks up to
+// the table; or --pick, chosen by one pushed-down statement): exact, since the event is whole. `cost critical-path` walks up to
 // DEFAULT_SAMPLE_EVENTS whole events (as cost flags' on-path shares do) and says how many of how
 // many when that is not all of them.
 import { modelQuery, type ClickHouseSession } from "./clickhouse.js";
 import { DEFAULT_SAMPLE_EVENTS, modelLocally, withLocalSample } from "./clickhouse-sample.js";
 import { costCriticalPath, type CriticalPathOptions, type CriticalPathResult } from "./path-cost.js";
 import { InputError } from "../errors.js";
-import { findTrace, traceWaterfall, type TraceResult } from "./trace.js";
+import { findTrace, traceWaterfall, type Pick, type TraceOptions, type TraceResult } from "./trace.js";
 
-/** One trace's waterfall from a ClickHouse source: the same result as traceWaterfall() over files. */
-export async function clickhouseTrace(session: ClickHouseSession, traceId: string): Promise<TraceResult> {
+/** One trace's waterfall from a ClickHouse source, named by id or chosen with --pick: the same result as traceWaterfall() over files. */
+export async function clickhouseTrace(session: ClickHouseSession, options: TraceOptions): Promise<TraceResult> {
   const label = session.source.label;
-  const id = await findTrace(traceId, {
+  const id = options.traceId === undefined ? await pickTrace(session, options.pick ?? "costliest") : await findTrace(options.traceId, {
     exists: async (candidate) => Number((await modelQuery(session, "clickhouse_events.trace_exists", { trace_id: candidate }))[0]?.n ?? 0) > 0,
     // Sorted here: the engine's UNION ALL keeps no order.
     nearest: async (wanted) => (await modelQuery(session, "clickhouse_events.nearest_traces", { trace_id: wanted })).map((r) => String(r.trace_id)).sort(),
@@ -23,10 +23,19 @@ export async function clickhouseTrace(session: ClickHouseSession, traceId: strin
   const rows = await modelQuery(session, "clickhouse_events.trace_spans", { trace_id: id });
   const local = await modelLocally(session, rows);
   try {
-    return await traceWaterfall(local.db, { traceId: id }, label);
+    const drawn = await traceWaterfall(local.db, { traceId: id }, label);
+    return options.traceId === undefined ? { ...drawn, pick: options.pick ?? "costliest" } : drawn;
   } finally {
     local.close();
   }
+}
+
+/** The trace --pick names, chosen where the spans are (one row back); none in the range is bad input. */
+async function pickTrace(session: ClickHouseSession, pick: Pick): Promise<string> {
+  const [row] = await modelQuery(session, "clickhouse_events.pick_trace", { pick });
+  const id = String(row?.trace_id ?? "");
+  if (!id) throw new InputError(session.source.label, "holds no spans in this range: nothing to analyse");
+  return id;
 }
 
 /**

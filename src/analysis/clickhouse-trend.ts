@@ -4,15 +4,18 @@
 // with its events, weighted cost, the bucket's events and the p95, exact; the baseline band and the
 // drift are computed here from those rows by the same code as over files (trendGroups), so they
 // cannot differ. At most buckets × groups rows come back, whatever the table holds.
-import { InputError } from "../errors.js";
-import { UsageError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import { closest } from "../model/suggest.js";
+import { STATEMENT_ATTRIBUTES } from "../model/defaults.js";
 import { modelQuery, summaryFromRow, summary, type ClickHouseSession } from "./clickhouse.js";
 import { attributeKeysOf, groupId, keyName, keyParams, type GroupKey } from "./breakdown.js";
 import { keysOf, planBuckets, trendGroups, trendWidths, type TrendCell, type TrendOptions, type TrendResult } from "./trend.js";
 
 export async function clickhouseTrend(session: ClickHouseSession, options: TrendOptions): Promise<TrendResult> {
   const by = options.by ?? [];
+  // The local path groups a statement attribute by its fingerprint; this path does not yet, and a raw statement must never reach an output (as clickhouseBreakdown).
+  const statement = by.find((key) => key.kind === "attr" && STATEMENT_ATTRIBUTES.includes(key.key));
+  if (statement?.kind === "attr") throw new UsageError(`--by attr:${statement.key} is not supported with a ClickHouse source yet (use adtrace cost queries for statements by fingerprint)`);
   const { every, baseline } = trendWidths(options);
   const [span] = await modelQuery(session, "clickhouse_trend.span");
   if (!span || !Number(span.traces)) throw new InputError(session.source.label, "holds no spans in this range: nothing to analyse");

@@ -6,7 +6,7 @@
 import type { ModelOptions } from "../model/install.js";
 import type { TrendOptions } from "../analysis/trend.js";
 import type { CriticalPathOptions } from "../analysis/path-cost.js";
-import { UsageError } from "../errors.js";
+import type { TraceOptions } from "../analysis/trace.js";
 import { onClickHouse, type ClickHouseFlags } from "./clickhouse.js";
 import type { GlobalOptions } from "./shared.js";
 
@@ -17,11 +17,10 @@ export async function clickhouseTrend(inputs: string[], flags: ClickHouseFlags &
   return { result, label };
 }
 
-/** `trace ID` over a ClickHouse source: that trace's spans brought back whole, drawn locally. */
-export async function clickhouseTrace(inputs: string[], flags: ClickHouseFlags & GlobalOptions, traceId: string | undefined, model: ModelOptions) {
-  if (traceId === undefined) throw new UsageError("--pick is not supported with a ClickHouse source yet: name the trace (adtrace trace ID chdb:PATH)");
+/** `trace ID` (or --pick) over a ClickHouse source: that trace's spans brought back whole, drawn locally. */
+export async function clickhouseTrace(inputs: string[], flags: ClickHouseFlags & GlobalOptions, options: TraceOptions, model: ModelOptions) {
   const { clickhouseTrace: run } = await import("../analysis/clickhouse-events.js");
-  const { result, label } = await onClickHouse(inputs, flags, model, (session) => run(session, traceId));
+  const { result, label } = await onClickHouse(inputs, flags, model, (session) => run(session, options));
   return { result, label };
 }
 

@@ -8,7 +8,7 @@ export function registerTrace(program: Command): void {
   addClickHouseOptions(program
     .command("trace")
     .description("one event's waterfall: every span's time, self time, cost, and the critical path")
-    .argument("[id-and-inputs...]", "TRACE_ID then span files (else --db, else ./adtrace.duckdb) or a ClickHouse source (clickhouse://USER@HOST:8123/DB, chdb:PATH); with --pick, only span files")
+    .argument("[id-and-inputs...]", "TRACE_ID then span files (else --db, else ./adtrace.duckdb) or a ClickHouse source (clickhouse://USER@HOST:8123/DB, chdb:PATH); with --pick, only the inputs")
     .option("--pick <which>", "choose the trace instead of naming it: costliest, slowest or median (end-to-end)"))
     .addHelpText("after", `
 Without --pick the first argument is the trace id; with --pick every argument is an input.
@@ -36,7 +36,7 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { traceView } = await import("../output/path-views.js");
       const { result, label } = isClickHouseRun(analysis.inputs, options)
-        ? await (await import("./clickhouse-events.js")).clickhouseTrace([...analysis.inputs], options, traceId, analysis.model ?? {})
+        ? await (await import("./clickhouse-events.js")).clickhouseTrace([...analysis.inputs], options, { traceId, pick }, analysis.model ?? {})
         : await withAnalysis(analysis, async (a) => ({ result: await traceWaterfall(a.db, { traceId, pick }, a.label), label: a.label }));
       // The table fits the terminal (else COLUMNS, else 100 columns); Markdown shows every column.
       const { defaultFormat, parseFormat, terminalColumns } = await import("../output/format.js");
