@@ -219,7 +219,7 @@ export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>
   try {
     // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
     // Peak RSS is the bound users see (DESIGN.md: under 600 MB whatever the input size).
-    db = await Db.open({ path, memoryLimit: process.env.ADTRACE_MEMORY_LIMIT ?? "256MB", allocatorFlush: "8MB" });
+    db = await Db.open({ path, memoryLimit: writeMemoryLimit(), allocatorFlush: "8MB" });
   } catch (error) {
     // Creating it may have failed half-way (no room for its first blocks): leave no file behind.
     release();
@@ -232,7 +232,7 @@ export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>
     failed = false;
     return result;
   } catch (error) {
-    throw noRoomInDatabase(error, path);
+    throw outOfMemory(noRoomInDatabase(error, path), path);
   } finally {
     release();
     try {
@@ -243,6 +243,25 @@ export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>
     }
     if (failed) removeNew();
   }
+}
+
+/** The memory DuckDB may use while writing a database (load, pull, collect): ADTRACE_MEMORY_LIMIT, else 256MB. */
+function writeMemoryLimit(): string {
+  return process.env.ADTRACE_MEMORY_LIMIT ?? "256MB";
+}
+
+/**
+ * DuckDB running out of memory within the write's limit is the limit's doing, not a bug: one line
+ * naming the database, the limit and the setting that raises it (exit 2). The write is one
+ * transaction, so nothing of it was kept. Issue 16: storing the model of 10M spans needs more than
+ * 256MB today (BENCHMARKS.md).
+ */
+function outOfMemory(error: unknown, path: string): unknown {
+  if (error instanceof InputError || error instanceof UsageError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/^Out of Memory Error/.test(message)) return error;
+  const first = message.split("\n")[0]!;
+  return new InputError(path, `DuckDB ran out of memory within its ${writeMemoryLimit()} limit, so nothing was written (ADTRACE_MEMORY_LIMIT raises the limit, e.g. ADTRACE_MEMORY_LIMIT=4GB): ${first}`, { cause: error });
 }
 
 /** No room to write the database file (or its write-ahead log) is reported under the name the user gave it. */
