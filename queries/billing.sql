@@ -323,3 +323,7 @@ SELECT j.trace_id, j.span_id, sum(b.usd ORDER BY b.query_id) AS billed_usd, coun
        max(j.match) AS match, min(b.warehouse) AS warehouse
 FROM _bill_joins j JOIN _bills b ON b.warehouse = j.warehouse AND b.query_id = j.query_id
 GROUP BY j.trace_id, j.span_id;
+
+-- name: bill_tags
+-- The (trace id, span id) pairs the stored billing records' tags name, distinct and sorted: cost reconcile over a ClickHouse source brings back the spans they name (queries/clickhouse_reconcile.sql).
+SELECT DISTINCT trace_id, span_id FROM billed_queries WHERE trace_id IS NOT NULL AND span_id IS NOT NULL ORDER BY trace_id, span_id;

@@ -102,18 +102,49 @@ interface Moments {
   b: number;
 }
 
+/** What an engine answers for the advice: DuckDB (queries/advise.sql) or ClickHouse (clickhouse_advise.sql). */
+export interface AdviseSums {
+  /** advise.cost_moments' rows: the whole first (g1 null), then each group; with the events (n) and their weight (sw). */
+  moments: { g1: string | null; r: number; a: number; b: number; n: number; sw: number }[];
+  /** Up to latencyEvents events' weight and end-to-end ns, sorted by (duration, weight, trace id). */
+  latencies: { w: number; e2e_ns: number }[];
+  /** Stored spans and the mean stored size of a span (advise.span_volume). */
+  volume: { spans: number; bytes_per_span: number };
+  weights: WeightSummary;
+  pricing: Pricing;
+}
+
 export async function advise(db: Db, label: string, options: AdviseOptions): Promise<AdviseResult> {
-  const { rates, targetError } = options;
   await assertAttributesKept(db, options.by.kind === "attr" ? [options.by.key] : []);
   await assertAttributeKeysPresent(db, [options.by]);
-  const rows = await db.query("advise.cost_moments", { k1: options.by.kind, a1: options.by.kind === "attr" ? options.by.key : null });
-  const whole = rows[0]!;
-  const storedEvents = Number(whole.n);
+  const moments = (await db.query("advise.cost_moments", { k1: options.by.kind, a1: options.by.kind === "attr" ? options.by.key : null })).map((r) => ({
+    g1: r.g1 === null ? null : String(r.g1), r: Number(r.r), a: Number(r.a), b: Number(r.b), n: Number(r.n), sw: Number(r.sw),
+  }));
+  // Refused before the p95 is resampled: too few events.
+  tooFewEvents(label, moments[0]!.n);
+  const latencies = (await db.query("advise.event_latencies", { limit: options.latencyEvents ?? 20_000 })).map((r) => ({ w: Number(r.w), e2e_ns: Number(r.e2e_ns) }));
+  const volume = (await db.query("advise.span_volume"))[0]!;
+  return adviseFrom(label, options, {
+    moments, latencies, volume: { spans: Number(volume.spans), bytes_per_span: Number(volume.bytes_per_span) },
+    weights: await weightSummary(db), pricing: await pricingSummary(db),
+  });
+}
+
+/** Data with fewer than MIN_EVENTS events is refused: its variance, and so the advice, would be noise. */
+export function tooFewEvents(label: string, storedEvents: number): void {
   if (storedEvents < MIN_EVENTS) {
     throw new InputError(label, `holds ${storedEvents} event(s); with fewer than ${MIN_EVENTS} the data's own variance is a guess and the advice would be noise`);
   }
-  const sumW = Number(whole.sw);
-  const moments: Moments[] = rows.map((r) => ({ group: r.g1 === null ? null : String(r.g1), r: Number(r.r), a: Number(r.a), b: Number(r.b) }));
+}
+
+/** The advice from an engine's sums: the errors at each rate, the resampled p95, the bill (advise() and the ClickHouse path share it). */
+export function adviseFrom(label: string, options: AdviseOptions, sums: AdviseSums): AdviseResult {
+  const { rates, targetError } = options;
+  const whole = sums.moments[0]!;
+  const storedEvents = whole.n;
+  tooFewEvents(label, storedEvents);
+  const sumW = whole.sw;
+  const moments: Moments[] = sums.moments.map((r) => ({ group: r.g1, r: r.r, a: r.a, b: r.b }));
   const perDay = options.config.events_per_day;
   const windowEvents = perDay * WINDOWS[options.window];
   const relErr = (m: Moments, rate: number): number | null => {
@@ -125,12 +156,11 @@ export async function advise(db: Db, label: string, options: AdviseOptions): Pro
   const groups = moments.slice(1).map((m) => ({ group: m.group ?? "", cost_per_event_usd: m.r, rel_err95: rates.map((rate) => relErr(m, rate)) }));
 
   const resamples = options.resamples ?? 1000;
-  const latency = await latencySample(db, options.latencyEvents ?? 20_000);
-  const volume = (await db.query("advise.span_volume"))[0]!;
-  const storedSpans = Number(volume.spans);
+  const latency = latencySample(sums.latencies);
+  const storedSpans = sums.volume.spans;
   const spansPerEvent = storedSpans / storedEvents;
   const configured = options.config.tracing.bytes_per_span;
-  const bytesPerSpan = configured ?? Number(volume.bytes_per_span);
+  const bytesPerSpan = configured ?? sums.volume.bytes_per_span;
   const { usd_per_gb: usdPerGb, usd_per_million_spans: usdPerMillion } = options.config.tracing;
   // Spans traced per day at rate r: the events traced (r of those kept now) × their spans.
   const bill = (rate: number) => {
@@ -193,14 +223,13 @@ export async function advise(db: Db, label: string, options: AdviseOptions): Pro
       cost: "the ratio Σw·c ÷ Σw's linearised variance under Poisson thinning at rate r, composed with the weights: 1.96·√((A/r − B) ÷ (N_window·Σw)) ÷ R",
       p95: `${resamples.toLocaleString("en-US")} resamples (a fixed seed per rate) of ${latency.events.toLocaleString("en-US")} events, each traced Binomial(M, r/w) times, on the durations smoothed between neighbours; the 95th percentile of |p95 − p95 now| ÷ p95 now`,
     },
-    weights: await weightSummary(db),
-    pricing: await pricingSummary(db),
+    weights: sums.weights,
+    pricing: sums.pricing,
   };
 }
 
 /** The events whose end-to-end latency is resampled, sorted by duration. */
-async function latencySample(db: Db, limit: number) {
-  const rows = await db.query("advise.event_latencies", { limit });
+function latencySample(rows: { w: number; e2e_ns: number }[]) {
   const values = Float64Array.from(rows, (r) => Number(r.e2e_ns) / 1e6);
   const weights = Float64Array.from(rows, (r) => Number(r.w));
   const sampleWeight = weights.reduce((s, w) => s + w, 0);

@@ -13,6 +13,7 @@ import { Db } from "../db/db.js";
 import { ensureSchema } from "../ingest/load.js";
 import { installModel } from "../model/install.js";
 import { modelQuery, type ClickHouseSession } from "./clickhouse.js";
+import type { ChRow } from "../db/clickhouse.js";
 import { analysisMemory } from "./inputs.js";
 
 /** Events re-timed or walked locally by default (savings' --latency-sample default). */
@@ -46,20 +47,32 @@ export async function withLocalSample<T>(session: ClickHouseSession, limit: numb
 export async function openLocalSample(session: ClickHouseSession, limit: number, whole = false): Promise<LocalSample & { close(): void }> {
   const withResources = whole && !session.mapped;
   const rows = await modelQuery(session, withResources ? "clickhouse_report.sample_spans" : "sample_spans", { limit });
+  const { db, close } = await modelLocally(session, rows, whole);
+  const events = new Set(rows.map((r) => r.trace_id)).size;
+  const allEvents = rows.length ? Number(rows[0]!.all_traces) : 0;
+  return { db, events, allEvents, sampled: allEvents > events, close };
+}
+
+/**
+ * Spans brought back from the source (sample.insert_spans' columns; with `whole`, resource
+ * attributes too) in an in-memory DuckDB with the session's cost model installed, open until close().
+ * `rows` may be a function of the DuckDB, run before the spans go in: it may put what the model
+ * reads there first (cost reconcile's billing records) and then fetch the spans.
+ */
+export async function modelLocally(session: ClickHouseSession, rows: ChRow[] | ((db: Db) => Promise<ChRow[]>), whole = false): Promise<{ db: Db; close(): void }> {
   const work = mkdtempSync(join(tmpdir(), "adtrace-ch-sample-"));
   const close = () => rmSync(work, { recursive: true, force: true });
   let db: Db | undefined;
   try {
     db = await Db.open(analysisMemory());
     await ensureSchema(db);
+    const spans = typeof rows === "function" ? await rows(db) : rows;
     const path = join(work, "spans.ndjson");
-    writeFileSync(path, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(path, spans.map((r) => JSON.stringify(r)).join("\n") + "\n");
     await db.run(whole ? "sample.insert_whole_spans" : "sample.insert_spans", { path, source: session.source.label });
     await installModel(db, session.config, session.model);
-    const events = new Set(rows.map((r) => r.trace_id)).size;
-    const allEvents = rows.length ? Number(rows[0]!.all_traces) : 0;
     const opened = db;
-    return { db: opened, events, allEvents, sampled: allEvents > events, close: () => { opened.close(); close(); } };
+    return { db: opened, close: () => { opened.close(); close(); } };
   } catch (error) {
     db?.close();
     close();

@@ -91,64 +91,134 @@ export function modelInputKeys(config: Config): string[] {
   ])].sort();
 }
 
-export async function outliers(db: Db, config: Config, options: OutliersOptions = {}): Promise<OutliersResult> {
-  const metric = options.metric ?? "cost";
+/** The options with their defaults. */
+export function outlierSettings(options: OutliersOptions) {
+  return {
+    metric: options.metric ?? "cost",
+    stage: options.stage ?? null,
+    top: options.top ?? DEFAULT_TOP,
+    maxValues: options.maxValues ?? DEFAULT_MAX_VALUES,
+    alpha: options.alpha ?? DEFAULT_ALPHA,
+  };
+}
+
+/** --stage names a stage of the data (else a UsageError with the closest), --keys no input of the model; the keys never candidates. */
+export async function checkOutlierOptions(config: Config, options: OutliersOptions, stages: () => Promise<string[]>): Promise<string[]> {
   const stage = options.stage ?? null;
-  const top = options.top ?? DEFAULT_TOP;
-  const maxValues = options.maxValues ?? DEFAULT_MAX_VALUES;
-  const alpha = options.alpha ?? DEFAULT_ALPHA;
   if (stage !== null) {
-    const stages = (await db.query("outliers.stages")).map((r) => String(r.stage));
-    if (!stages.includes(stage)) {
-      const hint = closest(stage, stages);
-      throw new UsageError(`--stage: no stage '${stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${stages.join(", ")}`);
+    const known = await stages();
+    if (!known.includes(stage)) {
+      const hint = closest(stage, known);
+      throw new UsageError(`--stage: no stage '${stage}' in this data${hint ? ` (did you mean '${hint}'?)` : ""}; stages: ${known.join(", ")}`);
     }
   }
   const skip = modelInputKeys(config);
   for (const key of options.keys ?? []) {
     if (skip.includes(key)) throw new UsageError(`--keys: '${key}' is an input of the cost model (or a statement), not a candidate driver`);
   }
+  return skip;
+}
+
+/** The selected (or baseline) events' sums: Σw, Σw² (for Kish's n), Σw·metric and the largest metric. */
+export interface OutlierGroupSums {
+  selected: boolean;
+  w: number;
+  w2: number;
+  wm: number;
+  max_metric: number;
+}
+
+/** Per attribute key: the events carrying it, its distinct values, the values only one event carries. */
+export interface OutlierKeyStats {
+  key: string;
+  events: number;
+  n_values: number;
+  unique_value_events: number;
+}
+
+/** Per kept key and value (the rest of a key's values folded into (other)): the selected and baseline weights and Σw·metric of its events. */
+export interface OutlierValueSums {
+  key: string;
+  value: string;
+  selected_w: number;
+  baseline_w: number;
+  wm: number;
+}
+
+/** What an engine answers for `cost outliers`, the same from DuckDB (outliers.sql) and ClickHouse (clickhouse_outliers.sql). */
+export interface OutlierSums {
+  groups: OutlierGroupSums[];
+  keyStats: OutlierKeyStats[];
+  /** The values of the kept keys (not ids). */
+  values(kept: string[]): Promise<OutlierValueSums[]>;
+  /** Every attribute key of the data, for the hint when --keys names one no event carries. */
+  attributeKeys(): Promise<string[]>;
+  totals: Totals;
+  weights: WeightSummary;
+  pricing: Pricing;
+}
+
+export async function outliers(db: Db, config: Config, options: OutliersOptions = {}): Promise<OutliersResult> {
+  const { metric, stage, top } = outlierSettings(options);
+  const skip = await checkOutlierOptions(config, options, async () => (await db.query("outliers.stages")).map((r) => String(r.stage)));
   await db.run("outliers.events", { metric, stage, top });
-  const groups = await db.query("outliers.groups");
+  const groups = (await db.query("outliers.groups")).map((g) => ({
+    selected: Boolean(g.selected), w: Number(g.w ?? 0), w2: Number(g.w2 ?? 0), wm: Number(g.wm ?? 0), max_metric: Number(g.max_metric),
+  }));
+  const allEvents = await totals(db);
+  await db.run("outliers.attributes", { skip, keys: options.keys ?? [] });
+  const keyStats = (await db.query("outliers.keys")).map((k) => ({ key: String(k.key), events: Number(k.events), n_values: Number(k.n_values), unique_value_events: Number(k.unique_value_events) }));
+  return outliersFrom(config, options, {
+    groups, keyStats,
+    values: async (kept) => (await db.query("outliers.values", { kept, max_values: outlierSettings(options).maxValues })).map((v) => ({
+      key: String(v.key), value: String(v.value), selected_w: Number(v.selected_w), baseline_w: Number(v.baseline_w), wm: Number(v.wm),
+    })),
+    attributeKeys: () => allAttributeKeys(db),
+    totals: allEvents, weights: await weightSummary(db), pricing: await pricingSummary(db),
+  });
+}
+
+/** The result from an engine's sums: ids told apart, the z-tests, Benjamini–Hochberg and the order (outliers() and the ClickHouse path share it). */
+export async function outliersFrom(config: Config, options: OutliersOptions, sums: OutlierSums): Promise<OutliersResult> {
+  const { metric, stage, top, maxValues, alpha } = outlierSettings(options);
+  const skip = modelInputKeys(config);
   const side = (selected: boolean) => {
-    const g = groups.find((r) => r.selected === selected);
-    const w = Number(g?.w ?? 0);
-    const w2 = Number(g?.w2 ?? 0);
-    return { w, w2, wm: Number(g?.wm ?? 0), n: w2 > 0 ? (w * w) / w2 : 0, max: g ? Number(g.max_metric) : null };
+    const g = sums.groups.find((r) => r.selected === selected);
+    const w = g?.w ?? 0;
+    const w2 = g?.w2 ?? 0;
+    return { w, w2, wm: g?.wm ?? 0, n: w2 > 0 ? (w * w) / w2 : 0, max: g ? g.max_metric : null };
   };
   const sel = side(true);
   const base = side(false);
-  const allEvents = await totals(db);
-  await db.run("outliers.attributes", { skip, keys: options.keys ?? [] });
-  const keyStats = await db.query("outliers.keys");
-  const present = new Set(keyStats.map((k) => String(k.key)));
+  const allEvents = sums.totals;
+  const present = new Set(sums.keyStats.map((k) => k.key));
   for (const key of options.keys ?? []) {
     if (!present.has(key)) {
-      const known = await allAttributeKeys(db);
+      const known = await sums.attributeKeys();
       const hint = closest(key, known);
       throw new UsageError(`--keys: no attribute '${key}' on these events${hint ? ` (did you mean '${hint}'?)` : ""}`);
     }
   }
   const skipped: SkippedKey[] = [];
   const kept: string[] = [];
-  for (const k of keyStats) {
-    const events = Number(k.events);
-    const unique = Number(k.unique_value_events);
-    if (Number(k.n_values) > 1 && unique > ID_SHARE * events) {
-      skipped.push({ key: String(k.key), reason: `unique per event, like an id: ${Math.round((100 * unique) / events)}% of the events that carry it have a value no other event has` });
-    } else kept.push(String(k.key));
+  for (const k of sums.keyStats) {
+    const events = k.events;
+    const unique = k.unique_value_events;
+    if (k.n_values > 1 && unique > ID_SHARE * events) {
+      skipped.push({ key: k.key, reason: `unique per event, like an id: ${Math.round((100 * unique) / events)}% of the events that carry it have a value no other event has` });
+    } else kept.push(k.key);
   }
-  const values = kept.length ? await db.query("outliers.values", { kept, max_values: maxValues }) : [];
+  const values = kept.length ? await sums.values(kept) : [];
   const W = sel.w + base.w;
   const WM = sel.wm + base.wm;
   const rows: OutlierRow[] = values.map((v) => {
-    const sw = Number(v.selected_w);
-    const bw = Number(v.baseline_w);
-    const wm = Number(v.wm);
+    const sw = v.selected_w;
+    const bw = v.baseline_w;
+    const wm = v.wm;
     const p1 = sel.w > 0 ? sw / sel.w : 0;
     const p2 = base.w > 0 ? bw / base.w : 0;
     return {
-      key: String(v.key), value: String(v.value),
+      key: v.key, value: v.value,
       selected_events: roundCount(sw), baseline_events: roundCount(bw),
       selected_share: p1, baseline_share: p2,
       lift: p2 > 0 ? p1 / p2 : null,
@@ -168,7 +238,7 @@ export async function outliers(db: Db, config: Config, options: OutliersOptions 
     baseline: { events: roundCount(base.w), effective_n: base.n, mean: base.w > 0 ? base.wm / base.w : null },
     events_without_stage: stage === null ? 0 : roundCount(Math.max(0, allEvents.events - W)),
     rows, skipped_keys: skipped, model_input_keys: skip,
-    totals: allEvents, weights: await weightSummary(db), pricing: await pricingSummary(db),
+    totals: allEvents, weights: sums.weights, pricing: sums.pricing,
   };
 }
 

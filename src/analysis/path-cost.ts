@@ -61,6 +61,8 @@ export interface CriticalPathResult {
   totals: CriticalPathTotals;
   thresholds: { costly_share: number; critical_share: number };
   weights: WeightSummary;
+  /** Over a ClickHouse source: the events walked (a sample of whole events) and those in the range. */
+  path_sample?: { events: number; of_events: number } | null;
 }
 
 export function quadrantOf(costShare: number, onPathShare: number, costlyShare: number, criticalShare: number): Quadrant {

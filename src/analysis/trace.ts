@@ -60,11 +60,30 @@ async function resolveTraceId(db: Db, options: TraceOptions, label: string): Pro
     const [row] = await db.query("critical_path.pick_trace", { pick: options.pick ?? "costliest" });
     return String(row!.trace_id);
   }
+  return findTrace(options.traceId, {
+    exists: async (id) => Number((await db.query("critical_path.trace_exists", { trace_id: id }))[0]!.n) > 0,
+    nearest: async (id) => (await db.query("critical_path.nearest_traces", { trace_id: id })).map((r) => String(r.trace_id)),
+  }, label);
+}
+
+/** Where a trace id is looked up: a DuckDB session, or a ClickHouse table (clickhouse-events.ts). */
+export interface TraceLookup {
+  exists(id: string): Promise<boolean>;
+  /** The three ids before and the three after `id` in sorted order. */
+  nearest(id: string): Promise<string[]>;
+}
+
+/**
+ * The trace `traceId` names: itself (as given, else lowercased), else the one trace a prefix of
+ * MIN_PREFIX or more characters starts; else bad input naming the nearest ids.
+ */
+export async function findTrace(traceId: string, lookup: TraceLookup, label: string): Promise<string> {
+  const options = { traceId };
   for (const id of new Set([options.traceId, options.traceId.toLowerCase()])) {
-    if (Number((await db.query("critical_path.trace_exists", { trace_id: id }))[0]!.n)) return id;
+    if (await lookup.exists(id)) return id;
   }
   const wanted = options.traceId.toLowerCase();
-  const after = (await db.query("critical_path.nearest_traces", { trace_id: wanted })).map((r) => String(r.trace_id));
+  const after = await lookup.nearest(wanted);
   // A unique prefix of at least MIN_PREFIX characters names its trace, as a short commit hash does:
   // ids that start with it sort right after it, so the three ids fetched after it tell 1 from many.
   const matches = after.filter((id) => id.startsWith(wanted));

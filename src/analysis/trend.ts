@@ -67,6 +67,29 @@ export function durationText(ns: bigint): string {
 
 export async function trend(db: Db, options: TrendOptions): Promise<TrendResult> {
   const by = options.by ?? [];
+  const { every, baseline } = trendWidths(options);
+  const [span] = await db.query("trend.span");
+  const plan = planBuckets(every, { firstNs: BigInt(span!.first_ns as bigint), lastNs: BigInt(span!.last_ns as bigint), resolutionNs: BigInt(span!.resolution_ns as bigint) });
+  await assertAttributeKeysPresent(db, by);
+  const params = { every_ns: every, ...keyParams(by.length ? by : []) };
+  const rows = await db.query("trend.buckets", params);
+  const p95 = by.length
+    ? await db.query("trend.span_p95", params)
+    : await db.query("trend.event_p95", { every_ns: every });
+  const p95By = new Map(p95.map((r) => [p95Key(BigInt(r.bucket_ns as bigint), by.length ? groupId(keysOf(r, by)) : ""), r.p95_ms === null ? null : Number(r.p95_ms)]));
+  const cells: TrendCell[] = rows.map((r) => ({
+    bucketNs: BigInt(r.bucket_ns as bigint), keys: keysOf(r, by), events: Number(r.events), costUsd: Number(r.cost_usd), bucketEvents: Number(r.bucket_events),
+  }));
+  const groups = trendGroups(cells, (bucket, id) => p95By.get(p95Key(bucket, by.length ? id : "")) ?? null, plan, baseline);
+  return { every_ns: every, baseline_ns: baseline, by, groups, buckets: plan.buckets, totals: await totals(db), weights: await weightSummary(db), pricing: await pricingSummary(db) };
+}
+
+function p95Key(bucket: bigint, id: string): string {
+  return `${bucket}|${id}`;
+}
+
+/** --every and --baseline (default 7 days), refused when no bucket could have a baseline of MIN_BASELINE_BUCKETS buckets. */
+export function trendWidths(options: TrendOptions): { every: bigint; baseline: bigint } {
   const every = options.everyNs;
   const baseline = options.baselineNs ?? 7n * DAY_NS;
   if (baseline < every) throw new UsageError(`--baseline ${durationText(baseline)} is shorter than one bucket (--every ${durationText(every)}): no bucket could have a baseline`);
@@ -75,10 +98,19 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
   if (baseline < BigInt(MIN_BASELINE_BUCKETS) * every) {
     throw new UsageError(`--baseline ${durationText(baseline)} holds at most ${baseline / every} bucket(s) of --every ${durationText(every)}; a drift needs ${MIN_BASELINE_BUCKETS} (--baseline ${durationText(BigInt(MIN_BASELINE_BUCKETS) * every)} or more)`);
   }
-  const [span] = await db.query("trend.span");
-  const first = BigInt(span!.first_ns as bigint);
-  const last = BigInt(span!.last_ns as bigint);
-  const resolution = BigInt(span!.resolution_ns as bigint);
+  return { every, baseline };
+}
+
+/** The first and last event start and the data's time resolution (trend.span). */
+export interface EventSpan {
+  firstNs: bigint;
+  lastNs: bigint;
+  resolutionNs: bigint;
+}
+
+/** The buckets from the first event's to the last event's; an --every finer than the data or making more than MAX_BUCKETS is refused. */
+export function planBuckets(every: bigint, span: EventSpan): { every: bigint; firstBucket: bigint; buckets: number } {
+  const { firstNs: first, lastNs: last, resolutionNs: resolution } = span;
   if (every < resolution) {
     throw new UsageError(`--every ${durationText(every)} is finer than the data's time resolution: every event starts on a whole ${durationText(resolution).replace(/^1/, "")}`);
   }
@@ -88,25 +120,38 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
     const fits = (last - first) / BigInt(MAX_BUCKETS - 1) + 1n;
     throw new UsageError(`--every ${durationText(every)} makes ${buckets.toLocaleString("en-US")} buckets over the data's ${spanText(last - first)}; at most ${MAX_BUCKETS.toLocaleString("en-US")} (an --every of ${durationText(roundUpNice(fits))} or more)`);
   }
-  await assertAttributeKeysPresent(db, by);
-  const params = { every_ns: every, ...keyParams(by.length ? by : []) };
-  const rows = await db.query("trend.buckets", params);
-  const p95 = by.length
-    ? await db.query("trend.span_p95", params)
-    : await db.query("trend.event_p95", { every_ns: every });
-  const p95By = new Map(p95.map((r) => [`${BigInt(r.bucket_ns as bigint)}|${by.length ? groupId(keysOf(r, by)) : ""}`, r.p95_ms === null ? null : Number(r.p95_ms)]));
+  return { every, firstBucket, buckets };
+}
+
+/** One group's figures in one bucket (trend.buckets, clickhouse_trend.buckets). */
+export interface TrendCell {
+  bucketNs: bigint;
+  keys: Record<string, string>;
+  /** The group's events (weighted), its weighted cost, and all the bucket's events. */
+  events: number;
+  costUsd: number;
+  bucketEvents: number;
+}
+
+/**
+ * The groups' series over every planned bucket from their cells, sorted by group, each bucket
+ * with its p95 (p95(bucket, groupId)), baseline band and drift.
+ */
+export function trendGroups(
+  cells: TrendCell[], p95: (bucketNs: bigint, groupId: string) => number | null,
+  plan: { every: bigint; firstBucket: bigint; buckets: number }, baseline: bigint,
+): TrendGroup[] {
+  const { every, firstBucket, buckets } = plan;
   // All events per bucket (the denominator of every group's cost per event), and each group's cells.
   const bucketEvents = new Map<bigint, number>();
-  const cells = new Map<string, { keys: Record<string, string>; byBucket: Map<bigint, { events: number; cost: number }> }>();
-  for (const r of rows) {
-    const bucket = BigInt(r.bucket_ns as bigint);
-    bucketEvents.set(bucket, Number(r.bucket_events));
-    const keys = keysOf(r, by);
-    const id = groupId(keys);
-    if (!cells.has(id)) cells.set(id, { keys, byBucket: new Map() });
-    cells.get(id)!.byBucket.set(bucket, { events: Number(r.events), cost: Number(r.cost_usd) });
+  const byGroup = new Map<string, { keys: Record<string, string>; byBucket: Map<bigint, { events: number; cost: number }> }>();
+  for (const c of cells) {
+    bucketEvents.set(c.bucketNs, c.bucketEvents);
+    const id = groupId(c.keys);
+    if (!byGroup.has(id)) byGroup.set(id, { keys: c.keys, byBucket: new Map() });
+    byGroup.get(id)!.byBucket.set(c.bucketNs, { events: c.events, cost: c.costUsd });
   }
-  const groups: TrendGroup[] = [...cells.entries()]
+  return [...byGroup.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, cell]) => {
       const series: TrendRow[] = [];
@@ -118,7 +163,7 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
           bucket_start: isoTime(bucket), bucket_ns: bucket, keys: cell.keys,
           events: c?.events ?? 0,
           cost_per_event_usd: n > 0 ? (c?.cost ?? 0) / n : null,
-          p95_ms: p95By.get(`${bucket}|${by.length ? id : ""}`) ?? null,
+          p95_ms: p95(bucket, id),
           baseline_cost_per_event_usd: null, band_low_usd: null, band_high_usd: null, baseline_buckets: 0, drift: "unknown",
         });
       }
@@ -137,7 +182,6 @@ export async function trend(db: Db, options: TrendOptions): Promise<TrendResult>
       }
       return { keys: cell.keys, rows: series };
     });
-  return { every_ns: every, baseline_ns: baseline, by, groups, buckets, totals: await totals(db), weights: await weightSummary(db), pricing: await pricingSummary(db) };
 }
 
 export { tQuantile995 };
@@ -160,7 +204,7 @@ export function predictionBand(points: { x: number; n: number }[]): { mean: numb
   return { mean, low: Math.max(0, mean - half), high: mean + half };
 }
 
-function keysOf(row: Record<string, unknown>, by: GroupKey[]): Record<string, string> {
+export function keysOf(row: Record<string, unknown>, by: GroupKey[]): Record<string, string> {
   const keys: Record<string, string> = {};
   by.forEach((key, i) => (keys[keyName(key)] = String(row[`g${i + 1}`] ?? "")));
   return keys;

@@ -73,10 +73,10 @@ Examples:
       const result = await withAnalysis(typed.analysis, (a) => warehouseQueries(a.db, typed.queries));
       await print(queriesView(result), options);
     });
-  cost
+  addClickHouseOptions(cost
     .command("critical-path")
     .description("how much of each stage's time sets event latency (the critical path), next to its share of cost")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several", "stage")
     .option("--costly-share <share>", "a group is costly from this share of cost on (0.1 or 10%)", "10%")
     .option("--critical-share <share>", "a group is critical when on the path in at least this share of its events (0.5 or 50%)", "50%")
@@ -102,7 +102,8 @@ is worth more than its cost alone.
 Examples:
   $ adtrace cost critical-path fixtures/auction/otlp.jsonl
   $ adtrace cost critical-path --db pipeline.duckdb --by stage,service --format csv
-  $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8`)
+  $ adtrace cost critical-path --db pipeline.duckdb --costly-share 20% --critical-share 0.8
+  $ adtrace cost critical-path chdb:/var/lib/clickhouse --table otel.otel_traces --since 1d   # walks up to 20,000 whole events locally`)
     .action(async (inputs: string[], flags: CriticalPathFlags, command: Command) => {
       const options = globals(command);
       const { criticalPathOptions } = await import("./cost-options.js");
@@ -110,10 +111,9 @@ Examples:
       const { costCriticalPath } = await import("../analysis/path-cost.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { criticalPathView } = await import("../output/path-views.js");
-      const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }),
-        label: a.label,
-      }));
+      const result = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-events.js")).clickhouseCriticalPath(inputs, options, typed.criticalPath, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({ result: await costCriticalPath(a.db, { ...typed.criticalPath, by: a.by }), label: a.label }));
       await print(criticalPathView(result.result, { label: result.label }), options);
     });
 
@@ -154,10 +154,10 @@ Examples:
         throw new CheckFailed(`${result.flags.length} warehouse-heavy stage(s) flagged`, result.flags.map((f) => `${f.stage}: ${f.reason}`));
       }
     });
-  cost
+  addClickHouseOptions(cost
     .command("outliers")
     .description("why some events cost more: attribute values over-represented among the costliest (or slowest) events")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--metric <metric>", "cost (USD per event) or latency (end-to-end ms)", "cost")
     .option("--stage <stage>", "that stage's cost, or its time within the event (first start to last end of its spans)")
     .option("--top <share>", "the share of events selected, in (0, 50%]: 10% or 0.1", "10%")
@@ -181,7 +181,8 @@ first, by lift. The table shows 15 rows; CSV and JSON carry them all.
 Examples:
   $ adtrace cost outliers spans.jsonl
   $ adtrace cost outliers --db pipeline.duckdb --metric latency --top 5%
-  $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv`)
+  $ adtrace cost outliers --db pipeline.duckdb --stage aggregation --keys user_locale,device.type --format csv
+  $ adtrace cost outliers chdb:/var/lib/clickhouse --table otel.otel_traces --since 7d   # pushed down to ClickHouse`)
     .action(async (inputs: string[], flags: OutliersFlags, command: Command) => {
       const options = globals(command);
       const { outliersOptions } = await import("./cost-options.js");
@@ -189,16 +190,18 @@ Examples:
       const { outliers } = await import("../analysis/outliers.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { outliersView } = await import("../output/outliers-view.js");
-      const result = await withAnalysis(typed.analysis, async (a) => ({
-        result: await outliers(a.db, a.config, typed.outliers),
-        label: a.label,
-      }));
+      const result = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-stats.js")).clickhouseOutliers(inputs, options, typed.outliers, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({
+          result: await outliers(a.db, a.config, typed.outliers),
+          label: a.label,
+        }));
       await print(outliersView(result.result, { label: result.label }), options);
     });
-  cost
+  addClickHouseOptions(cost
     .command("trend")
     .description("cost per event, events and p95 per time bucket (and group), with drift against a baseline band")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--every <duration>", "bucket width: 15m, 1h, 1d (units ms, s, m, h, d, w)", "1h")
     .option("--by <keys>", "group by stage, name, service or attr:KEY; a comma list for several (default: all events together)")
     .option("--baseline <duration>", "how far back the baseline of a bucket reaches (at least 3 × --every)", "7d")
@@ -219,7 +222,8 @@ More than 10,000 buckets, or an --every finer than the data's timestamps, is ref
 Examples:
   $ adtrace cost trend spans.jsonl --every 1h
   $ adtrace cost trend --db pipeline.duckdb --every 1h --by stage --baseline 7d --format csv
-  $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job`)
+  $ adtrace cost trend --db pipeline.duckdb --every 1d --baseline 28d --fail-on-drift   # a nightly cron job
+  $ adtrace cost trend chdb:/var/lib/clickhouse --table otel.otel_traces --since 7d --every 1h --by stage   # sums pushed down to ClickHouse`)
     .action(async (inputs: string[], flags: TrendFlags, command: Command) => {
       const options = globals(command);
       const { trendOptions } = await import("./cost-options.js");
@@ -228,9 +232,9 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { trendView } = await import("../output/trend-view.js");
       const { CheckFailed } = await import("../errors.js");
-      const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
-        result: await trend(a.db, { ...typed.trend, by: a.by }), label: a.label,
-      }));
+      const { result, label } = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-events.js")).clickhouseTrend(inputs, options, typed.trend, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({ result: await trend(a.db, { ...typed.trend, by: a.by }), label: a.label }));
       await print(trendView(result, { label }), options);
       if (typed.failOnDrift) {
         const drifted = result.groups.filter((g) => ["up", "down"].includes(g.rows[g.rows.length - 1]!.drift));
@@ -248,10 +252,10 @@ Examples:
       }
     });
   // cost reconcile (issue 23): estimates against the warehouses' billing records.
-  cost
+  addClickHouseOptions(cost
     .command("reconcile")
     .description("estimated against billed warehouse cost per warehouse, stage and query fingerprint; the join rate; billed spend no span explains")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source with --billing-file: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--fail-under-join-rate <share>", "exit 1 when fewer than this share of warehouse spans join a billing record (0.9 or 90%), for CI")
     .addHelpText("after", `
 Billing records come from the database (adtrace load --billing FILE… / pull --billing) or, with
@@ -260,6 +264,9 @@ a span attribute holding the query or job id (db.query.id, snowflake.query_id, b
 config query_id_attributes); the Snowflake QUERY_TAG or BigQuery job labels carrying the span's
 traceparent or trace_id and span_id; with --match-by-time, the same warehouse, statement
 fingerprint and overlapping times, accepted only when unambiguous (a weaker match).
+Over a ClickHouse source (with --billing-file, which it needs): every warehouse span of the range
+comes back into a local DuckDB (and any span a bill's id or tag could join), so what crosses the
+network grows with the range; --since/--until bound it.
 
 Columns: spans (warehouse spans, stored, unweighted), joined_spans, estimated_usd (the price book's
 query cost of all of them), billed_usd (the bills of the joined ones), billed_over_estimated (on the
@@ -270,7 +277,8 @@ Examples:
   $ adtrace load --billing query_attribution.csv jobs.parquet --db pipeline.duckdb
   $ adtrace cost reconcile --db pipeline.duckdb
   $ adtrace cost reconcile spans.jsonl --billing-file jobs.csv --match-by-time --format csv
-  $ adtrace cost reconcile --db pipeline.duckdb --fail-under-join-rate 0.9`)
+  $ adtrace cost reconcile --db pipeline.duckdb --fail-under-join-rate 0.9
+  $ adtrace cost reconcile chdb:/var/lib/clickhouse --table otel.otel_traces --since 1d --billing-file jobs.csv   # the day's warehouse spans come back`)
     .action(async (inputs: string[], flags: ReconcileFlags, command: Command) => {
       const options = globals(command);
       const { reconcileOptions } = await import("./cost-options.js");
@@ -280,9 +288,12 @@ Examples:
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { pricingJson, pricingNotes } = await import("../output/cost-views.js");
       const { reconcileView } = await import("../output/reconcile-view.js");
-      const { result, pricing, billing } = await withAnalysis(typed.analysis, async (a) => ({
-        result: await reconcile(a.db), pricing: await pricingSummary(a.db), billing: a.billing,
-      }));
+      const { isClickHouseReconcile, clickhouseReconcile } = await import("./clickhouse-reconcile.js");
+      const { result, pricing, billing } = isClickHouseReconcile(inputs, options)
+        ? await clickhouseReconcile(inputs, options, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({
+          result: await reconcile(a.db), pricing: await pricingSummary(a.db), billing: a.billing,
+        }));
       if (billing) ingestNotes(options, { warnings: billing.warnings, skippedExamples: [] });
       await print(reconcileView(result, { notes: pricingNotes(pricing), json: pricingJson(pricing) }), options);
       checkJoinRate(result.totals, typed.minJoinRate);

@@ -2,14 +2,15 @@
 // to a target error, against what tracing at each rate costs.
 import type { Command } from "commander";
 import { globals, print } from "./shared.js";
+import { addClickHouseOptions, isClickHouseRun } from "./clickhouse.js";
 import type { AdviseFlags } from "./sampling-options.js";
 
 export function registerSampling(program: Command): void {
   const sampling = program.command("sampling").description("how much to trace: accuracy against the tracing bill");
-  sampling
+  addClickHouseOptions(sampling
     .command("advise")
     .description("per candidate sampling rate: the 95% error of cost per event, per stage and of p95, and the tracing bill")
-    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb)")
+    .argument("[inputs...]", "span files (else --db, else ./adtrace.duckdb), or a ClickHouse source: clickhouse://USER@HOST:8123/DB, chdb:PATH"))
     .option("--rates <list>", "candidate rates, highest first, as fractions of the events kept now", "1,0.5,0.1,0.01,0.001")
     .option("--target-error <e>", "the 95% relative error every figure must stay within: 2% or 0.02", "2%")
     .option("--by <key>", "the groups whose cost per event is checked: stage, name, service or attr:KEY", "stage")
@@ -33,7 +34,8 @@ events is refused: its variance, and so the advice, would be noise.
 Examples:
   $ adtrace sampling advise spans.jsonl
   $ adtrace sampling advise --db pipeline.duckdb --events-per-day 2B --window 1h --target-error 1%
-  $ adtrace sampling advise --db pipeline.duckdb --rates 100%,20%,5%,1% --by service --format csv`)
+  $ adtrace sampling advise --db pipeline.duckdb --rates 100%,20%,5%,1% --by service --format csv
+  $ adtrace sampling advise chdb:/var/lib/clickhouse --table otel.otel_traces --since 1d   # moments pushed down to ClickHouse`)
     .action(async (inputs: string[], flags: AdviseFlags, command: Command) => {
       const options = globals(command);
       const { adviseOptions } = await import("./sampling-options.js");
@@ -41,10 +43,12 @@ Examples:
       const { advise } = await import("../analysis/advise.js");
       const { withAnalysis } = await import("../analysis/analysis.js");
       const { adviseView } = await import("../output/advise-view.js");
-      const { result, label } = await withAnalysis(typed.analysis, async (a) => ({
-        result: await advise(a.db, a.label, { ...typed.advise, by: a.by[0]!, config: a.config }),
-        label: a.label,
-      }));
+      const { result, label } = isClickHouseRun(inputs, options)
+        ? await (await import("./clickhouse-stats.js")).clickhouseAdvise(inputs, options, typed.advise, typed.analysis.eventsPerDay, typed.analysis.model ?? {})
+        : await withAnalysis(typed.analysis, async (a) => ({
+          result: await advise(a.db, a.label, { ...typed.advise, by: a.by[0]!, config: a.config }),
+          label: a.label,
+        }));
       await print(adviseView(result, { label }), options);
     });
 }

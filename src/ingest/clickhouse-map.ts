@@ -151,6 +151,10 @@ export function mappedTable(columns: readonly ClickHouseColumn[], planned: Mappi
     const values = mapping.leftovers.map((c) => `toNullable(toString(${ident(c)}))`).join(", ");
     attributes = `mapUpdate(CAST(mapFilter((k, v) -> v IS NOT NULL, mapFromArrays({leftover_keys:Array(String)}, [${values}])), 'Map(String, String)'), ${own})`;
   }
+  // Resource attributes (outliers rolls them up to the event): the mapped column when it is a Map, else none.
+  const resourceColumn = mapping.columns.resource_attributes;
+  const resources = resourceColumn !== undefined && kindOf(typeOf(resourceColumn)) === "map"
+    ? `CAST(${ident(resourceColumn)}, 'Map(String, String)')` : "CAST(map(), 'Map(String, String)')";
   const select = [
     `SELECT ${id("trace_id")} AS TraceId`,
     `${id("span_id")} AS SpanId`,
@@ -159,6 +163,7 @@ export function mappedTable(columns: readonly ClickHouseColumn[], planned: Mappi
     `${text("service")} AS ServiceName`,
     `${text("trace_state")} AS TraceState`,
     `${attributes} AS SpanAttributes`,
+    `${resources} AS ResourceAttributes`,
     `${start} AS Timestamp`,
     `${duration} AS Duration`,
   ].join(",\n         ") + "\n  FROM {db:Identifier}.{tbl:Identifier} AS src";

@@ -58,7 +58,7 @@ export async function expandInputs(specs: readonly string[]): Promise<InputFile[
     }
     // A ClickHouse source reaches here only on a command that does not read one.
     if (/^(clickhouses?:\/\/|chdb:)/i.test(spec)) {
-      throw new UsageError(`${spec.replace(/\/\/[^@/]*@/, "//…@")}: this command does not read a ClickHouse source yet (inspect, cost breakdown, cost queries, cost flags, savings, report, diff, slo check and audit pii do)`);
+      throw new UsageError(`${spec.replace(/\/\/[^@/]*@/, "//…@")}: this command does not read a ClickHouse source yet (inspect, cost breakdown, cost queries, cost flags, cost outliers, cost trend, cost critical-path, cost reconcile (with --billing-file), trace, savings, sampling advise, report, diff, slo check and audit pii do)`);
     }
     throw new InputError(spec, "no such file or directory");
   }

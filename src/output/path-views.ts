@@ -8,6 +8,7 @@ import { humanCell } from "./columns.js";
 import { displayWidth } from "./text.js";
 import { formatCount, formatMs, formatShare, formatUsd } from "./units.js";
 import { rawLabel, weightNotes, weightsJson } from "./cost-views.js";
+import { onPathSampled, onPathSampleNote } from "./decision-views.js";
 
 function excludedNotes(t: { orphan_spans: number; extra_root_spans: number; cyclic_spans: number }, rootless = 0): string[] {
   const notes: string[] = [];
@@ -45,6 +46,7 @@ export function criticalPathView(result: CriticalPathResult, meta: { label: stri
     `total crit p50/p95 is the path's length, the root span's duration (${formatMs(totals.e2e_p95_ms)} at p95).`,
     ...excludedNotes(totals, totals.rootless_events),
     ...weightNotes(result.weights),
+    ...[onPathSampleNote(result.path_sample, "Every figure is")].filter((n): n is string => n !== undefined),
   ];
   return {
     heading: [
@@ -60,6 +62,7 @@ export function criticalPathView(result: CriticalPathResult, meta: { label: stri
       total: { ...totals },
       thresholds: { ...thresholds },
       weights: weightsJson(result.weights),
+      ...(onPathSampled(result.path_sample) ? { path_sample: result.path_sample } : {}),
     },
   };
 }
