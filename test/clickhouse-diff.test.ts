@@ -7,11 +7,14 @@
 // (5,100 a window, Welch's approximation); each both ways, a significant increase and a
 // significant decrease. Exit 1 past a gate, 2 on errors; and what the engine returns stays one
 // row per group (or per event for a bootstrap-sized side), never the spans.
+// The commands run in-process (test/helpers/in-process.ts), the built CLI once for each exit-code
+// contract (1 past a gate, 2 on an error).
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { chdbWith, differences } from "./helpers/chdb.js";
 import { diffSides, readSide, type DiffResult, type Side } from "../src/analysis/diff.js";
 import { clickhouseSide } from "../src/analysis/clickhouse-diff.js";
@@ -57,7 +60,7 @@ beforeAll(async () => {
   const inputs: [Name, number, number, string[]][] = [["small", 400, 7, []], ["sampled", 1_600, 8, ["--sample-rate", "0.25"]], ["big", 10_200, 3, []]];
   for (const [name, events, seed, more] of inputs) {
     const all = join(work, `${name}.jsonl`);
-    const run = adtrace(["generate", "--events", String(events), "--seed", String(seed), ...more, ...REGRESSION, "--out", all, "-q"]);
+    const run = await adtraceIn(["generate", "--events", String(events), "--seed", String(seed), ...more, ...REGRESSION, "--out", all, "-q"]);
     if (run.code !== 0) throw new Error(`generate ${name}: ${run.stderr}`);
     const am = join(work, `${name}-am.jsonl`);
     const pm = join(work, `${name}-pm.jsonl`);
@@ -66,7 +69,7 @@ beforeAll(async () => {
     data[name] = { all, am, pm, dir, events };
   }
   report = join(work, "report-am");
-  const run = adtrace(["report", data.small.am, "--out-dir", report, "--no-timestamp", "-q"]);
+  const run = await adtraceIn(["report", data.small.am, "--out-dir", report, "--no-timestamp", "-q"]);
   if (run.code !== 0) throw new Error(`report: ${run.stderr}`);
 }, 900_000);
 
@@ -138,11 +141,13 @@ describe("diff's sides read in ClickHouse equal the DuckDB sides of the same spa
 });
 
 describe("adtrace diff with a ClickHouse side: the local diff's bytes and exit codes", () => {
-  it("two windows of one table (bootstrap): CSV as the local diff of the two halves, exit 1 past a gate", () => {
+  it("two windows of one table (bootstrap): CSV as the local diff of the two halves, exit 1 past a gate", async () => {
     const gate = ["--max-cost-increase", "5%"];
     for (const by of ["stage", "stage,service"]) {
-      const pushed = adtrace(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--by", by, "--format", "csv", ...gate]);
-      const local = adtrace(["diff", data.small.am, data.small.pm, "--by", by, "--format", "csv", ...gate, "-q"]);
+      // The process's exit code and its stdout and stderr apart: the built CLI, once; the rest in-process.
+      const pushed = by === "stage" ? adtrace(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--by", by, "--format", "csv", ...gate])
+        : await adtraceIn(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--by", by, "--format", "csv", ...gate]);
+      const local = await adtraceIn(["diff", data.small.am, data.small.pm, "--by", by, "--format", "csv", ...gate, "-q"]);
       expect(pushed.stdout, by).toBe(local.stdout);
       expect([pushed.code, local.code], pushed.stderr).toEqual([1, 1]);
       expect(pushed.stderr).toMatch(/^adtrace: check failed: 1 gate\(s\) breached\n {2}total: --max-cost-increase: cost per event 15\.\d% up \(limit 5\.0%\), significant: yes$/m);
@@ -150,16 +155,16 @@ describe("adtrace diff with a ClickHouse side: the local diff's bytes and exit c
     }
   }, 600_000);
 
-  it("a window against a span file (Welch): JSON as the local diff, an increase past a gate (exit 1) and a decrease (exit 0)", () => {
+  it("a window against a span file (Welch): JSON as the local diff, an increase past a gate (exit 1) and a decrease (exit 0)", async () => {
     const gate = ["--max-stage-increase", "10%", "--format", "json"];
-    const up = adtrace(["diff", data.big.am, chdb("big"), ...PM, ...gate]);
-    const upLocal = adtrace(["diff", data.big.am, data.big.pm, ...gate, "-q"]);
+    const up = await adtraceIn(["diff", data.big.am, chdb("big"), ...PM, ...gate]);
+    const upLocal = await adtraceIn(["diff", data.big.am, data.big.pm, ...gate, "-q"]);
     expect(unlabelled(up.stdout)).toEqual(unlabelled(upLocal.stdout));
     expect([up.code, upLocal.code], up.stderr).toEqual([1, 1]);
     expect(JSON.parse(up.stdout).method).toMatch(/^Welch/);
     // The baseline from ClickHouse, the current a file: --since bounds the only ClickHouse side.
-    const down = adtrace(["diff", chdb("big"), data.big.am, ...PM, ...gate]);
-    const downLocal = adtrace(["diff", data.big.pm, data.big.am, ...gate, "-q"]);
+    const down = await adtraceIn(["diff", chdb("big"), data.big.am, ...PM, ...gate]);
+    const downLocal = await adtraceIn(["diff", data.big.pm, data.big.am, ...gate, "-q"]);
     expect(unlabelled(down.stdout)).toEqual(unlabelled(downLocal.stdout));
     expect([down.code, downLocal.code], down.stderr).toEqual([0, 0]);
     const total = JSON.parse(down.stdout).rows.find((r: { status: string }) => r.status === "total");
@@ -167,31 +172,31 @@ describe("adtrace diff with a ClickHouse side: the local diff's bytes and exit c
     expect(total.significant).toBe(true);
   }, 900_000);
 
-  it("a report directory against a window: CSV as against the span file, significance unknown", () => {
-    const pushed = adtrace(["diff", report, chdb("small"), ...PM, "--format", "csv", "--max-cost-increase", "5%"]);
-    const local = adtrace(["diff", report, data.small.pm, "--format", "csv", "--max-cost-increase", "5%", "-q"]);
+  it("a report directory against a window: CSV as against the span file, significance unknown", async () => {
+    const pushed = await adtraceIn(["diff", report, chdb("small"), ...PM, "--format", "csv", "--max-cost-increase", "5%"]);
+    const local = await adtraceIn(["diff", report, data.small.pm, "--format", "csv", "--max-cost-increase", "5%", "-q"]);
     expect(pushed.stdout).toBe(local.stdout);
     expect([pushed.code, local.code], pushed.stderr).toEqual([1, 1]);
     expect(pushed.stdout).toMatch(/^total,total,.*,,,,$/m);
   }, 300_000);
 
-  it("brings back one row per group (Welch) or per event (bootstrap), never the spans", () => {
+  it("brings back one row per group (Welch) or per event (bootstrap), never the spans", async () => {
     const answered = (stderr: string) => [...stderr.matchAll(/^adtrace: (baseline|current): clickhouse answered (\d+) rows, (\d+) bytes$/gm)].map((m) => Number(m[2]));
-    const big = adtrace(["diff", chdb("big"), chdb("big"), ...AM, ...PM, "--format", "csv", "--debug"]);
+    const big = await adtraceIn(["diff", chdb("big"), chdb("big"), ...AM, ...PM, "--format", "csv", "--debug"]);
     expect(big.code, big.stderr).toBe(0);
     // 46,000 spans a window; back: the table's columns, 7 stages, 8 moments rows.
     expect(answered(big.stderr)).toHaveLength(2);
     for (const rows of answered(big.stderr)) expect(rows).toBeLessThan(60);
-    const small = adtrace(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--format", "csv", "--debug"]);
+    const small = await adtraceIn(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--format", "csv", "--debug"]);
     for (const rows of answered(small.stderr)) expect(rows).toBeLessThan(200 + 60);
   }, 900_000);
 });
 
 describe("adtrace diff --format html with a ClickHouse side", () => {
-  it("draws the same charts as the page of the local diff of the same spans, with the same exit code", () => {
+  it("draws the same charts as the page of the local diff of the same spans, with the same exit code", async () => {
     const svgs = (html: string) => [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
-    const pushed = adtrace(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--max-cost-increase", "5%", "--format", "html", "--out", join(work, "ch.html")]);
-    const local = adtrace(["diff", data.small.am, data.small.pm, "--max-cost-increase", "5%", "--format", "html", "--out", join(work, "local.html")]);
+    const pushed = await adtraceIn(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--max-cost-increase", "5%", "--format", "html", "--out", join(work, "ch.html")]);
+    const local = await adtraceIn(["diff", data.small.am, data.small.pm, "--max-cost-increase", "5%", "--format", "html", "--out", join(work, "local.html")]);
     expect(pushed.code, pushed.stderr).toBe(local.code);
     const a = readFileSync(join(work, "ch.html"), "utf8");
     const b = readFileSync(join(work, "local.html"), "utf8");
@@ -202,7 +207,7 @@ describe("adtrace diff --format html with a ClickHouse side", () => {
 });
 
 describe("adtrace diff with a ClickHouse side: errors, one line, exit 2", () => {
-  it("a missing data directory, a missing table, a --map column that is not there, windows that overlap", () => {
+  it("a missing data directory, a missing table, a --map column that is not there, windows that overlap", async () => {
     const cases: [string[], RegExp][] = [
       [["diff", `chdb:${join(work, "nowhere")}`, data.small.pm], /^adtrace: error: chdb:.*nowhere default\.otel_traces: no such ClickHouse data directory$/],
       [["diff", chdb("small"), data.small.pm, "--table", "spans_nope"], /^adtrace: error: chdb:.* default\.spans_nope: no table default\.spans_nope/],
@@ -211,8 +216,9 @@ describe("adtrace diff with a ClickHouse side: errors, one line, exit 2", () => 
       [["diff", chdb("small"), chdb("small"), "--since", NOON], /^adtrace: error: BASELINE and CURRENT read overlapping windows of chdb:.* default\.otel_traces: give the baseline an earlier window/],
       [["diff", data.small.am, data.small.pm, "--baseline-since", NOON], /^adtrace: error: --baseline-since bounds a ClickHouse baseline/],
     ];
-    for (const [args, message] of cases) {
-      const run = adtrace(args);
+    for (const [i, [args, message]] of cases.entries()) {
+      // The process's exit code and stderr: the built CLI, once; the others in-process.
+      const run = i === 0 ? adtrace(args) : await adtraceIn(args);
       expect(run.code, args.join(" ")).toBe(2);
       expect(run.stdout).toBe("");
       expect(run.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);

@@ -10,6 +10,8 @@
 // results and CSV bytes equal chDB's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -19,7 +21,12 @@ import { answerError, answerMidStream, answerRows, OTEL_COLUMNS, startStandIn, t
 import { checkSchema, clickhouseBreakdown, clickhouseQueries, withClickHouse, type ClickHouseSession } from "../src/analysis/clickhouse.js";
 import { openChdb, type ClickHouseEngine } from "../src/db/clickhouse.js";
 import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
-import { defaultConfig } from "../src/model/config.js";
+import { defaultConfig, loadConfig } from "../src/model/config.js";
+import { clickhouseReport } from "../src/analysis/clickhouse-report.js";
+import { sessionSide } from "../src/analysis/clickhouse-diff.js";
+import { parseGroupKeys } from "../src/analysis/breakdown.js";
+import { VERSION } from "../src/version.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const PASSWORD = "Pa55-w0rd-7c1e";
 
@@ -171,9 +178,9 @@ describe("the HTTP path sends what the chDB tests execute", () => {
     answer: string;
   }
 
-  /** Run `fn` over chDB, recording every query's SQL text, its parameters as the engine gets them, and its answer. */
-  async function recordChdb<T>(fn: (session: ClickHouseSession) => Promise<T>): Promise<{ result: T; executed: Executed[] }> {
-    const source = parseClickHouseSource([`chdb:${dir}`]);
+  /** Run `fn` over chDB (the range of `flags`, the config `config`), recording every query's SQL text, its parameters as the engine gets them, and its answer. */
+  async function recordChdb<T>(fn: (session: ClickHouseSession) => Promise<T>, flags: { since?: string; until?: string } = {}, config = defaultConfig()): Promise<{ result: T; executed: Executed[] }> {
+    const source = parseClickHouseSource([`chdb:${dir}`], flags);
     if (source.kind !== "chdb") throw new Error("expected a chdb: source");
     const inner = await openChdb(source);
     const executed: Executed[] = [];
@@ -191,7 +198,7 @@ describe("the HTTP path sends what the chDB tests execute", () => {
       close: () => inner.close(),
     };
     try {
-      const session: ClickHouseSession = { engine, source, config: defaultConfig(), model: {}, bytesReturned: 0, rowsReturned: 0 };
+      const session: ClickHouseSession = { engine, source, config, model: {}, bytesReturned: 0, rowsReturned: 0 };
       await checkSchema(session);
       return { result: await fn(session), executed };
     } finally {
@@ -252,6 +259,84 @@ describe("the HTTP path sends what the chDB tests execute", () => {
       await server.close();
     }
   }, 300_000);
+
+  /** A report bundle's files; report.json without its inputs and report.html without its inputs table (they name the source). */
+  function bundle(out: string): Record<string, string> {
+    return Object.fromEntries(readdirSync(out).sort().map((name) => {
+      const text = readFileSync(join(out, name), "utf8");
+      if (name === "report.json") return [name, JSON.stringify({ ...JSON.parse(text), inputs: undefined })];
+      if (name === "report.html") return [name, text.replace(/<table[^>]*data-table="inputs"[\s\S]*?<\/table>/, "")];
+      return [name, text];
+    }));
+  }
+
+  /** Every parameter a request sends that is a typed array of tuples, by name: rules, prices, SLOs, savings' terms. */
+  const tupleArrays = (requests: CapturedRequest[]) =>
+    new Set(requests.flatMap((r) => Object.entries(r.params).filter(([, v]) => /^\[\(/.test(v)).map(([k]) => k)));
+
+  it("report: the same SQL text and parameter texts over HTTP as over chDB, and the same bundle, file by file", async () => {
+    const work = mkdtempSync(join(tmpdir(), "adtrace-ch-http-report-"));
+    // SLOs with and without a stage, so slo_indicators' typed array goes too.
+    const configFile = join(work, "adtrace.config.yaml");
+    writeFileSync(configFile, "slos:\n  - name: auction-latency\n    stage: auction\n    latency_ms: 40\n    objective: 0.95\n  - name: errors\n    error_rate: 0.05\n");
+    const { executed } = await recordChdb((s) => clickhouseReport(s, { timestamp: false, version: VERSION }), {}, loadConfig(configFile));
+    const server = await startStandIn(replaying(executed));
+    try {
+      const args = ["--config", configFile, "--no-timestamp", "-q"];
+      const overHttp = await adtraceIn(["report", `clickhouse://bob@127.0.0.1:${server.port}/default`, "--out-dir", join(work, "http"), ...args], { env: { CLICKHOUSE_PASSWORD: PASSWORD } });
+      const overChdb = await adtraceIn(["report", `chdb:${dir}`, "--out-dir", join(work, "chdb"), ...args]);
+      expect([overHttp.code, overChdb.code], overHttp.stderr + overChdb.stderr).toEqual([0, 0]);
+      // Every statement chDB ran, in order, with the same parameter texts (a request chDB never saw is answered with an error).
+      expect(server.requests.map((r) => r.sql)).toEqual(executed.map((e) => e.sql));
+      for (const [i, request] of server.requests.entries()) expect(request.params, `request ${i + 1}`).toEqual(executed[i]!.params);
+      expect(server.requests.some((r) => /\bslo_list\b/.test(r.sql))).toBe(true);
+      expect(tupleArrays(server.requests)).toEqual(new Set(["stage_rules", "compute_prices", "warehouse_prices", "slos", "terms"]));
+      const slos = server.requests.find((r) => r.params.slos !== undefined)!.params.slos;
+      expect(slos).toBe("[('auction',40000000),(NULL,0)]");
+      const local = bundle(join(work, "chdb"));
+      expect(Object.keys(local)).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.html", "report.json", "savings.csv", "slos.csv", "summary.md"]);
+      expect(bundle(join(work, "http"))).toEqual(local);
+      const inputs = JSON.parse(readFileSync(join(work, "http", "report.json"), "utf8")).inputs;
+      expect(inputs).toEqual([{ path: `clickhouse://bob@127.0.0.1:${server.port}/default default.otel_traces`, table: "default.otel_traces", since: null, until: null, spans: expect.any(Number) }]);
+      for (const name of readdirSync(join(work, "http"))) expect(readFileSync(join(work, "http", name), "utf8"), name).not.toContain(PASSWORD);
+    } finally {
+      await server.close();
+    }
+  }, 900_000);
+
+  it("diff of two windows: the same SQL text and parameter texts over HTTP as over chDB, and the same CSV and exit code", async () => {
+    // The fixture's minute cut in two (the current window given its end: without one it ends at the
+    // run's now); by stage and by an attribute (the group keys' Nullable(String) parameters).
+    const cut = "2024-05-01T12:00:30Z";
+    const end = "2024-05-01T13:00:00Z";
+    for (const by of ["stage", "service,attr:user_locale"]) {
+      const keys = parseGroupKeys(by);
+      const sides = [await recordChdb((s) => sessionSide(s, keys), { until: cut }), await recordChdb((s) => sessionSide(s, keys), { since: cut, until: end })];
+      const executed = sides.flatMap((side) => side.executed);
+      const server = await startStandIn(replaying(executed));
+      try {
+        const http = `clickhouse://bob@127.0.0.1:${server.port}/default`;
+        const args = ["--baseline-until", cut, "--since", cut, "--until", end, "--by", by, "--format", "csv", "--max-cost-increase", "5%"];
+        const overHttp = await adtraceIn(["diff", http, http, ...args], { env: { CLICKHOUSE_PASSWORD: PASSWORD } });
+        const overChdb = await adtraceIn(["diff", `chdb:${dir}`, `chdb:${dir}`, ...args]);
+        expect(overHttp.code, overHttp.stderr).toBe(overChdb.code);
+        expect(overHttp.stdout, by).toBe(overChdb.stdout);
+        expect(overHttp.stdout.split("\n").length, by).toBeGreaterThan(4);
+        expect(server.requests.map((r) => r.sql)).toEqual(executed.map((e) => e.sql));
+        for (const [i, request] of server.requests.entries()) expect(request.params, `${by} request ${i + 1}`).toEqual(executed[i]!.params);
+        // Both windows' statements: breakdown, moments and (a bootstrap-sized side) events, each side with its range.
+        expect(server.requests.filter((r) => /\bmax_events\b/.test(r.sql))).toHaveLength(2);
+        expect(server.requests.filter((r) => r.params.has_until === "1").length).toBeGreaterThan(0);
+        expect(server.requests.filter((r) => r.params.has_since === "1").length).toBeGreaterThan(0);
+        const grouped = server.requests.filter((r) => r.params.k1 !== undefined);
+        expect(grouped.length).toBeGreaterThan(0);
+        for (const r of grouped) expect([r.params.k1, r.params.a1, r.params.k2, r.params.a2, r.params.k3], by).toEqual(by === "stage" ? ["stage", "\\N", "\\N", "\\N", "\\N"] : ["service", "\\N", "attr", "user_locale", "\\N"]);
+        expect(tupleArrays(server.requests)).toEqual(new Set(["stage_rules", "compute_prices", "warehouse_prices"]));
+      } finally {
+        await server.close();
+      }
+    }
+  }, 900_000);
 });
 
 /** A port on 127.0.0.1 that nothing listens on: one the OS just handed out, closed again. */

@@ -7,11 +7,15 @@
 // queries/slo.sql, its PII detectors queries/pii.sql over every stored span. The PII audit over
 // ClickHouse scans a sample of whole events: with fewer events than the sample, all of them; with
 // more, it says "scanned N of M events", and N is the number of events DuckDB's own MD5 key picks.
+// The commands run in-process (test/helpers/in-process.ts: the same program, options layer and
+// analyses as the built CLI, chDB's engine loaded once for the file); the built CLI only where the
+// process's own exit code and stderr are the claim (--fail-on-pii, a missing table).
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { chdbDatasets, chdbWith, differences } from "./helpers/chdb.js";
 import { plantedOtlp, plantedSpans, PLANTED } from "./helpers/pii-planted.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
@@ -88,20 +92,21 @@ function bundleDifferences(local: Record<string, string>, pushed: Record<string,
   return out;
 }
 
-function report(inputs: string[], out: string, extra: string[] = []): Record<string, string> {
-  const run = adtrace(["report", ...inputs, "--config", CONFIG, "--out-dir", out, "--no-timestamp", "-q", ...extra]);
+/** `adtrace report` in-process (the command layer, as the built CLI runs it): the bundle it wrote. */
+async function report(inputs: string[], out: string, extra: string[] = []): Promise<Record<string, string>> {
+  const run = await adtraceIn(["report", ...inputs, "--config", CONFIG, "--out-dir", out, "--no-timestamp", "-q", ...extra]);
   expect(run.code, run.stderr).toBe(0);
   return readBundle(out);
 }
 
 describe("report over a ClickHouse source (chDB) equals the DuckDB bundle", () => {
-  it("on the fixture, generated and sampled data (ot=th), and with --sample-rate: every file", () => {
+  it("on the fixture, generated and sampled data (ot=th), and with --sample-rate: every file", async () => {
     const cases: [string, string[]][] = [["fixture", []], ["generated", []], ["sampled", []], ["generated", ["--sample-rate", "auction.*=0.5"]]];
     for (const [name, extra] of cases) {
       const { input, dir } = data[name]!;
       const tag = `${name}${extra.length ? " " + extra.join(" ") : ""}`;
-      const local = report([input], join(work, `local-${name}-${extra.length}`), extra);
-      const pushed = report([`chdb:${dir}`], join(work, `ch-${name}-${extra.length}`), extra);
+      const local = await report([input], join(work, `local-${name}-${extra.length}`), extra);
+      const pushed = await report([`chdb:${dir}`], join(work, `ch-${name}-${extra.length}`), extra);
       expect(bundleDifferences(local, pushed), tag).toEqual([]);
       // Something to compare: every file, SLOs with errors and breaches, flags, a saving.
       expect(Object.keys(pushed), tag).toEqual(["breakdown.csv", "flags.csv", "pii.csv", "queries.csv", "report.html", "report.json", "savings.csv", "slos.csv", "summary.md"]);
@@ -119,14 +124,14 @@ describe("report over a ClickHouse source (chDB) equals the DuckDB bundle", () =
       expect(localDoc.breakdown.weights.stored_spans, tag).toBeGreaterThan(300);
       expect(doc.inputs, tag).toEqual([{ path: `chdb:${dir} default.otel_traces`, table: "default.otel_traces", since: null, until: null, spans: localDoc.breakdown.weights.stored_spans }]);
       // The same bytes on a second run, every file (once: each run is a whole report).
-      if (name === "sampled") expect(report([`chdb:${dir}`], join(work, "ch-sampled-again")), "second run").toEqual(pushed);
+      if (name === "sampled") expect(await report([`chdb:${dir}`], join(work, "ch-sampled-again")), "second run").toEqual(pushed);
     }
   }, 1_200_000);
 
-  it("personal data in attributes, resources and statements: pii.csv and the summary equal the local audit's, no planted value in any file", () => {
+  it("personal data in attributes, resources and statements: pii.csv and the summary equal the local audit's, no planted value in any file", async () => {
     const { input, dir } = data.planted!;
-    const local = report([input], join(work, "local-planted"));
-    const pushed = report([`chdb:${dir}`], join(work, "ch-planted"));
+    const local = await report([input], join(work, "local-planted"));
+    const pushed = await report([`chdb:${dir}`], join(work, "ch-planted"));
     expect(textDifferences(local["pii.csv"]!, pushed["pii.csv"]!)).toEqual([]);
     expect(textDifferences(local["summary.md"]!, pushed["summary.md"]!)).toEqual([]);
     const rows = pushed["pii.csv"]!.trim().split("\r\n");
@@ -139,14 +144,14 @@ describe("report over a ClickHouse source (chDB) equals the DuckDB bundle", () =
 });
 
 describe("slo check and audit pii over a ClickHouse source", () => {
-  it("slo check with --window: the same figures as over the span files; exit 1 on a breach as locally", () => {
+  it("slo check with --window: the same figures as over the span files; exit 1 on a breach as locally", async () => {
     const codes: number[] = [];
     // The fixture spans a minute, generated data a day; the whole range is in every report above.
     for (const [name, window] of [["fixture", ["--window", "30s"]], ["generated", ["--window", "1h"]]] as const) {
       const { input, dir } = data[name]!;
       {
-        const local = adtrace(["slo", "check", input, "--config", CONFIG, "--format", "json", "-q", ...window]);
-        const pushed = adtrace(["slo", "check", `chdb:${dir}`, "--config", CONFIG, "--format", "json", "-q", ...window]);
+        const local = await adtraceIn(["slo", "check", input, "--config", CONFIG, "--format", "json", "-q", ...window]);
+        const pushed = await adtraceIn(["slo", "check", `chdb:${dir}`, "--config", CONFIG, "--format", "json", "-q", ...window]);
         expect(pushed.code, pushed.stderr).toBe(local.code);
         codes.push(local.code ?? -1);
         expect(differences(JSON.parse(local.stdout), JSON.parse(pushed.stdout)), `${name} ${window.join(" ")}`).toEqual([]);
@@ -158,13 +163,14 @@ describe("slo check and audit pii over a ClickHouse source", () => {
     expect(codes).toContain(1);
   }, 600_000);
 
-  it("audit pii: the same CSV as over the span file; --fail-on-pii exits 1", () => {
+  it("audit pii: the same CSV as over the span file; --fail-on-pii exits 1", async () => {
     const { input, dir } = data.planted!;
-    const local = adtrace(["audit", "pii", input, "--format", "csv", "-q"]);
-    const pushed = adtrace(["audit", "pii", `chdb:${dir}`, "--format", "csv", "-q"]);
+    const local = await adtraceIn(["audit", "pii", input, "--format", "csv", "-q"]);
+    const pushed = await adtraceIn(["audit", "pii", `chdb:${dir}`, "--format", "csv", "-q"]);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toBe(local.stdout);
     expect(pushed.stdout.split("\r\n").length).toBeGreaterThan(10);
+    // The process's exit code: the built CLI.
     expect(adtrace(["audit", "pii", `chdb:${dir}`, "--fail-on-pii", "-q"]).code).toBe(1);
   }, 300_000);
 
@@ -187,20 +193,21 @@ describe("slo check and audit pii over a ClickHouse source", () => {
 });
 
 describe("errors over a ClickHouse source: one line, exit 2", () => {
-  it("a missing table, an --out-dir that is a file, slos over --map", () => {
+  it("a missing table, an --out-dir that is a file, slos over --map", async () => {
     const { dir } = data.fixture!;
+    // The process's exit code and stderr: the built CLI; the others in-process.
     const missing = adtrace(["report", `chdb:${dir}`, "--table", "nope", "--out-dir", join(work, "never"), "-q"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split("\n")).toHaveLength(1);
     expect(missing.stderr).toMatch(/no table default\.nope/);
     const file = join(work, "a-file");
     writeFileSync(file, "x");
-    const badDir = adtrace(["report", `chdb:${dir}`, "--out-dir", file, "-q"]);
+    const badDir = await adtraceIn(["report", `chdb:${dir}`, "--out-dir", file, "-q"]);
     expect(badDir.code).toBe(2);
     expect(badDir.stderr.trim().split("\n")).toHaveLength(1);
     expect(badDir.stderr).toMatch(/exists and is not a directory/);
     expect(readFileSync(file, "utf8")).toBe("x");
-    const slos = adtrace(["slo", "check", `chdb:${dir}`, "--config", CONFIG, "--map", "trace_id=TraceId", "-q"]);
+    const slos = await adtraceIn(["slo", "check", `chdb:${dir}`, "--config", CONFIG, "--map", "trace_id=TraceId", "-q"]);
     expect(slos.code).toBe(2);
     expect(slos.stderr.trim().split("\n")).toHaveLength(1);
     expect(slos.stderr).toMatch(/slos over a ClickHouse table read through --map are not supported yet/);

@@ -11,7 +11,7 @@ import { loadConfig } from "../model/config.js";
 import { STATEMENT_ATTRIBUTES } from "../model/defaults.js";
 import type { AnalysisOptions } from "./analysis.js";
 import { keyParams, type GroupKey } from "./breakdown.js";
-import { clickhouseBreakdown, modelQuery, withClickHouse } from "./clickhouse.js";
+import { clickhouseBreakdown, modelQuery, withClickHouse, type ClickHouseSession } from "./clickhouse.js";
 import { BOOTSTRAP_MAX_EVENTS, diffSides, durationsFromRows, momentsFromRows, perEventFromRows, readSide, sideBreakdownOf, spansSide, type DiffOptions, type DiffResult, type Side } from "./diff.js";
 
 /** The parsed ClickHouse source of each side that is one (none for a side read from files or a report). */
@@ -54,21 +54,28 @@ export async function clickhouseSide(
   if (statement?.kind === "attr") throw new UsageError(`--by attr:${statement.key} is not supported with a ClickHouse side yet (group by stage, name, service or another attribute)`);
   const config = loadConfig(analysis.config);
   return withClickHouse(source, config, analysis.model ?? {}, async (session) => {
-    const result = await clickhouseBreakdown(session, { by });
-    const moments = momentsFromRows(await modelQuery(session, "clickhouse_diff.moments", keyParams(by)), by);
-    let tests: Pick<Side, "moments" | "perEvent" | "durations"> = { moments };
-    if (result.weights.stored_traces <= BOOTSTRAP_MAX_EVENTS) {
-      const events = await modelQuery(session, "clickhouse_diff.events", { ...keyParams(by), max_events: BOOTSTRAP_MAX_EVENTS });
-      // A table that grew between the statements (a live table, no --until) would pair one set
-      // of events with another's breakdown: refused rather than mixed.
-      if (events.length !== result.weights.stored_traces) {
-        throw new InputError(source.label, `changed while diff read it (${result.weights.stored_traces} events, then ${events.length}): bound the window with --until`);
-      }
-      tests = { moments, ...eventsToTests(events, by, result.weights) };
-    }
+    const side = await sessionSide(session, by);
     onAnswered?.(session.rowsReturned, session.bytesReturned);
-    return spansSide(source.label, sideBreakdownOf(result), tests);
+    return side;
   });
+}
+
+/** clickhouseSide's statements over an open session (the HTTP tests record them over chDB). */
+export async function sessionSide(session: ClickHouseSession, by: GroupKey[]): Promise<Side> {
+  const { source } = session;
+  const result = await clickhouseBreakdown(session, { by });
+  const moments = momentsFromRows(await modelQuery(session, "clickhouse_diff.moments", keyParams(by)), by);
+  let tests: Pick<Side, "moments" | "perEvent" | "durations"> = { moments };
+  if (result.weights.stored_traces <= BOOTSTRAP_MAX_EVENTS) {
+    const events = await modelQuery(session, "clickhouse_diff.events", { ...keyParams(by), max_events: BOOTSTRAP_MAX_EVENTS });
+    // A table that grew between the statements (a live table, no --until) would pair one set
+    // of events with another's breakdown: refused rather than mixed.
+    if (events.length !== result.weights.stored_traces) {
+      throw new InputError(source.label, `changed while diff read it (${result.weights.stored_traces} events, then ${events.length}): bound the window with --until`);
+    }
+    tests = { moments, ...eventsToTests(events, by, result.weights) };
+  }
+  return spansSide(source.label, sideBreakdownOf(result), tests);
 }
 
 type Tuple = unknown[];

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Db } from "../../src/db/db.js";
 import { loadInputs } from "../../src/ingest/load.js";
-import { adtrace } from "./cli.js";
+import { adtraceIn } from "./in-process.js";
 // @ts-expect-error a plain ES module shared with scripts/bench.mjs, without types
 import { CANONICAL_TO_PARQUET, fillOtelTraces } from "../../scripts/chdb-otel.mjs";
 
@@ -38,7 +38,7 @@ export async function chdbDatasets(work: string, data: Record<string, { input: s
   const generated = join(work, "generated.jsonl");
   const sampled = join(work, "sampled.jsonl");
   for (const [out, args] of [[generated, ["--events", "400", "--seed", "7"]], [sampled, ["--events", "1200", "--seed", "8", "--sample-rate", "0.25"]]] as const) {
-    const run = adtrace(["generate", ...args, "--out", out]);
+    const run = await adtraceIn(["generate", ...args, "--out", out]);
     if (run.code !== 0) throw new Error(`generate ${args.join(" ")}: ${run.stderr}`);
   }
   for (const [name, input] of [["fixture", CH_FIXTURE], ["generated", generated], ["sampled", sampled]] as const) {
