@@ -259,15 +259,30 @@ kt AS (
          -- An event’s weight: its root’s, else the largest of its spans’.
          coalesce(maxOrNull(root_w), max(span_max_w)) AS w,
          min(t0) AS t0, max(t1) AS t1,
-         quantilesExactInclusiveArrayIf(0.5, 0.95, 0.99)(d, kind = 1) AS dq,
-         quantilesExactInclusiveArrayIf(0.5, 0.95)(s, kind = 1) AS sq,
+         -- A group's (value, weight) pairs sorted once serve both percentile rules (below), exact and weighted.
          arraySort(groupArrayArrayIf(arrayZip(d, ws), kind = 1)) AS dw,
          arraySort(groupArrayArrayIf(arrayZip(s, ws), kind = 1)) AS sw,
          arrayStringConcat(arraySort(groupUniqArrayArrayIf(wh, kind = 1)), ',') AS wh,
          sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid,
          CAST([], 'Array(String)') AS stage_list,
+         -- Each group's percentiles as scalars, so its sorted values go no further than its row (not
+         -- gathered into whole_input's one row with every group's). Exact (dq, sq): quantileExactInclusive's
+         -- rule (quantile_cont's), read off the values sorted in dw and sw: h = q·(n − 1) + 1, the h-th
+         -- value (1-based, truncated) plus (h − ⌊h⌋) of the step to the next. Weighted (dwq, swq): the
+         -- smallest value whose cumulative weight, in (value, weight) order, reaches q of the group's.
+         toInt64(length(dw)) AS dn, toInt64(length(sw)) AS sn,
+         arrayMap(q -> if(toUInt64(q * (dn - 1) + 1) >= dn, toFloat64(dw[dn].1),
+                          toFloat64(dw[toUInt64(q * (dn - 1) + 1)].1) + (q * (dn - 1) + 1 - toUInt64(q * (dn - 1) + 1))
+                            * toFloat64(dw[toUInt64(q * (dn - 1) + 1) + 1].1 - dw[toUInt64(q * (dn - 1) + 1)].1)), [0.5, 0.95, 0.99]) AS dq,
+         arrayMap(q -> if(toUInt64(q * (sn - 1) + 1) >= sn, toFloat64(sw[sn].1),
+                          toFloat64(sw[toUInt64(q * (sn - 1) + 1)].1) + (q * (sn - 1) + 1 - toUInt64(q * (sn - 1) + 1))
+                            * toFloat64(sw[toUInt64(q * (sn - 1) + 1) + 1].1 - sw[toUInt64(q * (sn - 1) + 1)].1)), [0.5, 0.95]) AS sq,
+         arrayCumSum(arrayMap(x -> x.2, dw)) AS dcw,
+         arrayCumSum(arrayMap(x -> x.2, sw)) AS scw,
+         arrayMap(q -> dw[arrayFirstIndex(x -> x >= q * dcw[-1], dcw)].1, [0.5, 0.95, 0.99]) AS dwq,
+         arrayMap(q -> sw[arrayFirstIndex(x -> x >= q * scw[-1], scw)].1, [0.5, 0.95]) AS swq,
          if(kind = 1, [(k1, k2, k3, toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_compute) / 1e18, toFloat64(s_query) / 1e18,
-                        dq, sq, dw, arrayCumSum(arrayMap(x -> x.2, dw)), sw, arrayCumSum(arrayMap(x -> x.2, sw)), nullIf(wh, ''), n_unpriced)], []) AS item
+                        dq, sq, dwq, swq, nullIf(wh, ''), n_unpriced)], []) AS item
   FROM tg ARRAY JOIN [1, 2] AS kind
   GROUP BY kind, k1, k2, k3, kt
 )
@@ -281,14 +296,14 @@ SELECT g.1 AS g1, g.2 AS g2, g.3 AS g3,
        g.7 / all_events AS query_per_event_usd,
        -- Sampled data (the spans’ weights differ): the smallest value whose cumulative weight, in (value, weight) order, reaches q of the group’s.
        all_min_weight != all_max_weight AS weighted_pct,
-       if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.5 * g.11[-1], g.11)].1, g.8[1]) / 1e6 AS p50_ms,
-       if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.95 * g.11[-1], g.11)].1, g.8[2]) / 1e6 AS p95_ms,
-       if(weighted_pct, g.10[arrayFirstIndex(x -> x >= 0.99 * g.11[-1], g.11)].1, g.8[3]) / 1e6 AS p99_ms,
-       if(weighted_pct, g.12[arrayFirstIndex(x -> x >= 0.5 * g.13[-1], g.13)].1, g.9[1]) / 1e6 AS self_p50_ms,
-       if(weighted_pct, g.12[arrayFirstIndex(x -> x >= 0.95 * g.13[-1], g.13)].1, g.9[2]) / 1e6 AS self_p95_ms,
-       g.14 AS warehouse,
+       if(weighted_pct, g.10[1], g.8[1]) / 1e6 AS p50_ms,
+       if(weighted_pct, g.10[2], g.8[2]) / 1e6 AS p95_ms,
+       if(weighted_pct, g.10[3], g.8[3]) / 1e6 AS p99_ms,
+       if(weighted_pct, g.11[1], g.9[1]) / 1e6 AS self_p50_ms,
+       if(weighted_pct, g.11[2], g.9[2]) / 1e6 AS self_p95_ms,
+       g.12 AS warehouse,
        g.6 + g.7 AS total_cost_usd,
-       g.15 AS unpriced_spans,
+       g.13 AS unpriced_spans,
        COLUMNS('^all_')
 FROM whole_input ARRAY JOIN items AS g
 ORDER BY total_cost_usd DESC, g1, g2, g3

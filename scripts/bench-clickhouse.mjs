@@ -80,6 +80,8 @@ export async function benchClickHouse({ ROOT, DIR, BIN, timed, log }) {
     // (which also brings back the bounded sample of whole events for its critical-path walk).
     const commands = (process.env.BENCH_CH_BY ?? "stage,name").split(",").map((by) => [`breakdown --by ${by}`, ["cost", "breakdown", "--by", by]]);
     if (process.env.BENCH_CH_FLAGS !== "0") commands.push(["flags", ["cost", "flags"]]);
+    // savings --suggest (the flags statement, the summary, the interval sums and the sample once): BENCH_CH_SAVINGS=1.
+    if (process.env.BENCH_CH_SAVINGS === "1") commands.push(["savings --suggest", ["savings", "--suggest"]]);
     for (const [by, args] of commands) {
       let ch = { wall: Infinity, cpu: Infinity, rssMb: 0 };
       let local = { wall: Infinity, cpu: Infinity, rssMb: 0 };
