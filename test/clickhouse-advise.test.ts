@@ -10,7 +10,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
-import { chdbDatasets, differences } from "./helpers/chdb.js";
+import { addMappedTable, chdbDatasets, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { advise, type AdviseOptions } from "../src/analysis/advise.js";
 import { withClickHouse } from "../src/analysis/clickhouse.js";
@@ -27,16 +27,8 @@ const data: Record<string, { input: string; dir: string }> = {};
 
 beforeAll(async () => {
   await chdbDatasets(work, data);
-  // A table of another schema, for --map (as test/clickhouse-map.test.ts builds it).
-  const { Session } = await import("chdb");
-  const session = new Session(data.fixture!.dir);
-  try {
-    session.query(`CREATE TABLE spans_v2 (trace String, id String, parent_id String, operation String, svc String, began DateTime64(9), elapsed_us Float64)
-      ENGINE = MergeTree ORDER BY (svc, began)`);
-    session.query("INSERT INTO spans_v2 SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Timestamp, Duration / 1000 FROM otel_traces");
-  } finally {
-    session.close();
-  }
+  // A table of another schema, for --map.
+  await addMappedTable(data.fixture!.dir);
 }, 600_000);
 
 const BASE = { rates: [1, 0.5, 0.1, 0.01], targetError: 0.05, window: "1h" as const, resamples: 200 };

@@ -8,7 +8,7 @@
 // the source cannot read, is one line and exit 2.
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace } from "./helpers/cli.js";
-import { chdbWith, differences } from "./helpers/chdb.js";
+import { addMappedTable, chdbWith, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { breakdown, warehouseQueries, type GroupKey } from "../src/analysis/breakdown.js";
 import { inspectSpans } from "../src/analysis/inspect.js";
@@ -24,15 +24,9 @@ let dir = "";
 beforeAll(async () => {
   dir = (await chdbWith([FIXTURE])).dir;
   const { Session } = await import("chdb");
+  await addMappedTable(dir);
   const session = new Session(dir);
   try {
-    session.query(`CREATE TABLE spans_v2 (
-      trace String, id String, parent_id String, operation LowCardinality(String), svc String,
-      began DateTime64(9), elapsed_us Float64, tags Map(String, String), \`db.system\` Nullable(String), tracestate String
-    ) ENGINE = MergeTree ORDER BY (svc, began)`);
-    session.query(`INSERT INTO spans_v2 SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Timestamp, Duration / 1000,
-      mapFilter((k, v) -> k != 'db.system', SpanAttributes), if(mapContains(SpanAttributes, 'db.system'), SpanAttributes['db.system'], NULL), TraceState
-      FROM otel_traces`);
     // The mapped table really is another schema: none of the exporter's columns, and db.system out of the map.
     expect(Number(session.query("SELECT countIf(mapContains(tags, 'db.system')) FROM spans_v2", "CSV").trim())).toBe(0);
     expect(Number(session.query("SELECT countIf(`db.system` IS NOT NULL) FROM spans_v2", "CSV").trim())).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
-import { chdbDatasets, differences } from "./helpers/chdb.js";
+import { addMappedTable, chdbDatasets, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { outliers, type OutliersOptions } from "../src/analysis/outliers.js";
 import { withClickHouse } from "../src/analysis/clickhouse.js";
@@ -22,20 +22,8 @@ const data: Record<string, { input: string; dir: string }> = {};
 
 beforeAll(async () => {
   await chdbDatasets(work, data);
-  // The fixture again under other column names and types, read with --map (as test/clickhouse-map.test.ts).
-  const { Session } = await import("chdb");
-  const session = new Session(data.fixture!.dir);
-  try {
-    session.query(`CREATE TABLE spans_v2 (
-      trace String, id String, parent_id String, operation LowCardinality(String), svc String,
-      began DateTime64(9), elapsed_us Float64, tags Map(String, String), \`db.system\` Nullable(String), tracestate String
-    ) ENGINE = MergeTree ORDER BY (svc, began)`);
-    session.query(`INSERT INTO spans_v2 SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Timestamp, Duration / 1000,
-      mapFilter((k, v) -> k != 'db.system', SpanAttributes), if(mapContains(SpanAttributes, 'db.system'), SpanAttributes['db.system'], NULL), TraceState
-      FROM otel_traces`);
-  } finally {
-    session.close();
-  }
+  // The fixture again under other column names and types, read with --map.
+  await addMappedTable(data.fixture!.dir);
 }, 600_000);
 
 /** The local result and the pushed-down one for the same options. */

@@ -30,6 +30,27 @@ export async function chdbWith(inputs: string[]): Promise<{ dir: string; rows: n
 export const CH_FIXTURE = "fixtures/auction/otlp.jsonl";
 
 /**
+ * Beside otel_traces in `dir`, spans_v2: the same spans under other column names and types, read
+ * with --map (service=svc, start=began, duration_us=elapsed_us, …): none of the exporter's columns,
+ * and db.system out of the attribute map into a column of its own.
+ */
+export async function addMappedTable(dir: string): Promise<void> {
+  const { Session } = await import("chdb");
+  const session = new Session(dir);
+  try {
+    session.query(`CREATE TABLE spans_v2 (
+      trace String, id String, parent_id String, operation LowCardinality(String), svc String,
+      began DateTime64(9), elapsed_us Float64, tags Map(String, String), \`db.system\` Nullable(String), tracestate String
+    ) ENGINE = MergeTree ORDER BY (svc, began)`);
+    session.query(`INSERT INTO spans_v2 SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Timestamp, Duration / 1000,
+      mapFilter((k, v) -> k != 'db.system', SpanAttributes), if(mapContains(SpanAttributes, 'db.system'), SpanAttributes['db.system'], NULL), TraceState
+      FROM otel_traces`);
+  } finally {
+    session.close();
+  }
+}
+
+/**
  * The three inputs the equality tests compare on, each also in a chDB otel_traces: the fixture,
  * 400 generated events (seed 7) and 1,200 sampled ones (seed 8, kept 1 in 4, `ot=th` in
  * TraceState). Fills `data` (name → span file and chDB directory); call it from beforeAll.
