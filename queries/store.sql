@@ -95,3 +95,8 @@ DROP TABLE IF EXISTS _diff_eg; DROP TABLE IF EXISTS _diff_moments;
 -- name: stage_costs_stored
 -- Once store.model_tables has stored each stage's cost per event, what reads event_stage_costs next (diff.stage_costs, at load) reads the stored rows rather than recomputing the view over every span.
 CREATE OR REPLACE TEMP VIEW event_stage_costs AS SELECT * FROM model_event_stages;
+
+-- name: memory_limit
+-- Raises DuckDB's memory limit before the model of many spans is stored (src/db/db.ts fitModelMemory: $limit such as '1915MiB', computed from the span count, never a user's text).
+-- params: $limit
+SET memory_limit = $limit;

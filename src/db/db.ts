@@ -4,6 +4,7 @@
 // objects), and closes in `finally` through withDb.
 import { existsSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { totalmem } from "node:os";
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBAppender } from "@duckdb/node-api";
 import { InputError, UsageError, noRoomError } from "../errors.js";
 import { getQuery } from "./queries.js";
@@ -46,6 +47,8 @@ export class Db {
   private tempDirectory: string | undefined;
   /** Whether the thread count was chosen (OpenOptions.threads or ADTRACE_THREADS), so fitThreads leaves it. */
   private threadsChosen = false;
+  /** DuckDB's memory limit as set (OpenOptions.memoryLimit, then fitModelMemory), for messages; undefined: DuckDB's default. */
+  memoryLimit: string | undefined;
   private releaseInterrupt: () => void = () => undefined;
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -77,6 +80,7 @@ export class Db {
     const connection = await instance.connect();
     const db = new Db(instance, connection, path);
     db.tempDirectory = options.tempDirectory;
+    db.memoryLimit = options.memoryLimit;
     db.threadsChosen = threads !== undefined;
     // Ctrl-C or SIGTERM exits without reaching close(): stop the running query and remove the
     // spill directory then, so an interrupted analysis leaves nothing in the temporary directory.
@@ -232,7 +236,7 @@ export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>
     failed = false;
     return result;
   } catch (error) {
-    throw outOfMemory(noRoomInDatabase(error, path), path);
+    throw outOfMemory(noRoomInDatabase(error, path), path, db.memoryLimit ?? writeMemoryLimit());
   } finally {
     release();
     try {
@@ -251,17 +255,45 @@ function writeMemoryLimit(): string {
 }
 
 /**
+ * Bytes of DuckDB memory storing the cost model takes per span. Staging spans spills within 256MB
+ * whatever their number, but storing the model does not: its first statement's hash joins keep
+ * about 55 bytes a span that cannot spill, and later steps more (BENCHMARKS.md, "The 10M load").
+ * 10,043,511 spans stored within 2GB (1,907 MiB), and ran out of memory within 256MB.
+ */
+export const MODEL_BYTES_PER_SPAN = 200;
+
+/**
+ * The memory limit storing the model of `spans` spans takes, in MiB: 200 bytes a span, at most
+ * 2 GiB (an analysis session's limit) and half the machine's memory; undefined when load's 256MB
+ * is enough (up to about 1.3M spans), so small loads keep their bound on RSS.
+ */
+export function modelMemoryMiB(spans: number, machineBytes: number): number | undefined {
+  const bytes = Math.min(spans * MODEL_BYTES_PER_SPAN, 2 * 1024 ** 3, machineBytes / 2);
+  const mib = Math.floor(bytes / 1024 ** 2);
+  return mib > 256 ? mib : undefined;
+}
+
+/** Before the model of `spans` spans is stored in a database being written: raise the limit as it needs, unless ADTRACE_MEMORY_LIMIT chose one. */
+export async function fitModelMemory(db: Db, spans: number): Promise<void> {
+  if (process.env.ADTRACE_MEMORY_LIMIT !== undefined) return;
+  const mib = modelMemoryMiB(spans, totalmem());
+  if (mib === undefined) return;
+  await db.run("store.memory_limit", { limit: `${mib}MiB` });
+  db.memoryLimit = `${mib}MiB`;
+}
+
+/**
  * DuckDB running out of memory within the write's limit is the limit's doing, not a bug: one line
  * naming the database, the limit and the setting that raises it (exit 2). The write is one
  * transaction, so nothing of it was kept. Issue 16: storing the model of 10M spans needs more than
  * 256MB today (BENCHMARKS.md).
  */
-function outOfMemory(error: unknown, path: string): unknown {
+function outOfMemory(error: unknown, path: string, limit: string): unknown {
   if (error instanceof InputError || error instanceof UsageError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (!/^Out of Memory Error/.test(message)) return error;
   const first = message.split("\n")[0]!;
-  return new InputError(path, `DuckDB ran out of memory within its ${writeMemoryLimit()} limit, so nothing was written (ADTRACE_MEMORY_LIMIT raises the limit, e.g. ADTRACE_MEMORY_LIMIT=4GB): ${first}`, { cause: error });
+  return new InputError(path, `DuckDB ran out of memory within its ${limit} limit, so nothing was written (ADTRACE_MEMORY_LIMIT raises the limit, e.g. ADTRACE_MEMORY_LIMIT=4GB): ${first}`, { cause: error });
 }
 
 /** No room to write the database file (or its write-ahead log) is reported under the name the user gave it. */

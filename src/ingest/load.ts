@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { createWriteStream, statSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import { firstLine, type Db, type Params } from "../db/db.js";
+import { firstLine, fitModelMemory, type Db, type Params } from "../db/db.js";
 import { clip, InputError, UsageError } from "../errors.js";
 import { recordContext, WrongShape } from "./adapter.js";
 import { expandInputs, laterLineStartsJson, openBytes, openInput, type InputFile, type OpenInput } from "./files.js";
@@ -211,7 +211,10 @@ export async function withLoadSession(
     // A load into an empty table touched every trace: no scope table needed.
     const cyclic = options.countCyclic === false ? undefined : await countCyclicSpans(db, base === 0 ? "all" : { base });
     if (cyclic) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
-    if (options.storedModel) await storeModel(db, options.storedModel);
+    if (options.storedModel) {
+      await fitModelMemory(db, base + sum("spansAdded"));
+      await storeModel(db, options.storedModel);
+    }
     return {
       files: loads,
       spansRead: sum("spansRead"),
