@@ -222,7 +222,8 @@ export async function withWritableDb<T>(path: string, fn: (db: Db) => Promise<T>
   let db: Db;
   try {
     // A memory limit makes DuckDB spill staging to disk instead of growing without bound.
-    // Peak RSS is the bound users see (DESIGN.md: under 600 MB whatever the input size).
+    // Peak RSS is the bound users see (DESIGN.md: under 600 MB whatever the input size); storing
+    // the model of more than about 1.3M spans raises it (fitModelMemory), as it cannot all spill.
     db = await Db.open({ path, memoryLimit: writeMemoryLimit(), allocatorFlush: "8MB" });
   } catch (error) {
     // Creating it may have failed half-way (no room for its first blocks): leave no file behind.
@@ -257,7 +258,7 @@ function writeMemoryLimit(): string {
 /**
  * Bytes of DuckDB memory storing the cost model takes per span. Staging spans spills within 256MB
  * whatever their number, but storing the model does not: its first statement's hash joins keep
- * about 55 bytes a span that cannot spill, and later steps more (BENCHMARKS.md, "The 10M load").
+ * about 55 bytes a span that cannot spill, and later steps more (BENCHMARKS.md, "Loading 10M spans").
  * 10,043,511 spans stored within 2GB (1,907 MiB), and ran out of memory within 256MB.
  */
 export const MODEL_BYTES_PER_SPAN = 200;
