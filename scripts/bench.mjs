@@ -444,15 +444,7 @@ async function modelBench() {
   if (!/recomputed it and stored it in place/.test(recompute.stderr)) throw new Error(`expected an in-place recomputation: ${recompute.stderr}`);
   log("model: back to the defaults…");
   await timed(process.execPath, [BIN, "cost", "breakdown", "--db", db, "--format", "csv", "-q"]);
-  const commands = {
-    "cost breakdown --db": ["cost", "breakdown", "--db", db],
-    "cost queries --db": ["cost", "queries", "--db", db],
-    "cost flags --db": ["cost", "flags", "--db", db],
-    "diff DB DB": ["diff", db, db],
-    "savings --suggest --db": ["savings", "--suggest", "--db", db],
-    "cost breakdown spans.parquet": ["cost", "breakdown", baseParquet],
-  };
-  const best = (a, b) => (!a ? b : { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu), rssMb: Math.max(a.rssMb, b.rssMb) });
+  const commands = modelCommands(db, baseParquet);
   const rows = {};
   let handDb;
   let handParquet;
@@ -462,13 +454,28 @@ async function modelBench() {
       log(`model: ${label} (round ${round + 1} of 2)…`);
       const parquet = label.endsWith("parquet");
       const hand = await timed(process.execPath, handArgs(parquet ? baseParquet : db));
-      if (parquet) handParquet = best(handParquet, hand);
-      else handDb = best(handDb, hand);
-      rows[label] = best(rows[label], await timed(process.execPath, [BIN, ...args, "--format", "csv", "-q"]));
+      if (parquet) handParquet = keepBest(handParquet, hand);
+      else handDb = keepBest(handDb, hand);
+      rows[label] = keepBest(rows[label], await timed(process.execPath, [BIN, ...args, "--format", "csv", "-q"]));
     }
   }
   return { spans: spansIn, load, recompute, rows, handDb, handParquet, dbMb: statSync(db).size / 2 ** 20 };
 }
+
+/** The commands parts 11 and 12 set against the hand-written query: on database `db`, and read in place from `parquet` when given. */
+function modelCommands(db, parquet) {
+  return {
+    "cost breakdown --db": ["cost", "breakdown", "--db", db],
+    "cost queries --db": ["cost", "queries", "--db", db],
+    "cost flags --db": ["cost", "flags", "--db", db],
+    "diff DB DB": ["diff", db, db],
+    "savings --suggest --db": ["savings", "--suggest", "--db", db],
+    ...(parquet ? { "cost breakdown spans.parquet": ["cost", "breakdown", parquet] } : {}),
+  };
+}
+
+/** Two timings of one command kept as one: the best wall and CPU time, the highest peak RSS. */
+const keepBest = (a, b) => (!a ? b : { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu), rssMb: Math.max(a.rssMb, b.rssMb) });
 
 /** Issue 16's goals: each command's ratio to the hand-written query. */
 const GOALS = { "cost breakdown --db": 1.5, "cost queries --db": 2, "cost flags --db": 2, "diff DB DB": 2, "savings --suggest --db": 3, "cost breakdown spans.parquet": 3 };
@@ -515,15 +522,7 @@ async function modelDbBench(db, parquet) {
   } finally {
     check.close();
   }
-  const commands = {
-    "cost breakdown --db": ["cost", "breakdown", "--db", db],
-    "cost queries --db": ["cost", "queries", "--db", db],
-    "cost flags --db": ["cost", "flags", "--db", db],
-    "diff DB DB": ["diff", db, db],
-    "savings --suggest --db": ["savings", "--suggest", "--db", db],
-    ...(parquet ? { "cost breakdown spans.parquet": ["cost", "breakdown", parquet] } : {}),
-  };
-  const best = (a, b) => (!a ? b : { wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu), rssMb: Math.max(a.rssMb, b.rssMb) });
+  const commands = modelCommands(db, parquet);
   const rows = {};
   let handDb;
   let handParquet;
@@ -535,9 +534,9 @@ async function modelDbBench(db, parquet) {
       log(`model-db: ${label} (round ${round + 1} of ${rounds})…`);
       const isParquet = label.endsWith("parquet");
       const hand = await timed(process.execPath, handArgs(isParquet ? parquet : db));
-      if (isParquet) handParquet = best(handParquet, hand);
-      else handDb = best(handDb, hand);
-      rows[label] = best(rows[label], await timed(process.execPath, [BIN, ...args, "--format", "csv", "-q"]));
+      if (isParquet) handParquet = keepBest(handParquet, hand);
+      else handDb = keepBest(handDb, hand);
+      rows[label] = keepBest(rows[label], await timed(process.execPath, [BIN, ...args, "--format", "csv", "-q"]));
       loads.push(loadavg()[0]);
     }
   }
