@@ -2,18 +2,23 @@
 // spans a DuckDB session reads (scripts/chdb-otel.mjs): span files → DuckDB's canonical spans →
 // Parquet → chDB MergeTree. The ClickHouse tests compare the pushed-down analyses with the DuckDB
 // path over these two copies.
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Db } from "../../src/db/db.js";
 import { loadInputs } from "../../src/ingest/load.js";
 import { adtraceIn } from "./in-process.js";
+import { builtOnce } from "./run-once.js";
 // @ts-expect-error a plain ES module shared with scripts/bench.mjs, without types
 import { CANONICAL_TO_PARQUET, fillOtelTraces } from "../../scripts/chdb-otel.mjs";
 
 /** A fresh chDB data directory with otel_traces holding the spans of `inputs`; its path and row count. */
 export async function chdbWith(inputs: string[]): Promise<{ dir: string; rows: number }> {
-  const work = mkdtempSync(join(tmpdir(), "adtrace-chdb-"));
+  return chdbIn(mkdtempSync(join(tmpdir(), "adtrace-chdb-")), inputs);
+}
+
+/** As chdbWith, in `work` (an existing directory): the Parquet file and the chDB directory `clickhouse` under it. */
+async function chdbIn(work: string, inputs: string[]): Promise<{ dir: string; rows: number }> {
   const parquet = join(work, "spans.parquet");
   const db = await Db.open();
   try {
@@ -54,17 +59,33 @@ export async function addMappedTable(dir: string): Promise<void> {
  * The three inputs the equality tests compare on, each also in a chDB otel_traces: the fixture,
  * 400 generated events (seed 7) and 1,200 sampled ones (seed 8, kept 1 in 4, `ot=th` in
  * TraceState). Fills `data` (name → span file and chDB directory); call it from beforeAll.
+ *
+ * Built once per test run (issue 25: generating, loading, writing Parquet and filling chDB cost
+ * seconds per data set, and seven files ask for the same three; test/helpers/run-once.ts), then
+ * copied into `work`: the span files, and each chDB directory (`cp -r`, its symbolic links kept
+ * as the relative links they are), since a chDB directory holds a lock while open and files in
+ * other workers open theirs at the same time, and some tests add tables to theirs.
  */
 export async function chdbDatasets(work: string, data: Record<string, { input: string; dir: string }>): Promise<{ generated: string; sampled: string }> {
+  const shared = await builtOnce("chdb-datasets", async (dir) => {
+    const spans = { generated: join(dir, "generated.jsonl"), sampled: join(dir, "sampled.jsonl") };
+    for (const [out, args] of [[spans.generated, ["--events", "400", "--seed", "7"]], [spans.sampled, ["--events", "1200", "--seed", "8", "--sample-rate", "0.25"]]] as const) {
+      const run = await adtraceIn(["generate", ...args, "--out", out]);
+      if (run.code !== 0) throw new Error(`generate ${args.join(" ")}: ${run.stderr}`);
+    }
+    for (const [name, input] of [["fixture", CH_FIXTURE], ["generated", spans.generated], ["sampled", spans.sampled]] as const) {
+      mkdirSync(join(dir, name));
+      const { rows } = await chdbIn(join(dir, name), [input]);
+      if (!(rows > 0)) throw new Error(`chDB otel_traces from ${input} holds no rows`);
+    }
+  });
   const generated = join(work, "generated.jsonl");
   const sampled = join(work, "sampled.jsonl");
-  for (const [out, args] of [[generated, ["--events", "400", "--seed", "7"]], [sampled, ["--events", "1200", "--seed", "8", "--sample-rate", "0.25"]]] as const) {
-    const run = await adtraceIn(["generate", ...args, "--out", out]);
-    if (run.code !== 0) throw new Error(`generate ${args.join(" ")}: ${run.stderr}`);
-  }
+  copyFileSync(join(shared, "generated.jsonl"), generated);
+  copyFileSync(join(shared, "sampled.jsonl"), sampled);
   for (const [name, input] of [["fixture", CH_FIXTURE], ["generated", generated], ["sampled", sampled]] as const) {
-    const { dir, rows } = await chdbWith([input]);
-    if (!(rows > 0)) throw new Error(`chDB otel_traces from ${input} holds no rows`);
+    const dir = join(work, `${name}-clickhouse`);
+    cpSync(join(shared, name, "clickhouse"), dir, { recursive: true, verbatimSymlinks: true });
     data[name] = { input, dir };
   }
   return { generated, sampled };
