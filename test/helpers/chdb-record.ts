@@ -1,0 +1,38 @@
+// What the chDB engine executes while a piece of code runs in this process (an in-process CLI run,
+// test/helpers/in-process.ts, or an analysis): every statement a chDB Session binds and runs for
+// rows (JSONEachRow), with the parameters as the engine is handed them and the engine's answer
+// text. A pass-through: the real engine runs every statement and its answer goes back unchanged;
+// the Session class is chdb's one (the CLI imports the same module), its method put back after.
+// So a test records the statements of the very run whose output it checks, rather than running
+// the engine a second time to learn them.
+
+export interface ChdbExecuted {
+  sql: string;
+  /** The values passed for {name:Type}, as the caller passed them (chDB formats them for the engine). */
+  params: Record<string, unknown>;
+  /** The engine's JSONEachRow answer, as it returned it. */
+  answer: string;
+}
+
+interface QueryResult {
+  text(): string;
+}
+type BindAsync = (this: unknown, sql: string, params?: object, opts?: { format?: string }) => Promise<QueryResult>;
+
+/** Run `fn`, recording what every chDB session executes for rows meanwhile; `fn`'s result and the statements in order. */
+export async function recordingChdb<T>(fn: () => Promise<T>): Promise<{ result: T; executed: ChdbExecuted[] }> {
+  const { Session } = (await import("chdb")) as unknown as { Session: { prototype: { queryBindAsync: BindAsync } } };
+  const original = Session.prototype.queryBindAsync;
+  const executed: ChdbExecuted[] = [];
+  Session.prototype.queryBindAsync = async function (this: unknown, sql: string, params: object = {}, opts: { format?: string } = {}) {
+    const result = await original.call(this, sql, params, opts);
+    // The session's own SET statements (no format) are not rows.
+    if (opts.format === "JSONEachRow") executed.push({ sql, params: { ...(params as Record<string, unknown>) }, answer: result.text() });
+    return result;
+  };
+  try {
+    return { result: await fn(), executed };
+  } finally {
+    Session.prototype.queryBindAsync = original;
+  }
+}
