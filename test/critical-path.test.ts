@@ -373,8 +373,8 @@ describe("adtrace trace", () => {
     }
   });
 
-  it("an unknown id: exit 2, one line, with the nearest ids by prefix", () => {
-    const r = adtrace(["trace", "000000000000000000000000ad0000ff", `${FIXTURE}/otlp.jsonl`]);
+  it("an unknown id: exit 2, one line, with the nearest ids by prefix", async () => {
+    const r = await adtraceIn(["trace", "000000000000000000000000ad0000ff", `${FIXTURE}/otlp.jsonl`]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -401,7 +401,11 @@ describe("adtrace trace", () => {
     expect(short.stderr).toMatch(/no trace 'abc'; nearest by prefix: /);
   });
 
-  it("bad usage: exit 2 with one line", () => {
+  it("bad usage: exit 2 with one line", async () => {
+    // The process's own exit code once, from a child; the rest in-process (the same run()).
+    const child = adtrace(["trace", `${FIXTURE}/otlp.jsonl`, "--pick", "fastest"]);
+    expect(child.code).toBe(2);
+    expect(child.stderr.trim().split("\n")).toHaveLength(1);
     for (const args of [
       ["trace", `${FIXTURE}/otlp.jsonl`, "--pick", "fastest"],
       ["trace"],
@@ -410,7 +414,7 @@ describe("adtrace trace", () => {
       ["savings", `${FIXTURE}/otlp.jsonl`, "--suggest", "--optimize", "speed"],
       ["savings", `${FIXTURE}/otlp.jsonl`, "--cache", "tracking=0.5", "--optimize", "latency"],
     ]) {
-      const r = adtrace(args);
+      const r = await adtraceIn(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
     }

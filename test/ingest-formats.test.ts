@@ -3,6 +3,7 @@
 // fixtures/auction/README.md; and the ways of giving inputs: gzip, a directory, stdin, a --db
 // re-load, duplicates.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -34,10 +35,14 @@ const PER_NAME: Record<string, [number, number, string | null]> = {
   "aggregator.warehouse.query": [44, 286_000, null],
 };
 
-/** In-process, or a child process when there is standard input to give it. */
-async function inspect(args: string[], input?: string | Buffer) {
+/**
+ * In-process; with `input`, the bytes are standard input: of a child process when `child` is set
+ * (what only a real process shows: its own stdin, closed at the end), else of this process for
+ * the run (process.stdin replaced by a stream of the bytes, then put back).
+ */
+async function inspect(args: string[], input?: string | Buffer, child = false) {
   const argv = ["inspect", ...args, "--format", "json"];
-  const r = input === undefined ? await adtraceIn(argv) : adtrace(argv, { input });
+  const r = input === undefined ? await adtraceIn(argv) : child ? adtrace(argv, { input }) : await withStdin(input, () => adtraceIn(argv));
   expect(r.code, r.stderr).toBe(0);
   // The flat fixtures' start column is epoch µs without a unit in its name: read as µs, and said so.
   const unitNote = /^note: warning: .*: column '(Timestamp|timestamp)' names no unit and holds values like 17\d{14}: read as epoch µs /;
@@ -45,6 +50,17 @@ async function inspect(args: string[], input?: string | Buffer) {
   const priced = "note: every span priced: 280 from cost attributes, 89 from the price book.";
   expect(r.stderr.split("\n").filter((l) => l && !unitNote.test(l) && l !== priced)).toEqual([]);
   return JSON.parse(r.stdout);
+}
+
+/** Run fn with process.stdin reading `input` (what `-` reads), and the real one put back after. */
+async function withStdin<T>(input: string | Buffer, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.getOwnPropertyDescriptor(process, "stdin")!;
+  Object.defineProperty(process, "stdin", { value: Readable.from([Buffer.from(input)]), configurable: true, enumerable: true });
+  try {
+    return await fn();
+  } finally {
+    Object.defineProperty(process, "stdin", saved);
+  }
 }
 
 /** The canonical rows of an input, through `adtrace export` to Parquet, read back by DuckDB. */
@@ -229,6 +245,8 @@ describe("ways of giving inputs", () => {
   it("- reads standard input, in each format, gzipped too", async () => {
     for (const f of FILES) expect(await inspect(["-"], readFileSync(`${FIXTURE}/${f}`)), f).toMatchObject(HAND);
     expect(await inspect(["-"], gzipSync(readFileSync(`${FIXTURE}/otlp.jsonl`)))).toMatchObject(HAND);
+    // And a real process's standard input, gzipped (sniffed from its bytes, no name to go by).
+    expect(await inspect(["-"], gzipSync(readFileSync(`${FIXTURE}/zipkin.json`)), true)).toMatchObject(HAND);
   });
 
   it("globs: *, ** and {a,b}", async () => {

@@ -5,7 +5,7 @@
 // (the fingerprint macro; the largest weight per trace and stage; the critical path's walk run
 // again here trace by trace). A changed config, a missing
 // model and a database that cannot be written are each detected and handled as the issue says.
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +25,20 @@ import { adtrace, FIXTURE, ROOT } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-stored-"));
+const fixtureDb = join(dir, "fixture.duckdb");
+
+// The fixture loaded once; a test that writes to a database gets a copy of the closed file.
+beforeAll(async () => {
+  await loadIntoDatabase({ inputs: [`${ROOT}/${FIXTURE}/otlp.jsonl`], db: fixtureDb });
+  expect(existsSync(`${fixtureDb}.wal`)).toBe(false);
+}, 60_000);
+
+/** A fresh copy of the loaded fixture's database, as `adtrace load` of otlp.jsonl leaves it. */
+function fixtureCopy(name: string): string {
+  const path = join(dir, name);
+  copyFileSync(fixtureDb, path);
+  return path;
+}
 
 /** Every number in a and b within 1e-12 relative (or both zero); everything else equal. */
 function expectClose(a: unknown, b: unknown, path = "$"): void {
@@ -68,68 +82,74 @@ async function bothPaths<T>(path: string, config: Config, fn: (db: Db) => Promis
 
 const SPAN_COLUMNS = "SELECT * EXCLUDE (attributes, query_fingerprint, statement_hash, stage_event_w, query_event_w) FROM costed_spans ORDER BY trace_id, span_id";
 
-/** The same model through both paths: per-span and per-event rows, summaries and every analysis. */
-async function compareEverything(path: string, config: Config): Promise<void> {
+/** Everything compareEverything compares, read from one session (stored or computed), in one order. */
+async function everything(db: Db, config: Config) {
   // The critical path's columns: walked at load (stored), walked here in the session (computed).
-  const spans = await bothPaths(path, config, async (db) => (await ensurePathsWalked(db), db.all(SPAN_COLUMNS)));
-  expect(spans.stored.length).toBeGreaterThan(0);
-  expect(spans.stored.filter((s) => s.critical_ns !== null).length).toBeGreaterThan(0);
-  expectClose(spans.stored, spans.computed);
-  const events = await bothPaths(path, config, async (db) => (await ensurePathsWalked(db), db.all("SELECT * FROM event_weights ORDER BY trace_id")));
-  expect(events.stored.every((e) => e.path_ns !== null)).toBe(true);
-  expectClose(events.stored, events.computed);
-  const stageCosts = await bothPaths(path, config, (db) => db.all("SELECT * FROM event_stage_costs ORDER BY trace_id, stage"));
-  expect(stageCosts.stored.length).toBeGreaterThan(events.stored.length);
-  expectClose(stageCosts.stored, stageCosts.computed);
-  for (const by of ["stage", "name", "service,stage"]) {
-    const r = await bothPaths(path, config, (db) => costCriticalPath(db, { by: parseGroupKeys(by) }));
-    expectClose(r.stored, r.computed, `critical-path ${by}`);
-    // cost flags' one-pass shares are critical-path's by stage (two formulations, both paths).
-    if (by === "stage") {
-      const shares = await bothPaths(path, config, async (db) => Object.fromEntries(await onPathShareByStage(db)));
-      expectClose(shares.stored, Object.fromEntries(r.stored.groups.map((g) => [g.keys.stage!, g.on_path_share])));
-      expectClose(shares.computed, shares.stored);
-    }
-  }
+  await ensurePathsWalked(db);
+  const spans = await db.all(SPAN_COLUMNS);
+  const events = await db.all("SELECT * FROM event_weights ORDER BY trace_id");
+  const stageCosts = await db.all("SELECT * FROM event_stage_costs ORDER BY trace_id, stage");
+  const criticalPaths: Record<string, Awaited<ReturnType<typeof costCriticalPath>>> = {};
+  for (const by of ["stage", "name", "service,stage"]) criticalPaths[by] = await costCriticalPath(db, { by: parseGroupKeys(by) });
+  const shares = Object.fromEntries(await onPathShareByStage(db));
+  const sides: Record<string, unknown> = {};
   for (const by of ["stage", "stage,name"]) {
-    const sides = await bothPaths(path, config, async (db) => {
-      const side = await spanSide(db, "side", parseGroupKeys(by));
-      return { moments: [...side.moments!], groups: [...side.groups], total: side.total, events: side.events };
-    });
-    expect(sides.stored.moments.length).toBeGreaterThan(2);
-    expectClose(sides.stored, sides.computed, `diff side ${by}`);
+    const side = await spanSide(db, "side", parseGroupKeys(by));
+    sides[by] = { moments: [...side.moments!], groups: [...side.groups], total: side.total, events: side.events };
   }
   // diff by stage reads each stage's cost per event (event_stage_costs; with a stored model the
   // moments stored at load from them, compared above): the per-group pass over the spans, which
   // every other grouping runs, gives the same moments.
-  const moments = await bothPaths(path, config, async (db) => {
-    await db.run("diff.group_costs", keyParams(parseGroupKeys("stage")));
-    await db.run("diff.group_moments");
-    const perGroup = await db.query("diff.moments");
-    await db.run("diff.stage_costs");
-    await db.run("diff.group_moments");
-    return { perGroup, perStage: await db.query("diff.moments") };
-  });
-  expect(moments.stored.perStage.length).toBeGreaterThan(2);
-  expectClose(moments.stored.perStage, moments.stored.perGroup);
-  expectClose(moments.computed.perStage, moments.computed.perGroup);
-  const summaries = await bothPaths(path, config, async (db) => [await db.all("SELECT * FROM _span_summary"), await db.all("SELECT * FROM _bad_values ORDER BY ALL")]);
-  expectClose(summaries.stored, summaries.computed);
-  for (const by of ["stage", "name", "service,stage"]) {
-    const r = await bothPaths(path, config, (db) => breakdown(db, { by: parseGroupKeys(by) }));
-    expectClose(r.stored, r.computed, by);
+  await db.run("diff.group_costs", keyParams(parseGroupKeys("stage")));
+  await db.run("diff.group_moments");
+  const perGroup = await db.query("diff.moments");
+  await db.run("diff.stage_costs");
+  await db.run("diff.group_moments");
+  const moments = { perGroup, perStage: await db.query("diff.moments") };
+  const summaries = [await db.all("SELECT * FROM _span_summary"), await db.all("SELECT * FROM _bad_values ORDER BY ALL")];
+  const breakdowns: Record<string, unknown> = {};
+  for (const by of ["stage", "name", "service,stage"]) breakdowns[by] = await breakdown(db, { by: parseGroupKeys(by) });
+  const queries = await warehouseQueries(db);
+  const flags = await costFlags(db, config);
+  const saved = await savings(db, { scenarios: [await suggestedScenario(db, config)], config });
+  return { spans, events, stageCosts, criticalPaths, shares, sides, moments, summaries, breakdowns, queries, flags, saved };
+}
+
+/**
+ * The same model through both paths: per-span and per-event rows, summaries and every analysis.
+ * One session reads the stored model and one computes it, each running every analysis in turn
+ * (as a command's session runs several); the attribute grouping needs its own pair.
+ */
+async function compareEverything(path: string, config: Config): Promise<void> {
+  const { stored, computed } = await bothPaths(path, config, (db) => everything(db, config));
+  expect(stored.spans.length).toBeGreaterThan(0);
+  expect(stored.spans.filter((s) => s.critical_ns !== null).length).toBeGreaterThan(0);
+  expectClose(stored.spans, computed.spans, "spans");
+  expect(stored.events.every((e) => e.path_ns !== null)).toBe(true);
+  expectClose(stored.events, computed.events, "events");
+  expect(stored.stageCosts.length).toBeGreaterThan(stored.events.length);
+  expectClose(stored.stageCosts, computed.stageCosts, "stage costs");
+  for (const by of ["stage", "name", "service,stage"]) expectClose(stored.criticalPaths[by], computed.criticalPaths[by], `critical-path ${by}`);
+  // cost flags' one-pass shares are critical-path's by stage (two formulations, both paths).
+  expectClose(stored.shares, Object.fromEntries(stored.criticalPaths.stage!.groups.map((g) => [g.keys.stage!, g.on_path_share])));
+  expectClose(computed.shares, stored.shares);
+  for (const by of ["stage", "stage,name"]) {
+    expect((stored.sides[by] as { moments: unknown[] }).moments.length).toBeGreaterThan(2);
+    expectClose(stored.sides[by], computed.sides[by], `diff side ${by}`);
   }
+  expect(stored.moments.perStage.length).toBeGreaterThan(2);
+  expectClose(stored.moments.perStage, stored.moments.perGroup);
+  expectClose(computed.moments.perStage, computed.moments.perGroup);
+  expectClose(stored.summaries, computed.summaries, "summaries");
+  for (const by of ["stage", "name", "service,stage"]) expectClose(stored.breakdowns[by], computed.breakdowns[by], by);
+  expect(stored.queries.queries.length).toBeGreaterThan(0);
+  expectClose(stored.queries, computed.queries, "queries");
+  expectClose(stored.flags, computed.flags, "flags");
+  expectClose(stored.saved, computed.saved, "savings");
   const byAttr = parseGroupKeys("stage,attr:db.system");
   const attr = await bothPaths(path, config, (db) => breakdown(db, { by: byAttr }), { attributeKeys: ["db.system"] });
   expectClose(attr.stored, attr.computed, "attr");
   expect(attr.stored.groups.some((g) => g.keys["db.system"] !== "(none)")).toBe(true);
-  const queries = await bothPaths(path, config, (db) => warehouseQueries(db));
-  expect(queries.stored.queries.length).toBeGreaterThan(0);
-  expectClose(queries.stored, queries.computed);
-  const flags = await bothPaths(path, config, (db) => costFlags(db, config));
-  expectClose(flags.stored, flags.computed);
-  const saved = await bothPaths(path, config, async (db) => savings(db, { scenarios: [await suggestedScenario(db, config)], config }));
-  expectClose(saved.stored, saved.computed);
 }
 
 /** The stored-only columns against their definitions, computed here from the session's model. */
@@ -199,16 +219,14 @@ async function checkStoredColumns(path: string, config: Config): Promise<void> {
 }
 
 describe("stored model = model computed per session (1e-12 relative)", () => {
-  const fixtureDb = join(dir, "fixture.duckdb");
   const generatedDb = join(dir, "generated.duckdb");
   const generated = join(dir, "generated.jsonl");
 
   beforeAll(async () => {
-    await loadIntoDatabase({ inputs: [`${ROOT}/${FIXTURE}/otlp.jsonl`], db: fixtureDb });
     // Usage priced by the book (no cost attributes); half the events head-sampled at 1 in 4, half
     // unsampled, so weights differ between traces.
     for (const [seed, rate] of [["5", "0.25"], ["6", "1"]]) {
-      const r = adtrace(["generate", "--events", "200", "--seed", seed!, "--sample-rate", rate!, "--out", `${generated}.${seed}.jsonl`, "-q"]);
+      const r = await adtraceIn(["generate", "--events", "200", "--seed", seed!, "--sample-rate", rate!, "--out", `${generated}.${seed}.jsonl`, "-q"]);
       expect(r.stderr).toBe("");
     }
     await loadIntoDatabase({ inputs: [`${generated}.5.jsonl`, `${generated}.6.jsonl`], db: generatedDb });
@@ -257,8 +275,7 @@ describe("a model that does not match is recomputed", () => {
   it("a different --config recomputes the stored model in place and says so; the same config again reads it", async () => {
     const { writeFileSync } = await import("node:fs");
     writeFileSync(configFile, CONFIG);
-    const path = join(dir, "changed.duckdb");
-    await loadIntoDatabase({ inputs: [`${ROOT}/${FIXTURE}/otlp.jsonl`], db: path });
+    const path = fixtureCopy("changed.duckdb");
     expect(await infoOf(path)).toBe(modelDigest(defaultConfig()));
 
     const first = await adtraceIn(["cost", "breakdown", "--db", path, "--config", configFile, "--format", "csv"]);
@@ -282,8 +299,7 @@ describe("a model that does not match is recomputed", () => {
   }, 60_000);
 
   it("a config change that is not the model (flag thresholds, daily volume) keeps the stored model", async () => {
-    const path = join(dir, "volume.duckdb");
-    await loadIntoDatabase({ inputs: [`${ROOT}/${FIXTURE}/otlp.jsonl`], db: path });
+    const path = fixtureCopy("volume.duckdb");
     const volume = join(dir, "volume.yaml");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(volume, "events_per_day: 5M\n");
@@ -293,8 +309,7 @@ describe("a model that does not match is recomputed", () => {
   }, 60_000);
 
   it("a database without a stored model (an earlier adtrace's) gets one", async () => {
-    const path = join(dir, "old.duckdb");
-    await loadIntoDatabase({ inputs: [`${ROOT}/${FIXTURE}/otlp.jsonl`], db: path });
+    const path = fixtureCopy("old.duckdb");
     const db = await Db.open({ path });
     await db.exec("DROP TABLE model_info; DROP TABLE model_spans");
     db.close();
@@ -306,8 +321,7 @@ describe("a model that does not match is recomputed", () => {
   }, 60_000);
 
   it("a database another process holds open is not written: the model is computed for this run and the stored one kept", async () => {
-    const path = join(dir, "held.duckdb");
-    await loadIntoDatabase({ inputs: [`${ROOT}/${FIXTURE}/otlp.jsonl`], db: path });
+    const path = fixtureCopy("held.duckdb");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(configFile, CONFIG);
     // This process holds it read-only: another may read it too, but none may write it.
@@ -316,7 +330,7 @@ describe("a model that does not match is recomputed", () => {
       const r = adtrace(["cost", "breakdown", "--db", path, "--config", configFile, "--format", "csv"]);
       expect(r.code).toBe(0);
       expect(r.stderr).toMatch(/cannot be written now; computing the cost model for this run only/);
-      const files = adtrace(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--config", configFile, "--format", "csv"]);
+      const files = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--config", configFile, "--format", "csv"]);
       expect(r.stdout).toBe(files.stdout);
     } finally {
       held.close();
