@@ -3,12 +3,15 @@
 // the local inspect's (counts exactly, weighted figures to 1e-9 relative) — on the fixture, on
 // generated data, on sampled generated data (ot=th) and on hand-written traces with an orphan,
 // parent cycles and long chains; the figures only a load knows are null and said to be "not computed", never 0.
+// The CLI runs in-process (test/helpers/in-process.ts), but once as the built CLI in a child
+// process, for the exit code of a real process.
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
-import { chdbWith, differences } from "./helpers/chdb.js";
+import { adtraceIn } from "./helpers/in-process.js";
+import { chdbDatasets, chdbWith, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { inspectSpans, type InspectResult } from "../src/analysis/inspect.js";
 import { withClickHouse } from "../src/analysis/clickhouse.js";
@@ -18,8 +21,6 @@ import { defaultConfig } from "../src/model/config.js";
 
 const FIXTURE = "fixtures/auction/otlp.jsonl";
 const work = mkdtempSync(join(tmpdir(), "adtrace-ch-inspect-"));
-const GENERATED = join(work, "generated.jsonl");
-const SAMPLED = join(work, "sampled.jsonl");
 const ODD = join(work, "odd.json");
 const data: Record<string, { input: string; dir: string }> = {};
 
@@ -46,16 +47,14 @@ function oddTraces(): string {
 }
 
 beforeAll(async () => {
-  for (const [out, args] of [[GENERATED, ["--events", "400", "--seed", "7"]], [SAMPLED, ["--events", "1200", "--seed", "8", "--sample-rate", "0.25"]]] as const) {
-    const generated = adtrace(["generate", ...args, "--out", out]);
-    expect(generated.code, generated.stderr).toBe(0);
-  }
+  // The fixture, 400 generated events (seed 7) and 1,200 sampled ones (seed 8, 1 in 4), each in a
+  // chDB otel_traces: the data sets the other chDB files compare on (test/helpers/chdb.ts).
+  await chdbDatasets(work, data);
+  expect(data.fixture!.input).toBe(FIXTURE);
   writeFileSync(ODD, oddTraces());
-  for (const [name, input] of [["fixture", FIXTURE], ["generated", GENERATED], ["sampled", SAMPLED], ["odd", ODD]] as const) {
-    const { dir, rows } = await chdbWith([input]);
-    expect(rows).toBeGreaterThan(0);
-    data[name] = { input, dir };
-  }
+  const { dir, rows } = await chdbWith([ODD]);
+  expect(rows).toBe(103);
+  data.odd = { input: ODD, dir };
 }, 600_000);
 
 /** The figures a table can answer, from either result. */
@@ -85,12 +84,13 @@ describe("inspect pushed down to ClickHouse (chDB) equals the local inspect", ()
   }, 300_000);
 
   it("on generated data and on sampled generated data (ot=th): weighted events and spans", async () => {
+    const results: Record<string, Awaited<ReturnType<typeof compare>>> = {};
     for (const name of ["generated", "sampled"]) {
-      const { pushed, diff } = await compare(name);
+      const { pushed, diff } = (results[name] = await compare(name));
       expect(diff, name).toEqual([]);
       expect(pushed.top_services.length, name).toBeGreaterThan(3);
     }
-    const { pushed } = await compare("sampled");
+    const { pushed } = results.sampled!;
     expect(pushed.weights.min_weight).toBe(4);
     expect(pushed.estimated_events).toBe(pushed.traces * 4);
   }, 300_000);
@@ -111,27 +111,30 @@ describe("inspect pushed down to ClickHouse (chDB) equals the local inspect", ()
 });
 
 describe("adtrace inspect with a ClickHouse source", () => {
-  it("prints the local figures, and the load-only ones as not computed (null in JSON), never zero", () => {
-    const pushed = adtrace(["inspect", `chdb:${data.fixture!.dir}`, "--format", "json"]);
+  it("prints the local figures, and the load-only ones as not computed (null in JSON), never zero", async () => {
+    const pushed = await adtraceIn(["inspect", `chdb:${data.fixture!.dir}`, "--format", "json"]);
     expect(pushed.code, pushed.stderr).toBe(0);
-    const local = JSON.parse(adtrace(["inspect", FIXTURE, "--format", "json"]).stdout);
+    const localRun = await adtraceIn(["inspect", FIXTURE, "--format", "json"]);
+    expect(localRun.code, localRun.stderr).toBe(0);
+    const local = JSON.parse(localRun.stdout);
     const json = JSON.parse(pushed.stdout);
     for (const key of ["spans", "traces", "roots", "orphans", "cyclic", "services", "names", "start", "end", "top_services", "estimated_events", "unpriced_spans"]) {
       expect(json[key], key).toEqual(local[key]);
     }
     for (const key of ["duplicates", "conflicts", "skipped", "formats", "redaction", "bad_values"]) expect(json[key], key).toBeNull();
     expect(pushed.stderr).toMatch(/not computed: duplicates, conflicts and skipped records/);
-    const table = adtrace(["inspect", `chdb:${data.fixture!.dir}`, "--format", "table"]);
+    const table = await adtraceIn(["inspect", `chdb:${data.fixture!.dir}`, "--format", "table"]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/in parent cycles\s+0\n/);
     expect(table.stdout).toMatch(/duplicates\s+not computed \(ClickHouse source\)/);
   }, 300_000);
 
-  it("an empty range is zeros, not an error; --table on a missing table is one line, exit 2", () => {
-    const empty = adtrace(["inspect", `chdb:${data.fixture!.dir}`, "--since", "2030-01-01T00:00:00Z", "--format", "json"]);
+  it("an empty range is zeros, not an error; --table on a missing table is one line, exit 2", async () => {
+    const empty = await adtraceIn(["inspect", `chdb:${data.fixture!.dir}`, "--since", "2030-01-01T00:00:00Z", "--format", "json"]);
     expect(empty.code, empty.stderr).toBe(0);
     const json = JSON.parse(empty.stdout);
     expect([json.spans, json.traces, json.start]).toEqual([0, 0, null]);
+    // A real process once: exit 2, one line.
     const missing = adtrace(["inspect", `chdb:${data.fixture!.dir}`, "--table", "nope"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split("\n")).toHaveLength(1);

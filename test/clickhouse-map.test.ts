@@ -5,9 +5,11 @@
 // fixture: breakdown, queries and inspect to 1e-9 relative, and the same CSV bytes from the CLI
 // (breakdown, flags, savings --suggest).
 // Column names are checked against the table's; a name that is not there, or a column of a type
-// the source cannot read, is one line and exit 2.
+// the source cannot read, is one line and exit 2 (once from the built CLI as a child process, for
+// the exit code of a real process; the other CLI runs in-process, test/helpers/in-process.ts).
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { addMappedTable, chdbWith, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { breakdown, warehouseQueries, type GroupKey } from "../src/analysis/breakdown.js";
@@ -63,34 +65,39 @@ describe("--map on a ClickHouse source equals the local path over the same spans
     expect(differences(pick(localInspect), pick(pushedInspect))).toEqual([]);
   }, 300_000);
 
-  it("the CLI: the same CSV bytes as over the span files", () => {
-    const pushed = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", ...MAP.flatMap((m) => ["--map", m]), "--format", "csv"]);
-    const local = adtrace(["cost", "breakdown", FIXTURE, "--format", "csv"]);
+  it("the CLI: the same CSV bytes as over the span files", async () => {
+    const pushed = await adtraceIn(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", ...MAP.flatMap((m) => ["--map", m]), "--format", "csv"]);
+    const local = await adtraceIn(["cost", "breakdown", FIXTURE, "--format", "csv"]);
     expect(pushed.code, pushed.stderr).toBe(0);
+    expect(local.code, local.stderr).toBe(0);
+    expect(pushed.stdout.split("\n").length).toBeGreaterThan(7);
     expect(pushed.stdout).toBe(local.stdout);
     // flags and savings also bring whole events back (sample_spans reads the table too): through the same mapping.
     for (const command of [["cost", "flags"], ["savings", "--suggest"]]) {
-      const pushedRun = adtrace([...command, `chdb:${dir}`, "--table", "spans_v2", ...MAP.flatMap((m) => ["--map", m]), "--format", "csv"]);
-      const localRun = adtrace([...command, FIXTURE, "--format", "csv"]);
+      const pushedRun = await adtraceIn([...command, `chdb:${dir}`, "--table", "spans_v2", ...MAP.flatMap((m) => ["--map", m]), "--format", "csv"]);
+      const localRun = await adtraceIn([...command, FIXTURE, "--format", "csv"]);
       expect(pushedRun.code, pushedRun.stderr).toBe(0);
+      expect(localRun.code, localRun.stderr).toBe(0);
+      expect(pushedRun.stdout.split("\n").length, command.join(" ")).toBeGreaterThan(1);
       expect(pushedRun.stdout, command.join(" ")).toBe(localRun.stdout);
     }
   }, 300_000);
 
-  it("without --map the table is refused for its missing columns; a column that is not there, or of a type the source cannot read, is one line, exit 2", () => {
-    const unmapped = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2"]);
+  it("without --map the table is refused for its missing columns; a column that is not there, or of a type the source cannot read, is one line, exit 2", async () => {
+    const unmapped = await adtraceIn(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2"]);
     expect(unmapped.code).toBe(2);
     expect(unmapped.stderr).toMatch(/lacks column\(s\) Timestamp, TraceId/);
+    // A real process once: exit 2, one line.
     const missing = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "service=nope", "--map", "start=began"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split("\n")).toHaveLength(1);
     expect(missing.stderr).toMatch(/--map service=nope: no column 'nope' \(columns: trace, id, parent_id, operation, svc, began/);
-    const wrongType = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "start=svc"]);
+    const wrongType = await adtraceIn(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "start=svc"]);
     expect(wrongType.code).toBe(2);
     expect(wrongType.stderr.trim().split("\n")).toHaveLength(1);
     expect(wrongType.stderr).toMatch(/--map start: column 'svc' is String; a ClickHouse source reads a start time as DateTime64/);
     // A name that is SQL is a name like any other: not a column, refused, nothing run.
-    const injected = adtrace(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "start=began) FROM system.one --"]);
+    const injected = await adtraceIn(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2", "--map", "start=began) FROM system.one --"]);
     expect(injected.code).toBe(2);
     expect(injected.stderr).toMatch(/no column 'began\) FROM system\.one --'/);
   }, 300_000);

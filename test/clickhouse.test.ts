@@ -2,8 +2,11 @@
 // the same spans in a chDB MergeTree otel_traces and in DuckDB, and every figure of the ClickHouse
 // path equal to the DuckDB path's to 1e-9 relative — on the fixture, on generated data, on sampled
 // generated data (ot=th in TraceState), with a config of attribute stage rules, sampling rules and
-// dated prices. Then the built CLI: the same CSV bytes, and the errors (missing directory, table,
-// columns; a closed port; a server that never answers) as one line, exit 2, no password.
+// dated prices. Then the CLI: the same CSV bytes, and the errors (missing directory, table,
+// columns; a closed port; a server that never answers) as one line, exit 2, no password. The built
+// CLI as a child process once per contract (a chDB source's CSV with exit 0; a closed port's exit
+// 2; a process that ends although the server never answers); the other runs in-process
+// (test/helpers/in-process.ts), the same program without a Node start each.
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
@@ -11,6 +14,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { chdbDatasets, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { breakdown, warehouseQueries, type GroupKey } from "../src/analysis/breakdown.js";
@@ -116,23 +120,28 @@ prices:
 });
 
 describe("the CLI with a ClickHouse source", () => {
-  it("writes the same CSV bytes as over the span files (breakdown, queries)", () => {
+  it("writes the same CSV bytes as over the span files (breakdown, queries)", async () => {
+    // A real process once (exit 0, the bytes on its stdout); the rest in-process.
     const pushed = adtrace(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--format", "csv"]);
-    const local = adtrace(["cost", "breakdown", FIXTURE, "--format", "csv"]);
+    const local = await adtraceIn(["cost", "breakdown", FIXTURE, "--format", "csv"]);
     expect(pushed.code, pushed.stderr).toBe(0);
+    expect(local.code, local.stderr).toBe(0);
     expect(pushed.stdout).toBe(local.stdout);
     expect(pushed.stdout.split("\n").length).toBeGreaterThan(7);
-    const queries = adtrace(["cost", "queries", `chdb:${data.fixture!.dir}`, "--format", "csv"]);
+    const queries = await adtraceIn(["cost", "queries", `chdb:${data.fixture!.dir}`, "--format", "csv"]);
     expect(queries.code, queries.stderr).toBe(0);
-    expect(queries.stdout).toBe(adtrace(["cost", "queries", FIXTURE, "--format", "csv"]).stdout);
+    const localQueries = await adtraceIn(["cost", "queries", FIXTURE, "--format", "csv"]);
+    expect(localQueries.code, localQueries.stderr).toBe(0);
+    expect(queries.stdout).toBe(localQueries.stdout);
+    expect(queries.stdout.split("\n").length).toBeGreaterThan(2);
   }, 300_000);
 
   it("names a missing data directory, table or column in one line, exit 2", async () => {
-    const missingDir = adtrace(["cost", "breakdown", `chdb:${join(work, "nowhere")}`]);
+    const missingDir = await adtraceIn(["cost", "breakdown", `chdb:${join(work, "nowhere")}`]);
     expect(missingDir.code).toBe(2);
     expect(missingDir.stderr.trim()).toMatch(/^adtrace: .*nowhere.*no such ClickHouse data directory$/);
 
-    const missingTable = adtrace(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--table", "spans_v2"]);
+    const missingTable = await adtraceIn(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--table", "spans_v2"]);
     expect(missingTable.code).toBe(2);
     expect(missingTable.stderr.trim().split("\n")).toHaveLength(1);
     expect(missingTable.stderr).toMatch(/no table default\.spans_v2/);
@@ -144,7 +153,7 @@ describe("the CLI with a ClickHouse source", () => {
     } finally {
       session.close();
     }
-    const thin = adtrace(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--table", "thin"]);
+    const thin = await adtraceIn(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--table", "thin"]);
     expect(thin.code).toBe(2);
     expect(thin.stderr.trim().split("\n")).toHaveLength(1);
     expect(thin.stderr).toMatch(/lacks column\(s\) ParentSpanId, TraceState, ServiceName, SpanAttributes that the cost model reads/);
@@ -152,8 +161,9 @@ describe("the CLI with a ClickHouse source", () => {
 
   it("a closed port on loopback: one line, exit 2, no password (from the URL or CLICKHOUSE_PASSWORD)", async () => {
     const port = await closedPort();
-    for (const [url, env] of [[`clickhouse://bob:pw-in-url@127.0.0.1:${port}/db`, {}], [`clickhouse://bob@127.0.0.1:${port}/db`, { CLICKHOUSE_PASSWORD: "pw-in-env" }]] as const) {
-      const run = adtrace(["cost", "breakdown", url], { env });
+    for (const [i, [url, env]] of ([[`clickhouse://bob:pw-in-url@127.0.0.1:${port}/db`, {}], [`clickhouse://bob@127.0.0.1:${port}/db`, { CLICKHOUSE_PASSWORD: "pw-in-env" }]] as const).entries()) {
+      // The exit code of a real process once; the other in-process.
+      const run = i === 0 ? adtrace(["cost", "breakdown", url], { env }) : await adtraceIn(["cost", "breakdown", url], { env });
       expect(run.code).toBe(2);
       expect(run.stdout).toBe("");
       expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -184,15 +194,15 @@ describe("the CLI with a ClickHouse source", () => {
     }
   }, 300_000);
 
-  it("refuses the ClickHouse flags without a ClickHouse source, --db with one, and a grouping by raw statements", () => {
-    const table = adtrace(["cost", "breakdown", FIXTURE, "--table", "x"]);
+  it("refuses the ClickHouse flags without a ClickHouse source, --db with one, and a grouping by raw statements", async () => {
+    const table = await adtraceIn(["cost", "breakdown", FIXTURE, "--table", "x"]);
     expect(table.code).toBe(2);
     expect(table.stderr).toMatch(/--table applies to a ClickHouse source/);
-    const both = adtrace(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--db", "x.duckdb"]);
+    const both = await adtraceIn(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--db", "x.duckdb"]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/ClickHouse source or --db, not both/);
     // A statement attribute would group by raw statements (the DuckDB path groups by fingerprint): refused.
-    const statement = adtrace(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--by", "attr:db.statement"]);
+    const statement = await adtraceIn(["cost", "breakdown", `chdb:${data.fixture!.dir}`, "--by", "attr:db.statement"]);
     expect(statement.code).toBe(2);
     expect(statement.stdout).toBe("");
     expect(statement.stderr).toMatch(/--by attr:db\.statement is not supported with a ClickHouse source/);
