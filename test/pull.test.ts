@@ -4,7 +4,7 @@
 // or plain attribute columns, other column names), pulled back, and compared column by column
 // with the file's canonical rows. Then: incremental pulls, --full, --since/--until, the error
 // cases (never showing the password), injection in --table, and a pull killed halfway.
-import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -166,6 +166,24 @@ async function pullJson(args: string[], options: { env?: NodeJS.ProcessEnv } = {
   expect(r.stderr).not.toMatch(/error/);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
+}
+
+/** A copy of the closed database file `from` (DuckDB files copy whole once closed). */
+function copyDb(from: string): string {
+  expect(existsSync(`${from}.wal`)).toBe(false);
+  const to = freshDb();
+  copyFileSync(from, to);
+  return to;
+}
+
+let adSpansPulled: string | undefined;
+/** A database holding one pull of analytics.ad_spans (pulled once, then copied): what the signal tests interrupt a second pull into. */
+async function adSpansPull(): Promise<string> {
+  if (!adSpansPulled) {
+    adSpansPulled = freshDb();
+    expect((await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", adSpansPulled])).spans_added).toBe(369);
+  }
+  return copyDb(adSpansPulled);
 }
 
 describe("adtrace pull from a warehouse-shaped table", () => {
@@ -406,11 +424,12 @@ describe("rows that land late: inserted after a pull, with a start before its hi
     const table = "analytics.late_spans";
     await server.query(AD_SPANS_DDL(table));
     await server.query(AD_SPANS_INSERT(table), [serverData]);
-    const [db, quarter, zero] = [freshDb(), freshDb(), freshDb()];
+    const db = freshDb();
     const first = await pullJson([url(), "--table", table, "--db", db]);
     expect([first.spans_added, first.incremental, first.watermark_column, first.watermark_kind, first.lookback_ms]).toEqual([369, false, "start_time", "start", 3_600_000]);
-    await pullJson([url(), "--table", table, "--db", quarter, "--lookback", "15m"]);
-    await pullJson([url(), "--table", table, "--db", zero, "--lookback", "0"]);
+    // The same first pull for the 15-minute and the no-lookback databases (a first pull reads the
+    // whole table whatever its lookback, and pull_state keeps no lookback): copies of it.
+    const [quarter, zero] = [copyDb(db), copyDb(db)];
     const mark = String((await server.query(`SELECT max(start_time)::text AS m FROM ${table}`)).rows[0].m);
     const markNs = await serverNs(`SELECT max(start_time) FROM ${table}`);
     expect((await marks(db, table)).max_start_ns).toBe(markNs);
@@ -687,8 +706,7 @@ describe("a pull stopped halfway", () => {
 
   it("SIGKILL leaves the DuckDB file as it was", async () => {
     await bigTable();
-    const db = freshDb();
-    await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db]);
+    const db = await adSpansPull();
     const before = await snapshot(db);
     const held = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.big_spans", "--db", db], "pull-fetched", { env: env() });
     expect(held.child.exitCode).toBeNull();
@@ -702,8 +720,7 @@ describe("a pull stopped halfway", () => {
     it(`${signal} mid-pull: exit ${code}, the database as it was, a new database file and temporary files removed`, async () => {
       await bigTable();
       const spill = mkdtempSync(join(tmp, `pull-${signal}-`));
-      const db = freshDb();
-      await pullJson([server.url({ password: null }), "--table", "analytics.ad_spans", "--db", db]);
+      const db = await adSpansPull();
       const before = await snapshot(db);
       const held = await startHeld(["pull", server.url({ password: null }), "--table", "analytics.big_spans", "--db", db], "pull-fetched", { env: { ...env(), TMPDIR: spill } });
       held.child.kill(signal);
