@@ -13,6 +13,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { chdbDatasets, differences } from "./helpers/chdb.js";
 import { grouped, withAnalysis } from "../src/analysis/analysis.js";
 import { withClickHouse } from "../src/analysis/clickhouse.js";
@@ -103,16 +104,17 @@ describe("cost trend pushed down to ClickHouse (chDB) equals the DuckDB path", (
     }
   }, 300_000);
 
-  it("the CLI: the same JSON as over the span files, --since on the source; a mistyped key exits 2, named", () => {
+  // In-process (test/helpers/in-process.ts), the built CLI as a child only for the exit code.
+  it("the CLI: the same JSON as over the span files, --since on the source; a mistyped key exits 2, named", async () => {
     const { input, dir } = data.generated!;
     const args = ["--every", "1h", "--by", "stage", "--sample-rate", "auction.*=0.5", "--format", "json"];
-    const local = adtrace(["cost", "trend", input, ...args]);
-    const pushed = adtrace(["cost", "trend", `chdb:${dir}`, ...args]);
+    const local = await adtraceIn(["cost", "trend", input, ...args]);
+    const pushed = await adtraceIn(["cost", "trend", `chdb:${dir}`, ...args]);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(local.code, local.stderr).toBe(0);
     expect(differences(JSON.parse(local.stdout), JSON.parse(pushed.stdout))).toEqual([]);
     // --since bounds the range: the first bucket starts at it.
-    const since = adtrace(["cost", "trend", `chdb:${dir}`, "--every", "1h", "--since", "2024-06-01T12:00:00Z", "--format", "csv"]);
+    const since = await adtraceIn(["cost", "trend", `chdb:${dir}`, "--every", "1h", "--since", "2024-06-01T12:00:00Z", "--format", "csv"]);
     expect(since.code, since.stderr).toBe(0);
     expect(since.stdout.split("\n")[1]).toMatch(/^2024-06-01T12:00:00Z,/);
     // The same line as over files (assertAttributeKeysPresent).
@@ -160,10 +162,10 @@ describe("trace over a ClickHouse source (chDB): one trace's spans brought back 
     expect(ambiguous).toBeGreaterThan(0);
   }, 600_000);
 
-  it("the CLI: the same CSV bytes as over the span files", () => {
+  it("the CLI: the same CSV bytes as over the span files", async () => {
     const { input, dir } = data.generated!;
-    const local = adtrace(["trace", "--pick", "median", input, "--format", "csv", "-q"]);
-    const pushed = adtrace(["trace", "--pick", "median", `chdb:${dir}`, "--format", "csv", "-q"]);
+    const local = await adtraceIn(["trace", "--pick", "median", input, "--format", "csv", "-q"]);
+    const pushed = await adtraceIn(["trace", "--pick", "median", `chdb:${dir}`, "--format", "csv", "-q"]);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toBe(local.stdout);
     expect(pushed.stdout.split("\n").length).toBeGreaterThan(5);
@@ -218,10 +220,10 @@ describe("cost critical-path over a ClickHouse source (chDB): walked locally on 
     expect((whole.json as { path_sample?: unknown }).path_sample).toBeUndefined();
   }, 600_000);
 
-  it("the CLI: the same CSV bytes as over the span files", () => {
+  it("the CLI: the same CSV bytes as over the span files", async () => {
     const { input, dir } = data.fixture!;
-    const local = adtrace(["cost", "critical-path", input, "--by", "stage,service", "--format", "csv", "-q"]);
-    const pushed = adtrace(["cost", "critical-path", `chdb:${dir}`, "--by", "stage,service", "--format", "csv", "-q"]);
+    const local = await adtraceIn(["cost", "critical-path", input, "--by", "stage,service", "--format", "csv", "-q"]);
+    const pushed = await adtraceIn(["cost", "critical-path", `chdb:${dir}`, "--by", "stage,service", "--format", "csv", "-q"]);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toBe(local.stdout);
     expect(pushed.stdout.split("\n").length).toBeGreaterThan(5);

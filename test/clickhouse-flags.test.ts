@@ -10,6 +10,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { chdbDatasets, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { costFlags } from "../src/analysis/flags.js";
@@ -90,9 +91,10 @@ describe("cost flags pushed down to ClickHouse (chDB) equals the DuckDB path", (
     for (const f of pushed.flags) expect(f.on_critical_path_share, f.stage).toBeCloseTo(expected.get(f.stage) ?? 0, 12);
   }, 600_000);
 
-  it("the CLI: the same CSV bytes as over the span files, and --fail-on-flag exits 1", () => {
-    const pushed = adtrace(["cost", "flags", `chdb:${data.fixture!.dir}`, "--format", "csv"]);
-    const local = adtrace(["cost", "flags", FIXTURE, "--format", "csv"]);
+  // In-process (test/helpers/in-process.ts), the built CLI as a child only for the exit code.
+  it("the CLI: the same CSV bytes as over the span files, and --fail-on-flag exits 1", async () => {
+    const pushed = await adtraceIn(["cost", "flags", `chdb:${data.fixture!.dir}`, "--format", "csv"]);
+    const local = await adtraceIn(["cost", "flags", FIXTURE, "--format", "csv"]);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toBe(local.stdout);
     expect(pushed.stdout.split("\n").length).toBeGreaterThan(2);
