@@ -34,7 +34,8 @@ export const FOLDERS = ["src/analysis", "src/model", "src/output"];
 
 const USAGE = `usage: node scripts/mutate-sample.mjs [--size K] [--seed S] [--concurrency N] [--out DIR]
        node scripts/mutate-sample.mjs --list
-       node scripts/mutate-sample.mjs --report DIR`;
+       node scripts/mutate-sample.mjs --report DIR     (the report again from DIR/results.json)
+       node scripts/mutate-sample.mjs --partial DIR    (the results so far of a run writing to DIR)`;
 
 /** Every .ts file under the folders, relative to the repository, sorted. */
 export function sourceFiles(root = process.cwd(), folders = FOLDERS) {
@@ -193,11 +194,17 @@ async function main() {
       tests: { type: "string", default: "vitest.mutate-sample.config.ts" },
       list: { type: "boolean", default: false },
       report: { type: "string" },
+      partial: { type: "string" },
+      "dry-run-minutes": { type: "string", default: "40" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values.partial) {
+    partial(values.partial);
     return;
   }
   if (values.report) {
@@ -257,10 +264,21 @@ async function main() {
     mutate: ranges,
     concurrency: Number(values.concurrency),
     vitest: { configFile: values.tests, related: false },
-    reporters: ["progress", "json"],
+    // event-recorder: each mutant's result as it comes (events/), for --partial while it runs.
+    reporters: ["progress", "json", "event-recorder"],
     jsonReporter: { fileName: join(values.out, "mutation.json") },
+    eventReporter: { baseDir: join(values.out, "events") },
+    // The initial run of every test file takes several minutes on a loaded machine (Stryker's default limit is 5).
+    dryRunTimeoutMinutes: Number(values["dry-run-minutes"]),
   });
   const mutantResults = await stryker.runMutationTest();
+  const results = matchResults(drawn, mutantResults);
+  meta.minutes = Math.round((Date.now() - started) / 600) / 100;
+  writeReport(out, meta, results);
+}
+
+/** The sampled mutants with Stryker's result for each (by file, range, mutator and replacement). */
+export function matchResults(drawn, mutantResults, missing = "RuntimeError") {
   const byKey = new Map();
   const seen = new Map();
   for (const r of mutantResults) {
@@ -270,16 +288,30 @@ async function main() {
     if (n > 0) key += ` #${n + 1}`;
     byKey.set(key, r);
   }
-  const results = drawn.map((m) => {
+  return drawn.map((m) => {
     const r = byKey.get(m.key);
-    if (!r) return { ...m, status: "RuntimeError", statusReason: "not in Stryker's results" };
+    if (!r) return { ...m, status: missing, statusReason: "not in Stryker's results" };
     return {
       ...m, status: r.status, statusReason: r.statusReason, testsCompleted: r.testsCompleted,
       killedBy: r.killedBy, coveredBy: r.coveredBy?.length,
     };
   });
-  meta.minutes = Math.round((Date.now() - started) / 600) / 100;
-  writeReport(out, meta, results);
+}
+
+/**
+ * While a run goes on: the results so far, from its events/ (event-recorder). Not a random sample
+ * until it is complete (Stryker tests the mutants file by file): for finding survivors early.
+ */
+function partial(out) {
+  const { meta, drawn } = JSON.parse(readFileSync(join(out, "sample.json"), "utf8"));
+  const events = join(out, "events");
+  const tested = readdirSync(events).filter((f) => f.endsWith("-onMutantTested.json"))
+    .map((f) => JSON.parse(readFileSync(join(events, f), "utf8")));
+  const results = matchResults(drawn, tested, "Pending").filter((r) => r.status !== "Pending");
+  process.stdout.write(`partial: ${results.length} of ${drawn.length} sampled mutants tested so far\n`);
+  const partialOut = join(out, "partial");
+  mkdirSync(partialOut, { recursive: true });
+  writeReport(partialOut, { ...meta, partial: true }, results);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
