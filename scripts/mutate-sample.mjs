@@ -58,6 +58,15 @@ export function mutantKey(m, root = process.cwd()) {
   return `${file}:${start.line + 1}:${start.column}-${end.line + 1}:${end.column} ${m.mutatorName} ${m.replacement}`;
 }
 
+/**
+ * The key of a mutant in Stryker's results (runMutationTest, the reporters' events): the same as
+ * mutantKey, but their locations are the report schema's, lines and columns both 1-based.
+ */
+export function resultKey(r, root = process.cwd()) {
+  const { start, end } = r.location;
+  return mutantKey({ ...r, location: { start: { line: start.line - 1, column: start.column - 1 }, end: { line: end.line - 1, column: end.column - 1 } } }, root);
+}
+
 /** Every mutant Stryker makes in the files, in file and source order: { key, file, line, range, mutatorName, replacement, status? }. */
 export async function population(files, root = process.cwd()) {
   const { Instrumenter } = await import("@stryker-mutator/instrumenter");
@@ -282,7 +291,7 @@ export function matchResults(drawn, mutantResults, missing = "RuntimeError") {
   const byKey = new Map();
   const seen = new Map();
   for (const r of mutantResults) {
-    let key = mutantKey(r);
+    let key = resultKey(r);
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
     if (n > 0) key += ` #${n + 1}`;
@@ -308,10 +317,12 @@ function partial(out) {
   const tested = readdirSync(events).filter((f) => f.endsWith("-onMutantTested.json"))
     .map((f) => JSON.parse(readFileSync(join(events, f), "utf8")));
   const results = matchResults(drawn, tested, "Pending").filter((r) => r.status !== "Pending");
-  process.stdout.write(`partial: ${results.length} of ${drawn.length} sampled mutants tested so far\n`);
-  const partialOut = join(out, "partial");
+  const done = results.length === drawn.length;
+  process.stdout.write(`${done ? "complete" : "partial"}: ${results.length} of ${drawn.length} sampled mutants tested\n`);
+  // Complete: the report itself (as the run writes it at its end); partial: in partial/.
+  const partialOut = done ? out : join(out, "partial");
   mkdirSync(partialOut, { recursive: true });
-  writeReport(partialOut, { ...meta, partial: true }, results);
+  writeReport(partialOut, done ? meta : { ...meta, partial: true }, results);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

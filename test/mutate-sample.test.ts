@@ -14,6 +14,8 @@ interface Script {
   wilson(x: number, n: number): { p: number; low: number; high: number };
   tally(results: { status: string }[]): Tally;
   sourceFiles(root: string, folders: string[]): string[];
+  mutantKey(m: object, root: string): string;
+  resultKey(r: object, root: string): string;
 }
 const SCRIPT: string = "../scripts/mutate-sample.mjs";
 const script = (await import(SCRIPT)) as Script;
@@ -37,6 +39,13 @@ describe("mutate:sample", () => {
       "src/model/deep/f.ts:1:32-1:37 EqualityOperator a >= 1",
     ]);
     expect(new Set(mutants.map((m) => m.key)).size).toBe(5);
+  });
+
+  it("matches Stryker's results (report schema: lines and columns 1-based) to the instrumenter's mutants (0-based)", () => {
+    const mutant = { fileName: join(dir, "src/a.ts"), mutatorName: "EqualityOperator", replacement: "a >= 1", location: { start: { line: 120, column: 8 }, end: { line: 120, column: 21 } } };
+    const result = { ...mutant, location: { start: { line: 121, column: 9 }, end: { line: 121, column: 22 } } };
+    expect(script.mutantKey(mutant, dir)).toBe("src/a.ts:121:8-121:21 EqualityOperator a >= 1");
+    expect(script.resultKey(result, dir)).toBe(script.mutantKey(mutant, dir));
   });
 
   it("draws a simple random sample: K distinct items in their order, the same for a seed, each item equally likely", () => {
