@@ -15,7 +15,7 @@ export const EXTRA = [
   "test/reconcile.test.ts", "test/critical-path.test.ts", "test/stored-model.test.ts", "test/pii.test.ts",
   "test/report-html.test.ts", "test/savings-moments.test.ts", "test/add-up.test.ts", "test/latency-sample.test.ts",
   "test/trace-weights-stored.test.ts", "test/output-formats.test.ts", "test/human-notes.test.ts", "test/diff-side.test.ts",
-  "test/fixed-cost.test.ts", "test/samples.test.ts",
+  "test/fixed-cost.test.ts", "test/samples.test.ts", "test/sample-survivors.test.ts",
 ];
 const include = base.test?.include ?? [];
 
