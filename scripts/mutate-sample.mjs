@@ -35,7 +35,8 @@ export const FOLDERS = ["src/analysis", "src/model", "src/output"];
 const USAGE = `usage: node scripts/mutate-sample.mjs [--size K] [--seed S] [--concurrency N] [--out DIR]
        node scripts/mutate-sample.mjs --list
        node scripts/mutate-sample.mjs --report DIR     (the report again from DIR/results.json)
-       node scripts/mutate-sample.mjs --partial DIR    (the results so far of a run writing to DIR)`;
+       node scripts/mutate-sample.mjs --partial DIR    (the results so far of the runs into DIR)
+       node scripts/mutate-sample.mjs --resume DIR     (run the sample's mutants that have no result yet)`;
 
 /** Every .ts file under the folders, relative to the repository, sorted. */
 export function sourceFiles(root = process.cwd(), folders = FOLDERS) {
@@ -164,6 +165,14 @@ export function summarize(meta, results) {
     const c = t.counts;
     lines.push(`| ${name} | ${t.sampled} | ${c.Killed} | ${c.Timeout} | ${c.Survived} | ${c.NoCoverage} | ${c.CompileError} | ${c.RuntimeError} | ${c.Ignored} | ${t.valid} | ${pct(t.p)} | ${pct(t.low)}–${pct(t.high)} |`);
   }
+  if (meta.pending) {
+    // Each pending mutant could be killed, or survive (or be a compile error: then it does not count).
+    const t = tallies["all three folders"];
+    const low = t.detected / (t.valid + meta.pending);
+    const high = (t.detected + meta.pending) / (t.valid + meta.pending);
+    lines.push("", `PARTIAL: ${meta.pending} of the ${meta.pending + results.length} sampled mutants have no result yet, so the scores above are of the mutants done so far, which are not a random part of the sample. ` +
+      `Whatever the pending ones turn out to be, the sample's score lies between ${pct(low)} (all survive) and ${pct(high)} (all killed). \`--resume DIR\` runs them.`);
+  }
   return { text: `${lines.join("\n")}\n`, tallies };
 }
 
@@ -204,6 +213,7 @@ async function main() {
       list: { type: "boolean", default: false },
       report: { type: "string" },
       partial: { type: "string" },
+      resume: { type: "string" },
       "dry-run-minutes": { type: "string", default: "40" },
       help: { type: "boolean", default: false },
     },
@@ -213,7 +223,19 @@ async function main() {
     return;
   }
   if (values.partial) {
-    partial(values.partial);
+    collect(values.partial);
+    return;
+  }
+  if (values.resume) {
+    // The sample of an earlier run, its pending mutants only (a run that was stopped, or ran out of time).
+    const out = resolve(values.resume);
+    const { drawn, results } = collect(out);
+    const done = new Set(results.map((r) => r.key));
+    const pending = drawn.filter((m) => !done.has(m.key));
+    if (pending.length === 0) return;
+    process.stdout.write(`resume: ${pending.length} pending mutants\n`);
+    await runStryker(values, out, pending);
+    collect(out);
     return;
   }
   if (values.report) {
@@ -247,9 +269,18 @@ async function main() {
   };
   writeFileSync(join(out, "sample.json"), `${JSON.stringify({ meta, drawn }, null, 1)}\n`);
   process.stdout.write(`sample: ${drawn.length} mutants, seed ${seed} (${join(out, "sample.json")})\n`);
+  await runStryker(values, out, drawn);
+  meta.minutes = Math.round((Date.now() - started) / 600) / 100;
+  collect(out, meta);
+}
 
-  // Stryker's instrumenter makes every mutant inside the ranges; those not drawn come back Ignored.
-  const wanted = new Set(drawn.map((m) => m.key));
+/**
+ * Stryker over the mutants `toRun` (each by its own range; the other mutants those ranges hold
+ * come back Ignored), each result written as it comes to a new OUT/events-N/ (event-recorder),
+ * where collect() and --partial find it.
+ */
+async function runStryker(values, out, toRun) {
+  const wanted = new Set(toRun.map((m) => m.key));
   const { Instrumenter } = await import("@stryker-mutator/instrumenter");
   const instrument = Instrumenter.prototype.instrument;
   Instrumenter.prototype.instrument = async function (...args) {
@@ -267,23 +298,21 @@ async function main() {
 
   process.env.ADTRACE_TEST_SKIP_BUILD = "1";
   if (!existsSync("dist/index.js")) throw new Error("dist/ is not built: npm run build first");
+  let n = 1;
+  while (existsSync(join(out, `events-${n}`))) n += 1;
   const { Stryker } = await import("@stryker-mutator/core");
-  const ranges = [...new Set(drawn.map((m) => m.range))];
   const stryker = new Stryker({
-    mutate: ranges,
+    mutate: [...new Set(toRun.map((m) => m.range))],
     concurrency: Number(values.concurrency),
     vitest: { configFile: values.tests, related: false },
-    // event-recorder: each mutant's result as it comes (events/), for --partial while it runs.
+    // event-recorder: each mutant's result as it comes, for --partial while it runs and --resume after.
     reporters: ["progress", "json", "event-recorder"],
-    jsonReporter: { fileName: join(values.out, "mutation.json") },
-    eventReporter: { baseDir: join(values.out, "events") },
+    jsonReporter: { fileName: join(out, `mutation-${n}.json`) },
+    eventReporter: { baseDir: join(out, `events-${n}`) },
     // The initial run of every test file takes several minutes on a loaded machine (Stryker's default limit is 5).
     dryRunTimeoutMinutes: Number(values["dry-run-minutes"]),
   });
-  const mutantResults = await stryker.runMutationTest();
-  const results = matchResults(drawn, mutantResults);
-  meta.minutes = Math.round((Date.now() - started) / 600) / 100;
-  writeReport(out, meta, results);
+  await stryker.runMutationTest();
 }
 
 /** The sampled mutants with Stryker's result for each (by file, range, mutator and replacement). */
@@ -307,22 +336,30 @@ export function matchResults(drawn, mutantResults, missing = "RuntimeError") {
   });
 }
 
+/** Every result the runs into OUT wrote so far (the event-recorder's files in OUT/events and OUT/events-N). */
+function testedSoFar(out) {
+  return readdirSync(out, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^events(-\d+)?$/.test(d.name))
+    .flatMap((d) => readdirSync(join(out, d.name)).filter((f) => f.endsWith("-onMutantTested.json")).map((f) => join(out, d.name, f)))
+    .map((f) => JSON.parse(readFileSync(f, "utf8")));
+}
+
 /**
- * While a run goes on: the results so far, from its events/ (event-recorder). Not a random sample
- * until it is complete (Stryker tests the mutants file by file): for finding survivors early.
+ * The sample's results from every run into OUT (a first run, then --resume runs): the report in
+ * OUT when every sampled mutant has one; else the results so far in OUT/partial/, with the bounds
+ * the pending ones leave. The mutants done first are not a random part of the sample (Stryker
+ * reports compile errors and no coverage first, and fast mutants before slow ones): a partial
+ * score is no estimate, only the bounds are.
  */
-function partial(out) {
-  const { meta, drawn } = JSON.parse(readFileSync(join(out, "sample.json"), "utf8"));
-  const events = join(out, "events");
-  const tested = readdirSync(events).filter((f) => f.endsWith("-onMutantTested.json"))
-    .map((f) => JSON.parse(readFileSync(join(events, f), "utf8")));
-  const results = matchResults(drawn, tested, "Pending").filter((r) => r.status !== "Pending");
+function collect(out, meta = JSON.parse(readFileSync(join(out, "sample.json"), "utf8")).meta) {
+  const { drawn } = JSON.parse(readFileSync(join(out, "sample.json"), "utf8"));
+  const results = matchResults(drawn, testedSoFar(out), "Pending").filter((r) => r.status !== "Pending");
   const done = results.length === drawn.length;
   process.stdout.write(`${done ? "complete" : "partial"}: ${results.length} of ${drawn.length} sampled mutants tested\n`);
-  // Complete: the report itself (as the run writes it at its end); partial: in partial/.
-  const partialOut = done ? out : join(out, "partial");
-  mkdirSync(partialOut, { recursive: true });
-  writeReport(partialOut, done ? meta : { ...meta, partial: true }, results);
+  const target = done ? out : join(out, "partial");
+  mkdirSync(target, { recursive: true });
+  writeReport(target, done ? meta : { ...meta, partial: true, pending: drawn.length - results.length }, results);
+  return { drawn, results };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
