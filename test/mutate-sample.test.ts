@@ -14,6 +14,7 @@ interface Script {
   wilson(x: number, n: number): { p: number; low: number; high: number };
   tally(results: { status: string }[]): Tally;
   sourceFiles(root: string, folders: string[]): string[];
+  summarize(meta: object, results: { status: string; file: string }[]): { text: string };
   mutantKey(m: object, root: string): string;
   resultKey(r: object, root: string): string;
 }
@@ -68,6 +69,13 @@ describe("mutate:sample", () => {
     const t = script.tally(statuses.map((status) => ({ status })));
     expect(t.counts).toMatchObject({ Killed: 3, Timeout: 1, Survived: 2, NoCoverage: 2, CompileError: 1, Ignored: 1, RuntimeError: 1 });
     expect([t.sampled, t.detected, t.valid, t.p]).toEqual([11, 4, 8, 0.5]);
+  });
+
+  it("a partial run gives the bounds its pending mutants leave", () => {
+    const meta = { date: "d", seed: 1, populationSize: 10, files: 1, perFolder: { "src/analysis": 10 }, tests: "t", pending: 2 };
+    const results = ["Killed", "Killed", "Killed", "Survived", "CompileError"].map((status) => ({ status, file: "src/analysis/a.ts" }));
+    // 3 killed of 4 valid; 2 pending: 3 of 6 if both survive, 5 of 6 if both are killed.
+    expect(script.summarize(meta, results).text).toContain("lies between 50.0% (all survive) and 83.3% (all killed)");
   });
 
   it("gives the Wilson 95% interval", () => {

@@ -13,6 +13,10 @@ import { pullSummary } from "../src/output/pull-view.js";
 import type { Column } from "../src/output/result.js";
 import { DEFAULT_COLUMNS, widenTextColumns } from "../src/output/table-width.js";
 import type { PullResult } from "../src/ingest/pull.js";
+import { collectSummary } from "../src/output/collect-view.js";
+import type { CollectDbResult } from "../src/ingest/collect-db.js";
+import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
+import { InputError } from "../src/errors.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 
@@ -101,5 +105,31 @@ describe("redaction keys longer than a SHA-256 block", () => {
     const key100 = "long-key-".repeat(11).slice(0, 100);
     expect(await stored(key64, "key64")).toContain(hmac(key64));
     expect(await stored(key100, "key100")).toContain(hmac(key100));
+  });
+});
+
+describe("collect summary", () => {
+  // collect-view.ts: rejected spans get their note; none, no note.
+  it("notes rejected spans, and only when there are some", () => {
+    const totals = { requests: 4, spansReceived: 10, spansCommitted: 7, spansAdded: 7, duplicates: 0, rejected: 3, throttled: 0, refused: 0, commits: 2 };
+    const result = { db: "c.duckdb", totalSpans: 12, signal: "SIGINT", totals } as unknown as CollectDbResult;
+    const summary = collectSummary(result);
+    expect(summary.heading).toEqual(["Stopped by SIGINT: committed 7 spans in 2 commits into c.duckdb (now 12)."]);
+    expect(summary.notes).toEqual(['3 spans rejected (partial_success; the first named in the "skipped:" lines).']);
+    expect(collectSummary({ ...result, totals: { ...totals, rejected: 0 } } as unknown as CollectDbResult).notes).toEqual([]);
+  });
+});
+
+describe("unresolved YAML aliases", () => {
+  // model/yaml.ts unresolvedAlias: the line named is the unresolved alias's, past the aliases that resolve.
+  it("names the line of the first alias without an anchor, not of an earlier one that has its anchor", () => {
+    let caught: unknown;
+    try {
+      yamlToJson(parseYamlFile("a: &x 1\nb: *x\nc: 2\nd: *nowhere\n", "c.yaml"), "c.yaml");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as InputError).where).toBe("c.yaml:4");
   });
 });
