@@ -19,6 +19,7 @@ import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
 import { InputError } from "../src/errors.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
+import { otlpDocument, spanId } from "./helpers/otlp.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors-"));
@@ -131,5 +132,23 @@ describe("unresolved YAML aliases", () => {
     }
     expect(caught).toBeInstanceOf(InputError);
     expect((caught as InputError).where).toBe("c.yaml:4");
+  });
+});
+
+describe("an unknown trace id", () => {
+  // analysis/trace.ts: of the ids around it (three before, three after), the three sharing its
+  // longest prefix, ties by id; not all six in the order the query gave them.
+  it("is answered with the three ids nearest by prefix, in order", async () => {
+    const ids = [
+      "abc00000000000000000000000000001", "abcd0000000000000000000000000002", "abcd4000000000000000000000000003",
+      "abcd6000000000000000000000000004", "abce0000000000000000000000000005", "b0000000000000000000000000000006",
+    ];
+    const input = join(dir, "nearest.json");
+    writeFileSync(input, otlpDocument(ids.map((trace, i) => ({ trace, id: spanId(i + 1), name: "root", startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001" } }))));
+    const r = await adtraceIn(["trace", "abcd5000000000000000000000000000", input]);
+    expect(r.code).toBe(2);
+    // By hand: abcd0…, abcd4… and abcd6… share "abcd" with it; abc0… and abce… only "abc", b… nothing.
+    expect(r.stderr).toBe(`adtrace: error: ${input}: no trace 'abcd5000000000000000000000000000'; nearest by prefix: ${ids[1]}, ${ids[2]}, ${ids[3]} ` +
+      "(adtrace trace --pick costliest|slowest|median chooses one)\n");
   });
 });
