@@ -1,0 +1,94 @@
+// scripts/mutate-sample.mjs (`npm run mutate:sample`): the parts its estimate rests on, checked
+// against hand-worked values: the population Stryker's instrumenter lists for a small file, the
+// seeded sample, the counts and the score's Wilson interval.
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+interface Mutant { key: string; file: string; line: number; range: string; mutatorName: string; replacement: string; status?: string }
+interface Tally { counts: Record<string, number>; detected: number; valid: number; sampled: number; p: number; low: number; high: number }
+interface Script {
+  population(files: string[], root: string): Promise<Mutant[]>;
+  sample<T>(items: T[], k: number, seed: number): T[];
+  wilson(x: number, n: number): { p: number; low: number; high: number };
+  tally(results: { status: string }[]): Tally;
+  sourceFiles(root: string, folders: string[]): string[];
+  summarize(meta: object, results: { status: string; file: string }[]): { text: string };
+  mutantKey(m: object, root: string): string;
+  resultKey(r: object, root: string): string;
+}
+const SCRIPT: string = "../scripts/mutate-sample.mjs";
+const script = (await import(SCRIPT)) as Script;
+
+const dir = mkdtempSync(join(tmpdir(), "mutate-sample-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("mutate:sample", () => {
+  it("lists every mutant Stryker makes in a file, with its range, mutator and replacement", async () => {
+    mkdirSync(join(dir, "src/model/deep"), { recursive: true });
+    writeFileSync(join(dir, "src/model/deep/f.ts"), "export const f = (a: number) => a > 1;\n");
+    writeFileSync(join(dir, "src/model/deep/types.d.ts"), "export type T = number;\n");
+    expect(script.sourceFiles(dir, ["src/model"])).toEqual(["src/model/deep/f.ts"]);
+    const mutants = await script.population(["src/model/deep/f.ts"], dir);
+    // By hand: the arrow function emptied; `a > 1` always true, always false, `>=`, `<=`.
+    expect(mutants.map((m) => `${m.range} ${m.mutatorName} ${m.replacement}`).sort()).toEqual([
+      "src/model/deep/f.ts:1:17-1:37 ArrowFunction () => undefined",
+      "src/model/deep/f.ts:1:32-1:37 ConditionalExpression false",
+      "src/model/deep/f.ts:1:32-1:37 ConditionalExpression true",
+      "src/model/deep/f.ts:1:32-1:37 EqualityOperator a <= 1",
+      "src/model/deep/f.ts:1:32-1:37 EqualityOperator a >= 1",
+    ]);
+    expect(new Set(mutants.map((m) => m.key)).size).toBe(5);
+  });
+
+  it("matches Stryker's results (report schema: lines and columns 1-based) to the instrumenter's mutants (0-based)", () => {
+    const mutant = { fileName: join(dir, "src/a.ts"), mutatorName: "EqualityOperator", replacement: "a >= 1", location: { start: { line: 120, column: 8 }, end: { line: 120, column: 21 } } };
+    const result = { ...mutant, location: { start: { line: 121, column: 9 }, end: { line: 121, column: 22 } } };
+    expect(script.mutantKey(mutant, dir)).toBe("src/a.ts:121:8-121:21 EqualityOperator a >= 1");
+    expect(script.resultKey(result, dir)).toBe(script.mutantKey(mutant, dir));
+  });
+
+  it("draws a simple random sample: K distinct items in their order, the same for a seed, each item equally likely", () => {
+    const items = Array.from({ length: 50 }, (_, i) => i);
+    const drawn = script.sample(items, 12, 25);
+    expect(drawn).toHaveLength(12);
+    expect(new Set(drawn).size).toBe(12);
+    expect([...drawn].sort((a, b) => a - b)).toEqual(drawn);
+    expect(script.sample(items, 12, 25)).toEqual(drawn);
+    expect(script.sample(items, 12, 26)).not.toEqual(drawn);
+    expect(script.sample(items, 80, 1)).toEqual(items);
+    // 4,000 seeds drawing 3 of 10: each item 1,200 times expected, sd about 29; 6 sd either side.
+    const counts = new Array<number>(10).fill(0);
+    for (let seed = 0; seed < 4000; seed += 1) for (const i of script.sample(items.slice(0, 10), 3, seed)) counts[i]! += 1;
+    for (const n of counts) expect(Math.abs(n - 1200)).toBeLessThan(175);
+  });
+
+  it("scores (killed + timeout) over killed, timeout, survived and no coverage", () => {
+    const statuses = ["Killed", "Killed", "Killed", "Timeout", "Survived", "Survived", "NoCoverage", "NoCoverage", "CompileError", "Ignored", "RuntimeError"];
+    const t = script.tally(statuses.map((status) => ({ status })));
+    expect(t.counts).toMatchObject({ Killed: 3, Timeout: 1, Survived: 2, NoCoverage: 2, CompileError: 1, Ignored: 1, RuntimeError: 1 });
+    expect([t.sampled, t.detected, t.valid, t.p]).toEqual([11, 4, 8, 0.5]);
+  });
+
+  it("a partial run gives the bounds its pending mutants leave", () => {
+    const meta = { date: "d", seed: 1, populationSize: 10, files: 1, perFolder: { "src/analysis": 10 }, tests: "t", pending: 2 };
+    const results = ["Killed", "Killed", "Killed", "Survived", "CompileError"].map((status) => ({ status, file: "src/analysis/a.ts" }));
+    // 3 killed of 4 valid; 2 pending: 3 of 6 if both survive, 5 of 6 if both are killed.
+    expect(script.summarize(meta, results).text).toContain("lies between 50.0% (all survive) and 83.3% (all killed)");
+  });
+
+  it("gives the Wilson 95% interval", () => {
+    // By hand, 8 of 10, z = 1.96: centre (0.8 + 0.19208) / 1.38415 = 0.71674,
+    // half 1.41603 × √(0.016 + 0.009604) = 0.22658: 0.4902 to 0.9433.
+    const w = script.wilson(8, 10);
+    expect(w.p).toBe(0.8);
+    expect(w.low).toBeCloseTo(0.4902, 4);
+    expect(w.high).toBeCloseTo(0.9433, 4);
+    // 0 of 20: from 0 to z² / (n + z²) = 3.8415 / 23.8415 = 0.1611.
+    const none = script.wilson(0, 20);
+    expect(none.low).toBe(0);
+    expect(none.high).toBeCloseTo(0.1611, 4);
+    expect(Number.isNaN(script.wilson(0, 0).p)).toBe(true);
+  });
+});

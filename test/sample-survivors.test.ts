@@ -1,0 +1,154 @@
+// Tests for the gaps the sampled Stryker run found (`npm run mutate:sample`, seed 25, TESTING.md
+// "Mutation testing"): each survivor that was a real gap, checked here against a value worked by
+// hand or computed independently (node:crypto's HMAC), and each seen to fail with its mutant
+// applied. In-process only, so Stryker's runs see them (vitest.mutate-sample.config.ts).
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { arrowType } from "../src/output/arrow.js";
+import { wantsColor } from "../src/output/colors.js";
+import { pullSummary } from "../src/output/pull-view.js";
+import type { Column } from "../src/output/result.js";
+import { DEFAULT_COLUMNS, widenTextColumns } from "../src/output/table-width.js";
+import type { PullResult } from "../src/ingest/pull.js";
+import { collectSummary } from "../src/output/collect-view.js";
+import type { CollectDbResult } from "../src/ingest/collect-db.js";
+import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
+import { InputError } from "../src/errors.js";
+import { adtraceIn } from "./helpers/in-process.js";
+import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
+import { otlpDocument, spanId } from "./helpers/otlp.js";
+
+vi.setConfig({ testTimeout: 120_000 });
+const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors-"));
+
+describe("colors", () => {
+  // colors.ts: FORCE_COLOR=false turns colour off, as FORCE_COLOR=0 does (chalk's and Node's reading).
+  it("FORCE_COLOR=false and 0 mean no colour even on a terminal; 1 means colour even piped", () => {
+    expect(wantsColor({ isTTY: true }, { FORCE_COLOR: "false" })).toBe(false);
+    expect(wantsColor({ isTTY: true }, { FORCE_COLOR: "0" })).toBe(false);
+    expect(wantsColor({ isTTY: false }, { FORCE_COLOR: "1" })).toBe(true);
+    expect(wantsColor({ isTTY: true }, {})).toBe(true);
+  });
+});
+
+describe("arrow types", () => {
+  // arrow.ts: nulls are left out when a column's type is chosen; a null among whole numbers keeps Int64.
+  it("a column's type ignores its nulls: whole numbers with gaps are Int64, only nulls are Null", () => {
+    const int: Column = { key: "n", kind: "int" };
+    expect(arrowType(int, [null, 3, undefined, 4])).toBe("int64");
+    expect(arrowType({ key: "x", kind: "usd" }, [0.5, null])).toBe("float64");
+    expect(arrowType({ key: "b", kind: "text" }, [true, null, false])).toBe("bool");
+    expect(arrowType(int, [null, undefined])).toBe("null");
+  });
+});
+
+describe("table width", () => {
+  // table-width.ts: a capped text column gets the extra width its longest cell needs past the cap, no more.
+  it("widens a capped text column by what its longest cell needs past the cap", () => {
+    const columns: Column[] = [{ key: "q", kind: "text", maxWidth: 10 }, { key: "n", kind: "int" }, { key: "s", kind: "text", maxWidth: 8 }];
+    const rows = [{ q: "x".repeat(16), n: 1, s: "short" }, { q: "y".repeat(12), n: 2, s: null }];
+    // 30 columns past the default; q's longest cell is 16, 6 past its cap of 10; s fits its cap.
+    const widened = widenTextColumns(columns, rows, DEFAULT_COLUMNS + 30);
+    expect(widened.map((c) => c.maxWidth)).toEqual([16, undefined, 8]);
+    // 4 past the default: q gets those 4 only.
+    expect(widenTextColumns(columns, rows, DEFAULT_COLUMNS + 4)[0]!.maxWidth).toBe(14);
+    expect(widenTextColumns(columns, rows, DEFAULT_COLUMNS)).toBe(columns);
+  });
+});
+
+describe("pull summary", () => {
+  const base: PullResult = {
+    db: "p.duckdb", source: "postgres://h/db#public.spans", table: "public.spans", format: "postgres", startColumn: "start_time",
+    watermarkColumn: "start_time", watermarkKind: "start", lookbackMs: 3_600_000, rowsFetched: 5, incremental: false,
+    overlapRows: 0, lateRows: 0, notes: [], totalSpans: 5,
+    load: { files: [], spansRead: 5, spansAdded: 5, duplicates: 0, conflicts: 0, skipped: 0, skippedExamples: [], warnings: [], ignoredFiles: [] },
+  };
+
+  // pull-view.ts: the start-time window asked for is named in the notes.
+  it("names the window asked for: both ends, or the one given", () => {
+    const both = pullSummary({ ...base, from: "2026-01-01T00:00:00.000Z", until: "2026-01-02T00:00:00.000Z" });
+    expect(both.notes).toContain("asked for rows with start ≥ 2026-01-01T00:00:00.000Z and start < 2026-01-02T00:00:00.000Z.");
+    const until = pullSummary({ ...base, until: "2026-01-02T00:00:00.000Z" });
+    expect(until.notes).toContain("asked for rows with start < 2026-01-02T00:00:00.000Z.");
+    expect((pullSummary(base).notes ?? []).some((n) => n.startsWith("asked for rows"))).toBe(false);
+  });
+
+  // pull-view.ts lengthText: the lookback in the largest unit that divides it, as --lookback takes it.
+  it("writes the lookback in the largest whole unit: 2h, 90s, 1500 ms, 1w", () => {
+    const note = (lookbackMs: number) => pullSummary({ ...base, lookbackMs, highWaterAfter: "2026-01-02T00:00:00.000Z" }).notes?.find((n) => n.startsWith("high-water mark"));
+    expect(note(7_200_000)).toContain("the next pull reads from 2h before it.");
+    expect(note(90_000)).toContain("the next pull reads from 90s before it.");
+    expect(note(1500)).toContain("the next pull reads from 1500 ms before it.");
+    expect(note(604_800_000)).toContain("the next pull reads from 1w before it.");
+    expect(note(0)).toContain("the next pull reads from it.");
+  });
+});
+
+describe("redaction keys longer than a SHA-256 block", () => {
+  // model/pii.ts setRedactKey: a key over 64 bytes is hashed first (RFC 2104); one of exactly 64 is used as is.
+  const input = join(dir, "planted.json");
+  writeFileSync(input, plantedOtlp(plantedSpans()));
+  const stored = async (key: string, name: string) => {
+    const db = join(dir, `${name}.duckdb`);
+    const load = await adtraceIn(["load", input, "--db", db, "--redact", "-q"], { env: { ADTRACE_REDACT_KEY: key } });
+    expect(load.code, load.stderr).toBe(0);
+    const csv = join(dir, `${name}.csv`);
+    expect((await adtraceIn(["export", "--db", db, "--out", csv, "-q"])).code).toBe(0);
+    return readFileSync(csv, "utf8");
+  };
+  const hmac = (key: string) => `email:${createHmac("sha256", key).update("jane.doe@example.com").digest("hex").slice(0, 16)}`;
+
+  it("gives node:crypto's HMAC-SHA-256 for keys of 64 and of 100 bytes", async () => {
+    const key64 = "k".repeat(64);
+    const key100 = "long-key-".repeat(11).slice(0, 100);
+    expect(await stored(key64, "key64")).toContain(hmac(key64));
+    expect(await stored(key100, "key100")).toContain(hmac(key100));
+  });
+});
+
+describe("collect summary", () => {
+  // collect-view.ts: rejected spans get their note; none, no note.
+  it("notes rejected spans, and only when there are some", () => {
+    const totals = { requests: 4, spansReceived: 10, spansCommitted: 7, spansAdded: 7, duplicates: 0, rejected: 3, throttled: 0, refused: 0, commits: 2 };
+    const result = { db: "c.duckdb", totalSpans: 12, signal: "SIGINT", totals } as unknown as CollectDbResult;
+    const summary = collectSummary(result);
+    expect(summary.heading).toEqual(["Stopped by SIGINT: committed 7 spans in 2 commits into c.duckdb (now 12)."]);
+    expect(summary.notes).toEqual(['3 spans rejected (partial_success; the first named in the "skipped:" lines).']);
+    expect(collectSummary({ ...result, totals: { ...totals, rejected: 0 } } as unknown as CollectDbResult).notes).toEqual([]);
+  });
+});
+
+describe("unresolved YAML aliases", () => {
+  // model/yaml.ts unresolvedAlias: the line named is the unresolved alias's, past the aliases that resolve.
+  it("names the line of the first alias without an anchor, not of an earlier one that has its anchor", () => {
+    let caught: unknown;
+    try {
+      yamlToJson(parseYamlFile("a: &x 1\nb: *x\nc: 2\nd: *nowhere\n", "c.yaml"), "c.yaml");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as InputError).where).toBe("c.yaml:4");
+  });
+});
+
+describe("an unknown trace id", () => {
+  // analysis/trace.ts: of the ids around it (three before, three after), the three sharing its
+  // longest prefix, ties by id; not all six in the order the query gave them.
+  it("is answered with the three ids nearest by prefix, in order", async () => {
+    const ids = [
+      "abc00000000000000000000000000001", "abcd0000000000000000000000000002", "abcd4000000000000000000000000003",
+      "abcd6000000000000000000000000004", "abce0000000000000000000000000005", "b0000000000000000000000000000006",
+    ];
+    const input = join(dir, "nearest.json");
+    writeFileSync(input, otlpDocument(ids.map((trace, i) => ({ trace, id: spanId(i + 1), name: "root", startMs: i, durationMs: 5, attrs: { "cost.usd": "0.001" } }))));
+    const r = await adtraceIn(["trace", "abcd5000000000000000000000000000", input]);
+    expect(r.code).toBe(2);
+    // By hand: abcd0…, abcd4… and abcd6… share "abcd" with it; abc0… and abce… only "abc", b… nothing.
+    expect(r.stderr).toBe(`adtrace: error: ${input}: no trace 'abcd5000000000000000000000000000'; nearest by prefix: ${ids[1]}, ${ids[2]}, ${ids[3]} ` +
+      "(adtrace trace --pick costliest|slowest|median chooses one)\n");
+  });
+});

@@ -1,0 +1,27 @@
+// The tests `npm run mutate:sample` (scripts/mutate-sample.mjs) runs for each sampled mutant: the
+// in-process layers of vitest.mutate.config.ts and the other in-process files that import src/
+// and cover the analyses that list lacks (outliers, trend, SLO, sampling advice, reconcile,
+// critical path, stored models, PII, HTML reports, savings, add-up, latency samples, output
+// formats). Without them a sample's mutants in those analyses would all be "no coverage".
+// Left out as in vitest.mutate.config.ts: chDB, ClickHouse, PostgreSQL (billing), the browser and
+// child-process files, which run dist/ (not mutated). Their child-process tests that remain in
+// these files cost only the dry run: they cover no mutant, so Stryker never runs them again.
+// MUTATE_TESTS=prices,weights narrows the run as there.
+import { defineConfig } from "vitest/config";
+import base from "./vitest.mutate.config";
+
+export const EXTRA = [
+  "test/outliers.test.ts", "test/trend.test.ts", "test/slo.test.ts", "test/sampling-advise.test.ts",
+  "test/reconcile.test.ts", "test/critical-path.test.ts", "test/stored-model.test.ts", "test/pii.test.ts",
+  "test/report-html.test.ts", "test/savings-moments.test.ts", "test/add-up.test.ts", "test/latency-sample.test.ts",
+  "test/trace-weights-stored.test.ts", "test/output-formats.test.ts", "test/human-notes.test.ts", "test/diff-side.test.ts",
+  "test/fixed-cost.test.ts", "test/samples.test.ts", "test/sample-survivors.test.ts",
+];
+const include = base.test?.include ?? [];
+
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: process.env.MUTATE_TESTS ? include : [...include, ...EXTRA],
+  },
+});
