@@ -81,7 +81,7 @@ describe("--map on a ClickHouse source equals the local path over the same spans
       expect(pushedRun.stdout.split("\n").length, command.join(" ")).toBeGreaterThan(1);
       expect(pushedRun.stdout, command.join(" ")).toBe(localRun.stdout);
     }
-  }, 300_000);
+  }, 600_000);
 
   it("without --map the table is refused for its missing columns; a column that is not there, or of a type the source cannot read, is one line, exit 2", async () => {
     const unmapped = await adtraceIn(["cost", "breakdown", `chdb:${dir}`, "--table", "spans_v2"]);
