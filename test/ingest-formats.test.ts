@@ -166,8 +166,9 @@ describe("the same traces in all five formats", () => {
     }
   });
 
-  it("export reads back losslessly through the flat adapter, as Parquet, CSV and gzipped CSV: rows, source, load counts", async () => {
-    for (const ext of ["parquet", "csv", "csv.gz"]) {
+  // One test per file type (seven runs each), so none waits on the others' runs.
+  for (const ext of ["parquet", "csv", "csv.gz"]) {
+    it(`export reads back losslessly through the flat adapter, as ${ext}: rows, source, load counts`, async () => {
       const out = join(dir, `round-trip.${ext}`);
       expect((await adtraceIn(["export", `${FIXTURE}/otlp.jsonl`, "--out", out, "-q"])).code).toBe(0);
       if (ext === "csv.gz") expect([...readFileSync(out).subarray(0, 2)], "gzip magic").toEqual([0x1f, 0x8b]);
@@ -193,8 +194,8 @@ describe("the same traces in all five formats", () => {
       } finally {
         read.close();
       }
-    }
-  });
+    });
+  }
 
   it("a table's own 'source' column (not a canonical export) is an attribute; the span's source is the file", async () => {
     const path = join(dir, "own-source.csv");
