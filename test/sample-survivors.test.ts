@@ -17,6 +17,7 @@ import { collectSummary } from "../src/output/collect-view.js";
 import type { CollectDbResult } from "../src/ingest/collect-db.js";
 import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
 import { InputError } from "../src/errors.js";
+import { binomial } from "../src/analysis/advise.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -150,5 +151,17 @@ describe("an unknown trace id", () => {
     // By hand: abcd0…, abcd4… and abcd6… share "abcd" with it; abc0… and abce… only "abc", b… nothing.
     expect(r.stderr).toBe(`adtrace: error: ${input}: no trace 'abcd5000000000000000000000000000'; nearest by prefix: ${ids[1]}, ${ids[2]}, ${ids[3]} ` +
       "(adtrace trace --pick costliest|slowest|median chooses one)\n");
+  });
+});
+
+describe("binomial draws for small n", () => {
+  // analysis/advise.ts binomialDrawer: n ≤ 32 counts the uniform draws below p, one per trial.
+  it("counts the draws below p, one draw per trial; p over 1/2 by its complement", () => {
+    const from = (draws: number[]) => () => draws.shift()!;
+    // By hand: of 0.1, 0.5, 0.2, 0.9, 0.29, three are below 0.3.
+    expect(binomial(5, 0.3, from([0.1, 0.5, 0.2, 0.9, 0.29, 0.01]))).toBe(3);
+    // p = 0.7: 4 minus the draws below 0.3 (0.1 and 0.2) = 2.
+    expect(binomial(4, 0.7, from([0.1, 0.5, 0.2, 0.9]))).toBe(2);
+    expect(binomial(3, 0, from([0]))).toBe(0);
   });
 });
