@@ -18,6 +18,8 @@ import type { CollectDbResult } from "../src/ingest/collect-db.js";
 import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
 import { InputError } from "../src/errors.js";
 import { binomial } from "../src/analysis/advise.js";
+import type { SloRow } from "../src/analysis/slo.js";
+import { sloView } from "../src/output/slo-view.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -163,5 +165,17 @@ describe("binomial draws for small n", () => {
     // p = 0.7: 4 minus the draws below 0.3 (0.1 and 0.2) = 2.
     expect(binomial(4, 0.7, from([0.1, 0.5, 0.2, 0.9]))).toBe(2);
     expect(binomial(3, 0, from([0]))).toBe(0);
+  });
+});
+
+describe("SLO heading", () => {
+  // output/slo-view.ts: the heading counts and names the breached SLOs only.
+  it("names only the breached SLOs", () => {
+    const row = (name: string, status: SloRow["status"]): SloRow => ({
+      name, stage: null, indicator: "latency", target: 100, objective: 0.99, actual: 0.98, error_budget_used: 2, burn_rate: 2, events: 10, window_events: 10, status,
+    });
+    const view = sloView({ rows: [row("auction-latency", "breached"), row("bid-latency", "ok"), row("render", "no data"), row("cost", "breached")], window_from: null, window_ns: null });
+    expect(view.heading![0]).toBe("SLOs — 2 breached: auction-latency, cost");
+    expect(sloView({ rows: [row("bid-latency", "ok")], window_from: null, window_ns: null }).heading![0]).toBe("SLOs — none breached");
   });
 });
