@@ -20,6 +20,7 @@ import { InputError } from "../src/errors.js";
 import { binomial } from "../src/analysis/advise.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { sloView } from "../src/output/slo-view.js";
+import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -177,5 +178,23 @@ describe("SLO heading", () => {
     const view = sloView({ rows: [row("auction-latency", "breached"), row("bid-latency", "ok"), row("render", "no data"), row("cost", "breached")], window_from: null, window_ns: null });
     expect(view.heading![0]).toBe("SLOs — 2 breached: auction-latency, cost");
     expect(sloView({ rows: [row("bid-latency", "ok")], window_from: null, window_ns: null }).heading![0]).toBe("SLOs — none breached");
+  });
+});
+
+describe("reconcile notes", () => {
+  // output/reconcile-view.ts: the unpriced-bills note only when some bills have no rate; "n/a" for a join rate without warehouse spans.
+  it("notes unpriced bills only when there are some, and writes a join rate without spans as n/a", () => {
+    const totals: ReconcileView["totals"] = {
+      spans: 4, joined_spans: 4, join_rate: 1, spans_by_id: 4, spans_by_tag: 0, spans_by_time: 0, bills: 5, joined_bills: 4,
+      joined_billed_usd: 2, untraced_bills: 1, untraced_billed_usd: 0.5, out_of_range_bills: 0, unpriced_bills: 0,
+    };
+    const pricing = { notes: [], json: {} };
+    const unpriced = (view: ReturnType<typeof reconcileView>) => (view.notes ?? []).filter((n) => n.includes("have no rate in the price book"));
+    expect(unpriced(reconcileView({ rows: [], totals }, pricing))).toEqual([]);
+    expect(unpriced(reconcileView({ rows: [], totals: { ...totals, unpriced_bills: 2 } }, pricing))).toEqual([
+      "2 billing record(s) have no rate in the price book (credit_usd, tib_usd, slot_hour_usd): joined to nothing.",
+    ]);
+    const none = reconcileView({ rows: [], totals: { ...totals, spans: 0, joined_spans: 0, join_rate: null, spans_by_id: 0 } }, pricing);
+    expect(none.heading![0]).toBe("Estimated vs billed — join rate n/a: 0 of 0 warehouse span(s) joined a bill (0 by query id, 0 by tag or labels).");
   });
 });
