@@ -17,6 +17,10 @@ import { collectSummary } from "../src/output/collect-view.js";
 import type { CollectDbResult } from "../src/ingest/collect-db.js";
 import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
 import { InputError } from "../src/errors.js";
+import { binomial } from "../src/analysis/advise.js";
+import type { SloRow } from "../src/analysis/slo.js";
+import { sloView } from "../src/output/slo-view.js";
+import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -150,5 +154,47 @@ describe("an unknown trace id", () => {
     // By hand: abcd0…, abcd4… and abcd6… share "abcd" with it; abc0… and abce… only "abc", b… nothing.
     expect(r.stderr).toBe(`adtrace: error: ${input}: no trace 'abcd5000000000000000000000000000'; nearest by prefix: ${ids[1]}, ${ids[2]}, ${ids[3]} ` +
       "(adtrace trace --pick costliest|slowest|median chooses one)\n");
+  });
+});
+
+describe("binomial draws for small n", () => {
+  // analysis/advise.ts binomialDrawer: n ≤ 32 counts the uniform draws below p, one per trial.
+  it("counts the draws below p, one draw per trial; p over 1/2 by its complement", () => {
+    const from = (draws: number[]) => () => draws.shift()!;
+    // By hand: of 0.1, 0.5, 0.2, 0.9, 0.29, three are below 0.3.
+    expect(binomial(5, 0.3, from([0.1, 0.5, 0.2, 0.9, 0.29, 0.01]))).toBe(3);
+    // p = 0.7: 4 minus the draws below 0.3 (0.1 and 0.2) = 2.
+    expect(binomial(4, 0.7, from([0.1, 0.5, 0.2, 0.9]))).toBe(2);
+    expect(binomial(3, 0, from([0]))).toBe(0);
+  });
+});
+
+describe("SLO heading", () => {
+  // output/slo-view.ts: the heading counts and names the breached SLOs only.
+  it("names only the breached SLOs", () => {
+    const row = (name: string, status: SloRow["status"]): SloRow => ({
+      name, stage: null, indicator: "latency", target: 100, objective: 0.99, actual: 0.98, error_budget_used: 2, burn_rate: 2, events: 10, window_events: 10, status,
+    });
+    const view = sloView({ rows: [row("auction-latency", "breached"), row("bid-latency", "ok"), row("render", "no data"), row("cost", "breached")], window_from: null, window_ns: null });
+    expect(view.heading![0]).toBe("SLOs — 2 breached: auction-latency, cost");
+    expect(sloView({ rows: [row("bid-latency", "ok")], window_from: null, window_ns: null }).heading![0]).toBe("SLOs — none breached");
+  });
+});
+
+describe("reconcile notes", () => {
+  // output/reconcile-view.ts: the unpriced-bills note only when some bills have no rate; "n/a" for a join rate without warehouse spans.
+  it("notes unpriced bills only when there are some, and writes a join rate without spans as n/a", () => {
+    const totals: ReconcileView["totals"] = {
+      spans: 4, joined_spans: 4, join_rate: 1, spans_by_id: 4, spans_by_tag: 0, spans_by_time: 0, bills: 5, joined_bills: 4,
+      joined_billed_usd: 2, untraced_bills: 1, untraced_billed_usd: 0.5, out_of_range_bills: 0, unpriced_bills: 0,
+    };
+    const pricing = { notes: [], json: {} };
+    const unpriced = (view: ReturnType<typeof reconcileView>) => (view.notes ?? []).filter((n) => n.includes("have no rate in the price book"));
+    expect(unpriced(reconcileView({ rows: [], totals }, pricing))).toEqual([]);
+    expect(unpriced(reconcileView({ rows: [], totals: { ...totals, unpriced_bills: 2 } }, pricing))).toEqual([
+      "2 billing record(s) have no rate in the price book (credit_usd, tib_usd, slot_hour_usd): joined to nothing.",
+    ]);
+    const none = reconcileView({ rows: [], totals: { ...totals, spans: 0, joined_spans: 0, join_rate: null, spans_by_id: 0 } }, pricing);
+    expect(none.heading![0]).toBe("Estimated vs billed — join rate n/a: 0 of 0 warehouse span(s) joined a bill (0 by query id, 0 by tag or labels).");
   });
 });
