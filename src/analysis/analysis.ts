@@ -4,7 +4,7 @@
 // recomputes it in place, in a transaction, or, when the file cannot be written, for this run only.
 import { existsSync } from "node:fs";
 import { withSpans, type SpanSource, type SpanSourceOptions } from "./inputs.js";
-import { DEFAULT_DB, withWritableDb } from "../db/db.js";
+import { DEFAULT_DB, fitModelMemory, withWritableDb } from "../db/db.js";
 import { loadConfig, type Config } from "../model/config.js";
 import { changesModel, installModel, type ModelOptions } from "../model/install.js";
 import { storedModelState, storeModel, useStoredModel, type StoredModelState } from "../model/stored.js";
@@ -120,7 +120,12 @@ function databasePath(options: AnalysisOptions): string | undefined {
 async function recomputeInPlace(path: string, config: Config): Promise<boolean> {
   if (!existsSync(path)) return false;
   try {
-    await withWritableDb(path, (db) => db.transaction(() => storeModel(db, config)));
+    await withWritableDb(path, async (db) => {
+      // As load does: the model of more than about 1.3M spans needs more than the write's 256MB
+      // (a database filled by collect, or one whose model went stale, is stored here first).
+      await fitModelMemory(db, Number(await db.scalar("SELECT count(*) FROM spans")));
+      await db.transaction(() => storeModel(db, config));
+    });
     return true;
   } catch (error) {
     if (error instanceof InputError && /in use|cannot open database|read-only/i.test(error.message)) return false;
