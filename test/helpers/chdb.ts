@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Db } from "../../src/db/db.js";
 import { loadInputs } from "../../src/ingest/load.js";
+import { expect } from "vitest";
 import { adtraceIn } from "./in-process.js";
+import type { CliResult } from "./cli.js";
 import { builtOnce } from "./run-once.js";
 // @ts-expect-error a plain ES module shared with scripts/bench.mjs, without types
 import { CANONICAL_TO_PARQUET, fillOtelTraces } from "../../scripts/chdb-otel.mjs";
@@ -102,4 +104,24 @@ export function differences(expected: unknown, actual: unknown, rel = 1e-9, path
     return [...keys].flatMap((k) => differences((expected as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k], rel, `${path}.${k}`));
   }
   return expected === actual ? [] : [`${path}: ${JSON.stringify(expected)} ≠ ${JSON.stringify(actual)}`];
+}
+
+/**
+ * `adtrace COMMAND… --format json` (in `args`) over the span file `input` and over `chdb:dir`,
+ * in-process: both exit 0 and the pushed-down JSON equals the local one (numbers to 1e-9).
+ */
+export async function expectSameJson(command: string[], input: string, dir: string, args: string[]): Promise<void> {
+  const local = await adtraceIn([...command, input, ...args]);
+  const pushed = await adtraceIn([...command, `chdb:${dir}`, ...args]);
+  expect(local.code, local.stderr).toBe(0);
+  expect(pushed.code, pushed.stderr).toBe(0);
+  expect(differences(JSON.parse(local.stdout), JSON.parse(pushed.stdout))).toEqual([]);
+}
+
+/** A refusal as users see it: exit 2, nothing on stdout, one line on stderr (equal to `expected` when given). */
+export function expectRefusal(run: CliResult, expected?: string): void {
+  expect(run.code, run.stderr).toBe(2);
+  expect(run.stdout).toBe("");
+  expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
+  if (expected !== undefined) expect(run.stderr).toBe(expected);
 }
