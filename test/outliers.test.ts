@@ -29,16 +29,21 @@ async function json(args: string[]) {
 }
 
 beforeAll(async () => {
+  // Generated as canonical Parquet: the analyses read it in place, and the load of fr is a
+  // Parquet load. Measured on 2026-12-02 (4,000 events): an outliers run of the Parquet file
+  // 2.7 CPU s against 4.3 for the OTLP JSON Lines of the same generation, a load 5.1 against
+  // 7.7; the JSON of outliers was the same bytes from either (slow in place, fr-sampled in
+  // place, fr through a database), and the truth file the same.
   for (const [name, extra] of [
-    ["fr.jsonl", ["--scenario", "costly_locale=fr:3", "--truth", file("fr.truth.json")]],
-    ["fr-sampled.jsonl", ["--scenario", "costly_locale=fr:3", "--sample-rate", "0.5"]],
-    ["slow.jsonl", ["--scenario", "slow_locale=de-DE", "--truth", file("slow.truth.json")]],
+    ["fr.parquet", ["--scenario", "costly_locale=fr:3", "--truth", file("fr.truth.json")]],
+    ["fr-sampled.parquet", ["--scenario", "costly_locale=fr:3", "--sample-rate", "0.5"]],
+    ["slow.parquet", ["--scenario", "slow_locale=de-DE", "--truth", file("slow.truth.json")]],
   ] as const) {
     const r = await adtraceIn(["generate", "--events", "4000", "--seed", "7", "--out", file(name), "-q", ...extra]);
     expect(r.code, r.stderr).toBe(0);
   }
-  // fr.jsonl is read by five runs: loaded once (a --db gives the bytes its file gives).
-  const load = await adtraceIn(["load", file("fr.jsonl"), "--db", FR_DB, "-q"]);
+  // fr is read by five runs: loaded once (a --db gives the bytes its file gives).
+  const load = await adtraceIn(["load", file("fr.parquet"), "--db", FR_DB, "-q"]);
   expect(load.code, load.stderr).toBe(0);
 }, 120_000);
 
@@ -65,14 +70,14 @@ describe("a planted driver", () => {
 
   it("slow_locale=de-DE: ranks first by the aggregation stage's latency", async () => {
     const truth = JSON.parse(readFileSync(file("slow.truth.json"), "utf8")) as Truth;
-    const out = await json(["cost", "outliers", file("slow.jsonl"), "--metric", "latency", "--stage", "aggregation"]);
+    const out = await json(["cost", "outliers", file("slow.parquet"), "--metric", "latency", "--stage", "aggregation"]);
     expect([out.rows[0]!.key, out.rows[0]!.value]).toEqual(["user_locale", truth.planted!.slow_locale!.user_locale]);
     expect(out.rows[0]!.q_value).toBeLessThan(0.05);
   });
 
   it("weighted sampled data (half the events, weight 2) gives the same first row as the full data, tested on its stored events", async () => {
     const full = await json(["cost", "outliers", "--db", FR_DB]);
-    const sampled = await json(["cost", "outliers", file("fr-sampled.jsonl")]);
+    const sampled = await json(["cost", "outliers", file("fr-sampled.parquet")]);
     expect([sampled.rows[0]!.key, sampled.rows[0]!.value]).toEqual([full.rows[0]!.key, full.rows[0]!.value]);
     expect(sampled.rows[0]!.q_value).toBeLessThan(0.05);
     // Every weight is 2: the effective sample size is the stored events, half the weighted count.
@@ -183,9 +188,10 @@ describe("output and bad input", () => {
     expect((await adtraceIn(["generate", "--events", "1500", "--seed", "3", "--out", sampled, "--sample-rate", "0.3", "--scenario", "costly_locale=ja:2", "-q"])).code).toBe(0);
     const outputs = await outputsAcrossThreads(sampled, ["cost", "outliers"]);
     for (const format of ["csv", "json", "md"]) expect(outputs[format]!.size, format).toBe(1);
-    const csv = (await adtraceIn(["cost", "outliers", sampled, "--format", "csv", "-q"])).stdout;
-    expect(csv.split("\r\n")[0]).toBe("key,value,selected_events,baseline_events,selected_share,baseline_share,lift,mean_with,mean_without,p_value,q_value");
-    expect(csv.split("\r\n")[1]).toMatch(/^user_locale,ja-JP,/);
+    // The one CSV all those runs wrote.
+    const [csv] = [...outputs.csv!];
+    expect(csv!.split("\r\n")[0]).toBe("key,value,selected_events,baseline_events,selected_share,baseline_share,lift,mean_with,mean_without,p_value,q_value");
+    expect(csv!.split("\r\n")[1]).toMatch(/^user_locale,ja-JP,/);
   });
 
   it.each([
