@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { withStdin } from "./helpers/with-stdin.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 import { displayWidth, escapeJsonControl, stripControl, truncate, wrapText } from "../src/output/text.js";
 
@@ -117,9 +118,11 @@ describe("report --out-dir never deletes what is not an adtrace report", () => {
 describe("reports from stdin", () => {
   it("are byte-stable, record the input as '-', and leave no copy of stdin behind", async () => {
     const tmp = freshTmp("stdin");
-    const run = (out: string) => adtrace(["report", "-", "--out-dir", join(dir, out), "--no-timestamp", "-q"], { input: fixtureBytes, env: { TMPDIR: tmp } });
-    expect(run("stdin-a").code).toBe(0);
-    expect(run("stdin-b").code).toBe(0);
+    const args = (out: string) => ["report", "-", "--out-dir", join(dir, out), "--no-timestamp", "-q"];
+    // The first run a child reading its own stdin, the second in-process reading the same bytes
+    // as process.stdin (test/helpers/with-stdin.ts): the same bundle, byte for byte.
+    expect(adtrace(args("stdin-a"), { input: fixtureBytes, env: { TMPDIR: tmp } }).code).toBe(0);
+    expect((await withStdin(fixtureBytes, () => adtraceIn(args("stdin-b"), { env: { TMPDIR: tmp } }))).code).toBe(0);
     for (const f of readdirSync(join(dir, "stdin-a"))) {
       expect(readFileSync(join(dir, "stdin-b", f), "utf8"), f).toBe(readFileSync(join(dir, "stdin-a", f), "utf8"));
     }
@@ -130,7 +133,7 @@ describe("reports from stdin", () => {
 
   it("bad stdin: an error, and still no copy left", async () => {
     const tmp = freshTmp("stdin-bad");
-    const r = adtrace(["inspect", "-"], { input: "not spans\n", env: { TMPDIR: tmp } });
+    const r = await withStdin("not spans\n", () => adtraceIn(["inspect", "-"], { env: { TMPDIR: tmp } }));
     expectOneLineError(r, 2, "stdin");
     expect(readdirSync(tmp)).toEqual([]);
   });
