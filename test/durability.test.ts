@@ -19,6 +19,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Db } from "../src/db/db.js";
 import { BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { repeatedFixture } from "./helpers/repeated-fixture.js";
 import { adtraceRuns } from "./helpers/runs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-durable-"));
@@ -57,17 +58,6 @@ const parquet = join(dir, "spans.parquet");
 async function canonicalParquet(): Promise<string> {
   if (!existsSync(parquet)) expect((await adtraceIn(["export", fixture, "--out", parquet, "-q"])).code).toBe(0);
   return parquet;
-}
-
-/** 300 copies of the fixture under new trace ids (110,700 spans): an export under a 100 MB memory limit spills. */
-function bigInput(): string {
-  const big = join(dir, "big.jsonl");
-  if (existsSync(big)) return big;
-  const lines = readFileSync(fixture, "utf8").trim().split("\n");
-  const out: string[] = [];
-  for (let copy = 0; copy < 300; copy++) for (const line of lines) out.push(line.replace(/"traceId":"0{24}ad/g, `"traceId":"${(copy + 1).toString(16).padStart(24, "0")}ad`));
-  writeFileSync(big, out.join("\n") + "\n");
-  return big;
 }
 
 // ------------------------------------------------------------------ devices, FIFOs, /dev/stdout
@@ -420,7 +410,7 @@ describe("signals report what actually happened", () => {
     const tmp = fresh("term-export-tmp");
     const out = fresh("term-export");
     // A memory limit small enough that the analysis database spills into TMPDIR.
-    const held = await startHeld(["export", bigInput(), "--out", join(out, "spans.parquet"), "-q"], "output-written", { env: { TMPDIR: tmp, ADTRACE_MEMORY_LIMIT: "100MB" } });
+    const held = await startHeld(["export", await repeatedFixture(300), "--out", join(out, "spans.parquet"), "-q"], "output-written", { env: { TMPDIR: tmp, ADTRACE_MEMORY_LIMIT: "100MB" } });
     expect(readdirSync(tmp).some((n) => n.startsWith("adtrace-duckdb-")), "DuckDB spilled into TMPDIR").toBe(true);
     expect(readdirSync(out).some((n) => n.endsWith(".tmp")), "the partial file is there").toBe(true);
     held.child.kill("SIGTERM");

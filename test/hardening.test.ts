@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, BIN, FIXTURE, ROOT, startHeld, type CliResult } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { repeatedFixture } from "./helpers/repeated-fixture.js";
 import { withStdin } from "./helpers/with-stdin.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 import { displayWidth, escapeJsonControl, stripControl, truncate, wrapText } from "../src/output/text.js";
@@ -47,18 +48,6 @@ const HOSTILE = [
   "\tlead",
 ];
 let hostile: string;
-
-/** The fixture repeated with new trace ids: enough spans for an interrupt to land mid-run. */
-function repeatedFixture(copies: number): string {
-  const lines = fixtureBytes.toString("utf8").trim().split("\n");
-  const out: string[] = [];
-  for (let copy = 0; copy < copies; copy++) {
-    for (const line of lines) out.push(line.replace(/"traceId":"0{24}ad/g, `"traceId":"${(copy + 1).toString(16).padStart(24, "0")}ad`));
-  }
-  const path = join(dir, `fixture-x${copies}.jsonl`);
-  writeFileSync(path, out.join("\n") + "\n");
-  return path;
-}
 
 beforeAll(async () => {
   hostile = join(dir, "hostile.json");
@@ -269,7 +258,7 @@ describe("Ctrl-C", () => {
   });
 
   it("during export: exit 130, no output file, no temporary file, no DuckDB spill directory", async () => {
-    const big = repeatedFixture(300);
+    const big = await repeatedFixture(300);
     const tmp = freshTmp("int");
     const outDir = mkdtempSync(join(dir, "int-out-"));
     // A memory limit small enough that DuckDB spills to its temporary directory.
@@ -308,7 +297,7 @@ describe("CSV formula guard", () => {
 
 describe("machine formats", () => {
   it("inspect CSV and JSON numbers have no thousands separators; the table keeps them", async () => {
-    const input = repeatedFixture(3);
+    const input = await repeatedFixture(3);
     const csv = (await adtraceIn(["inspect", input, "--format", "csv"])).stdout;
     expect(csv).toContain("\r\nspans,1107\r\n");
     expect(csv).toContain("\r\ntraces,120\r\n");
