@@ -247,19 +247,26 @@ describe("sampling weights through the CLI", () => {
 describe("diff output and gates", () => {
   const a = join(dir, "small-a.jsonl");
   const b = join(dir, "small-b.jsonl");
+  // Each side loaded once: a diff of the two databases reads their stored models instead of
+  // installing one per side per run, and writes what the files give bar the sides' labels
+  // (checked 2026-12-02: JSON, Markdown and the gate's stderr).
+  const aDb = join(dir, "small-a.duckdb");
+  const bDb = join(dir, "small-b.duckdb");
   beforeAll(async () => {
     await ok(["generate", "--events", "30", "--out", a, "--seed", "1", "-q"]);
     await ok(["generate", "--events", "30", "--out", b, "--seed", "2", "-q"]);
+    await ok(["load", a, "--db", aDb, "-q"]);
+    await ok(["load", b, "--db", bDb, "-q"]);
   });
 
   it("--significant-only applies to --max-p95-increase: p95 changes within noise do not fail it", async () => {
-    const strict = await adtraceIn(["diff", a, b, "--max-p95-increase", "15%", "--format", "json"]);
+    const strict = await adtraceIn(["diff", aDb, bDb, "--max-p95-increase", "15%", "--format", "json"]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/--max-p95-increase: p95 .* significant: no/);
     const rows = JSON.parse(strict.stdout).rows as { p95_ms_before: number; p95_ms_after: number; p95_significant: boolean | null }[];
     // Some p95 rose past 15% on 30 events, and the bootstrap calls it noise.
     expect(rows.some((r) => r.p95_ms_after > 1.15 * r.p95_ms_before && r.p95_significant === false)).toBe(true);
-    const lenient = await adtraceIn(["diff", a, b, "--max-p95-increase", "15%", "--significant-only", "--format", "json"]);
+    const lenient = await adtraceIn(["diff", aDb, bDb, "--max-p95-increase", "15%", "--significant-only", "--format", "json"]);
     expect(lenient.code, lenient.stderr).toBe(0);
   });
 
@@ -281,13 +288,13 @@ describe("diff output and gates", () => {
   });
 
   it("table and Markdown show the absolute change; the CSV ends with the total row", async () => {
-    const json = JSON.parse((await ok(["diff", a, b, "--format", "json"])).stdout);
+    const json = JSON.parse((await ok(["diff", aDb, bDb, "--format", "json"])).stdout);
     const total = json.rows.find((r: { status: string }) => r.status === "total");
-    const md = (await ok(["diff", a, b, "--format", "md"])).stdout;
+    const md = (await ok(["diff", aDb, bDb, "--format", "md"])).stdout;
     expect(md).toMatch(/\| Δ \$\/event \|/);
     const mdTotal = md.split("\n").find((l) => l.startsWith("| **total**"))!;
     expect(mdTotal).toContain(`**${total.change_usd > 0 ? "+" : "-"}${formatUsd(Math.abs(total.change_usd))}**`);
-    const csv = (await ok(["diff", a, b, "--format", "csv"])).stdout.trim().split("\r\n");
+    const csv = (await ok(["diff", aDb, bDb, "--format", "csv"])).stdout.trim().split("\r\n");
     const cols = csv[0]!.split(",");
     const last = Object.fromEntries(csv.at(-1)!.split(",").map((v, i) => [cols[i], v]));
     expect(last.stage).toBe("total");
@@ -299,7 +306,7 @@ describe("diff output and gates", () => {
   it("a report on one side: the Markdown note says significance is unknown, once", async () => {
     const reportDir = join(dir, "small-report");
     await ok(["report", a, "--out-dir", reportDir, "-q", "--no-timestamp"]);
-    const md = (await ok(["diff", reportDir, b, "--format", "md"])).stdout;
+    const md = (await ok(["diff", reportDir, bDb, "--format", "md"])).stdout;
     expect(md).toMatch(/cost significance: unknown: a report on either side has no per-event values/);
     expect(md).not.toMatch(/significance: significance/);
   });
