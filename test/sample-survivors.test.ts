@@ -21,6 +21,9 @@ import { binomial } from "../src/analysis/advise.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { sloView } from "../src/output/slo-view.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { reportFrom, type ReportParts } from "../src/analysis/report.js";
+import type { SavingsRow } from "../src/analysis/savings.js";
+import { defaultConfig } from "../src/model/config.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -196,5 +199,51 @@ describe("reconcile notes", () => {
     ]);
     const none = reconcileView({ rows: [], totals: { ...totals, spans: 0, joined_spans: 0, join_rate: null, spans_by_id: 0 } }, pricing);
     expect(none.heading![0]).toBe("Estimated vs billed — join rate n/a: 0 of 0 warehouse span(s) joined a bill (0 by query id, 0 by tag or labels).");
+  });
+});
+
+describe("the report's top saving", () => {
+  // analysis/report.ts reportFrom: the headline's top saving is the lever that saves most a day,
+  // across every scenario, and never a scenario's total row (which sums its levers, so it is
+  // always at least as large). Summary.md and report.html print it as "top saving: LEVER on STAGE".
+  it("is the largest single lever over all scenarios, not a total row", () => {
+    const row = (scenario: string, lever: SavingsRow["lever"], stage: string, perDay: number) => ({ scenario, lever, stage, savings_per_day_usd: perDay }) as SavingsRow;
+    // By hand: scenario a's levers save $30 and $50 a day (total $80); b's one lever $45 (total $45).
+    // The largest lever is a's preaggregate on aggregation, $50; both totals are larger or equal.
+    const rows = [
+      row("a", "cache", "tracking", 30), row("a", "preaggregate", "aggregation", 50), row("a", "total", "", 80),
+      row("b", "tune", "auction", 45), row("b", "total", "", 45),
+    ];
+    const parts = (savingsRows: SavingsRow[]) => ({
+      breakdown: { totals: { events: 10, spans: 40, start: null, end: null, cost_per_event_usd: 0.001 } },
+      queries: [], flags: { flags: [] }, savings: { rows: savingsRows }, pii: {}, inputs: [], config: defaultConfig(),
+    }) as unknown as ReportParts;
+    const top = (savingsRows: SavingsRow[]) => reportFrom(parts(savingsRows), { version: "t", timestamp: false }).headline.top_saving;
+    expect(top(rows)).toEqual({ scenario: "a", lever: "preaggregate", stage: "aggregation", savings_per_day_usd: 50 });
+    // In another order the same lever; with only total rows (cannot occur: a scenario has a lever) none.
+    expect(top([...rows].reverse())).toEqual({ scenario: "a", lever: "preaggregate", stage: "aggregation", savings_per_day_usd: 50 });
+    expect(top([row("a", "total", "", 80)])).toBeNull();
+    // A lever that costs more than it saves is no saving: the one that saves wins however small,
+    // and with none that saves (negative or zero) the headline names none.
+    expect(top([row("c", "preaggregate", "auction", -1e7), row("c", "cache", "tracking", 0.5), row("c", "total", "", -9_999_999.5)])!.lever).toBe("cache");
+    expect(top([row("c", "preaggregate", "auction", -1e7), row("c", "tune", "tracking", 0), row("c", "total", "", -1e7)])).toBeNull();
+  });
+
+  it("report leaves a lever that costs more than it saves out of the headline", async () => {
+    // Refreshes of $100,000 × 100 a day over the default 2e9 events a day: $0.005 per event, five
+    // times the fixture's whole $0.00101 per event, so a 10% cut of auction's queries cannot pay
+    // for them; the scenario's only lever loses about $0.005 × 2e9 = $10M a day.
+    writeFileSync(join(dir, "costly.yaml"), 'scenarios:\n  costly:\n    - preagg: "auction=0.1"\n');
+    writeFileSync(join(dir, "refresh.yaml"), "preaggregate:\n  refresh_cost_usd: 100000\n  refreshes_per_day: 100\n");
+    const out = join(dir, "costly-report");
+    const r = await adtraceIn(["report", "fixtures/auction/otlp.jsonl", "--scenario", join(dir, "costly.yaml"), "--config", join(dir, "refresh.yaml"), "--out-dir", out, "--no-timestamp", "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as { headline: { top_saving: unknown }; savings: { rows: SavingsRow[] } };
+    const lever = doc.savings.rows.find((x) => x.lever === "preaggregate")!;
+    expect(lever.savings_per_day_usd).toBeLessThan(-9.9e6);
+    expect(doc.headline.top_saving).toBeNull();
+    const headline = readFileSync(join(out, "summary.md"), "utf8").split("\n")[2]!;
+    expect(headline).toContain("warehouse-heavy: **aggregation, tracking**");
+    expect(headline).not.toContain("top saving");
   });
 });
