@@ -24,6 +24,8 @@ import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.
 import { reportFrom, type ReportParts } from "../src/analysis/report.js";
 import type { SavingsRow } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
+import type { DiffResult, DiffRow } from "../src/analysis/diff.js";
+import { diffVerdict, diffView } from "../src/output/diff-view.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -245,5 +247,47 @@ describe("the report's top saving", () => {
     const headline = readFileSync(join(out, "summary.md"), "utf8").split("\n")[2]!;
     expect(headline).toContain("warehouse-heavy: **aggregation, tracking**");
     expect(headline).not.toContain("top saving");
+  });
+});
+
+describe("diff's verdict and change column", () => {
+  // output/diff-view.ts (seed 26): the verdict line's gate part, and each row's change as people read it.
+  const row = (stage: string, status: DiffRow["status"], before: number | null, after: number | null, pct: number | null): DiffRow => ({
+    keys: { stage }, status, cost_per_event_before_usd: before, cost_per_event_after_usd: after,
+    change_usd: (after ?? 0) - (before ?? 0), change_pct: pct, share_before: null, share_after: null,
+    p95_ms_before: null, p95_ms_after: null, significant: "yes", ci95_low_usd: null, ci95_high_usd: null, p95_significant: "unknown",
+  });
+  // By hand: aggregation $0.001 → $0.0015 (+50%), tracking unchanged at $0.0005, render new at
+  // $0.0005, bidding gone from $0.0005; the total $0.002 → $0.0025, +25%.
+  const rows = [
+    row("aggregation", "changed", 0.001, 0.0015, 0.5), row("tracking", "unchanged", 0.0005, 0.0005, 0),
+    row("render", "new", null, 0.0005, null), row("bidding", "vanished", 0.0005, null, -1),
+    row("total", "total", 0.002, 0.0025, 0.25),
+  ];
+  const result = (gates: DiffResult["gates"], breaches: DiffResult["breaches"] = []) => ({
+    by: [{ kind: "stage" }], gates, rows, breaches, method: "m", p95_method: "p",
+    baseline: { label: "a", kind: "spans", events: 1, weights: null, pricing: null },
+    current: { label: "b", kind: "spans", events: 1, weights: null, pricing: null },
+  }) as DiffResult;
+
+  it("says no gate set when every gate is unset, as the CLI passes them (keys present, undefined)", () => {
+    const unset = { maxCostIncrease: undefined, maxStageIncrease: undefined, maxP95Increase: undefined };
+    expect(diffVerdict(result(unset))).toBe("cost per event +25.0% (significant): no gate set");
+    expect(diffVerdict(result({ ...unset, maxCostIncrease: 0.3 }))).toBe("cost per event +25.0% (significant): no gate breached");
+    const breach = { gate: "--max-stage-increase 10%", row: "aggregation", detail: "+50.0%" };
+    expect(diffVerdict(result({ maxStageIncrease: 0.1 }, [breach]))).toBe("cost per event +25.0% (significant): 1 gate breached");
+    expect(diffVerdict(result({ maxStageIncrease: 0.1 }, [breach, breach]))).toBe("cost per event +25.0% (significant): 2 gates breached");
+  });
+
+  it("writes each row's change: a percentage, new, gone, and the dollars signed", () => {
+    const view = diffView(result({}));
+    const shown = (view.rows as Record<string, unknown>[]).map((r) => [r.stage, r.change, r.change_abs]);
+    expect(shown).toEqual([
+      ["aggregation", "▲ +50.0%", "+$0.000500"],
+      ["tracking", "· +0.0%", "$0"],
+      ["render", "▲ new", "+$0.000500"],
+      ["bidding", "▼ gone", "-$0.000500"],
+    ]);
+    expect([view.total!.change, view.total!.change_abs]).toEqual(["▲ +25.0%", "+$0.000500"]);
   });
 });
