@@ -160,6 +160,12 @@ describe("diff --format html", () => {
     const last = pairs.find((p) => p.includes('id="before-savings-2"'))!;
     expect(last).toContain('<div data-side="after"><h3>after</h3>\n<p class="sub">Not in this side.</p>\n</div>');
     expect(r.stdout.split("Not in this side.").length - 1).toBe(1);
+    // Two report directories carry no per-event data: every row's significance is unknown, and
+    // the change table says so rather than "no".
+    const table = /<table data-table="diff">([\s\S]*?)<\/table>/.exec(r.stdout)![1]!;
+    const significance = [...table.matchAll(/<tr>(?:<td[^>]*>[^<]*<\/td>)*<td>([^<]*)<\/td><\/tr>/g)].map((m) => m[1]);
+    expect(significance.length).toBeGreaterThan(3);
+    expect(new Set(significance)).toEqual(new Set(["unknown"]));
   }, 120_000);
 
   it("a passing diff says so; --out FILE.html picks the page; other commands refuse --format html", async () => {

@@ -247,6 +247,7 @@ describe("the report's top saving", () => {
     const headline = readFileSync(join(out, "summary.md"), "utf8").split("\n")[2]!;
     expect(headline).toContain("warehouse-heavy: **aggregation, tracking**");
     expect(headline).not.toContain("top saving");
+    expect(headline.endsWith("warehouse-heavy: **aggregation, tracking**")).toBe(true);
   });
 });
 
