@@ -11,7 +11,8 @@ import { arrowType } from "../src/output/arrow.js";
 import { wantsColor } from "../src/output/colors.js";
 import { pullSummary } from "../src/output/pull-view.js";
 import type { Column } from "../src/output/result.js";
-import { DEFAULT_COLUMNS, widenTextColumns } from "../src/output/table-width.js";
+import { DEFAULT_COLUMNS, tableColumns, widenTextColumns } from "../src/output/table-width.js";
+import { formatMs } from "../src/output/units.js";
 import type { PullResult } from "../src/ingest/pull.js";
 import { collectSummary } from "../src/output/collect-view.js";
 import type { CollectDbResult } from "../src/ingest/collect-db.js";
@@ -290,5 +291,24 @@ describe("diff's verdict and change column", () => {
       ["bidding", "▼ gone", "-$0.000500"],
     ]);
     expect([view.total!.change, view.total!.change_abs]).toEqual(["▲ +25.0%", "+$0.000500"]);
+  });
+});
+
+describe("the edges of the table's width and of durations", () => {
+  // output/table-width.ts tableColumns (seed 26): COLUMNS counts only as a positive finite number;
+  // a negative or infinite one falls back to the default 100, as an unreadable one does.
+  it("takes COLUMNS on a terminal that reports no size only when it is a positive finite number", () => {
+    const tty = { isTTY: true, columns: 0 };
+    expect(tableColumns(tty, { COLUMNS: "120.7" })).toBe(120);
+    expect(tableColumns(tty, { COLUMNS: "-5" })).toBe(DEFAULT_COLUMNS);
+    expect(tableColumns(tty, { COLUMNS: "Infinity" })).toBe(DEFAULT_COLUMNS);
+    expect(tableColumns(tty, { COLUMNS: "0" })).toBe(DEFAULT_COLUMNS);
+  });
+
+  // output/units.ts formatMs (seed 26): a duration that is not a number shows as –, as a missing one does.
+  it("shows a NaN duration as –, like null", () => {
+    expect(formatMs(Number.NaN)).toBe("–");
+    expect(formatMs(null)).toBe("–");
+    expect(formatMs(-1500)).toBe("-1.50 s");
   });
 });
