@@ -21,7 +21,7 @@ import { InputError } from "../src/errors.js";
 import { binomial } from "../src/analysis/advise.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { sloView } from "../src/output/slo-view.js";
-import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { billingLoadSummary, reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { reportFrom, type ReportParts } from "../src/analysis/report.js";
 import type { SavingsRow } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
@@ -310,5 +310,24 @@ describe("the edges of the table's width and of durations", () => {
     expect(formatMs(Number.NaN)).toBe("–");
     expect(formatMs(null)).toBe("–");
     expect(formatMs(-1500)).toBe("-1.50 s");
+  });
+});
+
+describe("load --billing's summary", () => {
+  // output/reconcile-view.ts billingLoadSummary (seed 26): the query ids given twice and the
+  // skipped records are counted in the notes; none of either, no note.
+  it("notes the records of a query id given again and the records skipped, by count", () => {
+    const view = {
+      db: "b.duckdb", files: [], records_read: 9, records_kept: 5, duplicates: 2, conflicting: 0, replaced: 1,
+      skipped: [{ reason: "no query id", records: 1 }, { reason: "bad cost", records: 1 }], stored: [],
+    };
+    const summary = billingLoadSummary(view);
+    // By hand: 9 read, 5 kept (2 earlier duplicates and 2 skipped dropped), 1 replacing a stored record.
+    expect(summary.heading).toEqual(["Stored 5 billing record(s) from 9 read into b.duckdb (1 replaced a stored record of the same query id)."]);
+    expect(summary.notes).toEqual([
+      "2 earlier record(s) of a query id given again: the latest record wins.",
+      "2 record(s) skipped (see the warnings).",
+    ]);
+    expect(billingLoadSummary({ ...view, duplicates: 0, skipped: [], replaced: 0, records_kept: 9 }).notes).toEqual([]);
   });
 });
