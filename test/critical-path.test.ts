@@ -11,6 +11,7 @@ import { criticalPath, type PathSpan } from "../src/model/critical-path.js";
 import { EventTimeline } from "../src/analysis/retime.js";
 import { traceWaterfall } from "../src/analysis/trace.js";
 import { costCriticalPath } from "../src/analysis/path-cost.js";
+import { criticalPathView } from "../src/output/path-views.js";
 import { costFlags } from "../src/analysis/flags.js";
 import { suggestedScenario } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
@@ -504,6 +505,14 @@ describe("traces the path cannot walk, and hostile names", () => {
       expect(g.auction!.share_of_e2e).toBeCloseTo(60 / 150, 12);
       // tracking occurs in trace 1 (orphaned): never on the path.
       expect([g.tracking!.events, g.tracking!.on_path_share, g.tracking!.share_of_e2e]).toEqual([1, 0, 0]);
+      // The table's notes say what was left out, each count as worked above (trace 2 rootless;
+      // trace 1's two orphans and trace 2's span; trace 3's cycle x ↔ y), in this order.
+      const left = criticalPathView(r, { label: "t" }).notes!.filter((n) => /left out|excluded/.test(n));
+      expect(left).toEqual([
+        "1 event(s) without a root span (every span has a parent): no critical path, left out.",
+        "3 span(s) in orphan sub-trees (their parent is not in the trace): excluded from the path.",
+        "2 span(s) on or below a parent cycle: excluded from the path, never walked.",
+      ]);
     });
   });
 

@@ -12,6 +12,7 @@ import { outputsAcrossThreads } from "./helpers/thread-stable.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 import { benjaminiHochberg, erfc, outliers, twoProportionP } from "../src/analysis/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
+import { outliersView } from "../src/output/outliers-view.js";
 import { mulberry32 } from "../src/db/random.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-outliers-"));
@@ -158,6 +159,12 @@ describe("weighted shares and means, worked by hand", () => {
       // Pooled p̂ ≈ 0.32 and min n = 3: 3 × 0.32 < 5 expected, so it is not tested.
       expect(gold.p_value).toBeNull();
       expect(gold.q_value).toBeNull();
+      // The table shows the lift as 4.00× and the untested q as –; a value no baseline event has
+      // (lift null: its baseline share is 0) as ∞.
+      const shown = (result: typeof r) => (outliersView(result, { label: "t" }).rows as Record<string, unknown>[])
+        .filter((row) => row.key === "tier" && row.value === "gold").map((row) => [row.lift_shown, row.q_shown]);
+      expect(shown(r)).toEqual([["4.00×", "–"]]);
+      expect(shown({ ...r, rows: [{ ...gold, baseline_events: 0, baseline_share: 0, lift: null }] })).toEqual([["∞", "–"]]);
     });
   });
 });

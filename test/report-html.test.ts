@@ -140,6 +140,34 @@ describe("diff --format html", () => {
     expect(again.stdout).toBe(page);
   }, 120_000);
 
+  it("a chart only one side has is paired with a note that it is not in the other side", async () => {
+    // Before: a report with two scenarios (two waterfalls); after: one with only the first. So
+    // the pairs are cost, latency, queries, savings-1 on both sides, then savings-2 before only,
+    // and the after side of that last pair (and only it) says it is not there.
+    const two = join(dir, "two.yaml");
+    const one = join(dir, "one.yaml");
+    writeFileSync(two, 'scenarios:\n  first:\n    - preagg: "aggregation=0.5"\n  second:\n    - cache: "tracking=0.5"\n');
+    writeFileSync(one, 'scenarios:\n  first:\n    - preagg: "aggregation=0.5"\n');
+    for (const [scenario, out] of [[two, "side-two"], [one, "side-one"]] as const) {
+      const r = await adtraceIn(["report", `${FIXTURE}/otlp.jsonl`, "--scenario", scenario, "--out-dir", join(dir, out), "--no-timestamp", "-q"]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const r = await adtraceIn(["diff", join(dir, "side-two"), join(dir, "side-one"), "--format", "html", "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = figures(r.stdout).map((f) => f.id);
+    expect(ids).toEqual([...["cost-by-stage", "latency", "queries", "savings-1"].flatMap((k) => [`before-${k}`, `after-${k}`]), "before-savings-2"]);
+    const pairs = r.stdout.split('<div class="pair">').slice(1);
+    const last = pairs.find((p) => p.includes('id="before-savings-2"'))!;
+    expect(last).toContain('<div data-side="after"><h3>after</h3>\n<p class="sub">Not in this side.</p>\n</div>');
+    expect(r.stdout.split("Not in this side.").length - 1).toBe(1);
+    // Two report directories carry no per-event data: every row's significance is unknown, and
+    // the change table says so rather than "no".
+    const table = /<table data-table="diff">([\s\S]*?)<\/table>/.exec(r.stdout)![1]!;
+    const significance = [...table.matchAll(/<tr>(?:<td[^>]*>[^<]*<\/td>)*<td>([^<]*)<\/td><\/tr>/g)].map((m) => m[1]);
+    expect(significance.length).toBeGreaterThan(3);
+    expect(new Set(significance)).toEqual(new Set(["unknown"]));
+  }, 120_000);
+
   it("a passing diff says so; --out FILE.html picks the page; other commands refuse --format html", async () => {
     const out = join(dir, "same.html");
     const r = await adtraceIn(["diff", base, base, "--max-cost-increase", "5%", "--out", out, "-q"]);

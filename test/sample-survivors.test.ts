@@ -11,7 +11,8 @@ import { arrowType } from "../src/output/arrow.js";
 import { wantsColor } from "../src/output/colors.js";
 import { pullSummary } from "../src/output/pull-view.js";
 import type { Column } from "../src/output/result.js";
-import { DEFAULT_COLUMNS, widenTextColumns } from "../src/output/table-width.js";
+import { DEFAULT_COLUMNS, tableColumns, widenTextColumns } from "../src/output/table-width.js";
+import { formatMs } from "../src/output/units.js";
 import type { PullResult } from "../src/ingest/pull.js";
 import { collectSummary } from "../src/output/collect-view.js";
 import type { CollectDbResult } from "../src/ingest/collect-db.js";
@@ -20,7 +21,12 @@ import { InputError } from "../src/errors.js";
 import { binomial } from "../src/analysis/advise.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { sloView } from "../src/output/slo-view.js";
-import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { billingLoadSummary, reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { reportFrom, type ReportParts } from "../src/analysis/report.js";
+import type { SavingsRow } from "../src/analysis/savings.js";
+import { defaultConfig } from "../src/model/config.js";
+import type { DiffResult, DiffRow } from "../src/analysis/diff.js";
+import { diffVerdict, diffView } from "../src/output/diff-view.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -196,5 +202,132 @@ describe("reconcile notes", () => {
     ]);
     const none = reconcileView({ rows: [], totals: { ...totals, spans: 0, joined_spans: 0, join_rate: null, spans_by_id: 0 } }, pricing);
     expect(none.heading![0]).toBe("Estimated vs billed — join rate n/a: 0 of 0 warehouse span(s) joined a bill (0 by query id, 0 by tag or labels).");
+  });
+});
+
+describe("the report's top saving", () => {
+  // analysis/report.ts reportFrom: the headline's top saving is the lever that saves most a day,
+  // across every scenario, and never a scenario's total row (which sums its levers, so it is
+  // always at least as large). Summary.md and report.html print it as "top saving: LEVER on STAGE".
+  it("is the largest single lever over all scenarios, not a total row", () => {
+    const row = (scenario: string, lever: SavingsRow["lever"], stage: string, perDay: number) => ({ scenario, lever, stage, savings_per_day_usd: perDay }) as SavingsRow;
+    // By hand: scenario a's levers save $30 and $50 a day (total $80); b's one lever $45 (total $45).
+    // The largest lever is a's preaggregate on aggregation, $50; both totals are larger or equal.
+    const rows = [
+      row("a", "cache", "tracking", 30), row("a", "preaggregate", "aggregation", 50), row("a", "total", "", 80),
+      row("b", "tune", "auction", 45), row("b", "total", "", 45),
+    ];
+    const parts = (savingsRows: SavingsRow[]) => ({
+      breakdown: { totals: { events: 10, spans: 40, start: null, end: null, cost_per_event_usd: 0.001 } },
+      queries: [], flags: { flags: [] }, savings: { rows: savingsRows }, pii: {}, inputs: [], config: defaultConfig(),
+    }) as unknown as ReportParts;
+    const top = (savingsRows: SavingsRow[]) => reportFrom(parts(savingsRows), { version: "t", timestamp: false }).headline.top_saving;
+    expect(top(rows)).toEqual({ scenario: "a", lever: "preaggregate", stage: "aggregation", savings_per_day_usd: 50 });
+    // In another order the same lever; with only total rows (cannot occur: a scenario has a lever) none.
+    expect(top([...rows].reverse())).toEqual({ scenario: "a", lever: "preaggregate", stage: "aggregation", savings_per_day_usd: 50 });
+    expect(top([row("a", "total", "", 80)])).toBeNull();
+    // A lever that costs more than it saves is no saving: the one that saves wins however small,
+    // and with none that saves (negative or zero) the headline names none.
+    expect(top([row("c", "preaggregate", "auction", -1e7), row("c", "cache", "tracking", 0.5), row("c", "total", "", -9_999_999.5)])!.lever).toBe("cache");
+    expect(top([row("c", "preaggregate", "auction", -1e7), row("c", "tune", "tracking", 0), row("c", "total", "", -1e7)])).toBeNull();
+  });
+
+  it("report leaves a lever that costs more than it saves out of the headline", async () => {
+    // Refreshes of $100,000 × 100 a day over the default 2e9 events a day: $0.005 per event, five
+    // times the fixture's whole $0.00101 per event, so a 10% cut of auction's queries cannot pay
+    // for them; the scenario's only lever loses about $0.005 × 2e9 = $10M a day.
+    writeFileSync(join(dir, "costly.yaml"), 'scenarios:\n  costly:\n    - preagg: "auction=0.1"\n');
+    writeFileSync(join(dir, "refresh.yaml"), "preaggregate:\n  refresh_cost_usd: 100000\n  refreshes_per_day: 100\n");
+    const out = join(dir, "costly-report");
+    const r = await adtraceIn(["report", "fixtures/auction/otlp.jsonl", "--scenario", join(dir, "costly.yaml"), "--config", join(dir, "refresh.yaml"), "--out-dir", out, "--no-timestamp", "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as { headline: { top_saving: unknown }; savings: { rows: SavingsRow[] } };
+    const lever = doc.savings.rows.find((x) => x.lever === "preaggregate")!;
+    expect(lever.savings_per_day_usd).toBeLessThan(-9.9e6);
+    expect(doc.headline.top_saving).toBeNull();
+    const headline = readFileSync(join(out, "summary.md"), "utf8").split("\n")[2]!;
+    expect(headline).toContain("warehouse-heavy: **aggregation, tracking**");
+    expect(headline).not.toContain("top saving");
+    expect(headline.endsWith("warehouse-heavy: **aggregation, tracking**")).toBe(true);
+  });
+});
+
+describe("diff's verdict and change column", () => {
+  // output/diff-view.ts (seed 26): the verdict line's gate part, and each row's change as people read it.
+  const row = (stage: string, status: DiffRow["status"], before: number | null, after: number | null, pct: number | null): DiffRow => ({
+    keys: { stage }, status, cost_per_event_before_usd: before, cost_per_event_after_usd: after,
+    change_usd: (after ?? 0) - (before ?? 0), change_pct: pct, share_before: null, share_after: null,
+    p95_ms_before: null, p95_ms_after: null, significant: "yes", ci95_low_usd: null, ci95_high_usd: null, p95_significant: "unknown",
+  });
+  // By hand: aggregation $0.001 → $0.0015 (+50%), tracking unchanged at $0.0005, render new at
+  // $0.0005, bidding gone from $0.0005; the total $0.002 → $0.0025, +25%.
+  const rows = [
+    row("aggregation", "changed", 0.001, 0.0015, 0.5), row("tracking", "unchanged", 0.0005, 0.0005, 0),
+    row("render", "new", null, 0.0005, null), row("bidding", "vanished", 0.0005, null, -1),
+    row("total", "total", 0.002, 0.0025, 0.25),
+  ];
+  const result = (gates: DiffResult["gates"], breaches: DiffResult["breaches"] = []) => ({
+    by: [{ kind: "stage" }], gates, rows, breaches, method: "m", p95_method: "p",
+    baseline: { label: "a", kind: "spans", events: 1, weights: null, pricing: null },
+    current: { label: "b", kind: "spans", events: 1, weights: null, pricing: null },
+  }) as DiffResult;
+
+  it("says no gate set when every gate is unset, as the CLI passes them (keys present, undefined)", () => {
+    const unset = { maxCostIncrease: undefined, maxStageIncrease: undefined, maxP95Increase: undefined };
+    expect(diffVerdict(result(unset))).toBe("cost per event +25.0% (significant): no gate set");
+    expect(diffVerdict(result({ ...unset, maxCostIncrease: 0.3 }))).toBe("cost per event +25.0% (significant): no gate breached");
+    const breach = { gate: "--max-stage-increase 10%", row: "aggregation", detail: "+50.0%" };
+    expect(diffVerdict(result({ maxStageIncrease: 0.1 }, [breach]))).toBe("cost per event +25.0% (significant): 1 gate breached");
+    expect(diffVerdict(result({ maxStageIncrease: 0.1 }, [breach, breach]))).toBe("cost per event +25.0% (significant): 2 gates breached");
+  });
+
+  it("writes each row's change: a percentage, new, gone, and the dollars signed", () => {
+    const view = diffView(result({}));
+    const shown = (view.rows as Record<string, unknown>[]).map((r) => [r.stage, r.change, r.change_abs]);
+    expect(shown).toEqual([
+      ["aggregation", "▲ +50.0%", "+$0.000500"],
+      ["tracking", "· +0.0%", "$0"],
+      ["render", "▲ new", "+$0.000500"],
+      ["bidding", "▼ gone", "-$0.000500"],
+    ]);
+    expect([view.total!.change, view.total!.change_abs]).toEqual(["▲ +25.0%", "+$0.000500"]);
+  });
+});
+
+describe("the edges of the table's width and of durations", () => {
+  // output/table-width.ts tableColumns (seed 26): COLUMNS counts only as a positive finite number;
+  // a negative or infinite one falls back to the default 100, as an unreadable one does.
+  it("takes COLUMNS on a terminal that reports no size only when it is a positive finite number", () => {
+    const tty = { isTTY: true, columns: 0 };
+    expect(tableColumns(tty, { COLUMNS: "120.7" })).toBe(120);
+    expect(tableColumns(tty, { COLUMNS: "-5" })).toBe(DEFAULT_COLUMNS);
+    expect(tableColumns(tty, { COLUMNS: "Infinity" })).toBe(DEFAULT_COLUMNS);
+    expect(tableColumns(tty, { COLUMNS: "0" })).toBe(DEFAULT_COLUMNS);
+  });
+
+  // output/units.ts formatMs (seed 26): a duration that is not a number shows as –, as a missing one does.
+  it("shows a NaN duration as –, like null", () => {
+    expect(formatMs(Number.NaN)).toBe("–");
+    expect(formatMs(null)).toBe("–");
+    expect(formatMs(-1500)).toBe("-1.50 s");
+  });
+});
+
+describe("load --billing's summary", () => {
+  // output/reconcile-view.ts billingLoadSummary (seed 26): the query ids given twice and the
+  // skipped records are counted in the notes; none of either, no note.
+  it("notes the records of a query id given again and the records skipped, by count", () => {
+    const view = {
+      db: "b.duckdb", files: [], records_read: 9, records_kept: 5, duplicates: 2, conflicting: 0, replaced: 1,
+      skipped: [{ reason: "no query id", records: 1 }, { reason: "bad cost", records: 1 }], stored: [],
+    };
+    const summary = billingLoadSummary(view);
+    // By hand: 9 read, 5 kept (2 earlier duplicates and 2 skipped dropped), 1 replacing a stored record.
+    expect(summary.heading).toEqual(["Stored 5 billing record(s) from 9 read into b.duckdb (1 replaced a stored record of the same query id)."]);
+    expect(summary.notes).toEqual([
+      "2 earlier record(s) of a query id given again: the latest record wins.",
+      "2 record(s) skipped (see the warnings).",
+    ]);
+    expect(billingLoadSummary({ ...view, duplicates: 0, skipped: [], replaced: 0, records_kept: 9 }).notes).toEqual([]);
   });
 });

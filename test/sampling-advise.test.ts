@@ -273,6 +273,12 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("No rate meets ±0.10%: even tracing every event kept now (100%) cannot measure");
     expect(run.stdout).not.toContain("recommended");
+    // The window named in words: the default 1d is "a day", --window 1h "an hour".
+    const flat = (text: string) => text.replace(/\s+/g, " ");
+    expect(flat(run.stdout)).toContain("each stage and p95 that closely over a day of this traffic.");
+    const hourly = await adtraceIn(["sampling", "advise", "--db", halfDb, "--events-per-day", String(EVENTS), "--target-error", "0.1%", "--window", "1h", "--format", "table"]);
+    expect(hourly.code).toBe(0);
+    expect(flat(hourly.stdout)).toContain("each stage and p95 that closely over an hour of this traffic.");
   });
 });
 

@@ -104,7 +104,10 @@ export async function collectReport(analysis: Analysis, options: ReportOptions):
 export function reportFrom(parts: ReportParts, options: { timestamp?: boolean; version: string }): ReportData {
   const { breakdown: bd, queries, flags, savings: sv, slos, pii, inputs, config } = parts;
   const eventsPerDay = config.events_per_day;
-  const leverRows = sv.rows.filter((r) => r.lever !== "total").sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
+  // The top saving: the single lever (never a scenario's total row) that saves most a day, over
+  // every scenario. A lever that costs more than it saves (a preaggregation whose refreshes cost
+  // more) is no saving: with none that saves, the headline names none.
+  const leverRows = sv.rows.filter((r) => r.lever !== "total" && r.savings_per_day_usd > 0).sort((a, b) => b.savings_per_day_usd - a.savings_per_day_usd);
   const top = leverRows[0];
   return {
     adtrace_version: options.version,
