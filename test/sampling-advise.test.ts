@@ -276,7 +276,7 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     // The window named in words: the default 1d is "a day", --window 1h "an hour".
     const flat = (text: string) => text.replace(/\s+/g, " ");
     expect(flat(run.stdout)).toContain("each stage and p95 that closely over a day of this traffic.");
-    const hourly = await adtraceIn(["sampling", "advise", "--db", halfDb, "--events-per-day", String(EVENTS), "--target-error", "0.1%", "--window", "1h", "--format", "table"]);
+    const hourly = await adtraceIn(["sampling", "advise", halfSpans, "--events-per-day", String(EVENTS), "--target-error", "0.1%", "--window", "1h", "--format", "table"]);
     expect(hourly.code).toBe(0);
     expect(flat(hourly.stdout)).toContain("each stage and p95 that closely over an hour of this traffic.");
   });
