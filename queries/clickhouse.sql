@@ -22,20 +22,33 @@ traces AS (
   -- read order to say which copy came first, so of copies that differ the least is kept, by
   -- (Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes): the
   -- rows sorted by SpanId and that tuple, the first of each SpanId.
-  SELECT trace_id, rows,
-         arrayMap(r -> toUnixTimestamp64Nano(r.2), rows) AS st,
+  -- Each step below is a subquery of its own, with one new array per step: ClickHouse's analyzer
+  -- copies an alias's whole expression wherever the alias is used, so aliases built on aliases
+  -- in one SELECT make a query tree that grows with every use (the breakdown's took seconds of
+  -- server CPU to plan, whatever the data); a subquery's columns are used as columns.
+  -- Self time (model.sql’s _covered): the union of the children’s intervals clipped to the
+  -- parent’s, by a sweep over their ends sorted by (parent, time): the open count after each
+  -- end, and the time to the next end of the same parent wherever the count is above 0.
+  SELECT trace_id, rows, tw,
+         arrayMap(i -> if(indexOfAssumeSorted(by_parent.1, i) = 0, 0, by_parent.2[indexOfAssumeSorted(by_parent.1, i)]), arrayEnumerate(rows)) AS covered
+  FROM (
+  SELECT trace_id, rows, tw,
+         arrayReduce('sumMap', [arrayMap(x -> x.1, ends)],
+           [arrayMap((x, o, i) -> if(i < length(ends) AND ends[i + 1].1 = x.1 AND o > 0, ends[i + 1].2 - x.2, 0), ends, open, arrayEnumerate(ends))]) AS by_parent
+  FROM (
+  SELECT trace_id, rows, tw, ends, arrayCumSum(arrayMap(x -> toInt64(x.3), ends)) AS open
+  FROM (
+  SELECT trace_id, rows, tw,
+         arraySort(arrayFlatten(arrayMap((j, s, e) -> if(j = 0 OR least(e, en[j]) <= greatest(s, st[j]), [],
+                                                         [(j, greatest(s, st[j]), 1), (j, least(e, en[j]), -1)]), pix, st, en))) AS ends
+  FROM (
+  SELECT trace_id, rows, tw, st,
          arrayMap((r, s) -> s + toInt64(r.3), rows, st) AS en,
          -- Each span’s parent as its index in rows (sorted by SpanId), 0 for a root, an orphan or its own parent.
-         arrayMap(r -> if(r.4 = '' OR r.4 = r.1, 0, indexOfAssumeSorted(arrayMap(x -> x.1, rows), r.4)), rows) AS pix,
-         -- Self time (model.sql’s _covered): the union of the children’s intervals clipped to the
-         -- parent’s, by a sweep over their ends sorted by (parent, time): the open count after each
-         -- end, and the time to the next end of the same parent wherever the count is above 0.
-         arraySort(arrayFlatten(arrayMap((j, s, e) -> if(j = 0 OR least(e, en[j]) <= greatest(s, st[j]), [],
-                                                         [(j, greatest(s, st[j]), 1), (j, least(e, en[j]), -1)]), pix, st, en))) AS ends,
-         arrayCumSum(arrayMap(x -> toInt64(x.3), ends)) AS open,
-         arrayMap((x, o, i) -> if(i < length(ends) AND ends[i + 1].1 = x.1 AND o > 0, ends[i + 1].2 - x.2, 0), ends, open, arrayEnumerate(ends)) AS gaps,
-         arrayReduce('sumMap', [arrayMap(x -> x.1, ends)], [gaps]) AS by_parent,
-         arrayMap(i -> if(indexOfAssumeSorted(by_parent.1, i) = 0, 0, by_parent.2[indexOfAssumeSorted(by_parent.1, i)]), arrayEnumerate(rows)) AS covered,
+         arrayMap(r -> if(r.4 = '' OR r.4 = r.1, 0, indexOfAssumeSorted(arrayMap(x -> x.1, rows), r.4)), rows) AS pix
+  FROM (
+  SELECT trace_id, rows,
+         arrayMap(r -> toUnixTimestamp64Nano(r.2), rows) AS st,
          -- Head sampling decides per trace: the root’s rate, else the largest any span carries.
          arrayFilter(x -> x IS NOT NULL, arrayMap(r -> r.9, rows)) AS all_rates,
          arrayFilter(x -> x IS NOT NULL, arrayMap(r -> if(r.4 = '', r.9, NULL), rows)) AS root_rates,
@@ -49,18 +62,6 @@ traces AS (
         -- Sampling, read off each row (a copy carries the same): tracestate ot=th:HEX (threshold)
         -- or legacy ot=p:N; sampler attributes. A missing attribute is NULL, as a DuckDB map lookup gives.
         SELECT TraceId, SpanId, Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes,
-               CAST(SpanAttributes, 'Map(String, Nullable(String))') AS a,
-               extract(TraceState, '(?:^|,)\\s*ot=([^,]*)') AS ot,
-               extract(ot, '(?:^|;)th:([^;]*)') AS th,
-               extract(ot, '(?:^|;)p:([^;]*)') AS p,
-               toFloat64OrNull(a['sampleRate']) AS sr_a,
-               toFloat64OrNull(a['SampleRate']) AS sr_b,
-               coalesce(if(isFinite(sr_a) AND sr_a >= 1 AND sr_a <= 4611686018427387904, sr_a, NULL),
-                        if(isFinite(sr_b) AND sr_b >= 1 AND sr_b <= 4611686018427387904, sr_b, NULL)) AS one_in_n,
-               toFloat64OrNull(a['_sample_rate']) AS dd_raw,
-               if(isFinite(dd_raw) AND dd_raw >= 2.168404344971009e-19 AND dd_raw <= 1, dd_raw, NULL) AS dd_rate,
-               toFloat64OrNull(a['sampler.param']) AS jg_raw,
-               if(a['sampler.type'] = 'probabilistic' AND isFinite(jg_raw) AND jg_raw >= 2.168404344971009e-19 AND jg_raw <= 1, jg_raw, NULL) AS jaeger_rate,
                multiIf(
                  th != '' AND match(th, '^[0-9a-f]{1,14}$'),
                    72057594037927936.0 / (72057594037927936.0 - toFloat64(reinterpretAsUInt64(reverse(unhex(rightPad(th, 14, '0')))))),
@@ -69,15 +70,35 @@ traces AS (
                  dd_rate IS NOT NULL, 1 / dd_rate,
                  jaeger_rate IS NOT NULL, 1 / jaeger_rate,
                  NULL) AS carried,
+               says_any AND carried IS NULL AS says_sampled
+        FROM (
+        SELECT TraceId, SpanId, Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes, th, p, says_any,
+               coalesce(if(isFinite(sr_a) AND sr_a >= 1 AND sr_a <= 4611686018427387904, sr_a, NULL),
+                        if(isFinite(sr_b) AND sr_b >= 1 AND sr_b <= 4611686018427387904, sr_b, NULL)) AS one_in_n,
+               if(isFinite(dd_raw) AND dd_raw >= 2.168404344971009e-19 AND dd_raw <= 1, dd_raw, NULL) AS dd_rate,
+               if(jg_probabilistic AND isFinite(jg_raw) AND jg_raw >= 2.168404344971009e-19 AND jg_raw <= 1, jg_raw, NULL) AS jaeger_rate
+        FROM (
+        SELECT TraceId, SpanId, Timestamp, Duration, ParentSpanId, SpanName, ServiceName, TraceState, SpanAttributes,
+               CAST(SpanAttributes, 'Map(String, Nullable(String))') AS a,
+               extract(TraceState, '(?:^|,)\\s*ot=([^,]*)') AS ot,
+               extract(ot, '(?:^|;)th:([^;]*)') AS th,
+               extract(ot, '(?:^|;)p:([^;]*)') AS p,
+               toFloat64OrNull(a['sampleRate']) AS sr_a,
+               toFloat64OrNull(a['SampleRate']) AS sr_b,
+               toFloat64OrNull(a['_sample_rate']) AS dd_raw,
+               toFloat64OrNull(a['sampler.param']) AS jg_raw,
+               a['sampler.type'] = 'probabilistic' AS jg_probabilistic,
                coalesce(th != '' OR p != '' OR a['sampleRate'] IS NOT NULL OR a['SampleRate'] IS NOT NULL
-                 OR a['_sample_rate'] IS NOT NULL OR a['sampler.type'] = 'probabilistic', false) AND carried IS NULL AS says_sampled
+                 OR a['_sample_rate'] IS NOT NULL OR jg_probabilistic, false) AS says_any
         FROM {db:Identifier}.{tbl:Identifier}
         WHERE (NOT {has_since:Bool} OR Timestamp >= fromUnixTimestamp64Nano({since_ns:Int64}))
           AND (NOT {has_until:Bool} OR Timestamp < fromUnixTimestamp64Nano({until_ns:Int64}))
+        ))
       )
       GROUP BY TraceId
     )
   )
+  )))))
 ),
 spans AS (
   -- The exporter’s columns as the canonical span: a root’s ParentSpanId is ’’; a missing
@@ -138,6 +159,19 @@ base AS (
   FROM spans AS s LEFT JOIN key_stage AS k ON k.kn = s.name AND k.ks = s.service
 ),
 enriched AS (
+  -- In three steps, each a query of its own: an alias's expression is copied into every use.
+  SELECT e.*,
+         e.says_sampled AND e.tw IS NULL AND e.rule_weight IS NULL AS unknown_weight,
+         toFloat64(multiIf(NOT {weighted:Bool}, 1.0,
+                           e.says_sampled AND e.tw IS NULL AND e.rule_weight IS NULL, {assume_weight:Float64},
+                           coalesce(e.carried, e.tw, e.rule_weight, 1.0))) AS weight
+  FROM (
+  SELECT m.*,
+         coalesce(if(m.ai = 0, NULL, {attr_stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String), UInt32))}[m.ai].2), m.base_stage, 'other') AS stage,
+         greatest(0, m.duration_ns - m.covered_ns) AS self_ns,
+         if(m.si = 0, NULL, 1.0 / {sampling_rules:Array(Tuple(UInt32, Nullable(String), Nullable(String), UInt32, Float64))}[m.si].5) AS rule_weight,
+         if(has({warehouses:Array(String)}, m.db_system), m.db_system, NULL) AS warehouse
+  FROM (
   SELECT b.*, 1 AS one,
          -- Attribute stage rules (rare) per span, only those ranked before the (name, service) rule.
          arrayFirstIndex(r -> (isNull(b.base_priority) OR r.1 < b.base_priority)
@@ -145,20 +179,14 @@ enriched AS (
              AND r.5 = arrayCount(a -> a.1 = r.1 AND b.attributes[a.2] IS NOT NULL AND match(assumeNotNull(b.attributes[a.2]), a.3),
                                   {stage_rule_attrs:Array(Tuple(UInt32, String, String))}),
            {attr_stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String), UInt32))}) AS ai,
-         coalesce(if(ai = 0, NULL, {attr_stage_rules:Array(Tuple(UInt32, String, Nullable(String), Nullable(String), UInt32))}[ai].2), b.base_stage, 'other') AS stage,
-         greatest(0, b.duration_ns - b.covered_ns) AS self_ns,
          -- Config and --sample-rate rules (rare): 1 / the first matching rule’s rate.
          arrayFirstIndex(r -> (isNull(r.2) OR match(b.name, assumeNotNull(r.2))) AND (isNull(r.3) OR match(b.service, assumeNotNull(r.3)))
              AND r.4 = arrayCount(a -> a.1 = r.1 AND b.attributes[a.2] IS NOT NULL AND match(assumeNotNull(b.attributes[a.2]), a.3),
                                   {sampling_rule_attrs:Array(Tuple(UInt32, String, String))}),
-           {sampling_rules:Array(Tuple(UInt32, Nullable(String), Nullable(String), UInt32, Float64))}) AS si,
-         if(si = 0, NULL, 1.0 / {sampling_rules:Array(Tuple(UInt32, Nullable(String), Nullable(String), UInt32, Float64))}[si].5) AS rule_weight,
-         b.says_sampled AND b.tw IS NULL AND rule_weight IS NULL AS unknown_weight,
-         toFloat64(multiIf(NOT {weighted:Bool}, 1.0,
-                           b.says_sampled AND b.tw IS NULL AND rule_weight IS NULL, {assume_weight:Float64},
-                           coalesce(b.carried, b.tw, rule_weight, 1.0))) AS weight,
-         if(has({warehouses:Array(String)}, b.db_system), b.db_system, NULL) AS warehouse
+           {sampling_rules:Array(Tuple(UInt32, Nullable(String), Nullable(String), UInt32, Float64))}) AS si
   FROM base AS b
+  ) AS m
+  ) AS e
 ),
 cprices AS (
   SELECT 1 AS ck, c.1 AS c_from, c.2 AS c_vcpu_hour_usd, c.3 AS c_vcpus
@@ -249,7 +277,7 @@ tg AS (
     countIf(cost_source = 'derived') AS n_price_book, countIf(is_unpriced) AS n_unpriced, countIf(invalid_cost) AS n_invalid
   FROM grouped_spans GROUP BY trace_id, g1, g2, g3
 ),
-kt AS (
+kt_sums AS (
   -- Kind 1: a group; kind 2: an event.
   SELECT kind, if(kind = 1, g1, NULL) AS k1, if(kind = 1, g2, NULL) AS k2, if(kind = 1, g3, NULL) AS k3, if(kind = 2, trace_id, '') AS kt,
          sum(n_spans) AS n_spans, sum(s_w) AS s_w, sum(s_compute) AS s_compute, sum(s_query) AS s_query,
@@ -264,7 +292,12 @@ kt AS (
          arraySort(groupArrayArrayIf(arrayZip(s, ws), kind = 1)) AS sw,
          arrayStringConcat(arraySort(groupUniqArrayArrayIf(wh, kind = 1)), ',') AS wh,
          sum(n_unknown) AS n_unknown, sum(n_explicit) AS n_explicit, sum(n_price_book) AS n_price_book, sum(n_unpriced) AS n_unpriced, sum(n_invalid) AS n_invalid,
-         CAST([], 'Array(String)') AS stage_list,
+         CAST([], 'Array(String)') AS stage_list
+  FROM tg ARRAY JOIN [1, 2] AS kind
+  GROUP BY kind, k1, k2, k3, kt
+),
+kt AS (
+  SELECT *,
          -- Each group's percentiles as scalars, so its sorted values go no further than its row (not
          -- gathered into whole_input's one row with every group's). Exact (dq, sq): quantileExactInclusive's
          -- rule (quantile_cont's), read off the values sorted in dw and sw: h = q·(n − 1) + 1, the h-th
@@ -283,8 +316,8 @@ kt AS (
          arrayMap(q -> sw[arrayFirstIndex(x -> x >= q * scw[-1], scw)].1, [0.5, 0.95]) AS swq,
          if(kind = 1, [(k1, k2, k3, toFloat64(s_w) / 1e18, toFloat64(s_events) / 1e18, toFloat64(s_compute) / 1e18, toFloat64(s_query) / 1e18,
                         dq, sq, dwq, swq, nullIf(wh, ''), n_unpriced)], []) AS item
-  FROM tg ARRAY JOIN [1, 2] AS kind
-  GROUP BY kind, k1, k2, k3, kt
+  -- A query of its own: an alias's expression is copied into every use, and dw and sw are aggregates.
+  FROM kt_sums
 )
 SELECT g.1 AS g1, g.2 AS g2, g.3 AS g3,
        g.4 AS spans,

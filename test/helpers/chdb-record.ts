@@ -12,6 +12,8 @@ export interface ChdbExecuted {
   params: Record<string, unknown>;
   /** The engine's JSONEachRow answer, as it returned it. */
   answer: string;
+  /** With `{ explain: true }`: the lines of the engine's EXPLAIN QUERY TREE of the statement (the analyzed query, before planning). */
+  treeLines?: number;
 }
 
 interface QueryResult {
@@ -20,14 +22,19 @@ interface QueryResult {
 type BindAsync = (this: unknown, sql: string, params?: object, opts?: { format?: string }) => Promise<QueryResult>;
 
 /** Run `fn`, recording what every chDB session executes for rows meanwhile; `fn`'s result and the statements in order. */
-export async function recordingChdb<T>(fn: () => Promise<T>): Promise<{ result: T; executed: ChdbExecuted[] }> {
+export async function recordingChdb<T>(fn: () => Promise<T>, options: { explain?: boolean } = {}): Promise<{ result: T; executed: ChdbExecuted[] }> {
   const { Session } = (await import("chdb")) as unknown as { Session: { prototype: { queryBindAsync: BindAsync } } };
   const original = Session.prototype.queryBindAsync;
   const executed: ChdbExecuted[] = [];
   Session.prototype.queryBindAsync = async function (this: unknown, sql: string, params: object = {}, opts: { format?: string } = {}) {
     const result = await original.call(this, sql, params, opts);
     // The session's own SET statements (no format) are not rows.
-    if (opts.format === "JSONEachRow") executed.push({ sql, params: { ...(params as Record<string, unknown>) }, answer: result.text() });
+    if (opts.format === "JSONEachRow") {
+      const record: ChdbExecuted = { sql, params: { ...(params as Record<string, unknown>) }, answer: result.text() };
+      // The same session and parameters, so the tree is the one the statement was analyzed into.
+      if (options.explain) record.treeLines = (await original.call(this, `EXPLAIN QUERY TREE ${sql}`, params, opts)).text().split("\n").filter((l) => l !== "").length;
+      executed.push(record);
+    }
     return result;
   };
   try {
