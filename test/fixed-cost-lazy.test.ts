@@ -1,9 +1,15 @@
 // What a command loads before its own work (issue 25, "The fixed cost", branch fixed25): the
 // packages a command does not use are not loaded (yaml without a config or scenario file,
-// protobufjs without OTLP protobuf input), and counts in notes and tables are written without
-// starting ICU's number formatting, in exactly the text toLocaleString writes.
+// protobufjs without OTLP protobuf input), counts in notes and tables are written without
+// starting ICU's number formatting, in exactly the text toLocaleString writes, and a session over
+// small input files starts DuckDB on one thread instead of starting its workers to stop them.
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { smallInputs, SMALL_INPUT_BYTES } from "../src/analysis/inputs.js";
+import { Db, SMALL_SESSION_ROWS } from "../src/db/db.js";
 import { groupedCount } from "../src/output/units.js";
 import { ROOT } from "./helpers/cli.js";
 
@@ -85,5 +91,56 @@ describe("counts without ICU: groupedCount writes what toLocaleString('en-US', {
       if (text !== icu(n)) expect(text, String(n)).toBe(icu(n));
     }
     expect(compared).toBeGreaterThan(40_000);
+  });
+});
+
+describe("a session over small input files starts on one thread", () => {
+  const dir = mkdtempSync(join(tmpdir(), "adtrace-small-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const threads = async (db: Db) => String(await db.scalar("SELECT current_setting('threads')"));
+
+  it("small: regular files under SMALL_INPUT_BYTES in all; a directory, a pipe, a missing file or more bytes are not", () => {
+    const half = join(dir, "half.json");
+    writeFileSync(half, Buffer.alloc(SMALL_INPUT_BYTES / 2));
+    expect(smallInputs([FIXTURE])).toBe(true);
+    expect(smallInputs([FIXTURE, half])).toBe(true);
+    expect(smallInputs([half, half.replace("half", "half-again")])).toBe(false);
+    writeFileSync(half.replace("half", "half-again"), Buffer.alloc(SMALL_INPUT_BYTES / 2));
+    expect(smallInputs([half, half.replace("half", "half-again")])).toBe(false);
+    expect(smallInputs(["fixtures/auction"])).toBe(false);
+    expect(smallInputs(["-"])).toBe(false);
+    expect(smallInputs(["fixtures/auction/*.json"])).toBe(false);
+  });
+
+  it("opened expecting a small session: one thread from the start; SMALL_SESSION_ROWS spans or more put DuckDB's default back", async () => {
+    const saved = process.env.ADTRACE_THREADS;
+    delete process.env.ADTRACE_THREADS;
+    const plain = await Db.open();
+    const db = await Db.open({ expectSmall: true });
+    try {
+      const cores = await threads(plain);
+      expect(await threads(db)).toBe("1");
+      await db.fitThreads(SMALL_SESSION_ROWS - 1);
+      expect(await threads(db)).toBe("1");
+      await db.fitThreads(SMALL_SESSION_ROWS);
+      expect(await threads(db)).toBe(cores);
+      await db.fitThreads(10);
+      expect(await threads(db)).toBe("1");
+    } finally {
+      db.close();
+      plain.close();
+      if (saved !== undefined) process.env.ADTRACE_THREADS = saved;
+    }
+  });
+
+  it("a chosen thread count wins over the guess", async () => {
+    const db = await Db.open({ expectSmall: true, threads: 3 });
+    try {
+      expect(await threads(db)).toBe("3");
+      await db.fitThreads(10);
+      expect(await threads(db)).toBe("3");
+    } finally {
+      db.close();
+    }
   });
 });
