@@ -18,7 +18,7 @@ import { ROOT } from "./helpers/cli.js";
 const FIXTURE = "fixtures/auction/jaeger.json";
 const CONFIG = "fixtures/billing/adtrace.config.yaml";
 /** CommonJS packages no analysis of a span file in a text format needs. */
-const HEAVY = ["yaml", "protobufjs", "apache-arrow", "cli-table3", "pg", "vega", "vega-lite", "@clickhouse/client"];
+const HEAVY = ["yaml", "protobufjs", "string-width", "apache-arrow", "cli-table3", "pg", "vega", "vega-lite", "@clickhouse/client"];
 
 /**
  * The packages in the CommonJS module cache after the built program ran `args` in a fresh Node
