@@ -306,6 +306,14 @@ if (runs("startup")) {
     results.startup.node = Math.min(results.startup.node, (await measure(process.execPath, ["-e", "0"])).wall);
   }
   results.startup.ratio = results.startup.help / results.startup.node;
+  // The fixed cost (issue 25): what a whole command pays on a tiny input, in CPU (user + system,
+  // from /usr/bin/time when there is one): the median of 10 runs.
+  if (spawnSync("/usr/bin/time", ["-f", "%U %S", "true"]).status === 0) {
+    const cpu = () => spawnSync("/usr/bin/time", ["-f", "%U %S", process.execPath, BIN, "cost", "breakdown", join(ROOT, "fixtures/auction/jaeger.json"), "-q"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
+      .stderr.trim().split("\n").at(-1).split(" ").reduce((a, b) => a + Number(b), 0);
+    const runs = Array.from({ length: 10 }, cpu).sort((a, b) => a - b);
+    results.startup.fixedCpu = (runs[4] + runs[5]) / 2;
+  }
 }
 
 // ------------------------------------------------------------------ 5. critical path vs breakdown
@@ -616,6 +624,7 @@ const sections = {
   "",
   `\`adtrace --help\`: ${f(results.startup.help, 3)} s; \`node -e 0\`: ${f(results.startup.node, 3)} s; ratio ${f(results.startup.ratio)}× (goal ≤ 1.5×). The best of 20 alternating runs each, on ${today}: ${machine}; ${versions}.`,
   "",
+  ...(results.startup.fixedCpu === undefined ? [] : [`The fixed cost: \`cost breakdown\` of the 369-span fixture (fixtures/auction/jaeger.json) takes ${f(results.startup.fixedCpu)} CPU s (user + system, the median of 10 runs), load average ${loadavg()[0].toFixed(1)}.`, ""]),
   "--help loads commander and six small modules: no command module (src/cli.ts defines only the",
   "command being run; the others are stubs carrying their name and usage), no ingest, output or",
   "DuckDB (`BENCH_ONLY=startup npm run bench` runs this part alone, with no data to generate).",

@@ -1,7 +1,7 @@
 // The one place where an analysis command gets its spans: files given on the command line are
 // loaded into an in-memory database (canonical Parquet, as `adtrace export` writes it, is read
 // in place without copying), or `--db FILE` opens a database that `adtrace load` filled.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_DB, Db, type Row } from "../db/db.js";
@@ -55,7 +55,7 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
     }
     return { db, label: path };
   }
-  const db = await Db.open(analysisMemory());
+  const db = await Db.open({ ...analysisMemory(), expectSmall: smallInputs(options.inputs) });
   try {
     const parquet = await canonicalParquet(db, options);
     if (parquet) {
@@ -77,6 +77,33 @@ export async function openSpans(options: SpanSourceOptions): Promise<SpanSource>
 /** A session over few spans runs on one thread (Db.fitThreads). */
 async function fitThreads(db: Db): Promise<void> {
   await db.fitThreads(Number(await db.scalar("SELECT count(*) FROM spans")));
+}
+
+/**
+ * Input files smaller than this in all hold fewer than SMALL_SESSION_ROWS spans in any format but
+ * a compressed one (Parquet, the densest, takes about 35 bytes a span; JSON 600 and more).
+ */
+export const SMALL_INPUT_BYTES = 1 << 20;
+
+/**
+ * Whether the inputs are regular files of fewer than SMALL_INPUT_BYTES in all, so that the session
+ * starts on one thread (Db.open's expectSmall). A directory, glob, pipe or anything that cannot be
+ * read here counts as large; the loader reports what is wrong with it. A guess only: fitThreads
+ * corrects it from the spans loaded, and the answer is the same whatever the thread count.
+ */
+export function smallInputs(inputs: readonly string[]): boolean {
+  let bytes = 0;
+  for (const input of inputs) {
+    let stat;
+    try {
+      stat = input === "-" ? undefined : statSync(input, { throwIfNoEntry: false });
+    } catch {
+      return false; // Not readable here (permissions, a name too long): the loader says why.
+    }
+    if (!stat?.isFile()) return false;
+    bytes += stat.size;
+  }
+  return bytes < SMALL_INPUT_BYTES;
 }
 
 /**

@@ -36,6 +36,13 @@ export interface OpenOptions {
   /** DuckDB worker threads; else ADTRACE_THREADS; else DuckDB's default (one per core). */
   threads?: number;
   /**
+   * The session will very likely stay under SMALL_SESSION_ROWS spans (its input files are small):
+   * start DuckDB on one thread, as fitThreads would set after the load, rather than start its
+   * worker threads only to stop them; fitThreads puts DuckDB's default back if the spans turn out
+   * to be many. No effect when the thread count was chosen.
+   */
+  expectSmall?: boolean;
+  /**
    * Return freed memory to the system after tasks that peaked past this much (DuckDB's allocator
    * flush thresholds; its default, 128 MiB, keeps a load's freed insert buffers resident).
    */
@@ -47,6 +54,8 @@ export class Db {
   private tempDirectory: string | undefined;
   /** Whether the thread count was chosen (OpenOptions.threads or ADTRACE_THREADS), so fitThreads leaves it. */
   private threadsChosen = false;
+  /** Whether the session runs on one thread that fitThreads chose (or expectSmall started with). */
+  private oneThread = false;
   /** DuckDB's memory limit as set (OpenOptions.memoryLimit, then fitModelMemory), for messages; undefined: DuckDB's default. */
   memoryLimit: string | undefined;
   private releaseInterrupt: () => void = () => undefined;
@@ -67,6 +76,7 @@ export class Db {
     if (options.tempDirectory) config.temp_directory = options.tempDirectory;
     const threads = options.threads ?? threadsFromEnv();
     if (threads) config.threads = String(threads);
+    else if (options.expectSmall) config.threads = "1";
     if (options.allocatorFlush) {
       config.allocator_flush_threshold = options.allocatorFlush;
       config.allocator_bulk_deallocation_flush_threshold = options.allocatorFlush;
@@ -82,6 +92,7 @@ export class Db {
     db.tempDirectory = options.tempDirectory;
     db.memoryLimit = options.memoryLimit;
     db.threadsChosen = threads !== undefined;
+    db.oneThread = !threads && Boolean(options.expectSmall);
     // Ctrl-C or SIGTERM exits without reaching close(): stop the running query and remove the
     // spill directory then, so an interrupted analysis leaves nothing in the temporary directory.
     db.releaseInterrupt = onInterrupt(() => {
@@ -167,10 +178,14 @@ export class Db {
    * was chosen: its statements take milliseconds, and waking DuckDB's worker threads for each of
    * them (a command runs about 70) costs more CPU than they save; the answer is the same bytes
    * whatever the thread count. Measured on the 369-span fixture (TESTING.md, "The fixed cost").
+   * A session opened with expectSmall that holds SMALL_SESSION_ROWS spans or more gets DuckDB's
+   * default back (one thread per core).
    */
   async fitThreads(rows: number): Promise<void> {
-    if (this.threadsChosen || rows >= SMALL_SESSION_ROWS) return;
-    await this.connection.run("SET threads = 1");
+    const small = rows < SMALL_SESSION_ROWS;
+    if (this.threadsChosen || small === this.oneThread) return;
+    await this.connection.run(small ? "SET threads = 1" : "RESET threads");
+    this.oneThread = small;
   }
 
   interrupt(): void {

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import * as v from "valibot";
-import { isAlias, isMap, isSeq, isScalar, type Node } from "yaml";
+import type { Node } from "yaml";
 import { InputError } from "../errors.js";
 import {
   DEFAULT_CACHE, DEFAULT_COST_ATTRIBUTES, DEFAULT_EVENTS_PER_DAY, DEFAULT_FLAGS, DEFAULT_PREAGGREGATE,
@@ -12,7 +12,7 @@ import {
 } from "./defaults.js";
 import { CONFIG_SCHEMA, knownKeys, schemaAt, type ConfigFile, type SloEntry, type TracingSettings } from "./config-schema.js";
 import { suggest } from "./suggest.js";
-import { parseYamlFile, yamlToJson, type ParsedYaml } from "./yaml.js";
+import { parseYamlFile, yamlApi, yamlToJson, type ParsedYaml } from "./yaml.js";
 import { checkPiiConfig, defaultPiiConfig, type PiiConfig } from "./pii.js";
 
 export type { SamplingRule } from "./config-schema.js";
@@ -90,6 +90,7 @@ const SLO_INDICATORS = ["latency_ms", "cost_per_event_usd", "error_rate"] as con
 
 /** What the shape cannot say of an SLO entry: one indicator, objective only with latency, unique names. */
 function checkSlos(node: Node, slos: Omit<Slo, "where">[], at: (n: Node | null | undefined) => string): Slo[] {
+  const { isSeq } = yamlApi();
   const items = isSeq(node) ? (node.items as Node[]) : [];
   const seen = new Set<string>();
   return slos.map((slo, i) => {
@@ -108,6 +109,7 @@ function checkSlos(node: Node, slos: Omit<Slo, "where">[], at: (n: Node | null |
 }
 
 export function parseConfig(text: string, file: string): Config {
+  const { isMap, isScalar } = yamlApi();
   const { doc, lineCounter } = parseYamlFile(text, file, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const error = doc.errors[0]!;
@@ -165,6 +167,7 @@ interface Located {
 
 /** An issue's node, its place in the file and its message in the config's words (`path: expected …`). */
 function locate(doc: ParsedYaml["doc"], issue: v.BaseIssue<unknown>): Located {
+  const { isAlias, isMap, isSeq } = yamlApi();
   const keys = (issue.path ?? []).map((item) => item.key as string | number);
   // Walk the YAML by the issue's path. A price book given as a mapping has no index: skip it.
   let node = doc.contents as Node | undefined;
@@ -203,6 +206,7 @@ function locate(doc: ParsedYaml["doc"], issue: v.BaseIssue<unknown>): Located {
 
 /** The node that holds the last key of `keys` (the mapping a missing key is missing from). */
 function parentOf(doc: ParsedYaml["doc"], keys: (string | number)[]): Node | undefined {
+  const { isAlias, isMap, isSeq } = yamlApi();
   let node = doc.contents as Node | undefined;
   for (const key of keys.slice(0, -1)) {
     if (isAlias(node)) node = node.resolve(doc) as Node | undefined;
@@ -216,7 +220,7 @@ function parentOf(doc: ParsedYaml["doc"], keys: (string | number)[]): Node | und
 
 /** A mapping key as the parsed data has it (yaml's toJS({ json: true }): a null key is ""). */
 function jsKey(key: unknown): string {
-  const value = isScalar(key) ? key.value : key;
+  const value = yamlApi().isScalar(key) ? key.value : key;
   return value === null || value === undefined ? "" : String(value);
 }
 

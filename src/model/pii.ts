@@ -3,10 +3,11 @@
 // as bound values, never as SQL text. The detectors run inside DuckDB; this module never sees a
 // detected value.
 import { createHash, createHmac } from "node:crypto";
-import { isMap, isSeq, type Node } from "yaml";
+import type { Node } from "yaml";
 import type { Db } from "../db/db.js";
 import { InputError } from "../errors.js";
 import { STATEMENT_ATTRIBUTES } from "./defaults.js";
+import { yamlApi } from "./yaml.js";
 
 /**
  * Kinds in precedence order: a value (or the part of a text) one detector claims is hidden from
@@ -40,6 +41,7 @@ export function defaultPiiConfig(): PiiConfig {
 
 /** What the config's shape check cannot say: each extra's kind is a known one (exit 2 with file:line). */
 export function checkPiiConfig(node: Node | undefined, value: { ignore_keys?: string[]; extra?: { pattern: string; kind: string }[] }, at: (n: Node | null | undefined) => string): PiiConfig {
+  const { isMap, isSeq } = yamlApi();
   const extraNode = isMap(node) ? (node.items.find((p) => String((p.key as { value?: unknown })?.value) === "extra")?.value as Node | undefined) : undefined;
   const items = isSeq(extraNode) ? (extraNode.items as Node[]) : [];
   const extra = (value.extra ?? []).map((e, i) => {

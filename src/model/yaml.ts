@@ -2,8 +2,24 @@
 // is bad input, never an internal error: a document nested deeper than any real one overflows the
 // parser's stack (50,000 levels fit in 100 KB), and aliases can expand a few lines into billions
 // of nodes (an alias bomb). Both are an InputError naming the file (and line, where known).
-import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+// The yaml package is loaded here only, on first use (yamlApi): a command with no config file and
+// no scenario file never reads a YAML document, and loading the package costs about 80 ms of CPU.
+import { createRequire } from "node:module";
+import type { Document, LineCounter, Node } from "yaml";
 import { InputError } from "../errors.js";
+
+export type YamlApi = typeof import("yaml");
+
+let api: YamlApi | undefined;
+
+/**
+ * The yaml package, loaded once on first call. It is CommonJS (its "node" export is dist/index.js),
+ * so require() reads it directly, where import would have Node's ESM loader lex its ~70 files again.
+ */
+export function yamlApi(): YamlApi {
+  api ??= createRequire(import.meta.url)("yaml") as YamlApi;
+  return api;
+}
 
 /** Deeper than this is refused: a config nests about six levels, a scenario file four. */
 export const MAX_YAML_DEPTH = 64;
@@ -17,6 +33,7 @@ export interface ParsedYaml {
 
 /** Parse `text` (read from `file`); a document too deep to read is refused with the line where it gets too deep. */
 export function parseYamlFile(text: string, file: string, options: { uniqueKeys?: boolean; prettyErrors?: boolean } = {}): ParsedYaml {
+  const { LineCounter, parseDocument } = yamlApi();
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -48,6 +65,7 @@ export function yamlToJson(parsed: ParsedYaml, file: string): unknown {
 
 /** file:line of the first alias whose anchor is not set before it (`*name` alone). */
 function unresolvedAlias({ doc, lineCounter }: ParsedYaml, file: string): string {
+  const { visit } = yamlApi();
   let where = file;
   visit(doc, {
     Alias(_, node) {
@@ -68,6 +86,7 @@ function isStackOverflow(error: unknown): boolean {
 
 /** The first node deeper than MAX_YAML_DEPTH, walked without recursion; undefined when none is. */
 function deepestNode(root: Node | null): Node | undefined {
+  const { isAlias, isCollection, isPair } = yamlApi();
   const stack: [unknown, number][] = root ? [[root, 1]] : [];
   while (stack.length) {
     const [node, depth] = stack.pop()!;

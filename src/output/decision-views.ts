@@ -59,7 +59,7 @@ export function onPathSampled(sample: FlagsResult["on_path_sample"]): sample is 
 /** When the on-path shares (or `what`) came from a sample of the events (a ClickHouse source with more events than the sample), a note saying so. */
 export function onPathSampleNote(sample: FlagsResult["on_path_sample"], what = "On-path shares are"): string | undefined {
   if (!onPathSampled(sample)) return undefined;
-  return `${what} estimated from ${sample.events.toLocaleString("en-US")} of ${sample.of_events.toLocaleString("en-US")} events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).`;
+  return `${what} estimated from ${formatCount(sample.events)} of ${formatCount(sample.of_events)} events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).`;
 }
 
 export function savingsView(result: SavingsResult): TableResult {

@@ -3,7 +3,8 @@
 // overrides and isolates that reorder what a reader sees, zero-width characters), and the line
 // and paragraph separators. Tables, Markdown and every stderr message go through here; CSV and
 // JSON keep the data exact unless they are printed on a terminal.
-import stringWidth from "string-width";
+import { createRequire } from "node:module";
+import type StringWidth from "string-width";
 
 // stripControl and messageLine live with the stderr writer (src/diagnostics.ts), which every layer may use.
 export { messageLine, stripControl } from "../diagnostics.js";
@@ -23,10 +24,17 @@ export function escapeJsonControl(json: string): string {
 }
 
 /**
+ * string-width (CommonJS, with its emoji table, ~10 ms of CPU to load), required when a width is
+ * first measured: a command writing CSV or JSON never does.
+ */
+let stringWidth: typeof StringWidth | undefined;
+
+/**
  * Terminal cells `text` takes (text without escape sequences), measured as cli-table3 measures
  * cells, so a column fitted here is not cut again by the table.
  */
 export function displayWidth(text: string): number {
+  stringWidth ??= createRequire(import.meta.url)("string-width") as typeof StringWidth;
   return stringWidth(text);
 }
 

@@ -4,7 +4,7 @@ import type { TrendResult, TrendRow } from "../analysis/trend.js";
 import { durationText } from "../analysis/trend.js";
 import { keyName } from "../analysis/breakdown.js";
 import type { Column, Row, TableResult } from "./result.js";
-import { formatUsd, sparkline } from "./units.js";
+import { formatCount, formatUsd, sparkline } from "./units.js";
 import { headline, pricingJson, pricingNotes, rawLabel, weightNotes, weightsJson } from "./cost-views.js";
 
 /** Buckets a sparkline shows (the last ones). */
@@ -53,7 +53,7 @@ export function trendView(result: TrendResult, meta: { label: string }): TableRe
   return {
     heading: [
       `Cost per event every ${every}${keyNames.length ? ` by ${keyNames.join(", ")}` : ""} — ${meta.label}${rawLabel(result.weights)}`,
-      `${headline(result.totals)}; ${result.buckets.toLocaleString("en-US")} bucket(s).`,
+      `${headline(result.totals)}; ${formatCount(result.buckets)} bucket(s).`,
       driftedLast.length
         ? `Last bucket (${lastStart}) drifted: ${driftedLast.map((g) => `${Object.values(g.keys).join("/") || "all events"} ${g.rows[g.rows.length - 1]!.drift}`).join(", ")}.`
         : `Last bucket (${lastStart}): no drift.`,

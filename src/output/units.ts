@@ -64,7 +64,28 @@ export function formatShare(share: number | null | undefined, digits = 1): strin
 
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || Number.isNaN(n)) return "–";
-  return Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return groupedCount(n) ?? (Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 2 }));
+}
+
+/**
+ * What `n.toLocaleString("en-US", { maximumFractionDigits: 2 })` writes (an integer keeps all its
+ * digits), built from the number's shortest decimal form (String(n)), which is what ICU rounds:
+ * the second fractional digit rounded half away from zero, trailing zeros dropped, thousands
+ * grouped with commas. The first toLocaleString of a process sets up ICU's number formatting,
+ * 30–75 ms of CPU, for a note's "280 spans"; the same text costs microseconds here. Undefined for
+ * what this does not cover (an exponent form: below 1e-6 or from 1e21; −0; ±Infinity), which the
+ * caller hands to toLocaleString (test/fixed-cost.test.ts compares the two).
+ */
+export function groupedCount(n: number): string | undefined {
+  const text = String(n);
+  if (!/^-?\d+(\.\d+)?$/.test(text) || Object.is(n, -0)) return undefined;
+  const negative = text.startsWith("-");
+  const [whole, fraction = ""] = (negative ? text.slice(1) : text).split(".") as [string, string?];
+  let digits = whole + fraction.slice(0, 2).padEnd(2, "0");
+  if ((fraction[2] ?? "0") >= "5") digits = (BigInt(digits) + 1n).toString().padStart(digits.length, "0");
+  const integer = digits.slice(0, -2).replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const cents = digits.slice(-2).replace(/0+$/, "");
+  return `${negative ? "-" : ""}${integer}${cents ? `.${cents}` : ""}`;
 }
 
 export function formatBytes(bytes: number | null | undefined): string {
