@@ -7,11 +7,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Chalk } from "chalk";
 import { afterAll, describe, expect, it } from "vitest";
 import { smallInputs, SMALL_INPUT_BYTES } from "../src/analysis/inputs.js";
 import { Db, SMALL_SESSION_ROWS } from "../src/db/db.js";
-import { colorsFor } from "../src/output/colors.js";
 import { groupedCount } from "../src/output/units.js";
 import { ROOT } from "./helpers/cli.js";
 
@@ -55,25 +53,6 @@ describe("a command loads only the packages it uses", () => {
     const proto = packagesLoaded(["--version"], '(await import("./dist/ingest/formats/otlp-schema.js")).otlpType("ResourceSpans");');
     expect(proto.packages).toContain("protobufjs");
     expect(proto.packages).not.toContain("yaml");
-  });
-});
-
-describe("colour without chalk: dim and bold are the bytes chalk 5 writes", () => {
-  const texts = ["", "a", "280 spans", "a\nb", "a\r\nb", "\n", "\r\n\r\n", "x\r\r\ny", "trailing\n", "é 漢字 🙂",
-    "x\x1b[22my", "\x1b[2mdim\x1b[22m inside", "\x1b[1mbold\x1b[22m\nnext", "\x1b[31mred\x1b[39m", "\x1b[22m\x1b[22m"];
-
-  it("on (level 1) and off (level 0), for line breaks, end codes already in the text, unicode and the empty string", () => {
-    for (const level of [0, 1] as const) {
-      const chalk = new Chalk({ level });
-      const ours = colorsFor({ isTTY: level === 1 }, { TERM: "xterm" });
-      expect(ours.level).toBe(level);
-      for (const text of texts) {
-        expect(ours.dim(text), `dim ${JSON.stringify(text)} at ${level}`).toBe(chalk.dim(text));
-        expect(ours.bold(text), `bold ${JSON.stringify(text)} at ${level}`).toBe(chalk.bold(text));
-        // A dim cell inside a bold one, as a table's total row may hold.
-        expect(ours.bold(`${ours.dim(text)} total`)).toBe(chalk.bold(`${chalk.dim(text)} total`));
-      }
-    }
   });
 });
 

@@ -6,12 +6,12 @@ import { breakdownView, pricingJson, pricingNotes, queriesView } from "./cost-vi
 import { flagsView, onPathSampled, savingsView, scenarioJson } from "./decision-views.js";
 import { formatters, jsonDocument, mdText } from "./format.js";
 import { formatCount, formatShare, formatUsd } from "./units.js";
+import { Chalk } from "chalk";
 import { stripControl } from "./text.js";
 import { sloView } from "./slo-view.js";
 import { piiVerdict, piiView } from "./pii-view.js";
-import { plainColors } from "./colors.js";
 
-const plain = { colors: plainColors };
+const plain = { colors: new Chalk({ level: 0 }) };
 
 export function reportViews(data: ReportData) {
   const label = data.inputs.map((i) => i.path).join(", ");

@@ -4,7 +4,7 @@
 // this list. It is data only, so the command line reads it without loading a renderer; each
 // renderer is src/output/formats/<name>.ts, bound to its name in src/output/format.ts (RENDERERS,
 // typed by this list, so a format without a renderer does not compile). Order is --help's order.
-import type { Colors } from "../colors.js";
+import type { ChalkInstance } from "chalk";
 
 export interface OutputFormat {
   name: string;
@@ -42,7 +42,7 @@ export function formatFromExtension(path: string): FormatName | undefined {
 
 /** What a renderer is given. */
 export interface FormatContext {
-  colors: Colors;
+  colors: ChalkInstance;
   /** Leave CSV cells that start with = + - @ as they are (no spreadsheet-formula guard). */
   rawCsv?: boolean;
   /** Printed on a terminal: machine formats too lose (CSV) or escape (JSON) control characters. */
