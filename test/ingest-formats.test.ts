@@ -3,13 +3,13 @@
 // fixtures/auction/README.md; and the ways of giving inputs: gzip, a directory, stdin, a --db
 // re-load, duplicates.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adtrace, FIXTURE } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { withStdin } from "./helpers/with-stdin.js";
 import { Db, type Row } from "../src/db/db.js";
 
 const FORMATS = { "otlp.jsonl": "otlp", "jaeger.json": "jaeger", "zipkin.json": "zipkin", "spans.parquet": "parquet", "spans.csv": "csv" } as const;
@@ -50,17 +50,6 @@ async function inspect(args: string[], input?: string | Buffer, child = false) {
   const priced = "note: every span priced: 280 from cost attributes, 89 from the price book.";
   expect(r.stderr.split("\n").filter((l) => l && !unitNote.test(l) && l !== priced)).toEqual([]);
   return JSON.parse(r.stdout);
-}
-
-/** Run fn with process.stdin reading `input` (what `-` reads), and the real one put back after. */
-async function withStdin<T>(input: string | Buffer, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.getOwnPropertyDescriptor(process, "stdin")!;
-  Object.defineProperty(process, "stdin", { value: Readable.from([Buffer.from(input)]), configurable: true, enumerable: true });
-  try {
-    return await fn();
-  } finally {
-    Object.defineProperty(process, "stdin", saved);
-  }
 }
 
 /** The canonical rows of an input, through `adtrace export` to Parquet, read back by DuckDB. */
