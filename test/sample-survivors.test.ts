@@ -18,6 +18,7 @@ import { collectSummary } from "../src/output/collect-view.js";
 import type { CollectDbResult } from "../src/ingest/collect-db.js";
 import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
 import { InputError } from "../src/errors.js";
+import { closest, suggest } from "../src/model/suggest.js";
 import { binomial } from "../src/analysis/advise.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { sloView } from "../src/output/slo-view.js";
@@ -329,5 +330,23 @@ describe("load --billing's summary", () => {
       "2 record(s) skipped (see the warnings).",
     ]);
     expect(billingLoadSummary({ ...view, duplicates: 0, skipped: [], replaced: 0, records_kept: 9 }).notes).toEqual([]);
+  });
+});
+
+describe("did you mean", () => {
+  // model/suggest.ts closest (seed 26): a name is suggested within max(2, ⌊length/3⌋) edits of the
+  // word typed, no further. Distances counted by hand.
+  it("suggests within max(2, a third of the word's length) edits, and nothing further away", () => {
+    const stages = ["tracking", "aggregation", "auction"];
+    // 11 letters: up to 3 edits; "trackingxyz" is 3 deletions from "tracking".
+    expect(closest("trackingxyz", stages)).toBe("tracking");
+    // 12 letters: up to 4; 4 deletions.
+    expect(closest("trackingwxyz", stages)).toBe("tracking");
+    // 8 letters: up to 2; "trackxyz" is 3 substitutions from "tracking".
+    expect(closest("trackxyz", stages)).toBeUndefined();
+    // 4 letters, nothing within 2.
+    expect(closest("zzzz", stages)).toBeUndefined();
+    expect(suggest("Auctoin", stages)).toBe(" (did you mean 'auction'?)");
+    expect(suggest("zzzz", stages)).toBe("");
   });
 });
