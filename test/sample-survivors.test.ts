@@ -28,6 +28,9 @@ import type { SavingsRow } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import type { DiffResult, DiffRow } from "../src/analysis/diff.js";
 import { diffVerdict, diffView } from "../src/output/diff-view.js";
+import { breakdown } from "../src/analysis/breakdown.js";
+import { withModelDb } from "./helpers/analysis.js";
+import { traceId } from "./helpers/otlp.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -348,5 +351,24 @@ describe("did you mean", () => {
     expect(closest("zzzz", stages)).toBeUndefined();
     expect(suggest("Auctoin", stages)).toBe(" (did you mean 'auction'?)");
     expect(suggest("zzzz", stages)).toBe("");
+  });
+});
+
+describe("the default stage rules", () => {
+  // model/defaults.ts (seed 26): the rules that only their own pattern reaches, each checked on a
+  // span no earlier rule matches (first match wins): *render* → delivery, *ingest* → request,
+  // service *deliver* → delivery; a name none matches is "other".
+  it("put render, ingest and a delivery service's spans in their stages", async () => {
+    const spans = [
+      { name: "frame.render", service: "web" }, { name: "event.ingest", service: "web" },
+      { name: "send", service: "ad-deliverer" }, { name: "misc.work", service: "web" },
+    ].map((s, i) => ({ trace: traceId(i + 1), id: spanId(i + 1), ...s, startMs: i * 10, durationMs: 5, attrs: { "cost.usd": "0.001" } }));
+    await withModelDb(spans, async (db) => {
+      const stages = (await breakdown(db, {})).groups.map((g) => g.keys.stage).sort();
+      expect(stages).toEqual(["delivery", "other", "request"]);
+      const events = Object.fromEntries((await breakdown(db, {})).groups.map((g) => [g.keys.stage, g.events]));
+      // One event each for request and other; two (render, the deliverer's send) for delivery.
+      expect(events).toEqual({ delivery: 2, other: 1, request: 1 });
+    });
   });
 });
