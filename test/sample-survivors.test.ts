@@ -1,7 +1,7 @@
-// Tests for the gaps the sampled Stryker run found (`npm run mutate:sample`, seed 25, TESTING.md
-// "Mutation testing"): each survivor that was a real gap, checked here against a value worked by
-// hand or computed independently (node:crypto's HMAC), and each seen to fail with its mutant
-// applied. In-process only, so Stryker's runs see them (vitest.mutate-sample.config.ts).
+// Tests for the gaps the sampled Stryker runs found (`npm run mutate:sample`, seeds 25 and 26,
+// TESTING.md "Mutation testing"): each survivor that was a real gap, checked here against a value
+// worked by hand or computed independently (node:crypto's HMAC), and each seen to fail with its
+// mutant applied. In-process only, so Stryker's runs see them (vitest.mutate-sample.config.ts).
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
