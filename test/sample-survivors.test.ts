@@ -31,6 +31,7 @@ import { diffVerdict, diffView } from "../src/output/diff-view.js";
 import { breakdown } from "../src/analysis/breakdown.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { traceId } from "./helpers/otlp.js";
+import { withDb } from "../src/db/db.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -370,5 +371,17 @@ describe("the default stage rules", () => {
       // One event each for request and other; two (render, the deliverer's send) for delivery.
       expect(events).toEqual({ delivery: 2, other: 1, request: 1 });
     });
+  });
+});
+
+describe("a database that is not adtrace's", () => {
+  // analysis/inputs.ts (seed 26): --db naming a DuckDB file without a spans table is refused with
+  // a one-line error naming the file, exit 2.
+  it("is refused by name: no spans table", async () => {
+    const path = join(dir, "other.duckdb");
+    await withDb({ path }, (db) => db.exec("CREATE TABLE orders (id INTEGER)"));
+    const r = await adtraceIn(["cost", "breakdown", "--db", path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`adtrace: error: ${path}: database holds no spans table (was it written by adtrace load?)\n`);
   });
 });
