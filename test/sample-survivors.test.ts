@@ -385,3 +385,17 @@ describe("a database that is not adtrace's", () => {
     expect(r.stderr).toBe(`adtrace: error: ${path}: database holds no spans table (was it written by adtrace load?)\n`);
   });
 });
+
+describe("a scenario without levers", () => {
+  // analysis/savings.ts loadScenarioFile (seed 26): a scenario whose levers are an empty list, or
+  // not a list, is refused at its line, exit 2, rather than run as a scenario that changes nothing.
+  it("is refused at its line, whether its list is empty or not a list", async () => {
+    for (const [text, line, name] of [["scenarios:\n  fine:\n    - tune: \"auction=0.1\"\n  empty: []\n", 4, "empty"], ["scenarios:\n  word: cache\n", 2, "word"]] as const) {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, text);
+      const r = await adtraceIn(["savings", "fixtures/auction/otlp.jsonl", "--scenario", file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`adtrace: error: ${file}:${line}: scenario '${name}': expected a non-empty list of levers\n`);
+    }
+  });
+});
