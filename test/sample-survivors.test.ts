@@ -32,6 +32,7 @@ import { breakdown } from "../src/analysis/breakdown.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { traceId } from "./helpers/otlp.js";
 import { withDb } from "../src/db/db.js";
+import { piiVerdict } from "../src/output/pii-view.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -397,5 +398,16 @@ describe("a scenario without levers", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`adtrace: error: ${file}:${line}: scenario '${name}': expected a non-empty list of levers\n`);
     }
+  });
+});
+
+describe("the PII verdict over a sample", () => {
+  // output/pii-view.ts piiVerdict (seed 26): when only a sample of whole events was scanned (a
+  // ClickHouse source), the verdict says how many; a full scan says nothing of the kind.
+  it("says how many events of how many were scanned, and only then", () => {
+    const clean = { rows: [], spans: 3, fields: 5, kinds: [], personal_kinds: [], only: [] };
+    expect(piiVerdict({ ...clean, scanned: { events: 1000, of_events: 25000 } })).toBe(
+      "No personal data found in 5 values of 3 spans; scanned 1,000 of 25,000 events (a deterministic sample of whole events; a leak in the others is not seen).");
+    expect(piiVerdict(clean)).toBe("No personal data found in 5 values of 3 spans.");
   });
 });
