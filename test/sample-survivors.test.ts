@@ -33,6 +33,7 @@ import { withModelDb } from "./helpers/analysis.js";
 import { traceId } from "./helpers/otlp.js";
 import { withDb } from "../src/db/db.js";
 import { piiVerdict } from "../src/output/pii-view.js";
+import { onPathSampleNote } from "../src/output/decision-views.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -409,5 +410,17 @@ describe("the PII verdict over a sample", () => {
     expect(piiVerdict({ ...clean, scanned: { events: 1000, of_events: 25000 } })).toBe(
       "No personal data found in 5 values of 3 spans; scanned 1,000 of 25,000 events (a deterministic sample of whole events; a leak in the others is not seen).");
     expect(piiVerdict(clean)).toBe("No personal data found in 5 values of 3 spans.");
+  });
+});
+
+describe("the on-path sample note", () => {
+  // output/decision-views.ts onPathSampleNote (seed 26): on-path shares walked over a sample of the
+  // events (a ClickHouse source) say so; over every event, or none given, no note.
+  it("names the sample's size only when it is smaller than the events", () => {
+    expect(onPathSampleNote({ events: 20000, of_events: 1250000 })).toBe(
+      "On-path shares are estimated from 20,000 of 1,250,000 events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).");
+    expect(onPathSampleNote({ events: 500, of_events: 900 }, "Every figure is")).toMatch(/^Every figure is estimated from 500 of 900 events /);
+    expect(onPathSampleNote({ events: 900, of_events: 900 })).toBeUndefined();
+    expect(onPathSampleNote(null)).toBeUndefined();
   });
 });
