@@ -33,6 +33,8 @@ import { withModelDb } from "./helpers/analysis.js";
 import { traceId } from "./helpers/otlp.js";
 import { withDb } from "../src/db/db.js";
 import { piiVerdict } from "../src/output/pii-view.js";
+import { formatters } from "../src/output/format.js";
+import { Chalk } from "chalk";
 import { onPathSampleNote } from "../src/output/decision-views.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
@@ -422,5 +424,31 @@ describe("the on-path sample note", () => {
     expect(onPathSampleNote({ events: 500, of_events: 900 }, "Every figure is")).toMatch(/^Every figure is estimated from 500 of 900 events /);
     expect(onPathSampleNote({ events: 900, of_events: 900 })).toBeUndefined();
     expect(onPathSampleNote(null)).toBeUndefined();
+  });
+});
+
+describe("column headings people read", () => {
+  // Seed 26, survivors of the narrowed run: pull-view.ts:35 ("rows"), reconcile-view.ts:97
+  // ("billed/est"), slo-view.ts:28 (the actual column's key): the Markdown table's header row and
+  // the SLO's actual value as the table shows it.
+  const md = (view: Parameters<typeof formatters.md>[0]) => formatters.md(view, { colors: new Chalk({ level: 0 }) });
+  const header = (text: string) => text.split("\n").find((l) => l.startsWith("| "))!;
+  it("pull, reconcile and SLO tables carry their headings and the SLO's actual value", () => {
+    const pull = {
+      db: "p.duckdb", source: "s", table: "t", format: "postgres", startColumn: "start_time", watermarkColumn: "start_time", watermarkKind: "start",
+      lookbackMs: 0, rowsFetched: 5, incremental: false, overlapRows: 0, lateRows: 0, notes: [], totalSpans: 5,
+      load: { files: [], spansRead: 5, spansAdded: 5, duplicates: 0, conflicts: 0, skipped: 0, skippedExamples: [], warnings: [], ignoredFiles: [] },
+    } as unknown as PullResult;
+    expect(header(md(pullSummary(pull)))).toMatch(/^\| source \| format \| rows \| added \|/);
+    const totals: ReconcileView["totals"] = {
+      spans: 1, joined_spans: 1, join_rate: 1, spans_by_id: 1, spans_by_tag: 0, spans_by_time: 0, bills: 1, joined_bills: 1,
+      joined_billed_usd: 2, untraced_bills: 0, untraced_billed_usd: 0, out_of_range_bills: 0, unpriced_bills: 0,
+    };
+    expect(header(md(reconcileView({ rows: [], totals }, { notes: [], json: {} })))).toContain("| billed/est |");
+    const slo: SloRow = { name: "auction-latency", stage: null, indicator: "latency", target: 100, objective: 0.99, actual: 0.975, error_budget_used: 2.5, burn_rate: 2.5, events: 10, window_events: 10, status: "breached" };
+    const table = md(sloView({ rows: [slo], window_from: null, window_ns: null }));
+    expect(header(table)).toContain("| actual |");
+    // 0.975 of events within target, shown as a share: 97.5%.
+    expect(table).toContain("97.5");
   });
 });
