@@ -452,3 +452,30 @@ describe("column headings people read", () => {
     expect(table).toContain("97.5");
   });
 });
+
+describe("inspect's figures", () => {
+  // output/views.ts (seed 26, survivors of the narrowed run): the span-name count under its key
+  // "names" in CSV, and the top services as the table shows them, against a count of the
+  // fixture's OTLP lines made here.
+  it("names the distinct span names and the busiest service with its span count", async () => {
+    type Doc = { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: { name: string }[] }[] }[] };
+    const names = new Set<string>();
+    const perService = new Map<string, number>();
+    for (const line of readFileSync("fixtures/auction/otlp.jsonl", "utf8").split("\n").filter(Boolean)) {
+      for (const rs of (JSON.parse(line) as Doc).resourceSpans) {
+        const service = rs.resource.attributes.find((a) => a.key === "service.name")!.value.stringValue!;
+        for (const ss of rs.scopeSpans) for (const span of ss.spans) {
+          names.add(span.name);
+          perService.set(service, (perService.get(service) ?? 0) + 1);
+        }
+      }
+    }
+    const csv = await adtraceIn(["inspect", "fixtures/auction/otlp.jsonl", "--format", "csv"]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.split("\r\n")).toContain(`names,${names.size}`);
+    const [busiest, spans] = [...perService].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]!;
+    const table = await adtraceIn(["inspect", "fixtures/auction/otlp.jsonl", "--format", "md"]);
+    const line = table.stdout.split("\n").find((l) => l.includes("top services"))!;
+    expect(line).toContain(`${busiest} ${spans}`);
+  });
+});
