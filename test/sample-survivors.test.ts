@@ -451,6 +451,12 @@ describe("column headings people read", () => {
     // 0.975 of events within target, shown as a share: 97.5%.
     expect(table).toContain("97.5");
   });
+
+  it("load's table heads the new spans 'added' (views.ts:80)", async () => {
+    const r = await adtraceIn(["load", "fixtures/auction/otlp.jsonl", "--db", join(dir, "headings.duckdb"), "--format", "md"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(header(r.stdout)).toMatch(/\| read \| added \| duplicates \| skipped \|$/);
+  });
 });
 
 describe("inspect's figures", () => {
