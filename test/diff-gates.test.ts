@@ -109,6 +109,13 @@ describe("gates", () => {
     expect(over.breaches.map((b) => `${b.row} ${b.gate}`).sort()).toEqual([
       "request --max-p95-increase", "request --max-stage-increase", "total --max-cost-increase", "total --max-p95-increase",
     ]);
+    // The p95 breach says what moved: 100 → 126 ms is (126 − 100)/100 = 26.0% up, past 25.0%; with
+    // one event a side every resample gives 100 and 126, so the change is significant.
+    expect(over.breaches.find((b) => b.row === "request" && b.gate === "--max-p95-increase")!.detail)
+      .toBe("p95 100.00 → 126.00 ms, 26.0% up (limit 25.0%), significant: yes");
+    // A side against itself: every resample's p95 change is 0, an interval [0, 0] that does not
+    // exclude 0, so no p95 change is significant.
+    expect(diffSides(base, base, { by: BY, gates: {} }).rows.map((r) => r.p95_significant)).toEqual(["no", "no"]);
   });
 
   it("a new group with ≥ 1% of the cost breaches the stage gate; 0.99% does not; the total gate ignores it", async () => {

@@ -1,7 +1,7 @@
-// Tests for the gaps the sampled Stryker run found (`npm run mutate:sample`, seed 25, TESTING.md
-// "Mutation testing"): each survivor that was a real gap, checked here against a value worked by
-// hand or computed independently (node:crypto's HMAC), and each seen to fail with its mutant
-// applied. In-process only, so Stryker's runs see them (vitest.mutate-sample.config.ts).
+// Tests for the gaps the sampled Stryker runs found (`npm run mutate:sample`, seeds 25 and 26,
+// TESTING.md "Mutation testing"): each survivor that was a real gap, checked here against a value
+// worked by hand or computed independently (node:crypto's HMAC), and each seen to fail with its
+// mutant applied. In-process only, so Stryker's runs see them (vitest.mutate-sample.config.ts).
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { collectSummary } from "../src/output/collect-view.js";
 import type { CollectDbResult } from "../src/ingest/collect-db.js";
 import { parseYamlFile, yamlToJson } from "../src/model/yaml.js";
 import { InputError } from "../src/errors.js";
+import { closest, suggest } from "../src/model/suggest.js";
 import { binomial } from "../src/analysis/advise.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { sloView } from "../src/output/slo-view.js";
@@ -27,6 +28,14 @@ import type { SavingsRow } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import type { DiffResult, DiffRow } from "../src/analysis/diff.js";
 import { diffVerdict, diffView } from "../src/output/diff-view.js";
+import { breakdown } from "../src/analysis/breakdown.js";
+import { withModelDb } from "./helpers/analysis.js";
+import { traceId } from "./helpers/otlp.js";
+import { withDb } from "../src/db/db.js";
+import { piiVerdict } from "../src/output/pii-view.js";
+import { formatters } from "../src/output/format.js";
+import { Chalk } from "chalk";
+import { onPathSampleNote } from "../src/output/decision-views.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { plantedOtlp, plantedSpans } from "./helpers/pii-planted.js";
 import { otlpDocument, spanId } from "./helpers/otlp.js";
@@ -329,5 +338,150 @@ describe("load --billing's summary", () => {
       "2 record(s) skipped (see the warnings).",
     ]);
     expect(billingLoadSummary({ ...view, duplicates: 0, skipped: [], replaced: 0, records_kept: 9 }).notes).toEqual([]);
+  });
+});
+
+describe("did you mean", () => {
+  // model/suggest.ts closest (seed 26): a name is suggested within max(2, ⌊length/3⌋) edits of the
+  // word typed, no further. Distances counted by hand.
+  it("suggests within max(2, a third of the word's length) edits, and nothing further away", () => {
+    const stages = ["tracking", "aggregation", "auction"];
+    // 11 letters: up to 3 edits; "trackingxyz" is 3 deletions from "tracking".
+    expect(closest("trackingxyz", stages)).toBe("tracking");
+    // 12 letters: up to 4; 4 deletions.
+    expect(closest("trackingwxyz", stages)).toBe("tracking");
+    // 8 letters: up to 2; "trackxyz" is 3 substitutions from "tracking".
+    expect(closest("trackxyz", stages)).toBeUndefined();
+    // 4 letters, nothing within 2.
+    expect(closest("zzzz", stages)).toBeUndefined();
+    expect(suggest("Auctoin", stages)).toBe(" (did you mean 'auction'?)");
+    expect(suggest("zzzz", stages)).toBe("");
+  });
+});
+
+describe("the default stage rules", () => {
+  // model/defaults.ts (seed 26): the rules that only their own pattern reaches, each checked on a
+  // span no earlier rule matches (first match wins): *render* → delivery, *ingest* → request,
+  // service *deliver* → delivery; a name none matches is "other".
+  it("put render, ingest and a delivery service's spans in their stages", async () => {
+    const spans = [
+      { name: "frame.render", service: "web" }, { name: "event.ingest", service: "web" },
+      { name: "send", service: "ad-deliverer" }, { name: "misc.work", service: "web" },
+    ].map((s, i) => ({ trace: traceId(i + 1), id: spanId(i + 1), ...s, startMs: i * 10, durationMs: 5, attrs: { "cost.usd": "0.001" } }));
+    await withModelDb(spans, async (db) => {
+      const stages = (await breakdown(db, {})).groups.map((g) => g.keys.stage).sort();
+      expect(stages).toEqual(["delivery", "other", "request"]);
+      const events = Object.fromEntries((await breakdown(db, {})).groups.map((g) => [g.keys.stage, g.events]));
+      // One event each for request and other; two (render, the deliverer's send) for delivery.
+      expect(events).toEqual({ delivery: 2, other: 1, request: 1 });
+    });
+  });
+});
+
+describe("a database that is not adtrace's", () => {
+  // analysis/inputs.ts (seed 26): --db naming a DuckDB file without a spans table is refused with
+  // a one-line error naming the file, exit 2.
+  it("is refused by name: no spans table", async () => {
+    const path = join(dir, "other.duckdb");
+    await withDb({ path }, (db) => db.exec("CREATE TABLE orders (id INTEGER)"));
+    const r = await adtraceIn(["cost", "breakdown", "--db", path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`adtrace: error: ${path}: database holds no spans table (was it written by adtrace load?)\n`);
+  });
+});
+
+describe("a scenario without levers", () => {
+  // analysis/savings.ts loadScenarioFile (seed 26): a scenario whose levers are an empty list, or
+  // not a list, is refused at its line, exit 2, rather than run as a scenario that changes nothing.
+  it("is refused at its line, whether its list is empty or not a list", async () => {
+    for (const [text, line, name] of [["scenarios:\n  fine:\n    - tune: \"auction=0.1\"\n  empty: []\n", 4, "empty"], ["scenarios:\n  word: cache\n", 2, "word"]] as const) {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, text);
+      const r = await adtraceIn(["savings", "fixtures/auction/otlp.jsonl", "--scenario", file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`adtrace: error: ${file}:${line}: scenario '${name}': expected a non-empty list of levers\n`);
+    }
+  });
+});
+
+describe("the PII verdict over a sample", () => {
+  // output/pii-view.ts piiVerdict (seed 26): when only a sample of whole events was scanned (a
+  // ClickHouse source), the verdict says how many; a full scan says nothing of the kind.
+  it("says how many events of how many were scanned, and only then", () => {
+    const clean = { rows: [], spans: 3, fields: 5, kinds: [], personal_kinds: [], only: [] };
+    expect(piiVerdict({ ...clean, scanned: { events: 1000, of_events: 25000 } })).toBe(
+      "No personal data found in 5 values of 3 spans; scanned 1,000 of 25,000 events (a deterministic sample of whole events; a leak in the others is not seen).");
+    expect(piiVerdict(clean)).toBe("No personal data found in 5 values of 3 spans.");
+  });
+});
+
+describe("the on-path sample note", () => {
+  // output/decision-views.ts onPathSampleNote (seed 26): on-path shares walked over a sample of the
+  // events (a ClickHouse source) say so; over every event, or none given, no note.
+  it("names the sample's size only when it is smaller than the events", () => {
+    expect(onPathSampleNote({ events: 20000, of_events: 1250000 })).toBe(
+      "On-path shares are estimated from 20,000 of 1,250,000 events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).");
+    expect(onPathSampleNote({ events: 500, of_events: 900 }, "Every figure is")).toMatch(/^Every figure is estimated from 500 of 900 events /);
+    expect(onPathSampleNote({ events: 900, of_events: 900 })).toBeUndefined();
+    expect(onPathSampleNote(null)).toBeUndefined();
+  });
+});
+
+describe("column headings people read", () => {
+  // Seed 26, survivors of the narrowed run: pull-view.ts:35 ("rows"), reconcile-view.ts:97
+  // ("billed/est"), slo-view.ts:28 (the actual column's key): the Markdown table's header row and
+  // the SLO's actual value as the table shows it.
+  const md = (view: Parameters<typeof formatters.md>[0]) => formatters.md(view, { colors: new Chalk({ level: 0 }) });
+  const header = (text: string) => text.split("\n").find((l) => l.startsWith("| "))!;
+  it("pull, reconcile and SLO tables carry their headings and the SLO's actual value", () => {
+    const pull = {
+      db: "p.duckdb", source: "s", table: "t", format: "postgres", startColumn: "start_time", watermarkColumn: "start_time", watermarkKind: "start",
+      lookbackMs: 0, rowsFetched: 5, incremental: false, overlapRows: 0, lateRows: 0, notes: [], totalSpans: 5,
+      load: { files: [], spansRead: 5, spansAdded: 5, duplicates: 0, conflicts: 0, skipped: 0, skippedExamples: [], warnings: [], ignoredFiles: [] },
+    } as unknown as PullResult;
+    expect(header(md(pullSummary(pull)))).toMatch(/^\| source \| format \| rows \| added \|/);
+    const totals: ReconcileView["totals"] = {
+      spans: 1, joined_spans: 1, join_rate: 1, spans_by_id: 1, spans_by_tag: 0, spans_by_time: 0, bills: 1, joined_bills: 1,
+      joined_billed_usd: 2, untraced_bills: 0, untraced_billed_usd: 0, out_of_range_bills: 0, unpriced_bills: 0,
+    };
+    expect(header(md(reconcileView({ rows: [], totals }, { notes: [], json: {} })))).toContain("| billed/est |");
+    const slo: SloRow = { name: "auction-latency", stage: null, indicator: "latency", target: 100, objective: 0.99, actual: 0.975, error_budget_used: 2.5, burn_rate: 2.5, events: 10, window_events: 10, status: "breached" };
+    const table = md(sloView({ rows: [slo], window_from: null, window_ns: null }));
+    expect(header(table)).toContain("| actual |");
+    // 0.975 of events within target, shown as a share: 97.5%.
+    expect(table).toContain("97.5");
+  });
+
+  it("load's table heads the new spans 'added' (views.ts:80)", async () => {
+    const r = await adtraceIn(["load", "fixtures/auction/otlp.jsonl", "--db", join(dir, "headings.duckdb"), "--format", "md"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(header(r.stdout)).toMatch(/\| read \| added \| duplicates \| skipped \|$/);
+  });
+});
+
+describe("inspect's figures", () => {
+  // output/views.ts (seed 26, survivors of the narrowed run): the span-name count under its key
+  // "names" in CSV, and the top services as the table shows them, against a count of the
+  // fixture's OTLP lines made here.
+  it("names the distinct span names and the busiest service with its span count", async () => {
+    type Doc = { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: { name: string }[] }[] }[] };
+    const names = new Set<string>();
+    const perService = new Map<string, number>();
+    for (const line of readFileSync("fixtures/auction/otlp.jsonl", "utf8").split("\n").filter(Boolean)) {
+      for (const rs of (JSON.parse(line) as Doc).resourceSpans) {
+        const service = rs.resource.attributes.find((a) => a.key === "service.name")!.value.stringValue!;
+        for (const ss of rs.scopeSpans) for (const span of ss.spans) {
+          names.add(span.name);
+          perService.set(service, (perService.get(service) ?? 0) + 1);
+        }
+      }
+    }
+    const csv = await adtraceIn(["inspect", "fixtures/auction/otlp.jsonl", "--format", "csv"]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.split("\r\n")).toContain(`names,${names.size}`);
+    const [busiest, spans] = [...perService].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]!;
+    const table = await adtraceIn(["inspect", "fixtures/auction/otlp.jsonl", "--format", "md"]);
+    const line = table.stdout.split("\n").find((l) => l.includes("top services"))!;
+    expect(line).toContain(`${busiest} ${spans}`);
   });
 });

@@ -217,6 +217,8 @@ describe("sampling advise against reality", { timeout: 300_000 }, () => {
     expect(advice.stored_events).toBe(population.length);
     expect(advice.cost_per_event_usd / truth.cost_per_event_usd).toBeCloseTo(1, 9);
     expect(advice.rows.map((r) => r.rate)).toEqual(RATES);
+    // At 100% of unsampled data every event is traced: no error, so no stage is the worst.
+    expect(advice.rows.filter((r) => r.rate === 1).map((r) => [r.worst_group, r.worst_group_rel_err95])).toEqual([[null, null]]);
     let checked = 0;
     for (const row of advice.rows) {
       expect(row.events_per_window).toBeCloseTo(EVENTS * row.rate, 6);
