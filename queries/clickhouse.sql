@@ -25,7 +25,9 @@ traces AS (
   -- Each step below is a subquery of its own, with one new array per step: ClickHouse's analyzer
   -- copies an alias's whole expression wherever the alias is used, so aliases built on aliases
   -- in one SELECT make a query tree that grows with every use (the breakdown's took seconds of
-  -- server CPU to plan, whatever the data); a subquery's columns are used as columns.
+  -- server CPU to plan, whatever the data); a subquery's columns are used as columns. The steps
+  -- run from the innermost SELECT outwards: each span's row and sampling rate, the rows gathered
+  -- per trace, then st and the trace's weight (tw), en and pix, ends, open, by_parent, covered.
   -- Self time (model.sql’s _covered): the union of the children’s intervals clipped to the
   -- parent’s, by a sweep over their ends sorted by (parent, time): the open count after each
   -- end, and the time to the next end of the same parent wherever the count is above 0.

@@ -74,7 +74,7 @@ export function formatCount(n: number | null | undefined): string {
  * grouped with commas. The first toLocaleString of a process sets up ICU's number formatting,
  * 30–75 ms of CPU, for a note's "280 spans"; the same text costs microseconds here. Undefined for
  * what this does not cover (an exponent form: below 1e-6 or from 1e21; −0; ±Infinity), which the
- * caller hands to toLocaleString (test/fixed-cost.test.ts compares the two).
+ * caller hands to toLocaleString (test/fixed-cost-lazy.test.ts compares the two).
  */
 export function groupedCount(n: number): string | undefined {
   const text = String(n);
