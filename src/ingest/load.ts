@@ -212,6 +212,9 @@ export async function withLoadSession(
     const cyclic = options.countCyclic === false ? undefined : await countCyclicSpans(db, base === 0 ? "all" : { base });
     if (cyclic) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
     if (options.storedModel) {
+      // A small database's model is stored (and the file checkpointed at close) on one thread,
+      // as an analysis of it runs (Db.fitThreads): the same rows, less CPU (TESTING.md, issue 25).
+      await db.fitThreads(base + sum("spansAdded"));
       await fitModelMemory(db, base + sum("spansAdded"));
       await storeModel(db, options.storedModel);
     }
