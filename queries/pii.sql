@@ -74,15 +74,14 @@ CREATE OR REPLACE TEMP MACRO adtrace_pii_mask(kind, text) AS (
 );
 
 -- name: set_rules
--- The detector configuration as a session variable: ignored key globs, extra patterns (with their kinds, and all of them as one pattern to test first), the redaction mode and its keys.
--- params: $ignore_keys, $extra_patterns, $extra_kinds, $extra_any, $redact_keys, $redact_all, $statement_keys
+-- The detector configuration as a session variable: ignored key globs, extra patterns (with their kinds, and all of them as one pattern to test first), the keys whose values are redacted whole (empty in auto mode; pii.find's $scan_values says which mode).
+-- params: $ignore_keys, $extra_patterns, $extra_kinds, $extra_any, $redact_keys, $statement_keys
 SET VARIABLE adtrace_pii = {
   'ignore_keys': $ignore_keys,
   'extras': list_transform(range(1, len($extra_patterns) + 1), i -> {'pattern': $extra_patterns[i], 'kind': $extra_kinds[i]}),
   'has_extra': len($extra_patterns) > 0,
   'extra_any': $extra_any,
   'redact_keys': $redact_keys,
-  'redact_all': $redact_all,
   'statement_keys': $statement_keys
 };
 

@@ -83,7 +83,6 @@ export async function installDetectors(db: Db, pii: PiiConfig, options: Detector
     // One pattern for all extras, tested first: most values match none, and it compiles once.
     extra_any: pii.extra.length ? pii.extra.map((e) => `(?:${e.pattern})`).join("|") : "[^\\s\\S]",
     redact_keys: options.redactKeys ?? [],
-    redact_all: options.redactKeys === undefined,
     statement_keys: STATEMENT_ATTRIBUTES,
   });
 }
