@@ -21,6 +21,9 @@
 //   npm run mutate:sample -- --size 300 --seed 25 --concurrency 2
 //   node scripts/mutate-sample.mjs --list            # population only: counts per folder and mutator
 //   node scripts/mutate-sample.mjs --report DIR      # the report again from DIR/results.json
+//   node scripts/mutate-sample.mjs --retry DIR --tests vitest.other.config.ts
+//                                                    # the sample's pending, survived and no-coverage
+//                                                    # mutants again, against another test list
 //
 // Output goes to reports/mutation-sample/ (--out to change): population.json, sample.json,
 // results.json (every sampled mutant's status), summary.md, survivors.md.
@@ -36,7 +39,9 @@ const USAGE = `usage: node scripts/mutate-sample.mjs [--size K] [--seed S] [--co
        node scripts/mutate-sample.mjs --list
        node scripts/mutate-sample.mjs --report DIR     (the report again from DIR/results.json)
        node scripts/mutate-sample.mjs --partial DIR    (the results so far of the runs into DIR)
-       node scripts/mutate-sample.mjs --resume DIR     (run the sample's mutants that have no result yet)`;
+       node scripts/mutate-sample.mjs --resume DIR     (run the sample's mutants that have no result yet)
+       node scripts/mutate-sample.mjs --retry DIR [--tests CONFIG]
+                                                     (run again those pending, survived or not covered)`;
 
 /** Every .ts file under the folders, relative to the repository, sorted. */
 export function sourceFiles(root = process.cwd(), folders = FOLDERS) {
@@ -214,6 +219,7 @@ async function main() {
       report: { type: "string" },
       partial: { type: "string" },
       resume: { type: "string" },
+      retry: { type: "string" },
       "dry-run-minutes": { type: "string", default: "40" },
       help: { type: "boolean", default: false },
     },
@@ -235,6 +241,20 @@ async function main() {
     if (pending.length === 0) return;
     process.stdout.write(`resume: ${pending.length} pending mutants\n`);
     await runStryker(values, out, pending);
+    collect(out);
+    return;
+  }
+  if (values.retry) {
+    // A longer test list can only kill more: a killed, timed-out or non-compiling mutant stays so,
+    // so running the survived and uncovered ones (and any pending) against it gives what a whole
+    // run against it would. Each run's results override those of the runs before it (collect()).
+    const out = resolve(values.retry);
+    const { drawn, results } = collect(out);
+    const final = new Set(results.filter((r) => !["Survived", "NoCoverage"].includes(r.status)).map((r) => r.key));
+    const again = drawn.filter((m) => !final.has(m.key));
+    process.stdout.write(`retry: ${again.length} mutants (pending, survived or not covered) against ${values.tests}\n`);
+    if (again.length === 0) return;
+    await runStryker(values, out, again);
     collect(out);
     return;
   }
@@ -336,24 +356,44 @@ export function matchResults(drawn, mutantResults, missing = "RuntimeError") {
   });
 }
 
-/** Every result the runs into OUT wrote so far (the event-recorder's files in OUT/events and OUT/events-N). */
+/**
+ * The results each run into OUT wrote so far (the event-recorder's files in OUT/events and
+ * OUT/events-N), one list per run, in the runs' order.
+ */
 function testedSoFar(out) {
+  const run = (name) => Number(name.slice("events-".length) || 0);
   return readdirSync(out, { withFileTypes: true })
     .filter((d) => d.isDirectory() && /^events(-\d+)?$/.test(d.name))
-    .flatMap((d) => readdirSync(join(out, d.name)).filter((f) => f.endsWith("-onMutantTested.json")).map((f) => join(out, d.name, f)))
-    .map((f) => JSON.parse(readFileSync(f, "utf8")));
+    .sort((a, b) => run(a.name) - run(b.name))
+    .map((d) => readdirSync(join(out, d.name)).filter((f) => f.endsWith("-onMutantTested.json")).map((f) => JSON.parse(readFileSync(join(out, d.name, f), "utf8"))));
 }
 
 /**
- * The sample's results from every run into OUT (a first run, then --resume runs): the report in
- * OUT when every sampled mutant has one; else the results so far in OUT/partial/, with the bounds
- * the pending ones leave. The mutants done first are not a random part of the sample (Stryker
- * reports compile errors and no coverage first, and fast mutants before slow ones): a partial
- * score is no estimate, only the bounds are.
+ * Each sampled mutant's result, a later run's replacing an earlier one's (--retry). A run's
+ * "not in the sample" are the drawn mutants it was not asked to run (inside a range it ran): no
+ * result of theirs.
+ */
+export function mergeRuns(drawn, runs) {
+  const merged = drawn.map((m) => ({ ...m, status: "Pending" }));
+  for (const results of runs) {
+    matchResults(drawn, results, "Pending").forEach((r, i) => {
+      if (r.status === "Pending" || (r.status === "Ignored" && r.statusReason === "not in the sample")) return;
+      merged[i] = r;
+    });
+  }
+  return merged;
+}
+
+/**
+ * The sample's results from every run into OUT (a first run, then --resume and --retry runs): the
+ * report in OUT when every sampled mutant has one; else the results so far in OUT/partial/, with
+ * the bounds the pending ones leave. The mutants done first are not a random part of the sample
+ * (Stryker reports compile errors and no coverage first, and fast mutants before slow ones): a
+ * partial score is no estimate, only the bounds are.
  */
 function collect(out, meta = JSON.parse(readFileSync(join(out, "sample.json"), "utf8")).meta) {
   const { drawn } = JSON.parse(readFileSync(join(out, "sample.json"), "utf8"));
-  const results = matchResults(drawn, testedSoFar(out), "Pending").filter((r) => r.status !== "Pending");
+  const results = mergeRuns(drawn, testedSoFar(out)).filter((r) => r.status !== "Pending");
   const done = results.length === drawn.length;
   process.stdout.write(`${done ? "complete" : "partial"}: ${results.length} of ${drawn.length} sampled mutants tested\n`);
   const target = done ? out : join(out, "partial");

@@ -17,6 +17,7 @@ interface Script {
   summarize(meta: object, results: { status: string; file: string }[]): { text: string };
   mutantKey(m: object, root: string): string;
   resultKey(r: object, root: string): string;
+  mergeRuns(drawn: Mutant[], runs: object[][]): { key: string; status: string }[];
 }
 const SCRIPT: string = "../scripts/mutate-sample.mjs";
 const script = (await import(SCRIPT)) as Script;
@@ -47,6 +48,24 @@ describe("mutate:sample", () => {
     const result = { ...mutant, location: { start: { line: 121, column: 9 }, end: { line: 121, column: 22 } } };
     expect(script.mutantKey(mutant, dir)).toBe("src/a.ts:121:8-121:21 EqualityOperator a >= 1");
     expect(script.resultKey(result, dir)).toBe(script.mutantKey(mutant, dir));
+  });
+
+  it("merges runs: a later run's result replaces an earlier one's (--retry), but not where it was not asked to run a mutant", () => {
+    const root = process.cwd();
+    const at = (line: number, status: string, statusReason?: string) => ({
+      fileName: join(root, "src/a.ts"), mutatorName: "BooleanLiteral", replacement: "true", status, statusReason,
+      location: { start: { line, column: 1 }, end: { line, column: 5 } },
+    });
+    // The drawn mutants: instrumenter locations (0-based), keys as resultKey makes them from the results (1-based).
+    const drawn = [1, 2, 3, 4].map((line) => {
+      const key = script.resultKey(at(line, ""), root);
+      return { key, file: "src/a.ts", line, range: "", mutatorName: "BooleanLiteral", replacement: "true" };
+    });
+    const first = [at(1, "Killed"), at(2, "Survived"), at(3, "NoCoverage")];
+    // The retry ran 2, 3 and 4; 1 sat inside a range it ran and came back "not in the sample".
+    const retry = [at(1, "Ignored", "not in the sample"), at(2, "Killed"), at(3, "NoCoverage"), at(4, "Survived")];
+    expect(script.mergeRuns(drawn, [first]).map((r) => r.status)).toEqual(["Killed", "Survived", "NoCoverage", "Pending"]);
+    expect(script.mergeRuns(drawn, [first, retry]).map((r) => r.status)).toEqual(["Killed", "Killed", "NoCoverage", "Survived"]);
   });
 
   it("draws a simple random sample: K distinct items in their order, the same for a seed, each item equally likely", () => {
