@@ -29,6 +29,20 @@ export interface AnalysisOptions extends SpanSourceOptions {
   onNote?: (message: string) => void;
 }
 
+/**
+ * Why span files gave nothing to analyse, when the load skipped records (its "skipped:" notes
+ * never reach stderr once the analysis fails): how many, and the first, named by file and record
+ * with what it lacks, so the one error line says what to fix.
+ */
+function whyNoSpans(source: SpanSource): string {
+  const load = source.load;
+  const first = load?.skippedExamples[0];
+  if (!load?.skipped || !first) return " (adtrace inspect shows what was read)";
+  return load.skipped === 1
+    ? `; 1 record skipped as not a usable span: ${first}`
+    : `; ${load.skipped} records skipped as not usable spans, the first: ${first} (adtrace inspect names up to 5)`;
+}
+
 export interface Analysis extends SpanSource {
   config: Config;
   /** What --billing-file loaded, when given. */
@@ -82,7 +96,7 @@ export async function withAnalysis<T>(options: AnalysisOptions & { by?: GroupKey
       await installModel(source.db, config, options.model);
     }
     if (!options.allowEmpty && !Number(await source.db.scalar("SELECT count(*) FROM costed_spans"))) {
-      throw new InputError(source.label, "holds no spans: nothing to analyse (adtrace inspect shows what was read)");
+      throw new InputError(source.label, `holds no spans: nothing to analyse${whyNoSpans(source)}`);
     }
     return fn({ ...source, config, billing, by: options.by ?? [] });
   });
