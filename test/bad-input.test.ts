@@ -327,6 +327,18 @@ describe("OTLP documents of the wrong shape", () => {
     expect(await expectBadInput(["cost", "breakdown", pb, "--input-format", "otlp-proto"], pb)).toBe(
       `adtrace: error: ${pb}: holds no spans: nothing to analyse; 1 record skipped as not a usable span: ${pb}:record 1: span without a valid spanId (missing; scopeSpans[0].spans[0], name 'auction.run')`);
   });
+
+  it("an analysis of good spans beside an unusable one names what it left out, and gives the good spans' figures", async () => {
+    const path = file("beside.json", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","name":"auction.run","startTimeUnixNano":"1"}]}]}]}`);
+    const both = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, path, "--format", "csv"]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).toContain(`adtrace: skipped: ${path}:record 1: span without a valid spanId (missing; scopeSpans[0].spans[0], name 'auction.run')\n`);
+    expect(both.stderr).toContain("adtrace: 1 record skipped as not a span, left out of this analysis");
+    // The fixture's own figures, unchanged by the record left out.
+    expect(both.stdout).toBe((await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--format", "csv"])).stdout);
+    // --quiet: the figures only.
+    expect((await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, path, "--format", "csv", "-q"])).stderr).toBe("");
+  });
 });
 
 describe("Parquet: gzipped, truncated, corrupt", () => {

@@ -43,6 +43,14 @@ function whyNoSpans(source: SpanSource): string {
     : `; ${load.skipped} records skipped as not usable spans, the first: ${first} (adtrace inspect names up to 5)`;
 }
 
+/** The skipped records of a load from files, as load's notes say them: each named one, then the count. */
+function skippedNotes(source: SpanSource): string[] {
+  const load = source.load;
+  if (!load?.skipped) return [];
+  const count = load.skipped === 1 ? "1 record skipped as not a span" : `${load.skipped} records skipped as not spans`;
+  return [...load.skippedExamples.map((example) => `skipped: ${example}`), `${count}, left out of this analysis (the first named in the "skipped:" lines).`];
+}
+
 export interface Analysis extends SpanSource {
   config: Config;
   /** What --billing-file loaded, when given. */
@@ -98,6 +106,8 @@ export async function withAnalysis<T>(options: AnalysisOptions & { by?: GroupKey
     if (!options.allowEmpty && !Number(await source.db.scalar("SELECT count(*) FROM costed_spans"))) {
       throw new InputError(source.label, `holds no spans: nothing to analyse${whyNoSpans(source)}`);
     }
+    // Records the files held that are not usable spans: named as load names them (inspect lists them itself).
+    if (!options.allowEmpty) for (const message of skippedNotes(source)) options.onNote?.(message);
     return fn({ ...source, config, billing, by: options.by ?? [] });
   });
   if (!stored) return (await session("compute")) as T;
