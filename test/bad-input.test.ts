@@ -12,6 +12,7 @@ import { adtraceIn } from "./helpers/in-process.js";
 import { adtraceRuns } from "./helpers/runs.js";
 import { Db } from "../src/db/db.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
+import { otlpType } from "../src/ingest/formats/otlp-schema.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-bad-"));
 const file = (name: string, content: string | Buffer) => {
@@ -287,6 +288,56 @@ describe("OTLP documents of the wrong shape", () => {
       const l = JSON.parse((await adtraceIn(["inspect", lines, "--format", "json"])).stdout);
       expect(l).toMatchObject({ spans: 9, skipped: 2, skipped_examples: [`${lines}:1: ${reason}`, `${lines}:2: ${reason}`] });
     }
+  });
+
+  it("a span that cannot be used (no spanId, no traceId) is named by file, record, place and name; an analysis with nothing else says so in its one line", async () => {
+    // One resourceSpans entry whose scope holds a good-looking span without a spanId: record 1,
+    // scopeSpans[0].spans[0]. Its neighbour in the second case lacks the traceId instead.
+    const trace = "0af7651916cd43dd8448eb211c80319c";
+    const span = (ids: string, name: string) => `{${ids}"name":"${name}","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000050000000"}`;
+    const path = file("no-span-id.json", `{"resourceSpans":[{"scopeSpans":[{"spans":[${span(`"traceId":"${trace}",`, "auction.run")}]}]}]}`);
+    const skipped = `${path}:record 1: span without a valid spanId (missing; scopeSpans[0].spans[0], name 'auction.run')`;
+    for (const command of [["cost", "breakdown"], ["cost", "flags"], ["report", "--out-dir", join(dir, "no-span-report")]]) {
+      const line = await expectBadInput([...command, path], path);
+      expect(line, command.join(" ")).toBe(`adtrace: error: ${path}: holds no spans: nothing to analyse; 1 record skipped as not a usable span: ${skipped}`);
+    }
+    // load names it too and adds nothing (it records the load: exit 0, as for any skipped record); --strict makes it the error.
+    const copy = join(dir, "no-span-id.duckdb");
+    copyFileSync(db, copy);
+    const r = await adtraceIn(["load", path, "--db", copy]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`adtrace: skipped: ${skipped}\n`);
+    expect((await snapshot(copy)).spans).toBe(base.spans);
+    expect(await expectBadInput(["cost", "breakdown", path, "--strict"], path)).toBe(`adtrace: error: ${skipped} (--strict)`);
+    // Two unusable spans in JSON Lines (the second in a scope of its own, with no name): counted, the first named by line.
+    const two = file("no-ids.jsonl", [
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[${span(`"spanId":"00f067aa0ba902b7",`, "bid")}]}]}]}`,
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[]},{"spans":[{"traceId":"${trace}","startTimeUnixNano":"1"}]}]}]}`,
+    ].join("\n") + "\n");
+    expect(await expectBadInput(["cost", "breakdown", two], two)).toBe(
+      `adtrace: error: ${two}: holds no spans: nothing to analyse; 2 records skipped as not usable spans, the first: ` +
+      `${two}:1: span without a valid traceId (missing; scopeSpans[0].spans[0], name 'bid') (adtrace inspect names up to 5)`);
+    const inspect = JSON.parse((await adtraceIn(["inspect", two, "--format", "json"])).stdout);
+    expect(inspect.skipped_examples[1]).toBe(`${two}:2: span without a valid spanId (missing; scopeSpans[1].spans[0])`);
+    // OTLP protobuf (one ExportTraceServiceRequest, protobufjs's encoding): the same words for the same span.
+    const request = otlpType("ExportTraceServiceRequest").encode({ resource_spans: [{ scope_spans: [{ spans: [
+      { trace_id: Buffer.from(trace, "hex"), name: "auction.run", start_time_unix_nano: "1700000000000000000", end_time_unix_nano: "1700000000050000000" },
+    ] }] }] }).finish();
+    const pb = file("no-span-id.binpb", Buffer.from(request));
+    expect(await expectBadInput(["cost", "breakdown", pb, "--input-format", "otlp-proto"], pb)).toBe(
+      `adtrace: error: ${pb}: holds no spans: nothing to analyse; 1 record skipped as not a usable span: ${pb}:record 1: span without a valid spanId (missing; scopeSpans[0].spans[0], name 'auction.run')`);
+  });
+
+  it("an analysis of good spans beside an unusable one names what it left out, and gives the good spans' figures", async () => {
+    const path = file("beside.json", `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","name":"auction.run","startTimeUnixNano":"1"}]}]}]}`);
+    const both = await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, path, "--format", "csv"]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).toContain(`adtrace: skipped: ${path}:record 1: span without a valid spanId (missing; scopeSpans[0].spans[0], name 'auction.run')\n`);
+    expect(both.stderr).toContain("adtrace: 1 record skipped as not a span, left out of this analysis");
+    // The fixture's own figures, unchanged by the record left out.
+    expect(both.stdout).toBe((await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, "--format", "csv"])).stdout);
+    // --quiet: the figures only.
+    expect((await adtraceIn(["cost", "breakdown", `${FIXTURE}/otlp.jsonl`, path, "--format", "csv", "-q"])).stderr).toBe("");
   });
 });
 

@@ -29,6 +29,28 @@ export interface AnalysisOptions extends SpanSourceOptions {
   onNote?: (message: string) => void;
 }
 
+/**
+ * Why span files gave nothing to analyse, when the load skipped records (its "skipped:" notes
+ * never reach stderr once the analysis fails): how many, and the first, named by file and record
+ * with what it lacks, so the one error line says what to fix.
+ */
+function whyNoSpans(source: SpanSource): string {
+  const load = source.load;
+  const first = load?.skippedExamples[0];
+  if (!load?.skipped || !first) return " (adtrace inspect shows what was read)";
+  return load.skipped === 1
+    ? `; 1 record skipped as not a usable span: ${first}`
+    : `; ${load.skipped} records skipped as not usable spans, the first: ${first} (adtrace inspect names up to 5)`;
+}
+
+/** The skipped records of a load from files, as load's notes say them: each named one, then the count. */
+function skippedNotes(source: SpanSource): string[] {
+  const load = source.load;
+  if (!load?.skipped) return [];
+  const count = load.skipped === 1 ? "1 record skipped as not a span" : `${load.skipped} records skipped as not spans`;
+  return [...load.skippedExamples.map((example) => `skipped: ${example}`), `${count}, left out of this analysis (the first named in the "skipped:" lines).`];
+}
+
 export interface Analysis extends SpanSource {
   config: Config;
   /** What --billing-file loaded, when given. */
@@ -82,8 +104,10 @@ export async function withAnalysis<T>(options: AnalysisOptions & { by?: GroupKey
       await installModel(source.db, config, options.model);
     }
     if (!options.allowEmpty && !Number(await source.db.scalar("SELECT count(*) FROM costed_spans"))) {
-      throw new InputError(source.label, "holds no spans: nothing to analyse (adtrace inspect shows what was read)");
+      throw new InputError(source.label, `holds no spans: nothing to analyse${whyNoSpans(source)}`);
     }
+    // Records the files held that are not usable spans: named as load names them (inspect lists them itself).
+    if (!options.allowEmpty) for (const message of skippedNotes(source)) options.onNote?.(message);
     return fn({ ...source, config, billing, by: options.by ?? [] });
   });
   if (!stored) return (await session("compute")) as T;

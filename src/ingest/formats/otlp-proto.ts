@@ -5,7 +5,7 @@
 // otlp-schema.ts; what is written here only finds the messages' top-level fields (each one
 // `resource_spans` entry) so the stream can be cut into chunks for the parse workers, and turns
 // the decoded messages into canonical spans by the rules the OTLP JSON reader follows.
-import { InputError } from "../../errors.js";
+import { clip, InputError } from "../../errors.js";
 import { recordContext, type RecordContext } from "../adapter.js";
 import { normalizeKind, normalizeStatus, spanTimes, warn, warnTimes, type IngestStats, type SpanRecord } from "../span.js";
 import { formatRecordLimit } from "../text.js";
@@ -338,11 +338,17 @@ function readResourceSpans(rs: Decoded, ctx: RecordContext): void {
   const resource = rs.resource as Decoded | null | undefined;
   const resourceAttributes = resource ? attributesOf(resource.attributes as Decoded[] | undefined, ctx) : {};
   const service = resourceAttributes["service.name"] ?? "";
-  for (const list of [rs.scope_spans, rs.instrumentation_library_spans] as (Decoded[] | undefined)[]) {
-    for (const scope of list ?? []) {
-      for (const span of (scope.spans as Decoded[] | undefined) ?? []) readSpan(span, service, resourceAttributes, ctx);
-    }
+  const lists = [[rs.scope_spans, "scopeSpans"], [rs.instrumentation_library_spans, "instrumentationLibrarySpans"]] as [Decoded[] | undefined, string][];
+  for (const [list, key] of lists) {
+    (list ?? []).forEach((scope, i) => {
+      ((scope.spans as Decoded[] | undefined) ?? []).forEach((span, j) => readSpan(span, service, resourceAttributes, ctx, `${key}[${i}].spans[${j}]`));
+    });
   }
+}
+
+/** Which span of its record a message means, when it has no id to go by: its place, and its name if it has one. */
+function spanPlace(span: Decoded, at: string): string {
+  return typeof span.name === "string" && span.name !== "" ? `${at}, name '${clip(span.name)}'` : at;
 }
 
 const TRACE_ID_BYTES = [16, 8];
@@ -374,11 +380,11 @@ function signed64Text(value: unknown): string {
   return Number.isSafeInteger(n) ? String(n) : BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0)).toString();
 }
 
-function readSpan(span: Decoded, service: string, resourceAttributes: Record<string, string>, ctx: RecordContext): void {
+function readSpan(span: Decoded, service: string, resourceAttributes: Record<string, string>, ctx: RecordContext, at: string): void {
   const traceId = idHex(span.trace_id, TRACE_ID_BYTES);
   const spanId = idHex(span.span_id, [8]);
-  if (!traceId) return ctx.skip(`span without a valid traceId (${describeId(span.trace_id)})`);
-  if (!spanId) return ctx.skip(`span without a valid spanId (${describeId(span.span_id)})`);
+  if (!traceId) return ctx.skip(`span without a valid traceId (${describeId(span.trace_id)}; ${spanPlace(span, at)})`);
+  if (!spanId) return ctx.skip(`span without a valid spanId (${describeId(span.span_id)}; ${spanPlace(span, at)})`);
   const rawParent = span.parent_span_id as Uint8Array | undefined;
   const parentSpanId = rawParent && rawParent.length > 0 ? idHex(rawParent, [8]) ?? null : null;
   // An all-zero parent is how some exporters write "no parent": a root, nothing to warn about.

@@ -68,22 +68,29 @@ export function readResourceSpans(rs: unknown, ctx: RecordContext): void {
   const scopeSpans = listField(rs, ctx, "resourceSpans entry", "scopeSpans", "scope_spans");
   const legacy = listField(rs, ctx, "resourceSpans entry", "instrumentationLibrarySpans", "instrumentation_library_spans");
   if (!scopeSpans || !legacy) return;
-  for (const scope of [...scopeSpans, ...legacy]) {
+  const scopes = [...scopeSpans.map((scope, i) => ({ scope, at: `scopeSpans[${i}]` })), ...legacy.map((scope, i) => ({ scope, at: `instrumentationLibrarySpans[${i}]` }))];
+  for (const { scope, at } of scopes) {
     if (!isObject(scope)) {
       ctx.skip(`scopeSpans entry is ${jsonKind(scope)}, expected an object`);
       continue;
     }
     const spans = listField(scope, ctx, "scopeSpans entry", "spans");
-    for (const span of spans ?? []) readSpan(span, service, resourceAttributes, ctx);
+    (spans ?? []).forEach((span, i) => readSpan(span, service, resourceAttributes, ctx, `${at}.spans[${i}]`));
   }
 }
 
-function readSpan(span: unknown, service: string, resourceAttributes: Record<string, string>, ctx: RecordContext): void {
-  if (!isObject(span)) return ctx.skip("span is not an object");
+/** Which span of its record a message means, when it has no id to go by: its place, and its name if it has one. */
+function spanPlace(span: Record<string, unknown>, at: string): string {
+  const name = field(span, "name");
+  return typeof name === "string" && name !== "" ? `${at}, name '${clip(name)}'` : at;
+}
+
+function readSpan(span: unknown, service: string, resourceAttributes: Record<string, string>, ctx: RecordContext, at: string): void {
+  if (!isObject(span)) return ctx.skip(`span is not an object (${at})`);
   const traceId = normalizeId(field(span, "traceId", "trace_id"), TRACE_ID_LENGTHS);
   const spanId = normalizeId(field(span, "spanId", "span_id"), SPAN_ID_LENGTHS);
-  if (!traceId) return ctx.skip(`span without a valid traceId (${describe(field(span, "traceId", "trace_id"))})`);
-  if (!spanId) return ctx.skip(`span without a valid spanId (${describe(field(span, "spanId", "span_id"))})`);
+  if (!traceId) return ctx.skip(`span without a valid traceId (${describe(field(span, "traceId", "trace_id"))}; ${spanPlace(span, at)})`);
+  if (!spanId) return ctx.skip(`span without a valid spanId (${describe(field(span, "spanId", "span_id"))}; ${spanPlace(span, at)})`);
   const rawParent = field(span, "parentSpanId", "parent_span_id");
   const parentSpanId = rawParent === undefined || rawParent === "" ? null : normalizeId(rawParent, SPAN_ID_LENGTHS) ?? null;
   // An all-zero parent is how some exporters write "no parent": a root, nothing to warn about.
