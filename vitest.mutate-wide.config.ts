@@ -21,6 +21,7 @@ export const WIDE = [
 export default defineConfig({
   test: {
     ...sample.test,
+    globalSetup: [...[sample.test?.globalSetup ?? []].flat(), "test/setup/mutation-sandbox.ts"],
     include: [...(sample.test?.include ?? []), ...WIDE],
   },
 });
