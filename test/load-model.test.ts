@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { loadConfig, type Config } from "../src/model/config.js";
-import { storedModelState } from "../src/model/stored.js";
+import { storedModelState, storeModel } from "../src/model/stored.js";
 import { FIXTURE } from "./helpers/cli.js";
 import { otlpDocument, spanId, traceId } from "./helpers/otlp.js";
 
@@ -85,6 +85,20 @@ describe("a small load's threads", () => {
     expect([one.added, four.added]).toEqual([369, 369]);
     expect(one.threads).toBe("1");
     expect(four.threads).toBe("4");
+  });
+
+  it("any model stored (billing records loaded, another config) goes on one thread too", async () => {
+    delete process.env.ADTRACE_THREADS;
+    const path = join(dir, "restored.duckdb");
+    copyFileSync(ONE, path);
+    const db = await Db.open({ path });
+    try {
+      // Opened on DuckDB's default (one thread per core).
+      await storeModel(db, DEFAULTS);
+      expect(String(await db.scalar("SELECT current_setting('threads')"))).toBe("1");
+    } finally {
+      db.close();
+    }
   });
 
   it("stores the same rows in every table as a load on four threads", async () => {

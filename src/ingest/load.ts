@@ -214,9 +214,6 @@ export async function withLoadSession(
     // A load that added no span (every one was stored already) leaves the spans as they were, so a
     // model stored for them under the same config is still theirs: it is kept, not computed again.
     if (options.storedModel && (sum("spansAdded") > 0 || (await storedModelState(db, options.storedModel)) !== "current")) {
-      // A small database's model is stored (and the file checkpointed at close) on one thread,
-      // as an analysis of it runs (Db.fitThreads): the same rows, less CPU (TESTING.md, issue 25).
-      await db.fitThreads(base + sum("spansAdded"));
       await fitModelMemory(db, base + sum("spansAdded"));
       await storeModel(db, options.storedModel);
     }
