@@ -168,14 +168,26 @@ describe("trace over a ClickHouse source (chDB): one trace's spans brought back 
 
 describe("cost critical-path over a ClickHouse source (chDB): walked locally on a sample of whole events", () => {
   it("with the range within the sample: every event walked, equal to the DuckDB path (by stage, and by stage, service and an attribute)", async () => {
+    const groupings = [[{ kind: "stage" }], [{ kind: "stage" }, { kind: "service" }, { kind: "attr", key: "user_locale" }]] as GroupKey[][];
+    // One session each way per data set, both groupings in it (the local model keeps the attribute they read).
+    const analysis = grouped({ model: {} as ModelOptions }, groupings.flat());
     for (const name of ["fixture", "generated", "sampled"]) {
       const { input, dir } = data[name]!;
-      for (const by of [[{ kind: "stage" }], [{ kind: "stage" }, { kind: "service" }, { kind: "attr", key: "user_locale" }]] as GroupKey[][]) {
+      const options = (by: GroupKey[]) => ({ by, costlyShare: 0.2, criticalShare: 0.4 });
+      const locals = await withAnalysis({ ...analysis, inputs: [input] }, async (a) => {
+        const out = [];
+        for (const by of groupings) out.push(await costCriticalPath(a.db, options(by)));
+        return out;
+      });
+      const pusheds = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), analysis.model, async (s) => {
+        const out = [];
+        for (const by of groupings) out.push(await clickhouseCriticalPath(s, options(by)));
+        return out;
+      });
+      for (const [i, by] of groupings.entries()) {
         const tag = `${name} ${by.map((k) => (k.kind === "attr" ? k.key : k.kind)).join(",")}`;
-        const options = { by, costlyShare: 0.2, criticalShare: 0.4 };
-        const analysis = grouped({ model: {} as ModelOptions }, by);
-        const local = await withAnalysis({ ...analysis, inputs: [input] }, (a) => costCriticalPath(a.db, { ...options, by: a.by }));
-        const { path_sample, ...pushed } = await withClickHouse(parseClickHouseSource([`chdb:${dir}`]), defaultConfig(), analysis.model, (s) => clickhouseCriticalPath(s, options));
+        const local = locals[i]!;
+        const { path_sample, ...pushed } = pusheds[i]!;
         expect(differences(local, pushed), tag).toEqual([]);
         expect(path_sample, tag).toEqual({ events: local.weights.stored_traces, of_events: local.weights.stored_traces });
         // Something to compare: groups on and off the path.

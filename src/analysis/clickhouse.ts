@@ -27,6 +27,12 @@ export interface ClickHouseSession {
   rowsReturned: number;
   /** With --map: the table read through its mapping (set by checkSchema). */
   mapped?: MappedTable;
+  /**
+   * The whole input's figures once a statement of this session brought them (the summary, or a
+   * breakdown by stage: its all_ columns and its groups' stages), so summary() does not send a
+   * statement that plans the whole model again (a report's savings after its breakdown).
+   */
+  whole?: Summary;
 }
 
 /** Open the source, check its table and columns, run fn, close. */
@@ -174,8 +180,9 @@ interface Summary {
 
 /** Totals, weights and cost sources: one row from clickhouse.summary. */
 export async function summary(session: ClickHouseSession): Promise<Summary> {
+  if (session.whole) return session.whole;
   const [r] = await modelQuery(session, "summary");
-  return summaryFromRow(session, r);
+  return (session.whole = summaryFromRow(session, r));
 }
 
 /**
@@ -229,6 +236,12 @@ export async function clickhouseBreakdown(session: ClickHouseSession, options: B
   const rows = await modelQuery(session, "breakdown", keyParams(by));
   const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0]) : await summary(session);
   const all = rows.map((row) => toGroup(row, by));
+  // By stage alone, the groups are the stages present: with the all_ columns, the summary's row
+  // (its stages sorted as arraySort sorts strings, by their UTF-8 bytes).
+  if (rows.length && by.length === 1 && by[0]!.kind === "stage") {
+    const stages = all.map((g) => g.keys.stage!).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    session.whole ??= { ...summaryFromRow(session, rows[0]), stages };
+  }
   let groups = all;
   if (options.minShare !== undefined) groups = groups.filter((g) => g.cost_share >= options.minShare!);
   if (options.top !== undefined) groups = groups.slice(0, options.top);

@@ -25,7 +25,7 @@ import { onInterrupt, testHold } from "../db/interrupt.js";
 import { countCyclicSpans } from "./cycles.js";
 import { beginRedaction, flushRedaction, endRedaction, type RedactPlan } from "./redact.js";
 import type { Config } from "../model/config.js";
-import { storeModel } from "../model/stored.js";
+import { storedModelState, storeModel } from "../model/stored.js";
 
 export interface LoadOptions {
   inputs: readonly string[];
@@ -211,10 +211,9 @@ export async function withLoadSession(
     // A load into an empty table touched every trace: no scope table needed.
     const cyclic = options.countCyclic === false ? undefined : await countCyclicSpans(db, base === 0 ? "all" : { base });
     if (cyclic) warn(stats, "spans in a parent cycle (or their own parent) were kept: they are neither roots nor orphans", cyclic);
-    if (options.storedModel) {
-      // A small database's model is stored (and the file checkpointed at close) on one thread,
-      // as an analysis of it runs (Db.fitThreads): the same rows, less CPU (TESTING.md, issue 25).
-      await db.fitThreads(base + sum("spansAdded"));
+    // A load that added no span (every one was stored already) leaves the spans as they were, so a
+    // model stored for them under the same config is still theirs: it is kept, not computed again.
+    if (options.storedModel && (sum("spansAdded") > 0 || (await storedModelState(db, options.storedModel)) !== "current")) {
       await fitModelMemory(db, base + sum("spansAdded"));
       await storeModel(db, options.storedModel);
     }

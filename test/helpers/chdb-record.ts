@@ -21,6 +21,13 @@ interface QueryResult {
 }
 type BindAsync = (this: unknown, sql: string, params?: object, opts?: { format?: string }) => Promise<QueryResult>;
 
+/**
+ * Tree sizes already asked for in this process, by statement text and parameters: a tree depends
+ * on nothing else (the same chDB version, the exporter's schema), and the commands of
+ * test/clickhouse-plan.test.ts send some of the same statements (the summary, the flags, the sample).
+ */
+const treeLinesOf = new Map<string, number>();
+
 /** Run `fn`, recording what every chDB session executes for rows meanwhile; `fn`'s result and the statements in order. */
 export async function recordingChdb<T>(fn: () => Promise<T>, options: { explain?: boolean } = {}): Promise<{ result: T; executed: ChdbExecuted[] }> {
   const { Session } = (await import("chdb")) as unknown as { Session: { prototype: { queryBindAsync: BindAsync } } };
@@ -32,7 +39,15 @@ export async function recordingChdb<T>(fn: () => Promise<T>, options: { explain?
     if (opts.format === "JSONEachRow") {
       const record: ChdbExecuted = { sql, params: { ...(params as Record<string, unknown>) }, answer: result.text() };
       // The same session and parameters, so the tree is the one the statement was analyzed into.
-      if (options.explain) record.treeLines = (await original.call(this, `EXPLAIN QUERY TREE ${sql}`, params, opts)).text().split("\n").filter((l) => l !== "").length;
+      if (options.explain) {
+        const key = `${sql}\0${JSON.stringify(params, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v))}`;
+        let lines = treeLinesOf.get(key);
+        if (lines === undefined) {
+          lines = (await original.call(this, `EXPLAIN QUERY TREE ${sql}`, params, opts)).text().split("\n").filter((l) => l !== "").length;
+          treeLinesOf.set(key, lines);
+        }
+        record.treeLines = lines;
+      }
       executed.push(record);
     }
     return result;
