@@ -14,7 +14,7 @@ export const WIDE = [
   "hardening", "durability", "bad-input", "hostile-input", "ingest-formats", "generate", "ci-markdown",
   "billing", "billing-pull", "pull", "json-v1", "cli", "arrow-format", "atomic-out", "color-format",
   "ingest-adapters", "tempo-block", "stable-output", "input-format-registry", "collect", "collect-load",
-  "otlp-protobuf", "fuzz", "diff-sources", "diagnostics", "progress", "model-memory", "load-threads",
+  "otlp-protobuf", "fuzz", "diff-sources", "diagnostics", "progress", "model-memory", "load-model",
   "by-attribute", "spill-cleanup", "memory-limit", "fixed-cost-lazy",
 ].map((name) => `test/${name}.test.ts`);
 
