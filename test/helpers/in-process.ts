@@ -7,9 +7,11 @@
 // The run sees what a child would: NO_COLOR=1 and no FORCE_COLOR, stdout and stderr that are not
 // terminals, the given cwd and environment; all of it is put back afterwards. Runs are queued, so
 // two never share the captured streams.
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { run } from "../../src/index.js";
-import { ROOT, type CliResult } from "./cli.js";
+import { BIN, ROOT, type CliResult } from "./cli.js";
 
 export interface InProcessOptions {
   cwd?: string;
@@ -35,6 +37,10 @@ export function adtraceInBytes(args: string[], options: InProcessOptions = {}): 
 type Write = typeof process.stdout.write;
 
 async function runCaptured(args: string[], options: InProcessOptions): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  const cwd = resolve(options.cwd ?? ROOT);
+  // A worker thread (StrykerJS runs the tests in them) cannot chdir: a run in another directory
+  // is then a child process of the built CLI, which shows the same claim.
+  if (cwd !== process.cwd() && !isMainThread) return runChild(args, cwd, options.env);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const capture = (into: Buffer[]): Write =>
@@ -56,8 +62,6 @@ async function runCaptured(args: string[], options: InProcessOptions): Promise<{
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  // Only when it differs: a worker thread (as StrykerJS may run the tests in) cannot chdir.
-  const cwd = resolve(options.cwd ?? ROOT);
   if (cwd !== savedCwd) process.chdir(cwd);
   process.stdout.write = capture(out);
   process.stderr.write = capture(err);
@@ -78,4 +82,9 @@ async function runCaptured(args: string[], options: InProcessOptions): Promise<{
     }
   }
   return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") };
+}
+
+function runChild(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { code: number; stdout: Buffer; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...env }, maxBuffer: 256 << 20 });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr.toString("utf8") };
 }
