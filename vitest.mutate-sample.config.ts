@@ -21,7 +21,7 @@ export const EXTRA = [
   "test/config-schema.test.ts", "test/table-width.test.ts",
   // The seed-26 narrowed run's survivors (task surv26): config dates and rates, diff and savings
   // columns, the report's chart order and colours, an analysis beside another reader.
-  "test/sample-survivors-26.test.ts",
+  "test/sample-survivors-26.test.ts", "test/sample-survivors-27.test.ts",
 ];
 const include = base.test?.include ?? [];
 

@@ -1,0 +1,86 @@
+// Tests for mutants of the seed-27 Stryker sample (TESTING.md, "Mutation testing", "The seed-27
+// sample") that survived the sample's test list: each compares with a value worked by hand from
+// the rule the code documents, and each was seen to fail with its mutant applied by hand.
+// In-process and pure, so Stryker's runs see them (vitest.mutate-sample.config.ts).
+import { describe, expect, it } from "vitest";
+import { chooseLever, flagStages, type StageProfile } from "../src/analysis/flags.js";
+import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
+import { defaultConfig } from "../src/model/config.js";
+import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+
+const stage = (name: string, over: Partial<StageProfile>): StageProfile => ({
+  stage: name, cost_share: 0.3, cost_per_event_usd: 0.001, query_per_event_usd: 0.0005,
+  warehouse_cost_share: 0.2, warehouse: "snowflake", top_query: null, top_query_cost_share: 0.1,
+  bytes_per_event: 0, warehouse_calls_per_event: 1, top_query_calls: 0, top_query_statements: 0,
+  ...over,
+});
+
+describe("cost flags: a stage that scans many times the median warehouse stage's bytes", () => {
+  // analysis/flags.ts:114 `p.warehouse !== null` → `=== null`: the median would be taken over the
+  // stages without a warehouse, so no stage was ever flagged for its bytes.
+  it("is flagged with the ratio to the median of the warehouse stages' bytes per event", () => {
+    // Warehouse stages scan 1 GB, 1 MB and 2 MB per event: median 2 MB. 1 GB ≥ 10 × 2 MB (bytes_ratio 10): 500×.
+    // Their warehouse shares (20%) are under min_warehouse_share and their top queries carry 10%: bytes is the only reason.
+    const profiles = [
+      stage("aggregation", { bytes_per_event: 1e9 }),
+      stage("tracking", { bytes_per_event: 1e6 }),
+      stage("inventory", { bytes_per_event: 2e6 }),
+      stage("delivery", { warehouse: null, warehouse_cost_share: 0, top_query_cost_share: null, bytes_per_event: 0 }),
+    ];
+    const flags = flagStages(profiles, defaultConfig().flags);
+    expect(flags.map((f) => f.stage)).toEqual(["aggregation"]);
+    expect(flags[0]!.reason).toBe("scans 500× the median warehouse stage's bytes per event; aggregation recomputed per event: pre-aggregate");
+  });
+});
+
+describe("the lever a flagged stage's top query suggests", () => {
+  // analysis/flags.ts:151 READ `/^\s*(select|with)\b/i` → `/\s*(select|with)\b/i`: a statement
+  // that only holds a SELECT (CREATE TABLE … AS SELECT) would be taken for a lookup, and repeated
+  // statements would get the cache lever; only a statement that is a read can be cached.
+  it("a CREATE TABLE … AS SELECT is no lookup: never the cache lever, however its statements repeat", () => {
+    const ctas = { stage: "delivery", top_query: "CREATE TABLE t AS SELECT id FROM users WHERE id = 7", top_query_calls: 10, top_query_statements: 1 };
+    expect(chooseLever(ctas)).toEqual({ lever: "tune", why: "no query shape to go by: tune the queries" });
+    // The same repeats on a SELECT: 9 of 10 calls repeat an earlier statement, 90% ≥ the cache's hit rate.
+    expect(chooseLever({ ...ctas, top_query: "SELECT id FROM users WHERE id = 7" }).lever).toBe("cache");
+  });
+});
+
+describe("cost outliers: attribute keys left out as ids", () => {
+  // analysis/outliers.ts:203 the skipped list's start `[]` → `["Stryker was here"]`.
+  it("lists exactly the keys unique per event, with the share worked by hand", async () => {
+    const sums: OutlierSums = {
+      groups: [{ selected: true, w: 2, w2: 2, wm: 20, max_metric: 11 }, { selected: false, w: 8, w2: 8, wm: 16, max_metric: 3 }],
+      // request_id: 10 events, 10 values each carried by one event (100% > 50%); country: 10 events, 3 values, 1 event alone in its value (10%).
+      keyStats: [{ key: "country", events: 10, n_values: 3, unique_value_events: 1 }, { key: "request_id", events: 10, n_values: 10, unique_value_events: 10 }],
+      values: async (kept) => {
+        expect(kept).toEqual(["country"]);
+        return [];
+      },
+      attributeKeys: async () => ["country", "request_id"],
+      totals: { events: 10 } as OutlierSums["totals"],
+      weights: {} as OutlierSums["weights"],
+      pricing: {} as OutlierSums["pricing"],
+    };
+    const result = await outliersFrom(defaultConfig(), {}, sums);
+    expect(result.skipped_keys).toEqual([{ key: "request_id", reason: "unique per event, like an id: 100% of the events that carry it have a value no other event has" }]);
+  });
+});
+
+describe("cost reconcile's notes", () => {
+  const view = (spans: number, joined: number): ReconcileView => ({
+    rows: [],
+    totals: {
+      spans, joined_spans: joined, join_rate: joined / spans, spans_by_id: joined, spans_by_tag: 0, spans_by_time: 0,
+      bills: 4, joined_bills: 4, joined_billed_usd: 2, untraced_bills: 0, untraced_billed_usd: 0, out_of_range_bills: 0, unpriced_bills: 0,
+    },
+  });
+  const pricing = { notes: [], json: {} };
+  // output/reconcile-view.ts:81 `if (unjoined)` → `if (true)`: "0 warehouse span(s) have no billing record".
+  it("speak of spans without a billing record only when there are some (7 of 9 joined: 2)", () => {
+    const unjoined = (notes: string[]) => notes.filter((n) => n.includes("have no billing record"));
+    expect(unjoined(reconcileView(view(9, 9), pricing).notes ?? [])).toEqual([]);
+    expect(unjoined(reconcileView(view(9, 7), pricing).notes ?? [])).toEqual([
+      "2 warehouse span(s) have no billing record (spans − joined_spans): their query id, tag or labels reach no bill.",
+    ]);
+  });
+});
