@@ -476,7 +476,7 @@ WHERE trace_id IN (SELECT chosen_id FROM sample_traces)
 ORDER BY trace_id, start_ns, span_id
 
 -- name: savings_moments
--- Savings’ interval sums (savings.moments) per functional fn in [0, $fns): over all events weighted by their weight w, Σw, Σw², Σw·x and Σw·(x − mean)², where x is the event’s value of the functional, its terms ($terms: fn, step, stage, a1, b1, kp1, ka1, a2, b2, kp2, ka2) added in step order, each stageCost(m1) − stageCost(m2) of its stage (src/analysis/savings.ts); the sums exact as savings.moments’ (each value scaled by a power of two that keeps n of the largest below 1e37, added as an Int128). The model evaluated once: per event and stage, per event, then per functional and event.
+-- Savings’ interval sums (savings.moments) per functional fn in [0, $fns): over all events weighted by their weight w, Σw, Σw², Σw·x and Σw·(x − mean)², where x is the event’s value of the functional, its terms ($terms: fn, step, stage, a1, b1, kp1, ka1, a2, b2, kp2, ka2) added in step order, each cost(m1) − cost(m2) of its stage (src/analysis/savings.ts, Term); the sums exact as savings.moments’ (each value scaled by a power of two that keeps n of the largest below 1e37, added as an Int128). The model evaluated once: per event and stage, per event, then per functional and event.
 -- params: $fns, $terms
 WITH
 ts AS (

@@ -1,5 +1,5 @@
 -- name: create_terms
--- The per-event functionals savings averages (means, and the interval's moments) as rows: in an event, term (fn, step) adds stageCost(m1) − stageCost(m2) of its stage, where stageCost(m) = a·compute + b·query + k_present + k_all when the stage is in the event, else k_all (src/analysis/savings.ts).
+-- The per-event functionals savings averages (means, and the interval's moments) as rows: in an event, term (fn, step) adds cost(m1) − cost(m2) of its stage, where cost(m) = a·compute + b·query + k_present + k_all when the stage is in the event, else k_all (src/analysis/savings.ts, Term).
 CREATE OR REPLACE TEMP TABLE _savings_terms (
   fn INTEGER, step INTEGER, stage VARCHAR,
   a1 DOUBLE, b1 DOUBLE, kp1 DOUBLE, ka1 DOUBLE, a2 DOUBLE, b2 DOUBLE, kp2 DOUBLE, ka2 DOUBLE

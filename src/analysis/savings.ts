@@ -212,11 +212,6 @@ function applyLever(m: StageMap, lever: LeverSpec, refreshPerEventUsd: number): 
   }
 }
 
-function stageCost(m: StageMap, cost: [number, number] | undefined): number {
-  if (!cost) return m.kAll;
-  return m.a * cost[0] + m.b * cost[1] + m.kPresent + m.kAll;
-}
-
 /** One term of a functional as a row (savings.insert_term; clickhouse.savings_moments' $terms). */
 export interface TermRow {
   fn: number;
@@ -357,7 +352,12 @@ export const DEFAULT_LATENCY_SAMPLE = 20_000;
 
 const ZERO: StageMap = { a: 0, b: 0, kPresent: 0, kAll: 0 };
 
-/** One term of a functional: stageCost(m1) − stageCost(m2) of its stage, per event. */
+/**
+ * One term of a functional: cost(m1) − cost(m2) of its stage, per event, where an event's cost of
+ * the stage under a map m is m.a·compute + m.b·query + m.kPresent + m.kAll when the stage occurs
+ * in it and m.kAll when it does not (the SQL computes it: savings.insert_term and
+ * clickhouse.savings_moments' $terms).
+ */
 interface Term {
   stage: string;
   m1: StageMap;
