@@ -7,6 +7,7 @@ import { chooseLever, flagStages, type StageProfile } from "../src/analysis/flag
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { configError } from "./helpers/config-error.js";
 
 const stage = (name: string, over: Partial<StageProfile>): StageProfile => ({
   stage: name, cost_share: 0.3, cost_per_event_usd: 0.001, query_per_event_usd: 0.0005,
@@ -82,5 +83,17 @@ describe("cost reconcile's notes", () => {
     expect(unjoined(reconcileView(view(9, 7), pricing).notes ?? [])).toEqual([
       "2 warehouse span(s) have no billing record (spans − joined_spans): their query id, tag or labels reach no bill.",
     ]);
+  });
+});
+
+describe("a count in the config that is no count", () => {
+  // model/config-schema.ts:43 the union's message `typeof issue.input === "object" && … ? "a number" : words`
+  // → `true`: a scalar that is no number (true) lost the examples of what a count may be.
+  it("a scalar gets the examples of a count; a list or mapping only 'a number'", () => {
+    const examples = "c.yaml:1: events_per_day: expected a number such as 2000000000, 2e9, 2B or 500M";
+    expect(configError("events_per_day: true\n")).toBe(examples);
+    expect(configError("events_per_day: lots\n")).toBe(examples);
+    expect(configError("events_per_day: [1, 2]\n")).toBe("c.yaml:1: events_per_day: expected a number");
+    expect(configError("events_per_day: {a: 1}\n")).toBe("c.yaml:1: events_per_day: expected a number");
   });
 });
