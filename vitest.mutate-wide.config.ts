@@ -5,7 +5,9 @@
 // list the mutants only those files reach come back "no coverage" though the suite kills them.
 // Still left out: the chDB/ClickHouse files (minutes of set-up each; their mutants are reported
 // apart), the browser, and the files that only measure a process or the repository (package,
-// self-contained, layers, ci-workflow).
+// self-contained, layers, ci-workflow). And stable-output: Stryker runs tests in worker threads,
+// and there its in-process reference report.html differs from the built CLI's page (in forks,
+// as `npm test` runs, they are the same bytes; not looked into further).
 //   node scripts/mutate-sample.mjs --retry reports/mutation-sample --tests vitest.mutate-wide.config.ts
 import { defineConfig } from "vitest/config";
 import sample from "./vitest.mutate-sample.config";
@@ -13,7 +15,7 @@ import sample from "./vitest.mutate-sample.config";
 export const WIDE = [
   "hardening", "durability", "bad-input", "hostile-input", "ingest-formats", "generate", "ci-markdown",
   "billing", "billing-pull", "pull", "json-v1", "cli", "arrow-format", "atomic-out", "color-format",
-  "ingest-adapters", "tempo-block", "stable-output", "input-format-registry", "collect", "collect-load",
+  "ingest-adapters", "tempo-block", "input-format-registry", "collect", "collect-load",
   "otlp-protobuf", "fuzz", "diff-sources", "diagnostics", "progress", "model-memory", "load-model",
   "by-attribute", "spill-cleanup", "memory-limit", "fixed-cost-lazy",
 ].map((name) => `test/${name}.test.ts`);
