@@ -8,7 +8,7 @@
 // significant decrease. Exit 1 past a gate, 2 on errors; and what the engine returns stays one
 // row per group (or per event for a bootstrap-sized side), never the spans.
 // The commands run in-process (test/helpers/in-process.ts), the built CLI once for each exit-code
-// contract (1 past a gate: the HTML page's run; 2 on an error). A ClickHouse side costs a few CPU
+// contract (1 past a gate: the CSV run by stage; 2 on an error). A ClickHouse side costs a few CPU
 // seconds whatever its size (the engine analyses the model's long statements), so each diff run
 // over one carries more than one claim: the rows the engine answered come from the --debug lines
 // of the CSV and JSON runs, not from runs of their own. The big input's halves, read locally
@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { adtrace } from "./helpers/cli.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { chdbWith, differences } from "./helpers/chdb.js";
+import { recordingChdb } from "./helpers/chdb-record.js";
 import { diffSides, readSide, type DiffResult, type Side } from "../src/analysis/diff.js";
 import { clickhouseSide } from "../src/analysis/clickhouse-diff.js";
 import { parseGroupKeys, type GroupKey } from "../src/analysis/breakdown.js";
@@ -162,9 +163,10 @@ describe("adtrace diff with a ClickHouse side: the local diff's bytes and exit c
   it("two windows of one table (bootstrap): CSV as the local diff of the two halves, exit 1 past a gate, one row per event back", async () => {
     const gate = ["--max-cost-increase", "5%"];
     for (const by of ["stage", "stage,service"]) {
-      // In-process; the process's own exit code is the HTML test's child run below (the same diff, the same gate).
+      // By stage the built CLI, for the process's own exit code (1 past a gate); by stage,service in-process.
       // --debug: what the engine answered, one line per ClickHouse side.
-      const pushed = await adtraceIn(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--by", by, "--format", "csv", ...gate, "--debug"]);
+      const args = ["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--by", by, "--format", "csv", ...gate, "--debug"];
+      const pushed = by === "stage" ? adtrace(args) : await adtraceIn(args);
       const local = await adtraceIn(["diff", data.small.am, data.small.pm, "--by", by, "--format", "csv", ...gate, "-q"]);
       expect(pushed.stdout, by).toBe(local.stdout);
       expect([pushed.code, local.code], pushed.stderr).toEqual([1, 1]);
@@ -207,10 +209,11 @@ describe("adtrace diff with a ClickHouse side: the local diff's bytes and exit c
 });
 
 describe("adtrace diff --format html with a ClickHouse side", () => {
-  it("draws the same charts as the page of the local diff of the same spans, with the same exit code (the built CLI's: 1 past a gate)", async () => {
+  it("draws the same charts as the page of the local diff of the same spans, with the same exit code (1 past a gate), reading each side's breakdown once", async () => {
     const svgs = (html: string) => [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
-    // The process's exit code and its stderr: the built CLI, once for this contract; the local page in-process.
-    const pushed = adtrace(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--max-cost-increase", "5%", "--format", "html", "--out", join(work, "ch.html")]);
+    // In-process, recording what chDB executes (the exit code's process contract is the CSV test's child run above).
+    const { result: pushed, executed } = await recordingChdb(() =>
+      adtraceIn(["diff", chdb("small"), chdb("small"), ...AM, ...PM, "--max-cost-increase", "5%", "--format", "html", "--out", join(work, "ch.html")]));
     const local = await adtraceIn(["diff", data.small.am, data.small.pm, "--max-cost-increase", "5%", "--format", "html", "--out", join(work, "local.html")]);
     expect([pushed.code, local.code], pushed.stderr).toEqual([1, 1]);
     expect(pushed.stdout).toBe("");
@@ -220,6 +223,17 @@ describe("adtrace diff --format html with a ClickHouse side", () => {
     expect(svgs(b).length).toBeGreaterThan(2);
     expect(svgs(a)).toEqual(svgs(b));
     expect(a).toContain(chdb("small"));
+    // Each side is read twice, by the diff's session and the report's (a schema check each), and
+    // the model's statements (those bound to a window) are: the diff's breakdown, moments and
+    // per-event rows (200 events a side), then the report's queries, flags, sample and savings'
+    // moments, its breakdown by stage the diff's, not asked for again: 7 a side, none sent twice.
+    const side = (p: Record<string, unknown>) => (p.has_since === undefined ? "schema" : p.has_since ? "current" : "baseline");
+    const count = (which: string) => executed.filter((e) => side(e.params) === which).length;
+    expect([count("schema"), count("baseline"), count("current")]).toEqual([4, 7, 7]);
+    for (const which of ["baseline", "current"]) {
+      const sent = executed.filter((e) => side(e.params) === which).map((e) => `${e.sql}\0${JSON.stringify(e.params, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v))}`);
+      expect(new Set(sent).size, which).toBe(sent.length);
+    }
   }, 900_000);
 });
 

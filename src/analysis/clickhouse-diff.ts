@@ -11,7 +11,7 @@ import { loadConfig } from "../model/config.js";
 import { STATEMENT_ATTRIBUTES } from "../model/defaults.js";
 import type { AnalysisOptions } from "./analysis.js";
 import { keyParams, type GroupKey } from "./breakdown.js";
-import { clickhouseBreakdown, modelQuery, withClickHouse, type ClickHouseSession } from "./clickhouse.js";
+import { clickhouseBreakdown, modelQuery, withClickHouse, type Brought, type ClickHouseSession } from "./clickhouse.js";
 import { BOOTSTRAP_MAX_EVENTS, diffSides, durationsFromRows, momentsFromRows, perEventFromRows, readSide, sideBreakdownOf, spansSide, type DiffOptions, type DiffResult, type Side } from "./diff.js";
 
 /** The parsed ClickHouse source of each side that is one (none for a side read from files or a report). */
@@ -19,6 +19,9 @@ export interface DiffSources {
   baseline?: ClickHouseSource;
   current?: ClickHouseSource;
 }
+
+/** Per ClickHouse side, the breakdown rows its session brought back (a report of the same window reuses them: `diff --format html`). */
+export type BroughtBySide = Partial<Record<"baseline" | "current", Brought>>;
 
 /** What the engine answered for one side: the bench and --debug read it. */
 export interface Answered {
@@ -31,29 +34,32 @@ export interface Answered {
 /**
  * diff() where either side may be a ClickHouse source: each side read (pushed down when it is one,
  * else as diff reads it), then the same tests and gates. `onAnswered` hears, per ClickHouse side,
- * the rows and bytes the engine returned.
+ * the rows and bytes the engine returned; `brought`, when given, gets each ClickHouse side's
+ * breakdown rows.
  */
 export async function diffWithSources(
   baseline: string, current: string, analysis: Omit<AnalysisOptions, "inputs" | "db">, options: DiffOptions, sources: DiffSources,
-  onAnswered?: (answered: Answered) => void,
+  onAnswered?: (answered: Answered) => void, brought?: BroughtBySide,
 ): Promise<DiffResult> {
   const read = async (which: "baseline" | "current", spec: string): Promise<Side> => {
     const source = sources[which];
     if (!source) return readSide(spec, analysis, options.by);
-    return clickhouseSide(source, analysis, options.by, (rows, bytes) => onAnswered?.({ side: which, label: source.label, rows, bytes }));
+    if (brought) brought[which] = new Map();
+    return clickhouseSide(source, analysis, options.by, (rows, bytes) => onAnswered?.({ side: which, label: source.label, rows, bytes }), brought?.[which]);
   };
   return diffSides(await read("baseline", baseline), await read("current", current), options);
 }
 
 /** One side of a diff read from ClickHouse: the breakdown and the tests' inputs, computed where the spans are. */
 export async function clickhouseSide(
-  source: ClickHouseSource, analysis: Omit<AnalysisOptions, "inputs" | "db">, by: GroupKey[], onAnswered?: (rows: number, bytes: number) => void,
+  source: ClickHouseSource, analysis: Omit<AnalysisOptions, "inputs" | "db">, by: GroupKey[], onAnswered?: (rows: number, bytes: number) => void, brought?: Brought,
 ): Promise<Side> {
   const statement = by.find((key) => key.kind === "attr" && STATEMENT_ATTRIBUTES.includes(key.key));
   // The local path groups a statement by its fingerprint; this one does not, and a raw statement must never reach an output.
   if (statement?.kind === "attr") throw new UsageError(`--by attr:${statement.key} is not supported with a ClickHouse side yet (group by stage, name, service or another attribute)`);
   const config = loadConfig(analysis.config);
   return withClickHouse(source, config, analysis.model ?? {}, async (session) => {
+    session.breakdowns = brought;
     const side = await sessionSide(session, by);
     onAnswered?.(session.rowsReturned, session.bytesReturned);
     return side;

@@ -33,7 +33,17 @@ export interface ClickHouseSession {
    * statement that plans the whole model again (a report's savings after its breakdown).
    */
   whole?: Summary;
+  /**
+   * Breakdown rows already brought back, by the statement's parameters (breakdownKey): this
+   * session's, or handed on from an earlier session over the same source (`diff --format html`
+   * reads each ClickHouse side again as a report, whose breakdown by stage is the diff's), so the
+   * same breakdown is not planned and run twice.
+   */
+  breakdowns?: Brought;
 }
+
+/** Breakdown rows by breakdownKey (ClickHouseSession.breakdowns). */
+export type Brought = Map<string, ChRow[]>;
 
 /** Open the source, check its table and columns, run fn, close. */
 export async function withClickHouse<T>(source: ClickHouseSource, config: Config, model: ModelOptions, fn: (session: ClickHouseSession) => Promise<T>): Promise<T> {
@@ -233,7 +243,10 @@ function isoSeconds(us: bigint): string {
 export async function clickhouseBreakdown(session: ClickHouseSession, options: BreakdownOptions = {}): Promise<BreakdownResult> {
   const by: GroupKey[] = options.by ?? [{ kind: "stage" }];
   // One statement answers the groups and, on each row, the whole input's figures; no row is no span.
-  const rows = await modelQuery(session, "breakdown", keyParams(by));
+  const key = breakdownKey(session, by);
+  const brought = session.breakdowns?.get(key);
+  const rows = brought ?? (await modelQuery(session, "breakdown", keyParams(by)));
+  if (!brought) (session.breakdowns ??= new Map()).set(key, rows);
   const { totals, weights, pricing } = rows.length ? summaryFromRow(session, rows[0]) : await summary(session);
   const all = rows.map((row) => toGroup(row, by));
   // By stage alone, the groups are the stages present: with the all_ columns, the summary's row
@@ -250,6 +263,17 @@ export async function clickhouseBreakdown(session: ClickHouseSession, options: B
     ? { groups: left.length, cost_per_event_usd: left.reduce((s, g) => s + g.cost_per_event_usd, 0), cost_share: left.reduce((s, g) => s + g.cost_share, 0) }
     : null;
   return { by, groups, omitted, totals, weights, pricing };
+}
+
+/**
+ * What a breakdown's rows depend on: the statement's parameters (the source's table and window,
+ * the config's rules and prices, the session's options, the grouping) and the mapped table's own
+ * subquery; the same key is the same statement over the same spans.
+ */
+function breakdownKey(session: ClickHouseSession, by: GroupKey[]): string {
+  const params = { ...modelParams(session.source, session.config, session.model), ...keyParams(by) };
+  const text = (_k: string, v: unknown) => (typeof v === "bigint" ? `${v}n` : v instanceof TupleParam ? { tuple: v.values } : v);
+  return JSON.stringify({ params, mapped: session.mapped ? { sql: session.mapped.sql, params: session.mapped.params } : null }, text);
 }
 
 function toGroup(row: ChRow, by: GroupKey[]): BreakdownGroup {

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { globals, note, print } from "./shared.js";
 import { CheckFailed } from "../errors.js";
 import type { DiffFlags } from "./diff-options.js";
+import type { BroughtBySide } from "../analysis/clickhouse-diff.js";
 
 export function registerDiff(program: Command): void {
   program
@@ -56,17 +57,19 @@ from the report of its window, as adtrace report over that source writes it.
       const typed = diffOptions(flags, options, { baseline, current });
       const html = await import("./diff-html.js");
       const clickhouse = typed.sources.baseline ?? typed.sources.current;
+      // The page reads each ClickHouse side again as a report: the breakdowns the diff brought back are handed on.
+      const brought: BroughtBySide = {};
       const { diff, onlyIncreases } = await import("../analysis/diff.js");
       const { diffView } = await import("../output/diff-view.js");
       const result = clickhouse
         ? await (await import("../analysis/clickhouse-diff.js")).diffWithSources(baseline, current, typed.analysis, typed.diff, typed.sources, (a) => {
           if (options.debug) note(options, `${a.side}: clickhouse answered ${a.rows} rows, ${a.bytes} bytes`);
-        })
+        }, brought)
         : await diff(baseline, current, typed.analysis, typed.diff);
       const shown = typed.onlyIncreases ? onlyIncreases(result) : result;
       // Nothing rose: no output at all (no page either), so that a CI step appends or uploads nothing.
       if (!shown.rows.length) note(options, "--only-increases: nothing rose, so nothing was written");
-      else if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, typed.analysis, options, typed.sources);
+      else if (html.wantsHtml(options)) await html.writeDiffHtml(shown, baseline, current, typed.analysis, options, typed.sources, brought);
       else await print(diffView(shown), options);
       if (result.breaches.length) {
         throw new CheckFailed(`${result.breaches.length} gate(s) breached`, result.breaches.map((b) => `${b.row}: ${b.gate}: ${b.detail}`));
