@@ -2,12 +2,16 @@
 // sample") that survived the sample's test list: each compares with a value worked by hand from
 // the rule the code documents, and each was seen to fail with its mutant applied by hand.
 // In-process and pure, so Stryker's runs see them (vitest.mutate-sample.config.ts).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chooseLever, flagStages, type StageProfile } from "../src/analysis/flags.js";
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { configError } from "./helpers/config-error.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 const stage = (name: string, over: Partial<StageProfile>): StageProfile => ({
   stage: name, cost_share: 0.3, cost_per_event_usd: 0.001, query_per_event_usd: 0.0005,
@@ -95,5 +99,26 @@ describe("a count in the config that is no count", () => {
     expect(configError("events_per_day: lots\n")).toBe(examples);
     expect(configError("events_per_day: [1, 2]\n")).toBe("c.yaml:1: events_per_day: expected a number");
     expect(configError("events_per_day: {a: 1}\n")).toBe("c.yaml:1: events_per_day: expected a number");
+  });
+});
+
+describe("adtrace trace: a trace with two roots", () => {
+  // analysis/trace.ts:117 the extra roots' filter `(r) => r !== path.root` → `() => undefined`:
+  // a second root's tree vanished from the waterfall.
+  it("lists every span: the critical path's root and its tree first, then the other root", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
+    const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
+    const span = (id: string, parent: string | undefined, name: string, from: number, to: number) => ({
+      traceId: "0af7651916cd43dd8448eb211c80319c", spanId: id, ...(parent ? { parentSpanId: parent } : {}), name,
+      startTimeUnixNano: ms(from), endTimeUnixNano: ms(to), attributes: [{ key: "cost.usd", value: { doubleValue: 0.001 } }],
+    });
+    // Root a (0–100 ms) with child a1 (10–50 ms); a second root b (120–130 ms), later and shorter.
+    const spans = [span("00000000000000b1", undefined, "late.root", 120, 130), span("00000000000000a1", "00000000000000a0", "bid.child", 10, 50), span("00000000000000a0", undefined, "bid.request", 0, 100)];
+    const file = join(dir, "two-roots.json");
+    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+    const r = await adtraceIn(["trace", "0af7651916cd43dd8448eb211c80319c", file, "--format", "json", "-q"]);
+    expect(r.stderr).toBe("");
+    const rows = (JSON.parse(r.stdout) as { spans: { span_id: string }[] }).spans;
+    expect(rows.map((s) => s.span_id)).toEqual(["00000000000000a0", "00000000000000a1", "00000000000000b1"]);
   });
 });
