@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE, startHeld, ROOT, type CliResult } from "./helpers/cli.js";
+import { holdDuckDb } from "./helpers/duckdb-holder.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { adtraceRuns } from "./helpers/runs.js";
 import { Db } from "../src/db/db.js";
@@ -117,25 +117,14 @@ describe("bad files give one line, exit 2, and leave the database as it was", ()
     const target = join(dir, "locked.duckdb");
     copyFileSync(db, target);
     const before = await snapshot(target);
-    // Another DuckDB process opens the file read-write (taking its lock) and keeps it open until its stdin closes.
-    const holder = spawn(process.execPath, ["--input-type=module", "-e", `
-      import { DuckDBInstance } from "@duckdb/node-api";
-      const instance = await DuckDBInstance.create(process.argv[1]);
-      await instance.connect();
-      console.log("ready");
-      process.stdin.resume();
-      process.stdin.on("end", () => process.exit(0));`, target], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+    // Another DuckDB process opens the file read-write (taking its lock) and keeps it open until released.
+    const holder = await holdDuckDb(target, "READ_WRITE");
     try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
-        holder.on("exit", (code) => reject(new Error(`lock holder exited early (${code})`)));
-      });
       for (const args of [["load", `${FIXTURE}/zipkin.json`, "--db", target], ["inspect", "--db", target], ["cost", "breakdown", "--db", target]]) {
         expect(await expectBadInput(args, target), args[0]).toMatch(/in use by another/);
       }
     } finally {
-      holder.stdin!.end();
-      await new Promise((r) => (holder.exitCode === null ? holder.on("exit", r) : r(null)));
+      await holder.release();
     }
     expect(await snapshot(target)).toEqual(before);
   });

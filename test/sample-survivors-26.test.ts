@@ -3,7 +3,6 @@
 // user could see, checked against a value worked by hand (or the page's documented palette and
 // order), and each seen to fail with its mutant applied by hand. In-process only, so Stryker's
 // runs see them (vitest.mutate-sample.config.ts).
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +15,9 @@ import { diffView } from "../src/output/diff-view.js";
 import { formatters } from "../src/output/format.js";
 import { latencySpec, renderChart, waterfallSpec } from "../src/output/html/charts.js";
 import type { ReportDoc } from "../src/output/html/doc.js";
-import { FIXTURE, ROOT } from "./helpers/cli.js";
+import { FIXTURE } from "./helpers/cli.js";
 import { configError } from "./helpers/config-error.js";
+import { holdDuckDb } from "./helpers/duckdb-holder.js";
 import { adtraceIn } from "./helpers/in-process.js";
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -65,25 +65,14 @@ describe("an analysis of a database another process is reading", () => {
     const target = join(dir, "shared.duckdb");
     const load = await adtraceIn(["load", `${FIXTURE}/otlp.jsonl`, "--db", target]);
     expect(load.code, load.stderr).toBe(0);
-    const reader = spawn(process.execPath, ["--input-type=module", "-e", `
-      import { DuckDBInstance } from "@duckdb/node-api";
-      const instance = await DuckDBInstance.create(process.argv[1], { access_mode: "READ_ONLY" });
-      await instance.connect();
-      console.log("ready");
-      process.stdin.resume();
-      process.stdin.on("end", () => process.exit(0));`, target], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+    const reader = await holdDuckDb(target, "READ_ONLY");
     try {
-      await new Promise<void>((resolve, reject) => {
-        reader.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
-        reader.on("exit", (code) => reject(new Error(`reader exited early (${code})`)));
-      });
       const r = await adtraceIn(["cost", "breakdown", "--db", target, "--format", "json"]);
       expect(r.code, r.stderr).toBe(0);
       // The fixture's 40 events (fixtures/auction/README.md).
       expect(JSON.parse(r.stdout).events).toBe(40);
     } finally {
-      reader.stdin!.end();
-      await new Promise((r) => (reader.exitCode === null ? reader.on("exit", r) : r(null)));
+      await reader.release();
     }
   });
 });
