@@ -190,12 +190,12 @@ describe("every command writes the same bytes whatever DuckDB's thread count", (
   }, 120_000);
 
   // In the test's own working directory, as the reference's sessions ran (they read
-  // ./adtrace.config.yaml from there too), and so in-process in every pool. Named another cwd,
-  // adtraceIn runs the built CLI (dist/) as a child in a worker thread (StrykerJS's pool), and
-  // that is not the code that loaded these databases: the model's digest hashes the walk's
-  // compiled text (walkSource), which differs between tsc's dist/ and vitest's transform of src/,
-  // so the child recomputed the stored model in place, rewriting sampled.duckdb, and report.json
-  // and report.html named other bytes and another sha256 for it (TESTING.md, issue 25).
+  // ./adtrace.config.yaml from there too), and so in-process in every pool. (Named another cwd,
+  // adtraceIn ran the built CLI as a child in a worker thread, StrykerJS's pool, and the model's
+  // digest then hashed the walk's compiled text, which differs between tsc's dist/ and vitest's
+  // transform of src/: the child recomputed the stored model in place, rewriting sampled.duckdb,
+  // and the report named other bytes for it. The digest is the walk's revision now,
+  // test/walk-revision.test.ts; TESTING.md, issue 25.)
   it("the CLI's program writes those same bytes (in-process, on 4 threads)", async () => {
     const env = { ADTRACE_THREADS: "4" };
     const cli = async (args: string[]) => {

@@ -12,7 +12,7 @@ import { getQuery } from "../db/queries.js";
 import type { Config } from "./config.js";
 import { installBilling } from "./billing.js";
 import { effectiveBooks, installLists, installRules, type ModelOptions } from "./install.js";
-import { walkSource, walkStoredPaths } from "./span-path.js";
+import { WALK_REVISION, walkStoredPaths } from "./span-path.js";
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require("../../package.json") as { version: string }).version;
@@ -35,13 +35,13 @@ export function modelParts(config: Config): Record<string, unknown> {
 
 /**
  * The digest of the cost model: the config's model parts (stage rules, price book, sampling
- * rules, attribute lists), the adtrace version and the model's SQL. Flag thresholds, the daily
+ * rules, attribute lists), the adtrace version, the model's SQL and the walk's revision (WALK_REVISION). Flag thresholds, the daily
  * volume or objectives are not the model: changing them recomputes nothing.
  */
 export function modelDigest(config: Config): string {
-  const sql = [...MODEL_QUERIES.map((name) => getQuery(name).sql), walkSource()].join("\n");
+  const sql = MODEL_QUERIES.map((name) => getQuery(name).sql).join("\n");
   return createHash("sha256")
-    .update(JSON.stringify({ version: VERSION, sql: createHash("sha256").update(sql).digest("hex"), model: modelParts(config) }))
+    .update(JSON.stringify({ version: VERSION, sql: createHash("sha256").update(sql).digest("hex"), walk: WALK_REVISION, model: modelParts(config) }))
     .digest("hex")
     .slice(0, 16);
 }

@@ -39,12 +39,9 @@ type Write = typeof process.stdout.write;
 async function runCaptured(args: string[], options: InProcessOptions): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   const cwd = resolve(options.cwd ?? ROOT);
   // A worker thread (StrykerJS runs the tests in them) cannot chdir: a run in another directory
-  // is then a child process of the built CLI, which shows the same claim. Not quite the same
-  // code, though: dist/ is tsc's output and the test's src/ is vitest's transform, and the cost
-  // model's digest hashes the walk's compiled text (model/stored.ts, walkSource), so a database
-  // loaded in-process has its model recomputed in place by the child (a note on stderr without
-  // -q, and the file's bytes change). A test that compares a file's bytes or sha256 runs in the
-  // test's own cwd, which stays in-process (test/stable-output.test.ts).
+  // is then a child process of the built CLI, which shows the same claim. (dist/ is tsc's output
+  // and the test's src/ vitest's transform; the stored model's digest no longer depends on which,
+  // test/walk-revision.test.ts, so the child uses a model stored in-process as it is.)
   if (cwd !== process.cwd() && !isMainThread) return runChild(args, cwd, options.env);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
