@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chooseLever, flagStages, type StageProfile } from "../src/analysis/flags.js";
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
+import { findTrace } from "../src/analysis/trace.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { configError } from "./helpers/config-error.js";
@@ -120,5 +121,18 @@ describe("adtrace trace: a trace with two roots", () => {
     expect(r.stderr).toBe("");
     const rows = (JSON.parse(r.stdout) as { spans: { span_id: string }[] }).spans;
     expect(rows.map((s) => s.span_id)).toEqual(["00000000000000a0", "00000000000000a1", "00000000000000b1"]);
+  });
+});
+
+describe("adtrace trace: a trace id prefix, whatever order the lookup answers in", () => {
+  // clickhouse-events.ts's nearest lookup without its sort (seed 27, equivalent by the engine's
+  // order in each UNION ALL branch, TESTING.md): findTrace now sorts what it names itself.
+  const ids = ["abcd0003", "abcd0001", "abcd0002"];
+  const lookup = (answer: string[]) => ({ exists: async () => false, nearest: async () => answer });
+  it("names an ambiguous prefix's traces in id order, and one match as its trace", async () => {
+    for (const answer of [ids, [...ids].reverse(), ["abcc9999", ...ids]]) {
+      await expect(findTrace("abcd", lookup(answer), "spans.jsonl")).rejects.toThrow("spans.jsonl: trace prefix 'abcd' is ambiguous: abcd0001, abcd0002, abcd0003, …");
+    }
+    await expect(findTrace("ABCD0002", lookup(["abcd0003", "abcd0002", "abcc9999"]), "x")).resolves.toBe("abcd0002");
   });
 });

@@ -17,8 +17,8 @@ export async function clickhouseTrace(session: ClickHouseSession, options: Trace
   const label = session.source.label;
   const id = options.traceId === undefined ? await pickTrace(session, options.pick ?? "costliest") : await findTrace(options.traceId, {
     exists: async (candidate) => Number((await modelQuery(session, "clickhouse_events.trace_exists", { trace_id: candidate }))[0]?.n ?? 0) > 0,
-    // Sorted here: the engine's UNION ALL keeps no order.
-    nearest: async (wanted) => (await modelQuery(session, "clickhouse_events.nearest_traces", { trace_id: wanted })).map((r) => String(r.trace_id)).sort(),
+    // In the engine's order: findTrace sorts what it shows.
+    nearest: async (wanted) => (await modelQuery(session, "clickhouse_events.nearest_traces", { trace_id: wanted })).map((r) => String(r.trace_id)),
   }, label);
   const rows = await modelQuery(session, "clickhouse_events.trace_spans", { trace_id: id });
   const local = await modelLocally(session, rows);

@@ -86,7 +86,8 @@ export async function findTrace(traceId: string, lookup: TraceLookup, label: str
   const after = await lookup.nearest(wanted);
   // A unique prefix of at least MIN_PREFIX characters names its trace, as a short commit hash does:
   // ids that start with it sort right after it, so the three ids fetched after it tell 1 from many.
-  const matches = after.filter((id) => id.startsWith(wanted));
+  // Sorted here, whatever order the lookup answered in (ClickHouse's UNION ALL promises none).
+  const matches = after.filter((id) => id.startsWith(wanted)).sort();
   if (wanted.length >= MIN_PREFIX && matches.length === 1) return matches[0]!;
   if (wanted.length >= MIN_PREFIX && matches.length > 1) {
     throw new InputError(label, `trace prefix '${options.traceId}' is ambiguous: ${matches.join(", ")}${matches.length === 3 ? ", …" : ""}`);
