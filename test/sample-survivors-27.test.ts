@@ -122,3 +122,30 @@ describe("adtrace trace: a trace with two roots", () => {
     expect(rows.map((s) => s.span_id)).toEqual(["00000000000000a0", "00000000000000a1", "00000000000000b1"]);
   });
 });
+
+describe("sampling advise on spans that cost nothing", () => {
+  // analysis/advise.ts:151 `if (!(m.r > 0)) return null` → `m.r >= 0`: at $0 per event the cost's
+  // relative error became 0 ÷ 0 = NaN, which no target meets, so even 100% "could not reach" it.
+  it("has no cost error to meet: at 100% every event is traced, p95's error is 0 and the rate meets the target", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
+    const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
+    // 40 one-span events (advise needs 30), 10–49 ms long, each with cost.usd 0.
+    const spans = Array.from({ length: 40 }, (_, i) => ({
+      traceId: (i + 1).toString(16).padStart(32, "0"), spanId: (i + 1).toString(16).padStart(16, "0"), name: "bid.request",
+      startTimeUnixNano: ms(i * 1000), endTimeUnixNano: ms(i * 1000 + 10 + i), attributes: [{ key: "cost.usd", value: { doubleValue: 0 } }],
+    }));
+    const file = join(dir, "free.json");
+    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+    const r = await adtraceIn(["sampling", "advise", file, "--format", "json", "-q"]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout) as { cost_per_event_usd: number; recommended_rate: number | null; rows: { rate: number; cost_per_event_rel_err95: number | null; p95_rel_err95: number | null; meets_target: boolean }[] };
+    expect(out.cost_per_event_usd).toBe(0);
+    expect(out.rows.map((row) => row.cost_per_event_rel_err95)).toEqual(out.rows.map(() => null));
+    expect(out.rows.find((row) => row.rate === 1)).toMatchObject({ p95_rel_err95: 0, meets_target: true });
+    expect(out.recommended_rate).not.toBeNull();
+    // For a person: a cost error there is none of reads "–" (the mutant's NaN read "±–"), and a rate is advised.
+    const table = (await adtraceIn(["sampling", "advise", file, "--format", "table", "-q"])).stdout;
+    expect(table).not.toMatch(/±–/);
+    expect(table).not.toMatch(/No rate meets/);
+  });
+});
