@@ -149,3 +149,19 @@ describe("sampling advise on spans that cost nothing", () => {
     expect(table).not.toMatch(/No rate meets/);
   });
 });
+
+describe("cost trend's table without --by", () => {
+  // output/formats/table.ts:24 `hasHeader = columns.some(title !== "")` → `columns.every(…)`: the
+  // series column (one line per group, its title blank) made a table of titled columns headless.
+  it("has its header row and the rule under it, as every table does: one blank title does not drop the others", async () => {
+    const { FIXTURE } = await import("./helpers/cli.js");
+    const r = await adtraceIn(["cost", "trend", `${FIXTURE}/otlp.jsonl`, "--every", "10s", "--baseline", "30s", "--format", "table", "-q"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    const row = lines.findIndex((l) => l.startsWith("all events "));
+    expect(row).toBeGreaterThan(1);
+    // trend-view's titles for people, left to right, under the blank title of the series column.
+    expect(lines[row - 2]).toMatch(/^ +\$\/event by bucket +last \$\/event +baseline +99% band +drift +drifted$/);
+    expect(lines[row - 1]).toMatch(/^─+$/);
+  });
+});
