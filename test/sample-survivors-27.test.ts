@@ -51,7 +51,8 @@ describe("the lever a flagged stage's top query suggests", () => {
 });
 
 describe("cost outliers: attribute keys left out as ids", () => {
-  // analysis/outliers.ts:203 the skipped list's start `[]` → `["Stryker was here"]`.
+  // analysis/outliers.ts:203 the kept list's start `const kept: string[] = []` → `["Stryker was here"]`
+  // (line 202 starts the skipped list): a key of that name would have its values ranked though it is an id.
   it("lists exactly the keys unique per event, with the share worked by hand", async () => {
     const sums: OutlierSums = {
       groups: [{ selected: true, w: 2, w2: 2, wm: 20, max_metric: 11 }, { selected: false, w: 8, w2: 8, wm: 16, max_metric: 3 }],
