@@ -156,7 +156,7 @@ describe("cost trend's table without --by", () => {
   // series column (one line per group, its title blank) made a table of titled columns headless.
   it("has its header row and the rule under it, as every table does: one blank title does not drop the others", async () => {
     const { FIXTURE } = await import("./helpers/cli.js");
-    const r = await adtraceIn(["cost", "trend", `${FIXTURE}/otlp.jsonl`, "--every", "10s", "--baseline", "30s", "--format", "table", "-q"]);
+    const r = await adtraceIn(["cost", "trend", `${FIXTURE}/otlp.jsonl`, "--every", "10s", "--baseline", "30s", "--format", "table", "-q"], { env: { COLUMNS: "100" } });
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     const row = lines.findIndex((l) => l.startsWith("all events "));
