@@ -52,7 +52,8 @@ describe("the lever a flagged stage's top query suggests", () => {
 });
 
 describe("cost outliers: attribute keys left out as ids", () => {
-  // analysis/outliers.ts:203 the skipped list's start `[]` → `["Stryker was here"]`.
+  // analysis/outliers.ts:203 the kept list's start `const kept: string[] = []` → `["Stryker was here"]`
+  // (line 202 starts the skipped list): a key of that name would have its values ranked though it is an id.
   it("lists exactly the keys unique per event, with the share worked by hand", async () => {
     const sums: OutlierSums = {
       groups: [{ selected: true, w: 2, w2: 2, wm: 20, max_metric: 11 }, { selected: false, w: 8, w2: 8, wm: 16, max_metric: 3 }],
@@ -134,5 +135,48 @@ describe("adtrace trace: a trace id prefix, whatever order the lookup answers in
       await expect(findTrace("abcd", lookup(answer), "spans.jsonl")).rejects.toThrow("spans.jsonl: trace prefix 'abcd' is ambiguous: abcd0001, abcd0002, abcd0003, …");
     }
     await expect(findTrace("ABCD0002", lookup(["abcd0003", "abcd0002", "abcc9999"]), "x")).resolves.toBe("abcd0002");
+  });
+});
+
+describe("sampling advise on spans that cost nothing", () => {
+  // analysis/advise.ts:151 `if (!(m.r > 0)) return null` → `m.r >= 0`: at $0 per event the cost's
+  // relative error became 0 ÷ 0 = NaN, which no target meets, so even 100% "could not reach" it.
+  it("has no cost error to meet: at 100% every event is traced, p95's error is 0 and the rate meets the target", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
+    const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
+    // 40 one-span events (advise needs 30), 10–49 ms long, each with cost.usd 0.
+    const spans = Array.from({ length: 40 }, (_, i) => ({
+      traceId: (i + 1).toString(16).padStart(32, "0"), spanId: (i + 1).toString(16).padStart(16, "0"), name: "bid.request",
+      startTimeUnixNano: ms(i * 1000), endTimeUnixNano: ms(i * 1000 + 10 + i), attributes: [{ key: "cost.usd", value: { doubleValue: 0 } }],
+    }));
+    const file = join(dir, "free.json");
+    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+    const r = await adtraceIn(["sampling", "advise", file, "--format", "json", "-q"]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout) as { cost_per_event_usd: number; recommended_rate: number | null; rows: { rate: number; cost_per_event_rel_err95: number | null; p95_rel_err95: number | null; meets_target: boolean }[] };
+    expect(out.cost_per_event_usd).toBe(0);
+    expect(out.rows.map((row) => row.cost_per_event_rel_err95)).toEqual(out.rows.map(() => null));
+    expect(out.rows.find((row) => row.rate === 1)).toMatchObject({ p95_rel_err95: 0, meets_target: true });
+    expect(out.recommended_rate).not.toBeNull();
+    // For a person: a cost error there is none of reads "–" (the mutant's NaN read "±–"), and a rate is advised.
+    const table = (await adtraceIn(["sampling", "advise", file, "--format", "table", "-q"])).stdout;
+    expect(table).not.toMatch(/±–/);
+    expect(table).not.toMatch(/No rate meets/);
+  });
+});
+
+describe("cost trend's table without --by", () => {
+  // output/formats/table.ts:24 `hasHeader = columns.some(title !== "")` → `columns.every(…)`: the
+  // series column (one line per group, its title blank) made a table of titled columns headless.
+  it("has its header row and the rule under it, as every table does: one blank title does not drop the others", async () => {
+    const { FIXTURE } = await import("./helpers/cli.js");
+    const r = await adtraceIn(["cost", "trend", `${FIXTURE}/otlp.jsonl`, "--every", "10s", "--baseline", "30s", "--format", "table", "-q"], { env: { COLUMNS: "100" } });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    const row = lines.findIndex((l) => l.startsWith("all events "));
+    expect(row).toBeGreaterThan(1);
+    // trend-view's titles for people, left to right, under the blank title of the series column.
+    expect(lines[row - 2]).toMatch(/^ +\$\/event by bucket +last \$\/event +baseline +99% band +drift +drifted$/);
+    expect(lines[row - 1]).toMatch(/^─+$/);
   });
 });
