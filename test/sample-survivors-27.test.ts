@@ -11,6 +11,10 @@ import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { findTrace } from "../src/analysis/trace.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { pullSummary } from "../src/output/pull-view.js";
+import type { PullResult } from "../src/ingest/pull.js";
+import { formatters } from "../src/output/format.js";
+import { Chalk } from "chalk";
 import { configError } from "./helpers/config-error.js";
 import { adtraceIn } from "./helpers/in-process.js";
 
@@ -178,5 +182,32 @@ describe("cost trend's table without --by", () => {
     // trend-view's titles for people, left to right, under the blank title of the series column.
     expect(lines[row - 2]).toMatch(/^ +\$\/event by bucket +last \$\/event +baseline +99% band +drift +drifted$/);
     expect(lines[row - 1]).toMatch(/^─+$/);
+  });
+});
+
+describe("adtrace pull's summary", () => {
+  const pulled: PullResult = {
+    db: "p.duckdb", source: "postgres://h/db#public.spans", table: "public.spans", format: "postgres", startColumn: "start_time",
+    watermarkColumn: "start_time", watermarkKind: "start", lookbackMs: 0, rowsFetched: 1, incremental: false,
+    from: "2026-01-01T00:00:00.000Z", until: "2026-01-02T00:00:00.000Z", highWaterAfter: "2026-01-01T12:00:00.000Z",
+    overlapRows: 0, lateRows: 0, notes: [], totalSpans: 7,
+    load: { files: [], spansRead: 1, spansAdded: 0, duplicates: 1, conflicts: 0, skipped: 0, skippedExamples: [], warnings: [], ignoredFiles: [] },
+  };
+  // output/pull-view.ts:39 the machine column `key: "from"` → `key: ""`: --format csv headed the
+  // window's start "" and left it empty. pull's JSON is built apart (view.json), so pull.test.ts's
+  // JSON reads could not see it; only the formats that take the columns (csv, tsv, arrow) do.
+  it("--format csv: every column under its own name, the window asked for in from and until", () => {
+    const csv = formatters.csv(pullSummary(pulled), { colors: new Chalk({ level: 0 }) }) as string;
+    expect(csv).toBe(
+      "source,format,rows_fetched,spans_added,duplicates,skipped,from,until,high_water_mark,watermark_column,overlap_rows,late_rows\r\n" +
+      "postgres://h/db#public.spans,postgres,1,0,1,0,2026-01-01T00:00:00.000Z,2026-01-02T00:00:00.000Z,2026-01-01T12:00:00.000Z,start_time,0,0\r\n",
+    );
+  });
+  // output/pull-view.ts:74 rows(n)'s singular `n === 1 ? "" : "s"` → `"Stryker was here!"`.
+  it("one row is '1 row', two are '2 rows'", () => {
+    expect(pullSummary(pulled).heading).toEqual(["Nothing new: the 1 row read from public.spans was already in p.duckdb."]);
+    expect(pullSummary(pulled).notes).toContain("1 row already stored (same trace_id and span_id) skipped.");
+    const two = { ...pulled, rowsFetched: 2, load: { ...pulled.load, duplicates: 2 } };
+    expect(pullSummary(two).heading).toEqual(["Nothing new: the 2 rows read from public.spans were already in p.duckdb."]);
   });
 });
