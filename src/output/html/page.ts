@@ -77,7 +77,8 @@ export function figure(chart: Chart): string {
 /** A table: header cells and rows of cells, each cell either text or { text, num } for a right-aligned number. */
 export type Cell = string | number | null | { text: string; num?: boolean; code?: boolean; data?: number | string | null };
 
-export function table(head: string[], rows: Cell[][], attrs = ""): string {
+/** `attrs` names the table (`data-table="stages"`), so that a tool or a test can find it: every caller gives one. */
+export function table(head: string[], rows: Cell[][], attrs: string): string {
   const cell = (c: Cell) => {
     if (c === null || typeof c !== "object") return `<td>${esc(c ?? "")}</td>`;
     const data = c.data === undefined || c.data === null ? "" : ` data-value="${esc(c.data)}"`;
@@ -85,7 +86,7 @@ export function table(head: string[], rows: Cell[][], attrs = ""): string {
     return `<td${c.num ? ' class="num"' : ""}${data}>${inner}</td>`;
   };
   return [
-    `<table${attrs ? ` ${attrs}` : ""}>`,
+    `<table ${attrs}>`,
     `<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead>`,
     "<tbody>",
     ...rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`),
