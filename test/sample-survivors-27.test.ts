@@ -13,6 +13,7 @@ import { smallInputs } from "../src/analysis/inputs.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { pullSummary } from "../src/output/pull-view.js";
+import { piiView } from "../src/output/pii-view.js";
 import type { PullResult } from "../src/ingest/pull.js";
 import { formatters } from "../src/output/format.js";
 import { Chalk } from "chalk";
@@ -221,5 +222,26 @@ describe("the small-input guess on a path that cannot be looked at", () => {
     expect(smallInputs(["x".repeat(5000)])).toBe(false);
     expect(smallInputs(["package.json/spans.json"])).toBe(false);
     expect(smallInputs(["package.json"])).toBe(true); // the same file looked at directly: small
+  });
+});
+
+describe("a table's total row", () => {
+  // output/formats/table.ts:38 `total.map((cell) => colors.bold(cell))` → `() => undefined`: the
+  // total row was drawn under its rule with every cell empty.
+  it("is drawn under a rule, its cells as the other rows' are (7 + 2 + 5 columns wide)", () => {
+    const out = formatters.table({
+      columns: [{ key: "stage", kind: "text" }, { key: "spans", kind: "int" }],
+      rows: [{ stage: "auction", spans: 1200 }, { stage: "bid", spans: 34 }], total: { stage: "total", spans: 1234 },
+    }, { colors: new Chalk({ level: 0 }), width: 80 });
+    expect(out).toBe("stage    spans\n──────────────\nauction  1,200\nbid         34\n──────────────\ntotal    1,234\n");
+  });
+});
+
+describe("adtrace pii's heading", () => {
+  // output/pii-view.ts:35 the heading `PII audit — ${piiVerdict(result)}` → an empty string: the
+  // table began with a blank line where the verdict belongs (pii's JSON carries no heading).
+  it("names the audit and gives its verdict", () => {
+    const clean = { rows: [], spans: 3, fields: 12, kinds: [], personal_kinds: [], only: [] };
+    expect(piiView(clean).heading).toEqual(["PII audit — No personal data found in 12 values of 3 spans."]);
   });
 });
