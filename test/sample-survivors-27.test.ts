@@ -245,3 +245,23 @@ describe("adtrace pii's heading", () => {
     expect(piiView(clean).heading).toEqual(["PII audit — No personal data found in 12 values of 3 spans."]);
   });
 });
+
+describe("sampling advise's p95 now, on unsampled spans", () => {
+  // analysis/advise.ts:236 `equal = weights.every((w) => w === weights[0])` → `false`: with every
+  // weight 1 the p95 took the weighted step quantile (a stored duration) instead of the
+  // interpolated one adtrace reports elsewhere for unsampled data (cost breakdown's e2e_p95_ms on this file: 47.05).
+  it("is the type-7 quantile: 40 events of 10–49 ms → 47 + 0.05 × (48 − 47) = 47.05 ms", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
+    const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
+    const spans = Array.from({ length: 40 }, (_, i) => ({
+      traceId: (i + 1).toString(16).padStart(32, "0"), spanId: (i + 1).toString(16).padStart(16, "0"), name: "bid.request",
+      startTimeUnixNano: ms(i * 1000), endTimeUnixNano: ms(i * 1000 + 10 + i), attributes: [{ key: "cost.usd", value: { doubleValue: 0.001 } }],
+    }));
+    const file = join(dir, "forty.json");
+    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+    const r = await adtraceIn(["sampling", "advise", file, "--format", "json", "-q"]);
+    expect(r.stderr).toBe("");
+    // Position 0.95 × (40 − 1) = 37.05 in the sorted durations: 47 ms, then 5% of the way to 48 ms.
+    expect((JSON.parse(r.stdout) as { e2e_p95_ms: number }).e2e_p95_ms).toBeCloseTo(47.05, 9);
+  });
+});
