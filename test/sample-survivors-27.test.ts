@@ -265,3 +265,31 @@ describe("sampling advise's p95 now, on unsampled spans", () => {
     expect((JSON.parse(r.stdout) as { e2e_p95_ms: number }).e2e_p95_ms).toBeCloseTo(47.05, 9);
   });
 });
+
+describe("cost outliers: rows of equal q-value", () => {
+  // analysis/outliers.ts:297 `if (qa !== qb)` → `if (true)`: equal q-values answered "after" both
+  // ways round, so the rows kept whatever order they arrived in instead of key, then value. The
+  // values query sorts by key, value, and V8's sort then keeps that order among ties, so no command
+  // shows it today; outliersFrom's own rule is pinned here on values that arrive in another order.
+  it("are ordered by key, then value, whatever order the values arrive in", async () => {
+    // 2 selected events of 10, 8 baseline. Every value is carried by 1 selected and 4 baseline events:
+    // 50% on both sides, so each has the same p-value (1), the same q-value, and none is significant.
+    const value = (key: string, v: string) => ({ key, value: v, selected_w: 1, baseline_w: 4, wm: 5 });
+    const arrived = [value("region", "eu"), value("country", "us"), value("region", "apac"), value("country", "de")];
+    const sums: OutlierSums = {
+      groups: [{ selected: true, w: 2, w2: 2, wm: 20, max_metric: 11 }, { selected: false, w: 8, w2: 8, wm: 16, max_metric: 3 }],
+      keyStats: [{ key: "country", events: 10, n_values: 2, unique_value_events: 0 }, { key: "region", events: 10, n_values: 2, unique_value_events: 0 }],
+      values: async () => arrived,
+      attributeKeys: async () => ["country", "region"],
+      totals: { events: 10 } as OutlierSums["totals"],
+      weights: {} as OutlierSums["weights"],
+      pricing: {} as OutlierSums["pricing"],
+    };
+    for (const order of [arrived, [...arrived].reverse()]) {
+      const result = await outliersFrom(defaultConfig(), {}, { ...sums, values: async () => order });
+      expect(result.rows.map((r) => `${r.key}=${r.value}`)).toEqual(["country=de", "country=us", "region=apac", "region=eu"]);
+      expect(result.rows.map((r) => r.significant)).toEqual([false, false, false, false]);
+      expect(new Set(result.rows.map((r) => r.q_value)).size).toBe(1);
+    }
+  });
+});
