@@ -37,7 +37,9 @@ export function parseYamlFile(text: string, file: string, options: { uniqueKeys?
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter, ...options });
+    // logLevel "error": the yaml package would print its warnings (a mapping used as a key) as a
+    // Node process warning on stderr; the key, stringified, reaches the checks and their messages.
+    doc = parseDocument(text, { lineCounter, logLevel: "error", ...options });
   } catch (error) {
     if (isStackOverflow(error)) throw tooDeep(file);
     throw error;
