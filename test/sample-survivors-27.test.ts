@@ -10,6 +10,7 @@ import { chooseLever, flagStages, type StageProfile } from "../src/analysis/flag
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { findTrace } from "../src/analysis/trace.js";
 import { smallInputs } from "../src/analysis/inputs.js";
+import { parseLever } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { pullSummary } from "../src/output/pull-view.js";
@@ -291,5 +292,16 @@ describe("cost outliers: rows of equal q-value", () => {
       expect(result.rows.map((r) => r.significant)).toEqual([false, false, false, false]);
       expect(new Set(result.rows.map((r) => r.q_value)).size).toBe(1);
     }
+  });
+});
+
+describe("a lever with no '=': the form its flag takes", () => {
+  // analysis/savings.ts:98 `kind === "cache"` → `false` in the missing-'=' message: --cache would
+  // be told it takes STAGE=REDUCTION, which is --preagg's and --tune's form (parsing.test.ts
+  // matched /expects STAGE=/ only).
+  it("--cache: STAGE=HIT_RATE[:HIT_COST_USD]; --preagg and --tune: STAGE=REDUCTION", () => {
+    expect(() => parseLever("cache", "tracking")).toThrow("--cache expects STAGE=HIT_RATE[:HIT_COST_USD], got 'tracking'");
+    expect(() => parseLever("preagg", "aggregation")).toThrow("--preagg expects STAGE=REDUCTION, got 'aggregation'");
+    expect(() => parseLever("tune", "=0.1")).toThrow("--tune expects STAGE=REDUCTION, got '=0.1'");
   });
 });
