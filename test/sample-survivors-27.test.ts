@@ -15,6 +15,8 @@ import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { pullSummary } from "../src/output/pull-view.js";
 import { piiView } from "../src/output/pii-view.js";
+import { trendView } from "../src/output/trend-view.js";
+import type { TrendResult, TrendRow } from "../src/analysis/trend.js";
 import type { PullResult } from "../src/ingest/pull.js";
 import { formatters } from "../src/output/format.js";
 import { Chalk } from "chalk";
@@ -303,5 +305,28 @@ describe("a lever with no '=': the form its flag takes", () => {
     expect(() => parseLever("cache", "tracking")).toThrow("--cache expects STAGE=HIT_RATE[:HIT_COST_USD], got 'tracking'");
     expect(() => parseLever("preagg", "aggregation")).toThrow("--preagg expects STAGE=REDUCTION, got 'aggregation'");
     expect(() => parseLever("tune", "=0.1")).toThrow("--tune expects STAGE=REDUCTION, got '=0.1'");
+  });
+});
+
+describe("cost trend's 99% band for people", () => {
+  // output/trend-view.ts:46 `last.band_low_usd === null ? "–" : …` → `!== null`: a bucket with a
+  // band showed "–", and one without showed "–––" (formatUsd(null) twice).
+  it("the last bucket's band as low–high in dollars, or a dash when it has none", () => {
+    const row = (bucket: number, band: [number, number] | null): TrendRow => ({
+      bucket_start: `2026-01-01T00:0${bucket}:00.000Z`, bucket_ns: BigInt(bucket) * 60_000_000_000n, keys: {}, events: 10,
+      cost_per_event_usd: 0.002, p95_ms: 5, baseline_cost_per_event_usd: band ? 0.002 : null,
+      band_low_usd: band?.[0] ?? null, band_high_usd: band?.[1] ?? null, baseline_buckets: band ? 3 : 0, drift: band ? "none" : "unknown",
+    } as TrendRow);
+    const result = (rows: TrendRow[]): TrendResult => ({
+      every_ns: 60_000_000_000n, baseline_ns: 600_000_000_000n, by: [], groups: [{ keys: {}, rows }], buckets: rows.length,
+      totals: { events: 10 * rows.length, spans: 10 * rows.length } as TrendResult["totals"],
+      weights: { weighted: true, stored_traces: 1, estimated_events: 1, stored_spans: 1, estimated_spans: 1, unknown_weight_spans: 0 } as TrendResult["weights"],
+      pricing: { cost_sources: { billed: 0, explicit: 1, price_book: 0, unpriced: 0 }, bad_values: [] } as unknown as TrendResult["pricing"],
+    });
+    // $0.001 and $0.003 below $1: five decimals (formatUsd keeps three significant digits), an en dash between.
+    const banded = trendView(result([row(1, null), row(2, [0.001, 0.003])]), { label: "x" }).humanRows!;
+    expect(banded[0]!.last_band).toBe("$0.00100–$0.00300");
+    const bare = trendView(result([row(1, null)]), { label: "x" }).humanRows!;
+    expect(bare[0]!.last_band).toBe("–");
   });
 });
