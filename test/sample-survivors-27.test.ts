@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { chooseLever, flagStages, type StageProfile } from "../src/analysis/flags.js";
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { findTrace } from "../src/analysis/trace.js";
-import { smallInputs } from "../src/analysis/inputs.js";
+import { smallInputs, withSpans } from "../src/analysis/inputs.js";
+import { cpus } from "node:os";
 import { parseLever } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
@@ -328,5 +329,21 @@ describe("cost trend's 99% band for people", () => {
     expect(banded[0]!.last_band).toBe("$0.00100–$0.00300");
     const bare = trendView(result([row(1, null)]), { label: "x" }).humanRows!;
     expect(bare[0]!.last_band).toBe("–");
+  });
+});
+
+describe("a session over few spans from inputs that did not look small", () => {
+  // analysis/inputs.ts:78 fitThreads' body → `{}`: a glob (counted as large, so DuckDB starts on
+  // its default threads) that loads 369 spans stayed on every core instead of one, paying for
+  // idle worker threads on each of a command's statements (Db.fitThreads; TESTING.md, "The fixed
+  // cost"). Answers are the same bytes either way; the thread count is the behaviour.
+  // On a one-core machine DuckDB's default is one thread too, and nothing would tell them apart.
+  it.skipIf(cpus().length < 2)("runs on one thread once the load shows fewer than SMALL_SESSION_ROWS spans", async () => {
+    const input = "fixtures/auction/otlp.json[l]";
+    expect(smallInputs([input])).toBe(false);
+    await withSpans({ inputs: [input] }, async ({ db, load }) => {
+      expect(load?.spansAdded).toBe(369); // the fixture README's count
+      expect(Number(await db.scalar("SELECT current_setting('threads')"))).toBe(1);
+    });
   });
 });
