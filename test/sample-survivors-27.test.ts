@@ -3,15 +3,15 @@
 // the rule the code documents, and each was seen to fail with its mutant applied by hand.
 // In-process and pure, so Stryker's runs see them (vitest.mutate-sample.config.ts).
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { chooseLever, flagStages, type StageProfile } from "../src/analysis/flags.js";
+import { chooseLever, flagStages, type Flag, type StageProfile } from "../src/analysis/flags.js";
+import { smoothedQuantile } from "../src/analysis/advise.js";
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { findTrace } from "../src/analysis/trace.js";
 import { smallInputs, withSpans } from "../src/analysis/inputs.js";
-import { cpus } from "node:os";
-import { parseLever } from "../src/analysis/savings.js";
+import { loadScenarioFile, parseLever, scenarioFromFlags } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { pullSummary } from "../src/output/pull-view.js";
@@ -345,5 +345,49 @@ describe("a session over few spans from inputs that did not look small", () => {
       expect(load?.spansAdded).toBe(369); // the fixture README's count
       expect(Number(await db.scalar("SELECT current_setting('threads')"))).toBe(1);
     });
+  });
+});
+
+describe("sampling advise's smoothed quantile", () => {
+  // analysis/advise.ts:311 `j < last ? midpoint above : values[j]` → `false`: every cell but the last
+  // ended at its own value instead of the midpoint with the next; advise.ts:312
+  // `(target - cumulative) / here` → `* here`: the position inside the cell overshot (clamped to 1)
+  // whenever a cell held more than one unit of mass. Both moved every p95 error advise reports.
+  it("spreads each value's mass from the midpoint below to the midpoint above", () => {
+    // Values 10, 20, 30 with mass 2 each (cells 10–15, 15–25, 25–30); total 6.
+    // q 0.5: target 3; the first cell holds 2, so 1 of the second's 2: halfway through 15–25 = 20.
+    expect(smoothedQuantile([10, 20, 30], [2, 2, 2], 0.5)).toBe(20);
+    // q 0.95: target 5.7; 4 before the last cell, 1.7 of its 2 = 0.85 of 25–30 = 29.25.
+    expect(smoothedQuantile([10, 20, 30], [2, 2, 2], 0.95)).toBeCloseTo(29.25, 12);
+    // q 0.25: target 1.5 in the first cell (10–15): 0.75 of the way = 13.75.
+    expect(smoothedQuantile([10, 20, 30], [2, 2, 2], 0.25)).toBe(13.75);
+  });
+});
+
+describe("a scenario file whose 'scenarios:' is no mapping", () => {
+  // analysis/savings.ts:137 `!scenarios || typeof scenarios !== "object"` → `&&`: `scenarios:` left
+  // empty (null) reached Object.entries(null), an internal error; a number gave no scenario at all.
+  const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
+  it.each([["empty (null)", "scenarios:\n"], ["a number", "scenarios: 5\n"], ["a string", "scenarios: cache\n"], ["a list", "scenarios: [a]\n"]])("%s: the file and what it should hold", (label, text) => {
+    const path = join(dir, `${label.replace(/\W/g, "")}.yaml`);
+    writeFileSync(path, text);
+    expect(() => loadScenarioFile(path)).toThrow(`${path}: expected a 'scenarios:' mapping of name → list of levers ({cache: STAGE=H}, {preagg: STAGE=R}, {tune: STAGE=R})`);
+  });
+});
+
+describe("savings --suggest's scenario", () => {
+  // analysis/savings.ts:188 the name `"suggested (latency)"` → `""`: optimising latency, the
+  // suggested scenario's row had no name.
+  const flags = [
+    { stage: "tracking", lever: "cache", off_critical_path: true },
+    { stage: "auction", lever: "tune", off_critical_path: false },
+  ] as Flag[];
+  it("is named for what it optimises; for latency, the critical path's stages first", () => {
+    const latency = scenarioFromFlags(flags, "latency");
+    expect(latency.name).toBe("suggested (latency)");
+    expect(latency.levers.map((l) => `${l.kind}:${l.stage}`)).toEqual(["tune:auction", "cache:tracking"]);
+    const cost = scenarioFromFlags(flags, "cost");
+    expect(cost.name).toBe("suggested");
+    expect(cost.levers.map((l) => `${l.kind}:${l.stage}`)).toEqual(["cache:tracking", "tune:auction"]);
   });
 });
