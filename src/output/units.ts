@@ -83,7 +83,8 @@ export function groupedCount(n: number): string | undefined {
   const [whole, fraction = ""] = (negative ? text.slice(1) : text).split(".") as [string, string?];
   let digits = whole + fraction.slice(0, 2).padEnd(2, "0");
   if ((fraction[2] ?? "0") >= "5") digits = (BigInt(digits) + 1n).toString().padStart(digits.length, "0");
-  const integer = digits.slice(0, -2).replace(/^0+(?=\d)/, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  // String(n) writes no leading zero but a lone "0", and a carry only adds digits: none to trim.
+  const integer = digits.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const cents = digits.slice(-2).replace(/0+$/, "");
   return `${negative ? "-" : ""}${integer}${cents ? `.${cents}` : ""}`;
 }
