@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chooseLever, flagStages, type Flag, type StageProfile } from "../src/analysis/flags.js";
 import { smoothedQuantile } from "../src/analysis/advise.js";
+import { parseGroupKeys } from "../src/analysis/breakdown.js";
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { findTrace } from "../src/analysis/trace.js";
 import { smallInputs, withSpans } from "../src/analysis/inputs.js";
@@ -389,5 +390,20 @@ describe("savings --suggest's scenario", () => {
     const cost = scenarioFromFlags(flags, "cost");
     expect(cost.name).toBe("suggested");
     expect(cost.levers.map((l) => `${l.kind}:${l.stage}`)).toEqual(["cache:tracking", "tune:auction"]);
+  });
+});
+
+describe("--by keys the breakdown refuses", () => {
+  // analysis/breakdown.ts:79 `keys.length > MAX_KEYS` → `false`: a fourth key was taken.
+  it("at most three keys", () => {
+    expect(parseGroupKeys("stage,name,service")).toHaveLength(3);
+    expect(() => parseGroupKeys("stage,name,service,attr:region")).toThrow("--by takes at most 3 keys");
+  });
+  // analysis/breakdown.ts:92 and :94, RESERVED_COLUMNS' "query_per_event_usd" and
+  // "cost_per_event_before_usd" → "": an attribute of that name would shadow the breakdown's and
+  // diff's column. parsing.test.ts ("refuses every column the breakdown and diff views really
+  // show") kills both too, from the views' columns, but with DuckDB work outside the wide list.
+  it.each(["query_per_event_usd", "cost_per_event_before_usd"])("attr:%s collides with the output column", (key) => {
+    expect(() => parseGroupKeys(`attr:${key}`)).toThrow(`--by: attribute key '${key}' would collide with the output column '${key}'; it cannot be a grouping key`);
   });
 });
