@@ -134,6 +134,31 @@ describe("statistics: the edges (issue 25, StrykerJS survivors of src/analysis/s
     expect(tQuantile995(31)).toBeCloseTo(2.744, 3);
   });
 
+  it("Student's t past 30 degrees of freedom: within 2.5e-5 of the quantile found by integrating t's density", () => {
+    // Independent of the expansion: the density (1 + t²/ν)^(−(ν+1)/2), normalised numerically
+    // (Simpson over [0, 60], the tail beyond under 1e-40), and bisection for the point where
+    // ∫₀ˣ = 0.495 of the whole. The three-term expansion is short of the truth by its fourth
+    // term, ≈ 12.1 / ν⁴ (1.3e-5 at ν = 31); a sign slip in a term moves it by 5e-5 or more there
+    // (seed 27, statistics.ts:88, g3's 17·z³ → −17·z³).
+    const simpson = (f: (t: number) => number, a: number, b: number, n: number) => {
+      const h = (b - a) / n;
+      let sum = f(a) + f(b);
+      for (let i = 1; i < n; i++) sum += f(a + i * h) * (i % 2 ? 4 : 2);
+      return (sum * h) / 3;
+    };
+    for (const df of [31, 34, 40, 60, 120]) {
+      const density = (t: number) => (1 + (t * t) / df) ** (-(df + 1) / 2);
+      const half = simpson(density, 0, 60, 60_000);
+      let [low, high] = [2.5, 3];
+      for (let i = 0; i < 60; i++) {
+        const mid = (low + high) / 2;
+        if (simpson(density, 0, mid, 6_000) / half < 0.99) low = mid;
+        else high = mid;
+      }
+      expect(Math.abs(tQuantile995(df) - low), `df ${df}: ${tQuantile995(df)} against ${low}`).toBeLessThan(2.5e-5);
+    }
+  });
+
   it("a quantile over counts skips values drawn 0 times, and reads fractional counts as ranks", () => {
     // Counts 1, 0, 2, 1 are the multiset 1, 3, 3, 4: type 7 at 0.5 is position 1.5 → 3; at 0.9,
     // position 2.7 → 3 + 0.7 × (4 − 3); at 1, 4.
