@@ -11,6 +11,8 @@ import { smoothedQuantile } from "../src/analysis/advise.js";
 import { parseGroupKeys } from "../src/analysis/breakdown.js";
 import { outliersFrom, type OutlierSums } from "../src/analysis/outliers.js";
 import { findTrace } from "../src/analysis/trace.js";
+import { sharedScale } from "../src/output/html/diff-page.js";
+import type { ReportDoc } from "../src/output/html/doc.js";
 import { smallInputs, withSpans } from "../src/analysis/inputs.js";
 import { loadScenarioFile, parseLever, scenarioFromFlags } from "../src/analysis/savings.js";
 import { defaultConfig } from "../src/model/config.js";
@@ -405,5 +407,18 @@ describe("--by keys the breakdown refuses", () => {
   // show") kills both too, from the views' columns, but with DuckDB work outside the wide list.
   it.each(["query_per_event_usd", "cost_per_event_before_usd"])("attr:%s collides with the output column", (key) => {
     expect(() => parseGroupKeys(`attr:${key}`)).toThrow(`--by: attribute key '${key}' would collide with the output column '${key}'; it cannot be a grouping key`);
+  });
+});
+
+describe("diff's page: the before and after charts share their axes", () => {
+  // output/html/diff-page.ts:75 the latency values → `[]`: the latency axis's shared end was 0, so
+  // each side's latency chart took its own scale and the two could not be compared by eye.
+  it("each axis ends at the larger side's largest value: cost, p50/p95/p99 latency, query cost, the headline", () => {
+    const doc = (groups: { cost_per_event_usd: number; p50_ms: number | null; p95_ms: number | null; p99_ms: number | null }[], queries: number[], headline: number) =>
+      ({ breakdown: { groups }, queries: queries.map((q) => ({ cost_per_event_usd: q })), headline: { cost_per_event_usd: headline } }) as unknown as ReportDoc;
+    const before = doc([{ cost_per_event_usd: 0.002, p50_ms: 10, p95_ms: 40, p99_ms: 95 }, { cost_per_event_usd: 0.004, p50_ms: 5, p95_ms: null, p99_ms: null }], [0.001], 0.006);
+    const after = doc([{ cost_per_event_usd: 0.003, p50_ms: 12, p95_ms: 60, p99_ms: 80 }], [0.0025, 0.0005], 0.003);
+    // By hand: cost max(0.002, 0.004, 0.003); latency max(10, 40, 95, 5, 12, 60, 80); queries max(0.001, 0.0025, 0.0005); headline max(0.006, 0.003).
+    expect(sharedScale([before, after])).toEqual({ costUsd: 0.004, latencyMs: 95, queryUsd: 0.0025, savingsUsd: 0.006 });
   });
 });

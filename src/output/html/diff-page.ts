@@ -68,7 +68,7 @@ function changeTable(result: DiffResult): string {
 }
 
 /** The largest value each chart's axis must reach on either side. */
-function sharedScale(docs: ReportDoc[]): ChartScale {
+export function sharedScale(docs: ReportDoc[]): ChartScale {
   const max = (values: number[]) => Math.max(0, ...values.filter(Number.isFinite));
   return {
     costUsd: max(docs.flatMap((d) => d.breakdown.groups.map((g) => g.cost_per_event_usd))),
