@@ -2,6 +2,10 @@
 // seed-27 sample"; the earlier ones are in sample-survivors-27.test.ts). Each compares with a value
 // worked by hand or taken from the fixture's README, and each was seen to fail with its mutant
 // applied by hand. In-process, so Stryker's runs see them.
+// Not here: model/span-path.ts:100 (`!first.has(sid)` → true) is equivalent: the last span of a
+// stage then carries the event's weight instead of the first, still one carrier per event and
+// stage, and the only reader (critical_path.sql on_path_by_stage) sums by stage. units.ts:97's
+// empty loop body and advise.ts:276's `b--` are endless loops (Stryker: Timeout, detected).
 import { describe, expect, it } from "vitest";
 import { latencySpec, renderChart } from "../src/output/html/charts.js";
 import type { ReportDoc } from "../src/output/html/doc.js";
