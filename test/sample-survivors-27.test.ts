@@ -34,6 +34,18 @@ const stage = (name: string, over: Partial<StageProfile>): StageProfile => ({
   ...over,
 });
 
+/** An OTLP file of 40 one-span events (sampling advise needs 30), 10–49 ms long, each costing `usd`. */
+function fortyEvents(usd: number): string {
+  const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
+  const spans = Array.from({ length: 40 }, (_, i) => ({
+    traceId: (i + 1).toString(16).padStart(32, "0"), spanId: (i + 1).toString(16).padStart(16, "0"), name: "bid.request",
+    startTimeUnixNano: ms(i * 1000), endTimeUnixNano: ms(i * 1000 + 10 + i), attributes: [{ key: "cost.usd", value: { doubleValue: usd } }],
+  }));
+  const file = join(mkdtempSync(join(tmpdir(), "adtrace-survivors27-")), "forty.json");
+  writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+  return file;
+}
+
 describe("cost flags: a stage that scans many times the median warehouse stage's bytes", () => {
   // analysis/flags.ts:114 `p.warehouse !== null` → `=== null`: the median would be taken over the
   // stages without a warehouse, so no stage was ever flagged for its bytes.
@@ -155,15 +167,8 @@ describe("sampling advise on spans that cost nothing", () => {
   // analysis/advise.ts:151 `if (!(m.r > 0)) return null` → `m.r >= 0`: at $0 per event the cost's
   // relative error became 0 ÷ 0 = NaN, which no target meets, so even 100% "could not reach" it.
   it("has no cost error to meet: at 100% every event is traced, p95's error is 0 and the rate meets the target", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
-    const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
     // 40 one-span events (advise needs 30), 10–49 ms long, each with cost.usd 0.
-    const spans = Array.from({ length: 40 }, (_, i) => ({
-      traceId: (i + 1).toString(16).padStart(32, "0"), spanId: (i + 1).toString(16).padStart(16, "0"), name: "bid.request",
-      startTimeUnixNano: ms(i * 1000), endTimeUnixNano: ms(i * 1000 + 10 + i), attributes: [{ key: "cost.usd", value: { doubleValue: 0 } }],
-    }));
-    const file = join(dir, "free.json");
-    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+    const file = fortyEvents(0);
     const r = await adtraceIn(["sampling", "advise", file, "--format", "json", "-q"]);
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout) as { cost_per_event_usd: number; recommended_rate: number | null; rows: { rate: number; cost_per_event_rel_err95: number | null; p95_rel_err95: number | null; meets_target: boolean }[] };
@@ -258,14 +263,7 @@ describe("sampling advise's p95 now, on unsampled spans", () => {
   // weight 1 the p95 took the weighted step quantile (a stored duration) instead of the
   // interpolated one adtrace reports elsewhere for unsampled data (cost breakdown's e2e_p95_ms on this file: 47.05).
   it("is the type-7 quantile: 40 events of 10–49 ms → 47 + 0.05 × (48 − 47) = 47.05 ms", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
-    const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
-    const spans = Array.from({ length: 40 }, (_, i) => ({
-      traceId: (i + 1).toString(16).padStart(32, "0"), spanId: (i + 1).toString(16).padStart(16, "0"), name: "bid.request",
-      startTimeUnixNano: ms(i * 1000), endTimeUnixNano: ms(i * 1000 + 10 + i), attributes: [{ key: "cost.usd", value: { doubleValue: 0.001 } }],
-    }));
-    const file = join(dir, "forty.json");
-    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+    const file = fortyEvents(0.001);
     const r = await adtraceIn(["sampling", "advise", file, "--format", "json", "-q"]);
     expect(r.stderr).toBe("");
     // Position 0.95 × (40 − 1) = 37.05 in the sorted durations: 47 ms, then 5% of the way to 48 ms.
