@@ -35,8 +35,9 @@ export function modelParts(config: Config): Record<string, unknown> {
 
 /**
  * The digest of the cost model: the config's model parts (stage rules, price book, sampling
- * rules, attribute lists), the adtrace version, the model's SQL and the walk's revision (WALK_REVISION). Flag thresholds, the daily
- * volume or objectives are not the model: changing them recomputes nothing.
+ * rules, attribute lists), the adtrace version, the model's SQL and the walk's revision
+ * (WALK_REVISION). Flag thresholds, the daily volume or objectives are not the model: changing
+ * them recomputes nothing.
  */
 export function modelDigest(config: Config): string {
   const sql = MODEL_QUERIES.map((name) => getQuery(name).sql).join("\n");
