@@ -18,7 +18,7 @@ export const WIDE = [
   "billing", "billing-pull", "pull", "json-v1", "cli", "arrow-format", "atomic-out", "color-format",
   "ingest-adapters", "tempo-block", "input-format-registry", "collect", "collect-load",
   "otlp-protobuf", "fuzz", "diff-sources", "diagnostics", "progress", "model-memory", "load-model",
-  "by-attribute", "spill-cleanup", "memory-limit", "fixed-cost-lazy", "stable-output",
+  "by-attribute", "spill-cleanup", "memory-limit", "fixed-cost-lazy", "parsing", "stable-output",
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({
