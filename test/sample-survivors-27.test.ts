@@ -26,6 +26,7 @@ import { formatters } from "../src/output/format.js";
 import { Chalk } from "chalk";
 import { configError } from "./helpers/config-error.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { otlpDocument, spanId, traceId, writeTemp } from "./helpers/otlp.js";
 
 const stage = (name: string, over: Partial<StageProfile>): StageProfile => ({
   stage: name, cost_share: 0.3, cost_per_event_usd: 0.001, query_per_event_usd: 0.0005,
@@ -36,14 +37,8 @@ const stage = (name: string, over: Partial<StageProfile>): StageProfile => ({
 
 /** An OTLP file of 40 one-span events (sampling advise needs 30), 10–49 ms long, each costing `usd`. */
 function fortyEvents(usd: number): string {
-  const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
-  const spans = Array.from({ length: 40 }, (_, i) => ({
-    traceId: (i + 1).toString(16).padStart(32, "0"), spanId: (i + 1).toString(16).padStart(16, "0"), name: "bid.request",
-    startTimeUnixNano: ms(i * 1000), endTimeUnixNano: ms(i * 1000 + 10 + i), attributes: [{ key: "cost.usd", value: { doubleValue: usd } }],
-  }));
-  const file = join(mkdtempSync(join(tmpdir(), "adtrace-survivors27-")), "forty.json");
-  writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
-  return file;
+  const spans = Array.from({ length: 40 }, (_, i) => ({ trace: traceId(i + 1), id: spanId(i + 1), name: "bid.request", startMs: i * 1000, durationMs: 10 + i, attrs: { "cost.usd": usd } }));
+  return writeTemp("forty.json", otlpDocument(spans));
 }
 
 describe("cost flags: a stage that scans many times the median warehouse stage's bytes", () => {
@@ -133,16 +128,11 @@ describe("adtrace trace: a trace with two roots", () => {
   // analysis/trace.ts:117 the extra roots' filter `(r) => r !== path.root` → `() => undefined`:
   // a second root's tree vanished from the waterfall.
   it("lists every span: the critical path's root and its tree first, then the other root", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "adtrace-survivors27-"));
-    const ms = (n: number) => String(1_717_200_000_000_000_000n + BigInt(n) * 1_000_000n);
-    const span = (id: string, parent: string | undefined, name: string, from: number, to: number) => ({
-      traceId: "0af7651916cd43dd8448eb211c80319c", spanId: id, ...(parent ? { parentSpanId: parent } : {}), name,
-      startTimeUnixNano: ms(from), endTimeUnixNano: ms(to), attributes: [{ key: "cost.usd", value: { doubleValue: 0.001 } }],
-    });
+    const trace = "0af7651916cd43dd8448eb211c80319c";
+    const span = (id: string, parent: string | undefined, name: string, from: number, to: number) => ({ trace, id, parent, name, startMs: from, durationMs: to - from, attrs: { "cost.usd": 0.001 } });
     // Root a (0–100 ms) with child a1 (10–50 ms); a second root b (120–130 ms), later and shorter.
     const spans = [span("00000000000000b1", undefined, "late.root", 120, 130), span("00000000000000a1", "00000000000000a0", "bid.child", 10, 50), span("00000000000000a0", undefined, "bid.request", 0, 100)];
-    const file = join(dir, "two-roots.json");
-    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "svc" } }] }, scopeSpans: [{ spans }] }] }));
+    const file = writeTemp("two-roots.json", otlpDocument(spans));
     const r = await adtraceIn(["trace", "0af7651916cd43dd8448eb211c80319c", file, "--format", "json", "-q"]);
     expect(r.stderr).toBe("");
     const rows = (JSON.parse(r.stdout) as { spans: { span_id: string }[] }).spans;
