@@ -22,6 +22,8 @@ export const EXTRA = [
   // The seed-26 narrowed run's survivors (task surv26): config dates and rates, diff and savings
   // columns, the report's chart order and colours, an analysis beside another reader.
   "test/sample-survivors-26.test.ts", "test/sample-survivors-27.test.ts",
+  // The seed-27 wide run's last survivors: config bounds, default stage rules, a fourth --by key.
+  "test/sample-survivors-27a.test.ts", "test/sample-survivors-27b.test.ts",
 ];
 const include = base.test?.include ?? [];
 
