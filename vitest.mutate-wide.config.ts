@@ -5,10 +5,10 @@
 // list the mutants only those files reach come back "no coverage" though the suite kills them.
 // Still left out: the chDB/ClickHouse files (minutes of set-up each; their mutants are reported
 // apart), the browser, and the files that only measure a process or the repository (package,
-// self-contained, layers, ci-workflow). stable-output is in: in worker threads its CLI check used
-// to run the built CLI as a child (another cwd), which recomputed the model of a database the
-// in-process code had loaded (the digest hashes the walk's compiled text, tsc's ≠ vitest's) and
-// so rewrote it; report.html named other bytes. It now runs in-process in every pool.
+// self-contained, layers, ci-workflow). stable-output is in: it runs in-process in every pool
+// (its CLI check once ran the built CLI as a child, which recomputed the model of a database the
+// in-process code had loaded; the model's digest now holds the walk's WALK_REVISION, not its
+// compiled text, so dist/ and src/ agree).
 //   node scripts/mutate-sample.mjs --retry reports/mutation-sample --tests vitest.mutate-wide.config.ts
 import { defineConfig } from "vitest/config";
 import sample from "./vitest.mutate-sample.config";
