@@ -1,8 +1,8 @@
-// Tests for the ClickHouse mutants of the seed-28 Stryker sample (TESTING.md, "Mutation testing",
-// "The seed-28 sample's ClickHouse mutants, by hand") that no test killed: each compares the
-// ClickHouse path (chDB, in-process) with the DuckDB path over the same spans, or with a value
-// worked by hand, and each was seen to fail with its mutant applied. Three chDB sessions on the
-// fixture's copy (test/helpers/chdb.ts), one model statement each.
+// Tests for the ClickHouse mutants of the seed-28 Stryker sample (TESTING.md, "Mutation testing")
+// that no test killed, decided by hand since no Stryker list runs a chDB file: each compares the
+// ClickHouse path (chDB, in-process) with the DuckDB path over the same spans, with DuckDB itself,
+// or with a value worked by hand, and each was seen to fail with its mutant applied. Three chDB
+// sessions on the fixture's copy (test/helpers/chdb.ts), one statement each.
 import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
