@@ -171,6 +171,10 @@ sampling:
       ["a\\[b", "a[b", true],
     ];
     for (const [glob, name, matches] of cases) expect(new RegExp(globToRegex(glob).replace("(?s:", "(?:"), "s").test(name), `${glob} ~ ${name}`).toBe(matches);
+    // What JavaScript forgives and RE2 refuses (`[]`, `[^]`), or a glob that can never match: the patterns themselves.
+    const nothing = "^[^\\s\\S]$";
+    expect([globToRegex("a[b"), globToRegex("[z-a]"), globToRegex("x\\"), globToRegex("[a-"), globToRegex("[!")]).toEqual([nothing, nothing, nothing, nothing, nothing]);
+    expect([globToRegex("[!z-a]"), globToRegex("a[]b]"), globToRegex("[!]a-c]"), globToRegex("[a-]x]")]).toEqual(["^(?s:.)$", "^(?s:a[\\]b])$", "^(?s:[^\\]a-c])$", "^(?s:[x])$"]);
   });
 });
 

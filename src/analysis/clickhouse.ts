@@ -157,10 +157,9 @@ function globClass(glob: string, from: number): { regex: string; end: number } |
       if (!parts.length) return negate ? { regex: ".", end: p } : null;
       return { regex: `[${negate ? "^" : ""}${parts.join("")}]`, end: p };
     }
-    if (p + 1 === glob.length) return null;
     if (glob[p + 1] === "-") {
-      if (p + 2 === glob.length) return null;
-      const last = glob[p + 2]!;
+      // A range (`]` may end it); y < x holds nothing. Cut short by the glob's end, the class is unclosed.
+      const last = glob[p + 2] ?? "";
       if (c <= last) parts.push(`${classChar(c)}-${classChar(last)}`);
       p += 3;
     } else {
