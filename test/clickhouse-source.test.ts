@@ -130,6 +130,54 @@ prices:
   });
 });
 
+describe("the model's typed parameters: what the seed-28 sample's mutants found", () => {
+  const values = (list: unknown) => (list as TupleParam[]).map((t) => t.values);
+
+  // analysis/clickhouse.ts:170 a sampling rule's attribute globs → `[]` survived: no test's rule had any.
+  it("sends a sampling rule's attribute globs beside it, numbered as the rules are (--sample-rate's first)", () => {
+    const config = parseConfig(`
+sampling:
+  - match: { name: "db.*" }
+    rate: 0.1
+  - match: { service: "auction*", attribute: { user_locale: "[ef][nr]-*", ad.campaign_id: "c-[!1]" } }
+    rate: 0.25
+`, "t.yaml");
+    const params = modelParams(parseClickHouseSource(["chdb:/d"], {}, {}, NOW), config, { sampleRates: [{ match: { attribute: { "device.type": "mob*" } }, rate: 0.5 }] });
+    expect(values(params.sampling_rules)).toEqual([[0, null, null, 1, 0.5], [1, "^(?s:db\\..*)$", null, 0, 0.1], [2, null, "^(?s:auction.*)$", 2, 0.25]]);
+    expect(values(params.sampling_rule_attrs)).toEqual([[0, "device.type", "^(?s:mob.*)$"], [2, "user_locale", "^(?s:[ef][nr]-.*)$"], [2, "ad.campaign_id", "^(?s:c-[^1])$"]]);
+  });
+
+  // analysis/clickhouse.ts:126 an unclosed `[` → "" survived, and the line was wrong: DuckDB's GLOB
+  // matches nothing past a `[` that no `]` closes. The answers are DuckDB 1.x's (SELECT name GLOB glob);
+  // test/clickhouse-survivors-28.test.ts compares ClickHouse's match with DuckDB's GLOB itself.
+  it("reads brackets as DuckDB's GLOB does: unclosed, `]` first, ranges empty or ending in `]`; a `\\` at the end", () => {
+    const cases: [string, string, boolean][] = [
+      ["a[b", "a[b", false],
+      ["a[b", "ab", false],
+      ["*auction[*", "auction.rtb.run", false],
+      ["a[b]c[d", "abc[d", false],
+      ["[!]", "[!]", false],
+      ["a[]b]", "a]", true],
+      ["a[]b]", "a[", false],
+      ["a[!]b]", "ac", true],
+      ["a[!]b]", "a]", false],
+      ["[a-]", "-", false],
+      ["[a-]x]", "x", true],
+      ["[z-a]", "a", false],
+      ["[!z-a]", "q", true],
+      ["[-a]", "-", true],
+      ["[a^]", "^", true],
+      ["x\\", "x\\", false],
+      ["a\\[b", "a[b", true],
+    ];
+    for (const [glob, name, matches] of cases) expect(new RegExp(globToRegex(glob).replace("(?s:", "(?:"), "s").test(name), `${glob} ~ ${name}`).toBe(matches);
+    // What JavaScript forgives and RE2 refuses (`[]`, `[^]`), or a glob that can never match: the patterns themselves.
+    const nothing = "^[^\\s\\S]$";
+    expect([globToRegex("a[b"), globToRegex("[z-a]"), globToRegex("x\\"), globToRegex("[a-"), globToRegex("[!")]).toEqual([nothing, nothing, nothing, nothing, nothing]);
+    expect([globToRegex("[!z-a]"), globToRegex("a[]b]"), globToRegex("[!]a-c]"), globToRegex("[a-]x]")]).toEqual(["^(?s:.)$", "^(?s:a[\\]b])$", "^(?s:[^\\]a-c])$", "^(?s:[x])$"]);
+  });
+});
+
 describe("ClickHouse errors", () => {
   const connection = { label: "clickhouse://bob@127.0.0.1:1/db db.otel_traces", password: "s3cret-pw", timeoutSeconds: 5 };
 

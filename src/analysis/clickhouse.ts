@@ -113,7 +113,17 @@ export async function modelQuery(session: ClickHouseSession, name: string, param
   return run(session, sql, { ...modelParameters, ...mappedParams, ...params });
 }
 
-/** A DuckDB GLOB (`*`, `?`, `[abc]`, `[!abc]`) as an anchored RE2 pattern matching the same strings. */
+/** An anchored RE2 pattern that matches no string (RE2 has no lookahead: an empty class). */
+const MATCHES_NOTHING = "^[^\\s\\S]$";
+
+/**
+ * A DuckDB GLOB (`*`, `?`, `[abc]`, `[a-z]`, `[!abc]`, `\` before a character to take it literally)
+ * as an anchored RE2 pattern matching the same strings, read as DuckDB reads it: in a class, a `]`
+ * first (after `!`) is one of its characters, `x-y` is a range (an empty one when y < x, `]` as y
+ * too); a glob with a `[` that no `]` closes, an empty class, or a `\` at its end matches nothing.
+ * (DuckDB compares bytes: `?` and a class match one byte of a non-ASCII character, RE2 one
+ * character; the two agree on ASCII.)
+ */
 export function globToRegex(glob: string): string {
   let out = "";
   for (let i = 0; i < glob.length; i++) {
@@ -121,21 +131,47 @@ export function globToRegex(glob: string): string {
     if (ch === "*") out += ".*";
     else if (ch === "?") out += ".";
     else if (ch === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end < 0) {
-        out += "\\[";
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      const negate = body.startsWith("!");
-      if (negate) body = body.slice(1);
-      out += `[${negate ? "^" : ""}${body.replace(/[\\\]^[]/g, (c) => `\\${c}`)}]`;
-      i = end;
-    } else if (ch === "\\" && i + 1 < glob.length) {
+      const cls = globClass(glob, i + 1);
+      if (!cls) return MATCHES_NOTHING;
+      out += cls.regex;
+      i = cls.end;
+    } else if (ch === "\\") {
+      if (i + 1 === glob.length) return MATCHES_NOTHING;
       out += escapeRegex(glob[++i]!);
     } else out += escapeRegex(ch);
   }
   return `^(?s:${out})$`;
+}
+
+/**
+ * The class that starts at `from` (just past its `[`) as an RE2 class, and the index of its `]`;
+ * null when no `]` closes it or it holds no character (DuckDB's GLOB matches nothing then).
+ */
+function globClass(glob: string, from: number): { regex: string; end: number } | null {
+  const negate = glob[from] === "!";
+  const first = negate ? from + 1 : from;
+  const parts: string[] = [];
+  for (let p = first; p < glob.length;) {
+    const c = glob[p]!;
+    if (c === "]" && p > first) {
+      if (!parts.length) return negate ? { regex: ".", end: p } : null;
+      return { regex: `[${negate ? "^" : ""}${parts.join("")}]`, end: p };
+    }
+    if (glob[p + 1] === "-") {
+      // A range (`]` may end it); y < x holds nothing. Cut short by the glob's end, the class is unclosed.
+      const last = glob[p + 2] ?? "";
+      if (c <= last) parts.push(`${classChar(c)}-${classChar(last)}`);
+      p += 3;
+    } else {
+      parts.push(classChar(c));
+      p += 1;
+    }
+  }
+  return null;
+}
+
+function classChar(ch: string): string {
+  return /[\\\]^[-]/.test(ch) ? `\\${ch}` : ch;
 }
 
 function escapeRegex(ch: string): string {
