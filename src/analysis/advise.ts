@@ -366,7 +366,7 @@ function seedFor(rate: number): number {
 /**
  * A Binomial(n, p) draw: by counting for small n, else by inversion. Only for a mean min(p, 1 − p)·n
  * below 30, the one copiesDrawer asks for (it draws larger counts as normal itself), where the first
- * probability of the inversion, (1 − p)^n with p ≤ 0.5, stays above 1e-18.
+ * probability of the inversion, (1 − p)^n ≥ 2^(−2·n·p) with p ≤ 0.5, stays above 2^−60.
  */
 export function binomial(n: number, p: number, random: () => number): number {
   return binomialDrawer(n, p)(random);
