@@ -24,6 +24,8 @@ export const EXTRA = [
   "test/sample-survivors-26.test.ts", "test/sample-survivors-27.test.ts",
   // The seed-27 wide run's last survivors: config bounds, default stage rules, a fourth --by key.
   "test/sample-survivors-27a.test.ts", "test/sample-survivors-27b.test.ts",
+  // The seed-28 sample's survivors: reconcile's heading, formatCount, trend's refusal message.
+  "test/sample-survivors-28.test.ts",
 ];
 const include = base.test?.include ?? [];
 

@@ -364,8 +364,9 @@ function seedFor(rate: number): number {
 }
 
 /**
- * A Binomial(n, p) draw: by counting for small n, by inversion when the mean is small, else the
- * normal approximation (rounded, clipped), which at those means is well within the resampling noise.
+ * A Binomial(n, p) draw: by counting for small n, else by inversion. Only for a mean min(p, 1 − p)·n
+ * below 30, the one copiesDrawer asks for (it draws larger counts as normal itself), where the first
+ * probability of the inversion, (1 − p)^n ≥ 2^(−2·n·p) with p ≤ 0.5, stays above 2^−60.
  */
 export function binomial(n: number, p: number, random: () => number): number {
   return binomialDrawer(n, p)(random);
@@ -387,29 +388,23 @@ function binomialDrawer(n: number, p: number): (random: () => number) => number 
       return k;
     };
   }
-  const mean = n * p;
-  if (mean < 30) {
-    // Inversion: walk the probabilities of 0, 1, 2, … copies until the uniform draw is used up.
-    // They are the same for every draw, so they are computed once, as far as a draw has walked.
-    const q = 1 - p;
-    const s = p / q;
-    const a = (n + 1) * s;
-    const pmf = [Math.pow(q, n)];
-    return (random) => {
-      let u = random();
-      let k = 0;
-      while (u > pmf[k]! && k < n) {
-        u -= pmf[k]!;
-        k++;
-        if (k === pmf.length) pmf.push(pmf[k - 1]! * (a / k - s));
-      }
-      return k;
-    };
-  }
-  const sd = Math.sqrt(mean * (1 - p));
+  // Inversion: walk the probabilities of 0, 1, 2, … copies until the uniform draw is used up.
+  // They are the same for every draw, so they are computed once, as far as a draw has walked.
+  // copiesDrawer sends here only n·p < 30 (p ≤ 0.5 by now): its own normal draw takes every
+  // (m, p) with m·p ≥ 30 and m·(1 − p) ≥ 30, and n = ⌊m⌋ ≤ m.
+  const q = 1 - p;
+  const s = p / q;
+  const a = (n + 1) * s;
+  const pmf = [Math.pow(q, n)];
   return (random) => {
-    const gauss = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    return Math.min(n, Math.max(0, Math.round(mean + sd * gauss)));
+    let u = random();
+    let k = 0;
+    while (u > pmf[k]! && k < n) {
+      u -= pmf[k]!;
+      k++;
+      if (k === pmf.length) pmf.push(pmf[k - 1]! * (a / k - s));
+    }
+    return k;
   };
 }
 

@@ -215,12 +215,16 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
 }
 
-/** The smallest of 1, 2, 5, 10, 15, 30 × a unit (ms, s, m, h, d) at or above `ns`. */
+/**
+ * The smallest of 1, 2, 5, 10, 15, 30 × a unit (ms, s, m, h, d) at or above `ns`. planBuckets asks
+ * for at most (2^64 − 1) / (MAX_BUCKETS − 1) + 1 ns, 21.4 days (event starts are int64 ns), so 30
+ * days covers every call; past it, `ns` itself.
+ */
 function roundUpNice(ns: bigint): bigint {
   for (const unit of [1_000_000n, 1_000_000_000n, 60_000_000_000n, 3_600_000_000_000n, DAY_NS]) {
     for (const k of [1n, 2n, 5n, 10n, 15n, 30n]) if (k * unit >= ns) return k * unit;
   }
-  return ((ns + DAY_NS - 1n) / DAY_NS) * DAY_NS;
+  return ns;
 }
 
 /** A stretch of time for a message: hours with one decimal from an hour on, else seconds. */

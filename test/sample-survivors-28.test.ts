@@ -1,0 +1,81 @@
+// Tests for survivors of the seed-28 wide Stryker sample (TESTING.md, "Mutation testing"). Each
+// compares with a value worked by hand from the rule the code documents, and each was seen to fail
+// with its mutant applied by hand. In-process, no database.
+import { describe, expect, it } from "vitest";
+import { planBuckets } from "../src/analysis/trend.js";
+import { subtitle } from "../src/output/html/report-page.js";
+import type { ReportDoc } from "../src/output/html/doc.js";
+import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { formatCount } from "../src/output/units.js";
+
+describe("cost reconcile's heading: the untraced share of the bill", () => {
+  // output/reconcile-view.ts:77 the template `${bill > 0 ? ` (… of the bill)` : ""}.` → ``: the
+  // second heading line lost the untraced share and its full stop.
+  const view = (joined: number, untraced: number): ReconcileView => ({
+    rows: [],
+    totals: {
+      spans: 4, joined_spans: 4, join_rate: 1, spans_by_id: 4, spans_by_tag: 0, spans_by_time: 0,
+      bills: 5, joined_bills: 4, joined_billed_usd: joined, untraced_bills: 1, untraced_billed_usd: untraced, out_of_range_bills: 0, unpriced_bills: 0,
+    },
+  });
+  const pricing = { notes: [], json: {} };
+  it("$3 to traced spans and $1 untraced: $4 billed, 1/4 = 25.0% of it untraced; no share of a $0 bill", () => {
+    expect(reconcileView(view(3, 1), pricing).heading![1]).toBe("Billed $4.00 in the spans' time range: $3.00 to traced spans, $1.00 untraced (25.0% of the bill).");
+    expect(reconcileView(view(0, 0), pricing).heading![1]).toBe("Billed $0 in the spans' time range: $0 to traced spans, $0 untraced.");
+  });
+});
+
+describe("formatCount", () => {
+  // output/units.ts:66 `return "–"` → `return ""` for no number: the report page's count cells
+  // (report-page.ts `count`) pass report.json's values as read, and diff --format html reads a
+  // report side's report.json as it is; a count it lacks showed as nothing instead of the dash
+  // every other formatter (formatMs, formatShare, formatUsd) and table cell writes for no value.
+  it("writes – for no number (null, undefined, NaN), as the report page's subtitle shows a missing count", () => {
+    expect([formatCount(null), formatCount(undefined), formatCount(NaN)]).toEqual(["–", "–", "–"]);
+    const doc = { events: undefined, spans: 12, start: null, adtrace_version: "1.0.0" } as unknown as ReportDoc;
+    expect(subtitle(doc)).toBe("– events, 12 spans; adtrace 1.0.0");
+  });
+
+  // output/units.ts:67 `toLocaleString("en-US")` → `toLocaleString("")` for an integer
+  // groupedCount leaves to ICU (from 1e21): a RangeError ("Incorrect locale information
+  // provided"). --events-per-day takes any count ≥ 1, so `--events-per-day 1.5e21` reaches it in
+  // every "at N events/day" line.
+  it("groups the digits of integers from 1e21 (1e21 = 1 and 21 zeros; 1.5e21 = 15 and 20)", () => {
+    expect(formatCount(1e21)).toBe("1," + Array(7).fill("000").join(","));
+    expect(formatCount(1.5e21)).toBe("1,500," + Array(6).fill("000").join(","));
+  });
+});
+
+describe("cost trend: the message for an --every that makes too many buckets", () => {
+  const D = 86_400_000_000_000n;
+  const refusal = (every: bigint, firstNs: bigint, lastNs: bigint, resolutionNs: bigint) => {
+    try {
+      planBuckets(every, { firstNs, lastNs, resolutionNs });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "no error";
+  };
+
+  // analysis/trend.ts:228 spanText `Number(ns) / 1e9` → `* 1e9`: data under an hour long was
+  // said to span 90400000000000000000.0 s.
+  it("over data under an hour long, says the span in seconds (90.4 s) and the nice --every that fits (10ms)", () => {
+    // 90.4 s in 1 ms buckets from 0: 90,400 whole buckets and the last one's, 90,401. A bucket of
+    // 5 ms makes 18,081 (> 10,000), one of 10 ms 9,041: the smallest 1-2-5 step that fits is 10ms.
+    expect(refusal(1_000_000n, 0n, 90_400_000_000n, 1000n)).toBe(
+      "--every 1ms makes 90,401 buckets over the data's 90.4 s; at most 10,000 (an --every of 10ms or more)",
+    );
+  });
+
+  // analysis/trend.ts:223 roundUpNice's fallback past 30 days, `((ns + DAY_NS - 1n) / DAY_NS) *
+  // DAY_NS` (mutant `+ 1n`), was dead: the widest span int64 nanoseconds hold needs at most
+  // 21.4 days a bucket. The fallback is now `ns` itself; this pins the widest case inside the ladder.
+  it("over the widest span int64 ns hold (2^64 − 1 ns), suggests 30d, a rung of the ladder", () => {
+    // Buckets of 1 d: ⌊(2^63 − 1)/D⌋ = 106,751 and ⌊−2^63/D⌋ = −106,752, so 213,504. 2^64 ns is
+    // 5,124,095.58 hours. 15 d makes ⌊106,751.99/15⌋ + ⌈106,751.99/15⌉ + 1 = 7,116 + 7,117 + 1
+    // = 14,234 buckets (> 10,000), 30 d 3,558 + 3,559 + 1 = 7,118.
+    expect(refusal(D, -(2n ** 63n), 2n ** 63n - 1n, 1n)).toBe(
+      "--every 1d makes 213,504 buckets over the data's 5124095.6 hours; at most 10,000 (an --every of 30d or more)",
+    );
+  });
+});
