@@ -7,6 +7,8 @@ import { subtitle } from "../src/output/html/report-page.js";
 import type { ReportDoc } from "../src/output/html/doc.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { formatCount } from "../src/output/units.js";
+import { FIXTURE } from "./helpers/cli.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 describe("cost reconcile's heading: the untraced share of the bill", () => {
   // output/reconcile-view.ts:77 the template `${bill > 0 ? ` (… of the bill)` : ""}.` → ``: the
@@ -77,5 +79,19 @@ describe("cost trend: the message for an --every that makes too many buckets", (
     expect(refusal(D, -(2n ** 63n), 2n ** 63n - 1n, 1n)).toBe(
       "--every 1d makes 213,504 buckets over the data's 5124095.6 hours; at most 10,000 (an --every of 30d or more)",
     );
+  });
+});
+
+describe("sampling advise: a window of exactly 30 events is enough", () => {
+  // analysis/advise.ts:183 `eventsPerWindow >= MIN_EVENTS` → `>`: a rate whose window held exactly
+  // 30 events was refused, against the rule the note states ("holds at least 30 events at that rate").
+  it("the fixture's 40 unweighted events at 30 a day: rate 100% holds 30 a day and meets; 50% holds 15 and does not", async () => {
+    // By hand: 30 events/day × 1 day × rate × 40 stored ÷ 40 weight = 30 at rate 1, 15 at 0.5. At
+    // rate 1 every event is traced: the cost, group and p95 errors are 0, within any target.
+    const run = await adtraceIn(["sampling", "advise", `${FIXTURE}/otlp.jsonl`, "--events-per-day", "30", "--window", "1d", "--rates", "1,0.5", "--format", "json", "-q"]);
+    expect(run.stderr).toBe("");
+    const advice = JSON.parse(run.stdout) as { rows: { rate: number; events_per_window: number; meets_target: boolean }[]; recommended_rate: number | null };
+    expect(advice.rows.map((r) => [r.rate, r.events_per_window, r.meets_target])).toEqual([[1, 30, true], [0.5, 15, false]]);
+    expect(advice.recommended_rate).toBe(1);
   });
 });
