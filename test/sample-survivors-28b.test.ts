@@ -1,0 +1,31 @@
+// Tests for the seed-28 Stryker sample's survivors taken from the bottom of the lead's list
+// (task surv28b; TESTING.md "Mutation testing"; the top of the list is in
+// sample-survivors-28.test.ts). Each compares with a value worked by hand from the documented
+// rule, and each was seen to fail with its mutant applied by hand. In-process, so Stryker's runs
+// see them (vitest.mutate-sample.config.ts).
+import { Chalk } from "chalk";
+import { describe, expect, it } from "vitest";
+import type { SloRow } from "../src/analysis/slo.js";
+import { formatters } from "../src/output/format.js";
+import { sloView } from "../src/output/slo-view.js";
+
+const md = (view: Parameters<typeof formatters.md>[0]) => formatters.md(view, { colors: new Chalk({ level: 0 }) });
+/** The Markdown table's cells, row by row (the header first, the |---| line left out). */
+const cells = (text: string) =>
+  text.split("\n").filter((l) => l.startsWith("| ") && !/^\|\s*:?-/.test(l)).map((l) => l.slice(2, -2).split(" | ").map((c) => c.trim()));
+
+describe("`slo check`'s target column as people read it", () => {
+  // output/slo-view.ts:26 (the shown target's key "target_shown" → ""): the human table's target
+  // column read no field and came out empty for every SLO. The target in the SLO's own unit: a
+  // latency SLO "≤" its bound in ms, an error SLO "≤" its share with two decimals, a cost SLO its
+  // ceiling in dollars.
+  it("shows each SLO's target in its own unit", () => {
+    const row = (name: string, indicator: SloRow["indicator"], target: number): SloRow => ({
+      name, stage: null, indicator, target, objective: 0.99, actual: 0.995, error_budget_used: 0.5, burn_rate: 0.5, events: 10, window_events: 10, status: "ok",
+    });
+    const table = cells(md(sloView({ rows: [row("auction-latency", "latency", 120), row("errors", "errors", 0.01)], window_from: null, window_ns: null })));
+    const at = table[0]!.indexOf("target");
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(table.slice(1).map((r) => [r[0], r[at]])).toEqual([["auction-latency", "≤ 120 ms"], ["errors", "≤ 1.00%"]]);
+  });
+});
