@@ -7,6 +7,7 @@ import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import type { SloRow } from "../src/analysis/slo.js";
 import { formatters } from "../src/output/format.js";
+import { piiVerdict } from "../src/output/pii-view.js";
 import { sloView } from "../src/output/slo-view.js";
 
 const md = (view: Parameters<typeof formatters.md>[0]) => formatters.md(view, { colors: new Chalk({ level: 0 }) });
@@ -27,5 +28,19 @@ describe("`slo check`'s target column as people read it", () => {
     const at = table[0]!.indexOf("target");
     expect(at).toBeGreaterThanOrEqual(0);
     expect(table.slice(1).map((r) => [r[0], r[at]])).toEqual([["auction-latency", "≤ 120 ms"], ["errors", "≤ 1.00%"]]);
+  });
+});
+
+describe("`audit pii --kinds`'s verdict", () => {
+  // output/pii-view.ts:21 (the scope ` (kinds: …)` → ""): an audit narrowed to some kinds said
+  // "No personal data found" as if every kind had been looked for. The verdict names the kinds it
+  // was narrowed to, in the order given, before the sample's words when only a sample was scanned.
+  const clean = { rows: [], spans: 3, fields: 12, kinds: [], personal_kinds: [], only: [] };
+  it("names the kinds the audit looked for", () => {
+    expect(piiVerdict({ ...clean, only: ["email", "phone"] })).toBe("No personal data found in 12 values of 3 spans (kinds: email, phone).");
+    expect(piiVerdict({ ...clean, only: ["card"], scanned: { events: 10, of_events: 40 } })).toBe(
+      "No personal data found in 12 values of 3 spans (kinds: card); scanned 10 of 40 events (a deterministic sample of whole events; a leak in the others is not seen).",
+    );
+    expect(piiVerdict(clean)).toBe("No personal data found in 12 values of 3 spans.");
   });
 });
