@@ -5,10 +5,15 @@
 // see them (vitest.mutate-sample.config.ts).
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
+import { outliers } from "../src/analysis/outliers.js";
 import type { SloRow } from "../src/analysis/slo.js";
+import { defaultConfig } from "../src/model/config.js";
 import { formatters } from "../src/output/format.js";
 import { piiVerdict } from "../src/output/pii-view.js";
+import { outliersView } from "../src/output/outliers-view.js";
 import { sloView } from "../src/output/slo-view.js";
+import { withModelDb } from "./helpers/analysis.js";
+import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 
 const md = (view: Parameters<typeof formatters.md>[0]) => formatters.md(view, { colors: new Chalk({ level: 0 }) });
 /** The Markdown table's cells, row by row (the header first, the |---| line left out). */
@@ -42,5 +47,24 @@ describe("`audit pii --kinds`'s verdict", () => {
       "No personal data found in 12 values of 3 spans (kinds: card); scanned 10 of 40 events (a deterministic sample of whole events; a leak in the others is not seen).",
     );
     expect(piiVerdict(clean)).toBe("No personal data found in 12 values of 3 spans.");
+  });
+});
+
+describe("`cost outliers` when no value stands out", () => {
+  // output/outliers-view.ts:42 (the no-driver line → ""): the heading's reading line came out
+  // empty when nothing was significant, so a run that found no driver said nothing about it. Ten
+  // one-span events costing $0.001 × i, each with its own tier: the top 20% are the 2 costliest,
+  // and with 2 selected events no cell can expect 5, so no value is tested and none is significant.
+  it("says so in the heading", async () => {
+    const spans: TestSpan[] = Array.from({ length: 10 }, (_, k) => ({
+      trace: traceId(k + 1), id: spanId(k + 1), name: "ev", startMs: k + 1, durationMs: 1,
+      attrs: { "cost.usd": (0.001 * (k + 1)).toFixed(3), tier: k % 2 ? "gold" : "basic" },
+    }));
+    await withModelDb(spans, async (db) => {
+      const r = await outliers(db, defaultConfig(), { top: 0.2 });
+      expect(r.selected.events).toBe(2);
+      expect(r.rows.filter((row) => row.significant)).toEqual([]);
+      expect(outliersView(r, { label: "t" }).heading![3]).toBe("No attribute value is significantly over-represented among the costliest 20% (q < 0.05).");
+    });
   });
 });
