@@ -5,6 +5,7 @@
 // see them (vitest.mutate-sample.config.ts).
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
+import { adviseFrom, type AdviseSums } from "../src/analysis/advise.js";
 import { outliers } from "../src/analysis/outliers.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { defaultConfig } from "../src/model/config.js";
@@ -66,5 +67,24 @@ describe("`cost outliers` when no value stands out", () => {
       expect(r.rows.filter((row) => row.significant)).toEqual([]);
       expect(outliersView(r, { label: "t" }).heading![3]).toBe("No attribute value is significantly over-represented among the costliest 20% (q < 0.05).");
     });
+  });
+});
+
+describe("`sampling advise` at rate 1 on unsampled data", () => {
+  // analysis/advise.ts:259 (`rate / w >= 1` → false): every event of the window traced, the p95
+  // is the window's own and its error 0, whatever the durations. Without that rule the error came
+  // from the resamples, the same 0 while the p95 is above 0, but "no figure" (null, shown "–") on
+  // data whose events all take 0 ns, where the relative error has no p95 to be relative to at any
+  // lower rate. 30 unsampled events of $0.001, each 0 ns end to end.
+  it("has a p95 error of 0, even when every event takes 0 ns", () => {
+    const sums: AdviseSums = {
+      moments: [{ g1: null, r: 0.001, a: 30e-6, b: 30e-6, n: 30, sw: 30 }],
+      latencies: Array.from({ length: 30 }, () => ({ w: 1, e2e_ns: 0 })),
+      volume: { spans: 60, bytes_per_span: 500 },
+      weights: {} as AdviseSums["weights"],
+      pricing: {} as AdviseSums["pricing"],
+    };
+    const result = adviseFrom("t", { rates: [1, 0.5], targetError: 0.05, by: { kind: "stage" } as never, window: "1d", config: defaultConfig(), resamples: 20 }, sums);
+    expect(result.rows.map((r) => [r.rate, r.p95_rel_err95])).toEqual([[1, 0], [0.5, null]]);
   });
 });
