@@ -52,20 +52,33 @@ describe("`audit pii --kinds`'s verdict", () => {
 });
 
 describe("`cost outliers` when no value stands out", () => {
+  // Ten one-span events costing $0.001 × i, tier alternating; `extra` adds attributes per event.
+  const events = (extra: (i: number) => Record<string, string> = () => ({})): TestSpan[] => Array.from({ length: 10 }, (_, k) => ({
+    trace: traceId(k + 1), id: spanId(k + 1), name: "ev", startMs: k + 1, durationMs: 1,
+    attrs: { "cost.usd": (0.001 * (k + 1)).toFixed(3), tier: k % 2 ? "gold" : "basic", ...extra(k + 1) },
+  }));
+
   // output/outliers-view.ts:42 (the no-driver line → ""): the heading's reading line came out
   // empty when nothing was significant, so a run that found no driver said nothing about it. Ten
-  // one-span events costing $0.001 × i, each with its own tier: the top 20% are the 2 costliest,
+  // one-span events costing $0.001 × i, tier alternating: the top 20% are the 2 costliest,
   // and with 2 selected events no cell can expect 5, so no value is tested and none is significant.
   it("says so in the heading", async () => {
-    const spans: TestSpan[] = Array.from({ length: 10 }, (_, k) => ({
-      trace: traceId(k + 1), id: spanId(k + 1), name: "ev", startMs: k + 1, durationMs: 1,
-      attrs: { "cost.usd": (0.001 * (k + 1)).toFixed(3), tier: k % 2 ? "gold" : "basic" },
-    }));
-    await withModelDb(spans, async (db) => {
+    await withModelDb(events(), async (db) => {
       const r = await outliers(db, defaultConfig(), { top: 0.2 });
       expect(r.selected.events).toBe(2);
       expect(r.rows.filter((row) => row.significant)).toEqual([]);
       expect(outliersView(r, { label: "t" }).heading![3]).toBe("No attribute value is significantly over-represented among the costliest 20% (q < 0.05).");
+    });
+  });
+
+  // output/outliers-view.ts:48 (the skipped keys' separator "; " → ""): two keys left out as ids
+  // ran together in one word. Two attributes with a value per event (no other event has it, 100%
+  // of the 10 events, over the 50% that makes an id) are both skipped, each with its reason.
+  it("lists each key it skipped as an id, with its reason, apart", async () => {
+    await withModelDb(events((i) => ({ "request.id": `r-${i}`, "user.id": `u-${i}` })), async (db) => {
+      const r = await outliers(db, defaultConfig(), { top: 0.2 });
+      const why = "unique per event, like an id: 100% of the events that carry it have a value no other event has";
+      expect(outliersView(r, { label: "t" }).notes!.filter((n) => n.startsWith("skipped: "))).toEqual([`skipped: request.id (${why}); user.id (${why}).`]);
     });
   });
 });
