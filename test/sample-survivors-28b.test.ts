@@ -6,6 +6,7 @@
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { adviseFrom, type AdviseSums } from "../src/analysis/advise.js";
+import { chooseLever } from "../src/analysis/flags.js";
 import { outliers } from "../src/analysis/outliers.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { defaultConfig } from "../src/model/config.js";
@@ -99,5 +100,17 @@ describe("`sampling advise` at rate 1 on unsampled data", () => {
     };
     const result = adviseFrom("t", { rates: [1, 0.5], targetError: 0.05, by: { kind: "stage" } as never, window: "1d", config: defaultConfig(), resamples: 20 }, sums);
     expect(result.rows.map((r) => [r.rate, r.p95_rel_err95])).toEqual([[1, 0], [0.5, null]]);
+  });
+});
+
+describe("the lever a top query gets: an aggregate is a call of an aggregate function", () => {
+  // analysis/flags.ts:149 (the aggregate's `\s*\(` → `\S*\(`): SQL allows space between a
+  // function and its parenthesis, so `count (*)` aggregates and is to be pre-aggregated; and a
+  // function whose name only starts like one (minute, maximum) is no aggregate: a lookup whose
+  // literals change on every call (100 calls, 100 distinct statements) is to be tuned.
+  const lookup = { stage: "auction", top_query_calls: 100, top_query_statements: 100 };
+  it("counts `count (*)` and not `minute(…)`", () => {
+    expect(chooseLever({ ...lookup, top_query: "SELECT count (*) FROM bids WHERE auction_id = 'a-17'" }).lever).toBe("preaggregate");
+    expect(chooseLever({ ...lookup, top_query: "SELECT minute(created_at) FROM bids WHERE auction_id = 'a-17'" }).lever).toBe("tune");
   });
 });
