@@ -5,7 +5,7 @@
 // see them (vitest.mutate-sample.config.ts).
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import { adviseFrom, type AdviseSums } from "../src/analysis/advise.js";
+import { adviseFrom, binomial, type AdviseSums } from "../src/analysis/advise.js";
 import { chooseLever } from "../src/analysis/flags.js";
 import { outliers } from "../src/analysis/outliers.js";
 import type { SloRow } from "../src/analysis/slo.js";
@@ -112,5 +112,20 @@ describe("the lever a top query gets: an aggregate is a call of an aggregate fun
   it("counts `count (*)` and not `minute(…)`", () => {
     expect(chooseLever({ ...lookup, top_query: "SELECT count (*) FROM bids WHERE auction_id = 'a-17'" }).lever).toBe("preaggregate");
     expect(chooseLever({ ...lookup, top_query: "SELECT minute(created_at) FROM bids WHERE auction_id = 'a-17'" }).lever).toBe("tune");
+  });
+});
+
+describe("a Binomial draw by inversion above the mass as computed", () => {
+  // analysis/advise.ts:401 (the walk's `k < n` → true) showed a product bug: (1 − p)^n carries a
+  // relative error up to about n·2^−53, so at n = 10^7 the probabilities as computed sum to less
+  // than the largest draw mulberry32 gives, 1 − 2^−32. Such a draw walked past the mass through n
+  // stored zeros and came back as n: 10^7 copies of an event expected 0.1 times, after seconds
+  // (and out of memory from about 10^8). Binomial(10^7, 10^−8) is Poisson(0.1) to 1e-8: P(X ≥ 6)
+  // = e^−0.1·0.1^6/720 + … = 1.27e-9 ≥ 2^−32 = 2.33e-10 > P(X ≥ 7) = 1.8e-11, so the top draw is
+  // 6; P(0) = e^−0.1 = 0.905 and P(≤ 1) = 0.995 place the draws 0.5 and 0.95 at 0 and 1.
+  it("lands at the top of the distribution, not at n", () => {
+    expect(binomial(1e7, 1e-8, () => 1 - 2 ** -32)).toBe(6);
+    expect(binomial(1e7, 1e-8, () => 0.5)).toBe(0);
+    expect(binomial(1e7, 1e-8, () => 0.95)).toBe(1);
   });
 });

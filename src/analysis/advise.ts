@@ -397,15 +397,37 @@ function binomialDrawer(n: number, p: number): (random: () => number) => number 
   const a = (n + 1) * s;
   const pmf = [Math.pow(q, n)];
   return (random) => {
-    let u = random();
+    const drawn = random();
+    let u = drawn;
     let k = 0;
     while (u > pmf[k]! && k < n) {
+      // Past the mode the probabilities fall until they round to 0; a draw still left then is
+      // above the mass as computed (it falls short of 1 by up to ~n·2^−53, from (1 − p)^n): it
+      // belongs at the top of the distribution, not at n after a walk of n steps (10^7 steps and
+      // as many stored probabilities: seconds, and out of memory from about 10^8).
+      if (pmf[k] === 0) return topCell(pmf, k, drawn);
       u -= pmf[k]!;
       k++;
       if (k === pmf.length) pmf.push(pmf[k - 1]! * (a / k - s));
     }
     return k;
   };
+}
+
+/**
+ * The cell of `pmf[0 … end)` (all the mass there is) where `drawn` lands once scaled to that
+ * mass: the same walk as the inversion's, as cumulative sums, against drawn × the sum.
+ */
+function topCell(pmf: number[], end: number, drawn: number): number {
+  let total = 0;
+  for (let j = 0; j < end; j++) total += pmf[j]!;
+  const target = drawn * total;
+  let cumulative = 0;
+  for (let j = 0; j < end; j++) {
+    cumulative += pmf[j]!;
+    if (cumulative >= target) return j;
+  }
+  return end - 1;
 }
 
 /**
