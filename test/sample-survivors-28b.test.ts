@@ -116,7 +116,7 @@ describe("the lever a top query gets: an aggregate is a call of an aggregate fun
 });
 
 describe("a Binomial draw by inversion above the mass as computed", () => {
-  // analysis/advise.ts:401 (the walk's `k < n` → true) showed a product bug: (1 − p)^n carries a
+  // analysis/advise.ts:401 (the walk's `k < n` → true; the guard is gone now) showed a product bug: (1 − p)^n carries a
   // relative error up to about n·2^−53, so at n = 10^7 the probabilities as computed sum to less
   // than the largest draw mulberry32 gives, 1 − 2^−32. Such a draw walked past the mass through n
   // stored zeros and came back as n: 10^7 copies of an event expected 0.1 times, after seconds
@@ -127,5 +127,17 @@ describe("a Binomial draw by inversion above the mass as computed", () => {
     expect(binomial(1e7, 1e-8, () => 1 - 2 ** -32)).toBe(6);
     expect(binomial(1e7, 1e-8, () => 0.5)).toBe(0);
     expect(binomial(1e7, 1e-8, () => 0.95)).toBe(1);
+  });
+
+  // The same rounding at small n (a random source with draws above 1 − 2^−32, not mulberry32):
+  // the walk reached the last cell, n = 33, with the draw still left, and stopped there.
+  // Binomial(33, 0.07), its upper tail summed from the top here: P(X > 19) = 1.87e-15 > 2^−50 =
+  // 8.9e-16 ≥ P(X > 20) = 8.6e-17, so the draw 1 − 2^−50 is 20.
+  it("lands at the top cell, not at n, at small n too", () => {
+    const choose = (n: number, k: number) => Array.from({ length: k }, (_, i) => (n - k + i + 1) / (i + 1)).reduce((r, f) => r * f, 1);
+    const above = (k: number) => Array.from({ length: 33 - k }, (_, i) => 33 - i).reduce((t, j) => t + choose(33, j) * 0.07 ** j * 0.93 ** (33 - j), 0);
+    expect(above(19)).toBeGreaterThan(2 ** -50);
+    expect(above(20)).toBeLessThanOrEqual(2 ** -50);
+    expect(binomial(33, 0.07, () => 1 - 2 ** -50)).toBe(20);
   });
 });

@@ -400,12 +400,13 @@ function binomialDrawer(n: number, p: number): (random: () => number) => number 
     const drawn = random();
     let u = drawn;
     let k = 0;
-    while (u > pmf[k]! && k < n) {
-      // Past the mode the probabilities fall until they round to 0; a draw still left then is
-      // above the mass as computed (it falls short of 1 by up to ~n·2^−53, from (1 − p)^n): it
-      // belongs at the top of the distribution, not at n after a walk of n steps (10^7 steps and
-      // as many stored probabilities: seconds, and out of memory from about 10^8).
-      if (pmf[k] === 0) return topCell(pmf, k, drawn);
+    while (u > pmf[k]!) {
+      // A draw still left past the last cell (k = n), or where the probabilities past the mode
+      // have rounded to 0, is above the mass as computed (it falls short of 1 by up to ~n·2^−53,
+      // from (1 − p)^n): it belongs at the top of the distribution, not at n (at n = 10^7 that
+      // was after a walk of n steps and as many stored zeros: seconds, and out of memory from
+      // about 10^8).
+      if (k === n || pmf[k] === 0) return topCell(pmf, k + 1, drawn);
       u -= pmf[k]!;
       k++;
       if (k === pmf.length) pmf.push(pmf[k - 1]! * (a / k - s));
@@ -415,15 +416,16 @@ function binomialDrawer(n: number, p: number): (random: () => number) => number 
 }
 
 /**
- * The cell of `pmf[0 … end)` (all the mass there is) where `drawn` lands once scaled to that
- * mass: the same walk as the inversion's, as cumulative sums, against drawn × the sum.
+ * The cell of `pmf[0 … end)` (all the mass computed; a last cell of 0 adds none) where `drawn`
+ * lands once scaled to that mass: the inversion's walk, as cumulative sums, against drawn × the sum.
  */
 function topCell(pmf: number[], end: number, drawn: number): number {
   let total = 0;
   for (let j = 0; j < end; j++) total += pmf[j]!;
   const target = drawn * total;
   let cumulative = 0;
-  for (let j = 0; j < end; j++) {
+  // The last cell takes what the others leave (drawn < 1: the target is below the sum).
+  for (let j = 0; j < end - 1; j++) {
     cumulative += pmf[j]!;
     if (cumulative >= target) return j;
   }
