@@ -15,6 +15,7 @@ import { piiVerdict } from "../src/output/pii-view.js";
 import { outliersView } from "../src/output/outliers-view.js";
 import { sloView } from "../src/output/slo-view.js";
 import { withModelDb } from "./helpers/analysis.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 
 const md = (view: Parameters<typeof formatters.md>[0]) => formatters.md(view, { colors: new Chalk({ level: 0 }) });
@@ -139,5 +140,15 @@ describe("a Binomial draw by inversion above the mass as computed", () => {
     expect(above(19)).toBeGreaterThan(2 ** -50);
     expect(above(20)).toBeLessThanOrEqual(2 ** -50);
     expect(binomial(33, 0.07, () => 1 - 2 ** -50)).toBe(20);
+  });
+});
+
+describe("`inspect`'s formats row", () => {
+  // output/views.ts:35 (the formats' separator ", " → ""): the formats read ran together as
+  // "otlp (1 file)zipkin (1 file)". The fixture's spans as OTLP and as Zipkin (its README), one file each.
+  it("lists each format read with its files, apart", async () => {
+    const r = await adtraceIn(["inspect", "fixtures/auction/otlp.jsonl", "fixtures/auction/zipkin.json", "--format", "md"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(cells(r.stdout).filter((row) => row[0] === "formats")).toEqual([["formats", "otlp (1 file), zipkin (1 file)"]]);
   });
 });
