@@ -10,6 +10,7 @@ import { chooseLever } from "../src/analysis/flags.js";
 import { outliers } from "../src/analysis/outliers.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { defaultConfig } from "../src/model/config.js";
+import { closest } from "../src/model/suggest.js";
 import { formatters } from "../src/output/format.js";
 import { piiVerdict } from "../src/output/pii-view.js";
 import { outliersView } from "../src/output/outliers-view.js";
@@ -150,5 +151,15 @@ describe("`inspect`'s formats row", () => {
     const r = await adtraceIn(["inspect", "fixtures/auction/otlp.jsonl", "fixtures/auction/zipkin.json", "--format", "md"]);
     expect(r.code, r.stderr).toBe(0);
     expect(cells(r.stdout).filter((row) => row[0] === "formats")).toEqual([["formats", "otlp (1 file), zipkin (1 file)"]]);
+  });
+});
+
+describe("\"did you mean\" between names equally close", () => {
+  // model/suggest.ts:15 (`d < bestDistance` → `<=`): of two names one edit away, the suggestion
+  // became the last listed instead of the first, the documented rule (closest's comment): "region"
+  // is one edit from "regions" (a letter added) and from "legion" (one changed).
+  it("suggests the first of them in the known order", () => {
+    expect(closest("region", ["regions", "legion"])).toBe("regions");
+    expect(closest("region", ["legion", "regions"])).toBe("legion");
   });
 });
