@@ -3,6 +3,10 @@
 // sample-survivors-28.test.ts). Each compares with a value worked by hand from the documented
 // rule, and each was seen to fail with its mutant applied by hand. In-process, so Stryker's runs
 // see them (vitest.mutate-sample.config.ts).
+// Not here: analysis/trace.ts:96 (the nearest ids' tie-break `a > b` → false) is equivalent on
+// V8: a sort of fewer than 64 elements (there are at most 6) only asks whether the comparator is
+// below 0, which the mutant leaves as it was. output/views.ts:18 (inspect's "in parent cycles"
+// label) is killed by clickhouse-inspect.test.ts, a chDB file outside the list.
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { adviseFrom, binomial, type AdviseSums } from "../src/analysis/advise.js";
@@ -27,8 +31,7 @@ const cells = (text: string) =>
 describe("`slo check`'s target column as people read it", () => {
   // output/slo-view.ts:26 (the shown target's key "target_shown" → ""): the human table's target
   // column read no field and came out empty for every SLO. The target in the SLO's own unit: a
-  // latency SLO "≤" its bound in ms, an error SLO "≤" its share with two decimals, a cost SLO its
-  // ceiling in dollars.
+  // latency SLO "≤" its bound in ms, an error SLO "≤" its share with two decimals.
   it("shows each SLO's target in its own unit", () => {
     const row = (name: string, indicator: SloRow["indicator"], target: number): SloRow => ({
       name, stage: null, indicator, target, objective: 0.99, actual: 0.995, error_budget_used: 0.5, burn_rate: 0.5, events: 10, window_events: 10, status: "ok",
