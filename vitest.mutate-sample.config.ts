@@ -26,7 +26,8 @@ export const EXTRA = [
   "test/sample-survivors-27a.test.ts", "test/sample-survivors-27b.test.ts",
   // The seed-28 sample's survivors: reconcile's heading, formatCount, trend's refusal message.
   "test/sample-survivors-28.test.ts",
-  // The seed-28 sample's survivors from the bottom of the list (task surv28b): the SLO table's target.
+  // The seed-28 sample's survivors from the bottom of the list (task surv28b): table columns and
+  // notes (SLO target, PII kinds, outliers, inspect), advise's rate 1 and Binomial draws, levers, suggestions.
   "test/sample-survivors-28b.test.ts",
   // Pure (no chDB): the ClickHouse parameters a config becomes (globs, stage, sampling and price
   // rules as tuples). It killed four of the seed-28 sample's ClickHouse mutants no list ran.

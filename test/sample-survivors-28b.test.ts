@@ -3,18 +3,24 @@
 // sample-survivors-28.test.ts). Each compares with a value worked by hand from the documented
 // rule, and each was seen to fail with its mutant applied by hand. In-process, so Stryker's runs
 // see them (vitest.mutate-sample.config.ts).
+// Not here: analysis/trace.ts:96 (the nearest ids' tie-break `a > b` → false) is equivalent on
+// V8: a sort of fewer than 64 elements (there are at most 6) only asks whether the comparator is
+// below 0, which the mutant leaves as it was. output/views.ts:18 (inspect's "in parent cycles"
+// label) is killed by clickhouse-inspect.test.ts, a chDB file outside the list.
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
-import { adviseFrom, type AdviseSums } from "../src/analysis/advise.js";
+import { adviseFrom, binomial, type AdviseSums } from "../src/analysis/advise.js";
 import { chooseLever } from "../src/analysis/flags.js";
 import { outliers } from "../src/analysis/outliers.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { defaultConfig } from "../src/model/config.js";
+import { closest } from "../src/model/suggest.js";
 import { formatters } from "../src/output/format.js";
 import { piiVerdict } from "../src/output/pii-view.js";
 import { outliersView } from "../src/output/outliers-view.js";
 import { sloView } from "../src/output/slo-view.js";
 import { withModelDb } from "./helpers/analysis.js";
+import { adtraceIn } from "./helpers/in-process.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 
 const md = (view: Parameters<typeof formatters.md>[0]) => formatters.md(view, { colors: new Chalk({ level: 0 }) });
@@ -25,8 +31,7 @@ const cells = (text: string) =>
 describe("`slo check`'s target column as people read it", () => {
   // output/slo-view.ts:26 (the shown target's key "target_shown" → ""): the human table's target
   // column read no field and came out empty for every SLO. The target in the SLO's own unit: a
-  // latency SLO "≤" its bound in ms, an error SLO "≤" its share with two decimals, a cost SLO its
-  // ceiling in dollars.
+  // latency SLO "≤" its bound in ms, an error SLO "≤" its share with two decimals.
   it("shows each SLO's target in its own unit", () => {
     const row = (name: string, indicator: SloRow["indicator"], target: number): SloRow => ({
       name, stage: null, indicator, target, objective: 0.99, actual: 0.995, error_budget_used: 0.5, burn_rate: 0.5, events: 10, window_events: 10, status: "ok",
@@ -112,5 +117,52 @@ describe("the lever a top query gets: an aggregate is a call of an aggregate fun
   it("counts `count (*)` and not `minute(…)`", () => {
     expect(chooseLever({ ...lookup, top_query: "SELECT count (*) FROM bids WHERE auction_id = 'a-17'" }).lever).toBe("preaggregate");
     expect(chooseLever({ ...lookup, top_query: "SELECT minute(created_at) FROM bids WHERE auction_id = 'a-17'" }).lever).toBe("tune");
+  });
+});
+
+describe("a Binomial draw by inversion above the mass as computed", () => {
+  // analysis/advise.ts:401 (the walk's `k < n` → true; the guard is gone now) showed a product bug: (1 − p)^n carries a
+  // relative error up to about n·2^−53, so at n = 10^7 the probabilities as computed sum to less
+  // than the largest draw mulberry32 gives, 1 − 2^−32. Such a draw walked past the mass through n
+  // stored zeros and came back as n: 10^7 copies of an event expected 0.1 times, after seconds
+  // (and out of memory from about 10^8). Binomial(10^7, 10^−8) is Poisson(0.1) to 1e-8: P(X ≥ 6)
+  // = e^−0.1·0.1^6/720 + … = 1.27e-9 ≥ 2^−32 = 2.33e-10 > P(X ≥ 7) = 1.8e-11, so the top draw is
+  // 6; P(0) = e^−0.1 = 0.905 and P(≤ 1) = 0.995 place the draws 0.5 and 0.95 at 0 and 1.
+  it("lands at the top of the distribution, not at n", () => {
+    expect(binomial(1e7, 1e-8, () => 1 - 2 ** -32)).toBe(6);
+    expect(binomial(1e7, 1e-8, () => 0.5)).toBe(0);
+    expect(binomial(1e7, 1e-8, () => 0.95)).toBe(1);
+  });
+
+  // The same rounding at small n (a random source with draws above 1 − 2^−32, not mulberry32):
+  // the walk reached the last cell, n = 33, with the draw still left, and stopped there.
+  // Binomial(33, 0.07), its upper tail summed from the top here: P(X > 19) = 1.87e-15 > 2^−50 =
+  // 8.9e-16 ≥ P(X > 20) = 8.6e-17, so the draw 1 − 2^−50 is 20.
+  it("lands at the top cell, not at n, at small n too", () => {
+    const choose = (n: number, k: number) => Array.from({ length: k }, (_, i) => (n - k + i + 1) / (i + 1)).reduce((r, f) => r * f, 1);
+    const above = (k: number) => Array.from({ length: 33 - k }, (_, i) => 33 - i).reduce((t, j) => t + choose(33, j) * 0.07 ** j * 0.93 ** (33 - j), 0);
+    expect(above(19)).toBeGreaterThan(2 ** -50);
+    expect(above(20)).toBeLessThanOrEqual(2 ** -50);
+    expect(binomial(33, 0.07, () => 1 - 2 ** -50)).toBe(20);
+  });
+});
+
+describe("`inspect`'s formats row", () => {
+  // output/views.ts:35 (the formats' separator ", " → ""): the formats read ran together as
+  // "otlp (1 file)zipkin (1 file)". The fixture's spans as OTLP and as Zipkin (its README), one file each.
+  it("lists each format read with its files, apart", async () => {
+    const r = await adtraceIn(["inspect", "fixtures/auction/otlp.jsonl", "fixtures/auction/zipkin.json", "--format", "md"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(cells(r.stdout).filter((row) => row[0] === "formats")).toEqual([["formats", "otlp (1 file), zipkin (1 file)"]]);
+  });
+});
+
+describe("\"did you mean\" between names equally close", () => {
+  // model/suggest.ts:15 (`d < bestDistance` → `<=`): of two names one edit away, the suggestion
+  // became the last listed instead of the first, the documented rule (closest's comment): "region"
+  // is one edit from "regions" (a letter added) and from "legion" (one changed).
+  it("suggests the first of them in the known order", () => {
+    expect(closest("region", ["regions", "legion"])).toBe("regions");
+    expect(closest("region", ["legion", "regions"])).toBe("legion");
   });
 });

@@ -397,15 +397,39 @@ function binomialDrawer(n: number, p: number): (random: () => number) => number 
   const a = (n + 1) * s;
   const pmf = [Math.pow(q, n)];
   return (random) => {
-    let u = random();
+    const drawn = random();
+    let u = drawn;
     let k = 0;
-    while (u > pmf[k]! && k < n) {
+    while (u > pmf[k]!) {
+      // A draw still left past the last cell (k = n), or where the probabilities past the mode
+      // have rounded to 0, is above the mass as computed (it falls short of 1 by up to ~n·2^−53,
+      // from (1 − p)^n): it belongs at the top of the distribution, not at n (at n = 10^7 that
+      // was after a walk of n steps and as many stored zeros: seconds, and out of memory from
+      // about 10^8).
+      if (k === n || pmf[k] === 0) return topCell(pmf, k + 1, drawn);
       u -= pmf[k]!;
       k++;
       if (k === pmf.length) pmf.push(pmf[k - 1]! * (a / k - s));
     }
     return k;
   };
+}
+
+/**
+ * The cell of `pmf[0 … end)` (all the mass computed; a last cell of 0 adds none) where `drawn`
+ * lands once scaled to that mass: the inversion's walk, as cumulative sums, against drawn × the sum.
+ */
+function topCell(pmf: number[], end: number, drawn: number): number {
+  let total = 0;
+  for (let j = 0; j < end; j++) total += pmf[j]!;
+  const target = drawn * total;
+  let cumulative = 0;
+  // The last cell takes what the others leave (drawn < 1: the target is below the sum).
+  for (let j = 0; j < end - 1; j++) {
+    cumulative += pmf[j]!;
+    if (cumulative >= target) return j;
+  }
+  return end - 1;
 }
 
 /**

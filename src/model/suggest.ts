@@ -7,6 +7,10 @@ export function suggest(word: string, known: readonly string[]): string {
   return best ? ` (did you mean '${best}'?)` : "";
 }
 
+/**
+ * The known name fewest edits from `word` (case aside), when within max(2, ⌊length/3⌋) edits; of
+ * names equally close, the first in `known`'s order (a config key's error lists them in it).
+ */
 export function closest(word: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
