@@ -2,7 +2,9 @@
 // compares with a value worked by hand from the rule the code documents, and each was seen to fail
 // with its mutant applied by hand. In-process, no database.
 import { describe, expect, it } from "vitest";
+import { loadScenarioFile, parseLever } from "../src/analysis/savings.js";
 import { planBuckets } from "../src/analysis/trend.js";
+import { scenarioJson } from "../src/output/decision-views.js";
 import { subtitle } from "../src/output/html/report-page.js";
 import type { ReportDoc } from "../src/output/html/doc.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
@@ -93,5 +95,17 @@ describe("sampling advise: a window of exactly 30 events is enough", () => {
     const advice = JSON.parse(run.stdout) as { rows: { rate: number; events_per_window: number; meets_target: boolean }[]; recommended_rate: number | null };
     expect(advice.rows.map((r) => [r.rate, r.events_per_window, r.meets_target])).toEqual([[1, 30, true], [0.5, 15, false]]);
     expect(advice.recommended_rate).toBe(1);
+  });
+});
+
+describe("savings JSON: where a scenario file's lever was written", () => {
+  // output/decision-views.ts:120 `{ origin: l.origin }` → `{}`: the savings document and report.json
+  // lost each file lever's `origin` (file:line, the place its errors name), kept since JSON v1.
+  it("a file lever carries origin file:line (fixtures/scenarios.yaml lines 7–9 for 'both'); a command-line lever none", () => {
+    const both = loadScenarioFile("fixtures/scenarios.yaml").find((s) => s.name === "both")!;
+    expect(scenarioJson(both).levers.map((l) => [l.kind, l.origin])).toEqual([
+      ["cache", "fixtures/scenarios.yaml:7"], ["preagg", "fixtures/scenarios.yaml:8"], ["tune", "fixtures/scenarios.yaml:9"],
+    ]);
+    expect(scenarioJson({ name: "command line", levers: [parseLever("cache", "tracking=0.6")] }).levers[0]).not.toHaveProperty("origin");
   });
 });
