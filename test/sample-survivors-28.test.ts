@@ -1,6 +1,6 @@
 // Tests for survivors of the seed-28 wide Stryker sample (TESTING.md, "Mutation testing"). Each
 // compares with a value worked by hand from the rule the code documents, and each was seen to fail
-// with its mutant applied by hand. In-process, no database.
+// with its mutant applied by hand. In-process.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
