@@ -1,8 +1,14 @@
 // Tests for survivors of the seed-28 wide Stryker sample (TESTING.md, "Mutation testing"). Each
 // compares with a value worked by hand from the rule the code documents, and each was seen to fail
-// with its mutant applied by hand. In-process, no database.
+// with its mutant applied by hand. In-process.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkBundleDir } from "../src/analysis/report.js";
+import { loadScenarioFile, parseLever } from "../src/analysis/savings.js";
 import { planBuckets } from "../src/analysis/trend.js";
+import { scenarioJson } from "../src/output/decision-views.js";
 import { subtitle } from "../src/output/html/report-page.js";
 import type { ReportDoc } from "../src/output/html/doc.js";
 import { reconcileView, type ReconcileView } from "../src/output/reconcile-view.js";
@@ -93,5 +99,54 @@ describe("sampling advise: a window of exactly 30 events is enough", () => {
     const advice = JSON.parse(run.stdout) as { rows: { rate: number; events_per_window: number; meets_target: boolean }[]; recommended_rate: number | null };
     expect(advice.rows.map((r) => [r.rate, r.events_per_window, r.meets_target])).toEqual([[1, 30, true], [0.5, 15, false]]);
     expect(advice.recommended_rate).toBe(1);
+  });
+});
+
+describe("savings JSON: where a scenario file's lever was written", () => {
+  // output/decision-views.ts:120 `{ origin: l.origin }` → `{}`: the savings document and report.json
+  // lost each file lever's `origin` (file:line, the place its errors name), kept since JSON v1.
+  it("a file lever carries origin file:line (fixtures/scenarios.yaml lines 7–9 for 'both'); a command-line lever none", () => {
+    const both = loadScenarioFile("fixtures/scenarios.yaml").find((s) => s.name === "both")!;
+    expect(scenarioJson(both).levers.map((l) => [l.kind, l.origin])).toEqual([
+      ["cache", "fixtures/scenarios.yaml:7"], ["preagg", "fixtures/scenarios.yaml:8"], ["tune", "fixtures/scenarios.yaml:9"],
+    ]);
+    expect(scenarioJson({ name: "command line", levers: [parseLever("cache", "tracking=0.6")] }).levers[0]).not.toHaveProperty("origin");
+  });
+});
+
+describe("report --out-dir: a stranger's report.json with an inputs list is not an adtrace report", () => {
+  // analysis/report.ts:210 isReportJson `version && headline && inputs` → `version && headline || inputs`:
+  // any report.json with an `inputs` array made its directory a bundle to replace (its files deleted).
+  it("replaces a directory whose report.json has adtrace_version, headline and inputs; refuses one lacking any", () => {
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-surv28-"));
+    try {
+      const bundle = (name: string, doc: unknown) => {
+        mkdirSync(join(dir, name));
+        writeFileSync(join(dir, name, "report.json"), JSON.stringify(doc));
+        writeFileSync(join(dir, name, "summary.md"), "mine");
+        return join(dir, name);
+      };
+      const refusal = (path: string) => {
+        try {
+          return checkBundleDir(path);
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+      const refused = (path: string) => `--out-dir ${path}: the directory holds files that are not an adtrace report; refusing to replace it (give a new or empty directory)`;
+      expect(refusal(bundle("ours", { adtrace_version: "1.0.0", headline: {}, inputs: [] }))).toBe(true);
+      for (const [name, doc] of [
+        ["inputs-only", { inputs: ["q3.csv"] }],
+        ["no-headline", { adtrace_version: "1.0.0", inputs: [] }],
+        ["no-version", { headline: {}, inputs: [] }],
+        ["no-inputs", { adtrace_version: "1.0.0", headline: {} }],
+      ] as const) {
+        const path = bundle(name, doc);
+        expect(refusal(path), name).toBe(refused(path));
+        expect(readdirSync(path).sort(), name).toEqual(["report.json", "summary.md"]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
