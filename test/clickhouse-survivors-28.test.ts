@@ -10,12 +10,11 @@ import { join } from "node:path";
 import { chdbDatasets, differences } from "./helpers/chdb.js";
 import { withAnalysis } from "../src/analysis/analysis.js";
 import { breakdown, type GroupKey } from "../src/analysis/breakdown.js";
-import { clickhouseBreakdown, withClickHouse } from "../src/analysis/clickhouse.js";
+import { clickhouseBreakdown, globToRegex, withClickHouse } from "../src/analysis/clickhouse.js";
 import { clickhouseTrace } from "../src/analysis/clickhouse-events.js";
 import { parseClickHouseSource } from "../src/ingest/clickhouse-source.js";
 import { defaultConfig, loadConfig } from "../src/model/config.js";
 import { InputError } from "../src/errors.js";
-import { globToRegex } from "../src/analysis/clickhouse.js";
 import { Db } from "../src/db/db.js";
 
 const work = mkdtempSync(join(tmpdir(), "adtrace-ch-surv28-"));

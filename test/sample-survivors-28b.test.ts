@@ -145,6 +145,13 @@ describe("a Binomial draw by inversion above the mass as computed", () => {
     expect(above(20)).toBeLessThanOrEqual(2 ** -50);
     expect(binomial(33, 0.07, () => 1 - 2 ** -50)).toBe(20);
   });
+
+  // Past its precondition (a mean below 30, which copiesDrawer keeps) 0.5^100000 underflows to 0,
+  // and every draw would have come back as 0 copies instead of about 50,000: refused instead.
+  it("refuses a mean past its reach rather than answer 0", () => {
+    expect(() => binomial(100_000, 0.5, () => 0.5)).toThrow(/mean of 50000 is past the inversion's reach/);
+    expect(binomial(1000, 0.01, () => 0.5)).toBeGreaterThan(0);
+  });
 });
 
 describe("`inspect`'s formats row", () => {

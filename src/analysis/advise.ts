@@ -396,6 +396,8 @@ function binomialDrawer(n: number, p: number): (random: () => number) => number 
   const s = p / q;
   const a = (n + 1) * s;
   const pmf = [Math.pow(q, n)];
+  // Past that precondition (1 − p)^n can underflow to 0 and every draw would land in cell 0.
+  if (!(pmf[0]! > 0)) throw new Error(`binomial(${n}, ${p}): a mean of ${n * p} is past the inversion's reach (below 30)`);
   return (random) => {
     const drawn = random();
     let u = drawn;
