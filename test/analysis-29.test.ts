@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { checkOutlierOptions, erfc, modelInputKeys, outliersFrom, twoProportionP, type OutlierGroupSums, type OutlierKeyStats, type OutlierSums, type OutlierValueSums } from "../src/analysis/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
 import { STATEMENT_ATTRIBUTES } from "../src/model/defaults.js";
+import { durationText, keysOf, planBuckets, predictionBand, trendGroups, trendWidths, type TrendCell } from "../src/analysis/trend.js";
 
 describe("outliers.ts", () => {
   /** An engine's answer for `cost outliers`: the two sides' sums, the keys and their values. */
@@ -161,5 +162,121 @@ describe("outliers.ts", () => {
   it("erfc below 0 is 2 − erfc(|x|): erfc(−1) = 1.842701", () => {
     expect(erfc(-1)).toBeCloseTo(1.842701, 6);
     expect(erfc(1)).toBeCloseTo(0.157299, 6);
+  });
+});
+
+describe("trend.ts", () => {
+  const HOUR = 3_600_000_000_000n;
+  const DAY = 24n * HOUR;
+
+  it("durationText: the largest unit that divides the duration", () => {
+    expect([DAY, 2n * DAY, 25n * HOUR, 90n * 60_000_000_000n, 1_500_000_000n, 1_500_000n, 1_500n, 1_001n, 0n].map(durationText))
+      .toEqual(["1d", "2d", "25h", "90m", "1500ms", "1500us", "1500ns", "1001ns", "0d"]);
+  });
+
+  it("trendWidths: --baseline defaults to 7 days; shorter than one bucket, or than 3, is refused", () => {
+    expect(trendWidths({ everyNs: HOUR })).toEqual({ every: HOUR, baseline: 7n * DAY });
+    expect(trendWidths({ everyNs: HOUR, baselineNs: 3n * HOUR })).toEqual({ every: HOUR, baseline: 3n * HOUR });
+    expect(() => trendWidths({ everyNs: HOUR, baselineNs: HOUR / 2n })).toThrow(/^--baseline 30m is shorter than one bucket \(--every 1h\): no bucket could have a baseline$/);
+    // Exactly one bucket is not shorter than one: the second rule says how many it holds.
+    expect(() => trendWidths({ everyNs: HOUR, baselineNs: HOUR })).toThrow(/^--baseline 1h holds at most 1 bucket\(s\) of --every 1h; a drift needs 3 \(--baseline 3h or more\)$/);
+    // 150 minutes hold 2 whole hours.
+    expect(() => trendWidths({ everyNs: HOUR, baselineNs: 150n * 60_000_000_000n })).toThrow(/^--baseline 150m holds at most 2 bucket\(s\) of --every 1h; a drift needs 3 \(--baseline 3h or more\)$/);
+  });
+
+  it("planBuckets: buckets from the first event's to the last's, floored, also before 1970", () => {
+    // 03:30 to 05:10 by the hour: buckets 03:00, 04:00, 05:00.
+    expect(planBuckets(HOUR, { firstNs: 7n * HOUR / 2n, lastNs: 5n * HOUR + HOUR / 6n, resolutionNs: 1n })).toEqual({ every: HOUR, firstBucket: 3n * HOUR, buckets: 3 });
+    // −1.5 h floors to −2 h, not −1 h; −1 h exactly stays −1 h. To +0.5 h: buckets −2, −1, 0.
+    expect(planBuckets(HOUR, { firstNs: -3n * HOUR / 2n, lastNs: HOUR / 2n, resolutionNs: 1n })).toEqual({ every: HOUR, firstBucket: -2n * HOUR, buckets: 3 });
+    expect(planBuckets(HOUR, { firstNs: -HOUR, lastNs: HOUR / 2n, resolutionNs: 1n })).toEqual({ every: HOUR, firstBucket: -HOUR, buckets: 2 });
+    // An --every as fine as the data's resolution is allowed; finer is refused, naming the unit.
+    expect(planBuckets(1_000_000_000n, { firstNs: 0n, lastNs: 0n, resolutionNs: 1_000_000_000n }).buckets).toBe(1);
+    expect(() => planBuckets(1_000_000n, { firstNs: 0n, lastNs: 0n, resolutionNs: 1_000_000_000n }))
+      .toThrow(/^--every 1ms is finer than the data's time resolution: every event starts on a whole s$/);
+  });
+
+  it("planBuckets: at most 10,000 buckets, and the --every that would fit, rounded up to a readable one", () => {
+    const s = 1_000_000_000n;
+    expect(planBuckets(s, { firstNs: 0n, lastNs: 9_999n * s, resolutionNs: 1n }).buckets).toBe(10_000);
+    // 10,001 one-second buckets over 10,000 s (2.78 h): 10,000 s / 9,999 + 1 ns ≈ 1.0001 s fits, 2s is the next readable width.
+    expect(() => planBuckets(s, { firstNs: 0n, lastNs: 10_000n * s, resolutionNs: 1n }))
+      .toThrow(/^--every 1s makes 10,001 buckets over the data's 2\.8 hours; at most 10,000 \(an --every of 2s or more\)$/);
+    // Under an hour the span is in seconds: 10 s by 1 ms; 10 s / 9,999 ≈ 1.0001 ms fits, so 2ms.
+    expect(() => planBuckets(1_000_000n, { firstNs: 0n, lastNs: 10n * s, resolutionNs: 1n }))
+      .toThrow(/^--every 1ms makes 10,001 buckets over the data's 10\.0 s; at most 10,000 \(an --every of 2ms or more\)$/);
+    // One hour exactly is in hours; 3,600 s / 9,999 ≈ 0.36 s fits, so 1s.
+    expect(() => planBuckets(1_000_000n, { firstNs: 0n, lastNs: HOUR, resolutionNs: 1n }))
+      .toThrow(/^--every 1ms makes 3,600,001 buckets over the data's 1\.0 hours; at most 10,000 \(an --every of 1s or more\)$/);
+    // 12 h by 1 s: 43,200 s / 9,999 ≈ 4.32 s fits, so 5s; 100 days by 1 min: 14.4 min, so 15m.
+    expect(() => planBuckets(s, { firstNs: 0n, lastNs: 12n * HOUR, resolutionNs: 1n })).toThrow(/an --every of 5s or more\)$/);
+    expect(() => planBuckets(60n * s, { firstNs: 0n, lastNs: 100n * DAY, resolutionNs: 1n })).toThrow(/an --every of 15m or more\)$/);
+    // The widest span int64 starts allow (2^64 − 1 ns) by the day: 21.35 days fit, so 30d.
+    expect(() => planBuckets(DAY, { firstNs: -(2n ** 63n), lastNs: 2n ** 63n - 1n, resolutionNs: 1n })).toThrow(/an --every of 30d or more\)$/);
+  });
+
+  it("predictionBand: no points, or points with no events, give no baseline", () => {
+    expect(predictionBand([])).toBeNull();
+    expect(predictionBand([{ x: 1, n: 0 }, { x: 2, n: 0 }, { x: 3, n: 0 }])).toBeNull();
+  });
+
+  it("keysOf: each group key's column, a missing value as empty text", () => {
+    expect(keysOf({ g1: "auction", g2: null }, [{ kind: "stage" }, { kind: "attr", key: "tier" }])).toEqual({ stage: "auction", tier: "" });
+  });
+
+  // Buckets of 1.5 ms from 0, baseline 4.5 ms (three buckets back). Stages a and b, given b first.
+  // All events per bucket: 4, 2, 2, none, 2. a: $4 on 4 events, $4 on 2, $6 on 2, –, $8 on 2.
+  // b: $2 on 2 events, none, $1 on 1, –, none.
+  const EVERY = 1_500_000n;
+  const cell = (bucket: number, stage: string, events: number, costUsd: number, bucketEvents: number): TrendCell =>
+    ({ bucketNs: BigInt(bucket) * EVERY, keys: { stage }, events, costUsd, bucketEvents });
+  const cells = [cell(0, "b", 2, 2, 4), cell(0, "a", 4, 4, 4), cell(1, "a", 2, 4, 2), cell(2, "b", 1, 1, 2), cell(2, "a", 2, 6, 2), cell(4, "a", 2, 8, 2)];
+  const p95 = (bucket: bigint, id: string) => (bucket === 0n && id === '["a"]' ? 7 : null);
+
+  it("trendGroups: a group's cost over all the bucket's events, its own events, and the ISO bucket start", () => {
+    const groups = trendGroups(cells, p95, { every: EVERY, firstBucket: 0n, buckets: 5 }, 3n * EVERY);
+    expect(groups.map((g) => g.keys)).toEqual([{ stage: "a" }, { stage: "b" }]);
+    const [a, b] = groups.map((g) => g.rows);
+    expect(a!.map((r) => r.bucket_start)).toEqual(["1970-01-01T00:00:00Z", "1970-01-01T00:00:00.001Z", "1970-01-01T00:00:00.003Z", "1970-01-01T00:00:00.004Z", "1970-01-01T00:00:00.006Z"]);
+    expect(a!.map((r) => r.bucket_ns)).toEqual([0n, 1n, 2n, 3n, 4n].map((i) => i * EVERY));
+    expect(a!.map((r) => r.cost_per_event_usd)).toEqual([1, 2, 3, null, 4]);
+    expect(a!.map((r) => r.events)).toEqual([4, 2, 2, 0, 2]);
+    expect(a!.map((r) => r.p95_ms)).toEqual([7, null, null, null, null]);
+    // b is in 2 of bucket 0's 4 events: $2 / 4; absent from bucket 1 (2 events): $0 per event, not none.
+    expect(b!.map((r) => r.cost_per_event_usd)).toEqual([0.5, 0, 0.5, null, 0]);
+    expect(b!.map((r) => r.events)).toEqual([2, 0, 1, 0, 0]);
+  });
+
+  it("trendGroups: the baseline is the preceding buckets with events back to the window's edge, weighted by events", () => {
+    const [a, b] = trendGroups(cells, p95, { every: EVERY, firstBucket: 0n, buckets: 5 }, 3n * EVERY).map((g) => g.rows);
+    // a, bucket 3 (no events): buckets 0, 1, 2 (the window's edge is bucket 0 itself): (4·1 + 2·2 + 2·3) / 8.
+    // Bucket 4: buckets 1 and 2 (3 has no events): (2·2 + 2·3) / 4 = 2.5, two buckets, so no band.
+    expect(a!.map((r) => r.baseline_buckets)).toEqual([0, 1, 2, 3, 2]);
+    expect(a!.map((r) => r.baseline_cost_per_event_usd)).toEqual([null, 1, 8 / 6, 14 / 8, 2.5]);
+    expect(b!.map((r) => r.baseline_cost_per_event_usd)).toEqual([null, 0.5, 2 / 6, 3 / 8, 0.25]);
+    // Bucket 3 has a baseline of 3 but no figure to judge; the others too few: no band, drift unknown.
+    for (const r of [...a!, ...b!]) expect([r.band_low_usd, r.band_high_usd, r.drift]).toEqual([null, null, "unknown"]);
+  });
+
+  it("trendGroups: drift up past the band's top, down under its bottom, none on its edge", () => {
+    // One bucket of 1 event per ns, baseline 3 ns. $5 three times: the band is [5, 5] (no spread).
+    const series = (costs: number[]) => trendGroups(costs.map((c, i) => ({ bucketNs: BigInt(i), keys: {}, events: 1, costUsd: c, bucketEvents: 1 })),
+      () => null, { every: 1n, firstBucket: 0n, buckets: costs.length }, 3n)[0]!.rows;
+    expect(series([5, 5, 5, 5, 6]).map((r) => r.drift)).toEqual(["unknown", "unknown", "unknown", "none", "up"]);
+    expect(series([5, 5, 5, 4])[3]!.drift).toBe("down");
+    const edge = series([5, 5, 5, 5])[3]!;
+    expect([edge.band_low_usd, edge.band_high_usd, edge.baseline_cost_per_event_usd]).toEqual([5, 5, 5]);
+    // $1, $2, $3: mean 2, s = 1, t(0.995, 2) = 9.925: 2 ± 9.925·√(4/3), the low end kept at 0.
+    const spread = series([1, 2, 3, 30])[3]!;
+    expect(spread.band_low_usd).toBe(0);
+    expect(spread.band_high_usd).toBeCloseTo(2 + 9.925 * Math.sqrt(4 / 3), 3);
+    expect(spread.drift).toBe("up");
+  });
+
+  it("trendGroups: a bucket before 1970 starts on the millisecond at or before it", () => {
+    // The bucket of −1 ns by 1.5 ms starts at −1.5 ms: 23:59:59.998 (floored), not .999.
+    const plan = planBuckets(EVERY, { firstNs: -1n, lastNs: -1n, resolutionNs: 1n });
+    const [g] = trendGroups([{ bucketNs: -EVERY, keys: {}, events: 1, costUsd: 1, bucketEvents: 1 }], () => null, plan, 3n * EVERY);
+    expect(g!.rows.map((r) => r.bucket_start)).toEqual(["1969-12-31T23:59:59.998Z"]);
   });
 });
