@@ -7,7 +7,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkOutlierOptions, erfc, modelInputKeys, outliersFrom, twoProportionP, type OutlierGroupSums, type OutlierKeyStats, type OutlierSums, type OutlierValueSums } from "../src/analysis/outliers.js";
-import { defaultConfig } from "../src/model/config.js";
+import { checkSloStages, sloLatencyNs, sloResult, sloRow } from "../src/analysis/slo.js";
+import { defaultConfig, type Slo } from "../src/model/config.js";
+import { InputError } from "../src/errors.js";
 import { STATEMENT_ATTRIBUTES } from "../src/model/defaults.js";
 import { durationText, keysOf, planBuckets, predictionBand, trendGroups, trendWidths, type TrendCell } from "../src/analysis/trend.js";
 
@@ -278,5 +280,84 @@ describe("trend.ts", () => {
     const plan = planBuckets(EVERY, { firstNs: -1n, lastNs: -1n, resolutionNs: 1n });
     const [g] = trendGroups([{ bucketNs: -EVERY, keys: {}, events: 1, costUsd: 1, bucketEvents: 1 }], () => null, plan, 3n * EVERY);
     expect(g!.rows.map((r) => r.bucket_start)).toEqual(["1969-12-31T23:59:59.998Z"]);
+  });
+});
+
+describe("slo.ts", () => {
+  const slo = (entry: Omit<Slo, "where">): Slo => ({ where: "adtrace.config.yaml:7", ...entry }) as Slo;
+
+  it("latency: the objective defaults to 0.99; budget and burn are the bad share over 1 − objective", () => {
+    // 3 of 200 events slow over the data, 1 of 20 in the window: 1.5% bad of 1% allowed, 5% of 1%.
+    const r = sloRow(slo({ name: "p", latency_ms: 250 }), { stage_events: 200, slow_events: 3, window_stage_events: 20, window_slow_events: 1 });
+    expect(r).toMatchObject({ name: "p", stage: null, indicator: "latency", target: 250, objective: 0.99, events: 200, window_events: 20, status: "breached" });
+    expect(r.actual).toBeCloseTo(197 / 200, 12);
+    expect(r.error_budget_used).toBeCloseTo(0.015 / 0.01, 12);
+    expect(r.burn_rate).toBeCloseTo(0.05 / 0.01, 12);
+  });
+
+  it("the budget used up exactly is not a breach; a little more is", () => {
+    // Objective 0.75 allows 25% bad: 1 of 4 uses exactly the budget (1.0, in binary too).
+    const exactly = sloRow(slo({ name: "p", latency_ms: 100, objective: 0.75 }), { stage_events: 4, slow_events: 1, window_stage_events: 4, window_slow_events: 1 });
+    expect([exactly.actual, exactly.error_budget_used, exactly.burn_rate, exactly.status]).toEqual([0.75, 1, 1, "ok"]);
+    const over = sloRow(slo({ name: "p", latency_ms: 100, objective: 0.75 }), { stage_events: 8, slow_events: 3 });
+    expect([over.error_budget_used, over.status]).toEqual([1.5, "breached"]);
+  });
+
+  it("no events: no figure and status no data; a window without events: no burn rate", () => {
+    const latency = sloRow(slo({ name: "p", latency_ms: 100, stage: "auction" }), {});
+    expect(latency).toEqual({ name: "p", stage: "auction", indicator: "latency", target: 100, objective: 0.99, actual: null, error_budget_used: null, burn_rate: null, events: 0, window_events: 0, status: "no data" });
+    const errors = sloRow(slo({ name: "e", error_rate: 0.5 }), { events: 4, error_events: 1 });
+    expect([errors.actual, errors.error_budget_used, errors.burn_rate, errors.status]).toEqual([0.75, 0.5, null, "ok"]);
+    const cost = sloRow(slo({ name: "c", cost_per_event_usd: 0.5 }), { events: 0, cost_usd: 0 });
+    expect([cost.actual, cost.error_budget_used, cost.burn_rate, cost.status]).toEqual([null, null, null, "no data"]);
+  });
+
+  it("errors: over all events, or with a stage over the events that have it; the budget is the error rate", () => {
+    const counts = { events: 100, window_events: 10, stage_events: 50, window_stage_events: 5, error_events: 2, window_error_events: 1 };
+    // Whole events: 2% bad of 4% allowed; window 10% of 4%.
+    const all = sloRow(slo({ name: "e", error_rate: 0.04 }), counts);
+    expect(all).toMatchObject({ indicator: "errors", target: 0.04, objective: 0.96, actual: 0.98, events: 100, window_events: 10, status: "ok" });
+    expect(all.error_budget_used).toBeCloseTo(0.5, 12);
+    expect(all.burn_rate).toBeCloseTo(2.5, 12);
+    // The stage's 50 events: 4% of 4%, window 20% of 4%.
+    const staged = sloRow(slo({ name: "e", error_rate: 0.04, stage: "auction" }), counts);
+    expect(staged).toMatchObject({ stage: "auction", actual: 0.96, events: 50, window_events: 5 });
+    expect(staged.error_budget_used).toBeCloseTo(1, 12);
+    expect(staged.burn_rate).toBeCloseTo(5, 12);
+  });
+
+  it("cost: the mean cost per event against the ceiling, over the data and the window", () => {
+    // $3 over 4 events: $0.75 a $0.5 ceiling, 150%; the window's $1 over 4: 50%.
+    const r = sloRow(slo({ name: "c", cost_per_event_usd: 0.5 }), { events: 4, cost_usd: 3, window_events: 4, window_cost_usd: 1 });
+    expect(r).toEqual({ name: "c", stage: null, indicator: "cost", target: 0.5, objective: 0.5, actual: 0.75, error_budget_used: 1.5, burn_rate: 0.5, events: 4, window_events: 4, status: "breached" });
+  });
+
+  it("checkSloStages: a stage not in the data is bad input at the SLO's line, with the closest stage", () => {
+    const config = { ...defaultConfig(), slos: [slo({ name: "all", error_rate: 0.1 }), slo({ name: "late", latency_ms: 10, stage: "auctoin" })] };
+    const error = (() => {
+      try {
+        checkSloStages(config, ["auction", "delivery"]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe("adtrace.config.yaml:7: slos[1] (late): no stage 'auctoin' in this data (did you mean 'auction'?); stages: auction, delivery");
+    const far = { ...config, slos: [slo({ name: "x", error_rate: 0.1, stage: "zzzzzzzzzz" })] };
+    expect(() => checkSloStages(far, ["auction", "delivery"])).toThrow(/^adtrace\.config\.yaml:7: slos\[0\] \(x\): no stage 'zzzzzzzzzz' in this data; stages: auction, delivery$/);
+    // Stages present, or none given: nothing to say.
+    expect(() => checkSloStages({ ...config, slos: [slo({ name: "x", error_rate: 0.1, stage: "delivery" }), slo({ name: "y", error_rate: 0.1 })] }, ["auction", "delivery"])).not.toThrow();
+  });
+
+  it("sloResult: the window's start in ISO from nanoseconds; none without --window", () => {
+    expect(sloResult([], 10_000_000_000n, 1_700_000_000_123_456_789n)).toEqual({ rows: [], window_from: "2023-11-14T22:13:20.123Z", window_ns: 10_000_000_000n });
+    expect(sloResult([], null, 1_700_000_000_123_456_789n)).toEqual({ rows: [], window_from: null, window_ns: null });
+  });
+
+  it("sloLatencyNs: latency_ms in whole nanoseconds, 0 for the other indicators", () => {
+    expect(sloLatencyNs(slo({ name: "p", latency_ms: 250.5 }))).toBe(250_500_000n);
+    // 0.0000015 ms is 1.5 ns: floored to 1.
+    expect(sloLatencyNs(slo({ name: "p", latency_ms: 0.0000015 }))).toBe(1n);
+    expect(sloLatencyNs(slo({ name: "e", error_rate: 0.1 }))).toBe(0n);
   });
 });
