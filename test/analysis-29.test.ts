@@ -10,6 +10,8 @@ import { checkOutlierOptions, erfc, modelInputKeys, outliersFrom, twoProportionP
 import { checkSloStages, sloLatencyNs, sloResult, sloRow } from "../src/analysis/slo.js";
 import { defaultConfig, type Slo } from "../src/model/config.js";
 import { InputError } from "../src/errors.js";
+import { sloView } from "../src/output/slo-view.js";
+import type { SloRow } from "../src/analysis/slo.js";
 import { STATEMENT_ATTRIBUTES } from "../src/model/defaults.js";
 import { durationText, keysOf, planBuckets, predictionBand, trendGroups, trendWidths, type TrendCell } from "../src/analysis/trend.js";
 
@@ -359,5 +361,22 @@ describe("slo.ts", () => {
     // 0.0000015 ms is 1.5 ns: floored to 1.
     expect(sloLatencyNs(slo({ name: "p", latency_ms: 0.0000015 }))).toBe(1n);
     expect(sloLatencyNs(slo({ name: "e", error_rate: 0.1 }))).toBe(0n);
+  });
+});
+
+describe("slo-view.ts", () => {
+  const row = (name: string, indicator: SloRow["indicator"], target: number, objective: number, actual: number | null, burn: number | null): SloRow => ({
+    name, stage: null, indicator, target, objective, actual, error_budget_used: actual === null ? null : 0.5, burn_rate: burn, events: 10, window_events: 10, status: actual === null ? "no data" : "ok",
+  });
+
+  it("target, objective and actual in the SLO's unit as README's example shows them; burn rate without binary fractions", () => {
+    // README, slo check: "≤ 50.0 ms  99.00%", "$0.00120  $0.00120", "≤ 1.00%  99.00%".
+    const view = sloView({
+      rows: [row("auction-latency", "latency", 50, 0.99, 0.9917, 0.1 + 0.2), row("event-cost", "cost", 0.0012, 0.0012, 0.000453, null), row("errors", "errors", 0.01, 0.99, null, 1.05)],
+      window_from: "2024-05-01T12:00:30.000Z", window_ns: 30_000_000_000n,
+    });
+    const shown = (view.rows as Record<string, unknown>[]).map((r) => [r.target_shown, r.objective_shown, r.actual_shown, r.burn_rate]);
+    expect(shown).toEqual([["≤ 50.0 ms", "99.00%", "99.17%", 0.3], ["$0.00120", "$0.00120", "$0.000453", null], ["≤ 1.00%", "99.00%", "–", 1.05]]);
+    expect(view.heading).toEqual(["SLOs — none breached", "burn rate over the last window, from 2024-05-01T12:00:30.000Z."]);
   });
 });
