@@ -215,6 +215,8 @@ describe("trend.ts", () => {
     // 12 h by 1 s: 43,200 s / 9,999 ≈ 4.32 s fits, so 5s; 100 days by 1 min: 14.4 min, so 15m.
     expect(() => planBuckets(s, { firstNs: 0n, lastNs: 12n * HOUR, resolutionNs: 1n })).toThrow(/an --every of 5s or more\)$/);
     expect(() => planBuckets(60n * s, { firstNs: 0n, lastNs: 100n * DAY, resolutionNs: 1n })).toThrow(/an --every of 15m or more\)$/);
+    // A width that fits exactly is itself readable: 1,999,999 ns × 9,999 by 1 ms: 1,999,999 + 1 ns = 2 ms.
+    expect(() => planBuckets(1_000_000n, { firstNs: 0n, lastNs: 1_999_999n * 9_999n, resolutionNs: 1n })).toThrow(/an --every of 2ms or more\)$/);
     // The widest span int64 starts allow (2^64 − 1 ns) by the day: 21.35 days fit, so 30d.
     expect(() => planBuckets(DAY, { firstNs: -(2n ** 63n), lastNs: 2n ** 63n - 1n, resolutionNs: 1n })).toThrow(/an --every of 30d or more\)$/);
   });
