@@ -11,6 +11,8 @@ import { checkSloStages, sloLatencyNs, sloResult, sloRow } from "../src/analysis
 import { defaultConfig, type Slo } from "../src/model/config.js";
 import { InputError } from "../src/errors.js";
 import { sloView } from "../src/output/slo-view.js";
+import { trendView } from "../src/output/trend-view.js";
+import type { TrendGroup, TrendResult } from "../src/analysis/trend.js";
 import type { SloRow } from "../src/analysis/slo.js";
 import { STATEMENT_ATTRIBUTES } from "../src/model/defaults.js";
 import { durationText, keysOf, planBuckets, predictionBand, trendGroups, trendWidths, type TrendCell } from "../src/analysis/trend.js";
@@ -380,5 +382,57 @@ describe("slo-view.ts", () => {
     const shown = (view.rows as Record<string, unknown>[]).map((r) => [r.target_shown, r.objective_shown, r.actual_shown, r.burn_rate]);
     expect(shown).toEqual([["≤ 50.0 ms", "99.00%", "99.17%", 0.3], ["$0.00120", "$0.00120", "$0.000453", null], ["≤ 1.00%", "99.00%", "–", 1.05]]);
     expect(view.heading).toEqual(["SLOs — none breached", "burn rate over the last window, from 2024-05-01T12:00:30.000Z."]);
+  });
+});
+
+describe("trend-view.ts", () => {
+  const result = (groups: TrendGroup[], by: TrendResult["by"], buckets: number, every: bigint): TrendResult => ({
+    every_ns: every, baseline_ns: 3n * every, by, groups, buckets,
+    totals: { events: 10, spans: 10 } as TrendResult["totals"],
+    weights: { weighted: false, stored_traces: 10, estimated_events: 10, stored_spans: 10, estimated_spans: 10, unknown_weight_spans: 0 } as TrendResult["weights"],
+    pricing: { cost_sources: { billed: 0, explicit: 1, price_book: 0, unpriced: 0 }, bad_values: [] } as unknown as TrendResult["pricing"],
+  });
+  /** One group, one bucket of 1 event per ns, baseline 3 ns. */
+  const series = (costs: number[]) => trendGroups(costs.map((c, i) => ({ bucketNs: BigInt(i), keys: {}, events: 1, costUsd: c, bucketEvents: 1 })),
+    () => null, { every: 1n, firstBucket: 0n, buckets: costs.length }, 3n);
+
+  it("machine rows by bucket, then in the groups' order; the last bucket's drift in the heading, and how many drifted", () => {
+    // Stages a and b over 3 buckets of 1 s: $1, $1, $1 and $2, $2, $2 per event.
+    const cells: TrendCell[] = [0, 1, 2].flatMap((i) => [
+      { bucketNs: BigInt(i) * 1_000_000_000n, keys: { stage: "b" }, events: 1, costUsd: 2, bucketEvents: 1 },
+      { bucketNs: BigInt(i) * 1_000_000_000n, keys: { stage: "a" }, events: 1, costUsd: 1, bucketEvents: 1 },
+    ]);
+    const groups = trendGroups(cells, () => null, { every: 1_000_000_000n, firstBucket: 0n, buckets: 3 }, 3_000_000_000n);
+    const view = trendView(result(groups, [{ kind: "stage" }], 3, 1_000_000_000n), { label: "x" });
+    expect((view.rows as Record<string, unknown>[]).map((r) => `${r.bucket_start} ${r.stage} ${r.cost_per_event_usd}`)).toEqual([
+      "1970-01-01T00:00:00Z a 1", "1970-01-01T00:00:00Z b 2", "1970-01-01T00:00:01Z a 1", "1970-01-01T00:00:01Z b 2", "1970-01-01T00:00:02Z a 1", "1970-01-01T00:00:02Z b 2",
+    ]);
+    expect(view.heading![0]).toMatch(/^Cost per event every 1s by stage — x/);
+    expect(view.heading![2]).toBe("Last bucket (1970-01-01T00:00:02Z): no drift.");
+    expect((view.humanRows as Record<string, unknown>[]).map((r) => [r.stage, r.drifted, r.last_drift])).toEqual([["a", "0 of 0", "unknown"], ["b", "0 of 0", "unknown"]]);
+    expect(view.humanNotes).toEqual([]);
+  });
+
+  it("a last bucket that drifted up, named in the heading and JSON; bucket 3 judged none, bucket 4 up: 1 of 2", () => {
+    const view = trendView(result(series([5, 5, 5, 5, 6]), [], 5, 1n), { label: "x" });
+    expect(view.heading![0]).toMatch(/^Cost per event every 1ns — x/);
+    expect(view.heading![2]).toBe("Last bucket (1970-01-01T00:00:00Z) drifted: all events up.");
+    expect((view.humanRows as Record<string, unknown>[]).map((r) => [r.series, r.drifted, r.last_drift, r.last_band])).toEqual([["all events", "1 of 2", "up", "$5.00–$5.00"]]);
+    expect((view.json as { last_bucket: unknown }).last_bucket).toEqual({ bucket_start: "1970-01-01T00:00:00Z", drifted: [{ drift: "up" }] });
+    // Down counts as drifted too.
+    const down = trendView(result(series([5, 5, 5, 4]), [], 4, 1n), { label: "x" });
+    expect((down.humanRows as Record<string, unknown>[])[0]!.drifted).toBe("1 of 1");
+    expect(down.heading![2]).toBe("Last bucket (1970-01-01T00:00:00Z) drifted: all events down.");
+  });
+
+  it("the sparkline shows the last 36 buckets, and says so past 36", () => {
+    const costs = Array.from({ length: 37 }, (_, i) => (i === 0 ? 100 : 1));
+    const past = trendView(result(series(costs), [], 37, 1n), { label: "x" });
+    expect(past.humanNotes).toEqual(["the sparklines show the last 36 of 37 buckets."]);
+    // Bucket 0's $100 is cut: the 36 shown are all $1, one flat line.
+    const spark = (past.humanRows as Record<string, unknown>[])[0]!.spark as string;
+    expect([...spark]).toHaveLength(36);
+    expect(new Set(spark).size).toBe(1);
+    expect(trendView(result(series(costs.slice(1)), [], 36, 1n), { label: "x" }).humanNotes).toEqual([]);
   });
 });
