@@ -10,6 +10,10 @@ import type { DiffResult, DiffRow, Significance } from "../src/analysis/diff.js"
 import type { Pricing, WeightSummary } from "../src/analysis/breakdown.js";
 import { diffVerdict, diffView } from "../src/output/diff-view.js";
 import { formatters } from "../src/output/format.js";
+import type { Flag, FlagsResult } from "../src/analysis/flags.js";
+import type { SavingsResult, SavingsRow } from "../src/analysis/savings.js";
+import { DEFAULT_FLAGS } from "../src/model/defaults.js";
+import { flagsView, onPathSampled, onPathSampleNote, savingsView, scenarioJson } from "../src/output/decision-views.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
@@ -208,5 +212,202 @@ describe("diff-view", () => {
       "baseline: sampled data: 10 stored traces stand for ~40 events; every figure is weighted by sampling (--unweighted for raw figures).",
       "current: every span priced: 280 from cost attributes, 89 from the price book.",
     ]);
+  });
+});
+
+describe("decision-views", () => {
+  // README.md, "cost flags fixtures/auction/otlp.jsonl": its two flagged stages with README's
+  // figures (7 stages, 40 events, $0.00101 per event, 2,000,000,000 events a day); the reasons are
+  // flags.ts's text as README prints it. The savings note: $0.000126 + $0.0000894 = $0.0002154 per
+  // event, × 2e9 = $430,800 a day ("$431k").
+  const AGGREGATION_REASON = "44% of per-event cost, 95% of it warehouse queries (bigquery); one query carries 95% of the stage's cost; its top query aggregates raw rows on every event: pre-aggregate into a rollup and read that";
+  const TRACKING_REASON = "35% of per-event cost, 94% of it warehouse queries (snowflake); one query carries 94% of the stage's cost; its top query repeats the same statements (45 calls ran 4 distinct statements, so 91% of calls repeat an earlier one): cache its result";
+  const flag = (over: Partial<Flag>): Flag => ({
+    stage: "aggregation", cost_share: 0.437, cost_per_event_usd: 0.00044, warehouse_cost_share: 0.954, warehouse: "bigquery",
+    top_query: "SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id",
+    top_query_cost_share: 0.955, reason: AGGREGATION_REASON, lever: "preaggregate", est_savings_per_event_usd: 0.000126,
+    on_critical_path_share: 1, off_critical_path: false, ...over,
+  });
+  const fixtureFlags = (): FlagsResult => ({
+    flags: [
+      flag({}),
+      flag({
+        stage: "tracking", cost_share: 0.355, cost_per_event_usd: 0.000358, warehouse_cost_share: 0.944, warehouse: "snowflake",
+        top_query: "SELECT impressions_left FROM campaign_caps WHERE campaign_id = ? AND day = ?", top_query_cost_share: 0.944,
+        reason: TRACKING_REASON, lever: "cache", est_savings_per_event_usd: 0.0000894,
+      }),
+    ],
+    profiles: new Array(7).fill(null) as FlagsResult["profiles"],
+    events: 40, cost_per_event_usd: 0.00101, events_per_day: 2_000_000_000, thresholds: { ...DEFAULT_FLAGS },
+    weights: unsampled(40, 369), pricing: FIXTURE_PRICING,
+  });
+
+  it("writes README's cost flags table for the fixture, line for line", () => {
+    expect(formatters.table(flagsView(fixtureFlags(), { label: "fixtures/auction/otlp.jsonl" }), { ...plain, width: 100 })).toBe([
+      "2 warehouse-heavy stage(s) of 7 — fixtures/auction/otlp.jsonl",
+      "40 events, $0.00101 per event.",
+      "",
+      "stage        share    $/event  warehouse  system     top query  lever         est. saving/event",
+      "───────────────────────────────────────────────────────────────────────────────────────────────",
+      "aggregation  43.7%  $0.000440      95.4%  bigquery       95.5%  preaggregate          $0.000126",
+      "tracking     35.5%  $0.000358      94.4%  snowflake      94.4%  cache                $0.0000894",
+      "",
+      "aggregation: 44% of per-event cost, 95% of it warehouse queries (bigquery); one query carries 95% of",
+      "  the stage's cost; its top query aggregates raw rows on every event: pre-aggregate into a rollup",
+      "  and read that. Top query: SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE",
+      "  campaign_id = ? AND ts >= ? GROUP BY campaign_id",
+      "tracking: 35% of per-event cost, 94% of it warehouse queries (snowflake); one query carries 94% of",
+      "  the stage's cost; its top query repeats the same statements (45 calls ran 4 distinct statements,",
+      "  so 91% of calls repeat an earlier one): cache its result. Top query: SELECT impressions_left FROM",
+      "  campaign_caps WHERE campaign_id = ? AND day = ?",
+      "Estimated with cache 25% hits, pre-aggregation −30% of query cost, tuning −10% of cost: together",
+      "  $0.000215/event ≈ $431k/day at 2,000,000,000 events/day. Model yours with adtrace savings.",
+      "every span priced: 280 from cost attributes, 89 from the price book.",
+      "Flagged: ≥25% of cost with >50% of it warehouse queries; or one query ≥60% of a warehouse stage; or",
+      "  ≥10× the median warehouse stage's bytes/event.",
+      "",
+    ].join("\n"));
+  });
+
+  it("gives CSV every flag field, the machine-only ones (top_query, reason) included", () => {
+    const [header] = (formatters.csv(flagsView(fixtureFlags(), { label: "x" }), plain) as string).split(/\r?\n/);
+    expect(header).toBe("stage,cost_share,cost_per_event_usd,warehouse_cost_share,warehouse,top_query,top_query_cost_share,reason,lever,est_savings_per_event_usd");
+  });
+
+  it("no flag: its own heading, no savings note, and the raw-figures label under --unweighted", () => {
+    const result = { ...fixtureFlags(), flags: [], weights: { ...unsampled(40, 369), weighted: false } };
+    const view = flagsView(result, { label: "in.jsonl" });
+    expect(view.heading).toEqual(["No warehouse-heavy stage among 7 — in.jsonl (unweighted: raw figures)", "40 events, $0.00101 per event."]);
+    expect(view.notes).toEqual([
+      "every span priced: 280 from cost attributes, 89 from the price book.",
+      "unweighted (--unweighted): raw figures, every stored trace and span counted once; sampling weights ignored.",
+      "Flagged: ≥25% of cost with >50% of it warehouse queries; or one query ≥60% of a warehouse stage; or ≥10× the median warehouse stage's bytes/event.",
+    ]);
+  });
+
+  it("cuts a top query longer than 120 characters to 119 and an ellipsis; one of 120 stays whole; none, no 'Top query'", () => {
+    const q120 = "SELECT " + "x".repeat(113);
+    const q121 = q120 + "y";
+    const notesOf = (top_query: string | null) => flagsView({ ...fixtureFlags(), flags: [flag({ top_query, reason: "r" })] }, { label: "x" }).notes![0];
+    expect(notesOf(q120)).toBe(`aggregation: r. Top query: ${q120}`);
+    expect(notesOf(q121)).toBe(`aggregation: r. Top query: ${q120.slice(0, 119)}…`);
+    expect(notesOf(null)).toBe("aggregation: r.");
+  });
+
+  it("notes each flagged stage off the critical path with what its lever would and would not do", () => {
+    const off = { off_critical_path: true, on_critical_path_share: 0.25, reason: "r", top_query: null };
+    const result = {
+      ...fixtureFlags(),
+      flags: [
+        flag({ ...off, stage: "tracking", lever: "cache" }),
+        flag({ ...off, stage: "aggregation", lever: "preaggregate", on_critical_path_share: null }),
+        flag({ ...off, stage: "auction", lever: "tune" }),
+        flag({ stage: "delivery", reason: "r", top_query: null }),
+      ],
+    };
+    expect(flagsView(result, { label: "x" }).notes!.slice(4, 7)).toEqual([
+      "tracking is off the critical path (on it in 25.0% of its events): caching it will not change p95 (adtrace cost critical-path).",
+      "aggregation is off the critical path (on it in 0.0% of its events): pre-aggregating it saves cost but will not change p95 (adtrace cost critical-path).",
+      "auction is off the critical path (on it in 25.0% of its events): tuning it saves cost but will not change p95 (adtrace cost critical-path).",
+    ]);
+  });
+
+  it("says the on-path shares are estimated only when the walk saw fewer events than there are", () => {
+    expect(onPathSampled({ events: 10, of_events: 11 })).toBe(true);
+    expect(onPathSampled({ events: 11, of_events: 11 })).toBe(false);
+    expect(onPathSampled(null)).toBe(false);
+    expect(onPathSampleNote({ events: 11, of_events: 11 })).toBeUndefined();
+    expect(onPathSampleNote({ events: 5000, of_events: 1_200_000 })).toBe("On-path shares are estimated from 5,000 of 1,200,000 events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).");
+    const sampled = flagsView({ ...fixtureFlags(), on_path_sample: { events: 5000, of_events: 1_200_000 } }, { label: "x" });
+    expect(sampled.notes).toContain(onPathSampleNote({ events: 5000, of_events: 1_200_000 }));
+    expect((sampled.json as Record<string, unknown>).on_path_sample).toEqual({ events: 5000, of_events: 1_200_000 });
+    const whole = flagsView({ ...fixtureFlags(), on_path_sample: { events: 40, of_events: 40 } }, { label: "x" });
+    expect(Object.keys(whole.json as object)).toEqual(["flags", "thresholds", "events", "cost_per_event_usd", "events_per_day", "weights", "cost_sources", "bad_values"]);
+    expect(whole.notes!.some((n) => n.startsWith("On-path"))).toBe(false);
+  });
+
+  // README.md, "savings fixtures/auction/otlp.jsonl --suggest": the two suggested levers and their
+  // total with README's figures. Per year is per day × 365: $431k × 365 = $157M.
+  const savingsRow = (over: Partial<SavingsRow>): SavingsRow => ({
+    scenario: "suggested", lever: "total", lever_label: "total", stage: "", cost_per_event_before_usd: 0.00101, cost_per_event_after_usd: 0.000792,
+    savings_per_event_usd: 0.000218, savings_pct_of_total: 0.214, savings_per_day_usd: 431_000, savings_per_year_usd: 431_000 * 365,
+    ci95_low_per_day_usd: 402_000, ci95_high_per_day_usd: 459_000, e2e_p95_ms_before: 49.2, e2e_p95_ms_after: 49.2, lever_value: null, hit_cost_usd: null, ...over,
+  });
+  const ASSUMPTIONS = "suggested from cost flags with conservative assumptions: cache 25% hits, pre-aggregation −30% of query cost, tuning −10% of cost";
+  const suggested = (): SavingsResult => ({
+    rows: [
+      savingsRow({ lever: "preaggregate", lever_label: "preaggregate −30%", stage: "aggregation", cost_per_event_before_usd: 0.00044, cost_per_event_after_usd: 0.000314, savings_pct_of_total: 0.125, savings_per_day_usd: 252_000, ci95_low_per_day_usd: 230_000, ci95_high_per_day_usd: 273_000, lever_value: 0.3 }),
+      savingsRow({ lever: "cache", lever_label: "cache 25% hits", stage: "tracking", cost_per_event_before_usd: 0.000358, cost_per_event_after_usd: 0.000268, savings_pct_of_total: 0.089, savings_per_day_usd: 179_000, ci95_low_per_day_usd: 163_000, ci95_high_per_day_usd: 194_000, lever_value: 0.25, hit_cost_usd: 0 }),
+      savingsRow({}),
+    ],
+    scenarios: [{ name: "suggested", levers: [{ kind: "preagg", stage: "aggregation", value: 0.3, hitCostUsd: 0 }, { kind: "cache", stage: "tracking", value: 0.25, hitCostUsd: 0 }], assumptions: [ASSUMPTIONS] }],
+    events: 40, events_per_day: 2_000_000_000, cost_per_event_usd: 0.00101, latency_events: 40, latency_sampled: false,
+    interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
+    weights: unsampled(40, 369), pricing: FIXTURE_PRICING,
+  });
+
+  it("writes README's savings --suggest table for the fixture, line for line", () => {
+    // README puts the total row last without a rule: it is a row of the scenario, not a table total.
+    expect(formatters.table(savingsView(suggested()), { ...plain, width: 100 })).toBe([
+      "Savings at 2,000,000,000 events/day (40 events measured, $0.00101 per event now)",
+      "suggested: $0.00101 → $0.000792 per event, 21.4% less: $431k/day, $157M/year (95%: $402k …",
+      "  $459k/day).",
+      "",
+      "lever              stage        $/ev before      after  of total  saving/day     95% CI/day  e2e p95",
+      "────────────────────────────────────────────────────────────────────────────────────────────────────",
+      "preaggregate −30%  aggregation    $0.000440  $0.000314     12.5%       $252k  $230k … $273k  49.2 ms",
+      "cache 25% hits     tracking       $0.000358  $0.000268      8.9%       $179k  $163k … $194k  49.2 ms",
+      "total                              $0.00101  $0.000792     21.4%       $431k  $402k … $459k  49.2 ms",
+      "",
+      "suggested from cost flags with conservative assumptions: cache 25% hits, pre-aggregation −30% of",
+      "  query cost, tuning −10% of cost",
+      "every span priced: 280 from cost attributes, 89 from the price book.",
+      "Interval: normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day.",
+      "  Latency: end-to-end p95 over 40 events, each re-timed with its cache hits: work that waited on a",
+      "  hit span moves up, work beside it does not (savings --help).",
+      "Model: cache C→(1−h)C+h·c_hit; preagg C→C−r·C_query+refresh/event; tune C→(1−r)C; levers on a stage",
+      "  compose in order.",
+      "",
+    ].join("\n"));
+  });
+
+  it("with two scenarios shows the scenario column and a heading line each; CSV keeps every machine column", () => {
+    const one = suggested();
+    const result: SavingsResult = {
+      ...one,
+      rows: [...one.rows, savingsRow({ scenario: "other", e2e_p95_ms_after: 40 })],
+      scenarios: [...one.scenarios, { name: "other", levers: [] }, { name: "no-rows", levers: [] }],
+      latency_events: 20_000, latency_sampled: true,
+    };
+    const view = savingsView(result);
+    expect(view.columns.filter((c) => !c.machineOnly).map((c) => c.title ?? c.key)).toEqual(["scenario", "lever", "stage", "$/ev before", "after", "of total", "saving/day", "95% CI/day", "saving/year", "e2e p95"]);
+    expect(view.heading!.slice(1)).toEqual([
+      "suggested: $0.00101 → $0.000792 per event, 21.4% less: $431k/day, $157M/year (95%: $402k … $459k/day).",
+      "other: $0.00101 → $0.000792 per event, 21.4% less: $431k/day, $157M/year (95%: $402k … $459k/day).",
+    ]);
+    expect(view.rows.at(-1)!.p95).toBe("49.2 ms → 40.0 ms");
+    expect(view.notes![2]).toBe("Interval: normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day. Latency: end-to-end p95 over 20,000 events (a deterministic sample weighted by sampling weight, keyed on the trace id; --latency-sample N re-times more), each re-timed with its cache hits: work that waited on a hit span moves up, work beside it does not (savings --help).");
+    const [header] = (formatters.csv(view, plain) as string).split(/\r?\n/);
+    expect(header).toBe("scenario,lever,stage,cost_per_event_before_usd,cost_per_event_after_usd,savings_per_event_usd,savings_pct_of_total,savings_per_day_usd,savings_per_year_usd,ci95_low_per_day_usd,ci95_high_per_day_usd,e2e_p95_ms_before,e2e_p95_ms_after,lever_value,hit_cost_usd");
+  });
+
+  it("gives JSON every result field, and each scenario's levers in snake_case with origin and assumptions only when given", () => {
+    const result = suggested();
+    result.scenarios[0]!.levers[0]!.origin = "scenarios.yaml:3";
+    const json = savingsView(result).json as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(["rows", "events", "events_per_day", "cost_per_event_usd", "interval_method", "latency_events", "latency_sampled", "scenarios", "weights", "cost_sources", "bad_values"]);
+    expect([json.events, json.events_per_day, json.cost_per_event_usd, json.latency_events, json.latency_sampled]).toEqual([40, 2_000_000_000, 0.00101, 40, false]);
+    expect(json.interval_method).toBe(result.interval_method);
+    expect(json.rows).toBe(result.rows);
+    expect(json.scenarios).toEqual([{
+      name: "suggested",
+      levers: [
+        { kind: "preagg", stage: "aggregation", value: 0.3, hit_cost_usd: 0, origin: "scenarios.yaml:3" },
+        { kind: "cache", stage: "tracking", value: 0.25, hit_cost_usd: 0 },
+      ],
+      assumptions: [ASSUMPTIONS],
+    }]);
+    expect(scenarioJson({ name: "bare", levers: [] })).toEqual({ name: "bare", levers: [] });
+    expect(Object.keys(scenarioJson({ name: "bare", levers: [] }))).toEqual(["name", "levers"]);
   });
 });
