@@ -13,6 +13,8 @@ import { formatters } from "../src/output/format.js";
 import type { Flag, FlagsResult } from "../src/analysis/flags.js";
 import type { SavingsResult, SavingsRow } from "../src/analysis/savings.js";
 import { DEFAULT_FLAGS } from "../src/model/defaults.js";
+import type { BreakdownGroup, BreakdownResult, QueryRow, Totals } from "../src/analysis/breakdown.js";
+import { breakdownView, headline, pricingJson, pricingNotes, queriesView, rawLabel, weightNotes, weightsJson } from "../src/output/cost-views.js";
 import { flagsView, onPathSampled, onPathSampleNote, savingsView, scenarioJson } from "../src/output/decision-views.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
@@ -409,5 +411,183 @@ describe("decision-views", () => {
     }]);
     expect(scenarioJson({ name: "bare", levers: [] })).toEqual({ name: "bare", levers: [] });
     expect(Object.keys(scenarioJson({ name: "bare", levers: [] }))).toEqual(["name", "levers"]);
+  });
+});
+
+describe("cost-views", () => {
+  // README.md, "A session": cost breakdown of the fixture, README's figures
+  // (fixtures/auction/README.md works them: 40 events, 369 spans, $0.00101 per event).
+  const TOTALS: Totals = {
+    events: 40, spans: 369, stored_spans: 369, stored_traces: 40, total_cost_usd: 0.0404, cost_per_event_usd: 0.00101,
+    compute_per_event_usd: 0.00025, query_per_event_usd: 0.000757, e2e_p50_ms: 48.9, e2e_p95_ms: 49.2, e2e_p99_ms: 49.2,
+    unpriced_spans: 0, invalid_cost_spans: 0, start: "2024-05-01T12:00:01Z", end: "2024-05-01T12:01:00Z",
+  } as Totals;
+  const group = (stage: string, spans: number, cpe: number, share: number, query: number, p95: number, selfP95: number, warehouse: string | null): BreakdownGroup => ({
+    keys: { stage }, spans, events: 40, cost_per_event_usd: cpe, cost_per_group_event_usd: cpe, cost_share: share, compute_per_event_usd: cpe - query,
+    query_per_event_usd: query, p50_ms: p95, p95_ms: p95, p99_ms: p95, self_p50_ms: selfP95, self_p95_ms: selfP95, warehouse, total_cost_usd: cpe * 40, unpriced_spans: 0,
+  });
+  const fixtureBreakdown = (): BreakdownResult => ({
+    by: [{ kind: "stage" }],
+    groups: [
+      group("aggregation", 84, 0.00044, 0.437, 0.00042, 15.6, 9.1, "bigquery"),
+      group("tracking", 85, 0.000358, 0.355, 0.000338, 6.78, 4.28, "snowflake"),
+      group("inventory_lookup", 40, 0.00007, 0.069, 0, 8.8, 8.8, null),
+      group("auction", 40, 0.00006, 0.06, 0, 12.8, 12.8, null),
+      group("delivery", 40, 0.00004, 0.04, 0, 4.8, 4.8, null),
+      group("profiling", 40, 0.00003, 0.03, 0, 3.6, 3.6, null),
+      group("request", 40, 0.00001, 0.01, 0, 49.2, 0.8, null),
+    ],
+    omitted: null, totals: TOTALS, weights: unsampled(40, 369), pricing: FIXTURE_PRICING,
+  });
+
+  it("writes README's cost breakdown of the fixture, line for line", () => {
+    expect(formatters.table(breakdownView(fixtureBreakdown(), { config: "built-in defaults", label: "fixtures/auction/otlp.jsonl" }), { ...plain, width: 100 })).toBe([
+      "Cost per event by stage — fixtures/auction/otlp.jsonl",
+      "40 events, 369 spans, 2024-05-01T12:00:01Z → 2024-05-01T12:01:00Z",
+      "$0.00101 per event: $0.000757 warehouse queries + $0.000250 compute.",
+      "",
+      "stage             spans  events     $/event           share      query      p95  self p95  warehouse",
+      "────────────────────────────────────────────────────────────────────────────────────────────────────",
+      "aggregation          84      40   $0.000440   43.7% ███      $0.000420  15.6 ms   9.10 ms  bigquery",
+      "tracking             85      40   $0.000358   35.5% ██▌      $0.000338  6.78 ms   4.28 ms  snowflake",
+      "inventory_lookup     40      40  $0.0000700    6.9% ▌               $0  8.80 ms   8.80 ms",
+      "auction              40      40  $0.0000600    6.0% ▍               $0  12.8 ms   12.8 ms",
+      "delivery             40      40  $0.0000400    4.0% ▎               $0  4.80 ms   4.80 ms",
+      "profiling            40      40  $0.0000300    3.0% ▎               $0  3.60 ms   3.60 ms",
+      "request              40      40  $0.0000100    1.0% ▏               $0  49.2 ms   0.80 ms",
+      "────────────────────────────────────────────────────────────────────────────────────────────────────",
+      "total               369      40    $0.00101  100.0% ███████  $0.000757  49.2 ms         –",
+      "",
+      "every span priced: 280 from cost attributes, 89 from the price book.",
+      "total p95 is end-to-end event latency (49.2 ms); config: built-in defaults.",
+      "",
+    ].join("\n"));
+  });
+
+  it("notes the groups --top left out (README's --top 3), and a total share of 0 when nothing cost anything", () => {
+    const result = { ...fixtureBreakdown(), omitted: { groups: 4, cost_per_event_usd: 0.00014, cost_share: 0.129 } };
+    expect(breakdownView(result, { config: "c", label: "l" }).notes![0]).toBe("4 more group(s) not shown: $0.000140/event, 12.9% of cost.");
+    const free = breakdownView({ ...fixtureBreakdown(), totals: { ...TOTALS, total_cost_usd: 0 } }, { config: "c", label: "l" });
+    expect(free.total!.cost_share).toBe(0);
+    expect(breakdownView(fixtureBreakdown(), { config: "c", label: "l" }).total).toEqual({
+      stage: "total", spans: 369, events: 40, cost_per_event_usd: 0.00101, cost_per_group_event_usd: 0.00101, cost_share: 1,
+      compute_per_event_usd: 0.00025, query_per_event_usd: 0.000757, p95_ms: 49.2, warehouse: "",
+    });
+  });
+
+  it("grouped by an attribute shows $/own event and lets the query column give way first; by stage, $/own event is CSV's alone", () => {
+    const byStage = breakdownView(fixtureBreakdown(), { config: "c", label: "l" });
+    const column = (view: typeof byStage, key: string) => view.columns.find((c) => c.key === key)!;
+    expect([column(byStage, "cost_per_group_event_usd").machineOnly, column(byStage, "query_per_event_usd").optional]).toEqual([true, undefined]);
+    const byLocale = breakdownView({ ...fixtureBreakdown(), by: [{ kind: "attr", key: "user_locale" }, { kind: "service" }] }, { config: "c", label: "l" });
+    expect([column(byLocale, "cost_per_group_event_usd").machineOnly, column(byLocale, "query_per_event_usd").optional]).toEqual([false, 1]);
+    expect(byLocale.columns.slice(0, 2)).toEqual([{ key: "user_locale", kind: "text", maxWidth: 28 }, { key: "service", kind: "text", maxWidth: 28 }]);
+    expect(byLocale.heading![0]).toBe("Cost per event by user_locale, service — l");
+    expect(Object.keys(byLocale.total!)[0]).toBe("user_locale");
+    expect(byStage.columns.map((c) => [c.key, c.title ?? c.key, c.machineOnly ?? false])).toEqual([
+      ["stage", "stage", false], ["spans", "spans", false], ["events", "events", false], ["cost_per_event_usd", "$/event", false],
+      ["cost_per_group_event_usd", "$/own event", true], ["cost_share", "share", false], ["compute_per_event_usd", "compute", true],
+      ["query_per_event_usd", "query", false], ["p50_ms", "p50", true], ["p95_ms", "p95", false], ["p99_ms", "p99", true],
+      ["self_p50_ms", "self p50", true], ["self_p95_ms", "self p95", false], ["warehouse", "warehouse", false],
+    ]);
+  });
+
+  it("gives JSON each group's keys and figures without its total cost and unpriced count, and the totals, weights and pricing", () => {
+    const json = breakdownView(fixtureBreakdown(), { config: "c", label: "l" }).json as Record<string, unknown> & { groups: Record<string, unknown>[] };
+    expect(Object.keys(json)).toEqual(["groups", "total", "events", "unpriced_spans", "omitted", "weights", "cost_sources", "bad_values"]);
+    expect(Object.keys(json.groups[0]!)).toEqual(["stage", "spans", "events", "cost_per_event_usd", "cost_per_group_event_usd", "cost_share", "compute_per_event_usd", "query_per_event_usd", "p50_ms", "p95_ms", "p99_ms", "self_p50_ms", "self_p95_ms", "warehouse"]);
+    expect([json.total, json.events, json.unpriced_spans, json.omitted]).toEqual([TOTALS, 40, 0, null]);
+  });
+
+  it("writes README's cost queries table for the fixture", () => {
+    // README.md: 44 BigQuery calls of 64.0 MiB each, 45 Snowflake calls; $0.0168 and $0.0135 in all.
+    const q = (stage: string, warehouse: string, calls: number, cpe: number, share: number, total: number, bytes: number, p95: number, query: string): QueryRow =>
+      ({ stage, warehouse, calls, events: 40, cost_per_event_usd: cpe, cost_share: share, total_cost_usd: total, bytes_scanned_per_call: bytes, p50_ms: p95, p95_ms: p95, query });
+    const queries = [
+      q("aggregation", "bigquery", 44, 0.00042, 0.417, 0.0168, 64 * 2 ** 20, 6.5, "SELECT campaign_id, count(*), sum(spend_usd) FROM ad_events WHERE campaign_id = ? AND ts >= ? GROUP BY campaign_id"),
+      q("tracking", "snowflake", 45, 0.000338, 0.335, 0.0135, 47.7 * 2 ** 20, 2.5, "SELECT impressions_left FROM campaign_caps WHERE campaign_id = ? AND day = ?"),
+    ];
+    const view = queriesView({ queries, totals: TOTALS, pricing: FIXTURE_PRICING });
+    expect(formatters.table(view, { ...plain, width: 100 })).toBe([
+      "Warehouse queries by fingerprint — 40 events, 369 spans, 2024-05-01T12:00:01Z → 2024-05-01T12:01:00Z",
+      "",
+      "stage        warehouse  calls  events    $/event  share    total  bytes/call      p95  query",
+      "────────────────────────────────────────────────────────────────────────────────────────────────────",
+      "aggregation  bigquery      44      40  $0.000420  41.7%  $0.0168    64.0 MiB  6.50 ms  SELECT campa…",
+      "tracking     snowflake     45      40  $0.000338  33.5%  $0.0135    47.7 MiB  2.50 ms  SELECT impre…",
+      "",
+      "every span priced: 280 from cost attributes, 89 from the price book.",
+      "",
+    ].join("\n"));
+    expect(view.json).toEqual({ queries, events: 40, cost_sources: FIXTURE_PRICING.cost_sources, bad_values: [] });
+    const none = queriesView({ queries: [], totals: { ...TOTALS, start: null }, pricing: FIXTURE_PRICING });
+    expect(none.heading).toEqual(["Warehouse queries by fingerprint — 40 events, 369 spans"]);
+    expect(none.notes).toEqual(["no warehouse spans (db.system in the warehouse list) in this input.", "every span priced: 280 from cost attributes, 89 from the price book."]);
+  });
+
+  it("headline: counts and the time range when there is one", () => {
+    expect(headline({ ...TOTALS, events: 1234567, spans: 9876543 })).toBe("1,234,567 events, 9,876,543 spans, 2024-05-01T12:00:01Z → 2024-05-01T12:01:00Z");
+    expect(headline({ ...TOTALS, start: null })).toBe("40 events, 369 spans");
+  });
+
+  describe("pricing notes", () => {
+    const notes = (cost_sources: Pricing["cost_sources"], bad_values: Pricing["bad_values"] = []) => pricingNotes({ cost_sources, bad_values });
+    it("every span priced, saying how; billing records only when some were joined (README's load --billing example)", () => {
+      expect(notes({ billed: 4, explicit: 2, price_book: 1, unpriced: 0 })).toEqual(["every span priced: 4 from billing records, 2 from cost attributes, 1 from the price book."]);
+      expect(notes({ billed: 0, explicit: 1500, price_book: 2000, unpriced: 0 })).toEqual(["every span priced: 1,500 from cost attributes, 2,000 from the price book."]);
+    });
+    it("unpriced spans counted and the book that priced none named", () => {
+      expect(notes({ billed: 0, explicit: 3, price_book: 0, unpriced: 1200 })).toEqual([
+        "1,200 unpriced span(s): no cost attribute and nothing to price them by (counted as $0); priced: 3 from cost attributes, none from the price book (its prices change nothing here). See README \"Cost model\".",
+      ]);
+    });
+    it("one note per attribute with bad values, with README's range for its kind", () => {
+      // README.md, "Values out of range are data": the table of accepted ranges.
+      const kinds: [Pricing["bad_values"][number]["kind"], string][] = [
+        ["usd", "1 span(s): bad value in cost.query_usd (expected $0 to $1e9): ignored; priced from another cost attribute or from usage instead."],
+        ["bytes", "1 span(s): bad value in db.bytes_billed (expected 0 to 2^60 bytes, 1 EiB): ignored; the next bytes attribute prices the query, else it is unpriced."],
+        ["credits", "1 span(s): bad value in snowflake.credits_used (expected 0 to 1e6 credits): ignored; priced by warehouse size × query time instead."],
+        ["rpu_seconds", "1 span(s): bad value in redshift.rpu_seconds (expected 0 to 1e9 RPU-seconds): ignored; priced by base RPUs × query time instead."],
+        ["vcpus", "2 span(s): bad value in compute.vcpus (expected 0.001 to 1e6 vCPUs): ignored; priced with the price book's vcpus instead."],
+        ["one_in_n", "1 span(s): bad value in sampleRate (expected a 1-in-N rate from 1 to 2^62): ignored; the span takes its trace's weight, else counts as of unknown weight."],
+        ["probability", "1 span(s): bad value in _sample_rate (expected a probability from 2^-62 to 1): ignored; the span takes its trace's weight, else counts as of unknown weight."],
+      ];
+      const attribute = { usd: "cost.query_usd", bytes: "db.bytes_billed", credits: "snowflake.credits_used", rpu_seconds: "redshift.rpu_seconds", vcpus: "compute.vcpus", one_in_n: "sampleRate", probability: "_sample_rate" };
+      const bad = kinds.map(([kind]) => ({ attribute: attribute[kind], kind, spans: kind === "vcpus" ? 2 : 1 }));
+      expect(notes({ billed: 0, explicit: 7, price_book: 0, unpriced: 0 }, bad).slice(1)).toEqual(kinds.map(([, text]) => text));
+      expect(pricingJson({ cost_sources: { billed: 0, explicit: 7, price_book: 0, unpriced: 0 }, bad_values: bad.map((b) => ({ ...b, extra: 1 })) })).toEqual({ cost_sources: { billed: 0, explicit: 7, price_book: 0, unpriced: 0 }, bad_values: bad });
+    });
+  });
+
+  describe("weight notes", () => {
+    it("none for unsampled data; the sampled note when events or spans are estimated", () => {
+      expect(weightNotes(unsampled(40, 369))).toEqual([]);
+      const spansOnly = { ...unsampled(40, 369), estimated_spans: 400 };
+      expect(weightNotes(spansOnly)).toEqual(["sampled data: 40 stored traces stand for ~40 events; every figure is weighted by sampling (--unweighted for raw figures)."]);
+      const eventsOnly = { ...unsampled(1000, 369), estimated_events: 4000 };
+      expect(weightNotes(eventsOnly)).toEqual(["sampled data: 1,000 stored traces stand for ~4,000 events; every figure is weighted by sampling (--unweighted for raw figures)."]);
+    });
+    it("spans of unknown weight, with the assumed weight only when weighting; disagreeing traces", () => {
+      const w = { ...unsampled(40, 369), unknown_weight_spans: 1500, assumed_weight: 10, disagreeing_traces: 2 };
+      expect(weightNotes(w)).toEqual([
+        "1,500 span(s) marked sampled without a usable rate, counted with weight 10 (--assume-weight W to set it).",
+        "2 trace(s) whose spans carry different sampling rates (their own, or a sampling rule that matched some spans and not the root): each span keeps its own weight; the event counts with its root's.",
+      ]);
+      expect(weightNotes({ ...w, weighted: false, estimated_events: 400 })).toEqual([
+        "unweighted (--unweighted): raw figures, every stored trace and span counted once; sampling weights ignored.",
+        "1,500 span(s) marked sampled without a usable rate.",
+        "2 trace(s) whose spans carry different sampling rates (their own, or a sampling rule that matched some spans and not the root): each span keeps its own weight; the event counts with its root's.",
+      ]);
+    });
+    it("JSON's weights block has README's eight keys, in README's order; the raw label only under --unweighted", () => {
+      // README.md: "a `weights` object in JSON (`weighted, stored_traces, estimated_events, stored_spans,
+      // estimated_spans, unknown_weight_spans, assumed_weight, disagreeing_traces`)".
+      const w = { ...unsampled(40, 369), estimated_events: 41, estimated_spans: 370, unknown_weight_spans: 3, assumed_weight: 2, disagreeing_traces: 4 };
+      expect(weightsJson(w)).toEqual({ weighted: true, stored_traces: 40, estimated_events: 41, stored_spans: 369, estimated_spans: 370, unknown_weight_spans: 3, assumed_weight: 2, disagreeing_traces: 4 });
+      expect(Object.keys(weightsJson(w))).toEqual(["weighted", "stored_traces", "estimated_events", "stored_spans", "estimated_spans", "unknown_weight_spans", "assumed_weight", "disagreeing_traces"]);
+      expect(rawLabel(w)).toBe("");
+      expect(rawLabel(undefined)).toBe("");
+      expect(rawLabel({ ...w, weighted: false })).toBe(" (unweighted: raw figures)");
+    });
   });
 });
