@@ -14,6 +14,9 @@ import type { Flag, FlagsResult } from "../src/analysis/flags.js";
 import type { SavingsResult, SavingsRow } from "../src/analysis/savings.js";
 import { DEFAULT_FLAGS } from "../src/model/defaults.js";
 import type { BreakdownGroup, BreakdownResult, QueryRow, Totals } from "../src/analysis/breakdown.js";
+import type { CriticalPathResult, CriticalPathGroup } from "../src/analysis/path-cost.js";
+import type { TraceResult, TraceSpanRow } from "../src/analysis/trace.js";
+import { criticalPathView, traceView } from "../src/output/path-views.js";
 import { breakdownView, headline, pricingJson, pricingNotes, queriesView, rawLabel, weightNotes, weightsJson } from "../src/output/cost-views.js";
 import { flagsView, onPathSampled, onPathSampleNote, savingsView, scenarioJson } from "../src/output/decision-views.js";
 
@@ -589,5 +592,195 @@ describe("cost-views", () => {
       expect(rawLabel(undefined)).toBe("");
       expect(rawLabel({ ...w, weighted: false })).toBe(" (unweighted: raw figures)");
     });
+  });
+});
+
+describe("path-views", () => {
+  // README.md, "adtrace cost critical-path": the fixture's per-stage path, worked by hand in
+  // fixtures/auction/README.md ("The critical path"): share_of_e2e = each stage's path time ÷
+  // 1,989,100 µs, profiling never on the path; README's figures.
+  const pathGroup = (stage: string, on: number, p50: number, p95: number, ofE2e: number, ofCost: number, quadrant: CriticalPathGroup["quadrant"]): CriticalPathGroup =>
+    ({ keys: { stage }, events: 40, on_path_share: on, critical_p50_ms: p50, critical_p95_ms: p95, share_of_e2e: ofE2e, cost_share: ofCost, quadrant });
+  const fixturePath = (): CriticalPathResult => ({
+    by: [{ kind: "stage" }],
+    groups: [
+      pathGroup("aggregation", 1, 15.3, 15.6, 612_300 / 1_989_100, 0.437, "costly+critical"),
+      pathGroup("auction", 1, 12.4, 12.8, 536_000 / 1_989_100, 0.06, "cheap+critical"),
+      pathGroup("inventory_lookup", 1, 8.4, 8.8, 335_800 / 1_989_100, 0.069, "cheap+critical"),
+      pathGroup("tracking", 1, 6.4, 6.8, 256_600 / 1_989_100, 0.355, "costly+critical"),
+      pathGroup("delivery", 1, 4.4, 4.8, 176_400 / 1_989_100, 0.04, "cheap+critical"),
+      pathGroup("request", 1, 1.8, 1.8, 72_000 / 1_989_100, 0.01, "cheap+critical"),
+      pathGroup("profiling", 0, 0, 0, 0, 0.03, "cheap+off-path"),
+    ],
+    totals: { events: 40, e2e_p50_ms: 48.9, e2e_p95_ms: 49.2, rootless_events: 0, orphan_spans: 0, extra_root_spans: 0, cyclic_spans: 0 },
+    thresholds: { costly_share: 0.1, critical_share: 0.5 },
+    weights: unsampled(40, 369),
+  });
+
+  it("writes README's cost critical-path table for the fixture, line for line", () => {
+    expect(formatters.table(criticalPathView(fixturePath(), { label: "fixtures/auction/otlp.jsonl" }), { ...plain, width: 100 })).toBe([
+      "Critical path by stage — fixtures/auction/otlp.jsonl",
+      "40 events; crit p50/p95: the group's time on the path per event; of e2e: its share of all path time.",
+      "",
+      "stage             events  on path  crit p50  crit p95  of e2e  of cost  quadrant",
+      "───────────────────────────────────────────────────────────────────────────────────────",
+      "aggregation           40   100.0%   15.3 ms   15.6 ms   30.8%    43.7%  costly+critical",
+      "auction               40   100.0%   12.4 ms   12.8 ms   26.9%     6.0%  cheap+critical",
+      "inventory_lookup      40   100.0%   8.40 ms   8.80 ms   16.9%     6.9%  cheap+critical",
+      "tracking              40   100.0%   6.40 ms   6.80 ms   12.9%    35.5%  costly+critical",
+      "delivery              40   100.0%   4.40 ms   4.80 ms    8.9%     4.0%  cheap+critical",
+      "request               40   100.0%   1.80 ms   1.80 ms    3.6%     1.0%  cheap+critical",
+      "profiling             40     0.0%      0 ms      0 ms    0.0%     3.0%  cheap+off-path",
+      "───────────────────────────────────────────────────────────────────────────────────────",
+      "total                 40        –   48.9 ms   49.2 ms  100.0%   100.0%",
+      "",
+      "quadrant: costly at ≥ 10.0% of cost (--costly-share), critical when on the path in ≥ 50.0% of the",
+      "  group's events (--critical-share).",
+      "total crit p50/p95 is the path's length, the root span's duration (49.2 ms at p95).",
+      "",
+    ].join("\n"));
+  });
+
+  it("a total share of 0 with no events or no cost; the excluded spans and a sample noted; JSON's path_sample only then", () => {
+    const empty = criticalPathView({ ...fixturePath(), groups: fixturePath().groups.map((g) => ({ ...g, cost_share: 0 })), totals: { ...fixturePath().totals, events: 0 } }, { label: "l" });
+    expect([empty.total!.share_of_e2e, empty.total!.cost_share]).toEqual([0, 0]);
+    const result = {
+      ...fixturePath(),
+      totals: { ...fixturePath().totals, rootless_events: 1200, orphan_spans: 2, extra_root_spans: 3, cyclic_spans: 4 },
+      weights: { ...unsampled(40, 369), weighted: false },
+      path_sample: { events: 5000, of_events: 80_000 },
+    };
+    const view = criticalPathView(result, { label: "l" });
+    expect(view.heading![0]).toBe("Critical path by stage — l (unweighted: raw figures)");
+    expect(view.notes!.slice(2)).toEqual([
+      "1,200 event(s) without a root span (every span has a parent): no critical path, left out.",
+      "2 span(s) in orphan sub-trees (their parent is not in the trace): excluded from the path.",
+      "3 span(s) under a second root of their trace: excluded from the path (it starts at the earliest root).",
+      "4 span(s) on or below a parent cycle: excluded from the path, never walked.",
+      "unweighted (--unweighted): raw figures, every stored trace and span counted once; sampling weights ignored.",
+      "Every figure is estimated from 5,000 of 80,000 events (a deterministic sample keyed on the trace id, walked locally: the critical-path walk does not run in ClickHouse).",
+    ]);
+    const json = view.json as Record<string, unknown> & { groups: Record<string, unknown>[] };
+    expect(json.path_sample).toEqual({ events: 5000, of_events: 80_000 });
+    expect(json.total).toEqual(result.totals);
+    expect(json.thresholds).toEqual({ costly_share: 0.1, critical_share: 0.5 });
+    expect(json.weights).toEqual({ ...weightsJson(unsampled(40, 369)), weighted: false });
+    expect(json.groups[0]).toEqual({ stage: "aggregation", events: 40, on_path_share: 1, critical_p50_ms: 15.3, critical_p95_ms: 15.6, share_of_e2e: 612_300 / 1_989_100, cost_share: 0.437, quadrant: "costly+critical" });
+    const whole = criticalPathView({ ...fixturePath(), path_sample: { events: 40, of_events: 40 } }, { label: "l" });
+    expect(Object.keys(whole.json as object)).toEqual(["groups", "total", "thresholds", "weights"]);
+    expect(whole.notes).toHaveLength(2);
+  });
+
+  // README.md, "adtrace trace --pick slowest": event 13 (trace …ad00000d) of the fixture, timed by
+  // fixtures/auction/README.md's formula (scripts/make-fixture.mjs lays it out): j(k) = (13k mod 9)
+  // × 100 µs, so j2 = 800, j3 = 300, j4 = 700, j5 = 200, j6 = 600, j7 = 100. Root 0 … 89,200 µs
+  // (46,800 + 2,400 + 40,000); profiling from 200 for 3,300; inventory from 1,200 for 8,200; auction
+  // from 9,500 for 52,100; delivery from 61,700 for 4,800; tracking from 66,600 for 6,700 (its
+  // insert from 66,800 for 2,500); aggregation from 73,400 for 15,600 (its query from 73,700 for
+  // 6,500). Cost: README's column; crit: the path's time in each (the root's own 1,800).
+  const span = (name: string, service: string, stage: string, depth: number | null, startUs: number, durUs: number, selfUs: number, cost: number, critUs: number): TraceSpanRow => ({
+    span_id: name, parent_span_id: depth === 0 ? null : "p", depth, name, service, stage, start_offset_ms: startUs / 1000, duration_ms: durUs / 1000,
+    self_ms: selfUs / 1000, cost_usd: cost, critical: critUs > 0, critical_ms: critUs / 1000,
+  });
+  const slowest = (): TraceResult => ({
+    trace_id: "000000000000000000000000ad00000d", pick: "slowest",
+    spans: [
+      span("adserver.request.handle", "adserver", "request", 0, 0, 89_200, 800, 0.00001, 1800),
+      span("profile.user.lookup", "profile-svc", "profiling", 1, 200, 3300, 3300, 0.00003, 0),
+      span("inventory.ann.search", "inventory", "inventory_lookup", 1, 1200, 8200, 8200, 0.00007, 8200),
+      span("auction.rtb.run", "auction", "auction", 1, 9500, 52_100, 52_100, 0.00006, 52_100),
+      span("delivery.creative.render", "delivery", "delivery", 1, 61_700, 4800, 4800, 0.00004, 4800),
+      span("tracker.events.write", "tracker", "tracking", 1, 66_600, 6700, 4200, 0.00002, 4200),
+      span("tracker.warehouse.insert", "tracker", "tracking", 2, 66_800, 2500, 2500, 0.0003, 2500),
+      span("aggregator.rollup.compute", "aggregator", "aggregation", 1, 73_400, 15_600, 9100, 0.00002, 9100),
+      span("aggregator.warehouse.query", "aggregator", "aggregation", 2, 73_700, 6500, 6500, 0.000382, 6500),
+    ],
+    path_ms: 89.2, e2e_ms: 89.2, cost_usd: 0.000932, orphan_spans: 0, extra_root_spans: 0, cyclic_spans: 0,
+  });
+
+  it("writes README's waterfall of the fixture's slowest event at 100 columns, service and stage giving way to the bars", () => {
+    expect(formatters.table(traceView(slowest(), { label: "fixtures/auction/otlp.jsonl", width: 100 }), plain)).toBe([
+      "Trace 000000000000000000000000ad00000d (slowest) — fixtures/auction/otlp.jsonl",
+      "9 spans, 89.2 ms end to end, critical path 89.2 ms, $0.000932.",
+      "",
+      "cp  span                            timeline                       dur     self        cost     crit",
+      "────────────────────────────────────────────────────────────────────────────────────────────────────",
+      "●   adserver.request.handle         █████████████████████████  89.2 ms  0.80 ms  $0.0000100  1.80 ms",
+      "      profile.user.lookup           ░                          3.30 ms  3.30 ms  $0.0000300     0 ms",
+      "●     inventory.ann.search          ██                         8.20 ms  8.20 ms  $0.0000700  8.20 ms",
+      "●     auction.rtb.run                 ███████████████          52.1 ms  52.1 ms  $0.0000600  52.1 ms",
+      "●     delivery.creative.render                       █         4.80 ms  4.80 ms  $0.0000400  4.80 ms",
+      "●     tracker.events.write                            ██       6.70 ms  4.20 ms  $0.0000200  4.20 ms",
+      "●       tracker.warehouse.insert                      █        2.50 ms  2.50 ms   $0.000300  2.50 ms",
+      "●     aggregator.rollup.compute                         ████   15.6 ms  9.10 ms  $0.0000200  9.10 ms",
+      "●       aggregator.warehouse.query                      ██     6.50 ms  6.50 ms   $0.000382  6.50 ms",
+      "",
+      "● on the critical path (█); crit: the path's time in the span itself, not in a child (above self",
+      "  where an off-path child overlaps it). Bars span 89.2 ms.",
+      "",
+    ].join("\n"));
+  });
+  describe("the waterfall's width", () => {
+    // At these spans the other columns' widths are (the widest of title and cells): cp 2, span 30
+    // ("    aggregator.warehouse.query"), dur 7, self 7, cost 10, crit 7: 63, plus 2 per column; service
+    // 11 ("profile-svc"), stage 16 ("inventory_lookup"). So the bars get W − 75 − 13 − 18 = W − 106
+    // with both, W − 93 with stage only, W − 75 with neither; each gives way below 24.
+    const fitted = (width: number | undefined) => {
+      const view = traceView(slowest(), { label: "l", width });
+      const shown = view.columns.filter((c) => !c.machineOnly).map((c) => c.key);
+      return { shown, bar: String(view.rows[0]!.timeline).length, width: view.width };
+    };
+    const ALL = ["mark", "span", "timeline", "service", "stage", "duration_ms", "self_ms", "cost_usd", "critical_ms"];
+    it("keeps service and stage while the bars get 24 or more", () => {
+      expect(fitted(130)).toEqual({ shown: ALL, bar: 24, width: 130 });
+    });
+    it("service gives way first, then stage, each when the bars would get less than 24", () => {
+      expect(fitted(129)).toEqual({ shown: ALL.filter((k) => k !== "service"), bar: 36, width: 129 });
+      expect(fitted(117)).toEqual({ shown: ALL.filter((k) => k !== "service"), bar: 24, width: 117 });
+      expect(fitted(116)).toEqual({ shown: ALL.filter((k) => k !== "service" && k !== "stage"), bar: 41, width: 116 });
+    });
+    it("bars no narrower than 10; a table no narrower than 60; Markdown (no width): every column, bars of 40", () => {
+      expect(fitted(80)).toEqual({ shown: ALL.filter((k) => k !== "service" && k !== "stage"), bar: 10, width: 80 });
+      expect(fitted(40)).toEqual({ shown: ALL.filter((k) => k !== "service" && k !== "stage"), bar: 10, width: 60 });
+      expect(fitted(undefined)).toEqual({ shown: ALL, bar: 40, width: undefined });
+      expect("width" in traceView(slowest(), { label: "l" })).toBe(false);
+    });
+    it("what gave way stays in CSV, with every machine column", () => {
+      const [header] = (formatters.csv(traceView(slowest(), { label: "l", width: 100 }), plain) as string).split(/\r?\n/);
+      // README.md: "CSV/JSON: one row per span, span_id, parent_span_id, depth, name, service, stage,
+      // start_offset_ms, duration_ms, self_ms, cost_usd, critical, critical_ms".
+      expect(header).toBe("span_id,parent_span_id,depth,name,service,stage,start_offset_ms,duration_ms,self_ms,cost_usd,critical,critical_ms");
+    });
+  });
+
+  it("bars: a span at the very end keeps one cell; one running past the end is cut; an event of 0 ms still draws", () => {
+    // Bars of 40 over 100 ms: a 0 ms span at 100 ms starts in the last cell (39), one from 90 ms for
+    // 50 ms gets the 4 cells left (round(20) would be 20).
+    const bars = (e2e: number, spans: TraceSpanRow[]) => traceView({ ...slowest(), e2e_ms: e2e, spans }, { label: "l" }).rows.map((r) => r.timeline);
+    expect(bars(100, [span("a", "s", "x", 0, 0, 100_000, 0, 0, 1), span("b", "s", "x", 1, 100_000, 0, 0, 0, 0), span("c", "s", "x", 1, 90_000, 50_000, 0, 0, 1)])).toEqual([
+      "█".repeat(40), " ".repeat(39) + "░", " ".repeat(36) + "████",
+    ]);
+    expect(bars(0, [span("a", "s", "x", 0, 0, 0, 0, 0, 0)])).toEqual(["░"]);
+  });
+
+  it("indents by depth (at most 12 levels), marks a span on a parent cycle, and names what is excluded", () => {
+    const result: TraceResult = {
+      ...slowest(), pick: null, path_ms: null, orphan_spans: 1, extra_root_spans: 2, cyclic_spans: 1,
+      spans: [span("deep", "s", "x", 15, 0, 1000, 0, 0, 0), span("loop", "s", "x", null, 0, 1000, 0, 0, 0), span("top", "s", "x", 0, 0, 1000, 0, 0, 5)],
+    };
+    const view = traceView(result, { label: "in.jsonl" });
+    expect(view.rows.map((r) => [r.mark, r.span])).toEqual([["", `${" ".repeat(24)}deep`], ["", "↻ loop"], ["●", "top"]]);
+    expect(view.heading).toEqual(["Trace 000000000000000000000000ad00000d — in.jsonl", "3 spans, 89.2 ms end to end, no root span: no critical path, $0.000932."]);
+    expect(view.notes!.slice(1)).toEqual([
+      "1 span(s) in orphan sub-trees (their parent is not in the trace): excluded from the path.",
+      "2 span(s) under a second root of their trace: excluded from the path (it starts at the earliest root).",
+      "1 span(s) on or below a parent cycle: excluded from the path, never walked.",
+    ]);
+    const json = view.json as Record<string, unknown> & { spans: Record<string, unknown>[] };
+    expect(json).toEqual({
+      trace_id: "000000000000000000000000ad00000d", pick: null, path_ms: null, e2e_ms: 89.2, cost_usd: 0.000932, orphan_spans: 1, extra_root_spans: 2, cyclic_spans: 1,
+      spans: result.spans.map((s) => ({ ...s })),
+    });
+    expect(Object.keys(json.spans[0]!)).toEqual(["span_id", "parent_span_id", "depth", "name", "service", "stage", "start_offset_ms", "duration_ms", "self_ms", "cost_usd", "critical", "critical_ms"]);
   });
 });
