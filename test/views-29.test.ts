@@ -208,6 +208,13 @@ describe("diff-view", () => {
     expect(view.total!.change).toBe("· +0.0%");
   });
 
+  it("names every --by key in the Markdown title and gives each its own column", () => {
+    const row = { ...diffRow("total", "total", [0.001, 0.001, 1, 1, null, null], "no", "no"), keys: { service: "total", user_locale: "" } };
+    const view = diffView({ ...reportDiff(), by: [{ kind: "service" }, { kind: "attr", key: "user_locale" }], rows: [row], breaches: [] });
+    expect(view.mdLead![0]).toBe("## adtrace diff: cost per event by service, user_locale");
+    expect(view.columns.slice(0, 2)).toEqual([{ key: "service", kind: "text", maxWidth: 28 }, { key: "user_locale", kind: "text", maxWidth: 28 }]);
+  });
+
   it("notes each side's sampling weights after its pricing, named by side", () => {
     const sampled: WeightSummary = { ...unsampled(10, 90), estimated_events: 40, estimated_spans: 360, min_weight: 4, max_weight: 4 };
     const result = { ...reportDiff(), breaches: [], baseline: { ...reportDiff().baseline, weights: sampled, pricing: null } };
@@ -644,6 +651,9 @@ describe("path-views", () => {
   it("a total share of 0 with no events or no cost; the excluded spans and a sample noted; JSON's path_sample only then", () => {
     const empty = criticalPathView({ ...fixturePath(), groups: fixturePath().groups.map((g) => ({ ...g, cost_share: 0 })), totals: { ...fixturePath().totals, events: 0 } }, { label: "l" });
     expect([empty.total!.share_of_e2e, empty.total!.cost_share]).toEqual([0, 0]);
+    // One group with cost is enough for the total's 100% (profiling alone at $0 does not change it).
+    const oneCostly = criticalPathView({ ...fixturePath(), groups: fixturePath().groups.map((g) => ({ ...g, cost_share: g.keys.stage === "request" ? 1 : 0 })) }, { label: "l" });
+    expect(oneCostly.total!.cost_share).toBe(1);
     const result = {
       ...fixturePath(),
       totals: { ...fixturePath().totals, rootless_events: 1200, orphan_spans: 2, extra_root_spans: 3, cyclic_spans: 4 },
