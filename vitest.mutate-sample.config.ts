@@ -8,7 +8,7 @@
 // these files cost only the dry run: they cover no mutant, so Stryker never runs them again.
 // MUTATE_TESTS=prices,weights narrows the run as there.
 import { defineConfig } from "vitest/config";
-import base from "./vitest.mutate.config";
+import base, { chdbInForks } from "./vitest.mutate.config";
 
 export const EXTRA = [
   "test/outliers.test.ts", "test/trend.test.ts", "test/slo.test.ts", "test/sampling-advise.test.ts",
@@ -35,9 +35,12 @@ export const EXTRA = [
 ];
 const include = base.test?.include ?? [];
 
+const list = process.env.MUTATE_TESTS ? include : [...include, ...EXTRA];
+
 export default defineConfig({
+  plugins: chdbInForks(list),
   test: {
     ...base.test,
-    include: process.env.MUTATE_TESTS ? include : [...include, ...EXTRA],
+    include: list,
   },
 });

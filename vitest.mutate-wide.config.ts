@@ -12,6 +12,7 @@
 //   node scripts/mutate-sample.mjs --retry reports/mutation-sample --tests vitest.mutate-wide.config.ts
 import { defineConfig } from "vitest/config";
 import sample from "./vitest.mutate-sample.config";
+import { chdbInForks } from "./vitest.mutate.config";
 
 export const WIDE = [
   "hardening", "durability", "bad-input", "hostile-input", "ingest-formats", "generate", "ci-markdown",
@@ -21,10 +22,13 @@ export const WIDE = [
   "by-attribute", "spill-cleanup", "memory-limit", "fixed-cost-lazy", "parsing", "stable-output",
 ].map((name) => `test/${name}.test.ts`);
 
+const include = [...(sample.test?.include ?? []), ...WIDE];
+
 export default defineConfig({
+  plugins: chdbInForks(include),
   test: {
     ...sample.test,
     globalSetup: [...[sample.test?.globalSetup ?? []].flat(), "test/setup/mutation-sandbox.ts"],
-    include: [...(sample.test?.include ?? []), ...WIDE],
+    include,
   },
 });

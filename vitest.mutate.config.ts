@@ -5,7 +5,9 @@
 // MUTATE_TESTS=prices,weights narrows the run to those files (test/prices.test.ts…): the initial
 // run of all of them takes minutes on a loaded machine, and a file's mutants are mostly covered by
 // a few of them. The score then counts only what those files kill.
-import { defineConfig } from "vitest/config";
+// MUTATE_TESTS may name chDB files (MUTATE_TESTS=clickhouse-source,clickhouse): the list then runs
+// in forks (chdbInForks below).
+import { defineConfig, type Plugin } from "vitest/config";
 
 const ALL = [
   "test/self-time.test.ts", "test/prices.test.ts", "test/event-weight.test.ts", "test/diff-gates.test.ts",
@@ -17,7 +19,30 @@ const ALL = [
 ];
 const only = process.env.MUTATE_TESTS?.split(",").map((name) => `test/${name.trim()}.test.ts`);
 
+/** The test files that load chDB (the ClickHouse engine as a native library) in the test process. */
+export const CHDB_FILES = [
+  "clickhouse", "clickhouse-advise", "clickhouse-diff", "clickhouse-duplicates", "clickhouse-events", "clickhouse-flags",
+  "clickhouse-http", "clickhouse-inspect", "clickhouse-map", "clickhouse-outliers", "clickhouse-plan", "clickhouse-reconcile",
+  "clickhouse-report", "clickhouse-savings", "clickhouse-survivors-28", "chdb-missing",
+].map((name) => `test/${name}.test.ts`);
+
+/**
+ * For a list that holds a chDB file, a plugin that runs the list in forks. StrykerJS's vitest
+ * runner sets `pool: "threads"` over any config (one worker thread, a new one for each run), and a
+ * process that loaded chDB in a worker thread segfaults when vitest ends that thread at the end of
+ * the run: the dry run passes, then Stryker's test runner process dies (SIGSEGV) before it reports.
+ * In a child process (vitest's forks, as `npm test` runs) chDB ends with the process, cleanly.
+ * Stryker's override reaches each project's config before any plugin hook, so the pool is set
+ * back in `configureVitest`, which runs after; Stryker's setup file, its coverage and the active
+ * mutant travel to a fork as to a thread (vitest's provide/inject and the files' meta).
+ */
+export function chdbInForks(include: string[]): Plugin[] {
+  if (!include.some((file) => CHDB_FILES.includes(file))) return [];
+  return [{ name: "adtrace:chdb-in-forks", configureVitest({ project }) { project.config.pool = "forks"; } }];
+}
+
 export default defineConfig({
+  plugins: chdbInForks(only ?? ALL),
   test: {
     include: only ?? ALL,
     globalSetup: ["test/setup/build.ts"],

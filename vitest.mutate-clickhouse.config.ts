@@ -1,0 +1,27 @@
+// The wide list (vitest.mutate-wide.config.ts) and the ClickHouse files, for the mutants of
+// src/analysis/clickhouse*.ts and src/output/clickhouse-inspect-view.ts, which only the chDB files
+// reach (issue 25): every other list leaves them "no coverage". The chDB files load the ClickHouse
+// engine in the test process, so the list runs in forks (chdbInForks, vitest.mutate.config.ts).
+// Without MUTATE_TESTS it is the wide list's files and these (the wide list's dry run, about 30
+// minutes, and the chDB files', about 15 more), so a --retry over a sample gives every mutant at
+// least the wide list's tests:
+//   node scripts/mutate-sample.mjs --retry reports/mutation-sample --tests vitest.mutate-clickhouse.config.ts
+// MUTATE_TESTS names the files alone, as in vitest.mutate.config.ts (there too the chDB files run
+// in forks), for one file's mutants:
+//   MUTATE_TESTS=clickhouse-source,clickhouse npm run mutate -- --mutate src/analysis/clickhouse.ts --concurrency 1
+import { defineConfig } from "vitest/config";
+import wide from "./vitest.mutate-wide.config";
+import { CHDB_FILES, chdbInForks } from "./vitest.mutate.config";
+
+/** The ClickHouse files no other list runs: the chDB files, and the fragments' and otel_traces' files. */
+export const CLICKHOUSE = [...CHDB_FILES, "test/clickhouse-fragments.test.ts", "test/clickhouse-otel.test.ts"];
+const only = process.env.MUTATE_TESTS?.split(",").map((name) => `test/${name.trim()}.test.ts`);
+const include = only ?? [...new Set([...(wide.test?.include ?? []), ...CLICKHOUSE])];
+
+export default defineConfig({
+  plugins: chdbInForks(include),
+  test: {
+    ...wide.test,
+    include,
+  },
+});
