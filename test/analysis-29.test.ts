@@ -67,6 +67,9 @@ describe("outliers.ts", () => {
     const onlyBaseline = await outliersFrom(defaultConfig(), {}, sumsOf([baseline(4, 4, 8, 3)], [value("tier", "gold", 0, 1, 3)]));
     expect(onlyBaseline.selected).toEqual({ events: 0, effective_n: 0, mean: null });
     expect(onlyBaseline.rows.map((row) => [row.selected_share, row.baseline_share, row.lift, row.mean_with, row.mean_without])).toEqual([[0, 0.25, 0, 3, 5 / 3]]);
+    // A value whose events weigh nothing on either side has no mean, not 0 / 0.
+    const weightless = await outliersFrom(defaultConfig(), {}, sumsOf([baseline(4, 4, 8, 3)], [value("tier", "gold", 0, 0, 0)]));
+    expect(weightless.rows.map((row) => [row.mean_with, row.mean_without])).toEqual([[null, 2]]);
   });
 
   it("a value's shares, lift, means and p: 30% of 100 selected against 20% of 100, worked by hand", async () => {
