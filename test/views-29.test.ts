@@ -208,6 +208,32 @@ describe("diff-view", () => {
     expect(view.total!.change).toBe("· +0.0%");
   });
 
+  it("writes a new group, a vanished one and a fall as people read them, in Markdown", () => {
+    // By hand: render new at $0.000500; bidding gone from $0.000200; tracking $0.000400 → $0.000300,
+    // −$0.000100, −25.0%; the total $0.000600 → $0.000800, +$0.000200, +33.3%.
+    const rows = [
+      diffRow("render", "new", [null, 0.0005, null, 0.625, null, 2], "yes", "unknown"),
+      diffRow("bidding", "vanished", [0.0002, null, 0.333, null, 1, null], "yes", "unknown"),
+      diffRow("tracking", "changed", [0.0004, 0.0003, 0.667, 0.375, 3, 3], "no", "no"),
+      diffRow("total", "total", [0.0006, 0.0008, 1, 1, 3, 3], "yes", "no"),
+    ];
+    const md = formatters.md(diffView({ ...reportDiff(), rows, breaches: [] }), plain).split("\n").filter((l) => l.startsWith("| "));
+    expect(md.slice(1)).toEqual([
+      "| render | – | $0.000500 | +$0.000500 | ▲ new | – → 62.5% | – → 2.00 ms | yes | unknown |",
+      "| bidding | $0.000200 | – | -$0.000200 | ▼ gone | 33.3% → – | 1.00 ms → – | yes | unknown |",
+      "| tracking | $0.000400 | $0.000300 | -$0.000100 | ▼ -25.0% | 66.7% → 37.5% | 3.00 ms → 3.00 ms | no | no |",
+      "| **total** | **$0.000600** | **$0.000800** | **+$0.000200** | **▲ +33.3%** | **100.0% → 100.0%** | **3.00 ms → 3.00 ms** | **yes** | **no** |",
+    ]);
+  });
+
+  it("the verdict's gates: none set (keys present, undefined), set and none breached, one breached", () => {
+    const total = diffRow("total", "total", [0.0008, 0.0009, 1, 1, null, null], "no");
+    const verdict = (gates: DiffResult["gates"], breaches: DiffResult["breaches"]) => diffVerdict({ ...reportDiff(), rows: [total], gates, breaches });
+    expect(verdict({ maxCostIncrease: undefined, maxStageIncrease: undefined, maxP95Increase: undefined }, [])).toBe("cost per event +12.5% (within noise): no gate set");
+    expect(verdict({ maxCostIncrease: undefined, maxStageIncrease: 0.2 }, [])).toBe("cost per event +12.5% (within noise): no gate breached");
+    expect(verdict({ maxCostIncrease: 0.05 }, [{ gate: "--max-cost-increase", row: "total", detail: "" }])).toBe("cost per event +12.5% (within noise): 1 gate breached");
+  });
+
   it("names every --by key in the Markdown title and gives each its own column", () => {
     const row = { ...diffRow("total", "total", [0.001, 0.001, 1, 1, null, null], "no", "no"), keys: { service: "total", user_locale: "" } };
     const view = diffView({ ...reportDiff(), by: [{ kind: "service" }, { kind: "attr", key: "user_locale" }], rows: [row], breaches: [] });
