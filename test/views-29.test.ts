@@ -307,6 +307,12 @@ describe("decision-views", () => {
     ].join("\n"));
   });
 
+  it("on a wide terminal draws the share column's bar: 7 cells of eighths (43.7% → 24 eighths, 35.5% → 20)", () => {
+    const lines = formatters.table(flagsView(fixtureFlags(), { label: "x" }), { ...plain, width: 200 }).split("\n");
+    expect(lines.find((l) => l.startsWith("aggregation"))).toContain(" 43.7% ███     ");
+    expect(lines.find((l) => l.startsWith("tracking"))).toContain(" 35.5% ██▌     ");
+  });
+
   it("gives CSV every flag field, the machine-only ones (top_query, reason) included", () => {
     const [header] = (formatters.csv(flagsView(fixtureFlags(), { label: "x" }), plain) as string).split(/\r?\n/);
     expect(header).toBe("stage,cost_share,cost_per_event_usd,warehouse_cost_share,warehouse,top_query,top_query_cost_share,reason,lever,est_savings_per_event_usd");
@@ -556,6 +562,11 @@ describe("cost-views", () => {
       "",
     ].join("\n"));
     expect(view.json).toEqual({ queries, events: 40, cost_sources: FIXTURE_PRICING.cost_sources, bad_values: [] });
+    // README.md, "adtrace cost queries": `calls, events, cost_per_event_usd, cost_share, total_cost_usd,
+    // bytes_scanned_per_call, p50_ms, p95_ms, query` after the stage and warehouse.
+    expect((formatters.csv(view, plain) as string).split(/\r?\n/)[0]).toBe("stage,warehouse,calls,events,cost_per_event_usd,cost_share,total_cost_usd,bytes_scanned_per_call,p50_ms,p95_ms,query");
+    // Wide enough, the share gets its bar: 0.417 × 56 = 23.4 → 23 eighths, ██ and ▉.
+    expect(formatters.table(view, { ...plain, width: 300 }).split("\n").find((l) => l.startsWith("aggregation"))).toContain(" 41.7% ██▉     ");
     const none = queriesView({ queries: [], totals: { ...TOTALS, start: null }, pricing: FIXTURE_PRICING });
     expect(none.heading).toEqual(["Warehouse queries by fingerprint — 40 events, 369 spans"]);
     expect(none.notes).toEqual(["no warehouse spans (db.system in the warehouse list) in this input.", "every span priced: 280 from cost attributes, 89 from the price book."]);
@@ -672,6 +683,17 @@ describe("path-views", () => {
       "total crit p50/p95 is the path's length, the root span's duration (49.2 ms at p95).",
       "",
     ].join("\n"));
+  });
+
+  it("on a wide terminal draws the three share bars; its heading names every --by key", () => {
+    // aggregation: on path 1 → 56 eighths, 7 full cells; of e2e 0.3078 × 56 = 17.2 → 17, ██▏;
+    // of cost 0.437 × 56 = 24.5 → 24, ███.
+    const line = formatters.table(criticalPathView(fixturePath(), { label: "l" }), { ...plain, width: 200 }).split("\n").find((l) => l.startsWith("aggregation"))!;
+    expect(line).toContain("100.0% ███████");
+    expect(line).toContain(" 30.8% ██▏     ");
+    expect(line).toContain(" 43.7% ███     ");
+    const byTwo = criticalPathView({ ...fixturePath(), by: [{ kind: "service" }, { kind: "attr", key: "user_locale" }] }, { label: "l" });
+    expect(byTwo.heading![0]).toBe("Critical path by service, user_locale — l");
   });
 
   it("a total share of 0 with no events or no cost; the excluded spans and a sample noted; JSON's path_sample only then", () => {
