@@ -8,7 +8,11 @@
 //   node scripts/mutate-sample.mjs --retry reports/mutation-sample --tests vitest.mutate-clickhouse.config.ts
 // MUTATE_TESTS names the files alone, as in vitest.mutate.config.ts (there too the chDB files run
 // in forks), for one file's mutants:
-//   MUTATE_TESTS=clickhouse-source,clickhouse npm run mutate -- --mutate src/analysis/clickhouse.ts --concurrency 1
+//   MUTATE_TESTS=clickhouse-source,clickhouse npm run mutate -- --mutate src/analysis/clickhouse.ts --concurrency 1 --timeoutMS 300000
+// A mutant's time limit is its covering tests' dry-run time × 1.5 + timeoutMS (60 s in
+// stryker.config.mjs). A mutant that survives clickhouse.test.ts runs all 11 of its tests, about
+// 100 s in the dry run and 200 s at load 15 (task chstry29): at 60 s, three mutants that do not
+// hang (two killed, one survived, by hand) came back "timeout", which Stryker counts as detected.
 import { defineConfig } from "vitest/config";
 import wide from "./vitest.mutate-wide.config";
 import { CHDB_FILES, chdbInForks } from "./vitest.mutate.config";

@@ -67,6 +67,9 @@ describe("outliers.ts", () => {
     const onlyBaseline = await outliersFrom(defaultConfig(), {}, sumsOf([baseline(4, 4, 8, 3)], [value("tier", "gold", 0, 1, 3)]));
     expect(onlyBaseline.selected).toEqual({ events: 0, effective_n: 0, mean: null });
     expect(onlyBaseline.rows.map((row) => [row.selected_share, row.baseline_share, row.lift, row.mean_with, row.mean_without])).toEqual([[0, 0.25, 0, 3, 5 / 3]]);
+    // A value whose events weigh nothing on either side has no mean, not 0 / 0.
+    const weightless = await outliersFrom(defaultConfig(), {}, sumsOf([baseline(4, 4, 8, 3)], [value("tier", "gold", 0, 0, 0)]));
+    expect(weightless.rows.map((row) => [row.mean_with, row.mean_without])).toEqual([[null, 2]]);
   });
 
   it("a value's shares, lift, means and p: 30% of 100 selected against 20% of 100, worked by hand", async () => {
@@ -217,8 +220,19 @@ describe("trend.ts", () => {
     // 12 h by 1 s: 43,200 s / 9,999 ≈ 4.32 s fits, so 5s; 100 days by 1 min: 14.4 min, so 15m.
     expect(() => planBuckets(s, { firstNs: 0n, lastNs: 12n * HOUR, resolutionNs: 1n })).toThrow(/an --every of 5s or more\)$/);
     expect(() => planBuckets(60n * s, { firstNs: 0n, lastNs: 100n * DAY, resolutionNs: 1n })).toThrow(/an --every of 15m or more\)$/);
-    // A width that fits exactly is itself readable: 1,999,999 ns × 9,999 by 1 ms: 1,999,999 + 1 ns = 2 ms.
-    expect(() => planBuckets(1_000_000n, { firstNs: 0n, lastNs: 1_999_999n * 9_999n, resolutionNs: 1n })).toThrow(/an --every of 2ms or more\)$/);
+    // A span of exactly 9,999 × 2 ms: 2 ms makes 10,000 buckets from any start, so 2ms is the
+    // suggestion (it was 5ms: the width that fits was taken as span ÷ 9,999 + 1 ns). Checked both ways.
+    for (const first of [0n, 1n, 1_999_999n]) {
+      const span = { firstNs: first, lastNs: first + 9_999n * 2_000_000n, resolutionNs: 1n };
+      expect(() => planBuckets(1_000_000n, span)).toThrow(/an --every of 2ms or more\)$/);
+      expect(planBuckets(2_000_000n, span).buckets).toBeLessThanOrEqual(10_000);
+    }
+    // One nanosecond more and 2 ms no longer fits from a start 1 ns before a bucket's edge.
+    const longer = { firstNs: 1_999_999n, lastNs: 1_999_999n + 9_999n * 2_000_000n + 1n, resolutionNs: 1n };
+    expect(() => planBuckets(1_000_000n, longer)).toThrow(/an --every of 5ms or more\)$/);
+    expect(() => planBuckets(2_000_000n, longer)).toThrow(/makes 10,001 buckets/);
+    // The span is the last start minus the first: 10,000 s from 1 h on is still 2.8 hours.
+    expect(() => planBuckets(s, { firstNs: HOUR, lastNs: HOUR + 10_000n * s, resolutionNs: 1n })).toThrow(/over the data's 2\.8 hours;/);
     // The widest span int64 starts allow (2^64 − 1 ns) by the day: 21.35 days fit, so 30d.
     expect(() => planBuckets(DAY, { firstNs: -(2n ** 63n), lastNs: 2n ** 63n - 1n, resolutionNs: 1n })).toThrow(/an --every of 30d or more\)$/);
   });
@@ -253,6 +267,11 @@ describe("trend.ts", () => {
     // b is in 2 of bucket 0's 4 events: $2 / 4; absent from bucket 1 (2 events): $0 per event, not none.
     expect(b!.map((r) => r.cost_per_event_usd)).toEqual([0.5, 0, 0.5, null, 0]);
     expect(b!.map((r) => r.events)).toEqual([2, 0, 1, 0, 0]);
+  });
+
+  it("trendGroups: the groups sorted by their keys, whatever order the cells come in", () => {
+    const three = ["c", "a", "b"].map((stage): TrendCell => ({ bucketNs: 0n, keys: { stage }, events: 1, costUsd: 1, bucketEvents: 3 }));
+    expect(trendGroups(three, () => null, { every: 1n, firstBucket: 0n, buckets: 1 }, 3n).map((g) => g.keys.stage)).toEqual(["a", "b", "c"]);
   });
 
   it("trendGroups: the baseline is the preceding buckets with events back to the window's edge, weighted by events", () => {

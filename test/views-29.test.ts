@@ -208,6 +208,32 @@ describe("diff-view", () => {
     expect(view.total!.change).toBe("· +0.0%");
   });
 
+  it("writes a new group, a vanished one and a fall as people read them, in Markdown", () => {
+    // By hand: render new at $0.000500; bidding gone from $0.000200; tracking $0.000400 → $0.000300,
+    // −$0.000100, −25.0%; the total $0.000600 → $0.000800, +$0.000200, +33.3%.
+    const rows = [
+      diffRow("render", "new", [null, 0.0005, null, 0.625, null, 2], "yes", "unknown"),
+      diffRow("bidding", "vanished", [0.0002, null, 0.333, null, 1, null], "yes", "unknown"),
+      diffRow("tracking", "changed", [0.0004, 0.0003, 0.667, 0.375, 3, 3], "no", "no"),
+      diffRow("total", "total", [0.0006, 0.0008, 1, 1, 3, 3], "yes", "no"),
+    ];
+    const md = formatters.md(diffView({ ...reportDiff(), rows, breaches: [] }), plain).split("\n").filter((l) => l.startsWith("| "));
+    expect(md.slice(1)).toEqual([
+      "| render | – | $0.000500 | +$0.000500 | ▲ new | – → 62.5% | – → 2.00 ms | yes | unknown |",
+      "| bidding | $0.000200 | – | -$0.000200 | ▼ gone | 33.3% → – | 1.00 ms → – | yes | unknown |",
+      "| tracking | $0.000400 | $0.000300 | -$0.000100 | ▼ -25.0% | 66.7% → 37.5% | 3.00 ms → 3.00 ms | no | no |",
+      "| **total** | **$0.000600** | **$0.000800** | **+$0.000200** | **▲ +33.3%** | **100.0% → 100.0%** | **3.00 ms → 3.00 ms** | **yes** | **no** |",
+    ]);
+  });
+
+  it("the verdict's gates: none set (keys present, undefined), set and none breached, one breached", () => {
+    const total = diffRow("total", "total", [0.0008, 0.0009, 1, 1, null, null], "no");
+    const verdict = (gates: DiffResult["gates"], breaches: DiffResult["breaches"]) => diffVerdict({ ...reportDiff(), rows: [total], gates, breaches });
+    expect(verdict({ maxCostIncrease: undefined, maxStageIncrease: undefined, maxP95Increase: undefined }, [])).toBe("cost per event +12.5% (within noise): no gate set");
+    expect(verdict({ maxCostIncrease: undefined, maxStageIncrease: 0.2 }, [])).toBe("cost per event +12.5% (within noise): no gate breached");
+    expect(verdict({ maxCostIncrease: 0.05 }, [{ gate: "--max-cost-increase", row: "total", detail: "" }])).toBe("cost per event +12.5% (within noise): 1 gate breached");
+  });
+
   it("names every --by key in the Markdown title and gives each its own column", () => {
     const row = { ...diffRow("total", "total", [0.001, 0.001, 1, 1, null, null], "no", "no"), keys: { service: "total", user_locale: "" } };
     const view = diffView({ ...reportDiff(), by: [{ kind: "service" }, { kind: "attr", key: "user_locale" }], rows: [row], breaches: [] });
@@ -279,6 +305,12 @@ describe("decision-views", () => {
       "  ≥10× the median warehouse stage's bytes/event.",
       "",
     ].join("\n"));
+  });
+
+  it("on a wide terminal draws the share column's bar: 7 cells of eighths (43.7% → 24 eighths, 35.5% → 20)", () => {
+    const lines = formatters.table(flagsView(fixtureFlags(), { label: "x" }), { ...plain, width: 200 }).split("\n");
+    expect(lines.find((l) => l.startsWith("aggregation"))).toContain(" 43.7% ███     ");
+    expect(lines.find((l) => l.startsWith("tracking"))).toContain(" 35.5% ██▌     ");
   });
 
   it("gives CSV every flag field, the machine-only ones (top_query, reason) included", () => {
@@ -530,6 +562,11 @@ describe("cost-views", () => {
       "",
     ].join("\n"));
     expect(view.json).toEqual({ queries, events: 40, cost_sources: FIXTURE_PRICING.cost_sources, bad_values: [] });
+    // README.md, "adtrace cost queries": `calls, events, cost_per_event_usd, cost_share, total_cost_usd,
+    // bytes_scanned_per_call, p50_ms, p95_ms, query` after the stage and warehouse.
+    expect((formatters.csv(view, plain) as string).split(/\r?\n/)[0]).toBe("stage,warehouse,calls,events,cost_per_event_usd,cost_share,total_cost_usd,bytes_scanned_per_call,p50_ms,p95_ms,query");
+    // Wide enough, the share gets its bar: 0.417 × 56 = 23.4 → 23 eighths, ██ and ▉.
+    expect(formatters.table(view, { ...plain, width: 300 }).split("\n").find((l) => l.startsWith("aggregation"))).toContain(" 41.7% ██▉     ");
     const none = queriesView({ queries: [], totals: { ...TOTALS, start: null }, pricing: FIXTURE_PRICING });
     expect(none.heading).toEqual(["Warehouse queries by fingerprint — 40 events, 369 spans"]);
     expect(none.notes).toEqual(["no warehouse spans (db.system in the warehouse list) in this input.", "every span priced: 280 from cost attributes, 89 from the price book."]);
@@ -646,6 +683,17 @@ describe("path-views", () => {
       "total crit p50/p95 is the path's length, the root span's duration (49.2 ms at p95).",
       "",
     ].join("\n"));
+  });
+
+  it("on a wide terminal draws the three share bars; its heading names every --by key", () => {
+    // aggregation: on path 1 → 56 eighths, 7 full cells; of e2e 0.3078 × 56 = 17.2 → 17, ██▏;
+    // of cost 0.437 × 56 = 24.5 → 24, ███.
+    const line = formatters.table(criticalPathView(fixturePath(), { label: "l" }), { ...plain, width: 200 }).split("\n").find((l) => l.startsWith("aggregation"))!;
+    expect(line).toContain("100.0% ███████");
+    expect(line).toContain(" 30.8% ██▏     ");
+    expect(line).toContain(" 43.7% ███     ");
+    const byTwo = criticalPathView({ ...fixturePath(), by: [{ kind: "service" }, { kind: "attr", key: "user_locale" }] }, { label: "l" });
+    expect(byTwo.heading![0]).toBe("Critical path by service, user_locale — l");
   });
 
   it("a total share of 0 with no events or no cost; the excluded spans and a sample noted; JSON's path_sample only then", () => {

@@ -117,7 +117,9 @@ export function planBuckets(every: bigint, span: EventSpan): { every: bigint; fi
   const firstBucket = floorDiv(first, every) * every;
   const buckets = Number((floorDiv(last, every) * every - firstBucket) / every) + 1;
   if (buckets > MAX_BUCKETS) {
-    const fits = (last - first) / BigInt(MAX_BUCKETS - 1) + 1n;
+    // The narrowest width whose buckets span the data in MAX_BUCKETS − 1 steps: ⌈span ÷ (MAX_BUCKETS − 1)⌉
+    // (from any start, a span of k whole widths touches at most k + 1 buckets).
+    const fits = (last - first + BigInt(MAX_BUCKETS - 2)) / BigInt(MAX_BUCKETS - 1);
     throw new UsageError(`--every ${durationText(every)} makes ${buckets.toLocaleString("en-US")} buckets over the data's ${spanText(last - first)}; at most ${MAX_BUCKETS.toLocaleString("en-US")} (an --every of ${durationText(roundUpNice(fits))} or more)`);
   }
   return { every, firstBucket, buckets };
@@ -217,7 +219,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
 
 /**
  * The smallest of 1, 2, 5, 10, 15, 30 × a unit (ms, s, m, h, d) at or above `ns`. planBuckets asks
- * for at most (2^64 − 1) / (MAX_BUCKETS − 1) + 1 ns, 21.4 days (event starts are int64 ns), so 30
+ * for at most ⌈(2^64 − 1) / (MAX_BUCKETS − 1)⌉ ns, 21.4 days (event starts are int64 ns), so 30
  * days covers every call; past it, `ns` itself.
  */
 function roundUpNice(ns: bigint): bigint {
