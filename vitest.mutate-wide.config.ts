@@ -3,8 +3,8 @@
 // PostgreSQL's included (the tests start their own server). Earlier passes moved most end-to-end
 // claims in-process (adtraceIn, test/helpers/in-process.ts), where Stryker sees them; in a narrower
 // list the mutants only those files reach come back "no coverage" though the suite kills them.
-// Still left out: the chDB/ClickHouse files (minutes of set-up each; their mutants are reported
-// apart), the browser, and the files that only measure a process or the repository (package,
+// Still left out: the chDB/ClickHouse files (minutes of set-up each; vitest.mutate-clickhouse.config.ts
+// is this list with them, in forks), the browser, and the files that only measure a process or the repository (package,
 // self-contained, layers, ci-workflow). stable-output is in: it runs in-process in every pool
 // (its CLI check once ran the built CLI as a child, which recomputed the model of a database the
 // in-process code had loaded; the model's digest now holds the walk's WALK_REVISION, not its
