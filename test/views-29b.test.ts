@@ -1,0 +1,176 @@
+// The text people read in four more views (issue 25, helper views29b): sampling advise, cost
+// reconcile, cost outliers and pull. As in views-29.test.ts, each view gets a result built by hand
+// from a documented example (README.md's outputs, with README's figures put in) or from small
+// inputs, and its rendered lines are compared with README's text or with text worked out here.
+// Pure: no DuckDB, no child process.
+import { Chalk } from "chalk";
+import { describe, expect, it } from "vitest";
+import type { AdviseResult, AdviseRow } from "../src/analysis/advise.js";
+import type { Pricing, WeightSummary } from "../src/analysis/breakdown.js";
+import { adviseView, rateLabel } from "../src/output/advise-view.js";
+import { formatters } from "../src/output/format.js";
+
+const plain = { colors: new Chalk({ level: 0 }) };
+
+/** Unsampled data: every stored trace and span counts once (no weight note). */
+const unsampled = (traces: number, spans: number): WeightSummary => ({
+  stored_traces: traces, estimated_events: traces, stored_spans: spans, estimated_spans: spans,
+  min_weight: 1, max_weight: 1, unknown_weight_spans: 0, disagreeing_traces: 0, weighted: true, assumed_weight: 1,
+});
+
+describe("advise-view", () => {
+  // README.md, "Sampling advice": 20,000 generated events (seed 7) at 5M events a day, an hour's
+  // window. The rows are README's CSV (--target-error 0.5%) with the table's ±2% verdicts.
+  const row = (rate: number, perWindow: number, cost: number, p95: number | null, worst: string | null, worstErr: number | null, usd: number, meets: boolean): AdviseRow => ({
+    rate, events_per_window: perWindow, cost_per_event_rel_err95: cost, p95_rel_err95: p95, worst_group: worst,
+    worst_group_rel_err95: worstErr, tracing_usd_per_day: usd, meets_target: meets,
+  });
+  const COST_METHOD = "the ratio Σw·c ÷ Σw's linearised variance under Poisson thinning at rate r, composed with the weights: 1.96·√((A/r − B) ÷ (N_window·Σw)) ÷ R";
+  const P95_METHOD = "1,000 resamples (a fixed seed per rate) of 20,000 events, each traced Binomial(M, r/w) times, on the durations smoothed between neighbours; the 95th percentile of |p95 − p95 now| ÷ p95 now";
+  const PRICING: Pricing = { cost_sources: { billed: 0, explicit: 0, price_book: 182648, unpriced: 0 }, bad_values: [] };
+  const readme = (): AdviseResult => ({
+    rows: [
+      row(1, 208333.333, 0, 0, null, null, 78.720286375, true),
+      row(0.5, 104166.667, 0.00187144051348, 0.00281410335366, "tracking", 0.00295073215009, 39.3601431875, true),
+      row(0.1, 20833.3333, 0.00561432154045, 0.00846043207932, "tracking", 0.00885219645027, 7.8720286375, true),
+      row(0.01, 2083.33333, 0.0186205980021, 0.0303084366121, "tracking", 0.0293594141961, 0.78720286375, false),
+      row(0.001, 208.333333, 0.0591505478073, 0.0948544184172, "tracking", 0.0932636767523, 0.078720286375, false),
+    ],
+    groups: [{ group: "tracking", cost_per_event_usd: 0.0002, rel_err95: [0, 0.00295073215009, 0.00885219645027, 0.0293594141961, 0.0932636767523] }],
+    by: "stage", target_error: 0.02, window: "1h", events_per_day: 5e6, events_per_window_now: 5e6 / 24,
+    recommended_rate: 0.1, tracing_usd_per_day_now: 78.720286375, savings_usd_per_day: 78.720286375 - 7.8720286375,
+    stored_events: 20000, estimated_events: 20000, cost_per_event_usd: 0.000435, e2e_p95_ms: 68.5,
+    spans_per_event: 182648 / 20000, bytes_per_span: 240.3, bytes_per_span_source: "measured", usd_per_gb: 0.1, usd_per_million_spans: 1.7,
+    latency_events: 20000, resamples: 1000, method: { cost: COST_METHOD, p95: P95_METHOD },
+    weights: unsampled(20000, 182648), pricing: PRICING,
+  });
+
+  it("writes README's sampling advice for an hour at 5M events a day, line for line", () => {
+    expect(formatters.table(adviseView(readme(), { label: "spans.jsonl" }), { ...plain, width: 100 })).toBe([
+      "Sampling advice — spans.jsonl",
+      "20,000 events stored (~20,000 counted with their weights), $0.000435 per event, end-to-end p95 68.5",
+      "  ms. At 5,000,000 events/day, an hour holds 208,333 events as traced now; each rate keeps that",
+      "  share of them.",
+      "Worst error down the ladder (100% → 0.1%): ▁▁▁▃█",
+      "Recommended: 10% — the lowest rate that keeps every error within ±2.00%; tracing $7.87/day instead",
+      "  of $78.72/day at 100%, $70.85/day ($25.9k/year) less.",
+      "",
+      "rate  events/hour  $/event ±95%  p95 ±95%  worst stage    ±95%  tracing $/day  ±2.00%?",
+      "────────────────────────────────────────────────────────────────────────────────────────────────",
+      "100%      208,333        ±0.00%    ±0.00%                    –         $78.72  yes",
+      " 50%      104,167        ±0.19%    ±0.28%  tracking     ±0.30%         $39.36  yes",
+      " 10%       20,833        ±0.56%    ±0.85%  tracking     ±0.89%          $7.87  yes ◀ recommended",
+      "  1%        2,083        ±1.86%    ±3.03%  tracking     ±2.94%         $0.787  no",
+      "0.1%          208        ±5.92%    ±9.49%  tracking     ±9.33%        $0.0787  no",
+      "",
+      "Errors are 95% relative errors over an hour of traffic. Cost per event: the ratio Σw·c ÷ Σw's",
+      "  linearised variance under Poisson thinning at rate r, composed with the weights: 1.96·√((A/r − B)",
+      "  ÷ (N_window·Σw)) ÷ R. p95: 1,000 resamples (a fixed seed per rate) of 20,000 events, each traced",
+      "  Binomial(M, r/w) times, on the durations smoothed between neighbours; the 95th percentile of |p95",
+      "  − p95 now| ÷ p95 now. A rate is \"yes\" when cost per event, every stage's cost per event and p95",
+      "  all stay within ±2.00%, and an hour holds at least 30 events at that rate.",
+      "Tracing bill: 9.13 spans per event × 240 B per span (measured: fields, attribute keys and values) ×",
+      "  $0.1/GB + $1.7 per million spans (config tracing.*).",
+      "every span priced: 0 from cost attributes, 182,648 from the price book.",
+    ].join("\n") + "\n");
+  });
+
+  it("writes README's CSV columns and the JSON keys README lists", () => {
+    const view = adviseView(readme(), { label: "spans.jsonl" });
+    const csv = formatters.csv(view, plain).split("\r\n");
+    expect(csv[0]).toBe("rate,events_per_window,cost_per_event_rel_err95,p95_rel_err95,worst_group,worst_group_rel_err95,tracing_usd_per_day,meets_target");
+    expect(csv[2]).toBe("0.5,104166.667,0.00187144051348,0.00281410335366,tracking,0.00295073215009,39.3601431875,true");
+    const json = view.json as Record<string, unknown>;
+    expect(json.recommended_rate).toBe(0.1);
+    expect(json.savings_usd_per_day).toBeCloseTo(70.8482577375, 9);
+    expect(json.groups).toEqual([{ stage: "tracking", cost_per_event_usd: 0.0002, rel_err95: [0, 0.00295073215009, 0.00885219645027, 0.0293594141961, 0.0932636767523] }]);
+    expect(Object.keys(json)).toEqual([
+      "rows", "recommended_rate", "target_error", "window", "events_per_day", "events_per_window_now", "tracing_usd_per_day_now",
+      "savings_usd_per_day", "stored_events", "estimated_events", "cost_per_event_usd", "e2e_p95_ms", "by", "groups", "spans_per_event",
+      "bytes_per_span", "bytes_per_span_source", "usd_per_gb", "usd_per_million_spans", "latency_events", "resamples", "method", "weights",
+      "cost_sources", "bad_values",
+    ]);
+    expect(json).toMatchObject({
+      target_error: 0.02, window: "1h", events_per_day: 5e6, events_per_window_now: 5e6 / 24, tracing_usd_per_day_now: 78.720286375,
+      stored_events: 20000, estimated_events: 20000, cost_per_event_usd: 0.000435, e2e_p95_ms: 68.5, by: "stage",
+      spans_per_event: 182648 / 20000, bytes_per_span: 240.3, bytes_per_span_source: "measured", usd_per_gb: 0.1, usd_per_million_spans: 1.7,
+      latency_events: 20000, resamples: 1000, method: { cost: COST_METHOD, p95: P95_METHOD },
+      cost_sources: { billed: 0, explicit: 0, price_book: 182648, unpriced: 0 }, bad_values: [],
+    });
+    expect(json.rows).toEqual(readme().rows);
+  });
+
+  // Small results worked by hand: a day's window, a target of 15% (one decimal from 10% up), no
+  // rate that meets it, a rate with nothing to measure (every error null), the bytes per span from
+  // the config, unweighted figures.
+  const small = (over: Partial<AdviseResult>): AdviseResult => ({
+    ...readme(),
+    rows: [
+      row(0.5, 1000.4, null as unknown as number, null, null, null, 2, false),
+      { ...row(0.25, 500.2, 0.1, 0.0999, "profiling", 0.05, 1, false) },
+    ],
+    groups: [], by: "service", target_error: 0.15, window: "1d", events_per_day: 2001, events_per_window_now: 1000.4,
+    recommended_rate: null, tracing_usd_per_day_now: 4, savings_usd_per_day: null, stored_events: 40, estimated_events: 40,
+    spans_per_event: 7.1234567, bytes_per_span: 300.6, bytes_per_span_source: "config", usd_per_gb: 0.25, usd_per_million_spans: 0,
+    weights: { ...unsampled(40, 300), weighted: false }, pricing: { cost_sources: { billed: 0, explicit: 300, price_book: 10, unpriced: 0 }, bad_values: [] },
+    method: { cost: "C", p95: "P" },
+    ...over,
+  });
+
+  it("a day's window, ±15.0%, no rate that meets it, a rate with nothing to measure, bytes from the config", () => {
+    const view = adviseView(small({}), { label: "x.jsonl" });
+    expect(view.heading!).toEqual([
+      "Sampling advice — x.jsonl (unweighted: raw figures)",
+      "40 events stored (~40 counted with their weights), $0.000435 per event, end-to-end p95 68.5 ms. At 2,001 events/day, a day holds 1,000 events as traced now; each rate keeps that share of them.",
+      // 50% has no error at all (a blank); 25%'s worst is its cost's 10%, the top of the scale.
+      "Worst error down the ladder (50% → 25%):  █",
+      "No rate meets ±15.0%: even the highest rate given (50%) cannot measure cost per event, each service and p95 that closely over a day of this traffic. Widen --window, relax --target-error, or trace more.",
+    ]);
+    expect(view.notes).toEqual([
+      "Errors are 95% relative errors over a day of traffic. Cost per event: C. p95: P. A rate is \"yes\" when cost per event, every service's cost per event and p95 all stay within ±15.00%, and a day holds at least 30 events at that rate.",
+      "Tracing bill: 7.12 spans per event × 301 B per span (tracing.bytes_per_span) × $0.25/GB + $0 per million spans (config tracing.*).",
+      "every span priced: 300 from cost attributes, 10 from the price book.",
+      "unweighted (--unweighted): raw figures, every stored trace and span counted once; sampling weights ignored.",
+    ]);
+    expect(view.columns.map((c) => c.title ?? c.key)).toEqual([
+      "rate", "rate", "events_per_window", "events/day", "$/event ±95%", "cost_per_event_rel_err95", "p95 ±95%", "p95_rel_err95",
+      "worst service", "±95%", "worst_group_rel_err95", "tracing $/day", "meets_target", "±15.0%?",
+    ]);
+    expect(view.rows.map((r) => [r.rate_label, r.events_shown, r.cost_label, r.p95_label, r.worst_label, r.verdict])).toEqual([
+      ["50%", 1000, "–", "–", "–", "no"],
+      // 10% exactly takes one decimal, 9.99% two.
+      ["25%", 500, "±10.0%", "±9.99%", "±5.00%", "no"],
+    ]);
+  });
+
+  it("the worst error is the largest of the three, whichever it is; a row with none draws a blank", () => {
+    const rows = [
+      row(1, 100, 0, 0, null, null, 2, true),
+      row(0.5, 50, 0.01, 0.04, "a", 0.02, 1, true),
+      row(0.25, 25, 0.02, 0.01, "a", 0.08, 0.5, false),
+      row(0.125, 12, null as unknown as number, null, null, null, 0.25, false),
+    ];
+    // Worst: 0, 0.04, 0.08, none; from zero to 0.08 in eighths: ▁, floor(0.04 / 0.08 × 8) = 4 → ▅, 7 → █, blank.
+    expect(adviseView(small({ rows, recommended_rate: 0.5 }), { label: "x" }).heading![2]).toBe("Worst error down the ladder (100% → 12.5%): ▁▅█ ");
+  });
+
+  it("when 100% itself misses, says that tracing every event kept now cannot measure it", () => {
+    const rows = [row(1, 100, 0.3, 0.2, "a", 0.1, 2, false)];
+    expect(adviseView(small({ rows }), { label: "x" }).heading![3]).toBe(
+      "No rate meets ±15.0%: even tracing every event kept now (100%) cannot measure cost per event, each service and p95 that closely over a day of this traffic. Widen --window, relax --target-error, or trace more.");
+  });
+
+  it("a recommendation that saves nothing says no saving; the recommended row alone is marked", () => {
+    const rows = [row(1, 100, 0, 0, null, null, 2, true), row(0.5, 50, 0.01, 0.04, "a", 0.02, 1, true), row(0.25, 25, 0.5, 0.5, "a", 0.5, 0.5, false)];
+    for (const savings of [null, 0]) {
+      const view = adviseView(small({ rows, recommended_rate: 0.5, savings_usd_per_day: savings, window: "1h" }), { label: "x" });
+      expect(view.heading![3]).toBe("Recommended: 50% — the lowest rate that keeps every error within ±15.0%; tracing $1.00/day instead of $4.00/day at 100%.");
+      expect(view.rows.map((r) => r.verdict)).toEqual(["yes", "yes ◀ recommended", "no"]);
+      expect(view.columns.find((c) => c.key === "events_shown")!.title).toBe("events/hour");
+    }
+  });
+
+  it("rateLabel: a rate as a percentage to six significant figures", () => {
+    expect([1, 0.5, 0.001, 0.125, 1 / 3].map(rateLabel)).toEqual(["100%", "50%", "0.1%", "12.5%", "33.3333%"]);
+  });
+});
