@@ -9,6 +9,8 @@ import type { AdviseResult, AdviseRow } from "../src/analysis/advise.js";
 import type { Pricing, WeightSummary } from "../src/analysis/breakdown.js";
 import { adviseView, rateLabel } from "../src/output/advise-view.js";
 import { formatters } from "../src/output/format.js";
+import { billingLoadSummary, reconcileView, type BillingStoredView, type ReconcileView } from "../src/output/reconcile-view.js";
+import { pricingJson, pricingNotes } from "../src/output/cost-views.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
@@ -172,5 +174,127 @@ describe("advise-view", () => {
 
   it("rateLabel: a rate as a percentage to six significant figures", () => {
     expect([1, 0.5, 0.001, 0.125, 1 / 3].map(rateLabel)).toEqual(["100%", "50%", "0.1%", "12.5%", "33.3333%"]);
+  });
+});
+
+describe("reconcile-view", () => {
+  // README.md, "Match the bill": the session on fixtures/billing (its README works every figure).
+  const loaded = (): BillingStoredView => ({
+    db: "bill.duckdb",
+    files: [{ source: "fixtures/billing/snowflake.csv", kind: "snowflake", records: 6 }, { source: "fixtures/billing/bigquery.jsonl", kind: "bigquery", records: 5 }],
+    records_read: 11, records_kept: 8, duplicates: 1, conflicting: 1, replaced: 0,
+    skipped: [{ reason: "negative amount", records: 1 }, { reason: "script parent job (its child jobs carry the bill)", records: 1 }],
+    stored: [
+      { warehouse: "bigquery", records: 4, billed_usd: 3.25, tagged: 1, unpriced: 0 },
+      { warehouse: "snowflake", records: 4, billed_usd: 4.54, tagged: 1, unpriced: 0 },
+    ],
+  });
+
+  it("writes README's load --billing summary, line for line", () => {
+    expect(formatters.table(billingLoadSummary(loaded()), { ...plain, width: 100 })).toBe([
+      "Stored 8 billing record(s) from 11 read into bill.duckdb.",
+      "",
+      "warehouse  records  with trace context  unpriced  billed",
+      "────────────────────────────────────────────────────────",
+      "bigquery         4                   1         0   $3.25",
+      "snowflake        4                   1         0   $4.54",
+      "",
+      "1 earlier record(s) of a query id given again: the latest record wins.",
+      "2 record(s) skipped (see the warnings).",
+    ].join("\n") + "\n");
+  });
+
+  it("load --billing: records that replaced stored ones, no duplicates or skips, and the JSON", () => {
+    const view = billingLoadSummary({ ...loaded(), source: "postgres://h/db", replaced: 3, duplicates: 0, skipped: [{ reason: "r", records: 0 }] });
+    expect(view.heading).toEqual(["Stored 8 billing record(s) from 11 read into bill.duckdb (3 replaced a stored record of the same query id)."]);
+    expect(view.notes).toEqual([]);
+    expect(view.json).toEqual({
+      db: "bill.duckdb", source: "postgres://h/db", files: loaded().files, records_read: 11, records_kept: 8, duplicates: 0, conflicting: 1, replaced: 3,
+      skipped: [{ reason: "r", records: 0 }], warehouses: loaded().stored,
+    });
+    expect(Object.keys(billingLoadSummary(loaded()).json!)).not.toContain("source");
+  });
+
+  const PRICING: Pricing = { cost_sources: { billed: 4, explicit: 2, price_book: 1, unpriced: 0 }, bad_values: [] };
+  const pricing = (p: Pricing = PRICING) => ({ notes: pricingNotes(p), json: pricingJson(p) });
+  const reconciled = (): ReconcileView => ({
+    rows: [
+      { warehouse: "bigquery", stage: "aggregation", fingerprint: "SELECT campaign, sum(cost) FROM agg WHERE day = ? GROUP BY campaign", spans: 2, joined_spans: 2,
+        estimated_usd: 1.56255960464, billed_usd: 3.125, billed_over_estimated: 1.99992370896, join_rate: 1 },
+      { warehouse: "bigquery", stage: "aggregation", fingerprint: "SELECT count(*) FROM events WHERE day = ?", spans: 1, joined_spans: 0,
+        estimated_usd: 0.006103515625, billed_usd: 0, billed_over_estimated: null, join_rate: 0 },
+      { warehouse: "bigquery", stage: "(untraced)", fingerprint: "", spans: 0, joined_spans: 0, estimated_usd: 0, billed_usd: 0.126103515625, billed_over_estimated: null, join_rate: null },
+      { warehouse: "snowflake", stage: "tracking", fingerprint: "INSERT INTO events (event_id, kind) VALUES (…)", spans: 2, joined_spans: 2,
+        estimated_usd: 0.0315, billed_usd: 0.045, billed_over_estimated: 1.42857142857, join_rate: 1 },
+      { warehouse: "snowflake", stage: "(untraced)", fingerprint: "", spans: 0, joined_spans: 0, estimated_usd: 0, billed_usd: 1.5, billed_over_estimated: null, join_rate: null },
+    ],
+    totals: {
+      spans: 5, joined_spans: 4, join_rate: 0.8, spans_by_id: 2, spans_by_tag: 2, spans_by_time: 0, bills: 8, joined_bills: 4,
+      joined_billed_usd: 3.125 + 0.045, untraced_bills: 3, untraced_billed_usd: 0.126103515625 + 1.5, out_of_range_bills: 1, unpriced_bills: 0,
+    },
+  });
+
+  it("writes README's cost reconcile of the billing fixture, line for line, and its CSV", () => {
+    const view = reconcileView(reconciled(), pricing());
+    expect(formatters.table(view, { ...plain, width: 100 })).toBe([
+      "Estimated vs billed — join rate 80.0%: 4 of 5 warehouse span(s) joined a bill (2 by query id, 2 by",
+      "  tag or labels).",
+      "Billed $4.80 in the spans' time range: $3.17 to traced spans, $1.63 untraced (33.9% of the bill).",
+      "",
+      "warehouse  stage        fingerprint         spans  joined  estimated   billed  billed/est  join rate",
+      "────────────────────────────────────────────────────────────────────────────────────────────────────",
+      "bigquery   aggregation  SELECT campaign, …      2       2      $1.56    $3.12           2     100.0%",
+      "bigquery   aggregation  SELECT count(*) F…      1       0   $0.00610       $0           –       0.0%",
+      "bigquery   (untraced)                           0       0         $0   $0.126           –          –",
+      "snowflake  tracking     INSERT INTO event…      2       2    $0.0315  $0.0450        1.43     100.0%",
+      "snowflake  (untraced)                           0       0         $0    $1.50           –          –",
+      "",
+      "1 warehouse span(s) have no billing record (spans − joined_spans): their query id, tag or labels",
+      "  reach no bill.",
+      "1 billing record(s) no span explains lie outside the spans' time range: left out of (untraced).",
+      "estimated_usd: the price book's query cost of every span in the row; billed_over_estimated: on the",
+      "  joined spans alone. Stored spans, unweighted: a bill is one query (README \"Match the bill\").",
+      "every span priced: 4 from billing records, 2 from cost attributes, 1 from the price book.",
+    ].join("\n") + "\n");
+    expect(formatters.csv(view, plain).split("\r\n").slice(0, 6)).toEqual([
+      "warehouse,stage,fingerprint,spans,joined_spans,estimated_usd,billed_usd,billed_over_estimated,join_rate",
+      "bigquery,aggregation,\"SELECT campaign, sum(cost) FROM agg WHERE day = ? GROUP BY campaign\",2,2,1.56255960464,3.125,1.99992370896,1",
+      "bigquery,aggregation,SELECT count(*) FROM events WHERE day = ?,1,0,0.006103515625,0,,0",
+      "bigquery,(untraced),,0,0,0,0.126103515625,,",
+      "snowflake,tracking,\"INSERT INTO events (event_id, kind) VALUES (…)\",2,2,0.0315,0.045,1.42857142857,1",
+      "snowflake,(untraced),,0,0,0,1.5,,",
+    ]);
+    // README: JSON adds totals and cost_sources.
+    expect(view.json).toEqual({ rows: reconciled().rows, totals: reconciled().totals, cost_sources: PRICING.cost_sources, bad_values: [] });
+  });
+
+  it("no bills at all: join rate n/a, no share of an empty bill, the note that says how to load them", () => {
+    const t = { ...reconciled().totals, joined_spans: 0, join_rate: null, spans_by_id: 0, spans_by_tag: 0, bills: 0, joined_bills: 0,
+      joined_billed_usd: 0, untraced_billed_usd: 0, out_of_range_bills: 0 };
+    const view = reconcileView({ rows: [], totals: t }, { notes: [], json: {} });
+    expect(view.heading).toEqual([
+      "Estimated vs billed — join rate n/a: 0 of 5 warehouse span(s) joined a bill (0 by query id, 0 by tag or labels).",
+      "Billed $0 in the spans' time range: $0 to traced spans, $0 untraced.",
+    ]);
+    expect(view.notes).toEqual([
+      "5 warehouse span(s) have no billing record (spans − joined_spans): their query id, tag or labels reach no bill.",
+      "no billing records: load them with adtrace load --billing FILE --db DB, or give --billing-file FILE with span files.",
+      "estimated_usd: the price book's query cost of every span in the row; billed_over_estimated: on the joined spans alone. Stored spans, unweighted: a bill is one query (README \"Match the bill\").",
+    ]);
+  });
+
+  it("--match-by-time: the spans joined by time are named as weaker; unpriced bills get their note; every span joined, no unjoined note", () => {
+    const t = { ...reconciled().totals, joined_spans: 5, join_rate: 1, spans_by_time: 1, out_of_range_bills: 0, unpriced_bills: 2,
+      joined_billed_usd: 1, untraced_billed_usd: 3 };
+    const view = reconcileView({ rows: [], totals: t }, pricing());
+    expect(view.heading).toEqual([
+      "Estimated vs billed — join rate 100.0%: 5 of 5 warehouse span(s) joined a bill (2 by query id, 2 by tag or labels, 1 by time, weaker).",
+      // 3 of 4 dollars untraced.
+      "Billed $4.00 in the spans' time range: $1.00 to traced spans, $3.00 untraced (75.0% of the bill).",
+    ]);
+    expect(view.notes!.slice(0, 1)).toEqual([
+      "2 billing record(s) have no rate in the price book (credit_usd, tib_usd, slot_hour_usd): joined to nothing.",
+    ]);
+    expect(view.notes).toHaveLength(3);
   });
 });
