@@ -11,6 +11,9 @@ import { adviseView, rateLabel } from "../src/output/advise-view.js";
 import { formatters } from "../src/output/format.js";
 import { billingLoadSummary, reconcileView, type BillingStoredView, type ReconcileView } from "../src/output/reconcile-view.js";
 import { pricingJson, pricingNotes } from "../src/output/cost-views.js";
+import type { OutlierRow, OutliersResult } from "../src/analysis/outliers.js";
+import type { Totals } from "../src/analysis/breakdown.js";
+import { outliersView, pValueText } from "../src/output/outliers-view.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
@@ -296,5 +299,154 @@ describe("reconcile-view", () => {
       "2 billing record(s) have no rate in the price book (credit_usd, tib_usd, slot_hour_usd): joined to nothing.",
     ]);
     expect(view.notes).toHaveLength(3);
+  });
+});
+
+describe("outliers-view", () => {
+  // README.md, "adtrace cost outliers": 20,000 generated events with French events planted to
+  // cost 3×, the costliest 10% (2,000 events) against the other 18,000. README's figures; the
+  // counts are the shares of 2,000 and 18,000 (fr-FR: 1,836 + 684 = 2,520 events, 13% of 20,000).
+  const TOTALS = { events: 20000, spans: 182605, start: "2024-06-01T00:00:00Z", end: "2024-06-01T23:59:55Z" } as Totals;
+  const orow = (key: string, value: string, sel: number, base: number, lift: number | null, w: number | null, wo: number | null, q: number | null, significant: boolean): OutlierRow => ({
+    key, value, selected_events: Math.round(sel * 2000), baseline_events: Math.round(base * 18000), selected_share: sel, baseline_share: base,
+    lift, mean_with: w, mean_without: wo, p_value: q, q_value: q, significant,
+  });
+  const SHOWN = [
+    orow("user_locale", "fr-FR", 0.918, 0.038, 23.9, 0.00132, 0.000434, 0, true),
+    orow("db.operation", "INSERT", 0.076, 0.047, 1.64, 0.000762, 0.000535, 8.4e-8, true),
+    orow("user_locale", "de-DE", 0.015, 0.137, 0.11, 0.00044, 0.000561, 2.1e-54, true),
+    orow("user_locale", "es-ES", 0.013, 0.138, 0.09, 0.00043, 0.000563, 1.0e-56, true),
+    orow("user_locale", "ja-JP", 0.013, 0.14, 0.09, 0.000435, 0.000562, 1.1e-57, true),
+    orow("user_locale", "en-US", 0.012, 0.138, 0.09, 0.000436, 0.000562, 2.4e-57, true),
+    orow("user_locale", "en-GB", 0.011, 0.133, 0.09, 0.000431, 0.000562, 8.0e-55, true),
+    orow("user_locale", "hi-IN", 0.01, 0.136, 0.07, 0.000436, 0.000562, 9.2e-58, true),
+    orow("user_locale", "pt-BR", 0.009, 0.139, 0.07, 0.000434, 0.000562, 1.4e-59, true),
+    orow("ad.bid_price_usd", "2.41", 0.001, 0.003, 0.15, 0.000453, 0.000546, 0.422, false),
+    orow("ad.campaign_id", "c-8", 0.058, 0.049, 1.19, 0.000572, 0.000545, 0.677, false),
+    orow("ad.campaign_id", "c-14", 0.043, 0.052, 0.82, 0.000523, 0.000547, 0.693, false),
+    orow("ad.bid_price_usd", "3.91", 0.005, 0.003, 1.8, 0.000642, 0.000546, 0.879, false),
+    orow("ad.campaign_id", "c-2", 0.057, 0.049, 1.16, 0.000553, 0.000546, 0.879, false),
+    orow("ad.exchange", "adx", 0.264, 0.249, 1.06, 0.000556, 0.000543, 0.879, false),
+  ];
+  // README's 158 values: the other 143 are not shown in the table.
+  const REST = Array.from({ length: 143 }, (_, i) => orow("ad.bid_price_usd", `9.${i}`, 0.001, 0.001, 1, 0.0005, 0.0005, 0.9, false));
+  const readme = (): OutliersResult => ({
+    metric: "cost", stage: null, top: 0.1, alpha: 0.05, max_values: 50, threshold: 0.000995,
+    selected: { events: 2000, effective_n: 2000, mean: 0.00152 }, baseline: { events: 18000, effective_n: 18000, mean: 0.000437 },
+    events_without_stage: 0, rows: [...SHOWN, ...REST], skipped_keys: [], model_input_keys: Array.from({ length: 23 }, (_, i) => `k${i}`),
+    totals: TOTALS, weights: unsampled(20000, 182605), pricing: { cost_sources: { billed: 0, explicit: 0, price_book: 182605, unpriced: 0 }, bad_values: [] },
+  });
+
+  it("writes README's cost outliers of the planted French events, line for line", () => {
+    expect(formatters.table(outliersView(readme(), { label: "fr.duckdb" }), { ...plain, width: 100 })).toBe([
+      "Outliers by cost: the costliest 10% of events against the rest — fr.duckdb",
+      "20,000 events, 182,605 spans, 2024-06-01T00:00:00Z → 2024-06-01T23:59:55Z",
+      "2,000 selected events (above $0.000995), $0.00152 on average; the rest $0.000437.",
+      "user_locale=fr-FR: 13% of events, 92% of the costliest 10%; they cost $0.00132 vs $0.000434.",
+      "",
+      "key               value       of top 10%  of rest    lift  $/event with    without        q",
+      "───────────────────────────────────────────────────────────────────────────────────────────",
+      "user_locale       fr-FR    91.8% ██████▍     3.8%  23.90×      $0.00132  $0.000434        0",
+      "db.operation      INSERT    7.6% ▌           4.7%   1.64×     $0.000762  $0.000535   8.4e-8",
+      "user_locale       de-DE     1.5% ▏          13.7%   0.11×     $0.000440  $0.000561  2.1e-54",
+      "user_locale       es-ES     1.3% ▏          13.8%   0.09×     $0.000430  $0.000563  1.0e-56",
+      "user_locale       ja-JP     1.3% ▏          14.0%   0.09×     $0.000435  $0.000562  1.1e-57",
+      "user_locale       en-US     1.2% ▏          13.8%   0.09×     $0.000436  $0.000562  2.4e-57",
+      "user_locale       en-GB     1.1% ▏          13.3%   0.09×     $0.000431  $0.000562  8.0e-55",
+      "user_locale       hi-IN     1.0% ▏          13.6%   0.07×     $0.000436  $0.000562  9.2e-58",
+      "user_locale       pt-BR     0.9% ▏          13.9%   0.07×     $0.000434  $0.000562  1.4e-59",
+      "ad.bid_price_usd  2.41      0.1%             0.3%   0.15×     $0.000453  $0.000546    0.422",
+      "ad.campaign_id    c-8       5.8% ▍           4.9%   1.19×     $0.000572  $0.000545    0.677",
+      "ad.campaign_id    c-14      4.3% ▎           5.2%   0.82×     $0.000523  $0.000547    0.693",
+      "ad.bid_price_usd  3.91      0.5%             0.3%   1.80×     $0.000642  $0.000546    0.879",
+      "ad.campaign_id    c-2       5.7% ▍           4.9%   1.16×     $0.000553  $0.000546    0.879",
+      "ad.exchange       adx      26.4% █▉         24.9%   1.06×     $0.000556  $0.000543    0.879",
+      "",
+      "the table shows the first 15 of 158 values; CSV and JSON carry them all.",
+      "test: two-proportion z-test (normal approximation, continuity-corrected), each side's n the",
+      "  effective sample size (Σw)²/Σw² (2,000 selected, 18,000 baseline); q = Benjamini–Hochberg over the",
+      "  values tested; significant at q < 0.05. Values with fewer than 5 expected events in a cell are not",
+      "  tested (q –).",
+      "not candidates: the attributes the cost model prices from, sampling rates and statements (23 keys;",
+      "  JSON model_input_keys).",
+      "every span priced: 0 from cost attributes, 182,605 from the price book.",
+    ].join("\n") + "\n");
+  });
+
+  it("CSV carries every value with README's columns; JSON README's keys, without the significance flag", () => {
+    const view = outliersView(readme(), { label: "fr.duckdb" });
+    const csv = formatters.csv(view, plain).split("\r\n");
+    expect(csv[0]).toBe("key,value,selected_events,baseline_events,selected_share,baseline_share,lift,mean_with,mean_without,p_value,q_value");
+    expect(csv[1]).toBe("user_locale,fr-FR,1836,684,0.918,0.038,23.9,0.00132,0.000434,0,0");
+    expect(csv.filter((l) => l !== "")).toHaveLength(1 + 158);
+    const json = view.json as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(["metric", "stage", "top", "alpha", "max_values", "threshold", "selected", "baseline", "events_without_stage",
+      "rows", "skipped_keys", "model_input_keys", "events", "weights", "cost_sources", "bad_values"]);
+    expect(json).toMatchObject({ metric: "cost", stage: null, top: 0.1, alpha: 0.05, max_values: 50, threshold: 0.000995, events_without_stage: 0,
+      selected: { events: 2000, effective_n: 2000, mean: 0.00152 }, baseline: { events: 18000, effective_n: 18000, mean: 0.000437 },
+      skipped_keys: [], events: 20000, cost_sources: { billed: 0, explicit: 0, price_book: 182605, unpriced: 0 }, bad_values: [] });
+    expect((json.model_input_keys as string[]).length).toBe(23);
+    const { significant: _s, ...first } = SHOWN[0]!;
+    expect((json.rows as unknown[])[0]).toEqual(first);
+    expect((json.rows as unknown[]).length).toBe(158);
+  });
+
+  // By latency, at one stage, top 5%: hand-made rows. The first significant row is under-represented
+  // (lift 0.5) and is passed over for the next, which no baseline event carries (lift ∞).
+  const latency = (over: Partial<OutliersResult> = {}): OutliersResult => ({
+    ...readme(), metric: "latency", stage: "aggregation", top: 0.05, alpha: 0.01, threshold: 12.5,
+    selected: { events: 10, effective_n: 9.6, mean: 20 }, baseline: { events: 190, effective_n: 180.4, mean: 9.25 },
+    events_without_stage: 7, skipped_keys: [{ key: "event.id", reason: "unique per event" }, { key: "trace.tag", reason: "r2" }],
+    rows: [
+      { ...orow("a", "x", 0.1, 0.2, 0.5, 10, 11, 0.001, true), selected_events: 1, baseline_events: 38 },
+      { ...orow("b", "y", 0.3, 0, null, 30.5, 9.1, 0.0009999, true), selected_events: 3, baseline_events: 0 },
+      { ...orow("c", "z", 0.2, 0.1, 2, 14, 9, null, false), selected_events: 2, baseline_events: 19 },
+    ],
+    ...over,
+  });
+
+  it("by latency at a stage: ms, the slowest share, the first over-represented value (∞ lift), the left-out events and skipped keys", () => {
+    const view = outliersView(latency(), { label: "l" });
+    expect(view.heading).toEqual([
+      "Outliers by aggregation latency: the slowest 5% of events against the rest — l",
+      "20,000 events, 182,605 spans, 2024-06-01T00:00:00Z → 2024-06-01T23:59:55Z",
+      "10 selected events (above 12.5 ms), 20.0 ms on average; the rest 9.25 ms.",
+      // b=y: 3 of the 200 events (2%), 30% of the slowest 5%.
+      "b=y: 2% of events, 30% of the slowest 5%; they take 30.5 ms vs 9.10 ms.",
+    ]);
+    expect(view.columns.map((c) => c.title ?? c.key)).toEqual([
+      "key", "value", "selected", "baseline", "of top 5%", "of rest", "lift", "lift", "ms with", "without", "p_value", "q_value", "q",
+    ]);
+    expect(view.columns.find((c) => c.key === "mean_with")!.kind).toBe("ms");
+    expect(view.columns.find((c) => c.key === "mean_without")!.kind).toBe("ms");
+    expect(view.rows.map((r) => [r.lift_shown, r.q_shown])).toEqual([["0.50×", "0.001"], ["∞", "1.0e-3"], ["2.00×", "–"]]);
+    expect(view.humanNotes).toEqual([]);
+    expect(view.notes).toEqual([
+      "test: two-proportion z-test (normal approximation, continuity-corrected), each side's n the effective sample size (Σw)²/Σw² (10 selected, 180 baseline); q = Benjamini–Hochberg over the values tested; significant at q < 0.01. Values with fewer than 5 expected events in a cell are not tested (q –).",
+      "7 event(s) without stage aggregation: left out.",
+      "skipped: event.id (unique per event); trace.tag (r2).",
+      "not candidates: the attributes the cost model prices from, sampling rates and statements (23 keys; JSON model_input_keys).",
+      "every span priced: 0 from cost attributes, 182,605 from the price book.",
+    ]);
+  });
+
+  it("no value significantly over-represented: says so with the alpha; a significant lift of exactly 1 is not over-represented", () => {
+    const rows = [{ ...orow("a", "x", 0.1, 0.1, 1, 10, 10, 0.001, true) }, { ...orow("c", "z", 0.2, 0.1, 2, 14, 9, 0.5, false) }];
+    expect(outliersView(latency({ rows }), { label: "l" }).heading![3]).toBe("No attribute value is significantly over-represented among the slowest 5% (q < 0.01).");
+    expect(outliersView({ ...readme(), rows: [] }, { label: "l" }).heading![3]).toBe("No attribute value is significantly over-represented among the costliest 10% (q < 0.05).");
+  });
+
+  it("the table's first 15 rows: a note only past 15", () => {
+    const view15 = outliersView({ ...readme(), rows: SHOWN }, { label: "l" });
+    expect(view15.humanNotes).toEqual([]);
+    expect(view15.humanRows).toHaveLength(15);
+    const view16 = outliersView({ ...readme(), rows: [...SHOWN, REST[0]!] }, { label: "l" });
+    expect(view16.humanNotes).toEqual(["the table shows the first 15 of 16 values; CSV and JSON carry them all."]);
+    expect(view16.humanRows).toHaveLength(15);
+    expect(view16.rows).toHaveLength(16);
+  });
+
+  it("pValueText: 0, three decimals from 0.001, two significant digits below", () => {
+    expect([0, 1, 0.001, 0.0123456, 0.000999, 8.4e-8].map(pValueText)).toEqual(["0", "1.000", "0.001", "0.012", "1.0e-3", "8.4e-8"]);
   });
 });
