@@ -175,6 +175,16 @@ describe("advise-view", () => {
     }
   });
 
+  it("a target of exactly 10% takes one decimal; no rate over an hour says an hour", () => {
+    const rows = [row(1, 100, 0.3, 0.2, "a", 0.1, 2, false)];
+    const view = adviseView(small({ rows, target_error: 0.1, window: "1h" }), { label: "x" });
+    expect(view.heading![3]).toBe(
+      "No rate meets ±10.0%: even tracing every event kept now (100%) cannot measure cost per event, each service and p95 that closely over an hour of this traffic. Widen --window, relax --target-error, or trace more.");
+    expect(view.columns.at(-1)!.title).toBe("±10.0%?");
+    // The notes always give the target to two decimals.
+    expect(view.notes![0]).toContain("all stay within ±10.00%, and an hour holds");
+  });
+
   it("rateLabel: a rate as a percentage to six significant figures", () => {
     expect([1, 0.5, 0.001, 0.125, 1 / 3].map(rateLabel)).toEqual(["100%", "50%", "0.1%", "12.5%", "33.3333%"]);
   });
