@@ -14,6 +14,9 @@ import { pricingJson, pricingNotes } from "../src/output/cost-views.js";
 import type { OutlierRow, OutliersResult } from "../src/analysis/outliers.js";
 import type { Totals } from "../src/analysis/breakdown.js";
 import { outliersView, pValueText } from "../src/output/outliers-view.js";
+import type { PullResult } from "../src/ingest/pull.js";
+import type { LoadResult } from "../src/ingest/load.js";
+import { pullSummary } from "../src/output/pull-view.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
@@ -458,5 +461,102 @@ describe("outliers-view", () => {
 
   it("pValueText: 0, three decimals from 0.001, two significant digits below", () => {
     expect([0, 1, 0.001, 0.0123456, 0.000999, 8.4e-8].map(pValueText)).toEqual(["0", "1.000", "0.001", "0.012", "1.0e-3", "8.4e-8"]);
+  });
+});
+
+describe("pull-view", () => {
+  // README.md, "adtrace pull": the fixture's 369 spans pulled from PostgreSQL, the mark on the
+  // start column, the default lookback of 1h.
+  const load = (over: Partial<LoadResult> = {}): LoadResult => ({
+    files: [], spansRead: 369, spansAdded: 369, duplicates: 0, conflicts: 0, skipped: 0, skippedExamples: [], warnings: [], ignoredFiles: [], ...over,
+  });
+  const SOURCE = "postgres://analyst@db.internal:5432/telemetry#traces.ad_spans";
+  const pulled = (over: Partial<PullResult> = {}): PullResult => ({
+    db: "pipeline.duckdb", source: SOURCE, table: "traces.ad_spans", format: "postgres", startColumn: "start_time",
+    watermarkColumn: "start_time", watermarkKind: "start", lookbackMs: 3_600_000, rowsFetched: 369, incremental: false,
+    highWaterAfter: "2024-05-01T12:01:00.040700Z", overlapRows: 0, lateRows: 0, notes: [], load: load(), totalSpans: 369, ...over,
+  });
+
+  // README's note is one line of 111 characters: its terminal was wider than 100 (the table is 100
+  // wide at any width, the source column being cut at 60).
+  it("writes README's first pull, line for line", () => {
+    expect(formatters.table(pullSummary(pulled()), { ...plain, width: 120 })).toBe([
+      "Pulled 369 new spans from traces.ad_spans into pipeline.duckdb (now 369).",
+      "",
+      "source                                                    format    rows  added  duplicates  skipped",
+      "────────────────────────────────────────────────────────────────────────────────────────────────────",
+      "postgres://analyst@db.internal:5432/telemetry#traces.ad…  postgres   369    369           0        0",
+      "",
+      "high-water mark 2024-05-01T12:01:00.040700Z (start column 'start_time'); the next pull reads from 1h before it.",
+    ].join("\n") + "\n");
+  });
+
+  it("nothing new: one row was, two rows were; an empty pull is a pull of 0", () => {
+    expect(pullSummary(pulled({ rowsFetched: 1, load: load({ spansAdded: 0, duplicates: 1 }) })).heading).toEqual([
+      "Nothing new: the 1 row read from traces.ad_spans was already in pipeline.duckdb."]);
+    expect(pullSummary(pulled({ rowsFetched: 2, load: load({ spansAdded: 0, duplicates: 2 }) })).heading).toEqual([
+      "Nothing new: the 2 rows read from traces.ad_spans were already in pipeline.duckdb."]);
+    expect(pullSummary(pulled({ rowsFetched: 0, totalSpans: 1234, load: load({ spansAdded: 0 }) })).heading).toEqual([
+      "Pulled 0 new spans from traces.ad_spans into pipeline.duckdb (now 1,234)."]);
+  });
+
+  it("an incremental pull on the start column: the window asked for, the overlap and what landed late", () => {
+    const view = pullSummary(pulled({
+      incremental: true, highWaterBefore: "2024-05-01T12:00:00Z", from: "2024-05-01T11:45:00.000Z", until: "2024-05-02T00:00:00.000Z",
+      lookbackMs: 900_000, overlapRows: 12, lateRows: 1, notes: ["a core note."],
+      load: load({ spansAdded: 5, duplicates: 11, conflicts: 2, skipped: 1 }),
+    }));
+    expect(view.notes).toEqual([
+      "incremental: asked for rows from 15m before the last pull's high-water mark (2024-05-01T12:00:00Z) on: start ≥ 2024-05-01T11:45:00.000Z and start < 2024-05-02T00:00:00.000Z; --full re-pulls everything.",
+      "the overlap re-read 12 rows at or before that mark: 1 of them new (landed late), the rest already stored.",
+      "high-water mark 2024-05-01T12:01:00.040700Z (start column 'start_time'); the next pull reads from 15m before it.",
+      "11 rows already stored (same trace_id and span_id) skipped, 2 of them with different content.",
+      "1 row skipped (the first named in the \"skipped:\" lines).",
+      "a core note.",
+    ]);
+  });
+
+  it("an incremental pull on an ingestion-time column, with and without a window; --lookback 0", () => {
+    const base = { incremental: true, watermarkKind: "ingestion" as const, watermarkColumn: "inserted_at", highWaterBefore: "2024-05-01T12:00:00Z",
+      lookbackMs: 0, overlapRows: 1, lateRows: 0, load: load({ duplicates: 1 }) };
+    expect(pullSummary(pulled(base)).notes).toEqual([
+      "incremental: asked for rows that landed from 0 before the last pull's high-water mark (2024-05-01T12:00:00Z, ingestion column 'inserted_at') on, and rows with no 'inserted_at'; --full re-pulls everything.",
+      "the overlap re-read 1 row at or before that mark: 0 of them new (landed late), the rest already stored (--lookback 0: rows that land later with an older mark are not seen).",
+      "high-water mark 2024-05-01T12:01:00.040700Z (ingestion column 'inserted_at'); the next pull reads from it.",
+      "1 row already stored (same trace_id and span_id) skipped.",
+    ]);
+    expect(pullSummary(pulled({ ...base, until: "2024-06-01T00:00:00.000Z" })).notes![0]).toBe(
+      "incremental: asked for rows that landed from 0 before the last pull's high-water mark (2024-05-01T12:00:00Z, ingestion column 'inserted_at') on, and rows with no 'inserted_at', with start < 2024-06-01T00:00:00.000Z; --full re-pulls everything.");
+  });
+
+  it("a first pull with --since or --until says what it asked for; with neither and no mark, no note", () => {
+    expect(pullSummary(pulled({ from: "2024-05-01T00:00:00.000Z", highWaterAfter: undefined })).notes).toEqual(["asked for rows with start ≥ 2024-05-01T00:00:00.000Z."]);
+    expect(pullSummary(pulled({ until: "2024-05-02T00:00:00.000Z", highWaterAfter: undefined })).notes).toEqual(["asked for rows with start < 2024-05-02T00:00:00.000Z."]);
+    expect(pullSummary(pulled({ highWaterAfter: undefined })).notes).toEqual([]);
+  });
+
+  it("the lookback as --lookback writes it: weeks, days, hours, minutes, seconds, else ms", () => {
+    const next = (lookbackMs: number) => pullSummary(pulled({ lookbackMs })).notes![0]!.replace(/.*reads from /, "");
+    expect([604_800_000, 2 * 86_400_000, 3_600_000, 5_400_000, 90_000, 1500].map(next)).toEqual([
+      "1w before it.", "2d before it.", "1h before it.", "90m before it.", "90s before it.", "1500 ms before it.",
+    ]);
+  });
+
+  it("CSV: README's table columns and the machine-only ones; JSON: every field, nulls where absent", () => {
+    const view = pullSummary(pulled());
+    expect(formatters.csv(view, plain).split("\r\n").slice(0, 2)).toEqual([
+      "source,format,rows_fetched,spans_added,duplicates,skipped,from,until,high_water_mark,watermark_column,overlap_rows,late_rows",
+      `${SOURCE},postgres,369,369,0,0,,,2024-05-01T12:01:00.040700Z,start_time,0,0`,
+    ]);
+    expect(view.json).toEqual({
+      db: "pipeline.duckdb", source: SOURCE, table: "traces.ad_spans", format: "postgres", start_column: "start_time",
+      rows_fetched: 369, spans_added: 369, duplicates: 0, conflicts: 0, skipped: 0, incremental: false, from: null, until: null,
+      landed_from: null, watermark_column: "start_time", watermark_kind: "start", lookback_ms: 3_600_000, overlap_rows: 0, late_rows: 0,
+      high_water_mark_before: null, high_water_mark: "2024-05-01T12:01:00.040700Z", total_spans: 369, notes: [], warnings: [],
+    });
+    const later = pullSummary(pulled({ from: "f", until: "u", landedFrom: "l", highWaterBefore: "b", highWaterAfter: undefined, load: load({ warnings: [{ message: "w", count: 2 }] }) }));
+    expect(later.json).toMatchObject({ from: "f", until: "u", landed_from: "l", high_water_mark_before: "b", high_water_mark: null, warnings: [{ message: "w", count: 2 }] });
+    expect(later.rows[0]).toMatchObject({ from: "f", until: "u", high_water_mark: null });
+    expect(view.rows[0]).toMatchObject({ from: null, until: null });
   });
 });
