@@ -477,17 +477,18 @@ describe("pull-view", () => {
     highWaterAfter: "2024-05-01T12:01:00.040700Z", overlapRows: 0, lateRows: 0, notes: [], load: load(), totalSpans: 369, ...over,
   });
 
-  // README's note is one line of 111 characters: its terminal was wider than 100 (the table is 100
-  // wide at any width, the source column being cut at 60).
+  // README showed the note as one line of 111 characters; at 100 columns (the width at which the
+  // source is cut at 60 characters, as README shows it) the note wraps, and README now says so.
   it("writes README's first pull, line for line", () => {
-    expect(formatters.table(pullSummary(pulled()), { ...plain, width: 120 })).toBe([
+    expect(formatters.table(pullSummary(pulled()), { ...plain, width: 100 })).toBe([
       "Pulled 369 new spans from traces.ad_spans into pipeline.duckdb (now 369).",
       "",
       "source                                                    format    rows  added  duplicates  skipped",
       "────────────────────────────────────────────────────────────────────────────────────────────────────",
       "postgres://analyst@db.internal:5432/telemetry#traces.ad…  postgres   369    369           0        0",
       "",
-      "high-water mark 2024-05-01T12:01:00.040700Z (start column 'start_time'); the next pull reads from 1h before it.",
+      "high-water mark 2024-05-01T12:01:00.040700Z (start column 'start_time'); the next pull reads from 1h",
+      "  before it.",
     ].join("\n") + "\n");
   });
 
