@@ -35,6 +35,9 @@ export const EXTRA = [
   // Whole files (2026-12-02 afternoon): the diff, decision, cost and path views against README's
   // documented output; outliers', trend's and SLO's pure parts against figures worked by hand.
   "test/views-29.test.ts", "test/analysis-29.test.ts",
+  // How numbers are written (units.ts) and the report's chart specs (charts.ts), against the
+  // documented rules and figures worked by hand.
+  "test/units-29.test.ts",
 ];
 const include = base.test?.include ?? [];
 
