@@ -8,6 +8,10 @@ import { describe, expect, it } from "vitest";
 import {
   formatBytes, formatCount, formatMs, formatShare, formatUsd, groupedCount, machineNumber, shareBar, sparkline, toFixedHalfEven,
 } from "../src/output/units.js";
+import {
+  costByStageSpec, latencySpec, queriesSpec, queryLabel, renderChart, reportCharts, TOP_QUERIES, waterfallSpec, type ChartScale,
+} from "../src/output/html/charts.js";
+import type { ReportDoc } from "../src/output/html/doc.js";
 
 describe("units.ts", () => {
   describe("formatUsd", () => {
@@ -310,6 +314,224 @@ describe("units.ts", () => {
     it("values at 12 significant digits: float noise draws flat", () => {
       expect(sparkline([0.1 + 0.2, 0.3])).toBe("▄▄");
       expect(sparkline([0.1 + 0.2, 0.3], { fromZero: true })).toBe("██");
+    });
+  });
+});
+
+describe("html/charts.ts", () => {
+  // The charts show USD per million events (README: "USD per 1M events"); the plot is 440 px wide
+  // and a value v on a scale 0..max lies at v × 440 / max. Bars are read back from the SVG.
+  const bars = (svg: string) =>
+    [...svg.matchAll(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="bar" d="M([-\d.]+),([-\d.]+)h([-\d.]+)v[^"]*" fill="([^"]+)"/g)]
+      .map((m) => ({ label: m[1]!, x: Number(m[2]), y: Number(m[3]), width: Number(m[4]), fill: m[5]! }));
+  const group = (stage: string, query: number | null, compute: number | null, p: [number | null, number | null, number | null] = [1, 2, 3]) => ({
+    stage, events: 10, cost_per_event_usd: (query ?? 0) + (compute ?? 0), cost_share: 0, compute_per_event_usd: compute,
+    query_per_event_usd: query, p50_ms: p[0], p95_ms: p[1], p99_ms: p[2], warehouse: null,
+  });
+  const scale: ChartScale = { costUsd: 0.001, latencyMs: 100, queryUsd: 0.0005, savingsUsd: 0.002 };
+
+  describe("cost by stage", () => {
+    // auction: $0.00044 of queries + $0.00011 of compute = $0.00055; tracking $0.0001 + $0.0001.
+    const doc = { breakdown: { groups: [group("tracking", 0.0001, 0.0001), group("auction", 0.00044, 0.00011)] } } as unknown as ReportDoc;
+
+    it("two parts per stage in USD per million events, at 12 significant digits", () => {
+      const spec = costByStageSpec(doc) as { data: { values: unknown[] } };
+      // 0.00044 × 1e6 is 439.99999999999994 in floating point: written 440.
+      expect(spec.data.values).toEqual([
+        { stage: "tracking", part: "query", usd: 100, order: 0, total: 200 },
+        { stage: "tracking", part: "compute", usd: 100, order: 1, total: 200 },
+        { stage: "auction", part: "query", usd: 440, order: 0, total: 550 },
+        { stage: "auction", part: "compute", usd: 110, order: 1, total: 550 },
+      ]);
+    });
+
+    it("a missing part counts as 0", () => {
+      const spec = costByStageSpec({ breakdown: { groups: [group("x", null, 0.0002)] } } as unknown as ReportDoc) as { data: { values: { usd: number }[] } };
+      expect(spec.data.values.map((v) => v.usd)).toEqual([0, 200]);
+    });
+
+    it("the value axis ends at the data's own maximum, or at the shared scale's", () => {
+      const x = (s: unknown) => (s as { encoding: { x: { scale: unknown } } }).encoding.x.scale;
+      expect(x(costByStageSpec(doc))).toEqual({});
+      expect(x(costByStageSpec(doc, scale))).toEqual({ domain: [0, 1000], nice: true });
+      expect(x(costByStageSpec(doc, { ...scale, costUsd: 0 }))).toEqual({});
+      expect(x(costByStageSpec(doc, { ...scale, costUsd: Number.NaN }))).toEqual({});
+    });
+
+    it("draws the costliest stage on top, queries then compute stacked from 0", async () => {
+      // Scale 0..550 (the largest stack, 550, already on a tick of 50): 1 unit = 440 / 550 px.
+      const shown = bars((await renderChart("c", "t", costByStageSpec(doc))).svg);
+      const px = (v: number) => (v * 440) / 550;
+      const auction = shown.filter((b) => b.label.includes("stage: auction"));
+      const tracking = shown.filter((b) => b.label.includes("stage: tracking"));
+      expect(auction[0]!.y).toBeLessThan(tracking[0]!.y);
+      expect(auction.map((b) => [b.x, b.width, b.fill])).toEqual([
+        [0, expect.closeTo(px(440), 6), "#c2410c"], [expect.closeTo(px(440), 6), expect.closeTo(px(110), 6), "#2563eb"],
+      ]);
+      expect(tracking.map((b) => [b.x, b.width])).toEqual([[0, expect.closeTo(px(100), 6)], [expect.closeTo(px(100), 6), expect.closeTo(px(100), 6)]]);
+      // With the shared scale's $0.001 (1,000 per million), the same 440 takes 440 × 440 / 1000 px.
+      const wide = bars((await renderChart("c", "t", costByStageSpec(doc, scale))).svg);
+      expect(wide.find((b) => b.label.includes("stage: auction; cost: query"))!.width).toBeCloseTo((440 * 440) / 1000, 6);
+    });
+  });
+
+  describe("latency", () => {
+    const doc = { breakdown: { groups: [group("tracking", 0, 0, [1, 2, 5]), group("auction", 0, 0, [10, null, 40])] } } as unknown as ReportDoc;
+
+    it("three percentiles per stage, a missing one as 0", () => {
+      const spec = latencySpec(doc) as { data: { values: unknown[] } };
+      expect(spec.data.values).toEqual([
+        { stage: "tracking", percentile: "p50", ms: 1 }, { stage: "tracking", percentile: "p95", ms: 2 }, { stage: "tracking", percentile: "p99", ms: 5 },
+        { stage: "auction", percentile: "p50", ms: 10 }, { stage: "auction", percentile: "p95", ms: 0 }, { stage: "auction", percentile: "p99", ms: 40 },
+      ]);
+    });
+
+    it("the slowest stage (by its largest percentile) on top; the scale to the shared maximum", async () => {
+      const shown = bars((await renderChart("l", "t", latencySpec(doc, scale))).svg);
+      const top = (stage: string) => Math.min(...shown.filter((b) => b.label.includes(`stage: ${stage}`)).map((b) => b.y));
+      expect(top("auction")).toBeLessThan(top("tracking"));
+      // Scale 0..100 ms: auction's p99 of 40 ms is 176 px long.
+      expect(shown.find((b) => b.label.includes("stage: auction") && b.label.includes("p99"))!.width).toBeCloseTo(176, 6);
+      expect((latencySpec(doc) as { encoding: { x: { scale: unknown } } }).encoding.x.scale).toEqual({});
+      const svg = (await renderChart("l", "t", latencySpec(doc))).svg;
+      expect(svg).toContain(">span duration (ms)</text>");
+    });
+  });
+
+  describe("queries", () => {
+    const query = (stage: string, usd: number) => ({ stage, warehouse: "snowflake", calls: 1, cost_per_event_usd: usd, cost_share: 0, query: "select 1" });
+    const queries = Array.from({ length: 12 }, (_, i) => query(`s${i}`, 0.0001 * (12 - i)));
+    const doc = { queries } as unknown as ReportDoc;
+
+    it("labels Q1 as the costliest, with its stage and warehouse", () => {
+      expect(queryLabel(doc, 0)).toBe("Q1 · s0 (snowflake)");
+      expect(queryLabel(doc, 11)).toBe("Q12 · s11 (snowflake)");
+    });
+
+    it("shows the top ten, in rank order, in USD per million events", async () => {
+      expect(TOP_QUERIES).toBe(10);
+      const spec = queriesSpec(doc) as { data: { values: { query: string; rank: number; usd: number }[] } };
+      expect(spec.data.values).toHaveLength(10);
+      expect(spec.data.values[0]).toEqual({ query: "Q1 · s0 (snowflake)", rank: 0, usd: 1200 });
+      expect(spec.data.values[9]).toEqual({ query: "Q10 · s9 (snowflake)", rank: 9, usd: 300 });
+      // Q1 is on top even when a later query costs more; bars in the query colour; shared scale 0..500.
+      const swapped = { queries: [query("a", 0.0001), query("b", 0.0003)] } as unknown as ReportDoc;
+      const shown = bars((await renderChart("q", "t", queriesSpec(swapped, scale))).svg);
+      const q1 = shown.find((b) => b.label.includes("Q1 ·"))!;
+      const q2 = shown.find((b) => b.label.includes("Q2 ·"))!;
+      expect(q1.y).toBeLessThan(q2.y);
+      expect(q1.fill).toBe("#c2410c");
+      expect(q2.width).toBeCloseTo((300 * 440) / 500, 6);
+      expect((queriesSpec(swapped) as { encoding: { x: { scale: unknown } } }).encoding.x.scale).toEqual({});
+    });
+  });
+
+  describe("savings waterfall", () => {
+    // Today $0.001234567 = 1,234.567 per million; cache saves 200, batch 34.567: 1,000 after.
+    const doc = {
+      headline: { cost_per_event_usd: 0.001234567 },
+      savings: {
+        rows: [
+          { scenario: "s", lever: "cache", lever_label: "cache", stage: "tracking", savings_per_event_usd: 0.0002 },
+          { scenario: "other", lever: "drop", lever_label: "drop", stage: "auction", savings_per_event_usd: 0.0009 },
+          { scenario: "s", lever: "batch", lever_label: "batch", stage: "auction", savings_per_event_usd: 0.000034567 },
+          { scenario: "s", lever: "total", lever_label: "total", stage: "", savings_per_event_usd: 0.000234567, cost_per_event_after_usd: 0.000999 },
+        ],
+        scenarios: [{ name: "s" }, { name: "other" }],
+      },
+    } as unknown as ReportDoc;
+
+    it("steps from today down by each lever of the scenario to its total row's after", () => {
+      const spec = waterfallSpec(doc, "s") as { data: { values: unknown[] } };
+      expect(spec.data.values).toEqual([
+        { step: "today", rank: 0, from: 0, to: 1234.567, end: 1234.567, kind: "total", label: "1,234.57" },
+        { step: "cache · tracking", rank: 1, from: 1234.567, to: 1034.567, end: 1234.567, kind: "saving", label: "−200.00" },
+        { step: "batch · auction", rank: 2, from: 1034.567, to: 1000, end: 1034.567, kind: "saving", label: "−34.57" },
+        // The total row's own after ($0.000999 = 999 per million), not the steps' 1,000.
+        { step: "after", rank: 3, from: 0, to: 999, end: 999, kind: "total", label: "999.00" },
+      ]);
+    });
+
+    it("without a total row, after is where the steps end", () => {
+      const noTotal = { ...doc, savings: { ...doc.savings, rows: doc.savings.rows.filter((r) => r.lever !== "total") } } as ReportDoc;
+      const values = (waterfallSpec(noTotal, "other") as { data: { values: { step: string; to: number; label: string }[] } }).data.values;
+      expect(values.map((v) => [v.step, v.to, v.label])).toEqual([
+        ["today", 1234.567, "1,234.57"], ["drop · auction", 334.567, "−900.00"], ["after", 334.567, "334.57"],
+      ]);
+    });
+
+    it("labels a negative step by its size; the scale to the shared maximum", async () => {
+      const up = { headline: { cost_per_event_usd: 0.001 }, savings: { rows: [{ scenario: "s", lever: "l", lever_label: "l", stage: "a", savings_per_event_usd: -0.0012345 }], scenarios: [] } } as unknown as ReportDoc;
+      const values = (waterfallSpec(up, "s") as { data: { values: { label: string; to: number }[] } }).data.values;
+      expect(values.map((v) => [v.label, v.to])).toEqual([["1,000.00", 1000], ["−1,234.50", 2234.5], ["2,234.50", 2234.5]]);
+      const layer = (s: unknown) => (s as { layer: { encoding: { x: { scale?: unknown } } }[] }).layer[0]!.encoding.x.scale;
+      expect(layer(waterfallSpec(doc, "s"))).toEqual({});
+      expect(layer(waterfallSpec(doc, "s", scale))).toEqual({ domain: [0, 2000], nice: true });
+      // Rendered on 0..2000: the cache step runs from 1,034.567 to 1,234.567 (200 wide, 44 px).
+      const shown = bars((await renderChart("w", "t", waterfallSpec(doc, "s", scale))).svg);
+      const cache = shown.find((b) => b.label.includes("step: cache"))!;
+      expect(cache.x).toBeCloseTo((1034.567 * 440) / 2000, 3);
+      expect(cache.width).toBeCloseTo(44, 3);
+      expect(cache.fill).toBe("#15803d");
+    });
+
+    it("writes each step's label at the bar's end", async () => {
+      const svg = (await renderChart("w", "t", waterfallSpec(doc, "s", scale))).svg;
+      const labels = [...svg.matchAll(/<text aria-label="[^"]*" role="graphics-symbol" aria-roledescription="text mark" text-anchor="start" transform="translate\(([\d.]+),[\d.]+\)"[^>]*font-size="10px"[^>]*>([^<]*)<\/text>/g)]
+        .map((m) => [Number(m[1]), m[2]]);
+      // Left-aligned, 4 px right of the bar's end (end × 440 / 2000).
+      expect(labels).toEqual([
+        [expect.closeTo((1234.567 * 440) / 2000 + 4, 3), "1,234.57"], [expect.closeTo((1234.567 * 440) / 2000 + 4, 3), "−200.00"],
+        [expect.closeTo((1034.567 * 440) / 2000 + 4, 3), "−34.57"], [expect.closeTo((999 * 440) / 2000 + 4, 3), "999.00"],
+      ]);
+    });
+  });
+
+  describe("rendering and the report's list", () => {
+    const doc = {
+      headline: { cost_per_event_usd: 0.001 },
+      breakdown: { groups: [group("auction", 0.0004, 0.0001)] },
+      queries: [],
+      savings: { rows: [], scenarios: [{ name: "cache <all>" }, { name: "b" }] },
+    } as unknown as ReportDoc;
+
+    it("an SVG 440 px wide in its plot, on white, in the page's font, titled (escaped)", async () => {
+      const chart = await renderChart("my-id", "A <b> & c", costByStageSpec(doc));
+      expect(chart.id).toBe("my-id");
+      expect(chart.title).toBe("A <b> & c");
+      expect(chart.svg).toMatch(/^<svg [^>]*><title>A &lt;b&gt; &amp; c<\/title><rect width="\d+" height="\d+" fill="white"\/>/);
+      expect(chart.svg).toContain('<path class="background" aria-hidden="true" d="M0,0h440v');
+      expect(chart.svg).toContain('font-family="Helvetica, Arial, sans-serif" font-size="11px"');
+      expect(chart.svg).toContain(">USD per 1M events</text>");
+      // The title is not drawn a second time.
+      expect(chart.svg.split("A &lt;b&gt; &amp; c")).toHaveLength(2);
+    });
+
+    it("cost, latency, queries when there are any, one waterfall per scenario; ids prefixed", async () => {
+      const charts = await reportCharts(doc, "p-");
+      expect(charts.map((c) => [c.id, c.title])).toEqual([
+        ["p-cost-by-stage", "Cost per event by stage: warehouse queries and compute"],
+        ["p-latency", "Span latency by stage: p50, p95, p99"],
+        ["p-savings-1", "Savings, scenario “cache <all>”: cost per event from today to after"],
+        ["p-savings-2", "Savings, scenario “b”: cost per event from today to after"],
+      ]);
+      const q = (n: number) => ({ stage: "a", warehouse: "w", calls: 1, cost_per_event_usd: 0.0001 * (n + 1), cost_share: 0, query: "q" });
+      const withQueries = (n: number) => ({ ...doc, savings: { rows: [], scenarios: [] }, queries: Array.from({ length: n }, (_, i) => q(i)) }) as unknown as ReportDoc;
+      expect((await reportCharts(withQueries(10))).map((c) => [c.id, c.title])).toEqual([
+        ["cost-by-stage", "Cost per event by stage: warehouse queries and compute"],
+        ["latency", "Span latency by stage: p50, p95, p99"],
+        ["queries", "Warehouse queries by cost per event"],
+      ]);
+      expect((await reportCharts(withQueries(11)))[2]!.title).toBe("Warehouse queries by cost per event (top 10)");
+    });
+
+    it("passes the shared scale to every chart", async () => {
+      const charts = await reportCharts(doc, "", scale);
+      const widths = charts.map((c) => bars(c.svg)[0]!.width);
+      // cost: 400 per million of queries on 0..1000; latency: p50 1 ms on 0..100; waterfall: today's 1,000 on 0..2000.
+      expect(widths[0]).toBeCloseTo((400 * 440) / 1000, 6);
+      expect(widths[1]).toBeCloseTo((1 * 440) / 100, 6);
+      expect(widths[2]).toBeCloseTo((1000 * 440) / 2000, 6);
     });
   });
 });
