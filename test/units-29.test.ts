@@ -87,6 +87,12 @@ describe("units.ts", () => {
       expect(formatUsd(1e9)).toBe("$1.00B");
       expect(formatUsd(1e12)).toBe("$1.00T");
     });
+
+    it("from $10k the amount is rounded once, to three digits, not first to cents", () => {
+      // 12349.996 is 12.349996k: "12.3k". Rounded to cents first (12350.00) it would be the tie
+      // 12.35k, which goes to the even 12.4k.
+      expect(formatUsd(12_349.996)).toBe("$12.3k");
+    });
   });
 
   describe("toFixedHalfEven", () => {
@@ -122,6 +128,14 @@ describe("units.ts", () => {
       expect(toFixedHalfEven(0.0004, 2)).toBe("0.00");
       expect(toFixedHalfEven(0.0009, 2)).toBe("0.00");
       expect(toFixedHalfEven(0, 2)).toBe("0.00");
+    });
+
+    it("more digits than the 12 significant ones: zeros, as toFixed writes them", () => {
+      // No tie here, so toFixed (a second formulation) writes the same text.
+      expect(toFixedHalfEven(1_234_567_890.5, 4)).toBe((1_234_567_890.5).toFixed(4));
+      expect(toFixedHalfEven(1_234_567_890.5, 4)).toBe("1234567890.5000");
+      // formatMs reaches this with a long duration: 1e20 ms is 1e17 s, 18 digits.
+      expect(formatMs(1e20)).toBe("100000000000000000 s");
     });
 
     it("writes the magnitude of a negative value", () => {
