@@ -387,6 +387,22 @@ describe("html/charts.ts", () => {
       const wide = bars((await renderChart("c", "t", costByStageSpec(doc, scale))).svg);
       expect(wide.find((b) => b.label.includes("stage: auction; cost: query"))!.width).toBeCloseTo((440 * 440) / 1000, 6);
     });
+
+    it("one stage every 22 px; dollars with two decimals and thousands on the axis; a legend titled cost", async () => {
+      const svg = (await renderChart("c", "t", costByStageSpec(doc, scale))).svg;
+      const shown = bars(svg);
+      const y = (stage: string) => shown.find((b) => b.label.includes(`stage: ${stage}; cost: query`))!.y;
+      expect(y("tracking") - y("auction")).toBeCloseTo(22, 6);
+      expect(svg).toContain(">1,000.00</text>");
+      expect(svg).toContain(">0.00</text>");
+      expect(svg).toMatch(/aria-label="Symbol legend titled 'cost' for fill color with 2 values: query, compute"/);
+      // No border around the plot; grid lines in the page's rule gray.
+      expect(svg).not.toContain('stroke="#ddd"');
+      const grid = [...svg.matchAll(/<g class="mark-rule role-axis-grid"[^>]*>(.*?)<\/g>/g)].map((m) => m[1]!).join("");
+      const strokes = [...grid.matchAll(/<line [^>]*stroke="([^"]*)"/g)].map((m) => m[1]);
+      expect(strokes.length).toBeGreaterThan(1);
+      expect(new Set(strokes)).toEqual(new Set(["#e5e7eb"]));
+    });
   });
 
   describe("latency", () => {
@@ -409,6 +425,45 @@ describe("html/charts.ts", () => {
       expect((latencySpec(doc) as { encoding: { x: { scale: unknown } } }).encoding.x.scale).toEqual({});
       const svg = (await renderChart("l", "t", latencySpec(doc))).svg;
       expect(svg).toContain(">span duration (ms)</text>");
+    });
+  });
+
+  describe("latency: order, pitch, axis and legend", () => {
+    // tracking: 30, 30, 30 ms (sum 90, mean 30, max 30); auction: 1, 1, 40 ms (sum 42, mean 14, max 40).
+    // Only the largest percentile puts auction first.
+    const long = "tracking-stage-with-a-long-name-x"; // 33 characters, about 290 px at 11 px
+    const doc = { breakdown: { groups: [group(long, 0, 0, [30, 30, 30]), group("auction", 0, 0, [1, 1, 40])] } } as unknown as ReportDoc;
+
+    it("orders stages by their largest percentile; each percentile's bar 10 px below the last", async () => {
+      const svg = (await renderChart("l", "t", latencySpec(doc))).svg;
+      const shown = bars(svg);
+      const of = (stage: string) => shown.filter((b) => b.label.includes(`stage: ${stage};`)).sort((a, b) => a.y - b.y);
+      expect(of("auction")[0]!.y).toBeLessThan(of(long)[0]!.y);
+      expect(of("auction").map((b) => [b.label.match(/percentile: (p\d+)/)![1], b.fill])).toEqual([
+        ["p50", "#93c5fd"], ["p95", "#3b82f6"], ["p99", "#1e3a8a"],
+      ]);
+      const ys = of(long).map((b) => b.y);
+      expect([ys[1]! - ys[0]!, ys[2]! - ys[1]!]).toEqual([10, 10]);
+      // Scale 0..40 ms: 1 ms is 11 px, 30 ms 330 px.
+      expect(of("auction")[0]!.width).toBeCloseTo(11, 6);
+      expect(of(long)[0]!.width).toBeCloseTo(330, 6);
+    });
+
+    it("milliseconds on the axis without forced decimals; the stage's full name; a legend below", async () => {
+      const svg = (await renderChart("l", "t", latencySpec(doc))).svg;
+      const axisLabels = [...svg.matchAll(/<text text-anchor="(?:start|middle|end)" transform="translate\([\d.]+,16\)"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      expect(axisLabels).toContain("40");
+      expect(axisLabels).toContain("0");
+      // Up to 320 px of label is shown, so the 33-character stage is not cut short with "…".
+      expect(svg).toContain(`>${long}</text>`);
+      expect(svg).not.toContain("…");
+      expect(svg).toMatch(/aria-label="Symbol legend titled 'percentile' for fill color with 3 values: p50, p95, p99"><g transform="translate\(0,(\d+)\)"/);
+      // The legend lies below the plot (82.5 px high), its entries side by side (same y).
+      const legendY = Number(svg.match(/role-legend"[^>]*><g transform="translate\(0,(\d+)\)"/)![1]);
+      expect(legendY).toBeGreaterThan(82.5);
+      const labelY = [...svg.matchAll(/role-legend-label[^>]*><text text-anchor="start" transform="translate\(16,(\d+)\)"/g)].map((m) => m[1]);
+      expect(labelY).toEqual(["9", "9", "9"]);
+      expect(svg).toContain('font-size="11px" font-weight="bold" fill="#000" opacity="1">percentile</text>');
     });
   });
 
@@ -478,6 +533,9 @@ describe("html/charts.ts", () => {
       const up = { headline: { cost_per_event_usd: 0.001 }, savings: { rows: [{ scenario: "s", lever: "l", lever_label: "l", stage: "a", savings_per_event_usd: -0.0012345 }], scenarios: [] } } as unknown as ReportDoc;
       const values = (waterfallSpec(up, "s") as { data: { values: { label: string; to: number }[] } }).data.values;
       expect(values.map((v) => [v.label, v.to])).toEqual([["1,000.00", 1000], ["−1,234.50", 2234.5], ["2,234.50", 2234.5]]);
+      // $1.5 per event is 1,500,000 per million: two separators.
+      const big = { headline: { cost_per_event_usd: 1.5 }, savings: { rows: [], scenarios: [] } } as unknown as ReportDoc;
+      expect((waterfallSpec(big, "s") as { data: { values: { label: string }[] } }).data.values.map((v) => v.label)).toEqual(["1,500,000.00", "1,500,000.00"]);
       const layer = (s: unknown) => (s as { layer: { encoding: { x: { scale?: unknown } } }[] }).layer[0]!.encoding.x.scale;
       expect(layer(waterfallSpec(doc, "s"))).toEqual({});
       expect(layer(waterfallSpec(doc, "s", scale))).toEqual({ domain: [0, 2000], nice: true });
