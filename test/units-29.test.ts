@@ -492,6 +492,9 @@ describe("html/charts.ts", () => {
       expect(q1.fill).toBe("#c2410c");
       expect(q2.width).toBeCloseTo((300 * 440) / 500, 6);
       expect((queriesSpec(swapped) as { encoding: { x: { scale: unknown } } }).encoding.x.scale).toEqual({});
+      // Ten queries: Q10 is drawn last, below Q9 (alphabetically it would come after Q1).
+      const ten = bars((await renderChart("q", "t", queriesSpec(doc))).svg).sort((a, b) => a.y - b.y);
+      expect(ten.map((b) => b.label.match(/query: (Q\d+)/)![1])).toEqual(Array.from({ length: 10 }, (_, i) => `Q${i + 1}`));
     });
   });
 
@@ -545,6 +548,10 @@ describe("html/charts.ts", () => {
       expect(cache.x).toBeCloseTo((1034.567 * 440) / 2000, 3);
       expect(cache.width).toBeCloseTo(44, 3);
       expect(cache.fill).toBe("#15803d");
+      // Top to bottom in rank order (not the steps' alphabetical order), one step every 22 px.
+      const rows = [...shown].sort((a, b) => a.y - b.y);
+      expect(rows.map((b) => b.label.match(/step: ([^;]+)/)![1])).toEqual(["today", "cache · tracking", "batch · auction", "after"]);
+      expect(rows[1]!.y - rows[0]!.y).toBeCloseTo(22, 6);
     });
 
     it("writes each step's label at the bar's end", async () => {
