@@ -172,6 +172,39 @@ describe("outliers.ts", () => {
     expect(erfc(-1)).toBeCloseTo(1.842701, 6);
     expect(erfc(1)).toBeCloseTo(0.157299, 6);
   });
+
+  // The whole run over outliers.ts (StrykerJS, analysis-29 alone, 2026-12-02 15:37–16:02) left
+  // these: the order's rules each implied by another on the first test's input, the adjustment's
+  // divisor, a value every event carries, --stage's count without --stage, no events on either side.
+  it("the order does not depend on the order the engine answers in, and ties on lift fall to q, then key and value", async () => {
+    // The first test's values and two more: g=s (30% vs 0%, as a=y: the same p, q and lift, so
+    // key order puts a=y first) and f=t (0.6% vs 0.1%, lift 6, above a=x's 5, but 3.5 expected
+    // events in a cell: untested). Significance comes before lift, so f=t stays last.
+    const values = [value("d", "u", 2, 1), value("e", "b", 100, 100), value("e", "a", 100, 100), value("c", "w", 100, 100),
+      value("c", "v", 110, 100), value("b", "z", 400, 200), value("a", "x", 500, 100), value("a", "y", 300, 0),
+      value("g", "s", 300, 0), value("f", "t", 6, 1)];
+    const expected = ["a=y", "g=s", "a=x", "b=z", "c=v", "c=w", "e=a", "e=b", "d=u", "f=t"];
+    for (const order of [values, [...values].reverse(), [...values.slice(5), ...values.slice(0, 5)]]) {
+      const r = await outliersFrom(defaultConfig(), {}, sumsOf([selected(1000, 1000, 0, 1), baseline(1000, 1000, 0, 1)], order));
+      expect(r.rows.map((row) => `${row.key}=${row.value}`)).toEqual(expected);
+      // Benjamini–Hochberg over the 8 tested values: c=v is the 5th smallest p and the three above
+      // it have p = 1 (q = 1), so its q is p × 8 ÷ 5.
+      const cv = r.rows[4]!;
+      expect(cv.q_value).toBeCloseTo((cv.p_value! * 8) / 5, 12);
+      expect(cv.q_value).toBeLessThan(1);
+    }
+  });
+
+  it("a value every event carries has no mean without it, and without --stage no event lacks the stage", async () => {
+    // Two events a side ($10 and $4 of metric); tier=all on all four ($14): none is left without it.
+    const r = await outliersFrom(defaultConfig(), {}, sumsOf([selected(2, 2, 10, 6), baseline(2, 2, 4, 2)], [value("tier", "all", 2, 2, 14)], { events: 9 }));
+    expect([r.rows[0]!.mean_with, r.rows[0]!.mean_without]).toEqual([3.5, null]);
+    expect(r.events_without_stage).toBe(0);
+  });
+
+  it("twoProportionP: no events on either side is no test (not NaN)", () => {
+    expect(twoProportionP(0.5, 0, 0.5, 0)).toBeNull();
+  });
 });
 
 describe("trend.ts", () => {
