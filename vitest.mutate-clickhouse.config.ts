@@ -15,11 +15,11 @@
 // hang (two killed, one survived, by hand) came back "timeout", which Stryker counts as detected.
 import { defineConfig } from "vitest/config";
 import wide from "./vitest.mutate-wide.config";
-import { CHDB_FILES, chdbInForks } from "./vitest.mutate.config";
+import { CHDB_FILES, chdbInForks, mutateTests } from "./vitest.mutate.config";
 
 /** The ClickHouse files no other list runs: the chDB files, and the fragments' and otel_traces' files. */
 export const CLICKHOUSE = [...CHDB_FILES, "test/clickhouse-fragments.test.ts", "test/clickhouse-otel.test.ts"];
-const only = process.env.MUTATE_TESTS?.split(",").map((name) => `test/${name.trim()}.test.ts`);
+const only = mutateTests();
 const include = only ?? [...new Set([...(wide.test?.include ?? []), ...CLICKHOUSE])];
 
 export default defineConfig({

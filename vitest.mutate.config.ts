@@ -17,7 +17,9 @@ const ALL = [
   "test/retime.test.ts", "test/time-units.test.ts", "test/input-shapes.test.ts", "test/ingest-edge.test.ts",
   "test/command-options.test.ts", "test/cost-options.test.ts", "test/diff-options.test.ts", "test/statistics.test.ts",
 ];
-const only = process.env.MUTATE_TESTS?.split(",").map((name) => `test/${name.trim()}.test.ts`);
+/** The files MUTATE_TESTS names (prices,weights → test/prices.test.ts, test/weights.test.ts), if it is set. */
+export const mutateTests = (): string[] | undefined => process.env.MUTATE_TESTS?.split(",").map((name) => `test/${name.trim()}.test.ts`);
+const only = mutateTests();
 
 /** The test files that load chDB (the ClickHouse engine as a native library) in the test process. */
 export const CHDB_FILES = [

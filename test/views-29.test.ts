@@ -6,6 +6,7 @@
 // DuckDB, no child process.
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
+import { unsampled } from "./helpers/views.js";
 import type { DiffResult, DiffRow, Significance } from "../src/analysis/diff.js";
 import type { Pricing, WeightSummary } from "../src/analysis/breakdown.js";
 import { diffVerdict, diffView } from "../src/output/diff-view.js";
@@ -25,11 +26,6 @@ const plain = { colors: new Chalk({ level: 0 }) };
 /** The fixture's pricing as README.md prints it: 280 spans from cost attributes, 89 from the price book. */
 const FIXTURE_PRICING: Pricing = { cost_sources: { billed: 0, explicit: 280, price_book: 89, unpriced: 0 }, bad_values: [] };
 
-/** Unsampled data: every stored trace and span counts once (no weight note). */
-const unsampled = (traces: number, spans: number): WeightSummary => ({
-  stored_traces: traces, estimated_events: traces, stored_spans: spans, estimated_spans: spans,
-  min_weight: 1, max_weight: 1, unknown_weight_spans: 0, disagreeing_traces: 0, weighted: true, assumed_weight: 1,
-});
 
 describe("diff-view", () => {
   type Figures = [before: number | null, after: number | null, shareBefore: number | null, shareAfter: number | null, p95Before: number | null, p95After: number | null];

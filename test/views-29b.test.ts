@@ -5,8 +5,9 @@
 // Pure: no DuckDB, no child process.
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
+import { unsampled } from "./helpers/views.js";
 import type { AdviseResult, AdviseRow } from "../src/analysis/advise.js";
-import type { Pricing, WeightSummary } from "../src/analysis/breakdown.js";
+import type { Pricing } from "../src/analysis/breakdown.js";
 import { adviseView, rateLabel } from "../src/output/advise-view.js";
 import { formatters } from "../src/output/format.js";
 import { billingLoadSummary, reconcileView, type BillingStoredView, type ReconcileView } from "../src/output/reconcile-view.js";
@@ -20,11 +21,6 @@ import { pullSummary } from "../src/output/pull-view.js";
 
 const plain = { colors: new Chalk({ level: 0 }) };
 
-/** Unsampled data: every stored trace and span counts once (no weight note). */
-const unsampled = (traces: number, spans: number): WeightSummary => ({
-  stored_traces: traces, estimated_events: traces, stored_spans: spans, estimated_spans: spans,
-  min_weight: 1, max_weight: 1, unknown_weight_spans: 0, disagreeing_traces: 0, weighted: true, assumed_weight: 1,
-});
 
 describe("advise-view", () => {
   // README.md, "Sampling advice": 20,000 generated events (seed 7) at 5M events a day, an hour's
