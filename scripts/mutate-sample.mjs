@@ -35,7 +35,7 @@ import { parseArgs } from "node:util";
 
 export const FOLDERS = ["src/analysis", "src/model", "src/output"];
 
-const USAGE = `usage: node scripts/mutate-sample.mjs [--size K] [--seed S] [--concurrency N] [--out DIR]
+const USAGE = `usage: node scripts/mutate-sample.mjs [--size K] [--seed S] [--concurrency N] [--out DIR] [--tests CONFIG] [--timeout-ms MS]
        node scripts/mutate-sample.mjs --list
        node scripts/mutate-sample.mjs --report DIR     (the report again from DIR/results.json)
        node scripts/mutate-sample.mjs --partial DIR    (the results so far of the runs into DIR)
@@ -221,6 +221,9 @@ async function main() {
       resume: { type: "string" },
       retry: { type: "string" },
       "dry-run-minutes": { type: "string", default: "40" },
+      // A mutant's limit is its covering tests' dry-run time × 1.5 + this (stryker.config.mjs: 60 s);
+      // the ClickHouse list needs more (vitest.mutate-clickhouse.config.ts says why).
+      "timeout-ms": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -324,6 +327,7 @@ async function runStryker(values, out, toRun) {
   const stryker = new Stryker({
     mutate: [...new Set(toRun.map((m) => m.range))],
     concurrency: Number(values.concurrency),
+    ...(values["timeout-ms"] ? { timeoutMS: Number(values["timeout-ms"]) } : {}),
     vitest: { configFile: values.tests, related: false },
     // event-recorder: each mutant's result as it comes, for --partial while it runs and --resume after.
     reporters: ["progress", "json", "event-recorder"],
