@@ -73,11 +73,15 @@ function empty(session: ClickHouseSession): Pick<Awaited<ReturnType<typeof summa
   };
 }
 
-/** A ns timestamp (decimal text) as inspect.summary writes it: strftime('%Y-%m-%dT%H:%M:%S.%fZ') of the µs, floored. */
+/**
+ * A ns timestamp (decimal text) as inspect.summary writes it: strftime('%Y-%m-%dT%H:%M:%S.%fZ') of
+ * make_timestamp(ns // 1000). DuckDB's `//` truncates toward zero, as BigInt's `/` does, so a time
+ * before 1970 (a ClickHouse DateTime64 can hold one) keeps the same µs on both paths; the split
+ * into seconds and µs below is floored, as a timestamp is.
+ */
 export function isoMicros(ns: unknown): string | null {
   if (ns === null || ns === undefined) return null;
-  const n = BigInt(String(ns));
-  const us = n >= 0n ? n / 1000n : -((-n + 999n) / 1000n);
+  const us = BigInt(String(ns)) / 1000n;
   const seconds = us >= 0n ? us / 1_000_000n : -((-us + 999_999n) / 1_000_000n);
   const micros = us - seconds * 1_000_000n;
   return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, `.${String(micros).padStart(6, "0")}Z`);
