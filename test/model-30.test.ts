@@ -3,11 +3,16 @@
 // figures worked by hand from small profiles; the config's parser (src/model/config.ts,
 // src/model/config-schema.ts) against the ranges, defaults and messages README and the schema state.
 // Each test was seen to fail with the mutant it names applied by hand.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   assumptionsText, chooseLever, estimateSaving, flagsOnPath, flagStages, toProfile, type StageProfile,
 } from "../src/analysis/flags.js";
-import { defaultConfig } from "../src/model/config.js";
+import { CONFIG_SCHEMA, knownKeys, schemaAt } from "../src/model/config-schema.js";
+import { configDigest, defaultConfig, loadConfig, parseConfig, type Config } from "../src/model/config.js";
+import { configError } from "./helpers/config-error.js";
 
 /** A warehouse stage that no rule flags on its own (12% of cost, 20% warehouse, top query 10%, no bytes). */
 const profile = (stage: string, over: Partial<StageProfile> = {}): StageProfile => ({
@@ -240,5 +245,294 @@ describe("flags.ts", () => {
       expect(flag!.lever).toBe("preaggregate");
       expect(flag!.est_savings_per_event_usd).toBeCloseTo(0.2, 12);
     });
+  });
+});
+
+/** The config file c.yaml holding `text`. */
+const parse = (text: string): Config => parseConfig(text, "c.yaml");
+/** The top-level keys, in the order `adtrace init` writes them and an unknown key's message lists them. */
+const TOP_KEYS = "events_per_day, cost_attributes, query_id_attributes, bytes_attributes, stages, prices, warehouses, flags, cache, preaggregate, sampling, tracing, slos, pii";
+
+describe("config.ts", () => {
+  describe("the defaults (README: Cost model, cost flags)", () => {
+    it("README's documented values, from the built-in defaults", () => {
+      const c = defaultConfig();
+      expect(c.source).toBe("built-in defaults");
+      expect(c.events_per_day).toBe(2e9);
+      expect(c.cost_attributes).toEqual(["cost.usd"]);
+      expect(c.bytes_attributes).toEqual(["db.bytes_billed", "bigquery.total_bytes_billed", "db.bytes_scanned", "bigquery.total_bytes_processed",
+        "snowflake.bytes_scanned", "redshift.bytes_scanned", "db.response.bytes_scanned"]);
+      expect(c.query_id_attributes).toEqual(["db.query.id", "snowflake.query_id", "bigquery.job_id"]);
+      expect(c.warehouses).toEqual(expect.arrayContaining(["snowflake", "bigquery", "redshift", "athena"]));
+      expect(c.flags).toEqual({ min_cost_share: 0.25, min_warehouse_share: 0.5, top_query_share: 0.6, bytes_ratio: 10 });
+      expect(c.cache).toEqual({ hit_latency_ms: 1 });
+      expect(c.preaggregate).toEqual({ refresh_cost_usd: 0, refreshes_per_day: 24 });
+      expect(c.tracing).toEqual({ usd_per_gb: 0.1, usd_per_million_spans: 1.7 });
+      expect([c.sampling, c.slos]).toEqual([[], []]);
+      expect(c.pii.extra).toEqual([]);
+      const [book] = c.prices;
+      expect(c.prices).toHaveLength(1);
+      expect(book!.compute?.vcpu_hour_usd).toBe(0.0425);
+      expect(book!.warehouses?.snowflake?.credit_usd).toBe(3);
+      expect(book!.warehouses?.bigquery).toMatchObject({ tib_usd: 6.25, min_bytes: 10 * 1024 * 1024 });
+      expect(book!.warehouses?.redshift).toMatchObject({ rpus: 8, rpu_hour_usd: 0.375 });
+      // The stage rules README names, first match wins, `other` for the rest (no rule names it).
+      const stages = new Set(c.stages.map((r) => r.stage));
+      expect([...stages].sort()).toEqual(["aggregation", "auction", "delivery", "inventory_lookup", "profiling", "request", "tracking"]);
+      expect(c.stages.every((r) => Object.keys(r.match).length > 0)).toBe(true);
+    });
+
+    it("each call is a fresh copy: changing one config leaves the next as documented", () => {
+      const a = defaultConfig();
+      a.cost_attributes.push("x");
+      a.flags.bytes_ratio = 99;
+      a.stages[0]!.match.name = "changed";
+      a.prices[0]!.compute!.vcpu_hour_usd = 9;
+      const b = defaultConfig();
+      expect(b.cost_attributes).toEqual(["cost.usd"]);
+      expect(b.flags.bytes_ratio).toBe(10);
+      expect(b.stages[0]!.match.name).not.toBe("changed");
+      expect(b.prices[0]!.compute!.vcpu_hour_usd).toBe(0.0425);
+    });
+  });
+
+  describe("parseConfig: what a file sets, and what it leaves to the defaults", () => {
+    it("an empty file, a comment, a null document or a bare '---' is the defaults, from that file", () => {
+      for (const text of ["", "# nothing yet\n", "~\n", "---\n"]) expect(parse(text), JSON.stringify(text)).toEqual({ ...defaultConfig(), source: "c.yaml" });
+    });
+
+    it("one key changes that key alone", () => {
+      expect(parse("events_per_day: 500M\n")).toEqual({ ...defaultConfig(), source: "c.yaml", events_per_day: 5e8 });
+      expect(parse("cache:\n  hit_latency_ms: 5\n")).toEqual({ ...defaultConfig(), source: "c.yaml", cache: { hit_latency_ms: 5 } });
+    });
+
+    it("a section keeps the defaults of the keys it does not give", () => {
+      const c = parse("flags:\n  bytes_ratio: 4\npreaggregate:\n  refreshes_per_day: 12\ntracing:\n  bytes_per_span: 500\n");
+      expect(c.flags).toEqual({ min_cost_share: 0.25, min_warehouse_share: 0.5, top_query_share: 0.6, bytes_ratio: 4 });
+      expect(c.preaggregate).toEqual({ refresh_cost_usd: 0, refreshes_per_day: 12 });
+      expect(c.tracing).toEqual({ usd_per_gb: 0.1, usd_per_million_spans: 1.7, bytes_per_span: 500 });
+      expect(c.cache).toEqual({ hit_latency_ms: 1 });
+    });
+
+    it("a list replaces the default list whole", () => {
+      const c = parse([
+        "cost_attributes: [my.cost]", "query_id_attributes: [job.id]", "bytes_attributes: [my.bytes]", "warehouses: [duckdb]",
+        "stages:", "  - stage: bidding", "    match: { name: 'bid.*' }",
+        "sampling:", "  - match: { service: edge }", "    rate: 0.25", "",
+      ].join("\n"));
+      expect(c.cost_attributes).toEqual(["my.cost"]);
+      expect(c.query_id_attributes).toEqual(["job.id"]);
+      expect(c.bytes_attributes).toEqual(["my.bytes"]);
+      expect(c.warehouses).toEqual(["duckdb"]);
+      expect(c.stages).toEqual([{ stage: "bidding", match: { name: "bid.*" } }]);
+      expect(c.sampling).toEqual([{ match: { service: "edge" }, rate: 0.25 }]);
+    });
+
+    it("any scalar in a list of names is its text", () => {
+      expect(parse("cost_attributes: [123, true, x, 1.5]\n").cost_attributes).toEqual(["123", "true", "x", "1.5"]);
+      expect(configError("cost_attributes: [[a]]\n")).toBe("c.yaml:1: cost_attributes[0]: expected a string");
+      expect(configError("cost_attributes: [a, ~]\n")).toBe("c.yaml:1: cost_attributes[1]: expected a string");
+    });
+
+    it("price books: the built-in book first, then the file's by effective_from (an undated one first), as UTC ISO dates", () => {
+      const c = parse([
+        "prices:", "  - effective_from: 2025-03-01", "    compute: { vcpu_hour_usd: 3 }",
+        "  - effective_from: 2024", "    compute: { vcpu_hour_usd: 1 }",
+        "  - compute: { vcpu_hour_usd: 0.5 }",
+        "  - effective_from: '2025-01-01T02:00:00+02:00'", "    compute: { vcpu_hour_usd: 2 }", "",
+      ].join("\n"));
+      expect(c.prices[0]).toEqual(defaultConfig().prices[0]);
+      // The year 2024 as a number is 2024-01-01; 02:00 at +02:00 is midnight UTC.
+      expect(c.prices.slice(1).map((b) => [b.effective_from, b.compute?.vcpu_hour_usd])).toEqual([
+        [undefined, 0.5], ["2024-01-01T00:00:00.000Z", 1], ["2025-01-01T00:00:00.000Z", 2], ["2025-03-01T00:00:00.000Z", 3],
+      ]);
+      // One book as a mapping is a list of one.
+      expect(parse("prices:\n  compute: { vcpus: 2 }\n").prices.slice(1)).toEqual([{ compute: { vcpus: 2 } }]);
+    });
+
+    it("an effective_from that is no date", () => {
+      const words = "expected a date (YYYY-MM-DD or ISO 8601)";
+      expect(configError("prices:\n  effective_from: soon\n")).toBe(`c.yaml:2: prices.effective_from: ${words}`);
+      expect(configError("prices:\n  - compute: {}\n  - effective_from: true\n")).toBe(`c.yaml:3: prices[1].effective_from: ${words}`);
+      expect(configError("prices:\n  effective_from: [2025-01-01]\n")).toBe(`c.yaml:2: prices.effective_from: ${words}`);
+    });
+  });
+
+  describe("parseConfig: errors name the file, the line and the key path", () => {
+    it("invalid YAML: the line of the first error and its first line of text", () => {
+      // yaml's own words; its pretty form would add ' at line 3, column 1:' and the line itself.
+      expect(configError("events_per_day: 1\ncache: {}\nevents_per_day: 2\n")).toBe("c.yaml:3: invalid YAML (Map keys must be unique)");
+      expect(configError("# a\nflags: [\n")).toBe("c.yaml:3: invalid YAML (Flow sequence in block collection must be sufficiently indented and end with a ])");
+    });
+
+    it("a document that is no mapping is 'config', at its first line", () => {
+      expect(configError("# the rules\n- a\n- b\n")).toBe("c.yaml:2: config: expected a mapping of key: value");
+      expect(configError("5\n")).toBe("c.yaml:1: config: expected a mapping of key: value");
+    });
+
+    it("an unknown key: at its own line, a suggestion when close, the keys known there", () => {
+      expect(configError("events_per_day: 5\n\nflgs: 1\n")).toBe(`c.yaml:3: unknown key 'flgs' (did you mean 'flags'?) (known here: ${TOP_KEYS})`);
+      // A null key is written 'null', and nothing is close to it.
+      expect(configError("~: 1\n")).toBe(`c.yaml:1: unknown key 'null' (known here: ${TOP_KEYS})`);
+      // In a list: the index in brackets, the item's own keys.
+      expect(configError("stages:\n  - stage: a\n    match: { name: x }\n  - stage: b\n    match: { nam: y }\n"))
+        .toBe("c.yaml:5: unknown key 'stages[1].match.nam' (did you mean 'name'?) (known here: name, service, attribute)");
+      // Through an alias: the key where the anchor wrote it.
+      expect(configError("flags: &f\n  bytes_ratio: 3\ncache: *f\n")).toBe("c.yaml:2: unknown key 'cache.bytes_ratio' (known here: hit_latency_ms)");
+      // A warehouse's price keys.
+      expect(configError("prices:\n  warehouses:\n    trino:\n      hour_usd: 1\n      hours_usd: 2\n"))
+        .toBe("c.yaml:5: unknown key 'prices.warehouses.trino.hours_usd' (did you mean 'hour_usd'?) (known here: credit_usd, credits_per_hour, default_size, tib_usd, min_bytes, slot_hour_usd, rpu_hour_usd, rpus, hour_usd)");
+    });
+
+    it("a missing key: at the line of its mapping, named with the mapping's path", () => {
+      expect(configError("events_per_day: 5\nsampling:\n  - match: { name: x }\n")).toBe("c.yaml:3: sampling[0]: expected a 'rate' key");
+      expect(configError("pii:\n  extra:\n    - pattern: 'x'\n")).toBe("c.yaml:3: pii.extra[0]: expected a 'kind' key");
+      expect(configError("stages:\n  - stage: a\n    match: {}\n  - stage: b\n")).toBe("c.yaml:4: stages[1]: expected a 'match' key");
+    });
+
+    it("of several errors, the first in the file, though the schema lists the other key first", () => {
+      expect(configError("cache:\n  hit_latency_ms: -1\nevents_per_day: 0\n")).toBe("c.yaml:2: cache.hit_latency_ms: expected a number ≥ 0");
+      // An unknown key inside a list item comes before the item's missing key (checked at the item's end).
+      expect(configError("sampling:\n  - match: { nam: x }\n")).toBe("c.yaml:2: unknown key 'sampling[0].match.nam' (did you mean 'name'?) (known here: name, service, attribute)");
+      expect(configError("sampling:\n  - match:\n      nam: x\n    hm: 1\n")).toBe("c.yaml:3: unknown key 'sampling[0].match.nam' (did you mean 'name'?) (known here: name, service, attribute)");
+    });
+
+    it("a section that is no mapping, a list that is no list, a mapping of names that is a list", () => {
+      expect(configError("flags: 5\n")).toBe("c.yaml:1: flags: expected a mapping of key: value");
+      expect(configError("events_per_day: 1\nflags: [0.3]\n")).toBe("c.yaml:2: flags: expected a mapping of key: value");
+      expect(configError("flags: ~\n")).toBe("c.yaml:1: flags: expected a mapping of key: value");
+      expect(configError("warehouses: snowflake\n")).toBe("c.yaml:1: warehouses: expected a list");
+      expect(configError("prices:\n  warehouses: [snowflake]\n")).toBe("c.yaml:2: prices.warehouses: expected a mapping of key: value");
+      expect(configError("stages:\n  - stage: a\n    match:\n      attribute: [x]\n")).toBe("c.yaml:4: stages[0].match.attribute: expected a mapping of key: value");
+    });
+  });
+
+  describe("the number ranges (config-schema.ts), at their limits", () => {
+    const ok = (text: string) => expect(configError(text), text).toBe("no error");
+    it("events_per_day: a count ≥ 1, as a number or as text", () => {
+      const examples = "expected a number such as 2000000000, 2e9, 2B or 500M";
+      expect(parse("events_per_day: 1\n").events_per_day).toBe(1);
+      expect(parse("events_per_day: 2,000,000\n").events_per_day).toBe(2e6);
+      expect(parse("events_per_day: 2B\n").events_per_day).toBe(2e9);
+      expect(configError("events_per_day: 0\n")).toBe("c.yaml:1: events_per_day: expected a number ≥ 1");
+      expect(configError("events_per_day: '0.5'\n")).toBe("c.yaml:1: events_per_day: expected a number ≥ 1");
+      expect(configError("events_per_day: ~\n")).toBe(`c.yaml:1: events_per_day: ${examples}`);
+      expect(configError("events_per_day: .nan\n")).toBe(`c.yaml:1: events_per_day: ${examples}`);
+      expect(configError("events_per_day: {}\n")).toBe("c.yaml:1: events_per_day: expected a number");
+    });
+
+    it("shares from 0 to 1 inclusive; bytes_ratio ≥ 1", () => {
+      ok("flags:\n  min_cost_share: 0\n  min_warehouse_share: 1\n  top_query_share: 1\n  bytes_ratio: 1\n");
+      expect(configError("flags:\n  top_query_share: 1.01\n")).toBe("c.yaml:2: flags.top_query_share: expected a number ≥ 0 and ≤ 1");
+      expect(configError("flags:\n  min_cost_share: -0.01\n")).toBe("c.yaml:2: flags.min_cost_share: expected a number ≥ 0 and ≤ 1");
+      expect(configError("flags:\n  bytes_ratio: 0.99\n")).toBe("c.yaml:2: flags.bytes_ratio: expected a number ≥ 1");
+    });
+
+    it("a sampling rate: > 0 and ≤ 1", () => {
+      ok("sampling:\n  - match: { name: x }\n    rate: 1\n");
+      expect(configError("sampling:\n  - match: { name: x }\n    rate: 0\n")).toBe("c.yaml:3: sampling[0].rate: expected a number > 0 and ≤ 1");
+      expect(configError("sampling:\n  - match: { name: x }\n    rate: 1.5\n")).toBe("c.yaml:3: sampling[0].rate: expected a number > 0 and ≤ 1");
+    });
+
+    it("an objective and an error rate: > 0 and < 1; a latency and a cost ceiling: > 0", () => {
+      ok("slos:\n  - name: a\n    latency_ms: 0.001\n    objective: 0.999\n  - name: b\n    error_rate: 0.001\n");
+      for (const [key, value] of [["objective", 1], ["objective", 0]] as const) {
+        expect(configError(`slos:\n  - name: a\n    latency_ms: 100\n    ${key}: ${value}\n`)).toBe(`c.yaml:4: slos[0].${key}: expected a number > 0 and < 1`);
+      }
+      expect(configError("slos:\n  - name: a\n    error_rate: 1\n")).toBe("c.yaml:3: slos[0].error_rate: expected a number > 0 and < 1");
+      expect(configError("slos:\n  - name: a\n    latency_ms: 0\n")).toBe("c.yaml:3: slos[0].latency_ms: expected a number > 0");
+      expect(configError("slos:\n  - name: a\n    cost_per_event_usd: -1\n")).toBe("c.yaml:3: slos[0].cost_per_event_usd: expected a number > 0");
+      expect(configError("tracing:\n  bytes_per_span: 0\n")).toBe("c.yaml:2: tracing.bytes_per_span: expected a number > 0");
+    });
+
+    it("a price is a finite number ≥ 0", () => {
+      ok("prices:\n  warehouses:\n    snowflake: { credit_usd: 0 }\n");
+      expect(configError("prices:\n  warehouses:\n    snowflake: { credit_usd: -0.5 }\n")).toBe("c.yaml:3: prices.warehouses.snowflake.credit_usd: expected a number ≥ 0");
+      expect(configError("flags:\n  bytes_ratio: .inf\n")).toBe("c.yaml:2: flags.bytes_ratio: expected a number");
+      expect(configError("tracing:\n  usd_per_gb: lots\n")).toBe("c.yaml:2: tracing.usd_per_gb: expected a number");
+    });
+  });
+
+  describe("SLOs: one indicator each, objective with latency only, unique names, each at its line", () => {
+    it("where each entry is", () => {
+      const c = parse("flags: {}\nslos:\n  - name: fast\n    latency_ms: 100\n\n  - name: cheap\n    stage: auction\n    cost_per_event_usd: 0.001\n");
+      expect(c.slos).toEqual([
+        { name: "fast", latency_ms: 100, where: "c.yaml:3" },
+        { name: "cheap", stage: "auction", cost_per_event_usd: 0.001, where: "c.yaml:6" },
+      ]);
+    });
+
+    it("no indicator, two, three", () => {
+      const one = "expected exactly one of latency_ms, cost_per_event_usd, error_rate";
+      expect(configError("flags: {}\nslos:\n  - name: a\n    latency_ms: 1\n  - name: b\n")).toBe(`c.yaml:5: slos[1] (b): ${one}`);
+      expect(configError("flags: {}\nslos:\n  - name: c\n    latency_ms: 5\n    error_rate: 0.1\n")).toBe(`c.yaml:3: slos[0] (c): ${one}, got latency_ms and error_rate`);
+      expect(configError("slos:\n  - name: d\n    error_rate: 0.1\n    latency_ms: 5\n    cost_per_event_usd: 1\n"))
+        .toBe(`c.yaml:2: slos[0] (d): ${one}, got latency_ms and cost_per_event_usd and error_rate`);
+    });
+
+    it("an objective without a latency; a name given twice", () => {
+      expect(configError("flags: {}\nslos:\n  - name: e\n    error_rate: 0.1\n    objective: 0.9\n"))
+        .toBe("c.yaml:3: slos[0] (e): objective applies to latency_ms only (error_rate is its own budget; cost_per_event_usd is a ceiling)");
+      expect(configError("flags: {}\nslos:\n  - name: a\n    latency_ms: 1\n  - name: a\n    error_rate: 0.1\n")).toBe("c.yaml:5: slos[1]: the name 'a' is given twice");
+    });
+  });
+
+  describe("pii: the extra detectors carry their line", () => {
+    it("a kind it does not know, at the entry's line; a good one keeps it", () => {
+      expect(configError("events_per_day: 5\npii:\n  ignore_keys: [app.*]\n  extra:\n    - pattern: 'x'\n      kind: nope\n"))
+        .toMatch(/^c\.yaml:5: pii\.extra\[0\]: unknown kind 'nope' \(expected one of /);
+      const c = parse("events_per_day: 5\npii:\n  ignore_keys: [app.*]\n  extra:\n    - pattern: 'u[0-9]+'\n      kind: user_id\n");
+      expect(c.pii).toEqual({ ignore_keys: ["app.*"], extra: [{ pattern: "u[0-9]+", kind: "user_id", where: "c.yaml:5" }] });
+    });
+  });
+
+  describe("loadConfig and configDigest", () => {
+    it("a file it cannot read names the file and the reason; a file it can is parsed with its path", () => {
+      const dir = mkdtempSync(join(tmpdir(), "adtrace-cfg30-"));
+      expect(() => loadConfig(join(dir, "none.yaml"))).toThrow(`${join(dir, "none.yaml")}: cannot read config (ENOENT)`);
+      expect(() => loadConfig(dir)).toThrow(`${dir}: cannot read config (EISDIR)`);
+      const file = join(dir, "a.yaml");
+      writeFileSync(file, "flags:\n  bytes_ratio: 3\n");
+      const c = loadConfig(file);
+      expect([c.source, c.flags.bytes_ratio]).toEqual([file, 3]);
+    });
+
+    it("without --config and no adtrace.config.yaml here: the built-in defaults", () => {
+      // The tests run at the repository's root, which holds no adtrace.config.yaml.
+      expect(loadConfig()).toEqual(defaultConfig());
+    });
+
+    it("16 hex digits of the model's sha256; the source, tracing bill, SLOs and PII settings are not the model", () => {
+      const base = parse("flags:\n  bytes_ratio: 3\n");
+      expect(configDigest(base)).toMatch(/^[0-9a-f]{16}$/);
+      const others = parseConfig("flags:\n  bytes_ratio: 3\ntracing:\n  usd_per_gb: 1\nslos:\n  - name: a\n    latency_ms: 5\npii:\n  ignore_keys: [x]\n", "other.yaml");
+      expect(configDigest(others)).toBe(configDigest(base));
+      for (const text of ["flags:\n  bytes_ratio: 4\n", "flags:\n  bytes_ratio: 3\nevents_per_day: 7\n", "flags:\n  bytes_ratio: 3\nwarehouses: [x]\n"]) {
+        expect(configDigest(parse(text)), text).not.toBe(configDigest(base));
+      }
+    });
+  });
+});
+
+describe("config-schema.ts: the keys each mapping knows (schemaAt, knownKeys)", () => {
+  const keysAt = (...path: (string | number)[]) => knownKeys(schemaAt(CONFIG_SCHEMA, path));
+  it("through optional sections, lists, a price book's list and a record of warehouses", () => {
+    expect(knownKeys(CONFIG_SCHEMA).join(", ")).toBe(TOP_KEYS);
+    expect(keysAt("flags")).toEqual(["min_cost_share", "min_warehouse_share", "top_query_share", "bytes_ratio"]);
+    expect(keysAt("stages", 0)).toEqual(["stage", "match"]);
+    expect(keysAt("stages", 0, "match")).toEqual(["name", "service", "attribute"]);
+    expect(keysAt("prices", 0)).toEqual(["effective_from", "compute", "warehouses"]);
+    expect(keysAt("prices", 0, "compute")).toEqual(["vcpu_hour_usd", "vcpus"]);
+    expect(keysAt("prices", 0, "warehouses", "any-name")).toEqual(["credit_usd", "credits_per_hour", "default_size", "tib_usd", "min_bytes", "slot_hour_usd", "rpu_hour_usd", "rpus", "hour_usd"]);
+    expect(keysAt("pii", "extra", 3)).toEqual(["pattern", "kind"]);
+  });
+
+  it("nothing for a scalar, past a scalar, a name on a list or an index on a mapping", () => {
+    expect(keysAt("events_per_day")).toEqual([]);
+    expect(schemaAt(CONFIG_SCHEMA, ["events_per_day", "x", "y"])).toBeUndefined();
+    expect(schemaAt(CONFIG_SCHEMA, ["stages", "x"])).toBeUndefined();
+    expect(schemaAt(CONFIG_SCHEMA, ["flags", 0])).toBeUndefined();
+    expect(schemaAt(CONFIG_SCHEMA, ["nope"])).toBeUndefined();
+    expect(knownKeys(undefined)).toEqual([]);
   });
 });
