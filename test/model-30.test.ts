@@ -379,6 +379,11 @@ describe("config.ts", () => {
         .toBe("c.yaml:5: unknown key 'stages[1].match.nam' (did you mean 'name'?) (known here: name, service, attribute)");
       // Through an alias: the key where the anchor wrote it.
       expect(configError("flags: &f\n  bytes_ratio: 3\ncache: *f\n")).toBe("c.yaml:2: unknown key 'cache.bytes_ratio' (known here: hit_latency_ms)");
+      // A mapping or a list used as a key: its own line, written as the parsed data has it (it was
+      // at line 1: the key's text as the check finds it, `{"x":1}`, matched no pair of the mapping).
+      expect(configError("flags:\n  bytes_ratio: 3\n  ? {x: 1}\n  : 2\n"))
+        .toBe("c.yaml:3: unknown key 'flags.{ x: 1 }' (known here: min_cost_share, min_warehouse_share, top_query_share, bytes_ratio)");
+      expect(configError("events_per_day: 5\n? [a, b]\n: x\n")).toBe(`c.yaml:2: unknown key '[ a, b ]' (known here: ${TOP_KEYS})`);
       // A warehouse's price keys.
       expect(configError("prices:\n  warehouses:\n    trino:\n      hour_usd: 1\n      hours_usd: 2\n"))
         .toBe("c.yaml:5: unknown key 'prices.warehouses.trino.hours_usd' (did you mean 'hour_usd'?) (known here: credit_usd, credits_per_hour, default_size, tib_usd, min_bytes, slot_hour_usd, rpu_hour_usd, rpus, hour_usd)");
@@ -402,6 +407,9 @@ describe("config.ts", () => {
       expect(configError("events_per_day: 1\nflags: [0.3]\n")).toBe("c.yaml:2: flags: expected a mapping of key: value");
       expect(configError("flags: ~\n")).toBe("c.yaml:1: flags: expected a mapping of key: value");
       expect(configError("warehouses: snowflake\n")).toBe("c.yaml:1: warehouses: expected a list");
+      // Prices: one book as a mapping is a list of one, but a number or a null is no list.
+      expect(configError("prices: 5\n")).toBe("c.yaml:1: prices: expected a list");
+      expect(configError("prices: ~\n")).toBe("c.yaml:1: prices: expected a list");
       expect(configError("prices:\n  warehouses: [snowflake]\n")).toBe("c.yaml:2: prices.warehouses: expected a mapping of key: value");
       expect(configError("stages:\n  - stage: a\n    match:\n      attribute: [x]\n")).toBe("c.yaml:4: stages[0].match.attribute: expected a mapping of key: value");
     });
@@ -415,6 +423,7 @@ describe("config.ts", () => {
       expect(parse("events_per_day: 2,000,000\n").events_per_day).toBe(2e6);
       expect(parse("events_per_day: 2B\n").events_per_day).toBe(2e9);
       expect(configError("events_per_day: 0\n")).toBe("c.yaml:1: events_per_day: expected a number ≥ 1");
+      expect(configError("events_per_day: -5\n")).toBe("c.yaml:1: events_per_day: expected a number ≥ 1");
       expect(configError("events_per_day: '0.5'\n")).toBe("c.yaml:1: events_per_day: expected a number ≥ 1");
       expect(configError("events_per_day: ~\n")).toBe(`c.yaml:1: events_per_day: ${examples}`);
       expect(configError("events_per_day: .nan\n")).toBe(`c.yaml:1: events_per_day: ${examples}`);
