@@ -384,6 +384,8 @@ describe("config.ts", () => {
       expect(configError("flags:\n  bytes_ratio: 3\n  ? {x: 1}\n  : 2\n"))
         .toBe("c.yaml:3: unknown key 'flags.{ x: 1 }' (known here: min_cost_share, min_warehouse_share, top_query_share, bytes_ratio)");
       expect(configError("events_per_day: 5\n? [a, b]\n: x\n")).toBe(`c.yaml:2: unknown key '[ a, b ]' (known here: ${TOP_KEYS})`);
+      // Written in block style, the key is still named in flow style, as the parsed data has it.
+      expect(configError("events_per_day: 5\n? - a\n  - b\n: x\n")).toBe(`c.yaml:2: unknown key '[ a, b ]' (known here: ${TOP_KEYS})`);
       // A warehouse's price keys.
       expect(configError("prices:\n  warehouses:\n    trino:\n      hour_usd: 1\n      hours_usd: 2\n"))
         .toBe("c.yaml:5: unknown key 'prices.warehouses.trino.hours_usd' (did you mean 'hour_usd'?) (known here: credit_usd, credits_per_hour, default_size, tib_usd, min_bytes, slot_hour_usd, rpu_hour_usd, rpus, hour_usd)");
