@@ -22,7 +22,7 @@ describe("a collection as a key in a YAML file", () => {
     const r = adtrace(["cost", "breakdown", FIXTURE, "--config", config, "-q"]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`adtrace: error: ${config}:1: unknown key 'flags.{ a: 1 }' (known here: min_cost_share, min_warehouse_share, top_query_share, bytes_ratio)\n`);
+    expect(r.stderr).toBe(`adtrace: error: ${config}:2: unknown key 'flags.{ a: 1 }' (known here: min_cost_share, min_warehouse_share, top_query_share, bytes_ratio)\n`);
   });
 
   it("as a scenario's name: the scenario runs under the key's text, and stderr stays empty under -q", () => {

@@ -123,7 +123,8 @@ export function flagStages(profiles: StageProfile[], thresholds: Config["flags"]
     if (p.warehouse && p.cost_share >= 0.05 && (p.top_query_cost_share ?? 0) >= thresholds.top_query_share) {
       reasons.push(`one query carries ${pct(p.top_query_cost_share!)} of the stage's cost`);
     }
-    if (p.warehouse && p.cost_share >= 0.05 && warehouseStages.length >= 2 && medianBytes > 0 && p.bytes_per_event >= thresholds.bytes_ratio * medianBytes) {
+    // Two scanning stages or more (each > 0 bytes), so the median is > 0.
+    if (p.warehouse && p.cost_share >= 0.05 && warehouseStages.length >= 2 && p.bytes_per_event >= thresholds.bytes_ratio * medianBytes) {
       reasons.push(`scans ${(p.bytes_per_event / medianBytes).toFixed(0)}× the median warehouse stage's bytes per event`);
     }
     if (reasons.length === 0) continue;
@@ -171,9 +172,9 @@ export function chooseLever(p: Pick<StageProfile, "stage" | "top_query" | "top_q
   return { lever: "tune", why: "no query shape to go by: tune the queries" };
 }
 
-/** The share of calls that repeat an earlier identical statement: what an unbounded cache could hit. */
+/** The share of calls that repeat an earlier identical statement: what an unbounded cache could hit (calls > 0). */
 function repeatedShare(p: Pick<StageProfile, "top_query_calls" | "top_query_statements">): number {
-  return p.top_query_calls > 0 ? 1 - p.top_query_statements / p.top_query_calls : 0;
+  return 1 - p.top_query_statements / p.top_query_calls;
 }
 
 export function estimateSaving(p: Pick<StageProfile, "cost_per_event_usd" | "query_per_event_usd">, lever: Lever, refreshPerEventUsd = 0): number {

@@ -204,11 +204,9 @@ function unwrap(schema: v.GenericSchema): v.GenericSchema {
   let at = schema;
   for (;;) {
     if (at.type === "optional") at = (at as v.OptionalSchema<v.GenericSchema, undefined>).wrapped;
-    else if ("pipe" in at && Array.isArray(at.pipe)) {
-      const schemas = (at.pipe as { kind: string }[]).filter((item) => item.kind === "schema") as v.GenericSchema[];
-      const last = schemas.at(-1)!;
-      if (last === at || schemas.length < 2) return last;
-      at = last;
-    } else return at;
+    // A pipe's first item is the schema it was built on, so it holds one schema at least; its last
+    // one is a schema nested in this one (itself perhaps a pipe), so the walk ends.
+    else if ("pipe" in at && Array.isArray(at.pipe)) at = (at.pipe as { kind: string }[]).filter((item) => item.kind === "schema").at(-1) as v.GenericSchema;
+    else return at;
   }
 }

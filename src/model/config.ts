@@ -128,11 +128,12 @@ export function parseConfig(text: string, file: string): Config {
   if (user.stages) config.stages = user.stages;
   if (user.prices) config.prices = [config.prices[0]!, ...user.prices.sort((a, b) => (a.effective_from ?? "").localeCompare(b.effective_from ?? ""))];
   if (user.warehouses) config.warehouses = user.warehouses;
-  if (user.flags) config.flags = { ...config.flags, ...user.flags };
-  if (user.cache) config.cache = { ...config.cache, ...user.cache };
-  if (user.preaggregate) config.preaggregate = { ...config.preaggregate, ...user.preaggregate };
+  // A section merges onto the defaults (spreading an absent one adds nothing).
+  config.flags = { ...config.flags, ...user.flags };
+  config.cache = { ...config.cache, ...user.cache };
+  config.preaggregate = { ...config.preaggregate, ...user.preaggregate };
   if (user.sampling) config.sampling = user.sampling;
-  if (user.tracing) config.tracing = { ...config.tracing, ...user.tracing };
+  config.tracing = { ...config.tracing, ...user.tracing };
   if (user.slos) {
     const slosNode = isMap(doc.contents) ? (doc.contents.items.find((p) => String((p.key as { value?: unknown })?.value) === "slos")?.value as Node) : undefined;
     config.slos = checkSlos(slosNode as Node, user.slos, at);
@@ -167,7 +168,7 @@ interface Located {
 
 /** An issue's node, its place in the file and its message in the config's words (`path: expected …`). */
 function locate(doc: ParsedYaml["doc"], issue: v.BaseIssue<unknown>): Located {
-  const { isAlias, isMap, isSeq } = yamlApi();
+  const { isAlias, isCollection, isMap, isSeq } = yamlApi();
   const keys = (issue.path ?? []).map((item) => item.key as string | number);
   // Walk the YAML by the issue's path. A price book given as a mapping has no index: skip it.
   let node = doc.contents as Node | undefined;
@@ -192,8 +193,9 @@ function locate(doc: ParsedYaml["doc"], issue: v.BaseIssue<unknown>): Located {
   if (last?.origin === "key" && issue.expected === "never") {
     // A key the schema does not know: at the key's own line.
     const known = knownKeys(schemaAt(CONFIG_SCHEMA, keys.slice(0, -1)));
-    // The key as written (a null key is 'null', where the parsed data has "").
-    const key = keyNode ? String((keyNode as { value?: unknown }).value ?? keyNode) : String(last.key);
+    // The key as written (a null key is 'null', where the parsed data has ""; a mapping or list
+    // used as a key as the parsed data has it, `{ a: 1 }`).
+    const key = keyNode && !isCollection(keyNode) ? String(keyNode) : String(last.key);
     return { node: keyNode, order: start(keyNode), message: `unknown key '${path([...shown.slice(0, -1), key])}'${suggest(key, known)} (known here: ${known.join(", ")})` };
   }
   if (last?.origin === "key") {
@@ -218,9 +220,14 @@ function parentOf(doc: ParsedYaml["doc"], keys: (string | number)[]): Node | und
   return isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;
 }
 
-/** A mapping key as the parsed data has it (yaml's toJS({ json: true }): a null key is ""). */
+/**
+ * A mapping key as the parsed data has it (yaml's toJS({ json: true })): a null key is "", a
+ * mapping or list used as a key its flow text (`{ a: 1 }`, `[ a, b ]`), as yaml writes it.
+ */
 function jsKey(key: unknown): string {
-  const value = yamlApi().isScalar(key) ? key.value : key;
+  const { isCollection, isScalar, stringify } = yamlApi();
+  if (isCollection(key)) return stringify(key, { collectionStyle: "flow" }).trimEnd();
+  const value = isScalar(key) ? key.value : key;
   return value === null || value === undefined ? "" : String(value);
 }
 
