@@ -1,0 +1,47 @@
+// The seed-30 sample's survivors (issue 25; TESTING.md "The seed-30 sample"): each test fails with
+// its mutant applied by hand, and compares with an independent value.
+import { DuckDBInstance } from "@duckdb/node-api";
+import { Chalk } from "chalk";
+import { describe, expect, it } from "vitest";
+import { isoMicros } from "../src/analysis/clickhouse-inspect.js";
+import { formatters } from "../src/output/format.js";
+import type { TableResult } from "../src/output/result.js";
+
+describe("isoMicros (ClickHouse inspect's start and end)", () => {
+  it("writes every time, before 1970 too, as DuckDB's strftime(make_timestamp(ns // 1000)) does on the local path", async () => {
+    // clickhouse-inspect.ts: the seconds' floor (`us >= 0n ? … : …` → `true` put a time before 1970
+    // in 1970 with a negative µs field), and the µs themselves: DuckDB's `//` truncates toward zero,
+    // so -1,500,001 ns is -1,500 µs there (isoMicros floored it to -1,501 before this sample).
+    const ns = [
+      0n, 1n, 999n, 1000n, 1714564801500000999n, 1714564801000001000n,
+      -1n, -999n, -1000n, -1001n, -1_500_000n, -1_500_001n, -999_999_999n, -1_000_000_000n, -1_000_000_001n,
+      -86_400_000_000_001n, -2_208_988_800_000_000_000n, -2_208_988_799_999_999_999n,
+    ];
+    const connection = await (await DuckDBInstance.create(":memory:")).connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        `SELECT strftime(make_timestamp(n // 1000), '%Y-%m-%dT%H:%M:%S.%fZ') AS iso FROM unnest([${ns.map(String).join(", ")}]::BIGINT[]) AS t(n)`,
+      );
+      const duckdb = reader.getRowObjects().map((r) => r.iso);
+      expect(ns.map((n) => isoMicros(String(n)))).toEqual(duckdb);
+      // And by hand, the two the mutants moved: 1.5 ms and 1.500001 ms before 1970.
+      expect(isoMicros("-1500000")).toBe("1969-12-31T23:59:59.998500Z");
+      expect(isoMicros("-1500001")).toBe("1969-12-31T23:59:59.998500Z");
+    } finally {
+      connection.closeSync();
+    }
+  });
+});
+
+describe("CSV cells", () => {
+  it("a row without a column's key writes an empty field, as null does, never the word undefined", () => {
+    // csv.ts: `value === undefined` → false wrote "undefined".
+    const result: TableResult = {
+      heading: ["Rows with gaps"],
+      columns: [{ key: "stage", kind: "text" }, { key: "calls", kind: "int" }, { key: "note", kind: "text" }],
+      rows: [{ stage: "auction", calls: 3 }, { stage: "tracking", calls: null, note: "x" }],
+    };
+    const csv = formatters.csv(result, { colors: new Chalk({ level: 0 }) });
+    expect(csv).toBe("stage,calls,note\r\nauction,3,\r\ntracking,,x\r\n");
+  });
+});
