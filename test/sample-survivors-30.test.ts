@@ -1,11 +1,15 @@
 // The seed-30 sample's survivors (issue 25; TESTING.md "The seed-30 sample"): each test fails with
 // its mutant applied by hand, and compares with an independent value.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { isoMicros } from "../src/analysis/clickhouse-inspect.js";
 import { formatters } from "../src/output/format.js";
 import type { TableResult } from "../src/output/result.js";
+import { adtraceIn } from "./helpers/in-process.js";
 
 describe("isoMicros (ClickHouse inspect's start and end)", () => {
   it("writes every time, before 1970 too, as DuckDB's strftime(make_timestamp(ns // 1000)) does on the local path", async () => {
@@ -43,5 +47,28 @@ describe("CSV cells", () => {
     };
     const csv = formatters.csv(result, { colors: new Chalk({ level: 0 }) });
     expect(csv).toBe("stage,calls,note\r\nauction,3,\r\ntracking,,x\r\n");
+  });
+});
+
+describe("diff against a report that cannot be read", () => {
+  it("a cut-off report.json is one line naming the file and what JSON.parse said, exit 2", async () => {
+    // diff.ts reportSide: the message → "" left "DIR/report.json: " and nothing else.
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-cut-report-"));
+    try {
+      const text = '{"adtrace_version": "0.1.0", "breakdown": {"groups": [';
+      writeFileSync(join(dir, "report.json"), text);
+      let parseError = "";
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        parseError = (error as Error).message;
+      }
+      const r = await adtraceIn(["diff", dir, dir, "--format", "json"]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`adtrace: error: ${join(dir, "report.json")}: not a readable report.json (${parseError})\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
