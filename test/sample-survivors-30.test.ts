@@ -7,6 +7,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { isoMicros } from "../src/analysis/clickhouse-inspect.js";
+import { parseLever } from "../src/analysis/savings.js";
+import { UsageError } from "../src/errors.js";
 import { formatters } from "../src/output/format.js";
 import type { TableResult } from "../src/output/result.js";
 import { adtraceIn } from "./helpers/in-process.js";
@@ -70,5 +72,23 @@ describe("diff against a report that cannot be read", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("savings levers with too many ':'", () => {
+  it("names the lever's syntax, the hit cost for cache (README: --cache STAGE=h[:c]) and one value for the others", () => {
+    // savings.ts parseLever: the cache syntax → "" said "expected STAGE=, with at most one ':'".
+    const message = (kind: Parameters<typeof parseLever>[0], text: string) => {
+      try {
+        parseLever(kind, text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(UsageError);
+        return (error as Error).message;
+      }
+      return "no error";
+    };
+    expect(message("cache", "tracking=0.5:0.1:3")).toBe("--cache tracking=0.5:0.1:3: expected STAGE=HIT_RATE[:HIT_COST_USD], with at most one ':'");
+    expect(message("tune", "tracking=0.2:1:2")).toBe("--tune tracking=0.2:1:2: expected STAGE=REDUCTION, with at most one ':'");
+    expect(message("preagg", "aggregation=0.5:1:2")).toBe("--preagg aggregation=0.5:1:2: expected STAGE=REDUCTION, with at most one ':'");
   });
 });
