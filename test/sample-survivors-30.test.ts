@@ -1,6 +1,6 @@
 // The seed-30 sample's survivors (issue 25; TESTING.md "The seed-30 sample"): each test fails with
 // its mutant applied by hand, and compares with an independent value.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -53,8 +53,8 @@ describe("CSV cells", () => {
 });
 
 describe("diff against a report that cannot be read", () => {
-  it("a cut-off report.json is one line naming the file and what JSON.parse said, exit 2", async () => {
-    // diff.ts reportSide: the message → "" left "DIR/report.json: " and nothing else.
+  it("a cut-off report.json, or one without a breakdown, is one line naming the file and why, exit 2", async () => {
+    // diff.ts reportSide: a message → "" left "DIR/report.json: " and nothing else.
     const dir = mkdtempSync(join(tmpdir(), "adtrace-cut-report-"));
     try {
       const text = '{"adtrace_version": "0.1.0", "breakdown": {"groups": [';
@@ -69,6 +69,11 @@ describe("diff against a report that cannot be read", () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe("");
       expect(r.stderr).toBe(`adtrace: error: ${join(dir, "report.json")}: not a readable report.json (${parseError})\n`);
+      // diff.ts:270: JSON, but not a report's (another tool's report.json, or one cut down by hand).
+      writeFileSync(join(dir, "report.json"), JSON.stringify({ adtrace_version: "0.1.0", inputs: [] }));
+      const other = await adtraceIn(["diff", dir, dir, "--format", "json"]);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toBe(`adtrace: error: ${join(dir, "report.json")}: report.json has no breakdown\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -90,5 +95,33 @@ describe("savings levers with too many ':'", () => {
     expect(message("cache", "tracking=0.5:0.1:3")).toBe("--cache tracking=0.5:0.1:3: expected STAGE=HIT_RATE[:HIT_COST_USD], with at most one ':'");
     expect(message("tune", "tracking=0.2:1:2")).toBe("--tune tracking=0.2:1:2: expected STAGE=REDUCTION, with at most one ':'");
     expect(message("preagg", "aggregation=0.5:1:2")).toBe("--preagg aggregation=0.5:1:2: expected STAGE=REDUCTION, with at most one ':'");
+  });
+});
+
+describe("a stored session whose billing records were all skipped", () => {
+  it("prices its spans as a session without billing does", async () => {
+    // billing.ts installBilling: billed_queries exists (load --billing ran) but holds no bill, so
+    // no span joins one (billing.no_bill_joins; → "" failed every cost command on such a database).
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-no-bills-"));
+    try {
+      const db = join(dir, "s.duckdb");
+      const bills = join(dir, "bills.csv");
+      const header = readFileSync("fixtures/billing/snowflake.csv", "utf8").split("\n")[0]!;
+      // One Snowflake record with negative credits: skipped with a warning, nothing stored.
+      writeFileSync(bills, `${header}\n01b2c3d4-0000-0009,,TRACKING_WH,2026-01-01 00:00:00.150 +0000,2026-01-01 00:00:01.050 +0000,-1,\n`);
+      expect((await adtraceIn(["load", "fixtures/billing/traces.csv", "--db", db, "-q"])).code).toBe(0);
+      const loaded = await adtraceIn(["load", "--billing", bills, "--db", db, "--format", "json"]);
+      expect(loaded.code, loaded.stderr).toBe(0);
+      expect(loaded.stderr).toMatch(/skipped: negative amount \(first: .*bills\.csv:record 1\)/);
+      const config = ["--config", "fixtures/billing/adtrace.config.yaml", "--format", "csv"];
+      const stored = await adtraceIn(["cost", "breakdown", "--db", db, ...config]);
+      const files = await adtraceIn(["cost", "breakdown", "fixtures/billing/traces.csv", ...config]);
+      expect(stored.code, stored.stderr).toBe(0);
+      expect(files.code, files.stderr).toBe(0);
+      expect(stored.stdout).toBe(files.stdout);
+      expect(stored.stdout.split("\r\n").length).toBe(4); // header, the 2 stages, "" after the last CRLF
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
