@@ -125,3 +125,28 @@ describe("a stored session whose billing records were all skipped", () => {
     }
   });
 });
+
+describe("a PII pattern RE2 refuses", () => {
+  it("says RE2's description and no part of the pattern, whatever colons the pattern holds", async () => {
+    // pii.ts installDetectors: the pattern was cut from the last ':' (`/:\s*[^:]*$/`), so "a:(b"
+    // left "missing ): a" (part of the pattern, and the description's own ')' lost nothing only
+    // by luck); the unanchored mutant `/:\s*[^:]*/` cut the first. The descriptions are RE2's
+    // (re2/regexp.cc, kErrorStrings).
+    const dir = mkdtempSync(join(tmpdir(), "adtrace-re2-"));
+    try {
+      const cases: [string, string][] = [
+        ["(abc", "missing )"], ["a:(b", "missing )"], ["a: (b:c", "missing )"], ["x:[z-a]", "invalid character class range"],
+        ["\\q", "invalid escape sequence"], ["x{2,1}", "invalid repetition size"], ["a:**", "bad repetition operator"],
+      ];
+      for (const [pattern, description] of cases) {
+        const config = join(dir, "pii.yaml");
+        writeFileSync(config, `pii:\n  extra:\n    - pattern: ${JSON.stringify(pattern)}\n      kind: user_id\n`);
+        const r = await adtraceIn(["audit", "pii", "fixtures/auction/otlp.jsonl", "--config", config]);
+        expect(r.code, pattern).toBe(2);
+        expect(r.stderr, pattern).toBe(`adtrace: error: ${config}:3: pii.extra[0]: invalid pattern for RE2 (${description}); see https://github.com/google/re2/wiki/Syntax\n`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

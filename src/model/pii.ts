@@ -70,9 +70,11 @@ export async function installDetectors(db: Db, pii: PiiConfig, options: Detector
     try {
       await db.query("pii.check_pattern", { pattern: extra.pattern });
     } catch (error) {
-      // RE2's own words, without the pattern (it is the user's, and could be long).
+      // RE2's own words, without the pattern (it is the user's, and could be long). RE2 writes
+      // "DESCRIPTION: FRAGMENT" ("missing ): a:(b"), and no description holds ": ", so the words
+      // end at the first one, whatever colons the pattern has.
       const reason = /Invalid Input Error: (.*)/.exec(error instanceof Error ? error.message.split("\n")[0]! : "")?.[1] ?? "not a valid regular expression";
-      throw new InputError(extra.where, `pii.extra[${i}]: invalid pattern for RE2 (${reason.replace(/:\s*[^:]*$/, "")}); see https://github.com/google/re2/wiki/Syntax`);
+      throw new InputError(extra.where, `pii.extra[${i}]: invalid pattern for RE2 (${reason.split(": ")[0]}); see https://github.com/google/re2/wiki/Syntax`);
     }
   }
   await db.run("pii.create_macros");
