@@ -58,18 +58,14 @@ export const DEFAULT_BYTES_ATTRIBUTES = [
   "db.bytes_billed", "bigquery.total_bytes_billed", "db.bytes_scanned", "bigquery.total_bytes_processed",
   "snowflake.bytes_scanned", "redshift.bytes_scanned", "db.response.bytes_scanned",
 ];
-// The attribute names below are read in queries/model.sql (kept in step with these lists).
-/** Snowflake credits a query used, when the span carries them. */
-export const DEFAULT_CREDITS_ATTRIBUTES = ["snowflake.credits_used", "db.credits_used"];
-/** Snowflake warehouse size (XSMALL … 6XLARGE). */
-export const DEFAULT_SIZE_ATTRIBUTES = ["snowflake.warehouse.size", "db.warehouse.size"];
-/** Redshift Serverless RPU-seconds a query used. */
-export const DEFAULT_RPU_SECONDS_ATTRIBUTES = ["redshift.rpu_seconds", "db.rpu_seconds"];
-/** vCPUs behind a span, else the price book's `vcpus`. */
-export const DEFAULT_VCPU_ATTRIBUTES = ["compute.vcpus", "host.cpu.count"];
+// queries/model.sql reads these attributes by name, first present wins (README, "Cost model"):
+// Snowflake credits a query used, snowflake.credits_used then db.credits_used; the warehouse size
+// (XSMALL … 6XLARGE), snowflake.warehouse.size then db.warehouse.size; Redshift Serverless
+// RPU-seconds, redshift.rpu_seconds then db.rpu_seconds; the vCPUs behind a span (else the price
+// book's `vcpus`), compute.vcpus then host.cpu.count; the warehouse, db.system then db.system.name.
+// test/prices.test.ts prices each.
 /** Query text, fingerprinted before it reaches any output. */
 export const STATEMENT_ATTRIBUTES = ["db.statement", "db.query.text"];
-export const SYSTEM_ATTRIBUTES = ["db.system", "db.system.name"];
 
 // List prices (on-demand, US regions) as of 2025; override them with your contract's rates.
 export const DEFAULT_PRICE_BOOK: PriceBook = {
