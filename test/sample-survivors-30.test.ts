@@ -150,3 +150,18 @@ describe("a PII pattern RE2 refuses", () => {
     }
   });
 });
+
+describe("savings' latency model at exactly --latency-sample events", () => {
+  it("re-times every event when the limit equals the count (not sampled), samples one below it", async () => {
+    // savings.ts latencyModel: `stored > limit` → `>=` called the whole set a sample at the limit.
+    // fixtures/auction holds 40 events (fixtures/auction/README.md).
+    const run = async (limit: number) => {
+      const r = await adtraceIn(["savings", "fixtures/auction/otlp.jsonl", "--cache", "tracking=0.5", "--latency-sample", String(limit), "--format", "json", "-q"]);
+      expect(r.code, r.stderr).toBe(0);
+      const json = JSON.parse(r.stdout) as { events: number; latency_events: number; latency_sampled: boolean };
+      return { events: json.events, latency_events: json.latency_events, latency_sampled: json.latency_sampled };
+    };
+    expect(await run(40)).toEqual({ events: 40, latency_events: 40, latency_sampled: false });
+    expect(await run(39)).toEqual({ events: 40, latency_events: 39, latency_sampled: true });
+  });
+});
