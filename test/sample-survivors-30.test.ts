@@ -7,11 +7,12 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { isoMicros } from "../src/analysis/clickhouse-inspect.js";
-import { parseLever } from "../src/analysis/savings.js";
+import { chooseHits, parseLever } from "../src/analysis/savings.js";
 import { UsageError } from "../src/errors.js";
 import { formatters } from "../src/output/format.js";
 import type { TableResult } from "../src/output/result.js";
 import { adtraceIn } from "./helpers/in-process.js";
+import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 
 describe("isoMicros (ClickHouse inspect's start and end)", () => {
   it("writes every time, before 1970 too, as DuckDB's strftime(make_timestamp(ns // 1000)) does on the local path", async () => {
@@ -163,5 +164,37 @@ describe("savings' latency model at exactly --latency-sample events", () => {
     };
     expect(await run(40)).toEqual({ events: 40, latency_events: 40, latency_sampled: false });
     expect(await run(39)).toEqual({ events: 40, latency_events: 39, latency_sampled: true });
+  });
+});
+
+describe("savings' cache hits: which events are candidates", () => {
+  it("an event whose stage spans all sit in a parent cycle is not a candidate, so the hits go to real ones", async () => {
+    // savings.ts topsOf: a stage's top spans are those whose parent is of another stage. With
+    // `parent.stage === span.stage` → false every span was a top, so an event whose two tracking
+    // spans are each other's parent became a candidate (its spans keep their times: re-timing
+    // skips a cycle) and took the one hit of --cache tracking=0.5 from the event it would shorten.
+    // A: bid.request 0–100 ms over tracking.lookup 0–100 ms; a hit (1 ms) ends both at 1 ms.
+    // B: bid.request 0–50 ms, and two tracking spans 0–10 ms, each the other's parent.
+    // The trace ids are picked so that, among both, B would be the one hit (chooseHits, salt 1).
+    let a = "", b = "";
+    for (let i = 1; !a; i++) {
+      const [ta, tb] = [traceId(0xa000 + i), traceId(0xb000 + i)];
+      if (chooseHits([ta, tb], 0.5, 1)[0] === tb) [a, b] = [ta, tb];
+    }
+    const cost = { "cost.usd": "0.001" };
+    const spans: TestSpan[] = [
+      { trace: a, id: spanId(1), name: "bid.request", startMs: 0, durationMs: 100, attrs: cost },
+      { trace: a, id: spanId(2), parent: spanId(1), name: "tracking.lookup", startMs: 0, durationMs: 100, attrs: cost },
+      { trace: b, id: spanId(1), name: "bid.request", startMs: 0, durationMs: 50, attrs: cost },
+      { trace: b, id: spanId(2), parent: spanId(3), name: "tracking.lookup", startMs: 0, durationMs: 10, attrs: cost },
+      { trace: b, id: spanId(3), parent: spanId(2), name: "tracking.lookup", startMs: 0, durationMs: 10, attrs: cost },
+    ];
+    const file = writeTemp("cycle-candidates.json", otlpDocument(spans));
+    const r = await adtraceIn(["savings", file, "--cache", "tracking=0.5", "--format", "json", "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+    const row = (JSON.parse(r.stdout) as { rows: { e2e_p95_ms_before: number; e2e_p95_ms_after: number }[] }).rows[0]!;
+    // Type-7 p95 of two equal-weight events: lower + 0.95 × (upper − lower).
+    expect(row.e2e_p95_ms_before).toBeCloseTo(50 + 0.95 * (100 - 50), 9); // {50, 100}
+    expect(row.e2e_p95_ms_after).toBeCloseTo(1 + 0.95 * (50 - 1), 9); // A hit: {1, 50}
   });
 });
