@@ -113,6 +113,30 @@ describe("report.html in Chromium", () => {
     }
   });
 
+  it("the page's own stylesheet is applied: numbers right-aligned in tabular figures, charts in a grid, a readable width", async () => {
+    // page.ts's CSS (the seed-30 sample: the stylesheet → "" survived; nothing looked at the layout).
+    const style = await visit1.page.evaluate(() => {
+      // The page's window (the tests' TypeScript has no DOM library).
+      const w = globalThis as unknown as { document: { querySelector(s: string): unknown }; getComputedStyle(e: unknown): Record<string, string> };
+      const css = (selector: string) => w.getComputedStyle(w.document.querySelector(selector));
+      const num = css("td.num");
+      return {
+        num: [num.textAlign, num.fontVariantNumeric, num.whiteSpace],
+        main: css("main").maxWidth,
+        charts: css(".charts").display,
+        flag: css(".flag").borderLeftColor,
+        sub: css(".sub").fontSize,
+      };
+    });
+    expect(style).toEqual({
+      num: ["right", "tabular-nums", "nowrap"],
+      main: "1240px",
+      charts: "grid",
+      flag: "rgb(194, 65, 12)", // #c2410c, the flags' orange edge
+      sub: "12px",
+    });
+  });
+
   it("the text a person reads matches report.json", async () => {
     const page = visit1.page;
     const rows = await page.$$eval('table[data-table="stages"] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => ({ text: td.textContent ?? "", value: td.getAttribute("data-value") }))));
