@@ -386,6 +386,9 @@ describe("config.ts", () => {
       expect(configError("events_per_day: 5\n? [a, b]\n: x\n")).toBe(`c.yaml:2: unknown key '[ a, b ]' (known here: ${TOP_KEYS})`);
       // Written in block style, the key is still named in flow style, as the parsed data has it.
       expect(configError("events_per_day: 5\n? - a\n  - b\n: x\n")).toBe(`c.yaml:2: unknown key '[ a, b ]' (known here: ${TOP_KEYS})`);
+      // With an anchor or a tag on it, too: the parsed data's key has neither (it was at line 1).
+      expect(configError("events_per_day: 5\n\n? &k [a, b]\n: x\n")).toBe(`c.yaml:3: unknown key '[ a, b ]' (known here: ${TOP_KEYS})`);
+      expect(configError("events_per_day: 5\n? !!map {x: 1}\n: x\n")).toBe(`c.yaml:2: unknown key '{ x: 1 }' (known here: ${TOP_KEYS})`);
       // A warehouse's price keys.
       expect(configError("prices:\n  warehouses:\n    trino:\n      hour_usd: 1\n      hours_usd: 2\n"))
         .toBe("c.yaml:5: unknown key 'prices.warehouses.trino.hours_usd' (did you mean 'hour_usd'?) (known here: credit_usd, credits_per_hour, default_size, tib_usd, min_bytes, slot_hour_usd, rpu_hour_usd, rpus, hour_usd)");

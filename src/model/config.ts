@@ -222,11 +222,17 @@ function parentOf(doc: ParsedYaml["doc"], keys: (string | number)[]): Node | und
 
 /**
  * A mapping key as the parsed data has it (yaml's toJS({ json: true })): a null key is "", a
- * mapping or list used as a key its flow text (`{ a: 1 }`, `[ a, b ]`), as yaml writes it.
+ * mapping or list used as a key its flow text (`{ a: 1 }`, `[ a, b ]`), as yaml writes it, without
+ * the anchor or tag the key itself carries (toJS drops those; the items keep theirs).
  */
 function jsKey(key: unknown): string {
   const { isCollection, isScalar, stringify } = yamlApi();
-  if (isCollection(key)) return stringify(key, { collectionStyle: "flow" }).trimEnd();
+  if (isCollection(key)) {
+    const bare = key.clone();
+    bare.anchor = undefined;
+    bare.tag = undefined;
+    return stringify(bare, { collectionStyle: "flow" }).trimEnd();
+  }
   const value = isScalar(key) ? key.value : key;
   return value === null || value === undefined ? "" : String(value);
 }
