@@ -21,7 +21,7 @@ const ALL = [
 export const mutateTests = (): string[] | undefined => process.env.MUTATE_TESTS?.split(",").map((name) => `test/${name.trim()}.test.ts`);
 const only = mutateTests();
 
-/** The test files that load chDB (the ClickHouse engine as a native library) in the test process. */
+/** The test files that load chDB (the ClickHouse engine as a native library) in the test process (mutate-sample.test.ts checks that every file importing test/helpers/chdb.ts is here). */
 export const CHDB_FILES = [
   "clickhouse", "clickhouse-advise", "clickhouse-diff", "clickhouse-duplicates", "clickhouse-events", "clickhouse-flags",
   "clickhouse-http", "clickhouse-inspect", "clickhouse-map", "clickhouse-outliers", "clickhouse-plan", "clickhouse-reconcile",

@@ -1,7 +1,7 @@
 // scripts/mutate-sample.mjs (`npm run mutate:sample`): the parts its estimate rests on, checked
 // against hand-worked values: the population Stryker's instrumenter lists for a small file, the
 // seeded sample, the counts and the score's Wilson interval.
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -109,5 +109,19 @@ describe("mutate:sample", () => {
     expect(none.low).toBe(0);
     expect(none.high).toBeCloseTo(0.1611, 4);
     expect(Number.isNaN(script.wilson(0, 0).p)).toBe(true);
+  });
+});
+
+describe("the mutation lists' chDB files", () => {
+  it("CHDB_FILES holds every test file that starts chDB in its process (through test/helpers/chdb.ts)", async () => {
+    // Stryker runs its lists in worker threads, and chDB segfaults when a thread that loaded it
+    // ends; CHDB_FILES is what moves a list to forks (chdbInForks), so a chDB file missing from
+    // it would crash every Stryker run that includes it.
+    const { CHDB_FILES } = await import("../vitest.mutate.config.js");
+    const loaders = readdirSync("test")
+      .filter((name) => name.endsWith(".test.ts") && /from "\.\/helpers\/chdb\.js"/.test(readFileSync(join("test", name), "utf8")))
+      .map((name) => `test/${name}`);
+    expect(loaders.length).toBeGreaterThan(10);
+    expect(loaders.filter((file) => !CHDB_FILES.includes(file))).toEqual([]);
   });
 });
