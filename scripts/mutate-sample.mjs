@@ -231,6 +231,10 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  for (const option of ["concurrency", "dry-run-minutes", "timeout-ms"]) {
+    const text = values[option];
+    if (text !== undefined && !(Number(text) > 0)) throw new Error(`--${option} must be a positive number, got '${text}'\n${USAGE}`);
+  }
   if (values.partial) {
     collect(values.partial);
     return;
