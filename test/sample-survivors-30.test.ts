@@ -177,10 +177,11 @@ describe("savings' cache hits: which events are candidates", () => {
     // B: bid.request 0–50 ms, and two tracking spans 0–10 ms, each the other's parent.
     // The trace ids are picked so that, among both, B would be the one hit (chooseHits, salt 1).
     let a = "", b = "";
-    for (let i = 1; !a; i++) {
+    for (let i = 1; !a && i <= 64; i++) {
       const [ta, tb] = [traceId(0xa000 + i), traceId(0xb000 + i)];
       if (chooseHits([ta, tb], 0.5, 1)[0] === tb) [a, b] = [ta, tb];
     }
+    expect(b).not.toBe("");
     const cost = { "cost.usd": "0.001" };
     const spans: TestSpan[] = [
       { trace: a, id: spanId(1), name: "bid.request", startMs: 0, durationMs: 100, attrs: cost },
