@@ -8,6 +8,12 @@ import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { formatTable } from "../src/output/formats/table.js";
 import type { TableResult } from "../src/output/result.js";
+import { formatCsv } from "../src/output/formats/csv.js";
+import { inspectView, loadSummary } from "../src/output/views.js";
+import type { InspectResult } from "../src/analysis/inspect.js";
+import type { LoadDbResult } from "../src/ingest/load-db.js";
+import type { FileLoad } from "../src/ingest/load.js";
+import { unsampled } from "./helpers/views.js";
 
 const plain = new Chalk({ level: 0 });
 const ansi = new Chalk({ level: 1 });
@@ -93,6 +99,8 @@ describe("formats/table", () => {
       "total   $1.75  1,203",
       "",
     ].join("\n"));
+    // A column named by its title alone (an empty key) has a header too: "value", a rule of 5.
+    expect(table({ columns: [{ key: "", title: "value", kind: "int" }], rows: [{ "": 5 }] })).toBe(["value", RULE(5), "    5", ""].join("\n"));
     // One column with a key and no title is enough for a header.
     expect(table({ ...base, columns: [{ ...columns[0]!, title: undefined }, columns[1]!, columns[2]!] }).split("\n").slice(0, 2)).toEqual(["name", RULE(20)]);
   });
@@ -109,6 +117,16 @@ describe("formats/table", () => {
     });
     // k: 4, v: max(1, "12,345" 6) = 6, t: 4, e: 1; 4 + 6 + 4 + 1 + 6 = 21. An empty text cell is blank.
     expect(text).toBe(["   k  v       t     e", RULE(21), "   x  5       2026", "long  12,345  1     z", ""].join("\n"));
+  });
+
+  it("counts a column with an empty title and only empty cells one cell wide, as cli-table3 draws it, when fitting", () => {
+    // cli-table3 gives every column at least 1 cell. Widths: name 4, gap 1, n 1: 4 + 1 + 1 + 2 × 2 = 10.
+    const gap: TableResult = { columns: [{ key: "name", kind: "text" }, { key: "gap", title: "", kind: "text" }, { key: "n", kind: "int" }], rows: [{ name: "a", gap: "", n: 5 }] };
+    expect(table(gap)).toBe(["name     n", RULE(10), "a        5", ""].join("\n"));
+    // At 9 it does not fit: n goes (counted as 0 wide, the table was drawn 10 wide at 9). Then
+    // name 4 + gap 1 + 2 = 7.
+    expect(table(gap, 9).split("\n").slice(0, 4)).toEqual(["name", RULE(7), "a", ""]);
+    expect(table(gap, 9).split("\n")[4]).toBe("n: left"); // "n: left out" is 11 > 9
   });
 
   it("colours the header and the total bold, the rules and the notes dim", () => {
@@ -205,6 +223,8 @@ describe("formats/table", () => {
       const at40 = table(wide([2, true, 1, undefined]), 40);
       expect(header(at40)).toEqual(["name", "a", "d"]);
       expect(at40.split("\n")[2]).toBe(`${"x".repeat(17)}…  1,234,567  1,234,567`);
+      // A true column goes before a numbered one even to its left: [1, true] → b goes, not a.
+      expect(header(table(wide([1, true, undefined, undefined]), 50))).toEqual(["name", "a", "c", "d"]);
       // Two true columns: the leftmost goes first.
       expect(header(table(wide([true, true, undefined, undefined]), 50))).toEqual(["name", "b", "c", "d"]);
       // At 56 cutting name to 12 is enough: nothing optional goes.
@@ -234,6 +254,11 @@ describe("formats/table", () => {
       const at20 = table(cols, 20).split("\n");
       expect(at20.slice(0, 3)).toEqual([`name${" ".repeat(15)}x`, RULE(20), "abcdefgh…  1,234,567"]);
       expect(at20.slice(4)).toEqual(["yy, z: left out to", "  fit 20 columns (a", "  wider terminal, or", "  --format csv,", "  shows them).", "other note", ""]);
+      // Text is never cut below its title to keep a number: at 14, name at "name" (4) + 9 + 2 = 15
+      // is one too many, so x goes and name alone is cut to 14 ("abcdefghijklm…").
+      const two: TableResult = { columns: [{ key: "name", kind: "text" }, { key: "x", kind: "int" }], rows: [{ name: "abcdefghijklmnopqrst", x: BIG }] };
+      const at14 = table(two, 14).split("\n");
+      expect(at14.slice(0, 5)).toEqual(["name", RULE(14), "abcdefghijklm…", "", "x: left out to"]);
       // The first column always stays: at 5 only name is left, cut to 5; at 3 it stops at its
       // title's 4 cells, wider than asked.
       expect(table({ ...cols, humanNotes: undefined }, 5).split("\n").slice(0, 3)).toEqual(["name", RULE(5), "abcd…"]);
@@ -248,5 +273,221 @@ describe("formats/table", () => {
       // The need is measured on humanRows when there are any: a short shown row needs nothing.
       expect(table({ ...capped, rows: [{ q: "abc" }], humanRows: capped.rows }, 105).split("\n")[2]).toBe("abcdefghijklmn…");
     });
+  });
+});
+
+describe("views: inspect", () => {
+  // fixtures/auction/README.md's hand-checked totals: 369 spans, 40 events (traces, roots), no
+  // orphans, 7 services, 9 span names; 280 spans priced from cost attributes, 89 by the price book.
+  // The services' spans as README.md's inspect session lists them (tracker 85 = 40 tracking spans
+  // + 45 Snowflake queries; aggregator 84 = 40 + 44 BigQuery); the seventh's name is cut off there
+  // and off the line here, so any name does.
+  const fixture = (): InspectResult => ({
+    spans: 369, traces: 40, roots: 40, orphans: 0, cyclic: 0, services: 7, names: 9, duplicates: 0, conflicts: 0, skipped: 0,
+    start: "2024-05-01T12:00:01.500000Z", end: "2024-05-01T12:01:00.049200Z",
+    formats: [{ format: "otlp", files: 1, spans_read: 369, duplicates: 0, skipped: 0 }],
+    top_services: [
+      { service: "tracker", spans: 85, traces: 40 }, { service: "aggregator", spans: 84, traces: 40 }, { service: "adserver", spans: 40, traces: 40 },
+      { service: "auction", spans: 40, traces: 40 }, { service: "delivery", spans: 40, traces: 40 }, { service: "inventory", spans: 40, traces: 40 },
+      { service: "profiler", spans: 40, traces: 40 },
+    ],
+    estimated_events: 40, estimated_spans: 369, unknown_weight_spans: 0, disagreeing_weight_traces: 0, unpriced_spans: 0,
+    warnings: [], skipped_examples: [], weights: unsampled(40, 369),
+    pricing: { cost_sources: { billed: 0, explicit: 280, price_book: 89, unpriced: 0 }, bad_values: [] },
+    redaction: { inputs: 1, redacted_inputs: 0, modes: null, detectors: null, key_ids: null },
+  });
+
+  it("prints README.md's inspect session of the fixture, with the billing-records and redaction rows where its ClickHouse session shows them", () => {
+    // README.md "adtrace inspect [inputs…]" (the local session predates the rows "priced by billing
+    // records" and "redacted"; "Spans in ClickHouse" shows both, after "skipped records" and last).
+    expect(table(inspectView(fixture()))).toBe([
+      "spans                      369",
+      "traces                     40",
+      "estimated events           40",
+      "roots                      40",
+      "orphans                    0",
+      "in parent cycles           0",
+      "services                   7",
+      "span names                 9",
+      "duplicates                 0",
+      "conflicting duplicates     0",
+      "skipped records            0",
+      "priced by billing records  0",
+      "priced by cost attributes  280",
+      "priced by the price book   89",
+      "unpriced spans             0",
+      "unknown sampling weight    0",
+      "start                      2024-05-01T12:00:01.500000Z",
+      "end                        2024-05-01T12:01:00.049200Z",
+      "formats                    otlp (1 file)",
+      "top services               tracker 85, aggregator 84, adserver 40, auction 40, delivery 40, invento…",
+      "redacted                   no",
+      "",
+      "every span priced: 280 from cost attributes, 89 from the price book.",
+      "",
+    ].join("\n"));
+  });
+
+  it("names each figure by its JSON key in CSV, with the value as it is", () => {
+    const csv = formatCsv(inspectView(fixture()), { colors: plain }).trimEnd().split("\r\n");
+    expect(csv.map((l) => l.split(",")[0])).toEqual([
+      "key", "spans", "traces", "estimated_events", "roots", "orphans", "cyclic", "services", "names", "duplicates", "conflicts", "skipped",
+      "cost_sources.billed", "cost_sources.explicit", "cost_sources.price_book", "unpriced_spans", "unknown_weight_spans", "start", "end",
+      "formats", "top_services", "redaction",
+    ]);
+    // The columns: key and value for programs, label and shown (untitled) for people.
+    expect(inspectView(fixture()).columns).toEqual([
+      { key: "label", title: "", kind: "text", humanOnly: true },
+      { key: "key", kind: "text", machineOnly: true },
+      { key: "shown", title: "", kind: "text", humanOnly: true },
+      { key: "value", kind: "text", machineOnly: true },
+    ]);
+    const rows = inspectView(fixture()).rows;
+    const value = (key: string) => rows.find((r) => r.key === key)!.value;
+    expect([value("spans"), value("cost_sources.explicit"), value("cost_sources.price_book"), value("start")]).toEqual([369, 280, 89, "2024-05-01T12:00:01.500000Z"]);
+    expect(value("formats")).toEqual(fixture().formats);
+    expect(value("redaction")).toEqual(fixture().redaction);
+  });
+
+  it("shows counts with thousands separators, a missing time as blank, files in the plural, a nameless service as (none)", () => {
+    const r = fixture();
+    Object.assign(r, { spans: 1234567, start: null, end: null, top_services: [{ service: "", spans: 12000, traces: 1 }, { service: "a", spans: 1, traces: 1 }] });
+    r.formats = [{ format: "otlp", files: 2, spans_read: 1, duplicates: 0, skipped: 0 }, { format: "csv", files: 1, spans_read: 1, duplicates: 0, skipped: 0 }];
+    const shown = (label: string) => inspectView(r).rows.find((row) => row.label === label)!.shown;
+    expect(shown("spans")).toBe("1,234,567");
+    expect(shown("start")).toBe("");
+    expect(shown("end")).toBe("");
+    expect(shown("formats")).toBe("otlp (2 files), csv (1 file)");
+    expect(shown("top services")).toBe("(none) 12,000, a 1");
+  });
+
+  it("says whether the loads were redacted: no, yes, or partly, with the detectors and key id", () => {
+    const redacted = (inputs: number, redactedInputs: number) => {
+      const r = fixture();
+      r.redaction = { inputs, redacted_inputs: redactedInputs, modes: "auto", detectors: "auto: secret, email", key_ids: "e22206b6c523" };
+      return inspectView(r).rows.find((row) => row.key === "redaction")!;
+    };
+    expect(redacted(2, 0).shown).toBe("no");
+    expect(redacted(1, 1).shown).toBe("yes (auto: secret, email; key id e22206b6c523)");
+    expect(redacted(3, 1).shown).toBe("partly: 1 of 3 inputs (auto: secret, email; key id e22206b6c523)");
+    expect(redacted(3, 1).label).toBe("redacted");
+  });
+
+  it("notes pricing, then sampling, then warnings with their counts, then skipped records", () => {
+    const r = fixture();
+    r.pricing = { cost_sources: { billed: 0, explicit: 280, price_book: 89, unpriced: 3 }, bad_values: [] };
+    r.weights = { ...unsampled(40, 369), estimated_events: 400 };
+    r.warnings = [{ message: "times guessed as µs", count: 12 }];
+    r.skipped_examples = ["line 3: null"];
+    expect(inspectView(r).notes).toEqual([
+      "3 unpriced span(s): no cost attribute and nothing to price them by (counted as $0); priced: 280 from cost attributes, 89 from the price book. See README \"Cost model\".",
+      "sampled data: 40 stored traces stand for ~400 events; every figure is weighted by sampling (--unweighted for raw figures).",
+      "warning: times guessed as µs (12)",
+      "skipped: line 3: null",
+    ]);
+  });
+
+  it("gives JSON every figure but pricing, which becomes cost_sources and bad_values, and the weights block", () => {
+    const r = fixture();
+    const { pricing, weights, ...rest } = r;
+    expect(inspectView(r).json).toEqual({
+      ...rest,
+      weights: {
+        weighted: true, stored_traces: 40, estimated_events: 40, stored_spans: 369, estimated_spans: 369,
+        unknown_weight_spans: 0, assumed_weight: 1, disagreeing_traces: 0,
+      },
+      cost_sources: { billed: 0, explicit: 280, price_book: 89, unpriced: 0 },
+      bad_values: [],
+    });
+    expect(pricing).toBeDefined();
+    expect(weights).toBeDefined();
+  });
+});
+
+describe("views: load", () => {
+  // README.md "adtrace load" on the fixture: 240,977 bytes (its CSV session), 240977 ÷ 1024 =
+  // 235.33 → "235 KiB"; the sha256 from the same CSV session.
+  const SHA = "4bda258613e2ad08df37071f65faa8333b82a9e44b794f1a118de456512a0ce5";
+  const file = (over: Partial<FileLoad> = {}): FileLoad => ({
+    source: "fixtures/auction/otlp.jsonl", format: "otlp", bytes: 240977, sha256: SHA, spansRead: 369, spansAdded: 369, duplicates: 0, conflicts: 0, skipped: 0, ...over,
+  });
+  const loaded = (over: Partial<LoadDbResult["load"]> = {}, totalSpans = 369, files = [file()]): LoadDbResult => ({
+    db: "pipeline.duckdb", totalSpans,
+    load: { files, spansRead: 369, spansAdded: 369, duplicates: 0, conflicts: 0, skipped: 0, skippedExamples: [], warnings: [], ignoredFiles: [], ...over },
+  });
+
+  it("prints README.md's load session of the fixture, and its CSV session", () => {
+    expect(table(loadSummary(loaded()))).toBe([
+      "Loaded 369 new spans into pipeline.duckdb (now 369).",
+      "",
+      "source                       format    bytes  read  added  duplicates  skipped",
+      "──────────────────────────────────────────────────────────────────────────────",
+      "fixtures/auction/otlp.jsonl  otlp    235 KiB   369    369           0        0",
+      "",
+    ].join("\n"));
+    // CSV lines end in CRLF (RFC 4180).
+    expect(formatCsv(loadSummary(loaded()), { colors: plain })).toBe([
+      "source,format,bytes,spans_read,spans_added,duplicates,skipped,sha256",
+      `fixtures/auction/otlp.jsonl,otlp,240977,369,369,0,0,${SHA}`,
+      "",
+    ].join("\r\n"));
+    expect(loadSummary(loaded()).notes).toEqual([]);
+  });
+
+  it("says Nothing new only when spans were read and none added", () => {
+    const heading = (read: number, added: number, total: number) => loadSummary(loaded({ spansRead: read, spansAdded: added }, total)).heading;
+    expect(heading(1500, 0, 1500)).toEqual(["Nothing new: all 1,500 spans were already in pipeline.duckdb."]);
+    expect(heading(0, 0, 1500)).toEqual(["Loaded 0 new spans into pipeline.duckdb (now 1,500)."]);
+    expect(heading(1500, 2, 4000)).toEqual(["Loaded 2 new spans into pipeline.duckdb (now 4,000)."]);
+  });
+
+  it("notes duplicates (one or many, with conflicts), skipped records and ignored files (five named, then …)", () => {
+    const notes = (over: Partial<LoadDbResult["load"]>) => loadSummary(loaded(over)).notes;
+    expect(notes({ duplicates: 1 })).toEqual(["1 duplicate span skipped (same trace_id and span_id; the first copy is kept)."]);
+    expect(notes({ duplicates: 1200, conflicts: 1000 })).toEqual(["1,200 duplicate spans skipped (same trace_id and span_id; the first copy is kept), 1,000 of them with different content."]);
+    expect(notes({ skipped: 1 })).toEqual(["1 record skipped as not spans (the first named in the \"skipped:\" lines)."]);
+    expect(notes({ skipped: 2 })).toEqual(["2 records skipped as not spans (the first named in the \"skipped:\" lines)."]);
+    const names = ["a", "b", "c", "d", "e", "f"];
+    expect(notes({ ignoredFiles: names.slice(0, 5) })).toEqual(["ignored 5 file(s) that hold no span format: a, b, c, d, e"]);
+    expect(notes({ ignoredFiles: names })).toEqual(["ignored 6 file(s) that hold no span format: a, b, c, d, e, …"]);
+    expect(notes({ duplicates: 2, skipped: 3, ignoredFiles: ["x"] })).toEqual([
+      "2 duplicate spans skipped (same trace_id and span_id; the first copy is kept).",
+      "3 records skipped as not spans (the first named in the \"skipped:\" lines).",
+      "ignored 1 file(s) that hold no span format: x",
+    ]);
+  });
+
+  it("caps the source at 48 characters in the table and keeps sha256 for programs only", () => {
+    const long = "d/".repeat(30) + "x.jsonl"; // 67 characters
+    const view = loadSummary(loaded({}, 369, [file({ source: long })]));
+    expect(view.columns.find((c) => c.key === "source")!.maxWidth).toBe(48);
+    // 47 characters and "…".
+    expect(table(view).split("\n")[4]!.startsWith(`${long.slice(0, 47)}…  otlp`)).toBe(true);
+    expect(table(view)).not.toContain(SHA);
+    expect(view.columns.map((c) => [c.key, c.title ?? c.key, c.kind])).toEqual([
+      ["source", "source", "text"], ["format", "format", "text"], ["bytes", "bytes", "bytes"], ["spans_read", "read", "int"],
+      ["spans_added", "added", "int"], ["duplicates", "duplicates", "int"], ["skipped", "skipped", "int"], ["sha256", "sha256", "text"],
+    ]);
+  });
+
+  it("gives JSON the database, the files with their conflicts, the load's counts (cyclic 0 when not counted) and its lists", () => {
+    const two = [file(), file({ source: "b.csv", format: "csv", bytes: 10, sha256: "ab", spansRead: 5, spansAdded: 3, duplicates: 2, conflicts: 1, skipped: 4 })];
+    const over = { spansRead: 374, spansAdded: 372, duplicates: 2, conflicts: 1, skipped: 4, skippedExamples: ["line 9"], warnings: [{ message: "w", count: 2 }], ignoredFiles: ["README"] };
+    const json = (cyclic?: number) => loadSummary(loaded({ ...over, ...(cyclic === undefined ? {} : { cyclic }) }, 400, two)).json;
+    expect(json()).toEqual({
+      db: "pipeline.duckdb",
+      total_spans: 400,
+      files: [
+        { source: "fixtures/auction/otlp.jsonl", format: "otlp", bytes: 240977, sha256: SHA, spans_read: 369, spans_added: 369, duplicates: 0, conflicts: 0, skipped: 0 },
+        { source: "b.csv", format: "csv", bytes: 10, sha256: "ab", spans_read: 5, spans_added: 3, duplicates: 2, conflicts: 1, skipped: 4 },
+      ],
+      spans_read: 374, spans_added: 372, duplicates: 2, conflicts: 1, skipped: 4, cyclic: 0,
+      skipped_examples: ["line 9"], warnings: [{ message: "w", count: 2 }], ignored_files: ["README"],
+    });
+    expect((json(7) as { cyclic: number }).cyclic).toBe(7);
+    expect(loadSummary(loaded(over, 400, two)).rows).toEqual([
+      { source: "fixtures/auction/otlp.jsonl", format: "otlp", bytes: 240977, spans_read: 369, spans_added: 369, duplicates: 0, skipped: 0, sha256: SHA },
+      { source: "b.csv", format: "csv", bytes: 10, spans_read: 5, spans_added: 3, duplicates: 2, skipped: 4, sha256: "ab" },
+    ]);
   });
 });

@@ -73,7 +73,8 @@ function fitTable(result: TableResult, maxWidth: number): { columns: Column[]; c
     const cells = (result.humanRows ?? result.rows).map((row) => columns.map((c) => humanCell(c, row[c.key], withBars)));
     const total = result.total ? columns.map((c) => humanCell(c, result.total![c.key], withBars)) : undefined;
     const titles = columns.map((c) => c.title ?? c.key);
-    const widths = columns.map((_, i) => Math.max(displayWidth(titles[i]!), ...[...cells, ...(total ? [total] : [])].map((r) => displayWidth(r[i]!))));
+    // At least 1: cli-table3 draws an empty column one cell wide, and the fit must count what it draws.
+    const widths = columns.map((_, i) => Math.max(1, displayWidth(titles[i]!), ...[...cells, ...(total ? [total] : [])].map((r) => displayWidth(r[i]!))));
     return { cells, total, widths };
   };
   let fitted = render();
