@@ -14,6 +14,8 @@ import type { InspectResult } from "../src/analysis/inspect.js";
 import type { LoadDbResult } from "../src/ingest/load-db.js";
 import type { FileLoad } from "../src/ingest/load.js";
 import { unsampled } from "./helpers/views.js";
+import { dataSection, detailSections, reportHtml, stageTable, subtitle, withReportHtml } from "../src/output/html/report-page.js";
+import type { ReportDoc } from "../src/output/html/doc.js";
 
 const plain = new Chalk({ level: 0 });
 const ansi = new Chalk({ level: 1 });
@@ -489,5 +491,184 @@ describe("views: load", () => {
       { source: "fixtures/auction/otlp.jsonl", format: "otlp", bytes: 240977, spans_read: 369, spans_added: 369, duplicates: 0, skipped: 0, sha256: SHA },
       { source: "b.csv", format: "csv", bytes: 10, spans_read: 5, spans_added: 3, duplicates: 2, skipped: 4, sha256: "ab" },
     ]);
+  });
+});
+
+describe("html/report-page", () => {
+  // A report document built by hand; every figure's text is worked from units.ts's rules:
+  // dollars below $1 to three significant digits ($0.000358, $0.0000100), cents from $1
+  // ($1,007.23), shares to one decimal (0.375 → 37.5%), milliseconds to three digits (6.5 → 6.50 ms).
+  const SHA = "4bda258613e2ad08df37071f65faa8333b82a9e44b794f1a118de456512a0ce5";
+  const doc = (): ReportDoc => ({
+    adtrace_version: "1.2.3", generated_at: "2026-12-02T10:00:00Z",
+    inputs: [{ path: "spans/a.jsonl", bytes: 240977, sha256: SHA }],
+    config: { source: "adtrace.config.yaml", digest: "c0ffee" },
+    events: 1234, spans: 5678, start: "2024-05-01T12:00:01.500000Z", end: "2024-05-01T12:01:00.049200Z", events_per_day: 1_000_000,
+    headline: { cost_per_event_usd: 0.00100723431207, cost_per_day_usd: 1007.23431207, flagged_stages: ["tracking", "aggregation"], top_saving: { scenario: "s", lever: "cache", stage: "tracking", savings_per_day_usd: 250.5 } },
+    breakdown: {
+      groups: [
+        { stage: "tracking", events: 40, cost_per_event_usd: 0.000358, cost_share: 0.375, compute_per_event_usd: 0.00001, query_per_event_usd: 0.000348, p50_ms: 6.5, p95_ms: 6.78, p99_ms: 7, warehouse: "snowflake" },
+        { stage: "request", events: 40, cost_per_event_usd: 0.00001, cost_share: 0.01, compute_per_event_usd: 0.00001, query_per_event_usd: 0, p50_ms: 49.2, p95_ms: null, p99_ms: null, warehouse: null },
+      ],
+      total: { cost_per_event_usd: 0.00101, compute_per_event_usd: 0.00025, query_per_event_usd: 0.00076, e2e_p50_ms: 44.1, e2e_p95_ms: 46.9, e2e_p99_ms: 49.2 },
+      weights: { weighted: true, stored_traces: 1234, estimated_events: 12340, stored_spans: 5678, estimated_spans: 56780, unknown_weight_spans: 3, assumed_weight: 10, disagreeing_traces: 2 },
+    },
+    queries: [],
+    flags: [],
+    savings: { rows: [], scenarios: [] },
+  });
+  const tr = (...cells: string[]) => `<tr>${cells.join("")}</tr>`;
+  const th = (...names: string[]) => `<thead><tr>${names.map((n) => `<th>${n}</th>`).join("")}</tr></thead>`;
+  const td = (text: string) => `<td>${text}</td>`;
+  const num = (text: string, value?: string) => `<td class="num"${value === undefined ? "" : ` data-value="${value}"`}>${text}</td>`;
+  const htmlTable = (name: string, head: string, rows: string[]) => [`<table data-table="${name}">`, head, "<tbody>", ...rows, "</tbody>", "</table>"].join("\n");
+
+  it("subtitles the page with events, spans, the time range, the version and when it was generated", () => {
+    expect(subtitle(doc())).toBe("1,234 events, 5,678 spans, 2024-05-01T12:00:01.500000Z → 2024-05-01T12:01:00.049200Z; adtrace 1.2.3; generated 2026-12-02T10:00:00Z");
+    expect(subtitle({ ...doc(), start: null, end: null, generated_at: undefined })).toBe("1,234 events, 5,678 spans; adtrace 1.2.3");
+  });
+
+  it("tabulates each stage's figures with their raw values, a total row of end-to-end latency, and says so", () => {
+    expect(stageTable(doc())).toBe(htmlTable("stages", th("stage", "$/event", "queries", "compute", "share", "p50", "p95", "p99", "warehouse"), [
+      tr(td("tracking"), num("$0.000358", "0.000358"), num("$0.000348", "0.000348"), num("$0.0000100", "0.00001"), num("37.5%", "0.375"), num("6.50 ms", "6.5"), num("6.78 ms", "6.78"), num("7.00 ms", "7"), td("snowflake")),
+      // No p95/p99: "–" and no data-value; no warehouse: an empty cell; $0 has the value 0.
+      tr(td("request"), num("$0.0000100", "0.00001"), num("$0", "0"), num("$0.0000100", "0.00001"), num("1.0%", "0.01"), num("49.2 ms", "49.2"), num("–"), num("–"), td("")),
+      tr(td("total"), num("$0.00101", "0.00101"), num("$0.000760", "0.00076"), num("$0.000250", "0.00025"), num("100.0%", "1"), num("44.1 ms", "44.1"), num("46.9 ms", "46.9"), num("49.2 ms", "49.2"), td("")),
+    ]) + '\n<p class="sub">Stage rows: span durations; total row: end-to-end per event.</p>');
+  });
+
+  it("lists the inputs with sizes and sha256, the facts, and the sampling weights", () => {
+    // 240977 B ÷ 1024 = 235.33 → "235 KiB".
+    expect(dataSection(doc())).toBe([
+      htmlTable("inputs", th("input", "bytes", "sha256"), [tr(td("spans/a.jsonl"), num("235 KiB", "240977"), td(`<code>${SHA}</code>`))]),
+      htmlTable("facts", th("", ""), [
+        tr(td("events"), num("1,234", "1234")),
+        tr(td("spans"), num("5,678", "5678")),
+        tr(td("time range"), td("2024-05-01T12:00:01.500000Z → 2024-05-01T12:01:00.049200Z")),
+        tr(td("events per day (projections)"), num("1,000,000", "1000000")),
+        tr(td("config"), td("adtrace.config.yaml")),
+        tr(td("config digest"), td("<code>c0ffee</code>")),
+        tr(td("adtrace"), td("1.2.3")),
+        tr(td("generated at"), td("2026-12-02T10:00:00Z")),
+      ]),
+      "<h3>Sampling weights</h3>",
+      htmlTable("weights", th("", ""), [
+        tr(td("weighted"), td("yes")),
+        tr(td("stored traces"), num("1,234", "1234")),
+        tr(td("estimated events"), num("12,340", "12340")),
+        tr(td("stored spans"), num("5,678", "5678")),
+        tr(td("estimated spans"), num("56,780", "56780")),
+        tr(td("spans of unknown weight"), num("3", "3")),
+        tr(td("weight assumed for them"), num("10", "10")),
+        tr(td("traces whose spans disagree on weight"), num("2", "2")),
+      ]),
+    ].join("\n"));
+  });
+
+  it("says unweighted, no time range, no generation time and no weights as such", () => {
+    const d = doc();
+    const unweighted = dataSection({ ...d, breakdown: { ...d.breakdown, weights: { ...d.breakdown.weights!, weighted: false } } });
+    expect(unweighted).toContain(tr(td("weighted"), td("no (--unweighted: raw figures)")));
+    const bare = dataSection({ ...d, start: null, end: null, generated_at: undefined, breakdown: { ...d.breakdown, weights: undefined } });
+    expect(bare).toContain(tr(td("time range"), td("–")));
+    expect(bare).not.toContain("generated at");
+    expect(bare.split("<h3>Sampling weights</h3>\n")[1]).toBe(htmlTable("weights", th("", ""), [tr(td("weights"), td("not in this report"))]));
+  });
+
+  it("lists a ClickHouse source by label, table, range and spans (– for an open end); a file among them is an empty row", () => {
+    const d = doc();
+    d.inputs = [
+      { path: "clickhouse://host/db", table: "otel_traces", since: "2024-05-01", until: null, spans: 12345 },
+      { path: "chdb:./x", table: "t", since: null, until: "2024-06-01", spans: 0 },
+    ];
+    const inputs = dataSection(d).split("\n<table data-table=\"facts\">")[0];
+    expect(inputs).toBe(htmlTable("inputs", th("source", "table", "since", "until", "spans"), [
+      tr(td("clickhouse://host/db"), td("otel_traces"), td("2024-05-01"), td("–"), num("12,345", "12345")),
+      tr(td("chdb:./x"), td("t"), td("–"), td("2024-06-01"), num("0", "0")),
+    ]));
+    d.inputs = [...d.inputs, { path: "a.jsonl", bytes: 1, sha256: "ab" }];
+    expect(dataSection(d).split("\n<table data-table=\"facts\">")[0]!.split("\n")).toContain("<tr></tr>");
+  });
+
+  it("writes the sections in order, each under its heading, with none flagged, no queries and no savings said so", () => {
+    const sections = detailSections(doc());
+    expect(sections.filter((_, i) => i % 2 === 0)).toEqual(["<h2>Cost per event by stage</h2>", "<h2>Warehouse-heavy stages</h2>", "<h2>Warehouse queries</h2>", "<h2>Savings</h2>", "<h2>Data</h2>"]);
+    expect(sections[1]).toBe(stageTable(doc()));
+    expect(sections[3]).toBe("<p>None flagged.</p>");
+    expect(sections[5]).toBe("<p>No warehouse queries.</p>");
+    expect(sections[7]).toBe(htmlTable("savings", th("scenario", "lever", "stage", "$/event before", "after", "saved / event", "saved / day"), []));
+    expect(sections[9]).toBe(dataSection(doc()));
+  });
+
+  it("draws each flag with its share, lever, saving, reason and top query (escaped), and leaves out what a flag lacks", () => {
+    const d = doc();
+    const flag = { stage: "tracking", cost_share: 0.375, warehouse: "snowflake", top_query: "SELECT a FROM t WHERE b < 'c' & d", top_query_cost_share: 0.5, reason: "warehouse share 97%", lever: "cache", est_savings_per_event_usd: 0.0002 };
+    d.flags = [flag, { ...flag, stage: "agg", warehouse: null }, { ...flag, stage: "x", top_query_cost_share: null }, { ...flag, stage: "y", top_query: null }];
+    const code = `<code class="top-query">SELECT a FROM t WHERE b &lt; &#39;c&#39; &amp; d</code>`;
+    // 0.0002 → three significant digits: "$0.000200".
+    const head = (stage: string) => `<h3>${stage}: 37.5% of cost per event — lever: cache, ≈ $0.000200/event</h3>\n<p class="reason">warehouse share 97%</p>`;
+    expect(detailSections(d)[3]).toBe([
+      `<div class="flag" data-flag="tracking">\n${head("tracking")}\n<p>Top query (50.0% of the stage's cost, snowflake): ${code}</p>\n</div>`,
+      `<div class="flag" data-flag="agg">\n${head("agg")}\n<p>Top query (50.0% of the stage's cost): ${code}</p>\n</div>`,
+      `<div class="flag" data-flag="x">\n${head("x")}\n<p>Top query: ${code}</p>\n</div>`,
+      `<div class="flag" data-flag="y">\n${head("y")}\n</div>`,
+    ].join("\n"));
+  });
+
+  it("tabulates the top 10 queries as Q1…, with a line for the rest", () => {
+    const d = doc();
+    const q = (i: number) => ({ stage: `s${i}`, warehouse: "bigquery", calls: 1000 + i, cost_per_event_usd: 0.0003, cost_share: 0.5, query: `SELECT ${i} <` });
+    const row = (i: number) => tr(td(`Q${i + 1}`), td(`s${i}`), td("bigquery"), num(`1,00${i}`, `100${i}`), num("$0.000300", "0.0003"), num("50.0%", "0.5"), td(`<code>SELECT ${i} &lt;</code>`));
+    const head = th("#", "stage", "warehouse", "calls", "$/event", "share", "query (fingerprint)");
+    d.queries = Array.from({ length: 10 }, (_, i) => q(i));
+    expect(detailSections(d)[5]).toBe(htmlTable("queries", head, d.queries.map((_, i) => row(i))));
+    // 12 queries: 10 shown, 12 − 10 = 2 more.
+    d.queries = [...d.queries, q(10), q(11)];
+    expect(detailSections(d)[5]).toBe(htmlTable("queries", head, Array.from({ length: 10 }, (_, i) => row(i))) + '\n<p class="sub">2 more in queries.csv.</p>');
+  });
+
+  it("tabulates the savings rows (the total row's lever says total) and lists the scenarios' assumptions", () => {
+    const d = doc();
+    const r = { scenario: "cache it", lever: "cache", lever_label: "cache results", stage: "tracking", cost_per_event_before_usd: 0.000358, cost_per_event_after_usd: 0.000158, savings_per_event_usd: 0.0002, savings_per_day_usd: 200 };
+    d.savings = {
+      rows: [r, { ...r, lever: "total", lever_label: "all levers", stage: "" }],
+      scenarios: [{ name: "cache it", assumptions: ["hit rate 90%", "a < b"] }, { name: "none" }, { name: "empty", assumptions: [] }],
+    };
+    const cells = [num("$0.000358", "0.000358"), num("$0.000158", "0.000158"), num("$0.000200", "0.0002"), num("$200.00", "200")];
+    expect(detailSections(d)[7]).toBe(htmlTable("savings", th("scenario", "lever", "stage", "$/event before", "after", "saved / event", "saved / day"), [
+      tr(td("cache it"), td("cache results"), td("tracking"), ...cells),
+      tr(td("cache it"), td("total"), td(""), ...cells),
+    ]) + '\n<ul class="sub">\n<li>cache it: hit rate 90%</li>\n<li>cache it: a &lt; b</li>\n</ul>');
+  });
+
+  it("makes one page: title, heading, subtitle, the headline figures, the charts, then the sections", async () => {
+    const d = doc();
+    const html = await reportHtml(d);
+    expect(html).toContain("<title>adtrace cost report</title>");
+    const body = html.split("<main>\n")[1]!.split("\n</main>")[0]!;
+    // $0.00100723… → "$0.00101"; $1,007.23431207 → "$1,007.23"; $250.5 → "$250.50".
+    expect(body.startsWith([
+      "<h1>adtrace cost report</h1>",
+      `<p class="sub">${subtitle(d)}</p>`,
+      '<div class="headline">',
+      '<div class="figure" data-figure="cost-per-event"><div class="value">$0.00101</div><div class="label">per ad event</div></div>',
+      '<div class="figure" data-figure="cost-per-day"><div class="value">$1,007.23</div><div class="label">per day at 1,000,000 events/day</div></div>',
+      '<div class="figure" data-figure="flagged"><div class="value">tracking, aggregation</div><div class="label">warehouse-heavy stages</div></div>',
+      '<div class="figure" data-figure="top-saving"><div class="value">$250.50/day</div><div class="label">top saving: cache on tracking</div></div>',
+      "</div>",
+      "<h2>Charts</h2>",
+      '<div class="charts">',
+      '<figure class="chart" id="cost-by-stage" data-chart="cost-by-stage">',
+    ].join("\n"))).toBe(true);
+    expect(body.endsWith(`</figure>\n</div>\n${detailSections(d).join("\n")}`)).toBe(true);
+    expect([...body.matchAll(/<figure class="chart" id="([^"]+)"/g)].map((m) => m[1])).toEqual(["cost-by-stage", "latency"]);
+    // No flagged stage and no saving: "none", and no fourth figure.
+    const none = await reportHtml({ ...d, headline: { ...d.headline, flagged_stages: [], top_saving: null } });
+    expect(none).toContain('<div class="figure" data-figure="flagged"><div class="value">none</div>');
+    expect(none).not.toContain("top-saving");
+    expect(none).toContain('<div class="label">warehouse-heavy stages</div></div>\n</div>\n<h2>Charts</h2>');
+    // withReportHtml adds the page drawn from report.json and keeps the other files.
+    const files = await withReportHtml({ "report.json": JSON.stringify(d), "a.csv": "x\r\n" });
+    expect(files).toEqual({ "report.json": JSON.stringify(d), "a.csv": "x\r\n", "report.html": html });
   });
 });
