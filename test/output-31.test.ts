@@ -586,8 +586,13 @@ describe("html/report-page", () => {
       tr(td("clickhouse://host/db"), td("otel_traces"), td("2024-05-01"), td("–"), num("12,345", "12345")),
       tr(td("chdb:./x"), td("t"), td("–"), td("2024-06-01"), num("0", "0")),
     ]));
-    d.inputs = [...d.inputs, { path: "a.jsonl", bytes: 1, sha256: "ab" }];
-    expect(dataSection(d).split("\n<table data-table=\"facts\">")[0]!.split("\n")).toContain("<tr></tr>");
+    // One ClickHouse source among files makes it the ClickHouse table: the file's row is empty.
+    d.inputs = [{ path: "a.jsonl", bytes: 1, sha256: "ab" }, ...d.inputs];
+    expect(dataSection(d).split("\n<table data-table=\"facts\">")[0]).toBe(htmlTable("inputs", th("source", "table", "since", "until", "spans"), [
+      "<tr></tr>",
+      tr(td("clickhouse://host/db"), td("otel_traces"), td("2024-05-01"), td("–"), num("12,345", "12345")),
+      tr(td("chdb:./x"), td("t"), td("–"), td("2024-06-01"), num("0", "0")),
+    ]));
   });
 
   it("writes the sections in order, each under its heading, with none flagged, no queries and no savings said so", () => {
@@ -662,6 +667,8 @@ describe("html/report-page", () => {
     ].join("\n"))).toBe(true);
     expect(body.endsWith(`</figure>\n</div>\n${detailSections(d).join("\n")}`)).toBe(true);
     expect([...body.matchAll(/<figure class="chart" id="([^"]+)"/g)].map((m) => m[1])).toEqual(["cost-by-stage", "latency"]);
+    // One figure a line: the first ends where the second starts.
+    expect(body).toContain('</figure>\n<figure class="chart" id="latency" data-chart="latency">');
     // No flagged stage and no saving: "none", and no fourth figure.
     const none = await reportHtml({ ...d, headline: { ...d.headline, flagged_stages: [], top_saving: null } });
     expect(none).toContain('<div class="figure" data-figure="flagged"><div class="value">none</div>');
