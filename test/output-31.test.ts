@@ -299,9 +299,10 @@ describe("views: inspect", () => {
     redaction: { inputs: 1, redacted_inputs: 0, modes: null, detectors: null, key_ids: null },
   });
 
-  it("prints README.md's inspect session of the fixture, with the billing-records and redaction rows where its ClickHouse session shows them", () => {
-    // README.md "adtrace inspect [inputs…]" (the local session predates the rows "priced by billing
-    // records" and "redacted"; "Spans in ClickHouse" shows both, after "skipped records" and last).
+  it("prints README.md's inspect session of the fixture", () => {
+    // README.md "adtrace inspect [inputs…]". (Until helper out31 it lacked the rows "priced by
+    // billing records" and "redacted", which its ClickHouse session showed, after "skipped records"
+    // and last; the built CLI prints them there for the fixture too.)
     expect(table(inspectView(fixture()))).toBe([
       "spans                      369",
       "traces                     40",
