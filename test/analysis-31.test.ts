@@ -15,6 +15,12 @@ import {
 } from "../src/analysis/diff.js";
 import { parseGroupKeys, type BreakdownResult, type Pricing, type WeightSummary } from "../src/analysis/breakdown.js";
 import { InputError, UsageError } from "../src/errors.js";
+import {
+  chooseHits, intervalFromSums, loadScenarioFile, meanInterval, parseLever, savingsFrom, scenarioFromFlags,
+  type LatencyModel, type LeverSpec, type MomentSums, type SavingsSource, type Scenario, type TermRow,
+} from "../src/analysis/savings.js";
+import type { Flag } from "../src/analysis/flags.js";
+import { defaultConfig } from "../src/model/config.js";
 
 const BY = parseGroupKeys("stage");
 const WEIGHTS: WeightSummary = {
@@ -436,3 +442,315 @@ describe("diff.ts: sides from reports", () => {
   });
 });
 
+
+// ------------------------------------------------------------------ savings.ts
+
+describe("savings.ts: parseLever", () => {
+  it("STAGE=VALUE, the value a share or a percentage, the stage trimmed and split at the last '='", () => {
+    expect(parseLever("cache", " tracking =0.6")).toEqual({ kind: "cache", stage: "tracking", value: 0.6, hitCostUsd: 0 });
+    expect(parseLever("tune", "a=b=25%")).toEqual({ kind: "tune", stage: "a=b", value: 0.25, hitCostUsd: 0 });
+    // Both ends of 0..1 are allowed.
+    expect(parseLever("preagg", "rollup=0").value).toBe(0);
+    expect(parseLever("preagg", "rollup=1").value).toBe(1);
+    expect(parseLever("cache", "tracking=0.5:0.25")).toEqual({ kind: "cache", stage: "tracking", value: 0.5, hitCostUsd: 0.25 });
+    expect(parseLever("cache", "tracking=0.5: 2e-6 ").hitCostUsd).toBe(2e-6);
+    expect(parseLever("cache", "tracking=0.5:0").hitCostUsd).toBe(0);
+  });
+
+  it("refuses a missing stage or '=', two ':', a value outside 0..1, a hit cost on another lever or not a number ≥ 0", () => {
+    expect(() => parseLever("cache", "=0.5")).toThrow(new UsageError("--cache expects STAGE=HIT_RATE[:HIT_COST_USD], got '=0.5'"));
+    expect(() => parseLever("tune", "tracking")).toThrow(new UsageError("--tune expects STAGE=REDUCTION, got 'tracking'"));
+    expect(() => parseLever("cache", "t=0.5:1:2")).toThrow(new UsageError("--cache t=0.5:1:2: expected STAGE=HIT_RATE[:HIT_COST_USD], with at most one ':'"));
+    expect(() => parseLever("preagg", "t=0.5:1:2")).toThrow(new UsageError("--preagg t=0.5:1:2: expected STAGE=REDUCTION, with at most one ':'"));
+    expect(() => parseLever("cache", "t=1.5")).toThrow(new UsageError("--cache t=1.5: hit rate must be between 0 and 1 (or 0%..100%), got '1.5'"));
+    expect(() => parseLever("tune", "t=-0.1", "tune:")).toThrow(new UsageError("tune: t=-0.1: reduction must be between 0 and 1 (or 0%..100%), got '-0.1'"));
+    expect(() => parseLever("tune", "t=x")).toThrow(/reduction must be between 0 and 1/);
+    expect(() => parseLever("tune", "t=0.5:1")).toThrow(new UsageError("--tune t=0.5:1: only --cache takes a :HIT_COST_USD"));
+    for (const cost of ["-1", "abc", "1e999", "Infinity", ""]) {
+      expect(() => parseLever("cache", `t=0.5:${cost}`)).toThrow(new UsageError(`--cache t=0.5:${cost}: hit cost must be a non-negative number of USD, got '${cost}'`));
+    }
+  });
+});
+
+describe("savings.ts: scenario files", () => {
+  const file = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), "adtrace-ana31-")), "scenarios.yaml");
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it("reads each scenario's levers in order, each with the file and line it was written on", () => {
+    const path = file(["scenarios:", "  both:", '    - cache: "tracking=0.6:0.000001"', '    - { preagg: "rollup=70%" }', '  one: [ { tune: "auction=0.1" } ]', ""].join("\n"));
+    expect(loadScenarioFile(path)).toEqual([
+      { name: "both", levers: [
+        { kind: "cache", stage: "tracking", value: 0.6, hitCostUsd: 0.000001, origin: `${path}:3` },
+        { kind: "preagg", stage: "rollup", value: 0.7, hitCostUsd: 0, origin: `${path}:4` },
+      ] },
+      { name: "one", levers: [{ kind: "tune", stage: "auction", value: 0.1, hitCostUsd: 0, origin: `${path}:5` }] },
+    ]);
+  });
+
+  it("names the file (and line) of what it cannot read", () => {
+    const missing = join(tmpdir(), "adtrace-ana31-no-such-dir", "s.yaml");
+    expect(() => loadScenarioFile(missing)).toThrow(new InputError(missing, "cannot read scenario file (ENOENT)"));
+    const broken = file("scenarios: [\n");
+    expect(() => loadScenarioFile(broken)).toThrow(InputError);
+    expect(() => loadScenarioFile(broken)).toThrow(new RegExp(`^${broken.replace(/[.\\/]/g, "\\$&")}: invalid YAML \\([^\\n]+\\)$`));
+    const shape = "expected a 'scenarios:' mapping of name → list of levers ({cache: STAGE=H}, {preagg: STAGE=R}, {tune: STAGE=R})";
+    for (const text of ["other: 1\n", "scenarios: [1]\n", "scenarios: 3\n", "scenarios:\n", "3\n"]) {
+      const path = file(text);
+      expect(() => loadScenarioFile(path)).toThrow(new InputError(path, shape));
+    }
+    const empty = file("scenarios:\n  a: [ { tune: \"x=0.1\" } ]\n  b: []\n");
+    expect(() => loadScenarioFile(empty)).toThrow(new InputError(`${empty}:3`, "scenario 'b': expected a non-empty list of levers"));
+    const notList = file("scenarios:\n  b: \"cache\"\n");
+    expect(() => loadScenarioFile(notList)).toThrow(new InputError(`${notList}:2`, "scenario 'b': expected a non-empty list of levers"));
+    const lever = `expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}`;
+    for (const item of ['{ cache: "x=0.1", tune: "x=0.1" }', '{ cached: "x=0.1" }', "{ cache: 0.5 }", "7", "{}"]) {
+      const path = file(`scenarios:\n  s:\n    - { tune: "x=0.1" }\n    - ${item}\n`);
+      expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, `scenario 's' lever 2: ${lever}`));
+    }
+    const badValue = file('scenarios:\n  s:\n    - cache: "tracking=2"\n');
+    expect(() => loadScenarioFile(badValue)).toThrow(new InputError(`${badValue}:3`, "scenario 's': cache: tracking=2: hit rate must be between 0 and 1 (or 0%..100%), got '2'"));
+  });
+});
+
+describe("savings.ts: suggested scenarios", () => {
+  const flag = (stage: string, lever: Flag["lever"], off: boolean) => ({ stage, lever, off_critical_path: off }) as Flag;
+  const flags = [flag("tracking", "cache", true), flag("rollup", "preaggregate", false), flag("auction", "tune", true), flag("bidder", "tune", false)];
+  const ASSUMED = "suggested from cost flags with conservative assumptions: cache 25% hits, pre-aggregation −30% of query cost, tuning −10% of cost";
+
+  it("optimising cost: one lever per flag in cost flags' order, at the stated default assumptions", () => {
+    expect(scenarioFromFlags(flags)).toEqual({
+      name: "suggested",
+      levers: [
+        { kind: "cache", stage: "tracking", value: 0.25, hitCostUsd: 0 }, { kind: "preagg", stage: "rollup", value: 0.3, hitCostUsd: 0 },
+        { kind: "tune", stage: "auction", value: 0.1, hitCostUsd: 0 }, { kind: "tune", stage: "bidder", value: 0.1, hitCostUsd: 0 },
+      ],
+      assumptions: [ASSUMED],
+    });
+  });
+
+  it("optimising latency: the levers on the critical path first, each group in flags' order, and a note naming both", () => {
+    const s = scenarioFromFlags(flags, "latency");
+    expect(s.name).toBe("suggested (latency)");
+    expect(s.levers.map((l) => l.stage)).toEqual(["rollup", "bidder", "tracking", "auction"]);
+    expect(s.assumptions).toEqual([ASSUMED, "optimising latency: levers on critical-path stages first (rollup, bidder); off the path, saving cost but not p95: tracking, auction"]);
+    expect(scenarioFromFlags([flag("a", "tune", false)], "latency").assumptions![1]).toBe("optimising latency: levers on critical-path stages first (a); off the path, saving cost but not p95: none");
+    expect(scenarioFromFlags([flag("a", "tune", true)], "latency").assumptions![1]).toBe("optimising latency: levers on critical-path stages first (none); off the path, saving cost but not p95: a");
+  });
+});
+
+describe("savings.ts: savingsFrom, worked by hand", () => {
+  /** An event: its weight and, per stage it has, [compute, query] cost in USD. */
+  type Ev = { w: number; stages: Record<string, [number, number]> };
+  /**
+   * The sums savings.moments computes, done here the way savings.ts documents them (Term): an
+   * event's value of a functional is Σ over its terms of cost(m1) − cost(m2), where cost(m) =
+   * a·compute + b·query + kPresent + kAll if the event has the stage, else kAll.
+   */
+  function sumsOf(events: Ev[], terms: TermRow[]): Map<number, MomentSums> {
+    const out = new Map<number, MomentSums>();
+    for (const fn of new Set(terms.map((t) => t.fn))) {
+      const x = events.map((e) => terms.filter((t) => t.fn === fn).reduce((s, t) => {
+        const c = e.stages[t.stage];
+        const cost = (a: number, b: number, kp: number, ka: number) => (c ? a * c[0] + b * c[1] + kp + ka : ka);
+        return s + cost(t.a1, t.b1, t.kp1, t.ka1) - cost(t.a2, t.b2, t.kp2, t.ka2);
+      }, 0));
+      const sw = events.reduce((s, e) => s + e.w, 0);
+      const mean = events.reduce((s, e, i) => s + e.w * x[i]!, 0) / sw;
+      out.set(fn, { sw, sw2: events.reduce((s, e) => s + e.w ** 2, 0), swx: mean * sw, ss: events.reduce((s, e, i) => s + e.w * (x[i]! - mean) ** 2, 0) });
+    }
+    return out;
+  }
+  type P95Call = [levers: { stage: string; hitRate: number; salt: number }[], hitLatencyNs: number | undefined];
+  /** What a source was asked: its methods in call order, the p95 calls, the terms, the latency sample's limit. */
+  type Log = { calls: string[]; p95: P95Call[]; terms?: TermRow[]; limit?: number };
+  const newLog = (): Log => ({ calls: [], p95: [] });
+  function sourceOf(events: Ev[], totals: { events: number; cost_per_event_usd: number }, log: Log, empty = false): SavingsSource {
+    return {
+      async stages() { log.calls.push("stages"); return [...new Set(events.flatMap((e) => Object.keys(e.stages)))].sort(); },
+      async moments(terms) { log.calls.push("moments"); log.terms = terms; return empty ? new Map() : sumsOf(events, terms); },
+      async eventCount() { log.calls.push("eventCount"); return events.length; },
+      async totals() { log.calls.push("totals"); return totals; },
+      async latency(limit) {
+        log.calls.push("latency");
+        log.limit = limit;
+        return {
+          events: 3, sampled: true,
+          // 100 ms, less 10 ms per cache lever and the hit latency in ms: enough to see what was passed.
+          p95(levers: P95Call[0], hitLatencyNs?: number) { log.p95.push([structuredClone(levers), hitLatencyNs]); return 100 - 10 * levers.length - (hitLatencyNs ?? 0) / 1e6; },
+        } as unknown as LatencyModel;
+      },
+      async weights() { log.calls.push("weights"); return WEIGHTS; },
+      async pricing() { log.calls.push("pricing"); return PRICING; },
+    };
+  }
+  // Four events of weight 1 (USD: [compute, query]):
+  //   e1 tracking [1, 3], auction [2, 0]; e2 tracking [1, 1]; e3 auction [2, 0], rollup [0, 4]; e4 rollup [0, 4].
+  // Cost per event: (6 + 2 + 6 + 4) / 4 = 4.5.
+  const EVENTS: Ev[] = [
+    { w: 1, stages: { tracking: [1, 3], auction: [2, 0] } }, { w: 1, stages: { tracking: [1, 1] } },
+    { w: 1, stages: { auction: [2, 0], rollup: [0, 4] } }, { w: 1, stages: { rollup: [0, 4] } },
+  ];
+  // 1,000 events a day; a rollup refresh costs $125, twice a day: $0.25 per event.
+  const config = { ...defaultConfig(), events_per_day: 1000, preaggregate: { refresh_cost_usd: 125, refreshes_per_day: 2 }, cache: { hit_latency_ms: 2 } };
+  const lever = (kind: LeverSpec["kind"], stage: string, value: number, hitCostUsd = 0): LeverSpec => ({ kind, stage, value, hitCostUsd });
+  const SCENARIO: Scenario = { name: "s", levers: [lever("cache", "tracking", 0.5, 0.25), lever("preagg", "rollup", 0.5), lever("tune", "tracking", 0.5)] };
+  /** mean ± 1.96·√(ss/12) per event (4 events of weight 1: the variance of the mean is ss/4 · 4/3 / 4), per day. */
+  const ci = (mean: number, ss: number) => [1000 * (mean - 1.96 * Math.sqrt(ss / 12)), 1000 * (mean + 1.96 * Math.sqrt(ss / 12))];
+
+  it("each lever's before, after and saving per event, per day and per year, its interval, and the scenario's total", async () => {
+    const log = newLog();
+    const r = await savingsFrom(sourceOf(EVENTS, { events: 4, cost_per_event_usd: 4.5 }, log), { scenarios: [SCENARIO], config });
+    const figures = r.rows.map((x) => [x.cost_per_event_before_usd, x.cost_per_event_after_usd, x.savings_per_event_usd, x.savings_pct_of_total, x.savings_per_day_usd, x.savings_per_year_usd]);
+    // cache tracking 50%, $0.25 a hit: compute and query × 0.5, + 0.5 · 0.25 where tracking runs.
+    //   before: e1 4, e2 2 → 6/4 = 1.5; after: e1 0.5 + 1.5 + 0.125 = 2.125, e2 1.125 → 3.25/4 = 0.8125;
+    //   saving 0.6875 (of 4.5: 0.15277…), ×1,000 a day = 687.5, ×365 = 250,937.5.
+    // preaggregate rollup −50%: query × 0.5, + $0.25 in every event.
+    //   before: e3, e4 4 → 2; after: e3, e4 2.25, e1, e2 0.25 → 1.25; saving 0.75.
+    // tune tracking −50% after the cache: everything × 0.5 again.
+    //   before 0.8125; after e1 1.0625, e2 0.5625 → 0.40625; saving 0.40625.
+    // Total: per event 1.875 − 0.25 + 1.0625 = 2.6875, 0.875 − 0.25 + 0.5625 = 1.1875, 1.75, 1.75 → 1.84375.
+    expect(figures).toEqual([
+      [1.5, 0.8125, 0.6875, 0.6875 / 4.5, 687.5, 250937.5],
+      [2, 1.25, 0.75, 0.75 / 4.5, 750, 273750],
+      [0.8125, 0.40625, 0.40625, 0.40625 / 4.5, 406.25, 148281.25],
+      [4.5, 2.65625, 1.84375, 1.84375 / 4.5, 1843.75, 672968.75],
+    ]);
+    // Intervals, from each event's saving:
+    //   cache: 1.875, 0.875, 0, 0 (mean 0.6875): ss = 1.1875² + 0.1875² + 2·0.6875² = 2.390625;
+    //   preagg: −0.25, −0.25, 1.75, 1.75 (mean 0.75): ss = 4 · 1² = 4;
+    //   tune: 1.0625, 0.5625, 0, 0 (mean 0.40625): ss = 0.65625² + 0.15625² + 2·0.40625² = 0.78515625;
+    //   total: 2.6875, 1.1875, 1.75, 1.75 (mean 1.84375): ss = 0.84375² + 0.65625² + 2·0.09375² = 1.16015625.
+    const intervals = r.rows.map((x) => [x.ci95_low_per_day_usd, x.ci95_high_per_day_usd]);
+    const expected = [ci(0.6875, 2.390625), ci(0.75, 4), ci(0.40625, 0.78515625), ci(1.84375, 1.16015625)];
+    intervals.forEach((pair, i) => pair.forEach((v, j) => expect(v).toBeCloseTo(expected[i]![j]!, 9)));
+    expect(r.rows.map((x) => [x.scenario, x.lever, x.lever_label, x.stage, x.lever_value, x.hit_cost_usd])).toEqual([
+      ["s", "cache", "cache 50%, $0.25/hit", "tracking", 0.5, 0.25],
+      ["s", "preaggregate", "preaggregate −50%", "rollup", 0.5, null],
+      ["s", "tune", "tune −50%", "tracking", 0.5, null],
+      ["s", "total", "total", "", null, null],
+    ]);
+    // p95: 100 ms with no lever; the cache (salt: its step + 1, the hit latency 2 ms in ns) → 100 − 10 − 2 = 88;
+    // preaggregate and tune leave it; the total goes 100 → 88.
+    expect(r.rows.map((x) => [x.e2e_p95_ms_before, x.e2e_p95_ms_after])).toEqual([[100, 88], [88, 88], [88, 88], [100, 88]]);
+    expect(log.p95).toEqual([[[], undefined], [[{ stage: "tracking", hitRate: 0.5, salt: 1 }], 2e6]]);
+    expect(log.limit).toBe(20_000);
+    expect(log.calls).toEqual(["stages", "moments", "totals", "latency", "weights", "pricing"]);
+    expect(r).toMatchObject({
+      scenarios: [SCENARIO], events: 4, events_per_day: 1000, cost_per_event_usd: 4.5, latency_events: 3, latency_sampled: true, weights: WEIGHTS, pricing: PRICING,
+      interval_method: "normal approximation over per-event savings (mean ± 1.96·sd/√n), scaled to events per day",
+    });
+  });
+
+  it("declares each lever's maps as terms: before, after, saving per lever, then the scenario's cumulative saving", async () => {
+    const log = newLog();
+    await savingsFrom(sourceOf(EVENTS, { events: 4, cost_per_event_usd: 4.5 }, log), { scenarios: [SCENARIO], config });
+    const t = (fn: number, step: number, stage: string, m1: number[], m2: number[]): TermRow => ({ fn, step, stage, a1: m1[0]!, b1: m1[1]!, kp1: m1[2]!, ka1: m1[3]!, a2: m2[0]!, b2: m2[1]!, kp2: m2[2]!, ka2: m2[3]! });
+    const ID = [1, 1, 0, 0];
+    const Z = [0, 0, 0, 0];
+    // Maps [a, b, kPresent, kAll]: cache 50% at $0.25 → [0.5, 0.5, 0.125, 0]; preagg 50% → [1, 0.5, 0, 0.25];
+    // tune 50% of the cached map → [0.25, 0.25, 0.0625, 0].
+    const CACHED = [0.5, 0.5, 0.125, 0];
+    const PRE = [1, 0.5, 0, 0.25];
+    const TUNED = [0.25, 0.25, 0.0625, 0];
+    expect(log.terms).toEqual([
+      t(0, 0, "tracking", ID, Z), t(1, 0, "tracking", CACHED, Z), t(2, 0, "tracking", ID, CACHED),
+      t(3, 0, "rollup", ID, Z), t(4, 0, "rollup", PRE, Z), t(5, 0, "rollup", ID, PRE),
+      t(6, 0, "tracking", CACHED, Z), t(7, 0, "tracking", TUNED, Z), t(8, 0, "tracking", CACHED, TUNED),
+      t(9, 0, "tracking", ID, CACHED), t(9, 1, "rollup", ID, PRE), t(9, 2, "tracking", CACHED, TUNED),
+    ]);
+  });
+
+  it("the maps compose: a cache after a tune, a preaggregate after a cache, a tune after a preaggregate", async () => {
+    const log = newLog();
+    const s: Scenario = { name: "c", levers: [lever("tune", "rollup", 0.5), lever("cache", "rollup", 0.5, 0.25), lever("preagg", "rollup", 0.5), lever("tune", "rollup", 0.5)] };
+    await savingsFrom(sourceOf(EVENTS, { events: 4, cost_per_event_usd: 4.5 }, log), { scenarios: [s], config });
+    const afterMaps = log.terms!.filter((x) => x.fn % 3 === 1 && x.fn < 12).map((x) => [x.a1, x.b1, x.kp1, x.ka1]);
+    // tune 50%: [0.5, 0.5, 0, 0]; cache 50% at $0.25: [0.25, 0.25, 0 · 0.5 + 0.125, 0];
+    // preagg 50% (+$0.25 a day's refresh per event): [0.25, 0.125, 0.125, 0.25];
+    // tune 50%: [0.125, 0.0625, 0.0625, 0.125].
+    expect(afterMaps).toEqual([[0.5, 0.5, 0, 0], [0.25, 0.25, 0.125, 0], [0.25, 0.125, 0.125, 0.25], [0.125, 0.0625, 0.0625, 0.125]]);
+    // A second cache after the first: its kPresent and kAll are kept at (1 − h) and the hit cost added.
+    const twice: Scenario = { name: "d", levers: [lever("preagg", "rollup", 0.5), lever("cache", "rollup", 0.5, 0.25), lever("cache", "rollup", 0.5, 0.5)] };
+    const log2 = newLog();
+    await savingsFrom(sourceOf(EVENTS, { events: 4, cost_per_event_usd: 4.5 }, log2), { scenarios: [twice], config });
+    // preagg: [1, 0.5, 0, 0.25]; cache: [0.5, 0.25, 0.125, 0.125]; cache at $0.5: [0.25, 0.125, 0.0625 + 0.25, 0.0625].
+    expect(log2.terms!.filter((x) => x.fn % 3 === 1 && x.fn < 9).map((x) => [x.a1, x.b1, x.kp1, x.ka1])).toEqual([[1, 0.5, 0, 0.25], [0.5, 0.25, 0.125, 0.125], [0.25, 0.125, 0.3125, 0.0625]]);
+    // The p95 of the second cache re-times both caches' hits (salts 2 and 3), at the same hit latency.
+    expect(log2.p95.slice(1)).toEqual([[[{ stage: "rollup", hitRate: 0.5, salt: 2 }], 2e6], [[{ stage: "rollup", hitRate: 0.5, salt: 2 }, { stage: "rollup", hitRate: 0.5, salt: 3 }], 2e6]]);
+  });
+
+  it("labels: a hit rate to at most two decimals, 'hits' when hits are free", async () => {
+    const s: Scenario = { name: "l", levers: [lever("cache", "tracking", 1 / 3), lever("tune", "auction", 0.125)] };
+    const r = await savingsFrom(sourceOf(EVENTS, { events: 4, cost_per_event_usd: 4.5 }, newLog()), { scenarios: [s], config, latencyEvents: 7 });
+    expect(r.rows.map((x) => [x.lever_label, x.hit_cost_usd])).toEqual([["cache 33.33% hits", 0], ["tune −12.5%", null], ["total", null]]);
+  });
+
+  it("the event count is rounded as the breakdown rounds it, and --latency-sample reaches the latency model", async () => {
+    const log = newLog();
+    const r = await savingsFrom(sourceOf(EVENTS, { events: 1234.567890123, cost_per_event_usd: 4.5 }, log), { scenarios: [SCENARIO], config, latencyEvents: 7 });
+    expect(r.events).toBe(1234.56789);
+    expect(log.limit).toBe(7);
+  });
+
+  it("with no cost at all the share of the total is 0, not 0/0; functionals with no sums are 0 (the source counts the events)", async () => {
+    const log = newLog();
+    const free: Ev[] = [{ w: 1, stages: { tracking: [0, 0] } }, { w: 1, stages: { tracking: [0, 0] } }];
+    const r = await savingsFrom(sourceOf(free, { events: 2, cost_per_event_usd: 0 }, log), { scenarios: [{ name: "z", levers: [lever("tune", "tracking", 0.5)] }], config });
+    expect(r.rows.map((x) => [x.savings_per_event_usd, x.savings_pct_of_total, x.ci95_low_per_day_usd, x.ci95_high_per_day_usd])).toEqual([[0, 0, 0, 0], [0, 0, 0, 0]]);
+    expect(log.calls).not.toContain("eventCount");
+    const none = newLog();
+    const e = await savingsFrom(sourceOf(EVENTS, { events: 4, cost_per_event_usd: 4.5 }, none, true), { scenarios: [SCENARIO], config });
+    expect(none.calls).toEqual(["stages", "moments", "eventCount", "totals", "latency", "weights", "pricing"]);
+    expect(e.rows.map((x) => [x.cost_per_event_before_usd, x.cost_per_event_after_usd, x.ci95_low_per_day_usd, x.ci95_high_per_day_usd])).toEqual([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [4.5, 4.5, 0, 0]]);
+  });
+
+  it("a functional whose events weigh nothing has mean 0 (not 0/0)", async () => {
+    const weightless = sourceOf(EVENTS, { events: 0, cost_per_event_usd: 4.5 }, newLog());
+    weightless.moments = async (terms) => new Map(terms.map((t) => [t.fn, { sw: 0, sw2: 0, swx: 0, ss: 0 }]));
+    const r = await savingsFrom(weightless, { scenarios: [SCENARIO], config });
+    expect(r.rows.map((x) => [x.cost_per_event_before_usd, x.cost_per_event_after_usd, x.savings_per_event_usd])).toEqual([[0, 0, 0], [0, 0, 0], [0, 0, 0], [4.5, 4.5, 0]]);
+  });
+
+  it("a lever on a stage the data lacks: the option (or the file and line) and the nearest stage named", async () => {
+    const src = () => sourceOf(EVENTS, { events: 4, cost_per_event_usd: 4.5 }, newLog());
+    await expect(savingsFrom(src(), { scenarios: [{ name: "s", levers: [lever("cache", "trackin", 0.5)] }], config }))
+      .rejects.toThrow(new UsageError("--cache trackin: no stage 'trackin' in this data (did you mean 'tracking'?); stages: auction, rollup, tracking"));
+    await expect(savingsFrom(src(), { scenarios: [{ name: "s", levers: [lever("tune", "zzzzzzzzzzzz", 0.5)] }], config }))
+      .rejects.toThrow(new UsageError("--tune zzzzzzzzzzzz: no stage 'zzzzzzzzzzzz' in this data; stages: auction, rollup, tracking"));
+    const fromFile = { ...lever("preagg", "rolup", 0.5), origin: "s.yaml:4" };
+    await expect(savingsFrom(src(), { scenarios: [{ name: "mine", levers: [lever("tune", "auction", 0.1), fromFile] }], config }))
+      .rejects.toThrow(new InputError("s.yaml:4", "scenario 'mine': preagg: no stage 'rolup' in this data (did you mean 'rollup'?); stages: auction, rollup, tracking"));
+  });
+});
+
+describe("savings.ts: intervals and hits", () => {
+  it("intervalFromSums: Σw·x/Σw ± 1.96·√variance; all 0 when nothing weighs", () => {
+    // Σw 4, Σw² 4, Σw·x 8, ss 3: mean 2, variance 3/4 · 4/3 / 4 = 0.25, half-width 1.96 · 0.5 = 0.98.
+    const r = intervalFromSums({ sw: 4, sw2: 4, swx: 8, ss: 3 });
+    expect([r.mean, r.low, r.high]).toEqual([2, expect.closeTo(1.02, 12), expect.closeTo(2.98, 12)]);
+    expect(intervalFromSums({ sw: 0, sw2: 0, swx: 0, ss: 0 })).toEqual({ mean: 0, low: 0, high: 0 });
+  });
+
+  it("meanInterval reads each event's weight: 1 and 3 at weights 1 and 1, then 3 and 1", () => {
+    // Equal weights: mean 2, ss 2, n 2: variance 2/2 · 2/1 / 2 = 1, half-width 1.96.
+    expect(meanInterval([1, 3], [{ weight: 1 }, { weight: 1 }])).toEqual({ mean: 2, low: expect.closeTo(0.04, 12), high: expect.closeTo(3.96, 12) });
+    // Weights 3, 1: mean (3 + 3) / 4 = 1.5; ss = 3 · 0.25 + 1 · 2.25 = 3; n = 16/10 = 1.6;
+    // variance 3/4 · 1.6/0.6 / 1.6 = 1.25, half-width 1.96 · √1.25.
+    const w = meanInterval([1, 3], [{ weight: 3 }, { weight: 1 }]);
+    expect([w.mean, w.low, w.high]).toEqual([1.5, expect.closeTo(1.5 - 1.96 * Math.sqrt(1.25), 12), expect.closeTo(1.5 + 1.96 * Math.sqrt(1.25), 12)]);
+  });
+
+  it("chooseHits ranks by cyrb53 of the id with the salt as seed (bryc's published values) and takes round(h·n)", () => {
+    // cyrb53 with seed 0: "revenge" 4051478007546757 < "a" 7929297801672961 < "revenue" 8309097637345594 < "b" 8684336938537663.
+    const ids = ["a", "b", "revenge", "revenue"];
+    expect(chooseHits(ids, 1, 0)).toEqual(["revenge", "a", "revenue", "b"]);
+    // round(0.375 · 4) = round(1.5) = 2; round(0.3 · 4) = round(1.2) = 1; 0 → none.
+    expect(chooseHits(ids, 0.375, 0)).toEqual(["revenge", "a"]);
+    expect(chooseHits(ids, 0.3, 0)).toEqual(["revenge"]);
+    expect(chooseHits(ids, 0, 0)).toEqual([]);
+    expect(chooseHits(["revenue", "revenge"], 0.5, 0)).toEqual(["revenge"]);
+  });
+});
