@@ -93,7 +93,13 @@ describe("diff.ts: rows", () => {
     // 1 + 5e-10: |Δ| = 5e-10 ≤ 1e-9 · 1.0000000005 → after is taken as before, exactly.
     const same = run(sideOf("b", [["auction", 1, 1, 1]], { cost: 1, p95: 1 }), sideOf("a", [["auction", 1 + 5e-10, 1, 1]], { cost: 1 + 5e-10, p95: 1 }));
     for (const row of same.rows) expect([row.cost_per_event_after_usd, row.change_usd, row.change_pct]).toEqual([1, 0, 0]);
-    expect(same.rows[0]!.status).toBe("unchanged");
+    expect(same.rows.map((x) => x.status)).toEqual(["unchanged", "total"]);
+    // 1000 + 5e-7 (5e-10 relative): |Δ| 5e-7 ≤ 1e-9 · 1000 = 1e-6, no change.
+    const large = run(sideOf("b", [["auction", 1000, 1, 1]], { cost: 1000, p95: 1 }), sideOf("a", [["auction", 1000 + 5e-7, 1, 1]], { cost: 1000, p95: 1 }));
+    expect(large.rows.map((x) => [x.status, x.change_usd])).toEqual([["unchanged", 0], ["total", 0]]);
+    // A new group that costs nothing is still new (not "unchanged" against the 0 it is counted as before).
+    const free = run(sideOf("b", [], { cost: 1, p95: 1 }), sideOf("a", [["auction", 0, 0, 1]], { cost: 1, p95: 1 }));
+    expect(free.rows.map((x) => [x.status, x.change_usd])).toEqual([["new", 0], ["total", 0]]);
     // 1 + 2e-9: |Δ| = 2e-9 > 1e-9 · 1.000000002.
     const moved = run(sideOf("b", [["auction", 1, 1, 1]], { cost: 1, p95: 1 }), sideOf("a", [["auction", 1 + 2e-9, 1, 1]], { cost: 1, p95: 1 }));
     expect(moved.rows[0]!.status).toBe("changed");
@@ -140,6 +146,9 @@ describe("diff.ts: gates", () => {
     // The total's gate alone leaves new groups alone (the total rose 1%, under 50%).
     expect(run(base, withNew(0.5), { maxCostIncrease: 0.5 }).breaches).toEqual([]);
     expect(run(base, withNew(0.5), {}).breaches).toEqual([]);
+    // A new group has no percentage change: it is judged by its share only, even against a limit
+    // below 0 (which parseLimit refuses; through the API, read as 0% it would be "over" −50%).
+    expect(run(base, withNew(0.005), { maxStageIncrease: -0.5 }).breaches.map((x) => x.row)).toEqual(["auction"]);
   });
 
   it("--max-p95-increase: 10 → 12 ms is +20%: passes a 20% limit, breaches 19%; needs both p95s and a non-zero one before", () => {
@@ -155,6 +164,46 @@ describe("diff.ts: gates", () => {
     // (read as 0 it would be 10 → 0, −100%, "over" −150%).
     const noP95 = sideOf("a", [["auction", 4, 1, null], ["gone", 1, 0, 5]], { cost: 4, p95: 10 }, {}, "report");
     expect(run(b, noP95, { maxP95Increase: -1.5 }).breaches.map((x) => x.row)).toEqual(["total"]);
+  });
+
+  // Welch sides (moments: see "Welch's interval" below): A's mean 1 → 2 with se 1 is not
+  // significant ([−0.96, 2.96]); 1 → 4 is. Both are +100% or more, over a 50% stage limit.
+  const m = (swx: number, ss: number): Moments => ({ sw: 4, sw2: 4, swx, ss });
+  const welch = (mean: number, ss: number) => sideOf("x", [["A", mean, 1, null]], { cost: mean, p95: null }, { moments: new Map([[id("A"), m(4 * mean, ss)], [TOTAL, m(4 * mean, ss)]]) });
+
+  it("--significant-only: a cost gate ignores a change its test calls 'no'; 'yes' and 'unknown' still count", () => {
+    const notSignificant = run(welch(1, 3), welch(2, 9), { maxStageIncrease: 0.5 });
+    expect(notSignificant.breaches).toEqual([{ gate: "--max-stage-increase", row: "A", detail: "cost per event 100.0% up (limit 50.0%), significant: no" }]);
+    expect(run(welch(1, 3), welch(2, 9), { maxStageIncrease: 0.5 }, { significantOnly: true }).breaches).toEqual([]);
+    expect(run(welch(1, 3), welch(2, 9), { maxStageIncrease: 0.5 }, { significantOnly: false }).breaches).toHaveLength(1);
+    expect(run(welch(1, 3), welch(4, 9), { maxStageIncrease: 0.5 }, { significantOnly: true }).breaches).toEqual([
+      { gate: "--max-stage-increase", row: "A", detail: "cost per event 300.0% up (limit 50.0%), significant: yes" },
+    ]);
+    // A report on a side: "unknown", which --significant-only does not excuse.
+    const report = (cost: number) => sideOf("r", [["A", cost, 1, null]], { cost, p95: null }, {}, "report");
+    expect(run(report(1), report(2), { maxCostIncrease: 0.5 }, { significantOnly: true }).breaches).toEqual([
+      { gate: "--max-cost-increase", row: "total", detail: "cost per event 100.0% up (limit 50.0%), significant: unknown" },
+    ]);
+  });
+
+  it("--significant-only: the p95 gate reads the p95 test ('no' ignored; 'yes' and 'unknown' count)", () => {
+    // The rows' p95 (10 → 20 ms, +100%) come from the breakdown; the test from the durations of
+    // one event a side (every resample the same): 5 → 5 ms is "no", 5 → 6 ms "yes".
+    const dur = (ms: number) => ({ event: Int32Array.from([0]), valueMs: Float64Array.from([ms]), weight: Float64Array.from([1]) });
+    const side = (p95: number, durationMs: number) => sideOf("x", [["A", 1, 1, p95]], { cost: 1, p95 }, {
+      moments: new Map(), perEvent: [{ w: 1, costs: new Map([[id("A"), 1], [TOTAL, 1]]) }],
+      durations: { events: 1, interpolate: true, groups: new Map([[id("A"), dur(durationMs)], [TOTAL, dur(durationMs)]]) },
+    });
+    const gates = { maxP95Increase: 0.5 };
+    expect(run(side(10, 5), side(20, 5), gates).breaches.map((x) => [x.row, x.detail])).toEqual([
+      ["A", "p95 10.00 → 20.00 ms, 100.0% up (limit 50.0%), significant: no"], ["total", "p95 10.00 → 20.00 ms, 100.0% up (limit 50.0%), significant: no"],
+    ]);
+    expect(run(side(10, 5), side(20, 5), gates, { significantOnly: true }).breaches).toEqual([]);
+    expect(run(side(10, 5), side(20, 6), gates, { significantOnly: true }).breaches.map((x) => x.detail)).toEqual([
+      "p95 10.00 → 20.00 ms, 100.0% up (limit 50.0%), significant: yes", "p95 10.00 → 20.00 ms, 100.0% up (limit 50.0%), significant: yes",
+    ]);
+    const report = (p95: number) => sideOf("r", [["A", 1, 1, p95]], { cost: 1, p95 }, {}, "report");
+    expect(run(report(10), report(20), gates, { significantOnly: true }).breaches).toHaveLength(2);
   });
 });
 
@@ -263,6 +312,16 @@ describe("diff.ts: the bootstrap (per-event values on both sides)", () => {
     expect(r.rows.map((x) => [rowName(x), x.p95_significant])).toEqual([["B", "unknown"], ["A", "no"], ["total", "yes"]]);
     // The other way: 12 → 10 ms, significant too.
     expect(rowOf(run(a, b).rows, "total").p95_significant).toBe("yes");
+  });
+
+  it("p95: the interval is read from the sorted differences: 15 ms before against 10, 19.5 or 20 after spans 0", () => {
+    // After: 2 events, end-to-end 10 and 20 ms. A resample draws (2, 0), (1, 1) or (0, 2) of them
+    // (¼, ½, ¼): p95 10, 10 + 0.95 · 10 = 19.5, or 20. Before: one event of 15 ms. Differences:
+    // −5 (~500 of 2,000), 4.5, 5: the 2.5% point is −5, the 97.5% one 5 → not significant.
+    const dursOf = (spans: [number, number, number][]) => ({ event: Int32Array.from(spans, (x) => x[0]), valueMs: Float64Array.from(spans, (x) => x[1]), weight: Float64Array.from(spans, (x) => x[2]) });
+    const b = boot("b", [], [ev(1, {})], { events: 1, interpolate: true, groups: new Map([[TOTAL, dursOf([[0, 15, 1]])]]) });
+    const a = boot("a", [], [ev(1, {}), ev(1, {})], { events: 2, interpolate: true, groups: new Map([[TOTAL, dursOf([[0, 10, 1], [1, 20, 1]])]]) });
+    expect(run(b, a).rows.map((x) => x.p95_significant)).toEqual(["no"]);
   });
 
   it("p95: a group drawn in fewer than half the resamples is unknown; per-event values without durations are unknown", () => {
@@ -385,6 +444,11 @@ describe("diff.ts: sides from reports", () => {
     expect(await reportPath(join(d, "missing.json"))).toBeUndefined();
   });
 
+  it("a path that is not a report is read as span data (a missing file: 'no such file', not an unreadable report)", async () => {
+    const missing = join(dir(), "spans.json");
+    await expect(readSide(missing, NO_ANALYSIS, BY)).rejects.toThrow(new InputError(missing, "no such file or directory"));
+  });
+
   it("isDuckDbFile: 'DUCK' at bytes 8–11 of a file", async () => {
     const d = dir();
     const db = join(d, "x.duckdb");
@@ -432,6 +496,8 @@ describe("diff.ts: sides from reports", () => {
     await expect(readSide(path, NO_ANALYSIS, BY)).rejects.toThrow(/^.*r\.json: not a readable report\.json \(.+\)$/);
     writeFileSync(path, report({ breakdown: { groups: [] } }));
     await expect(readSide(path, NO_ANALYSIS, BY)).rejects.toThrow(`${path}: report.json has no breakdown`);
+    writeFileSync(path, report({ events: 3 }));
+    await expect(readSide(path, NO_ANALYSIS, BY)).rejects.toThrow(new InputError(path, "report.json has no breakdown"));
     writeFileSync(path, report({ breakdown: { total: {} } }));
     await expect(readSide(path, NO_ANALYSIS, BY)).rejects.toThrow(`${path}: report.json has no breakdown`);
     writeFileSync(path, report({ breakdown: { groups: [], total: {} } }));
