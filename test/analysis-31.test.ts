@@ -4,14 +4,15 @@
 // and src/analysis/savings.ts (levers, scenario files, the affine maps, savingsFrom over a source
 // built here, the rows' figures, the hits a cache lever takes). Sides and sources are built by hand
 // here, so every figure is worked from the documented rule (the modules' opening comments,
-// diff --help) in a comment beside it. In-process, no DuckDB, milliseconds each.
+// diff --help) in a comment beside it. In-process, milliseconds each; only spanSide's two tests
+// (the last) open DuckDB, on three spans (test/helpers/analysis.ts).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   diffSides, durationsFromRows, isDuckDbFile, momentsFromRows, onlyIncreases, perEventFromRows, readSide, reportPath, rowName,
-  sideBreakdownOf, spansSide, TOTAL, type DiffOptions, type DiffRow, type Gates, type Moments, type Side,
+  sideBreakdownOf, spanSide, spansSide, TOTAL, type DiffOptions, type DiffRow, type Gates, type Moments, type Side,
 } from "../src/analysis/diff.js";
 import { parseGroupKeys, type BreakdownResult, type Pricing, type WeightSummary } from "../src/analysis/breakdown.js";
 import { InputError, UsageError } from "../src/errors.js";
@@ -21,6 +22,8 @@ import {
 } from "../src/analysis/savings.js";
 import type { Flag } from "../src/analysis/flags.js";
 import { defaultConfig } from "../src/model/config.js";
+import { withModelDb } from "./helpers/analysis.js";
+import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 
 const BY = parseGroupKeys("stage");
 const WEIGHTS: WeightSummary = {
@@ -818,5 +821,55 @@ describe("savings.ts: intervals and hits", () => {
     expect(chooseHits(ids, 0.3, 0)).toEqual(["revenge"]);
     expect(chooseHits(ids, 0, 0)).toEqual([]);
     expect(chooseHits(["revenue", "revenge"], 0.5, 0)).toEqual(["revenge"]);
+  });
+});
+
+describe("diff.ts: spanSide on a DuckDB session (the one part that needs the database)", () => {
+  // Two events: t1 a request root ($1, 0–10 ms) with a tracking child ($0.5, 1–3 ms); t2 a
+  // request root alone ($3, 0–20 ms). Weight 1 each unless `rate` samples t1 (weight = rate).
+  const spans = (rate?: number): TestSpan[] => {
+    const r: Record<string, number> = rate === undefined ? {} : { sampleRate: rate };
+    return [
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": 1, ...r } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "tracker.events.write", startMs: 1, durationMs: 2, attrs: { "cost.usd": 0.5, ...r } },
+      { trace: traceId(2), id: spanId(3), name: "adserver.request.handle", startMs: 0, durationMs: 20, attrs: { "cost.usd": 3 } },
+    ];
+  };
+  const f64 = (...x: number[]) => Float64Array.from(x);
+  const i32 = (...x: number[]) => Int32Array.from(x);
+
+  it("by stage and by name: costs, shares, p95s, each group's moments over all events, per-event costs and durations", async () => {
+    for (const [by, request, tracking] of [[BY, "request", "tracking"], [parseGroupKeys("name"), "adserver.request.handle", "tracker.events.write"]] as const) {
+      const s = await withModelDb(spans(), (db) => spanSide(db, "x", by));
+      // Request: (1 + 3) / 2 = $2 per event, 4 of $4.5; p95 of 10 and 20 ms: 10 + 0.95 · 10 = 19.5.
+      // Tracking: 0.5 / 2 = $0.25, 0.5 of 4.5; p95 of one span: 2 ms. Total $2.25, end-to-end p95 19.5.
+      const rid = id(request);
+      const tid = id(tracking);
+      expect(s).toMatchObject({ label: "x", kind: "spans", events: 2, total: { cost: 2.25, p95: 19.5 } });
+      expect(s.groups.get(rid)).toMatchObject({ cost: 2, share: expect.closeTo(4 / 4.5, 12), p95: expect.closeTo(19.5, 9) });
+      expect(s.groups.get(tid)).toMatchObject({ cost: 0.25, share: expect.closeTo(0.5 / 4.5, 12), p95: expect.closeTo(2, 9) });
+      // Moments over both events (an event without the group costs 0 in it):
+      // request 1, 3: Σw 2, Σw² 2, Σw·x 4, ss (1 − 2)² + (3 − 2)² = 2; tracking 0.5, 0: 0.5, ss 2 · 0.25² = 0.125;
+      // total 1.5, 3: 4.5, ss 2 · 0.75² = 1.125.
+      expect(s.moments).toEqual(new Map([[rid, { sw: 2, sw2: 2, swx: 4, ss: 2 }], [tid, { sw: 2, sw2: 2, swx: 0.5, ss: 0.125 }], [TOTAL, { sw: 2, sw2: 2, swx: 4.5, ss: 1.125 }]]));
+      expect(s.perEvent).toEqual([
+        { w: 1, costs: new Map([[rid, 1], [TOTAL, 1.5], [tid, 0.5]]) },
+        { w: 1, costs: new Map([[rid, 3], [TOTAL, 3]]) },
+      ]);
+      expect(s.durations).toEqual({
+        events: 2, interpolate: true,
+        groups: new Map([[TOTAL, { event: i32(0, 1), valueMs: f64(10, 20), weight: f64(1, 1) }], [rid, { event: i32(0, 1), valueMs: f64(10, 20), weight: f64(1, 1) }], [tid, { event: i32(0), valueMs: f64(2), weight: f64(1) }]]),
+      });
+    }
+  });
+
+  it("weighted spans: the breakdown's weighted p95 (the smallest value reaching 95% of the weight), not an interpolated one", async () => {
+    // t1 at weight 2: request spans 10 ms (w 2) and 20 ms (w 1): 95% of 3 = 2.85 is reached at 20.
+    const s = await withModelDb(spans(2), (db) => spanSide(db, "x", BY));
+    expect(s.groups.get(id("request"))!.p95).toBe(20);
+    // Cost per event (1 · 2 + 3 · 1) / 3 = 5/3; the durations are weighted quantiles too.
+    expect(s.groups.get(id("request"))!.cost).toBeCloseTo(5 / 3, 12);
+    expect(s.durations!.interpolate).toBe(false);
+    expect(s.perEvent!.map((e) => e.w)).toEqual([2, 1]);
   });
 });
