@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  diffSides, durationsFromRows, isDuckDbFile, momentsFromRows, onlyIncreases, perEventFromRows, readSide, reportPath, rowName,
+  diff, diffSides, durationsFromRows, isDuckDbFile, momentsFromRows, onlyIncreases, perEventFromRows, readSide, reportPath, rowName,
   sideBreakdownOf, spanSide, spansSide, TOTAL, type DiffOptions, type DiffRow, type Gates, type Moments, type Side,
 } from "../src/analysis/diff.js";
 import { parseGroupKeys, type BreakdownResult, type Pricing, type WeightSummary } from "../src/analysis/breakdown.js";
@@ -23,7 +23,7 @@ import {
 import type { Flag } from "../src/analysis/flags.js";
 import { defaultConfig } from "../src/model/config.js";
 import { withModelDb } from "./helpers/analysis.js";
-import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
+import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 
 const BY = parseGroupKeys("stage");
 const WEIGHTS: WeightSummary = {
@@ -904,6 +904,34 @@ describe("diff.ts: spanSide on a DuckDB session (the one part that needs the dat
         groups: new Map([[TOTAL, { event: i32(0, 1), valueMs: f64(10, 20), weight: f64(1, 1) }], [rid, { event: i32(0, 1), valueMs: f64(10, 20), weight: f64(1, 1) }], [tid, { event: i32(0), valueMs: f64(2), weight: f64(1) }]]),
       });
     }
+  });
+
+  it("by stage and name: each group's moments under both keys (a stage's own moments would not match the groups)", async () => {
+    const s = await withModelDb(spans(), (db) => spanSide(db, "x", parseGroupKeys("stage,name")));
+    const rid = JSON.stringify(["request", "adserver.request.handle"]);
+    const tid = JSON.stringify(["tracking", "tracker.events.write"]);
+    expect(s.moments).toEqual(new Map([[rid, { sw: 2, sw2: 2, swx: 4, ss: 2 }], [tid, { sw: 2, sw2: 2, swx: 0.5, ss: 0.125 }], [TOTAL, { sw: 2, sw2: 2, swx: 4.5, ss: 1.125 }]]));
+    expect([...s.groups.keys()].sort()).toEqual([rid, tid]);
+  });
+
+  it("weighted spans grouped by name: the breakdown by name, weighted ($5/3 per event for the request root)", async () => {
+    const s = await withModelDb(spans(2), (db) => spanSide(db, "x", parseGroupKeys("name")));
+    expect([...s.groups.keys()].sort()).toEqual([id("adserver.request.handle"), id("tracker.events.write")]);
+    expect(s.groups.get(id("adserver.request.handle"))!.cost).toBeCloseTo(5 / 3, 12);
+  });
+
+  it("diff() reads two span files and diffs them: tracking $0.5 → $1 in t1 is +$0.25 per event", async () => {
+    const before = writeTemp("before.json", otlpDocument(spans()));
+    const doubled = spans().map((x) => (x.name === "tracker.events.write" ? { ...x, attrs: { "cost.usd": 1 } } : x));
+    const after = writeTemp("after.json", otlpDocument(doubled));
+    const r = await diff(before, after, {}, { by: BY, gates: { maxStageIncrease: 0.5 } });
+    // Tracking: 0.5 / 2 = 0.25 → 1 / 2 = 0.5 per event, +100%, over the 50% limit; the total 2.25 → 2.5.
+    expect(r.rows.map((x) => [rowName(x), x.status, x.cost_per_event_before_usd, x.cost_per_event_after_usd])).toEqual([
+      ["tracking", "changed", 0.25, 0.5], ["request", "unchanged", 2, 2], ["total", "total", 2.25, 2.5],
+    ]);
+    expect([r.baseline.label, r.current.label, r.baseline.kind, r.current.events]).toEqual([before, after, "spans", 2]);
+    expect(r.method).toMatch(/^bootstrap/);
+    expect(r.breaches.map((x) => x.row)).toEqual(["tracking"]);
   });
 
   it("weighted spans: the breakdown's weighted p95 (the smallest value reaching 95% of the weight), not an interpolated one", async () => {
