@@ -589,6 +589,8 @@ describe("savings.ts: scenario files", () => {
     expect(() => loadScenarioFile(flagged)).toThrow(new InputError(`${flagged}:4`, `scenario 'true' lever 2: ${lever}`));
     const nothing = file("scenarios:\n  ~: []\n");
     expect(() => loadScenarioFile(nothing)).toThrow(new InputError(`${nothing}:2`, "scenario '': expected a non-empty list of levers"));
+    const listed = file("scenarios:\n  ? [x]\n  : []\n");
+    expect(() => loadScenarioFile(listed)).toThrow(new InputError(`${listed}:3`, "scenario '[ x ]': expected a non-empty list of levers"));
     const aliased = file('defs:\n  l: &l\n    - { tune: "x=0.1" }\n    - { tune: "x=2" }\nscenarios:\n  s: *l\n');
     expect(() => loadScenarioFile(aliased)).toThrow(new InputError(`${aliased}:4`, "scenario 's': tune: x=2: reduction must be between 0 and 1 (or 0%..100%), got '2'"));
     const badValue = file('scenarios:\n  s:\n    - cache: "tracking=2"\n');
@@ -981,11 +983,12 @@ describe("savings.ts: savings() on a DuckDB session (the local source and the la
     expect(r.pricing.cost_sources).toMatchObject({ explicit: 4, unpriced: 0 });
   });
 
-  it("half the tracking events hit: round(0.5 · 1) = 1 of the one candidate; --latency-sample 1 re-times one event of two", async () => {
+  it("half the tracking events hit: round(0.5 · 1) = 1 of the one candidate; --latency-sample 1 re-times one event of two, 2 both", async () => {
     const r = await withModelDb(SPANS, async (db) => [
       await savings(db, { scenarios: [{ name: "h", levers: [parseLever("cache", "tracking=0.5")] }], config }),
       await savings(db, { scenarios: [{ name: "h", levers: [parseLever("cache", "tracking=0.4")] }], config, latencyEvents: 1 }),
       await suggestedScenario(db, config),
+      await savings(db, { scenarios: [{ name: "h", levers: [parseLever("cache", "tracking=0.5")] }], config, latencyEvents: 2 }),
       await stagesOf(db),
     ] as const);
     // 0.5 rounds up to 1 hit: the same 10.95 ms as at 100%.
@@ -994,6 +997,8 @@ describe("savings.ts: savings() on a DuckDB session (the local source and the la
     // 0.4 of 1 rounds to 0 hits: the one event re-timed keeps its duration.
     expect(r[1].rows[0]!.e2e_p95_ms_after).toBe(r[1].rows[0]!.e2e_p95_ms_before);
     expect(r[2].name).toBe("suggested");
-    expect(r[3]).toEqual(["auction", "request", "tracking"]);
+    // Exactly as many events as --latency-sample: all re-timed, not a sample.
+    expect([r[3].latency_events, r[3].latency_sampled]).toEqual([2, false]);
+    expect(r[4]).toEqual(["auction", "request", "tracking"]);
   });
 });

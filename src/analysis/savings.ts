@@ -129,10 +129,11 @@ export function loadScenarioFile(path: string): Scenario[] {
   const { doc, lineCounter } = parsed;
   if (doc.errors.length) throw new InputError(path, `invalid YAML (${doc.errors[0]!.message.split("\n")[0]})`);
   // The node at a path of the data's keys: a mapping's key matched as the data names it (a
-  // scenario called 1, true or null is "1", "true", "" there, which doc.getIn's string would not
-  // find), through an alias to what it names.
-  const { isAlias, isMap, isScalar, isSeq } = yamlApi();
+  // scenario called 1, true or null is "1", "true", "" there, one called [x] "[ x ]": flow text,
+  // as config.ts jsKey), which doc.getIn's string would not find; through an alias to what it names.
+  const { isAlias, isCollection, isMap, isScalar, isSeq, stringify } = yamlApi();
   const dataKey = (key: unknown) => {
+    if (isCollection(key)) return stringify(key, { collectionStyle: "flow" }).trimEnd();
     const value = isScalar(key) ? key.value : key;
     return value === null || value === undefined ? "" : String(value);
   };
