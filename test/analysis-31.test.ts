@@ -4,8 +4,9 @@
 // and src/analysis/savings.ts (levers, scenario files, the affine maps, savingsFrom over a source
 // built here, the rows' figures, the hits a cache lever takes). Sides and sources are built by hand
 // here, so every figure is worked from the documented rule (the modules' opening comments,
-// diff --help) in a comment beside it. In-process, milliseconds each; only spanSide's two tests
-// (the last) open DuckDB, on three spans (test/helpers/analysis.ts).
+// diff --help) in a comment beside it. In-process; the pure tests take milliseconds each. Only
+// the last two groups (spanSide and diff() for diff.ts; savings() for its local source and latency
+// model) open DuckDB, on three or four spans (test/helpers/analysis.ts), about half a second each.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
