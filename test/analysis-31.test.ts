@@ -984,6 +984,19 @@ describe("savings.ts: savings() on a DuckDB session (the local source and the la
     expect(r.pricing.cost_sources).toMatchObject({ explicit: 4, unpriced: 0 });
   });
 
+  it("a tracking span that names itself as parent is a root, and a top of its stage: the cache cuts it short", async () => {
+    // t1: request root 0–30 ms and a self-parented tracking span 0–40 ms ($0.5), two roots: the
+    // event lasts 40 ms; with the hit the tracking span takes 1 ms and the event 30. t2: 0–10 ms.
+    // p95 before: 10 and 40 → 10 + 0.95 · 30 = 38.5; after: 10 and 30 → 10 + 0.95 · 20 = 29.
+    const selfParented: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 30, attrs: { "cost.usd": 1 } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(2), name: "tracker.events.write", startMs: 0, durationMs: 40, attrs: { "cost.usd": 0.5 } },
+      { trace: traceId(2), id: spanId(3), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": 2 } },
+    ];
+    const r = await withModelDb(selfParented, (db) => savings(db, { scenarios: [{ name: "s", levers: [parseLever("cache", "tracking=1")] }], config }));
+    expect([r.rows[0]!.e2e_p95_ms_before, r.rows[0]!.e2e_p95_ms_after]).toEqual([expect.closeTo(38.5, 9), expect.closeTo(29, 9)]);
+  });
+
   it("half the tracking events hit: round(0.5 · 1) = 1 of the one candidate; --latency-sample 1 re-times one event of two, 2 both", async () => {
     const r = await withModelDb(SPANS, async (db) => [
       await savings(db, { scenarios: [{ name: "h", levers: [parseLever("cache", "tracking=0.5")] }], config }),
