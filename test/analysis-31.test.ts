@@ -997,6 +997,20 @@ describe("savings.ts: savings() on a DuckDB session (the local source and the la
     expect([r.rows[0]!.e2e_p95_ms_before, r.rows[0]!.e2e_p95_ms_after]).toEqual([expect.closeTo(38.5, 9), expect.closeTo(29, 9)]);
   });
 
+  it("a tracking grandchild cut short moves its parent's and the root's ends up by the time saved", async () => {
+    // t1: request root 0–30 ms; auction 0–20 under it; tracking 0–15 under auction. With the hit,
+    // tracking takes 1 ms; auction ends its 5 ms tail later (6), the root its 10 ms tail after that
+    // (16). t2: 0–10 ms. p95 before: 10 + 0.95 · 20 = 29; after: 10 + 0.95 · 6 = 15.7.
+    const nested: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 30, attrs: { "cost.usd": 1 } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "auction.bid", startMs: 0, durationMs: 20, attrs: { "cost.usd": 0.25 } },
+      { trace: traceId(1), id: spanId(3), parent: spanId(2), name: "tracker.events.write", startMs: 0, durationMs: 15, attrs: { "cost.usd": 0.5 } },
+      { trace: traceId(2), id: spanId(4), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": 2 } },
+    ];
+    const r = await withModelDb(nested, (db) => savings(db, { scenarios: [{ name: "s", levers: [parseLever("cache", "tracking=1")] }], config }));
+    expect([r.rows[0]!.e2e_p95_ms_before, r.rows[0]!.e2e_p95_ms_after]).toEqual([expect.closeTo(29, 9), expect.closeTo(15.7, 9)]);
+  });
+
   it("half the tracking events hit: round(0.5 · 1) = 1 of the one candidate; --latency-sample 1 re-times one event of two, 2 both", async () => {
     const r = await withModelDb(SPANS, async (db) => [
       await savings(db, { scenarios: [{ name: "h", levers: [parseLever("cache", "tracking=0.5")] }], config }),
