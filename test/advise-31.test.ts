@@ -3,10 +3,12 @@
 // copies and Binomial draws from scripted uniform draws, the Box–Muller table, and the resampled
 // p95 where its outcome is certain. Every expected figure is worked by hand in a comment.
 import { describe, expect, it } from "vitest";
-import { adviseFrom, binomial, copiesDrawer, gaussian, smoothedQuantile, tooFewEvents, tracedCopies, type AdviseOptions, type AdviseSums } from "../src/analysis/advise.js";
+import { advise, adviseFrom, binomial, copiesDrawer, gaussian, smoothedQuantile, tooFewEvents, tracedCopies, type AdviseOptions, type AdviseSums } from "../src/analysis/advise.js";
 import type { Pricing, WeightSummary } from "../src/analysis/breakdown.js";
 import { InputError } from "../src/errors.js";
 import { defaultConfig } from "../src/model/config.js";
+import { withModelDb } from "./helpers/analysis.js";
+import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
 
 const Z95 = 1.959963984540054;
 
@@ -345,5 +347,40 @@ describe("gaussian", () => {
     expect(normal()).toBeCloseTo(Math.sqrt(4 * Math.LN2), 12); // index 1
     expect(normal()).toBeCloseTo(0, 12); // index 0
     expect(normal()).toBeCloseTo(Math.sqrt(4 * Math.LN2), 12); // index 65,535, the last, odd
+  });
+});
+
+describe("advise: the sums from DuckDB", () => {
+  // 30 one-span events (stage request), trace i lasting i ms, costing $1 (odd i) or $3 (even i), weight 1.
+  const spans = (count: number): TestSpan[] => Array.from({ length: count }, (_, k) => ({
+    trace: traceId(k + 1), id: spanId(k + 1), name: "adserver.request.handle", startMs: 0, durationMs: k + 1, attrs: { "cost.usd": (k + 1) % 2 ? 1 : 3 },
+  }));
+  const configOf = () => ({ ...defaultConfig(), events_per_day: 3000 });
+
+  it("reads the moments, the latencies and the span volume, and works the advice from them", async () => {
+    const r = await withModelDb(spans(30), (db) => advise(db, "x", { ...options(), rates: [1, 0.5], targetError: 1, config: configOf() }));
+    // R = (15 × 1 + 15 × 3) ÷ 30 = 2; A = B = 30 × (±1)² = 30; N_W·Σw = 3,000 × 30 = 90,000.
+    // Rate 0.5: (30/0.5 − 30) ÷ 90,000 = 1/3,000 → Z95 · √(1/3,000) ÷ 2.
+    expect(r.cost_per_event_usd).toBeCloseTo(2, 12);
+    expect(r.stored_events).toBe(30);
+    expect(r.estimated_events).toBe(30);
+    expect(r.rows[0]!.cost_per_event_rel_err95).toBe(0);
+    expect(r.rows[1]!.cost_per_event_rel_err95).toBeCloseTo((Z95 * Math.sqrt(1 / 3000)) / 2, 9);
+    // The one group, request, is the whole.
+    expect(r.groups.map((g) => g.group)).toEqual(["request"]);
+    expect(r.groups[0]!.rel_err95[1]).toBeCloseTo((Z95 * Math.sqrt(1 / 3000)) / 2, 9);
+    // 1…30 ms: 0.95 × 29 = 27.55 → 28 + 0.55 = 28.55.
+    expect(r.e2e_p95_ms).toBeCloseTo(28.55, 9);
+    expect(r.latency_events).toBe(30);
+    expect(r.spans_per_event).toBe(1);
+    expect(r.bytes_per_span).toBeGreaterThan(100);
+    expect(r.bytes_per_span_source).toBe("measured");
+    expect(r.events_per_window_now).toBe(3000);
+  });
+
+  it("resamples only latencyEvents events, and refuses 29 events before anything else", async () => {
+    const r = await withModelDb(spans(30), (db) => advise(db, "x", { ...options(), rates: [1], targetError: 1, latencyEvents: 10, config: configOf() }));
+    expect(r.latency_events).toBe(10);
+    await expect(withModelDb(spans(29), (db) => advise(db, "few.json", { ...options(), config: configOf() }))).rejects.toThrow("few.json: holds 29 event(s)");
   });
 });
