@@ -194,6 +194,13 @@ describe("adviseFrom: the end-to-end p95", () => {
     const sampled = adviseFrom("x", options({ rates: [1], targetError: 1, resamples: 50 }), sums([], { latencies: ms(oneTo20, 2) }));
     expect(sampled.rows[0]!.p95_rel_err95).toBeGreaterThan(0);
     expect(sampled.resamples).toBe(50);
+    // One event of weight 1 among weight-2 ones is not a window traced whole at rate 1.
+    const mixed = adviseFrom("x", options({ rates: [1], targetError: 1, resamples: 50 }), sums([], { latencies: [{ w: 1, e2e_ns: 1e6 }, ...ms(oneTo20.slice(1), 2)] }));
+    expect(mixed.rows[0]!.p95_rel_err95).toBeGreaterThan(0);
+    // A relative error: durations 1,000…20,000 ms, p95 near 19,000, cannot be off by as much as itself.
+    const wide = adviseFrom("x", options({ rates: [1], targetError: 1, resamples: 50 }), sums([], { latencies: ms(oneTo20.map((v) => v * 1000), 2) }));
+    expect(wide.rows[0]!.p95_rel_err95).toBeGreaterThan(0);
+    expect(wide.rows[0]!.p95_rel_err95).toBeLessThan(1);
   });
 
   it("gives no p95 error when every duration is 0 (nothing to be relative to)", () => {
@@ -211,6 +218,11 @@ describe("adviseFrom: the end-to-end p95", () => {
     const r = adviseFrom("x", options({ perDay: 1, rates: [0.999, 0.01], targetError: 1 }), one);
     expect(r.rows.map((row) => row.p95_rel_err95)).toEqual([0, 1]);
     expect(r.e2e_p95_ms).toBe(7);
+    // One event of weight 2, 10 a day: it stands for M = 10 ÷ 2 × 2 = 10 window events, each traced
+    // with p = 0.3/2 = 0.15; untraced with 0.85^10 = 0.197, far above 5% of the resamples → 1.
+    // (Had M been 10 × 2 × 2 = 40: 0.85^40 = 0.0015 → 0.)
+    const heavy = adviseFrom("x", options({ perDay: 10, rates: [0.3], targetError: 1 }), sums([], { latencies: ms([7], 2) }));
+    expect(heavy.rows[0]!.p95_rel_err95).toBe(1);
     // The p95's error of 1 meets a target of 1, not one of 0.99 (the cost error is 0 throughout: A = B = 0).
     const flat = { moments: [{ g1: null, r: 0.01, a: 0, b: 0, n: 100, sw: 100 }], latencies: ms([7]) };
     // 30 events a window needs 30 a day at rate 1 (perDay × 1 × 100 ÷ 100): take 6,000 so both rates pass it.
@@ -342,11 +354,55 @@ describe("gaussian", () => {
   it("fills its table by Box–Muller from 1 − u and reads it at random indices", () => {
     // Pairs (0.75, 0.25): radius √(−2 ln(1 − 0.75)) = √(4 ln 2) = 1.66511; angle 2π × 0.25 = π/2:
     // even entries 1.665 × cos(π/2) ≈ 0, odd entries 1.665 × sin(π/2) = 1.665.
-    const table = Array.from({ length: 65_536 }, (_, i) => (i % 2 ? 0.25 : 0.75));
+    // Pairs (0.75, 1/12): the same radius, angle π/6: even entries 1.665 × √3/2 = √(3 ln 2), odd ones 1.665 × 1/2 = √(ln 2).
+    const table = Array.from({ length: 65_536 }, (_, i) => (i % 2 ? 1 / 12 : 0.75));
     const normal = gaussian(scripted([...table, 1 / 65_536, 0, 65_535 / 65_536]));
-    expect(normal()).toBeCloseTo(Math.sqrt(4 * Math.LN2), 12); // index 1
-    expect(normal()).toBeCloseTo(0, 12); // index 0
-    expect(normal()).toBeCloseTo(Math.sqrt(4 * Math.LN2), 12); // index 65,535, the last, odd
+    expect(normal()).toBeCloseTo(Math.sqrt(Math.LN2), 12); // index 1
+    expect(normal()).toBeCloseTo(Math.sqrt(3 * Math.LN2), 12); // index 0
+    expect(normal()).toBeCloseTo(Math.sqrt(Math.LN2), 12); // index 65,535, the last, odd
+  });
+});
+
+describe("the draws each drawer takes", () => {
+  const counting = (value = 0.5) => {
+    const random = () => (random.calls++, value);
+    random.calls = 0;
+    return random;
+  };
+  it("takes the normal branch only when m·p and m·(1 − p) both reach 30", () => {
+    // m 100, p 0.29: m·p = 29 < 30: Binomial(100, 0.29) at uniform 0 → 0 (the normal draw 0 would give 29).
+    expect(tracedCopies(100, 0.29, () => 0, () => 0)).toBe(0);
+  });
+  it("draws no uniform for a whole m, nor for a fraction at p 1, nor for no trials or p 0", () => {
+    // A whole m draws the Binomial alone: two calls on one stream read 3 draws each.
+    // [0.1, 0.6, 0.4] → 2; then [0.1, 0.9, 0.9] → 1.
+    const draw = copiesDrawer(3, 0.5);
+    const random = scripted([0.1, 0.6, 0.4, 0.1, 0.9, 0.9, 0.9]);
+    expect([draw(random, () => 0), draw(random, () => 0)]).toEqual([2, 1]);
+    for (const [m, p] of [[1.25, 1], [5, 0], [0, 0.5]] as const) {
+      const r = counting();
+      copiesDrawer(m, p)(r, () => 0);
+      expect(r.calls).toBe(0);
+    }
+    for (const [n, p] of [[5, 0], [0, 0.5], [-1, 0.5], [5, -0.1]] as const) {
+      const r = counting();
+      expect(binomial(n, p, r)).toBe(0);
+      expect(r.calls).toBe(0);
+    }
+  });
+  it("inverts the same way draw after draw (the probabilities kept from earlier draws)", () => {
+    const n = 40;
+    const p = 0.1;
+    const pmf = (k: number) => {
+      let c = 1;
+      for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
+      return c * p ** k * (1 - p) ** (n - k);
+    };
+    const cdf = (k: number) => Array.from({ length: k }, (_, j) => pmf(j)).reduce((a, b) => a + b, 0);
+    const draw = copiesDrawer(n, p); // m·p = 4 < 30: the inversion
+    for (const k of [3, 1, 5, 5, 2, 7, 0, 6]) expect(draw(() => cdf(k) + pmf(k) / 2, () => 0)).toBe(k);
+    // A draw exactly on the first probability is in cell 0.
+    expect(binomial(n, p, () => Math.pow(1 - p, n))).toBe(0);
   });
 });
 
