@@ -441,6 +441,22 @@ describe("advise: the sums from DuckDB", () => {
     expect(r.events_per_window_now).toBe(3000);
   });
 
+  it("checks the cost of each value of an attribute, kept by the model and present on the spans", async () => {
+    const tiered = spans(30).map((sp, k) => ({ ...sp, attrs: { ...sp.attrs, tier: k % 2 ? "silver" : "gold" } }));
+    const tier = { kind: "attr", key: "tier" } as const;
+    const r = await withModelDb(tiered, (db) => advise(db, "x", { ...options(), by: tier, rates: [1, 0.5], targetError: 1, config: configOf() }), configOf(), { attributeKeys: ["tier"] });
+    // gold = the $1 events: R = 15 ÷ 30 = 0.5, every event off by 0.5 (in: 1 − 0.5, out: 0 − 0.5): A = B = 30 × 0.25 = 7.5;
+    // at 0.5: (15 − 7.5) ÷ 90,000 = 1/12,000. silver = the $3 ones: R = 1.5, A = B = 30 × 2.25 = 67.5: 67.5 ÷ 90,000.
+    expect(r.by).toBe("tier");
+    expect(r.groups.map((g) => [g.group, g.cost_per_event_usd])).toEqual([["gold", expect.closeTo(0.5, 12)], ["silver", expect.closeTo(1.5, 12)]]);
+    expect(r.groups[0]!.rel_err95[1]).toBeCloseTo((Z95 * Math.sqrt(1 / 12_000)) / 0.5, 9);
+    expect(r.groups[1]!.rel_err95[1]).toBeCloseTo((Z95 * Math.sqrt(67.5 / 90_000)) / 1.5, 9);
+    // An attribute the model did not keep, and one no span carries, are refused.
+    await expect(withModelDb(tiered, (db) => advise(db, "x", { ...options(), by: tier, config: configOf() }), configOf())).rejects.toThrow("installed without attribute(s) tier");
+    await expect(withModelDb(tiered, (db) => advise(db, "x", { ...options(), by: { kind: "attr", key: "tire" }, config: configOf() }), configOf(), { attributeKeys: ["tire"] }))
+      .rejects.toThrow("--by: no attribute 'tire' on these spans (did you mean 'attr:tier'?)");
+  });
+
   it("resamples only latencyEvents events, and refuses 29 events before anything else", async () => {
     const r = await withModelDb(spans(30), (db) => advise(db, "x", { ...options(), rates: [1], targetError: 1, latencyEvents: 10, config: configOf() }));
     expect(r.latency_events).toBe(10);
