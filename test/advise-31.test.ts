@@ -230,6 +230,10 @@ describe("adviseFrom: the end-to-end p95", () => {
     // (Had M been 10 × 2 × 2 = 40: 0.85^40 = 0.0015 → 0.)
     const heavy = adviseFrom("x", options({ perDay: 10, rates: [0.3], targetError: 1 }), sums([], { latencies: ms([7], 2) }));
     expect(heavy.rows[0]!.p95_rel_err95).toBe(1);
+    // 40 a day: M = 40 ÷ 2 × 2 = 40, untraced with 0.85^40 = 0.0015, about 1.5 of 1,000 → 0.
+    // (Had M been 40 ÷ 2 ÷ 2 = 10: 0.197 → 1.)
+    const heavier = adviseFrom("x", options({ perDay: 40, rates: [0.3], targetError: 1 }), sums([], { latencies: ms([7], 2) }));
+    expect(heavier.rows[0]!.p95_rel_err95).toBe(0);
     // The p95's error of 1 meets a target of 1, not one of 0.99 (the cost error is 0 throughout: A = B = 0).
     const flat = { moments: [{ g1: null, r: 0.01, a: 0, b: 0, n: 100, sw: 100 }], latencies: ms([7]) };
     // 30 events a window needs 30 a day at rate 1 (perDay × 1 × 100 ÷ 100): take 6,000 so both rates pass it.
