@@ -223,8 +223,9 @@ describe("totals, weightSummary, pricingSummary on DuckDB", () => {
       const t = await totals(db);
       expect([t.unpriced_spans, t.invalid_cost_spans]).toEqual([1, 2]);
       const w = await weightSummary(db);
-      // Five spans of weight 1 and one of 4: 9 estimated spans; the event takes its root's 1.
-      expect([w.unknown_weight_spans, w.assumed_weight, w.estimated_spans, w.estimated_events]).toEqual([1, 4, 9, 1]);
+      // Five spans of weight 1 and one of 4: 9 estimated spans; the event takes its root's 1; its
+      // spans' weights differ (1 and 4), so it is the one disagreeing trace.
+      expect([w.unknown_weight_spans, w.assumed_weight, w.estimated_spans, w.estimated_events, w.disagreeing_traces]).toEqual([1, 4, 9, 1, 1]);
     }, defaultConfig(), { assumeWeight: 4 });
   });
 });
