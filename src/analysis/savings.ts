@@ -13,7 +13,7 @@
 // in retime.ts): work that followed them within their parent moves up, work beside them
 // does not. Preaggregate and tune are taken as latency-neutral.
 import { readFileSync } from "node:fs";
-import { parseYamlFile, yamlApi, yamlToJson } from "../model/yaml.js";
+import { jsKey, parseYamlFile, yamlApi, yamlToJson } from "../model/yaml.js";
 import type { Db } from "../db/db.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Config } from "../model/config.js";
@@ -128,20 +128,14 @@ export function loadScenarioFile(path: string): Scenario[] {
   const parsed = parseYamlFile(text, path);
   const { doc, lineCounter } = parsed;
   if (doc.errors.length) throw new InputError(path, `invalid YAML (${doc.errors[0]!.message.split("\n")[0]})`);
-  // The node at a path of the data's keys: a mapping's key matched as the data names it (a
-  // scenario called 1, true or null is "1", "true", "" there, one called [x] "[ x ]": flow text,
-  // as config.ts jsKey), which doc.getIn's string would not find; through an alias to what it names.
-  const { isAlias, isCollection, isMap, isScalar, isSeq, stringify } = yamlApi();
-  const dataKey = (key: unknown) => {
-    if (isCollection(key)) return stringify(key, { collectionStyle: "flow" }).trimEnd();
-    const value = isScalar(key) ? key.value : key;
-    return value === null || value === undefined ? "" : String(value);
-  };
+  // The node at a path of the data's keys: a mapping's key matched as the data names it (jsKey: a
+  // scenario called 1, true or null is "1", "true", "" there), through an alias to what it names.
+  const { isAlias, isMap, isSeq } = yamlApi();
   const at = (...keys: (string | number)[]) => {
     let node: unknown = doc.contents;
     for (const key of keys) {
       if (isAlias(node)) node = node.resolve(doc);
-      node = isMap(node) ? node.items.find((pair) => dataKey(pair.key) === String(key))?.value : isSeq(node) ? node.items[Number(key)] : undefined;
+      node = isMap(node) ? node.items.find((pair) => jsKey(pair.key) === String(key))?.value : isSeq(node) ? node.items[Number(key)] : undefined;
     }
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
     return range ? `${path}:${lineCounter.linePos(range[0]).line}` : path;

@@ -12,7 +12,7 @@ import {
 } from "./defaults.js";
 import { CONFIG_SCHEMA, knownKeys, schemaAt, type ConfigFile, type SloEntry, type TracingSettings } from "./config-schema.js";
 import { suggest } from "./suggest.js";
-import { parseYamlFile, yamlApi, yamlToJson, type ParsedYaml } from "./yaml.js";
+import { jsKey, parseYamlFile, yamlApi, yamlToJson, type ParsedYaml } from "./yaml.js";
 import { checkPiiConfig, defaultPiiConfig, type PiiConfig } from "./pii.js";
 
 export type { SamplingRule } from "./config-schema.js";
@@ -218,23 +218,6 @@ function parentOf(doc: ParsedYaml["doc"], keys: (string | number)[]): Node | und
     else return node;
   }
   return isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;
-}
-
-/**
- * A mapping key as the parsed data has it (yaml's toJS({ json: true })): a null key is "", a
- * mapping or list used as a key its flow text (`{ a: 1 }`, `[ a, b ]`), as yaml writes it, without
- * the anchor or tag the key itself carries (toJS drops those; the items keep theirs).
- */
-function jsKey(key: unknown): string {
-  const { isCollection, isScalar, stringify } = yamlApi();
-  if (isCollection(key)) {
-    const bare = key.clone();
-    bare.anchor = undefined;
-    bare.tag = undefined;
-    return stringify(bare, { collectionStyle: "flow" }).trimEnd();
-  }
-  const value = isScalar(key) ? key.value : key;
-  return value === null || value === undefined ? "" : String(value);
 }
 
 const start = (node: Node | undefined) => node?.range?.[0] ?? 0;

@@ -102,3 +102,20 @@ function deepestNode(root: Node | null): Node | undefined {
   }
   return undefined;
 }
+
+/**
+ * A mapping key as the parsed data has it (yaml's toJS({ json: true })): a null key is "", a
+ * mapping or list used as a key its flow text (`{ a: 1 }`, `[ a, b ]`), as yaml writes it, without
+ * the anchor or tag the key itself carries (toJS drops those; the items keep theirs).
+ */
+export function jsKey(key: unknown): string {
+  const { isCollection, isScalar, stringify } = yamlApi();
+  if (isCollection(key)) {
+    const bare = key.clone();
+    bare.anchor = undefined;
+    bare.tag = undefined;
+    return stringify(bare, { collectionStyle: "flow" }).trimEnd();
+  }
+  const value = isScalar(key) ? key.value : key;
+  return value === null || value === undefined ? "" : String(value);
+}
