@@ -1,12 +1,17 @@
 // Gaps left by the whole-file mutation runs of breakdown.ts, savings.ts, diff.ts and advise.ts
 // (helper gap32): each test's expectation is worked by hand from the input it writes.
 import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { InputError } from "../src/errors.js";
 import { Db } from "../src/db/db.js";
 import { loadInputs } from "../src/ingest/load.js";
 import { loadBilling } from "../src/ingest/billing.js";
 import { installModel } from "../src/model/install.js";
-import { defaultConfig } from "../src/model/config.js";
+import { defaultConfig, parseConfig } from "../src/model/config.js";
 import { pricingSummary } from "../src/analysis/breakdown.js";
+import { loadScenarioFile } from "../src/analysis/savings.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 
 // The test spans start at 1,700,000,000 s plus their startMs (test/helpers/otlp.ts BASE_NS).
@@ -51,5 +56,49 @@ describe("pricingSummary with billing records (breakdown.ts cost_sources)", () =
     } finally {
       db.close();
     }
+  });
+});
+
+describe("savings.ts loadScenarioFile: a scenario key that is a collection with its own anchor or tag keeps its line", () => {
+  const file = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
+    writeFileSync(path, text);
+    return path;
+  };
+  const lever = 'expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}';
+  it("a list key with an anchor (? &k [x]): the empty list's line, 3", () => {
+    // Line 1 "scenarios:", line 2 "? &k [x]", line 3 ": []" (the value, where the error is).
+    // The data names the scenario "[ x ]" (yaml's flow text, the anchor dropped).
+    const path = file("scenarios:\n  ? &k [x]\n  : []\n");
+    expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:3`, "scenario '[ x ]': expected a non-empty list of levers"));
+  });
+  it("a list key with a tag (? !!seq [y]): the bad lever's line, 5", () => {
+    // Lines: 1 "scenarios:", 2 "? !!seq [y]", 3 ":", 4 the first lever, 5 the second ({ cache: 3 }).
+    const path = file('scenarios:\n  ? !!seq [y]\n  :\n    - { tune: "x=0.1" }\n    - { cache: 3 }\n');
+    expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:5`, `scenario '[ y ]' lever 2: ${lever}`));
+  });
+  it("a mapping key with both (? &m !!map {a: 1}): line 4, after a first scenario on line 2", () => {
+    // Lines: 1 "scenarios:", 2 "ok: [...]", 3 "? &m !!map {a: 1}", 4 ": []".
+    const path = file('scenarios:\n  ok: [ { tune: "x=0.1" } ]\n  ? &m !!map {a: 1}\n  : []\n');
+    expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario '{ a: 1 }': expected a non-empty list of levers"));
+  });
+});
+
+// Found while writing the tests above: a key written as an alias (`*n : …`) is, in the parsed
+// data, the scalar its anchor names (yaml's toJS resolves it), but jsKey gave the alias's own text
+// "*n", so the node walk found no pair and the error lost its line (a scenario file: the file
+// alone; the config: line 1). jsKey now resolves an alias key to its scalar.
+describe("an alias used as a key keeps its line (model/yaml.ts jsKey)", () => {
+  it("a scenario named by an alias to a scalar: the empty list's line, 4", () => {
+    // Lines: 1 "names:", 2 "- &n cache-only", 3 "scenarios:", 4 "*n : []".
+    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
+    writeFileSync(path, "names:\n  - &n cache-only\nscenarios:\n  *n : []\n");
+    expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario 'cache-only': expected a non-empty list of levers"));
+  });
+  it("an unknown config key written as an alias: at its own line, named as the data names it", () => {
+    // Line 1 anchors the string "frobnicate" inside a list; line 2 uses it as a top-level key.
+    expect(() => parseConfig("cost_attributes: [&u frobnicate]\n*u : 1\n", "c.yaml")).toThrow(/^c\.yaml:2: unknown key 'frobnicate' \(known here: /);
+    // An alias to a number (line 1), the key on line 3 after a known key on line 2.
+    expect(() => parseConfig("cost_attributes: [&u 7]\nevents_per_day: 5\n*u : 1\n", "c.yaml")).toThrow(/^c\.yaml:3: unknown key '7' /);
   });
 });

@@ -135,7 +135,7 @@ export function loadScenarioFile(path: string): Scenario[] {
     let node: unknown = doc.contents;
     for (const key of keys) {
       if (isAlias(node)) node = node.resolve(doc);
-      node = isMap(node) ? node.items.find((pair) => jsKey(pair.key) === String(key))?.value : isSeq(node) ? node.items[Number(key)] : undefined;
+      node = isMap(node) ? node.items.find((pair) => jsKey(pair.key, doc) === String(key))?.value : isSeq(node) ? node.items[Number(key)] : undefined;
     }
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
     return range ? `${path}:${lineCounter.linePos(range[0]).line}` : path;

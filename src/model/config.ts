@@ -168,7 +168,7 @@ interface Located {
 
 /** An issue's node, its place in the file and its message in the config's words (`path: expected …`). */
 function locate(doc: ParsedYaml["doc"], issue: v.BaseIssue<unknown>): Located {
-  const { isAlias, isCollection, isMap, isSeq } = yamlApi();
+  const { isAlias, isMap, isScalar, isSeq } = yamlApi();
   const keys = (issue.path ?? []).map((item) => item.key as string | number);
   // Walk the YAML by the issue's path. A price book given as a mapping has no index: skip it.
   let node = doc.contents as Node | undefined;
@@ -182,7 +182,7 @@ function locate(doc: ParsedYaml["doc"], issue: v.BaseIssue<unknown>): Located {
       node = node.items[key] as Node | undefined;
       keyNode = undefined;
     } else if (isMap(node)) {
-      const pair = node.items.find((p) => jsKey(p.key) === String(key));
+      const pair = node.items.find((p) => jsKey(p.key, doc) === String(key));
       keyNode = pair?.key as Node | undefined;
       node = (pair ? pair.value : undefined) as Node | undefined;
       if (!pair) break;
@@ -194,8 +194,8 @@ function locate(doc: ParsedYaml["doc"], issue: v.BaseIssue<unknown>): Located {
     // A key the schema does not know: at the key's own line.
     const known = knownKeys(schemaAt(CONFIG_SCHEMA, keys.slice(0, -1)));
     // The key as written (a null key is 'null', where the parsed data has ""; a mapping or list
-    // used as a key as the parsed data has it, `{ a: 1 }`).
-    const key = keyNode && !isCollection(keyNode) ? String(keyNode) : String(last.key);
+    // used as a key as the parsed data has it, `{ a: 1 }`; an alias as the scalar it names).
+    const key = keyNode && isScalar(keyNode) ? String(keyNode) : String(last.key);
     return { node: keyNode, order: start(keyNode), message: `unknown key '${path([...shown.slice(0, -1), key])}'${suggest(key, known)} (known here: ${known.join(", ")})` };
   }
   if (last?.origin === "key") {
@@ -214,7 +214,7 @@ function parentOf(doc: ParsedYaml["doc"], keys: (string | number)[]): Node | und
     if (isAlias(node)) node = node.resolve(doc) as Node | undefined;
     if (typeof key === "number" && isMap(node)) continue;
     if (isSeq(node) && typeof key === "number") node = node.items[key] as Node | undefined;
-    else if (isMap(node)) node = node.items.find((p) => jsKey(p.key) === String(key))?.value as Node | undefined;
+    else if (isMap(node)) node = node.items.find((p) => jsKey(p.key, doc) === String(key))?.value as Node | undefined;
     else return node;
   }
   return isAlias(node) ? (node.resolve(doc) as Node | undefined) : node;

@@ -106,10 +106,16 @@ function deepestNode(root: Node | null): Node | undefined {
 /**
  * A mapping key as the parsed data has it (yaml's toJS({ json: true })): a null key is "", a
  * mapping or list used as a key its flow text (`{ a: 1 }`, `[ a, b ]`), as yaml writes it, without
- * the anchor or tag the key itself carries (toJS drops those; the items keep theirs).
+ * the anchor or tag the key itself carries (toJS drops those; the items keep theirs). An alias key
+ * (`*a : …`) is the scalar it names (toJS resolves it); an alias to a collection stays `*a`, as
+ * toJS writes it.
  */
-export function jsKey(key: unknown): string {
-  const { isCollection, isScalar, stringify } = yamlApi();
+export function jsKey(key: unknown, doc: Document.Parsed): string {
+  const { isAlias, isCollection, isScalar, stringify } = yamlApi();
+  if (isAlias(key)) {
+    const target = key.resolve(doc);
+    if (isScalar(target)) key = target;
+  }
   if (isCollection(key)) {
     const bare = key.clone();
     bare.anchor = undefined;
