@@ -306,6 +306,13 @@ describe("tracedCopies and copiesDrawer", () => {
   });
 });
 
+/** Binomial(n, p)'s pmf(k) = C(n, k) p^k (1 − p)^(n − k), the coefficient worked as a product. */
+function binomialPmf(n: number, p: number, k: number): number {
+  let c = 1;
+  for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
+  return c * p ** k * (1 - p) ** (n - k);
+}
+
 describe("binomial", () => {
   it("is 0 for no trials or p 0, n for p 1", () => {
     expect(binomial(0, 0.5, () => 0)).toBe(0);
@@ -326,14 +333,10 @@ describe("binomial", () => {
     expect(binomial(32, 0.1, () => 0.05)).toBe(32);
   });
   it("inverts the cumulative probabilities from n 33 on", () => {
-    // Binomial(40, 0.1): pmf(k) = C(40, k) 0.1^k 0.9^(40 − k), worked here with the coefficient as a product.
+    // Binomial(40, 0.1): pmf(k) = C(40, k) 0.1^k 0.9^(40 − k).
     const n = 40;
     const p = 0.1;
-    const pmf = (k: number) => {
-      let c = 1;
-      for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
-      return c * p ** k * (1 - p) ** (n - k);
-    };
+    const pmf = (k: number) => binomialPmf(n, p, k);
     let cdf = 0;
     for (let k = 0; k <= 8; k++) {
       // A draw halfway into cell k lands on k.
@@ -404,11 +407,7 @@ describe("the draws each drawer takes", () => {
   it("inverts the same way draw after draw (the probabilities kept from earlier draws)", () => {
     const n = 40;
     const p = 0.1;
-    const pmf = (k: number) => {
-      let c = 1;
-      for (let i = 0; i < k; i++) c = (c * (n - i)) / (i + 1);
-      return c * p ** k * (1 - p) ** (n - k);
-    };
+    const pmf = (k: number) => binomialPmf(n, p, k);
     const cdf = (k: number) => Array.from({ length: k }, (_, j) => pmf(j)).reduce((a, b) => a + b, 0);
     const draw = copiesDrawer(n, p); // m·p = 4 < 30: the inversion
     for (const k of [3, 1, 5, 5, 2, 7, 0, 6]) expect(draw(() => cdf(k) + pmf(k) / 2, () => 0)).toBe(k);
