@@ -10,8 +10,11 @@ import { loadInputs } from "../src/ingest/load.js";
 import { loadBilling } from "../src/ingest/billing.js";
 import { installModel } from "../src/model/install.js";
 import { defaultConfig, parseConfig } from "../src/model/config.js";
-import { pricingSummary } from "../src/analysis/breakdown.js";
-import { loadScenarioFile } from "../src/analysis/savings.js";
+import { loadScenarioFile, parseLever, savings } from "../src/analysis/savings.js";
+import { BOOTSTRAP_MAX_EVENTS, readSide, spanSide, TOTAL } from "../src/analysis/diff.js";
+import { groupId, parseGroupKeys, pricingSummary } from "../src/analysis/breakdown.js";
+import { loadIntoDatabase } from "../src/ingest/load-db.js";
+import { withModelDb } from "./helpers/analysis.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 
 // The test spans start at 1,700,000,000 s plus their startMs (test/helpers/otlp.ts BASE_NS).
@@ -100,5 +103,49 @@ describe("an alias used as a key keeps its line (model/yaml.ts jsKey)", () => {
     expect(() => parseConfig("cost_attributes: [&u frobnicate]\n*u : 1\n", "c.yaml")).toThrow(/^c\.yaml:2: unknown key 'frobnicate' \(known here: /);
     // An alias to a number (line 1), the key on line 3 after a known key on line 2.
     expect(() => parseConfig("cost_attributes: [&u 7]\nevents_per_day: 5\n*u : 1\n", "c.yaml")).toThrow(/^c\.yaml:3: unknown key '7' /);
+  });
+});
+
+describe("diff.ts: a side of span data", () => {
+  const BY = parseGroupKeys("stage");
+  // One one-span event per trace, each 1 ms and $0.001.
+  const events = (n: number): TestSpan[] => Array.from({ length: n }, (_, i) => ({
+    trace: traceId(i + 1), id: spanId(1), name: "adserver.request.handle", startMs: i, durationMs: 1, attrs: { "cost.usd": "0.001" },
+  }));
+  it(`reads its events for the bootstrap at ${BOOTSTRAP_MAX_EVENTS} events, not at one more`, async () => {
+    // The rule (diff.ts, README): sides of at most 5,000 events read their events; larger ones only their moments.
+    expect(BOOTSTRAP_MAX_EVENTS).toBe(5000);
+    const at = await withModelDb(events(5000), (db) => spanSide(db, "a", BY));
+    expect(at.perEvent).toHaveLength(5000);
+    expect(at.durations!.events).toBe(5000);
+    const over = await withModelDb(events(5001), (db) => spanSide(db, "b", BY));
+    expect(over.perEvent).toBeUndefined();
+    expect(over.durations).toBeUndefined();
+    // Both keep the moments (Welch's input): Σw = 5,001 events of weight 1.
+    expect(over.moments!.get(TOTAL)!.sw).toBe(5001);
+  }, 60_000);
+
+  it("a .duckdb side reads the spans stored there and the moments its stored model keeps", async () => {
+    // t1: request 0–30 ms ($1), tracking ($0.5) and auction ($0.25) under it; t2: request alone ($2).
+    const spans: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 30, attrs: { "cost.usd": 1 } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "tracker.events.write", startMs: 0, durationMs: 20, attrs: { "cost.usd": 0.5 } },
+      { trace: traceId(1), id: spanId(3), parent: spanId(1), name: "auction.bid", startMs: 20, durationMs: 8, attrs: { "cost.usd": 0.25 } },
+      { trace: traceId(2), id: spanId(4), name: "adserver.request.handle", startMs: 0, durationMs: 10, attrs: { "cost.usd": 2 } },
+    ];
+    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "side.duckdb");
+    await loadIntoDatabase({ db: path, inputs: [writeTemp("spans.json", otlpDocument(spans))] });
+    const side = await readSide(path, {}, BY);
+    // Per event: request (1 + 2) / 2 = 1.5, tracking 0.5 / 2 = 0.25, auction 0.25 / 2 = 0.125; total 3.75 / 2 = 1.875.
+    expect(side.events).toBe(2);
+    expect(side.total.cost).toBeCloseTo(1.875, 12);
+    expect([...side.groups.values()].map((g) => [g.keys.stage, g.cost])).toEqual([["request", 1.5], ["tracking", 0.25], ["auction", 0.125]]);
+    // The stored moments (Σw, Σw², Σw·x, Σw·(x − mean)²) over the 2 events of weight 1:
+    // request x = 1, 2: 2, 2, 3, 0.5² + 0.5² = 0.5; tracking x = 0.5, 0: 2, 2, 0.5, 2 · 0.25² = 0.125;
+    // the whole event x = 1.75, 2: 2, 2, 3.75, 2 · 0.125² = 0.03125.
+    const m = (id: string) => Object.values(side.moments!.get(id)!);
+    expect(m(groupId({ stage: "request" }))).toEqual([2, 2, 3, expect.closeTo(0.5, 12)]);
+    expect(m(groupId({ stage: "tracking" }))).toEqual([2, 2, 0.5, expect.closeTo(0.125, 12)]);
+    expect(m(TOTAL)).toEqual([2, 2, 3.75, expect.closeTo(0.03125, 12)]);
   });
 });
