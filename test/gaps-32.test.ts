@@ -10,7 +10,7 @@ import { loadInputs } from "../src/ingest/load.js";
 import { loadBilling } from "../src/ingest/billing.js";
 import { installModel } from "../src/model/install.js";
 import { defaultConfig, parseConfig } from "../src/model/config.js";
-import { loadScenarioFile, parseLever, savings } from "../src/analysis/savings.js";
+import { latencyModel, loadScenarioFile, parseLever, savings } from "../src/analysis/savings.js";
 import { BOOTSTRAP_MAX_EVENTS, readSide, spanSide, TOTAL } from "../src/analysis/diff.js";
 import { groupId, parseGroupKeys, pricingSummary } from "../src/analysis/breakdown.js";
 import { loadIntoDatabase } from "../src/ingest/load-db.js";
@@ -147,5 +147,51 @@ describe("diff.ts: a side of span data", () => {
     expect(m(groupId({ stage: "request" }))).toEqual([2, 2, 3, expect.closeTo(0.5, 12)]);
     expect(m(groupId({ stage: "tracking" }))).toEqual([2, 2, 0.5, expect.closeTo(0.125, 12)]);
     expect(m(TOTAL)).toEqual([2, 2, 3.75, expect.closeTo(0.03125, 12)]);
+  });
+});
+
+describe("savings.ts: the latency model reads each event's own spans", () => {
+  const config = { ...defaultConfig(), events_per_day: 100 };
+  it("an event re-timed after a cache hit does not take in the next event's first span", async () => {
+    // t1: request root 0–30 ms with tracking 0–20 ms under it; t2 (the next event in trace-id
+    // order): a request root 0–50 ms (span id 9) with two 1 ms children (ids 5 and 6) at 1 and
+    // 2 ms, so its first span by start is numbered 2 in its event, a number t1 does not use (0, 1).
+    // The cache hits t1 (its only candidate): tracking takes 1 ms (the default hit latency), the
+    // root's 10 ms after it ends at 11 ms.
+    // p95 before: 30 and 50 → 30 + 0.95 · 20 = 49; after: 11 and 50 → 11 + 0.95 · 39 = 48.05.
+    const spans: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 30, attrs: { "cost.usd": 1 } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "tracker.events.write", startMs: 0, durationMs: 20, attrs: { "cost.usd": 0.5 } },
+      { trace: traceId(2), id: spanId(9), name: "adserver.request.handle", startMs: 0, durationMs: 50, attrs: { "cost.usd": 2 } },
+      { trace: traceId(2), id: spanId(5), parent: spanId(9), name: "adserver.request.step", startMs: 1, durationMs: 1 },
+      { trace: traceId(2), id: spanId(6), parent: spanId(9), name: "adserver.request.step", startMs: 2, durationMs: 1 },
+    ];
+    const cache = [{ name: "s", levers: [parseLever("cache", "tracking=1")] }];
+    const r = await withModelDb(spans, (db) => savings(db, { scenarios: cache, config }));
+    expect([r.rows[0]!.e2e_p95_ms_before, r.rows[0]!.e2e_p95_ms_after]).toEqual([expect.closeTo(49, 9), expect.closeTo(48.05, 9)]);
+  });
+  it("an event with a span id given twice is timed by its tree, which keeps the id's first span", async () => {
+    // A load keeps one span per id (the second is a conflict), but a ClickHouse table can hold
+    // both, and clickhouse-sample.ts inserts the sample's rows as they come: the row is added here
+    // as sample.insert_spans would. t1: request root 0–10 ms, then the same id again at 5–50 ms.
+    // The tree keeps the first (retime.ts): the event lasts 10 ms, where the latest end less the
+    // earliest start would be 50. t2: a request root alone, 0–20 ms.
+    // p95 of the events as stored: 10 and 20 → 10 + 0.95 · 10 = 19.5 (with t1 at 50: 20 + 0.95 · 30 = 48.5).
+    const spans: TestSpan[] = [
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 10 },
+      { trace: traceId(2), id: spanId(3), name: "adserver.request.handle", startMs: 0, durationMs: 20 },
+    ];
+    const db = await Db.open({ expectSmall: true });
+    try {
+      await loadInputs(db, { inputs: [writeTemp("spans.json", otlpDocument(spans))] });
+      await db.all(`INSERT INTO spans SELECT * REPLACE (start_ns + 5000000 AS start_ns, 45000000 AS duration_ns) FROM spans WHERE trace_id = '${traceId(1)}'`);
+      expect(Number(await db.scalar("SELECT count(*) FROM spans"))).toBe(3);
+      await installModel(db, config);
+      const model = await latencyModel(db, 100);
+      expect(model.events).toBe(2);
+      expect(model.p95([])).toBeCloseTo(19.5, 9);
+    } finally {
+      db.close();
+    }
   });
 });
