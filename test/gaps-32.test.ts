@@ -80,6 +80,11 @@ describe("savings.ts loadScenarioFile: a scenario key that is a collection with 
     const path = file('scenarios:\n  ? !!seq [y]\n  :\n    - { tune: "x=0.1" }\n    - { cache: 3 }\n');
     expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:5`, `scenario '[ y ]' lever 2: ${lever}`));
   });
+  it("a scenario key written without a value (? s): the key's line, 3", () => {
+    // Lines: 1 "scenarios:", 2 "ok: [...]", 3 "? s": the data has s: null, and no value node to point at.
+    const path = file("scenarios:\n  ok: [ { tune: \"x=0.1\" } ]\n  ? s\n");
+    expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:3`, "scenario 's': expected a non-empty list of levers"));
+  });
   it("a mapping key with both (? &m !!map {a: 1}): line 4, after a first scenario on line 2", () => {
     // Lines: 1 "scenarios:", 2 "ok: [...]", 3 "? &m !!map {a: 1}", 4 ": []".
     const path = file('scenarios:\n  ok: [ { tune: "x=0.1" } ]\n  ? &m !!map {a: 1}\n  : []\n');

@@ -133,11 +133,15 @@ export function loadScenarioFile(path: string): Scenario[] {
   const { isAlias, isMap, isSeq } = yamlApi();
   const at = (...keys: (string | number)[]) => {
     let node: unknown = doc.contents;
+    let keyNode: unknown;
     for (const key of keys) {
       if (isAlias(node)) node = node.resolve(doc);
-      node = isMap(node) ? node.items.find((pair) => jsKey(pair.key, doc) === String(key))?.value : isSeq(node) ? node.items[Number(key)] : undefined;
+      const pair = isMap(node) ? node.items.find((p) => jsKey(p.key, doc) === String(key)) : undefined;
+      keyNode = pair?.key;
+      node = pair ? pair.value : isSeq(node) ? node.items[Number(key)] : undefined;
     }
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    // A key written without a value (`? s`) has no value node: the key's line.
+    const range = ((node ?? keyNode) as { range?: [number, number, number] } | null | undefined)?.range;
     return range ? `${path}:${lineCounter.linePos(range[0]).line}` : path;
   };
   const data = yamlToJson(parsed, path);
