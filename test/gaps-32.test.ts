@@ -12,10 +12,9 @@ import { installModel } from "../src/model/install.js";
 import { defaultConfig, parseConfig } from "../src/model/config.js";
 import { latencyModel, loadScenarioFile, parseLever, savings } from "../src/analysis/savings.js";
 import { BOOTSTRAP_MAX_EVENTS, readSide, spanSide, TOTAL } from "../src/analysis/diff.js";
-import { groupId, parseGroupKeys, pricingSummary } from "../src/analysis/breakdown.js";
+import { groupId, parseGroupKeys, pricingSummary, type Pricing, type WeightSummary } from "../src/analysis/breakdown.js";
 import { loadIntoDatabase } from "../src/ingest/load-db.js";
 import { adviseFrom, type AdviseOptions, type AdviseSums } from "../src/analysis/advise.js";
-import type { Pricing, WeightSummary } from "../src/analysis/breakdown.js";
 import { withModelDb } from "./helpers/analysis.js";
 import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpers/otlp.js";
 
