@@ -97,12 +97,28 @@ describe("savings.ts loadScenarioFile: a scenario key that is a collection with 
 // data, the scalar its anchor names (yaml's toJS resolves it), but jsKey gave the alias's own text
 // "*n", so the node walk found no pair and the error lost its line (a scenario file: the file
 // alone; the config: line 1). jsKey now resolves an alias key to its scalar.
-describe("an alias used as a key keeps its line (model/yaml.ts jsKey)", () => {
+describe("model/yaml.ts jsKey: an alias or a block collection used as a key keeps its line", () => {
   it("a scenario named by an alias to a scalar: the empty list's line, 4", () => {
     // Lines: 1 "names:", 2 "- &n cache-only", 3 "scenarios:", 4 "*n : []".
     const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
     writeFileSync(path, "names:\n  - &n cache-only\nscenarios:\n  *n : []\n");
     expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario 'cache-only': expected a non-empty list of levers"));
+  });
+  it("a scenario named by an alias to a list stays '*k', as the data has it: line 4", () => {
+    // Lines: 1 "k: &k [x]", 2 "scenarios:", 3 "? *k", 4 ": []". yaml's toJS writes a collection
+    // alias key as the alias's text, so jsKey must not resolve it to "[ x ]".
+    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
+    writeFileSync(path, "k: &k [x]\nscenarios:\n  ? *k\n  : []\n");
+    expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario '*k': expected a non-empty list of levers"));
+  });
+  it("a block list or mapping used as a scenario key is named by its flow text: line 4", () => {
+    // Lines: 1 "scenarios:", 2 "? - a", 3 "  - b", 4 ": []": the data names the scenario "[ a, b ]".
+    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
+    writeFileSync(path, "scenarios:\n  ? - a\n    - b\n  : []\n");
+    expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario '[ a, b ]': expected a non-empty list of levers"));
+    const mapping = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
+    writeFileSync(mapping, "scenarios:\n  ? a: 1\n    b: 2\n  : []\n");
+    expect(() => loadScenarioFile(mapping)).toThrow(new InputError(`${mapping}:4`, "scenario '{ a: 1, b: 2 }': expected a non-empty list of levers"));
   });
   it("an unknown config key written as an alias: at its own line, named as the data names it", () => {
     // Line 1 anchors the string "frobnicate" inside a list; line 2 uses it as a top-level key.
