@@ -77,24 +77,36 @@ let same: string; // before → before, --max-cost-increase 5% (passes)
 let docBefore: ReportDoc;
 let docAfter: ReportDoc;
 let reports: string; // the two report directories diffed (no per-event values)
+let codes: [number | null, string][]; // each HTML run's exit code and stderr
 
+// Nothing here asserts on the HTML runs: a page that fails to render must fail the tests below,
+// not this hook (StrykerJS counts a mutant whose beforeAll throws as survived, no test having run).
 beforeAll(async () => {
   writeFileSync(BEFORE, otlpDocument(spans(false)));
   writeFileSync(AFTER, otlpDocument(spans(true)));
-  const run = async (args: string[], code: number) => {
-    const r = await adtraceIn([...args, "-q"]);
-    expect(r.code, r.stderr).toBe(code);
-    return r.stdout;
-  };
   const gate = ["--max-stage-increase", "50%"];
-  json = JSON.parse(await run(["diff", BEFORE, AFTER, ...gate, "--format", "json"], 1)) as JsonDiff;
-  page = await run(["diff", BEFORE, AFTER, ...gate, "--format", "html"], 1);
-  same = await run(["diff", BEFORE, BEFORE, "--max-cost-increase", "5%", "--format", "html"], 0);
-  for (const [input, out] of [[BEFORE, "report-before"], [AFTER, "report-after"]]) await run(["report", input!, "--out-dir", join(dir, out!), "--no-timestamp"], 0);
+  const html = (args: string[]) => adtraceIn(["diff", ...args, "--format", "html", "-q"]);
+  json = JSON.parse((await adtraceIn(["diff", BEFORE, AFTER, ...gate, "--format", "json", "-q"])).stdout) as JsonDiff;
+  const runs = [await html([BEFORE, AFTER, ...gate]), await html([BEFORE, BEFORE, "--max-cost-increase", "5%"])];
+  for (const [input, out] of [[BEFORE, "report-before"], [AFTER, "report-after"]]) {
+    const r = await adtraceIn(["report", input!, "--out-dir", join(dir, out!), "--no-timestamp", "-q"]);
+    expect(r.code, r.stderr).toBe(0);
+  }
   docBefore = JSON.parse(readFileSync(join(dir, "report-before", "report.json"), "utf8")) as ReportDoc;
   docAfter = JSON.parse(readFileSync(join(dir, "report-after", "report.json"), "utf8")) as ReportDoc;
-  reports = await run(["diff", join(dir, "report-before"), join(dir, "report-after"), "--format", "html"], 0);
+  runs.push(await html([join(dir, "report-before"), join(dir, "report-after")]));
+  [page, same, reports] = runs.map((r) => r.stdout) as [string, string, string];
+  codes = runs.map((r) => [r.code, r.stderr]);
 }, 300_000);
+
+describe("diff --format html: the runs", () => {
+  it("exit 1 when a gate is breached (the page is written all the same), else 0", () => {
+    expect(codes.map(([code]) => code)).toEqual([1, 0, 0]);
+    expect(codes[0]![1]).toMatch(/^adtrace: check failed: 2 gate\(s\) breached\n/);
+    expect(codes.slice(1).map(([, stderr]) => stderr)).toEqual(["", ""]);
+    for (const html of [page, same, reports]) expect(html.endsWith("</main>\n</body>\n</html>\n")).toBe(true);
+  });
+});
 
 describe("diff --format html: the top of the page", () => {
   it("the title, the heading, then each side's label with its events, spans, time range and version", () => {
@@ -210,6 +222,24 @@ describe("diff --format html: charts and the sides' sections", () => {
     expect(page.split("Not in this side.").length - 1).toBe(1);
     for (const x of p.slice(0, 3)) expect(x.before).toMatch(/^<figure class="chart" id="before-[^"]+" data-chart="[^"]+">\n<figcaption><h3>[^<]+<\/h3><\/figcaption>\n<svg[\s\S]*<\/svg>\n<\/figure>$/);
     expect(chartIds(page)).toEqual(["before-cost-by-stage", "after-cost-by-stage", "before-latency", "after-latency", "before-savings-1", "after-savings-1", "after-queries"]);
+  });
+
+  it("each pair of charts shares its value axis: the larger side's maximum, rounded out to a tick", () => {
+    /** The value axis's tick labels: the texts before its title. */
+    const ticks = (figure: string) => {
+      const texts = [...figure.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+      return texts.slice(0, texts.findIndex((t) => t === "USD per 1M events" || t === "span duration (ms)"));
+    };
+    const p = pairs(page).slice(0, 3);
+    for (const x of p) expect(ticks(x.before), chartIds(x.before)[0]).toEqual(ticks(x.after));
+    // The savings waterfall starts at today's cost per event: $1.575 before, $1.70 after, so the
+    // shared axis reaches 1,700,000 per 1M events, rounded out to the 200,000 ticks: 1,800,000
+    // (the before side alone would stop at 1,600,000).
+    expect(ticks(p[2]!.before).at(-1)).toBe("1,800,000.00");
+    // Stage costs: request's $1 on both sides, 1,000,000 per 1M. Latency: request's p99, at
+    // 0.99 · 3 = 2.97 between 36 and 38 ms, 36 + 0.97 · 2 = 37.94 ms, rounded out to the 5 ms ticks: 40.
+    expect(ticks(p[0]!.before).at(-1)).toBe("1,000,000.00");
+    expect(ticks(p[1]!.before).at(-1)).toBe("40");
   });
 
   it("the stage tables and data sections side by side: before's on the left, after's on the right", () => {
