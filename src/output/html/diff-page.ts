@@ -54,7 +54,6 @@ function side(before: string, after: string): string {
 }
 
 function changeTable(result: DiffResult): string {
-  const yesNo = (v: unknown) => (v === true || v === "yes" ? "yes" : v === false || v === "no" ? "no" : "unknown");
   const rows: Cell[][] = result.rows.map((r) => [
     Object.values(r.keys).join(" / "),
     r.status,
@@ -62,7 +61,7 @@ function changeTable(result: DiffResult): string {
     { text: formatUsd(r.cost_per_event_after_usd), num: true, data: r.cost_per_event_after_usd },
     { text: r.change_pct === null ? formatUsd(r.change_usd) : `${r.change_pct > 0 ? "+" : ""}${formatShare(r.change_pct)}`, num: true, data: r.change_pct },
     { text: `${formatMs(r.p95_ms_before)} → ${formatMs(r.p95_ms_after)}`, num: true },
-    yesNo(r.significant),
+    r.significant, // "yes", "no" or "unknown" (booleans are the machine formats', diff-view.ts)
   ]);
   return table(["group", "status", "$/event before", "after", "change", "p95", "significant"], rows, 'data-table="diff"');
 }
