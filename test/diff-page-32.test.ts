@@ -168,7 +168,7 @@ describe("diff --format html: the change table", () => {
       ["tracking", "changed", "$0.250", "$0.500", "+100.0%", "10.0 ms → 10.0 ms", "yes"],
       ["auction", "vanished", "$0.125", "–", "-100.0%", "8.00 ms → –", "yes"],
       ["delivery", "changed", "$0.200", "$0.150", "-25.0%", "5.00 ms → 5.00 ms", "yes"],
-      ["aggregation", "new", "–", "$0.0500", "$0.0500", "– → 4.00 ms", "yes"],
+      ["aggregation", "new", "–", "$0.0500", "+$0.0500", "– → 4.00 ms", "yes"],
       ["request", "unchanged", "$1.00", "$1.00", "0.0%", "37.7 ms → 37.7 ms", "no"],
       ["total", "total", "$1.58", "$1.70", "+7.9%", "37.7 ms → 37.7 ms", "yes"],
     ]);
@@ -184,8 +184,8 @@ describe("diff --format html: the change table", () => {
       value(r[3]!, j.cost_per_event_after_usd);
       value(r[4]!, j.change_pct);
       expect(r[5]!.data).toBeUndefined();
-      expect(r[4]!.text.startsWith("+")).toBe(j.change_pct !== null && j.change_pct > 0);
-      if (j.change_pct === null) expect(r[4]!.text).toBe(`$${j.change_usd.toFixed(4)}`); // $0.0500: the one new row
+      expect(r[4]!.text.startsWith("+")).toBe((j.change_pct ?? j.change_usd) > 0);
+      if (j.change_pct === null) expect(r[4]!.text).toBe(`+$${j.change_usd.toFixed(4)}`); // +$0.0500: the one new row, signed as the terminal's change_abs
       expect(r[6]!.text).toBe(j.significant === true ? "yes" : j.significant === false ? "no" : "unknown");
     });
     expect(json.rows.map((j) => [j.p95_ms_before, j.p95_ms_after])).toEqual([[10, 10], [8, null], [5, 5], [null, 4], [37.7, 37.7], [37.7, 37.7]]);
@@ -202,7 +202,7 @@ describe("diff --format html: the change table", () => {
     const rows = tableRows(reports, "diff");
     expect(rows.map((r) => r[6]!.text)).toEqual(["unknown", "unknown", "unknown", "unknown", "unknown", "unknown"]);
     // The figures are report.json's (12 significant digits): the same texts as from the spans.
-    expect(rows.map((r) => r[4]!.text)).toEqual(["+100.0%", "-100.0%", "-25.0%", "$0.0500", "0.0%", "+7.9%"]);
+    expect(rows.map((r) => r[4]!.text)).toEqual(["+100.0%", "-100.0%", "-25.0%", "+$0.0500", "0.0%", "+7.9%"]);
     expect(reports).toContain(`before: ${join(dir, "report-before")} (4 events, 16 spans, `);
   });
 });

@@ -59,7 +59,7 @@ function changeTable(result: DiffResult): string {
     r.status,
     { text: formatUsd(r.cost_per_event_before_usd), num: true, data: r.cost_per_event_before_usd },
     { text: formatUsd(r.cost_per_event_after_usd), num: true, data: r.cost_per_event_after_usd },
-    { text: r.change_pct === null ? formatUsd(r.change_usd) : `${r.change_pct > 0 ? "+" : ""}${formatShare(r.change_pct)}`, num: true, data: r.change_pct },
+    { text: `${(r.change_pct ?? r.change_usd) > 0 ? "+" : ""}${r.change_pct === null ? formatUsd(r.change_usd) : formatShare(r.change_pct)}`, num: true, data: r.change_pct },
     { text: `${formatMs(r.p95_ms_before)} → ${formatMs(r.p95_ms_after)}`, num: true },
     r.significant, // "yes", "no" or "unknown" (booleans are the machine formats', diff-view.ts)
   ]);
