@@ -9,6 +9,7 @@ import { exportFormatFor } from "../src/analysis/export.js";
 import { EventTimeline, type TimedSpan } from "../src/analysis/retime.js";
 import { adtraceIn } from "./helpers/in-process.js";
 import { FIXTURE } from "./helpers/cli.js";
+import { configError } from "./helpers/config-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "adtrace-s32-"));
 
@@ -74,5 +75,16 @@ describe("--input-format other than parquet on a canonical Parquet file", () => 
     const forced = await adtraceIn(["inspect", parquet, "--input-format", "otlp", "--format", "json"]);
     expect(forced.code).not.toBe(0);
     expect(forced.stderr).toContain("not valid UTF-8 text");
+  });
+});
+
+describe("pii.extra: an empty pattern", () => {
+  // model/pii.ts:52 `e.pattern === ""` → another string: an empty pattern (which matches every
+  // value) was taken as a detector. It is refused at its own item's line: line 3 of
+  // "pii:\n  extra:\n    - pattern: ''\n      kind: user_id\n" (the `- pattern` item).
+  it("is refused with file:line, naming the item", () => {
+    expect(configError("pii:\n  extra:\n    - pattern: ''\n      kind: user_id\n")).toBe("c.yaml:3: pii.extra[0]: empty pattern");
+    // The second item, at line 5, is named by its own index; a pattern of one space is a pattern.
+    expect(configError("pii:\n  extra:\n    - pattern: ' '\n      kind: user_id\n    - pattern: \"\"\n      kind: email\n")).toBe("c.yaml:5: pii.extra[1]: empty pattern");
   });
 });
