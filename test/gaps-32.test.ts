@@ -20,6 +20,12 @@ import { otlpDocument, spanId, traceId, writeTemp, type TestSpan } from "./helpe
 
 // The test spans start at 1,700,000,000 s plus their startMs (test/helpers/otlp.ts BASE_NS).
 const at = (ms: number) => String(1_700_000_000 + ms / 1000);
+/** A scenario file holding `text`, in a directory of its own. */
+const file = (text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
+  writeFileSync(path, text);
+  return path;
+};
 const SF_HEADER = "QUERY_ID,QUERY_TAG,START_TIME,END_TIME,CREDITS_ATTRIBUTED_COMPUTE,QUERY_TEXT\n";
 
 describe("pricingSummary with billing records (breakdown.ts cost_sources)", () => {
@@ -64,11 +70,6 @@ describe("pricingSummary with billing records (breakdown.ts cost_sources)", () =
 });
 
 describe("savings.ts loadScenarioFile: a scenario key that is a collection with its own anchor or tag keeps its line", () => {
-  const file = (text: string) => {
-    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
-    writeFileSync(path, text);
-    return path;
-  };
   const lever = 'expected one of {cache: "STAGE=H[:COST]"}, {preagg: "STAGE=R"}, {tune: "STAGE=R"}';
   it("a list key with an anchor (? &k [x]): the empty list's line, 3", () => {
     // Line 1 "scenarios:", line 2 "? &k [x]", line 3 ": []" (the value, where the error is).
@@ -100,24 +101,20 @@ describe("savings.ts loadScenarioFile: a scenario key that is a collection with 
 describe("model/yaml.ts jsKey: an alias or a block collection used as a key keeps its line", () => {
   it("a scenario named by an alias to a scalar: the empty list's line, 4", () => {
     // Lines: 1 "names:", 2 "- &n cache-only", 3 "scenarios:", 4 "*n : []".
-    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
-    writeFileSync(path, "names:\n  - &n cache-only\nscenarios:\n  *n : []\n");
+    const path = file("names:\n  - &n cache-only\nscenarios:\n  *n : []\n");
     expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario 'cache-only': expected a non-empty list of levers"));
   });
   it("a scenario named by an alias to a list stays '*k', as the data has it: line 4", () => {
     // Lines: 1 "k: &k [x]", 2 "scenarios:", 3 "? *k", 4 ": []". yaml's toJS writes a collection
     // alias key as the alias's text, so jsKey must not resolve it to "[ x ]".
-    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
-    writeFileSync(path, "k: &k [x]\nscenarios:\n  ? *k\n  : []\n");
+    const path = file("k: &k [x]\nscenarios:\n  ? *k\n  : []\n");
     expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario '*k': expected a non-empty list of levers"));
   });
   it("a block list or mapping used as a scenario key is named by its flow text: line 4", () => {
     // Lines: 1 "scenarios:", 2 "? - a", 3 "  - b", 4 ": []": the data names the scenario "[ a, b ]".
-    const path = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
-    writeFileSync(path, "scenarios:\n  ? - a\n    - b\n  : []\n");
+    const path = file("scenarios:\n  ? - a\n    - b\n  : []\n");
     expect(() => loadScenarioFile(path)).toThrow(new InputError(`${path}:4`, "scenario '[ a, b ]': expected a non-empty list of levers"));
-    const mapping = join(mkdtempSync(join(tmpdir(), "adtrace-gap32-")), "scenarios.yaml");
-    writeFileSync(mapping, "scenarios:\n  ? a: 1\n    b: 2\n  : []\n");
+    const mapping = file("scenarios:\n  ? a: 1\n    b: 2\n  : []\n");
     expect(() => loadScenarioFile(mapping)).toThrow(new InputError(`${mapping}:4`, "scenario '{ a: 1, b: 2 }': expected a non-empty list of levers"));
   });
   it("an unknown config key written as an alias: at its own line, named as the data names it", () => {
@@ -137,9 +134,9 @@ describe("diff.ts: a side of span data", () => {
   it(`reads its events for the bootstrap at ${BOOTSTRAP_MAX_EVENTS} events, not at one more`, async () => {
     // The rule (diff.ts, README): sides of at most 5,000 events read their events; larger ones only their moments.
     expect(BOOTSTRAP_MAX_EVENTS).toBe(5000);
-    const at = await withModelDb(events(5000), (db) => spanSide(db, "a", BY));
-    expect(at.perEvent).toHaveLength(5000);
-    expect(at.durations!.events).toBe(5000);
+    const atLimit = await withModelDb(events(5000), (db) => spanSide(db, "a", BY));
+    expect(atLimit.perEvent).toHaveLength(5000);
+    expect(atLimit.durations!.events).toBe(5000);
     const over = await withModelDb(events(5001), (db) => spanSide(db, "b", BY));
     expect(over.perEvent).toBeUndefined();
     expect(over.durations).toBeUndefined();
@@ -206,7 +203,7 @@ describe("savings.ts: the latency model reads each event's own spans", () => {
     const db = await Db.open({ expectSmall: true });
     try {
       await loadInputs(db, { inputs: [writeTemp("spans.json", otlpDocument(spans))] });
-      await db.all(`INSERT INTO spans SELECT * REPLACE (start_ns + 5000000 AS start_ns, 45000000 AS duration_ns) FROM spans WHERE trace_id = '${traceId(1)}'`);
+      await db.all("INSERT INTO spans SELECT * REPLACE (start_ns + 5000000 AS start_ns, 45000000 AS duration_ns) FROM spans WHERE trace_id = $trace", { trace: traceId(1) });
       expect(Number(await db.scalar("SELECT count(*) FROM spans"))).toBe(3);
       await installModel(db, config);
       const model = await latencyModel(db, 100);

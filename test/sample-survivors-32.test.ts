@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
+import { parseGroupKeys } from "../src/analysis/breakdown.js";
 import { readSide } from "../src/analysis/diff.js";
 import { exportFormatFor } from "../src/analysis/export.js";
 import { EventTimeline, type TimedSpan } from "../src/analysis/retime.js";
@@ -54,7 +55,7 @@ describe("diff against a report.json: a stage without a p95", () => {
         ],
       },
     }));
-    const side = await readSide(path, {} as Parameters<typeof readSide>[1], [{ kind: "stage" }] as Parameters<typeof readSide>[2]);
+    const side = await readSide(path, {}, parseGroupKeys("stage"));
     const p95 = Object.fromEntries([...side.groups.values()].map((g) => [g.keys.stage, g.p95]));
     expect(p95).toEqual({ tracking: null, auction: 12.5 });
   });
@@ -73,7 +74,10 @@ describe("--input-format other than parquet on a canonical Parquet file", () => 
     expect(JSON.parse(detected.stdout).spans).toBe(369);
     // Forced OTLP JSON: Parquet's binary bytes are not UTF-8 text.
     const forced = await adtraceIn(["inspect", parquet, "--input-format", "otlp", "--format", "json"]);
-    expect(forced.code).not.toBe(0);
+    // Bad input: exit 2, one line naming the file.
+    expect(forced.code).toBe(2);
+    expect(forced.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(forced.stderr).toContain(parquet);
     expect(forced.stderr).toContain("not valid UTF-8 text");
   });
 });
