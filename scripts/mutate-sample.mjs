@@ -73,11 +73,16 @@ export function resultKey(r, root = process.cwd()) {
   return mutantKey({ ...r, location: { start: { line: start.line - 1, column: start.column - 1 }, end: { line: end.line - 1, column: end.column - 1 } } }, root);
 }
 
-/** Every mutant Stryker makes in the files, in file and source order: { key, file, line, range, mutatorName, replacement, status? }. */
+/**
+ * Every mutant Stryker makes in the files, in file and source order: { key, file, line, range,
+ * original, mutatorName, replacement, status? }. `original` is the source text the mutant replaces,
+ * so whoever applies a survivor by hand replaces what Stryker replaced, not a neighbour on its line.
+ */
 export async function population(files, root = process.cwd()) {
   const { Instrumenter } = await import("@stryker-mutator/instrumenter");
   const instrumenter = new Instrumenter(quietLogger);
   const inputs = files.map((name) => ({ name: resolve(root, name), mutate: true, content: readFileSync(resolve(root, name), "utf8") }));
+  const lines = new Map(inputs.map((i) => [i.name, i.content.split("\n")]));
   const { mutants } = await instrumenter.instrument(inputs, { plugins: null, excludedMutations: [], ignorers: [] });
   const seen = new Map();
   return mutants.map((m) => {
@@ -91,9 +96,16 @@ export async function population(files, root = process.cwd()) {
     return {
       key, file, line: start.line + 1,
       range: `${file}:${start.line + 1}:${start.column}-${end.line + 1}:${end.column}`,
+      original: sourceText(lines.get(resolve(root, m.fileName)) ?? [], m.location),
       mutatorName: m.mutatorName, replacement: m.replacement, ...(m.status ? { status: m.status } : {}),
     };
   });
+}
+
+/** The text between a 0-based { line, column } start and end in a file's lines. */
+export function sourceText(lines, { start, end }) {
+  if (start.line === end.line) return (lines[start.line] ?? "").slice(start.column, end.column);
+  return [(lines[start.line] ?? "").slice(start.column), ...lines.slice(start.line + 1, end.line), (lines[end.line] ?? "").slice(0, end.column)].join("\n");
 }
 
 /** sfc32 seeded by the 32-bit integer: the same seed gives the same draws on every machine. */
@@ -181,19 +193,35 @@ export function summarize(meta, results) {
   return { text: `${lines.join("\n")}\n`, tallies };
 }
 
+/**
+ * Source text as a Markdown code span in a table cell: white space runs as one space, `|` escaped,
+ * at most 120 characters, fenced by one backtick more than the longest run inside it (so a
+ * template literal such as `` `x` `` reads as written).
+ */
+export function codeSpan(text) {
+  const flat = text.replace(/\s+/g, " ").slice(0, 120).replace(/\|/g, "\\|");
+  const fence = "`".repeat(Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
 export function survivorsList(meta, results) {
   const rows = results.filter((r) => r.status === "Survived" || r.status === "NoCoverage");
   const lines = [
     `# Surviving mutants of the sample (seed ${meta.seed}, ${results.length} drawn, ${meta.date})`,
     "",
     "Each: a test that fails on it (compared with a hand-worked or independent value), or the reason it is equivalent.",
+    "Apply each by hand as written: `original` → `replacement` at `where` (line 1-based, columns 0-based).",
+    "A static mutant (its code runs when the module loads) can show as survived though a test kills it:",
+    "with `ignoreStatic`, Stryker activates it only while the tests that loaded the module lazily run",
+    "(TESTING.md, the seed-32 sample). Apply those by hand before writing a test.",
     "",
-    "| status | where | mutator | replacement | tests that ran |",
-    "|---|---|---|---|---|",
+    "| status | where | static | mutator | original | replacement | tests that ran |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
-    const replacement = r.replacement.replace(/\s+/g, " ").replace(/\|/g, "\\|").slice(0, 120);
-    lines.push(`| ${r.status} | ${r.range} | ${r.mutatorName} | \`${replacement}\` | ${r.testsCompleted ?? ""} |`);
+    const original = r.original === undefined ? "" : codeSpan(r.original);
+    lines.push(`| ${r.status} | ${r.range} | ${r.static === true ? "yes" : r.static === false ? "no" : ""} | ${r.mutatorName} | ${original} | ${codeSpan(r.replacement)} | ${r.testsCompleted ?? ""} |`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -359,7 +387,7 @@ export function matchResults(drawn, mutantResults, missing = "RuntimeError") {
     if (!r) return { ...m, status: missing, statusReason: "not in Stryker's results" };
     return {
       ...m, status: r.status, statusReason: r.statusReason, testsCompleted: r.testsCompleted,
-      killedBy: r.killedBy, coveredBy: r.coveredBy?.length,
+      killedBy: r.killedBy, coveredBy: r.coveredBy?.length, static: r.static,
     };
   });
 }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
-interface Mutant { key: string; file: string; line: number; range: string; mutatorName: string; replacement: string; status?: string }
+interface Mutant { key: string; file: string; line: number; range: string; original: string; mutatorName: string; replacement: string; status?: string }
 interface Tally { counts: Record<string, number>; detected: number; valid: number; sampled: number; p: number; low: number; high: number }
 interface Script {
   population(files: string[], root: string): Promise<Mutant[]>;
@@ -18,6 +18,9 @@ interface Script {
   mutantKey(m: object, root: string): string;
   resultKey(r: object, root: string): string;
   mergeRuns(drawn: Mutant[], runs: object[][]): { key: string; status: string }[];
+  sourceText(lines: string[], location: { start: { line: number; column: number }; end: { line: number; column: number } }): string;
+  codeSpan(text: string): string;
+  survivorsList(meta: object, results: object[]): string;
 }
 const SCRIPT: string = "../scripts/mutate-sample.mjs";
 const script = (await import(SCRIPT)) as Script;
@@ -41,6 +44,40 @@ describe("mutate:sample", () => {
       "src/model/deep/f.ts:1:32-1:37 EqualityOperator a >= 1",
     ]);
     expect(new Set(mutants.map((m) => m.key)).size).toBe(5);
+    // What each replaces, read from the file by its columns: the whole arrow function, or `a > 1`.
+    expect(mutants.map((m) => `${m.mutatorName} ${m.original}`).sort()).toEqual([
+      "ArrowFunction (a: number) => a > 1",
+      "ConditionalExpression a > 1", "ConditionalExpression a > 1", "EqualityOperator a > 1", "EqualityOperator a > 1",
+    ]);
+  });
+
+  it("the text a mutant replaces, on one line or across several (0-based lines and columns)", () => {
+    const lines = ["const x = {", "  a: 1,", "};", "f(a < b, c > d);"];
+    expect(script.sourceText(lines, { start: { line: 3, column: 9 }, end: { line: 3, column: 14 } })).toBe("c > d");
+    expect(script.sourceText(lines, { start: { line: 3, column: 2 }, end: { line: 3, column: 7 } })).toBe("a < b");
+    expect(script.sourceText(lines, { start: { line: 0, column: 10 }, end: { line: 2, column: 1 } })).toBe("{\n  a: 1,\n}");
+  });
+
+  it("survivors.md names what each survivor replaces, whether it is static, and writes template literals and pipes as they are", () => {
+    expect(script.codeSpan("a | b")).toBe("`a \\| b`");
+    expect(script.codeSpan("``")).toBe("``` `` ```");
+    expect(script.codeSpan("x ? `${a}` : b")).toBe("``x ? `${a}` : b``");
+    expect(script.codeSpan("f(\n  a,\n  b)")).toBe("`f( a, b)`");
+    const results = [
+      { status: "Killed", range: "src/a.ts:1:0-1:3", original: "one", mutatorName: "M", replacement: "x" },
+      { status: "Survived", range: "src/a.ts:36:58-36:87", original: "a > b", static: false, mutatorName: "EqualityOperator", replacement: "a <= b", testsCompleted: 14 },
+      { status: "Survived", range: "src/b.ts:18:29-18:37", original: '"number"', static: true, mutatorName: "StringLiteral", replacement: '""', testsCompleted: 44 },
+      { status: "NoCoverage", range: "src/c.ts:2:1-2:3", original: "[]", mutatorName: "ArrayDeclaration", replacement: '["Stryker was here"]' },
+    ];
+    const text = script.survivorsList({ seed: 7, date: "d" }, results);
+    expect(text).toMatch(/^# Surviving mutants of the sample \(seed 7, 4 drawn, d\)\n/);
+    const table = text.split("\n").filter((l) => l.startsWith("| "));
+    expect(table).toEqual([
+      "| status | where | static | mutator | original | replacement | tests that ran |",
+      "| Survived | src/a.ts:36:58-36:87 | no | EqualityOperator | `a > b` | `a <= b` | 14 |",
+      '| Survived | src/b.ts:18:29-18:37 | yes | StringLiteral | `"number"` | `""` | 44 |',
+      '| NoCoverage | src/c.ts:2:1-2:3 |  | ArrayDeclaration | `[]` | `["Stryker was here"]` |  |',
+    ]);
   });
 
   it("matches Stryker's results (report schema: lines and columns 1-based) to the instrumenter's mutants (0-based)", () => {
@@ -59,13 +96,16 @@ describe("mutate:sample", () => {
     // The drawn mutants: instrumenter locations (0-based), keys as resultKey makes them from the results (1-based).
     const drawn = [1, 2, 3, 4].map((line) => {
       const key = script.resultKey(at(line, ""), root);
-      return { key, file: "src/a.ts", line, range: "", mutatorName: "BooleanLiteral", replacement: "true" };
+      return { key, file: "src/a.ts", line, range: "", original: "false", mutatorName: "BooleanLiteral", replacement: "true" };
     });
     const first = [at(1, "Killed"), at(2, "Survived"), at(3, "NoCoverage")];
     // The retry ran 2, 3 and 4; 1 sat inside a range it ran and came back "not in the sample".
     const retry = [at(1, "Ignored", "not in the sample"), at(2, "Killed"), at(3, "NoCoverage"), at(4, "Survived")];
     expect(script.mergeRuns(drawn, [first]).map((r) => r.status)).toEqual(["Killed", "Survived", "NoCoverage", "Pending"]);
     expect(script.mergeRuns(drawn, [first, retry]).map((r) => r.status)).toEqual(["Killed", "Killed", "NoCoverage", "Survived"]);
+    // Whether Stryker found the mutant static travels with its result, for survivors.md.
+    const statics = [{ ...at(1, "Survived"), static: true }, { ...at(2, "Survived"), static: false }];
+    expect(script.mergeRuns(drawn, [statics]).map((r) => (r as { static?: boolean }).static)).toEqual([true, false, undefined, undefined]);
   });
 
   it("draws a simple random sample: K distinct items in their order, the same for a seed, each item equally likely", () => {
