@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { withModelDb } from "./helpers/analysis.js";
 import { spanId, traceId, type TestSpan } from "./helpers/otlp.js";
-import { outliers } from "../src/analysis/outliers.js";
+import { checkOutlierOptions, modelInputKeys, outliers } from "../src/analysis/outliers.js";
 import { defaultConfig } from "../src/model/config.js";
 import { UsageError } from "../src/errors.js";
 
@@ -105,6 +105,10 @@ describe("outliers() on DuckDB, ten events worked by hand", () => {
       const region = await outliers(db, defaultConfig(), { top: 0.2, keys: ["region"], maxValues: 2 });
       expect(region.max_values).toBe(2);
       expect(region.rows.map((row) => [row.value, row.selected_events, row.baseline_events])).toEqual([["(other)", 1, 3], ["ap", 1, 4], ["us", 1, 5]]);
+      // Only req.id, an id: no key is left to compare, so no row at all (and req.id listed as skipped).
+      const id = await outliers(db, defaultConfig(), { top: 0.2, keys: ["req.id"] });
+      expect(id.rows).toEqual([]);
+      expect(id.skipped_keys.map((k) => k.key)).toEqual(["req.id"]);
     });
   });
 
@@ -156,5 +160,16 @@ describe("outliers() on DuckDB, ten events worked by hand", () => {
       await expect(keys).rejects.toThrow(UsageError);
       await expect(keys).rejects.toThrow(/^--keys: no attribute 'sampleRat' on these events \(did you mean 'sampleRate'\?\)$/);
     });
+  });
+
+  it("without --keys no key is refused, whatever names the config prices from", async () => {
+    // A cost attribute of any spelling (here the placeholder string StrykerJS puts in emptied
+    // lists) is refused only when --keys names it; with no --keys the check passes and returns the
+    // keys never candidates, that attribute among them.
+    const config = { ...defaultConfig(), cost_attributes: ["Stryker was here"] };
+    const noStages = async (): Promise<string[]> => [];
+    await expect(checkOutlierOptions(config, {}, noStages)).resolves.toEqual(modelInputKeys(config));
+    expect(modelInputKeys(config)).toContain("Stryker was here");
+    await expect(checkOutlierOptions(config, { keys: ["Stryker was here"] }, noStages)).rejects.toThrow(/^--keys: 'Stryker was here' is an input of the cost model/);
   });
 });
