@@ -45,6 +45,13 @@ export const EXTRA = [
   // The seed-30 sample's survivors: ClickHouse inspect's times before 1970, a CSV cell without a
   // key, diff's message for a cut-off report.json.
   "test/sample-survivors-30.test.ts",
+  // Whole files after the seed-30 sample (2026-12-02/03): the table format and views, diff,
+  // savings, the sampling advice, the cost breakdown, the diff page, cost outliers; the seed-31 and
+  // seed-32 samples' survivors and the gaps closed after them. Missing here until stop 44, so the
+  // seed-31 and seed-32 samples counted what they kill as survived (TESTING.md, the seed-32 sample).
+  "test/output-31.test.ts", "test/analysis-31.test.ts", "test/advise-31.test.ts", "test/breakdown-31.test.ts",
+  "test/sample-survivors-31.test.ts", "test/sample-survivors-32.test.ts", "test/gaps-32.test.ts", "test/diff-page-32.test.ts",
+  "test/outliers-33.test.ts",
 ];
 const include = base.test?.include ?? [];
 

@@ -22,6 +22,22 @@ export const WIDE = [
   "by-attribute", "spill-cleanup", "memory-limit", "fixed-cost-lazy", "parsing", "stable-output",
 ].map((name) => `test/${name}.test.ts`);
 
+/**
+ * The test files no mutation list runs, and why (mutate-sample.test.ts checks that every test file
+ * is in vitest.mutate-clickhouse.config.ts's list or here, so a new file is put in one or the other).
+ */
+export const NOT_MUTATED: Record<string, string> = {
+  "test/package.test.ts": "installs the packed tarball (dist/, not mutated)",
+  "test/report-browser.test.ts": "drives Chromium over report.html; the page's text is checked in-process by report-html and units-29",
+  "test/self-contained.test.ts": "reads the repository's files, not src/'s behaviour",
+  "test/layers.test.ts": "reads src/'s import lines",
+  "test/ci-workflow.test.ts": "runs the CI recipe's shell steps",
+  "test/mutate-sample.test.ts": "tests scripts/mutate-sample.mjs, not src/",
+  "test/lazy-commands.test.ts": "tests src/cli.ts, which Stryker does not mutate",
+  "test/walk-revision.test.ts": "hashes the walk's source text: any mutant of it fails the hash, a kill that says nothing",
+  "test/yaml-collection-keys.test.ts": "the yaml package's process warning, through the built CLI (dist/)",
+};
+
 const include = [...(sample.test?.include ?? []), ...WIDE];
 
 export default defineConfig({
