@@ -145,6 +145,16 @@ describe("cost queries over ClickHouse", () => {
     expect(pushed.queries).toEqual([]);
     expect(pushed.totals.stored_spans).toBe(369);
   }, 300_000);
+
+  it("a warehouse query without a bytes attribute: no bytes per call (null), as the DuckDB path", async () => {
+    // bytes_attributes names a key no span has: the fixture's db.bytes_scanned and db.bytes_billed are not read.
+    const path = writeTemp("adtrace.config.yaml", "bytes_attributes: [no.such.bytes]\n");
+    const local = await withAnalysis({ inputs: [FIXTURE], config: path }, (a) => warehouseQueries(a.db));
+    const pushed = await withClickHouse(source(), loadConfig(path), {}, (s) => clickhouseQueries(s));
+    expect(differences(local, pushed)).toEqual([]);
+    // Without bytes BigQuery's price changes (and so the order); the calls do not.
+    expect(pushed.queries.map((q) => [q.stage, q.calls, q.bytes_scanned_per_call]).sort()).toEqual([["aggregation", 44, null], ["tracking", 45, null]]);
+  }, 300_000);
 });
 
 describe("start and end before 1970", () => {
