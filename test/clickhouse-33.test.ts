@@ -90,19 +90,21 @@ describe("cost breakdown over ClickHouse, several in one session", () => {
     expect(differences(fresh, whole)).toEqual([]);
   }, 300_000);
 
-  it("a breakdown by stage and name leaves the summary to its own statement: the stages once each", async () => {
+  it("a breakdown by stage and name, or by name, leaves the summary to its own statement: the stages once each", async () => {
     const fresh = await withClickHouse(source(), defaultConfig(), {}, (s) => summary(s));
-    const { groups, whole, rows } = await withClickHouse(source(), defaultConfig(), {}, async (s) => {
-      const groups = (await clickhouseBreakdown(s, { by: [{ kind: "stage" }, { kind: "name" }] })).groups;
-      const before = s.rowsReturned;
-      const whole = await summary(s);
-      return { groups, whole, rows: s.rowsReturned - before };
-    });
-    // README: nine (stage, name) pairs, tracking and aggregation twice each.
-    expect(groups.map((g) => g.keys.stage).sort()).toEqual(["aggregation", "aggregation", "auction", "delivery", "inventory_lookup", "profiling", "request", "tracking", "tracking"]);
-    expect(rows).toBe(1);
-    expect(whole.stages).toEqual(STAGES);
-    expect(differences(fresh, whole)).toEqual([]);
+    for (const by of [[{ kind: "stage" }, { kind: "name" }], [{ kind: "name" }]] as GroupKey[][]) {
+      const { groups, whole, rows } = await withClickHouse(source(), defaultConfig(), {}, async (s) => {
+        const groups = (await clickhouseBreakdown(s, { by })).groups;
+        const before = s.rowsReturned;
+        const whole = await summary(s);
+        return { groups, whole, rows: s.rowsReturned - before };
+      });
+      // README: nine span names, tracking's and aggregation's two each.
+      expect(groups.length).toBe(9);
+      expect(rows).toBe(1);
+      expect(whole.stages).toEqual(STAGES);
+      expect(differences(fresh, whole)).toEqual([]);
+    }
   }, 300_000);
 
   it("--unweighted and --assume-weight reach the weights summary as over the span files", async () => {
@@ -154,6 +156,30 @@ describe("cost queries over ClickHouse", () => {
     expect(differences(local, pushed)).toEqual([]);
     // Without bytes BigQuery's price changes (and so the order); the calls do not.
     expect(pushed.queries.map((q) => [q.stage, q.calls, q.bytes_scanned_per_call]).sort()).toEqual([["aggregation", 44, null], ["tracking", 45, null]]);
+  }, 300_000);
+});
+
+describe("weights and prices the fixture does not have", () => {
+  // Three events written here. Event 1: the root says th:8 (kept with probability 1 − 0x8/0x10 = 1/2,
+  // weight 2), its child th:c (1/4, weight 4): one trace whose weights disagree. Event 2: th:zz is
+  // no threshold (not hex), so the root is sampled without a usable rate, an unknown weight (the
+  // assumed 1). Event 3: a query to a warehouse the config lists (oracle) and no price book prices:
+  // its query part unpriced.
+  it("unknown weights, disagreeing traces and unpriced spans are counted as over the span files", async () => {
+    const input = writeTemp("odd.json", otlpDocument([
+      { trace: traceId(1), id: spanId(1), name: "adserver.request.handle", startMs: 0, durationMs: 100, traceState: "ot=th:8", attrs: { "cost.usd": "0.001" } },
+      { trace: traceId(1), id: spanId(2), parent: spanId(1), name: "auction.rtb.run", startMs: 10, durationMs: 50, traceState: "ot=th:c", attrs: { "cost.usd": "0.002" } },
+      { trace: traceId(2), id: spanId(3), name: "adserver.request.handle", startMs: 1000, durationMs: 100, traceState: "ot=th:zz", attrs: { "cost.usd": "0.001" } },
+      { trace: traceId(3), id: spanId(4), name: "adserver.request.handle", startMs: 2000, durationMs: 100, attrs: { "cost.usd": "0.001" } },
+      { trace: traceId(3), id: spanId(5), parent: spanId(4), name: "tracker.warehouse.insert", startMs: 2010, durationMs: 20, attrs: { "db.system": "oracle", "db.statement": "select 1" } },
+    ]));
+    const config = writeTemp("adtrace.config.yaml", "warehouses: [oracle]\n");
+    const odd = (await chdbWith([input])).dir;
+    const local = await withAnalysis({ inputs: [input], config }, (a) => breakdown(a.db));
+    const pushed = await withClickHouse(parseClickHouseSource([`chdb:${odd}`]), loadConfig(config), {}, (s) => clickhouseBreakdown(s));
+    expect(differences(local, pushed)).toEqual([]);
+    expect([pushed.weights.unknown_weight_spans, pushed.weights.disagreeing_traces, pushed.pricing.cost_sources.unpriced]).toEqual([1, 1, 1]);
+    expect([pushed.weights.min_weight, pushed.weights.max_weight]).toEqual([1, 4]);
   }, 300_000);
 });
 
