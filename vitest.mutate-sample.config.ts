@@ -51,7 +51,7 @@ export const EXTRA = [
   // seed-31 and seed-32 samples counted what they kill as survived (TESTING.md, the seed-32 sample).
   "test/output-31.test.ts", "test/analysis-31.test.ts", "test/advise-31.test.ts", "test/breakdown-31.test.ts",
   "test/sample-survivors-31.test.ts", "test/sample-survivors-32.test.ts", "test/gaps-32.test.ts", "test/diff-page-32.test.ts",
-  "test/outliers-33.test.ts",
+  "test/outliers-33.test.ts", "test/slo-33.test.ts",
 ];
 const include = base.test?.include ?? [];
 

@@ -25,7 +25,7 @@ const only = mutateTests();
 export const CHDB_FILES = [
   "clickhouse", "clickhouse-advise", "clickhouse-diff", "clickhouse-duplicates", "clickhouse-events", "clickhouse-flags",
   "clickhouse-http", "clickhouse-inspect", "clickhouse-map", "clickhouse-outliers", "clickhouse-plan", "clickhouse-reconcile",
-  "clickhouse-report", "clickhouse-savings", "clickhouse-survivors-28", "clickhouse-survivors-29", "chdb-missing",
+  "clickhouse-report", "clickhouse-savings", "clickhouse-survivors-28", "clickhouse-survivors-29", "clickhouse-33", "chdb-missing",
 ].map((name) => `test/${name}.test.ts`);
 
 /**
